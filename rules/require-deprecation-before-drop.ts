@@ -1,0 +1,72 @@
+import { defineRule } from '../src/engine/rule.js';
+import { columnDropSteps, tableDropSteps } from '../src/knowledge/expand-contract.js';
+import { displayName, relationFromNameList, relationFromRangeVar } from '../src/model/names.js';
+import { asKind } from '../src/parse/node-types.js';
+
+export default defineRule({
+  id: 'require-deprecation-before-drop',
+  meta: {
+    severity: 'error',
+    presets: ['recommended', 'strict'],
+    messages: {
+      dropColumn:
+        'Dropping {{table}}.{{column}} breaks the application version still running during the deploy if it reads or writes the column, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.',
+      dropColumnRetiredInSameRelease:
+        'Dropping {{table}}.{{column}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the column before it disappears.',
+      dropTable:
+        'Dropping table {{table}} breaks the application version still running during the deploy if it still uses the table, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.',
+      dropTableRetiredInSameRelease:
+        'Dropping table {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the table before it disappears.',
+      help: '{{steps}}',
+    },
+    docs: {
+      summary: 'Requires a column or table to be retired in an earlier, deployed migration before it is dropped.',
+      why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it.',
+      instead: 'Contract in two deploys. First ship code that no longer uses the column and mark it retired with COMMENT ON COLUMN t.c IS \'deprecated: ...\'. Once that release runs everywhere, drop the column in a later migration.',
+      bad: 'ALTER TABLE users DROP COLUMN username;',
+      good: "-- release 1\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- release 2, a later migration\nALTER TABLE users DROP COLUMN username;",
+      references: [
+        'https://www.postgresql.org/docs/current/sql-altertable.html',
+        'https://www.postgresql.org/docs/current/sql-droptable.html',
+        'https://www.postgresql.org/docs/current/sql-comment.html',
+      ],
+      pgVersions: 'All versions.',
+    },
+  },
+  create(context) {
+    const reportDrop = (table: string, retiredIn: string | undefined, column?: string): void => {
+      const steps = column === undefined ? tableDropSteps(table) : columnDropSteps(table, column);
+      const data = { table, column: column ?? '', migration: retiredIn ?? '', steps };
+      if (column === undefined) {
+        context.report({ messageId: retiredIn ? 'dropTableRetiredInSameRelease' : 'dropTable', helpId: 'help', data });
+      } else {
+        context.report({ messageId: retiredIn ? 'dropColumnRetiredInSameRelease' : 'dropColumn', helpId: 'help', data });
+      }
+    };
+
+    return {
+      AlterTableStmt(alter) {
+        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
+        const relation = relationFromRangeVar(alter.relation);
+        if (!context.isExistingTable(relation)) return;
+        for (const command of alter.cmds ?? []) {
+          const cmd = asKind(command, 'AlterTableCmd');
+          if (cmd?.subtype !== 'AT_DropColumn' || !cmd.name) continue;
+          const retirement = context.schema.retirement(relation, cmd.name);
+          if (retirement?.deployed) continue;
+          reportDrop(displayName(relation), retirement?.migration, cmd.name);
+        }
+      },
+      DropStmt(drop) {
+        if (drop.removeType !== 'OBJECT_TABLE') return;
+        for (const object of drop.objects ?? []) {
+          const relation = relationFromNameList(object);
+          if (!relation || !context.isExistingTable(relation)) continue;
+          const retirement = context.schema.retirement(relation);
+          if (retirement?.deployed) continue;
+          reportDrop(displayName(relation), retirement?.migration);
+        }
+      },
+    };
+  },
+});

@@ -1,0 +1,56 @@
+import { defineRule } from '../src/engine/rule.js';
+import { blocksWrites, lockImpact, lockPhrase, lockStrength } from '../src/knowledge/lock-modes.js';
+import { isTimeoutInForce } from '../src/knowledge/settings.js';
+import type { LockClaim } from '../src/knowledge/statement-locks.js';
+import { displayName } from '../src/model/names.js';
+
+export default defineRule({
+  id: 'require-lock-timeout',
+  meta: {
+    severity: 'warning',
+    presets: ['recommended', 'strict'],
+    messages: {
+      missingLockTimeout:
+        'This statement takes {{lock}} on {{table}} ({{impact}}) with no lock_timeout set: if a long query holds a conflicting lock, it waits in the lock queue, and every query on {{table}} that arrives after it waits behind it.',
+      help:
+        "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
+    },
+    docs: {
+      summary: 'Requires lock_timeout to be set before a statement that takes a lock blocking reads or writes on an existing table.',
+      why: "PostgreSQL grants locks in queue order. An ALTER TABLE that needs ACCESS EXCLUSIVE (or a CREATE INDEX that needs SHARE) waits for every running transaction that touched the table, for example a ten-minute report. While it waits, every new query on the table queues behind it, even plain SELECTs that would not conflict with the report: a migration that would take milliseconds takes the application down for as long as the longest running query. lock_timeout makes the statement give up instead, so the migration fails fast and can be retried. Reported once per file, at the first such statement.",
+      instead: "Start the migration with SET lock_timeout = '2s' (or SET LOCAL inside its transaction), and retry the migration when it times out. If your migration tool already sets lock_timeout, set \"lockTimeoutSetByTool\": true in lockwise.json.",
+      bad: 'ALTER TABLE users ADD COLUMN nickname text;',
+      good: "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;",
+      references: [
+        'https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT',
+        'https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES',
+      ],
+      pgVersions: 'lock_timeout exists from PostgreSQL 9.3. The locks each statement takes come from lockwise\'s lock table, for the target version.',
+    },
+  },
+  create(context) {
+    let reported = false;
+    return {
+      onStatement(statement) {
+        if (reported || context.environment.lockTimeoutSetByTool) return;
+        if (isTimeoutInForce(context.setting('lock_timeout'))) return;
+        const blocking = context.locksOf(statement).filter((claim) => blocksWrites(claim.mode) && locksExistingTable(claim));
+        const strongest = blocking.sort((a, b) => lockStrength(b.mode) - lockStrength(a.mode))[0];
+        if (!strongest) return;
+        reported = true;
+        const table = strongest.viaIndex ? `the table of index ${displayName(strongest.relation)}` : displayName(strongest.relation);
+        context.report({
+          messageId: 'missingLockTimeout',
+          helpId: 'help',
+          data: { lock: lockPhrase(strongest.mode), table, impact: lockImpact(strongest.mode) },
+        });
+      },
+    };
+
+    function locksExistingTable(claim: LockClaim): boolean {
+      if (!claim.viaIndex) return context.isExistingTable(claim.relation);
+      const table = context.schema.indexTable(claim.relation);
+      return table === undefined || context.isExistingTable(table);
+    }
+  },
+});

@@ -1,0 +1,107 @@
+import type { Constraint } from '@pgsql/types';
+import { defineRule } from '../src/engine/rule.js';
+import { displayName, relationFromRangeVar, relationKey } from '../src/model/names.js';
+import { asKind } from '../src/parse/node-types.js';
+
+const KIND_NAMES = { CONSTR_FOREIGN: 'FOREIGN KEY', CONSTR_CHECK: 'CHECK' } as const;
+
+export default defineRule({
+  id: 'require-not-valid',
+  meta: {
+    severity: 'error',
+    presets: ['recommended', 'strict'],
+    messages: {
+      addForeignKey:
+        'ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{table}} and on {{referenced}}: writes to both tables wait for the whole scan.',
+      addCheck:
+        'ADD {{constraint}}CHECK on {{table}} scans the whole table to validate it while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes.',
+      addColumnWithConstraint:
+        'ADD COLUMN {{column}} with a {{kind}} constraint validates it against every row of {{table}} while holding an ACCESS EXCLUSIVE lock.',
+      help:
+        'Add the constraint without validating existing rows, then validate it in a separate transaction, where only a SHARE UPDATE EXCLUSIVE lock is held during the scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} ... NOT VALID;\n  -- next transaction or migration:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};',
+      columnHelp:
+        'Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.',
+      validateInSameTransaction:
+        'VALIDATE CONSTRAINT {{name}} runs in the same transaction that added it NOT VALID (line {{line}}): the transaction still holds the lock the ADD took, so the validating scan blocks as if NOT VALID had not been used.',
+      validateHelp: 'Commit after the NOT VALID add and validate in a separate transaction or migration.',
+    },
+    docs: {
+      summary: 'Requires FOREIGN KEY and CHECK constraints on existing tables to be added NOT VALID and validated separately.',
+      why: 'Adding a CHECK or FOREIGN KEY constraint makes PostgreSQL scan the whole table to prove every existing row satisfies it, while it holds the lock the ADD took: ACCESS EXCLUSIVE for CHECK (no reads or writes), SHARE ROW EXCLUSIVE for a foreign key (no writes), on the referenced table too. NOT VALID skips the scan; VALIDATE CONSTRAINT then scans with only a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes continue. Validating in the same transaction gains nothing, because the stronger lock of the ADD is held until commit. UNIQUE, PRIMARY KEY and EXCLUDE constraints cannot be added NOT VALID, so this rule does not ask for it.',
+      instead: 'ALTER TABLE ... ADD CONSTRAINT ... NOT VALID; then, in a separate transaction, ALTER TABLE ... VALIDATE CONSTRAINT ...;',
+      bad: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
+      good: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+      references: [
+        'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT',
+        'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-VALIDATE-CONSTRAINT',
+      ],
+      pgVersions: 'NOT VALID foreign keys from PostgreSQL 9.1, NOT VALID CHECK constraints from 9.2.',
+    },
+  },
+  create(context) {
+    /** `table:constraint` → where it was added NOT VALID, with the transaction that did it. */
+    const addedNotValid = new Map<string, { transaction: string; offset: number }>();
+
+    const currentTransaction = (): string | undefined => {
+      const { transaction } = context;
+      if (!transaction.inTransaction) return undefined;
+      return transaction.explicit ? `explicit:${transaction.openedAt}` : 'wrapped-file';
+    };
+
+    return {
+      AlterTableStmt(alter) {
+        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
+        const relation = relationFromRangeVar(alter.relation);
+        const table = displayName(relation);
+        const existing = context.isExistingTable(relation);
+        for (const command of alter.cmds ?? []) {
+          const cmd = asKind(command, 'AlterTableCmd');
+          if (cmd?.subtype === 'AT_AddConstraint') {
+            const constraint = asKind(cmd.def, 'Constraint');
+            if (!constraint || !(constraint.contype === 'CONSTR_FOREIGN' || constraint.contype === 'CONSTR_CHECK')) continue;
+            if (constraint.skip_validation) {
+              const transaction = currentTransaction();
+              if (transaction && constraint.conname) {
+                addedNotValid.set(`${relationKey(relation)}:${constraint.conname}`, { transaction, offset: constraint.location ?? 0 });
+              }
+            } else if (existing) {
+              reportUnvalidated(constraint, table);
+            }
+          } else if (cmd?.subtype === 'AT_ValidateConstraint' && cmd.name) {
+            const added = addedNotValid.get(`${relationKey(relation)}:${cmd.name}`);
+            if (added && added.transaction === currentTransaction()) {
+              context.report({
+                messageId: 'validateInSameTransaction',
+                helpId: 'validateHelp',
+                data: { name: cmd.name, line: context.lineOf(added.offset) },
+              });
+            }
+          } else if (cmd?.subtype === 'AT_AddColumn' && existing) {
+            const column = asKind(cmd.def, 'ColumnDef');
+            for (const constraintNode of column?.constraints ?? []) {
+              const constraint = asKind(constraintNode, 'Constraint');
+              if (constraint?.contype !== 'CONSTR_FOREIGN' && constraint?.contype !== 'CONSTR_CHECK') continue;
+              context.report({
+                messageId: 'addColumnWithConstraint',
+                helpId: 'columnHelp',
+                at: constraint.location,
+                data: { column: column?.colname ?? '', kind: KIND_NAMES[constraint.contype], table },
+              });
+            }
+          }
+        }
+      },
+    };
+
+    function reportUnvalidated(constraint: Constraint, table: string): void {
+      const data = {
+        table,
+        constraint: constraint.conname ? `CONSTRAINT ${constraint.conname} ` : '',
+        name: constraint.conname ?? '<name>',
+        referenced: constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : '',
+      };
+      const messageId = constraint.contype === 'CONSTR_FOREIGN' ? 'addForeignKey' : 'addCheck';
+      context.report({ messageId, helpId: 'help', at: constraint.location, data });
+    }
+  },
+});

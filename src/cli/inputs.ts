@@ -1,0 +1,121 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import type { LintInput } from '../engine/lint-sources.js';
+
+export const STDIN_ARGUMENT = '-';
+
+export interface ResolvedPaths {
+  files: string[];
+  /** Arguments that name nothing: reported, never silently dropped. */
+  problems: string[];
+}
+
+export interface ResolveOptions {
+  cwd: string;
+  /** Glob patterns relative to `excludeBase`. */
+  exclude: string[];
+  excludeBase: string;
+}
+
+const ALWAYS_SKIPPED = ['**/node_modules/**', '**/.git/**'];
+
+/** Files, directories (every `*.sql` below them) and globs, in a stable natural order. */
+export async function resolvePaths(args: string[], options: ResolveOptions): Promise<ResolvedPaths> {
+  const isExcluded = picomatch(options.exclude, { dot: true });
+  const excluded = (file: string): boolean =>
+    options.exclude.length > 0 && isExcluded(toPosix(path.relative(options.excludeBase, path.resolve(options.cwd, file))));
+  const files: string[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const add = (file: string): void => {
+    const shown = displayPath(file, options.cwd);
+    if (seen.has(shown) || excluded(file)) return;
+    seen.add(shown);
+    files.push(shown);
+  };
+
+  for (const arg of args) {
+    const absolute = path.resolve(options.cwd, arg);
+    const info = await stat(absolute).catch(() => undefined);
+    if (info?.isFile()) {
+      add(absolute);
+    } else if (info?.isDirectory()) {
+      const found = await glob('**/*.sql', { cwd: absolute, ignore: ALWAYS_SKIPPED, absolute: true, dot: false });
+      found.sort(naturalCompare).forEach(add);
+    } else if (!info && isDynamicPattern(arg)) {
+      const found = await glob(toPosix(arg), { cwd: options.cwd, ignore: ALWAYS_SKIPPED, absolute: true });
+      if (found.length === 0) problems.push(`${arg}: no files match this pattern`);
+      found.sort(naturalCompare).forEach(add);
+    } else if (!info) {
+      problems.push(`${arg}: no such file or directory`);
+    } else {
+      problems.push(`${arg}: not a file or directory`);
+    }
+  }
+  return { files, problems };
+}
+
+/** Reads a file as UTF-8 text; binary files, invalid UTF-8 and unreadable files become a one-line reason. */
+export async function readInput(file: string, cwd: string): Promise<LintInput> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path.resolve(cwd, file));
+  } catch (error) {
+    return { path: file, unreadable: `cannot read ${file}: ${describeIoError(error)}` };
+  }
+  return decodeInput(file, bytes);
+}
+
+export function decodeInput(file: string, bytes: Buffer): LintInput {
+  if (bytes.includes(0)) return { path: file, unreadable: `${file} is a binary file (it contains NUL bytes), not a SQL migration` };
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return { path: file, text };
+  } catch {
+    const offset = firstInvalidUtf8Byte(bytes);
+    const line = bytes.subarray(0, offset).toString('latin1').split('\n').length;
+    return { path: file, unreadable: `${file} is not valid UTF-8 (first invalid byte at offset ${offset}, line ${line}): save it as UTF-8` };
+  }
+}
+
+function firstInvalidUtf8Byte(bytes: Buffer): number {
+  let low = 0;
+  let high = bytes.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    try {
+      // A fresh streaming decoder accepts a prefix that ends inside a valid character.
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, middle + 1), { stream: true });
+      low = middle + 1;
+    } catch {
+      high = middle;
+    }
+  }
+  return low;
+}
+
+function describeIoError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory';
+  return (error as Error).message;
+}
+
+export function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, path.resolve(cwd, file));
+  return toPosix(relative.startsWith('..') || path.isAbsolute(relative) ? path.resolve(cwd, file) : relative);
+}
+
+function toPosix(file: string): string {
+  return file.split(path.sep).join('/');
+}
+
+const collator = new Intl.Collator('en', { numeric: true });
+
+/** `2_add.sql` before `10_drop.sql`, as migration tools order numbered files. */
+export function naturalCompare(a: string, b: string): number {
+  return collator.compare(a, b);
+}

@@ -1,0 +1,107 @@
+import { SEVERITIES, type Severity } from '../engine/rule.js';
+import { DEFAULT_CONFIG, MAX_PG_VERSION, MIN_PG_VERSION, mergeConfig, type RuleSetting, type UserConfig } from '../engine/config.js';
+import { lintInputs, type LintInput } from '../engine/lint-sources.js';
+import { ALL_RULE_IDS, findBuiltinCheck } from '../engine/registry.js';
+import { REPORTERS, type FormatName } from '../report/reporters.js';
+import { totals } from '../report/results.js';
+import { loadConfig } from './config-file.js';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
+import { decodeInput, readInput, resolvePaths, STDIN_ARGUMENT } from './inputs.js';
+import { toolVersion } from './version.js';
+
+export class UsageError extends Error {}
+
+export interface LintCommandOptions {
+  format: FormatName;
+  config?: string;
+  pgVersion?: string;
+  assumeInTransaction?: boolean;
+  rule: string[];
+  disable: string[];
+  maxWarnings?: string;
+  stdinFilename?: string;
+  color: boolean;
+}
+
+export interface CommandIo {
+  cwd: string;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+export async function runLint(paths: string[], options: LintCommandOptions, io: CommandIo): Promise<number> {
+  const loaded = loadConfig(io.cwd, options.config);
+  const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded.config), commandLineConfig(options));
+  const maxWarnings = options.maxWarnings === undefined ? undefined : parseCount(options.maxWarnings, '--max-warnings');
+
+  const readsStdin = paths.includes(STDIN_ARGUMENT) || (paths.length === 0 && !io.stdin.isTTY);
+  if (paths.length === 0 && !readsStdin) {
+    throw new UsageError('give the migration files or directories to lint, e.g. "lockwise lint migrations/"');
+  }
+  const resolved = await resolvePaths(
+    paths.filter((arg) => arg !== STDIN_ARGUMENT),
+    { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.baseDir },
+  );
+  for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}\n`);
+
+  const inputs: LintInput[] = [];
+  if (readsStdin) inputs.push(decodeInput(options.stdinFilename ?? '<stdin>', await readAll(io.stdin)));
+  for (const file of resolved.files) inputs.push(await readInput(file, io.cwd));
+
+  const results = await lintInputs(inputs, config);
+  const color = options.color && io.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  io.stdout.write(REPORTERS[options.format](results, { color, toolVersion: toolVersion() }));
+
+  if (resolved.problems.length > 0) return EXIT_USAGE_ERROR;
+  const { errors, warnings } = totals(results);
+  if (errors > 0 || (maxWarnings !== undefined && warnings > maxWarnings)) return EXIT_FINDINGS;
+  return EXIT_OK;
+}
+
+function commandLineConfig(options: LintCommandOptions): UserConfig {
+  const rules: Record<string, RuleSetting> = {};
+  for (const entry of options.rule) {
+    const [id = '', severity] = entry.split('=').map((part) => part.trim());
+    checkRuleId(id, '--rule');
+    if (severity !== undefined && severity !== 'off' && !SEVERITIES.includes(severity as Severity)) {
+      throw new UsageError(`--rule ${entry}: the severity must be one of error, warning, info, off`);
+    }
+    rules[id] = (severity as RuleSetting | undefined) ?? 'error';
+  }
+  for (const id of options.disable) {
+    checkRuleId(id, '--disable');
+    rules[id] = 'off';
+  }
+  return {
+    ...(options.pgVersion !== undefined ? { pgVersion: parsePgVersion(options.pgVersion) } : {}),
+    ...(options.assumeInTransaction ? { assumeInTransaction: true } : {}),
+    rules,
+  };
+}
+
+function checkRuleId(id: string, flag: string): void {
+  if (!ALL_RULE_IDS.has(id)) throw new UsageError(`${flag} ${id}: unknown rule (run "lockwise rules" to list them)`);
+  const builtin = findBuiltinCheck(id);
+  if (builtin && !builtin.meta.canBeDisabled) throw new UsageError(`${flag} ${id}: this check is always on`);
+}
+
+function parsePgVersion(value: string): number {
+  const version = Number(value);
+  if (!Number.isInteger(version) || version < MIN_PG_VERSION || version > MAX_PG_VERSION) {
+    throw new UsageError(`--pg-version ${value}: give a PostgreSQL major version from ${MIN_PG_VERSION} to ${MAX_PG_VERSION}`);
+  }
+  return version;
+}
+
+function parseCount(value: string, flag: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 0) throw new UsageError(`${flag} ${value}: give a whole number of 0 or more`);
+  return count;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
+}

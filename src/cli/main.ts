@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../engine/config-parse.js';
+import { runExplain } from './explain-command.js';
+import { runLint, UsageError } from './lint-command.js';
+import { runRules } from './rules-command.js';
+import { toolVersion } from './version.js';
+import { EXIT_INTERNAL_ERROR, EXIT_USAGE_ERROR } from './exit-codes.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((part) => part.trim()).filter(Boolean)];
+
+function buildProgram(): Command {
+  const program = new Command('lockwise')
+    .description('Lint PostgreSQL migrations for locks, table rewrites and changes that break a rolling deploy.')
+    .version(toolVersion(), '-v, --version')
+    .exitOverride()
+    .showHelpAfterError('(run "lockwise --help" for usage)');
+
+  program
+    .command('lint')
+    .description('lint migration files, directories (every *.sql below them) and globs; "-" or piped input reads stdin')
+    .argument('[paths...]', 'files, directories or glob patterns')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .option('-c, --config <file>', 'configuration file (default: the nearest lockwise.json upwards)')
+    .option('--pg-version <major>', 'PostgreSQL major version the migrations run on (default: 15)')
+    .option('--assume-in-transaction', 'the migration tool wraps each file in a transaction')
+    .option('--rule <id[=severity]>', 'enable a rule, or set its severity (error, warning, info, off); repeatable', collect, [])
+    .option('--disable <id>', 'turn a rule off; repeatable', collect, [])
+    .option('--max-warnings <count>', 'exit with 1 when there are more warnings than this')
+    .option('--stdin-filename <path>', 'the file name to report for stdin input')
+    .option('--no-color', 'no colours in pretty output')
+    .action(async (paths: string[], options) => {
+      process.exitCode = await runLint(paths, options, { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+    });
+
+  program
+    .command('rules')
+    .description('list every rule with its default severity and summary')
+    .action(() => {
+      process.stdout.write(runRules());
+    });
+
+  program
+    .command('explain')
+    .description('print the documentation of a rule')
+    .argument('<rule>', 'rule id, e.g. require-lock-timeout')
+    .action((id: string) => {
+      process.stdout.write(runExplain(id));
+    });
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE_ERROR;
+      return;
+    }
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      process.stderr.write(`lockwise: ${error.message}\n`);
+      process.exitCode = EXIT_USAGE_ERROR;
+      return;
+    }
+    const detail = process.env.LOCKWISE_DEBUG ? `\n${(error as Error).stack}` : ' (set LOCKWISE_DEBUG=1 for details)';
+    process.stderr.write(`lockwise: internal error: ${(error as Error).message}${detail}\n`);
+    process.exitCode = EXIT_INTERNAL_ERROR;
+  }
+}
+
+await main();

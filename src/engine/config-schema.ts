@@ -1,0 +1,54 @@
+import { BUILTIN_CHECKS } from './builtin-checks.js';
+import { MAX_PG_VERSION, MIN_PG_VERSION } from './config.js';
+import { RULES } from './registry.js';
+
+/** The JSON Schema of lockwise.json, generated from the rule registry so that editors complete rule ids. */
+export function configSchema(): Record<string, unknown> {
+  const ruleSetting = { enum: ['off', 'info', 'warning', 'error'] };
+  const configurable = [
+    ...RULES.map((rule) => ({ id: rule.id, summary: rule.meta.docs.summary, severity: rule.meta.severity })),
+    ...BUILTIN_CHECKS.filter((check) => check.meta.canBeDisabled).map((check) => ({
+      id: check.id,
+      summary: check.meta.docs.summary,
+      severity: check.meta.severity,
+    })),
+  ].sort((a, b) => a.id.localeCompare(b.id));
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://github.com/lockwise/lockwise/schema/lockwise.schema.json',
+    title: 'lockwise configuration',
+    description: 'Configuration of lockwise, the PostgreSQL migration linter (lockwise.json; comments allowed).',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string', description: 'The JSON Schema this file follows, for editors.' },
+      pgVersion: {
+        type: 'integer',
+        minimum: MIN_PG_VERSION,
+        maximum: MAX_PG_VERSION,
+        description: 'Major version of the PostgreSQL server the migrations run on. Default: the oldest version still supported by the PostgreSQL project.',
+      },
+      assumeInTransaction: {
+        type: 'boolean',
+        description: 'The migration tool runs each file inside a transaction (as Flyway, Rails and many others do). Default: false.',
+      },
+      lockTimeoutSetByTool: {
+        type: 'boolean',
+        description: 'The migration tool sets lock_timeout before running each file, so files need not. Default: false.',
+      },
+      exclude: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Glob patterns, relative to this file, of paths never linted.',
+      },
+      rules: {
+        type: 'object',
+        description: 'Severity of each rule, or "off".',
+        additionalProperties: false,
+        properties: Object.fromEntries(
+          configurable.map(({ id, summary, severity }) => [id, { ...ruleSetting, description: `${summary} Default: ${severity}.` }]),
+        ),
+      },
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { Severity } from './rule.js';
+
+export type RuleSetting = Severity | 'off';
+
+/** lockwise.json, as the user writes it; every key optional. */
+export interface UserConfig {
+  $schema?: string;
+  pgVersion?: number;
+  assumeInTransaction?: boolean;
+  lockTimeoutSetByTool?: boolean;
+  exclude?: string[];
+  rules?: Record<string, RuleSetting>;
+}
+
+/** The configuration in force: defaults, then lockwise.json, then command-line flags. */
+export interface ResolvedConfig {
+  pgVersion: number;
+  assumeInTransaction: boolean;
+  lockTimeoutSetByTool: boolean;
+  exclude: string[];
+  rules: Record<string, RuleSetting>;
+}
+
+/**
+ * The oldest PostgreSQL major version the PostgreSQL project still supports
+ * (14 reached end of life in November 2026). Set pgVersion for older servers.
+ */
+export const DEFAULT_PG_VERSION = 15;
+export const MIN_PG_VERSION = 10;
+export const MAX_PG_VERSION = 18;
+
+export const DEFAULT_CONFIG: ResolvedConfig = {
+  pgVersion: DEFAULT_PG_VERSION,
+  assumeInTransaction: false,
+  lockTimeoutSetByTool: false,
+  exclude: [],
+  rules: {},
+};
+
+export function mergeConfig(base: ResolvedConfig, override: UserConfig): ResolvedConfig {
+  return {
+    pgVersion: override.pgVersion ?? base.pgVersion,
+    assumeInTransaction: override.assumeInTransaction ?? base.assumeInTransaction,
+    lockTimeoutSetByTool: override.lockTimeoutSetByTool ?? base.lockTimeoutSetByTool,
+    exclude: [...base.exclude, ...(override.exclude ?? [])],
+    rules: { ...base.rules, ...(override.rules ?? {}) },
+  };
+}

@@ -1,0 +1,37 @@
+import type { Statement } from '../parse/parse.js';
+import type { SchemaModel } from '../model/schema-model.js';
+import type { SettingValue, TransactionState } from '../model/session-state.js';
+import type { RelationName } from '../model/names.js';
+import type { LockClaim } from '../knowledge/statement-locks.js';
+import type { Report } from './rule.js';
+
+/** Facts about how migrations are run that no file states. */
+export interface Environment {
+  /** The migration tool runs each file inside a transaction. */
+  assumeInTransaction: boolean;
+  /** The migration tool sets lock_timeout itself before running a file. */
+  lockTimeoutSetByTool: boolean;
+}
+
+/** Everything a rule may know about the world; a rule never reads files, the clock or the process. */
+export interface RuleContext<MessageId extends string = string> {
+  readonly filePath: string;
+  readonly statements: readonly Statement[];
+  /** The statement being visited. */
+  readonly statement: Statement;
+  /** The transaction the current statement runs in. */
+  readonly transaction: TransactionState;
+  readonly pgVersion: number;
+  readonly environment: Environment;
+  /** The schema before the current statement: history, then this file's earlier statements. */
+  readonly schema: SchemaModel;
+  /** A setting in force before the current statement (SET, SET LOCAL, set_config), by lower-case name. */
+  setting(name: string): SettingValue | undefined;
+  /** Table-level locks the statement takes, from the lock table, for the target version. */
+  locksOf(statement: Statement): LockClaim[];
+  /** A table that holds production data: neither created by a migration that has not been deployed, nor temporary. */
+  isExistingTable(relation: RelationName): boolean;
+  /** The 1-based line of a byte offset in this file, for messages that point elsewhere. */
+  lineOf(offset: number): number;
+  report(report: Report<MessageId>): void;
+}

@@ -1,0 +1,171 @@
+import type { ParsedFile, Statement } from '../parse/parse.js';
+import type { NodeKind } from '../parse/node-types.js';
+import { scanTokens } from '../parse/scan.js';
+import { SessionState } from '../model/session-state.js';
+import type { SchemaModel } from '../model/schema-model.js';
+import { locksTakenBy } from '../knowledge/statement-locks.js';
+import type { ByteRange } from '../source/source-file.js';
+import type { Environment, RuleContext } from './context.js';
+import type { Diagnostic } from './diagnostic.js';
+import { compareDiagnostics } from './diagnostic.js';
+import { formatMessage } from './messages.js';
+import type { NodeFrame, Report, RuleDefinition, Severity, Visitors } from './rule.js';
+import { SYNTAX_ERROR } from './builtin-checks.js';
+import { applySuppressions } from './suppressions.js';
+import { walkTree } from './walk.js';
+
+export interface EnabledRule {
+  rule: RuleDefinition;
+  severity: Severity;
+}
+
+export interface LintFileOptions {
+  rules: readonly EnabledRule[];
+  pgVersion: number;
+  environment: Environment;
+  /** The schema as replayed from earlier migrations; this file's statements are applied to it. */
+  schema: SchemaModel;
+  /** Every rule id that exists, enabled or not, for checking suppression comments. */
+  knownRuleIds: ReadonlySet<string>;
+  /** Severity of unused-suppression findings, or undefined when they are turned off. */
+  unusedSuppressionSeverity: Severity | undefined;
+}
+
+/** Runs every enabled rule over one parsed file, walking each statement tree once. */
+export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Diagnostic[] {
+  const { source } = parsed;
+  if (parsed.syntaxError) {
+    const range = syntaxErrorRange(parsed);
+    return [
+      {
+        file: source.path,
+        rule: SYNTAX_ERROR.id,
+        severity: 'error',
+        message: parsed.syntaxError.message,
+        range,
+        span: source.spanOf(range),
+      },
+    ];
+  }
+
+  const diagnostics: Diagnostic[] = [];
+  const session = new SessionState(options.environment.assumeInTransaction);
+  let current: Statement | undefined;
+  const tokenEnds = new TokenEnds(parsed);
+
+  const running = options.rules.map(({ rule, severity }) => {
+    const context: RuleContext = {
+      filePath: source.path,
+      statements: parsed.statements,
+      get statement() {
+        return current!;
+      },
+      get transaction() {
+        return session.current;
+      },
+      pgVersion: options.pgVersion,
+      environment: options.environment,
+      schema: options.schema,
+      setting: (name) => session.setting(name.toLowerCase()),
+      locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
+      isExistingTable: (relation) => relation.schema !== 'pg_temp' && !options.schema.isNewTable(relation),
+      lineOf: (offset) => source.positionAt(offset).line,
+      report: (report: Report<string>) => {
+        const statement = current!;
+        const range = reportRange(report, statement, tokenEnds);
+        const data = report.data ?? {};
+        diagnostics.push({
+          file: source.path,
+          rule: rule.id,
+          severity,
+          message: formatMessage(messageTemplate(rule, report.messageId), data),
+          ...(report.helpId ? { help: formatMessage(messageTemplate(rule, report.helpId), data), helpId: report.helpId } : {}),
+          messageId: report.messageId,
+          range,
+          span: source.spanOf(range),
+          statementIndex: statement.index,
+        });
+      },
+    };
+    return rule.create(context);
+  });
+
+  const visitorsByKind = groupVisitors(running);
+  for (const statement of parsed.statements) {
+    current = statement;
+    for (const visitors of running) visitors.onStatement?.(statement);
+    if (visitorsByKind.size > 0) {
+      walkTree(statement.node, (kind, payload, ancestors) => {
+        const callbacks = visitorsByKind.get(kind);
+        if (!callbacks) return;
+        const path = { ancestors: ancestors.slice() as readonly NodeFrame[] };
+        for (const callback of callbacks) callback(payload, path);
+      });
+    }
+    session.apply(statement);
+    options.schema.apply(statement);
+  }
+  for (const visitors of running) visitors.onFileEnd?.();
+
+  return applySuppressions(parsed, diagnostics, options).sort(compareDiagnostics);
+}
+
+type AnyVisitor = (payload: unknown, path: { ancestors: readonly NodeFrame[] }) => void;
+
+function groupVisitors(all: Visitors[]): Map<NodeKind, AnyVisitor[]> {
+  const byKind = new Map<NodeKind, AnyVisitor[]>();
+  for (const visitors of all) {
+    for (const [key, callback] of Object.entries(visitors)) {
+      if (key === 'onStatement' || key === 'onFileEnd' || typeof callback !== 'function') continue;
+      const list = byKind.get(key as NodeKind) ?? [];
+      list.push(callback as AnyVisitor);
+      byKind.set(key as NodeKind, list);
+    }
+  }
+  return byKind;
+}
+
+function messageTemplate(rule: RuleDefinition, messageId: string): string {
+  const template = rule.meta.messages[messageId];
+  if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId "${messageId}"`);
+  return template;
+}
+
+function reportRange(report: Report<string>, statement: Statement, tokenEnds: TokenEnds): ByteRange {
+  if (report.range) return report.range;
+  if (report.at === undefined || report.at < statement.range.start || report.at > statement.range.end) {
+    return statement.range;
+  }
+  const last = report.through ?? report.at;
+  return { start: report.at, end: Math.min(tokenEnds.endOfTokenAt(statement, last), statement.range.end) };
+}
+
+/** Where the token starting at a node's location ends, from the scanner, computed per statement on demand. */
+class TokenEnds {
+  private readonly cache = new Map<number, Map<number, number>>();
+  constructor(private readonly parsed: ParsedFile) {}
+
+  endOfTokenAt(statement: Statement, offset: number): number {
+    let ends = this.cache.get(statement.index);
+    if (!ends) {
+      ends = new Map();
+      for (const token of scanTokens(this.parsed.source.slice(statement.range)) ?? []) {
+        ends.set(statement.range.start + token.start, statement.range.start + token.end);
+      }
+      this.cache.set(statement.index, ends);
+    }
+    // Without tokens (a statement the scanner rejects) the report points at one character.
+    return ends.get(offset) ?? offset + 1;
+  }
+}
+
+/** The token PostgreSQL's error cursor points at, or one character when the scanner cannot tell. */
+function syntaxErrorRange(parsed: ParsedFile): ByteRange {
+  const start = parsed.syntaxError?.offset ?? 0;
+  const { source } = parsed;
+  const lineEnd = source.bytes.indexOf(0x0a, start);
+  const rest = source.bytes.toString('utf8', start, lineEnd === -1 ? source.bytes.length : lineEnd);
+  const first = scanTokens(rest)?.[0];
+  const length = first && first.start === 0 ? first.end : Math.min(1, Buffer.byteLength(rest, 'utf8'));
+  return { start, end: start + length };
+}

@@ -1,0 +1,8 @@
+/** Fills `{{name}}` placeholders; a placeholder without data is a bug in the rule, so it fails loudly. */
+export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => {
+    const value = data[key];
+    if (value === undefined) throw new Error(`message placeholder {{${key}}} has no value`);
+    return String(value);
+  });
+}

@@ -1,0 +1,79 @@
+import type { NodeKind, NodeOf } from '../parse/node-types.js';
+import type { ByteRange } from '../source/source-file.js';
+import type { Statement } from '../parse/parse.js';
+import type { RuleContext } from './context.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+export type Preset = 'recommended' | 'strict';
+
+export interface RuleDocs {
+  /** One line: what the rule flags. */
+  summary: string;
+  /** The lock, rewrite or outage, concretely. */
+  why: string;
+  /** The safe sequence. */
+  instead: string;
+  bad: string;
+  good: string;
+  /** PostgreSQL documentation pages. */
+  references: string[];
+  /** Which PostgreSQL versions the rule concerns and how its behaviour changes between them. */
+  pgVersions: string;
+}
+
+export interface RuleMeta<MessageId extends string> {
+  severity: Severity;
+  presets: Preset[];
+  /** messageId → template with `{{placeholder}}`s. */
+  messages: Record<MessageId, string>;
+  docs: RuleDocs;
+}
+
+/** What a visitor receives besides the node: the chain of nodes it sits in, outermost first. */
+export interface NodePath {
+  ancestors: readonly NodeFrame[];
+}
+
+export interface NodeFrame {
+  kind: NodeKind;
+  node: unknown;
+}
+
+export type NodeVisitors = {
+  [K in NodeKind]?: (node: NodeOf<K>, path: NodePath) => void;
+};
+
+export interface StatementHooks {
+  /** Before the statement's nodes are visited. */
+  onStatement?: (statement: Statement) => void;
+  /** After the whole file, for rules that judge a file as a whole. */
+  onFileEnd?: () => void;
+}
+
+export type Visitors = NodeVisitors & StatementHooks;
+
+export interface Report<MessageId extends string> {
+  messageId: MessageId;
+  data?: Record<string, string | number>;
+  /** Byte offset of the node to point at (its `location`); the token there is underlined. */
+  at?: number;
+  /** Byte offset of a later node: the underline then runs from `at` to the end of the token here. */
+  through?: number;
+  /** An explicit range; without `at` or `range` the whole statement is reported. */
+  range?: ByteRange;
+  /** A help message (a messageId) that says what to write instead. */
+  helpId?: MessageId;
+}
+
+export interface RuleDefinition<MessageId extends string = string> {
+  id: string;
+  meta: RuleMeta<MessageId>;
+  /** Called once per file; the returned visitors keep per-file state in their closure. */
+  create(context: RuleContext<MessageId>): Visitors;
+}
+
+export function defineRule<MessageId extends string>(rule: RuleDefinition<MessageId>): RuleDefinition<MessageId> {
+  return rule;
+}

@@ -1,0 +1,46 @@
+/**
+ * The expand-contract sequence for replacing a column, written for the very column
+ * a finding is about. Each step ships in its own deploy, so old and new application
+ * versions can run side by side during a rolling deploy.
+ */
+export function columnReplacementSteps(table: string, oldColumn: string, newColumn: string): string {
+  return [
+    `Replace ${table}.${oldColumn} in separate deploys instead:`,
+    `  1. expand: ALTER TABLE ${table} ADD COLUMN ${newColumn} <type>;`,
+    `  2. dual write: the application writes both ${oldColumn} and ${newColumn}`,
+    `  3. backfill in batches: UPDATE ${table} SET ${newColumn} = ${oldColumn} WHERE id BETWEEN ... AND ... AND ${newColumn} IS NULL;`,
+    `  4. switch reads to ${newColumn}`,
+    `  5. stop writing ${oldColumn}; retire it: COMMENT ON COLUMN ${table}.${oldColumn} IS 'deprecated: use ${newColumn}';`,
+    `  6. contract, in a later migration: ALTER TABLE ${table} DROP COLUMN ${oldColumn};`,
+  ].join('\n');
+}
+
+export function tableReplacementSteps(oldTable: string, newTable: string): string {
+  return [
+    `Replace ${oldTable} in separate deploys instead:`,
+    `  1. expand: CREATE TABLE ${newTable} (...); or, when only the name must change, CREATE VIEW ${newTable} AS SELECT * FROM ${oldTable};`,
+    `  2. dual write to ${oldTable} and ${newTable} (not needed with the view)`,
+    `  3. backfill ${newTable} in batches`,
+    `  4. switch reads to ${newTable}`,
+    `  5. stop writing ${oldTable}; retire it: COMMENT ON TABLE ${oldTable} IS 'deprecated: use ${newTable}';`,
+    `  6. contract, in a later migration: DROP TABLE ${oldTable};`,
+  ].join('\n');
+}
+
+export function columnDropSteps(table: string, column: string): string {
+  return [
+    `Drop ${table}.${column} in two deploys:`,
+    `  1. ship application code that no longer reads or writes ${column}, and retire it in a migration:`,
+    `     COMMENT ON COLUMN ${table}.${column} IS 'deprecated: <why>';`,
+    `  2. once that release runs everywhere, drop it in a later migration: ALTER TABLE ${table} DROP COLUMN ${column};`,
+  ].join('\n');
+}
+
+export function tableDropSteps(table: string): string {
+  return [
+    `Drop ${table} in two deploys:`,
+    `  1. ship application code that no longer uses ${table}, and retire it in a migration:`,
+    `     COMMENT ON TABLE ${table} IS 'deprecated: <why>';`,
+    `  2. once that release runs everywhere, drop it in a later migration: DROP TABLE ${table};`,
+  ].join('\n');
+}

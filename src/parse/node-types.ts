@@ -1,0 +1,29 @@
+import type { Node } from '@pgsql/types';
+
+type KeysOfUnion<T> = T extends unknown ? keyof T : never;
+
+/** Every libpg-query node type name, e.g. `AlterTableStmt`, `IndexStmt`, `FuncCall`. */
+export type NodeKind = KeysOfUnion<Node>;
+
+/** The payload type of a node kind, e.g. `NodeOf<'IndexStmt'>` is `IndexStmt`. */
+export type NodeOf<K extends NodeKind> = Extract<Node, { [P in K]: unknown }>[K];
+
+export function nodeKind(node: Node): NodeKind {
+  return Object.keys(node)[0] as NodeKind;
+}
+
+/** The payload of a wrapped node when it has the given kind. */
+export function asKind<K extends NodeKind>(node: Node | undefined, kind: K): NodeOf<K> | undefined {
+  if (node === undefined) return undefined;
+  return (node as Record<string, unknown>)[kind] as NodeOf<K> | undefined;
+}
+
+/** The `sval` strings of a list of `String` nodes, as in qualified names. */
+export function stringValues(nodes: Node[] | undefined): string[] {
+  const values: string[] = [];
+  for (const node of nodes ?? []) {
+    const value = asKind(node, 'String')?.sval;
+    if (value !== undefined) values.push(value);
+  }
+  return values;
+}
