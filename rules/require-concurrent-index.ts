@@ -32,7 +32,9 @@ export default defineRule({
   create(context) {
     return {
       IndexStmt(index) {
-        if (index.concurrent || !index.relation) return;
+        // ON ONLY builds nothing on a partitioned parent (an empty, invalid index that partitions' indexes attach to),
+        // and PostgreSQL rejects CONCURRENTLY there: it is the first step of the safe procedure, not a hazard.
+        if (index.concurrent || !index.relation || !index.relation.inh) return;
         const relation = relationFromRangeVar(index.relation);
         if (!context.isExistingTable(relation)) return;
         context.report({

@@ -24,7 +24,7 @@ export default defineRule({
       why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it.',
       instead: 'Contract in two deploys. First ship code that no longer uses the column and mark it retired with COMMENT ON COLUMN t.c IS \'deprecated: ...\'. Once that release runs everywhere, drop the column in a later migration.',
       bad: 'ALTER TABLE users DROP COLUMN username;',
-      good: "-- release 1\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- release 2, a later migration\nALTER TABLE users DROP COLUMN username;",
+      good: "-- this release: the application stops using the column, and the migration retires it\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- a later migration, once this release runs everywhere:\n-- ALTER TABLE users DROP COLUMN username;",
       references: [
         'https://www.postgresql.org/docs/current/sql-altertable.html',
         'https://www.postgresql.org/docs/current/sql-droptable.html',

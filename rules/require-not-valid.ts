@@ -61,7 +61,7 @@ export default defineRule({
             if (!constraint || !(constraint.contype === 'CONSTR_FOREIGN' || constraint.contype === 'CONSTR_CHECK')) continue;
             if (constraint.skip_validation) {
               const transaction = currentTransaction();
-              if (transaction && constraint.conname) {
+              if (transaction && constraint.conname && existing) {
                 addedNotValid.set(`${relationKey(relation)}:${constraint.conname}`, { transaction, offset: constraint.location ?? 0 });
               }
             } else if (existing) {
@@ -78,9 +78,11 @@ export default defineRule({
             }
           } else if (cmd?.subtype === 'AT_AddColumn' && existing) {
             const column = asKind(cmd.def, 'ColumnDef');
-            for (const constraintNode of column?.constraints ?? []) {
-              const constraint = asKind(constraintNode, 'Constraint');
-              if (constraint?.contype !== 'CONSTR_FOREIGN' && constraint?.contype !== 'CONSTR_CHECK') continue;
+            const constraints = (column?.constraints ?? []).map((node) => asKind(node, 'Constraint'));
+            // PostgreSQL skips validating a new column's foreign key when the column starts out all NULL, without a DEFAULT.
+            const validatesForeignKey = constraints.some((constraint) => constraint?.contype === 'CONSTR_DEFAULT');
+            for (const constraint of constraints) {
+              if (constraint?.contype !== 'CONSTR_CHECK' && !(constraint?.contype === 'CONSTR_FOREIGN' && validatesForeignKey)) continue;
               context.report({
                 messageId: 'addColumnWithConstraint',
                 helpId: 'columnHelp',

@@ -80,20 +80,19 @@ export function decodeInput(file: string, bytes: Buffer): LintInput {
   }
 }
 
+/** Where the first malformed sequence starts: the lenient decoder marks it with U+FFFD, which a valid file may also contain. */
 function firstInvalidUtf8Byte(bytes: Buffer): number {
-  let low = 0;
-  let high = bytes.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    try {
-      // A fresh streaming decoder accepts a prefix that ends inside a valid character.
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, middle + 1), { stream: true });
-      low = middle + 1;
-    } catch {
-      high = middle;
-    }
+  const lenient = new TextDecoder('utf-8').decode(bytes);
+  const encodedReplacement = Buffer.from('\ufffd', 'utf8');
+  let byteOffset = 0;
+  let previous = 0;
+  for (let index = lenient.indexOf('\ufffd'); index !== -1; index = lenient.indexOf('\ufffd', index + 1)) {
+    byteOffset += Buffer.byteLength(lenient.slice(previous, index), 'utf8');
+    if (!bytes.subarray(byteOffset, byteOffset + encodedReplacement.length).equals(encodedReplacement)) return byteOffset;
+    byteOffset += encodedReplacement.length;
+    previous = index + 1;
   }
-  return low;
+  return byteOffset;
 }
 
 function describeIoError(error: unknown): string {

@@ -1,0 +1,85 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RULES } from '../src/engine/registry.js';
+import { DEFAULT_CONFIG, mergeConfig } from '../src/engine/config.js';
+import { lintInputs } from '../src/engine/lint-sources.js';
+import { generatedDocs } from '../src/report/generated-docs.js';
+import { FIXTURES_DIR, ENGINE_FIXTURES, REPO_ROOT, lintFixture, loadFixtures } from './helpers/fixtures.js';
+
+const MIN_CASES_PER_SIDE = 4;
+const fixtures = loadFixtures();
+
+async function findingsOf(ruleId: string, sql: string) {
+  const only = Object.fromEntries(RULES.map((rule) => [rule.id, rule.id === ruleId ? rule.meta.severity : 'off'] as const));
+  const results = await lintInputs([{ path: 'example.sql', text: sql }], mergeConfig(DEFAULT_CONFIG, { rules: only }));
+  return results.files[0]!.diagnostics;
+}
+
+describe('rule registry', () => {
+  it('lists exactly the modules in rules/, each under its own id', async () => {
+    const files = readdirSync(path.join(REPO_ROOT, 'rules'))
+      .filter((file) => file.endsWith('.ts') && file !== 'index.ts')
+      .map((file) => file.replace(/\.ts$/, ''))
+      .sort();
+    expect(RULES.map((rule) => rule.id).sort()).toEqual(files);
+    for (const id of files) {
+      const module = (await import(`../rules/${id}.ts`)) as { default: { id: string } };
+      expect(module.default.id).toBe(id);
+    }
+  });
+
+  it('has a fixture folder for every rule and a rule for every fixture folder', () => {
+    const folders = readdirSync(FIXTURES_DIR).filter((name) => name !== ENGINE_FIXTURES).sort();
+    expect(folders).toEqual(RULES.map((rule) => rule.id).sort());
+  });
+});
+
+describe.each(RULES.map((rule) => [rule.id, rule] as const))('%s', (id, rule) => {
+  const own = fixtures.filter((fixture) => fixture.group === id);
+
+  it(`has at least ${MIN_CASES_PER_SIDE} flagged and ${MIN_CASES_PER_SIDE} clean fixtures`, () => {
+    const flagged = own.filter((fixture) => [...fixture.expected.values()].some((ids) => ids.includes(id)));
+    const clean = own.filter((fixture) => fixture.expected.size === 0);
+    expect(flagged.length).toBeGreaterThanOrEqual(MIN_CASES_PER_SIDE);
+    expect(clean.length).toBeGreaterThanOrEqual(MIN_CASES_PER_SIDE);
+  });
+
+  it('uses every message it defines somewhere in its fixtures', async () => {
+    const used = new Set<string>();
+    for (const fixture of own) {
+      for (const diagnostic of await lintFixture(fixture)) {
+        if (diagnostic.rule !== id) continue;
+        if (diagnostic.messageId) used.add(diagnostic.messageId);
+        if (diagnostic.helpId) used.add(diagnostic.helpId);
+      }
+    }
+    expect([...used].sort()).toEqual(Object.keys(rule.meta.messages).sort());
+  });
+
+  it('has complete docs, citing the PostgreSQL documentation', () => {
+    const { docs } = rule.meta;
+    for (const field of ['summary', 'why', 'instead', 'bad', 'good', 'pgVersions'] as const) expect(docs[field].trim()).not.toBe('');
+    expect(docs.references.length).toBeGreaterThan(0);
+    for (const reference of docs.references) expect(reference).toMatch(/^https:\/\/www\.postgresql\.org\/docs\//);
+  });
+
+  it('flags its own bad example and not its good one', async () => {
+    expect((await findingsOf(id, rule.meta.docs.bad)).map((d) => d.rule)).toContain(id);
+    expect((await findingsOf(id, rule.meta.docs.good)).filter((d) => d.rule !== 'syntax-error').map((d) => d.rule)).not.toContain(id);
+    expect((await findingsOf(id, rule.meta.docs.good)).map((d) => d.rule)).not.toContain('syntax-error');
+  });
+});
+
+describe('generated documentation', () => {
+  it.each([...generatedDocs()].map(([file, content]) => [file, content] as const))('%s is up to date (run npm run docs)', (file, content) => {
+    const target = path.join(REPO_ROOT, file);
+    expect(existsSync(target)).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe(content);
+  });
+
+  it('has no stale pages for rules that no longer exist', () => {
+    const expected = [...generatedDocs().keys()].filter((file) => file.startsWith('docs/rules/')).map((file) => path.basename(file)).sort();
+    expect(readdirSync(path.join(REPO_ROOT, 'docs/rules')).sort()).toEqual(expected);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { SourceFile } from '../src/source/source-file.js';
+import { loadParser, parseSource } from '../src/parse/parse.js';
+
+function offsetOf(text: string, needle: string): number {
+  return Buffer.byteLength(text.slice(0, text.indexOf(needle)), 'utf8');
+}
+
+describe('byte offset → line and column', () => {
+  it('counts columns in UTF-16 code units after multi-byte characters', () => {
+    const text = "-- naïve café\nSELECT 'žluťoučký', '😀', x;";
+    const source = new SourceFile('t.sql', text);
+    // 7 ("SELECT ") + 11 ("'žluťoučký'") + 2 (", ") + 4 ("'😀'": the emoji is two UTF-16 units) + 2 (", ") = 26 before x
+    expect(source.positionAt(offsetOf(text, 'x;'))).toEqual({ line: 2, column: 27 });
+    expect(source.positionAt(offsetOf(text, 'SELECT'))).toEqual({ line: 2, column: 1 });
+  });
+
+  it('treats CRLF and lone CR as one line break each', () => {
+    const text = 'SELECT 1;\r\nSELECT 2;\rSELECT 3;\nSELECT 4;';
+    const source = new SourceFile('t.sql', text);
+    expect(source.positionAt(offsetOf(text, 'SELECT 2'))).toEqual({ line: 2, column: 1 });
+    expect(source.positionAt(offsetOf(text, 'SELECT 3'))).toEqual({ line: 3, column: 1 });
+    expect(source.positionAt(offsetOf(text, 'SELECT 4'))).toEqual({ line: 4, column: 1 });
+    expect(source.lineText(1)).toBe('SELECT 1;');
+  });
+
+  it('counts a tab as one column', () => {
+    const text = '\tALTER TABLE t ADD COLUMN c int;';
+    expect(new SourceFile('t.sql', text).positionAt(offsetOf(text, 'ALTER'))).toEqual({ line: 1, column: 2 });
+  });
+
+  it('converts PostgreSQL\'s error cursor, counted in code points, to a byte offset', () => {
+    const text = "SELECT '😀é';\nALTER TABLE x x;";
+    const source = new SourceFile('t.sql', text);
+    const codePoints = [...text.slice(0, text.lastIndexOf('x;'))].length;
+    expect(source.byteOffsetOfCodePoint(codePoints)).toBe(offsetOf(text, 'x;'));
+  });
+});
+
+describe('parser wrapper', () => {
+  it('keeps each statement\'s exact range, without the semicolon, in non-ASCII files', async () => {
+    await loadParser();
+    const text = "-- über\nCREATE TABLE \"čaj\" (id int);\n  /* x */ DROP TABLE \"čaj\" -- trailing\n";
+    const parsed = parseSource(new SourceFile('t.sql', text));
+    expect(parsed.statements.map((statement) => parsed.source.slice(statement.range))).toEqual([
+      'CREATE TABLE "čaj" (id int)',
+      'DROP TABLE "čaj"',
+    ]);
+    expect(parsed.comments.map((comment) => comment.body)).toEqual([' über', ' x ', ' trailing']);
+  });
+
+  it('reports a syntax error at PostgreSQL\'s position after multi-byte text', async () => {
+    await loadParser();
+    const text = "SELECT 'ünïcödé';\nALTER TABLE users ADD COLUMN;";
+    const parsed = parseSource(new SourceFile('t.sql', text));
+    expect(parsed.syntaxError?.message).toBe('syntax error at or near ";"');
+    expect(parsed.source.positionAt(parsed.syntaxError!.offset)).toEqual({ line: 2, column: 29 });
+  });
+
+  it('accepts empty and comment-only files', async () => {
+    await loadParser();
+    for (const text of ['', '\n\n', '-- nothing here\n/* or here */']) {
+      const parsed = parseSource(new SourceFile('t.sql', text));
+      expect(parsed.syntaxError).toBeUndefined();
+      expect(parsed.statements).toEqual([]);
+    }
+  });
+});
