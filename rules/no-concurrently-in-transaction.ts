@@ -1,17 +1,5 @@
-import type { Node } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { asKind } from '../src/parse/node-types.js';
-
-/** As PostgreSQL's defGetBoolean reads `(CONCURRENTLY [boolean])`: no value, 1, true or on enable it; 0, false or off do not. */
-function enablesConcurrently(param: Node): boolean {
-  const option = asKind(param, 'DefElem');
-  if (option?.defname !== 'concurrently') return false;
-  if (!option.arg) return true;
-  const integer = asKind(option.arg, 'Integer');
-  if (integer) return (integer.ival ?? 0) !== 0;
-  const text = asKind(option.arg, 'String')?.sval?.toLowerCase();
-  return text !== 'false' && text !== 'off';
-}
+import { isOptionEnabled } from '../src/parse/node-types.js';
 
 export default defineRule({
   id: 'no-concurrently-in-transaction',
@@ -59,7 +47,7 @@ export default defineRule({
         if (drop.concurrent && drop.removeType === 'OBJECT_INDEX') check('DROP INDEX CONCURRENTLY');
       },
       ReindexStmt(reindex) {
-        if ((reindex.params ?? []).some(enablesConcurrently)) check('REINDEX CONCURRENTLY');
+        if (isOptionEnabled(reindex.params, 'concurrently')) check('REINDEX CONCURRENTLY');
       },
       PartitionCmd(partition, path) {
         const command = path.ancestors.at(-1);

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { columnReplacementSteps } from '../src/knowledge/expand-contract.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
   id: 'no-rename-column',
@@ -9,7 +10,7 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       renameColumn:
-        'Renaming {{table}}.{{column}} to {{newName}} breaks the application version still running during the deploy: its queries name "{{column}}" and fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
+        'Renaming {{table}}.{{column}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{column}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
       help: '{{steps}}',
     },
     docs: {
@@ -32,8 +33,8 @@ export default defineRule({
         const relation = relationFromRangeVar(rename.relation);
         if (!context.isExistingTable(relation)) return;
         const table = displayName(relation);
-        const column = rename.subname ?? '';
-        const newName = rename.newname ?? '';
+        const column = quoteIdentifier(rename.subname ?? '');
+        const newName = quoteIdentifier(rename.newname ?? '');
         context.report({
           messageId: 'renameColumn',
           helpId: 'help',

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { tableReplacementSteps } from '../src/knowledge/expand-contract.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
   id: 'no-rename-table',
@@ -9,7 +10,7 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       renameTable:
-        'Renaming table {{table}} to {{newName}} breaks the application version still running during the deploy: its queries name "{{table}}" and fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
+        'Renaming table {{table}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
       help: '{{steps}}',
     },
     docs: {
@@ -32,7 +33,7 @@ export default defineRule({
         const relation = relationFromRangeVar(rename.relation);
         if (!context.isExistingTable(relation)) return;
         const table = displayName(relation);
-        const newName = rename.newname ?? '';
+        const newName = quoteIdentifier(rename.newname ?? '');
         context.report({
           messageId: 'renameTable',
           helpId: 'help',

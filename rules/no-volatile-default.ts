@@ -3,6 +3,7 @@ import { defineRule } from '../src/engine/rule.js';
 import { functionCallsIn } from '../src/knowledge/expression-volatility.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 /** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
 const FAST_DEFAULT_SINCE = 11;
@@ -54,7 +55,7 @@ export default defineRule({
           const cmd = asKind(command, 'AlterTableCmd');
           const column = asKind(cmd?.def, 'ColumnDef');
           if (cmd?.subtype !== 'AT_AddColumn' || !column) continue;
-          const data = { table, column: column.colname ?? '' };
+          const data = { table, column: quoteIdentifier(column.colname ?? '') };
           const typeName = column.typeName?.names?.length === 1 ? asKind(column.typeName.names[0], 'String')?.sval : undefined;
           if (typeName && SERIAL_TYPES.has(typeName.toLowerCase())) {
             context.report({ messageId: 'sequenceDefault', helpId: 'help', at: column.typeName?.location, data: { ...data, kind: typeName } });

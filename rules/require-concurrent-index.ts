@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { displayName, relationFromNameList, relationFromRangeVar } from '../src/model/names.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
   id: 'require-concurrent-index',
@@ -42,7 +43,7 @@ export default defineRule({
           helpId: 'createIndexHelp',
           data: {
             table: displayName(relation),
-            index: index.idxname ?? '<name>',
+            index: index.idxname ? quoteIdentifier(index.idxname) : '<name>',
             unique: index.unique ? 'UNIQUE ' : '',
             ifNotExists: index.if_not_exists ? 'IF NOT EXISTS ' : '',
           },

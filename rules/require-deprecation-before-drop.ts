@@ -2,6 +2,7 @@ import { defineRule } from '../src/engine/rule.js';
 import { columnDropSteps, tableDropSteps } from '../src/knowledge/expand-contract.js';
 import { displayName, relationFromNameList, relationFromRangeVar } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
   id: 'require-deprecation-before-drop',
@@ -54,7 +55,7 @@ export default defineRule({
           if (cmd?.subtype !== 'AT_DropColumn' || !cmd.name) continue;
           const retirement = context.schema.retirement(relation, cmd.name);
           if (retirement?.deployed) continue;
-          reportDrop(displayName(relation), retirement?.migration, cmd.name);
+          reportDrop(displayName(relation), retirement?.migration, quoteIdentifier(cmd.name));
         }
       },
       DropStmt(drop) {

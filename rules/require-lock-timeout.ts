@@ -1,8 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { blocksWrites, lockImpact, lockPhrase, lockStrength } from '../src/knowledge/lock-modes.js';
 import { isTimeoutInForce } from '../src/knowledge/settings.js';
-import type { LockClaim } from '../src/knowledge/statement-locks.js';
-import { displayName } from '../src/model/names.js';
+import { describeLockedObject, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
 
 export default defineRule({
   id: 'require-lock-timeout',
@@ -11,7 +10,7 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       missingLockTimeout:
-        'This statement takes {{lock}} on {{table}} ({{impact}}) with no lock_timeout set: if a long query holds a conflicting lock, it waits in the lock queue, and every query on {{table}} that arrives after it waits behind it.',
+        'This statement takes {{lock}} on {{object}}, which {{impact}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on the table that arrives after it waits behind it.',
       help:
         "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
     },
@@ -34,21 +33,20 @@ export default defineRule({
       onStatement(statement) {
         if (reported || context.environment.lockTimeoutSetByTool) return;
         if (isTimeoutInForce(context.setting('lock_timeout'))) return;
-        const blocking = context.locksOf(statement).filter((claim) => blocksWrites(claim.mode) && locksExistingTable(claim));
-        const strongest = blocking.sort((a, b) => lockStrength(b.mode) - lockStrength(a.mode))[0];
+        const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && locksExistingTable(claim));
+        const strongest = blocking.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))[0];
         if (!strongest) return;
         reported = true;
-        const table = strongest.viaIndex ? `the table of index ${displayName(strongest.relation)}` : displayName(strongest.relation);
         context.report({
           messageId: 'missingLockTimeout',
           helpId: 'help',
-          data: { lock: lockPhrase(strongest.mode), table, impact: lockImpact(strongest.mode) },
+          data: { lock: lockPhrase(strongest.mode), object: describeLockedObject(strongest), impact: lockImpact(trafficLock(strongest)) },
         });
       },
     };
 
     function locksExistingTable(claim: LockClaim): boolean {
-      if (!claim.viaIndex) return context.isExistingTable(claim.relation);
+      if (!namesIndex(claim)) return context.isExistingTable(claim.relation);
       const table = context.schema.indexTable(claim.relation);
       return table === undefined || context.isExistingTable(table);
     }

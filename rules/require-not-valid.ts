@@ -2,8 +2,7 @@ import type { Constraint } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { displayName, relationFromRangeVar, relationKey } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
-
-const KIND_NAMES = { CONSTR_FOREIGN: 'FOREIGN KEY', CONSTR_CHECK: 'CHECK' } as const;
+import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
   id: 'require-not-valid',
@@ -40,13 +39,10 @@ export default defineRule({
   },
   create(context) {
     /** `table:constraint` → where it was added NOT VALID, with the transaction that did it. */
-    const addedNotValid = new Map<string, { transaction: string; offset: number }>();
+    const addedNotValid = new Map<string, { transaction: number; offset: number }>();
 
-    const currentTransaction = (): string | undefined => {
-      const { transaction } = context;
-      if (!transaction.inTransaction) return undefined;
-      return transaction.explicit ? `explicit:${transaction.openedAt}` : 'wrapped-file';
-    };
+    const currentTransaction = (): number | undefined =>
+      context.transaction.inTransaction ? context.transaction.id : undefined;
 
     return {
       AlterTableStmt(alter) {
@@ -79,17 +75,17 @@ export default defineRule({
           } else if (cmd?.subtype === 'AT_AddColumn' && existing) {
             const column = asKind(cmd.def, 'ColumnDef');
             const constraints = (column?.constraints ?? []).map((node) => asKind(node, 'Constraint'));
-            // PostgreSQL skips validating a new column's foreign key when the column starts out all NULL, without a DEFAULT.
-            const validatesForeignKey = constraints.some((constraint) => constraint?.contype === 'CONSTR_DEFAULT');
-            for (const constraint of constraints) {
-              if (constraint?.contype !== 'CONSTR_CHECK' && !(constraint?.contype === 'CONSTR_FOREIGN' && validatesForeignKey)) continue;
+            constraints.forEach((constraint, index) => {
+              const kind = constraint && validatedColumnConstraint(constraint, constraints);
+              // A NOT ENFORCED attribute (PostgreSQL 18) follows the constraint it applies to; nothing is validated.
+              if (!kind || constraints[index + 1]?.contype === 'CONSTR_ATTR_NOT_ENFORCED') return;
               context.report({
                 messageId: 'addColumnWithConstraint',
                 helpId: 'columnHelp',
                 at: constraint.location,
-                data: { column: column?.colname ?? '', kind: KIND_NAMES[constraint.contype], table },
+                data: { column: quoteIdentifier(column?.colname ?? ''), kind, table },
               });
-            }
+            });
           }
         }
       },
@@ -98,8 +94,8 @@ export default defineRule({
     function reportUnvalidated(constraint: Constraint, table: string): void {
       const data = {
         table,
-        constraint: constraint.conname ? `CONSTRAINT ${constraint.conname} ` : '',
-        name: constraint.conname ?? '<name>',
+        constraint: constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : '',
+        name: constraint.conname ? quoteIdentifier(constraint.conname) : '<name>',
         referenced: constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : '',
       };
       const messageId = constraint.contype === 'CONSTR_FOREIGN' ? 'addForeignKey' : 'addCheck';
@@ -107,3 +103,13 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * What a new column's constraint makes PostgreSQL check against every existing row. A new
+ * column starts out all NULL, so its foreign key is only validated when it has a DEFAULT.
+ */
+function validatedColumnConstraint(constraint: Constraint, siblings: Array<Constraint | undefined>): string | undefined {
+  if (constraint.contype === 'CONSTR_CHECK') return 'CHECK';
+  const hasDefault = siblings.some((sibling) => sibling?.contype === 'CONSTR_DEFAULT');
+  return constraint.contype === 'CONSTR_FOREIGN' && hasDefault ? 'FOREIGN KEY' : undefined;
+}

@@ -37,7 +37,7 @@ export function blocksReads(mode: LockMode): boolean {
 export function lockImpact(mode: LockMode): string {
   if (blocksReads(mode)) return 'blocks every read and write of the table';
   if (blocksWrites(mode)) return 'blocks every write to the table';
-  return 'blocks no reads or writes';
+  return 'blocks neither reads nor writes';
 }
 
 /** "an ACCESS EXCLUSIVE lock", "a SHARE lock": for messages. */

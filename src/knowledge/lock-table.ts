@@ -40,12 +40,27 @@ export const ALTER_TABLE_LOCKS: Partial<Record<AlterTableType, VersionedLock>> =
   AT_DisableTrigAll: lock('SHARE ROW EXCLUSIVE'),
   AT_EnableTrigUser: lock('SHARE ROW EXCLUSIVE'),
   AT_DisableTrigUser: lock('SHARE ROW EXCLUSIVE'),
-  /** Only fillfactor, toast, autovacuum and parallel_workers parameters; the strictest case is assumed otherwise. */
-  AT_SetRelOptions: lock('SHARE UPDATE EXCLUSIVE'),
-  AT_ResetRelOptions: lock('SHARE UPDATE EXCLUSIVE'),
   /** On the partitioned table; lowered in PostgreSQL 12. */
   AT_AttachPartition: lock('SHARE UPDATE EXCLUSIVE', { since: 12, mode: 'ACCESS EXCLUSIVE' }),
 };
+
+/**
+ * `SET (storage_parameter = ...)` and `RESET (...)`: "SHARE UPDATE EXCLUSIVE lock will be taken for
+ * fillfactor, toast and autovacuum storage parameters, as well as the planner parameter
+ * parallel_workers"; any other parameter (user_catalog_table, for one) takes ACCESS EXCLUSIVE.
+ * Source: https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-STORAGE-PARAMETER,
+ * checked on PostgreSQL 18 for each name below.
+ */
+export const SHARE_UPDATE_EXCLUSIVE_STORAGE_PARAMETERS: ReadonlySet<string> = new Set([
+  'fillfactor',
+  'toast_tuple_target',
+  'parallel_workers',
+  'vacuum_truncate',
+  'vacuum_index_cleanup',
+  'log_autovacuum_min_duration',
+]);
+/** Parameters of the TOAST table (`toast.autovacuum_enabled`) have the same names, in the `toast` namespace. */
+export const STORAGE_PARAMETER_PREFIXES_WITH_SHARE_UPDATE_EXCLUSIVE = ['autovacuum_'] as const;
 
 /** DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+); the plain form takes the default ACCESS EXCLUSIVE. */
 export const DETACH_PARTITION_CONCURRENTLY_LOCK: VersionedLock = lock('SHARE UPDATE EXCLUSIVE');
@@ -84,6 +99,16 @@ export const STATEMENT_LOCKS = {
   /** ALTER INDEX ... RENAME was lowered in PostgreSQL 12. */
   renameIndex: lock('SHARE UPDATE EXCLUSIVE', { since: 12, mode: 'ACCESS EXCLUSIVE' }),
   createTrigger: lock('SHARE ROW EXCLUSIVE'),
+  /** CREATE/ALTER/DROP POLICY and CREATE RULE: https://www.postgresql.org/docs/current/sql-createpolicy.html, checked on PostgreSQL 18. */
+  policyOrRule: lock('ACCESS EXCLUSIVE'),
+  /** On the partitioned table: https://www.postgresql.org/docs/current/sql-createtable.html (PARTITION OF), checked on PostgreSQL 18. */
+  createPartitionOf: lock('ACCESS EXCLUSIVE'),
+  /** The table being attached or detached, besides the partitioned table's own lock. */
+  partitionAttachedOrDetached: lock('ACCESS EXCLUSIVE'),
+  /** ALTER TABLE ... SET SCHEMA, an AlterObjectSchemaStmt. */
+  setSchema: lock('ACCESS EXCLUSIVE'),
+  /** REINDEX rebuilds each index it names under ACCESS EXCLUSIVE, besides SHARE on the table. */
+  reindexedIndex: lock('ACCESS EXCLUSIVE'),
   refreshMaterializedView: lock('ACCESS EXCLUSIVE'),
   refreshMaterializedViewConcurrently: lock('EXCLUSIVE'),
   vacuumFull: lock('ACCESS EXCLUSIVE'),

@@ -1,168 +1,214 @@
-import type { AlterTableCmd, Node } from '@pgsql/types';
+import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
-import { asKind } from '../parse/node-types.js';
-import { relationFromNameList, relationFromRangeVar, type RelationName } from '../model/names.js';
-import { strongerLock, type LockMode } from './lock-modes.js';
+import { asKind, isOptionEnabled } from '../parse/node-types.js';
+import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../model/names.js';
+import { LOCK_MODES, strongerLock, type LockMode } from './lock-modes.js';
 import {
   ADD_CONSTRAINT_LOCKS,
   ALTER_TABLE_DEFAULT_LOCK,
   ALTER_TABLE_LOCKS,
   DETACH_PARTITION_CONCURRENTLY_LOCK,
   REFERENCED_TABLE_LOCK,
+  SHARE_UPDATE_EXCLUSIVE_STORAGE_PARAMETERS,
   STATEMENT_LOCKS,
+  STORAGE_PARAMETER_PREFIXES_WITH_SHARE_UPDATE_EXCLUSIVE,
   lockForVersion,
   type VersionedLock,
 } from './lock-table.js';
 
+/** Which relation a lock falls on, relative to the relation the claim names. */
+export type LockTarget =
+  /** The table (or view) named. */
+  | 'table'
+  /** The index named, and not its table. */
+  | 'index'
+  /** The table of the index named. */
+  | 'table-of-index'
+  /** Every index of the table named. */
+  | 'indexes-of-table'
+  /** A table a foreign key references. */
+  | 'referenced-table'
+  /** A partition being attached or detached. */
+  | 'partition';
+
 export interface LockClaim {
-  /** The locked table, or for DROP INDEX the index whose table is locked. */
   relation: RelationName;
+  target: LockTarget;
   mode: LockMode;
-  /** The relation named is an index; the lock falls on its table. */
-  viaIndex?: boolean;
-  /** The lock falls on a table referenced by a foreign key. */
-  referenced?: boolean;
 }
 
-/** The table-level locks a statement takes, read from the lock table. */
+/**
+ * The lock that the application's queries on a table run into. The planner opens
+ * every index of a table it plans for, so ACCESS EXCLUSIVE on any one index stops
+ * all reads and writes of the table; weaker index locks stop none.
+ */
+export function trafficLock(claim: LockClaim): LockMode {
+  if (claim.target === 'index' || claim.target === 'indexes-of-table') {
+    return claim.mode === 'ACCESS EXCLUSIVE' ? 'ACCESS EXCLUSIVE' : 'ACCESS SHARE';
+  }
+  return claim.mode;
+}
+
+/** The locked object in words, for messages: "orders", "the table of index orders_idx", "every index of orders". */
+export function describeLockedObject(claim: LockClaim): string {
+  const name = displayName(claim.relation);
+  switch (claim.target) {
+    case 'index':
+      return `index ${name}`;
+    case 'table-of-index':
+      return `the table of index ${name}`;
+    case 'indexes-of-table':
+      return `every index of ${name}`;
+    default:
+      return name;
+  }
+}
+
+/** Whether the claim's relation names an index rather than a table. */
+export function namesIndex(claim: LockClaim): boolean {
+  return claim.target === 'index' || claim.target === 'table-of-index';
+}
+
+/** The table-level locks a statement takes, read from the lock table for the target version. */
 export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim[] {
   const claims: LockClaim[] = [];
-  const take = (relation: RelationName, entry: VersionedLock | LockMode, extra: Partial<LockClaim> = {}): void => {
-    const mode = typeof entry === 'string' ? entry : lockForVersion(entry, pgVersion);
-    claims.push({ relation, mode, ...extra });
+  const take = (relation: RelationName | RangeVar | undefined, target: LockTarget, entry: VersionedLock | LockMode): void => {
+    if (!relation) return;
+    const name = 'relname' in relation ? relationFromRangeVar(relation) : (relation as RelationName);
+    claims.push({ relation: name, target, mode: typeof entry === 'string' ? entry : lockForVersion(entry, pgVersion) });
   };
   const { node } = statement;
 
   const alter = asKind(node, 'AlterTableStmt');
-  if (alter?.relation && alter.objtype === 'OBJECT_TABLE') {
-    const relation = relationFromRangeVar(alter.relation);
-    let mode: LockMode | undefined;
-    for (const command of alter.cmds ?? []) {
-      const cmd = asKind(command, 'AlterTableCmd');
-      if (!cmd) continue;
-      mode = mode ? strongerLock(mode, alterCommandLock(cmd, pgVersion)) : alterCommandLock(cmd, pgVersion);
-      for (const referenced of foreignKeyTargets(cmd.def)) take(referenced, REFERENCED_TABLE_LOCK, { referenced: true });
+  if (alter?.relation) {
+    const commands = (alter.cmds ?? []).map((command) => asKind(command, 'AlterTableCmd')).filter((cmd) => cmd !== undefined);
+    const modes = commands.map((cmd) => alterCommandLock(cmd, pgVersion));
+    if (modes.length > 0) take(alter.relation, alter.objtype === 'OBJECT_INDEX' ? 'index' : 'table', modes.reduce(strongerLock));
+    for (const cmd of commands) {
+      for (const referenced of foreignKeyTargets(cmd.def)) take(referenced, 'referenced-table', REFERENCED_TABLE_LOCK);
+      take(asKind(cmd.def, 'PartitionCmd')?.name, 'partition', STATEMENT_LOCKS.partitionAttachedOrDetached);
     }
-    if (mode) claims.unshift({ relation, mode });
     return claims;
   }
 
   const index = asKind(node, 'IndexStmt');
-  if (index?.relation) {
-    take(relationFromRangeVar(index.relation), index.concurrent ? STATEMENT_LOCKS.createIndexConcurrently : STATEMENT_LOCKS.createIndex);
+  if (index) {
+    take(index.relation, 'table', index.concurrent ? STATEMENT_LOCKS.createIndexConcurrently : STATEMENT_LOCKS.createIndex);
     return claims;
   }
 
   const drop = asKind(node, 'DropStmt');
   if (drop && (drop.removeType === 'OBJECT_INDEX' || drop.removeType === 'OBJECT_TABLE')) {
     const isIndex = drop.removeType === 'OBJECT_INDEX';
-    const entry = isIndex
-      ? drop.concurrent
-        ? STATEMENT_LOCKS.dropIndexConcurrently
-        : STATEMENT_LOCKS.dropIndex
-      : STATEMENT_LOCKS.dropTable;
-    for (const object of drop.objects ?? []) {
-      const relation = relationFromNameList(object);
-      if (relation) take(relation, entry, isIndex ? { viaIndex: true } : {});
-    }
+    const entry = isIndex ? (drop.concurrent ? STATEMENT_LOCKS.dropIndexConcurrently : STATEMENT_LOCKS.dropIndex) : STATEMENT_LOCKS.dropTable;
+    for (const object of drop.objects ?? []) take(relationFromNameList(object), isIndex ? 'table-of-index' : 'table', entry);
     return claims;
   }
 
   const rename = asKind(node, 'RenameStmt');
   if (rename?.relation) {
-    const relation = relationFromRangeVar(rename.relation);
-    if (rename.renameType === 'OBJECT_INDEX') take(relation, STATEMENT_LOCKS.renameIndex, { viaIndex: true });
+    if (rename.renameType === 'OBJECT_INDEX') take(rename.relation, 'index', STATEMENT_LOCKS.renameIndex);
     else if (rename.renameType === 'OBJECT_TABLE' || rename.renameType === 'OBJECT_COLUMN') {
-      take(relation, STATEMENT_LOCKS.renameTableOrColumn);
+      take(rename.relation, 'table', STATEMENT_LOCKS.renameTableOrColumn);
     }
     return claims;
   }
 
   const create = asKind(node, 'CreateStmt');
   if (create) {
+    for (const parent of create.inhRelations ?? []) {
+      if (create.partbound) take(asKind(parent, 'RangeVar'), 'table', STATEMENT_LOCKS.createPartitionOf);
+    }
     for (const element of create.tableElts ?? []) {
       const constraints = asKind(element, 'ColumnDef')?.constraints ?? [element];
       for (const constraint of constraints) {
-        for (const referenced of foreignKeyTargets(constraint)) take(referenced, REFERENCED_TABLE_LOCK, { referenced: true });
+        for (const referenced of foreignKeyTargets(constraint)) take(referenced, 'referenced-table', REFERENCED_TABLE_LOCK);
       }
     }
     return claims;
   }
 
   const trigger = asKind(node, 'CreateTrigStmt');
-  if (trigger?.relation) {
-    take(relationFromRangeVar(trigger.relation), STATEMENT_LOCKS.createTrigger);
-    return claims;
+  if (trigger) take(trigger.relation, 'table', STATEMENT_LOCKS.createTrigger);
+  const policy = asKind(node, 'CreatePolicyStmt') ?? asKind(node, 'AlterPolicyStmt');
+  if (policy) take(policy.table, 'table', STATEMENT_LOCKS.policyOrRule);
+  const rule = asKind(node, 'RuleStmt');
+  if (rule) take(rule.relation, 'table', STATEMENT_LOCKS.policyOrRule);
+  const refresh = asKind(node, 'RefreshMatViewStmt');
+  if (refresh) take(refresh.relation, 'table', refresh.concurrent ? STATEMENT_LOCKS.refreshMaterializedViewConcurrently : STATEMENT_LOCKS.refreshMaterializedView);
+  const cluster = asKind(node, 'ClusterStmt');
+  if (cluster) take(cluster.relation, 'table', STATEMENT_LOCKS.cluster);
+  const setSchema = asKind(node, 'AlterObjectSchemaStmt');
+  if (setSchema?.objectType === 'OBJECT_TABLE') take(setSchema.relation, 'table', STATEMENT_LOCKS.setSchema);
+
+  const comment = asKind(node, 'CommentStmt');
+  if (comment?.objtype === 'OBJECT_TABLE' || comment?.objtype === 'OBJECT_COLUMN') {
+    const names = asKind(comment.object, 'List')?.items ?? [];
+    const tableNames = comment.objtype === 'OBJECT_COLUMN' ? names.slice(0, -1) : names;
+    take(relationFromNameList({ List: { items: tableNames } }), 'table', STATEMENT_LOCKS.comment);
+  }
+
+  const lockStmt = asKind(node, 'LockStmt');
+  if (lockStmt) {
+    const mode = LOCK_MODES[(lockStmt.mode ?? LOCK_MODES.length) - 1] ?? 'ACCESS EXCLUSIVE';
+    for (const relation of lockStmt.relations ?? []) take(asKind(relation, 'RangeVar'), 'table', mode);
   }
 
   const truncate = asKind(node, 'TruncateStmt');
-  if (truncate) {
-    for (const relation of truncate.relations ?? []) {
-      const rangeVar = asKind(relation, 'RangeVar');
-      if (rangeVar) take(relationFromRangeVar(rangeVar), STATEMENT_LOCKS.truncate);
-    }
-    return claims;
-  }
-
-  const refresh = asKind(node, 'RefreshMatViewStmt');
-  if (refresh?.relation) {
-    const entry = refresh.concurrent ? STATEMENT_LOCKS.refreshMaterializedViewConcurrently : STATEMENT_LOCKS.refreshMaterializedView;
-    take(relationFromRangeVar(refresh.relation), entry);
-    return claims;
-  }
-
-  const cluster = asKind(node, 'ClusterStmt');
-  if (cluster?.relation) {
-    take(relationFromRangeVar(cluster.relation), STATEMENT_LOCKS.cluster);
-    return claims;
-  }
+  for (const relation of truncate?.relations ?? []) take(asKind(relation, 'RangeVar'), 'table', STATEMENT_LOCKS.truncate);
 
   const reindex = asKind(node, 'ReindexStmt');
   if (reindex?.relation) {
-    const concurrent = (reindex.params ?? []).some((param) => asKind(param, 'DefElem')?.defname === 'concurrently');
-    take(relationFromRangeVar(reindex.relation), concurrent ? STATEMENT_LOCKS.reindexConcurrently : STATEMENT_LOCKS.reindex, {
-      viaIndex: reindex.kind === 'REINDEX_OBJECT_INDEX',
-    });
-    return claims;
+    const concurrent = isOptionEnabled(reindex.params, 'concurrently');
+    const ofIndex = reindex.kind === 'REINDEX_OBJECT_INDEX';
+    take(reindex.relation, ofIndex ? 'table-of-index' : 'table', concurrent ? STATEMENT_LOCKS.reindexConcurrently : STATEMENT_LOCKS.reindex);
+    if (!concurrent) take(reindex.relation, ofIndex ? 'index' : 'indexes-of-table', STATEMENT_LOCKS.reindexedIndex);
   }
 
   const vacuum = asKind(node, 'VacuumStmt');
   if (vacuum?.is_vacuumcmd) {
-    const full = (vacuum.options ?? []).some((option) => asKind(option, 'DefElem')?.defname === 'full');
+    const full = isOptionEnabled(vacuum.options, 'full');
     for (const relation of vacuum.rels ?? []) {
-      const rangeVar = asKind(relation, 'VacuumRelation')?.relation;
-      if (rangeVar) take(relationFromRangeVar(rangeVar), full ? STATEMENT_LOCKS.vacuumFull : STATEMENT_LOCKS.vacuum);
+      take(asKind(relation, 'VacuumRelation')?.relation, 'table', full ? STATEMENT_LOCKS.vacuumFull : STATEMENT_LOCKS.vacuum);
     }
-    return claims;
   }
 
-  for (const kind of ['UpdateStmt', 'DeleteStmt', 'InsertStmt'] as const) {
-    const rangeVar = (asKind(node, kind) as { relation?: Parameters<typeof relationFromRangeVar>[0] } | undefined)?.relation;
-    if (rangeVar) take(relationFromRangeVar(rangeVar), STATEMENT_LOCKS.insertUpdateDelete);
-  }
+  const dml = asKind(node, 'UpdateStmt') ?? asKind(node, 'DeleteStmt') ?? asKind(node, 'InsertStmt');
+  if (dml) take(dml.relation, 'table', STATEMENT_LOCKS.insertUpdateDelete);
   return claims;
 }
 
 function alterCommandLock(cmd: AlterTableCmd, pgVersion: number): LockMode {
   if (cmd.subtype === 'AT_AddConstraint') {
     const contype = asKind(cmd.def, 'Constraint')?.contype;
-    const entry = contype ? ADD_CONSTRAINT_LOCKS[contype] : undefined;
-    return lockForVersion(entry ?? ALTER_TABLE_DEFAULT_LOCK, pgVersion);
+    return lockForVersion((contype && ADD_CONSTRAINT_LOCKS[contype]) || ALTER_TABLE_DEFAULT_LOCK, pgVersion);
   }
   if (cmd.subtype === 'AT_DetachPartition' && asKind(cmd.def, 'PartitionCmd')?.concurrent) {
     return lockForVersion(DETACH_PARTITION_CONCURRENTLY_LOCK, pgVersion);
+  }
+  if (cmd.subtype === 'AT_SetRelOptions' || cmd.subtype === 'AT_ResetRelOptions') {
+    const parameters = (asKind(cmd.def, 'List')?.items ?? []).map((item) => asKind(item, 'DefElem'));
+    const allLight = parameters.every((parameter) => parameter?.defname && isShareUpdateExclusiveParameter(parameter.defname));
+    return allLight ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
   }
   const entry = cmd.subtype ? ALTER_TABLE_LOCKS[cmd.subtype] : undefined;
   return lockForVersion(entry ?? ALTER_TABLE_DEFAULT_LOCK, pgVersion);
 }
 
+function isShareUpdateExclusiveParameter(name: string): boolean {
+  return (
+    SHARE_UPDATE_EXCLUSIVE_STORAGE_PARAMETERS.has(name) ||
+    STORAGE_PARAMETER_PREFIXES_WITH_SHARE_UPDATE_EXCLUSIVE.some((prefix) => name.startsWith(prefix))
+  );
+}
+
 /** Tables referenced by the foreign keys in a constraint or column definition. */
-function foreignKeyTargets(node: Node | undefined): RelationName[] {
-  const targets: RelationName[] = [];
+function foreignKeyTargets(node: Node | undefined): RangeVar[] {
+  const targets: RangeVar[] = [];
   const constraints = asKind(node, 'ColumnDef')?.constraints ?? (node ? [node] : []);
   for (const constraintNode of constraints) {
     const constraint = asKind(constraintNode, 'Constraint');
-    if (constraint?.contype === 'CONSTR_FOREIGN' && constraint.pktable) targets.push(relationFromRangeVar(constraint.pktable));
+    if (constraint?.contype === 'CONSTR_FOREIGN' && constraint.pktable) targets.push(constraint.pktable);
   }
   return targets;
 }

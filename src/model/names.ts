@@ -1,5 +1,6 @@
 import type { Node, RangeVar } from '@pgsql/types';
 import { stringValues } from '../parse/node-types.js';
+import { quoteIdentifier } from '../parse/identifiers.js';
 
 /** A relation name as PostgreSQL resolves it with the default search_path. */
 export interface RelationName {
@@ -30,7 +31,8 @@ export function relationKey(relation: RelationName): string {
   return `${relation.schema}.${relation.name}`;
 }
 
-/** How a user would write it: schema shown only when it is not the default one. */
+/** As SQL would name it, quoted where needed; the schema shown only when it is not the default one. */
 export function displayName(relation: RelationName): string {
-  return relation.schema === DEFAULT_SCHEMA ? relation.name : `${relation.schema}.${relation.name}`;
+  const name = quoteIdentifier(relation.name);
+  return relation.schema === DEFAULT_SCHEMA ? name : `${quoteIdentifier(relation.schema)}.${name}`;
 }

@@ -1,4 +1,4 @@
-import type { Node } from '@pgsql/types';
+import type { Node, VariableSetStmt } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
 import { asKind } from '../parse/node-types.js';
 
@@ -9,6 +9,8 @@ export interface TransactionState {
   explicit: boolean;
   /** Index of the statement that opened the explicit transaction. */
   openedAt?: number;
+  /** Identifies the transaction: two statements with the same id run in the same transaction. */
+  id: number;
 }
 
 export interface SettingValue {
@@ -18,33 +20,65 @@ export interface SettingValue {
   statementIndex: number;
 }
 
-interface Frame {
-  settings: Map<string, SettingValue>;
+/** A setting's value, or null where it was RESET to the server default. */
+type Assignments = Map<string, SettingValue | null>;
+
+interface SettingsSnapshot {
+  /** SET (session level) made in the transaction; kept at COMMIT. */
+  session: Assignments;
+  /** SET LOCAL made in the transaction; gone at COMMIT or ROLLBACK. */
+  local: Assignments;
+}
+
+interface OpenTransaction extends SettingsSnapshot {
+  explicit: boolean;
+  openedAt?: number;
+  id: number;
+  savepoints: Array<{ name: string } & SettingsSnapshot>;
 }
 
 /**
- * Transaction and session-setting state as it evolves through a file. SET inside a
- * transaction that rolls back is undone; SET LOCAL ends at COMMIT or ROLLBACK.
+ * Transaction and session-setting state as it evolves through a file, as PostgreSQL
+ * keeps it: SET inside a transaction that rolls back is undone, SET LOCAL ends with
+ * its transaction and then the session value shows again, ROLLBACK TO SAVEPOINT undoes
+ * what followed the savepoint. When the migration tool wraps the file in a
+ * transaction, a COMMIT or ROLLBACK in the file ends it and the tool's connection,
+ * which does not autocommit, starts the next one with the following statement.
  */
 export class SessionState {
-  private sessionSettings = new Map<string, SettingValue>();
-  private transaction: (Frame & { openedAt: number }) | undefined;
+  private committed = new Map<string, SettingValue>();
+  private transaction: OpenTransaction | undefined;
+  private nextTransactionId = 1;
 
-  constructor(private readonly wrappedByTool: boolean) {}
+  constructor(private readonly wrappedByTool: boolean) {
+    if (wrappedByTool) this.transaction = this.open(false);
+  }
 
   get current(): TransactionState {
-    if (this.transaction) return { inTransaction: true, explicit: true, openedAt: this.transaction.openedAt };
-    return { inTransaction: this.wrappedByTool, explicit: false };
+    const transaction = this.transaction;
+    if (!transaction) return { inTransaction: false, explicit: false, id: 0 };
+    return {
+      inTransaction: true,
+      explicit: transaction.explicit,
+      ...(transaction.openedAt !== undefined ? { openedAt: transaction.openedAt } : {}),
+      id: transaction.id,
+    };
   }
 
   setting(name: string): SettingValue | undefined {
-    return this.transaction?.settings.get(name) ?? this.sessionSettings.get(name);
+    const transaction = this.transaction;
+    if (transaction) {
+      for (const assignments of [transaction.local, transaction.session]) {
+        if (assignments.has(name)) return assignments.get(name) ?? undefined;
+      }
+    }
+    return this.committed.get(name);
   }
 
   apply(statement: Statement): void {
     const transactionStmt = asKind(statement.node, 'TransactionStmt');
     if (transactionStmt) {
-      this.applyTransaction(transactionStmt.kind, statement.index);
+      this.applyTransaction(transactionStmt, statement.index);
       return;
     }
     const variableSet = asKind(statement.node, 'VariableSetStmt');
@@ -57,38 +91,85 @@ export class SessionState {
     }
   }
 
-  private applyTransaction(kind: string | undefined, index: number): void {
-    switch (kind) {
+  private open(explicit: boolean, openedAt?: number): OpenTransaction {
+    return {
+      explicit,
+      ...(openedAt !== undefined ? { openedAt } : {}),
+      id: this.nextTransactionId++,
+      session: new Map(),
+      local: new Map(),
+      savepoints: [],
+    };
+  }
+
+  private applyTransaction(stmt: NonNullable<ReturnType<typeof asKind<'TransactionStmt'>>>, index: number): void {
+    const transaction = this.transaction;
+    switch (stmt.kind) {
       case 'TRANS_STMT_BEGIN':
       case 'TRANS_STMT_START':
-        this.transaction ??= { settings: new Map(this.sessionSettings), openedAt: index };
-        break;
-      case 'TRANS_STMT_COMMIT':
-      case 'TRANS_STMT_COMMIT_PREPARED':
-        if (this.transaction) {
-          this.sessionSettings = new Map([...this.transaction.settings].filter(([, setting]) => !setting.local));
+        if (!transaction) this.transaction = this.open(true, index);
+        else if (!transaction.explicit && transaction.savepoints.length === 0) {
+          // BEGIN inside the tool's transaction is ignored by PostgreSQL (with a warning); it stays one transaction.
+          transaction.explicit = true;
+          transaction.openedAt = index;
         }
-        this.transaction = undefined;
-        break;
+        return;
+      case 'TRANS_STMT_SAVEPOINT':
+        transaction?.savepoints.push({ name: stmt.savepoint_name ?? '', session: new Map(transaction.session), local: new Map(transaction.local) });
+        return;
+      case 'TRANS_STMT_RELEASE':
+        if (transaction) transaction.savepoints.splice(this.savepointIndex(stmt.savepoint_name));
+        return;
+      case 'TRANS_STMT_ROLLBACK_TO': {
+        if (!transaction) return;
+        const at = this.savepointIndex(stmt.savepoint_name);
+        const savepoint = transaction.savepoints[at];
+        if (!savepoint) return;
+        transaction.savepoints.splice(at + 1);
+        transaction.session = new Map(savepoint.session);
+        transaction.local = new Map(savepoint.local);
+        return;
+      }
+      case 'TRANS_STMT_COMMIT':
+        if (transaction) {
+          for (const [name, value] of transaction.session) {
+            if (value) this.committed.set(name, value);
+            else this.committed.delete(name);
+          }
+        }
+        this.endTransaction(stmt.chain === true, index);
+        return;
       case 'TRANS_STMT_ROLLBACK':
-      case 'TRANS_STMT_ROLLBACK_PREPARED':
       case 'TRANS_STMT_PREPARE':
-        this.transaction = undefined;
-        break;
+        this.endTransaction(stmt.chain === true, index);
+        return;
       default:
-        break;
+        return;
     }
   }
 
-  private applySet(stmt: NonNullable<ReturnType<typeof asKind<'VariableSetStmt'>>>, index: number): void {
-    const name = stmt.name?.toLowerCase();
+  private endTransaction(chain: boolean, index: number): void {
+    const wasExplicit = this.transaction?.explicit ?? false;
+    this.transaction = undefined;
+    if (chain) this.transaction = this.open(wasExplicit, index);
+    else if (this.wrappedByTool) this.transaction = this.open(false);
+  }
+
+  private savepointIndex(name: string | undefined): number {
+    const savepoints = this.transaction?.savepoints ?? [];
+    for (let i = savepoints.length - 1; i >= 0; i--) if (savepoints[i]!.name === name) return i;
+    return savepoints.length;
+  }
+
+  private applySet(stmt: VariableSetStmt, index: number): void {
     if (stmt.kind === 'VAR_RESET_ALL') {
-      this.activeSettings().clear();
+      for (const name of new Set([...this.committed.keys(), ...(this.transaction?.session.keys() ?? [])])) this.reset(name, false);
       return;
     }
+    const name = stmt.name?.toLowerCase();
     if (!name) return;
     if (stmt.kind === 'VAR_RESET' || stmt.kind === 'VAR_SET_DEFAULT') {
-      this.activeSettings().delete(name);
+      this.reset(name, stmt.is_local === true);
       return;
     }
     if (stmt.kind !== 'VAR_SET_VALUE') return;
@@ -96,14 +177,31 @@ export class SessionState {
     this.assign(name, { value, local: stmt.is_local === true, statementIndex: index });
   }
 
-  /** SET LOCAL outside a transaction block has no effect (PostgreSQL only warns). */
-  private assign(name: string, setting: SettingValue): void {
-    if (setting.local && !this.current.inTransaction) return;
-    this.activeSettings().set(name, setting);
+  private reset(name: string, local: boolean): void {
+    const transaction = this.transaction;
+    if (!transaction) {
+      if (!local) this.committed.delete(name);
+      return;
+    }
+    if (local) transaction.local.set(name, null);
+    else {
+      transaction.session.set(name, null);
+      transaction.local.delete(name);
+    }
   }
 
-  private activeSettings(): Map<string, SettingValue> {
-    return this.transaction?.settings ?? this.sessionSettings;
+  /** SET LOCAL outside a transaction block has no effect (PostgreSQL only warns). */
+  private assign(name: string, setting: SettingValue): void {
+    const transaction = this.transaction;
+    if (!transaction) {
+      if (!setting.local) this.committed.set(name, setting);
+      return;
+    }
+    if (setting.local) transaction.local.set(name, setting);
+    else {
+      transaction.session.set(name, setting);
+      transaction.local.delete(name);
+    }
   }
 }
 

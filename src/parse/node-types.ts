@@ -27,3 +27,20 @@ export function stringValues(nodes: Node[] | undefined): string[] {
   }
   return values;
 }
+
+/**
+ * Whether a boolean option such as `(CONCURRENTLY)`, `(CONCURRENTLY false)` or `(FULL 1)`
+ * is on, read the way PostgreSQL's defGetBoolean reads it: no value means true.
+ */
+export function isOptionEnabled(options: Node[] | undefined, name: string): boolean {
+  for (const node of options ?? []) {
+    const option = asKind(node, 'DefElem');
+    if (option?.defname !== name) continue;
+    if (!option.arg) return true;
+    const integer = asKind(option.arg, 'Integer');
+    if (integer) return (integer.ival ?? 0) !== 0;
+    const text = (asKind(option.arg, 'String')?.sval ?? asKind(option.arg, 'Boolean')?.boolval?.toString())?.toLowerCase();
+    return !['false', 'off', 'no', '0'].includes(text ?? '');
+  }
+  return false;
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { loadParser, parseSource } from '../src/parse/parse.js';
+import { SourceFile } from '../src/source/source-file.js';
+import { locksTakenBy } from '../src/knowledge/statement-locks.js';
+
+/**
+ * What PostgreSQL 18.4 was seen to lock, per statement (pg_locks of the session, inside
+ * BEGIN ... ROLLBACK, or watched from a second session for CONCURRENTLY). Each line is
+ * "target relation: mode" as lockwise claims it; `lockwise trace` will check these live.
+ */
+const OBSERVED: Array<[string, string[]]> = [
+  ['ALTER TABLE t ADD COLUMN c int DEFAULT random()', ['table t: ACCESS EXCLUSIVE']],
+  ['ALTER TABLE t ALTER COLUMN c SET STATISTICS 500', ['table t: SHARE UPDATE EXCLUSIVE']],
+  ['ALTER TABLE t SET (fillfactor = 70, autovacuum_enabled = false, toast.autovacuum_enabled = false)', ['table t: SHARE UPDATE EXCLUSIVE']],
+  ['ALTER TABLE t SET (fillfactor = 70, user_catalog_table = true)', ['table t: ACCESS EXCLUSIVE']],
+  ['ALTER TABLE t ADD CONSTRAINT c CHECK (n > 0) NOT VALID', ['table t: ACCESS EXCLUSIVE']],
+  ['ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (r) REFERENCES parent_ref (id) NOT VALID', ['table t: SHARE ROW EXCLUSIVE', 'referenced-table parent_ref: SHARE ROW EXCLUSIVE']],
+  ['ALTER TABLE t VALIDATE CONSTRAINT c', ['table t: SHARE UPDATE EXCLUSIVE']],
+  ['ALTER TABLE t ENABLE TRIGGER ALL', ['table t: SHARE ROW EXCLUSIVE']],
+  ['ALTER TABLE t CLUSTER ON t_idx', ['table t: SHARE UPDATE EXCLUSIVE']],
+  ['ALTER TABLE pt ATTACH PARTITION pt_2 FOR VALUES FROM (10) TO (20)', ['table pt: SHARE UPDATE EXCLUSIVE', 'partition pt_2: ACCESS EXCLUSIVE']],
+  ['ALTER TABLE pt DETACH PARTITION pt_1 CONCURRENTLY', ['table pt: SHARE UPDATE EXCLUSIVE', 'partition pt_1: ACCESS EXCLUSIVE']],
+  ['CREATE INDEX i ON t (n)', ['table t: SHARE']],
+  ['CREATE INDEX CONCURRENTLY i ON t (n)', ['table t: SHARE UPDATE EXCLUSIVE']],
+  ['DROP INDEX t_idx', ['table-of-index t_idx: ACCESS EXCLUSIVE']],
+  ['DROP INDEX CONCURRENTLY t_idx', ['table-of-index t_idx: SHARE UPDATE EXCLUSIVE']],
+  ['ALTER INDEX t_idx RENAME TO t_idx2', ['index t_idx: SHARE UPDATE EXCLUSIVE']],
+  ['REINDEX INDEX t_idx', ['table-of-index t_idx: SHARE', 'index t_idx: ACCESS EXCLUSIVE']],
+  ['REINDEX TABLE t', ['table t: SHARE', 'indexes-of-table t: ACCESS EXCLUSIVE']],
+  ['REINDEX (CONCURRENTLY) TABLE t', ['table t: SHARE UPDATE EXCLUSIVE']],
+  ['CREATE TABLE c (id int, r int REFERENCES parent_ref (id))', ['referenced-table parent_ref: SHARE ROW EXCLUSIVE']],
+  ['CREATE TABLE pt_3 PARTITION OF pt FOR VALUES FROM (20) TO (30)', ['table pt: ACCESS EXCLUSIVE']],
+  ['CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()', ['table t: SHARE ROW EXCLUSIVE']],
+  ['CREATE POLICY p ON t USING (true)', ['table t: ACCESS EXCLUSIVE']],
+  ['CREATE RULE r AS ON UPDATE TO t DO ALSO NOTIFY t', ['table t: ACCESS EXCLUSIVE']],
+  ['LOCK TABLE t', ['table t: ACCESS EXCLUSIVE']],
+  ['LOCK TABLE t IN SHARE ROW EXCLUSIVE MODE', ['table t: SHARE ROW EXCLUSIVE']],
+  ['COMMENT ON COLUMN t.n IS \'x\'', ['table t: SHARE UPDATE EXCLUSIVE']],
+  ['TRUNCATE t', ['table t: ACCESS EXCLUSIVE']],
+  ['REFRESH MATERIALIZED VIEW CONCURRENTLY mv', ['table mv: EXCLUSIVE']],
+  ['VACUUM (FULL) t', ['table t: ACCESS EXCLUSIVE']],
+  ['VACUUM (FULL false) t', ['table t: SHARE UPDATE EXCLUSIVE']],
+  ['ALTER TABLE t SET SCHEMA archive', ['table t: ACCESS EXCLUSIVE']],
+  ['UPDATE t SET n = 1 WHERE id = 1', ['table t: ROW EXCLUSIVE']],
+  ['CREATE TABLE plain (id int)', []],
+];
+
+async function claims(sql: string, pgVersion = 18): Promise<string[]> {
+  await loadParser();
+  const statement = parseSource(new SourceFile('t.sql', sql)).statements[0]!;
+  return locksTakenBy(statement, pgVersion).map((claim) => `${claim.target} ${claim.relation.name}: ${claim.mode}`);
+}
+
+describe('lock table', () => {
+  it.each(OBSERVED)('%s', async (sql, expected) => {
+    expect(await claims(sql)).toEqual(expected);
+  });
+
+  it('uses the locks of older versions where PostgreSQL lowered them later', async () => {
+    expect(await claims('ALTER INDEX t_idx RENAME TO t_idx2', 11)).toEqual(['index t_idx: ACCESS EXCLUSIVE']);
+    expect(await claims('ALTER TABLE pt ATTACH PARTITION pt_2 FOR VALUES FROM (10) TO (20)', 11)).toEqual([
+      'table pt: ACCESS EXCLUSIVE',
+      'partition pt_2: ACCESS EXCLUSIVE',
+    ]);
+  });
+});
