@@ -156,9 +156,11 @@ describe('lockwise lint', () => {
     expect(run.stdout).toContain('evil\u241b[2J');
   });
 
-  it('colours only when asked and allowed', () => {
-    const run = runCli(['lint', '-'], { input: RENAME, env: { FORCE_COLOR: '1' } });
-    expect(run.stdout).not.toMatch(/\u001b\[/);
+  it('colours output for FORCE_COLOR, never with NO_COLOR or --no-color', () => {
+    expect(runCli(['lint', '-'], { input: RENAME, env: { FORCE_COLOR: '1' } }).stdout).toMatch(/\u001b\[31merror/);
+    expect(runCli(['lint', '-'], { input: RENAME, env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stdout).not.toMatch(/\u001b\[/);
+    expect(runCli(['lint', '--no-color', '-'], { input: RENAME, env: { FORCE_COLOR: '1' } }).stdout).not.toMatch(/\u001b\[/);
+    expect(runCli(['lint', '-'], { input: RENAME, env: { FORCE_COLOR: '0' } }).stdout).not.toMatch(/\u001b\[/);
   });
 });
 

@@ -50,7 +50,7 @@ export async function runLint(paths: string[], options: LintCommandOptions, io: 
   for (const file of resolved.files) inputs.push(await readInput(file, io.cwd));
 
   const results = await lintInputs(inputs, config);
-  const color = options.color && io.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  const color = options.color && process.env.NO_COLOR === undefined && (io.stdout.isTTY === true || isForced(process.env.FORCE_COLOR));
   io.stdout.write(REPORTERS[options.format](results, { color, toolVersion: toolVersion() }));
 
   if (resolved.problems.length > 0) return EXIT_USAGE_ERROR;
@@ -104,4 +104,9 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);
+}
+
+/** FORCE_COLOR=1 (any value but 0 or false) asks for colour where no terminal is attached, as in CI logs. */
+function isForced(value: string | undefined): boolean {
+  return value !== undefined && value !== '0' && value.toLowerCase() !== 'false';
 }
