@@ -1,4 +1,4 @@
-import type { RuleDefinition } from '../src/engine/rule.js';
+import type { AnyRule } from '../src/engine/rule.js';
 import noConcurrentlyInTransaction from './no-concurrently-in-transaction.js';
 import noRenameColumn from './no-rename-column.js';
 import noRenameTable from './no-rename-table.js';
@@ -9,7 +9,7 @@ import requireLockTimeout from './require-lock-timeout.js';
 import requireNotValid from './require-not-valid.js';
 
 /** Every rule lockwise ships, in id order. A test checks this list against the files in rules/. */
-export const RULES: readonly RuleDefinition[] = [
+export const RULES: readonly AnyRule[] = [
   noConcurrentlyInTransaction,
   noRenameColumn,
   noRenameTable,
@@ -18,4 +18,4 @@ export const RULES: readonly RuleDefinition[] = [
   requireDeprecationBeforeDrop,
   requireLockTimeout,
   requireNotValid,
-] as RuleDefinition[];
+];

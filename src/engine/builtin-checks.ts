@@ -85,4 +85,22 @@ export const UNUSED_SUPPRESSION: BuiltinCheck = {
   },
 };
 
-export const BUILTIN_CHECKS: readonly BuiltinCheck[] = [SYNTAX_ERROR, UNREADABLE_FILE, INVALID_SUPPRESSION, UNUSED_SUPPRESSION];
+export const INVALID_DIRECTIVE: BuiltinCheck = {
+  id: 'invalid-directive',
+  meta: {
+    severity: 'error',
+    canBeDisabled: false,
+    messages: { default: '{{message}}' },
+    docs: {
+      summary: 'A lockwise: directive comment is malformed, so it retires nothing.',
+      why: 'A `-- lockwise:deprecate` comment that names no column retires nothing: the later DROP is then flagged, or worse, the author believes the column was retired.',
+      instead: 'Write `-- lockwise:deprecate table.column` (or `schema.table.column`) for a column and `-- lockwise:deprecate-table table` for a table.',
+      bad: '-- lockwise:deprecate username',
+      good: '-- lockwise:deprecate users.username',
+      references: [],
+      pgVersions: noVersionDependency,
+    },
+  },
+};
+
+export const BUILTIN_CHECKS: readonly BuiltinCheck[] = [SYNTAX_ERROR, UNREADABLE_FILE, INVALID_SUPPRESSION, UNUSED_SUPPRESSION, INVALID_DIRECTIVE];

@@ -5,8 +5,13 @@ import { RULES } from './registry.js';
 /** The JSON Schema of lockwise.json, generated from the rule registry so that editors complete rule ids. */
 export function configSchema(): Record<string, unknown> {
   const ruleSetting = { enum: ['off', 'info', 'warning', 'error'] };
-  const configurable = [
-    ...RULES.map((rule) => ({ id: rule.id, summary: rule.meta.docs.summary, severity: rule.meta.severity })),
+  const configurable: Array<{ id: string; summary: string; severity: string; options?: Record<string, Record<string, unknown>> }> = [
+    ...RULES.map((rule) => ({
+      id: rule.id,
+      summary: rule.meta.docs.summary,
+      severity: rule.meta.severity,
+      ...(rule.meta.options ? { options: rule.meta.options.properties } : {}),
+    })),
     ...BUILTIN_CHECKS.filter((check) => check.meta.canBeDisabled).map((check) => ({
       id: check.id,
       summary: check.meta.docs.summary,
@@ -46,7 +51,17 @@ export function configSchema(): Record<string, unknown> {
         description: 'Severity of each rule, or "off".',
         additionalProperties: false,
         properties: Object.fromEntries(
-          configurable.map(({ id, summary, severity }) => [id, { ...ruleSetting, description: `${summary} Default: ${severity}.` }]),
+          configurable.map(({ id, summary, severity, options }) => {
+            const description = `${summary} Default: ${severity}.`;
+            if (!options) return [id, { ...ruleSetting, description }];
+            const withOptions = {
+              type: 'array',
+              items: [ruleSetting, { type: 'object', additionalProperties: false, properties: options }],
+              minItems: 2,
+              maxItems: 2,
+            };
+            return [id, { description, oneOf: [ruleSetting, withOptions] }];
+          }),
         ),
       },
     },

@@ -1,6 +1,6 @@
 import type { Severity } from './rule.js';
 
-export type RuleSetting = Severity | 'off';
+export type RuleSetting = Severity | 'off' | [Severity | 'off', Record<string, unknown>];
 
 /** lockwise.json, as the user writes it; every key optional. */
 export interface UserConfig {

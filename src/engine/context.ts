@@ -1,14 +1,14 @@
 import type { Statement } from '../parse/parse.js';
 import type { SchemaModel } from '../model/schema-model.js';
-import type { SettingValue, TransactionState } from '../model/session-state.js';
+import type { SettingValue, TransactionMode, TransactionState } from '../model/session-state.js';
 import type { RelationName } from '../model/names.js';
 import type { LockClaim } from '../knowledge/statement-locks.js';
 import type { Report } from './rule.js';
 
 /** Facts about how migrations are run that no file states. */
 export interface Environment {
-  /** The migration tool runs each file inside a transaction. */
-  assumeInTransaction: boolean;
+  /** How the migration tool runs this file. */
+  transactionMode: TransactionMode;
   /** The migration tool sets lock_timeout itself before running a file. */
   lockTimeoutSetByTool: boolean;
 }
@@ -25,6 +25,8 @@ export interface RuleContext<MessageId extends string = string> {
   readonly environment: Environment;
   /** The schema before the current statement: history, then this file's earlier statements. */
   readonly schema: SchemaModel;
+  /** When migrations were committed, from git. */
+  readonly dates: MigrationDates;
   /** A setting in force before the current statement (SET, SET LOCAL, set_config), by lower-case name. */
   setting(name: string): SettingValue | undefined;
   /** Table-level locks the statement takes, from the lock table, for the target version. */
@@ -34,4 +36,14 @@ export interface RuleContext<MessageId extends string = string> {
   /** The 1-based line of a byte offset in this file, for messages that point elsewhere. */
   lineOf(offset: number): number;
   report(report: Report<MessageId>): void;
+}
+
+/** What git knows about when migrations were committed, for rules that judge time between releases. */
+export interface MigrationDates {
+  /** When the migration file was first committed; undefined when it is not committed or git is not available. */
+  committedAt(migration: string): Date | undefined;
+  /** The time of this run, standing for a migration not committed yet. */
+  now: Date;
+  /** False outside a git repository: date checks are skipped. */
+  available: boolean;
 }

@@ -1,22 +1,26 @@
 import type { ParsedFile, Statement } from '../parse/parse.js';
 import type { NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
+import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
 import { SessionState } from '../model/session-state.js';
 import type { SchemaModel } from '../model/schema-model.js';
+import { relationFromNames } from '../model/names.js';
 import { locksTakenBy } from '../knowledge/statement-locks.js';
 import type { ByteRange } from '../source/source-file.js';
-import type { Environment, RuleContext } from './context.js';
+import type { Environment, MigrationDates, RuleContext } from './context.js';
 import type { Diagnostic } from './diagnostic.js';
 import { compareDiagnostics } from './diagnostic.js';
 import { formatMessage } from './messages.js';
-import type { NodeFrame, Report, RuleDefinition, Severity, Visitors } from './rule.js';
-import { SYNTAX_ERROR } from './builtin-checks.js';
+import type { AnyRule, NodeFrame, Report, Severity, Visitors } from './rule.js';
+import { INVALID_DIRECTIVE, SYNTAX_ERROR } from './builtin-checks.js';
 import { applySuppressions } from './suppressions.js';
 import { walkTree } from './walk.js';
 
 export interface EnabledRule {
-  rule: RuleDefinition;
+  rule: AnyRule;
   severity: Severity;
+  /** The rule's defaults with the configured options over them. */
+  options: Record<string, unknown>;
 }
 
 export interface LintFileOptions {
@@ -25,35 +29,32 @@ export interface LintFileOptions {
   environment: Environment;
   /** The schema as replayed from earlier migrations; this file's statements are applied to it. */
   schema: SchemaModel;
+  dates: MigrationDates;
   /** Every rule id that exists, enabled or not, for checking suppression comments. */
   knownRuleIds: ReadonlySet<string>;
   /** Severity of unused-suppression findings, or undefined when they are turned off. */
   unusedSuppressionSeverity: Severity | undefined;
 }
 
-/** Runs every enabled rule over one parsed file, walking each statement tree once. */
+/**
+ * Runs every enabled rule over one parsed file, walking each statement tree once,
+ * and applies the file to the schema model as it goes: rules see the schema as it
+ * was before each statement.
+ */
 export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Diagnostic[] {
   const { source } = parsed;
   if (parsed.syntaxError) {
     const range = syntaxErrorRange(parsed);
-    return [
-      {
-        file: source.path,
-        rule: SYNTAX_ERROR.id,
-        severity: 'error',
-        message: parsed.syntaxError.message,
-        range,
-        span: source.spanOf(range),
-      },
-    ];
+    return [{ file: source.path, rule: SYNTAX_ERROR.id, severity: 'error', message: parsed.syntaxError.message, range, span: source.spanOf(range) }];
   }
 
   const diagnostics: Diagnostic[] = [];
-  const session = new SessionState(options.environment.assumeInTransaction);
+  const { transactionMode } = options.environment;
+  const session = new SessionState(transactionMode === 'wrapped' || (transactionMode === 'implicit' && parsed.statements.length > 1));
   let current: Statement | undefined;
   const tokenEnds = new TokenEnds(parsed);
 
-  const running = options.rules.map(({ rule, severity }) => {
+  const running = options.rules.map(({ rule, severity, options: ruleOptions }) => {
     const context: RuleContext = {
       filePath: source.path,
       statements: parsed.statements,
@@ -66,6 +67,7 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
       pgVersion: options.pgVersion,
       environment: options.environment,
       schema: options.schema,
+      dates: options.dates,
       setting: (name) => session.setting(name.toLowerCase()),
       locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
       isExistingTable: (relation) => relation.schema !== 'pg_temp' && !options.schema.isNewTable(relation),
@@ -87,11 +89,15 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
         });
       },
     };
-    return rule.create(context);
+    return rule.create(context, ruleOptions);
   });
 
+  const retirements = retirementDirectives(parsed, (range, message) => {
+    diagnostics.push({ file: source.path, rule: INVALID_DIRECTIVE.id, severity: 'error', message, range, span: source.spanOf(range) });
+  });
   const visitorsByKind = groupVisitors(running);
   for (const statement of parsed.statements) {
+    applyRetirementsBefore(statement.range.start, retirements, options.schema);
     current = statement;
     for (const visitors of running) visitors.onStatement?.(statement);
     if (visitorsByKind.size > 0) {
@@ -105,9 +111,45 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
     session.apply(statement);
     options.schema.apply(statement);
   }
+  applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, options.schema);
   for (const visitors of running) visitors.onFileEnd?.();
 
   return applySuppressions(parsed, diagnostics, options).sort(compareDiagnostics);
+}
+
+/** Replays the file into the schema model without running any rule: the history before the file under review. */
+export function replayParsedFile(parsed: ParsedFile, schema: SchemaModel): void {
+  if (parsed.syntaxError) return;
+  const retirements = retirementDirectives(parsed, () => undefined);
+  for (const statement of parsed.statements) {
+    applyRetirementsBefore(statement.range.start, retirements, schema);
+    schema.apply(statement);
+  }
+  applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
+}
+
+function retirementDirectives(parsed: ParsedFile, invalid: (range: ByteRange, message: string) => void): RetirementDirective[] {
+  const directives: RetirementDirective[] = [];
+  for (const comment of parsed.comments) {
+    const directive = parseRetirementDirective(comment);
+    if (directive === undefined) {
+      if (/^\s*lockwise:/.test(comment.body)) invalid(comment.range, 'unknown lockwise directive: write "lockwise:deprecate table.column" or "lockwise:deprecate-table table"');
+      continue;
+    }
+    const expected = directive.kind === 'deprecate' ? [2, 3] : [1, 2];
+    if (expected.includes(directive.names.length)) directives.push(directive);
+    else invalid(directive.range, directive.kind === 'deprecate' ? 'lockwise:deprecate names a column: write "table.column" or "schema.table.column"' : 'lockwise:deprecate-table names a table: write "table" or "schema.table"');
+  }
+  return directives;
+}
+
+/** Applies, in file order, the directives that stand before `offset`, removing them from the list. */
+function applyRetirementsBefore(offset: number, directives: RetirementDirective[], schema: SchemaModel): void {
+  while (directives.length > 0 && directives[0]!.range.start < offset) {
+    const directive = directives.shift()!;
+    if (directive.kind === 'deprecate-table') schema.retire(relationFromNames(directive.names));
+    else schema.retire(relationFromNames(directive.names.slice(0, -1)), directive.names.at(-1));
+  }
 }
 
 type AnyVisitor = (payload: unknown, path: { ancestors: readonly NodeFrame[] }) => void;
@@ -125,8 +167,8 @@ function groupVisitors(all: Visitors[]): Map<NodeKind, AnyVisitor[]> {
   return byKind;
 }
 
-function messageTemplate(rule: RuleDefinition, messageId: string): string {
-  const template = rule.meta.messages[messageId];
+function messageTemplate(rule: AnyRule, messageId: string): string {
+  const template = (rule.meta.messages as Record<string, string>)[messageId];
   if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId "${messageId}"`);
   return template;
 }
@@ -149,7 +191,7 @@ class TokenEnds {
     let ends = this.cache.get(statement.index);
     if (!ends) {
       ends = new Map();
-      for (const token of scanTokens(this.parsed.source.slice(statement.range)) ?? []) {
+      for (const token of scanTokens(this.parsed.sqlText(statement.range)) ?? []) {
         ends.set(statement.range.start + token.start, statement.range.start + token.end);
       }
       this.cache.set(statement.index, ends);

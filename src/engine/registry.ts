@@ -1,13 +1,13 @@
 import { RULES } from '../../rules/index.js';
 import { BUILTIN_CHECKS, type BuiltinCheck } from './builtin-checks.js';
-import type { RuleDefinition } from './rule.js';
+import type { AnyRule } from './rule.js';
 
 export { RULES };
 
 const rulesById = new Map(RULES.map((rule) => [rule.id, rule]));
 const builtinsById = new Map(BUILTIN_CHECKS.map((check) => [check.id, check]));
 
-export function findRule(id: string): RuleDefinition | undefined {
+export function findRule(id: string): AnyRule | undefined {
   return rulesById.get(id);
 }
 

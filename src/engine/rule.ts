@@ -23,12 +23,19 @@ export interface RuleDocs {
   pgVersions: string;
 }
 
-export interface RuleMeta<MessageId extends string> {
+export interface RuleOptionsMeta<Options> {
+  /** JSON Schema `properties` of the options object, each with a description; it goes into lockwise.json's schema. */
+  properties: Record<string, Record<string, unknown>>;
+  defaults: Options;
+}
+
+export interface RuleMeta<MessageId extends string, Options = Record<string, never>> {
   severity: Severity;
   presets: Preset[];
   /** messageId → template with `{{placeholder}}`s. */
   messages: Record<MessageId, string>;
   docs: RuleDocs;
+  options?: RuleOptionsMeta<Options>;
 }
 
 /** What a visitor receives besides the node: the chain of nodes it sits in, outermost first. */
@@ -67,13 +74,18 @@ export interface Report<MessageId extends string> {
   helpId?: MessageId;
 }
 
-export interface RuleDefinition<MessageId extends string = string> {
+export interface RuleDefinition<MessageId extends string = string, Options = Record<string, never>> {
   id: string;
-  meta: RuleMeta<MessageId>;
-  /** Called once per file; the returned visitors keep per-file state in their closure. */
-  create(context: RuleContext<MessageId>): Visitors;
+  meta: RuleMeta<MessageId, Options>;
+  /** Called once per file, with the configured options over the defaults; the visitors keep per-file state in their closure. */
+  create(context: RuleContext<MessageId>, options: Options): Visitors;
 }
 
-export function defineRule<MessageId extends string>(rule: RuleDefinition<MessageId>): RuleDefinition<MessageId> {
+/** A rule of any message and option types, as the registry holds them; options are checked against the rule's schema instead. */
+export type AnyRule = RuleDefinition<string, any>;
+
+export function defineRule<MessageId extends string, Options = Record<string, never>>(
+  rule: RuleDefinition<MessageId, Options>,
+): RuleDefinition<MessageId, Options> {
   return rule;
 }

@@ -2,23 +2,24 @@ import type { Node, RangeVar } from '@pgsql/types';
 import { stringValues } from '../parse/node-types.js';
 import { quoteIdentifier } from '../parse/identifiers.js';
 
-/** A relation name as PostgreSQL resolves it with the default search_path. */
+/**
+ * A relation as a statement names it. Without a schema the name is resolved
+ * through the search_path in force, which the schema model follows.
+ */
 export interface RelationName {
-  schema: string;
+  schema?: string;
   name: string;
 }
 
-export const DEFAULT_SCHEMA = 'public';
-
 export function relationFromRangeVar(rangeVar: RangeVar): RelationName {
-  return { schema: rangeVar.schemaname ?? DEFAULT_SCHEMA, name: rangeVar.relname ?? '' };
+  const name = rangeVar.relname ?? '';
+  return rangeVar.schemaname ? { schema: rangeVar.schemaname, name } : { name };
 }
 
-/** `[schema, name]` or `[name]` as in `DROP TABLE` and `DROP INDEX` object lists. */
+/** `[schema, name]` or `[name]`, as in `DROP TABLE` and `DROP INDEX` object lists. */
 export function relationFromNames(names: string[]): RelationName {
   const name = names[names.length - 1] ?? '';
-  const schema = names.length > 1 ? names[names.length - 2]! : DEFAULT_SCHEMA;
-  return { schema, name };
+  return names.length > 1 ? { schema: names[names.length - 2]!, name } : { name };
 }
 
 export function relationFromNameList(node: Node | undefined): RelationName | undefined {
@@ -27,12 +28,13 @@ export function relationFromNameList(node: Node | undefined): RelationName | und
   return names.length > 0 ? relationFromNames(names) : undefined;
 }
 
+/** A key for maps within one file, where the same spelling means the same relation. */
 export function relationKey(relation: RelationName): string {
-  return `${relation.schema}.${relation.name}`;
+  return relation.schema === undefined ? relation.name : `${relation.schema}.${relation.name}`;
 }
 
-/** As SQL would name it, quoted where needed; the schema shown only when it is not the default one. */
+/** As SQL would name it, quoted where needed, and schema-qualified when the statement was. */
 export function displayName(relation: RelationName): string {
   const name = quoteIdentifier(relation.name);
-  return relation.schema === DEFAULT_SCHEMA ? name : `${quoteIdentifier(relation.schema)}.${name}`;
+  return relation.schema === undefined ? name : `${quoteIdentifier(relation.schema)}.${name}`;
 }

@@ -1,28 +1,29 @@
-import type { ColumnDef, Node } from '@pgsql/types';
+import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
 import { asKind, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
-import {
-  relationFromNameList,
-  relationFromNames,
-  relationFromRangeVar,
-  relationKey,
-  type RelationName,
-} from './names.js';
+import { relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from './names.js';
+import { columnInfo, columnType, constraintInfo, type ColumnInfo, type ConstraintInfo } from './schema-objects.js';
 
-export interface ColumnInfo {
-  name: string;
-  /** The type as written, e.g. `pg_catalog.varchar(20)`; undefined when unknown. */
-  type?: string;
-  notNull: boolean;
-  hasDefault: boolean;
-}
+export type RelationKind = 'table' | 'partitioned table' | 'view' | 'materialized view';
 
 export interface TableInfo {
-  name: RelationName;
-  /** The migration (file path) that created the table. */
+  /** Schema-qualified, as resolved when it was created. */
+  name: { schema: string; name: string };
+  kind: RelationKind;
+  /** The migration (file path) that created it. */
   createdIn: string;
   columns: Map<string, ColumnInfo>;
+  constraints: Map<string, ConstraintInfo>;
+  /** For a partition: its partitioned table. */
+  partitionOf?: RelationName;
+}
+
+export interface IndexInfo {
+  name: { schema: string; name: string };
+  table: RelationName;
+  unique: boolean;
+  createdIn: string;
 }
 
 export interface Retirement {
@@ -32,11 +33,7 @@ export interface Retirement {
   deployed: boolean;
 }
 
-export interface IndexInfo {
-  name: RelationName;
-  table: RelationName;
-  createdIn: string;
-}
+const DEFAULT_SEARCH_PATH = ['public'];
 
 /**
  * The schema as replayed from the migrations seen so far. It only claims what it
@@ -46,41 +43,88 @@ export interface IndexInfo {
 export class SchemaModel {
   private readonly tables = new Map<string, TableInfo>();
   private readonly indexes = new Map<string, IndexInfo>();
+  private readonly sequences = new Map<string, string>();
+  private readonly enums = new Map<string, string[]>();
+  private readonly schemas = new Set<string>(['public']);
   private readonly functionVolatilities = new Map<string, Volatility>();
+  /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
+  private readonly columnsOfUnknownTables = new Map<string, Map<string, string>>();
   /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
   private readonly retirements = new Map<string, string>();
-  /** Migrations that have not run in production yet: what they create is new. */
-  private readonly undeployedMigrations = new Set<string>();
+  private searchPath = DEFAULT_SEARCH_PATH;
   private currentMigration = '';
 
-  beginMigration(path: string, options: { deployed: boolean }): void {
+  /**
+   * @param isDeployed whether a migration other than the one under review has run in
+   * production; by default every earlier migration has.
+   */
+  constructor(private readonly isDeployed: (migration: string) => boolean = () => true) {}
+
+  beginMigration(path: string): void {
     this.currentMigration = path;
-    if (!options.deployed) this.undeployedMigrations.add(path);
+    this.searchPath = DEFAULT_SEARCH_PATH;
+  }
+
+  get migration(): string {
+    return this.currentMigration;
+  }
+
+  private deployed(migration: string): boolean {
+    return migration !== this.currentMigration && this.isDeployed(migration);
   }
 
   table(relation: RelationName): TableInfo | undefined {
-    return this.tables.get(relationKey(relation));
+    return this.tables.get(this.resolve(relation, this.tables));
   }
 
-  /** Created by a migration that has not been deployed, so nothing in production uses it or fills it yet. */
+  /** Created by a migration that has not been deployed: nothing in production uses it or fills it yet. */
   isNewTable(relation: RelationName): boolean {
     const table = this.table(relation);
-    return table !== undefined && this.undeployedMigrations.has(table.createdIn);
+    return table !== undefined && !this.deployed(table.createdIn);
+  }
+
+  /** Added (with its table or later) by a migration that has not been deployed: no running code uses it. */
+  isNewColumn(relation: RelationName, column: string): boolean {
+    const table = this.table(relation);
+    const addedIn = table ? table.columns.get(column)?.addedIn : this.columnsOfUnknownTables.get(this.resolve(relation, this.tables))?.get(column);
+    return addedIn !== undefined && !this.deployed(addedIn);
+  }
+
+  column(relation: RelationName, column: string): ColumnInfo | undefined {
+    return this.table(relation)?.columns.get(column);
+  }
+
+  constraint(relation: RelationName, name: string): ConstraintInfo | undefined {
+    return this.table(relation)?.constraints.get(name);
+  }
+
+  /** A validated `CHECK (column IS NOT NULL)`, which lets PostgreSQL 12+ SET NOT NULL without scanning. */
+  hasValidatedNotNullCheck(relation: RelationName, column: string): boolean {
+    const constraints = this.table(relation)?.constraints.values() ?? [];
+    for (const constraint of constraints) if (constraint.validated && constraint.provesNotNull === column) return true;
+    return false;
   }
 
   /** The table an index belongs to, when the model saw the index created. */
   indexTable(index: RelationName): RelationName | undefined {
-    return this.indexes.get(relationKey(index))?.table;
+    return this.indexes.get(this.resolve(index, this.indexes))?.table;
+  }
+
+  enumValues(name: RelationName): readonly string[] | undefined {
+    return this.enums.get(this.resolve(name, this.enums));
+  }
+
+  hasSchema(name: string): boolean {
+    return this.schemas.has(name);
   }
 
   /**
    * How a table (or one of its columns) was retired before being dropped: a
-   * `COMMENT ... IS 'deprecated...'` in an earlier migration. Undefined when it never was.
+   * `COMMENT ... IS 'deprecated...'` or a `lockwise:deprecate` directive. Undefined when it never was.
    */
   retirement(relation: RelationName, column?: string): Retirement | undefined {
-    const migration = this.retirements.get(retirementKey(relation, column));
-    if (migration === undefined) return undefined;
-    return { migration, deployed: !this.undeployedMigrations.has(migration) };
+    const migration = this.retirements.get(this.retirementKey(relation, column));
+    return migration === undefined ? undefined : { migration, deployed: this.deployed(migration) };
   }
 
   /** Volatility of a function created by a migration; undefined when the model never saw it. */
@@ -88,123 +132,316 @@ export class SchemaModel {
     return this.functionVolatilities.get(name.toLowerCase());
   }
 
+  /** `-- lockwise:deprecate t.c` or `-- lockwise:deprecate-table t`, in the current migration. */
+  retire(relation: RelationName, column?: string): void {
+    this.retirements.set(this.retirementKey(relation, column), this.currentMigration);
+  }
+
   apply(statement: Statement): void {
     const { node } = statement;
-    const create = asKind(node, 'CreateStmt');
-    if (create?.relation) {
-      this.createTable(relationFromRangeVar(create.relation), create.tableElts ?? [], create.if_not_exists === true);
-      return;
+    switch (statement.kind) {
+      case 'CreateStmt':
+        return this.createTable(asKind(node, 'CreateStmt')!);
+      case 'CreateTableAsStmt': {
+        const createAs = asKind(node, 'CreateTableAsStmt')!;
+        const kind = createAs.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
+        if (createAs.into?.rel) this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true);
+        return;
+      }
+      case 'ViewStmt': {
+        const view = asKind(node, 'ViewStmt')!;
+        if (view.view) this.addRelation(view.view, 'view', [], view.replace === true);
+        return;
+      }
+      case 'IndexStmt':
+        return this.createIndex(asKind(node, 'IndexStmt')!);
+      case 'DropStmt': {
+        const drop = asKind(node, 'DropStmt')!;
+        return this.applyDrop(drop.removeType, drop.objects ?? []);
+      }
+      case 'RenameStmt':
+        return this.applyRename(asKind(node, 'RenameStmt')!);
+      case 'AlterTableStmt': {
+        const alter = asKind(node, 'AlterTableStmt')!;
+        if (!alter.relation) return;
+        for (const command of alter.cmds ?? []) this.applyAlterTable(relationFromRangeVar(alter.relation), asKind(command, 'AlterTableCmd'));
+        return;
+      }
+      case 'CommentStmt': {
+        const comment = asKind(node, 'CommentStmt')!;
+        return this.applyComment(comment.objtype, stringValues(asKind(comment.object, 'List')?.items), comment.comment);
+      }
+      case 'CreateFunctionStmt': {
+        const createFunction = asKind(node, 'CreateFunctionStmt')!;
+        return this.recordFunction(createFunction.funcname ?? [], createFunction.options ?? []);
+      }
+      case 'CreateSeqStmt': {
+        const sequence = asKind(node, 'CreateSeqStmt')!.sequence;
+        if (sequence) this.sequences.set(this.creationKey(relationFromRangeVar(sequence)), this.currentMigration);
+        return;
+      }
+      case 'CreateEnumStmt': {
+        const createEnum = asKind(node, 'CreateEnumStmt')!;
+        this.enums.set(this.creationKey(relationFromNames(stringValues(createEnum.typeName))), stringValues(createEnum.vals));
+        return;
+      }
+      case 'AlterEnumStmt':
+        return this.alterEnum(asKind(node, 'AlterEnumStmt')!);
+      case 'CreateSchemaStmt': {
+        const schemaName = asKind(node, 'CreateSchemaStmt')!.schemaname;
+        if (schemaName) this.schemas.add(schemaName);
+        return;
+      }
+      case 'VariableSetStmt': {
+        const set = asKind(node, 'VariableSetStmt')!;
+        if (set.name?.toLowerCase() !== 'search_path') return;
+        const path = (set.args ?? []).map((arg) => asKind(arg, 'A_Const')?.sval?.sval ?? '').filter((schema) => schema && schema !== '$user');
+        this.searchPath = set.kind === 'VAR_SET_VALUE' && path.length > 0 ? path : DEFAULT_SEARCH_PATH;
+        return;
+      }
+      default:
+        return;
     }
-    const createAs = asKind(node, 'CreateTableAsStmt');
-    if (createAs?.into?.rel) {
-      this.createTable(relationFromRangeVar(createAs.into.rel), [], createAs.if_not_exists === true);
-      return;
-    }
-    const index = asKind(node, 'IndexStmt');
-    if (index?.relation && index.idxname) {
-      const table = relationFromRangeVar(index.relation);
-      const name = { schema: table.schema, name: index.idxname };
-      this.indexes.set(relationKey(name), { name, table, createdIn: this.currentMigration });
-      return;
-    }
-    const drop = asKind(node, 'DropStmt');
-    if (drop) {
-      this.applyDrop(drop.removeType, drop.objects ?? []);
-      return;
-    }
-    const rename = asKind(node, 'RenameStmt');
-    if (rename) {
-      this.applyRename(rename);
-      return;
-    }
-    const alter = asKind(node, 'AlterTableStmt');
-    if (alter?.relation) {
-      this.applyAlterTable(relationFromRangeVar(alter.relation), alter.cmds ?? []);
-      return;
-    }
-    const createFunction = asKind(node, 'CreateFunctionStmt');
-    if (createFunction) {
-      this.recordFunction(createFunction.funcname ?? [], createFunction.options ?? []);
-      return;
-    }
-    const comment = asKind(node, 'CommentStmt');
-    if (comment) this.applyComment(comment.objtype, stringValues(asKind(comment.object, 'List')?.items), comment.comment);
   }
 
-  private applyComment(objectType: string | undefined, names: string[], text: string | undefined): void {
-    const isColumn = objectType === 'OBJECT_COLUMN';
-    if (!isColumn && objectType !== 'OBJECT_TABLE') return;
-    const column = isColumn ? names.at(-1) : undefined;
-    const relation = relationFromNames(isColumn ? names.slice(0, -1) : names);
-    const key = retirementKey(relation, column);
-    if (text !== undefined && /^\s*deprecated/i.test(text)) this.retirements.set(key, this.currentMigration);
-    else this.retirements.delete(key);
+  /** The map key of a relation: a schema-qualified name as is, an unqualified one through the search_path. */
+  private resolve(relation: RelationName, existing: Map<string, unknown>): string {
+    if (relation.schema !== undefined) return `${relation.schema}.${relation.name}`;
+    for (const schema of this.searchPath) {
+      const key = `${schema}.${relation.name}`;
+      if (existing.has(key)) return key;
+    }
+    return this.creationKey(relation);
   }
 
-  private createTable(relation: RelationName, elements: Node[], ifNotExists: boolean): void {
-    if (ifNotExists && this.table(relation)) return;
-    const columns = new Map<string, ColumnInfo>();
+  private creationKey(relation: RelationName): string {
+    return `${relation.schema ?? this.searchPath[0] ?? 'public'}.${relation.name}`;
+  }
+
+  private qualified(key: string): { schema: string; name: string } {
+    const dot = key.indexOf('.');
+    return { schema: key.slice(0, dot), name: key.slice(dot + 1) };
+  }
+
+  private retirementKey(relation: RelationName, column: string | undefined): string {
+    const table = this.resolve(relation, this.tables);
+    return column === undefined ? table : `${table}.${column}`;
+  }
+
+  private createTable(create: NonNullable<ReturnType<typeof asKind<'CreateStmt'>>>): void {
+    if (!create.relation) return;
+    const kind: RelationKind = create.partspec ? 'partitioned table' : 'table';
+    const table = this.addRelation(create.relation, kind, create.tableElts ?? [], create.if_not_exists === true);
+    const parent = create.partbound ? asKind(create.inhRelations?.[0], 'RangeVar') : undefined;
+    if (table && parent) table.partitionOf = relationFromRangeVar(parent);
+  }
+
+  private addRelation(rangeVar: RangeVar, kind: RelationKind, elements: Node[], keepExisting: boolean): TableInfo | undefined {
+    const relation = relationFromRangeVar(rangeVar);
+    if (keepExisting && this.table(relation)) return undefined;
+    const key = this.creationKey(relation);
+    const table: TableInfo = { name: this.qualified(key), kind, createdIn: this.currentMigration, columns: new Map(), constraints: new Map() };
     for (const element of elements) {
       const column = asKind(element, 'ColumnDef');
-      if (column?.colname) columns.set(column.colname, columnInfo(column));
+      if (column?.colname) {
+        table.columns.set(column.colname, columnInfo(column, this.currentMigration));
+        for (const constraint of column.constraints ?? []) this.addConstraint(table, asKind(constraint, 'Constraint'), column.colname);
+      }
+      this.addConstraint(table, asKind(element, 'Constraint'));
     }
-    this.tables.set(relationKey(relation), { name: relation, createdIn: this.currentMigration, columns });
+    this.tables.set(key, table);
+    this.columnsOfUnknownTables.delete(key);
+    return table;
+  }
+
+  private addConstraint(table: TableInfo, constraint: ReturnType<typeof asKind<'Constraint'>>, column?: string): void {
+    const info = constraint && constraintInfo(constraint, table.name.name, column);
+    if (info && info.kind !== 'not null') table.constraints.set(info.name, info);
+  }
+
+  private createIndex(index: NonNullable<ReturnType<typeof asKind<'IndexStmt'>>>): void {
+    if (!index.relation || !index.idxname) return;
+    const table = relationFromRangeVar(index.relation);
+    const tableKey = this.resolve(table, this.tables);
+    const key = `${this.qualified(tableKey).schema}.${index.idxname}`;
+    this.indexes.set(key, { name: this.qualified(key), table, unique: index.unique === true, createdIn: this.currentMigration });
   }
 
   private applyDrop(removeType: string | undefined, objects: Node[]): void {
     for (const object of objects) {
-      const relation = relationFromNameList(object);
-      if (!relation) continue;
-      if (removeType === 'OBJECT_TABLE') this.dropTable(relation);
-      if (removeType === 'OBJECT_INDEX') this.indexes.delete(relationKey(relation));
+      if (removeType === 'OBJECT_SCHEMA') {
+        const schema = asKind(object, 'String')?.sval;
+        if (schema) this.dropSchema(schema);
+        continue;
+      }
+      const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, 'TypeName')?.names));
+      if (!relation.name) continue;
+      if (removeType === 'OBJECT_TABLE' || removeType === 'OBJECT_VIEW' || removeType === 'OBJECT_MATVIEW') this.dropTable(relation);
+      else if (removeType === 'OBJECT_INDEX') this.indexes.delete(this.resolve(relation, this.indexes));
+      else if (removeType === 'OBJECT_SEQUENCE') this.sequences.delete(this.resolve(relation, this.sequences));
+      else if (removeType === 'OBJECT_TYPE') this.enums.delete(this.resolve(relation, this.enums));
     }
   }
 
   private dropTable(relation: RelationName): void {
-    this.tables.delete(relationKey(relation));
-    this.retirements.delete(retirementKey(relation, undefined));
-    for (const [key, index] of this.indexes) {
-      if (relationKey(index.table) === relationKey(relation)) this.indexes.delete(key);
+    const key = this.resolve(relation, this.tables);
+    this.tables.delete(key);
+    this.columnsOfUnknownTables.delete(key);
+    for (const retired of [...this.retirements.keys()]) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
+    for (const [indexKey, index] of this.indexes) if (this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
+  }
+
+  private dropSchema(schema: string): void {
+    this.schemas.delete(schema);
+    for (const map of [this.tables, this.indexes, this.sequences, this.enums] as Array<Map<string, unknown>>) {
+      for (const key of [...map.keys()]) if (key.startsWith(`${schema}.`)) map.delete(key);
     }
   }
 
   private applyRename(rename: NonNullable<ReturnType<typeof asKind<'RenameStmt'>>>): void {
-    if (!rename.relation || !rename.newname) return;
-    const relation = relationFromRangeVar(rename.relation);
-    if (rename.renameType === 'OBJECT_TABLE') {
-      const table = this.table(relation);
-      if (!table) return;
-      this.tables.delete(relationKey(relation));
-      table.name = { schema: relation.schema, name: rename.newname };
-      this.tables.set(relationKey(table.name), table);
-      for (const index of this.indexes.values()) {
-        if (relationKey(index.table) === relationKey(relation)) index.table = table.name;
+    if (!rename.newname) return;
+    const relation = rename.relation ? relationFromRangeVar(rename.relation) : undefined;
+    if (!relation) return;
+    switch (rename.renameType) {
+      case 'OBJECT_TABLE':
+      case 'OBJECT_VIEW':
+      case 'OBJECT_MATVIEW':
+        this.renameTable(relation, rename.newname);
+        return;
+      case 'OBJECT_COLUMN':
+        if (rename.subname) this.renameColumn(relation, rename.subname, rename.newname);
+        return;
+      case 'OBJECT_INDEX': {
+        const key = this.resolve(relation, this.indexes);
+        const index = this.indexes.get(key);
+        if (!index) return;
+        this.indexes.delete(key);
+        index.name = { schema: index.name.schema, name: rename.newname };
+        this.indexes.set(`${index.name.schema}.${rename.newname}`, index);
+        return;
       }
-    } else if (rename.renameType === 'OBJECT_COLUMN' && rename.subname) {
-      const columns = this.table(relation)?.columns;
-      const column = columns?.get(rename.subname);
-      if (!columns || !column) return;
-      columns.delete(rename.subname);
-      columns.set(rename.newname, { ...column, name: rename.newname });
-    } else if (rename.renameType === 'OBJECT_INDEX') {
-      const index = this.indexes.get(relationKey(relation));
-      if (!index) return;
-      this.indexes.delete(relationKey(relation));
-      index.name = { schema: relation.schema, name: rename.newname };
-      this.indexes.set(relationKey(index.name), index);
+      case 'OBJECT_TABCONSTRAINT': {
+        const constraints = this.table(relation)?.constraints;
+        const constraint = rename.subname ? constraints?.get(rename.subname) : undefined;
+        if (!constraints || !constraint || !rename.subname) return;
+        constraints.delete(rename.subname);
+        constraints.set(rename.newname, { ...constraint, name: rename.newname });
+        return;
+      }
+      default:
+        return;
     }
   }
 
-  private applyAlterTable(relation: RelationName, commands: Node[]): void {
-    const columns = this.table(relation)?.columns;
-    for (const command of commands) {
-      const cmd = asKind(command, 'AlterTableCmd');
-      const columnDef = asKind(cmd?.def, 'ColumnDef');
-      if (cmd?.subtype === 'AT_AddColumn' && columnDef?.colname) columns?.set(columnDef.colname, columnInfo(columnDef));
-      if (cmd?.subtype === 'AT_DropColumn' && cmd.name) {
-        columns?.delete(cmd.name);
-        this.retirements.delete(retirementKey(relation, cmd.name));
+  private renameTable(relation: RelationName, newName: string): void {
+    const oldKey = this.resolve(relation, this.tables);
+    const newKey = `${this.qualified(oldKey).schema}.${newName}`;
+    const table = this.tables.get(oldKey);
+    if (table) {
+      this.tables.delete(oldKey);
+      table.name = this.qualified(newKey);
+      this.tables.set(newKey, table);
+    }
+    moveKeys(this.retirements, oldKey, newKey);
+    moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
+    for (const index of this.indexes.values()) {
+      if (this.resolve(index.table, this.tables) === oldKey || `${index.table.schema ?? ''}.${index.table.name}` === oldKey) index.table = this.qualified(newKey);
+    }
+  }
+
+  private renameColumn(relation: RelationName, oldName: string, newName: string): void {
+    const tableKey = this.resolve(relation, this.tables);
+    const columns = this.tables.get(tableKey)?.columns;
+    const column = columns?.get(oldName);
+    if (columns && column) {
+      columns.delete(oldName);
+      columns.set(newName, { ...column, name: newName });
+    }
+    const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
+    const addedIn = unknownColumns?.get(oldName);
+    if (unknownColumns && addedIn !== undefined) {
+      unknownColumns.delete(oldName);
+      unknownColumns.set(newName, addedIn);
+    }
+    moveKeys(this.retirements, `${tableKey}.${oldName}`, `${tableKey}.${newName}`);
+  }
+
+  private applyAlterTable(relation: RelationName, cmd: AlterTableCmd | undefined): void {
+    if (!cmd) return;
+    const tableKey = this.resolve(relation, this.tables);
+    const table = this.tables.get(tableKey);
+    const columnDef = asKind(cmd.def, 'ColumnDef');
+    switch (cmd.subtype) {
+      case 'AT_AddColumn':
+        if (!columnDef?.colname) return;
+        if (table) {
+          table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
+          for (const constraint of columnDef.constraints ?? []) this.addConstraint(table, asKind(constraint, 'Constraint'), columnDef.colname);
+        } else {
+          const added = this.columnsOfUnknownTables.get(tableKey) ?? new Map<string, string>();
+          added.set(columnDef.colname, this.currentMigration);
+          this.columnsOfUnknownTables.set(tableKey, added);
+        }
+        return;
+      case 'AT_DropColumn':
+        if (!cmd.name) return;
+        table?.columns.delete(cmd.name);
+        this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
+        this.retirements.delete(`${tableKey}.${cmd.name}`);
+        return;
+      case 'AT_AlterColumnType': {
+        const column = cmd.name ? table?.columns.get(cmd.name) : undefined;
+        const type = columnType(columnDef?.typeName);
+        if (column && type) column.type = type;
+        return;
       }
+      case 'AT_SetNotNull':
+      case 'AT_DropNotNull': {
+        const column = cmd.name ? table?.columns.get(cmd.name) : undefined;
+        if (column) column.notNull = cmd.subtype === 'AT_SetNotNull';
+        return;
+      }
+      case 'AT_ColumnDefault': {
+        const column = cmd.name ? table?.columns.get(cmd.name) : undefined;
+        if (column) column.hasDefault = cmd.def !== undefined;
+        return;
+      }
+      case 'AT_AddConstraint':
+        if (table) this.addConstraint(table, asKind(cmd.def, 'Constraint'));
+        return;
+      case 'AT_ValidateConstraint': {
+        const constraint = cmd.name ? table?.constraints.get(cmd.name) : undefined;
+        if (constraint) constraint.validated = true;
+        return;
+      }
+      case 'AT_DropConstraint':
+        if (cmd.name) table?.constraints.delete(cmd.name);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private applyComment(objectType: string | undefined, names: string[], text: string | undefined): void {
+    const isColumn = objectType === 'OBJECT_COLUMN';
+    if (!isColumn && objectType !== 'OBJECT_TABLE' && objectType !== 'OBJECT_VIEW') return;
+    const column = isColumn ? names.at(-1) : undefined;
+    const relation = relationFromNames(isColumn ? names.slice(0, -1) : names);
+    if (text !== undefined && /^\s*deprecated/i.test(text)) this.retire(relation, column);
+    else this.retirements.delete(this.retirementKey(relation, column));
+  }
+
+  private alterEnum(alterEnum: NonNullable<ReturnType<typeof asKind<'AlterEnumStmt'>>>): void {
+    const key = this.resolve(relationFromNames(stringValues(alterEnum.typeName)), this.enums);
+    const values = this.enums.get(key);
+    if (!values) return;
+    if (alterEnum.oldVal && alterEnum.newVal) {
+      const at = values.indexOf(alterEnum.oldVal);
+      if (at !== -1) values[at] = alterEnum.newVal;
+    } else if (alterEnum.newVal && !values.includes(alterEnum.newVal)) {
+      const neighbour = alterEnum.newValNeighbor ? values.indexOf(alterEnum.newValNeighbor) : -1;
+      if (neighbour === -1) values.push(alterEnum.newVal);
+      else values.splice(alterEnum.newValIsAfter ? neighbour + 1 : neighbour, 0, alterEnum.newVal);
     }
   }
 
@@ -215,26 +452,17 @@ export class SchemaModel {
     for (const option of options) {
       const element = asKind(option, 'DefElem');
       const value = asKind(element?.arg, 'String')?.sval;
-      if (element?.defname === 'volatility' && (value === 'immutable' || value === 'stable' || value === 'volatile')) {
-        volatility = value;
-      }
+      if (element?.defname === 'volatility' && (value === 'immutable' || value === 'stable' || value === 'volatile')) volatility = value;
     }
     this.functionVolatilities.set(name.toLowerCase(), volatility);
   }
 }
 
-function retirementKey(relation: RelationName, column: string | undefined): string {
-  return column === undefined ? relationKey(relation) : `${relationKey(relation)}.${column}`;
+/** Moves a key and every `key.`-prefixed key of a map to a new prefix, as a rename does. */
+function moveKeys<V>(map: Map<string, V>, oldPrefix: string, newPrefix: string): void {
+  for (const [key, value] of [...map]) {
+    if (key !== oldPrefix && !key.startsWith(`${oldPrefix}.`)) continue;
+    map.delete(key);
+    map.set(newPrefix + key.slice(oldPrefix.length), value);
+  }
 }
-
-function columnInfo(column: ColumnDef): ColumnInfo {
-  const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')?.contype);
-  const typeName = stringValues(column.typeName?.names).join('.');
-  return {
-    name: column.colname ?? '',
-    ...(typeName ? { type: typeName } : {}),
-    notNull: constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY'),
-    hasDefault: constraints.includes('CONSTR_DEFAULT'),
-  };
-}
-

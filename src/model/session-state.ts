@@ -2,6 +2,15 @@ import type { Node, VariableSetStmt } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
 import { asKind } from '../parse/node-types.js';
 
+/** How the migration tool runs one file. */
+export type TransactionMode =
+  /** Inside BEGIN ... COMMIT of its own. */
+  | 'wrapped'
+  /** As one multi-statement query, which PostgreSQL runs as one implicit transaction block when it holds more than one statement. */
+  | 'implicit'
+  /** Statement by statement, each committing on its own unless the file says BEGIN, as psql does. */
+  | 'none';
+
 export interface TransactionState {
   /** The statement runs inside a transaction block, explicit or from the migration tool. */
   inTransaction: boolean;

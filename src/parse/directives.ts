@@ -45,3 +45,27 @@ export function parseDirective(comment: SqlComment): Directive | undefined {
     range: comment.range,
   };
 }
+
+export interface RetirementDirective {
+  /** `deprecate` names a column (`table.column` or `schema.table.column`), `deprecate-table` a table. */
+  kind: 'deprecate' | 'deprecate-table';
+  /** The dotted name's parts, unquoted. */
+  names: string[];
+  range: ByteRange;
+}
+
+const RETIREMENT = /^\s*lockwise:(deprecate-table|deprecate)\s+((?:"(?:[^"]|"")+"|[^\s."]+)(?:\.(?:"(?:[^"]|"")+"|[^\s."]+))*)/;
+
+/**
+ * `-- lockwise:deprecate users.username` and `-- lockwise:deprecate-table legacy_events`:
+ * the migration retires the column or table, as COMMENT ... IS 'deprecated: ...' does.
+ * Unquoted names fold to lower case, as PostgreSQL folds them.
+ */
+export function parseRetirementDirective(comment: SqlComment): RetirementDirective | undefined {
+  const match = RETIREMENT.exec(comment.body);
+  if (!match) return undefined;
+  const names = [...match[2]!.matchAll(/"((?:[^"]|"")+)"|([^\s."]+)/g)].map((part) =>
+    part[1] !== undefined ? part[1].replace(/""/g, '"') : part[2]!.toLowerCase(),
+  );
+  return { kind: match[1] as RetirementDirective['kind'], names, range: comment.range };
+}

@@ -1,5 +1,6 @@
 import { loadModule, parseSync } from 'libpg-query';
 import { isCommentToken, scanTokens } from './scan.js';
+import { preprocessSql, type SkippedText } from './preprocess.js';
 import type { Node } from '@pgsql/types';
 import type { ByteRange, SourceFile } from '../source/source-file.js';
 import { nodeKind, type NodeKind } from './node-types.js';
@@ -27,6 +28,10 @@ export interface SyntaxProblem {
 
 export interface ParsedFile {
   source: SourceFile;
+  /** The text PostgreSQL's parser saw for a range: the up part only, psql commands and placeholders neutralised. */
+  sqlText(range: ByteRange): string;
+  /** What was blanked or replaced before parsing, for --verbose. */
+  skipped: SkippedText[];
   statements: Statement[];
   /** Comments outside statements, in file order: the places directives may stand. */
   comments: SqlComment[];
@@ -46,25 +51,33 @@ interface ParserError {
   sqlDetails?: { cursorPosition?: number };
 }
 
-export function parseSource(source: SourceFile): ParsedFile {
-  if (source.text.trim() === '') {
-    return { source, statements: [], comments: commentsIn(source, [{ start: 0, end: source.bytes.length }]) };
+/**
+ * Parses a file with PostgreSQL's parser. `upText` is the part of the file that runs
+ * (a framework's up section, the rest blanked to spaces); it must have the file's byte length.
+ */
+export function parseSource(source: SourceFile, upText: string = source.text): ParsedFile {
+  const { sqlText, skipped } = preprocessSql(upText);
+  const sqlBytes = Buffer.from(sqlText, 'utf8');
+  if (sqlBytes.length !== source.bytes.length) throw new Error(`${source.path}: the up part must keep the file's byte length`);
+  const base = { source, skipped, sqlText: (range: ByteRange) => sqlBytes.toString('utf8', range.start, range.end) };
+  if (sqlText.trim() === '') {
+    return { ...base, statements: [], comments: commentsIn(source, sqlBytes, [{ start: 0, end: sqlBytes.length }]) };
   }
   let rawStatements;
   try {
-    rawStatements = parseSync(source.text).stmts ?? [];
+    rawStatements = parseSync(sqlText).stmts ?? [];
   } catch (error) {
     const problem = error as ParserError;
     const cursor = problem.sqlDetails?.cursorPosition;
-    const offset = cursor === undefined ? 0 : source.byteOffsetOfCodePoint(cursor);
-    return { source, statements: [], comments: [], syntaxError: { message: problem.message, offset } };
+    const offset = cursor === undefined ? 0 : byteOffsetOfCodePoint(sqlText, cursor);
+    return { ...base, statements: [], comments: [], syntaxError: { message: problem.message, offset } };
   }
 
   const statements: Statement[] = rawStatements.map((raw, index) => {
     const start = raw.stmt_location ?? 0;
-    const end = raw.stmt_len ? start + raw.stmt_len : endOfLastToken(source, start);
+    const end = raw.stmt_len ? start + raw.stmt_len : endOfLastToken(sqlBytes, start);
     const node = raw.stmt as Node;
-    return { index, node, kind: nodeKind(node), range: trimTrailingSpace(source, { start, end }) };
+    return { index, node, kind: nodeKind(node), range: trimTrailingSpace(sqlBytes, { start, end }) };
   });
 
   const gaps: ByteRange[] = [];
@@ -73,23 +86,35 @@ export function parseSource(source: SourceFile): ParsedFile {
     gaps.push({ start: previousEnd, end: statement.range.start });
     previousEnd = statement.range.end;
   }
-  gaps.push({ start: previousEnd, end: source.bytes.length });
-  return { source, statements, comments: commentsIn(source, gaps) };
+  gaps.push({ start: previousEnd, end: sqlBytes.length });
+  return { ...base, statements, comments: commentsIn(source, sqlBytes, gaps) };
+}
+
+/** Byte offset of a 0-based offset counted in Unicode code points, as PostgreSQL's error cursor is. */
+function byteOffsetOfCodePoint(text: string, codePointOffset: number): number {
+  let bytes = 0;
+  let seen = 0;
+  for (const char of text) {
+    if (seen === codePointOffset) break;
+    bytes += Buffer.byteLength(char, 'utf8');
+    seen++;
+  }
+  return bytes;
 }
 
 /**
  * The parser gives the last statement no length when no semicolon ends it, so its
  * range would swallow trailing comments; the scanner finds where its tokens end.
  */
-function endOfLastToken(source: SourceFile, start: number): number {
-  const tail = source.bytes.toString('utf8', start);
+function endOfLastToken(sqlBytes: Buffer, start: number): number {
+  const tail = sqlBytes.toString('utf8', start);
   const last = scanTokens(tail)?.filter((token) => !isCommentToken(token)).at(-1);
   return start + (last ? last.end : Buffer.byteLength(tail, 'utf8'));
 }
 
-function trimTrailingSpace(source: SourceFile, range: ByteRange): ByteRange {
+function trimTrailingSpace(sqlBytes: Buffer, range: ByteRange): ByteRange {
   let end = range.end;
-  while (end > range.start && isSpaceByte(source.bytes[end - 1]!)) end--;
+  while (end > range.start && isSpaceByte(sqlBytes[end - 1]!)) end--;
   return { start: range.start, end };
 }
 
@@ -97,11 +122,11 @@ function isSpaceByte(byte: number): boolean {
   return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x0c;
 }
 
-function commentsIn(source: SourceFile, gaps: ByteRange[]): SqlComment[] {
+function commentsIn(source: SourceFile, sqlBytes: Buffer, gaps: ByteRange[]): SqlComment[] {
   const comments: SqlComment[] = [];
   for (const gap of gaps) {
     if (gap.end <= gap.start) continue;
-    const text = source.bytes.toString('utf8', gap.start, gap.end);
+    const text = sqlBytes.toString('utf8', gap.start, gap.end);
     if (!text.includes('--') && !text.includes('/*')) continue;
     for (const token of scanTokens(text) ?? []) {
       if (!isCommentToken(token)) continue;

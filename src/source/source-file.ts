@@ -71,18 +71,6 @@ export class SourceFile {
     return this.bytes.toString('utf8', start, end);
   }
 
-  /** Byte offset of a 0-based offset counted in Unicode code points, as PostgreSQL's error cursor is. */
-  byteOffsetOfCodePoint(codePointOffset: number): number {
-    let bytes = 0;
-    let seen = 0;
-    for (const char of this.text) {
-      if (seen === codePointOffset) break;
-      bytes += Buffer.byteLength(char, 'utf8');
-      seen++;
-    }
-    return bytes;
-  }
-
   private lineIndexAt(offset: number): number {
     let low = 0;
     let high = this.lineStarts.length - 1;

@@ -1,0 +1,126 @@
+import type { ColumnDef, Constraint, Node, TypeName } from '@pgsql/types';
+import { asKind, stringValues } from '../parse/node-types.js';
+
+export interface ColumnType {
+  /** The type's name as PostgreSQL resolves built-ins: `int4`, `varchar`, `numeric`, or a user type's last name part. */
+  name: string;
+  /** Type modifiers: `varchar(20)` → [20], `numeric(10,2)` → [10, 2]; empty when unconstrained. */
+  modifiers: number[];
+  /** Array dimensions written, `text[]` → 1. */
+  arrayDimensions: number;
+}
+
+export interface ColumnInfo {
+  name: string;
+  type?: ColumnType;
+  notNull: boolean;
+  hasDefault: boolean;
+  /** The migration that added the column. */
+  addedIn: string;
+}
+
+export type ConstraintKind = 'check' | 'foreign key' | 'unique' | 'primary key' | 'exclusion' | 'not null';
+
+export interface ConstraintInfo {
+  name: string;
+  kind: ConstraintKind;
+  /** False for a constraint added NOT VALID and not validated since. */
+  validated: boolean;
+  columns: string[];
+  /** For `CHECK (column IS NOT NULL)`: the column it proves non-null. */
+  provesNotNull?: string;
+  /** For a foreign key: the table it references, as written. */
+  references?: { schema?: string; name: string };
+}
+
+const CONSTRAINT_KINDS: Partial<Record<NonNullable<Constraint['contype']>, ConstraintKind>> = {
+  CONSTR_CHECK: 'check',
+  CONSTR_FOREIGN: 'foreign key',
+  CONSTR_UNIQUE: 'unique',
+  CONSTR_PRIMARY: 'primary key',
+  CONSTR_EXCLUSION: 'exclusion',
+  CONSTR_NOTNULL: 'not null',
+};
+
+/** PostgreSQL's suffixes for generated constraint names (ChooseConstraintName). */
+const NAME_SUFFIXES: Record<ConstraintKind, string> = {
+  check: 'check',
+  'foreign key': 'fkey',
+  unique: 'key',
+  'primary key': 'pkey',
+  exclusion: 'excl',
+  'not null': 'not_null',
+};
+
+export function columnType(typeName: TypeName | undefined): ColumnType | undefined {
+  const names = stringValues(typeName?.names);
+  const name = names.at(-1);
+  if (!name) return undefined;
+  const modifiers = (typeName?.typmods ?? []).map((node) => asKind(node, 'A_Const')?.ival?.ival ?? 0);
+  return { name, modifiers, arrayDimensions: typeName?.arrayBounds?.length ?? 0 };
+}
+
+export function formatColumnType(type: ColumnType): string {
+  const modifiers = type.modifiers.length > 0 ? `(${type.modifiers.join(',')})` : '';
+  return `${type.name}${modifiers}${'[]'.repeat(type.arrayDimensions)}`;
+}
+
+export function columnInfo(column: ColumnDef, addedIn: string): ColumnInfo {
+  const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')?.contype);
+  const type = columnType(column.typeName);
+  return {
+    name: column.colname ?? '',
+    ...(type ? { type } : {}),
+    notNull: constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY'),
+    hasDefault: constraints.includes('CONSTR_DEFAULT') || constraints.includes('CONSTR_IDENTITY'),
+    addedIn,
+  };
+}
+
+/** A table or column constraint as the model records it; `column` is set for column constraints. */
+export function constraintInfo(constraint: Constraint, table: string, column?: string): ConstraintInfo | undefined {
+  const kind = constraint.contype ? CONSTRAINT_KINDS[constraint.contype] : undefined;
+  if (!kind) return undefined;
+  const keys = stringValues(constraint.keys ?? constraint.fk_attrs);
+  const columns = column ? [column] : keys.length > 0 ? keys : referencedColumns(constraint.raw_expr);
+  const name = constraint.conname ?? generatedName(table, columns, kind);
+  const provesNotNull = kind === 'check' ? notNullTestColumn(constraint.raw_expr) : undefined;
+  return {
+    name,
+    kind,
+    validated: constraint.skip_validation !== true,
+    columns,
+    ...(provesNotNull ? { provesNotNull } : {}),
+    ...(constraint.pktable
+      ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? '' } : { name: constraint.pktable.relname ?? '' } }
+      : {}),
+  };
+}
+
+function generatedName(table: string, columns: string[], kind: ConstraintKind): string {
+  if (kind === 'primary key') return `${table}_pkey`;
+  const columnPart = kind === 'check' ? columns.slice(0, 1) : columns;
+  return [table, ...columnPart, NAME_SUFFIXES[kind]].join('_');
+}
+
+function referencedColumns(expression: Node | undefined): string[] {
+  const columns: string[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      const reference = (value as { ColumnRef?: { fields?: Node[] } }).ColumnRef;
+      const name = reference ? stringValues(reference.fields).at(-1) : undefined;
+      if (name && !columns.includes(name)) columns.push(name);
+      Object.values(value).forEach(visit);
+    }
+  };
+  visit(expression);
+  return columns;
+}
+
+/** `col IS NOT NULL`, the only CHECK that lets PostgreSQL 12+ skip the scan of SET NOT NULL. */
+function notNullTestColumn(expression: Node | undefined): string | undefined {
+  const test = asKind(expression, 'NullTest');
+  if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  return stringValues(asKind(test.arg, 'ColumnRef')?.fields).at(-1);
+}
