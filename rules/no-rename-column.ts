@@ -31,7 +31,7 @@ export default defineRule({
       RenameStmt(rename) {
         if (rename.renameType !== 'OBJECT_COLUMN' || rename.relationType !== 'OBJECT_TABLE' || !rename.relation) return;
         const relation = relationFromRangeVar(rename.relation);
-        if (!context.isExistingTable(relation)) return;
+        if (!context.isExistingTable(relation) || context.schema.isNewColumn(relation, rename.subname ?? '')) return;
         const table = displayName(relation);
         const column = quoteIdentifier(rename.subname ?? '');
         const newName = quoteIdentifier(rename.newname ?? '');

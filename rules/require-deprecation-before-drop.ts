@@ -3,8 +3,22 @@ import { columnDropSteps, tableDropSteps } from '../src/knowledge/expand-contrac
 import { displayName, relationFromNameList, relationFromRangeVar } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../src/engine/duration.js';
+import type { Retirement } from '../src/model/schema-model.js';
 
-export default defineRule({
+type MessageId =
+  | 'dropColumn'
+  | 'dropColumnRetiredInSameRelease'
+  | 'dropTable'
+  | 'dropTableRetiredInSameRelease'
+  | 'retiredTooRecently'
+  | 'help';
+
+interface Options {
+  minDeprecationAge?: string;
+}
+
+export default defineRule<MessageId, Options>({
   id: 'require-deprecation-before-drop',
   meta: {
     severity: 'error',
@@ -18,7 +32,19 @@ export default defineRule({
         'Dropping table {{table}} breaks the application version still running during the deploy if it still uses the table, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.',
       dropTableRetiredInSameRelease:
         'Dropping table {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the table before it disappears.',
+      retiredTooRecently:
+        '{{what}} was retired in {{migration}} only {{age}} before this drop; minDeprecationAge asks for {{minimum}}, so that every release still running has stopped using it.',
       help: '{{steps}}',
+    },
+    options: {
+      properties: {
+        minDeprecationAge: {
+          type: 'string',
+          pattern: DURATION_PATTERN,
+          description: 'How long before the drop the retiring migration must have been committed, from git history, e.g. "7d" (m, h, d, w). Skipped outside a git repository.',
+        },
+      },
+      defaults: {},
     },
     docs: {
       summary: 'Requires a column or table to be retired in an earlier, deployed migration before it is dropped.',
@@ -34,7 +60,23 @@ export default defineRule({
       pgVersions: 'All versions.',
     },
   },
-  create(context) {
+  create(context, options) {
+    const minimumAge = options.minDeprecationAge === undefined ? undefined : parseDuration(options.minDeprecationAge);
+
+    /** A deployed retirement that is younger than minDeprecationAge; true when it is old enough or not checked. */
+    const oldEnough = (retirement: Retirement, what: string): boolean => {
+      if (minimumAge === undefined || !context.dates.available) return true;
+      const retiredAt = context.dates.committedAt(retirement.migration) ?? context.dates.now;
+      const droppedAt = context.dates.committedAt(context.filePath) ?? context.dates.now;
+      const age = droppedAt.getTime() - retiredAt.getTime();
+      if (age >= minimumAge) return true;
+      context.report({
+        messageId: 'retiredTooRecently',
+        data: { what, migration: retirement.migration, age: formatDuration(Math.max(0, age)), minimum: options.minDeprecationAge! },
+      });
+      return false;
+    };
+
     const reportDrop = (table: string, retiredIn: string | undefined, column?: string): void => {
       const steps = column === undefined ? tableDropSteps(table) : columnDropSteps(table, column);
       const data = { table, column: column ?? '', migration: retiredIn ?? '', steps };
@@ -52,10 +94,11 @@ export default defineRule({
         if (!context.isExistingTable(relation)) return;
         for (const command of alter.cmds ?? []) {
           const cmd = asKind(command, 'AlterTableCmd');
-          if (cmd?.subtype !== 'AT_DropColumn' || !cmd.name) continue;
+          if (cmd?.subtype !== 'AT_DropColumn' || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) continue;
           const retirement = context.schema.retirement(relation, cmd.name);
-          if (retirement?.deployed) continue;
-          reportDrop(displayName(relation), retirement?.migration, quoteIdentifier(cmd.name));
+          const column = quoteIdentifier(cmd.name);
+          if (retirement?.deployed) oldEnough(retirement, `${displayName(relation)}.${column}`);
+          else reportDrop(displayName(relation), retirement?.migration, column);
         }
       },
       DropStmt(drop) {
@@ -64,8 +107,8 @@ export default defineRule({
           const relation = relationFromNameList(object);
           if (!relation || !context.isExistingTable(relation)) continue;
           const retirement = context.schema.retirement(relation);
-          if (retirement?.deployed) continue;
-          reportDrop(displayName(relation), retirement?.migration);
+          if (retirement?.deployed) oldEnough(retirement, `table ${displayName(relation)}`);
+          else reportDrop(displayName(relation), retirement?.migration);
         }
       },
     };

@@ -3,11 +3,14 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { LintInput } from '../engine/lint-sources.js';
+import { displayPath, naturalCompare, toPosix } from '../source/paths.js';
 
 export const STDIN_ARGUMENT = '-';
 
 export interface ResolvedPaths {
   files: string[];
+  /** The files named directly rather than found in a directory: always linted, also with --since. */
+  explicit: Set<string>;
   /** Arguments that name nothing: reported, never silently dropped. */
   problems: string[];
 }
@@ -27,6 +30,7 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
   const excluded = (file: string): boolean =>
     options.exclude.length > 0 && isExcluded(toPosix(path.relative(options.excludeBase, path.resolve(options.cwd, file))));
   const files: string[] = [];
+  const explicit = new Set<string>();
   const problems: string[] = [];
   const seen = new Set<string>();
   const add = (file: string): void => {
@@ -41,6 +45,7 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
     const info = await stat(absolute).catch(() => undefined);
     if (info?.isFile()) {
       add(absolute);
+      explicit.add(displayPath(absolute, options.cwd));
     } else if (info?.isDirectory()) {
       const found = await glob('**/*.sql', { cwd: absolute, ignore: ALWAYS_SKIPPED, absolute: true, dot: false });
       found.sort(naturalCompare).forEach(add);
@@ -54,7 +59,7 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
       problems.push(`${arg}: not a file or directory`);
     }
   }
-  return { files, problems };
+  return { files, explicit, problems };
 }
 
 /** Reads a file as UTF-8 text; binary files, invalid UTF-8 and unreadable files become a one-line reason. */
@@ -101,20 +106,4 @@ function describeIoError(error: unknown): string {
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EISDIR') return 'is a directory';
   return (error as Error).message;
-}
-
-export function displayPath(file: string, cwd: string): string {
-  const relative = path.relative(cwd, path.resolve(cwd, file));
-  return toPosix(relative.startsWith('..') || path.isAbsolute(relative) ? path.resolve(cwd, file) : relative);
-}
-
-function toPosix(file: string): string {
-  return file.split(path.sep).join('/');
-}
-
-const collator = new Intl.Collator('en', { numeric: true });
-
-/** `2_add.sql` before `10_drop.sql`, as migration tools order numbered files. */
-export function naturalCompare(a: string, b: string): number {
-  return collator.compare(a, b);
 }

@@ -1,12 +1,13 @@
 import { SEVERITIES, type Severity } from '../engine/rule.js';
 import { DEFAULT_CONFIG, MAX_PG_VERSION, MIN_PG_VERSION, mergeConfig, type RuleSetting, type UserConfig } from '../engine/config.js';
-import { lintInputs, type LintInput } from '../engine/lint-sources.js';
+import { lintHistories } from '../engine/lint-sources.js';
+import { planLint } from './plan.js';
 import { ALL_RULE_IDS, findBuiltinCheck } from '../engine/registry.js';
 import { REPORTERS, type FormatName } from '../report/reporters.js';
 import { totals } from '../report/results.js';
 import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
-import { decodeInput, readInput, resolvePaths, STDIN_ARGUMENT } from './inputs.js';
+import { decodeInput, resolvePaths, STDIN_ARGUMENT } from './inputs.js';
 import { toolVersion } from './version.js';
 
 export class UsageError extends Error {}
@@ -20,6 +21,8 @@ export interface LintCommandOptions {
   disable: string[];
   maxWarnings?: string;
   stdinFilename?: string;
+  since?: string;
+  verbose?: boolean;
   color: boolean;
 }
 
@@ -45,11 +48,30 @@ export async function runLint(paths: string[], options: LintCommandOptions, io: 
   );
   for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}\n`);
 
-  const inputs: LintInput[] = [];
-  if (readsStdin) inputs.push(decodeInput(options.stdinFilename ?? '<stdin>', await readAll(io.stdin)));
-  for (const file of resolved.files) inputs.push(await readInput(file, io.cwd));
+  const stdin = readsStdin ? decodeInput(options.stdinFilename ?? '<stdin>', await readAll(io.stdin)) : undefined;
+  const plan = await planLint({
+    cwd: io.cwd,
+    config,
+    files: resolved.files,
+    explicit: resolved.explicit,
+    ...(stdin ? { stdin } : {}),
+    ...(options.since ? { since: options.since } : {}),
+  });
+  for (const skipped of plan.skipped) io.stderr.write(`lockwise: ${skipped}\n`);
+  if (options.verbose) for (const note of plan.notes) io.stderr.write(`lockwise: ${note}\n`);
+  if (!plan.dates.available && usesDeprecationAge(config)) {
+    io.stderr.write('lockwise: minDeprecationAge not checked: not in a git repository\n');
+  }
 
-  const results = await lintInputs(inputs, config);
+  const results = await lintHistories(plan.histories, config, plan.dates);
+  if (options.verbose) {
+    for (const file of results.files) {
+      for (const skipped of file.skipped) {
+        const line = file.source?.positionAt(skipped.range.start).line ?? 1;
+        io.stderr.write(`lockwise: ${file.path}:${line}: ${skipped.kind} not parsed: ${JSON.stringify(skipped.text)}\n`);
+      }
+    }
+  }
   const color = options.color && process.env.NO_COLOR === undefined && (io.stdout.isTTY === true || isForced(process.env.FORCE_COLOR));
   io.stdout.write(REPORTERS[options.format](results, { color, toolVersion: toolVersion() }));
 
@@ -57,6 +79,10 @@ export async function runLint(paths: string[], options: LintCommandOptions, io: 
   const { errors, warnings } = totals(results);
   if (errors > 0 || (maxWarnings !== undefined && warnings > maxWarnings)) return EXIT_FINDINGS;
   return EXIT_OK;
+}
+
+function usesDeprecationAge(config: ReturnType<typeof mergeConfig>): boolean {
+  return Object.values(config.rules).some((setting) => Array.isArray(setting) && setting[1].minDeprecationAge !== undefined);
 }
 
 function commandLineConfig(options: LintCommandOptions): UserConfig {

@@ -4,6 +4,8 @@ import { ConfigError } from '../engine/config-parse.js';
 import { runExplain } from './explain-command.js';
 import { runLint, UsageError } from './lint-command.js';
 import { runRules } from './rules-command.js';
+import { PlanError } from './plan.js';
+import { GitError } from '../history/git.js';
 import { toolVersion } from './version.js';
 import { EXIT_INTERNAL_ERROR, EXIT_USAGE_ERROR } from './exit-codes.js';
 
@@ -27,7 +29,9 @@ function buildProgram(): Command {
     .option('--rule <id[=severity]>', 'enable a rule, or set its severity (error, warning, info, off); repeatable', collect, [])
     .option('--disable <id>', 'turn a rule off; repeatable', collect, [])
     .option('--max-warnings <count>', 'exit with 1 when there are more warnings than this')
-    .option('--stdin-filename <path>', 'the file name to report for stdin input')
+    .option('--stdin-filename <path>', 'the file name to report for stdin input; its folder\'s earlier migrations are its history')
+    .option('--since <git-ref>', 'report only migrations added or changed since this commit; earlier ones are replayed as history')
+    .option('--verbose', 'say which framework each folder uses, which files are not part of a history, and what was not parsed')
     .option('--no-color', 'no colours in pretty output')
     .action(async (paths: string[], options) => {
       process.exitCode = await runLint(paths, options, { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
@@ -59,7 +63,7 @@ async function main(): Promise<void> {
       process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE_ERROR;
       return;
     }
-    if (error instanceof ConfigError || error instanceof UsageError) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof PlanError || error instanceof GitError) {
       process.stderr.write(`lockwise: ${error.message}\n`);
       process.exitCode = EXIT_USAGE_ERROR;
       return;

@@ -1,6 +1,7 @@
 import { BUILTIN_CHECKS } from './builtin-checks.js';
 import { MAX_PG_VERSION, MIN_PG_VERSION } from './config.js';
 import { RULES } from './registry.js';
+import { FRAMEWORK_NAMES } from '../history/frameworks.js';
 
 /** The JSON Schema of lockwise.json, generated from the rule registry so that editors complete rule ids. */
 export function configSchema(): Record<string, unknown> {
@@ -40,6 +41,10 @@ export function configSchema(): Record<string, unknown> {
       lockTimeoutSetByTool: {
         type: 'boolean',
         description: 'The migration tool sets lock_timeout before running each file, so files need not. Default: false.',
+      },
+      framework: {
+        enum: [...FRAMEWORK_NAMES],
+        description: 'The migration tool that applies the files, which decides their order, which part of each file runs, and whether it runs in a transaction. Default: detected from the folder.',
       },
       exclude: {
         type: 'array',

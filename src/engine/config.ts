@@ -1,4 +1,5 @@
 import type { Severity } from './rule.js';
+import type { FrameworkName } from '../history/frameworks.js';
 
 export type RuleSetting = Severity | 'off' | [Severity | 'off', Record<string, unknown>];
 
@@ -9,6 +10,8 @@ export interface UserConfig {
   assumeInTransaction?: boolean;
   lockTimeoutSetByTool?: boolean;
   exclude?: string[];
+  /** The migration tool, when detection from the folder's layout is not enough. */
+  framework?: FrameworkName;
   rules?: Record<string, RuleSetting>;
 }
 
@@ -18,6 +21,7 @@ export interface ResolvedConfig {
   assumeInTransaction: boolean;
   lockTimeoutSetByTool: boolean;
   exclude: string[];
+  framework?: FrameworkName;
   rules: Record<string, RuleSetting>;
 }
 
@@ -43,6 +47,7 @@ export function mergeConfig(base: ResolvedConfig, override: UserConfig): Resolve
     assumeInTransaction: override.assumeInTransaction ?? base.assumeInTransaction,
     lockTimeoutSetByTool: override.lockTimeoutSetByTool ?? base.lockTimeoutSetByTool,
     exclude: [...base.exclude, ...(override.exclude ?? [])],
+    ...((override.framework ?? base.framework) ? { framework: override.framework ?? base.framework } : {}),
     rules: { ...base.rules, ...(override.rules ?? {}) },
   };
 }

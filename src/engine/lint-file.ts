@@ -73,7 +73,7 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
       isExistingTable: (relation) => relation.schema !== 'pg_temp' && !options.schema.isNewTable(relation),
       lineOf: (offset) => source.positionAt(offset).line,
       report: (report: Report<string>) => {
-        const statement = current!;
+        const statement = report.statement ?? current!;
         const range = reportRange(report, statement, tokenEnds);
         const data = report.data ?? {};
         diagnostics.push({

@@ -70,6 +70,8 @@ export interface Report<MessageId extends string> {
   through?: number;
   /** An explicit range; without `at` or `range` the whole statement is reported. */
   range?: ByteRange;
+  /** The statement the finding is about, when not the current one (for rules that judge at the end of a file). */
+  statement?: Statement;
   /** A help message (a messageId) that says what to write instead. */
   helpId?: MessageId;
 }

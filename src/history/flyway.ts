@@ -1,15 +1,17 @@
 /**
  * Flyway's file names, version order, script configuration files and the
  * statements its PostgreSQL parser will not run inside a transaction.
- * Sources: https://documentation.red-gate.com/fd/migrations-184127470.html (naming),
- * flyway/flyway MigrationVersion (version order), Flyway 6.1 release notes (script config),
+ * Sources: Flyway's migration naming docs ("dots or underscores separate as many parts as you like"),
+ * flyway/flyway MigrationVersion (version order), Flyway 6.1.0 release notes and
+ * https://documentation.red-gate.com/fd/flyway-execute-in-transaction-setting-277578997.html (script config),
  * flyway/flyway PostgreSQLParser.detectCanExecuteInTransaction and Parser (detection).
  */
 
 export type FlywayFileName =
   | { kind: 'versioned'; version: string; description: string }
   | { kind: 'repeatable'; description: string }
-  | { kind: 'undo' | 'baseline'; version: string }
+  | { kind: 'undo'; version: string }
+  | { kind: 'baseline'; version: string }
   | { kind: 'invalid'; reason: string };
 
 /** `V1.2__name.sql`: the version runs up to the first `__`. */

@@ -17,21 +17,17 @@ export function blankFrom(text: string, offset: number): string {
 }
 
 export interface MarkedSections {
-  /** Where the first up marker line starts, if any. */
-  up?: RegExpExecArray;
-  /** Where the first down marker line after the up marker starts, if any. */
-  down?: RegExpExecArray;
+  /** The first line matching the up marker. */
+  upLine?: string;
+  /** Where the first line matching the down marker after it starts. */
+  downAt?: number;
 }
 
-/**
- * The first up marker and the first down marker after it. Both patterns must be
- * multiline (`m`) and global (`g`) so that they match whole lines anywhere in the text.
- */
+/** Both markers are multiline patterns that match a whole line; the down marker counts only after the up marker. */
 export function findSections(text: string, upMarker: RegExp, downMarker: RegExp): MarkedSections {
-  upMarker.lastIndex = 0;
-  const up = upMarker.exec(text) ?? undefined;
+  const up = upMarker.exec(text);
   if (!up) return {};
-  downMarker.lastIndex = up.index + up[0].length;
-  const down = downMarker.exec(text) ?? undefined;
-  return down ? { up, down } : { up };
+  const afterUp = up.index + up[0].length;
+  const down = downMarker.exec(text.slice(afterUp));
+  return down ? { upLine: up[0], downAt: afterUp + down.index } : { upLine: up[0] };
 }

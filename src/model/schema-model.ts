@@ -85,9 +85,14 @@ export class SchemaModel {
 
   /** Added (with its table or later) by a migration that has not been deployed: no running code uses it. */
   isNewColumn(relation: RelationName, column: string): boolean {
-    const table = this.table(relation);
-    const addedIn = table ? table.columns.get(column)?.addedIn : this.columnsOfUnknownTables.get(this.resolve(relation, this.tables))?.get(column);
+    const addedIn = this.columnAddedIn(relation, column);
     return addedIn !== undefined && !this.deployed(addedIn);
+  }
+
+  /** The migration that added a column, also to a table the model never saw created. */
+  columnAddedIn(relation: RelationName, column: string): string | undefined {
+    const table = this.table(relation);
+    return table ? table.columns.get(column)?.addedIn : this.columnsOfUnknownTables.get(this.resolve(relation, this.tables))?.get(column);
   }
 
   column(relation: RelationName, column: string): ColumnInfo | undefined {
@@ -96,6 +101,12 @@ export class SchemaModel {
 
   constraint(relation: RelationName, name: string): ConstraintInfo | undefined {
     return this.table(relation)?.constraints.get(name);
+  }
+
+  /** The primary key's columns, when the model saw it declared. */
+  primaryKey(relation: RelationName): string[] | undefined {
+    for (const constraint of this.table(relation)?.constraints.values() ?? []) if (constraint.kind === 'primary key') return constraint.columns;
+    return undefined;
   }
 
   /** A validated `CHECK (column IS NOT NULL)`, which lets PostgreSQL 12+ SET NOT NULL without scanning. */

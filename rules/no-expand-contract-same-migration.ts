@@ -1,0 +1,88 @@
+import type { Statement } from '../src/parse/parse.js';
+import { defineRule } from '../src/engine/rule.js';
+import { displayName, relationFromRangeVar, relationKey } from '../src/model/names.js';
+import { asKind } from '../src/parse/node-types.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
+
+interface ColumnChange {
+  statement: Statement;
+  column: string;
+  kind: 'drop' | 'rename';
+}
+
+export default defineRule({
+  id: 'no-expand-contract-same-migration',
+  meta: {
+    severity: 'error',
+    presets: ['recommended', 'strict'],
+    messages: {
+      addAndDrop:
+        'This migration adds {{added}} to {{table}} and drops {{column}}: a one-step rename in disguise. The release still running during the deploy reads and writes {{column}}, which disappears as soon as the migration commits.',
+      addAndRename:
+        'This migration adds {{added}} to {{table}} and renames {{column}}: the release still running during the deploy uses {{column}} by its old name, which disappears as soon as the migration commits.',
+      help: 'Expand and contract in separate deploys: add {{added}} in this migration, let the application write both and backfill in batches, switch reads, then retire {{column}} and drop it in a later migration.',
+    },
+    docs: {
+      summary: 'Disallows adding a column and dropping or renaming another column of the same table in one migration.',
+      why: 'Adding `handle`, copying `username` into it and dropping `username` in one migration is a rename in disguise: the application version still running during the rolling deploy reads and writes `username`, and fails from the moment the migration commits until the last old instance is gone. The expand (add) and the contract (drop) must ship in different releases, with the application moved over in between.',
+      instead: 'Ship the new column in one migration, move the application to it (dual write, backfill in batches, switch reads) over one or more releases, retire the old column, and drop it in a later migration.',
+      bad: "ALTER TABLE users ADD COLUMN handle text;\nUPDATE users SET handle = username WHERE id BETWEEN 1 AND 1000;\nALTER TABLE users DROP COLUMN username;",
+      good: 'ALTER TABLE users ADD COLUMN handle text;',
+      references: ['https://www.postgresql.org/docs/current/sql-altertable.html', 'https://www.postgresql.org/docs/current/ddl-alter.html'],
+      pgVersions: 'All versions.',
+    },
+  },
+  create(context) {
+    /** Per existing table: columns this migration adds, and columns it drops or renames. */
+    const added = new Map<string, string[]>();
+    const removed = new Map<string, { table: string; changes: ColumnChange[] }>();
+
+    const noteRemoval = (key: string, table: string, change: ColumnChange): void => {
+      const entry = removed.get(key) ?? { table, changes: [] };
+      entry.changes.push(change);
+      removed.set(key, entry);
+    };
+
+    return {
+      AlterTableStmt(alter) {
+        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
+        const relation = relationFromRangeVar(alter.relation);
+        if (!context.isExistingTable(relation)) return;
+        const key = relationKey(relation);
+        for (const command of alter.cmds ?? []) {
+          const cmd = asKind(command, 'AlterTableCmd');
+          const column = asKind(cmd?.def, 'ColumnDef')?.colname;
+          if (cmd?.subtype === 'AT_AddColumn' && column) {
+            const columns = added.get(key) ?? [];
+            columns.push(column);
+            added.set(key, columns);
+          }
+          if (cmd?.subtype === 'AT_DropColumn' && cmd.name && !context.schema.isNewColumn(relation, cmd.name)) {
+            noteRemoval(key, displayName(relation), { statement: context.statement, column: cmd.name, kind: 'drop' });
+          }
+        }
+      },
+      RenameStmt(rename) {
+        if (rename.renameType !== 'OBJECT_COLUMN' || !rename.relation || !rename.subname) return;
+        const relation = relationFromRangeVar(rename.relation);
+        if (!context.isExistingTable(relation) || context.schema.isNewColumn(relation, rename.subname)) return;
+        noteRemoval(relationKey(relation), displayName(relation), { statement: context.statement, column: rename.subname, kind: 'rename' });
+      },
+      onFileEnd() {
+        for (const [key, { table, changes }] of removed) {
+          const removedColumns = new Set(changes.map((change) => change.column));
+          const addedColumns = [...new Set(added.get(key) ?? [])].filter((column) => !removedColumns.has(column));
+          if (addedColumns.length === 0) continue;
+          for (const change of changes) {
+            context.report({
+              statement: change.statement,
+              messageId: change.kind === 'drop' ? 'addAndDrop' : 'addAndRename',
+              helpId: 'help',
+              data: { table, column: quoteIdentifier(change.column), added: addedColumns.map(quoteIdentifier).join(', ') },
+            });
+          }
+        }
+      },
+    };
+  },
+});

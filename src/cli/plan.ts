@@ -1,0 +1,159 @@
+import path from 'node:path';
+import type { ResolvedConfig } from '../engine/config.js';
+import type { MigrationDates } from '../engine/context.js';
+import type { LintInput, PlannedHistory, PlannedMigration } from '../engine/lint-sources.js';
+import { findMigrationFolder, prepareMigration, type FrameworkName, type MigrationEntry, type MigrationFolder } from '../history/frameworks.js';
+import { changedSince, filesAtRef, findRepository, firstCommitTimes, type GitRepository } from '../history/git.js';
+import type { TransactionMode } from '../model/session-state.js';
+import { readInput } from './inputs.js';
+
+export interface PlanOptions {
+  cwd: string;
+  config: ResolvedConfig & { framework?: FrameworkName };
+  /** Files to lint, as displayed; those in `explicit` were named on the command line. */
+  files: string[];
+  explicit: Set<string>;
+  /** Input read from stdin, standing for the file at its path. */
+  stdin?: LintInput;
+  /** Report only migrations added or changed since this git ref; the rest is history. */
+  since?: string;
+}
+
+export interface LintPlan {
+  histories: PlannedHistory[];
+  dates: MigrationDates;
+  /** What lockwise decided about the folders, for --verbose. */
+  notes: string[];
+  /** Files named on the command line that lockwise does not lint, with why; always shown. */
+  skipped: string[];
+}
+
+interface FolderGroup {
+  folder: MigrationFolder;
+  review: Set<string>;
+}
+
+/** The files a migration folder might hold a file at: its own folder, or the one above for per-migration folders. */
+function candidateFolders(absolute: string): string[] {
+  const parent = path.dirname(absolute);
+  const perMigrationFolder = ['migration.sql', 'up.sql', 'down.sql'].includes(path.basename(absolute)) || ['deploy', 'revert', 'verify'].includes(path.basename(parent));
+  return perMigrationFolder ? [path.dirname(parent), parent] : [parent];
+}
+
+/**
+ * Groups the files into migration folders, each replayed in its framework's order up
+ * to the last file under review, so that every migration is judged against the
+ * history before it. Files outside any history are linted on their own.
+ */
+export async function planLint(options: PlanOptions): Promise<LintPlan> {
+  const { cwd, config } = options;
+  const notes: string[] = [];
+  const skipped: string[] = [];
+  const folders = new Map<string, MigrationFolder>();
+  const groups = new Map<string, FolderGroup>();
+  const standalone: string[] = [];
+
+  const folderAt = async (dir: string): Promise<MigrationFolder> => {
+    let folder = folders.get(dir);
+    if (!folder) {
+      folder = await findMigrationFolder(dir, { cwd, ...(config.framework ? { framework: config.framework } : {}) });
+      folders.set(dir, folder);
+      notes.push(`${folder.migrations[0] ? path.dirname(folder.migrations[0].path) : dir}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
+      for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
+    }
+    return folder;
+  };
+
+  const repository = options.since ? requireRepository(cwd) : findRepository(cwd);
+  const changed = options.since && repository ? changedSince(repository, options.since) : undefined;
+  const atBase = options.since && repository ? filesAtRef(repository, options.since) : undefined;
+
+  const paths = options.stdin && !options.files.includes(options.stdin.path) ? [...options.files, options.stdin.path] : options.files;
+  for (const file of paths) {
+    const absolute = path.resolve(cwd, file);
+    const named = options.explicit.has(file) || file === options.stdin?.path;
+    if (changed && !named && !changed.has(absolute)) continue;
+    let placed = false;
+    for (const dir of candidateFolders(absolute)) {
+      const folder = await folderAt(dir).catch(() => undefined);
+      if (!folder) continue;
+      const entry = folder.migrations.find((migration) => migration.absolutePath === absolute);
+      const ignored = folder.ignored.find((item) => path.resolve(cwd, item.path) === absolute);
+      if (entry && (folder.framework !== 'plain' || /^\d/.test(path.basename(absolute)))) {
+        const group = groups.get(folder.root) ?? { folder, review: new Set<string>() };
+        group.review.add(absolute);
+        groups.set(folder.root, group);
+        placed = true;
+        break;
+      }
+      if (ignored && folder.framework !== 'plain') {
+        if (named) skipped.push(`${file}: not linted: ${ignored.reason}`);
+        placed = true;
+        break;
+      }
+    }
+    if (!placed) standalone.push(file);
+  }
+
+  const histories: PlannedHistory[] = [];
+  for (const { folder, review } of groups.values()) {
+    const lastReviewed = Math.max(...folder.migrations.map((migration, index) => (review.has(migration.absolutePath) ? index : -1)));
+    const migrations: PlannedMigration[] = [];
+    for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
+      const stdinStandsIn = options.stdin && path.resolve(cwd, options.stdin.path) === entry.absolutePath;
+      const input = stdinStandsIn ? options.stdin! : await readInput(entry.path, cwd);
+      migrations.push(planMigration(folder.framework, entry, input, review.has(entry.absolutePath), config, notes));
+    }
+    histories.push({ migrations, ...(atBase ? { isDeployed: (migration: string) => atBase.has(path.resolve(cwd, migration)) } : {}) });
+  }
+  const looseMode: TransactionMode = config.assumeInTransaction ? 'wrapped' : 'none';
+  for (const file of standalone) {
+    const input = file === options.stdin?.path ? options.stdin : await readInput(file, cwd);
+    histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
+  }
+  return { histories, dates: gitDates(repository, cwd), notes, skipped };
+}
+
+function planMigration(
+  framework: FrameworkName,
+  entry: MigrationEntry,
+  input: LintInput,
+  review: boolean,
+  config: ResolvedConfig,
+  notes: string[],
+): PlannedMigration {
+  if ('unreadable' in input) return { input, transactionMode: 'none', review };
+  const prepared = prepareMigration(framework, entry, input.text);
+  for (const note of prepared.notes) notes.push(`${entry.path}: ${note}`);
+  // Plain folders say nothing of how they are run; the configuration does.
+  const transactionMode = framework === 'plain' && config.assumeInTransaction ? 'wrapped' : prepared.transaction;
+  return { input, upText: prepared.upText, transactionMode, review };
+}
+
+function requireRepository(cwd: string): GitRepository {
+  const repository = findRepository(cwd);
+  if (!repository) throw new PlanError('--since needs a git repository, and this folder is not in one');
+  return repository;
+}
+
+export class PlanError extends Error {}
+
+/** First-commit times from git, read once per folder when a rule first asks. */
+function gitDates(repository: GitRepository | undefined, cwd: string): MigrationDates {
+  const byFolder = new Map<string, Map<string, Date>>();
+  return {
+    available: repository !== undefined,
+    now: new Date(),
+    committedAt(migration) {
+      if (!repository) return undefined;
+      const absolute = path.resolve(cwd, migration);
+      const folder = path.dirname(absolute);
+      let times = byFolder.get(folder);
+      if (!times) {
+        times = firstCommitTimes(repository, folder);
+        byFolder.set(folder, times);
+      }
+      return times.get(absolute);
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * A folder of migrations as the tool that wrote it sees it: which tool, the order it
+ * applies the files in, the part of each file that runs on the way up, and whether
+ * the tool runs that part inside a transaction.
+ */
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { detectFramework, listMigrations } from './layouts.js';
+import { displayPath } from '../source/paths.js';
+import type { TransactionMode } from '../model/session-state.js';
+import { PREPARERS } from './prepare.js';
+
+export type FrameworkName =
+  | 'plain'
+  | 'golang-migrate'
+  | 'goose'
+  | 'dbmate'
+  | 'flyway'
+  | 'prisma'
+  | 'diesel'
+  | 'sqitch'
+  | 'atlas'
+  | 'supabase';
+
+export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
+  'plain',
+  'golang-migrate',
+  'goose',
+  'dbmate',
+  'flyway',
+  'prisma',
+  'diesel',
+  'sqitch',
+  'atlas',
+  'supabase',
+];
+
+export type { TransactionMode };
+
+export interface MigrationEntry {
+  /** Relative to the working directory, with forward slashes. */
+  path: string;
+  absolutePath: string;
+  /** The framework's version or name, e.g. "20240101120000" or "V4.11". */
+  version: string;
+}
+
+export interface MigrationFolder {
+  framework: FrameworkName;
+  /** Absolute. */
+  root: string;
+  /** In the order the framework applies them. */
+  migrations: MigrationEntry[];
+  /** Files found but not part of the forward history, with the reason (e.g. "down migration"), so --verbose can show them. */
+  ignored: Array<{ path: string; reason: string }>;
+}
+
+export interface PreparedMigration {
+  /**
+   * Same UTF-8 byte length and line breaks as the input: everything that is not part
+   * of the up migration is replaced by spaces, so every byte offset and line number stays exact.
+   */
+  upText: string;
+  transaction: TransactionMode;
+  /** Why, for --verbose, e.g. "goose: -- +goose NO TRANSACTION". */
+  notes: string[];
+}
+
+export interface SiblingFiles {
+  /** The text of a file next to the migration (given its absolute path), or undefined when there is none. */
+  readFile(absolutePath: string): string | undefined;
+}
+
+/** For the README: how lockwise reads each framework's folder. */
+export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: string; transaction: string }> = {
+  plain: {
+    files: '`*.sql` files in the folder',
+    order: 'natural order of file names (`2_x.sql` before `10_x.sql`)',
+    transaction: 'none assumed: each statement on its own, as `psql -f` runs a file',
+  },
+  'golang-migrate': {
+    files: '`<version>_<title>.up.sql`; `.down.sql` ignored',
+    order: 'numeric version',
+    transaction: 'the postgres driver sends the whole file as one query, an implicit transaction; `x-multi-statement=true` sends statements one by one',
+  },
+  goose: {
+    files: '`<version>_<name>.sql`, the `-- +goose Up` section; `.go` migrations ignored',
+    order: 'numeric version',
+    transaction: 'wrapped; `-- +goose NO TRANSACTION` turns it off',
+  },
+  dbmate: {
+    files: '`<version>_<name>.sql`, the `-- migrate:up` section',
+    order: 'file name (timestamp)',
+    transaction: 'wrapped; `-- migrate:up transaction:false` turns it off',
+  },
+  flyway: {
+    files: '`V<version>__<description>.sql` and `R__<description>.sql`, in subfolders too; `U`/`B` files ignored',
+    order: 'versions part by part numerically (`V4.11` < `V4.11.0.1` < `V4.12`), then repeatables by description',
+    transaction:
+      'wrapped; `executeInTransaction=false` in `<file>.sql.conf` turns it off, and Flyway turns it off itself for a file holding e.g. `CREATE INDEX CONCURRENTLY`',
+  },
+  prisma: {
+    files: '`<timestamp>_<name>/migration.sql`',
+    order: 'folder name',
+    transaction: 'the whole file as one query, an implicit transaction (Prisma with prisma-engines#5767 sends statements one by one)',
+  },
+  diesel: {
+    files: '`<version>_<name>/up.sql`; `down.sql` ignored',
+    order: 'version (the folder name before `_`, dashes dropped)',
+    transaction: 'wrapped; `run_in_transaction = false` in `metadata.toml` turns it off',
+  },
+  sqitch: {
+    files: '`deploy/<change>.sql` for each change in `sqitch.plan` (`deploy/<change>@<tag>.sql` for a reworked one); revert and verify ignored',
+    order: '`sqitch.plan`',
+    transaction: 'none: psql runs the script, so only its own `BEGIN`/`COMMIT` make a transaction',
+  },
+  atlas: {
+    files: '`*.sql` next to `atlas.sum`',
+    order: 'file name',
+    transaction: 'wrapped (`--tx-mode file`); a `-- atlas:txmode none` file directive turns it off',
+  },
+  supabase: {
+    files: '`supabase/migrations/<timestamp>_<name>.sql`',
+    order: 'file name (timestamp)',
+    transaction: 'wrapped: `db push` and `migration up` run each file in one transaction',
+  },
+};
+
+export async function findMigrationFolder(
+  dir: string,
+  options: { framework?: FrameworkName; cwd: string },
+): Promise<MigrationFolder> {
+  const root = path.resolve(options.cwd, dir);
+  const info = await stat(root).catch(() => undefined);
+  if (!info) throw new Error(`${displayPath(root, options.cwd)}: no such directory`);
+  if (!info.isDirectory()) throw new Error(`${displayPath(root, options.cwd)}: not a directory`);
+
+  const framework = options.framework ?? (await detectFramework(root));
+  const listing = await listMigrations(framework, root);
+  return {
+    framework,
+    root,
+    migrations: listing.migrations.map(({ absolutePath, version }) => ({ path: displayPath(absolutePath, options.cwd), absolutePath, version })),
+    ignored: listing.ignored.map(({ absolutePath, reason }) => ({ path: displayPath(absolutePath, options.cwd), reason })),
+  };
+}
+
+const FILES_ON_DISK: SiblingFiles = {
+  readFile(absolutePath) {
+    try {
+      return readFileSync(absolutePath, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+/** `siblings` reads the files next to the migration that change how it runs (Flyway's `.sql.conf`, Diesel's `metadata.toml`); by default from disk. */
+export function prepareMigration(
+  framework: FrameworkName,
+  entry: MigrationEntry,
+  text: string,
+  siblings: SiblingFiles = FILES_ON_DISK,
+): PreparedMigration {
+  return PREPARERS[framework](entry, text, siblings);
+}
+

@@ -1,0 +1,240 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { naturalCompare, toPosix } from '../source/paths.js';
+import { glob } from 'tinyglobby';
+import { compareFlywayVersions, parseFlywayFileName } from './flyway.js';
+import type { FrameworkName } from './frameworks.js';
+import { DBMATE_UP, GOOSE_UP } from './prepare.js';
+import { plannedChanges } from './sqitch-plan.js';
+
+export interface FoundMigration {
+  absolutePath: string;
+  version: string;
+}
+
+export interface Listing {
+  /** In the order the framework applies them. */
+  migrations: FoundMigration[];
+  /** In natural path order. */
+  ignored: Array<{ absolutePath: string; reason: string }>;
+}
+
+const FLYWAY_VERSIONED_NAME = /^V\d+(?:[._]\d+)*__/;
+
+/** Most specific first: a marker file, then a folder layout, then file names, then file contents. */
+export async function detectFramework(root: string): Promise<FrameworkName> {
+  const { files, directories } = await directoryEntries(root);
+  if (files.includes('sqitch.plan')) return 'sqitch';
+  if (files.includes('atlas.sum')) return 'atlas';
+  if (files.includes('migration_lock.toml') || (await someDirectoryHolds(root, directories, 'migration.sql'))) return 'prisma';
+  if (await someDirectoryHolds(root, directories, 'up.sql')) return 'diesel';
+  const sqlFiles = files.filter(isSql);
+  if (sqlFiles.some((name) => name.endsWith('.up.sql'))) return 'golang-migrate';
+  if ((await sqlFilesBelow(root)).some((file) => FLYWAY_VERSIONED_NAME.test(path.basename(file)))) return 'flyway';
+  const texts = await Promise.all(sqlFiles.map((name) => readFile(path.join(root, name), 'utf8').catch(() => '')));
+  if (texts.some((text) => GOOSE_UP.test(text))) return 'goose';
+  if (texts.some((text) => DBMATE_UP.test(text))) return 'dbmate';
+  if (toPosix(root).endsWith('/supabase/migrations')) return 'supabase';
+  return 'plain';
+}
+
+export async function listMigrations(framework: FrameworkName, root: string): Promise<Listing> {
+  const listing = await LISTERS[framework](root);
+  listing.ignored.sort((a, b) => naturalCompare(a.absolutePath, b.absolutePath));
+  return listing;
+}
+
+const LISTERS: Record<FrameworkName, (root: string) => Promise<Listing>> = {
+  plain: listPlain,
+  'golang-migrate': listGolangMigrate,
+  goose: listGoose,
+  // dbmate: pkg/dbmate/migrations.go skips names without a leading version; files run in directory (name) order.
+  dbmate: (root) => listVersionPrefixed(root, /^(\d+).*\.sql$/, 'no version number at the start of the name: dbmate skips it'),
+  flyway: listFlyway,
+  prisma: listPrisma,
+  diesel: listDiesel,
+  sqitch: listSqitch,
+  atlas: listAtlas,
+  // supabase: the CLI skips files not named <timestamp>_<name>.sql and applies the rest in name order.
+  supabase: (root) => listVersionPrefixed(root, /^(\d+)_.*\.sql$/, 'not named <timestamp>_<name>.sql: the Supabase CLI skips it'),
+};
+
+async function listPlain(root: string): Promise<Listing> {
+  const migrations = (await directoryEntries(root)).files
+    .filter(isSql)
+    .sort(naturalCompare)
+    .map((name) => ({ absolutePath: path.join(root, name), version: /^\d+/.exec(name)?.[0] ?? name.slice(0, -'.sql'.length) }));
+  return { migrations, ignored: [] };
+}
+
+// golang-migrate: source/parse.go, `^([0-9]+)_(.*)\.(down|up)\.(.*)$`; the file source skips other names.
+const GOLANG_MIGRATE_NAME = /^(\d+)_.*\.(up|down)\.sql$/;
+
+async function listGolangMigrate(root: string): Promise<Listing> {
+  const listing: Listing = { migrations: [], ignored: [] };
+  for (const name of (await directoryEntries(root)).files.filter(isSql)) {
+    const absolutePath = path.join(root, name);
+    const match = GOLANG_MIGRATE_NAME.exec(name);
+    if (!match) listing.ignored.push({ absolutePath, reason: 'not named <version>_<title>.up.sql: golang-migrate skips it' });
+    else if (match[2] === 'down') listing.ignored.push({ absolutePath, reason: 'down migration' });
+    else listing.migrations.push({ absolutePath, version: match[1]! });
+  }
+  listing.migrations.sort(byVersion(compareNumbers));
+  return listing;
+}
+
+// goose: https://pressly.github.io/goose/documentation/annotations (a .sql file starts with a timestamp or a sequential number).
+const GOOSE_NAME = /^(\d+)_.*\.sql$/;
+const GOOSE_GO_MIGRATION = /^\d+_.*(?<!_test)\.go$/;
+
+async function listGoose(root: string): Promise<Listing> {
+  const listing: Listing = { migrations: [], ignored: [] };
+  for (const name of (await directoryEntries(root)).files) {
+    const absolutePath = path.join(root, name);
+    const match = GOOSE_NAME.exec(name);
+    if (match) listing.migrations.push({ absolutePath, version: match[1]! });
+    else if (isSql(name)) listing.ignored.push({ absolutePath, reason: 'no version number at the start of the name: goose refuses it' });
+    else if (GOOSE_GO_MIGRATION.test(name)) listing.ignored.push({ absolutePath, reason: 'Go migration: lockwise lints SQL files only' });
+  }
+  listing.migrations.sort(byVersion(compareNumbers));
+  return listing;
+}
+
+async function listVersionPrefixed(root: string, name: RegExp, skippedReason: string): Promise<Listing> {
+  const listing: Listing = { migrations: [], ignored: [] };
+  for (const fileName of (await directoryEntries(root)).files.filter(isSql)) {
+    const absolutePath = path.join(root, fileName);
+    const match = name.exec(fileName);
+    if (match) listing.migrations.push({ absolutePath, version: match[1]! });
+    else listing.ignored.push({ absolutePath, reason: skippedReason });
+  }
+  return listing;
+}
+
+/** Flyway scans its locations recursively; versioned migrations come first, then repeatables by description. */
+async function listFlyway(root: string): Promise<Listing> {
+  const versioned: Array<FoundMigration & { flywayVersion: string }> = [];
+  const repeatable: Array<FoundMigration & { description: string }> = [];
+  const ignored: Listing['ignored'] = [];
+  for (const absolutePath of await sqlFilesBelow(root)) {
+    const name = parseFlywayFileName(path.basename(absolutePath));
+    if (name.kind === 'versioned') versioned.push({ absolutePath, version: `V${name.version}`, flywayVersion: name.version });
+    else if (name.kind === 'repeatable') repeatable.push({ absolutePath, version: `R__${name.description}`, description: name.description });
+    else if (name.kind === 'undo') ignored.push({ absolutePath, reason: 'undo migration' });
+    else if (name.kind === 'baseline') ignored.push({ absolutePath, reason: 'baseline migration: Flyway runs it only on an empty database, instead of the versions it covers' });
+    else ignored.push({ absolutePath, reason: name.reason });
+  }
+  versioned.sort((a, b) => compareFlywayVersions(a.flywayVersion, b.flywayVersion) || compareText(a.absolutePath, b.absolutePath));
+  repeatable.sort((a, b) => compareText(a.description, b.description) || compareText(a.absolutePath, b.absolutePath));
+  return { migrations: [...versioned, ...repeatable], ignored };
+}
+
+// prisma: https://www.prisma.io/docs/orm/prisma-migrate/understanding-prisma-migrate/migration-histories (folders applied in name order).
+async function listPrisma(root: string): Promise<Listing> {
+  const migrations: FoundMigration[] = [];
+  for (const directory of (await directoryEntries(root)).directories) {
+    const absolutePath = path.join(root, directory, 'migration.sql');
+    if (await isFile(absolutePath)) migrations.push({ absolutePath, version: directory });
+  }
+  return { migrations, ignored: [] };
+}
+
+// diesel: https://docs.rs/diesel_migrations (up.sql and down.sql per folder); the version is the folder name before `_`, dashes dropped.
+async function listDiesel(root: string): Promise<Listing> {
+  const listing: Listing = { migrations: [], ignored: [] };
+  for (const directory of (await directoryEntries(root)).directories) {
+    const up = path.join(root, directory, 'up.sql');
+    const down = path.join(root, directory, 'down.sql');
+    if (await isFile(up)) listing.migrations.push({ absolutePath: up, version: directory.split('_')[0]!.replaceAll('-', '') });
+    if (await isFile(down)) listing.ignored.push({ absolutePath: down, reason: 'down migration' });
+  }
+  listing.migrations.sort(byVersion(compareText));
+  return listing;
+}
+
+async function listSqitch(root: string): Promise<Listing> {
+  const listing: Listing = { migrations: [], ignored: [] };
+  const deployScript = (scriptName: string): string => path.join(root, 'deploy', `${scriptName}.sql`);
+  const planned = new Set<string>();
+  const plan = await readFile(path.join(root, 'sqitch.plan'), 'utf8').catch(() => {
+    throw new Error(`no sqitch.plan in ${root}: Sqitch takes the order of the changes from it`);
+  });
+  for (const change of plannedChanges(plan)) {
+    const candidates = change.scriptNames.map(deployScript);
+    const existing = await firstExistingFile(candidates);
+    if (existing) {
+      planned.add(existing);
+      listing.migrations.push({ absolutePath: existing, version: change.scriptNames[candidates.indexOf(existing)]! });
+    } else if (candidates.length === 0) {
+      listing.ignored.push({ absolutePath: deployScript(change.name), reason: `sqitch.plan reworks "${change.name}" with no tag in between, which Sqitch rejects` });
+    } else {
+      listing.ignored.push({ absolutePath: candidates[0]!, reason: 'listed in sqitch.plan, but the file does not exist' });
+    }
+  }
+  const scripts = await glob(['deploy/**/*.sql', 'revert/**/*.sql', 'verify/**/*.sql'], { cwd: root, absolute: true });
+  for (const script of scripts.map(path.normalize)) {
+    const folder = toPosix(path.relative(root, script)).split('/')[0];
+    if (folder === 'revert') listing.ignored.push({ absolutePath: script, reason: 'revert script' });
+    else if (folder === 'verify') listing.ignored.push({ absolutePath: script, reason: 'verify script' });
+    else if (!planned.has(script)) listing.ignored.push({ absolutePath: script, reason: 'not in sqitch.plan' });
+  }
+  return listing;
+}
+
+// atlas: https://atlasgo.io/blog/2022/09/05/announcing-migration-execution, "lexicographically sorted by filename".
+async function listAtlas(root: string): Promise<Listing> {
+  const migrations = (await directoryEntries(root)).files
+    .filter(isSql)
+    .map((name) => ({ absolutePath: path.join(root, name), version: name.replace(/(_.*)?\.sql$/, '') }));
+  return { migrations, ignored: [] };
+}
+
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareNumbers(a: string, b: string): number {
+  const difference = BigInt(a) - BigInt(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
+}
+
+function byVersion(compare: (a: string, b: string) => number): (a: FoundMigration, b: FoundMigration) => number {
+  return (a, b) => compare(a.version, b.version) || compareText(a.absolutePath, b.absolutePath);
+}
+
+function isSql(name: string): boolean {
+  return name.endsWith('.sql');
+}
+
+/** Names of the files and folders directly in `dir`, in code point order; a symbolic link counts as what it points to. */
+async function directoryEntries(dir: string): Promise<{ files: string[]; directories: string[] }> {
+  const files: string[] = [];
+  const directories: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const target = entry.isSymbolicLink() ? await stat(path.join(dir, entry.name)).catch(() => undefined) : entry;
+    if (target?.isFile()) files.push(entry.name);
+    else if (target?.isDirectory()) directories.push(entry.name);
+  }
+  return { files: files.sort(compareText), directories: directories.sort(compareText) };
+}
+
+async function sqlFilesBelow(root: string): Promise<string[]> {
+  const found = await glob('**/*.sql', { cwd: root, absolute: true, ignore: ['**/node_modules/**', '**/.git/**'] });
+  return found.map(path.normalize).sort(compareText);
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => undefined))?.isFile() ?? false;
+}
+
+async function firstExistingFile(files: string[]): Promise<string | undefined> {
+  for (const file of files) if (await isFile(file)) return file;
+  return undefined;
+}
+
+async function someDirectoryHolds(root: string, directories: string[], fileName: string): Promise<boolean> {
+  for (const directory of directories) if (await isFile(path.join(root, directory, fileName))) return true;
+  return false;
+}
+

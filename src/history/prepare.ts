@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { flywayNonTransactionalStatement, scriptConfigExecuteInTransaction } from './flyway.js';
+import type { FrameworkName, MigrationEntry, PreparedMigration, SiblingFiles } from './frameworks.js';
+import { blankFrom, findSections } from './up-text.js';
+
+type Preparer = (entry: MigrationEntry, text: string, siblings: SiblingFiles) => PreparedMigration;
+
+// goose: https://pressly.github.io/goose/documentation/annotations; internal/sqlparser/parser.go reads annotations case-insensitively
+// from lines starting with `--`, and NO TRANSACTION anywhere in the file turns the transaction off.
+export const GOOSE_UP = /^--[ \t]*\+goose[ \t]+up[ \t]*$/im;
+const GOOSE_DOWN = /^--[ \t]*\+goose[ \t]+down[ \t]*$/im;
+const GOOSE_NO_TRANSACTION = /^--[ \t]*\+goose[ \t]+no[ \t]+transaction[ \t]*$/im;
+// dbmate: pkg/dbmate/migration.go upRegExp, downRegExp and parseMigrationOptions (options on the up marker line).
+export const DBMATE_UP = /^--[ \t]*migrate:up(?:[ \t].*)?$/im;
+const DBMATE_DOWN = /^--[ \t]*migrate:down(?:[ \t].*)?$/im;
+
+export const PREPARERS: Record<FrameworkName, Preparer> = {
+  plain: (_entry, text) => ({
+    upText: text,
+    transaction: 'none',
+    notes: ['plain: no migration tool assumed, so each statement runs on its own, as with psql -f'],
+  }),
+  // golang-migrate: database/postgres/README.md, x-multi-statement "Enable multi-statement execution (default: false)";
+  // without it the driver runs the file with one Exec.
+  'golang-migrate': (_entry, text) => ({
+    upText: text,
+    transaction: 'implicit',
+    notes: ['golang-migrate: the postgres driver sends the whole file as one query (x-multi-statement=true would send statements one by one)'],
+  }),
+  goose: prepareGoose,
+  dbmate: prepareDbmate,
+  flyway: prepareFlyway,
+  // prisma: prisma/orm#22922 (a multi-statement file runs atomically, one simple query); prisma-engines#5767 and #5847
+  // (newer engines split the file and send statements one by one).
+  prisma: (_entry, text) => ({
+    upText: text,
+    transaction: 'implicit',
+    notes: ['prisma: sends the whole file as one query; Prisma releases with prisma-engines#5767 (2026) send statements one by one instead'],
+  }),
+  diesel: prepareDiesel,
+  // sqitch: App::Sqitch::Engine::pg runs each script with psql; Sqitch's script templates hold their own BEGIN and COMMIT.
+  sqitch: (_entry, text) => ({
+    upText: text,
+    transaction: 'none',
+    notes: ['sqitch: psql runs the script, so only its own BEGIN and COMMIT make a transaction'],
+  }),
+  atlas: prepareAtlas,
+  // supabase: supabase/cli#2898, "We are running each migration file in its own transaction"; supabase/cli#6276, since 2.109
+  // CONCURRENTLY, VACUUM, ALTER SYSTEM and CLUSTER statements run outside that transaction.
+  supabase: (_entry, text) => ({
+    upText: text,
+    transaction: 'wrapped',
+    notes: ['supabase: db push and migration up run each file in one transaction (CLI 2.109 and later run CONCURRENTLY, VACUUM, ALTER SYSTEM and CLUSTER statements outside it)'],
+  }),
+};
+
+/** Comments before the Up annotation stay: goose accepts nothing else there, and file-wide directives live there. */
+function prepareGoose(_entry: MigrationEntry, text: string): PreparedMigration {
+  const { upLine, downAt } = findSections(text, GOOSE_UP, GOOSE_DOWN);
+  const noTransaction = GOOSE_NO_TRANSACTION.test(text);
+  const notes = [noTransaction ? 'goose: -- +goose NO TRANSACTION' : 'goose: runs each migration in a transaction'];
+  if (upLine === undefined) notes.push('goose: no -- +goose Up annotation, so goose refuses this file; linting all of it');
+  return { upText: downAt === undefined ? text : blankFrom(text, downAt), transaction: noTransaction ? 'none' : 'wrapped', notes };
+}
+
+/** Comments before the up block stay: dbmate accepts nothing else there, and file-wide directives live there. */
+function prepareDbmate(_entry: MigrationEntry, text: string): PreparedMigration {
+  const { upLine, downAt } = findSections(text, DBMATE_UP, DBMATE_DOWN);
+  const noTransaction = upLine?.split(/\s+/).includes('transaction:false') ?? false;
+  const notes = [noTransaction ? 'dbmate: -- migrate:up transaction:false' : 'dbmate: runs each migration in a transaction'];
+  if (upLine === undefined) notes.push('dbmate: no -- migrate:up block, so dbmate refuses this file; linting all of it');
+  return { upText: downAt === undefined ? text : blankFrom(text, downAt), transaction: noTransaction ? 'none' : 'wrapped', notes };
+}
+
+/** A script configuration file overrides Flyway's own detection, either way. */
+function prepareFlyway(entry: MigrationEntry, text: string, siblings: SiblingFiles): PreparedMigration {
+  const configPath = `${entry.absolutePath}.conf`;
+  const configured = scriptConfigExecuteInTransaction(siblings.readFile(configPath) ?? '');
+  if (configured !== undefined) {
+    return {
+      upText: text,
+      transaction: configured ? 'wrapped' : 'none',
+      notes: [`flyway: ${path.basename(configPath)} sets executeInTransaction=${configured}`],
+    };
+  }
+  const nonTransactional = flywayNonTransactionalStatement(text);
+  if (nonTransactional) {
+    return {
+      upText: text,
+      transaction: 'none',
+      notes: [`flyway: runs this file outside a transaction because it holds ${nonTransactional} (with other statements beside it, Flyway needs mixed=true)`],
+    };
+  }
+  return { upText: text, transaction: 'wrapped', notes: ['flyway: runs each migration in a transaction'] };
+}
+
+// diesel: https://docs.diesel.rs/main/diesel/migration/trait.MigrationMetadata.html, run_in_transaction defaults to true.
+const DIESEL_NO_TRANSACTION = /^[ \t]*run_in_transaction[ \t]*=[ \t]*false[ \t]*(?:#.*)?$/m;
+
+function prepareDiesel(entry: MigrationEntry, text: string, siblings: SiblingFiles): PreparedMigration {
+  const metadata = siblings.readFile(path.join(path.dirname(entry.absolutePath), 'metadata.toml')) ?? '';
+  return DIESEL_NO_TRANSACTION.test(metadata)
+    ? { upText: text, transaction: 'none', notes: ['diesel: metadata.toml sets run_in_transaction = false'] }
+    : { upText: text, transaction: 'wrapped', notes: ['diesel: runs each migration in a transaction'] };
+}
+
+// atlas: https://atlasgo.io/versioned/apply ("--tx-mode file (default)"); sql/migrate/dir.go LocalFile.comments (file directives).
+const ATLAS_TXMODE_NONE = /^--[ \t]*atlas:txmode[ \t]+none[ \t]*$/m;
+
+function prepareAtlas(_entry: MigrationEntry, text: string): PreparedMigration {
+  if (atlasFileDirective(text, 'txmode') === 'none') {
+    return { upText: text, transaction: 'none', notes: ['atlas: -- atlas:txmode none'] };
+  }
+  const notes = ['atlas: runs each file in a transaction (--tx-mode file)'];
+  if (ATLAS_TXMODE_NONE.test(text)) {
+    notes.push('atlas: ignores this -- atlas:txmode none: file directives must open the file and be followed by an empty line');
+  }
+  return { upText: text, transaction: 'wrapped', notes };
+}
+
+const ATLAS_DIRECTIVE = /^[ -~]*atlas:(\w+)(?: +([ -~]*))?/;
+
+/** Atlas reads file directives only from the comment lines that open the file, and only when an empty line follows them. */
+function atlasFileDirective(text: string, name: string): string | undefined {
+  const lines = text.split(/\r\n|\r|\n/);
+  const headerEnd = lines.findIndex((line) => !line.startsWith('--') && !line.startsWith('#'));
+  if (headerEnd !== -1 && lines[headerEnd]!.trim() !== '') return undefined;
+  for (const line of lines.slice(0, headerEnd === -1 ? lines.length : headerEnd)) {
+    const match = ATLAS_DIRECTIVE.exec(line.trim());
+    if (match?.[1] === name) return (match[2] ?? '').trim();
+  }
+  return undefined;
+}

@@ -1,0 +1,423 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  FRAMEWORK_FACTS,
+  FRAMEWORK_NAMES,
+  findMigrationFolder,
+  prepareMigration,
+  type FrameworkName,
+  type MigrationEntry,
+  type MigrationFolder,
+} from '../src/history/frameworks.js';
+import { tempProject } from './helpers/cli.js';
+
+function versions(folder: MigrationFolder): string[] {
+  return folder.migrations.map((migration) => migration.version);
+}
+
+function paths(folder: MigrationFolder): string[] {
+  return folder.migrations.map((migration) => migration.path);
+}
+
+function entryNamed(folder: MigrationFolder, suffix: string): MigrationEntry {
+  const entry = folder.migrations.find((migration) => migration.path.endsWith(suffix));
+  if (!entry) throw new Error(`no migration ending in ${suffix}`);
+  return entry;
+}
+
+/** What the blanked part must look like: every character as many spaces as its UTF-8 bytes, line breaks kept. */
+function spacesFor(text: string): string {
+  return [...text].map((character) => (character === '\n' || character === '\r' ? character : ' '.repeat(Buffer.byteLength(character, 'utf8')))).join('');
+}
+
+function expectSameShape(upText: string, text: string): void {
+  expect(Buffer.byteLength(upText, 'utf8')).toBe(Buffer.byteLength(text, 'utf8'));
+  expect(upText.match(/\r\n|\r|\n/g)).toEqual(text.match(/\r\n|\r|\n/g));
+}
+
+describe('framework table', () => {
+  it('describes every framework for the README', () => {
+    expect(Object.keys(FRAMEWORK_FACTS).sort()).toEqual([...FRAMEWORK_NAMES].sort());
+    for (const facts of Object.values(FRAMEWORK_FACTS)) {
+      expect(facts.files && facts.order && facts.transaction).toBeTruthy();
+    }
+  });
+});
+
+describe('plain', () => {
+  it('orders numbered files naturally and runs each statement on its own', async () => {
+    const text = 'CREATE TABLE users (id bigint);\n';
+    const dir = tempProject({
+      'db/10_add_index.sql': 'CREATE INDEX users_id ON users (id);\n',
+      'db/2_add_email.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
+      'db/1_create_users.sql': text,
+      'db/README.md': '# migrations\n',
+    });
+    const folder = await findMigrationFolder('db', { cwd: dir });
+    expect(folder.framework).toBe('plain');
+    expect(folder.root).toBe(path.join(dir, 'db'));
+    expect(paths(folder)).toEqual(['db/1_create_users.sql', 'db/2_add_email.sql', 'db/10_add_index.sql']);
+    expect(versions(folder)).toEqual(['1', '2', '10']);
+    expect(folder.migrations[0]!.absolutePath).toBe(path.join(dir, 'db', '1_create_users.sql'));
+    expect(folder.ignored).toEqual([]);
+    expect(prepareMigration('plain', folder.migrations[0]!, text)).toMatchObject({ upText: text, transaction: 'none' });
+  });
+
+  it('shows paths outside the working directory as absolute paths', async () => {
+    const dir = tempProject({ 'db/1_init.sql': 'SELECT 1;\n' });
+    const elsewhere = tempProject({});
+    const folder = await findMigrationFolder(path.join(dir, 'db'), { cwd: elsewhere });
+    expect(paths(folder)).toEqual([path.join(dir, 'db', '1_init.sql').split(path.sep).join('/')]);
+  });
+
+  it('says when the folder does not exist', async () => {
+    const dir = tempProject({ 'file.sql': 'SELECT 1;\n' });
+    await expect(findMigrationFolder('missing', { cwd: dir })).rejects.toThrow('missing: no such directory');
+    await expect(findMigrationFolder('file.sql', { cwd: dir })).rejects.toThrow('file.sql: not a directory');
+  });
+});
+
+describe('golang-migrate', () => {
+  it('takes the .up.sql files in numeric version order and sends each as one query', async () => {
+    const dir = tempProject({
+      'migrations/10_add_index.up.sql': 'CREATE INDEX CONCURRENTLY users_email ON users (email);\n',
+      'migrations/10_add_index.down.sql': 'DROP INDEX users_email;\n',
+      'migrations/2_add_email.up.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
+      'migrations/2_add_email.down.sql': 'ALTER TABLE users DROP COLUMN email;\n',
+      'migrations/1_create_users.up.sql': 'CREATE TABLE users (id bigint);\n',
+      'migrations/1_create_users.down.sql': 'DROP TABLE users;\n',
+      'migrations/seed.sql': "INSERT INTO users VALUES (1);\n",
+    });
+    const folder = await findMigrationFolder('migrations', { cwd: dir });
+    expect(folder.framework).toBe('golang-migrate');
+    expect(paths(folder)).toEqual(['migrations/1_create_users.up.sql', 'migrations/2_add_email.up.sql', 'migrations/10_add_index.up.sql']);
+    expect(versions(folder)).toEqual(['1', '2', '10']);
+    expect(folder.ignored).toEqual([
+      { path: 'migrations/1_create_users.down.sql', reason: 'down migration' },
+      { path: 'migrations/2_add_email.down.sql', reason: 'down migration' },
+      { path: 'migrations/10_add_index.down.sql', reason: 'down migration' },
+      { path: 'migrations/seed.sql', reason: 'not named <version>_<title>.up.sql: golang-migrate skips it' },
+    ]);
+    const text = 'CREATE TABLE users (id bigint);\n';
+    expect(prepareMigration('golang-migrate', folder.migrations[0]!, text)).toMatchObject({ upText: text, transaction: 'implicit' });
+  });
+});
+
+describe('goose', () => {
+  const up = [
+    '-- Users and their e-mail addresses.',
+    '-- +goose Up',
+    'CREATE TABLE users (id bigint, email text);',
+    '-- +goose StatementBegin',
+    'CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;',
+    '-- +goose StatementEnd',
+    '',
+  ].join('\n');
+  const down = ['-- +goose Down', '-- Zpět: smazat tabulku ☃ 😀', 'DROP FUNCTION touch();', 'DROP TABLE users;', ''].join('\n');
+  const noTransaction = [
+    '-- +goose NO TRANSACTION',
+    '-- +goose Up',
+    'CREATE INDEX CONCURRENTLY users_email ON users (email);',
+    '',
+    '-- +goose Down',
+    'DROP INDEX CONCURRENTLY users_email;',
+    '',
+  ].join('\n');
+
+  it('orders by numeric version, sequential and timestamped alike, and skips Go migrations', async () => {
+    const dir = tempProject({
+      'migrations/00001_create_users.sql': up + down,
+      'migrations/00002_index_email.sql': noTransaction,
+      'migrations/20240105120000_add_name.sql': '-- +goose Up\nALTER TABLE users ADD COLUMN name text;\n',
+      'migrations/00003_backfill.go': 'package migrations\n',
+      'migrations/notes.sql': '-- +goose Up\nSELECT 1;\n',
+    });
+    const folder = await findMigrationFolder('migrations', { cwd: dir });
+    expect(folder.framework).toBe('goose');
+    expect(versions(folder)).toEqual(['00001', '00002', '20240105120000']);
+    expect(folder.ignored).toEqual([
+      { path: 'migrations/00003_backfill.go', reason: 'Go migration: lockwise lints SQL files only' },
+      { path: 'migrations/notes.sql', reason: 'no version number at the start of the name: goose refuses it' },
+    ]);
+  });
+
+  it('keeps the header and the Up section and blanks the Down section, byte for byte', async () => {
+    const dir = tempProject({ 'migrations/00001_create_users.sql': up + down });
+    const folder = await findMigrationFolder('migrations', { cwd: dir });
+    const prepared = prepareMigration('goose', folder.migrations[0]!, up + down);
+    expect(prepared.upText).toBe(up + spacesFor(down));
+    expectSameShape(prepared.upText, up + down);
+    expect(prepared.upText).not.toContain('DROP');
+    expect(prepared.upText.split('\n')[2]).toBe('CREATE TABLE users (id bigint, email text);');
+    expect(prepared.transaction).toBe('wrapped');
+  });
+
+  it('keeps CRLF line breaks in the blanked part, two spaces for each two-byte letter', () => {
+    const text = '-- +goose Up\r\nCREATE TABLE t (id int);\r\n-- +goose Down\r\n-- ünïcode\r\nDROP TABLE t;\r\n';
+    const entry = { path: 'm/1_t.sql', absolutePath: '/m/1_t.sql', version: '1' };
+    const prepared = prepareMigration('goose', entry, text);
+    expect(prepared.upText).toBe('-- +goose Up\r\nCREATE TABLE t (id int);\r\n' + ' '.repeat(14) + '\r\n' + ' '.repeat(12) + '\r\n' + ' '.repeat(13) + '\r\n');
+    expectSameShape(prepared.upText, text);
+  });
+
+  it('runs the file outside a transaction under -- +goose NO TRANSACTION', () => {
+    const entry = { path: 'm/2_i.sql', absolutePath: '/m/2_i.sql', version: '2' };
+    const prepared = prepareMigration('goose', entry, noTransaction);
+    expect(prepared.transaction).toBe('none');
+    expect(prepared.notes).toContain('goose: -- +goose NO TRANSACTION');
+    expect(prepared.upText).toContain('CREATE INDEX CONCURRENTLY');
+    expect(prepared.upText).not.toContain('DROP INDEX');
+  });
+
+  it('uses the framework it is told to use instead of detecting one', async () => {
+    const dir = tempProject({ 'migrations/00001_create_users.sql': up + down });
+    const folder = await findMigrationFolder('migrations', { cwd: dir, framework: 'plain' });
+    expect(folder.framework).toBe('plain');
+  });
+});
+
+describe('dbmate', () => {
+  const up = ['-- migrate:up', 'CREATE TABLE users (id bigint);', ''].join('\n');
+  const down = ['-- migrate:down', '-- Rückgängig machen ☃', 'DROP TABLE users;', ''].join('\n');
+  const concurrent = [
+    '-- migrate:up transaction:false',
+    'CREATE INDEX CONCURRENTLY users_id ON users (id);',
+    '',
+    '-- migrate:down',
+    'DROP INDEX users_id;',
+    '',
+  ].join('\n');
+
+  it('finds timestamped files in order and blanks the down block', async () => {
+    const dir = tempProject({
+      'db/migrations/20240102000000_index_users.sql': concurrent,
+      'db/migrations/20240101000000_create_users.sql': up + down,
+      'db/migrations/schema_notes.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\n',
+    });
+    const folder = await findMigrationFolder('db/migrations', { cwd: dir });
+    expect(folder.framework).toBe('dbmate');
+    expect(paths(folder)).toEqual(['db/migrations/20240101000000_create_users.sql', 'db/migrations/20240102000000_index_users.sql']);
+    expect(folder.ignored).toEqual([{ path: 'db/migrations/schema_notes.sql', reason: 'no version number at the start of the name: dbmate skips it' }]);
+
+    const prepared = prepareMigration('dbmate', folder.migrations[0]!, up + down);
+    expect(prepared.upText).toBe(up + spacesFor(down));
+    expectSameShape(prepared.upText, up + down);
+    expect(prepared.transaction).toBe('wrapped');
+  });
+
+  it('runs the up block outside a transaction under transaction:false', () => {
+    const entry = { path: 'db/1_i.sql', absolutePath: '/db/1_i.sql', version: '1' };
+    const prepared = prepareMigration('dbmate', entry, concurrent);
+    expect(prepared.transaction).toBe('none');
+    expect(prepared.notes).toEqual(['dbmate: -- migrate:up transaction:false']);
+    expect(prepared.upText).not.toContain('DROP');
+  });
+});
+
+describe('flyway', () => {
+  it('orders versions part by part numerically, nested folders included, then repeatables by description', async () => {
+    const dir = tempProject({
+      'db/migration/V10__ten.sql': 'SELECT 10;\n',
+      'db/migration/V2__two.sql': 'SELECT 2;\n',
+      'db/migration/V1__init.sql': 'CREATE TABLE users (id bigint);\n',
+      'db/migration/V1_1__underscore.sql': 'SELECT 1.1;\n',
+      'db/migration/V4.12__c.sql': 'SELECT 4.12;\n',
+      'db/migration/V4.11.0.1__b.sql': 'SELECT 4.1101;\n',
+      'db/migration/V4.11__a.sql': 'SELECT 4.11;\n',
+      'db/migration/release/V3__nested.sql': 'SELECT 3;\n',
+      'db/migration/R__views.sql': 'CREATE OR REPLACE VIEW v AS SELECT 1;\n',
+      'db/migration/R__functions.sql': 'CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n',
+      'db/migration/U2__two.sql': 'SELECT -2;\n',
+      'db/migration/V5__index.sql.conf': 'executeInTransaction=false\n',
+      'db/migration/notes.sql': 'SELECT 0;\n',
+    });
+    const folder = await findMigrationFolder('db/migration', { cwd: dir });
+    expect(folder.framework).toBe('flyway');
+    expect(versions(folder)).toEqual(['V1', 'V1_1', 'V2', 'V3', 'V4.11', 'V4.11.0.1', 'V4.12', 'V10', 'R__functions', 'R__views']);
+    expect(paths(folder)[3]).toBe('db/migration/release/V3__nested.sql');
+    expect(folder.ignored).toEqual([
+      { path: 'db/migration/notes.sql', reason: 'not a Flyway migration name (V<version>__<description>.sql or R__<description>.sql)' },
+      { path: 'db/migration/U2__two.sql', reason: 'undo migration' },
+    ]);
+  });
+
+  const entry = { path: 'db/V5__index.sql', absolutePath: '/db/V5__index.sql', version: 'V5' };
+
+  it('wraps a file in a transaction unless its script configuration says executeInTransaction=false', () => {
+    const text = "ALTER TABLE users ADD COLUMN note text DEFAULT 'ž';\n";
+    expect(prepareMigration('flyway', entry, text, { readFile: () => undefined })).toMatchObject({ upText: text, transaction: 'wrapped' });
+    const configs = new Map([['/db/V5__index.sql.conf', '# needs no transaction\nexecuteInTransaction=false\n']]);
+    const configured = prepareMigration('flyway', entry, text, { readFile: (file) => configs.get(file) });
+    expect(configured.transaction).toBe('none');
+    expect(configured.notes).toEqual(['flyway: V5__index.sql.conf sets executeInTransaction=false']);
+  });
+
+  it('reads the script configuration next to the file on disk by default', async () => {
+    const dir = tempProject({ 'db/V5__index.sql': 'SELECT 1;\n', 'db/V5__index.sql.conf': 'executeInTransaction = false\n' });
+    const folder = await findMigrationFolder('db', { cwd: dir });
+    expect(prepareMigration('flyway', folder.migrations[0]!, 'SELECT 1;\n').transaction).toBe('none');
+  });
+
+  it('runs a file holding a statement Flyway marks non-transactional outside a transaction, as Flyway does', () => {
+    const none = { readFile: () => undefined };
+    const concurrent = '-- build without blocking writes\ncreate unique index concurrently users_email on users (email);\n';
+    expect(prepareMigration('flyway', entry, concurrent, none)).toMatchObject({
+      transaction: 'none',
+      notes: ['flyway: runs this file outside a transaction because it holds CREATE UNIQUE INDEX CONCURRENTLY (with other statements beside it, Flyway needs mixed=true)'],
+    });
+    expect(prepareMigration('flyway', entry, 'VACUUM ANALYZE users;\n', none).transaction).toBe('none');
+    const quoted = "-- CREATE INDEX CONCURRENTLY later\nCOMMENT ON TABLE users IS 'CREATE INDEX CONCURRENTLY; VACUUM';\nDO $$ BEGIN PERFORM 1; END $$;\n";
+    expect(prepareMigration('flyway', entry, quoted, none).transaction).toBe('wrapped');
+  });
+});
+
+describe('prisma', () => {
+  it('takes migration.sql from each folder in folder name order and sends it as one query', async () => {
+    const text = '-- CreateIndex\nCREATE INDEX "User_email_idx" ON "User"("email");\n';
+    const dir = tempProject({
+      'prisma/migrations/migration_lock.toml': 'provider = "postgresql"\n',
+      'prisma/migrations/20240202120000_add_email_index/migration.sql': text,
+      'prisma/migrations/20240101120000_init/migration.sql': 'CREATE TABLE "User" ("id" SERIAL PRIMARY KEY, "email" TEXT);\n',
+    });
+    const folder = await findMigrationFolder('prisma/migrations', { cwd: dir });
+    expect(folder.framework).toBe('prisma');
+    expect(paths(folder)).toEqual([
+      'prisma/migrations/20240101120000_init/migration.sql',
+      'prisma/migrations/20240202120000_add_email_index/migration.sql',
+    ]);
+    expect(versions(folder)).toEqual(['20240101120000_init', '20240202120000_add_email_index']);
+    expect(prepareMigration('prisma', folder.migrations[1]!, text)).toMatchObject({ upText: text, transaction: 'implicit' });
+  });
+});
+
+describe('diesel', () => {
+  it('takes up.sql in version order, ignores down.sql, and honours run_in_transaction = false', async () => {
+    const text = 'CREATE INDEX CONCURRENTLY users_email ON users (email);\n';
+    const dir = tempProject({
+      'migrations/2024-02-01-120000_index_email/up.sql': text,
+      'migrations/2024-02-01-120000_index_email/down.sql': 'DROP INDEX users_email;\n',
+      'migrations/2024-02-01-120000_index_email/metadata.toml': '# CONCURRENTLY needs it\nrun_in_transaction = false\n',
+      'migrations/2024-01-01-120000_create_users/up.sql': 'CREATE TABLE users (id bigint, email text);\n',
+      'migrations/2024-01-01-120000_create_users/down.sql': 'DROP TABLE users;\n',
+      'migrations/00000000000000_diesel_initial_setup/up.sql': 'CREATE FUNCTION diesel_manage_updated_at(_tbl regclass) RETURNS VOID AS $$ BEGIN END $$ LANGUAGE plpgsql;\n',
+      'migrations/00000000000000_diesel_initial_setup/down.sql': 'DROP FUNCTION diesel_manage_updated_at(_tbl regclass);\n',
+    });
+    const folder = await findMigrationFolder('migrations', { cwd: dir });
+    expect(folder.framework).toBe('diesel');
+    expect(versions(folder)).toEqual(['00000000000000', '20240101120000', '20240201120000']);
+    expect(folder.ignored.map((ignored) => ignored.reason)).toEqual(['down migration', 'down migration', 'down migration']);
+    expect(folder.ignored[0]!.path).toBe('migrations/00000000000000_diesel_initial_setup/down.sql');
+    expect(prepareMigration('diesel', entryNamed(folder, 'create_users/up.sql'), 'SELECT 1;\n').transaction).toBe('wrapped');
+    expect(prepareMigration('diesel', entryNamed(folder, 'index_email/up.sql'), text)).toMatchObject({
+      upText: text,
+      transaction: 'none',
+      notes: ['diesel: metadata.toml sets run_in_transaction = false'],
+    });
+  });
+});
+
+describe('sqitch', () => {
+  it('follows sqitch.plan, finds the script of a reworked change by tag, and runs scripts as psql does', async () => {
+    const plan = [
+      '%syntax-version=1.0.0',
+      '%project=flipr',
+      '%uri=https://github.com/sqitchers/sqitch-intro/',
+      '',
+      'appschema 2024-01-01T10:00:00Z Ann <ann@example.com> # Add schema for all flipr objects.',
+      'users [appschema] 2024-01-02T10:00:00Z Ann <ann@example.com> # Creates table to track our users.',
+      '@v1.0 2024-01-03T10:00:00Z Ann <ann@example.com> # Tag v1.0.',
+      '',
+      '# Flips come after the first release.',
+      'flips [appschema users] 2024-01-04T10:00:00Z Ann <ann@example.com> # Adds table for storing flips.',
+      'users [users@v1.0] 2024-01-05T10:00:00Z Ann <ann@example.com> # Adds users.email.',
+      '',
+    ].join('\n');
+    const deploy = 'BEGIN;\nCREATE TABLE flipr.users (nickname text PRIMARY KEY);\nCOMMIT;\n';
+    const dir = tempProject({
+      'sqitch.plan': plan,
+      'sqitch.conf': '[core]\n\tengine = pg\n',
+      'deploy/appschema.sql': 'BEGIN;\nCREATE SCHEMA flipr;\nCOMMIT;\n',
+      'deploy/users@v1.0.sql': deploy,
+      'deploy/users.sql': 'BEGIN;\nALTER TABLE flipr.users ADD COLUMN email text;\nCOMMIT;\n',
+      'deploy/flips.sql': 'BEGIN;\nCREATE TABLE flipr.flips (id bigint);\nCOMMIT;\n',
+      'deploy/abandoned.sql': 'SELECT 1;\n',
+      'revert/users.sql': 'BEGIN;\nDROP TABLE flipr.users;\nCOMMIT;\n',
+      'verify/users.sql': 'SELECT nickname FROM flipr.users WHERE false;\n',
+    });
+    const folder = await findMigrationFolder('.', { cwd: dir });
+    expect(folder.framework).toBe('sqitch');
+    expect(paths(folder)).toEqual(['deploy/appschema.sql', 'deploy/users@v1.0.sql', 'deploy/flips.sql', 'deploy/users.sql']);
+    expect(versions(folder)).toEqual(['appschema', 'users@v1.0', 'flips', 'users']);
+    expect(folder.ignored).toEqual([
+      { path: 'deploy/abandoned.sql', reason: 'not in sqitch.plan' },
+      { path: 'revert/users.sql', reason: 'revert script' },
+      { path: 'verify/users.sql', reason: 'verify script' },
+    ]);
+    expect(prepareMigration('sqitch', folder.migrations[1]!, deploy)).toMatchObject({ upText: deploy, transaction: 'none' });
+  });
+
+  it('lists a planned change whose deploy script is missing', async () => {
+    const dir = tempProject({ 'sqitch.plan': '%project=x\n\nwidgets 2024-01-01T10:00:00Z Ann <ann@example.com>\n' });
+    const folder = await findMigrationFolder(dir, { cwd: dir });
+    expect(folder.migrations).toEqual([]);
+    expect(folder.ignored).toEqual([{ path: 'deploy/widgets.sql', reason: 'listed in sqitch.plan, but the file does not exist' }]);
+  });
+});
+
+describe('atlas', () => {
+  const concurrent = '-- atlas:txmode none\n\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n';
+
+  it('takes the files next to atlas.sum in name order, wrapped unless -- atlas:txmode none opens the file', async () => {
+    const dir = tempProject({
+      'migrations/atlas.sum': 'h1:abc=\n20240101000000_init.sql h1:def=\n20240102000000_index.sql h1:ghi=\n',
+      'migrations/20240102000000_index.sql': concurrent,
+      'migrations/20240101000000_init.sql': '-- Create "users" table\nCREATE TABLE users (id bigint, email text);\n',
+    });
+    const folder = await findMigrationFolder('migrations', { cwd: dir });
+    expect(folder.framework).toBe('atlas');
+    expect(versions(folder)).toEqual(['20240101000000', '20240102000000']);
+    expect(prepareMigration('atlas', folder.migrations[0]!, '-- Create "users" table\nCREATE TABLE users (id bigint);\n').transaction).toBe('wrapped');
+    expect(prepareMigration('atlas', folder.migrations[1]!, concurrent)).toMatchObject({ upText: concurrent, transaction: 'none' });
+  });
+
+  it('ignores the directive, as Atlas does, when no empty line separates it from the statements', () => {
+    const entry = { path: 'm/2.sql', absolutePath: '/m/2.sql', version: '2' };
+    const prepared = prepareMigration('atlas', entry, '-- atlas:txmode none\nCREATE INDEX CONCURRENTLY i ON t (c);\n');
+    expect(prepared.transaction).toBe('wrapped');
+    expect(prepared.notes[1]).toContain('ignores this -- atlas:txmode none');
+  });
+});
+
+describe('supabase', () => {
+  it('takes supabase/migrations/<timestamp>_<name>.sql in order and wraps each file', async () => {
+    const text = 'ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;\n';
+    const dir = tempProject({
+      'supabase/migrations/20240102000000_profiles_rls.sql': text,
+      'supabase/migrations/20240101000000_profiles.sql': 'CREATE TABLE public.profiles (id uuid PRIMARY KEY);\n',
+      'supabase/migrations/seed.sql': "INSERT INTO public.profiles VALUES (gen_random_uuid());\n",
+      'supabase/config.toml': 'project_id = "demo"\n',
+    });
+    const folder = await findMigrationFolder('supabase/migrations', { cwd: dir });
+    expect(folder.framework).toBe('supabase');
+    expect(versions(folder)).toEqual(['20240101000000', '20240102000000']);
+    expect(folder.ignored).toEqual([{ path: 'supabase/migrations/seed.sql', reason: 'not named <timestamp>_<name>.sql: the Supabase CLI skips it' }]);
+    expect(prepareMigration('supabase', folder.migrations[1]!, text)).toMatchObject({ upText: text, transaction: 'wrapped' });
+  });
+});
+
+describe('detection', () => {
+  it.each<[FrameworkName, Record<string, string>]>([
+    ['sqitch', { 'sqitch.plan': '%project=x\n', 'atlas.sum': '' }],
+    ['atlas', { 'atlas.sum': '', '1_x.up.sql': '' }],
+    ['prisma', { 'migration_lock.toml': '' }],
+    ['diesel', { '2024-01-01-000000_x/up.sql': '' }],
+    ['golang-migrate', { '1_x.up.sql': '', 'V1__x.sql': '' }],
+    ['flyway', { 'V1__x.sql': '-- +goose Up\n' }],
+    ['goose', { '1_x.sql': '-- +goose Up\n-- migrate:up\n' }],
+    ['dbmate', { '1_x.sql': '-- migrate:up\n' }],
+    ['plain', { '1_x.sql': 'SELECT 1;\n' }],
+  ])('recognises %s first', async (framework, files) => {
+    const dir = tempProject(files);
+    expect((await findMigrationFolder('.', { cwd: dir })).framework).toBe(framework);
+  });
+});
