@@ -1,7 +1,19 @@
-import { defineRule } from '../src/engine/rule.js';
+import type { ExplainStmt } from '@pgsql/types';
+import { defineRule, type NodeFrame } from '../src/engine/rule.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
-import { asKind } from '../src/parse/node-types.js';
+import { asKind, isOptionEnabled } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
+
+/**
+ * An UPDATE that a statement only defines or plans, without running it: the body of a
+ * `BEGIN ATOMIC` function, a rule's action, a prepared statement, a plain EXPLAIN.
+ */
+function isDefinedNotRun(ancestors: readonly NodeFrame[]): boolean {
+  return ancestors.some(({ kind, node }) => {
+    if (kind === 'ExplainStmt') return !isOptionEnabled((node as ExplainStmt).options, 'analyze');
+    return kind === 'CreateFunctionStmt' || kind === 'RuleStmt' || kind === 'PrepareStmt';
+  });
+}
 
 export default defineRule({
   id: 'no-backfill-in-expand-migration',
@@ -25,8 +37,8 @@ export default defineRule({
   },
   create(context) {
     return {
-      UpdateStmt(update) {
-        if (!update.relation) return;
+      UpdateStmt(update, path) {
+        if (!update.relation || isDefinedNotRun(path.ancestors)) return;
         const relation = relationFromRangeVar(update.relation);
         if (!context.isExistingTable(relation)) return;
         for (const target of update.targetList ?? []) {

@@ -11,6 +11,8 @@ export default defineRule({
         'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"): this statement runs inside the transaction opened on line {{line}}, so the migration fails.',
       wrappedByTool:
         'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
+      implicitTransaction:
+        'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
       help: 'Move {{command}} to a migration of its own that runs outside a transaction block (most tools have a per-file switch to turn the wrapping transaction off).',
     },
     docs: {
@@ -35,6 +37,8 @@ export default defineRule({
         const opener = context.statements[transaction.openedAt];
         const line = opener ? context.lineOf(opener.range.start) : 1;
         context.report({ messageId: 'explicitTransaction', helpId: 'help', data: { command, line } });
+      } else if (context.environment.transactionMode === 'implicit') {
+        context.report({ messageId: 'implicitTransaction', helpId: 'help', data: { command } });
       } else {
         context.report({ messageId: 'wrappedByTool', helpId: 'help', data: { command } });
       }

@@ -33,7 +33,7 @@ export default defineRule({
     },
   },
   create(context) {
-    /** Per existing table: columns this migration adds, and columns it drops or renames. */
+    /** Per existing table: columns this migration adds (and still has at its end), and columns it drops or renames. */
     const added = new Map<string, string[]>();
     const removed = new Map<string, { table: string; changes: ColumnChange[] }>();
 
@@ -41,6 +41,11 @@ export default defineRule({
       const entry = removed.get(key) ?? { table, changes: [] };
       entry.changes.push(change);
       removed.set(key, entry);
+    };
+    /** A column this migration added and then dropped or renamed again. */
+    const replaceAdded = (key: string, column: string, newName?: string): void => {
+      const columns = added.get(key)?.filter((name) => name !== column) ?? [];
+      added.set(key, newName === undefined ? columns : [...columns, newName]);
     };
 
     return {
@@ -57,16 +62,19 @@ export default defineRule({
             columns.push(column);
             added.set(key, columns);
           }
-          if (cmd?.subtype === 'AT_DropColumn' && cmd.name && !context.schema.isNewColumn(relation, cmd.name)) {
-            noteRemoval(key, displayName(relation), { statement: context.statement, column: cmd.name, kind: 'drop' });
+          if (cmd?.subtype === 'AT_DropColumn' && cmd.name) {
+            if (context.schema.isNewColumn(relation, cmd.name)) replaceAdded(key, cmd.name);
+            else noteRemoval(key, displayName(relation), { statement: context.statement, column: cmd.name, kind: 'drop' });
           }
         }
       },
       RenameStmt(rename) {
         if (rename.renameType !== 'OBJECT_COLUMN' || !rename.relation || !rename.subname) return;
         const relation = relationFromRangeVar(rename.relation);
-        if (!context.isExistingTable(relation) || context.schema.isNewColumn(relation, rename.subname)) return;
-        noteRemoval(relationKey(relation), displayName(relation), { statement: context.statement, column: rename.subname, kind: 'rename' });
+        if (!context.isExistingTable(relation)) return;
+        const key = relationKey(relation);
+        if (context.schema.isNewColumn(relation, rename.subname)) replaceAdded(key, rename.subname, rename.newname);
+        else noteRemoval(key, displayName(relation), { statement: context.statement, column: rename.subname, kind: 'rename' });
       },
       onFileEnd() {
         for (const [key, { table, changes }] of removed) {

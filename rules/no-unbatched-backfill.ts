@@ -1,7 +1,8 @@
 import type { Node, RangeVar } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { isBoundedBatch } from '../src/knowledge/key-range.js';
+import { isBoundedBatch, limitedSources, type LimitedSources } from '../src/knowledge/key-range.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { asKind } from '../src/parse/node-types.js';
 
 /** Without a declared primary key, `id` is the key column most tables have. */
 const CONVENTIONAL_KEY = 'id';
@@ -30,23 +31,30 @@ export default defineRule({
     },
   },
   create(context) {
-    const check = (command: 'UPDATE' | 'DELETE', rangeVar: RangeVar | undefined, where: Node | undefined): void => {
-      if (!rangeVar || rangeVar.relpersistence === 't') return;
+    const check = (command: 'UPDATE' | 'DELETE', rangeVar: RangeVar | undefined, where: Node | undefined, sources: LimitedSources): void => {
+      if (!rangeVar) return;
       const relation = relationFromRangeVar(rangeVar);
       if (!context.isExistingTable(relation)) return;
-      const keys = context.schema.primaryKey(relation) ?? [CONVENTIONAL_KEY];
-      if (where && isBoundedBatch(where, keys)) return;
+      const declaredKey = context.schema.primaryKey(relation);
+      const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
+      if (where && isBoundedBatch(where, keys, sources)) return;
       const table = displayName(relation);
-      const key = keys[0] ?? CONVENTIONAL_KEY;
-      const batch = `${key} >= $1 AND ${key} < $2`;
+      const batch = `${keys[0]} >= $1 AND ${keys[0]} < $2`;
       const example = command === 'UPDATE' ? `UPDATE ${table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${table} WHERE ${batch} AND ...;`;
       context.report({ messageId: where ? 'unbounded' : 'noWhere', helpId: 'help', data: { command, table, example } });
     };
+    /** The statement itself, and the data-modifying statements of its WITH clause, which run with it. */
+    const checkRunning = (node: Node | undefined): void => {
+      const update = asKind(node, 'UpdateStmt');
+      const remove = asKind(node, 'DeleteStmt');
+      if (update) check('UPDATE', update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause));
+      if (remove) check('DELETE', remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause));
+      const withClause = update?.withClause ?? remove?.withClause ?? asKind(node, 'InsertStmt')?.withClause ?? asKind(node, 'SelectStmt')?.withClause;
+      for (const cte of withClause?.ctes ?? []) checkRunning(asKind(cte, 'CommonTableExpr')?.ctequery);
+    };
     return {
       onStatement(statement) {
-        const node = statement.node;
-        if ('UpdateStmt' in node) check('UPDATE', node.UpdateStmt.relation, node.UpdateStmt.whereClause);
-        if ('DeleteStmt' in node) check('DELETE', node.DeleteStmt.relation, node.DeleteStmt.whereClause);
+        checkRunning(statement.node);
       },
     };
   },

@@ -49,7 +49,7 @@ export default defineRule<MessageId, Options>({
     docs: {
       summary: 'Requires a column or table to be retired in an earlier, deployed migration before it is dropped.',
       why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it.',
-      instead: 'Contract in two deploys. First ship code that no longer uses the column and mark it retired with COMMENT ON COLUMN t.c IS \'deprecated: ...\'. Once that release runs everywhere, drop the column in a later migration.',
+      instead: 'Contract in two deploys. First ship code that no longer uses the column and retire it in a migration, with COMMENT ON COLUMN t.c IS \'deprecated: ...\' (any text starting with "deprecated") or a `-- lockwise:deprecate t.c` comment (`-- lockwise:deprecate-table t` for a table). Once that release runs everywhere, drop it in a later migration. lockwise replays the earlier migrations to find the retirement; with --since, the retiring migration must already be in the base commit, since retiring and dropping in one pull request is the one-step outage again. The minDeprecationAge option also asks for time between the two commits. Tables and columns created by migrations that were never deployed may be dropped freely.',
       bad: 'ALTER TABLE users DROP COLUMN username;',
       good: "-- this release: the application stops using the column, and the migration retires it\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- a later migration, once this release runs everywhere:\n-- ALTER TABLE users DROP COLUMN username;",
       references: [
@@ -95,6 +95,8 @@ export default defineRule<MessageId, Options>({
         for (const command of alter.cmds ?? []) {
           const cmd = asKind(command, 'AlterTableCmd');
           if (cmd?.subtype !== 'AT_DropColumn' || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) continue;
+          // A table the model saw created, without the column: DROP COLUMN IF EXISTS does nothing.
+          if (context.schema.table(relation) && !context.schema.column(relation, cmd.name)) continue;
           const retirement = context.schema.retirement(relation, cmd.name);
           const column = quoteIdentifier(cmd.name);
           if (retirement?.deployed) oldEnough(retirement, `${displayName(relation)}.${column}`);

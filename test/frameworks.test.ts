@@ -258,14 +258,14 @@ describe('flyway', () => {
     expect(prepareMigration('flyway', folder.migrations[0]!, 'SELECT 1;\n').transaction).toBe('none');
   });
 
-  it('runs a file holding a statement Flyway marks non-transactional outside a transaction, as Flyway does', () => {
+  it('runs a file whose one statement Flyway marks non-transactional outside a transaction, and refuses it beside others', () => {
     const none = { readFile: () => undefined };
     const concurrent = '-- build without blocking writes\ncreate unique index concurrently users_email on users (email);\n';
     expect(prepareMigration('flyway', entry, concurrent, none)).toMatchObject({
-      transaction: 'none',
-      notes: ['flyway: runs this file outside a transaction because it holds CREATE UNIQUE INDEX CONCURRENTLY (with other statements beside it, Flyway needs mixed=true)'],
+      transaction: 'implicit',
+      notes: ['flyway: runs this file outside a transaction only if CREATE UNIQUE INDEX CONCURRENTLY is its one statement (mixing it with others needs mixed=true)'],
     });
-    expect(prepareMigration('flyway', entry, 'VACUUM ANALYZE users;\n', none).transaction).toBe('none');
+    expect(prepareMigration('flyway', entry, 'VACUUM ANALYZE users;\n', none).transaction).toBe('implicit');
     const quoted = "-- CREATE INDEX CONCURRENTLY later\nCOMMENT ON TABLE users IS 'CREATE INDEX CONCURRENTLY; VACUUM';\nDO $$ BEGIN PERFORM 1; END $$;\n";
     expect(prepareMigration('flyway', entry, quoted, none).transaction).toBe('wrapped');
   });

@@ -96,6 +96,7 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
     diagnostics.push({ file: source.path, rule: INVALID_DIRECTIVE.id, severity: 'error', message, range, span: source.spanOf(range) });
   });
   const visitorsByKind = groupVisitors(running);
+  options.schema.beginFile(parsed.statements);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, options.schema);
     current = statement;
@@ -121,6 +122,7 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
 export function replayParsedFile(parsed: ParsedFile, schema: SchemaModel): void {
   if (parsed.syntaxError) return;
   const retirements = retirementDirectives(parsed, () => undefined);
+  schema.beginFile(parsed.statements);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, schema);
     schema.apply(statement);

@@ -85,10 +85,12 @@ function prepareFlyway(entry: MigrationEntry, text: string, siblings: SiblingFil
   }
   const nonTransactional = flywayNonTransactionalStatement(text);
   if (nonTransactional) {
+    // Alone in its file the statement runs outside a transaction; beside other statements Flyway refuses the
+    // file unless mixed=true, and lockwise reports it as if wrapped, which leads to the same fix: a file of its own.
     return {
       upText: text,
-      transaction: 'none',
-      notes: [`flyway: runs this file outside a transaction because it holds ${nonTransactional} (with other statements beside it, Flyway needs mixed=true)`],
+      transaction: 'implicit',
+      notes: [`flyway: runs this file outside a transaction only if ${nonTransactional} is its one statement (mixing it with others needs mixed=true)`],
     };
   }
   return { upText: text, transaction: 'wrapped', notes: ['flyway: runs each migration in a transaction'] };

@@ -1,4 +1,4 @@
-import type { Node } from '@pgsql/types';
+import type { Node, WithClause } from '@pgsql/types';
 import { asKind, stringValues } from '../parse/node-types.js';
 
 type Bound = 'lower' | 'upper';
@@ -6,45 +6,117 @@ type Bound = 'lower' | 'upper';
 const LOWER_BOUND_OPERATORS: Record<string, Bound> = { '>': 'lower', '>=': 'lower', '<': 'upper', '<=': 'upper' };
 const MIRRORED: Record<Bound, Bound> = { lower: 'upper', upper: 'lower' };
 
+/** Every row has one, and no two rows share it: batching by it is as good as by the key. */
+const ROW_ADDRESS = 'ctid';
+
+/** What a statement's WITH clause and FROM (or USING) list hold that yields a limited number of rows. */
+export interface LimitedSources {
+  /** Names of common table expressions whose query has a LIMIT. */
+  ctes: ReadonlySet<string>;
+  /** Names by which the FROM or USING list refers to such a CTE, or to a subquery with a LIMIT. */
+  relations: ReadonlySet<string>;
+}
+
+const NO_SOURCES: LimitedSources = { ctes: new Set(), relations: new Set() };
+
+/** The batches a statement prepares, as in `WITH batch AS (SELECT id ... LIMIT 1000) UPDATE t ... FROM batch WHERE t.id = batch.id`. */
+export function limitedSources(withClause: WithClause | undefined, fromItems: readonly Node[] | undefined): LimitedSources {
+  const ctes = new Set<string>();
+  for (const node of withClause?.ctes ?? []) {
+    const cte = asKind(node, 'CommonTableExpr');
+    if (cte?.ctename && isLimitedSubquery(cte.ctequery, NO_SOURCES)) ctes.add(cte.ctename);
+  }
+  const relations = new Set<string>();
+  for (const item of fromItems ?? []) {
+    const rangeVar = asKind(item, 'RangeVar');
+    if (rangeVar?.relname && !rangeVar.schemaname && ctes.has(rangeVar.relname)) relations.add(rangeVar.alias?.aliasname ?? rangeVar.relname);
+    const subselect = asKind(item, 'RangeSubselect');
+    if (subselect?.alias?.aliasname && isLimitedSubquery(subselect.subquery, NO_SOURCES)) relations.add(subselect.alias.aliasname);
+  }
+  return { ctes, relations };
+}
+
 /**
  * Whether a WHERE clause limits an UPDATE or DELETE to a bounded batch of rows:
- * a key range (`id BETWEEN a AND b`, or `id >= a AND id < b`), a list of keys
- * (`id IN (...)`, `id = ANY($1)`), a single key (`id = 42` on a key column), or a
- * subquery with LIMIT. A predicate such as `handle IS NULL` or `status = 'old'` can
- * match every row of the table, so it does not bound the batch.
+ * a range (`id BETWEEN a AND b`, or `id >= a AND id < b`, on any column), a single
+ * key (`id = 42`, or an equality on every column of a composite key), a list of keys
+ * (`id IN (...)`, `id = ANY($1)`), or keys taken from a subquery, CTE or joined
+ * relation with a LIMIT (`sources`). Only key columns (and `ctid`) identify single
+ * rows: `status = 'old'` or `status IN ('a', 'b')` can match every row of the table,
+ * and so can `handle IS NULL`.
  */
-export function isBoundedBatch(where: Node | undefined, keyColumns: readonly string[]): boolean {
+export function isBoundedBatch(where: Node | undefined, keyColumns: readonly string[], sources: LimitedSources = NO_SOURCES): boolean {
   if (!where) return false;
   const bool = asKind(where, 'BoolExpr');
   if (bool?.boolop === 'AND_EXPR') {
     const args = bool.args ?? [];
-    if (args.some((arg) => isBoundedBatch(arg, keyColumns))) return true;
+    if (args.some((arg) => isBoundedBatch(arg, keyColumns, sources))) return true;
     const bounds = new Map<string, Set<Bound>>();
+    const equalities = new Set<string>();
     for (const arg of args) {
       const bound = comparisonBound(arg);
       if (bound) bounds.set(bound.column, new Set([...(bounds.get(bound.column) ?? []), bound.bound]));
+      const equal = equalityColumn(arg, sources);
+      if (equal) equalities.add(equal);
     }
+    if (keyColumns.length > 0 && keyColumns.every((column) => equalities.has(column))) return true;
     return [...bounds.values()].some((found) => found.size === 2);
   }
-  if (bool?.boolop === 'OR_EXPR') return (bool.args ?? []).every((arg) => isBoundedBatch(arg, keyColumns));
+  if (bool?.boolop === 'OR_EXPR') return (bool.args ?? []).every((arg) => isBoundedBatch(arg, keyColumns, sources));
+
+  const isKey = (column: string | undefined): boolean =>
+    column === ROW_ADDRESS || (column !== undefined && keyColumns.length === 1 && keyColumns[0] === column);
 
   const expression = asKind(where, 'A_Expr');
   if (expression) {
     const column = columnName(expression.lexpr);
-    if (expression.kind === 'AEXPR_BETWEEN' || expression.kind === 'AEXPR_BETWEEN_SYM') return column !== undefined;
-    if (expression.kind === 'AEXPR_IN') return column !== undefined && (asKind(expression.rexpr, 'List')?.items ?? []).every(isConstant);
     const operator = stringValues(expression.name).join('');
-    if (expression.kind === 'AEXPR_OP_ANY' && operator === '=') return column !== undefined && isConstant(expression.rexpr);
-    if (expression.kind === 'AEXPR_OP' && operator === '=') {
-      const keyColumn = column ?? columnName(expression.rexpr);
-      const other = column ? expression.rexpr : expression.lexpr;
-      return keyColumn !== undefined && keyColumns.includes(keyColumn) && isConstant(other);
+    if (expression.kind === 'AEXPR_BETWEEN' || expression.kind === 'AEXPR_BETWEEN_SYM') {
+      return column !== undefined && (asKind(expression.rexpr, 'List')?.items ?? []).every(isConstant);
     }
+    if (expression.kind === 'AEXPR_IN') return operator === '=' && isKey(column) && (asKind(expression.rexpr, 'List')?.items ?? []).every(isConstant);
+    if (expression.kind === 'AEXPR_OP_ANY' && operator === '=') {
+      return isKey(column) && (isConstant(expression.rexpr) || isLimitedSubquery(asKind(expression.rexpr, 'SubLink')?.subselect, sources));
+    }
+    if (expression.kind === 'AEXPR_OP') return isKey(equalityColumn(where, sources));
   }
 
   const subLink = asKind(where, 'SubLink');
-  if (subLink?.subLinkType === 'ANY_SUBLINK') return asKind(subLink.subselect, 'SelectStmt')?.limitCount !== undefined;
+  if (subLink?.subLinkType === 'ANY_SUBLINK') {
+    const operator = stringValues(subLink.operName).join('');
+    const row = (asKind(subLink.testexpr, 'RowExpr')?.args ?? []).map(columnName);
+    const keyed = isKey(columnName(subLink.testexpr)) || row.includes(ROW_ADDRESS) || (keyColumns.length > 0 && keyColumns.every((column) => row.includes(column)));
+    return (operator === '' || operator === '=') && keyed && isLimitedSubquery(subLink.subselect, sources);
+  }
   return false;
+}
+
+/** The column of `column = constant`, or of `column = batch.column` with `batch` a limited source. */
+function equalityColumn(node: Node, sources: LimitedSources): string | undefined {
+  const expression = asKind(node, 'A_Expr');
+  if (expression?.kind !== 'AEXPR_OP' || stringValues(expression.name).join('') !== '=') return undefined;
+  const fromSource = (side: Node | undefined): boolean => {
+    const fields = stringValues(asKind(side, 'ColumnRef')?.fields);
+    return fields.length === 2 && sources.relations.has(fields[0]!);
+  };
+  const sideColumn = (side: Node | undefined, other: Node | undefined): string | undefined => {
+    const column = columnName(side);
+    return column !== undefined && !fromSource(side) && (isConstant(other) || fromSource(other)) ? column : undefined;
+  };
+  return sideColumn(expression.lexpr, expression.rexpr) ?? sideColumn(expression.rexpr, expression.lexpr);
+}
+
+/**
+ * A subquery with `LIMIT n` or `FETCH FIRST n ROWS` (`LIMIT ALL` and `LIMIT NULL` limit nothing),
+ * or one that reads a single limited CTE.
+ */
+function isLimitedSubquery(node: Node | undefined, sources: LimitedSources): boolean {
+  const select = asKind(node, 'SelectStmt');
+  if (!select) return false;
+  if (select.limitCount !== undefined) return asKind(select.limitCount, 'A_Const')?.isnull !== true;
+  const [only, ...others] = select.fromClause ?? [];
+  const rangeVar = asKind(only, 'RangeVar');
+  return others.length === 0 && rangeVar?.relname !== undefined && !rangeVar.schemaname && sources.ctes.has(rangeVar.relname);
 }
 
 function comparisonBound(node: Node): { column: string; bound: Bound } | undefined {

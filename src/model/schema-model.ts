@@ -35,6 +35,17 @@ export interface Retirement {
 
 const DEFAULT_SEARCH_PATH = ['public'];
 
+interface SchemaState {
+  tables: Map<string, TableInfo>;
+  indexes: Map<string, IndexInfo>;
+  sequences: Map<string, string>;
+  enums: Map<string, string[]>;
+  schemas: Set<string>;
+  functionVolatilities: Map<string, Volatility>;
+  columnsOfUnknownTables: Map<string, Map<string, string>>;
+  retirements: Map<string, string>;
+}
+
 /**
  * The schema as replayed from the migrations seen so far. It only claims what it
  * was shown: a table it never saw created is unknown, which rules treat as an
@@ -53,6 +64,10 @@ export class SchemaModel {
   private readonly retirements = new Map<string, string>();
   private searchPath = DEFAULT_SEARCH_PATH;
   private currentMigration = '';
+  /** The state when the open explicit transaction began, restored if it rolls back. */
+  private beforeTransaction: SchemaState | undefined;
+  /** Whether the file being applied rolls a transaction back; only then is a snapshot worth its cost. */
+  private fileRollsBack = false;
 
   /**
    * @param isDeployed whether a migration other than the one under review has run in
@@ -63,6 +78,13 @@ export class SchemaModel {
   beginMigration(path: string): void {
     this.currentMigration = path;
     this.searchPath = DEFAULT_SEARCH_PATH;
+    this.beforeTransaction = undefined;
+  }
+
+  /** Called before a file's statements are applied. */
+  beginFile(statements: readonly Statement[]): void {
+    this.beforeTransaction = undefined;
+    this.fileRollsBack = statements.some((statement) => asKind(statement.node, 'TransactionStmt')?.kind === 'TRANS_STMT_ROLLBACK');
   }
 
   get migration(): string {
@@ -151,6 +173,8 @@ export class SchemaModel {
   apply(statement: Statement): void {
     const { node } = statement;
     switch (statement.kind) {
+      case 'TransactionStmt':
+        return this.applyTransaction(asKind(node, 'TransactionStmt')!.kind);
       case 'CreateStmt':
         return this.createTable(asKind(node, 'CreateStmt')!);
       case 'CreateTableAsStmt': {
@@ -213,6 +237,47 @@ export class SchemaModel {
       default:
         return;
     }
+  }
+
+  /** A ROLLBACK undoes what the transaction changed; savepoints are not followed, as DDL rarely rolls back to one. */
+  private applyTransaction(kind: string | undefined): void {
+    if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
+      if (this.fileRollsBack) this.beforeTransaction ??= this.snapshot();
+    }
+    else if (kind === 'TRANS_STMT_ROLLBACK' && this.beforeTransaction) {
+      this.restore(this.beforeTransaction);
+      this.beforeTransaction = undefined;
+    } else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') this.beforeTransaction = undefined;
+  }
+
+  private snapshot(): SchemaState {
+    return structuredClone({
+      tables: this.tables,
+      indexes: this.indexes,
+      sequences: this.sequences,
+      enums: this.enums,
+      schemas: this.schemas,
+      functionVolatilities: this.functionVolatilities,
+      columnsOfUnknownTables: this.columnsOfUnknownTables,
+      retirements: this.retirements,
+    });
+  }
+
+  private restore(state: SchemaState): void {
+    for (const [target, source] of [
+      [this.tables, state.tables],
+      [this.indexes, state.indexes],
+      [this.sequences, state.sequences],
+      [this.enums, state.enums],
+      [this.functionVolatilities, state.functionVolatilities],
+      [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
+      [this.retirements, state.retirements],
+    ] as Array<[Map<string, unknown>, Map<string, unknown>]>) {
+      target.clear();
+      for (const [key, value] of source) target.set(key, value);
+    }
+    this.schemas.clear();
+    for (const schema of state.schemas) this.schemas.add(schema);
   }
 
   /** The map key of a relation: a schema-qualified name as is, an unqualified one through the search_path. */
@@ -362,11 +427,15 @@ export class SchemaModel {
 
   private renameColumn(relation: RelationName, oldName: string, newName: string): void {
     const tableKey = this.resolve(relation, this.tables);
-    const columns = this.tables.get(tableKey)?.columns;
-    const column = columns?.get(oldName);
-    if (columns && column) {
-      columns.delete(oldName);
-      columns.set(newName, { ...column, name: newName });
+    const table = this.tables.get(tableKey);
+    const column = table?.columns.get(oldName);
+    if (table && column) {
+      table.columns.delete(oldName);
+      table.columns.set(newName, { ...column, name: newName });
+      for (const constraint of table.constraints.values()) {
+        constraint.columns = constraint.columns.map((name) => (name === oldName ? newName : name));
+        if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
+      }
     }
     const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
     const addedIn = unknownColumns?.get(oldName);
@@ -397,6 +466,8 @@ export class SchemaModel {
       case 'AT_DropColumn':
         if (!cmd.name) return;
         table?.columns.delete(cmd.name);
+        // PostgreSQL drops every constraint and index that involves the column with it.
+        for (const [name, constraint] of table?.constraints ?? []) if (constraint.columns.includes(cmd.name)) table?.constraints.delete(name);
         this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
         this.retirements.delete(`${tableKey}.${cmd.name}`);
         return;

@@ -2,7 +2,22 @@ import type { RuleMeta } from '../engine/rule.js';
 
 export interface DocumentedCheck {
   id: string;
-  meta: Pick<RuleMeta<string>, 'severity' | 'docs'> & { presets?: readonly string[] };
+  meta: Pick<RuleMeta<string>, 'severity' | 'docs'> & {
+    presets?: readonly string[];
+    options?: { properties: Record<string, Record<string, unknown>> };
+  };
+}
+
+function optionsSection(check: DocumentedCheck): string[] {
+  const severity = `Set the severity in lockwise.json: \`"rules": { "${check.id}": "error" | "warning" | "info" | "off" }\`.`;
+  const properties = Object.entries(check.meta.options?.properties ?? {});
+  if (properties.length === 0) return [`${severity} This rule has no other options.`];
+  const example = Object.fromEntries(properties.map(([name, schema]) => [name, schema.type === 'string' ? '…' : null]));
+  return [
+    `${severity} Options go beside the severity: \`"${check.id}": ["error", ${JSON.stringify(example)}]\`.`,
+    '',
+    ...properties.map(([name, schema]) => `- \`${name}\`: ${String(schema.description ?? '')}`),
+  ];
 }
 
 /** The page of docs/rules/<id>.md, also printed by `lockwise explain <id>`. */
@@ -42,7 +57,7 @@ export function ruleDocsMarkdown(check: DocumentedCheck): string {
     '',
     '## Options',
     '',
-    `Set the severity in lockwise.json: \`"rules": { "${check.id}": "error" | "warning" | "info" | "off" }\`. This rule has no other options.`,
+    ...optionsSection(check),
     '',
     '## PostgreSQL versions',
     '',

@@ -1,0 +1,208 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempProject } from './helpers/cli.js';
+
+interface JsonOutput {
+  files: string[];
+  diagnostics: Array<{ file: string; rule: string; line: number; message: string }>;
+}
+
+function findings(stdout: string): Array<[string, string, number]> {
+  return (JSON.parse(stdout) as JsonOutput).diagnostics.map((d) => [d.file, d.rule, d.line]);
+}
+
+const CREATE_USERS = 'CREATE TABLE users (id bigint PRIMARY KEY, username text NOT NULL);\n';
+const LOCK = "SET lock_timeout = '2s';\n";
+
+function git(dir: string, args: string[], date?: string): void {
+  const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+  if (date) Object.assign(env, { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
+  execFileSync('git', args, { cwd: dir, env, stdio: 'pipe' });
+}
+
+function commitAll(dir: string, message: string, date?: string): void {
+  git(dir, ['add', '-A'], date);
+  git(dir, ['commit', '-q', '-m', message], date);
+}
+
+describe('the examples/ rename walkthrough', () => {
+  it('lints clean when done by the book, and flags the one-step rename', () => {
+    const byTheBook = runCli(['lint', '-f', 'json', 'examples/expand-contract']);
+    expect(findings(byTheBook.stdout)).toEqual([]);
+    expect(byTheBook.status).toBe(0);
+    const oneStep = runCli(['lint', '-f', 'json', 'examples/one-step-rename']);
+    expect(findings(oneStep.stdout)).toEqual([
+      ['examples/one-step-rename/002_rename_username_to_handle.sql', 'no-rename-column', 3],
+      ['examples/one-step-rename/002_rename_username_to_handle.sql', 'require-lock-timeout', 3],
+    ]);
+  });
+});
+
+describe('expand-contract across migrations', () => {
+  it('flags each shortcut: add and drop in one file, drop without retirement', () => {
+    const dir = tempProject({
+      'db/1_users.sql': CREATE_USERS,
+      'db/2_add_and_drop.sql': `${LOCK}ALTER TABLE users ADD COLUMN handle text;\nALTER TABLE users DROP COLUMN username;\n`,
+    });
+    expect(findings(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout)).toEqual([
+      ['db/2_add_and_drop.sql', 'no-expand-contract-same-migration', 3],
+      ['db/2_add_and_drop.sql', 'require-deprecation-before-drop', 3],
+    ]);
+  });
+
+  it('judges a table created one migration earlier as existing, and one created in the same file as new', () => {
+    const dir = tempProject({
+      'db/1_users.sql': CREATE_USERS,
+      'db/2_index.sql': `${LOCK}CREATE INDEX users_username_idx ON users (username);\nCREATE TABLE audit (id bigint);\nCREATE INDEX audit_id_idx ON audit (id);\n`,
+    });
+    expect(findings(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout)).toEqual([['db/2_index.sql', 'require-concurrent-index', 2]]);
+  });
+
+  it('lints only the named file, with the history before it as context', () => {
+    const dir = tempProject({
+      'db/1_users.sql': CREATE_USERS,
+      'db/2_retire.sql': "COMMENT ON COLUMN users.username IS 'deprecated: use handle';\n",
+      'db/3_drop.sql': `${LOCK}ALTER TABLE users DROP COLUMN username;\n`,
+      'db/4_rename.sql': `${LOCK}ALTER TABLE users RENAME TO people;\n`,
+    });
+    const run = runCli(['lint', '-f', 'json', 'db/3_drop.sql'], { cwd: dir });
+    expect((JSON.parse(run.stdout) as JsonOutput).files).toEqual(['db/3_drop.sql']);
+    expect(findings(run.stdout)).toEqual([]);
+  });
+
+  it('with --since, requires the retirement to be in the base commit: retiring and dropping in one pull request is flagged', () => {
+    const dir = tempProject({ 'db/1_users.sql': CREATE_USERS });
+    git(dir, ['init', '-q', '-b', 'main']);
+    commitAll(dir, 'users');
+    git(dir, ['checkout', '-q', '-b', 'feature']);
+    tempProjectFiles(dir, {
+      'db/2_retire.sql': "COMMENT ON COLUMN users.username IS 'deprecated: use handle';\n",
+      'db/3_drop.sql': `${LOCK}ALTER TABLE users DROP COLUMN username;\n`,
+    });
+    commitAll(dir, 'retire and drop');
+    const samePullRequest = runCli(['lint', '-f', 'json', '--since', 'main', 'db'], { cwd: dir });
+    expect((JSON.parse(samePullRequest.stdout) as JsonOutput).files).toEqual(['db/2_retire.sql', 'db/3_drop.sql']);
+    expect(findings(samePullRequest.stdout)).toEqual([['db/3_drop.sql', 'require-deprecation-before-drop', 2]]);
+    expect((JSON.parse(samePullRequest.stdout) as JsonOutput).diagnostics[0]!.message).toContain('in the same release that retires it');
+
+    const retiredEarlier = runCli(['lint', '-f', 'json', '--since', 'HEAD~0', 'db'], { cwd: dir });
+    expect((JSON.parse(retiredEarlier.stdout) as JsonOutput).files).toEqual([]);
+    tempProjectFiles(dir, { 'db/4_drop_again.sql': `${LOCK}ALTER TABLE users DROP COLUMN IF EXISTS username;\n` });
+    expect(findings(runCli(['lint', '-f', 'json', '--since', 'HEAD', 'db'], { cwd: dir }).stdout)).toEqual([]);
+  });
+
+  it('with --since, lets a table created in the same pull request be renamed and dropped freely', () => {
+    const dir = tempProject({ 'db/1_users.sql': CREATE_USERS });
+    git(dir, ['init', '-q', '-b', 'main']);
+    commitAll(dir, 'users');
+    tempProjectFiles(dir, {
+      'db/2_staging.sql': 'CREATE TABLE staging (id bigint, payload text);\n',
+      'db/3_cleanup.sql': `${LOCK}ALTER TABLE staging RENAME COLUMN payload TO body;\nDROP TABLE staging;\n`,
+    });
+    expect(findings(runCli(['lint', '-f', 'json', '--since', 'main', 'db'], { cwd: dir }).stdout)).toEqual([]);
+    // Without --since every earlier migration counts as deployed, so the same files are flagged.
+    expect(findings(runCli(['lint', '-f', 'json', 'db/3_cleanup.sql'], { cwd: dir }).stdout).map(([, rule]) => rule)).toEqual([
+      'no-rename-column',
+      'require-deprecation-before-drop',
+    ]);
+  });
+
+  it('checks minDeprecationAge against the commit dates, and skips it with a note outside git', () => {
+    const config = JSON.stringify({ rules: { 'require-deprecation-before-drop': ['error', { minDeprecationAge: '7d' }] } });
+    const files = {
+      'lockwise.json': config,
+      'db/1_users.sql': CREATE_USERS,
+      'db/2_retire.sql': "COMMENT ON COLUMN users.username IS 'deprecated: use handle';\n",
+    };
+    const dir = tempProject(files);
+    git(dir, ['init', '-q', '-b', 'main']);
+    commitAll(dir, 'retire', '2026-01-01T00:00:00Z');
+    tempProjectFiles(dir, { 'db/3_drop.sql': `${LOCK}ALTER TABLE users DROP COLUMN username;\n` });
+    commitAll(dir, 'drop two days later', '2026-01-03T00:00:00Z');
+    const tooSoon = runCli(['lint', '-f', 'json', 'db'], { cwd: dir });
+    expect(findings(tooSoon.stdout)).toEqual([['db/3_drop.sql', 'require-deprecation-before-drop', 2]]);
+    expect((JSON.parse(tooSoon.stdout) as JsonOutput).diagnostics[0]!.message).toContain('only 2 days before this drop');
+
+    git(dir, ['reset', '-q', '--soft', 'HEAD~1']);
+    commitAll(dir, 'drop ten days later', '2026-01-11T00:00:00Z');
+    expect(findings(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout)).toEqual([]);
+
+    const outsideGit = tempProject({ ...files, 'db/3_drop.sql': `${LOCK}ALTER TABLE users DROP COLUMN username;\n` });
+    const run = runCli(['lint', '-f', 'json', 'db'], { cwd: outsideGit });
+    expect(findings(run.stdout)).toEqual([]);
+    expect(run.stderr).toBe('lockwise: minDeprecationAge not checked: not in a git repository\n');
+  });
+
+  it('refuses --since outside a git repository or with an unknown ref, in one line', () => {
+    const dir = tempProject({ 'db/1_users.sql': CREATE_USERS });
+    let run = runCli(['lint', '--since', 'main', 'db'], { cwd: dir });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('lockwise: --since needs a git repository, and this folder is not in one\n');
+    git(dir, ['init', '-q', '-b', 'main']);
+    commitAll(dir, 'users');
+    run = runCli(['lint', '--since', 'no-such-branch', 'db'], { cwd: dir });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^lockwise: --since no-such-branch: not a commit in .*\n$/);
+  });
+});
+
+describe('frameworks decide the transaction', () => {
+  const INDEX = 'CREATE INDEX CONCURRENTLY users_username_idx ON users (username);\n';
+
+  it('accepts CONCURRENTLY in a goose migration marked NO TRANSACTION and flags it in a wrapped one', () => {
+    const dir = tempProject({
+      'migrations/00001_users.sql': `-- +goose Up\n${CREATE_USERS}-- +goose Down\nDROP TABLE users;\n`,
+      'migrations/00002_index.sql': `-- +goose NO TRANSACTION\n-- +goose Up\n${INDEX}-- +goose Down\nDROP INDEX CONCURRENTLY users_username_idx;\n`,
+      'migrations/00003_index_wrapped.sql': `-- +goose Up\n${INDEX}-- +goose Down\nDROP INDEX users_username_idx;\n`,
+    });
+    expect(findings(runCli(['lint', '-f', 'json', 'migrations'], { cwd: dir }).stdout)).toEqual([
+      ['migrations/00003_index_wrapped.sql', 'no-concurrently-in-transaction', 2],
+    ]);
+  });
+
+  it('flags CONCURRENTLY mixed with other statements in a Flyway migration, which Flyway wraps', () => {
+    const dir = tempProject({
+      'sql/V1__users.sql': CREATE_USERS,
+      'sql/V2__index_alone.sql': INDEX,
+      'sql/V3__index_and_more.sql': `${LOCK}${INDEX.replace('users_username_idx', 'users_id_idx').replace('(username)', '(id)')}`,
+    });
+    expect(findings(runCli(['lint', '-f', 'json', 'sql'], { cwd: dir }).stdout)).toEqual([
+      ['sql/V3__index_and_more.sql', 'no-concurrently-in-transaction', 2],
+    ]);
+  });
+
+  it('lints only the up part of a file and names skipped down migrations with --verbose', () => {
+    const dir = tempProject({
+      'm/1_users.up.sql': CREATE_USERS,
+      'm/1_users.down.sql': 'DROP TABLE users;\n',
+      'm/2_rename.up.sql': `${LOCK}ALTER TABLE users RENAME COLUMN username TO handle;\n`,
+    });
+    const run = runCli(['lint', '-f', 'json', '--verbose', 'm'], { cwd: dir });
+    expect(findings(run.stdout)).toEqual([['m/2_rename.up.sql', 'no-rename-column', 2]]);
+    expect(run.stderr).toContain('m/1_users.down.sql: not part of the history');
+  });
+});
+
+describe('psql meta-commands and template placeholders', () => {
+  it('skips them without losing positions, and shows them with --verbose', () => {
+    const dir = tempProject({
+      'db/1_users.sql': CREATE_USERS,
+      'db/2_rename.sql': `\\set ON_ERROR_STOP on\n${LOCK}ALTER TABLE {{ schema }}.users ADD COLUMN note text;\nALTER TABLE users RENAME COLUMN username TO :'new_name';\n`,
+    });
+    const run = runCli(['lint', '-f', 'json', '--verbose', 'db'], { cwd: dir });
+    expect(findings(run.stdout)).toEqual([['db/2_rename.sql', 'no-rename-column', 4]]);
+    expect(run.stderr).toContain('lockwise: db/2_rename.sql:1: psql meta-command not parsed: "\\\\set ON_ERROR_STOP on"');
+    expect(run.stderr).toContain('lockwise: db/2_rename.sql:3: template placeholder not parsed: "{{ schema }}"');
+    expect(run.stderr).toContain('lockwise: db/2_rename.sql:4: psql variable not parsed: ":\'new_name\'"');
+  });
+
+  it('still reports a syntax error in what remains', () => {
+    const run = runCli(['lint', '-f', 'json', '-'], { input: "\\echo starting\nALTER TABLE {{t}} ADD COLUMN;\n" });
+    expect(findings(run.stdout)).toEqual([['<stdin>', 'syntax-error', 2]]);
+  });
+});
+
+function tempProjectFiles(dir: string, files: Record<string, string>): void {
+  const created = tempProject(files);
+  execFileSync('cp', ['-R', `${created}/.`, dir]);
+}
