@@ -1,27 +1,93 @@
 import type { AnyRule } from '../src/engine/rule.js';
+import noAddRequiredColumn from './no-add-required-column.js';
 import noBackfillInExpandMigration from './no-backfill-in-expand-migration.js';
+import noCharColumn from './no-char-column.js';
+import noCluster from './no-cluster.js';
 import noConcurrentlyInTransaction from './no-concurrently-in-transaction.js';
+import noDomainConstraint from './no-domain-constraint.js';
+import noDropDatabase from './no-drop-database.js';
+import noDropNotNull from './no-drop-not-null.js';
+import noDropSchemaCascade from './no-drop-schema-cascade.js';
+import noDuplicateColumnAssignment from './no-duplicate-column-assignment.js';
+import noEnumValueAddInTransaction from './no-enum-value-add-in-transaction.js';
+import noEnumValueRename from './no-enum-value-rename.js';
+import noExclusionConstraintOnExistingTable from './no-exclusion-constraint-on-existing-table.js';
 import noExpandContractSameMigration from './no-expand-contract-same-migration.js';
+import noIdentifierTooLong from './no-identifier-too-long.js';
+import noIdentityOrSerialColumnAdd from './no-identity-or-serial-column-add.js';
+import noJsonColumn from './no-json-column.js';
+import noNestedTransaction from './no-nested-transaction.js';
 import noRenameColumn from './no-rename-column.js';
 import noRenameTable from './no-rename-table.js';
+import noRewritingTypeChange from './no-rewriting-type-change.js';
+import noStatementsAfterAccessExclusive from './no-statements-after-access-exclusive.js';
+import noStoredGeneratedColumn from './no-stored-generated-column.js';
+import noTruncateCascade from './no-truncate-cascade.js';
 import noUnbatchedBackfill from './no-unbatched-backfill.js';
+import noUncommittedTransaction from './no-uncommitted-transaction.js';
+import noVacuumFull from './no-vacuum-full.js';
 import noVolatileDefault from './no-volatile-default.js';
+import preferBigint from './prefer-bigint.js';
+import preferIdentity from './prefer-identity.js';
+import preferIfExists from './prefer-if-exists.js';
+import preferText from './prefer-text.js';
+import preferTimestamptz from './prefer-timestamptz.js';
+import requireCheckBeforeSetNotNull from './require-check-before-set-not-null.js';
+import requireConcurrentDetachPartition from './require-concurrent-detach-partition.js';
 import requireConcurrentIndex from './require-concurrent-index.js';
+import requireConcurrentRefresh from './require-concurrent-refresh.js';
+import requireConcurrentReindex from './require-concurrent-reindex.js';
 import requireDeprecationBeforeDrop from './require-deprecation-before-drop.js';
 import requireLockTimeout from './require-lock-timeout.js';
 import requireNotValid from './require-not-valid.js';
+import requireSchemaQualifiedTable from './require-schema-qualified-table.js';
+import requireStatementTimeout from './require-statement-timeout.js';
+import requireUniqueUsingIndex from './require-unique-using-index.js';
 
 /** Every rule lockwise ships, in id order. A test checks this list against the files in rules/. */
 export const RULES: readonly AnyRule[] = [
+  noAddRequiredColumn,
   noBackfillInExpandMigration,
+  noCharColumn,
+  noCluster,
   noConcurrentlyInTransaction,
+  noDomainConstraint,
+  noDropDatabase,
+  noDropNotNull,
+  noDropSchemaCascade,
+  noDuplicateColumnAssignment,
+  noEnumValueAddInTransaction,
+  noEnumValueRename,
+  noExclusionConstraintOnExistingTable,
   noExpandContractSameMigration,
+  noIdentifierTooLong,
+  noIdentityOrSerialColumnAdd,
+  noJsonColumn,
+  noNestedTransaction,
   noRenameColumn,
   noRenameTable,
+  noRewritingTypeChange,
+  noStatementsAfterAccessExclusive,
+  noStoredGeneratedColumn,
+  noTruncateCascade,
   noUnbatchedBackfill,
+  noUncommittedTransaction,
+  noVacuumFull,
   noVolatileDefault,
+  preferBigint,
+  preferIdentity,
+  preferIfExists,
+  preferText,
+  preferTimestamptz,
+  requireCheckBeforeSetNotNull,
+  requireConcurrentDetachPartition,
   requireConcurrentIndex,
+  requireConcurrentRefresh,
+  requireConcurrentReindex,
   requireDeprecationBeforeDrop,
   requireLockTimeout,
   requireNotValid,
+  requireSchemaQualifiedTable,
+  requireStatementTimeout,
+  requireUniqueUsingIndex,
 ];

@@ -33,6 +33,7 @@ export default defineRule({
       good: 'ALTER TABLE users ADD COLUMN handle text;',
       references: ['https://www.postgresql.org/docs/current/sql-altertable.html', 'https://www.postgresql.org/docs/current/sql-update.html'],
       pgVersions: 'All versions.',
+      prevents: 'long backfill inside the deploy; rows the old release writes left unfilled',
     },
   },
   create(context) {

@@ -13,6 +13,8 @@ export default defineRule({
         'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
       implicitTransaction:
         'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
+      insideBlock:
+        'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
       help: 'Move {{command}} to a migration of its own that runs outside a transaction block (most tools have a per-file switch to turn the wrapping transaction off).',
     },
     docs: {
@@ -27,12 +29,17 @@ export default defineRule({
         'https://www.postgresql.org/docs/current/sql-reindex.html',
       ],
       pgVersions: 'All versions. REINDEX CONCURRENTLY exists from PostgreSQL 12, DETACH PARTITION CONCURRENTLY from 14.',
+      prevents: 'a migration that fails: PostgreSQL rejects CONCURRENTLY in a transaction',
     },
   },
   create(context) {
     const check = (command: string): void => {
       const { transaction } = context;
       if (!transaction.inTransaction) return;
+      if (context.statement.insideBlock !== undefined) {
+        context.report({ messageId: 'insideBlock', helpId: 'help', data: { command } });
+        return;
+      }
       if (transaction.explicit && transaction.openedAt !== undefined) {
         const opener = context.statements[transaction.openedAt];
         const line = opener ? context.lineOf(opener.range.start) : 1;

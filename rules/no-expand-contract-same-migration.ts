@@ -30,6 +30,7 @@ export default defineRule({
       good: 'ALTER TABLE users ADD COLUMN handle text;',
       references: ['https://www.postgresql.org/docs/current/sql-altertable.html', 'https://www.postgresql.org/docs/current/ddl-alter.html'],
       pgVersions: 'All versions.',
+      prevents: 'errors in the release still running',
     },
   },
   create(context) {

@@ -24,6 +24,7 @@ export default defineRule({
         'https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES',
       ],
       pgVersions: 'All versions.',
+      prevents: 'errors in the release still running; ACCESS EXCLUSIVE lock',
     },
   },
   create(context) {

@@ -24,6 +24,7 @@ export default defineRule({
         'https://www.postgresql.org/docs/current/sql-createview.html',
       ],
       pgVersions: 'All versions. A simple view over one table is automatically updatable from PostgreSQL 9.3.',
+      prevents: 'errors in the release still running; ACCESS EXCLUSIVE lock',
     },
   },
   create(context) {

@@ -28,6 +28,7 @@ export default defineRule({
       good: 'UPDATE users SET handle = username WHERE id >= 1 AND id < 10001 AND handle IS NULL;',
       references: ['https://www.postgresql.org/docs/current/sql-update.html', 'https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-ROWS', 'https://www.postgresql.org/docs/current/wal-intro.html'],
       pgVersions: 'All versions.',
+      prevents: 'row locks on the whole table, long transaction, replica lag',
     },
   },
   create(context) {

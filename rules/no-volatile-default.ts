@@ -8,9 +8,6 @@ import { quoteIdentifier } from '../src/parse/identifiers.js';
 /** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
 const FAST_DEFAULT_SINCE = 11;
 
-/** Shorthands for `integer DEFAULT nextval('<table>_<column>_seq')`. */
-const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
-
 export default defineRule({
   id: 'no-volatile-default',
   meta: {
@@ -19,8 +16,6 @@ export default defineRule({
     messages: {
       volatileDefault:
         'ADD COLUMN {{column}} with a default that calls the volatile function {{function}}() rewrites all of {{table}} under an ACCESS EXCLUSIVE lock: no reads or writes until every row has been rewritten.',
-      sequenceDefault:
-        'ADD COLUMN {{column}} {{kind}} fills every existing row of {{table}} from a sequence, which rewrites the whole table under an ACCESS EXCLUSIVE lock: no reads or writes until every row has been rewritten.',
       unknownVolatility:
         'ADD COLUMN {{column}} with a default that calls {{function}}(), a function lockwise does not know: if it is volatile, all of {{table}} is rewritten under an ACCESS EXCLUSIVE lock.',
       anyDefaultBefore11:
@@ -32,7 +27,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows adding a column whose default must be computed row by row.',
-      why: 'From PostgreSQL 11, ADD COLUMN with a non-volatile default (a constant, now(), a cast of a constant) only records the default in the catalog. A volatile default (random(), clock_timestamp(), gen_random_uuid(), nextval(), timeofday(), or any function declared VOLATILE, which is the default for CREATE FUNCTION) must be evaluated for every existing row, and so must a serial or identity column, which takes its values from a sequence. PostgreSQL then rewrites the whole table and its indexes while holding an ACCESS EXCLUSIVE lock: nothing can read or write the table until the rewrite finishes. Before PostgreSQL 11 every non-null default rewrites the table. Volatility comes from PostgreSQL\'s own catalog (pg_proc.provolatile).',
+      why: 'From PostgreSQL 11, ADD COLUMN with a non-volatile default (a constant, now(), a cast of a constant) only records the default in the catalog. A volatile default (random(), clock_timestamp(), gen_random_uuid(), nextval(), timeofday(), or any function declared VOLATILE, which is the default for CREATE FUNCTION) must be evaluated for every existing row. PostgreSQL then rewrites the whole table and its indexes while holding an ACCESS EXCLUSIVE lock: nothing can read or write the table until the rewrite finishes. Before PostgreSQL 11 every non-null default rewrites the table. Volatility comes from PostgreSQL\'s own catalog (pg_proc.provolatile). Serial and identity columns, which also fill every row from a sequence, are reported by no-identity-or-serial-column-add.',
       instead: 'Add the column without a default (instant), set the default with ALTER COLUMN ... SET DEFAULT (affects only new rows, instant), then backfill existing rows in batches outside the migration\'s transaction.',
       bad: 'ALTER TABLE orders ADD COLUMN public_id uuid DEFAULT gen_random_uuid();',
       good: 'ALTER TABLE orders ADD COLUMN public_id uuid;\nALTER TABLE orders ALTER COLUMN public_id SET DEFAULT gen_random_uuid();',
@@ -42,6 +37,7 @@ export default defineRule({
         'https://www.postgresql.org/docs/current/catalog-pg-proc.html',
       ],
       pgVersions: 'PostgreSQL 11 and later: only volatile defaults rewrite. Before 11: every non-null default rewrites the table.',
+      prevents: 'table rewrite under ACCESS EXCLUSIVE',
     },
   },
   create(context) {
@@ -56,15 +52,8 @@ export default defineRule({
           const column = asKind(cmd?.def, 'ColumnDef');
           if (cmd?.subtype !== 'AT_AddColumn' || !column) continue;
           const data = { table, column: quoteIdentifier(column.colname ?? '') };
-          const typeName = column.typeName?.names?.length === 1 ? asKind(column.typeName.names[0], 'String')?.sval : undefined;
-          if (typeName && SERIAL_TYPES.has(typeName.toLowerCase())) {
-            context.report({ messageId: 'sequenceDefault', helpId: 'help', at: column.typeName?.location, data: { ...data, kind: typeName } });
-          }
           for (const constraintNode of column.constraints ?? []) {
             const constraint = asKind(constraintNode, 'Constraint');
-            if (constraint?.contype === 'CONSTR_IDENTITY') {
-              context.report({ messageId: 'sequenceDefault', helpId: 'help', at: constraint.location, data: { ...data, kind: 'GENERATED AS IDENTITY' } });
-            }
             if (constraint?.contype !== 'CONSTR_DEFAULT' || !constraint.raw_expr) continue;
             if (context.pgVersion < FAST_DEFAULT_SINCE) {
               if (!isNullConstant(constraint.raw_expr)) {

@@ -28,6 +28,7 @@ export default defineRule({
         'https://www.postgresql.org/docs/current/sql-dropindex.html',
       ],
       pgVersions: 'All supported versions. Partitioned tables cannot be indexed concurrently in one statement: create the index ON ONLY the parent, build each partition\'s index concurrently, and ATTACH them.',
+      prevents: 'SHARE lock (writes blocked) for the whole index build; ACCESS EXCLUSIVE for DROP INDEX',
     },
   },
   create(context) {

@@ -58,6 +58,7 @@ export default defineRule<MessageId, Options>({
         'https://www.postgresql.org/docs/current/sql-comment.html',
       ],
       pgVersions: 'All versions.',
+      prevents: 'errors in the release still running; ACCESS EXCLUSIVE lock',
     },
   },
   create(context, options) {

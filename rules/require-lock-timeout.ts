@@ -25,6 +25,7 @@ export default defineRule({
         'https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES',
       ],
       pgVersions: 'lock_timeout exists from PostgreSQL 9.3. The locks each statement takes come from lockwise\'s lock table, for the target version.',
+      prevents: 'every query queued behind a waiting lock',
     },
   },
   create(context) {

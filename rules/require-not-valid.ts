@@ -35,6 +35,7 @@ export default defineRule({
         'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-VALIDATE-CONSTRAINT',
       ],
       pgVersions: 'NOT VALID foreign keys from PostgreSQL 9.1, NOT VALID CHECK constraints from 9.2.',
+      prevents: 'validating scan under ACCESS EXCLUSIVE (CHECK) or SHARE ROW EXCLUSIVE on both tables (FOREIGN KEY)',
     },
   },
   create(context) {

@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generatedDocs } from '../src/report/generated-docs.js';
+import { generatedDocs, withReadmeRulesTable } from '../src/report/generated-docs.js';
 
 /** Writes docs/rules/*.md and the config schema from the rule metadata. Run through `npm run docs`. */
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -10,4 +10,6 @@ for (const [file, content] of generatedDocs()) {
   mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, content);
 }
-process.stdout.write(`wrote ${generatedDocs().size} files\n`);
+const readme = path.join(repositoryRoot, 'README.md');
+writeFileSync(readme, withReadmeRulesTable(readFileSync(readme, 'utf8')));
+process.stdout.write(`wrote ${generatedDocs().size} files and the README's rules table\n`);

@@ -227,3 +227,19 @@ describe('lockwise rules and explain', () => {
     expect(unknown.stderr).toBe('lockwise: explain nope: unknown rule (run "lockwise rules" to list them)\n');
   });
 });
+
+describe('presets', () => {
+  it('runs the recommended rules by default, and every rule with "extends": "strict"', () => {
+    const sql = "SET lock_timeout = '2s';\nCREATE TABLE events (id serial PRIMARY KEY, at timestamp);\n";
+    const byDefault = runCli(['lint', '-f', 'json', 'a.sql'], { cwd: tempProject({ 'a.sql': sql }) });
+    expect(json(byDefault.stdout).diagnostics).toEqual([]);
+    const strict = runCli(['lint', '-f', 'json', 'a.sql'], { cwd: tempProject({ 'a.sql': sql, 'lockwise.json': '{ "extends": "strict" }' }) });
+    expect(json(strict.stdout).diagnostics.map((d) => d.rule)).toEqual(expect.arrayContaining(['prefer-identity', 'prefer-timestamptz']));
+    const styleButNotIdentity = runCli(['lint', '-f', 'json', 'a.sql'], {
+      cwd: tempProject({ 'a.sql': sql, 'lockwise.json': '{ "extends": ["recommended", "recommended-style"], "rules": { "prefer-identity": "off" } }' }),
+    });
+    const rules = json(styleButNotIdentity.stdout).diagnostics.map((d) => d.rule);
+    expect(rules).toContain('prefer-timestamptz');
+    expect(rules).not.toContain('prefer-identity');
+  });
+});

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadParser, parseSource } from '../src/parse/parse.js';
 import { SourceFile } from '../src/source/source-file.js';
 import { locksTakenBy } from '../src/knowledge/statement-locks.js';
+import { ALTER_TABLE_EFFECTS, STATEMENT_EFFECTS } from '../src/knowledge/lock-table.js';
+import { asKind } from '../src/parse/node-types.js';
+import { loadFixtures } from './helpers/fixtures.js';
 
 /**
  * What PostgreSQL 18.4 was seen to lock, per statement (pg_locks of the session, inside
@@ -62,5 +65,27 @@ describe('lock table', () => {
       'table pt: ACCESS EXCLUSIVE',
       'partition pt_2: ACCESS EXCLUSIVE',
     ]);
+  });
+});
+
+describe('lock table coverage', () => {
+  it('has an entry for every statement kind and ALTER TABLE sub-command in the fixtures', async () => {
+    await loadParser();
+    const missing = new Set<string>();
+    const alterSubtypes = new Set<string>();
+    for (const fixture of await loadFixtures()) {
+      for (const file of fixture.files) {
+        for (const statement of parseSource(new SourceFile(file.path, file.text)).statements) {
+          if (!STATEMENT_EFFECTS[statement.kind]) missing.add(`${statement.kind} (${file.path})`);
+          for (const command of asKind(statement.node, 'AlterTableStmt')?.cmds ?? []) {
+            const subtype = asKind(command, 'AlterTableCmd')?.subtype;
+            if (subtype) alterSubtypes.add(subtype);
+          }
+        }
+      }
+    }
+    expect([...missing]).toEqual([]);
+    for (const subtype of alterSubtypes) expect(ALTER_TABLE_EFFECTS[subtype as keyof typeof ALTER_TABLE_EFFECTS], subtype).toBeDefined();
+    expect(alterSubtypes.size).toBeGreaterThan(10);
   });
 });

@@ -2,18 +2,23 @@ import { SEVERITIES, type Severity } from '../engine/rule.js';
 import { DEFAULT_CONFIG, MAX_PG_VERSION, MIN_PG_VERSION, mergeConfig, type RuleSetting, type UserConfig } from '../engine/config.js';
 import { lintHistories } from '../engine/lint-sources.js';
 import { planLint } from './plan.js';
+import { writeGithubAnnotations } from './github-annotations.js';
 import { ALL_RULE_IDS, findBuiltinCheck } from '../engine/registry.js';
 import { REPORTERS, type FormatName } from '../report/reporters.js';
 import { totals } from '../report/results.js';
 import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
 import { decodeInput, resolvePaths, STDIN_ARGUMENT } from './inputs.js';
-import { toolVersion } from './version.js';
+import { toolHomepage, toolVersion } from './version.js';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 export class UsageError extends Error {}
 
 export interface LintCommandOptions {
-  format: FormatName;
+  format: FormatName | 'github';
+  /** False with --no-github-annotations. */
+  githubAnnotations: boolean;
   config?: string;
   pgVersion?: string;
   assumeInTransaction?: boolean;
@@ -23,6 +28,8 @@ export interface LintCommandOptions {
   stdinFilename?: string;
   since?: string;
   verbose?: boolean;
+  /** Write the report to this file instead of stdout. */
+  output?: string;
   color: boolean;
 }
 
@@ -73,7 +80,13 @@ export async function runLint(paths: string[], options: LintCommandOptions, io: 
     }
   }
   const color = options.color && process.env.NO_COLOR === undefined && (io.stdout.isTTY === true || isForced(process.env.FORCE_COLOR));
-  io.stdout.write(REPORTERS[options.format](results, { color, toolVersion: toolVersion() }));
+  const inGithubActions = process.env.GITHUB_ACTIONS === 'true' && options.githubAnnotations;
+  if (options.format === 'github' || inGithubActions) await writeGithubAnnotations(results);
+  if (options.format !== 'github') {
+    const report = REPORTERS[options.format](results, { color: color && !options.output, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd });
+    if (options.output) writeFileSync(path.resolve(io.cwd, options.output), report);
+    else io.stdout.write(report);
+  }
 
   if (resolved.problems.length > 0) return EXIT_USAGE_ERROR;
   const { errors, warnings } = totals(results);

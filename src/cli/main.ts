@@ -7,6 +7,7 @@ import { runRules } from './rules-command.js';
 import { PlanError } from './plan.js';
 import { GitError } from '../history/git.js';
 import { toolVersion } from './version.js';
+import { REPORTERS } from '../report/reporters.js';
 import { EXIT_INTERNAL_ERROR, EXIT_USAGE_ERROR } from './exit-codes.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((part) => part.trim()).filter(Boolean)];
@@ -22,7 +23,9 @@ function buildProgram(): Command {
     .command('lint')
     .description('lint migration files, directories (every *.sql below them) and globs; "-" or piped input reads stdin')
     .argument('[paths...]', 'files, directories or glob patterns')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...Object.keys(REPORTERS), 'github']).default('pretty'))
+    .option('--no-github-annotations', 'do not add GitHub annotations to the output when running in GitHub Actions')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('-c, --config <file>', 'configuration file (default: the nearest lockwise.json upwards)')
     .option('--pg-version <major>', 'PostgreSQL major version the migrations run on (default: 15)')
     .option('--assume-in-transaction', 'the migration tool wraps each file in a transaction')

@@ -87,8 +87,9 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
         break;
       }
       if (ignored && folder.framework !== 'plain') {
-        if (named) skipped.push(`${file}: not linted: ${ignored.reason}`);
-        placed = true;
+        // A file named on the command line is linted on its own; one found in a folder is left to its tool.
+        if (named) notes.push(`${file}: not part of the ${folder.framework} history (${ignored.reason}): linted on its own`);
+        placed = !named;
         break;
       }
     }

@@ -25,6 +25,7 @@ export const SYNTAX_ERROR: BuiltinCheck = {
       good: 'ALTER TABLE users ADD COLUMN nickname text;',
       references: ['https://www.postgresql.org/docs/current/sql-syntax.html'],
       pgVersions: 'Parsed with the PostgreSQL 18 grammar, which accepts the syntax of every earlier version.',
+      prevents: 'a migration that fails, and a file no rule could check',
     },
   },
 };
@@ -43,6 +44,7 @@ export const UNREADABLE_FILE: BuiltinCheck = {
       good: 'SELECT 1;',
       references: ['https://www.postgresql.org/docs/current/multibyte.html'],
       pgVersions: noVersionDependency,
+      prevents: 'a check silently skipped',
     },
   },
 };
@@ -63,6 +65,7 @@ export const INVALID_SUPPRESSION: BuiltinCheck = {
       good: '-- lockwise-ignore require-concurrent-index -- users has 40 rows, built in a maintenance window\nCREATE INDEX users_email_idx ON users (email);',
       references: [],
       pgVersions: noVersionDependency,
+      prevents: 'a check silently skipped',
     },
   },
 };
@@ -81,6 +84,7 @@ export const UNUSED_SUPPRESSION: BuiltinCheck = {
       good: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
       references: [],
       pgVersions: noVersionDependency,
+      prevents: 'a check silently skipped',
     },
   },
 };
@@ -99,6 +103,7 @@ export const INVALID_DIRECTIVE: BuiltinCheck = {
       good: '-- lockwise:deprecate users.username',
       references: [],
       pgVersions: noVersionDependency,
+      prevents: 'a check silently skipped',
     },
   },
 };

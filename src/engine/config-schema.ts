@@ -1,6 +1,7 @@
 import { BUILTIN_CHECKS } from './builtin-checks.js';
 import { MAX_PG_VERSION, MIN_PG_VERSION } from './config.js';
 import { RULES } from './registry.js';
+import { PRESETS } from './rule.js';
 import { FRAMEWORK_NAMES } from '../history/frameworks.js';
 
 /** The JSON Schema of lockwise.json, generated from the rule registry so that editors complete rule ids. */
@@ -28,6 +29,13 @@ export function configSchema(): Record<string, unknown> {
     additionalProperties: false,
     properties: {
       $schema: { type: 'string', description: 'The JSON Schema this file follows, for editors.' },
+      extends: {
+        description: 'Presets whose rules are on: "recommended" (the default: lock, rewrite and compatibility hazards), "strict" (every rule), "recommended-style" (schema conventions). Single rules are then set under "rules".',
+        oneOf: [
+          { enum: [...PRESETS] },
+          { type: 'array', items: { enum: [...PRESETS] }, uniqueItems: true },
+        ],
+      },
       pgVersion: {
         type: 'integer',
         minimum: MIN_PG_VERSION,

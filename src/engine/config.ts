@@ -1,4 +1,4 @@
-import type { Severity } from './rule.js';
+import type { Preset, Severity } from './rule.js';
 import type { FrameworkName } from '../history/frameworks.js';
 
 export type RuleSetting = Severity | 'off' | [Severity | 'off', Record<string, unknown>];
@@ -6,6 +6,8 @@ export type RuleSetting = Severity | 'off' | [Severity | 'off', Record<string, u
 /** lockwise.json, as the user writes it; every key optional. */
 export interface UserConfig {
   $schema?: string;
+  /** Presets whose rules are on; `recommended` when not given. */
+  extends?: Preset | Preset[];
   pgVersion?: number;
   assumeInTransaction?: boolean;
   lockTimeoutSetByTool?: boolean;
@@ -17,6 +19,7 @@ export interface UserConfig {
 
 /** The configuration in force: defaults, then lockwise.json, then command-line flags. */
 export interface ResolvedConfig {
+  presets: Preset[];
   pgVersion: number;
   assumeInTransaction: boolean;
   lockTimeoutSetByTool: boolean;
@@ -34,6 +37,7 @@ export const MIN_PG_VERSION = 10;
 export const MAX_PG_VERSION = 18;
 
 export const DEFAULT_CONFIG: ResolvedConfig = {
+  presets: ['recommended'],
   pgVersion: DEFAULT_PG_VERSION,
   assumeInTransaction: false,
   lockTimeoutSetByTool: false,
@@ -42,7 +46,9 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
 };
 
 export function mergeConfig(base: ResolvedConfig, override: UserConfig): ResolvedConfig {
+  const presets = override.extends === undefined ? base.presets : [override.extends].flat();
   return {
+    presets,
     pgVersion: override.pgVersion ?? base.pgVersion,
     assumeInTransaction: override.assumeInTransaction ?? base.assumeInTransaction,
     lockTimeoutSetByTool: override.lockTimeoutSetByTool ?? base.lockTimeoutSetByTool,

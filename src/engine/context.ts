@@ -4,6 +4,7 @@ import type { SettingValue, TransactionMode, TransactionState } from '../model/s
 import type { RelationName } from '../model/names.js';
 import type { LockClaim } from '../knowledge/statement-locks.js';
 import type { Report } from './rule.js';
+import type { ByteRange } from '../source/source-file.js';
 
 /** Facts about how migrations are run that no file states. */
 export interface Environment {
@@ -35,6 +36,8 @@ export interface RuleContext<MessageId extends string = string> {
   isExistingTable(relation: RelationName): boolean;
   /** The 1-based line of a byte offset in this file, for messages that point elsewhere. */
   lineOf(offset: number): number;
+  /** The SQL text PostgreSQL's parser saw for a byte range of this file (psql commands and placeholders neutralised), e.g. for the scanner's tokens. */
+  sqlText(range: ByteRange): string;
   report(report: Report<MessageId>): void;
 }
 

@@ -2,7 +2,7 @@ import type { ParsedFile, Statement } from '../parse/parse.js';
 import type { NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
-import { SessionState } from '../model/session-state.js';
+import { SessionState, type TransactionState } from '../model/session-state.js';
 import type { SchemaModel } from '../model/schema-model.js';
 import { relationFromNames } from '../model/names.js';
 import { locksTakenBy } from '../knowledge/statement-locks.js';
@@ -62,7 +62,7 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
         return current!;
       },
       get transaction() {
-        return session.current;
+        return current?.insideBlock === undefined ? session.current : blockTransaction(session.current, current.insideBlock);
       },
       pgVersion: options.pgVersion,
       environment: options.environment,
@@ -72,6 +72,7 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
       locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
       isExistingTable: (relation) => relation.schema !== 'pg_temp' && !options.schema.isNewTable(relation),
       lineOf: (offset) => source.positionAt(offset).line,
+      sqlText: (range) => parsed.sqlText(range),
       report: (report: Report<string>) => {
         const statement = report.statement ?? current!;
         const range = reportRange(report, statement, tokenEnds);
@@ -152,6 +153,11 @@ function applyRetirementsBefore(offset: number, directives: RetirementDirective[
     if (directive.kind === 'deprecate-table') schema.retire(relationFromNames(directive.names));
     else schema.retire(relationFromNames(directive.names.slice(0, -1)), directive.names.at(-1));
   }
+}
+
+/** A DO block runs inside a transaction: the one around it, or its own. */
+function blockTransaction(around: TransactionState, blockIndex: number): TransactionState {
+  return around.inTransaction ? around : { inTransaction: true, explicit: false, id: -1 - blockIndex };
 }
 
 type AnyVisitor = (payload: unknown, path: { ancestors: readonly NodeFrame[] }) => void;

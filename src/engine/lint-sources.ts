@@ -9,7 +9,7 @@ import type { MigrationDates } from './context.js';
 import type { Diagnostic } from './diagnostic.js';
 import { lintParsedFile, replayParsedFile, type EnabledRule } from './lint-file.js';
 import { ALL_RULE_IDS, RULES } from './registry.js';
-import type { Severity } from './rule.js';
+import type { Preset, Severity } from './rule.js';
 
 /** A file as the CLI read it: its text, or why it could not be read. */
 export type LintInput = { path: string; text: string } | { path: string; unreadable: string };
@@ -48,7 +48,8 @@ const NO_DATES: MigrationDates = { committedAt: () => undefined, now: new Date(0
 export function enabledRules(config: ResolvedConfig): EnabledRule[] {
   const enabled: EnabledRule[] = [];
   for (const rule of RULES) {
-    const setting = config.rules[rule.id] ?? rule.meta.severity;
+    const inPreset = rule.meta.presets.some((preset: Preset) => config.presets.includes(preset));
+    const setting = config.rules[rule.id] ?? (inPreset ? rule.meta.severity : 'off');
     const [severity, options] = Array.isArray(setting) ? setting : [setting, {}];
     if (severity !== 'off') enabled.push({ rule, severity, options: { ...(rule.meta.options?.defaults ?? {}), ...options } });
   }

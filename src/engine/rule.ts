@@ -6,7 +6,9 @@ import type { RuleContext } from './context.js';
 export type Severity = 'error' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
-export type Preset = 'recommended' | 'strict';
+/** `recommended`: lock, rewrite and compatibility hazards, on by default. `strict`: every rule. `recommended-style`: conventions. */
+export type Preset = 'recommended' | 'strict' | 'recommended-style';
+export const PRESETS: readonly Preset[] = ['recommended', 'strict', 'recommended-style'];
 
 export interface RuleDocs {
   /** One line: what the rule flags. */
@@ -21,6 +23,8 @@ export interface RuleDocs {
   references: string[];
   /** Which PostgreSQL versions the rule concerns and how its behaviour changes between them. */
   pgVersions: string;
+  /** What it keeps from happening, for the rules table: "ACCESS EXCLUSIVE lock during a table rewrite", "errors in the running release". */
+  prevents: string;
 }
 
 export interface RuleOptionsMeta<Options> {

@@ -1,5 +1,6 @@
 import type { AlterTableType, ConstrType } from '@pgsql/types';
 import type { LockMode } from './lock-modes.js';
+import type { NodeKind } from '../parse/node-types.js';
 
 /**
  * Which lock each statement and ALTER TABLE sub-command takes, as data. Rules
@@ -20,28 +21,102 @@ export function lockForVersion(entry: VersionedLock, pgVersion: number): LockMod
   return entry.before && pgVersion < entry.before.since ? entry.before.mode : entry.mode;
 }
 
+/** Whether a sub-command rewrites the table (and its indexes), or scans it to check existing rows. */
+export type Extent = 'never' | 'always' | 'depends';
+
+export interface AlterTableEffect {
+  lock: VersionedLock;
+  rewrites: Extent;
+  scans: Extent;
+  /** When `rewrites` or `scans` is `depends`: on what. */
+  depends?: string;
+}
+
+function effect(mode: LockMode, rewrites: Extent = 'never', scans: Extent = 'never', depends?: string, before?: { since: number; mode: LockMode }): AlterTableEffect {
+  return { lock: lock(mode, before), rewrites, scans, ...(depends ? { depends } : {}) };
+}
+
+const AX = 'ACCESS EXCLUSIVE';
+const SUE = 'SHARE UPDATE EXCLUSIVE';
+const SRE = 'SHARE ROW EXCLUSIVE';
+/** Sub-commands PostgreSQL creates for itself while executing others; a migration never writes them. */
+const INTERNAL = effect(AX);
+
 /**
- * ALTER TABLE sub-commands. "An ACCESS EXCLUSIVE lock is acquired unless explicitly
- * noted", and the strictest lock of all sub-commands is held.
- * Source: https://www.postgresql.org/docs/current/sql-altertable.html (each sub-form's "requires" note)
+ * Every ALTER TABLE sub-command: "An ACCESS EXCLUSIVE lock is acquired unless explicitly
+ * noted", and the strictest lock of all sub-commands is held. The Record type makes the
+ * table complete: a sub-command added to PostgreSQL's grammar fails to compile here.
+ * Sources: https://www.postgresql.org/docs/current/sql-altertable.html (each sub-form's lock
+ * note, and "Notes" for rewrites and scans); locks checked on PostgreSQL 18 (test/lock-table.test.ts).
  */
-export const ALTER_TABLE_LOCKS: Partial<Record<AlterTableType, VersionedLock>> = {
-  AT_SetStatistics: lock('SHARE UPDATE EXCLUSIVE'),
-  AT_SetOptions: lock('SHARE UPDATE EXCLUSIVE'),
-  AT_ResetOptions: lock('SHARE UPDATE EXCLUSIVE'),
-  AT_ClusterOn: lock('SHARE UPDATE EXCLUSIVE'),
-  AT_DropCluster: lock('SHARE UPDATE EXCLUSIVE'),
-  AT_ValidateConstraint: lock('SHARE UPDATE EXCLUSIVE'),
-  AT_EnableTrig: lock('SHARE ROW EXCLUSIVE'),
-  AT_EnableAlwaysTrig: lock('SHARE ROW EXCLUSIVE'),
-  AT_EnableReplicaTrig: lock('SHARE ROW EXCLUSIVE'),
-  AT_DisableTrig: lock('SHARE ROW EXCLUSIVE'),
-  AT_EnableTrigAll: lock('SHARE ROW EXCLUSIVE'),
-  AT_DisableTrigAll: lock('SHARE ROW EXCLUSIVE'),
-  AT_EnableTrigUser: lock('SHARE ROW EXCLUSIVE'),
-  AT_DisableTrigUser: lock('SHARE ROW EXCLUSIVE'),
-  /** On the partitioned table; lowered in PostgreSQL 12. */
-  AT_AttachPartition: lock('SHARE UPDATE EXCLUSIVE', { since: 12, mode: 'ACCESS EXCLUSIVE' }),
+export const ALTER_TABLE_EFFECTS: Record<AlterTableType, AlterTableEffect> = {
+  AT_AddColumn: effect(AX, 'depends', 'depends', 'a volatile default, an identity or serial column, a stored generated column, or before PostgreSQL 11 any non-null default rewrites; CHECK and FOREIGN KEY constraints on the new column scan'),
+  AT_AddColumnToView: effect(AX),
+  AT_ColumnDefault: effect(AX),
+  AT_CookedColumnDefault: INTERNAL,
+  AT_DropNotNull: effect(AX),
+  AT_SetNotNull: effect(AX, 'never', 'depends', 'skipped from PostgreSQL 12 when a validated CHECK (column IS NOT NULL) proves it'),
+  AT_SetExpression: effect(AX, 'always', 'never'),
+  AT_DropExpression: effect(AX),
+  AT_SetStatistics: effect(SUE),
+  AT_SetOptions: effect(SUE),
+  AT_ResetOptions: effect(SUE),
+  AT_SetStorage: effect(AX),
+  AT_SetCompression: effect(AX),
+  AT_DropColumn: effect(AX),
+  AT_AddIndex: effect(AX, 'never', 'always'),
+  AT_ReAddIndex: INTERNAL,
+  AT_AddConstraint: effect(AX, 'never', 'depends', 'CHECK and FOREIGN KEY scan unless NOT VALID; UNIQUE, PRIMARY KEY and EXCLUDE build an index; a FOREIGN KEY takes SHARE ROW EXCLUSIVE instead'),
+  AT_ReAddConstraint: INTERNAL,
+  AT_ReAddDomainConstraint: INTERNAL,
+  AT_AlterConstraint: effect(AX),
+  AT_ValidateConstraint: effect(SUE, 'never', 'always'),
+  AT_AddIndexConstraint: effect(AX, 'never', 'depends', 'PRIMARY KEY USING INDEX scans to check NOT NULL when a column allows NULL'),
+  AT_DropConstraint: effect(AX),
+  AT_ReAddComment: INTERNAL,
+  AT_AlterColumnType: effect(AX, 'depends', 'depends', 'no rewrite for changes that keep the stored values (see type-changes.ts); indexes on the column are rebuilt when the operator class or collation changes, even without a rewrite'),
+  AT_AlterColumnGenericOptions: effect(AX),
+  AT_ChangeOwner: effect(AX),
+  AT_ClusterOn: effect(SUE),
+  AT_DropCluster: effect(SUE),
+  AT_SetLogged: effect(AX, 'always'),
+  AT_SetUnLogged: effect(AX, 'always'),
+  AT_DropOids: effect(AX),
+  AT_SetAccessMethod: effect(AX, 'always'),
+  AT_SetTableSpace: effect(AX, 'always'),
+  AT_SetRelOptions: effect(SUE, 'never', 'never', 'SHARE UPDATE EXCLUSIVE only for the parameters in SHARE_UPDATE_EXCLUSIVE_STORAGE_PARAMETERS; ACCESS EXCLUSIVE for any other'),
+  AT_ResetRelOptions: effect(SUE, 'never', 'never', 'as SET (...)'),
+  AT_ReplaceRelOptions: INTERNAL,
+  AT_EnableTrig: effect(SRE),
+  AT_EnableAlwaysTrig: effect(SRE),
+  AT_EnableReplicaTrig: effect(SRE),
+  AT_DisableTrig: effect(SRE),
+  AT_EnableTrigAll: effect(SRE),
+  AT_DisableTrigAll: effect(SRE),
+  AT_EnableTrigUser: effect(SRE),
+  AT_DisableTrigUser: effect(SRE),
+  AT_EnableRule: effect(AX),
+  AT_EnableAlwaysRule: effect(AX),
+  AT_EnableReplicaRule: effect(AX),
+  AT_DisableRule: effect(AX),
+  AT_AddInherit: effect(AX, 'never', 'always'),
+  AT_DropInherit: effect(AX),
+  AT_AddOf: effect(AX, 'never', 'always'),
+  AT_DropOf: effect(AX),
+  AT_ReplicaIdentity: effect(AX),
+  AT_EnableRowSecurity: effect(AX),
+  AT_DisableRowSecurity: effect(AX),
+  AT_ForceRowSecurity: effect(AX),
+  AT_NoForceRowSecurity: effect(AX),
+  AT_GenericOptions: effect(AX),
+  /** On the partitioned table, lowered in PostgreSQL 12; the table attached is locked ACCESS EXCLUSIVE and scanned unless a CHECK proves the bound. */
+  AT_AttachPartition: effect(SUE, 'never', 'depends', 'the attached table is scanned unless a validated CHECK constraint proves the partition bound', { since: 12, mode: AX }),
+  AT_DetachPartition: effect(AX, 'never', 'never', 'CONCURRENTLY (PostgreSQL 14+) takes SHARE UPDATE EXCLUSIVE'),
+  AT_DetachPartitionFinalize: effect(SUE),
+  AT_AddIdentity: effect(AX),
+  AT_SetIdentity: effect(AX),
+  AT_DropIdentity: effect(AX),
+  AT_ReAddStatistics: INTERNAL,
 };
 
 /**
@@ -62,10 +137,8 @@ export const SHARE_UPDATE_EXCLUSIVE_STORAGE_PARAMETERS: ReadonlySet<string> = ne
 /** Parameters of the TOAST table (`toast.autovacuum_enabled`) have the same names, in the `toast` namespace. */
 export const STORAGE_PARAMETER_PREFIXES_WITH_SHARE_UPDATE_EXCLUSIVE = ['autovacuum_'] as const;
 
-/** DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+); the plain form takes the default ACCESS EXCLUSIVE. */
+/** DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+); the plain form takes ACCESS EXCLUSIVE. */
 export const DETACH_PARTITION_CONCURRENTLY_LOCK: VersionedLock = lock('SHARE UPDATE EXCLUSIVE');
-
-export const ALTER_TABLE_DEFAULT_LOCK: VersionedLock = lock('ACCESS EXCLUSIVE');
 
 /**
  * `ADD table_constraint` by constraint type. "ADD FOREIGN KEY requires only a SHARE ROW
@@ -117,3 +190,86 @@ export const STATEMENT_LOCKS = {
   comment: lock('SHARE UPDATE EXCLUSIVE'),
   insertUpdateDelete: lock('ROW EXCLUSIVE'),
 } as const satisfies Record<string, VersionedLock>;
+
+export interface StatementEffect {
+  /** The table-level locks, in words; locksTakenBy() turns them into claims. */
+  locks: string;
+  rewrites: Extent;
+  scans: Extent;
+}
+
+const NO_TABLE_LOCK: StatementEffect = { locks: 'none on existing tables', rewrites: 'never', scans: 'never' };
+const READS: StatementEffect = { locks: 'ACCESS SHARE on the tables it reads', rewrites: 'never', scans: 'depends' };
+
+/**
+ * What every kind of statement does to the tables it touches. A test walks every
+ * statement in the fixtures and fails on a kind missing here, so that no dangerous
+ * statement passes because nobody listed it.
+ * Source: https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES and each command's page.
+ */
+export const STATEMENT_EFFECTS: Partial<Record<NodeKind, StatementEffect>> = {
+  AlterTableStmt: { locks: 'per sub-command, see ALTER_TABLE_EFFECTS; the strictest one', rewrites: 'depends', scans: 'depends' },
+  IndexStmt: { locks: 'SHARE on the table; SHARE UPDATE EXCLUSIVE with CONCURRENTLY', rewrites: 'never', scans: 'always' },
+  DropStmt: { locks: 'ACCESS EXCLUSIVE on a dropped table, or on the table of a dropped index (SHARE UPDATE EXCLUSIVE with CONCURRENTLY), and on tables its foreign keys reference', rewrites: 'never', scans: 'never' },
+  RenameStmt: { locks: 'ACCESS EXCLUSIVE on a renamed table or column; SHARE UPDATE EXCLUSIVE on a renamed index (PostgreSQL 12+)', rewrites: 'never', scans: 'never' },
+  CreateStmt: { locks: 'SHARE ROW EXCLUSIVE on tables its foreign keys reference; ACCESS EXCLUSIVE on the parent of PARTITION OF', rewrites: 'never', scans: 'depends' },
+  CreateTableAsStmt: READS,
+  ViewStmt: { locks: 'ACCESS SHARE on the tables the view reads', rewrites: 'never', scans: 'never' },
+  CreateTrigStmt: { locks: 'SHARE ROW EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },
+  TruncateStmt: { locks: 'ACCESS EXCLUSIVE on each table (and, with CASCADE, every table referencing them)', rewrites: 'always', scans: 'never' },
+  VacuumStmt: { locks: 'SHARE UPDATE EXCLUSIVE; ACCESS EXCLUSIVE with FULL', rewrites: 'depends', scans: 'always' },
+  ClusterStmt: { locks: 'ACCESS EXCLUSIVE on the table', rewrites: 'always', scans: 'always' },
+  ReindexStmt: { locks: 'SHARE on the table and ACCESS EXCLUSIVE on each index rebuilt; SHARE UPDATE EXCLUSIVE with CONCURRENTLY', rewrites: 'depends', scans: 'always' },
+  RefreshMatViewStmt: { locks: 'ACCESS EXCLUSIVE on the view; EXCLUSIVE with CONCURRENTLY', rewrites: 'always', scans: 'always' },
+  CommentStmt: { locks: 'SHARE UPDATE EXCLUSIVE on a commented table or column', rewrites: 'never', scans: 'never' },
+  GrantStmt: { locks: 'ACCESS SHARE on the table, which conflicts only with ACCESS EXCLUSIVE', rewrites: 'never', scans: 'never' },
+  LockStmt: { locks: 'the mode it names, ACCESS EXCLUSIVE by default', rewrites: 'never', scans: 'never' },
+  CreatePolicyStmt: { locks: 'ACCESS EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },
+  AlterPolicyStmt: { locks: 'ACCESS EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },
+  RuleStmt: { locks: 'ACCESS EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },
+  AlterObjectSchemaStmt: { locks: 'ACCESS EXCLUSIVE on a table moved to another schema', rewrites: 'never', scans: 'never' },
+  AlterOwnerStmt: { locks: 'ACCESS EXCLUSIVE on a table whose owner changes', rewrites: 'never', scans: 'never' },
+  AlterDomainStmt: { locks: 'SHARE on every table with a column of the domain while ADD CONSTRAINT (unless NOT VALID), VALIDATE CONSTRAINT or SET NOT NULL checks them (through PostgreSQL 18)', rewrites: 'never', scans: 'depends' },
+  AlterEnumStmt: { locks: 'none on tables; ADD VALUE cannot run in a transaction block before PostgreSQL 12', rewrites: 'never', scans: 'never' },
+  SelectStmt: READS,
+  InsertStmt: { locks: 'ROW EXCLUSIVE on the table', rewrites: 'never', scans: 'depends' },
+  UpdateStmt: { locks: 'ROW EXCLUSIVE on the table, and row locks on every row it changes until commit', rewrites: 'never', scans: 'depends' },
+  DeleteStmt: { locks: 'ROW EXCLUSIVE on the table, and row locks on every row it deletes until commit', rewrites: 'never', scans: 'depends' },
+  MergeStmt: { locks: 'ROW EXCLUSIVE on the target table', rewrites: 'never', scans: 'depends' },
+  CopyStmt: { locks: 'ROW EXCLUSIVE on the table for COPY FROM; ACCESS SHARE for COPY TO', rewrites: 'never', scans: 'depends' },
+  ExplainStmt: READS,
+  CreateEnumStmt: NO_TABLE_LOCK,
+  CreateDomainStmt: NO_TABLE_LOCK,
+  CompositeTypeStmt: NO_TABLE_LOCK,
+  DefineStmt: NO_TABLE_LOCK,
+  CreateRangeStmt: NO_TABLE_LOCK,
+  CreateSeqStmt: NO_TABLE_LOCK,
+  AlterSeqStmt: NO_TABLE_LOCK,
+  CreateFunctionStmt: NO_TABLE_LOCK,
+  AlterFunctionStmt: NO_TABLE_LOCK,
+  DoStmt: { locks: 'those of the statements it runs, which lockwise checks inside the block', rewrites: 'depends', scans: 'depends' },
+  CallStmt: { locks: 'those of the procedure it calls, which lockwise cannot see', rewrites: 'depends', scans: 'depends' },
+  CreateSchemaStmt: NO_TABLE_LOCK,
+  CreateExtensionStmt: NO_TABLE_LOCK,
+  AlterExtensionStmt: NO_TABLE_LOCK,
+  CreateStatsStmt: { locks: 'SHARE UPDATE EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },
+  CreateCastStmt: NO_TABLE_LOCK,
+  VariableSetStmt: NO_TABLE_LOCK,
+  VariableShowStmt: NO_TABLE_LOCK,
+  TransactionStmt: NO_TABLE_LOCK,
+  CreateRoleStmt: NO_TABLE_LOCK,
+  AlterRoleStmt: NO_TABLE_LOCK,
+  DropRoleStmt: NO_TABLE_LOCK,
+  GrantRoleStmt: NO_TABLE_LOCK,
+  AlterDefaultPrivilegesStmt: NO_TABLE_LOCK,
+  CreatedbStmt: NO_TABLE_LOCK,
+  DropdbStmt: { locks: 'none on tables: the whole database goes', rewrites: 'never', scans: 'never' },
+  NotifyStmt: NO_TABLE_LOCK,
+  DiscardStmt: NO_TABLE_LOCK,
+  CheckPointStmt: NO_TABLE_LOCK,
+  PrepareStmt: NO_TABLE_LOCK,
+  ExecuteStmt: { locks: 'those of the prepared statement', rewrites: 'depends', scans: 'depends' },
+  CreateEventTrigStmt: NO_TABLE_LOCK,
+  CreatePublicationStmt: NO_TABLE_LOCK,
+  AlterPublicationStmt: { locks: 'SHARE UPDATE EXCLUSIVE on tables added or removed', rewrites: 'never', scans: 'never' },
+};

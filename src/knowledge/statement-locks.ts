@@ -5,8 +5,7 @@ import { displayName, relationFromNameList, relationFromRangeVar, type RelationN
 import { LOCK_MODES, strongerLock, type LockMode } from './lock-modes.js';
 import {
   ADD_CONSTRAINT_LOCKS,
-  ALTER_TABLE_DEFAULT_LOCK,
-  ALTER_TABLE_LOCKS,
+  ALTER_TABLE_EFFECTS,
   DETACH_PARTITION_CONCURRENTLY_LOCK,
   REFERENCED_TABLE_LOCK,
   SHARE_UPDATE_EXCLUSIVE_STORAGE_PARAMETERS,
@@ -181,7 +180,7 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
 function alterCommandLock(cmd: AlterTableCmd, pgVersion: number): LockMode {
   if (cmd.subtype === 'AT_AddConstraint') {
     const contype = asKind(cmd.def, 'Constraint')?.contype;
-    return lockForVersion((contype && ADD_CONSTRAINT_LOCKS[contype]) || ALTER_TABLE_DEFAULT_LOCK, pgVersion);
+    return lockForVersion((contype && ADD_CONSTRAINT_LOCKS[contype]) || ALTER_TABLE_EFFECTS.AT_AddConstraint.lock, pgVersion);
   }
   if (cmd.subtype === 'AT_DetachPartition' && asKind(cmd.def, 'PartitionCmd')?.concurrent) {
     return lockForVersion(DETACH_PARTITION_CONCURRENTLY_LOCK, pgVersion);
@@ -191,8 +190,7 @@ function alterCommandLock(cmd: AlterTableCmd, pgVersion: number): LockMode {
     const allLight = parameters.every((parameter) => parameter?.defname && isShareUpdateExclusiveParameter(parameter.defname));
     return allLight ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
   }
-  const entry = cmd.subtype ? ALTER_TABLE_LOCKS[cmd.subtype] : undefined;
-  return lockForVersion(entry ?? ALTER_TABLE_DEFAULT_LOCK, pgVersion);
+  return lockForVersion(ALTER_TABLE_EFFECTS[cmd.subtype ?? 'AT_AddColumn'].lock, pgVersion);
 }
 
 function isShareUpdateExclusiveParameter(name: string): boolean {

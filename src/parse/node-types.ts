@@ -33,14 +33,14 @@ export function stringValues(nodes: Node[] | undefined): string[] {
  * is on, read the way PostgreSQL's defGetBoolean reads it: no value means true.
  */
 export function isOptionEnabled(options: Node[] | undefined, name: string): boolean {
+  let enabled = false;
+  // PostgreSQL lets the last occurrence of an option win: `(CONCURRENTLY, CONCURRENTLY false)` is off.
   for (const node of options ?? []) {
     const option = asKind(node, 'DefElem');
     if (option?.defname !== name) continue;
-    if (!option.arg) return true;
     const integer = asKind(option.arg, 'Integer');
-    if (integer) return (integer.ival ?? 0) !== 0;
     const text = (asKind(option.arg, 'String')?.sval ?? asKind(option.arg, 'Boolean')?.boolval?.toString())?.toLowerCase();
-    return !['false', 'off', 'no', '0'].includes(text ?? '');
+    enabled = !option.arg || (integer ? (integer.ival ?? 0) !== 0 : !['false', 'off', 'no', '0'].includes(text ?? ''));
   }
-  return false;
+  return enabled;
 }

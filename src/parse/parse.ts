@@ -1,6 +1,7 @@
 import { loadModule, parseSync } from 'libpg-query';
 import { isCommentToken, scanTokens } from './scan.js';
 import { preprocessSql, type SkippedText } from './preprocess.js';
+import { statementsInDoBlock } from './plpgsql.js';
 import type { Node } from '@pgsql/types';
 import type { ByteRange, SourceFile } from '../source/source-file.js';
 import { nodeKind, type NodeKind } from './node-types.js';
@@ -12,6 +13,8 @@ export interface Statement {
   kind: NodeKind;
   /** From the first token to the end of the last, without the terminating semicolon. */
   range: ByteRange;
+  /** For a statement a DO block runs: the index of that DO statement. */
+  insideBlock?: number;
 }
 
 export interface SqlComment {
@@ -87,7 +90,23 @@ export function parseSource(source: SourceFile, upText: string = source.text): P
     previousEnd = statement.range.end;
   }
   gaps.push({ start: previousEnd, end: sqlBytes.length });
-  return { ...base, statements, comments: commentsIn(source, sqlBytes, gaps) };
+  return { ...base, statements: withBlockStatements(statements, sqlBytes), comments: commentsIn(source, sqlBytes, gaps) };
+}
+
+/** Each DO block followed by the statements it runs, so that rules see DDL hidden in a block. */
+function withBlockStatements(statements: Statement[], sqlBytes: Buffer): Statement[] {
+  if (!statements.some((statement) => statement.kind === 'DoStmt')) return statements;
+  const all: Statement[] = [];
+  for (const statement of statements) {
+    const blockIndex = all.length;
+    all.push({ ...statement, index: blockIndex });
+    if (statement.kind !== 'DoStmt') continue;
+    const text = sqlBytes.toString('utf8', statement.range.start, statement.range.end);
+    for (const embedded of statementsInDoBlock(statement.node, text, statement.range.start)) {
+      all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex });
+    }
+  }
+  return all;
 }
 
 /** Byte offset of a 0-based offset counted in Unicode code points, as PostgreSQL's error cursor is. */

@@ -74,11 +74,11 @@ function optionsOf(text: string): UserConfig {
   return {};
 }
 
-/** Runs only the fixture's rule (with the engine's own checks); `_engine` fixtures run every rule. */
+/** Runs only the fixture's rule, whatever its presets (with the engine's own checks); `_engine` fixtures run the default preset. */
 export function fixtureConfig(fixture: Fixture): ResolvedConfig {
   const rules: UserConfig['rules'] = {};
   if (fixture.group !== ENGINE_FIXTURES) {
-    for (const rule of RULES) if (rule.id !== fixture.group) rules[rule.id] = 'off';
+    for (const rule of RULES) rules[rule.id] = rule.id === fixture.group ? rule.meta.severity : 'off';
   }
   return mergeConfig(DEFAULT_CONFIG, { ...fixture.options, rules: { ...rules, ...(fixture.options.rules ?? {}) } });
 }

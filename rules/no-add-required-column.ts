@@ -1,0 +1,85 @@
+import type { ColumnDef, Constraint, Node } from '@pgsql/types';
+import { defineRule } from '../src/engine/rule.js';
+import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { asKind, stringValues } from '../src/parse/node-types.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
+
+/** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
+const FAST_DEFAULT_SINCE = 11;
+
+/** Column types that bring their own default (nextval): no-identity-or-serial-column-add's business. */
+const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
+
+export default defineRule({
+  id: 'no-add-required-column',
+  meta: {
+    severity: 'error',
+    presets: ['recommended', 'strict'],
+    messages: {
+      requiredColumn:
+        'ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail with a not-null violation.',
+      help:
+        'Give the column a constant default, which PostgreSQL 11+ records in the catalog without rewriting or scanning {{table}}:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} <type> NOT NULL DEFAULT <constant>;\nor add it nullable, backfill it in batches, and make it NOT NULL later through a validated CHECK ({{column}} IS NOT NULL) constraint.',
+      helpBefore11:
+        'Before PostgreSQL 11 a default rewrites the whole table under an ACCESS EXCLUSIVE lock, so add the column nullable, set its default for new rows, backfill it in batches, and enforce it with CHECK ({{column}} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT (SET NOT NULL scans the whole table under ACCESS EXCLUSIVE before PostgreSQL 12).',
+    },
+    docs: {
+      summary: 'Disallows adding a NOT NULL column without a default to an existing table.',
+      why: 'A new column holds NULL in every existing row unless it has a default. ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column.',
+      instead: 'From PostgreSQL 11, ADD COLUMN ... NOT NULL DEFAULT <constant> only records the default in the catalog: no rewrite, no scan, and old INSERTs get the default. Otherwise add the column nullable, backfill in batches, and add NOT NULL through a validated CHECK constraint.',
+      bad: 'ALTER TABLE users ADD COLUMN plan text NOT NULL;',
+      good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
+      references: [
+        'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-COLUMN',
+        'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES',
+        'https://www.postgresql.org/docs/current/ddl-alter.html#DDL-ALTER-ADDING-A-COLUMN',
+      ],
+      pgVersions: 'Every version. From PostgreSQL 11 a non-volatile default is free (catalog only); before 11 any default rewrites the table, so the help differs.',
+      prevents: 'failed migration and errors in the running release',
+    },
+  },
+  create(context) {
+    return {
+      AlterTableStmt(alter) {
+        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
+        const relation = relationFromRangeVar(alter.relation);
+        if (!context.isExistingTable(relation)) return;
+        for (const command of alter.cmds ?? []) {
+          const cmd = asKind(command, 'AlterTableCmd');
+          const column = asKind(cmd?.def, 'ColumnDef');
+          if (cmd?.subtype !== 'AT_AddColumn' || !column?.colname || fillsItself(column)) continue;
+          const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).filter((c) => c !== undefined);
+          if (constraints.some((c) => c.contype === 'CONSTR_DEFAULT' && c.raw_expr && !isNullConstant(c.raw_expr))) continue;
+          const required = constraints.find((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
+          if (!required) continue;
+          context.report({
+            messageId: 'requiredColumn',
+            helpId: context.pgVersion < FAST_DEFAULT_SINCE ? 'helpBefore11' : 'help',
+            at: required.location,
+            data: { table: displayName(relation), column: quoteIdentifier(column.colname), constraint: describe(required) },
+          });
+        }
+      },
+    };
+  },
+});
+
+/** Serial, identity and generated columns compute a value for every row themselves. */
+function fillsItself(column: ColumnDef): boolean {
+  const names = stringValues(column.typeName?.names);
+  if (names.length === 1 && SERIAL_TYPES.has(names[0]!.toLowerCase())) return true;
+  return (column.constraints ?? []).some((node) => {
+    const type = asKind(node, 'Constraint')?.contype;
+    return type === 'CONSTR_IDENTITY' || type === 'CONSTR_GENERATED';
+  });
+}
+
+function describe(constraint: Constraint): string {
+  return constraint.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'NOT NULL';
+}
+
+/** `NULL` or `NULL::type`: no default at all. */
+function isNullConstant(expression: Node): boolean {
+  const cast = asKind(expression, 'TypeCast');
+  return asKind(cast?.arg ?? expression, 'A_Const')?.isnull === true;
+}

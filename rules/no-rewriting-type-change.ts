@@ -1,0 +1,121 @@
+import type { Node } from '@pgsql/types';
+import { defineRule } from '../src/engine/rule.js';
+import { describeType, isUnboundedWideningTarget, isUtcTimeZone, typeChangeEffect, TIMESTAMP_TIMEZONE_INDEX_REASON, type TypeChangeEffect } from '../src/knowledge/type-changes.js';
+import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { columnType, type ColumnType } from '../src/model/schema-objects.js';
+import { asKind, stringValues } from '../src/parse/node-types.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
+
+const COLLATION_REASON = 'the COLLATE clause gives the column another collation (unless it is the current one), and with it another sort order';
+
+/** The effect of a chain of conversions (USING casts) is that of its worst step. */
+const SEVERITY: Record<TypeChangeEffect['kind'], number> = { rewrite: 4, unknown: 3, 'rewrite-unless-utc': 2, 'indexes-rebuilt': 1, none: 0 };
+
+export default defineRule({
+  id: 'no-rewriting-type-change',
+  meta: {
+    severity: 'error',
+    presets: ['recommended', 'strict'],
+    messages: {
+      rewrite:
+        'Changing {{table}}.{{column}} from {{from}} to {{to}} cannot keep the stored values as they are: PostgreSQL converts every row, rewriting all of {{table}} and rebuilding all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.',
+      usingRewrite:
+        'ALTER COLUMN {{column}} TYPE {{to}} USING an expression computes a new value for every row: PostgreSQL rewrites all of {{table}} and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.',
+      timestampTimeZone:
+        'Changing {{table}}.{{column}} from {{from}} to {{to}} keeps the stored values only when the session TimeZone is UTC (PostgreSQL 12+), and lockwise does not assume it is: in any other time zone every value is converted and all of {{table}} rewritten under an ACCESS EXCLUSIVE lock. Even in UTC, every index containing {{column}} is rebuilt under that lock.',
+      indexesRebuilt:
+        'Changing {{table}}.{{column}} from {{from}} to {{to}} keeps the stored values, but {{reason}}: every index containing {{column}} is rebuilt while an ACCESS EXCLUSIVE lock blocks all reads and writes of {{table}}.',
+      unknownOldType:
+        'lockwise does not know the current type of {{table}}.{{column}} (no migration it read created the column): unless that type converts to {{to}} without touching the stored values (as varchar(n) to varchar(m) with m >= n, numeric(p,s) to numeric(q,s) with q >= p, cidr to inet), PostgreSQL rewrites all of {{table}} and its indexes under an ACCESS EXCLUSIVE lock.',
+      unknownType:
+        'lockwise has no data on changing {{table}}.{{column}} from {{from}} to {{to}}: PostgreSQL keeps the stored values only when the old type is binary coercible to the new one or one is a domain without constraints over the other; otherwise it rewrites all of {{table}} and rebuilds its indexes under an ACCESS EXCLUSIVE lock.',
+      help:
+        'Replace the column instead of converting it in place: add a column of the new type, write both (trigger or application), backfill existing rows in batches, build its indexes CONCURRENTLY, switch reads, and drop the old column in a later migration. If this change keeps the stored values, suppress the finding and say why.',
+      timestampHelp:
+        "Run the change with a UTC session time zone, set just before it: SET LOCAL timezone = 'UTC'; inside the migration's transaction (SET timezone = 'UTC'; outside one). The table is then not rewritten; if {{column}} is indexed, its indexes are still rebuilt, so replace the column instead (add, backfill in batches, index CONCURRENTLY, switch, drop).",
+      indexesHelp:
+        'If {{column}} is in no index, nothing is rebuilt: suppress this finding and say so. Otherwise replace the column (add one of the new type, backfill in batches, index it CONCURRENTLY, switch, drop the old one).',
+    },
+    docs: {
+      summary: 'Disallows ALTER COLUMN ... TYPE changes that rewrite an existing table or rebuild its indexes.',
+      why: 'ALTER COLUMN ... TYPE takes an ACCESS EXCLUSIVE lock. Unless the old values can be kept as they are, PostgreSQL converts every row, writing the whole table anew, and rebuilds every index of the table, all under that lock: no reads or writes until it finishes. Values are kept (binary-coercible changes) for varchar(n) to varchar(m) with m >= n or to varchar or text, text to varchar, numeric(p,s) to numeric(q,s) with q >= p or to numeric, bit varying(n) to a longer bit varying, cidr to inet, xml to text, a higher or unlimited precision of time, timetz, timestamp, timestamptz and interval, and to or from a domain without constraints. Indexes on the column are kept too, except when their operator class or collation changes: text or varchar to citext and back, bit(n) to bit varying, text or varchar to char, a COLLATE clause, and timestamp to timestamptz (or back), whose values are kept only when the session TimeZone is a fixed UTC zone, from PostgreSQL 12 on. Those changes are reported as rebuilding the column\'s indexes; lockwise cannot see whether the column is indexed. USING rewrites unless it is the column itself or casts of it that keep the values. The change is judged against the column\'s type as the earlier migrations declared it; when lockwise never saw the column, a change to text, varchar, numeric or bit varying without a limit is not reported (it is nearly always a widening from the same type with a limit, which keeps the values; char(n) to text is the exception, and does rewrite), and any other change is reported as possibly rewriting. Array types are converted element by element, which always rewrites.',
+      instead: 'Replace the column: add a column of the new type, keep both written, backfill in batches, build indexes CONCURRENTLY, switch reads, drop the old column later. For timestamp to timestamptz on PostgreSQL 12+, SET LOCAL timezone = \'UTC\' just before the ALTER keeps the table (indexes on the column are still rebuilt).',
+      bad: 'ALTER TABLE orders ALTER COLUMN quantity TYPE bigint;',
+      good: 'CREATE TABLE orders (id bigint PRIMARY KEY, note varchar(200));\nALTER TABLE orders ALTER COLUMN note TYPE text;',
+      references: [
+        'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES',
+        'https://www.postgresql.org/docs/current/sql-createcast.html',
+        'https://www.postgresql.org/docs/release/12.0/',
+      ],
+      pgVersions: 'Binary-coercible changes keep the table from PostgreSQL 9.2 on (and their indexes, unless the operator class or collation changes). timestamp to timestamptz and back keep the values under a UTC session TimeZone from PostgreSQL 12; before 12 they always rewrite.',
+      prevents: 'table rewrite and index rebuild under ACCESS EXCLUSIVE',
+    },
+  },
+  create(context) {
+    /** An enum the migrations created is stored as OIDs of its labels: every change to or from it converts the values. */
+    const judge = (from: ColumnType, to: ColumnType): TypeChangeEffect => {
+      const effect = typeChangeEffect(from, to, context.pgVersion);
+      const isEnum = (type: ColumnType) => context.schema.enumValues({ name: type.name }) !== undefined;
+      return effect.kind === 'unknown' && (isEnum(from) || isEnum(to)) ? { kind: 'rewrite' } : effect;
+    };
+
+    return {
+      AlterTableStmt(alter) {
+        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
+        const relation = relationFromRangeVar(alter.relation);
+        if (!context.isExistingTable(relation)) return;
+        const table = displayName(relation);
+        for (const command of alter.cmds ?? []) {
+          const cmd = asKind(command, 'AlterTableCmd');
+          const definition = asKind(cmd?.def, 'ColumnDef');
+          const newType = columnType(definition?.typeName);
+          if (cmd?.subtype !== 'AT_AlterColumnType' || !cmd.name || !definition || !newType) continue;
+          const data = { table, column: quoteIdentifier(cmd.name), to: describeType(newType), from: '', reason: '' };
+          const at = definition.typeName?.location;
+          const casts = definition.raw_default ? castsOfColumn(definition.raw_default, cmd.name) : [];
+          if (!casts) {
+            context.report({ messageId: 'usingRewrite', helpId: 'help', at, data });
+            continue;
+          }
+          const oldType = context.schema.column(relation, cmd.name)?.type;
+          const chain = [...casts, newType];
+          if (!oldType && !isUnboundedWideningTarget(chain[0]!)) {
+            context.report({ messageId: 'unknownOldType', helpId: 'help', at, data });
+            continue;
+          }
+          const steps = oldType ? [oldType, ...chain] : chain;
+          const hops = steps.slice(1).map((to, index) => ({ from: steps[index]!, to, effect: judge(steps[index]!, to) }));
+          const worst = hops.reduce<(typeof hops)[number] | undefined>((a, b) => (a && SEVERITY[a.effect.kind] >= SEVERITY[b.effect.kind] ? a : b), undefined);
+          if (!worst) continue;
+          const { effect } = worst;
+          const finding = { ...data, from: describeType(worst.from), to: describeType(worst.to) };
+          if (effect.kind === 'rewrite') context.report({ messageId: 'rewrite', helpId: 'help', at, data: finding });
+          else if (effect.kind === 'unknown') context.report({ messageId: 'unknownType', helpId: 'help', at, data: finding });
+          else if (effect.kind === 'rewrite-unless-utc' && !isUtcTimeZone(context.setting('timezone')?.value)) {
+            context.report({ messageId: 'timestampTimeZone', helpId: 'timestampHelp', at, data: finding });
+          } else if (effect.kind !== 'none' || definition.collClause) {
+            const reason = effect.kind === 'indexes-rebuilt' ? effect.reason : effect.kind === 'rewrite-unless-utc' ? TIMESTAMP_TIMEZONE_INDEX_REASON : COLLATION_REASON;
+            context.report({ messageId: 'indexesRebuilt', helpId: 'indexesHelp', at, data: { ...finding, reason } });
+          }
+        }
+      },
+    };
+  },
+});
+
+/**
+ * For `USING column` or `USING column::a::b`, the types cast to, innermost first; undefined
+ * for any other expression, which PostgreSQL must compute for every row.
+ */
+function castsOfColumn(expression: Node, column: string): ColumnType[] | undefined {
+  const casts: ColumnType[] = [];
+  let current: Node | undefined = expression;
+  for (let cast = asKind(current, 'TypeCast'); cast; cast = asKind(current, 'TypeCast')) {
+    const type = columnType(cast.typeName);
+    if (!type) return undefined;
+    casts.unshift(type);
+    current = cast.arg;
+  }
+  const reference = asKind(current, 'ColumnRef');
+  return reference && stringValues(reference.fields).at(-1) === column ? casts : undefined;
+}

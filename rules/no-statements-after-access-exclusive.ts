@@ -1,0 +1,111 @@
+import type { Statement } from '../src/parse/parse.js';
+import { defineRule } from '../src/engine/rule.js';
+import { asKind, stringValues } from '../src/parse/node-types.js';
+import { displayName, relationFromNames, relationKey, type RelationName } from '../src/model/names.js';
+import { describeLockedObject, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
+
+/** Transaction control and session settings take no lock and do no work. */
+const TRAILER_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt']);
+
+interface HeldLock {
+  object: string;
+  /** Relation keys the lock covers, for COMMENT ON them. */
+  relations: Set<string>;
+  offset: number;
+  /** Savepoints open when the lock was taken: ROLLBACK TO an earlier one releases it. */
+  savepointDepth: number;
+  reported: boolean;
+}
+
+export default defineRule({
+  id: 'no-statements-after-access-exclusive',
+  meta: {
+    severity: 'warning',
+    presets: ['recommended', 'strict'],
+    messages: {
+      statementAfterLock:
+        'This statement runs while {{object}} is locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of the table waits for this statement too, and for any lock it has to wait for.',
+      help: 'Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement.',
+    },
+    docs: {
+      summary: 'Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.',
+      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns, which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it). A dropped table is not counted: nothing should be using it. Reported once per transaction, at the first statement after the lock.',
+      instead: 'Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.',
+      bad: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;',
+      good: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS \'free text from support\';\nCOMMIT;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;',
+      references: [
+        'https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES',
+        'https://www.postgresql.org/docs/current/sql-altertable.html',
+      ],
+      pgVersions: "All versions. Which statements take ACCESS EXCLUSIVE comes from lockwise's lock table, for the target version.",
+      prevents: 'an ACCESS EXCLUSIVE lock held while the rest of the transaction runs',
+    },
+  },
+  create(context) {
+    let held: HeldLock | undefined;
+    let savepoints: string[] = [];
+    let currentTransaction = 0;
+
+    return {
+      onStatement(statement) {
+        const { transaction } = context;
+        if (!transaction.inTransaction || transaction.id !== currentTransaction) {
+          held = undefined;
+          savepoints = [];
+          currentTransaction = transaction.inTransaction ? transaction.id : 0;
+          if (!transaction.inTransaction) return;
+        }
+        trackSavepoint(statement);
+        if (held && !held.reported && !isTrailer(statement, held)) {
+          held.reported = true;
+          context.report({ messageId: 'statementAfterLock', helpId: 'help', data: { object: held.object, line: context.lineOf(held.offset) } });
+        }
+        const claims = context.locksOf(statement).filter((claim) => trafficLock(claim) === 'ACCESS EXCLUSIVE' && locksExistingTable(claim));
+        if (claims.length === 0 || asKind(statement.node, 'DropStmt')?.removeType === 'OBJECT_TABLE') return;
+        if (held) {
+          for (const claim of claims) held.relations.add(relationKey(lockedTable(claim)));
+          return;
+        }
+        const first = claims[0]!;
+        held = {
+          object: first.target === 'table-of-index' && context.schema.indexTable(first.relation) ? displayName(lockedTable(first)) : describeLockedObject(first),
+          relations: new Set(claims.map((claim) => relationKey(lockedTable(claim)))),
+          offset: statement.range.start,
+          savepointDepth: savepoints.length,
+          reported: false,
+        };
+      },
+    };
+
+    function trackSavepoint(statement: Statement): void {
+      const stmt = asKind(statement.node, 'TransactionStmt');
+      if (stmt?.kind === 'TRANS_STMT_SAVEPOINT') savepoints.push(stmt.savepoint_name ?? '');
+      if (stmt?.kind !== 'TRANS_STMT_ROLLBACK_TO' && stmt?.kind !== 'TRANS_STMT_RELEASE') return;
+      const at = savepoints.lastIndexOf(stmt.savepoint_name ?? '');
+      if (at === -1) return;
+      // ROLLBACK TO keeps the savepoint itself; RELEASE removes it. Rolling back releases the locks taken after it.
+      savepoints.length = stmt.kind === 'TRANS_STMT_ROLLBACK_TO' ? at + 1 : at;
+      if (stmt.kind === 'TRANS_STMT_ROLLBACK_TO' && held && held.savepointDepth > at) held = undefined;
+    }
+
+    function isTrailer(statement: Statement, lock: HeldLock): boolean {
+      if (TRAILER_KINDS.has(statement.kind)) return true;
+      const comment = asKind(statement.node, 'CommentStmt');
+      if (comment?.objtype !== 'OBJECT_TABLE' && comment?.objtype !== 'OBJECT_COLUMN') return false;
+      const names = stringValues(asKind(comment.object, 'List')?.items);
+      const table = relationFromNames(comment.objtype === 'OBJECT_COLUMN' ? names.slice(0, -1) : names);
+      return lock.relations.has(relationKey(table));
+    }
+
+    function locksExistingTable(claim: LockClaim): boolean {
+      if (!namesIndex(claim)) return context.isExistingTable(claim.relation);
+      const table = context.schema.indexTable(claim.relation);
+      return table === undefined || context.isExistingTable(table);
+    }
+
+    /** The table whose traffic the claim blocks: for an index, its table when the model knows it. */
+    function lockedTable(claim: LockClaim): RelationName {
+      return (namesIndex(claim) && context.schema.indexTable(claim.relation)) || claim.relation;
+    }
+  },
+});

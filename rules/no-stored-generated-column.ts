@@ -1,0 +1,60 @@
+import { defineRule } from '../src/engine/rule.js';
+import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { asKind } from '../src/parse/node-types.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
+
+/** PostgreSQL 18 added VIRTUAL generated columns, computed when read, and made them the default kind. */
+const VIRTUAL_GENERATED_SINCE = 18;
+
+export default defineRule({
+  id: 'no-stored-generated-column',
+  meta: {
+    severity: 'error',
+    presets: ['recommended', 'strict'],
+    messages: {
+      storedGenerated:
+        'ADD COLUMN {{column}} GENERATED ALWAYS AS (...) STORED computes and writes the expression for every existing row: PostgreSQL rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock, so no reads or writes until every row has been rewritten.',
+      help:
+        'If the value need not be stored or indexed, make it VIRTUAL (PostgreSQL 18+): ALTER TABLE {{table}} ADD COLUMN {{column}} <type> GENERATED ALWAYS AS (...) VIRTUAL; adds it without touching the rows. Otherwise add a plain column, fill new rows with a BEFORE INSERT OR UPDATE trigger, and backfill existing rows in batches.',
+      helpBefore18:
+        'Add a plain column instead, fill new rows with a BEFORE INSERT OR UPDATE trigger that computes the expression, and backfill existing rows in batches. (VIRTUAL generated columns, which do not rewrite, need PostgreSQL 18.)',
+    },
+    docs: {
+      summary: 'Disallows adding a STORED generated column to an existing table.',
+      why: 'A STORED generated column holds the value of its expression in every row, so adding one to a table that has rows makes PostgreSQL compute it for each of them and rewrite the whole table and its indexes while holding an ACCESS EXCLUSIVE lock: nothing can read or write the table until the rewrite finishes. A VIRTUAL generated column (PostgreSQL 18+) is computed when read and never requires a rewrite; in PostgreSQL 18, GENERATED ALWAYS AS (...) without STORED or VIRTUAL is VIRTUAL, so it is not reported. (A NOT NULL or CHECK constraint on a virtual column still makes PostgreSQL scan the table to check it.)',
+      instead: 'On PostgreSQL 18+, use a VIRTUAL generated column when the value need not be stored or indexed (virtual columns cannot be indexed). Otherwise add a plain column, keep it filled with a trigger, and backfill existing rows in batches.',
+      bad: 'ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (quantity * unit_price_cents) STORED;',
+      good: '-- PostgreSQL 18+\nALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (quantity * unit_price_cents) VIRTUAL;',
+      references: [
+        'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES',
+        'https://www.postgresql.org/docs/current/ddl-generated-columns.html',
+      ],
+      pgVersions: 'Generated columns exist from PostgreSQL 12, STORED only (the keyword is required). PostgreSQL 18 adds VIRTUAL generated columns, the default kind, which are added without a rewrite.',
+      prevents: 'table rewrite under ACCESS EXCLUSIVE',
+    },
+  },
+  create(context) {
+    return {
+      AlterTableStmt(alter) {
+        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
+        const relation = relationFromRangeVar(alter.relation);
+        if (!context.isExistingTable(relation)) return;
+        for (const command of alter.cmds ?? []) {
+          const cmd = asKind(command, 'AlterTableCmd');
+          const column = asKind(cmd?.def, 'ColumnDef');
+          if (cmd?.subtype !== 'AT_AddColumn' || !column?.colname) continue;
+          for (const node of column.constraints ?? []) {
+            const generated = asKind(node, 'Constraint');
+            if (generated?.contype !== 'CONSTR_GENERATED' || generated.generated_kind !== 's') continue;
+            context.report({
+              messageId: 'storedGenerated',
+              helpId: context.pgVersion < VIRTUAL_GENERATED_SINCE ? 'helpBefore18' : 'help',
+              at: generated.location,
+              data: { table: displayName(relation), column: quoteIdentifier(column.colname) },
+            });
+          }
+        }
+      },
+    };
+  },
+});

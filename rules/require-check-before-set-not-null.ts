@@ -1,0 +1,101 @@
+import type { AlterTableCmd } from '@pgsql/types';
+import { defineRule } from '../src/engine/rule.js';
+import { displayName, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
+import { asKind, stringValues } from '../src/parse/node-types.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
+
+/** From PostgreSQL 12, SET NOT NULL skips its scan when a validated CHECK constraint proves the column non-null. */
+const CHECK_PROOF_SINCE = 12;
+/** PostgreSQL 18: NOT NULL as a table constraint, which can be added NOT VALID and validated later. */
+const NOT_NULL_NOT_VALID_SINCE = 18;
+
+export default defineRule({
+  id: 'require-check-before-set-not-null',
+  meta: {
+    severity: 'error',
+    presets: ['recommended', 'strict'],
+    messages: {
+      setNotNull:
+        'SET NOT NULL on {{table}}.{{column}} scans the whole table for NULLs while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes. No validated CHECK ({{column}} IS NOT NULL) constraint lets PostgreSQL skip the scan.',
+      addNotNull:
+        'ADD {{constraint}}NOT NULL {{column}} on {{table}} scans the whole table for NULLs while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes.',
+      setNotNullBefore12:
+        'Before PostgreSQL 12, SET NOT NULL on {{table}}.{{column}} always scans the whole table for NULLs under an ACCESS EXCLUSIVE lock, even when a validated CHECK constraint proves there are none: there is no way to make it skip the scan.',
+      help:
+        'Prove the column non-null first with a scan that lets reads and writes continue; SET NOT NULL then skips its own scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} CHECK ({{column}} IS NOT NULL) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ALTER COLUMN {{column}} SET NOT NULL;\n  ALTER TABLE {{table}} DROP CONSTRAINT {{name}};',
+      help18:
+        'On PostgreSQL 18, add the NOT NULL constraint NOT VALID (new rows are checked at once) and validate it in a later transaction, under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} NOT NULL {{column}} NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};\nA validated CHECK ({{column}} IS NOT NULL) constraint before SET NOT NULL works too.',
+      helpBefore12:
+        'Enforce the rule with a CHECK constraint instead of NOT NULL: ALTER TABLE {{table}} ADD CONSTRAINT {{name}} CHECK ({{column}} IS NOT NULL) NOT VALID; then, in a later transaction, VALIDATE CONSTRAINT {{name}} (SHARE UPDATE EXCLUSIVE lock). Run SET NOT NULL only on PostgreSQL 12 or later, or in a maintenance window.',
+    },
+    docs: {
+      summary: 'Requires a validated CHECK (column IS NOT NULL) constraint before SET NOT NULL on an existing table.',
+      why: 'ALTER COLUMN ... SET NOT NULL must prove that no row holds NULL. It scans the whole table while holding an ACCESS EXCLUSIVE lock, so nothing can read or write the table until the scan finishes. From PostgreSQL 12 the scan is skipped when a validated CHECK (column IS NOT NULL) constraint already proves it; that constraint can be added NOT VALID (instant) and validated with VALIDATE CONSTRAINT, which scans under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. Before PostgreSQL 12 there is no such path: SET NOT NULL always scans. PostgreSQL 18 adds NOT NULL table constraints, which can themselves be added NOT VALID and validated later; ADD CONSTRAINT ... NOT NULL without NOT VALID scans like SET NOT NULL and is reported too. SET NOT NULL on a column the migrations already made NOT NULL does nothing and is not reported.',
+      instead: 'ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; in a later transaction VALIDATE CONSTRAINT c; then SET NOT NULL (no scan on PostgreSQL 12+) and DROP CONSTRAINT c. On PostgreSQL 18: ADD CONSTRAINT c NOT NULL col NOT VALID; then VALIDATE CONSTRAINT c.',
+      bad: 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
+      good: 'ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;',
+      references: [
+        'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-DROP-NOT-NULL',
+        'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-VALIDATE-CONSTRAINT',
+        'https://www.postgresql.org/docs/release/12.0/',
+      ],
+      pgVersions: 'PostgreSQL 12+: a validated CHECK (col IS NOT NULL) lets SET NOT NULL skip its scan. Before 12: SET NOT NULL always scans. PostgreSQL 18+: ADD CONSTRAINT ... NOT NULL col NOT VALID, then VALIDATE CONSTRAINT.',
+      prevents: 'full-table scan under ACCESS EXCLUSIVE',
+    },
+  },
+  create(context) {
+    /**
+     * CHECK (col IS NOT NULL) constraints this file added to tables the schema model never saw
+     * created, which it does not record: `table` → constraint → the column proved, and whether validated.
+     */
+    const checksOfUnknownTables = new Map<string, Map<string, { column: string; validated: boolean }>>();
+    const isProvenNotNull = (relation: RelationName, column: string): boolean =>
+      context.schema.hasValidatedNotNullCheck(relation, column) ||
+      [...(checksOfUnknownTables.get(relationKey(relation))?.values() ?? [])].some((check) => check.validated && check.column === column);
+
+    return {
+      AlterTableStmt(alter) {
+        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
+        const relation = relationFromRangeVar(alter.relation);
+        if (!context.isExistingTable(relation)) return;
+        for (const command of alter.cmds ?? []) {
+          const cmd = asKind(command, 'AlterTableCmd');
+          if (!context.schema.table(relation)) trackCheck(relation, cmd);
+          if (cmd?.subtype === 'AT_SetNotNull' && cmd.name) {
+            if (context.schema.column(relation, cmd.name)?.notNull) continue;
+            const data = dataFor(relation, cmd.name);
+            if (context.pgVersion < CHECK_PROOF_SINCE) context.report({ messageId: 'setNotNullBefore12', helpId: 'helpBefore12', data });
+            else if (!isProvenNotNull(relation, cmd.name)) {
+              context.report({ messageId: 'setNotNull', helpId: context.pgVersion >= NOT_NULL_NOT_VALID_SINCE ? 'help18' : 'help', data });
+            }
+          } else if (cmd?.subtype === 'AT_AddConstraint' && context.pgVersion >= NOT_NULL_NOT_VALID_SINCE) {
+            const constraint = asKind(cmd.def, 'Constraint');
+            const column = stringValues(constraint?.keys)[0];
+            if (constraint?.contype !== 'CONSTR_NOTNULL' || constraint.skip_validation || !column) continue;
+            if (context.schema.column(relation, column)?.notNull || isProvenNotNull(relation, column)) continue;
+            const named = constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : '';
+            context.report({ messageId: 'addNotNull', helpId: 'help18', at: constraint.location, data: { ...dataFor(relation, column), constraint: named } });
+          }
+        }
+      },
+    };
+
+    function trackCheck(relation: RelationName, cmd: AlterTableCmd | undefined): void {
+      const checks = checksOfUnknownTables.get(relationKey(relation)) ?? new Map<string, { column: string; validated: boolean }>();
+      checksOfUnknownTables.set(relationKey(relation), checks);
+      const constraint = asKind(cmd?.def, 'Constraint');
+      const test = asKind(constraint?.raw_expr, 'NullTest');
+      const column = stringValues(asKind(test?.arg, 'ColumnRef')?.fields).at(-1);
+      if (cmd?.subtype === 'AT_AddConstraint' && constraint?.conname && test?.nulltesttype === 'IS_NOT_NULL' && column) {
+        checks.set(constraint.conname, { column, validated: constraint.skip_validation !== true });
+      } else if (cmd?.subtype === 'AT_ValidateConstraint' && cmd.name) {
+        const check = checks.get(cmd.name);
+        if (check) check.validated = true;
+      } else if (cmd?.subtype === 'AT_DropConstraint' && cmd.name) checks.delete(cmd.name);
+    }
+  },
+});
+
+function dataFor(relation: RelationName, column: string): Record<string, string> {
+  return { table: displayName(relation), column: quoteIdentifier(column), name: quoteIdentifier(`${relation.name}_${column}_not_null`) };
+}

@@ -1,0 +1,122 @@
+import { parsePlPgSQLSync, parseSync } from 'libpg-query';
+import type { Node } from '@pgsql/types';
+import type { ByteRange } from '../source/source-file.js';
+import { asKind, nodeKind } from './node-types.js';
+import { scanTokens } from './scan.js';
+
+export interface EmbeddedStatement {
+  node: Node;
+  /** Where the statement's text stands in the file. */
+  range: ByteRange;
+}
+
+const WRAPPER_TAG = '$lockwise_do_body$';
+/** A PL/pgSQL string literal without doubled quotes, whose text maps one to one onto the file. */
+const PLAIN_STRING_LITERAL = /^'([^']*)'$/;
+
+/**
+ * The SQL a `DO $$ ... $$` block runs: its static statements, and `EXECUTE 'literal'`
+ * statements, found with PostgreSQL's own PL/pgSQL parser and placed at their exact
+ * positions in the file. Dynamic SQL built at run time cannot be seen and is left alone.
+ */
+export function statementsInDoBlock(doStatement: Node, statementText: string, statementStart: number): EmbeddedStatement[] {
+  const options = asKind(doStatement, 'DoStmt')?.args ?? [];
+  let language = 'plpgsql';
+  for (const option of options) {
+    const element = asKind(option, 'DefElem');
+    if (element?.defname === 'language') language = asKind(element.arg, 'String')?.sval?.toLowerCase() ?? language;
+  }
+  if (language !== 'plpgsql') return [];
+  const body = bodyOf(statementText);
+  if (!body || body.text.includes(WRAPPER_TAG)) return [];
+
+  let functionTree: unknown;
+  try {
+    functionTree = parsePlPgSQLSync(`CREATE FUNCTION lockwise_do_block() RETURNS void LANGUAGE plpgsql AS ${WRAPPER_TAG}${body.text}${WRAPPER_TAG}`);
+  } catch {
+    // PostgreSQL reports a broken block when the migration runs; the SQL parser already accepted the DO statement.
+    return [];
+  }
+  const lineStarts = [0];
+  for (let i = 0; i < body.text.length; i++) if (body.text[i] === '\n') lineStarts.push(i + 1);
+
+  const found: EmbeddedStatement[] = [];
+  for (const { query, lineno, literal } of embeddedQueries(functionTree)) {
+    const sql = literal ? PLAIN_STRING_LITERAL.exec(query)?.[1] : query;
+    if (sql === undefined) continue;
+    const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
+    const at = body.text.indexOf(literal ? query : sql, searchFrom);
+    if (at === -1) continue;
+    const sqlStart = statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8') + (literal ? 1 : 0);
+    let parsed;
+    try {
+      parsed = parseSync(sql).stmts ?? [];
+    } catch {
+      continue;
+    }
+    const sqlBytes = Buffer.from(sql, 'utf8');
+    for (const raw of parsed) {
+      const start = raw.stmt_location ?? 0;
+      let end = raw.stmt_len ? start + raw.stmt_len : sqlBytes.length;
+      while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]!))) end--;
+      const node = raw.stmt as Node;
+      shiftLocations(node, sqlStart);
+      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end } });
+    }
+  }
+  return found.filter((statement) => nodeKind(statement.node) !== 'DoStmt');
+}
+
+/** The body of the DO statement's string: its text and byte offset within the statement. */
+function bodyOf(statementText: string): { text: string; byteOffset: number } | undefined {
+  const literal = scanTokens(statementText)?.find((token) => token.tokenName === 'SCONST');
+  if (!literal) return undefined;
+  const dollar = /^\$[^$]*\$/.exec(literal.text);
+  if (dollar) return { text: literal.text.slice(dollar[0].length, -dollar[0].length), byteOffset: literal.start + dollar[0].length };
+  const quoted = PLAIN_STRING_LITERAL.exec(literal.text);
+  return quoted ? { text: quoted[1]!, byteOffset: literal.start + 1 } : undefined;
+}
+
+interface EmbeddedQuery {
+  query: string;
+  lineno: number;
+  /** The query is a string literal passed to EXECUTE. */
+  literal: boolean;
+}
+
+function embeddedQueries(tree: unknown): EmbeddedQuery[] {
+  const queries: EmbeddedQuery[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+      return;
+    }
+    if (!value || typeof value !== 'object') return;
+    const record = value as Record<string, unknown>;
+    const execSql = record.PLpgSQL_stmt_execsql as { lineno?: number; sqlstmt?: { PLpgSQL_expr?: { query?: string } } } | undefined;
+    const dynamic = record.PLpgSQL_stmt_dynexecute as { lineno?: number; query?: { PLpgSQL_expr?: { query?: string } } } | undefined;
+    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false });
+    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true });
+    Object.values(record).forEach(visit);
+  };
+  visit(tree);
+  return queries;
+}
+
+/** Node locations count from the start of the embedded SQL; rules need them to count from the start of the file. */
+function shiftLocations(tree: unknown, by: number): void {
+  const pending: unknown[] = [tree];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (!value || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      pending.push(...value);
+      continue;
+    }
+    const record = value as Record<string, unknown>;
+    for (const [key, child] of Object.entries(record)) {
+      if (key === 'location' && typeof child === 'number' && child >= 0) record[key] = child + by;
+      else if (typeof child === 'object') pending.push(child);
+    }
+  }
+}
