@@ -1,8 +1,8 @@
 import type { ColumnDef } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { columnDeclarationVisitors } from '../src/engine/column-declarations.js';
 import { columnType } from '../src/model/schema-objects.js';
-import { asKind, stringValues } from '../src/parse/node-types.js';
+import { stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
@@ -36,22 +36,6 @@ export default defineRule({
       if (!column || !name || !builtin || length === undefined) return;
       context.report({ messageId: 'charColumn', helpId: 'help', at: column.typeName?.location, data: { table, column: quoteIdentifier(name), length } });
     };
-    return {
-      CreateStmt(create) {
-        if (!create.relation) return;
-        const table = displayName(relationFromRangeVar(create.relation));
-        for (const element of create.tableElts ?? []) check(table, asKind(element, 'ColumnDef')?.colname, asKind(element, 'ColumnDef'));
-      },
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const table = displayName(relationFromRangeVar(alter.relation));
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          const column = asKind(cmd?.def, 'ColumnDef');
-          if (cmd?.subtype === 'AT_AddColumn') check(table, column?.colname, column);
-          if (cmd?.subtype === 'AT_AlterColumnType') check(table, cmd.name, column);
-        }
-      },
-    };
+    return columnDeclarationVisitors(check);
   },
 });

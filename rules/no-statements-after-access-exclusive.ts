@@ -60,7 +60,7 @@ export default defineRule({
           held.reported = true;
           context.report({ messageId: 'statementAfterLock', helpId: 'help', data: { object: held.object, line: context.lineOf(held.offset) } });
         }
-        const claims = context.locksOf(statement).filter((claim) => trafficLock(claim) === 'ACCESS EXCLUSIVE' && locksExistingTable(claim));
+        const claims = context.locksOf(statement).filter((claim) => trafficLock(claim) === 'ACCESS EXCLUSIVE' && context.locksExistingTable(claim));
         if (claims.length === 0 || asKind(statement.node, 'DropStmt')?.removeType === 'OBJECT_TABLE') return;
         if (held) {
           for (const claim of claims) held.relations.add(relationKey(lockedTable(claim)));
@@ -97,11 +97,6 @@ export default defineRule({
       return lock.relations.has(relationKey(table));
     }
 
-    function locksExistingTable(claim: LockClaim): boolean {
-      if (!namesIndex(claim)) return context.isExistingTable(claim.relation);
-      const table = context.schema.indexTable(claim.relation);
-      return table === undefined || context.isExistingTable(table);
-    }
 
     /** The table whose traffic the claim blocks: for an index, its table when the model knows it. */
     function lockedTable(claim: LockClaim): RelationName {

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { blocksWrites, lockImpact, lockPhrase, lockStrength } from '../src/knowledge/lock-modes.js';
 import { isTimeoutInForce } from '../src/knowledge/settings.js';
-import { describeLockedObject, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
+import { describeLockedObject, trafficLock } from '../src/knowledge/statement-locks.js';
 
 export default defineRule({
   id: 'require-lock-timeout',
@@ -34,7 +34,7 @@ export default defineRule({
       onStatement(statement) {
         if (reported || context.environment.lockTimeoutSetByTool) return;
         if (isTimeoutInForce(context.setting('lock_timeout'))) return;
-        const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && locksExistingTable(claim));
+        const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && context.locksExistingTable(claim));
         const strongest = blocking.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))[0];
         if (!strongest) return;
         reported = true;
@@ -46,10 +46,5 @@ export default defineRule({
       },
     };
 
-    function locksExistingTable(claim: LockClaim): boolean {
-      if (!namesIndex(claim)) return context.isExistingTable(claim.relation);
-      const table = context.schema.indexTable(claim.relation);
-      return table === undefined || context.isExistingTable(table);
-    }
   },
 });

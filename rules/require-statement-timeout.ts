@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { blocksWrites, lockImpact, lockPhrase, lockStrength } from '../src/knowledge/lock-modes.js';
 import { isTimeoutInForce } from '../src/knowledge/settings.js';
-import { describeLockedObject, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
+import { describeLockedObject, trafficLock } from '../src/knowledge/statement-locks.js';
 
 /** From PostgreSQL 13 the timeout restarts for each statement of a multi-statement query, with the value in force then. */
 const PER_STATEMENT_TIMEOUT_SINCE = 13;
@@ -44,7 +44,7 @@ export default defineRule({
         const timeoutSet = isTimeoutInForce(context.setting('statement_timeout'));
         const ignoredInQuery = timeoutSet && oneQueryString && context.pgVersion < PER_STATEMENT_TIMEOUT_SINCE;
         if (timeoutSet && !ignoredInQuery) return;
-        const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && locksExistingTable(claim));
+        const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && context.locksExistingTable(claim));
         const strongest = blocking.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))[0];
         if (!strongest) return;
         reported = true;
@@ -56,10 +56,5 @@ export default defineRule({
       },
     };
 
-    function locksExistingTable(claim: LockClaim): boolean {
-      if (!namesIndex(claim)) return context.isExistingTable(claim.relation);
-      const table = context.schema.indexTable(claim.relation);
-      return table === undefined || context.isExistingTable(table);
-    }
   },
 });

@@ -34,6 +34,8 @@ export interface RuleContext<MessageId extends string = string> {
   locksOf(statement: Statement): LockClaim[];
   /** A table that holds production data: neither created by a migration that has not been deployed, nor temporary. */
   isExistingTable(relation: RelationName): boolean;
+  /** Whether a lock claim falls on an existing table; for an index, on its table, existing unless the model knows otherwise. */
+  locksExistingTable(claim: LockClaim): boolean;
   /** The 1-based line of a byte offset in this file, for messages that point elsewhere. */
   lineOf(offset: number): number;
   /** The SQL text PostgreSQL's parser saw for a byte range of this file (psql commands and placeholders neutralised), e.g. for the scanner's tokens. */

@@ -4,8 +4,8 @@ import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
 import { SessionState, type TransactionState } from '../model/session-state.js';
 import type { SchemaModel } from '../model/schema-model.js';
-import { relationFromNames } from '../model/names.js';
-import { locksTakenBy } from '../knowledge/statement-locks.js';
+import { relationFromNames, type RelationName } from '../model/names.js';
+import { locksTakenBy, namesIndex } from '../knowledge/statement-locks.js';
 import type { ByteRange } from '../source/source-file.js';
 import type { Environment, MigrationDates, RuleContext } from './context.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -54,6 +54,7 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
   let current: Statement | undefined;
   const tokenEnds = new TokenEnds(parsed);
 
+  const isExistingTable = (relation: RelationName): boolean => relation.schema !== 'pg_temp' && !options.schema.isNewTable(relation);
   const running = options.rules.map(({ rule, severity, options: ruleOptions }) => {
     const context: RuleContext = {
       filePath: source.path,
@@ -70,7 +71,12 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
       dates: options.dates,
       setting: (name) => session.setting(name.toLowerCase()),
       locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
-      isExistingTable: (relation) => relation.schema !== 'pg_temp' && !options.schema.isNewTable(relation),
+      isExistingTable,
+      locksExistingTable: (claim) => {
+        if (!namesIndex(claim)) return isExistingTable(claim.relation);
+        const table = options.schema.indexTable(claim.relation);
+        return table === undefined || isExistingTable(table);
+      },
       lineOf: (offset) => source.positionAt(offset).line,
       sqlText: (range) => parsed.sqlText(range),
       report: (report: Report<string>) => {
