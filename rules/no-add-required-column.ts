@@ -1,6 +1,7 @@
 import type { ColumnDef, Constraint, Node } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { displayName } from '../src/model/names.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -40,26 +41,20 @@ export default defineRule({
   },
   create(context) {
     return {
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const relation = relationFromRangeVar(alter.relation);
-        if (!context.isExistingTable(relation)) return;
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          const column = asKind(cmd?.def, 'ColumnDef');
-          if (cmd?.subtype !== 'AT_AddColumn' || !column?.colname || fillsItself(column)) continue;
-          const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).filter((c) => c !== undefined);
-          if (constraints.some((c) => c.contype === 'CONSTR_DEFAULT' && c.raw_expr && !isNullConstant(c.raw_expr))) continue;
-          const required = constraints.find((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
-          if (!required) continue;
-          context.report({
-            messageId: 'requiredColumn',
-            helpId: context.pgVersion < FAST_DEFAULT_SINCE ? 'helpBefore11' : 'help',
-            at: required.location,
-            data: { table: displayName(relation), column: quoteIdentifier(column.colname), constraint: describe(required) },
-          });
-        }
-      },
+      ...commandsOnExistingTable(context, (cmd, relation) => {
+        const column = asKind(cmd?.def, 'ColumnDef');
+        if (cmd?.subtype !== 'AT_AddColumn' || !column?.colname || fillsItself(column)) return;
+        const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).filter((c) => c !== undefined);
+        if (constraints.some((c) => c.contype === 'CONSTR_DEFAULT' && c.raw_expr && !isNullConstant(c.raw_expr))) return;
+        const required = constraints.find((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
+        if (!required) return;
+        context.report({
+          messageId: 'requiredColumn',
+          helpId: context.pgVersion < FAST_DEFAULT_SINCE ? 'helpBefore11' : 'help',
+          at: required.location,
+          data: { table: displayName(relation), column: quoteIdentifier(column.colname), constraint: describe(required) },
+        });
+      }),
     };
   },
 });

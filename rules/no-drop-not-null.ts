@@ -1,6 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar } from '../src/model/names.js';
-import { asKind } from '../src/parse/node-types.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { displayName } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
@@ -29,17 +29,11 @@ export default defineRule({
   },
   create(context) {
     return {
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const relation = relationFromRangeVar(alter.relation);
-        if (!context.isExistingTable(relation)) return;
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          if (cmd?.subtype !== 'AT_DropNotNull' || !cmd.name) continue;
-          if (context.schema.isNewColumn(relation, cmd.name) || context.schema.column(relation, cmd.name)?.notNull === false) continue;
-          context.report({ messageId: 'dropNotNull', helpId: 'help', data: { table: displayName(relation), column: quoteIdentifier(cmd.name) } });
-        }
-      },
+      ...commandsOnExistingTable(context, (cmd, relation) => {
+        if (cmd?.subtype !== 'AT_DropNotNull' || !cmd.name) return;
+        if (context.schema.isNewColumn(relation, cmd.name) || context.schema.column(relation, cmd.name)?.notNull === false) return;
+        context.report({ messageId: 'dropNotNull', helpId: 'help', data: { table: displayName(relation), column: quoteIdentifier(cmd.name) } });
+      }),
     };
   },
 });

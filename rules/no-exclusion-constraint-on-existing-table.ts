@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { displayName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -30,22 +31,16 @@ export default defineRule({
   },
   create(context) {
     return {
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const relation = relationFromRangeVar(alter.relation);
-        if (!context.isExistingTable(relation)) return;
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          const constraint = cmd?.subtype === 'AT_AddConstraint' ? asKind(cmd.def, 'Constraint') : undefined;
-          if (constraint?.contype !== 'CONSTR_EXCLUSION') continue;
-          context.report({
-            messageId: 'addExclusion',
-            helpId: 'help',
-            at: constraint.location,
-            data: { table: displayName(relation), constraint: constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : '' },
-          });
-        }
-      },
+      ...commandsOnExistingTable(context, (cmd, relation) => {
+        const constraint = cmd?.subtype === 'AT_AddConstraint' ? asKind(cmd.def, 'Constraint') : undefined;
+        if (constraint?.contype !== 'CONSTR_EXCLUSION') return;
+        context.report({
+          messageId: 'addExclusion',
+          helpId: 'help',
+          at: constraint.location,
+          data: { table: displayName(relation), constraint: constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : '' },
+        });
+      }),
     };
   },
 });

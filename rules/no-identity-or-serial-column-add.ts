@@ -1,6 +1,7 @@
 import type { ColumnDef } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { displayName, type RelationName } from '../src/model/names.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -39,25 +40,19 @@ export default defineRule({
   },
   create(context) {
     return {
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const relation = relationFromRangeVar(alter.relation);
-        if (!context.isExistingTable(relation)) return;
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          const column = asKind(cmd?.def, 'ColumnDef');
-          if (cmd?.subtype !== 'AT_AddColumn' || !column?.colname) continue;
-          const data = { table: displayName(relation), column: quoteIdentifier(column.colname), sequence: sequenceName(relation, column.colname) };
-          const serialType = serialTypeOf(column);
-          if (serialType) context.report({ messageId: 'serialColumn', helpId: 'help', at: column.typeName?.location, data: { ...data, type: serialType } });
-          for (const node of column.constraints ?? []) {
-            const identity = asKind(node, 'Constraint');
-            if (identity?.contype !== 'CONSTR_IDENTITY') continue;
-            const when = identity.generated_when === 'd' ? 'BY DEFAULT' : 'ALWAYS';
-            context.report({ messageId: 'identityColumn', helpId: 'identityHelp', at: identity.location, data: { ...data, when } });
-          }
+      ...commandsOnExistingTable(context, (cmd, relation) => {
+        const column = asKind(cmd?.def, 'ColumnDef');
+        if (cmd?.subtype !== 'AT_AddColumn' || !column?.colname) return;
+        const data = { table: displayName(relation), column: quoteIdentifier(column.colname), sequence: sequenceName(relation, column.colname) };
+        const serialType = serialTypeOf(column);
+        if (serialType) context.report({ messageId: 'serialColumn', helpId: 'help', at: column.typeName?.location, data: { ...data, type: serialType } });
+        for (const node of column.constraints ?? []) {
+          const identity = asKind(node, 'Constraint');
+          if (identity?.contype !== 'CONSTR_IDENTITY') continue;
+          const when = identity.generated_when === 'd' ? 'BY DEFAULT' : 'ALWAYS';
+          context.report({ messageId: 'identityColumn', helpId: 'identityHelp', at: identity.location, data: { ...data, when } });
         }
-      },
+      }),
     };
   },
 });

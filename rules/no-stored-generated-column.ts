@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { displayName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -35,26 +36,20 @@ export default defineRule({
   },
   create(context) {
     return {
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const relation = relationFromRangeVar(alter.relation);
-        if (!context.isExistingTable(relation)) return;
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          const column = asKind(cmd?.def, 'ColumnDef');
-          if (cmd?.subtype !== 'AT_AddColumn' || !column?.colname) continue;
-          for (const node of column.constraints ?? []) {
-            const generated = asKind(node, 'Constraint');
-            if (generated?.contype !== 'CONSTR_GENERATED' || generated.generated_kind !== 's') continue;
-            context.report({
-              messageId: 'storedGenerated',
-              helpId: context.pgVersion < VIRTUAL_GENERATED_SINCE ? 'helpBefore18' : 'help',
-              at: generated.location,
-              data: { table: displayName(relation), column: quoteIdentifier(column.colname) },
-            });
-          }
+      ...commandsOnExistingTable(context, (cmd, relation) => {
+        const column = asKind(cmd?.def, 'ColumnDef');
+        if (cmd?.subtype !== 'AT_AddColumn' || !column?.colname) return;
+        for (const node of column.constraints ?? []) {
+          const generated = asKind(node, 'Constraint');
+          if (generated?.contype !== 'CONSTR_GENERATED' || generated.generated_kind !== 's') continue;
+          context.report({
+            messageId: 'storedGenerated',
+            helpId: context.pgVersion < VIRTUAL_GENERATED_SINCE ? 'helpBefore18' : 'help',
+            at: generated.location,
+            data: { table: displayName(relation), column: quoteIdentifier(column.colname) },
+          });
         }
-      },
+      }),
     };
   },
 });

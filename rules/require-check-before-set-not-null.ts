@@ -1,6 +1,7 @@
 import type { AlterTableCmd } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { displayName, relationKey, type RelationName } from '../src/model/names.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -54,30 +55,24 @@ export default defineRule({
       [...(checksOfUnknownTables.get(relationKey(relation))?.values() ?? [])].some((check) => check.validated && check.column === column);
 
     return {
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const relation = relationFromRangeVar(alter.relation);
-        if (!context.isExistingTable(relation)) return;
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          if (!context.schema.table(relation)) trackCheck(relation, cmd);
-          if (cmd?.subtype === 'AT_SetNotNull' && cmd.name) {
-            if (context.schema.column(relation, cmd.name)?.notNull) continue;
-            const data = dataFor(relation, cmd.name);
-            if (context.pgVersion < CHECK_PROOF_SINCE) context.report({ messageId: 'setNotNullBefore12', helpId: 'helpBefore12', data });
-            else if (!isProvenNotNull(relation, cmd.name)) {
-              context.report({ messageId: 'setNotNull', helpId: context.pgVersion >= NOT_NULL_NOT_VALID_SINCE ? 'help18' : 'help', data });
-            }
-          } else if (cmd?.subtype === 'AT_AddConstraint' && context.pgVersion >= NOT_NULL_NOT_VALID_SINCE) {
-            const constraint = asKind(cmd.def, 'Constraint');
-            const column = stringValues(constraint?.keys)[0];
-            if (constraint?.contype !== 'CONSTR_NOTNULL' || constraint.skip_validation || !column) continue;
-            if (context.schema.column(relation, column)?.notNull || isProvenNotNull(relation, column)) continue;
-            const named = constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : '';
-            context.report({ messageId: 'addNotNull', helpId: 'help18', at: constraint.location, data: { ...dataFor(relation, column), constraint: named } });
+      ...commandsOnExistingTable(context, (cmd, relation) => {
+        if (!context.schema.table(relation)) trackCheck(relation, cmd);
+        if (cmd?.subtype === 'AT_SetNotNull' && cmd.name) {
+          if (context.schema.column(relation, cmd.name)?.notNull) return;
+          const data = dataFor(relation, cmd.name);
+          if (context.pgVersion < CHECK_PROOF_SINCE) context.report({ messageId: 'setNotNullBefore12', helpId: 'helpBefore12', data });
+          else if (!isProvenNotNull(relation, cmd.name)) {
+            context.report({ messageId: 'setNotNull', helpId: context.pgVersion >= NOT_NULL_NOT_VALID_SINCE ? 'help18' : 'help', data });
           }
+        } else if (cmd?.subtype === 'AT_AddConstraint' && context.pgVersion >= NOT_NULL_NOT_VALID_SINCE) {
+          const constraint = asKind(cmd.def, 'Constraint');
+          const column = stringValues(constraint?.keys)[0];
+          if (constraint?.contype !== 'CONSTR_NOTNULL' || constraint.skip_validation || !column) return;
+          if (context.schema.column(relation, column)?.notNull || isProvenNotNull(relation, column)) return;
+          const named = constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : '';
+          context.report({ messageId: 'addNotNull', helpId: 'help18', at: constraint.location, data: { ...dataFor(relation, column), constraint: named } });
         }
-      },
+      }),
     };
 
     function trackCheck(relation: RelationName, cmd: AlterTableCmd | undefined): void {

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { columnDropSteps, tableDropSteps } from '../src/knowledge/expand-contract.js';
-import { displayName, relationFromNameList, relationFromRangeVar } from '../src/model/names.js';
-import { asKind } from '../src/parse/node-types.js';
+import { displayName, relationFromNameList } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../src/engine/duration.js';
 import type { Retirement } from '../src/model/schema-model.js';
@@ -89,21 +89,15 @@ export default defineRule<MessageId, Options>({
     };
 
     return {
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const relation = relationFromRangeVar(alter.relation);
-        if (!context.isExistingTable(relation)) return;
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          if (cmd?.subtype !== 'AT_DropColumn' || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) continue;
-          // A table the model saw created, without the column: DROP COLUMN IF EXISTS does nothing.
-          if (context.schema.table(relation) && !context.schema.column(relation, cmd.name)) continue;
-          const retirement = context.schema.retirement(relation, cmd.name);
-          const column = quoteIdentifier(cmd.name);
-          if (retirement?.deployed) oldEnough(retirement, `${displayName(relation)}.${column}`);
-          else reportDrop(displayName(relation), retirement?.migration, column);
-        }
-      },
+      ...commandsOnExistingTable(context, (cmd, relation) => {
+        if (cmd?.subtype !== 'AT_DropColumn' || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) return;
+        // A table the model saw created, without the column: DROP COLUMN IF EXISTS does nothing.
+        if (context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
+        const retirement = context.schema.retirement(relation, cmd.name);
+        const column = quoteIdentifier(cmd.name);
+        if (retirement?.deployed) oldEnough(retirement, `${displayName(relation)}.${column}`);
+        else reportDrop(displayName(relation), retirement?.migration, column);
+      }),
       DropStmt(drop) {
         if (drop.removeType !== 'OBJECT_TABLE') return;
         for (const object of drop.objects ?? []) {
