@@ -42,8 +42,8 @@ export default defineRule({
   create(context) {
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
-        const column = asKind(cmd?.def, 'ColumnDef');
-        if (cmd?.subtype !== 'AT_AddColumn' || !column?.colname || fillsItself(column)) return;
+        const column = asKind(cmd.def, 'ColumnDef');
+        if (cmd.subtype !== 'AT_AddColumn' || !column?.colname || fillsItself(column)) return;
         const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).filter((c) => c !== undefined);
         if (constraints.some((c) => c.contype === 'CONSTR_DEFAULT' && c.raw_expr && !isNullConstant(c.raw_expr))) return;
         const required = constraints.find((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');

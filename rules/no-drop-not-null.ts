@@ -30,7 +30,7 @@ export default defineRule({
   create(context) {
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
-        if (cmd?.subtype !== 'AT_DropNotNull' || !cmd.name) return;
+        if (cmd.subtype !== 'AT_DropNotNull' || !cmd.name) return;
         if (context.schema.isNewColumn(relation, cmd.name) || context.schema.column(relation, cmd.name)?.notNull === false) return;
         context.report({ messageId: 'dropNotNull', helpId: 'help', data: { table: displayName(relation), column: quoteIdentifier(cmd.name) } });
       }),

@@ -32,7 +32,7 @@ export default defineRule({
   create(context) {
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
-        const constraint = cmd?.subtype === 'AT_AddConstraint' ? asKind(cmd.def, 'Constraint') : undefined;
+        const constraint = cmd.subtype === 'AT_AddConstraint' ? asKind(cmd.def, 'Constraint') : undefined;
         if (constraint?.contype !== 'CONSTR_EXCLUSION') return;
         context.report({
           messageId: 'addExclusion',

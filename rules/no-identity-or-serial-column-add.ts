@@ -41,8 +41,8 @@ export default defineRule({
   create(context) {
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
-        const column = asKind(cmd?.def, 'ColumnDef');
-        if (cmd?.subtype !== 'AT_AddColumn' || !column?.colname) return;
+        const column = asKind(cmd.def, 'ColumnDef');
+        if (cmd.subtype !== 'AT_AddColumn' || !column?.colname) return;
         const data = { table: displayName(relation), column: quoteIdentifier(column.colname), sequence: sequenceName(relation, column.colname) };
         const serialType = serialTypeOf(column);
         if (serialType) context.report({ messageId: 'serialColumn', helpId: 'help', at: column.typeName?.location, data: { ...data, type: serialType } });

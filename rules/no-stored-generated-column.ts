@@ -37,8 +37,8 @@ export default defineRule({
   create(context) {
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
-        const column = asKind(cmd?.def, 'ColumnDef');
-        if (cmd?.subtype !== 'AT_AddColumn' || !column?.colname) return;
+        const column = asKind(cmd.def, 'ColumnDef');
+        if (cmd.subtype !== 'AT_AddColumn' || !column?.colname) return;
         for (const node of column.constraints ?? []) {
           const generated = asKind(node, 'Constraint');
           if (generated?.contype !== 'CONSTR_GENERATED' || generated.generated_kind !== 's') continue;

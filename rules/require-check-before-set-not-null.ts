@@ -57,14 +57,14 @@ export default defineRule({
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
         if (!context.schema.table(relation)) trackCheck(relation, cmd);
-        if (cmd?.subtype === 'AT_SetNotNull' && cmd.name) {
+        if (cmd.subtype === 'AT_SetNotNull' && cmd.name) {
           if (context.schema.column(relation, cmd.name)?.notNull) return;
           const data = dataFor(relation, cmd.name);
           if (context.pgVersion < CHECK_PROOF_SINCE) context.report({ messageId: 'setNotNullBefore12', helpId: 'helpBefore12', data });
           else if (!isProvenNotNull(relation, cmd.name)) {
             context.report({ messageId: 'setNotNull', helpId: context.pgVersion >= NOT_NULL_NOT_VALID_SINCE ? 'help18' : 'help', data });
           }
-        } else if (cmd?.subtype === 'AT_AddConstraint' && context.pgVersion >= NOT_NULL_NOT_VALID_SINCE) {
+        } else if (cmd.subtype === 'AT_AddConstraint' && context.pgVersion >= NOT_NULL_NOT_VALID_SINCE) {
           const constraint = asKind(cmd.def, 'Constraint');
           const column = stringValues(constraint?.keys)[0];
           if (constraint?.contype !== 'CONSTR_NOTNULL' || constraint.skip_validation || !column) return;
@@ -75,18 +75,18 @@ export default defineRule({
       }),
     };
 
-    function trackCheck(relation: RelationName, cmd: AlterTableCmd | undefined): void {
+    function trackCheck(relation: RelationName, cmd: AlterTableCmd): void {
       const checks = checksOfUnknownTables.get(relationKey(relation)) ?? new Map<string, { column: string; validated: boolean }>();
       checksOfUnknownTables.set(relationKey(relation), checks);
-      const constraint = asKind(cmd?.def, 'Constraint');
+      const constraint = asKind(cmd.def, 'Constraint');
       const test = asKind(constraint?.raw_expr, 'NullTest');
       const column = stringValues(asKind(test?.arg, 'ColumnRef')?.fields).at(-1);
-      if (cmd?.subtype === 'AT_AddConstraint' && constraint?.conname && test?.nulltesttype === 'IS_NOT_NULL' && column) {
+      if (cmd.subtype === 'AT_AddConstraint' && constraint?.conname && test?.nulltesttype === 'IS_NOT_NULL' && column) {
         checks.set(constraint.conname, { column, validated: constraint.skip_validation !== true });
-      } else if (cmd?.subtype === 'AT_ValidateConstraint' && cmd.name) {
+      } else if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
         const check = checks.get(cmd.name);
         if (check) check.validated = true;
-      } else if (cmd?.subtype === 'AT_DropConstraint' && cmd.name) checks.delete(cmd.name);
+      } else if (cmd.subtype === 'AT_DropConstraint' && cmd.name) checks.delete(cmd.name);
     }
   },
 });
