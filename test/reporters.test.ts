@@ -83,6 +83,14 @@ describe('GitHub annotations', () => {
     expect(written).toContain('<td>db/1.sql</td><td>no-rename-column</td><td>1</td>');
   });
 
+  it('still reports the findings when the job summary cannot be written', () => {
+    const missing = path.join(tempProject({}), 'no-such-folder', 'summary.md');
+    const run = runCli(['lint', '-f', 'github', '-'], { input: RENAME, env: { GITHUB_STEP_SUMMARY: missing } });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('::error title=lockwise%3A no-rename-column');
+    expect(run.stderr).toMatch(/^lockwise: job summary not written: .*summary\.md.*\n$/);
+  });
+
   it('adds annotations to the normal output inside GitHub Actions, unless turned off', () => {
     const inActions = runCli(['lint', '-'], { input: RENAME, env: { GITHUB_ACTIONS: 'true' } });
     expect(inActions.stdout).toContain('::error title=lockwise%3A no-rename-column');

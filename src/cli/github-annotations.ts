@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { LintResults } from '../engine/lint-sources.js';
-import { allDiagnostics, totals } from '../report/results.js';
+import { allDiagnostics, counted, totals } from '../report/results.js';
 
 /**
  * GitHub workflow annotations for every finding, written through @actions/core so
@@ -37,7 +37,9 @@ async function writeJobSummary(results: LintResults): Promise<void> {
     counts.set(key, row);
   }
   const { files, errors, warnings } = totals(results);
-  const summary = core.summary.addHeading('lockwise', 2).addRaw(`${files} migration files linted: ${errors} errors, ${warnings} warnings.`, true);
+  const summary = core.summary
+    .addHeading('lockwise', 2)
+    .addRaw(`${counted(files, 'migration file')} linted: ${counted(errors, 'error')}, ${counted(warnings, 'warning')}.`, true);
   if (counts.size > 0) {
     summary.addTable([
       [
@@ -47,8 +49,13 @@ async function writeJobSummary(results: LintResults): Promise<void> {
         { data: 'Warnings', header: true },
         { data: 'Notes', header: true },
       ],
-      ...[...counts.values()].map((row) => [row.file, row.rule, String(row.errors), String(row.warnings), String(row.infos)]),
+      ...[...counts.values()].map((row) => [escapeHtml(row.file), row.rule, String(row.errors), String(row.warnings), String(row.infos)]),
     ]);
   }
   await summary.write();
+}
+
+/** The summary is HTML, and file names may hold `<` or `&`. */
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -81,7 +81,9 @@ export async function runLint(paths: string[], options: LintCommandOptions, io: 
   }
   const color = options.color && process.env.NO_COLOR === undefined && (io.stdout.isTTY === true || isForced(process.env.FORCE_COLOR));
   const inGithubActions = process.env.GITHUB_ACTIONS === 'true' && options.githubAnnotations;
-  if (options.format === 'github' || inGithubActions) await writeGithubAnnotations(results);
+  if (options.format === 'github' || inGithubActions) {
+    await writeGithubAnnotations(results).catch((error: Error) => io.stderr.write(`lockwise: job summary not written: ${error.message}\n`));
+  }
   if (options.format !== 'github') {
     const report = REPORTERS[options.format](results, { color: color && !options.output, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd });
     if (options.output) writeFileSync(path.resolve(io.cwd, options.output), report);

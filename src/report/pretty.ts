@@ -2,7 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Diagnostic } from '../engine/diagnostic.js';
 import type { LintResults } from '../engine/lint-sources.js';
 import type { SourceFile } from '../source/source-file.js';
-import { totals } from './results.js';
+import { counted, totals } from './results.js';
 import type { ReportOptions } from './reporters.js';
 import { neutralizeControlCharacters } from './terminal-text.js';
 
@@ -71,11 +71,11 @@ function leadingWhitespace(text: string): number {
 
 function summaryLine(results: LintResults, chalk: ChalkInstance): string {
   const { files, errors, warnings, infos } = totals(results);
-  const fileCount = `${files} file${files === 1 ? '' : 's'}`;
+  const fileCount = counted(files, 'file');
   const problems = errors + warnings + infos;
   if (problems === 0) return chalk.green(`✔ no problems in ${fileCount}`);
-  const parts = [`${errors} error${errors === 1 ? '' : 's'}`, `${warnings} warning${warnings === 1 ? '' : 's'}`];
+  const parts = [counted(errors, 'error'), counted(warnings, 'warning')];
   if (infos > 0) parts.push(`${infos} info`);
   const colour = errors > 0 ? chalk.red : chalk.yellow;
-  return colour(`✖ ${problems} problem${problems === 1 ? '' : 's'} (${parts.join(', ')}) in ${fileCount}`);
+  return colour(`✖ ${counted(problems, 'problem')} (${parts.join(', ')}) in ${fileCount}`);
 }

@@ -21,3 +21,8 @@ export function totals(results: LintResults): Totals {
   }
   return counts;
 }
+
+/** "1 error", "2 errors". */
+export function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
