@@ -1,4 +1,5 @@
 import type { Statement } from '../src/parse/parse.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { defineRule } from '../src/engine/rule.js';
 import { displayName, relationFromRangeVar, relationKey } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
@@ -50,25 +51,19 @@ export default defineRule({
     };
 
     return {
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const relation = relationFromRangeVar(alter.relation);
-        if (!context.isExistingTable(relation)) return;
+      ...commandsOnExistingTable(context, (cmd, relation) => {
         const key = relationKey(relation);
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          const column = asKind(cmd?.def, 'ColumnDef')?.colname;
-          if (cmd?.subtype === 'AT_AddColumn' && column) {
-            const columns = added.get(key) ?? [];
-            columns.push(column);
-            added.set(key, columns);
-          }
-          if (cmd?.subtype === 'AT_DropColumn' && cmd.name) {
-            if (context.schema.isNewColumn(relation, cmd.name)) replaceAdded(key, cmd.name);
-            else noteRemoval(key, displayName(relation), { statement: context.statement, column: cmd.name, kind: 'drop' });
-          }
+        const column = asKind(cmd.def, 'ColumnDef')?.colname;
+        if (cmd.subtype === 'AT_AddColumn' && column) {
+          const columns = added.get(key) ?? [];
+          columns.push(column);
+          added.set(key, columns);
         }
-      },
+        if (cmd.subtype === 'AT_DropColumn' && cmd.name) {
+          if (context.schema.isNewColumn(relation, cmd.name)) replaceAdded(key, cmd.name);
+          else noteRemoval(key, displayName(relation), { statement: context.statement, column: cmd.name, kind: 'drop' });
+        }
+      }),
       RenameStmt(rename) {
         if (rename.renameType !== 'OBJECT_COLUMN' || !rename.relation || !rename.subname) return;
         const relation = relationFromRangeVar(rename.relation);

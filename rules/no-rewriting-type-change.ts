@@ -1,7 +1,8 @@
 import type { Node } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { describeType, isUnboundedWideningTarget, isUtcTimeZone, typeChangeEffect, TIMESTAMP_TIMEZONE_INDEX_REASON, type TypeChangeEffect } from '../src/knowledge/type-changes.js';
-import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { displayName } from '../src/model/names.js';
 import { columnType, type ColumnType } from '../src/model/schema-objects.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -59,47 +60,39 @@ export default defineRule({
       return effect.kind === 'unknown' && (isEnum(from) || isEnum(to)) ? { kind: 'rewrite' } : effect;
     };
 
-    return {
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const relation = relationFromRangeVar(alter.relation);
-        if (!context.isExistingTable(relation)) return;
-        const table = displayName(relation);
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          const definition = asKind(cmd?.def, 'ColumnDef');
-          const newType = columnType(definition?.typeName);
-          if (cmd?.subtype !== 'AT_AlterColumnType' || !cmd.name || !definition || !newType) continue;
-          const data = { table, column: quoteIdentifier(cmd.name), to: describeType(newType), from: '', reason: '' };
-          const at = definition.typeName?.location;
-          const casts = definition.raw_default ? castsOfColumn(definition.raw_default, cmd.name) : [];
-          if (!casts) {
-            context.report({ messageId: 'usingRewrite', helpId: 'help', at, data });
-            continue;
-          }
-          const oldType = context.schema.column(relation, cmd.name)?.type;
-          const chain = [...casts, newType];
-          if (!oldType && !isUnboundedWideningTarget(chain[0]!)) {
-            context.report({ messageId: 'unknownOldType', helpId: 'help', at, data });
-            continue;
-          }
-          const steps = oldType ? [oldType, ...chain] : chain;
-          const hops = steps.slice(1).map((to, index) => ({ from: steps[index]!, to, effect: judge(steps[index]!, to) }));
-          const worst = hops.reduce<(typeof hops)[number] | undefined>((a, b) => (a && SEVERITY[a.effect.kind] >= SEVERITY[b.effect.kind] ? a : b), undefined);
-          if (!worst) continue;
-          const { effect } = worst;
-          const finding = { ...data, from: describeType(worst.from), to: describeType(worst.to) };
-          if (effect.kind === 'rewrite') context.report({ messageId: 'rewrite', helpId: 'help', at, data: finding });
-          else if (effect.kind === 'unknown') context.report({ messageId: 'unknownType', helpId: 'help', at, data: finding });
-          else if (effect.kind === 'rewrite-unless-utc' && !isUtcTimeZone(context.setting('timezone')?.value)) {
-            context.report({ messageId: 'timestampTimeZone', helpId: 'timestampHelp', at, data: finding });
-          } else if (effect.kind !== 'none' || definition.collClause) {
-            const reason = effect.kind === 'indexes-rebuilt' ? effect.reason : effect.kind === 'rewrite-unless-utc' ? TIMESTAMP_TIMEZONE_INDEX_REASON : COLLATION_REASON;
-            context.report({ messageId: 'indexesRebuilt', helpId: 'indexesHelp', at, data: { ...finding, reason } });
-          }
-        }
-      },
-    };
+    return commandsOnExistingTable(context, (cmd, relation) => {
+      const table = displayName(relation);
+      const definition = asKind(cmd.def, 'ColumnDef');
+      const newType = columnType(definition?.typeName);
+      if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.name || !definition || !newType) return;
+      const data = { table, column: quoteIdentifier(cmd.name), to: describeType(newType), from: '', reason: '' };
+      const at = definition.typeName?.location;
+      const casts = definition.raw_default ? castsOfColumn(definition.raw_default, cmd.name) : [];
+      if (!casts) {
+        context.report({ messageId: 'usingRewrite', helpId: 'help', at, data });
+        return;
+      }
+      const oldType = context.schema.column(relation, cmd.name)?.type;
+      const chain = [...casts, newType];
+      if (!oldType && !isUnboundedWideningTarget(chain[0]!)) {
+        context.report({ messageId: 'unknownOldType', helpId: 'help', at, data });
+        return;
+      }
+      const steps = oldType ? [oldType, ...chain] : chain;
+      const hops = steps.slice(1).map((to, index) => ({ from: steps[index]!, to, effect: judge(steps[index]!, to) }));
+      const worst = hops.reduce<(typeof hops)[number] | undefined>((a, b) => (a && SEVERITY[a.effect.kind] >= SEVERITY[b.effect.kind] ? a : b), undefined);
+      if (!worst) return;
+      const { effect } = worst;
+      const finding = { ...data, from: describeType(worst.from), to: describeType(worst.to) };
+      if (effect.kind === 'rewrite') context.report({ messageId: 'rewrite', helpId: 'help', at, data: finding });
+      else if (effect.kind === 'unknown') context.report({ messageId: 'unknownType', helpId: 'help', at, data: finding });
+      else if (effect.kind === 'rewrite-unless-utc' && !isUtcTimeZone(context.setting('timezone')?.value)) {
+        context.report({ messageId: 'timestampTimeZone', helpId: 'timestampHelp', at, data: finding });
+      } else if (effect.kind !== 'none' || definition.collClause) {
+        const reason = effect.kind === 'indexes-rebuilt' ? effect.reason : effect.kind === 'rewrite-unless-utc' ? TIMESTAMP_TIMEZONE_INDEX_REASON : COLLATION_REASON;
+        context.report({ messageId: 'indexesRebuilt', helpId: 'indexesHelp', at, data: { ...finding, reason } });
+      }
+    });
   },
 });
 

@@ -1,7 +1,8 @@
 import type { Node } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { functionCallsIn } from '../src/knowledge/expression-volatility.js';
-import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { displayName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -41,38 +42,29 @@ export default defineRule({
     },
   },
   create(context) {
-    return {
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const relation = relationFromRangeVar(alter.relation);
-        if (!context.isExistingTable(relation)) return;
-        const table = displayName(relation);
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          const column = asKind(cmd?.def, 'ColumnDef');
-          if (cmd?.subtype !== 'AT_AddColumn' || !column) continue;
-          const data = { table, column: quoteIdentifier(column.colname ?? '') };
-          for (const constraintNode of column.constraints ?? []) {
-            const constraint = asKind(constraintNode, 'Constraint');
-            if (constraint?.contype !== 'CONSTR_DEFAULT' || !constraint.raw_expr) continue;
-            if (context.pgVersion < FAST_DEFAULT_SINCE) {
-              if (!isNullConstant(constraint.raw_expr)) {
-                context.report({ messageId: 'anyDefaultBefore11', helpId: 'help', at: constraint.location, data });
-              }
-              continue;
-            }
-            const calls = functionCallsIn(constraint.raw_expr, context.schema);
-            const volatileCall = calls.find((call) => call.volatility === 'volatile');
-            const unknownCall = calls.find((call) => call.volatility === undefined);
-            if (volatileCall) {
-              context.report({ messageId: 'volatileDefault', helpId: 'help', at: volatileCall.location, data: { ...data, function: volatileCall.name } });
-            } else if (unknownCall) {
-              context.report({ messageId: 'unknownVolatility', helpId: 'unknownHelp', at: unknownCall.location, data: { ...data, function: unknownCall.name } });
-            }
+    return commandsOnExistingTable(context, (cmd, relation) => {
+      const column = asKind(cmd.def, 'ColumnDef');
+      if (cmd.subtype !== 'AT_AddColumn' || !column) return;
+      const data = { table: displayName(relation), column: quoteIdentifier(column.colname ?? '') };
+      for (const constraintNode of column.constraints ?? []) {
+        const constraint = asKind(constraintNode, 'Constraint');
+        if (constraint?.contype !== 'CONSTR_DEFAULT' || !constraint.raw_expr) continue;
+        if (context.pgVersion < FAST_DEFAULT_SINCE) {
+          if (!isNullConstant(constraint.raw_expr)) {
+            context.report({ messageId: 'anyDefaultBefore11', helpId: 'help', at: constraint.location, data });
           }
+          continue;
         }
-      },
-    };
+        const calls = functionCallsIn(constraint.raw_expr, context.schema);
+        const volatileCall = calls.find((call) => call.volatility === 'volatile');
+        const unknownCall = calls.find((call) => call.volatility === undefined);
+        if (volatileCall) {
+          context.report({ messageId: 'volatileDefault', helpId: 'help', at: volatileCall.location, data: { ...data, function: volatileCall.name } });
+        } else if (unknownCall) {
+          context.report({ messageId: 'unknownVolatility', helpId: 'unknownHelp', at: unknownCall.location, data: { ...data, function: unknownCall.name } });
+        }
+      }
+    });
   },
 });
 

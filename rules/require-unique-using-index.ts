@@ -1,6 +1,7 @@
 import type { Constraint } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { displayName, type RelationName } from '../src/model/names.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -38,33 +39,25 @@ export default defineRule({
     },
   },
   create(context) {
-    return {
-      AlterTableStmt(alter) {
-        if (!alter.relation || alter.objtype !== 'OBJECT_TABLE') return;
-        const relation = relationFromRangeVar(alter.relation);
-        if (!context.isExistingTable(relation)) return;
-        const table = displayName(relation);
-        const partitioned = context.schema.table(relation)?.kind === 'partitioned table';
-        for (const command of alter.cmds ?? []) {
-          const cmd = asKind(command, 'AlterTableCmd');
-          const column = asKind(cmd?.def, 'ColumnDef');
-          if (cmd?.subtype === 'AT_AddConstraint') {
-            const constraint = asKind(cmd.def, 'Constraint');
-            if (!constraint || !isUniqueIndexConstraint(constraint) || constraint.indexname) continue;
-            const data = dataFor(relation, constraint, stringValues(constraint.keys));
-            const helpId = partitioned ? 'partitionedHelp' : constraint.contype === 'CONSTR_PRIMARY' ? 'primaryKeyHelp' : 'help';
-            context.report({ messageId: 'addConstraint', helpId, at: constraint.location, data: { ...data, table } });
-          } else if (cmd?.subtype === 'AT_AddColumn' && column?.colname) {
-            for (const node of column.constraints ?? []) {
-              const constraint = asKind(node, 'Constraint');
-              if (!constraint || !isUniqueIndexConstraint(constraint)) continue;
-              const data = { ...dataFor(relation, constraint, [column.colname]), table, column: quoteIdentifier(column.colname) };
-              context.report({ messageId: 'addColumnConstraint', helpId: partitioned ? 'partitionedHelp' : 'columnHelp', at: constraint.location, data });
-            }
-          }
+    return commandsOnExistingTable(context, (cmd, relation) => {
+      const table = displayName(relation);
+      const partitioned = context.schema.table(relation)?.kind === 'partitioned table';
+      const column = asKind(cmd.def, 'ColumnDef');
+      if (cmd.subtype === 'AT_AddConstraint') {
+        const constraint = asKind(cmd.def, 'Constraint');
+        if (!constraint || !isUniqueIndexConstraint(constraint) || constraint.indexname) return;
+        const data = dataFor(relation, constraint, stringValues(constraint.keys));
+        const helpId = partitioned ? 'partitionedHelp' : constraint.contype === 'CONSTR_PRIMARY' ? 'primaryKeyHelp' : 'help';
+        context.report({ messageId: 'addConstraint', helpId, at: constraint.location, data: { ...data, table } });
+      } else if (cmd.subtype === 'AT_AddColumn' && column?.colname) {
+        for (const node of column.constraints ?? []) {
+          const constraint = asKind(node, 'Constraint');
+          if (!constraint || !isUniqueIndexConstraint(constraint)) continue;
+          const data = { ...dataFor(relation, constraint, [column.colname]), table, column: quoteIdentifier(column.colname) };
+          context.report({ messageId: 'addColumnConstraint', helpId: partitioned ? 'partitionedHelp' : 'columnHelp', at: constraint.location, data });
         }
-      },
-    };
+      }
+    });
   },
 });
 
