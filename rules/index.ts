@@ -17,6 +17,7 @@ import noIdentifierTooLong from './no-identifier-too-long.js';
 import noIdentityOrSerialColumnAdd from './no-identity-or-serial-column-add.js';
 import noJsonColumn from './no-json-column.js';
 import noNestedTransaction from './no-nested-transaction.js';
+import noNonTransactionalStatementInTransaction from './no-non-transactional-statement-in-transaction.js';
 import noRenameColumn from './no-rename-column.js';
 import noRenameTable from './no-rename-table.js';
 import noRewritingTypeChange from './no-rewriting-type-change.js';
@@ -64,6 +65,7 @@ export const RULES: readonly AnyRule[] = [
   noIdentityOrSerialColumnAdd,
   noJsonColumn,
   noNestedTransaction,
+  noNonTransactionalStatementInTransaction,
   noRenameColumn,
   noRenameTable,
   noRewritingTypeChange,
