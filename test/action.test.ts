@@ -198,7 +198,7 @@ describe('GitHub Action', () => {
     expect(failures({ path: 'db', config: 'missing.json' })).toEqual([expect.stringMatching(/^::error::lockwise: missing\.json: cannot read the configuration: /)]);
   });
 
-  it('declares in action.yml exactly the inputs the entry reads, and runs the committed bundle with no shell step', () => {
+  it('declares in action.yml and documents in the README exactly the inputs and outputs the entry uses, and runs the committed bundle with no shell step', () => {
     const actionYml = readFileSync(path.join(REPO_ROOT, 'action.yml'), 'utf8');
     const section = (name: string): string[] => {
       const body = new RegExp(`^${name}:\\n((?:  .*\\n)+)`, 'm').exec(actionYml)![1]!;
@@ -212,6 +212,11 @@ describe('GitHub Action', () => {
     expect(section('runs')).toEqual(['using', 'main']);
     expect(actionYml).toMatch(/^ {2}using: node20\n {2}main: action-dist\/index\.mjs\n/m);
     expect(actionYml).not.toMatch(/\$\{\{|\bshell:|\brun:/);
+
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const readmeSection = /^### GitHub Action\n([\s\S]*?)^### /m.exec(readme)![1]!;
+    const documented = [...readmeSection.matchAll(/^\| `([\w-]+)` \|/gm)].map((match) => match[1]!);
+    expect(documented).toEqual([...section('inputs'), ...section('outputs')]);
   });
 
   it('ships a bundle that is what npm run build:action makes from the sources', () => {
