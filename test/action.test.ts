@@ -56,9 +56,11 @@ interface ActionRun {
   annotations: string[];
   /** `::error::` lines without a file: why the step failed. */
   failures: string[];
+  /** RUNNER_TEMP, also the process's working directory: the action must work in GITHUB_WORKSPACE wherever it is started. */
+  runnerTemp: string;
 }
 
-/** Runs the committed bundle as the runner does: `node action-dist/index.mjs` in the workspace, inputs and context in the environment. */
+/** Runs the committed bundle as the runner does, `node action-dist/index.mjs`, with the inputs and the workflow's context in the environment. */
 function runAction(workspace: string, inputs: Record<string, string>, event: { name: string; payload?: unknown } = { name: 'push' }): ActionRun {
   const runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'lockwise-runner-'));
   const eventPath = path.join(runnerTemp, 'event.json');
@@ -80,7 +82,7 @@ function runAction(workspace: string, inputs: Record<string, string>, event: { n
   };
   // The runner names each input INPUT_ and the input's name upper-cased, hyphens kept.
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const result = spawnSync(process.execPath, [path.join(ACTION_DIST, 'index.mjs')], { cwd: workspace, env, encoding: 'utf8', timeout: TIMEOUT_MS });
+  const result = spawnSync(process.execPath, [path.join(ACTION_DIST, 'index.mjs')], { cwd: runnerTemp, env, encoding: 'utf8', timeout: TIMEOUT_MS });
   const lines = result.stdout.split('\n');
   return {
     status: result.status,
@@ -90,6 +92,7 @@ function runAction(workspace: string, inputs: Record<string, string>, event: { n
     summary: readFileSync(summaryPath, 'utf8'),
     annotations: lines.filter((line) => /^::(error|warning|notice) [^:]*file=/.test(line)),
     failures: lines.filter((line) => line.startsWith('::error::')),
+    runnerTemp,
   };
 }
 
@@ -169,7 +172,7 @@ describe('GitHub Action', () => {
     const option = runAction(workspace, { path: 'db', since: '--output=pwned' });
     expect(option.status).toBe(1);
     expect(option.failures).toEqual([expect.stringMatching(/^::error::lockwise: input since --output=pwned is not in this clone/)]);
-    expect(readdirSync(workspace)).not.toContain('pwned');
+    for (const dir of [workspace, run.runnerTemp, since.runnerTemp, option.runnerTemp]) expect(readdirSync(dir)).not.toContain('pwned');
     expect(existsSync(path.join(ACTION_DIST, 'pwned'))).toBe(false);
   });
 
