@@ -31,6 +31,16 @@ export interface LintCommandOptions {
   /** Write the report to this file instead of stdout. */
   output?: string;
   color: boolean;
+  /** Further reports of the same run, each written to its file (the GitHub Action's SARIF file). */
+  extraReports?: Array<{ format: FormatName; output: string }>;
+}
+
+export interface LintOutcome {
+  exitCode: number;
+  errors: number;
+  warnings: number;
+  /** Paths that named nothing, each with why (also written to stderr). */
+  pathProblems: string[];
 }
 
 export interface CommandIo {
@@ -41,6 +51,11 @@ export interface CommandIo {
 }
 
 export async function runLint(paths: string[], options: LintCommandOptions, io: CommandIo): Promise<number> {
+  return (await lintAndReport(paths, options, io)).exitCode;
+}
+
+/** `lockwise lint`, with the totals its exit code was decided from. */
+export async function lintAndReport(paths: string[], options: LintCommandOptions, io: CommandIo): Promise<LintOutcome> {
   const loaded = loadConfig(io.cwd, options.config);
   const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded.config), commandLineConfig(options));
   const maxWarnings = options.maxWarnings === undefined ? undefined : parseCount(options.maxWarnings, '--max-warnings');
@@ -84,16 +99,19 @@ export async function runLint(paths: string[], options: LintCommandOptions, io: 
   if (options.format === 'github' || inGithubActions) {
     await writeGithubAnnotations(results).catch((error: Error) => io.stderr.write(`lockwise: job summary not written: ${error.message}\n`));
   }
+  const reportOptions = { color: false, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
   if (options.format !== 'github') {
-    const report = REPORTERS[options.format](results, { color: color && !options.output, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd });
+    const report = REPORTERS[options.format](results, { ...reportOptions, color: color && !options.output });
     if (options.output) writeFileSync(path.resolve(io.cwd, options.output), report);
     else io.stdout.write(report);
   }
+  for (const extra of options.extraReports ?? []) writeFileSync(path.resolve(io.cwd, extra.output), REPORTERS[extra.format](results, reportOptions));
 
-  if (resolved.problems.length > 0) return EXIT_USAGE_ERROR;
   const { errors, warnings } = totals(results);
-  if (errors > 0 || (maxWarnings !== undefined && warnings > maxWarnings)) return EXIT_FINDINGS;
-  return EXIT_OK;
+  const outcome = { errors, warnings, pathProblems: resolved.problems };
+  if (resolved.problems.length > 0) return { exitCode: EXIT_USAGE_ERROR, ...outcome };
+  const failed = errors > 0 || (maxWarnings !== undefined && warnings > maxWarnings);
+  return { exitCode: failed ? EXIT_FINDINGS : EXIT_OK, ...outcome };
 }
 
 function usesDeprecationAge(config: ReturnType<typeof mergeConfig>): boolean {
@@ -127,10 +145,11 @@ function checkRuleId(id: string, flag: string): void {
   if (builtin && !builtin.meta.canBeDisabled) throw new UsageError(`${flag} ${id}: this check is always on`);
 }
 
-function parsePgVersion(value: string): number {
+/** `name` is what the user wrote the value as: the flag, or the GitHub Action's input. */
+export function parsePgVersion(value: string, name = '--pg-version'): number {
   const version = Number(value);
   if (!Number.isInteger(version) || version < MIN_PG_VERSION || version > MAX_PG_VERSION) {
-    throw new UsageError(`--pg-version ${value}: give a PostgreSQL major version from ${MIN_PG_VERSION} to ${MAX_PG_VERSION}`);
+    throw new UsageError(`${name} ${value}: give a PostgreSQL major version from ${MIN_PG_VERSION} to ${MAX_PG_VERSION}`);
   }
   return version;
 }

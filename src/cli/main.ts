@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../engine/config-parse.js';
 import { runExplain } from './explain-command.js';
-import { runLint, UsageError } from './lint-command.js';
+import { runLint } from './lint-command.js';
 import { runRules } from './rules-command.js';
-import { PlanError } from './plan.js';
-import { GitError } from '../history/git.js';
+import { isUserError } from './user-errors.js';
 import { toolVersion } from './version.js';
 import { REPORTERS } from '../report/reporters.js';
 import { EXIT_INTERNAL_ERROR, EXIT_USAGE_ERROR } from './exit-codes.js';
@@ -66,7 +64,7 @@ async function main(): Promise<void> {
       process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE_ERROR;
       return;
     }
-    if (error instanceof ConfigError || error instanceof UsageError || error instanceof PlanError || error instanceof GitError) {
+    if (isUserError(error)) {
       process.stderr.write(`lockwise: ${error.message}\n`);
       process.exitCode = EXIT_USAGE_ERROR;
       return;

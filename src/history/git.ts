@@ -54,10 +54,16 @@ export function firstCommitTimes(repository: GitRepository, folder: string): Map
   return times;
 }
 
-function verifyRef(repository: GitRepository, ref: string): void {
+/** Whether `ref` names a commit this clone has: a shallow clone lacks older ones. */
+export function isCommit(repository: GitRepository, ref: string): boolean {
   try {
     git(repository.root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    return true;
   } catch {
-    throw new GitError(`--since ${ref}: not a commit in ${repository.root}`);
+    return false;
   }
+}
+
+function verifyRef(repository: GitRepository, ref: string): void {
+  if (!isCommit(repository, ref)) throw new GitError(`--since ${ref}: not a commit in ${repository.root}`);
 }

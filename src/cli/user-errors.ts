@@ -1,0 +1,9 @@
+import { ConfigError } from '../engine/config-parse.js';
+import { GitError } from '../history/git.js';
+import { UsageError } from './lint-command.js';
+import { PlanError } from './plan.js';
+
+/** A problem with what the user asked for (flags, configuration, refs), told in one line rather than as an internal error. */
+export function isUserError(error: unknown): error is Error {
+  return error instanceof ConfigError || error instanceof UsageError || error instanceof PlanError || error instanceof GitError;
+}
