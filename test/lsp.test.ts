@@ -303,6 +303,11 @@ describe('lockwise lsp', () => {
     expect((await relinted).map((d) => d.code)).toEqual(['no-rewriting-type-change']);
   });
 
+  it('leaves the files lockwise.json excludes alone', async () => {
+    const { client, uri } = await serveProject({ 'lockwise.json': '{ "exclude": ["legacy/**"] }', 'legacy/001_rename.sql': '' }, 'legacy/001_rename.sql');
+    expect(await client.open(uri, 'ALTER TABLE users RENAME COLUMN a TO b;\n')).toEqual([]);
+  });
+
   it('lints an untitled buffer on its own', async () => {
     const client = startServer();
     await client.initialize();

@@ -51,26 +51,36 @@ export function runLanguageServer(): void {
   let workspaceRoot: string | undefined;
   let watchConfigFiles = false;
 
-  const lintAndPublish = async (document: TextDocument): Promise<void> => {
-    const { uri, version } = document;
-    let diagnostics: PublishedDiagnostic[];
+  const logError = (what: string, error: unknown): void => {
+    connection.console.error(`lockwise: ${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  };
+  // The safety net for a promise nobody awaits: the server logs and keeps serving.
+  process.on('unhandledRejection', (reason) => logError('internal error', reason));
+
+  const diagnosticsOf = async (document: TextDocument): Promise<PublishedDiagnostic[]> => {
     try {
       const file = await lintDocument(document, workspaceRoot);
-      diagnostics = (file?.diagnostics ?? []).map((diagnostic) => ({
+      return (file?.diagnostics ?? []).map((diagnostic) => ({
         diagnostic: toLspDiagnostic(diagnostic, homepage),
         fixes: file?.source ? suppressionFixes(diagnostic, file.source) : [],
       }));
     } catch (error) {
-      if (!(error instanceof ConfigError)) {
-        connection.console.error(`lockwise: linting ${uri} failed: ${(error as Error).stack ?? String(error)}`);
-        return;
-      }
-      diagnostics = [{ diagnostic: configErrorDiagnostic(error), fixes: [] }];
+      if (error instanceof ConfigError) return [{ diagnostic: configErrorDiagnostic(error), fixes: [] }];
+      throw error;
     }
-    // A newer version is linted next; this result must not replace its diagnostics.
-    if (documents.get(uri) !== document || document.version !== version) return;
-    published.set(uri, { document, version, diagnostics });
-    await connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map((entry) => entry.diagnostic) });
+  };
+
+  const lintAndPublish = async (document: TextDocument): Promise<void> => {
+    const { uri, version } = document;
+    try {
+      const diagnostics = await diagnosticsOf(document);
+      // A newer version is linted next; this result must not replace its diagnostics.
+      if (documents.get(uri) !== document || document.version !== version) return;
+      published.set(uri, { document, version, diagnostics });
+      await connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map((entry) => entry.diagnostic) });
+    } catch (error) {
+      logError(`linting ${uri} failed`, error);
+    }
   };
 
   const scheduler = new LintScheduler(async (uri) => {
@@ -97,7 +107,7 @@ export function runLanguageServer(): void {
     if (!watchConfigFiles) return;
     connection.client
       .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }] })
-      .catch((error: unknown) => connection.console.error(`lockwise: cannot watch ${CONFIG_FILE_NAME} files: ${String(error)}`));
+      .catch((error: unknown) => logError(`cannot watch ${CONFIG_FILE_NAME} files`, error));
   });
 
   documents.onDidChangeContent(({ document }) => scheduler.schedule(document.uri));
@@ -106,7 +116,7 @@ export function runLanguageServer(): void {
   connection.onDidChangeWatchedFiles(relintOpenDocuments);
   documents.onDidClose(({ document }) => {
     published.delete(document.uri);
-    void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+    connection.sendDiagnostics({ uri: document.uri, diagnostics: [] }).catch((error: unknown) => logError(`clearing ${document.uri} failed`, error));
   });
 
   connection.onCodeAction(({ textDocument, context }): CodeAction[] => {
@@ -115,13 +125,15 @@ export function runLanguageServer(): void {
     if (!document || !last || last.document !== document || last.version !== document.version) return [];
     if (context.only && !context.only.some((kind) => kind === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${kind}.`))) return [];
     const actions: CodeAction[] = [];
-    const titles = new Set<string>();
+    const offered = new Set<string>();
     for (const requested of context.diagnostics) {
       if (requested.source !== DIAGNOSTIC_SOURCE) continue;
       const entry = last.diagnostics.find(({ diagnostic }) => sameDiagnostic(diagnostic, requested));
       for (const fix of entry?.fixes ?? []) {
-        if (titles.has(fix.title)) continue;
-        titles.add(fix.title);
+        // Two findings of one rule on one statement share a comment.
+        const key = JSON.stringify(fix.edit);
+        if (offered.has(key)) continue;
+        offered.add(key);
         actions.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [requested], edit: { changes: { [document.uri]: [fix.edit] } } });
       }
     }
