@@ -26,9 +26,7 @@ const ALWAYS_SKIPPED = ['**/node_modules/**', '**/.git/**'];
 
 /** Files, directories (every `*.sql` below them) and globs, in a stable natural order. */
 export async function resolvePaths(args: string[], options: ResolveOptions): Promise<ResolvedPaths> {
-  const isExcluded = picomatch(options.exclude, { dot: true });
-  const excluded = (file: string): boolean =>
-    options.exclude.length > 0 && isExcluded(toPosix(path.relative(options.excludeBase, path.resolve(options.cwd, file))));
+  const excluded = excludeMatcher(options);
   const files: string[] = [];
   const explicit = new Set<string>();
   const problems: string[] = [];
@@ -60,6 +58,13 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
     }
   }
   return { files, explicit, problems };
+}
+
+/** Whether a file (relative to `cwd`) matches the configuration's `exclude` globs. */
+export function excludeMatcher(options: ResolveOptions): (file: string) => boolean {
+  if (options.exclude.length === 0) return () => false;
+  const isExcluded = picomatch(options.exclude, { dot: true });
+  return (file) => isExcluded(toPosix(path.relative(options.excludeBase, path.resolve(options.cwd, file))));
 }
 
 /** Reads a file as UTF-8 text; binary files, invalid UTF-8 and unreadable files become a one-line reason. */

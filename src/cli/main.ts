@@ -53,6 +53,16 @@ function buildProgram(): Command {
       process.stdout.write(runExplain(id));
     });
 
+  program
+    .command('lsp')
+    .description('run the language server for editors, speaking LSP on stdin and stdout')
+    .option('--stdio', 'use stdin and stdout (the only transport; accepted because editors pass it)')
+    .action(async () => {
+      // Loaded on demand: linting from the command line never needs the protocol library.
+      const { runLanguageServer } = await import('./lsp-command.js');
+      runLanguageServer();
+    });
+
   return program;
 }
 

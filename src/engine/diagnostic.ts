@@ -14,6 +14,12 @@ export interface Diagnostic {
   helpId?: string;
   /** Index of the statement the finding is about, when there is one. */
   statementIndex?: number;
+  /**
+   * Byte offset where that statement starts, when a `lockwise-ignore` comment written
+   * before it suppresses the finding; undefined for statements a DO block runs, which
+   * only `lockwise-ignore-file` reaches. Editors insert suppression comments here.
+   */
+  statementStart?: number;
 }
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {

@@ -93,6 +93,7 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
           range,
           span: source.spanOf(range),
           statementIndex: statement.index,
+          ...(statement.insideBlock === undefined ? { statementStart: statement.range.start } : {}),
         });
       },
     };

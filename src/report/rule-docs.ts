@@ -8,6 +8,11 @@ export interface DocumentedCheck {
   };
 }
 
+/** The rule's documentation page (docs/rules/<id>.md) on lockwise's home page, for SARIF and editors. */
+export function ruleDocsUrl(homepage: string, id: string): string {
+  return `${homepage}/blob/main/docs/rules/${id}.md`;
+}
+
 function optionsSection(check: DocumentedCheck): string[] {
   const severity = `Set the severity in lockwise.json: \`"rules": { "${check.id}": "error" | "warning" | "info" | "off" }\`.`;
   const properties = Object.entries(check.meta.options?.properties ?? {});

@@ -5,6 +5,7 @@ import type { FileResult, LintResults } from '../engine/lint-sources.js';
 import { findBuiltinCheck, findRule } from '../engine/registry.js';
 import type { Severity } from '../engine/rule.js';
 import type { ReportOptions } from './reporters.js';
+import { ruleDocsUrl } from './rule-docs.js';
 
 const LEVELS: Record<Severity, Result.level> = { error: 'error', warning: 'warning', info: 'note' };
 const SOURCE_ROOT = '%SRCROOT%';
@@ -52,7 +53,7 @@ export function formatSarif(results: LintResults, options: ReportOptions): strin
 function descriptor(id: string, options: ReportOptions): ReportingDescriptor {
   const check = findRule(id) ?? findBuiltinCheck(id);
   const docs = check?.meta.docs;
-  const helpUri = `${options.homepage}/blob/main/docs/rules/${id}.md`;
+  const helpUri = ruleDocsUrl(options.homepage, id);
   return {
     id,
     name: id.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase()),
