@@ -32956,7 +32956,8 @@ function lintParsedFile(parsed, options) {
           messageId: report2.messageId,
           range: range2,
           span: source.spanOf(range2),
-          statementIndex: statement.index
+          statementIndex: statement.index,
+          ...statement.insideBlock === void 0 ? { statementStart: statement.range.start } : {}
         });
       }
     };
@@ -40393,8 +40394,7 @@ import path6 from "node:path";
 var STDIN_ARGUMENT = "-";
 var ALWAYS_SKIPPED = ["**/node_modules/**", "**/.git/**"];
 async function resolvePaths(args, options) {
-  const isExcluded = (0, import_picomatch2.default)(options.exclude, { dot: true });
-  const excluded = (file) => options.exclude.length > 0 && isExcluded(toPosix(path6.relative(options.excludeBase, path6.resolve(options.cwd, file))));
+  const excluded = excludeMatcher(options);
   const files = [];
   const explicit = /* @__PURE__ */ new Set();
   const problems = [];
@@ -40425,6 +40425,11 @@ async function resolvePaths(args, options) {
     }
   }
   return { files, explicit, problems };
+}
+function excludeMatcher(options) {
+  if (options.exclude.length === 0) return () => false;
+  const isExcluded = (0, import_picomatch2.default)(options.exclude, { dot: true });
+  return (file) => isExcluded(toPosix(path6.relative(options.excludeBase, path6.resolve(options.cwd, file))));
 }
 async function readInput(file, cwd) {
   let bytes;
@@ -41225,6 +41230,13 @@ function summaryLine(results, chalk2) {
 
 // src/report/sarif.ts
 import { createHash } from "node:crypto";
+
+// src/report/rule-docs.ts
+function ruleDocsUrl(homepage, id) {
+  return `${homepage}/blob/main/docs/rules/${id}.md`;
+}
+
+// src/report/sarif.ts
 var LEVELS = { error: "error", warning: "warning", info: "note" };
 var SOURCE_ROOT = "%SRCROOT%";
 function formatSarif(results, options) {
@@ -41263,7 +41275,7 @@ function formatSarif(results, options) {
 function descriptor(id, options) {
   const check = findRule(id) ?? findBuiltinCheck(id);
   const docs = check?.meta.docs;
-  const helpUri = `${options.homepage}/blob/main/docs/rules/${id}.md`;
+  const helpUri = ruleDocsUrl(options.homepage, id);
   return {
     id,
     name: id.replace(/(^|-)([a-z])/g, (_, __, letter) => letter.toUpperCase()),
