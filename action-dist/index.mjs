@@ -32834,8 +32834,9 @@ function applySuppressions(parsed, diagnostics, options) {
   }
   if (suppressions.length === 0) return [...diagnostics, ...problems];
   const kept = diagnostics.filter((diagnostic) => {
+    const block = diagnostic.statementIndex === void 0 ? void 0 : parsed.statements[diagnostic.statementIndex]?.insideBlock;
     const matching = suppressions.filter(
-      (suppression) => suppression.ruleId === diagnostic.rule && (suppression.statementIndex === void 0 || suppression.statementIndex === diagnostic.statementIndex)
+      (suppression) => suppression.ruleId === diagnostic.rule && (suppression.statementIndex === void 0 || suppression.statementIndex === diagnostic.statementIndex || block !== void 0 && suppression.statementIndex === block)
     );
     for (const suppression of matching) suppression.used = true;
     return matching.length === 0;
@@ -32957,7 +32958,7 @@ function lintParsedFile(parsed, options) {
           range: range2,
           span: source.spanOf(range2),
           statementIndex: statement.index,
-          ...statement.insideBlock === void 0 ? { statementStart: statement.range.start } : {}
+          statementStart: (statement.insideBlock === void 0 ? statement : parsed.statements[statement.insideBlock] ?? statement).range.start
         });
       }
     };

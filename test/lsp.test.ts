@@ -246,15 +246,17 @@ describe('lockwise lsp', () => {
     expect(await client.change(uri, fileWide, 3)).toEqual([]);
   });
 
-  it('offers only the file-wide fix for a statement a DO block runs, which a comment before the block does not reach', async () => {
+  it('puts the statement fix for a statement a DO block runs before the block', async () => {
     const text = "SET lock_timeout = '2s';\nDO $$\nBEGIN\n  CREATE INDEX users_email_idx ON users (email);\nEND\n$$;\n";
     const { client, uri } = await serveProject({ 'migrations/001_users.sql': CREATE_USERS }, 'migrations/002_index.sql');
 
     const diagnostics = await client.open(uri, text);
     expect(diagnostics.map((d) => [d.code, d.range.start.line])).toEqual([['require-concurrent-index', 3]]);
     const actions = await client.codeActions(uri, diagnostics);
-    expect(actions.map((action) => action.title)).toEqual(['Ignore require-concurrent-index in this file']);
-    expect(await client.change(uri, applyAction(text, uri, actions[0]!), 2)).toEqual([]);
+    expect(actions.map((action) => action.title)).toEqual(['Ignore require-concurrent-index for this statement', 'Ignore require-concurrent-index in this file']);
+    const suppressed = applyAction(text, uri, actions[0]!);
+    expect(suppressed).toBe("SET lock_timeout = '2s';\n-- lockwise-ignore require-concurrent-index -- <why this is safe here>\nDO $$\nBEGIN\n  CREATE INDEX users_email_idx ON users (email);\nEND\n$$;\n");
+    expect(await client.change(uri, suppressed, 2)).toEqual([]);
   });
 
   it('never lets the result of an older version replace a newer one', async () => {

@@ -15,9 +15,9 @@ export interface Diagnostic {
   /** Index of the statement the finding is about, when there is one. */
   statementIndex?: number;
   /**
-   * Byte offset where that statement starts, when a `lockwise-ignore` comment written
-   * before it suppresses the finding; undefined for statements a DO block runs, which
-   * only `lockwise-ignore-file` reaches. Editors insert suppression comments here.
+   * Byte offset where a `lockwise-ignore` comment that suppresses the finding may go:
+   * the start of its statement, or of the DO block that runs it. Editors insert
+   * suppression comments here.
    */
   statementStart?: number;
 }

@@ -93,7 +93,7 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
           range,
           span: source.spanOf(range),
           statementIndex: statement.index,
-          ...(statement.insideBlock === undefined ? { statementStart: statement.range.start } : {}),
+          statementStart: (statement.insideBlock === undefined ? statement : (parsed.statements[statement.insideBlock] ?? statement)).range.start,
         });
       },
     };

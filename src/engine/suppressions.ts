@@ -53,10 +53,12 @@ export function applySuppressions(parsed: ParsedFile, diagnostics: Diagnostic[],
   if (suppressions.length === 0) return [...diagnostics, ...problems];
 
   const kept = diagnostics.filter((diagnostic) => {
+    // A statement a DO block runs has no comment of its own to the scanner: the block's comment covers it.
+    const block = diagnostic.statementIndex === undefined ? undefined : parsed.statements[diagnostic.statementIndex]?.insideBlock;
     const matching = suppressions.filter(
       (suppression) =>
         suppression.ruleId === diagnostic.rule &&
-        (suppression.statementIndex === undefined || suppression.statementIndex === diagnostic.statementIndex),
+        (suppression.statementIndex === undefined || suppression.statementIndex === diagnostic.statementIndex || (block !== undefined && suppression.statementIndex === block)),
     );
     for (const suppression of matching) suppression.used = true;
     return matching.length === 0;
