@@ -34812,10 +34812,11 @@ var no_unbatched_backfill_default = defineRule({
     messages: {
       noWhere: "{{command}} without WHERE changes every row of {{table}} in one transaction: it locks every row it touches until commit, blocking the application's writes to them, and writes a burst of WAL that makes replicas lag.",
       unbounded: "{{command}} on {{table}} has no bounded key range in its WHERE, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.",
+      unboundedMerge: "MERGE into {{table}} updates or deletes matched rows with no bounded key range in its ON condition or WHEN clause, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.",
       help: "Backfill in batches of 1,000 to 10,000 rows, each in its own short transaction, outside the schema migration, pausing briefly between batches:\n  {{example}}\nrepeated with the next key range until no rows are left."
     },
     docs: {
-      summary: "Disallows UPDATE and DELETE on an existing table that are not limited to a bounded batch of rows.",
+      summary: "Disallows UPDATE, DELETE and MERGE on an existing table that are not limited to a bounded batch of rows.",
       why: "A data migration that updates or deletes a whole table in one statement holds a row lock on every row it touches until it commits, so the application's writes to those rows wait for the entire backfill; it keeps a long transaction open (holding back vacuum), and writes one burst of WAL that replicas must replay, so they lag. Inside the schema migration's transaction it also holds every DDL lock taken before it for as long.",
       instead: "Backfill in batches of 1,000 to 10,000 rows, each in its own transaction, outside the schema migration, with a short pause between batches: bound each batch by a key range (`WHERE id >= $1 AND id < $2`), a list of keys, or a subquery with LIMIT.",
       bad: "UPDATE users SET handle = username WHERE handle IS NULL;",
@@ -34826,24 +34827,42 @@ var no_unbatched_backfill_default = defineRule({
     }
   },
   create(context) {
-    const check = (command, rangeVar, where, sources) => {
-      if (!rangeVar) return;
+    const unbatched = (rangeVar, bounds, sources) => {
+      if (!rangeVar) return void 0;
       const relation = relationFromRangeVar(rangeVar);
-      if (!context.isExistingTable(relation)) return;
+      if (!context.isExistingTable(relation)) return void 0;
       const declaredKey = context.schema.primaryKey(relation);
       const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
-      if (where && isBoundedBatch(where, keys, sources)) return;
-      const table = displayName(relation);
-      const batch = `${keys[0]} >= $1 AND ${keys[0]} < $2`;
-      const example = command === "UPDATE" ? `UPDATE ${table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${table} WHERE ${batch} AND ...;`;
-      context.report({ messageId: where ? "unbounded" : "noWhere", helpId: "help", data: { command, table, example } });
+      return bounds.some((bound) => bound && isBoundedBatch(bound, keys, sources)) ? void 0 : { table: displayName(relation), key: keys[0] };
+    };
+    const check = (command, rangeVar, where, sources) => {
+      const target = unbatched(rangeVar, [where], sources);
+      if (!target) return;
+      const batch = `${target.key} >= $1 AND ${target.key} < $2`;
+      const example = command === "UPDATE" ? `UPDATE ${target.table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${target.table} WHERE ${batch} AND ...;`;
+      context.report({ messageId: where ? "unbounded" : "noWhere", helpId: "help", data: { command, table: target.table, example } });
+    };
+    const checkMerge = (merge) => {
+      const sources = limitedSources(merge.withClause, merge.sourceRelation ? [merge.sourceRelation] : []);
+      for (const node of merge.mergeWhenClauses ?? []) {
+        const clause = asKind(node, "MergeWhenClause");
+        if (!clause || clause.commandType !== "CMD_UPDATE" && clause.commandType !== "CMD_DELETE") continue;
+        const bounds = clause.matchKind === "MERGE_WHEN_MATCHED" ? [merge.joinCondition, clause.condition] : [clause.condition];
+        const target = unbatched(merge.relation, bounds, sources);
+        if (!target) continue;
+        const example = `MERGE INTO ${target.table} USING ... ON ... AND ${target.table}.${target.key} >= $1 AND ${target.table}.${target.key} < $2 WHEN MATCHED THEN ...;`;
+        context.report({ messageId: "unboundedMerge", helpId: "help", data: { table: target.table, example } });
+        return;
+      }
     };
     const checkRunning = (node) => {
       const update = asKind(node, "UpdateStmt");
       const remove = asKind(node, "DeleteStmt");
+      const merge = asKind(node, "MergeStmt");
       if (update) check("UPDATE", update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause));
       if (remove) check("DELETE", remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause));
-      const withClause = update?.withClause ?? remove?.withClause ?? asKind(node, "InsertStmt")?.withClause ?? asKind(node, "SelectStmt")?.withClause;
+      if (merge) checkMerge(merge);
+      const withClause = update?.withClause ?? remove?.withClause ?? merge?.withClause ?? asKind(node, "InsertStmt")?.withClause ?? asKind(node, "SelectStmt")?.withClause;
       for (const cte of withClause?.ctes ?? []) checkRunning(asKind(cte, "CommonTableExpr")?.ctequery);
     };
     return {
