@@ -6,6 +6,7 @@ import { runRules } from './rules-command.js';
 import { isUserError } from './user-errors.js';
 import { toolVersion } from './version.js';
 import { REPORTERS } from '../report/reporters.js';
+import { DEFAULT_ROWS } from './trace-defaults.js';
 import { EXIT_INTERNAL_ERROR, EXIT_USAGE_ERROR } from './exit-codes.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((part) => part.trim()).filter(Boolean)];
@@ -36,6 +37,26 @@ function buildProgram(): Command {
     .option('--no-color', 'no colours in pretty output')
     .action(async (paths: string[], options) => {
       process.exitCode = await runLint(paths, options, { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+    });
+
+  program
+    .command('trace')
+    .description('run the migrations on a real PostgreSQL (embedded, or --database-url) and compare what each statement locks and rewrites with the lock table')
+    .argument('[paths...]', 'files, directories or glob patterns, as for lint')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github']).default('pretty'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('-c, --config <file>', 'configuration file (default: the nearest lockwise.json upwards)')
+    .option('--pg-version <major>', 'the PostgreSQL version you expect; the locks are always compared with the lock table for the server\'s own version, and a difference is said on stderr')
+    .option('--assume-in-transaction', 'the migration tool wraps each file in a transaction')
+    .option('--rows <count>', 'rows generated into each table the history creates, so that scans and rewrites are real', String(DEFAULT_ROWS))
+    .option('--contention', 'also run each statement that locks an existing table while another transaction has read it, and report whether readers queue behind it')
+    .option('--database-url <url>', 'use this server instead of the embedded one: lockwise works in a scratch database it creates there and drops at the end')
+    .option('--verbose', 'say which framework each folder uses and which files are not part of a history')
+    .option('--no-color', 'no colours in pretty output')
+    .action(async (paths: string[], options) => {
+      // Loaded on demand: only trace needs the PostgreSQL client and server.
+      const { runTrace } = await import('./trace-command.js');
+      process.exitCode = await runTrace(paths, options, { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
     });
 
   program

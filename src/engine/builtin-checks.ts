@@ -108,4 +108,66 @@ export const INVALID_DIRECTIVE: BuiltinCheck = {
   },
 };
 
-export const BUILTIN_CHECKS: readonly BuiltinCheck[] = [SYNTAX_ERROR, UNREADABLE_FILE, INVALID_SUPPRESSION, UNUSED_SUPPRESSION, INVALID_DIRECTIVE];
+const tracedOnServer = 'Observed on the PostgreSQL server `lockwise trace` runs on; the lock table is read for that server\'s version.';
+
+export const TRACE_LOCK_MISMATCH: BuiltinCheck = {
+  id: 'trace-lock-mismatch',
+  meta: {
+    severity: 'error',
+    canBeDisabled: false,
+    messages: { default: '{{message}}' },
+    docs: {
+      summary: 'lockwise trace saw a statement take a different lock, or rewrite differently, than lockwise\'s lock table says.',
+      why: 'Every lock and rewrite warning lockwise gives comes from its lock table. When PostgreSQL does something else, a dangerous statement may pass unflagged, or a safe one be flagged; `lockwise trace` runs the migration on a real server so that the table cannot drift from PostgreSQL silently.',
+      instead: 'Report it, with the statement and the PostgreSQL version, so that the lock table is corrected; until then, trust what the trace observed.',
+      bad: '-- the lock table expects SHARE UPDATE EXCLUSIVE; the server took ACCESS EXCLUSIVE\nALTER TABLE orders SET (fillfactor = 70);',
+      good: 'ALTER TABLE orders SET (fillfactor = 70);  -- SHARE UPDATE EXCLUSIVE, as predicted',
+      references: ['https://www.postgresql.org/docs/current/explicit-locking.html', 'https://www.postgresql.org/docs/current/view-pg-locks.html'],
+      pgVersions: tracedOnServer,
+      prevents: 'a lock hazard the lock table got wrong',
+    },
+  },
+};
+
+export const TRACE_STATEMENT_FAILED: BuiltinCheck = {
+  id: 'trace-statement-failed',
+  meta: {
+    severity: 'warning',
+    canBeDisabled: false,
+    messages: { default: '{{message}}' },
+    docs: {
+      summary: 'A statement failed when lockwise trace ran it on a real PostgreSQL server.',
+      why: 'A migration that fails on the server fails in production too, after taking whatever locks it took until then. The message is PostgreSQL\'s own. The trace rolls back to just before the statement and goes on, so that one failure does not hide the rest; the migration tool would have stopped there.',
+      instead: 'Fix the statement; when it needs objects the traced history does not create (an extension, a role), trace with --database-url on a server that has them.',
+      bad: 'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_chek;',
+      good: 'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_check;',
+      references: ['https://www.postgresql.org/docs/current/errcodes-appendix.html'],
+      pgVersions: tracedOnServer,
+      prevents: 'a migration that fails in production',
+    },
+  },
+};
+
+export const TRACE_LOCK_QUEUE: BuiltinCheck = {
+  id: 'trace-lock-queue',
+  meta: {
+    severity: 'error',
+    canBeDisabled: false,
+    messages: { default: '{{message}}' },
+    docs: {
+      summary: 'With --contention, a statement waited for its lock behind an open transaction, and plain reads of the table queued behind it.',
+      why: 'A lock request waits behind every transaction that holds a conflicting lock, and every later query of the table waits behind the request: one long-running read turns an instant ALTER TABLE into an outage for as long as that read lasts. `lockwise trace --contention` reproduces it: a second connection holds a transaction that read the table, the statement runs, and a third connection\'s SELECT is seen queued (pg_locks granted = false). lockwise cancels the statement after a bounded wait.',
+      instead: 'Set lock_timeout before the statement (`SET lock_timeout = \'2s\';`) and retry the migration when it times out: the statement then gives up instead of queueing every reader behind it.',
+      bad: 'ALTER TABLE orders ADD COLUMN note text;',
+      good: "SET lock_timeout = '2s';\nALTER TABLE orders ADD COLUMN note text;",
+      references: ['https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT', 'https://www.postgresql.org/docs/current/explicit-locking.html'],
+      pgVersions: tracedOnServer,
+      prevents: 'an outage while a lock request queues behind a long transaction',
+    },
+  },
+};
+
+/** Findings only `lockwise trace` produces. */
+export const TRACE_CHECKS: readonly BuiltinCheck[] = [TRACE_LOCK_MISMATCH, TRACE_STATEMENT_FAILED, TRACE_LOCK_QUEUE];
+
+export const BUILTIN_CHECKS: readonly BuiltinCheck[] = [SYNTAX_ERROR, UNREADABLE_FILE, INVALID_SUPPRESSION, UNUSED_SUPPRESSION, INVALID_DIRECTIVE, ...TRACE_CHECKS];

@@ -9,9 +9,11 @@ import {
   DETACH_PARTITION_CONCURRENTLY_LOCK,
   REFERENCED_TABLE_LOCK,
   SHARE_UPDATE_EXCLUSIVE_STORAGE_PARAMETERS,
+  STATEMENT_EFFECTS,
   STATEMENT_LOCKS,
   STORAGE_PARAMETER_PREFIXES_WITH_SHARE_UPDATE_EXCLUSIVE,
   lockForVersion,
+  type Extent,
   type VersionedLock,
 } from './lock-table.js';
 
@@ -209,4 +211,13 @@ function foreignKeyTargets(node: Node | undefined): RangeVar[] {
     if (constraint?.contype === 'CONSTR_FOREIGN' && constraint.pktable) targets.push(constraint.pktable);
   }
   return targets;
+}
+
+/** Whether a statement rewrites the table it works on, from the lock table: the strictest of its ALTER TABLE sub-commands. */
+export function rewriteExtentOf(statement: Statement): Extent {
+  const alter = asKind(statement.node, 'AlterTableStmt');
+  if (!alter) return STATEMENT_EFFECTS[statement.kind]?.rewrites ?? 'depends';
+  const extents = (alter.cmds ?? []).map((command) => ALTER_TABLE_EFFECTS[asKind(command, 'AlterTableCmd')?.subtype ?? 'AT_AddColumn'].rewrites);
+  if (extents.includes('always')) return 'always';
+  return extents.includes('depends') ? 'depends' : 'never';
 }

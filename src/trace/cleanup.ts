@@ -1,0 +1,38 @@
+/**
+ * What a trace must undo however it ends: servers to stop, scratch databases to drop.
+ * On SIGINT or SIGTERM every registered cleanup runs, newest first, and the signal is
+ * raised again so that the process ends the way the user asked.
+ */
+const cleanups: Array<() => Promise<void>> = [];
+
+function onSignal(signal: NodeJS.Signals): void {
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  void runAll().finally(() => process.kill(process.pid, signal));
+}
+
+async function runAll(): Promise<void> {
+  while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
+}
+
+/** Registers a cleanup; the returned function runs it (once) and unregisters it. */
+export function registerCleanup(cleanup: () => Promise<void>): () => Promise<void> {
+  let done = false;
+  const once = async (): Promise<void> => {
+    if (done) return;
+    done = true;
+    const index = cleanups.indexOf(once);
+    if (index !== -1) cleanups.splice(index, 1);
+    if (cleanups.length === 0) {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+    await cleanup();
+  };
+  if (cleanups.length === 0) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  cleanups.push(once);
+  return once;
+}

@@ -1,0 +1,157 @@
+import { displayName } from '../model/names.js';
+import type { Extent } from '../knowledge/lock-table.js';
+import { lockStrength, strongerLock, type LockMode } from '../knowledge/lock-modes.js';
+import type { LockClaim } from '../knowledge/statement-locks.js';
+import type { HeldLock, Snapshot } from './observe.js';
+
+/** What one statement was seen to do, next to what the lock table says it does. */
+export interface StatementObservation {
+  /** "orders: ACCESS EXCLUSIVE", per relation, strongest mode first seen. */
+  predicted: string[];
+  observed: string[];
+  /** Tables and indexes whose files were replaced (relfilenode changed). */
+  rewritten: string[];
+  predictedRewrite: Extent;
+  /** Tables the statement scanned; undefined when it could not be counted (outside a transaction). */
+  scanned?: string[];
+  /** Each way PostgreSQL disagreed with the lock table, in words. */
+  mismatches: string[];
+  /** Claims naming relations that did not exist when the statement ran: nothing to compare. */
+  unresolved: string[];
+}
+
+export interface ObservationInput {
+  claims: LockClaim[];
+  /** The oid of each claim's relation, resolved just before the statement ran. */
+  claimOids: Array<number | undefined>;
+  predictedRewrite: Extent;
+  before: Snapshot;
+  after: Snapshot;
+  locksBefore: HeldLock[];
+  locksAfter: HeldLock[];
+  /** Relations created in the transaction the statement ran in, before it: PostgreSQL truncates those in place. */
+  createdInTransaction: ReadonlySet<number>;
+  /** False when the statement ran outside a transaction block and scans could not be counted. */
+  scansCounted: boolean;
+  /** Locks were sampled from another connection while the statement ran: one never seen may have been too brief to catch. */
+  watched: boolean;
+}
+
+const TABLE_KINDS = new Set(['r', 'p', 'm']);
+const STORED_TABLE_KINDS = new Set(['r', 'm']);
+
+export function shortName(qualified: string): string {
+  return qualified.startsWith('public.') ? qualified.slice('public.'.length) : qualified;
+}
+
+/** The relations each claim stands for, with the mode claimed, strongest per relation. */
+function expectedLocks(input: ObservationInput): { expected: Map<number, LockMode>; unresolved: string[] } {
+  const expected = new Map<number, LockMode>();
+  const unresolved: string[] = [];
+  const expect = (oid: number, mode: LockMode): void => {
+    const current = expected.get(oid);
+    expected.set(oid, current ? strongerLock(current, mode) : mode);
+  };
+  input.claims.forEach((claim, index) => {
+    const oid = input.claimOids[index];
+    const relation = oid === undefined ? undefined : input.before.get(oid);
+    if (oid === undefined || !relation) {
+      unresolved.push(`${displayName(claim.relation)}: ${claim.mode}`);
+      return;
+    }
+    if (claim.target === 'table-of-index') {
+      if (relation.tableOid !== undefined) expect(relation.tableOid, claim.mode);
+      else unresolved.push(`${displayName(claim.relation)}: ${claim.mode}`);
+    } else if (claim.target === 'indexes-of-table') {
+      for (const candidate of input.before.values()) if (candidate.tableOid === oid) expect(candidate.oid, claim.mode);
+    } else {
+      expect(oid, claim.mode);
+    }
+  });
+  return { expected, unresolved };
+}
+
+function isAncestorExpected(oid: number, mode: LockMode, expected: Map<number, LockMode>, snapshot: Snapshot): boolean {
+  let parent = snapshot.get(oid)?.parentOid;
+  for (let depth = 0; parent !== undefined && depth < 32; depth++) {
+    const claimed = expected.get(parent);
+    if (claimed && lockStrength(claimed) >= lockStrength(mode)) return true;
+    parent = snapshot.get(parent)?.parentOid;
+  }
+  return false;
+}
+
+/**
+ * Compares one statement's locks and rewrites with the lock table. A lock counts as taken
+ * when the backend holds it after the statement; a lock held before, from an earlier
+ * statement of the same transaction, cannot be told apart and is accepted. Locks on
+ * partitions and inheriting tables are covered by their parent's claim; relations the
+ * statement created, catalogs, and locks weaker than ROW EXCLUSIVE that nobody claimed
+ * (reads, foreign key checks) are left out.
+ */
+export function compareObservation(input: ObservationInput): StatementObservation {
+  const { before, after } = input;
+  const nameOf = (oid: number): string => shortName((before.get(oid) ?? after.get(oid))?.name ?? `oid ${oid}`);
+  const { expected, unresolved } = expectedLocks(input);
+  const held = new Map<number, Set<LockMode>>();
+  for (const lock of input.locksAfter) if (lock.granted) (held.get(lock.oid) ?? held.set(lock.oid, new Set()).get(lock.oid)!).add(lock.mode);
+  const heldBefore = new Set(input.locksBefore.filter((lock) => lock.granted).map((lock) => `${lock.oid}:${lock.mode}`));
+  const newlyTaken = new Map<number, LockMode>();
+  for (const lock of input.locksAfter) {
+    if (!lock.granted || heldBefore.has(`${lock.oid}:${lock.mode}`)) continue;
+    const current = newlyTaken.get(lock.oid);
+    newlyTaken.set(lock.oid, current ? strongerLock(current, lock.mode) : lock.mode);
+  }
+
+  const mismatches: string[] = [];
+  const predicted: string[] = [];
+  const observed: string[] = [];
+  for (const [oid, mode] of expected) {
+    predicted.push(`${nameOf(oid)}: ${mode}`);
+    const modes = held.get(oid) ?? new Set<LockMode>();
+    const strongest = [...modes].reduce<LockMode | undefined>((a, b) => (a ? strongerLock(a, b) : b), undefined);
+    const taken = newlyTaken.get(oid);
+    if (modes.size === 0 && input.watched) {
+      unresolved.push(`${nameOf(oid)}: ${mode} (not caught while the statement ran)`);
+    } else if (!modes.has(mode)) {
+      mismatches.push(`${nameOf(oid)}: expected ${mode}, observed ${strongest ?? 'no lock'}`);
+    } else if (taken && lockStrength(taken) > lockStrength(mode)) {
+      mismatches.push(`${nameOf(oid)}: expected ${mode}, observed ${taken}`);
+    }
+  }
+  for (const [oid, mode] of newlyTaken) {
+    const relation = before.get(oid);
+    if (!relation) continue;
+    if (!expected.has(oid) && (!TABLE_KINDS.has(relation.kind) || lockStrength(mode) < lockStrength('ROW EXCLUSIVE'))) continue;
+    observed.push(`${nameOf(oid)}: ${mode}`);
+    if (!expected.has(oid) && !isAncestorExpected(oid, mode, expected, before)) {
+      mismatches.push(`${nameOf(oid)}: expected no lock, observed ${mode}`);
+    }
+  }
+  for (const [oid, mode] of expected) {
+    if (!newlyTaken.has(oid) && held.get(oid)?.has(mode)) observed.push(`${nameOf(oid)}: ${mode} (already held)`);
+  }
+
+  const rewritten: string[] = [];
+  const rewrittenTables = new Set<number>();
+  for (const [oid, relation] of before) {
+    const now = after.get(oid);
+    if (!now || relation.filenode === 0 || now.filenode === relation.filenode) continue;
+    rewritten.push(relation.kind === 'i' ? `index ${shortName(relation.name)}` : shortName(relation.name));
+    if (STORED_TABLE_KINDS.has(relation.kind)) rewrittenTables.add(oid);
+  }
+  const claimedTables = [...expected.keys()].filter((oid) => STORED_TABLE_KINDS.has(before.get(oid)?.kind ?? ''));
+  if (input.predictedRewrite === 'never') {
+    for (const oid of rewrittenTables) mismatches.push(`${nameOf(oid)}: expected no rewrite, observed a rewrite`);
+  } else if (input.predictedRewrite === 'always') {
+    const checkable = claimedTables.filter((oid) => !input.createdInTransaction.has(oid));
+    if (checkable.length > 0 && !checkable.some((oid) => rewrittenTables.has(oid))) {
+      mismatches.push(`${checkable.map(nameOf).join(', ')}: expected a rewrite, observed none`);
+    }
+  }
+
+  const scanned = input.scansCounted
+    ? [...before.values()].filter((relation) => (after.get(relation.oid)?.scans ?? 0) > relation.scans).map((relation) => shortName(relation.name))
+    : undefined;
+  return { predicted, observed, rewritten, predictedRewrite: input.predictedRewrite, ...(scanned ? { scanned } : {}), mismatches, unresolved };
+}

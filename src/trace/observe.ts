@@ -1,0 +1,105 @@
+import type pg from 'pg';
+import { LOCK_MODES, type LockMode } from '../knowledge/lock-modes.js';
+
+/** A relation of the scratch database as pg_class shows it at one moment. */
+export interface RelationState {
+  oid: number;
+  /** Schema-qualified, as SQL would name it. */
+  name: string;
+  /** pg_class.relkind: r table, p partitioned table, m materialized view, i index, S sequence, v view, ... */
+  kind: string;
+  filenode: number;
+  /** For an index: its table. */
+  tableOid?: number;
+  /** For a partition or inheriting table: its parent. */
+  parentOid?: number;
+  /** Sequential and index scans started on it in the current transaction. */
+  scans: number;
+}
+
+export type Snapshot = Map<number, RelationState>;
+
+/** User relations only: catalogs and TOAST tables are PostgreSQL's own business. */
+const SNAPSHOT_SQL = `
+SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind, c.relfilenode::int AS filenode,
+       i.indrelid::int AS table_oid, (SELECT min(inhparent::int) FROM pg_inherits WHERE inhrelid = c.oid) AS parent_oid,
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_stat_get_xact_numscans(c.oid)::int ELSE 0 END AS scans
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_index i ON i.indexrelid = c.oid
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'`;
+
+interface SnapshotRow {
+  oid: number;
+  name: string;
+  kind: string;
+  filenode: number;
+  table_oid: number | null;
+  parent_oid: number | null;
+  scans: number;
+}
+
+export async function takeSnapshot(client: pg.Client): Promise<Snapshot> {
+  const { rows } = await client.query<SnapshotRow>(SNAPSHOT_SQL);
+  const snapshot: Snapshot = new Map();
+  for (const row of rows) {
+    snapshot.set(row.oid, {
+      oid: row.oid,
+      name: row.name,
+      kind: row.kind,
+      filenode: row.filenode,
+      ...(row.table_oid !== null ? { tableOid: row.table_oid } : {}),
+      ...(row.parent_oid !== null ? { parentOid: row.parent_oid } : {}),
+      scans: row.scans,
+    });
+  }
+  return snapshot;
+}
+
+/** A table-level lock held (or waited for) by a backend: relation oid and mode. */
+export interface HeldLock {
+  oid: number;
+  mode: LockMode;
+  granted: boolean;
+}
+
+const LOCKS_SQL = `
+SELECT relation::int AS oid, mode, granted FROM pg_locks
+WHERE locktype = 'relation' AND pid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+
+/** "AccessExclusiveLock" → "ACCESS EXCLUSIVE". */
+export function lockModeFromPgLocks(mode: string): LockMode | undefined {
+  const words = mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+  return (LOCK_MODES as readonly string[]).includes(words) ? (words as LockMode) : undefined;
+}
+
+/** Relation locks of a backend; `pid` defaults to the client's own. */
+export async function locksOf(client: pg.Client, pid?: number): Promise<HeldLock[]> {
+  const { rows } = await client.query<{ oid: number; mode: string; granted: boolean }>(
+    pid === undefined ? LOCKS_SQL.replace('pid = $1', 'pid = pg_backend_pid()') : LOCKS_SQL,
+    pid === undefined ? [] : [pid],
+  );
+  const locks: HeldLock[] = [];
+  for (const row of rows) {
+    const mode = lockModeFromPgLocks(row.mode);
+    if (mode) locks.push({ oid: row.oid, mode, granted: row.granted });
+  }
+  return locks;
+}
+
+export interface Settings {
+  lockTimeout: string;
+  statementTimeout: string;
+}
+
+export async function timeoutsInForce(client: pg.Client): Promise<Settings> {
+  const { rows } = await client.query<Settings>("SELECT current_setting('lock_timeout') AS \"lockTimeout\", current_setting('statement_timeout') AS \"statementTimeout\"");
+  return rows[0]!;
+}
+
+/** Resolves relation names, as SQL writes them, through the session's search_path; undefined where none exists. */
+export async function resolveRelations(client: pg.Client, names: string[]): Promise<Array<number | undefined>> {
+  if (names.length === 0) return [];
+  const { rows } = await client.query<{ oid: number | null }>('SELECT to_regclass(name)::oid::int AS oid FROM unnest($1::text[]) WITH ORDINALITY AS t(name, position) ORDER BY position', [names]);
+  return rows.map((row) => row.oid ?? undefined);
+}

@@ -1,0 +1,147 @@
+import type { Node } from '@pgsql/types';
+import type pg from 'pg';
+import { quoteIdentifier } from '../parse/identifiers.js';
+import { asKind, nodeKind } from '../parse/node-types.js';
+import type { Statement } from '../parse/parse.js';
+
+/**
+ * lint treats a table it never saw created as existing and possibly large; trace does the
+ * same by creating a stand-in for each object a statement needs and the history never
+ * created, from PostgreSQL's own "does not exist" errors. Column types are guessed from
+ * names (`*_id` bigint, `*_at` timestamptz, ...); a guess that does not fit leaves the
+ * statement failing, and it is reported as such.
+ */
+export interface StandIn {
+  /** SQL creating the object, run outside the statement's transaction. */
+  sql: string[];
+  /** What was created, for the report's notes. */
+  description: string;
+  /** A table created, to be filled with rows; quoted as SQL writes it. */
+  table?: string;
+}
+
+interface PgError {
+  code?: string;
+  message: string;
+}
+
+const quote = (name: string): string => name.split('.').map(quoteIdentifier).join('.');
+
+function guessType(column: string): string {
+  if (/(^id$|_id$|^n$|count$|number$|^position$|capacity|quantity|amount|total|price|^age$|size$|_cents$|version$)/.test(column)) return 'bigint';
+  if (/(_at$|_on$|^date$|_date$|time$|^created|^updated|^deleted)/.test(column)) return 'timestamptz';
+  if (/(^is_|^has_|^can_|enabled$|active$|verified$|archived$|^deleted$|^visible$|flag$)/.test(column)) return 'boolean';
+  if (/(payload|data|metadata|settings|attributes|properties|json)$/.test(column)) return 'jsonb';
+  if (/uuid$/.test(column)) return 'uuid';
+  return 'text';
+}
+
+/** The first table or view a statement names: the one an unqualified missing column belongs to. */
+function firstRelation(node: unknown): string | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = firstRelation(item);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  const rangeVar = (node as { RangeVar?: { relname?: string; schemaname?: string } }).RangeVar;
+  if (rangeVar?.relname) return rangeVar.schemaname ? `${rangeVar.schemaname}.${rangeVar.relname}` : rangeVar.relname;
+  for (const value of Object.values(node)) {
+    const found = firstRelation(value);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Columns a foreign key in the statement references on `table`, for a unique index there. */
+function referencedColumns(node: Node, table: string): string[] {
+  const found: string[] = [];
+  const visit = (value: unknown): void => {
+    if (!value || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach(visit);
+    const constraint = asKind(value as Node, 'Constraint');
+    if (constraint?.contype === 'CONSTR_FOREIGN' && constraint.pktable?.relname === table.split('.').pop()) {
+      for (const attr of constraint.pk_attrs ?? []) {
+        const name = asKind(attr, 'String')?.sval;
+        if (name) found.push(name);
+      }
+      if (found.length === 0) found.push('id');
+      return;
+    }
+    Object.values(value).forEach(visit);
+  };
+  visit(node);
+  return found;
+}
+
+/** The stand-in that would let the statement get past this error, or undefined. */
+export async function standInFor(error: PgError, statement: Statement, setup: pg.Client, rows: number): Promise<StandIn | undefined> {
+  const message = error.message;
+  let match: RegExpExecArray | null;
+  const kind = nodeKind(statement.node);
+
+  if (error.code === '3F000' && (match = /^schema "([^"]+)" does not exist/.exec(message))) {
+    return { sql: [`CREATE SCHEMA ${quote(match[1]!)}`], description: `schema ${match[1]}` };
+  }
+  if (error.code === '42P01' && (match = /^relation "([^"]+)" does not exist/.exec(message))) {
+    const name = match[1]!;
+    if (kind === 'RefreshMatViewStmt') {
+      return {
+        sql: [`CREATE MATERIALIZED VIEW ${quote(name)} AS SELECT g::bigint AS id FROM generate_series(1, ${rows}) g`, `CREATE UNIQUE INDEX ON ${quote(name)} (id)`],
+        description: `materialized view ${name}`,
+      };
+    }
+    if (kind === 'AlterSeqStmt') return { sql: [`CREATE SEQUENCE ${quote(name)}`], description: `sequence ${name}` };
+    return { sql: [`CREATE TABLE ${quote(name)} (id bigint)`], description: `table ${name}`, table: quote(name) };
+  }
+  if (error.code === '42703' && (match = /^column "([^"]+)"(?: of relation "([^"]+)")? does not exist/.exec(message))) {
+    const column = match[1]!;
+    const table = match[2] ?? firstRelation(statement.node);
+    if (!table || column.includes('.')) return undefined;
+    return { sql: [`ALTER TABLE ${quote(table)} ADD COLUMN ${quoteIdentifier(column)} ${guessType(column)}`], description: `column ${table}.${column}` };
+  }
+  if (error.code === '42704' && (match = /^index "([^"]+)" does not exist/.exec(message))) {
+    const index = match[1]!;
+    const table = await tableForIndex(setup, index);
+    const sql = table.exists ? [] : [`CREATE TABLE ${quote(table.name)} (id bigint)`];
+    sql.push(`CREATE INDEX ${quote(index)} ON ${quote(table.name)} (${quoteIdentifier(table.column)})`);
+    return { sql, description: `index ${index} on ${table.name}`, ...(table.exists ? {} : { table: quote(table.name) }) };
+  }
+  if (error.code === '42704' && (match = /^constraint "([^"]+)" of relation "([^"]+)" does not exist/.exec(message))) {
+    return { sql: [`ALTER TABLE ${quote(match[2]!)} ADD CONSTRAINT ${quoteIdentifier(match[1]!)} CHECK (true) NOT VALID`], description: `constraint ${match[1]} on ${match[2]}` };
+  }
+  if (error.code === '42704' && (match = /^type "([^"]+)" does not exist/.exec(message))) {
+    const sql = kind === 'AlterDomainStmt' ? `CREATE DOMAIN ${quote(match[1]!)} AS text` : `CREATE TYPE ${quote(match[1]!)} AS ENUM ('a')`;
+    return { sql: [sql], description: `type ${match[1]}` };
+  }
+  if (error.code === '22023' && kind === 'AlterEnumStmt' && (match = /^"([^"]+)" is not an existing enum label/.exec(message))) {
+    const alter = asKind(statement.node, 'AlterEnumStmt');
+    const typeName = (alter?.typeName ?? []).map((part) => asKind(part, 'String')?.sval ?? '').join('.');
+    return { sql: [`ALTER TYPE ${quote(typeName)} ADD VALUE ${`'${match[1]!.replace(/'/g, "''")}'`}`], description: `enum value ${match[1]}` };
+  }
+  if (error.code === '42830' && (match = /referenced table "([^"]+)"/.exec(message))) {
+    const columns = referencedColumns(statement.node, match[1]!);
+    return { sql: [`CREATE UNIQUE INDEX ON ${quote(match[1]!)} (${columns.map(quoteIdentifier).join(', ')})`], description: `unique index on ${match[1]} (${columns.join(', ')})` };
+  }
+  return undefined;
+}
+
+/** The table a missing index is most likely on: the longest existing table its name starts with, else a new one. */
+async function tableForIndex(setup: pg.Client, index: string): Promise<{ name: string; column: string; exists: boolean }> {
+  const bare = index.split('.').pop()!;
+  const schema = index.includes('.') ? index.slice(0, index.lastIndexOf('.')) : undefined;
+  const { rows } = await setup.query<{ name: string; column: string }>(
+    `SELECT c.relname AS name, (SELECT attname FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum LIMIT 1) AS column
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'm') AND n.nspname = coalesce($2, 'public') AND starts_with($1, c.relname || '_')
+     ORDER BY length(c.relname) DESC LIMIT 1`,
+    [bare, schema ?? null],
+  );
+  const found = rows[0];
+  if (found?.column) return { name: schema ? `${schema}.${found.name}` : found.name, column: found.column, exists: true };
+  const prefix = bare.split('_')[0]!;
+  const table = prefix === bare ? `${bare}_table` : prefix;
+  return { name: schema ? `${schema}.${table}` : table, column: 'id', exists: false };
+}

@@ -1,0 +1,237 @@
+import type pg from 'pg';
+import type { Statement } from '../parse/parse.js';
+import { displayName } from '../model/names.js';
+import { locksTakenBy, rewriteExtentOf, type LockClaim } from '../knowledge/statement-locks.js';
+import { compareObservation, type StatementObservation } from './compare.js';
+import { locksOf, resolveRelations, takeSnapshot, timeoutsInForce, type HeldLock, type Settings, type Snapshot } from './observe.js';
+import { standInFor } from './stand-ins.js';
+import { fillTable } from './rows.js';
+
+/** The connections of one trace: the migration's own, and a helper for stand-ins, watching and holding locks. */
+export interface TraceConnections {
+  main: pg.Client;
+  mainPid: number;
+  helper: pg.Client;
+  /** Only with --contention: the connection whose SELECT shows whether readers queue. */
+  reader?: pg.Client;
+  readerPid?: number;
+}
+
+export interface RunContext {
+  connections: TraceConnections;
+  pgVersion: number;
+  rows: number;
+  /** Relations created in the open transaction, before the current statement. */
+  createdInTransaction: Set<number>;
+  /** Notes for the report: stand-ins created, tables left empty. */
+  notes: string[];
+}
+
+export interface StatementRun {
+  status: 'observed' | 'failed';
+  error?: { message: string; code?: string };
+  durationMs: number;
+  settings: Settings;
+  /** Run outside a transaction block, its locks watched from a second connection. */
+  watched: boolean;
+  observation?: StatementObservation;
+}
+
+const MAX_STAND_INS = 8;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** How long the watcher of a statement outside a transaction holds it up before letting it finish. */
+const WATCH_HOLD_MS = 1500;
+const ERROR_CANNOT_RUN_IN_TRANSACTION = new Set(['25001', '2D000']);
+
+type PgError = Error & { code?: string };
+
+/** The lock claims of a statement; a DO block claims what the statements it runs claim. */
+export function claimsOf(statement: Statement, inner: Statement[], pgVersion: number): LockClaim[] {
+  if (statement.kind !== 'DoStmt') return locksTakenBy(statement, pgVersion);
+  return inner.flatMap((child) => locksTakenBy(child, pgVersion));
+}
+
+function claimName(claim: LockClaim): string {
+  return displayName(claim.relation);
+}
+
+interface Before {
+  settings: Settings;
+  snapshot: Snapshot;
+  locks: HeldLock[];
+  claimOids: Array<number | undefined>;
+}
+
+async function observeBefore(client: pg.Client, claims: LockClaim[]): Promise<Before> {
+  const settings = await timeoutsInForce(client);
+  const snapshot = await takeSnapshot(client);
+  const locks = await locksOf(client);
+  const claimOids = await resolveRelations(client, claims.map(claimName));
+  return { settings, snapshot, locks, claimOids };
+}
+
+async function applyStandIn(error: PgError, statement: Statement, context: RunContext): Promise<boolean> {
+  const { helper, main } = context.connections;
+  const standIn = await standInFor(error, statement, helper, context.rows).catch(() => undefined);
+  if (!standIn) return false;
+  try {
+    for (const sql of standIn.sql) await helper.query(sql);
+  } catch {
+    // The migration's open transaction may hold the table the stand-in changes: make it there instead.
+    if (main.getTransactionStatus() !== 'T') return false;
+    try {
+      await main.query('SAVEPOINT lockwise_stand_in');
+      for (const sql of standIn.sql) await main.query(sql);
+      await main.query('RELEASE SAVEPOINT lockwise_stand_in');
+    } catch {
+      await main.query('ROLLBACK TO SAVEPOINT lockwise_stand_in').catch(() => undefined);
+      return false;
+    }
+  }
+  context.notes.push(`stand-in ${standIn.description} created: ${statement.kind === 'DoStmt' ? 'the block' : 'the statement'} needs it and the history does not create it`);
+  if (standIn.table) {
+    const { rows } = await helper.query<{ oid: number; name: string }>("SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)", [standIn.table]);
+    if (rows[0]) {
+      const note = await fillTable(helper, rows[0].oid, rows[0].name, context.rows);
+      if (note) context.notes.push(note);
+    }
+  }
+  return true;
+}
+
+/**
+ * Runs one statement and observes it. A statement outside a transaction block runs inside
+ * BEGIN ... COMMIT of lockwise's own, so that its locks can be read before they are released
+ * (a single statement is its own transaction anyway); inside a block it runs after a
+ * savepoint, so that a failure is rolled back to just before it and the migration goes on.
+ * Statements PostgreSQL refuses in a transaction block (CONCURRENTLY, VACUUM) run as they
+ * are, watched from the helper connection.
+ */
+export async function runStatement(sql: string, statement: Statement, claims: LockClaim[], context: RunContext): Promise<StatementRun> {
+  const { main } = context.connections;
+  const ownTransaction = main.getTransactionStatus() === 'I';
+  const open = (): Promise<unknown> => main.query(ownTransaction ? 'BEGIN' : 'SAVEPOINT lockwise_statement');
+  const undo = (): Promise<unknown> => main.query(ownTransaction ? 'ROLLBACK' : 'ROLLBACK TO SAVEPOINT lockwise_statement').catch(() => undefined);
+  const predictedRewrite = statement.kind === 'DoStmt' ? 'depends' : rewriteExtentOf(statement);
+
+  for (let attempt = 0; ; attempt++) {
+    await open();
+    const before = await observeBefore(main, claims);
+    const started = performance.now();
+    try {
+      await main.query(sql);
+    } catch (caught) {
+      const error = caught as PgError;
+      const durationMs = performance.now() - started;
+      await undo();
+      if (ownTransaction && error.code && ERROR_CANNOT_RUN_IN_TRANSACTION.has(error.code)) return runWatched(sql, statement, claims, context);
+      if (attempt < MAX_STAND_INS && (await applyStandIn(error, statement, context))) continue;
+      if (!ownTransaction) await main.query('RELEASE SAVEPOINT lockwise_statement').catch(() => undefined);
+      return { status: 'failed', error: { message: error.message, ...(error.code ? { code: error.code } : {}) }, durationMs, settings: before.settings, watched: false };
+    }
+    const durationMs = performance.now() - started;
+    const after = await takeSnapshot(main);
+    const locksAfter = await locksOf(main);
+    const observation = compareObservation({
+      claims,
+      claimOids: before.claimOids,
+      predictedRewrite,
+      before: before.snapshot,
+      after,
+      locksBefore: before.locks,
+      locksAfter,
+      createdInTransaction: context.createdInTransaction,
+      scansCounted: true,
+      watched: false,
+    });
+    try {
+      await main.query(ownTransaction ? 'COMMIT' : 'RELEASE SAVEPOINT lockwise_statement');
+    } catch (caught) {
+      const error = caught as PgError;
+      await undo();
+      return { status: 'failed', error: { message: error.message, ...(error.code ? { code: error.code } : {}) }, durationMs, settings: before.settings, watched: false };
+    }
+    if (ownTransaction) context.createdInTransaction.clear();
+    else for (const oid of after.keys()) if (!before.snapshot.has(oid)) context.createdInTransaction.add(oid);
+    return { status: 'observed', durationMs, settings: before.settings, watched: false, observation };
+  }
+}
+
+/**
+ * A statement outside any transaction block releases its locks as it ends, so the helper
+ * connection watches pg_locks for it while it runs. To make the locks visible however
+ * fast the statement is, the helper first opens a REPEATABLE READ transaction that read
+ * each claimed table: CONCURRENTLY operations wait for it (holding their own lock), and a
+ * lock that conflicts with its ACCESS SHARE shows as requested. The helper lets go once it
+ * has seen a lock, or after a bounded time.
+ */
+async function runWatched(sql: string, statement: Statement, claims: LockClaim[], context: RunContext): Promise<StatementRun> {
+  const { main, mainPid, helper } = context.connections;
+  const predictedRewrite = statement.kind === 'DoStmt' ? 'depends' : rewriteExtentOf(statement);
+  for (let attempt = 0; ; attempt++) {
+    const before = await observeBefore(main, claims);
+    const seen = new Map<string, HeldLock>();
+    const claimed = new Set<number>();
+    for (const oid of before.claimOids) {
+      if (oid === undefined) continue;
+      claimed.add(oid);
+      const table = before.snapshot.get(oid)?.tableOid;
+      if (table !== undefined) claimed.add(table);
+    }
+    await helper.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    let holding = true;
+    try {
+      await helper.query("SET LOCAL lock_timeout = '500ms'");
+      for (const oid of claimed) {
+        const relation = before.snapshot.get(oid);
+        if (relation && ['r', 'p', 'm'].includes(relation.kind)) await helper.query(`SELECT FROM ${relation.name} LIMIT 0`).catch(() => undefined);
+      }
+      await helper.query('SELECT 1');
+    } catch {
+      await helper.query('ROLLBACK').catch(() => undefined);
+      holding = false;
+    }
+    const started = performance.now();
+    let finished = false;
+    let failure: PgError | undefined;
+    const running = main.query(sql).then(
+      () => undefined,
+      (error: PgError) => {
+        failure = error;
+      },
+    ).finally(() => {
+      finished = true;
+    });
+    while (!finished) {
+      const locks = await locksOf(helper, mainPid).catch(() => []);
+      // A lock requested and waiting shows the mode the statement takes as well as a granted one.
+      for (const lock of locks) seen.set(`${lock.oid}:${lock.mode}`, { ...lock, granted: true });
+      if (holding && (locks.some((lock) => claimed.has(lock.oid)) || performance.now() - started > WATCH_HOLD_MS)) {
+        await helper.query('COMMIT').catch(() => undefined);
+        holding = false;
+      }
+      await sleep(1);
+    }
+    await running;
+    if (holding) await helper.query('COMMIT').catch(() => undefined);
+    const durationMs = performance.now() - started;
+    if (failure) {
+      if (attempt < MAX_STAND_INS && (await applyStandIn(failure, statement, context))) continue;
+      return { status: 'failed', error: { message: failure.message, ...(failure.code ? { code: failure.code } : {}) }, durationMs, settings: before.settings, watched: true };
+    }
+    const after = await takeSnapshot(main);
+    const observation = compareObservation({
+      claims,
+      claimOids: before.claimOids,
+      predictedRewrite,
+      before: before.snapshot,
+      after,
+      locksBefore: [],
+      locksAfter: [...seen.values()],
+      createdInTransaction: new Set(),
+      scansCounted: false,
+      watched: true,
+    });
+    return { status: 'observed', durationMs, settings: before.settings, watched: true, observation };
+  }
+}
