@@ -186,9 +186,20 @@ export const STATEMENT_LOCKS = {
   refreshMaterializedViewConcurrently: lock('EXCLUSIVE'),
   vacuumFull: lock('ACCESS EXCLUSIVE'),
   vacuum: lock('SHARE UPDATE EXCLUSIVE'),
+  /** ANALYZE, alone or as VACUUM (ANALYZE): https://www.postgresql.org/docs/current/sql-analyze.html, seen by lockwise trace on PostgreSQL 18.4. */
+  analyze: lock('SHARE UPDATE EXCLUSIVE'),
+  /** ALTER TABLE ... RENAME CONSTRAINT: "RENAME ... acquires ACCESS EXCLUSIVE" (sql-altertable.html), seen on PostgreSQL 18.4. */
+  renameConstraint: lock('ACCESS EXCLUSIVE'),
   cluster: lock('ACCESS EXCLUSIVE'),
   comment: lock('SHARE UPDATE EXCLUSIVE'),
+  /**
+   * INSERT, UPDATE, DELETE and MERGE on their target, COPY FROM on its table, and the same
+   * statements in a data-modifying WITH: "ROW EXCLUSIVE ... acquired by any command that
+   * modifies data in a table" (explicit-locking.html); MERGE, COPY FROM and WITH seen on PostgreSQL 18.4.
+   */
   insertUpdateDelete: lock('ROW EXCLUSIVE'),
+  /** TRUNCATE ... CASCADE: every table with a foreign key to a truncated one is emptied too, seen on PostgreSQL 18.4. */
+  truncateCascade: lock('ACCESS EXCLUSIVE'),
 } as const satisfies Record<string, VersionedLock>;
 
 export interface StatementEffect {
@@ -211,16 +222,17 @@ export const STATEMENT_EFFECTS: Partial<Record<NodeKind, StatementEffect>> = {
   AlterTableStmt: { locks: 'per sub-command, see ALTER_TABLE_EFFECTS; the strictest one', rewrites: 'depends', scans: 'depends' },
   IndexStmt: { locks: 'SHARE on the table; SHARE UPDATE EXCLUSIVE with CONCURRENTLY', rewrites: 'never', scans: 'always' },
   DropStmt: { locks: 'ACCESS EXCLUSIVE on a dropped table, or on the table of a dropped index (SHARE UPDATE EXCLUSIVE with CONCURRENTLY), and on tables its foreign keys reference', rewrites: 'never', scans: 'never' },
-  RenameStmt: { locks: 'ACCESS EXCLUSIVE on a renamed table or column; SHARE UPDATE EXCLUSIVE on a renamed index (PostgreSQL 12+)', rewrites: 'never', scans: 'never' },
+  RenameStmt: { locks: 'ACCESS EXCLUSIVE on a renamed table or column, and on the table of a renamed constraint; SHARE UPDATE EXCLUSIVE on a renamed index (PostgreSQL 12+)', rewrites: 'never', scans: 'never' },
   CreateStmt: { locks: 'SHARE ROW EXCLUSIVE on tables its foreign keys reference; ACCESS EXCLUSIVE on the parent of PARTITION OF', rewrites: 'never', scans: 'depends' },
   CreateTableAsStmt: READS,
   ViewStmt: { locks: 'ACCESS SHARE on the tables the view reads', rewrites: 'never', scans: 'never' },
   CreateTrigStmt: { locks: 'SHARE ROW EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },
   TruncateStmt: { locks: 'ACCESS EXCLUSIVE on each table (and, with CASCADE, every table referencing them)', rewrites: 'always', scans: 'never' },
-  VacuumStmt: { locks: 'SHARE UPDATE EXCLUSIVE; ACCESS EXCLUSIVE with FULL', rewrites: 'depends', scans: 'always' },
+  VacuumStmt: { locks: 'SHARE UPDATE EXCLUSIVE, ANALYZE too; ACCESS EXCLUSIVE with FULL', rewrites: 'depends', scans: 'always' },
   ClusterStmt: { locks: 'ACCESS EXCLUSIVE on the table', rewrites: 'always', scans: 'always' },
   ReindexStmt: { locks: 'SHARE on the table and ACCESS EXCLUSIVE on each index rebuilt; SHARE UPDATE EXCLUSIVE with CONCURRENTLY', rewrites: 'depends', scans: 'always' },
-  RefreshMatViewStmt: { locks: 'ACCESS EXCLUSIVE on the view; EXCLUSIVE with CONCURRENTLY', rewrites: 'always', scans: 'always' },
+  /** Without CONCURRENTLY the view's data is replaced (a new file); with it, rows are changed in place (seen on PostgreSQL 18.4). */
+  RefreshMatViewStmt: { locks: 'ACCESS EXCLUSIVE on the view; EXCLUSIVE with CONCURRENTLY', rewrites: 'depends', scans: 'always' },
   CommentStmt: { locks: 'SHARE UPDATE EXCLUSIVE on a commented table or column', rewrites: 'never', scans: 'never' },
   GrantStmt: { locks: 'ACCESS SHARE on the table, which conflicts only with ACCESS EXCLUSIVE', rewrites: 'never', scans: 'never' },
   LockStmt: { locks: 'the mode it names, ACCESS EXCLUSIVE by default', rewrites: 'never', scans: 'never' },

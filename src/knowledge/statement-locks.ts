@@ -30,7 +30,9 @@ export type LockTarget =
   /** A table a foreign key references. */
   | 'referenced-table'
   /** A partition being attached or detached. */
-  | 'partition';
+  | 'partition'
+  /** Every table with a foreign key to the table named, and to those, as TRUNCATE ... CASCADE empties them. */
+  | 'referencing-tables';
 
 export interface LockClaim {
   relation: RelationName;
@@ -60,6 +62,8 @@ export function describeLockedObject(claim: LockClaim): string {
       return `the table of index ${name}`;
     case 'indexes-of-table':
       return `every index of ${name}`;
+    case 'referencing-tables':
+      return `every table with a foreign key to ${name}`;
     default:
       return name;
   }
@@ -111,6 +115,8 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     if (rename.renameType === 'OBJECT_INDEX') take(rename.relation, 'index', STATEMENT_LOCKS.renameIndex);
     else if (rename.renameType === 'OBJECT_TABLE' || rename.renameType === 'OBJECT_COLUMN') {
       take(rename.relation, 'table', STATEMENT_LOCKS.renameTableOrColumn);
+    } else if (rename.renameType === 'OBJECT_TABCONSTRAINT') {
+      take(rename.relation, 'table', STATEMENT_LOCKS.renameConstraint);
     }
     return claims;
   }
@@ -157,6 +163,9 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
 
   const truncate = asKind(node, 'TruncateStmt');
   for (const relation of truncate?.relations ?? []) take(asKind(relation, 'RangeVar'), 'table', STATEMENT_LOCKS.truncate);
+  if (truncate?.behavior === 'DROP_CASCADE') {
+    for (const relation of truncate.relations ?? []) take(asKind(relation, 'RangeVar'), 'referencing-tables', STATEMENT_LOCKS.truncateCascade);
+  }
 
   const reindex = asKind(node, 'ReindexStmt');
   if (reindex?.relation) {
@@ -167,16 +176,42 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   }
 
   const vacuum = asKind(node, 'VacuumStmt');
-  if (vacuum?.is_vacuumcmd) {
-    const full = isOptionEnabled(vacuum.options, 'full');
-    for (const relation of vacuum.rels ?? []) {
-      take(asKind(relation, 'VacuumRelation')?.relation, 'table', full ? STATEMENT_LOCKS.vacuumFull : STATEMENT_LOCKS.vacuum);
-    }
+  if (vacuum) {
+    const full = vacuum.is_vacuumcmd && isOptionEnabled(vacuum.options, 'full');
+    const entry = !vacuum.is_vacuumcmd ? STATEMENT_LOCKS.analyze : full ? STATEMENT_LOCKS.vacuumFull : STATEMENT_LOCKS.vacuum;
+    for (const relation of vacuum.rels ?? []) take(asKind(relation, 'VacuumRelation')?.relation, 'table', entry);
   }
 
-  const dml = asKind(node, 'UpdateStmt') ?? asKind(node, 'DeleteStmt') ?? asKind(node, 'InsertStmt');
-  if (dml) take(dml.relation, 'table', STATEMENT_LOCKS.insertUpdateDelete);
+  const copy = asKind(node, 'CopyStmt');
+  if (copy?.is_from) take(copy.relation, 'table', STATEMENT_LOCKS.insertUpdateDelete);
+  for (const target of dataModifyingTargets(node)) take(target, 'table', STATEMENT_LOCKS.insertUpdateDelete);
   return claims;
+}
+
+function listItems(node: Node): Node[] {
+  return asKind(node, 'List')?.items ?? [node];
+}
+
+type DataModifyingNode = { relation?: RangeVar; withClause?: { ctes?: Node[] } };
+
+/**
+ * The tables INSERT, UPDATE, DELETE and MERGE write to, also inside WITH queries, at any depth.
+ * PREPARE and EXPLAIN, and a function with a BEGIN ATOMIC body, analyse the statement they hold,
+ * which takes its lock too (seen on PostgreSQL 18.4).
+ */
+function dataModifyingTargets(node: Node | undefined): RangeVar[] {
+  if (!node) return [];
+  const holder = asKind(node, 'ExplainStmt') ?? asKind(node, 'PrepareStmt');
+  if (holder) return dataModifyingTargets(holder.query);
+  const functionBody = asKind(node, 'CreateFunctionStmt')?.sql_body;
+  if (functionBody) return listItems(functionBody).flatMap((item) => listItems(item).flatMap(dataModifyingTargets));
+  const statement: DataModifyingNode | undefined =
+    asKind(node, 'InsertStmt') ?? asKind(node, 'UpdateStmt') ?? asKind(node, 'DeleteStmt') ?? asKind(node, 'MergeStmt');
+  const withClause = (statement ?? asKind(node, 'SelectStmt'))?.withClause;
+  const targets: RangeVar[] = [];
+  for (const cte of withClause?.ctes ?? []) targets.push(...dataModifyingTargets(asKind(cte, 'CommonTableExpr')?.ctequery));
+  if (statement?.relation) targets.push(statement.relation);
+  return targets;
 }
 
 function alterCommandLock(cmd: AlterTableCmd, pgVersion: number): LockMode {
@@ -220,4 +255,23 @@ export function rewriteExtentOf(statement: Statement): Extent {
   const extents = (alter.cmds ?? []).map((command) => ALTER_TABLE_EFFECTS[asKind(command, 'AlterTableCmd')?.subtype ?? 'AT_AddColumn'].rewrites);
   if (extents.includes('always')) return 'always';
   return extents.includes('depends') ? 'depends' : 'never';
+}
+
+/**
+ * The lock a statement takes on tables it does not name: REINDEX SCHEMA / DATABASE / SYSTEM,
+ * and VACUUM, ANALYZE or CLUSTER without a table, work through every table in reach.
+ */
+export function lockOnUnnamedTables(statement: Statement): LockMode | undefined {
+  const reindex = asKind(statement.node, 'ReindexStmt');
+  if (reindex && !reindex.relation) {
+    return isOptionEnabled(reindex.params, 'concurrently') ? STATEMENT_LOCKS.reindexConcurrently.mode : STATEMENT_LOCKS.reindex.mode;
+  }
+  const vacuum = asKind(statement.node, 'VacuumStmt');
+  if (vacuum && (vacuum.rels ?? []).length === 0) {
+    if (!vacuum.is_vacuumcmd) return STATEMENT_LOCKS.analyze.mode;
+    return isOptionEnabled(vacuum.options, 'full') ? STATEMENT_LOCKS.vacuumFull.mode : STATEMENT_LOCKS.vacuum.mode;
+  }
+  const cluster = asKind(statement.node, 'ClusterStmt');
+  if (cluster && !cluster.relation) return STATEMENT_LOCKS.cluster.mode;
+  return undefined;
 }

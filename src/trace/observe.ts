@@ -15,6 +15,8 @@ export interface RelationState {
   parentOid?: number;
   /** Sequential and index scans started on it in the current transaction. */
   scans: number;
+  /** Tables its foreign keys reference. */
+  references: number[];
 }
 
 export type Snapshot = Map<number, RelationState>;
@@ -23,7 +25,8 @@ export type Snapshot = Map<number, RelationState>;
 const SNAPSHOT_SQL = `
 SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind, c.relfilenode::int AS filenode,
        i.indrelid::int AS table_oid, (SELECT min(inhparent::int) FROM pg_inherits WHERE inhrelid = c.oid) AS parent_oid,
-       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_stat_get_xact_numscans(c.oid)::int ELSE 0 END AS scans
+       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_stat_get_xact_numscans(c.oid)::int ELSE 0 END AS scans,
+       ARRAY(SELECT DISTINCT confrelid::int FROM pg_constraint WHERE conrelid = c.oid AND contype = 'f') AS "references"
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_index i ON i.indexrelid = c.oid
@@ -37,6 +40,7 @@ interface SnapshotRow {
   table_oid: number | null;
   parent_oid: number | null;
   scans: number;
+  references: number[];
 }
 
 export async function takeSnapshot(client: pg.Client): Promise<Snapshot> {
@@ -51,6 +55,7 @@ export async function takeSnapshot(client: pg.Client): Promise<Snapshot> {
       ...(row.table_oid !== null ? { tableOid: row.table_oid } : {}),
       ...(row.parent_oid !== null ? { parentOid: row.parent_oid } : {}),
       scans: row.scans,
+      references: row.references,
     });
   }
   return snapshot;

@@ -46,7 +46,8 @@ function firstRelation(node: unknown): string | undefined {
     }
     return undefined;
   }
-  const rangeVar = (node as { RangeVar?: { relname?: string; schemaname?: string } }).RangeVar;
+  // A RangeVar is wrapped where a field holds any node, and bare where it holds one (IndexStmt.relation).
+  const rangeVar = (node as { RangeVar?: { relname?: string; schemaname?: string } }).RangeVar ?? (node as { relname?: string; schemaname?: string });
   if (rangeVar?.relname) return rangeVar.schemaname ? `${rangeVar.schemaname}.${rangeVar.relname}` : rangeVar.relname;
   for (const value of Object.values(node)) {
     const found = firstRelation(value);
@@ -94,6 +95,11 @@ export async function standInFor(error: PgError, statement: Statement, setup: pg
       };
     }
     if (kind === 'AlterSeqStmt') return { sql: [`CREATE SEQUENCE ${quote(name)}`], description: `sequence ${name}` };
+    if (namesIndex(statement.node)) return indexStandIn(name, setup);
+    const rename = asKind(statement.node, 'RenameStmt');
+    if (rename?.renameType === 'OBJECT_ATTRIBUTE') {
+      return { sql: [`CREATE TYPE ${quote(name)} AS (${quoteIdentifier(rename.subname ?? 'id')} text)`], description: `composite type ${name}` };
+    }
     return { sql: [`CREATE TABLE ${quote(name)} (id bigint)`], description: `table ${name}`, table: quote(name) };
   }
   if (error.code === '42703' && (match = /^column "([^"]+)"(?: of relation "([^"]+)")? does not exist/.exec(message))) {
@@ -102,13 +108,7 @@ export async function standInFor(error: PgError, statement: Statement, setup: pg
     if (!table || column.includes('.')) return undefined;
     return { sql: [`ALTER TABLE ${quote(table)} ADD COLUMN ${quoteIdentifier(column)} ${guessType(column)}`], description: `column ${table}.${column}` };
   }
-  if (error.code === '42704' && (match = /^index "([^"]+)" does not exist/.exec(message))) {
-    const index = match[1]!;
-    const table = await tableForIndex(setup, index);
-    const sql = table.exists ? [] : [`CREATE TABLE ${quote(table.name)} (id bigint)`];
-    sql.push(`CREATE INDEX ${quote(index)} ON ${quote(table.name)} (${quoteIdentifier(table.column)})`);
-    return { sql, description: `index ${index} on ${table.name}`, ...(table.exists ? {} : { table: quote(table.name) }) };
-  }
+  if (error.code === '42704' && (match = /^index "([^"]+)" does not exist/.exec(message))) return indexStandIn(match[1]!, setup);
   if (error.code === '42704' && (match = /^constraint "([^"]+)" of relation "([^"]+)" does not exist/.exec(message))) {
     return { sql: [`ALTER TABLE ${quote(match[2]!)} ADD CONSTRAINT ${quoteIdentifier(match[1]!)} CHECK (true) NOT VALID`], description: `constraint ${match[1]} on ${match[2]}` };
   }
@@ -126,6 +126,24 @@ export async function standInFor(error: PgError, statement: Statement, setup: pg
     return { sql: [`CREATE UNIQUE INDEX ON ${quote(match[1]!)} (${columns.map(quoteIdentifier).join(', ')})`], description: `unique index on ${match[1]} (${columns.join(', ')})` };
   }
   return undefined;
+}
+
+/** ALTER INDEX, REINDEX INDEX and DROP INDEX name an index; a missing one is reported as a missing relation. */
+function namesIndex(node: Node): boolean {
+  const alter = asKind(node, 'AlterTableStmt');
+  if (alter) return alter.objtype === 'OBJECT_INDEX';
+  const rename = asKind(node, 'RenameStmt');
+  if (rename) return rename.renameType === 'OBJECT_INDEX';
+  const reindex = asKind(node, 'ReindexStmt');
+  if (reindex) return reindex.kind === 'REINDEX_OBJECT_INDEX';
+  return asKind(node, 'DropStmt')?.removeType === 'OBJECT_INDEX';
+}
+
+async function indexStandIn(index: string, setup: pg.Client): Promise<StandIn> {
+  const table = await tableForIndex(setup, index);
+  const sql = table.exists ? [] : [`CREATE TABLE ${quote(table.name)} (id bigint)`];
+  sql.push(`CREATE INDEX ${quoteIdentifier(index.split('.').pop()!)} ON ${quote(table.name)} (${quoteIdentifier(table.column)})`);
+  return { sql, description: `index ${index} on ${table.name}`, ...(table.exists ? {} : { table: quote(table.name) }) };
 }
 
 /** The table a missing index is most likely on: the longest existing table its name starts with, else a new one. */

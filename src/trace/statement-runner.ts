@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { Statement } from '../parse/parse.js';
+import type { LockMode } from '../knowledge/lock-modes.js';
 import { displayName } from '../model/names.js';
-import { locksTakenBy, rewriteExtentOf, type LockClaim } from '../knowledge/statement-locks.js';
+import { lockOnUnnamedTables, locksTakenBy, rewriteExtentOf, type LockClaim } from '../knowledge/statement-locks.js';
 import { compareObservation, type StatementObservation } from './compare.js';
 import { locksOf, resolveRelations, takeSnapshot, timeoutsInForce, type HeldLock, type Settings, type Snapshot } from './observe.js';
 import { standInFor } from './stand-ins.js';
@@ -49,6 +50,11 @@ type PgError = Error & { code?: string };
 export function claimsOf(statement: Statement, inner: Statement[], pgVersion: number): LockClaim[] {
   if (statement.kind !== 'DoStmt') return locksTakenBy(statement, pgVersion);
   return inner.flatMap((child) => locksTakenBy(child, pgVersion));
+}
+
+function unnamed(statement: Statement): { unnamedTablesLock?: LockMode } {
+  const mode = lockOnUnnamedTables(statement);
+  return mode ? { unnamedTablesLock: mode } : {};
 }
 
 function claimName(claim: LockClaim): string {
@@ -109,6 +115,23 @@ async function applyStandIn(error: PgError, statement: Statement, context: RunCo
  */
 export async function runStatement(sql: string, statement: Statement, claims: LockClaim[], context: RunContext): Promise<StatementRun> {
   const { main } = context.connections;
+  const unknownSettings = { lockTimeout: '?', statementTimeout: '?' };
+  if (main.getTransactionStatus() === 'E') {
+    return { status: 'failed', error: { message: 'not run: the transaction was aborted by an earlier statement that failed' }, durationMs: 0, settings: unknownSettings, watched: false };
+  }
+  const wasInTransaction = main.getTransactionStatus() === 'T';
+  try {
+    return await observeStatement(sql, statement, claims, context);
+  } catch (caught) {
+    // lockwise's own queries around the statement failed (a statement_timeout the migration set, a connection lost): recover the transaction the migration had.
+    if (main.getTransactionStatus() === 'E') await main.query(wasInTransaction ? 'ROLLBACK TO SAVEPOINT lockwise_statement' : 'ROLLBACK').catch(() => undefined);
+    if (!wasInTransaction && main.getTransactionStatus() === 'T') await main.query('ROLLBACK').catch(() => undefined);
+    return { status: 'failed', error: { message: `lockwise could not observe the statement: ${(caught as Error).message}` }, durationMs: 0, settings: unknownSettings, watched: false };
+  }
+}
+
+async function observeStatement(sql: string, statement: Statement, claims: LockClaim[], context: RunContext): Promise<StatementRun> {
+  const { main } = context.connections;
   const ownTransaction = main.getTransactionStatus() === 'I';
   const open = (): Promise<unknown> => main.query(ownTransaction ? 'BEGIN' : 'SAVEPOINT lockwise_statement');
   const undo = (): Promise<unknown> => main.query(ownTransaction ? 'ROLLBACK' : 'ROLLBACK TO SAVEPOINT lockwise_statement').catch(() => undefined);
@@ -140,6 +163,7 @@ export async function runStatement(sql: string, statement: Statement, claims: Lo
       after,
       locksBefore: before.locks,
       locksAfter,
+      ...unnamed(statement),
       createdInTransaction: context.createdInTransaction,
       scansCounted: true,
       watched: false,
@@ -155,6 +179,11 @@ export async function runStatement(sql: string, statement: Statement, claims: Lo
     else for (const oid of after.keys()) if (!before.snapshot.has(oid)) context.createdInTransaction.add(oid);
     return { status: 'observed', durationMs, settings: before.settings, watched: false, observation };
   }
+}
+
+async function isWaiting(client: pg.Client, pid: number): Promise<boolean> {
+  const { rows } = await client.query<{ waiting: boolean }>("SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = $1", [pid]).catch(() => ({ rows: [] }));
+  return rows[0]?.waiting === true;
 }
 
 /**
@@ -206,7 +235,8 @@ async function runWatched(sql: string, statement: Statement, claims: LockClaim[]
       const locks = await locksOf(helper, mainPid).catch(() => []);
       // A lock requested and waiting shows the mode the statement takes as well as a granted one.
       for (const lock of locks) seen.set(`${lock.oid}:${lock.mode}`, { ...lock, granted: true });
-      if (holding && (locks.some((lock) => claimed.has(lock.oid)) || performance.now() - started > WATCH_HOLD_MS)) {
+      const waitsForHelper = holding && (await isWaiting(helper, mainPid));
+      if (holding && (waitsForHelper || locks.some((lock) => claimed.has(lock.oid)) || performance.now() - started > WATCH_HOLD_MS)) {
         await helper.query('COMMIT').catch(() => undefined);
         holding = false;
       }
@@ -228,6 +258,7 @@ async function runWatched(sql: string, statement: Statement, claims: LockClaim[]
       after,
       locksBefore: [],
       locksAfter: [...seen.values()],
+      ...unnamed(statement),
       createdInTransaction: new Set(),
       scansCounted: false,
       watched: true,

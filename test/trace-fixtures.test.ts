@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlannedHistory } from '../src/engine/lint-sources.js';
+import { planLint } from '../src/cli/plan.js';
+import { resolvePaths } from '../src/cli/inputs.js';
+import { openTraceDatabase, type TraceDatabase } from '../src/trace/database.js';
+import { traceHistories, type TraceResults } from '../src/trace/trace-history.js';
+import { FIXTURES_DIR, REPO_ROOT, fixtureConfig, loadFixtures } from './helpers/fixtures.js';
+
+/**
+ * Every rule fixture runs on a real PostgreSQL 18, and every lock and rewrite it is seen to
+ * take must be the one the lock table predicts. Statements that reach beyond the scratch
+ * database (CREATE DATABASE, tablespaces, ALTER SYSTEM, subscriptions) are not run by
+ * lockwise trace at all; they are counted apart.
+ */
+const MIN_OBSERVED_FRACTION = 0.85;
+let database: TraceDatabase;
+let results: TraceResults;
+
+async function plannedHistories(): Promise<PlannedHistory[]> {
+  const histories: PlannedHistory[] = [];
+  for (const fixture of await loadFixtures()) {
+    const config = fixtureConfig(fixture);
+    if (fixture.kind === 'file') {
+      const [file] = fixture.files;
+      histories.push({ migrations: [{ input: { path: file!.path, text: file!.text }, transactionMode: config.assumeInTransaction ? 'wrapped' : 'none', review: true }] });
+    } else {
+      const folder = path.join(FIXTURES_DIR, fixture.group, fixture.name);
+      const resolved = await resolvePaths([folder], { cwd: REPO_ROOT, exclude: [], excludeBase: REPO_ROOT });
+      histories.push(...(await planLint({ cwd: REPO_ROOT, config, files: resolved.files, explicit: new Set() })).histories);
+    }
+  }
+  return histories;
+}
+
+beforeAll(async () => {
+  database = await openTraceDatabase();
+  results = await traceHistories(await plannedHistories(), { database, ownsServer: true }, { pgVersion: database.serverVersion, rows: 200, contention: false });
+}, 180_000);
+
+afterAll(async () => {
+  await database?.close();
+});
+
+describe('the lock table, checked on a real PostgreSQL with every fixture', () => {
+  it('predicts every lock and rewrite PostgreSQL was seen to take', () => {
+    const mismatches = results.files.flatMap((file) => file.diagnostics.filter((d) => d.rule === 'trace-lock-mismatch').map((d) => `${file.path}:${d.span.start.line}: ${d.message}`));
+    expect(mismatches).toEqual([]);
+  });
+
+  it('observes most statements', () => {
+    const run = results.statements.filter((statement) => statement.status !== 'not-run');
+    const observed = run.filter((statement) => statement.status === 'observed');
+    const fraction = observed.length / run.length;
+    console.log(`trace fixtures: ${observed.length} of ${run.length} statements observed (${(fraction * 100).toFixed(1)}%), ${results.statements.length - run.length} not run`);
+    expect(fraction).toBeGreaterThanOrEqual(MIN_OBSERVED_FRACTION);
+  });
+});
+it('debug', () => {
+  const failed = results.statements.filter((s) => s.status === 'failed');
+  const counts = new Map<string, number>();
+  for (const f of failed) { const k = (f.reason ?? '').replace(/"[^"]*"/g, '"…"'); counts.set(k, (counts.get(k) ?? 0) + 1); }
+  console.log([...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join('\n'));
+  console.log(failed.map((f) => `${f.file}:${f.line} ${f.reason}`).join('\n'));
+});
