@@ -56,10 +56,3 @@ describe('the lock table, checked on a real PostgreSQL with every fixture', () =
     expect(fraction).toBeGreaterThanOrEqual(MIN_OBSERVED_FRACTION);
   });
 });
-it('debug', () => {
-  const failed = results.statements.filter((s) => s.status === 'failed');
-  const counts = new Map<string, number>();
-  for (const f of failed) { const k = (f.reason ?? '').replace(/"[^"]*"/g, '"…"'); counts.set(k, (counts.get(k) ?? 0) + 1); }
-  console.log([...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join('\n'));
-  console.log(failed.map((f) => `${f.file}:${f.line} ${f.reason}`).join('\n'));
-});

@@ -44,7 +44,10 @@ interface SnapshotRow {
 }
 
 export async function takeSnapshot(client: pg.Client): Promise<Snapshot> {
-  const { rows } = await client.query<SnapshotRow>(SNAPSHOT_SQL);
+  return snapshotFromRows((await client.query<SnapshotRow>(SNAPSHOT_SQL)).rows);
+}
+
+function snapshotFromRows(rows: SnapshotRow[]): Snapshot {
   const snapshot: Snapshot = new Map();
   for (const row of rows) {
     snapshot.set(row.oid, {
@@ -70,7 +73,7 @@ export interface HeldLock {
 
 const LOCKS_SQL = `
 SELECT relation::int AS oid, mode, granted FROM pg_locks
-WHERE locktype = 'relation' AND pid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+WHERE locktype = 'relation' AND pid = coalesce($1::int, pg_backend_pid()) AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 
 /** "AccessExclusiveLock" → "ACCESS EXCLUSIVE". */
 export function lockModeFromPgLocks(mode: string): LockMode | undefined {
@@ -80,10 +83,16 @@ export function lockModeFromPgLocks(mode: string): LockMode | undefined {
 
 /** Relation locks of a backend; `pid` defaults to the client's own. */
 export async function locksOf(client: pg.Client, pid?: number): Promise<HeldLock[]> {
-  const { rows } = await client.query<{ oid: number; mode: string; granted: boolean }>(
-    pid === undefined ? LOCKS_SQL.replace('pid = $1', 'pid = pg_backend_pid()') : LOCKS_SQL,
-    pid === undefined ? [] : [pid],
-  );
+  return locksFromRows((await client.query<LockRow>(LOCKS_SQL, [pid ?? null])).rows);
+}
+
+interface LockRow {
+  oid: number;
+  mode: string;
+  granted: boolean;
+}
+
+function locksFromRows(rows: LockRow[]): HeldLock[] {
   const locks: HeldLock[] = [];
   for (const row of rows) {
     const mode = lockModeFromPgLocks(row.mode);
@@ -107,4 +116,31 @@ export async function resolveRelations(client: pg.Client, names: string[]): Prom
   if (names.length === 0) return [];
   const { rows } = await client.query<{ oid: number | null }>('SELECT to_regclass(name)::oid::int AS oid FROM unnest($1::text[]) WITH ORDINALITY AS t(name, position) ORDER BY position', [names]);
   return rows.map((row) => row.oid ?? undefined);
+}
+
+export interface ServerState {
+  settings: Settings;
+  snapshot: Snapshot;
+  /** The session's own relation locks. */
+  locks: HeldLock[];
+  /** `names` resolved through the search_path. */
+  oids: Array<number | undefined>;
+}
+
+const STATE_SQL = `
+SELECT current_setting('lock_timeout') AS lock_timeout, current_setting('statement_timeout') AS statement_timeout,
+       (SELECT coalesce(json_agg(s), '[]') FROM (${SNAPSHOT_SQL}) s) AS snapshot,
+       (SELECT coalesce(json_agg(l), '[]') FROM (${LOCKS_SQL.replace('$1::int', 'NULL::int')}) l) AS locks,
+       ARRAY(SELECT to_regclass(name)::oid::int FROM unnest($1::text[]) WITH ORDINALITY AS t(name, position) ORDER BY position) AS oids`;
+
+/** Settings, relations, the session's locks and `names` resolved, in one round trip: it runs around every statement. */
+export async function observeState(client: pg.Client, names: string[] = []): Promise<ServerState> {
+  const { rows } = await client.query<{ lock_timeout: string; statement_timeout: string; snapshot: SnapshotRow[]; locks: LockRow[]; oids: Array<number | null> }>(STATE_SQL, [names]);
+  const row = rows[0]!;
+  return {
+    settings: { lockTimeout: row.lock_timeout, statementTimeout: row.statement_timeout },
+    snapshot: snapshotFromRows(row.snapshot),
+    locks: locksFromRows(row.locks),
+    oids: row.oids.map((oid) => oid ?? undefined),
+  };
 }

@@ -74,7 +74,7 @@ function quoteIdent(name: string): string {
 }
 
 /**
- * Inserts `rows` generated rows into a table (on a connection outside any transaction), so that scans and rewrites on it are real.
+ * Inserts `rows` generated rows into a table, so that scans and rewrites on it are real.
  * Columns with a default, identity or generation expression are left to the server;
  * nullable columns of types lockwise cannot make up stay NULL. Returns a note when the
  * table could not be filled (a NOT NULL column of such a type, a CHECK or foreign key
@@ -101,9 +101,14 @@ export async function fillTable(client: pg.Client, oid: number, name: string, ro
   const sql = names.length === 0
     ? `INSERT INTO ${name} SELECT FROM generate_series(1, ${rows}) g`
     : `INSERT INTO ${name} (${names.join(', ')}) SELECT ${values.join(', ')} FROM generate_series(1, ${rows}) g`;
+  // Inside the migration's transaction (a stand-in made there), a failed insert must not abort it.
+  const inTransaction = client.getTransactionStatus() === 'T';
   try {
+    if (inTransaction) await client.query('SAVEPOINT lockwise_fill');
     await client.query(sql);
+    if (inTransaction) await client.query('RELEASE SAVEPOINT lockwise_fill');
   } catch (error) {
+    if (inTransaction) await client.query('ROLLBACK TO SAVEPOINT lockwise_fill; RELEASE SAVEPOINT lockwise_fill');
     return `${name} left empty: ${(error as Error).message}`;
   }
   return unfilled.length > 0 ? `${name}: ${rows} rows, with ${unfilled.join(', ')} left NULL` : undefined;

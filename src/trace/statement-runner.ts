@@ -4,7 +4,7 @@ import type { LockMode } from '../knowledge/lock-modes.js';
 import { displayName } from '../model/names.js';
 import { lockOnUnnamedTables, locksTakenBy, rewriteExtentOf, type LockClaim } from '../knowledge/statement-locks.js';
 import { compareObservation, type StatementObservation } from './compare.js';
-import { locksOf, resolveRelations, takeSnapshot, timeoutsInForce, type HeldLock, type Settings, type Snapshot } from './observe.js';
+import { locksOf, observeState, takeSnapshot, type HeldLock, type Settings, type Snapshot } from './observe.js';
 import { standInFor } from './stand-ins.js';
 import { fillTable } from './rows.js';
 
@@ -69,22 +69,21 @@ interface Before {
 }
 
 async function observeBefore(client: pg.Client, claims: LockClaim[]): Promise<Before> {
-  const settings = await timeoutsInForce(client);
-  const snapshot = await takeSnapshot(client);
-  const locks = await locksOf(client);
-  const claimOids = await resolveRelations(client, claims.map(claimName));
-  return { settings, snapshot, locks, claimOids };
+  const state = await observeState(client, claims.map(claimName));
+  return { settings: state.settings, snapshot: state.snapshot, locks: state.locks, claimOids: state.oids };
 }
 
 async function applyStandIn(error: PgError, statement: Statement, context: RunContext): Promise<boolean> {
   const { helper, main } = context.connections;
   const standIn = await standInFor(error, statement, helper, context.rows).catch(() => undefined);
   if (!standIn) return false;
+  let madeBy = helper;
   try {
     for (const sql of standIn.sql) await helper.query(sql);
   } catch {
     // The migration's open transaction may hold the table the stand-in changes: make it there instead.
     if (main.getTransactionStatus() !== 'T') return false;
+    madeBy = main;
     try {
       await main.query('SAVEPOINT lockwise_stand_in');
       for (const sql of standIn.sql) await main.query(sql);
@@ -96,9 +95,9 @@ async function applyStandIn(error: PgError, statement: Statement, context: RunCo
   }
   context.notes.push(`stand-in ${standIn.description} created: ${statement.kind === 'DoStmt' ? 'the block' : 'the statement'} needs it and the history does not create it`);
   if (standIn.table) {
-    const { rows } = await helper.query<{ oid: number; name: string }>("SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)", [standIn.table]);
+    const { rows } = await madeBy.query<{ oid: number; name: string }>("SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)", [standIn.table]);
     if (rows[0]) {
-      const note = await fillTable(helper, rows[0].oid, rows[0].name, context.rows);
+      const note = await fillTable(madeBy, rows[0].oid, rows[0].name, context.rows);
       if (note) context.notes.push(note);
     }
   }
@@ -153,8 +152,7 @@ async function observeStatement(sql: string, statement: Statement, claims: LockC
       return { status: 'failed', error: { message: error.message, ...(error.code ? { code: error.code } : {}) }, durationMs, settings: before.settings, watched: false };
     }
     const durationMs = performance.now() - started;
-    const after = await takeSnapshot(main);
-    const locksAfter = await locksOf(main);
+    const { snapshot: after, locks: locksAfter } = await observeState(main);
     const observation = compareObservation({
       claims,
       claimOids: before.claimOids,

@@ -94,7 +94,8 @@ export async function traceHistories(histories: readonly PlannedHistory[], envir
   const reader = options.contention ? await connect(database.connection) : undefined;
   try {
     const pidOf = async (client: typeof main): Promise<number> => (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-    await helper.query("SET lock_timeout = '2s'");
+    // The helper must never wait long behind the migration's own transaction; where it would, the work moves into that transaction.
+    await helper.query("SET lock_timeout = '100ms'");
     const connections: TraceConnections = {
       main,
       mainPid: await pidOf(main),
@@ -125,10 +126,15 @@ export async function traceHistories(histories: readonly PlannedHistory[], envir
   }
 }
 
+/** Each migration starts as a fresh session would: no settings, temporary tables, cursors or prepared statements left over. */
+async function resetSession(client: TraceConnections['main']): Promise<void> {
+  await client.query('DISCARD ALL');
+}
+
 async function resetDatabase(connections: TraceConnections, rolesAtStart: Set<string> | undefined): Promise<void> {
   const { main, helper } = connections;
   if (main.getTransactionStatus() !== 'I') await main.query('ROLLBACK').catch(() => undefined);
-  await main.query('DISCARD ALL');
+  await resetSession(main);
   await helper.query(`DO $$ DECLARE s text; BEGIN
     FOR s IN SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_' LOOP
       EXECUTE format('DROP SCHEMA %I CASCADE', s);
@@ -180,8 +186,7 @@ async function traceMigration(
 
   const { main, helper } = connections;
   if (main.getTransactionStatus() !== 'I') await main.query('ROLLBACK');
-  // Each migration starts as a fresh session would: no settings, temporary tables or prepared statements left over.
-  await main.query('DISCARD ALL');
+  await resetSession(main);
   const topLevel = parsed.statements.filter((statement) => statement.insideBlock === undefined);
   const mode = effectiveMode(migration.transactionMode, topLevel.length);
   const atStart = await takeSnapshot(helper);
