@@ -1,0 +1,165 @@
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../src/engine/config.js';
+import { planLint } from '../src/cli/plan.js';
+import { resolvePaths } from '../src/cli/inputs.js';
+import { startEmbeddedServer, type EmbeddedServer } from '../src/trace/embedded-server.js';
+import { traceHistories } from '../src/trace/trace-history.js';
+import { runCli, tempProject } from './helpers/cli.js';
+
+/** One embedded server for the file; each test works in databases of its own on it. */
+let server: EmbeddedServer;
+let url: string;
+
+beforeAll(async () => {
+  server = await startEmbeddedServer();
+  const { user, password, host, port } = server.connection;
+  url = `postgresql://${user}:${password}@${host}:${port}/postgres`;
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function query<T extends pg.QueryResultRow>(sql: string, database = 'postgres'): Promise<T[]> {
+  const client = new pg.Client({ ...server.connection, database });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function traceFolder(folder: string, contention: boolean) {
+  const resolved = await resolvePaths([folder], { cwd: folder, exclude: [], excludeBase: folder });
+  const plan = await planLint({ cwd: folder, config: DEFAULT_CONFIG, files: resolved.files, explicit: new Set() });
+  await query('CREATE DATABASE trace_incident');
+  try {
+    const database = { connection: { ...server.connection, database: 'trace_incident' }, serverVersion: 18, description: 'test server', close: async () => undefined };
+    return await traceHistories(plan.histories, { database, ownsServer: true }, { pgVersion: 18, rows: 1000, contention });
+  } finally {
+    await query('DROP DATABASE trace_incident WITH (FORCE)');
+  }
+}
+
+describe('the lock-queue incident, reproduced with --contention', () => {
+  it('reports an ALTER TABLE without lock_timeout as blocking with readers queued, and one with lock_timeout as aborted with readers served', async () => {
+    const folder = tempProject({
+      '1_accounts.sql': 'CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);\n',
+      '2_add_plan.sql': "ALTER TABLE accounts ADD COLUMN plan text;\nSET lock_timeout = '200ms';\nALTER TABLE accounts ADD COLUMN nickname text;\n",
+    });
+    const results = await traceFolder(folder, true);
+    const [withoutTimeout, , withTimeout] = results.statements.filter((statement) => statement.file.endsWith('2_add_plan.sql'));
+
+    expect(withoutTimeout!.contention).toMatchObject({ kind: 'queued', table: 'accounts', readerServed: true });
+    expect(withoutTimeout!.contention!.summary).toContain('queued behind it (seen waiting in pg_locks)');
+    expect(withTimeout!.lockTimeout).toBe('200ms');
+    expect(withTimeout!.contention).toMatchObject({ kind: 'aborted', table: 'accounts', readerServed: true });
+
+    const findings = results.files.flatMap((file) => file.diagnostics.map((d) => `${path.basename(file.path)}:${d.span.start.line} ${d.rule}`));
+    expect(findings).toEqual(['2_add_plan.sql:1 trace-lock-queue']);
+    // Both statements still ran afterwards, unhindered, and were observed.
+    expect(withoutTimeout!.observation?.observed).toEqual(['accounts: ACCESS EXCLUSIVE']);
+    expect(withTimeout!.observation?.mismatches).toEqual([]);
+    // Nothing left running: no other session of the test's database remains.
+    expect(await query("SELECT pid FROM pg_stat_activity WHERE datname = 'trace_incident'")).toEqual([]);
+  }, 60_000);
+});
+
+describe('lockwise trace --database-url', () => {
+  it('works in a scratch database it creates and drops, and leaves every other database alone', async () => {
+    await query('CREATE DATABASE bystander');
+    await query('CREATE TABLE kept (id int); INSERT INTO kept VALUES (1)', 'bystander');
+    const folder = tempProject({
+      '1_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, status text);\n',
+      '2_index.sql': 'CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status);\nANALYZE orders;\n',
+    });
+    const databasesBefore = (await query<{ datname: string }>('SELECT datname FROM pg_database ORDER BY 1')).map((row) => row.datname);
+
+    const run = runCli(['trace', '--database-url', url, '--format', 'json', folder]);
+
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout) as { trace: { server: string; statements: Array<{ text: string; status: string; watched: boolean; observation: { observed: string[] } }> } };
+    expect(report.trace.server).toMatch(/^scratch database lockwise_trace_\d+_[0-9a-f]+ on 127\.0\.0\.1:\d+, PostgreSQL 18/);
+    const concurrently = report.trace.statements.find((statement) => statement.text.startsWith('CREATE INDEX CONCURRENTLY'))!;
+    expect(concurrently).toMatchObject({ status: 'observed', watched: true });
+    expect(concurrently.observation.observed).toEqual(['orders: SHARE UPDATE EXCLUSIVE']);
+
+    const databasesAfter = (await query<{ datname: string }>('SELECT datname FROM pg_database ORDER BY 1')).map((row) => row.datname);
+    expect(databasesAfter).toEqual(databasesBefore);
+    expect(await query('SELECT id FROM kept', 'bystander')).toEqual([{ id: 1 }]);
+    expect(await query("SELECT relname FROM pg_class WHERE relname = 'orders'")).toEqual([]);
+    await query('DROP DATABASE bystander');
+  }, 60_000);
+
+  it('says in one line when it cannot reach the server or create the scratch database', () => {
+    const refused = runCli(['trace', '--database-url', 'postgresql://nobody@127.0.0.1:1/postgres', tempProject({ '1_x.sql': 'SELECT 1;\n' })]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^lockwise: could not connect to PostgreSQL: .*\n$/);
+
+    const notUrl = runCli(['trace', '--database-url', 'not a url', tempProject({ '1_x.sql': 'SELECT 1;\n' })]);
+    expect(notUrl.status).toBe(2);
+    expect(notUrl.stderr).toBe('lockwise: --database-url: not a URL (expected postgresql://user:password@host:port/database)\n');
+  });
+});
+
+describe('lockwise trace on the command line', () => {
+  it('rejects bad input in one line, without a stack trace', () => {
+    for (const [args, message] of [
+      [['trace', '--rows', 'many', 'x.sql'], 'lockwise: --rows many: give a whole number from 0 to 10000000\n'],
+      [['trace', '--pg-version', '9', 'x.sql'], 'lockwise: --pg-version 9: give a PostgreSQL major version from 10 to 18\n'],
+      [['trace'], 'lockwise: give the migration files or directories to trace, e.g. "lockwise trace migrations/"\n'],
+    ] as const) {
+      const run = runCli([...args]);
+      expect(run.stderr).toBe(message);
+      expect(run.status).toBe(2);
+    }
+  });
+
+  it('exits 0 when PostgreSQL did what the lock table says, 1 on error-level findings, and reports failures as warnings', () => {
+    const folder = tempProject({
+      '1_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+      '2_change.sql': 'ALTER TABLE users ADD COLUMN name text;\nALTER TABLE users ALTER COLUMN missing_col SET NOT NULL;\n',
+    });
+    const run = runCli(['trace', '--database-url', url, '--rows', '100', folder]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('ALTER TABLE users ADD COLUMN name text');
+    expect(run.stdout).toContain('locks: users: ACCESS EXCLUSIVE');
+    expect(run.stdout).toContain('2:1  warning  PostgreSQL refused the statement: column "missing_col" of relation "users" contains null values  trace-statement-failed');
+
+    const queued = runCli(['trace', '--database-url', url, '--contention', '--format', 'sarif', folder]);
+    expect(queued.status).toBe(1);
+    expect(JSON.parse(queued.stdout).runs[0].results.map((result: { ruleId: string }) => result.ruleId)).toContain('trace-lock-queue');
+  }, 60_000);
+
+  it('traces a 50-migration history end to end, starting its own embedded server, in well under the 15 s target', () => {
+    const files: Record<string, string> = {};
+    for (let index = 1; index <= 50; index++) {
+      const table = `t${Math.ceil(index / 5)}`;
+      files[`${String(index).padStart(3, '0')}_step.sql`] =
+        index % 5 === 1
+          ? `CREATE TABLE ${table} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\n`
+          : [
+              "SET lock_timeout = '2s';",
+              `ALTER TABLE ${table} ADD COLUMN c${index} text;`,
+              `CREATE INDEX CONCURRENTLY ${table}_c${index}_idx ON ${table} (c${index});`,
+              `UPDATE ${table} SET c${index} = name WHERE id < 100;`,
+              '',
+            ].join('\n');
+    }
+    const folder = tempProject(files);
+    const started = Date.now();
+    const run = runCli(['trace', '--format', 'json', folder]);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`50-migration history traced in ${seconds.toFixed(1)} s, embedded server start included`);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout) as { trace: { statements: Array<{ status: string }> } };
+    expect(report.trace.statements.length).toBe(10 + 40 * 4);
+    expect(report.trace.statements.every((statement) => statement.status === 'observed')).toBe(true);
+    expect(seconds).toBeLessThan(45);
+  }, 90_000);
+});
