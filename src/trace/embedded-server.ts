@@ -90,7 +90,12 @@ export async function startEmbeddedServer(): Promise<EmbeddedServer> {
   });
 
   try {
-    await server.initialise();
+    await server.initialise().catch(async (error: Error) => {
+      // Two servers started at once as root both create the postgres user; the one that loses finds it there when it tries again.
+      if (!/create and initialize a new user/.test(error.message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await server.initialise();
+    });
     await server.start();
   } catch (error) {
     await stop();
