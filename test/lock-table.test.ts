@@ -9,7 +9,8 @@ import { loadFixtures } from './helpers/fixtures.js';
 /**
  * What PostgreSQL 18.4 was seen to lock, per statement (pg_locks of the session, inside
  * BEGIN ... ROLLBACK, or watched from a second session for CONCURRENTLY). Each line is
- * "target relation: mode" as lockwise claims it; `lockwise trace` will check these live.
+ * "target relation: mode" as lockwise claims it; `lockwise trace` checks these live, and
+ * test/trace-fixtures.test.ts checks every fixture on a real server.
  */
 const OBSERVED: Array<[string, string[]]> = [
   ['ALTER TABLE t ADD COLUMN c int DEFAULT random()', ['table t: ACCESS EXCLUSIVE']],
@@ -45,6 +46,17 @@ const OBSERVED: Array<[string, string[]]> = [
   ['VACUUM (FULL false) t', ['table t: SHARE UPDATE EXCLUSIVE']],
   ['ALTER TABLE t SET SCHEMA archive', ['table t: ACCESS EXCLUSIVE']],
   ['UPDATE t SET n = 1 WHERE id = 1', ['table t: ROW EXCLUSIVE']],
+  ['ANALYZE t', ['table t: SHARE UPDATE EXCLUSIVE']],
+  ['VACUUM (ANALYZE) t', ['table t: SHARE UPDATE EXCLUSIVE']],
+  ['MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET n = s.n', ['table t: ROW EXCLUSIVE']],
+  ["COPY t FROM '/dev/null'", ['table t: ROW EXCLUSIVE']],
+  ["COPY t TO STDOUT", []],
+  ['WITH moved AS (DELETE FROM t WHERE n < 0 RETURNING *) INSERT INTO archive_t SELECT * FROM moved', ['table t: ROW EXCLUSIVE', 'table archive_t: ROW EXCLUSIVE']],
+  ['WITH gone AS (DELETE FROM t RETURNING id) SELECT count(*) FROM gone', ['table t: ROW EXCLUSIVE']],
+  ['EXPLAIN UPDATE t SET n = 1', ['table t: ROW EXCLUSIVE']],
+  ['PREPARE p AS DELETE FROM t WHERE id = $1', ['table t: ROW EXCLUSIVE']],
+  ['ALTER TABLE t RENAME CONSTRAINT c TO c2', ['table t: ACCESS EXCLUSIVE']],
+  ['TRUNCATE parent_ref CASCADE', ['table parent_ref: ACCESS EXCLUSIVE', 'referencing-tables parent_ref: ACCESS EXCLUSIVE']],
   ['CREATE TABLE plain (id int)', []],
 ];
 
