@@ -2,7 +2,7 @@ import type { LockClaim } from '../knowledge/statement-locks.js';
 import { displayName } from '../model/names.js';
 import type { Statement } from '../parse/parse.js';
 import { shortName } from './compare.js';
-import { locksOf, resolveRelations, takeSnapshot, timeoutsInForce } from './observe.js';
+import { locksOf, observeState } from './observe.js';
 import type { RunContext } from './statement-runner.js';
 
 /** What production would see if the statement ran while a long transaction had read the table. */
@@ -37,8 +37,7 @@ type PgError = Error & { code?: string };
 export async function runContention(sql: string, statement: Statement, claims: LockClaim[], context: RunContext): Promise<ContentionOutcome | undefined> {
   const { main, mainPid, helper, reader, readerPid } = context.connections;
   if (!reader || readerPid === undefined || statement.kind === 'TransactionStmt') return undefined;
-  const snapshot = await takeSnapshot(main);
-  const oids = await resolveRelations(main, claims.map((claim) => displayName(claim.relation)));
+  const { snapshot, oids, settings } = await observeState(main, claims.map((claim) => displayName(claim.relation)));
   let tableOid: number | undefined;
   claims.forEach((claim, index) => {
     const oid = oids[index];
@@ -51,7 +50,7 @@ export async function runContention(sql: string, statement: Statement, claims: L
   if (tableOid === undefined) return undefined;
   const table = snapshot.get(tableOid)!.name;
   const shown = shortName(table);
-  const { lockTimeout } = await timeoutsInForce(main);
+  const { lockTimeout } = settings;
 
   const ownTransaction = main.getTransactionStatus() === 'I';
   await main.query(ownTransaction ? 'BEGIN' : 'SAVEPOINT lockwise_contention');

@@ -106,18 +106,6 @@ export interface Settings {
   statementTimeout: string;
 }
 
-export async function timeoutsInForce(client: pg.Client): Promise<Settings> {
-  const { rows } = await client.query<Settings>("SELECT current_setting('lock_timeout') AS \"lockTimeout\", current_setting('statement_timeout') AS \"statementTimeout\"");
-  return rows[0]!;
-}
-
-/** Resolves relation names, as SQL writes them, through the session's search_path; undefined where none exists. */
-export async function resolveRelations(client: pg.Client, names: string[]): Promise<Array<number | undefined>> {
-  if (names.length === 0) return [];
-  const { rows } = await client.query<{ oid: number | null }>('SELECT to_regclass(name)::oid::int AS oid FROM unnest($1::text[]) WITH ORDINALITY AS t(name, position) ORDER BY position', [names]);
-  return rows.map((row) => row.oid ?? undefined);
-}
-
 export interface ServerState {
   settings: Settings;
   snapshot: Snapshot;

@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import type { Statement } from '../parse/parse.js';
-import type { LockMode } from '../knowledge/lock-modes.js';
 import { displayName } from '../model/names.js';
 import { lockOnUnnamedTables, locksTakenBy, rewriteExtentOf, type LockClaim } from '../knowledge/statement-locks.js';
 import { compareObservation, type StatementObservation } from './compare.js';
@@ -52,9 +51,32 @@ export function claimsOf(statement: Statement, inner: Statement[], pgVersion: nu
   return inner.flatMap((child) => locksTakenBy(child, pgVersion));
 }
 
-function unnamed(statement: Statement): { unnamedTablesLock?: LockMode } {
-  const mode = lockOnUnnamedTables(statement);
-  return mode ? { unnamedTablesLock: mode } : {};
+function failedRun(error: PgError, durationMs: number, settings: Settings, watched: boolean): StatementRun {
+  return { status: 'failed', error: { message: error.message, ...(error.code ? { code: error.code } : {}) }, durationMs, settings, watched };
+}
+
+/** Compares what the server showed before and after the statement with the lock table. */
+function observe(
+  statement: Statement,
+  claims: LockClaim[],
+  before: Before,
+  after: { snapshot: Snapshot; locks: HeldLock[] },
+  how: { createdInTransaction: Set<number>; watched: boolean },
+): StatementObservation {
+  const lockOnUnnamed = lockOnUnnamedTables(statement);
+  return compareObservation({
+    claims,
+    claimOids: before.claimOids,
+    predictedRewrite: statement.kind === 'DoStmt' ? 'depends' : rewriteExtentOf(statement),
+    before: before.snapshot,
+    after: after.snapshot,
+    locksBefore: before.locks,
+    locksAfter: after.locks,
+    ...(lockOnUnnamed ? { unnamedTablesLock: lockOnUnnamed } : {}),
+    createdInTransaction: how.createdInTransaction,
+    scansCounted: !how.watched,
+    watched: how.watched,
+  });
 }
 
 function claimName(claim: LockClaim): string {
@@ -134,7 +156,6 @@ async function observeStatement(sql: string, statement: Statement, claims: LockC
   const ownTransaction = main.getTransactionStatus() === 'I';
   const open = (): Promise<unknown> => main.query(ownTransaction ? 'BEGIN' : 'SAVEPOINT lockwise_statement');
   const undo = (): Promise<unknown> => main.query(ownTransaction ? 'ROLLBACK' : 'ROLLBACK TO SAVEPOINT lockwise_statement').catch(() => undefined);
-  const predictedRewrite = statement.kind === 'DoStmt' ? 'depends' : rewriteExtentOf(statement);
 
   for (let attempt = 0; ; attempt++) {
     await open();
@@ -149,29 +170,17 @@ async function observeStatement(sql: string, statement: Statement, claims: LockC
       if (ownTransaction && error.code && ERROR_CANNOT_RUN_IN_TRANSACTION.has(error.code)) return runWatched(sql, statement, claims, context);
       if (attempt < MAX_STAND_INS && (await applyStandIn(error, statement, context))) continue;
       if (!ownTransaction) await main.query('RELEASE SAVEPOINT lockwise_statement').catch(() => undefined);
-      return { status: 'failed', error: { message: error.message, ...(error.code ? { code: error.code } : {}) }, durationMs, settings: before.settings, watched: false };
+      return failedRun(error, durationMs, before.settings, false);
     }
     const durationMs = performance.now() - started;
     const { snapshot: after, locks: locksAfter } = await observeState(main);
-    const observation = compareObservation({
-      claims,
-      claimOids: before.claimOids,
-      predictedRewrite,
-      before: before.snapshot,
-      after,
-      locksBefore: before.locks,
-      locksAfter,
-      ...unnamed(statement),
-      createdInTransaction: context.createdInTransaction,
-      scansCounted: true,
-      watched: false,
-    });
+    const observation = observe(statement, claims, before, { snapshot: after, locks: locksAfter }, { createdInTransaction: context.createdInTransaction, watched: false });
     try {
       await main.query(ownTransaction ? 'COMMIT' : 'RELEASE SAVEPOINT lockwise_statement');
     } catch (caught) {
       const error = caught as PgError;
       await undo();
-      return { status: 'failed', error: { message: error.message, ...(error.code ? { code: error.code } : {}) }, durationMs, settings: before.settings, watched: false };
+      return failedRun(error, durationMs, before.settings, false);
     }
     if (ownTransaction) context.createdInTransaction.clear();
     else for (const oid of after.keys()) if (!before.snapshot.has(oid)) context.createdInTransaction.add(oid);
@@ -194,7 +203,6 @@ async function isWaiting(client: pg.Client, pid: number): Promise<boolean> {
  */
 async function runWatched(sql: string, statement: Statement, claims: LockClaim[], context: RunContext): Promise<StatementRun> {
   const { main, mainPid, helper } = context.connections;
-  const predictedRewrite = statement.kind === 'DoStmt' ? 'depends' : rewriteExtentOf(statement);
   for (let attempt = 0; ; attempt++) {
     const before = await observeBefore(main, claims);
     const seen = new Map<string, HeldLock>();
@@ -245,22 +253,10 @@ async function runWatched(sql: string, statement: Statement, claims: LockClaim[]
     const durationMs = performance.now() - started;
     if (failure) {
       if (attempt < MAX_STAND_INS && (await applyStandIn(failure, statement, context))) continue;
-      return { status: 'failed', error: { message: failure.message, ...(failure.code ? { code: failure.code } : {}) }, durationMs, settings: before.settings, watched: true };
+      return failedRun(failure, durationMs, before.settings, true);
     }
     const after = await takeSnapshot(main);
-    const observation = compareObservation({
-      claims,
-      claimOids: before.claimOids,
-      predictedRewrite,
-      before: before.snapshot,
-      after,
-      locksBefore: [],
-      locksAfter: [...seen.values()],
-      ...unnamed(statement),
-      createdInTransaction: new Set(),
-      scansCounted: false,
-      watched: true,
-    });
+    const observation = observe(statement, claims, { ...before, locks: [] }, { snapshot: after, locks: [...seen.values()] }, { createdInTransaction: new Set(), watched: true });
     return { status: 'observed', durationMs, settings: before.settings, watched: true, observation };
   }
 }
