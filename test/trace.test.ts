@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +8,7 @@ import { planLint } from '../src/cli/plan.js';
 import { resolvePaths } from '../src/cli/inputs.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../src/trace/embedded-server.js';
 import { traceHistories } from '../src/trace/trace-history.js';
-import { runCli, tempProject } from './helpers/cli.js';
+import { CLI, runCli, tempProject } from './helpers/cli.js';
 
 /** One embedded server for the file; each test works in databases of its own on it. */
 let server: EmbeddedServer;
@@ -130,6 +132,9 @@ describe('lockwise trace on the command line', () => {
     expect(run.stdout).toContain('locks: users: ACCESS EXCLUSIVE');
     expect(run.stdout).toContain('2:1  warning  PostgreSQL refused the statement: column "missing_col" of relation "users" contains null values  trace-statement-failed');
 
+    const otherVersion = runCli(['trace', '--database-url', url, '--pg-version', '15', '--format', 'json', folder]);
+    expect(otherVersion.stderr).toBe('lockwise: the server is PostgreSQL 18, not 15: its locks are compared with the lock table for 18\n');
+
     const queued = runCli(['trace', '--database-url', url, '--contention', '--format', 'sarif', folder]);
     expect(queued.status).toBe(1);
     expect(JSON.parse(queued.stdout).runs[0].results.map((result: { ruleId: string }) => result.ruleId)).toContain('trace-lock-queue');
@@ -162,4 +167,21 @@ describe('lockwise trace on the command line', () => {
     expect(report.trace.statements.every((statement) => statement.status === 'observed')).toBe(true);
     expect(seconds).toBeLessThan(45);
   }, 90_000);
+
+  it('stops and deletes its embedded server when interrupted with Ctrl-C', async () => {
+    const tmp = tempProject({});
+    // The server runs as an unprivileged user, which must reach its folder inside.
+    chmodSync(tmp, 0o711);
+    const child = spawn(process.execPath, [CLI, 'trace', tempProject({ '1_slow.sql': 'SELECT pg_sleep(30);\n' })], { env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const serverFolder = (): string | undefined => readdirSync(tmp).find((name) => name.startsWith('lockwise-trace-'));
+    for (let waited = 0; waited < 20_000 && !(serverFolder() && existsSync(path.join(tmp, serverFolder()!, 'data', 'postmaster.pid'))); waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(serverFolder()).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    child.kill('SIGINT');
+    expect(await exited).toEqual({ code: null, signal: 'SIGINT' });
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 60_000);
 });

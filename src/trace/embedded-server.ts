@@ -83,13 +83,16 @@ export async function startEmbeddedServer(): Promise<EmbeddedServer> {
     rmSync(root, { recursive: true, force: true });
   };
   process.once('exit', onExit);
+  let starting: Promise<void> = Promise.resolve();
   const stop = registerCleanup(async () => {
+    // initdb cannot be stopped from here: let it finish (about a second), then stop the server it made.
+    await starting.catch(() => undefined);
     process.removeListener('exit', onExit);
     await server.stop().catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
   });
 
-  try {
+  starting = (async () => {
     await server.initialise().catch(async (error: Error) => {
       // Two servers started at once as root both create the postgres user; the one that loses finds it there when it tries again.
       if (!/create and initialize a new user/.test(error.message)) throw error;
@@ -97,6 +100,9 @@ export async function startEmbeddedServer(): Promise<EmbeddedServer> {
       await server.initialise();
     });
     await server.start();
+  })();
+  try {
+    await starting;
   } catch (error) {
     await stop();
     const detail = error instanceof Error ? error.message : log.slice(-3).join(' ').trim();
