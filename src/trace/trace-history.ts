@@ -108,8 +108,9 @@ export async function traceHistories(histories: readonly PlannedHistory[], envir
     const notes: string[] = [];
     const total = histories.reduce((sum, history) => sum + history.migrations.length, 0);
     let done = 0;
-    for (const [index, history] of histories.entries()) {
-      if (index > 0) await resetDatabase(connections, environment.ownsServer ? rolesAtStart : undefined);
+    for (const history of histories) {
+      // Each history starts from an empty database, also when the database was used before.
+      await resetDatabase(connections, environment.ownsServer ? rolesAtStart : undefined);
       for (const migration of history.migrations) {
         const result = await traceMigration(migration, connections, environment, options, notes);
         if (migration.review) {
