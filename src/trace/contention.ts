@@ -21,6 +21,15 @@ export interface ContentionOutcome {
   readerServed?: boolean;
 }
 
+const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A time setting as current_setting() shows it ("0", "200ms", "2s", "1min") in milliseconds. */
+export function settingMs(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(value.trim());
+  if (!match) return 0;
+  return Number(match[1]) * (UNIT_MS[match[2] || 'ms'] ?? 1);
+}
+
 /** How long the statement may wait before lockwise cancels it; a lock_timeout below this shows itself. */
 export const CONTENTION_WAIT_MS = 1500;
 const READER_TIMEOUT_MS = 5000;
@@ -118,6 +127,15 @@ export async function runContention(sql: string, statement: Statement, claims: L
   if (waitingSince === undefined) {
     if (statementError) return undefined;
     return { kind: 'not-blocked', table: shown, summary: `ran at once while another transaction had read ${shown}: its lock does not conflict with readers`, readerServed: true };
+  }
+  if (cancelled && settingMs(lockTimeout) > 0) {
+    return {
+      kind: 'aborted',
+      table: shown,
+      waitedMs,
+      readerServed: readerServed === true,
+      summary: `waited for its lock on ${shown} behind a transaction that had read the table; lock_timeout (${lockTimeout}) would end the wait, longer than lockwise waits (${CONTENTION_WAIT_MS} ms), and until then readers queue behind it${readerQueued ? ' (seen waiting in pg_locks)' : ''}`,
+    };
   }
   if (cancelled) {
     return {

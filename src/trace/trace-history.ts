@@ -2,7 +2,7 @@ import { SYNTAX_ERROR, TRACE_LOCK_MISMATCH, TRACE_LOCK_QUEUE, TRACE_STATEMENT_FA
 import type { Diagnostic } from '../engine/diagnostic.js';
 import type { FileResult, LintResults, PlannedHistory, PlannedMigration } from '../engine/lint-sources.js';
 import type { Severity } from '../engine/rule.js';
-import { loadParser, parseSource } from '../parse/parse.js';
+import { loadParser, parseSource, type Statement } from '../parse/parse.js';
 import { SourceFile, type ByteRange } from '../source/source-file.js';
 import type { TransactionMode } from '../model/session-state.js';
 import type { StatementObservation } from './compare.js';
@@ -161,6 +161,10 @@ function diagnostic(source: SourceFile, range: ByteRange, rule: string, severity
   return { file: source.path, rule, severity, message, range, span: source.spanOf(range), ...(statementIndex !== undefined ? { statementIndex, statementStart: range.start } : {}) };
 }
 
+function refused(source: SourceFile, statement: Statement, message: string): Diagnostic {
+  return diagnostic(source, statement.range, TRACE_STATEMENT_FAILED.id, 'warning', `PostgreSQL refused the statement: ${message}`, statement.index);
+}
+
 async function traceMigration(
   migration: PlannedMigration,
   connections: TraceConnections,
@@ -212,6 +216,7 @@ async function traceMigration(
       } catch (error) {
         trace.status = 'failed';
         trace.reason = (error as Error).message;
+        if (migration.review) diagnostics.push(refused(source, statement, trace.reason));
       }
       trace.durationMs = performance.now() - started;
       if (main.getTransactionStatus() === 'I') context.createdInTransaction.clear();
@@ -237,7 +242,7 @@ async function traceMigration(
     if (run.status === 'failed') {
       trace.status = 'failed';
       trace.reason = run.error!.message;
-      if (migration.review) diagnostics.push(diagnostic(source, statement.range, TRACE_STATEMENT_FAILED.id, 'warning', `PostgreSQL refused the statement: ${run.error!.message}`, statement.index));
+      if (migration.review) diagnostics.push(refused(source, statement, run.error!.message));
     } else if (run.observation && run.observation.mismatches.length > 0 && migration.review) {
       const message = `the lock table is wrong about this statement on PostgreSQL ${options.pgVersion}: ${run.observation.mismatches.join('; ')}`;
       diagnostics.push(diagnostic(source, statement.range, TRACE_LOCK_MISMATCH.id, 'error', message, statement.index));
