@@ -41,6 +41,7 @@ const MAX_STAND_INS = 8;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** How long the watcher of a statement outside a transaction holds it up before letting it finish. */
 const WATCH_HOLD_MS = 1500;
+const LOCK_NOT_AVAILABLE = '55P03';
 const ERROR_CANNOT_RUN_IN_TRANSACTION = new Set(['25001', '2D000']);
 
 type PgError = Error & { code?: string };
@@ -188,6 +189,28 @@ async function observeStatement(sql: string, statement: Statement, claims: LockC
   }
 }
 
+/**
+ * Opens the helper's REPEATABLE READ transaction (a snapshot CONCURRENTLY operations wait for)
+ * and locks each claimed table in SHARE UPDATE EXCLUSIVE mode, which conflicts with every lock
+ * a statement outside a transaction block takes: its request then shows, waiting, with its mode.
+ */
+async function holdTables(helper: pg.Client, claimed: Set<number>, snapshot: Snapshot): Promise<boolean> {
+  try {
+    await helper.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await helper.query("SET LOCAL lock_timeout = '500ms'");
+    for (const oid of claimed) {
+      const relation = snapshot.get(oid);
+      if (relation && ['r', 'p'].includes(relation.kind)) await helper.query(`LOCK TABLE ${relation.name} IN SHARE UPDATE EXCLUSIVE MODE`);
+      else if (relation?.kind === 'm') await helper.query(`SELECT FROM ${relation.name} LIMIT 0`);
+    }
+    await helper.query('SELECT 1');
+    return true;
+  } catch {
+    await helper.query('ROLLBACK').catch(() => undefined);
+    return false;
+  }
+}
+
 async function isWaiting(client: pg.Client, pid: number): Promise<boolean> {
   const { rows } = await client.query<{ waiting: boolean }>("SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = $1", [pid]).catch(() => ({ rows: [] }));
   return rows[0]?.waiting === true;
@@ -196,13 +219,12 @@ async function isWaiting(client: pg.Client, pid: number): Promise<boolean> {
 /**
  * A statement outside any transaction block releases its locks as it ends, so the helper
  * connection watches pg_locks for it while it runs. To make the locks visible however
- * fast the statement is, the helper first opens a REPEATABLE READ transaction that read
- * each claimed table: CONCURRENTLY operations wait for it (holding their own lock), and a
- * lock that conflicts with its ACCESS SHARE shows as requested. The helper lets go once it
- * has seen a lock, or after a bounded time.
+ * fast the statement is, the helper first holds the claimed tables (holdTables). It lets go
+ * as soon as the statement waits for it or a claimed lock is seen, or after a bounded time.
  */
 async function runWatched(sql: string, statement: Statement, claims: LockClaim[], context: RunContext): Promise<StatementRun> {
   const { main, mainPid, helper } = context.connections;
+  let hold = true;
   for (let attempt = 0; ; attempt++) {
     const before = await observeBefore(main, claims);
     const seen = new Map<string, HeldLock>();
@@ -213,19 +235,7 @@ async function runWatched(sql: string, statement: Statement, claims: LockClaim[]
       const table = before.snapshot.get(oid)?.tableOid;
       if (table !== undefined) claimed.add(table);
     }
-    await helper.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    let holding = true;
-    try {
-      await helper.query("SET LOCAL lock_timeout = '500ms'");
-      for (const oid of claimed) {
-        const relation = before.snapshot.get(oid);
-        if (relation && ['r', 'p', 'm'].includes(relation.kind)) await helper.query(`SELECT FROM ${relation.name} LIMIT 0`).catch(() => undefined);
-      }
-      await helper.query('SELECT 1');
-    } catch {
-      await helper.query('ROLLBACK').catch(() => undefined);
-      holding = false;
-    }
+    let holding = hold && (await holdTables(helper, claimed, before.snapshot));
     const started = performance.now();
     let finished = false;
     let failure: PgError | undefined;
@@ -238,10 +248,11 @@ async function runWatched(sql: string, statement: Statement, claims: LockClaim[]
       finished = true;
     });
     while (!finished) {
+      // Asked first: while the statement waits for the helper, the locks read next are all it holds.
+      const waitsForHelper = holding && (await isWaiting(helper, mainPid));
       const locks = await locksOf(helper, mainPid).catch(() => []);
       // A lock requested and waiting shows the mode the statement takes as well as a granted one.
       for (const lock of locks) seen.set(`${lock.oid}:${lock.mode}`, { ...lock, granted: true });
-      const waitsForHelper = holding && (await isWaiting(helper, mainPid));
       if (holding && (waitsForHelper || locks.some((lock) => claimed.has(lock.oid)) || performance.now() - started > WATCH_HOLD_MS)) {
         await helper.query('COMMIT').catch(() => undefined);
         holding = false;
@@ -252,6 +263,11 @@ async function runWatched(sql: string, statement: Statement, claims: LockClaim[]
     if (holding) await helper.query('COMMIT').catch(() => undefined);
     const durationMs = performance.now() - started;
     if (failure) {
+      // A lock_timeout shorter than the helper's hold: run it again, watched without holding it up.
+      if (failure.code === LOCK_NOT_AVAILABLE && hold) {
+        hold = false;
+        continue;
+      }
       if (attempt < MAX_STAND_INS && (await applyStandIn(failure, statement, context))) continue;
       return failedRun(failure, durationMs, before.settings, true);
     }
