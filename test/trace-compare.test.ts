@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { LockClaim } from '../src/knowledge/statement-locks.js';
+import { compareObservation, type ObservationInput } from '../src/trace/compare.js';
+import { settingMs } from '../src/trace/contention.js';
+import { lockModeFromPgLocks, type RelationState, type Snapshot } from '../src/trace/observe.js';
+
+function relation(oid: number, name: string, kind = 'r', extra: Partial<RelationState> = {}): RelationState {
+  return { oid, name: `public.${name}`, kind, filenode: oid * 10, scans: 0, references: [], ...extra };
+}
+
+function snapshot(...relations: RelationState[]): Snapshot {
+  return new Map(relations.map((item) => [item.oid, item]));
+}
+
+const orders = relation(1, 'orders');
+const claim = (name: string, mode: LockClaim['mode'], target: LockClaim['target'] = 'table'): LockClaim => ({ relation: { name }, target, mode });
+
+function input(overrides: Partial<ObservationInput>): ObservationInput {
+  return {
+    claims: [claim('orders', 'ACCESS EXCLUSIVE')],
+    claimOids: [1],
+    predictedRewrite: 'never',
+    before: snapshot(orders),
+    after: snapshot(orders),
+    locksBefore: [],
+    locksAfter: [{ oid: 1, mode: 'ACCESS EXCLUSIVE', granted: true }],
+    createdInTransaction: new Set(),
+    scansCounted: true,
+    watched: false,
+    ...overrides,
+  };
+}
+
+describe('comparing what PostgreSQL did with the lock table', () => {
+  it('accepts the predicted lock, and names a weaker or stronger one', () => {
+    expect(compareObservation(input({})).mismatches).toEqual([]);
+    expect(compareObservation(input({ locksAfter: [{ oid: 1, mode: 'SHARE', granted: true }] })).mismatches).toEqual(['orders: expected ACCESS EXCLUSIVE, observed SHARE']);
+    const stronger = input({ claims: [claim('orders', 'SHARE')], locksAfter: [{ oid: 1, mode: 'SHARE', granted: true }, { oid: 1, mode: 'ACCESS EXCLUSIVE', granted: true }] });
+    expect(compareObservation(stronger).mismatches).toEqual(['orders: expected SHARE, observed ACCESS EXCLUSIVE']);
+  });
+
+  it('accepts a lock an earlier statement of the transaction already took', () => {
+    const held = [{ oid: 1, mode: 'ACCESS EXCLUSIVE' as const, granted: true }];
+    const result = compareObservation(input({ locksBefore: held, locksAfter: held }));
+    expect(result.mismatches).toEqual([]);
+    expect(result.observed).toEqual(['orders: ACCESS EXCLUSIVE (already held)']);
+  });
+
+  it('flags an unclaimed write lock on an existing table, but not reads, new or dropped relations, or partitions of a claimed parent', () => {
+    const customers = relation(2, 'customers');
+    const partition = relation(3, 'orders_2024', 'r', { parentOid: 1 });
+    const dropped = relation(4, 'scratch');
+    const locksAfter = [
+      { oid: 1, mode: 'ACCESS EXCLUSIVE' as const, granted: true },
+      { oid: 2, mode: 'ACCESS SHARE' as const, granted: true },
+      { oid: 3, mode: 'ACCESS EXCLUSIVE' as const, granted: true },
+      { oid: 4, mode: 'ACCESS EXCLUSIVE' as const, granted: true },
+      { oid: 9, mode: 'ACCESS EXCLUSIVE' as const, granted: true },
+    ];
+    const quiet = input({ before: snapshot(orders, customers, partition, dropped), after: snapshot(orders, customers, partition, relation(9, 'created')), locksAfter });
+    expect(compareObservation(quiet).mismatches).toEqual([]);
+    const writes = input({ before: snapshot(orders, customers), after: snapshot(orders, customers), locksAfter: [...locksAfter.slice(0, 1), { oid: 2, mode: 'ROW EXCLUSIVE', granted: true }] });
+    expect(compareObservation(writes).mismatches).toEqual(['customers: expected no lock, observed ROW EXCLUSIVE']);
+  });
+
+  it('compares rewrites: none where none is predicted, one where one always happens', () => {
+    const rewritten = snapshot({ ...orders, filenode: 99 });
+    expect(compareObservation(input({ after: rewritten })).mismatches).toEqual(['orders: expected no rewrite, observed a rewrite']);
+    expect(compareObservation(input({ predictedRewrite: 'depends', after: rewritten })).rewritten).toEqual(['orders']);
+    expect(compareObservation(input({ predictedRewrite: 'always' })).mismatches).toEqual(['orders: expected a rewrite, observed none']);
+    expect(compareObservation(input({ predictedRewrite: 'always', createdInTransaction: new Set([1]) })).mismatches).toEqual([]);
+  });
+
+  it('does not blame the lock table for a lock too brief to catch from another connection', () => {
+    const result = compareObservation(input({ watched: true, scansCounted: false, locksAfter: [] }));
+    expect(result.mismatches).toEqual([]);
+    expect(result.unresolved).toEqual(['orders: ACCESS EXCLUSIVE (not caught while the statement ran)']);
+    expect(result.scanned).toBeUndefined();
+  });
+
+  it('resolves index, table-of-index and referencing-table claims through the catalog', () => {
+    const index = relation(5, 'orders_idx', 'i', { tableOid: 1 });
+    const child = relation(6, 'order_lines', 'r', { references: [1] });
+    const result = compareObservation(
+      input({
+        claims: [claim('orders_idx', 'ACCESS EXCLUSIVE', 'table-of-index'), claim('orders', 'ACCESS EXCLUSIVE', 'referencing-tables')],
+        claimOids: [5, 1],
+        before: snapshot(orders, index, child),
+        after: snapshot(orders, index, child),
+        locksAfter: [{ oid: 1, mode: 'ACCESS EXCLUSIVE', granted: true }, { oid: 6, mode: 'ACCESS EXCLUSIVE', granted: true }],
+      }),
+    );
+    expect(result.predicted).toEqual(['orders: ACCESS EXCLUSIVE', 'order_lines: ACCESS EXCLUSIVE']);
+    expect(result.mismatches).toEqual([]);
+  });
+});
+
+describe('reading the server', () => {
+  it('names pg_locks modes as lockwise does', () => {
+    expect(lockModeFromPgLocks('AccessExclusiveLock')).toBe('ACCESS EXCLUSIVE');
+    expect(lockModeFromPgLocks('ShareUpdateExclusiveLock')).toBe('SHARE UPDATE EXCLUSIVE');
+    expect(lockModeFromPgLocks('RowExclusiveLock')).toBe('ROW EXCLUSIVE');
+    expect(lockModeFromPgLocks('SIReadLock')).toBeUndefined();
+  });
+
+  it('reads time settings as current_setting shows them', () => {
+    expect(settingMs('0')).toBe(0);
+    expect(settingMs('200ms')).toBe(200);
+    expect(settingMs('2s')).toBe(2000);
+    expect(settingMs('1min')).toBe(60_000);
+  });
+});
