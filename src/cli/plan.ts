@@ -6,6 +6,7 @@ import { findMigrationFolder, prepareMigration, type FrameworkName, type Migrati
 import { changedSince, filesAtRef, findRepository, firstCommitTimes, type GitRepository } from '../history/git.js';
 import type { TransactionMode } from '../model/session-state.js';
 import { readInput } from './inputs.js';
+import { PlanError } from './user-errors.js';
 
 export interface PlanOptions {
   cwd: string;
@@ -64,9 +65,9 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     return folder;
   };
 
-  const repository = options.since ? requireRepository(cwd) : findRepository(cwd);
-  const changed = options.since && repository ? changedSince(repository, options.since) : undefined;
-  const atBase = options.since && repository ? filesAtRef(repository, options.since) : undefined;
+  const repository = options.since ? requireRepository(cwd) : undefined;
+  const changed = repository && options.since ? changedSince(repository, options.since) : undefined;
+  const atBase = repository && options.since ? filesAtRef(repository, options.since) : undefined;
 
   const paths = options.stdin && !options.files.includes(options.stdin.path) ? [...options.files, options.stdin.path] : options.files;
   for (const file of paths) {
@@ -102,17 +103,17 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     const migrations: PlannedMigration[] = [];
     for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
       const stdinStandsIn = options.stdin && path.resolve(cwd, options.stdin.path) === entry.absolutePath;
-      const input = stdinStandsIn ? options.stdin! : await readInput(entry.path, cwd);
+      const input = stdinStandsIn ? options.stdin! : readInput(entry.path, cwd);
       migrations.push(planMigration(folder.framework, entry, input, review.has(entry.absolutePath), config, notes));
     }
     histories.push({ migrations, ...(atBase ? { isDeployed: (migration: string) => atBase.has(path.resolve(cwd, migration)) } : {}) });
   }
   const looseMode: TransactionMode = config.assumeInTransaction ? 'wrapped' : 'none';
   for (const file of standalone) {
-    const input = file === options.stdin?.path ? options.stdin : await readInput(file, cwd);
+    const input = file === options.stdin?.path ? options.stdin : readInput(file, cwd);
     histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
   }
-  return { histories, dates: gitDates(repository, cwd), notes, skipped };
+  return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, skipped };
 }
 
 function planMigration(
@@ -137,15 +138,21 @@ function requireRepository(cwd: string): GitRepository {
   return repository;
 }
 
-export class PlanError extends Error {}
-
-/** First-commit times from git, read once per folder when a rule first asks. */
-function gitDates(repository: GitRepository | undefined, cwd: string): MigrationDates {
+/**
+ * First-commit times from git, read once per folder when a rule first asks; git itself
+ * runs only then, since most runs never need it and starting it costs start-up time.
+ */
+function gitDates(locate: () => GitRepository | undefined, cwd: string): MigrationDates {
   const byFolder = new Map<string, Map<string, Date>>();
+  let located: { repository: GitRepository | undefined } | undefined;
+  const repositoryOnce = (): GitRepository | undefined => (located ??= { repository: locate() }).repository;
   return {
-    available: repository !== undefined,
+    get available() {
+      return repositoryOnce() !== undefined;
+    },
     now: new Date(),
     committedAt(migration) {
+      const repository = repositoryOnce();
       if (!repository) return undefined;
       const absolute = path.resolve(cwd, migration);
       const folder = path.dirname(absolute);
