@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { generateHistory, largeFile, smallMigration } from './generate-history.js';
 
 /**
@@ -15,7 +16,11 @@ import { generateHistory, largeFile, smallMigration } from './generate-history.j
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const corpus = path.join(repo, 'bench', '.corpus');
 const lockwiseMain = path.join(repo, 'dist', 'src', 'cli', 'main.js');
-const squawkBin = path.join(repo, 'node_modules', '.bin', 'squawk');
+/**
+ * The Rust binary itself, not the Node shim npm links as node_modules/.bin/squawk: the shim only
+ * spawns the binary and would add a Node start-up to every squawk run.
+ */
+const squawkBin = createRequire(import.meta.url).resolve(`@squawk-cli/${process.platform}-${process.arch}/bin/squawk`);
 const timeBin = '/usr/bin/time';
 const quick = process.argv.includes('--quick');
 const HISTORY_FILES = 5000;
