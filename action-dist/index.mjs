@@ -32831,6 +32831,7 @@ var init_sqitch_plan = __esm({
 });
 
 // src/history/layouts.ts
+import { readFileSync } from "node:fs";
 import { readdir as readdir3, readFile, stat as stat3 } from "node:fs/promises";
 import path4 from "node:path";
 async function detectFramework(root) {
@@ -32842,11 +32843,24 @@ async function detectFramework(root) {
   const sqlFiles = files.filter(isSql);
   if (sqlFiles.some((name) => name.endsWith(".up.sql"))) return "golang-migrate";
   if ((await sqlFilesBelow(root)).some((file) => FLYWAY_VERSIONED_NAME.test(path4.basename(file)))) return "flyway";
-  const texts = await Promise.all(sqlFiles.map((name) => readFile(path4.join(root, name), "utf8").catch(() => "")));
-  if (texts.some((text) => GOOSE_UP.test(text))) return "goose";
-  if (texts.some((text) => DBMATE_UP.test(text))) return "dbmate";
+  const marked = frameworkMarkedInside(root, sqlFiles);
+  if (marked) return marked;
   if (toPosix(root).endsWith("/supabase/migrations")) return "supabase";
   return "plain";
+}
+function frameworkMarkedInside(root, names) {
+  let dbmate = false;
+  for (const name of names) {
+    let text;
+    try {
+      text = readFileSync(path4.join(root, name), "utf8");
+    } catch {
+      continue;
+    }
+    if (GOOSE_UP.test(text)) return "goose";
+    dbmate ||= DBMATE_UP.test(text);
+  }
+  return dbmate ? "dbmate" : void 0;
 }
 async function listMigrations(framework, root) {
   const listing = await LISTERS[framework](root);
@@ -33027,7 +33041,7 @@ var init_layouts = __esm({
 });
 
 // src/history/frameworks.ts
-import { readFileSync } from "node:fs";
+import { readFileSync as readFileSync2 } from "node:fs";
 import { stat as stat4 } from "node:fs/promises";
 import path5 from "node:path";
 async function findMigrationFolder(dir, options) {
@@ -33069,7 +33083,7 @@ var init_frameworks = __esm({
     FILES_ON_DISK = {
       readFile(absolutePath) {
         try {
-          return readFileSync(absolutePath, "utf8");
+          return readFileSync2(absolutePath, "utf8");
         } catch {
           return void 0;
         }
@@ -42052,7 +42066,7 @@ var init_github_annotations = __esm({
 
 // src/cli/github-action.ts
 init_core();
-import { mkdirSync, readFileSync as readFileSync5 } from "node:fs";
+import { mkdirSync, readFileSync as readFileSync6 } from "node:fs";
 import path11 from "node:path";
 
 // src/history/git.ts
@@ -43359,7 +43373,7 @@ import path7 from "node:path";
 var import_picomatch2 = __toESM(require_picomatch2(), 1);
 init_dist2();
 init_paths();
-import { readFileSync as readFileSync2 } from "node:fs";
+import { readFileSync as readFileSync3 } from "node:fs";
 import { stat as stat5 } from "node:fs/promises";
 import path6 from "node:path";
 var STDIN_ARGUMENT = "-";
@@ -43405,7 +43419,7 @@ function excludeMatcher(options) {
 function readInput(file, cwd) {
   let bytes;
   try {
-    bytes = readFileSync2(path6.resolve(cwd, file));
+    bytes = readFileSync3(path6.resolve(cwd, file));
   } catch (error2) {
     return { path: file, unreadable: `cannot read ${file}: ${describeIoError(error2)}` };
   }
@@ -43577,7 +43591,7 @@ init_results();
 
 // src/cli/config-file.ts
 init_config_error();
-import { existsSync as existsSync2, readFileSync as readFileSync3 } from "node:fs";
+import { existsSync as existsSync2, readFileSync as readFileSync4 } from "node:fs";
 import path8 from "node:path";
 var CONFIG_FILE_NAME = "lockwise.json";
 async function loadConfig(cwd, explicitPath) {
@@ -43585,7 +43599,7 @@ async function loadConfig(cwd, explicitPath) {
   if (!file) return { config: {}, baseDir: cwd };
   let text;
   try {
-    text = readFileSync3(file, "utf8");
+    text = readFileSync4(file, "utf8");
   } catch (error2) {
     throw new ConfigError(`${explicitPath ?? file}: cannot read the configuration: ${error2.message}`);
   }
@@ -43602,7 +43616,7 @@ function findUpwards(start) {
 }
 
 // src/cli/version.ts
-import { readFileSync as readFileSync4 } from "node:fs";
+import { readFileSync as readFileSync5 } from "node:fs";
 import path9 from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 var manifest;
@@ -43610,7 +43624,7 @@ function ownManifest() {
   if (manifest) return manifest;
   for (let dir = path9.dirname(fileURLToPath2(import.meta.url)); path9.dirname(dir) !== dir; dir = path9.dirname(dir)) {
     try {
-      const found = JSON.parse(readFileSync4(path9.join(dir, "package.json"), "utf8"));
+      const found = JSON.parse(readFileSync5(path9.join(dir, "package.json"), "utf8"));
       if (found.name === "lockwise") return manifest = found;
     } catch {
     }
@@ -43782,7 +43796,7 @@ function pullRequestBase() {
   const event = process.env.GITHUB_EVENT_NAME;
   const eventPath = process.env.GITHUB_EVENT_PATH;
   if (event !== "pull_request" && event !== "pull_request_target" || !eventPath) return void 0;
-  const payload = JSON.parse(readFileSync5(eventPath, "utf8"));
+  const payload = JSON.parse(readFileSync6(eventPath, "utf8"));
   const sha = payload.pull_request?.base?.sha;
   return typeof sha === "string" && sha !== "" ? { ref: sha, described: `the pull request's base commit ${sha}` } : void 0;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { naturalCompare, toPosix } from '../source/paths.js';
@@ -31,11 +32,30 @@ export async function detectFramework(root: string): Promise<FrameworkName> {
   const sqlFiles = files.filter(isSql);
   if (sqlFiles.some((name) => name.endsWith('.up.sql'))) return 'golang-migrate';
   if ((await sqlFilesBelow(root)).some((file) => FLYWAY_VERSIONED_NAME.test(path.basename(file)))) return 'flyway';
-  const texts = await Promise.all(sqlFiles.map((name) => readFile(path.join(root, name), 'utf8').catch(() => '')));
-  if (texts.some((text) => GOOSE_UP.test(text))) return 'goose';
-  if (texts.some((text) => DBMATE_UP.test(text))) return 'dbmate';
+  const marked = frameworkMarkedInside(root, sqlFiles);
+  if (marked) return marked;
   if (toPosix(root).endsWith('/supabase/migrations')) return 'supabase';
   return 'plain';
+}
+
+/**
+ * goose when any file has a goose marker, else dbmate when any has a dbmate marker. One
+ * file at a time, stopping at the first goose marker: a folder of thousands of migrations
+ * is neither held in memory at once nor read twice.
+ */
+function frameworkMarkedInside(root: string, names: string[]): 'goose' | 'dbmate' | undefined {
+  let dbmate = false;
+  for (const name of names) {
+    let text: string;
+    try {
+      text = readFileSync(path.join(root, name), 'utf8');
+    } catch {
+      continue;
+    }
+    if (GOOSE_UP.test(text)) return 'goose';
+    dbmate ||= DBMATE_UP.test(text);
+  }
+  return dbmate ? 'dbmate' : undefined;
 }
 
 export async function listMigrations(framework: FrameworkName, root: string): Promise<Listing> {
