@@ -73,14 +73,38 @@ export function excludeMatcher(options: ResolveOptions): (file: string) => boole
  * Synchronous: migrations are small and read one after another, and an asynchronous read
  * costs four trips through the thread pool per file.
  */
-export function readInput(file: string, cwd: string): LintInput {
+export function readInput(file: string, cwd: string, readFile: (absolutePath: string) => Buffer = readFileSync): LintInput {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path.resolve(cwd, file));
+    bytes = readFile(path.resolve(cwd, file));
   } catch (error) {
     return { path: file, unreadable: `cannot read ${file}: ${describeIoError(error)}` };
   }
   return decodeInput(file, bytes);
+}
+
+/**
+ * Reads each file once per run: framework detection looks into the same migrations that
+ * are linted next. A file is kept from `peek` until `take` hands it over.
+ */
+export class ReadOnce {
+  private readonly kept = new Map<string, Buffer>();
+
+  readonly peek = (absolutePath: string): Buffer => {
+    let bytes = this.kept.get(absolutePath);
+    if (bytes === undefined) {
+      bytes = readFileSync(absolutePath);
+      this.kept.set(absolutePath, bytes);
+    }
+    return bytes;
+  };
+
+  readonly take = (absolutePath: string): Buffer => {
+    const bytes = this.kept.get(absolutePath);
+    if (bytes === undefined) return readFileSync(absolutePath);
+    this.kept.delete(absolutePath);
+    return bytes;
+  };
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

@@ -5,7 +5,7 @@ import type { LintInput, PlannedHistory, PlannedMigration } from '../engine/lint
 import { findMigrationFolder, prepareMigration, type FrameworkName, type MigrationEntry, type MigrationFolder } from '../history/frameworks.js';
 import { changedSince, filesAtRef, findRepository, firstCommitTimes, type GitRepository } from '../history/git.js';
 import type { TransactionMode } from '../model/session-state.js';
-import { readInput } from './inputs.js';
+import { readInput, ReadOnce } from './inputs.js';
 import { PlanError } from './user-errors.js';
 
 export interface PlanOptions {
@@ -53,11 +53,12 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
   const folders = new Map<string, MigrationFolder>();
   const groups = new Map<string, FolderGroup>();
   const standalone: string[] = [];
+  const files = new ReadOnce();
 
   const folderAt = async (dir: string): Promise<MigrationFolder> => {
     let folder = folders.get(dir);
     if (!folder) {
-      folder = await findMigrationFolder(dir, { cwd, ...(config.framework ? { framework: config.framework } : {}) });
+      folder = await findMigrationFolder(dir, { cwd, readFile: files.peek, ...(config.framework ? { framework: config.framework } : {}) });
       folders.set(dir, folder);
       notes.push(`${folder.migrations[0] ? path.dirname(folder.migrations[0].path) : dir}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
       for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
@@ -103,14 +104,14 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     const migrations: PlannedMigration[] = [];
     for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
       const stdinStandsIn = options.stdin && path.resolve(cwd, options.stdin.path) === entry.absolutePath;
-      const input = stdinStandsIn ? options.stdin! : readInput(entry.path, cwd);
+      const input = stdinStandsIn ? options.stdin! : readInput(entry.path, cwd, files.take);
       migrations.push(planMigration(folder.framework, entry, input, review.has(entry.absolutePath), config, notes));
     }
     histories.push({ migrations, ...(atBase ? { isDeployed: (migration: string) => atBase.has(path.resolve(cwd, migration)) } : {}) });
   }
   const looseMode: TransactionMode = config.assumeInTransaction ? 'wrapped' : 'none';
   for (const file of standalone) {
-    const input = file === options.stdin?.path ? options.stdin : readInput(file, cwd);
+    const input = file === options.stdin?.path ? options.stdin : readInput(file, cwd, files.take);
     histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
   }
   return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, skipped };
