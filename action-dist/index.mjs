@@ -32832,9 +32832,9 @@ var init_sqitch_plan = __esm({
 
 // src/history/layouts.ts
 import { readFileSync } from "node:fs";
-import { readdir as readdir3, readFile, stat as stat3 } from "node:fs/promises";
+import { readdir as readdir3, readFile as readFileAsync, stat as stat3 } from "node:fs/promises";
 import path4 from "node:path";
-async function detectFramework(root) {
+async function detectFramework(root, readFile = readFileSync) {
   const { files, directories } = await directoryEntries(root);
   if (files.includes("sqitch.plan")) return "sqitch";
   if (files.includes("atlas.sum")) return "atlas";
@@ -32843,17 +32843,17 @@ async function detectFramework(root) {
   const sqlFiles = files.filter(isSql);
   if (sqlFiles.some((name) => name.endsWith(".up.sql"))) return "golang-migrate";
   if ((await sqlFilesBelow(root)).some((file) => FLYWAY_VERSIONED_NAME.test(path4.basename(file)))) return "flyway";
-  const marked = frameworkMarkedInside(root, sqlFiles);
+  const marked = frameworkMarkedInside(root, sqlFiles, readFile);
   if (marked) return marked;
   if (toPosix(root).endsWith("/supabase/migrations")) return "supabase";
   return "plain";
 }
-function frameworkMarkedInside(root, names) {
+function frameworkMarkedInside(root, names, readFile) {
   let dbmate = false;
   for (const name of names) {
     let text;
     try {
-      text = readFileSync(path4.join(root, name), "utf8");
+      text = readFile(path4.join(root, name)).toString("utf8");
     } catch {
       continue;
     }
@@ -32944,7 +32944,7 @@ async function listSqitch(root) {
   const listing = { migrations: [], ignored: [] };
   const deployScript = (scriptName) => path4.join(root, "deploy", `${scriptName}.sql`);
   const planned = /* @__PURE__ */ new Set();
-  const plan = await readFile(path4.join(root, "sqitch.plan"), "utf8").catch(() => {
+  const plan = await readFileAsync(path4.join(root, "sqitch.plan"), "utf8").catch(() => {
     throw new Error(`no sqitch.plan in ${root}: Sqitch takes the order of the changes from it`);
   });
   for (const change of plannedChanges(plan)) {
@@ -33049,7 +33049,7 @@ async function findMigrationFolder(dir, options) {
   const info = await stat4(root).catch(() => void 0);
   if (!info) throw new Error(`${displayPath(root, options.cwd)}: no such directory`);
   if (!info.isDirectory()) throw new Error(`${displayPath(root, options.cwd)}: not a directory`);
-  const framework = options.framework ?? await detectFramework(root);
+  const framework = options.framework ?? await detectFramework(root, options.readFile);
   const listing = await listMigrations(framework, root);
   return {
     framework,
@@ -38783,7 +38783,7 @@ var require_fast_uri = __commonJS({
         normalizeString(uri, options);
       } else if (typeof uri === "object") {
         uri = /** @type {T} */
-        parse3(serialize(uri, options), options);
+        parse3(serialize3(uri, options), options);
       }
       return uri;
     }
@@ -38821,13 +38821,13 @@ var require_fast_uri = __commonJS({
         throw new Error(resolved.error);
       }
       schemelessOptions.skipEscape = true;
-      return serialize(resolved, schemelessOptions);
+      return serialize3(resolved, schemelessOptions);
     }
     function resolveComponent(base, relative2, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
-        base = parse3(serialize(base, options), options);
-        relative2 = parse3(serialize(relative2, options), options);
+        base = parse3(serialize3(base, options), options);
+        relative2 = parse3(serialize3(relative2, options), options);
       }
       options = options || {};
       if (!options.tolerant && relative2.scheme) {
@@ -38882,7 +38882,7 @@ var require_fast_uri = __commonJS({
       const normalizedB = normalizeComparableURI(uriB, options);
       return normalizedA !== void 0 && normalizedB !== void 0 && normalizedA === normalizedB;
     }
-    function serialize(cmpts, opts) {
+    function serialize3(cmpts, opts) {
       const component = {
         host: cmpts.host,
         scheme: cmpts.scheme,
@@ -39154,7 +39154,7 @@ var require_fast_uri = __commonJS({
     function normalizeStringWithStatus(uri, opts) {
       const { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = parseWithStatus(uri, opts);
       return {
-        normalized: malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? uri : serialize(parsed, opts),
+        normalized: malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? uri : serialize3(parsed, opts),
         malformedAuthorityOrPort,
         malformedPercentEncoding,
         malformedSchemeSpecific,
@@ -39168,7 +39168,7 @@ var require_fast_uri = __commonJS({
       }
       let value;
       try {
-        value = typeof uri === "string" ? uri : serialize(uri, opts);
+        value = typeof uri === "string" ? uri : serialize3(uri, opts);
       } catch {
         return void 0;
       }
@@ -39181,7 +39181,7 @@ var require_fast_uri = __commonJS({
       resolve: resolve3,
       resolveComponent,
       equal,
-      serialize,
+      serialize: serialize3,
       parse: parse3
     };
     module.exports = fastUri;
@@ -42066,7 +42066,7 @@ var init_github_annotations = __esm({
 
 // src/cli/github-action.ts
 init_core();
-import { mkdirSync, readFileSync as readFileSync6 } from "node:fs";
+import { mkdirSync, readFileSync as readFileSync7 } from "node:fs";
 import path11 from "node:path";
 
 // src/history/git.ts
@@ -42561,6 +42561,7 @@ var SchemaModel = class {
       this.beforeTransaction = void 0;
     } else if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") this.beforeTransaction = void 0;
   }
+  /** A copy of the schema between migrations, for a rollback or a cache. */
   snapshot() {
     return structuredClone({
       tables: this.tables,
@@ -42573,6 +42574,7 @@ var SchemaModel = class {
       retirements: this.retirements
     });
   }
+  /** Takes over a snapshot's objects: the snapshot must not be used again. */
   restore(state) {
     for (const [target, source] of [
       [this.tables, state.tables],
@@ -43326,38 +43328,71 @@ function unusedSuppressionSeverity(config) {
   const severity = Array.isArray(setting) ? setting[0] : setting;
   return severity === "off" ? void 0 : severity;
 }
-async function lintHistories(histories, config, dates = NO_DATES) {
+async function lintHistories(histories, config, dates = NO_DATES, cache) {
   await loadParser();
   const rules = enabledRules(config);
   const files = [];
   for (const history of histories) {
+    const keys = cache?.chainKeys(history);
+    const cached = (index) => keys ? cache.result(keys[index]) : void 0;
+    const { migrations } = history;
+    const toLint = migrations.map((migration, index) => migration.review && cached(index) === void 0);
+    const lastToLint = toLint.lastIndexOf(true);
+    const tailStatesMissing = keys !== void 0 && migrations.length > 0 && keys.slice(-2).some((key) => !cache.hasState(key));
+    const modelUntil = tailStatesMissing ? migrations.length - 1 : lastToLint;
     const schema = new SchemaModel(history.isDeployed);
-    for (const migration of history.migrations) {
+    let modelFrom = 0;
+    if (keys) {
+      for (let index = toLint.indexOf(true); index > 0; index--) {
+        const state = cache.state(keys[index - 1]);
+        if (state === void 0) continue;
+        schema.restore(state);
+        modelFrom = index;
+        break;
+      }
+    }
+    migrations.forEach((migration, index) => {
       const { input } = migration;
+      const reuse = migration.review ? cached(index) : void 0;
+      const modelled = index >= modelFrom && index <= modelUntil;
       schema.beginMigration(input.path);
       if ("unreadable" in input) {
         if (migration.review) files.push(unreadableResult(input.path, input.unreadable));
-        continue;
+      } else if (reuse || !migration.review) {
+        if (reuse) files.push(cachedFileResult(input, reuse));
+        if (modelled) replayParsedFile(parseSource(new SourceFile(input.path, input.text), migration.upText), schema);
+      } else {
+        const source = new SourceFile(input.path, input.text);
+        const parsed = parseSource(source, migration.upText);
+        const diagnostics = lintParsedFile(parsed, {
+          rules,
+          pgVersion: config.pgVersion,
+          environment: { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool },
+          schema,
+          dates,
+          knownRuleIds: ALL_RULE_IDS,
+          unusedSuppressionSeverity: unusedSuppressionSeverity(config)
+        });
+        files.push(fileResult(source, diagnostics, parsed.skipped));
       }
-      const source = new SourceFile(input.path, input.text);
-      const parsed = parseSource(source, migration.upText);
-      if (!migration.review) {
-        replayParsedFile(parsed, schema);
-        continue;
+      if (!keys) return;
+      const key = keys[index];
+      const result2 = files.at(-1);
+      if (migration.review && result2) cache.keepResult(key, { diagnostics: result2.diagnostics, skipped: result2.skipped });
+      if (index >= migrations.length - 2) {
+        cache.keepState(key, modelled ? schema.snapshot() : void 0);
       }
-      const diagnostics = lintParsedFile(parsed, {
-        rules,
-        pgVersion: config.pgVersion,
-        environment: { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool },
-        schema,
-        dates,
-        knownRuleIds: ALL_RULE_IDS,
-        unusedSuppressionSeverity: unusedSuppressionSeverity(config)
-      });
-      files.push({ path: input.path, source, diagnostics, skipped: parsed.skipped });
-    }
+    });
   }
   return { files };
+}
+function fileResult(source, diagnostics, skipped) {
+  const needsSource = diagnostics.length > 0 || skipped.length > 0;
+  return { path: source.path, ...needsSource ? { source } : {}, diagnostics, skipped };
+}
+function cachedFileResult(input, cached) {
+  const needsSource = cached.diagnostics.length > 0 || cached.skipped.length > 0;
+  return { path: input.path, ...needsSource ? { source: new SourceFile(input.path, input.text) } : {}, diagnostics: cached.diagnostics, skipped: cached.skipped };
 }
 function unreadableResult(path12, message) {
   const range2 = { start: 0, end: 0 };
@@ -43416,15 +43451,32 @@ function excludeMatcher(options) {
   const isExcluded = (0, import_picomatch2.default)(options.exclude, { dot: true });
   return (file) => isExcluded(toPosix(path6.relative(options.excludeBase, path6.resolve(options.cwd, file))));
 }
-function readInput(file, cwd) {
+function readInput(file, cwd, readFile = readFileSync3) {
   let bytes;
   try {
-    bytes = readFileSync3(path6.resolve(cwd, file));
+    bytes = readFile(path6.resolve(cwd, file));
   } catch (error2) {
     return { path: file, unreadable: `cannot read ${file}: ${describeIoError(error2)}` };
   }
   return decodeInput(file, bytes);
 }
+var ReadOnce = class {
+  kept = /* @__PURE__ */ new Map();
+  peek = (absolutePath) => {
+    let bytes = this.kept.get(absolutePath);
+    if (bytes === void 0) {
+      bytes = readFileSync3(absolutePath);
+      this.kept.set(absolutePath, bytes);
+    }
+    return bytes;
+  };
+  take = (absolutePath) => {
+    const bytes = this.kept.get(absolutePath);
+    if (bytes === void 0) return readFileSync3(absolutePath);
+    this.kept.delete(absolutePath);
+    return bytes;
+  };
+};
 var STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 function decodeInput(file, bytes) {
   if (bytes.includes(0)) return { path: file, unreadable: `${file} is a binary file (it contains NUL bytes), not a SQL migration` };
@@ -43481,10 +43533,11 @@ async function planLint(options) {
   const folders = /* @__PURE__ */ new Map();
   const groups = /* @__PURE__ */ new Map();
   const standalone = [];
+  const files = new ReadOnce();
   const folderAt = async (dir) => {
     let folder = folders.get(dir);
     if (!folder) {
-      folder = await findMigrationFolder(dir, { cwd, ...config.framework ? { framework: config.framework } : {} });
+      folder = await findMigrationFolder(dir, { cwd, readFile: files.peek, ...config.framework ? { framework: config.framework } : {} });
       folders.set(dir, folder);
       notes.push(`${folder.migrations[0] ? path7.dirname(folder.migrations[0].path) : dir}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
       for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
@@ -43526,14 +43579,14 @@ async function planLint(options) {
     const migrations = [];
     for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
       const stdinStandsIn = options.stdin && path7.resolve(cwd, options.stdin.path) === entry.absolutePath;
-      const input = stdinStandsIn ? options.stdin : readInput(entry.path, cwd);
+      const input = stdinStandsIn ? options.stdin : readInput(entry.path, cwd, files.take);
       migrations.push(planMigration(folder.framework, entry, input, review.has(entry.absolutePath), config, notes));
     }
     histories.push({ migrations, ...atBase ? { isDeployed: (migration) => atBase.has(path7.resolve(cwd, migration)) } : {} });
   }
   const looseMode = config.assumeInTransaction ? "wrapped" : "none";
   for (const file of standalone) {
-    const input = file === options.stdin?.path ? options.stdin : readInput(file, cwd);
+    const input = file === options.stdin?.path ? options.stdin : readInput(file, cwd, files.take);
     histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
   }
   return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, skipped };
@@ -43638,8 +43691,92 @@ function toolHomepage() {
   return ownManifest().homepage ?? "https://github.com/lockwise/lockwise";
 }
 
+// src/cli/cache-file.ts
+import { readFileSync as readFileSync6, writeFileSync } from "node:fs";
+import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
+
+// src/engine/lint-cache.ts
+import { createHash as createHash3 } from "node:crypto";
+import { deserialize, serialize } from "node:v8";
+var LintCache = class {
+  constructor(seed, earlier = { results: /* @__PURE__ */ new Map(), states: /* @__PURE__ */ new Map() }) {
+    this.seed = seed;
+    this.earlier = earlier;
+  }
+  seed;
+  earlier;
+  next = { results: /* @__PURE__ */ new Map(), states: /* @__PURE__ */ new Map() };
+  /** The chain key after each migration of the history. */
+  chainKeys(history) {
+    let key = this.seed;
+    return history.migrations.map(({ input, upText, transactionMode, review }) => {
+      const hash = createHash3("sha256").update(key).update("\0").update(input.path).update("\0");
+      hash.update(`${transactionMode} ${review} ${history.isDeployed?.(input.path) ?? true}\0`);
+      if ("unreadable" in input) hash.update("unreadable\0").update(input.unreadable);
+      else hash.update("text\0").update(input.text).update(upText === void 0 || upText === input.text ? "\0" : `\0${upText}`);
+      key = hash.digest("base64");
+      return key;
+    });
+  }
+  result(key) {
+    return this.earlier.results.get(key);
+  }
+  hasState(key) {
+    return this.earlier.states.has(key);
+  }
+  /** A fresh copy of the schema after the migration with this key, if the cache has it. */
+  state(key) {
+    const serialized = this.earlier.states.get(key);
+    return serialized === void 0 ? void 0 : deserialize(serialized);
+  }
+  keepResult(key, result2) {
+    this.next.results.set(key, result2);
+  }
+  /** Keeps the schema after this migration: the model's current state, or the one the cache already has. */
+  keepState(key, state) {
+    const serialized = state === void 0 ? this.earlier.states.get(key) : serialize(state);
+    if (serialized !== void 0) this.next.states.set(key, serialized);
+  }
+  /** Whether the next run would find anything this run did not: otherwise the file need not be written again. */
+  get changed() {
+    const { results, states } = this.next;
+    if (results.size !== this.earlier.results.size || states.size !== this.earlier.states.size) return true;
+    for (const key of results.keys()) if (!this.earlier.results.has(key)) return true;
+    for (const key of states.keys()) if (!this.earlier.states.has(key)) return true;
+    return false;
+  }
+};
+function cacheSeed(config, toolVersion2) {
+  return JSON.stringify({ toolVersion: toolVersion2, config });
+}
+
+// src/cli/cache-file.ts
+var DEFAULT_CACHE_FILE = ".lockwisecache";
+var CACHE_FORMAT = 1;
+function isCacheFile(value) {
+  const file = value;
+  return typeof file === "object" && file !== null && file.format === CACHE_FORMAT && typeof file.seed === "string" && file.results instanceof Map && file.states instanceof Map;
+}
+function readLintCache(file, seed) {
+  try {
+    const data = deserialize2(readFileSync6(file));
+    if (isCacheFile(data) && data.seed === seed) return new LintCache(seed, { results: data.results, states: data.states });
+  } catch {
+  }
+  return new LintCache(seed);
+}
+function writeLintCache(file, seed, cache) {
+  const data = { format: CACHE_FORMAT, seed, ...cache.next };
+  try {
+    writeFileSync(file, serialize2(data));
+    return void 0;
+  } catch (error2) {
+    return error2.message;
+  }
+}
+
 // src/cli/lint-command.ts
-import { writeFileSync } from "node:fs";
+import { writeFileSync as writeFileSync2 } from "node:fs";
 import path10 from "node:path";
 async function lintAndReport(paths, options, io) {
   const loaded = await loadConfig(io.cwd, options.config);
@@ -43671,7 +43808,17 @@ async function lintAndReport(paths, options, io) {
   if (usesDeprecationAge(config) && !plan.dates.available) {
     io.stderr.write("lockwise: minDeprecationAge not checked: not in a git repository\n");
   }
-  const results = await lintHistories(plan.histories, config, plan.dates);
+  const cacheFile = options.cache ? path10.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : void 0;
+  const cacheable = !usesDeprecationAge(config);
+  if (cacheFile && !cacheable) io.stderr.write("lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n");
+  const seed = cacheSeed(config, toolVersion());
+  const cache = cacheFile && cacheable ? readLintCache(cacheFile, seed) : void 0;
+  const results = await lintHistories(plan.histories, config, plan.dates, cache);
+  if (cacheFile && cache?.changed) {
+    const problem = writeLintCache(cacheFile, seed, cache);
+    if (problem) io.stderr.write(`lockwise: cache not written: ${problem}
+`);
+  }
   if (options.verbose) {
     for (const file of results.files) {
       for (const skipped of file.skipped) {
@@ -43691,10 +43838,10 @@ async function lintAndReport(paths, options, io) {
   const reportOptions = { color: false, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
   if (options.format !== "github") {
     const report2 = (await REPORTERS[options.format]())(results, { ...reportOptions, color: color && !options.output });
-    if (options.output) writeFileSync(path10.resolve(io.cwd, options.output), report2);
+    if (options.output) writeFileSync2(path10.resolve(io.cwd, options.output), report2);
     else io.stdout.write(report2);
   }
-  for (const extra of options.extraReports ?? []) writeFileSync(path10.resolve(io.cwd, extra.output), (await REPORTERS[extra.format]())(results, reportOptions));
+  for (const extra of options.extraReports ?? []) writeFileSync2(path10.resolve(io.cwd, extra.output), (await REPORTERS[extra.format]())(results, reportOptions));
   const { errors, warnings } = totals(results);
   const outcome = { errors, warnings, pathProblems: resolved.problems };
   if (resolved.problems.length > 0) return { exitCode: EXIT_USAGE_ERROR, ...outcome };
@@ -43796,7 +43943,7 @@ function pullRequestBase() {
   const event = process.env.GITHUB_EVENT_NAME;
   const eventPath = process.env.GITHUB_EVENT_PATH;
   if (event !== "pull_request" && event !== "pull_request_target" || !eventPath) return void 0;
-  const payload = JSON.parse(readFileSync6(eventPath, "utf8"));
+  const payload = JSON.parse(readFileSync7(eventPath, "utf8"));
   const sha = payload.pull_request?.base?.sha;
   return typeof sha === "string" && sha !== "" ? { ref: sha, described: `the pull request's base commit ${sha}` } : void 0;
 }

@@ -10,6 +10,8 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
 import { decodeInput, resolvePaths, STDIN_ARGUMENT } from './inputs.js';
 import { toolHomepage, toolVersion } from './version.js';
 import { UsageError } from './user-errors.js';
+import { DEFAULT_CACHE_FILE, readLintCache, writeLintCache } from './cache-file.js';
+import { cacheSeed } from '../engine/lint-cache.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -28,6 +30,10 @@ export interface LintCommandOptions {
   verbose?: boolean;
   /** Write the report to this file instead of stdout. */
   output?: string;
+  /** Reuse the results of unchanged migrations from the cache file, and update it. */
+  cache?: boolean;
+  /** The cache file; default .lockwisecache in the working directory. */
+  cacheLocation?: string;
   color: boolean;
   /** Further reports of the same run, each written to its file (the GitHub Action's SARIF file). */
   extraReports?: Array<{ format: FormatName; output: string }>;
@@ -83,7 +89,17 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
     io.stderr.write('lockwise: minDeprecationAge not checked: not in a git repository\n');
   }
 
-  const results = await lintHistories(plan.histories, config, plan.dates);
+  const cacheFile = options.cache ? path.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : undefined;
+  // Commit dates change without any file changing: findings that depend on them cannot be cached.
+  const cacheable = !usesDeprecationAge(config);
+  if (cacheFile && !cacheable) io.stderr.write('lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n');
+  const seed = cacheSeed(config, toolVersion());
+  const cache = cacheFile && cacheable ? readLintCache(cacheFile, seed) : undefined;
+  const results = await lintHistories(plan.histories, config, plan.dates, cache);
+  if (cacheFile && cache?.changed) {
+    const problem = writeLintCache(cacheFile, seed, cache);
+    if (problem) io.stderr.write(`lockwise: cache not written: ${problem}\n`);
+  }
   if (options.verbose) {
     for (const file of results.files) {
       for (const skipped of file.skipped) {

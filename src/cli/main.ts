@@ -36,6 +36,8 @@ function buildProgram(): Command {
     .option('--max-warnings <count>', 'exit with 1 when there are more warnings than this')
     .option('--stdin-filename <path>', 'the file name to report for stdin input; its folder\'s earlier migrations are its history')
     .option('--since <git-ref>', 'report only migrations added or changed since this commit; earlier ones are replayed as history')
+    .option('--cache', 'reuse the findings of migrations unchanged since the last run, and the schema their history built')
+    .option('--cache-location <file>', 'the cache file (default: .lockwisecache in the working directory)')
     .option('--verbose', 'say which framework each folder uses, which files are not part of a history, and what was not parsed')
     .option('--no-color', 'no colours in pretty output')
     .action(async (paths: string[], options) => {
