@@ -43379,6 +43379,7 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
       const key = keys[index];
       const result2 = files.at(-1);
       if (migration.review && result2) cache.keepResult(key, { diagnostics: result2.diagnostics, skipped: result2.skipped });
+      else if (!migration.review) cache.keepResult(key, cache.result(key));
       if (index >= migrations.length - 2) {
         cache.keepState(key, modelled ? schema.snapshot() : void 0);
       }
@@ -43709,9 +43710,9 @@ var LintCache = class {
   /** The chain key after each migration of the history. */
   chainKeys(history) {
     let key = this.seed;
-    return history.migrations.map(({ input, upText, transactionMode, review }) => {
+    return history.migrations.map(({ input, upText, transactionMode }) => {
       const hash = createHash3("sha256").update(key).update("\0").update(input.path).update("\0");
-      hash.update(`${transactionMode} ${review} ${history.isDeployed?.(input.path) ?? true}\0`);
+      hash.update(`${transactionMode} ${history.isDeployed?.(input.path) ?? true}\0`);
       if ("unreadable" in input) hash.update("unreadable\0").update(input.unreadable);
       else hash.update("text\0").update(input.text).update(upText === void 0 || upText === input.text ? "\0" : `\0${upText}`);
       key = hash.digest("base64");
@@ -43730,7 +43731,7 @@ var LintCache = class {
     return serialized === void 0 ? void 0 : deserialize(serialized);
   }
   keepResult(key, result2) {
-    this.next.results.set(key, result2);
+    if (result2 !== void 0) this.next.results.set(key, result2);
   }
   /** Keeps the schema after this migration: the model's current state, or the one the cache already has. */
   keepState(key, state) {

@@ -54,8 +54,6 @@ interface Scenario {
   files: number;
   bytes: number;
   repetitions: number;
-  /** Run once, untimed, before the measured runs (e.g. to fill a cache). */
-  warmUp?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -136,7 +134,7 @@ function side(measurements: Measurement[]): Side {
 function runScenario(scenario: Scenario): ScenarioResult {
   const lockwise = lockwiseCommand(scenario.lockwise);
   const squawk = scenario.squawk ? squawkCommand(scenario.squawk) : undefined;
-  // One untimed run each: the files are in the page cache and the scenario's warm-up is done.
+  // One untimed run each: the files are in the page cache, and a --cache scenario's cache is filled.
   measure(...lockwise);
   if (squawk) measure(...squawk);
   const lockwiseRuns: Measurement[] = [];
@@ -190,11 +188,27 @@ function main(): void {
   const cacheFile = path.join(os.tmpdir(), `lockwise-bench-cache-${process.pid}`);
   const small = path.join('bench', '.corpus', 'small', smallMigration().name);
   const large = path.join('bench', '.corpus', 'large', 'schema.sql');
+  const newest = path.join(history(1), readdirSync(path.join(repo, history(1))).sort().at(-1)!);
   // gcc-style output for both: one line per finding, what an editor or a CI log reads.
   const scenarios: Scenario[] = [
     { name: 'whole history (1x)', lockwise: ['--format', 'gcc', history(1)], squawk: ['--reporter', 'gcc', `${history(1)}/*.sql`], ...sized(history(1)), repetitions: reps(7) },
     { name: 'one small file', lockwise: ['--format', 'gcc', small], squawk: ['--reporter', 'gcc', small], files: 1, bytes: statSync(path.join(repo, small)).size, repetitions: reps(21) },
     { name: '5 MB single file', lockwise: ['--format', 'gcc', large], squawk: ['--reporter', 'gcc', large], files: 1, bytes: statSync(path.join(repo, large)).size, repetitions: reps(5) },
+    {
+      name: 'whole history (1x), warm --cache',
+      lockwise: ['--format', 'gcc', '--cache', '--cache-location', cacheFile, history(1)],
+      squawk: ['--reporter', 'gcc', `${history(1)}/*.sql`],
+      ...sized(history(1)),
+      repetitions: reps(7),
+    },
+    {
+      name: 'newest of 5,000 migrations, warm --cache',
+      lockwise: ['--format', 'gcc', '--cache', '--cache-location', cacheFile, newest],
+      squawk: ['--reporter', 'gcc', newest],
+      files: 1,
+      bytes: statSync(path.join(repo, newest)).size,
+      repetitions: reps(11),
+    },
     { name: 'history 2x', lockwise: ['--format', 'gcc', history(2)], squawk: ['--reporter', 'gcc', `${history(2)}/*.sql`], ...sized(history(2)), repetitions: reps(5) },
     { name: 'history 4x', lockwise: ['--format', 'gcc', history(4)], squawk: ['--reporter', 'gcc', `${history(4)}/*.sql`], ...sized(history(4)), repetitions: reps(3) },
   ];

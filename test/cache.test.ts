@@ -77,6 +77,21 @@ describe('--cache in the engine', () => {
     expect(second.cache.misses).toBe(2);
   });
 
+  it('lints only the newest migration against the cached schema, and keeps the findings of the others', async () => {
+    const full = await lintWith(history(generated), undefined);
+    const newestOnly = history(generated);
+    newestOnly.migrations.forEach((migration, index) => (migration.review = index === generated.length - 1));
+    const edited = newestOnly.migrations.at(-1)!;
+    edited.input = { path: edited.input.path, text: `${'text' in edited.input ? edited.input.text : ''}CREATE INDEX users_email_idx ON users (email);\n` };
+    const preCommit = await lintWith(newestOnly, full.cache);
+    expect(preCommit.results.files).toHaveLength(1);
+    expect(findings(preCommit.results)).toEqual(findings(await lintHistories([newestOnly], DEFAULT_CONFIG)));
+    edited.input = history(generated).migrations.at(-1)!.input;
+    const fullAgain = await lintWith(history(generated), preCommit.cache);
+    expect(fullAgain.cache.misses).toBe(1);
+    expect(findings(fullAgain.results)).toEqual(findings(full.results));
+  });
+
   it('starts afresh for another configuration or lockwise version', async () => {
     const cold = await lintWith(history(generated), undefined);
     const otherVersion = await lintWith(history(generated), cold.cache, cacheSeed(DEFAULT_CONFIG, '0.2.0'));

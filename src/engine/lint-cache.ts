@@ -41,9 +41,10 @@ export class LintCache {
   /** The chain key after each migration of the history. */
   chainKeys(history: PlannedHistory): string[] {
     let key = this.seed;
-    return history.migrations.map(({ input, upText, transactionMode, review }) => {
+    // Whether a migration is reviewed or only replayed changes neither its findings nor the schema after it.
+    return history.migrations.map(({ input, upText, transactionMode }) => {
       const hash = createHash('sha256').update(key).update('\0').update(input.path).update('\0');
-      hash.update(`${transactionMode} ${review} ${history.isDeployed?.(input.path) ?? true}\0`);
+      hash.update(`${transactionMode} ${history.isDeployed?.(input.path) ?? true}\0`);
       if ('unreadable' in input) hash.update('unreadable\0').update(input.unreadable);
       else hash.update('text\0').update(input.text).update(upText === undefined || upText === input.text ? '\0' : `\0${upText}`);
       key = hash.digest('base64');
@@ -65,8 +66,8 @@ export class LintCache {
     return serialized === undefined ? undefined : (deserialize(serialized) as SchemaState);
   }
 
-  keepResult(key: string, result: CachedResult): void {
-    this.next.results.set(key, result);
+  keepResult(key: string, result: CachedResult | undefined): void {
+    if (result !== undefined) this.next.results.set(key, result);
   }
 
   /** Keeps the schema after this migration: the model's current state, or the one the cache already has. */

@@ -126,6 +126,8 @@ export async function lintHistories(
       const key = keys[index]!;
       const result = files.at(-1);
       if (migration.review && result) cache!.keepResult(key, { diagnostics: result.diagnostics, skipped: result.skipped });
+      // A migration only replayed this time keeps the findings an earlier run cached for it.
+      else if (!migration.review) cache!.keepResult(key, cache!.result(key));
       if (index >= migrations.length - 2) {
         cache!.keepState(key, modelled ? schema.snapshot() : undefined);
       }
