@@ -23362,29 +23362,54 @@ var init_statement_locks = __esm({
 
 // src/engine/walk.ts
 function walkTree(root, onNode) {
-  const pending = [{ value: root, depth: 0 }];
+  const values = [root];
+  const depths = [0];
   const ancestors = [];
-  while (pending.length > 0) {
-    const { value, depth } = pending.pop();
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop();
     ancestors.length = depth;
     let children = value;
+    let childDepth = depth;
     const kind = wrappedKind(value);
     if (kind) {
       const payload = value[kind];
       onNode(kind, payload, ancestors);
       ancestors.push({ kind, node: payload });
+      if (typeof payload !== "object" || payload === null) continue;
       children = payload;
+      childDepth = depth + 1;
     }
-    const childDepth = kind ? depth + 1 : depth;
-    const values = Array.isArray(children) ? children : typeof children === "object" && children ? Object.values(children) : [];
-    for (let i = values.length - 1; i >= 0; i--) {
-      const child = values[i];
-      if (typeof child === "object" && child !== null) pending.push({ value: child, depth: childDepth });
+    const firstPushed = values.length;
+    if (Array.isArray(children)) {
+      for (let i = children.length - 1; i >= 0; i--) {
+        const child = children[i];
+        if (typeof child === "object" && child !== null) {
+          values.push(child);
+          depths.push(childDepth);
+        }
+      }
+      continue;
     }
+    for (const key in children) {
+      const child = children[key];
+      if (typeof child === "object" && child !== null) {
+        values.push(child);
+        depths.push(childDepth);
+      }
+    }
+    reverseFrom(values, firstPushed);
+  }
+}
+function reverseFrom(values, start) {
+  for (let low = start, high = values.length - 1; low < high; low++, high--) {
+    const swap = values[low];
+    values[low] = values[high];
+    values[high] = swap;
   }
 }
 function wrappedKind(value) {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return void 0;
+  if (Array.isArray(value)) return void 0;
   let only;
   for (const key in value) {
     if (only !== void 0) return void 0;
@@ -43155,47 +43180,48 @@ function lintParsedFile(parsed, options) {
   let current;
   const tokenEnds = new TokenEnds(parsed);
   const isExistingTable = (relation) => relation.schema !== "pg_temp" && !options.schema.isNewTable(relation);
+  const fileContext = {
+    filePath: source.path,
+    statements: parsed.statements,
+    get statement() {
+      return current;
+    },
+    get transaction() {
+      return current?.insideBlock === void 0 ? session.current : blockTransaction(session.current, current.insideBlock);
+    },
+    pgVersion: options.pgVersion,
+    environment: options.environment,
+    schema: options.schema,
+    dates: options.dates,
+    setting: (name) => session.setting(name.toLowerCase()),
+    locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
+    isExistingTable,
+    locksExistingTable: (claim) => {
+      if (!namesIndex(claim)) return isExistingTable(claim.relation);
+      const table = options.schema.indexTable(claim.relation);
+      return table === void 0 || isExistingTable(table);
+    },
+    lineOf: (offset) => source.positionAt(offset).line,
+    sqlText: (range2) => parsed.sqlText(range2)
+  };
   const running = options.rules.map(({ rule, severity, options: ruleOptions }) => {
-    const context = {
-      filePath: source.path,
-      statements: parsed.statements,
-      get statement() {
-        return current;
-      },
-      get transaction() {
-        return current?.insideBlock === void 0 ? session.current : blockTransaction(session.current, current.insideBlock);
-      },
-      pgVersion: options.pgVersion,
-      environment: options.environment,
-      schema: options.schema,
-      dates: options.dates,
-      setting: (name) => session.setting(name.toLowerCase()),
-      locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
-      isExistingTable,
-      locksExistingTable: (claim) => {
-        if (!namesIndex(claim)) return isExistingTable(claim.relation);
-        const table = options.schema.indexTable(claim.relation);
-        return table === void 0 || isExistingTable(table);
-      },
-      lineOf: (offset) => source.positionAt(offset).line,
-      sqlText: (range2) => parsed.sqlText(range2),
-      report: (report2) => {
-        const statement = report2.statement ?? current;
-        const range2 = reportRange(report2, statement, tokenEnds);
-        const data = report2.data ?? {};
-        diagnostics.push({
-          file: source.path,
-          rule: rule.id,
-          severity,
-          message: formatMessage(messageTemplate(rule, report2.messageId), data),
-          ...report2.helpId ? { help: formatMessage(messageTemplate(rule, report2.helpId), data), helpId: report2.helpId } : {},
-          messageId: report2.messageId,
-          range: range2,
-          span: source.spanOf(range2),
-          statementIndex: statement.index,
-          statementStart: (statement.insideBlock === void 0 ? statement : parsed.statements[statement.insideBlock] ?? statement).range.start
-        });
-      }
+    const context = Object.create(fileContext);
+    context.report = (report2) => {
+      const statement = report2.statement ?? current;
+      const range2 = reportRange(report2, statement, tokenEnds);
+      const data = report2.data ?? {};
+      diagnostics.push({
+        file: source.path,
+        rule: rule.id,
+        severity,
+        message: formatMessage(messageTemplate(rule, report2.messageId), data),
+        ...report2.helpId ? { help: formatMessage(messageTemplate(rule, report2.helpId), data), helpId: report2.helpId } : {},
+        messageId: report2.messageId,
+        range: range2,
+        span: source.spanOf(range2),
+        statementIndex: statement.index,
+        statementStart: (statement.insideBlock === void 0 ? statement : parsed.statements[statement.insideBlock] ?? statement).range.start
+      });
     };
     return rule.create(context, ruleOptions);
   });
