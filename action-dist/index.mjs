@@ -42362,6 +42362,26 @@ function withBlockStatements(statements, sqlBytes) {
   }
   return all;
 }
+function lineCommentRanges(bytes, gap) {
+  const ranges = [];
+  let at = gap.start;
+  while (at < gap.end) {
+    const byte = bytes[at];
+    if (byte === SEMICOLON || byte <= 32 || byte === 127) {
+      at++;
+    } else if (byte === HYPHEN && bytes[at + 1] === HYPHEN && at + 1 < gap.end) {
+      let end = at + 2;
+      while (end < gap.end && bytes[end] !== 10 && bytes[end] !== 13) end++;
+      ranges.push({ start: at, end });
+      at = end;
+    } else {
+      return void 0;
+    }
+  }
+  return ranges;
+}
+var SEMICOLON = 59;
+var HYPHEN = 45;
 function byteOffsetOfCodePoint(text, codePointOffset) {
   let bytes = 0;
   let seen = 0;
@@ -42389,6 +42409,11 @@ function commentsIn(source, sqlBytes, gaps) {
   const comments = [];
   for (const gap of gaps) {
     if (gap.end <= gap.start) continue;
+    const simple = lineCommentRanges(sqlBytes, gap);
+    if (simple) {
+      for (const range2 of simple) comments.push({ range: range2, body: source.slice(range2).slice(2) });
+      continue;
+    }
     const text = sqlBytes.toString("utf8", gap.start, gap.end);
     if (!text.includes("--") && !text.includes("/*")) continue;
     for (const token of scanTokens(text) ?? []) {
