@@ -43587,14 +43587,19 @@ async function planLint(options) {
   const standalone = [];
   const files = new ReadOnce();
   const folderAt = async (dir) => {
-    let folder = folders.get(dir);
-    if (!folder) {
-      folder = await findMigrationFolder(dir, { cwd, readFile: files.peek, ...config.framework ? { framework: config.framework } : {} });
-      folders.set(dir, folder);
+    let indexed = folders.get(dir);
+    if (!indexed) {
+      const folder = await findMigrationFolder(dir, { cwd, readFile: files.peek, ...config.framework ? { framework: config.framework } : {} });
+      indexed = {
+        folder,
+        migrations: new Set(folder.migrations.map((migration) => migration.absolutePath)),
+        ignored: new Map(folder.ignored.map((item) => [path7.resolve(cwd, item.path), item.reason]))
+      };
+      folders.set(dir, indexed);
       notes.push(`${folder.migrations[0] ? path7.dirname(folder.migrations[0].path) : dir}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
       for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
     }
-    return folder;
+    return indexed;
   };
   const repository = options.since ? requireRepository(cwd) : void 0;
   const changed = repository && options.since ? changedSince(repository, options.since) : void 0;
@@ -43606,19 +43611,19 @@ async function planLint(options) {
     if (changed && !named && !changed.has(absolute)) continue;
     let placed = false;
     for (const dir of candidateFolders(absolute)) {
-      const folder = await folderAt(dir).catch(() => void 0);
-      if (!folder) continue;
-      const entry = folder.migrations.find((migration) => migration.absolutePath === absolute);
-      const ignored = folder.ignored.find((item) => path7.resolve(cwd, item.path) === absolute);
-      if (entry && (folder.framework !== "plain" || /^\d/.test(path7.basename(absolute)))) {
+      const indexed = await folderAt(dir).catch(() => void 0);
+      if (!indexed) continue;
+      const { folder } = indexed;
+      const ignoredBecause = indexed.ignored.get(absolute);
+      if (indexed.migrations.has(absolute) && (folder.framework !== "plain" || /^\d/.test(path7.basename(absolute)))) {
         const group = groups.get(folder.root) ?? { folder, review: /* @__PURE__ */ new Set() };
         group.review.add(absolute);
         groups.set(folder.root, group);
         placed = true;
         break;
       }
-      if (ignored && folder.framework !== "plain") {
-        if (named) notes.push(`${file}: not part of the ${folder.framework} history (${ignored.reason}): linted on its own`);
+      if (ignoredBecause !== void 0 && folder.framework !== "plain") {
+        if (named) notes.push(`${file}: not part of the ${folder.framework} history (${ignoredBecause}): linted on its own`);
         placed = !named;
         break;
       }
@@ -43626,11 +43631,12 @@ async function planLint(options) {
     if (!placed) standalone.push(file);
   }
   const histories = [];
+  const stdinPath = options.stdin ? path7.resolve(cwd, options.stdin.path) : void 0;
   for (const { folder, review } of groups.values()) {
-    const lastReviewed = Math.max(...folder.migrations.map((migration, index) => review.has(migration.absolutePath) ? index : -1));
+    const lastReviewed = folder.migrations.findLastIndex((migration) => review.has(migration.absolutePath));
     const migrations = [];
     for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
-      const stdinStandsIn = options.stdin && path7.resolve(cwd, options.stdin.path) === entry.absolutePath;
+      const stdinStandsIn = stdinPath === entry.absolutePath;
       const input = stdinStandsIn ? options.stdin : readInput(entry.path, cwd, files.take);
       migrations.push(planMigration(folder.framework, entry, input, review.has(entry.absolutePath), config, notes));
     }

@@ -34,6 +34,14 @@ interface FolderGroup {
   review: Set<string>;
 }
 
+/** A migration folder with its files looked up by absolute path: a folder may hold thousands. */
+interface IndexedFolder {
+  folder: MigrationFolder;
+  migrations: Set<string>;
+  /** Absolute path → why the framework does not run it. */
+  ignored: Map<string, string>;
+}
+
 /** The files a migration folder might hold a file at: its own folder, or the one above for per-migration folders. */
 function candidateFolders(absolute: string): string[] {
   const parent = path.dirname(absolute);
@@ -50,20 +58,25 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
   const { cwd, config } = options;
   const notes: string[] = [];
   const skipped: string[] = [];
-  const folders = new Map<string, MigrationFolder>();
+  const folders = new Map<string, IndexedFolder>();
   const groups = new Map<string, FolderGroup>();
   const standalone: string[] = [];
   const files = new ReadOnce();
 
-  const folderAt = async (dir: string): Promise<MigrationFolder> => {
-    let folder = folders.get(dir);
-    if (!folder) {
-      folder = await findMigrationFolder(dir, { cwd, readFile: files.peek, ...(config.framework ? { framework: config.framework } : {}) });
-      folders.set(dir, folder);
+  const folderAt = async (dir: string): Promise<IndexedFolder> => {
+    let indexed = folders.get(dir);
+    if (!indexed) {
+      const folder = await findMigrationFolder(dir, { cwd, readFile: files.peek, ...(config.framework ? { framework: config.framework } : {}) });
+      indexed = {
+        folder,
+        migrations: new Set(folder.migrations.map((migration) => migration.absolutePath)),
+        ignored: new Map(folder.ignored.map((item) => [path.resolve(cwd, item.path), item.reason])),
+      };
+      folders.set(dir, indexed);
       notes.push(`${folder.migrations[0] ? path.dirname(folder.migrations[0].path) : dir}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
       for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
     }
-    return folder;
+    return indexed;
   };
 
   const repository = options.since ? requireRepository(cwd) : undefined;
@@ -77,20 +90,20 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     if (changed && !named && !changed.has(absolute)) continue;
     let placed = false;
     for (const dir of candidateFolders(absolute)) {
-      const folder = await folderAt(dir).catch(() => undefined);
-      if (!folder) continue;
-      const entry = folder.migrations.find((migration) => migration.absolutePath === absolute);
-      const ignored = folder.ignored.find((item) => path.resolve(cwd, item.path) === absolute);
-      if (entry && (folder.framework !== 'plain' || /^\d/.test(path.basename(absolute)))) {
+      const indexed = await folderAt(dir).catch(() => undefined);
+      if (!indexed) continue;
+      const { folder } = indexed;
+      const ignoredBecause = indexed.ignored.get(absolute);
+      if (indexed.migrations.has(absolute) && (folder.framework !== 'plain' || /^\d/.test(path.basename(absolute)))) {
         const group = groups.get(folder.root) ?? { folder, review: new Set<string>() };
         group.review.add(absolute);
         groups.set(folder.root, group);
         placed = true;
         break;
       }
-      if (ignored && folder.framework !== 'plain') {
+      if (ignoredBecause !== undefined && folder.framework !== 'plain') {
         // A file named on the command line is linted on its own; one found in a folder is left to its tool.
-        if (named) notes.push(`${file}: not part of the ${folder.framework} history (${ignored.reason}): linted on its own`);
+        if (named) notes.push(`${file}: not part of the ${folder.framework} history (${ignoredBecause}): linted on its own`);
         placed = !named;
         break;
       }
@@ -99,11 +112,12 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
   }
 
   const histories: PlannedHistory[] = [];
+  const stdinPath = options.stdin ? path.resolve(cwd, options.stdin.path) : undefined;
   for (const { folder, review } of groups.values()) {
-    const lastReviewed = Math.max(...folder.migrations.map((migration, index) => (review.has(migration.absolutePath) ? index : -1)));
+    const lastReviewed = folder.migrations.findLastIndex((migration) => review.has(migration.absolutePath));
     const migrations: PlannedMigration[] = [];
     for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
-      const stdinStandsIn = options.stdin && path.resolve(cwd, options.stdin.path) === entry.absolutePath;
+      const stdinStandsIn = stdinPath === entry.absolutePath;
       const input = stdinStandsIn ? options.stdin! : readInput(entry.path, cwd, files.take);
       migrations.push(planMigration(folder.framework, entry, input, review.has(entry.absolutePath), config, notes));
     }
