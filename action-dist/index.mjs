@@ -42716,8 +42716,8 @@ var SchemaModel = class {
     const key = this.resolve(relation, this.tables);
     this.tables.delete(key);
     this.columnsOfUnknownTables.delete(key);
-    for (const retired of [...this.retirements.keys()]) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
-    for (const [indexKey, index] of this.indexes) if (this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
+    for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
+    for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
   }
   dropSchema(schema) {
     this.schemas.delete(schema);

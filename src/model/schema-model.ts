@@ -366,8 +366,9 @@ export class SchemaModel {
     const key = this.resolve(relation, this.tables);
     this.tables.delete(key);
     this.columnsOfUnknownTables.delete(key);
-    for (const retired of [...this.retirements.keys()]) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
-    for (const [indexKey, index] of this.indexes) if (this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
+    for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
+    // A key ends with its relation's name: comparing names first skips resolving every other index of the schema.
+    for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
   }
 
   private dropSchema(schema: string): void {
