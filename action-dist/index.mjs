@@ -43312,11 +43312,12 @@ function blockTransaction(around, blockIndex) {
 function groupVisitors(all) {
   const byKind = /* @__PURE__ */ new Map();
   for (const visitors of all) {
-    for (const [key, callback2] of Object.entries(visitors)) {
+    for (const key in visitors) {
+      const callback2 = visitors[key];
       if (key === "onStatement" || key === "onFileEnd" || typeof callback2 !== "function") continue;
-      const list = byKind.get(key) ?? [];
-      list.push(callback2);
-      byKind.set(key, list);
+      const list = byKind.get(key);
+      if (list) list.push(callback2);
+      else byKind.set(key, [callback2]);
     }
   }
   return byKind;

@@ -171,14 +171,16 @@ function blockTransaction(around: TransactionState, blockIndex: number): Transac
 
 type AnyVisitor = (payload: unknown, path: { ancestors: readonly NodeFrame[] }) => void;
 
+/** Runs once per file for every rule: no entry arrays, one lookup per visitor. */
 function groupVisitors(all: Visitors[]): Map<NodeKind, AnyVisitor[]> {
   const byKind = new Map<NodeKind, AnyVisitor[]>();
   for (const visitors of all) {
-    for (const [key, callback] of Object.entries(visitors)) {
+    for (const key in visitors) {
+      const callback = (visitors as Record<string, unknown>)[key];
       if (key === 'onStatement' || key === 'onFileEnd' || typeof callback !== 'function') continue;
-      const list = byKind.get(key as NodeKind) ?? [];
-      list.push(callback as AnyVisitor);
-      byKind.set(key as NodeKind, list);
+      const list = byKind.get(key as NodeKind);
+      if (list) list.push(callback as AnyVisitor);
+      else byKind.set(key as NodeKind, [callback as AnyVisitor]);
     }
   }
   return byKind;
