@@ -53,7 +53,6 @@ interface Scenario {
   squawk?: string[];
   files: number;
   bytes: number;
-  repetitions: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -131,34 +130,56 @@ function side(measurements: Measurement[]): Side {
   };
 }
 
-function runScenario(scenario: Scenario): ScenarioResult {
-  const lockwise = lockwiseCommand(scenario.lockwise);
-  const squawk = scenario.squawk ? squawkCommand(scenario.squawk) : undefined;
+interface Runs {
+  lockwise: Measurement[];
+  squawk: Measurement[];
+}
+
+/**
+ * Runs scenarios interleaved: each repetition runs every scenario of the group once, lockwise
+ * and squawk alternating (who starts alternates too), so that a busy moment of the machine
+ * slows every tool and size alike, and ratios taken within one repetition stay comparable.
+ */
+function runInterleaved(group: Scenario[], repetitions: number): Runs[] {
+  const commands = group.map((scenario) => ({
+    lockwise: lockwiseCommand(scenario.lockwise),
+    squawk: scenario.squawk ? squawkCommand(scenario.squawk) : undefined,
+  }));
   // One untimed run each: the files are in the page cache, and a --cache scenario's cache is filled.
-  measure(...lockwise);
-  if (squawk) measure(...squawk);
-  const lockwiseRuns: Measurement[] = [];
-  const squawkRuns: Measurement[] = [];
-  for (let i = 0; i < scenario.repetitions; i++) {
-    // Alternating, so that a busy moment of the machine slows both alike; who starts alternates too.
-    const order = i % 2 === 0 ? ['lockwise', 'squawk'] : ['squawk', 'lockwise'];
-    for (const tool of order) {
-      if (tool === 'lockwise') lockwiseRuns.push(measure(...lockwise));
-      else if (squawk) squawkRuns.push(measure(...squawk));
-    }
+  for (const command of commands) {
+    measure(...command.lockwise);
+    if (command.squawk) measure(...command.squawk);
   }
+  const runs: Runs[] = group.map(() => ({ lockwise: [], squawk: [] }));
+  for (let i = 0; i < repetitions; i++) {
+    commands.forEach((command, index) => {
+      const lockwiseFirst = (i + index) % 2 === 0;
+      if (lockwiseFirst) runs[index]!.lockwise.push(measure(...command.lockwise));
+      if (command.squawk) runs[index]!.squawk.push(measure(...command.squawk));
+      if (!lockwiseFirst) runs[index]!.lockwise.push(measure(...command.lockwise));
+    });
+  }
+  return runs;
+}
+
+function scenarioResult(scenario: Scenario, runs: Runs): ScenarioResult {
   const result: ScenarioResult = {
     name: scenario.name,
     files: scenario.files,
     megabytes: Number((scenario.bytes / 1e6).toFixed(2)),
-    lockwise: side(lockwiseRuns),
+    lockwise: side(runs.lockwise),
   };
-  if (squawk) {
-    result.squawk = side(squawkRuns);
+  if (runs.squawk.length > 0) {
+    result.squawk = side(runs.squawk);
     result.ratio = Number((result.lockwise.medianMs / result.squawk.medianMs).toFixed(2));
   }
   process.stderr.write(`bench: ${scenario.name}: lockwise ${result.lockwise.medianMs} ms${result.squawk ? `, squawk ${result.squawk.medianMs} ms` : ''}\n`);
   return result;
+}
+
+/** The median over repetitions of the time for the larger size divided by the time for the smaller one, in the same repetition. */
+function growth(larger: Measurement[], smaller: Measurement[]): number {
+  return Number(median(larger.map((run, i) => run.wallMs / smaller[i]!.wallMs)).toFixed(2));
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -190,39 +211,51 @@ function main(): void {
   const large = path.join('bench', '.corpus', 'large', 'schema.sql');
   const newest = path.join(history(1), readdirSync(path.join(repo, history(1))).sort().at(-1)!);
   // gcc-style output for both: one line per finding, what an editor or a CI log reads.
-  const scenarios: Scenario[] = [
-    { name: 'whole history (1x)', lockwise: ['--format', 'gcc', history(1)], squawk: ['--reporter', 'gcc', `${history(1)}/*.sql`], ...sized(history(1)), repetitions: reps(7) },
-    { name: 'one small file', lockwise: ['--format', 'gcc', small], squawk: ['--reporter', 'gcc', small], files: 1, bytes: statSync(path.join(repo, small)).size, repetitions: reps(21) },
-    { name: '5 MB single file', lockwise: ['--format', 'gcc', large], squawk: ['--reporter', 'gcc', large], files: 1, bytes: statSync(path.join(repo, large)).size, repetitions: reps(5) },
+  const historyScenario = (factor: number, name: string): Scenario => ({
+    name,
+    lockwise: ['--format', 'gcc', history(factor)],
+    squawk: ['--reporter', 'gcc', `${history(factor)}/*.sql`],
+    ...sized(history(factor)),
+  });
+  const sizes = [historyScenario(1, 'whole history (1x)'), historyScenario(2, 'history 2x'), historyScenario(4, 'history 4x')];
+  const single = (name: string, file: string, extra: string[] = []): Scenario => ({
+    name,
+    lockwise: ['--format', 'gcc', ...extra, file],
+    squawk: ['--reporter', 'gcc', file],
+    files: 1,
+    bytes: statSync(path.join(repo, file)).size,
+  });
+  const groups: Array<{ scenarios: Scenario[]; repetitions: number }> = [
+    // The sizes run interleaved, so that how time grows is measured under the same load.
+    { scenarios: sizes, repetitions: reps(5) },
+    { scenarios: [single('one small file', small)], repetitions: reps(21) },
+    { scenarios: [single('5 MB single file', large)], repetitions: reps(5) },
     {
-      name: 'whole history (1x), warm --cache',
-      lockwise: ['--format', 'gcc', '--cache', '--cache-location', cacheFile, history(1)],
-      squawk: ['--reporter', 'gcc', `${history(1)}/*.sql`],
-      ...sized(history(1)),
+      scenarios: [{ ...historyScenario(1, 'whole history (1x), warm --cache'), lockwise: ['--format', 'gcc', '--cache', '--cache-location', cacheFile, history(1)] }],
       repetitions: reps(7),
     },
-    {
-      name: 'newest of 5,000 migrations, warm --cache',
-      lockwise: ['--format', 'gcc', '--cache', '--cache-location', cacheFile, newest],
-      squawk: ['--reporter', 'gcc', newest],
-      files: 1,
-      bytes: statSync(path.join(repo, newest)).size,
-      repetitions: reps(11),
-    },
-    { name: 'history 2x', lockwise: ['--format', 'gcc', history(2)], squawk: ['--reporter', 'gcc', `${history(2)}/*.sql`], ...sized(history(2)), repetitions: reps(5) },
-    { name: 'history 4x', lockwise: ['--format', 'gcc', history(4)], squawk: ['--reporter', 'gcc', `${history(4)}/*.sql`], ...sized(history(4)), repetitions: reps(3) },
+    { scenarios: [single('newest of 5,000 migrations, warm --cache', newest, ['--cache', '--cache-location', cacheFile])], repetitions: reps(11) },
   ];
   const info = machine();
-  const results = scenarios.map(runScenario);
+  const runsByName = new Map<string, Runs>();
+  const resultsByName = new Map<string, ScenarioResult>();
+  for (const group of groups) {
+    runInterleaved(group.scenarios, group.repetitions).forEach((runs, index) => {
+      const scenario = group.scenarios[index]!;
+      runsByName.set(scenario.name, runs);
+      resultsByName.set(scenario.name, scenarioResult(scenario, runs));
+    });
+  }
   rmSync(cacheFile, { force: true });
   info.loadAfter = spawnSync('uptime', { encoding: 'utf8' }).stdout?.trim();
 
-  const byName = new Map(results.map((result) => [result.name, result]));
-  const at = (name: string): ScenarioResult => byName.get(name)!;
-  const growth = (tool: 'lockwise' | 'squawk', from: string, to: string): number => Number((at(to)[tool]!.medianMs / at(from)[tool]!.medianMs).toFixed(2));
+  const order = ['whole history (1x)', 'one small file', '5 MB single file', 'whole history (1x), warm --cache', 'newest of 5,000 migrations, warm --cache', 'history 2x', 'history 4x'];
+  const results = order.map((name) => resultsByName.get(name)!);
+  const at = (name: string): ScenarioResult => resultsByName.get(name)!;
+  const grew = (tool: 'lockwise' | 'squawk', smaller: string, larger: string): number => growth(runsByName.get(larger)![tool], runsByName.get(smaller)![tool]);
   const scaling = {
-    lockwise: { '2x/1x': growth('lockwise', 'whole history (1x)', 'history 2x'), '4x/2x': growth('lockwise', 'history 2x', 'history 4x') },
-    squawk: { '2x/1x': growth('squawk', 'whole history (1x)', 'history 2x'), '4x/2x': growth('squawk', 'history 2x', 'history 4x') },
+    lockwise: { '2x/1x': grew('lockwise', 'whole history (1x)', 'history 2x'), '4x/2x': grew('lockwise', 'history 2x', 'history 4x') },
+    squawk: { '2x/1x': grew('squawk', 'whole history (1x)', 'history 2x'), '4x/2x': grew('squawk', 'history 2x', 'history 4x') },
   };
   // The issue's targets are for the whole-history scenario; the table shows every scenario's peak.
   const peak = at('whole history (1x)').lockwise.maxRssMb;
