@@ -39,6 +39,7 @@ interface Side {
 interface ScenarioResult {
   name: string;
   files: number;
+  bytes: number;
   megabytes: number;
   lockwise: Side;
   squawk?: Side;
@@ -166,6 +167,7 @@ function scenarioResult(scenario: Scenario, runs: Runs): ScenarioResult {
   const result: ScenarioResult = {
     name: scenario.name,
     files: scenario.files,
+    bytes: scenario.bytes,
     megabytes: Number((scenario.bytes / 1e6).toFixed(2)),
     lockwise: side(runs.lockwise),
   };
@@ -197,6 +199,11 @@ function machine(): Record<string, unknown> {
     squawk: squawkVersion,
     lockwiseCommit: commit,
     loadBefore: uptime,
+    // More than a quarter of a core busy before the run starts: something else is running.
+    loadNote:
+      os.loadavg()[0]! > 0.25
+        ? 'other work was running on the machine during the benchmark (see the load averages), so times are noisy'
+        : 'the machine was otherwise idle',
   };
 }
 
@@ -281,7 +288,8 @@ function markdownTable(output: {
     const squawk = result.squawk ? `${result.squawk.medianMs} ms` : '—';
     const ratio = result.ratio === undefined ? '—' : result.ratio.toFixed(2);
     const rss = `${result.lockwise.maxRssMb} MB${result.squawk ? ` / ${result.squawk.maxRssMb} MB` : ''}`;
-    return `| ${result.name} | ${result.files} | ${result.megabytes} MB | ${result.lockwise.medianMs} ms | ${squawk} | ${ratio} | ${rss} |`;
+    const size = result.bytes < 100_000 ? `${(result.bytes / 1000).toFixed(1)} kB` : `${result.megabytes} MB`;
+    return `| ${result.name} | ${result.files} | ${size} | ${result.lockwise.medianMs} ms | ${squawk} | ${ratio} | ${rss} |`;
   });
   const { machine: m, scaling, targets } = output;
   const target = (name: string, what: string, unit: string): string => {
@@ -302,7 +310,7 @@ function markdownTable(output: {
       target('doublingHistory', 'time for twice the history', 'x'),
     ].join('; ')}.`,
     '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, ${m.squawk}. Load before: ${m.loadBefore}; after: ${m.loadAfter}.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, ${m.squawk}. Load before: ${m.loadBefore}; after: ${m.loadAfter}; ${m.loadNote}.`,
   ].join('\n');
 }
 
