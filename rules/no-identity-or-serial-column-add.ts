@@ -43,14 +43,16 @@ export default defineRule({
       ...commandsOnExistingTable(context, (cmd, relation) => {
         const column = asKind(cmd.def, 'ColumnDef');
         if (cmd.subtype !== 'AT_AddColumn' || !column?.colname) return;
-        const data = { table: displayName(relation), column: quoteIdentifier(column.colname), sequence: sequenceName(relation, column.colname) };
+        const colname = column.colname;
+        // Built only for a finding: quoting names asks the scanner whether each is a keyword.
+        const data = () => ({ table: displayName(relation), column: quoteIdentifier(colname), sequence: sequenceName(relation, colname) });
         const serialType = serialTypeOf(column);
-        if (serialType) context.report({ messageId: 'serialColumn', helpId: 'help', at: column.typeName?.location, data: { ...data, type: serialType } });
+        if (serialType) context.report({ messageId: 'serialColumn', helpId: 'help', at: column.typeName?.location, data: { ...data(), type: serialType } });
         for (const node of column.constraints ?? []) {
           const identity = asKind(node, 'Constraint');
           if (identity?.contype !== 'CONSTR_IDENTITY') continue;
           const when = identity.generated_when === 'd' ? 'BY DEFAULT' : 'ALWAYS';
-          context.report({ messageId: 'identityColumn', helpId: 'identityHelp', at: identity.location, data: { ...data, when } });
+          context.report({ messageId: 'identityColumn', helpId: 'identityHelp', at: identity.location, data: { ...data(), when } });
         }
       }),
     };

@@ -17,10 +17,15 @@ describe('replaying a long history', () => {
   it('lints 300 migrations, each against the ones before it, without a false alarm', async () => {
     const results = await lintHistories([asHistory(300)], DEFAULT_CONFIG);
     expect(results.files).toHaveLength(300);
-    const findings = results.files.flatMap((file) => file.diagnostics.map((d) => `${file.path}:${d.span.start.line} ${d.rule}: ${d.message}`));
     // The generated history is written by the book: retired columns are dropped releases later, indexes built
     // concurrently, constraints added NOT VALID. Without replay every drop and every ALTER would look unsafe.
-    expect(findings).toEqual([]);
+    // Only the migrations written with a mistake on purpose are flagged, and each of them is.
+    const isHazard = (file: string): boolean => file.endsWith('_hazard.sql');
+    const falseAlarms = results.files.filter((file) => !isHazard(file.path)).flatMap((file) => file.diagnostics.map((d) => `${file.path}:${d.span.start.line} ${d.rule}: ${d.message}`));
+    expect(falseAlarms).toEqual([]);
+    const hazards = results.files.filter((file) => isHazard(file.path));
+    expect(hazards.length).toBeGreaterThan(0);
+    expect(hazards.filter((file) => file.diagnostics.length === 0).map((file) => file.path)).toEqual([]);
     const alone = await lintInputs(asHistory(300).migrations.map((migration) => migration.input), DEFAULT_CONFIG);
     const rulesAlone = new Set(alone.files.flatMap((file) => file.diagnostics.map((d) => d.rule)));
     expect([...rulesAlone]).toContain('require-deprecation-before-drop');

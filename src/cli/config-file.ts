@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, parseConfigText } from '../engine/config-parse.js';
+import { ConfigError } from '../engine/config-error.js';
 import type { UserConfig } from '../engine/config.js';
 
 export const CONFIG_FILE_NAME = 'lockwise.json';
@@ -14,7 +14,7 @@ export interface LoadedConfig {
 }
 
 /** The explicit --config file, or the nearest lockwise.json from `cwd` upwards. */
-export function loadConfig(cwd: string, explicitPath: string | undefined): LoadedConfig {
+export async function loadConfig(cwd: string, explicitPath: string | undefined): Promise<LoadedConfig> {
   const file = explicitPath ? path.resolve(cwd, explicitPath) : findUpwards(cwd);
   if (!file) return { config: {}, baseDir: cwd };
   let text: string;
@@ -24,6 +24,8 @@ export function loadConfig(cwd: string, explicitPath: string | undefined): Loade
     throw new ConfigError(`${explicitPath ?? file}: cannot read the configuration: ${(error as Error).message}`);
   }
   const shown = path.relative(cwd, file) || file;
+  // Loaded on demand: the JSON and schema libraries cost start-up time, and most runs have no configuration file.
+  const { parseConfigText } = await import('../engine/config-parse.js');
   return { config: parseConfigText(shown, text), path: file, baseDir: path.dirname(file) };
 }
 

@@ -1,6 +1,6 @@
 import { findBuiltinCheck, findRule } from '../engine/registry.js';
 import { ruleDocsMarkdown } from '../report/rule-docs.js';
-import { UsageError } from './lint-command.js';
+import { UsageError } from './user-errors.js';
 
 export function runExplain(id: string): string {
   const check = findRule(id) ?? findBuiltinCheck(id);

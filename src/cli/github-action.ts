@@ -4,7 +4,8 @@ import path from 'node:path';
 import { findRepository, isCommit } from '../history/git.js';
 import { counted } from '../report/results.js';
 import { EXIT_FINDINGS } from './exit-codes.js';
-import { lintAndReport, parsePgVersion, UsageError, type LintCommandOptions } from './lint-command.js';
+import { lintAndReport, parsePgVersion, type LintCommandOptions } from './lint-command.js';
+import { UsageError } from './user-errors.js';
 import { isUserError } from './user-errors.js';
 
 /**

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { glob, isDynamicPattern } from 'tinyglobby';
@@ -67,21 +68,51 @@ export function excludeMatcher(options: ResolveOptions): (file: string) => boole
   return (file) => isExcluded(toPosix(path.relative(options.excludeBase, path.resolve(options.cwd, file))));
 }
 
-/** Reads a file as UTF-8 text; binary files, invalid UTF-8 and unreadable files become a one-line reason. */
-export async function readInput(file: string, cwd: string): Promise<LintInput> {
+/**
+ * Reads a file as UTF-8 text; binary files, invalid UTF-8 and unreadable files become a one-line reason.
+ * Synchronous: migrations are small and read one after another, and an asynchronous read
+ * costs four trips through the thread pool per file.
+ */
+export function readInput(file: string, cwd: string, readFile: (absolutePath: string) => Buffer = readFileSync): LintInput {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path.resolve(cwd, file));
+    bytes = readFile(path.resolve(cwd, file));
   } catch (error) {
     return { path: file, unreadable: `cannot read ${file}: ${describeIoError(error)}` };
   }
   return decodeInput(file, bytes);
 }
 
+/**
+ * Reads each file once per run: framework detection looks into the same migrations that
+ * are linted next. A file is kept from `peek` until `take` hands it over.
+ */
+export class ReadOnce {
+  private readonly kept = new Map<string, Buffer>();
+
+  readonly peek = (absolutePath: string): Buffer => {
+    let bytes = this.kept.get(absolutePath);
+    if (bytes === undefined) {
+      bytes = readFileSync(absolutePath);
+      this.kept.set(absolutePath, bytes);
+    }
+    return bytes;
+  };
+
+  readonly take = (absolutePath: string): Buffer => {
+    const bytes = this.kept.get(absolutePath);
+    if (bytes === undefined) return readFileSync(absolutePath);
+    this.kept.delete(absolutePath);
+    return bytes;
+  };
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 export function decodeInput(file: string, bytes: Buffer): LintInput {
   if (bytes.includes(0)) return { path: file, unreadable: `${file} is a binary file (it contains NUL bytes), not a SQL migration` };
   try {
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    const text = STRICT_UTF8.decode(bytes);
     return { path: file, text };
   } catch {
     const offset = firstInvalidUtf8Byte(bytes);

@@ -2,7 +2,6 @@ import { SEVERITIES, type Severity } from '../engine/rule.js';
 import { DEFAULT_CONFIG, MAX_PG_VERSION, MIN_PG_VERSION, mergeConfig, type RuleSetting, type UserConfig } from '../engine/config.js';
 import { lintHistories } from '../engine/lint-sources.js';
 import { planLint } from './plan.js';
-import { writeGithubAnnotations } from './github-annotations.js';
 import { ALL_RULE_IDS, findBuiltinCheck } from '../engine/registry.js';
 import { REPORTERS, type FormatName } from '../report/reporters.js';
 import { totals } from '../report/results.js';
@@ -10,10 +9,11 @@ import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
 import { decodeInput, resolvePaths, STDIN_ARGUMENT } from './inputs.js';
 import { toolHomepage, toolVersion } from './version.js';
+import { UsageError } from './user-errors.js';
+import { DEFAULT_CACHE_FILE, readLintCache, writeLintCache } from './cache-file.js';
+import { cacheSeed } from '../engine/lint-cache.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-
-export class UsageError extends Error {}
 
 export interface LintCommandOptions {
   format: FormatName | 'github';
@@ -30,6 +30,10 @@ export interface LintCommandOptions {
   verbose?: boolean;
   /** Write the report to this file instead of stdout. */
   output?: string;
+  /** Reuse the results of unchanged migrations from the cache file, and update it. */
+  cache?: boolean;
+  /** The cache file; default .lockwisecache in the working directory. */
+  cacheLocation?: string;
   color: boolean;
   /** Further reports of the same run, each written to its file (the GitHub Action's SARIF file). */
   extraReports?: Array<{ format: FormatName; output: string }>;
@@ -56,7 +60,7 @@ export async function runLint(paths: string[], options: LintCommandOptions, io: 
 
 /** `lockwise lint`, with the totals its exit code was decided from. */
 export async function lintAndReport(paths: string[], options: LintCommandOptions, io: CommandIo): Promise<LintOutcome> {
-  const loaded = loadConfig(io.cwd, options.config);
+  const loaded = await loadConfig(io.cwd, options.config);
   const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded.config), commandLineConfig(options));
   const maxWarnings = options.maxWarnings === undefined ? undefined : parseCount(options.maxWarnings, '--max-warnings');
 
@@ -81,11 +85,21 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   });
   for (const skipped of plan.skipped) io.stderr.write(`lockwise: ${skipped}\n`);
   if (options.verbose) for (const note of plan.notes) io.stderr.write(`lockwise: ${note}\n`);
-  if (!plan.dates.available && usesDeprecationAge(config)) {
+  if (usesDeprecationAge(config) && !plan.dates.available) {
     io.stderr.write('lockwise: minDeprecationAge not checked: not in a git repository\n');
   }
 
-  const results = await lintHistories(plan.histories, config, plan.dates);
+  const cacheFile = options.cache ? path.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : undefined;
+  // Commit dates change without any file changing: findings that depend on them cannot be cached.
+  const cacheable = !usesDeprecationAge(config);
+  if (cacheFile && !cacheable) io.stderr.write('lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n');
+  const seed = cacheSeed(config, toolVersion());
+  const cache = cacheFile && cacheable ? readLintCache(cacheFile, seed) : undefined;
+  const results = await lintHistories(plan.histories, config, plan.dates, cache);
+  if (cacheFile && cache?.changed) {
+    const problem = writeLintCache(cacheFile, seed, cache);
+    if (problem) io.stderr.write(`lockwise: cache not written: ${problem}\n`);
+  }
   if (options.verbose) {
     for (const file of results.files) {
       for (const skipped of file.skipped) {
@@ -97,15 +111,17 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   const color = options.color && process.env.NO_COLOR === undefined && (io.stdout.isTTY === true || isForced(process.env.FORCE_COLOR));
   const inGithubActions = process.env.GITHUB_ACTIONS === 'true' && options.githubAnnotations;
   if (options.format === 'github' || inGithubActions) {
+    // Loaded on demand: @actions/core is slow to load and only GitHub Actions runs need it.
+    const { writeGithubAnnotations } = await import('./github-annotations.js');
     await writeGithubAnnotations(results).catch((error: Error) => io.stderr.write(`lockwise: job summary not written: ${error.message}\n`));
   }
   const reportOptions = { color: false, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
   if (options.format !== 'github') {
-    const report = REPORTERS[options.format](results, { ...reportOptions, color: color && !options.output });
+    const report = (await REPORTERS[options.format]())(results, { ...reportOptions, color: color && !options.output });
     if (options.output) writeFileSync(path.resolve(io.cwd, options.output), report);
     else io.stdout.write(report);
   }
-  for (const extra of options.extraReports ?? []) writeFileSync(path.resolve(io.cwd, extra.output), REPORTERS[extra.format](results, reportOptions));
+  for (const extra of options.extraReports ?? []) writeFileSync(path.resolve(io.cwd, extra.output), (await REPORTERS[extra.format]())(results, reportOptions));
 
   const { errors, warnings } = totals(results);
   const outcome = { errors, warnings, pathProblems: resolved.problems };

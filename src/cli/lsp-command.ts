@@ -15,7 +15,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_CONFIG, mergeConfig } from '../engine/config.js';
-import { ConfigError } from '../engine/config-parse.js';
+import { ConfigError } from '../engine/config-error.js';
 import { lintHistories, lintInputs, type FileResult } from '../engine/lint-sources.js';
 import { DIAGNOSTIC_SOURCE, toLspDiagnostic } from '../lsp/diagnostics.js';
 import { suppressionFixes, type SuppressionFix } from '../lsp/suppression-fixes.js';
@@ -150,12 +150,12 @@ async function lintDocument(document: TextDocument, workspaceRoot: string | unde
   const filePath = fileSystemPath(document.uri);
   if (filePath === undefined) {
     // An unsaved buffer belongs to no migration folder: linted on its own, configured from the workspace.
-    const loaded = loadConfig(workspaceRoot ?? process.cwd(), undefined);
+    const loaded = await loadConfig(workspaceRoot ?? process.cwd(), undefined);
     const results = await lintInputs([{ path: document.uri, text }], mergeConfig(DEFAULT_CONFIG, loaded.config));
     return results.files[0];
   }
   const folder = path.dirname(filePath);
-  const loaded = loadConfig(folder, undefined);
+  const loaded = await loadConfig(folder, undefined);
   const config = mergeConfig(DEFAULT_CONFIG, loaded.config);
   if (excludeMatcher({ cwd: folder, exclude: config.exclude, excludeBase: loaded.baseDir })(filePath)) return undefined;
   const plan = await planLint({ cwd: folder, config, files: [], explicit: new Set(), stdin: { path: filePath, text } });

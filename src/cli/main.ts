@@ -1,13 +1,17 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
-import { runExplain } from './explain-command.js';
-import { runLint } from './lint-command.js';
-import { runRules } from './rules-command.js';
 import { isUserError } from './user-errors.js';
 import { toolVersion } from './version.js';
 import { REPORTERS } from '../report/reporters.js';
 import { DEFAULT_ROWS } from './trace-defaults.js';
 import { EXIT_INTERNAL_ERROR, EXIT_USAGE_ERROR } from './exit-codes.js';
+
+// Before the parser's WebAssembly is compiled (it is, when libpg-query is first imported): keep
+// it on V8's baseline compiler. Optimising its hot functions in the background costs more than
+// it saves in a lint run, and the process waits for those compilations before it can exit:
+// 0.37 s instead of 0.63 s for one small file, and no slower on 5,000 files (bench/results.json).
+setFlagsFromString('--liftoff-only');
 
 const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((part) => part.trim()).filter(Boolean)];
 
@@ -33,9 +37,13 @@ function buildProgram(): Command {
     .option('--max-warnings <count>', 'exit with 1 when there are more warnings than this')
     .option('--stdin-filename <path>', 'the file name to report for stdin input; its folder\'s earlier migrations are its history')
     .option('--since <git-ref>', 'report only migrations added or changed since this commit; earlier ones are replayed as history')
+    .option('--cache', 'reuse the findings of migrations unchanged since the last run, and the schema their history built')
+    .option('--cache-location <file>', 'the cache file (default: .lockwisecache in the working directory)')
     .option('--verbose', 'say which framework each folder uses, which files are not part of a history, and what was not parsed')
     .option('--no-color', 'no colours in pretty output')
     .action(async (paths: string[], options) => {
+      // Each command loads its modules when it runs: start-up time is what an editor or a pre-commit hook waits for.
+      const { runLint } = await import('./lint-command.js');
       process.exitCode = await runLint(paths, options, { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
     });
 
@@ -62,7 +70,8 @@ function buildProgram(): Command {
   program
     .command('rules')
     .description('list every rule with its default severity and summary')
-    .action(() => {
+    .action(async () => {
+      const { runRules } = await import('./rules-command.js');
       process.stdout.write(runRules());
     });
 
@@ -70,7 +79,8 @@ function buildProgram(): Command {
     .command('explain')
     .description('print the documentation of a rule')
     .argument('<rule>', 'rule id, e.g. require-lock-timeout')
-    .action((id: string) => {
+    .action(async (id: string) => {
+      const { runExplain } = await import('./explain-command.js');
       process.stdout.write(runExplain(id));
     });
 

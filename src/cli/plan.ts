@@ -5,7 +5,8 @@ import type { LintInput, PlannedHistory, PlannedMigration } from '../engine/lint
 import { findMigrationFolder, prepareMigration, type FrameworkName, type MigrationEntry, type MigrationFolder } from '../history/frameworks.js';
 import { changedSince, filesAtRef, findRepository, firstCommitTimes, type GitRepository } from '../history/git.js';
 import type { TransactionMode } from '../model/session-state.js';
-import { readInput } from './inputs.js';
+import { readInput, ReadOnce } from './inputs.js';
+import { PlanError } from './user-errors.js';
 
 export interface PlanOptions {
   cwd: string;
@@ -33,6 +34,14 @@ interface FolderGroup {
   review: Set<string>;
 }
 
+/** A migration folder with its files looked up by absolute path: a folder may hold thousands. */
+interface IndexedFolder {
+  folder: MigrationFolder;
+  migrations: Set<string>;
+  /** Absolute path → why the framework does not run it. */
+  ignored: Map<string, string>;
+}
+
 /** The files a migration folder might hold a file at: its own folder, or the one above for per-migration folders. */
 function candidateFolders(absolute: string): string[] {
   const parent = path.dirname(absolute);
@@ -49,24 +58,30 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
   const { cwd, config } = options;
   const notes: string[] = [];
   const skipped: string[] = [];
-  const folders = new Map<string, MigrationFolder>();
+  const folders = new Map<string, IndexedFolder>();
   const groups = new Map<string, FolderGroup>();
   const standalone: string[] = [];
+  const files = new ReadOnce();
 
-  const folderAt = async (dir: string): Promise<MigrationFolder> => {
-    let folder = folders.get(dir);
-    if (!folder) {
-      folder = await findMigrationFolder(dir, { cwd, ...(config.framework ? { framework: config.framework } : {}) });
-      folders.set(dir, folder);
+  const folderAt = async (dir: string): Promise<IndexedFolder> => {
+    let indexed = folders.get(dir);
+    if (!indexed) {
+      const folder = await findMigrationFolder(dir, { cwd, readFile: files.peek, ...(config.framework ? { framework: config.framework } : {}) });
+      indexed = {
+        folder,
+        migrations: new Set(folder.migrations.map((migration) => migration.absolutePath)),
+        ignored: new Map(folder.ignored.map((item) => [path.resolve(cwd, item.path), item.reason])),
+      };
+      folders.set(dir, indexed);
       notes.push(`${folder.migrations[0] ? path.dirname(folder.migrations[0].path) : dir}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
       for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
     }
-    return folder;
+    return indexed;
   };
 
-  const repository = options.since ? requireRepository(cwd) : findRepository(cwd);
-  const changed = options.since && repository ? changedSince(repository, options.since) : undefined;
-  const atBase = options.since && repository ? filesAtRef(repository, options.since) : undefined;
+  const repository = options.since ? requireRepository(cwd) : undefined;
+  const changed = repository && options.since ? changedSince(repository, options.since) : undefined;
+  const atBase = repository && options.since ? filesAtRef(repository, options.since) : undefined;
 
   const paths = options.stdin && !options.files.includes(options.stdin.path) ? [...options.files, options.stdin.path] : options.files;
   for (const file of paths) {
@@ -75,20 +90,20 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     if (changed && !named && !changed.has(absolute)) continue;
     let placed = false;
     for (const dir of candidateFolders(absolute)) {
-      const folder = await folderAt(dir).catch(() => undefined);
-      if (!folder) continue;
-      const entry = folder.migrations.find((migration) => migration.absolutePath === absolute);
-      const ignored = folder.ignored.find((item) => path.resolve(cwd, item.path) === absolute);
-      if (entry && (folder.framework !== 'plain' || /^\d/.test(path.basename(absolute)))) {
+      const indexed = await folderAt(dir).catch(() => undefined);
+      if (!indexed) continue;
+      const { folder } = indexed;
+      const ignoredBecause = indexed.ignored.get(absolute);
+      if (indexed.migrations.has(absolute) && (folder.framework !== 'plain' || /^\d/.test(path.basename(absolute)))) {
         const group = groups.get(folder.root) ?? { folder, review: new Set<string>() };
         group.review.add(absolute);
         groups.set(folder.root, group);
         placed = true;
         break;
       }
-      if (ignored && folder.framework !== 'plain') {
+      if (ignoredBecause !== undefined && folder.framework !== 'plain') {
         // A file named on the command line is linted on its own; one found in a folder is left to its tool.
-        if (named) notes.push(`${file}: not part of the ${folder.framework} history (${ignored.reason}): linted on its own`);
+        if (named) notes.push(`${file}: not part of the ${folder.framework} history (${ignoredBecause}): linted on its own`);
         placed = !named;
         break;
       }
@@ -97,22 +112,23 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
   }
 
   const histories: PlannedHistory[] = [];
+  const stdinPath = options.stdin ? path.resolve(cwd, options.stdin.path) : undefined;
   for (const { folder, review } of groups.values()) {
-    const lastReviewed = Math.max(...folder.migrations.map((migration, index) => (review.has(migration.absolutePath) ? index : -1)));
+    const lastReviewed = folder.migrations.findLastIndex((migration) => review.has(migration.absolutePath));
     const migrations: PlannedMigration[] = [];
     for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
-      const stdinStandsIn = options.stdin && path.resolve(cwd, options.stdin.path) === entry.absolutePath;
-      const input = stdinStandsIn ? options.stdin! : await readInput(entry.path, cwd);
+      const stdinStandsIn = stdinPath === entry.absolutePath;
+      const input = stdinStandsIn ? options.stdin! : readInput(entry.path, cwd, files.take);
       migrations.push(planMigration(folder.framework, entry, input, review.has(entry.absolutePath), config, notes));
     }
     histories.push({ migrations, ...(atBase ? { isDeployed: (migration: string) => atBase.has(path.resolve(cwd, migration)) } : {}) });
   }
   const looseMode: TransactionMode = config.assumeInTransaction ? 'wrapped' : 'none';
   for (const file of standalone) {
-    const input = file === options.stdin?.path ? options.stdin : await readInput(file, cwd);
+    const input = file === options.stdin?.path ? options.stdin : readInput(file, cwd, files.take);
     histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
   }
-  return { histories, dates: gitDates(repository, cwd), notes, skipped };
+  return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, skipped };
 }
 
 function planMigration(
@@ -137,15 +153,21 @@ function requireRepository(cwd: string): GitRepository {
   return repository;
 }
 
-export class PlanError extends Error {}
-
-/** First-commit times from git, read once per folder when a rule first asks. */
-function gitDates(repository: GitRepository | undefined, cwd: string): MigrationDates {
+/**
+ * First-commit times from git, read once per folder when a rule first asks; git itself
+ * runs only then, since most runs never need it and starting it costs start-up time.
+ */
+function gitDates(locate: () => GitRepository | undefined, cwd: string): MigrationDates {
   const byFolder = new Map<string, Map<string, Date>>();
+  let located: { repository: GitRepository | undefined } | undefined;
+  const repositoryOnce = (): GitRepository | undefined => (located ??= { repository: locate() }).repository;
   return {
-    available: repository !== undefined,
+    get available() {
+      return repositoryOnce() !== undefined;
+    },
     now: new Date(),
     committedAt(migration) {
+      const repository = repositoryOnce();
       if (!repository) return undefined;
       const absolute = path.resolve(cwd, migration);
       const folder = path.dirname(absolute);

@@ -8,9 +8,9 @@ import { openTraceDatabase, type TraceDatabase } from '../trace/database.js';
 import { traceHistories, type TraceResults } from '../trace/trace-history.js';
 import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
-import { writeGithubAnnotations } from './github-annotations.js';
 import { resolvePaths } from './inputs.js';
-import { UsageError, parsePgVersion, type CommandIo } from './lint-command.js';
+import { parsePgVersion, type CommandIo } from './lint-command.js';
+import { UsageError } from './user-errors.js';
 import { planLint } from './plan.js';
 import { toolHomepage, toolVersion } from './version.js';
 import { MAX_ROWS } from './trace-defaults.js';
@@ -37,7 +37,7 @@ export async function runTrace(paths: string[], options: TraceCommandOptions, io
   if (!Number.isInteger(rows) || rows < 0 || rows > MAX_ROWS) throw new UsageError(`--rows ${options.rows}: give a whole number from 0 to ${MAX_ROWS}`);
   const requested = options.pgVersion === undefined ? undefined : parsePgVersion(options.pgVersion);
   if (paths.length === 0) throw new UsageError('give the migration files or directories to trace, e.g. "lockwise trace migrations/"');
-  const loaded = loadConfig(io.cwd, options.config);
+  const loaded = await loadConfig(io.cwd, options.config);
   const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded.config), options.assumeInTransaction ? { assumeInTransaction: true } : ({} as UserConfig));
   const resolved = await resolvePaths(paths, { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.baseDir });
   for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}\n`);
@@ -78,10 +78,11 @@ export async function runTrace(paths: string[], options: TraceCommandOptions, io
   const summary = { server: database.description, comparedWith: database.serverVersion, notes: results.notes };
   const reportOptions = { color, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
   if (options.format === 'github' || process.env.GITHUB_ACTIONS === 'true') {
+    const { writeGithubAnnotations } = await import('./github-annotations.js');
     await writeGithubAnnotations(results).catch((error: Error) => io.stderr.write(`lockwise: job summary not written: ${error.message}\n`));
   }
   if (options.format !== 'github') {
-    let report = REPORTERS[options.format](results, reportOptions);
+    let report = (await REPORTERS[options.format]())(results, reportOptions);
     if (options.format === 'pretty') report = `${formatTraceTable(results.statements, summary, color)}\n${report}`;
     if (options.format === 'json') {
       const json = JSON.parse(report) as Record<string, unknown>;

@@ -1,8 +1,12 @@
-import { ConfigError } from '../engine/config-parse.js';
+import { ConfigError } from '../engine/config-error.js';
 import { GitError } from '../history/git.js';
-import { UsageError } from './lint-command.js';
-import { PlanError } from './plan.js';
 import { DatabaseError, ServerStartError } from '../trace/errors.js';
+
+/** Bad flags or arguments. */
+export class UsageError extends Error {}
+
+/** What to lint cannot be worked out (e.g. --since outside a git repository). */
+export class PlanError extends Error {}
 
 /** A problem with what the user asked for (flags, configuration, refs, the database to trace on), told in one line rather than as an internal error. */
 export function isUserError(error: unknown): error is Error {

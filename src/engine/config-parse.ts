@@ -3,8 +3,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { SourceFile } from '../source/source-file.js';
 import type { UserConfig } from './config.js';
 import { configSchema } from './config-schema.js';
-
-export class ConfigError extends Error {}
+import { ConfigError } from './config-error.js';
 
 let validate: ReturnType<Ajv['compile']> | undefined;
 

@@ -55,47 +55,49 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
   const tokenEnds = new TokenEnds(parsed);
 
   const isExistingTable = (relation: RelationName): boolean => relation.schema !== 'pg_temp' && !options.schema.isNewTable(relation);
+  // Everything but `report` is the same for every rule: made once per file, each rule's context inherits it.
+  const fileContext: Omit<RuleContext, 'report'> = {
+    filePath: source.path,
+    statements: parsed.statements,
+    get statement() {
+      return current!;
+    },
+    get transaction() {
+      return current?.insideBlock === undefined ? session.current : blockTransaction(session.current, current.insideBlock);
+    },
+    pgVersion: options.pgVersion,
+    environment: options.environment,
+    schema: options.schema,
+    dates: options.dates,
+    setting: (name) => session.setting(name.toLowerCase()),
+    locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
+    isExistingTable,
+    locksExistingTable: (claim) => {
+      if (!namesIndex(claim)) return isExistingTable(claim.relation);
+      const table = options.schema.indexTable(claim.relation);
+      return table === undefined || isExistingTable(table);
+    },
+    lineOf: (offset) => source.positionAt(offset).line,
+    sqlText: (range) => parsed.sqlText(range),
+  };
   const running = options.rules.map(({ rule, severity, options: ruleOptions }) => {
-    const context: RuleContext = {
-      filePath: source.path,
-      statements: parsed.statements,
-      get statement() {
-        return current!;
-      },
-      get transaction() {
-        return current?.insideBlock === undefined ? session.current : blockTransaction(session.current, current.insideBlock);
-      },
-      pgVersion: options.pgVersion,
-      environment: options.environment,
-      schema: options.schema,
-      dates: options.dates,
-      setting: (name) => session.setting(name.toLowerCase()),
-      locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
-      isExistingTable,
-      locksExistingTable: (claim) => {
-        if (!namesIndex(claim)) return isExistingTable(claim.relation);
-        const table = options.schema.indexTable(claim.relation);
-        return table === undefined || isExistingTable(table);
-      },
-      lineOf: (offset) => source.positionAt(offset).line,
-      sqlText: (range) => parsed.sqlText(range),
-      report: (report: Report<string>) => {
-        const statement = report.statement ?? current!;
-        const range = reportRange(report, statement, tokenEnds);
-        const data = report.data ?? {};
-        diagnostics.push({
-          file: source.path,
-          rule: rule.id,
-          severity,
-          message: formatMessage(messageTemplate(rule, report.messageId), data),
-          ...(report.helpId ? { help: formatMessage(messageTemplate(rule, report.helpId), data), helpId: report.helpId } : {}),
-          messageId: report.messageId,
-          range,
-          span: source.spanOf(range),
-          statementIndex: statement.index,
-          statementStart: (statement.insideBlock === undefined ? statement : (parsed.statements[statement.insideBlock] ?? statement)).range.start,
-        });
-      },
+    const context = Object.create(fileContext) as RuleContext;
+    context.report = (report: Report<string>) => {
+      const statement = report.statement ?? current!;
+      const range = reportRange(report, statement, tokenEnds);
+      const data = report.data ?? {};
+      diagnostics.push({
+        file: source.path,
+        rule: rule.id,
+        severity,
+        message: formatMessage(messageTemplate(rule, report.messageId), data),
+        ...(report.helpId ? { help: formatMessage(messageTemplate(rule, report.helpId), data), helpId: report.helpId } : {}),
+        messageId: report.messageId,
+        range,
+        span: source.spanOf(range),
+        statementIndex: statement.index,
+        statementStart: (statement.insideBlock === undefined ? statement : (parsed.statements[statement.insideBlock] ?? statement)).range.start,
+      });
     };
     return rule.create(context, ruleOptions);
   });
@@ -169,14 +171,16 @@ function blockTransaction(around: TransactionState, blockIndex: number): Transac
 
 type AnyVisitor = (payload: unknown, path: { ancestors: readonly NodeFrame[] }) => void;
 
+/** Runs once per file for every rule: no entry arrays, one lookup per visitor. */
 function groupVisitors(all: Visitors[]): Map<NodeKind, AnyVisitor[]> {
   const byKind = new Map<NodeKind, AnyVisitor[]>();
   for (const visitors of all) {
-    for (const [key, callback] of Object.entries(visitors)) {
+    for (const key in visitors) {
+      const callback = (visitors as Record<string, unknown>)[key];
       if (key === 'onStatement' || key === 'onFileEnd' || typeof callback !== 'function') continue;
-      const list = byKind.get(key as NodeKind) ?? [];
-      list.push(callback as AnyVisitor);
-      byKind.set(key as NodeKind, list);
+      const list = byKind.get(key as NodeKind);
+      if (list) list.push(callback as AnyVisitor);
+      else byKind.set(key as NodeKind, [callback as AnyVisitor]);
     }
   }
   return byKind;

@@ -10,6 +10,7 @@ import type { Diagnostic } from './diagnostic.js';
 import { lintParsedFile, replayParsedFile, type EnabledRule } from './lint-file.js';
 import { ALL_RULE_IDS, RULES } from './registry.js';
 import type { Preset, Severity } from './rule.js';
+import type { CachedResult, LintCache } from './lint-cache.js';
 
 /** A file as the CLI read it: its text, or why it could not be read. */
 export type LintInput = { path: string; text: string } | { path: string; unreadable: string };
@@ -32,7 +33,7 @@ export interface PlannedHistory {
 
 export interface FileResult {
   path: string;
-  /** Undefined when the file could not be read. */
+  /** The file's text for code frames and fixes; undefined when it could not be read or nothing was reported or skipped in it. */
   source?: SourceFile;
   diagnostics: Diagnostic[];
   /** psql commands and placeholders neutralised before parsing. */
@@ -62,39 +63,88 @@ function unusedSuppressionSeverity(config: ResolvedConfig): Severity | undefined
   return severity === 'off' ? undefined : severity;
 }
 
-/** Lints every reviewed migration of every history; one broken file never keeps the others from being linted. */
-export async function lintHistories(histories: readonly PlannedHistory[], config: ResolvedConfig, dates: MigrationDates = NO_DATES): Promise<LintResults> {
+/**
+ * Lints every reviewed migration of every history; one broken file never keeps the others from being linted.
+ * With a cache, a migration whose chain key it knows is not linted again, and the history before the first
+ * one that must be linted is not replayed again when the cache holds the schema at that point.
+ */
+export async function lintHistories(
+  histories: readonly PlannedHistory[],
+  config: ResolvedConfig,
+  dates: MigrationDates = NO_DATES,
+  cache?: LintCache,
+): Promise<LintResults> {
   await loadParser();
   const rules = enabledRules(config);
   const files: FileResult[] = [];
   for (const history of histories) {
+    const keys = cache?.chainKeys(history);
+    const cached = (index: number): CachedResult | undefined => (keys ? cache!.result(keys[index]!) : undefined);
+    const { migrations } = history;
+    const toLint = migrations.map((migration, index) => migration.review && cached(index) === undefined);
+    const lastToLint = toLint.lastIndexOf(true);
+    // The last two states are what the next run resumes from when the newest migration is edited or one is added.
+    const tailStatesMissing = keys !== undefined && migrations.length > 0 && keys.slice(-2).some((key) => !cache!.hasState(key));
+    const modelUntil = tailStatesMissing ? migrations.length - 1 : lastToLint;
     const schema = new SchemaModel(history.isDeployed);
-    for (const migration of history.migrations) {
+    let modelFrom = 0;
+    if (keys) {
+      for (let index = toLint.indexOf(true); index > 0; index--) {
+        const state = cache!.state(keys[index - 1]!);
+        if (state === undefined) continue;
+        schema.restore(state);
+        modelFrom = index;
+        break;
+      }
+    }
+
+    migrations.forEach((migration, index) => {
       const { input } = migration;
+      const reuse = migration.review ? cached(index) : undefined;
+      const modelled = index >= modelFrom && index <= modelUntil;
       schema.beginMigration(input.path);
       if ('unreadable' in input) {
         if (migration.review) files.push(unreadableResult(input.path, input.unreadable));
-        continue;
+      } else if (reuse || !migration.review) {
+        if (reuse) files.push(cachedFileResult(input, reuse));
+        if (modelled) replayParsedFile(parseSource(new SourceFile(input.path, input.text), migration.upText), schema);
+      } else {
+        const source = new SourceFile(input.path, input.text);
+        const parsed = parseSource(source, migration.upText);
+        const diagnostics = lintParsedFile(parsed, {
+          rules,
+          pgVersion: config.pgVersion,
+          environment: { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool },
+          schema,
+          dates,
+          knownRuleIds: ALL_RULE_IDS,
+          unusedSuppressionSeverity: unusedSuppressionSeverity(config),
+        });
+        files.push(fileResult(source, diagnostics, parsed.skipped));
       }
-      const source = new SourceFile(input.path, input.text);
-      const parsed = parseSource(source, migration.upText);
-      if (!migration.review) {
-        replayParsedFile(parsed, schema);
-        continue;
+      if (!keys) return;
+      const key = keys[index]!;
+      const result = files.at(-1);
+      if (migration.review && result) cache!.keepResult(key, { diagnostics: result.diagnostics, skipped: result.skipped });
+      // A migration only replayed this time keeps the findings an earlier run cached for it.
+      else if (!migration.review) cache!.keepResult(key, cache!.result(key));
+      if (index >= migrations.length - 2) {
+        cache!.keepState(key, modelled ? schema.snapshot() : undefined);
       }
-      const diagnostics = lintParsedFile(parsed, {
-        rules,
-        pgVersion: config.pgVersion,
-        environment: { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool },
-        schema,
-        dates,
-        knownRuleIds: ALL_RULE_IDS,
-        unusedSuppressionSeverity: unusedSuppressionSeverity(config),
-      });
-      files.push({ path: input.path, source, diagnostics, skipped: parsed.skipped });
-    }
+    });
   }
   return { files };
+}
+
+/** A file's source is kept only when a reporter needs it: for a code frame, a fix or a --verbose note. */
+function fileResult(source: SourceFile, diagnostics: Diagnostic[], skipped: SkippedText[]): FileResult {
+  const needsSource = diagnostics.length > 0 || skipped.length > 0;
+  return { path: source.path, ...(needsSource ? { source } : {}), diagnostics, skipped };
+}
+
+function cachedFileResult(input: { path: string; text: string }, cached: CachedResult): FileResult {
+  const needsSource = cached.diagnostics.length > 0 || cached.skipped.length > 0;
+  return { path: input.path, ...(needsSource ? { source: new SourceFile(input.path, input.text) } : {}), diagnostics: cached.diagnostics, skipped: cached.skipped };
 }
 
 /** Lints files each on its own, with no history: stdin, loose files, tests. */

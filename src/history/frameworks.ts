@@ -129,14 +129,14 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
 
 export async function findMigrationFolder(
   dir: string,
-  options: { framework?: FrameworkName; cwd: string },
+  options: { framework?: FrameworkName; cwd: string; readFile?: (absolutePath: string) => Buffer },
 ): Promise<MigrationFolder> {
   const root = path.resolve(options.cwd, dir);
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new Error(`${displayPath(root, options.cwd)}: no such directory`);
   if (!info.isDirectory()) throw new Error(`${displayPath(root, options.cwd)}: not a directory`);
 
-  const framework = options.framework ?? (await detectFramework(root));
+  const framework = options.framework ?? (await detectFramework(root, options.readFile));
   const listing = await listMigrations(framework, root);
   return {
     framework,

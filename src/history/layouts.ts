@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, readFile as readFileAsync, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { naturalCompare, toPosix } from '../source/paths.js';
 import { glob } from 'tinyglobby';
@@ -22,7 +23,7 @@ export interface Listing {
 const FLYWAY_VERSIONED_NAME = /^V\d+(?:[._]\d+)*__/;
 
 /** Most specific first: a marker file, then a folder layout, then file names, then file contents. */
-export async function detectFramework(root: string): Promise<FrameworkName> {
+export async function detectFramework(root: string, readFile: (absolutePath: string) => Buffer = readFileSync): Promise<FrameworkName> {
   const { files, directories } = await directoryEntries(root);
   if (files.includes('sqitch.plan')) return 'sqitch';
   if (files.includes('atlas.sum')) return 'atlas';
@@ -31,11 +32,30 @@ export async function detectFramework(root: string): Promise<FrameworkName> {
   const sqlFiles = files.filter(isSql);
   if (sqlFiles.some((name) => name.endsWith('.up.sql'))) return 'golang-migrate';
   if ((await sqlFilesBelow(root)).some((file) => FLYWAY_VERSIONED_NAME.test(path.basename(file)))) return 'flyway';
-  const texts = await Promise.all(sqlFiles.map((name) => readFile(path.join(root, name), 'utf8').catch(() => '')));
-  if (texts.some((text) => GOOSE_UP.test(text))) return 'goose';
-  if (texts.some((text) => DBMATE_UP.test(text))) return 'dbmate';
+  const marked = frameworkMarkedInside(root, sqlFiles, readFile);
+  if (marked) return marked;
   if (toPosix(root).endsWith('/supabase/migrations')) return 'supabase';
   return 'plain';
+}
+
+/**
+ * goose when any file has a goose marker, else dbmate when any has a dbmate marker. One
+ * file at a time, stopping at the first goose marker: a folder of thousands of migrations
+ * is neither held in memory at once nor read twice.
+ */
+function frameworkMarkedInside(root: string, names: string[], readFile: (absolutePath: string) => Buffer): 'goose' | 'dbmate' | undefined {
+  let dbmate = false;
+  for (const name of names) {
+    let text: string;
+    try {
+      text = readFile(path.join(root, name)).toString('utf8');
+    } catch {
+      continue;
+    }
+    if (GOOSE_UP.test(text)) return 'goose';
+    dbmate ||= DBMATE_UP.test(text);
+  }
+  return dbmate ? 'dbmate' : undefined;
 }
 
 export async function listMigrations(framework: FrameworkName, root: string): Promise<Listing> {
@@ -156,7 +176,7 @@ async function listSqitch(root: string): Promise<Listing> {
   const listing: Listing = { migrations: [], ignored: [] };
   const deployScript = (scriptName: string): string => path.join(root, 'deploy', `${scriptName}.sql`);
   const planned = new Set<string>();
-  const plan = await readFile(path.join(root, 'sqitch.plan'), 'utf8').catch(() => {
+  const plan = await readFileAsync(path.join(root, 'sqitch.plan'), 'utf8').catch(() => {
     throw new Error(`no sqitch.plan in ${root}: Sqitch takes the order of the changes from it`);
   });
   for (const change of plannedChanges(plan)) {

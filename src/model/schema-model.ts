@@ -35,7 +35,8 @@ export interface Retirement {
 
 const DEFAULT_SEARCH_PATH = ['public'];
 
-interface SchemaState {
+/** What the model knows between migrations: plain maps and sets, which structuredClone and v8.serialize copy. */
+export interface SchemaState {
   tables: Map<string, TableInfo>;
   indexes: Map<string, IndexInfo>;
   sequences: Map<string, string>;
@@ -250,7 +251,8 @@ export class SchemaModel {
     } else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') this.beforeTransaction = undefined;
   }
 
-  private snapshot(): SchemaState {
+  /** A copy of the schema between migrations, for a rollback or a cache. */
+  snapshot(): SchemaState {
     return structuredClone({
       tables: this.tables,
       indexes: this.indexes,
@@ -263,7 +265,8 @@ export class SchemaModel {
     });
   }
 
-  private restore(state: SchemaState): void {
+  /** Takes over a snapshot's objects: the snapshot must not be used again. */
+  restore(state: SchemaState): void {
     for (const [target, source] of [
       [this.tables, state.tables],
       [this.indexes, state.indexes],
@@ -363,8 +366,9 @@ export class SchemaModel {
     const key = this.resolve(relation, this.tables);
     this.tables.delete(key);
     this.columnsOfUnknownTables.delete(key);
-    for (const retired of [...this.retirements.keys()]) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
-    for (const [indexKey, index] of this.indexes) if (this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
+    for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
+    // A key ends with its relation's name: comparing names first skips resolving every other index of the schema.
+    for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
   }
 
   private dropSchema(schema: string): void {

@@ -1,9 +1,4 @@
 import type { LintResults } from '../engine/lint-sources.js';
-import { formatJson } from './json.js';
-import { formatPretty } from './pretty.js';
-import { formatSarif } from './sarif.js';
-import { formatGcc } from './gcc.js';
-import { formatGitlab } from './gitlab.js';
 
 export interface ReportOptions {
   color: boolean;
@@ -16,13 +11,16 @@ export interface ReportOptions {
 
 export type Reporter = (results: LintResults, options: ReportOptions) => string;
 
-/** Every output format, by the name `--format` takes. */
+/**
+ * Every output format, by the name `--format` takes. Each is loaded when chosen: a run
+ * writes one or two formats, and loading the others (colours, SARIF) costs start-up time.
+ */
 export const REPORTERS = {
-  pretty: formatPretty,
-  json: formatJson,
-  sarif: formatSarif,
-  gcc: formatGcc,
-  gitlab: formatGitlab,
-} as const satisfies Record<string, Reporter>;
+  pretty: async () => (await import('./pretty.js')).formatPretty,
+  json: async () => (await import('./json.js')).formatJson,
+  sarif: async () => (await import('./sarif.js')).formatSarif,
+  gcc: async () => (await import('./gcc.js')).formatGcc,
+  gitlab: async () => (await import('./gitlab.js')).formatGitlab,
+} as const satisfies Record<string, () => Promise<Reporter>>;
 
 export type FormatName = keyof typeof REPORTERS;

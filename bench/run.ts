@@ -1,0 +1,317 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { generateHistory, largeFile, smallMigration } from './generate-history.js';
+
+/**
+ * `npm run bench`: lockwise against squawk-cli on the same files, each as a whole
+ * process, alternating, several repetitions; medians, the ratio lockwise/squawk,
+ * peak memory, and how time grows with the history. Prints a table and writes
+ * bench/results.json. `npm run bench -- --quick` runs fewer repetitions.
+ */
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const corpus = path.join(repo, 'bench', '.corpus');
+const lockwiseMain = path.join(repo, 'dist', 'src', 'cli', 'main.js');
+/**
+ * The Rust binary itself, not the Node shim npm links as node_modules/.bin/squawk: the shim only
+ * spawns the binary and would add a Node start-up to every squawk run.
+ */
+const squawkBin = createRequire(import.meta.url).resolve(`@squawk-cli/${process.platform}-${process.arch}/bin/squawk`);
+const timeBin = '/usr/bin/time';
+const quick = process.argv.includes('--quick');
+const HISTORY_FILES = 5000;
+
+interface Measurement {
+  wallMs: number;
+  maxRssMb: number;
+}
+
+interface Side {
+  medianMs: number;
+  runsMs: number[];
+  maxRssMb: number;
+}
+
+interface ScenarioResult {
+  name: string;
+  files: number;
+  bytes: number;
+  megabytes: number;
+  lockwise: Side;
+  squawk?: Side;
+  ratio?: number;
+}
+
+interface Scenario {
+  name: string;
+  /** Arguments after `lockwise lint`. */
+  lockwise: string[];
+  /** Arguments for squawk; undefined for lockwise-only scenarios. */
+  squawk?: string[];
+  files: number;
+  bytes: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The corpus, written once per generator version.
+
+function generatorVersion(): string {
+  return createHash('sha256').update(readFileSync(new URL('./generate-history.js', import.meta.url))).digest('hex').slice(0, 16);
+}
+
+function writeFolder(dir: string, files: Array<{ name: string; text: string }>): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const file of files) writeFileSync(path.join(dir, file.name), file.text);
+}
+
+function ensureCorpus(): void {
+  const marker = path.join(corpus, 'generator-version');
+  const version = generatorVersion();
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === version) return;
+  process.stderr.write('bench: writing the corpus under bench/.corpus/ ...\n');
+  rmSync(corpus, { recursive: true, force: true });
+  // A longer history starts with the files of a shorter one: each is the same project, older or younger.
+  const longest = generateHistory(HISTORY_FILES * 4);
+  for (const factor of [1, 2, 4]) writeFolder(path.join(corpus, `history-${factor}x`), longest.slice(0, HISTORY_FILES * factor));
+  writeFolder(path.join(corpus, 'small'), [smallMigration()]);
+  writeFolder(path.join(corpus, 'large'), [{ name: 'schema.sql', text: largeFile(5_000_000) }]);
+  writeFileSync(marker, version);
+}
+
+function folderSize(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.sql')) continue;
+    files++;
+    bytes += statSync(path.join(dir, name)).size;
+  }
+  return { files, bytes };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Running and timing one process.
+
+/** Exit codes that mean "ran and reported": 0 (clean) and 1 (findings) for both tools. Anything else is a crash. */
+const REPORTED = new Set([0, 1]);
+
+function measure(command: string, args: string[]): Measurement {
+  const timeFile = path.join(os.tmpdir(), `lockwise-bench-time-${process.pid}`);
+  const started = process.hrtime.bigint();
+  const run = spawnSync(timeBin, ['-f', '%M', '-o', timeFile, command, ...args], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const exitCode = run.status;
+  if (exitCode === null || !REPORTED.has(exitCode)) {
+    throw new Error(`${path.basename(command)} ${args.join(' ')} failed (exit ${exitCode ?? run.signal}):\n${run.stderr.toString().slice(0, 2000)}`);
+  }
+  const timeOutput = readFileSync(timeFile, 'utf8').trim().split('\n');
+  const maxRssKb = Number(timeOutput.at(-1));
+  return { wallMs, maxRssMb: maxRssKb / 1024 };
+}
+
+const lockwiseCommand = (args: string[]): [string, string[]] => [process.execPath, [lockwiseMain, 'lint', ...args]];
+const squawkCommand = (args: string[]): [string, string[]] => [squawkBin, args];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function side(measurements: Measurement[]): Side {
+  return {
+    medianMs: Math.round(median(measurements.map((m) => m.wallMs))),
+    runsMs: measurements.map((m) => Math.round(m.wallMs)),
+    maxRssMb: Math.round(Math.max(...measurements.map((m) => m.maxRssMb))),
+  };
+}
+
+interface Runs {
+  lockwise: Measurement[];
+  squawk: Measurement[];
+}
+
+/**
+ * Runs scenarios interleaved: each repetition runs every scenario of the group once, lockwise
+ * and squawk alternating (who starts alternates too), so that a busy moment of the machine
+ * slows every tool and size alike, and ratios taken within one repetition stay comparable.
+ */
+function runInterleaved(group: Scenario[], repetitions: number): Runs[] {
+  const commands = group.map((scenario) => ({
+    lockwise: lockwiseCommand(scenario.lockwise),
+    squawk: scenario.squawk ? squawkCommand(scenario.squawk) : undefined,
+  }));
+  // One untimed run each: the files are in the page cache, and a --cache scenario's cache is filled.
+  for (const command of commands) {
+    measure(...command.lockwise);
+    if (command.squawk) measure(...command.squawk);
+  }
+  const runs: Runs[] = group.map(() => ({ lockwise: [], squawk: [] }));
+  for (let i = 0; i < repetitions; i++) {
+    commands.forEach((command, index) => {
+      const lockwiseFirst = (i + index) % 2 === 0;
+      if (lockwiseFirst) runs[index]!.lockwise.push(measure(...command.lockwise));
+      if (command.squawk) runs[index]!.squawk.push(measure(...command.squawk));
+      if (!lockwiseFirst) runs[index]!.lockwise.push(measure(...command.lockwise));
+    });
+  }
+  return runs;
+}
+
+function scenarioResult(scenario: Scenario, runs: Runs): ScenarioResult {
+  const result: ScenarioResult = {
+    name: scenario.name,
+    files: scenario.files,
+    bytes: scenario.bytes,
+    megabytes: Number((scenario.bytes / 1e6).toFixed(2)),
+    lockwise: side(runs.lockwise),
+  };
+  if (runs.squawk.length > 0) {
+    result.squawk = side(runs.squawk);
+    result.ratio = Number((result.lockwise.medianMs / result.squawk.medianMs).toFixed(2));
+  }
+  process.stderr.write(`bench: ${scenario.name}: lockwise ${result.lockwise.medianMs} ms${result.squawk ? `, squawk ${result.squawk.medianMs} ms` : ''}\n`);
+  return result;
+}
+
+/** The median over repetitions of the time for the larger size divided by the time for the smaller one, in the same repetition. */
+function growth(larger: Measurement[], smaller: Measurement[]): number {
+  return Number(median(larger.map((run, i) => run.wallMs / smaller[i]!.wallMs)).toFixed(2));
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+function machine(): Record<string, unknown> {
+  const uptime = spawnSync('uptime', { encoding: 'utf8' }).stdout?.trim();
+  const squawkVersion = spawnSync(squawkBin, ['--version'], { encoding: 'utf8' }).stdout?.trim();
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).stdout?.trim();
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGb: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    squawk: squawkVersion,
+    lockwiseCommit: commit,
+    loadBefore: uptime,
+    // More than a quarter of a core busy before the run starts: something else is running.
+    loadNote:
+      os.loadavg()[0]! > 0.25
+        ? 'other work was running on the machine during the benchmark (see the load averages), so times are noisy'
+        : 'the machine was otherwise idle',
+  };
+}
+
+function main(): void {
+  if (!existsSync(timeBin)) throw new Error(`${timeBin} is needed to measure peak memory (apt-get install time)`);
+  ensureCorpus();
+  const history = (factor: number): string => path.join('bench', '.corpus', `history-${factor}x`);
+  const reps = (full: number): number => (quick ? Math.max(1, Math.ceil(full / 3)) : full);
+  const sized = (dir: string): { files: number; bytes: number } => folderSize(path.join(repo, dir));
+  const cacheFile = path.join(os.tmpdir(), `lockwise-bench-cache-${process.pid}`);
+  const small = path.join('bench', '.corpus', 'small', smallMigration().name);
+  const large = path.join('bench', '.corpus', 'large', 'schema.sql');
+  const newest = path.join(history(1), readdirSync(path.join(repo, history(1))).sort().at(-1)!);
+  // gcc-style output for both: one line per finding, what an editor or a CI log reads.
+  const historyScenario = (factor: number, name: string): Scenario => ({
+    name,
+    lockwise: ['--format', 'gcc', history(factor)],
+    squawk: ['--reporter', 'gcc', `${history(factor)}/*.sql`],
+    ...sized(history(factor)),
+  });
+  const sizes = [historyScenario(1, 'whole history (1x)'), historyScenario(2, 'history 2x'), historyScenario(4, 'history 4x')];
+  const single = (name: string, file: string, extra: string[] = []): Scenario => ({
+    name,
+    lockwise: ['--format', 'gcc', ...extra, file],
+    squawk: ['--reporter', 'gcc', file],
+    files: 1,
+    bytes: statSync(path.join(repo, file)).size,
+  });
+  const groups: Array<{ scenarios: Scenario[]; repetitions: number }> = [
+    // The sizes run interleaved, so that how time grows is measured under the same load.
+    { scenarios: sizes, repetitions: reps(5) },
+    { scenarios: [single('one small file', small)], repetitions: reps(21) },
+    { scenarios: [single('5 MB single file', large)], repetitions: reps(5) },
+    {
+      scenarios: [{ ...historyScenario(1, 'whole history (1x), warm --cache'), lockwise: ['--format', 'gcc', '--cache', '--cache-location', cacheFile, history(1)] }],
+      repetitions: reps(7),
+    },
+    { scenarios: [single('newest of 5,000 migrations, warm --cache', newest, ['--cache', '--cache-location', cacheFile])], repetitions: reps(11) },
+  ];
+  const info = machine();
+  const runsByName = new Map<string, Runs>();
+  const resultsByName = new Map<string, ScenarioResult>();
+  for (const group of groups) {
+    runInterleaved(group.scenarios, group.repetitions).forEach((runs, index) => {
+      const scenario = group.scenarios[index]!;
+      runsByName.set(scenario.name, runs);
+      resultsByName.set(scenario.name, scenarioResult(scenario, runs));
+    });
+  }
+  rmSync(cacheFile, { force: true });
+  info.loadAfter = spawnSync('uptime', { encoding: 'utf8' }).stdout?.trim();
+
+  const order = ['whole history (1x)', 'one small file', '5 MB single file', 'whole history (1x), warm --cache', 'newest of 5,000 migrations, warm --cache', 'history 2x', 'history 4x'];
+  const results = order.map((name) => resultsByName.get(name)!);
+  const at = (name: string): ScenarioResult => resultsByName.get(name)!;
+  const grew = (tool: 'lockwise' | 'squawk', smaller: string, larger: string): number => growth(runsByName.get(larger)![tool], runsByName.get(smaller)![tool]);
+  const scaling = {
+    lockwise: { '2x/1x': grew('lockwise', 'whole history (1x)', 'history 2x'), '4x/2x': grew('lockwise', 'history 2x', 'history 4x') },
+    squawk: { '2x/1x': grew('squawk', 'whole history (1x)', 'history 2x'), '4x/2x': grew('squawk', 'history 2x', 'history 4x') },
+  };
+  // The issue's targets are for the whole-history scenario; the table shows every scenario's peak.
+  const peak = at('whole history (1x)').lockwise.maxRssMb;
+  const targets = {
+    wholeHistoryRatio: { target: '<= 1.0', value: at('whole history (1x)').ratio, met: at('whole history (1x)').ratio! <= 1.0 },
+    smallFileMs: { target: '<= 120', value: at('one small file').lockwise.medianMs, met: at('one small file').lockwise.medianMs <= 120 },
+    peakMemoryMb: { target: '<= 300', value: peak, met: peak <= 300 },
+    doublingHistory: { target: '<= 2.1', value: Math.max(scaling.lockwise['2x/1x'], scaling.lockwise['4x/2x']), met: Math.max(scaling.lockwise['2x/1x'], scaling.lockwise['4x/2x']) <= 2.1 },
+  };
+  const output = { date: new Date().toISOString(), quick, machine: info, scenarios: results, scaling, targets };
+  writeFileSync(path.join(repo, 'bench', 'results.json'), `${JSON.stringify(output, null, 2)}\n`);
+  process.stdout.write(`${markdownTable(output)}\n`);
+}
+
+/** The table the README shows: the same numbers as results.json. */
+function markdownTable(output: {
+  machine: Record<string, unknown>;
+  scenarios: ScenarioResult[];
+  scaling: Record<string, Record<string, number>>;
+  targets: Record<string, { target: string; value: number | undefined; met: boolean }>;
+}): string {
+  const rows = output.scenarios.map((result) => {
+    const squawk = result.squawk ? `${result.squawk.medianMs} ms` : '—';
+    const ratio = result.ratio === undefined ? '—' : result.ratio.toFixed(2);
+    const rss = `${result.lockwise.maxRssMb} MB${result.squawk ? ` / ${result.squawk.maxRssMb} MB` : ''}`;
+    const size = result.bytes < 100_000 ? `${(result.bytes / 1000).toFixed(1)} kB` : `${result.megabytes} MB`;
+    return `| ${result.name} | ${result.files} | ${size} | ${result.lockwise.medianMs} ms | ${squawk} | ${ratio} | ${rss} |`;
+  });
+  const { machine: m, scaling, targets } = output;
+  const target = (name: string, what: string, unit: string): string => {
+    const { value, met, target: goal } = targets[name]!;
+    return `${what} ${value}${unit} (target ${goal}${unit}: ${met ? 'met' : 'missed'})`;
+  };
+  return [
+    '| Scenario | Files | Size | lockwise | squawk | lockwise/squawk | Peak memory (lockwise / squawk) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    `Time growth with the history: lockwise ${scaling.lockwise!['2x/1x']}x from 1x to 2x and ${scaling.lockwise!['4x/2x']}x from 2x to 4x; squawk ${scaling.squawk!['2x/1x']}x and ${scaling.squawk!['4x/2x']}x.`,
+    '',
+    `Targets: ${[
+      target('wholeHistoryRatio', 'whole history lockwise/squawk', ''),
+      target('smallFileMs', 'one small file', ' ms'),
+      target('peakMemoryMb', 'whole-history peak memory', ' MB'),
+      target('doublingHistory', 'time for twice the history', 'x'),
+    ].join('; ')}.`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, ${m.squawk}. Load before: ${m.loadBefore}; after: ${m.loadAfter}; ${m.loadNote}.`,
+  ].join('\n');
+}
+
+main();

@@ -1,0 +1,140 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { deserialize } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, mergeConfig } from '../src/engine/config.js';
+import { cacheSeed, LintCache, type CachedResult } from '../src/engine/lint-cache.js';
+import { lintHistories, type LintResults, type PlannedHistory } from '../src/engine/lint-sources.js';
+import { generateHistory } from '../bench/generate-history.js';
+import { runCli, tempProject } from './helpers/cli.js';
+
+function history(texts: Array<{ name: string; text: string }>): PlannedHistory {
+  return { migrations: texts.map(({ name, text }) => ({ input: { path: `db/${name}`, text }, transactionMode: 'none' as const, review: true })) };
+}
+
+function findings(results: LintResults): string[] {
+  return results.files.flatMap((file) => file.diagnostics.map((d) => `${file.path}:${d.span.start.line}:${d.span.start.column} ${d.rule} ${d.message}`));
+}
+
+/** A cache that counts the results it could not supply: each is a migration linted again. */
+class CountingCache extends LintCache {
+  private readonly missed = new Set<string>();
+  get misses(): number {
+    return this.missed.size;
+  }
+  override result(key: string): CachedResult | undefined {
+    const found = super.result(key);
+    if (!found) this.missed.add(key);
+    return found;
+  }
+}
+
+/** A run with the cache an earlier run handed on; `next` is what this one hands on. */
+async function lintWith(migrations: PlannedHistory, earlier: LintCache | undefined, seed = cacheSeed(DEFAULT_CONFIG, '0.1.0')): Promise<{ results: LintResults; cache: CountingCache }> {
+  const cache = new CountingCache(seed, earlier?.next);
+  const results = await lintHistories([migrations], DEFAULT_CONFIG, undefined, cache);
+  return { results, cache };
+}
+
+const generated = generateHistory(120);
+
+describe('--cache in the engine', () => {
+  it('gives the findings of a run without it, cold and warm, without linting an unchanged history again', async () => {
+    const plain = findings(await lintHistories([history(generated)], DEFAULT_CONFIG));
+    expect(plain.length).toBeGreaterThan(0);
+    const cold = await lintWith(history(generated), undefined);
+    expect(findings(cold.results)).toEqual(plain);
+    const warm = await lintWith(history(generated), cold.cache);
+    expect(findings(warm.results)).toEqual(plain);
+    expect(warm.cache.misses).toBe(0);
+    expect(warm.cache.changed).toBe(false);
+  });
+
+  it('lints again a changed migration and every one after it, resuming from the cached schema', async () => {
+    const cold = await lintWith(history(generated), undefined);
+    const edited = generated.map((migration, index) =>
+      index === 60 ? { ...migration, text: `${migration.text}CREATE TABLE accounts_new (id bigint);\nCREATE INDEX ON accounts_new (id);\n` } : migration,
+    );
+    const warm = await lintWith(history(edited), cold.cache);
+    expect(findings(warm.results)).toEqual(findings(await lintHistories([history(edited)], DEFAULT_CONFIG)));
+    expect(warm.cache.misses).toBe(edited.length - 60);
+
+    const lastEdited = generated.map((migration, index) => (index === generated.length - 1 ? { ...migration, text: `${migration.text}\nCREATE INDEX users_email_idx ON users (email);\n` } : migration));
+    const again = await lintWith(history(lastEdited), cold.cache);
+    expect(findings(again.results)).toEqual(findings(await lintHistories([history(lastEdited)], DEFAULT_CONFIG)));
+    expect(findings(again.results).at(-1)).toContain('require-concurrent-index');
+    expect(again.cache.misses).toBe(1);
+  });
+
+  it('judges an unchanged migration again when an earlier one changes what it sees', async () => {
+    const create = { name: '001_create.sql', text: 'CREATE TABLE users (id bigint PRIMARY KEY, nickname text);\n' };
+    const drop = { name: '003_drop.sql', text: "SET lock_timeout = '2s';\nALTER TABLE users DROP COLUMN nickname;\n" };
+    const first = await lintWith(history([create, { name: '002_noop.sql', text: 'SELECT 1;\n' }, drop]), undefined);
+    expect(findings(first.results).join('\n')).toContain('require-deprecation-before-drop');
+    const retired = { name: '002_noop.sql', text: "COMMENT ON COLUMN users.nickname IS 'deprecated: read by nobody since 2.4';\n" };
+    const second = await lintWith(history([create, retired, drop]), first.cache);
+    expect(findings(second.results)).toEqual([]);
+    expect(second.cache.misses).toBe(2);
+  });
+
+  it('lints only the newest migration against the cached schema, and keeps the findings of the others', async () => {
+    const full = await lintWith(history(generated), undefined);
+    const newestOnly = history(generated);
+    newestOnly.migrations.forEach((migration, index) => (migration.review = index === generated.length - 1));
+    const edited = newestOnly.migrations.at(-1)!;
+    edited.input = { path: edited.input.path, text: `${'text' in edited.input ? edited.input.text : ''}CREATE INDEX users_email_idx ON users (email);\n` };
+    const preCommit = await lintWith(newestOnly, full.cache);
+    expect(preCommit.results.files).toHaveLength(1);
+    expect(findings(preCommit.results)).toEqual(findings(await lintHistories([newestOnly], DEFAULT_CONFIG)));
+    edited.input = history(generated).migrations.at(-1)!.input;
+    const fullAgain = await lintWith(history(generated), preCommit.cache);
+    expect(fullAgain.cache.misses).toBe(1);
+    expect(findings(fullAgain.results)).toEqual(findings(full.results));
+  });
+
+  it('starts afresh for another configuration or lockwise version', async () => {
+    const cold = await lintWith(history(generated), undefined);
+    const otherVersion = await lintWith(history(generated), cold.cache, cacheSeed(DEFAULT_CONFIG, '0.2.0'));
+    expect(otherVersion.cache.misses).toBe(generated.length);
+    const pg12 = mergeConfig(DEFAULT_CONFIG, { pgVersion: 12 });
+    const otherConfig = await lintWith(history(generated), cold.cache, cacheSeed(pg12, '0.1.0'));
+    expect(otherConfig.cache.misses).toBe(generated.length);
+  });
+});
+
+describe('lockwise lint --cache', () => {
+  const project = (): string =>
+    tempProject({
+      'db/001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+      'db/002_index.sql': "SET lock_timeout = '2s';\nCREATE INDEX users_email_idx ON users (email);\n",
+    });
+
+  it('writes .lockwisecache in the working directory and reports the same on the next run', () => {
+    const dir = project();
+    const plain = runCli(['lint', '-f', 'gcc', 'db'], { cwd: dir });
+    const cold = runCli(['lint', '--cache', '-f', 'gcc', 'db'], { cwd: dir });
+    expect(existsSync(path.join(dir, '.lockwisecache'))).toBe(true);
+    const warm = runCli(['lint', '--cache', '-f', 'gcc', 'db'], { cwd: dir });
+    expect(plain.stdout).toContain('require-concurrent-index');
+    for (const run of [cold, warm]) expect([run.status, run.stdout, run.stderr]).toEqual([plain.status, plain.stdout, plain.stderr]);
+  });
+
+  it('ignores a corrupt or foreign cache file and writes a good one in its place', () => {
+    const dir = project();
+    const plain = runCli(['lint', '-f', 'gcc', 'db'], { cwd: dir });
+    for (const garbage of ['not a cache', '\u0000\u00ff\u0013', JSON.stringify({ results: [] })]) {
+      writeFileSync(path.join(dir, 'custom.cache'), garbage);
+      const run = runCli(['lint', '--cache', '--cache-location', 'custom.cache', '-f', 'gcc', 'db'], { cwd: dir });
+      expect([run.status, run.stdout, run.stderr]).toEqual([plain.status, plain.stdout, plain.stderr]);
+      expect(deserialize(readFileSync(path.join(dir, 'custom.cache')))).toHaveProperty('results');
+    }
+  });
+
+  it('says in one line when the cache cannot be written, and still reports', () => {
+    const dir = project();
+    const run = runCli(['lint', '--cache', '--cache-location', 'db', '-f', 'gcc', 'db'], { cwd: dir });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('require-concurrent-index');
+    expect(run.stderr).toMatch(/^lockwise: cache not written: .*\n$/);
+  });
+});
