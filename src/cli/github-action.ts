@@ -5,8 +5,7 @@ import { findRepository, isCommit } from '../history/git.js';
 import { counted } from '../report/results.js';
 import { EXIT_FINDINGS } from './exit-codes.js';
 import { lintAndReport, parsePgVersion, type LintCommandOptions } from './lint-command.js';
-import { UsageError } from './user-errors.js';
-import { isUserError } from './user-errors.js';
+import { isUserError, UsageError } from './user-errors.js';
 
 /**
  * The GitHub Action's entry: `lockwise lint` run in the workspace with the step's

@@ -1,6 +1,6 @@
 import { SEVERITIES, type Severity } from '../engine/rule.js';
 import { DEFAULT_CONFIG, MAX_PG_VERSION, MIN_PG_VERSION, mergeConfig, type RuleSetting, type UserConfig } from '../engine/config.js';
-import { lintHistories } from '../engine/lint-sources.js';
+import { lintHistories, type LintResults } from '../engine/lint-sources.js';
 import { planLint } from './plan.js';
 import { ALL_RULE_IDS, findBuiltinCheck } from '../engine/registry.js';
 import { REPORTERS, type FormatName } from '../report/reporters.js';
@@ -108,12 +108,10 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
       }
     }
   }
-  const color = options.color && process.env.NO_COLOR === undefined && (io.stdout.isTTY === true || isForced(process.env.FORCE_COLOR));
+  const color = wantsColor(options.color, io.stdout);
   const inGithubActions = process.env.GITHUB_ACTIONS === 'true' && options.githubAnnotations;
   if (options.format === 'github' || inGithubActions) {
-    // Loaded on demand: @actions/core is slow to load and only GitHub Actions runs need it.
-    const { writeGithubAnnotations } = await import('./github-annotations.js');
-    await writeGithubAnnotations(results).catch((error: Error) => io.stderr.write(`lockwise: job summary not written: ${error.message}\n`));
+    await annotateOnGithub(results, io);
   }
   const reportOptions = { color: false, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
   if (options.format !== 'github') {
@@ -183,6 +181,18 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** FORCE_COLOR=1 (any value but 0 or false) asks for colour where no terminal is attached, as in CI logs. */
+/** Colours for a terminal, or when FORCE_COLOR asks; never with --no-color or NO_COLOR. */
+export function wantsColor(colorFlag: boolean, stdout: { isTTY?: boolean }): boolean {
+  return colorFlag && process.env.NO_COLOR === undefined && (stdout.isTTY === true || isForced(process.env.FORCE_COLOR));
+}
+
+/** Workflow-command annotations and the job summary; a summary that cannot be written is said on stderr. */
+export async function annotateOnGithub(results: LintResults, io: Pick<CommandIo, 'stderr'>): Promise<void> {
+  // Loaded on demand: @actions/core is slow to load and only GitHub Actions runs need it.
+  const { writeGithubAnnotations } = await import('./github-annotations.js');
+  await writeGithubAnnotations(results).catch((error: Error) => io.stderr.write(`lockwise: job summary not written: ${error.message}\n`));
+}
+
 function isForced(value: string | undefined): boolean {
   return value !== undefined && value !== '0' && value.toLowerCase() !== 'false';
 }

@@ -9,7 +9,7 @@ import { traceHistories, type TraceResults } from '../trace/trace-history.js';
 import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
 import { resolvePaths } from './inputs.js';
-import { parsePgVersion, type CommandIo } from './lint-command.js';
+import { annotateOnGithub, parsePgVersion, wantsColor, type CommandIo } from './lint-command.js';
 import { UsageError } from './user-errors.js';
 import { planLint } from './plan.js';
 import { toolHomepage, toolVersion } from './version.js';
@@ -74,12 +74,11 @@ export async function runTrace(paths: string[], options: TraceCommandOptions, io
     await database.close();
   }
 
-  const color = options.color && process.env.NO_COLOR === undefined && (io.stdout as { isTTY?: boolean }).isTTY === true && !options.output;
+  const color = wantsColor(options.color, io.stdout) && !options.output;
   const summary = { server: database.description, comparedWith: database.serverVersion, notes: results.notes };
   const reportOptions = { color, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
   if (options.format === 'github' || process.env.GITHUB_ACTIONS === 'true') {
-    const { writeGithubAnnotations } = await import('./github-annotations.js');
-    await writeGithubAnnotations(results).catch((error: Error) => io.stderr.write(`lockwise: job summary not written: ${error.message}\n`));
+    await annotateOnGithub(results, io);
   }
   if (options.format !== 'github') {
     let report = (await REPORTERS[options.format]())(results, reportOptions);
