@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PgError } from './errors.js';
 import type { LockClaim } from '../knowledge/statement-locks.js';
 import { displayName } from '../model/names.js';
 import type { Statement } from '../parse/parse.js';
@@ -33,9 +35,6 @@ export function settingMs(value: string): number {
 /** How long the statement may wait before lockwise cancels it; a lock_timeout below this shows itself. */
 export const CONTENTION_WAIT_MS = 1500;
 const READER_TIMEOUT_MS = 5000;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-type PgError = Error & { code?: string };
 
 /**
  * Reproduces the lock queue: the helper connection holds a transaction that read the table,

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { quoteIdentifier } from '../parse/identifiers.js';
 
 interface ColumnRow {
   name: string;
@@ -69,10 +70,6 @@ function quoteLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /**
  * Inserts `rows` generated rows into a table, so that scans and rewrites on it are real.
  * Columns with a default, identity or generation expression are left to the server;
@@ -94,7 +91,7 @@ export async function fillTable(client: pg.Client, oid: number, name: string, ro
       unfilled.push(column.name);
       continue;
     }
-    names.push(quoteIdent(column.name));
+    names.push(quoteIdentifier(column.name));
     values.push(value);
   }
   // `name` comes quoted from format('%I.%I').

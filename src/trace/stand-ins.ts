@@ -1,3 +1,4 @@
+import type { PgError } from './errors.js';
 import type { Node } from '@pgsql/types';
 import type pg from 'pg';
 import { quoteIdentifier } from '../parse/identifiers.js';
@@ -18,11 +19,6 @@ export interface StandIn {
   description: string;
   /** A table created, to be filled with rows; quoted as SQL writes it. */
   table?: string;
-}
-
-interface PgError {
-  code?: string;
-  message: string;
 }
 
 const quote = (name: string): string => name.split('.').map(quoteIdentifier).join('.');

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PgError } from './errors.js';
 import type pg from 'pg';
 import type { Statement } from '../parse/parse.js';
 import { displayName } from '../model/names.js';
@@ -38,13 +40,10 @@ export interface StatementRun {
 }
 
 const MAX_STAND_INS = 8;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** How long the watcher of a statement outside a transaction holds it up before letting it finish. */
 const WATCH_HOLD_MS = 1500;
 const LOCK_NOT_AVAILABLE = '55P03';
 const ERROR_CANNOT_RUN_IN_TRANSACTION = new Set(['25001', '2D000']);
-
-type PgError = Error & { code?: string };
 
 /** The lock claims of a statement; a DO block claims what the statements it runs claim. */
 export function claimsOf(statement: Statement, inner: Statement[], pgVersion: number): LockClaim[] {
