@@ -43502,7 +43502,7 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
       if ("unreadable" in input) {
         if (migration.review) files.push(unreadableResult(input.path, input.unreadable));
       } else if (reuse || !migration.review) {
-        if (reuse) files.push(cachedFileResult(input, reuse));
+        if (reuse) files.push(fileResult(input.path, () => new SourceFile(input.path, input.text), reuse));
         if (modelled) replayParsedFile(parseSource(new SourceFile(input.path, input.text), migration.upText), schema);
       } else {
         const source = new SourceFile(input.path, input.text);
@@ -43516,7 +43516,7 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
           knownRuleIds: ALL_RULE_IDS,
           unusedSuppressionSeverity: unusedSuppressionSeverity(config)
         });
-        files.push(fileResult(source, diagnostics, parsed.skipped));
+        files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
       }
       if (!keys) return;
       const key = keys[index];
@@ -43530,13 +43530,9 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
   }
   return { files };
 }
-function fileResult(source, diagnostics, skipped) {
+function fileResult(path12, source, { diagnostics, skipped }) {
   const needsSource = diagnostics.length > 0 || skipped.length > 0;
-  return { path: source.path, ...needsSource ? { source } : {}, diagnostics, skipped };
-}
-function cachedFileResult(input, cached) {
-  const needsSource = cached.diagnostics.length > 0 || cached.skipped.length > 0;
-  return { path: input.path, ...needsSource ? { source: new SourceFile(input.path, input.text) } : {}, diagnostics: cached.diagnostics, skipped: cached.skipped };
+  return { path: path12, ...needsSource ? { source: source() } : {}, diagnostics, skipped };
 }
 function unreadableResult(path12, message) {
   const range2 = { start: 0, end: 0 };
@@ -43986,12 +43982,10 @@ async function lintAndReport(paths, options, io) {
       }
     }
   }
-  const color = options.color && process.env.NO_COLOR === void 0 && (io.stdout.isTTY === true || isForced(process.env.FORCE_COLOR));
+  const color = wantsColor(options.color, io.stdout);
   const inGithubActions = process.env.GITHUB_ACTIONS === "true" && options.githubAnnotations;
   if (options.format === "github" || inGithubActions) {
-    const { writeGithubAnnotations: writeGithubAnnotations2 } = await Promise.resolve().then(() => (init_github_annotations(), github_annotations_exports));
-    await writeGithubAnnotations2(results).catch((error2) => io.stderr.write(`lockwise: job summary not written: ${error2.message}
-`));
+    await annotateOnGithub(results, io);
   }
   const reportOptions = { color: false, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
   if (options.format !== "github") {
@@ -44050,6 +44044,14 @@ async function readAll(stream) {
   const chunks = [];
   for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);
+}
+function wantsColor(colorFlag, stdout) {
+  return colorFlag && process.env.NO_COLOR === void 0 && (stdout.isTTY === true || isForced(process.env.FORCE_COLOR));
+}
+async function annotateOnGithub(results, io) {
+  const { writeGithubAnnotations: writeGithubAnnotations2 } = await Promise.resolve().then(() => (init_github_annotations(), github_annotations_exports));
+  await writeGithubAnnotations2(results).catch((error2) => io.stderr.write(`lockwise: job summary not written: ${error2.message}
+`));
 }
 function isForced(value) {
   return value !== void 0 && value !== "0" && value.toLowerCase() !== "false";

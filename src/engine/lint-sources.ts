@@ -106,7 +106,7 @@ export async function lintHistories(
       if ('unreadable' in input) {
         if (migration.review) files.push(unreadableResult(input.path, input.unreadable));
       } else if (reuse || !migration.review) {
-        if (reuse) files.push(cachedFileResult(input, reuse));
+        if (reuse) files.push(fileResult(input.path, () => new SourceFile(input.path, input.text), reuse));
         if (modelled) replayParsedFile(parseSource(new SourceFile(input.path, input.text), migration.upText), schema);
       } else {
         const source = new SourceFile(input.path, input.text);
@@ -120,7 +120,7 @@ export async function lintHistories(
           knownRuleIds: ALL_RULE_IDS,
           unusedSuppressionSeverity: unusedSuppressionSeverity(config),
         });
-        files.push(fileResult(source, diagnostics, parsed.skipped));
+        files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
       }
       if (!keys) return;
       const key = keys[index]!;
@@ -137,14 +137,9 @@ export async function lintHistories(
 }
 
 /** A file's source is kept only when a reporter needs it: for a code frame, a fix or a --verbose note. */
-function fileResult(source: SourceFile, diagnostics: Diagnostic[], skipped: SkippedText[]): FileResult {
+function fileResult(path: string, source: () => SourceFile, { diagnostics, skipped }: CachedResult): FileResult {
   const needsSource = diagnostics.length > 0 || skipped.length > 0;
-  return { path: source.path, ...(needsSource ? { source } : {}), diagnostics, skipped };
-}
-
-function cachedFileResult(input: { path: string; text: string }, cached: CachedResult): FileResult {
-  const needsSource = cached.diagnostics.length > 0 || cached.skipped.length > 0;
-  return { path: input.path, ...(needsSource ? { source: new SourceFile(input.path, input.text) } : {}), diagnostics: cached.diagnostics, skipped: cached.skipped };
+  return { path, ...(needsSource ? { source: source() } : {}), diagnostics, skipped };
 }
 
 /** Lints files each on its own, with no history: stdin, loose files, tests. */
