@@ -15,7 +15,8 @@ import { generateHistory, largeFile, smallMigration } from './generate-history.j
  */
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const corpus = path.join(repo, 'bench', '.corpus');
-const lockwiseMain = path.join(repo, 'dist', 'src', 'cli', 'main.js');
+/** What the package's `bin` names: the bundled command line. */
+const lockwiseMain = path.join(repo, 'dist', 'cli', 'lockwise.mjs');
 /**
  * The Rust binary itself, not the Node shim npm links as node_modules/.bin/squawk: the shim only
  * spawns the binary and would add a Node start-up to every squawk run.

@@ -1,5 +1,8 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempProject } from './helpers/cli.js';
+import { CLI, runCli, tempProject } from './helpers/cli.js';
+import { REPO_ROOT } from './helpers/fixtures.js';
 
 const RENAME = 'ALTER TABLE users RENAME COLUMN username TO handle;\n';
 const SAFE = "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;\n";
@@ -13,6 +16,18 @@ interface JsonOutput {
 function json(stdout: string): JsonOutput {
   return JSON.parse(stdout) as JsonOutput;
 }
+
+describe('the lockwise command', () => {
+  it('is the bundle package.json names as its bin, executable, and these tests run it', () => {
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const bin = path.join(REPO_ROOT, manifest.bin.lockwise!);
+    expect(bin).toBe(CLI);
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(statSync(bin).mode & 0o111).not.toBe(0);
+    const run = runCli(['--version']);
+    expect(run.stdout.trim()).toBe((JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+});
 
 describe('lockwise lint', () => {
   it('reports findings with file, position, rule, message, code frame and help, and exits 1', () => {

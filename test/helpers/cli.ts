@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './fixtures.js';
 
-export const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+/** The bundle the package's `bin` names: what users run. */
+export const CLI = path.join(REPO_ROOT, 'dist/cli/lockwise.mjs');
 
 export interface CliRun {
   status: number | null;
