@@ -148,6 +148,20 @@ describe('lockwise trace on the command line', () => {
     expect(JSON.parse(queued.stdout).runs[0].results.map((result: { ruleId: string }) => result.ruleId)).toContain('trace-lock-queue');
   }, 60_000);
 
+  it('adds GitHub annotations to its output inside GitHub Actions, unless --no-github-annotations', () => {
+    const folder = tempProject({
+      '1_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+      '2_change.sql': 'ALTER TABLE users ALTER COLUMN missing_col SET NOT NULL;\n',
+    });
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: undefined };
+    const annotated = runCli(['trace', '--database-url', url, '--rows', '10', folder], { env });
+    expect(annotated.stdout).toMatch(/^::warning title=lockwise%3A trace-statement-failed,file=.*2_change\.sql,line=1/m);
+    expect(annotated.stdout).toContain('trace-statement-failed');
+    const plain = runCli(['trace', '--no-github-annotations', '--database-url', url, '--rows', '10', folder], { env });
+    expect(plain.stdout).not.toMatch(/^::/m);
+    expect(plain.stdout).toContain('trace-statement-failed');
+  }, 60_000);
+
   it('traces a 50-migration history end to end, starting its own embedded server, in well under the 15 s target', () => {
     const files: Record<string, string> = {};
     for (let index = 1; index <= 50; index++) {

@@ -52,6 +52,7 @@ function buildProgram(): Command {
     .description('run the migrations on a real PostgreSQL (embedded, or --database-url) and compare what each statement locks and rewrites with the lock table')
     .argument('[paths...]', 'files, directories or glob patterns, as for lint')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github']).default('pretty'))
+    .option('--no-github-annotations', 'do not add GitHub annotations to the output when running in GitHub Actions')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('-c, --config <file>', 'configuration file (default: the nearest lockwise.json upwards)')
     .option('--pg-version <major>', 'the PostgreSQL version you expect; the locks are always compared with the lock table for the server\'s own version, and a difference is said on stderr')

@@ -17,6 +17,8 @@ import { MAX_ROWS } from './trace-defaults.js';
 
 export interface TraceCommandOptions {
   format: FormatName | 'github';
+  /** False with --no-github-annotations: no annotations even when running in GitHub Actions. */
+  githubAnnotations: boolean;
   output?: string;
   config?: string;
   pgVersion?: string;
@@ -77,7 +79,7 @@ export async function runTrace(paths: string[], options: TraceCommandOptions, io
   const color = wantsColor(options.color, io.stdout) && !options.output;
   const summary = { server: database.description, comparedWith: database.serverVersion, notes: results.notes };
   const reportOptions = { color, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
-  if (options.format === 'github' || process.env.GITHUB_ACTIONS === 'true') {
+  if (options.format === 'github' || (process.env.GITHUB_ACTIONS === 'true' && options.githubAnnotations)) {
     await annotateOnGithub(results, io);
   }
   if (options.format !== 'github') {
