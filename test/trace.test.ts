@@ -79,6 +79,20 @@ describe('the lock-queue incident, reproduced with --contention', () => {
   }, 60_000);
 });
 
+describe('--contention on a statement that locks several tables', () => {
+  it('tries the readers of the table it locks against them: the partition ATTACH PARTITION takes ACCESS EXCLUSIVE on, not its parent', async () => {
+    const folder = tempProject({
+      '1_measurements.sql':
+        'CREATE TABLE measurements (id bigint NOT NULL, taken_on date NOT NULL) PARTITION BY RANGE (taken_on);\n' +
+        'CREATE TABLE measurements_2026 (id bigint NOT NULL, taken_on date NOT NULL);\n',
+      '2_attach.sql': "ALTER TABLE measurements ATTACH PARTITION measurements_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n",
+    });
+    const results = await traceFolder(folder, true);
+    const attach = results.statements.find((statement) => statement.file.endsWith('2_attach.sql'));
+    expect(attach!.contention).toMatchObject({ kind: 'queued', table: 'measurements_2026' });
+  }, 60_000);
+});
+
 describe('lockwise trace --database-url', () => {
   it('works in a scratch database it creates and drops, and leaves every other database alone', async () => {
     await query('CREATE DATABASE bystander');

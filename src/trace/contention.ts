@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PgError } from './errors.js';
-import type { LockClaim } from '../knowledge/statement-locks.js';
+import { trafficLock, type LockClaim } from '../knowledge/statement-locks.js';
 import { displayName } from '../model/names.js';
 import type { Statement } from '../parse/parse.js';
 import { shortName } from './compare.js';
@@ -46,15 +46,20 @@ export async function runContention(sql: string, statement: Statement, claims: L
   const { main, mainPid, helper, reader, readerPid } = context.connections;
   if (!reader || readerPid === undefined || statement.kind === 'TransactionStmt') return undefined;
   const { snapshot, oids, settings } = await observeState(main, claims.map((claim) => displayName(claim.relation)));
-  let tableOid: number | undefined;
+  const candidates: Array<{ table: number; blocksReaders: boolean }> = [];
   claims.forEach((claim, index) => {
     const oid = oids[index];
-    if (tableOid !== undefined || oid === undefined) return;
+    if (oid === undefined) return;
     const relation = snapshot.get(oid);
     const table = claim.target === 'table-of-index' || claim.target === 'index' ? relation?.tableOid : claim.target === 'indexes-of-table' ? undefined : oid;
     const kind = table === undefined ? undefined : snapshot.get(table)?.kind;
-    if (table !== undefined && kind && ['r', 'p', 'm'].includes(kind) && !context.createdInTransaction.has(table)) tableOid = table;
+    if (table !== undefined && kind && ['r', 'p', 'm'].includes(kind) && !context.createdInTransaction.has(table)) {
+      candidates.push({ table, blocksReaders: trafficLock(claim) === 'ACCESS EXCLUSIVE' });
+    }
   });
+  // The table whose readers the statement can stop: ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the
+  // parent, which readers pass, and ACCESS EXCLUSIVE on the table it attaches, which they queue behind.
+  const tableOid = (candidates.find((candidate) => candidate.blocksReaders) ?? candidates[0])?.table;
   if (tableOid === undefined) return undefined;
   const table = snapshot.get(tableOid)!.name;
   const shown = shortName(table);
