@@ -189,12 +189,19 @@ function machine(): Record<string, unknown> {
     squawk: squawkVersion,
     lockwiseCommit: commit,
     loadBefore: uptime,
-    // More than a quarter of a core busy before the run starts: something else is running.
-    loadNote:
-      os.loadavg()[0]! > 0.25
-        ? 'other work was running on the machine during the benchmark (see the load averages), so times are noisy'
-        : 'the machine was otherwise idle',
+    // The load averages include `npm run bench`'s own build just before; what the cores do in a quiet second now tells more.
+    busyCoresBefore: Number(busyCores(1000).toFixed(2)),
+    loadNote: '',
   };
+}
+
+/** How many cores, on average, something other than this process kept busy over the next `ms` milliseconds. */
+function busyCores(ms: number): number {
+  const busy = (): number => os.cpus().reduce((sum, cpu) => sum + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0);
+  const before = busy();
+  // Sleeps without spinning: a busy wait here would count itself.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  return (busy() - before) / ms;
 }
 
 function main(): void {
@@ -237,6 +244,8 @@ function main(): void {
     { scenarios: [single('newest of 5,000 migrations, warm --cache', newest, ['--cache', '--cache-location', cacheFile])], repetitions: reps(11) },
   ];
   const info = machine();
+  // More than a quarter of a core busy before the runs start: something else is running.
+  info.loadNote = (info.busyCoresBefore as number) > 0.25 ? 'other work was running on the machine before the benchmark (busy cores), so times are noisy' : 'the machine was otherwise idle when the benchmark started';
   const runsByName = new Map<string, Runs>();
   const resultsByName = new Map<string, ScenarioResult>();
   for (const group of groups) {
