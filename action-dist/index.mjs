@@ -42180,6 +42180,10 @@ var init_github_annotations = __esm({
   }
 });
 
+// src/cli/baseline-compiler.ts
+import { setFlagsFromString } from "node:v8";
+setFlagsFromString("--liftoff-only");
+
 // src/cli/github-action.ts
 init_core();
 import { mkdirSync, readFileSync as readFileSync7 } from "node:fs";

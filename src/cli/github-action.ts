@@ -1,3 +1,4 @@
+import './baseline-compiler.js';
 import * as core from '@actions/core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
