@@ -32967,14 +32967,18 @@ async function detectFramework(root, readFile = readFileSync) {
 function frameworkMarkedInside(root, names, readFile) {
   let dbmate = false;
   for (const name of names) {
-    let text;
+    let bytes;
     try {
-      text = readFile(path4.join(root, name)).toString("utf8");
+      bytes = readFile(path4.join(root, name));
     } catch {
       continue;
     }
-    if (GOOSE_UP.test(text)) return "goose";
-    dbmate ||= DBMATE_UP.test(text);
+    const mayBeGoose = GOOSE_HINTS.some((hint) => bytes.includes(hint));
+    const mayBeDbmate = !dbmate && DBMATE_HINTS.some((hint) => bytes.includes(hint));
+    if (!mayBeGoose && !mayBeDbmate) continue;
+    const text = bytes.toString("utf8");
+    if (mayBeGoose && GOOSE_UP.test(text)) return "goose";
+    dbmate ||= mayBeDbmate && DBMATE_UP.test(text);
   }
   return dbmate ? "dbmate" : void 0;
 }
@@ -33126,7 +33130,7 @@ async function someDirectoryHolds(root, directories, fileName) {
   for (const directory of directories) if (await isFile(path4.join(root, directory, fileName))) return true;
   return false;
 }
-var FLYWAY_VERSIONED_NAME, LISTERS, GOLANG_MIGRATE_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
+var FLYWAY_VERSIONED_NAME, GOOSE_HINTS, DBMATE_HINTS, LISTERS, GOLANG_MIGRATE_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
 var init_layouts = __esm({
   "src/history/layouts.ts"() {
     "use strict";
@@ -33136,6 +33140,8 @@ var init_layouts = __esm({
     init_prepare();
     init_sqitch_plan();
     FLYWAY_VERSIONED_NAME = /^V\d+(?:[._]\d+)*__/;
+    GOOSE_HINTS = ["+g", "+G"];
+    DBMATE_HINTS = [":up", ":Up", ":uP", ":UP"];
     LISTERS = {
       plain: listPlain,
       "golang-migrate": listGolangMigrate,

@@ -415,7 +415,11 @@ describe('detection', () => {
     ['flyway', { 'V1__x.sql': '-- +goose Up\n' }],
     ['goose', { '1_x.sql': '-- +goose Up\n-- migrate:up\n' }],
     ['dbmate', { '1_x.sql': '-- migrate:up\n' }],
+    // The tools read their markers in any case.
+    ['goose', { '1_x.sql': 'SELECT 1;\n', '2_y.sql': '--+GOOSE UP\nSELECT 2;\n' }],
+    ['dbmate', { '1_x.sql': 'SELECT 1 + 2;\n', '2_y.sql': '-- Migrate:Up\nSELECT 2;\n' }],
     ['plain', { '1_x.sql': 'SELECT 1;\n' }],
+    ['plain', { '1_x.sql': "SELECT 1 +g.x FROM g; -- +goose Upgrade\nSELECT ':up';\n" }],
   ])('recognises %s first', async (framework, files) => {
     const dir = tempProject(files);
     expect((await findMigrationFolder('.', { cwd: dir })).framework).toBe(framework);

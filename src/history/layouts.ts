@@ -46,17 +46,28 @@ export async function detectFramework(root: string, readFile: (absolutePath: str
 function frameworkMarkedInside(root: string, names: string[], readFile: (absolutePath: string) => Buffer): 'goose' | 'dbmate' | undefined {
   let dbmate = false;
   for (const name of names) {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFile(path.join(root, name)).toString('utf8');
+      bytes = readFile(path.join(root, name));
     } catch {
       continue;
     }
-    if (GOOSE_UP.test(text)) return 'goose';
-    dbmate ||= DBMATE_UP.test(text);
+    const mayBeGoose = GOOSE_HINTS.some((hint) => bytes.includes(hint));
+    const mayBeDbmate: boolean = !dbmate && DBMATE_HINTS.some((hint) => bytes.includes(hint));
+    if (!mayBeGoose && !mayBeDbmate) continue;
+    const text = bytes.toString('utf8');
+    if (mayBeGoose && GOOSE_UP.test(text)) return 'goose';
+    dbmate ||= mayBeDbmate && DBMATE_UP.test(text);
   }
   return dbmate ? 'dbmate' : undefined;
 }
+
+/**
+ * Byte strings every file with a marker holds (the markers match in any case): most SQL files
+ * hold none, and are then neither decoded nor searched with the markers' expressions.
+ */
+const GOOSE_HINTS = ['+g', '+G'];
+const DBMATE_HINTS = [':up', ':Up', ':uP', ':UP'];
 
 export async function listMigrations(framework: FrameworkName, root: string): Promise<Listing> {
   const listing = await LISTERS[framework](root);
