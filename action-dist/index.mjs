@@ -43993,8 +43993,7 @@ async function lintAndReport(paths, options, io) {
     }
   }
   const color = wantsColor(options.color, io.stdout);
-  const inGithubActions = process.env.GITHUB_ACTIONS === "true" && options.githubAnnotations;
-  if (options.format === "github" || inGithubActions) {
+  if (wantsGithubAnnotations(options)) {
     await annotateOnGithub(results, io);
   }
   const reportOptions = { color: false, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
@@ -44057,6 +44056,9 @@ async function readAll(stream) {
 }
 function wantsColor(colorFlag, stdout) {
   return colorFlag && process.env.NO_COLOR === void 0 && (stdout.isTTY === true || isForced(process.env.FORCE_COLOR));
+}
+function wantsGithubAnnotations(options) {
+  return options.format === "github" || process.env.GITHUB_ACTIONS === "true" && options.githubAnnotations;
 }
 async function annotateOnGithub(results, io) {
   const { writeGithubAnnotations: writeGithubAnnotations2 } = await Promise.resolve().then(() => (init_github_annotations(), github_annotations_exports));

@@ -180,6 +180,8 @@ function machine(): Record<string, unknown> {
   const uptime = spawnSync('uptime', { encoding: 'utf8' }).stdout?.trim();
   const squawkVersion = spawnSync(squawkBin, ['--version'], { encoding: 'utf8' }).stdout?.trim();
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).stdout?.trim();
+  // The load averages include `npm run bench`'s own build just before; what the cores do in a quiet second now tells more.
+  const busyCoresBefore = Number(busyCores(1000).toFixed(2));
   return {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
@@ -189,9 +191,9 @@ function machine(): Record<string, unknown> {
     squawk: squawkVersion,
     lockwiseCommit: commit,
     loadBefore: uptime,
-    // The load averages include `npm run bench`'s own build just before; what the cores do in a quiet second now tells more.
-    busyCoresBefore: Number(busyCores(1000).toFixed(2)),
-    loadNote: '',
+    busyCoresBefore,
+    // More than a quarter of a core busy before the runs start: something else is running.
+    loadNote: busyCoresBefore > 0.25 ? 'other work was running on the machine before the benchmark (busy cores), so times are noisy' : 'the machine was otherwise idle when the benchmark started',
   };
 }
 
@@ -244,8 +246,6 @@ function main(): void {
     { scenarios: [single('newest of 5,000 migrations, warm --cache', newest, ['--cache', '--cache-location', cacheFile])], repetitions: reps(11) },
   ];
   const info = machine();
-  // More than a quarter of a core busy before the runs start: something else is running.
-  info.loadNote = (info.busyCoresBefore as number) > 0.25 ? 'other work was running on the machine before the benchmark (busy cores), so times are noisy' : 'the machine was otherwise idle when the benchmark started';
   const runsByName = new Map<string, Runs>();
   const resultsByName = new Map<string, ScenarioResult>();
   for (const group of groups) {

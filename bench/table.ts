@@ -28,9 +28,10 @@ export function markdownTable(output: {
     const squawk = result.squawk ? `${result.squawk.medianMs} ms` : '—';
     const ratio = result.ratio === undefined ? '—' : result.ratio.toFixed(2);
     const rss = `${result.lockwise.maxRssMb} MB${result.squawk ? ` / ${result.squawk.maxRssMb} MB` : ''}`;
-    const size = result.bytes < 100_000 ? `${(result.bytes / 1000).toFixed(1)} kB` : `${result.megabytes} MB`;
-    if (result.files === 0) return `| ${result.name} | — | — | ${result.lockwise.medianMs} ms | — | — | ${rss} |`;
-    return `| ${result.name} | ${result.files} | ${size} | ${result.lockwise.medianMs} ms | ${squawk} | ${ratio} | ${rss} |`;
+    // A row that lints no file (Node.js alone) has no count or size to show.
+    const files = result.files === 0 ? '—' : result.files;
+    const size = result.files === 0 ? '—' : result.bytes < 100_000 ? `${(result.bytes / 1000).toFixed(1)} kB` : `${result.megabytes} MB`;
+    return `| ${result.name} | ${files} | ${size} | ${result.lockwise.medianMs} ms | ${squawk} | ${ratio} | ${rss} |`;
   });
   const { machine: m, scaling, targets } = output;
   const target = (name: string, what: string, unit: string): string => {

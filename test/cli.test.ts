@@ -19,13 +19,13 @@ function json(stdout: string): JsonOutput {
 
 describe('the lockwise command', () => {
   it('is the bundle package.json names as its bin, executable, and these tests run it', () => {
-    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; version: string };
     const bin = path.join(REPO_ROOT, manifest.bin.lockwise!);
     expect(bin).toBe(CLI);
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(statSync(bin).mode & 0o111).not.toBe(0);
     const run = runCli(['--version']);
-    expect(run.stdout.trim()).toBe((JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    expect(run.stdout.trim()).toBe(manifest.version);
   });
 });
 

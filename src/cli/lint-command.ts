@@ -109,8 +109,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
     }
   }
   const color = wantsColor(options.color, io.stdout);
-  const inGithubActions = process.env.GITHUB_ACTIONS === 'true' && options.githubAnnotations;
-  if (options.format === 'github' || inGithubActions) {
+  if (wantsGithubAnnotations(options)) {
     await annotateOnGithub(results, io);
   }
   const reportOptions = { color: false, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
@@ -184,6 +183,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 /** Colours for a terminal, or when FORCE_COLOR asks; never with --no-color or NO_COLOR. */
 export function wantsColor(colorFlag: boolean, stdout: { isTTY?: boolean }): boolean {
   return colorFlag && process.env.NO_COLOR === undefined && (stdout.isTTY === true || isForced(process.env.FORCE_COLOR));
+}
+
+/** `--format github` asks for annotations; inside GitHub Actions they come with any format, unless --no-github-annotations. */
+export function wantsGithubAnnotations(options: { format: string; githubAnnotations: boolean }): boolean {
+  return options.format === 'github' || (process.env.GITHUB_ACTIONS === 'true' && options.githubAnnotations);
 }
 
 /** Workflow-command annotations and the job summary; a summary that cannot be written is said on stderr. */

@@ -9,7 +9,7 @@ import { traceHistories, type TraceResults } from '../trace/trace-history.js';
 import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
 import { resolvePaths } from './inputs.js';
-import { annotateOnGithub, parsePgVersion, wantsColor, type CommandIo } from './lint-command.js';
+import { annotateOnGithub, parsePgVersion, wantsColor, wantsGithubAnnotations, type CommandIo } from './lint-command.js';
 import { UsageError } from './user-errors.js';
 import { planLint } from './plan.js';
 import { toolHomepage, toolVersion } from './version.js';
@@ -79,7 +79,7 @@ export async function runTrace(paths: string[], options: TraceCommandOptions, io
   const color = wantsColor(options.color, io.stdout) && !options.output;
   const summary = { server: database.description, comparedWith: database.serverVersion, notes: results.notes };
   const reportOptions = { color, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
-  if (options.format === 'github' || (process.env.GITHUB_ACTIONS === 'true' && options.githubAnnotations)) {
+  if (wantsGithubAnnotations(options)) {
     await annotateOnGithub(results, io);
   }
   if (options.format !== 'github') {
