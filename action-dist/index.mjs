@@ -22408,6 +22408,69 @@ var require_libpg_query = __commonJS({
 });
 
 // node_modules/libpg-query/wasm/index.js
+var wasm_exports = {};
+__export(wasm_exports, {
+  SqlError: () => SqlError,
+  fingerprint: () => fingerprint,
+  fingerprintSync: () => fingerprintSync,
+  formatSqlError: () => formatSqlError,
+  hasSqlDetails: () => hasSqlDetails,
+  loadModule: () => loadModule,
+  normalize: () => normalize,
+  normalizeSync: () => normalizeSync,
+  parse: () => parse,
+  parsePlPgSQL: () => parsePlPgSQL,
+  parsePlPgSQLSync: () => parsePlPgSQLSync,
+  parseSync: () => parseSync,
+  scan: () => scan,
+  scanSync: () => scanSync
+});
+function hasSqlDetails(error2) {
+  return error2 instanceof SqlError && error2.sqlDetails !== void 0;
+}
+function formatSqlError(error2, query, options = {}) {
+  const { showPosition = true, showQuery = true, color = false, maxQueryLength } = options;
+  const lines = [];
+  const red = color ? "\x1B[31m" : "";
+  const yellow = color ? "\x1B[33m" : "";
+  const reset = color ? "\x1B[0m" : "";
+  lines.push(`${red}Error: ${error2.message}${reset}`);
+  if (error2.sqlDetails) {
+    const { cursorPosition, fileName, functionName, lineNumber } = error2.sqlDetails;
+    if (cursorPosition !== void 0 && cursorPosition >= 0) {
+      lines.push(`Position: ${cursorPosition}`);
+    }
+    if (fileName || functionName || lineNumber) {
+      const details = [];
+      if (fileName)
+        details.push(`file: ${fileName}`);
+      if (functionName)
+        details.push(`function: ${functionName}`);
+      if (lineNumber)
+        details.push(`line: ${lineNumber}`);
+      lines.push(`Source: ${details.join(", ")}`);
+    }
+    if (showQuery && showPosition && cursorPosition !== void 0 && cursorPosition >= 0) {
+      let displayQuery = query;
+      let adjustedPosition = cursorPosition;
+      if (maxQueryLength && query.length > maxQueryLength) {
+        const start = Math.max(0, cursorPosition - Math.floor(maxQueryLength / 2));
+        const end = Math.min(query.length, start + maxQueryLength);
+        displayQuery = (start > 0 ? "..." : "") + query.substring(start, end) + (end < query.length ? "..." : "");
+        adjustedPosition = cursorPosition - start + (start > 0 ? 3 : 0);
+      }
+      lines.push(displayQuery);
+      lines.push(" ".repeat(adjustedPosition) + `${yellow}^${reset}`);
+    }
+  } else if (showQuery) {
+    let displayQuery = query;
+    if (maxQueryLength && query.length > maxQueryLength) {
+      displayQuery = query.substring(0, maxQueryLength) + "...";
+    }
+    lines.push(`Query: ${displayQuery}`);
+  }
+  return lines.join("\n");
+}
 function ensureLoaded() {
   if (!wasmModule)
     throw new Error("WASM module not initialized. Call `loadModule()` first.");
@@ -22508,6 +22571,46 @@ function parsePlPgSQLSync(query) {
       throw new Error(resultStr);
     }
     return JSON.parse(resultStr);
+  } finally {
+    wasmModule._free(queryPtr);
+    if (resultPtr) {
+      wasmModule._wasm_free_string(resultPtr);
+    }
+  }
+}
+function fingerprintSync(query) {
+  if (!wasmModule) {
+    throw new Error("WASM module not initialized. Call loadModule() first.");
+  }
+  const queryPtr = stringToPtr(query);
+  let resultPtr = 0;
+  try {
+    resultPtr = wasmModule._wasm_fingerprint(queryPtr);
+    const resultStr = ptrToString(resultPtr);
+    if (resultStr.startsWith("syntax error") || resultStr.startsWith("deparse error") || resultStr.startsWith("ERROR")) {
+      throw new Error(resultStr);
+    }
+    return resultStr;
+  } finally {
+    wasmModule._free(queryPtr);
+    if (resultPtr) {
+      wasmModule._wasm_free_string(resultPtr);
+    }
+  }
+}
+function normalizeSync(query) {
+  if (!wasmModule) {
+    throw new Error("WASM module not initialized. Call loadModule() first.");
+  }
+  const queryPtr = stringToPtr(query);
+  let resultPtr = 0;
+  try {
+    resultPtr = wasmModule._wasm_normalize_query(queryPtr);
+    const resultStr = ptrToString(resultPtr);
+    if (resultStr.startsWith("syntax error") || resultStr.startsWith("deparse error") || resultStr.startsWith("ERROR")) {
+      throw new Error(resultStr);
+    }
+    return resultStr;
   } finally {
     wasmModule._free(queryPtr);
     if (resultPtr) {
@@ -22669,10 +22772,29 @@ var init_wasm = __esm({
   }
 });
 
+// src/parse/libpg.ts
+function loadParser() {
+  loading ??= Promise.resolve().then(() => (init_wasm(), wasm_exports)).then(async (module) => {
+    await module.loadModule();
+    loaded = module;
+  });
+  return loading;
+}
+function libpgQuery() {
+  if (!loaded) throw new Error("the PostgreSQL parser was used before loadParser() finished");
+  return loaded;
+}
+var loading, loaded;
+var init_libpg = __esm({
+  "src/parse/libpg.ts"() {
+    "use strict";
+  }
+});
+
 // src/parse/scan.ts
 function scanTokens(text) {
   try {
-    return scanSync(text.replace(CONTROL_CHARACTERS, " ")).tokens;
+    return libpgQuery().scanSync(text.replace(CONTROL_CHARACTERS, " ")).tokens;
   } catch {
     return void 0;
   }
@@ -22684,7 +22806,7 @@ var CONTROL_CHARACTERS;
 var init_scan = __esm({
   "src/parse/scan.ts"() {
     "use strict";
-    init_wasm();
+    init_libpg();
     CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
   }
 });
@@ -30094,6 +30216,17 @@ function displayPath(file, cwd) {
   const outside = relative2 === ".." || relative2.startsWith(`..${path2.sep}`) || path2.isAbsolute(relative2);
   return toPosix(outside ? absolute : relative2);
 }
+function displayPathUnder(dir, cwd) {
+  const root = path2.resolve(cwd, dir);
+  const prefix = root.endsWith(path2.sep) ? root : `${root}${path2.sep}`;
+  const shownRoot = displayPath(root, cwd);
+  if (`${path2.resolve(cwd)}${path2.sep}`.startsWith(prefix) && path2.resolve(cwd) !== root) return (file) => displayPath(file, cwd);
+  return (file) => {
+    if (!file.startsWith(prefix)) return displayPath(file, cwd);
+    const rest = toPosix(file.slice(prefix.length));
+    return shownRoot === "" ? rest : `${shownRoot.endsWith("/") ? shownRoot.slice(0, -1) : shownRoot}/${rest}`;
+  };
+}
 function naturalCompare(a, b) {
   return collator.compare(a, b);
 }
@@ -32950,7 +33083,7 @@ var init_sqitch_plan = __esm({
 import { readFileSync } from "node:fs";
 import { readdir as readdir3, readFile as readFileAsync, stat as stat3 } from "node:fs/promises";
 import path4 from "node:path";
-async function detectFramework(root, readFile = readFileSync) {
+async function detectFramework(root, markerOf = MARKERS_ON_DISK) {
   const { files, directories } = await directoryEntries(root);
   if (files.includes("sqitch.plan")) return "sqitch";
   if (files.includes("atlas.sum")) return "atlas";
@@ -32958,29 +33091,29 @@ async function detectFramework(root, readFile = readFileSync) {
   if (await someDirectoryHolds(root, directories, "up.sql")) return "diesel";
   const sqlFiles = files.filter(isSql);
   if (sqlFiles.some((name) => name.endsWith(".up.sql"))) return "golang-migrate";
-  if ((await sqlFilesBelow(root)).some((file) => FLYWAY_VERSIONED_NAME.test(path4.basename(file)))) return "flyway";
-  const marked = frameworkMarkedInside(root, sqlFiles, readFile);
+  const flywayNamed = (files2) => files2.some((file) => FLYWAY_VERSIONED_NAME.test(path4.basename(file)));
+  if (flywayNamed(sqlFiles) || directories.length > 0 && flywayNamed(await sqlFilesBelow(root))) return "flyway";
+  const marked = frameworkMarkedInside(root, sqlFiles, markerOf);
   if (marked) return marked;
   if (toPosix(root).endsWith("/supabase/migrations")) return "supabase";
   return "plain";
 }
-function frameworkMarkedInside(root, names, readFile) {
+function frameworkMarkedInside(root, names, markerOf) {
   let dbmate = false;
   for (const name of names) {
-    let bytes;
-    try {
-      bytes = readFile(path4.join(root, name));
-    } catch {
-      continue;
-    }
-    const mayBeGoose = GOOSE_HINTS.some((hint) => bytes.includes(hint));
-    const mayBeDbmate = !dbmate && DBMATE_HINTS.some((hint) => bytes.includes(hint));
-    if (!mayBeGoose && !mayBeDbmate) continue;
-    const text = bytes.toString("utf8");
-    if (mayBeGoose && GOOSE_UP.test(text)) return "goose";
-    dbmate ||= mayBeDbmate && DBMATE_UP.test(text);
+    const marker = markerOf(path4.join(root, name));
+    if (marker === "goose") return "goose";
+    dbmate ||= marker === "dbmate";
   }
   return dbmate ? "dbmate" : void 0;
+}
+function frameworkMarker(content) {
+  const mayBeGoose = GOOSE_HINTS.some((hint) => content.includes(hint));
+  const mayBeDbmate = DBMATE_HINTS.some((hint) => content.includes(hint));
+  if (!mayBeGoose && !mayBeDbmate) return void 0;
+  const text = typeof content === "string" ? content : content.toString("utf8");
+  if (mayBeGoose && GOOSE_UP.test(text)) return "goose";
+  return mayBeDbmate && DBMATE_UP.test(text) ? "dbmate" : void 0;
 }
 async function listMigrations(framework, root) {
   const listing = await LISTERS[framework](root);
@@ -33130,7 +33263,7 @@ async function someDirectoryHolds(root, directories, fileName) {
   for (const directory of directories) if (await isFile(path4.join(root, directory, fileName))) return true;
   return false;
 }
-var FLYWAY_VERSIONED_NAME, GOOSE_HINTS, DBMATE_HINTS, LISTERS, GOLANG_MIGRATE_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
+var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, GOLANG_MIGRATE_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
 var init_layouts = __esm({
   "src/history/layouts.ts"() {
     "use strict";
@@ -33140,6 +33273,13 @@ var init_layouts = __esm({
     init_prepare();
     init_sqitch_plan();
     FLYWAY_VERSIONED_NAME = /^V\d+(?:[._]\d+)*__/;
+    MARKERS_ON_DISK = (absolutePath) => {
+      try {
+        return frameworkMarker(readFileSync(absolutePath));
+      } catch {
+        return void 0;
+      }
+    };
     GOOSE_HINTS = ["+g", "+G"];
     DBMATE_HINTS = [":up", ":Up", ":uP", ":UP"];
     LISTERS = {
@@ -33171,13 +33311,14 @@ async function findMigrationFolder(dir, options) {
   const info = await stat4(root).catch(() => void 0);
   if (!info) throw new Error(`${displayPath(root, options.cwd)}: no such directory`);
   if (!info.isDirectory()) throw new Error(`${displayPath(root, options.cwd)}: not a directory`);
-  const framework = options.framework ?? await detectFramework(root, options.readFile);
+  const framework = options.framework ?? await detectFramework(root, options.markerOf);
   const listing = await listMigrations(framework, root);
+  const shown = displayPathUnder(root, options.cwd);
   return {
     framework,
     root,
-    migrations: listing.migrations.map(({ absolutePath, version }) => ({ path: displayPath(absolutePath, options.cwd), absolutePath, version })),
-    ignored: listing.ignored.map(({ absolutePath, reason }) => ({ path: displayPath(absolutePath, options.cwd), reason }))
+    migrations: listing.migrations.map(({ absolutePath, version }) => ({ path: shown(absolutePath), absolutePath, version })),
+    ignored: listing.ignored.map(({ absolutePath, reason }) => ({ path: shown(absolutePath), reason }))
   };
 }
 function prepareMigration(framework, entry, text, siblings = FILES_ON_DISK) {
@@ -33890,7 +34031,7 @@ var sarif_exports = {};
 __export(sarif_exports, {
   formatSarif: () => formatSarif
 });
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 function formatSarif(results, options) {
   const diagnostics = results.files.flatMap((file) => file.diagnostics.map((diagnostic) => ({ file, diagnostic })));
   const ruleIds = [...new Set(diagnostics.map(({ diagnostic }) => diagnostic.rule))].sort();
@@ -33969,7 +34110,7 @@ ${diagnostic.help}` : diagnostic.message },
 }
 function fingerprintOf(file, diagnostic) {
   const text = file.source ? file.source.slice(diagnostic.range).replace(/\s+/g, " ").trim() : "";
-  return createHash("sha256").update(`${diagnostic.rule}\0${diagnostic.file}\0${text}\0${diagnostic.message}`).digest("hex").slice(0, 32);
+  return createHash2("sha256").update(`${diagnostic.rule}\0${diagnostic.file}\0${text}\0${diagnostic.message}`).digest("hex").slice(0, 32);
 }
 function directoryUri(directory) {
   return fileUri(directory.endsWith("/") ? directory : `${directory}/`);
@@ -34013,17 +34154,17 @@ var gitlab_exports = {};
 __export(gitlab_exports, {
   formatGitlab: () => formatGitlab
 });
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 function formatGitlab(results) {
   const seen = /* @__PURE__ */ new Map();
   const issues = allDiagnostics(results).map((d) => {
-    const base = createHash2("sha256").update(`${d.rule}\0${d.file}\0${d.message}`).digest("hex");
+    const base = createHash3("sha256").update(`${d.rule}\0${d.file}\0${d.message}`).digest("hex");
     const count = seen.get(base) ?? 0;
     seen.set(base, count + 1);
     return {
       description: d.message,
       check_name: d.rule,
-      fingerprint: createHash2("sha256").update(`${base}\0${count}`).digest("hex").slice(0, 32),
+      fingerprint: createHash3("sha256").update(`${base}\0${count}`).digest("hex").slice(0, 32),
       severity: GITLAB_SEVERITY[d.severity],
       location: { path: d.file, lines: { begin: d.span.start.line, end: d.span.end.line } }
     };
@@ -42192,7 +42333,7 @@ setFlagsFromString("--liftoff-only");
 
 // src/cli/github-action.ts
 init_core();
-import { mkdirSync, readFileSync as readFileSync7 } from "node:fs";
+import { mkdirSync, readFileSync as readFileSync6 } from "node:fs";
 import path11 from "node:path";
 
 // src/history/git.ts
@@ -42261,7 +42402,7 @@ init_rule();
 init_config();
 
 // src/parse/parse.ts
-init_wasm();
+init_libpg();
 init_scan();
 
 // src/parse/preprocess.ts
@@ -42318,7 +42459,7 @@ function psqlVariables(text) {
 }
 
 // src/parse/plpgsql.ts
-init_wasm();
+init_libpg();
 init_node_types();
 init_scan();
 var WRAPPER_TAG = "$lockwise_do_body$";
@@ -42335,7 +42476,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
   if (!body || body.text.includes(WRAPPER_TAG)) return [];
   let functionTree;
   try {
-    functionTree = parsePlPgSQLSync(`CREATE FUNCTION lockwise_do_block() RETURNS void LANGUAGE plpgsql AS ${WRAPPER_TAG}${body.text}${WRAPPER_TAG}`);
+    functionTree = libpgQuery().parsePlPgSQLSync(`CREATE FUNCTION lockwise_do_block() RETURNS void LANGUAGE plpgsql AS ${WRAPPER_TAG}${body.text}${WRAPPER_TAG}`);
   } catch {
     return [];
   }
@@ -42351,7 +42492,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
     const sqlStart = statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8") + (literal ? 1 : 0);
     let parsed;
     try {
-      parsed = parseSync(sql).stmts ?? [];
+      parsed = libpgQuery().parseSync(sql).stmts ?? [];
     } catch {
       continue;
     }
@@ -42412,11 +42553,7 @@ function shiftLocations(tree, by) {
 
 // src/parse/parse.ts
 init_node_types();
-var parserReady;
-function loadParser() {
-  parserReady ??= loadModule();
-  return parserReady;
-}
+init_libpg();
 function parseSource(source, upText = source.text) {
   const { sqlText, skipped } = preprocessSql(upText);
   const sqlBytes = Buffer.from(sqlText, "utf8");
@@ -42427,7 +42564,7 @@ function parseSource(source, upText = source.text) {
   }
   let rawStatements;
   try {
-    rawStatements = parseSync(sqlText).stmts ?? [];
+    rawStatements = libpgQuery().parseSync(sqlText).stmts ?? [];
   } catch (error2) {
     const problem = error2;
     const cursor = problem.sqlDetails?.cursorPosition;
@@ -43301,8 +43438,8 @@ function lintParsedFile(parsed, options) {
     return [{ file: source.path, rule: SYNTAX_ERROR.id, severity: "error", message: parsed.syntaxError.message, range: range2, span: source.spanOf(range2) }];
   }
   const diagnostics = [];
-  const { transactionMode } = options.environment;
-  const session = new SessionState(transactionMode === "wrapped" || transactionMode === "implicit" && parsed.statements.length > 1);
+  const { transactionMode: transactionMode2 } = options.environment;
+  const session = new SessionState(transactionMode2 === "wrapped" || transactionMode2 === "implicit" && parsed.statements.length > 1);
   let current;
   const tokenEnds = new TokenEnds(parsed);
   const isExistingTable = (relation) => relation.schema !== "pg_temp" && !options.schema.isNewTable(relation);
@@ -43482,7 +43619,6 @@ function unusedSuppressionSeverity(config) {
   return severity === "off" ? void 0 : severity;
 }
 async function lintHistories(histories, config, dates = NO_DATES, cache) {
-  await loadParser();
   const rules = enabledRules(config);
   const files = [];
   for (const history of histories) {
@@ -43504,6 +43640,7 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
         break;
       }
     }
+    if (toLint.includes(true) || modelFrom <= modelUntil) await loadParser();
     migrations.forEach((migration, index) => {
       const { input } = migration;
       const reuse = migration.review ? cached(index) : void 0;
@@ -43541,8 +43678,16 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
   return { files };
 }
 function fileResult(path12, source, { diagnostics, skipped }) {
-  const needsSource = diagnostics.length > 0 || skipped.length > 0;
-  return { path: path12, ...needsSource ? { source: source() } : {}, diagnostics, skipped };
+  if (diagnostics.length === 0 && skipped.length === 0) return { path: path12, diagnostics, skipped };
+  let made;
+  return {
+    path: path12,
+    get source() {
+      return made ??= source();
+    },
+    diagnostics,
+    skipped
+  };
 }
 function unreadableResult(path12, message) {
   const range2 = { start: 0, end: 0 };
@@ -43551,14 +43696,86 @@ function unreadableResult(path12, message) {
 }
 
 // src/cli/plan.ts
-init_frameworks();
 import path7 from "node:path";
+
+// src/engine/lint-cache.ts
+import { createHash } from "node:crypto";
+import { deserialize, serialize } from "node:v8";
+var NO_FINDINGS = Object.freeze({ diagnostics: [], skipped: [] });
+var LintCache = class {
+  constructor(seed, earlier = { results: /* @__PURE__ */ new Map(), states: /* @__PURE__ */ new Map() }) {
+    this.seed = seed;
+    this.earlier = earlier;
+  }
+  seed;
+  earlier;
+  next = { results: /* @__PURE__ */ new Map(), states: /* @__PURE__ */ new Map() };
+  /** The chain key after each migration of the history: a digest of everything up to it, taken from one running hash. */
+  chainKeys(history) {
+    const hash = createHash("sha256").update(this.seed);
+    return history.migrations.map((migration) => {
+      const { input, transactionMode: transactionMode2 } = migration;
+      hash.update(`\0${input.path}\0${transactionMode2} ${history.isDeployed?.(input.path) ?? true}\0`);
+      if ("unreadable" in input) hash.update(`unreadable\0${input.unreadable}`);
+      else {
+        const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
+        hash.update(`text\0${text}\0${up ?? ""}`);
+      }
+      return hash.copy().digest("base64");
+    });
+  }
+  result(key) {
+    return this.earlier.results.get(key);
+  }
+  hasState(key) {
+    return this.earlier.states.has(key);
+  }
+  /** A fresh copy of the schema after the migration with this key, if the cache has it. */
+  state(key) {
+    const serialized = this.earlier.states.get(key);
+    return serialized === void 0 ? void 0 : deserialize(serialized);
+  }
+  keepResult(key, result2) {
+    if (result2 === void 0) return;
+    const clean = result2.diagnostics.length === 0 && result2.skipped.length === 0;
+    this.next.results.set(key, clean ? NO_FINDINGS : result2);
+  }
+  /** Keeps the schema after this migration: the model's current state, or the one the cache already has. */
+  keepState(key, state) {
+    const serialized = state === void 0 ? this.earlier.states.get(key) : serialize(state);
+    if (serialized !== void 0) this.next.states.set(key, serialized);
+  }
+  /** Whether the next run would find anything this run did not: otherwise the file need not be written again. */
+  get changed() {
+    const { results, states } = this.next;
+    if (results.size !== this.earlier.results.size || states.size !== this.earlier.states.size) return true;
+    for (const key of results.keys()) if (!this.earlier.results.has(key)) return true;
+    for (const key of states.keys()) if (!this.earlier.states.has(key)) return true;
+    return false;
+  }
+};
+function cacheSeed(config, toolVersion2) {
+  return JSON.stringify({ toolVersion: toolVersion2, config });
+}
+function digestsOf(text, upText) {
+  return { text: textDigest(text), up: upText === void 0 || upText === text ? void 0 : textDigest(upText) };
+}
+function textDigest(text) {
+  return createHash("sha256").update(text).digest("base64");
+}
+
+// src/cli/plan.ts
+init_frameworks();
+init_layouts();
+
+// src/cli/migration-files.ts
+import { readFileSync as readFileSync3, statSync as statSync2 } from "node:fs";
+init_layouts();
 
 // src/cli/inputs.ts
 var import_picomatch2 = __toESM(require_picomatch2(), 1);
 init_dist2();
 init_paths();
-import { readFileSync as readFileSync3 } from "node:fs";
 import { stat as stat5 } from "node:fs/promises";
 import path6 from "node:path";
 var STDIN_ARGUMENT = "-";
@@ -43569,8 +43786,7 @@ async function resolvePaths(args, options) {
   const explicit = /* @__PURE__ */ new Set();
   const problems = [];
   const seen = /* @__PURE__ */ new Set();
-  const add = (file) => {
-    const shown = displayPath(file, options.cwd);
+  const add = (file, shown = displayPath(file, options.cwd)) => {
     if (seen.has(shown) || excluded(file)) return;
     seen.add(shown);
     files.push(shown);
@@ -43583,11 +43799,12 @@ async function resolvePaths(args, options) {
       explicit.add(displayPath(absolute, options.cwd));
     } else if (info?.isDirectory()) {
       const found = await glob("**/*.sql", { cwd: absolute, ignore: ALWAYS_SKIPPED, absolute: true, dot: false });
-      found.sort(naturalCompare).forEach(add);
+      const shown = displayPathUnder(absolute, options.cwd);
+      for (const file of found.sort(naturalCompare)) add(file, shown(file));
     } else if (!info && isDynamicPattern(arg)) {
       const found = await glob(toPosix(arg), { cwd: options.cwd, ignore: ALWAYS_SKIPPED, absolute: true });
       if (found.length === 0) problems.push(`${arg}: no files match this pattern`);
-      found.sort(naturalCompare).forEach(add);
+      for (const file of found.sort(naturalCompare)) add(file);
     } else if (!info) {
       problems.push(`${arg}: no such file or directory`);
     } else {
@@ -43601,32 +43818,6 @@ function excludeMatcher(options) {
   const isExcluded = (0, import_picomatch2.default)(options.exclude, { dot: true });
   return (file) => isExcluded(toPosix(path6.relative(options.excludeBase, path6.resolve(options.cwd, file))));
 }
-function readInput(file, cwd, readFile = readFileSync3) {
-  let bytes;
-  try {
-    bytes = readFile(path6.resolve(cwd, file));
-  } catch (error2) {
-    return { path: file, unreadable: `cannot read ${file}: ${describeIoError(error2)}` };
-  }
-  return decodeInput(file, bytes);
-}
-var ReadOnce = class {
-  kept = /* @__PURE__ */ new Map();
-  peek = (absolutePath) => {
-    let bytes = this.kept.get(absolutePath);
-    if (bytes === void 0) {
-      bytes = readFileSync3(absolutePath);
-      this.kept.set(absolutePath, bytes);
-    }
-    return bytes;
-  };
-  take = (absolutePath) => {
-    const bytes = this.kept.get(absolutePath);
-    if (bytes === void 0) return readFileSync3(absolutePath);
-    this.kept.delete(absolutePath);
-    return bytes;
-  };
-};
 var STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 function decodeInput(file, bytes) {
   if (bytes.includes(0)) return { path: file, unreadable: `${file} is a binary file (it contains NUL bytes), not a SQL migration` };
@@ -43678,6 +43869,121 @@ function isUserError(error2) {
   return error2 instanceof ConfigError || error2 instanceof UsageError || error2 instanceof PlanError || error2 instanceof GitError || error2 instanceof DatabaseError || error2 instanceof ServerStartError;
 }
 
+// src/cli/migration-files.ts
+var RACY_MARGIN_MS = 2e3;
+var MigrationFiles = class {
+  next;
+  bytesToTake = /* @__PURE__ */ new Map();
+  stamps = /* @__PURE__ */ new Map();
+  learnt = 0;
+  preparedAlike = /* @__PURE__ */ new Map();
+  /** Whether what the run learns is kept for the next (--cache); without it, files are only read. */
+  learning;
+  earlier;
+  constructor(options = { learning: false }) {
+    this.learning = options.learning;
+    this.earlier = options.earlier;
+    this.next = { recordedAt: options.startedAt ?? Date.now(), files: /* @__PURE__ */ new Map() };
+  }
+  /** Whether the next run would find anything this run did not. */
+  get changed() {
+    return this.learnt > 0 || this.next.files.size !== (this.earlier?.files.size ?? 0);
+  }
+  /** The goose or dbmate marker in a file, for framework detection. */
+  markerOf = (absolutePath) => {
+    const known = this.unchanged(absolutePath);
+    if (known) {
+      this.next.files.set(absolutePath, this.next.files.get(absolutePath) ?? known);
+      return known.marker;
+    }
+    let bytes;
+    if (this.learning) this.stamp(absolutePath);
+    try {
+      bytes = readFileSync3(absolutePath);
+    } catch {
+      return void 0;
+    }
+    this.bytesToTake.set(absolutePath, bytes);
+    const marker = frameworkMarker(bytes);
+    if (this.learning) this.learn(absolutePath, { marker });
+    return marker;
+  };
+  /** What an earlier run learnt from this file's text, if it has not changed since and was read as text. */
+  known(absolutePath) {
+    const known = this.unchanged(absolutePath);
+    return known?.digest === void 0 ? void 0 : known;
+  }
+  /**
+   * A file known from an earlier run, read only when its text is first asked for; it must
+   * still be the text the plan was made from.
+   */
+  lazyInput(shown, absolutePath, digest) {
+    let text;
+    return {
+      path: shown,
+      get text() {
+        if (text === void 0) {
+          const input = decodeInput(shown, readFileSync3(absolutePath));
+          if ("unreadable" in input || textDigest(input.text) !== digest) {
+            throw new PlanError(`${shown} changed while lockwise was reading the migrations: run it again`);
+          }
+          text = input.text;
+        }
+        return text;
+      }
+    };
+  }
+  /** Reads a file as text, or why it cannot be; a file detection has read is not read again. */
+  read(shown, absolutePath) {
+    let bytes = this.bytesToTake.get(absolutePath);
+    this.bytesToTake.delete(absolutePath);
+    if (this.learning) this.stamp(absolutePath);
+    try {
+      bytes ??= readFileSync3(absolutePath);
+    } catch (error2) {
+      return { path: shown, unreadable: `cannot read ${shown}: ${describeIoError(error2)}` };
+    }
+    return decodeInput(shown, bytes);
+  }
+  /** Keeps what this run learnt from a file's text for the next run. */
+  learn(absolutePath, facts) {
+    const stamp = this.stamp(absolutePath);
+    if (stamp === void 0) return;
+    this.learnt++;
+    const prepared = facts.prepared && this.shared(facts.prepared);
+    this.next.files.set(absolutePath, { ...this.next.files.get(absolutePath), ...facts, ...prepared ? { prepared } : {}, stamp });
+  }
+  /** Most files of a folder are prepared alike: one object for them all, which v8.serialize writes once. */
+  shared(prepared) {
+    const key = JSON.stringify(prepared);
+    let kept = this.preparedAlike.get(key);
+    if (!kept) {
+      kept = prepared;
+      this.preparedAlike.set(key, kept);
+    }
+    return kept;
+  }
+  /** Hands an earlier run's facts on unchanged. */
+  keep(absolutePath, known) {
+    this.next.files.set(absolutePath, known);
+  }
+  unchanged(absolutePath) {
+    const known = this.earlier?.files.get(absolutePath);
+    if (!known || !this.earlier) return void 0;
+    const stamp = this.stamp(absolutePath);
+    const trusted = this.earlier.recordedAt - RACY_MARGIN_MS;
+    const same = stamp !== void 0 && stamp.size === known.stamp.size && stamp.mtimeMs === known.stamp.mtimeMs && stamp.ctimeMs === known.stamp.ctimeMs && stamp.ino === known.stamp.ino && stamp.mtimeMs < trusted && stamp.ctimeMs < trusted;
+    return same ? known : void 0;
+  }
+  stamp(absolutePath) {
+    if (!this.stamps.has(absolutePath)) {
+      const info = statSync2(absolutePath, { throwIfNoEntry: false });
+      this.stamps.set(absolutePath, info?.isFile() ? { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino } : void 0);
+    }
+    return this.stamps.get(absolutePath);
+  }
+};
+
 // src/cli/plan.ts
 function candidateFolders(absolute) {
   const parent = path7.dirname(absolute);
@@ -43691,11 +43997,11 @@ async function planLint(options) {
   const folders = /* @__PURE__ */ new Map();
   const groups = /* @__PURE__ */ new Map();
   const standalone = [];
-  const files = new ReadOnce();
+  const reader = options.reader ?? new MigrationFiles();
   const folderAt = async (dir) => {
     let indexed = folders.get(dir);
     if (!indexed) {
-      const folder = await findMigrationFolder(dir, { cwd, readFile: files.peek, ...config.framework ? { framework: config.framework } : {} });
+      const folder = await findMigrationFolder(dir, { cwd, markerOf: reader.markerOf, ...config.framework ? { framework: config.framework } : {} });
       indexed = {
         folder,
         migrations: new Set(folder.migrations.map((migration) => migration.absolutePath)),
@@ -43717,7 +44023,7 @@ async function planLint(options) {
     if (changed && !named && !changed.has(absolute)) continue;
     let placed = false;
     for (const dir of candidateFolders(absolute)) {
-      const indexed = await folderAt(dir).catch(() => void 0);
+      const indexed = folders.get(dir) ?? await folderAt(dir).catch(() => void 0);
       if (!indexed) continue;
       const { folder } = indexed;
       const ignoredBecause = indexed.ignored.get(absolute);
@@ -43742,25 +44048,63 @@ async function planLint(options) {
     const lastReviewed = folder.migrations.findLastIndex((migration) => review.has(migration.absolutePath));
     const migrations = [];
     for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
-      const stdinStandsIn = stdinPath === entry.absolutePath;
-      const input = stdinStandsIn ? options.stdin : readInput(entry.path, cwd, files.take);
-      migrations.push(planMigration(folder.framework, entry, input, review.has(entry.absolutePath), config, notes));
+      const reviewed = review.has(entry.absolutePath);
+      const planned = stdinPath === entry.absolutePath ? planMigration(folder.framework, entry, options.stdin, reviewed, config, notes).planned : planFromDisk(folder.framework, entry, reader, reviewed, config, notes);
+      migrations.push(planned);
     }
     histories.push({ migrations, ...atBase ? { isDeployed: (migration) => atBase.has(path7.resolve(cwd, migration)) } : {} });
   }
   const looseMode = config.assumeInTransaction ? "wrapped" : "none";
   for (const file of standalone) {
-    const input = file === options.stdin?.path ? options.stdin : readInput(file, cwd, files.take);
+    const input = file === options.stdin?.path ? options.stdin : reader.read(file, path7.resolve(cwd, file));
     histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
   }
   return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, skipped };
 }
-function planMigration(framework, entry, input, review, config, notes) {
-  if ("unreadable" in input) return { input, transactionMode: "none", review };
-  const prepared = prepareMigration(framework, entry, input.text);
+function planMigration(framework, entry, input, review, config, notes, siblings) {
+  if ("unreadable" in input) return { planned: { input, transactionMode: "none", review } };
+  const prepared = prepareMigration(framework, entry, input.text, siblings);
   for (const note of prepared.notes) notes.push(`${entry.path}: ${note}`);
-  const transactionMode = framework === "plain" && config.assumeInTransaction ? "wrapped" : prepared.transaction;
-  return { input, upText: prepared.upText, transactionMode, review };
+  return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), review }, prepared };
+}
+function transactionMode(framework, prepared, config) {
+  return framework === "plain" && config.assumeInTransaction ? "wrapped" : prepared;
+}
+function planFromDisk(framework, entry, reader, review, config, notes) {
+  const known = reader.known(entry.absolutePath);
+  if (known?.prepared?.framework === framework) {
+    const { prepared: prepared2 } = known;
+    for (const note of prepared2.notes) notes.push(`${entry.path}: ${note}`);
+    reader.keep(entry.absolutePath, known);
+    const input2 = reader.lazyInput(entry.path, entry.absolutePath, known.digest);
+    let upText;
+    return {
+      input: input2,
+      get upText() {
+        return upText ??= prepareMigration(framework, entry, input2.text).upText;
+      },
+      transactionMode: transactionMode(framework, prepared2.transaction, config),
+      review,
+      digests: { text: known.digest, up: prepared2.upDigest }
+    };
+  }
+  const input = reader.read(entry.path, entry.absolutePath);
+  let readSiblings = false;
+  const siblings = {
+    readFile(absolutePath) {
+      readSiblings = true;
+      return FILES_ON_DISK.readFile(absolutePath);
+    }
+  };
+  const { planned, prepared } = planMigration(framework, entry, input, review, config, notes, siblings);
+  if ("unreadable" in input || !prepared || !reader.learning) return planned;
+  const digests = digestsOf(input.text, prepared.upText);
+  reader.learn(entry.absolutePath, {
+    marker: frameworkMarker(input.text),
+    digest: digests.text,
+    ...readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, notes: prepared.notes, upDigest: digests.up } }
+  });
+  return { ...planned, digests };
 }
 function requireRepository(cwd) {
   const repository = findRepository(cwd);
@@ -43856,85 +44200,98 @@ function toolHomepage() {
 }
 
 // src/cli/cache-file.ts
-import { readFileSync as readFileSync6, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
-
-// src/engine/lint-cache.ts
-import { createHash as createHash3 } from "node:crypto";
-import { deserialize, serialize } from "node:v8";
-var LintCache = class {
-  constructor(seed, earlier = { results: /* @__PURE__ */ new Map(), states: /* @__PURE__ */ new Map() }) {
-    this.seed = seed;
-    this.earlier = earlier;
-  }
-  seed;
-  earlier;
-  next = { results: /* @__PURE__ */ new Map(), states: /* @__PURE__ */ new Map() };
-  /** The chain key after each migration of the history. */
-  chainKeys(history) {
-    let key = this.seed;
-    return history.migrations.map(({ input, upText, transactionMode }) => {
-      const hash = createHash3("sha256").update(key).update("\0").update(input.path).update("\0");
-      hash.update(`${transactionMode} ${history.isDeployed?.(input.path) ?? true}\0`);
-      if ("unreadable" in input) hash.update("unreadable\0").update(input.unreadable);
-      else hash.update("text\0").update(input.text).update(upText === void 0 || upText === input.text ? "\0" : `\0${upText}`);
-      key = hash.digest("base64");
-      return key;
-    });
-  }
-  result(key) {
-    return this.earlier.results.get(key);
-  }
-  hasState(key) {
-    return this.earlier.states.has(key);
-  }
-  /** A fresh copy of the schema after the migration with this key, if the cache has it. */
-  state(key) {
-    const serialized = this.earlier.states.get(key);
-    return serialized === void 0 ? void 0 : deserialize(serialized);
-  }
-  keepResult(key, result2) {
-    if (result2 !== void 0) this.next.results.set(key, result2);
-  }
-  /** Keeps the schema after this migration: the model's current state, or the one the cache already has. */
-  keepState(key, state) {
-    const serialized = state === void 0 ? this.earlier.states.get(key) : serialize(state);
-    if (serialized !== void 0) this.next.states.set(key, serialized);
-  }
-  /** Whether the next run would find anything this run did not: otherwise the file need not be written again. */
-  get changed() {
-    const { results, states } = this.next;
-    if (results.size !== this.earlier.results.size || states.size !== this.earlier.states.size) return true;
-    for (const key of results.keys()) if (!this.earlier.results.has(key)) return true;
-    for (const key of states.keys()) if (!this.earlier.states.has(key)) return true;
-    return false;
-  }
-};
-function cacheSeed(config, toolVersion2) {
-  return JSON.stringify({ toolVersion: toolVersion2, config });
-}
-
-// src/cli/cache-file.ts
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 1;
-function isCacheFile(value) {
-  const file = value;
-  return typeof file === "object" && file !== null && file.format === CACHE_FORMAT && typeof file.seed === "string" && file.results instanceof Map && file.states instanceof Map;
+var CACHE_FORMAT = 3;
+var INDEX_LENGTH_BYTES = 4;
+function isCacheIndex(value) {
+  const index = value;
+  return typeof index === "object" && index !== null && index.format === CACHE_FORMAT && typeof index.seed === "string" && index.results instanceof Map && Array.isArray(index.states) && typeof index.files?.recordedAt === "number" && index.files.files instanceof Map;
 }
-function readLintCache(file, seed) {
+function readRunCache(file, seed) {
   try {
-    const data = deserialize2(readFileSync6(file));
-    if (isCacheFile(data) && data.seed === seed) return new LintCache(seed, { results: data.results, states: data.states });
+    const { index, statesAt, stats } = readIndex(file);
+    if (isCacheIndex(index) && index.seed === seed) {
+      const states = new StatesInFile(file, stats, index.states, statesAt);
+      return { lint: new LintCache(seed, { results: index.results, states }), files: new MigrationFiles({ learning: true, earlier: index.files }) };
+    }
   } catch {
   }
-  return new LintCache(seed);
+  return { lint: new LintCache(seed), files: new MigrationFiles({ learning: true }) };
 }
-function writeLintCache(file, seed, cache) {
-  const data = { format: CACHE_FORMAT, seed, ...cache.next };
+function readIndex(file) {
+  const fd = openSync(file, "r");
   try {
-    writeFileSync(file, serialize2(data));
+    const stats = fstatSync(fd);
+    const header = Buffer.alloc(INDEX_LENGTH_BYTES);
+    if (readSync(fd, header, 0, INDEX_LENGTH_BYTES, 0) !== INDEX_LENGTH_BYTES) throw new Error("too short");
+    const length = header.readUInt32LE(0);
+    if (INDEX_LENGTH_BYTES + length > stats.size) throw new Error("truncated");
+    const bytes = Buffer.alloc(length);
+    if (readSync(fd, bytes, 0, length, INDEX_LENGTH_BYTES) !== length) throw new Error("truncated");
+    return { index: deserialize2(bytes), statesAt: INDEX_LENGTH_BYTES + length, stats };
+  } finally {
+    closeSync(fd);
+  }
+}
+var StatesInFile = class {
+  constructor(file, stats, lengths, offset) {
+    this.file = file;
+    this.stats = stats;
+    for (const [key, length] of lengths) {
+      this.at.set(key, { offset, length });
+      offset += length;
+    }
+    if (offset !== stats.size) throw new Error("truncated");
+  }
+  file;
+  stats;
+  at = /* @__PURE__ */ new Map();
+  get size() {
+    return this.at.size;
+  }
+  has(key) {
+    return this.at.has(key);
+  }
+  keys() {
+    return this.at.keys();
+  }
+  get(key) {
+    const where = this.at.get(key);
+    if (!where) return void 0;
+    try {
+      const fd = openSync(this.file, "r");
+      try {
+        const now = fstatSync(fd);
+        if (now.ino !== this.stats.ino || now.mtimeMs !== this.stats.mtimeMs || now.size !== this.stats.size) return void 0;
+        const bytes = Buffer.alloc(where.length);
+        return readSync(fd, bytes, 0, where.length, where.offset) === where.length ? bytes : void 0;
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return void 0;
+    }
+  }
+};
+function runCacheChanged(cache) {
+  return cache.lint.changed || cache.files.changed;
+}
+function writeRunCache(file, seed, cache) {
+  const { results, states } = cache.lint.next;
+  const stateBytes = [...states.values()];
+  const index = { format: CACHE_FORMAT, seed, results, files: cache.files.next, states: [...states].map(([key, bytes]) => [key, bytes.length]) };
+  const indexBytes = serialize2(index);
+  const header = Buffer.alloc(INDEX_LENGTH_BYTES);
+  header.writeUInt32LE(indexBytes.length, 0);
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, Buffer.concat([header, indexBytes, ...stateBytes]));
+    renameSync(temporary, file);
     return void 0;
   } catch (error2) {
+    rmSync(temporary, { force: true });
     return error2.message;
   }
 }
@@ -43943,8 +44300,9 @@ function writeLintCache(file, seed, cache) {
 import { writeFileSync as writeFileSync2 } from "node:fs";
 import path10 from "node:path";
 async function lintAndReport(paths, options, io) {
-  const loaded = await loadConfig(io.cwd, options.config);
-  const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded.config), commandLineConfig(options));
+  if (!options.cache) loadParser().catch(() => void 0);
+  const loaded2 = await loadConfig(io.cwd, options.config);
+  const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded2.config), commandLineConfig(options));
   const maxWarnings = options.maxWarnings === void 0 ? void 0 : parseCount(options.maxWarnings, "--max-warnings");
   const readsStdin = paths.includes(STDIN_ARGUMENT) || paths.length === 0 && !io.stdin.isTTY;
   if (paths.length === 0 && !readsStdin) {
@@ -43952,18 +44310,24 @@ async function lintAndReport(paths, options, io) {
   }
   const resolved = await resolvePaths(
     paths.filter((arg) => arg !== STDIN_ARGUMENT),
-    { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.baseDir }
+    { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded2.baseDir }
   );
   for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}
 `);
   const stdin = readsStdin ? decodeInput(options.stdinFilename ?? "<stdin>", await readAll(io.stdin)) : void 0;
+  const cacheFile = options.cache ? path10.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : void 0;
+  const cacheable = !usesDeprecationAge(config);
+  if (cacheFile && !cacheable) io.stderr.write("lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n");
+  const seed = cacheSeed(config, toolVersion());
+  const cache = cacheFile && cacheable ? readRunCache(cacheFile, seed) : void 0;
   const plan = await planLint({
     cwd: io.cwd,
     config,
     files: resolved.files,
     explicit: resolved.explicit,
     ...stdin ? { stdin } : {},
-    ...options.since ? { since: options.since } : {}
+    ...options.since ? { since: options.since } : {},
+    ...cache ? { reader: cache.files } : {}
   });
   for (const skipped of plan.skipped) io.stderr.write(`lockwise: ${skipped}
 `);
@@ -43972,14 +44336,9 @@ async function lintAndReport(paths, options, io) {
   if (usesDeprecationAge(config) && !plan.dates.available) {
     io.stderr.write("lockwise: minDeprecationAge not checked: not in a git repository\n");
   }
-  const cacheFile = options.cache ? path10.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : void 0;
-  const cacheable = !usesDeprecationAge(config);
-  if (cacheFile && !cacheable) io.stderr.write("lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n");
-  const seed = cacheSeed(config, toolVersion());
-  const cache = cacheFile && cacheable ? readLintCache(cacheFile, seed) : void 0;
-  const results = await lintHistories(plan.histories, config, plan.dates, cache);
-  if (cacheFile && cache?.changed) {
-    const problem = writeLintCache(cacheFile, seed, cache);
+  const results = await lintHistories(plan.histories, config, plan.dates, cache?.lint);
+  if (cacheFile && cache && runCacheChanged(cache)) {
+    const problem = writeRunCache(cacheFile, seed, cache);
     if (problem) io.stderr.write(`lockwise: cache not written: ${problem}
 `);
   }
@@ -44115,7 +44474,7 @@ function pullRequestBase() {
   const event = process.env.GITHUB_EVENT_NAME;
   const eventPath = process.env.GITHUB_EVENT_PATH;
   if (event !== "pull_request" && event !== "pull_request_target" || !eventPath) return void 0;
-  const payload = JSON.parse(readFileSync7(eventPath, "utf8"));
+  const payload = JSON.parse(readFileSync6(eventPath, "utf8"));
   const sha = payload.pull_request?.base?.sha;
   return typeof sha === "string" && sha !== "" ? { ref: sha, described: `the pull request's base commit ${sha}` } : void 0;
 }

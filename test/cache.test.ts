@@ -38,6 +38,12 @@ async function lintWith(migrations: PlannedHistory, earlier: LintCache | undefin
 
 const generated = generateHistory(120);
 
+/** The index at the head of a cache file: its length in 4 bytes, then v8.serialize's output. */
+function cacheIndex(file: string): unknown {
+  const bytes = readFileSync(file);
+  return deserialize(bytes.subarray(4, 4 + bytes.readUInt32LE(0)));
+}
+
 describe('--cache in the engine', () => {
   it('gives the findings of a run without it, cold and warm, without linting an unchanged history again', async () => {
     const plain = findings(await lintHistories([history(generated)], DEFAULT_CONFIG));
@@ -126,7 +132,7 @@ describe('lockwise lint --cache', () => {
       writeFileSync(path.join(dir, 'custom.cache'), garbage);
       const run = runCli(['lint', '--cache', '--cache-location', 'custom.cache', '-f', 'gcc', 'db'], { cwd: dir });
       expect([run.status, run.stdout, run.stderr]).toEqual([plain.status, plain.stdout, plain.stderr]);
-      expect(deserialize(readFileSync(path.join(dir, 'custom.cache')))).toHaveProperty('results');
+      expect(cacheIndex(path.join(dir, 'custom.cache'))).toHaveProperty('results');
     }
   });
 

@@ -1,19 +1,47 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
-import { LintCache, type LintCacheData } from '../engine/lint-cache.js';
+import { LintCache, type CachedResult, type KeptStates } from '../engine/lint-cache.js';
+import { MigrationFiles, type FileFactsData } from './migration-files.js';
 
 export const DEFAULT_CACHE_FILE = '.lockwisecache';
 /** Changes when what the file holds changes shape. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 3;
 
-interface CacheFile extends LintCacheData {
+/**
+ * The file starts with the length of its index (4 bytes), then the index, written by
+ * v8.serialize, then the serialized schema states one after another. A run reads the
+ * index; it reads a state, a few megabytes, only to resume from it.
+ */
+interface CacheIndex {
   format: number;
   seed: string;
+  results: Map<string, CachedResult>;
+  /** What the run learnt from each migration file, so that the next need not read the unchanged ones. */
+  files: FileFactsData;
+  /** Chain key and byte length of each state, in the order they follow the index. */
+  states: Array<[string, number]>;
 }
 
-function isCacheFile(value: unknown): value is CacheFile {
-  const file = value as Partial<CacheFile> | null;
-  return typeof file === 'object' && file !== null && file.format === CACHE_FORMAT && typeof file.seed === 'string' && file.results instanceof Map && file.states instanceof Map;
+const INDEX_LENGTH_BYTES = 4;
+
+function isCacheIndex(value: unknown): value is CacheIndex {
+  const index = value as Partial<CacheIndex> | null;
+  return (
+    typeof index === 'object' &&
+    index !== null &&
+    index.format === CACHE_FORMAT &&
+    typeof index.seed === 'string' &&
+    index.results instanceof Map &&
+    Array.isArray(index.states) &&
+    typeof index.files?.recordedAt === 'number' &&
+    index.files.files instanceof Map
+  );
+}
+
+/** What a run reuses from the cache file, and hands on to the next through it. */
+export interface RunCache {
+  lint: LintCache;
+  files: MigrationFiles;
 }
 
 /**
@@ -21,23 +49,110 @@ function isCacheFile(value: unknown): value is CacheFile {
  * (another lockwise version or configuration) is no error: the run starts afresh and
  * writes a new one.
  */
-export function readLintCache(file: string, seed: string): LintCache {
+export function readRunCache(file: string, seed: string): RunCache {
   try {
-    const data: unknown = deserialize(readFileSync(file));
-    if (isCacheFile(data) && data.seed === seed) return new LintCache(seed, { results: data.results, states: data.states });
+    const { index, statesAt, stats } = readIndex(file);
+    if (isCacheIndex(index) && index.seed === seed) {
+      const states = new StatesInFile(file, stats, index.states, statesAt);
+      return { lint: new LintCache(seed, { results: index.results, states }), files: new MigrationFiles({ learning: true, earlier: index.files }) };
+    }
   } catch {
     // Not there yet, or not a cache lockwise can read: replaced below.
   }
-  return new LintCache(seed);
+  return { lint: new LintCache(seed), files: new MigrationFiles({ learning: true }) };
 }
 
-/** Writes what this run found, for the next; undefined on success, else why it could not. */
-export function writeLintCache(file: string, seed: string, cache: LintCache): string | undefined {
-  const data: CacheFile = { format: CACHE_FORMAT, seed, ...cache.next };
+function readIndex(file: string): { index: unknown; statesAt: number; stats: Stats } {
+  const fd = openSync(file, 'r');
   try {
-    writeFileSync(file, serialize(data));
+    const stats = fstatSync(fd);
+    const header = Buffer.alloc(INDEX_LENGTH_BYTES);
+    if (readSync(fd, header, 0, INDEX_LENGTH_BYTES, 0) !== INDEX_LENGTH_BYTES) throw new Error('too short');
+    const length = header.readUInt32LE(0);
+    if (INDEX_LENGTH_BYTES + length > stats.size) throw new Error('truncated');
+    const bytes = Buffer.alloc(length);
+    if (readSync(fd, bytes, 0, length, INDEX_LENGTH_BYTES) !== length) throw new Error('truncated');
+    return { index: deserialize(bytes), statesAt: INDEX_LENGTH_BYTES + length, stats };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The states in a cache file, each read when asked for. The file is replaced whole when
+ * written, never changed in place: a file that is no longer the one read gives no state.
+ */
+class StatesInFile implements KeptStates {
+  private readonly at = new Map<string, { offset: number; length: number }>();
+
+  constructor(
+    private readonly file: string,
+    private readonly stats: Stats,
+    lengths: Array<[string, number]>,
+    offset: number,
+  ) {
+    for (const [key, length] of lengths) {
+      this.at.set(key, { offset, length });
+      offset += length;
+    }
+    if (offset !== stats.size) throw new Error('truncated');
+  }
+
+  get size(): number {
+    return this.at.size;
+  }
+
+  has(key: string): boolean {
+    return this.at.has(key);
+  }
+
+  keys(): MapIterator<string> {
+    return this.at.keys();
+  }
+
+  get(key: string): Buffer | undefined {
+    const where = this.at.get(key);
+    if (!where) return undefined;
+    try {
+      const fd = openSync(this.file, 'r');
+      try {
+        const now = fstatSync(fd);
+        if (now.ino !== this.stats.ino || now.mtimeMs !== this.stats.mtimeMs || now.size !== this.stats.size) return undefined;
+        const bytes = Buffer.alloc(where.length);
+        return readSync(fd, bytes, 0, where.length, where.offset) === where.length ? bytes : undefined;
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Whether the next run would find anything this run did not: otherwise the file need not be written again. */
+export function runCacheChanged(cache: RunCache): boolean {
+  return cache.lint.changed || cache.files.changed;
+}
+
+/**
+ * Writes what this run found, for the next; undefined on success, else why it could not.
+ * The new file takes the old one's place in one rename, so that a run reading it meanwhile
+ * sees either whole.
+ */
+export function writeRunCache(file: string, seed: string, cache: RunCache): string | undefined {
+  const { results, states } = cache.lint.next;
+  const stateBytes = [...states.values()];
+  const index: CacheIndex = { format: CACHE_FORMAT, seed, results, files: cache.files.next, states: [...states].map(([key, bytes]) => [key, bytes.length]) };
+  const indexBytes = serialize(index);
+  const header = Buffer.alloc(INDEX_LENGTH_BYTES);
+  header.writeUInt32LE(indexBytes.length, 0);
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, Buffer.concat([header, indexBytes, ...stateBytes]));
+    renameSync(temporary, file);
     return undefined;
   } catch (error) {
+    rmSync(temporary, { force: true });
     return (error as Error).message;
   }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { LintInput } from '../engine/lint-sources.js';
-import { displayPath, naturalCompare, toPosix } from '../source/paths.js';
+import { displayPath, displayPathUnder, naturalCompare, toPosix } from '../source/paths.js';
 
 export const STDIN_ARGUMENT = '-';
 
@@ -32,8 +32,7 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
   const explicit = new Set<string>();
   const problems: string[] = [];
   const seen = new Set<string>();
-  const add = (file: string): void => {
-    const shown = displayPath(file, options.cwd);
+  const add = (file: string, shown = displayPath(file, options.cwd)): void => {
     if (seen.has(shown) || excluded(file)) return;
     seen.add(shown);
     files.push(shown);
@@ -47,11 +46,12 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
       explicit.add(displayPath(absolute, options.cwd));
     } else if (info?.isDirectory()) {
       const found = await glob('**/*.sql', { cwd: absolute, ignore: ALWAYS_SKIPPED, absolute: true, dot: false });
-      found.sort(naturalCompare).forEach(add);
+      const shown = displayPathUnder(absolute, options.cwd);
+      for (const file of found.sort(naturalCompare)) add(file, shown(file));
     } else if (!info && isDynamicPattern(arg)) {
       const found = await glob(toPosix(arg), { cwd: options.cwd, ignore: ALWAYS_SKIPPED, absolute: true });
       if (found.length === 0) problems.push(`${arg}: no files match this pattern`);
-      found.sort(naturalCompare).forEach(add);
+      for (const file of found.sort(naturalCompare)) add(file);
     } else if (!info) {
       problems.push(`${arg}: no such file or directory`);
     } else {
@@ -83,30 +83,6 @@ export function readInput(file: string, cwd: string, readFile: (absolutePath: st
   return decodeInput(file, bytes);
 }
 
-/**
- * Reads each file once per run: framework detection looks into the same migrations that
- * are linted next. A file is kept from `peek` until `take` hands it over.
- */
-export class ReadOnce {
-  private readonly kept = new Map<string, Buffer>();
-
-  readonly peek = (absolutePath: string): Buffer => {
-    let bytes = this.kept.get(absolutePath);
-    if (bytes === undefined) {
-      bytes = readFileSync(absolutePath);
-      this.kept.set(absolutePath, bytes);
-    }
-    return bytes;
-  };
-
-  readonly take = (absolutePath: string): Buffer => {
-    const bytes = this.kept.get(absolutePath);
-    if (bytes === undefined) return readFileSync(absolutePath);
-    this.kept.delete(absolutePath);
-    return bytes;
-  };
-}
-
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export function decodeInput(file: string, bytes: Buffer): LintInput {
@@ -136,7 +112,7 @@ function firstInvalidUtf8Byte(bytes: Buffer): number {
   return byteOffset;
 }
 
-function describeIoError(error: unknown): string {
+export function describeIoError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENOENT') return 'no such file';

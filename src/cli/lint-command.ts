@@ -1,6 +1,7 @@
 import { SEVERITIES, type Severity } from '../engine/rule.js';
 import { DEFAULT_CONFIG, MAX_PG_VERSION, MIN_PG_VERSION, mergeConfig, type RuleSetting, type UserConfig } from '../engine/config.js';
 import { lintHistories, type LintResults } from '../engine/lint-sources.js';
+import { loadParser } from '../parse/parse.js';
 import { planLint } from './plan.js';
 import { ALL_RULE_IDS, findBuiltinCheck } from '../engine/registry.js';
 import { REPORTERS, type FormatName } from '../report/reporters.js';
@@ -10,7 +11,7 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
 import { decodeInput, resolvePaths, STDIN_ARGUMENT } from './inputs.js';
 import { toolHomepage, toolVersion } from './version.js';
 import { UsageError } from './user-errors.js';
-import { DEFAULT_CACHE_FILE, readLintCache, writeLintCache } from './cache-file.js';
+import { DEFAULT_CACHE_FILE, readRunCache, runCacheChanged, writeRunCache } from './cache-file.js';
 import { cacheSeed } from '../engine/lint-cache.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -60,6 +61,9 @@ export async function runLint(paths: string[], options: LintCommandOptions, io: 
 
 /** `lockwise lint`, with the totals its exit code was decided from. */
 export async function lintAndReport(paths: string[], options: LintCommandOptions, io: CommandIo): Promise<LintOutcome> {
+  // Without --cache every run parses: the parser's WebAssembly then compiles while the files are planned.
+  // A failure shows where the parser is awaited.
+  if (!options.cache) loadParser().catch(() => undefined);
   const loaded = await loadConfig(io.cwd, options.config);
   const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded.config), commandLineConfig(options));
   const maxWarnings = options.maxWarnings === undefined ? undefined : parseCount(options.maxWarnings, '--max-warnings');
@@ -75,6 +79,12 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}\n`);
 
   const stdin = readsStdin ? decodeInput(options.stdinFilename ?? '<stdin>', await readAll(io.stdin)) : undefined;
+  const cacheFile = options.cache ? path.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : undefined;
+  // Commit dates change without any file changing: findings that depend on them cannot be cached.
+  const cacheable = !usesDeprecationAge(config);
+  if (cacheFile && !cacheable) io.stderr.write('lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n');
+  const seed = cacheSeed(config, toolVersion());
+  const cache = cacheFile && cacheable ? readRunCache(cacheFile, seed) : undefined;
   const plan = await planLint({
     cwd: io.cwd,
     config,
@@ -82,6 +92,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
     explicit: resolved.explicit,
     ...(stdin ? { stdin } : {}),
     ...(options.since ? { since: options.since } : {}),
+    ...(cache ? { reader: cache.files } : {}),
   });
   for (const skipped of plan.skipped) io.stderr.write(`lockwise: ${skipped}\n`);
   if (options.verbose) for (const note of plan.notes) io.stderr.write(`lockwise: ${note}\n`);
@@ -89,15 +100,9 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
     io.stderr.write('lockwise: minDeprecationAge not checked: not in a git repository\n');
   }
 
-  const cacheFile = options.cache ? path.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : undefined;
-  // Commit dates change without any file changing: findings that depend on them cannot be cached.
-  const cacheable = !usesDeprecationAge(config);
-  if (cacheFile && !cacheable) io.stderr.write('lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n');
-  const seed = cacheSeed(config, toolVersion());
-  const cache = cacheFile && cacheable ? readLintCache(cacheFile, seed) : undefined;
-  const results = await lintHistories(plan.histories, config, plan.dates, cache);
-  if (cacheFile && cache?.changed) {
-    const problem = writeLintCache(cacheFile, seed, cache);
+  const results = await lintHistories(plan.histories, config, plan.dates, cache?.lint);
+  if (cacheFile && cache && runCacheChanged(cache)) {
+    const problem = writeRunCache(cacheFile, seed, cache);
     if (problem) io.stderr.write(`lockwise: cache not written: ${problem}\n`);
   }
   if (options.verbose) {

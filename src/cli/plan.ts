@@ -2,10 +2,21 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../engine/config.js';
 import type { MigrationDates } from '../engine/context.js';
 import type { LintInput, PlannedHistory, PlannedMigration } from '../engine/lint-sources.js';
-import { findMigrationFolder, prepareMigration, type FrameworkName, type MigrationEntry, type MigrationFolder } from '../history/frameworks.js';
+import { digestsOf } from '../engine/lint-cache.js';
+import {
+  FILES_ON_DISK,
+  findMigrationFolder,
+  prepareMigration,
+  type FrameworkName,
+  type MigrationEntry,
+  type MigrationFolder,
+  type PreparedMigration,
+  type SiblingFiles,
+} from '../history/frameworks.js';
+import { frameworkMarker } from '../history/layouts.js';
 import { changedSince, filesAtRef, findRepository, firstCommitTimes, type GitRepository } from '../history/git.js';
 import type { TransactionMode } from '../model/session-state.js';
-import { readInput, ReadOnce } from './inputs.js';
+import { MigrationFiles } from './migration-files.js';
 import { PlanError } from './user-errors.js';
 
 export interface PlanOptions {
@@ -18,6 +29,8 @@ export interface PlanOptions {
   stdin?: LintInput;
   /** Report only migrations added or changed since this git ref; the rest is history. */
   since?: string;
+  /** Reads the migrations; one made with an earlier run's facts (--cache) skips the files that have not changed. */
+  reader?: MigrationFiles;
 }
 
 export interface LintPlan {
@@ -61,12 +74,12 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
   const folders = new Map<string, IndexedFolder>();
   const groups = new Map<string, FolderGroup>();
   const standalone: string[] = [];
-  const files = new ReadOnce();
+  const reader = options.reader ?? new MigrationFiles();
 
   const folderAt = async (dir: string): Promise<IndexedFolder> => {
     let indexed = folders.get(dir);
     if (!indexed) {
-      const folder = await findMigrationFolder(dir, { cwd, readFile: files.peek, ...(config.framework ? { framework: config.framework } : {}) });
+      const folder = await findMigrationFolder(dir, { cwd, markerOf: reader.markerOf, ...(config.framework ? { framework: config.framework } : {}) });
       indexed = {
         folder,
         migrations: new Set(folder.migrations.map((migration) => migration.absolutePath)),
@@ -90,7 +103,8 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     if (changed && !named && !changed.has(absolute)) continue;
     let placed = false;
     for (const dir of candidateFolders(absolute)) {
-      const indexed = await folderAt(dir).catch(() => undefined);
+      // Most files share a folder already looked at: no await for them.
+      const indexed = folders.get(dir) ?? (await folderAt(dir).catch(() => undefined));
       if (!indexed) continue;
       const { folder } = indexed;
       const ignoredBecause = indexed.ignored.get(absolute);
@@ -117,15 +131,18 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     const lastReviewed = folder.migrations.findLastIndex((migration) => review.has(migration.absolutePath));
     const migrations: PlannedMigration[] = [];
     for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
-      const stdinStandsIn = stdinPath === entry.absolutePath;
-      const input = stdinStandsIn ? options.stdin! : readInput(entry.path, cwd, files.take);
-      migrations.push(planMigration(folder.framework, entry, input, review.has(entry.absolutePath), config, notes));
+      const reviewed = review.has(entry.absolutePath);
+      const planned =
+        stdinPath === entry.absolutePath
+          ? planMigration(folder.framework, entry, options.stdin!, reviewed, config, notes).planned
+          : planFromDisk(folder.framework, entry, reader, reviewed, config, notes);
+      migrations.push(planned);
     }
     histories.push({ migrations, ...(atBase ? { isDeployed: (migration: string) => atBase.has(path.resolve(cwd, migration)) } : {}) });
   }
   const looseMode: TransactionMode = config.assumeInTransaction ? 'wrapped' : 'none';
   for (const file of standalone) {
-    const input = file === options.stdin?.path ? options.stdin : readInput(file, cwd, files.take);
+    const input = file === options.stdin?.path ? options.stdin : reader.read(file, path.resolve(cwd, file));
     histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
   }
   return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, skipped };
@@ -138,13 +155,65 @@ function planMigration(
   review: boolean,
   config: ResolvedConfig,
   notes: string[],
-): PlannedMigration {
-  if ('unreadable' in input) return { input, transactionMode: 'none', review };
-  const prepared = prepareMigration(framework, entry, input.text);
+  siblings?: SiblingFiles,
+): { planned: PlannedMigration; prepared?: PreparedMigration } {
+  if ('unreadable' in input) return { planned: { input, transactionMode: 'none', review } };
+  const prepared = prepareMigration(framework, entry, input.text, siblings);
   for (const note of prepared.notes) notes.push(`${entry.path}: ${note}`);
-  // Plain folders say nothing of how they are run; the configuration does.
-  const transactionMode = framework === 'plain' && config.assumeInTransaction ? 'wrapped' : prepared.transaction;
-  return { input, upText: prepared.upText, transactionMode, review };
+  return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), review }, prepared };
+}
+
+/** Plain folders say nothing of how they are run; the configuration does. */
+function transactionMode(framework: FrameworkName, prepared: TransactionMode, config: ResolvedConfig): TransactionMode {
+  return framework === 'plain' && config.assumeInTransaction ? 'wrapped' : prepared;
+}
+
+/**
+ * A migration read from disk, or, when the reader knows it from an earlier run, planned from
+ * what that run learnt: its text is then read only if linting or a reporter needs it.
+ */
+function planFromDisk(
+  framework: FrameworkName,
+  entry: MigrationEntry,
+  reader: MigrationFiles,
+  review: boolean,
+  config: ResolvedConfig,
+  notes: string[],
+): PlannedMigration {
+  const known = reader.known(entry.absolutePath);
+  if (known?.prepared?.framework === framework) {
+    const { prepared } = known;
+    for (const note of prepared.notes) notes.push(`${entry.path}: ${note}`);
+    reader.keep(entry.absolutePath, known);
+    const input = reader.lazyInput(entry.path, entry.absolutePath, known.digest);
+    let upText: string | undefined;
+    return {
+      input,
+      get upText(): string {
+        return (upText ??= prepareMigration(framework, entry, input.text).upText);
+      },
+      transactionMode: transactionMode(framework, prepared.transaction, config),
+      review,
+      digests: { text: known.digest, up: prepared.upDigest },
+    };
+  }
+  const input = reader.read(entry.path, entry.absolutePath);
+  let readSiblings = false;
+  const siblings: SiblingFiles = {
+    readFile(absolutePath) {
+      readSiblings = true;
+      return FILES_ON_DISK.readFile(absolutePath);
+    },
+  };
+  const { planned, prepared } = planMigration(framework, entry, input, review, config, notes, siblings);
+  if ('unreadable' in input || !prepared || !reader.learning) return planned;
+  const digests = digestsOf(input.text, prepared.upText);
+  reader.learn(entry.absolutePath, {
+    marker: frameworkMarker(input.text),
+    digest: digests.text,
+    ...(readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, notes: prepared.notes, upDigest: digests.up } }),
+  });
+  return { ...planned, digests };
 }
 
 function requireRepository(cwd: string): GitRepository {

@@ -4,13 +4,15 @@ import type { SkippedText } from '../parse/preprocess.js';
 import type { SchemaState } from '../model/schema-model.js';
 import type { ResolvedConfig } from './config.js';
 import type { Diagnostic } from './diagnostic.js';
-import type { PlannedHistory } from './lint-sources.js';
+import type { MigrationDigests, PlannedHistory } from './lint-sources.js';
 
 /** A reviewed migration's findings, as a later run reuses them. */
 export interface CachedResult {
   diagnostics: Diagnostic[];
   skipped: SkippedText[];
 }
+
+const NO_FINDINGS: CachedResult = Object.freeze({ diagnostics: [], skipped: [] });
 
 /** Everything the cache holds, by chain key; plain maps, so that v8.serialize can write it. */
 export interface LintCacheData {
@@ -21,6 +23,9 @@ export interface LintCacheData {
    */
   states: Map<string, Buffer>;
 }
+
+/** The states an earlier run kept: a map, or a file that reads one only when it is asked for. */
+export type KeptStates = Pick<ReadonlyMap<string, Buffer>, 'get' | 'has' | 'keys' | 'size'>;
 
 /**
  * What an earlier run found, and what this run hands to the next. A migration's
@@ -35,20 +40,22 @@ export class LintCache {
   constructor(
     /** lockwise's version and the resolved configuration, in a form that changes when they do. */
     private readonly seed: string,
-    private readonly earlier: LintCacheData = { results: new Map(), states: new Map() },
+    private readonly earlier: { results: Map<string, CachedResult>; states: KeptStates } = { results: new Map(), states: new Map() },
   ) {}
 
-  /** The chain key after each migration of the history. */
+  /** The chain key after each migration of the history: a digest of everything up to it, taken from one running hash. */
   chainKeys(history: PlannedHistory): string[] {
-    let key = this.seed;
+    const hash = createHash('sha256').update(this.seed);
     // Whether a migration is reviewed or only replayed changes neither its findings nor the schema after it.
-    return history.migrations.map(({ input, upText, transactionMode }) => {
-      const hash = createHash('sha256').update(key).update('\0').update(input.path).update('\0');
-      hash.update(`${transactionMode} ${history.isDeployed?.(input.path) ?? true}\0`);
-      if ('unreadable' in input) hash.update('unreadable\0').update(input.unreadable);
-      else hash.update('text\0').update(input.text).update(upText === undefined || upText === input.text ? '\0' : `\0${upText}`);
-      key = hash.digest('base64');
-      return key;
+    return history.migrations.map((migration) => {
+      const { input, transactionMode } = migration;
+      hash.update(`\0${input.path}\0${transactionMode} ${history.isDeployed?.(input.path) ?? true}\0`);
+      if ('unreadable' in input) hash.update(`unreadable\0${input.unreadable}`);
+      else {
+        const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
+        hash.update(`text\0${text}\0${up ?? ''}`);
+      }
+      return hash.copy().digest('base64');
     });
   }
 
@@ -67,7 +74,10 @@ export class LintCache {
   }
 
   keepResult(key: string, result: CachedResult | undefined): void {
-    if (result !== undefined) this.next.results.set(key, result);
+    if (result === undefined) return;
+    // Most migrations have no findings: one shared object, which v8.serialize writes once.
+    const clean = result.diagnostics.length === 0 && result.skipped.length === 0;
+    this.next.results.set(key, clean ? NO_FINDINGS : result);
   }
 
   /** Keeps the schema after this migration: the model's current state, or the one the cache already has. */
@@ -89,4 +99,13 @@ export class LintCache {
 /** The seed of every chain key: what, besides the files, decides the findings. */
 export function cacheSeed(config: ResolvedConfig, toolVersion: string): string {
   return JSON.stringify({ toolVersion, config });
+}
+
+/** What a chain key takes from a migration's text: its digest, and that of the up part when it is not the whole text. */
+export function digestsOf(text: string, upText: string | undefined): MigrationDigests {
+  return { text: textDigest(text), up: upText === undefined || upText === text ? undefined : textDigest(upText) };
+}
+
+export function textDigest(text: string): string {
+  return createHash('sha256').update(text).digest('base64');
 }

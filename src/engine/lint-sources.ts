@@ -22,6 +22,14 @@ export interface PlannedMigration {
   transactionMode: TransactionMode;
   /** Report its findings; otherwise it is only replayed as history for the ones after it. */
   review: boolean;
+  /** Known without reading the file (--cache); otherwise the cache works them out from the text. */
+  digests?: MigrationDigests;
+}
+
+export interface MigrationDigests {
+  text: string;
+  /** Of the up part, when it is not the whole text. */
+  up: string | undefined;
 }
 
 /** Migrations in the order the tool applies them; each is judged against the schema the ones before it built. */
@@ -74,7 +82,6 @@ export async function lintHistories(
   dates: MigrationDates = NO_DATES,
   cache?: LintCache,
 ): Promise<LintResults> {
-  await loadParser();
   const rules = enabledRules(config);
   const files: FileResult[] = [];
   for (const history of histories) {
@@ -97,6 +104,8 @@ export async function lintHistories(
         break;
       }
     }
+    // A run whose every finding is cached parses nothing, and does without the parser's start-up.
+    if (toLint.includes(true) || modelFrom <= modelUntil) await loadParser();
 
     migrations.forEach((migration, index) => {
       const { input } = migration;
@@ -136,10 +145,22 @@ export async function lintHistories(
   return { files };
 }
 
-/** A file's source is kept only when a reporter needs it: for a code frame, a fix or a --verbose note. */
+/**
+ * A file's source is kept only when a reporter may need it: for a code frame, a fix or a --verbose note.
+ * It is made when first asked for, so that a file whose findings come from the cache is not read for a
+ * reporter that prints none of its text.
+ */
 function fileResult(path: string, source: () => SourceFile, { diagnostics, skipped }: CachedResult): FileResult {
-  const needsSource = diagnostics.length > 0 || skipped.length > 0;
-  return { path, ...(needsSource ? { source: source() } : {}), diagnostics, skipped };
+  if (diagnostics.length === 0 && skipped.length === 0) return { path, diagnostics, skipped };
+  let made: SourceFile | undefined;
+  return {
+    path,
+    get source(): SourceFile {
+      return (made ??= source());
+    },
+    diagnostics,
+    skipped,
+  };
 }
 
 /** Lints files each on its own, with no history: stdin, loose files, tests. */

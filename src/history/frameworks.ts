@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { detectFramework, listMigrations } from './layouts.js';
-import { displayPath } from '../source/paths.js';
+import { detectFramework, listMigrations, type MarkerLookup } from './layouts.js';
+import { displayPath, displayPathUnder } from '../source/paths.js';
 import type { TransactionMode } from '../model/session-state.js';
 import { PREPARERS } from './prepare.js';
 
@@ -129,24 +129,25 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
 
 export async function findMigrationFolder(
   dir: string,
-  options: { framework?: FrameworkName; cwd: string; readFile?: (absolutePath: string) => Buffer },
+  options: { framework?: FrameworkName; cwd: string; markerOf?: MarkerLookup },
 ): Promise<MigrationFolder> {
   const root = path.resolve(options.cwd, dir);
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new Error(`${displayPath(root, options.cwd)}: no such directory`);
   if (!info.isDirectory()) throw new Error(`${displayPath(root, options.cwd)}: not a directory`);
 
-  const framework = options.framework ?? (await detectFramework(root, options.readFile));
+  const framework = options.framework ?? (await detectFramework(root, options.markerOf));
   const listing = await listMigrations(framework, root);
+  const shown = displayPathUnder(root, options.cwd);
   return {
     framework,
     root,
-    migrations: listing.migrations.map(({ absolutePath, version }) => ({ path: displayPath(absolutePath, options.cwd), absolutePath, version })),
-    ignored: listing.ignored.map(({ absolutePath, reason }) => ({ path: displayPath(absolutePath, options.cwd), reason })),
+    migrations: listing.migrations.map(({ absolutePath, version }) => ({ path: shown(absolutePath), absolutePath, version })),
+    ignored: listing.ignored.map(({ absolutePath, reason }) => ({ path: shown(absolutePath), reason })),
   };
 }
 
-const FILES_ON_DISK: SiblingFiles = {
+export const FILES_ON_DISK: SiblingFiles = {
   readFile(absolutePath) {
     try {
       return readFileSync(absolutePath, 'utf8');

@@ -22,8 +22,22 @@ export interface Listing {
 
 const FLYWAY_VERSIONED_NAME = /^V\d+(?:[._]\d+)*__/;
 
+/** The migration tool a file's own markers name: goose's `-- +goose Up` or dbmate's `-- migrate:up`. */
+export type FrameworkMarker = 'goose' | 'dbmate';
+
+/** Finds the marker a migration file holds; undefined when it holds none or cannot be read. */
+export type MarkerLookup = (absolutePath: string) => FrameworkMarker | undefined;
+
+const MARKERS_ON_DISK: MarkerLookup = (absolutePath) => {
+  try {
+    return frameworkMarker(readFileSync(absolutePath));
+  } catch {
+    return undefined;
+  }
+};
+
 /** Most specific first: a marker file, then a folder layout, then file names, then file contents. */
-export async function detectFramework(root: string, readFile: (absolutePath: string) => Buffer = readFileSync): Promise<FrameworkName> {
+export async function detectFramework(root: string, markerOf: MarkerLookup = MARKERS_ON_DISK): Promise<FrameworkName> {
   const { files, directories } = await directoryEntries(root);
   if (files.includes('sqitch.plan')) return 'sqitch';
   if (files.includes('atlas.sum')) return 'atlas';
@@ -31,41 +45,39 @@ export async function detectFramework(root: string, readFile: (absolutePath: str
   if (await someDirectoryHolds(root, directories, 'up.sql')) return 'diesel';
   const sqlFiles = files.filter(isSql);
   if (sqlFiles.some((name) => name.endsWith('.up.sql'))) return 'golang-migrate';
-  if ((await sqlFilesBelow(root)).some((file) => FLYWAY_VERSIONED_NAME.test(path.basename(file)))) return 'flyway';
-  const marked = frameworkMarkedInside(root, sqlFiles, readFile);
+  const flywayNamed = (files: string[]): boolean => files.some((file) => FLYWAY_VERSIONED_NAME.test(path.basename(file)));
+  if (flywayNamed(sqlFiles) || (directories.length > 0 && flywayNamed(await sqlFilesBelow(root)))) return 'flyway';
+  const marked = frameworkMarkedInside(root, sqlFiles, markerOf);
   if (marked) return marked;
   if (toPosix(root).endsWith('/supabase/migrations')) return 'supabase';
   return 'plain';
 }
 
-/**
- * goose when any file has a goose marker, else dbmate when any has a dbmate marker. One
- * file at a time, stopping at the first goose marker: a folder of thousands of migrations
- * is neither held in memory at once nor read twice.
- */
-function frameworkMarkedInside(root: string, names: string[], readFile: (absolutePath: string) => Buffer): 'goose' | 'dbmate' | undefined {
+/** goose when any file has a goose marker, else dbmate when any has a dbmate marker; stops at the first goose marker. */
+function frameworkMarkedInside(root: string, names: string[], markerOf: MarkerLookup): FrameworkMarker | undefined {
   let dbmate = false;
   for (const name of names) {
-    let bytes: Buffer;
-    try {
-      bytes = readFile(path.join(root, name));
-    } catch {
-      continue;
-    }
-    const mayBeGoose = GOOSE_HINTS.some((hint) => bytes.includes(hint));
-    const mayBeDbmate: boolean = !dbmate && DBMATE_HINTS.some((hint) => bytes.includes(hint));
-    if (!mayBeGoose && !mayBeDbmate) continue;
-    const text = bytes.toString('utf8');
-    if (mayBeGoose && GOOSE_UP.test(text)) return 'goose';
-    dbmate ||= mayBeDbmate && DBMATE_UP.test(text);
+    const marker = markerOf(path.join(root, name));
+    if (marker === 'goose') return 'goose';
+    dbmate ||= marker === 'dbmate';
   }
   return dbmate ? 'dbmate' : undefined;
 }
 
 /**
- * Byte strings every file with a marker holds (the markers match in any case): most SQL files
- * hold none, and are then neither decoded nor searched with the markers' expressions.
+ * goose's marker wins over dbmate's. Only a file holding one of the markers' byte strings is
+ * decoded and searched with their expressions: most SQL files hold none.
  */
+export function frameworkMarker(content: Buffer | string): FrameworkMarker | undefined {
+  const mayBeGoose = GOOSE_HINTS.some((hint) => content.includes(hint));
+  const mayBeDbmate = DBMATE_HINTS.some((hint) => content.includes(hint));
+  if (!mayBeGoose && !mayBeDbmate) return undefined;
+  const text = typeof content === 'string' ? content : content.toString('utf8');
+  if (mayBeGoose && GOOSE_UP.test(text)) return 'goose';
+  return mayBeDbmate && DBMATE_UP.test(text) ? 'dbmate' : undefined;
+}
+
+/** Byte strings every file with a marker holds (the markers match in any case). */
 const GOOSE_HINTS = ['+g', '+G'];
 const DBMATE_HINTS = [':up', ':Up', ':uP', ':UP'];
 

@@ -1,4 +1,4 @@
-import { loadModule, parseSync } from 'libpg-query';
+import { libpgQuery } from './libpg.js';
 import { isCommentToken, scanTokens } from './scan.js';
 import { preprocessSql, type SkippedText } from './preprocess.js';
 import { statementsInDoBlock } from './plpgsql.js';
@@ -41,13 +41,7 @@ export interface ParsedFile {
   syntaxError?: SyntaxProblem;
 }
 
-let parserReady: Promise<void> | undefined;
-
-/** Loads the WASM parser once per process; every parse waits for it. */
-export function loadParser(): Promise<void> {
-  parserReady ??= loadModule();
-  return parserReady;
-}
+export { loadParser } from './libpg.js';
 
 interface ParserError {
   message: string;
@@ -68,7 +62,7 @@ export function parseSource(source: SourceFile, upText: string = source.text): P
   }
   let rawStatements;
   try {
-    rawStatements = parseSync(sqlText).stmts ?? [];
+    rawStatements = libpgQuery().parseSync(sqlText).stmts ?? [];
   } catch (error) {
     const problem = error as ParserError;
     const cursor = problem.sqlDetails?.cursorPosition;

@@ -1,4 +1,4 @@
-import { parsePlPgSQLSync, parseSync } from 'libpg-query';
+import { libpgQuery } from './libpg.js';
 import type { Node } from '@pgsql/types';
 import type { ByteRange } from '../source/source-file.js';
 import { asKind, nodeKind } from './node-types.js';
@@ -32,7 +32,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
 
   let functionTree: unknown;
   try {
-    functionTree = parsePlPgSQLSync(`CREATE FUNCTION lockwise_do_block() RETURNS void LANGUAGE plpgsql AS ${WRAPPER_TAG}${body.text}${WRAPPER_TAG}`);
+    functionTree = libpgQuery().parsePlPgSQLSync(`CREATE FUNCTION lockwise_do_block() RETURNS void LANGUAGE plpgsql AS ${WRAPPER_TAG}${body.text}${WRAPPER_TAG}`);
   } catch {
     // PostgreSQL reports a broken block when the migration runs; the SQL parser already accepted the DO statement.
     return [];
@@ -50,7 +50,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
     const sqlStart = statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8') + (literal ? 1 : 0);
     let parsed;
     try {
-      parsed = parseSync(sql).stmts ?? [];
+      parsed = libpgQuery().parseSync(sql).stmts ?? [];
     } catch {
       continue;
     }

@@ -1,4 +1,5 @@
-import { scanSync, type ScanToken } from 'libpg-query';
+import type { ScanToken } from 'libpg-query';
+import { libpgQuery } from './libpg.js';
 
 /**
  * libpg-query's scanner returns its tokens as JSON and fails on control characters
@@ -9,7 +10,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 /** Tokens with byte offsets relative to `text`, or undefined when the scanner rejects it. */
 export function scanTokens(text: string): ScanToken[] | undefined {
   try {
-    return scanSync(text.replace(CONTROL_CHARACTERS, ' ')).tokens;
+    return libpgQuery().scanSync(text.replace(CONTROL_CHARACTERS, ' ')).tokens;
   } catch {
     return undefined;
   }
