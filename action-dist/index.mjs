@@ -43875,7 +43875,7 @@ var MigrationFiles = class {
   next;
   bytesToTake = /* @__PURE__ */ new Map();
   stamps = /* @__PURE__ */ new Map();
-  learnt = 0;
+  learnt = /* @__PURE__ */ new Set();
   preparedAlike = /* @__PURE__ */ new Map();
   /** Whether what the run learns is kept for the next (--cache); without it, files are only read. */
   learning;
@@ -43887,7 +43887,11 @@ var MigrationFiles = class {
   }
   /** Whether the next run would find anything this run did not. */
   get changed() {
-    return this.learnt > 0 || this.next.files.size !== (this.earlier?.files.size ?? 0);
+    if (this.next.files.size !== (this.earlier?.files.size ?? 0)) return true;
+    return [...this.learnt].some((file) => {
+      const earlier = this.earlier?.files.get(file);
+      return !earlier || !sameFacts(this.next.files.get(file), earlier) || !this.settled(earlier.stamp);
+    });
   }
   /** The goose or dbmate marker in a file, for framework detection. */
   markerOf = (absolutePath) => {
@@ -43949,9 +43953,10 @@ var MigrationFiles = class {
   learn(absolutePath, facts) {
     const stamp = this.stamp(absolutePath);
     if (stamp === void 0) return;
-    this.learnt++;
     const prepared = facts.prepared && this.shared(facts.prepared);
-    this.next.files.set(absolutePath, { ...this.next.files.get(absolutePath), ...facts, ...prepared ? { prepared } : {}, stamp });
+    const learnt = { ...this.next.files.get(absolutePath), ...facts, ...prepared ? { prepared } : {}, stamp };
+    this.next.files.set(absolutePath, learnt);
+    this.learnt.add(absolutePath);
   }
   /** Most files of a folder are prepared alike: one object for them all, which v8.serialize writes once. */
   shared(prepared) {
@@ -43971,9 +43976,12 @@ var MigrationFiles = class {
     const known = this.earlier?.files.get(absolutePath);
     if (!known || !this.earlier) return void 0;
     const stamp = this.stamp(absolutePath);
-    const trusted = this.earlier.recordedAt - RACY_MARGIN_MS;
-    const same = stamp !== void 0 && stamp.size === known.stamp.size && stamp.mtimeMs === known.stamp.mtimeMs && stamp.ctimeMs === known.stamp.ctimeMs && stamp.ino === known.stamp.ino && stamp.mtimeMs < trusted && stamp.ctimeMs < trusted;
-    return same ? known : void 0;
+    return stamp !== void 0 && sameStamp(stamp, known.stamp) && this.settled(stamp) ? known : void 0;
+  }
+  /** Whether a stamp is old enough, next to the earlier run, that a change since would show in it. */
+  settled(stamp) {
+    const trusted = (this.earlier?.recordedAt ?? 0) - RACY_MARGIN_MS;
+    return stamp.mtimeMs < trusted && stamp.ctimeMs < trusted;
   }
   stamp(absolutePath) {
     if (!this.stamps.has(absolutePath)) {
@@ -43983,6 +43991,12 @@ var MigrationFiles = class {
     return this.stamps.get(absolutePath);
   }
 };
+function sameStamp(a, b) {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+function sameFacts(a, b) {
+  return sameStamp(a.stamp, b.stamp) && a.digest === b.digest && a.marker === b.marker && JSON.stringify(a.prepared) === JSON.stringify(b.prepared);
+}
 
 // src/cli/plan.ts
 function candidateFolders(absolute) {

@@ -70,6 +70,9 @@ describe('reading migrations with what an earlier run learnt (--cache)', () => {
     await plan(dir, first);
     const second = new MigrationFiles({ learning: true, earlier: first.next });
     expect(second.known(path.join(dir, 'db/001_users.sql'))).toBeUndefined();
+    await plan(dir, second);
+    // Written again with a later time, the file's stamp is trusted by the run after.
+    expect(second.changed).toBe(true);
     const later = new MigrationFiles({ learning: true, startedAt: LATER() });
     await plan(dir, later);
     expect(new MigrationFiles({ learning: true, earlier: later.next }).known(path.join(dir, 'db/001_users.sql'))).toMatchObject({ marker: undefined });
@@ -90,6 +93,19 @@ describe('reading migrations with what an earlier run learnt (--cache)', () => {
     writeFileSync(path.join(dir, 'db/001_users.sql'), USERS);
     const third = await plan(dir, new MigrationFiles({ learning: true, earlier: second.next }));
     expect(third.notes[0]).toContain('plain migrations, 2 in order');
+  });
+
+  it('reads a Flyway migration every time, since a .sql.conf next to it can change how it runs, but has nothing new to keep', async () => {
+    const dir = tempProject({ 'db/V1__users.sql': USERS, 'db/V2__index.sql': INDEX });
+    const first = new MigrationFiles({ learning: true, startedAt: LATER() });
+    await plan(dir, first);
+    expect(first.next.files.get(path.join(dir, 'db/V2__index.sql'))?.prepared).toBeUndefined();
+    const second = new MigrationFiles({ learning: true, earlier: first.next, startedAt: LATER() });
+    writeFileSync(path.join(dir, 'db/V2__index.sql.conf'), 'executeInTransaction=false\n');
+    const warm = await plan(dir, second);
+    expect(migration(warm, 'V2__index.sql').transactionMode).toBe('none');
+    expect(migration(warm, 'V1__users.sql').transactionMode).toBe('wrapped');
+    expect(second.changed).toBe(false);
   });
 
   it('keeps nothing without --cache', async () => {

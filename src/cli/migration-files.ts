@@ -54,7 +54,7 @@ export class MigrationFiles {
   readonly next: FileFactsData;
   private readonly bytesToTake = new Map<string, Buffer>();
   private readonly stamps = new Map<string, FileStamp | undefined>();
-  private learnt = 0;
+  private readonly learnt = new Set<string>();
   private readonly preparedAlike = new Map<string, PreparedFacts>();
 
   /** Whether what the run learns is kept for the next (--cache); without it, files are only read. */
@@ -69,7 +69,13 @@ export class MigrationFiles {
 
   /** Whether the next run would find anything this run did not. */
   get changed(): boolean {
-    return this.learnt > 0 || this.next.files.size !== (this.earlier?.files.size ?? 0);
+    if (this.next.files.size !== (this.earlier?.files.size ?? 0)) return true;
+    // A file read again because its preparation reads other files may say nothing new. One read again because its
+    // stamp was young is news even so: the next run, recorded later, will trust it.
+    return [...this.learnt].some((file) => {
+      const earlier = this.earlier?.files.get(file);
+      return !earlier || !sameFacts(this.next.files.get(file)!, earlier) || !this.settled(earlier.stamp);
+    });
   }
 
   /** The goose or dbmate marker in a file, for framework detection. */
@@ -137,9 +143,10 @@ export class MigrationFiles {
   learn(absolutePath: string, facts: Omit<KnownFile, 'stamp'>): void {
     const stamp = this.stamp(absolutePath);
     if (stamp === undefined) return;
-    this.learnt++;
     const prepared = facts.prepared && this.shared(facts.prepared);
-    this.next.files.set(absolutePath, { ...this.next.files.get(absolutePath), ...facts, ...(prepared ? { prepared } : {}), stamp });
+    const learnt: KnownFile = { ...this.next.files.get(absolutePath), ...facts, ...(prepared ? { prepared } : {}), stamp };
+    this.next.files.set(absolutePath, learnt);
+    this.learnt.add(absolutePath);
   }
 
   /** Most files of a folder are prepared alike: one object for them all, which v8.serialize writes once. */
@@ -162,16 +169,13 @@ export class MigrationFiles {
     const known = this.earlier?.files.get(absolutePath);
     if (!known || !this.earlier) return undefined;
     const stamp = this.stamp(absolutePath);
-    const trusted = this.earlier.recordedAt - RACY_MARGIN_MS;
-    const same =
-      stamp !== undefined &&
-      stamp.size === known.stamp.size &&
-      stamp.mtimeMs === known.stamp.mtimeMs &&
-      stamp.ctimeMs === known.stamp.ctimeMs &&
-      stamp.ino === known.stamp.ino &&
-      stamp.mtimeMs < trusted &&
-      stamp.ctimeMs < trusted;
-    return same ? known : undefined;
+    return stamp !== undefined && sameStamp(stamp, known.stamp) && this.settled(stamp) ? known : undefined;
+  }
+
+  /** Whether a stamp is old enough, next to the earlier run, that a change since would show in it. */
+  private settled(stamp: FileStamp): boolean {
+    const trusted = (this.earlier?.recordedAt ?? 0) - RACY_MARGIN_MS;
+    return stamp.mtimeMs < trusted && stamp.ctimeMs < trusted;
   }
 
   private stamp(absolutePath: string): FileStamp | undefined {
@@ -181,4 +185,12 @@ export class MigrationFiles {
     }
     return this.stamps.get(absolutePath);
   }
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+function sameFacts(a: KnownFile, b: KnownFile): boolean {
+  return sameStamp(a.stamp, b.stamp) && a.digest === b.digest && a.marker === b.marker && JSON.stringify(a.prepared) === JSON.stringify(b.prepared);
 }
