@@ -1,11 +1,11 @@
-import type { ExplainStmt } from '@pgsql/types';
+import type { ExplainStmt, Node, RangeVar } from '@pgsql/types';
 import { defineRule, type NodeFrame } from '../src/engine/rule.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
 import { asKind, isOptionEnabled } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 /**
- * An UPDATE that a statement only defines or plans, without running it: the body of a
+ * An UPDATE or MERGE that a statement only defines or plans, without running it: the body of a
  * `BEGIN ATOMIC` function, a rule's action, a prepared statement, a plain EXPLAIN.
  */
 function isDefinedNotRun(ancestors: readonly NodeFrame[]): boolean {
@@ -22,12 +22,12 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       backfillNewColumn:
-        'This UPDATE fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN\'s ACCESS EXCLUSIVE lock) for as long as it takes, and rows the old release writes meanwhile are not covered.',
+        'This {{command}} fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN\'s ACCESS EXCLUSIVE lock) for as long as it takes, and rows the old release writes meanwhile are not covered.',
       help: 'Ship the new column alone, have the application write it for new rows, then backfill existing rows in batches as a separate step (a later migration or a background job) before switching reads to {{column}}.',
     },
     docs: {
       summary: 'Disallows filling a column in the same migration that adds it.',
-      why: 'An UPDATE right after ADD COLUMN turns the expand step into a long data migration: in the same transaction it keeps the ACCESS EXCLUSIVE lock of ADD COLUMN until every row is rewritten, blocking all reads and writes of the table; even on its own it holds row locks and writes a burst of WAL. And the release still running during the deploy does not write the new column yet, so rows it inserts or updates after the backfill stay unfilled.',
+      why: 'An UPDATE (or a MERGE that updates matched rows) right after ADD COLUMN turns the expand step into a long data migration: in the same transaction it keeps the ACCESS EXCLUSIVE lock of ADD COLUMN until every row is rewritten, blocking all reads and writes of the table; even on its own it holds row locks and writes a burst of WAL. And the release still running during the deploy does not write the new column yet, so rows it inserts or updates after the backfill stay unfilled.',
       instead: 'Add the column in one migration; deploy code that writes it for new and changed rows; backfill the existing rows in batches in a separate step; only then switch reads and add constraints.',
       bad: "ALTER TABLE users ADD COLUMN handle text;\nUPDATE users SET handle = username WHERE id BETWEEN 1 AND 1000;",
       good: 'ALTER TABLE users ADD COLUMN handle text;',
@@ -37,20 +37,31 @@ export default defineRule({
     },
   },
   create(context) {
+    /** Reports each column of `targets` that this migration added to the table. */
+    const checkFilled = (command: 'UPDATE' | 'MERGE', rangeVar: RangeVar | undefined, targets: Node[] | undefined, path: { ancestors: readonly NodeFrame[] }): void => {
+      if (!rangeVar || isDefinedNotRun(path.ancestors)) return;
+      const relation = relationFromRangeVar(rangeVar);
+      if (!context.isExistingTable(relation)) return;
+      for (const target of targets ?? []) {
+        const column = asKind(target, 'ResTarget')?.name;
+        if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
+        context.report({
+          messageId: 'backfillNewColumn',
+          helpId: 'help',
+          at: asKind(target, 'ResTarget')?.location,
+          data: { command, table: displayName(relation), column: quoteIdentifier(column) },
+        });
+      }
+    };
     return {
       UpdateStmt(update, path) {
-        if (!update.relation || isDefinedNotRun(path.ancestors)) return;
-        const relation = relationFromRangeVar(update.relation);
-        if (!context.isExistingTable(relation)) return;
-        for (const target of update.targetList ?? []) {
-          const column = asKind(target, 'ResTarget')?.name;
-          if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
-          context.report({
-            messageId: 'backfillNewColumn',
-            helpId: 'help',
-            at: asKind(target, 'ResTarget')?.location,
-            data: { table: displayName(relation), column: quoteIdentifier(column) },
-          });
+        checkFilled('UPDATE', update.relation, update.targetList, path);
+      },
+      // WHEN MATCHED THEN UPDATE fills existing rows as an UPDATE does; WHEN NOT MATCHED THEN INSERT adds new ones.
+      MergeStmt(merge, path) {
+        for (const node of merge.mergeWhenClauses ?? []) {
+          const clause = asKind(node, 'MergeWhenClause');
+          if (clause?.commandType === 'CMD_UPDATE') checkFilled('MERGE', merge.relation, clause.targetList, path);
         }
       },
     };
