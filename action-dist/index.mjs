@@ -23754,12 +23754,12 @@ var init_no_backfill_in_expand_migration = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          backfillNewColumn: "This UPDATE fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN's ACCESS EXCLUSIVE lock) for as long as it takes, and rows the old release writes meanwhile are not covered.",
+          backfillNewColumn: "This {{command}} fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN's ACCESS EXCLUSIVE lock) for as long as it takes, and rows the old release writes meanwhile are not covered.",
           help: "Ship the new column alone, have the application write it for new rows, then backfill existing rows in batches as a separate step (a later migration or a background job) before switching reads to {{column}}."
         },
         docs: {
           summary: "Disallows filling a column in the same migration that adds it.",
-          why: "An UPDATE right after ADD COLUMN turns the expand step into a long data migration: in the same transaction it keeps the ACCESS EXCLUSIVE lock of ADD COLUMN until every row is rewritten, blocking all reads and writes of the table; even on its own it holds row locks and writes a burst of WAL. And the release still running during the deploy does not write the new column yet, so rows it inserts or updates after the backfill stay unfilled.",
+          why: "An UPDATE (or a MERGE that updates matched rows) right after ADD COLUMN turns the expand step into a long data migration: in the same transaction it keeps the ACCESS EXCLUSIVE lock of ADD COLUMN until every row is rewritten, blocking all reads and writes of the table; even on its own it holds row locks and writes a burst of WAL. And the release still running during the deploy does not write the new column yet, so rows it inserts or updates after the backfill stay unfilled.",
           instead: "Add the column in one migration; deploy code that writes it for new and changed rows; backfill the existing rows in batches in a separate step; only then switch reads and add constraints.",
           bad: "ALTER TABLE users ADD COLUMN handle text;\nUPDATE users SET handle = username WHERE id BETWEEN 1 AND 1000;",
           good: "ALTER TABLE users ADD COLUMN handle text;",
@@ -23769,20 +23769,30 @@ var init_no_backfill_in_expand_migration = __esm({
         }
       },
       create(context) {
+        const checkFilled = (command, rangeVar, targets, path12) => {
+          if (!rangeVar || isDefinedNotRun(path12.ancestors)) return;
+          const relation = relationFromRangeVar(rangeVar);
+          if (!context.isExistingTable(relation)) return;
+          for (const target of targets ?? []) {
+            const column = asKind(target, "ResTarget")?.name;
+            if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
+            context.report({
+              messageId: "backfillNewColumn",
+              helpId: "help",
+              at: asKind(target, "ResTarget")?.location,
+              data: { command, table: displayName(relation), column: quoteIdentifier(column) }
+            });
+          }
+        };
         return {
           UpdateStmt(update, path12) {
-            if (!update.relation || isDefinedNotRun(path12.ancestors)) return;
-            const relation = relationFromRangeVar(update.relation);
-            if (!context.isExistingTable(relation)) return;
-            for (const target of update.targetList ?? []) {
-              const column = asKind(target, "ResTarget")?.name;
-              if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
-              context.report({
-                messageId: "backfillNewColumn",
-                helpId: "help",
-                at: asKind(target, "ResTarget")?.location,
-                data: { table: displayName(relation), column: quoteIdentifier(column) }
-              });
+            checkFilled("UPDATE", update.relation, update.targetList, path12);
+          },
+          // WHEN MATCHED THEN UPDATE fills existing rows as an UPDATE does; WHEN NOT MATCHED THEN INSERT adds new ones.
+          MergeStmt(merge, path12) {
+            for (const node of merge.mergeWhenClauses ?? []) {
+              const clause = asKind(node, "MergeWhenClause");
+              if (clause?.commandType === "CMD_UPDATE") checkFilled("MERGE", merge.relation, clause.targetList, path12);
             }
           }
         };

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,37 @@ describe('--contention on a statement that locks several tables', () => {
     const results = await traceFolder(folder, true);
     const attach = results.statements.find((statement) => statement.file.endsWith('2_attach.sql'));
     expect(attach!.contention).toMatchObject({ kind: 'queued', table: 'measurements_2026' });
+  }, 60_000);
+});
+
+describe('lockwise trace --since', () => {
+  it('traces and reports only the migrations added since the ref, after running the earlier ones as history', () => {
+    const folder = tempProject({
+      '1_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, status text);\n',
+      '2_index.sql': 'CREATE INDEX orders_status_idx ON orders (status);\n',
+    });
+    const git = (args: string[]): void => {
+      const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+      execFileSync('git', args, { cwd: folder, env, stdio: 'pipe' });
+    };
+    git(['init', '-q', '-b', 'main']);
+    git(['add', '-A']);
+    git(['commit', '-q', '-m', 'history']);
+    git(['checkout', '-q', '-b', 'feature']);
+    writeFileSync(path.join(folder, '3_drop_index.sql'), 'DROP INDEX orders_status_idx;\n');
+    git(['add', '-A']);
+    git(['commit', '-q', '-m', 'new migration']);
+
+    const run = runCli(['trace', '--database-url', url, '--format', 'json', '--since', 'main', '.'], { cwd: folder });
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as { files: string[]; trace: { statements: Array<{ file: string; text: string; status: string }> } };
+    // The DROP INDEX found the index the earlier, untraced migration built.
+    expect(report.trace.statements.map(({ file, text, status }) => [file, text, status])).toEqual([['3_drop_index.sql', 'DROP INDEX orders_status_idx', 'observed']]);
+    expect(report.files).toEqual(['3_drop_index.sql']);
+
+    const outsideGit = runCli(['trace', '--database-url', url, '--since', 'main', '.'], { cwd: tempProject({ '1_x.sql': 'SELECT 1;\n' }) });
+    expect(outsideGit.stderr).toMatch(/^lockwise: --since needs a git repository/);
+    expect(outsideGit.status).toBe(2);
   }, 60_000);
 });
 

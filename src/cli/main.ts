@@ -51,6 +51,7 @@ function buildProgram(): Command {
     .option('-c, --config <file>', 'configuration file (default: the nearest lockwise.json upwards)')
     .option('--pg-version <major>', 'the PostgreSQL version you expect; the locks are always compared with the lock table for the server\'s own version, and a difference is said on stderr')
     .option('--assume-in-transaction', 'the migration tool wraps each file in a transaction')
+    .option('--since <git-ref>', 'trace and report only migrations added or changed since this commit; earlier ones still run first, as history')
     .option('--rows <count>', 'rows generated into each table the history creates, so that scans and rewrites are real', String(DEFAULT_ROWS))
     .option('--contention', 'also run each statement that locks an existing table while another transaction has read it, and report whether readers queue behind it')
     .option('--database-url <url>', 'use this server instead of the embedded one: lockwise works in a scratch database it creates there and drops at the end')

@@ -23,6 +23,8 @@ export interface TraceCommandOptions {
   config?: string;
   pgVersion?: string;
   assumeInTransaction?: boolean;
+  /** Report only migrations added or changed since this git ref; the rest runs as history. */
+  since?: string;
   rows: string;
   contention?: boolean;
   databaseUrl?: string;
@@ -43,7 +45,7 @@ export async function runTrace(paths: string[], options: TraceCommandOptions, io
   const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded.config), options.assumeInTransaction ? { assumeInTransaction: true } : ({} as UserConfig));
   const resolved = await resolvePaths(paths, { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.baseDir });
   for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}\n`);
-  const plan = await planLint({ cwd: io.cwd, config, files: resolved.files, explicit: resolved.explicit });
+  const plan = await planLint({ cwd: io.cwd, config, files: resolved.files, explicit: resolved.explicit, ...(options.since ? { since: options.since } : {}) });
   if (options.verbose) for (const note of plan.notes) io.stderr.write(`lockwise: ${note}\n`);
   if (plan.histories.length === 0) return resolved.problems.length > 0 ? EXIT_USAGE_ERROR : EXIT_OK;
 
