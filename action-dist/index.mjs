@@ -23209,6 +23209,221 @@ var init_builtin_checks = __esm({
   }
 });
 
+// src/model/session-state.ts
+function wrapsEachFile(mode) {
+  return mode === "wrapped" || mode === "batched";
+}
+function runsAloneInBatchedMode(statementText) {
+  const upper = statementText.toUpperCase();
+  return RUN_ALONE_IN_BATCHED_MODE.some((pattern) => pattern.test(upper));
+}
+function constantText(node) {
+  const constant = asKind(node, "A_Const");
+  if (!constant) return "";
+  if (constant.sval) return constant.sval.sval ?? "";
+  if (constant.ival) return String(constant.ival.ival ?? 0);
+  if (constant.fval) return constant.fval.fval ?? "";
+  if (constant.boolval) return String(constant.boolval.boolval ?? false);
+  return "";
+}
+function setConfigCalls(node) {
+  const select = asKind(node, "SelectStmt");
+  const calls = [];
+  for (const target of select?.targetList ?? []) {
+    const call = asKind(asKind(target, "ResTarget")?.val, "FuncCall");
+    const functionName = call?.funcname?.map((part) => asKind(part, "String")?.sval).join(".");
+    if (!call || functionName !== "set_config" && functionName !== "pg_catalog.set_config") continue;
+    const [name, value, isLocal] = (call.args ?? []).map(constantText);
+    if (name && value !== void 0) calls.push([name.toLowerCase(), value, isLocal === "true"]);
+  }
+  return calls;
+}
+var RUN_ALONE_IN_BATCHED_MODE, SessionState;
+var init_session_state = __esm({
+  "src/model/session-state.ts"() {
+    "use strict";
+    init_node_types();
+    RUN_ALONE_IN_BATCHED_MODE = [
+      /^CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY(\s|$)/,
+      /^DROP\s+INDEX\s+CONCURRENTLY(\s|$)/,
+      /^REINDEX(\s|\().*\sCONCURRENTLY(\s|$)/s,
+      /^VACUUM(\s|\(|$)/,
+      /^ALTER\s+SYSTEM(\s|$)/,
+      /^CLUSTER(\s|$)/
+    ];
+    SessionState = class {
+      constructor(wrappedByTool, runsAlone = () => false) {
+        this.wrappedByTool = wrappedByTool;
+        this.runsAlone = runsAlone;
+        if (wrappedByTool) this.transaction = this.open(false);
+      }
+      wrappedByTool;
+      runsAlone;
+      committed = /* @__PURE__ */ new Map();
+      transaction;
+      nextTransactionId = 1;
+      /** The tool's transaction was committed for a statement it runs alone, and opens again after it. */
+      reopensAfterStatement = false;
+      /** Call before a statement is judged: a statement the tool runs alone ends the tool's transaction before it runs. */
+      beforeStatement(statement) {
+        const transaction = this.transaction;
+        if (!this.wrappedByTool || !transaction || transaction.explicit || statement.insideBlock !== void 0 || !this.runsAlone(statement)) return;
+        this.commit(transaction);
+        this.transaction = void 0;
+        this.reopensAfterStatement = true;
+      }
+      get current() {
+        const transaction = this.transaction;
+        if (!transaction) return { inTransaction: false, explicit: false, id: 0 };
+        return {
+          inTransaction: true,
+          explicit: transaction.explicit,
+          ...transaction.openedAt !== void 0 ? { openedAt: transaction.openedAt } : {},
+          id: transaction.id
+        };
+      }
+      setting(name) {
+        const transaction = this.transaction;
+        if (transaction) {
+          for (const assignments of [transaction.local, transaction.session]) {
+            if (assignments.has(name)) return assignments.get(name) ?? void 0;
+          }
+        }
+        return this.committed.get(name);
+      }
+      apply(statement) {
+        this.applyStatement(statement);
+        if (this.reopensAfterStatement) {
+          this.reopensAfterStatement = false;
+          this.transaction ??= this.open(false);
+        }
+      }
+      applyStatement(statement) {
+        const transactionStmt = asKind(statement.node, "TransactionStmt");
+        if (transactionStmt) {
+          this.applyTransaction(transactionStmt, statement.index);
+          return;
+        }
+        const variableSet = asKind(statement.node, "VariableSetStmt");
+        if (variableSet) {
+          this.applySet(variableSet, statement.index);
+          return;
+        }
+        for (const [name, value, local] of setConfigCalls(statement.node)) {
+          this.assign(name, { value, local, statementIndex: statement.index });
+        }
+      }
+      open(explicit, openedAt) {
+        return {
+          explicit,
+          ...openedAt !== void 0 ? { openedAt } : {},
+          id: this.nextTransactionId++,
+          session: /* @__PURE__ */ new Map(),
+          local: /* @__PURE__ */ new Map(),
+          savepoints: []
+        };
+      }
+      applyTransaction(stmt, index) {
+        const transaction = this.transaction;
+        switch (stmt.kind) {
+          case "TRANS_STMT_BEGIN":
+          case "TRANS_STMT_START":
+            if (!transaction) this.transaction = this.open(true, index);
+            else if (!transaction.explicit && transaction.savepoints.length === 0) {
+              transaction.explicit = true;
+              transaction.openedAt = index;
+            }
+            return;
+          case "TRANS_STMT_SAVEPOINT":
+            transaction?.savepoints.push({ name: stmt.savepoint_name ?? "", session: new Map(transaction.session), local: new Map(transaction.local) });
+            return;
+          case "TRANS_STMT_RELEASE":
+            if (transaction) transaction.savepoints.splice(this.savepointIndex(stmt.savepoint_name));
+            return;
+          case "TRANS_STMT_ROLLBACK_TO": {
+            if (!transaction) return;
+            const at = this.savepointIndex(stmt.savepoint_name);
+            const savepoint = transaction.savepoints[at];
+            if (!savepoint) return;
+            transaction.savepoints.splice(at + 1);
+            transaction.session = new Map(savepoint.session);
+            transaction.local = new Map(savepoint.local);
+            return;
+          }
+          case "TRANS_STMT_COMMIT":
+            if (transaction) this.commit(transaction);
+            this.endTransaction(stmt.chain === true, index);
+            return;
+          case "TRANS_STMT_ROLLBACK":
+          case "TRANS_STMT_PREPARE":
+            this.endTransaction(stmt.chain === true, index);
+            return;
+          default:
+            return;
+        }
+      }
+      /** Session-level settings made in the transaction outlive it. */
+      commit(transaction) {
+        for (const [name, value] of transaction.session) {
+          if (value) this.committed.set(name, value);
+          else this.committed.delete(name);
+        }
+      }
+      endTransaction(chain, index) {
+        const wasExplicit = this.transaction?.explicit ?? false;
+        this.transaction = void 0;
+        if (chain) this.transaction = this.open(wasExplicit, index);
+        else if (this.wrappedByTool) this.transaction = this.open(false);
+      }
+      savepointIndex(name) {
+        const savepoints = this.transaction?.savepoints ?? [];
+        for (let i = savepoints.length - 1; i >= 0; i--) if (savepoints[i].name === name) return i;
+        return savepoints.length;
+      }
+      applySet(stmt, index) {
+        if (stmt.kind === "VAR_RESET_ALL") {
+          for (const name2 of /* @__PURE__ */ new Set([...this.committed.keys(), ...this.transaction?.session.keys() ?? []])) this.reset(name2, false);
+          return;
+        }
+        const name = stmt.name?.toLowerCase();
+        if (!name) return;
+        if (stmt.kind === "VAR_RESET" || stmt.kind === "VAR_SET_DEFAULT") {
+          this.reset(name, stmt.is_local === true);
+          return;
+        }
+        if (stmt.kind !== "VAR_SET_VALUE") return;
+        const value = (stmt.args ?? []).map(constantText).join(", ");
+        this.assign(name, { value, local: stmt.is_local === true, statementIndex: index });
+      }
+      reset(name, local) {
+        const transaction = this.transaction;
+        if (!transaction) {
+          if (!local) this.committed.delete(name);
+          return;
+        }
+        if (local) transaction.local.set(name, null);
+        else {
+          transaction.session.set(name, null);
+          transaction.local.delete(name);
+        }
+      }
+      /** SET LOCAL outside a transaction block has no effect (PostgreSQL only warns). */
+      assign(name, setting) {
+        const transaction = this.transaction;
+        if (!transaction) {
+          if (!setting.local) this.committed.set(name, setting);
+          return;
+        }
+        if (setting.local) transaction.local.set(name, setting);
+        else {
+          transaction.session.set(name, setting);
+          transaction.local.delete(name);
+        }
+      }
+    };
+  }
+});
+
 // src/knowledge/lock-modes.ts
 function lockStrength(mode) {
   return LOCK_MODES.indexOf(mode);
@@ -23970,7 +24185,7 @@ var init_no_concurrently_in_transaction = __esm({
         messages: REFUSED_IN_TRANSACTION_MESSAGES,
         docs: {
           summary: "Disallows CONCURRENTLY operations inside a transaction block, where PostgreSQL rejects them.",
-          why: 'CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and DETACH PARTITION CONCURRENTLY commit several transactions of their own, so PostgreSQL refuses to run them inside a transaction block: the migration fails with "cannot run inside a transaction block". That includes the transaction a migration tool wraps around each file. The other statements PostgreSQL refuses in a transaction block (VACUUM, REINDEX SCHEMA, CREATE DATABASE and more) are covered by no-non-transactional-statement-in-transaction.',
+          why: 'CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and DETACH PARTITION CONCURRENTLY commit several transactions of their own, so PostgreSQL refuses to run them inside a transaction block: the migration fails with "cannot run inside a transaction block". That includes the transaction a migration tool wraps around each file; the Supabase CLI (2.109 and later) is the exception, since it takes CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY and REINDEX ... CONCURRENTLY out of its transaction and runs them alone, and lockwise follows it. The other statements PostgreSQL refuses in a transaction block (VACUUM, REINDEX SCHEMA, CREATE DATABASE and more) are covered by no-non-transactional-statement-in-transaction.',
           instead: "Put the concurrent statement in a migration of its own that the tool runs outside a transaction, and keep no BEGIN/COMMIT around it.",
           bad: "BEGIN;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\nCOMMIT;",
           good: "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
@@ -24787,6 +25002,7 @@ var init_no_nested_transaction = __esm({
   "rules/no-nested-transaction.ts"() {
     "use strict";
     init_rule();
+    init_session_state();
     BEGIN_KINDS = /* @__PURE__ */ new Set(["TRANS_STMT_BEGIN", "TRANS_STMT_START"]);
     no_nested_transaction_default = defineRule({
       id: "no-nested-transaction",
@@ -24820,7 +25036,7 @@ var init_no_nested_transaction = __esm({
             const { transaction, statement } = context;
             if (!transactionStmt.kind || !BEGIN_KINDS.has(transactionStmt.kind) || !transaction.inTransaction) return;
             if (statement.insideBlock !== void 0) return;
-            if (context.environment.transactionMode === "wrapped") {
+            if (wrapsEachFile(context.environment.transactionMode)) {
               context.report({ messageId: "insideToolTransaction", helpId: "toolHelp" });
             } else if (transaction.explicit && transaction.openedAt !== void 0) {
               const opener = context.statements[transaction.openedAt];
@@ -25748,6 +25964,7 @@ var init_no_uncommitted_transaction = __esm({
   "rules/no-uncommitted-transaction.ts"() {
     "use strict";
     init_rule();
+    init_session_state();
     no_uncommitted_transaction_default = defineRule({
       id: "no-uncommitted-transaction",
       meta: {
@@ -25777,7 +25994,7 @@ var init_no_uncommitted_transaction = __esm({
           onFileEnd() {
             const { transaction } = context;
             if (!transaction.inTransaction || !transaction.explicit || transaction.openedAt === void 0) return;
-            if (context.environment.transactionMode === "wrapped") return;
+            if (wrapsEachFile(context.environment.transactionMode)) return;
             const opener = context.statements[transaction.openedAt];
             if (opener) context.report({ messageId: "uncommitted", helpId: "help", statement: opener });
           }
@@ -33047,12 +33264,15 @@ var init_prepare = __esm({
         notes: ["sqitch: psql runs the script, so only its own BEGIN and COMMIT make a transaction"]
       }),
       atlas: prepareAtlas,
-      // supabase: supabase/cli#2898, "We are running each migration file in its own transaction"; supabase/cli#6276, since 2.109
-      // CONCURRENTLY, VACUUM, ALTER SYSTEM and CLUSTER statements run outside that transaction.
+      // supabase: supabase/cli#2898, "We are running each migration file in its own transaction"; since 2.109 (supabase/cli#5671) the CLI
+      // commits the statements so far before one PostgreSQL refuses in a transaction block, runs that one alone, and goes on in a new
+      // transaction (runsAloneInBatchedMode); DROP INDEX CONCURRENTLY joined the list with supabase/cli#6276.
       supabase: (_entry, text) => ({
         upText: text,
-        transaction: "wrapped",
-        notes: ["supabase: db push and migration up run each file in one transaction (CLI 2.109 and later run CONCURRENTLY, VACUUM, ALTER SYSTEM and CLUSTER statements outside it)"]
+        transaction: "batched",
+        notes: [
+          "supabase: db push and migration up run each file in one transaction, except CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX ... CONCURRENTLY, VACUUM, ALTER SYSTEM and CLUSTER, which CLI 2.109 and later run on their own between two transactions (older releases fail on them)"
+        ]
       })
     };
     DIESEL_NO_TRANSACTION = /^[ \t]*run_in_transaction[ \t]*=[ \t]*false[ \t]*(?:#.*)?$/m;
@@ -43180,180 +43400,8 @@ function parseRetirementDirective(comment) {
   return { kind: match[1], names, range: comment.range };
 }
 
-// src/model/session-state.ts
-init_node_types();
-var SessionState = class {
-  constructor(wrappedByTool) {
-    this.wrappedByTool = wrappedByTool;
-    if (wrappedByTool) this.transaction = this.open(false);
-  }
-  wrappedByTool;
-  committed = /* @__PURE__ */ new Map();
-  transaction;
-  nextTransactionId = 1;
-  get current() {
-    const transaction = this.transaction;
-    if (!transaction) return { inTransaction: false, explicit: false, id: 0 };
-    return {
-      inTransaction: true,
-      explicit: transaction.explicit,
-      ...transaction.openedAt !== void 0 ? { openedAt: transaction.openedAt } : {},
-      id: transaction.id
-    };
-  }
-  setting(name) {
-    const transaction = this.transaction;
-    if (transaction) {
-      for (const assignments of [transaction.local, transaction.session]) {
-        if (assignments.has(name)) return assignments.get(name) ?? void 0;
-      }
-    }
-    return this.committed.get(name);
-  }
-  apply(statement) {
-    const transactionStmt = asKind(statement.node, "TransactionStmt");
-    if (transactionStmt) {
-      this.applyTransaction(transactionStmt, statement.index);
-      return;
-    }
-    const variableSet = asKind(statement.node, "VariableSetStmt");
-    if (variableSet) {
-      this.applySet(variableSet, statement.index);
-      return;
-    }
-    for (const [name, value, local] of setConfigCalls(statement.node)) {
-      this.assign(name, { value, local, statementIndex: statement.index });
-    }
-  }
-  open(explicit, openedAt) {
-    return {
-      explicit,
-      ...openedAt !== void 0 ? { openedAt } : {},
-      id: this.nextTransactionId++,
-      session: /* @__PURE__ */ new Map(),
-      local: /* @__PURE__ */ new Map(),
-      savepoints: []
-    };
-  }
-  applyTransaction(stmt, index) {
-    const transaction = this.transaction;
-    switch (stmt.kind) {
-      case "TRANS_STMT_BEGIN":
-      case "TRANS_STMT_START":
-        if (!transaction) this.transaction = this.open(true, index);
-        else if (!transaction.explicit && transaction.savepoints.length === 0) {
-          transaction.explicit = true;
-          transaction.openedAt = index;
-        }
-        return;
-      case "TRANS_STMT_SAVEPOINT":
-        transaction?.savepoints.push({ name: stmt.savepoint_name ?? "", session: new Map(transaction.session), local: new Map(transaction.local) });
-        return;
-      case "TRANS_STMT_RELEASE":
-        if (transaction) transaction.savepoints.splice(this.savepointIndex(stmt.savepoint_name));
-        return;
-      case "TRANS_STMT_ROLLBACK_TO": {
-        if (!transaction) return;
-        const at = this.savepointIndex(stmt.savepoint_name);
-        const savepoint = transaction.savepoints[at];
-        if (!savepoint) return;
-        transaction.savepoints.splice(at + 1);
-        transaction.session = new Map(savepoint.session);
-        transaction.local = new Map(savepoint.local);
-        return;
-      }
-      case "TRANS_STMT_COMMIT":
-        if (transaction) {
-          for (const [name, value] of transaction.session) {
-            if (value) this.committed.set(name, value);
-            else this.committed.delete(name);
-          }
-        }
-        this.endTransaction(stmt.chain === true, index);
-        return;
-      case "TRANS_STMT_ROLLBACK":
-      case "TRANS_STMT_PREPARE":
-        this.endTransaction(stmt.chain === true, index);
-        return;
-      default:
-        return;
-    }
-  }
-  endTransaction(chain, index) {
-    const wasExplicit = this.transaction?.explicit ?? false;
-    this.transaction = void 0;
-    if (chain) this.transaction = this.open(wasExplicit, index);
-    else if (this.wrappedByTool) this.transaction = this.open(false);
-  }
-  savepointIndex(name) {
-    const savepoints = this.transaction?.savepoints ?? [];
-    for (let i = savepoints.length - 1; i >= 0; i--) if (savepoints[i].name === name) return i;
-    return savepoints.length;
-  }
-  applySet(stmt, index) {
-    if (stmt.kind === "VAR_RESET_ALL") {
-      for (const name2 of /* @__PURE__ */ new Set([...this.committed.keys(), ...this.transaction?.session.keys() ?? []])) this.reset(name2, false);
-      return;
-    }
-    const name = stmt.name?.toLowerCase();
-    if (!name) return;
-    if (stmt.kind === "VAR_RESET" || stmt.kind === "VAR_SET_DEFAULT") {
-      this.reset(name, stmt.is_local === true);
-      return;
-    }
-    if (stmt.kind !== "VAR_SET_VALUE") return;
-    const value = (stmt.args ?? []).map(constantText).join(", ");
-    this.assign(name, { value, local: stmt.is_local === true, statementIndex: index });
-  }
-  reset(name, local) {
-    const transaction = this.transaction;
-    if (!transaction) {
-      if (!local) this.committed.delete(name);
-      return;
-    }
-    if (local) transaction.local.set(name, null);
-    else {
-      transaction.session.set(name, null);
-      transaction.local.delete(name);
-    }
-  }
-  /** SET LOCAL outside a transaction block has no effect (PostgreSQL only warns). */
-  assign(name, setting) {
-    const transaction = this.transaction;
-    if (!transaction) {
-      if (!setting.local) this.committed.set(name, setting);
-      return;
-    }
-    if (setting.local) transaction.local.set(name, setting);
-    else {
-      transaction.session.set(name, setting);
-      transaction.local.delete(name);
-    }
-  }
-};
-function constantText(node) {
-  const constant = asKind(node, "A_Const");
-  if (!constant) return "";
-  if (constant.sval) return constant.sval.sval ?? "";
-  if (constant.ival) return String(constant.ival.ival ?? 0);
-  if (constant.fval) return constant.fval.fval ?? "";
-  if (constant.boolval) return String(constant.boolval.boolval ?? false);
-  return "";
-}
-function setConfigCalls(node) {
-  const select = asKind(node, "SelectStmt");
-  const calls = [];
-  for (const target of select?.targetList ?? []) {
-    const call = asKind(asKind(target, "ResTarget")?.val, "FuncCall");
-    const functionName = call?.funcname?.map((part) => asKind(part, "String")?.sval).join(".");
-    if (!call || functionName !== "set_config" && functionName !== "pg_catalog.set_config") continue;
-    const [name, value, isLocal] = (call.args ?? []).map(constantText);
-    if (name && value !== void 0) calls.push([name.toLowerCase(), value, isLocal === "true"]);
-  }
-  return calls;
-}
-
 // src/engine/lint-file.ts
+init_session_state();
 init_names();
 init_statement_locks();
 
@@ -43449,7 +43497,10 @@ function lintParsedFile(parsed, options) {
   }
   const diagnostics = [];
   const { transactionMode: transactionMode2 } = options.environment;
-  const session = new SessionState(transactionMode2 === "wrapped" || transactionMode2 === "implicit" && parsed.statements.length > 1);
+  const session = new SessionState(
+    wrapsEachFile(transactionMode2) || transactionMode2 === "implicit" && parsed.statements.length > 1,
+    transactionMode2 === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0
+  );
   let current;
   const tokenEnds = new TokenEnds(parsed);
   const isExistingTable = (relation) => relation.schema !== "pg_temp" && !options.schema.isNewTable(relation);
@@ -43505,6 +43556,7 @@ function lintParsedFile(parsed, options) {
   options.schema.beginFile(parsed.statements);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, options.schema);
+    session.beforeStatement(statement);
     current = statement;
     for (const visitors of running) visitors.onStatement?.(statement);
     if (visitorsByKind.size > 0) {

@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { wrapsEachFile } from '../src/model/session-state.js';
 
 const BEGIN_KINDS = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START']);
 
@@ -38,7 +39,7 @@ export default defineRule({
         if (!transactionStmt.kind || !BEGIN_KINDS.has(transactionStmt.kind) || !transaction.inTransaction) return;
         if (statement.insideBlock !== undefined) return;
         // Under a wrapping tool the transaction is always the tool's: an earlier BEGIN in the file was ignored too.
-        if (context.environment.transactionMode === 'wrapped') {
+        if (wrapsEachFile(context.environment.transactionMode)) {
           context.report({ messageId: 'insideToolTransaction', helpId: 'toolHelp' });
         } else if (transaction.explicit && transaction.openedAt !== undefined) {
           const opener = context.statements[transaction.openedAt];

@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { wrapsEachFile } from '../src/model/session-state.js';
 
 export default defineRule({
   id: 'no-uncommitted-transaction',
@@ -30,7 +31,7 @@ export default defineRule({
       onFileEnd() {
         const { transaction } = context;
         if (!transaction.inTransaction || !transaction.explicit || transaction.openedAt === undefined) return;
-        if (context.environment.transactionMode === 'wrapped') return;
+        if (wrapsEachFile(context.environment.transactionMode)) return;
         const opener = context.statements[transaction.openedAt];
         if (opener) context.report({ messageId: 'uncommitted', helpId: 'help', statement: opener });
       },

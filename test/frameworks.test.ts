@@ -9,6 +9,7 @@ import {
   type MigrationEntry,
   type MigrationFolder,
 } from '../src/history/frameworks.js';
+import { runsAloneInBatchedMode } from '../src/model/session-state.js';
 import { tempProject } from './helpers/cli.js';
 
 function versions(folder: MigrationFolder): string[] {
@@ -389,7 +390,7 @@ describe('atlas', () => {
 });
 
 describe('supabase', () => {
-  it('takes supabase/migrations/<timestamp>_<name>.sql in order and wraps each file', async () => {
+  it('takes supabase/migrations/<timestamp>_<name>.sql in order and wraps each file, but for the statements the CLI runs alone', async () => {
     const text = 'ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;\n';
     const dir = tempProject({
       'supabase/migrations/20240102000000_profiles_rls.sql': text,
@@ -401,7 +402,27 @@ describe('supabase', () => {
     expect(folder.framework).toBe('supabase');
     expect(versions(folder)).toEqual(['20240101000000', '20240102000000']);
     expect(folder.ignored).toEqual([{ path: 'supabase/migrations/seed.sql', reason: 'not named <timestamp>_<name>.sql: the Supabase CLI skips it' }]);
-    expect(prepareMigration('supabase', folder.migrations[1]!, text)).toMatchObject({ upText: text, transaction: 'wrapped' });
+    expect(prepareMigration('supabase', folder.migrations[1]!, text)).toMatchObject({ upText: text, transaction: 'batched' });
+  });
+
+  // supabase/cli pkg/migration/file_test.go TestIsPipelineIncompatible, and the same patterns' near misses.
+  it.each([
+    ['CREATE INDEX CONCURRENTLY widgets_id_idx ON public.widgets(id)', true],
+    ['create unique index concurrently widgets_id_idx on public.widgets(id)', true],
+    ['DROP INDEX CONCURRENTLY public.widgets_id_idx', true],
+    ['REINDEX TABLE CONCURRENTLY public.widgets', true],
+    ['REINDEX (CONCURRENTLY) TABLE public.widgets', false],
+    ['VACUUM', true],
+    ['VACUUM (ANALYZE) public.widgets', true],
+    ['ALTER SYSTEM SET work_mem = \'64MB\'', true],
+    ['CLUSTER public.widgets USING widgets_pkey', true],
+    ['CREATE INDEX widgets_id_idx ON public.widgets(id)', false],
+    ['DROP INDEX public.widgets_id_idx', false],
+    ['ANALYZE public.widgets', false],
+    ['REFRESH MATERIALIZED VIEW CONCURRENTLY public.widget_totals', false],
+    ['ALTER TABLE public.widgets DETACH PARTITION public.widgets_2023 CONCURRENTLY', false],
+  ])('the CLI runs %s alone: %s', (sql, alone) => {
+    expect(runsAloneInBatchedMode(sql)).toBe(alone);
   });
 });
 

@@ -93,6 +93,28 @@ describe('--contention on a statement that locks several tables', () => {
   }, 60_000);
 });
 
+describe('a Supabase history, traced', () => {
+  it('commits before a statement the CLI runs alone, runs it outside the transaction, and goes on in a new one', async () => {
+    const folder = tempProject({
+      'supabase/migrations/20240101000000_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+      'supabase/migrations/20240102000000_index.sql':
+        "SET LOCAL lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;\n",
+    });
+    const results = await traceFolder(folder, false);
+    const statements = results.statements.filter((statement) => statement.file.endsWith('20240102000000_index.sql'));
+    expect(statements.map(({ text, status }) => [text, status])).toEqual([
+      ["SET LOCAL lock_timeout = '1s'", 'observed'],
+      ['CREATE INDEX CONCURRENTLY users_email_idx ON users (email)', 'observed'],
+      ["SET LOCAL lock_timeout = '2s'", 'observed'],
+      ['ALTER TABLE users ADD COLUMN nickname text', 'observed'],
+    ]);
+    // The SET LOCAL ended with the transaction the CLI committed; the second one holds in the transaction it opened after.
+    expect(statements[1]!.lockTimeout).toBe('0');
+    expect(statements[3]!.lockTimeout).toBe('2s');
+    expect(results.files.flatMap((file) => file.diagnostics)).toEqual([]);
+  }, 60_000);
+});
+
 describe('lockwise trace --since', () => {
   it('traces and reports only the migrations added since the ref, after running the earlier ones as history', () => {
     const folder = tempProject({

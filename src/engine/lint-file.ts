@@ -2,7 +2,7 @@ import type { ParsedFile, Statement } from '../parse/parse.js';
 import type { NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
-import { SessionState, type TransactionState } from '../model/session-state.js';
+import { runsAloneInBatchedMode, SessionState, wrapsEachFile, type TransactionState } from '../model/session-state.js';
 import type { SchemaModel } from '../model/schema-model.js';
 import { relationFromNames, type RelationName } from '../model/names.js';
 import { locksTakenBy, namesIndex } from '../knowledge/statement-locks.js';
@@ -50,7 +50,10 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
 
   const diagnostics: Diagnostic[] = [];
   const { transactionMode } = options.environment;
-  const session = new SessionState(transactionMode === 'wrapped' || (transactionMode === 'implicit' && parsed.statements.length > 1));
+  const session = new SessionState(
+    wrapsEachFile(transactionMode) || (transactionMode === 'implicit' && parsed.statements.length > 1),
+    transactionMode === 'batched' ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : undefined,
+  );
   let current: Statement | undefined;
   const tokenEnds = new TokenEnds(parsed);
 
@@ -109,6 +112,7 @@ export function lintParsedFile(parsed: ParsedFile, options: LintFileOptions): Di
   options.schema.beginFile(parsed.statements);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, options.schema);
+    session.beforeStatement(statement);
     current = statement;
     for (const visitors of running) visitors.onStatement?.(statement);
     if (visitorsByKind.size > 0) {

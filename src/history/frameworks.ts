@@ -123,7 +123,7 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
   supabase: {
     files: '`supabase/migrations/<timestamp>_<name>.sql`',
     order: 'file name (timestamp)',
-    transaction: 'wrapped: `db push` and `migration up` run each file in one transaction',
+    transaction: 'wrapped: `db push` and `migration up` run each file in one transaction; CLI 2.109 and later commit before `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY`, `VACUUM`, `ALTER SYSTEM` and `CLUSTER`, run it alone and go on in a new transaction',
   },
 };
 

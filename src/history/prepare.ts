@@ -45,12 +45,15 @@ export const PREPARERS: Record<FrameworkName, Preparer> = {
     notes: ['sqitch: psql runs the script, so only its own BEGIN and COMMIT make a transaction'],
   }),
   atlas: prepareAtlas,
-  // supabase: supabase/cli#2898, "We are running each migration file in its own transaction"; supabase/cli#6276, since 2.109
-  // CONCURRENTLY, VACUUM, ALTER SYSTEM and CLUSTER statements run outside that transaction.
+  // supabase: supabase/cli#2898, "We are running each migration file in its own transaction"; since 2.109 (supabase/cli#5671) the CLI
+  // commits the statements so far before one PostgreSQL refuses in a transaction block, runs that one alone, and goes on in a new
+  // transaction (runsAloneInBatchedMode); DROP INDEX CONCURRENTLY joined the list with supabase/cli#6276.
   supabase: (_entry, text) => ({
     upText: text,
-    transaction: 'wrapped',
-    notes: ['supabase: db push and migration up run each file in one transaction (CLI 2.109 and later run CONCURRENTLY, VACUUM, ALTER SYSTEM and CLUSTER statements outside it)'],
+    transaction: 'batched',
+    notes: [
+      'supabase: db push and migration up run each file in one transaction, except CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX ... CONCURRENTLY, VACUUM, ALTER SYSTEM and CLUSTER, which CLI 2.109 and later run on their own between two transactions (older releases fail on them)',
+    ],
   }),
 };
 

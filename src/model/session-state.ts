@@ -9,7 +9,36 @@ export type TransactionMode =
   /** As one multi-statement query, which PostgreSQL runs as one implicit transaction block when it holds more than one statement. */
   | 'implicit'
   /** Statement by statement, each committing on its own unless the file says BEGIN, as psql does. */
-  | 'none';
+  | 'none'
+  /**
+   * Inside the tool's transaction, except the statements the tool runs on their own: it commits
+   * what came before, runs the statement outside any transaction, and opens a new one for the
+   * rest (the Supabase CLI since 2.109).
+   */
+  | 'batched';
+
+/** Whether the tool runs the file inside a transaction of its own (all of it, or all but the statements it runs alone). */
+export function wrapsEachFile(mode: TransactionMode): boolean {
+  return mode === 'wrapped' || mode === 'batched';
+}
+
+// supabase/cli, pkg/migration/file.go isPipelineIncompatible (2.109 and later; DROP INDEX CONCURRENTLY since supabase/cli#6276),
+// matched as the CLI matches them: on the statement's text, upper-cased, from its first token. So `REINDEX (CONCURRENTLY) ...`
+// stays in the transaction, and fails there.
+const RUN_ALONE_IN_BATCHED_MODE = [
+  /^CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY(\s|$)/,
+  /^DROP\s+INDEX\s+CONCURRENTLY(\s|$)/,
+  /^REINDEX(\s|\().*\sCONCURRENTLY(\s|$)/s,
+  /^VACUUM(\s|\(|$)/,
+  /^ALTER\s+SYSTEM(\s|$)/,
+  /^CLUSTER(\s|$)/,
+];
+
+/** Whether a tool in `batched` mode runs this statement (its text from the first token) on its own, outside its transaction. */
+export function runsAloneInBatchedMode(statementText: string): boolean {
+  const upper = statementText.toUpperCase();
+  return RUN_ALONE_IN_BATCHED_MODE.some((pattern) => pattern.test(upper));
+}
 
 export interface TransactionState {
   /** The statement runs inside a transaction block, explicit or from the migration tool. */
@@ -59,8 +88,24 @@ export class SessionState {
   private transaction: OpenTransaction | undefined;
   private nextTransactionId = 1;
 
-  constructor(private readonly wrappedByTool: boolean) {
+  /** The tool's transaction was committed for a statement it runs alone, and opens again after it. */
+  private reopensAfterStatement = false;
+
+  constructor(
+    private readonly wrappedByTool: boolean,
+    /** In `batched` mode: whether the tool runs a top-level statement on its own. */
+    private readonly runsAlone: (statement: Statement) => boolean = () => false,
+  ) {
     if (wrappedByTool) this.transaction = this.open(false);
+  }
+
+  /** Call before a statement is judged: a statement the tool runs alone ends the tool's transaction before it runs. */
+  beforeStatement(statement: Statement): void {
+    const transaction = this.transaction;
+    if (!this.wrappedByTool || !transaction || transaction.explicit || statement.insideBlock !== undefined || !this.runsAlone(statement)) return;
+    this.commit(transaction);
+    this.transaction = undefined;
+    this.reopensAfterStatement = true;
   }
 
   get current(): TransactionState {
@@ -85,6 +130,14 @@ export class SessionState {
   }
 
   apply(statement: Statement): void {
+    this.applyStatement(statement);
+    if (this.reopensAfterStatement) {
+      this.reopensAfterStatement = false;
+      this.transaction ??= this.open(false);
+    }
+  }
+
+  private applyStatement(statement: Statement): void {
     const transactionStmt = asKind(statement.node, 'TransactionStmt');
     if (transactionStmt) {
       this.applyTransaction(transactionStmt, statement.index);
@@ -140,12 +193,7 @@ export class SessionState {
         return;
       }
       case 'TRANS_STMT_COMMIT':
-        if (transaction) {
-          for (const [name, value] of transaction.session) {
-            if (value) this.committed.set(name, value);
-            else this.committed.delete(name);
-          }
-        }
+        if (transaction) this.commit(transaction);
         this.endTransaction(stmt.chain === true, index);
         return;
       case 'TRANS_STMT_ROLLBACK':
@@ -154,6 +202,14 @@ export class SessionState {
         return;
       default:
         return;
+    }
+  }
+
+  /** Session-level settings made in the transaction outlive it. */
+  private commit(transaction: OpenTransaction): void {
+    for (const [name, value] of transaction.session) {
+      if (value) this.committed.set(name, value);
+      else this.committed.delete(name);
     }
   }
 

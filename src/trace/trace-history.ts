@@ -4,7 +4,7 @@ import type { FileResult, LintResults, PlannedHistory, PlannedMigration } from '
 import type { Severity } from '../engine/rule.js';
 import { loadParser, parseSource, type Statement } from '../parse/parse.js';
 import { SourceFile, type ByteRange } from '../source/source-file.js';
-import type { TransactionMode } from '../model/session-state.js';
+import { runsAloneInBatchedMode, type TransactionMode } from '../model/session-state.js';
 import type { StatementObservation } from './compare.js';
 import { runContention, type ContentionOutcome } from './contention.js';
 import { connect, type TraceDatabase } from './database.js';
@@ -72,6 +72,7 @@ function shorten(text: string, max = 60): string {
 
 function effectiveMode(mode: TransactionMode, statementCount: number): 'wrapped' | 'none' {
   if (mode === 'implicit') return statementCount > 1 ? 'wrapped' : 'none';
+  if (mode === 'batched') return 'wrapped';
   return mode;
 }
 
@@ -223,6 +224,12 @@ async function traceMigration(
       if (migration.review) traces.push(trace);
       continue;
     }
+    // A batched tool commits what came before a statement it runs alone, and begins again after it.
+    const runsAlone = migration.transactionMode === 'batched' && main.getTransactionStatus() === 'T' && runsAloneInBatchedMode(sql);
+    if (runsAlone) {
+      await main.query('COMMIT');
+      context.createdInTransaction.clear();
+    }
     const claims = claimsOf(statement, inner, options.pgVersion);
     if (migration.review && options.contention) {
       const outcome = await runContention(sql, statement, claims, context);
@@ -248,6 +255,7 @@ async function traceMigration(
       diagnostics.push(diagnostic(source, statement.range, TRACE_LOCK_MISMATCH.id, 'error', message, statement.index));
     }
     if (migration.review) traces.push(trace);
+    if (runsAlone) await main.query('BEGIN');
   }
 
   // The tool commits its transaction; one the file opened and never closed ends with the session, rolled back.
