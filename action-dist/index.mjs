@@ -22960,6 +22960,11 @@ function notNullTestColumn(expression) {
   if (test?.nulltesttype !== "IS_NOT_NULL") return void 0;
   return stringValues(asKind(test.arg, "ColumnRef")?.fields).at(-1);
 }
+function indexName(index) {
+  if (index.idxname) return index.idxname;
+  const columns = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "expr");
+  return [index.relation?.relname ?? "", ...columns, "idx"].join("_");
+}
 var CONSTRAINT_KINDS, NAME_SUFFIXES;
 var init_schema_objects = __esm({
   "src/model/schema-objects.ts"() {
@@ -29675,9 +29680,7 @@ var init_require_concurrent_index = __esm({
 
 // rules/require-concurrent-refresh.ts
 function isUsableForConcurrentRefresh(index) {
-  if (!index.unique || index.whereClause) return false;
-  const columns = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
-  return columns.length > 0 && columns.every((column) => column?.name !== void 0 && column.expr === void 0);
+  return index.unique && !index.partial && index.keyColumns !== void 0 && index.keyColumns.length > 0;
 }
 var require_concurrent_refresh_default;
 var init_require_concurrent_refresh = __esm({
@@ -29685,8 +29688,8 @@ var init_require_concurrent_refresh = __esm({
     "use strict";
     init_rule();
     init_names();
+    init_schema_objects();
     init_identifiers();
-    init_node_types();
     require_concurrent_refresh_default = defineRule({
       id: "require-concurrent-refresh",
       meta: {
@@ -29696,12 +29699,17 @@ var init_require_concurrent_refresh = __esm({
           refresh: "REFRESH MATERIALIZED VIEW {{view}} holds an ACCESS EXCLUSIVE lock on {{view}} while it runs the whole query again: every read of {{view}} waits until the refresh finishes.",
           refreshWithNoData: 'REFRESH MATERIALIZED VIEW {{view}} WITH NO DATA empties {{view}} and leaves it unpopulated: from then on every query that reads it fails with "materialized view ... has not been populated", until a full REFRESH runs.',
           helpWithIndex: "{{view}} has the unique index {{index}} (line {{line}}), so it can be refreshed without blocking reads: REFRESH MATERIALIZED VIEW CONCURRENTLY {{view}}; it holds only an EXCLUSIVE lock, which lets SELECTs continue.",
-          helpNeedsIndex: "Refresh it with REFRESH MATERIALIZED VIEW CONCURRENTLY {{view}};, which holds only an EXCLUSIVE lock and lets SELECTs continue. CONCURRENTLY needs a UNIQUE index on {{view}} over plain columns, with no WHERE clause and no expressions; lockwise cannot yet tell whether a view created before this migration has one, so if {{view}} has none, create one first: CREATE UNIQUE INDEX CONCURRENTLY <name> ON {{view}} (<key columns>);",
+          helpWithEarlierIndex: "{{view}} has the unique index {{index}} (created in {{migration}}), so it can be refreshed without blocking reads: REFRESH MATERIALIZED VIEW CONCURRENTLY {{view}}; it holds only an EXCLUSIVE lock, which lets SELECTs continue.",
+          helpNeedsIndex: "Refresh it with REFRESH MATERIALIZED VIEW CONCURRENTLY {{view}};, which holds only an EXCLUSIVE lock and lets SELECTs continue. CONCURRENTLY needs a UNIQUE index on {{view}} over plain columns, with no WHERE clause and no expressions; {{indexKnowledge}}, so create one first: CREATE UNIQUE INDEX CONCURRENTLY <name> ON {{view}} (<key columns>);",
+          concurrentWithoutUniqueIndex: 'REFRESH MATERIALIZED VIEW CONCURRENTLY {{view}} fails ("cannot refresh materialized view ... concurrently"): CONCURRENTLY needs a UNIQUE index on {{view}} over plain columns, with no WHERE clause and no expressions, and none of the indexes its migrations created is one.',
+          concurrentUnpopulated: 'REFRESH MATERIALIZED VIEW CONCURRENTLY {{view}} fails ("CONCURRENTLY cannot be used when the materialized view is not populated"): {{view}} was left without data by {{emptiedBy}}.',
+          createIndexHelp: "Create the index first, in this migration or an earlier one: CREATE UNIQUE INDEX CONCURRENTLY <name> ON {{view}} (<key columns>);",
+          populateHelp: "Fill it once with a plain REFRESH MATERIALIZED VIEW {{view}}; (while nothing reads it yet, or accepting that readers wait); refreshes after that can be CONCURRENTLY.",
           noDataHelp: "To keep {{view}} readable, refresh it with data (REFRESH MATERIALIZED VIEW CONCURRENTLY {{view}}; CONCURRENTLY cannot be combined with WITH NO DATA). To retire the view, release code that no longer reads it first, then DROP MATERIALIZED VIEW {{view}};"
         },
         docs: {
-          summary: "Requires REFRESH MATERIALIZED VIEW on an existing view to use CONCURRENTLY, and disallows WITH NO DATA on it.",
-          why: "A plain REFRESH MATERIALIZED VIEW takes an ACCESS EXCLUSIVE lock on the view and holds it while the view's whole query runs again, so every SELECT from the view waits, for as long as the query takes. REFRESH ... CONCURRENTLY computes the new contents beside the old ones and applies the difference under an EXCLUSIVE lock, which lets SELECTs continue. It needs at least one UNIQUE index on the view that uses only column names and has no WHERE clause, and a view that is already populated. REFRESH ... WITH NO DATA is quick, but it leaves the view unpopulated: every query that reads it then fails until it is refreshed again.",
+          summary: "Requires REFRESH MATERIALIZED VIEW on an existing view to use CONCURRENTLY, disallows WITH NO DATA on it, and flags a CONCURRENTLY refresh that would fail.",
+          why: "A plain REFRESH MATERIALIZED VIEW takes an ACCESS EXCLUSIVE lock on the view and holds it while the view's whole query runs again, so every SELECT from the view waits, for as long as the query takes. REFRESH ... CONCURRENTLY computes the new contents beside the old ones and applies the difference under an EXCLUSIVE lock, which lets SELECTs continue. It needs at least one UNIQUE index on the view that uses only column names and has no WHERE clause, and a view that is already populated. REFRESH ... WITH NO DATA is quick, but it leaves the view unpopulated: every query that reads it then fails until it is refreshed again. When the migrations created the view, lockwise also knows its indexes and whether it holds data, and flags a REFRESH ... CONCURRENTLY that PostgreSQL would refuse: on a view with no usable unique index, or one created or last refreshed WITH NO DATA.",
           instead: "Create a UNIQUE index on plain columns of the view (CREATE UNIQUE INDEX CONCURRENTLY ... ON view (key)) once, then refresh with REFRESH MATERIALIZED VIEW CONCURRENTLY. A concurrent refresh is slower when most rows change; it still never blocks readers.",
           bad: "REFRESH MATERIALIZED VIEW daily_revenue;",
           good: "REFRESH MATERIALIZED VIEW CONCURRENTLY daily_revenue;",
@@ -29714,29 +29722,44 @@ var init_require_concurrent_refresh = __esm({
         }
       },
       create(context) {
-        const usableIndexes = /* @__PURE__ */ new Map();
+        const createdHere = /* @__PURE__ */ new Map();
         return {
           IndexStmt(index) {
-            if (!index.relation || !index.idxname || !isUsableForConcurrentRefresh(index)) return;
-            const key = relationKey(relationFromRangeVar(index.relation));
-            if (!usableIndexes.has(key)) usableIndexes.set(key, { name: index.idxname, offset: context.statement.range.start });
+            if (index.relation) createdHere.set(indexName(index), context.statement.range.start);
           },
           RefreshMatViewStmt(refresh) {
-            if (refresh.concurrent || !refresh.relation) return;
+            if (!refresh.relation) return;
             const relation = relationFromRangeVar(refresh.relation);
-            if (!context.isExistingTable(relation)) return;
             const view = displayName(relation);
+            const known = context.schema.table(relation);
+            const indexes = context.schema.indexesOn(relation);
+            const usable = indexes.find(isUsableForConcurrentRefresh);
+            const allIndexesKnown = known?.kind === "materialized view";
+            if (refresh.concurrent) {
+              if (!known || known.kind !== "materialized view") return;
+              if (known.populated === false) {
+                const emptiedBy = known.createdIn === context.filePath ? "its CREATE MATERIALIZED VIEW ... WITH NO DATA or a REFRESH ... WITH NO DATA in this migration" : `CREATE MATERIALIZED VIEW ... WITH NO DATA or REFRESH ... WITH NO DATA (last in ${known.createdIn} or later)`;
+                context.report({ messageId: "concurrentUnpopulated", helpId: "populateHelp", at: refresh.relation.location, data: { view, emptiedBy } });
+              } else if (!usable && allIndexesKnown) {
+                context.report({ messageId: "concurrentWithoutUniqueIndex", helpId: "createIndexHelp", at: refresh.relation.location, data: { view } });
+              }
+              return;
+            }
+            if (!context.isExistingTable(relation)) return;
             if (refresh.skipData) {
               context.report({ messageId: "refreshWithNoData", helpId: "noDataHelp", at: refresh.relation.location, data: { view } });
               return;
             }
-            const index = usableIndexes.get(relationKey(relation));
-            context.report({
-              messageId: "refresh",
-              helpId: index ? "helpWithIndex" : "helpNeedsIndex",
-              at: refresh.relation.location,
-              data: index ? { view, index: quoteIdentifier(index.name), line: context.lineOf(index.offset) } : { view }
-            });
+            const at = refresh.relation.location;
+            if (usable) {
+              const index = quoteIdentifier(usable.name.name);
+              const offset = usable.createdIn === context.filePath ? createdHere.get(usable.name.name) : void 0;
+              if (offset !== void 0) context.report({ messageId: "refresh", helpId: "helpWithIndex", at, data: { view, index, line: context.lineOf(offset) } });
+              else context.report({ messageId: "refresh", helpId: "helpWithEarlierIndex", at, data: { view, index, migration: usable.createdIn } });
+              return;
+            }
+            const indexKnowledge = allIndexesKnown ? `none of the indexes its migrations created on ${view} is one` : `lockwise has not seen ${view} created, so it cannot tell whether it has one`;
+            context.report({ messageId: "refresh", helpId: "helpNeedsIndex", at, data: { view, indexKnowledge } });
           }
         };
       }
@@ -42976,6 +42999,11 @@ var SchemaModel = class {
     for (const constraint of constraints) if (constraint.validated && constraint.provesNotNull === column) return true;
     return false;
   }
+  /** The indexes the model saw created on a table or materialized view, and not dropped since. */
+  indexesOn(relation) {
+    const key = this.resolve(relation, this.tables);
+    return [...this.indexes.values()].filter((index) => this.resolve(index.table, this.tables) === key);
+  }
   /** The table an index belongs to, when the model saw the index created. */
   indexTable(index) {
     return this.indexes.get(this.resolve(index, this.indexes))?.table;
@@ -43012,7 +43040,14 @@ var SchemaModel = class {
       case "CreateTableAsStmt": {
         const createAs = asKind(node, "CreateTableAsStmt");
         const kind = createAs.objtype === "OBJECT_MATVIEW" ? "materialized view" : "table";
-        if (createAs.into?.rel) this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true);
+        const created = createAs.into?.rel ? this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true) : void 0;
+        if (created?.kind === "materialized view") created.populated = createAs.into?.skipData !== true;
+        return;
+      }
+      case "RefreshMatViewStmt": {
+        const refresh = asKind(node, "RefreshMatViewStmt");
+        const view = refresh.relation ? this.table(relationFromRangeVar(refresh.relation)) : void 0;
+        if (view?.kind === "materialized view") view.populated = refresh.skipData !== true;
         return;
       }
       case "ViewStmt": {
@@ -43158,11 +43193,20 @@ var SchemaModel = class {
     if (info && info.kind !== "not null") table.constraints.set(info.name, info);
   }
   createIndex(index) {
-    if (!index.relation || !index.idxname) return;
+    if (!index.relation) return;
     const table = relationFromRangeVar(index.relation);
     const tableKey = this.resolve(table, this.tables);
-    const key = `${this.qualified(tableKey).schema}.${index.idxname}`;
-    this.indexes.set(key, { name: this.qualified(key), table, unique: index.unique === true, createdIn: this.currentMigration });
+    const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
+    const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
+    const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
+    this.indexes.set(key, {
+      name: this.qualified(key),
+      table,
+      unique: index.unique === true,
+      createdIn: this.currentMigration,
+      ...keyColumns ? { keyColumns } : {},
+      partial: index.whereClause !== void 0
+    });
   }
   applyDrop(removeType, objects) {
     for (const object of objects) {
@@ -44279,7 +44323,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 3;
+var CACHE_FORMAT = 4;
 var INDEX_LENGTH_BYTES = 4;
 function isCacheIndex(value) {
   const index = value;

@@ -206,3 +206,31 @@ function tempProjectFiles(dir: string, files: Record<string, string>): void {
   const created = tempProject(files);
   execFileSync('cp', ['-R', `${created}/.`, dir]);
 }
+
+describe('materialized views known from the history', () => {
+  const view = 'CREATE MATERIALIZED VIEW leaderboard AS SELECT player_id, sum(points) AS points FROM scores GROUP BY player_id;\n';
+  const help = (stdout: string): Array<[string, string]> =>
+    (JSON.parse(stdout) as { diagnostics: Array<{ rule: string; message: string; help?: string }> }).diagnostics.map((d) => [d.message, d.help ?? '']);
+
+  it('names the earlier migration whose unique index lets a plain REFRESH become CONCURRENTLY', () => {
+    const dir = tempProject({
+      'db/001_leaderboard.sql': view,
+      'db/002_index.sql': 'CREATE UNIQUE INDEX CONCURRENTLY ON leaderboard (player_id);\n',
+      'db/003_refresh.sql': "SET lock_timeout = '2s';\nREFRESH MATERIALIZED VIEW leaderboard;\n",
+    });
+    const [[, advice]] = help(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as [[string, string]];
+    expect(advice).toContain('leaderboard has the unique index leaderboard_player_id_idx (created in db/002_index.sql)');
+  });
+
+  it('says a view the history created has no usable unique index, instead of that it cannot tell', () => {
+    const dir = tempProject({
+      'db/001_leaderboard.sql': `${view}CREATE UNIQUE INDEX leaderboard_top_key ON leaderboard (player_id) WHERE points > 100;\n`,
+      'db/002_refresh.sql': "SET lock_timeout = '2s';\nREFRESH MATERIALIZED VIEW leaderboard;\n",
+      'db/003_refresh_concurrently.sql': "SET lock_timeout = '2s';\nREFRESH MATERIALIZED VIEW CONCURRENTLY leaderboard;\n",
+    });
+    const findings = help(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
+    expect(findings[0]![1]).toContain('none of the indexes its migrations created on leaderboard is one');
+    expect(findings[1]![0]).toContain('REFRESH MATERIALIZED VIEW CONCURRENTLY leaderboard fails');
+    expect(findings).toHaveLength(2);
+  });
+});

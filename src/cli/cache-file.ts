@@ -4,8 +4,8 @@ import { LintCache, type CachedResult, type KeptStates } from '../engine/lint-ca
 import { MigrationFiles, type FileFactsData } from './migration-files.js';
 
 export const DEFAULT_CACHE_FILE = '.lockwisecache';
-/** Changes when what the file holds changes shape. */
-const CACHE_FORMAT = 3;
+/** Changes when what the file holds changes shape, the schema states in it included. */
+const CACHE_FORMAT = 4;
 
 /**
  * The file starts with the length of its index (4 bytes), then the index, written by

@@ -3,7 +3,7 @@ import type { Statement } from '../parse/parse.js';
 import { asKind, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
 import { relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from './names.js';
-import { columnInfo, columnType, constraintInfo, type ColumnInfo, type ConstraintInfo } from './schema-objects.js';
+import { columnInfo, columnType, constraintInfo, indexName, type ColumnInfo, type ConstraintInfo } from './schema-objects.js';
 
 export type RelationKind = 'table' | 'partitioned table' | 'view' | 'materialized view';
 
@@ -17,6 +17,8 @@ export interface TableInfo {
   constraints: Map<string, ConstraintInfo>;
   /** For a partition: its partitioned table. */
   partitionOf?: RelationName;
+  /** For a materialized view: false after CREATE ... WITH NO DATA or REFRESH ... WITH NO DATA, until a REFRESH fills it. */
+  populated?: boolean;
 }
 
 export interface IndexInfo {
@@ -24,6 +26,10 @@ export interface IndexInfo {
   table: RelationName;
   unique: boolean;
   createdIn: string;
+  /** Its key columns, when every one is a plain column rather than an expression. */
+  keyColumns?: string[];
+  /** It has a WHERE clause. */
+  partial: boolean;
 }
 
 export interface Retirement {
@@ -139,6 +145,12 @@ export class SchemaModel {
     return false;
   }
 
+  /** The indexes the model saw created on a table or materialized view, and not dropped since. */
+  indexesOn(relation: RelationName): IndexInfo[] {
+    const key = this.resolve(relation, this.tables);
+    return [...this.indexes.values()].filter((index) => this.resolve(index.table, this.tables) === key);
+  }
+
   /** The table an index belongs to, when the model saw the index created. */
   indexTable(index: RelationName): RelationName | undefined {
     return this.indexes.get(this.resolve(index, this.indexes))?.table;
@@ -181,7 +193,14 @@ export class SchemaModel {
       case 'CreateTableAsStmt': {
         const createAs = asKind(node, 'CreateTableAsStmt')!;
         const kind = createAs.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
-        if (createAs.into?.rel) this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true);
+        const created = createAs.into?.rel ? this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true) : undefined;
+        if (created?.kind === 'materialized view') created.populated = createAs.into?.skipData !== true;
+        return;
+      }
+      case 'RefreshMatViewStmt': {
+        const refresh = asKind(node, 'RefreshMatViewStmt')!;
+        const view = refresh.relation ? this.table(relationFromRangeVar(refresh.relation)) : undefined;
+        if (view?.kind === 'materialized view') view.populated = refresh.skipData !== true;
         return;
       }
       case 'ViewStmt': {
@@ -339,11 +358,20 @@ export class SchemaModel {
   }
 
   private createIndex(index: NonNullable<ReturnType<typeof asKind<'IndexStmt'>>>): void {
-    if (!index.relation || !index.idxname) return;
+    if (!index.relation) return;
     const table = relationFromRangeVar(index.relation);
     const tableKey = this.resolve(table, this.tables);
-    const key = `${this.qualified(tableKey).schema}.${index.idxname}`;
-    this.indexes.set(key, { name: this.qualified(key), table, unique: index.unique === true, createdIn: this.currentMigration });
+    const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
+    const elements = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem'));
+    const keyColumns = elements.every((element) => element?.name !== undefined && element.expr === undefined) ? elements.map((element) => element!.name!) : undefined;
+    this.indexes.set(key, {
+      name: this.qualified(key),
+      table,
+      unique: index.unique === true,
+      createdIn: this.currentMigration,
+      ...(keyColumns ? { keyColumns } : {}),
+      partial: index.whereClause !== undefined,
+    });
   }
 
   private applyDrop(removeType: string | undefined, objects: Node[]): void {

@@ -1,4 +1,4 @@
-import type { ColumnDef, Constraint, Node, TypeName } from '@pgsql/types';
+import type { ColumnDef, Constraint, IndexStmt, Node, TypeName } from '@pgsql/types';
 import { asKind, stringValues } from '../parse/node-types.js';
 
 export interface ColumnType {
@@ -123,4 +123,15 @@ function notNullTestColumn(expression: Node | undefined): string | undefined {
   const test = asKind(expression, 'NullTest');
   if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
   return stringValues(asKind(test.arg, 'ColumnRef')?.fields).at(-1);
+}
+
+/**
+ * An index's name: the one written, or the one PostgreSQL chooses for CREATE INDEX without a name
+ * (ChooseIndexName: table, key columns or "expr", then "idx"; the number PostgreSQL appends to a
+ * name already taken, and its shortening to 63 bytes, are left out).
+ */
+export function indexName(index: IndexStmt): string {
+  if (index.idxname) return index.idxname;
+  const columns = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem')?.name ?? 'expr');
+  return [index.relation?.relname ?? '', ...columns, 'idx'].join('_');
 }
