@@ -50,6 +50,7 @@ export interface SchemaState {
   schemas: Set<string>;
   functionVolatilities: Map<string, Volatility>;
   columnsOfUnknownTables: Map<string, Map<string, string>>;
+  constraintsOfUnknownTables: Map<string, Map<string, ConstraintInfo>>;
   retirements: Map<string, string>;
 }
 
@@ -67,6 +68,8 @@ export class SchemaModel {
   private readonly functionVolatilities = new Map<string, Volatility>();
   /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
   private readonly columnsOfUnknownTables = new Map<string, Map<string, string>>();
+  /** Constraints added to tables the model never saw created: `schema.table` → name → constraint. */
+  private readonly constraintsOfUnknownTables = new Map<string, Map<string, ConstraintInfo>>();
   /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
   private readonly retirements = new Map<string, string>();
   private searchPath = DEFAULT_SEARCH_PATH;
@@ -128,19 +131,20 @@ export class SchemaModel {
     return this.table(relation)?.columns.get(column);
   }
 
+  /** A constraint the model saw added, also to a table it never saw created. */
   constraint(relation: RelationName, name: string): ConstraintInfo | undefined {
-    return this.table(relation)?.constraints.get(name);
+    return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
   }
 
   /** The primary key's columns, when the model saw it declared. */
   primaryKey(relation: RelationName): string[] | undefined {
-    for (const constraint of this.table(relation)?.constraints.values() ?? []) if (constraint.kind === 'primary key') return constraint.columns;
+    for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === 'primary key') return constraint.columns;
     return undefined;
   }
 
   /** A validated `CHECK (column IS NOT NULL)`, which lets PostgreSQL 12+ SET NOT NULL without scanning. */
   hasValidatedNotNullCheck(relation: RelationName, column: string): boolean {
-    const constraints = this.table(relation)?.constraints.values() ?? [];
+    const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
     for (const constraint of constraints) if (constraint.validated && constraint.provesNotNull === column) return true;
     return false;
   }
@@ -280,6 +284,7 @@ export class SchemaModel {
       schemas: this.schemas,
       functionVolatilities: this.functionVolatilities,
       columnsOfUnknownTables: this.columnsOfUnknownTables,
+      constraintsOfUnknownTables: this.constraintsOfUnknownTables,
       retirements: this.retirements,
     });
   }
@@ -293,6 +298,7 @@ export class SchemaModel {
       [this.enums, state.enums],
       [this.functionVolatilities, state.functionVolatilities],
       [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
+      [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
       [this.retirements, state.retirements],
     ] as Array<[Map<string, unknown>, Map<string, unknown>]>) {
       target.clear();
@@ -343,18 +349,31 @@ export class SchemaModel {
       const column = asKind(element, 'ColumnDef');
       if (column?.colname) {
         table.columns.set(column.colname, columnInfo(column, this.currentMigration));
-        for (const constraint of column.constraints ?? []) this.addConstraint(table, asKind(constraint, 'Constraint'), column.colname);
+        for (const constraint of column.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, 'Constraint'), column.colname);
       }
-      this.addConstraint(table, asKind(element, 'Constraint'));
+      this.addConstraint(table.constraints, table.name.name, asKind(element, 'Constraint'));
     }
     this.tables.set(key, table);
     this.columnsOfUnknownTables.delete(key);
+    this.constraintsOfUnknownTables.delete(key);
     return table;
   }
 
-  private addConstraint(table: TableInfo, constraint: ReturnType<typeof asKind<'Constraint'>>, column?: string): void {
-    const info = constraint && constraintInfo(constraint, table.name.name, column);
-    if (info && info.kind !== 'not null') table.constraints.set(info.name, info);
+  private addConstraint(constraints: Map<string, ConstraintInfo>, tableName: string, constraint: ReturnType<typeof asKind<'Constraint'>>, column?: string): void {
+    const info = constraint && constraintInfo(constraint, tableName, column);
+    if (info && info.kind !== 'not null') constraints.set(info.name, info);
+  }
+
+  /** The constraints of a table, known or not; `create` makes the map for a table the model never saw created. */
+  private constraintsOf(tableKey: string, create = false): Map<string, ConstraintInfo> | undefined {
+    const table = this.tables.get(tableKey);
+    if (table) return table.constraints;
+    let constraints = this.constraintsOfUnknownTables.get(tableKey);
+    if (!constraints && create) {
+      constraints = new Map();
+      this.constraintsOfUnknownTables.set(tableKey, constraints);
+    }
+    return constraints;
   }
 
   private createIndex(index: NonNullable<ReturnType<typeof asKind<'IndexStmt'>>>): void {
@@ -394,6 +413,7 @@ export class SchemaModel {
     const key = this.resolve(relation, this.tables);
     this.tables.delete(key);
     this.columnsOfUnknownTables.delete(key);
+    this.constraintsOfUnknownTables.delete(key);
     for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
     // A key ends with its relation's name: comparing names first skips resolving every other index of the schema.
     for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
@@ -429,7 +449,7 @@ export class SchemaModel {
         return;
       }
       case 'OBJECT_TABCONSTRAINT': {
-        const constraints = this.table(relation)?.constraints;
+        const constraints = this.constraintsOf(this.resolve(relation, this.tables));
         const constraint = rename.subname ? constraints?.get(rename.subname) : undefined;
         if (!constraints || !constraint || !rename.subname) return;
         constraints.delete(rename.subname);
@@ -452,6 +472,7 @@ export class SchemaModel {
     }
     moveKeys(this.retirements, oldKey, newKey);
     moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
+    moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
     for (const index of this.indexes.values()) {
       if (this.resolve(index.table, this.tables) === oldKey || `${index.table.schema ?? ''}.${index.table.name}` === oldKey) index.table = this.qualified(newKey);
     }
@@ -464,10 +485,10 @@ export class SchemaModel {
     if (table && column) {
       table.columns.delete(oldName);
       table.columns.set(newName, { ...column, name: newName });
-      for (const constraint of table.constraints.values()) {
-        constraint.columns = constraint.columns.map((name) => (name === oldName ? newName : name));
-        if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
-      }
+    }
+    for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
+      constraint.columns = constraint.columns.map((name) => (name === oldName ? newName : name));
+      if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
     }
     const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
     const addedIn = unknownColumns?.get(oldName);
@@ -482,24 +503,26 @@ export class SchemaModel {
     if (!cmd) return;
     const tableKey = this.resolve(relation, this.tables);
     const table = this.tables.get(tableKey);
+    const constraints = this.constraintsOf(tableKey);
     const columnDef = asKind(cmd.def, 'ColumnDef');
     switch (cmd.subtype) {
       case 'AT_AddColumn':
         if (!columnDef?.colname) return;
         if (table) {
           table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
-          for (const constraint of columnDef.constraints ?? []) this.addConstraint(table, asKind(constraint, 'Constraint'), columnDef.colname);
+          for (const constraint of columnDef.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, 'Constraint'), columnDef.colname);
         } else {
           const added = this.columnsOfUnknownTables.get(tableKey) ?? new Map<string, string>();
           added.set(columnDef.colname, this.currentMigration);
           this.columnsOfUnknownTables.set(tableKey, added);
+          for (const constraint of columnDef.constraints ?? []) this.addConstraint(this.constraintsOf(tableKey, true)!, relation.name, asKind(constraint, 'Constraint'), columnDef.colname);
         }
         return;
       case 'AT_DropColumn':
         if (!cmd.name) return;
         table?.columns.delete(cmd.name);
         // PostgreSQL drops every constraint and index that involves the column with it.
-        for (const [name, constraint] of table?.constraints ?? []) if (constraint.columns.includes(cmd.name)) table?.constraints.delete(name);
+        for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
         this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
         this.retirements.delete(`${tableKey}.${cmd.name}`);
         return;
@@ -521,15 +544,15 @@ export class SchemaModel {
         return;
       }
       case 'AT_AddConstraint':
-        if (table) this.addConstraint(table, asKind(cmd.def, 'Constraint'));
+        this.addConstraint(this.constraintsOf(tableKey, true)!, table?.name.name ?? relation.name, asKind(cmd.def, 'Constraint'));
         return;
       case 'AT_ValidateConstraint': {
-        const constraint = cmd.name ? table?.constraints.get(cmd.name) : undefined;
+        const constraint = cmd.name ? constraints?.get(cmd.name) : undefined;
         if (constraint) constraint.validated = true;
         return;
       }
       case 'AT_DropConstraint':
-        if (cmd.name) table?.constraints.delete(cmd.name);
+        if (cmd.name) constraints?.delete(cmd.name);
         return;
       default:
         return;
