@@ -23596,6 +23596,12 @@ var init_lock_table = __esm({
       refreshMaterializedViewConcurrently: lock("EXCLUSIVE"),
       vacuumFull: lock("ACCESS EXCLUSIVE"),
       vacuum: lock("SHARE UPDATE EXCLUSIVE"),
+      /**
+       * VACUUM truncating the empty pages at the end of a table (TRUNCATE, on by default): "the truncation requires an
+       * ACCESS EXCLUSIVE lock on the table" (runtime-config-vacuum.html, vacuum_truncate), taken only if free at once and
+       * given up when another session waits; seen by lockwise trace on PostgreSQL 18.4 after a DELETE.
+       */
+      vacuumTruncation: lock("ACCESS EXCLUSIVE"),
       /** ANALYZE, alone or as VACUUM (ANALYZE): https://www.postgresql.org/docs/current/sql-analyze.html, seen by lockwise trace on PostgreSQL 18.4. */
       analyze: lock("SHARE UPDATE EXCLUSIVE"),
       /** ALTER TABLE ... RENAME CONSTRAINT: "RENAME ... acquires ACCESS EXCLUSIVE" (sql-altertable.html), seen on PostgreSQL 18.4. */
@@ -23641,10 +23647,10 @@ function namesIndex(claim) {
 }
 function locksTakenBy(statement, pgVersion) {
   const claims = [];
-  const take = (relation, target, entry) => {
+  const take = (relation, target, entry, briefly) => {
     if (!relation) return;
     const name = "relname" in relation ? relationFromRangeVar(relation) : relation;
-    claims.push({ relation: name, target, mode: typeof entry === "string" ? entry : lockForVersion(entry, pgVersion) });
+    claims.push({ relation: name, target, mode: typeof entry === "string" ? entry : lockForVersion(entry, pgVersion), ...briefly ? { briefly } : {} });
   };
   const { node } = statement;
   const alter = asKind(node, "AlterTableStmt");
@@ -23732,7 +23738,9 @@ function locksTakenBy(statement, pgVersion) {
   if (vacuum) {
     const full = vacuum.is_vacuumcmd && isOptionEnabled(vacuum.options, "full");
     const entry = !vacuum.is_vacuumcmd ? STATEMENT_LOCKS.analyze : full ? STATEMENT_LOCKS.vacuumFull : STATEMENT_LOCKS.vacuum;
-    for (const relation of vacuum.rels ?? []) take(asKind(relation, "VacuumRelation")?.relation, "table", entry);
+    const truncates = vacuum.is_vacuumcmd && !full && !truncateTurnedOff(vacuum.options);
+    const briefly = truncates ? STATEMENT_LOCKS.vacuumTruncation.mode : void 0;
+    for (const relation of vacuum.rels ?? []) take(asKind(relation, "VacuumRelation")?.relation, "table", entry, briefly);
   }
   const copy = asKind(node, "CopyStmt");
   if (copy?.is_from) take(copy.relation, "table", STATEMENT_LOCKS.insertUpdateDelete);
@@ -23781,6 +23789,10 @@ function foreignKeyTargets(node) {
     if (constraint?.contype === "CONSTR_FOREIGN" && constraint.pktable) targets.push(constraint.pktable);
   }
   return targets;
+}
+function truncateTurnedOff(options) {
+  const written = (options ?? []).some((option) => asKind(option, "DefElem")?.defname === "truncate");
+  return written && !isOptionEnabled(options, "truncate");
 }
 var init_statement_locks = __esm({
   "src/knowledge/statement-locks.ts"() {
@@ -42940,6 +42952,8 @@ var SchemaModel = class {
   functionVolatilities = /* @__PURE__ */ new Map();
   /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
   columnsOfUnknownTables = /* @__PURE__ */ new Map();
+  /** Constraints added to tables the model never saw created: `schema.table` → name → constraint. */
+  constraintsOfUnknownTables = /* @__PURE__ */ new Map();
   /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
   retirements = /* @__PURE__ */ new Map();
   searchPath = DEFAULT_SEARCH_PATH;
@@ -42985,17 +42999,18 @@ var SchemaModel = class {
   column(relation, column) {
     return this.table(relation)?.columns.get(column);
   }
+  /** A constraint the model saw added, also to a table it never saw created. */
   constraint(relation, name) {
-    return this.table(relation)?.constraints.get(name);
+    return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
   }
   /** The primary key's columns, when the model saw it declared. */
   primaryKey(relation) {
-    for (const constraint of this.table(relation)?.constraints.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
+    for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
     return void 0;
   }
   /** A validated `CHECK (column IS NOT NULL)`, which lets PostgreSQL 12+ SET NOT NULL without scanning. */
   hasValidatedNotNullCheck(relation, column) {
-    const constraints = this.table(relation)?.constraints.values() ?? [];
+    const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
     for (const constraint of constraints) if (constraint.validated && constraint.provesNotNull === column) return true;
     return false;
   }
@@ -43124,6 +43139,7 @@ var SchemaModel = class {
       schemas: this.schemas,
       functionVolatilities: this.functionVolatilities,
       columnsOfUnknownTables: this.columnsOfUnknownTables,
+      constraintsOfUnknownTables: this.constraintsOfUnknownTables,
       retirements: this.retirements
     });
   }
@@ -43136,6 +43152,7 @@ var SchemaModel = class {
       [this.enums, state.enums],
       [this.functionVolatilities, state.functionVolatilities],
       [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
+      [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
       [this.retirements, state.retirements]
     ]) {
       target.clear();
@@ -43180,17 +43197,29 @@ var SchemaModel = class {
       const column = asKind(element, "ColumnDef");
       if (column?.colname) {
         table.columns.set(column.colname, columnInfo(column, this.currentMigration));
-        for (const constraint of column.constraints ?? []) this.addConstraint(table, asKind(constraint, "Constraint"), column.colname);
+        for (const constraint of column.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, "Constraint"), column.colname);
       }
-      this.addConstraint(table, asKind(element, "Constraint"));
+      this.addConstraint(table.constraints, table.name.name, asKind(element, "Constraint"));
     }
     this.tables.set(key, table);
     this.columnsOfUnknownTables.delete(key);
+    this.constraintsOfUnknownTables.delete(key);
     return table;
   }
-  addConstraint(table, constraint, column) {
-    const info = constraint && constraintInfo(constraint, table.name.name, column);
-    if (info && info.kind !== "not null") table.constraints.set(info.name, info);
+  addConstraint(constraints, tableName, constraint, column) {
+    const info = constraint && constraintInfo(constraint, tableName, column);
+    if (info && info.kind !== "not null") constraints.set(info.name, info);
+  }
+  /** The constraints of a table, known or not; `create` makes the map for a table the model never saw created. */
+  constraintsOf(tableKey, create = false) {
+    const table = this.tables.get(tableKey);
+    if (table) return table.constraints;
+    let constraints = this.constraintsOfUnknownTables.get(tableKey);
+    if (!constraints && create) {
+      constraints = /* @__PURE__ */ new Map();
+      this.constraintsOfUnknownTables.set(tableKey, constraints);
+    }
+    return constraints;
   }
   createIndex(index) {
     if (!index.relation) return;
@@ -43227,6 +43256,7 @@ var SchemaModel = class {
     const key = this.resolve(relation, this.tables);
     this.tables.delete(key);
     this.columnsOfUnknownTables.delete(key);
+    this.constraintsOfUnknownTables.delete(key);
     for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
     for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
   }
@@ -43259,7 +43289,7 @@ var SchemaModel = class {
         return;
       }
       case "OBJECT_TABCONSTRAINT": {
-        const constraints = this.table(relation)?.constraints;
+        const constraints = this.constraintsOf(this.resolve(relation, this.tables));
         const constraint = rename2.subname ? constraints?.get(rename2.subname) : void 0;
         if (!constraints || !constraint || !rename2.subname) return;
         constraints.delete(rename2.subname);
@@ -43281,6 +43311,7 @@ var SchemaModel = class {
     }
     moveKeys(this.retirements, oldKey, newKey);
     moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
+    moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
     for (const index of this.indexes.values()) {
       if (this.resolve(index.table, this.tables) === oldKey || `${index.table.schema ?? ""}.${index.table.name}` === oldKey) index.table = this.qualified(newKey);
     }
@@ -43292,10 +43323,10 @@ var SchemaModel = class {
     if (table && column) {
       table.columns.delete(oldName);
       table.columns.set(newName, { ...column, name: newName });
-      for (const constraint of table.constraints.values()) {
-        constraint.columns = constraint.columns.map((name) => name === oldName ? newName : name);
-        if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
-      }
+    }
+    for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
+      constraint.columns = constraint.columns.map((name) => name === oldName ? newName : name);
+      if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
     }
     const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
     const addedIn = unknownColumns?.get(oldName);
@@ -43309,23 +43340,25 @@ var SchemaModel = class {
     if (!cmd) return;
     const tableKey = this.resolve(relation, this.tables);
     const table = this.tables.get(tableKey);
+    const constraints = this.constraintsOf(tableKey);
     const columnDef = asKind(cmd.def, "ColumnDef");
     switch (cmd.subtype) {
       case "AT_AddColumn":
         if (!columnDef?.colname) return;
         if (table) {
           table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
-          for (const constraint of columnDef.constraints ?? []) this.addConstraint(table, asKind(constraint, "Constraint"), columnDef.colname);
+          for (const constraint of columnDef.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, "Constraint"), columnDef.colname);
         } else {
           const added = this.columnsOfUnknownTables.get(tableKey) ?? /* @__PURE__ */ new Map();
           added.set(columnDef.colname, this.currentMigration);
           this.columnsOfUnknownTables.set(tableKey, added);
+          for (const constraint of columnDef.constraints ?? []) this.addConstraint(this.constraintsOf(tableKey, true), relation.name, asKind(constraint, "Constraint"), columnDef.colname);
         }
         return;
       case "AT_DropColumn":
         if (!cmd.name) return;
         table?.columns.delete(cmd.name);
-        for (const [name, constraint] of table?.constraints ?? []) if (constraint.columns.includes(cmd.name)) table?.constraints.delete(name);
+        for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
         this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
         this.retirements.delete(`${tableKey}.${cmd.name}`);
         return;
@@ -43347,15 +43380,15 @@ var SchemaModel = class {
         return;
       }
       case "AT_AddConstraint":
-        if (table) this.addConstraint(table, asKind(cmd.def, "Constraint"));
+        this.addConstraint(this.constraintsOf(tableKey, true), table?.name.name ?? relation.name, asKind(cmd.def, "Constraint"));
         return;
       case "AT_ValidateConstraint": {
-        const constraint = cmd.name ? table?.constraints.get(cmd.name) : void 0;
+        const constraint = cmd.name ? constraints?.get(cmd.name) : void 0;
         if (constraint) constraint.validated = true;
         return;
       }
       case "AT_DropConstraint":
-        if (cmd.name) table?.constraints.delete(cmd.name);
+        if (cmd.name) constraints?.delete(cmd.name);
         return;
       default:
         return;
@@ -44323,7 +44356,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 4;
+var CACHE_FORMAT = 5;
 var INDEX_LENGTH_BYTES = 4;
 function isCacheIndex(value) {
   const index = value;

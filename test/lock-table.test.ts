@@ -71,6 +71,19 @@ describe('lock table', () => {
     expect(await claims(sql)).toEqual(expected);
   });
 
+  it("adds VACUUM's brief ACCESS EXCLUSIVE for truncating empty pages, unless TRUNCATE false or FULL", async () => {
+    const brief = async (sql: string): Promise<Array<string | undefined>> => {
+      await loadParser();
+      return locksTakenBy(parseSource(new SourceFile('t.sql', sql)).statements[0]!, 18).map((claim) => claim.briefly);
+    };
+    expect(await brief('VACUUM orders, customers')).toEqual(['ACCESS EXCLUSIVE', 'ACCESS EXCLUSIVE']);
+    expect(await brief('VACUUM (ANALYZE, TRUNCATE true) orders')).toEqual(['ACCESS EXCLUSIVE']);
+    expect(await brief('VACUUM (TRUNCATE false) orders')).toEqual([undefined]);
+    expect(await brief('VACUUM (TRUNCATE off, TRUNCATE on) orders')).toEqual(['ACCESS EXCLUSIVE']);
+    expect(await brief('VACUUM FULL orders')).toEqual([undefined]);
+    expect(await brief('ANALYZE orders')).toEqual([undefined]);
+  });
+
   it('uses the locks of older versions where PostgreSQL lowered them later', async () => {
     expect(await claims('ALTER INDEX t_idx RENAME TO t_idx2', 11)).toEqual(['index t_idx: ACCESS EXCLUSIVE']);
     expect(await claims('ALTER TABLE pt ATTACH PARTITION pt_2 FOR VALUES FROM (10) TO (20)', 11)).toEqual([

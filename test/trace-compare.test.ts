@@ -39,6 +39,19 @@ describe('comparing what PostgreSQL did with the lock table', () => {
     expect(compareObservation(stronger).mismatches).toEqual(['orders: expected SHARE, observed ACCESS EXCLUSIVE']);
   });
 
+  it("accepts a stronger lock the lock table says is taken for a moment only if free (VACUUM's truncation), and only up to it", () => {
+    const vacuum: LockClaim = { ...claim('orders', 'SHARE UPDATE EXCLUSIVE'), briefly: 'ACCESS EXCLUSIVE' };
+    const truncated = input({ claims: [vacuum], locksAfter: [{ oid: 1, mode: 'SHARE UPDATE EXCLUSIVE', granted: true }, { oid: 1, mode: 'ACCESS EXCLUSIVE', granted: true }] });
+    expect(compareObservation(truncated).mismatches).toEqual([]);
+    expect(compareObservation(truncated).predicted).toEqual(['orders: SHARE UPDATE EXCLUSIVE (ACCESS EXCLUSIVE for a moment, if free at once)']);
+    const onlyTheMoment = input({ claims: [vacuum], watched: true, locksAfter: [{ oid: 1, mode: 'ACCESS EXCLUSIVE', granted: true }] });
+    expect(compareObservation(onlyTheMoment).mismatches).toEqual([]);
+    const noTruncation = input({ claims: [vacuum], locksAfter: [{ oid: 1, mode: 'SHARE UPDATE EXCLUSIVE', granted: true }] });
+    expect(compareObservation(noTruncation).mismatches).toEqual([]);
+    const plain = input({ claims: [claim('orders', 'SHARE UPDATE EXCLUSIVE')], locksAfter: truncated.locksAfter });
+    expect(compareObservation(plain).mismatches).toEqual(['orders: expected SHARE UPDATE EXCLUSIVE, observed ACCESS EXCLUSIVE']);
+  });
+
   it('accepts a lock an earlier statement of the transaction already took', () => {
     const held = [{ oid: 1, mode: 'ACCESS EXCLUSIVE' as const, granted: true }];
     const result = compareObservation(input({ locksBefore: held, locksAfter: held }));

@@ -186,6 +186,12 @@ export const STATEMENT_LOCKS = {
   refreshMaterializedViewConcurrently: lock('EXCLUSIVE'),
   vacuumFull: lock('ACCESS EXCLUSIVE'),
   vacuum: lock('SHARE UPDATE EXCLUSIVE'),
+  /**
+   * VACUUM truncating the empty pages at the end of a table (TRUNCATE, on by default): "the truncation requires an
+   * ACCESS EXCLUSIVE lock on the table" (runtime-config-vacuum.html, vacuum_truncate), taken only if free at once and
+   * given up when another session waits; seen by lockwise trace on PostgreSQL 18.4 after a DELETE.
+   */
+  vacuumTruncation: lock('ACCESS EXCLUSIVE'),
   /** ANALYZE, alone or as VACUUM (ANALYZE): https://www.postgresql.org/docs/current/sql-analyze.html, seen by lockwise trace on PostgreSQL 18.4. */
   analyze: lock('SHARE UPDATE EXCLUSIVE'),
   /** ALTER TABLE ... RENAME CONSTRAINT: "RENAME ... acquires ACCESS EXCLUSIVE" (sql-altertable.html), seen on PostgreSQL 18.4. */
@@ -228,7 +234,11 @@ export const STATEMENT_EFFECTS: Partial<Record<NodeKind, StatementEffect>> = {
   ViewStmt: { locks: 'ACCESS SHARE on the tables the view reads', rewrites: 'never', scans: 'never' },
   CreateTrigStmt: { locks: 'SHARE ROW EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },
   TruncateStmt: { locks: 'ACCESS EXCLUSIVE on each table (and, with CASCADE, every table referencing them)', rewrites: 'always', scans: 'never' },
-  VacuumStmt: { locks: 'SHARE UPDATE EXCLUSIVE, ANALYZE too; ACCESS EXCLUSIVE with FULL', rewrites: 'depends', scans: 'always' },
+  VacuumStmt: {
+    locks: 'SHARE UPDATE EXCLUSIVE, ANALYZE too; ACCESS EXCLUSIVE with FULL; without FULL, a brief ACCESS EXCLUSIVE to truncate empty pages at the end, taken only if free at once (not with TRUNCATE false)',
+    rewrites: 'depends',
+    scans: 'always',
+  },
   ClusterStmt: { locks: 'ACCESS EXCLUSIVE on the table', rewrites: 'always', scans: 'always' },
   ReindexStmt: { locks: 'SHARE on the table and ACCESS EXCLUSIVE on each index rebuilt; SHARE UPDATE EXCLUSIVE with CONCURRENTLY', rewrites: 'depends', scans: 'always' },
   /** Without CONCURRENTLY the view's data is replaced (a new file); with it, rows are changed in place (seen on PostgreSQL 18.4). */

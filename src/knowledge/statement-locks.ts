@@ -38,6 +38,12 @@ export interface LockClaim {
   relation: RelationName;
   target: LockTarget;
   mode: LockMode;
+  /**
+   * A stronger lock the statement may also hold for a moment, taken only when it is free at once
+   * and given up when another session waits for it: it never queues, so it never stops traffic
+   * the way `mode` can. VACUUM truncating empty pages at the end of the table takes ACCESS EXCLUSIVE so.
+   */
+  briefly?: LockMode;
 }
 
 /**
@@ -77,10 +83,10 @@ export function namesIndex(claim: LockClaim): boolean {
 /** The table-level locks a statement takes, read from the lock table for the target version. */
 export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim[] {
   const claims: LockClaim[] = [];
-  const take = (relation: RelationName | RangeVar | undefined, target: LockTarget, entry: VersionedLock | LockMode): void => {
+  const take = (relation: RelationName | RangeVar | undefined, target: LockTarget, entry: VersionedLock | LockMode, briefly?: LockMode): void => {
     if (!relation) return;
     const name = 'relname' in relation ? relationFromRangeVar(relation) : (relation as RelationName);
-    claims.push({ relation: name, target, mode: typeof entry === 'string' ? entry : lockForVersion(entry, pgVersion) });
+    claims.push({ relation: name, target, mode: typeof entry === 'string' ? entry : lockForVersion(entry, pgVersion), ...(briefly ? { briefly } : {}) });
   };
   const { node } = statement;
 
@@ -179,7 +185,10 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   if (vacuum) {
     const full = vacuum.is_vacuumcmd && isOptionEnabled(vacuum.options, 'full');
     const entry = !vacuum.is_vacuumcmd ? STATEMENT_LOCKS.analyze : full ? STATEMENT_LOCKS.vacuumFull : STATEMENT_LOCKS.vacuum;
-    for (const relation of vacuum.rels ?? []) take(asKind(relation, 'VacuumRelation')?.relation, 'table', entry);
+    // TRUNCATE defaults to on (the vacuum_truncate setting); only TRUNCATE false in the statement rules the truncation out.
+    const truncates = vacuum.is_vacuumcmd && !full && !truncateTurnedOff(vacuum.options);
+    const briefly = truncates ? STATEMENT_LOCKS.vacuumTruncation.mode : undefined;
+    for (const relation of vacuum.rels ?? []) take(asKind(relation, 'VacuumRelation')?.relation, 'table', entry, briefly);
   }
 
   const copy = asKind(node, 'CopyStmt');
@@ -274,4 +283,10 @@ export function lockOnUnnamedTables(statement: Statement): LockMode | undefined 
   const cluster = asKind(statement.node, 'ClusterStmt');
   if (cluster && !cluster.relation) return STATEMENT_LOCKS.cluster.mode;
   return undefined;
+}
+
+/** `VACUUM (TRUNCATE false)`: the option written, and off. */
+function truncateTurnedOff(options: Node[] | undefined): boolean {
+  const written = (options ?? []).some((option) => asKind(option, 'DefElem')?.defname === 'truncate');
+  return written && !isOptionEnabled(options, 'truncate');
 }
