@@ -44066,8 +44066,13 @@ var MigrationFiles = class {
       path: shown,
       get text() {
         if (text === void 0) {
-          const input = decodeInput(shown, readFileSync3(absolutePath));
-          if ("unreadable" in input || textDigest(input.text) !== digest) {
+          let bytes;
+          try {
+            bytes = readFileSync3(absolutePath);
+          } catch {
+          }
+          const input = bytes && decodeInput(shown, bytes);
+          if (!input || "unreadable" in input || textDigest(input.text) !== digest) {
             throw new PlanError(`${shown} changed while lockwise was reading the migrations: run it again`);
           }
           text = input.text;
@@ -44401,6 +44406,7 @@ var StatesInFile = class {
   file;
   stats;
   at = /* @__PURE__ */ new Map();
+  read = /* @__PURE__ */ new Map();
   get size() {
     return this.at.size;
   }
@@ -44413,6 +44419,12 @@ var StatesInFile = class {
   get(key) {
     const where = this.at.get(key);
     if (!where) return void 0;
+    if (this.read.has(key)) return this.read.get(key);
+    const bytes = this.readAt(where);
+    this.read.set(key, bytes);
+    return bytes;
+  }
+  readAt(where) {
     try {
       const fd = openSync(this.file, "r");
       try {

@@ -7,6 +7,8 @@ import { cacheSeed, LintCache, type CachedResult } from '../src/engine/lint-cach
 import { lintHistories, type LintResults, type PlannedHistory } from '../src/engine/lint-sources.js';
 import { generateHistory } from '../bench/generate-history.js';
 import { runCli, tempProject } from './helpers/cli.js';
+import { readRunCache, writeRunCache } from '../src/cli/cache-file.js';
+import { MigrationFiles } from '../src/cli/migration-files.js';
 
 function history(texts: Array<{ name: string; text: string }>): PlannedHistory {
   return { migrations: texts.map(({ name, text }) => ({ input: { path: `db/${name}`, text }, transactionMode: 'none' as const, review: true })) };
@@ -105,6 +107,37 @@ describe('--cache in the engine', () => {
     const pg12 = mergeConfig(DEFAULT_CONFIG, { pgVersion: 12 });
     const otherConfig = await lintWith(history(generated), cold.cache, cacheSeed(pg12, '0.1.0'));
     expect(otherConfig.cache.misses).toBe(generated.length);
+  });
+});
+
+describe('the cache file', () => {
+  it('reads a schema state only when asked, and gives none once the file has been replaced', async () => {
+    const seed = cacheSeed(DEFAULT_CONFIG, '0.1.0');
+    const cold = await lintWith(history(generated), undefined, seed);
+    const file = path.join(tempProject({}), 'cache');
+    expect(writeRunCache(file, seed, { lint: cold.cache, files: new MigrationFiles({ learning: true }) })).toBeUndefined();
+
+    const { lint } = readRunCache(file, seed);
+    const [key] = [...cold.cache.next.states.keys()];
+    expect(lint.hasState(key!)).toBe(true);
+    expect(lint.state(key!)).toEqual(deserialize(cold.cache.next.states.get(key!)!));
+
+    const replaced = readRunCache(file, seed);
+    writeRunCache(file, seed, { lint: new LintCache(seed), files: new MigrationFiles({ learning: true }) });
+    expect(replaced.lint.hasState(key!)).toBe(true);
+    expect(replaced.lint.state(key!)).toBeUndefined();
+  });
+
+  it('starts afresh from a truncated file', async () => {
+    const seed = cacheSeed(DEFAULT_CONFIG, '0.1.0');
+    const cold = await lintWith(history(generated), undefined, seed);
+    const file = path.join(tempProject({}), 'cache');
+    writeRunCache(file, seed, { lint: cold.cache, files: new MigrationFiles({ learning: true }) });
+    expect(readRunCache(file, seed).lint.result([...cold.cache.next.results.keys()][0]!)).toBeDefined();
+    writeFileSync(file, readFileSync(file).subarray(0, -10));
+    const fresh = readRunCache(file, seed).lint;
+    expect(fresh.result([...cold.cache.next.results.keys()][0]!)).toBeUndefined();
+    expect(fresh.hasState([...cold.cache.next.states.keys()][0]!)).toBe(false);
   });
 });
 

@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MigrationFiles, type FileFactsData } from '../src/cli/migration-files.js';
 import { planLint, type LintPlan } from '../src/cli/plan.js';
 import { resolvePaths } from '../src/cli/inputs.js';
+import { PlanError } from '../src/cli/user-errors.js';
 import { DEFAULT_CONFIG } from '../src/engine/config.js';
 import { digestsOf } from '../src/engine/lint-cache.js';
 import type { PlannedMigration } from '../src/engine/lint-sources.js';
@@ -49,6 +50,11 @@ describe('reading migrations with what an earlier run learnt (--cache)', () => {
     expect(planned.transactionMode).toBe('none');
     expect(() => textOf(planned)).toThrow('db/002_index.sql changed while lockwise was reading the migrations: run it again');
     expect(textOf(migration(warm, '001_users.sql'))).toBe(USERS);
+
+    // Deleted after it was planned: the same one-line error, not an internal one.
+    const again = await plan(dir, new MigrationFiles({ learning: true, earlier: first.next }));
+    rmSync(path.join(dir, 'db/002_index.sql'));
+    expect(() => textOf(migration(again, '002_index.sql'))).toThrow(PlanError);
   });
 
   it('reads a migration again when its stamp has changed', async () => {

@@ -84,6 +84,7 @@ function readIndex(file: string): { index: unknown; statesAt: number; stats: Sta
  */
 class StatesInFile implements KeptStates {
   private readonly at = new Map<string, { offset: number; length: number }>();
+  private readonly read = new Map<string, Buffer | undefined>();
 
   constructor(
     private readonly file: string,
@@ -113,6 +114,14 @@ class StatesInFile implements KeptStates {
   get(key: string): Buffer | undefined {
     const where = this.at.get(key);
     if (!where) return undefined;
+    // A run resumes from a state and then hands the same state on: read once.
+    if (this.read.has(key)) return this.read.get(key);
+    const bytes = this.readAt(where);
+    this.read.set(key, bytes);
+    return bytes;
+  }
+
+  private readAt(where: { offset: number; length: number }): Buffer | undefined {
     try {
       const fd = openSync(this.file, 'r');
       try {

@@ -114,8 +114,14 @@ export class MigrationFiles {
       path: shown,
       get text(): string {
         if (text === undefined) {
-          const input = decodeInput(shown, readFileSync(absolutePath));
-          if ('unreadable' in input || textDigest(input.text) !== digest) {
+          let bytes: Buffer | undefined;
+          try {
+            bytes = readFileSync(absolutePath);
+          } catch {
+            // Deleted or made unreadable since it was planned: as much a change as new text.
+          }
+          const input = bytes && decodeInput(shown, bytes);
+          if (!input || 'unreadable' in input || textDigest(input.text) !== digest) {
             throw new PlanError(`${shown} changed while lockwise was reading the migrations: run it again`);
           }
           text = input.text;
