@@ -1209,14 +1209,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path12 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path13 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path12 && path12[0] !== "/") {
-          path12 = `/${path12}`;
+        if (path13 && path13[0] !== "/") {
+          path13 = `/${path13}`;
         }
-        return new URL(`${origin}${path12}`);
+        return new URL(`${origin}${path13}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1667,39 +1667,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin }
+          request: { method, path: path13, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path12);
+        debuglog("sending request to %s %s/%s", method, origin, path13);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin },
+          request: { method, path: path13, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path12,
+          path13,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin }
+          request: { method, path: path13, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path12);
+        debuglog("trailers received from %s %s/%s", method, origin, path13);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin },
+          request: { method, path: path13, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path12,
+          path13,
           error2.message
         );
       });
@@ -1748,9 +1748,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path12, origin }
+            request: { method, path: path13, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path12);
+          debuglog("sending request to %s %s/%s", method, origin, path13);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1813,7 +1813,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path12,
+        path: path13,
         method,
         body,
         headers,
@@ -1828,11 +1828,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path12 !== "string") {
+        if (typeof path13 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path12[0] !== "/" && !(path12.startsWith("http://") || path12.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path13[0] !== "/" && !(path13.startsWith("http://") || path13.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path12)) {
+        } else if (invalidPathRegex.test(path13)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1898,7 +1898,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path12, query) : path12;
+        this.path = query ? buildURL(path13, query) : path13;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6591,7 +6591,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path12, host, upgrade, blocking, reset } = request;
+      const { method, path: path13, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6672,7 +6672,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path12} HTTP/1.1\r
+      let header = `${method} ${path13} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7201,7 +7201,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path12, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path13, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7298,7 +7298,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path12;
+      headers[HTTP2_HEADER_PATH] = path13;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7651,9 +7651,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path12 = search ? `${pathname}${search}` : pathname;
+        const path13 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path12;
+        this.opts.path = path13;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8892,10 +8892,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path12 = "/",
+          path: path13 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path12;
+        opts.path = origin + path13;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10867,20 +10867,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path12) {
-      if (typeof path12 !== "string") {
-        return path12;
+    function safeUrl(path13) {
+      if (typeof path13 !== "string") {
+        return path13;
       }
-      const pathSegments = path12.split("?");
+      const pathSegments = path13.split("?");
       if (pathSegments.length !== 2) {
-        return path12;
+        return path13;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path12, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path12);
+    function matchKey(mockDispatch2, { path: path13, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path13);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10902,7 +10902,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path12 }) => matchValue(safeUrl(path12), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path13 }) => matchValue(safeUrl(path13), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10940,9 +10940,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path12, method, body, headers, query } = opts;
+      const { path: path13, method, body, headers, query } = opts;
       return {
-        path: path12,
+        path: path13,
         method,
         body,
         headers,
@@ -11405,10 +11405,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path12, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path13, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path12,
+            Path: path13,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16287,9 +16287,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path12) {
-      for (let i = 0; i < path12.length; ++i) {
-        const code = path12.charCodeAt(i);
+    function validateCookiePath(path13) {
+      for (let i = 0; i < path13.length; ++i) {
+        const code = path13.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19209,11 +19209,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path12 = opts.path;
+          let path13 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path12 = `/${path12}`;
+            path13 = `/${path13}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path12);
+          url = new URL(util.parseOrigin(url).origin + path13);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19864,11 +19864,11 @@ var require_libpg_query = __commonJS({
           _scriptName = self.location.href;
         }
         var scriptDirectory = "";
-        function locateFile(path12) {
+        function locateFile(path13) {
           if (Module["locateFile"]) {
-            return Module["locateFile"](path12, scriptDirectory);
+            return Module["locateFile"](path13, scriptDirectory);
           }
-          return scriptDirectory + path12;
+          return scriptDirectory + path13;
         }
         var readAsync, readBinary;
         if (ENVIRONMENT_IS_NODE) {
@@ -20232,7 +20232,7 @@ var require_libpg_query = __commonJS({
           }
           return false;
         };
-        var PATH = { isAbs: (path12) => path12.charAt(0) === "/", splitPath: (filename) => {
+        var PATH = { isAbs: (path13) => path13.charAt(0) === "/", splitPath: (filename) => {
           var splitPathRe = /^(\/?|)([\s\S]*?)((?:\.{1,2}|[^\/]+?|)(\.[^.\/]*|))(?:[\/]*)$/;
           return splitPathRe.exec(filename).slice(1);
         }, normalizeArray: (parts, allowAboveRoot) => {
@@ -20255,18 +20255,18 @@ var require_libpg_query = __commonJS({
             }
           }
           return parts;
-        }, normalize: (path12) => {
-          var isAbsolute2 = PATH.isAbs(path12), trailingSlash = path12.slice(-1) === "/";
-          path12 = PATH.normalizeArray(path12.split("/").filter((p) => !!p), !isAbsolute2).join("/");
-          if (!path12 && !isAbsolute2) {
-            path12 = ".";
+        }, normalize: (path13) => {
+          var isAbsolute2 = PATH.isAbs(path13), trailingSlash = path13.slice(-1) === "/";
+          path13 = PATH.normalizeArray(path13.split("/").filter((p) => !!p), !isAbsolute2).join("/");
+          if (!path13 && !isAbsolute2) {
+            path13 = ".";
           }
-          if (path12 && trailingSlash) {
-            path12 += "/";
+          if (path13 && trailingSlash) {
+            path13 += "/";
           }
-          return (isAbsolute2 ? "/" : "") + path12;
-        }, dirname: (path12) => {
-          var result2 = PATH.splitPath(path12), root = result2[0], dir = result2[1];
+          return (isAbsolute2 ? "/" : "") + path13;
+        }, dirname: (path13) => {
+          var result2 = PATH.splitPath(path13), root = result2[0], dir = result2[1];
           if (!root && !dir) {
             return ".";
           }
@@ -20274,7 +20274,7 @@ var require_libpg_query = __commonJS({
             dir = dir.slice(0, -1);
           }
           return root + dir;
-        }, basename: (path12) => path12 && path12.match(/([^\/]+|\/)\/*$/)[1], join: (...paths) => PATH.normalize(paths.join("/")), join2: (l, r) => PATH.normalize(l + "/" + r) };
+        }, basename: (path13) => path13 && path13.match(/([^\/]+|\/)\/*$/)[1], join: (...paths) => PATH.normalize(paths.join("/")), join2: (l, r) => PATH.normalize(l + "/" + r) };
         var initRandomFill = () => {
           if (ENVIRONMENT_IS_NODE) {
             var nodeCrypto = __require("node:crypto");
@@ -20286,14 +20286,14 @@ var require_libpg_query = __commonJS({
         var PATH_FS = { resolve: (...args) => {
           var resolvedPath = "", resolvedAbsolute = false;
           for (var i = args.length - 1; i >= -1 && !resolvedAbsolute; i--) {
-            var path12 = i >= 0 ? args[i] : FS.cwd();
-            if (typeof path12 != "string") {
+            var path13 = i >= 0 ? args[i] : FS.cwd();
+            if (typeof path13 != "string") {
               throw new TypeError("Arguments to path.resolve must be strings");
-            } else if (!path12) {
+            } else if (!path13) {
               return "";
             }
-            resolvedPath = path12 + "/" + resolvedPath;
-            resolvedAbsolute = PATH.isAbs(path12);
+            resolvedPath = path13 + "/" + resolvedPath;
+            resolvedAbsolute = PATH.isAbs(path13);
           }
           resolvedPath = PATH.normalizeArray(resolvedPath.split("/").filter((p) => !!p), !resolvedAbsolute).join("/");
           return (resolvedAbsolute ? "/" : "") + resolvedPath || ".";
@@ -20870,16 +20870,16 @@ var require_libpg_query = __commonJS({
               excl[i].cb(flags);
             }
           }
-        }, lookupPath(path12, opts = {}) {
-          if (!path12) {
+        }, lookupPath(path13, opts = {}) {
+          if (!path13) {
             throw new FS.ErrnoError(44);
           }
           opts.follow_mount ??= true;
-          if (!PATH.isAbs(path12)) {
-            path12 = FS.cwd() + "/" + path12;
+          if (!PATH.isAbs(path13)) {
+            path13 = FS.cwd() + "/" + path13;
           }
           linkloop: for (var nlinks = 0; nlinks < 40; nlinks++) {
-            var parts = path12.split("/").filter((p) => !!p);
+            var parts = path13.split("/").filter((p) => !!p);
             var current = FS.root;
             var current_path = "/";
             for (var i = 0; i < parts.length; i++) {
@@ -20893,7 +20893,7 @@ var require_libpg_query = __commonJS({
               if (parts[i] === "..") {
                 current_path = PATH.dirname(current_path);
                 if (FS.isRoot(current)) {
-                  path12 = current_path + "/" + parts.slice(i + 1).join("/");
+                  path13 = current_path + "/" + parts.slice(i + 1).join("/");
                   nlinks--;
                   continue linkloop;
                 } else {
@@ -20921,7 +20921,7 @@ var require_libpg_query = __commonJS({
                 if (!PATH.isAbs(link)) {
                   link = PATH.dirname(current_path) + "/" + link;
                 }
-                path12 = link + "/" + parts.slice(i + 1).join("/");
+                path13 = link + "/" + parts.slice(i + 1).join("/");
                 continue linkloop;
               }
             }
@@ -20929,14 +20929,14 @@ var require_libpg_query = __commonJS({
           }
           throw new FS.ErrnoError(32);
         }, getPath(node) {
-          var path12;
+          var path13;
           while (true) {
             if (FS.isRoot(node)) {
               var mount = node.mount.mountpoint;
-              if (!path12) return mount;
-              return mount[mount.length - 1] !== "/" ? `${mount}/${path12}` : mount + path12;
+              if (!path13) return mount;
+              return mount[mount.length - 1] !== "/" ? `${mount}/${path13}` : mount + path13;
             }
-            path12 = path12 ? `${node.name}/${path12}` : node.name;
+            path13 = path13 ? `${node.name}/${path13}` : node.name;
             node = node.parent;
           }
         }, hashName(parentid, name) {
@@ -21220,10 +21220,10 @@ var require_libpg_query = __commonJS({
           node.mount.mounts.splice(idx, 1);
         }, lookup(parent, name) {
           return parent.node_ops.lookup(parent, name);
-        }, mknod(path12, mode, dev) {
-          var lookup = FS.lookupPath(path12, { parent: true });
+        }, mknod(path13, mode, dev) {
+          var lookup = FS.lookupPath(path13, { parent: true });
           var parent = lookup.node;
-          var name = PATH.basename(path12);
+          var name = PATH.basename(path13);
           if (!name) {
             throw new FS.ErrnoError(28);
           }
@@ -21238,8 +21238,8 @@ var require_libpg_query = __commonJS({
             throw new FS.ErrnoError(63);
           }
           return parent.node_ops.mknod(parent, name, mode, dev);
-        }, statfs(path12) {
-          return FS.statfsNode(FS.lookupPath(path12, { follow: true }).node);
+        }, statfs(path13) {
+          return FS.statfsNode(FS.lookupPath(path13, { follow: true }).node);
         }, statfsStream(stream) {
           return FS.statfsNode(stream.node);
         }, statfsNode(node) {
@@ -21248,20 +21248,20 @@ var require_libpg_query = __commonJS({
             Object.assign(rtn, node.node_ops.statfs(node.mount.opts.root));
           }
           return rtn;
-        }, create(path12, mode = 438) {
+        }, create(path13, mode = 438) {
           mode &= 4095;
           mode |= 32768;
-          return FS.mknod(path12, mode, 0);
-        }, mkdir(path12, mode = 511) {
+          return FS.mknod(path13, mode, 0);
+        }, mkdir(path13, mode = 511) {
           mode &= 511 | 512;
           mode |= 16384;
-          return FS.mknod(path12, mode, 0);
-        }, mkdirTree(path12, mode) {
-          var dirs = path12.split("/");
+          return FS.mknod(path13, mode, 0);
+        }, mkdirTree(path13, mode) {
+          var dirs = path13.split("/");
           var d = "";
           for (var dir of dirs) {
             if (!dir) continue;
-            if (d || PATH.isAbs(path12)) d += "/";
+            if (d || PATH.isAbs(path13)) d += "/";
             d += dir;
             try {
               FS.mkdir(d, mode);
@@ -21269,13 +21269,13 @@ var require_libpg_query = __commonJS({
               if (e.errno != 20) throw e;
             }
           }
-        }, mkdev(path12, mode, dev) {
+        }, mkdev(path13, mode, dev) {
           if (typeof dev == "undefined") {
             dev = mode;
             mode = 438;
           }
           mode |= 8192;
-          return FS.mknod(path12, mode, dev);
+          return FS.mknod(path13, mode, dev);
         }, symlink(oldpath, newpath) {
           if (!PATH_FS.resolve(oldpath)) {
             throw new FS.ErrnoError(44);
@@ -21370,10 +21370,10 @@ var require_libpg_query = __commonJS({
           } finally {
             FS.hashAddNode(old_node);
           }
-        }, rmdir(path12) {
-          var lookup = FS.lookupPath(path12, { parent: true });
+        }, rmdir(path13) {
+          var lookup = FS.lookupPath(path13, { parent: true });
           var parent = lookup.node;
-          var name = PATH.basename(path12);
+          var name = PATH.basename(path13);
           var node = FS.lookupNode(parent, name);
           var errCode = FS.mayDelete(parent, name, true);
           if (errCode) {
@@ -21387,18 +21387,18 @@ var require_libpg_query = __commonJS({
           }
           parent.node_ops.rmdir(parent, name);
           FS.destroyNode(node);
-        }, readdir(path12) {
-          var lookup = FS.lookupPath(path12, { follow: true });
+        }, readdir(path13) {
+          var lookup = FS.lookupPath(path13, { follow: true });
           var node = lookup.node;
           var readdir4 = FS.checkOpExists(node.node_ops.readdir, 54);
           return readdir4(node);
-        }, unlink(path12) {
-          var lookup = FS.lookupPath(path12, { parent: true });
+        }, unlink(path13) {
+          var lookup = FS.lookupPath(path13, { parent: true });
           var parent = lookup.node;
           if (!parent) {
             throw new FS.ErrnoError(44);
           }
-          var name = PATH.basename(path12);
+          var name = PATH.basename(path13);
           var node = FS.lookupNode(parent, name);
           var errCode = FS.mayDelete(parent, name, false);
           if (errCode) {
@@ -21412,8 +21412,8 @@ var require_libpg_query = __commonJS({
           }
           parent.node_ops.unlink(parent, name);
           FS.destroyNode(node);
-        }, readlink(path12) {
-          var lookup = FS.lookupPath(path12);
+        }, readlink(path13) {
+          var lookup = FS.lookupPath(path13);
           var link = lookup.node;
           if (!link) {
             throw new FS.ErrnoError(44);
@@ -21422,8 +21422,8 @@ var require_libpg_query = __commonJS({
             throw new FS.ErrnoError(28);
           }
           return link.node_ops.readlink(link);
-        }, stat(path12, dontFollow) {
-          var lookup = FS.lookupPath(path12, { follow: !dontFollow });
+        }, stat(path13, dontFollow) {
+          var lookup = FS.lookupPath(path13, { follow: !dontFollow });
           var node = lookup.node;
           var getattr = FS.checkOpExists(node.node_ops.getattr, 63);
           return getattr(node);
@@ -21435,37 +21435,37 @@ var require_libpg_query = __commonJS({
           getattr ??= node.node_ops.getattr;
           FS.checkOpExists(getattr, 63);
           return getattr(arg);
-        }, lstat(path12) {
-          return FS.stat(path12, true);
+        }, lstat(path13) {
+          return FS.stat(path13, true);
         }, doChmod(stream, node, mode, dontFollow) {
           FS.doSetAttr(stream, node, { mode: mode & 4095 | node.mode & ~4095, ctime: Date.now(), dontFollow });
-        }, chmod(path12, mode, dontFollow) {
+        }, chmod(path13, mode, dontFollow) {
           var node;
-          if (typeof path12 == "string") {
-            var lookup = FS.lookupPath(path12, { follow: !dontFollow });
+          if (typeof path13 == "string") {
+            var lookup = FS.lookupPath(path13, { follow: !dontFollow });
             node = lookup.node;
           } else {
-            node = path12;
+            node = path13;
           }
           FS.doChmod(null, node, mode, dontFollow);
-        }, lchmod(path12, mode) {
-          FS.chmod(path12, mode, true);
+        }, lchmod(path13, mode) {
+          FS.chmod(path13, mode, true);
         }, fchmod(fd, mode) {
           var stream = FS.getStreamChecked(fd);
           FS.doChmod(stream, stream.node, mode, false);
         }, doChown(stream, node, dontFollow) {
           FS.doSetAttr(stream, node, { timestamp: Date.now(), dontFollow });
-        }, chown(path12, uid, gid, dontFollow) {
+        }, chown(path13, uid, gid, dontFollow) {
           var node;
-          if (typeof path12 == "string") {
-            var lookup = FS.lookupPath(path12, { follow: !dontFollow });
+          if (typeof path13 == "string") {
+            var lookup = FS.lookupPath(path13, { follow: !dontFollow });
             node = lookup.node;
           } else {
-            node = path12;
+            node = path13;
           }
           FS.doChown(null, node, dontFollow);
-        }, lchown(path12, uid, gid) {
-          FS.chown(path12, uid, gid, true);
+        }, lchown(path13, uid, gid) {
+          FS.chown(path13, uid, gid, true);
         }, fchown(fd, uid, gid) {
           var stream = FS.getStreamChecked(fd);
           FS.doChown(stream, stream.node, false);
@@ -21481,16 +21481,16 @@ var require_libpg_query = __commonJS({
             throw new FS.ErrnoError(errCode);
           }
           FS.doSetAttr(stream, node, { size: len, timestamp: Date.now() });
-        }, truncate(path12, len) {
+        }, truncate(path13, len) {
           if (len < 0) {
             throw new FS.ErrnoError(28);
           }
           var node;
-          if (typeof path12 == "string") {
-            var lookup = FS.lookupPath(path12, { follow: true });
+          if (typeof path13 == "string") {
+            var lookup = FS.lookupPath(path13, { follow: true });
             node = lookup.node;
           } else {
-            node = path12;
+            node = path13;
           }
           FS.doTruncate(null, node, len);
         }, ftruncate(fd, len) {
@@ -21499,11 +21499,11 @@ var require_libpg_query = __commonJS({
             throw new FS.ErrnoError(28);
           }
           FS.doTruncate(stream, stream.node, len);
-        }, utime(path12, atime, mtime, dontFollow) {
-          var lookup = FS.lookupPath(path12, { follow: !dontFollow });
+        }, utime(path13, atime, mtime, dontFollow) {
+          var lookup = FS.lookupPath(path13, { follow: !dontFollow });
           FS.doSetAttr(null, lookup.node, { atime, mtime, dontFollow });
-        }, open(path12, flags, mode = 438) {
-          if (path12 === "") {
+        }, open(path13, flags, mode = 438) {
+          if (path13 === "") {
             throw new FS.ErrnoError(44);
           }
           flags = FS_modeStringToFlags(flags);
@@ -21514,13 +21514,13 @@ var require_libpg_query = __commonJS({
           }
           var node;
           var isDirPath;
-          if (typeof path12 == "object") {
-            node = path12;
+          if (typeof path13 == "object") {
+            node = path13;
           } else {
-            isDirPath = path12.endsWith("/");
-            var lookup = FS.lookupPath(path12, { follow: !(flags & 131072), noent_okay: true });
+            isDirPath = path13.endsWith("/");
+            var lookup = FS.lookupPath(path13, { follow: !(flags & 131072), noent_okay: true });
             node = lookup.node;
-            path12 = lookup.path;
+            path13 = lookup.path;
           }
           var created = false;
           if (flags & 64) {
@@ -21531,7 +21531,7 @@ var require_libpg_query = __commonJS({
             } else if (isDirPath) {
               throw new FS.ErrnoError(31);
             } else {
-              node = FS.mknod(path12, mode | 511, 0);
+              node = FS.mknod(path13, mode | 511, 0);
               created = true;
             }
           }
@@ -21670,14 +21670,14 @@ var require_libpg_query = __commonJS({
             throw new FS.ErrnoError(59);
           }
           return stream.stream_ops.ioctl(stream, cmd, arg);
-        }, readFile(path12, opts = {}) {
+        }, readFile(path13, opts = {}) {
           opts.flags = opts.flags ?? 0;
           opts.encoding = opts.encoding ?? "binary";
           if (opts.encoding !== "utf8" && opts.encoding !== "binary") {
             abort(`Invalid encoding type "${opts.encoding}"`);
           }
-          var stream = FS.open(path12, opts.flags);
-          var stat6 = FS.stat(path12);
+          var stream = FS.open(path13, opts.flags);
+          var stat6 = FS.stat(path13);
           var length = stat6.size;
           var buf = new Uint8Array(length);
           FS.read(stream, buf, 0, length, 0);
@@ -21686,14 +21686,14 @@ var require_libpg_query = __commonJS({
           }
           FS.close(stream);
           return buf;
-        }, writeFile(path12, data, opts = {}) {
+        }, writeFile(path13, data, opts = {}) {
           opts.flags = opts.flags ?? 577;
-          var stream = FS.open(path12, opts.flags, opts.mode);
+          var stream = FS.open(path13, opts.flags, opts.mode);
           data = FS_fileDataToTypedArray(data);
           FS.write(stream, data, 0, data.byteLength, void 0, opts.canOwn);
           FS.close(stream);
-        }, cwd: () => FS.currentPath, chdir(path12) {
-          var lookup = FS.lookupPath(path12, { follow: true });
+        }, cwd: () => FS.currentPath, chdir(path13) {
+          var lookup = FS.lookupPath(path13, { follow: true });
           if (lookup.node === null) {
             throw new FS.ErrnoError(44);
           }
@@ -21786,26 +21786,26 @@ var require_libpg_query = __commonJS({
               FS.close(stream);
             }
           }
-        }, findObject(path12, dontResolveLastLink) {
-          var ret = FS.analyzePath(path12, dontResolveLastLink);
+        }, findObject(path13, dontResolveLastLink) {
+          var ret = FS.analyzePath(path13, dontResolveLastLink);
           if (!ret.exists) {
             return null;
           }
           return ret.object;
-        }, analyzePath(path12, dontResolveLastLink) {
+        }, analyzePath(path13, dontResolveLastLink) {
           try {
-            var lookup = FS.lookupPath(path12, { follow: !dontResolveLastLink });
-            path12 = lookup.path;
+            var lookup = FS.lookupPath(path13, { follow: !dontResolveLastLink });
+            path13 = lookup.path;
           } catch (e) {
           }
           var ret = { isRoot: false, exists: false, error: 0, name: null, path: null, object: null, parentExists: false, parentPath: null, parentObject: null };
           try {
-            var lookup = FS.lookupPath(path12, { parent: true });
+            var lookup = FS.lookupPath(path13, { parent: true });
             ret.parentExists = true;
             ret.parentPath = lookup.path;
             ret.parentObject = lookup.node;
-            ret.name = PATH.basename(path12);
-            lookup = FS.lookupPath(path12, { follow: !dontResolveLastLink });
+            ret.name = PATH.basename(path13);
+            lookup = FS.lookupPath(path13, { follow: !dontResolveLastLink });
             ret.exists = true;
             ret.path = lookup.path;
             ret.object = lookup.node;
@@ -21815,9 +21815,9 @@ var require_libpg_query = __commonJS({
             ret.error = e.errno;
           }
           return ret;
-        }, createPath(parent, path12, canRead, canWrite) {
+        }, createPath(parent, path13, canRead, canWrite) {
           parent = typeof parent == "string" ? parent : FS.getPath(parent);
-          var parts = path12.split("/").reverse();
+          var parts = path13.split("/").reverse();
           while (parts.length) {
             var part = parts.pop();
             if (!part) continue;
@@ -21831,17 +21831,17 @@ var require_libpg_query = __commonJS({
           }
           return current;
         }, createFile(parent, name, properties, canRead, canWrite) {
-          var path12 = PATH.join2(typeof parent == "string" ? parent : FS.getPath(parent), name);
+          var path13 = PATH.join2(typeof parent == "string" ? parent : FS.getPath(parent), name);
           var mode = FS_getMode(canRead, canWrite);
-          return FS.create(path12, mode);
+          return FS.create(path13, mode);
         }, createDataFile(parent, name, data, canRead, canWrite, canOwn) {
-          var path12 = name;
+          var path13 = name;
           if (parent) {
             parent = typeof parent == "string" ? parent : FS.getPath(parent);
-            path12 = name ? PATH.join2(parent, name) : parent;
+            path13 = name ? PATH.join2(parent, name) : parent;
           }
           var mode = FS_getMode(canRead, canWrite);
-          var node = FS.create(path12, mode);
+          var node = FS.create(path13, mode);
           if (data) {
             data = FS_fileDataToTypedArray(data);
             FS.chmod(node, mode | 146);
@@ -21851,7 +21851,7 @@ var require_libpg_query = __commonJS({
             FS.chmod(node, mode);
           }
         }, createDevice(parent, name, input, output) {
-          var path12 = PATH.join2(typeof parent == "string" ? parent : FS.getPath(parent), name);
+          var path13 = PATH.join2(typeof parent == "string" ? parent : FS.getPath(parent), name);
           var mode = FS_getMode(!!input, !!output);
           FS.createDevice.major ??= 64;
           var dev = FS.makedev(FS.createDevice.major++, 0);
@@ -21894,7 +21894,7 @@ var require_libpg_query = __commonJS({
             }
             return i;
           } });
-          return FS.mkdev(path12, mode, dev);
+          return FS.mkdev(path13, mode, dev);
         }, forceLoadFile(obj) {
           if (obj.isDevice || obj.isFolder || obj.link || obj.contents) return true;
           if (globalThis.XMLHttpRequest) {
@@ -22038,9 +22038,9 @@ var require_libpg_query = __commonJS({
           node.stream_ops = stream_ops;
           return node;
         } };
-        var SYSCALLS = { currentUmask: 18, calculateAt(dirfd, path12, allowEmpty) {
-          if (PATH.isAbs(path12)) {
-            return path12;
+        var SYSCALLS = { currentUmask: 18, calculateAt(dirfd, path13, allowEmpty) {
+          if (PATH.isAbs(path13)) {
+            return path13;
           }
           var dir;
           if (dirfd === -100) {
@@ -22049,13 +22049,13 @@ var require_libpg_query = __commonJS({
             var dirstream = SYSCALLS.getStreamFromFD(dirfd);
             dir = dirstream.path;
           }
-          if (path12.length == 0) {
+          if (path13.length == 0) {
             if (!allowEmpty) {
               throw new FS.ErrnoError(44);
             }
             return dir;
           }
-          return dir + "/" + path12;
+          return dir + "/" + path13;
         }, writeStat(buf, stat6) {
           HEAPU32[buf >> 2] = stat6.dev;
           HEAPU32[buf + 4 >> 2] = stat6.mode;
@@ -23011,8 +23011,8 @@ var init_source_file = __esm({
       bytes;
       /** Byte offset at which each line starts; a line break is LF, CRLF or a lone CR. */
       lineStarts;
-      constructor(path12, text) {
-        this.path = path12;
+      constructor(path13, text) {
+        this.path = path13;
         this.text = text;
         this.bytes = Buffer.from(text, "utf8");
         this.lineStarts = computeLineStarts(this.bytes);
@@ -24001,8 +24001,8 @@ var init_no_backfill_in_expand_migration = __esm({
         }
       },
       create(context) {
-        const checkFilled = (command, rangeVar, targets, path12) => {
-          if (!rangeVar || isDefinedNotRun(path12.ancestors)) return;
+        const checkFilled = (command, rangeVar, targets, path13) => {
+          if (!rangeVar || isDefinedNotRun(path13.ancestors)) return;
           const relation = relationFromRangeVar(rangeVar);
           if (!context.isExistingTable(relation)) return;
           for (const target of targets ?? []) {
@@ -24017,14 +24017,14 @@ var init_no_backfill_in_expand_migration = __esm({
           }
         };
         return {
-          UpdateStmt(update, path12) {
-            checkFilled("UPDATE", update.relation, update.targetList, path12);
+          UpdateStmt(update, path13) {
+            checkFilled("UPDATE", update.relation, update.targetList, path13);
           },
           // WHEN MATCHED THEN UPDATE fills existing rows as an UPDATE does; WHEN NOT MATCHED THEN INSERT adds new ones.
-          MergeStmt(merge, path12) {
+          MergeStmt(merge, path13) {
             for (const node of merge.mergeWhenClauses ?? []) {
               const clause = asKind(node, "MergeWhenClause");
-              if (clause?.commandType === "CMD_UPDATE") checkFilled("MERGE", merge.relation, clause.targetList, path12);
+              if (clause?.commandType === "CMD_UPDATE") checkFilled("MERGE", merge.relation, clause.targetList, path13);
             }
           }
         };
@@ -24227,8 +24227,8 @@ var init_no_concurrently_in_transaction = __esm({
           ReindexStmt(reindex) {
             if (isOptionEnabled(reindex.params, "concurrently")) check("REINDEX CONCURRENTLY");
           },
-          PartitionCmd(partition, path12) {
-            const command = path12.ancestors.at(-1);
+          PartitionCmd(partition, path13) {
+            const command = path13.ancestors.at(-1);
             if (partition.concurrent && command?.kind === "AlterTableCmd") check("DETACH PARTITION CONCURRENTLY");
           }
         };
@@ -30504,25 +30504,25 @@ var init_paths = __esm({
 import { createRequire } from "module";
 import { basename, dirname, normalize as normalize2, relative, resolve, sep } from "path";
 import * as nativeFs from "fs";
-function cleanPath(path12) {
-  let normalized = normalize2(path12);
+function cleanPath(path13) {
+  let normalized = normalize2(path13);
   if (normalized.length > 1 && normalized[normalized.length - 1] === sep) normalized = normalized.substring(0, normalized.length - 1);
   return normalized;
 }
-function convertSlashes(path12, separator) {
-  return path12.replace(SLASHES_REGEX, separator);
+function convertSlashes(path13, separator) {
+  return path13.replace(SLASHES_REGEX, separator);
 }
-function isRootDirectory(path12) {
-  return path12 === "/" || WINDOWS_ROOT_DIR_REGEX.test(path12);
+function isRootDirectory(path13) {
+  return path13 === "/" || WINDOWS_ROOT_DIR_REGEX.test(path13);
 }
-function normalizePath(path12, options) {
+function normalizePath(path13, options) {
   const { resolvePaths: resolvePaths2, normalizePath: normalizePath$1, pathSeparator } = options;
-  const pathNeedsCleaning = process.platform === "win32" && path12.includes("/") || path12.startsWith(".");
-  if (resolvePaths2) path12 = resolve(path12);
-  if (normalizePath$1 || pathNeedsCleaning) path12 = cleanPath(path12);
-  if (path12 === ".") return "";
-  const needsSeperator = path12[path12.length - 1] !== pathSeparator;
-  return convertSlashes(needsSeperator ? path12 + pathSeparator : path12, pathSeparator);
+  const pathNeedsCleaning = process.platform === "win32" && path13.includes("/") || path13.startsWith(".");
+  if (resolvePaths2) path13 = resolve(path13);
+  if (normalizePath$1 || pathNeedsCleaning) path13 = cleanPath(path13);
+  if (path13 === ".") return "";
+  const needsSeperator = path13[path13.length - 1] !== pathSeparator;
+  return convertSlashes(needsSeperator ? path13 + pathSeparator : path13, pathSeparator);
 }
 function joinPathWithBasePath(filename, directoryPath) {
   return directoryPath + filename;
@@ -30578,9 +30578,9 @@ function build$2(options, isSynchronous) {
   if (!options.resolveSymlinks || options.excludeSymlinks) return null;
   return isSynchronous ? resolveSymlinks : resolveSymlinksAsync;
 }
-function isRecursive(path12, resolved, state) {
+function isRecursive(path13, resolved, state) {
   if (state.options.useRealPaths) return isRecursiveUsingRealPaths(resolved, state);
-  let parent = dirname(path12);
+  let parent = dirname(path13);
   let depth = 1;
   while (parent !== state.root && depth < 2) {
     const resolvedPath = state.symlinks.get(parent);
@@ -30588,7 +30588,7 @@ function isRecursive(path12, resolved, state) {
     if (isSameRoot) depth++;
     else parent = dirname(parent);
   }
-  state.symlinks.set(path12, resolved);
+  state.symlinks.set(path13, resolved);
   return depth > 1;
 }
 function isRecursiveUsingRealPaths(resolved, state) {
@@ -30634,8 +30634,8 @@ var init_dist = __esm({
       paths.push(directoryPath || ".");
     };
     pushDirectoryFilter = (directoryPath, paths, filters) => {
-      const path12 = directoryPath || ".";
-      if (filters.every((filter) => filter(path12, true))) paths.push(path12);
+      const path13 = directoryPath || ".";
+      if (filters.every((filter) => filter(path13, true))) paths.push(path13);
     };
     empty$2 = () => {
     };
@@ -30668,26 +30668,26 @@ var init_dist = __esm({
     };
     empty = () => {
     };
-    resolveSymlinksAsync = function(path12, state, callback$1) {
+    resolveSymlinksAsync = function(path13, state, callback$1) {
       const { queue, fs: fs3, options: { suppressErrors } } = state;
       queue.enqueue();
-      fs3.realpath(path12, (error2, resolvedPath) => {
+      fs3.realpath(path13, (error2, resolvedPath) => {
         if (error2) return queue.dequeue(suppressErrors ? null : error2, state);
         fs3.stat(resolvedPath, (error$1, stat6) => {
           if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
-          if (stat6.isDirectory() && isRecursive(path12, resolvedPath, state)) return queue.dequeue(null, state);
+          if (stat6.isDirectory() && isRecursive(path13, resolvedPath, state)) return queue.dequeue(null, state);
           callback$1(stat6, resolvedPath);
           queue.dequeue(null, state);
         });
       });
     };
-    resolveSymlinks = function(path12, state, callback$1) {
+    resolveSymlinks = function(path13, state, callback$1) {
       const { queue, fs: fs3, options: { suppressErrors } } = state;
       queue.enqueue();
       try {
-        const resolvedPath = fs3.realpathSync(path12);
+        const resolvedPath = fs3.realpathSync(path13);
         const stat6 = fs3.statSync(resolvedPath);
-        if (stat6.isDirectory() && isRecursive(path12, resolvedPath, state)) return;
+        if (stat6.isDirectory() && isRecursive(path13, resolvedPath, state)) return;
         callback$1(stat6, resolvedPath);
       } catch (e) {
         if (!suppressErrors) throw e;
@@ -30845,19 +30845,19 @@ var init_dist = __esm({
             const filename = this.joinPath(entry.name, directoryPath);
             this.pushFile(filename, files, this.state.counts, filters);
           } else if (entry.isDirectory()) {
-            let path12 = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
-            if (exclude && exclude(entry.name, path12)) continue;
-            this.pushDirectory(path12, paths, filters);
-            this.walkDirectory(this.state, path12, path12, depth - 1, this.walk);
+            let path13 = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
+            if (exclude && exclude(entry.name, path13)) continue;
+            this.pushDirectory(path13, paths, filters);
+            this.walkDirectory(this.state, path13, path13, depth - 1, this.walk);
           } else if (this.resolveSymlink && entry.isSymbolicLink()) {
-            let path12 = joinPathWithBasePath(entry.name, directoryPath);
-            this.resolveSymlink(path12, this.state, (stat6, resolvedPath) => {
+            let path13 = joinPathWithBasePath(entry.name, directoryPath);
+            this.resolveSymlink(path13, this.state, (stat6, resolvedPath) => {
               if (stat6.isDirectory()) {
                 resolvedPath = normalizePath(resolvedPath, this.state.options);
-                if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path12 + pathSeparator)) return;
-                this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path12 + pathSeparator, depth - 1, this.walk);
+                if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path13 + pathSeparator)) return;
+                this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path13 + pathSeparator, depth - 1, this.walk);
               } else {
-                resolvedPath = useRealPaths ? resolvedPath : path12;
+                resolvedPath = useRealPaths ? resolvedPath : path13;
                 const filename = basename(resolvedPath);
                 const directoryPath$1 = normalizePath(dirname(resolvedPath), this.state.options);
                 resolvedPath = this.joinPath(filename, directoryPath$1);
@@ -31007,7 +31007,7 @@ var init_dist = __esm({
           isMatch = globFn(patterns, ...options);
           this.globCache[patterns.join("\0")] = isMatch;
         }
-        this.options.filters.push((path12) => isMatch(path12));
+        this.options.filters.push((path13) => isMatch(path13));
         return this;
       }
     };
@@ -31269,8 +31269,8 @@ var require_utils2 = __commonJS({
       }
       return output;
     };
-    exports.basename = (path12, { windows } = {}) => {
-      const segs = path12.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path13, { windows } = {}) => {
+      const segs = path13.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -32855,13 +32855,13 @@ function buildRelative(cwd, root) {
     return p[p.length - 1] === "/" && result2 !== "" ? `${result2}/` : result2 || ".";
   };
 }
-function ensureNonDriveRelativePath(path12) {
-  return path12.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
+function ensureNonDriveRelativePath(path13) {
+  return path13.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
 }
-function splitPattern(path12) {
+function splitPattern(path13) {
   var _result$parts;
-  const result2 = import_picomatch.default.scan(path12, splitPatternOptions);
-  return ((_result$parts = result2.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result2.parts : [path12];
+  const result2 = import_picomatch.default.scan(path13, splitPatternOptions);
+  return ((_result$parts = result2.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result2.parts : [path13];
 }
 function isDynamicPattern(pattern, options) {
   if ((options === null || options === void 0 ? void 0 : options.caseSensitiveMatch) === false) return true;
@@ -32966,13 +32966,13 @@ function buildCrawler(options, patterns) {
   if (options.deep !== void 0) maxDepth = Math.round(options.deep - props.depthOffset);
   const crawler = new Builder({
     filters: [debug2 ? (p, isDirectory2) => {
-      const path12 = format2(p, isDirectory2);
-      const matches = matcher(path12) && !ignore(path12);
-      if (matches) log(`matched ${path12}`);
+      const path13 = format2(p, isDirectory2);
+      const matches = matcher(path13) && !ignore(path13);
+      if (matches) log(`matched ${path13}`);
       return matches;
     } : (p, isDirectory2) => {
-      const path12 = format2(p, isDirectory2);
-      return matcher(path12) && !ignore(path12);
+      const path13 = format2(p, isDirectory2);
+      return matcher(path13) && !ignore(path13);
     }],
     exclude: debug2 ? (_, p) => {
       const skipped = excludePredicate(_, p);
@@ -33044,8 +33044,8 @@ var init_dist2 = __esm({
     splitPatternOptions = { parts: true };
     POSIX_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}*?|]|^!|[!+@](?=\()|\\(?![()[\]{}!*+?@|]))/g;
     WIN32_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}]|^!|[!+@](?=\())/g;
-    escapePosixPath = (path12) => path12.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
-    escapeWin32Path = (path12) => path12.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+    escapePosixPath = (path13) => path13.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+    escapeWin32Path = (path13) => path13.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
     escapePath = isWin ? escapeWin32Path : escapePosixPath;
     PARENT_DIRECTORY = /^(\/?\.\.)+/;
     ESCAPING_BACKSLASHES = /\\(?=[()[\]{}!*+?@|])/g;
@@ -33060,6 +33060,7 @@ var init_dist2 = __esm({
 });
 
 // src/history/flyway.ts
+import path3 from "node:path";
 function parseFlywayFileName(fileName) {
   const match = FLYWAY_NAME.exec(fileName);
   if (!match) return { kind: "invalid", reason: "not a Flyway migration name (V<version>__<description>.sql or R__<description>.sql)" };
@@ -33084,6 +33085,38 @@ function compareFlywayVersions(a, b) {
 function scriptConfigExecuteInTransaction(config) {
   const match = /^[ \t]*executeInTransaction[ \t]*=[ \t]*"?(true|false)"?[ \t]*(?:#.*)?$/im.exec(config);
   return match ? match[1].toLowerCase() === "true" : void 0;
+}
+function findFlywayProjectConfig(folder, readFile) {
+  for (let dir = folder; ; dir = path3.dirname(dir)) {
+    for (const name of PROJECT_CONFIG_FILES) {
+      const file = path3.join(dir, name);
+      const text = readFile(file);
+      if (text !== void 0) return { file, ...name.endsWith(".toml") ? tomlSettings(text) : propertiesSettings(text) };
+    }
+    if (path3.dirname(dir) === dir) return void 0;
+  }
+}
+function propertiesSettings(text) {
+  const settings = {};
+  for (const name of SETTINGS) {
+    const match = new RegExp(`^[ \\t]*flyway\\.${name}[ \\t]*[=:][ \\t]*(true|false)[ \\t]*$`, "im").exec(text);
+    if (match) settings[name] = match[1].toLowerCase() === "true";
+  }
+  return settings;
+}
+function tomlSettings(text) {
+  const settings = {};
+  let inFlywayTable = false;
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^[ \t]*\[([^\]]*)\][ \t]*(?:#.*)?$/.exec(line);
+    if (header) {
+      inFlywayTable = header[1].trim() === "flyway";
+      continue;
+    }
+    const setting = /^[ \t]*(executeInTransaction|mixed)[ \t]*=[ \t]*(true|false)[ \t]*(?:#.*)?$/.exec(line);
+    if (inFlywayTable && setting) settings[setting[1]] = setting[2] === "true";
+  }
+  return settings;
 }
 function flywayNonTransactionalStatement(sql) {
   for (const keywords of statementKeywords(sql)) {
@@ -33152,12 +33185,14 @@ function statementKeywords(sql) {
   if (keywords.length > 0) statements.push(keywords);
   return statements;
 }
-var FLYWAY_NAME, FLYWAY_VERSION, NON_TRANSACTIONAL_STARTS, DETECTION_CUTOFF, LINE_COMMENT, BARE_WORD, KEYWORD, DOLLAR_QUOTE, PREFIXED_STRING;
+var FLYWAY_NAME, FLYWAY_VERSION, PROJECT_CONFIG_FILES, SETTINGS, NON_TRANSACTIONAL_STARTS, DETECTION_CUTOFF, LINE_COMMENT, BARE_WORD, KEYWORD, DOLLAR_QUOTE, PREFIXED_STRING;
 var init_flyway = __esm({
   "src/history/flyway.ts"() {
     "use strict";
     FLYWAY_NAME = /^([VRUB])(.*?)__(.+)\.sql$/;
     FLYWAY_VERSION = /^\d+(?:[._]\d+)*$/;
+    PROJECT_CONFIG_FILES = ["flyway.toml", "flyway.conf", path3.join("conf", "flyway.conf")];
+    SETTINGS = ["executeInTransaction", "mixed"];
     NON_TRANSACTIONAL_STARTS = [
       /^(CREATE|DROP) (DATABASE|TABLESPACE|SUBSCRIPTION)$/,
       /^ALTER SYSTEM$/,
@@ -33198,7 +33233,7 @@ var init_up_text = __esm({
 });
 
 // src/history/prepare.ts
-import path3 from "node:path";
+import path4 from "node:path";
 function prepareGoose(_entry, text) {
   const { upLine, downAt } = findSections(text, GOOSE_UP, GOOSE_DOWN);
   const noTransaction = GOOSE_NO_TRANSACTION.test(text);
@@ -33213,17 +33248,28 @@ function prepareDbmate(_entry, text) {
   if (upLine === void 0) notes.push("dbmate: no -- migrate:up block, so dbmate refuses this file; linting all of it");
   return { upText: downAt === void 0 ? text : blankFrom(text, downAt), transaction: noTransaction ? "none" : "wrapped", notes };
 }
-function prepareFlyway(entry, text, siblings) {
+function prepareFlyway(entry, text, siblings, project) {
   const configPath = `${entry.absolutePath}.conf`;
   const configured = scriptConfigExecuteInTransaction(siblings.readFile(configPath) ?? "");
   if (configured !== void 0) {
     return {
       upText: text,
       transaction: configured ? "wrapped" : "none",
-      notes: [`flyway: ${path3.basename(configPath)} sets executeInTransaction=${configured}`]
+      notes: [`flyway: ${path4.basename(configPath)} sets executeInTransaction=${configured}`]
     };
   }
+  const projectFile = project && path4.relative(path4.dirname(entry.absolutePath), project.file).split(path4.sep).join("/");
+  if (project?.executeInTransaction === false) {
+    return { upText: text, transaction: "none", notes: [`flyway: ${projectFile} sets executeInTransaction=false for every migration`] };
+  }
   const nonTransactional = flywayNonTransactionalStatement(text);
+  if (nonTransactional && project?.mixed === true) {
+    return {
+      upText: text,
+      transaction: "none",
+      notes: [`flyway: ${projectFile} sets mixed=true, so this file, which holds ${nonTransactional}, runs wholly outside a transaction`]
+    };
+  }
   if (nonTransactional) {
     return {
       upText: text,
@@ -33234,7 +33280,7 @@ function prepareFlyway(entry, text, siblings) {
   return { upText: text, transaction: "wrapped", notes: ["flyway: runs each migration in a transaction"] };
 }
 function prepareDiesel(entry, text, siblings) {
-  const metadata = siblings.readFile(path3.join(path3.dirname(entry.absolutePath), "metadata.toml")) ?? "";
+  const metadata = siblings.readFile(path4.join(path4.dirname(entry.absolutePath), "metadata.toml")) ?? "";
   return DIESEL_NO_TRANSACTION.test(metadata) ? { upText: text, transaction: "none", notes: ["diesel: metadata.toml sets run_in_transaction = false"] } : { upText: text, transaction: "wrapped", notes: ["diesel: runs each migration in a transaction"] };
 }
 function prepareAtlas(_entry, text) {
@@ -33347,7 +33393,7 @@ var init_sqitch_plan = __esm({
 // src/history/layouts.ts
 import { readFileSync } from "node:fs";
 import { readdir as readdir3, readFile as readFileAsync, stat as stat3 } from "node:fs/promises";
-import path4 from "node:path";
+import path5 from "node:path";
 async function detectFramework(root, markerOf = MARKERS_ON_DISK) {
   const { files, directories } = await directoryEntries(root);
   if (files.includes("sqitch.plan")) return "sqitch";
@@ -33356,7 +33402,7 @@ async function detectFramework(root, markerOf = MARKERS_ON_DISK) {
   if (await someDirectoryHolds(root, directories, "up.sql")) return "diesel";
   const sqlFiles = files.filter(isSql);
   if (sqlFiles.some((name) => name.endsWith(".up.sql"))) return "golang-migrate";
-  const flywayNamed = (files2) => files2.some((file) => FLYWAY_VERSIONED_NAME.test(path4.basename(file)));
+  const flywayNamed = (files2) => files2.some((file) => FLYWAY_VERSIONED_NAME.test(path5.basename(file)));
   if (flywayNamed(sqlFiles) || directories.length > 0 && flywayNamed(await sqlFilesBelow(root))) return "flyway";
   const marked = frameworkMarkedInside(root, sqlFiles, markerOf);
   if (marked) return marked;
@@ -33366,7 +33412,7 @@ async function detectFramework(root, markerOf = MARKERS_ON_DISK) {
 function frameworkMarkedInside(root, names, markerOf) {
   let dbmate = false;
   for (const name of names) {
-    const marker = markerOf(path4.join(root, name));
+    const marker = markerOf(path5.join(root, name));
     if (marker === "goose") return "goose";
     dbmate ||= marker === "dbmate";
   }
@@ -33386,13 +33432,13 @@ async function listMigrations(framework, root) {
   return listing;
 }
 async function listPlain(root) {
-  const migrations = (await directoryEntries(root)).files.filter(isSql).sort(naturalCompare).map((name) => ({ absolutePath: path4.join(root, name), version: /^\d+/.exec(name)?.[0] ?? name.slice(0, -".sql".length) }));
+  const migrations = (await directoryEntries(root)).files.filter(isSql).sort(naturalCompare).map((name) => ({ absolutePath: path5.join(root, name), version: /^\d+/.exec(name)?.[0] ?? name.slice(0, -".sql".length) }));
   return { migrations, ignored: [] };
 }
 async function listGolangMigrate(root) {
   const listing = { migrations: [], ignored: [] };
   for (const name of (await directoryEntries(root)).files.filter(isSql)) {
-    const absolutePath = path4.join(root, name);
+    const absolutePath = path5.join(root, name);
     const match = GOLANG_MIGRATE_NAME.exec(name);
     if (!match) listing.ignored.push({ absolutePath, reason: "not named <version>_<title>.up.sql: golang-migrate skips it" });
     else if (match[2] === "down") listing.ignored.push({ absolutePath, reason: "down migration" });
@@ -33404,7 +33450,7 @@ async function listGolangMigrate(root) {
 async function listGoose(root) {
   const listing = { migrations: [], ignored: [] };
   for (const name of (await directoryEntries(root)).files) {
-    const absolutePath = path4.join(root, name);
+    const absolutePath = path5.join(root, name);
     const match = GOOSE_NAME.exec(name);
     if (match) listing.migrations.push({ absolutePath, version: match[1] });
     else if (isSql(name)) listing.ignored.push({ absolutePath, reason: "no version number at the start of the name: goose refuses it" });
@@ -33416,7 +33462,7 @@ async function listGoose(root) {
 async function listVersionPrefixed(root, name, skippedReason) {
   const listing = { migrations: [], ignored: [] };
   for (const fileName of (await directoryEntries(root)).files.filter(isSql)) {
-    const absolutePath = path4.join(root, fileName);
+    const absolutePath = path5.join(root, fileName);
     const match = name.exec(fileName);
     if (match) listing.migrations.push({ absolutePath, version: match[1] });
     else listing.ignored.push({ absolutePath, reason: skippedReason });
@@ -33428,7 +33474,7 @@ async function listFlyway(root) {
   const repeatable = [];
   const ignored = [];
   for (const absolutePath of await sqlFilesBelow(root)) {
-    const name = parseFlywayFileName(path4.basename(absolutePath));
+    const name = parseFlywayFileName(path5.basename(absolutePath));
     if (name.kind === "versioned") versioned.push({ absolutePath, version: `V${name.version}`, flywayVersion: name.version });
     else if (name.kind === "repeatable") repeatable.push({ absolutePath, version: `R__${name.description}`, description: name.description });
     else if (name.kind === "undo") ignored.push({ absolutePath, reason: "undo migration" });
@@ -33442,7 +33488,7 @@ async function listFlyway(root) {
 async function listPrisma(root) {
   const migrations = [];
   for (const directory of (await directoryEntries(root)).directories) {
-    const absolutePath = path4.join(root, directory, "migration.sql");
+    const absolutePath = path5.join(root, directory, "migration.sql");
     if (await isFile(absolutePath)) migrations.push({ absolutePath, version: directory });
   }
   return { migrations, ignored: [] };
@@ -33450,8 +33496,8 @@ async function listPrisma(root) {
 async function listDiesel(root) {
   const listing = { migrations: [], ignored: [] };
   for (const directory of (await directoryEntries(root)).directories) {
-    const up = path4.join(root, directory, "up.sql");
-    const down = path4.join(root, directory, "down.sql");
+    const up = path5.join(root, directory, "up.sql");
+    const down = path5.join(root, directory, "down.sql");
     if (await isFile(up)) listing.migrations.push({ absolutePath: up, version: directory.split("_")[0].replaceAll("-", "") });
     if (await isFile(down)) listing.ignored.push({ absolutePath: down, reason: "down migration" });
   }
@@ -33460,9 +33506,9 @@ async function listDiesel(root) {
 }
 async function listSqitch(root) {
   const listing = { migrations: [], ignored: [] };
-  const deployScript = (scriptName) => path4.join(root, "deploy", `${scriptName}.sql`);
+  const deployScript = (scriptName) => path5.join(root, "deploy", `${scriptName}.sql`);
   const planned = /* @__PURE__ */ new Set();
-  const plan = await readFileAsync(path4.join(root, "sqitch.plan"), "utf8").catch(() => {
+  const plan = await readFileAsync(path5.join(root, "sqitch.plan"), "utf8").catch(() => {
     throw new Error(`no sqitch.plan in ${root}: Sqitch takes the order of the changes from it`);
   });
   for (const change of plannedChanges(plan)) {
@@ -33478,8 +33524,8 @@ async function listSqitch(root) {
     }
   }
   const scripts = await glob(["deploy/**/*.sql", "revert/**/*.sql", "verify/**/*.sql"], { cwd: root, absolute: true });
-  for (const script of scripts.map(path4.normalize)) {
-    const folder = toPosix(path4.relative(root, script)).split("/")[0];
+  for (const script of scripts.map(path5.normalize)) {
+    const folder = toPosix(path5.relative(root, script)).split("/")[0];
     if (folder === "revert") listing.ignored.push({ absolutePath: script, reason: "revert script" });
     else if (folder === "verify") listing.ignored.push({ absolutePath: script, reason: "verify script" });
     else if (!planned.has(script)) listing.ignored.push({ absolutePath: script, reason: "not in sqitch.plan" });
@@ -33487,7 +33533,7 @@ async function listSqitch(root) {
   return listing;
 }
 async function listAtlas(root) {
-  const migrations = (await directoryEntries(root)).files.filter(isSql).map((name) => ({ absolutePath: path4.join(root, name), version: name.replace(/(_.*)?\.sql$/, "") }));
+  const migrations = (await directoryEntries(root)).files.filter(isSql).map((name) => ({ absolutePath: path5.join(root, name), version: name.replace(/(_.*)?\.sql$/, "") }));
   return { migrations, ignored: [] };
 }
 function compareText(a, b) {
@@ -33507,7 +33553,7 @@ async function directoryEntries(dir) {
   const files = [];
   const directories = [];
   for (const entry of await readdir3(dir, { withFileTypes: true })) {
-    const target = entry.isSymbolicLink() ? await stat3(path4.join(dir, entry.name)).catch(() => void 0) : entry;
+    const target = entry.isSymbolicLink() ? await stat3(path5.join(dir, entry.name)).catch(() => void 0) : entry;
     if (target?.isFile()) files.push(entry.name);
     else if (target?.isDirectory()) directories.push(entry.name);
   }
@@ -33515,7 +33561,7 @@ async function directoryEntries(dir) {
 }
 async function sqlFilesBelow(root) {
   const found = await glob("**/*.sql", { cwd: root, absolute: true, ignore: ["**/node_modules/**", "**/.git/**"] });
-  return found.map(path4.normalize).sort(compareText);
+  return found.map(path5.normalize).sort(compareText);
 }
 async function isFile(file) {
   return (await stat3(file).catch(() => void 0))?.isFile() ?? false;
@@ -33525,7 +33571,7 @@ async function firstExistingFile(files) {
   return void 0;
 }
 async function someDirectoryHolds(root, directories, fileName) {
-  for (const directory of directories) if (await isFile(path4.join(root, directory, fileName))) return true;
+  for (const directory of directories) if (await isFile(path5.join(root, directory, fileName))) return true;
   return false;
 }
 var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, GOLANG_MIGRATE_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
@@ -33570,24 +33616,26 @@ var init_layouts = __esm({
 // src/history/frameworks.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 import { stat as stat4 } from "node:fs/promises";
-import path5 from "node:path";
+import path6 from "node:path";
 async function findMigrationFolder(dir, options) {
-  const root = path5.resolve(options.cwd, dir);
+  const root = path6.resolve(options.cwd, dir);
   const info = await stat4(root).catch(() => void 0);
   if (!info) throw new Error(`${displayPath(root, options.cwd)}: no such directory`);
   if (!info.isDirectory()) throw new Error(`${displayPath(root, options.cwd)}: not a directory`);
   const framework = options.framework ?? await detectFramework(root, options.markerOf);
   const listing = await listMigrations(framework, root);
   const shown = displayPathUnder(root, options.cwd);
+  const flywayProject = framework === "flyway" ? findFlywayProjectConfig(root, FILES_ON_DISK.readFile) : void 0;
   return {
     framework,
     root,
+    ...flywayProject ? { flywayProject } : {},
     migrations: listing.migrations.map(({ absolutePath, version }) => ({ path: shown(absolutePath), absolutePath, version })),
     ignored: listing.ignored.map(({ absolutePath, reason }) => ({ path: shown(absolutePath), reason }))
   };
 }
-function prepareMigration(framework, entry, text, siblings = FILES_ON_DISK) {
-  return PREPARERS[framework](entry, text, siblings);
+function prepareMigration(framework, entry, text, siblings = FILES_ON_DISK, flywayProject) {
+  return PREPARERS[framework](entry, text, siblings, flywayProject);
 }
 var FRAMEWORK_NAMES, FILES_ON_DISK;
 var init_frameworks = __esm({
@@ -33595,6 +33643,7 @@ var init_frameworks = __esm({
     "use strict";
     init_layouts();
     init_paths();
+    init_flyway();
     init_prepare();
     FRAMEWORK_NAMES = [
       "plain",
@@ -34975,12 +35024,12 @@ function parseTree(text, errors = [], options = ParseOptions.DEFAULT) {
   }
   return result2;
 }
-function findNodeAtLocation(root, path12) {
+function findNodeAtLocation(root, path13) {
   if (!root) {
     return void 0;
   }
   let node = root;
-  for (let segment of path12) {
+  for (let segment of path13) {
     if (typeof segment === "string") {
       if (node.type !== "object" || !Array.isArray(node.children)) {
         return void 0;
@@ -38702,8 +38751,8 @@ var require_utils3 = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path12) {
-      let input = path12;
+    function removeDotSegments(path13) {
+      let input = path13;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -38777,11 +38826,11 @@ var require_utils3 = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path12) {
-      if (path12 === "" || path12[0] === "/") {
-        return removeDotSegments(path12);
+    function removeDotSegmentsRelative(path13) {
+      if (path13 === "" || path13[0] === "/") {
+        return removeDotSegments(path13);
       }
-      const segments = path12.split("/");
+      const segments = path13.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -39144,8 +39193,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path12 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path12 && path12 !== "/" ? path12 : void 0;
+        const path13 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path13 && path13 !== "/" ? path13 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -42470,11 +42519,11 @@ var config_parse_exports = {};
 __export(config_parse_exports, {
   parseConfigText: () => parseConfigText
 });
-function parseConfigText(path12, text) {
-  const source = new SourceFile(path12, text);
+function parseConfigText(path13, text) {
+  const source = new SourceFile(path13, text);
   const where = (characterOffset) => {
     const position = source.positionAt(Buffer.byteLength(text.slice(0, characterOffset), "utf8"));
-    return `${path12}:${position.line}:${position.column}`;
+    return `${path13}:${position.line}:${position.column}`;
   };
   const parseErrors = [];
   const tree = parseTree2(text, parseErrors, { allowTrailingComma: true, disallowComments: false });
@@ -42497,20 +42546,20 @@ function pathOf(error2) {
   return error2.instancePath.split("/").slice(1).map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~")).map((part) => /^\d+$/.test(part) ? Number(part) : part);
 }
 function nodeOfError(tree, error2) {
-  const path12 = pathOf(error2);
+  const path13 = pathOf(error2);
   if (error2.keyword === "additionalProperties") {
     const key = String(error2.params.additionalProperty);
-    const property = findNodeAtLocation2(tree, [...path12, key])?.parent;
-    return property?.children?.[0] ?? findNodeAtLocation2(tree, path12);
+    const property = findNodeAtLocation2(tree, [...path13, key])?.parent;
+    return property?.children?.[0] ?? findNodeAtLocation2(tree, path13);
   }
-  return findNodeAtLocation2(tree, path12);
+  return findNodeAtLocation2(tree, path13);
 }
 function describe2(error2) {
-  const path12 = pathOf(error2);
-  const location = path12.length > 0 ? `"${path12.join(".")}"` : "the configuration";
+  const path13 = pathOf(error2);
+  const location = path13.length > 0 ? `"${path13.join(".")}"` : "the configuration";
   if (error2.keyword === "additionalProperties") {
     const key = error2.params.additionalProperty;
-    return path12[0] === "rules" ? `unknown rule "${key}" (run "lockwise rules" to list them)` : `unknown key "${key}"`;
+    return path13[0] === "rules" ? `unknown rule "${key}" (run "lockwise rules" to list them)` : `unknown key "${key}"`;
   }
   if (error2.keyword === "enum") {
     const allowed = error2.params.allowedValues.map((v) => JSON.stringify(v)).join(", ");
@@ -42599,7 +42648,7 @@ setFlagsFromString("--liftoff-only");
 // src/cli/github-action.ts
 init_core();
 import { mkdirSync, readFileSync as readFileSync6 } from "node:fs";
-import path11 from "node:path";
+import path12 from "node:path";
 
 // src/history/git.ts
 import { execFileSync } from "node:child_process";
@@ -42962,8 +43011,8 @@ var SchemaModel = class {
   beforeTransaction;
   /** Whether the file being applied rolls a transaction back; only then is a snapshot worth its cost. */
   fileRollsBack = false;
-  beginMigration(path12) {
-    this.currentMigration = path12;
+  beginMigration(path13) {
+    this.currentMigration = path13;
     this.searchPath = DEFAULT_SEARCH_PATH;
     this.beforeTransaction = void 0;
   }
@@ -43112,8 +43161,8 @@ var SchemaModel = class {
       case "VariableSetStmt": {
         const set = asKind(node, "VariableSetStmt");
         if (set.name?.toLowerCase() !== "search_path") return;
-        const path12 = (set.args ?? []).map((arg) => asKind(arg, "A_Const")?.sval?.sval ?? "").filter((schema) => schema && schema !== "$user");
-        this.searchPath = set.kind === "VAR_SET_VALUE" && path12.length > 0 ? path12 : DEFAULT_SEARCH_PATH;
+        const path13 = (set.args ?? []).map((arg) => asKind(arg, "A_Const")?.sval?.sval ?? "").filter((schema) => schema && schema !== "$user");
+        this.searchPath = set.kind === "VAR_SET_VALUE" && path13.length > 0 ? path13 : DEFAULT_SEARCH_PATH;
         return;
       }
       default:
@@ -43640,8 +43689,8 @@ function lintParsedFile(parsed, options) {
       walkTree(statement.node, (kind, payload, ancestors) => {
         const callbacks = visitorsByKind.get(kind);
         if (!callbacks) return;
-        const path12 = { ancestors: ancestors.slice() };
-        for (const callback2 of callbacks) callback2(payload, path12);
+        const path13 = { ancestors: ancestors.slice() };
+        for (const callback2 of callbacks) callback2(payload, path13);
       });
     }
     session.apply(statement);
@@ -43816,11 +43865,11 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
   }
   return { files };
 }
-function fileResult(path12, source, { diagnostics, skipped }) {
-  if (diagnostics.length === 0 && skipped.length === 0) return { path: path12, diagnostics, skipped };
+function fileResult(path13, source, { diagnostics, skipped }) {
+  if (diagnostics.length === 0 && skipped.length === 0) return { path: path13, diagnostics, skipped };
   let made;
   return {
-    path: path12,
+    path: path13,
     get source() {
       return made ??= source();
     },
@@ -43828,14 +43877,14 @@ function fileResult(path12, source, { diagnostics, skipped }) {
     skipped
   };
 }
-function unreadableResult(path12, message) {
+function unreadableResult(path13, message) {
   const range2 = { start: 0, end: 0 };
   const span = { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
-  return { path: path12, diagnostics: [{ file: path12, rule: UNREADABLE_FILE.id, severity: "error", message, range: range2, span }], skipped: [] };
+  return { path: path13, diagnostics: [{ file: path13, rule: UNREADABLE_FILE.id, severity: "error", message, range: range2, span }], skipped: [] };
 }
 
 // src/cli/plan.ts
-import path7 from "node:path";
+import path8 from "node:path";
 
 // src/engine/lint-cache.ts
 import { createHash } from "node:crypto";
@@ -43916,7 +43965,7 @@ var import_picomatch2 = __toESM(require_picomatch2(), 1);
 init_dist2();
 init_paths();
 import { stat as stat5 } from "node:fs/promises";
-import path6 from "node:path";
+import path7 from "node:path";
 var STDIN_ARGUMENT = "-";
 var ALWAYS_SKIPPED = ["**/node_modules/**", "**/.git/**"];
 async function resolvePaths(args, options) {
@@ -43931,7 +43980,7 @@ async function resolvePaths(args, options) {
     files.push(shown);
   };
   for (const arg of args) {
-    const absolute = path6.resolve(options.cwd, arg);
+    const absolute = path7.resolve(options.cwd, arg);
     const info = await stat5(absolute).catch(() => void 0);
     if (info?.isFile()) {
       add(absolute);
@@ -43955,7 +44004,7 @@ async function resolvePaths(args, options) {
 function excludeMatcher(options) {
   if (options.exclude.length === 0) return () => false;
   const isExcluded = (0, import_picomatch2.default)(options.exclude, { dot: true });
-  return (file) => isExcluded(toPosix(path6.relative(options.excludeBase, path6.resolve(options.cwd, file))));
+  return (file) => isExcluded(toPosix(path7.relative(options.excludeBase, path7.resolve(options.cwd, file))));
 }
 var STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 function decodeInput(file, bytes) {
@@ -44144,9 +44193,9 @@ function sameFacts(a, b) {
 
 // src/cli/plan.ts
 function candidateFolders(absolute) {
-  const parent = path7.dirname(absolute);
-  const perMigrationFolder = ["migration.sql", "up.sql", "down.sql"].includes(path7.basename(absolute)) || ["deploy", "revert", "verify"].includes(path7.basename(parent));
-  return perMigrationFolder ? [path7.dirname(parent), parent] : [parent];
+  const parent = path8.dirname(absolute);
+  const perMigrationFolder = ["migration.sql", "up.sql", "down.sql"].includes(path8.basename(absolute)) || ["deploy", "revert", "verify"].includes(path8.basename(parent));
+  return perMigrationFolder ? [path8.dirname(parent), parent] : [parent];
 }
 async function planLint(options) {
   const { cwd, config } = options;
@@ -44163,10 +44212,10 @@ async function planLint(options) {
       indexed = {
         folder,
         migrations: new Set(folder.migrations.map((migration) => migration.absolutePath)),
-        ignored: new Map(folder.ignored.map((item) => [path7.resolve(cwd, item.path), item.reason]))
+        ignored: new Map(folder.ignored.map((item) => [path8.resolve(cwd, item.path), item.reason]))
       };
       folders.set(dir, indexed);
-      notes.push(`${folder.migrations[0] ? path7.dirname(folder.migrations[0].path) : dir}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
+      notes.push(`${folder.migrations[0] ? path8.dirname(folder.migrations[0].path) : dir}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
       for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
     }
     return indexed;
@@ -44176,7 +44225,7 @@ async function planLint(options) {
   const atBase = repository && options.since ? filesAtRef(repository, options.since) : void 0;
   const paths = options.stdin && !options.files.includes(options.stdin.path) ? [...options.files, options.stdin.path] : options.files;
   for (const file of paths) {
-    const absolute = path7.resolve(cwd, file);
+    const absolute = path8.resolve(cwd, file);
     const named = options.explicit.has(file) || file === options.stdin?.path;
     if (changed && !named && !changed.has(absolute)) continue;
     let placed = false;
@@ -44185,7 +44234,7 @@ async function planLint(options) {
       if (!indexed) continue;
       const { folder } = indexed;
       const ignoredBecause = indexed.ignored.get(absolute);
-      if (indexed.migrations.has(absolute) && (folder.framework !== "plain" || /^\d/.test(path7.basename(absolute)))) {
+      if (indexed.migrations.has(absolute) && (folder.framework !== "plain" || /^\d/.test(path8.basename(absolute)))) {
         const group = groups.get(folder.root) ?? { folder, review: /* @__PURE__ */ new Set() };
         group.review.add(absolute);
         groups.set(folder.root, group);
@@ -44201,34 +44250,35 @@ async function planLint(options) {
     if (!placed) standalone.push(file);
   }
   const histories = [];
-  const stdinPath = options.stdin ? path7.resolve(cwd, options.stdin.path) : void 0;
+  const stdinPath = options.stdin ? path8.resolve(cwd, options.stdin.path) : void 0;
   for (const { folder, review } of groups.values()) {
     const lastReviewed = folder.migrations.findLastIndex((migration) => review.has(migration.absolutePath));
     const migrations = [];
     for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
       const reviewed = review.has(entry.absolutePath);
-      const planned = stdinPath === entry.absolutePath ? planMigration(folder.framework, entry, options.stdin, reviewed, config, notes).planned : planFromDisk(folder.framework, entry, reader, reviewed, config, notes);
+      const planned = stdinPath === entry.absolutePath ? planMigration(folder, entry, options.stdin, reviewed, config, notes).planned : planFromDisk(folder, entry, reader, reviewed, config, notes);
       migrations.push(planned);
     }
-    histories.push({ migrations, ...atBase ? { isDeployed: (migration) => atBase.has(path7.resolve(cwd, migration)) } : {} });
+    histories.push({ migrations, ...atBase ? { isDeployed: (migration) => atBase.has(path8.resolve(cwd, migration)) } : {} });
   }
   const looseMode = config.assumeInTransaction ? "wrapped" : "none";
   for (const file of standalone) {
-    const input = file === options.stdin?.path ? options.stdin : reader.read(file, path7.resolve(cwd, file));
+    const input = file === options.stdin?.path ? options.stdin : reader.read(file, path8.resolve(cwd, file));
     histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
   }
   return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, skipped };
 }
-function planMigration(framework, entry, input, review, config, notes, siblings) {
+function planMigration({ framework, flywayProject }, entry, input, review, config, notes, siblings) {
   if ("unreadable" in input) return { planned: { input, transactionMode: "none", review } };
-  const prepared = prepareMigration(framework, entry, input.text, siblings);
+  const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
   for (const note of prepared.notes) notes.push(`${entry.path}: ${note}`);
   return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), review }, prepared };
 }
 function transactionMode(framework, prepared, config) {
   return framework === "plain" && config.assumeInTransaction ? "wrapped" : prepared;
 }
-function planFromDisk(framework, entry, reader, review, config, notes) {
+function planFromDisk(folder, entry, reader, review, config, notes) {
+  const { framework } = folder;
   const known = reader.known(entry.absolutePath);
   if (known?.prepared?.framework === framework) {
     const { prepared: prepared2 } = known;
@@ -44239,7 +44289,7 @@ function planFromDisk(framework, entry, reader, review, config, notes) {
     return {
       input: input2,
       get upText() {
-        return upText ??= prepareMigration(framework, entry, input2.text).upText;
+        return upText ??= prepareMigration(framework, entry, input2.text, FILES_ON_DISK, folder.flywayProject).upText;
       },
       transactionMode: transactionMode(framework, prepared2.transaction, config),
       review,
@@ -44254,7 +44304,7 @@ function planFromDisk(framework, entry, reader, review, config, notes) {
       return FILES_ON_DISK.readFile(absolutePath);
     }
   };
-  const { planned, prepared } = planMigration(framework, entry, input, review, config, notes, siblings);
+  const { planned, prepared } = planMigration(folder, entry, input, review, config, notes, siblings);
   if ("unreadable" in input || !prepared || !reader.learning) return planned;
   const digests = digestsOf(input.text, prepared.upText);
   reader.learn(entry.absolutePath, {
@@ -44281,8 +44331,8 @@ function gitDates(locate, cwd) {
     committedAt(migration) {
       const repository = repositoryOnce();
       if (!repository) return void 0;
-      const absolute = path7.resolve(cwd, migration);
-      const folder = path7.dirname(absolute);
+      const absolute = path8.resolve(cwd, migration);
+      const folder = path8.dirname(absolute);
       let times = byFolder.get(folder);
       if (!times) {
         times = firstCommitTimes(repository, folder);
@@ -44311,10 +44361,10 @@ init_results();
 // src/cli/config-file.ts
 init_config_error();
 import { existsSync as existsSync2, readFileSync as readFileSync4 } from "node:fs";
-import path8 from "node:path";
+import path9 from "node:path";
 var CONFIG_FILE_NAME = "lockwise.json";
 async function loadConfig(cwd, explicitPath) {
-  const file = explicitPath ? path8.resolve(cwd, explicitPath) : findUpwards(cwd);
+  const file = explicitPath ? path9.resolve(cwd, explicitPath) : findUpwards(cwd);
   if (!file) return { config: {}, baseDir: cwd };
   let text;
   try {
@@ -44322,28 +44372,28 @@ async function loadConfig(cwd, explicitPath) {
   } catch (error2) {
     throw new ConfigError(`${explicitPath ?? file}: cannot read the configuration: ${error2.message}`);
   }
-  const shown = path8.relative(cwd, file) || file;
+  const shown = path9.relative(cwd, file) || file;
   const { parseConfigText: parseConfigText2 } = await Promise.resolve().then(() => (init_config_parse(), config_parse_exports));
-  return { config: parseConfigText2(shown, text), path: file, baseDir: path8.dirname(file) };
+  return { config: parseConfigText2(shown, text), path: file, baseDir: path9.dirname(file) };
 }
 function findUpwards(start) {
-  for (let dir = path8.resolve(start); ; dir = path8.dirname(dir)) {
-    const candidate = path8.join(dir, CONFIG_FILE_NAME);
+  for (let dir = path9.resolve(start); ; dir = path9.dirname(dir)) {
+    const candidate = path9.join(dir, CONFIG_FILE_NAME);
     if (existsSync2(candidate)) return candidate;
-    if (path8.dirname(dir) === dir) return void 0;
+    if (path9.dirname(dir) === dir) return void 0;
   }
 }
 
 // src/cli/version.ts
 import { readFileSync as readFileSync5 } from "node:fs";
-import path9 from "node:path";
+import path10 from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 var manifest;
 function ownManifest() {
   if (manifest) return manifest;
-  for (let dir = path9.dirname(fileURLToPath2(import.meta.url)); path9.dirname(dir) !== dir; dir = path9.dirname(dir)) {
+  for (let dir = path10.dirname(fileURLToPath2(import.meta.url)); path10.dirname(dir) !== dir; dir = path10.dirname(dir)) {
     try {
-      const found = JSON.parse(readFileSync5(path9.join(dir, "package.json"), "utf8"));
+      const found = JSON.parse(readFileSync5(path10.join(dir, "package.json"), "utf8"));
       if (found.name === "lockwise") return manifest = found;
     } catch {
     }
@@ -44463,7 +44513,7 @@ function writeRunCache(file, seed, cache) {
 
 // src/cli/lint-command.ts
 import { writeFileSync as writeFileSync2 } from "node:fs";
-import path10 from "node:path";
+import path11 from "node:path";
 async function lintAndReport(paths, options, io) {
   if (!options.cache) loadParser().catch(() => void 0);
   const loaded2 = await loadConfig(io.cwd, options.config);
@@ -44480,7 +44530,7 @@ async function lintAndReport(paths, options, io) {
   for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}
 `);
   const stdin = readsStdin ? decodeInput(options.stdinFilename ?? "<stdin>", await readAll(io.stdin)) : void 0;
-  const cacheFile = options.cache ? path10.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : void 0;
+  const cacheFile = options.cache ? path11.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : void 0;
   const cacheable = !usesDeprecationAge(config);
   if (cacheFile && !cacheable) io.stderr.write("lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n");
   const seed = cacheSeed(config, toolVersion());
@@ -44523,10 +44573,10 @@ async function lintAndReport(paths, options, io) {
   const reportOptions = { color: false, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
   if (options.format !== "github") {
     const report2 = (await REPORTERS[options.format]())(results, { ...reportOptions, color: color && !options.output });
-    if (options.output) writeFileSync2(path10.resolve(io.cwd, options.output), report2);
+    if (options.output) writeFileSync2(path11.resolve(io.cwd, options.output), report2);
     else io.stdout.write(report2);
   }
-  for (const extra of options.extraReports ?? []) writeFileSync2(path10.resolve(io.cwd, extra.output), (await REPORTERS[extra.format]())(results, reportOptions));
+  for (const extra of options.extraReports ?? []) writeFileSync2(path11.resolve(io.cwd, extra.output), (await REPORTERS[extra.format]())(results, reportOptions));
   const { errors, warnings } = totals(results);
   const outcome = { errors, warnings, pathProblems: resolved.problems };
   if (resolved.problems.length > 0) return { exitCode: EXIT_USAGE_ERROR, ...outcome };
@@ -44607,8 +44657,8 @@ async function run() {
   const since = sinceInput ? { ref: sinceInput, described: `input since ${sinceInput}` } : pullRequestBase();
   if (since) requireCommit(cwd, since);
   const sarifInput = getInput("sarif-file");
-  const sarifFile = sarifInput ? path11.resolve(cwd, sarifInput) : void 0;
-  if (sarifFile) mkdirSync(path11.dirname(sarifFile), { recursive: true });
+  const sarifFile = sarifInput ? path12.resolve(cwd, sarifInput) : void 0;
+  if (sarifFile) mkdirSync(path12.dirname(sarifFile), { recursive: true });
   const options = {
     format: "pretty",
     githubAnnotations: true,

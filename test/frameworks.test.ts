@@ -253,6 +253,36 @@ describe('flyway', () => {
     expect(configured.notes).toEqual(['flyway: V5__index.sql.conf sets executeInTransaction=false']);
   });
 
+  it("follows the project's executeInTransaction and mixed settings, from flyway.toml or flyway.conf, under the script configuration", async () => {
+    const concurrent = 'CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n';
+    const plainFile = 'ALTER TABLE users ADD COLUMN note text;\n';
+    const project = (files: Record<string, string>) =>
+      tempProject({ 'db/migration/V1__init.sql': plainFile, 'db/migration/V2__index.sql': concurrent, ...files });
+    const prepared = async (dir: string) => {
+      const folder = await findMigrationFolder('db/migration', { cwd: dir });
+      return folder.migrations.map((migration) =>
+        prepareMigration('flyway', migration, migration.version === 'V1' ? plainFile : concurrent, undefined, folder.flywayProject),
+      );
+    };
+
+    const [plain, mixedOff] = await prepared(project({}));
+    expect([plain!.transaction, mixedOff!.transaction]).toEqual(['wrapped', 'implicit']);
+
+    const toml = project({ 'flyway.toml': '[environments.default]\nurl = "jdbc:postgresql://db/app"\nmixed = false\n\n[flyway]\nmixed = true # CONCURRENTLY beside other statements\nlocations = ["filesystem:db/migration"]\n' });
+    const [tomlPlain, tomlMixed] = await prepared(toml);
+    expect([tomlPlain!.transaction, tomlMixed!.transaction]).toEqual(['wrapped', 'none']);
+    expect(tomlMixed!.notes).toEqual(['flyway: ../../flyway.toml sets mixed=true, so this file, which holds CREATE INDEX CONCURRENTLY, runs wholly outside a transaction']);
+
+    const conf = project({ 'conf/flyway.conf': '# project settings\nflyway.executeInTransaction=false\n', 'db/migration/V1__init.sql.conf': 'executeInTransaction=true\n' });
+    const [overridden, outside] = await prepared(conf);
+    expect([overridden!.transaction, outside!.transaction]).toEqual(['wrapped', 'none']);
+    expect(outside!.notes).toEqual(['flyway: ../../conf/flyway.conf sets executeInTransaction=false for every migration']);
+
+    // The nearest configuration wins: one in the migrations' own folder hides the project's.
+    const nearest = project({ 'flyway.conf': 'flyway.executeInTransaction=false\n', 'db/migration/flyway.toml': '[flyway]\nmixed = false\n' });
+    expect((await prepared(nearest)).map((migration) => migration.transaction)).toEqual(['wrapped', 'implicit']);
+  });
+
   it('reads the script configuration next to the file on disk by default', async () => {
     const dir = tempProject({ 'db/V5__index.sql': 'SELECT 1;\n', 'db/V5__index.sql.conf': 'executeInTransaction = false\n' });
     const folder = await findMigrationFolder('db', { cwd: dir });

@@ -134,8 +134,8 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
       const reviewed = review.has(entry.absolutePath);
       const planned =
         stdinPath === entry.absolutePath
-          ? planMigration(folder.framework, entry, options.stdin!, reviewed, config, notes).planned
-          : planFromDisk(folder.framework, entry, reader, reviewed, config, notes);
+          ? planMigration(folder, entry, options.stdin!, reviewed, config, notes).planned
+          : planFromDisk(folder, entry, reader, reviewed, config, notes);
       migrations.push(planned);
     }
     histories.push({ migrations, ...(atBase ? { isDeployed: (migration: string) => atBase.has(path.resolve(cwd, migration)) } : {}) });
@@ -149,7 +149,7 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
 }
 
 function planMigration(
-  framework: FrameworkName,
+  { framework, flywayProject }: MigrationFolder,
   entry: MigrationEntry,
   input: LintInput,
   review: boolean,
@@ -158,7 +158,7 @@ function planMigration(
   siblings?: SiblingFiles,
 ): { planned: PlannedMigration; prepared?: PreparedMigration } {
   if ('unreadable' in input) return { planned: { input, transactionMode: 'none', review } };
-  const prepared = prepareMigration(framework, entry, input.text, siblings);
+  const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
   for (const note of prepared.notes) notes.push(`${entry.path}: ${note}`);
   return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), review }, prepared };
 }
@@ -173,13 +173,14 @@ function transactionMode(framework: FrameworkName, prepared: TransactionMode, co
  * what that run learnt: its text is then read only if linting or a reporter needs it.
  */
 function planFromDisk(
-  framework: FrameworkName,
+  folder: MigrationFolder,
   entry: MigrationEntry,
   reader: MigrationFiles,
   review: boolean,
   config: ResolvedConfig,
   notes: string[],
 ): PlannedMigration {
+  const { framework } = folder;
   const known = reader.known(entry.absolutePath);
   if (known?.prepared?.framework === framework) {
     const { prepared } = known;
@@ -190,7 +191,7 @@ function planFromDisk(
     return {
       input,
       get upText(): string {
-        return (upText ??= prepareMigration(framework, entry, input.text).upText);
+        return (upText ??= prepareMigration(framework, entry, input.text, FILES_ON_DISK, folder.flywayProject).upText);
       },
       transactionMode: transactionMode(framework, prepared.transaction, config),
       review,
@@ -205,7 +206,7 @@ function planFromDisk(
       return FILES_ON_DISK.readFile(absolutePath);
     },
   };
-  const { planned, prepared } = planMigration(framework, entry, input, review, config, notes, siblings);
+  const { planned, prepared } = planMigration(folder, entry, input, review, config, notes, siblings);
   if ('unreadable' in input || !prepared || !reader.learning) return planned;
   const digests = digestsOf(input.text, prepared.upText);
   reader.learn(entry.absolutePath, {

@@ -6,6 +6,7 @@
  * https://documentation.red-gate.com/fd/flyway-execute-in-transaction-setting-277578997.html (script config),
  * flyway/flyway PostgreSQLParser.detectCanExecuteInTransaction and Parser (detection).
  */
+import path from 'node:path';
 
 export type FlywayFileName =
   | { kind: 'versioned'; version: string; description: string }
@@ -46,6 +47,64 @@ export function compareFlywayVersions(a: string, b: string): number {
 export function scriptConfigExecuteInTransaction(config: string): boolean | undefined {
   const match = /^[ \t]*executeInTransaction[ \t]*=[ \t]*"?(true|false)"?[ \t]*(?:#.*)?$/im.exec(config);
   return match ? match[1]!.toLowerCase() === 'true' : undefined;
+}
+
+/** The project-wide settings of Flyway's that decide whether a migration runs in a transaction. */
+export interface FlywayProjectConfig {
+  /** The configuration file they come from. */
+  file: string;
+  /** `flyway.executeInTransaction`: false runs every migration outside a transaction. */
+  executeInTransaction?: boolean;
+  /** `flyway.mixed`: true runs a migration that holds a non-transactional statement wholly outside a transaction. */
+  mixed?: boolean;
+}
+
+/** Where Flyway looks for its configuration in the folder it runs from: the TOML file first (Flyway 10), then the legacy one. */
+const PROJECT_CONFIG_FILES = ['flyway.toml', 'flyway.conf', path.join('conf', 'flyway.conf')];
+
+/**
+ * The nearest Flyway configuration file in the migrations' folder or above it, the folder Flyway is
+ * most likely run from. Flyway also merges configuration from its installation, the user's home,
+ * -configFiles and FLYWAY_* environment variables, which lockwise cannot see.
+ */
+export function findFlywayProjectConfig(folder: string, readFile: (absolutePath: string) => string | undefined): FlywayProjectConfig | undefined {
+  for (let dir = folder; ; dir = path.dirname(dir)) {
+    for (const name of PROJECT_CONFIG_FILES) {
+      const file = path.join(dir, name);
+      const text = readFile(file);
+      if (text !== undefined) return { file, ...(name.endsWith('.toml') ? tomlSettings(text) : propertiesSettings(text)) };
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+type TransactionSettings = Omit<FlywayProjectConfig, 'file'>;
+const SETTINGS = ['executeInTransaction', 'mixed'] as const;
+
+/** `flyway.executeInTransaction=false` in a Java properties file. */
+function propertiesSettings(text: string): TransactionSettings {
+  const settings: TransactionSettings = {};
+  for (const name of SETTINGS) {
+    const match = new RegExp(`^[ \\t]*flyway\\.${name}[ \\t]*[=:][ \\t]*(true|false)[ \\t]*$`, 'im').exec(text);
+    if (match) settings[name] = match[1]!.toLowerCase() === 'true';
+  }
+  return settings;
+}
+
+/** `executeInTransaction = false` in the `[flyway]` table of a TOML file; environment tables are left out. */
+function tomlSettings(text: string): TransactionSettings {
+  const settings: TransactionSettings = {};
+  let inFlywayTable = false;
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^[ \t]*\[([^\]]*)\][ \t]*(?:#.*)?$/.exec(line);
+    if (header) {
+      inFlywayTable = header[1]!.trim() === 'flyway';
+      continue;
+    }
+    const setting = /^[ \t]*(executeInTransaction|mixed)[ \t]*=[ \t]*(true|false)[ \t]*(?:#.*)?$/.exec(line);
+    if (inFlywayTable && setting) settings[setting[1] as (typeof SETTINGS)[number]] = setting[2] === 'true';
+  }
+  return settings;
 }
 
 /**

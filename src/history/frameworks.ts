@@ -9,6 +9,7 @@ import path from 'node:path';
 import { detectFramework, listMigrations, type MarkerLookup } from './layouts.js';
 import { displayPath, displayPathUnder } from '../source/paths.js';
 import type { TransactionMode } from '../model/session-state.js';
+import { findFlywayProjectConfig, type FlywayProjectConfig } from './flyway.js';
 import { PREPARERS } from './prepare.js';
 
 export type FrameworkName =
@@ -54,6 +55,8 @@ export interface MigrationFolder {
   migrations: MigrationEntry[];
   /** Files found but not part of the forward history, with the reason (e.g. "down migration"), so --verbose can show them. */
   ignored: Array<{ path: string; reason: string }>;
+  /** For Flyway: the project configuration file nearest the folder, when there is one. */
+  flywayProject?: FlywayProjectConfig;
 }
 
 export interface PreparedMigration {
@@ -98,7 +101,7 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
     files: '`V<version>__<description>.sql` and `R__<description>.sql`, in subfolders too; `U`/`B` files ignored',
     order: 'versions part by part numerically (`V4.11` < `V4.11.0.1` < `V4.12`), then repeatables by description',
     transaction:
-      'wrapped; `executeInTransaction=false` in `<file>.sql.conf` turns it off, and Flyway turns it off itself for a file holding e.g. `CREATE INDEX CONCURRENTLY`',
+      'wrapped; `executeInTransaction=false` in `<file>.sql.conf`, or in the project\'s `flyway.toml`/`flyway.conf` for every file, turns it off; Flyway turns it off itself for a file holding only e.g. `CREATE INDEX CONCURRENTLY`, and with `mixed=true` for any file holding one',
   },
   prisma: {
     files: '`<timestamp>_<name>/migration.sql`',
@@ -139,9 +142,11 @@ export async function findMigrationFolder(
   const framework = options.framework ?? (await detectFramework(root, options.markerOf));
   const listing = await listMigrations(framework, root);
   const shown = displayPathUnder(root, options.cwd);
+  const flywayProject = framework === 'flyway' ? findFlywayProjectConfig(root, FILES_ON_DISK.readFile) : undefined;
   return {
     framework,
     root,
+    ...(flywayProject ? { flywayProject } : {}),
     migrations: listing.migrations.map(({ absolutePath, version }) => ({ path: shown(absolutePath), absolutePath, version })),
     ignored: listing.ignored.map(({ absolutePath, reason }) => ({ path: shown(absolutePath), reason })),
   };
@@ -157,13 +162,17 @@ export const FILES_ON_DISK: SiblingFiles = {
   },
 };
 
-/** `siblings` reads the files next to the migration that change how it runs (Flyway's `.sql.conf`, Diesel's `metadata.toml`); by default from disk. */
+/**
+ * `siblings` reads the files next to the migration that change how it runs (Flyway's `.sql.conf`, Diesel's
+ * `metadata.toml`); by default from disk. `flywayProject` is the folder's Flyway configuration.
+ */
 export function prepareMigration(
   framework: FrameworkName,
   entry: MigrationEntry,
   text: string,
   siblings: SiblingFiles = FILES_ON_DISK,
+  flywayProject?: FlywayProjectConfig,
 ): PreparedMigration {
-  return PREPARERS[framework](entry, text, siblings);
+  return PREPARERS[framework](entry, text, siblings, flywayProject);
 }
 

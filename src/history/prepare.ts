@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { flywayNonTransactionalStatement, scriptConfigExecuteInTransaction } from './flyway.js';
+import { flywayNonTransactionalStatement, scriptConfigExecuteInTransaction, type FlywayProjectConfig } from './flyway.js';
 import type { FrameworkName, MigrationEntry, PreparedMigration, SiblingFiles } from './frameworks.js';
 import { blankFrom, findSections } from './up-text.js';
 
-type Preparer = (entry: MigrationEntry, text: string, siblings: SiblingFiles) => PreparedMigration;
+type Preparer = (entry: MigrationEntry, text: string, siblings: SiblingFiles, flywayProject?: FlywayProjectConfig) => PreparedMigration;
 
 // goose: https://pressly.github.io/goose/documentation/annotations; internal/sqlparser/parser.go reads annotations case-insensitively
 // from lines starting with `--`, and NO TRANSACTION anywhere in the file turns the transaction off.
@@ -75,8 +75,8 @@ function prepareDbmate(_entry: MigrationEntry, text: string): PreparedMigration 
   return { upText: downAt === undefined ? text : blankFrom(text, downAt), transaction: noTransaction ? 'none' : 'wrapped', notes };
 }
 
-/** A script configuration file overrides Flyway's own detection, either way. */
-function prepareFlyway(entry: MigrationEntry, text: string, siblings: SiblingFiles): PreparedMigration {
+/** A script configuration file overrides the project's settings and Flyway's own detection, either way. */
+function prepareFlyway(entry: MigrationEntry, text: string, siblings: SiblingFiles, project?: FlywayProjectConfig): PreparedMigration {
   const configPath = `${entry.absolutePath}.conf`;
   const configured = scriptConfigExecuteInTransaction(siblings.readFile(configPath) ?? '');
   if (configured !== undefined) {
@@ -86,7 +86,18 @@ function prepareFlyway(entry: MigrationEntry, text: string, siblings: SiblingFil
       notes: [`flyway: ${path.basename(configPath)} sets executeInTransaction=${configured}`],
     };
   }
+  const projectFile = project && path.relative(path.dirname(entry.absolutePath), project.file).split(path.sep).join('/');
+  if (project?.executeInTransaction === false) {
+    return { upText: text, transaction: 'none', notes: [`flyway: ${projectFile} sets executeInTransaction=false for every migration`] };
+  }
   const nonTransactional = flywayNonTransactionalStatement(text);
+  if (nonTransactional && project?.mixed === true) {
+    return {
+      upText: text,
+      transaction: 'none',
+      notes: [`flyway: ${projectFile} sets mixed=true, so this file, which holds ${nonTransactional}, runs wholly outside a transaction`],
+    };
+  }
   if (nonTransactional) {
     // Alone in its file the statement runs outside a transaction; beside other statements Flyway refuses the
     // file unless mixed=true, and lockwise reports it as if wrapped, which leads to the same fix: a file of its own.
