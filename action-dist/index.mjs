@@ -44031,13 +44031,6 @@ function firstInvalidUtf8Byte(bytes) {
   }
   return byteOffset;
 }
-function describeIoError(error2) {
-  const code = error2.code;
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "ENOENT") return "no such file";
-  if (code === "EISDIR") return "is a directory";
-  return error2.message;
-}
 
 // src/cli/user-errors.ts
 init_config_error();
@@ -44130,7 +44123,11 @@ var MigrationFiles = class {
       }
     };
   }
-  /** Reads a file as text, or why it cannot be; a file detection has read is not read again. */
+  /**
+   * Reads a file as UTF-8 text; binary files, invalid UTF-8 and unreadable files become a one-line reason.
+   * A file detection has read is not read again. Synchronous: migrations are small and read one after
+   * another, and an asynchronous read costs four trips through the thread pool per file.
+   */
   read(shown, absolutePath) {
     let bytes = this.bytesToTake.get(absolutePath);
     this.bytesToTake.delete(absolutePath);
@@ -44189,6 +44186,13 @@ function sameStamp(a, b) {
 }
 function sameFacts(a, b) {
   return sameStamp(a.stamp, b.stamp) && a.digest === b.digest && a.marker === b.marker && JSON.stringify(a.prepared) === JSON.stringify(b.prepared);
+}
+function describeIoError(error2) {
+  const code = error2.code;
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "is a directory";
+  return error2.message;
 }
 
 // src/cli/plan.ts

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -68,21 +67,6 @@ export function excludeMatcher(options: ResolveOptions): (file: string) => boole
   return (file) => isExcluded(toPosix(path.relative(options.excludeBase, path.resolve(options.cwd, file))));
 }
 
-/**
- * Reads a file as UTF-8 text; binary files, invalid UTF-8 and unreadable files become a one-line reason.
- * Synchronous: migrations are small and read one after another, and an asynchronous read
- * costs four trips through the thread pool per file.
- */
-export function readInput(file: string, cwd: string, readFile: (absolutePath: string) => Buffer = readFileSync): LintInput {
-  let bytes: Buffer;
-  try {
-    bytes = readFile(path.resolve(cwd, file));
-  } catch (error) {
-    return { path: file, unreadable: `cannot read ${file}: ${describeIoError(error)}` };
-  }
-  return decodeInput(file, bytes);
-}
-
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export function decodeInput(file: string, bytes: Buffer): LintInput {
@@ -110,12 +94,4 @@ function firstInvalidUtf8Byte(bytes: Buffer): number {
     previous = index + 1;
   }
   return byteOffset;
-}
-
-export function describeIoError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'is a directory';
-  return (error as Error).message;
 }

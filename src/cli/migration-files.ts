@@ -3,7 +3,7 @@ import type { LintInput } from '../engine/lint-sources.js';
 import { textDigest } from '../engine/lint-cache.js';
 import { frameworkMarker, type FrameworkMarker } from '../history/layouts.js';
 import type { FrameworkName, TransactionMode } from '../history/frameworks.js';
-import { decodeInput, describeIoError } from './inputs.js';
+import { decodeInput } from './inputs.js';
 import { PlanError } from './user-errors.js';
 
 /** What tells one version of a file from another without reading it, as git's index does. */
@@ -131,7 +131,11 @@ export class MigrationFiles {
     };
   }
 
-  /** Reads a file as text, or why it cannot be; a file detection has read is not read again. */
+  /**
+   * Reads a file as UTF-8 text; binary files, invalid UTF-8 and unreadable files become a one-line reason.
+   * A file detection has read is not read again. Synchronous: migrations are small and read one after
+   * another, and an asynchronous read costs four trips through the thread pool per file.
+   */
   read(shown: string, absolutePath: string): LintInput {
     let bytes = this.bytesToTake.get(absolutePath);
     this.bytesToTake.delete(absolutePath);
@@ -199,4 +203,12 @@ function sameStamp(a: FileStamp, b: FileStamp): boolean {
 
 function sameFacts(a: KnownFile, b: KnownFile): boolean {
   return sameStamp(a.stamp, b.stamp) && a.digest === b.digest && a.marker === b.marker && JSON.stringify(a.prepared) === JSON.stringify(b.prepared);
+}
+
+function describeIoError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory';
+  return (error as Error).message;
 }
