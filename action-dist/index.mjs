@@ -43615,90 +43615,116 @@ function targetStatement(parsed, directive) {
 
 // src/engine/lint-file.ts
 init_walk();
-function lintParsedFile(parsed, options) {
-  const { source } = parsed;
-  if (parsed.syntaxError) {
-    const range2 = syntaxErrorRange(parsed);
-    return [{ file: source.path, rule: SYNTAX_ERROR.id, severity: "error", message: parsed.syntaxError.message, range: range2, span: source.spanOf(range2) }];
-  }
-  const diagnostics = [];
-  const { transactionMode: transactionMode2 } = options.environment;
-  const session = new SessionState(
-    wrapsEachFile(transactionMode2) || transactionMode2 === "implicit" && parsed.statements.length > 1,
-    transactionMode2 === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0
-  );
-  let current;
-  const tokenEnds = new TokenEnds(parsed);
-  const isExistingTable = (relation) => relation.schema !== "pg_temp" && !options.schema.isNewTable(relation);
-  const fileContext = {
-    filePath: source.path,
-    statements: parsed.statements,
-    get statement() {
-      return current;
-    },
-    get transaction() {
-      return current?.insideBlock === void 0 ? session.current : blockTransaction(session.current, current.insideBlock);
-    },
-    pgVersion: options.pgVersion,
-    environment: options.environment,
-    schema: options.schema,
-    dates: options.dates,
-    setting: (name) => session.setting(name.toLowerCase()),
-    locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
-    isExistingTable,
-    locksExistingTable: (claim) => {
-      if (!namesIndex(claim)) return isExistingTable(claim.relation);
-      const table = options.schema.indexTable(claim.relation);
-      return table === void 0 || isExistingTable(table);
-    },
-    lineOf: (offset) => source.positionAt(offset).line,
-    sqlText: (range2) => parsed.sqlText(range2)
-  };
-  const running = options.rules.map(({ rule, severity, options: ruleOptions }) => {
-    const context = Object.create(fileContext);
-    context.report = (report2) => {
-      const statement = report2.statement ?? current;
-      const range2 = reportRange(report2, statement, tokenEnds);
-      const data = report2.data ?? {};
-      diagnostics.push({
-        file: source.path,
-        rule: rule.id,
-        severity,
-        message: formatMessage(messageTemplate(rule, report2.messageId), data),
-        ...report2.helpId ? { help: formatMessage(messageTemplate(rule, report2.helpId), data), helpId: report2.helpId } : {},
-        messageId: report2.messageId,
-        range: range2,
-        span: source.spanOf(range2),
-        statementIndex: statement.index,
-        statementStart: (statement.insideBlock === void 0 ? statement : parsed.statements[statement.insideBlock] ?? statement).range.start
-      });
+var FileLinter = class {
+  constructor(options) {
+    this.options = options;
+    const linter = this;
+    const now = () => linter.file;
+    const isExistingTable = (relation) => relation.schema !== "pg_temp" && !now().schema.isNewTable(relation);
+    const shared = {
+      get filePath() {
+        return now().parsed.source.path;
+      },
+      get statements() {
+        return now().parsed.statements;
+      },
+      get statement() {
+        return now().current;
+      },
+      get transaction() {
+        const { current, session } = now();
+        return current?.insideBlock === void 0 ? session.current : blockTransaction(session.current, current.insideBlock);
+      },
+      pgVersion: options.pgVersion,
+      get environment() {
+        return now().environment;
+      },
+      get schema() {
+        return now().schema;
+      },
+      dates: options.dates,
+      setting: (name) => now().session.setting(name.toLowerCase()),
+      locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
+      isExistingTable,
+      locksExistingTable: (claim) => {
+        if (!namesIndex(claim)) return isExistingTable(claim.relation);
+        const table = now().schema.indexTable(claim.relation);
+        return table === void 0 || isExistingTable(table);
+      },
+      lineOf: (offset) => now().parsed.source.positionAt(offset).line,
+      sqlText: (range2) => now().parsed.sqlText(range2)
     };
-    return rule.create(context, ruleOptions);
-  });
-  const retirements = retirementDirectives(parsed, (range2, message) => {
-    diagnostics.push({ file: source.path, rule: INVALID_DIRECTIVE.id, severity: "error", message, range: range2, span: source.spanOf(range2) });
-  });
-  const visitorsByKind = groupVisitors(running);
-  options.schema.beginFile(parsed.statements);
-  for (const statement of parsed.statements) {
-    applyRetirementsBefore(statement.range.start, retirements, options.schema);
-    session.beforeStatement(statement);
-    current = statement;
-    for (const visitors of running) visitors.onStatement?.(statement);
-    if (visitorsByKind.size > 0) {
-      walkTree(statement.node, (kind, payload, ancestors) => {
-        const callbacks = visitorsByKind.get(kind);
-        if (!callbacks) return;
-        const path13 = { ancestors: ancestors.slice() };
-        for (const callback2 of callbacks) callback2(payload, path13);
-      });
-    }
-    session.apply(statement);
-    options.schema.apply(statement);
+    this.contexts = options.rules.map(({ rule, severity }) => {
+      const context = Object.create(shared);
+      context.report = (report2) => now().diagnostics.push(diagnosticOf(now(), rule, severity, report2));
+      return context;
+    });
   }
-  applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, options.schema);
-  for (const visitors of running) visitors.onFileEnd?.();
-  return applySuppressions(parsed, diagnostics, options).sort(compareDiagnostics);
+  options;
+  file;
+  contexts;
+  lint(parsed, environment, schema) {
+    const { source } = parsed;
+    if (parsed.syntaxError) {
+      const range2 = syntaxErrorRange(parsed);
+      return [{ file: source.path, rule: SYNTAX_ERROR.id, severity: "error", message: parsed.syntaxError.message, range: range2, span: source.spanOf(range2) }];
+    }
+    const { transactionMode: transactionMode2 } = environment;
+    const session = new SessionState(
+      wrapsEachFile(transactionMode2) || transactionMode2 === "implicit" && parsed.statements.length > 1,
+      transactionMode2 === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0
+    );
+    const file = { parsed, environment, schema, session, tokenEnds: new TokenEnds(parsed), current: void 0, diagnostics: [] };
+    this.file = file;
+    try {
+      const { rules } = this.options;
+      const running = rules.map(({ rule, options }, index) => rule.create(this.contexts[index], options));
+      const retirements = retirementDirectives(parsed, (range2, message) => {
+        file.diagnostics.push({ file: source.path, rule: INVALID_DIRECTIVE.id, severity: "error", message, range: range2, span: source.spanOf(range2) });
+      });
+      const visitorsByKind = groupVisitors(running);
+      schema.beginFile(parsed.statements);
+      for (const statement of parsed.statements) {
+        applyRetirementsBefore(statement.range.start, retirements, schema);
+        session.beforeStatement(statement);
+        file.current = statement;
+        for (const visitors of running) visitors.onStatement?.(statement);
+        if (visitorsByKind.size > 0) {
+          walkTree(statement.node, (kind, payload, ancestors) => {
+            const callbacks = visitorsByKind.get(kind);
+            if (!callbacks) return;
+            const path13 = { ancestors: ancestors.slice() };
+            for (const callback2 of callbacks) callback2(payload, path13);
+          });
+        }
+        session.apply(statement);
+        schema.apply(statement);
+      }
+      applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
+      for (const visitors of running) visitors.onFileEnd?.();
+      return applySuppressions(parsed, file.diagnostics, this.options).sort(compareDiagnostics);
+    } finally {
+      this.file = void 0;
+    }
+  }
+};
+function diagnosticOf(file, rule, severity, report2) {
+  const { parsed } = file;
+  const statement = report2.statement ?? file.current;
+  const range2 = reportRange(report2, statement, file.tokenEnds);
+  const data = report2.data ?? {};
+  return {
+    file: parsed.source.path,
+    rule: rule.id,
+    severity,
+    message: formatMessage(messageTemplate(rule, report2.messageId), data),
+    ...report2.helpId ? { help: formatMessage(messageTemplate(rule, report2.helpId), data), helpId: report2.helpId } : {},
+    messageId: report2.messageId,
+    range: range2,
+    span: parsed.source.spanOf(range2),
+    statementIndex: statement.index,
+    statementStart: (statement.insideBlock === void 0 ? statement : parsed.statements[statement.insideBlock] ?? statement).range.start
+  };
 }
 function replayParsedFile(parsed, schema) {
   if (parsed.syntaxError) return;
@@ -43807,7 +43833,13 @@ function unusedSuppressionSeverity(config) {
   return severity === "off" ? void 0 : severity;
 }
 async function lintHistories(histories, config, dates = NO_DATES, cache) {
-  const rules = enabledRules(config);
+  const linter = new FileLinter({
+    rules: enabledRules(config),
+    pgVersion: config.pgVersion,
+    dates,
+    knownRuleIds: ALL_RULE_IDS,
+    unusedSuppressionSeverity: unusedSuppressionSeverity(config)
+  });
   const files = [];
   for (const history of histories) {
     const keys = cache?.chainKeys(history);
@@ -43842,15 +43874,8 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
       } else {
         const source = new SourceFile(input.path, input.text);
         const parsed = parseSource(source, migration.upText);
-        const diagnostics = lintParsedFile(parsed, {
-          rules,
-          pgVersion: config.pgVersion,
-          environment: { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool },
-          schema,
-          dates,
-          knownRuleIds: ALL_RULE_IDS,
-          unusedSuppressionSeverity: unusedSuppressionSeverity(config)
-        });
+        const environment = { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool };
+        const diagnostics = linter.lint(parsed, environment, schema);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
       }
       if (!keys) return;

@@ -7,7 +7,7 @@ import { UNREADABLE_FILE, UNUSED_SUPPRESSION } from './builtin-checks.js';
 import type { ResolvedConfig } from './config.js';
 import type { MigrationDates } from './context.js';
 import type { Diagnostic } from './diagnostic.js';
-import { lintParsedFile, replayParsedFile, type EnabledRule } from './lint-file.js';
+import { FileLinter, replayParsedFile, type EnabledRule } from './lint-file.js';
 import { ALL_RULE_IDS, RULES } from './registry.js';
 import type { Preset, Severity } from './rule.js';
 import type { CachedResult, LintCache } from './lint-cache.js';
@@ -82,7 +82,13 @@ export async function lintHistories(
   dates: MigrationDates = NO_DATES,
   cache?: LintCache,
 ): Promise<LintResults> {
-  const rules = enabledRules(config);
+  const linter = new FileLinter({
+    rules: enabledRules(config),
+    pgVersion: config.pgVersion,
+    dates,
+    knownRuleIds: ALL_RULE_IDS,
+    unusedSuppressionSeverity: unusedSuppressionSeverity(config),
+  });
   const files: FileResult[] = [];
   for (const history of histories) {
     const keys = cache?.chainKeys(history);
@@ -120,15 +126,8 @@ export async function lintHistories(
       } else {
         const source = new SourceFile(input.path, input.text);
         const parsed = parseSource(source, migration.upText);
-        const diagnostics = lintParsedFile(parsed, {
-          rules,
-          pgVersion: config.pgVersion,
-          environment: { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool },
-          schema,
-          dates,
-          knownRuleIds: ALL_RULE_IDS,
-          unusedSuppressionSeverity: unusedSuppressionSeverity(config),
-        });
+        const environment = { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool };
+        const diagnostics = linter.lint(parsed, environment, schema);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
       }
       if (!keys) return;
