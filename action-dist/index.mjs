@@ -3441,7 +3441,7 @@ var require_data_url = __commonJS({
   "node_modules/undici/lib/web/fetch/data-url.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert");
-    var encoder = new TextEncoder();
+    var encoder2 = new TextEncoder();
     var HTTP_TOKEN_CODEPOINTS = /^[!#$%&'*+\-.^_|~A-Za-z0-9]+$/;
     var HTTP_WHITESPACE_REGEX = /[\u000A\u000D\u0009\u0020]/;
     var ASCII_WHITESPACE_REPLACE_REGEX = /[\u0009\u000A\u000C\u000D\u0020]/g;
@@ -3514,7 +3514,7 @@ var require_data_url = __commonJS({
       return input.slice(start, position.position);
     }
     function stringPercentDecode(input) {
-      const bytes = encoder.encode(input);
+      const bytes = encoder2.encode(input);
       return percentDecode(bytes);
     }
     function isHexCharByte(byte) {
@@ -15180,11 +15180,11 @@ var require_util4 = __commonJS({
             dataURL += serializeAMimeType(parsed);
           }
           dataURL += ";base64,";
-          const decoder = new StringDecoder("latin1");
+          const decoder2 = new StringDecoder("latin1");
           for (const chunk of bytes) {
-            dataURL += btoa(decoder.write(chunk));
+            dataURL += btoa(decoder2.write(chunk));
           }
-          dataURL += btoa(decoder.end());
+          dataURL += btoa(decoder2.end());
           return dataURL;
         }
         case "Text": {
@@ -15209,11 +15209,11 @@ var require_util4 = __commonJS({
         }
         case "BinaryString": {
           let binaryString = "";
-          const decoder = new StringDecoder("latin1");
+          const decoder2 = new StringDecoder("latin1");
           for (const chunk of bytes) {
-            binaryString += decoder.write(chunk);
+            binaryString += decoder2.write(chunk);
           }
-          binaryString += decoder.end();
+          binaryString += decoder2.end();
           return binaryString;
         }
       }
@@ -19823,30 +19823,10 @@ var init_config = __esm({
   }
 });
 
-// node_modules/@pgsql/types/esm/types.js
-var init_types = __esm({
-  "node_modules/@pgsql/types/esm/types.js"() {
-  }
-});
-
-// node_modules/@pgsql/types/esm/enums.js
-var init_enums = __esm({
-  "node_modules/@pgsql/types/esm/enums.js"() {
-  }
-});
-
-// node_modules/@pgsql/types/esm/index.js
-var init_esm = __esm({
-  "node_modules/@pgsql/types/esm/index.js"() {
-    init_types();
-    init_enums();
-  }
-});
-
 // node_modules/libpg-query/wasm/libpg-query.js
 var require_libpg_query = __commonJS({
   "node_modules/libpg-query/wasm/libpg-query.js"(exports, module) {
-    var PgQueryModule2 = (() => {
+    var PgQueryModule = (() => {
       var _scriptName = globalThis.document?.currentScript?.src;
       return async function(moduleArg = {}) {
         var Module = moduleArg;
@@ -22401,382 +22381,16 @@ var require_libpg_query = __commonJS({
       };
     })();
     if (typeof exports === "object" && typeof module === "object") {
-      module.exports = PgQueryModule2;
-      module.exports.default = PgQueryModule2;
-    } else if (typeof define === "function" && define["amd"]) define([], () => PgQueryModule2);
-  }
-});
-
-// node_modules/libpg-query/wasm/index.js
-var wasm_exports = {};
-__export(wasm_exports, {
-  SqlError: () => SqlError,
-  fingerprint: () => fingerprint,
-  fingerprintSync: () => fingerprintSync,
-  formatSqlError: () => formatSqlError,
-  hasSqlDetails: () => hasSqlDetails,
-  loadModule: () => loadModule,
-  normalize: () => normalize,
-  normalizeSync: () => normalizeSync,
-  parse: () => parse,
-  parsePlPgSQL: () => parsePlPgSQL,
-  parsePlPgSQLSync: () => parsePlPgSQLSync,
-  parseSync: () => parseSync,
-  scan: () => scan,
-  scanSync: () => scanSync
-});
-function hasSqlDetails(error2) {
-  return error2 instanceof SqlError && error2.sqlDetails !== void 0;
-}
-function formatSqlError(error2, query, options = {}) {
-  const { showPosition = true, showQuery = true, color = false, maxQueryLength } = options;
-  const lines = [];
-  const red = color ? "\x1B[31m" : "";
-  const yellow = color ? "\x1B[33m" : "";
-  const reset = color ? "\x1B[0m" : "";
-  lines.push(`${red}Error: ${error2.message}${reset}`);
-  if (error2.sqlDetails) {
-    const { cursorPosition, fileName, functionName, lineNumber } = error2.sqlDetails;
-    if (cursorPosition !== void 0 && cursorPosition >= 0) {
-      lines.push(`Position: ${cursorPosition}`);
-    }
-    if (fileName || functionName || lineNumber) {
-      const details = [];
-      if (fileName)
-        details.push(`file: ${fileName}`);
-      if (functionName)
-        details.push(`function: ${functionName}`);
-      if (lineNumber)
-        details.push(`line: ${lineNumber}`);
-      lines.push(`Source: ${details.join(", ")}`);
-    }
-    if (showQuery && showPosition && cursorPosition !== void 0 && cursorPosition >= 0) {
-      let displayQuery = query;
-      let adjustedPosition = cursorPosition;
-      if (maxQueryLength && query.length > maxQueryLength) {
-        const start = Math.max(0, cursorPosition - Math.floor(maxQueryLength / 2));
-        const end = Math.min(query.length, start + maxQueryLength);
-        displayQuery = (start > 0 ? "..." : "") + query.substring(start, end) + (end < query.length ? "..." : "");
-        adjustedPosition = cursorPosition - start + (start > 0 ? 3 : 0);
-      }
-      lines.push(displayQuery);
-      lines.push(" ".repeat(adjustedPosition) + `${yellow}^${reset}`);
-    }
-  } else if (showQuery) {
-    let displayQuery = query;
-    if (maxQueryLength && query.length > maxQueryLength) {
-      displayQuery = query.substring(0, maxQueryLength) + "...";
-    }
-    lines.push(`Query: ${displayQuery}`);
-  }
-  return lines.join("\n");
-}
-function ensureLoaded() {
-  if (!wasmModule)
-    throw new Error("WASM module not initialized. Call `loadModule()` first.");
-}
-async function loadModule() {
-  if (!wasmModule) {
-    await initPromise;
-  }
-}
-function awaitInit(fn) {
-  return (async (...args) => {
-    await initPromise;
-    return fn(...args);
-  });
-}
-function stringToPtr(str) {
-  ensureLoaded();
-  if (typeof str !== "string") {
-    throw new TypeError(`Expected a string, got ${typeof str}`);
-  }
-  const len = wasmModule.lengthBytesUTF8(str) + 1;
-  const ptr = wasmModule._malloc(len);
-  try {
-    wasmModule.stringToUTF8(str, ptr, len);
-    return ptr;
-  } catch (error2) {
-    wasmModule._free(ptr);
-    throw error2;
-  }
-}
-function ptrToString(ptr) {
-  ensureLoaded();
-  if (typeof ptr !== "number") {
-    throw new TypeError(`Expected a number, got ${typeof ptr}`);
-  }
-  return wasmModule.UTF8ToString(ptr);
-}
-function parseSync(query) {
-  if (!wasmModule) {
-    throw new Error("WASM module not initialized. Call loadModule() first.");
-  }
-  if (query === null || query === void 0) {
-    throw new Error("Query cannot be null or undefined");
-  }
-  if (query === "") {
-    throw new Error("Query cannot be empty");
-  }
-  const queryPtr = stringToPtr(query);
-  let resultPtr = 0;
-  try {
-    resultPtr = wasmModule._wasm_parse_query_raw(queryPtr);
-    if (!resultPtr) {
-      throw new Error("Failed to parse query: memory allocation failed");
-    }
-    const parseTreePtr = wasmModule.getValue(resultPtr, "i32");
-    const stderrBufferPtr = wasmModule.getValue(resultPtr + 4, "i32");
-    const errorPtr = wasmModule.getValue(resultPtr + 8, "i32");
-    if (errorPtr) {
-      const messagePtr = wasmModule.getValue(errorPtr, "i32");
-      const funcnamePtr = wasmModule.getValue(errorPtr + 4, "i32");
-      const filenamePtr = wasmModule.getValue(errorPtr + 8, "i32");
-      const lineno = wasmModule.getValue(errorPtr + 12, "i32");
-      const cursorpos = wasmModule.getValue(errorPtr + 16, "i32");
-      const message = messagePtr ? wasmModule.UTF8ToString(messagePtr) : "Unknown error";
-      const funcname = funcnamePtr ? wasmModule.UTF8ToString(funcnamePtr) : void 0;
-      const filename = filenamePtr ? wasmModule.UTF8ToString(filenamePtr) : void 0;
-      throw new SqlError(message, {
-        message,
-        cursorPosition: cursorpos > 0 ? cursorpos - 1 : 0,
-        // Convert to 0-based
-        fileName: filename,
-        functionName: funcname,
-        lineNumber: lineno > 0 ? lineno : void 0
-      });
-    }
-    if (!parseTreePtr) {
-      throw new Error("No parse tree generated");
-    }
-    const parseTreeStr = wasmModule.UTF8ToString(parseTreePtr);
-    return JSON.parse(parseTreeStr);
-  } finally {
-    wasmModule._free(queryPtr);
-    if (resultPtr) {
-      wasmModule._wasm_free_parse_result(resultPtr);
-    }
-  }
-}
-function parsePlPgSQLSync(query) {
-  if (!wasmModule) {
-    throw new Error("WASM module not initialized. Call loadModule() first.");
-  }
-  const queryPtr = stringToPtr(query);
-  let resultPtr = 0;
-  try {
-    resultPtr = wasmModule._wasm_parse_plpgsql(queryPtr);
-    const resultStr = ptrToString(resultPtr);
-    if (!resultStr.startsWith("{")) {
-      throw new Error(resultStr);
-    }
-    return JSON.parse(resultStr);
-  } finally {
-    wasmModule._free(queryPtr);
-    if (resultPtr) {
-      wasmModule._wasm_free_string(resultPtr);
-    }
-  }
-}
-function fingerprintSync(query) {
-  if (!wasmModule) {
-    throw new Error("WASM module not initialized. Call loadModule() first.");
-  }
-  const queryPtr = stringToPtr(query);
-  let resultPtr = 0;
-  try {
-    resultPtr = wasmModule._wasm_fingerprint(queryPtr);
-    const resultStr = ptrToString(resultPtr);
-    if (resultStr.startsWith("syntax error") || resultStr.startsWith("deparse error") || resultStr.startsWith("ERROR")) {
-      throw new Error(resultStr);
-    }
-    return resultStr;
-  } finally {
-    wasmModule._free(queryPtr);
-    if (resultPtr) {
-      wasmModule._wasm_free_string(resultPtr);
-    }
-  }
-}
-function normalizeSync(query) {
-  if (!wasmModule) {
-    throw new Error("WASM module not initialized. Call loadModule() first.");
-  }
-  const queryPtr = stringToPtr(query);
-  let resultPtr = 0;
-  try {
-    resultPtr = wasmModule._wasm_normalize_query(queryPtr);
-    const resultStr = ptrToString(resultPtr);
-    if (resultStr.startsWith("syntax error") || resultStr.startsWith("deparse error") || resultStr.startsWith("ERROR")) {
-      throw new Error(resultStr);
-    }
-    return resultStr;
-  } finally {
-    wasmModule._free(queryPtr);
-    if (resultPtr) {
-      wasmModule._wasm_free_string(resultPtr);
-    }
-  }
-}
-function scanSync(query) {
-  if (!wasmModule) {
-    throw new Error("WASM module not initialized. Call loadModule() first.");
-  }
-  const queryPtr = stringToPtr(query);
-  let resultPtr = 0;
-  try {
-    resultPtr = wasmModule._wasm_scan(queryPtr);
-    const resultStr = ptrToString(resultPtr);
-    if (resultStr.startsWith("syntax error") || resultStr.startsWith("deparse error") || resultStr.startsWith("ERROR")) {
-      throw new Error(resultStr);
-    }
-    return JSON.parse(resultStr);
-  } finally {
-    wasmModule._free(queryPtr);
-    if (resultPtr) {
-      wasmModule._wasm_free_string(resultPtr);
-    }
-  }
-}
-var import_libpg_query, SqlError, wasmModule, initPromise, parse, parsePlPgSQL, fingerprint, normalize, scan;
-var init_wasm = __esm({
-  "node_modules/libpg-query/wasm/index.js"() {
-    init_esm();
-    import_libpg_query = __toESM(require_libpg_query());
-    SqlError = class extends Error {
-      sqlDetails;
-      constructor(message, details) {
-        super(message);
-        this.name = "SqlError";
-        this.sqlDetails = details;
-      }
-    };
-    initPromise = (0, import_libpg_query.default)().then((module) => {
-      wasmModule = module;
-    });
-    parse = awaitInit(async (query) => {
-      if (query === null || query === void 0) {
-        throw new Error("Query cannot be null or undefined");
-      }
-      if (query === "") {
-        throw new Error("Query cannot be empty");
-      }
-      const queryPtr = stringToPtr(query);
-      let resultPtr = 0;
-      try {
-        resultPtr = wasmModule._wasm_parse_query_raw(queryPtr);
-        if (!resultPtr) {
-          throw new Error("Failed to parse query: memory allocation failed");
-        }
-        const parseTreePtr = wasmModule.getValue(resultPtr, "i32");
-        const stderrBufferPtr = wasmModule.getValue(resultPtr + 4, "i32");
-        const errorPtr = wasmModule.getValue(resultPtr + 8, "i32");
-        if (errorPtr) {
-          const messagePtr = wasmModule.getValue(errorPtr, "i32");
-          const funcnamePtr = wasmModule.getValue(errorPtr + 4, "i32");
-          const filenamePtr = wasmModule.getValue(errorPtr + 8, "i32");
-          const lineno = wasmModule.getValue(errorPtr + 12, "i32");
-          const cursorpos = wasmModule.getValue(errorPtr + 16, "i32");
-          const message = messagePtr ? wasmModule.UTF8ToString(messagePtr) : "Unknown error";
-          const funcname = funcnamePtr ? wasmModule.UTF8ToString(funcnamePtr) : void 0;
-          const filename = filenamePtr ? wasmModule.UTF8ToString(filenamePtr) : void 0;
-          throw new SqlError(message, {
-            message,
-            cursorPosition: cursorpos > 0 ? cursorpos - 1 : 0,
-            // Convert to 0-based
-            fileName: filename,
-            functionName: funcname,
-            lineNumber: lineno > 0 ? lineno : void 0
-          });
-        }
-        if (!parseTreePtr) {
-          throw new Error("No parse tree generated");
-        }
-        const parseTreeStr = wasmModule.UTF8ToString(parseTreePtr);
-        return JSON.parse(parseTreeStr);
-      } finally {
-        wasmModule._free(queryPtr);
-        if (resultPtr) {
-          wasmModule._wasm_free_parse_result(resultPtr);
-        }
-      }
-    });
-    parsePlPgSQL = awaitInit(async (query) => {
-      const queryPtr = stringToPtr(query);
-      let resultPtr = 0;
-      try {
-        resultPtr = wasmModule._wasm_parse_plpgsql(queryPtr);
-        const resultStr = ptrToString(resultPtr);
-        if (!resultStr.startsWith("{")) {
-          throw new Error(resultStr);
-        }
-        return JSON.parse(resultStr);
-      } finally {
-        wasmModule._free(queryPtr);
-        if (resultPtr) {
-          wasmModule._wasm_free_string(resultPtr);
-        }
-      }
-    });
-    fingerprint = awaitInit(async (query) => {
-      const queryPtr = stringToPtr(query);
-      let resultPtr = 0;
-      try {
-        resultPtr = wasmModule._wasm_fingerprint(queryPtr);
-        const resultStr = ptrToString(resultPtr);
-        if (resultStr.startsWith("syntax error") || resultStr.startsWith("deparse error") || resultStr.startsWith("ERROR")) {
-          throw new Error(resultStr);
-        }
-        return resultStr;
-      } finally {
-        wasmModule._free(queryPtr);
-        if (resultPtr) {
-          wasmModule._wasm_free_string(resultPtr);
-        }
-      }
-    });
-    normalize = awaitInit(async (query) => {
-      const queryPtr = stringToPtr(query);
-      let resultPtr = 0;
-      try {
-        resultPtr = wasmModule._wasm_normalize_query(queryPtr);
-        const resultStr = ptrToString(resultPtr);
-        if (resultStr.startsWith("syntax error") || resultStr.startsWith("deparse error") || resultStr.startsWith("ERROR")) {
-          throw new Error(resultStr);
-        }
-        return resultStr;
-      } finally {
-        wasmModule._free(queryPtr);
-        if (resultPtr) {
-          wasmModule._wasm_free_string(resultPtr);
-        }
-      }
-    });
-    scan = awaitInit(async (query) => {
-      const queryPtr = stringToPtr(query);
-      let resultPtr = 0;
-      try {
-        resultPtr = wasmModule._wasm_scan(queryPtr);
-        const resultStr = ptrToString(resultPtr);
-        if (resultStr.startsWith("syntax error") || resultStr.startsWith("deparse error") || resultStr.startsWith("ERROR")) {
-          throw new Error(resultStr);
-        }
-        return JSON.parse(resultStr);
-      } finally {
-        wasmModule._free(queryPtr);
-        if (resultPtr) {
-          wasmModule._wasm_free_string(resultPtr);
-        }
-      }
-    });
+      module.exports = PgQueryModule;
+      module.exports.default = PgQueryModule;
+    } else if (typeof define === "function" && define["amd"]) define([], () => PgQueryModule);
   }
 });
 
 // src/parse/libpg.ts
 function loadParser() {
-  loading ??= Promise.resolve().then(() => (init_wasm(), wasm_exports)).then(async (module) => {
-    await module.loadModule();
-    loaded = module;
+  loading ??= Promise.resolve().then(() => __toESM(require_libpg_query(), 1)).then(async ({ default: createModule }) => {
+    loaded = bindings(await createModule());
   });
   return loading;
 }
@@ -22784,10 +22398,75 @@ function libpgQuery() {
   if (!loaded) throw new Error("the PostgreSQL parser was used before loadParser() finished");
   return loaded;
 }
-var loading, loaded;
+function bindings(pg) {
+  const withQuery = (query, run2) => {
+    const length = Buffer.byteLength(query, "utf8");
+    const pointer = pg._malloc(length + 1);
+    if (!pointer) throw new Error("the PostgreSQL parser ran out of memory");
+    try {
+      encoder.encodeInto(query, pg.HEAPU8.subarray(pointer, pointer + length));
+      pg.HEAPU8[pointer + length] = 0;
+      return run2(pointer);
+    } finally {
+      pg._free(pointer);
+    }
+  };
+  const stringAt = (pointer) => decoder.decode(pg.HEAPU8.subarray(pointer, pg.HEAPU8.indexOf(0, pointer)));
+  const int32At = (pointer) => pg.HEAPU32[pointer >> 2] | 0;
+  const stringResult = (call, query) => withQuery(query, (pointer) => {
+    const result2 = call(pointer);
+    try {
+      return stringAt(result2);
+    } finally {
+      pg._wasm_free_string(result2);
+    }
+  });
+  return {
+    parseSync(query) {
+      if (query === "") throw new Error("Query cannot be empty");
+      return withQuery(query, (pointer) => {
+        const result2 = pg._wasm_parse_query_raw(pointer);
+        if (!result2) throw new Error("the PostgreSQL parser ran out of memory");
+        try {
+          const tree = int32At(result2);
+          const error2 = int32At(result2 + 8);
+          if (error2) {
+            const message = int32At(error2);
+            const cursor = int32At(error2 + 16);
+            throw new SqlSyntaxError(message ? stringAt(message) : "Unknown error", { cursorPosition: cursor > 0 ? cursor - 1 : 0 });
+          }
+          if (!tree) throw new Error("the PostgreSQL parser returned no parse tree");
+          return JSON.parse(stringAt(tree));
+        } finally {
+          pg._wasm_free_parse_result(result2);
+        }
+      });
+    },
+    parsePlPgSQLSync(query) {
+      const json = stringResult((pointer) => pg._wasm_parse_plpgsql(pointer), query);
+      if (!json.startsWith("{")) throw new Error(json);
+      return JSON.parse(json);
+    },
+    scanSync(query) {
+      const json = stringResult((pointer) => pg._wasm_scan(pointer), query);
+      if (/^(syntax error|deparse error|ERROR)/.test(json)) throw new Error(json);
+      return JSON.parse(json);
+    }
+  };
+}
+var SqlSyntaxError, loading, loaded, encoder, decoder;
 var init_libpg = __esm({
   "src/parse/libpg.ts"() {
     "use strict";
+    SqlSyntaxError = class extends Error {
+      constructor(message, sqlDetails) {
+        super(message);
+        this.sqlDetails = sqlDetails;
+      }
+      sqlDetails;
+    };
+    encoder = new TextEncoder();
+    decoder = new TextDecoder();
   }
 });
 
@@ -30502,10 +30181,10 @@ var init_paths = __esm({
 
 // node_modules/fdir/dist/index.mjs
 import { createRequire } from "module";
-import { basename, dirname, normalize as normalize2, relative, resolve, sep } from "path";
+import { basename, dirname, normalize, relative, resolve, sep } from "path";
 import * as nativeFs from "fs";
 function cleanPath(path13) {
-  let normalized = normalize2(path13);
+  let normalized = normalize(path13);
   if (normalized.length > 1 && normalized[normalized.length - 1] === sep) normalized = normalized.substring(0, normalized.length - 1);
   return normalized;
 }
@@ -31325,7 +31004,7 @@ var require_scan = __commonJS({
         token.depth = token.isGlobstar ? Infinity : 1;
       }
     };
-    var scan2 = (input, options) => {
+    var scan = (input, options) => {
       const opts = options || {};
       const length = input.length - 1;
       const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
@@ -31614,7 +31293,7 @@ var require_scan = __commonJS({
       }
       return state;
     };
-    module.exports = scan2;
+    module.exports = scan;
   }
 });
 
@@ -31871,7 +31550,7 @@ var require_parse2 = __commonJS({
       }
       return { risky: false };
     };
-    var parse3 = (input, options) => {
+    var parse2 = (input, options) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected a string");
       }
@@ -32041,7 +31720,7 @@ var require_parse2 = __commonJS({
             output = token.close = `)$))${extglobStar}`;
           }
           if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse3(rest, { ...options, fastpaths: false }).output;
+            const expression = parse2(rest, { ...options, fastpaths: false }).output;
             output = token.close = `)${expression})${extglobStar})`;
           }
           if (token.prev.type === "bos") {
@@ -32564,7 +32243,7 @@ var require_parse2 = __commonJS({
       }
       return state;
     };
-    parse3.fastpaths = (input, options) => {
+    parse2.fastpaths = (input, options) => {
       const opts = { ...options };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
       const len = input.length;
@@ -32629,7 +32308,7 @@ var require_parse2 = __commonJS({
       }
       return source;
     };
-    module.exports = parse3;
+    module.exports = parse2;
   }
 });
 
@@ -32637,8 +32316,8 @@ var require_parse2 = __commonJS({
 var require_picomatch = __commonJS({
   "node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
-    var scan2 = require_scan();
-    var parse3 = require_parse2();
+    var scan = require_scan();
+    var parse2 = require_parse2();
     var utils = require_utils2();
     var constants3 = require_constants6();
     var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
@@ -32726,9 +32405,9 @@ var require_picomatch = __commonJS({
     picomatch3.isMatch = (str, patterns, options) => picomatch3(patterns, options)(str);
     picomatch3.parse = (pattern, options) => {
       if (Array.isArray(pattern)) return pattern.map((p) => picomatch3.parse(p, options));
-      return parse3(pattern, { ...options, fastpaths: false });
+      return parse2(pattern, { ...options, fastpaths: false });
     };
-    picomatch3.scan = (input, options) => scan2(input, options);
+    picomatch3.scan = (input, options) => scan(input, options);
     picomatch3.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
@@ -32752,10 +32431,10 @@ var require_picomatch = __commonJS({
       }
       let parsed = { negated: false, fastpaths: true };
       if (options.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse3.fastpaths(input, options);
+        parsed.output = parse2.fastpaths(input, options);
       }
       if (!parsed.output) {
-        parsed = parse3(input, options);
+        parsed = parse2(input, options);
       }
       return picomatch3.compileRe(parsed, options, returnOutput, returnState);
     };
@@ -32865,8 +32544,8 @@ function splitPattern(path13) {
 }
 function isDynamicPattern(pattern, options) {
   if ((options === null || options === void 0 ? void 0 : options.caseSensitiveMatch) === false) return true;
-  const scan2 = import_picomatch.default.scan(pattern);
-  return scan2.isGlob || scan2.negated;
+  const scan = import_picomatch.default.scan(pattern);
+  return scan.isGlob || scan.negated;
 }
 function log(...tasks) {
   console.log(`[tinyglobby ${(/* @__PURE__ */ new Date()).toLocaleTimeString("es")}]`, ...tasks);
@@ -34368,10 +34047,10 @@ function formatSarif(results, options) {
         originalUriBaseIds: { [SOURCE_ROOT]: { uri: directoryUri(options.cwd) } },
         columnKind: "utf16CodeUnits",
         results: diagnostics.map(({ file, diagnostic }) => {
-          const fingerprint2 = fingerprintOf(file, diagnostic);
-          const seen = occurrences.get(fingerprint2) ?? 0;
-          occurrences.set(fingerprint2, seen + 1);
-          return result(diagnostic, ruleIndex.get(diagnostic.rule), `${fingerprint2}:${seen}`);
+          const fingerprint = fingerprintOf(file, diagnostic);
+          const seen = occurrences.get(fingerprint) ?? 0;
+          occurrences.set(fingerprint, seen + 1);
+          return result(diagnostic, ruleIndex.get(diagnostic.rule), `${fingerprint}:${seen}`);
         })
       }
     ]
@@ -34395,7 +34074,7 @@ function descriptor(id, options) {
     defaultConfiguration: { level: LEVELS[check?.meta.severity ?? "error"] }
   };
 }
-function result(diagnostic, index, fingerprint2) {
+function result(diagnostic, index, fingerprint) {
   const { start, end } = diagnostic.span;
   const sameLineEmpty = start.line === end.line && end.column <= start.column;
   const relative2 = !diagnostic.file.startsWith("/") && !diagnostic.file.startsWith("<");
@@ -34419,7 +34098,7 @@ ${diagnostic.help}` : diagnostic.message },
         }
       }
     ],
-    partialFingerprints: { "lockwiseFinding/v1": fingerprint2 }
+    partialFingerprints: { "lockwiseFinding/v1": fingerprint }
   };
 }
 function fingerprintOf(file, diagnostic) {
@@ -37724,8 +37403,8 @@ var require_resolve = __commonJS({
       }
       return count;
     }
-    function getFullPath(resolver, id = "", normalize3) {
-      if (normalize3 !== false)
+    function getFullPath(resolver, id = "", normalize2) {
+      if (normalize2 !== false)
         id = normalizeId(id);
       const p = resolver.parse(id);
       return _getFullPath(resolver, p);
@@ -39354,13 +39033,13 @@ var require_fast_uri = __commonJS({
       }
       return stringScheme;
     }
-    function normalize3(uri, options) {
+    function normalize2(uri, options) {
       if (typeof uri === "string") {
         uri = /** @type {T} */
         normalizeString(uri, options);
       } else if (typeof uri === "object") {
         uri = /** @type {T} */
-        parse3(serialize3(uri, options), options);
+        parse2(serialize3(uri, options), options);
       }
       return uri;
     }
@@ -39403,8 +39082,8 @@ var require_fast_uri = __commonJS({
     function resolveComponent(base, relative2, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
-        base = parse3(serialize3(base, options), options);
-        relative2 = parse3(serialize3(relative2, options), options);
+        base = parse2(serialize3(base, options), options);
+        relative2 = parse2(serialize3(relative2, options), options);
       }
       options = options || {};
       if (!options.tolerant && relative2.scheme) {
@@ -39722,7 +39401,7 @@ var require_fast_uri = __commonJS({
       }
       return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme };
     }
-    function parse3(uri, opts) {
+    function parse2(uri, opts) {
       return parseWithStatus(uri, opts).parsed;
     }
     function normalizeString(uri, opts) {
@@ -39754,12 +39433,12 @@ var require_fast_uri = __commonJS({
     }
     var fastUri = {
       SCHEMES,
-      normalize: normalize3,
+      normalize: normalize2,
       resolve: resolve3,
       resolveComponent,
       equal,
       serialize: serialize3,
-      parse: parse3
+      parse: parse2
     };
     module.exports = fastUri;
     module.exports.default = fastUri;
