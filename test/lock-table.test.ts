@@ -22,7 +22,8 @@ const OBSERVED: Array<[string, string[]]> = [
   ['ALTER TABLE t VALIDATE CONSTRAINT c', ['table t: SHARE UPDATE EXCLUSIVE']],
   ['ALTER TABLE t ENABLE TRIGGER ALL', ['table t: SHARE ROW EXCLUSIVE']],
   ['ALTER TABLE t CLUSTER ON t_idx', ['table t: SHARE UPDATE EXCLUSIVE']],
-  ['ALTER TABLE pt ATTACH PARTITION pt_2 FOR VALUES FROM (10) TO (20)', ['table pt: SHARE UPDATE EXCLUSIVE', 'partition pt_2: ACCESS EXCLUSIVE']],
+  ['ALTER TABLE pt ATTACH PARTITION pt_2 FOR VALUES FROM (10) TO (20)', ['table pt: SHARE UPDATE EXCLUSIVE', 'partition pt_2: ACCESS EXCLUSIVE', 'default-partition pt: ACCESS EXCLUSIVE']],
+  ['ALTER TABLE pt ATTACH PARTITION pt_rest DEFAULT', ['table pt: SHARE UPDATE EXCLUSIVE', 'partition pt_rest: ACCESS EXCLUSIVE']],
   ['ALTER TABLE pt DETACH PARTITION pt_1 CONCURRENTLY', ['table pt: SHARE UPDATE EXCLUSIVE', 'partition pt_1: ACCESS EXCLUSIVE']],
   ['CREATE INDEX i ON t (n)', ['table t: SHARE']],
   ['CREATE INDEX CONCURRENTLY i ON t (n)', ['table t: SHARE UPDATE EXCLUSIVE']],
@@ -33,7 +34,8 @@ const OBSERVED: Array<[string, string[]]> = [
   ['REINDEX TABLE t', ['table t: SHARE', 'indexes-of-table t: ACCESS EXCLUSIVE']],
   ['REINDEX (CONCURRENTLY) TABLE t', ['table t: SHARE UPDATE EXCLUSIVE']],
   ['CREATE TABLE c (id int, r int REFERENCES parent_ref (id))', ['referenced-table parent_ref: SHARE ROW EXCLUSIVE']],
-  ['CREATE TABLE pt_3 PARTITION OF pt FOR VALUES FROM (20) TO (30)', ['table pt: ACCESS EXCLUSIVE']],
+  ['CREATE TABLE pt_3 PARTITION OF pt FOR VALUES FROM (20) TO (30)', ['table pt: ACCESS EXCLUSIVE', 'default-partition pt: ACCESS EXCLUSIVE']],
+  ['CREATE TABLE pt_rest PARTITION OF pt DEFAULT', ['table pt: ACCESS EXCLUSIVE']],
   ['CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()', ['table t: SHARE ROW EXCLUSIVE']],
   ['CREATE POLICY p ON t USING (true)', ['table t: ACCESS EXCLUSIVE']],
   ['CREATE RULE r AS ON UPDATE TO t DO ALSO NOTIFY t', ['table t: ACCESS EXCLUSIVE']],
@@ -89,6 +91,7 @@ describe('lock table', () => {
     expect(await claims('ALTER TABLE pt ATTACH PARTITION pt_2 FOR VALUES FROM (10) TO (20)', 11)).toEqual([
       'table pt: ACCESS EXCLUSIVE',
       'partition pt_2: ACCESS EXCLUSIVE',
+      'default-partition pt: ACCESS EXCLUSIVE',
     ]);
   });
 });

@@ -5,7 +5,7 @@ import { parseRetirementDirective, type RetirementDirective } from '../parse/dir
 import { runsAloneInBatchedMode, SessionState, wrapsEachFile, type TransactionState } from '../model/session-state.js';
 import type { SchemaModel } from '../model/schema-model.js';
 import { relationFromNames, type RelationName } from '../model/names.js';
-import { locksTakenBy, namesIndex } from '../knowledge/statement-locks.js';
+import { locksTakenBy, namesIndex, type LockClaim } from '../knowledge/statement-locks.js';
 import type { ByteRange } from '../source/source-file.js';
 import type { Environment, MigrationDates, RuleContext } from './context.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -83,7 +83,7 @@ export class FileLinter {
       },
       dates: options.dates,
       setting: (name) => now().session.setting(name.toLowerCase()),
-      locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
+      locksOf: (statement) => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), now().schema),
       isExistingTable,
       locksExistingTable: (claim) => {
         if (!namesIndex(claim)) return isExistingTable(claim.relation);
@@ -144,6 +144,19 @@ export class FileLinter {
       this.file = undefined;
     }
   }
+}
+
+/**
+ * The claims with the relations the schema model can name: the DEFAULT partition a new partition makes
+ * PostgreSQL check becomes a claim on that table, and is dropped when the model knows of none.
+ */
+function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel): LockClaim[] {
+  if (!claims.some((claim) => claim.target === 'default-partition')) return claims;
+  return claims.flatMap((claim) => {
+    if (claim.target !== 'default-partition') return [claim];
+    const defaultPartition = schema.defaultPartition(claim.relation);
+    return defaultPartition ? [{ ...claim, relation: defaultPartition, target: 'table' as const }] : [];
+  });
 }
 
 function diagnosticOf(file: FileUnderLint, rule: AnyRule, severity: Severity, report: Report<string>): Diagnostic {

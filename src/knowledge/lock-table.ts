@@ -109,8 +109,17 @@ export const ALTER_TABLE_EFFECTS: Record<AlterTableType, AlterTableEffect> = {
   AT_ForceRowSecurity: effect(AX),
   AT_NoForceRowSecurity: effect(AX),
   AT_GenericOptions: effect(AX),
-  /** On the partitioned table, lowered in PostgreSQL 12; the table attached is locked ACCESS EXCLUSIVE and scanned unless a CHECK proves the bound. */
-  AT_AttachPartition: effect(SUE, 'never', 'depends', 'the attached table is scanned unless a validated CHECK constraint proves the partition bound', { since: 12, mode: AX }),
+  /**
+   * On the partitioned table, lowered in PostgreSQL 12; the table attached is locked ACCESS EXCLUSIVE and scanned unless a CHECK
+   * proves the bound, and so is a DEFAULT partition unless a CHECK rules the new rows out (seen on PostgreSQL 18 with lockwise trace).
+   */
+  AT_AttachPartition: effect(
+    SUE,
+    'never',
+    'depends',
+    'the attached table is scanned unless a validated CHECK constraint proves the partition bound and its key columns are NOT NULL; a DEFAULT partition is locked ACCESS EXCLUSIVE and scanned unless a validated CHECK constraint rules the new rows out',
+    { since: 12, mode: AX },
+  ),
   AT_DetachPartition: effect(AX, 'never', 'never', 'CONCURRENTLY (PostgreSQL 14+) takes SHARE UPDATE EXCLUSIVE'),
   AT_DetachPartitionFinalize: effect(SUE),
   AT_AddIdentity: effect(AX),
@@ -178,6 +187,8 @@ export const STATEMENT_LOCKS = {
   createPartitionOf: lock('ACCESS EXCLUSIVE'),
   /** The table being attached or detached, besides the partitioned table's own lock. */
   partitionAttachedOrDetached: lock('ACCESS EXCLUSIVE'),
+  /** The DEFAULT partition, if any, when ATTACH PARTITION adds another partition: checked for rows that belong in it (seen on PostgreSQL 18). */
+  defaultPartitionChecked: lock('ACCESS EXCLUSIVE'),
   /** ALTER TABLE ... SET SCHEMA, an AlterObjectSchemaStmt. */
   setSchema: lock('ACCESS EXCLUSIVE'),
   /** REINDEX rebuilds each index it names under ACCESS EXCLUSIVE, besides SHARE on the table. */
@@ -229,7 +240,7 @@ export const STATEMENT_EFFECTS: Partial<Record<NodeKind, StatementEffect>> = {
   IndexStmt: { locks: 'SHARE on the table; SHARE UPDATE EXCLUSIVE with CONCURRENTLY', rewrites: 'never', scans: 'always' },
   DropStmt: { locks: 'ACCESS EXCLUSIVE on a dropped table, or on the table of a dropped index (SHARE UPDATE EXCLUSIVE with CONCURRENTLY), and on tables its foreign keys reference', rewrites: 'never', scans: 'never' },
   RenameStmt: { locks: 'ACCESS EXCLUSIVE on a renamed table or column, and on the table of a renamed constraint; SHARE UPDATE EXCLUSIVE on a renamed index (PostgreSQL 12+)', rewrites: 'never', scans: 'never' },
-  CreateStmt: { locks: 'SHARE ROW EXCLUSIVE on tables its foreign keys reference; ACCESS EXCLUSIVE on the parent of PARTITION OF', rewrites: 'never', scans: 'depends' },
+  CreateStmt: { locks: 'SHARE ROW EXCLUSIVE on tables its foreign keys reference; ACCESS EXCLUSIVE on the parent of PARTITION OF, and on its DEFAULT partition, which is scanned unless a validated CHECK constraint rules the new rows out', rewrites: 'never', scans: 'depends' },
   CreateTableAsStmt: READS,
   ViewStmt: { locks: 'ACCESS SHARE on the tables the view reads', rewrites: 'never', scans: 'never' },
   CreateTrigStmt: { locks: 'SHARE ROW EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },

@@ -31,6 +31,8 @@ export type LockTarget =
   | 'referenced-table'
   /** A partition being attached or detached. */
   | 'partition'
+  /** The DEFAULT partition of the partitioned table named, if it has one: a new partition makes PostgreSQL check it. */
+  | 'default-partition'
   /** Every table with a foreign key to the table named, and to those, as TRUNCATE ... CASCADE empties them. */
   | 'referencing-tables';
 
@@ -70,6 +72,8 @@ export function describeLockedObject(claim: LockClaim): string {
       return `every index of ${name}`;
     case 'referencing-tables':
       return `every table with a foreign key to ${name}`;
+    case 'default-partition':
+      return `the DEFAULT partition of ${name}`;
     default:
       return name;
   }
@@ -97,7 +101,9 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     if (modes.length > 0) take(alter.relation, alter.objtype === 'OBJECT_INDEX' ? 'index' : 'table', modes.reduce(strongerLock));
     for (const cmd of commands) {
       for (const referenced of foreignKeyTargets(cmd.def)) take(referenced, 'referenced-table', REFERENCED_TABLE_LOCK);
-      take(asKind(cmd.def, 'PartitionCmd')?.name, 'partition', STATEMENT_LOCKS.partitionAttachedOrDetached);
+      const partition = asKind(cmd.def, 'PartitionCmd');
+      take(partition?.name, 'partition', STATEMENT_LOCKS.partitionAttachedOrDetached);
+      if (cmd.subtype === 'AT_AttachPartition' && partition?.bound?.is_default !== true) take(alter.relation, 'default-partition', STATEMENT_LOCKS.defaultPartitionChecked);
     }
     return claims;
   }
@@ -130,7 +136,9 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   const create = asKind(node, 'CreateStmt');
   if (create) {
     for (const parent of create.inhRelations ?? []) {
-      if (create.partbound) take(asKind(parent, 'RangeVar'), 'table', STATEMENT_LOCKS.createPartitionOf);
+      if (!create.partbound) continue;
+      take(asKind(parent, 'RangeVar'), 'table', STATEMENT_LOCKS.createPartitionOf);
+      if (!create.partbound.is_default) take(asKind(parent, 'RangeVar'), 'default-partition', STATEMENT_LOCKS.defaultPartitionChecked);
     }
     for (const element of create.tableElts ?? []) {
       const constraints = asKind(element, 'ColumnDef')?.constraints ?? [element];

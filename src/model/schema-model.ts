@@ -17,8 +17,17 @@ export interface TableInfo {
   constraints: Map<string, ConstraintInfo>;
   /** For a partition: its partitioned table. */
   partitionOf?: RelationName;
+  /** For a partition: it is its partitioned table's DEFAULT partition. */
+  defaultPartition?: boolean;
+  /** For a partitioned table: the columns of its PARTITION BY, and whether any key is an expression instead. */
+  partitionKey?: PartitionKey;
   /** For a materialized view: false after CREATE ... WITH NO DATA or REFRESH ... WITH NO DATA, until a REFRESH fills it. */
   populated?: boolean;
+}
+
+export interface PartitionKey {
+  columns: string[];
+  hasExpression: boolean;
 }
 
 export interface IndexInfo {
@@ -134,6 +143,23 @@ export class SchemaModel {
   /** A constraint the model saw added, also to a table it never saw created. */
   constraint(relation: RelationName, name: string): ConstraintInfo | undefined {
     return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
+  }
+
+  /** The CHECK constraints of a table that are validated, also of a table the model never saw created. */
+  validatedChecks(relation: RelationName): ConstraintInfo[] {
+    const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
+    return [...constraints].filter((constraint) => constraint.kind === 'check' && constraint.validated);
+  }
+
+  /** The partitions of a partitioned table that the model saw created or attached, and not detached since. */
+  partitions(relation: RelationName): TableInfo[] {
+    const key = this.resolve(relation, this.tables);
+    return [...this.tables.values()].filter((table) => table.partitionOf && this.resolve(table.partitionOf, this.tables) === key);
+  }
+
+  /** The DEFAULT partition of a partitioned table, when the model saw it created or attached. */
+  defaultPartition(relation: RelationName): RelationName | undefined {
+    return this.partitions(relation).find((table) => table.defaultPartition)?.name;
   }
 
   /** The primary key's columns, when the model saw it declared. */
@@ -337,7 +363,21 @@ export class SchemaModel {
     const kind: RelationKind = create.partspec ? 'partitioned table' : 'table';
     const table = this.addRelation(create.relation, kind, create.tableElts ?? [], create.if_not_exists === true);
     const parent = create.partbound ? asKind(create.inhRelations?.[0], 'RangeVar') : undefined;
-    if (table && parent) table.partitionOf = relationFromRangeVar(parent);
+    if (table && parent) this.setPartitionOf(table, relationFromRangeVar(parent), create.partbound?.is_default === true);
+    if (table && create.partspec) {
+      const elements = (create.partspec.partParams ?? []).map((param) => asKind(param, 'PartitionElem'));
+      table.partitionKey = {
+        columns: elements.flatMap((element) => (element?.name ? [element.name] : [])),
+        hasExpression: elements.some((element) => !element?.name),
+      };
+    }
+  }
+
+  private setPartitionOf(table: TableInfo, parent: RelationName | undefined, isDefault: boolean): void {
+    if (parent) table.partitionOf = parent;
+    else delete table.partitionOf;
+    if (isDefault) table.defaultPartition = true;
+    else delete table.defaultPartition;
   }
 
   private addRelation(rangeVar: RangeVar, kind: RelationKind, elements: Node[], keepExisting: boolean): TableInfo | undefined {
@@ -411,6 +451,13 @@ export class SchemaModel {
 
   private dropTable(relation: RelationName): void {
     const key = this.resolve(relation, this.tables);
+    const table = this.tables.get(key);
+    // Dropping a partitioned table drops its partitions.
+    if (table?.kind === 'partitioned table') {
+      for (const [partitionKey, partition] of [...this.tables]) {
+        if (partition.partitionOf && this.resolve(partition.partitionOf, this.tables) === key) this.dropTable(this.qualified(partitionKey));
+      }
+    }
     this.tables.delete(key);
     this.columnsOfUnknownTables.delete(key);
     this.constraintsOfUnknownTables.delete(key);
@@ -475,6 +522,11 @@ export class SchemaModel {
     moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
     for (const index of this.indexes.values()) {
       if (this.resolve(index.table, this.tables) === oldKey || `${index.table.schema ?? ''}.${index.table.name}` === oldKey) index.table = this.qualified(newKey);
+    }
+    for (const partition of this.tables.values()) {
+      if (partition.partitionOf && (this.resolve(partition.partitionOf, this.tables) === oldKey || `${partition.partitionOf.schema ?? ''}.${partition.partitionOf.name}` === oldKey)) {
+        partition.partitionOf = this.qualified(newKey);
+      }
     }
   }
 
@@ -554,6 +606,15 @@ export class SchemaModel {
       case 'AT_DropConstraint':
         if (cmd.name) constraints?.delete(cmd.name);
         return;
+      case 'AT_AttachPartition':
+      case 'AT_DetachPartition': {
+        const partition = asKind(cmd.def, 'PartitionCmd');
+        const attached = partition?.name ? this.table(relationFromRangeVar(partition.name)) : undefined;
+        if (!attached) return;
+        if (cmd.subtype === 'AT_AttachPartition') this.setPartitionOf(attached, table?.name ?? relation, partition?.bound?.is_default === true);
+        else this.setPartitionOf(attached, undefined, false);
+        return;
+      }
       default:
         return;
     }

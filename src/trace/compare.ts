@@ -70,6 +70,9 @@ function expectedLocks(input: ObservationInput): { expected: Map<number, LockMod
       else unresolved.push(`${displayName(claim.relation)}: ${claim.mode}`);
     } else if (claim.target === 'indexes-of-table') {
       for (const candidate of input.before.values()) if (candidate.tableOid === oid) expect(candidate.oid, claim.mode);
+    } else if (claim.target === 'default-partition') {
+      // Nothing to lock when the partitioned table has no DEFAULT partition.
+      if (relation.defaultPartitionOid !== undefined) expect(relation.defaultPartitionOid, claim.mode);
     } else if (claim.target === 'referencing-tables') {
       for (const referencing of referencingTables(oid, input.before)) expect(referencing, claim.mode);
     } else {

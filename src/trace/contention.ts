@@ -51,7 +51,8 @@ export async function runContention(sql: string, statement: Statement, claims: L
     const oid = oids[index];
     if (oid === undefined) return;
     const relation = snapshot.get(oid);
-    const table = claim.target === 'table-of-index' || claim.target === 'index' ? relation?.tableOid : claim.target === 'indexes-of-table' ? undefined : oid;
+    const table =
+      claim.target === 'table-of-index' || claim.target === 'index' ? relation?.tableOid : claim.target === 'indexes-of-table' || claim.target === 'default-partition' ? undefined : oid;
     const kind = table === undefined ? undefined : snapshot.get(table)?.kind;
     if (table !== undefined && kind && ['r', 'p', 'm'].includes(kind) && !context.createdInTransaction.has(table)) {
       candidates.push({ table, blocksReaders: trafficLock(claim) === 'ACCESS EXCLUSIVE' });

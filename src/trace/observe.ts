@@ -13,6 +13,8 @@ export interface RelationState {
   tableOid?: number;
   /** For a partition or inheriting table: its parent. */
   parentOid?: number;
+  /** For a partitioned table: its DEFAULT partition. */
+  defaultPartitionOid?: number;
   /** Sequential and index scans started on it in the current transaction. */
   scans: number;
   /** Tables its foreign keys reference. */
@@ -25,6 +27,7 @@ export type Snapshot = Map<number, RelationState>;
 const SNAPSHOT_SQL = `
 SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind, c.relfilenode::int AS filenode,
        i.indrelid::int AS table_oid, (SELECT min(inhparent::int) FROM pg_inherits WHERE inhrelid = c.oid) AS parent_oid,
+       (SELECT nullif(partdefid, 0)::int FROM pg_partitioned_table WHERE partrelid = c.oid) AS default_partition_oid,
        CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_stat_get_xact_numscans(c.oid)::int ELSE 0 END AS scans,
        ARRAY(SELECT DISTINCT confrelid::int FROM pg_constraint WHERE conrelid = c.oid AND contype = 'f') AS "references"
 FROM pg_class c
@@ -39,6 +42,7 @@ interface SnapshotRow {
   filenode: number;
   table_oid: number | null;
   parent_oid: number | null;
+  default_partition_oid: number | null;
   scans: number;
   references: number[];
 }
@@ -57,6 +61,7 @@ function snapshotFromRows(rows: SnapshotRow[]): Snapshot {
       filenode: row.filenode,
       ...(row.table_oid !== null ? { tableOid: row.table_oid } : {}),
       ...(row.parent_oid !== null ? { parentOid: row.parent_oid } : {}),
+      ...(row.default_partition_oid !== null ? { defaultPartitionOid: row.default_partition_oid } : {}),
       scans: row.scans,
       references: row.references,
     });
