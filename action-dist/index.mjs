@@ -4870,7 +4870,7 @@ var require_util2 = __commonJS({
           position
         );
       }
-      const rangeEnd = collectASequenceOfCodePoints(
+      const rangeEnd2 = collectASequenceOfCodePoints(
         (char) => {
           const code = char.charCodeAt(0);
           return code >= 48 && code <= 57;
@@ -4878,7 +4878,7 @@ var require_util2 = __commonJS({
         data,
         position
       );
-      const rangeEndValue = rangeEnd.length ? Number(rangeEnd) : null;
+      const rangeEndValue = rangeEnd2.length ? Number(rangeEnd2) : null;
       if (position.position < data.length) {
         return "failure";
       }
@@ -4890,11 +4890,11 @@ var require_util2 = __commonJS({
       }
       return { rangeStartValue, rangeEndValue };
     }
-    function buildContentRange(rangeStart, rangeEnd, fullLength) {
+    function buildContentRange(rangeStart, rangeEnd2, fullLength) {
       let contentRange = "bytes ";
       contentRange += isomorphicEncode(`${rangeStart}`);
       contentRange += "-";
-      contentRange += isomorphicEncode(`${rangeEnd}`);
+      contentRange += isomorphicEncode(`${rangeEnd2}`);
       contentRange += "/";
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
@@ -14059,23 +14059,23 @@ var require_fetch = __commonJS({
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
             }
-            let { rangeStartValue: rangeStart, rangeEndValue: rangeEnd } = rangeValue;
+            let { rangeStartValue: rangeStart, rangeEndValue: rangeEnd2 } = rangeValue;
             if (rangeStart === null) {
-              rangeStart = fullLength - rangeEnd;
-              rangeEnd = rangeStart + rangeEnd - 1;
+              rangeStart = fullLength - rangeEnd2;
+              rangeEnd2 = rangeStart + rangeEnd2 - 1;
             } else {
               if (rangeStart >= fullLength) {
                 return Promise.resolve(makeNetworkError("Range start is greater than the blob's size."));
               }
-              if (rangeEnd === null || rangeEnd >= fullLength) {
-                rangeEnd = fullLength - 1;
+              if (rangeEnd2 === null || rangeEnd2 >= fullLength) {
+                rangeEnd2 = fullLength - 1;
               }
             }
-            const slicedBlob = blob.slice(rangeStart, rangeEnd, type);
+            const slicedBlob = blob.slice(rangeStart, rangeEnd2, type);
             const slicedBodyWithType = extractBody(slicedBlob);
             response.body = slicedBodyWithType[0];
             const serializedSlicedLength = isomorphicEncode(`${slicedBlob.size}`);
-            const contentRange = buildContentRange(rangeStart, rangeEnd, fullLength);
+            const contentRange = buildContentRange(rangeStart, rangeEnd2, fullLength);
             response.status = 206;
             response.statusText = "Partial Content";
             response.headersList.set("content-length", serializedSlicedLength, true);
@@ -23224,8 +23224,17 @@ var init_lock_table = __esm({
       AT_ForceRowSecurity: effect(AX),
       AT_NoForceRowSecurity: effect(AX),
       AT_GenericOptions: effect(AX),
-      /** On the partitioned table, lowered in PostgreSQL 12; the table attached is locked ACCESS EXCLUSIVE and scanned unless a CHECK proves the bound. */
-      AT_AttachPartition: effect(SUE, "never", "depends", "the attached table is scanned unless a validated CHECK constraint proves the partition bound", { since: 12, mode: AX }),
+      /**
+       * On the partitioned table, lowered in PostgreSQL 12; the table attached is locked ACCESS EXCLUSIVE and scanned unless a CHECK
+       * proves the bound, and so is a DEFAULT partition unless a CHECK rules the new rows out (seen on PostgreSQL 18 with lockwise trace).
+       */
+      AT_AttachPartition: effect(
+        SUE,
+        "never",
+        "depends",
+        "the attached table is scanned unless a validated CHECK constraint proves the partition bound and its key columns are NOT NULL; a DEFAULT partition is locked ACCESS EXCLUSIVE and scanned unless a validated CHECK constraint rules the new rows out",
+        { since: 12, mode: AX }
+      ),
       AT_DetachPartition: effect(AX, "never", "never", "CONCURRENTLY (PostgreSQL 14+) takes SHARE UPDATE EXCLUSIVE"),
       AT_DetachPartitionFinalize: effect(SUE),
       AT_AddIdentity: effect(AX),
@@ -23267,6 +23276,8 @@ var init_lock_table = __esm({
       createPartitionOf: lock("ACCESS EXCLUSIVE"),
       /** The table being attached or detached, besides the partitioned table's own lock. */
       partitionAttachedOrDetached: lock("ACCESS EXCLUSIVE"),
+      /** The DEFAULT partition, if any, when ATTACH PARTITION adds another partition: checked for rows that belong in it (seen on PostgreSQL 18). */
+      defaultPartitionChecked: lock("ACCESS EXCLUSIVE"),
       /** ALTER TABLE ... SET SCHEMA, an AlterObjectSchemaStmt. */
       setSchema: lock("ACCESS EXCLUSIVE"),
       /** REINDEX rebuilds each index it names under ACCESS EXCLUSIVE, besides SHARE on the table. */
@@ -23317,6 +23328,8 @@ function describeLockedObject(claim) {
       return `every index of ${name}`;
     case "referencing-tables":
       return `every table with a foreign key to ${name}`;
+    case "default-partition":
+      return `the DEFAULT partition of ${name}`;
     default:
       return name;
   }
@@ -23339,7 +23352,9 @@ function locksTakenBy(statement, pgVersion) {
     if (modes.length > 0) take(alter.relation, alter.objtype === "OBJECT_INDEX" ? "index" : "table", modes.reduce(strongerLock));
     for (const cmd of commands) {
       for (const referenced of foreignKeyTargets(cmd.def)) take(referenced, "referenced-table", REFERENCED_TABLE_LOCK);
-      take(asKind(cmd.def, "PartitionCmd")?.name, "partition", STATEMENT_LOCKS.partitionAttachedOrDetached);
+      const partition = asKind(cmd.def, "PartitionCmd");
+      take(partition?.name, "partition", STATEMENT_LOCKS.partitionAttachedOrDetached);
+      if (cmd.subtype === "AT_AttachPartition" && partition?.bound?.is_default !== true) take(alter.relation, "default-partition", STATEMENT_LOCKS.defaultPartitionChecked);
     }
     return claims;
   }
@@ -23368,7 +23383,9 @@ function locksTakenBy(statement, pgVersion) {
   const create = asKind(node, "CreateStmt");
   if (create) {
     for (const parent of create.inhRelations ?? []) {
-      if (create.partbound) take(asKind(parent, "RangeVar"), "table", STATEMENT_LOCKS.createPartitionOf);
+      if (!create.partbound) continue;
+      take(asKind(parent, "RangeVar"), "table", STATEMENT_LOCKS.createPartitionOf);
+      if (!create.partbound.is_default) take(asKind(parent, "RangeVar"), "default-partition", STATEMENT_LOCKS.defaultPartitionChecked);
     }
     for (const element of create.tableElts ?? []) {
       const constraints = asKind(element, "ColumnDef")?.constraints ?? [element];
@@ -29159,6 +29176,144 @@ var init_prefer_timestamptz = __esm({
   }
 });
 
+// rules/require-check-before-attach-partition.ts
+function scanSkipped(context, partition, key, bound) {
+  const checks = context.schema.validatedChecks(partition);
+  if (key === void 0) return checks.length > 0;
+  if (key.hasExpression) return false;
+  const known = context.schema.table(partition) !== void 0;
+  const acceptsNull = bound.is_default === true || (bound.listdatums ?? []).some((datum) => asKind(datum, "A_Const")?.isnull);
+  return key.columns.every(
+    (column) => checks.some((check) => check.columns.includes(column)) && (acceptsNull || !known || context.schema.column(partition, column)?.notNull === true || context.schema.hasValidatedNotNullCheck(partition, column))
+  );
+}
+function boundCondition(key, bound) {
+  const column = key.columns.length === 1 && !key.hasExpression ? quoteIdentifier(key.columns[0]) : void 0;
+  if (!column) return void 0;
+  if (bound.strategy === "l") {
+    const values = (bound.listdatums ?? []).map(constantText2);
+    return values.length > 0 && values.every((value) => value !== void 0 && value !== "NULL") ? `${column} IN (${values.join(", ")})` : void 0;
+  }
+  if (bound.strategy !== "r") return void 0;
+  const lower = rangeEnd(bound.lowerdatums);
+  const upper = rangeEnd(bound.upperdatums);
+  if (lower === void 0 || upper === void 0) return void 0;
+  const terms = [lower === "unbounded" ? "" : `${column} >= ${lower}`, upper === "unbounded" ? "" : `${column} < ${upper}`].filter(Boolean);
+  return terms.length > 0 ? terms.join(" AND ") : void 0;
+}
+function rangeEnd(datums) {
+  if (datums?.length !== 1) return void 0;
+  const word = stringValues(asKind(datums[0], "ColumnRef")?.fields)[0];
+  if (word === "minvalue" || word === "maxvalue") return "unbounded";
+  return constantText2(datums[0]);
+}
+function constantText2(node) {
+  const constant = asKind(node, "A_Const") ?? asKind(asKind(node, "TypeCast")?.arg, "A_Const");
+  if (!constant) return void 0;
+  if (constant.isnull) return "NULL";
+  if (constant.sval) return `'${(constant.sval.sval ?? "").replace(/'/g, "''")}'`;
+  if (constant.ival) return String(constant.ival.ival ?? 0);
+  if (constant.fval) return constant.fval.fval;
+  if (constant.boolval) return String(constant.boolval.boolval ?? false);
+  return void 0;
+}
+var require_check_before_attach_partition_default;
+var init_require_check_before_attach_partition = __esm({
+  "rules/require-check-before-attach-partition.ts"() {
+    "use strict";
+    init_rule();
+    init_names();
+    init_node_types();
+    init_identifiers();
+    require_check_before_attach_partition_default = defineRule({
+      id: "require-check-before-attach-partition",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          attachScans: "ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{partition}} until the scan finishes. No validated CHECK constraint on {{partition}} proves it, with its key columns NOT NULL.",
+          attachScansExpressionKey: "ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: {{table}} is partitioned by an expression, and then no CHECK constraint lets PostgreSQL skip the scan.",
+          defaultScanned: "Adding partition {{partition}} to {{table}} scans {{table}}'s DEFAULT partition {{default}} for rows that would belong in the new partition, while holding an ACCESS EXCLUSIVE lock on {{default}}: no reads or writes of {{default}} until the scan finishes. No validated CHECK constraint on {{default}} rules those rows out.",
+          help: "Prove it first with a scan that lets reads and writes continue; ATTACH PARTITION then skips its own:\n  ALTER TABLE {{partition}} ADD CONSTRAINT {{name}} CHECK ({{check}}) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{partition}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ATTACH PARTITION {{partition}} ...;\n  ALTER TABLE {{partition}} DROP CONSTRAINT {{name}};\nEach partition key column must also be NOT NULL (the bound rejects NULLs, and PostgreSQL does not infer that from the CHECK).",
+          helpExpressionKey: "Attach {{partition}} while nothing uses it yet (before it holds data, or in a maintenance window), or create the partition empty with CREATE TABLE ... PARTITION OF {{table}} and move the rows into it in batches.",
+          helpDefault: "Rule the new values out of {{default}} first with a scan that lets reads and writes continue, then add the partition:\n  ALTER TABLE {{default}} ADD CONSTRAINT {{name}} CHECK (NOT ({{check}})) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{default}} VALIDATE CONSTRAINT {{name}};\nIf {{default}} holds such rows, move them out in batches first. A partitioned table without a DEFAULT partition avoids the scan altogether."
+        },
+        docs: {
+          summary: "Requires a validated CHECK constraint that proves the partition bound before ATTACH PARTITION of an existing table, and before adding a partition next to a DEFAULT partition.",
+          why: "ALTER TABLE ... ATTACH PARTITION must prove that every row of the table being attached belongs in the partition. It scans the whole table while holding an ACCESS EXCLUSIVE lock on it, so nothing can read or write that table until the scan finishes: attaching an existing, large table (the usual way to move a table under a partitioned one) stops its traffic for as long as the scan takes. PostgreSQL skips the scan when a validated CHECK constraint on the table implies the partition bound and the key columns are NOT NULL (without NOT NULL it scans even with the CHECK, for range partitions too, as lockwise trace shows on PostgreSQL 18); that CHECK can be added NOT VALID and validated under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. With a partition key that is an expression, no CHECK helps. When the partitioned table has a DEFAULT partition, every new partition, attached or created with CREATE TABLE ... PARTITION OF, also makes PostgreSQL scan the DEFAULT partition for rows that would belong in it, under an ACCESS EXCLUSIVE lock on the DEFAULT partition, unless a validated CHECK constraint on the DEFAULT partition rules them out. Attaching a table created in the same migration, or in one not yet deployed, is not reported: it holds no production rows.",
+          instead: "ADD CONSTRAINT c CHECK (key >= lower AND key < upper) NOT VALID on the table; make the key columns NOT NULL; in a later transaction VALIDATE CONSTRAINT c; then ATTACH PARTITION (no scan) and DROP CONSTRAINT c. Before adding a partition next to a DEFAULT partition, add and validate CHECK (NOT (key IN (...))) on the DEFAULT partition.",
+          bad: "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+          good: "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_bound CHECK (created_on >= '2025-01-01' AND created_on < '2026-01-01') NOT VALID;\nALTER TABLE events_2025 VALIDATE CONSTRAINT events_2025_bound;\nALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+          references: [
+            "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-ATTACH-PARTITION",
+            "https://www.postgresql.org/docs/current/ddl-partitioning.html#DDL-PARTITIONING-DECLARATIVE-MAINTENANCE"
+          ],
+          pgVersions: "PostgreSQL 10 and later. From 11, a validated CHECK constraint on the DEFAULT partition also lets PostgreSQL skip its scan. The lock on the partitioned table itself was lowered to SHARE UPDATE EXCLUSIVE in 12; the ACCESS EXCLUSIVE lock on the table being attached, and on the DEFAULT partition, remains.",
+          prevents: "full-table scan under ACCESS EXCLUSIVE"
+        }
+      },
+      create(context) {
+        const keyOf = (table) => context.schema.table(table)?.partitionKey;
+        function checkDefaultPartition(table, partition, bound, at) {
+          if (bound.is_default) return;
+          const defaultPartition = context.schema.defaultPartition(table);
+          if (!defaultPartition || !context.isExistingTable(defaultPartition)) return;
+          const key = keyOf(table);
+          const checks = context.schema.validatedChecks(defaultPartition);
+          const ruledOut = key === void 0 || key.hasExpression ? checks.length > 0 : key.columns.every((column) => checks.some((check2) => check2.columns.includes(column)));
+          if (ruledOut) return;
+          const check = key ? boundCondition(key, bound) : void 0;
+          context.report({
+            messageId: "defaultScanned",
+            ...check ? { helpId: "helpDefault" } : {},
+            at,
+            data: {
+              table: displayName(table),
+              partition: displayName(partition),
+              default: displayName(defaultPartition),
+              name: quoteIdentifier(`${defaultPartition.name}_not_${partition.name}`),
+              check: check ?? ""
+            }
+          });
+        }
+        return {
+          AlterTableStmt(alter) {
+            if (!alter.relation || alter.objtype !== "OBJECT_TABLE") return;
+            const table = relationFromRangeVar(alter.relation);
+            for (const command of alter.cmds ?? []) {
+              const cmd = asKind(command, "AlterTableCmd");
+              const attach = asKind(cmd?.def, "PartitionCmd");
+              if (cmd?.subtype !== "AT_AttachPartition" || !attach?.name || !attach.bound) continue;
+              const partition = relationFromRangeVar(attach.name);
+              const nothingToCheck = attach.bound.is_default === true && context.schema.table(table) !== void 0 && context.schema.partitions(table).length === 0;
+              if (context.isExistingTable(partition) && !nothingToCheck && !scanSkipped(context, partition, keyOf(table), attach.bound)) {
+                const key = keyOf(table);
+                const data = { table: displayName(table), partition: displayName(partition) };
+                if (key?.hasExpression) context.report({ messageId: "attachScansExpressionKey", helpId: "helpExpressionKey", at: attach.name.location, data });
+                else {
+                  const check = key ? boundCondition(key, attach.bound) : void 0;
+                  context.report({
+                    messageId: "attachScans",
+                    helpId: "help",
+                    at: attach.name.location,
+                    data: { ...data, name: quoteIdentifier(`${partition.name}_partition_bound`), check: check ?? "a condition that implies the partition bound" }
+                  });
+                }
+              }
+              checkDefaultPartition(table, partition, attach.bound, attach.name.location);
+            }
+          },
+          CreateStmt(create) {
+            const parent = asKind(create.inhRelations?.[0], "RangeVar");
+            if (!create.partbound || !parent || !create.relation) return;
+            checkDefaultPartition(relationFromRangeVar(parent), relationFromRangeVar(create.relation), create.partbound, create.relation.location);
+          }
+        };
+      }
+    });
+  }
+});
+
 // rules/require-check-before-set-not-null.ts
 function dataFor(relation, column) {
   return { table: displayName(relation), column: quoteIdentifier(column), name: quoteIdentifier(`${relation.name}_${column}_not_null`) };
@@ -30066,6 +30221,7 @@ var init_rules = __esm({
     init_prefer_if_exists();
     init_prefer_text();
     init_prefer_timestamptz();
+    init_require_check_before_attach_partition();
     init_require_check_before_set_not_null();
     init_require_concurrent_detach_partition();
     init_require_concurrent_index();
@@ -30112,6 +30268,7 @@ var init_rules = __esm({
       prefer_if_exists_default,
       prefer_text_default,
       prefer_timestamptz_default,
+      require_check_before_attach_partition_default,
       require_check_before_set_not_null_default,
       require_concurrent_detach_partition_default,
       require_concurrent_index_default,
@@ -42731,6 +42888,20 @@ var SchemaModel = class {
   constraint(relation, name) {
     return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
   }
+  /** The CHECK constraints of a table that are validated, also of a table the model never saw created. */
+  validatedChecks(relation) {
+    const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
+    return [...constraints].filter((constraint) => constraint.kind === "check" && constraint.validated);
+  }
+  /** The partitions of a partitioned table that the model saw created or attached, and not detached since. */
+  partitions(relation) {
+    const key = this.resolve(relation, this.tables);
+    return [...this.tables.values()].filter((table) => table.partitionOf && this.resolve(table.partitionOf, this.tables) === key);
+  }
+  /** The DEFAULT partition of a partitioned table, when the model saw it created or attached. */
+  defaultPartition(relation) {
+    return this.partitions(relation).find((table) => table.defaultPartition)?.name;
+  }
   /** The primary key's columns, when the model saw it declared. */
   primaryKey(relation) {
     for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
@@ -42914,7 +43085,20 @@ var SchemaModel = class {
     const kind = create.partspec ? "partitioned table" : "table";
     const table = this.addRelation(create.relation, kind, create.tableElts ?? [], create.if_not_exists === true);
     const parent = create.partbound ? asKind(create.inhRelations?.[0], "RangeVar") : void 0;
-    if (table && parent) table.partitionOf = relationFromRangeVar(parent);
+    if (table && parent) this.setPartitionOf(table, relationFromRangeVar(parent), create.partbound?.is_default === true);
+    if (table && create.partspec) {
+      const elements = (create.partspec.partParams ?? []).map((param) => asKind(param, "PartitionElem"));
+      table.partitionKey = {
+        columns: elements.flatMap((element) => element?.name ? [element.name] : []),
+        hasExpression: elements.some((element) => !element?.name)
+      };
+    }
+  }
+  setPartitionOf(table, parent, isDefault) {
+    if (parent) table.partitionOf = parent;
+    else delete table.partitionOf;
+    if (isDefault) table.defaultPartition = true;
+    else delete table.defaultPartition;
   }
   addRelation(rangeVar, kind, elements, keepExisting) {
     const relation = relationFromRangeVar(rangeVar);
@@ -42982,6 +43166,12 @@ var SchemaModel = class {
   }
   dropTable(relation) {
     const key = this.resolve(relation, this.tables);
+    const table = this.tables.get(key);
+    if (table?.kind === "partitioned table") {
+      for (const [partitionKey, partition] of [...this.tables]) {
+        if (partition.partitionOf && this.resolve(partition.partitionOf, this.tables) === key) this.dropTable(this.qualified(partitionKey));
+      }
+    }
     this.tables.delete(key);
     this.columnsOfUnknownTables.delete(key);
     this.constraintsOfUnknownTables.delete(key);
@@ -43042,6 +43232,11 @@ var SchemaModel = class {
     moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
     for (const index of this.indexes.values()) {
       if (this.resolve(index.table, this.tables) === oldKey || `${index.table.schema ?? ""}.${index.table.name}` === oldKey) index.table = this.qualified(newKey);
+    }
+    for (const partition of this.tables.values()) {
+      if (partition.partitionOf && (this.resolve(partition.partitionOf, this.tables) === oldKey || `${partition.partitionOf.schema ?? ""}.${partition.partitionOf.name}` === oldKey)) {
+        partition.partitionOf = this.qualified(newKey);
+      }
     }
   }
   renameColumn(relation, oldName, newName) {
@@ -43118,6 +43313,15 @@ var SchemaModel = class {
       case "AT_DropConstraint":
         if (cmd.name) constraints?.delete(cmd.name);
         return;
+      case "AT_AttachPartition":
+      case "AT_DetachPartition": {
+        const partition = asKind(cmd.def, "PartitionCmd");
+        const attached = partition?.name ? this.table(relationFromRangeVar(partition.name)) : void 0;
+        if (!attached) return;
+        if (cmd.subtype === "AT_AttachPartition") this.setPartitionOf(attached, table?.name ?? relation, partition?.bound?.is_default === true);
+        else this.setPartitionOf(attached, void 0, false);
+        return;
+      }
       default:
         return;
     }
@@ -43323,7 +43527,7 @@ var FileLinter = class {
       },
       dates: options.dates,
       setting: (name) => now().session.setting(name.toLowerCase()),
-      locksOf: (statement) => locksTakenBy(statement, options.pgVersion),
+      locksOf: (statement) => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), now().schema),
       isExistingTable,
       locksExistingTable: (claim) => {
         if (!namesIndex(claim)) return isExistingTable(claim.relation);
@@ -43387,6 +43591,14 @@ var FileLinter = class {
     }
   }
 };
+function locksOnKnownRelations(claims, schema) {
+  if (!claims.some((claim) => claim.target === "default-partition")) return claims;
+  return claims.flatMap((claim) => {
+    if (claim.target !== "default-partition") return [claim];
+    const defaultPartition = schema.defaultPartition(claim.relation);
+    return defaultPartition ? [{ ...claim, relation: defaultPartition, target: "table" }] : [];
+  });
+}
 function diagnosticOf(file, rule, severity, report2) {
   const { parsed } = file;
   const statement = report2.statement ?? file.current;
@@ -44119,7 +44331,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 5;
+var CACHE_FORMAT = 6;
 var INDEX_LENGTH_BYTES = 4;
 function isCacheIndex(value) {
   const index = value;

@@ -33,6 +33,7 @@ import preferIdentity from './prefer-identity.js';
 import preferIfExists from './prefer-if-exists.js';
 import preferText from './prefer-text.js';
 import preferTimestamptz from './prefer-timestamptz.js';
+import requireCheckBeforeAttachPartition from './require-check-before-attach-partition.js';
 import requireCheckBeforeSetNotNull from './require-check-before-set-not-null.js';
 import requireConcurrentDetachPartition from './require-concurrent-detach-partition.js';
 import requireConcurrentIndex from './require-concurrent-index.js';
@@ -81,6 +82,7 @@ export const RULES: readonly AnyRule[] = [
   preferIfExists,
   preferText,
   preferTimestamptz,
+  requireCheckBeforeAttachPartition,
   requireCheckBeforeSetNotNull,
   requireConcurrentDetachPartition,
   requireConcurrentIndex,
