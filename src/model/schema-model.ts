@@ -5,6 +5,10 @@ import type { Volatility } from '../knowledge/volatility.js';
 import { relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from './names.js';
 import { columnInfo, columnType, constraintInfo, indexName, type ColumnInfo, type ConstraintInfo } from './schema-objects.js';
 
+/** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
+export const DEFAULT_ACCESS_METHOD = 'heap';
+export const DEFAULT_TABLESPACE = 'pg_default';
+
 export type RelationKind = 'table' | 'partitioned table' | 'view' | 'materialized view';
 
 export interface TableInfo {
@@ -21,8 +25,16 @@ export interface TableInfo {
   defaultPartition?: boolean;
   /** For a partitioned table: the columns of its PARTITION BY, and whether any key is an expression instead. */
   partitionKey?: PartitionKey;
+  /** Where its rows are stored, as its CREATE TABLE and later ALTER TABLEs said; absent means the default. */
+  storage?: TableStorage;
   /** For a materialized view: false after CREATE ... WITH NO DATA or REFRESH ... WITH NO DATA, until a REFRESH fills it. */
   populated?: boolean;
+}
+
+export interface TableStorage {
+  unlogged?: boolean;
+  accessMethod?: string;
+  tablespace?: string;
 }
 
 export interface PartitionKey {
@@ -364,6 +376,14 @@ export class SchemaModel {
     const table = this.addRelation(create.relation, kind, create.tableElts ?? [], create.if_not_exists === true);
     const parent = create.partbound ? asKind(create.inhRelations?.[0], 'RangeVar') : undefined;
     if (table && parent) this.setPartitionOf(table, relationFromRangeVar(parent), create.partbound?.is_default === true);
+    if (table) {
+      const storage: TableStorage = {
+        ...(create.relation.relpersistence === 'u' ? { unlogged: true } : {}),
+        ...(create.accessMethod ? { accessMethod: create.accessMethod } : {}),
+        ...(create.tablespacename ? { tablespace: create.tablespacename } : {}),
+      };
+      if (Object.keys(storage).length > 0) table.storage = storage;
+    }
     if (table && create.partspec) {
       const elements = (create.partspec.partParams ?? []).map((param) => asKind(param, 'PartitionElem'));
       table.partitionKey = {
@@ -605,6 +625,16 @@ export class SchemaModel {
       }
       case 'AT_DropConstraint':
         if (cmd.name) constraints?.delete(cmd.name);
+        return;
+      case 'AT_SetLogged':
+      case 'AT_SetUnLogged':
+        if (table) table.storage = { ...table.storage, unlogged: cmd.subtype === 'AT_SetUnLogged' };
+        return;
+      case 'AT_SetAccessMethod':
+        if (table) table.storage = { ...table.storage, accessMethod: cmd.name ?? DEFAULT_ACCESS_METHOD };
+        return;
+      case 'AT_SetTableSpace':
+        if (table && cmd.name) table.storage = { ...table.storage, tablespace: cmd.name };
         return;
       case 'AT_AttachPartition':
       case 'AT_DetachPartition': {
