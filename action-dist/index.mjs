@@ -22668,6 +22668,584 @@ var init_schema_objects = __esm({
   }
 });
 
+// src/model/schema-model.ts
+function moveKeys(map, oldPrefix, newPrefix) {
+  for (const [key, value] of [...map]) {
+    if (key !== oldPrefix && !key.startsWith(`${oldPrefix}.`)) continue;
+    map.delete(key);
+    map.set(newPrefix + key.slice(oldPrefix.length), value);
+  }
+}
+var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, SchemaModel;
+var init_schema_model = __esm({
+  "src/model/schema-model.ts"() {
+    "use strict";
+    init_node_types();
+    init_names();
+    init_schema_objects();
+    DEFAULT_ACCESS_METHOD = "heap";
+    DEFAULT_TABLESPACE = "pg_default";
+    DEFAULT_SEARCH_PATH = ["public"];
+    SchemaModel = class {
+      /**
+       * @param isDeployed whether a migration other than the one under review has run in
+       * production; by default every earlier migration has.
+       */
+      constructor(isDeployed = () => true) {
+        this.isDeployed = isDeployed;
+      }
+      isDeployed;
+      tables = /* @__PURE__ */ new Map();
+      indexes = /* @__PURE__ */ new Map();
+      sequences = /* @__PURE__ */ new Map();
+      enums = /* @__PURE__ */ new Map();
+      schemas = /* @__PURE__ */ new Set(["public"]);
+      functionVolatilities = /* @__PURE__ */ new Map();
+      /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
+      columnsOfUnknownTables = /* @__PURE__ */ new Map();
+      /** Constraints added to tables the model never saw created: `schema.table` → name → constraint. */
+      constraintsOfUnknownTables = /* @__PURE__ */ new Map();
+      /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
+      retirements = /* @__PURE__ */ new Map();
+      searchPath = DEFAULT_SEARCH_PATH;
+      currentMigration = "";
+      /** The state when the open explicit transaction began, restored if it rolls back. */
+      beforeTransaction;
+      /** Whether the file being applied rolls a transaction back; only then is a snapshot worth its cost. */
+      fileRollsBack = false;
+      beginMigration(path13) {
+        this.currentMigration = path13;
+        this.searchPath = DEFAULT_SEARCH_PATH;
+        this.beforeTransaction = void 0;
+      }
+      /** Called before a file's statements are applied. */
+      beginFile(statements) {
+        this.beforeTransaction = void 0;
+        this.fileRollsBack = statements.some((statement) => asKind(statement.node, "TransactionStmt")?.kind === "TRANS_STMT_ROLLBACK");
+      }
+      get migration() {
+        return this.currentMigration;
+      }
+      deployed(migration) {
+        return migration !== this.currentMigration && this.isDeployed(migration);
+      }
+      table(relation) {
+        return this.tables.get(this.resolve(relation, this.tables));
+      }
+      /** Created by a migration that has not been deployed: nothing in production uses it or fills it yet. */
+      isNewTable(relation) {
+        const table = this.table(relation);
+        return table !== void 0 && !this.deployed(table.createdIn);
+      }
+      /** Added (with its table or later) by a migration that has not been deployed: no running code uses it. */
+      isNewColumn(relation, column) {
+        const addedIn = this.columnAddedIn(relation, column);
+        return addedIn !== void 0 && !this.deployed(addedIn);
+      }
+      /** The migration that added a column, also to a table the model never saw created. */
+      columnAddedIn(relation, column) {
+        const table = this.table(relation);
+        return table ? table.columns.get(column)?.addedIn : this.columnsOfUnknownTables.get(this.resolve(relation, this.tables))?.get(column);
+      }
+      column(relation, column) {
+        return this.table(relation)?.columns.get(column);
+      }
+      /** A constraint the model saw added, also to a table it never saw created. */
+      constraint(relation, name) {
+        return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
+      }
+      /** The CHECK constraints of a table that are validated, also of a table the model never saw created. */
+      validatedChecks(relation) {
+        const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
+        return [...constraints].filter((constraint) => constraint.kind === "check" && constraint.validated);
+      }
+      /** The partitions of a partitioned table that the model saw created or attached, and not detached since. */
+      partitions(relation) {
+        const key = this.resolve(relation, this.tables);
+        return [...this.tables.values()].filter((table) => table.partitionOf && this.resolve(table.partitionOf, this.tables) === key);
+      }
+      /** The DEFAULT partition of a partitioned table, when the model saw it created or attached. */
+      defaultPartition(relation) {
+        return this.partitions(relation).find((table) => table.defaultPartition)?.name;
+      }
+      /** The primary key's columns, when the model saw it declared. */
+      primaryKey(relation) {
+        for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
+        return void 0;
+      }
+      /** A validated `CHECK (column IS NOT NULL)`, which lets PostgreSQL 12+ SET NOT NULL without scanning. */
+      hasValidatedNotNullCheck(relation, column) {
+        const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
+        for (const constraint of constraints) if (constraint.validated && constraint.provesNotNull === column) return true;
+        return false;
+      }
+      /** The indexes the model saw created on a table or materialized view, and not dropped since. */
+      indexesOn(relation) {
+        const key = this.resolve(relation, this.tables);
+        return [...this.indexes.values()].filter((index) => this.resolve(index.table, this.tables) === key);
+      }
+      /** The table an index belongs to, when the model saw the index created. */
+      indexTable(index) {
+        return this.indexes.get(this.resolve(index, this.indexes))?.table;
+      }
+      enumValues(name) {
+        return this.enums.get(this.resolve(name, this.enums));
+      }
+      hasSchema(name) {
+        return this.schemas.has(name);
+      }
+      /**
+       * How a table (or one of its columns) was retired before being dropped: a
+       * `COMMENT ... IS 'deprecated...'` or a `lockwise:deprecate` directive. Undefined when it never was.
+       */
+      retirement(relation, column) {
+        const migration = this.retirements.get(this.retirementKey(relation, column));
+        return migration === void 0 ? void 0 : { migration, deployed: this.deployed(migration) };
+      }
+      /** Volatility of a function created by a migration; undefined when the model never saw it. */
+      userFunctionVolatility(name) {
+        return this.functionVolatilities.get(name.toLowerCase());
+      }
+      /** `-- lockwise:deprecate t.c` or `-- lockwise:deprecate-table t`, in the current migration. */
+      retire(relation, column) {
+        this.retirements.set(this.retirementKey(relation, column), this.currentMigration);
+      }
+      apply(statement) {
+        const { node } = statement;
+        switch (statement.kind) {
+          case "TransactionStmt":
+            return this.applyTransaction(asKind(node, "TransactionStmt").kind);
+          case "CreateStmt":
+            return this.createTable(asKind(node, "CreateStmt"));
+          case "CreateTableAsStmt": {
+            const createAs = asKind(node, "CreateTableAsStmt");
+            const kind = createAs.objtype === "OBJECT_MATVIEW" ? "materialized view" : "table";
+            const created = createAs.into?.rel ? this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true) : void 0;
+            if (created?.kind === "materialized view") created.populated = createAs.into?.skipData !== true;
+            return;
+          }
+          case "RefreshMatViewStmt": {
+            const refresh = asKind(node, "RefreshMatViewStmt");
+            const view = refresh.relation ? this.table(relationFromRangeVar(refresh.relation)) : void 0;
+            if (view?.kind === "materialized view") view.populated = refresh.skipData !== true;
+            return;
+          }
+          case "ViewStmt": {
+            const view = asKind(node, "ViewStmt");
+            if (view.view) this.addRelation(view.view, "view", [], view.replace === true);
+            return;
+          }
+          case "IndexStmt":
+            return this.createIndex(asKind(node, "IndexStmt"));
+          case "DropStmt": {
+            const drop = asKind(node, "DropStmt");
+            return this.applyDrop(drop.removeType, drop.objects ?? []);
+          }
+          case "RenameStmt":
+            return this.applyRename(asKind(node, "RenameStmt"));
+          case "AlterTableStmt": {
+            const alter = asKind(node, "AlterTableStmt");
+            if (!alter.relation) return;
+            for (const command of alter.cmds ?? []) this.applyAlterTable(relationFromRangeVar(alter.relation), asKind(command, "AlterTableCmd"));
+            return;
+          }
+          case "CommentStmt": {
+            const comment = asKind(node, "CommentStmt");
+            return this.applyComment(comment.objtype, stringValues(asKind(comment.object, "List")?.items), comment.comment);
+          }
+          case "CreateFunctionStmt": {
+            const createFunction = asKind(node, "CreateFunctionStmt");
+            return this.recordFunction(createFunction.funcname ?? [], createFunction.options ?? []);
+          }
+          case "CreateSeqStmt": {
+            const sequence = asKind(node, "CreateSeqStmt").sequence;
+            if (sequence) this.sequences.set(this.creationKey(relationFromRangeVar(sequence)), this.currentMigration);
+            return;
+          }
+          case "CreateEnumStmt": {
+            const createEnum = asKind(node, "CreateEnumStmt");
+            this.enums.set(this.creationKey(relationFromNames(stringValues(createEnum.typeName))), stringValues(createEnum.vals));
+            return;
+          }
+          case "AlterEnumStmt":
+            return this.alterEnum(asKind(node, "AlterEnumStmt"));
+          case "CreateSchemaStmt": {
+            const schemaName = asKind(node, "CreateSchemaStmt").schemaname;
+            if (schemaName) this.schemas.add(schemaName);
+            return;
+          }
+          case "VariableSetStmt": {
+            const set = asKind(node, "VariableSetStmt");
+            if (set.name?.toLowerCase() !== "search_path") return;
+            const path13 = (set.args ?? []).map((arg) => asKind(arg, "A_Const")?.sval?.sval ?? "").filter((schema) => schema && schema !== "$user");
+            this.searchPath = set.kind === "VAR_SET_VALUE" && path13.length > 0 ? path13 : DEFAULT_SEARCH_PATH;
+            return;
+          }
+          default:
+            return;
+        }
+      }
+      /** A ROLLBACK undoes what the transaction changed; savepoints are not followed, as DDL rarely rolls back to one. */
+      applyTransaction(kind) {
+        if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") {
+          if (this.fileRollsBack) this.beforeTransaction ??= this.snapshot();
+        } else if (kind === "TRANS_STMT_ROLLBACK" && this.beforeTransaction) {
+          this.restore(this.beforeTransaction);
+          this.beforeTransaction = void 0;
+        } else if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") this.beforeTransaction = void 0;
+      }
+      /** A copy of the schema between migrations, for a rollback or a cache. */
+      snapshot() {
+        return structuredClone({
+          tables: this.tables,
+          indexes: this.indexes,
+          sequences: this.sequences,
+          enums: this.enums,
+          schemas: this.schemas,
+          functionVolatilities: this.functionVolatilities,
+          columnsOfUnknownTables: this.columnsOfUnknownTables,
+          constraintsOfUnknownTables: this.constraintsOfUnknownTables,
+          retirements: this.retirements
+        });
+      }
+      /** Takes over a snapshot's objects: the snapshot must not be used again. */
+      restore(state) {
+        for (const [target, source] of [
+          [this.tables, state.tables],
+          [this.indexes, state.indexes],
+          [this.sequences, state.sequences],
+          [this.enums, state.enums],
+          [this.functionVolatilities, state.functionVolatilities],
+          [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
+          [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
+          [this.retirements, state.retirements]
+        ]) {
+          target.clear();
+          for (const [key, value] of source) target.set(key, value);
+        }
+        this.schemas.clear();
+        for (const schema of state.schemas) this.schemas.add(schema);
+      }
+      /** The map key of a relation: a schema-qualified name as is, an unqualified one through the search_path. */
+      resolve(relation, existing) {
+        if (relation.schema !== void 0) return `${relation.schema}.${relation.name}`;
+        for (const schema of this.searchPath) {
+          const key = `${schema}.${relation.name}`;
+          if (existing.has(key)) return key;
+        }
+        return this.creationKey(relation);
+      }
+      creationKey(relation) {
+        return `${relation.schema ?? this.searchPath[0] ?? "public"}.${relation.name}`;
+      }
+      qualified(key) {
+        const dot = key.indexOf(".");
+        return { schema: key.slice(0, dot), name: key.slice(dot + 1) };
+      }
+      retirementKey(relation, column) {
+        const table = this.resolve(relation, this.tables);
+        return column === void 0 ? table : `${table}.${column}`;
+      }
+      createTable(create) {
+        if (!create.relation) return;
+        const kind = create.partspec ? "partitioned table" : "table";
+        const table = this.addRelation(create.relation, kind, create.tableElts ?? [], create.if_not_exists === true);
+        const parent = create.partbound ? asKind(create.inhRelations?.[0], "RangeVar") : void 0;
+        if (table && parent) this.setPartitionOf(table, relationFromRangeVar(parent), create.partbound?.is_default === true);
+        if (table) {
+          const storage = {
+            ...create.relation.relpersistence === "u" ? { unlogged: true } : {},
+            ...create.accessMethod ? { accessMethod: create.accessMethod } : {},
+            ...create.tablespacename ? { tablespace: create.tablespacename } : {}
+          };
+          if (Object.keys(storage).length > 0) table.storage = storage;
+        }
+        if (table && create.partspec) {
+          const elements = (create.partspec.partParams ?? []).map((param) => asKind(param, "PartitionElem"));
+          table.partitionKey = {
+            columns: elements.flatMap((element) => element?.name ? [element.name] : []),
+            hasExpression: elements.some((element) => !element?.name)
+          };
+        }
+      }
+      setPartitionOf(table, parent, isDefault) {
+        if (parent) table.partitionOf = parent;
+        else delete table.partitionOf;
+        if (isDefault) table.defaultPartition = true;
+        else delete table.defaultPartition;
+      }
+      addRelation(rangeVar, kind, elements, keepExisting) {
+        const relation = relationFromRangeVar(rangeVar);
+        if (keepExisting && this.table(relation)) return void 0;
+        const key = this.creationKey(relation);
+        const table = { name: this.qualified(key), kind, createdIn: this.currentMigration, columns: /* @__PURE__ */ new Map(), constraints: /* @__PURE__ */ new Map() };
+        for (const element of elements) {
+          const column = asKind(element, "ColumnDef");
+          if (column?.colname) {
+            table.columns.set(column.colname, columnInfo(column, this.currentMigration));
+            for (const constraint of column.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, "Constraint"), column.colname);
+          }
+          this.addConstraint(table.constraints, table.name.name, asKind(element, "Constraint"));
+        }
+        this.tables.set(key, table);
+        this.columnsOfUnknownTables.delete(key);
+        this.constraintsOfUnknownTables.delete(key);
+        return table;
+      }
+      addConstraint(constraints, tableName, constraint, column) {
+        const info = constraint && constraintInfo(constraint, tableName, column);
+        if (info && info.kind !== "not null") constraints.set(info.name, info);
+      }
+      /** The constraints of a table, known or not; `create` makes the map for a table the model never saw created. */
+      constraintsOf(tableKey, create = false) {
+        const table = this.tables.get(tableKey);
+        if (table) return table.constraints;
+        let constraints = this.constraintsOfUnknownTables.get(tableKey);
+        if (!constraints && create) {
+          constraints = /* @__PURE__ */ new Map();
+          this.constraintsOfUnknownTables.set(tableKey, constraints);
+        }
+        return constraints;
+      }
+      createIndex(index) {
+        if (!index.relation) return;
+        const table = relationFromRangeVar(index.relation);
+        const tableKey = this.resolve(table, this.tables);
+        const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
+        const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
+        const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
+        this.indexes.set(key, {
+          name: this.qualified(key),
+          table,
+          unique: index.unique === true,
+          createdIn: this.currentMigration,
+          ...keyColumns ? { keyColumns } : {},
+          partial: index.whereClause !== void 0
+        });
+      }
+      applyDrop(removeType, objects) {
+        for (const object of objects) {
+          if (removeType === "OBJECT_SCHEMA") {
+            const schema = asKind(object, "String")?.sval;
+            if (schema) this.dropSchema(schema);
+            continue;
+          }
+          const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, "TypeName")?.names));
+          if (!relation.name) continue;
+          if (removeType === "OBJECT_TABLE" || removeType === "OBJECT_VIEW" || removeType === "OBJECT_MATVIEW") this.dropTable(relation);
+          else if (removeType === "OBJECT_INDEX") this.indexes.delete(this.resolve(relation, this.indexes));
+          else if (removeType === "OBJECT_SEQUENCE") this.sequences.delete(this.resolve(relation, this.sequences));
+          else if (removeType === "OBJECT_TYPE") this.enums.delete(this.resolve(relation, this.enums));
+        }
+      }
+      dropTable(relation) {
+        const key = this.resolve(relation, this.tables);
+        const table = this.tables.get(key);
+        if (table?.kind === "partitioned table") {
+          for (const [partitionKey, partition] of [...this.tables]) {
+            if (partition.partitionOf && this.resolve(partition.partitionOf, this.tables) === key) this.dropTable(this.qualified(partitionKey));
+          }
+        }
+        this.tables.delete(key);
+        this.columnsOfUnknownTables.delete(key);
+        this.constraintsOfUnknownTables.delete(key);
+        for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
+        for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
+      }
+      dropSchema(schema) {
+        this.schemas.delete(schema);
+        for (const map of [this.tables, this.indexes, this.sequences, this.enums]) {
+          for (const key of [...map.keys()]) if (key.startsWith(`${schema}.`)) map.delete(key);
+        }
+      }
+      applyRename(rename2) {
+        if (!rename2.newname) return;
+        const relation = rename2.relation ? relationFromRangeVar(rename2.relation) : void 0;
+        if (!relation) return;
+        switch (rename2.renameType) {
+          case "OBJECT_TABLE":
+          case "OBJECT_VIEW":
+          case "OBJECT_MATVIEW":
+            this.renameTable(relation, rename2.newname);
+            return;
+          case "OBJECT_COLUMN":
+            if (rename2.subname) this.renameColumn(relation, rename2.subname, rename2.newname);
+            return;
+          case "OBJECT_INDEX": {
+            const key = this.resolve(relation, this.indexes);
+            const index = this.indexes.get(key);
+            if (!index) return;
+            this.indexes.delete(key);
+            index.name = { schema: index.name.schema, name: rename2.newname };
+            this.indexes.set(`${index.name.schema}.${rename2.newname}`, index);
+            return;
+          }
+          case "OBJECT_TABCONSTRAINT": {
+            const constraints = this.constraintsOf(this.resolve(relation, this.tables));
+            const constraint = rename2.subname ? constraints?.get(rename2.subname) : void 0;
+            if (!constraints || !constraint || !rename2.subname) return;
+            constraints.delete(rename2.subname);
+            constraints.set(rename2.newname, { ...constraint, name: rename2.newname });
+            return;
+          }
+          default:
+            return;
+        }
+      }
+      renameTable(relation, newName) {
+        const oldKey = this.resolve(relation, this.tables);
+        const newKey = `${this.qualified(oldKey).schema}.${newName}`;
+        const table = this.tables.get(oldKey);
+        if (table) {
+          this.tables.delete(oldKey);
+          table.name = this.qualified(newKey);
+          this.tables.set(newKey, table);
+        }
+        moveKeys(this.retirements, oldKey, newKey);
+        moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
+        moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
+        for (const index of this.indexes.values()) {
+          if (this.resolve(index.table, this.tables) === oldKey || `${index.table.schema ?? ""}.${index.table.name}` === oldKey) index.table = this.qualified(newKey);
+        }
+        for (const partition of this.tables.values()) {
+          if (partition.partitionOf && (this.resolve(partition.partitionOf, this.tables) === oldKey || `${partition.partitionOf.schema ?? ""}.${partition.partitionOf.name}` === oldKey)) {
+            partition.partitionOf = this.qualified(newKey);
+          }
+        }
+      }
+      renameColumn(relation, oldName, newName) {
+        const tableKey = this.resolve(relation, this.tables);
+        const table = this.tables.get(tableKey);
+        const column = table?.columns.get(oldName);
+        if (table && column) {
+          table.columns.delete(oldName);
+          table.columns.set(newName, { ...column, name: newName });
+        }
+        for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
+          constraint.columns = constraint.columns.map((name) => name === oldName ? newName : name);
+          if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
+        }
+        const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
+        const addedIn = unknownColumns?.get(oldName);
+        if (unknownColumns && addedIn !== void 0) {
+          unknownColumns.delete(oldName);
+          unknownColumns.set(newName, addedIn);
+        }
+        moveKeys(this.retirements, `${tableKey}.${oldName}`, `${tableKey}.${newName}`);
+      }
+      applyAlterTable(relation, cmd) {
+        if (!cmd) return;
+        const tableKey = this.resolve(relation, this.tables);
+        const table = this.tables.get(tableKey);
+        const constraints = this.constraintsOf(tableKey);
+        const columnDef = asKind(cmd.def, "ColumnDef");
+        switch (cmd.subtype) {
+          case "AT_AddColumn":
+            if (!columnDef?.colname) return;
+            if (table) {
+              table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
+              for (const constraint of columnDef.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, "Constraint"), columnDef.colname);
+            } else {
+              const added = this.columnsOfUnknownTables.get(tableKey) ?? /* @__PURE__ */ new Map();
+              added.set(columnDef.colname, this.currentMigration);
+              this.columnsOfUnknownTables.set(tableKey, added);
+              for (const constraint of columnDef.constraints ?? []) this.addConstraint(this.constraintsOf(tableKey, true), relation.name, asKind(constraint, "Constraint"), columnDef.colname);
+            }
+            return;
+          case "AT_DropColumn":
+            if (!cmd.name) return;
+            table?.columns.delete(cmd.name);
+            for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
+            this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
+            this.retirements.delete(`${tableKey}.${cmd.name}`);
+            return;
+          case "AT_AlterColumnType": {
+            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
+            const type = columnType(columnDef?.typeName);
+            if (column && type) column.type = type;
+            return;
+          }
+          case "AT_SetNotNull":
+          case "AT_DropNotNull": {
+            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
+            if (column) column.notNull = cmd.subtype === "AT_SetNotNull";
+            return;
+          }
+          case "AT_ColumnDefault": {
+            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
+            if (column) column.hasDefault = cmd.def !== void 0;
+            return;
+          }
+          case "AT_AddConstraint":
+            this.addConstraint(this.constraintsOf(tableKey, true), table?.name.name ?? relation.name, asKind(cmd.def, "Constraint"));
+            return;
+          case "AT_ValidateConstraint": {
+            const constraint = cmd.name ? constraints?.get(cmd.name) : void 0;
+            if (constraint) constraint.validated = true;
+            return;
+          }
+          case "AT_DropConstraint":
+            if (cmd.name) constraints?.delete(cmd.name);
+            return;
+          case "AT_SetLogged":
+          case "AT_SetUnLogged":
+            if (table) table.storage = { ...table.storage, unlogged: cmd.subtype === "AT_SetUnLogged" };
+            return;
+          case "AT_SetAccessMethod":
+            if (table) table.storage = { ...table.storage, accessMethod: cmd.name ?? DEFAULT_ACCESS_METHOD };
+            return;
+          case "AT_SetTableSpace":
+            if (table && cmd.name) table.storage = { ...table.storage, tablespace: cmd.name };
+            return;
+          case "AT_AttachPartition":
+          case "AT_DetachPartition": {
+            const partition = asKind(cmd.def, "PartitionCmd");
+            const attached = partition?.name ? this.table(relationFromRangeVar(partition.name)) : void 0;
+            if (!attached) return;
+            if (cmd.subtype === "AT_AttachPartition") this.setPartitionOf(attached, table?.name ?? relation, partition?.bound?.is_default === true);
+            else this.setPartitionOf(attached, void 0, false);
+            return;
+          }
+          default:
+            return;
+        }
+      }
+      applyComment(objectType, names, text) {
+        const isColumn = objectType === "OBJECT_COLUMN";
+        if (!isColumn && objectType !== "OBJECT_TABLE" && objectType !== "OBJECT_VIEW") return;
+        const column = isColumn ? names.at(-1) : void 0;
+        const relation = relationFromNames(isColumn ? names.slice(0, -1) : names);
+        if (text !== void 0 && /^\s*deprecated/i.test(text)) this.retire(relation, column);
+        else this.retirements.delete(this.retirementKey(relation, column));
+      }
+      alterEnum(alterEnum) {
+        const key = this.resolve(relationFromNames(stringValues(alterEnum.typeName)), this.enums);
+        const values = this.enums.get(key);
+        if (!values) return;
+        if (alterEnum.oldVal && alterEnum.newVal) {
+          const at = values.indexOf(alterEnum.oldVal);
+          if (at !== -1) values[at] = alterEnum.newVal;
+        } else if (alterEnum.newVal && !values.includes(alterEnum.newVal)) {
+          const neighbour = alterEnum.newValNeighbor ? values.indexOf(alterEnum.newValNeighbor) : -1;
+          if (neighbour === -1) values.push(alterEnum.newVal);
+          else values.splice(alterEnum.newValIsAfter ? neighbour + 1 : neighbour, 0, alterEnum.newVal);
+        }
+      }
+      recordFunction(nameParts, options) {
+        const name = stringValues(nameParts).at(-1);
+        if (!name) return;
+        let volatility = "volatile";
+        for (const option of options) {
+          const element = asKind(option, "DefElem");
+          const value = asKind(element?.arg, "String")?.sval;
+          if (element?.defname === "volatility" && (value === "immutable" || value === "stable" || value === "volatile")) volatility = value;
+        }
+        this.functionVolatilities.set(name.toLowerCase(), volatility);
+      }
+    };
+  }
+});
+
 // src/source/source-file.ts
 function computeLineStarts(bytes) {
   const starts = [0];
@@ -23194,11 +23772,12 @@ var init_lock_table = __esm({
       AT_ChangeOwner: effect(AX),
       AT_ClusterOn: effect(SUE),
       AT_DropCluster: effect(SUE),
-      AT_SetLogged: effect(AX, "always"),
-      AT_SetUnLogged: effect(AX, "always"),
+      // These four change where the rows are stored, and do nothing when they are stored so already (seen on PostgreSQL 18).
+      AT_SetLogged: effect(AX, "depends", "never", "the table and its indexes are rewritten unless the table is logged already"),
+      AT_SetUnLogged: effect(AX, "depends", "never", "the table and its indexes are rewritten unless the table is unlogged already"),
       AT_DropOids: effect(AX),
-      AT_SetAccessMethod: effect(AX, "always"),
-      AT_SetTableSpace: effect(AX, "always"),
+      AT_SetAccessMethod: effect(AX, "depends", "never", "the table and its indexes are rewritten unless the table has that access method already"),
+      AT_SetTableSpace: effect(AX, "depends", "never", "the table's files (or the index's) are copied unless they are in that tablespace already; a partitioned table has none"),
       AT_SetRelOptions: effect(SUE, "never", "never", "SHARE UPDATE EXCLUSIVE only for the parameters in SHARE_UPDATE_EXCLUSIVE_STORAGE_PARAMETERS; ACCESS EXCLUSIVE for any other"),
       AT_ResetRelOptions: effect(SUE, "never", "never", "as SET (...)"),
       AT_ReplaceRelOptions: INTERNAL,
@@ -24987,6 +25566,102 @@ var init_no_rename_table = __esm({
               helpId: "help",
               data: { table, newName, steps: tableReplacementSteps(table, newName) }
             });
+          }
+        };
+      }
+    });
+  }
+});
+
+// rules/no-rewriting-storage-change.ts
+var no_rewriting_storage_change_default;
+var init_no_rewriting_storage_change = __esm({
+  "rules/no-rewriting-storage-change.ts"() {
+    "use strict";
+    init_rule();
+    init_names();
+    init_schema_model();
+    init_node_types();
+    init_identifiers();
+    no_rewriting_storage_change_default = defineRule({
+      id: "no-rewriting-storage-change",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          persistence: "ALTER TABLE {{table}} SET {{persistence}} rewrites the whole table and each of its indexes into new files while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the rewrite finishes.",
+          accessMethod: "ALTER TABLE {{table}} SET ACCESS METHOD {{method}} rewrites the whole table and each of its indexes while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the rewrite finishes.",
+          tablespace: "ALTER TABLE {{table}} SET TABLESPACE {{tablespace}} copies every file of {{table}} to the new tablespace while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the copy finishes (its indexes stay where they are).",
+          indexTablespace: "ALTER INDEX {{index}} SET TABLESPACE {{tablespace}} copies the whole index while holding an ACCESS EXCLUSIVE lock on it: every query that the planner plans on its table waits until the copy finishes.",
+          helpPersistence: "Run it in a maintenance window, with a lock_timeout. To change it without stopping traffic, create a new {{persistence}} table, copy the rows over in batches while the application writes to both, and switch to it in a later deploy; a table that starts empty can simply be created {{persistence}}.",
+          helpAccessMethod: "Run it in a maintenance window, with a lock_timeout, or create a table with the new access method, copy the rows over in batches while the application writes to both, and switch to it in a later deploy.",
+          helpTablespace: "pg_repack --tablespace {{tablespace}} (with --moveidx for the indexes) moves a table while holding ACCESS EXCLUSIVE only briefly at its start and end. Otherwise run it in a maintenance window, with a lock_timeout."
+        },
+        docs: {
+          summary: "Disallows ALTER TABLE ... SET LOGGED / SET UNLOGGED / SET ACCESS METHOD / SET TABLESPACE, and ALTER INDEX ... SET TABLESPACE, on existing tables: they rewrite or copy the table under ACCESS EXCLUSIVE.",
+          why: "Changing how or where a table is stored rewrites it. SET LOGGED and SET UNLOGGED rewrite the table and all its indexes into new files (SET LOGGED also writes the whole table to the write-ahead log, unless wal_level is minimal); SET ACCESS METHOD (PostgreSQL 15) rewrites them through the new access method; SET TABLESPACE copies the table's files to the new tablespace, and ALTER INDEX ... SET TABLESPACE the index's. Each holds an ACCESS EXCLUSIVE lock for the whole rewrite or copy, so a large table takes all of its traffic offline for as long as that takes, and, for an index, every query the planner plans on its table waits. Each does nothing, and is not reported, when the table is stored so already, as far as the migrations show: a table created UNLOGGED (or not), with USING or TABLESPACE (heap and pg_default when not said), or changed by an earlier ALTER TABLE. A partitioned table stores no rows, and a table created in the same migration, or in one not yet deployed, has none in production: neither is reported.",
+          instead: "Create the table the way it should be stored from the start. To change an existing one, use pg_repack --tablespace (with --moveidx) for a tablespace; for persistence or access method, copy the rows into a new table in batches while the application writes to both and switch over in a later deploy, or run the statement in a maintenance window with a lock_timeout.",
+          bad: "ALTER TABLE events SET UNLOGGED;",
+          good: "CREATE UNLOGGED TABLE events_staging (LIKE events INCLUDING ALL);",
+          references: [
+            "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-LOGGED-UNLOGGED",
+            "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-ACCESS-METHOD",
+            "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-TABLESPACE",
+            "https://www.postgresql.org/docs/current/sql-alterindex.html"
+          ],
+          pgVersions: "SET LOGGED / SET UNLOGGED: PostgreSQL 9.5 and later. SET ACCESS METHOD: 15 and later (DEFAULT: 17). SET TABLESPACE: all supported versions.",
+          prevents: "table rewrite under ACCESS EXCLUSIVE"
+        }
+      },
+      create(context) {
+        const stored = (relation) => context.schema.table(relation);
+        function changesNothing(table, cmd) {
+          if (!table) return false;
+          if (table.kind === "partitioned table") return true;
+          const storage = table.storage ?? {};
+          switch (cmd.subtype) {
+            case "AT_SetLogged":
+              return storage.unlogged !== true;
+            case "AT_SetUnLogged":
+              return storage.unlogged === true;
+            case "AT_SetAccessMethod":
+              return (cmd.name ?? DEFAULT_ACCESS_METHOD) === (storage.accessMethod ?? DEFAULT_ACCESS_METHOD);
+            case "AT_SetTableSpace":
+              return cmd.name === (storage.tablespace ?? DEFAULT_TABLESPACE);
+            default:
+              return true;
+          }
+        }
+        return {
+          AlterTableStmt(alter) {
+            if (!alter.relation) return;
+            const relation = relationFromRangeVar(alter.relation);
+            const at = alter.relation.location;
+            if (alter.objtype === "OBJECT_INDEX") {
+              const table = context.schema.indexTable(relation);
+              if (table !== void 0 && !context.isExistingTable(table)) return;
+              for (const command of alter.cmds ?? []) {
+                const cmd = asKind(command, "AlterTableCmd");
+                if (cmd?.subtype !== "AT_SetTableSpace" || !cmd.name) continue;
+                const data = { index: displayName(relation), tablespace: quoteIdentifier(cmd.name) };
+                context.report({ messageId: "indexTablespace", helpId: "helpTablespace", at, data });
+              }
+              return;
+            }
+            if (alter.objtype !== "OBJECT_TABLE" || !context.isExistingTable(relation)) return;
+            for (const command of alter.cmds ?? []) {
+              const cmd = asKind(command, "AlterTableCmd");
+              if (!cmd || changesNothing(stored(relation), cmd)) continue;
+              const table = displayName(relation);
+              if (cmd.subtype === "AT_SetLogged" || cmd.subtype === "AT_SetUnLogged") {
+                const persistence = cmd.subtype === "AT_SetLogged" ? "LOGGED" : "UNLOGGED";
+                context.report({ messageId: "persistence", helpId: "helpPersistence", at, data: { table, persistence } });
+              } else if (cmd.subtype === "AT_SetAccessMethod") {
+                context.report({ messageId: "accessMethod", helpId: "helpAccessMethod", at, data: { table, method: cmd.name ? quoteIdentifier(cmd.name) : "DEFAULT" } });
+              } else if (cmd.subtype === "AT_SetTableSpace" && cmd.name) {
+                context.report({ messageId: "tablespace", helpId: "helpTablespace", at, data: { table, tablespace: quoteIdentifier(cmd.name) } });
+              }
+            }
           }
         };
       }
@@ -30208,6 +30883,7 @@ var init_rules = __esm({
     init_no_non_transactional_statement_in_transaction();
     init_no_rename_column();
     init_no_rename_table();
+    init_no_rewriting_storage_change();
     init_no_rewriting_type_change();
     init_no_statements_after_access_exclusive();
     init_no_stored_generated_column();
@@ -30255,6 +30931,7 @@ var init_rules = __esm({
       no_non_transactional_statement_in_transaction_default,
       no_rename_column_default,
       no_rename_table_default,
+      no_rewriting_storage_change_default,
       no_rewriting_type_change_default,
       no_statements_after_access_exclusive_default,
       no_stored_generated_column_default,
@@ -42815,559 +43492,8 @@ function commentsIn(source, sqlBytes, gaps) {
   return comments;
 }
 
-// src/model/schema-model.ts
-init_node_types();
-init_names();
-init_schema_objects();
-var DEFAULT_SEARCH_PATH = ["public"];
-var SchemaModel = class {
-  /**
-   * @param isDeployed whether a migration other than the one under review has run in
-   * production; by default every earlier migration has.
-   */
-  constructor(isDeployed = () => true) {
-    this.isDeployed = isDeployed;
-  }
-  isDeployed;
-  tables = /* @__PURE__ */ new Map();
-  indexes = /* @__PURE__ */ new Map();
-  sequences = /* @__PURE__ */ new Map();
-  enums = /* @__PURE__ */ new Map();
-  schemas = /* @__PURE__ */ new Set(["public"]);
-  functionVolatilities = /* @__PURE__ */ new Map();
-  /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
-  columnsOfUnknownTables = /* @__PURE__ */ new Map();
-  /** Constraints added to tables the model never saw created: `schema.table` → name → constraint. */
-  constraintsOfUnknownTables = /* @__PURE__ */ new Map();
-  /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
-  retirements = /* @__PURE__ */ new Map();
-  searchPath = DEFAULT_SEARCH_PATH;
-  currentMigration = "";
-  /** The state when the open explicit transaction began, restored if it rolls back. */
-  beforeTransaction;
-  /** Whether the file being applied rolls a transaction back; only then is a snapshot worth its cost. */
-  fileRollsBack = false;
-  beginMigration(path13) {
-    this.currentMigration = path13;
-    this.searchPath = DEFAULT_SEARCH_PATH;
-    this.beforeTransaction = void 0;
-  }
-  /** Called before a file's statements are applied. */
-  beginFile(statements) {
-    this.beforeTransaction = void 0;
-    this.fileRollsBack = statements.some((statement) => asKind(statement.node, "TransactionStmt")?.kind === "TRANS_STMT_ROLLBACK");
-  }
-  get migration() {
-    return this.currentMigration;
-  }
-  deployed(migration) {
-    return migration !== this.currentMigration && this.isDeployed(migration);
-  }
-  table(relation) {
-    return this.tables.get(this.resolve(relation, this.tables));
-  }
-  /** Created by a migration that has not been deployed: nothing in production uses it or fills it yet. */
-  isNewTable(relation) {
-    const table = this.table(relation);
-    return table !== void 0 && !this.deployed(table.createdIn);
-  }
-  /** Added (with its table or later) by a migration that has not been deployed: no running code uses it. */
-  isNewColumn(relation, column) {
-    const addedIn = this.columnAddedIn(relation, column);
-    return addedIn !== void 0 && !this.deployed(addedIn);
-  }
-  /** The migration that added a column, also to a table the model never saw created. */
-  columnAddedIn(relation, column) {
-    const table = this.table(relation);
-    return table ? table.columns.get(column)?.addedIn : this.columnsOfUnknownTables.get(this.resolve(relation, this.tables))?.get(column);
-  }
-  column(relation, column) {
-    return this.table(relation)?.columns.get(column);
-  }
-  /** A constraint the model saw added, also to a table it never saw created. */
-  constraint(relation, name) {
-    return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
-  }
-  /** The CHECK constraints of a table that are validated, also of a table the model never saw created. */
-  validatedChecks(relation) {
-    const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
-    return [...constraints].filter((constraint) => constraint.kind === "check" && constraint.validated);
-  }
-  /** The partitions of a partitioned table that the model saw created or attached, and not detached since. */
-  partitions(relation) {
-    const key = this.resolve(relation, this.tables);
-    return [...this.tables.values()].filter((table) => table.partitionOf && this.resolve(table.partitionOf, this.tables) === key);
-  }
-  /** The DEFAULT partition of a partitioned table, when the model saw it created or attached. */
-  defaultPartition(relation) {
-    return this.partitions(relation).find((table) => table.defaultPartition)?.name;
-  }
-  /** The primary key's columns, when the model saw it declared. */
-  primaryKey(relation) {
-    for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
-    return void 0;
-  }
-  /** A validated `CHECK (column IS NOT NULL)`, which lets PostgreSQL 12+ SET NOT NULL without scanning. */
-  hasValidatedNotNullCheck(relation, column) {
-    const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
-    for (const constraint of constraints) if (constraint.validated && constraint.provesNotNull === column) return true;
-    return false;
-  }
-  /** The indexes the model saw created on a table or materialized view, and not dropped since. */
-  indexesOn(relation) {
-    const key = this.resolve(relation, this.tables);
-    return [...this.indexes.values()].filter((index) => this.resolve(index.table, this.tables) === key);
-  }
-  /** The table an index belongs to, when the model saw the index created. */
-  indexTable(index) {
-    return this.indexes.get(this.resolve(index, this.indexes))?.table;
-  }
-  enumValues(name) {
-    return this.enums.get(this.resolve(name, this.enums));
-  }
-  hasSchema(name) {
-    return this.schemas.has(name);
-  }
-  /**
-   * How a table (or one of its columns) was retired before being dropped: a
-   * `COMMENT ... IS 'deprecated...'` or a `lockwise:deprecate` directive. Undefined when it never was.
-   */
-  retirement(relation, column) {
-    const migration = this.retirements.get(this.retirementKey(relation, column));
-    return migration === void 0 ? void 0 : { migration, deployed: this.deployed(migration) };
-  }
-  /** Volatility of a function created by a migration; undefined when the model never saw it. */
-  userFunctionVolatility(name) {
-    return this.functionVolatilities.get(name.toLowerCase());
-  }
-  /** `-- lockwise:deprecate t.c` or `-- lockwise:deprecate-table t`, in the current migration. */
-  retire(relation, column) {
-    this.retirements.set(this.retirementKey(relation, column), this.currentMigration);
-  }
-  apply(statement) {
-    const { node } = statement;
-    switch (statement.kind) {
-      case "TransactionStmt":
-        return this.applyTransaction(asKind(node, "TransactionStmt").kind);
-      case "CreateStmt":
-        return this.createTable(asKind(node, "CreateStmt"));
-      case "CreateTableAsStmt": {
-        const createAs = asKind(node, "CreateTableAsStmt");
-        const kind = createAs.objtype === "OBJECT_MATVIEW" ? "materialized view" : "table";
-        const created = createAs.into?.rel ? this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true) : void 0;
-        if (created?.kind === "materialized view") created.populated = createAs.into?.skipData !== true;
-        return;
-      }
-      case "RefreshMatViewStmt": {
-        const refresh = asKind(node, "RefreshMatViewStmt");
-        const view = refresh.relation ? this.table(relationFromRangeVar(refresh.relation)) : void 0;
-        if (view?.kind === "materialized view") view.populated = refresh.skipData !== true;
-        return;
-      }
-      case "ViewStmt": {
-        const view = asKind(node, "ViewStmt");
-        if (view.view) this.addRelation(view.view, "view", [], view.replace === true);
-        return;
-      }
-      case "IndexStmt":
-        return this.createIndex(asKind(node, "IndexStmt"));
-      case "DropStmt": {
-        const drop = asKind(node, "DropStmt");
-        return this.applyDrop(drop.removeType, drop.objects ?? []);
-      }
-      case "RenameStmt":
-        return this.applyRename(asKind(node, "RenameStmt"));
-      case "AlterTableStmt": {
-        const alter = asKind(node, "AlterTableStmt");
-        if (!alter.relation) return;
-        for (const command of alter.cmds ?? []) this.applyAlterTable(relationFromRangeVar(alter.relation), asKind(command, "AlterTableCmd"));
-        return;
-      }
-      case "CommentStmt": {
-        const comment = asKind(node, "CommentStmt");
-        return this.applyComment(comment.objtype, stringValues(asKind(comment.object, "List")?.items), comment.comment);
-      }
-      case "CreateFunctionStmt": {
-        const createFunction = asKind(node, "CreateFunctionStmt");
-        return this.recordFunction(createFunction.funcname ?? [], createFunction.options ?? []);
-      }
-      case "CreateSeqStmt": {
-        const sequence = asKind(node, "CreateSeqStmt").sequence;
-        if (sequence) this.sequences.set(this.creationKey(relationFromRangeVar(sequence)), this.currentMigration);
-        return;
-      }
-      case "CreateEnumStmt": {
-        const createEnum = asKind(node, "CreateEnumStmt");
-        this.enums.set(this.creationKey(relationFromNames(stringValues(createEnum.typeName))), stringValues(createEnum.vals));
-        return;
-      }
-      case "AlterEnumStmt":
-        return this.alterEnum(asKind(node, "AlterEnumStmt"));
-      case "CreateSchemaStmt": {
-        const schemaName = asKind(node, "CreateSchemaStmt").schemaname;
-        if (schemaName) this.schemas.add(schemaName);
-        return;
-      }
-      case "VariableSetStmt": {
-        const set = asKind(node, "VariableSetStmt");
-        if (set.name?.toLowerCase() !== "search_path") return;
-        const path13 = (set.args ?? []).map((arg) => asKind(arg, "A_Const")?.sval?.sval ?? "").filter((schema) => schema && schema !== "$user");
-        this.searchPath = set.kind === "VAR_SET_VALUE" && path13.length > 0 ? path13 : DEFAULT_SEARCH_PATH;
-        return;
-      }
-      default:
-        return;
-    }
-  }
-  /** A ROLLBACK undoes what the transaction changed; savepoints are not followed, as DDL rarely rolls back to one. */
-  applyTransaction(kind) {
-    if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") {
-      if (this.fileRollsBack) this.beforeTransaction ??= this.snapshot();
-    } else if (kind === "TRANS_STMT_ROLLBACK" && this.beforeTransaction) {
-      this.restore(this.beforeTransaction);
-      this.beforeTransaction = void 0;
-    } else if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") this.beforeTransaction = void 0;
-  }
-  /** A copy of the schema between migrations, for a rollback or a cache. */
-  snapshot() {
-    return structuredClone({
-      tables: this.tables,
-      indexes: this.indexes,
-      sequences: this.sequences,
-      enums: this.enums,
-      schemas: this.schemas,
-      functionVolatilities: this.functionVolatilities,
-      columnsOfUnknownTables: this.columnsOfUnknownTables,
-      constraintsOfUnknownTables: this.constraintsOfUnknownTables,
-      retirements: this.retirements
-    });
-  }
-  /** Takes over a snapshot's objects: the snapshot must not be used again. */
-  restore(state) {
-    for (const [target, source] of [
-      [this.tables, state.tables],
-      [this.indexes, state.indexes],
-      [this.sequences, state.sequences],
-      [this.enums, state.enums],
-      [this.functionVolatilities, state.functionVolatilities],
-      [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
-      [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
-      [this.retirements, state.retirements]
-    ]) {
-      target.clear();
-      for (const [key, value] of source) target.set(key, value);
-    }
-    this.schemas.clear();
-    for (const schema of state.schemas) this.schemas.add(schema);
-  }
-  /** The map key of a relation: a schema-qualified name as is, an unqualified one through the search_path. */
-  resolve(relation, existing) {
-    if (relation.schema !== void 0) return `${relation.schema}.${relation.name}`;
-    for (const schema of this.searchPath) {
-      const key = `${schema}.${relation.name}`;
-      if (existing.has(key)) return key;
-    }
-    return this.creationKey(relation);
-  }
-  creationKey(relation) {
-    return `${relation.schema ?? this.searchPath[0] ?? "public"}.${relation.name}`;
-  }
-  qualified(key) {
-    const dot = key.indexOf(".");
-    return { schema: key.slice(0, dot), name: key.slice(dot + 1) };
-  }
-  retirementKey(relation, column) {
-    const table = this.resolve(relation, this.tables);
-    return column === void 0 ? table : `${table}.${column}`;
-  }
-  createTable(create) {
-    if (!create.relation) return;
-    const kind = create.partspec ? "partitioned table" : "table";
-    const table = this.addRelation(create.relation, kind, create.tableElts ?? [], create.if_not_exists === true);
-    const parent = create.partbound ? asKind(create.inhRelations?.[0], "RangeVar") : void 0;
-    if (table && parent) this.setPartitionOf(table, relationFromRangeVar(parent), create.partbound?.is_default === true);
-    if (table && create.partspec) {
-      const elements = (create.partspec.partParams ?? []).map((param) => asKind(param, "PartitionElem"));
-      table.partitionKey = {
-        columns: elements.flatMap((element) => element?.name ? [element.name] : []),
-        hasExpression: elements.some((element) => !element?.name)
-      };
-    }
-  }
-  setPartitionOf(table, parent, isDefault) {
-    if (parent) table.partitionOf = parent;
-    else delete table.partitionOf;
-    if (isDefault) table.defaultPartition = true;
-    else delete table.defaultPartition;
-  }
-  addRelation(rangeVar, kind, elements, keepExisting) {
-    const relation = relationFromRangeVar(rangeVar);
-    if (keepExisting && this.table(relation)) return void 0;
-    const key = this.creationKey(relation);
-    const table = { name: this.qualified(key), kind, createdIn: this.currentMigration, columns: /* @__PURE__ */ new Map(), constraints: /* @__PURE__ */ new Map() };
-    for (const element of elements) {
-      const column = asKind(element, "ColumnDef");
-      if (column?.colname) {
-        table.columns.set(column.colname, columnInfo(column, this.currentMigration));
-        for (const constraint of column.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, "Constraint"), column.colname);
-      }
-      this.addConstraint(table.constraints, table.name.name, asKind(element, "Constraint"));
-    }
-    this.tables.set(key, table);
-    this.columnsOfUnknownTables.delete(key);
-    this.constraintsOfUnknownTables.delete(key);
-    return table;
-  }
-  addConstraint(constraints, tableName, constraint, column) {
-    const info = constraint && constraintInfo(constraint, tableName, column);
-    if (info && info.kind !== "not null") constraints.set(info.name, info);
-  }
-  /** The constraints of a table, known or not; `create` makes the map for a table the model never saw created. */
-  constraintsOf(tableKey, create = false) {
-    const table = this.tables.get(tableKey);
-    if (table) return table.constraints;
-    let constraints = this.constraintsOfUnknownTables.get(tableKey);
-    if (!constraints && create) {
-      constraints = /* @__PURE__ */ new Map();
-      this.constraintsOfUnknownTables.set(tableKey, constraints);
-    }
-    return constraints;
-  }
-  createIndex(index) {
-    if (!index.relation) return;
-    const table = relationFromRangeVar(index.relation);
-    const tableKey = this.resolve(table, this.tables);
-    const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
-    const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
-    const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
-    this.indexes.set(key, {
-      name: this.qualified(key),
-      table,
-      unique: index.unique === true,
-      createdIn: this.currentMigration,
-      ...keyColumns ? { keyColumns } : {},
-      partial: index.whereClause !== void 0
-    });
-  }
-  applyDrop(removeType, objects) {
-    for (const object of objects) {
-      if (removeType === "OBJECT_SCHEMA") {
-        const schema = asKind(object, "String")?.sval;
-        if (schema) this.dropSchema(schema);
-        continue;
-      }
-      const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, "TypeName")?.names));
-      if (!relation.name) continue;
-      if (removeType === "OBJECT_TABLE" || removeType === "OBJECT_VIEW" || removeType === "OBJECT_MATVIEW") this.dropTable(relation);
-      else if (removeType === "OBJECT_INDEX") this.indexes.delete(this.resolve(relation, this.indexes));
-      else if (removeType === "OBJECT_SEQUENCE") this.sequences.delete(this.resolve(relation, this.sequences));
-      else if (removeType === "OBJECT_TYPE") this.enums.delete(this.resolve(relation, this.enums));
-    }
-  }
-  dropTable(relation) {
-    const key = this.resolve(relation, this.tables);
-    const table = this.tables.get(key);
-    if (table?.kind === "partitioned table") {
-      for (const [partitionKey, partition] of [...this.tables]) {
-        if (partition.partitionOf && this.resolve(partition.partitionOf, this.tables) === key) this.dropTable(this.qualified(partitionKey));
-      }
-    }
-    this.tables.delete(key);
-    this.columnsOfUnknownTables.delete(key);
-    this.constraintsOfUnknownTables.delete(key);
-    for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
-    for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
-  }
-  dropSchema(schema) {
-    this.schemas.delete(schema);
-    for (const map of [this.tables, this.indexes, this.sequences, this.enums]) {
-      for (const key of [...map.keys()]) if (key.startsWith(`${schema}.`)) map.delete(key);
-    }
-  }
-  applyRename(rename2) {
-    if (!rename2.newname) return;
-    const relation = rename2.relation ? relationFromRangeVar(rename2.relation) : void 0;
-    if (!relation) return;
-    switch (rename2.renameType) {
-      case "OBJECT_TABLE":
-      case "OBJECT_VIEW":
-      case "OBJECT_MATVIEW":
-        this.renameTable(relation, rename2.newname);
-        return;
-      case "OBJECT_COLUMN":
-        if (rename2.subname) this.renameColumn(relation, rename2.subname, rename2.newname);
-        return;
-      case "OBJECT_INDEX": {
-        const key = this.resolve(relation, this.indexes);
-        const index = this.indexes.get(key);
-        if (!index) return;
-        this.indexes.delete(key);
-        index.name = { schema: index.name.schema, name: rename2.newname };
-        this.indexes.set(`${index.name.schema}.${rename2.newname}`, index);
-        return;
-      }
-      case "OBJECT_TABCONSTRAINT": {
-        const constraints = this.constraintsOf(this.resolve(relation, this.tables));
-        const constraint = rename2.subname ? constraints?.get(rename2.subname) : void 0;
-        if (!constraints || !constraint || !rename2.subname) return;
-        constraints.delete(rename2.subname);
-        constraints.set(rename2.newname, { ...constraint, name: rename2.newname });
-        return;
-      }
-      default:
-        return;
-    }
-  }
-  renameTable(relation, newName) {
-    const oldKey = this.resolve(relation, this.tables);
-    const newKey = `${this.qualified(oldKey).schema}.${newName}`;
-    const table = this.tables.get(oldKey);
-    if (table) {
-      this.tables.delete(oldKey);
-      table.name = this.qualified(newKey);
-      this.tables.set(newKey, table);
-    }
-    moveKeys(this.retirements, oldKey, newKey);
-    moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
-    moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
-    for (const index of this.indexes.values()) {
-      if (this.resolve(index.table, this.tables) === oldKey || `${index.table.schema ?? ""}.${index.table.name}` === oldKey) index.table = this.qualified(newKey);
-    }
-    for (const partition of this.tables.values()) {
-      if (partition.partitionOf && (this.resolve(partition.partitionOf, this.tables) === oldKey || `${partition.partitionOf.schema ?? ""}.${partition.partitionOf.name}` === oldKey)) {
-        partition.partitionOf = this.qualified(newKey);
-      }
-    }
-  }
-  renameColumn(relation, oldName, newName) {
-    const tableKey = this.resolve(relation, this.tables);
-    const table = this.tables.get(tableKey);
-    const column = table?.columns.get(oldName);
-    if (table && column) {
-      table.columns.delete(oldName);
-      table.columns.set(newName, { ...column, name: newName });
-    }
-    for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
-      constraint.columns = constraint.columns.map((name) => name === oldName ? newName : name);
-      if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
-    }
-    const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
-    const addedIn = unknownColumns?.get(oldName);
-    if (unknownColumns && addedIn !== void 0) {
-      unknownColumns.delete(oldName);
-      unknownColumns.set(newName, addedIn);
-    }
-    moveKeys(this.retirements, `${tableKey}.${oldName}`, `${tableKey}.${newName}`);
-  }
-  applyAlterTable(relation, cmd) {
-    if (!cmd) return;
-    const tableKey = this.resolve(relation, this.tables);
-    const table = this.tables.get(tableKey);
-    const constraints = this.constraintsOf(tableKey);
-    const columnDef = asKind(cmd.def, "ColumnDef");
-    switch (cmd.subtype) {
-      case "AT_AddColumn":
-        if (!columnDef?.colname) return;
-        if (table) {
-          table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
-          for (const constraint of columnDef.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, "Constraint"), columnDef.colname);
-        } else {
-          const added = this.columnsOfUnknownTables.get(tableKey) ?? /* @__PURE__ */ new Map();
-          added.set(columnDef.colname, this.currentMigration);
-          this.columnsOfUnknownTables.set(tableKey, added);
-          for (const constraint of columnDef.constraints ?? []) this.addConstraint(this.constraintsOf(tableKey, true), relation.name, asKind(constraint, "Constraint"), columnDef.colname);
-        }
-        return;
-      case "AT_DropColumn":
-        if (!cmd.name) return;
-        table?.columns.delete(cmd.name);
-        for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
-        this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
-        this.retirements.delete(`${tableKey}.${cmd.name}`);
-        return;
-      case "AT_AlterColumnType": {
-        const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
-        const type = columnType(columnDef?.typeName);
-        if (column && type) column.type = type;
-        return;
-      }
-      case "AT_SetNotNull":
-      case "AT_DropNotNull": {
-        const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
-        if (column) column.notNull = cmd.subtype === "AT_SetNotNull";
-        return;
-      }
-      case "AT_ColumnDefault": {
-        const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
-        if (column) column.hasDefault = cmd.def !== void 0;
-        return;
-      }
-      case "AT_AddConstraint":
-        this.addConstraint(this.constraintsOf(tableKey, true), table?.name.name ?? relation.name, asKind(cmd.def, "Constraint"));
-        return;
-      case "AT_ValidateConstraint": {
-        const constraint = cmd.name ? constraints?.get(cmd.name) : void 0;
-        if (constraint) constraint.validated = true;
-        return;
-      }
-      case "AT_DropConstraint":
-        if (cmd.name) constraints?.delete(cmd.name);
-        return;
-      case "AT_AttachPartition":
-      case "AT_DetachPartition": {
-        const partition = asKind(cmd.def, "PartitionCmd");
-        const attached = partition?.name ? this.table(relationFromRangeVar(partition.name)) : void 0;
-        if (!attached) return;
-        if (cmd.subtype === "AT_AttachPartition") this.setPartitionOf(attached, table?.name ?? relation, partition?.bound?.is_default === true);
-        else this.setPartitionOf(attached, void 0, false);
-        return;
-      }
-      default:
-        return;
-    }
-  }
-  applyComment(objectType, names, text) {
-    const isColumn = objectType === "OBJECT_COLUMN";
-    if (!isColumn && objectType !== "OBJECT_TABLE" && objectType !== "OBJECT_VIEW") return;
-    const column = isColumn ? names.at(-1) : void 0;
-    const relation = relationFromNames(isColumn ? names.slice(0, -1) : names);
-    if (text !== void 0 && /^\s*deprecated/i.test(text)) this.retire(relation, column);
-    else this.retirements.delete(this.retirementKey(relation, column));
-  }
-  alterEnum(alterEnum) {
-    const key = this.resolve(relationFromNames(stringValues(alterEnum.typeName)), this.enums);
-    const values = this.enums.get(key);
-    if (!values) return;
-    if (alterEnum.oldVal && alterEnum.newVal) {
-      const at = values.indexOf(alterEnum.oldVal);
-      if (at !== -1) values[at] = alterEnum.newVal;
-    } else if (alterEnum.newVal && !values.includes(alterEnum.newVal)) {
-      const neighbour = alterEnum.newValNeighbor ? values.indexOf(alterEnum.newValNeighbor) : -1;
-      if (neighbour === -1) values.push(alterEnum.newVal);
-      else values.splice(alterEnum.newValIsAfter ? neighbour + 1 : neighbour, 0, alterEnum.newVal);
-    }
-  }
-  recordFunction(nameParts, options) {
-    const name = stringValues(nameParts).at(-1);
-    if (!name) return;
-    let volatility = "volatile";
-    for (const option of options) {
-      const element = asKind(option, "DefElem");
-      const value = asKind(element?.arg, "String")?.sval;
-      if (element?.defname === "volatility" && (value === "immutable" || value === "stable" || value === "volatile")) volatility = value;
-    }
-    this.functionVolatilities.set(name.toLowerCase(), volatility);
-  }
-};
-function moveKeys(map, oldPrefix, newPrefix) {
-  for (const [key, value] of [...map]) {
-    if (key !== oldPrefix && !key.startsWith(`${oldPrefix}.`)) continue;
-    map.delete(key);
-    map.set(newPrefix + key.slice(oldPrefix.length), value);
-  }
-}
-
 // src/engine/lint-sources.ts
+init_schema_model();
 init_source_file();
 init_builtin_checks();
 

@@ -20,6 +20,7 @@ import noNestedTransaction from './no-nested-transaction.js';
 import noNonTransactionalStatementInTransaction from './no-non-transactional-statement-in-transaction.js';
 import noRenameColumn from './no-rename-column.js';
 import noRenameTable from './no-rename-table.js';
+import noRewritingStorageChange from './no-rewriting-storage-change.js';
 import noRewritingTypeChange from './no-rewriting-type-change.js';
 import noStatementsAfterAccessExclusive from './no-statements-after-access-exclusive.js';
 import noStoredGeneratedColumn from './no-stored-generated-column.js';
@@ -69,6 +70,7 @@ export const RULES: readonly AnyRule[] = [
   noNonTransactionalStatementInTransaction,
   noRenameColumn,
   noRenameTable,
+  noRewritingStorageChange,
   noRewritingTypeChange,
   noStatementsAfterAccessExclusive,
   noStoredGeneratedColumn,
