@@ -30130,6 +30130,11 @@ var init_require_concurrent_detach_partition = __esm({
 });
 
 // rules/require-concurrent-index.ts
+function partitionList(partitions) {
+  if (partitions.length === 0) return "none known yet";
+  const names = partitions.map(({ name }) => displayName(name.schema === "public" ? { name: name.name } : name));
+  return names.length > 6 ? `${names.slice(0, 6).join(", ")} and ${names.length - 6} more` : names.join(", ");
+}
 var require_concurrent_index_default;
 var init_require_concurrent_index = __esm({
   "rules/require-concurrent-index.ts"() {
@@ -30146,7 +30151,13 @@ var init_require_concurrent_index = __esm({
           createIndex: "CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until the build finishes.",
           createIndexHelp: "Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
           dropIndex: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table of {{index}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.",
-          dropIndexHelp: "Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};"
+          dropIndexHelp: "Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
+          createIndexOnPartitioned: "CREATE INDEX on partitioned table {{table}} holds a SHARE lock on {{table}} and on each of its partitions for the whole build: every INSERT, UPDATE and DELETE on any of them waits until the indexes of all partitions are built.",
+          concurrentOnPartitioned: 'PostgreSQL refuses CREATE INDEX CONCURRENTLY on partitioned table {{table}} ("cannot create index on partitioned table concurrently"): the migration fails here.',
+          partitionedHelp: "Build it one partition at a time, without blocking writes:\n  CREATE {{unique}}INDEX {{ifNotExists}}{{index}} ON ONLY {{table}} (...);  -- instant; invalid until every partition has its index\n  -- then, outside a transaction block, for each partition ({{partitions}}):\n  CREATE {{unique}}INDEX CONCURRENTLY <partition>_idx ON <partition> (...);\n  ALTER INDEX {{index}} ATTACH PARTITION <partition>_idx;",
+          dropPartitionedIndex: "DROP INDEX {{index}} drops the index of partitioned table {{table}} and of each partition, holding an ACCESS EXCLUSIVE lock on {{table}} and on every partition: it waits behind every running query on any of them and blocks all reads and writes queued behind it.",
+          dropConcurrentlyPartitioned: 'PostgreSQL refuses DROP INDEX CONCURRENTLY on {{index}}, the index of partitioned table {{table}} ("cannot drop partitioned index concurrently"): the migration fails here.',
+          dropPartitionedHelp: "There is no non-blocking way to drop the index of a partitioned table: drop it in a migration of its own, with a short lock_timeout (and retries), at a quiet time: SET lock_timeout = '2s'; DROP INDEX {{ifExists}}{{index}};"
         },
         docs: {
           summary: "Requires CREATE INDEX and DROP INDEX on existing tables to use CONCURRENTLY.",
@@ -30158,39 +30169,42 @@ var init_require_concurrent_index = __esm({
             "https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY",
             "https://www.postgresql.org/docs/current/sql-dropindex.html"
           ],
-          pgVersions: "All supported versions. Partitioned tables cannot be indexed concurrently in one statement: create the index ON ONLY the parent, build each partition's index concurrently, and ATTACH them.",
+          pgVersions: "All supported versions. Partitioned tables cannot be indexed concurrently in one statement: create the index ON ONLY the parent, build each partition's index concurrently, and ATTACH them. When the migrations created the partitioned table, lockwise says so, flags CONCURRENTLY there as the failure it is, and names the partitions it knows; the index of a partitioned table cannot be dropped concurrently at all (checked on PostgreSQL 18).",
           prevents: "SHARE lock (writes blocked) for the whole index build; ACCESS EXCLUSIVE for DROP INDEX"
         }
       },
       create(context) {
+        const isPartitioned = (relation) => context.schema.table(relation)?.kind === "partitioned table";
         return {
           IndexStmt(index) {
-            if (index.concurrent || !index.relation || !index.relation.inh) return;
+            if (!index.relation || !index.relation.inh) return;
             const relation = relationFromRangeVar(index.relation);
-            if (!context.isExistingTable(relation)) return;
-            context.report({
-              messageId: "createIndex",
-              helpId: "createIndexHelp",
-              data: {
-                table: displayName(relation),
-                index: index.idxname ? quoteIdentifier(index.idxname) : "<name>",
-                unique: index.unique ? "UNIQUE " : "",
-                ifNotExists: index.if_not_exists ? "IF NOT EXISTS " : ""
-              }
-            });
+            const partitioned = isPartitioned(relation);
+            if (index.concurrent && !partitioned || !index.concurrent && !context.isExistingTable(relation)) return;
+            const data = {
+              table: displayName(relation),
+              index: index.idxname ? quoteIdentifier(index.idxname) : "<name>",
+              unique: index.unique ? "UNIQUE " : "",
+              ifNotExists: index.if_not_exists ? "IF NOT EXISTS " : "",
+              partitions: partitioned ? partitionList(context.schema.partitions(relation)) : ""
+            };
+            if (index.concurrent) context.report({ messageId: "concurrentOnPartitioned", helpId: "partitionedHelp", data });
+            else if (partitioned) context.report({ messageId: "createIndexOnPartitioned", helpId: "partitionedHelp", data });
+            else context.report({ messageId: "createIndex", helpId: "createIndexHelp", data });
           },
           DropStmt(drop) {
-            if (drop.removeType !== "OBJECT_INDEX" || drop.concurrent) return;
+            if (drop.removeType !== "OBJECT_INDEX") return;
             for (const object of drop.objects ?? []) {
               const index = relationFromNameList(object);
               if (!index) continue;
               const table = context.schema.indexTable(index);
-              if (table && !context.isExistingTable(table)) continue;
-              context.report({
-                messageId: "dropIndex",
-                helpId: "dropIndexHelp",
-                data: { index: displayName(index), ifExists: drop.missing_ok ? "IF EXISTS " : "" }
-              });
+              const partitioned = table !== void 0 && isPartitioned(table);
+              if (drop.concurrent && !partitioned) continue;
+              if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
+              const data = { index: displayName(index), ifExists: drop.missing_ok ? "IF EXISTS " : "", table: table ? displayName(table) : "" };
+              if (drop.concurrent) context.report({ messageId: "dropConcurrentlyPartitioned", helpId: "dropPartitionedHelp", data });
+              else if (partitioned) context.report({ messageId: "dropPartitionedIndex", helpId: "dropPartitionedHelp", data });
+              else context.report({ messageId: "dropIndex", helpId: "dropIndexHelp", data });
             }
           }
         };
