@@ -56,7 +56,7 @@ export const ALTER_TABLE_EFFECTS: Record<AlterTableType, AlterTableEffect> = {
   AT_CookedColumnDefault: INTERNAL,
   AT_DropNotNull: effect(AX),
   AT_SetNotNull: effect(AX, 'never', 'depends', 'skipped from PostgreSQL 12 when a validated CHECK (column IS NOT NULL) proves it'),
-  AT_SetExpression: effect(AX, 'always', 'never'),
+  AT_SetExpression: effect(AX, 'depends', 'depends', 'a STORED generated column is recomputed and the table rewritten; a VIRTUAL one (PostgreSQL 18) is not, though a constraint on it is checked (seen on PostgreSQL 18)'),
   AT_DropExpression: effect(AX),
   AT_SetStatistics: effect(SUE),
   AT_SetOptions: effect(SUE),

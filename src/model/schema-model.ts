@@ -610,6 +610,11 @@ export class SchemaModel {
         if (column) column.notNull = cmd.subtype === 'AT_SetNotNull';
         return;
       }
+      case 'AT_DropExpression': {
+        const column = cmd.name ? table?.columns.get(cmd.name) : undefined;
+        if (column) delete column.generated;
+        return;
+      }
       case 'AT_ColumnDefault': {
         const column = cmd.name ? table?.columns.get(cmd.name) : undefined;
         if (column) column.hasDefault = cmd.def !== undefined;

@@ -15,6 +15,8 @@ export interface ColumnInfo {
   type?: ColumnType;
   notNull: boolean;
   hasDefault: boolean;
+  /** For a generated column: whether its values are stored in the rows or computed when read (PostgreSQL 18). */
+  generated?: 'stored' | 'virtual';
   /** The migration that added the column. */
   addedIn: string;
 }
@@ -68,9 +70,11 @@ export function formatColumnType(type: ColumnType): string {
 export function columnInfo(column: ColumnDef, addedIn: string): ColumnInfo {
   const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')?.contype);
   const type = columnType(column.typeName);
+  const generated = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((constraint) => constraint?.contype === 'CONSTR_GENERATED');
   return {
     name: column.colname ?? '',
     ...(type ? { type } : {}),
+    ...(generated ? { generated: generated.generated_kind === 's' ? ('stored' as const) : ('virtual' as const) } : {}),
     notNull: constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY'),
     hasDefault: constraints.includes('CONSTR_DEFAULT') || constraints.includes('CONSTR_IDENTITY'),
     addedIn,
