@@ -22591,9 +22591,11 @@ function formatColumnType(type) {
 function columnInfo(column, addedIn) {
   const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")?.contype);
   const type = columnType(column.typeName);
+  const generated = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_GENERATED");
   return {
     name: column.colname ?? "",
     ...type ? { type } : {},
+    ...generated ? { generated: generated.generated_kind === "s" ? "stored" : "virtual" } : {},
     notNull: constraints.includes("CONSTR_NOTNULL") || constraints.includes("CONSTR_PRIMARY"),
     hasDefault: constraints.includes("CONSTR_DEFAULT") || constraints.includes("CONSTR_IDENTITY"),
     addedIn
@@ -23169,6 +23171,11 @@ var init_schema_model = __esm({
           case "AT_DropNotNull": {
             const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
             if (column) column.notNull = cmd.subtype === "AT_SetNotNull";
+            return;
+          }
+          case "AT_DropExpression": {
+            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
+            if (column) delete column.generated;
             return;
           }
           case "AT_ColumnDefault": {
@@ -23749,7 +23756,7 @@ var init_lock_table = __esm({
       AT_CookedColumnDefault: INTERNAL,
       AT_DropNotNull: effect(AX),
       AT_SetNotNull: effect(AX, "never", "depends", "skipped from PostgreSQL 12 when a validated CHECK (column IS NOT NULL) proves it"),
-      AT_SetExpression: effect(AX, "always", "never"),
+      AT_SetExpression: effect(AX, "depends", "depends", "a STORED generated column is recomputed and the table rewritten; a VIRTUAL one (PostgreSQL 18) is not, though a constraint on it is checked (seen on PostgreSQL 18)"),
       AT_DropExpression: effect(AX),
       AT_SetStatistics: effect(SUE),
       AT_SetOptions: effect(SUE),
@@ -26057,7 +26064,7 @@ var init_no_statements_after_access_exclusive = __esm({
 });
 
 // rules/no-stored-generated-column.ts
-var VIRTUAL_GENERATED_SINCE, no_stored_generated_column_default;
+var VIRTUAL_GENERATED_SINCE, SET_EXPRESSION_SINCE, no_stored_generated_column_default;
 var init_no_stored_generated_column = __esm({
   "rules/no-stored-generated-column.ts"() {
     "use strict";
@@ -26067,6 +26074,7 @@ var init_no_stored_generated_column = __esm({
     init_node_types();
     init_identifiers();
     VIRTUAL_GENERATED_SINCE = 18;
+    SET_EXPRESSION_SINCE = 17;
     no_stored_generated_column_default = defineRule({
       id: "no-stored-generated-column",
       meta: {
@@ -26075,11 +26083,16 @@ var init_no_stored_generated_column = __esm({
         messages: {
           storedGenerated: "ADD COLUMN {{column}} GENERATED ALWAYS AS (...) STORED computes and writes the expression for every existing row: PostgreSQL rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock, so no reads or writes until every row has been rewritten.",
           help: "If the value need not be stored or indexed, make it VIRTUAL (PostgreSQL 18+): ALTER TABLE {{table}} ADD COLUMN {{column}} <type> GENERATED ALWAYS AS (...) VIRTUAL; adds it without touching the rows. Otherwise add a plain column, fill new rows with a BEFORE INSERT OR UPDATE trigger, and backfill existing rows in batches.",
-          helpBefore18: "Add a plain column instead, fill new rows with a BEFORE INSERT OR UPDATE trigger that computes the expression, and backfill existing rows in batches. (VIRTUAL generated columns, which do not rewrite, need PostgreSQL 18.)"
+          helpBefore18: "Add a plain column instead, fill new rows with a BEFORE INSERT OR UPDATE trigger that computes the expression, and backfill existing rows in batches. (VIRTUAL generated columns, which do not rewrite, need PostgreSQL 18.)",
+          setExpressionStored: "ALTER COLUMN {{column}} SET EXPRESSION recomputes the STORED generated column for every row: PostgreSQL rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock, so no reads or writes until every row has been rewritten.",
+          setExpressionMaybeStored: "ALTER COLUMN {{column}} SET EXPRESSION rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock if {{column}} is a STORED generated column, which the migrations lockwise read do not tell; a VIRTUAL one changes without a rewrite.",
+          setExpressionHelp: "Change it expand-and-contract: add a new column with the new expression (VIRTUAL on PostgreSQL 18+, or a plain column kept filled by a trigger and backfilled in batches), move reads to it, and drop {{column}} in a later deploy.",
+          dropExpressionVirtual: 'PostgreSQL refuses DROP EXPRESSION on {{column}}, a VIRTUAL generated column ("ALTER TABLE / DROP EXPRESSION is not supported for virtual generated columns"): the migration fails here.',
+          dropExpressionVirtualHelp: "A virtual column stores no values to keep: add a plain column, backfill it in batches from the expression, move reads to it, and drop {{column}} in a later deploy."
         },
         docs: {
-          summary: "Disallows adding a STORED generated column to an existing table.",
-          why: "A STORED generated column holds the value of its expression in every row, so adding one to a table that has rows makes PostgreSQL compute it for each of them and rewrite the whole table and its indexes while holding an ACCESS EXCLUSIVE lock: nothing can read or write the table until the rewrite finishes. A VIRTUAL generated column (PostgreSQL 18+) is computed when read and never requires a rewrite; in PostgreSQL 18, GENERATED ALWAYS AS (...) without STORED or VIRTUAL is VIRTUAL, so it is not reported. (A NOT NULL or CHECK constraint on a virtual column still makes PostgreSQL scan the table to check it.)",
+          summary: "Disallows adding a STORED generated column to an existing table, or changing the expression of one.",
+          why: "A STORED generated column holds the value of its expression in every row, so adding one to a table that has rows makes PostgreSQL compute it for each of them and rewrite the whole table and its indexes while holding an ACCESS EXCLUSIVE lock: nothing can read or write the table until the rewrite finishes. A VIRTUAL generated column (PostgreSQL 18+) is computed when read and never requires a rewrite; in PostgreSQL 18, GENERATED ALWAYS AS (...) without STORED or VIRTUAL is VIRTUAL, so it is not reported. (A NOT NULL or CHECK constraint on a virtual column still makes PostgreSQL scan the table to check it.) ALTER COLUMN ... SET EXPRESSION (PostgreSQL 17) on a STORED generated column recomputes it for every row, with the same rewrite; on a VIRTUAL one it does not, and when the migrations do not show which kind the column is, lockwise reports it on PostgreSQL 18 as a possible rewrite. DROP EXPRESSION keeps a stored column's values without a rewrite, and PostgreSQL refuses it on a virtual column, which is reported as the failure it is (all checked on PostgreSQL 18 with lockwise trace).",
           instead: "On PostgreSQL 18+, use a VIRTUAL generated column when the value need not be stored or indexed (virtual columns cannot be indexed). Otherwise add a plain column, keep it filled with a trigger, and backfill existing rows in batches.",
           bad: "ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (quantity * unit_price_cents) STORED;",
           good: "-- PostgreSQL 18+\nALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (quantity * unit_price_cents) VIRTUAL;",
@@ -26087,13 +26100,25 @@ var init_no_stored_generated_column = __esm({
             "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES",
             "https://www.postgresql.org/docs/current/ddl-generated-columns.html"
           ],
-          pgVersions: "Generated columns exist from PostgreSQL 12, STORED only (the keyword is required). PostgreSQL 18 adds VIRTUAL generated columns, the default kind, which are added without a rewrite.",
+          pgVersions: "Generated columns exist from PostgreSQL 12, STORED only (the keyword is required). SET EXPRESSION exists from 17. PostgreSQL 18 adds VIRTUAL generated columns, the default kind, which are added and changed without a rewrite.",
           prevents: "table rewrite under ACCESS EXCLUSIVE"
         }
       },
       create(context) {
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
+            const table = displayName(relation);
+            if ((cmd.subtype === "AT_SetExpression" || cmd.subtype === "AT_DropExpression") && cmd.name) {
+              if (cmd.subtype === "AT_SetExpression" && context.pgVersion < SET_EXPRESSION_SINCE) return;
+              const kind = context.schema.column(relation, cmd.name)?.generated ?? (context.pgVersion < VIRTUAL_GENERATED_SINCE ? "stored" : void 0);
+              const data = { table, column: quoteIdentifier(cmd.name) };
+              if (cmd.subtype === "AT_DropExpression") {
+                if (kind === "virtual") context.report({ messageId: "dropExpressionVirtual", helpId: "dropExpressionVirtualHelp", data });
+              } else if (kind !== "virtual") {
+                context.report({ messageId: kind === "stored" ? "setExpressionStored" : "setExpressionMaybeStored", helpId: "setExpressionHelp", data });
+              }
+              return;
+            }
             const column = asKind(cmd.def, "ColumnDef");
             if (cmd.subtype !== "AT_AddColumn" || !column?.colname) return;
             for (const node of column.constraints ?? []) {
@@ -26103,7 +26128,7 @@ var init_no_stored_generated_column = __esm({
                 messageId: "storedGenerated",
                 helpId: context.pgVersion < VIRTUAL_GENERATED_SINCE ? "helpBefore18" : "help",
                 at: generated.location,
-                data: { table: displayName(relation), column: quoteIdentifier(column.colname) }
+                data: { table, column: quoteIdentifier(column.colname) }
               });
             }
           })
