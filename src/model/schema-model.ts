@@ -51,6 +51,8 @@ export interface IndexInfo {
   keyColumns?: string[];
   /** It has a WHERE clause. */
   partial: boolean;
+  /** The PRIMARY KEY, UNIQUE or EXCLUDE constraint it enforces, which has its name. */
+  constraint?: string;
 }
 
 export interface Retirement {
@@ -196,6 +198,11 @@ export class SchemaModel {
   /** The table an index belongs to, when the model saw the index created. */
   indexTable(index: RelationName): RelationName | undefined {
     return this.indexes.get(this.resolve(index, this.indexes))?.table;
+  }
+
+  /** The constraint an index enforces (a PRIMARY KEY, UNIQUE or EXCLUDE constraint of the same name), when the model saw it added. */
+  indexConstraint(index: RelationName): string | undefined {
+    return this.indexes.get(this.resolve(index, this.indexes))?.constraint;
   }
 
   enumValues(name: RelationName): readonly string[] | undefined {
@@ -409,9 +416,9 @@ export class SchemaModel {
       const column = asKind(element, 'ColumnDef');
       if (column?.colname) {
         table.columns.set(column.colname, columnInfo(column, this.currentMigration));
-        for (const constraint of column.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, 'Constraint'), column.colname);
+        for (const constraint of column.constraints ?? []) this.addConstraint(key, table.constraints, table.name.name, asKind(constraint, 'Constraint'), column.colname);
       }
-      this.addConstraint(table.constraints, table.name.name, asKind(element, 'Constraint'));
+      this.addConstraint(key, table.constraints, table.name.name, asKind(element, 'Constraint'));
     }
     this.tables.set(key, table);
     this.columnsOfUnknownTables.delete(key);
@@ -419,9 +426,43 @@ export class SchemaModel {
     return table;
   }
 
-  private addConstraint(constraints: Map<string, ConstraintInfo>, tableName: string, constraint: ReturnType<typeof asKind<'Constraint'>>, column?: string): void {
+  private addConstraint(
+    tableKey: string,
+    constraints: Map<string, ConstraintInfo>,
+    tableName: string,
+    constraint: ReturnType<typeof asKind<'Constraint'>>,
+    column?: string,
+  ): void {
     const info = constraint && constraintInfo(constraint, tableName, column);
-    if (info && info.kind !== 'not null') constraints.set(info.name, info);
+    if (!info || info.kind === 'not null') return;
+    constraints.set(info.name, info);
+    if (info.kind === 'primary key' || info.kind === 'unique' || info.kind === 'exclusion') this.addConstraintIndex(tableKey, info, constraint);
+  }
+
+  /**
+   * PRIMARY KEY, UNIQUE and EXCLUDE constraints are enforced by an index of the same name: one the constraint
+   * builds, or, with USING INDEX, the index named, which PostgreSQL renames to the constraint's name.
+   */
+  private addConstraintIndex(tableKey: string, info: ConstraintInfo, constraint: NonNullable<ReturnType<typeof asKind<'Constraint'>>>): void {
+    const { schema } = this.qualified(tableKey);
+    const key = `${schema}.${info.name}`;
+    if (constraint.indexname) {
+      const existing = this.indexes.get(`${schema}.${constraint.indexname}`);
+      if (!existing) return;
+      this.indexes.delete(`${schema}.${constraint.indexname}`);
+      if (info.columns.length === 0 && existing.keyColumns) info.columns = existing.keyColumns;
+      this.indexes.set(key, { ...existing, name: { schema, name: info.name }, constraint: info.name });
+      return;
+    }
+    this.indexes.set(key, {
+      name: { schema, name: info.name },
+      table: this.qualified(tableKey),
+      unique: info.kind !== 'exclusion',
+      createdIn: this.currentMigration,
+      ...(info.kind !== 'exclusion' && info.columns.length > 0 ? { keyColumns: info.columns } : {}),
+      partial: constraint.where_clause !== undefined,
+      constraint: info.name,
+    });
   }
 
   /** The constraints of a table, known or not; `create` makes the map for a table the model never saw created. */
@@ -521,6 +562,12 @@ export class SchemaModel {
         if (!constraints || !constraint || !rename.subname) return;
         constraints.delete(rename.subname);
         constraints.set(rename.newname, { ...constraint, name: rename.newname });
+        const { schema } = this.qualified(this.resolve(relation, this.tables));
+        const index = this.indexes.get(`${schema}.${rename.subname}`);
+        if (index?.constraint === rename.subname) {
+          this.indexes.delete(`${schema}.${rename.subname}`);
+          this.indexes.set(`${schema}.${rename.newname}`, { ...index, name: { schema, name: rename.newname }, constraint: rename.newname });
+        }
         return;
       }
       default:
@@ -582,12 +629,12 @@ export class SchemaModel {
         if (!columnDef?.colname) return;
         if (table) {
           table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
-          for (const constraint of columnDef.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, 'Constraint'), columnDef.colname);
+          for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, table.constraints, table.name.name, asKind(constraint, 'Constraint'), columnDef.colname);
         } else {
           const added = this.columnsOfUnknownTables.get(tableKey) ?? new Map<string, string>();
           added.set(columnDef.colname, this.currentMigration);
           this.columnsOfUnknownTables.set(tableKey, added);
-          for (const constraint of columnDef.constraints ?? []) this.addConstraint(this.constraintsOf(tableKey, true)!, relation.name, asKind(constraint, 'Constraint'), columnDef.colname);
+          for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, this.constraintsOf(tableKey, true)!, relation.name, asKind(constraint, 'Constraint'), columnDef.colname);
         }
         return;
       case 'AT_DropColumn':
@@ -621,16 +668,20 @@ export class SchemaModel {
         return;
       }
       case 'AT_AddConstraint':
-        this.addConstraint(this.constraintsOf(tableKey, true)!, table?.name.name ?? relation.name, asKind(cmd.def, 'Constraint'));
+        this.addConstraint(tableKey, this.constraintsOf(tableKey, true)!, table?.name.name ?? relation.name, asKind(cmd.def, 'Constraint'));
         return;
       case 'AT_ValidateConstraint': {
         const constraint = cmd.name ? constraints?.get(cmd.name) : undefined;
         if (constraint) constraint.validated = true;
         return;
       }
-      case 'AT_DropConstraint':
-        if (cmd.name) constraints?.delete(cmd.name);
+      case 'AT_DropConstraint': {
+        if (!cmd.name) return;
+        constraints?.delete(cmd.name);
+        const indexKey = `${this.qualified(tableKey).schema}.${cmd.name}`;
+        if (this.indexes.get(indexKey)?.constraint === cmd.name) this.indexes.delete(indexKey);
         return;
+      }
       case 'AT_SetLogged':
       case 'AT_SetUnLogged':
         if (table) table.storage = { ...table.storage, unlogged: cmd.subtype === 'AT_SetUnLogged' };

@@ -87,7 +87,8 @@ export function constraintInfo(constraint: Constraint, table: string, column?: s
   if (!kind) return undefined;
   const keys = stringValues(constraint.keys ?? constraint.fk_attrs);
   const columns = column ? [column] : keys.length > 0 ? keys : referencedColumns(constraint.raw_expr);
-  const name = constraint.conname ?? generatedName(table, columns, kind);
+  // With USING INDEX and no name of its own, the constraint takes the index's.
+  const name = constraint.conname ?? constraint.indexname ?? generatedName(table, columns, kind);
   const provesNotNull = kind === 'check' ? notNullTestColumn(constraint.raw_expr) : undefined;
   return {
     name,
