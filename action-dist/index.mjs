@@ -22606,7 +22606,7 @@ function constraintInfo(constraint, table, column) {
   if (!kind) return void 0;
   const keys = stringValues(constraint.keys ?? constraint.fk_attrs);
   const columns = column ? [column] : keys.length > 0 ? keys : referencedColumns(constraint.raw_expr);
-  const name = constraint.conname ?? generatedName(table, columns, kind);
+  const name = constraint.conname ?? constraint.indexname ?? generatedName(table, columns, kind);
   const provesNotNull = kind === "check" ? notNullTestColumn(constraint.raw_expr) : void 0;
   return {
     name,
@@ -22789,6 +22789,10 @@ var init_schema_model = __esm({
       /** The table an index belongs to, when the model saw the index created. */
       indexTable(index) {
         return this.indexes.get(this.resolve(index, this.indexes))?.table;
+      }
+      /** The constraint an index enforces (a PRIMARY KEY, UNIQUE or EXCLUDE constraint of the same name), when the model saw it added. */
+      indexConstraint(index) {
+        return this.indexes.get(this.resolve(index, this.indexes))?.constraint;
       }
       enumValues(name) {
         return this.enums.get(this.resolve(name, this.enums));
@@ -22985,18 +22989,45 @@ var init_schema_model = __esm({
           const column = asKind(element, "ColumnDef");
           if (column?.colname) {
             table.columns.set(column.colname, columnInfo(column, this.currentMigration));
-            for (const constraint of column.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, "Constraint"), column.colname);
+            for (const constraint of column.constraints ?? []) this.addConstraint(key, table.constraints, table.name.name, asKind(constraint, "Constraint"), column.colname);
           }
-          this.addConstraint(table.constraints, table.name.name, asKind(element, "Constraint"));
+          this.addConstraint(key, table.constraints, table.name.name, asKind(element, "Constraint"));
         }
         this.tables.set(key, table);
         this.columnsOfUnknownTables.delete(key);
         this.constraintsOfUnknownTables.delete(key);
         return table;
       }
-      addConstraint(constraints, tableName, constraint, column) {
+      addConstraint(tableKey, constraints, tableName, constraint, column) {
         const info = constraint && constraintInfo(constraint, tableName, column);
-        if (info && info.kind !== "not null") constraints.set(info.name, info);
+        if (!info || info.kind === "not null") return;
+        constraints.set(info.name, info);
+        if (info.kind === "primary key" || info.kind === "unique" || info.kind === "exclusion") this.addConstraintIndex(tableKey, info, constraint);
+      }
+      /**
+       * PRIMARY KEY, UNIQUE and EXCLUDE constraints are enforced by an index of the same name: one the constraint
+       * builds, or, with USING INDEX, the index named, which PostgreSQL renames to the constraint's name.
+       */
+      addConstraintIndex(tableKey, info, constraint) {
+        const { schema } = this.qualified(tableKey);
+        const key = `${schema}.${info.name}`;
+        if (constraint.indexname) {
+          const existing = this.indexes.get(`${schema}.${constraint.indexname}`);
+          if (!existing) return;
+          this.indexes.delete(`${schema}.${constraint.indexname}`);
+          if (info.columns.length === 0 && existing.keyColumns) info.columns = existing.keyColumns;
+          this.indexes.set(key, { ...existing, name: { schema, name: info.name }, constraint: info.name });
+          return;
+        }
+        this.indexes.set(key, {
+          name: { schema, name: info.name },
+          table: this.qualified(tableKey),
+          unique: info.kind !== "exclusion",
+          createdIn: this.currentMigration,
+          ...info.kind !== "exclusion" && info.columns.length > 0 ? { keyColumns: info.columns } : {},
+          partial: constraint.where_clause !== void 0,
+          constraint: info.name
+        });
       }
       /** The constraints of a table, known or not; `create` makes the map for a table the model never saw created. */
       constraintsOf(tableKey, create = false) {
@@ -23088,6 +23119,12 @@ var init_schema_model = __esm({
             if (!constraints || !constraint || !rename2.subname) return;
             constraints.delete(rename2.subname);
             constraints.set(rename2.newname, { ...constraint, name: rename2.newname });
+            const { schema } = this.qualified(this.resolve(relation, this.tables));
+            const index = this.indexes.get(`${schema}.${rename2.subname}`);
+            if (index?.constraint === rename2.subname) {
+              this.indexes.delete(`${schema}.${rename2.subname}`);
+              this.indexes.set(`${schema}.${rename2.newname}`, { ...index, name: { schema, name: rename2.newname }, constraint: rename2.newname });
+            }
             return;
           }
           default:
@@ -23146,12 +23183,12 @@ var init_schema_model = __esm({
             if (!columnDef?.colname) return;
             if (table) {
               table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
-              for (const constraint of columnDef.constraints ?? []) this.addConstraint(table.constraints, table.name.name, asKind(constraint, "Constraint"), columnDef.colname);
+              for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, table.constraints, table.name.name, asKind(constraint, "Constraint"), columnDef.colname);
             } else {
               const added = this.columnsOfUnknownTables.get(tableKey) ?? /* @__PURE__ */ new Map();
               added.set(columnDef.colname, this.currentMigration);
               this.columnsOfUnknownTables.set(tableKey, added);
-              for (const constraint of columnDef.constraints ?? []) this.addConstraint(this.constraintsOf(tableKey, true), relation.name, asKind(constraint, "Constraint"), columnDef.colname);
+              for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, this.constraintsOf(tableKey, true), relation.name, asKind(constraint, "Constraint"), columnDef.colname);
             }
             return;
           case "AT_DropColumn":
@@ -23184,16 +23221,20 @@ var init_schema_model = __esm({
             return;
           }
           case "AT_AddConstraint":
-            this.addConstraint(this.constraintsOf(tableKey, true), table?.name.name ?? relation.name, asKind(cmd.def, "Constraint"));
+            this.addConstraint(tableKey, this.constraintsOf(tableKey, true), table?.name.name ?? relation.name, asKind(cmd.def, "Constraint"));
             return;
           case "AT_ValidateConstraint": {
             const constraint = cmd.name ? constraints?.get(cmd.name) : void 0;
             if (constraint) constraint.validated = true;
             return;
           }
-          case "AT_DropConstraint":
-            if (cmd.name) constraints?.delete(cmd.name);
+          case "AT_DropConstraint": {
+            if (!cmd.name) return;
+            constraints?.delete(cmd.name);
+            const indexKey = `${this.qualified(tableKey).schema}.${cmd.name}`;
+            if (this.indexes.get(indexKey)?.constraint === cmd.name) this.indexes.delete(indexKey);
             return;
+          }
           case "AT_SetLogged":
           case "AT_SetUnLogged":
             if (table) table.storage = { ...table.storage, unlogged: cmd.subtype === "AT_SetUnLogged" };
@@ -30182,6 +30223,8 @@ var init_require_concurrent_index = __esm({
           partitionedHelp: "Build it one partition at a time, without blocking writes:\n  CREATE {{unique}}INDEX {{ifNotExists}}{{index}} ON ONLY {{table}} (...);  -- instant; invalid until every partition has its index\n  -- then, outside a transaction block, for each partition ({{partitions}}):\n  CREATE {{unique}}INDEX CONCURRENTLY <partition>_idx ON <partition> (...);\n  ALTER INDEX {{index}} ATTACH PARTITION <partition>_idx;",
           dropPartitionedIndex: "DROP INDEX {{index}} drops the index of partitioned table {{table}} and of each partition, holding an ACCESS EXCLUSIVE lock on {{table}} and on every partition: it waits behind every running query on any of them and blocks all reads and writes queued behind it.",
           dropConcurrentlyPartitioned: 'PostgreSQL refuses DROP INDEX CONCURRENTLY on {{index}}, the index of partitioned table {{table}} ("cannot drop partitioned index concurrently"): the migration fails here.',
+          dropConstraintIndex: 'PostgreSQL refuses to drop {{index}}: it enforces constraint {{constraint}} of {{table}} ("cannot drop index because constraint requires it"), so the migration fails here.',
+          dropConstraintIndexHelp: "Drop the constraint, which drops its index with it, in a migration of its own with a short lock_timeout (it takes an ACCESS EXCLUSIVE lock on {{table}} for a moment): ALTER TABLE {{table}} DROP CONSTRAINT {{constraint}};",
           dropPartitionedHelp: "There is no non-blocking way to drop the index of a partitioned table: drop it in a migration of its own, with a short lock_timeout (and retries), at a quiet time: SET lock_timeout = '2s'; DROP INDEX {{ifExists}}{{index}};"
         },
         docs: {
@@ -30223,6 +30266,12 @@ var init_require_concurrent_index = __esm({
               const index = relationFromNameList(object);
               if (!index) continue;
               const table = context.schema.indexTable(index);
+              const constraint = context.schema.indexConstraint(index);
+              if (table && constraint) {
+                const data2 = { index: displayName(index), table: displayName(table), constraint: quoteIdentifier(constraint) };
+                context.report({ messageId: "dropConstraintIndex", helpId: "dropConstraintIndexHelp", data: data2 });
+                continue;
+              }
               const partitioned = table !== void 0 && isPartitioned(table);
               if (drop.concurrent && !partitioned) continue;
               if (!drop.concurrent && table && !context.isExistingTable(table)) continue;

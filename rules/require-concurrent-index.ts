@@ -27,6 +27,10 @@ export default defineRule({
         'DROP INDEX {{index}} drops the index of partitioned table {{table}} and of each partition, holding an ACCESS EXCLUSIVE lock on {{table}} and on every partition: it waits behind every running query on any of them and blocks all reads and writes queued behind it.',
       dropConcurrentlyPartitioned:
         'PostgreSQL refuses DROP INDEX CONCURRENTLY on {{index}}, the index of partitioned table {{table}} ("cannot drop partitioned index concurrently"): the migration fails here.',
+      dropConstraintIndex:
+        'PostgreSQL refuses to drop {{index}}: it enforces constraint {{constraint}} of {{table}} ("cannot drop index because constraint requires it"), so the migration fails here.',
+      dropConstraintIndexHelp:
+        'Drop the constraint, which drops its index with it, in a migration of its own with a short lock_timeout (it takes an ACCESS EXCLUSIVE lock on {{table}} for a moment): ALTER TABLE {{table}} DROP CONSTRAINT {{constraint}};',
       dropPartitionedHelp:
         'There is no non-blocking way to drop the index of a partitioned table: drop it in a migration of its own, with a short lock_timeout (and retries), at a quiet time: SET lock_timeout = \'2s\'; DROP INDEX {{ifExists}}{{index}};',
     },
@@ -71,6 +75,12 @@ export default defineRule({
           const index = relationFromNameList(object);
           if (!index) continue;
           const table = context.schema.indexTable(index);
+          const constraint = context.schema.indexConstraint(index);
+          if (table && constraint) {
+            const data = { index: displayName(index), table: displayName(table), constraint: quoteIdentifier(constraint) };
+            context.report({ messageId: 'dropConstraintIndex', helpId: 'dropConstraintIndexHelp', data });
+            continue;
+          }
           const partitioned = table !== undefined && isPartitioned(table);
           if (drop.concurrent && !partitioned) continue;
           if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
