@@ -44545,7 +44545,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 6;
+var CACHE_FORMAT = 7;
 var INDEX_LENGTH_BYTES = 4;
 function isCacheIndex(value) {
   const index = value;
