@@ -22564,6 +22564,9 @@ function relationFromNameList(node) {
 function relationKey(relation) {
   return relation.schema === void 0 ? relation.name : `${relation.schema}.${relation.name}`;
 }
+function displayResolvedName(relation) {
+  return displayName(relation.schema === "public" ? { name: relation.name } : relation);
+}
 function displayName(relation) {
   const name = quoteIdentifier(relation.name);
   return relation.schema === void 0 ? name : `${quoteIdentifier(relation.schema)}.${name}`;
@@ -23029,6 +23032,11 @@ var init_schema_model = __esm({
           constraint: info.name
         });
       }
+      /** The index that enforces a table's constraint, which has the constraint's name, when the model saw it made. */
+      constraintIndex(tableKey, constraint) {
+        const index = this.indexes.get(`${this.qualified(tableKey).schema}.${constraint}`);
+        return index?.constraint === constraint ? index : void 0;
+      }
       /** The constraints of a table, known or not; `create` makes the map for a table the model never saw created. */
       constraintsOf(tableKey, create = false) {
         const table = this.tables.get(tableKey);
@@ -23073,12 +23081,7 @@ var init_schema_model = __esm({
       }
       dropTable(relation) {
         const key = this.resolve(relation, this.tables);
-        const table = this.tables.get(key);
-        if (table?.kind === "partitioned table") {
-          for (const [partitionKey, partition] of [...this.tables]) {
-            if (partition.partitionOf && this.resolve(partition.partitionOf, this.tables) === key) this.dropTable(this.qualified(partitionKey));
-          }
-        }
+        if (this.tables.get(key)?.kind === "partitioned table") for (const partition of this.partitions(relation)) this.dropTable(partition.name);
         this.tables.delete(key);
         this.columnsOfUnknownTables.delete(key);
         this.constraintsOfUnknownTables.delete(key);
@@ -23119,9 +23122,10 @@ var init_schema_model = __esm({
             if (!constraints || !constraint || !rename2.subname) return;
             constraints.delete(rename2.subname);
             constraints.set(rename2.newname, { ...constraint, name: rename2.newname });
-            const { schema } = this.qualified(this.resolve(relation, this.tables));
-            const index = this.indexes.get(`${schema}.${rename2.subname}`);
-            if (index?.constraint === rename2.subname) {
+            const tableKey = this.resolve(relation, this.tables);
+            const index = this.constraintIndex(tableKey, rename2.subname);
+            if (index) {
+              const { schema } = index.name;
               this.indexes.delete(`${schema}.${rename2.subname}`);
               this.indexes.set(`${schema}.${rename2.newname}`, { ...index, name: { schema, name: rename2.newname }, constraint: rename2.newname });
             }
@@ -23143,14 +23147,9 @@ var init_schema_model = __esm({
         moveKeys(this.retirements, oldKey, newKey);
         moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
         moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
-        for (const index of this.indexes.values()) {
-          if (this.resolve(index.table, this.tables) === oldKey || `${index.table.schema ?? ""}.${index.table.name}` === oldKey) index.table = this.qualified(newKey);
-        }
-        for (const partition of this.tables.values()) {
-          if (partition.partitionOf && (this.resolve(partition.partitionOf, this.tables) === oldKey || `${partition.partitionOf.schema ?? ""}.${partition.partitionOf.name}` === oldKey)) {
-            partition.partitionOf = this.qualified(newKey);
-          }
-        }
+        const namesRenamed = (reference) => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ""}.${reference.name}` === oldKey;
+        for (const index of this.indexes.values()) if (namesRenamed(index.table)) index.table = this.qualified(newKey);
+        for (const partition of this.tables.values()) if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = this.qualified(newKey);
       }
       renameColumn(relation, oldName, newName) {
         const tableKey = this.resolve(relation, this.tables);
@@ -23231,8 +23230,8 @@ var init_schema_model = __esm({
           case "AT_DropConstraint": {
             if (!cmd.name) return;
             constraints?.delete(cmd.name);
-            const indexKey = `${this.qualified(tableKey).schema}.${cmd.name}`;
-            if (this.indexes.get(indexKey)?.constraint === cmd.name) this.indexes.delete(indexKey);
+            const index = this.constraintIndex(tableKey, cmd.name);
+            if (index) this.indexes.delete(`${index.name.schema}.${cmd.name}`);
             return;
           }
           case "AT_SetLogged":
@@ -30011,7 +30010,7 @@ var init_require_check_before_attach_partition = __esm({
             data: {
               table: displayName(table),
               partition: displayName(partition),
-              default: displayName(defaultPartition),
+              default: displayResolvedName(defaultPartition),
               name: quoteIdentifier(`${defaultPartition.name}_not_${partition.name}`),
               check: check ?? ""
             }
@@ -30027,8 +30026,8 @@ var init_require_check_before_attach_partition = __esm({
               if (cmd?.subtype !== "AT_AttachPartition" || !attach?.name || !attach.bound) continue;
               const partition = relationFromRangeVar(attach.name);
               const nothingToCheck = attach.bound.is_default === true && context.schema.table(table) !== void 0 && context.schema.partitions(table).length === 0;
-              if (context.isExistingTable(partition) && !nothingToCheck && !scanSkipped(context, partition, keyOf(table), attach.bound)) {
-                const key = keyOf(table);
+              const key = keyOf(table);
+              if (context.isExistingTable(partition) && !nothingToCheck && !scanSkipped(context, partition, key, attach.bound)) {
                 const data = { table: displayName(table), partition: displayName(partition) };
                 if (key?.hasExpression) context.report({ messageId: "attachScansExpressionKey", helpId: "helpExpressionKey", at: attach.name.location, data });
                 else {
@@ -30198,7 +30197,7 @@ var init_require_concurrent_detach_partition = __esm({
 // rules/require-concurrent-index.ts
 function partitionList(partitions) {
   if (partitions.length === 0) return "none known yet";
-  const names = partitions.map(({ name }) => displayName(name.schema === "public" ? { name: name.name } : name));
+  const names = partitions.map(({ name }) => displayResolvedName(name));
   return names.length > 6 ? `${names.slice(0, 6).join(", ")} and ${names.length - 6} more` : names.join(", ");
 }
 var require_concurrent_index_default;
@@ -30268,7 +30267,7 @@ var init_require_concurrent_index = __esm({
               const table = context.schema.indexTable(index);
               const constraint = context.schema.indexConstraint(index);
               if (table && constraint) {
-                const data2 = { index: displayName(index), table: displayName(table), constraint: quoteIdentifier(constraint) };
+                const data2 = { index: displayName(index), table: displayResolvedName(table), constraint: quoteIdentifier(constraint) };
                 context.report({ messageId: "dropConstraintIndex", helpId: "dropConstraintIndexHelp", data: data2 });
                 continue;
               }
@@ -43715,8 +43714,7 @@ init_walk();
 var FileLinter = class {
   constructor(options) {
     this.options = options;
-    const linter = this;
-    const now = () => linter.file;
+    const now = () => this.file;
     const isExistingTable = (relation) => relation.schema !== "pg_temp" && !now().schema.isNewTable(relation);
     const shared = {
       get filePath() {

@@ -1,7 +1,7 @@
 import type { Node, PartitionBoundSpec } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
-import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { displayName, displayResolvedName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { PartitionKey } from '../src/model/schema-model.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -61,7 +61,7 @@ export default defineRule({
         data: {
           table: displayName(table),
           partition: displayName(partition),
-          default: displayName(defaultPartition),
+          default: displayResolvedName(defaultPartition),
           name: quoteIdentifier(`${defaultPartition.name}_not_${partition.name}`),
           check: check ?? '',
         },
@@ -79,8 +79,8 @@ export default defineRule({
           const partition = relationFromRangeVar(attach.name);
           // A DEFAULT partition holds what no other partition does: with none yet (of a table the history created), there is nothing to check.
           const nothingToCheck = attach.bound.is_default === true && context.schema.table(table) !== undefined && context.schema.partitions(table).length === 0;
-          if (context.isExistingTable(partition) && !nothingToCheck && !scanSkipped(context, partition, keyOf(table), attach.bound)) {
-            const key = keyOf(table);
+          const key = keyOf(table);
+          if (context.isExistingTable(partition) && !nothingToCheck && !scanSkipped(context, partition, key, attach.bound)) {
             const data = { table: displayName(table), partition: displayName(partition) };
             if (key?.hasExpression) context.report({ messageId: 'attachScansExpressionKey', helpId: 'helpExpressionKey', at: attach.name.location, data });
             else {

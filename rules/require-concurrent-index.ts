@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { displayName, displayResolvedName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { TableInfo } from '../src/model/schema-model.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -77,7 +77,7 @@ export default defineRule({
           const table = context.schema.indexTable(index);
           const constraint = context.schema.indexConstraint(index);
           if (table && constraint) {
-            const data = { index: displayName(index), table: displayName(table), constraint: quoteIdentifier(constraint) };
+            const data = { index: displayName(index), table: displayResolvedName(table), constraint: quoteIdentifier(constraint) };
             context.report({ messageId: 'dropConstraintIndex', helpId: 'dropConstraintIndexHelp', data });
             continue;
           }
@@ -97,6 +97,6 @@ export default defineRule({
 /** The partitions the migrations created or attached, for the help; a partitioned table may have more. */
 function partitionList(partitions: TableInfo[]): string {
   if (partitions.length === 0) return 'none known yet';
-  const names = partitions.map(({ name }) => displayName(name.schema === 'public' ? { name: name.name } : name));
+  const names = partitions.map(({ name }) => displayResolvedName(name));
   return names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
 }

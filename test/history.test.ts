@@ -234,3 +234,22 @@ describe('materialized views known from the history', () => {
     expect(findings).toHaveLength(2);
   });
 });
+
+describe('partitions known from the history', () => {
+  const findings = (stdout: string): Array<{ rule: string; message: string; help?: string }> =>
+    (JSON.parse(stdout) as { diagnostics: Array<{ rule: string; message: string; help?: string }> }).diagnostics;
+
+  it('names the DEFAULT partition and the known partitions as the migrations wrote them, without the schema they resolved to', () => {
+    const dir = tempProject({
+      'db/001_orders.sql':
+        'CREATE TABLE orders (id bigint NOT NULL, region text) PARTITION BY LIST (region);\nCREATE TABLE orders_other PARTITION OF orders DEFAULT;\nCREATE TABLE app_orders (id bigint PRIMARY KEY);\n',
+      'db/002_more.sql': "SET lock_timeout = '2s';\nCREATE TABLE orders_kr PARTITION OF orders FOR VALUES IN ('kr');\nCREATE INDEX orders_region_idx ON orders (region);\nDROP INDEX app_orders_pkey;\n",
+    });
+    const found = findings(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
+    const messageOf = (rule: string, text: string): string | undefined => found.find((d) => d.rule === rule && d.message.includes(text))?.message;
+    expect(messageOf('require-check-before-attach-partition', 'DEFAULT partition')).toContain("orders's DEFAULT partition orders_other for rows");
+    expect(found.find((d) => d.message.includes('CREATE INDEX on partitioned table'))?.help).toContain('for each partition (orders_other, orders_kr)');
+    expect(messageOf('require-concurrent-index', 'refuses to drop')).toContain('enforces constraint app_orders_pkey of app_orders (');
+    expect(found.map((d) => d.message).join('\n')).not.toContain('public.');
+  });
+});

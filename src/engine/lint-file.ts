@@ -56,8 +56,7 @@ export class FileLinter {
   private readonly contexts: RuleContext[];
 
   constructor(private readonly options: LintRunOptions) {
-    const linter = this;
-    const now = (): FileUnderLint => linter.file!;
+    const now = (): FileUnderLint => this.file!;
     const isExistingTable = (relation: RelationName): boolean => relation.schema !== 'pg_temp' && !now().schema.isNewTable(relation);
     // Everything but `report` is the same for every rule; each rule's context inherits it.
     const shared: Omit<RuleContext, 'report'> = {

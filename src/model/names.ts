@@ -33,6 +33,11 @@ export function relationKey(relation: RelationName): string {
   return relation.schema === undefined ? relation.name : `${relation.schema}.${relation.name}`;
 }
 
+/** A name the schema model resolved (schema always set), as messages show it: without the default schema `public`. */
+export function displayResolvedName(relation: RelationName): string {
+  return displayName(relation.schema === 'public' ? { name: relation.name } : relation);
+}
+
 /** As SQL would name it, quoted where needed, and schema-qualified when the statement was. */
 export function displayName(relation: RelationName): string {
   const name = quoteIdentifier(relation.name);

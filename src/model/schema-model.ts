@@ -465,6 +465,12 @@ export class SchemaModel {
     });
   }
 
+  /** The index that enforces a table's constraint, which has the constraint's name, when the model saw it made. */
+  private constraintIndex(tableKey: string, constraint: string): IndexInfo | undefined {
+    const index = this.indexes.get(`${this.qualified(tableKey).schema}.${constraint}`);
+    return index?.constraint === constraint ? index : undefined;
+  }
+
   /** The constraints of a table, known or not; `create` makes the map for a table the model never saw created. */
   private constraintsOf(tableKey: string, create = false): Map<string, ConstraintInfo> | undefined {
     const table = this.tables.get(tableKey);
@@ -512,13 +518,8 @@ export class SchemaModel {
 
   private dropTable(relation: RelationName): void {
     const key = this.resolve(relation, this.tables);
-    const table = this.tables.get(key);
     // Dropping a partitioned table drops its partitions.
-    if (table?.kind === 'partitioned table') {
-      for (const [partitionKey, partition] of [...this.tables]) {
-        if (partition.partitionOf && this.resolve(partition.partitionOf, this.tables) === key) this.dropTable(this.qualified(partitionKey));
-      }
-    }
+    if (this.tables.get(key)?.kind === 'partitioned table') for (const partition of this.partitions(relation)) this.dropTable(partition.name);
     this.tables.delete(key);
     this.columnsOfUnknownTables.delete(key);
     this.constraintsOfUnknownTables.delete(key);
@@ -562,9 +563,10 @@ export class SchemaModel {
         if (!constraints || !constraint || !rename.subname) return;
         constraints.delete(rename.subname);
         constraints.set(rename.newname, { ...constraint, name: rename.newname });
-        const { schema } = this.qualified(this.resolve(relation, this.tables));
-        const index = this.indexes.get(`${schema}.${rename.subname}`);
-        if (index?.constraint === rename.subname) {
+        const tableKey = this.resolve(relation, this.tables);
+        const index = this.constraintIndex(tableKey, rename.subname);
+        if (index) {
+          const { schema } = index.name;
           this.indexes.delete(`${schema}.${rename.subname}`);
           this.indexes.set(`${schema}.${rename.newname}`, { ...index, name: { schema, name: rename.newname }, constraint: rename.newname });
         }
@@ -587,14 +589,10 @@ export class SchemaModel {
     moveKeys(this.retirements, oldKey, newKey);
     moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
     moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
-    for (const index of this.indexes.values()) {
-      if (this.resolve(index.table, this.tables) === oldKey || `${index.table.schema ?? ''}.${index.table.name}` === oldKey) index.table = this.qualified(newKey);
-    }
-    for (const partition of this.tables.values()) {
-      if (partition.partitionOf && (this.resolve(partition.partitionOf, this.tables) === oldKey || `${partition.partitionOf.schema ?? ''}.${partition.partitionOf.name}` === oldKey)) {
-        partition.partitionOf = this.qualified(newKey);
-      }
-    }
+    // The table is already under its new key: a reference to it resolves no more, but still spells the old one.
+    const namesRenamed = (reference: RelationName): boolean => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ''}.${reference.name}` === oldKey;
+    for (const index of this.indexes.values()) if (namesRenamed(index.table)) index.table = this.qualified(newKey);
+    for (const partition of this.tables.values()) if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = this.qualified(newKey);
   }
 
   private renameColumn(relation: RelationName, oldName: string, newName: string): void {
@@ -678,8 +676,8 @@ export class SchemaModel {
       case 'AT_DropConstraint': {
         if (!cmd.name) return;
         constraints?.delete(cmd.name);
-        const indexKey = `${this.qualified(tableKey).schema}.${cmd.name}`;
-        if (this.indexes.get(indexKey)?.constraint === cmd.name) this.indexes.delete(indexKey);
+        const index = this.constraintIndex(tableKey, cmd.name);
+        if (index) this.indexes.delete(`${index.name.schema}.${cmd.name}`);
         return;
       }
       case 'AT_SetLogged':
