@@ -100,6 +100,38 @@ describe('--cache in the engine', () => {
     expect(findings(fullAgain.results)).toEqual(findings(full.results));
   });
 
+  it('takes an unchanged history\'s chain keys from the cache, and hashes an edited one afresh', async () => {
+    const seed = cacheSeed(DEFAULT_CONFIG, '0.1.0');
+    const cold = await lintWith(history(generated), undefined, seed);
+    const coldKeys = new LintCache(seed).chainKeys(history(generated));
+    expect(new LintCache(seed, cold.cache.next).chainKeys(history(generated))).toEqual(coldKeys);
+
+    const edited = generated.map((migration, index) => (index === 30 ? { ...migration, text: `${migration.text}SELECT 1;\n` } : migration));
+    const editedKeys = new LintCache(seed, cold.cache.next).chainKeys(history(edited));
+    expect(editedKeys).toEqual(new LintCache(seed).chainKeys(history(edited)));
+    expect(editedKeys.slice(0, 30)).toEqual(coldKeys.slice(0, 30));
+    expect(editedKeys.slice(30).filter((key, index) => key === coldKeys[30 + index])).toEqual([]);
+  });
+
+  it('hands the schema states of an unchanged history on without reading them', async () => {
+    const cold = await lintWith(history(generated), undefined);
+    const earlierStates = cold.cache.next.states;
+    const read: string[] = [];
+    const counted = {
+      get: (key: string) => (read.push(key), earlierStates.get(key)),
+      has: (key: string) => earlierStates.has(key),
+      keys: () => earlierStates.keys(),
+      size: earlierStates.size,
+    };
+    const warm = new CountingCache(cacheSeed(DEFAULT_CONFIG, '0.1.0'), { ...cold.cache.next, states: counted });
+    await lintHistories([history(generated)], DEFAULT_CONFIG, undefined, warm);
+    expect(read).toEqual([]);
+    expect(warm.changed).toBe(false);
+    const handedOn = [...warm.next.states.keys()];
+    expect(handedOn).toEqual([...earlierStates.keys()]);
+    expect(handedOn.map((key) => warm.next.states.get(key))).toEqual(handedOn.map((key) => earlierStates.get(key)));
+  });
+
   it('starts afresh for another configuration or lockwise version', async () => {
     const cold = await lintWith(history(generated), undefined);
     const otherVersion = await lintWith(history(generated), cold.cache, cacheSeed(DEFAULT_CONFIG, '0.2.0'));

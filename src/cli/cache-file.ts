@@ -5,7 +5,7 @@ import { MigrationFiles, type FileFactsData } from './migration-files.js';
 
 export const DEFAULT_CACHE_FILE = '.lockwisecache';
 /** Changes when what the file holds changes shape, the schema states in it included. */
-const CACHE_FORMAT = 7;
+const CACHE_FORMAT = 8;
 
 /**
  * The file starts with the length of its index (4 bytes), then the index, written by
@@ -20,6 +20,7 @@ interface CacheIndex {
   files: FileFactsData;
   /** Chain key and byte length of each state, in the order they follow the index. */
   states: Array<[string, number]>;
+  chains: Map<string, string[]>;
 }
 
 const INDEX_LENGTH_BYTES = 4;
@@ -33,6 +34,7 @@ function isCacheIndex(value: unknown): value is CacheIndex {
     typeof index.seed === 'string' &&
     index.results instanceof Map &&
     Array.isArray(index.states) &&
+    index.chains instanceof Map &&
     typeof index.files?.recordedAt === 'number' &&
     index.files.files instanceof Map
   );
@@ -54,7 +56,7 @@ export function readRunCache(file: string, seed: string): RunCache {
     const { index, statesAt, stats } = readIndex(file);
     if (isCacheIndex(index) && index.seed === seed) {
       const states = new StatesInFile(file, stats, index.states, statesAt);
-      return { lint: new LintCache(seed, { results: index.results, states }), files: new MigrationFiles({ learning: true, earlier: index.files }) };
+      return { lint: new LintCache(seed, { results: index.results, states, chains: index.chains }), files: new MigrationFiles({ learning: true, earlier: index.files }) };
     }
   } catch {
     // Not there yet, or not a cache lockwise can read: replaced below.
@@ -107,7 +109,7 @@ class StatesInFile implements KeptStates {
     return this.at.has(key);
   }
 
-  keys(): MapIterator<string> {
+  keys(): Iterable<string> {
     return this.at.keys();
   }
 
@@ -149,9 +151,21 @@ export function runCacheChanged(cache: RunCache): boolean {
  * sees either whole.
  */
 export function writeRunCache(file: string, seed: string, cache: RunCache): string | undefined {
-  const { results, states } = cache.lint.next;
-  const stateBytes = [...states.values()];
-  const index: CacheIndex = { format: CACHE_FORMAT, seed, results, files: cache.files.next, states: [...states].map(([key, bytes]) => [key, bytes.length]) };
+  const { results, states, chains } = cache.lint.next;
+  // A state the file no longer has (replaced meanwhile) is left out: the next run replays instead.
+  const kept = [...states.keys()].flatMap((key) => {
+    const bytes = states.get(key);
+    return bytes === undefined ? [] : [[key, bytes] as const];
+  });
+  const stateBytes = kept.map(([, bytes]) => bytes);
+  const index: CacheIndex = {
+    format: CACHE_FORMAT,
+    seed,
+    results,
+    files: cache.files.next,
+    states: kept.map(([key, bytes]) => [key, bytes.length]),
+    chains,
+  };
   const indexBytes = serialize(index);
   const header = Buffer.alloc(INDEX_LENGTH_BYTES);
   header.writeUInt32LE(indexBytes.length, 0);

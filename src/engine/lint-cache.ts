@@ -4,7 +4,7 @@ import type { SkippedText } from '../parse/preprocess.js';
 import type { SchemaState } from '../model/schema-model.js';
 import type { ResolvedConfig } from './config.js';
 import type { Diagnostic } from './diagnostic.js';
-import type { MigrationDigests, PlannedHistory } from './lint-sources.js';
+import type { MigrationDigests, PlannedHistory, PlannedMigration } from './lint-sources.js';
 
 /** A reviewed migration's findings, as a later run reuses them. */
 export interface CachedResult {
@@ -21,11 +21,59 @@ export interface LintCacheData {
    * The schema after a migration, serialized: replaying the history up to it is then not
    * needed. Each is read only when a run resumes from it.
    */
-  states: Map<string, Buffer>;
+  states: KeptStates;
+  /**
+   * Each history's chain keys, under the digest of the whole history: a history that has not changed
+   * takes its keys from here rather than taking a digest after each of its migrations.
+   */
+  chains: Map<string, string[]>;
 }
 
 /** The states an earlier run kept: a map, or a file that reads one only when it is asked for. */
-export type KeptStates = Pick<ReadonlyMap<string, Buffer>, 'get' | 'has' | 'keys' | 'size'>;
+export interface KeptStates {
+  get(key: string): Buffer | undefined;
+  has(key: string): boolean;
+  keys(): Iterable<string>;
+  readonly size: number;
+}
+
+/**
+ * The states a run hands on: those it serialized, and those it takes unchanged from the earlier
+ * run, which are read from there only when asked for (when the cache is written): a run that
+ * changes nothing never reads them.
+ */
+class HandedOnStates implements KeptStates {
+  private readonly serialized = new Map<string, Buffer>();
+  private readonly unchanged = new Set<string>();
+
+  constructor(private readonly earlier: KeptStates) {}
+
+  set(key: string, state: Buffer): void {
+    this.unchanged.delete(key);
+    this.serialized.set(key, state);
+  }
+
+  keepEarlier(key: string): void {
+    if (!this.serialized.has(key) && this.earlier.has(key)) this.unchanged.add(key);
+  }
+
+  get(key: string): Buffer | undefined {
+    return this.serialized.get(key) ?? (this.unchanged.has(key) ? this.earlier.get(key) : undefined);
+  }
+
+  has(key: string): boolean {
+    return this.serialized.has(key) || this.unchanged.has(key);
+  }
+
+  *keys(): Iterable<string> {
+    yield* this.serialized.keys();
+    yield* this.unchanged;
+  }
+
+  get size(): number {
+    return this.serialized.size + this.unchanged.size;
+  }
+}
 
 /**
  * What an earlier run found, and what this run hands to the next. A migration's
@@ -35,28 +83,31 @@ export type KeptStates = Pick<ReadonlyMap<string, Buffer>, 'get' | 'has' | 'keys
  * changes its key and the keys of all that follow it; the files before it keep theirs.
  */
 export class LintCache {
-  readonly next: LintCacheData = { results: new Map(), states: new Map() };
+  readonly next: LintCacheData & { states: HandedOnStates };
+  private readonly earlier: LintCacheData;
 
   constructor(
     /** lockwise's version and the resolved configuration, in a form that changes when they do. */
     private readonly seed: string,
-    private readonly earlier: { results: Map<string, CachedResult>; states: KeptStates } = { results: new Map(), states: new Map() },
-  ) {}
+    earlier: Partial<LintCacheData> = {},
+  ) {
+    this.earlier = { results: new Map(), states: new Map(), chains: new Map(), ...earlier };
+    this.next = { results: new Map(), states: new HandedOnStates(this.earlier.states), chains: new Map() };
+  }
 
   /** The chain key after each migration of the history: a digest of everything up to it, taken from one running hash. */
   chainKeys(history: PlannedHistory): string[] {
-    const hash = createHash('sha256').update(this.seed);
-    // Whether a migration is reviewed or only replayed changes neither its findings nor the schema after it.
-    return history.migrations.map((migration) => {
-      const { input, transactionMode } = migration;
-      hash.update(`\0${input.path}\0${transactionMode} ${history.isDeployed?.(input.path) ?? true}\0`);
-      if ('unreadable' in input) hash.update(`unreadable\0${input.unreadable}`);
-      else {
-        const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
-        hash.update(`text\0${text}\0${up ?? ''}`);
-      }
-      return hash.copy().digest('base64');
-    });
+    const pieces = history.migrations.map((migration) => chainPiece(history, migration));
+    const wholeHistory = createHash('sha256').update(this.seed);
+    for (const piece of pieces) wholeHistory.update(piece);
+    const historyDigest = wholeHistory.digest('base64');
+    let keys = this.earlier.chains.get(historyDigest);
+    if (!keys) {
+      const running = createHash('sha256').update(this.seed);
+      keys = pieces.map((piece) => running.update(piece).copy().digest('base64'));
+    }
+    this.next.chains.set(historyDigest, keys);
+    return keys;
   }
 
   result(key: string): CachedResult | undefined {
@@ -82,18 +133,29 @@ export class LintCache {
 
   /** Keeps the schema after this migration: the model's current state, or the one the cache already has. */
   keepState(key: string, state: SchemaState | undefined): void {
-    const serialized = state === undefined ? this.earlier.states.get(key) : serialize(state);
-    if (serialized !== undefined) this.next.states.set(key, serialized);
+    if (state === undefined) this.next.states.keepEarlier(key);
+    else this.next.states.set(key, serialize(state));
   }
 
   /** Whether the next run would find anything this run did not: otherwise the file need not be written again. */
   get changed(): boolean {
-    const { results, states } = this.next;
-    if (results.size !== this.earlier.results.size || states.size !== this.earlier.states.size) return true;
+    const { results, states, chains } = this.next;
+    if (results.size !== this.earlier.results.size || states.size !== this.earlier.states.size || chains.size !== this.earlier.chains.size) return true;
     for (const key of results.keys()) if (!this.earlier.results.has(key)) return true;
     for (const key of states.keys()) if (!this.earlier.states.has(key)) return true;
+    for (const key of chains.keys()) if (!this.earlier.chains.has(key)) return true;
     return false;
   }
+}
+
+
+/** What a migration adds to the chain keys. Whether it is reviewed or only replayed changes neither its findings nor the schema after it. */
+function chainPiece(history: PlannedHistory, migration: PlannedMigration): string {
+  const { input, transactionMode } = migration;
+  const head = `\0${input.path}\0${transactionMode} ${history.isDeployed?.(input.path) ?? true}\0`;
+  if ('unreadable' in input) return `${head}unreadable\0${input.unreadable}`;
+  const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
+  return `${head}text\0${text}\0${up ?? ''}`;
 }
 
 /** The seed of every chain key: what, besides the files, decides the findings. */
