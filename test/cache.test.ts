@@ -9,6 +9,8 @@ import { generateHistory } from '../bench/generate-history.js';
 import { runCli, tempProject } from './helpers/cli.js';
 import { readRunCache, writeRunCache } from '../src/cli/cache-file.js';
 import { MigrationFiles } from '../src/cli/migration-files.js';
+import { planLint } from '../src/cli/plan.js';
+import { resolvePaths } from '../src/cli/inputs.js';
 
 function history(texts: Array<{ name: string; text: string }>): PlannedHistory {
   return { migrations: texts.map(({ name, text }) => ({ input: { path: `db/${name}`, text }, transactionMode: 'none' as const, review: true })) };
@@ -158,6 +160,30 @@ describe('the cache file', () => {
     writeRunCache(file, seed, { lint: new LintCache(seed), files: new MigrationFiles({ learning: true }) });
     expect(replaced.lint.hasState(key!)).toBe(true);
     expect(replaced.lint.state(key!)).toBeUndefined();
+  });
+
+  it('keeps what the planner learnt from each file, so that the next run plans it without reading it', async () => {
+    const dir = tempProject({
+      'db/001_users.sql': '-- +goose Up\nCREATE TABLE users (id bigint);\n-- +goose Down\nDROP TABLE users;\n',
+      'db/002_index.sql': '-- +goose Up\n-- +goose NO TRANSACTION\nCREATE INDEX CONCURRENTLY users_id_idx ON users (id);\n',
+    });
+    const seed = cacheSeed(DEFAULT_CONFIG, '0.1.0');
+    // Begun well after the files were written: their stamps are trusted by the next run.
+    const first = new MigrationFiles({ learning: true, startedAt: Date.now() + 60_000 });
+    const resolved = await resolvePaths(['db'], { cwd: dir, exclude: [], excludeBase: dir });
+    await planLint({ cwd: dir, config: DEFAULT_CONFIG, files: resolved.files, explicit: new Set(), reader: first });
+    const learnt = [...first.next.files];
+    expect(learnt.map(([, facts]) => [facts.marker, facts.prepared?.transaction])).toEqual([
+      ['goose', 'wrapped'],
+      ['goose', 'none'],
+    ]);
+    const file = path.join(dir, 'cache');
+    expect(writeRunCache(file, seed, { lint: new LintCache(seed), files: first })).toBeUndefined();
+    const { files: next } = readRunCache(file, seed);
+    for (const [absolutePath, facts] of learnt) {
+      expect(next.known(absolutePath)).toEqual(facts);
+      expect(next.markerOf(absolutePath)).toBe(facts.marker);
+    }
   });
 
   it('starts afresh from a truncated file', async () => {

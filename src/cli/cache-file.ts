@@ -1,11 +1,11 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import { LintCache, type CachedResult, type KeptStates } from '../engine/lint-cache.js';
-import { MigrationFiles, type FileFactsData } from './migration-files.js';
+import { MigrationFiles, type FileFactsData, type KnownFile, type PreparedFacts } from './migration-files.js';
 
 export const DEFAULT_CACHE_FILE = '.lockwisecache';
 /** Changes when what the file holds changes shape, the schema states in it included. */
-const CACHE_FORMAT = 8;
+const CACHE_FORMAT = 9;
 
 /**
  * The file starts with the length of its index (4 bytes), then the index, written by
@@ -17,13 +17,69 @@ interface CacheIndex {
   seed: string;
   results: Map<string, CachedResult>;
   /** What the run learnt from each migration file, so that the next need not read the unchanged ones. */
-  files: FileFactsData;
+  files: PackedFileFacts;
   /** Chain key and byte length of each state, in the order they follow the index. */
   states: Array<[string, number]>;
   chains: Map<string, string[]>;
 }
 
 const INDEX_LENGTH_BYTES = 4;
+
+/**
+ * FileFactsData in columns, one entry per file: v8.deserialize reads a typed array and a list of
+ * strings many times faster than one object per file, and a history may hold thousands of files.
+ */
+interface PackedFileFacts {
+  recordedAt: number;
+  paths: string[];
+  /** Each file's stamp: size, mtimeMs, ctimeMs and ino, one file after another. */
+  stamps: Float64Array;
+  markers: Array<KnownFile['marker']>;
+  digests: Array<string | undefined>;
+  /** Where each file's preparation is in `prepared`; -1 when it has none. */
+  preparedAt: Int32Array;
+  /** Each preparation once: most files of a folder are prepared alike. */
+  prepared: PreparedFacts[];
+}
+
+const STAMP_FIELDS = 4;
+
+function packFileFacts({ recordedAt, files }: FileFactsData): PackedFileFacts {
+  const stamps = new Float64Array(files.size * STAMP_FIELDS);
+  const preparedAt = new Int32Array(files.size);
+  const prepared: PreparedFacts[] = [];
+  const preparedIndex = new Map<PreparedFacts, number>();
+  const markers: Array<KnownFile['marker']> = [];
+  const digests: Array<string | undefined> = [];
+  let index = 0;
+  for (const file of files.values()) {
+    stamps.set([file.stamp.size, file.stamp.mtimeMs, file.stamp.ctimeMs, file.stamp.ino], index * STAMP_FIELDS);
+    markers.push(file.marker);
+    digests.push(file.digest);
+    if (file.prepared && !preparedIndex.has(file.prepared)) {
+      preparedIndex.set(file.prepared, prepared.length);
+      prepared.push(file.prepared);
+    }
+    preparedAt[index] = file.prepared ? preparedIndex.get(file.prepared)! : -1;
+    index++;
+  }
+  return { recordedAt, paths: [...files.keys()], stamps, markers, digests, preparedAt, prepared };
+}
+
+function unpackFileFacts(packed: PackedFileFacts): FileFactsData {
+  const files = new Map<string, KnownFile>();
+  packed.paths.forEach((path, index) => {
+    const at = index * STAMP_FIELDS;
+    const { stamps } = packed;
+    const known: KnownFile = { stamp: { size: stamps[at]!, mtimeMs: stamps[at + 1]!, ctimeMs: stamps[at + 2]!, ino: stamps[at + 3]! }, marker: packed.markers[index] };
+    const digest = packed.digests[index];
+    if (digest !== undefined) known.digest = digest;
+    const prepared = packed.prepared[packed.preparedAt[index]!];
+    if (prepared) known.prepared = prepared;
+    files.set(path, known);
+  });
+  return { recordedAt: packed.recordedAt, files };
+}
 
 function isCacheIndex(value: unknown): value is CacheIndex {
   const index = value as Partial<CacheIndex> | null;
@@ -36,7 +92,9 @@ function isCacheIndex(value: unknown): value is CacheIndex {
     Array.isArray(index.states) &&
     index.chains instanceof Map &&
     typeof index.files?.recordedAt === 'number' &&
-    index.files.files instanceof Map
+    Array.isArray(index.files.paths) &&
+    index.files.stamps instanceof Float64Array &&
+    index.files.stamps.length === index.files.paths.length * STAMP_FIELDS
   );
 }
 
@@ -56,7 +114,7 @@ export function readRunCache(file: string, seed: string): RunCache {
     const { index, statesAt, stats } = readIndex(file);
     if (isCacheIndex(index) && index.seed === seed) {
       const states = new StatesInFile(file, stats, index.states, statesAt);
-      return { lint: new LintCache(seed, { results: index.results, states, chains: index.chains }), files: new MigrationFiles({ learning: true, earlier: index.files }) };
+      return { lint: new LintCache(seed, { results: index.results, states, chains: index.chains }), files: new MigrationFiles({ learning: true, earlier: unpackFileFacts(index.files) }) };
     }
   } catch {
     // Not there yet, or not a cache lockwise can read: replaced below.
@@ -162,7 +220,7 @@ export function writeRunCache(file: string, seed: string, cache: RunCache): stri
     format: CACHE_FORMAT,
     seed,
     results,
-    files: cache.files.next,
+    files: packFileFacts(cache.files.next),
     states: kept.map(([key, bytes]) => [key, bytes.length]),
     chains,
   };
