@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { detectFramework, listMigrations, type MarkerLookup } from './layouts.js';
+import { detectFramework, directoryEntries, listMigrations, type MarkerLookup } from './layouts.js';
 import { displayPath, displayPathUnder } from '../source/paths.js';
 import type { TransactionMode } from '../model/session-state.js';
 import { findFlywayProjectConfig, type FlywayProjectConfig } from './flyway.js';
@@ -139,8 +139,9 @@ export async function findMigrationFolder(
   if (!info) throw new Error(`${displayPath(root, options.cwd)}: no such directory`);
   if (!info.isDirectory()) throw new Error(`${displayPath(root, options.cwd)}: not a directory`);
 
-  const framework = options.framework ?? (await detectFramework(root, options.markerOf));
-  const listing = await listMigrations(framework, root);
+  const entries = await directoryEntries(root);
+  const framework = options.framework ?? (await detectFramework(root, entries, options.markerOf));
+  const listing = await listMigrations(framework, root, entries);
   const shown = displayPathUnder(root, options.cwd);
   const flywayProject = framework === 'flyway' ? findFlywayProjectConfig(root, FILES_ON_DISK.readFile) : undefined;
   return {

@@ -37,8 +37,7 @@ const MARKERS_ON_DISK: MarkerLookup = (absolutePath) => {
 };
 
 /** Most specific first: a marker file, then a folder layout, then file names, then file contents. */
-export async function detectFramework(root: string, markerOf: MarkerLookup = MARKERS_ON_DISK): Promise<FrameworkName> {
-  const { files, directories } = await directoryEntries(root);
+export async function detectFramework(root: string, { files, directories }: DirectoryEntries, markerOf: MarkerLookup = MARKERS_ON_DISK): Promise<FrameworkName> {
   if (files.includes('sqitch.plan')) return 'sqitch';
   if (files.includes('atlas.sum')) return 'atlas';
   if (files.includes('migration_lock.toml') || (await someDirectoryHolds(root, directories, 'migration.sql'))) return 'prisma';
@@ -57,7 +56,7 @@ export async function detectFramework(root: string, markerOf: MarkerLookup = MAR
 function frameworkMarkedInside(root: string, names: string[], markerOf: MarkerLookup): FrameworkMarker | undefined {
   let dbmate = false;
   for (const name of names) {
-    const marker = markerOf(path.join(root, name));
+    const marker = markerOf(childPath(root, name));
     if (marker === 'goose') return 'goose';
     dbmate ||= marker === 'dbmate';
   }
@@ -81,42 +80,42 @@ export function frameworkMarker(content: Buffer | string): FrameworkMarker | und
 const GOOSE_HINTS = ['+g', '+G'];
 const DBMATE_HINTS = [':up', ':Up', ':uP', ':UP'];
 
-export async function listMigrations(framework: FrameworkName, root: string): Promise<Listing> {
-  const listing = await LISTERS[framework](root);
+export async function listMigrations(framework: FrameworkName, root: string, entries: DirectoryEntries): Promise<Listing> {
+  const listing = await LISTERS[framework](root, entries);
   listing.ignored.sort((a, b) => naturalCompare(a.absolutePath, b.absolutePath));
   return listing;
 }
 
-const LISTERS: Record<FrameworkName, (root: string) => Promise<Listing>> = {
+const LISTERS: Record<FrameworkName, (root: string, entries: DirectoryEntries) => Promise<Listing> | Listing> = {
   plain: listPlain,
   'golang-migrate': listGolangMigrate,
   goose: listGoose,
   // dbmate: pkg/dbmate/migrations.go skips names without a leading version; files run in directory (name) order.
-  dbmate: (root) => listVersionPrefixed(root, /^(\d+).*\.sql$/, 'no version number at the start of the name: dbmate skips it'),
+  dbmate: (root, entries) => listVersionPrefixed(root, entries, /^(\d+).*\.sql$/, 'no version number at the start of the name: dbmate skips it'),
   flyway: listFlyway,
   prisma: listPrisma,
   diesel: listDiesel,
   sqitch: listSqitch,
   atlas: listAtlas,
   // supabase: the CLI skips files not named <timestamp>_<name>.sql and applies the rest in name order.
-  supabase: (root) => listVersionPrefixed(root, /^(\d+)_.*\.sql$/, 'not named <timestamp>_<name>.sql: the Supabase CLI skips it'),
+  supabase: (root, entries) => listVersionPrefixed(root, entries, /^(\d+)_.*\.sql$/, 'not named <timestamp>_<name>.sql: the Supabase CLI skips it'),
 };
 
-async function listPlain(root: string): Promise<Listing> {
-  const migrations = (await directoryEntries(root)).files
+function listPlain(root: string, entries: DirectoryEntries): Listing {
+  const migrations = entries.files
     .filter(isSql)
     .sort(naturalCompare)
-    .map((name) => ({ absolutePath: path.join(root, name), version: /^\d+/.exec(name)?.[0] ?? name.slice(0, -'.sql'.length) }));
+    .map((name) => ({ absolutePath: childPath(root, name), version: /^\d+/.exec(name)?.[0] ?? name.slice(0, -'.sql'.length) }));
   return { migrations, ignored: [] };
 }
 
 // golang-migrate: source/parse.go, `^([0-9]+)_(.*)\.(down|up)\.(.*)$`; the file source skips other names.
 const GOLANG_MIGRATE_NAME = /^(\d+)_.*\.(up|down)\.sql$/;
 
-async function listGolangMigrate(root: string): Promise<Listing> {
+function listGolangMigrate(root: string, entries: DirectoryEntries): Listing {
   const listing: Listing = { migrations: [], ignored: [] };
-  for (const name of (await directoryEntries(root)).files.filter(isSql)) {
-    const absolutePath = path.join(root, name);
+  for (const name of entries.files.filter(isSql)) {
+    const absolutePath = childPath(root, name);
     const match = GOLANG_MIGRATE_NAME.exec(name);
     if (!match) listing.ignored.push({ absolutePath, reason: 'not named <version>_<title>.up.sql: golang-migrate skips it' });
     else if (match[2] === 'down') listing.ignored.push({ absolutePath, reason: 'down migration' });
@@ -130,10 +129,10 @@ async function listGolangMigrate(root: string): Promise<Listing> {
 const GOOSE_NAME = /^(\d+)_.*\.sql$/;
 const GOOSE_GO_MIGRATION = /^\d+_.*(?<!_test)\.go$/;
 
-async function listGoose(root: string): Promise<Listing> {
+function listGoose(root: string, entries: DirectoryEntries): Listing {
   const listing: Listing = { migrations: [], ignored: [] };
-  for (const name of (await directoryEntries(root)).files) {
-    const absolutePath = path.join(root, name);
+  for (const name of entries.files) {
+    const absolutePath = childPath(root, name);
     const match = GOOSE_NAME.exec(name);
     if (match) listing.migrations.push({ absolutePath, version: match[1]! });
     else if (isSql(name)) listing.ignored.push({ absolutePath, reason: 'no version number at the start of the name: goose refuses it' });
@@ -143,10 +142,10 @@ async function listGoose(root: string): Promise<Listing> {
   return listing;
 }
 
-async function listVersionPrefixed(root: string, name: RegExp, skippedReason: string): Promise<Listing> {
+function listVersionPrefixed(root: string, entries: DirectoryEntries, name: RegExp, skippedReason: string): Listing {
   const listing: Listing = { migrations: [], ignored: [] };
-  for (const fileName of (await directoryEntries(root)).files.filter(isSql)) {
-    const absolutePath = path.join(root, fileName);
+  for (const fileName of entries.files.filter(isSql)) {
+    const absolutePath = childPath(root, fileName);
     const match = name.exec(fileName);
     if (match) listing.migrations.push({ absolutePath, version: match[1]! });
     else listing.ignored.push({ absolutePath, reason: skippedReason });
@@ -173,9 +172,9 @@ async function listFlyway(root: string): Promise<Listing> {
 }
 
 // prisma: https://www.prisma.io/docs/orm/prisma-migrate/understanding-prisma-migrate/migration-histories (folders applied in name order).
-async function listPrisma(root: string): Promise<Listing> {
+async function listPrisma(root: string, entries: DirectoryEntries): Promise<Listing> {
   const migrations: FoundMigration[] = [];
-  for (const directory of (await directoryEntries(root)).directories) {
+  for (const directory of entries.directories) {
     const absolutePath = path.join(root, directory, 'migration.sql');
     if (await isFile(absolutePath)) migrations.push({ absolutePath, version: directory });
   }
@@ -183,9 +182,9 @@ async function listPrisma(root: string): Promise<Listing> {
 }
 
 // diesel: https://docs.rs/diesel_migrations (up.sql and down.sql per folder); the version is the folder name before `_`, dashes dropped.
-async function listDiesel(root: string): Promise<Listing> {
+async function listDiesel(root: string, entries: DirectoryEntries): Promise<Listing> {
   const listing: Listing = { migrations: [], ignored: [] };
-  for (const directory of (await directoryEntries(root)).directories) {
+  for (const directory of entries.directories) {
     const up = path.join(root, directory, 'up.sql');
     const down = path.join(root, directory, 'down.sql');
     if (await isFile(up)) listing.migrations.push({ absolutePath: up, version: directory.split('_')[0]!.replaceAll('-', '') });
@@ -225,10 +224,10 @@ async function listSqitch(root: string): Promise<Listing> {
 }
 
 // atlas: https://atlasgo.io/blog/2022/09/05/announcing-migration-execution, "lexicographically sorted by filename".
-async function listAtlas(root: string): Promise<Listing> {
-  const migrations = (await directoryEntries(root)).files
+function listAtlas(root: string, entries: DirectoryEntries): Listing {
+  const migrations = entries.files
     .filter(isSql)
-    .map((name) => ({ absolutePath: path.join(root, name), version: name.replace(/(_.*)?\.sql$/, '') }));
+    .map((name) => ({ absolutePath: childPath(root, name), version: name.replace(/(_.*)?\.sql$/, '') }));
   return { migrations, ignored: [] };
 }
 
@@ -246,12 +245,26 @@ function byVersion(compare: (a: string, b: string) => number): (a: FoundMigratio
   return (a, b) => compare(a.version, b.version) || compareText(a.absolutePath, b.absolutePath);
 }
 
+/**
+ * An entry of a folder: `path.join` without its normalizing, which costs more than the rest of
+ * listing a folder of thousands. `folder` is absolute and normalized, and `name` came from readdir.
+ */
+function childPath(folder: string, name: string): string {
+  return folder.endsWith(path.sep) ? folder + name : folder + path.sep + name;
+}
+
 function isSql(name: string): boolean {
   return name.endsWith('.sql');
 }
 
-/** Names of the files and folders directly in `dir`, in code point order; a symbolic link counts as what it points to. */
-async function directoryEntries(dir: string): Promise<{ files: string[]; directories: string[] }> {
+/** Names of the files and folders directly in a folder, in code point order. */
+export interface DirectoryEntries {
+  files: string[];
+  directories: string[];
+}
+
+/** A symbolic link counts as what it points to. */
+export async function directoryEntries(dir: string): Promise<DirectoryEntries> {
   const files: string[] = [];
   const directories: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
