@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 export function toPosix(file: string): string {
-  return file.split(path.sep).join('/');
+  return path.sep === '/' ? file : file.replaceAll(path.sep, '/');
 }
 
 /** How a path is shown to the user: relative to the working directory when inside it, with forward slashes. */
