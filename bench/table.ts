@@ -52,7 +52,7 @@ export function markdownTable(output: {
       target('doublingHistory', 'time for twice the history', 'x'),
     ].join('; ')}.`,
     '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, ${m.squawk}. Busy cores before: ${m.busyCoresBefore ?? 'not measured'}; load before: ${m.loadBefore}; after: ${m.loadAfter}; ${m.loadNote}.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, ${m.squawk}. Environment: ${m.environment ?? 'as set'}. Busy cores before: ${m.busyCoresBefore ?? 'not measured'}; load before: ${m.loadBefore}; after: ${m.loadAfter}; ${m.loadNote}.`,
   ].join('\n');
 }
 

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { ParseResult } from '@pgsql/types';
 import type { ScanResult } from 'libpg-query';
 
@@ -40,14 +41,17 @@ class SqlSyntaxError extends Error {
   }
 }
 
+const requireHere = createRequire(import.meta.url);
 let loading: Promise<void> | undefined;
 let loaded: LibPgQuery | undefined;
 
 /** Loads the WASM parser once per process; every parse waits for it. */
 export function loadParser(): Promise<void> {
-  loading ??= import('libpg-query/wasm/libpg-query.js').then(async ({ default: createModule }) => {
+  loading ??= (async () => {
+    // require, not import(): importing CommonJS from ESM first runs Node's export scanner over its 60 kB.
+    const { default: createModule } = requireHere('libpg-query/wasm/libpg-query.js') as typeof import('libpg-query/wasm/libpg-query.js');
     loaded = bindings((await createModule()) as PgQueryModule);
-  });
+  })();
   return loading;
 }
 
