@@ -83,8 +83,8 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   // Commit dates change without any file changing: findings that depend on them cannot be cached.
   const cacheable = !usesDeprecationAge(config);
   if (cacheFile && !cacheable) io.stderr.write('lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n');
-  const seed = cacheSeed(config, toolVersion());
-  const cache = cacheFile && cacheable ? readRunCache(cacheFile, seed) : undefined;
+  const seed = cacheFile && cacheable ? cacheSeed(config, toolVersion()) : undefined;
+  const cache = cacheFile && seed !== undefined ? readRunCache(cacheFile, seed) : undefined;
   const plan = await planLint({
     cwd: io.cwd,
     config,
@@ -101,7 +101,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   }
 
   const results = await lintHistories(plan.histories, config, plan.dates, cache?.lint);
-  if (cacheFile && cache && runCacheChanged(cache)) {
+  if (cacheFile && seed !== undefined && cache && runCacheChanged(cache)) {
     const problem = writeRunCache(cacheFile, seed, cache);
     if (problem) io.stderr.write(`lockwise: cache not written: ${problem}\n`);
   }
