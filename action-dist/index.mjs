@@ -132,7 +132,7 @@ var init_command = __esm({
 });
 
 // node_modules/@actions/core/lib/file-command.js
-import * as crypto2 from "crypto";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os2 from "os";
 function issueFileCommand(command, message) {
@@ -148,7 +148,7 @@ function issueFileCommand(command, message) {
   });
 }
 function prepareKeyValueMessage(key, value) {
-  const delimiter = `ghadelimiter_${crypto2.randomUUID()}`;
+  const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
   const convertedValue = toCommandValue(value);
   if (key.includes(delimiter)) {
     throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
@@ -210,44 +210,44 @@ var require_tunnel = __commonJS({
       return agent;
     }
     function TunnelingAgent(options) {
-      var self2 = this;
-      self2.options = options || {};
-      self2.proxyOptions = self2.options.proxy || {};
-      self2.maxSockets = self2.options.maxSockets || http.Agent.defaultMaxSockets;
-      self2.requests = [];
-      self2.sockets = [];
-      self2.on("free", function onFree(socket, host, port, localAddress) {
+      var self = this;
+      self.options = options || {};
+      self.proxyOptions = self.options.proxy || {};
+      self.maxSockets = self.options.maxSockets || http.Agent.defaultMaxSockets;
+      self.requests = [];
+      self.sockets = [];
+      self.on("free", function onFree(socket, host, port, localAddress) {
         var options2 = toOptions(host, port, localAddress);
-        for (var i = 0, len = self2.requests.length; i < len; ++i) {
-          var pending = self2.requests[i];
+        for (var i = 0, len = self.requests.length; i < len; ++i) {
+          var pending = self.requests[i];
           if (pending.host === options2.host && pending.port === options2.port) {
-            self2.requests.splice(i, 1);
+            self.requests.splice(i, 1);
             pending.request.onSocket(socket);
             return;
           }
         }
         socket.destroy();
-        self2.removeSocket(socket);
+        self.removeSocket(socket);
       });
     }
     util.inherits(TunnelingAgent, events.EventEmitter);
     TunnelingAgent.prototype.addRequest = function addRequest(req, host, port, localAddress) {
-      var self2 = this;
-      var options = mergeOptions({ request: req }, self2.options, toOptions(host, port, localAddress));
-      if (self2.sockets.length >= this.maxSockets) {
-        self2.requests.push(options);
+      var self = this;
+      var options = mergeOptions({ request: req }, self.options, toOptions(host, port, localAddress));
+      if (self.sockets.length >= this.maxSockets) {
+        self.requests.push(options);
         return;
       }
-      self2.createSocket(options, function(socket) {
+      self.createSocket(options, function(socket) {
         socket.on("free", onFree);
         socket.on("close", onCloseOrRemove);
         socket.on("agentRemove", onCloseOrRemove);
         req.onSocket(socket);
         function onFree() {
-          self2.emit("free", socket, options);
+          self.emit("free", socket, options);
         }
         function onCloseOrRemove(err) {
-          self2.removeSocket(socket);
+          self.removeSocket(socket);
           socket.removeListener("free", onFree);
           socket.removeListener("close", onCloseOrRemove);
           socket.removeListener("agentRemove", onCloseOrRemove);
@@ -255,10 +255,10 @@ var require_tunnel = __commonJS({
       });
     };
     TunnelingAgent.prototype.createSocket = function createSocket(options, cb) {
-      var self2 = this;
+      var self = this;
       var placeholder = {};
-      self2.sockets.push(placeholder);
-      var connectOptions = mergeOptions({}, self2.proxyOptions, {
+      self.sockets.push(placeholder);
+      var connectOptions = mergeOptions({}, self.proxyOptions, {
         method: "CONNECT",
         path: options.host + ":" + options.port,
         agent: false,
@@ -274,7 +274,7 @@ var require_tunnel = __commonJS({
         connectOptions.headers["Proxy-Authorization"] = "Basic " + new Buffer(connectOptions.proxyAuth).toString("base64");
       }
       debug2("making CONNECT request");
-      var connectReq = self2.request(connectOptions);
+      var connectReq = self.request(connectOptions);
       connectReq.useChunkedEncodingByDefault = false;
       connectReq.once("response", onResponse);
       connectReq.once("upgrade", onUpgrade);
@@ -301,7 +301,7 @@ var require_tunnel = __commonJS({
           var error2 = new Error("tunneling socket could not be established, statusCode=" + res.statusCode);
           error2.code = "ECONNRESET";
           options.request.emit("error", error2);
-          self2.removeSocket(placeholder);
+          self.removeSocket(placeholder);
           return;
         }
         if (head.length > 0) {
@@ -310,11 +310,11 @@ var require_tunnel = __commonJS({
           var error2 = new Error("got illegal response body from proxy");
           error2.code = "ECONNRESET";
           options.request.emit("error", error2);
-          self2.removeSocket(placeholder);
+          self.removeSocket(placeholder);
           return;
         }
         debug2("tunneling connection has established");
-        self2.sockets[self2.sockets.indexOf(placeholder)] = socket;
+        self.sockets[self.sockets.indexOf(placeholder)] = socket;
         return cb(socket);
       }
       function onError(cause) {
@@ -327,7 +327,7 @@ var require_tunnel = __commonJS({
         var error2 = new Error("tunneling socket could not be established, cause=" + cause.message);
         error2.code = "ECONNRESET";
         options.request.emit("error", error2);
-        self2.removeSocket(placeholder);
+        self.removeSocket(placeholder);
       }
     };
     TunnelingAgent.prototype.removeSocket = function removeSocket(socket) {
@@ -344,15 +344,15 @@ var require_tunnel = __commonJS({
       }
     };
     function createSecureSocket(options, cb) {
-      var self2 = this;
-      TunnelingAgent.prototype.createSocket.call(self2, options, function(socket) {
+      var self = this;
+      TunnelingAgent.prototype.createSocket.call(self, options, function(socket) {
         var hostHeader = options.request.getHeader("host");
-        var tlsOptions = mergeOptions({}, self2.options, {
+        var tlsOptions = mergeOptions({}, self.options, {
           socket,
           servername: hostHeader ? hostHeader.replace(/:.*$/, "") : options.host
         });
         var secureSocket = tls.connect(0, tlsOptions);
-        self2.sockets[self2.sockets.indexOf(socket)] = secureSocket;
+        self.sockets[self.sockets.indexOf(socket)] = secureSocket;
         cb(secureSocket);
       });
     }
@@ -4222,11 +4222,11 @@ var require_util2 = __commonJS({
     var { isUint8Array } = __require("node:util/types");
     var { webidl } = require_webidl();
     var supportedHashes = [];
-    var crypto3;
+    var crypto2;
     try {
-      crypto3 = __require("node:crypto");
+      crypto2 = __require("node:crypto");
       const possibleRelevantHashes = ["sha256", "sha384", "sha512"];
-      supportedHashes = crypto3.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
+      supportedHashes = crypto2.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
     } catch {
     }
     function responseURL(response) {
@@ -4499,7 +4499,7 @@ var require_util2 = __commonJS({
       }
     }
     function bytesMatch(bytes, metadataList) {
-      if (crypto3 === void 0) {
+      if (crypto2 === void 0) {
         return true;
       }
       const parsedMetadata = parseMetadata(metadataList);
@@ -4514,7 +4514,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto3.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto2.createHash(algorithm).update(bytes).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -5578,8 +5578,8 @@ var require_body = __commonJS({
     var { multipartFormDataParser } = require_formdata_parser();
     var random;
     try {
-      const crypto3 = __require("node:crypto");
-      random = (max) => crypto3.randomInt(0, max);
+      const crypto2 = __require("node:crypto");
+      random = (max) => crypto2.randomInt(0, max);
     } catch {
       random = (max) => Math.floor(Math.random(max));
     }
@@ -9731,11 +9731,11 @@ var require_readable = __commonJS({
         });
       }
     };
-    function isLocked(self2) {
-      return self2[kBody] && self2[kBody].locked === true || self2[kConsume];
+    function isLocked(self) {
+      return self[kBody] && self[kBody].locked === true || self[kConsume];
     }
-    function isUnusable(self2) {
-      return util.isDisturbed(self2) || isLocked(self2);
+    function isUnusable(self) {
+      return util.isDisturbed(self) || isLocked(self);
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
@@ -10122,42 +10122,42 @@ var require_abort_signal = __commonJS({
     var { RequestAbortedError } = require_errors();
     var kListener = /* @__PURE__ */ Symbol("kListener");
     var kSignal = /* @__PURE__ */ Symbol("kSignal");
-    function abort(self2) {
-      if (self2.abort) {
-        self2.abort(self2[kSignal]?.reason);
+    function abort(self) {
+      if (self.abort) {
+        self.abort(self[kSignal]?.reason);
       } else {
-        self2.reason = self2[kSignal]?.reason ?? new RequestAbortedError();
+        self.reason = self[kSignal]?.reason ?? new RequestAbortedError();
       }
-      removeSignal(self2);
+      removeSignal(self);
     }
-    function addSignal(self2, signal) {
-      self2.reason = null;
-      self2[kSignal] = null;
-      self2[kListener] = null;
+    function addSignal(self, signal) {
+      self.reason = null;
+      self[kSignal] = null;
+      self[kListener] = null;
       if (!signal) {
         return;
       }
       if (signal.aborted) {
-        abort(self2);
+        abort(self);
         return;
       }
-      self2[kSignal] = signal;
-      self2[kListener] = () => {
-        abort(self2);
+      self[kSignal] = signal;
+      self[kListener] = () => {
+        abort(self);
       };
-      addAbortListener(self2[kSignal], self2[kListener]);
+      addAbortListener(self[kSignal], self[kListener]);
     }
-    function removeSignal(self2) {
-      if (!self2[kSignal]) {
+    function removeSignal(self) {
+      if (!self[kSignal]) {
         return;
       }
-      if ("removeEventListener" in self2[kSignal]) {
-        self2[kSignal].removeEventListener("abort", self2[kListener]);
+      if ("removeEventListener" in self[kSignal]) {
+        self[kSignal].removeEventListener("abort", self[kListener]);
       } else {
-        self2[kSignal].removeListener("abort", self2[kListener]);
+        self[kSignal].removeListener("abort", self[kListener]);
       }
-      self2[kSignal] = null;
-      self2[kListener] = null;
+      self[kSignal] = null;
+      self[kListener] = null;
     }
     module.exports = {
       addSignal,
@@ -13043,15 +13043,15 @@ var require_request2 = __commonJS({
           signal = input[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
-        let window2 = "client";
+        let window = "client";
         if (request.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request.window, origin)) {
-          window2 = request.window;
+          window = request.window;
         }
         if (init.window != null) {
-          throw new TypeError(`'window' option '${window2}' must be null`);
+          throw new TypeError(`'window' option '${window}' must be null`);
         }
         if ("window" in init) {
-          window2 = "no-window";
+          window = "no-window";
         }
         request = makeRequest({
           // URL request’s URL.
@@ -13066,7 +13066,7 @@ var require_request2 = __commonJS({
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
-          window: window2,
+          window,
           // priority request’s priority.
           priority: request.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
@@ -13742,7 +13742,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input, init = void 0) {
+    function fetch(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -14697,7 +14697,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch: fetch2,
+      fetch,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -17218,13 +17218,13 @@ var require_frame = __commonJS({
     "use strict";
     var { maxUnsigned16Bit } = require_constants5();
     var BUFFER_SIZE = 16386;
-    var crypto3;
+    var crypto2;
     var buffer = null;
     var bufIdx = BUFFER_SIZE;
     try {
-      crypto3 = __require("node:crypto");
+      crypto2 = __require("node:crypto");
     } catch {
-      crypto3 = {
+      crypto2 = {
         // not full compatibility, but minimum.
         randomFillSync: function randomFillSync(buffer2, _offset, _size) {
           for (let i = 0; i < buffer2.length; ++i) {
@@ -17237,7 +17237,7 @@ var require_frame = __commonJS({
     function generateMask() {
       if (bufIdx === BUFFER_SIZE) {
         bufIdx = 0;
-        crypto3.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
+        crypto2.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
       }
       return [buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++]];
     }
@@ -17309,9 +17309,9 @@ var require_connection = __commonJS({
     var { Headers: Headers2, getHeadersList } = require_headers();
     var { getDecodeSplit } = require_util2();
     var { WebsocketFrameSend } = require_frame();
-    var crypto3;
+    var crypto2;
     try {
-      crypto3 = __require("node:crypto");
+      crypto2 = __require("node:crypto");
     } catch {
     }
     function establishWebSocketConnection(url, protocols, client, ws, onEstablish, options) {
@@ -17331,7 +17331,7 @@ var require_connection = __commonJS({
         const headersList = getHeadersList(new Headers2(options.headers));
         request.headersList = headersList;
       }
-      const keyValue = crypto3.randomBytes(16).toString("base64");
+      const keyValue = crypto2.randomBytes(16).toString("base64");
       request.headersList.append("sec-websocket-key", keyValue);
       request.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
@@ -17361,7 +17361,7 @@ var require_connection = __commonJS({
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
-          const digest = crypto3.createHash("sha1").update(keyValue + uid).digest("base64");
+          const digest = crypto2.createHash("sha1").update(keyValue + uid).digest("base64");
           if (secWSAccept !== digest) {
             failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
@@ -19235,7 +19235,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch2(init, options = void 0) {
+    module.exports.fetch = async function fetch(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -19823,2575 +19823,13 @@ var init_config = __esm({
   }
 });
 
-// node_modules/libpg-query/wasm/libpg-query.js
-var require_libpg_query = __commonJS({
-  "node_modules/libpg-query/wasm/libpg-query.js"(exports, module) {
-    var PgQueryModule = (() => {
-      var _scriptName = globalThis.document?.currentScript?.src;
-      return async function(moduleArg = {}) {
-        var Module = moduleArg;
-        var ENVIRONMENT_IS_WEB = !!globalThis.window;
-        var ENVIRONMENT_IS_WORKER = !!globalThis.WorkerGlobalScope;
-        var ENVIRONMENT_IS_NODE = globalThis.process?.versions?.node && globalThis.process?.type != "renderer";
-        var programArgs = [];
-        var thisProgram = "./this.program";
-        var quit_ = (status, toThrow) => {
-          throw toThrow;
-        };
-        if (typeof __filename != "undefined") {
-          _scriptName = __filename;
-        } else if (ENVIRONMENT_IS_WORKER) {
-          _scriptName = self.location.href;
-        }
-        var scriptDirectory = "";
-        function locateFile(path13) {
-          if (Module["locateFile"]) {
-            return Module["locateFile"](path13, scriptDirectory);
-          }
-          return scriptDirectory + path13;
-        }
-        var readAsync, readBinary;
-        if (ENVIRONMENT_IS_NODE) {
-          var fs3 = __require("node:fs");
-          scriptDirectory = __dirname + "/";
-          readBinary = (filename) => {
-            filename = isFileURI(filename) ? new URL(filename) : filename;
-            var ret = fs3.readFileSync(filename);
-            return ret;
-          };
-          readAsync = async (filename, binary = true) => {
-            filename = isFileURI(filename) ? new URL(filename) : filename;
-            var ret = fs3.readFileSync(filename, binary ? void 0 : "utf8");
-            return ret;
-          };
-          if (process.argv.length > 1) {
-            thisProgram = process.argv[1].replace(/\\/g, "/");
-          }
-          programArgs = process.argv.slice(2);
-          quit_ = (status, toThrow) => {
-            process.exitCode = status;
-            throw toThrow;
-          };
-        } else if (ENVIRONMENT_IS_WEB || ENVIRONMENT_IS_WORKER) {
-          try {
-            scriptDirectory = new URL(".", _scriptName).href;
-          } catch {
-          }
-          {
-            if (ENVIRONMENT_IS_WORKER) {
-              readBinary = (url) => {
-                var xhr = new XMLHttpRequest();
-                xhr.open("GET", url, false);
-                xhr.responseType = "arraybuffer";
-                xhr.send(null);
-                return new Uint8Array(xhr.response);
-              };
-            }
-            readAsync = async (url) => {
-              var response = await fetch(url, { credentials: "same-origin" });
-              if (response.ok) {
-                return response.arrayBuffer();
-              }
-              throw new Error(response.status + " : " + response.url);
-            };
-          }
-        } else {
-        }
-        var out = console.log.bind(console);
-        var err = console.error.bind(console);
-        var wasmBinary;
-        var ABORT = false;
-        var EXITSTATUS;
-        var isFileURI = (filename) => filename.startsWith("file://");
-        class EmscriptenEH {
-        }
-        class EmscriptenSjLj extends EmscriptenEH {
-        }
-        var runtimeInitialized = false;
-        function getMemoryBuffer() {
-          return wasmMemory.buffer;
-        }
-        function updateMemoryViews() {
-          if (HEAP8?.buffer?.resizable) return;
-          var b = getMemoryBuffer();
-          HEAP8 = new Int8Array(b);
-          HEAP16 = new Int16Array(b);
-          Module["HEAPU8"] = HEAPU8 = new Uint8Array(b);
-          HEAPU16 = new Uint16Array(b);
-          HEAP32 = new Int32Array(b);
-          Module["HEAPU32"] = HEAPU32 = new Uint32Array(b);
-          HEAPF32 = new Float32Array(b);
-          HEAPF64 = new Float64Array(b);
-          HEAP64 = new BigInt64Array(b);
-          HEAPU64 = new BigUint64Array(b);
-        }
-        function preRun() {
-          var preRun2 = Module["preRun"];
-          if (preRun2) {
-            if (typeof preRun2 == "function") preRun2 = [preRun2];
-            onPreRuns.push(...preRun2);
-          }
-          callRuntimeCallbacks(onPreRuns);
-        }
-        function initRuntime() {
-          runtimeInitialized = true;
-          if (!Module["noFSInit"] && !FS.initialized) FS.init();
-          TTY.init();
-          wasmExports["A"]();
-          FS.ignorePermissions = false;
-        }
-        function postRun() {
-          var postRun2 = Module["postRun"];
-          if (postRun2) {
-            if (typeof postRun2 == "function") postRun2 = [postRun2];
-            onPostRuns.push(...postRun2);
-          }
-          callRuntimeCallbacks(onPostRuns);
-        }
-        function abort(what) {
-          Module["onAbort"]?.(what);
-          what = `Aborted(${what})`;
-          err(what);
-          ABORT = true;
-          what += ". Build with -sASSERTIONS for more info.";
-          var e = new WebAssembly.RuntimeError(what);
-          throw e;
-        }
-        var wasmBinaryFile;
-        function findWasmBinary() {
-          return locateFile("libpg-query.wasm");
-        }
-        function getBinarySync(file) {
-          if (readBinary) {
-            return readBinary(file);
-          }
-          throw "both async and sync fetching of the wasm failed";
-        }
-        async function getWasmBinary(binaryFile) {
-          if (!wasmBinary) {
-            try {
-              var response = await readAsync(binaryFile);
-              return new Uint8Array(response);
-            } catch {
-            }
-          }
-          return getBinarySync(binaryFile);
-        }
-        async function instantiateArrayBuffer(binaryFile, imports) {
-          try {
-            var binary = await getWasmBinary(binaryFile);
-            var instance = await WebAssembly.instantiate(binary, imports);
-            return instance;
-          } catch (reason) {
-            err(`failed to asynchronously prepare wasm: ${reason}`);
-            abort(reason);
-          }
-        }
-        async function instantiateAsync(binary, binaryFile, imports) {
-          if (!binary && !ENVIRONMENT_IS_NODE) {
-            try {
-              var response = fetch(binaryFile, { credentials: "same-origin" });
-              var instantiationResult = await WebAssembly.instantiateStreaming(response, imports);
-              return instantiationResult;
-            } catch (reason) {
-              err(`wasm streaming compile failed: ${reason}`);
-              err("falling back to ArrayBuffer instantiation");
-            }
-          }
-          return instantiateArrayBuffer(binaryFile, imports);
-        }
-        function getWasmImports() {
-          var imports = { a: wasmImports };
-          return imports;
-        }
-        async function createWasm() {
-          function receiveInstance(instance) {
-            wasmExports = instance.exports;
-            assignWasmExports(wasmExports);
-            updateMemoryViews();
-            return wasmExports;
-          }
-          function receiveInstantiationResult(result3) {
-            return receiveInstance(result3["instance"]);
-          }
-          var info = getWasmImports();
-          var instantiateWasm = Module["instantiateWasm"];
-          if (instantiateWasm) {
-            return new Promise((resolve3) => {
-              instantiateWasm(info, (inst) => resolve3(receiveInstance(inst)));
-            });
-          }
-          wasmBinaryFile ??= findWasmBinary();
-          var result2 = await instantiateAsync(wasmBinary, wasmBinaryFile, info);
-          var exports2 = receiveInstantiationResult(result2);
-          return exports2;
-        }
-        class ExitStatus {
-          name = "ExitStatus";
-          constructor(status) {
-            this.message = `Program terminated with exit(${status})`;
-            this.status = status;
-          }
-        }
-        var HEAP16;
-        var HEAP32;
-        var HEAP64;
-        var HEAP8;
-        var HEAPF32;
-        var HEAPF64;
-        var HEAPU16;
-        var HEAPU32;
-        var HEAPU64;
-        var HEAPU8;
-        var callRuntimeCallbacks = (callbacks) => {
-          while (callbacks.length > 0) {
-            callbacks.shift()(Module);
-          }
-        };
-        var onPostRuns = [];
-        var onPreRuns = [];
-        function getValue(ptr, type = "i8") {
-          if (type.endsWith("*")) type = "*";
-          switch (type) {
-            case "i1":
-              return HEAP8[ptr];
-            case "i8":
-              return HEAP8[ptr];
-            case "i16":
-              return HEAP16[ptr >> 1];
-            case "i32":
-              return HEAP32[ptr >> 2];
-            case "i64":
-              return HEAP64[ptr >> 3];
-            case "float":
-              return HEAPF32[ptr >> 2];
-            case "double":
-              return HEAPF64[ptr >> 3];
-            case "*":
-              return HEAPU32[ptr >> 2];
-            default:
-              abort(`invalid type for getValue: ${type}`);
-          }
-        }
-        var noExitRuntime = true;
-        var stackRestore = (val) => __emscripten_stack_restore(val);
-        var stackSave = () => _emscripten_stack_get_current();
-        var UTF8Decoder = globalThis.TextDecoder && new TextDecoder();
-        var findStringEnd = (heapOrArray, idx, maxBytesToRead, ignoreNul) => {
-          var maxIdx = idx + maxBytesToRead;
-          if (ignoreNul) return maxIdx;
-          while (heapOrArray[idx] && !(idx >= maxIdx)) ++idx;
-          return idx;
-        };
-        var UTF8ArrayToString = (heapOrArray, idx = 0, maxBytesToRead, ignoreNul) => {
-          var endPtr = findStringEnd(heapOrArray, idx, maxBytesToRead, ignoreNul);
-          if (endPtr - idx > 16 && heapOrArray.buffer && UTF8Decoder) {
-            return UTF8Decoder.decode(heapOrArray.subarray(idx, endPtr));
-          }
-          var str = "";
-          while (idx < endPtr) {
-            var u0 = heapOrArray[idx++];
-            if (!(u0 & 128)) {
-              str += String.fromCharCode(u0);
-              continue;
-            }
-            var u1 = heapOrArray[idx++] & 63;
-            if ((u0 & 224) == 192) {
-              str += String.fromCharCode((u0 & 31) << 6 | u1);
-              continue;
-            }
-            var u2 = heapOrArray[idx++] & 63;
-            if ((u0 & 240) == 224) {
-              u0 = (u0 & 15) << 12 | u1 << 6 | u2;
-            } else {
-              u0 = (u0 & 7) << 18 | u1 << 12 | u2 << 6 | heapOrArray[idx++] & 63;
-            }
-            if (u0 < 65536) {
-              str += String.fromCharCode(u0);
-            } else {
-              var ch = u0 - 65536;
-              str += String.fromCharCode(55296 | ch >> 10, 56320 | ch & 1023);
-            }
-          }
-          return str;
-        };
-        var UTF8ToString = (ptr, maxBytesToRead, ignoreNul) => ptr ? UTF8ArrayToString(HEAPU8, ptr, maxBytesToRead, ignoreNul) : "";
-        var ___assert_fail = (condition, filename, line, func) => abort(`Assertion failed: ${UTF8ToString(condition)}, at: ` + [filename ? UTF8ToString(filename) : "unknown filename", line, func ? UTF8ToString(func) : "unknown function"]);
-        var __abort_js = () => abort("");
-        var runtimeKeepaliveCounter = 0;
-        var __emscripten_runtime_keepalive_clear = () => {
-          noExitRuntime = false;
-          runtimeKeepaliveCounter = 0;
-        };
-        var __emscripten_throw_longjmp = () => {
-          throw new EmscriptenSjLj();
-        };
-        var timers = {};
-        var handleException = (e) => {
-          if (e instanceof ExitStatus || e == "unwind") {
-            return EXITSTATUS;
-          }
-          quit_(1, e);
-        };
-        var keepRuntimeAlive = () => noExitRuntime || runtimeKeepaliveCounter > 0;
-        var _proc_exit = (code) => {
-          EXITSTATUS = code;
-          if (!keepRuntimeAlive()) {
-            Module["onExit"]?.(code);
-            ABORT = true;
-          }
-          quit_(code, new ExitStatus(code));
-        };
-        var exitJS = (status, implicit) => {
-          EXITSTATUS = status;
-          _proc_exit(status);
-        };
-        var _exit = exitJS;
-        var maybeExit = () => {
-          if (!keepRuntimeAlive()) {
-            try {
-              _exit(EXITSTATUS);
-            } catch (e) {
-              handleException(e);
-            }
-          }
-        };
-        var callUserCallback = (func) => {
-          if (ABORT) {
-            return;
-          }
-          try {
-            return func();
-          } catch (e) {
-            handleException(e);
-          } finally {
-            maybeExit();
-          }
-        };
-        var _emscripten_get_now = () => performance.now();
-        var __setitimer_js = (which2, timeout_ms) => {
-          if (timers[which2]) {
-            clearTimeout(timers[which2].id);
-            delete timers[which2];
-          }
-          if (!timeout_ms) return 0;
-          var id = setTimeout(() => {
-            delete timers[which2];
-            callUserCallback(() => __emscripten_timeout(which2, _emscripten_get_now()));
-          }, timeout_ms);
-          timers[which2] = { id, timeout_ms };
-          return 0;
-        };
-        var getHeapMax = () => 1073741824;
-        var alignMemory = (size, alignment) => Math.ceil(size / alignment) * alignment;
-        var growMemory = (size) => {
-          var oldHeapSize = wasmMemory.buffer.byteLength;
-          var pages = (size - oldHeapSize + 65535) / 65536 | 0;
-          try {
-            wasmMemory.grow(pages);
-            updateMemoryViews();
-            return 1;
-          } catch (e) {
-          }
-        };
-        var _emscripten_resize_heap = (requestedSize) => {
-          var oldSize = HEAPU8.length;
-          requestedSize >>>= 0;
-          var maxHeapSize = getHeapMax();
-          if (requestedSize > maxHeapSize) {
-            return false;
-          }
-          for (var cutDown = 1; cutDown <= 4; cutDown *= 2) {
-            var overGrownHeapSize = oldSize * (1 + 0.2 / cutDown);
-            overGrownHeapSize = Math.min(overGrownHeapSize, requestedSize + 100663296);
-            var newSize = Math.min(maxHeapSize, alignMemory(Math.max(requestedSize, overGrownHeapSize), 65536));
-            var replacement = growMemory(newSize);
-            if (replacement) {
-              return true;
-            }
-          }
-          return false;
-        };
-        var PATH = { isAbs: (path13) => path13.charAt(0) === "/", splitPath: (filename) => {
-          var splitPathRe = /^(\/?|)([\s\S]*?)((?:\.{1,2}|[^\/]+?|)(\.[^.\/]*|))(?:[\/]*)$/;
-          return splitPathRe.exec(filename).slice(1);
-        }, normalizeArray: (parts, allowAboveRoot) => {
-          var up = 0;
-          for (var i = parts.length - 1; i >= 0; i--) {
-            var last = parts[i];
-            if (last === ".") {
-              parts.splice(i, 1);
-            } else if (last === "..") {
-              parts.splice(i, 1);
-              up++;
-            } else if (up) {
-              parts.splice(i, 1);
-              up--;
-            }
-          }
-          if (allowAboveRoot) {
-            for (; up; up--) {
-              parts.unshift("..");
-            }
-          }
-          return parts;
-        }, normalize: (path13) => {
-          var isAbsolute2 = PATH.isAbs(path13), trailingSlash = path13.slice(-1) === "/";
-          path13 = PATH.normalizeArray(path13.split("/").filter((p) => !!p), !isAbsolute2).join("/");
-          if (!path13 && !isAbsolute2) {
-            path13 = ".";
-          }
-          if (path13 && trailingSlash) {
-            path13 += "/";
-          }
-          return (isAbsolute2 ? "/" : "") + path13;
-        }, dirname: (path13) => {
-          var result2 = PATH.splitPath(path13), root = result2[0], dir = result2[1];
-          if (!root && !dir) {
-            return ".";
-          }
-          if (dir) {
-            dir = dir.slice(0, -1);
-          }
-          return root + dir;
-        }, basename: (path13) => path13 && path13.match(/([^\/]+|\/)\/*$/)[1], join: (...paths) => PATH.normalize(paths.join("/")), join2: (l, r) => PATH.normalize(l + "/" + r) };
-        var initRandomFill = () => {
-          if (ENVIRONMENT_IS_NODE) {
-            var nodeCrypto = __require("node:crypto");
-            return (view) => (nodeCrypto.randomFillSync(view), 0);
-          }
-          return (view) => (crypto.getRandomValues(view), 0);
-        };
-        var randomFill = (view) => (randomFill = initRandomFill())(view);
-        var PATH_FS = { resolve: (...args) => {
-          var resolvedPath = "", resolvedAbsolute = false;
-          for (var i = args.length - 1; i >= -1 && !resolvedAbsolute; i--) {
-            var path13 = i >= 0 ? args[i] : FS.cwd();
-            if (typeof path13 != "string") {
-              throw new TypeError("Arguments to path.resolve must be strings");
-            } else if (!path13) {
-              return "";
-            }
-            resolvedPath = path13 + "/" + resolvedPath;
-            resolvedAbsolute = PATH.isAbs(path13);
-          }
-          resolvedPath = PATH.normalizeArray(resolvedPath.split("/").filter((p) => !!p), !resolvedAbsolute).join("/");
-          return (resolvedAbsolute ? "/" : "") + resolvedPath || ".";
-        }, relative: (from, to) => {
-          from = PATH_FS.resolve(from).slice(1);
-          to = PATH_FS.resolve(to).slice(1);
-          function trim(arr) {
-            var start = 0;
-            for (; start < arr.length; start++) {
-              if (arr[start] !== "") break;
-            }
-            var end = arr.length - 1;
-            for (; end >= 0; end--) {
-              if (arr[end] !== "") break;
-            }
-            if (start > end) return [];
-            return arr.slice(start, end - start + 1);
-          }
-          var fromParts = trim(from.split("/"));
-          var toParts = trim(to.split("/"));
-          var length = Math.min(fromParts.length, toParts.length);
-          var samePartsLength = length;
-          for (var i = 0; i < length; i++) {
-            if (fromParts[i] !== toParts[i]) {
-              samePartsLength = i;
-              break;
-            }
-          }
-          var outputParts = [];
-          for (var i = samePartsLength; i < fromParts.length; i++) {
-            outputParts.push("..");
-          }
-          outputParts = outputParts.concat(toParts.slice(samePartsLength));
-          return outputParts.join("/");
-        } };
-        var FS_stdin_getChar_buffer = [];
-        var lengthBytesUTF8 = (str) => {
-          var len = 0;
-          for (var i = 0; i < str.length; ++i) {
-            var c = str.charCodeAt(i);
-            if (c <= 127) {
-              len++;
-            } else if (c <= 2047) {
-              len += 2;
-            } else if (c >= 55296 && c <= 57343) {
-              len += 4;
-              ++i;
-            } else {
-              len += 3;
-            }
-          }
-          return len;
-        };
-        var stringToUTF8Array = (str, heap, outIdx, maxBytesToWrite) => {
-          if (!(maxBytesToWrite > 0)) return 0;
-          var startIdx = outIdx;
-          var endIdx = outIdx + maxBytesToWrite - 1;
-          for (var i = 0; i < str.length; ++i) {
-            var u = str.codePointAt(i);
-            if (u <= 127) {
-              if (outIdx >= endIdx) break;
-              heap[outIdx++] = u;
-            } else if (u <= 2047) {
-              if (outIdx + 1 >= endIdx) break;
-              heap[outIdx++] = 192 | u >> 6;
-              heap[outIdx++] = 128 | u & 63;
-            } else if (u <= 65535) {
-              if (outIdx + 2 >= endIdx) break;
-              heap[outIdx++] = 224 | u >> 12;
-              heap[outIdx++] = 128 | u >> 6 & 63;
-              heap[outIdx++] = 128 | u & 63;
-            } else {
-              if (outIdx + 3 >= endIdx) break;
-              heap[outIdx++] = 240 | u >> 18;
-              heap[outIdx++] = 128 | u >> 12 & 63;
-              heap[outIdx++] = 128 | u >> 6 & 63;
-              heap[outIdx++] = 128 | u & 63;
-              i++;
-            }
-          }
-          heap[outIdx] = 0;
-          return outIdx - startIdx;
-        };
-        var intArrayFromString = (stringy, dontAddNull, length) => {
-          var len = length > 0 ? length : lengthBytesUTF8(stringy) + 1;
-          var u8array = new Array(len);
-          var numBytesWritten = stringToUTF8Array(stringy, u8array, 0, u8array.length);
-          if (dontAddNull) u8array.length = numBytesWritten;
-          return u8array;
-        };
-        var FS_stdin_getChar = () => {
-          if (!FS_stdin_getChar_buffer.length) {
-            var result2 = null;
-            if (ENVIRONMENT_IS_NODE) {
-              var BUFSIZE = 256;
-              var buf = Buffer.alloc(BUFSIZE);
-              var bytesRead = 0;
-              var fd = process.stdin.fd;
-              try {
-                bytesRead = fs3.readSync(fd, buf, 0, BUFSIZE);
-              } catch (e) {
-                if (e.toString().includes("EOF")) bytesRead = 0;
-                else throw e;
-              }
-              if (bytesRead > 0) {
-                result2 = buf.slice(0, bytesRead).toString("utf-8");
-              }
-            } else if (globalThis.window?.prompt) {
-              result2 = window.prompt("Input: ");
-              if (result2 !== null) {
-                result2 += "\n";
-              }
-            } else {
-            }
-            if (!result2) {
-              return null;
-            }
-            FS_stdin_getChar_buffer = intArrayFromString(result2, true);
-          }
-          return FS_stdin_getChar_buffer.shift();
-        };
-        var TTY = { ttys: [], init() {
-        }, shutdown() {
-        }, register(dev, ops) {
-          TTY.ttys[dev] = { input: [], output: [], ops };
-          FS.registerDevice(dev, TTY.stream_ops);
-        }, stream_ops: { open(stream) {
-          var tty2 = TTY.ttys[stream.node.rdev];
-          if (!tty2) {
-            throw new FS.ErrnoError(43);
-          }
-          stream.tty = tty2;
-          stream.seekable = false;
-        }, close(stream) {
-          stream.tty.ops.fsync(stream.tty);
-        }, fsync(stream) {
-          stream.tty.ops.fsync(stream.tty);
-        }, read(stream, buffer, offset, length, pos) {
-          if (!stream.tty || !stream.tty.ops.get_char) {
-            throw new FS.ErrnoError(60);
-          }
-          var bytesRead = 0;
-          for (var i = 0; i < length; i++) {
-            var result2;
-            try {
-              result2 = stream.tty.ops.get_char(stream.tty);
-            } catch (e) {
-              throw new FS.ErrnoError(29);
-            }
-            if (result2 === void 0 && bytesRead === 0) {
-              throw new FS.ErrnoError(6);
-            }
-            if (result2 === null || result2 === void 0) break;
-            bytesRead++;
-            buffer[offset + i] = result2;
-          }
-          if (bytesRead) {
-            stream.node.atime = Date.now();
-          }
-          return bytesRead;
-        }, write(stream, buffer, offset, length, pos) {
-          if (!stream.tty || !stream.tty.ops.put_char) {
-            throw new FS.ErrnoError(60);
-          }
-          try {
-            for (var i = 0; i < length; i++) {
-              stream.tty.ops.put_char(stream.tty, buffer[offset + i]);
-            }
-          } catch (e) {
-            throw new FS.ErrnoError(29);
-          }
-          if (length) {
-            stream.node.mtime = stream.node.ctime = Date.now();
-          }
-          return i;
-        } }, default_tty_ops: { get_char(tty2) {
-          return FS_stdin_getChar();
-        }, put_char(tty2, val) {
-          if (val === null || val === 10) {
-            out(UTF8ArrayToString(tty2.output));
-            tty2.output = [];
-          } else {
-            if (val != 0) tty2.output.push(val);
-          }
-        }, fsync(tty2) {
-          if (tty2.output?.length > 0) {
-            out(UTF8ArrayToString(tty2.output));
-            tty2.output = [];
-          }
-        }, ioctl_tcgets(tty2) {
-          return { c_iflag: 25856, c_oflag: 5, c_cflag: 191, c_lflag: 35387, c_cc: [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] };
-        }, ioctl_tcsets(tty2, optional_actions, data) {
-          return 0;
-        }, ioctl_tiocgwinsz(tty2) {
-          return [24, 80];
-        } }, default_tty1_ops: { put_char(tty2, val) {
-          if (val === null || val === 10) {
-            err(UTF8ArrayToString(tty2.output));
-            tty2.output = [];
-          } else {
-            if (val != 0) tty2.output.push(val);
-          }
-        }, fsync(tty2) {
-          if (tty2.output?.length > 0) {
-            err(UTF8ArrayToString(tty2.output));
-            tty2.output = [];
-          }
-        } } };
-        var mmapAlloc = (size) => {
-          abort();
-        };
-        var MEMFS = { ops_table: null, mount(mount) {
-          return MEMFS.createNode(null, "/", 16895, 0);
-        }, createNode(parent, name, mode, dev) {
-          if (FS.isBlkdev(mode) || FS.isFIFO(mode)) {
-            throw new FS.ErrnoError(63);
-          }
-          MEMFS.ops_table ||= { dir: { node: { getattr: MEMFS.node_ops.getattr, setattr: MEMFS.node_ops.setattr, lookup: MEMFS.node_ops.lookup, mknod: MEMFS.node_ops.mknod, rename: MEMFS.node_ops.rename, unlink: MEMFS.node_ops.unlink, rmdir: MEMFS.node_ops.rmdir, readdir: MEMFS.node_ops.readdir, symlink: MEMFS.node_ops.symlink }, stream: { llseek: MEMFS.stream_ops.llseek } }, file: { node: { getattr: MEMFS.node_ops.getattr, setattr: MEMFS.node_ops.setattr }, stream: { llseek: MEMFS.stream_ops.llseek, read: MEMFS.stream_ops.read, write: MEMFS.stream_ops.write, mmap: MEMFS.stream_ops.mmap, msync: MEMFS.stream_ops.msync } }, link: { node: { getattr: MEMFS.node_ops.getattr, setattr: MEMFS.node_ops.setattr, readlink: MEMFS.node_ops.readlink }, stream: {} }, chrdev: { node: { getattr: MEMFS.node_ops.getattr, setattr: MEMFS.node_ops.setattr }, stream: FS.chrdev_stream_ops } };
-          var node = FS.createNode(parent, name, mode, dev);
-          if (FS.isDir(node.mode)) {
-            node.node_ops = MEMFS.ops_table.dir.node;
-            node.stream_ops = MEMFS.ops_table.dir.stream;
-            node.contents = {};
-          } else if (FS.isFile(node.mode)) {
-            node.node_ops = MEMFS.ops_table.file.node;
-            node.stream_ops = MEMFS.ops_table.file.stream;
-            node.usedBytes = 0;
-            node.contents = MEMFS.emptyFileContents ??= new Uint8Array(0);
-          } else if (FS.isLink(node.mode)) {
-            node.node_ops = MEMFS.ops_table.link.node;
-            node.stream_ops = MEMFS.ops_table.link.stream;
-          } else if (FS.isChrdev(node.mode)) {
-            node.node_ops = MEMFS.ops_table.chrdev.node;
-            node.stream_ops = MEMFS.ops_table.chrdev.stream;
-          }
-          node.atime = node.mtime = node.ctime = Date.now();
-          if (parent) {
-            parent.contents[name] = node;
-            parent.atime = parent.mtime = parent.ctime = node.atime;
-          }
-          return node;
-        }, getFileDataAsTypedArray(node) {
-          return node.contents.subarray(0, node.usedBytes);
-        }, expandFileStorage(node, newCapacity) {
-          var prevCapacity = node.contents.length;
-          if (prevCapacity >= newCapacity) return;
-          var CAPACITY_DOUBLING_MAX = 1024 * 1024;
-          newCapacity = Math.max(newCapacity, prevCapacity * (prevCapacity < CAPACITY_DOUBLING_MAX ? 2 : 1.125) >>> 0);
-          if (prevCapacity) newCapacity = Math.max(newCapacity, 256);
-          var oldContents = MEMFS.getFileDataAsTypedArray(node);
-          node.contents = new Uint8Array(newCapacity);
-          node.contents.set(oldContents);
-        }, resizeFileStorage(node, newSize) {
-          if (node.usedBytes == newSize) return;
-          var oldContents = node.contents;
-          node.contents = new Uint8Array(newSize);
-          node.contents.set(oldContents.subarray(0, Math.min(newSize, node.usedBytes)));
-          node.usedBytes = newSize;
-        }, node_ops: { getattr(node) {
-          var attr = {};
-          attr.dev = FS.isChrdev(node.mode) ? node.id : 1;
-          attr.ino = node.id;
-          attr.mode = node.mode;
-          attr.nlink = 1;
-          attr.uid = 0;
-          attr.gid = 0;
-          attr.rdev = node.rdev;
-          if (FS.isDir(node.mode)) {
-            attr.size = 4096;
-          } else if (FS.isFile(node.mode)) {
-            attr.size = node.usedBytes;
-          } else if (FS.isLink(node.mode)) {
-            attr.size = node.link.length;
-          } else {
-            attr.size = 0;
-          }
-          attr.atime = new Date(node.atime);
-          attr.mtime = new Date(node.mtime);
-          attr.ctime = new Date(node.ctime);
-          attr.blksize = 4096;
-          attr.blocks = Math.ceil(attr.size / attr.blksize);
-          return attr;
-        }, setattr(node, attr) {
-          for (const key of ["mode", "atime", "mtime", "ctime"]) {
-            if (attr[key] != null) {
-              node[key] = attr[key];
-            }
-          }
-          if (attr.size !== void 0) {
-            MEMFS.resizeFileStorage(node, attr.size);
-          }
-        }, lookup(parent, name) {
-          if (!MEMFS.doesNotExistError) {
-            MEMFS.doesNotExistError = new FS.ErrnoError(44);
-            MEMFS.doesNotExistError.stack = "<generic error, no stack>";
-          }
-          throw MEMFS.doesNotExistError;
-        }, mknod(parent, name, mode, dev) {
-          return MEMFS.createNode(parent, name, mode, dev);
-        }, rename(old_node, new_dir, new_name) {
-          var new_node;
-          try {
-            new_node = FS.lookupNode(new_dir, new_name);
-          } catch (e) {
-          }
-          if (new_node) {
-            if (FS.isDir(old_node.mode)) {
-              for (var i in new_node.contents) {
-                throw new FS.ErrnoError(55);
-              }
-            }
-            FS.hashRemoveNode(new_node);
-          }
-          delete old_node.parent.contents[old_node.name];
-          new_dir.contents[new_name] = old_node;
-          old_node.name = new_name;
-          new_dir.ctime = new_dir.mtime = old_node.parent.ctime = old_node.parent.mtime = Date.now();
-        }, unlink(parent, name) {
-          delete parent.contents[name];
-          parent.ctime = parent.mtime = Date.now();
-        }, rmdir(parent, name) {
-          var node = FS.lookupNode(parent, name);
-          for (var i in node.contents) {
-            throw new FS.ErrnoError(55);
-          }
-          delete parent.contents[name];
-          parent.ctime = parent.mtime = Date.now();
-        }, readdir(node) {
-          return [".", "..", ...Object.keys(node.contents)];
-        }, symlink(parent, newname, oldpath) {
-          var node = MEMFS.createNode(parent, newname, 511 | 40960, 0);
-          node.link = oldpath;
-          return node;
-        }, readlink(node) {
-          if (!FS.isLink(node.mode)) {
-            throw new FS.ErrnoError(28);
-          }
-          return node.link;
-        } }, stream_ops: { read(stream, buffer, offset, length, position) {
-          var contents = stream.node.contents;
-          if (position >= stream.node.usedBytes) return 0;
-          var size = Math.min(stream.node.usedBytes - position, length);
-          buffer.set(contents.subarray(position, position + size), offset);
-          return size;
-        }, write(stream, buffer, offset, length, position, canOwn) {
-          if (buffer.buffer === HEAP8.buffer) {
-            canOwn = false;
-          }
-          if (!length) return 0;
-          var node = stream.node;
-          node.mtime = node.ctime = Date.now();
-          if (canOwn) {
-            node.contents = buffer.subarray(offset, offset + length);
-            node.usedBytes = length;
-          } else if (node.usedBytes === 0 && position === 0) {
-            node.contents = buffer.slice(offset, offset + length);
-            node.usedBytes = length;
-          } else {
-            MEMFS.expandFileStorage(node, position + length);
-            node.contents.set(buffer.subarray(offset, offset + length), position);
-            node.usedBytes = Math.max(node.usedBytes, position + length);
-          }
-          return length;
-        }, llseek(stream, offset, whence) {
-          var position = offset;
-          if (whence === 1) {
-            position += stream.position;
-          } else if (whence === 2) {
-            if (FS.isFile(stream.node.mode)) {
-              position += stream.node.usedBytes;
-            }
-          }
-          if (position < 0) {
-            throw new FS.ErrnoError(28);
-          }
-          return position;
-        }, mmap(stream, length, position, prot, flags) {
-          if (!FS.isFile(stream.node.mode)) {
-            throw new FS.ErrnoError(43);
-          }
-          var ptr;
-          var allocated;
-          var contents = stream.node.contents;
-          if (!(flags & 2) && contents.buffer === HEAP8.buffer) {
-            allocated = false;
-            ptr = contents.byteOffset;
-          } else {
-            allocated = true;
-            ptr = mmapAlloc(length);
-            if (!ptr) {
-              throw new FS.ErrnoError(48);
-            }
-            if (contents) {
-              if (position > 0 || position + length < contents.length) {
-                if (contents.subarray) {
-                  contents = contents.subarray(position, position + length);
-                } else {
-                  contents = Array.prototype.slice.call(contents, position, position + length);
-                }
-              }
-              HEAP8.set(contents, ptr);
-            }
-          }
-          return { ptr, allocated };
-        }, msync(stream, buffer, offset, length, mmapFlags) {
-          MEMFS.stream_ops.write(stream, buffer, 0, length, offset, false);
-          return 0;
-        } } };
-        var FS_modeStringToFlags = (str) => {
-          if (typeof str != "string") return str;
-          var flagModes = { r: 0, "r+": 2, w: 512 | 64 | 1, "w+": 512 | 64 | 2, a: 1024 | 64 | 1, "a+": 1024 | 64 | 2 };
-          var flags = flagModes[str];
-          if (typeof flags == "undefined") {
-            throw new Error(`Unknown file open mode: ${str}`);
-          }
-          return flags;
-        };
-        var FS_fileDataToTypedArray = (data) => {
-          if (typeof data == "string") {
-            data = intArrayFromString(data, true);
-          }
-          if (!data.subarray) {
-            data = new Uint8Array(data);
-          }
-          return data;
-        };
-        var FS_getMode = (canRead, canWrite) => {
-          var mode = 0;
-          if (canRead) mode |= 292 | 73;
-          if (canWrite) mode |= 146;
-          return mode;
-        };
-        var asyncLoad = async (url) => {
-          var arrayBuffer = await readAsync(url);
-          return new Uint8Array(arrayBuffer);
-        };
-        var FS_createDataFile = (...args) => FS.createDataFile(...args);
-        var getUniqueRunDependency = (id) => id;
-        var dependenciesPromise = null;
-        var resolveRunDependencies = async () => dependenciesPromise;
-        var runDependencies = 0;
-        var dependenciesPromiseResolve = null;
-        var removeRunDependency = (id) => {
-          runDependencies--;
-          Module["monitorRunDependencies"]?.(runDependencies);
-          if (!runDependencies) {
-            dependenciesPromiseResolve();
-          }
-        };
-        var addRunDependency = (id) => {
-          if (!runDependencies) {
-            dependenciesPromise = new Promise((resolve3) => dependenciesPromiseResolve = resolve3);
-          }
-          runDependencies++;
-          Module["monitorRunDependencies"]?.(runDependencies);
-        };
-        var preloadPlugins = [];
-        var FS_handledByPreloadPlugin = async (byteArray, fullname) => {
-          if (typeof Browser != "undefined") Browser.init();
-          for (var plugin of preloadPlugins) {
-            if (plugin["canHandle"](fullname)) {
-              return plugin["handle"](byteArray, fullname);
-            }
-          }
-          return byteArray;
-        };
-        var FS_preloadFile = async (parent, name, url, canRead, canWrite, dontCreateFile, canOwn, preFinish) => {
-          var fullname = name ? PATH_FS.resolve(PATH.join2(parent, name)) : parent;
-          var dep = getUniqueRunDependency(`cp ${fullname}`);
-          addRunDependency(dep);
-          try {
-            var byteArray = url;
-            if (typeof url == "string") {
-              byteArray = await asyncLoad(url);
-            }
-            byteArray = await FS_handledByPreloadPlugin(byteArray, fullname);
-            preFinish?.();
-            if (!dontCreateFile) {
-              FS_createDataFile(parent, name, byteArray, canRead, canWrite, canOwn);
-            }
-          } finally {
-            removeRunDependency(dep);
-          }
-        };
-        var FS_createPreloadedFile = (parent, name, url, canRead, canWrite, onload, onerror, dontCreateFile, canOwn, preFinish) => {
-          FS_preloadFile(parent, name, url, canRead, canWrite, dontCreateFile, canOwn, preFinish).then(onload).catch(onerror);
-        };
-        var FS = { root: null, mounts: [], devices: {}, streams: [], nextInode: 1, nameTable: null, currentPath: "/", initialized: false, ignorePermissions: true, filesystems: null, syncFSRequests: 0, ErrnoError: class {
-          name = "ErrnoError";
-          constructor(errno) {
-            this.errno = errno;
-          }
-        }, FSStream: class {
-          shared = {};
-          get object() {
-            return this.node;
-          }
-          set object(val) {
-            this.node = val;
-          }
-          get isRead() {
-            return (this.flags & 2097155) !== 1;
-          }
-          get isWrite() {
-            return (this.flags & 2097155) !== 0;
-          }
-          get isAppend() {
-            return this.flags & 1024;
-          }
-          get flags() {
-            return this.shared.flags;
-          }
-          set flags(val) {
-            this.shared.flags = val;
-          }
-          get position() {
-            return this.shared.position;
-          }
-          set position(val) {
-            this.shared.position = val;
-          }
-        }, FSNode: class {
-          node_ops = {};
-          stream_ops = {};
-          readMode = 292 | 73;
-          writeMode = 146;
-          mounted = null;
-          constructor(parent, name, mode, rdev) {
-            if (!parent) {
-              parent = this;
-            }
-            this.parent = parent;
-            this.mount = parent.mount;
-            this.id = FS.nextInode++;
-            this.name = name;
-            this.mode = mode;
-            this.rdev = rdev;
-            this.atime = this.mtime = this.ctime = Date.now();
-          }
-          get read() {
-            return (this.mode & this.readMode) === this.readMode;
-          }
-          set read(val) {
-            val ? this.mode |= this.readMode : this.mode &= ~this.readMode;
-          }
-          get write() {
-            return (this.mode & this.writeMode) === this.writeMode;
-          }
-          set write(val) {
-            val ? this.mode |= this.writeMode : this.mode &= ~this.writeMode;
-          }
-          get isFolder() {
-            return FS.isDir(this.mode);
-          }
-          get isDevice() {
-            return FS.isChrdev(this.mode);
-          }
-          addListener(cb, exclusive = false) {
-            var entry = { cb, exclusive };
-            var listeners = this.listeners ??= /* @__PURE__ */ new Set();
-            listeners.add(entry);
-            return { listeners, entry };
-          }
-          notifyListeners(flags) {
-            if (!this.listeners) return;
-            var excl;
-            for (var entry of this.listeners) {
-              if (entry.exclusive) (excl ||= []).push(entry);
-              else entry.cb(flags);
-            }
-            if (excl) {
-              var i = (this.exclTurn || 0) % excl.length;
-              this.exclTurn = i + 1;
-              excl[i].cb(flags);
-            }
-          }
-        }, lookupPath(path13, opts = {}) {
-          if (!path13) {
-            throw new FS.ErrnoError(44);
-          }
-          opts.follow_mount ??= true;
-          if (!PATH.isAbs(path13)) {
-            path13 = FS.cwd() + "/" + path13;
-          }
-          linkloop: for (var nlinks = 0; nlinks < 40; nlinks++) {
-            var parts = path13.split("/").filter((p) => !!p);
-            var current = FS.root;
-            var current_path = "/";
-            for (var i = 0; i < parts.length; i++) {
-              var islast = i === parts.length - 1;
-              if (islast && opts.parent) {
-                break;
-              }
-              if (parts[i] === ".") {
-                continue;
-              }
-              if (parts[i] === "..") {
-                current_path = PATH.dirname(current_path);
-                if (FS.isRoot(current)) {
-                  path13 = current_path + "/" + parts.slice(i + 1).join("/");
-                  nlinks--;
-                  continue linkloop;
-                } else {
-                  current = current.parent;
-                }
-                continue;
-              }
-              current_path = PATH.join2(current_path, parts[i]);
-              try {
-                current = FS.lookupNode(current, parts[i]);
-              } catch (e) {
-                if (e?.errno === 44 && islast && opts.noent_okay) {
-                  return { path: current_path };
-                }
-                throw e;
-              }
-              if (FS.isMountpoint(current) && (!islast || opts.follow_mount)) {
-                current = current.mounted.root;
-              }
-              if (FS.isLink(current.mode) && (!islast || opts.follow)) {
-                if (!current.node_ops.readlink) {
-                  throw new FS.ErrnoError(52);
-                }
-                var link = current.node_ops.readlink(current);
-                if (!PATH.isAbs(link)) {
-                  link = PATH.dirname(current_path) + "/" + link;
-                }
-                path13 = link + "/" + parts.slice(i + 1).join("/");
-                continue linkloop;
-              }
-            }
-            return { path: current_path, node: current };
-          }
-          throw new FS.ErrnoError(32);
-        }, getPath(node) {
-          var path13;
-          while (true) {
-            if (FS.isRoot(node)) {
-              var mount = node.mount.mountpoint;
-              if (!path13) return mount;
-              return mount[mount.length - 1] !== "/" ? `${mount}/${path13}` : mount + path13;
-            }
-            path13 = path13 ? `${node.name}/${path13}` : node.name;
-            node = node.parent;
-          }
-        }, hashName(parentid, name) {
-          var hash = 0;
-          for (var i = 0; i < name.length; i++) {
-            hash = (hash << 5) - hash + name.charCodeAt(i) | 0;
-          }
-          return (parentid + hash >>> 0) % FS.nameTable.length;
-        }, hashAddNode(node) {
-          var hash = FS.hashName(node.parent.id, node.name);
-          node.name_next = FS.nameTable[hash];
-          FS.nameTable[hash] = node;
-        }, hashRemoveNode(node) {
-          var hash = FS.hashName(node.parent.id, node.name);
-          if (FS.nameTable[hash] === node) {
-            FS.nameTable[hash] = node.name_next;
-          } else {
-            var current = FS.nameTable[hash];
-            while (current) {
-              if (current.name_next === node) {
-                current.name_next = node.name_next;
-                break;
-              }
-              current = current.name_next;
-            }
-          }
-        }, lookupNode(parent, name) {
-          var errCode = FS.mayLookup(parent);
-          if (errCode) {
-            throw new FS.ErrnoError(errCode);
-          }
-          var hash = FS.hashName(parent.id, name);
-          for (var node = FS.nameTable[hash]; node; node = node.name_next) {
-            var nodeName = node.name;
-            if (node.parent.id === parent.id && nodeName === name) {
-              return node;
-            }
-          }
-          return FS.lookup(parent, name);
-        }, createNode(parent, name, mode, rdev) {
-          var node = new FS.FSNode(parent, name, mode, rdev);
-          FS.hashAddNode(node);
-          return node;
-        }, destroyNode(node) {
-          FS.hashRemoveNode(node);
-        }, isRoot(node) {
-          return node === node.parent;
-        }, isMountpoint(node) {
-          return !!node.mounted;
-        }, isFile(mode) {
-          return (mode & 61440) === 32768;
-        }, isDir(mode) {
-          return (mode & 61440) === 16384;
-        }, isLink(mode) {
-          return (mode & 61440) === 40960;
-        }, isChrdev(mode) {
-          return (mode & 61440) === 8192;
-        }, isBlkdev(mode) {
-          return (mode & 61440) === 24576;
-        }, isFIFO(mode) {
-          return (mode & 61440) === 4096;
-        }, isSocket(mode) {
-          return (mode & 49152) === 49152;
-        }, flagsToPermissionString(flag) {
-          var perms = ["r", "w", "rw"][flag & 3];
-          if (flag & 512) {
-            perms += "w";
-          }
-          return perms;
-        }, nodePermissions(node, perms) {
-          if (FS.ignorePermissions) {
-            return 0;
-          }
-          if (perms.includes("r") && !(node.mode & 292)) {
-            return 2;
-          }
-          if (perms.includes("w") && !(node.mode & 146)) {
-            return 2;
-          }
-          if (perms.includes("x") && !(node.mode & 73)) {
-            return 2;
-          }
-          return 0;
-        }, mayLookup(dir) {
-          if (!FS.isDir(dir.mode)) return 54;
-          var errCode = FS.nodePermissions(dir, "x");
-          if (errCode) return errCode;
-          if (!dir.node_ops.lookup) return 2;
-          return 0;
-        }, mayCreate(dir, name) {
-          if (!FS.isDir(dir.mode)) {
-            return 54;
-          }
-          try {
-            var node = FS.lookupNode(dir, name);
-            return 20;
-          } catch (e) {
-          }
-          return FS.nodePermissions(dir, "wx");
-        }, mayDelete(dir, name, isdir) {
-          var node;
-          try {
-            node = FS.lookupNode(dir, name);
-          } catch (e) {
-            return e.errno;
-          }
-          var errCode = FS.nodePermissions(dir, "wx");
-          if (errCode) {
-            return errCode;
-          }
-          if (isdir) {
-            if (!FS.isDir(node.mode)) {
-              return 54;
-            }
-            if (FS.isRoot(node) || FS.getPath(node) === FS.cwd()) {
-              return 10;
-            }
-          } else if (FS.isDir(node.mode)) {
-            return 31;
-          }
-          return 0;
-        }, mayOpen(node, flags) {
-          if (!node) {
-            return 44;
-          }
-          if (FS.isLink(node.mode)) {
-            return 32;
-          }
-          var mode = FS.flagsToPermissionString(flags);
-          if (FS.isDir(node.mode)) {
-            if (mode !== "r" || flags & (512 | 64)) {
-              return 31;
-            }
-          }
-          return FS.nodePermissions(node, mode);
-        }, checkOpExists(op, err2) {
-          if (!op) {
-            throw new FS.ErrnoError(err2);
-          }
-          return op;
-        }, MAX_OPEN_FDS: 4096, nextfd() {
-          for (var fd = 0; fd <= FS.MAX_OPEN_FDS; fd++) {
-            if (!FS.streams[fd]) {
-              return fd;
-            }
-          }
-          throw new FS.ErrnoError(33);
-        }, getStreamChecked(fd) {
-          var stream = FS.getStream(fd);
-          if (!stream) {
-            throw new FS.ErrnoError(8);
-          }
-          return stream;
-        }, getStream: (fd) => FS.streams[fd], createStream(stream, fd = -1) {
-          stream = Object.assign(new FS.FSStream(), stream);
-          if (fd == -1) {
-            fd = FS.nextfd();
-          }
-          stream.fd = fd;
-          FS.streams[fd] = stream;
-          return stream;
-        }, closeStream(fd) {
-          FS.streams[fd] = null;
-        }, dupStream(origStream, fd = -1) {
-          var stream = FS.createStream(origStream, fd);
-          stream.stream_ops?.dup?.(stream);
-          return stream;
-        }, doSetAttr(stream, node, attr) {
-          var setattr = stream?.stream_ops.setattr;
-          var arg = setattr ? stream : node;
-          setattr ??= node.node_ops.setattr;
-          FS.checkOpExists(setattr, 63);
-          try {
-            setattr(arg, attr);
-          } catch (e) {
-            if (e instanceof RangeError) {
-              throw new FS.ErrnoError(22);
-            }
-            throw e;
-          }
-        }, chrdev_stream_ops: { open(stream) {
-          var device = FS.getDevice(stream.node.rdev);
-          stream.stream_ops = device.stream_ops;
-          stream.stream_ops.open?.(stream);
-        }, llseek() {
-          throw new FS.ErrnoError(70);
-        } }, major: (dev) => dev >> 8, minor: (dev) => dev & 255, makedev: (ma, mi) => ma << 8 | mi, registerDevice(dev, ops) {
-          FS.devices[dev] = { stream_ops: ops };
-        }, getDevice: (dev) => FS.devices[dev], getMounts(mount) {
-          var mounts = [];
-          var check = [mount];
-          while (check.length) {
-            var m = check.pop();
-            mounts.push(m);
-            check.push(...m.mounts);
-          }
-          return mounts;
-        }, syncfs(populate, callback2) {
-          if (typeof populate == "function") {
-            callback2 = populate;
-            populate = false;
-          }
-          FS.syncFSRequests++;
-          if (FS.syncFSRequests > 1) {
-            err(`warning: ${FS.syncFSRequests} FS.syncfs operations in flight at once, probably just doing extra work`);
-          }
-          var mounts = FS.getMounts(FS.root.mount);
-          var completed = 0;
-          function doCallback(errCode) {
-            FS.syncFSRequests--;
-            return callback2(errCode);
-          }
-          function done(errCode) {
-            if (errCode) {
-              if (!done.errored) {
-                done.errored = true;
-                return doCallback(errCode);
-              }
-              return;
-            }
-            if (++completed >= mounts.length) {
-              doCallback(null);
-            }
-          }
-          for (var mount of mounts) {
-            if (mount.type.syncfs) {
-              mount.type.syncfs(mount, populate, done);
-            } else {
-              done(null);
-            }
-          }
-        }, mount(type, opts, mountpoint) {
-          var root = mountpoint === "/";
-          var pseudo = !mountpoint;
-          var node;
-          if (root && FS.root) {
-            throw new FS.ErrnoError(10);
-          } else if (!root && !pseudo) {
-            var lookup = FS.lookupPath(mountpoint, { follow_mount: false });
-            mountpoint = lookup.path;
-            node = lookup.node;
-            if (FS.isMountpoint(node)) {
-              throw new FS.ErrnoError(10);
-            }
-            if (!FS.isDir(node.mode)) {
-              throw new FS.ErrnoError(54);
-            }
-          }
-          var mount = { type, opts, mountpoint, mounts: [] };
-          var mountRoot = type.mount(mount);
-          mountRoot.mount = mount;
-          mount.root = mountRoot;
-          if (root) {
-            FS.root = mountRoot;
-          } else if (node) {
-            node.mounted = mount;
-            if (node.mount) {
-              node.mount.mounts.push(mount);
-            }
-          }
-          return mountRoot;
-        }, unmount(mountpoint) {
-          var lookup = FS.lookupPath(mountpoint, { follow_mount: false });
-          if (!FS.isMountpoint(lookup.node)) {
-            throw new FS.ErrnoError(28);
-          }
-          var node = lookup.node;
-          var mount = node.mounted;
-          var mounts = FS.getMounts(mount);
-          for (var [hash, current] of Object.entries(FS.nameTable)) {
-            while (current) {
-              var next = current.name_next;
-              if (mounts.includes(current.mount)) {
-                FS.destroyNode(current);
-              }
-              current = next;
-            }
-          }
-          node.mounted = null;
-          var idx = node.mount.mounts.indexOf(mount);
-          node.mount.mounts.splice(idx, 1);
-        }, lookup(parent, name) {
-          return parent.node_ops.lookup(parent, name);
-        }, mknod(path13, mode, dev) {
-          var lookup = FS.lookupPath(path13, { parent: true });
-          var parent = lookup.node;
-          var name = PATH.basename(path13);
-          if (!name) {
-            throw new FS.ErrnoError(28);
-          }
-          if (name === "." || name === "..") {
-            throw new FS.ErrnoError(20);
-          }
-          var errCode = FS.mayCreate(parent, name);
-          if (errCode) {
-            throw new FS.ErrnoError(errCode);
-          }
-          if (!parent.node_ops.mknod) {
-            throw new FS.ErrnoError(63);
-          }
-          return parent.node_ops.mknod(parent, name, mode, dev);
-        }, statfs(path13) {
-          return FS.statfsNode(FS.lookupPath(path13, { follow: true }).node);
-        }, statfsStream(stream) {
-          return FS.statfsNode(stream.node);
-        }, statfsNode(node) {
-          var rtn = { bsize: 4096, frsize: 4096, blocks: 1e6, bfree: 5e5, bavail: 5e5, files: FS.nextInode, ffree: FS.nextInode - 1, fsid: 42, flags: 2, namelen: 255 };
-          if (node.node_ops.statfs) {
-            Object.assign(rtn, node.node_ops.statfs(node.mount.opts.root));
-          }
-          return rtn;
-        }, create(path13, mode = 438) {
-          mode &= 4095;
-          mode |= 32768;
-          return FS.mknod(path13, mode, 0);
-        }, mkdir(path13, mode = 511) {
-          mode &= 511 | 512;
-          mode |= 16384;
-          return FS.mknod(path13, mode, 0);
-        }, mkdirTree(path13, mode) {
-          var dirs = path13.split("/");
-          var d = "";
-          for (var dir of dirs) {
-            if (!dir) continue;
-            if (d || PATH.isAbs(path13)) d += "/";
-            d += dir;
-            try {
-              FS.mkdir(d, mode);
-            } catch (e) {
-              if (e.errno != 20) throw e;
-            }
-          }
-        }, mkdev(path13, mode, dev) {
-          if (typeof dev == "undefined") {
-            dev = mode;
-            mode = 438;
-          }
-          mode |= 8192;
-          return FS.mknod(path13, mode, dev);
-        }, symlink(oldpath, newpath) {
-          if (!PATH_FS.resolve(oldpath)) {
-            throw new FS.ErrnoError(44);
-          }
-          var lookup = FS.lookupPath(newpath, { parent: true });
-          var parent = lookup.node;
-          if (!parent) {
-            throw new FS.ErrnoError(44);
-          }
-          var newname = PATH.basename(newpath);
-          var errCode = FS.mayCreate(parent, newname);
-          if (errCode) {
-            throw new FS.ErrnoError(errCode);
-          }
-          if (!parent.node_ops.symlink) {
-            throw new FS.ErrnoError(63);
-          }
-          return parent.node_ops.symlink(parent, newname, oldpath);
-        }, link(oldpath, newpath, flags) {
-          var lookup = FS.lookupPath(newpath, { parent: true });
-          var parent = lookup.node;
-          if (!parent) {
-            throw new FS.ErrnoError(44);
-          }
-          var newname = PATH.basename(newpath);
-          var errCode = FS.mayCreate(parent, newname);
-          if (errCode) {
-            throw new FS.ErrnoError(errCode);
-          }
-          if (!parent.node_ops.link) {
-            throw new FS.ErrnoError(34);
-          }
-          return parent.node_ops.link(parent, newname, oldpath, flags);
-        }, rename(old_path, new_path) {
-          var old_dirname = PATH.dirname(old_path);
-          var new_dirname = PATH.dirname(new_path);
-          var old_name = PATH.basename(old_path);
-          var new_name = PATH.basename(new_path);
-          var lookup, old_dir, new_dir;
-          lookup = FS.lookupPath(old_path, { parent: true });
-          old_dir = lookup.node;
-          lookup = FS.lookupPath(new_path, { parent: true });
-          new_dir = lookup.node;
-          if (!old_dir || !new_dir) throw new FS.ErrnoError(44);
-          if (old_dir.mount !== new_dir.mount) {
-            throw new FS.ErrnoError(75);
-          }
-          var old_node = FS.lookupNode(old_dir, old_name);
-          var relative2 = PATH_FS.relative(old_path, new_dirname);
-          if (relative2.charAt(0) !== ".") {
-            throw new FS.ErrnoError(28);
-          }
-          relative2 = PATH_FS.relative(new_path, old_dirname);
-          if (relative2.charAt(0) !== ".") {
-            throw new FS.ErrnoError(55);
-          }
-          var new_node;
-          try {
-            new_node = FS.lookupNode(new_dir, new_name);
-          } catch (e) {
-          }
-          if (old_node === new_node) {
-            return;
-          }
-          var isdir = FS.isDir(old_node.mode);
-          var errCode = FS.mayDelete(old_dir, old_name, isdir);
-          if (errCode) {
-            throw new FS.ErrnoError(errCode);
-          }
-          errCode = new_node ? FS.mayDelete(new_dir, new_name, isdir) : FS.mayCreate(new_dir, new_name);
-          if (errCode) {
-            throw new FS.ErrnoError(errCode);
-          }
-          if (!old_dir.node_ops.rename) {
-            throw new FS.ErrnoError(63);
-          }
-          if (FS.isMountpoint(old_node) || new_node && FS.isMountpoint(new_node)) {
-            throw new FS.ErrnoError(10);
-          }
-          if (new_dir !== old_dir) {
-            errCode = FS.nodePermissions(old_dir, "w");
-            if (errCode) {
-              throw new FS.ErrnoError(errCode);
-            }
-          }
-          FS.hashRemoveNode(old_node);
-          try {
-            old_dir.node_ops.rename(old_node, new_dir, new_name);
-            old_node.parent = new_dir;
-          } catch (e) {
-            throw e;
-          } finally {
-            FS.hashAddNode(old_node);
-          }
-        }, rmdir(path13) {
-          var lookup = FS.lookupPath(path13, { parent: true });
-          var parent = lookup.node;
-          var name = PATH.basename(path13);
-          var node = FS.lookupNode(parent, name);
-          var errCode = FS.mayDelete(parent, name, true);
-          if (errCode) {
-            throw new FS.ErrnoError(errCode);
-          }
-          if (!parent.node_ops.rmdir) {
-            throw new FS.ErrnoError(63);
-          }
-          if (FS.isMountpoint(node)) {
-            throw new FS.ErrnoError(10);
-          }
-          parent.node_ops.rmdir(parent, name);
-          FS.destroyNode(node);
-        }, readdir(path13) {
-          var lookup = FS.lookupPath(path13, { follow: true });
-          var node = lookup.node;
-          var readdir4 = FS.checkOpExists(node.node_ops.readdir, 54);
-          return readdir4(node);
-        }, unlink(path13) {
-          var lookup = FS.lookupPath(path13, { parent: true });
-          var parent = lookup.node;
-          if (!parent) {
-            throw new FS.ErrnoError(44);
-          }
-          var name = PATH.basename(path13);
-          var node = FS.lookupNode(parent, name);
-          var errCode = FS.mayDelete(parent, name, false);
-          if (errCode) {
-            throw new FS.ErrnoError(errCode);
-          }
-          if (!parent.node_ops.unlink) {
-            throw new FS.ErrnoError(63);
-          }
-          if (FS.isMountpoint(node)) {
-            throw new FS.ErrnoError(10);
-          }
-          parent.node_ops.unlink(parent, name);
-          FS.destroyNode(node);
-        }, readlink(path13) {
-          var lookup = FS.lookupPath(path13);
-          var link = lookup.node;
-          if (!link) {
-            throw new FS.ErrnoError(44);
-          }
-          if (!link.node_ops.readlink) {
-            throw new FS.ErrnoError(28);
-          }
-          return link.node_ops.readlink(link);
-        }, stat(path13, dontFollow) {
-          var lookup = FS.lookupPath(path13, { follow: !dontFollow });
-          var node = lookup.node;
-          var getattr = FS.checkOpExists(node.node_ops.getattr, 63);
-          return getattr(node);
-        }, fstat(fd) {
-          var stream = FS.getStreamChecked(fd);
-          var node = stream.node;
-          var getattr = stream.stream_ops.getattr;
-          var arg = getattr ? stream : node;
-          getattr ??= node.node_ops.getattr;
-          FS.checkOpExists(getattr, 63);
-          return getattr(arg);
-        }, lstat(path13) {
-          return FS.stat(path13, true);
-        }, doChmod(stream, node, mode, dontFollow) {
-          FS.doSetAttr(stream, node, { mode: mode & 4095 | node.mode & ~4095, ctime: Date.now(), dontFollow });
-        }, chmod(path13, mode, dontFollow) {
-          var node;
-          if (typeof path13 == "string") {
-            var lookup = FS.lookupPath(path13, { follow: !dontFollow });
-            node = lookup.node;
-          } else {
-            node = path13;
-          }
-          FS.doChmod(null, node, mode, dontFollow);
-        }, lchmod(path13, mode) {
-          FS.chmod(path13, mode, true);
-        }, fchmod(fd, mode) {
-          var stream = FS.getStreamChecked(fd);
-          FS.doChmod(stream, stream.node, mode, false);
-        }, doChown(stream, node, dontFollow) {
-          FS.doSetAttr(stream, node, { timestamp: Date.now(), dontFollow });
-        }, chown(path13, uid, gid, dontFollow) {
-          var node;
-          if (typeof path13 == "string") {
-            var lookup = FS.lookupPath(path13, { follow: !dontFollow });
-            node = lookup.node;
-          } else {
-            node = path13;
-          }
-          FS.doChown(null, node, dontFollow);
-        }, lchown(path13, uid, gid) {
-          FS.chown(path13, uid, gid, true);
-        }, fchown(fd, uid, gid) {
-          var stream = FS.getStreamChecked(fd);
-          FS.doChown(stream, stream.node, false);
-        }, doTruncate(stream, node, len) {
-          if (FS.isDir(node.mode)) {
-            throw new FS.ErrnoError(31);
-          }
-          if (!FS.isFile(node.mode)) {
-            throw new FS.ErrnoError(28);
-          }
-          var errCode = FS.nodePermissions(node, "w");
-          if (errCode) {
-            throw new FS.ErrnoError(errCode);
-          }
-          FS.doSetAttr(stream, node, { size: len, timestamp: Date.now() });
-        }, truncate(path13, len) {
-          if (len < 0) {
-            throw new FS.ErrnoError(28);
-          }
-          var node;
-          if (typeof path13 == "string") {
-            var lookup = FS.lookupPath(path13, { follow: true });
-            node = lookup.node;
-          } else {
-            node = path13;
-          }
-          FS.doTruncate(null, node, len);
-        }, ftruncate(fd, len) {
-          var stream = FS.getStreamChecked(fd);
-          if (len < 0 || (stream.flags & 2097155) === 0) {
-            throw new FS.ErrnoError(28);
-          }
-          FS.doTruncate(stream, stream.node, len);
-        }, utime(path13, atime, mtime, dontFollow) {
-          var lookup = FS.lookupPath(path13, { follow: !dontFollow });
-          FS.doSetAttr(null, lookup.node, { atime, mtime, dontFollow });
-        }, open(path13, flags, mode = 438) {
-          if (path13 === "") {
-            throw new FS.ErrnoError(44);
-          }
-          flags = FS_modeStringToFlags(flags);
-          if (flags & 64) {
-            mode = mode & 4095 | 32768;
-          } else {
-            mode = 0;
-          }
-          var node;
-          var isDirPath;
-          if (typeof path13 == "object") {
-            node = path13;
-          } else {
-            isDirPath = path13.endsWith("/");
-            var lookup = FS.lookupPath(path13, { follow: !(flags & 131072), noent_okay: true });
-            node = lookup.node;
-            path13 = lookup.path;
-          }
-          var created = false;
-          if (flags & 64) {
-            if (node) {
-              if (flags & 128) {
-                throw new FS.ErrnoError(20);
-              }
-            } else if (isDirPath) {
-              throw new FS.ErrnoError(31);
-            } else {
-              node = FS.mknod(path13, mode | 511, 0);
-              created = true;
-            }
-          }
-          if (!node) {
-            throw new FS.ErrnoError(44);
-          }
-          if (FS.isChrdev(node.mode)) {
-            flags &= ~512;
-          }
-          if (flags & 65536 && !FS.isDir(node.mode)) {
-            throw new FS.ErrnoError(54);
-          }
-          if (!created) {
-            var errCode = FS.mayOpen(node, flags);
-            if (errCode) {
-              throw new FS.ErrnoError(errCode);
-            }
-          }
-          if (flags & 512 && !created) {
-            FS.truncate(node, 0);
-          }
-          flags &= ~(128 | 512 | 131072);
-          var stream = FS.createStream({ node, path: FS.getPath(node), flags, seekable: true, position: 0, stream_ops: node.stream_ops, ungotten: [], error: false });
-          if (stream.stream_ops.open) {
-            stream.stream_ops.open(stream);
-          }
-          if (created) {
-            FS.chmod(node, mode & 511);
-          }
-          return stream;
-        }, close(stream) {
-          if (FS.isClosed(stream)) {
-            throw new FS.ErrnoError(8);
-          }
-          if (stream.getdents) stream.getdents = null;
-          stream.node?.notifyListeners(32);
-          try {
-            if (stream.stream_ops.close) {
-              stream.stream_ops.close(stream);
-            }
-          } catch (e) {
-            throw e;
-          } finally {
-            FS.closeStream(stream.fd);
-          }
-          stream.fd = null;
-        }, isClosed(stream) {
-          return stream.fd === null;
-        }, llseek(stream, offset, whence) {
-          if (FS.isClosed(stream)) {
-            throw new FS.ErrnoError(8);
-          }
-          if (!stream.seekable || !stream.stream_ops.llseek) {
-            throw new FS.ErrnoError(70);
-          }
-          if (whence != 0 && whence != 1 && whence != 2) {
-            throw new FS.ErrnoError(28);
-          }
-          stream.position = stream.stream_ops.llseek(stream, offset, whence);
-          stream.ungotten = [];
-          return stream.position;
-        }, read(stream, buffer, offset, length, position) {
-          if (length < 0 || position < 0) {
-            throw new FS.ErrnoError(28);
-          }
-          if (FS.isClosed(stream)) {
-            throw new FS.ErrnoError(8);
-          }
-          if ((stream.flags & 2097155) === 1) {
-            throw new FS.ErrnoError(8);
-          }
-          if (FS.isDir(stream.node.mode)) {
-            throw new FS.ErrnoError(31);
-          }
-          if (!stream.stream_ops.read) {
-            throw new FS.ErrnoError(28);
-          }
-          var seeking = typeof position != "undefined";
-          if (!seeking) {
-            position = stream.position;
-          } else if (!stream.seekable) {
-            throw new FS.ErrnoError(70);
-          }
-          var bytesRead = stream.stream_ops.read(stream, buffer, offset, length, position);
-          if (!seeking) stream.position += bytesRead;
-          return bytesRead;
-        }, write(stream, buffer, offset, length, position, canOwn) {
-          if (length < 0 || position < 0) {
-            throw new FS.ErrnoError(28);
-          }
-          if (FS.isClosed(stream)) {
-            throw new FS.ErrnoError(8);
-          }
-          if ((stream.flags & 2097155) === 0) {
-            throw new FS.ErrnoError(8);
-          }
-          if (FS.isDir(stream.node.mode)) {
-            throw new FS.ErrnoError(31);
-          }
-          if (!stream.stream_ops.write) {
-            throw new FS.ErrnoError(28);
-          }
-          if (stream.seekable && stream.flags & 1024) {
-            FS.llseek(stream, 0, 2);
-          }
-          var seeking = typeof position != "undefined";
-          if (!seeking) {
-            position = stream.position;
-          } else if (!stream.seekable) {
-            throw new FS.ErrnoError(70);
-          }
-          var bytesWritten = stream.stream_ops.write(stream, buffer, offset, length, position, canOwn);
-          if (!seeking) stream.position += bytesWritten;
-          return bytesWritten;
-        }, mmap(stream, length, position, prot, flags) {
-          if ((prot & 2) !== 0 && (flags & 2) === 0 && (stream.flags & 2097155) !== 2) {
-            throw new FS.ErrnoError(2);
-          }
-          if ((stream.flags & 2097155) === 1) {
-            throw new FS.ErrnoError(2);
-          }
-          if (!stream.stream_ops.mmap) {
-            throw new FS.ErrnoError(43);
-          }
-          if (!length) {
-            throw new FS.ErrnoError(28);
-          }
-          return stream.stream_ops.mmap(stream, length, position, prot, flags);
-        }, msync(stream, buffer, offset, length, mmapFlags) {
-          if (!stream.stream_ops.msync) {
-            return 0;
-          }
-          return stream.stream_ops.msync(stream, buffer, offset, length, mmapFlags);
-        }, ioctl(stream, cmd, arg) {
-          if (!stream.stream_ops.ioctl) {
-            throw new FS.ErrnoError(59);
-          }
-          return stream.stream_ops.ioctl(stream, cmd, arg);
-        }, readFile(path13, opts = {}) {
-          opts.flags = opts.flags ?? 0;
-          opts.encoding = opts.encoding ?? "binary";
-          if (opts.encoding !== "utf8" && opts.encoding !== "binary") {
-            abort(`Invalid encoding type "${opts.encoding}"`);
-          }
-          var stream = FS.open(path13, opts.flags);
-          var stat6 = FS.stat(path13);
-          var length = stat6.size;
-          var buf = new Uint8Array(length);
-          FS.read(stream, buf, 0, length, 0);
-          if (opts.encoding === "utf8") {
-            buf = UTF8ArrayToString(buf);
-          }
-          FS.close(stream);
-          return buf;
-        }, writeFile(path13, data, opts = {}) {
-          opts.flags = opts.flags ?? 577;
-          var stream = FS.open(path13, opts.flags, opts.mode);
-          data = FS_fileDataToTypedArray(data);
-          FS.write(stream, data, 0, data.byteLength, void 0, opts.canOwn);
-          FS.close(stream);
-        }, cwd: () => FS.currentPath, chdir(path13) {
-          var lookup = FS.lookupPath(path13, { follow: true });
-          if (lookup.node === null) {
-            throw new FS.ErrnoError(44);
-          }
-          if (!FS.isDir(lookup.node.mode)) {
-            throw new FS.ErrnoError(54);
-          }
-          var errCode = FS.nodePermissions(lookup.node, "x");
-          if (errCode) {
-            throw new FS.ErrnoError(errCode);
-          }
-          FS.currentPath = lookup.path;
-        }, createDefaultDirectories() {
-          FS.mkdir("/tmp");
-          FS.mkdir("/home");
-          FS.mkdir("/home/web_user");
-        }, createDefaultDevices() {
-          FS.mkdir("/dev");
-          FS.registerDevice(FS.makedev(1, 3), { read: () => 0, write: (stream, buffer, offset, length, pos) => length, llseek: () => 0 });
-          FS.mkdev("/dev/null", FS.makedev(1, 3));
-          TTY.register(FS.makedev(5, 0), TTY.default_tty_ops);
-          TTY.register(FS.makedev(6, 0), TTY.default_tty1_ops);
-          FS.mkdev("/dev/tty", FS.makedev(5, 0));
-          FS.mkdev("/dev/tty1", FS.makedev(6, 0));
-          var randomBuffer = new Uint8Array(1024), randomLeft = 0;
-          var randomByte = () => {
-            if (randomLeft === 0) {
-              randomFill(randomBuffer);
-              randomLeft = randomBuffer.byteLength;
-            }
-            return randomBuffer[--randomLeft];
-          };
-          FS.createDevice("/dev", "random", randomByte);
-          FS.createDevice("/dev", "urandom", randomByte);
-          FS.mkdir("/dev/shm");
-          FS.mkdir("/dev/shm/tmp");
-        }, createSpecialDirectories() {
-          FS.mkdir("/proc");
-          var proc_self = FS.mkdir("/proc/self");
-          FS.mkdir("/proc/self/fd");
-          FS.mount({ mount() {
-            var node = FS.createNode(proc_self, "fd", 16895, 73);
-            node.stream_ops = { llseek: MEMFS.stream_ops.llseek };
-            node.node_ops = { lookup(parent, name) {
-              var fd = +name;
-              var stream = FS.getStreamChecked(fd);
-              var ret = { parent: null, mount: { mountpoint: "fake" }, node_ops: { readlink: () => stream.path }, id: fd + 1 };
-              ret.parent = ret;
-              return ret;
-            }, readdir() {
-              return Array.from(FS.streams.entries()).filter(([k, v]) => v).map(([k, v]) => k.toString());
-            } };
-            return node;
-          } }, {}, "/proc/self/fd");
-        }, createStandardStreams(input, output, error2) {
-          if (input) {
-            FS.createDevice("/dev", "stdin", input);
-          } else {
-            FS.symlink("/dev/tty", "/dev/stdin");
-          }
-          if (output) {
-            FS.createDevice("/dev", "stdout", null, output);
-          } else {
-            FS.symlink("/dev/tty", "/dev/stdout");
-          }
-          if (error2) {
-            FS.createDevice("/dev", "stderr", null, error2);
-          } else {
-            FS.symlink("/dev/tty1", "/dev/stderr");
-          }
-          var stdin = FS.open("/dev/stdin", 0);
-          var stdout = FS.open("/dev/stdout", 1);
-          var stderr = FS.open("/dev/stderr", 1);
-        }, staticInit() {
-          FS.nameTable = new Array(4096);
-          FS.mount(MEMFS, {}, "/");
-          FS.createDefaultDirectories();
-          FS.createDefaultDevices();
-          FS.createSpecialDirectories();
-          FS.filesystems = { MEMFS };
-        }, init(input, output, error2) {
-          FS.initialized = true;
-          input ??= Module["stdin"];
-          output ??= Module["stdout"];
-          error2 ??= Module["stderr"];
-          FS.createStandardStreams(input, output, error2);
-        }, quit() {
-          FS.initialized = false;
-          for (var stream of FS.streams) {
-            if (stream) {
-              FS.close(stream);
-            }
-          }
-        }, findObject(path13, dontResolveLastLink) {
-          var ret = FS.analyzePath(path13, dontResolveLastLink);
-          if (!ret.exists) {
-            return null;
-          }
-          return ret.object;
-        }, analyzePath(path13, dontResolveLastLink) {
-          try {
-            var lookup = FS.lookupPath(path13, { follow: !dontResolveLastLink });
-            path13 = lookup.path;
-          } catch (e) {
-          }
-          var ret = { isRoot: false, exists: false, error: 0, name: null, path: null, object: null, parentExists: false, parentPath: null, parentObject: null };
-          try {
-            var lookup = FS.lookupPath(path13, { parent: true });
-            ret.parentExists = true;
-            ret.parentPath = lookup.path;
-            ret.parentObject = lookup.node;
-            ret.name = PATH.basename(path13);
-            lookup = FS.lookupPath(path13, { follow: !dontResolveLastLink });
-            ret.exists = true;
-            ret.path = lookup.path;
-            ret.object = lookup.node;
-            ret.name = lookup.node.name;
-            ret.isRoot = lookup.path === "/";
-          } catch (e) {
-            ret.error = e.errno;
-          }
-          return ret;
-        }, createPath(parent, path13, canRead, canWrite) {
-          parent = typeof parent == "string" ? parent : FS.getPath(parent);
-          var parts = path13.split("/").reverse();
-          while (parts.length) {
-            var part = parts.pop();
-            if (!part) continue;
-            var current = PATH.join2(parent, part);
-            try {
-              FS.mkdir(current);
-            } catch (e) {
-              if (e.errno != 20) throw e;
-            }
-            parent = current;
-          }
-          return current;
-        }, createFile(parent, name, properties, canRead, canWrite) {
-          var path13 = PATH.join2(typeof parent == "string" ? parent : FS.getPath(parent), name);
-          var mode = FS_getMode(canRead, canWrite);
-          return FS.create(path13, mode);
-        }, createDataFile(parent, name, data, canRead, canWrite, canOwn) {
-          var path13 = name;
-          if (parent) {
-            parent = typeof parent == "string" ? parent : FS.getPath(parent);
-            path13 = name ? PATH.join2(parent, name) : parent;
-          }
-          var mode = FS_getMode(canRead, canWrite);
-          var node = FS.create(path13, mode);
-          if (data) {
-            data = FS_fileDataToTypedArray(data);
-            FS.chmod(node, mode | 146);
-            var stream = FS.open(node, 577);
-            FS.write(stream, data, 0, data.length, 0, canOwn);
-            FS.close(stream);
-            FS.chmod(node, mode);
-          }
-        }, createDevice(parent, name, input, output) {
-          var path13 = PATH.join2(typeof parent == "string" ? parent : FS.getPath(parent), name);
-          var mode = FS_getMode(!!input, !!output);
-          FS.createDevice.major ??= 64;
-          var dev = FS.makedev(FS.createDevice.major++, 0);
-          FS.registerDevice(dev, { open(stream) {
-            stream.seekable = false;
-          }, close(stream) {
-            if (output?.buffer?.length) {
-              output(10);
-            }
-          }, read(stream, buffer, offset, length, pos) {
-            var bytesRead = 0;
-            for (var i = 0; i < length; i++) {
-              var result2;
-              try {
-                result2 = input();
-              } catch (e) {
-                throw new FS.ErrnoError(29);
-              }
-              if (result2 === void 0 && bytesRead === 0) {
-                throw new FS.ErrnoError(6);
-              }
-              if (result2 === null || result2 === void 0) break;
-              bytesRead++;
-              buffer[offset + i] = result2;
-            }
-            if (bytesRead) {
-              stream.node.atime = Date.now();
-            }
-            return bytesRead;
-          }, write(stream, buffer, offset, length, pos) {
-            for (var i = 0; i < length; i++) {
-              try {
-                output(buffer[offset + i]);
-              } catch (e) {
-                throw new FS.ErrnoError(29);
-              }
-            }
-            if (length) {
-              stream.node.mtime = stream.node.ctime = Date.now();
-            }
-            return i;
-          } });
-          return FS.mkdev(path13, mode, dev);
-        }, forceLoadFile(obj) {
-          if (obj.isDevice || obj.isFolder || obj.link || obj.contents) return true;
-          if (globalThis.XMLHttpRequest) {
-            abort("Lazy loading should have been performed (contents set) in createLazyFile, but it was not. Lazy loading only works in web workers. Use --embed-file or --preload-file in emcc on the main thread.");
-          } else {
-            try {
-              obj.contents = readBinary(obj.url);
-            } catch (e) {
-              throw new FS.ErrnoError(29);
-            }
-          }
-        }, createLazyFile(parent, name, url, canRead, canWrite) {
-          class LazyUint8Array {
-            lengthKnown = false;
-            chunks = [];
-            get(idx) {
-              if (idx > this.length - 1 || idx < 0) {
-                return void 0;
-              }
-              var chunkOffset = idx % this.chunkSize;
-              var chunkNum = idx / this.chunkSize | 0;
-              return this.getter(chunkNum)[chunkOffset];
-            }
-            setDataGetter(getter) {
-              this.getter = getter;
-            }
-            cacheLength() {
-              var xhr = new XMLHttpRequest();
-              xhr.open("HEAD", url, false);
-              xhr.send(null);
-              if (!(xhr.status >= 200 && xhr.status < 300 || xhr.status === 304)) abort("Couldn't load " + url + ". Status: " + xhr.status);
-              var datalength = Number(xhr.getResponseHeader("Content-length"));
-              var header;
-              var hasByteServing = (header = xhr.getResponseHeader("Accept-Ranges")) && header === "bytes";
-              var usesGzip = (header = xhr.getResponseHeader("Content-Encoding")) && header === "gzip";
-              var chunkSize = 1024 * 1024;
-              if (!hasByteServing) chunkSize = datalength;
-              var doXHR = (from, to) => {
-                if (from > to) abort(`invalid range (${from}, ${to}) or no bytes requested!`);
-                if (to > datalength - 1) abort(`only ${datalength} bytes available! programmer error!`);
-                var xhr2 = new XMLHttpRequest();
-                xhr2.open("GET", url, false);
-                if (datalength !== chunkSize) xhr2.setRequestHeader("Range", "bytes=" + from + "-" + to);
-                xhr2.responseType = "arraybuffer";
-                if (xhr2.overrideMimeType) {
-                  xhr2.overrideMimeType("text/plain; charset=x-user-defined");
-                }
-                xhr2.send(null);
-                if (!(xhr2.status >= 200 && xhr2.status < 300 || xhr2.status === 304)) abort("Couldn't load " + url + ". Status: " + xhr2.status);
-                if (xhr2.response !== void 0) {
-                  return new Uint8Array(xhr2.response || []);
-                }
-                return intArrayFromString(xhr2.responseText ?? "", true);
-              };
-              var lazyArray2 = this;
-              lazyArray2.setDataGetter((chunkNum) => {
-                var start = chunkNum * chunkSize;
-                var end = (chunkNum + 1) * chunkSize - 1;
-                end = Math.min(end, datalength - 1);
-                if (typeof lazyArray2.chunks[chunkNum] == "undefined") {
-                  lazyArray2.chunks[chunkNum] = doXHR(start, end);
-                }
-                if (typeof lazyArray2.chunks[chunkNum] == "undefined") abort("doXHR failed!");
-                return lazyArray2.chunks[chunkNum];
-              });
-              if (usesGzip || !datalength) {
-                chunkSize = datalength = 1;
-                datalength = this.getter(0).length;
-                chunkSize = datalength;
-                out("LazyFiles on gzip forces download of the whole file when length is accessed");
-              }
-              this._length = datalength;
-              this._chunkSize = chunkSize;
-              this.lengthKnown = true;
-            }
-            get length() {
-              if (!this.lengthKnown) {
-                this.cacheLength();
-              }
-              return this._length;
-            }
-            get chunkSize() {
-              if (!this.lengthKnown) {
-                this.cacheLength();
-              }
-              return this._chunkSize;
-            }
-          }
-          if (globalThis.XMLHttpRequest) {
-            if (!ENVIRONMENT_IS_WORKER) abort("Cannot do synchronous binary XHRs outside webworkers in modern browsers. Use --embed-file or --preload-file in emcc");
-            var lazyArray = new LazyUint8Array();
-            var properties = { isDevice: false, contents: lazyArray };
-          } else {
-            var properties = { isDevice: false, url };
-          }
-          var node = FS.createFile(parent, name, properties, canRead, canWrite);
-          if (properties.contents) {
-            node.contents = properties.contents;
-          } else if (properties.url) {
-            node.contents = null;
-            node.url = properties.url;
-          }
-          Object.defineProperties(node, { usedBytes: { get: function() {
-            return this.contents.length;
-          } } });
-          var stream_ops = {};
-          for (const [key, fn] of Object.entries(node.stream_ops)) {
-            stream_ops[key] = (...args) => {
-              FS.forceLoadFile(node);
-              return fn(...args);
-            };
-          }
-          function writeChunks(stream, buffer, offset, length, position) {
-            var contents = stream.node.contents;
-            if (position >= contents.length) return 0;
-            var size = Math.min(contents.length - position, length);
-            if (contents.slice) {
-              for (var i = 0; i < size; i++) {
-                buffer[offset + i] = contents[position + i];
-              }
-            } else {
-              for (var i = 0; i < size; i++) {
-                buffer[offset + i] = contents.get(position + i);
-              }
-            }
-            return size;
-          }
-          stream_ops.read = (stream, buffer, offset, length, position) => {
-            FS.forceLoadFile(node);
-            return writeChunks(stream, buffer, offset, length, position);
-          };
-          stream_ops.mmap = (stream, length, position, prot, flags) => {
-            FS.forceLoadFile(node);
-            var ptr = mmapAlloc(length);
-            if (!ptr) {
-              throw new FS.ErrnoError(48);
-            }
-            writeChunks(stream, HEAP8, ptr, length, position);
-            return { ptr, allocated: true };
-          };
-          node.stream_ops = stream_ops;
-          return node;
-        } };
-        var SYSCALLS = { currentUmask: 18, calculateAt(dirfd, path13, allowEmpty) {
-          if (PATH.isAbs(path13)) {
-            return path13;
-          }
-          var dir;
-          if (dirfd === -100) {
-            dir = FS.cwd();
-          } else {
-            var dirstream = SYSCALLS.getStreamFromFD(dirfd);
-            dir = dirstream.path;
-          }
-          if (path13.length == 0) {
-            if (!allowEmpty) {
-              throw new FS.ErrnoError(44);
-            }
-            return dir;
-          }
-          return dir + "/" + path13;
-        }, writeStat(buf, stat6) {
-          HEAPU32[buf >> 2] = stat6.dev;
-          HEAPU32[buf + 4 >> 2] = stat6.mode;
-          HEAPU32[buf + 8 >> 2] = stat6.nlink;
-          HEAPU32[buf + 12 >> 2] = stat6.uid;
-          HEAPU32[buf + 16 >> 2] = stat6.gid;
-          HEAPU32[buf + 20 >> 2] = stat6.rdev;
-          HEAP64[buf + 24 >> 3] = BigInt(stat6.size);
-          HEAP32[buf + 32 >> 2] = 4096;
-          HEAP32[buf + 36 >> 2] = stat6.blocks;
-          var atime = stat6.atime.getTime();
-          var mtime = stat6.mtime.getTime();
-          var ctime = stat6.ctime.getTime();
-          HEAP64[buf + 40 >> 3] = BigInt(Math.floor(atime / 1e3));
-          HEAPU32[buf + 48 >> 2] = atime % 1e3 * 1e3 * 1e3;
-          HEAP64[buf + 56 >> 3] = BigInt(Math.floor(mtime / 1e3));
-          HEAPU32[buf + 64 >> 2] = mtime % 1e3 * 1e3 * 1e3;
-          HEAP64[buf + 72 >> 3] = BigInt(Math.floor(ctime / 1e3));
-          HEAPU32[buf + 80 >> 2] = ctime % 1e3 * 1e3 * 1e3;
-          HEAP64[buf + 88 >> 3] = BigInt(stat6.ino);
-          return 0;
-        }, writeStatFs(buf, stats) {
-          HEAPU32[buf + 4 >> 2] = stats.bsize;
-          HEAPU32[buf + 60 >> 2] = stats.bsize;
-          HEAP64[buf + 8 >> 3] = BigInt(stats.blocks);
-          HEAP64[buf + 16 >> 3] = BigInt(stats.bfree);
-          HEAP64[buf + 24 >> 3] = BigInt(stats.bavail);
-          HEAP64[buf + 32 >> 3] = BigInt(stats.files);
-          HEAP64[buf + 40 >> 3] = BigInt(stats.ffree);
-          HEAPU32[buf + 48 >> 2] = stats.fsid;
-          HEAPU32[buf + 64 >> 2] = stats.flags;
-          HEAPU32[buf + 56 >> 2] = stats.namelen;
-        }, doMsync(addr, stream, len, flags, offset) {
-          if (!FS.isFile(stream.node.mode)) {
-            throw new FS.ErrnoError(43);
-          }
-          if (flags & 2) {
-            return 0;
-          }
-          var buffer = HEAPU8.subarray(addr, addr + len);
-          FS.msync(stream, buffer, offset, len, flags);
-        }, getStreamFromFD(fd) {
-          var stream = FS.getStreamChecked(fd);
-          return stream;
-        }, varargs: void 0, getStr(ptr) {
-          var ret = UTF8ToString(ptr);
-          return ret;
-        } };
-        function _fd_close(fd) {
-          try {
-            var stream = SYSCALLS.getStreamFromFD(fd);
-            FS.close(stream);
-            return 0;
-          } catch (e) {
-            if (typeof FS == "undefined" || !(e.name === "ErrnoError")) throw e;
-            return e.errno;
-          }
-        }
-        var doReadv = (stream, iov, iovcnt, offset) => {
-          var ret = 0;
-          for (var i = 0; i < iovcnt; i++) {
-            var ptr = HEAPU32[iov >> 2];
-            var len = HEAPU32[iov + 4 >> 2];
-            iov += 8;
-            try {
-              var curr = FS.read(stream, HEAP8, ptr, len, offset);
-            } catch (e) {
-              if (ret > 0 && e instanceof FS.ErrnoError && (e.errno == 6 || e.errno == 6)) {
-                break;
-              }
-              throw e;
-            }
-            if (curr < 0) return -1;
-            ret += curr;
-            if (curr < len) break;
-            if (typeof offset != "undefined") {
-              offset += curr;
-            }
-          }
-          return ret;
-        };
-        function _fd_read(fd, iov, iovcnt, pnum) {
-          try {
-            var stream = SYSCALLS.getStreamFromFD(fd);
-            var num = doReadv(stream, iov, iovcnt);
-            HEAPU32[pnum >> 2] = num;
-            return 0;
-          } catch (e) {
-            if (typeof FS == "undefined" || !(e.name === "ErrnoError")) throw e;
-            return e.errno;
-          }
-        }
-        var INT53_MAX = 9007199254740992;
-        var INT53_MIN = -9007199254740992;
-        var bigintToI53Checked = (num) => num < INT53_MIN || num > INT53_MAX ? NaN : Number(num);
-        function _fd_seek(fd, offset, whence, newOffset) {
-          offset = bigintToI53Checked(offset);
-          try {
-            if (isNaN(offset)) return 22;
-            var stream = SYSCALLS.getStreamFromFD(fd);
-            FS.llseek(stream, offset, whence);
-            HEAP64[newOffset >> 3] = BigInt(stream.position);
-            if (stream.getdents && offset === 0 && whence === 0) stream.getdents = null;
-            return 0;
-          } catch (e) {
-            if (typeof FS == "undefined" || !(e.name === "ErrnoError")) throw e;
-            return e.errno;
-          }
-        }
-        var doWritev = (stream, iov, iovcnt, offset) => {
-          if (iovcnt == 1) {
-            return FS.write(stream, HEAP8, HEAPU32[iov >> 2], HEAPU32[iov + 4 >> 2], offset);
-          }
-          var total = 0;
-          for (var i = 0, p = iov; i < iovcnt; i++, p += 8) {
-            total += HEAPU32[p + 4 >> 2];
-          }
-          var view = new Uint8Array(total);
-          var voff = 0;
-          for (var i = 0; i < iovcnt; i++, iov += 8) {
-            var ptr = HEAPU32[iov >> 2];
-            var len = HEAPU32[iov + 4 >> 2];
-            view.set(HEAPU8.subarray(ptr, ptr + len), voff);
-            voff += len;
-          }
-          return FS.write(stream, view, 0, total, offset);
-        };
-        function _fd_write(fd, iov, iovcnt, pnum) {
-          try {
-            var stream = SYSCALLS.getStreamFromFD(fd);
-            var num = doWritev(stream, iov, iovcnt);
-            HEAPU32[pnum >> 2] = num;
-            return 0;
-          } catch (e) {
-            if (typeof FS == "undefined" || !(e.name === "ErrnoError")) throw e;
-            return e.errno;
-          }
-        }
-        var wasmTableMirror = [];
-        var getWasmTableEntry = (funcPtr) => {
-          var func = wasmTableMirror[funcPtr];
-          if (!func) {
-            wasmTableMirror[funcPtr] = func = wasmTable.get(funcPtr);
-          }
-          return func;
-        };
-        var stringToUTF8 = (str, outPtr, maxBytesToWrite) => stringToUTF8Array(str, HEAPU8, outPtr, maxBytesToWrite);
-        FS.createPreloadedFile = FS_createPreloadedFile;
-        FS.preloadFile = FS_preloadFile;
-        FS.staticInit();
-        {
-          if (Module["noExitRuntime"]) noExitRuntime = Module["noExitRuntime"];
-          if (Module["print"]) out = Module["print"];
-          if (Module["printErr"]) err = Module["printErr"];
-          if (Module["arguments"]) programArgs = Module["arguments"];
-          if (Module["thisProgram"]) thisProgram = Module["thisProgram"];
-          var preInit = Module["preInit"];
-          if (preInit) {
-            if (typeof preInit == "function") Module["preInit"] = preInit = [preInit];
-            while (preInit.length > 0) {
-              preInit.shift()();
-            }
-          }
-        }
-        Module["getValue"] = getValue;
-        Module["UTF8ToString"] = UTF8ToString;
-        Module["stringToUTF8"] = stringToUTF8;
-        Module["lengthBytesUTF8"] = lengthBytesUTF8;
-        var _wasm_parse_query, _malloc, _free, _wasm_parse_query_raw, _wasm_free_parse_result, _wasm_parse_plpgsql, _wasm_fingerprint, _wasm_normalize_query, _wasm_parse_query_detailed, _wasm_free_detailed_result, _wasm_scan, _wasm_free_string, __emscripten_timeout, _setThrew, __emscripten_stack_restore, _emscripten_stack_get_current, memory, __indirect_function_table, wasmMemory, wasmTable;
-        function assignWasmExports(wasmExports2) {
-          _wasm_parse_query = Module["_wasm_parse_query"] = wasmExports2["B"];
-          _malloc = Module["_malloc"] = wasmExports2["C"];
-          _free = Module["_free"] = wasmExports2["E"];
-          _wasm_parse_query_raw = Module["_wasm_parse_query_raw"] = wasmExports2["F"];
-          _wasm_free_parse_result = Module["_wasm_free_parse_result"] = wasmExports2["G"];
-          _wasm_parse_plpgsql = Module["_wasm_parse_plpgsql"] = wasmExports2["H"];
-          _wasm_fingerprint = Module["_wasm_fingerprint"] = wasmExports2["I"];
-          _wasm_normalize_query = Module["_wasm_normalize_query"] = wasmExports2["J"];
-          _wasm_parse_query_detailed = Module["_wasm_parse_query_detailed"] = wasmExports2["K"];
-          _wasm_free_detailed_result = Module["_wasm_free_detailed_result"] = wasmExports2["L"];
-          _wasm_scan = Module["_wasm_scan"] = wasmExports2["M"];
-          _wasm_free_string = Module["_wasm_free_string"] = wasmExports2["N"];
-          __emscripten_timeout = wasmExports2["O"];
-          _setThrew = wasmExports2["P"];
-          __emscripten_stack_restore = wasmExports2["Q"];
-          _emscripten_stack_get_current = wasmExports2["R"];
-          memory = wasmMemory = wasmExports2["z"];
-          __indirect_function_table = wasmTable = wasmExports2["D"];
-        }
-        var wasmImports = { c: ___assert_fail, x: __abort_js, w: __emscripten_runtime_keepalive_clear, p: __emscripten_throw_longjmp, o: __setitimer_js, q: _emscripten_resize_heap, m: _exit, u: _fd_close, r: _fd_read, s: _fd_seek, t: _fd_write, g: invoke_i, b: invoke_ii, a: invoke_iii, d: invoke_iiii, k: invoke_iiiii, l: invoke_ji, e: invoke_v, f: invoke_vi, h: invoke_vii, j: invoke_viii, i: invoke_viiii, y: invoke_viiiii, n: invoke_viiiiiiiiiiiii, v: _proc_exit };
-        function invoke_iii(index, a1, a2) {
-          var sp = stackSave();
-          try {
-            return getWasmTableEntry(index)(a1, a2);
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_ii(index, a1) {
-          var sp = stackSave();
-          try {
-            return getWasmTableEntry(index)(a1);
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_i(index) {
-          var sp = stackSave();
-          try {
-            return getWasmTableEntry(index)();
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_v(index) {
-          var sp = stackSave();
-          try {
-            getWasmTableEntry(index)();
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_iiii(index, a1, a2, a3) {
-          var sp = stackSave();
-          try {
-            return getWasmTableEntry(index)(a1, a2, a3);
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_viiii(index, a1, a2, a3, a4) {
-          var sp = stackSave();
-          try {
-            getWasmTableEntry(index)(a1, a2, a3, a4);
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_viiiiiiiiiiiii(index, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13) {
-          var sp = stackSave();
-          try {
-            getWasmTableEntry(index)(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13);
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_iiiii(index, a1, a2, a3, a4) {
-          var sp = stackSave();
-          try {
-            return getWasmTableEntry(index)(a1, a2, a3, a4);
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_viii(index, a1, a2, a3) {
-          var sp = stackSave();
-          try {
-            getWasmTableEntry(index)(a1, a2, a3);
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_vi(index, a1) {
-          var sp = stackSave();
-          try {
-            getWasmTableEntry(index)(a1);
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_vii(index, a1, a2) {
-          var sp = stackSave();
-          try {
-            getWasmTableEntry(index)(a1, a2);
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_viiiii(index, a1, a2, a3, a4, a5) {
-          var sp = stackSave();
-          try {
-            getWasmTableEntry(index)(a1, a2, a3, a4, a5);
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-          }
-        }
-        function invoke_ji(index, a1) {
-          var sp = stackSave();
-          try {
-            return getWasmTableEntry(index)(a1);
-          } catch (e) {
-            stackRestore(sp);
-            if (!(e instanceof EmscriptenEH)) throw e;
-            _setThrew(1, 0);
-            return 0n;
-          }
-        }
-        async function run2() {
-          preRun();
-          if (runDependencies) {
-            await resolveRunDependencies();
-          }
-          var setStatus = Module["setStatus"];
-          if (setStatus) {
-            setStatus("Running...");
-            await new Promise((resolve3) => setTimeout(resolve3, 1));
-            setTimeout(setStatus, 1, "");
-          }
-          if (ABORT) return;
-          initRuntime();
-          Module["onRuntimeInitialized"]?.();
-          postRun();
-        }
-        var wasmExports;
-        wasmExports = await createWasm();
-        await run2();
-        ;
-        return Module;
-      };
-    })();
-    if (typeof exports === "object" && typeof module === "object") {
-      module.exports = PgQueryModule;
-      module.exports.default = PgQueryModule;
-    } else if (typeof define === "function" && define["amd"]) define([], () => PgQueryModule);
-  }
-});
-
 // src/parse/libpg.ts
+import { createRequire } from "node:module";
 function loadParser() {
-  loading ??= Promise.resolve().then(() => __toESM(require_libpg_query(), 1)).then(async ({ default: createModule }) => {
+  loading ??= (async () => {
+    const { default: createModule } = requireHere("libpg-query/wasm/libpg-query.js");
     loaded = bindings(await createModule());
-  });
+  })();
   return loading;
 }
 function libpgQuery() {
@@ -22454,7 +19892,7 @@ function bindings(pg) {
     }
   };
 }
-var SqlSyntaxError, loading, loaded, encoder, decoder;
+var SqlSyntaxError, requireHere, loading, loaded, encoder, decoder;
 var init_libpg = __esm({
   "src/parse/libpg.ts"() {
     "use strict";
@@ -22465,6 +19903,7 @@ var init_libpg = __esm({
       }
       sqlDetails;
     };
+    requireHere = createRequire(import.meta.url);
     encoder = new TextEncoder();
     decoder = new TextDecoder();
   }
@@ -31070,7 +28509,7 @@ var init_registry = __esm({
 // src/source/paths.ts
 import path2 from "node:path";
 function toPosix(file) {
-  return file.split(path2.sep).join("/");
+  return path2.sep === "/" ? file : file.replaceAll(path2.sep, "/");
 }
 function displayPath(file, cwd) {
   const absolute = path2.resolve(cwd, file);
@@ -31090,18 +28529,79 @@ function displayPathUnder(dir, cwd) {
   };
 }
 function naturalCompare(a, b) {
+  const primary = primaryNaturalOrder(a, b);
+  if (primary !== 0) return primary;
+  collator ??= new Intl.Collator("en", { numeric: true });
   return collator.compare(a, b);
 }
-var collator;
+function primaryRank(code) {
+  if (code === 95) return 1;
+  if (code === 45) return 2;
+  if (code === 46) return 3;
+  if (code === 47) return 4;
+  if (code >= 97 && code <= 122) return 10 + code - 97;
+  if (code >= 65 && code <= 90) return 10 + code - 65;
+  return -1;
+}
+function primaryNaturalOrder(a, b) {
+  let start = 0;
+  const shorter = Math.min(a.length, b.length);
+  while (start < shorter && a.charCodeAt(start) === b.charCodeAt(start) && a.charCodeAt(start) < 128) start++;
+  while (start > 0 && isDigit(a.charCodeAt(start - 1))) start--;
+  let i = start;
+  let j = start;
+  while (i < a.length && j < b.length) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(j);
+    const xDigit = x >= DIGIT_0 && x <= DIGIT_9;
+    const yDigit = y >= DIGIT_0 && y <= DIGIT_9;
+    if (xDigit && yDigit) {
+      let xStart = i;
+      let yStart = j;
+      while (xStart < a.length && a.charCodeAt(xStart) === DIGIT_0) xStart++;
+      while (yStart < b.length && b.charCodeAt(yStart) === DIGIT_0) yStart++;
+      let xEnd = xStart;
+      let yEnd = yStart;
+      while (xEnd < a.length && isDigit(a.charCodeAt(xEnd))) xEnd++;
+      while (yEnd < b.length && isDigit(b.charCodeAt(yEnd))) yEnd++;
+      if (xEnd - xStart !== yEnd - yStart) return xEnd - xStart < yEnd - yStart ? -1 : 1;
+      for (let k = 0; k < xEnd - xStart; k++) {
+        const difference = a.charCodeAt(xStart + k) - b.charCodeAt(yStart + k);
+        if (difference !== 0) return difference < 0 ? -1 : 1;
+      }
+      i = xEnd;
+      j = yEnd;
+      continue;
+    }
+    const xRank = xDigit ? DIGITS_RANK : primaryRank(x);
+    const yRank = yDigit ? DIGITS_RANK : primaryRank(y);
+    if (xRank < 0 || yRank < 0) return 0;
+    if (xRank !== yRank) return xRank < yRank ? -1 : 1;
+    i++;
+    j++;
+  }
+  if (i < a.length || j < b.length) {
+    const rest = i < a.length ? a.slice(i) : b.slice(j);
+    for (let k = 0; k < rest.length; k++) if (!isDigit(rest.charCodeAt(k)) && primaryRank(rest.charCodeAt(k)) < 0) return 0;
+    return i < a.length ? 1 : -1;
+  }
+  return 0;
+}
+function isDigit(code) {
+  return code >= DIGIT_0 && code <= DIGIT_9;
+}
+var collator, DIGIT_0, DIGIT_9, DIGITS_RANK;
 var init_paths = __esm({
   "src/source/paths.ts"() {
     "use strict";
-    collator = new Intl.Collator("en", { numeric: true });
+    DIGIT_0 = 48;
+    DIGIT_9 = 57;
+    DIGITS_RANK = 5;
   }
 });
 
 // node_modules/fdir/dist/index.mjs
-import { createRequire } from "module";
+import { createRequire as createRequire2 } from "module";
 import { basename, dirname, normalize, relative, resolve, sep } from "path";
 import * as nativeFs from "fs";
 function cleanPath(path13) {
@@ -31227,7 +28727,7 @@ function sync(root, options) {
 var __require2, SLASHES_REGEX, WINDOWS_ROOT_DIR_REGEX, pushDirectory, pushDirectoryFilter, empty$2, pushFileFilterAndCount, pushFileFilter, pushFileCount, pushFile, empty$1, getArray, getArrayGroup, groupFiles, empty, resolveSymlinksAsync, resolveSymlinks, onlyCountsSync, groupsSync, defaultSync, limitFilesSync, onlyCountsAsync, defaultAsync, limitFilesAsync, groupsAsync, readdirOpts, walkAsync, walkSync, Queue, Counter, Aborter, Walker, APIBuilder, pm, Builder;
 var init_dist = __esm({
   "node_modules/fdir/dist/index.mjs"() {
-    __require2 = /* @__PURE__ */ createRequire(import.meta.url);
+    __require2 = /* @__PURE__ */ createRequire2(import.meta.url);
     SLASHES_REGEX = /[\\/]/g;
     WINDOWS_ROOT_DIR_REGEX = /^[a-z]:[\\/]$/i;
     pushDirectory = (directoryPath, paths) => {
@@ -33994,8 +31494,7 @@ var init_sqitch_plan = __esm({
 import { readFileSync } from "node:fs";
 import { readdir as readdir3, readFile as readFileAsync, stat as stat3 } from "node:fs/promises";
 import path5 from "node:path";
-async function detectFramework(root, markerOf = MARKERS_ON_DISK) {
-  const { files, directories } = await directoryEntries(root);
+async function detectFramework(root, { files, directories }, markerOf = MARKERS_ON_DISK) {
   if (files.includes("sqitch.plan")) return "sqitch";
   if (files.includes("atlas.sum")) return "atlas";
   if (files.includes("migration_lock.toml") || await someDirectoryHolds(root, directories, "migration.sql")) return "prisma";
@@ -34012,7 +31511,7 @@ async function detectFramework(root, markerOf = MARKERS_ON_DISK) {
 function frameworkMarkedInside(root, names, markerOf) {
   let dbmate = false;
   for (const name of names) {
-    const marker = markerOf(path5.join(root, name));
+    const marker = markerOf(childPath(root, name));
     if (marker === "goose") return "goose";
     dbmate ||= marker === "dbmate";
   }
@@ -34026,19 +31525,19 @@ function frameworkMarker(content) {
   if (mayBeGoose && GOOSE_UP.test(text)) return "goose";
   return mayBeDbmate && DBMATE_UP.test(text) ? "dbmate" : void 0;
 }
-async function listMigrations(framework, root) {
-  const listing = await LISTERS[framework](root);
+async function listMigrations(framework, root, entries) {
+  const listing = await LISTERS[framework](root, entries);
   listing.ignored.sort((a, b) => naturalCompare(a.absolutePath, b.absolutePath));
   return listing;
 }
-async function listPlain(root) {
-  const migrations = (await directoryEntries(root)).files.filter(isSql).sort(naturalCompare).map((name) => ({ absolutePath: path5.join(root, name), version: /^\d+/.exec(name)?.[0] ?? name.slice(0, -".sql".length) }));
+function listPlain(root, entries) {
+  const migrations = entries.files.filter(isSql).sort(naturalCompare).map((name) => ({ absolutePath: childPath(root, name), version: /^\d+/.exec(name)?.[0] ?? name.slice(0, -".sql".length) }));
   return { migrations, ignored: [] };
 }
-async function listGolangMigrate(root) {
+function listGolangMigrate(root, entries) {
   const listing = { migrations: [], ignored: [] };
-  for (const name of (await directoryEntries(root)).files.filter(isSql)) {
-    const absolutePath = path5.join(root, name);
+  for (const name of entries.files.filter(isSql)) {
+    const absolutePath = childPath(root, name);
     const match = GOLANG_MIGRATE_NAME.exec(name);
     if (!match) listing.ignored.push({ absolutePath, reason: "not named <version>_<title>.up.sql: golang-migrate skips it" });
     else if (match[2] === "down") listing.ignored.push({ absolutePath, reason: "down migration" });
@@ -34047,10 +31546,10 @@ async function listGolangMigrate(root) {
   listing.migrations.sort(byVersion(compareNumbers));
   return listing;
 }
-async function listGoose(root) {
+function listGoose(root, entries) {
   const listing = { migrations: [], ignored: [] };
-  for (const name of (await directoryEntries(root)).files) {
-    const absolutePath = path5.join(root, name);
+  for (const name of entries.files) {
+    const absolutePath = childPath(root, name);
     const match = GOOSE_NAME.exec(name);
     if (match) listing.migrations.push({ absolutePath, version: match[1] });
     else if (isSql(name)) listing.ignored.push({ absolutePath, reason: "no version number at the start of the name: goose refuses it" });
@@ -34059,10 +31558,10 @@ async function listGoose(root) {
   listing.migrations.sort(byVersion(compareNumbers));
   return listing;
 }
-async function listVersionPrefixed(root, name, skippedReason) {
+function listVersionPrefixed(root, entries, name, skippedReason) {
   const listing = { migrations: [], ignored: [] };
-  for (const fileName of (await directoryEntries(root)).files.filter(isSql)) {
-    const absolutePath = path5.join(root, fileName);
+  for (const fileName of entries.files.filter(isSql)) {
+    const absolutePath = childPath(root, fileName);
     const match = name.exec(fileName);
     if (match) listing.migrations.push({ absolutePath, version: match[1] });
     else listing.ignored.push({ absolutePath, reason: skippedReason });
@@ -34085,17 +31584,17 @@ async function listFlyway(root) {
   repeatable.sort((a, b) => compareText(a.description, b.description) || compareText(a.absolutePath, b.absolutePath));
   return { migrations: [...versioned, ...repeatable], ignored };
 }
-async function listPrisma(root) {
+async function listPrisma(root, entries) {
   const migrations = [];
-  for (const directory of (await directoryEntries(root)).directories) {
+  for (const directory of entries.directories) {
     const absolutePath = path5.join(root, directory, "migration.sql");
     if (await isFile(absolutePath)) migrations.push({ absolutePath, version: directory });
   }
   return { migrations, ignored: [] };
 }
-async function listDiesel(root) {
+async function listDiesel(root, entries) {
   const listing = { migrations: [], ignored: [] };
-  for (const directory of (await directoryEntries(root)).directories) {
+  for (const directory of entries.directories) {
     const up = path5.join(root, directory, "up.sql");
     const down = path5.join(root, directory, "down.sql");
     if (await isFile(up)) listing.migrations.push({ absolutePath: up, version: directory.split("_")[0].replaceAll("-", "") });
@@ -34132,8 +31631,8 @@ async function listSqitch(root) {
   }
   return listing;
 }
-async function listAtlas(root) {
-  const migrations = (await directoryEntries(root)).files.filter(isSql).map((name) => ({ absolutePath: path5.join(root, name), version: name.replace(/(_.*)?\.sql$/, "") }));
+function listAtlas(root, entries) {
+  const migrations = entries.files.filter(isSql).map((name) => ({ absolutePath: childPath(root, name), version: name.replace(/(_.*)?\.sql$/, "") }));
   return { migrations, ignored: [] };
 }
 function compareText(a, b) {
@@ -34145,6 +31644,9 @@ function compareNumbers(a, b) {
 }
 function byVersion(compare) {
   return (a, b) => compare(a.version, b.version) || compareText(a.absolutePath, b.absolutePath);
+}
+function childPath(folder, name) {
+  return folder.endsWith(path5.sep) ? folder + name : folder + path5.sep + name;
 }
 function isSql(name) {
   return name.endsWith(".sql");
@@ -34198,14 +31700,14 @@ var init_layouts = __esm({
       "golang-migrate": listGolangMigrate,
       goose: listGoose,
       // dbmate: pkg/dbmate/migrations.go skips names without a leading version; files run in directory (name) order.
-      dbmate: (root) => listVersionPrefixed(root, /^(\d+).*\.sql$/, "no version number at the start of the name: dbmate skips it"),
+      dbmate: (root, entries) => listVersionPrefixed(root, entries, /^(\d+).*\.sql$/, "no version number at the start of the name: dbmate skips it"),
       flyway: listFlyway,
       prisma: listPrisma,
       diesel: listDiesel,
       sqitch: listSqitch,
       atlas: listAtlas,
       // supabase: the CLI skips files not named <timestamp>_<name>.sql and applies the rest in name order.
-      supabase: (root) => listVersionPrefixed(root, /^(\d+)_.*\.sql$/, "not named <timestamp>_<name>.sql: the Supabase CLI skips it")
+      supabase: (root, entries) => listVersionPrefixed(root, entries, /^(\d+)_.*\.sql$/, "not named <timestamp>_<name>.sql: the Supabase CLI skips it")
     };
     GOLANG_MIGRATE_NAME = /^(\d+)_.*\.(up|down)\.sql$/;
     GOOSE_NAME = /^(\d+)_.*\.sql$/;
@@ -34222,8 +31724,9 @@ async function findMigrationFolder(dir, options) {
   const info = await stat4(root).catch(() => void 0);
   if (!info) throw new Error(`${displayPath(root, options.cwd)}: no such directory`);
   if (!info.isDirectory()) throw new Error(`${displayPath(root, options.cwd)}: not a directory`);
-  const framework = options.framework ?? await detectFramework(root, options.markerOf);
-  const listing = await listMigrations(framework, root);
+  const entries = await directoryEntries(root);
+  const framework = options.framework ?? await detectFramework(root, entries, options.markerOf);
+  const listing = await listMigrations(framework, root, entries);
   const shown = displayPathUnder(root, options.cwd);
   const flywayProject = framework === "flyway" ? findFlywayProjectConfig(root, FILES_ON_DISK.readFile) : void 0;
   return {
@@ -34764,19 +32267,19 @@ var init_source = __esm({
         parent
       };
     };
-    createBuilder = (self2, _styler, _isEmpty) => {
+    createBuilder = (self, _styler, _isEmpty) => {
       const builder = (...arguments_) => applyStyle(builder, arguments_.length === 1 ? "" + arguments_[0] : arguments_.join(" "));
       Object.setPrototypeOf(builder, proto);
-      builder[GENERATOR] = self2;
+      builder[GENERATOR] = self;
       builder[STYLER] = _styler;
       builder[IS_EMPTY] = _isEmpty;
       return builder;
     };
-    applyStyle = (self2, string) => {
-      if (self2.level <= 0 || !string) {
-        return self2[IS_EMPTY] ? "" : string;
+    applyStyle = (self, string) => {
+      if (self.level <= 0 || !string) {
+        return self[IS_EMPTY] ? "" : string;
       }
-      let styler = self2[STYLER];
+      let styler = self[STYLER];
       if (styler === void 0) {
         return string;
       }
@@ -35134,15 +32637,15 @@ function createScanner(text, ignoreTrivia = false) {
       pos++;
     } else {
       pos++;
-      while (pos < text.length && isDigit(text.charCodeAt(pos))) {
+      while (pos < text.length && isDigit2(text.charCodeAt(pos))) {
         pos++;
       }
     }
     if (pos < text.length && text.charCodeAt(pos) === 46) {
       pos++;
-      if (pos < text.length && isDigit(text.charCodeAt(pos))) {
+      if (pos < text.length && isDigit2(text.charCodeAt(pos))) {
         pos++;
-        while (pos < text.length && isDigit(text.charCodeAt(pos))) {
+        while (pos < text.length && isDigit2(text.charCodeAt(pos))) {
           pos++;
         }
       } else {
@@ -35156,9 +32659,9 @@ function createScanner(text, ignoreTrivia = false) {
       if (pos < text.length && text.charCodeAt(pos) === 43 || text.charCodeAt(pos) === 45) {
         pos++;
       }
-      if (pos < text.length && isDigit(text.charCodeAt(pos))) {
+      if (pos < text.length && isDigit2(text.charCodeAt(pos))) {
         pos++;
-        while (pos < text.length && isDigit(text.charCodeAt(pos))) {
+        while (pos < text.length && isDigit2(text.charCodeAt(pos))) {
           pos++;
         }
         end = pos;
@@ -35345,7 +32848,7 @@ function createScanner(text, ignoreTrivia = false) {
       case 45:
         value += String.fromCharCode(code);
         pos++;
-        if (pos === len || !isDigit(text.charCodeAt(pos))) {
+        if (pos === len || !isDigit2(text.charCodeAt(pos))) {
           return token = 16;
         }
       // found a minus, followed by a number so
@@ -35429,7 +32932,7 @@ function isWhiteSpace(ch) {
 function isLineBreak(ch) {
   return ch === 10 || ch === 13;
 }
-function isDigit(ch) {
+function isDigit2(ch) {
   return ch >= 48 && ch <= 57;
 }
 var CharacterCodes;
@@ -37166,12 +34669,12 @@ var require_util9 = __commonJS({
     }
     exports.alwaysValidSchema = alwaysValidSchema;
     function checkUnknownRules(it, schema = it.schema) {
-      const { opts, self: self2 } = it;
+      const { opts, self } = it;
       if (!opts.strictSchema)
         return;
       if (typeof schema === "boolean")
         return;
-      const rules = self2.RULES.keywords;
+      const rules = self.RULES.keywords;
       for (const key in schema) {
         if (!rules[key])
           checkStrictMode(it, `unknown keyword: "${key}"`);
@@ -37557,8 +35060,8 @@ var require_applicability = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.shouldUseRule = exports.shouldUseGroup = exports.schemaHasRulesForType = void 0;
-    function schemaHasRulesForType({ schema, self: self2 }, type) {
-      const group = self2.RULES.types[type];
+    function schemaHasRulesForType({ schema, self }, type) {
+      const group = self.RULES.types[type];
       return group && group !== true && shouldUseGroup(schema, group);
     }
     exports.schemaHasRulesForType = schemaHasRulesForType;
@@ -38023,7 +35526,7 @@ var require_keyword = __commonJS({
       return !schemaType.length || schemaType.some((st) => st === "array" ? Array.isArray(schema) : st === "object" ? schema && typeof schema == "object" && !Array.isArray(schema) : typeof schema == st || allowUndefined && typeof schema == "undefined");
     }
     exports.validSchemaType = validSchemaType;
-    function validateKeywordUsage({ schema, opts, self: self2, errSchemaPath }, def, keyword) {
+    function validateKeywordUsage({ schema, opts, self, errSchemaPath }, def, keyword) {
       if (Array.isArray(def.keyword) ? !def.keyword.includes(keyword) : def.keyword !== keyword) {
         throw new Error("ajv implementation error");
       }
@@ -38034,9 +35537,9 @@ var require_keyword = __commonJS({
       if (def.validateSchema) {
         const valid = def.validateSchema(schema[keyword]);
         if (!valid) {
-          const msg = `keyword "${keyword}" value is invalid at path "${errSchemaPath}": ` + self2.errorsText(def.validateSchema.errors);
+          const msg = `keyword "${keyword}" value is invalid at path "${errSchemaPath}": ` + self.errorsText(def.validateSchema.errors);
           if (opts.validateSchema === "log")
-            self2.logger.error(msg);
+            self.logger.error(msg);
           else
             throw new Error(msg);
         }
@@ -38503,11 +36006,11 @@ var require_validate = __commonJS({
       }
       (0, boolSchema_1.boolOrEmptySchema)(it, valid);
     }
-    function schemaCxtHasRules({ schema, self: self2 }) {
+    function schemaCxtHasRules({ schema, self }) {
       if (typeof schema == "boolean")
         return !schema;
       for (const key in schema)
-        if (self2.RULES.all[key])
+        if (self.RULES.all[key])
           return true;
       return false;
     }
@@ -38536,9 +36039,9 @@ var require_validate = __commonJS({
       schemaKeywords(it, types, !checkedTypes, errsCount);
     }
     function checkRefsAndKeywords(it) {
-      const { schema, errSchemaPath, opts, self: self2 } = it;
-      if (schema.$ref && opts.ignoreKeywordsWithRef && (0, util_1.schemaHasRulesButRef)(schema, self2.RULES)) {
-        self2.logger.warn(`$ref: keywords ignored in schema at path "${errSchemaPath}"`);
+      const { schema, errSchemaPath, opts, self } = it;
+      if (schema.$ref && opts.ignoreKeywordsWithRef && (0, util_1.schemaHasRulesButRef)(schema, self.RULES)) {
+        self.logger.warn(`$ref: keywords ignored in schema at path "${errSchemaPath}"`);
       }
     }
     function checkNoDefault(it) {
@@ -38584,8 +36087,8 @@ var require_validate = __commonJS({
         gen.assign((0, codegen_1._)`${evaluated}.items`, items);
     }
     function schemaKeywords(it, types, typeErrors, errsCount) {
-      const { gen, schema, data, allErrors, opts, self: self2 } = it;
-      const { RULES: RULES2 } = self2;
+      const { gen, schema, data, allErrors, opts, self } = it;
+      const { RULES: RULES2 } = self;
       if (schema.$ref && (opts.ignoreKeywordsWithRef || !(0, util_1.schemaHasRulesButRef)(schema, RULES2))) {
         gen.block(() => keywordCode(it, "$ref", RULES2.all.$ref.definition));
         return;
@@ -41021,11 +38524,11 @@ var require_ref = __commonJS({
       schemaType: "string",
       code(cxt) {
         const { gen, schema: $ref, it } = cxt;
-        const { baseId, schemaEnv: env2, validateName, opts, self: self2 } = it;
+        const { baseId, schemaEnv: env2, validateName, opts, self } = it;
         const { root } = env2;
         if (($ref === "#" || $ref === "#/") && baseId === root.baseId)
           return callRootRef();
-        const schOrEnv = compile_1.resolveRef.call(self2, root, baseId, $ref);
+        const schOrEnv = compile_1.resolveRef.call(self, root, baseId, $ref);
         if (schOrEnv === void 0)
           throw new ref_error_1.default(it.opts.uriResolver, baseId, $ref);
         if (schOrEnv instanceof compile_1.SchemaEnv)
@@ -42553,7 +40056,7 @@ var require_format = __commonJS({
       error: error2,
       code(cxt, ruleType) {
         const { gen, data, $data, schema, schemaCode, it } = cxt;
-        const { opts, errSchemaPath, schemaEnv, self: self2 } = it;
+        const { opts, errSchemaPath, schemaEnv, self } = it;
         if (!opts.validateFormats)
           return;
         if ($data)
@@ -42562,7 +40065,7 @@ var require_format = __commonJS({
           validateFormat();
         function validate$DataFormat() {
           const fmts = gen.scopeValue("formats", {
-            ref: self2.formats,
+            ref: self.formats,
             code: opts.code.formats
           });
           const fDef = gen.const("fDef", (0, codegen_1._)`${fmts}[${schemaCode}]`);
@@ -42582,7 +40085,7 @@ var require_format = __commonJS({
           }
         }
         function validateFormat() {
-          const formatDef = self2.formats[schema];
+          const formatDef = self.formats[schema];
           if (!formatDef) {
             unknownFormat();
             return;
@@ -42594,7 +40097,7 @@ var require_format = __commonJS({
             cxt.pass(validCondition());
           function unknownFormat() {
             if (opts.strictSchema === false) {
-              self2.logger.warn(unknownMsg());
+              self.logger.warn(unknownMsg());
               return;
             }
             throw new Error(unknownMsg());
@@ -44018,27 +41521,54 @@ import path8 from "node:path";
 import { createHash } from "node:crypto";
 import { deserialize, serialize } from "node:v8";
 var NO_FINDINGS = Object.freeze({ diagnostics: [], skipped: [] });
-var LintCache = class {
-  constructor(seed, earlier = { results: /* @__PURE__ */ new Map(), states: /* @__PURE__ */ new Map() }) {
-    this.seed = seed;
+var HandedOnStates = class {
+  constructor(earlier) {
     this.earlier = earlier;
   }
-  seed;
   earlier;
-  next = { results: /* @__PURE__ */ new Map(), states: /* @__PURE__ */ new Map() };
+  serialized = /* @__PURE__ */ new Map();
+  unchanged = /* @__PURE__ */ new Set();
+  set(key, state) {
+    this.unchanged.delete(key);
+    this.serialized.set(key, state);
+  }
+  keepEarlier(key) {
+    if (!this.serialized.has(key) && this.earlier.has(key)) this.unchanged.add(key);
+  }
+  get(key) {
+    return this.serialized.get(key) ?? (this.unchanged.has(key) ? this.earlier.get(key) : void 0);
+  }
+  has(key) {
+    return this.serialized.has(key) || this.unchanged.has(key);
+  }
+  *keys() {
+    yield* this.serialized.keys();
+    yield* this.unchanged;
+  }
+  get size() {
+    return this.serialized.size + this.unchanged.size;
+  }
+};
+var LintCache = class {
+  constructor(seed, earlier = {}) {
+    this.seed = seed;
+    this.earlier = { results: /* @__PURE__ */ new Map(), states: /* @__PURE__ */ new Map(), chains: /* @__PURE__ */ new Map(), ...earlier };
+    this.next = { results: /* @__PURE__ */ new Map(), states: new HandedOnStates(this.earlier.states), chains: /* @__PURE__ */ new Map() };
+  }
+  seed;
+  next;
+  earlier;
   /** The chain key after each migration of the history: a digest of everything up to it, taken from one running hash. */
   chainKeys(history) {
-    const hash = createHash("sha256").update(this.seed);
-    return history.migrations.map((migration) => {
-      const { input, transactionMode: transactionMode2 } = migration;
-      hash.update(`\0${input.path}\0${transactionMode2} ${history.isDeployed?.(input.path) ?? true}\0`);
-      if ("unreadable" in input) hash.update(`unreadable\0${input.unreadable}`);
-      else {
-        const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
-        hash.update(`text\0${text}\0${up ?? ""}`);
-      }
-      return hash.copy().digest("base64");
-    });
+    const pieces = history.migrations.map((migration) => chainPiece(history, migration));
+    const historyDigest = createHash("sha256").update(this.seed + pieces.join("")).digest("base64");
+    let keys = this.earlier.chains.get(historyDigest);
+    if (!keys) {
+      const running = createHash("sha256").update(this.seed);
+      keys = pieces.map((piece) => running.update(piece).copy().digest("base64"));
+    }
+    this.next.chains.set(historyDigest, keys);
+    return keys;
   }
   result(key) {
     return this.earlier.results.get(key);
@@ -44058,18 +41588,26 @@ var LintCache = class {
   }
   /** Keeps the schema after this migration: the model's current state, or the one the cache already has. */
   keepState(key, state) {
-    const serialized = state === void 0 ? this.earlier.states.get(key) : serialize(state);
-    if (serialized !== void 0) this.next.states.set(key, serialized);
+    if (state === void 0) this.next.states.keepEarlier(key);
+    else this.next.states.set(key, serialize(state));
   }
   /** Whether the next run would find anything this run did not: otherwise the file need not be written again. */
   get changed() {
-    const { results, states } = this.next;
-    if (results.size !== this.earlier.results.size || states.size !== this.earlier.states.size) return true;
+    const { results, states, chains } = this.next;
+    if (results.size !== this.earlier.results.size || states.size !== this.earlier.states.size || chains.size !== this.earlier.chains.size) return true;
     for (const key of results.keys()) if (!this.earlier.results.has(key)) return true;
     for (const key of states.keys()) if (!this.earlier.states.has(key)) return true;
+    for (const key of chains.keys()) if (!this.earlier.chains.has(key)) return true;
     return false;
   }
 };
+function chainPiece(history, migration) {
+  const { input, transactionMode: transactionMode2 } = migration;
+  const head = `\0${input.path}\0${transactionMode2} ${history.isDeployed?.(input.path) ?? true}\0`;
+  if ("unreadable" in input) return `${head}unreadable\0${input.unreadable}`;
+  const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
+  return `${head}text\0${text}\0${up ?? ""}`;
+}
 function cacheSeed(config, toolVersion2) {
   return JSON.stringify({ toolVersion: toolVersion2, config });
 }
@@ -44543,18 +42081,54 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 7;
+var CACHE_FORMAT = 9;
 var INDEX_LENGTH_BYTES = 4;
+var STAMP_FIELDS = 4;
+function packFileFacts({ recordedAt, files }) {
+  const stamps = new Float64Array(files.size * STAMP_FIELDS);
+  const preparedAt = new Int32Array(files.size);
+  const prepared = [];
+  const preparedIndex = /* @__PURE__ */ new Map();
+  const markers = [];
+  const digests = [];
+  let index = 0;
+  for (const file of files.values()) {
+    stamps.set([file.stamp.size, file.stamp.mtimeMs, file.stamp.ctimeMs, file.stamp.ino], index * STAMP_FIELDS);
+    markers.push(file.marker);
+    digests.push(file.digest);
+    if (file.prepared && !preparedIndex.has(file.prepared)) {
+      preparedIndex.set(file.prepared, prepared.length);
+      prepared.push(file.prepared);
+    }
+    preparedAt[index] = file.prepared ? preparedIndex.get(file.prepared) : -1;
+    index++;
+  }
+  return { recordedAt, paths: [...files.keys()], stamps, markers, digests, preparedAt, prepared };
+}
+function unpackFileFacts(packed) {
+  const files = /* @__PURE__ */ new Map();
+  packed.paths.forEach((path13, index) => {
+    const at = index * STAMP_FIELDS;
+    const { stamps } = packed;
+    const known = { stamp: { size: stamps[at], mtimeMs: stamps[at + 1], ctimeMs: stamps[at + 2], ino: stamps[at + 3] }, marker: packed.markers[index] };
+    const digest = packed.digests[index];
+    if (digest !== void 0) known.digest = digest;
+    const prepared = packed.prepared[packed.preparedAt[index]];
+    if (prepared) known.prepared = prepared;
+    files.set(path13, known);
+  });
+  return { recordedAt: packed.recordedAt, files };
+}
 function isCacheIndex(value) {
   const index = value;
-  return typeof index === "object" && index !== null && index.format === CACHE_FORMAT && typeof index.seed === "string" && index.results instanceof Map && Array.isArray(index.states) && typeof index.files?.recordedAt === "number" && index.files.files instanceof Map;
+  return typeof index === "object" && index !== null && index.format === CACHE_FORMAT && typeof index.seed === "string" && index.results instanceof Map && Array.isArray(index.states) && index.chains instanceof Map && typeof index.files?.recordedAt === "number" && Array.isArray(index.files.paths) && index.files.stamps instanceof Float64Array && index.files.stamps.length === index.files.paths.length * STAMP_FIELDS;
 }
 function readRunCache(file, seed) {
   try {
     const { index, statesAt, stats } = readIndex(file);
     if (isCacheIndex(index) && index.seed === seed) {
       const states = new StatesInFile(file, stats, index.states, statesAt);
-      return { lint: new LintCache(seed, { results: index.results, states }), files: new MigrationFiles({ learning: true, earlier: index.files }) };
+      return { lint: new LintCache(seed, { results: index.results, states, chains: index.chains }), files: new MigrationFiles({ learning: true, earlier: unpackFileFacts(index.files) }) };
     }
   } catch {
   }
@@ -44626,9 +42200,20 @@ function runCacheChanged(cache) {
   return cache.lint.changed || cache.files.changed;
 }
 function writeRunCache(file, seed, cache) {
-  const { results, states } = cache.lint.next;
-  const stateBytes = [...states.values()];
-  const index = { format: CACHE_FORMAT, seed, results, files: cache.files.next, states: [...states].map(([key, bytes]) => [key, bytes.length]) };
+  const { results, states, chains } = cache.lint.next;
+  const kept = [...states.keys()].flatMap((key) => {
+    const bytes = states.get(key);
+    return bytes === void 0 ? [] : [[key, bytes]];
+  });
+  const stateBytes = kept.map(([, bytes]) => bytes);
+  const index = {
+    format: CACHE_FORMAT,
+    seed,
+    results,
+    files: packFileFacts(cache.files.next),
+    states: kept.map(([key, bytes]) => [key, bytes.length]),
+    chains
+  };
   const indexBytes = serialize2(index);
   const header = Buffer.alloc(INDEX_LENGTH_BYTES);
   header.writeUInt32LE(indexBytes.length, 0);
@@ -44665,8 +42250,8 @@ async function lintAndReport(paths, options, io) {
   const cacheFile = options.cache ? path11.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : void 0;
   const cacheable = !usesDeprecationAge(config);
   if (cacheFile && !cacheable) io.stderr.write("lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n");
-  const seed = cacheSeed(config, toolVersion());
-  const cache = cacheFile && cacheable ? readRunCache(cacheFile, seed) : void 0;
+  const seed = cacheFile && cacheable ? cacheSeed(config, toolVersion()) : void 0;
+  const cache = cacheFile && seed !== void 0 ? readRunCache(cacheFile, seed) : void 0;
   const plan = await planLint({
     cwd: io.cwd,
     config,
@@ -44684,7 +42269,7 @@ async function lintAndReport(paths, options, io) {
     io.stderr.write("lockwise: minDeprecationAge not checked: not in a git repository\n");
   }
   const results = await lintHistories(plan.histories, config, plan.dates, cache?.lint);
-  if (cacheFile && cache && runCacheChanged(cache)) {
+  if (cacheFile && seed !== void 0 && cache && runCacheChanged(cache)) {
     const problem = writeRunCache(cacheFile, seed, cache);
     if (problem) io.stderr.write(`lockwise: cache not written: ${problem}
 `);
