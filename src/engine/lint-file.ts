@@ -154,7 +154,11 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel): LockCl
   return claims.flatMap((claim) => {
     if (claim.target !== 'default-partition') return [claim];
     const defaultPartition = schema.defaultPartition(claim.relation);
-    return defaultPartition ? [{ ...claim, relation: defaultPartition, target: 'table' as const }] : [];
+    if (!defaultPartition) return [];
+    // Named as a migration would name it: without its schema when the bare name finds the same table.
+    const unqualified = { name: defaultPartition.name };
+    const relation = schema.table(unqualified) === schema.table(defaultPartition) ? unqualified : defaultPartition;
+    return [{ ...claim, relation, target: 'table' as const }];
   });
 }
 

@@ -555,6 +555,16 @@ export class SchemaModel {
         this.indexes.delete(key);
         index.name = { schema: index.name.schema, name: rename.newname };
         this.indexes.set(`${index.name.schema}.${rename.newname}`, index);
+        if (index.constraint !== undefined) {
+          // PostgreSQL renames the constraint an index enforces along with the index (RenameRelationInternal).
+          const constraints = this.constraintsOf(this.resolve(index.table, this.tables));
+          const constraint = constraints?.get(index.constraint);
+          if (constraints && constraint) {
+            constraints.delete(index.constraint);
+            constraints.set(rename.newname, { ...constraint, name: rename.newname });
+          }
+          index.constraint = rename.newname;
+        }
         return;
       }
       case 'OBJECT_TABCONSTRAINT': {
