@@ -197,6 +197,24 @@ describe('lockwise trace on the command line', () => {
     }
   });
 
+  it('traces stdin as the file --stdin-filename names, after the earlier migrations of its folder', () => {
+    const folder = tempProject({
+      'db/1_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+      'db/2_change.sql': 'SELECT 1;\n',
+    });
+    const edited = "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN name text;\n";
+    const run = runCli(['trace', '--database-url', url, '--rows', '0', '--format', 'json', '--stdin-filename', 'db/2_change.sql'], { cwd: folder, input: edited });
+    expect(run.stderr).toBe('');
+    const traced = (JSON.parse(run.stdout) as { trace: { statements: Array<{ file: string; text: string; status: string }> } }).trace.statements;
+    expect(traced.filter((statement) => statement.file === 'db/2_change.sql').map(({ text, status }) => [text, status])).toEqual([
+      ["SET lock_timeout = '2s'", 'observed'],
+      ['ALTER TABLE users ADD COLUMN name text', 'observed'],
+    ]);
+    const dash = runCli(['trace', '--database-url', url, '--rows', '0', '-'], { cwd: folder, input: 'SELECT 1;\n' });
+    expect(dash.status).toBe(0);
+    expect(dash.stdout).toContain('<stdin>');
+  }, 60_000);
+
   it('exits 0 when PostgreSQL did what the lock table says, 1 on error-level findings, and reports failures as warnings', () => {
     const folder = tempProject({
       '1_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',

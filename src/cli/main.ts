@@ -44,7 +44,7 @@ function buildProgram(): Command {
   program
     .command('trace')
     .description('run the migrations on a real PostgreSQL (embedded, or --database-url) and compare what each statement locks and rewrites with the lock table')
-    .argument('[paths...]', 'files, directories or glob patterns, as for lint')
+    .argument('[paths...]', 'files, directories or glob patterns, as for lint; "-" (or --stdin-filename with no paths) reads stdin')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github']).default('pretty'))
     .option('--no-github-annotations', 'do not add GitHub annotations to the output when running in GitHub Actions')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
@@ -52,6 +52,7 @@ function buildProgram(): Command {
     .option('--pg-version <major>', 'the PostgreSQL version you expect; the locks are always compared with the lock table for the server\'s own version, and a difference is said on stderr')
     .option('--assume-in-transaction', 'the migration tool wraps each file in a transaction')
     .option('--since <git-ref>', 'trace and report only migrations added or changed since this commit; earlier ones still run first, as history')
+    .option('--stdin-filename <path>', 'the file name to report for stdin input; its folder\'s earlier migrations run first, as its history')
     .option('--rows <count>', 'rows generated into each table the history creates, so that scans and rewrites are real', String(DEFAULT_ROWS))
     .option('--contention', 'also run each statement that locks an existing table while another transaction has read it, and report whether readers queue behind it')
     .option('--database-url <url>', 'use this server instead of the embedded one: lockwise works in a scratch database it creates there and drops at the end')

@@ -8,8 +8,8 @@ import { openTraceDatabase, type TraceDatabase } from '../trace/database.js';
 import { traceHistories, type TraceResults } from '../trace/trace-history.js';
 import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
-import { resolvePaths } from './inputs.js';
-import { annotateOnGithub, parsePgVersion, wantsColor, wantsGithubAnnotations, type CommandIo } from './lint-command.js';
+import { decodeInput, resolvePaths, STDIN_ARGUMENT } from './inputs.js';
+import { annotateOnGithub, parsePgVersion, readAll, wantsColor, wantsGithubAnnotations, type CommandIo } from './lint-command.js';
 import { UsageError } from './user-errors.js';
 import { planLint } from './plan.js';
 import { toolHomepage, toolVersion } from './version.js';
@@ -25,6 +25,8 @@ export interface TraceCommandOptions {
   assumeInTransaction?: boolean;
   /** Report only migrations added or changed since this git ref; the rest runs as history. */
   since?: string;
+  /** The file name to report for stdin; its folder's earlier migrations run first, as its history. */
+  stdinFilename?: string;
   rows: string;
   contention?: boolean;
   databaseUrl?: string;
@@ -40,12 +42,25 @@ export async function runTrace(paths: string[], options: TraceCommandOptions, io
   const rows = Number(options.rows);
   if (!Number.isInteger(rows) || rows < 0 || rows > MAX_ROWS) throw new UsageError(`--rows ${options.rows}: give a whole number from 0 to ${MAX_ROWS}`);
   const requested = options.pgVersion === undefined ? undefined : parsePgVersion(options.pgVersion);
-  if (paths.length === 0) throw new UsageError('give the migration files or directories to trace, e.g. "lockwise trace migrations/"');
+  // Only when asked for: unlike lint, trace starts a server, and a script's empty stdin is no migration.
+  const readsStdin = paths.includes(STDIN_ARGUMENT) || (paths.length === 0 && options.stdinFilename !== undefined);
+  if (paths.length === 0 && !readsStdin) throw new UsageError('give the migration files or directories to trace, e.g. "lockwise trace migrations/"');
   const loaded = await loadConfig(io.cwd, options.config);
   const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded.config), options.assumeInTransaction ? { assumeInTransaction: true } : ({} as UserConfig));
-  const resolved = await resolvePaths(paths, { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.baseDir });
+  const resolved = await resolvePaths(
+    paths.filter((arg) => arg !== STDIN_ARGUMENT),
+    { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.baseDir },
+  );
   for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}\n`);
-  const plan = await planLint({ cwd: io.cwd, config, files: resolved.files, explicit: resolved.explicit, ...(options.since ? { since: options.since } : {}) });
+  const stdin = readsStdin ? decodeInput(options.stdinFilename ?? '<stdin>', await readAll(io.stdin)) : undefined;
+  const plan = await planLint({
+    cwd: io.cwd,
+    config,
+    files: resolved.files,
+    explicit: resolved.explicit,
+    ...(stdin ? { stdin } : {}),
+    ...(options.since ? { since: options.since } : {}),
+  });
   if (options.verbose) for (const note of plan.notes) io.stderr.write(`lockwise: ${note}\n`);
   if (plan.histories.length === 0) return resolved.problems.length > 0 ? EXIT_USAGE_ERROR : EXIT_OK;
 
