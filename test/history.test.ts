@@ -253,3 +253,31 @@ describe('partitions known from the history', () => {
     expect(found.map((d) => d.message).join('\n')).not.toContain('public.');
   });
 });
+
+describe('savepoints in the history', () => {
+  it('undoes what a transaction did after a savepoint it rolls back to, as often as it rolls back to it', () => {
+    const attempt = 'ALTER TABLE accounts ADD CONSTRAINT accounts_email_present CHECK (email IS NOT NULL);';
+    const dir = tempProject({
+      'db/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\n',
+      'db/002_email_required.sql': [
+        "SET lock_timeout = '2s';",
+        'BEGIN;',
+        'SAVEPOINT outer_attempt;',
+        attempt,
+        'SAVEPOINT inner_attempt;',
+        'RELEASE SAVEPOINT inner_attempt;',
+        'ROLLBACK TO SAVEPOINT outer_attempt;',
+        attempt,
+        'ROLLBACK TO SAVEPOINT outer_attempt;',
+        'ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;',
+        'COMMIT;',
+        '',
+      ].join('\n'),
+    });
+    const run = runCli(['lint', '-f', 'gcc', 'db'], { cwd: dir });
+    // Both CHECK constraints were rolled back: SET NOT NULL scans the table under ACCESS EXCLUSIVE.
+    expect(run.stdout.split('\n').filter((line) => line.includes('[require-check-before-set-not-null]'))).toEqual([
+      expect.stringMatching(/^db\/002_email_required\.sql:10:/),
+    ]);
+  });
+});

@@ -101,6 +101,10 @@ export class SchemaModel {
   private beforeTransaction: SchemaState | undefined;
   /** Whether the file being applied rolls a transaction back; only then is a snapshot worth its cost. */
   private fileRollsBack = false;
+  /** Whether the file rolls back to a savepoint: only then is the schema copied at each SAVEPOINT. */
+  private fileRollsBackToSavepoint = false;
+  /** The schema at each savepoint of the transaction, innermost last. */
+  private savepoints: Array<{ name: string; state: SchemaState }> = [];
 
   /**
    * @param isDeployed whether a migration other than the one under review has run in
@@ -112,12 +116,16 @@ export class SchemaModel {
     this.currentMigration = path;
     this.searchPath = DEFAULT_SEARCH_PATH;
     this.beforeTransaction = undefined;
+    this.savepoints = [];
   }
 
   /** Called before a file's statements are applied. */
   beginFile(statements: readonly Statement[]): void {
     this.beforeTransaction = undefined;
-    this.fileRollsBack = statements.some((statement) => asKind(statement.node, 'TransactionStmt')?.kind === 'TRANS_STMT_ROLLBACK');
+    this.savepoints = [];
+    const kinds = new Set(statements.map((statement) => asKind(statement.node, 'TransactionStmt')?.kind));
+    this.fileRollsBack = kinds.has('TRANS_STMT_ROLLBACK');
+    this.fileRollsBackToSavepoint = kinds.has('TRANS_STMT_ROLLBACK_TO');
   }
 
   get migration(): string {
@@ -236,7 +244,7 @@ export class SchemaModel {
     const { node } = statement;
     switch (statement.kind) {
       case 'TransactionStmt':
-        return this.applyTransaction(asKind(node, 'TransactionStmt')!.kind);
+        return this.applyTransaction(asKind(node, 'TransactionStmt')!);
       case 'CreateStmt':
         return this.createTable(asKind(node, 'CreateStmt')!);
       case 'CreateTableAsStmt': {
@@ -308,15 +316,35 @@ export class SchemaModel {
     }
   }
 
-  /** A ROLLBACK undoes what the transaction changed; savepoints are not followed, as DDL rarely rolls back to one. */
-  private applyTransaction(kind: string | undefined): void {
+  /**
+   * A ROLLBACK undoes what the transaction changed, and ROLLBACK TO SAVEPOINT what it changed since the
+   * savepoint, which stays; RELEASE forgets a savepoint and those after it. The search path is not rolled back.
+   */
+  private applyTransaction(stmt: { kind?: string; savepoint_name?: string }): void {
+    const { kind } = stmt;
     if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
       if (this.fileRollsBack) this.beforeTransaction ??= this.snapshot();
-    }
-    else if (kind === 'TRANS_STMT_ROLLBACK' && this.beforeTransaction) {
+    } else if (kind === 'TRANS_STMT_SAVEPOINT') {
+      if (this.fileRollsBackToSavepoint) this.savepoints.push({ name: stmt.savepoint_name ?? '', state: this.snapshot() });
+    } else if (kind === 'TRANS_STMT_ROLLBACK_TO' || kind === 'TRANS_STMT_RELEASE') {
+      // PostgreSQL takes the innermost savepoint of that name.
+      const at = this.savepoints.map((savepoint) => savepoint.name).lastIndexOf(stmt.savepoint_name ?? '');
+      if (at === -1) return;
+      if (kind === 'TRANS_STMT_RELEASE') {
+        this.savepoints.length = at;
+        return;
+      }
+      this.savepoints.length = at + 1;
+      // The savepoint stays, for another ROLLBACK TO: the model takes a copy of it.
+      this.restore(structuredClone(this.savepoints[at]!.state));
+    } else if (kind === 'TRANS_STMT_ROLLBACK' && this.beforeTransaction) {
       this.restore(this.beforeTransaction);
       this.beforeTransaction = undefined;
-    } else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') this.beforeTransaction = undefined;
+      this.savepoints = [];
+    } else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') {
+      this.beforeTransaction = undefined;
+      this.savepoints = [];
+    }
   }
 
   /** A copy of the schema between migrations, for a rollback or a cache. */
