@@ -20157,15 +20157,23 @@ var init_schema_model = __esm({
       beforeTransaction;
       /** Whether the file being applied rolls a transaction back; only then is a snapshot worth its cost. */
       fileRollsBack = false;
+      /** Whether the file rolls back to a savepoint: only then is the schema copied at each SAVEPOINT. */
+      fileRollsBackToSavepoint = false;
+      /** The schema at each savepoint of the transaction, innermost last. */
+      savepoints = [];
       beginMigration(path13) {
         this.currentMigration = path13;
         this.searchPath = DEFAULT_SEARCH_PATH;
         this.beforeTransaction = void 0;
+        this.savepoints = [];
       }
       /** Called before a file's statements are applied. */
       beginFile(statements) {
         this.beforeTransaction = void 0;
-        this.fileRollsBack = statements.some((statement) => asKind(statement.node, "TransactionStmt")?.kind === "TRANS_STMT_ROLLBACK");
+        this.savepoints = [];
+        const kinds = new Set(statements.map((statement) => asKind(statement.node, "TransactionStmt")?.kind));
+        this.fileRollsBack = kinds.has("TRANS_STMT_ROLLBACK");
+        this.fileRollsBackToSavepoint = kinds.has("TRANS_STMT_ROLLBACK_TO");
       }
       get migration() {
         return this.currentMigration;
@@ -20262,7 +20270,7 @@ var init_schema_model = __esm({
         const { node } = statement;
         switch (statement.kind) {
           case "TransactionStmt":
-            return this.applyTransaction(asKind(node, "TransactionStmt").kind);
+            return this.applyTransaction(asKind(node, "TransactionStmt"));
           case "CreateStmt":
             return this.createTable(asKind(node, "CreateStmt"));
           case "CreateTableAsStmt": {
@@ -20333,14 +20341,33 @@ var init_schema_model = __esm({
             return;
         }
       }
-      /** A ROLLBACK undoes what the transaction changed; savepoints are not followed, as DDL rarely rolls back to one. */
-      applyTransaction(kind) {
+      /**
+       * A ROLLBACK undoes what the transaction changed, and ROLLBACK TO SAVEPOINT what it changed since the
+       * savepoint, which stays; RELEASE forgets a savepoint and those after it. The search path is not rolled back.
+       */
+      applyTransaction(stmt) {
+        const { kind } = stmt;
         if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") {
           if (this.fileRollsBack) this.beforeTransaction ??= this.snapshot();
+        } else if (kind === "TRANS_STMT_SAVEPOINT") {
+          if (this.fileRollsBackToSavepoint) this.savepoints.push({ name: stmt.savepoint_name ?? "", state: this.snapshot() });
+        } else if (kind === "TRANS_STMT_ROLLBACK_TO" || kind === "TRANS_STMT_RELEASE") {
+          const at = this.savepoints.map((savepoint) => savepoint.name).lastIndexOf(stmt.savepoint_name ?? "");
+          if (at === -1) return;
+          if (kind === "TRANS_STMT_RELEASE") {
+            this.savepoints.length = at;
+            return;
+          }
+          this.savepoints.length = at + 1;
+          this.restore(structuredClone(this.savepoints[at].state));
         } else if (kind === "TRANS_STMT_ROLLBACK" && this.beforeTransaction) {
           this.restore(this.beforeTransaction);
           this.beforeTransaction = void 0;
-        } else if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") this.beforeTransaction = void 0;
+          this.savepoints = [];
+        } else if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
+          this.beforeTransaction = void 0;
+          this.savepoints = [];
+        }
       }
       /** A copy of the schema between migrations, for a rollback or a cache. */
       snapshot() {
@@ -20553,6 +20580,15 @@ var init_schema_model = __esm({
             this.indexes.delete(key);
             index.name = { schema: index.name.schema, name: rename2.newname };
             this.indexes.set(`${index.name.schema}.${rename2.newname}`, index);
+            if (index.constraint !== void 0) {
+              const constraints = this.constraintsOf(this.resolve(index.table, this.tables));
+              const constraint = constraints?.get(index.constraint);
+              if (constraints && constraint) {
+                constraints.delete(index.constraint);
+                constraints.set(rename2.newname, { ...constraint, name: rename2.newname });
+              }
+              index.constraint = rename2.newname;
+            }
             return;
           }
           case "OBJECT_TABCONSTRAINT": {
@@ -41311,7 +41347,10 @@ function locksOnKnownRelations(claims, schema) {
   return claims.flatMap((claim) => {
     if (claim.target !== "default-partition") return [claim];
     const defaultPartition = schema.defaultPartition(claim.relation);
-    return defaultPartition ? [{ ...claim, relation: defaultPartition, target: "table" }] : [];
+    if (!defaultPartition) return [];
+    const unqualified = { name: defaultPartition.name };
+    const relation = schema.table(unqualified) === schema.table(defaultPartition) ? unqualified : defaultPartition;
+    return [{ ...claim, relation, target: "table" }];
   });
 }
 function diagnosticOf(file, rule, severity, report2) {
