@@ -42279,13 +42279,7 @@ async function lintAndReport(paths, options, io) {
   if (paths.length === 0 && !readsStdin) {
     throw new UsageError('give the migration files or directories to lint, e.g. "lockwise lint migrations/"');
   }
-  const resolved = await resolvePaths(
-    paths.filter((arg) => arg !== STDIN_ARGUMENT),
-    { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded2.baseDir }
-  );
-  for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}
-`);
-  const stdin = readsStdin ? decodeInput(options.stdinFilename ?? "<stdin>", await readAll(io.stdin)) : void 0;
+  const { resolved, stdin } = await commandInputs(paths, { readsStdin, stdinFilename: options.stdinFilename, exclude: config.exclude, excludeBase: loaded2.baseDir }, io);
   const cacheFile = options.cache ? path11.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : void 0;
   const cacheable = !usesDeprecationAge(config);
   if (cacheFile && !cacheable) io.stderr.write("lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n");
@@ -42378,6 +42372,16 @@ function parseCount(value, flag) {
   const count = Number(value);
   if (!Number.isInteger(count) || count < 0) throw new UsageError(`${flag} ${value}: give a whole number of 0 or more`);
   return count;
+}
+async function commandInputs(paths, options, io) {
+  const resolved = await resolvePaths(
+    paths.filter((arg) => arg !== STDIN_ARGUMENT),
+    { cwd: io.cwd, exclude: options.exclude, excludeBase: options.excludeBase }
+  );
+  for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}
+`);
+  const stdin = options.readsStdin ? decodeInput(options.stdinFilename ?? "<stdin>", await readAll(io.stdin)) : void 0;
+  return { resolved, stdin };
 }
 async function readAll(stream) {
   const chunks = [];

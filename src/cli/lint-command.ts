@@ -1,6 +1,6 @@
 import { SEVERITIES, type Severity } from '../engine/rule.js';
 import { DEFAULT_CONFIG, MAX_PG_VERSION, MIN_PG_VERSION, mergeConfig, type RuleSetting, type UserConfig } from '../engine/config.js';
-import { lintHistories, type LintResults } from '../engine/lint-sources.js';
+import { lintHistories, type LintInput, type LintResults } from '../engine/lint-sources.js';
 import { loadParser } from '../parse/parse.js';
 import { planLint } from './plan.js';
 import { ALL_RULE_IDS, findBuiltinCheck } from '../engine/registry.js';
@@ -8,7 +8,7 @@ import { REPORTERS, type FormatName } from '../report/reporters.js';
 import { totals } from '../report/results.js';
 import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
-import { decodeInput, resolvePaths, STDIN_ARGUMENT } from './inputs.js';
+import { decodeInput, resolvePaths, STDIN_ARGUMENT, type ResolvedPaths } from './inputs.js';
 import { toolHomepage, toolVersion } from './version.js';
 import { UsageError } from './user-errors.js';
 import { DEFAULT_CACHE_FILE, readRunCache, runCacheChanged, writeRunCache } from './cache-file.js';
@@ -72,13 +72,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   if (paths.length === 0 && !readsStdin) {
     throw new UsageError('give the migration files or directories to lint, e.g. "lockwise lint migrations/"');
   }
-  const resolved = await resolvePaths(
-    paths.filter((arg) => arg !== STDIN_ARGUMENT),
-    { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.baseDir },
-  );
-  for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}\n`);
-
-  const stdin = readsStdin ? decodeInput(options.stdinFilename ?? '<stdin>', await readAll(io.stdin)) : undefined;
+  const { resolved, stdin } = await commandInputs(paths, { readsStdin, stdinFilename: options.stdinFilename, exclude: config.exclude, excludeBase: loaded.baseDir }, io);
   const cacheFile = options.cache ? path.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : undefined;
   // Commit dates change without any file changing: findings that depend on them cannot be cached.
   const cacheable = !usesDeprecationAge(config);
@@ -178,7 +172,22 @@ function parseCount(value: string, flag: string): number {
   return count;
 }
 
-export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+/** The files the paths name, and stdin when the command reads it; paths that name nothing are said on stderr. */
+export async function commandInputs(
+  paths: string[],
+  options: { readsStdin: boolean; stdinFilename: string | undefined; exclude: string[]; excludeBase: string },
+  io: Pick<CommandIo, 'cwd' | 'stderr' | 'stdin'>,
+): Promise<{ resolved: ResolvedPaths; stdin: LintInput | undefined }> {
+  const resolved = await resolvePaths(
+    paths.filter((arg) => arg !== STDIN_ARGUMENT),
+    { cwd: io.cwd, exclude: options.exclude, excludeBase: options.excludeBase },
+  );
+  for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}\n`);
+  const stdin = options.readsStdin ? decodeInput(options.stdinFilename ?? '<stdin>', await readAll(io.stdin)) : undefined;
+  return { resolved, stdin };
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);

@@ -8,8 +8,8 @@ import { openTraceDatabase, type TraceDatabase } from '../trace/database.js';
 import { traceHistories, type TraceResults } from '../trace/trace-history.js';
 import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
-import { decodeInput, resolvePaths, STDIN_ARGUMENT } from './inputs.js';
-import { annotateOnGithub, parsePgVersion, readAll, wantsColor, wantsGithubAnnotations, type CommandIo } from './lint-command.js';
+import { STDIN_ARGUMENT } from './inputs.js';
+import { annotateOnGithub, commandInputs, parsePgVersion, wantsColor, wantsGithubAnnotations, type CommandIo } from './lint-command.js';
 import { UsageError } from './user-errors.js';
 import { planLint } from './plan.js';
 import { toolHomepage, toolVersion } from './version.js';
@@ -47,12 +47,7 @@ export async function runTrace(paths: string[], options: TraceCommandOptions, io
   if (paths.length === 0 && !readsStdin) throw new UsageError('give the migration files or directories to trace, e.g. "lockwise trace migrations/"');
   const loaded = await loadConfig(io.cwd, options.config);
   const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded.config), options.assumeInTransaction ? { assumeInTransaction: true } : ({} as UserConfig));
-  const resolved = await resolvePaths(
-    paths.filter((arg) => arg !== STDIN_ARGUMENT),
-    { cwd: io.cwd, exclude: config.exclude, excludeBase: loaded.baseDir },
-  );
-  for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}\n`);
-  const stdin = readsStdin ? decodeInput(options.stdinFilename ?? '<stdin>', await readAll(io.stdin)) : undefined;
+  const { resolved, stdin } = await commandInputs(paths, { readsStdin, stdinFilename: options.stdinFilename, exclude: config.exclude, excludeBase: loaded.baseDir }, io);
   const plan = await planLint({
     cwd: io.cwd,
     config,
