@@ -254,6 +254,27 @@ describe('partitions known from the history', () => {
   });
 });
 
+describe('partitions of tables from before the history', () => {
+  it('follows a DEFAULT partition the history only attached, through its rename and detach', () => {
+    const defaultPartitionFindings = (files: Record<string, string>): string[] =>
+      runCli(['lint', '-f', 'gcc', 'db'], { cwd: tempProject(files) })
+        .stdout.split('\n')
+        .filter((line) => line.includes("'s DEFAULT partition"))
+        .map((line) => line.replace(/: error: .*DEFAULT partition (\S+) .*/, ' $1'));
+    const attach = "SET lock_timeout = '2s';\nALTER TABLE orders ATTACH PARTITION orders_legacy DEFAULT;\n";
+    const addPartition = "SET lock_timeout = '2s';\nCREATE TABLE orders_2027 PARTITION OF orders FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');\n";
+    expect(defaultPartitionFindings({ 'db/001_attach.sql': attach, 'db/002_add.sql': addPartition })).toEqual(['db/002_add.sql:2:14 orders_legacy']);
+    const renamed = "SET lock_timeout = '2s';\nALTER TABLE orders_legacy RENAME TO orders_before_2026;\n";
+    expect(defaultPartitionFindings({ 'db/001_attach.sql': attach, 'db/002_rename.sql': renamed, 'db/003_add.sql': addPartition })).toEqual([
+      'db/003_add.sql:2:14 orders_before_2026',
+    ]);
+    const detached = "SET lock_timeout = '2s';\nALTER TABLE orders DETACH PARTITION orders_legacy;\n";
+    expect(defaultPartitionFindings({ 'db/001_attach.sql': attach, 'db/002_detach.sql': detached, 'db/003_add.sql': addPartition })).toEqual([]);
+    const dropped = "SET lock_timeout = '2s';\nDROP TABLE orders;\nCREATE TABLE orders (id bigint, created_at date) PARTITION BY RANGE (created_at);\n";
+    expect(defaultPartitionFindings({ 'db/001_attach.sql': attach, 'db/002_drop.sql': dropped, 'db/003_add.sql': addPartition })).toEqual([]);
+  });
+});
+
 describe('savepoints in the history', () => {
   it('undoes what a transaction did after a savepoint it rolls back to, as often as it rolls back to it', () => {
     const attempt = 'ALTER TABLE accounts ADD CONSTRAINT accounts_email_present CHECK (email IS NOT NULL);';

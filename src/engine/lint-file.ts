@@ -157,7 +157,7 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel): LockCl
     if (!defaultPartition) return [];
     // Named as a migration would name it: without its schema when the bare name finds the same table.
     const unqualified = { name: defaultPartition.name };
-    const relation = schema.table(unqualified) === schema.table(defaultPartition) ? unqualified : defaultPartition;
+    const relation = schema.sameTable(unqualified, defaultPartition) ? unqualified : defaultPartition;
     return [{ ...claim, relation, target: 'table' as const }];
   });
 }

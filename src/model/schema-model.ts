@@ -74,7 +74,14 @@ export interface SchemaState {
   functionVolatilities: Map<string, Volatility>;
   columnsOfUnknownTables: Map<string, Map<string, string>>;
   constraintsOfUnknownTables: Map<string, Map<string, ConstraintInfo>>;
+  attachmentsOfUnknownTables: Map<string, UnknownPartition>;
   retirements: Map<string, string>;
+}
+
+/** A table the model never saw created, attached as a partition: the parent, and whether it is the DEFAULT partition. */
+export interface UnknownPartition {
+  partitionOf: RelationName;
+  defaultPartition: boolean;
 }
 
 /**
@@ -91,6 +98,7 @@ export class SchemaModel {
   private readonly functionVolatilities = new Map<string, Volatility>();
   /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
   private readonly columnsOfUnknownTables = new Map<string, Map<string, string>>();
+  private readonly attachmentsOfUnknownTables = new Map<string, UnknownPartition>();
   /** Constraints added to tables the model never saw created: `schema.table` → name → constraint. */
   private readonly constraintsOfUnknownTables = new Map<string, Map<string, ConstraintInfo>>();
   /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
@@ -173,6 +181,11 @@ export class SchemaModel {
     return [...constraints].filter((constraint) => constraint.kind === 'check' && constraint.validated);
   }
 
+  /** Whether two names find the same table, known or not, through the search path. */
+  sameTable(a: RelationName, b: RelationName): boolean {
+    return this.resolve(a, this.tables) === this.resolve(b, this.tables);
+  }
+
   /** The partitions of a partitioned table that the model saw created or attached, and not detached since. */
   partitions(relation: RelationName): TableInfo[] {
     const key = this.resolve(relation, this.tables);
@@ -181,7 +194,14 @@ export class SchemaModel {
 
   /** The DEFAULT partition of a partitioned table, when the model saw it created or attached. */
   defaultPartition(relation: RelationName): RelationName | undefined {
-    return this.partitions(relation).find((table) => table.defaultPartition)?.name;
+    const known = this.partitions(relation).find((table) => table.defaultPartition)?.name;
+    if (known) return known;
+    // A table attached as the DEFAULT partition is one even when the model never saw it created.
+    const key = this.resolve(relation, this.tables);
+    for (const [childKey, attachment] of this.attachmentsOfUnknownTables) {
+      if (attachment.defaultPartition && this.resolve(attachment.partitionOf, this.tables) === key) return this.qualified(childKey);
+    }
+    return undefined;
   }
 
   /** The primary key's columns, when the model saw it declared. */
@@ -358,6 +378,7 @@ export class SchemaModel {
       functionVolatilities: this.functionVolatilities,
       columnsOfUnknownTables: this.columnsOfUnknownTables,
       constraintsOfUnknownTables: this.constraintsOfUnknownTables,
+      attachmentsOfUnknownTables: this.attachmentsOfUnknownTables,
       retirements: this.retirements,
     });
   }
@@ -372,6 +393,7 @@ export class SchemaModel {
       [this.functionVolatilities, state.functionVolatilities],
       [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
       [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
+      [this.attachmentsOfUnknownTables, state.attachmentsOfUnknownTables],
       [this.retirements, state.retirements],
     ] as Array<[Map<string, unknown>, Map<string, unknown>]>) {
       target.clear();
@@ -451,6 +473,7 @@ export class SchemaModel {
     this.tables.set(key, table);
     this.columnsOfUnknownTables.delete(key);
     this.constraintsOfUnknownTables.delete(key);
+    this.attachmentsOfUnknownTables.delete(key);
     return table;
   }
 
@@ -548,9 +571,13 @@ export class SchemaModel {
     const key = this.resolve(relation, this.tables);
     // Dropping a partitioned table drops its partitions.
     if (this.tables.get(key)?.kind === 'partitioned table') for (const partition of this.partitions(relation)) this.dropTable(partition.name);
+    for (const [childKey, attachment] of this.attachmentsOfUnknownTables) {
+      if (this.resolve(attachment.partitionOf, this.tables) === key) this.dropTable(this.qualified(childKey));
+    }
     this.tables.delete(key);
     this.columnsOfUnknownTables.delete(key);
     this.constraintsOfUnknownTables.delete(key);
+    this.attachmentsOfUnknownTables.delete(key);
     for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
     // A key ends with its relation's name: comparing names first skips resolving every other index of the schema.
     for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
@@ -627,10 +654,13 @@ export class SchemaModel {
     moveKeys(this.retirements, oldKey, newKey);
     moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
     moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
+    moveKeys(this.attachmentsOfUnknownTables, oldKey, newKey);
     // The table is already under its new key: a reference to it resolves no more, but still spells the old one.
     const namesRenamed = (reference: RelationName): boolean => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ''}.${reference.name}` === oldKey;
     for (const index of this.indexes.values()) if (namesRenamed(index.table)) index.table = this.qualified(newKey);
-    for (const partition of this.tables.values()) if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = this.qualified(newKey);
+    for (const partition of [...this.tables.values(), ...this.attachmentsOfUnknownTables.values()]) {
+      if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = this.qualified(newKey);
+    }
   }
 
   private renameColumn(relation: RelationName, oldName: string, newName: string): void {
@@ -731,10 +761,14 @@ export class SchemaModel {
       case 'AT_AttachPartition':
       case 'AT_DetachPartition': {
         const partition = asKind(cmd.def, 'PartitionCmd');
-        const attached = partition?.name ? this.table(relationFromRangeVar(partition.name)) : undefined;
-        if (!attached) return;
-        if (cmd.subtype === 'AT_AttachPartition') this.setPartitionOf(attached, table?.name ?? relation, partition?.bound?.is_default === true);
-        else this.setPartitionOf(attached, undefined, false);
+        if (!partition?.name) return;
+        const attachedName = relationFromRangeVar(partition.name);
+        const attached = this.table(attachedName);
+        const attaching = cmd.subtype === 'AT_AttachPartition';
+        if (attached) this.setPartitionOf(attached, attaching ? (table?.name ?? relation) : undefined, attaching && partition.bound?.is_default === true);
+        else if (attaching) {
+          this.attachmentsOfUnknownTables.set(this.resolve(attachedName, this.tables), { partitionOf: table?.name ?? relation, defaultPartition: partition.bound?.is_default === true });
+        } else this.attachmentsOfUnknownTables.delete(this.resolve(attachedName, this.tables));
         return;
       }
       default:
