@@ -19823,951 +19823,6 @@ var init_config = __esm({
   }
 });
 
-// src/parse/libpg.ts
-import { createRequire } from "node:module";
-function loadParser() {
-  loading ??= (async () => {
-    const { default: createModule } = requireHere("libpg-query/wasm/libpg-query.js");
-    loaded = bindings(await createModule());
-  })();
-  return loading;
-}
-function libpgQuery() {
-  if (!loaded) throw new Error("the PostgreSQL parser was used before loadParser() finished");
-  return loaded;
-}
-function bindings(pg) {
-  const withQuery = (query, run2) => {
-    const length = Buffer.byteLength(query, "utf8");
-    const pointer = pg._malloc(length + 1);
-    if (!pointer) throw new Error("the PostgreSQL parser ran out of memory");
-    try {
-      encoder.encodeInto(query, pg.HEAPU8.subarray(pointer, pointer + length));
-      pg.HEAPU8[pointer + length] = 0;
-      return run2(pointer);
-    } finally {
-      pg._free(pointer);
-    }
-  };
-  const stringAt = (pointer) => decoder.decode(pg.HEAPU8.subarray(pointer, pg.HEAPU8.indexOf(0, pointer)));
-  const int32At = (pointer) => pg.HEAPU32[pointer >> 2] | 0;
-  const stringResult = (call, query) => withQuery(query, (pointer) => {
-    const result2 = call(pointer);
-    try {
-      return stringAt(result2);
-    } finally {
-      pg._wasm_free_string(result2);
-    }
-  });
-  return {
-    parseSync(query) {
-      if (query === "") throw new Error("Query cannot be empty");
-      return withQuery(query, (pointer) => {
-        const result2 = pg._wasm_parse_query_raw(pointer);
-        if (!result2) throw new Error("the PostgreSQL parser ran out of memory");
-        try {
-          const tree = int32At(result2);
-          const error2 = int32At(result2 + 8);
-          if (error2) {
-            const message = int32At(error2);
-            const cursor = int32At(error2 + 16);
-            throw new SqlSyntaxError(message ? stringAt(message) : "Unknown error", { cursorPosition: cursor > 0 ? cursor - 1 : 0 });
-          }
-          if (!tree) throw new Error("the PostgreSQL parser returned no parse tree");
-          return JSON.parse(stringAt(tree));
-        } finally {
-          pg._wasm_free_parse_result(result2);
-        }
-      });
-    },
-    parsePlPgSQLSync(query) {
-      const json = stringResult((pointer) => pg._wasm_parse_plpgsql(pointer), query);
-      if (!json.startsWith("{")) throw new Error(json);
-      return JSON.parse(json);
-    },
-    scanSync(query) {
-      const json = stringResult((pointer) => pg._wasm_scan(pointer), query);
-      if (/^(syntax error|deparse error|ERROR)/.test(json)) throw new Error(json);
-      return JSON.parse(json);
-    }
-  };
-}
-var SqlSyntaxError, requireHere, loading, loaded, encoder, decoder;
-var init_libpg = __esm({
-  "src/parse/libpg.ts"() {
-    "use strict";
-    SqlSyntaxError = class extends Error {
-      constructor(message, sqlDetails) {
-        super(message);
-        this.sqlDetails = sqlDetails;
-      }
-      sqlDetails;
-    };
-    requireHere = createRequire(import.meta.url);
-    encoder = new TextEncoder();
-    decoder = new TextDecoder();
-  }
-});
-
-// src/parse/scan.ts
-function scanTokens(text) {
-  try {
-    return libpgQuery().scanSync(text.replace(CONTROL_CHARACTERS, " ")).tokens;
-  } catch {
-    return void 0;
-  }
-}
-function isCommentToken(token) {
-  return token.tokenName === "SQL_COMMENT" || token.tokenName === "C_COMMENT";
-}
-var CONTROL_CHARACTERS;
-var init_scan = __esm({
-  "src/parse/scan.ts"() {
-    "use strict";
-    init_libpg();
-    CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-  }
-});
-
-// src/parse/node-types.ts
-function nodeKind(node) {
-  return Object.keys(node)[0];
-}
-function asKind(node, kind) {
-  if (node === void 0) return void 0;
-  return node[kind];
-}
-function stringValues(nodes) {
-  const values = [];
-  for (const node of nodes ?? []) {
-    const value = asKind(node, "String")?.sval;
-    if (value !== void 0) values.push(value);
-  }
-  return values;
-}
-function isOptionEnabled(options, name) {
-  let enabled = false;
-  for (const node of options ?? []) {
-    const option = asKind(node, "DefElem");
-    if (option?.defname !== name) continue;
-    const integer = asKind(option.arg, "Integer");
-    const text = (asKind(option.arg, "String")?.sval ?? asKind(option.arg, "Boolean")?.boolval?.toString())?.toLowerCase();
-    enabled = !option.arg || (integer ? (integer.ival ?? 0) !== 0 : !["false", "off", "no", "0"].includes(text ?? ""));
-  }
-  return enabled;
-}
-var init_node_types = __esm({
-  "src/parse/node-types.ts"() {
-    "use strict";
-  }
-});
-
-// src/parse/identifiers.ts
-function quoteIdentifier(name) {
-  let quoted = quotedCache.get(name);
-  if (quoted === void 0) {
-    quoted = needsQuotes(name) ? `"${name.replace(/"/g, '""')}"` : name;
-    quotedCache.set(name, quoted);
-  }
-  return quoted;
-}
-function needsQuotes(name) {
-  if (!PLAIN_IDENTIFIER.test(name)) return true;
-  const keyword = scanTokens(name)?.[0]?.keywordName;
-  return keyword !== void 0 && keyword !== "NO_KEYWORD" && keyword !== "UNRESERVED_KEYWORD";
-}
-var PLAIN_IDENTIFIER, quotedCache;
-var init_identifiers = __esm({
-  "src/parse/identifiers.ts"() {
-    "use strict";
-    init_scan();
-    PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
-    quotedCache = /* @__PURE__ */ new Map();
-  }
-});
-
-// src/model/names.ts
-function relationFromRangeVar(rangeVar) {
-  const name = rangeVar.relname ?? "";
-  return rangeVar.schemaname ? { schema: rangeVar.schemaname, name } : { name };
-}
-function relationFromNames(names) {
-  const name = names[names.length - 1] ?? "";
-  return names.length > 1 ? { schema: names[names.length - 2], name } : { name };
-}
-function relationFromNameList(node) {
-  const items = node && "List" in node ? node.List.items : void 0;
-  const names = stringValues(items);
-  return names.length > 0 ? relationFromNames(names) : void 0;
-}
-function relationKey(relation) {
-  return relation.schema === void 0 ? relation.name : `${relation.schema}.${relation.name}`;
-}
-function displayResolvedName(relation) {
-  return displayName(relation.schema === "public" ? { name: relation.name } : relation);
-}
-function displayName(relation) {
-  const name = quoteIdentifier(relation.name);
-  return relation.schema === void 0 ? name : `${quoteIdentifier(relation.schema)}.${name}`;
-}
-var init_names = __esm({
-  "src/model/names.ts"() {
-    "use strict";
-    init_node_types();
-    init_identifiers();
-  }
-});
-
-// src/model/schema-objects.ts
-function columnType(typeName) {
-  const names = stringValues(typeName?.names);
-  const name = names.at(-1);
-  if (!name) return void 0;
-  const modifiers = (typeName?.typmods ?? []).map((node) => asKind(node, "A_Const")?.ival?.ival ?? 0);
-  return { name, modifiers, arrayDimensions: typeName?.arrayBounds?.length ?? 0 };
-}
-function formatColumnType(type) {
-  const modifiers = type.modifiers.length > 0 ? `(${type.modifiers.join(",")})` : "";
-  return `${type.name}${modifiers}${"[]".repeat(type.arrayDimensions)}`;
-}
-function columnInfo(column, addedIn) {
-  const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")?.contype);
-  const type = columnType(column.typeName);
-  const generated = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_GENERATED");
-  return {
-    name: column.colname ?? "",
-    ...type ? { type } : {},
-    ...generated ? { generated: generated.generated_kind === "s" ? "stored" : "virtual" } : {},
-    notNull: constraints.includes("CONSTR_NOTNULL") || constraints.includes("CONSTR_PRIMARY"),
-    hasDefault: constraints.includes("CONSTR_DEFAULT") || constraints.includes("CONSTR_IDENTITY"),
-    addedIn
-  };
-}
-function constraintInfo(constraint, table, column) {
-  const kind = constraint.contype ? CONSTRAINT_KINDS[constraint.contype] : void 0;
-  if (!kind) return void 0;
-  const keys = stringValues(constraint.keys ?? constraint.fk_attrs);
-  const columns = column ? [column] : keys.length > 0 ? keys : referencedColumns(constraint.raw_expr);
-  const name = constraint.conname ?? constraint.indexname ?? generatedName(table, columns, kind);
-  const provesNotNull = kind === "check" ? notNullTestColumn(constraint.raw_expr) : void 0;
-  return {
-    name,
-    kind,
-    validated: constraint.skip_validation !== true,
-    columns,
-    ...provesNotNull ? { provesNotNull } : {},
-    ...constraint.pktable ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? "" } : { name: constraint.pktable.relname ?? "" } } : {}
-  };
-}
-function generatedName(table, columns, kind) {
-  if (kind === "primary key") return `${table}_pkey`;
-  const columnPart = kind === "check" ? columns.slice(0, 1) : columns;
-  return [table, ...columnPart, NAME_SUFFIXES[kind]].join("_");
-}
-function referencedColumns(expression) {
-  const columns = [];
-  const visit2 = (value) => {
-    if (Array.isArray(value)) value.forEach(visit2);
-    else if (value && typeof value === "object") {
-      const reference = value.ColumnRef;
-      const name = reference ? stringValues(reference.fields).at(-1) : void 0;
-      if (name && !columns.includes(name)) columns.push(name);
-      Object.values(value).forEach(visit2);
-    }
-  };
-  visit2(expression);
-  return columns;
-}
-function notNullTestColumn(expression) {
-  const test = asKind(expression, "NullTest");
-  if (test?.nulltesttype !== "IS_NOT_NULL") return void 0;
-  return stringValues(asKind(test.arg, "ColumnRef")?.fields).at(-1);
-}
-function indexName(index) {
-  if (index.idxname) return index.idxname;
-  const columns = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "expr");
-  return [index.relation?.relname ?? "", ...columns, "idx"].join("_");
-}
-var CONSTRAINT_KINDS, NAME_SUFFIXES;
-var init_schema_objects = __esm({
-  "src/model/schema-objects.ts"() {
-    "use strict";
-    init_node_types();
-    CONSTRAINT_KINDS = {
-      CONSTR_CHECK: "check",
-      CONSTR_FOREIGN: "foreign key",
-      CONSTR_UNIQUE: "unique",
-      CONSTR_PRIMARY: "primary key",
-      CONSTR_EXCLUSION: "exclusion",
-      CONSTR_NOTNULL: "not null"
-    };
-    NAME_SUFFIXES = {
-      check: "check",
-      "foreign key": "fkey",
-      unique: "key",
-      "primary key": "pkey",
-      exclusion: "excl",
-      "not null": "not_null"
-    };
-  }
-});
-
-// src/model/schema-model.ts
-function moveKeys(map, oldPrefix, newPrefix) {
-  for (const [key, value] of [...map]) {
-    if (key !== oldPrefix && !key.startsWith(`${oldPrefix}.`)) continue;
-    map.delete(key);
-    map.set(newPrefix + key.slice(oldPrefix.length), value);
-  }
-}
-var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, SchemaModel;
-var init_schema_model = __esm({
-  "src/model/schema-model.ts"() {
-    "use strict";
-    init_node_types();
-    init_names();
-    init_schema_objects();
-    DEFAULT_ACCESS_METHOD = "heap";
-    DEFAULT_TABLESPACE = "pg_default";
-    DEFAULT_SEARCH_PATH = ["public"];
-    SchemaModel = class {
-      /**
-       * @param isDeployed whether a migration other than the one under review has run in
-       * production; by default every earlier migration has.
-       */
-      constructor(isDeployed = () => true) {
-        this.isDeployed = isDeployed;
-      }
-      isDeployed;
-      tables = /* @__PURE__ */ new Map();
-      indexes = /* @__PURE__ */ new Map();
-      sequences = /* @__PURE__ */ new Map();
-      enums = /* @__PURE__ */ new Map();
-      schemas = /* @__PURE__ */ new Set(["public"]);
-      functionVolatilities = /* @__PURE__ */ new Map();
-      /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
-      columnsOfUnknownTables = /* @__PURE__ */ new Map();
-      /** Constraints added to tables the model never saw created: `schema.table` → name → constraint. */
-      constraintsOfUnknownTables = /* @__PURE__ */ new Map();
-      /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
-      retirements = /* @__PURE__ */ new Map();
-      searchPath = DEFAULT_SEARCH_PATH;
-      currentMigration = "";
-      /** The state when the open explicit transaction began, restored if it rolls back. */
-      beforeTransaction;
-      /** Whether the file being applied rolls a transaction back; only then is a snapshot worth its cost. */
-      fileRollsBack = false;
-      /** Whether the file rolls back to a savepoint: only then is the schema copied at each SAVEPOINT. */
-      fileRollsBackToSavepoint = false;
-      /** The schema at each savepoint of the transaction, innermost last. */
-      savepoints = [];
-      beginMigration(path13) {
-        this.currentMigration = path13;
-        this.searchPath = DEFAULT_SEARCH_PATH;
-        this.beforeTransaction = void 0;
-        this.savepoints = [];
-      }
-      /** Called before a file's statements are applied. */
-      beginFile(statements) {
-        this.beforeTransaction = void 0;
-        this.savepoints = [];
-        const kinds = new Set(statements.map((statement) => asKind(statement.node, "TransactionStmt")?.kind));
-        this.fileRollsBack = kinds.has("TRANS_STMT_ROLLBACK");
-        this.fileRollsBackToSavepoint = kinds.has("TRANS_STMT_ROLLBACK_TO");
-      }
-      get migration() {
-        return this.currentMigration;
-      }
-      deployed(migration) {
-        return migration !== this.currentMigration && this.isDeployed(migration);
-      }
-      table(relation) {
-        return this.tables.get(this.resolve(relation, this.tables));
-      }
-      /** Created by a migration that has not been deployed: nothing in production uses it or fills it yet. */
-      isNewTable(relation) {
-        const table = this.table(relation);
-        return table !== void 0 && !this.deployed(table.createdIn);
-      }
-      /** Added (with its table or later) by a migration that has not been deployed: no running code uses it. */
-      isNewColumn(relation, column) {
-        const addedIn = this.columnAddedIn(relation, column);
-        return addedIn !== void 0 && !this.deployed(addedIn);
-      }
-      /** The migration that added a column, also to a table the model never saw created. */
-      columnAddedIn(relation, column) {
-        const table = this.table(relation);
-        return table ? table.columns.get(column)?.addedIn : this.columnsOfUnknownTables.get(this.resolve(relation, this.tables))?.get(column);
-      }
-      column(relation, column) {
-        return this.table(relation)?.columns.get(column);
-      }
-      /** A constraint the model saw added, also to a table it never saw created. */
-      constraint(relation, name) {
-        return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
-      }
-      /** The CHECK constraints of a table that are validated, also of a table the model never saw created. */
-      validatedChecks(relation) {
-        const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
-        return [...constraints].filter((constraint) => constraint.kind === "check" && constraint.validated);
-      }
-      /** The partitions of a partitioned table that the model saw created or attached, and not detached since. */
-      partitions(relation) {
-        const key = this.resolve(relation, this.tables);
-        return [...this.tables.values()].filter((table) => table.partitionOf && this.resolve(table.partitionOf, this.tables) === key);
-      }
-      /** The DEFAULT partition of a partitioned table, when the model saw it created or attached. */
-      defaultPartition(relation) {
-        return this.partitions(relation).find((table) => table.defaultPartition)?.name;
-      }
-      /** The primary key's columns, when the model saw it declared. */
-      primaryKey(relation) {
-        for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
-        return void 0;
-      }
-      /** A validated `CHECK (column IS NOT NULL)`, which lets PostgreSQL 12+ SET NOT NULL without scanning. */
-      hasValidatedNotNullCheck(relation, column) {
-        const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
-        for (const constraint of constraints) if (constraint.validated && constraint.provesNotNull === column) return true;
-        return false;
-      }
-      /** The indexes the model saw created on a table or materialized view, and not dropped since. */
-      indexesOn(relation) {
-        const key = this.resolve(relation, this.tables);
-        return [...this.indexes.values()].filter((index) => this.resolve(index.table, this.tables) === key);
-      }
-      /** The table an index belongs to, when the model saw the index created. */
-      indexTable(index) {
-        return this.indexes.get(this.resolve(index, this.indexes))?.table;
-      }
-      /** The constraint an index enforces (a PRIMARY KEY, UNIQUE or EXCLUDE constraint of the same name), when the model saw it added. */
-      indexConstraint(index) {
-        return this.indexes.get(this.resolve(index, this.indexes))?.constraint;
-      }
-      enumValues(name) {
-        return this.enums.get(this.resolve(name, this.enums));
-      }
-      hasSchema(name) {
-        return this.schemas.has(name);
-      }
-      /**
-       * How a table (or one of its columns) was retired before being dropped: a
-       * `COMMENT ... IS 'deprecated...'` or a `lockwise:deprecate` directive. Undefined when it never was.
-       */
-      retirement(relation, column) {
-        const migration = this.retirements.get(this.retirementKey(relation, column));
-        return migration === void 0 ? void 0 : { migration, deployed: this.deployed(migration) };
-      }
-      /** Volatility of a function created by a migration; undefined when the model never saw it. */
-      userFunctionVolatility(name) {
-        return this.functionVolatilities.get(name.toLowerCase());
-      }
-      /** `-- lockwise:deprecate t.c` or `-- lockwise:deprecate-table t`, in the current migration. */
-      retire(relation, column) {
-        this.retirements.set(this.retirementKey(relation, column), this.currentMigration);
-      }
-      apply(statement) {
-        const { node } = statement;
-        switch (statement.kind) {
-          case "TransactionStmt":
-            return this.applyTransaction(asKind(node, "TransactionStmt"));
-          case "CreateStmt":
-            return this.createTable(asKind(node, "CreateStmt"));
-          case "CreateTableAsStmt": {
-            const createAs = asKind(node, "CreateTableAsStmt");
-            const kind = createAs.objtype === "OBJECT_MATVIEW" ? "materialized view" : "table";
-            const created = createAs.into?.rel ? this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true) : void 0;
-            if (created?.kind === "materialized view") created.populated = createAs.into?.skipData !== true;
-            return;
-          }
-          case "RefreshMatViewStmt": {
-            const refresh = asKind(node, "RefreshMatViewStmt");
-            const view = refresh.relation ? this.table(relationFromRangeVar(refresh.relation)) : void 0;
-            if (view?.kind === "materialized view") view.populated = refresh.skipData !== true;
-            return;
-          }
-          case "ViewStmt": {
-            const view = asKind(node, "ViewStmt");
-            if (view.view) this.addRelation(view.view, "view", [], view.replace === true);
-            return;
-          }
-          case "IndexStmt":
-            return this.createIndex(asKind(node, "IndexStmt"));
-          case "DropStmt": {
-            const drop = asKind(node, "DropStmt");
-            return this.applyDrop(drop.removeType, drop.objects ?? []);
-          }
-          case "RenameStmt":
-            return this.applyRename(asKind(node, "RenameStmt"));
-          case "AlterTableStmt": {
-            const alter = asKind(node, "AlterTableStmt");
-            if (!alter.relation) return;
-            for (const command of alter.cmds ?? []) this.applyAlterTable(relationFromRangeVar(alter.relation), asKind(command, "AlterTableCmd"));
-            return;
-          }
-          case "CommentStmt": {
-            const comment = asKind(node, "CommentStmt");
-            return this.applyComment(comment.objtype, stringValues(asKind(comment.object, "List")?.items), comment.comment);
-          }
-          case "CreateFunctionStmt": {
-            const createFunction = asKind(node, "CreateFunctionStmt");
-            return this.recordFunction(createFunction.funcname ?? [], createFunction.options ?? []);
-          }
-          case "CreateSeqStmt": {
-            const sequence = asKind(node, "CreateSeqStmt").sequence;
-            if (sequence) this.sequences.set(this.creationKey(relationFromRangeVar(sequence)), this.currentMigration);
-            return;
-          }
-          case "CreateEnumStmt": {
-            const createEnum = asKind(node, "CreateEnumStmt");
-            this.enums.set(this.creationKey(relationFromNames(stringValues(createEnum.typeName))), stringValues(createEnum.vals));
-            return;
-          }
-          case "AlterEnumStmt":
-            return this.alterEnum(asKind(node, "AlterEnumStmt"));
-          case "CreateSchemaStmt": {
-            const schemaName = asKind(node, "CreateSchemaStmt").schemaname;
-            if (schemaName) this.schemas.add(schemaName);
-            return;
-          }
-          case "VariableSetStmt": {
-            const set = asKind(node, "VariableSetStmt");
-            if (set.name?.toLowerCase() !== "search_path") return;
-            const path13 = (set.args ?? []).map((arg) => asKind(arg, "A_Const")?.sval?.sval ?? "").filter((schema) => schema && schema !== "$user");
-            this.searchPath = set.kind === "VAR_SET_VALUE" && path13.length > 0 ? path13 : DEFAULT_SEARCH_PATH;
-            return;
-          }
-          default:
-            return;
-        }
-      }
-      /**
-       * A ROLLBACK undoes what the transaction changed, and ROLLBACK TO SAVEPOINT what it changed since the
-       * savepoint, which stays; RELEASE forgets a savepoint and those after it. The search path is not rolled back.
-       */
-      applyTransaction(stmt) {
-        const { kind } = stmt;
-        if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") {
-          if (this.fileRollsBack) this.beforeTransaction ??= this.snapshot();
-        } else if (kind === "TRANS_STMT_SAVEPOINT") {
-          if (this.fileRollsBackToSavepoint) this.savepoints.push({ name: stmt.savepoint_name ?? "", state: this.snapshot() });
-        } else if (kind === "TRANS_STMT_ROLLBACK_TO" || kind === "TRANS_STMT_RELEASE") {
-          const at = this.savepoints.map((savepoint) => savepoint.name).lastIndexOf(stmt.savepoint_name ?? "");
-          if (at === -1) return;
-          if (kind === "TRANS_STMT_RELEASE") {
-            this.savepoints.length = at;
-            return;
-          }
-          this.savepoints.length = at + 1;
-          this.restore(structuredClone(this.savepoints[at].state));
-        } else if (kind === "TRANS_STMT_ROLLBACK" && this.beforeTransaction) {
-          this.restore(this.beforeTransaction);
-          this.beforeTransaction = void 0;
-          this.savepoints = [];
-        } else if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
-          this.beforeTransaction = void 0;
-          this.savepoints = [];
-        }
-      }
-      /** A copy of the schema between migrations, for a rollback or a cache. */
-      snapshot() {
-        return structuredClone({
-          tables: this.tables,
-          indexes: this.indexes,
-          sequences: this.sequences,
-          enums: this.enums,
-          schemas: this.schemas,
-          functionVolatilities: this.functionVolatilities,
-          columnsOfUnknownTables: this.columnsOfUnknownTables,
-          constraintsOfUnknownTables: this.constraintsOfUnknownTables,
-          retirements: this.retirements
-        });
-      }
-      /** Takes over a snapshot's objects: the snapshot must not be used again. */
-      restore(state) {
-        for (const [target, source] of [
-          [this.tables, state.tables],
-          [this.indexes, state.indexes],
-          [this.sequences, state.sequences],
-          [this.enums, state.enums],
-          [this.functionVolatilities, state.functionVolatilities],
-          [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
-          [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
-          [this.retirements, state.retirements]
-        ]) {
-          target.clear();
-          for (const [key, value] of source) target.set(key, value);
-        }
-        this.schemas.clear();
-        for (const schema of state.schemas) this.schemas.add(schema);
-      }
-      /** The map key of a relation: a schema-qualified name as is, an unqualified one through the search_path. */
-      resolve(relation, existing) {
-        if (relation.schema !== void 0) return `${relation.schema}.${relation.name}`;
-        for (const schema of this.searchPath) {
-          const key = `${schema}.${relation.name}`;
-          if (existing.has(key)) return key;
-        }
-        return this.creationKey(relation);
-      }
-      creationKey(relation) {
-        return `${relation.schema ?? this.searchPath[0] ?? "public"}.${relation.name}`;
-      }
-      qualified(key) {
-        const dot = key.indexOf(".");
-        return { schema: key.slice(0, dot), name: key.slice(dot + 1) };
-      }
-      retirementKey(relation, column) {
-        const table = this.resolve(relation, this.tables);
-        return column === void 0 ? table : `${table}.${column}`;
-      }
-      createTable(create) {
-        if (!create.relation) return;
-        const kind = create.partspec ? "partitioned table" : "table";
-        const table = this.addRelation(create.relation, kind, create.tableElts ?? [], create.if_not_exists === true);
-        const parent = create.partbound ? asKind(create.inhRelations?.[0], "RangeVar") : void 0;
-        if (table && parent) this.setPartitionOf(table, relationFromRangeVar(parent), create.partbound?.is_default === true);
-        if (table) {
-          const storage = {
-            ...create.relation.relpersistence === "u" ? { unlogged: true } : {},
-            ...create.accessMethod ? { accessMethod: create.accessMethod } : {},
-            ...create.tablespacename ? { tablespace: create.tablespacename } : {}
-          };
-          if (Object.keys(storage).length > 0) table.storage = storage;
-        }
-        if (table && create.partspec) {
-          const elements = (create.partspec.partParams ?? []).map((param) => asKind(param, "PartitionElem"));
-          table.partitionKey = {
-            columns: elements.flatMap((element) => element?.name ? [element.name] : []),
-            hasExpression: elements.some((element) => !element?.name)
-          };
-        }
-      }
-      setPartitionOf(table, parent, isDefault) {
-        if (parent) table.partitionOf = parent;
-        else delete table.partitionOf;
-        if (isDefault) table.defaultPartition = true;
-        else delete table.defaultPartition;
-      }
-      addRelation(rangeVar, kind, elements, keepExisting) {
-        const relation = relationFromRangeVar(rangeVar);
-        if (keepExisting && this.table(relation)) return void 0;
-        const key = this.creationKey(relation);
-        const table = { name: this.qualified(key), kind, createdIn: this.currentMigration, columns: /* @__PURE__ */ new Map(), constraints: /* @__PURE__ */ new Map() };
-        for (const element of elements) {
-          const column = asKind(element, "ColumnDef");
-          if (column?.colname) {
-            table.columns.set(column.colname, columnInfo(column, this.currentMigration));
-            for (const constraint of column.constraints ?? []) this.addConstraint(key, table.constraints, table.name.name, asKind(constraint, "Constraint"), column.colname);
-          }
-          this.addConstraint(key, table.constraints, table.name.name, asKind(element, "Constraint"));
-        }
-        this.tables.set(key, table);
-        this.columnsOfUnknownTables.delete(key);
-        this.constraintsOfUnknownTables.delete(key);
-        return table;
-      }
-      addConstraint(tableKey, constraints, tableName, constraint, column) {
-        const info = constraint && constraintInfo(constraint, tableName, column);
-        if (!info || info.kind === "not null") return;
-        constraints.set(info.name, info);
-        if (info.kind === "primary key" || info.kind === "unique" || info.kind === "exclusion") this.addConstraintIndex(tableKey, info, constraint);
-      }
-      /**
-       * PRIMARY KEY, UNIQUE and EXCLUDE constraints are enforced by an index of the same name: one the constraint
-       * builds, or, with USING INDEX, the index named, which PostgreSQL renames to the constraint's name.
-       */
-      addConstraintIndex(tableKey, info, constraint) {
-        const { schema } = this.qualified(tableKey);
-        const key = `${schema}.${info.name}`;
-        if (constraint.indexname) {
-          const existing = this.indexes.get(`${schema}.${constraint.indexname}`);
-          if (!existing) return;
-          this.indexes.delete(`${schema}.${constraint.indexname}`);
-          if (info.columns.length === 0 && existing.keyColumns) info.columns = existing.keyColumns;
-          this.indexes.set(key, { ...existing, name: { schema, name: info.name }, constraint: info.name });
-          return;
-        }
-        this.indexes.set(key, {
-          name: { schema, name: info.name },
-          table: this.qualified(tableKey),
-          unique: info.kind !== "exclusion",
-          createdIn: this.currentMigration,
-          ...info.kind !== "exclusion" && info.columns.length > 0 ? { keyColumns: info.columns } : {},
-          partial: constraint.where_clause !== void 0,
-          constraint: info.name
-        });
-      }
-      /** The index that enforces a table's constraint, which has the constraint's name, when the model saw it made. */
-      constraintIndex(tableKey, constraint) {
-        const index = this.indexes.get(`${this.qualified(tableKey).schema}.${constraint}`);
-        return index?.constraint === constraint ? index : void 0;
-      }
-      /** The constraints of a table, known or not; `create` makes the map for a table the model never saw created. */
-      constraintsOf(tableKey, create = false) {
-        const table = this.tables.get(tableKey);
-        if (table) return table.constraints;
-        let constraints = this.constraintsOfUnknownTables.get(tableKey);
-        if (!constraints && create) {
-          constraints = /* @__PURE__ */ new Map();
-          this.constraintsOfUnknownTables.set(tableKey, constraints);
-        }
-        return constraints;
-      }
-      createIndex(index) {
-        if (!index.relation) return;
-        const table = relationFromRangeVar(index.relation);
-        const tableKey = this.resolve(table, this.tables);
-        const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
-        const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
-        const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
-        this.indexes.set(key, {
-          name: this.qualified(key),
-          table,
-          unique: index.unique === true,
-          createdIn: this.currentMigration,
-          ...keyColumns ? { keyColumns } : {},
-          partial: index.whereClause !== void 0
-        });
-      }
-      applyDrop(removeType, objects) {
-        for (const object of objects) {
-          if (removeType === "OBJECT_SCHEMA") {
-            const schema = asKind(object, "String")?.sval;
-            if (schema) this.dropSchema(schema);
-            continue;
-          }
-          const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, "TypeName")?.names));
-          if (!relation.name) continue;
-          if (removeType === "OBJECT_TABLE" || removeType === "OBJECT_VIEW" || removeType === "OBJECT_MATVIEW") this.dropTable(relation);
-          else if (removeType === "OBJECT_INDEX") this.indexes.delete(this.resolve(relation, this.indexes));
-          else if (removeType === "OBJECT_SEQUENCE") this.sequences.delete(this.resolve(relation, this.sequences));
-          else if (removeType === "OBJECT_TYPE") this.enums.delete(this.resolve(relation, this.enums));
-        }
-      }
-      dropTable(relation) {
-        const key = this.resolve(relation, this.tables);
-        if (this.tables.get(key)?.kind === "partitioned table") for (const partition of this.partitions(relation)) this.dropTable(partition.name);
-        this.tables.delete(key);
-        this.columnsOfUnknownTables.delete(key);
-        this.constraintsOfUnknownTables.delete(key);
-        for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
-        for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
-      }
-      dropSchema(schema) {
-        this.schemas.delete(schema);
-        for (const map of [this.tables, this.indexes, this.sequences, this.enums]) {
-          for (const key of [...map.keys()]) if (key.startsWith(`${schema}.`)) map.delete(key);
-        }
-      }
-      applyRename(rename2) {
-        if (!rename2.newname) return;
-        const relation = rename2.relation ? relationFromRangeVar(rename2.relation) : void 0;
-        if (!relation) return;
-        switch (rename2.renameType) {
-          case "OBJECT_TABLE":
-          case "OBJECT_VIEW":
-          case "OBJECT_MATVIEW":
-            this.renameTable(relation, rename2.newname);
-            return;
-          case "OBJECT_COLUMN":
-            if (rename2.subname) this.renameColumn(relation, rename2.subname, rename2.newname);
-            return;
-          case "OBJECT_INDEX": {
-            const key = this.resolve(relation, this.indexes);
-            const index = this.indexes.get(key);
-            if (!index) return;
-            this.indexes.delete(key);
-            index.name = { schema: index.name.schema, name: rename2.newname };
-            this.indexes.set(`${index.name.schema}.${rename2.newname}`, index);
-            if (index.constraint !== void 0) {
-              const constraints = this.constraintsOf(this.resolve(index.table, this.tables));
-              const constraint = constraints?.get(index.constraint);
-              if (constraints && constraint) {
-                constraints.delete(index.constraint);
-                constraints.set(rename2.newname, { ...constraint, name: rename2.newname });
-              }
-              index.constraint = rename2.newname;
-            }
-            return;
-          }
-          case "OBJECT_TABCONSTRAINT": {
-            const constraints = this.constraintsOf(this.resolve(relation, this.tables));
-            const constraint = rename2.subname ? constraints?.get(rename2.subname) : void 0;
-            if (!constraints || !constraint || !rename2.subname) return;
-            constraints.delete(rename2.subname);
-            constraints.set(rename2.newname, { ...constraint, name: rename2.newname });
-            const tableKey = this.resolve(relation, this.tables);
-            const index = this.constraintIndex(tableKey, rename2.subname);
-            if (index) {
-              const { schema } = index.name;
-              this.indexes.delete(`${schema}.${rename2.subname}`);
-              this.indexes.set(`${schema}.${rename2.newname}`, { ...index, name: { schema, name: rename2.newname }, constraint: rename2.newname });
-            }
-            return;
-          }
-          default:
-            return;
-        }
-      }
-      renameTable(relation, newName) {
-        const oldKey = this.resolve(relation, this.tables);
-        const newKey = `${this.qualified(oldKey).schema}.${newName}`;
-        const table = this.tables.get(oldKey);
-        if (table) {
-          this.tables.delete(oldKey);
-          table.name = this.qualified(newKey);
-          this.tables.set(newKey, table);
-        }
-        moveKeys(this.retirements, oldKey, newKey);
-        moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
-        moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
-        const namesRenamed = (reference) => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ""}.${reference.name}` === oldKey;
-        for (const index of this.indexes.values()) if (namesRenamed(index.table)) index.table = this.qualified(newKey);
-        for (const partition of this.tables.values()) if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = this.qualified(newKey);
-      }
-      renameColumn(relation, oldName, newName) {
-        const tableKey = this.resolve(relation, this.tables);
-        const table = this.tables.get(tableKey);
-        const column = table?.columns.get(oldName);
-        if (table && column) {
-          table.columns.delete(oldName);
-          table.columns.set(newName, { ...column, name: newName });
-        }
-        for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
-          constraint.columns = constraint.columns.map((name) => name === oldName ? newName : name);
-          if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
-        }
-        const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
-        const addedIn = unknownColumns?.get(oldName);
-        if (unknownColumns && addedIn !== void 0) {
-          unknownColumns.delete(oldName);
-          unknownColumns.set(newName, addedIn);
-        }
-        moveKeys(this.retirements, `${tableKey}.${oldName}`, `${tableKey}.${newName}`);
-      }
-      applyAlterTable(relation, cmd) {
-        if (!cmd) return;
-        const tableKey = this.resolve(relation, this.tables);
-        const table = this.tables.get(tableKey);
-        const constraints = this.constraintsOf(tableKey);
-        const columnDef = asKind(cmd.def, "ColumnDef");
-        switch (cmd.subtype) {
-          case "AT_AddColumn":
-            if (!columnDef?.colname) return;
-            if (table) {
-              table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
-              for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, table.constraints, table.name.name, asKind(constraint, "Constraint"), columnDef.colname);
-            } else {
-              const added = this.columnsOfUnknownTables.get(tableKey) ?? /* @__PURE__ */ new Map();
-              added.set(columnDef.colname, this.currentMigration);
-              this.columnsOfUnknownTables.set(tableKey, added);
-              for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, this.constraintsOf(tableKey, true), relation.name, asKind(constraint, "Constraint"), columnDef.colname);
-            }
-            return;
-          case "AT_DropColumn":
-            if (!cmd.name) return;
-            table?.columns.delete(cmd.name);
-            for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
-            this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
-            this.retirements.delete(`${tableKey}.${cmd.name}`);
-            return;
-          case "AT_AlterColumnType": {
-            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
-            const type = columnType(columnDef?.typeName);
-            if (column && type) column.type = type;
-            return;
-          }
-          case "AT_SetNotNull":
-          case "AT_DropNotNull": {
-            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
-            if (column) column.notNull = cmd.subtype === "AT_SetNotNull";
-            return;
-          }
-          case "AT_DropExpression": {
-            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
-            if (column) delete column.generated;
-            return;
-          }
-          case "AT_ColumnDefault": {
-            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
-            if (column) column.hasDefault = cmd.def !== void 0;
-            return;
-          }
-          case "AT_AddConstraint":
-            this.addConstraint(tableKey, this.constraintsOf(tableKey, true), table?.name.name ?? relation.name, asKind(cmd.def, "Constraint"));
-            return;
-          case "AT_ValidateConstraint": {
-            const constraint = cmd.name ? constraints?.get(cmd.name) : void 0;
-            if (constraint) constraint.validated = true;
-            return;
-          }
-          case "AT_DropConstraint": {
-            if (!cmd.name) return;
-            constraints?.delete(cmd.name);
-            const index = this.constraintIndex(tableKey, cmd.name);
-            if (index) this.indexes.delete(`${index.name.schema}.${cmd.name}`);
-            return;
-          }
-          case "AT_SetLogged":
-          case "AT_SetUnLogged":
-            if (table) table.storage = { ...table.storage, unlogged: cmd.subtype === "AT_SetUnLogged" };
-            return;
-          case "AT_SetAccessMethod":
-            if (table) table.storage = { ...table.storage, accessMethod: cmd.name ?? DEFAULT_ACCESS_METHOD };
-            return;
-          case "AT_SetTableSpace":
-            if (table && cmd.name) table.storage = { ...table.storage, tablespace: cmd.name };
-            return;
-          case "AT_AttachPartition":
-          case "AT_DetachPartition": {
-            const partition = asKind(cmd.def, "PartitionCmd");
-            const attached = partition?.name ? this.table(relationFromRangeVar(partition.name)) : void 0;
-            if (!attached) return;
-            if (cmd.subtype === "AT_AttachPartition") this.setPartitionOf(attached, table?.name ?? relation, partition?.bound?.is_default === true);
-            else this.setPartitionOf(attached, void 0, false);
-            return;
-          }
-          default:
-            return;
-        }
-      }
-      applyComment(objectType, names, text) {
-        const isColumn = objectType === "OBJECT_COLUMN";
-        if (!isColumn && objectType !== "OBJECT_TABLE" && objectType !== "OBJECT_VIEW") return;
-        const column = isColumn ? names.at(-1) : void 0;
-        const relation = relationFromNames(isColumn ? names.slice(0, -1) : names);
-        if (text !== void 0 && /^\s*deprecated/i.test(text)) this.retire(relation, column);
-        else this.retirements.delete(this.retirementKey(relation, column));
-      }
-      alterEnum(alterEnum) {
-        const key = this.resolve(relationFromNames(stringValues(alterEnum.typeName)), this.enums);
-        const values = this.enums.get(key);
-        if (!values) return;
-        if (alterEnum.oldVal && alterEnum.newVal) {
-          const at = values.indexOf(alterEnum.oldVal);
-          if (at !== -1) values[at] = alterEnum.newVal;
-        } else if (alterEnum.newVal && !values.includes(alterEnum.newVal)) {
-          const neighbour = alterEnum.newValNeighbor ? values.indexOf(alterEnum.newValNeighbor) : -1;
-          if (neighbour === -1) values.push(alterEnum.newVal);
-          else values.splice(alterEnum.newValIsAfter ? neighbour + 1 : neighbour, 0, alterEnum.newVal);
-        }
-      }
-      recordFunction(nameParts, options) {
-        const name = stringValues(nameParts).at(-1);
-        if (!name) return;
-        let volatility = "volatile";
-        for (const option of options) {
-          const element = asKind(option, "DefElem");
-          const value = asKind(element?.arg, "String")?.sval;
-          if (element?.defname === "volatility" && (value === "immutable" || value === "stable" || value === "volatile")) volatility = value;
-        }
-        this.functionVolatilities.set(name.toLowerCase(), volatility);
-      }
-    };
-  }
-});
-
 // src/source/source-file.ts
 function computeLineStarts(bytes) {
   const starts = [0];
@@ -20990,6 +20045,1299 @@ var init_builtin_checks = __esm({
     };
     TRACE_CHECKS = [TRACE_LOCK_MISMATCH, TRACE_STATEMENT_FAILED, TRACE_LOCK_QUEUE];
     BUILTIN_CHECKS = [SYNTAX_ERROR, UNREADABLE_FILE, INVALID_SUPPRESSION, UNUSED_SUPPRESSION, INVALID_DIRECTIVE, ...TRACE_CHECKS];
+  }
+});
+
+// src/parse/libpg.ts
+import { createRequire } from "node:module";
+function loadParser() {
+  loading ??= (async () => {
+    const { default: createModule } = requireHere("libpg-query/wasm/libpg-query.js");
+    loaded = bindings(await createModule());
+  })();
+  return loading;
+}
+function libpgQuery() {
+  if (!loaded) throw new Error("the PostgreSQL parser was used before loadParser() finished");
+  return loaded;
+}
+function bindings(pg) {
+  const withQuery = (query, run2) => {
+    const length = Buffer.byteLength(query, "utf8");
+    const pointer = pg._malloc(length + 1);
+    if (!pointer) throw new Error("the PostgreSQL parser ran out of memory");
+    try {
+      encoder.encodeInto(query, pg.HEAPU8.subarray(pointer, pointer + length));
+      pg.HEAPU8[pointer + length] = 0;
+      return run2(pointer);
+    } finally {
+      pg._free(pointer);
+    }
+  };
+  const stringAt = (pointer) => decoder.decode(pg.HEAPU8.subarray(pointer, pg.HEAPU8.indexOf(0, pointer)));
+  const int32At = (pointer) => pg.HEAPU32[pointer >> 2] | 0;
+  const stringResult = (call, query) => withQuery(query, (pointer) => {
+    const result2 = call(pointer);
+    try {
+      return stringAt(result2);
+    } finally {
+      pg._wasm_free_string(result2);
+    }
+  });
+  return {
+    parseSync(query) {
+      if (query === "") throw new Error("Query cannot be empty");
+      return withQuery(query, (pointer) => {
+        const result2 = pg._wasm_parse_query_raw(pointer);
+        if (!result2) throw new Error("the PostgreSQL parser ran out of memory");
+        try {
+          const tree = int32At(result2);
+          const error2 = int32At(result2 + 8);
+          if (error2) {
+            const message = int32At(error2);
+            const cursor = int32At(error2 + 16);
+            throw new SqlSyntaxError(message ? stringAt(message) : "Unknown error", { cursorPosition: cursor > 0 ? cursor - 1 : 0 });
+          }
+          if (!tree) throw new Error("the PostgreSQL parser returned no parse tree");
+          return JSON.parse(stringAt(tree));
+        } finally {
+          pg._wasm_free_parse_result(result2);
+        }
+      });
+    },
+    parsePlPgSQLSync(query) {
+      const json = stringResult((pointer) => pg._wasm_parse_plpgsql(pointer), query);
+      if (!json.startsWith("{")) throw new Error(json);
+      return JSON.parse(json);
+    },
+    scanSync(query) {
+      const json = stringResult((pointer) => pg._wasm_scan(pointer), query);
+      if (/^(syntax error|deparse error|ERROR)/.test(json)) throw new Error(json);
+      return JSON.parse(json);
+    }
+  };
+}
+var SqlSyntaxError, requireHere, loading, loaded, encoder, decoder;
+var init_libpg = __esm({
+  "src/parse/libpg.ts"() {
+    "use strict";
+    SqlSyntaxError = class extends Error {
+      constructor(message, sqlDetails) {
+        super(message);
+        this.sqlDetails = sqlDetails;
+      }
+      sqlDetails;
+    };
+    requireHere = createRequire(import.meta.url);
+    encoder = new TextEncoder();
+    decoder = new TextDecoder();
+  }
+});
+
+// src/parse/scan.ts
+function scanTokens(text) {
+  try {
+    return libpgQuery().scanSync(text.replace(CONTROL_CHARACTERS, " ")).tokens;
+  } catch {
+    return void 0;
+  }
+}
+function isCommentToken(token) {
+  return token.tokenName === "SQL_COMMENT" || token.tokenName === "C_COMMENT";
+}
+var CONTROL_CHARACTERS;
+var init_scan = __esm({
+  "src/parse/scan.ts"() {
+    "use strict";
+    init_libpg();
+    CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+  }
+});
+
+// src/parse/preprocess.ts
+function preprocessSql(text) {
+  const skipped = [];
+  const replacements = [];
+  const collect = (pattern, kind, blank2) => {
+    for (const match of text.matchAll(pattern)) {
+      replacements.push({ start: match.index, end: match.index + match[0].length, kind, blank: blank2 });
+    }
+  };
+  if (text.includes("\\")) collect(META_COMMAND_LINE, "psql meta-command", true);
+  if (text.includes("{{") || text.includes("${")) collect(TEMPLATE_PLACEHOLDER, "template placeholder", false);
+  if (MAYBE_PSQL_VARIABLE.test(text)) replacements.push(...psqlVariables(text));
+  if (replacements.length === 0) return { sqlText: text, skipped };
+  replacements.sort((a, b) => a.start - b.start);
+  let sqlText = "";
+  let cursor = 0;
+  let byteCursor = 0;
+  for (const replacement of replacements) {
+    if (replacement.start < cursor) continue;
+    const original = text.slice(replacement.start, replacement.end);
+    const before = text.slice(cursor, replacement.start);
+    sqlText += before;
+    byteCursor += Buffer.byteLength(before, "utf8");
+    const length = Buffer.byteLength(original, "utf8");
+    sqlText += (replacement.blank ? " " : "_").repeat(length);
+    skipped.push({ range: { start: byteCursor, end: byteCursor + length }, kind: replacement.kind, text: original });
+    byteCursor += length;
+    cursor = replacement.end;
+  }
+  sqlText += text.slice(cursor);
+  return { sqlText, skipped };
+}
+function psqlVariables(text) {
+  const tokens = scanTokens(text);
+  if (!tokens) return [];
+  const found = [];
+  const bytes = Buffer.from(text, "utf8");
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const colon = tokens[i];
+    const name = tokens[i + 1];
+    if (colon.text !== ":" || name.start !== colon.end) continue;
+    if (name.tokenName !== "IDENT" && name.tokenName !== "SCONST" && name.keywordKind === 0) continue;
+    const start = bytes.toString("utf8", 0, colon.start).length;
+    const end = start + bytes.toString("utf8", colon.start, name.end).length;
+    found.push({ start, end, kind: "psql variable", blank: false });
+  }
+  return found;
+}
+var TEMPLATE_PLACEHOLDER, META_COMMAND_LINE, MAYBE_PSQL_VARIABLE;
+var init_preprocess = __esm({
+  "src/parse/preprocess.ts"() {
+    "use strict";
+    init_scan();
+    TEMPLATE_PLACEHOLDER = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/g;
+    META_COMMAND_LINE = /^[ \t]*\\[^\r\n]*/gm;
+    MAYBE_PSQL_VARIABLE = /(?<!:):(?![:=])['"A-Za-z_]/;
+  }
+});
+
+// src/parse/node-types.ts
+function nodeKind(node) {
+  return Object.keys(node)[0];
+}
+function asKind(node, kind) {
+  if (node === void 0) return void 0;
+  return node[kind];
+}
+function stringValues(nodes) {
+  const values = [];
+  for (const node of nodes ?? []) {
+    const value = asKind(node, "String")?.sval;
+    if (value !== void 0) values.push(value);
+  }
+  return values;
+}
+function isOptionEnabled(options, name) {
+  let enabled = false;
+  for (const node of options ?? []) {
+    const option = asKind(node, "DefElem");
+    if (option?.defname !== name) continue;
+    const integer = asKind(option.arg, "Integer");
+    const text = (asKind(option.arg, "String")?.sval ?? asKind(option.arg, "Boolean")?.boolval?.toString())?.toLowerCase();
+    enabled = !option.arg || (integer ? (integer.ival ?? 0) !== 0 : !["false", "off", "no", "0"].includes(text ?? ""));
+  }
+  return enabled;
+}
+var init_node_types = __esm({
+  "src/parse/node-types.ts"() {
+    "use strict";
+  }
+});
+
+// src/parse/plpgsql.ts
+function statementsInDoBlock(doStatement, statementText, statementStart) {
+  const options = asKind(doStatement, "DoStmt")?.args ?? [];
+  let language = "plpgsql";
+  for (const option of options) {
+    const element = asKind(option, "DefElem");
+    if (element?.defname === "language") language = asKind(element.arg, "String")?.sval?.toLowerCase() ?? language;
+  }
+  if (language !== "plpgsql") return [];
+  const body = bodyOf(statementText);
+  if (!body || body.text.includes(WRAPPER_TAG)) return [];
+  let functionTree;
+  try {
+    functionTree = libpgQuery().parsePlPgSQLSync(`CREATE FUNCTION lockwise_do_block() RETURNS void LANGUAGE plpgsql AS ${WRAPPER_TAG}${body.text}${WRAPPER_TAG}`);
+  } catch {
+    return [];
+  }
+  const lineStarts = [0];
+  for (let i = 0; i < body.text.length; i++) if (body.text[i] === "\n") lineStarts.push(i + 1);
+  const found = [];
+  for (const { query, lineno, literal } of embeddedQueries(functionTree)) {
+    const sql = literal ? PLAIN_STRING_LITERAL.exec(query)?.[1] : query;
+    if (sql === void 0) continue;
+    const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
+    const at = body.text.indexOf(literal ? query : sql, searchFrom);
+    if (at === -1) continue;
+    const sqlStart = statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8") + (literal ? 1 : 0);
+    let parsed;
+    try {
+      parsed = libpgQuery().parseSync(sql).stmts ?? [];
+    } catch {
+      continue;
+    }
+    const sqlBytes = Buffer.from(sql, "utf8");
+    for (const raw of parsed) {
+      const start = raw.stmt_location ?? 0;
+      let end = raw.stmt_len ? start + raw.stmt_len : sqlBytes.length;
+      while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]))) end--;
+      const node = raw.stmt;
+      shiftLocations(node, sqlStart);
+      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end } });
+    }
+  }
+  return found.filter((statement) => nodeKind(statement.node) !== "DoStmt");
+}
+function bodyOf(statementText) {
+  const literal = scanTokens(statementText)?.find((token) => token.tokenName === "SCONST");
+  if (!literal) return void 0;
+  const dollar = /^\$[^$]*\$/.exec(literal.text);
+  if (dollar) return { text: literal.text.slice(dollar[0].length, -dollar[0].length), byteOffset: literal.start + dollar[0].length };
+  const quoted = PLAIN_STRING_LITERAL.exec(literal.text);
+  return quoted ? { text: quoted[1], byteOffset: literal.start + 1 } : void 0;
+}
+function embeddedQueries(tree) {
+  const queries = [];
+  const visit2 = (value) => {
+    if (Array.isArray(value)) {
+      value.forEach(visit2);
+      return;
+    }
+    if (!value || typeof value !== "object") return;
+    const record = value;
+    const execSql = record.PLpgSQL_stmt_execsql;
+    const dynamic = record.PLpgSQL_stmt_dynexecute;
+    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false });
+    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true });
+    Object.values(record).forEach(visit2);
+  };
+  visit2(tree);
+  return queries;
+}
+function shiftLocations(tree, by) {
+  const pending = [tree];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (!value || typeof value !== "object") continue;
+    if (Array.isArray(value)) {
+      pending.push(...value);
+      continue;
+    }
+    const record = value;
+    for (const [key, child] of Object.entries(record)) {
+      if (key === "location" && typeof child === "number" && child >= 0) record[key] = child + by;
+      else if (typeof child === "object") pending.push(child);
+    }
+  }
+}
+var WRAPPER_TAG, PLAIN_STRING_LITERAL;
+var init_plpgsql = __esm({
+  "src/parse/plpgsql.ts"() {
+    "use strict";
+    init_libpg();
+    init_node_types();
+    init_scan();
+    WRAPPER_TAG = "$lockwise_do_body$";
+    PLAIN_STRING_LITERAL = /^'([^']*)'$/;
+  }
+});
+
+// src/parse/parse.ts
+function parseSource(source, upText = source.text) {
+  const { sqlText, skipped } = preprocessSql(upText);
+  const sqlBytes = Buffer.from(sqlText, "utf8");
+  if (sqlBytes.length !== source.bytes.length) throw new Error(`${source.path}: the up part must keep the file's byte length`);
+  const base = { source, skipped, sqlText: (range2) => sqlBytes.toString("utf8", range2.start, range2.end) };
+  if (sqlText.trim() === "") {
+    return { ...base, statements: [], comments: commentsIn(source, sqlBytes, [{ start: 0, end: sqlBytes.length }]) };
+  }
+  let rawStatements;
+  try {
+    rawStatements = libpgQuery().parseSync(sqlText).stmts ?? [];
+  } catch (error2) {
+    const problem = error2;
+    const cursor = problem.sqlDetails?.cursorPosition;
+    const offset = cursor === void 0 ? 0 : byteOffsetOfCodePoint(sqlText, cursor);
+    return { ...base, statements: [], comments: [], syntaxError: { message: problem.message, offset } };
+  }
+  const statements = rawStatements.map((raw, index) => {
+    const start = raw.stmt_location ?? 0;
+    const end = raw.stmt_len ? start + raw.stmt_len : endOfLastToken(sqlBytes, start);
+    const node = raw.stmt;
+    return { index, node, kind: nodeKind(node), range: trimTrailingSpace(sqlBytes, { start, end }) };
+  });
+  const gaps = [];
+  let previousEnd = 0;
+  for (const statement of statements) {
+    gaps.push({ start: previousEnd, end: statement.range.start });
+    previousEnd = statement.range.end;
+  }
+  gaps.push({ start: previousEnd, end: sqlBytes.length });
+  return { ...base, statements: withBlockStatements(statements, sqlBytes), comments: commentsIn(source, sqlBytes, gaps) };
+}
+function withBlockStatements(statements, sqlBytes) {
+  if (!statements.some((statement) => statement.kind === "DoStmt")) return statements;
+  const all = [];
+  for (const statement of statements) {
+    const blockIndex = all.length;
+    all.push({ ...statement, index: blockIndex });
+    if (statement.kind !== "DoStmt") continue;
+    const text = sqlBytes.toString("utf8", statement.range.start, statement.range.end);
+    for (const embedded of statementsInDoBlock(statement.node, text, statement.range.start)) {
+      all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex });
+    }
+  }
+  return all;
+}
+function lineCommentRanges(bytes, gap) {
+  const ranges = [];
+  let at = gap.start;
+  while (at < gap.end) {
+    const byte = bytes[at];
+    if (byte === SEMICOLON || byte <= 32 || byte === 127) {
+      at++;
+    } else if (byte === HYPHEN && bytes[at + 1] === HYPHEN && at + 1 < gap.end) {
+      let end = at + 2;
+      while (end < gap.end && bytes[end] !== 10 && bytes[end] !== 13) end++;
+      ranges.push({ start: at, end });
+      at = end;
+    } else {
+      return void 0;
+    }
+  }
+  return ranges;
+}
+function byteOffsetOfCodePoint(text, codePointOffset) {
+  let bytes = 0;
+  let seen = 0;
+  for (const char of text) {
+    if (seen === codePointOffset) break;
+    bytes += Buffer.byteLength(char, "utf8");
+    seen++;
+  }
+  return bytes;
+}
+function endOfLastToken(sqlBytes, start) {
+  const tail = sqlBytes.toString("utf8", start);
+  const last = scanTokens(tail)?.filter((token) => !isCommentToken(token)).at(-1);
+  return start + (last ? last.end : Buffer.byteLength(tail, "utf8"));
+}
+function trimTrailingSpace(sqlBytes, range2) {
+  let end = range2.end;
+  while (end > range2.start && isSpaceByte(sqlBytes[end - 1])) end--;
+  return { start: range2.start, end };
+}
+function isSpaceByte(byte) {
+  return byte === 32 || byte === 9 || byte === 10 || byte === 13 || byte === 12;
+}
+function commentsIn(source, sqlBytes, gaps) {
+  const comments = [];
+  for (const gap of gaps) {
+    if (gap.end <= gap.start) continue;
+    const simple = lineCommentRanges(sqlBytes, gap);
+    if (simple) {
+      for (const range2 of simple) comments.push({ range: range2, body: source.slice(range2).slice(2) });
+      continue;
+    }
+    const text = sqlBytes.toString("utf8", gap.start, gap.end);
+    if (!text.includes("--") && !text.includes("/*")) continue;
+    for (const token of scanTokens(text) ?? []) {
+      if (!isCommentToken(token)) continue;
+      const range2 = { start: gap.start + token.start, end: gap.start + token.end };
+      const raw = source.slice(range2);
+      const body = token.tokenName === "SQL_COMMENT" ? raw.slice(2) : raw.slice(2, -2);
+      comments.push({ range: range2, body });
+    }
+  }
+  return comments;
+}
+var SEMICOLON, HYPHEN;
+var init_parse = __esm({
+  "src/parse/parse.ts"() {
+    "use strict";
+    init_libpg();
+    init_scan();
+    init_preprocess();
+    init_plpgsql();
+    init_node_types();
+    init_libpg();
+    SEMICOLON = 59;
+    HYPHEN = 45;
+  }
+});
+
+// src/parse/identifiers.ts
+function quoteIdentifier(name) {
+  let quoted = quotedCache.get(name);
+  if (quoted === void 0) {
+    quoted = needsQuotes(name) ? `"${name.replace(/"/g, '""')}"` : name;
+    quotedCache.set(name, quoted);
+  }
+  return quoted;
+}
+function needsQuotes(name) {
+  if (!PLAIN_IDENTIFIER.test(name)) return true;
+  const keyword = scanTokens(name)?.[0]?.keywordName;
+  return keyword !== void 0 && keyword !== "NO_KEYWORD" && keyword !== "UNRESERVED_KEYWORD";
+}
+var PLAIN_IDENTIFIER, quotedCache;
+var init_identifiers = __esm({
+  "src/parse/identifiers.ts"() {
+    "use strict";
+    init_scan();
+    PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
+    quotedCache = /* @__PURE__ */ new Map();
+  }
+});
+
+// src/model/names.ts
+function relationFromRangeVar(rangeVar) {
+  const name = rangeVar.relname ?? "";
+  return rangeVar.schemaname ? { schema: rangeVar.schemaname, name } : { name };
+}
+function relationFromNames(names) {
+  const name = names[names.length - 1] ?? "";
+  return names.length > 1 ? { schema: names[names.length - 2], name } : { name };
+}
+function relationFromNameList(node) {
+  const items = node && "List" in node ? node.List.items : void 0;
+  const names = stringValues(items);
+  return names.length > 0 ? relationFromNames(names) : void 0;
+}
+function relationKey(relation) {
+  return relation.schema === void 0 ? relation.name : `${relation.schema}.${relation.name}`;
+}
+function displayResolvedName(relation) {
+  return displayName(relation.schema === "public" ? { name: relation.name } : relation);
+}
+function displayName(relation) {
+  const name = quoteIdentifier(relation.name);
+  return relation.schema === void 0 ? name : `${quoteIdentifier(relation.schema)}.${name}`;
+}
+var init_names = __esm({
+  "src/model/names.ts"() {
+    "use strict";
+    init_node_types();
+    init_identifiers();
+  }
+});
+
+// src/model/schema-objects.ts
+function columnType(typeName) {
+  const names = stringValues(typeName?.names);
+  const name = names.at(-1);
+  if (!name) return void 0;
+  const modifiers = (typeName?.typmods ?? []).map((node) => asKind(node, "A_Const")?.ival?.ival ?? 0);
+  return { name, modifiers, arrayDimensions: typeName?.arrayBounds?.length ?? 0 };
+}
+function formatColumnType(type) {
+  const modifiers = type.modifiers.length > 0 ? `(${type.modifiers.join(",")})` : "";
+  return `${type.name}${modifiers}${"[]".repeat(type.arrayDimensions)}`;
+}
+function columnInfo(column, addedIn) {
+  const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")?.contype);
+  const type = columnType(column.typeName);
+  const generated = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_GENERATED");
+  return {
+    name: column.colname ?? "",
+    ...type ? { type } : {},
+    ...generated ? { generated: generated.generated_kind === "s" ? "stored" : "virtual" } : {},
+    notNull: constraints.includes("CONSTR_NOTNULL") || constraints.includes("CONSTR_PRIMARY"),
+    hasDefault: constraints.includes("CONSTR_DEFAULT") || constraints.includes("CONSTR_IDENTITY"),
+    addedIn
+  };
+}
+function constraintInfo(constraint, table, column) {
+  const kind = constraint.contype ? CONSTRAINT_KINDS[constraint.contype] : void 0;
+  if (!kind) return void 0;
+  const keys = stringValues(constraint.keys ?? constraint.fk_attrs);
+  const columns = column ? [column] : keys.length > 0 ? keys : referencedColumns(constraint.raw_expr);
+  const name = constraint.conname ?? constraint.indexname ?? generatedName(table, columns, kind);
+  const provesNotNull = kind === "check" ? notNullTestColumn(constraint.raw_expr) : void 0;
+  return {
+    name,
+    kind,
+    validated: constraint.skip_validation !== true,
+    columns,
+    ...provesNotNull ? { provesNotNull } : {},
+    ...constraint.pktable ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? "" } : { name: constraint.pktable.relname ?? "" } } : {}
+  };
+}
+function generatedName(table, columns, kind) {
+  if (kind === "primary key") return `${table}_pkey`;
+  const columnPart = kind === "check" ? columns.slice(0, 1) : columns;
+  return [table, ...columnPart, NAME_SUFFIXES[kind]].join("_");
+}
+function referencedColumns(expression) {
+  const columns = [];
+  const visit2 = (value) => {
+    if (Array.isArray(value)) value.forEach(visit2);
+    else if (value && typeof value === "object") {
+      const reference = value.ColumnRef;
+      const name = reference ? stringValues(reference.fields).at(-1) : void 0;
+      if (name && !columns.includes(name)) columns.push(name);
+      Object.values(value).forEach(visit2);
+    }
+  };
+  visit2(expression);
+  return columns;
+}
+function notNullTestColumn(expression) {
+  const test = asKind(expression, "NullTest");
+  if (test?.nulltesttype !== "IS_NOT_NULL") return void 0;
+  return stringValues(asKind(test.arg, "ColumnRef")?.fields).at(-1);
+}
+function indexName(index) {
+  if (index.idxname) return index.idxname;
+  const columns = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "expr");
+  return [index.relation?.relname ?? "", ...columns, "idx"].join("_");
+}
+var CONSTRAINT_KINDS, NAME_SUFFIXES;
+var init_schema_objects = __esm({
+  "src/model/schema-objects.ts"() {
+    "use strict";
+    init_node_types();
+    CONSTRAINT_KINDS = {
+      CONSTR_CHECK: "check",
+      CONSTR_FOREIGN: "foreign key",
+      CONSTR_UNIQUE: "unique",
+      CONSTR_PRIMARY: "primary key",
+      CONSTR_EXCLUSION: "exclusion",
+      CONSTR_NOTNULL: "not null"
+    };
+    NAME_SUFFIXES = {
+      check: "check",
+      "foreign key": "fkey",
+      unique: "key",
+      "primary key": "pkey",
+      exclusion: "excl",
+      "not null": "not_null"
+    };
+  }
+});
+
+// src/model/schema-model.ts
+function moveKeys(map, oldPrefix, newPrefix) {
+  for (const [key, value] of [...map]) {
+    if (key !== oldPrefix && !key.startsWith(`${oldPrefix}.`)) continue;
+    map.delete(key);
+    map.set(newPrefix + key.slice(oldPrefix.length), value);
+  }
+}
+var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, SchemaModel;
+var init_schema_model = __esm({
+  "src/model/schema-model.ts"() {
+    "use strict";
+    init_node_types();
+    init_names();
+    init_schema_objects();
+    DEFAULT_ACCESS_METHOD = "heap";
+    DEFAULT_TABLESPACE = "pg_default";
+    DEFAULT_SEARCH_PATH = ["public"];
+    SchemaModel = class {
+      /**
+       * @param isDeployed whether a migration other than the one under review has run in
+       * production; by default every earlier migration has.
+       */
+      constructor(isDeployed = () => true) {
+        this.isDeployed = isDeployed;
+      }
+      isDeployed;
+      tables = /* @__PURE__ */ new Map();
+      indexes = /* @__PURE__ */ new Map();
+      sequences = /* @__PURE__ */ new Map();
+      enums = /* @__PURE__ */ new Map();
+      schemas = /* @__PURE__ */ new Set(["public"]);
+      functionVolatilities = /* @__PURE__ */ new Map();
+      /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
+      columnsOfUnknownTables = /* @__PURE__ */ new Map();
+      attachmentsOfUnknownTables = /* @__PURE__ */ new Map();
+      /** Constraints added to tables the model never saw created: `schema.table` → name → constraint. */
+      constraintsOfUnknownTables = /* @__PURE__ */ new Map();
+      /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
+      retirements = /* @__PURE__ */ new Map();
+      searchPath = DEFAULT_SEARCH_PATH;
+      currentMigration = "";
+      /** The state when the open explicit transaction began, restored if it rolls back. */
+      beforeTransaction;
+      /** Whether the file being applied rolls a transaction back; only then is a snapshot worth its cost. */
+      fileRollsBack = false;
+      /** Whether the file rolls back to a savepoint: only then is the schema copied at each SAVEPOINT. */
+      fileRollsBackToSavepoint = false;
+      /** The schema at each savepoint of the transaction, innermost last. */
+      savepoints = [];
+      beginMigration(path13) {
+        this.currentMigration = path13;
+        this.searchPath = DEFAULT_SEARCH_PATH;
+        this.beforeTransaction = void 0;
+        this.savepoints = [];
+      }
+      /** Called before a file's statements are applied. */
+      beginFile(statements) {
+        this.beforeTransaction = void 0;
+        this.savepoints = [];
+        const kinds = new Set(statements.map((statement) => asKind(statement.node, "TransactionStmt")?.kind));
+        this.fileRollsBack = kinds.has("TRANS_STMT_ROLLBACK");
+        this.fileRollsBackToSavepoint = kinds.has("TRANS_STMT_ROLLBACK_TO");
+      }
+      get migration() {
+        return this.currentMigration;
+      }
+      deployed(migration) {
+        return migration !== this.currentMigration && this.isDeployed(migration);
+      }
+      table(relation) {
+        return this.tables.get(this.resolve(relation, this.tables));
+      }
+      /** Created by a migration that has not been deployed: nothing in production uses it or fills it yet. */
+      isNewTable(relation) {
+        const table = this.table(relation);
+        return table !== void 0 && !this.deployed(table.createdIn);
+      }
+      /** Added (with its table or later) by a migration that has not been deployed: no running code uses it. */
+      isNewColumn(relation, column) {
+        const addedIn = this.columnAddedIn(relation, column);
+        return addedIn !== void 0 && !this.deployed(addedIn);
+      }
+      /** The migration that added a column, also to a table the model never saw created. */
+      columnAddedIn(relation, column) {
+        const table = this.table(relation);
+        return table ? table.columns.get(column)?.addedIn : this.columnsOfUnknownTables.get(this.resolve(relation, this.tables))?.get(column);
+      }
+      column(relation, column) {
+        return this.table(relation)?.columns.get(column);
+      }
+      /** A constraint the model saw added, also to a table it never saw created. */
+      constraint(relation, name) {
+        return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
+      }
+      /** The CHECK constraints of a table that are validated, also of a table the model never saw created. */
+      validatedChecks(relation) {
+        const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
+        return [...constraints].filter((constraint) => constraint.kind === "check" && constraint.validated);
+      }
+      /** Whether two names find the same table, known or not, through the search path. */
+      sameTable(a, b) {
+        return this.resolve(a, this.tables) === this.resolve(b, this.tables);
+      }
+      /** The partitions of a partitioned table that the model saw created or attached, and not detached since. */
+      partitions(relation) {
+        const key = this.resolve(relation, this.tables);
+        return [...this.tables.values()].filter((table) => table.partitionOf && this.resolve(table.partitionOf, this.tables) === key);
+      }
+      /** The DEFAULT partition of a partitioned table, when the model saw it created or attached. */
+      defaultPartition(relation) {
+        const known = this.partitions(relation).find((table) => table.defaultPartition)?.name;
+        if (known) return known;
+        const key = this.resolve(relation, this.tables);
+        for (const [childKey, attachment] of this.attachmentsOfUnknownTables) {
+          if (attachment.defaultPartition && this.resolve(attachment.partitionOf, this.tables) === key) return this.qualified(childKey);
+        }
+        return void 0;
+      }
+      /** The primary key's columns, when the model saw it declared. */
+      primaryKey(relation) {
+        for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
+        return void 0;
+      }
+      /** A validated `CHECK (column IS NOT NULL)`, which lets PostgreSQL 12+ SET NOT NULL without scanning. */
+      hasValidatedNotNullCheck(relation, column) {
+        const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
+        for (const constraint of constraints) if (constraint.validated && constraint.provesNotNull === column) return true;
+        return false;
+      }
+      /** The indexes the model saw created on a table or materialized view, and not dropped since. */
+      indexesOn(relation) {
+        const key = this.resolve(relation, this.tables);
+        return [...this.indexes.values()].filter((index) => this.resolve(index.table, this.tables) === key);
+      }
+      /** The table an index belongs to, when the model saw the index created. */
+      indexTable(index) {
+        return this.indexes.get(this.resolve(index, this.indexes))?.table;
+      }
+      /** The constraint an index enforces (a PRIMARY KEY, UNIQUE or EXCLUDE constraint of the same name), when the model saw it added. */
+      indexConstraint(index) {
+        return this.indexes.get(this.resolve(index, this.indexes))?.constraint;
+      }
+      enumValues(name) {
+        return this.enums.get(this.resolve(name, this.enums));
+      }
+      hasSchema(name) {
+        return this.schemas.has(name);
+      }
+      /**
+       * How a table (or one of its columns) was retired before being dropped: a
+       * `COMMENT ... IS 'deprecated...'` or a `lockwise:deprecate` directive. Undefined when it never was.
+       */
+      retirement(relation, column) {
+        const migration = this.retirements.get(this.retirementKey(relation, column));
+        return migration === void 0 ? void 0 : { migration, deployed: this.deployed(migration) };
+      }
+      /** Volatility of a function created by a migration; undefined when the model never saw it. */
+      userFunctionVolatility(name) {
+        return this.functionVolatilities.get(name.toLowerCase());
+      }
+      /** `-- lockwise:deprecate t.c` or `-- lockwise:deprecate-table t`, in the current migration. */
+      retire(relation, column) {
+        this.retirements.set(this.retirementKey(relation, column), this.currentMigration);
+      }
+      apply(statement) {
+        const { node } = statement;
+        switch (statement.kind) {
+          case "TransactionStmt":
+            return this.applyTransaction(asKind(node, "TransactionStmt"));
+          case "CreateStmt":
+            return this.createTable(asKind(node, "CreateStmt"));
+          case "CreateTableAsStmt": {
+            const createAs = asKind(node, "CreateTableAsStmt");
+            const kind = createAs.objtype === "OBJECT_MATVIEW" ? "materialized view" : "table";
+            const created = createAs.into?.rel ? this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true) : void 0;
+            if (created?.kind === "materialized view") created.populated = createAs.into?.skipData !== true;
+            return;
+          }
+          case "RefreshMatViewStmt": {
+            const refresh = asKind(node, "RefreshMatViewStmt");
+            const view = refresh.relation ? this.table(relationFromRangeVar(refresh.relation)) : void 0;
+            if (view?.kind === "materialized view") view.populated = refresh.skipData !== true;
+            return;
+          }
+          case "ViewStmt": {
+            const view = asKind(node, "ViewStmt");
+            if (view.view) this.addRelation(view.view, "view", [], view.replace === true);
+            return;
+          }
+          case "IndexStmt":
+            return this.createIndex(asKind(node, "IndexStmt"));
+          case "DropStmt": {
+            const drop = asKind(node, "DropStmt");
+            return this.applyDrop(drop.removeType, drop.objects ?? []);
+          }
+          case "RenameStmt":
+            return this.applyRename(asKind(node, "RenameStmt"));
+          case "AlterTableStmt": {
+            const alter = asKind(node, "AlterTableStmt");
+            if (!alter.relation) return;
+            for (const command of alter.cmds ?? []) this.applyAlterTable(relationFromRangeVar(alter.relation), asKind(command, "AlterTableCmd"));
+            return;
+          }
+          case "CommentStmt": {
+            const comment = asKind(node, "CommentStmt");
+            return this.applyComment(comment.objtype, stringValues(asKind(comment.object, "List")?.items), comment.comment);
+          }
+          case "CreateFunctionStmt": {
+            const createFunction = asKind(node, "CreateFunctionStmt");
+            return this.recordFunction(createFunction.funcname ?? [], createFunction.options ?? []);
+          }
+          case "CreateSeqStmt": {
+            const sequence = asKind(node, "CreateSeqStmt").sequence;
+            if (sequence) this.sequences.set(this.creationKey(relationFromRangeVar(sequence)), this.currentMigration);
+            return;
+          }
+          case "CreateEnumStmt": {
+            const createEnum = asKind(node, "CreateEnumStmt");
+            this.enums.set(this.creationKey(relationFromNames(stringValues(createEnum.typeName))), stringValues(createEnum.vals));
+            return;
+          }
+          case "AlterEnumStmt":
+            return this.alterEnum(asKind(node, "AlterEnumStmt"));
+          case "CreateSchemaStmt": {
+            const schemaName = asKind(node, "CreateSchemaStmt").schemaname;
+            if (schemaName) this.schemas.add(schemaName);
+            return;
+          }
+          case "VariableSetStmt": {
+            const set = asKind(node, "VariableSetStmt");
+            if (set.name?.toLowerCase() !== "search_path") return;
+            const path13 = (set.args ?? []).map((arg) => asKind(arg, "A_Const")?.sval?.sval ?? "").filter((schema) => schema && schema !== "$user");
+            this.searchPath = set.kind === "VAR_SET_VALUE" && path13.length > 0 ? path13 : DEFAULT_SEARCH_PATH;
+            return;
+          }
+          default:
+            return;
+        }
+      }
+      /**
+       * A ROLLBACK undoes what the transaction changed, and ROLLBACK TO SAVEPOINT what it changed since the
+       * savepoint, which stays; RELEASE forgets a savepoint and those after it. The search path is not rolled back.
+       */
+      applyTransaction(stmt) {
+        const { kind } = stmt;
+        if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") {
+          if (this.fileRollsBack) this.beforeTransaction ??= this.snapshot();
+        } else if (kind === "TRANS_STMT_SAVEPOINT") {
+          if (this.fileRollsBackToSavepoint) this.savepoints.push({ name: stmt.savepoint_name ?? "", state: this.snapshot() });
+        } else if (kind === "TRANS_STMT_ROLLBACK_TO" || kind === "TRANS_STMT_RELEASE") {
+          const at = this.savepoints.map((savepoint) => savepoint.name).lastIndexOf(stmt.savepoint_name ?? "");
+          if (at === -1) return;
+          if (kind === "TRANS_STMT_RELEASE") {
+            this.savepoints.length = at;
+            return;
+          }
+          this.savepoints.length = at + 1;
+          this.restore(structuredClone(this.savepoints[at].state));
+        } else if (kind === "TRANS_STMT_ROLLBACK" && this.beforeTransaction) {
+          this.restore(this.beforeTransaction);
+          this.beforeTransaction = void 0;
+          this.savepoints = [];
+        } else if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
+          this.beforeTransaction = void 0;
+          this.savepoints = [];
+        }
+      }
+      /** A copy of the schema between migrations, for a rollback or a cache. */
+      snapshot() {
+        return structuredClone({
+          tables: this.tables,
+          indexes: this.indexes,
+          sequences: this.sequences,
+          enums: this.enums,
+          schemas: this.schemas,
+          functionVolatilities: this.functionVolatilities,
+          columnsOfUnknownTables: this.columnsOfUnknownTables,
+          constraintsOfUnknownTables: this.constraintsOfUnknownTables,
+          attachmentsOfUnknownTables: this.attachmentsOfUnknownTables,
+          retirements: this.retirements
+        });
+      }
+      /** Takes over a snapshot's objects: the snapshot must not be used again. */
+      restore(state) {
+        for (const [target, source] of [
+          [this.tables, state.tables],
+          [this.indexes, state.indexes],
+          [this.sequences, state.sequences],
+          [this.enums, state.enums],
+          [this.functionVolatilities, state.functionVolatilities],
+          [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
+          [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
+          [this.attachmentsOfUnknownTables, state.attachmentsOfUnknownTables],
+          [this.retirements, state.retirements]
+        ]) {
+          target.clear();
+          for (const [key, value] of source) target.set(key, value);
+        }
+        this.schemas.clear();
+        for (const schema of state.schemas) this.schemas.add(schema);
+      }
+      /** The map key of a relation: a schema-qualified name as is, an unqualified one through the search_path. */
+      resolve(relation, existing) {
+        if (relation.schema !== void 0) return `${relation.schema}.${relation.name}`;
+        for (const schema of this.searchPath) {
+          const key = `${schema}.${relation.name}`;
+          if (existing.has(key)) return key;
+        }
+        return this.creationKey(relation);
+      }
+      creationKey(relation) {
+        return `${relation.schema ?? this.searchPath[0] ?? "public"}.${relation.name}`;
+      }
+      qualified(key) {
+        const dot = key.indexOf(".");
+        return { schema: key.slice(0, dot), name: key.slice(dot + 1) };
+      }
+      retirementKey(relation, column) {
+        const table = this.resolve(relation, this.tables);
+        return column === void 0 ? table : `${table}.${column}`;
+      }
+      createTable(create) {
+        if (!create.relation) return;
+        const kind = create.partspec ? "partitioned table" : "table";
+        const table = this.addRelation(create.relation, kind, create.tableElts ?? [], create.if_not_exists === true);
+        const parent = create.partbound ? asKind(create.inhRelations?.[0], "RangeVar") : void 0;
+        if (table && parent) this.setPartitionOf(table, relationFromRangeVar(parent), create.partbound?.is_default === true);
+        if (table) {
+          const storage = {
+            ...create.relation.relpersistence === "u" ? { unlogged: true } : {},
+            ...create.accessMethod ? { accessMethod: create.accessMethod } : {},
+            ...create.tablespacename ? { tablespace: create.tablespacename } : {}
+          };
+          if (Object.keys(storage).length > 0) table.storage = storage;
+        }
+        if (table && create.partspec) {
+          const elements = (create.partspec.partParams ?? []).map((param) => asKind(param, "PartitionElem"));
+          table.partitionKey = {
+            columns: elements.flatMap((element) => element?.name ? [element.name] : []),
+            hasExpression: elements.some((element) => !element?.name)
+          };
+        }
+      }
+      setPartitionOf(table, parent, isDefault) {
+        if (parent) table.partitionOf = parent;
+        else delete table.partitionOf;
+        if (isDefault) table.defaultPartition = true;
+        else delete table.defaultPartition;
+      }
+      addRelation(rangeVar, kind, elements, keepExisting) {
+        const relation = relationFromRangeVar(rangeVar);
+        if (keepExisting && this.table(relation)) return void 0;
+        const key = this.creationKey(relation);
+        const table = { name: this.qualified(key), kind, createdIn: this.currentMigration, columns: /* @__PURE__ */ new Map(), constraints: /* @__PURE__ */ new Map() };
+        for (const element of elements) {
+          const column = asKind(element, "ColumnDef");
+          if (column?.colname) {
+            table.columns.set(column.colname, columnInfo(column, this.currentMigration));
+            for (const constraint of column.constraints ?? []) this.addConstraint(key, table.constraints, table.name.name, asKind(constraint, "Constraint"), column.colname);
+          }
+          this.addConstraint(key, table.constraints, table.name.name, asKind(element, "Constraint"));
+        }
+        this.tables.set(key, table);
+        this.columnsOfUnknownTables.delete(key);
+        this.constraintsOfUnknownTables.delete(key);
+        this.attachmentsOfUnknownTables.delete(key);
+        return table;
+      }
+      addConstraint(tableKey, constraints, tableName, constraint, column) {
+        const info = constraint && constraintInfo(constraint, tableName, column);
+        if (!info || info.kind === "not null") return;
+        constraints.set(info.name, info);
+        if (info.kind === "primary key" || info.kind === "unique" || info.kind === "exclusion") this.addConstraintIndex(tableKey, info, constraint);
+      }
+      /**
+       * PRIMARY KEY, UNIQUE and EXCLUDE constraints are enforced by an index of the same name: one the constraint
+       * builds, or, with USING INDEX, the index named, which PostgreSQL renames to the constraint's name.
+       */
+      addConstraintIndex(tableKey, info, constraint) {
+        const { schema } = this.qualified(tableKey);
+        const key = `${schema}.${info.name}`;
+        if (constraint.indexname) {
+          const existing = this.indexes.get(`${schema}.${constraint.indexname}`);
+          if (!existing) return;
+          this.indexes.delete(`${schema}.${constraint.indexname}`);
+          if (info.columns.length === 0 && existing.keyColumns) info.columns = existing.keyColumns;
+          this.indexes.set(key, { ...existing, name: { schema, name: info.name }, constraint: info.name });
+          return;
+        }
+        this.indexes.set(key, {
+          name: { schema, name: info.name },
+          table: this.qualified(tableKey),
+          unique: info.kind !== "exclusion",
+          createdIn: this.currentMigration,
+          ...info.kind !== "exclusion" && info.columns.length > 0 ? { keyColumns: info.columns } : {},
+          partial: constraint.where_clause !== void 0,
+          constraint: info.name
+        });
+      }
+      /** The index that enforces a table's constraint, which has the constraint's name, when the model saw it made. */
+      constraintIndex(tableKey, constraint) {
+        const index = this.indexes.get(`${this.qualified(tableKey).schema}.${constraint}`);
+        return index?.constraint === constraint ? index : void 0;
+      }
+      /** The constraints of a table, known or not; `create` makes the map for a table the model never saw created. */
+      constraintsOf(tableKey, create = false) {
+        const table = this.tables.get(tableKey);
+        if (table) return table.constraints;
+        let constraints = this.constraintsOfUnknownTables.get(tableKey);
+        if (!constraints && create) {
+          constraints = /* @__PURE__ */ new Map();
+          this.constraintsOfUnknownTables.set(tableKey, constraints);
+        }
+        return constraints;
+      }
+      createIndex(index) {
+        if (!index.relation) return;
+        const table = relationFromRangeVar(index.relation);
+        const tableKey = this.resolve(table, this.tables);
+        const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
+        const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
+        const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
+        this.indexes.set(key, {
+          name: this.qualified(key),
+          table,
+          unique: index.unique === true,
+          createdIn: this.currentMigration,
+          ...keyColumns ? { keyColumns } : {},
+          partial: index.whereClause !== void 0
+        });
+      }
+      applyDrop(removeType, objects) {
+        for (const object of objects) {
+          if (removeType === "OBJECT_SCHEMA") {
+            const schema = asKind(object, "String")?.sval;
+            if (schema) this.dropSchema(schema);
+            continue;
+          }
+          const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, "TypeName")?.names));
+          if (!relation.name) continue;
+          if (removeType === "OBJECT_TABLE" || removeType === "OBJECT_VIEW" || removeType === "OBJECT_MATVIEW") this.dropTable(relation);
+          else if (removeType === "OBJECT_INDEX") this.indexes.delete(this.resolve(relation, this.indexes));
+          else if (removeType === "OBJECT_SEQUENCE") this.sequences.delete(this.resolve(relation, this.sequences));
+          else if (removeType === "OBJECT_TYPE") this.enums.delete(this.resolve(relation, this.enums));
+        }
+      }
+      dropTable(relation) {
+        const key = this.resolve(relation, this.tables);
+        if (this.tables.get(key)?.kind === "partitioned table") for (const partition of this.partitions(relation)) this.dropTable(partition.name);
+        for (const [childKey, attachment] of this.attachmentsOfUnknownTables) {
+          if (this.resolve(attachment.partitionOf, this.tables) === key) this.dropTable(this.qualified(childKey));
+        }
+        this.tables.delete(key);
+        this.columnsOfUnknownTables.delete(key);
+        this.constraintsOfUnknownTables.delete(key);
+        this.attachmentsOfUnknownTables.delete(key);
+        for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
+        for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
+      }
+      dropSchema(schema) {
+        this.schemas.delete(schema);
+        for (const map of [this.tables, this.indexes, this.sequences, this.enums]) {
+          for (const key of [...map.keys()]) if (key.startsWith(`${schema}.`)) map.delete(key);
+        }
+      }
+      applyRename(rename2) {
+        if (!rename2.newname) return;
+        const relation = rename2.relation ? relationFromRangeVar(rename2.relation) : void 0;
+        if (!relation) return;
+        switch (rename2.renameType) {
+          case "OBJECT_TABLE":
+          case "OBJECT_VIEW":
+          case "OBJECT_MATVIEW":
+            this.renameTable(relation, rename2.newname);
+            return;
+          case "OBJECT_COLUMN":
+            if (rename2.subname) this.renameColumn(relation, rename2.subname, rename2.newname);
+            return;
+          case "OBJECT_INDEX": {
+            const key = this.resolve(relation, this.indexes);
+            const index = this.indexes.get(key);
+            if (!index) return;
+            this.indexes.delete(key);
+            index.name = { schema: index.name.schema, name: rename2.newname };
+            this.indexes.set(`${index.name.schema}.${rename2.newname}`, index);
+            if (index.constraint !== void 0) {
+              const constraints = this.constraintsOf(this.resolve(index.table, this.tables));
+              const constraint = constraints?.get(index.constraint);
+              if (constraints && constraint) {
+                constraints.delete(index.constraint);
+                constraints.set(rename2.newname, { ...constraint, name: rename2.newname });
+              }
+              index.constraint = rename2.newname;
+            }
+            return;
+          }
+          case "OBJECT_TABCONSTRAINT": {
+            const constraints = this.constraintsOf(this.resolve(relation, this.tables));
+            const constraint = rename2.subname ? constraints?.get(rename2.subname) : void 0;
+            if (!constraints || !constraint || !rename2.subname) return;
+            constraints.delete(rename2.subname);
+            constraints.set(rename2.newname, { ...constraint, name: rename2.newname });
+            const tableKey = this.resolve(relation, this.tables);
+            const index = this.constraintIndex(tableKey, rename2.subname);
+            if (index) {
+              const { schema } = index.name;
+              this.indexes.delete(`${schema}.${rename2.subname}`);
+              this.indexes.set(`${schema}.${rename2.newname}`, { ...index, name: { schema, name: rename2.newname }, constraint: rename2.newname });
+            }
+            return;
+          }
+          default:
+            return;
+        }
+      }
+      renameTable(relation, newName) {
+        const oldKey = this.resolve(relation, this.tables);
+        const newKey = `${this.qualified(oldKey).schema}.${newName}`;
+        const table = this.tables.get(oldKey);
+        if (table) {
+          this.tables.delete(oldKey);
+          table.name = this.qualified(newKey);
+          this.tables.set(newKey, table);
+        }
+        moveKeys(this.retirements, oldKey, newKey);
+        moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
+        moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
+        moveKeys(this.attachmentsOfUnknownTables, oldKey, newKey);
+        const namesRenamed = (reference) => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ""}.${reference.name}` === oldKey;
+        for (const index of this.indexes.values()) if (namesRenamed(index.table)) index.table = this.qualified(newKey);
+        for (const partition of [...this.tables.values(), ...this.attachmentsOfUnknownTables.values()]) {
+          if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = this.qualified(newKey);
+        }
+      }
+      renameColumn(relation, oldName, newName) {
+        const tableKey = this.resolve(relation, this.tables);
+        const table = this.tables.get(tableKey);
+        const column = table?.columns.get(oldName);
+        if (table && column) {
+          table.columns.delete(oldName);
+          table.columns.set(newName, { ...column, name: newName });
+        }
+        for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
+          constraint.columns = constraint.columns.map((name) => name === oldName ? newName : name);
+          if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
+        }
+        const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
+        const addedIn = unknownColumns?.get(oldName);
+        if (unknownColumns && addedIn !== void 0) {
+          unknownColumns.delete(oldName);
+          unknownColumns.set(newName, addedIn);
+        }
+        moveKeys(this.retirements, `${tableKey}.${oldName}`, `${tableKey}.${newName}`);
+      }
+      applyAlterTable(relation, cmd) {
+        if (!cmd) return;
+        const tableKey = this.resolve(relation, this.tables);
+        const table = this.tables.get(tableKey);
+        const constraints = this.constraintsOf(tableKey);
+        const columnDef = asKind(cmd.def, "ColumnDef");
+        switch (cmd.subtype) {
+          case "AT_AddColumn":
+            if (!columnDef?.colname) return;
+            if (table) {
+              table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
+              for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, table.constraints, table.name.name, asKind(constraint, "Constraint"), columnDef.colname);
+            } else {
+              const added = this.columnsOfUnknownTables.get(tableKey) ?? /* @__PURE__ */ new Map();
+              added.set(columnDef.colname, this.currentMigration);
+              this.columnsOfUnknownTables.set(tableKey, added);
+              for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, this.constraintsOf(tableKey, true), relation.name, asKind(constraint, "Constraint"), columnDef.colname);
+            }
+            return;
+          case "AT_DropColumn":
+            if (!cmd.name) return;
+            table?.columns.delete(cmd.name);
+            for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
+            this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
+            this.retirements.delete(`${tableKey}.${cmd.name}`);
+            return;
+          case "AT_AlterColumnType": {
+            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
+            const type = columnType(columnDef?.typeName);
+            if (column && type) column.type = type;
+            return;
+          }
+          case "AT_SetNotNull":
+          case "AT_DropNotNull": {
+            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
+            if (column) column.notNull = cmd.subtype === "AT_SetNotNull";
+            return;
+          }
+          case "AT_DropExpression": {
+            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
+            if (column) delete column.generated;
+            return;
+          }
+          case "AT_ColumnDefault": {
+            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
+            if (column) column.hasDefault = cmd.def !== void 0;
+            return;
+          }
+          case "AT_AddConstraint":
+            this.addConstraint(tableKey, this.constraintsOf(tableKey, true), table?.name.name ?? relation.name, asKind(cmd.def, "Constraint"));
+            return;
+          case "AT_ValidateConstraint": {
+            const constraint = cmd.name ? constraints?.get(cmd.name) : void 0;
+            if (constraint) constraint.validated = true;
+            return;
+          }
+          case "AT_DropConstraint": {
+            if (!cmd.name) return;
+            constraints?.delete(cmd.name);
+            const index = this.constraintIndex(tableKey, cmd.name);
+            if (index) this.indexes.delete(`${index.name.schema}.${cmd.name}`);
+            return;
+          }
+          case "AT_SetLogged":
+          case "AT_SetUnLogged":
+            if (table) table.storage = { ...table.storage, unlogged: cmd.subtype === "AT_SetUnLogged" };
+            return;
+          case "AT_SetAccessMethod":
+            if (table) table.storage = { ...table.storage, accessMethod: cmd.name ?? DEFAULT_ACCESS_METHOD };
+            return;
+          case "AT_SetTableSpace":
+            if (table && cmd.name) table.storage = { ...table.storage, tablespace: cmd.name };
+            return;
+          case "AT_AttachPartition":
+          case "AT_DetachPartition": {
+            const partition = asKind(cmd.def, "PartitionCmd");
+            if (!partition?.name) return;
+            const attachedName = relationFromRangeVar(partition.name);
+            const attached = this.table(attachedName);
+            const attaching = cmd.subtype === "AT_AttachPartition";
+            if (attached) this.setPartitionOf(attached, attaching ? table?.name ?? relation : void 0, attaching && partition.bound?.is_default === true);
+            else if (attaching) {
+              this.attachmentsOfUnknownTables.set(this.resolve(attachedName, this.tables), { partitionOf: table?.name ?? relation, defaultPartition: partition.bound?.is_default === true });
+            } else this.attachmentsOfUnknownTables.delete(this.resolve(attachedName, this.tables));
+            return;
+          }
+          default:
+            return;
+        }
+      }
+      applyComment(objectType, names, text) {
+        const isColumn = objectType === "OBJECT_COLUMN";
+        if (!isColumn && objectType !== "OBJECT_TABLE" && objectType !== "OBJECT_VIEW") return;
+        const column = isColumn ? names.at(-1) : void 0;
+        const relation = relationFromNames(isColumn ? names.slice(0, -1) : names);
+        if (text !== void 0 && /^\s*deprecated/i.test(text)) this.retire(relation, column);
+        else this.retirements.delete(this.retirementKey(relation, column));
+      }
+      alterEnum(alterEnum) {
+        const key = this.resolve(relationFromNames(stringValues(alterEnum.typeName)), this.enums);
+        const values = this.enums.get(key);
+        if (!values) return;
+        if (alterEnum.oldVal && alterEnum.newVal) {
+          const at = values.indexOf(alterEnum.oldVal);
+          if (at !== -1) values[at] = alterEnum.newVal;
+        } else if (alterEnum.newVal && !values.includes(alterEnum.newVal)) {
+          const neighbour = alterEnum.newValNeighbor ? values.indexOf(alterEnum.newValNeighbor) : -1;
+          if (neighbour === -1) values.push(alterEnum.newVal);
+          else values.splice(alterEnum.newValIsAfter ? neighbour + 1 : neighbour, 0, alterEnum.newVal);
+        }
+      }
+      recordFunction(nameParts, options) {
+        const name = stringValues(nameParts).at(-1);
+        if (!name) return;
+        let volatility = "volatile";
+        for (const option of options) {
+          const element = asKind(option, "DefElem");
+          const value = asKind(element?.arg, "String")?.sval;
+          if (element?.defname === "volatility" && (value === "immutable" || value === "stable" || value === "volatile")) volatility = value;
+        }
+        this.functionVolatilities.set(name.toLowerCase(), volatility);
+      }
+    };
+  }
+});
+
+// src/parse/directives.ts
+function parseDirective(comment) {
+  const match = DIRECTIVE.exec(comment.body);
+  if (!match) return void 0;
+  const bodyStart = comment.range.start + COMMENT_MARKER_BYTES;
+  const afterKeyword = match[0].length;
+  const rest = comment.body.slice(afterKeyword);
+  const reasonAt = rest.search(/\s--(\s|$)/);
+  const list = reasonAt === -1 ? rest : rest.slice(0, reasonAt);
+  const reason = reasonAt === -1 ? void 0 : rest.slice(reasonAt).replace(/^\s*--\s*/, "").trim();
+  const rules = [];
+  const idPattern = /[^\s,]+/g;
+  for (let found = idPattern.exec(list); found; found = idPattern.exec(list)) {
+    const start = bodyStart + Buffer.byteLength(comment.body.slice(0, afterKeyword + found.index), "utf8");
+    rules.push({ id: found[0], range: { start, end: start + Buffer.byteLength(found[0], "utf8") } });
+  }
+  return {
+    kind: match[2],
+    rules,
+    ...reason ? { reason } : {},
+    range: comment.range
+  };
+}
+function parseRetirementDirective(comment) {
+  const match = RETIREMENT.exec(comment.body);
+  if (!match) return void 0;
+  const names = [...match[2].matchAll(/"((?:[^"]|"")+)"|([^\s."]+)/g)].map(
+    (part) => part[1] !== void 0 ? part[1].replace(/""/g, '"') : part[2].toLowerCase()
+  );
+  return { kind: match[1], names, range: comment.range };
+}
+var COMMENT_MARKER_BYTES, DIRECTIVE, RETIREMENT;
+var init_directives = __esm({
+  "src/parse/directives.ts"() {
+    "use strict";
+    COMMENT_MARKER_BYTES = 2;
+    DIRECTIVE = /^(\s*)lockwise-(ignore-file|ignore)(?=\s|$)/;
+    RETIREMENT = /^\s*lockwise:(deprecate-table|deprecate)\s+((?:"(?:[^"]|"")+"|[^\s."]+)(?:\.(?:"(?:[^"]|"")+"|[^\s."]+))*)/;
   }
 });
 
@@ -21601,6 +21949,101 @@ var init_statement_locks = __esm({
   }
 });
 
+// src/engine/diagnostic.ts
+function compareDiagnostics(a, b) {
+  return a.range.start - b.range.start || a.rule.localeCompare(b.rule);
+}
+var init_diagnostic = __esm({
+  "src/engine/diagnostic.ts"() {
+    "use strict";
+  }
+});
+
+// src/engine/messages.ts
+function formatMessage(template, data = {}) {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key) => {
+    const value = data[key];
+    if (value === void 0) throw new Error(`message placeholder {{${key}}} has no value`);
+    return String(value);
+  });
+}
+var init_messages = __esm({
+  "src/engine/messages.ts"() {
+    "use strict";
+  }
+});
+
+// src/engine/suppressions.ts
+function applySuppressions(parsed, diagnostics, options) {
+  const { source } = parsed;
+  const problems = [];
+  const problem = (severity, rule, range2, message) => {
+    problems.push({ file: source.path, rule, severity, message, range: range2, span: source.spanOf(range2) });
+  };
+  const suppressions = [];
+  for (const comment of parsed.comments) {
+    const directive = parseDirective(comment);
+    if (!directive) continue;
+    if (directive.rules.length === 0) {
+      problem("error", INVALID_SUPPRESSION.id, directive.range, `lockwise-${directive.kind} names no rule: list the rule ids it suppresses, e.g. "lockwise-${directive.kind} require-lock-timeout -- reason"`);
+      continue;
+    }
+    const statementIndex = directive.kind === "ignore" ? targetStatement(parsed, directive)?.index ?? -1 : void 0;
+    for (const { id, range: range2 } of directive.rules) {
+      if (!options.knownRuleIds.has(id)) {
+        problem("error", INVALID_SUPPRESSION.id, range2, `lockwise-${directive.kind} names unknown rule "${id}"`);
+        continue;
+      }
+      suppressions.push({ ruleId: id, range: range2, statementIndex, directive, used: false });
+    }
+  }
+  if (suppressions.length === 0) return [...diagnostics, ...problems];
+  const kept = diagnostics.filter((diagnostic) => {
+    const block = diagnostic.statementIndex === void 0 ? void 0 : parsed.statements[diagnostic.statementIndex]?.insideBlock;
+    const matching = suppressions.filter(
+      (suppression) => suppression.ruleId === diagnostic.rule && (suppression.statementIndex === void 0 || suppression.statementIndex === diagnostic.statementIndex || block !== void 0 && suppression.statementIndex === block)
+    );
+    for (const suppression of matching) suppression.used = true;
+    return matching.length === 0;
+  });
+  const ranRules = new Set(options.rules.map(({ rule }) => rule.id));
+  if (options.unusedSuppressionSeverity) {
+    for (const suppression of suppressions) {
+      if (suppression.used || !ranRules.has(suppression.ruleId)) continue;
+      const where = suppression.statementIndex === void 0 ? "in this file" : suppression.statementIndex === -1 ? "(no statement follows it)" : "on the statement it applies to";
+      problem(
+        options.unusedSuppressionSeverity,
+        UNUSED_SUPPRESSION.id,
+        suppression.range,
+        `lockwise-${suppression.directive.kind} ${suppression.ruleId} suppressed nothing ${where}: remove it`
+      );
+    }
+  }
+  return [...kept, ...problems];
+}
+function targetStatement(parsed, directive) {
+  const { source, statements } = parsed;
+  let previous;
+  let next;
+  for (const statement of statements) {
+    if (statement.range.end <= directive.range.start) previous = statement;
+    else {
+      next = statement;
+      break;
+    }
+  }
+  const commentLine = source.positionAt(directive.range.start).line;
+  if (previous && source.positionAt(previous.range.end).line === commentLine) return previous;
+  return next;
+}
+var init_suppressions = __esm({
+  "src/engine/suppressions.ts"() {
+    "use strict";
+    init_directives();
+    init_builtin_checks();
+  }
+});
+
 // src/engine/walk.ts
 function walkTree(root, onNode) {
   const values = [root];
@@ -21663,6 +22106,232 @@ function wrappedKind(value) {
 var init_walk = __esm({
   "src/engine/walk.ts"() {
     "use strict";
+  }
+});
+
+// src/engine/lint-file.ts
+function locksOnKnownRelations(claims, schema) {
+  if (!claims.some((claim) => claim.target === "default-partition")) return claims;
+  return claims.flatMap((claim) => {
+    if (claim.target !== "default-partition") return [claim];
+    const defaultPartition = schema.defaultPartition(claim.relation);
+    if (!defaultPartition) return [];
+    const unqualified = { name: defaultPartition.name };
+    const relation = schema.sameTable(unqualified, defaultPartition) ? unqualified : defaultPartition;
+    return [{ ...claim, relation, target: "table" }];
+  });
+}
+function diagnosticOf(file, rule, severity, report2) {
+  const { parsed } = file;
+  const statement = report2.statement ?? file.current;
+  const range2 = reportRange(report2, statement, file.tokenEnds);
+  const data = report2.data ?? {};
+  return {
+    file: parsed.source.path,
+    rule: rule.id,
+    severity,
+    message: formatMessage(messageTemplate(rule, report2.messageId), data),
+    ...report2.helpId ? { help: formatMessage(messageTemplate(rule, report2.helpId), data), helpId: report2.helpId } : {},
+    messageId: report2.messageId,
+    range: range2,
+    span: parsed.source.spanOf(range2),
+    statementIndex: statement.index,
+    statementStart: (statement.insideBlock === void 0 ? statement : parsed.statements[statement.insideBlock] ?? statement).range.start
+  };
+}
+function replayParsedFile(parsed, schema) {
+  if (parsed.syntaxError) return;
+  const retirements = retirementDirectives(parsed, () => void 0);
+  schema.beginFile(parsed.statements);
+  for (const statement of parsed.statements) {
+    applyRetirementsBefore(statement.range.start, retirements, schema);
+    schema.apply(statement);
+  }
+  applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
+}
+function retirementDirectives(parsed, invalid) {
+  const directives = [];
+  for (const comment of parsed.comments) {
+    const directive = parseRetirementDirective(comment);
+    if (directive === void 0) {
+      if (/^\s*lockwise:/.test(comment.body)) invalid(comment.range, 'unknown lockwise directive: write "lockwise:deprecate table.column" or "lockwise:deprecate-table table"');
+      continue;
+    }
+    const expected = directive.kind === "deprecate" ? [2, 3] : [1, 2];
+    if (expected.includes(directive.names.length)) directives.push(directive);
+    else invalid(directive.range, directive.kind === "deprecate" ? 'lockwise:deprecate names a column: write "table.column" or "schema.table.column"' : 'lockwise:deprecate-table names a table: write "table" or "schema.table"');
+  }
+  return directives;
+}
+function applyRetirementsBefore(offset, directives, schema) {
+  while (directives.length > 0 && directives[0].range.start < offset) {
+    const directive = directives.shift();
+    if (directive.kind === "deprecate-table") schema.retire(relationFromNames(directive.names));
+    else schema.retire(relationFromNames(directive.names.slice(0, -1)), directive.names.at(-1));
+  }
+}
+function blockTransaction(around, blockIndex) {
+  return around.inTransaction ? around : { inTransaction: true, explicit: false, id: -1 - blockIndex };
+}
+function groupVisitors(all) {
+  const byKind = /* @__PURE__ */ new Map();
+  for (const visitors of all) {
+    for (const key in visitors) {
+      const callback2 = visitors[key];
+      if (key === "onStatement" || key === "onFileEnd" || typeof callback2 !== "function") continue;
+      const list = byKind.get(key);
+      if (list) list.push(callback2);
+      else byKind.set(key, [callback2]);
+    }
+  }
+  return byKind;
+}
+function messageTemplate(rule, messageId) {
+  const template = rule.meta.messages[messageId];
+  if (template === void 0) throw new Error(`rule ${rule.id} reported unknown messageId "${messageId}"`);
+  return template;
+}
+function reportRange(report2, statement, tokenEnds) {
+  if (report2.range) return report2.range;
+  if (report2.at === void 0 || report2.at < statement.range.start || report2.at > statement.range.end) {
+    return statement.range;
+  }
+  const last = report2.through ?? report2.at;
+  return { start: report2.at, end: Math.min(tokenEnds.endOfTokenAt(statement, last), statement.range.end) };
+}
+function syntaxErrorRange(parsed) {
+  const start = parsed.syntaxError?.offset ?? 0;
+  const { source } = parsed;
+  const lineEnd = source.bytes.indexOf(10, start);
+  const rest = source.bytes.toString("utf8", start, lineEnd === -1 ? source.bytes.length : lineEnd);
+  const first = scanTokens(rest)?.[0];
+  const length = first && first.start === 0 ? first.end : Math.min(1, Buffer.byteLength(rest, "utf8"));
+  return { start, end: start + length };
+}
+var FileLinter, TokenEnds;
+var init_lint_file = __esm({
+  "src/engine/lint-file.ts"() {
+    "use strict";
+    init_scan();
+    init_directives();
+    init_session_state();
+    init_names();
+    init_statement_locks();
+    init_diagnostic();
+    init_messages();
+    init_builtin_checks();
+    init_suppressions();
+    init_walk();
+    FileLinter = class {
+      constructor(options) {
+        this.options = options;
+        const now = () => this.file;
+        const isExistingTable = (relation) => relation.schema !== "pg_temp" && !now().schema.isNewTable(relation);
+        const shared = {
+          get filePath() {
+            return now().parsed.source.path;
+          },
+          get statements() {
+            return now().parsed.statements;
+          },
+          get statement() {
+            return now().current;
+          },
+          get transaction() {
+            const { current, session } = now();
+            return current?.insideBlock === void 0 ? session.current : blockTransaction(session.current, current.insideBlock);
+          },
+          pgVersion: options.pgVersion,
+          get environment() {
+            return now().environment;
+          },
+          get schema() {
+            return now().schema;
+          },
+          dates: options.dates,
+          setting: (name) => now().session.setting(name.toLowerCase()),
+          locksOf: (statement) => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), now().schema),
+          isExistingTable,
+          locksExistingTable: (claim) => {
+            if (!namesIndex(claim)) return isExistingTable(claim.relation);
+            const table = now().schema.indexTable(claim.relation);
+            return table === void 0 || isExistingTable(table);
+          },
+          lineOf: (offset) => now().parsed.source.positionAt(offset).line,
+          sqlText: (range2) => now().parsed.sqlText(range2)
+        };
+        this.contexts = options.rules.map(({ rule, severity }) => {
+          const context = Object.create(shared);
+          context.report = (report2) => now().diagnostics.push(diagnosticOf(now(), rule, severity, report2));
+          return context;
+        });
+      }
+      options;
+      file;
+      contexts;
+      lint(parsed, environment, schema) {
+        const { source } = parsed;
+        if (parsed.syntaxError) {
+          const range2 = syntaxErrorRange(parsed);
+          return [{ file: source.path, rule: SYNTAX_ERROR.id, severity: "error", message: parsed.syntaxError.message, range: range2, span: source.spanOf(range2) }];
+        }
+        const { transactionMode: transactionMode2 } = environment;
+        const session = new SessionState(
+          wrapsEachFile(transactionMode2) || transactionMode2 === "implicit" && parsed.statements.length > 1,
+          transactionMode2 === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0
+        );
+        const file = { parsed, environment, schema, session, tokenEnds: new TokenEnds(parsed), current: void 0, diagnostics: [] };
+        this.file = file;
+        try {
+          const { rules } = this.options;
+          const running = rules.map(({ rule, options }, index) => rule.create(this.contexts[index], options));
+          const retirements = retirementDirectives(parsed, (range2, message) => {
+            file.diagnostics.push({ file: source.path, rule: INVALID_DIRECTIVE.id, severity: "error", message, range: range2, span: source.spanOf(range2) });
+          });
+          const visitorsByKind = groupVisitors(running);
+          schema.beginFile(parsed.statements);
+          for (const statement of parsed.statements) {
+            applyRetirementsBefore(statement.range.start, retirements, schema);
+            session.beforeStatement(statement);
+            file.current = statement;
+            for (const visitors of running) visitors.onStatement?.(statement);
+            if (visitorsByKind.size > 0) {
+              walkTree(statement.node, (kind, payload, ancestors) => {
+                const callbacks = visitorsByKind.get(kind);
+                if (!callbacks) return;
+                const path13 = { ancestors: ancestors.slice() };
+                for (const callback2 of callbacks) callback2(payload, path13);
+              });
+            }
+            session.apply(statement);
+            schema.apply(statement);
+          }
+          applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
+          for (const visitors of running) visitors.onFileEnd?.();
+          return applySuppressions(parsed, file.diagnostics, this.options).sort(compareDiagnostics);
+        } finally {
+          this.file = void 0;
+        }
+      }
+    };
+    TokenEnds = class {
+      constructor(parsed) {
+        this.parsed = parsed;
+      }
+      parsed;
+      cache = /* @__PURE__ */ new Map();
+      endOfTokenAt(statement, offset) {
+        let ends = this.cache.get(statement.index);
+        if (!ends) {
+          ends = /* @__PURE__ */ new Map();
+          for (const token of scanTokens(this.parsed.sqlText(statement.range)) ?? []) {
+            ends.set(statement.range.start + token.start, statement.range.start + token.end);
+          }
+          this.cache.set(statement.index, ends);
+        }
+        return ends.get(offset) ?? offset + 1;
+      }
+    };
   }
 });
 
@@ -28524,6 +29193,13 @@ var init_rules = __esm({
 });
 
 // src/engine/registry.ts
+var registry_exports = {};
+__export(registry_exports, {
+  ALL_RULE_IDS: () => ALL_RULE_IDS,
+  RULES: () => RULES,
+  findBuiltinCheck: () => findBuiltinCheck,
+  findRule: () => findRule
+});
 function findRule(id) {
   return rulesById.get(id);
 }
@@ -28539,6 +29215,51 @@ var init_registry = __esm({
     rulesById = new Map(RULES.map((rule) => [rule.id, rule]));
     builtinsById = new Map(BUILTIN_CHECKS.map((check) => [check.id, check]));
     ALL_RULE_IDS = /* @__PURE__ */ new Set([...rulesById.keys(), ...builtinsById.keys()]);
+  }
+});
+
+// src/engine/lint-engine.ts
+var lint_engine_exports = {};
+__export(lint_engine_exports, {
+  SchemaModel: () => SchemaModel,
+  enabledRules: () => enabledRules,
+  fileLinter: () => fileLinter,
+  parseSource: () => parseSource,
+  replayParsedFile: () => replayParsedFile
+});
+function enabledRules(config) {
+  const enabled = [];
+  for (const rule of RULES) {
+    const inPreset = rule.meta.presets.some((preset) => config.presets.includes(preset));
+    const setting = config.rules[rule.id] ?? (inPreset ? rule.meta.severity : "off");
+    const [severity, options] = Array.isArray(setting) ? setting : [setting, {}];
+    if (severity !== "off") enabled.push({ rule, severity, options: { ...rule.meta.options?.defaults ?? {}, ...options } });
+  }
+  return enabled;
+}
+function unusedSuppressionSeverity(config) {
+  const setting = config.rules[UNUSED_SUPPRESSION.id] ?? UNUSED_SUPPRESSION.meta.severity;
+  const severity = Array.isArray(setting) ? setting[0] : setting;
+  return severity === "off" ? void 0 : severity;
+}
+async function fileLinter(config, dates) {
+  await loadParser();
+  return new FileLinter({
+    rules: enabledRules(config),
+    pgVersion: config.pgVersion,
+    dates,
+    knownRuleIds: ALL_RULE_IDS,
+    unusedSuppressionSeverity: unusedSuppressionSeverity(config)
+  });
+}
+var init_lint_engine = __esm({
+  "src/engine/lint-engine.ts"() {
+    "use strict";
+    init_parse();
+    init_schema_model();
+    init_builtin_checks();
+    init_lint_file();
+    init_registry();
   }
 });
 
@@ -40854,637 +41575,19 @@ var EXIT_USAGE_ERROR = 2;
 init_rule();
 init_config();
 
-// src/parse/parse.ts
-init_libpg();
-init_scan();
-
-// src/parse/preprocess.ts
-init_scan();
-var TEMPLATE_PLACEHOLDER = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/g;
-var META_COMMAND_LINE = /^[ \t]*\\[^\r\n]*/gm;
-var MAYBE_PSQL_VARIABLE = /(?<!:):(?![:=])['"A-Za-z_]/;
-function preprocessSql(text) {
-  const skipped = [];
-  const replacements = [];
-  const collect = (pattern, kind, blank2) => {
-    for (const match of text.matchAll(pattern)) {
-      replacements.push({ start: match.index, end: match.index + match[0].length, kind, blank: blank2 });
-    }
-  };
-  if (text.includes("\\")) collect(META_COMMAND_LINE, "psql meta-command", true);
-  if (text.includes("{{") || text.includes("${")) collect(TEMPLATE_PLACEHOLDER, "template placeholder", false);
-  if (MAYBE_PSQL_VARIABLE.test(text)) replacements.push(...psqlVariables(text));
-  if (replacements.length === 0) return { sqlText: text, skipped };
-  replacements.sort((a, b) => a.start - b.start);
-  let sqlText = "";
-  let cursor = 0;
-  let byteCursor = 0;
-  for (const replacement of replacements) {
-    if (replacement.start < cursor) continue;
-    const original = text.slice(replacement.start, replacement.end);
-    const before = text.slice(cursor, replacement.start);
-    sqlText += before;
-    byteCursor += Buffer.byteLength(before, "utf8");
-    const length = Buffer.byteLength(original, "utf8");
-    sqlText += (replacement.blank ? " " : "_").repeat(length);
-    skipped.push({ range: { start: byteCursor, end: byteCursor + length }, kind: replacement.kind, text: original });
-    byteCursor += length;
-    cursor = replacement.end;
-  }
-  sqlText += text.slice(cursor);
-  return { sqlText, skipped };
-}
-function psqlVariables(text) {
-  const tokens = scanTokens(text);
-  if (!tokens) return [];
-  const found = [];
-  const bytes = Buffer.from(text, "utf8");
-  for (let i = 0; i + 1 < tokens.length; i++) {
-    const colon = tokens[i];
-    const name = tokens[i + 1];
-    if (colon.text !== ":" || name.start !== colon.end) continue;
-    if (name.tokenName !== "IDENT" && name.tokenName !== "SCONST" && name.keywordKind === 0) continue;
-    const start = bytes.toString("utf8", 0, colon.start).length;
-    const end = start + bytes.toString("utf8", colon.start, name.end).length;
-    found.push({ start, end, kind: "psql variable", blank: false });
-  }
-  return found;
-}
-
-// src/parse/plpgsql.ts
-init_libpg();
-init_node_types();
-init_scan();
-var WRAPPER_TAG = "$lockwise_do_body$";
-var PLAIN_STRING_LITERAL = /^'([^']*)'$/;
-function statementsInDoBlock(doStatement, statementText, statementStart) {
-  const options = asKind(doStatement, "DoStmt")?.args ?? [];
-  let language = "plpgsql";
-  for (const option of options) {
-    const element = asKind(option, "DefElem");
-    if (element?.defname === "language") language = asKind(element.arg, "String")?.sval?.toLowerCase() ?? language;
-  }
-  if (language !== "plpgsql") return [];
-  const body = bodyOf(statementText);
-  if (!body || body.text.includes(WRAPPER_TAG)) return [];
-  let functionTree;
-  try {
-    functionTree = libpgQuery().parsePlPgSQLSync(`CREATE FUNCTION lockwise_do_block() RETURNS void LANGUAGE plpgsql AS ${WRAPPER_TAG}${body.text}${WRAPPER_TAG}`);
-  } catch {
-    return [];
-  }
-  const lineStarts = [0];
-  for (let i = 0; i < body.text.length; i++) if (body.text[i] === "\n") lineStarts.push(i + 1);
-  const found = [];
-  for (const { query, lineno, literal } of embeddedQueries(functionTree)) {
-    const sql = literal ? PLAIN_STRING_LITERAL.exec(query)?.[1] : query;
-    if (sql === void 0) continue;
-    const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
-    const at = body.text.indexOf(literal ? query : sql, searchFrom);
-    if (at === -1) continue;
-    const sqlStart = statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8") + (literal ? 1 : 0);
-    let parsed;
-    try {
-      parsed = libpgQuery().parseSync(sql).stmts ?? [];
-    } catch {
-      continue;
-    }
-    const sqlBytes = Buffer.from(sql, "utf8");
-    for (const raw of parsed) {
-      const start = raw.stmt_location ?? 0;
-      let end = raw.stmt_len ? start + raw.stmt_len : sqlBytes.length;
-      while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]))) end--;
-      const node = raw.stmt;
-      shiftLocations(node, sqlStart);
-      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end } });
-    }
-  }
-  return found.filter((statement) => nodeKind(statement.node) !== "DoStmt");
-}
-function bodyOf(statementText) {
-  const literal = scanTokens(statementText)?.find((token) => token.tokenName === "SCONST");
-  if (!literal) return void 0;
-  const dollar = /^\$[^$]*\$/.exec(literal.text);
-  if (dollar) return { text: literal.text.slice(dollar[0].length, -dollar[0].length), byteOffset: literal.start + dollar[0].length };
-  const quoted = PLAIN_STRING_LITERAL.exec(literal.text);
-  return quoted ? { text: quoted[1], byteOffset: literal.start + 1 } : void 0;
-}
-function embeddedQueries(tree) {
-  const queries = [];
-  const visit2 = (value) => {
-    if (Array.isArray(value)) {
-      value.forEach(visit2);
-      return;
-    }
-    if (!value || typeof value !== "object") return;
-    const record = value;
-    const execSql = record.PLpgSQL_stmt_execsql;
-    const dynamic = record.PLpgSQL_stmt_dynexecute;
-    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false });
-    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true });
-    Object.values(record).forEach(visit2);
-  };
-  visit2(tree);
-  return queries;
-}
-function shiftLocations(tree, by) {
-  const pending = [tree];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (!value || typeof value !== "object") continue;
-    if (Array.isArray(value)) {
-      pending.push(...value);
-      continue;
-    }
-    const record = value;
-    for (const [key, child] of Object.entries(record)) {
-      if (key === "location" && typeof child === "number" && child >= 0) record[key] = child + by;
-      else if (typeof child === "object") pending.push(child);
-    }
-  }
-}
-
-// src/parse/parse.ts
-init_node_types();
-init_libpg();
-function parseSource(source, upText = source.text) {
-  const { sqlText, skipped } = preprocessSql(upText);
-  const sqlBytes = Buffer.from(sqlText, "utf8");
-  if (sqlBytes.length !== source.bytes.length) throw new Error(`${source.path}: the up part must keep the file's byte length`);
-  const base = { source, skipped, sqlText: (range2) => sqlBytes.toString("utf8", range2.start, range2.end) };
-  if (sqlText.trim() === "") {
-    return { ...base, statements: [], comments: commentsIn(source, sqlBytes, [{ start: 0, end: sqlBytes.length }]) };
-  }
-  let rawStatements;
-  try {
-    rawStatements = libpgQuery().parseSync(sqlText).stmts ?? [];
-  } catch (error2) {
-    const problem = error2;
-    const cursor = problem.sqlDetails?.cursorPosition;
-    const offset = cursor === void 0 ? 0 : byteOffsetOfCodePoint(sqlText, cursor);
-    return { ...base, statements: [], comments: [], syntaxError: { message: problem.message, offset } };
-  }
-  const statements = rawStatements.map((raw, index) => {
-    const start = raw.stmt_location ?? 0;
-    const end = raw.stmt_len ? start + raw.stmt_len : endOfLastToken(sqlBytes, start);
-    const node = raw.stmt;
-    return { index, node, kind: nodeKind(node), range: trimTrailingSpace(sqlBytes, { start, end }) };
-  });
-  const gaps = [];
-  let previousEnd = 0;
-  for (const statement of statements) {
-    gaps.push({ start: previousEnd, end: statement.range.start });
-    previousEnd = statement.range.end;
-  }
-  gaps.push({ start: previousEnd, end: sqlBytes.length });
-  return { ...base, statements: withBlockStatements(statements, sqlBytes), comments: commentsIn(source, sqlBytes, gaps) };
-}
-function withBlockStatements(statements, sqlBytes) {
-  if (!statements.some((statement) => statement.kind === "DoStmt")) return statements;
-  const all = [];
-  for (const statement of statements) {
-    const blockIndex = all.length;
-    all.push({ ...statement, index: blockIndex });
-    if (statement.kind !== "DoStmt") continue;
-    const text = sqlBytes.toString("utf8", statement.range.start, statement.range.end);
-    for (const embedded of statementsInDoBlock(statement.node, text, statement.range.start)) {
-      all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex });
-    }
-  }
-  return all;
-}
-function lineCommentRanges(bytes, gap) {
-  const ranges = [];
-  let at = gap.start;
-  while (at < gap.end) {
-    const byte = bytes[at];
-    if (byte === SEMICOLON || byte <= 32 || byte === 127) {
-      at++;
-    } else if (byte === HYPHEN && bytes[at + 1] === HYPHEN && at + 1 < gap.end) {
-      let end = at + 2;
-      while (end < gap.end && bytes[end] !== 10 && bytes[end] !== 13) end++;
-      ranges.push({ start: at, end });
-      at = end;
-    } else {
-      return void 0;
-    }
-  }
-  return ranges;
-}
-var SEMICOLON = 59;
-var HYPHEN = 45;
-function byteOffsetOfCodePoint(text, codePointOffset) {
-  let bytes = 0;
-  let seen = 0;
-  for (const char of text) {
-    if (seen === codePointOffset) break;
-    bytes += Buffer.byteLength(char, "utf8");
-    seen++;
-  }
-  return bytes;
-}
-function endOfLastToken(sqlBytes, start) {
-  const tail = sqlBytes.toString("utf8", start);
-  const last = scanTokens(tail)?.filter((token) => !isCommentToken(token)).at(-1);
-  return start + (last ? last.end : Buffer.byteLength(tail, "utf8"));
-}
-function trimTrailingSpace(sqlBytes, range2) {
-  let end = range2.end;
-  while (end > range2.start && isSpaceByte(sqlBytes[end - 1])) end--;
-  return { start: range2.start, end };
-}
-function isSpaceByte(byte) {
-  return byte === 32 || byte === 9 || byte === 10 || byte === 13 || byte === 12;
-}
-function commentsIn(source, sqlBytes, gaps) {
-  const comments = [];
-  for (const gap of gaps) {
-    if (gap.end <= gap.start) continue;
-    const simple = lineCommentRanges(sqlBytes, gap);
-    if (simple) {
-      for (const range2 of simple) comments.push({ range: range2, body: source.slice(range2).slice(2) });
-      continue;
-    }
-    const text = sqlBytes.toString("utf8", gap.start, gap.end);
-    if (!text.includes("--") && !text.includes("/*")) continue;
-    for (const token of scanTokens(text) ?? []) {
-      if (!isCommentToken(token)) continue;
-      const range2 = { start: gap.start + token.start, end: gap.start + token.end };
-      const raw = source.slice(range2);
-      const body = token.tokenName === "SQL_COMMENT" ? raw.slice(2) : raw.slice(2, -2);
-      comments.push({ range: range2, body });
-    }
-  }
-  return comments;
-}
-
 // src/engine/lint-sources.ts
-init_schema_model();
 init_source_file();
 init_builtin_checks();
-
-// src/engine/lint-file.ts
-init_scan();
-
-// src/parse/directives.ts
-var COMMENT_MARKER_BYTES = 2;
-var DIRECTIVE = /^(\s*)lockwise-(ignore-file|ignore)(?=\s|$)/;
-function parseDirective(comment) {
-  const match = DIRECTIVE.exec(comment.body);
-  if (!match) return void 0;
-  const bodyStart = comment.range.start + COMMENT_MARKER_BYTES;
-  const afterKeyword = match[0].length;
-  const rest = comment.body.slice(afterKeyword);
-  const reasonAt = rest.search(/\s--(\s|$)/);
-  const list = reasonAt === -1 ? rest : rest.slice(0, reasonAt);
-  const reason = reasonAt === -1 ? void 0 : rest.slice(reasonAt).replace(/^\s*--\s*/, "").trim();
-  const rules = [];
-  const idPattern = /[^\s,]+/g;
-  for (let found = idPattern.exec(list); found; found = idPattern.exec(list)) {
-    const start = bodyStart + Buffer.byteLength(comment.body.slice(0, afterKeyword + found.index), "utf8");
-    rules.push({ id: found[0], range: { start, end: start + Buffer.byteLength(found[0], "utf8") } });
-  }
-  return {
-    kind: match[2],
-    rules,
-    ...reason ? { reason } : {},
-    range: comment.range
-  };
-}
-var RETIREMENT = /^\s*lockwise:(deprecate-table|deprecate)\s+((?:"(?:[^"]|"")+"|[^\s."]+)(?:\.(?:"(?:[^"]|"")+"|[^\s."]+))*)/;
-function parseRetirementDirective(comment) {
-  const match = RETIREMENT.exec(comment.body);
-  if (!match) return void 0;
-  const names = [...match[2].matchAll(/"((?:[^"]|"")+)"|([^\s."]+)/g)].map(
-    (part) => part[1] !== void 0 ? part[1].replace(/""/g, '"') : part[2].toLowerCase()
-  );
-  return { kind: match[1], names, range: comment.range };
-}
-
-// src/engine/lint-file.ts
-init_session_state();
-init_names();
-init_statement_locks();
-
-// src/engine/diagnostic.ts
-function compareDiagnostics(a, b) {
-  return a.range.start - b.range.start || a.rule.localeCompare(b.rule);
-}
-
-// src/engine/messages.ts
-function formatMessage(template, data = {}) {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key) => {
-    const value = data[key];
-    if (value === void 0) throw new Error(`message placeholder {{${key}}} has no value`);
-    return String(value);
-  });
-}
-
-// src/engine/lint-file.ts
-init_builtin_checks();
-
-// src/engine/suppressions.ts
-init_builtin_checks();
-function applySuppressions(parsed, diagnostics, options) {
-  const { source } = parsed;
-  const problems = [];
-  const problem = (severity, rule, range2, message) => {
-    problems.push({ file: source.path, rule, severity, message, range: range2, span: source.spanOf(range2) });
-  };
-  const suppressions = [];
-  for (const comment of parsed.comments) {
-    const directive = parseDirective(comment);
-    if (!directive) continue;
-    if (directive.rules.length === 0) {
-      problem("error", INVALID_SUPPRESSION.id, directive.range, `lockwise-${directive.kind} names no rule: list the rule ids it suppresses, e.g. "lockwise-${directive.kind} require-lock-timeout -- reason"`);
-      continue;
-    }
-    const statementIndex = directive.kind === "ignore" ? targetStatement(parsed, directive)?.index ?? -1 : void 0;
-    for (const { id, range: range2 } of directive.rules) {
-      if (!options.knownRuleIds.has(id)) {
-        problem("error", INVALID_SUPPRESSION.id, range2, `lockwise-${directive.kind} names unknown rule "${id}"`);
-        continue;
-      }
-      suppressions.push({ ruleId: id, range: range2, statementIndex, directive, used: false });
-    }
-  }
-  if (suppressions.length === 0) return [...diagnostics, ...problems];
-  const kept = diagnostics.filter((diagnostic) => {
-    const block = diagnostic.statementIndex === void 0 ? void 0 : parsed.statements[diagnostic.statementIndex]?.insideBlock;
-    const matching = suppressions.filter(
-      (suppression) => suppression.ruleId === diagnostic.rule && (suppression.statementIndex === void 0 || suppression.statementIndex === diagnostic.statementIndex || block !== void 0 && suppression.statementIndex === block)
-    );
-    for (const suppression of matching) suppression.used = true;
-    return matching.length === 0;
-  });
-  const ranRules = new Set(options.rules.map(({ rule }) => rule.id));
-  if (options.unusedSuppressionSeverity) {
-    for (const suppression of suppressions) {
-      if (suppression.used || !ranRules.has(suppression.ruleId)) continue;
-      const where = suppression.statementIndex === void 0 ? "in this file" : suppression.statementIndex === -1 ? "(no statement follows it)" : "on the statement it applies to";
-      problem(
-        options.unusedSuppressionSeverity,
-        UNUSED_SUPPRESSION.id,
-        suppression.range,
-        `lockwise-${suppression.directive.kind} ${suppression.ruleId} suppressed nothing ${where}: remove it`
-      );
-    }
-  }
-  return [...kept, ...problems];
-}
-function targetStatement(parsed, directive) {
-  const { source, statements } = parsed;
-  let previous;
-  let next;
-  for (const statement of statements) {
-    if (statement.range.end <= directive.range.start) previous = statement;
-    else {
-      next = statement;
-      break;
-    }
-  }
-  const commentLine = source.positionAt(directive.range.start).line;
-  if (previous && source.positionAt(previous.range.end).line === commentLine) return previous;
-  return next;
-}
-
-// src/engine/lint-file.ts
-init_walk();
-var FileLinter = class {
-  constructor(options) {
-    this.options = options;
-    const now = () => this.file;
-    const isExistingTable = (relation) => relation.schema !== "pg_temp" && !now().schema.isNewTable(relation);
-    const shared = {
-      get filePath() {
-        return now().parsed.source.path;
-      },
-      get statements() {
-        return now().parsed.statements;
-      },
-      get statement() {
-        return now().current;
-      },
-      get transaction() {
-        const { current, session } = now();
-        return current?.insideBlock === void 0 ? session.current : blockTransaction(session.current, current.insideBlock);
-      },
-      pgVersion: options.pgVersion,
-      get environment() {
-        return now().environment;
-      },
-      get schema() {
-        return now().schema;
-      },
-      dates: options.dates,
-      setting: (name) => now().session.setting(name.toLowerCase()),
-      locksOf: (statement) => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), now().schema),
-      isExistingTable,
-      locksExistingTable: (claim) => {
-        if (!namesIndex(claim)) return isExistingTable(claim.relation);
-        const table = now().schema.indexTable(claim.relation);
-        return table === void 0 || isExistingTable(table);
-      },
-      lineOf: (offset) => now().parsed.source.positionAt(offset).line,
-      sqlText: (range2) => now().parsed.sqlText(range2)
-    };
-    this.contexts = options.rules.map(({ rule, severity }) => {
-      const context = Object.create(shared);
-      context.report = (report2) => now().diagnostics.push(diagnosticOf(now(), rule, severity, report2));
-      return context;
-    });
-  }
-  options;
-  file;
-  contexts;
-  lint(parsed, environment, schema) {
-    const { source } = parsed;
-    if (parsed.syntaxError) {
-      const range2 = syntaxErrorRange(parsed);
-      return [{ file: source.path, rule: SYNTAX_ERROR.id, severity: "error", message: parsed.syntaxError.message, range: range2, span: source.spanOf(range2) }];
-    }
-    const { transactionMode: transactionMode2 } = environment;
-    const session = new SessionState(
-      wrapsEachFile(transactionMode2) || transactionMode2 === "implicit" && parsed.statements.length > 1,
-      transactionMode2 === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0
-    );
-    const file = { parsed, environment, schema, session, tokenEnds: new TokenEnds(parsed), current: void 0, diagnostics: [] };
-    this.file = file;
-    try {
-      const { rules } = this.options;
-      const running = rules.map(({ rule, options }, index) => rule.create(this.contexts[index], options));
-      const retirements = retirementDirectives(parsed, (range2, message) => {
-        file.diagnostics.push({ file: source.path, rule: INVALID_DIRECTIVE.id, severity: "error", message, range: range2, span: source.spanOf(range2) });
-      });
-      const visitorsByKind = groupVisitors(running);
-      schema.beginFile(parsed.statements);
-      for (const statement of parsed.statements) {
-        applyRetirementsBefore(statement.range.start, retirements, schema);
-        session.beforeStatement(statement);
-        file.current = statement;
-        for (const visitors of running) visitors.onStatement?.(statement);
-        if (visitorsByKind.size > 0) {
-          walkTree(statement.node, (kind, payload, ancestors) => {
-            const callbacks = visitorsByKind.get(kind);
-            if (!callbacks) return;
-            const path13 = { ancestors: ancestors.slice() };
-            for (const callback2 of callbacks) callback2(payload, path13);
-          });
-        }
-        session.apply(statement);
-        schema.apply(statement);
-      }
-      applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
-      for (const visitors of running) visitors.onFileEnd?.();
-      return applySuppressions(parsed, file.diagnostics, this.options).sort(compareDiagnostics);
-    } finally {
-      this.file = void 0;
-    }
-  }
-};
-function locksOnKnownRelations(claims, schema) {
-  if (!claims.some((claim) => claim.target === "default-partition")) return claims;
-  return claims.flatMap((claim) => {
-    if (claim.target !== "default-partition") return [claim];
-    const defaultPartition = schema.defaultPartition(claim.relation);
-    if (!defaultPartition) return [];
-    const unqualified = { name: defaultPartition.name };
-    const relation = schema.table(unqualified) === schema.table(defaultPartition) ? unqualified : defaultPartition;
-    return [{ ...claim, relation, target: "table" }];
-  });
-}
-function diagnosticOf(file, rule, severity, report2) {
-  const { parsed } = file;
-  const statement = report2.statement ?? file.current;
-  const range2 = reportRange(report2, statement, file.tokenEnds);
-  const data = report2.data ?? {};
-  return {
-    file: parsed.source.path,
-    rule: rule.id,
-    severity,
-    message: formatMessage(messageTemplate(rule, report2.messageId), data),
-    ...report2.helpId ? { help: formatMessage(messageTemplate(rule, report2.helpId), data), helpId: report2.helpId } : {},
-    messageId: report2.messageId,
-    range: range2,
-    span: parsed.source.spanOf(range2),
-    statementIndex: statement.index,
-    statementStart: (statement.insideBlock === void 0 ? statement : parsed.statements[statement.insideBlock] ?? statement).range.start
-  };
-}
-function replayParsedFile(parsed, schema) {
-  if (parsed.syntaxError) return;
-  const retirements = retirementDirectives(parsed, () => void 0);
-  schema.beginFile(parsed.statements);
-  for (const statement of parsed.statements) {
-    applyRetirementsBefore(statement.range.start, retirements, schema);
-    schema.apply(statement);
-  }
-  applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
-}
-function retirementDirectives(parsed, invalid) {
-  const directives = [];
-  for (const comment of parsed.comments) {
-    const directive = parseRetirementDirective(comment);
-    if (directive === void 0) {
-      if (/^\s*lockwise:/.test(comment.body)) invalid(comment.range, 'unknown lockwise directive: write "lockwise:deprecate table.column" or "lockwise:deprecate-table table"');
-      continue;
-    }
-    const expected = directive.kind === "deprecate" ? [2, 3] : [1, 2];
-    if (expected.includes(directive.names.length)) directives.push(directive);
-    else invalid(directive.range, directive.kind === "deprecate" ? 'lockwise:deprecate names a column: write "table.column" or "schema.table.column"' : 'lockwise:deprecate-table names a table: write "table" or "schema.table"');
-  }
-  return directives;
-}
-function applyRetirementsBefore(offset, directives, schema) {
-  while (directives.length > 0 && directives[0].range.start < offset) {
-    const directive = directives.shift();
-    if (directive.kind === "deprecate-table") schema.retire(relationFromNames(directive.names));
-    else schema.retire(relationFromNames(directive.names.slice(0, -1)), directive.names.at(-1));
-  }
-}
-function blockTransaction(around, blockIndex) {
-  return around.inTransaction ? around : { inTransaction: true, explicit: false, id: -1 - blockIndex };
-}
-function groupVisitors(all) {
-  const byKind = /* @__PURE__ */ new Map();
-  for (const visitors of all) {
-    for (const key in visitors) {
-      const callback2 = visitors[key];
-      if (key === "onStatement" || key === "onFileEnd" || typeof callback2 !== "function") continue;
-      const list = byKind.get(key);
-      if (list) list.push(callback2);
-      else byKind.set(key, [callback2]);
-    }
-  }
-  return byKind;
-}
-function messageTemplate(rule, messageId) {
-  const template = rule.meta.messages[messageId];
-  if (template === void 0) throw new Error(`rule ${rule.id} reported unknown messageId "${messageId}"`);
-  return template;
-}
-function reportRange(report2, statement, tokenEnds) {
-  if (report2.range) return report2.range;
-  if (report2.at === void 0 || report2.at < statement.range.start || report2.at > statement.range.end) {
-    return statement.range;
-  }
-  const last = report2.through ?? report2.at;
-  return { start: report2.at, end: Math.min(tokenEnds.endOfTokenAt(statement, last), statement.range.end) };
-}
-var TokenEnds = class {
-  constructor(parsed) {
-    this.parsed = parsed;
-  }
-  parsed;
-  cache = /* @__PURE__ */ new Map();
-  endOfTokenAt(statement, offset) {
-    let ends = this.cache.get(statement.index);
-    if (!ends) {
-      ends = /* @__PURE__ */ new Map();
-      for (const token of scanTokens(this.parsed.sqlText(statement.range)) ?? []) {
-        ends.set(statement.range.start + token.start, statement.range.start + token.end);
-      }
-      this.cache.set(statement.index, ends);
-    }
-    return ends.get(offset) ?? offset + 1;
-  }
-};
-function syntaxErrorRange(parsed) {
-  const start = parsed.syntaxError?.offset ?? 0;
-  const { source } = parsed;
-  const lineEnd = source.bytes.indexOf(10, start);
-  const rest = source.bytes.toString("utf8", start, lineEnd === -1 ? source.bytes.length : lineEnd);
-  const first = scanTokens(rest)?.[0];
-  const length = first && first.start === 0 ? first.end : Math.min(1, Buffer.byteLength(rest, "utf8"));
-  return { start, end: start + length };
-}
-
-// src/engine/lint-sources.ts
-init_registry();
 var NO_DATES = { committedAt: () => void 0, now: /* @__PURE__ */ new Date(0), available: false };
-function enabledRules(config) {
-  const enabled = [];
-  for (const rule of RULES) {
-    const inPreset = rule.meta.presets.some((preset) => config.presets.includes(preset));
-    const setting = config.rules[rule.id] ?? (inPreset ? rule.meta.severity : "off");
-    const [severity, options] = Array.isArray(setting) ? setting : [setting, {}];
-    if (severity !== "off") enabled.push({ rule, severity, options: { ...rule.meta.options?.defaults ?? {}, ...options } });
-  }
-  return enabled;
-}
-function unusedSuppressionSeverity(config) {
-  const setting = config.rules[UNUSED_SUPPRESSION.id] ?? UNUSED_SUPPRESSION.meta.severity;
-  const severity = Array.isArray(setting) ? setting[0] : setting;
-  return severity === "off" ? void 0 : severity;
-}
 async function lintHistories(histories, config, dates = NO_DATES, cache) {
-  const linter = new FileLinter({
-    rules: enabledRules(config),
-    pgVersion: config.pgVersion,
-    dates,
-    knownRuleIds: ALL_RULE_IDS,
-    unusedSuppressionSeverity: unusedSuppressionSeverity(config)
-  });
+  let engine;
+  const loadEngine = async () => {
+    if (!engine) {
+      const module = await Promise.resolve().then(() => (init_lint_engine(), lint_engine_exports));
+      engine = { module, linter: await module.fileLinter(config, dates) };
+    }
+    return engine;
+  };
   const files = [];
   for (const history of histories) {
     const keys = cache?.chainKeys(history);
@@ -41494,9 +41597,10 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
     const lastToLint = toLint.lastIndexOf(true);
     const tailStatesMissing = keys !== void 0 && migrations.length > 0 && keys.slice(-2).some((key) => !cache.hasState(key));
     const modelUntil = tailStatesMissing ? migrations.length - 1 : lastToLint;
-    const schema = new SchemaModel(history.isDeployed);
+    const { module, linter } = toLint.includes(true) || modelUntil >= 0 ? await loadEngine() : {};
+    const schema = module && new module.SchemaModel(history.isDeployed);
     let modelFrom = 0;
-    if (keys) {
+    if (keys && schema) {
       for (let index = toLint.indexOf(true); index > 0; index--) {
         const state = cache.state(keys[index - 1]);
         if (state === void 0) continue;
@@ -41505,20 +41609,19 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
         break;
       }
     }
-    if (toLint.includes(true) || modelFrom <= modelUntil) await loadParser();
     migrations.forEach((migration, index) => {
       const { input } = migration;
       const reuse = migration.review ? cached(index) : void 0;
       const modelled = index >= modelFrom && index <= modelUntil;
-      schema.beginMigration(input.path);
+      schema?.beginMigration(input.path);
       if ("unreadable" in input) {
         if (migration.review) files.push(unreadableResult(input.path, input.unreadable));
       } else if (reuse || !migration.review) {
         if (reuse) files.push(fileResult(input.path, () => new SourceFile(input.path, input.text), reuse));
-        if (modelled) replayParsedFile(parseSource(new SourceFile(input.path, input.text), migration.upText), schema);
+        if (modelled) module.replayParsedFile(module.parseSource(new SourceFile(input.path, input.text), migration.upText), schema);
       } else {
         const source = new SourceFile(input.path, input.text);
-        const parsed = parseSource(source, migration.upText);
+        const parsed = module.parseSource(source, migration.upText);
         const environment = { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool };
         const diagnostics = linter.lint(parsed, environment, schema);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
@@ -41552,6 +41655,9 @@ function unreadableResult(path13, message) {
   const span = { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
   return { path: path13, diagnostics: [{ file: path13, rule: UNREADABLE_FILE.id, severity: "error", message, range: range2, span }], skipped: [] };
 }
+
+// src/cli/lint-command.ts
+init_parse();
 
 // src/cli/plan.ts
 import path8 from "node:path";
@@ -42052,9 +42158,6 @@ function gitDates(locate, cwd) {
   };
 }
 
-// src/cli/lint-command.ts
-init_registry();
-
 // src/report/reporters.ts
 var REPORTERS = {
   pretty: async () => (await Promise.resolve().then(() => (init_pretty(), pretty_exports))).formatPretty,
@@ -42120,7 +42223,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 9;
+var CACHE_FORMAT = 10;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {
@@ -42273,7 +42376,7 @@ import path11 from "node:path";
 async function lintAndReport(paths, options, io) {
   if (!options.cache) loadParser().catch(() => void 0);
   const loaded2 = await loadConfig(io.cwd, options.config);
-  const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded2.config), commandLineConfig(options));
+  const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded2.config), await commandLineConfig(options));
   const maxWarnings = options.maxWarnings === void 0 ? void 0 : parseCount(options.maxWarnings, "--max-warnings");
   const readsStdin = paths.includes(STDIN_ARGUMENT) || paths.length === 0 && !io.stdin.isTTY;
   if (paths.length === 0 && !readsStdin) {
@@ -42336,7 +42439,13 @@ async function lintAndReport(paths, options, io) {
 function usesDeprecationAge(config) {
   return Object.values(config.rules).some((setting) => Array.isArray(setting) && setting[1].minDeprecationAge !== void 0);
 }
-function commandLineConfig(options) {
+async function commandLineConfig(options) {
+  const registry = options.rule.length > 0 || options.disable.length > 0 ? await Promise.resolve().then(() => (init_registry(), registry_exports)) : void 0;
+  const checkRuleId = (id, flag) => {
+    if (!registry?.ALL_RULE_IDS.has(id)) throw new UsageError(`${flag} ${id}: unknown rule (run "lockwise rules" to list them)`);
+    const builtin = registry.findBuiltinCheck(id);
+    if (builtin && !builtin.meta.canBeDisabled) throw new UsageError(`${flag} ${id}: this check is always on`);
+  };
   const rules = {};
   for (const entry of options.rule) {
     const [id = "", severity] = entry.split("=").map((part) => part.trim());
@@ -42355,11 +42464,6 @@ function commandLineConfig(options) {
     ...options.assumeInTransaction ? { assumeInTransaction: true } : {},
     rules
   };
-}
-function checkRuleId(id, flag) {
-  if (!ALL_RULE_IDS.has(id)) throw new UsageError(`${flag} ${id}: unknown rule (run "lockwise rules" to list them)`);
-  const builtin = findBuiltinCheck(id);
-  if (builtin && !builtin.meta.canBeDisabled) throw new UsageError(`${flag} ${id}: this check is always on`);
 }
 function parsePgVersion(value, name = "--pg-version") {
   const version = Number(value);

@@ -3,7 +3,6 @@ import { DEFAULT_CONFIG, MAX_PG_VERSION, MIN_PG_VERSION, mergeConfig, type RuleS
 import { lintHistories, type LintInput, type LintResults } from '../engine/lint-sources.js';
 import { loadParser } from '../parse/parse.js';
 import { planLint } from './plan.js';
-import { ALL_RULE_IDS, findBuiltinCheck } from '../engine/registry.js';
 import { REPORTERS, type FormatName } from '../report/reporters.js';
 import { totals } from '../report/results.js';
 import { loadConfig } from './config-file.js';
@@ -65,7 +64,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   // A failure shows where the parser is awaited.
   if (!options.cache) loadParser().catch(() => undefined);
   const loaded = await loadConfig(io.cwd, options.config);
-  const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded.config), commandLineConfig(options));
+  const config = mergeConfig(mergeConfig(DEFAULT_CONFIG, loaded.config), await commandLineConfig(options));
   const maxWarnings = options.maxWarnings === undefined ? undefined : parseCount(options.maxWarnings, '--max-warnings');
 
   const readsStdin = paths.includes(STDIN_ARGUMENT) || (paths.length === 0 && !io.stdin.isTTY);
@@ -130,7 +129,14 @@ function usesDeprecationAge(config: ReturnType<typeof mergeConfig>): boolean {
   return Object.values(config.rules).some((setting) => Array.isArray(setting) && setting[1].minDeprecationAge !== undefined);
 }
 
-function commandLineConfig(options: LintCommandOptions): UserConfig {
+async function commandLineConfig(options: LintCommandOptions): Promise<UserConfig> {
+  // The registry loads every rule: only a run that names rules needs it here.
+  const registry = options.rule.length > 0 || options.disable.length > 0 ? await import('../engine/registry.js') : undefined;
+  const checkRuleId = (id: string, flag: string): void => {
+    if (!registry?.ALL_RULE_IDS.has(id)) throw new UsageError(`${flag} ${id}: unknown rule (run "lockwise rules" to list them)`);
+    const builtin = registry.findBuiltinCheck(id);
+    if (builtin && !builtin.meta.canBeDisabled) throw new UsageError(`${flag} ${id}: this check is always on`);
+  };
   const rules: Record<string, RuleSetting> = {};
   for (const entry of options.rule) {
     const [id = '', severity] = entry.split('=').map((part) => part.trim());
@@ -149,12 +155,6 @@ function commandLineConfig(options: LintCommandOptions): UserConfig {
     ...(options.assumeInTransaction ? { assumeInTransaction: true } : {}),
     rules,
   };
-}
-
-function checkRuleId(id: string, flag: string): void {
-  if (!ALL_RULE_IDS.has(id)) throw new UsageError(`${flag} ${id}: unknown rule (run "lockwise rules" to list them)`);
-  const builtin = findBuiltinCheck(id);
-  if (builtin && !builtin.meta.canBeDisabled) throw new UsageError(`${flag} ${id}: this check is always on`);
 }
 
 /** `name` is what the user wrote the value as: the flag, or the GitHub Action's input. */

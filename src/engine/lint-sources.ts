@@ -1,16 +1,14 @@
-import { loadParser, parseSource } from '../parse/parse.js';
 import type { SkippedText } from '../parse/preprocess.js';
-import { SchemaModel } from '../model/schema-model.js';
 import type { TransactionMode } from '../model/session-state.js';
 import { SourceFile } from '../source/source-file.js';
-import { UNREADABLE_FILE, UNUSED_SUPPRESSION } from './builtin-checks.js';
+import { UNREADABLE_FILE } from './builtin-checks.js';
 import type { ResolvedConfig } from './config.js';
 import type { MigrationDates } from './context.js';
 import type { Diagnostic } from './diagnostic.js';
-import { FileLinter, replayParsedFile, type EnabledRule } from './lint-file.js';
-import { ALL_RULE_IDS, RULES } from './registry.js';
-import type { Preset, Severity } from './rule.js';
+import type { FileLinter } from './lint-file.js';
 import type { CachedResult, LintCache } from './lint-cache.js';
+
+type LintEngine = typeof import('./lint-engine.js');
 
 /** A file as the CLI read it: its text, or why it could not be read. */
 export type LintInput = { path: string; text: string } | { path: string; unreadable: string };
@@ -54,23 +52,6 @@ export interface LintResults {
 
 const NO_DATES: MigrationDates = { committedAt: () => undefined, now: new Date(0), available: false };
 
-export function enabledRules(config: ResolvedConfig): EnabledRule[] {
-  const enabled: EnabledRule[] = [];
-  for (const rule of RULES) {
-    const inPreset = rule.meta.presets.some((preset: Preset) => config.presets.includes(preset));
-    const setting = config.rules[rule.id] ?? (inPreset ? rule.meta.severity : 'off');
-    const [severity, options] = Array.isArray(setting) ? setting : [setting, {}];
-    if (severity !== 'off') enabled.push({ rule, severity, options: { ...(rule.meta.options?.defaults ?? {}), ...options } });
-  }
-  return enabled;
-}
-
-function unusedSuppressionSeverity(config: ResolvedConfig): Severity | undefined {
-  const setting = config.rules[UNUSED_SUPPRESSION.id] ?? UNUSED_SUPPRESSION.meta.severity;
-  const severity = Array.isArray(setting) ? setting[0] : setting;
-  return severity === 'off' ? undefined : severity;
-}
-
 /**
  * Lints every reviewed migration of every history; one broken file never keeps the others from being linted.
  * With a cache, a migration whose chain key it knows is not linted again, and the history before the first
@@ -82,13 +63,14 @@ export async function lintHistories(
   dates: MigrationDates = NO_DATES,
   cache?: LintCache,
 ): Promise<LintResults> {
-  const linter = new FileLinter({
-    rules: enabledRules(config),
-    pgVersion: config.pgVersion,
-    dates,
-    knownRuleIds: ALL_RULE_IDS,
-    unusedSuppressionSeverity: unusedSuppressionSeverity(config),
-  });
+  let engine: { module: LintEngine; linter: FileLinter } | undefined;
+  const loadEngine = async (): Promise<{ module: LintEngine; linter: FileLinter }> => {
+    if (!engine) {
+      const module = await import('./lint-engine.js');
+      engine = { module, linter: await module.fileLinter(config, dates) };
+    }
+    return engine;
+  };
   const files: FileResult[] = [];
   for (const history of histories) {
     const keys = cache?.chainKeys(history);
@@ -99,9 +81,11 @@ export async function lintHistories(
     // The last two states are what the next run resumes from when the newest migration is edited or one is added.
     const tailStatesMissing = keys !== undefined && migrations.length > 0 && keys.slice(-2).some((key) => !cache!.hasState(key));
     const modelUntil = tailStatesMissing ? migrations.length - 1 : lastToLint;
-    const schema = new SchemaModel(history.isDeployed);
+    // A history whose every finding is cached parses nothing, and does without the parser and the rules.
+    const { module, linter } = toLint.includes(true) || modelUntil >= 0 ? await loadEngine() : {};
+    const schema = module && new module.SchemaModel(history.isDeployed);
     let modelFrom = 0;
-    if (keys) {
+    if (keys && schema) {
       for (let index = toLint.indexOf(true); index > 0; index--) {
         const state = cache!.state(keys[index - 1]!);
         if (state === undefined) continue;
@@ -110,24 +94,22 @@ export async function lintHistories(
         break;
       }
     }
-    // A run whose every finding is cached parses nothing, and does without the parser's start-up.
-    if (toLint.includes(true) || modelFrom <= modelUntil) await loadParser();
 
     migrations.forEach((migration, index) => {
       const { input } = migration;
       const reuse = migration.review ? cached(index) : undefined;
       const modelled = index >= modelFrom && index <= modelUntil;
-      schema.beginMigration(input.path);
+      schema?.beginMigration(input.path);
       if ('unreadable' in input) {
         if (migration.review) files.push(unreadableResult(input.path, input.unreadable));
       } else if (reuse || !migration.review) {
         if (reuse) files.push(fileResult(input.path, () => new SourceFile(input.path, input.text), reuse));
-        if (modelled) replayParsedFile(parseSource(new SourceFile(input.path, input.text), migration.upText), schema);
+        if (modelled) module!.replayParsedFile(module!.parseSource(new SourceFile(input.path, input.text), migration.upText), schema!);
       } else {
         const source = new SourceFile(input.path, input.text);
-        const parsed = parseSource(source, migration.upText);
+        const parsed = module!.parseSource(source, migration.upText);
         const environment = { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool };
-        const diagnostics = linter.lint(parsed, environment, schema);
+        const diagnostics = linter!.lint(parsed, environment, schema!);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
       }
       if (!keys) return;
@@ -137,7 +119,7 @@ export async function lintHistories(
       // A migration only replayed this time keeps the findings an earlier run cached for it.
       else if (!migration.review) cache!.keepResult(key, cache!.result(key));
       if (index >= migrations.length - 2) {
-        cache!.keepState(key, modelled ? schema.snapshot() : undefined);
+        cache!.keepState(key, modelled ? schema!.snapshot() : undefined);
       }
     });
   }
