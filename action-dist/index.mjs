@@ -42247,19 +42247,18 @@ function packFileFacts({ recordedAt, files }) {
   }
   return { recordedAt, paths: [...files.keys()], stamps, markers, digests, preparedAt, prepared };
 }
-function unpackFileFacts(packed) {
+function unpackFileFacts({ recordedAt, paths, stamps, markers, digests, preparedAt, prepared }) {
   const files = /* @__PURE__ */ new Map();
-  packed.paths.forEach((path13, index) => {
+  for (let index = 0; index < paths.length; index++) {
     const at = index * STAMP_FIELDS;
-    const { stamps } = packed;
-    const known = { stamp: { size: stamps[at], mtimeMs: stamps[at + 1], ctimeMs: stamps[at + 2], ino: stamps[at + 3] }, marker: packed.markers[index] };
-    const digest = packed.digests[index];
-    if (digest !== void 0) known.digest = digest;
-    const prepared = packed.prepared[packed.preparedAt[index]];
-    if (prepared) known.prepared = prepared;
-    files.set(path13, known);
-  });
-  return { recordedAt: packed.recordedAt, files };
+    files.set(paths[index], {
+      stamp: { size: stamps[at], mtimeMs: stamps[at + 1], ctimeMs: stamps[at + 2], ino: stamps[at + 3] },
+      marker: markers[index],
+      digest: digests[index],
+      prepared: prepared[preparedAt[index]]
+    });
+  }
+  return { recordedAt, files };
 }
 function isCacheIndex(value) {
   const index = value;
