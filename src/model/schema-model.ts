@@ -103,7 +103,11 @@ export class SchemaModel {
   private readonly constraintsOfUnknownTables = new Map<string, Map<string, ConstraintInfo>>();
   /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
   private readonly retirements = new Map<string, string>();
-  private searchPath = DEFAULT_SEARCH_PATH;
+  /** The search path SET for the session, and one SET LOCAL for the transaction, which wins until it ends. */
+  private sessionSearchPath = DEFAULT_SEARCH_PATH;
+  private localSearchPath: string[] | undefined;
+  /** The session's search path when the transaction began: a ROLLBACK brings it back. */
+  private searchPathBeforeTransaction: string[] | undefined;
   private currentMigration = '';
   /** The state when the open explicit transaction began, restored if it rolls back. */
   private beforeTransaction: SchemaState | undefined;
@@ -111,8 +115,8 @@ export class SchemaModel {
   private fileRollsBack = false;
   /** Whether the file rolls back to a savepoint: only then is the schema copied at each SAVEPOINT. */
   private fileRollsBackToSavepoint = false;
-  /** The schema at each savepoint of the transaction, innermost last. */
-  private savepoints: Array<{ name: string; state: SchemaState }> = [];
+  /** Each savepoint of the transaction, innermost last: the search path then, and the schema when the file rolls back to one. */
+  private savepoints: Array<{ name: string; state: SchemaState | undefined; sessionSearchPath: string[]; localSearchPath: string[] | undefined }> = [];
 
   /**
    * @param isDeployed whether a migration other than the one under review has run in
@@ -122,7 +126,9 @@ export class SchemaModel {
 
   beginMigration(path: string): void {
     this.currentMigration = path;
-    this.searchPath = DEFAULT_SEARCH_PATH;
+    this.sessionSearchPath = DEFAULT_SEARCH_PATH;
+    this.localSearchPath = undefined;
+    this.searchPathBeforeTransaction = undefined;
     this.beforeTransaction = undefined;
     this.savepoints = [];
   }
@@ -328,7 +334,13 @@ export class SchemaModel {
         const set = asKind(node, 'VariableSetStmt')!;
         if (set.name?.toLowerCase() !== 'search_path') return;
         const path = (set.args ?? []).map((arg) => asKind(arg, 'A_Const')?.sval?.sval ?? '').filter((schema) => schema && schema !== '$user');
-        this.searchPath = set.kind === 'VAR_SET_VALUE' && path.length > 0 ? path : DEFAULT_SEARCH_PATH;
+        const searchPath = set.kind === 'VAR_SET_VALUE' && path.length > 0 ? path : DEFAULT_SEARCH_PATH;
+        if (set.is_local === true) this.localSearchPath = searchPath;
+        else {
+          this.sessionSearchPath = searchPath;
+          // A session SET replaces a SET LOCAL of the same transaction too.
+          this.localSearchPath = undefined;
+        }
         return;
       }
       default:
@@ -338,14 +350,21 @@ export class SchemaModel {
 
   /**
    * A ROLLBACK undoes what the transaction changed, and ROLLBACK TO SAVEPOINT what it changed since the
-   * savepoint, which stays; RELEASE forgets a savepoint and those after it. The search path is not rolled back.
+   * savepoint, which stays; RELEASE forgets a savepoint and those after it. The search path follows them,
+   * and a SET LOCAL of it ends with its transaction.
    */
   private applyTransaction(stmt: { kind?: string; savepoint_name?: string }): void {
     const { kind } = stmt;
     if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
       if (this.fileRollsBack) this.beforeTransaction ??= this.snapshot();
+      this.searchPathBeforeTransaction ??= this.sessionSearchPath;
     } else if (kind === 'TRANS_STMT_SAVEPOINT') {
-      if (this.fileRollsBackToSavepoint) this.savepoints.push({ name: stmt.savepoint_name ?? '', state: this.snapshot() });
+      this.savepoints.push({
+        name: stmt.savepoint_name ?? '',
+        state: this.fileRollsBackToSavepoint ? this.snapshot() : undefined,
+        sessionSearchPath: this.sessionSearchPath,
+        localSearchPath: this.localSearchPath,
+      });
     } else if (kind === 'TRANS_STMT_ROLLBACK_TO' || kind === 'TRANS_STMT_RELEASE') {
       // PostgreSQL takes the innermost savepoint of that name.
       const at = this.savepoints.map((savepoint) => savepoint.name).lastIndexOf(stmt.savepoint_name ?? '');
@@ -355,16 +374,26 @@ export class SchemaModel {
         return;
       }
       this.savepoints.length = at + 1;
+      const savepoint = this.savepoints[at]!;
       // The savepoint stays, for another ROLLBACK TO: the model takes a copy of it.
-      this.restore(structuredClone(this.savepoints[at]!.state));
-    } else if (kind === 'TRANS_STMT_ROLLBACK' && this.beforeTransaction) {
-      this.restore(this.beforeTransaction);
-      this.beforeTransaction = undefined;
-      this.savepoints = [];
+      if (savepoint.state) this.restore(structuredClone(savepoint.state));
+      this.sessionSearchPath = savepoint.sessionSearchPath;
+      this.localSearchPath = savepoint.localSearchPath;
     } else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') {
+      if (kind === 'TRANS_STMT_ROLLBACK') {
+        if (this.beforeTransaction) this.restore(this.beforeTransaction);
+        this.sessionSearchPath = this.searchPathBeforeTransaction ?? this.sessionSearchPath;
+      }
       this.beforeTransaction = undefined;
+      this.searchPathBeforeTransaction = undefined;
+      this.localSearchPath = undefined;
       this.savepoints = [];
     }
+  }
+
+  /** The search path in force: a SET LOCAL's until its transaction ends, else the session's. */
+  private get searchPath(): string[] {
+    return this.localSearchPath ?? this.sessionSearchPath;
   }
 
   /** A copy of the schema between migrations, for a rollback or a cache. */
