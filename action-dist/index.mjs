@@ -20659,7 +20659,11 @@ var init_schema_model = __esm({
       constraintsOfUnknownTables = /* @__PURE__ */ new Map();
       /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
       retirements = /* @__PURE__ */ new Map();
-      searchPath = DEFAULT_SEARCH_PATH;
+      /** The search path SET for the session, and one SET LOCAL for the transaction, which wins until it ends. */
+      sessionSearchPath = DEFAULT_SEARCH_PATH;
+      localSearchPath;
+      /** The session's search path when the transaction began: a ROLLBACK brings it back. */
+      searchPathBeforeTransaction;
       currentMigration = "";
       /** The state when the open explicit transaction began, restored if it rolls back. */
       beforeTransaction;
@@ -20667,11 +20671,13 @@ var init_schema_model = __esm({
       fileRollsBack = false;
       /** Whether the file rolls back to a savepoint: only then is the schema copied at each SAVEPOINT. */
       fileRollsBackToSavepoint = false;
-      /** The schema at each savepoint of the transaction, innermost last. */
+      /** Each savepoint of the transaction, innermost last: the search path then, and the schema when the file rolls back to one. */
       savepoints = [];
       beginMigration(path13) {
         this.currentMigration = path13;
-        this.searchPath = DEFAULT_SEARCH_PATH;
+        this.sessionSearchPath = DEFAULT_SEARCH_PATH;
+        this.localSearchPath = void 0;
+        this.searchPathBeforeTransaction = void 0;
         this.beforeTransaction = void 0;
         this.savepoints = [];
       }
@@ -20852,7 +20858,12 @@ var init_schema_model = __esm({
             const set = asKind(node, "VariableSetStmt");
             if (set.name?.toLowerCase() !== "search_path") return;
             const path13 = (set.args ?? []).map((arg) => asKind(arg, "A_Const")?.sval?.sval ?? "").filter((schema) => schema && schema !== "$user");
-            this.searchPath = set.kind === "VAR_SET_VALUE" && path13.length > 0 ? path13 : DEFAULT_SEARCH_PATH;
+            const searchPath = set.kind === "VAR_SET_VALUE" && path13.length > 0 ? path13 : DEFAULT_SEARCH_PATH;
+            if (set.is_local === true) this.localSearchPath = searchPath;
+            else {
+              this.sessionSearchPath = searchPath;
+              this.localSearchPath = void 0;
+            }
             return;
           }
           default:
@@ -20861,31 +20872,47 @@ var init_schema_model = __esm({
       }
       /**
        * A ROLLBACK undoes what the transaction changed, and ROLLBACK TO SAVEPOINT what it changed since the
-       * savepoint, which stays; RELEASE forgets a savepoint and those after it. The search path is not rolled back.
+       * savepoint, which stays; RELEASE forgets a savepoint and those after it. The search path follows them,
+       * and a SET LOCAL of it ends with its transaction.
        */
       applyTransaction(stmt) {
         const { kind } = stmt;
         if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") {
           if (this.fileRollsBack) this.beforeTransaction ??= this.snapshot();
+          this.searchPathBeforeTransaction ??= this.sessionSearchPath;
         } else if (kind === "TRANS_STMT_SAVEPOINT") {
-          if (this.fileRollsBackToSavepoint) this.savepoints.push({ name: stmt.savepoint_name ?? "", state: this.snapshot() });
+          this.savepoints.push({
+            name: stmt.savepoint_name ?? "",
+            state: this.fileRollsBackToSavepoint ? this.snapshot() : void 0,
+            sessionSearchPath: this.sessionSearchPath,
+            localSearchPath: this.localSearchPath
+          });
         } else if (kind === "TRANS_STMT_ROLLBACK_TO" || kind === "TRANS_STMT_RELEASE") {
-          const at = this.savepoints.map((savepoint) => savepoint.name).lastIndexOf(stmt.savepoint_name ?? "");
+          const at = this.savepoints.map((savepoint2) => savepoint2.name).lastIndexOf(stmt.savepoint_name ?? "");
           if (at === -1) return;
           if (kind === "TRANS_STMT_RELEASE") {
             this.savepoints.length = at;
             return;
           }
           this.savepoints.length = at + 1;
-          this.restore(structuredClone(this.savepoints[at].state));
-        } else if (kind === "TRANS_STMT_ROLLBACK" && this.beforeTransaction) {
-          this.restore(this.beforeTransaction);
-          this.beforeTransaction = void 0;
-          this.savepoints = [];
+          const savepoint = this.savepoints[at];
+          if (savepoint.state) this.restore(structuredClone(savepoint.state));
+          this.sessionSearchPath = savepoint.sessionSearchPath;
+          this.localSearchPath = savepoint.localSearchPath;
         } else if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE") {
+          if (kind === "TRANS_STMT_ROLLBACK") {
+            if (this.beforeTransaction) this.restore(this.beforeTransaction);
+            this.sessionSearchPath = this.searchPathBeforeTransaction ?? this.sessionSearchPath;
+          }
           this.beforeTransaction = void 0;
+          this.searchPathBeforeTransaction = void 0;
+          this.localSearchPath = void 0;
           this.savepoints = [];
         }
+      }
+      /** The search path in force: a SET LOCAL's until its transaction ends, else the session's. */
+      get searchPath() {
+        return this.localSearchPath ?? this.sessionSearchPath;
       }
       /** A copy of the schema between migrations, for a rollback or a cache. */
       snapshot() {
