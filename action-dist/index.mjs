@@ -21129,37 +21129,32 @@ var init_schema_model = __esm({
             const key = this.resolve(relation, this.indexes);
             const index = this.indexes.get(key);
             if (!index) return;
+            if (index.constraint !== void 0) return this.renameConstraint(this.resolve(index.table, this.tables), index.constraint, rename2.newname);
             this.indexes.delete(key);
             index.name = { schema: index.name.schema, name: rename2.newname };
             this.indexes.set(`${index.name.schema}.${rename2.newname}`, index);
-            if (index.constraint !== void 0) {
-              const constraints = this.constraintsOf(this.resolve(index.table, this.tables));
-              const constraint = constraints?.get(index.constraint);
-              if (constraints && constraint) {
-                constraints.delete(index.constraint);
-                constraints.set(rename2.newname, { ...constraint, name: rename2.newname });
-              }
-              index.constraint = rename2.newname;
-            }
             return;
           }
-          case "OBJECT_TABCONSTRAINT": {
-            const constraints = this.constraintsOf(this.resolve(relation, this.tables));
-            const constraint = rename2.subname ? constraints?.get(rename2.subname) : void 0;
-            if (!constraints || !constraint || !rename2.subname) return;
-            constraints.delete(rename2.subname);
-            constraints.set(rename2.newname, { ...constraint, name: rename2.newname });
-            const tableKey = this.resolve(relation, this.tables);
-            const index = this.constraintIndex(tableKey, rename2.subname);
-            if (index) {
-              const { schema } = index.name;
-              this.indexes.delete(`${schema}.${rename2.subname}`);
-              this.indexes.set(`${schema}.${rename2.newname}`, { ...index, name: { schema, name: rename2.newname }, constraint: rename2.newname });
-            }
+          case "OBJECT_TABCONSTRAINT":
+            if (rename2.subname) this.renameConstraint(this.resolve(relation, this.tables), rename2.subname, rename2.newname);
             return;
-          }
           default:
             return;
+        }
+      }
+      /** A constraint and the index that enforces it have one name: renaming either renames both. */
+      renameConstraint(tableKey, oldName, newName) {
+        const constraints = this.constraintsOf(tableKey);
+        const constraint = constraints?.get(oldName);
+        if (constraints && constraint) {
+          constraints.delete(oldName);
+          constraints.set(newName, { ...constraint, name: newName });
+        }
+        const index = this.constraintIndex(tableKey, oldName);
+        if (index) {
+          const { schema } = index.name;
+          this.indexes.delete(`${schema}.${oldName}`);
+          this.indexes.set(`${schema}.${newName}`, { ...index, name: { schema, name: newName }, constraint: newName });
         }
       }
       renameTable(relation, newName) {

@@ -636,38 +636,34 @@ export class SchemaModel {
         const key = this.resolve(relation, this.indexes);
         const index = this.indexes.get(key);
         if (!index) return;
+        // PostgreSQL renames the constraint an index enforces along with the index (RenameRelationInternal).
+        if (index.constraint !== undefined) return this.renameConstraint(this.resolve(index.table, this.tables), index.constraint, rename.newname);
         this.indexes.delete(key);
         index.name = { schema: index.name.schema, name: rename.newname };
         this.indexes.set(`${index.name.schema}.${rename.newname}`, index);
-        if (index.constraint !== undefined) {
-          // PostgreSQL renames the constraint an index enforces along with the index (RenameRelationInternal).
-          const constraints = this.constraintsOf(this.resolve(index.table, this.tables));
-          const constraint = constraints?.get(index.constraint);
-          if (constraints && constraint) {
-            constraints.delete(index.constraint);
-            constraints.set(rename.newname, { ...constraint, name: rename.newname });
-          }
-          index.constraint = rename.newname;
-        }
         return;
       }
-      case 'OBJECT_TABCONSTRAINT': {
-        const constraints = this.constraintsOf(this.resolve(relation, this.tables));
-        const constraint = rename.subname ? constraints?.get(rename.subname) : undefined;
-        if (!constraints || !constraint || !rename.subname) return;
-        constraints.delete(rename.subname);
-        constraints.set(rename.newname, { ...constraint, name: rename.newname });
-        const tableKey = this.resolve(relation, this.tables);
-        const index = this.constraintIndex(tableKey, rename.subname);
-        if (index) {
-          const { schema } = index.name;
-          this.indexes.delete(`${schema}.${rename.subname}`);
-          this.indexes.set(`${schema}.${rename.newname}`, { ...index, name: { schema, name: rename.newname }, constraint: rename.newname });
-        }
+      case 'OBJECT_TABCONSTRAINT':
+        if (rename.subname) this.renameConstraint(this.resolve(relation, this.tables), rename.subname, rename.newname);
         return;
-      }
       default:
         return;
+    }
+  }
+
+  /** A constraint and the index that enforces it have one name: renaming either renames both. */
+  private renameConstraint(tableKey: string, oldName: string, newName: string): void {
+    const constraints = this.constraintsOf(tableKey);
+    const constraint = constraints?.get(oldName);
+    if (constraints && constraint) {
+      constraints.delete(oldName);
+      constraints.set(newName, { ...constraint, name: newName });
+    }
+    const index = this.constraintIndex(tableKey, oldName);
+    if (index) {
+      const { schema } = index.name;
+      this.indexes.delete(`${schema}.${oldName}`);
+      this.indexes.set(`${schema}.${newName}`, { ...index, name: { schema, name: newName }, constraint: newName });
     }
   }
 

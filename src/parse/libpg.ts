@@ -48,7 +48,7 @@ let loaded: LibPgQuery | undefined;
 /** Loads the WASM parser once per process; every parse waits for it. */
 export function loadParser(): Promise<void> {
   loading ??= (async () => {
-    // require, not import(): importing CommonJS from ESM first runs Node's export scanner over its 60 kB.
+    // require, not import(): importing this CommonJS file from ESM makes Node compile it once to detect its syntax and scan it for exports.
     const { default: createModule } = requireHere('libpg-query/wasm/libpg-query.js') as typeof import('libpg-query/wasm/libpg-query.js');
     loaded = bindings((await createModule()) as PgQueryModule);
   })();
