@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,10 @@ const timeBin = '/usr/bin/time';
 const quick = process.argv.includes('--quick');
 const HISTORY_FILES = 5000;
 /** The scenario that runs `node -e 0` in lockwise's column, with no squawk run. */
+/** The run's scratch files (peak-memory reports, the warm cache), removed when it ends. */
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'lockwise-bench-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
 const NODE_ALONE = 'Node.js alone (node -e 0), for scale';
 
 interface Measurement {
@@ -101,7 +105,7 @@ const removedVariables = START_UP_VARIABLES.filter((name) => process.env[name] !
 const REPORTED = new Set([0, 1]);
 
 function measure(command: string, args: string[]): Measurement {
-  const timeFile = path.join(os.tmpdir(), `lockwise-bench-time-${process.pid}`);
+  const timeFile = path.join(scratch, 'time');
   const started = process.hrtime.bigint();
   const run = spawnSync(timeBin, ['-f', '%M', '-o', timeFile, command, ...args], {
     cwd: repo,
@@ -228,7 +232,7 @@ function main(): void {
   const history = (factor: number): string => path.join('bench', '.corpus', `history-${factor}x`);
   const reps = (full: number): number => (quick ? Math.max(1, Math.ceil(full / 3)) : full);
   const sized = (dir: string): { files: number; bytes: number } => folderSize(path.join(repo, dir));
-  const cacheFile = path.join(os.tmpdir(), `lockwise-bench-cache-${process.pid}`);
+  const cacheFile = path.join(scratch, 'cache');
   const small = path.join('bench', '.corpus', 'small', smallMigration().name);
   const large = path.join('bench', '.corpus', 'large', 'schema.sql');
   const newest = path.join(history(1), readdirSync(path.join(repo, history(1))).sort().at(-1)!);
@@ -271,7 +275,6 @@ function main(): void {
       resultsByName.set(scenario.name, scenarioResult(scenario, runs));
     });
   }
-  rmSync(cacheFile, { force: true });
   info.loadAfter = spawnSync('uptime', { encoding: 'utf8' }).stdout?.trim();
 
   const order = ['whole history (1x)', 'one small file', NODE_ALONE, '5 MB single file', 'whole history (1x), warm --cache', 'newest of 5,000 migrations, warm --cache', 'history 2x', 'history 4x'];
