@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -9,6 +9,8 @@ import path from 'node:path';
  */
 export default function setup(): () => void {
   const root = mkdtempSync(path.join(os.tmpdir(), 'lockwise-tests-'));
+  // As root, the trace server runs as an unprivileged user, who must reach its folder inside this one.
+  chmodSync(root, 0o711);
   for (const variable of ['TMPDIR', 'TMP', 'TEMP']) process.env[variable] = root;
   return () => rmSync(root, { recursive: true, force: true });
 }
