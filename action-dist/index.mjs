@@ -19530,8 +19530,8 @@ var init_summary = __esm({
        */
       addList(items, ordered = false) {
         const tag = ordered ? "ol" : "ul";
-        const listItems2 = items.map((item) => this.wrap("li", item)).join("");
-        const element = this.wrap(tag, listItems2);
+        const listItems3 = items.map((item) => this.wrap("li", item)).join("");
+        const element = this.wrap(tag, listItems3);
         return this.addRaw(element).addEOL();
       }
       /**
@@ -20469,6 +20469,179 @@ var init_parse = __esm({
   }
 });
 
+// src/knowledge/check-implication.ts
+function comparison(column, operator, value) {
+  return { comparison: { column, operator, value } };
+}
+function conditionOf(expression) {
+  const bool = asKind(expression, "BoolExpr");
+  if (bool) {
+    const args = (bool.args ?? []).map(conditionOf);
+    if (bool.boolop === "AND_EXPR") return { all: args };
+    if (bool.boolop === "OR_EXPR") return { any: args };
+    if (bool.boolop === "NOT_EXPR" && args.length === 1) return negated(args[0]);
+  }
+  const expr = asKind(expression, "A_Expr");
+  const operator = expr ? operatorOf(expr.name) : void 0;
+  const column = columnOf(expr?.lexpr);
+  if (expr && column !== void 0) {
+    const items = listItems(expr.rexpr);
+    const compared = (op, node) => {
+      const value = constantOf(node);
+      return value ? comparison(column, op, value) : void 0;
+    };
+    const all = (conditions) => conditions.every((condition) => condition !== void 0);
+    if (expr.kind === "AEXPR_OP" && operator) {
+      const single = compared(operator, expr.rexpr);
+      if (single) return single;
+    }
+    if ((expr.kind === "AEXPR_BETWEEN" || expr.kind === "AEXPR_NOT_BETWEEN") && items?.length === 2) {
+      const inside = [compared(">=", items[0]), compared("<=", items[1])];
+      if (all(inside)) return expr.kind === "AEXPR_BETWEEN" ? { all: inside } : negated({ all: inside });
+    }
+    const listed = expr.kind === "AEXPR_IN" ? items : expr.kind === "AEXPR_OP_ANY" || expr.kind === "AEXPR_OP_ALL" ? arrayItems(expr.rexpr) : void 0;
+    if (listed && listed.length <= MAX_EXPANDED_LIST && (operator === "=" || operator === "<>")) {
+      const each = listed.map((item) => compared(operator, item));
+      const anyOf = expr.kind === "AEXPR_OP_ANY" || expr.kind === "AEXPR_IN" && operator === "=";
+      const allOf = expr.kind === "AEXPR_OP_ALL" || expr.kind === "AEXPR_IN" && operator === "<>";
+      if (all(each) && (anyOf || allOf)) return each.length === 1 ? each[0] : anyOf ? { any: each } : { all: each };
+    }
+  }
+  const mirroredColumn = columnOf(expr?.rexpr);
+  const leftValue = constantOf(expr?.lexpr);
+  if (expr?.kind === "AEXPR_OP" && operator && mirroredColumn !== void 0 && leftValue) return comparison(mirroredColumn, MIRRORED[operator], leftValue);
+  return { opaque: mentionedColumns(expression) };
+}
+function negated(condition) {
+  if ("comparison" in condition) return comparison(condition.comparison.column, NEGATED[condition.comparison.operator], condition.comparison.value);
+  if ("all" in condition) return { any: condition.all.map(negated) };
+  if ("any" in condition) return { all: condition.any.map(negated) };
+  return condition;
+}
+function renameColumnInCondition(condition, oldName, newName) {
+  const rename2 = (name) => name === oldName ? newName : name;
+  if ("comparison" in condition) return { comparison: { ...condition.comparison, column: rename2(condition.comparison.column) } };
+  if ("all" in condition) return { all: condition.all.map((item) => renameColumnInCondition(item, oldName, newName)) };
+  if ("any" in condition) return { any: condition.any.map((item) => renameColumnInCondition(item, oldName, newName)) };
+  return { opaque: condition.opaque.map(rename2) };
+}
+function implies(known, predicate) {
+  return impliedBy({ all: [...known] }, predicate);
+}
+function impliedBy(clause, predicate) {
+  if ("all" in predicate) return every(predicate.all.map((item) => impliedBy(clause, item)));
+  if ("any" in predicate) {
+    if ("any" in clause) return every(clause.any.map((item) => impliedBy(item, predicate)));
+    if ("all" in clause) return some([...predicate.any.map((item) => impliedBy(clause, item)), ...clause.all.map((item) => impliedBy(item, predicate))]);
+    return some(predicate.any.map((item) => impliedBy(clause, item)));
+  }
+  if ("opaque" in predicate) return "undecided";
+  if ("all" in clause) return some(clause.all.map((item) => impliedBy(item, predicate)));
+  if ("any" in clause) return every(clause.any.map((item) => impliedBy(item, predicate)));
+  if ("opaque" in clause) return clause.opaque.includes(predicate.comparison.column) ? "undecided" : "not proven";
+  return comparisonImplies(clause.comparison, predicate.comparison);
+}
+function some(proofs) {
+  return proofs.includes("proven") ? "proven" : proofs.includes("undecided") ? "undecided" : "not proven";
+}
+function every(proofs) {
+  return proofs.includes("not proven") ? "not proven" : proofs.includes("undecided") ? "undecided" : "proven";
+}
+function comparisonImplies(clause, predicate) {
+  if (clause.column !== predicate.column) return "not proven";
+  const required = REQUIRED[predicate.operator][clause.operator];
+  if (!required) return "not proven";
+  let holds;
+  if (required === "=" || required === "<>") {
+    const equal = constantsEqual(clause.value, predicate.value);
+    holds = equal === void 0 ? void 0 : equal === (required === "=");
+  } else {
+    const order = compareConstants(clause.value, predicate.value);
+    holds = order === void 0 ? void 0 : { "<": order < 0, "<=": order <= 0, ">": order > 0, ">=": order >= 0 }[required];
+  }
+  return holds === void 0 ? "undecided" : holds ? "proven" : "not proven";
+}
+function compareConstants(a, b) {
+  if ("number" in a && "number" in b) {
+    if (a.number === b.number) return 0;
+    const [x, y] = [Number(a.number), Number(b.number)];
+    const exact = (text) => text.replace(/[^0-9]/g, "").replace(/^0+/, "").length <= 15;
+    return NUMBER.test(a.number) && NUMBER.test(b.number) && exact(a.number) && exact(b.number) ? Math.sign(x - y) : void 0;
+  }
+  if ("text" in a && "text" in b) {
+    if (a.text === b.text) return 0;
+    const sameShape = a.text.replace(/\d/g, "0") === b.text.replace(/\d/g, "0");
+    if (sameShape && DATE_OR_TIMESTAMP.test(a.text)) return a.text < b.text ? -1 : 1;
+  }
+  return void 0;
+}
+function constantsEqual(a, b) {
+  const order = compareConstants(a, b);
+  if (order !== void 0) return order === 0;
+  const word = (constant) => "text" in constant && /^[A-Za-z_]/.test(constant.text);
+  if (word(a) && word(b)) return a.text.toLowerCase() === b.text.toLowerCase() ? void 0 : false;
+  return void 0;
+}
+function constantOf(node) {
+  const constant = asKind(node, "A_Const") ?? asKind(asKind(node, "TypeCast")?.arg, "A_Const");
+  if (!constant || constant.isnull) return void 0;
+  if (constant.sval) return { text: constant.sval.sval ?? "" };
+  if (constant.ival) return { number: String(constant.ival.ival ?? 0) };
+  if (constant.fval?.fval !== void 0) return { number: constant.fval.fval };
+  return void 0;
+}
+function columnOf(node) {
+  const fields = asKind(node, "ColumnRef")?.fields;
+  if (!fields) return void 0;
+  const names = stringValues(fields);
+  return names.length === fields.length ? names.at(-1) : void 0;
+}
+function operatorOf(name) {
+  const names = stringValues(name);
+  return names.length === 1 && OPERATORS.has(names[0]) ? names[0] : void 0;
+}
+function listItems(node) {
+  return asKind(node, "List")?.items;
+}
+function arrayItems(node) {
+  return asKind(node, "A_ArrayExpr")?.elements;
+}
+function mentionedColumns(expression) {
+  const columns = [];
+  const visit2 = (value) => {
+    if (Array.isArray(value)) value.forEach(visit2);
+    else if (value && typeof value === "object") {
+      const reference = value.ColumnRef;
+      const name = reference ? stringValues(reference.fields).at(-1) : void 0;
+      if (name && !columns.includes(name)) columns.push(name);
+      Object.values(value).forEach(visit2);
+    }
+  };
+  visit2(expression);
+  return columns;
+}
+var MAX_EXPANDED_LIST, OPERATORS, MIRRORED, NEGATED, REQUIRED, NUMBER, DATE_OR_TIMESTAMP;
+var init_check_implication = __esm({
+  "src/knowledge/check-implication.ts"() {
+    "use strict";
+    init_node_types();
+    MAX_EXPANDED_LIST = 100;
+    OPERATORS = /* @__PURE__ */ new Set(["<", "<=", "=", ">=", ">", "<>"]);
+    MIRRORED = { "<": ">", "<=": ">=", "=": "=", ">=": "<=", ">": "<", "<>": "<>" };
+    NEGATED = { "<": ">=", "<=": ">", "=": "<>", ">=": "<", ">": "<=", "<>": "=" };
+    REQUIRED = {
+      ">=": { ">=": ">=", ">": ">=", "=": ">=" },
+      ">": { ">=": ">", ">": ">=", "=": ">" },
+      "<=": { "<=": "<=", "<": "<=", "=": "<=" },
+      "<": { "<": "<=", "<=": "<", "=": "<" },
+      "=": { "=": "=" },
+      "<>": { "=": "<>", "<": "<=", "<=": "<", ">": ">=", ">=": ">", "<>": "=" }
+    };
+    NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+    DATE_OR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/;
+  }
+});
+
 // src/parse/identifiers.ts
 function quoteIdentifier(name) {
   let quoted = quotedCache.get(name);
@@ -20554,7 +20727,7 @@ function constraintInfo(constraint, table, column) {
   const kind = constraint.contype ? CONSTRAINT_KINDS[constraint.contype] : void 0;
   if (!kind) return void 0;
   const keys = stringValues(constraint.keys ?? constraint.fk_attrs);
-  const columns = column ? [column] : keys.length > 0 ? keys : referencedColumns(constraint.raw_expr);
+  const columns = column ? [column] : keys.length > 0 ? keys : mentionedColumns(constraint.raw_expr);
   const name = constraint.conname ?? constraint.indexname ?? generatedName(table, columns, kind);
   const provesNotNull = kind === "check" ? notNullTestColumn(constraint.raw_expr) : void 0;
   return {
@@ -20563,6 +20736,7 @@ function constraintInfo(constraint, table, column) {
     validated: constraint.skip_validation !== true,
     columns,
     ...provesNotNull ? { provesNotNull } : {},
+    ...kind === "check" ? { condition: conditionOf(constraint.raw_expr) } : {},
     ...constraint.pktable ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? "" } : { name: constraint.pktable.relname ?? "" } } : {}
   };
 }
@@ -20570,20 +20744,6 @@ function generatedName(table, columns, kind) {
   if (kind === "primary key") return `${table}_pkey`;
   const columnPart = kind === "check" ? columns.slice(0, 1) : columns;
   return [table, ...columnPart, NAME_SUFFIXES[kind]].join("_");
-}
-function referencedColumns(expression) {
-  const columns = [];
-  const visit2 = (value) => {
-    if (Array.isArray(value)) value.forEach(visit2);
-    else if (value && typeof value === "object") {
-      const reference = value.ColumnRef;
-      const name = reference ? stringValues(reference.fields).at(-1) : void 0;
-      if (name && !columns.includes(name)) columns.push(name);
-      Object.values(value).forEach(visit2);
-    }
-  };
-  visit2(expression);
-  return columns;
 }
 function notNullTestColumn(expression) {
   const test = asKind(expression, "NullTest");
@@ -20600,6 +20760,7 @@ var init_schema_objects = __esm({
   "src/model/schema-objects.ts"() {
     "use strict";
     init_node_types();
+    init_check_implication();
     CONSTRAINT_KINDS = {
       CONSTR_CHECK: "check",
       CONSTR_FOREIGN: "foreign key",
@@ -20632,6 +20793,7 @@ var init_schema_model = __esm({
   "src/model/schema-model.ts"() {
     "use strict";
     init_node_types();
+    init_check_implication();
     init_names();
     init_schema_objects();
     DEFAULT_ACCESS_METHOD = "heap";
@@ -21187,6 +21349,7 @@ var init_schema_model = __esm({
         for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
           constraint.columns = constraint.columns.map((name) => name === oldName ? newName : name);
           if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
+          if (constraint.condition) constraint.condition = renameColumnInCondition(constraint.condition, oldName, newName);
         }
         const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
         const addedIn = unknownColumns?.get(oldName);
@@ -21914,7 +22077,7 @@ function locksTakenBy(statement, pgVersion) {
   for (const target of dataModifyingTargets(node)) take(target, "table", STATEMENT_LOCKS.insertUpdateDelete);
   return claims;
 }
-function listItems(node) {
+function listItems2(node) {
   return asKind(node, "List")?.items ?? [node];
 }
 function dataModifyingTargets(node) {
@@ -21922,7 +22085,7 @@ function dataModifyingTargets(node) {
   const holder = asKind(node, "ExplainStmt") ?? asKind(node, "PrepareStmt");
   if (holder) return dataModifyingTargets(holder.query);
   const functionBody = asKind(node, "CreateFunctionStmt")?.sql_body;
-  if (functionBody) return listItems(functionBody).flatMap((item) => listItems(item).flatMap(dataModifyingTargets));
+  if (functionBody) return listItems2(functionBody).flatMap((item) => listItems2(item).flatMap(dataModifyingTargets));
   const statement = asKind(node, "InsertStmt") ?? asKind(node, "UpdateStmt") ?? asKind(node, "DeleteStmt") ?? asKind(node, "MergeStmt");
   const withClause = (statement ?? asKind(node, "SelectStmt"))?.withClause;
   const targets = [];
@@ -22980,7 +23143,7 @@ var init_no_duplicate_column_assignment = __esm({
 });
 
 // rules/no-enum-value-add-in-transaction.ts
-function columnOf(ancestors) {
+function columnOf2(ancestors) {
   const frames = ancestors.filter((frame) => frame.kind !== "List" && frame.kind !== "TypeCast");
   const parent = frames.at(-1);
   if (parent?.kind === "ResTarget") return parent.node.name;
@@ -23066,7 +23229,7 @@ var init_no_enum_value_add_in_transaction = __esm({
             if (value === void 0) return;
             const parent = ancestors.at(-1);
             const castTo = parent?.kind === "TypeCast" ? stringValues(parent.node.typeName?.names).at(-1) : void 0;
-            const column = columnOf(ancestors);
+            const column = columnOf2(ancestors);
             constants3.push({ value, location: payload.location ?? 0, ...castTo ? { castTo } : {}, ...column ? { column } : {} });
           });
           for (const added of [...pending]) {
@@ -24473,7 +24636,7 @@ function comparisonBound(node) {
   const left = columnName(expression.lexpr);
   if (left && isConstant(expression.rexpr)) return { column: left, bound };
   const right = columnName(expression.rexpr);
-  if (right && isConstant(expression.lexpr)) return { column: right, bound: MIRRORED[bound] };
+  if (right && isConstant(expression.lexpr)) return { column: right, bound: MIRRORED2[bound] };
   return void 0;
 }
 function columnName(node) {
@@ -24484,13 +24647,13 @@ function isConstant(node) {
   const tree = JSON.stringify(node);
   return !tree.includes('"ColumnRef"') && !tree.includes('"SubLink"');
 }
-var LOWER_BOUND_OPERATORS, MIRRORED, ROW_ADDRESS, NO_SOURCES;
+var LOWER_BOUND_OPERATORS, MIRRORED2, ROW_ADDRESS, NO_SOURCES;
 var init_key_range = __esm({
   "src/knowledge/key-range.ts"() {
     "use strict";
     init_node_types();
     LOWER_BOUND_OPERATORS = { ">": "lower", ">=": "lower", "<": "upper", "<=": "upper" };
-    MIRRORED = { lower: "upper", upper: "lower" };
+    MIRRORED2 = { lower: "upper", upper: "lower" };
     ROW_ADDRESS = "ctid";
     NO_SOURCES = { ctes: /* @__PURE__ */ new Set(), relations: /* @__PURE__ */ new Set() };
   }
@@ -28086,12 +28249,45 @@ var init_prefer_timestamptz = __esm({
 function scanSkipped(context, partition, key, bound) {
   const checks = context.schema.validatedChecks(partition);
   if (key === void 0) return checks.length > 0;
-  if (key.hasExpression) return false;
+  if (key.hasExpression || !keyColumnsNotNull(context, partition, key, bound)) return false;
+  const predicate = boundPredicate(key, bound);
+  const proof = predicate ? implies(checks.map(conditionOfCheck), predicate) : "undecided";
+  if (proof !== "undecided") return proof === "proven";
+  return key.columns.every((column) => checks.some((check) => check.columns.includes(column)));
+}
+function keyColumnsNotNull(context, partition, key, bound) {
   const known = context.schema.table(partition) !== void 0;
   const acceptsNull = bound.is_default === true || (bound.listdatums ?? []).some((datum) => asKind(datum, "A_Const")?.isnull);
   return key.columns.every(
-    (column) => checks.some((check) => check.columns.includes(column)) && (acceptsNull || !known || context.schema.column(partition, column)?.notNull === true || context.schema.hasValidatedNotNullCheck(partition, column))
+    (column) => acceptsNull || !known || context.schema.column(partition, column)?.notNull === true || context.schema.hasValidatedNotNullCheck(partition, column)
   );
+}
+function conditionOfCheck(check) {
+  return check.condition ?? { opaque: check.columns };
+}
+function checksOnKey(checks, key) {
+  const meant = checks.filter((check) => check.columns.some((column) => key.columns.includes(column)));
+  return meant.map((check) => quoteIdentifier(check.name)).join(" or ");
+}
+function boundPredicate(key, bound) {
+  const column = key.columns.length === 1 && !key.hasExpression ? key.columns[0] : void 0;
+  if (column === void 0 || bound.is_default) return void 0;
+  if (bound.strategy === "l") {
+    const values = (bound.listdatums ?? []).map(constantOf);
+    if (values.length === 0 || values.length > 100 || values.some((value) => value === void 0)) return void 0;
+    return { any: values.map((value) => comparison(column, "=", value)) };
+  }
+  if (bound.strategy !== "r" || bound.lowerdatums?.length !== 1 || bound.upperdatums?.length !== 1) return void 0;
+  const ends = [bound.lowerdatums[0], bound.upperdatums[0]].map((datum) => isUnbounded(datum) ? "unbounded" : constantOf(datum));
+  const [lower, upper] = ends;
+  if (lower === void 0 || upper === void 0 || lower === "unbounded" && upper === "unbounded") return void 0;
+  return {
+    all: [...lower === "unbounded" ? [] : [comparison(column, ">=", lower)], ...upper === "unbounded" ? [] : [comparison(column, "<", upper)]]
+  };
+}
+function isUnbounded(datum) {
+  const word = stringValues(asKind(datum, "ColumnRef")?.fields)[0];
+  return word === "minvalue" || word === "maxvalue";
 }
 function boundCondition(key, bound) {
   const column = key.columns.length === 1 && !key.hasExpression ? quoteIdentifier(key.columns[0]) : void 0;
@@ -28109,9 +28305,7 @@ function boundCondition(key, bound) {
 }
 function rangeEnd(datums) {
   if (datums?.length !== 1) return void 0;
-  const word = stringValues(asKind(datums[0], "ColumnRef")?.fields)[0];
-  if (word === "minvalue" || word === "maxvalue") return "unbounded";
-  return constantText2(datums[0]);
+  return isUnbounded(datums[0]) ? "unbounded" : constantText2(datums[0]);
 }
 function constantText2(node) {
   const constant = asKind(node, "A_Const") ?? asKind(asKind(node, "TypeCast")?.arg, "A_Const");
@@ -28128,6 +28322,7 @@ var init_require_check_before_attach_partition = __esm({
   "rules/require-check-before-attach-partition.ts"() {
     "use strict";
     init_rule();
+    init_check_implication();
     init_names();
     init_node_types();
     init_identifiers();
@@ -28138,15 +28333,17 @@ var init_require_check_before_attach_partition = __esm({
         presets: ["recommended", "strict"],
         messages: {
           attachScans: "ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{partition}} until the scan finishes. No validated CHECK constraint on {{partition}} proves it, with its key columns NOT NULL.",
+          attachScansCheckTooWeak: "ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{partition}} until the scan finishes. No validated CHECK constraint on {{partition}} implies the partition bound ({{bound}}), not even {{constraints}}: PostgreSQL's proof compares the key column with the constants as written, and skips the scan only when that proves the bound.",
           attachScansExpressionKey: "ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: {{table}} is partitioned by an expression, and then no CHECK constraint lets PostgreSQL skip the scan.",
           defaultScanned: "Adding partition {{partition}} to {{table}} scans {{table}}'s DEFAULT partition {{default}} for rows that would belong in the new partition, while holding an ACCESS EXCLUSIVE lock on {{default}}: no reads or writes of {{default}} until the scan finishes. No validated CHECK constraint on {{default}} rules those rows out.",
+          defaultScannedCheckTooWeak: "Adding partition {{partition}} to {{table}} scans {{table}}'s DEFAULT partition {{default}} for rows that would belong in the new partition, while holding an ACCESS EXCLUSIVE lock on {{default}}: no reads or writes of {{default}} until the scan finishes. No validated CHECK constraint on {{default}} rules out the new partition's rows ({{bound}}), not even {{constraints}}: PostgreSQL's proof compares the key column with the constants as written, and skips the scan only when that rules them out.",
           help: "Prove it first with a scan that lets reads and writes continue; ATTACH PARTITION then skips its own:\n  ALTER TABLE {{partition}} ADD CONSTRAINT {{name}} CHECK ({{check}}) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{partition}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ATTACH PARTITION {{partition}} ...;\n  ALTER TABLE {{partition}} DROP CONSTRAINT {{name}};\nEach partition key column must also be NOT NULL (the bound rejects NULLs, and PostgreSQL does not infer that from the CHECK).",
           helpExpressionKey: "Attach {{partition}} while nothing uses it yet (before it holds data, or in a maintenance window), or create the partition empty with CREATE TABLE ... PARTITION OF {{table}} and move the rows into it in batches.",
           helpDefault: "Rule the new values out of {{default}} first with a scan that lets reads and writes continue, then add the partition:\n  ALTER TABLE {{default}} ADD CONSTRAINT {{name}} CHECK (NOT ({{check}})) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{default}} VALIDATE CONSTRAINT {{name}};\nIf {{default}} holds such rows, move them out in batches first. A partitioned table without a DEFAULT partition avoids the scan altogether."
         },
         docs: {
           summary: "Requires a validated CHECK constraint that proves the partition bound before ATTACH PARTITION of an existing table, and before adding a partition next to a DEFAULT partition.",
-          why: "ALTER TABLE ... ATTACH PARTITION must prove that every row of the table being attached belongs in the partition. It scans the whole table while holding an ACCESS EXCLUSIVE lock on it, so nothing can read or write that table until the scan finishes: attaching an existing, large table (the usual way to move a table under a partitioned one) stops its traffic for as long as the scan takes. PostgreSQL skips the scan when a validated CHECK constraint on the table implies the partition bound and the key columns are NOT NULL (without NOT NULL it scans even with the CHECK, for range partitions too, as lockwise trace shows on PostgreSQL 18); that CHECK can be added NOT VALID and validated under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. With a partition key that is an expression, no CHECK helps. When the partitioned table has a DEFAULT partition, every new partition, attached or created with CREATE TABLE ... PARTITION OF, also makes PostgreSQL scan the DEFAULT partition for rows that would belong in it, under an ACCESS EXCLUSIVE lock on the DEFAULT partition, unless a validated CHECK constraint on the DEFAULT partition rules them out. Attaching a table created in the same migration, or in one not yet deployed, is not reported: it holds no production rows.",
+          why: "ALTER TABLE ... ATTACH PARTITION must prove that every row of the table being attached belongs in the partition. It scans the whole table while holding an ACCESS EXCLUSIVE lock on it, so nothing can read or write that table until the scan finishes: attaching an existing, large table (the usual way to move a table under a partitioned one) stops its traffic for as long as the scan takes. PostgreSQL skips the scan when a validated CHECK constraint on the table implies the partition bound and the key columns are NOT NULL (without NOT NULL it scans even with the CHECK, for range partitions too, as lockwise trace shows on PostgreSQL 18); that CHECK can be added NOT VALID and validated under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. PostgreSQL's proof compares the key column with constants as written, and lockwise follows it for a one-column key: `id > 9` does not prove `id >= 10` (the proof knows nothing of whole numbers), nor `logged_on <= '2026-01-01'` the exclusive upper bound `logged_on < '2026-01-01'`, and a CHECK joined by OR proves little; where lockwise cannot follow the proof (an expression it cannot read, constants whose order depends on the column's type or collation, a key of several columns), it takes a validated CHECK on every key column as the proof. With a partition key that is an expression, no CHECK helps. When the partitioned table has a DEFAULT partition, every new partition, attached or created with CREATE TABLE ... PARTITION OF, also makes PostgreSQL scan the DEFAULT partition for rows that would belong in it, under an ACCESS EXCLUSIVE lock on the DEFAULT partition, unless a validated CHECK constraint on the DEFAULT partition rules them out. Attaching a table created in the same migration, or in one not yet deployed, is not reported: it holds no production rows.",
           instead: "ADD CONSTRAINT c CHECK (key >= lower AND key < upper) NOT VALID on the table; make the key columns NOT NULL; in a later transaction VALIDATE CONSTRAINT c; then ATTACH PARTITION (no scan) and DROP CONSTRAINT c. Before adding a partition next to a DEFAULT partition, add and validate CHECK (NOT (key IN (...))) on the DEFAULT partition.",
           bad: "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
           good: "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_bound CHECK (created_on >= '2025-01-01' AND created_on < '2026-01-01') NOT VALID;\nALTER TABLE events_2025 VALIDATE CONSTRAINT events_2025_bound;\nALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
@@ -28166,11 +28363,14 @@ var init_require_check_before_attach_partition = __esm({
           if (!defaultPartition || !context.isExistingTable(defaultPartition)) return;
           const key = keyOf(table);
           const checks = context.schema.validatedChecks(defaultPartition);
-          const ruledOut = key === void 0 || key.hasExpression ? checks.length > 0 : key.columns.every((column) => checks.some((check2) => check2.columns.includes(column)));
+          const predicate = key ? boundPredicate(key, bound) : void 0;
+          const proof = predicate ? implies(checks.map(conditionOfCheck), negated(predicate)) : "undecided";
+          const ruledOut = proof !== "undecided" ? proof === "proven" : key === void 0 || key.hasExpression ? checks.length > 0 : key.columns.every((column) => checks.some((check2) => check2.columns.includes(column)));
           if (ruledOut) return;
           const check = key ? boundCondition(key, bound) : void 0;
+          const tooWeak = key ? checksOnKey(checks, key) : "";
           context.report({
-            messageId: "defaultScanned",
+            messageId: tooWeak ? "defaultScannedCheckTooWeak" : "defaultScanned",
             ...check ? { helpId: "helpDefault" } : {},
             at,
             data: {
@@ -28178,7 +28378,9 @@ var init_require_check_before_attach_partition = __esm({
               partition: displayName(partition),
               default: displayResolvedName(defaultPartition),
               name: quoteIdentifier(`${defaultPartition.name}_not_${partition.name}`),
-              check: check ?? ""
+              check: check ?? "",
+              constraints: tooWeak,
+              bound: check ?? "the partition bound"
             }
           });
         }
@@ -28198,11 +28400,18 @@ var init_require_check_before_attach_partition = __esm({
                 if (key?.hasExpression) context.report({ messageId: "attachScansExpressionKey", helpId: "helpExpressionKey", at: attach.name.location, data });
                 else {
                   const check = key ? boundCondition(key, attach.bound) : void 0;
+                  const tooWeak = key && keyColumnsNotNull(context, partition, key, attach.bound) ? checksOnKey(context.schema.validatedChecks(partition), key) : "";
                   context.report({
-                    messageId: "attachScans",
+                    messageId: tooWeak ? "attachScansCheckTooWeak" : "attachScans",
                     helpId: "help",
                     at: attach.name.location,
-                    data: { ...data, name: quoteIdentifier(`${partition.name}_partition_bound`), check: check ?? "a condition that implies the partition bound" }
+                    data: {
+                      ...data,
+                      name: quoteIdentifier(`${partition.name}_partition_bound`),
+                      check: check ?? "a condition that implies the partition bound",
+                      constraints: tooWeak,
+                      bound: check ?? "the partition bound"
+                    }
                   });
                 }
               }
@@ -30222,7 +30431,7 @@ var require_scan = __commonJS({
       let isGlobstar = false;
       let braceEscaped = false;
       let backslashes = false;
-      let negated = false;
+      let negated2 = false;
       let negatedExtglob = false;
       let finished = false;
       let braces = 0;
@@ -30371,7 +30580,7 @@ var require_scan = __commonJS({
           break;
         }
         if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
+          negated2 = token.negated = true;
           start++;
           continue;
         }
@@ -30449,7 +30658,7 @@ var require_scan = __commonJS({
         isGlob,
         isExtglob,
         isGlobstar,
-        negated,
+        negated: negated2,
         negatedExtglob
       };
       if (opts.tokens === true) {
@@ -42245,7 +42454,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 10;
+var CACHE_FORMAT = 11;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

@@ -1,6 +1,8 @@
 import type { Node, PartitionBoundSpec } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
+import { comparison, constantOf, implies, negated, type Condition } from '../src/knowledge/check-implication.js';
+import type { ConstraintInfo } from '../src/model/schema-objects.js';
 import { displayName, displayResolvedName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { PartitionKey } from '../src/model/schema-model.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
@@ -14,10 +16,14 @@ export default defineRule({
     messages: {
       attachScans:
         'ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{partition}} until the scan finishes. No validated CHECK constraint on {{partition}} proves it, with its key columns NOT NULL.',
+      attachScansCheckTooWeak:
+        'ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{partition}} until the scan finishes. No validated CHECK constraint on {{partition}} implies the partition bound ({{bound}}), not even {{constraints}}: PostgreSQL\'s proof compares the key column with the constants as written, and skips the scan only when that proves the bound.',
       attachScansExpressionKey:
         'ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: {{table}} is partitioned by an expression, and then no CHECK constraint lets PostgreSQL skip the scan.',
       defaultScanned:
         'Adding partition {{partition}} to {{table}} scans {{table}}\'s DEFAULT partition {{default}} for rows that would belong in the new partition, while holding an ACCESS EXCLUSIVE lock on {{default}}: no reads or writes of {{default}} until the scan finishes. No validated CHECK constraint on {{default}} rules those rows out.',
+      defaultScannedCheckTooWeak:
+        'Adding partition {{partition}} to {{table}} scans {{table}}\'s DEFAULT partition {{default}} for rows that would belong in the new partition, while holding an ACCESS EXCLUSIVE lock on {{default}}: no reads or writes of {{default}} until the scan finishes. No validated CHECK constraint on {{default}} rules out the new partition\'s rows ({{bound}}), not even {{constraints}}: PostgreSQL\'s proof compares the key column with the constants as written, and skips the scan only when that rules them out.',
       help:
         'Prove it first with a scan that lets reads and writes continue; ATTACH PARTITION then skips its own:\n  ALTER TABLE {{partition}} ADD CONSTRAINT {{name}} CHECK ({{check}}) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{partition}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ATTACH PARTITION {{partition}} ...;\n  ALTER TABLE {{partition}} DROP CONSTRAINT {{name}};\nEach partition key column must also be NOT NULL (the bound rejects NULLs, and PostgreSQL does not infer that from the CHECK).',
       helpExpressionKey:
@@ -27,7 +33,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Requires a validated CHECK constraint that proves the partition bound before ATTACH PARTITION of an existing table, and before adding a partition next to a DEFAULT partition.',
-      why: 'ALTER TABLE ... ATTACH PARTITION must prove that every row of the table being attached belongs in the partition. It scans the whole table while holding an ACCESS EXCLUSIVE lock on it, so nothing can read or write that table until the scan finishes: attaching an existing, large table (the usual way to move a table under a partitioned one) stops its traffic for as long as the scan takes. PostgreSQL skips the scan when a validated CHECK constraint on the table implies the partition bound and the key columns are NOT NULL (without NOT NULL it scans even with the CHECK, for range partitions too, as lockwise trace shows on PostgreSQL 18); that CHECK can be added NOT VALID and validated under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. With a partition key that is an expression, no CHECK helps. When the partitioned table has a DEFAULT partition, every new partition, attached or created with CREATE TABLE ... PARTITION OF, also makes PostgreSQL scan the DEFAULT partition for rows that would belong in it, under an ACCESS EXCLUSIVE lock on the DEFAULT partition, unless a validated CHECK constraint on the DEFAULT partition rules them out. Attaching a table created in the same migration, or in one not yet deployed, is not reported: it holds no production rows.',
+      why: 'ALTER TABLE ... ATTACH PARTITION must prove that every row of the table being attached belongs in the partition. It scans the whole table while holding an ACCESS EXCLUSIVE lock on it, so nothing can read or write that table until the scan finishes: attaching an existing, large table (the usual way to move a table under a partitioned one) stops its traffic for as long as the scan takes. PostgreSQL skips the scan when a validated CHECK constraint on the table implies the partition bound and the key columns are NOT NULL (without NOT NULL it scans even with the CHECK, for range partitions too, as lockwise trace shows on PostgreSQL 18); that CHECK can be added NOT VALID and validated under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. PostgreSQL\'s proof compares the key column with constants as written, and lockwise follows it for a one-column key: `id > 9` does not prove `id >= 10` (the proof knows nothing of whole numbers), nor `logged_on <= \'2026-01-01\'` the exclusive upper bound `logged_on < \'2026-01-01\'`, and a CHECK joined by OR proves little; where lockwise cannot follow the proof (an expression it cannot read, constants whose order depends on the column\'s type or collation, a key of several columns), it takes a validated CHECK on every key column as the proof. With a partition key that is an expression, no CHECK helps. When the partitioned table has a DEFAULT partition, every new partition, attached or created with CREATE TABLE ... PARTITION OF, also makes PostgreSQL scan the DEFAULT partition for rows that would belong in it, under an ACCESS EXCLUSIVE lock on the DEFAULT partition, unless a validated CHECK constraint on the DEFAULT partition rules them out. Attaching a table created in the same migration, or in one not yet deployed, is not reported: it holds no production rows.',
       instead:
         'ADD CONSTRAINT c CHECK (key >= lower AND key < upper) NOT VALID on the table; make the key columns NOT NULL; in a later transaction VALIDATE CONSTRAINT c; then ATTACH PARTITION (no scan) and DROP CONSTRAINT c. Before adding a partition next to a DEFAULT partition, add and validate CHECK (NOT (key IN (...))) on the DEFAULT partition.',
       bad: "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
@@ -51,11 +57,19 @@ export default defineRule({
       if (!defaultPartition || !context.isExistingTable(defaultPartition)) return;
       const key = keyOf(table);
       const checks = context.schema.validatedChecks(defaultPartition);
-      const ruledOut = key === undefined || key.hasExpression ? checks.length > 0 : key.columns.every((column) => checks.some((check) => check.columns.includes(column)));
+      const predicate = key ? boundPredicate(key, bound) : undefined;
+      const proof = predicate ? implies(checks.map(conditionOfCheck), negated(predicate)) : 'undecided';
+      const ruledOut =
+        proof !== 'undecided'
+          ? proof === 'proven'
+          : key === undefined || key.hasExpression
+            ? checks.length > 0
+            : key.columns.every((column) => checks.some((check) => check.columns.includes(column)));
       if (ruledOut) return;
       const check = key ? boundCondition(key, bound) : undefined;
+      const tooWeak = key ? checksOnKey(checks, key) : '';
       context.report({
-        messageId: 'defaultScanned',
+        messageId: tooWeak ? 'defaultScannedCheckTooWeak' : 'defaultScanned',
         ...(check ? { helpId: 'helpDefault' } : {}),
         at,
         data: {
@@ -64,6 +78,8 @@ export default defineRule({
           default: displayResolvedName(defaultPartition),
           name: quoteIdentifier(`${defaultPartition.name}_not_${partition.name}`),
           check: check ?? '',
+          constraints: tooWeak,
+          bound: check ?? 'the partition bound',
         },
       });
     }
@@ -85,11 +101,18 @@ export default defineRule({
             if (key?.hasExpression) context.report({ messageId: 'attachScansExpressionKey', helpId: 'helpExpressionKey', at: attach.name.location, data });
             else {
               const check = key ? boundCondition(key, attach.bound) : undefined;
+              const tooWeak = key && keyColumnsNotNull(context, partition, key, attach.bound) ? checksOnKey(context.schema.validatedChecks(partition), key) : '';
               context.report({
-                messageId: 'attachScans',
+                messageId: tooWeak ? 'attachScansCheckTooWeak' : 'attachScans',
                 helpId: 'help',
                 at: attach.name.location,
-                data: { ...data, name: quoteIdentifier(`${partition.name}_partition_bound`), check: check ?? 'a condition that implies the partition bound' },
+                data: {
+                  ...data,
+                  name: quoteIdentifier(`${partition.name}_partition_bound`),
+                  check: check ?? 'a condition that implies the partition bound',
+                  constraints: tooWeak,
+                  bound: check ?? 'the partition bound',
+                },
               });
             }
           }
@@ -106,21 +129,66 @@ export default defineRule({
 });
 
 /**
- * Whether PostgreSQL can skip scanning the table being attached: a validated CHECK on every key column,
- * and each key column NOT NULL unless the bound accepts NULL (checked on PostgreSQL 18 with lockwise trace).
- * For a partitioned table the model does not know, any validated CHECK is taken as the proof.
+ * Whether PostgreSQL can skip scanning the table being attached: its validated CHECKs imply the bound,
+ * and each key column is NOT NULL unless the bound accepts NULL (checked on PostgreSQL 18 with lockwise trace).
+ * When lockwise cannot follow the proof (a multi-column key, a CHECK it cannot read, constants it cannot
+ * order), a validated CHECK on every key column is taken as the proof; so, for a partitioned table the
+ * model does not know, is any validated CHECK.
  */
 function scanSkipped(context: RuleContext, partition: RelationName, key: PartitionKey | undefined, bound: PartitionBoundSpec): boolean {
   const checks = context.schema.validatedChecks(partition);
   if (key === undefined) return checks.length > 0;
-  if (key.hasExpression) return false;
+  if (key.hasExpression || !keyColumnsNotNull(context, partition, key, bound)) return false;
+  const predicate = boundPredicate(key, bound);
+  const proof = predicate ? implies(checks.map(conditionOfCheck), predicate) : 'undecided';
+  if (proof !== 'undecided') return proof === 'proven';
+  return key.columns.every((column) => checks.some((check) => check.columns.includes(column)));
+}
+
+/** The partition constraint needs the key NOT NULL, which PostgreSQL does not infer from a CHECK that allows NULL. */
+function keyColumnsNotNull(context: RuleContext, partition: RelationName, key: PartitionKey, bound: PartitionBoundSpec): boolean {
   const known = context.schema.table(partition) !== undefined;
   const acceptsNull = bound.is_default === true || (bound.listdatums ?? []).some((datum) => asKind(datum, 'A_Const')?.isnull);
   return key.columns.every(
-    (column) =>
-      checks.some((check) => check.columns.includes(column)) &&
-      (acceptsNull || !known || context.schema.column(partition, column)?.notNull === true || context.schema.hasValidatedNotNullCheck(partition, column)),
+    (column) => acceptsNull || !known || context.schema.column(partition, column)?.notNull === true || context.schema.hasValidatedNotNullCheck(partition, column),
   );
+}
+
+function conditionOfCheck(check: ConstraintInfo): Condition {
+  return check.condition ?? { opaque: check.columns };
+}
+
+/** The names of the checks that mention a key column (the ones meant as the proof), for a message; empty when there are none. */
+function checksOnKey(checks: readonly ConstraintInfo[], key: PartitionKey): string {
+  const meant = checks.filter((check) => check.columns.some((column) => key.columns.includes(column)));
+  return meant.map((check) => quoteIdentifier(check.name)).join(' or ');
+}
+
+/**
+ * The partition constraint of a bound on a one-column key, without its `IS NOT NULL`, as PostgreSQL
+ * writes it for the prover (get_qual_for_range, get_qual_for_list): `key >= lower AND key < upper`, or
+ * `key IN (...)`. Undefined when it is not made of comparisons with constants.
+ */
+function boundPredicate(key: PartitionKey, bound: PartitionBoundSpec): Condition | undefined {
+  const column = key.columns.length === 1 && !key.hasExpression ? key.columns[0]! : undefined;
+  if (column === undefined || bound.is_default) return undefined;
+  if (bound.strategy === 'l') {
+    const values = (bound.listdatums ?? []).map(constantOf);
+    if (values.length === 0 || values.length > 100 || values.some((value) => value === undefined)) return undefined;
+    return { any: values.map((value) => comparison(column, '=', value!)) };
+  }
+  if (bound.strategy !== 'r' || bound.lowerdatums?.length !== 1 || bound.upperdatums?.length !== 1) return undefined;
+  const ends = [bound.lowerdatums[0]!, bound.upperdatums[0]!].map((datum) => (isUnbounded(datum) ? 'unbounded' : constantOf(datum)));
+  const [lower, upper] = ends;
+  if (lower === undefined || upper === undefined || (lower === 'unbounded' && upper === 'unbounded')) return undefined;
+  return {
+    all: [...(lower === 'unbounded' ? [] : [comparison(column, '>=', lower)]), ...(upper === 'unbounded' ? [] : [comparison(column, '<', upper)])],
+  };
+}
+
+function isUnbounded(datum: Node): boolean {
+  const word = stringValues(asKind(datum, 'ColumnRef')?.fields)[0];
+  return word === 'minvalue' || word === 'maxvalue';
 }
 
 /** The bound as a condition on a one-column key, for the help; undefined when it cannot be written simply. */
@@ -142,9 +210,7 @@ function boundCondition(key: PartitionKey, bound: PartitionBoundSpec): string | 
 /** A one-column range end: its constant, 'unbounded' for MINVALUE or MAXVALUE, undefined for anything else. */
 function rangeEnd(datums: Node[] | undefined): string | undefined {
   if (datums?.length !== 1) return undefined;
-  const word = stringValues(asKind(datums[0], 'ColumnRef')?.fields)[0];
-  if (word === 'minvalue' || word === 'maxvalue') return 'unbounded';
-  return constantText(datums[0]!);
+  return isUnbounded(datums[0]!) ? 'unbounded' : constantText(datums[0]!);
 }
 
 function constantText(node: Node): string | undefined {

@@ -2,6 +2,7 @@ import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
 import { asKind, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
+import { renameColumnInCondition } from '../knowledge/check-implication.js';
 import { relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from './names.js';
 import { columnInfo, columnType, constraintInfo, indexName, type ColumnInfo, type ConstraintInfo } from './schema-objects.js';
 
@@ -699,6 +700,7 @@ export class SchemaModel {
     for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
       constraint.columns = constraint.columns.map((name) => (name === oldName ? newName : name));
       if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
+      if (constraint.condition) constraint.condition = renameColumnInCondition(constraint.condition, oldName, newName);
     }
     const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
     const addedIn = unknownColumns?.get(oldName);

@@ -1,5 +1,6 @@
 import type { ColumnDef, Constraint, IndexStmt, Node, TypeName } from '@pgsql/types';
 import { asKind, stringValues } from '../parse/node-types.js';
+import { conditionOf, mentionedColumns, type Condition } from '../knowledge/check-implication.js';
 
 export interface ColumnType {
   /** The type's name as PostgreSQL resolves built-ins: `int4`, `varchar`, `numeric`, or a user type's last name part. */
@@ -31,6 +32,8 @@ export interface ConstraintInfo {
   columns: string[];
   /** For `CHECK (column IS NOT NULL)`: the column it proves non-null. */
   provesNotNull?: string;
+  /** For a CHECK: its condition, as far as PostgreSQL's implication prover reads it. */
+  condition?: Condition;
   /** For a foreign key: the table it references, as written. */
   references?: { schema?: string; name: string };
 }
@@ -86,7 +89,7 @@ export function constraintInfo(constraint: Constraint, table: string, column?: s
   const kind = constraint.contype ? CONSTRAINT_KINDS[constraint.contype] : undefined;
   if (!kind) return undefined;
   const keys = stringValues(constraint.keys ?? constraint.fk_attrs);
-  const columns = column ? [column] : keys.length > 0 ? keys : referencedColumns(constraint.raw_expr);
+  const columns = column ? [column] : keys.length > 0 ? keys : mentionedColumns(constraint.raw_expr);
   // With USING INDEX and no name of its own, the constraint takes the index's.
   const name = constraint.conname ?? constraint.indexname ?? generatedName(table, columns, kind);
   const provesNotNull = kind === 'check' ? notNullTestColumn(constraint.raw_expr) : undefined;
@@ -96,6 +99,7 @@ export function constraintInfo(constraint: Constraint, table: string, column?: s
     validated: constraint.skip_validation !== true,
     columns,
     ...(provesNotNull ? { provesNotNull } : {}),
+    ...(kind === 'check' ? { condition: conditionOf(constraint.raw_expr) } : {}),
     ...(constraint.pktable
       ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? '' } : { name: constraint.pktable.relname ?? '' } }
       : {}),
@@ -106,21 +110,6 @@ function generatedName(table: string, columns: string[], kind: ConstraintKind): 
   if (kind === 'primary key') return `${table}_pkey`;
   const columnPart = kind === 'check' ? columns.slice(0, 1) : columns;
   return [table, ...columnPart, NAME_SUFFIXES[kind]].join('_');
-}
-
-function referencedColumns(expression: Node | undefined): string[] {
-  const columns: string[] = [];
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === 'object') {
-      const reference = (value as { ColumnRef?: { fields?: Node[] } }).ColumnRef;
-      const name = reference ? stringValues(reference.fields).at(-1) : undefined;
-      if (name && !columns.includes(name)) columns.push(name);
-      Object.values(value).forEach(visit);
-    }
-  };
-  visit(expression);
-  return columns;
 }
 
 /** `col IS NOT NULL`, the only CHECK that lets PostgreSQL 12+ skip the scan of SET NOT NULL. */
