@@ -20481,6 +20481,9 @@ function conditionOf(expression) {
     if (bool.boolop === "OR_EXPR") return { any: args };
     if (bool.boolop === "NOT_EXPR" && args.length === 1) return negated(args[0]);
   }
+  const nullTest = asKind(expression, "NullTest");
+  const tested = columnOf(nullTest?.arg);
+  if (nullTest && tested !== void 0 && !nullTest.argisrow) return { nullTest: { column: tested, isNull: nullTest.nulltesttype === "IS_NULL" } };
   const expr = asKind(expression, "A_Expr");
   const operator = expr ? operatorOf(expr.name) : void 0;
   const column = columnOf(expr?.lexpr);
@@ -20514,6 +20517,7 @@ function conditionOf(expression) {
 }
 function negated(condition) {
   if ("comparison" in condition) return comparison(condition.comparison.column, NEGATED[condition.comparison.operator], condition.comparison.value);
+  if ("nullTest" in condition) return { nullTest: { ...condition.nullTest, isNull: !condition.nullTest.isNull } };
   if ("all" in condition) return { any: condition.all.map(negated) };
   if ("any" in condition) return { all: condition.any.map(negated) };
   return condition;
@@ -20521,6 +20525,7 @@ function negated(condition) {
 function renameColumnInCondition(condition, oldName, newName) {
   const rename2 = (name) => name === oldName ? newName : name;
   if ("comparison" in condition) return { comparison: { ...condition.comparison, column: rename2(condition.comparison.column) } };
+  if ("nullTest" in condition) return { nullTest: { ...condition.nullTest, column: rename2(condition.nullTest.column) } };
   if ("all" in condition) return { all: condition.all.map((item) => renameColumnInCondition(item, oldName, newName)) };
   if ("any" in condition) return { any: condition.any.map((item) => renameColumnInCondition(item, oldName, newName)) };
   return { opaque: condition.opaque.map(rename2) };
@@ -20538,7 +20543,14 @@ function impliedBy(clause, predicate) {
   if ("opaque" in predicate) return "undecided";
   if ("all" in clause) return some(clause.all.map((item) => impliedBy(item, predicate)));
   if ("any" in clause) return every(clause.any.map((item) => impliedBy(item, predicate)));
-  if ("opaque" in clause) return clause.opaque.includes(predicate.comparison.column) ? "undecided" : "not proven";
+  const column = "comparison" in predicate ? predicate.comparison.column : predicate.nullTest.column;
+  if ("opaque" in clause) return clause.opaque.includes(column) ? "undecided" : "not proven";
+  const clauseColumn = "comparison" in clause ? clause.comparison.column : clause.nullTest.column;
+  if (clauseColumn !== column) return "not proven";
+  if ("nullTest" in predicate) {
+    return "nullTest" in clause && clause.nullTest.isNull === predicate.nullTest.isNull ? "proven" : "not proven";
+  }
+  if ("nullTest" in clause) return clause.nullTest.isNull ? "undecided" : "not proven";
   return comparisonImplies(clause.comparison, predicate.comparison);
 }
 function some(proofs) {
@@ -20548,7 +20560,6 @@ function every(proofs) {
   return proofs.includes("not proven") ? "not proven" : proofs.includes("undecided") ? "undecided" : "proven";
 }
 function comparisonImplies(clause, predicate) {
-  if (clause.column !== predicate.column) return "not proven";
   const required = REQUIRED[predicate.operator][clause.operator];
   if (!required) return "not proven";
   let holds;
@@ -20729,26 +20740,22 @@ function constraintInfo(constraint, table, column) {
   const keys = stringValues(constraint.keys ?? constraint.fk_attrs);
   const columns = column ? [column] : keys.length > 0 ? keys : mentionedColumns(constraint.raw_expr);
   const name = constraint.conname ?? constraint.indexname ?? generatedName(table, columns, kind);
-  const provesNotNull = kind === "check" ? notNullTestColumn(constraint.raw_expr) : void 0;
   return {
     name,
     kind,
     validated: constraint.skip_validation !== true,
     columns,
-    ...provesNotNull ? { provesNotNull } : {},
     ...kind === "check" ? { condition: conditionOf(constraint.raw_expr) } : {},
     ...constraint.pktable ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? "" } : { name: constraint.pktable.relname ?? "" } } : {}
   };
+}
+function conditionOfCheck(check) {
+  return check.condition ?? { opaque: check.columns };
 }
 function generatedName(table, columns, kind) {
   if (kind === "primary key") return `${table}_pkey`;
   const columnPart = kind === "check" ? columns.slice(0, 1) : columns;
   return [table, ...columnPart, NAME_SUFFIXES[kind]].join("_");
-}
-function notNullTestColumn(expression) {
-  const test = asKind(expression, "NullTest");
-  if (test?.nulltesttype !== "IS_NOT_NULL") return void 0;
-  return stringValues(asKind(test.arg, "ColumnRef")?.fields).at(-1);
 }
 function indexName(index) {
   if (index.idxname) return index.idxname;
@@ -20911,11 +20918,13 @@ var init_schema_model = __esm({
         for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
         return void 0;
       }
-      /** A validated `CHECK (column IS NOT NULL)`, which lets PostgreSQL 12+ SET NOT NULL without scanning. */
+      /**
+       * Whether validated CHECK constraints prove the column NOT NULL (`CHECK (column IS NOT NULL)`, also
+       * within an AND, or `NOT (column IS NULL)`), which lets PostgreSQL 12+ SET NOT NULL without scanning.
+       */
       hasValidatedNotNullCheck(relation, column) {
-        const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
-        for (const constraint of constraints) if (constraint.validated && constraint.provesNotNull === column) return true;
-        return false;
+        const conditions = this.validatedChecks(relation).map(conditionOfCheck);
+        return implies(conditions, { nullTest: { column, isNull: false } }) === "proven";
       }
       /** The indexes the model saw created on a table or materialized view, and not dropped since. */
       indexesOn(relation) {
@@ -21348,7 +21357,6 @@ var init_schema_model = __esm({
         }
         for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
           constraint.columns = constraint.columns.map((name) => name === oldName ? newName : name);
-          if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
           if (constraint.condition) constraint.condition = renameColumnInCondition(constraint.condition, oldName, newName);
         }
         const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
@@ -28262,9 +28270,6 @@ function keyColumnsNotNull(context, partition, key, bound) {
     (column) => acceptsNull || !known || context.schema.column(partition, column)?.notNull === true || context.schema.hasValidatedNotNullCheck(partition, column)
   );
 }
-function conditionOfCheck(check) {
-  return check.condition ?? { opaque: check.columns };
-}
 function checksOnKey(checks, key) {
   const meant = checks.filter((check) => check.columns.some((column) => key.columns.includes(column)));
   return meant.map((check) => quoteIdentifier(check.name)).join(" or ");
@@ -28323,6 +28328,7 @@ var init_require_check_before_attach_partition = __esm({
     "use strict";
     init_rule();
     init_check_implication();
+    init_schema_objects();
     init_names();
     init_node_types();
     init_identifiers();
@@ -28459,7 +28465,7 @@ var init_require_check_before_set_not_null = __esm({
         },
         docs: {
           summary: "Requires a validated CHECK (column IS NOT NULL) constraint before SET NOT NULL on an existing table.",
-          why: "ALTER COLUMN ... SET NOT NULL must prove that no row holds NULL. It scans the whole table while holding an ACCESS EXCLUSIVE lock, so nothing can read or write the table until the scan finishes. From PostgreSQL 12 the scan is skipped when a validated CHECK (column IS NOT NULL) constraint already proves it; that constraint can be added NOT VALID (instant) and validated with VALIDATE CONSTRAINT, which scans under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. Before PostgreSQL 12 there is no such path: SET NOT NULL always scans. PostgreSQL 18 adds NOT NULL table constraints, which can themselves be added NOT VALID and validated later; ADD CONSTRAINT ... NOT NULL without NOT VALID scans like SET NOT NULL and is reported too. SET NOT NULL on a column the migrations already made NOT NULL does nothing and is not reported.",
+          why: "ALTER COLUMN ... SET NOT NULL must prove that no row holds NULL. It scans the whole table while holding an ACCESS EXCLUSIVE lock, so nothing can read or write the table until the scan finishes. From PostgreSQL 12 the scan is skipped when validated CHECK constraints already prove it: `CHECK (column IS NOT NULL)`, alone or within an AND (a CHECK such as `column > 0` does not, since a CHECK lets NULL pass); that constraint can be added NOT VALID (instant) and validated with VALIDATE CONSTRAINT, which scans under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. Before PostgreSQL 12 there is no such path: SET NOT NULL always scans. PostgreSQL 18 adds NOT NULL table constraints, which can themselves be added NOT VALID and validated later; ADD CONSTRAINT ... NOT NULL without NOT VALID scans like SET NOT NULL and is reported too. SET NOT NULL on a column the migrations already made NOT NULL does nothing and is not reported.",
           instead: "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; in a later transaction VALIDATE CONSTRAINT c; then SET NOT NULL (no scan on PostgreSQL 12+) and DROP CONSTRAINT c. On PostgreSQL 18: ADD CONSTRAINT c NOT NULL col NOT VALID; then VALIDATE CONSTRAINT c.",
           bad: "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
           good: "ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
@@ -28473,41 +28479,25 @@ var init_require_check_before_set_not_null = __esm({
         }
       },
       create(context) {
-        const checksOfUnknownTables = /* @__PURE__ */ new Map();
-        const isProvenNotNull = (relation, column) => context.schema.hasValidatedNotNullCheck(relation, column) || [...checksOfUnknownTables.get(relationKey(relation))?.values() ?? []].some((check) => check.validated && check.column === column);
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
-            if (!context.schema.table(relation)) trackCheck(relation, cmd);
             if (cmd.subtype === "AT_SetNotNull" && cmd.name) {
               if (context.schema.column(relation, cmd.name)?.notNull) return;
               const data = dataFor(relation, cmd.name);
               if (context.pgVersion < CHECK_PROOF_SINCE) context.report({ messageId: "setNotNullBefore12", helpId: "helpBefore12", data });
-              else if (!isProvenNotNull(relation, cmd.name)) {
+              else if (!context.schema.hasValidatedNotNullCheck(relation, cmd.name)) {
                 context.report({ messageId: "setNotNull", helpId: context.pgVersion >= NOT_NULL_NOT_VALID_SINCE ? "help18" : "help", data });
               }
             } else if (cmd.subtype === "AT_AddConstraint" && context.pgVersion >= NOT_NULL_NOT_VALID_SINCE) {
               const constraint = asKind(cmd.def, "Constraint");
               const column = stringValues(constraint?.keys)[0];
               if (constraint?.contype !== "CONSTR_NOTNULL" || constraint.skip_validation || !column) return;
-              if (context.schema.column(relation, column)?.notNull || isProvenNotNull(relation, column)) return;
+              if (context.schema.column(relation, column)?.notNull || context.schema.hasValidatedNotNullCheck(relation, column)) return;
               const named = constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : "";
               context.report({ messageId: "addNotNull", helpId: "help18", at: constraint.location, data: { ...dataFor(relation, column), constraint: named } });
             }
           })
         };
-        function trackCheck(relation, cmd) {
-          const checks = checksOfUnknownTables.get(relationKey(relation)) ?? /* @__PURE__ */ new Map();
-          checksOfUnknownTables.set(relationKey(relation), checks);
-          const constraint = asKind(cmd.def, "Constraint");
-          const test = asKind(constraint?.raw_expr, "NullTest");
-          const column = stringValues(asKind(test?.arg, "ColumnRef")?.fields).at(-1);
-          if (cmd.subtype === "AT_AddConstraint" && constraint?.conname && test?.nulltesttype === "IS_NOT_NULL" && column) {
-            checks.set(constraint.conname, { column, validated: constraint.skip_validation !== true });
-          } else if (cmd.subtype === "AT_ValidateConstraint" && cmd.name) {
-            const check = checks.get(cmd.name);
-            if (check) check.validated = true;
-          } else if (cmd.subtype === "AT_DropConstraint" && cmd.name) checks.delete(cmd.name);
-        }
       }
     });
   }

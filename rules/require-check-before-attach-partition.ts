@@ -2,7 +2,7 @@ import type { Node, PartitionBoundSpec } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
 import { comparison, constantOf, implies, negated, type Condition } from '../src/knowledge/check-implication.js';
-import type { ConstraintInfo } from '../src/model/schema-objects.js';
+import { conditionOfCheck, type ConstraintInfo } from '../src/model/schema-objects.js';
 import { displayName, displayResolvedName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { PartitionKey } from '../src/model/schema-model.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
@@ -152,10 +152,6 @@ function keyColumnsNotNull(context: RuleContext, partition: RelationName, key: P
   return key.columns.every(
     (column) => acceptsNull || !known || context.schema.column(partition, column)?.notNull === true || context.schema.hasValidatedNotNullCheck(partition, column),
   );
-}
-
-function conditionOfCheck(check: ConstraintInfo): Condition {
-  return check.condition ?? { opaque: check.columns };
 }
 
 /** The names of the checks that mention a key column (the ones meant as the proof), for a message; empty when there are none. */

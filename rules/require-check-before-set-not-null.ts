@@ -1,7 +1,6 @@
-import type { AlterTableCmd } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
-import { displayName, relationKey, type RelationName } from '../src/model/names.js';
+import { displayName, type RelationName } from '../src/model/names.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -31,7 +30,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Requires a validated CHECK (column IS NOT NULL) constraint before SET NOT NULL on an existing table.',
-      why: 'ALTER COLUMN ... SET NOT NULL must prove that no row holds NULL. It scans the whole table while holding an ACCESS EXCLUSIVE lock, so nothing can read or write the table until the scan finishes. From PostgreSQL 12 the scan is skipped when a validated CHECK (column IS NOT NULL) constraint already proves it; that constraint can be added NOT VALID (instant) and validated with VALIDATE CONSTRAINT, which scans under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. Before PostgreSQL 12 there is no such path: SET NOT NULL always scans. PostgreSQL 18 adds NOT NULL table constraints, which can themselves be added NOT VALID and validated later; ADD CONSTRAINT ... NOT NULL without NOT VALID scans like SET NOT NULL and is reported too. SET NOT NULL on a column the migrations already made NOT NULL does nothing and is not reported.',
+      why: 'ALTER COLUMN ... SET NOT NULL must prove that no row holds NULL. It scans the whole table while holding an ACCESS EXCLUSIVE lock, so nothing can read or write the table until the scan finishes. From PostgreSQL 12 the scan is skipped when validated CHECK constraints already prove it: `CHECK (column IS NOT NULL)`, alone or within an AND (a CHECK such as `column > 0` does not, since a CHECK lets NULL pass); that constraint can be added NOT VALID (instant) and validated with VALIDATE CONSTRAINT, which scans under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. Before PostgreSQL 12 there is no such path: SET NOT NULL always scans. PostgreSQL 18 adds NOT NULL table constraints, which can themselves be added NOT VALID and validated later; ADD CONSTRAINT ... NOT NULL without NOT VALID scans like SET NOT NULL and is reported too. SET NOT NULL on a column the migrations already made NOT NULL does nothing and is not reported.',
       instead: 'ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; in a later transaction VALIDATE CONSTRAINT c; then SET NOT NULL (no scan on PostgreSQL 12+) and DROP CONSTRAINT c. On PostgreSQL 18: ADD CONSTRAINT c NOT NULL col NOT VALID; then VALIDATE CONSTRAINT c.',
       bad: 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
       good: 'ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;',
@@ -45,49 +44,25 @@ export default defineRule({
     },
   },
   create(context) {
-    /**
-     * CHECK (col IS NOT NULL) constraints this file added to tables the schema model never saw
-     * created, which it does not record: `table` → constraint → the column proved, and whether validated.
-     */
-    const checksOfUnknownTables = new Map<string, Map<string, { column: string; validated: boolean }>>();
-    const isProvenNotNull = (relation: RelationName, column: string): boolean =>
-      context.schema.hasValidatedNotNullCheck(relation, column) ||
-      [...(checksOfUnknownTables.get(relationKey(relation))?.values() ?? [])].some((check) => check.validated && check.column === column);
-
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
-        if (!context.schema.table(relation)) trackCheck(relation, cmd);
         if (cmd.subtype === 'AT_SetNotNull' && cmd.name) {
           if (context.schema.column(relation, cmd.name)?.notNull) return;
           const data = dataFor(relation, cmd.name);
           if (context.pgVersion < CHECK_PROOF_SINCE) context.report({ messageId: 'setNotNullBefore12', helpId: 'helpBefore12', data });
-          else if (!isProvenNotNull(relation, cmd.name)) {
+          else if (!context.schema.hasValidatedNotNullCheck(relation, cmd.name)) {
             context.report({ messageId: 'setNotNull', helpId: context.pgVersion >= NOT_NULL_NOT_VALID_SINCE ? 'help18' : 'help', data });
           }
         } else if (cmd.subtype === 'AT_AddConstraint' && context.pgVersion >= NOT_NULL_NOT_VALID_SINCE) {
           const constraint = asKind(cmd.def, 'Constraint');
           const column = stringValues(constraint?.keys)[0];
           if (constraint?.contype !== 'CONSTR_NOTNULL' || constraint.skip_validation || !column) return;
-          if (context.schema.column(relation, column)?.notNull || isProvenNotNull(relation, column)) return;
+          if (context.schema.column(relation, column)?.notNull || context.schema.hasValidatedNotNullCheck(relation, column)) return;
           const named = constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : '';
           context.report({ messageId: 'addNotNull', helpId: 'help18', at: constraint.location, data: { ...dataFor(relation, column), constraint: named } });
         }
       }),
     };
-
-    function trackCheck(relation: RelationName, cmd: AlterTableCmd): void {
-      const checks = checksOfUnknownTables.get(relationKey(relation)) ?? new Map<string, { column: string; validated: boolean }>();
-      checksOfUnknownTables.set(relationKey(relation), checks);
-      const constraint = asKind(cmd.def, 'Constraint');
-      const test = asKind(constraint?.raw_expr, 'NullTest');
-      const column = stringValues(asKind(test?.arg, 'ColumnRef')?.fields).at(-1);
-      if (cmd.subtype === 'AT_AddConstraint' && constraint?.conname && test?.nulltesttype === 'IS_NOT_NULL' && column) {
-        checks.set(constraint.conname, { column, validated: constraint.skip_validation !== true });
-      } else if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
-        const check = checks.get(cmd.name);
-        if (check) check.validated = true;
-      } else if (cmd.subtype === 'AT_DropConstraint' && cmd.name) checks.delete(cmd.name);
-    }
   },
 });
 

@@ -14,15 +14,27 @@ import { FIXTURES_DIR, REPO_ROOT, fixtureConfig, loadFixtures } from './helpers/
  * lockwise trace at all; they are counted apart.
  */
 const MIN_OBSERVED_FRACTION = 0.85;
-/** Fixtures whose partition bounds lockwise judges by proving them from CHECK constraints, as PostgreSQL does. */
-const PARTITION_PROOF_FIXTURES = [
-  'history-check-does-not-imply-bound',
-  'history-clean-check-implies-bound',
-  'history-default-partition-check-does-not-rule-out',
-  'history-clean-default-partition-check-rules-out',
-  'history-list-partitions',
-  'history-clean-default-partition-ruled-out',
-];
+/**
+ * Rules that say whether PostgreSQL scans a table, having proved from its CHECK constraints that it
+ * need not; for each, the statements they judge and the fixtures that exercise the proof.
+ */
+const SCAN_VERDICTS: Record<string, { statements: RegExp; fixtures: string[] }> = {
+  'require-check-before-attach-partition': {
+    statements: /ATTACH PARTITION|PARTITION OF .* FOR VALUES/i,
+    fixtures: [
+      'history-check-does-not-imply-bound',
+      'history-clean-check-implies-bound',
+      'history-default-partition-check-does-not-rule-out',
+      'history-clean-default-partition-check-rules-out',
+      'history-list-partitions',
+      'history-clean-default-partition-ruled-out',
+    ],
+  },
+  'require-check-before-set-not-null': {
+    statements: /SET NOT NULL/i,
+    fixtures: ['history-check-lets-null-in', 'history-clean-check-proves-not-null-within-and', 'history-clean-check-validated-in-earlier-migration'],
+  },
+};
 let database: TraceDatabase;
 let results: TraceResults;
 
@@ -57,23 +69,23 @@ describe('the lock table, checked on a real PostgreSQL with every fixture', () =
     expect(mismatches).toEqual([]);
   });
 
-  it('scans for a new partition exactly where require-check-before-attach-partition says PostgreSQL cannot prove the bound', async () => {
-    const fixtures = (await loadFixtures()).filter((fixture) => fixture.group === 'require-check-before-attach-partition' && PARTITION_PROOF_FIXTURES.includes(fixture.name));
-    expect(fixtures.map((fixture) => fixture.name).sort()).toEqual([...PARTITION_PROOF_FIXTURES].sort());
+  it.each(Object.entries(SCAN_VERDICTS))('scans exactly where %s says PostgreSQL cannot prove from CHECK constraints that it need not', async (rule, { statements, fixtures: names }) => {
+    const fixtures = (await loadFixtures()).filter((fixture) => fixture.group === rule && names.includes(fixture.name));
+    expect(fixtures.map((fixture) => fixture.name).sort()).toEqual([...names].sort());
     const disagreements: string[] = [];
     let compared = 0;
     for (const file of fixtures.flatMap((fixture) => fixture.files)) {
-      for (const statement of results.statements.filter((candidate) => candidate.file === file.path && /ATTACH PARTITION|PARTITION OF .* FOR VALUES/i.test(candidate.text))) {
-        // The rows trace generates may break the bound: PostgreSQL found them by scanning.
-        const violated = statement.status === 'failed' && /partition constraint .* is violated by some row/.test(statement.reason ?? '');
+      for (const statement of results.statements.filter((candidate) => candidate.file === file.path && statements.test(candidate.text))) {
+        // The rows trace generates may break the new constraint: PostgreSQL found them by scanning.
+        const violated = statement.status === 'failed' && /is violated by some row|contains null values/.test(statement.reason ?? '');
         expect(statement.status === 'observed' || violated, `${file.path}:${statement.line}: ${statement.status} ${statement.reason ?? ''}`).toBe(true);
         const scanned = violated || (statement.observation?.scanned ?? []).length > 0;
-        const flagged = file.expected.get(statement.line)?.includes('require-check-before-attach-partition') === true;
+        const flagged = file.expected.get(statement.line)?.includes(rule) === true;
         compared++;
         if (scanned !== flagged) disagreements.push(`${file.path}:${statement.line}: PostgreSQL ${scanned ? 'scanned' : 'did not scan'}, the rule ${flagged ? 'flags it' : 'does not'}`);
       }
     }
-    expect(compared).toBeGreaterThanOrEqual(25);
+    expect(compared).toBeGreaterThanOrEqual(names.length);
     expect(disagreements).toEqual([]);
   });
 

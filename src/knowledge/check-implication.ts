@@ -22,11 +22,16 @@ export interface Comparison {
 }
 
 /**
- * A CHECK condition in the shapes the prover reasons about: comparisons joined by AND and OR
+ * A CHECK condition in the shapes the prover reasons about: comparisons and null tests joined by AND and OR
  * (IN lists, BETWEEN and NOT are written out as PostgreSQL rewrites them); anything else is
  * opaque, known only by the columns it mentions.
  */
-export type Condition = { comparison: Comparison } | { all: Condition[] } | { any: Condition[] } | { opaque: string[] };
+export type Condition =
+  | { comparison: Comparison }
+  | { nullTest: { column: string; isNull: boolean } }
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { opaque: string[] };
 
 /** What the prover makes of an implication: it proves it, it cannot, or lockwise cannot tell. */
 export type Proof = 'proven' | 'not proven' | 'undecided';
@@ -51,6 +56,9 @@ export function conditionOf(expression: Node | undefined): Condition {
     if (bool.boolop === 'OR_EXPR') return { any: args };
     if (bool.boolop === 'NOT_EXPR' && args.length === 1) return negated(args[0]!);
   }
+  const nullTest = asKind(expression, 'NullTest');
+  const tested = columnOf(nullTest?.arg);
+  if (nullTest && tested !== undefined && !nullTest.argisrow) return { nullTest: { column: tested, isNull: nullTest.nulltesttype === 'IS_NULL' } };
   const expr = asKind(expression, 'A_Expr');
   const operator = expr ? operatorOf(expr.name) : undefined;
   const column = columnOf(expr?.lexpr);
@@ -88,6 +96,7 @@ export function conditionOf(expression: Node | undefined): Condition {
 /** NOT condition, pushed down as PostgreSQL does (De Morgan, and each comparison's negator). */
 export function negated(condition: Condition): Condition {
   if ('comparison' in condition) return comparison(condition.comparison.column, NEGATED[condition.comparison.operator], condition.comparison.value);
+  if ('nullTest' in condition) return { nullTest: { ...condition.nullTest, isNull: !condition.nullTest.isNull } };
   if ('all' in condition) return { any: condition.all.map(negated) };
   if ('any' in condition) return { all: condition.any.map(negated) };
   return condition;
@@ -97,6 +106,7 @@ export function negated(condition: Condition): Condition {
 export function renameColumnInCondition(condition: Condition, oldName: string, newName: string): Condition {
   const rename = (name: string): string => (name === oldName ? newName : name);
   if ('comparison' in condition) return { comparison: { ...condition.comparison, column: rename(condition.comparison.column) } };
+  if ('nullTest' in condition) return { nullTest: { ...condition.nullTest, column: rename(condition.nullTest.column) } };
   if ('all' in condition) return { all: condition.all.map((item) => renameColumnInCondition(item, oldName, newName)) };
   if ('any' in condition) return { any: condition.any.map((item) => renameColumnInCondition(item, oldName, newName)) };
   return { opaque: condition.opaque.map(rename) };
@@ -123,7 +133,16 @@ function impliedBy(clause: Condition, predicate: Condition): Proof {
   if ('opaque' in predicate) return 'undecided';
   if ('all' in clause) return some(clause.all.map((item) => impliedBy(item, predicate)));
   if ('any' in clause) return every(clause.any.map((item) => impliedBy(item, predicate)));
-  if ('opaque' in clause) return clause.opaque.includes(predicate.comparison.column) ? 'undecided' : 'not proven';
+  const column = 'comparison' in predicate ? predicate.comparison.column : predicate.nullTest.column;
+  if ('opaque' in clause) return clause.opaque.includes(column) ? 'undecided' : 'not proven';
+  const clauseColumn = 'comparison' in clause ? clause.comparison.column : clause.nullTest.column;
+  if (clauseColumn !== column) return 'not proven';
+  if ('nullTest' in predicate) {
+    // A CHECK holds when its condition is NULL, so `column > 0` lets NULL in: only a null test proves one.
+    return 'nullTest' in clause && clause.nullTest.isNull === predicate.nullTest.isNull ? 'proven' : 'not proven';
+  }
+  // `column IS NULL` makes every comparison NULL, which a CHECK lets pass.
+  if ('nullTest' in clause) return clause.nullTest.isNull ? 'undecided' : 'not proven';
   return comparisonImplies(clause.comparison, predicate.comparison);
 }
 
@@ -151,7 +170,6 @@ const REQUIRED: Record<ComparisonOperator, Partial<Record<ComparisonOperator, Co
 };
 
 function comparisonImplies(clause: Comparison, predicate: Comparison): Proof {
-  if (clause.column !== predicate.column) return 'not proven';
   const required = REQUIRED[predicate.operator][clause.operator];
   if (!required) return 'not proven';
   let holds: boolean | undefined;

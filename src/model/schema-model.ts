@@ -2,9 +2,9 @@ import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
 import { asKind, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
-import { renameColumnInCondition } from '../knowledge/check-implication.js';
+import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
 import { relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from './names.js';
-import { columnInfo, columnType, constraintInfo, indexName, type ColumnInfo, type ConstraintInfo } from './schema-objects.js';
+import { columnInfo, columnType, conditionOfCheck, constraintInfo, indexName, type ColumnInfo, type ConstraintInfo } from './schema-objects.js';
 
 /** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
 export const DEFAULT_ACCESS_METHOD = 'heap';
@@ -217,11 +217,13 @@ export class SchemaModel {
     return undefined;
   }
 
-  /** A validated `CHECK (column IS NOT NULL)`, which lets PostgreSQL 12+ SET NOT NULL without scanning. */
+  /**
+   * Whether validated CHECK constraints prove the column NOT NULL (`CHECK (column IS NOT NULL)`, also
+   * within an AND, or `NOT (column IS NULL)`), which lets PostgreSQL 12+ SET NOT NULL without scanning.
+   */
   hasValidatedNotNullCheck(relation: RelationName, column: string): boolean {
-    const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
-    for (const constraint of constraints) if (constraint.validated && constraint.provesNotNull === column) return true;
-    return false;
+    const conditions = this.validatedChecks(relation).map(conditionOfCheck);
+    return implies(conditions, { nullTest: { column, isNull: false } }) === 'proven';
   }
 
   /** The indexes the model saw created on a table or materialized view, and not dropped since. */
@@ -699,7 +701,6 @@ export class SchemaModel {
     }
     for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
       constraint.columns = constraint.columns.map((name) => (name === oldName ? newName : name));
-      if (constraint.provesNotNull === oldName) constraint.provesNotNull = newName;
       if (constraint.condition) constraint.condition = renameColumnInCondition(constraint.condition, oldName, newName);
     }
     const unknownColumns = this.columnsOfUnknownTables.get(tableKey);

@@ -1,4 +1,4 @@
-import type { ColumnDef, Constraint, IndexStmt, Node, TypeName } from '@pgsql/types';
+import type { ColumnDef, Constraint, IndexStmt, TypeName } from '@pgsql/types';
 import { asKind, stringValues } from '../parse/node-types.js';
 import { conditionOf, mentionedColumns, type Condition } from '../knowledge/check-implication.js';
 
@@ -30,8 +30,6 @@ export interface ConstraintInfo {
   /** False for a constraint added NOT VALID and not validated since. */
   validated: boolean;
   columns: string[];
-  /** For `CHECK (column IS NOT NULL)`: the column it proves non-null. */
-  provesNotNull?: string;
   /** For a CHECK: its condition, as far as PostgreSQL's implication prover reads it. */
   condition?: Condition;
   /** For a foreign key: the table it references, as written. */
@@ -92,13 +90,11 @@ export function constraintInfo(constraint: Constraint, table: string, column?: s
   const columns = column ? [column] : keys.length > 0 ? keys : mentionedColumns(constraint.raw_expr);
   // With USING INDEX and no name of its own, the constraint takes the index's.
   const name = constraint.conname ?? constraint.indexname ?? generatedName(table, columns, kind);
-  const provesNotNull = kind === 'check' ? notNullTestColumn(constraint.raw_expr) : undefined;
   return {
     name,
     kind,
     validated: constraint.skip_validation !== true,
     columns,
-    ...(provesNotNull ? { provesNotNull } : {}),
     ...(kind === 'check' ? { condition: conditionOf(constraint.raw_expr) } : {}),
     ...(constraint.pktable
       ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? '' } : { name: constraint.pktable.relname ?? '' } }
@@ -106,17 +102,15 @@ export function constraintInfo(constraint: Constraint, table: string, column?: s
   };
 }
 
+/** A CHECK constraint's condition for the implication prover; one without a recorded condition is opaque. */
+export function conditionOfCheck(check: ConstraintInfo): Condition {
+  return check.condition ?? { opaque: check.columns };
+}
+
 function generatedName(table: string, columns: string[], kind: ConstraintKind): string {
   if (kind === 'primary key') return `${table}_pkey`;
   const columnPart = kind === 'check' ? columns.slice(0, 1) : columns;
   return [table, ...columnPart, NAME_SUFFIXES[kind]].join('_');
-}
-
-/** `col IS NOT NULL`, the only CHECK that lets PostgreSQL 12+ skip the scan of SET NOT NULL. */
-function notNullTestColumn(expression: Node | undefined): string | undefined {
-  const test = asKind(expression, 'NullTest');
-  if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
-  return stringValues(asKind(test.arg, 'ColumnRef')?.fields).at(-1);
 }
 
 /**
