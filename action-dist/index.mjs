@@ -20715,7 +20715,8 @@ function columnType(typeName) {
   const name = names.at(-1);
   if (!name) return void 0;
   const modifiers = (typeName?.typmods ?? []).map((node) => asKind(node, "A_Const")?.ival?.ival ?? 0);
-  return { name, modifiers, arrayDimensions: typeName?.arrayBounds?.length ?? 0 };
+  const schema = names.length > 1 && names[0] !== "pg_catalog" ? names.at(-2) : void 0;
+  return { name, modifiers, arrayDimensions: typeName?.arrayBounds?.length ?? 0, ...schema ? { schema } : {} };
 }
 function formatColumnType(type) {
   const modifiers = type.modifiers.length > 0 ? `(${type.modifiers.join(",")})` : "";
@@ -20788,6 +20789,15 @@ var init_schema_objects = __esm({
 });
 
 // src/model/schema-model.ts
+function addDomainConstraint(domain, domainName, constraint) {
+  if (constraint?.contype === "CONSTR_CHECK") domain.constraints.set(constraint.conname ?? uniqueName(domain, `${domainName}_check`), "check");
+  else if (constraint?.contype === "CONSTR_NOTNULL") domain.constraints.set(constraint.conname ?? `${domainName}_not_null`, "not null");
+}
+function uniqueName(domain, name) {
+  let candidate = name;
+  for (let suffix = 1; domain.constraints.has(candidate); suffix++) candidate = `${name}${suffix}`;
+  return candidate;
+}
 function moveKeys(map, oldPrefix, newPrefix) {
   for (const [key, value] of [...map]) {
     if (key !== oldPrefix && !key.startsWith(`${oldPrefix}.`)) continue;
@@ -20819,6 +20829,7 @@ var init_schema_model = __esm({
       indexes = /* @__PURE__ */ new Map();
       sequences = /* @__PURE__ */ new Map();
       enums = /* @__PURE__ */ new Map();
+      domains = /* @__PURE__ */ new Map();
       schemas = /* @__PURE__ */ new Set(["public"]);
       functionVolatilities = /* @__PURE__ */ new Map();
       /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
@@ -20939,6 +20950,27 @@ var init_schema_model = __esm({
       indexConstraint(index) {
         return this.indexes.get(this.resolve(index, this.indexes))?.constraint;
       }
+      /**
+       * A domain the migrations created, followed through the domains it is over: the built-in type it
+       * stores (with the column's array dimensions), whether it or a domain under it has constraints,
+       * and the nearest DEFAULT. Undefined for any other type.
+       */
+      domain(type) {
+        let found;
+        let current = type;
+        for (let depth = 0; depth < 32; depth++) {
+          const domain = this.domains.get(this.resolve({ ...current.schema ? { schema: current.schema } : {}, name: current.name }, this.domains));
+          if (!domain) break;
+          found = {
+            name: found?.name ?? current.name,
+            baseType: { ...domain.baseType, arrayDimensions: domain.baseType.arrayDimensions + type.arrayDimensions },
+            constrained: (found?.constrained ?? false) || domain.constraints.size > 0,
+            ...found?.defaultExpression ?? domain.defaultExpression ? { defaultExpression: found?.defaultExpression ?? domain.defaultExpression } : {}
+          };
+          current = domain.baseType;
+        }
+        return found;
+      }
       enumValues(name) {
         return this.enums.get(this.resolve(name, this.enums));
       }
@@ -21020,6 +21052,16 @@ var init_schema_model = __esm({
           }
           case "AlterEnumStmt":
             return this.alterEnum(asKind(node, "AlterEnumStmt"));
+          case "CreateDomainStmt":
+            return this.createDomain(asKind(node, "CreateDomainStmt"));
+          case "AlterDomainStmt":
+            return this.alterDomain(asKind(node, "AlterDomainStmt"));
+          case "AlterObjectSchemaStmt": {
+            const move = asKind(node, "AlterObjectSchemaStmt");
+            const name = relationFromNames(stringValues(asKind(move.object, "List")?.items));
+            if (move.objectType === "OBJECT_DOMAIN" && move.newschema && name.name) this.moveDomain(name, { schema: move.newschema, name: name.name });
+            return;
+          }
           case "CreateSchemaStmt": {
             const schemaName = asKind(node, "CreateSchemaStmt").schemaname;
             if (schemaName) this.schemas.add(schemaName);
@@ -21092,6 +21134,7 @@ var init_schema_model = __esm({
           indexes: this.indexes,
           sequences: this.sequences,
           enums: this.enums,
+          domains: this.domains,
           schemas: this.schemas,
           functionVolatilities: this.functionVolatilities,
           columnsOfUnknownTables: this.columnsOfUnknownTables,
@@ -21107,6 +21150,7 @@ var init_schema_model = __esm({
           [this.indexes, state.indexes],
           [this.sequences, state.sequences],
           [this.enums, state.enums],
+          [this.domains, state.domains],
           [this.functionVolatilities, state.functionVolatilities],
           [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
           [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
@@ -21262,6 +21306,7 @@ var init_schema_model = __esm({
           else if (removeType === "OBJECT_INDEX") this.indexes.delete(this.resolve(relation, this.indexes));
           else if (removeType === "OBJECT_SEQUENCE") this.sequences.delete(this.resolve(relation, this.sequences));
           else if (removeType === "OBJECT_TYPE") this.enums.delete(this.resolve(relation, this.enums));
+          else if (removeType === "OBJECT_DOMAIN") this.domains.delete(this.resolve(relation, this.domains));
         }
       }
       dropTable(relation) {
@@ -21279,12 +21324,25 @@ var init_schema_model = __esm({
       }
       dropSchema(schema) {
         this.schemas.delete(schema);
-        for (const map of [this.tables, this.indexes, this.sequences, this.enums]) {
+        for (const map of [this.tables, this.indexes, this.sequences, this.enums, this.domains]) {
           for (const key of [...map.keys()]) if (key.startsWith(`${schema}.`)) map.delete(key);
         }
       }
       applyRename(rename2) {
         if (!rename2.newname) return;
+        if (rename2.renameType === "OBJECT_DOMAIN" || rename2.renameType === "OBJECT_DOMCONSTRAINT") {
+          const name = relationFromNames(stringValues(asKind(rename2.object, "List")?.items));
+          if (rename2.renameType === "OBJECT_DOMAIN") this.moveDomain(name, { ...name.schema ? { schema: name.schema } : {}, name: rename2.newname });
+          else {
+            const constraints = this.domains.get(this.resolve(name, this.domains))?.constraints;
+            const kind = rename2.subname ? constraints?.get(rename2.subname) : void 0;
+            if (constraints && kind) {
+              constraints.delete(rename2.subname);
+              constraints.set(rename2.newname, kind);
+            }
+          }
+          return;
+        }
         const relation = rename2.relation ? relationFromRangeVar(rename2.relation) : void 0;
         if (!relation) return;
         switch (rename2.renameType) {
@@ -21464,6 +21522,39 @@ var init_schema_model = __esm({
         const relation = relationFromNames(isColumn ? names.slice(0, -1) : names);
         if (text !== void 0 && /^\s*deprecated/i.test(text)) this.retire(relation, column);
         else this.retirements.delete(this.retirementKey(relation, column));
+      }
+      createDomain(create) {
+        const name = relationFromNames(stringValues(create.domainname));
+        const baseType = columnType(create.typeName);
+        if (!name.name || !baseType) return;
+        const domain = { baseType, constraints: /* @__PURE__ */ new Map() };
+        for (const node of create.constraints ?? []) {
+          const constraint = asKind(node, "Constraint");
+          if (constraint?.contype === "CONSTR_DEFAULT" && constraint.raw_expr) domain.defaultExpression = constraint.raw_expr;
+          else addDomainConstraint(domain, name.name, constraint);
+        }
+        this.domains.set(this.creationKey(name), domain);
+      }
+      /** ALTER DOMAIN: 'T' sets or drops the default, 'O' and 'N' set and drop NOT NULL, 'C' and 'X' add and drop a constraint. */
+      alterDomain(alter) {
+        const name = relationFromNames(stringValues(alter.typeName));
+        const domain = this.domains.get(this.resolve(name, this.domains));
+        if (!domain) return;
+        if (alter.subtype === "T") {
+          if (alter.def) domain.defaultExpression = alter.def;
+          else delete domain.defaultExpression;
+        } else if (alter.subtype === "O") addDomainConstraint(domain, name.name, { contype: "CONSTR_NOTNULL" });
+        else if (alter.subtype === "N") {
+          for (const [constraint, kind] of domain.constraints) if (kind === "not null") domain.constraints.delete(constraint);
+        } else if (alter.subtype === "C") addDomainConstraint(domain, name.name, asKind(alter.def, "Constraint"));
+        else if (alter.subtype === "X" && alter.name) domain.constraints.delete(alter.name);
+      }
+      moveDomain(from, to) {
+        const key = this.resolve(from, this.domains);
+        const domain = this.domains.get(key);
+        if (!domain) return;
+        this.domains.delete(key);
+        this.domains.set(this.creationKey(to), domain);
       }
       alterEnum(alterEnum) {
         const key = this.resolve(relationFromNames(stringValues(alterEnum.typeName)), this.enums);
@@ -22896,12 +22987,209 @@ var init_no_concurrently_in_transaction = __esm({
   }
 });
 
+// src/knowledge/type-changes.ts
+function canonical(type) {
+  const name = type.name.toLowerCase();
+  return { ...type, name: TYPE_ALIASES[name] ?? name };
+}
+function sameType(a, b) {
+  return a.name === b.name && a.arrayDimensions > 0 === b.arrayDimensions > 0 && a.modifiers.join(",") === b.modifiers.join(",");
+}
+function typeChangeEffect(fromType, toType, pgVersion) {
+  const [from, to] = [canonical(fromType), canonical(toType)];
+  if (sameType(from, to)) return { kind: "none" };
+  const known = KNOWN_TYPES.has(from.name) && KNOWN_TYPES.has(to.name);
+  if (from.arrayDimensions > 0 || to.arrayDimensions > 0) return known ? { kind: "rewrite" } : { kind: "unknown" };
+  const kept = KEPT_VALUES.find((entry) => entry.from === from.name && entry.to === to.name && modifiersKeepValues(entry.when, from.modifiers, to.modifiers));
+  if (!kept) return known ? { kind: "rewrite" } : { kind: "unknown" };
+  if (kept.utcOnlySince !== void 0) return pgVersion >= kept.utcOnlySince ? { kind: "rewrite-unless-utc" } : { kind: "rewrite" };
+  return kept.indexesRebuilt ? { kind: "indexes-rebuilt", reason: kept.indexesRebuilt } : { kind: "none" };
+}
+function isUnboundedWideningTarget(type) {
+  const { name, modifiers, arrayDimensions } = canonical(type);
+  return arrayDimensions === 0 && modifiers.length === 0 && UNBOUNDED_WIDENING_TARGETS.has(name);
+}
+function isUtcTimeZone(value) {
+  return value !== void 0 && UTC_TIME_ZONES.has(value.trim().toLowerCase());
+}
+function modifiersKeepValues(condition, from, to) {
+  const [oldValue, newValue] = [from[0], to[0]];
+  switch (condition) {
+    case "any":
+      return true;
+    case "new-unconstrained":
+      return newValue === void 0;
+    case "length-not-shorter":
+      return newValue === void 0 || oldValue !== void 0 && oldValue <= newValue;
+    case "numeric-precision-not-smaller":
+      return newValue === void 0 || oldValue !== void 0 && (from[1] ?? 0) === (to[1] ?? 0) && oldValue <= newValue;
+    case "temporal-precision-not-smaller":
+      return newValue === void 0 || newValue >= MAX_TEMPORAL_PRECISION || oldValue !== void 0 && oldValue <= newValue;
+    case "temporal-precision-unlimited":
+      return newValue === void 0 || newValue >= MAX_TEMPORAL_PRECISION;
+    case "interval-not-narrower":
+      return intervalKeepsValues(from, to);
+  }
+}
+function intervalKeepsValues(from, to) {
+  if (to.length === 0) return true;
+  const oldLeast = leastIntervalField(from[0] ?? INTERVAL_FULL_RANGE);
+  const newLeast = leastIntervalField(to[0] ?? INTERVAL_FULL_RANGE);
+  const oldPrecision = from.length === 0 ? INTERVAL_FULL_PRECISION : from[1] ?? INTERVAL_FULL_PRECISION;
+  const newPrecision = to[1] ?? INTERVAL_FULL_PRECISION;
+  return newLeast <= oldLeast && (oldLeast > 0 || newPrecision >= MAX_TEMPORAL_PRECISION || newPrecision >= oldPrecision);
+}
+function leastIntervalField(mask) {
+  const least = INTERVAL_FIELDS.map(([, bit]) => bit).reverse().findIndex((bit) => (mask & bit) !== 0);
+  return least === -1 ? 0 : least;
+}
+function describeType(type) {
+  const { name, modifiers, arrayDimensions } = canonical(type);
+  const base = name === "interval" ? describeInterval(modifiers) : `${DISPLAY_NAMES[name] ?? name}${modifiers.length > 0 ? `(${modifiers.join(",")})` : ""}`;
+  return `${base}${"[]".repeat(arrayDimensions)}`;
+}
+function describeInterval(modifiers) {
+  const [mask = INTERVAL_FULL_RANGE, precision] = modifiers;
+  const fields = INTERVAL_FIELDS.filter(([, bit]) => (mask & bit) !== 0).map(([name]) => name);
+  const range2 = mask === INTERVAL_FULL_RANGE || fields.length === 0 ? "" : ` ${fields[0]}${fields.length > 1 ? ` to ${fields.at(-1)}` : ""}`;
+  return `interval${range2}${precision !== void 0 && precision !== INTERVAL_FULL_PRECISION ? `(${precision})` : ""}`;
+}
+var OPERATOR_CLASS_CHANGES, CITEXT_COMPARISON, KEPT_VALUES, KNOWN_TYPES, TYPE_ALIASES, UNBOUNDED_WIDENING_TARGETS, UTC_TIME_ZONES, MAX_TEMPORAL_PRECISION, INTERVAL_FULL_RANGE, INTERVAL_FULL_PRECISION, INTERVAL_FIELDS, DISPLAY_NAMES, TIMESTAMP_TIMEZONE_INDEX_REASON;
+var init_type_changes = __esm({
+  "src/knowledge/type-changes.ts"() {
+    "use strict";
+    OPERATOR_CLASS_CHANGES = "the column's indexes use another operator class for the new type";
+    CITEXT_COMPARISON = "citext indexes compare case-insensitively, so they are built anew";
+    KEPT_VALUES = [
+      { from: "varchar", to: "varchar", when: "length-not-shorter" },
+      { from: "varchar", to: "text", when: "any" },
+      { from: "text", to: "varchar", when: "new-unconstrained" },
+      { from: "text", to: "bpchar", when: "new-unconstrained", indexesRebuilt: OPERATOR_CLASS_CHANGES },
+      { from: "varchar", to: "bpchar", when: "new-unconstrained", indexesRebuilt: OPERATOR_CLASS_CHANGES },
+      { from: "bpchar", to: "bpchar", when: "new-unconstrained" },
+      { from: "varbit", to: "varbit", when: "length-not-shorter" },
+      { from: "bit", to: "varbit", when: "new-unconstrained", indexesRebuilt: OPERATOR_CLASS_CHANGES },
+      { from: "numeric", to: "numeric", when: "numeric-precision-not-smaller" },
+      { from: "cidr", to: "inet", when: "any" },
+      { from: "xml", to: "text", when: "any" },
+      { from: "xml", to: "varchar", when: "new-unconstrained" },
+      { from: "xml", to: "bpchar", when: "new-unconstrained" },
+      { from: "time", to: "time", when: "temporal-precision-not-smaller" },
+      { from: "timetz", to: "timetz", when: "temporal-precision-not-smaller" },
+      { from: "timestamp", to: "timestamp", when: "temporal-precision-not-smaller" },
+      { from: "timestamptz", to: "timestamptz", when: "temporal-precision-not-smaller" },
+      { from: "interval", to: "interval", when: "interval-not-narrower" },
+      { from: "timestamp", to: "timestamptz", when: "temporal-precision-unlimited", utcOnlySince: 12, indexesRebuilt: OPERATOR_CLASS_CHANGES },
+      { from: "timestamptz", to: "timestamp", when: "temporal-precision-unlimited", utcOnlySince: 12, indexesRebuilt: OPERATOR_CLASS_CHANGES },
+      { from: "text", to: "citext", when: "any", indexesRebuilt: CITEXT_COMPARISON },
+      { from: "varchar", to: "citext", when: "any", indexesRebuilt: CITEXT_COMPARISON },
+      { from: "citext", to: "text", when: "any", indexesRebuilt: CITEXT_COMPARISON },
+      { from: "citext", to: "varchar", when: "new-unconstrained", indexesRebuilt: CITEXT_COMPARISON },
+      { from: "citext", to: "bpchar", when: "new-unconstrained", indexesRebuilt: CITEXT_COMPARISON }
+    ];
+    KNOWN_TYPES = /* @__PURE__ */ new Set([
+      "int2",
+      "int4",
+      "int8",
+      "numeric",
+      "float4",
+      "float8",
+      "money",
+      "text",
+      "varchar",
+      "bpchar",
+      "citext",
+      "bytea",
+      "bool",
+      "uuid",
+      "json",
+      "jsonb",
+      "xml",
+      "date",
+      "time",
+      "timetz",
+      "timestamp",
+      "timestamptz",
+      "interval",
+      "inet",
+      "cidr",
+      "macaddr",
+      "macaddr8",
+      "bit",
+      "varbit",
+      "tsvector"
+    ]);
+    TYPE_ALIASES = {
+      smallserial: "int2",
+      serial2: "int2",
+      serial: "int4",
+      serial4: "int4",
+      bigserial: "int8",
+      serial8: "int8",
+      int: "int4",
+      integer: "int4",
+      smallint: "int2",
+      bigint: "int8",
+      decimal: "numeric",
+      boolean: "bool",
+      real: "float4"
+    };
+    UNBOUNDED_WIDENING_TARGETS = /* @__PURE__ */ new Set(["text", "varchar", "numeric", "varbit"]);
+    UTC_TIME_ZONES = /* @__PURE__ */ new Set([
+      "utc",
+      "etc/utc",
+      "uct",
+      "etc/uct",
+      "gmt",
+      "etc/gmt",
+      "gmt0",
+      "etc/gmt0",
+      "etc/gmt+0",
+      "etc/gmt-0",
+      "greenwich",
+      "etc/greenwich",
+      "universal",
+      "etc/universal",
+      "zulu",
+      "etc/zulu",
+      "0",
+      "+00:00",
+      "utc+0"
+    ]);
+    MAX_TEMPORAL_PRECISION = 6;
+    INTERVAL_FULL_RANGE = 32767;
+    INTERVAL_FULL_PRECISION = 65535;
+    INTERVAL_FIELDS = [
+      ["year", 1 << 2],
+      ["month", 1 << 1],
+      ["day", 1 << 3],
+      ["hour", 1 << 10],
+      ["minute", 1 << 11],
+      ["second", 1 << 12]
+    ];
+    DISPLAY_NAMES = {
+      int2: "smallint",
+      int4: "integer",
+      int8: "bigint",
+      float4: "real",
+      float8: "double precision",
+      bpchar: "char",
+      varbit: "bit varying",
+      bool: "boolean"
+    };
+    TIMESTAMP_TIMEZONE_INDEX_REASON = OPERATOR_CLASS_CHANGES;
+  }
+});
+
 // rules/no-domain-constraint.ts
 var ADD_CONSTRAINT, SET_NOT_NULL, no_domain_constraint_default;
 var init_no_domain_constraint = __esm({
   "rules/no-domain-constraint.ts"() {
     "use strict";
     init_rule();
+    init_alter_table_commands();
+    init_schema_objects();
+    init_type_changes();
     init_names();
     init_node_types();
     init_identifiers();
@@ -22915,12 +23203,14 @@ var init_no_domain_constraint = __esm({
         messages: {
           addCheck: "ALTER DOMAIN {{domain}} ADD {{constraint}}CHECK checks every stored value of every column of type {{domain}}, in every table that uses it, while holding a SHARE lock on each of those tables: writes to them wait until all the scans finish.",
           addNotNull: "ALTER DOMAIN {{domain}} {{form}} checks every column of type {{domain}}, in every table that uses it, while holding a SHARE lock on each of those tables (writes wait until all the scans finish), and a NOT NULL domain constraint cannot be added NOT VALID.",
+          addColumnOfConstrainedDomain: "ADD COLUMN {{column}} of type {{domain}}, a domain with constraints, rewrites all of {{table}} and rebuilds its indexes under an ACCESS EXCLUSIVE lock: PostgreSQL checks the new column of every row against the domain's constraints by rewriting the table (seen on PostgreSQL 18), so no reads or writes of {{table}} until it finishes.",
+          columnHelp: "Add the column with the type under the domain, which is instant, and enforce the domain's rule with a CHECK constraint on the column, checked without blocking reads and writes:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{base}};\n  ALTER TABLE {{table}} ADD CONSTRAINT <name> CHECK (<the domain's condition on {{column}}>) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <name>;",
           help: "Add the constraint NOT VALID, which checks only values written from now on, and validate the existing ones in a later migration:\n  ALTER DOMAIN {{domain}} ADD CONSTRAINT {{name}} CHECK (...) NOT VALID;\n  ALTER DOMAIN {{domain}} VALIDATE CONSTRAINT {{name}};\nThrough PostgreSQL 18, VALIDATE CONSTRAINT still scans under a SHARE lock on each table (writes wait, reads continue): run it at a quiet time with a lock_timeout. If that is too long, put NOT VALID CHECK constraints on the columns themselves instead; their VALIDATE takes only a SHARE UPDATE EXCLUSIVE lock.",
           notNullHelp: "Write it as a CHECK constraint, which can be added NOT VALID (new values are checked at once) and validated later:\n  ALTER DOMAIN {{domain}} ADD CONSTRAINT {{name}} CHECK (VALUE IS NOT NULL) NOT VALID;\n  ALTER DOMAIN {{domain}} VALIDATE CONSTRAINT {{name}};\nVALIDATE CONSTRAINT still holds a SHARE lock on each table while it scans (through PostgreSQL 18): run it at a quiet time with a lock_timeout."
         },
         docs: {
-          summary: "Disallows adding a constraint to a domain that existing tables use, unless it is added NOT VALID.",
-          why: "ALTER DOMAIN ... ADD CONSTRAINT (and SET NOT NULL) checks every stored value of the domain: PostgreSQL scans every table that has a column of the domain type, holding a SHARE lock on each, so writes to all of those tables wait until every scan has finished. A CHECK constraint can be added NOT VALID, which checks only values written afterwards; ALTER DOMAIN ... VALIDATE CONSTRAINT then checks the existing values. Through PostgreSQL 18, VALIDATE also takes SHARE locks on the tables (a change after 18 lowers it to SHARE UPDATE EXCLUSIVE), but it can run in its own migration, at a quiet time, with a lock_timeout. A NOT NULL domain constraint cannot be NOT VALID; CHECK (VALUE IS NOT NULL) NOT VALID can. A domain created earlier in the same file is not used by any table with data and is not reported.",
+          summary: "Disallows adding a constraint to a domain that existing tables use, unless it is added NOT VALID, and adding a column of a domain type with constraints to an existing table.",
+          why: "ALTER DOMAIN ... ADD CONSTRAINT (and SET NOT NULL) checks every stored value of the domain: PostgreSQL scans every table that has a column of the domain type, holding a SHARE lock on each, so writes to all of those tables wait until every scan has finished. A CHECK constraint can be added NOT VALID, which checks only values written afterwards; ALTER DOMAIN ... VALIDATE CONSTRAINT then checks the existing values. Through PostgreSQL 18, VALIDATE also takes SHARE locks on the tables (a change after 18 lowers it to SHARE UPDATE EXCLUSIVE), but it can run in its own migration, at a quiet time, with a lock_timeout. A NOT NULL domain constraint cannot be NOT VALID; CHECK (VALUE IS NOT NULL) NOT VALID can. A domain created earlier in the same file is not used by any table with data and is not reported. Adding a column whose type is a domain with constraints (CHECK or NOT NULL, validated or not, its own or those of a domain it is over) to an existing table rewrites the table under an ACCESS EXCLUSIVE lock, where a column of the plain type is added instantly: PostgreSQL checks the new value of every row against the constraints (lockwise trace shows the rewrite on PostgreSQL 18); lockwise knows the domains your migrations created.",
           instead: "ALTER DOMAIN d ADD CONSTRAINT c CHECK (...) NOT VALID; then, in a later migration, ALTER DOMAIN d VALIDATE CONSTRAINT c; or constrain the tables' columns with NOT VALID CHECK constraints, validated under SHARE UPDATE EXCLUSIVE.",
           bad: "ALTER DOMAIN email_address ADD CONSTRAINT email_address_check CHECK (VALUE LIKE '%@%');",
           good: "ALTER DOMAIN email_address ADD CONSTRAINT email_address_check CHECK (VALUE LIKE '%@%') NOT VALID;",
@@ -22935,6 +23225,18 @@ var init_no_domain_constraint = __esm({
       create(context) {
         const domainsCreatedInFile = /* @__PURE__ */ new Set();
         return {
+          ...commandsOnExistingTable(context, (cmd, relation) => {
+            const column = asKind(cmd.def, "ColumnDef");
+            const type = columnType(column?.typeName);
+            const domain = cmd.subtype === "AT_AddColumn" && type?.arrayDimensions === 0 ? context.schema.domain(type) : void 0;
+            if (!domain?.constrained) return;
+            context.report({
+              messageId: "addColumnOfConstrainedDomain",
+              helpId: "columnHelp",
+              at: column?.typeName?.location,
+              data: { table: displayName(relation), column: quoteIdentifier(column?.colname ?? ""), domain: describeType(type), base: describeType(domain.baseType) }
+            });
+          }),
           CreateDomainStmt(create) {
             domainsCreatedInFile.add(relationKey(relationFromNames(stringValues(create.domainname))));
           },
@@ -24053,201 +24355,10 @@ var init_no_rewriting_storage_change = __esm({
   }
 });
 
-// src/knowledge/type-changes.ts
-function canonical(type) {
-  const name = type.name.toLowerCase();
-  return { ...type, name: TYPE_ALIASES[name] ?? name };
-}
-function sameType(a, b) {
-  return a.name === b.name && a.arrayDimensions > 0 === b.arrayDimensions > 0 && a.modifiers.join(",") === b.modifiers.join(",");
-}
-function typeChangeEffect(fromType, toType, pgVersion) {
-  const [from, to] = [canonical(fromType), canonical(toType)];
-  if (sameType(from, to)) return { kind: "none" };
-  const known = KNOWN_TYPES.has(from.name) && KNOWN_TYPES.has(to.name);
-  if (from.arrayDimensions > 0 || to.arrayDimensions > 0) return known ? { kind: "rewrite" } : { kind: "unknown" };
-  const kept = KEPT_VALUES.find((entry) => entry.from === from.name && entry.to === to.name && modifiersKeepValues(entry.when, from.modifiers, to.modifiers));
-  if (!kept) return known ? { kind: "rewrite" } : { kind: "unknown" };
-  if (kept.utcOnlySince !== void 0) return pgVersion >= kept.utcOnlySince ? { kind: "rewrite-unless-utc" } : { kind: "rewrite" };
-  return kept.indexesRebuilt ? { kind: "indexes-rebuilt", reason: kept.indexesRebuilt } : { kind: "none" };
-}
-function isUnboundedWideningTarget(type) {
-  const { name, modifiers, arrayDimensions } = canonical(type);
-  return arrayDimensions === 0 && modifiers.length === 0 && UNBOUNDED_WIDENING_TARGETS.has(name);
-}
-function isUtcTimeZone(value) {
-  return value !== void 0 && UTC_TIME_ZONES.has(value.trim().toLowerCase());
-}
-function modifiersKeepValues(condition, from, to) {
-  const [oldValue, newValue] = [from[0], to[0]];
-  switch (condition) {
-    case "any":
-      return true;
-    case "new-unconstrained":
-      return newValue === void 0;
-    case "length-not-shorter":
-      return newValue === void 0 || oldValue !== void 0 && oldValue <= newValue;
-    case "numeric-precision-not-smaller":
-      return newValue === void 0 || oldValue !== void 0 && (from[1] ?? 0) === (to[1] ?? 0) && oldValue <= newValue;
-    case "temporal-precision-not-smaller":
-      return newValue === void 0 || newValue >= MAX_TEMPORAL_PRECISION || oldValue !== void 0 && oldValue <= newValue;
-    case "temporal-precision-unlimited":
-      return newValue === void 0 || newValue >= MAX_TEMPORAL_PRECISION;
-    case "interval-not-narrower":
-      return intervalKeepsValues(from, to);
-  }
-}
-function intervalKeepsValues(from, to) {
-  if (to.length === 0) return true;
-  const oldLeast = leastIntervalField(from[0] ?? INTERVAL_FULL_RANGE);
-  const newLeast = leastIntervalField(to[0] ?? INTERVAL_FULL_RANGE);
-  const oldPrecision = from.length === 0 ? INTERVAL_FULL_PRECISION : from[1] ?? INTERVAL_FULL_PRECISION;
-  const newPrecision = to[1] ?? INTERVAL_FULL_PRECISION;
-  return newLeast <= oldLeast && (oldLeast > 0 || newPrecision >= MAX_TEMPORAL_PRECISION || newPrecision >= oldPrecision);
-}
-function leastIntervalField(mask) {
-  const least = INTERVAL_FIELDS.map(([, bit]) => bit).reverse().findIndex((bit) => (mask & bit) !== 0);
-  return least === -1 ? 0 : least;
-}
-function describeType(type) {
-  const { name, modifiers, arrayDimensions } = canonical(type);
-  const base = name === "interval" ? describeInterval(modifiers) : `${DISPLAY_NAMES[name] ?? name}${modifiers.length > 0 ? `(${modifiers.join(",")})` : ""}`;
-  return `${base}${"[]".repeat(arrayDimensions)}`;
-}
-function describeInterval(modifiers) {
-  const [mask = INTERVAL_FULL_RANGE, precision] = modifiers;
-  const fields = INTERVAL_FIELDS.filter(([, bit]) => (mask & bit) !== 0).map(([name]) => name);
-  const range2 = mask === INTERVAL_FULL_RANGE || fields.length === 0 ? "" : ` ${fields[0]}${fields.length > 1 ? ` to ${fields.at(-1)}` : ""}`;
-  return `interval${range2}${precision !== void 0 && precision !== INTERVAL_FULL_PRECISION ? `(${precision})` : ""}`;
-}
-var OPERATOR_CLASS_CHANGES, CITEXT_COMPARISON, KEPT_VALUES, KNOWN_TYPES, TYPE_ALIASES, UNBOUNDED_WIDENING_TARGETS, UTC_TIME_ZONES, MAX_TEMPORAL_PRECISION, INTERVAL_FULL_RANGE, INTERVAL_FULL_PRECISION, INTERVAL_FIELDS, DISPLAY_NAMES, TIMESTAMP_TIMEZONE_INDEX_REASON;
-var init_type_changes = __esm({
-  "src/knowledge/type-changes.ts"() {
-    "use strict";
-    OPERATOR_CLASS_CHANGES = "the column's indexes use another operator class for the new type";
-    CITEXT_COMPARISON = "citext indexes compare case-insensitively, so they are built anew";
-    KEPT_VALUES = [
-      { from: "varchar", to: "varchar", when: "length-not-shorter" },
-      { from: "varchar", to: "text", when: "any" },
-      { from: "text", to: "varchar", when: "new-unconstrained" },
-      { from: "text", to: "bpchar", when: "new-unconstrained", indexesRebuilt: OPERATOR_CLASS_CHANGES },
-      { from: "varchar", to: "bpchar", when: "new-unconstrained", indexesRebuilt: OPERATOR_CLASS_CHANGES },
-      { from: "bpchar", to: "bpchar", when: "new-unconstrained" },
-      { from: "varbit", to: "varbit", when: "length-not-shorter" },
-      { from: "bit", to: "varbit", when: "new-unconstrained", indexesRebuilt: OPERATOR_CLASS_CHANGES },
-      { from: "numeric", to: "numeric", when: "numeric-precision-not-smaller" },
-      { from: "cidr", to: "inet", when: "any" },
-      { from: "xml", to: "text", when: "any" },
-      { from: "xml", to: "varchar", when: "new-unconstrained" },
-      { from: "xml", to: "bpchar", when: "new-unconstrained" },
-      { from: "time", to: "time", when: "temporal-precision-not-smaller" },
-      { from: "timetz", to: "timetz", when: "temporal-precision-not-smaller" },
-      { from: "timestamp", to: "timestamp", when: "temporal-precision-not-smaller" },
-      { from: "timestamptz", to: "timestamptz", when: "temporal-precision-not-smaller" },
-      { from: "interval", to: "interval", when: "interval-not-narrower" },
-      { from: "timestamp", to: "timestamptz", when: "temporal-precision-unlimited", utcOnlySince: 12, indexesRebuilt: OPERATOR_CLASS_CHANGES },
-      { from: "timestamptz", to: "timestamp", when: "temporal-precision-unlimited", utcOnlySince: 12, indexesRebuilt: OPERATOR_CLASS_CHANGES },
-      { from: "text", to: "citext", when: "any", indexesRebuilt: CITEXT_COMPARISON },
-      { from: "varchar", to: "citext", when: "any", indexesRebuilt: CITEXT_COMPARISON },
-      { from: "citext", to: "text", when: "any", indexesRebuilt: CITEXT_COMPARISON },
-      { from: "citext", to: "varchar", when: "new-unconstrained", indexesRebuilt: CITEXT_COMPARISON },
-      { from: "citext", to: "bpchar", when: "new-unconstrained", indexesRebuilt: CITEXT_COMPARISON }
-    ];
-    KNOWN_TYPES = /* @__PURE__ */ new Set([
-      "int2",
-      "int4",
-      "int8",
-      "numeric",
-      "float4",
-      "float8",
-      "money",
-      "text",
-      "varchar",
-      "bpchar",
-      "citext",
-      "bytea",
-      "bool",
-      "uuid",
-      "json",
-      "jsonb",
-      "xml",
-      "date",
-      "time",
-      "timetz",
-      "timestamp",
-      "timestamptz",
-      "interval",
-      "inet",
-      "cidr",
-      "macaddr",
-      "macaddr8",
-      "bit",
-      "varbit",
-      "tsvector"
-    ]);
-    TYPE_ALIASES = {
-      smallserial: "int2",
-      serial2: "int2",
-      serial: "int4",
-      serial4: "int4",
-      bigserial: "int8",
-      serial8: "int8",
-      int: "int4",
-      integer: "int4",
-      smallint: "int2",
-      bigint: "int8",
-      decimal: "numeric",
-      boolean: "bool",
-      real: "float4"
-    };
-    UNBOUNDED_WIDENING_TARGETS = /* @__PURE__ */ new Set(["text", "varchar", "numeric", "varbit"]);
-    UTC_TIME_ZONES = /* @__PURE__ */ new Set([
-      "utc",
-      "etc/utc",
-      "uct",
-      "etc/uct",
-      "gmt",
-      "etc/gmt",
-      "gmt0",
-      "etc/gmt0",
-      "etc/gmt+0",
-      "etc/gmt-0",
-      "greenwich",
-      "etc/greenwich",
-      "universal",
-      "etc/universal",
-      "zulu",
-      "etc/zulu",
-      "0",
-      "+00:00",
-      "utc+0"
-    ]);
-    MAX_TEMPORAL_PRECISION = 6;
-    INTERVAL_FULL_RANGE = 32767;
-    INTERVAL_FULL_PRECISION = 65535;
-    INTERVAL_FIELDS = [
-      ["year", 1 << 2],
-      ["month", 1 << 1],
-      ["day", 1 << 3],
-      ["hour", 1 << 10],
-      ["minute", 1 << 11],
-      ["second", 1 << 12]
-    ];
-    DISPLAY_NAMES = {
-      int2: "smallint",
-      int4: "integer",
-      int8: "bigint",
-      float4: "real",
-      float8: "double precision",
-      bpchar: "char",
-      varbit: "bit varying",
-      bool: "boolean"
-    };
-    TIMESTAMP_TIMEZONE_INDEX_REASON = OPERATOR_CLASS_CHANGES;
-  }
-});
-
 // rules/no-rewriting-type-change.ts
+function sameTypeName(a, b) {
+  return a.name === b.name && a.schema === b.schema && a.arrayDimensions === b.arrayDimensions && a.modifiers.join(",") === b.modifiers.join(",");
+}
 function castsOfColumn(expression, column) {
   const casts = [];
   let current = expression;
@@ -24280,12 +24391,14 @@ var init_no_rewriting_type_change = __esm({
         presets: ["recommended", "strict"],
         messages: {
           rewrite: "Changing {{table}}.{{column}} from {{from}} to {{to}} cannot keep the stored values as they are: PostgreSQL converts every row, rewriting all of {{table}} and rebuilding all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.",
+          domainRewrite: "Changing {{table}}.{{column}} from {{from}} to {{to}}, a domain with constraints, makes PostgreSQL check every stored value against them by rewriting all of {{table}} and rebuilding all its indexes, while holding an ACCESS EXCLUSIVE lock: no reads or writes until it finishes.",
           usingRewrite: "ALTER COLUMN {{column}} TYPE {{to}} USING an expression computes a new value for every row: PostgreSQL rewrites all of {{table}} and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.",
           timestampTimeZone: "Changing {{table}}.{{column}} from {{from}} to {{to}} keeps the stored values only when the session TimeZone is UTC (PostgreSQL 12+), and lockwise does not assume it is: in any other time zone every value is converted and all of {{table}} rewritten under an ACCESS EXCLUSIVE lock. Even in UTC, every index containing {{column}} is rebuilt under that lock.",
           indexesRebuilt: "Changing {{table}}.{{column}} from {{from}} to {{to}} keeps the stored values, but {{reason}}: every index containing {{column}} is rebuilt while an ACCESS EXCLUSIVE lock blocks all reads and writes of {{table}}.",
           unknownOldType: "lockwise does not know the current type of {{table}}.{{column}} (no migration it read created the column): unless that type converts to {{to}} without touching the stored values (as varchar(n) to varchar(m) with m >= n, numeric(p,s) to numeric(q,s) with q >= p, cidr to inet), PostgreSQL rewrites all of {{table}} and its indexes under an ACCESS EXCLUSIVE lock.",
           unknownType: "lockwise has no data on changing {{table}}.{{column}} from {{from}} to {{to}}: PostgreSQL keeps the stored values only when the old type is binary coercible to the new one or one is a domain without constraints over the other; otherwise it rewrites all of {{table}} and rebuilds its indexes under an ACCESS EXCLUSIVE lock.",
           help: "Replace the column instead of converting it in place: add a column of the new type, write both (trigger or application), backfill existing rows in batches, build its indexes CONCURRENTLY, switch reads, and drop the old column in a later migration. If this change keeps the stored values, suppress the finding and say why.",
+          domainHelp: "Keep the column's type and enforce the domain's rule with a CHECK constraint on the column, which is checked without blocking reads and writes:\n  ALTER TABLE {{table}} ADD CONSTRAINT <name> CHECK (<the domain's condition on {{column}}>) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <name>;\nOr replace the column with one of the domain type: add it, backfill in batches, switch reads, drop the old one.",
           timestampHelp: "Run the change with a UTC session time zone, set just before it: SET LOCAL timezone = 'UTC'; inside the migration's transaction (SET timezone = 'UTC'; outside one). The table is then not rewritten; if {{column}} is indexed, its indexes are still rebuilt, so replace the column instead (add, backfill in batches, index CONCURRENTLY, switch, drop).",
           indexesHelp: "If {{column}} is in no index, nothing is rebuilt: suppress this finding and say so. Otherwise replace the column (add one of the new type, backfill in batches, index it CONCURRENTLY, switch, drop the old one)."
         },
@@ -24306,9 +24419,16 @@ var init_no_rewriting_type_change = __esm({
       },
       create(context) {
         const judge = (from, to) => {
-          const effect2 = typeChangeEffect(from, to, context.pgVersion);
-          const isEnum = (type) => context.schema.enumValues({ name: type.name }) !== void 0;
-          return effect2.kind === "unknown" && (isEnum(from) || isEnum(to)) ? { kind: "rewrite" } : effect2;
+          const source = context.schema.domain(from);
+          const target = context.schema.domain(to);
+          if ((source || target) && !sameTypeName(from, to)) {
+            if (from.arrayDimensions > 0 || to.arrayDimensions > 0) return { kind: "rewrite" };
+            if (target?.constrained) return { kind: "rewrite", domainChecked: target.name };
+          }
+          const [base, next] = [source?.baseType ?? from, target?.baseType ?? to];
+          const effect2 = typeChangeEffect(base, next, context.pgVersion);
+          const isEnum = (type) => context.schema.enumValues({ ...type.schema ? { schema: type.schema } : {}, name: type.name }) !== void 0;
+          return effect2.kind === "unknown" && (isEnum(base) || isEnum(next)) ? { kind: "rewrite" } : effect2;
         };
         return commandsOnExistingTable(context, (cmd, relation) => {
           const table = displayName(relation);
@@ -24334,7 +24454,8 @@ var init_no_rewriting_type_change = __esm({
           if (!worst) return;
           const { effect: effect2 } = worst;
           const finding = { ...data, from: describeType(worst.from), to: describeType(worst.to) };
-          if (effect2.kind === "rewrite") context.report({ messageId: "rewrite", helpId: "help", at, data: finding });
+          if (effect2.kind === "rewrite" && effect2.domainChecked) context.report({ messageId: "domainRewrite", helpId: "domainHelp", at, data: finding });
+          else if (effect2.kind === "rewrite") context.report({ messageId: "rewrite", helpId: "help", at, data: finding });
           else if (effect2.kind === "unknown") context.report({ messageId: "unknownType", helpId: "help", at, data: finding });
           else if (effect2.kind === "rewrite-unless-utc" && !isUtcTimeZone(context.setting("timezone")?.value)) {
             context.report({ messageId: "timestampTimeZone", helpId: "timestampHelp", at, data: finding });
@@ -27836,11 +27957,18 @@ var init_expression_volatility = __esm({
 });
 
 // rules/no-volatile-default.ts
+function domainWording(domain) {
+  return { withDefault: `of type ${domain}, whose default`, withNonNullDefault: `of type ${domain}, which has a non-null default` };
+}
+function isValueConstraint(node) {
+  const kind = asKind(node, "Constraint")?.contype;
+  return kind === "CONSTR_IDENTITY" || kind === "CONSTR_GENERATED";
+}
 function isNullConstant2(expression) {
   const cast = asKind(expression, "TypeCast");
   return asKind(cast?.arg ?? expression, "A_Const")?.isnull === true;
 }
-var FAST_DEFAULT_SINCE2, no_volatile_default_default;
+var FAST_DEFAULT_SINCE2, no_volatile_default_default, EXPLICIT_WORDING;
 var init_no_volatile_default = __esm({
   "rules/no-volatile-default.ts"() {
     "use strict";
@@ -27850,6 +27978,8 @@ var init_no_volatile_default = __esm({
     init_names();
     init_node_types();
     init_identifiers();
+    init_schema_objects();
+    init_type_changes();
     FAST_DEFAULT_SINCE2 = 11;
     no_volatile_default_default = defineRule({
       id: "no-volatile-default",
@@ -27857,10 +27987,11 @@ var init_no_volatile_default = __esm({
         severity: "error",
         presets: ["recommended", "strict"],
         messages: {
-          volatileDefault: "ADD COLUMN {{column}} with a default that calls the volatile function {{function}}() rewrites all of {{table}} under an ACCESS EXCLUSIVE lock: no reads or writes until every row has been rewritten.",
-          unknownVolatility: "ADD COLUMN {{column}} with a default that calls {{function}}(), a function lockwise does not know: if it is volatile, all of {{table}} is rewritten under an ACCESS EXCLUSIVE lock.",
-          anyDefaultBefore11: "Before PostgreSQL 11, ADD COLUMN {{column}} with a non-null default rewrites all of {{table}} under an ACCESS EXCLUSIVE lock: no reads or writes until every row has been rewritten.",
+          volatileDefault: "ADD COLUMN {{column}} {{withDefault}} calls the volatile function {{function}}(), so it rewrites all of {{table}} under an ACCESS EXCLUSIVE lock: no reads or writes until every row has been rewritten.",
+          unknownVolatility: "ADD COLUMN {{column}} {{withDefault}} calls {{function}}(), a function lockwise does not know: if it is volatile, all of {{table}} is rewritten under an ACCESS EXCLUSIVE lock.",
+          anyDefaultBefore11: "Before PostgreSQL 11, ADD COLUMN {{column}} {{withNonNullDefault}} rewrites all of {{table}} under an ACCESS EXCLUSIVE lock: no reads or writes until every row has been rewritten.",
           help: "Add the column without a default, then set the default for new rows, then backfill existing rows in batches:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} <type>;\n  ALTER TABLE {{table}} ALTER COLUMN {{column}} SET DEFAULT <expression>;\n  UPDATE {{table}} SET {{column}} = <expression> WHERE <key range> AND {{column}} IS NULL;  -- batch by batch",
+          domainHelp: "Add the column with DEFAULT NULL, which overrides the domain's default for the rows already there (nothing is written), then let new rows take the domain's default again and backfill the existing rows in batches:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}} DEFAULT NULL;\n  ALTER TABLE {{table}} ALTER COLUMN {{column}} DROP DEFAULT;\n  UPDATE {{table}} SET {{column}} = <expression> WHERE <key range> AND {{column}} IS NULL;  -- batch by batch",
           unknownHelp: "If {{function}}() is declared IMMUTABLE or STABLE the default is safe: suppress this finding with a lockwise-ignore comment that says so. Otherwise add the column without a default, set the default, and backfill in batches."
         },
         docs: {
@@ -27883,27 +28014,29 @@ var init_no_volatile_default = __esm({
           const column = asKind(cmd.def, "ColumnDef");
           if (cmd.subtype !== "AT_AddColumn" || !column) return;
           const data = { table: displayName(relation), column: quoteIdentifier(column.colname ?? "") };
-          for (const constraintNode of column.constraints ?? []) {
-            const constraint = asKind(constraintNode, "Constraint");
-            if (constraint?.contype !== "CONSTR_DEFAULT" || !constraint.raw_expr) continue;
+          const explicitDefaults = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).filter((constraint) => constraint?.contype === "CONSTR_DEFAULT");
+          const type = columnType(column.typeName);
+          const domain = explicitDefaults.length === 0 && !(column.constraints ?? []).some(isValueConstraint) && type ? context.schema.domain(type) : void 0;
+          const defaults = domain?.defaultExpression ? [{ expression: domain.defaultExpression, at: column.typeName?.location, help: "domainHelp", wording: domainWording(describeType(type)) }] : explicitDefaults.flatMap((constraint) => constraint?.raw_expr ? [{ expression: constraint.raw_expr, at: constraint.location, help: "help", wording: EXPLICIT_WORDING }] : []);
+          for (const { expression, at, help, wording } of defaults) {
+            const worded = { ...data, ...wording, type: type ? describeType(type) : "" };
             if (context.pgVersion < FAST_DEFAULT_SINCE2) {
-              if (!isNullConstant2(constraint.raw_expr)) {
-                context.report({ messageId: "anyDefaultBefore11", helpId: "help", at: constraint.location, data });
-              }
+              if (!isNullConstant2(expression)) context.report({ messageId: "anyDefaultBefore11", helpId: help, at, data: worded });
               continue;
             }
-            const calls = functionCallsIn(constraint.raw_expr, context.schema);
+            const calls = functionCallsIn(expression, context.schema);
             const volatileCall = calls.find((call) => call.volatility === "volatile");
             const unknownCall = calls.find((call) => call.volatility === void 0);
             if (volatileCall) {
-              context.report({ messageId: "volatileDefault", helpId: "help", at: volatileCall.location, data: { ...data, function: volatileCall.name } });
+              context.report({ messageId: "volatileDefault", helpId: help, at: domain ? at : volatileCall.location, data: { ...worded, function: volatileCall.name } });
             } else if (unknownCall) {
-              context.report({ messageId: "unknownVolatility", helpId: "unknownHelp", at: unknownCall.location, data: { ...data, function: unknownCall.name } });
+              context.report({ messageId: "unknownVolatility", helpId: "unknownHelp", at: domain ? at : unknownCall.location, data: { ...worded, function: unknownCall.name } });
             }
           }
         });
       }
     });
+    EXPLICIT_WORDING = { withDefault: "with a default that", withNonNullDefault: "with a non-null default" };
   }
 });
 

@@ -20,6 +20,8 @@ export default defineRule({
     messages: {
       rewrite:
         'Changing {{table}}.{{column}} from {{from}} to {{to}} cannot keep the stored values as they are: PostgreSQL converts every row, rewriting all of {{table}} and rebuilding all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.',
+      domainRewrite:
+        'Changing {{table}}.{{column}} from {{from}} to {{to}}, a domain with constraints, makes PostgreSQL check every stored value against them by rewriting all of {{table}} and rebuilding all its indexes, while holding an ACCESS EXCLUSIVE lock: no reads or writes until it finishes.',
       usingRewrite:
         'ALTER COLUMN {{column}} TYPE {{to}} USING an expression computes a new value for every row: PostgreSQL rewrites all of {{table}} and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.',
       timestampTimeZone:
@@ -32,6 +34,8 @@ export default defineRule({
         'lockwise has no data on changing {{table}}.{{column}} from {{from}} to {{to}}: PostgreSQL keeps the stored values only when the old type is binary coercible to the new one or one is a domain without constraints over the other; otherwise it rewrites all of {{table}} and rebuilds its indexes under an ACCESS EXCLUSIVE lock.',
       help:
         'Replace the column instead of converting it in place: add a column of the new type, write both (trigger or application), backfill existing rows in batches, build its indexes CONCURRENTLY, switch reads, and drop the old column in a later migration. If this change keeps the stored values, suppress the finding and say why.',
+      domainHelp:
+        'Keep the column\'s type and enforce the domain\'s rule with a CHECK constraint on the column, which is checked without blocking reads and writes:\n  ALTER TABLE {{table}} ADD CONSTRAINT <name> CHECK (<the domain\'s condition on {{column}}>) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <name>;\nOr replace the column with one of the domain type: add it, backfill in batches, switch reads, drop the old one.',
       timestampHelp:
         "Run the change with a UTC session time zone, set just before it: SET LOCAL timezone = 'UTC'; inside the migration's transaction (SET timezone = 'UTC'; outside one). The table is then not rewritten; if {{column}} is indexed, its indexes are still rebuilt, so replace the column instead (add, backfill in batches, index CONCURRENTLY, switch, drop).",
       indexesHelp:
@@ -53,11 +57,23 @@ export default defineRule({
     },
   },
   create(context) {
-    /** An enum the migrations created is stored as OIDs of its labels: every change to or from it converts the values. */
+    /**
+     * A domain is stored as the type under it: PostgreSQL judges a change to or from one by that type,
+     * except that it rewrites the table to check a domain with constraints (ATColumnChangeRequiresRewrite).
+     * An enum the migrations created is stored as OIDs of its labels: every change to or from it converts the values.
+     */
     const judge = (from: ColumnType, to: ColumnType): TypeChangeEffect => {
-      const effect = typeChangeEffect(from, to, context.pgVersion);
-      const isEnum = (type: ColumnType) => context.schema.enumValues({ name: type.name }) !== undefined;
-      return effect.kind === 'unknown' && (isEnum(from) || isEnum(to)) ? { kind: 'rewrite' } : effect;
+      const source = context.schema.domain(from);
+      const target = context.schema.domain(to);
+      if ((source || target) && !sameTypeName(from, to)) {
+        // Arrays are converted element by element (ArrayCoerceExpr), which rewrites even to or from a domain without constraints (seen on PostgreSQL 18).
+        if (from.arrayDimensions > 0 || to.arrayDimensions > 0) return { kind: 'rewrite' };
+        if (target?.constrained) return { kind: 'rewrite', domainChecked: target.name };
+      }
+      const [base, next] = [source?.baseType ?? from, target?.baseType ?? to];
+      const effect = typeChangeEffect(base, next, context.pgVersion);
+      const isEnum = (type: ColumnType) => context.schema.enumValues({ ...(type.schema ? { schema: type.schema } : {}), name: type.name }) !== undefined;
+      return effect.kind === 'unknown' && (isEnum(base) || isEnum(next)) ? { kind: 'rewrite' } : effect;
     };
 
     return commandsOnExistingTable(context, (cmd, relation) => {
@@ -84,7 +100,8 @@ export default defineRule({
       if (!worst) return;
       const { effect } = worst;
       const finding = { ...data, from: describeType(worst.from), to: describeType(worst.to) };
-      if (effect.kind === 'rewrite') context.report({ messageId: 'rewrite', helpId: 'help', at, data: finding });
+      if (effect.kind === 'rewrite' && effect.domainChecked) context.report({ messageId: 'domainRewrite', helpId: 'domainHelp', at, data: finding });
+      else if (effect.kind === 'rewrite') context.report({ messageId: 'rewrite', helpId: 'help', at, data: finding });
       else if (effect.kind === 'unknown') context.report({ messageId: 'unknownType', helpId: 'help', at, data: finding });
       else if (effect.kind === 'rewrite-unless-utc' && !isUtcTimeZone(context.setting('timezone')?.value)) {
         context.report({ messageId: 'timestampTimeZone', helpId: 'timestampHelp', at, data: finding });
@@ -95,6 +112,11 @@ export default defineRule({
     });
   },
 });
+
+/** The same type written twice: a change that converts nothing. */
+function sameTypeName(a: ColumnType, b: ColumnType): boolean {
+  return a.name === b.name && a.schema === b.schema && a.arrayDimensions === b.arrayDimensions && a.modifiers.join(',') === b.modifiers.join(',');
+}
 
 /**
  * For `USING column` or `USING column::a::b`, the types cast to, innermost first; undefined

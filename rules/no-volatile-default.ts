@@ -5,6 +5,8 @@ import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { displayName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
+import { columnType } from '../src/model/schema-objects.js';
+import { describeType } from '../src/knowledge/type-changes.js';
 
 /** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
 const FAST_DEFAULT_SINCE = 11;
@@ -16,13 +18,15 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       volatileDefault:
-        'ADD COLUMN {{column}} with a default that calls the volatile function {{function}}() rewrites all of {{table}} under an ACCESS EXCLUSIVE lock: no reads or writes until every row has been rewritten.',
+        'ADD COLUMN {{column}} {{withDefault}} calls the volatile function {{function}}(), so it rewrites all of {{table}} under an ACCESS EXCLUSIVE lock: no reads or writes until every row has been rewritten.',
       unknownVolatility:
-        'ADD COLUMN {{column}} with a default that calls {{function}}(), a function lockwise does not know: if it is volatile, all of {{table}} is rewritten under an ACCESS EXCLUSIVE lock.',
+        'ADD COLUMN {{column}} {{withDefault}} calls {{function}}(), a function lockwise does not know: if it is volatile, all of {{table}} is rewritten under an ACCESS EXCLUSIVE lock.',
       anyDefaultBefore11:
-        'Before PostgreSQL 11, ADD COLUMN {{column}} with a non-null default rewrites all of {{table}} under an ACCESS EXCLUSIVE lock: no reads or writes until every row has been rewritten.',
+        'Before PostgreSQL 11, ADD COLUMN {{column}} {{withNonNullDefault}} rewrites all of {{table}} under an ACCESS EXCLUSIVE lock: no reads or writes until every row has been rewritten.',
       help:
         'Add the column without a default, then set the default for new rows, then backfill existing rows in batches:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} <type>;\n  ALTER TABLE {{table}} ALTER COLUMN {{column}} SET DEFAULT <expression>;\n  UPDATE {{table}} SET {{column}} = <expression> WHERE <key range> AND {{column}} IS NULL;  -- batch by batch',
+      domainHelp:
+        'Add the column with DEFAULT NULL, which overrides the domain\'s default for the rows already there (nothing is written), then let new rows take the domain\'s default again and backfill the existing rows in batches:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}} DEFAULT NULL;\n  ALTER TABLE {{table}} ALTER COLUMN {{column}} DROP DEFAULT;\n  UPDATE {{table}} SET {{column}} = <expression> WHERE <key range> AND {{column}} IS NULL;  -- batch by batch',
       unknownHelp:
         'If {{function}}() is declared IMMUTABLE or STABLE the default is safe: suppress this finding with a lockwise-ignore comment that says so. Otherwise add the column without a default, set the default, and backfill in batches.',
     },
@@ -46,27 +50,44 @@ export default defineRule({
       const column = asKind(cmd.def, 'ColumnDef');
       if (cmd.subtype !== 'AT_AddColumn' || !column) return;
       const data = { table: displayName(relation), column: quoteIdentifier(column.colname ?? '') };
-      for (const constraintNode of column.constraints ?? []) {
-        const constraint = asKind(constraintNode, 'Constraint');
-        if (constraint?.contype !== 'CONSTR_DEFAULT' || !constraint.raw_expr) continue;
+      const explicitDefaults = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).filter((constraint) => constraint?.contype === 'CONSTR_DEFAULT');
+      // Without a DEFAULT of its own, the column takes its domain's (identity and generated columns have none).
+      const type = columnType(column.typeName);
+      const domain = explicitDefaults.length === 0 && !(column.constraints ?? []).some(isValueConstraint) && type ? context.schema.domain(type) : undefined;
+      const defaults = domain?.defaultExpression
+        ? [{ expression: domain.defaultExpression, at: column.typeName?.location, help: 'domainHelp' as const, wording: domainWording(describeType(type!)) }]
+        : explicitDefaults.flatMap((constraint) => (constraint?.raw_expr ? [{ expression: constraint.raw_expr, at: constraint.location, help: 'help' as const, wording: EXPLICIT_WORDING }] : []));
+      for (const { expression, at, help, wording } of defaults) {
+        const worded = { ...data, ...wording, type: type ? describeType(type) : '' };
         if (context.pgVersion < FAST_DEFAULT_SINCE) {
-          if (!isNullConstant(constraint.raw_expr)) {
-            context.report({ messageId: 'anyDefaultBefore11', helpId: 'help', at: constraint.location, data });
-          }
+          if (!isNullConstant(expression)) context.report({ messageId: 'anyDefaultBefore11', helpId: help, at, data: worded });
           continue;
         }
-        const calls = functionCallsIn(constraint.raw_expr, context.schema);
+        const calls = functionCallsIn(expression, context.schema);
         const volatileCall = calls.find((call) => call.volatility === 'volatile');
         const unknownCall = calls.find((call) => call.volatility === undefined);
+        // A call in the domain's definition has no place in this statement: the finding stays on the type's name.
         if (volatileCall) {
-          context.report({ messageId: 'volatileDefault', helpId: 'help', at: volatileCall.location, data: { ...data, function: volatileCall.name } });
+          context.report({ messageId: 'volatileDefault', helpId: help, at: domain ? at : volatileCall.location, data: { ...worded, function: volatileCall.name } });
         } else if (unknownCall) {
-          context.report({ messageId: 'unknownVolatility', helpId: 'unknownHelp', at: unknownCall.location, data: { ...data, function: unknownCall.name } });
+          context.report({ messageId: 'unknownVolatility', helpId: 'unknownHelp', at: domain ? at : unknownCall.location, data: { ...worded, function: unknownCall.name } });
         }
       }
     });
   },
 });
+
+const EXPLICIT_WORDING = { withDefault: 'with a default that', withNonNullDefault: 'with a non-null default' };
+
+function domainWording(domain: string): { withDefault: string; withNonNullDefault: string } {
+  return { withDefault: `of type ${domain}, whose default`, withNonNullDefault: `of type ${domain}, which has a non-null default` };
+}
+
+/** Identity and generated columns compute their values otherwise than by a default. */
+function isValueConstraint(node: Node): boolean {
+  const kind = asKind(node, 'Constraint')?.contype;
+  return kind === 'CONSTR_IDENTITY' || kind === 'CONSTR_GENERATED';
+}
 
 /** `NULL` or `NULL::type`: PostgreSQL stores no default for either, so nothing is written to the rows. */
 function isNullConstant(expression: Node): boolean {

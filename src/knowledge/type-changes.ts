@@ -20,8 +20,8 @@ export type TypeChangeEffect =
   | { kind: 'indexes-rebuilt'; reason: string }
   /** timestamp ↔ timestamptz: no rewrite only when the session TimeZone is UTC; the indexes are rebuilt even then. */
   | { kind: 'rewrite-unless-utc' }
-  /** Every row is converted and written anew, and every index of the table rebuilt. */
-  | { kind: 'rewrite' }
+  /** Every row is converted and written anew, and every index of the table rebuilt; `domainChecked` names the domain whose constraints are why. */
+  | { kind: 'rewrite'; domainChecked?: string }
   /** A type lockwise has no data about: a domain, an enum, an extension's type. */
   | { kind: 'unknown' };
 

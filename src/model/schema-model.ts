@@ -4,7 +4,7 @@ import { asKind, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
 import { relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from './names.js';
-import { columnInfo, columnType, conditionOfCheck, constraintInfo, indexName, type ColumnInfo, type ConstraintInfo } from './schema-objects.js';
+import { columnInfo, columnType, conditionOfCheck, constraintInfo, indexName, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo } from './schema-objects.js';
 
 /** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
 export const DEFAULT_ACCESS_METHOD = 'heap';
@@ -56,6 +56,30 @@ export interface IndexInfo {
   constraint?: string;
 }
 
+/** A domain followed down to the type it stores. */
+export interface ResolvedDomain {
+  /** The domain's name as the column's type names it. */
+  name: string;
+  /** The built-in type under it, with the column's array dimensions added. */
+  baseType: ColumnType;
+  /** It, or a domain it is over, has a CHECK or NOT NULL constraint. */
+  constrained: boolean;
+  /** The nearest DEFAULT along the way. */
+  defaultExpression?: Node;
+}
+
+/** Records a domain's CHECK or NOT NULL constraint under its name, or the one PostgreSQL chooses (ChooseConstraintName: a number is appended when it is taken). */
+function addDomainConstraint(domain: DomainInfo, domainName: string, constraint: { contype?: string; conname?: string } | undefined): void {
+  if (constraint?.contype === 'CONSTR_CHECK') domain.constraints.set(constraint.conname ?? uniqueName(domain, `${domainName}_check`), 'check');
+  else if (constraint?.contype === 'CONSTR_NOTNULL') domain.constraints.set(constraint.conname ?? `${domainName}_not_null`, 'not null');
+}
+
+function uniqueName(domain: DomainInfo, name: string): string {
+  let candidate = name;
+  for (let suffix = 1; domain.constraints.has(candidate); suffix++) candidate = `${name}${suffix}`;
+  return candidate;
+}
+
 export interface Retirement {
   /** The migration that marked the table or column deprecated. */
   migration: string;
@@ -71,6 +95,7 @@ export interface SchemaState {
   indexes: Map<string, IndexInfo>;
   sequences: Map<string, string>;
   enums: Map<string, string[]>;
+  domains: Map<string, DomainInfo>;
   schemas: Set<string>;
   functionVolatilities: Map<string, Volatility>;
   columnsOfUnknownTables: Map<string, Map<string, string>>;
@@ -95,6 +120,7 @@ export class SchemaModel {
   private readonly indexes = new Map<string, IndexInfo>();
   private readonly sequences = new Map<string, string>();
   private readonly enums = new Map<string, string[]>();
+  private readonly domains = new Map<string, DomainInfo>();
   private readonly schemas = new Set<string>(['public']);
   private readonly functionVolatilities = new Map<string, Volatility>();
   /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
@@ -242,6 +268,29 @@ export class SchemaModel {
     return this.indexes.get(this.resolve(index, this.indexes))?.constraint;
   }
 
+  /**
+   * A domain the migrations created, followed through the domains it is over: the built-in type it
+   * stores (with the column's array dimensions), whether it or a domain under it has constraints,
+   * and the nearest DEFAULT. Undefined for any other type.
+   */
+  domain(type: ColumnType): ResolvedDomain | undefined {
+    let found: ResolvedDomain | undefined;
+    let current: ColumnType = type;
+    // A domain cannot be over itself; the bound only guards against a model gone wrong.
+    for (let depth = 0; depth < 32; depth++) {
+      const domain = this.domains.get(this.resolve({ ...(current.schema ? { schema: current.schema } : {}), name: current.name }, this.domains));
+      if (!domain) break;
+      found = {
+        name: found?.name ?? current.name,
+        baseType: { ...domain.baseType, arrayDimensions: domain.baseType.arrayDimensions + type.arrayDimensions },
+        constrained: (found?.constrained ?? false) || domain.constraints.size > 0,
+        ...((found?.defaultExpression ?? domain.defaultExpression) ? { defaultExpression: found?.defaultExpression ?? domain.defaultExpression } : {}),
+      };
+      current = domain.baseType;
+    }
+    return found;
+  }
+
   enumValues(name: RelationName): readonly string[] | undefined {
     return this.enums.get(this.resolve(name, this.enums));
   }
@@ -328,6 +377,16 @@ export class SchemaModel {
       }
       case 'AlterEnumStmt':
         return this.alterEnum(asKind(node, 'AlterEnumStmt')!);
+      case 'CreateDomainStmt':
+        return this.createDomain(asKind(node, 'CreateDomainStmt')!);
+      case 'AlterDomainStmt':
+        return this.alterDomain(asKind(node, 'AlterDomainStmt')!);
+      case 'AlterObjectSchemaStmt': {
+        const move = asKind(node, 'AlterObjectSchemaStmt')!;
+        const name = relationFromNames(stringValues(asKind(move.object, 'List')?.items));
+        if (move.objectType === 'OBJECT_DOMAIN' && move.newschema && name.name) this.moveDomain(name, { schema: move.newschema, name: name.name });
+        return;
+      }
       case 'CreateSchemaStmt': {
         const schemaName = asKind(node, 'CreateSchemaStmt')!.schemaname;
         if (schemaName) this.schemas.add(schemaName);
@@ -406,6 +465,7 @@ export class SchemaModel {
       indexes: this.indexes,
       sequences: this.sequences,
       enums: this.enums,
+      domains: this.domains,
       schemas: this.schemas,
       functionVolatilities: this.functionVolatilities,
       columnsOfUnknownTables: this.columnsOfUnknownTables,
@@ -422,6 +482,7 @@ export class SchemaModel {
       [this.indexes, state.indexes],
       [this.sequences, state.sequences],
       [this.enums, state.enums],
+      [this.domains, state.domains],
       [this.functionVolatilities, state.functionVolatilities],
       [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
       [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
@@ -596,6 +657,7 @@ export class SchemaModel {
       else if (removeType === 'OBJECT_INDEX') this.indexes.delete(this.resolve(relation, this.indexes));
       else if (removeType === 'OBJECT_SEQUENCE') this.sequences.delete(this.resolve(relation, this.sequences));
       else if (removeType === 'OBJECT_TYPE') this.enums.delete(this.resolve(relation, this.enums));
+      else if (removeType === 'OBJECT_DOMAIN') this.domains.delete(this.resolve(relation, this.domains));
     }
   }
 
@@ -617,13 +679,26 @@ export class SchemaModel {
 
   private dropSchema(schema: string): void {
     this.schemas.delete(schema);
-    for (const map of [this.tables, this.indexes, this.sequences, this.enums] as Array<Map<string, unknown>>) {
+    for (const map of [this.tables, this.indexes, this.sequences, this.enums, this.domains] as Array<Map<string, unknown>>) {
       for (const key of [...map.keys()]) if (key.startsWith(`${schema}.`)) map.delete(key);
     }
   }
 
   private applyRename(rename: NonNullable<ReturnType<typeof asKind<'RenameStmt'>>>): void {
     if (!rename.newname) return;
+    if (rename.renameType === 'OBJECT_DOMAIN' || rename.renameType === 'OBJECT_DOMCONSTRAINT') {
+      const name = relationFromNames(stringValues(asKind(rename.object, 'List')?.items));
+      if (rename.renameType === 'OBJECT_DOMAIN') this.moveDomain(name, { ...(name.schema ? { schema: name.schema } : {}), name: rename.newname });
+      else {
+        const constraints = this.domains.get(this.resolve(name, this.domains))?.constraints;
+        const kind = rename.subname ? constraints?.get(rename.subname) : undefined;
+        if (constraints && kind) {
+          constraints.delete(rename.subname!);
+          constraints.set(rename.newname, kind);
+        }
+      }
+      return;
+    }
     const relation = rename.relation ? relationFromRangeVar(rename.relation) : undefined;
     if (!relation) return;
     switch (rename.renameType) {
@@ -811,6 +886,42 @@ export class SchemaModel {
     const relation = relationFromNames(isColumn ? names.slice(0, -1) : names);
     if (text !== undefined && /^\s*deprecated/i.test(text)) this.retire(relation, column);
     else this.retirements.delete(this.retirementKey(relation, column));
+  }
+
+  private createDomain(create: NonNullable<ReturnType<typeof asKind<'CreateDomainStmt'>>>): void {
+    const name = relationFromNames(stringValues(create.domainname));
+    const baseType = columnType(create.typeName);
+    if (!name.name || !baseType) return;
+    const domain: DomainInfo = { baseType, constraints: new Map() };
+    for (const node of create.constraints ?? []) {
+      const constraint = asKind(node, 'Constraint');
+      if (constraint?.contype === 'CONSTR_DEFAULT' && constraint.raw_expr) domain.defaultExpression = constraint.raw_expr;
+      else addDomainConstraint(domain, name.name, constraint);
+    }
+    this.domains.set(this.creationKey(name), domain);
+  }
+
+  /** ALTER DOMAIN: 'T' sets or drops the default, 'O' and 'N' set and drop NOT NULL, 'C' and 'X' add and drop a constraint. */
+  private alterDomain(alter: NonNullable<ReturnType<typeof asKind<'AlterDomainStmt'>>>): void {
+    const name = relationFromNames(stringValues(alter.typeName));
+    const domain = this.domains.get(this.resolve(name, this.domains));
+    if (!domain) return;
+    if (alter.subtype === 'T') {
+      if (alter.def) domain.defaultExpression = alter.def;
+      else delete domain.defaultExpression;
+    } else if (alter.subtype === 'O') addDomainConstraint(domain, name.name, { contype: 'CONSTR_NOTNULL' });
+    else if (alter.subtype === 'N') {
+      for (const [constraint, kind] of domain.constraints) if (kind === 'not null') domain.constraints.delete(constraint);
+    } else if (alter.subtype === 'C') addDomainConstraint(domain, name.name, asKind(alter.def, 'Constraint'));
+    else if (alter.subtype === 'X' && alter.name) domain.constraints.delete(alter.name);
+  }
+
+  private moveDomain(from: RelationName, to: RelationName): void {
+    const key = this.resolve(from, this.domains);
+    const domain = this.domains.get(key);
+    if (!domain) return;
+    this.domains.delete(key);
+    this.domains.set(this.creationKey(to), domain);
   }
 
   private alterEnum(alterEnum: NonNullable<ReturnType<typeof asKind<'AlterEnumStmt'>>>): void {

@@ -1,4 +1,4 @@
-import type { ColumnDef, Constraint, IndexStmt, TypeName } from '@pgsql/types';
+import type { ColumnDef, Constraint, IndexStmt, Node, TypeName } from '@pgsql/types';
 import { asKind, stringValues } from '../parse/node-types.js';
 import { conditionOf, mentionedColumns, type Condition } from '../knowledge/check-implication.js';
 
@@ -9,6 +9,21 @@ export interface ColumnType {
   modifiers: number[];
   /** Array dimensions written, `text[]` → 1. */
   arrayDimensions: number;
+  /** The schema written before a user type's name (`billing.amount`); absent for built-ins and unqualified names. */
+  schema?: string;
+}
+
+/** A domain the migrations created. */
+export interface DomainInfo {
+  /** The type it is over, as written: a built-in, or another domain. */
+  baseType: ColumnType;
+  /**
+   * Its CHECK and NOT NULL constraints, by name. PostgreSQL checks stored values against any of
+   * them, validated or not, when a column takes the domain's type (seen on PostgreSQL 18).
+   */
+  constraints: Map<string, 'check' | 'not null'>;
+  /** Its DEFAULT, which a column of the type takes when it declares none. */
+  defaultExpression?: Node;
 }
 
 export interface ColumnInfo {
@@ -60,7 +75,8 @@ export function columnType(typeName: TypeName | undefined): ColumnType | undefin
   const name = names.at(-1);
   if (!name) return undefined;
   const modifiers = (typeName?.typmods ?? []).map((node) => asKind(node, 'A_Const')?.ival?.ival ?? 0);
-  return { name, modifiers, arrayDimensions: typeName?.arrayBounds?.length ?? 0 };
+  const schema = names.length > 1 && names[0] !== 'pg_catalog' ? names.at(-2) : undefined;
+  return { name, modifiers, arrayDimensions: typeName?.arrayBounds?.length ?? 0, ...(schema ? { schema } : {}) };
 }
 
 export function formatColumnType(type: ColumnType): string {
