@@ -20965,6 +20965,7 @@ var init_schema_model = __esm({
             name: found?.name ?? current.name,
             baseType: { ...domain.baseType, arrayDimensions: domain.baseType.arrayDimensions + type.arrayDimensions },
             constrained: (found?.constrained ?? false) || domain.constraints.size > 0,
+            notNull: (found?.notNull ?? false) || [...domain.constraints.values()].includes("not null"),
             ...found?.defaultExpression ?? domain.defaultExpression ? { defaultExpression: found?.defaultExpression ?? domain.defaultExpression } : {}
           };
           current = domain.baseType;
@@ -22641,148 +22642,6 @@ var init_alter_table_commands = __esm({
   }
 });
 
-// rules/no-add-required-column.ts
-function fillsItself(column) {
-  const names = stringValues(column.typeName?.names);
-  if (names.length === 1 && SERIAL_TYPES.has(names[0].toLowerCase())) return true;
-  return (column.constraints ?? []).some((node) => {
-    const type = asKind(node, "Constraint")?.contype;
-    return type === "CONSTR_IDENTITY" || type === "CONSTR_GENERATED";
-  });
-}
-function describe(constraint) {
-  return constraint.contype === "CONSTR_PRIMARY" ? "PRIMARY KEY" : "NOT NULL";
-}
-function isNullConstant(expression) {
-  const cast = asKind(expression, "TypeCast");
-  return asKind(cast?.arg ?? expression, "A_Const")?.isnull === true;
-}
-var FAST_DEFAULT_SINCE, SERIAL_TYPES, no_add_required_column_default;
-var init_no_add_required_column = __esm({
-  "rules/no-add-required-column.ts"() {
-    "use strict";
-    init_rule();
-    init_alter_table_commands();
-    init_names();
-    init_node_types();
-    init_identifiers();
-    FAST_DEFAULT_SINCE = 11;
-    SERIAL_TYPES = /* @__PURE__ */ new Set(["smallserial", "serial", "bigserial", "serial2", "serial4", "serial8"]);
-    no_add_required_column_default = defineRule({
-      id: "no-add-required-column",
-      meta: {
-        severity: "error",
-        presets: ["recommended", "strict"],
-        messages: {
-          requiredColumn: `ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.`,
-          help: "Give the column a constant default, which PostgreSQL 11+ records in the catalog without rewriting or scanning {{table}}:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} <type> NOT NULL DEFAULT <constant>;\nor add it nullable, backfill it in batches, and make it NOT NULL later through a validated CHECK ({{column}} IS NOT NULL) constraint.",
-          helpBefore11: "Before PostgreSQL 11 a default rewrites the whole table under an ACCESS EXCLUSIVE lock, so add the column nullable, set its default for new rows, backfill it in batches, and enforce it with CHECK ({{column}} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT (SET NOT NULL scans the whole table under ACCESS EXCLUSIVE before PostgreSQL 12)."
-        },
-        docs: {
-          summary: "Disallows adding a NOT NULL column without a default to an existing table.",
-          why: 'A new column holds NULL in every existing row unless it has a default. ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column.',
-          instead: "From PostgreSQL 11, ADD COLUMN ... NOT NULL DEFAULT <constant> only records the default in the catalog: no rewrite, no scan, and old INSERTs get the default. Otherwise add the column nullable, backfill in batches, and add NOT NULL through a validated CHECK constraint.",
-          bad: "ALTER TABLE users ADD COLUMN plan text NOT NULL;",
-          good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
-          references: [
-            "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-COLUMN",
-            "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES",
-            "https://www.postgresql.org/docs/current/ddl-alter.html#DDL-ALTER-ADDING-A-COLUMN"
-          ],
-          pgVersions: "Every version. From PostgreSQL 11 a non-volatile default is free (catalog only); before 11 any default rewrites the table, so the help differs.",
-          prevents: "failed migration and errors in the running release"
-        }
-      },
-      create(context) {
-        return {
-          ...commandsOnExistingTable(context, (cmd, relation) => {
-            const column = asKind(cmd.def, "ColumnDef");
-            if (cmd.subtype !== "AT_AddColumn" || !column?.colname || fillsItself(column)) return;
-            const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).filter((c) => c !== void 0);
-            if (constraints.some((c) => c.contype === "CONSTR_DEFAULT" && c.raw_expr && !isNullConstant(c.raw_expr))) return;
-            const required = constraints.find((c) => c.contype === "CONSTR_NOTNULL" || c.contype === "CONSTR_PRIMARY");
-            if (!required) return;
-            context.report({
-              messageId: "requiredColumn",
-              helpId: context.pgVersion < FAST_DEFAULT_SINCE ? "helpBefore11" : "help",
-              at: required.location,
-              data: { table: displayName(relation), column: quoteIdentifier(column.colname), constraint: describe(required) }
-            });
-          })
-        };
-      }
-    });
-  }
-});
-
-// rules/no-backfill-in-expand-migration.ts
-function isDefinedNotRun(ancestors) {
-  return ancestors.some(({ kind, node }) => {
-    if (kind === "ExplainStmt") return !isOptionEnabled(node.options, "analyze");
-    return kind === "CreateFunctionStmt" || kind === "RuleStmt" || kind === "PrepareStmt";
-  });
-}
-var no_backfill_in_expand_migration_default;
-var init_no_backfill_in_expand_migration = __esm({
-  "rules/no-backfill-in-expand-migration.ts"() {
-    "use strict";
-    init_rule();
-    init_names();
-    init_node_types();
-    init_identifiers();
-    no_backfill_in_expand_migration_default = defineRule({
-      id: "no-backfill-in-expand-migration",
-      meta: {
-        severity: "warning",
-        presets: ["recommended", "strict"],
-        messages: {
-          backfillNewColumn: "This {{command}} fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN's ACCESS EXCLUSIVE lock) for as long as it takes, and rows the old release writes meanwhile are not covered.",
-          help: "Ship the new column alone, have the application write it for new rows, then backfill existing rows in batches as a separate step (a later migration or a background job) before switching reads to {{column}}."
-        },
-        docs: {
-          summary: "Disallows filling a column in the same migration that adds it.",
-          why: "An UPDATE (or a MERGE that updates matched rows) right after ADD COLUMN turns the expand step into a long data migration: in the same transaction it keeps the ACCESS EXCLUSIVE lock of ADD COLUMN until every row is rewritten, blocking all reads and writes of the table; even on its own it holds row locks and writes a burst of WAL. And the release still running during the deploy does not write the new column yet, so rows it inserts or updates after the backfill stay unfilled.",
-          instead: "Add the column in one migration; deploy code that writes it for new and changed rows; backfill the existing rows in batches in a separate step; only then switch reads and add constraints.",
-          bad: "ALTER TABLE users ADD COLUMN handle text;\nUPDATE users SET handle = username WHERE id BETWEEN 1 AND 1000;",
-          good: "ALTER TABLE users ADD COLUMN handle text;",
-          references: ["https://www.postgresql.org/docs/current/sql-altertable.html", "https://www.postgresql.org/docs/current/sql-update.html"],
-          pgVersions: "All versions.",
-          prevents: "long backfill inside the deploy; rows the old release writes left unfilled"
-        }
-      },
-      create(context) {
-        const checkFilled = (command, rangeVar, targets, path13) => {
-          if (!rangeVar || isDefinedNotRun(path13.ancestors)) return;
-          const relation = relationFromRangeVar(rangeVar);
-          if (!context.isExistingTable(relation)) return;
-          for (const target of targets ?? []) {
-            const column = asKind(target, "ResTarget")?.name;
-            if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
-            context.report({
-              messageId: "backfillNewColumn",
-              helpId: "help",
-              at: asKind(target, "ResTarget")?.location,
-              data: { command, table: displayName(relation), column: quoteIdentifier(column) }
-            });
-          }
-        };
-        return {
-          UpdateStmt(update, path13) {
-            checkFilled("UPDATE", update.relation, update.targetList, path13);
-          },
-          // WHEN MATCHED THEN UPDATE fills existing rows as an UPDATE does; WHEN NOT MATCHED THEN INSERT adds new ones.
-          MergeStmt(merge, path13) {
-            for (const node of merge.mergeWhenClauses ?? []) {
-              const clause = asKind(node, "MergeWhenClause");
-              if (clause?.commandType === "CMD_UPDATE") checkFilled("MERGE", merge.relation, clause.targetList, path13);
-            }
-          }
-        };
-      }
-    });
-  }
-});
-
 // src/engine/column-declarations.ts
 function columnDeclarationVisitors(check) {
   return {
@@ -22803,187 +22662,25 @@ function columnDeclarationVisitors(check) {
     }
   };
 }
+function domainOfColumn(column, schema) {
+  const type = columnType(column?.typeName);
+  return type && type.arrayDimensions === 0 ? schema.domain(type) : void 0;
+}
+function fillingDefault(column, domain) {
+  const own = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_DEFAULT");
+  const filling = own ? own.raw_expr && { expression: own.raw_expr, location: own.location, fromDomain: false } : domain?.defaultExpression && { expression: domain.defaultExpression, location: column.typeName?.location, fromDomain: true };
+  return filling && !isNullConstant(filling.expression) ? filling : void 0;
+}
+function isNullConstant(expression) {
+  const cast = asKind(expression, "TypeCast");
+  return asKind(cast?.arg ?? expression, "A_Const")?.isnull === true;
+}
 var init_column_declarations = __esm({
   "src/engine/column-declarations.ts"() {
     "use strict";
     init_names();
-    init_node_types();
-  }
-});
-
-// rules/no-char-column.ts
-var no_char_column_default;
-var init_no_char_column = __esm({
-  "rules/no-char-column.ts"() {
-    "use strict";
-    init_rule();
-    init_column_declarations();
     init_schema_objects();
     init_node_types();
-    init_identifiers();
-    no_char_column_default = defineRule({
-      id: "no-char-column",
-      meta: {
-        severity: "warning",
-        presets: ["recommended-style", "strict"],
-        messages: {
-          charColumn: "{{column}} of {{table}} is character({{length}}): shorter values are padded with spaces to the full length, which = ignores, LIKE and regular expressions see, and concatenation strips, so the same value matches in one query and not in another; and the padded value takes more space than text, not less.",
-          help: "Declare {{column}} text, with CHECK (char_length({{column}}) = {{length}}) if every value really has that length."
-        },
-        docs: {
-          summary: "Disallows char(n) / character(n) columns.",
-          why: `character(n) (char(n), and plain char, which means char(1)) pads every value with spaces to n characters. The padding is insignificant to = ('ab'::char(3) = 'ab' is true), significant to LIKE and regular expressions ('ab'::char(3) LIKE 'ab' is false), and stripped when the value is converted to text ('ab'::char(3) || 'x' gives 'abx'), so queries that look equivalent disagree. It is not smaller or faster either: the padded value is stored in full, and PostgreSQL's documentation says there is no performance advantage over text or varchar. Fixed-length codes (country codes, currencies) are better written as text with a CHECK on their length. The one-byte internal type "char" (with quotes) is a different type, and bpchar without a length pads nothing; neither is flagged. Flagged in CREATE TABLE, ADD COLUMN and ALTER COLUMN ... TYPE, new tables included.`,
-          instead: "Use text, with CHECK (char_length(col) = n) for values of a fixed length.",
-          bad: "CREATE TABLE countries (code char(2) PRIMARY KEY, name text NOT NULL);",
-          good: "CREATE TABLE countries (code text PRIMARY KEY CHECK (char_length(code) = 2), name text NOT NULL);",
-          references: ["https://www.postgresql.org/docs/current/datatype-character.html"],
-          pgVersions: "All versions.",
-          prevents: "blank-padded values that compare and concatenate inconsistently"
-        }
-      },
-      create(context) {
-        const check = (table, name, column) => {
-          const names = stringValues(column?.typeName?.names);
-          const builtin = names.length === 1 || names.length === 2 && names[0] === "pg_catalog";
-          const type = columnType(column?.typeName);
-          const length = type?.name === "bpchar" ? type.modifiers[0] : void 0;
-          if (!column || !name || !builtin || length === void 0) return;
-          context.report({ messageId: "charColumn", helpId: "help", at: column.typeName?.location, data: { table, column: quoteIdentifier(name), length } });
-        };
-        return columnDeclarationVisitors(check);
-      }
-    });
-  }
-});
-
-// rules/no-cluster.ts
-var no_cluster_default;
-var init_no_cluster = __esm({
-  "rules/no-cluster.ts"() {
-    "use strict";
-    init_rule();
-    init_names();
-    init_identifiers();
-    no_cluster_default = defineRule({
-      id: "no-cluster",
-      meta: {
-        severity: "error",
-        presets: ["recommended", "strict"],
-        messages: {
-          cluster: "CLUSTER {{table}}{{using}} rewrites the whole table in index order and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until it finishes, and it needs disk space for a second copy of the table and its indexes.",
-          clusterAll: "CLUSTER without a table name rewrites every table of the database that was clustered before, one after another, each under an ACCESS EXCLUSIVE lock for the whole rewrite: each table in turn accepts no reads or writes.",
-          help: "Do not cluster from a migration. To reorder a table online, run pg_repack (with --order-by, or it follows the index marked with ALTER TABLE ... CLUSTER ON) outside the migration; the order decays again as rows are updated."
-        },
-        docs: {
-          summary: "Disallows CLUSTER on existing tables.",
-          why: "CLUSTER writes a new copy of the table sorted by an index, then rebuilds every index, holding an ACCESS EXCLUSIVE lock for the whole operation: nothing can read or write the table until it finishes, which for a large table means minutes to hours. It needs free disk space for the copy and its indexes. Without a table name it does this to every table clustered before. ALTER TABLE ... CLUSTER ON only marks the index to use and rewrites nothing; this rule does not flag it.",
-          instead: "Use pg_repack, which rebuilds a table in index order online and locks it only briefly, run by an operator rather than by a migration. Often an index that matches the queries is enough, without any physical reordering.",
-          bad: "CLUSTER events USING events_created_at_idx;",
-          good: "ALTER TABLE events CLUSTER ON events_created_at_idx;",
-          references: [
-            "https://www.postgresql.org/docs/current/sql-cluster.html",
-            "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES"
-          ],
-          pgVersions: "All versions.",
-          prevents: "table rewrite under ACCESS EXCLUSIVE"
-        }
-      },
-      create(context) {
-        return {
-          ClusterStmt(cluster) {
-            if (!cluster.relation) {
-              context.report({ messageId: "clusterAll", helpId: "help" });
-              return;
-            }
-            const relation = relationFromRangeVar(cluster.relation);
-            if (!context.isExistingTable(relation)) return;
-            const using = cluster.indexname ? ` USING ${quoteIdentifier(cluster.indexname)}` : "";
-            context.report({ messageId: "cluster", helpId: "help", at: cluster.relation.location, data: { table: displayName(relation), using } });
-          }
-        };
-      }
-    });
-  }
-});
-
-// src/engine/transaction-block.ts
-function reportIfInTransaction(context, command) {
-  const { transaction } = context;
-  if (!transaction.inTransaction) return;
-  if (context.statement.insideBlock !== void 0) {
-    context.report({ messageId: "insideBlock", helpId: "help", data: { command } });
-  } else if (transaction.explicit && transaction.openedAt !== void 0) {
-    const opener = context.statements[transaction.openedAt];
-    const line = opener ? context.lineOf(opener.range.start) : 1;
-    context.report({ messageId: "explicitTransaction", helpId: "help", data: { command, line } });
-  } else if (context.environment.transactionMode === "implicit") {
-    context.report({ messageId: "implicitTransaction", helpId: "help", data: { command } });
-  } else {
-    context.report({ messageId: "wrappedByTool", helpId: "help", data: { command } });
-  }
-}
-var REFUSED_IN_TRANSACTION_MESSAGES;
-var init_transaction_block = __esm({
-  "src/engine/transaction-block.ts"() {
-    "use strict";
-    REFUSED_IN_TRANSACTION_MESSAGES = {
-      explicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"): this statement runs inside the transaction opened on line {{line}}, so the migration fails.',
-      wrappedByTool: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
-      implicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
-      insideBlock: 'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
-      help: "Move {{command}} to a migration of its own that runs outside a transaction block (most tools have a per-file switch to turn the wrapping transaction off)."
-    };
-  }
-});
-
-// rules/no-concurrently-in-transaction.ts
-var no_concurrently_in_transaction_default;
-var init_no_concurrently_in_transaction = __esm({
-  "rules/no-concurrently-in-transaction.ts"() {
-    "use strict";
-    init_rule();
-    init_node_types();
-    init_transaction_block();
-    no_concurrently_in_transaction_default = defineRule({
-      id: "no-concurrently-in-transaction",
-      meta: {
-        severity: "error",
-        presets: ["recommended", "strict"],
-        messages: REFUSED_IN_TRANSACTION_MESSAGES,
-        docs: {
-          summary: "Disallows CONCURRENTLY operations inside a transaction block, where PostgreSQL rejects them.",
-          why: 'CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and DETACH PARTITION CONCURRENTLY commit several transactions of their own, so PostgreSQL refuses to run them inside a transaction block: the migration fails with "cannot run inside a transaction block". That includes the transaction a migration tool wraps around each file; the Supabase CLI (2.109 and later) is the exception, since it takes CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY and REINDEX ... CONCURRENTLY out of its transaction and runs them alone, and lockwise follows it. The other statements PostgreSQL refuses in a transaction block (VACUUM, REINDEX SCHEMA, CREATE DATABASE and more) are covered by no-non-transactional-statement-in-transaction.',
-          instead: "Put the concurrent statement in a migration of its own that the tool runs outside a transaction, and keep no BEGIN/COMMIT around it.",
-          bad: "BEGIN;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\nCOMMIT;",
-          good: "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
-          references: [
-            "https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY",
-            "https://www.postgresql.org/docs/current/sql-dropindex.html",
-            "https://www.postgresql.org/docs/current/sql-reindex.html"
-          ],
-          pgVersions: "All versions. REINDEX CONCURRENTLY exists from PostgreSQL 12, DETACH PARTITION CONCURRENTLY from 14.",
-          prevents: "a migration that fails: PostgreSQL rejects CONCURRENTLY in a transaction"
-        }
-      },
-      create(context) {
-        const check = (command) => reportIfInTransaction(context, command);
-        return {
-          IndexStmt(index) {
-            if (index.concurrent) check("CREATE INDEX CONCURRENTLY");
-          },
-          DropStmt(drop) {
-            if (drop.concurrent && drop.removeType === "OBJECT_INDEX") check("DROP INDEX CONCURRENTLY");
-          },
-          ReindexStmt(reindex) {
-            if (isOptionEnabled(reindex.params, "concurrently")) check("REINDEX CONCURRENTLY");
-          },
-          PartitionCmd(partition, path13) {
-            const command = path13.ancestors.at(-1);
-            if (partition.concurrent && command?.kind === "AlterTableCmd") check("DETACH PARTITION CONCURRENTLY");
-          }
-        };
-      }
-    });
   }
 });
 
@@ -23181,6 +22878,324 @@ var init_type_changes = __esm({
   }
 });
 
+// rules/no-add-required-column.ts
+function fillsItself(column) {
+  const names = stringValues(column.typeName?.names);
+  if (names.length === 1 && SERIAL_TYPES.has(names[0].toLowerCase())) return true;
+  return (column.constraints ?? []).some((node) => {
+    const type = asKind(node, "Constraint")?.contype;
+    return type === "CONSTR_IDENTITY" || type === "CONSTR_GENERATED";
+  });
+}
+function describe(constraint) {
+  return constraint.contype === "CONSTR_PRIMARY" ? "PRIMARY KEY" : "NOT NULL";
+}
+var FAST_DEFAULT_SINCE, SERIAL_TYPES, no_add_required_column_default;
+var init_no_add_required_column = __esm({
+  "rules/no-add-required-column.ts"() {
+    "use strict";
+    init_rule();
+    init_alter_table_commands();
+    init_names();
+    init_node_types();
+    init_identifiers();
+    init_column_declarations();
+    init_schema_objects();
+    init_type_changes();
+    FAST_DEFAULT_SINCE = 11;
+    SERIAL_TYPES = /* @__PURE__ */ new Set(["smallserial", "serial", "bigserial", "serial2", "serial4", "serial8"]);
+    no_add_required_column_default = defineRule({
+      id: "no-add-required-column",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          requiredColumn: `ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.`,
+          requiredDomainColumn: `ADD COLUMN {{column}} of type {{domain}}, a NOT NULL domain, without a DEFAULT (of the column or of the domain) fails with "domain {{domain}} does not allow null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail the same way.`,
+          help: "Give the column a constant default, which PostgreSQL 11+ records in the catalog without rewriting or scanning {{table}}:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} <type> NOT NULL DEFAULT <constant>;\nor add it nullable, backfill it in batches, and make it NOT NULL later through a validated CHECK ({{column}} IS NOT NULL) constraint.",
+          helpBefore11: "Before PostgreSQL 11 a default rewrites the whole table under an ACCESS EXCLUSIVE lock, so add the column nullable, set its default for new rows, backfill it in batches, and enforce it with CHECK ({{column}} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT (SET NOT NULL scans the whole table under ACCESS EXCLUSIVE before PostgreSQL 12)."
+        },
+        docs: {
+          summary: "Disallows adding a NOT NULL column without a default to an existing table.",
+          why: `A new column holds NULL in every existing row unless it has a default (its own, or its domain's). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column.`,
+          instead: "From PostgreSQL 11, ADD COLUMN ... NOT NULL DEFAULT <constant> only records the default in the catalog: no rewrite, no scan, and old INSERTs get the default. Otherwise add the column nullable, backfill in batches, and add NOT NULL through a validated CHECK constraint.",
+          bad: "ALTER TABLE users ADD COLUMN plan text NOT NULL;",
+          good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
+          references: [
+            "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-COLUMN",
+            "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES",
+            "https://www.postgresql.org/docs/current/ddl-alter.html#DDL-ALTER-ADDING-A-COLUMN"
+          ],
+          pgVersions: "Every version. From PostgreSQL 11 a non-volatile default is free (catalog only); before 11 any default rewrites the table, so the help differs.",
+          prevents: "failed migration and errors in the running release"
+        }
+      },
+      create(context) {
+        return {
+          ...commandsOnExistingTable(context, (cmd, relation) => {
+            const column = asKind(cmd.def, "ColumnDef");
+            if (cmd.subtype !== "AT_AddColumn" || !column?.colname || fillsItself(column)) return;
+            const domain = domainOfColumn(column, context.schema);
+            if (fillingDefault(column, domain)) return;
+            const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).filter((c) => c !== void 0);
+            const required = constraints.find((c) => c.contype === "CONSTR_NOTNULL" || c.contype === "CONSTR_PRIMARY");
+            const helpId = context.pgVersion < FAST_DEFAULT_SINCE ? "helpBefore11" : "help";
+            const data = { table: displayName(relation), column: quoteIdentifier(column.colname) };
+            if (required) context.report({ messageId: "requiredColumn", helpId, at: required.location, data: { ...data, constraint: describe(required) } });
+            else if (domain?.notNull) {
+              context.report({ messageId: "requiredDomainColumn", helpId, at: column.typeName?.location, data: { ...data, domain: describeType(columnType(column.typeName)) } });
+            }
+          })
+        };
+      }
+    });
+  }
+});
+
+// rules/no-backfill-in-expand-migration.ts
+function isDefinedNotRun(ancestors) {
+  return ancestors.some(({ kind, node }) => {
+    if (kind === "ExplainStmt") return !isOptionEnabled(node.options, "analyze");
+    return kind === "CreateFunctionStmt" || kind === "RuleStmt" || kind === "PrepareStmt";
+  });
+}
+var no_backfill_in_expand_migration_default;
+var init_no_backfill_in_expand_migration = __esm({
+  "rules/no-backfill-in-expand-migration.ts"() {
+    "use strict";
+    init_rule();
+    init_names();
+    init_node_types();
+    init_identifiers();
+    no_backfill_in_expand_migration_default = defineRule({
+      id: "no-backfill-in-expand-migration",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          backfillNewColumn: "This {{command}} fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN's ACCESS EXCLUSIVE lock) for as long as it takes, and rows the old release writes meanwhile are not covered.",
+          help: "Ship the new column alone, have the application write it for new rows, then backfill existing rows in batches as a separate step (a later migration or a background job) before switching reads to {{column}}."
+        },
+        docs: {
+          summary: "Disallows filling a column in the same migration that adds it.",
+          why: "An UPDATE (or a MERGE that updates matched rows) right after ADD COLUMN turns the expand step into a long data migration: in the same transaction it keeps the ACCESS EXCLUSIVE lock of ADD COLUMN until every row is rewritten, blocking all reads and writes of the table; even on its own it holds row locks and writes a burst of WAL. And the release still running during the deploy does not write the new column yet, so rows it inserts or updates after the backfill stay unfilled.",
+          instead: "Add the column in one migration; deploy code that writes it for new and changed rows; backfill the existing rows in batches in a separate step; only then switch reads and add constraints.",
+          bad: "ALTER TABLE users ADD COLUMN handle text;\nUPDATE users SET handle = username WHERE id BETWEEN 1 AND 1000;",
+          good: "ALTER TABLE users ADD COLUMN handle text;",
+          references: ["https://www.postgresql.org/docs/current/sql-altertable.html", "https://www.postgresql.org/docs/current/sql-update.html"],
+          pgVersions: "All versions.",
+          prevents: "long backfill inside the deploy; rows the old release writes left unfilled"
+        }
+      },
+      create(context) {
+        const checkFilled = (command, rangeVar, targets, path13) => {
+          if (!rangeVar || isDefinedNotRun(path13.ancestors)) return;
+          const relation = relationFromRangeVar(rangeVar);
+          if (!context.isExistingTable(relation)) return;
+          for (const target of targets ?? []) {
+            const column = asKind(target, "ResTarget")?.name;
+            if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
+            context.report({
+              messageId: "backfillNewColumn",
+              helpId: "help",
+              at: asKind(target, "ResTarget")?.location,
+              data: { command, table: displayName(relation), column: quoteIdentifier(column) }
+            });
+          }
+        };
+        return {
+          UpdateStmt(update, path13) {
+            checkFilled("UPDATE", update.relation, update.targetList, path13);
+          },
+          // WHEN MATCHED THEN UPDATE fills existing rows as an UPDATE does; WHEN NOT MATCHED THEN INSERT adds new ones.
+          MergeStmt(merge, path13) {
+            for (const node of merge.mergeWhenClauses ?? []) {
+              const clause = asKind(node, "MergeWhenClause");
+              if (clause?.commandType === "CMD_UPDATE") checkFilled("MERGE", merge.relation, clause.targetList, path13);
+            }
+          }
+        };
+      }
+    });
+  }
+});
+
+// rules/no-char-column.ts
+var no_char_column_default;
+var init_no_char_column = __esm({
+  "rules/no-char-column.ts"() {
+    "use strict";
+    init_rule();
+    init_column_declarations();
+    init_schema_objects();
+    init_node_types();
+    init_identifiers();
+    no_char_column_default = defineRule({
+      id: "no-char-column",
+      meta: {
+        severity: "warning",
+        presets: ["recommended-style", "strict"],
+        messages: {
+          charColumn: "{{column}} of {{table}} is character({{length}}): shorter values are padded with spaces to the full length, which = ignores, LIKE and regular expressions see, and concatenation strips, so the same value matches in one query and not in another; and the padded value takes more space than text, not less.",
+          help: "Declare {{column}} text, with CHECK (char_length({{column}}) = {{length}}) if every value really has that length."
+        },
+        docs: {
+          summary: "Disallows char(n) / character(n) columns.",
+          why: `character(n) (char(n), and plain char, which means char(1)) pads every value with spaces to n characters. The padding is insignificant to = ('ab'::char(3) = 'ab' is true), significant to LIKE and regular expressions ('ab'::char(3) LIKE 'ab' is false), and stripped when the value is converted to text ('ab'::char(3) || 'x' gives 'abx'), so queries that look equivalent disagree. It is not smaller or faster either: the padded value is stored in full, and PostgreSQL's documentation says there is no performance advantage over text or varchar. Fixed-length codes (country codes, currencies) are better written as text with a CHECK on their length. The one-byte internal type "char" (with quotes) is a different type, and bpchar without a length pads nothing; neither is flagged. Flagged in CREATE TABLE, ADD COLUMN and ALTER COLUMN ... TYPE, new tables included.`,
+          instead: "Use text, with CHECK (char_length(col) = n) for values of a fixed length.",
+          bad: "CREATE TABLE countries (code char(2) PRIMARY KEY, name text NOT NULL);",
+          good: "CREATE TABLE countries (code text PRIMARY KEY CHECK (char_length(code) = 2), name text NOT NULL);",
+          references: ["https://www.postgresql.org/docs/current/datatype-character.html"],
+          pgVersions: "All versions.",
+          prevents: "blank-padded values that compare and concatenate inconsistently"
+        }
+      },
+      create(context) {
+        const check = (table, name, column) => {
+          const names = stringValues(column?.typeName?.names);
+          const builtin = names.length === 1 || names.length === 2 && names[0] === "pg_catalog";
+          const type = columnType(column?.typeName);
+          const length = type?.name === "bpchar" ? type.modifiers[0] : void 0;
+          if (!column || !name || !builtin || length === void 0) return;
+          context.report({ messageId: "charColumn", helpId: "help", at: column.typeName?.location, data: { table, column: quoteIdentifier(name), length } });
+        };
+        return columnDeclarationVisitors(check);
+      }
+    });
+  }
+});
+
+// rules/no-cluster.ts
+var no_cluster_default;
+var init_no_cluster = __esm({
+  "rules/no-cluster.ts"() {
+    "use strict";
+    init_rule();
+    init_names();
+    init_identifiers();
+    no_cluster_default = defineRule({
+      id: "no-cluster",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          cluster: "CLUSTER {{table}}{{using}} rewrites the whole table in index order and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until it finishes, and it needs disk space for a second copy of the table and its indexes.",
+          clusterAll: "CLUSTER without a table name rewrites every table of the database that was clustered before, one after another, each under an ACCESS EXCLUSIVE lock for the whole rewrite: each table in turn accepts no reads or writes.",
+          help: "Do not cluster from a migration. To reorder a table online, run pg_repack (with --order-by, or it follows the index marked with ALTER TABLE ... CLUSTER ON) outside the migration; the order decays again as rows are updated."
+        },
+        docs: {
+          summary: "Disallows CLUSTER on existing tables.",
+          why: "CLUSTER writes a new copy of the table sorted by an index, then rebuilds every index, holding an ACCESS EXCLUSIVE lock for the whole operation: nothing can read or write the table until it finishes, which for a large table means minutes to hours. It needs free disk space for the copy and its indexes. Without a table name it does this to every table clustered before. ALTER TABLE ... CLUSTER ON only marks the index to use and rewrites nothing; this rule does not flag it.",
+          instead: "Use pg_repack, which rebuilds a table in index order online and locks it only briefly, run by an operator rather than by a migration. Often an index that matches the queries is enough, without any physical reordering.",
+          bad: "CLUSTER events USING events_created_at_idx;",
+          good: "ALTER TABLE events CLUSTER ON events_created_at_idx;",
+          references: [
+            "https://www.postgresql.org/docs/current/sql-cluster.html",
+            "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES"
+          ],
+          pgVersions: "All versions.",
+          prevents: "table rewrite under ACCESS EXCLUSIVE"
+        }
+      },
+      create(context) {
+        return {
+          ClusterStmt(cluster) {
+            if (!cluster.relation) {
+              context.report({ messageId: "clusterAll", helpId: "help" });
+              return;
+            }
+            const relation = relationFromRangeVar(cluster.relation);
+            if (!context.isExistingTable(relation)) return;
+            const using = cluster.indexname ? ` USING ${quoteIdentifier(cluster.indexname)}` : "";
+            context.report({ messageId: "cluster", helpId: "help", at: cluster.relation.location, data: { table: displayName(relation), using } });
+          }
+        };
+      }
+    });
+  }
+});
+
+// src/engine/transaction-block.ts
+function reportIfInTransaction(context, command) {
+  const { transaction } = context;
+  if (!transaction.inTransaction) return;
+  if (context.statement.insideBlock !== void 0) {
+    context.report({ messageId: "insideBlock", helpId: "help", data: { command } });
+  } else if (transaction.explicit && transaction.openedAt !== void 0) {
+    const opener = context.statements[transaction.openedAt];
+    const line = opener ? context.lineOf(opener.range.start) : 1;
+    context.report({ messageId: "explicitTransaction", helpId: "help", data: { command, line } });
+  } else if (context.environment.transactionMode === "implicit") {
+    context.report({ messageId: "implicitTransaction", helpId: "help", data: { command } });
+  } else {
+    context.report({ messageId: "wrappedByTool", helpId: "help", data: { command } });
+  }
+}
+var REFUSED_IN_TRANSACTION_MESSAGES;
+var init_transaction_block = __esm({
+  "src/engine/transaction-block.ts"() {
+    "use strict";
+    REFUSED_IN_TRANSACTION_MESSAGES = {
+      explicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"): this statement runs inside the transaction opened on line {{line}}, so the migration fails.',
+      wrappedByTool: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
+      implicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
+      insideBlock: 'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
+      help: "Move {{command}} to a migration of its own that runs outside a transaction block (most tools have a per-file switch to turn the wrapping transaction off)."
+    };
+  }
+});
+
+// rules/no-concurrently-in-transaction.ts
+var no_concurrently_in_transaction_default;
+var init_no_concurrently_in_transaction = __esm({
+  "rules/no-concurrently-in-transaction.ts"() {
+    "use strict";
+    init_rule();
+    init_node_types();
+    init_transaction_block();
+    no_concurrently_in_transaction_default = defineRule({
+      id: "no-concurrently-in-transaction",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: REFUSED_IN_TRANSACTION_MESSAGES,
+        docs: {
+          summary: "Disallows CONCURRENTLY operations inside a transaction block, where PostgreSQL rejects them.",
+          why: 'CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and DETACH PARTITION CONCURRENTLY commit several transactions of their own, so PostgreSQL refuses to run them inside a transaction block: the migration fails with "cannot run inside a transaction block". That includes the transaction a migration tool wraps around each file; the Supabase CLI (2.109 and later) is the exception, since it takes CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY and REINDEX ... CONCURRENTLY out of its transaction and runs them alone, and lockwise follows it. The other statements PostgreSQL refuses in a transaction block (VACUUM, REINDEX SCHEMA, CREATE DATABASE and more) are covered by no-non-transactional-statement-in-transaction.',
+          instead: "Put the concurrent statement in a migration of its own that the tool runs outside a transaction, and keep no BEGIN/COMMIT around it.",
+          bad: "BEGIN;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\nCOMMIT;",
+          good: "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
+          references: [
+            "https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY",
+            "https://www.postgresql.org/docs/current/sql-dropindex.html",
+            "https://www.postgresql.org/docs/current/sql-reindex.html"
+          ],
+          pgVersions: "All versions. REINDEX CONCURRENTLY exists from PostgreSQL 12, DETACH PARTITION CONCURRENTLY from 14.",
+          prevents: "a migration that fails: PostgreSQL rejects CONCURRENTLY in a transaction"
+        }
+      },
+      create(context) {
+        const check = (command) => reportIfInTransaction(context, command);
+        return {
+          IndexStmt(index) {
+            if (index.concurrent) check("CREATE INDEX CONCURRENTLY");
+          },
+          DropStmt(drop) {
+            if (drop.concurrent && drop.removeType === "OBJECT_INDEX") check("DROP INDEX CONCURRENTLY");
+          },
+          ReindexStmt(reindex) {
+            if (isOptionEnabled(reindex.params, "concurrently")) check("REINDEX CONCURRENTLY");
+          },
+          PartitionCmd(partition, path13) {
+            const command = path13.ancestors.at(-1);
+            if (partition.concurrent && command?.kind === "AlterTableCmd") check("DETACH PARTITION CONCURRENTLY");
+          }
+        };
+      }
+    });
+  }
+});
+
 // rules/no-domain-constraint.ts
 var ADD_CONSTRAINT, SET_NOT_NULL, no_domain_constraint_default;
 var init_no_domain_constraint = __esm({
@@ -23188,6 +23203,7 @@ var init_no_domain_constraint = __esm({
     "use strict";
     init_rule();
     init_alter_table_commands();
+    init_column_declarations();
     init_schema_objects();
     init_type_changes();
     init_names();
@@ -23228,8 +23244,9 @@ var init_no_domain_constraint = __esm({
           ...commandsOnExistingTable(context, (cmd, relation) => {
             const column = asKind(cmd.def, "ColumnDef");
             const type = columnType(column?.typeName);
-            const domain = cmd.subtype === "AT_AddColumn" && type?.arrayDimensions === 0 ? context.schema.domain(type) : void 0;
+            const domain = cmd.subtype === "AT_AddColumn" ? domainOfColumn(column, context.schema) : void 0;
             if (!domain?.constrained) return;
+            if (domain.notNull && !fillingDefault(column, domain)) return;
             context.report({
               messageId: "addColumnOfConstrainedDomain",
               helpId: "columnHelp",
@@ -27964,10 +27981,6 @@ function isValueConstraint(node) {
   const kind = asKind(node, "Constraint")?.contype;
   return kind === "CONSTR_IDENTITY" || kind === "CONSTR_GENERATED";
 }
-function isNullConstant2(expression) {
-  const cast = asKind(expression, "TypeCast");
-  return asKind(cast?.arg ?? expression, "A_Const")?.isnull === true;
-}
 var FAST_DEFAULT_SINCE2, no_volatile_default_default, EXPLICIT_WORDING;
 var init_no_volatile_default = __esm({
   "rules/no-volatile-default.ts"() {
@@ -27979,6 +27992,7 @@ var init_no_volatile_default = __esm({
     init_node_types();
     init_identifiers();
     init_schema_objects();
+    init_column_declarations();
     init_type_changes();
     FAST_DEFAULT_SINCE2 = 11;
     no_volatile_default_default = defineRule({
@@ -28014,24 +28028,24 @@ var init_no_volatile_default = __esm({
           const column = asKind(cmd.def, "ColumnDef");
           if (cmd.subtype !== "AT_AddColumn" || !column) return;
           const data = { table: displayName(relation), column: quoteIdentifier(column.colname ?? "") };
-          const explicitDefaults = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).filter((constraint) => constraint?.contype === "CONSTR_DEFAULT");
+          const domain = (column.constraints ?? []).some(isValueConstraint) ? void 0 : domainOfColumn(column, context.schema);
+          const filling = fillingDefault(column, domain);
+          if (!filling) return;
           const type = columnType(column.typeName);
-          const domain = explicitDefaults.length === 0 && !(column.constraints ?? []).some(isValueConstraint) && type ? context.schema.domain(type) : void 0;
-          const defaults = domain?.defaultExpression ? [{ expression: domain.defaultExpression, at: column.typeName?.location, help: "domainHelp", wording: domainWording(describeType(type)) }] : explicitDefaults.flatMap((constraint) => constraint?.raw_expr ? [{ expression: constraint.raw_expr, at: constraint.location, help: "help", wording: EXPLICIT_WORDING }] : []);
-          for (const { expression, at, help, wording } of defaults) {
-            const worded = { ...data, ...wording, type: type ? describeType(type) : "" };
-            if (context.pgVersion < FAST_DEFAULT_SINCE2) {
-              if (!isNullConstant2(expression)) context.report({ messageId: "anyDefaultBefore11", helpId: help, at, data: worded });
-              continue;
-            }
-            const calls = functionCallsIn(expression, context.schema);
-            const volatileCall = calls.find((call) => call.volatility === "volatile");
-            const unknownCall = calls.find((call) => call.volatility === void 0);
-            if (volatileCall) {
-              context.report({ messageId: "volatileDefault", helpId: help, at: domain ? at : volatileCall.location, data: { ...worded, function: volatileCall.name } });
-            } else if (unknownCall) {
-              context.report({ messageId: "unknownVolatility", helpId: "unknownHelp", at: domain ? at : unknownCall.location, data: { ...worded, function: unknownCall.name } });
-            }
+          const worded = { ...data, ...filling.fromDomain ? domainWording(describeType(type)) : EXPLICIT_WORDING, type: type ? describeType(type) : "" };
+          const help = filling.fromDomain ? "domainHelp" : "help";
+          if (context.pgVersion < FAST_DEFAULT_SINCE2) {
+            context.report({ messageId: "anyDefaultBefore11", helpId: help, at: filling.location, data: worded });
+            return;
+          }
+          const calls = functionCallsIn(filling.expression, context.schema);
+          const volatileCall = calls.find((call) => call.volatility === "volatile");
+          const unknownCall = calls.find((call) => call.volatility === void 0);
+          const at = (call) => filling.fromDomain ? filling.location : call.location;
+          if (volatileCall) {
+            context.report({ messageId: "volatileDefault", helpId: help, at: at(volatileCall), data: { ...worded, function: volatileCall.name } });
+          } else if (unknownCall) {
+            context.report({ messageId: "unknownVolatility", helpId: "unknownHelp", at: at(unknownCall), data: { ...worded, function: unknownCall.name } });
           }
         });
       }

@@ -1,9 +1,12 @@
-import type { ColumnDef, Constraint, Node } from '@pgsql/types';
+import type { ColumnDef, Constraint } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { displayName } from '../src/model/names.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
+import { domainOfColumn, fillingDefault } from '../src/engine/column-declarations.js';
+import { columnType } from '../src/model/schema-objects.js';
+import { describeType } from '../src/knowledge/type-changes.js';
 
 /** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
 const FAST_DEFAULT_SINCE = 11;
@@ -19,6 +22,8 @@ export default defineRule({
     messages: {
       requiredColumn:
         'ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail with a not-null violation.',
+      requiredDomainColumn:
+        'ADD COLUMN {{column}} of type {{domain}}, a NOT NULL domain, without a DEFAULT (of the column or of the domain) fails with "domain {{domain}} does not allow null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail the same way.',
       help:
         'Give the column a constant default, which PostgreSQL 11+ records in the catalog without rewriting or scanning {{table}}:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} <type> NOT NULL DEFAULT <constant>;\nor add it nullable, backfill it in batches, and make it NOT NULL later through a validated CHECK ({{column}} IS NOT NULL) constraint.',
       helpBefore11:
@@ -26,7 +31,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows adding a NOT NULL column without a default to an existing table.',
-      why: 'A new column holds NULL in every existing row unless it has a default. ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column.',
+      why: 'A new column holds NULL in every existing row unless it has a default (its own, or its domain\'s). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column.',
       instead: 'From PostgreSQL 11, ADD COLUMN ... NOT NULL DEFAULT <constant> only records the default in the catalog: no rewrite, no scan, and old INSERTs get the default. Otherwise add the column nullable, backfill in batches, and add NOT NULL through a validated CHECK constraint.',
       bad: 'ALTER TABLE users ADD COLUMN plan text NOT NULL;',
       good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
@@ -44,16 +49,17 @@ export default defineRule({
       ...commandsOnExistingTable(context, (cmd, relation) => {
         const column = asKind(cmd.def, 'ColumnDef');
         if (cmd.subtype !== 'AT_AddColumn' || !column?.colname || fillsItself(column)) return;
+        const domain = domainOfColumn(column, context.schema);
+        // A default of the column's own, or of its domain, fills the rows.
+        if (fillingDefault(column, domain)) return;
         const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).filter((c) => c !== undefined);
-        if (constraints.some((c) => c.contype === 'CONSTR_DEFAULT' && c.raw_expr && !isNullConstant(c.raw_expr))) return;
         const required = constraints.find((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
-        if (!required) return;
-        context.report({
-          messageId: 'requiredColumn',
-          helpId: context.pgVersion < FAST_DEFAULT_SINCE ? 'helpBefore11' : 'help',
-          at: required.location,
-          data: { table: displayName(relation), column: quoteIdentifier(column.colname), constraint: describe(required) },
-        });
+        const helpId = context.pgVersion < FAST_DEFAULT_SINCE ? 'helpBefore11' : 'help';
+        const data = { table: displayName(relation), column: quoteIdentifier(column.colname) };
+        if (required) context.report({ messageId: 'requiredColumn', helpId, at: required.location, data: { ...data, constraint: describe(required) } });
+        else if (domain?.notNull) {
+          context.report({ messageId: 'requiredDomainColumn', helpId, at: column.typeName?.location, data: { ...data, domain: describeType(columnType(column.typeName)!) } });
+        }
       }),
     };
   },
@@ -71,10 +77,4 @@ function fillsItself(column: ColumnDef): boolean {
 
 function describe(constraint: Constraint): string {
   return constraint.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'NOT NULL';
-}
-
-/** `NULL` or `NULL::type`: no default at all. */
-function isNullConstant(expression: Node): boolean {
-  const cast = asKind(expression, 'TypeCast');
-  return asKind(cast?.arg ?? expression, 'A_Const')?.isnull === true;
 }

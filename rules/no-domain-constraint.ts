@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { domainOfColumn, fillingDefault } from '../src/engine/column-declarations.js';
 import { columnType } from '../src/model/schema-objects.js';
 import { describeType } from '../src/knowledge/type-changes.js';
 import { displayName, relationFromNames, relationKey } from '../src/model/names.js';
@@ -50,8 +51,10 @@ export default defineRule({
         const column = asKind(cmd.def, 'ColumnDef');
         const type = columnType(column?.typeName);
         // An array of a domain is not the domain: PostgreSQL adds it without checking anything (seen on PostgreSQL 18).
-        const domain = cmd.subtype === 'AT_AddColumn' && type?.arrayDimensions === 0 ? context.schema.domain(type) : undefined;
+        const domain = cmd.subtype === 'AT_AddColumn' ? domainOfColumn(column, context.schema) : undefined;
         if (!domain?.constrained) return;
+        // With nothing to fill the rows, a NOT NULL domain makes the statement fail instead: no-add-required-column reports that.
+        if (domain.notNull && !fillingDefault(column!, domain)) return;
         context.report({
           messageId: 'addColumnOfConstrainedDomain',
           helpId: 'columnHelp',

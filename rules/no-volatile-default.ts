@@ -6,6 +6,7 @@ import { displayName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { columnType } from '../src/model/schema-objects.js';
+import { domainOfColumn, fillingDefault } from '../src/engine/column-declarations.js';
 import { describeType } from '../src/knowledge/type-changes.js';
 
 /** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
@@ -50,28 +51,26 @@ export default defineRule({
       const column = asKind(cmd.def, 'ColumnDef');
       if (cmd.subtype !== 'AT_AddColumn' || !column) return;
       const data = { table: displayName(relation), column: quoteIdentifier(column.colname ?? '') };
-      const explicitDefaults = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).filter((constraint) => constraint?.contype === 'CONSTR_DEFAULT');
-      // Without a DEFAULT of its own, the column takes its domain's (identity and generated columns have none).
+      // Identity and generated columns compute their values otherwise; they take no domain default.
+      const domain = (column.constraints ?? []).some(isValueConstraint) ? undefined : domainOfColumn(column, context.schema);
+      const filling = fillingDefault(column, domain);
+      if (!filling) return;
       const type = columnType(column.typeName);
-      const domain = explicitDefaults.length === 0 && !(column.constraints ?? []).some(isValueConstraint) && type ? context.schema.domain(type) : undefined;
-      const defaults = domain?.defaultExpression
-        ? [{ expression: domain.defaultExpression, at: column.typeName?.location, help: 'domainHelp' as const, wording: domainWording(describeType(type!)) }]
-        : explicitDefaults.flatMap((constraint) => (constraint?.raw_expr ? [{ expression: constraint.raw_expr, at: constraint.location, help: 'help' as const, wording: EXPLICIT_WORDING }] : []));
-      for (const { expression, at, help, wording } of defaults) {
-        const worded = { ...data, ...wording, type: type ? describeType(type) : '' };
-        if (context.pgVersion < FAST_DEFAULT_SINCE) {
-          if (!isNullConstant(expression)) context.report({ messageId: 'anyDefaultBefore11', helpId: help, at, data: worded });
-          continue;
-        }
-        const calls = functionCallsIn(expression, context.schema);
-        const volatileCall = calls.find((call) => call.volatility === 'volatile');
-        const unknownCall = calls.find((call) => call.volatility === undefined);
-        // A call in the domain's definition has no place in this statement: the finding stays on the type's name.
-        if (volatileCall) {
-          context.report({ messageId: 'volatileDefault', helpId: help, at: domain ? at : volatileCall.location, data: { ...worded, function: volatileCall.name } });
-        } else if (unknownCall) {
-          context.report({ messageId: 'unknownVolatility', helpId: 'unknownHelp', at: domain ? at : unknownCall.location, data: { ...worded, function: unknownCall.name } });
-        }
+      const worded = { ...data, ...(filling.fromDomain ? domainWording(describeType(type!)) : EXPLICIT_WORDING), type: type ? describeType(type) : '' };
+      const help = filling.fromDomain ? ('domainHelp' as const) : ('help' as const);
+      if (context.pgVersion < FAST_DEFAULT_SINCE) {
+        context.report({ messageId: 'anyDefaultBefore11', helpId: help, at: filling.location, data: worded });
+        return;
+      }
+      const calls = functionCallsIn(filling.expression, context.schema);
+      const volatileCall = calls.find((call) => call.volatility === 'volatile');
+      const unknownCall = calls.find((call) => call.volatility === undefined);
+      // A call in the domain's definition has no place in this statement: the finding stays on the type's name.
+      const at = (call: { location?: number }) => (filling.fromDomain ? filling.location : call.location);
+      if (volatileCall) {
+        context.report({ messageId: 'volatileDefault', helpId: help, at: at(volatileCall), data: { ...worded, function: volatileCall.name } });
+      } else if (unknownCall) {
+        context.report({ messageId: 'unknownVolatility', helpId: 'unknownHelp', at: at(unknownCall), data: { ...worded, function: unknownCall.name } });
       }
     });
   },
@@ -87,10 +86,4 @@ function domainWording(domain: string): { withDefault: string; withNonNullDefaul
 function isValueConstraint(node: Node): boolean {
   const kind = asKind(node, 'Constraint')?.contype;
   return kind === 'CONSTR_IDENTITY' || kind === 'CONSTR_GENERATED';
-}
-
-/** `NULL` or `NULL::type`: PostgreSQL stores no default for either, so nothing is written to the rows. */
-function isNullConstant(expression: Node): boolean {
-  const cast = asKind(expression, 'TypeCast');
-  return asKind(cast?.arg ?? expression, 'A_Const')?.isnull === true;
 }

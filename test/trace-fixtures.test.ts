@@ -16,11 +16,12 @@ import { FIXTURES_DIR, REPO_ROOT, fixtureConfig, loadFixtures } from './helpers/
 const MIN_OBSERVED_FRACTION = 0.85;
 /**
  * Rules whose verdict depends on what PostgreSQL will find: whether it can prove from CHECK constraints
- * that a scan is not needed, whether a domain's constraints or default make it rewrite the table. For
- * each, what it reports (a scan or a rewrite of an existing table), the statements it judges, and the
+ * that a scan is not needed, whether a domain's constraints or default make it rewrite the table, whether
+ * a new column's rows are left NULL against a NOT NULL. For each, what it reports (a scan, a rewrite of
+ * an existing table, the statement failing on a table with rows), the statements it judges, and the
  * fixtures that exercise it.
  */
-const VERDICTS: Record<string, { effect: 'scan' | 'rewrite'; statements: RegExp; fixtures: string[] }> = {
+const VERDICTS: Record<string, { effect: 'scan' | 'rewrite' | 'failure'; statements: RegExp; fixtures: string[] }> = {
   'require-check-before-attach-partition': {
     effect: 'scan',
     statements: /ATTACH PARTITION|PARTITION OF .* FOR VALUES/i,
@@ -47,6 +48,11 @@ const VERDICTS: Record<string, { effect: 'scan' | 'rewrite'; statements: RegExp;
     effect: 'rewrite',
     statements: /ADD COLUMN/i,
     fixtures: ['history-domain-defaults', 'history-clean-domain-defaults'],
+  },
+  'no-add-required-column': {
+    effect: 'failure',
+    statements: /ADD COLUMN/i,
+    fixtures: ['history-not-null-domain', 'history-clean-domain-default-fills-rows'],
   },
   'no-rewriting-type-change': {
     effect: 'rewrite',
@@ -95,11 +101,12 @@ describe('the lock table, checked on a real PostgreSQL with every fixture', () =
     let compared = 0;
     for (const file of fixtures.flatMap((fixture) => fixture.files)) {
       for (const statement of results.statements.filter((candidate) => candidate.file === file.path && statements.test(candidate.text))) {
-        // The rows trace generates may break the new constraint: PostgreSQL found them by scanning.
-        const violated = statement.status === 'failed' && /is violated by some row|contains null values/.test(statement.reason ?? '');
+        // The rows trace generates may break the new constraint or hold NULL: PostgreSQL found them by scanning.
+        const violated = statement.status === 'failed' && /is violated by some row|contains null values|does not allow null values/.test(statement.reason ?? '');
         expect(statement.status === 'observed' || violated, `${file.path}:${statement.line}: ${statement.status} ${statement.reason ?? ''}`).toBe(true);
         const observation = statement.observation;
-        const seen = violated || (effect === 'scan' ? (observation?.scanned ?? []) : (observation?.rewritten ?? []).filter((name) => !name.startsWith('index '))).length > 0;
+        const effects = { scan: observation?.scanned ?? [], rewrite: (observation?.rewritten ?? []).filter((name) => !name.startsWith('index ')), failure: [] };
+        const seen = violated || effects[effect].length > 0;
         const flagged = file.expected.get(statement.line)?.includes(rule) === true;
         compared++;
         if (seen !== flagged) disagreements.push(`${file.path}:${statement.line}: PostgreSQL ${seen ? 'did' : 'did not'} ${effect}, the rule ${flagged ? 'flags it' : 'does not'}`);

@@ -1,5 +1,7 @@
-import type { ColumnDef } from '@pgsql/types';
+import type { ColumnDef, Node } from '@pgsql/types';
 import { displayName, relationFromRangeVar } from '../model/names.js';
+import type { ResolvedDomain, SchemaModel } from '../model/schema-model.js';
+import { columnType } from '../model/schema-objects.js';
 import { asKind } from '../parse/node-types.js';
 import type { NodeVisitors } from './rule.js';
 
@@ -25,4 +27,28 @@ export function columnDeclarationVisitors(check: ColumnDeclarationCheck): NodeVi
       }
     },
   };
+}
+
+/** The domain a column's type names, when the migrations created it; an array of a domain is another type, which has no constraints. */
+export function domainOfColumn(column: ColumnDef | undefined, schema: Pick<SchemaModel, 'domain'>): ResolvedDomain | undefined {
+  const type = columnType(column?.typeName);
+  return type && type.arrayDimensions === 0 ? schema.domain(type) : undefined;
+}
+
+/**
+ * What fills the existing rows of a column ADD COLUMN adds: its own DEFAULT or, without one, its
+ * domain's. Undefined when that is nothing or NULL.
+ */
+export function fillingDefault(column: ColumnDef, domain: ResolvedDomain | undefined): { expression: Node; location: number | undefined; fromDomain: boolean } | undefined {
+  const own = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((constraint) => constraint?.contype === 'CONSTR_DEFAULT');
+  const filling = own
+    ? own.raw_expr && { expression: own.raw_expr, location: own.location, fromDomain: false }
+    : domain?.defaultExpression && { expression: domain.defaultExpression, location: column.typeName?.location, fromDomain: true };
+  return filling && !isNullConstant(filling.expression) ? filling : undefined;
+}
+
+/** `NULL` or `NULL::type`: PostgreSQL stores no default for either, so nothing is written to the rows. */
+export function isNullConstant(expression: Node): boolean {
+  const cast = asKind(expression, 'TypeCast');
+  return asKind(cast?.arg ?? expression, 'A_Const')?.isnull === true;
 }

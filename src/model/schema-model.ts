@@ -64,6 +64,8 @@ export interface ResolvedDomain {
   baseType: ColumnType;
   /** It, or a domain it is over, has a CHECK or NOT NULL constraint. */
   constrained: boolean;
+  /** It, or a domain it is over, is NOT NULL. */
+  notNull: boolean;
   /** The nearest DEFAULT along the way. */
   defaultExpression?: Node;
 }
@@ -284,6 +286,7 @@ export class SchemaModel {
         name: found?.name ?? current.name,
         baseType: { ...domain.baseType, arrayDimensions: domain.baseType.arrayDimensions + type.arrayDimensions },
         constrained: (found?.constrained ?? false) || domain.constraints.size > 0,
+        notNull: (found?.notNull ?? false) || [...domain.constraints.values()].includes('not null'),
         ...((found?.defaultExpression ?? domain.defaultExpression) ? { defaultExpression: found?.defaultExpression ?? domain.defaultExpression } : {}),
       };
       current = domain.baseType;
