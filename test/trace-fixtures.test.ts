@@ -36,8 +36,14 @@ const VERDICTS: Record<string, { effect: 'scan' | 'rewrite' | 'failure'; stateme
   },
   'require-check-before-set-not-null': {
     effect: 'scan',
-    statements: /SET NOT NULL/i,
-    fixtures: ['history-check-lets-null-in', 'history-clean-check-proves-not-null-within-and', 'history-clean-check-validated-in-earlier-migration'],
+    statements: /SET NOT NULL|PRIMARY KEY USING INDEX/i,
+    fixtures: [
+      'history-check-lets-null-in',
+      'history-clean-check-proves-not-null-within-and',
+      'history-clean-check-validated-in-earlier-migration',
+      'history-primary-key-using-index-on-nullable-column',
+      'history-clean-primary-key-using-index-on-proven-columns',
+    ],
   },
   'no-domain-constraint': {
     effect: 'rewrite',
