@@ -20718,6 +20718,10 @@ function columnType(typeName) {
   const schema = names.length > 1 && names[0] !== "pg_catalog" ? names.at(-2) : void 0;
   return { name, modifiers, arrayDimensions: typeName?.arrayBounds?.length ?? 0, ...schema ? { schema } : {} };
 }
+function collationName(clause) {
+  const name = stringValues(clause?.collname).at(-1);
+  return name === "default" ? void 0 : name;
+}
 function formatColumnType(type) {
   const modifiers = type.modifiers.length > 0 ? `(${type.modifiers.join(",")})` : "";
   return `${type.name}${modifiers}${"[]".repeat(type.arrayDimensions)}`;
@@ -20725,11 +20729,13 @@ function formatColumnType(type) {
 function columnInfo(column, addedIn) {
   const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")?.contype);
   const type = columnType(column.typeName);
+  const collation = collationName(column.collClause);
   const generated = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_GENERATED");
   return {
     name: column.colname ?? "",
     ...type ? { type } : {},
     ...generated ? { generated: generated.generated_kind === "s" ? "stored" : "virtual" } : {},
+    ...collation ? { collation } : {},
     notNull: constraints.includes("CONSTR_NOTNULL") || constraints.includes("CONSTR_PRIMARY"),
     hasDefault: constraints.includes("CONSTR_DEFAULT") || constraints.includes("CONSTR_IDENTITY"),
     addedIn
@@ -21456,6 +21462,9 @@ var init_schema_model = __esm({
             const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
             const type = columnType(columnDef?.typeName);
             if (column && type) column.type = type;
+            const collation = collationName(columnDef?.collClause);
+            if (column && collation) column.collation = collation;
+            else if (column) delete column.collation;
             return;
           }
           case "AT_SetNotNull":
@@ -24373,6 +24382,10 @@ var init_no_rewriting_storage_change = __esm({
 });
 
 // rules/no-rewriting-type-change.ts
+function collationChanges(definition, column) {
+  if (!definition.collClause) return false;
+  return !column || collationName(definition.collClause) !== column.collation;
+}
 function sameTypeName(a, b) {
   return a.name === b.name && a.schema === b.schema && a.arrayDimensions === b.arrayDimensions && a.modifiers.join(",") === b.modifiers.join(",");
 }
@@ -24388,7 +24401,7 @@ function castsOfColumn(expression, column) {
   const reference = asKind(current, "ColumnRef");
   return reference && stringValues(reference.fields).at(-1) === column ? casts : void 0;
 }
-var COLLATION_REASON, SEVERITY, no_rewriting_type_change_default;
+var COLLATION_REASON, COLLATION_REASON_UNKNOWN, SEVERITY, no_rewriting_type_change_default;
 var init_no_rewriting_type_change = __esm({
   "rules/no-rewriting-type-change.ts"() {
     "use strict";
@@ -24399,7 +24412,8 @@ var init_no_rewriting_type_change = __esm({
     init_schema_objects();
     init_node_types();
     init_identifiers();
-    COLLATION_REASON = "the COLLATE clause gives the column another collation (unless it is the current one), and with it another sort order";
+    COLLATION_REASON = "the COLLATE clause gives the column another collation, and with it another sort order";
+    COLLATION_REASON_UNKNOWN = "the COLLATE clause gives the column another collation (unless it is the current one), and with it another sort order";
     SEVERITY = { rewrite: 4, unknown: 3, "rewrite-unless-utc": 2, "indexes-rebuilt": 1, none: 0 };
     no_rewriting_type_change_default = defineRule({
       id: "no-rewriting-type-change",
@@ -24476,8 +24490,8 @@ var init_no_rewriting_type_change = __esm({
           else if (effect2.kind === "unknown") context.report({ messageId: "unknownType", helpId: "help", at, data: finding });
           else if (effect2.kind === "rewrite-unless-utc" && !isUtcTimeZone(context.setting("timezone")?.value)) {
             context.report({ messageId: "timestampTimeZone", helpId: "timestampHelp", at, data: finding });
-          } else if (effect2.kind !== "none" || definition.collClause) {
-            const reason = effect2.kind === "indexes-rebuilt" ? effect2.reason : effect2.kind === "rewrite-unless-utc" ? TIMESTAMP_TIMEZONE_INDEX_REASON : COLLATION_REASON;
+          } else if (effect2.kind !== "none" || collationChanges(definition, context.schema.column(relation, cmd.name))) {
+            const reason = effect2.kind === "indexes-rebuilt" ? effect2.reason : effect2.kind === "rewrite-unless-utc" ? TIMESTAMP_TIMEZONE_INDEX_REASON : context.schema.column(relation, cmd.name) ? COLLATION_REASON : COLLATION_REASON_UNKNOWN;
             context.report({ messageId: "indexesRebuilt", helpId: "indexesHelp", at, data: { ...finding, reason } });
           }
         });

@@ -1,13 +1,15 @@
-import type { Node } from '@pgsql/types';
+import type { ColumnDef, Node } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { describeType, isUnboundedWideningTarget, isUtcTimeZone, typeChangeEffect, TIMESTAMP_TIMEZONE_INDEX_REASON, type TypeChangeEffect } from '../src/knowledge/type-changes.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { displayName } from '../src/model/names.js';
-import { columnType, type ColumnType } from '../src/model/schema-objects.js';
+import { collationName, columnType, type ColumnInfo, type ColumnType } from '../src/model/schema-objects.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
-const COLLATION_REASON = 'the COLLATE clause gives the column another collation (unless it is the current one), and with it another sort order';
+const COLLATION_REASON = 'the COLLATE clause gives the column another collation, and with it another sort order';
+/** For a column no migration lockwise read created, whose collation it does not know. */
+const COLLATION_REASON_UNKNOWN = 'the COLLATE clause gives the column another collation (unless it is the current one), and with it another sort order';
 
 /** The effect of a chain of conversions (USING casts) is that of its worst step. */
 const SEVERITY: Record<TypeChangeEffect['kind'], number> = { rewrite: 4, unknown: 3, 'rewrite-unless-utc': 2, 'indexes-rebuilt': 1, none: 0 };
@@ -105,13 +107,19 @@ export default defineRule({
       else if (effect.kind === 'unknown') context.report({ messageId: 'unknownType', helpId: 'help', at, data: finding });
       else if (effect.kind === 'rewrite-unless-utc' && !isUtcTimeZone(context.setting('timezone')?.value)) {
         context.report({ messageId: 'timestampTimeZone', helpId: 'timestampHelp', at, data: finding });
-      } else if (effect.kind !== 'none' || definition.collClause) {
-        const reason = effect.kind === 'indexes-rebuilt' ? effect.reason : effect.kind === 'rewrite-unless-utc' ? TIMESTAMP_TIMEZONE_INDEX_REASON : COLLATION_REASON;
+      } else if (effect.kind !== 'none' || collationChanges(definition, context.schema.column(relation, cmd.name))) {
+        const reason = effect.kind === 'indexes-rebuilt' ? effect.reason : effect.kind === 'rewrite-unless-utc' ? TIMESTAMP_TIMEZONE_INDEX_REASON : context.schema.column(relation, cmd.name) ? COLLATION_REASON : COLLATION_REASON_UNKNOWN;
         context.report({ messageId: 'indexesRebuilt', helpId: 'indexesHelp', at, data: { ...finding, reason } });
       }
     });
   },
 });
+
+/** A COLLATE clause that names another collation than the column's; of a column lockwise never saw, any COLLATE clause. */
+function collationChanges(definition: ColumnDef, column: ColumnInfo | undefined): boolean {
+  if (!definition.collClause) return false;
+  return !column || collationName(definition.collClause) !== column.collation;
+}
 
 /** The same type written twice: a change that converts nothing. */
 function sameTypeName(a: ColumnType, b: ColumnType): boolean {

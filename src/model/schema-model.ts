@@ -4,7 +4,7 @@ import { asKind, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
 import { relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from './names.js';
-import { columnInfo, columnType, conditionOfCheck, constraintInfo, indexName, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo } from './schema-objects.js';
+import { collationName, columnInfo, columnType, conditionOfCheck, constraintInfo, indexName, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo } from './schema-objects.js';
 
 /** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
 export const DEFAULT_ACCESS_METHOD = 'heap';
@@ -821,6 +821,10 @@ export class SchemaModel {
         const column = cmd.name ? table?.columns.get(cmd.name) : undefined;
         const type = columnType(columnDef?.typeName);
         if (column && type) column.type = type;
+        // Without a COLLATE clause the column takes the new type's default collation.
+        const collation = collationName(columnDef?.collClause);
+        if (column && collation) column.collation = collation;
+        else if (column) delete column.collation;
         return;
       }
       case 'AT_SetNotNull':

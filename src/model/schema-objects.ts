@@ -1,4 +1,4 @@
-import type { ColumnDef, Constraint, IndexStmt, Node, TypeName } from '@pgsql/types';
+import type { CollateClause, ColumnDef, Constraint, IndexStmt, Node, TypeName } from '@pgsql/types';
 import { asKind, stringValues } from '../parse/node-types.js';
 import { conditionOf, mentionedColumns, type Condition } from '../knowledge/check-implication.js';
 
@@ -33,6 +33,8 @@ export interface ColumnInfo {
   hasDefault: boolean;
   /** For a generated column: whether its values are stored in the rows or computed when read (PostgreSQL 18). */
   generated?: 'stored' | 'virtual';
+  /** The collation its COLLATE clause names; absent for its type's default. */
+  collation?: string;
   /** The migration that added the column. */
   addedIn: string;
 }
@@ -79,6 +81,12 @@ export function columnType(typeName: TypeName | undefined): ColumnType | undefin
   return { name, modifiers, arrayDimensions: typeName?.arrayBounds?.length ?? 0, ...(schema ? { schema } : {}) };
 }
 
+/** The collation a COLLATE clause names; undefined without one, or for "default", the type's own. */
+export function collationName(clause: CollateClause | undefined): string | undefined {
+  const name = stringValues(clause?.collname).at(-1);
+  return name === 'default' ? undefined : name;
+}
+
 export function formatColumnType(type: ColumnType): string {
   const modifiers = type.modifiers.length > 0 ? `(${type.modifiers.join(',')})` : '';
   return `${type.name}${modifiers}${'[]'.repeat(type.arrayDimensions)}`;
@@ -87,11 +95,13 @@ export function formatColumnType(type: ColumnType): string {
 export function columnInfo(column: ColumnDef, addedIn: string): ColumnInfo {
   const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')?.contype);
   const type = columnType(column.typeName);
+  const collation = collationName(column.collClause);
   const generated = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((constraint) => constraint?.contype === 'CONSTR_GENERATED');
   return {
     name: column.colname ?? '',
     ...(type ? { type } : {}),
     ...(generated ? { generated: generated.generated_kind === 's' ? ('stored' as const) : ('virtual' as const) } : {}),
+    ...(collation ? { collation } : {}),
     notNull: constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY'),
     hasDefault: constraints.includes('CONSTR_DEFAULT') || constraints.includes('CONSTR_IDENTITY'),
     addedIn,
