@@ -42176,6 +42176,7 @@ async function resolvePaths(args, options) {
   const files = [];
   const explicit = /* @__PURE__ */ new Set();
   const problems = [];
+  const notes = [];
   const seen = /* @__PURE__ */ new Set();
   const add = (file, shown = displayPath(file, options.cwd)) => {
     if (seen.has(shown) || excluded(file)) return;
@@ -42191,6 +42192,7 @@ async function resolvePaths(args, options) {
     } else if (info?.isDirectory()) {
       const found = await glob("**/*.sql", { cwd: absolute, ignore: ALWAYS_SKIPPED, absolute: true, dot: false });
       const shown = displayPathUnder(absolute, options.cwd);
+      if (found.length === 0) notes.push(`${arg}: no .sql files in this folder (lockwise reads SQL migrations)`);
       for (const file of found.sort(naturalCompare)) add(file, shown(file));
     } else if (!info && isDynamicPattern(arg)) {
       const found = await glob(toPosix(arg), { cwd: options.cwd, ignore: ALWAYS_SKIPPED, absolute: true });
@@ -42202,7 +42204,7 @@ async function resolvePaths(args, options) {
       problems.push(`${arg}: not a file or directory`);
     }
   }
-  return { files, explicit, problems };
+  return { files, explicit, problems, notes };
 }
 function excludeMatcher(options) {
   if (options.exclude.length === 0) return () => false;
@@ -42873,7 +42875,7 @@ async function commandInputs(paths, options, io) {
     paths.filter((arg) => arg !== STDIN_ARGUMENT),
     { cwd: io.cwd, exclude: options.exclude, excludeBase: options.excludeBase }
   );
-  for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}
+  for (const problem of [...resolved.problems, ...resolved.notes]) io.stderr.write(`lockwise: ${problem}
 `);
   const stdin = options.readsStdin ? decodeInput(options.stdinFilename ?? "<stdin>", await readAll(io.stdin)) : void 0;
   return { resolved, stdin };

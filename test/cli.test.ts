@@ -102,6 +102,14 @@ describe('lockwise lint', () => {
     expect(run.stdout).toContain('no-rename-column');
   });
 
+  it('says on stderr when a folder holds no SQL file, without failing the run', () => {
+    const dir = tempProject({ 'db/migrate/20240101_create_users.rb': 'class CreateUsers; end', 'm/1.sql': SAFE });
+    const run = runCli(['lint', 'db/migrate', 'm'], { cwd: dir });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('lockwise: db/migrate: no .sql files in this folder (lockwise reads SQL migrations)\n');
+    expect(run.stdout).toContain('no problems in 1 file');
+  });
+
   it('reports binary and non-UTF-8 files in one line each, without a stack trace', () => {
     const dir = tempProject({
       'm/1_binary.sql': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]),

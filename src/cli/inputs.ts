@@ -13,6 +13,8 @@ export interface ResolvedPaths {
   explicit: Set<string>;
   /** Arguments that name nothing: reported, never silently dropped. */
   problems: string[];
+  /** Folders given that hold no SQL file: said, though not an error (a project's first migration may be yet to come). */
+  notes: string[];
 }
 
 export interface ResolveOptions {
@@ -30,6 +32,7 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
   const files: string[] = [];
   const explicit = new Set<string>();
   const problems: string[] = [];
+  const notes: string[] = [];
   const seen = new Set<string>();
   const add = (file: string, shown = displayPath(file, options.cwd)): void => {
     if (seen.has(shown) || excluded(file)) return;
@@ -46,6 +49,7 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
     } else if (info?.isDirectory()) {
       const found = await glob('**/*.sql', { cwd: absolute, ignore: ALWAYS_SKIPPED, absolute: true, dot: false });
       const shown = displayPathUnder(absolute, options.cwd);
+      if (found.length === 0) notes.push(`${arg}: no .sql files in this folder (lockwise reads SQL migrations)`);
       for (const file of found.sort(naturalCompare)) add(file, shown(file));
     } else if (!info && isDynamicPattern(arg)) {
       const found = await glob(toPosix(arg), { cwd: options.cwd, ignore: ALWAYS_SKIPPED, absolute: true });
@@ -57,7 +61,7 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
       problems.push(`${arg}: not a file or directory`);
     }
   }
-  return { files, explicit, problems };
+  return { files, explicit, problems, notes };
 }
 
 /** Whether a file (relative to `cwd`) matches the configuration's `exclude` globs. */

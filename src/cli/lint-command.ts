@@ -182,7 +182,7 @@ export async function commandInputs(
     paths.filter((arg) => arg !== STDIN_ARGUMENT),
     { cwd: io.cwd, exclude: options.exclude, excludeBase: options.excludeBase },
   );
-  for (const problem of resolved.problems) io.stderr.write(`lockwise: ${problem}\n`);
+  for (const problem of [...resolved.problems, ...resolved.notes]) io.stderr.write(`lockwise: ${problem}\n`);
   const stdin = options.readsStdin ? decodeInput(options.stdinFilename ?? '<stdin>', await readAll(io.stdin)) : undefined;
   return { resolved, stdin };
 }
