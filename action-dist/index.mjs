@@ -29113,9 +29113,15 @@ function isTimeoutInForce(setting) {
   if (!setting) return false;
   return !/^\s*0+(\.0*)?\s*(us|ms|s|min|h|d)?\s*$/i.test(setting.value);
 }
+function timeSettingMilliseconds(value) {
+  const match = /^\s*([0-9]+(?:\.[0-9]*)?)\s*(us|ms|s|min|h|d)?\s*$/i.exec(value);
+  return match ? Number(match[1]) * TIME_UNIT_MILLISECONDS[(match[2] ?? "ms").toLowerCase()] : void 0;
+}
+var TIME_UNIT_MILLISECONDS;
 var init_settings = __esm({
   "src/knowledge/settings.ts"() {
     "use strict";
+    TIME_UNIT_MILLISECONDS = { us: 1e-3, ms: 1, s: 1e3, min: 6e4, h: 36e5, d: 864e5 };
   }
 });
 
@@ -29135,11 +29141,23 @@ var init_require_lock_timeout = __esm({
         presets: ["recommended", "strict"],
         messages: {
           missingLockTimeout: "This statement takes {{lock}} on {{object}}, which {{impact}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on the table that arrives after it waits behind it.",
-          help: "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction)."
+          lockTimeoutTooLong: "This statement takes {{lock}} on {{object}}, which {{impact}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on the table that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.",
+          help: "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
+          shorterHelp: "Keep lock_timeout short, a few seconds at most, and retry the migration when it times out: a short wait repeated costs the application little, a long one stalls it. SET lock_timeout = '2s'; (or SET LOCAL inside the transaction)."
+        },
+        options: {
+          properties: {
+            maxLockTimeout: {
+              type: "string",
+              pattern: "^[0-9]+(ms|s|min)$",
+              description: 'The longest lock_timeout taken as bounding the wait, e.g. "10s" (ms, s, min); a longer one is reported. Default "10s".'
+            }
+          },
+          defaults: { maxLockTimeout: "10s" }
         },
         docs: {
           summary: "Requires lock_timeout to be set before a statement that takes a lock blocking reads or writes on an existing table.",
-          why: "PostgreSQL grants locks in queue order. An ALTER TABLE that needs ACCESS EXCLUSIVE (or a CREATE INDEX that needs SHARE) waits for every running transaction that touched the table, for example a ten-minute report. While it waits, every new query on the table queues behind it, even plain SELECTs that would not conflict with the report: a migration that would take milliseconds takes the application down for as long as the longest running query. lock_timeout makes the statement give up instead, so the migration fails fast and can be retried. Reported once per file, at the first such statement.",
+          why: "PostgreSQL grants locks in queue order. An ALTER TABLE that needs ACCESS EXCLUSIVE (or a CREATE INDEX that needs SHARE) waits for every running transaction that touched the table, for example a ten-minute report. While it waits, every new query on the table queues behind it, even plain SELECTs that would not conflict with the report: a migration that would take milliseconds takes the application down for as long as the longest running query. lock_timeout makes the statement give up instead, so the migration fails fast and can be retried; a long lock_timeout only bounds the outage, so one above maxLockTimeout (default 10s) is reported as well. Reported once per file, at the first such statement.",
           instead: `Start the migration with SET lock_timeout = '2s' (or SET LOCAL inside its transaction), and retry the migration when it times out. If your migration tool already sets lock_timeout, set "lockTimeoutSetByTool": true in lockwise.json.`,
           bad: "ALTER TABLE users ADD COLUMN nickname text;",
           good: "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;",
@@ -29151,20 +29169,30 @@ var init_require_lock_timeout = __esm({
           prevents: "every query queued behind a waiting lock"
         }
       },
-      create(context) {
+      create(context, options) {
+        const maxMilliseconds = timeSettingMilliseconds(options.maxLockTimeout) ?? Number.POSITIVE_INFINITY;
         let reported = false;
         return {
           onStatement(statement) {
             if (reported || context.environment.lockTimeoutSetByTool) return;
-            if (isTimeoutInForce(context.setting("lock_timeout"))) return;
+            const setting = context.setting("lock_timeout");
+            const tooLong = isTimeoutInForce(setting) && (timeSettingMilliseconds(setting.value) ?? 0) > maxMilliseconds;
+            if (isTimeoutInForce(setting) && !tooLong) return;
             const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && context.locksExistingTable(claim));
             const strongest = blocking.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))[0];
             if (!strongest) return;
             reported = true;
             context.report({
-              messageId: "missingLockTimeout",
-              helpId: "help",
-              data: { lock: lockPhrase(strongest.mode), object: describeLockedObject(strongest), impact: lockImpact(trafficLock(strongest)) }
+              messageId: tooLong ? "lockTimeoutTooLong" : "missingLockTimeout",
+              helpId: tooLong ? "shorterHelp" : "help",
+              data: {
+                lock: lockPhrase(strongest.mode),
+                object: describeLockedObject(strongest),
+                impact: lockImpact(trafficLock(strongest)),
+                // A bare number is in milliseconds.
+                timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? "") ? `${setting.value.trim()} ms` : setting?.value.trim() ?? "",
+                max: options.maxLockTimeout
+              }
             });
           }
         };
