@@ -28414,12 +28414,74 @@ var init_prefer_timestamptz = __esm({
   }
 });
 
+// src/knowledge/partition-bounds.ts
+function partitionConstraint(columns, bound) {
+  if (bound.is_default || columns.length === 0) return void 0;
+  if (bound.strategy === "l") {
+    const values = (bound.listdatums ?? []).map(constantOf);
+    if (columns.length !== 1 || values.length === 0 || values.length > MAX_EXPANDED_LIST2 || values.some((value) => value === void 0)) return void 0;
+    return { any: values.map((value) => comparison(columns[0], "=", value)) };
+  }
+  if (bound.strategy !== "r") return void 0;
+  const lower = (bound.lowerdatums ?? []).map(rangeDatum);
+  const upper = (bound.upperdatums ?? []).map(rangeDatum);
+  if (lower.length !== columns.length || upper.length !== columns.length || [...lower, ...upper].some((datum) => datum === void 0)) return void 0;
+  const items = [];
+  let first = 0;
+  for (; first < columns.length; first++) {
+    const [low, high] = [lower[first], upper[first]];
+    if (typeof low === "string" || typeof high === "string") break;
+    const order = compareConstants(low, high);
+    if (order === void 0) return void 0;
+    if (order !== 0) break;
+    items.push(comparison(columns[first], "=", low));
+  }
+  const lowerArms = boundArms(columns, lower, first, "lower");
+  const upperArms = boundArms(columns, upper, first, "upper");
+  for (const arms of [lowerArms, upperArms]) if (arms.length > 0) items.push(arms.length === 1 ? arms[0] : { any: arms });
+  return items.length > 0 ? { all: items } : void 0;
+}
+function boundArms(columns, datums, first, side) {
+  const arms = [];
+  const equalities = [];
+  const unlimited = side === "lower" ? "minvalue" : "maxvalue";
+  for (let index = first; index < columns.length; index++) {
+    const datum = datums[index];
+    if (typeof datum === "string") {
+      if (datum === unlimited && equalities.length > 0) arms.push({ all: [...equalities] });
+      break;
+    }
+    const next = datums[index + 1];
+    const last = index === columns.length - 1;
+    const inclusive = side === "lower" ? last || next === "minvalue" : next === "maxvalue";
+    const operator = side === "lower" ? inclusive ? ">=" : ">" : inclusive ? "<=" : "<";
+    arms.push(equalities.length > 0 ? { all: [...equalities, comparison(columns[index], operator, datum)] } : comparison(columns[index], operator, datum));
+    if (inclusive) break;
+    equalities.push(comparison(columns[index], "=", datum));
+  }
+  return arms;
+}
+function rangeDatum(node) {
+  const word = stringValues(asKind(node, "ColumnRef")?.fields)[0];
+  if (word === "minvalue" || word === "maxvalue") return word;
+  return constantOf(node);
+}
+var MAX_EXPANDED_LIST2;
+var init_partition_bounds = __esm({
+  "src/knowledge/partition-bounds.ts"() {
+    "use strict";
+    init_node_types();
+    init_check_implication();
+    MAX_EXPANDED_LIST2 = 100;
+  }
+});
+
 // rules/require-check-before-attach-partition.ts
 function scanSkipped(context, partition, key, bound) {
   const checks = context.schema.validatedChecks(partition);
   if (key === void 0) return checks.length > 0;
   if (key.hasExpression || !keyColumnsNotNull(context, partition, key, bound)) return false;
-  const predicate = boundPredicate(key, bound);
+  const predicate = partitionConstraint(key.columns, bound);
   const proof = predicate ? implies(checks.map(conditionOfCheck), predicate) : "undecided";
   if (proof !== "undecided") return proof === "proven";
   return key.columns.every((column) => checks.some((check) => check.columns.includes(column)));
@@ -28434,22 +28496,6 @@ function keyColumnsNotNull(context, partition, key, bound) {
 function checksOnKey(checks, key) {
   const meant = checks.filter((check) => check.columns.some((column) => key.columns.includes(column)));
   return meant.map((check) => quoteIdentifier(check.name)).join(" or ");
-}
-function boundPredicate(key, bound) {
-  const column = key.columns.length === 1 && !key.hasExpression ? key.columns[0] : void 0;
-  if (column === void 0 || bound.is_default) return void 0;
-  if (bound.strategy === "l") {
-    const values = (bound.listdatums ?? []).map(constantOf);
-    if (values.length === 0 || values.length > 100 || values.some((value) => value === void 0)) return void 0;
-    return { any: values.map((value) => comparison(column, "=", value)) };
-  }
-  if (bound.strategy !== "r" || bound.lowerdatums?.length !== 1 || bound.upperdatums?.length !== 1) return void 0;
-  const ends = [bound.lowerdatums[0], bound.upperdatums[0]].map((datum) => isUnbounded(datum) ? "unbounded" : constantOf(datum));
-  const [lower, upper] = ends;
-  if (lower === void 0 || upper === void 0 || lower === "unbounded" && upper === "unbounded") return void 0;
-  return {
-    all: [...lower === "unbounded" ? [] : [comparison(column, ">=", lower)], ...upper === "unbounded" ? [] : [comparison(column, "<", upper)]]
-  };
 }
 function isUnbounded(datum) {
   const word = stringValues(asKind(datum, "ColumnRef")?.fields)[0];
@@ -28489,6 +28535,7 @@ var init_require_check_before_attach_partition = __esm({
     "use strict";
     init_rule();
     init_check_implication();
+    init_partition_bounds();
     init_schema_objects();
     init_names();
     init_node_types();
@@ -28510,7 +28557,7 @@ var init_require_check_before_attach_partition = __esm({
         },
         docs: {
           summary: "Requires a validated CHECK constraint that proves the partition bound before ATTACH PARTITION of an existing table, and before adding a partition next to a DEFAULT partition.",
-          why: "ALTER TABLE ... ATTACH PARTITION must prove that every row of the table being attached belongs in the partition. It scans the whole table while holding an ACCESS EXCLUSIVE lock on it, so nothing can read or write that table until the scan finishes: attaching an existing, large table (the usual way to move a table under a partitioned one) stops its traffic for as long as the scan takes. PostgreSQL skips the scan when a validated CHECK constraint on the table implies the partition bound and the key columns are NOT NULL (without NOT NULL it scans even with the CHECK, for range partitions too, as lockwise trace shows on PostgreSQL 18); that CHECK can be added NOT VALID and validated under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. PostgreSQL's proof compares the key column with constants as written, and lockwise follows it for a one-column key: `id > 9` does not prove `id >= 10` (the proof knows nothing of whole numbers), nor `logged_on <= '2026-01-01'` the exclusive upper bound `logged_on < '2026-01-01'`, and a CHECK joined by OR proves little; where lockwise cannot follow the proof (an expression it cannot read, constants whose order depends on the column's type or collation, a key of several columns), it takes a validated CHECK on every key column as the proof. With a partition key that is an expression, no CHECK helps. When the partitioned table has a DEFAULT partition, every new partition, attached or created with CREATE TABLE ... PARTITION OF, also makes PostgreSQL scan the DEFAULT partition for rows that would belong in it, under an ACCESS EXCLUSIVE lock on the DEFAULT partition, unless a validated CHECK constraint on the DEFAULT partition rules them out. Attaching a table created in the same migration, or in one not yet deployed, is not reported: it holds no production rows.",
+          why: "ALTER TABLE ... ATTACH PARTITION must prove that every row of the table being attached belongs in the partition. It scans the whole table while holding an ACCESS EXCLUSIVE lock on it, so nothing can read or write that table until the scan finishes: attaching an existing, large table (the usual way to move a table under a partitioned one) stops its traffic for as long as the scan takes. PostgreSQL skips the scan when a validated CHECK constraint on the table implies the partition bound and the key columns are NOT NULL (without NOT NULL it scans even with the CHECK, for range partitions too, as lockwise trace shows on PostgreSQL 18); that CHECK can be added NOT VALID and validated under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. PostgreSQL's proof compares the key columns with constants as written, and lockwise follows it, for keys of one column or several (where a range bound from (10, 0) holds sensor = 10 only with seq >= 0): `id > 9` does not prove `id >= 10` (the proof knows nothing of whole numbers), nor `logged_on <= '2026-01-01'` the exclusive upper bound `logged_on < '2026-01-01'`, and a CHECK joined by OR proves little; where lockwise cannot follow the proof (an expression it cannot read, constants whose order depends on the column's type or collation, a list bound on several columns), it takes a validated CHECK on every key column as the proof. With a partition key that is an expression, no CHECK helps. When the partitioned table has a DEFAULT partition, every new partition, attached or created with CREATE TABLE ... PARTITION OF, also makes PostgreSQL scan the DEFAULT partition for rows that would belong in it, under an ACCESS EXCLUSIVE lock on the DEFAULT partition, unless a validated CHECK constraint on the DEFAULT partition rules them out. Attaching a table created in the same migration, or in one not yet deployed, is not reported: it holds no production rows.",
           instead: "ADD CONSTRAINT c CHECK (key >= lower AND key < upper) NOT VALID on the table; make the key columns NOT NULL; in a later transaction VALIDATE CONSTRAINT c; then ATTACH PARTITION (no scan) and DROP CONSTRAINT c. Before adding a partition next to a DEFAULT partition, add and validate CHECK (NOT (key IN (...))) on the DEFAULT partition.",
           bad: "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
           good: "ALTER TABLE events_2025 ADD CONSTRAINT events_2025_bound CHECK (created_on >= '2025-01-01' AND created_on < '2026-01-01') NOT VALID;\nALTER TABLE events_2025 VALIDATE CONSTRAINT events_2025_bound;\nALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
@@ -28530,7 +28577,7 @@ var init_require_check_before_attach_partition = __esm({
           if (!defaultPartition || !context.isExistingTable(defaultPartition)) return;
           const key = keyOf(table);
           const checks = context.schema.validatedChecks(defaultPartition);
-          const predicate = key ? boundPredicate(key, bound) : void 0;
+          const predicate = key && !key.hasExpression ? partitionConstraint(key.columns, bound) : void 0;
           const proof = predicate ? implies(checks.map(conditionOfCheck), negated(predicate)) : "undecided";
           const ruledOut = proof !== "undecided" ? proof === "proven" : key === void 0 || key.hasExpression ? checks.length > 0 : key.columns.every((column) => checks.some((check2) => check2.columns.includes(column)));
           if (ruledOut) return;

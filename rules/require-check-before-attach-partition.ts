@@ -1,7 +1,8 @@
 import type { Node, PartitionBoundSpec } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
-import { comparison, constantOf, implies, negated, type Condition } from '../src/knowledge/check-implication.js';
+import { implies, negated } from '../src/knowledge/check-implication.js';
+import { partitionConstraint } from '../src/knowledge/partition-bounds.js';
 import { conditionOfCheck, type ConstraintInfo } from '../src/model/schema-objects.js';
 import { displayName, displayResolvedName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { PartitionKey } from '../src/model/schema-model.js';
@@ -33,7 +34,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Requires a validated CHECK constraint that proves the partition bound before ATTACH PARTITION of an existing table, and before adding a partition next to a DEFAULT partition.',
-      why: 'ALTER TABLE ... ATTACH PARTITION must prove that every row of the table being attached belongs in the partition. It scans the whole table while holding an ACCESS EXCLUSIVE lock on it, so nothing can read or write that table until the scan finishes: attaching an existing, large table (the usual way to move a table under a partitioned one) stops its traffic for as long as the scan takes. PostgreSQL skips the scan when a validated CHECK constraint on the table implies the partition bound and the key columns are NOT NULL (without NOT NULL it scans even with the CHECK, for range partitions too, as lockwise trace shows on PostgreSQL 18); that CHECK can be added NOT VALID and validated under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. PostgreSQL\'s proof compares the key column with constants as written, and lockwise follows it for a one-column key: `id > 9` does not prove `id >= 10` (the proof knows nothing of whole numbers), nor `logged_on <= \'2026-01-01\'` the exclusive upper bound `logged_on < \'2026-01-01\'`, and a CHECK joined by OR proves little; where lockwise cannot follow the proof (an expression it cannot read, constants whose order depends on the column\'s type or collation, a key of several columns), it takes a validated CHECK on every key column as the proof. With a partition key that is an expression, no CHECK helps. When the partitioned table has a DEFAULT partition, every new partition, attached or created with CREATE TABLE ... PARTITION OF, also makes PostgreSQL scan the DEFAULT partition for rows that would belong in it, under an ACCESS EXCLUSIVE lock on the DEFAULT partition, unless a validated CHECK constraint on the DEFAULT partition rules them out. Attaching a table created in the same migration, or in one not yet deployed, is not reported: it holds no production rows.',
+      why: 'ALTER TABLE ... ATTACH PARTITION must prove that every row of the table being attached belongs in the partition. It scans the whole table while holding an ACCESS EXCLUSIVE lock on it, so nothing can read or write that table until the scan finishes: attaching an existing, large table (the usual way to move a table under a partitioned one) stops its traffic for as long as the scan takes. PostgreSQL skips the scan when a validated CHECK constraint on the table implies the partition bound and the key columns are NOT NULL (without NOT NULL it scans even with the CHECK, for range partitions too, as lockwise trace shows on PostgreSQL 18); that CHECK can be added NOT VALID and validated under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue. PostgreSQL\'s proof compares the key columns with constants as written, and lockwise follows it, for keys of one column or several (where a range bound from (10, 0) holds sensor = 10 only with seq >= 0): `id > 9` does not prove `id >= 10` (the proof knows nothing of whole numbers), nor `logged_on <= \'2026-01-01\'` the exclusive upper bound `logged_on < \'2026-01-01\'`, and a CHECK joined by OR proves little; where lockwise cannot follow the proof (an expression it cannot read, constants whose order depends on the column\'s type or collation, a list bound on several columns), it takes a validated CHECK on every key column as the proof. With a partition key that is an expression, no CHECK helps. When the partitioned table has a DEFAULT partition, every new partition, attached or created with CREATE TABLE ... PARTITION OF, also makes PostgreSQL scan the DEFAULT partition for rows that would belong in it, under an ACCESS EXCLUSIVE lock on the DEFAULT partition, unless a validated CHECK constraint on the DEFAULT partition rules them out. Attaching a table created in the same migration, or in one not yet deployed, is not reported: it holds no production rows.',
       instead:
         'ADD CONSTRAINT c CHECK (key >= lower AND key < upper) NOT VALID on the table; make the key columns NOT NULL; in a later transaction VALIDATE CONSTRAINT c; then ATTACH PARTITION (no scan) and DROP CONSTRAINT c. Before adding a partition next to a DEFAULT partition, add and validate CHECK (NOT (key IN (...))) on the DEFAULT partition.',
       bad: "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
@@ -57,7 +58,7 @@ export default defineRule({
       if (!defaultPartition || !context.isExistingTable(defaultPartition)) return;
       const key = keyOf(table);
       const checks = context.schema.validatedChecks(defaultPartition);
-      const predicate = key ? boundPredicate(key, bound) : undefined;
+      const predicate = key && !key.hasExpression ? partitionConstraint(key.columns, bound) : undefined;
       const proof = predicate ? implies(checks.map(conditionOfCheck), negated(predicate)) : 'undecided';
       const ruledOut =
         proof !== 'undecided'
@@ -131,7 +132,7 @@ export default defineRule({
 /**
  * Whether PostgreSQL can skip scanning the table being attached: its validated CHECKs imply the bound,
  * and each key column is NOT NULL unless the bound accepts NULL (checked on PostgreSQL 18 with lockwise trace).
- * When lockwise cannot follow the proof (a multi-column key, a CHECK it cannot read, constants it cannot
+ * When lockwise cannot follow the proof (a CHECK it cannot read, constants it cannot
  * order), a validated CHECK on every key column is taken as the proof; so, for a partitioned table the
  * model does not know, is any validated CHECK.
  */
@@ -139,7 +140,7 @@ function scanSkipped(context: RuleContext, partition: RelationName, key: Partiti
   const checks = context.schema.validatedChecks(partition);
   if (key === undefined) return checks.length > 0;
   if (key.hasExpression || !keyColumnsNotNull(context, partition, key, bound)) return false;
-  const predicate = boundPredicate(key, bound);
+  const predicate = partitionConstraint(key.columns, bound);
   const proof = predicate ? implies(checks.map(conditionOfCheck), predicate) : 'undecided';
   if (proof !== 'undecided') return proof === 'proven';
   return key.columns.every((column) => checks.some((check) => check.columns.includes(column)));
@@ -158,28 +159,6 @@ function keyColumnsNotNull(context: RuleContext, partition: RelationName, key: P
 function checksOnKey(checks: readonly ConstraintInfo[], key: PartitionKey): string {
   const meant = checks.filter((check) => check.columns.some((column) => key.columns.includes(column)));
   return meant.map((check) => quoteIdentifier(check.name)).join(' or ');
-}
-
-/**
- * The partition constraint of a bound on a one-column key, without its `IS NOT NULL`, as PostgreSQL
- * writes it for the prover (get_qual_for_range, get_qual_for_list): `key >= lower AND key < upper`, or
- * `key IN (...)`. Undefined when it is not made of comparisons with constants.
- */
-function boundPredicate(key: PartitionKey, bound: PartitionBoundSpec): Condition | undefined {
-  const column = key.columns.length === 1 && !key.hasExpression ? key.columns[0]! : undefined;
-  if (column === undefined || bound.is_default) return undefined;
-  if (bound.strategy === 'l') {
-    const values = (bound.listdatums ?? []).map(constantOf);
-    if (values.length === 0 || values.length > 100 || values.some((value) => value === undefined)) return undefined;
-    return { any: values.map((value) => comparison(column, '=', value!)) };
-  }
-  if (bound.strategy !== 'r' || bound.lowerdatums?.length !== 1 || bound.upperdatums?.length !== 1) return undefined;
-  const ends = [bound.lowerdatums[0]!, bound.upperdatums[0]!].map((datum) => (isUnbounded(datum) ? 'unbounded' : constantOf(datum)));
-  const [lower, upper] = ends;
-  if (lower === undefined || upper === undefined || (lower === 'unbounded' && upper === 'unbounded')) return undefined;
-  return {
-    all: [...(lower === 'unbounded' ? [] : [comparison(column, '>=', lower)]), ...(upper === 'unbounded' ? [] : [comparison(column, '<', upper)])],
-  };
 }
 
 function isUnbounded(datum: Node): boolean {

@@ -32,6 +32,9 @@ const VERDICTS: Record<string, { effect: 'scan' | 'rewrite' | 'failure'; stateme
       'history-clean-default-partition-check-rules-out',
       'history-list-partitions',
       'history-clean-default-partition-ruled-out',
+      'history-multi-column-key-check-does-not-imply-bound',
+      'history-clean-multi-column-key-check-implies-bound',
+      'history-check-not-enough',
     ],
   },
   'require-check-before-set-not-null': {
