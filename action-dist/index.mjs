@@ -20931,6 +20931,18 @@ var init_schema_model = __esm({
         return void 0;
       }
       /** The primary key's columns, when the model saw it declared. */
+      /**
+       * The column sets that identify at most one row: the primary key, UNIQUE constraints, and unique
+       * indexes on plain columns without a WHERE clause. An equality on each column of one matches one row.
+       */
+      uniqueKeys(relation) {
+        const keys = [];
+        for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) {
+          if ((constraint.kind === "primary key" || constraint.kind === "unique") && constraint.columns.length > 0) keys.push(constraint.columns);
+        }
+        for (const index of this.indexesOn(relation)) if (index.unique && !index.partial && index.keyColumns) keys.push(index.keyColumns);
+        return keys;
+      }
       primaryKey(relation) {
         for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
         return void 0;
@@ -24858,7 +24870,9 @@ var init_no_unbatched_backfill = __esm({
           if (!context.isExistingTable(relation)) return void 0;
           const declaredKey = context.schema.primaryKey(relation);
           const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
-          return bounds.some((bound) => bound && isBoundedBatch(bound, keys, sources)) ? void 0 : { table: displayName(relation), key: keys[0] };
+          const uniqueKeys = [keys, ...context.schema.uniqueKeys(relation)];
+          const bounded = bounds.some((bound) => bound && uniqueKeys.some((key) => isBoundedBatch(bound, key, sources)));
+          return bounded ? void 0 : { table: displayName(relation), key: keys[0] };
         };
         const check = (command, rangeVar, where, sources) => {
           const target = unbatched(rangeVar, [where], sources);

@@ -41,7 +41,10 @@ export default defineRule({
       if (!context.isExistingTable(relation)) return undefined;
       const declaredKey = context.schema.primaryKey(relation);
       const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
-      return bounds.some((bound) => bound && isBoundedBatch(bound, keys, sources)) ? undefined : { table: displayName(relation), key: keys[0]! };
+      // An equality on any unique key matches one row, as one on the primary key does.
+      const uniqueKeys = [keys, ...context.schema.uniqueKeys(relation)];
+      const bounded = bounds.some((bound) => bound && uniqueKeys.some((key) => isBoundedBatch(bound, key, sources)));
+      return bounded ? undefined : { table: displayName(relation), key: keys[0]! };
     };
     const check = (command: 'UPDATE' | 'DELETE', rangeVar: RangeVar | undefined, where: Node | undefined, sources: LimitedSources): void => {
       const target = unbatched(rangeVar, [where], sources);

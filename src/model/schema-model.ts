@@ -240,6 +240,19 @@ export class SchemaModel {
   }
 
   /** The primary key's columns, when the model saw it declared. */
+  /**
+   * The column sets that identify at most one row: the primary key, UNIQUE constraints, and unique
+   * indexes on plain columns without a WHERE clause. An equality on each column of one matches one row.
+   */
+  uniqueKeys(relation: RelationName): string[][] {
+    const keys: string[][] = [];
+    for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) {
+      if ((constraint.kind === 'primary key' || constraint.kind === 'unique') && constraint.columns.length > 0) keys.push(constraint.columns);
+    }
+    for (const index of this.indexesOn(relation)) if (index.unique && !index.partial && index.keyColumns) keys.push(index.keyColumns);
+    return keys;
+  }
+
   primaryKey(relation: RelationName): string[] | undefined {
     for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === 'primary key') return constraint.columns;
     return undefined;
