@@ -20254,25 +20254,30 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
     const element = asKind(option, "DefElem");
     if (element?.defname === "language") language = asKind(element.arg, "String")?.sval?.toLowerCase() ?? language;
   }
-  if (language !== "plpgsql") return [];
+  if (language !== "plpgsql") return NOTHING_SEEN;
   const body = bodyOf(statementText);
-  if (!body || body.text.includes(WRAPPER_TAG)) return [];
+  if (!body || body.text.includes(WRAPPER_TAG)) return NOTHING_SEEN;
   let functionTree;
   try {
     functionTree = libpgQuery().parsePlPgSQLSync(`CREATE FUNCTION lockwise_do_block() RETURNS void LANGUAGE plpgsql AS ${WRAPPER_TAG}${body.text}${WRAPPER_TAG}`);
   } catch {
-    return [];
+    return NOTHING_SEEN;
   }
   const lineStarts = [0];
   for (let i = 0; i < body.text.length; i++) if (body.text[i] === "\n") lineStarts.push(i + 1);
   const found = [];
+  const dynamic = [];
+  const fileOffset = (at) => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8");
   for (const { query, lineno, literal } of embeddedQueries(functionTree)) {
     const sql = literal ? PLAIN_STRING_LITERAL.exec(query)?.[1] : query;
-    if (sql === void 0) continue;
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(literal ? query : sql, searchFrom);
     if (at === -1) continue;
-    const sqlStart = statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8") + (literal ? 1 : 0);
+    if (sql === void 0) {
+      dynamic.push({ range: { start: fileOffset(at), end: fileOffset(at + query.length) }, kind: "dynamic SQL", text: query });
+      continue;
+    }
+    const sqlStart = fileOffset(at) + (literal ? 1 : 0);
     let parsed;
     try {
       parsed = libpgQuery().parseSync(sql).stmts ?? [];
@@ -20289,7 +20294,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
       found.push({ node, range: { start: sqlStart + start, end: sqlStart + end } });
     }
   }
-  return found.filter((statement) => nodeKind(statement.node) !== "DoStmt");
+  return { statements: found.filter((statement) => nodeKind(statement.node) !== "DoStmt"), dynamic };
 }
 function bodyOf(statementText) {
   const literal = scanTokens(statementText)?.find((token) => token.tokenName === "SCONST");
@@ -20333,7 +20338,7 @@ function shiftLocations(tree, by) {
     }
   }
 }
-var WRAPPER_TAG, PLAIN_STRING_LITERAL;
+var WRAPPER_TAG, PLAIN_STRING_LITERAL, NOTHING_SEEN;
 var init_plpgsql = __esm({
   "src/parse/plpgsql.ts"() {
     "use strict";
@@ -20342,6 +20347,7 @@ var init_plpgsql = __esm({
     init_scan();
     WRAPPER_TAG = "$lockwise_do_body$";
     PLAIN_STRING_LITERAL = /^'([^']*)'$/;
+    NOTHING_SEEN = { statements: [], dynamic: [] };
   }
 });
 
@@ -20376,9 +20382,11 @@ function parseSource(source, upText = source.text) {
     previousEnd = statement.range.end;
   }
   gaps.push({ start: previousEnd, end: sqlBytes.length });
-  return { ...base, statements: withBlockStatements(statements, sqlBytes), comments: commentsIn(source, sqlBytes, gaps) };
+  const dynamic = [];
+  const all = withBlockStatements(statements, sqlBytes, dynamic);
+  return { ...base, skipped: dynamic.length > 0 ? [...skipped, ...dynamic].sort((a, b) => a.range.start - b.range.start) : skipped, statements: all, comments: commentsIn(source, sqlBytes, gaps) };
 }
-function withBlockStatements(statements, sqlBytes) {
+function withBlockStatements(statements, sqlBytes, dynamic) {
   if (!statements.some((statement) => statement.kind === "DoStmt")) return statements;
   const all = [];
   for (const statement of statements) {
@@ -20386,9 +20394,11 @@ function withBlockStatements(statements, sqlBytes) {
     all.push({ ...statement, index: blockIndex });
     if (statement.kind !== "DoStmt") continue;
     const text = sqlBytes.toString("utf8", statement.range.start, statement.range.end);
-    for (const embedded of statementsInDoBlock(statement.node, text, statement.range.start)) {
+    const contents = statementsInDoBlock(statement.node, text, statement.range.start);
+    for (const embedded of contents.statements) {
       all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex });
     }
+    dynamic.push(...contents.dynamic);
   }
   return all;
 }

@@ -196,6 +196,14 @@ describe('psql meta-commands and template placeholders', () => {
     expect(run.stderr).toContain('lockwise: db/2_rename.sql:4: psql variable not parsed: ":\'new_name\'"');
   });
 
+  it('shows with --verbose the dynamic SQL of a DO block, which it cannot check, and checks EXECUTE of a literal', () => {
+    const block = `DO $$\nBEGIN\n  EXECUTE format('ALTER TABLE %I RENAME COLUMN username TO login', 'users');\n  EXECUTE 'ALTER TABLE users RENAME COLUMN email TO mail';\nEND\n$$;\n`;
+    const dir = tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/2_block.sql': `${LOCK}${block}` });
+    const run = runCli(['lint', '-f', 'json', '--verbose', 'db'], { cwd: dir });
+    expect(findings(run.stdout)).toEqual([['db/2_block.sql', 'no-rename-column', 5]]);
+    expect(run.stderr).toContain(`lockwise: db/2_block.sql:4: dynamic SQL not parsed: "format('ALTER TABLE %I RENAME COLUMN username TO login', 'users')"`);
+  });
+
   it('still reports a syntax error in what remains', () => {
     const run = runCli(['lint', '-f', 'json', '-'], { input: "\\echo starting\nALTER TABLE {{t}} ADD COLUMN;\n" });
     expect(findings(run.stdout)).toEqual([['<stdin>', 'syntax-error', 2]]);

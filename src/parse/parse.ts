@@ -84,11 +84,13 @@ export function parseSource(source: SourceFile, upText: string = source.text): P
     previousEnd = statement.range.end;
   }
   gaps.push({ start: previousEnd, end: sqlBytes.length });
-  return { ...base, statements: withBlockStatements(statements, sqlBytes), comments: commentsIn(source, sqlBytes, gaps) };
+  const dynamic: SkippedText[] = [];
+  const all = withBlockStatements(statements, sqlBytes, dynamic);
+  return { ...base, skipped: dynamic.length > 0 ? [...skipped, ...dynamic].sort((a, b) => a.range.start - b.range.start) : skipped, statements: all, comments: commentsIn(source, sqlBytes, gaps) };
 }
 
-/** Each DO block followed by the statements it runs, so that rules see DDL hidden in a block. */
-function withBlockStatements(statements: Statement[], sqlBytes: Buffer): Statement[] {
+/** Each DO block followed by the statements it runs, so that rules see DDL hidden in a block; what it builds at run time goes to `dynamic`. */
+function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic: SkippedText[]): Statement[] {
   if (!statements.some((statement) => statement.kind === 'DoStmt')) return statements;
   const all: Statement[] = [];
   for (const statement of statements) {
@@ -96,9 +98,11 @@ function withBlockStatements(statements: Statement[], sqlBytes: Buffer): Stateme
     all.push({ ...statement, index: blockIndex });
     if (statement.kind !== 'DoStmt') continue;
     const text = sqlBytes.toString('utf8', statement.range.start, statement.range.end);
-    for (const embedded of statementsInDoBlock(statement.node, text, statement.range.start)) {
+    const contents = statementsInDoBlock(statement.node, text, statement.range.start);
+    for (const embedded of contents.statements) {
       all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex });
     }
+    dynamic.push(...contents.dynamic);
   }
   return all;
 }

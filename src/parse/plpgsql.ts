@@ -4,6 +4,8 @@ import type { ByteRange } from '../source/source-file.js';
 import { asKind, nodeKind } from './node-types.js';
 import { scanTokens } from './scan.js';
 
+import type { SkippedText } from './preprocess.js';
+
 export interface EmbeddedStatement {
   node: Node;
   /** Where the statement's text stands in the file. */
@@ -14,40 +16,54 @@ const WRAPPER_TAG = '$lockwise_do_body$';
 /** A PL/pgSQL string literal without doubled quotes, whose text maps one to one onto the file. */
 const PLAIN_STRING_LITERAL = /^'([^']*)'$/;
 
+/** What a DO block runs: the statements lockwise can see, and the EXECUTEs of strings built at run time, which it cannot. */
+export interface DoBlockContents {
+  statements: EmbeddedStatement[];
+  /** `EXECUTE format(...)` and the like: said with --verbose, as not checked. */
+  dynamic: SkippedText[];
+}
+
+const NOTHING_SEEN: DoBlockContents = { statements: [], dynamic: [] };
+
 /**
  * The SQL a `DO $$ ... $$` block runs: its static statements, and `EXECUTE 'literal'`
  * statements, found with PostgreSQL's own PL/pgSQL parser and placed at their exact
- * positions in the file. Dynamic SQL built at run time cannot be seen and is left alone.
+ * positions in the file. Dynamic SQL built at run time cannot be seen: where it stands is kept.
  */
-export function statementsInDoBlock(doStatement: Node, statementText: string, statementStart: number): EmbeddedStatement[] {
+export function statementsInDoBlock(doStatement: Node, statementText: string, statementStart: number): DoBlockContents {
   const options = asKind(doStatement, 'DoStmt')?.args ?? [];
   let language = 'plpgsql';
   for (const option of options) {
     const element = asKind(option, 'DefElem');
     if (element?.defname === 'language') language = asKind(element.arg, 'String')?.sval?.toLowerCase() ?? language;
   }
-  if (language !== 'plpgsql') return [];
+  if (language !== 'plpgsql') return NOTHING_SEEN;
   const body = bodyOf(statementText);
-  if (!body || body.text.includes(WRAPPER_TAG)) return [];
+  if (!body || body.text.includes(WRAPPER_TAG)) return NOTHING_SEEN;
 
   let functionTree: unknown;
   try {
     functionTree = libpgQuery().parsePlPgSQLSync(`CREATE FUNCTION lockwise_do_block() RETURNS void LANGUAGE plpgsql AS ${WRAPPER_TAG}${body.text}${WRAPPER_TAG}`);
   } catch {
     // PostgreSQL reports a broken block when the migration runs; the SQL parser already accepted the DO statement.
-    return [];
+    return NOTHING_SEEN;
   }
   const lineStarts = [0];
   for (let i = 0; i < body.text.length; i++) if (body.text[i] === '\n') lineStarts.push(i + 1);
 
   const found: EmbeddedStatement[] = [];
+  const dynamic: SkippedText[] = [];
+  const fileOffset = (at: number): number => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8');
   for (const { query, lineno, literal } of embeddedQueries(functionTree)) {
     const sql = literal ? PLAIN_STRING_LITERAL.exec(query)?.[1] : query;
-    if (sql === undefined) continue;
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
-    const at = body.text.indexOf(literal ? query : sql, searchFrom);
+    const at = body.text.indexOf(literal ? query : sql!, searchFrom);
     if (at === -1) continue;
-    const sqlStart = statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8') + (literal ? 1 : 0);
+    if (sql === undefined) {
+      dynamic.push({ range: { start: fileOffset(at), end: fileOffset(at + query.length) }, kind: 'dynamic SQL', text: query });
+      continue;
+    }
+    const sqlStart = fileOffset(at) + (literal ? 1 : 0);
     let parsed;
     try {
       parsed = libpgQuery().parseSync(sql).stmts ?? [];
@@ -64,7 +80,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
       found.push({ node, range: { start: sqlStart + start, end: sqlStart + end } });
     }
   }
-  return found.filter((statement) => nodeKind(statement.node) !== 'DoStmt');
+  return { statements: found.filter((statement) => nodeKind(statement.node) !== 'DoStmt'), dynamic };
 }
 
 /** The body of the DO statement's string: its text and byte offset within the statement. */

@@ -3,7 +3,7 @@ import { scanTokens } from './scan.js';
 
 export interface SkippedText {
   range: ByteRange;
-  kind: 'psql meta-command' | 'psql variable' | 'template placeholder';
+  kind: 'psql meta-command' | 'psql variable' | 'template placeholder' | 'dynamic SQL';
   text: string;
 }
 
