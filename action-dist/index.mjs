@@ -20763,6 +20763,7 @@ function constraintInfo(constraint, table, column) {
     validated: constraint.skip_validation !== true,
     columns,
     ...kind === "check" ? { condition: conditionOf(constraint.raw_expr) } : {},
+    ...constraint.pktable ? { referencedColumns: stringValues(constraint.pk_attrs) } : {},
     ...constraint.pktable ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? "" } : { name: constraint.pktable.relname ?? "" } } : {}
   };
 }
@@ -20952,6 +20953,20 @@ var init_schema_model = __esm({
         }
         for (const index of this.indexesOn(relation)) if (index.unique && !index.partial && index.keyColumns) keys.push(index.keyColumns);
         return keys;
+      }
+      /**
+       * How many partitions of a partitioned table have a validated foreign key like `key` (same columns,
+       * same referenced table and columns): adding it to the partitioned table attaches theirs, and checks
+       * rows only in the others. 'none' also when the model knows no partition.
+       */
+      partitionsWithForeignKey(relation, key) {
+        const partitions = this.partitions(relation);
+        const having = partitions.filter(
+          (partition) => [...this.constraintsOf(this.resolve(partition.name, this.tables))?.values() ?? []].some(
+            (constraint) => constraint.kind === "foreign key" && constraint.validated && constraint.references !== void 0 && this.sameTable(constraint.references, key.references) && constraint.columns.join(",") === key.columns.join(",") && (constraint.referencedColumns ?? []).join(",") === key.referencedColumns.join(",")
+          )
+        );
+        return having.length === 0 ? "none" : having.length === partitions.length ? "all" : "some";
       }
       primaryKey(relation) {
         for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
@@ -22116,7 +22131,10 @@ function locksTakenBy(statement, pgVersion) {
     const modes = commands.map((cmd) => alterCommandLock(cmd, pgVersion));
     if (modes.length > 0) take(alter.relation, alter.objtype === "OBJECT_INDEX" ? "index" : "table", modes.reduce(strongerLock));
     for (const cmd of commands) {
-      for (const referenced of foreignKeyTargets(cmd.def)) take(referenced, "referenced-table", REFERENCED_TABLE_LOCK);
+      for (const referenced of foreignKeyTargets(cmd.def)) {
+        take(referenced, "referenced-table", REFERENCED_TABLE_LOCK);
+        if (cmd.subtype === "AT_AddConstraint") claims.at(-1).whenPartitionsHaveIt = PARTITION_FOREIGN_KEYS_ATTACHED;
+      }
       const partition = asKind(cmd.def, "PartitionCmd");
       take(partition?.name, "partition", STATEMENT_LOCKS.partitionAttachedOrDetached);
       if (cmd.subtype === "AT_AttachPartition" && partition?.bound?.is_default !== true) take(alter.relation, "default-partition", STATEMENT_LOCKS.defaultPartitionChecked);
@@ -22255,6 +22273,7 @@ function truncateTurnedOff(options) {
   const written = (options ?? []).some((option) => asKind(option, "DefElem")?.defname === "truncate");
   return written && !isOptionEnabled(options, "truncate");
 }
+var PARTITION_FOREIGN_KEYS_ATTACHED;
 var init_statement_locks = __esm({
   "src/knowledge/statement-locks.ts"() {
     "use strict";
@@ -22262,6 +22281,33 @@ var init_statement_locks = __esm({
     init_names();
     init_lock_modes();
     init_lock_table();
+    PARTITION_FOREIGN_KEYS_ATTACHED = "ACCESS EXCLUSIVE";
+  }
+});
+
+// src/engine/alter-table-commands.ts
+function commandsOnExistingTable(context, visit2) {
+  return {
+    AlterTableStmt(alter) {
+      if (!alter.relation || alter.objtype !== "OBJECT_TABLE") return;
+      const relation = relationFromRangeVar(alter.relation);
+      if (!context.isExistingTable(relation)) return;
+      for (const command of alter.cmds ?? []) {
+        const cmd = asKind(command, "AlterTableCmd");
+        if (cmd) visit2(cmd, relation);
+      }
+    }
+  };
+}
+function foreignKeyShape(constraint) {
+  if (constraint?.contype !== "CONSTR_FOREIGN" || !constraint.pktable) return void 0;
+  return { columns: stringValues(constraint.fk_attrs), references: relationFromRangeVar(constraint.pktable), referencedColumns: stringValues(constraint.pk_attrs) };
+}
+var init_alter_table_commands = __esm({
+  "src/engine/alter-table-commands.ts"() {
+    "use strict";
+    init_names();
+    init_node_types();
   }
 });
 
@@ -22426,7 +22472,8 @@ var init_walk = __esm({
 });
 
 // src/engine/lint-file.ts
-function locksOnKnownRelations(claims, schema) {
+function locksOnKnownRelations(claims, schema, statement) {
+  if (claims.some((claim) => claim.whenPartitionsHaveIt)) claims = withPartitionForeignKeysAttached(claims, schema, statement);
   if (!claims.some((claim) => claim.target === "default-partition")) return claims;
   return claims.flatMap((claim) => {
     if (claim.target !== "default-partition") return [claim];
@@ -22436,6 +22483,15 @@ function locksOnKnownRelations(claims, schema) {
     const relation = schema.sameTable(unqualified, defaultPartition) ? unqualified : defaultPartition;
     return [{ ...claim, relation, target: "table" }];
   });
+}
+function withPartitionForeignKeysAttached(claims, schema, statement) {
+  const alter = asKind(statement.node, "AlterTableStmt");
+  const table = alter?.relation ? relationFromRangeVar(alter.relation) : void 0;
+  if (!table || schema.table(table)?.kind !== "partitioned table") return claims;
+  const attached = (alter.cmds ?? []).map((command) => asKind(command, "AlterTableCmd")).filter((cmd) => cmd?.subtype === "AT_AddConstraint").map((cmd) => foreignKeyShape(asKind(cmd.def, "Constraint"))).filter((key) => key !== void 0 && schema.partitionsWithForeignKey(table, key) !== "none");
+  return claims.map(
+    (claim) => claim.whenPartitionsHaveIt && attached.some((key) => schema.sameTable(key.references, claim.relation)) ? { ...claim, mode: claim.whenPartitionsHaveIt } : claim
+  );
 }
 function diagnosticOf(file, rule, severity, report2) {
   const { parsed } = file;
@@ -22528,11 +22584,13 @@ var FileLinter, TokenEnds;
 var init_lint_file = __esm({
   "src/engine/lint-file.ts"() {
     "use strict";
+    init_node_types();
     init_scan();
     init_directives();
     init_session_state();
     init_names();
     init_statement_locks();
+    init_alter_table_commands();
     init_diagnostic();
     init_messages();
     init_builtin_checks();
@@ -22566,7 +22624,7 @@ var init_lint_file = __esm({
           },
           dates: options.dates,
           setting: (name) => now().session.setting(name.toLowerCase()),
-          locksOf: (statement) => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), now().schema),
+          locksOf: (statement) => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), now().schema, statement),
           isExistingTable,
           locksExistingTable: (claim) => {
             if (!namesIndex(claim)) return isExistingTable(claim.relation);
@@ -22648,28 +22706,6 @@ var init_lint_file = __esm({
         return ends.get(offset) ?? offset + 1;
       }
     };
-  }
-});
-
-// src/engine/alter-table-commands.ts
-function commandsOnExistingTable(context, visit2) {
-  return {
-    AlterTableStmt(alter) {
-      if (!alter.relation || alter.objtype !== "OBJECT_TABLE") return;
-      const relation = relationFromRangeVar(alter.relation);
-      if (!context.isExistingTable(relation)) return;
-      for (const command of alter.cmds ?? []) {
-        const cmd = asKind(command, "AlterTableCmd");
-        if (cmd) visit2(cmd, relation);
-      }
-    }
-  };
-}
-var init_alter_table_commands = __esm({
-  "src/engine/alter-table-commands.ts"() {
-    "use strict";
-    init_names();
-    init_node_types();
   }
 });
 
@@ -29273,12 +29309,20 @@ var init_require_lock_timeout = __esm({
 });
 
 // rules/require-not-valid.ts
+function dataFor2(constraint, table) {
+  return {
+    table,
+    constraint: constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : "",
+    name: constraint.conname ? quoteIdentifier(constraint.conname) : "<name>",
+    referenced: constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : ""
+  };
+}
 function validatedColumnConstraint(constraint, siblings) {
   if (constraint.contype === "CONSTR_CHECK") return "CHECK";
   const hasDefault = siblings.some((sibling) => sibling?.contype === "CONSTR_DEFAULT");
   return constraint.contype === "CONSTR_FOREIGN" && hasDefault ? "FOREIGN KEY" : void 0;
 }
-var require_not_valid_default;
+var NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE, require_not_valid_default;
 var init_require_not_valid = __esm({
   "rules/require-not-valid.ts"() {
     "use strict";
@@ -29286,6 +29330,8 @@ var init_require_not_valid = __esm({
     init_names();
     init_node_types();
     init_identifiers();
+    init_alter_table_commands();
+    NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE = 18;
     require_not_valid_default = defineRule({
       id: "require-not-valid",
       meta: {
@@ -29297,6 +29343,8 @@ var init_require_not_valid = __esm({
           addColumnWithConstraint: "ADD COLUMN {{column}} with a {{kind}} constraint validates it against every row of {{table}} while holding an ACCESS EXCLUSIVE lock.",
           help: "Add the constraint without validating existing rows, then validate it in a separate transaction, where only a SHARE UPDATE EXCLUSIVE lock is held during the scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} ... NOT VALID;\n  -- next transaction or migration:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};",
           columnHelp: "Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.",
+          notValidOnPartitionedBefore18: 'PostgreSQL before 18 refuses a NOT VALID foreign key on partitioned table {{table}} ("cannot add NOT VALID foreign key on partitioned table"): the migration fails here.',
+          partitionedHelp: "Before PostgreSQL 18, add it to each partition NOT VALID and validate it there, then add it to {{table}}: PostgreSQL attaches the partitions' validated constraints without a scan (it takes an ACCESS EXCLUSIVE lock on {{referenced}} for a moment to do so).\n  ALTER TABLE <partition> ADD CONSTRAINT {{name}} FOREIGN KEY (...) REFERENCES {{referenced}} (...) NOT VALID;\n  -- next transaction or migration, for each partition:\n  ALTER TABLE <partition> VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} FOREIGN KEY (...) REFERENCES {{referenced}} (...);",
           validateInSameTransaction: "VALIDATE CONSTRAINT {{name}} runs in the same transaction that added it NOT VALID (line {{line}}): the transaction still holds the lock the ADD took, so the validating scan blocks as if NOT VALID had not been used.",
           validateHelp: "Commit after the NOT VALID add and validate in a separate transaction or migration."
         },
@@ -29310,7 +29358,7 @@ var init_require_not_valid = __esm({
             "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT",
             "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-VALIDATE-CONSTRAINT"
           ],
-          pgVersions: "NOT VALID foreign keys from PostgreSQL 9.1, NOT VALID CHECK constraints from 9.2.",
+          pgVersions: "NOT VALID foreign keys from PostgreSQL 9.1, NOT VALID CHECK constraints from 9.2. On a partitioned table, NOT VALID foreign keys from PostgreSQL 18 only; before, add the key to each partition NOT VALID, validate it there, and then add it to the partitioned table, which attaches the partitions' validated keys without a scan (lockwise recognises that last step and does not report it).",
           prevents: "validating scan under ACCESS EXCLUSIVE (CHECK) or SHARE ROW EXCLUSIVE on both tables (FOREIGN KEY)"
         }
       },
@@ -29328,13 +29376,20 @@ var init_require_not_valid = __esm({
               if (cmd?.subtype === "AT_AddConstraint") {
                 const constraint = asKind(cmd.def, "Constraint");
                 if (!constraint || !(constraint.contype === "CONSTR_FOREIGN" || constraint.contype === "CONSTR_CHECK")) continue;
+                const partitioned = context.schema.table(relation)?.kind === "partitioned table";
+                const foreignKey = partitioned ? foreignKeyShape(constraint) : void 0;
+                if (foreignKey && context.schema.partitionsWithForeignKey(relation, foreignKey) === "all") continue;
+                if (foreignKey && constraint.skip_validation && context.pgVersion < NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE) {
+                  context.report({ messageId: "notValidOnPartitionedBefore18", helpId: "partitionedHelp", at: constraint.location, data: dataFor2(constraint, table) });
+                  continue;
+                }
                 if (constraint.skip_validation) {
                   const transaction = currentTransaction();
                   if (transaction && constraint.conname && existing) {
                     addedNotValid.set(`${relationKey(relation)}:${constraint.conname}`, { transaction, offset: constraint.location ?? 0 });
                   }
                 } else if (existing) {
-                  reportUnvalidated(constraint, table);
+                  reportUnvalidated(constraint, table, foreignKey !== void 0 && context.pgVersion < NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE);
                 }
               } else if (cmd?.subtype === "AT_ValidateConstraint" && cmd.name) {
                 const added = addedNotValid.get(`${relationKey(relation)}:${cmd.name}`);
@@ -29362,15 +29417,9 @@ var init_require_not_valid = __esm({
             }
           }
         };
-        function reportUnvalidated(constraint, table) {
-          const data = {
-            table,
-            constraint: constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : "",
-            name: constraint.conname ? quoteIdentifier(constraint.conname) : "<name>",
-            referenced: constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : ""
-          };
+        function reportUnvalidated(constraint, table, partitionedBefore18) {
           const messageId = constraint.contype === "CONSTR_FOREIGN" ? "addForeignKey" : "addCheck";
-          context.report({ messageId, helpId: "help", at: constraint.location, data });
+          context.report({ messageId, helpId: partitionedBefore18 ? "partitionedHelp" : "help", at: constraint.location, data: dataFor2(constraint, table) });
         }
       }
     });
@@ -29508,7 +29557,7 @@ var init_require_statement_timeout = __esm({
 function isUniqueIndexConstraint(constraint) {
   return constraint.contype === "CONSTR_UNIQUE" || constraint.contype === "CONSTR_PRIMARY";
 }
-function dataFor2(relation, constraint, columns) {
+function dataFor3(relation, constraint, columns) {
   const primary = constraint.contype === "CONSTR_PRIMARY";
   const index = constraint.conname ?? (primary ? `${relation.name}_pkey` : [relation.name, ...columns, "key"].join("_"));
   return {
@@ -29562,14 +29611,14 @@ var init_require_unique_using_index = __esm({
           if (cmd.subtype === "AT_AddConstraint") {
             const constraint = asKind(cmd.def, "Constraint");
             if (!constraint || !isUniqueIndexConstraint(constraint) || constraint.indexname) return;
-            const data = dataFor2(relation, constraint, stringValues(constraint.keys));
+            const data = dataFor3(relation, constraint, stringValues(constraint.keys));
             const helpId = partitioned ? "partitionedHelp" : constraint.contype === "CONSTR_PRIMARY" ? "primaryKeyHelp" : "help";
             context.report({ messageId: "addConstraint", helpId, at: constraint.location, data: { ...data, table } });
           } else if (cmd.subtype === "AT_AddColumn" && column?.colname) {
             for (const node of column.constraints ?? []) {
               const constraint = asKind(node, "Constraint");
               if (!constraint || !isUniqueIndexConstraint(constraint)) continue;
-              const data = { ...dataFor2(relation, constraint, [column.colname]), table, column: quoteIdentifier(column.colname) };
+              const data = { ...dataFor3(relation, constraint, [column.colname]), table, column: quoteIdentifier(column.colname) };
               context.report({ messageId: "addColumnConstraint", helpId: partitioned ? "partitionedHelp" : "columnHelp", at: constraint.location, data });
             }
           }

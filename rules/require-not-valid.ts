@@ -3,6 +3,10 @@ import { defineRule } from '../src/engine/rule.js';
 import { displayName, relationFromRangeVar, relationKey } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
+import { foreignKeyShape } from '../src/engine/alter-table-commands.js';
+
+/** PostgreSQL 18 accepts NOT VALID foreign keys on partitioned tables; before, ADD ... NOT VALID fails there. */
+const NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE = 18;
 
 export default defineRule({
   id: 'require-not-valid',
@@ -20,6 +24,10 @@ export default defineRule({
         'Add the constraint without validating existing rows, then validate it in a separate transaction, where only a SHARE UPDATE EXCLUSIVE lock is held during the scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} ... NOT VALID;\n  -- next transaction or migration:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};',
       columnHelp:
         'Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.',
+      notValidOnPartitionedBefore18:
+        'PostgreSQL before 18 refuses a NOT VALID foreign key on partitioned table {{table}} ("cannot add NOT VALID foreign key on partitioned table"): the migration fails here.',
+      partitionedHelp:
+        'Before PostgreSQL 18, add it to each partition NOT VALID and validate it there, then add it to {{table}}: PostgreSQL attaches the partitions\' validated constraints without a scan (it takes an ACCESS EXCLUSIVE lock on {{referenced}} for a moment to do so).\n  ALTER TABLE <partition> ADD CONSTRAINT {{name}} FOREIGN KEY (...) REFERENCES {{referenced}} (...) NOT VALID;\n  -- next transaction or migration, for each partition:\n  ALTER TABLE <partition> VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} FOREIGN KEY (...) REFERENCES {{referenced}} (...);',
       validateInSameTransaction:
         'VALIDATE CONSTRAINT {{name}} runs in the same transaction that added it NOT VALID (line {{line}}): the transaction still holds the lock the ADD took, so the validating scan blocks as if NOT VALID had not been used.',
       validateHelp: 'Commit after the NOT VALID add and validate in a separate transaction or migration.',
@@ -34,7 +42,7 @@ export default defineRule({
         'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT',
         'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-VALIDATE-CONSTRAINT',
       ],
-      pgVersions: 'NOT VALID foreign keys from PostgreSQL 9.1, NOT VALID CHECK constraints from 9.2.',
+      pgVersions: 'NOT VALID foreign keys from PostgreSQL 9.1, NOT VALID CHECK constraints from 9.2. On a partitioned table, NOT VALID foreign keys from PostgreSQL 18 only; before, add the key to each partition NOT VALID, validate it there, and then add it to the partitioned table, which attaches the partitions\' validated keys without a scan (lockwise recognises that last step and does not report it).',
       prevents: 'validating scan under ACCESS EXCLUSIVE (CHECK) or SHARE ROW EXCLUSIVE on both tables (FOREIGN KEY)',
     },
   },
@@ -56,13 +64,21 @@ export default defineRule({
           if (cmd?.subtype === 'AT_AddConstraint') {
             const constraint = asKind(cmd.def, 'Constraint');
             if (!constraint || !(constraint.contype === 'CONSTR_FOREIGN' || constraint.contype === 'CONSTR_CHECK')) continue;
+            const partitioned = context.schema.table(relation)?.kind === 'partitioned table';
+            const foreignKey = partitioned ? foreignKeyShape(constraint) : undefined;
+            // Every partition has it already, validated: PostgreSQL attaches theirs and checks no row.
+            if (foreignKey && context.schema.partitionsWithForeignKey(relation, foreignKey) === 'all') continue;
+            if (foreignKey && constraint.skip_validation && context.pgVersion < NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE) {
+              context.report({ messageId: 'notValidOnPartitionedBefore18', helpId: 'partitionedHelp', at: constraint.location, data: dataFor(constraint, table) });
+              continue;
+            }
             if (constraint.skip_validation) {
               const transaction = currentTransaction();
               if (transaction && constraint.conname && existing) {
                 addedNotValid.set(`${relationKey(relation)}:${constraint.conname}`, { transaction, offset: constraint.location ?? 0 });
               }
             } else if (existing) {
-              reportUnvalidated(constraint, table);
+              reportUnvalidated(constraint, table, foreignKey !== undefined && context.pgVersion < NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE);
             }
           } else if (cmd?.subtype === 'AT_ValidateConstraint' && cmd.name) {
             const added = addedNotValid.get(`${relationKey(relation)}:${cmd.name}`);
@@ -92,18 +108,21 @@ export default defineRule({
       },
     };
 
-    function reportUnvalidated(constraint: Constraint, table: string): void {
-      const data = {
-        table,
-        constraint: constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : '',
-        name: constraint.conname ? quoteIdentifier(constraint.conname) : '<name>',
-        referenced: constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : '',
-      };
+    function reportUnvalidated(constraint: Constraint, table: string, partitionedBefore18: boolean): void {
       const messageId = constraint.contype === 'CONSTR_FOREIGN' ? 'addForeignKey' : 'addCheck';
-      context.report({ messageId, helpId: 'help', at: constraint.location, data });
+      context.report({ messageId, helpId: partitionedBefore18 ? 'partitionedHelp' : 'help', at: constraint.location, data: dataFor(constraint, table) });
     }
   },
 });
+
+function dataFor(constraint: Constraint, table: string): Record<string, string> {
+  return {
+    table,
+    constraint: constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : '',
+    name: constraint.conname ? quoteIdentifier(constraint.conname) : '<name>',
+    referenced: constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : '',
+  };
+}
 
 /**
  * What a new column's constraint makes PostgreSQL check against every existing row. A new

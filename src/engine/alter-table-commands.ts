@@ -1,6 +1,6 @@
-import type { AlterTableCmd } from '@pgsql/types';
+import type { AlterTableCmd, Constraint } from '@pgsql/types';
 import { relationFromRangeVar, type RelationName } from '../model/names.js';
-import { asKind } from '../parse/node-types.js';
+import { asKind, stringValues } from '../parse/node-types.js';
 import type { RuleContext } from './context.js';
 import type { NodeVisitors } from './rule.js';
 
@@ -20,4 +20,17 @@ export function commandsOnExistingTable(context: RuleContext, visit: (cmd: Alter
       }
     },
   };
+}
+
+/** A foreign key as a partition's equivalent would have it: its columns, and the table and columns it references. */
+export interface ForeignKeyShape {
+  columns: string[];
+  references: RelationName;
+  /** Empty for the referenced table's primary key. */
+  referencedColumns: string[];
+}
+
+export function foreignKeyShape(constraint: Constraint | undefined): ForeignKeyShape | undefined {
+  if (constraint?.contype !== 'CONSTR_FOREIGN' || !constraint.pktable) return undefined;
+  return { columns: stringValues(constraint.fk_attrs), references: relationFromRangeVar(constraint.pktable), referencedColumns: stringValues(constraint.pk_attrs) };
 }

@@ -1,11 +1,12 @@
 import type { ParsedFile, Statement } from '../parse/parse.js';
-import type { NodeKind } from '../parse/node-types.js';
+import { asKind, type NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
 import { runsAloneInBatchedMode, SessionState, wrapsEachFile, type TransactionState } from '../model/session-state.js';
 import type { SchemaModel } from '../model/schema-model.js';
-import { relationFromNames, type RelationName } from '../model/names.js';
+import { relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import { locksTakenBy, namesIndex, type LockClaim } from '../knowledge/statement-locks.js';
+import { foreignKeyShape } from './alter-table-commands.js';
 import type { ByteRange } from '../source/source-file.js';
 import type { Environment, MigrationDates, RuleContext } from './context.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -82,7 +83,7 @@ export class FileLinter {
       },
       dates: options.dates,
       setting: (name) => now().session.setting(name.toLowerCase()),
-      locksOf: (statement) => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), now().schema),
+      locksOf: (statement) => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), now().schema, statement),
       isExistingTable,
       locksExistingTable: (claim) => {
         if (!namesIndex(claim)) return isExistingTable(claim.relation);
@@ -149,7 +150,8 @@ export class FileLinter {
  * The claims with the relations the schema model can name: the DEFAULT partition a new partition makes
  * PostgreSQL check becomes a claim on that table, and is dropped when the model knows of none.
  */
-function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel): LockClaim[] {
+function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, statement: Statement): LockClaim[] {
+  if (claims.some((claim) => claim.whenPartitionsHaveIt)) claims = withPartitionForeignKeysAttached(claims, schema, statement);
   if (!claims.some((claim) => claim.target === 'default-partition')) return claims;
   return claims.flatMap((claim) => {
     if (claim.target !== 'default-partition') return [claim];
@@ -160,6 +162,21 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel): LockCl
     const relation = schema.sameTable(unqualified, defaultPartition) ? unqualified : defaultPartition;
     return [{ ...claim, relation, target: 'table' as const }];
   });
+}
+
+/** A foreign key added to a partitioned table some of whose partitions have it already: PostgreSQL attaches theirs, with the lock that takes. */
+function withPartitionForeignKeysAttached(claims: LockClaim[], schema: SchemaModel, statement: Statement): LockClaim[] {
+  const alter = asKind(statement.node, 'AlterTableStmt');
+  const table = alter?.relation ? relationFromRangeVar(alter.relation) : undefined;
+  if (!table || schema.table(table)?.kind !== 'partitioned table') return claims;
+  const attached = (alter!.cmds ?? [])
+    .map((command) => asKind(command, 'AlterTableCmd'))
+    .filter((cmd) => cmd?.subtype === 'AT_AddConstraint')
+    .map((cmd) => foreignKeyShape(asKind(cmd!.def, 'Constraint')))
+    .filter((key) => key !== undefined && schema.partitionsWithForeignKey(table, key) !== 'none');
+  return claims.map((claim) =>
+    claim.whenPartitionsHaveIt && attached.some((key) => schema.sameTable(key!.references, claim.relation)) ? { ...claim, mode: claim.whenPartitionsHaveIt } : claim,
+  );
 }
 
 function diagnosticOf(file: FileUnderLint, rule: AnyRule, severity: Severity, report: Report<string>): Diagnostic {

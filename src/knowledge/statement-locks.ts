@@ -46,7 +46,16 @@ export interface LockClaim {
    * the way `mode` can. VACUUM truncating empty pages at the end of the table takes ACCESS EXCLUSIVE so.
    */
   briefly?: LockMode;
+  /**
+   * For the table a foreign key added to a partitioned table references: the lock taken instead when
+   * a partition has that foreign key already. PostgreSQL then attaches the partition's constraint
+   * rather than checking its rows, and drops its triggers on this table (seen on PostgreSQL 18).
+   */
+  whenPartitionsHaveIt?: LockMode;
 }
+
+/** Dropping the partitions' foreign key triggers on the referenced table, as PostgreSQL attaches their constraints. */
+const PARTITION_FOREIGN_KEYS_ATTACHED: LockMode = 'ACCESS EXCLUSIVE';
 
 /**
  * The lock that the application's queries on a table run into. The planner opens
@@ -100,7 +109,10 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     const modes = commands.map((cmd) => alterCommandLock(cmd, pgVersion));
     if (modes.length > 0) take(alter.relation, alter.objtype === 'OBJECT_INDEX' ? 'index' : 'table', modes.reduce(strongerLock));
     for (const cmd of commands) {
-      for (const referenced of foreignKeyTargets(cmd.def)) take(referenced, 'referenced-table', REFERENCED_TABLE_LOCK);
+      for (const referenced of foreignKeyTargets(cmd.def)) {
+        take(referenced, 'referenced-table', REFERENCED_TABLE_LOCK);
+        if (cmd.subtype === 'AT_AddConstraint') claims.at(-1)!.whenPartitionsHaveIt = PARTITION_FOREIGN_KEYS_ATTACHED;
+      }
       const partition = asKind(cmd.def, 'PartitionCmd');
       take(partition?.name, 'partition', STATEMENT_LOCKS.partitionAttachedOrDetached);
       if (cmd.subtype === 'AT_AttachPartition' && partition?.bound?.is_default !== true) take(alter.relation, 'default-partition', STATEMENT_LOCKS.defaultPartitionChecked);

@@ -253,6 +253,27 @@ export class SchemaModel {
     return keys;
   }
 
+  /**
+   * How many partitions of a partitioned table have a validated foreign key like `key` (same columns,
+   * same referenced table and columns): adding it to the partitioned table attaches theirs, and checks
+   * rows only in the others. 'none' also when the model knows no partition.
+   */
+  partitionsWithForeignKey(relation: RelationName, key: { columns: string[]; references: RelationName; referencedColumns: string[] }): 'all' | 'some' | 'none' {
+    const partitions = this.partitions(relation);
+    const having = partitions.filter((partition) =>
+      [...(this.constraintsOf(this.resolve(partition.name, this.tables))?.values() ?? [])].some(
+        (constraint) =>
+          constraint.kind === 'foreign key' &&
+          constraint.validated &&
+          constraint.references !== undefined &&
+          this.sameTable(constraint.references, key.references) &&
+          constraint.columns.join(',') === key.columns.join(',') &&
+          (constraint.referencedColumns ?? []).join(',') === key.referencedColumns.join(','),
+      ),
+    );
+    return having.length === 0 ? 'none' : having.length === partitions.length ? 'all' : 'some';
+  }
+
   primaryKey(relation: RelationName): string[] | undefined {
     for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === 'primary key') return constraint.columns;
     return undefined;

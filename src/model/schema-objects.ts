@@ -51,6 +51,8 @@ export interface ConstraintInfo {
   condition?: Condition;
   /** For a foreign key: the table it references, as written. */
   references?: { schema?: string; name: string };
+  /** For a foreign key: the columns it references; empty for the referenced table's primary key. */
+  referencedColumns?: string[];
 }
 
 const CONSTRAINT_KINDS: Partial<Record<NonNullable<Constraint['contype']>, ConstraintKind>> = {
@@ -122,6 +124,7 @@ export function constraintInfo(constraint: Constraint, table: string, column?: s
     validated: constraint.skip_validation !== true,
     columns,
     ...(kind === 'check' ? { condition: conditionOf(constraint.raw_expr) } : {}),
+    ...(constraint.pktable ? { referencedColumns: stringValues(constraint.pk_attrs) } : {}),
     ...(constraint.pktable
       ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? '' } : { name: constraint.pktable.relname ?? '' } }
       : {}),

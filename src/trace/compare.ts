@@ -47,9 +47,16 @@ export function shortName(qualified: string): string {
 }
 
 /** The relations each claim stands for, with the mode claimed, strongest per relation. */
-function expectedLocks(input: ObservationInput): { expected: Map<number, LockMode>; brief: Map<number, LockMode>; unresolved: string[] } {
+function expectedLocks(input: ObservationInput): {
+  expected: Map<number, LockMode>;
+  brief: Map<number, LockMode>;
+  /** The lock a relation gets instead when a partition's foreign key to it is attached. */
+  ifAttached: Map<number, LockMode>;
+  unresolved: string[];
+} {
   const expected = new Map<number, LockMode>();
   const brief = new Map<number, LockMode>();
+  const ifAttached = new Map<number, LockMode>();
   const unresolved: string[] = [];
   let briefly: LockMode | undefined;
   const expect = (oid: number, mode: LockMode): void => {
@@ -73,13 +80,30 @@ function expectedLocks(input: ObservationInput): { expected: Map<number, LockMod
     } else if (claim.target === 'default-partition') {
       // Nothing to lock when the partitioned table has no DEFAULT partition.
       if (relation.defaultPartitionOid !== undefined) expect(relation.defaultPartitionOid, claim.mode);
+    } else if (claim.whenPartitionsHaveIt && partitionsReference(input, oid)) {
+      // The catalog shows a partition with a foreign key to this table, not whether it is the same one: either lock is right.
+      expect(oid, claim.mode);
+      ifAttached.set(oid, claim.whenPartitionsHaveIt);
     } else if (claim.target === 'referencing-tables') {
       for (const referencing of referencingTables(oid, input.before)) expect(referencing, claim.mode);
     } else {
       expect(oid, claim.mode);
     }
   });
-  return { expected, brief, unresolved };
+  return { expected, brief, ifAttached, unresolved };
+}
+
+/**
+ * Whether the partitioned table the statement alters has a partition that references `referenced`
+ * already, as the server's catalog shows: PostgreSQL may attach its foreign key (the lint model
+ * decides it from the migrations, columns compared too).
+ */
+function partitionsReference(input: Pick<ObservationInput, 'claims' | 'claimOids' | 'before'>, referenced: number): boolean {
+  const tableClaim = input.claims.findIndex((claim) => claim.target === 'table');
+  const table = tableClaim === -1 ? undefined : input.claimOids[tableClaim];
+  if (table === undefined || input.before.get(table)?.kind !== 'p') return false;
+  const partitions = [...input.before.values()].filter((relation) => relation.parentOid === table && relation.kind !== 'i');
+  return partitions.some((partition) => partition.references.includes(referenced));
 }
 
 /** Tables with a foreign key to `oid`, and to those, transitively. */
@@ -119,7 +143,7 @@ function isAncestorExpected(oid: number, mode: LockMode, expected: Map<number, L
 export function compareObservation(input: ObservationInput): StatementObservation {
   const { before, after } = input;
   const nameOf = (oid: number): string => shortName((before.get(oid) ?? after.get(oid))?.name ?? `oid ${oid}`);
-  const { expected, brief, unresolved } = expectedLocks(input);
+  const { expected, brief, ifAttached, unresolved } = expectedLocks(input);
   // A lock taken for a moment only when free (VACUUM's truncation) is no mismatch when seen, nor when missed.
   const withinBrief = (oid: number, mode: LockMode | undefined): boolean => {
     const allowed = brief.get(oid);
@@ -139,7 +163,9 @@ export function compareObservation(input: ObservationInput): StatementObservatio
   const predicted: string[] = [];
   const observed: string[] = [];
   for (const [oid, mode] of expected) {
-    predicted.push(`${nameOf(oid)}: ${mode}${brief.has(oid) ? ` (${brief.get(oid)} for a moment, if free at once)` : ''}`);
+    const alternative = ifAttached.get(oid);
+    predicted.push(`${nameOf(oid)}: ${mode}${brief.has(oid) ? ` (${brief.get(oid)} for a moment, if free at once)` : ''}${alternative ? ` (${alternative} if a partition's foreign key is attached)` : ''}`);
+    if (alternative && held.get(oid)?.has(alternative)) continue;
     const modes = held.get(oid) ?? new Set<LockMode>();
     const strongest = [...modes].reduce<LockMode | undefined>((a, b) => (a ? strongerLock(a, b) : b), undefined);
     const taken = newlyTaken.get(oid);
