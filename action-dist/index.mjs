@@ -20983,7 +20983,8 @@ var init_schema_model = __esm({
       /** The indexes the model saw created on a table or materialized view, and not dropped since. */
       indexesOn(relation) {
         const key = this.resolve(relation, this.tables);
-        return [...this.indexes.values()].filter((index) => this.resolve(index.table, this.tables) === key);
+        const name = this.qualified(key).name;
+        return [...this.indexes.values()].filter((index) => index.table.name === name && this.resolve(index.table, this.tables) === key);
       }
       /** The table an index belongs to, when the model saw the index created. */
       indexTable(index) {
@@ -24916,8 +24917,8 @@ var init_no_unbatched_backfill = __esm({
           if (!context.isExistingTable(relation)) return void 0;
           const declaredKey = context.schema.primaryKey(relation);
           const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
-          const uniqueKeys = [keys, ...context.schema.uniqueKeys(relation)];
-          const bounded = bounds.some((bound) => bound && uniqueKeys.some((key) => isBoundedBatch(bound, key, sources)));
+          const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
+          const bounded = boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
           return bounded ? void 0 : { table: displayName(relation), key: keys[0] };
         };
         const check = (command, rangeVar, where, sources) => {

@@ -41,9 +41,9 @@ export default defineRule({
       if (!context.isExistingTable(relation)) return undefined;
       const declaredKey = context.schema.primaryKey(relation);
       const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
-      // An equality on any unique key matches one row, as one on the primary key does.
-      const uniqueKeys = [keys, ...context.schema.uniqueKeys(relation)];
-      const bounded = bounds.some((bound) => bound && uniqueKeys.some((key) => isBoundedBatch(bound, key, sources)));
+      // An equality on any unique key matches one row, as one on the primary key does; those are looked up only when needed.
+      const boundedBy = (key: readonly string[]): boolean => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
+      const bounded = boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
       return bounded ? undefined : { table: displayName(relation), key: keys[0]! };
     };
     const check = (command: 'UPDATE' | 'DELETE', rangeVar: RangeVar | undefined, where: Node | undefined, sources: LimitedSources): void => {

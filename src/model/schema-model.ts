@@ -291,7 +291,9 @@ export class SchemaModel {
   /** The indexes the model saw created on a table or materialized view, and not dropped since. */
   indexesOn(relation: RelationName): IndexInfo[] {
     const key = this.resolve(relation, this.tables);
-    return [...this.indexes.values()].filter((index) => this.resolve(index.table, this.tables) === key);
+    const name = this.qualified(key).name;
+    // Comparing names first spares resolving the table of every other index in the schema.
+    return [...this.indexes.values()].filter((index) => index.table.name === name && this.resolve(index.table, this.tables) === key);
   }
 
   /** The table an index belongs to, when the model saw the index created. */
