@@ -28608,10 +28608,10 @@ var init_require_check_before_attach_partition = __esm({
         presets: ["recommended", "strict"],
         messages: {
           attachScans: "ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{partition}} until the scan finishes. No validated CHECK constraint on {{partition}} proves it, with its key columns NOT NULL.",
-          attachScansCheckTooWeak: "ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{partition}} until the scan finishes. No validated CHECK constraint on {{partition}} implies the partition bound ({{bound}}), not even {{constraints}}: PostgreSQL's proof compares the key column with the constants as written, and skips the scan only when that proves the bound.",
+          attachScansCheckTooWeak: "ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{partition}} until the scan finishes. No validated CHECK constraint on {{partition}} implies the partition bound{{bound}}, not even {{constraints}}: PostgreSQL's proof compares the key column with the constants as written, and skips the scan only when that proves the bound.",
           attachScansExpressionKey: "ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: {{table}} is partitioned by an expression, and then no CHECK constraint lets PostgreSQL skip the scan.",
           defaultScanned: "Adding partition {{partition}} to {{table}} scans {{table}}'s DEFAULT partition {{default}} for rows that would belong in the new partition, while holding an ACCESS EXCLUSIVE lock on {{default}}: no reads or writes of {{default}} until the scan finishes. No validated CHECK constraint on {{default}} rules those rows out.",
-          defaultScannedCheckTooWeak: "Adding partition {{partition}} to {{table}} scans {{table}}'s DEFAULT partition {{default}} for rows that would belong in the new partition, while holding an ACCESS EXCLUSIVE lock on {{default}}: no reads or writes of {{default}} until the scan finishes. No validated CHECK constraint on {{default}} rules out the new partition's rows ({{bound}}), not even {{constraints}}: PostgreSQL's proof compares the key column with the constants as written, and skips the scan only when that rules them out.",
+          defaultScannedCheckTooWeak: "Adding partition {{partition}} to {{table}} scans {{table}}'s DEFAULT partition {{default}} for rows that would belong in the new partition, while holding an ACCESS EXCLUSIVE lock on {{default}}: no reads or writes of {{default}} until the scan finishes. No validated CHECK constraint on {{default}} rules out the new partition's rows{{bound}}, not even {{constraints}}: PostgreSQL's proof compares the key column with the constants as written, and skips the scan only when that rules them out.",
           help: "Prove it first with a scan that lets reads and writes continue; ATTACH PARTITION then skips its own:\n  ALTER TABLE {{partition}} ADD CONSTRAINT {{name}} CHECK ({{check}}) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{partition}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ATTACH PARTITION {{partition}} ...;\n  ALTER TABLE {{partition}} DROP CONSTRAINT {{name}};\nEach partition key column must also be NOT NULL (the bound rejects NULLs, and PostgreSQL does not infer that from the CHECK).",
           helpExpressionKey: "Attach {{partition}} while nothing uses it yet (before it holds data, or in a maintenance window), or create the partition empty with CREATE TABLE ... PARTITION OF {{table}} and move the rows into it in batches.",
           helpDefault: "Rule the new values out of {{default}} first with a scan that lets reads and writes continue, then add the partition:\n  ALTER TABLE {{default}} ADD CONSTRAINT {{name}} CHECK (NOT ({{check}})) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{default}} VALIDATE CONSTRAINT {{name}};\nIf {{default}} holds such rows, move them out in batches first. A partitioned table without a DEFAULT partition avoids the scan altogether."
@@ -28655,7 +28655,7 @@ var init_require_check_before_attach_partition = __esm({
               name: quoteIdentifier(`${defaultPartition.name}_not_${partition.name}`),
               check: check ?? "",
               constraints: tooWeak,
-              bound: check ?? "the partition bound"
+              bound: check ? ` (${check})` : ""
             }
           });
         }
@@ -28685,7 +28685,7 @@ var init_require_check_before_attach_partition = __esm({
                       name: quoteIdentifier(`${partition.name}_partition_bound`),
                       check: check ?? "a condition that implies the partition bound",
                       constraints: tooWeak,
-                      bound: check ?? "the partition bound"
+                      bound: check ? ` (${check})` : ""
                     }
                   });
                 }

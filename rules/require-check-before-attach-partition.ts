@@ -18,13 +18,13 @@ export default defineRule({
       attachScans:
         'ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{partition}} until the scan finishes. No validated CHECK constraint on {{partition}} proves it, with its key columns NOT NULL.',
       attachScansCheckTooWeak:
-        'ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{partition}} until the scan finishes. No validated CHECK constraint on {{partition}} implies the partition bound ({{bound}}), not even {{constraints}}: PostgreSQL\'s proof compares the key column with the constants as written, and skips the scan only when that proves the bound.',
+        'ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{partition}} until the scan finishes. No validated CHECK constraint on {{partition}} implies the partition bound{{bound}}, not even {{constraints}}: PostgreSQL\'s proof compares the key column with the constants as written, and skips the scan only when that proves the bound.',
       attachScansExpressionKey:
         'ATTACH PARTITION {{partition}} scans the whole of {{partition}} to check that every row belongs in the partition, while holding an ACCESS EXCLUSIVE lock on it: {{table}} is partitioned by an expression, and then no CHECK constraint lets PostgreSQL skip the scan.',
       defaultScanned:
         'Adding partition {{partition}} to {{table}} scans {{table}}\'s DEFAULT partition {{default}} for rows that would belong in the new partition, while holding an ACCESS EXCLUSIVE lock on {{default}}: no reads or writes of {{default}} until the scan finishes. No validated CHECK constraint on {{default}} rules those rows out.',
       defaultScannedCheckTooWeak:
-        'Adding partition {{partition}} to {{table}} scans {{table}}\'s DEFAULT partition {{default}} for rows that would belong in the new partition, while holding an ACCESS EXCLUSIVE lock on {{default}}: no reads or writes of {{default}} until the scan finishes. No validated CHECK constraint on {{default}} rules out the new partition\'s rows ({{bound}}), not even {{constraints}}: PostgreSQL\'s proof compares the key column with the constants as written, and skips the scan only when that rules them out.',
+        'Adding partition {{partition}} to {{table}} scans {{table}}\'s DEFAULT partition {{default}} for rows that would belong in the new partition, while holding an ACCESS EXCLUSIVE lock on {{default}}: no reads or writes of {{default}} until the scan finishes. No validated CHECK constraint on {{default}} rules out the new partition\'s rows{{bound}}, not even {{constraints}}: PostgreSQL\'s proof compares the key column with the constants as written, and skips the scan only when that rules them out.',
       help:
         'Prove it first with a scan that lets reads and writes continue; ATTACH PARTITION then skips its own:\n  ALTER TABLE {{partition}} ADD CONSTRAINT {{name}} CHECK ({{check}}) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{partition}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ATTACH PARTITION {{partition}} ...;\n  ALTER TABLE {{partition}} DROP CONSTRAINT {{name}};\nEach partition key column must also be NOT NULL (the bound rejects NULLs, and PostgreSQL does not infer that from the CHECK).',
       helpExpressionKey:
@@ -80,7 +80,7 @@ export default defineRule({
           name: quoteIdentifier(`${defaultPartition.name}_not_${partition.name}`),
           check: check ?? '',
           constraints: tooWeak,
-          bound: check ?? 'the partition bound',
+          bound: check ? ` (${check})` : '',
         },
       });
     }
@@ -112,7 +112,7 @@ export default defineRule({
                   name: quoteIdentifier(`${partition.name}_partition_bound`),
                   check: check ?? 'a condition that implies the partition bound',
                   constraints: tooWeak,
-                  bound: check ?? 'the partition bound',
+                  bound: check ? ` (${check})` : '',
                 },
               });
             }
