@@ -28523,9 +28523,11 @@ function boundArms(columns, datums, first, side) {
   return arms;
 }
 function rangeDatum(node) {
+  return unboundedEnd(node) ?? constantOf(node);
+}
+function unboundedEnd(node) {
   const word = stringValues(asKind(node, "ColumnRef")?.fields)[0];
-  if (word === "minvalue" || word === "maxvalue") return word;
-  return constantOf(node);
+  return word === "minvalue" || word === "maxvalue" ? word : void 0;
 }
 var MAX_EXPANDED_LIST2;
 var init_partition_bounds = __esm({
@@ -28540,11 +28542,13 @@ var init_partition_bounds = __esm({
 // rules/require-check-before-attach-partition.ts
 function scanSkipped(context, partition, key, bound) {
   const checks = context.schema.validatedChecks(partition);
-  if (key === void 0) return checks.length > 0;
-  if (key.hasExpression || !keyColumnsNotNull(context, partition, key, bound)) return false;
-  const predicate = partitionConstraint(key.columns, bound);
+  if (key?.hasExpression || key && !keyColumnsNotNull(context, partition, key, bound)) return false;
+  return provenByChecks(checks, key, key && partitionConstraint(key.columns, bound));
+}
+function provenByChecks(checks, key, predicate) {
   const proof = predicate ? implies(checks.map(conditionOfCheck), predicate) : "undecided";
   if (proof !== "undecided") return proof === "proven";
+  if (key === void 0 || key.hasExpression) return checks.length > 0;
   return key.columns.every((column) => checks.some((check) => check.columns.includes(column)));
 }
 function keyColumnsNotNull(context, partition, key, bound) {
@@ -28557,10 +28561,6 @@ function keyColumnsNotNull(context, partition, key, bound) {
 function checksOnKey(checks, key) {
   const meant = checks.filter((check) => check.columns.some((column) => key.columns.includes(column)));
   return meant.map((check) => quoteIdentifier(check.name)).join(" or ");
-}
-function isUnbounded(datum) {
-  const word = stringValues(asKind(datum, "ColumnRef")?.fields)[0];
-  return word === "minvalue" || word === "maxvalue";
 }
 function boundCondition(key, bound) {
   const column = key.columns.length === 1 && !key.hasExpression ? quoteIdentifier(key.columns[0]) : void 0;
@@ -28578,7 +28578,7 @@ function boundCondition(key, bound) {
 }
 function rangeEnd(datums) {
   if (datums?.length !== 1) return void 0;
-  return isUnbounded(datums[0]) ? "unbounded" : constantText2(datums[0]);
+  return unboundedEnd(datums[0]) ? "unbounded" : constantText2(datums[0]);
 }
 function constantText2(node) {
   const constant = asKind(node, "A_Const") ?? asKind(asKind(node, "TypeCast")?.arg, "A_Const");
@@ -28639,9 +28639,7 @@ var init_require_check_before_attach_partition = __esm({
           const key = keyOf(table);
           const checks = context.schema.validatedChecks(defaultPartition);
           const predicate = key && !key.hasExpression ? partitionConstraint(key.columns, bound) : void 0;
-          const proof = predicate ? implies(checks.map(conditionOfCheck), negated(predicate)) : "undecided";
-          const ruledOut = proof !== "undecided" ? proof === "proven" : key === void 0 || key.hasExpression ? checks.length > 0 : key.columns.every((column) => checks.some((check2) => check2.columns.includes(column)));
-          if (ruledOut) return;
+          if (provenByChecks(checks, key, predicate && negated(predicate))) return;
           const check = key ? boundCondition(key, bound) : void 0;
           const tooWeak = key ? checksOnKey(checks, key) : "";
           context.report({
@@ -29284,8 +29282,9 @@ var init_require_lock_timeout = __esm({
           onStatement(statement) {
             if (reported || context.environment.lockTimeoutSetByTool) return;
             const setting = context.setting("lock_timeout");
-            const tooLong = isTimeoutInForce(setting) && (timeSettingMilliseconds(setting.value) ?? 0) > maxMilliseconds;
-            if (isTimeoutInForce(setting) && !tooLong) return;
+            const inForce = isTimeoutInForce(setting);
+            const tooLong = inForce && (timeSettingMilliseconds(setting.value) ?? 0) > maxMilliseconds;
+            if (inForce && !tooLong) return;
             const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && context.locksExistingTable(claim));
             const strongest = blocking.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))[0];
             if (!strongest) return;

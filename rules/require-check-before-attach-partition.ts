@@ -1,12 +1,12 @@
 import type { Node, PartitionBoundSpec } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
-import { implies, negated } from '../src/knowledge/check-implication.js';
-import { partitionConstraint } from '../src/knowledge/partition-bounds.js';
+import { implies, negated, type Condition } from '../src/knowledge/check-implication.js';
+import { partitionConstraint, unboundedEnd } from '../src/knowledge/partition-bounds.js';
 import { conditionOfCheck, type ConstraintInfo } from '../src/model/schema-objects.js';
 import { displayName, displayResolvedName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { PartitionKey } from '../src/model/schema-model.js';
-import { asKind, stringValues } from '../src/parse/node-types.js';
+import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
@@ -59,14 +59,7 @@ export default defineRule({
       const key = keyOf(table);
       const checks = context.schema.validatedChecks(defaultPartition);
       const predicate = key && !key.hasExpression ? partitionConstraint(key.columns, bound) : undefined;
-      const proof = predicate ? implies(checks.map(conditionOfCheck), negated(predicate)) : 'undecided';
-      const ruledOut =
-        proof !== 'undecided'
-          ? proof === 'proven'
-          : key === undefined || key.hasExpression
-            ? checks.length > 0
-            : key.columns.every((column) => checks.some((check) => check.columns.includes(column)));
-      if (ruledOut) return;
+      if (provenByChecks(checks, key, predicate && negated(predicate))) return;
       const check = key ? boundCondition(key, bound) : undefined;
       const tooWeak = key ? checksOnKey(checks, key) : '';
       context.report({
@@ -132,17 +125,23 @@ export default defineRule({
 /**
  * Whether PostgreSQL can skip scanning the table being attached: its validated CHECKs imply the bound,
  * and each key column is NOT NULL unless the bound accepts NULL (checked on PostgreSQL 18 with lockwise trace).
- * When lockwise cannot follow the proof (a CHECK it cannot read, constants it cannot
- * order), a validated CHECK on every key column is taken as the proof; so, for a partitioned table the
- * model does not know, is any validated CHECK.
  */
 function scanSkipped(context: RuleContext, partition: RelationName, key: PartitionKey | undefined, bound: PartitionBoundSpec): boolean {
   const checks = context.schema.validatedChecks(partition);
-  if (key === undefined) return checks.length > 0;
-  if (key.hasExpression || !keyColumnsNotNull(context, partition, key, bound)) return false;
-  const predicate = partitionConstraint(key.columns, bound);
+  if (key?.hasExpression || (key && !keyColumnsNotNull(context, partition, key, bound))) return false;
+  return provenByChecks(checks, key, key && partitionConstraint(key.columns, bound));
+}
+
+/**
+ * Whether validated CHECKs prove `predicate` as PostgreSQL's prover would. When lockwise cannot follow the
+ * proof (no predicate, a CHECK it cannot read, constants it cannot order), a validated CHECK on every key
+ * column is taken as the proof; for a key with an expression, or of a partitioned table the model does not
+ * know, any validated CHECK.
+ */
+function provenByChecks(checks: readonly ConstraintInfo[], key: PartitionKey | undefined, predicate: Condition | undefined): boolean {
   const proof = predicate ? implies(checks.map(conditionOfCheck), predicate) : 'undecided';
   if (proof !== 'undecided') return proof === 'proven';
+  if (key === undefined || key.hasExpression) return checks.length > 0;
   return key.columns.every((column) => checks.some((check) => check.columns.includes(column)));
 }
 
@@ -159,11 +158,6 @@ function keyColumnsNotNull(context: RuleContext, partition: RelationName, key: P
 function checksOnKey(checks: readonly ConstraintInfo[], key: PartitionKey): string {
   const meant = checks.filter((check) => check.columns.some((column) => key.columns.includes(column)));
   return meant.map((check) => quoteIdentifier(check.name)).join(' or ');
-}
-
-function isUnbounded(datum: Node): boolean {
-  const word = stringValues(asKind(datum, 'ColumnRef')?.fields)[0];
-  return word === 'minvalue' || word === 'maxvalue';
 }
 
 /** The bound as a condition on a one-column key, for the help; undefined when it cannot be written simply. */
@@ -185,7 +179,7 @@ function boundCondition(key: PartitionKey, bound: PartitionBoundSpec): string | 
 /** A one-column range end: its constant, 'unbounded' for MINVALUE or MAXVALUE, undefined for anything else. */
 function rangeEnd(datums: Node[] | undefined): string | undefined {
   if (datums?.length !== 1) return undefined;
-  return isUnbounded(datums[0]!) ? 'unbounded' : constantText(datums[0]!);
+  return unboundedEnd(datums[0]!) ? 'unbounded' : constantText(datums[0]!);
 }
 
 function constantText(node: Node): string | undefined {

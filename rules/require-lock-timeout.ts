@@ -55,8 +55,9 @@ export default defineRule<MessageId, Options>({
       onStatement(statement) {
         if (reported || context.environment.lockTimeoutSetByTool) return;
         const setting = context.setting('lock_timeout');
-        const tooLong = isTimeoutInForce(setting) && (timeSettingMilliseconds(setting!.value) ?? 0) > maxMilliseconds;
-        if (isTimeoutInForce(setting) && !tooLong) return;
+        const inForce = isTimeoutInForce(setting);
+        const tooLong = inForce && (timeSettingMilliseconds(setting!.value) ?? 0) > maxMilliseconds;
+        if (inForce && !tooLong) return;
         const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && context.locksExistingTable(claim));
         const strongest = blocking.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))[0];
         if (!strongest) return;

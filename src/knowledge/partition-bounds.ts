@@ -76,7 +76,11 @@ function boundArms(columns: readonly string[], datums: readonly RangeDatum[], fi
 }
 
 function rangeDatum(node: Node): RangeDatum | undefined {
+  return unboundedEnd(node) ?? constantOf(node);
+}
+
+/** MINVALUE or MAXVALUE in a range bound, which the parser gives as a column reference. */
+export function unboundedEnd(node: Node): 'minvalue' | 'maxvalue' | undefined {
   const word = stringValues(asKind(node, 'ColumnRef')?.fields)[0];
-  if (word === 'minvalue' || word === 'maxvalue') return word;
-  return constantOf(node);
+  return word === 'minvalue' || word === 'maxvalue' ? word : undefined;
 }
