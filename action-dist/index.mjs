@@ -42557,7 +42557,6 @@ function candidateFolders(absolute) {
 async function planLint(options) {
   const { cwd, config } = options;
   const notes = [];
-  const skipped = [];
   const folders = /* @__PURE__ */ new Map();
   const groups = /* @__PURE__ */ new Map();
   const standalone = [];
@@ -42623,7 +42622,7 @@ async function planLint(options) {
     const input = file === options.stdin?.path ? options.stdin : reader.read(file, path8.resolve(cwd, file));
     histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
   }
-  return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, skipped };
+  return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes };
 }
 function planMigration({ framework, flywayProject }, entry, input, review, config, notes, siblings) {
   if ("unreadable" in input) return { planned: { input, transactionMode: "none", review } };
@@ -42938,8 +42937,6 @@ async function lintAndReport(paths, options, io) {
     ...options.since ? { since: options.since } : {},
     ...cache ? { reader: cache.files } : {}
   });
-  for (const skipped of plan.skipped) io.stderr.write(`lockwise: ${skipped}
-`);
   if (options.verbose) for (const note of plan.notes) io.stderr.write(`lockwise: ${note}
 `);
   if (usesDeprecationAge(config) && !plan.dates.available) {

@@ -87,7 +87,6 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
     ...(options.since ? { since: options.since } : {}),
     ...(cache ? { reader: cache.files } : {}),
   });
-  for (const skipped of plan.skipped) io.stderr.write(`lockwise: ${skipped}\n`);
   if (options.verbose) for (const note of plan.notes) io.stderr.write(`lockwise: ${note}\n`);
   if (usesDeprecationAge(config) && !plan.dates.available) {
     io.stderr.write('lockwise: minDeprecationAge not checked: not in a git repository\n');

@@ -38,8 +38,6 @@ export interface LintPlan {
   dates: MigrationDates;
   /** What lockwise decided about the folders, for --verbose. */
   notes: string[];
-  /** Files named on the command line that lockwise does not lint, with why; always shown. */
-  skipped: string[];
 }
 
 interface FolderGroup {
@@ -70,7 +68,6 @@ function candidateFolders(absolute: string): string[] {
 export async function planLint(options: PlanOptions): Promise<LintPlan> {
   const { cwd, config } = options;
   const notes: string[] = [];
-  const skipped: string[] = [];
   const folders = new Map<string, IndexedFolder>();
   const groups = new Map<string, FolderGroup>();
   const standalone: string[] = [];
@@ -145,7 +142,7 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     const input = file === options.stdin?.path ? options.stdin : reader.read(file, path.resolve(cwd, file));
     histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
   }
-  return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, skipped };
+  return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes };
 }
 
 function planMigration(
