@@ -20917,6 +20917,11 @@ var init_schema_model = __esm({
       constraint(relation, name) {
         return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
       }
+      /** The foreign keys of a table, also of a table the model never saw created. */
+      foreignKeys(relation) {
+        const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
+        return [...constraints].filter((constraint) => constraint.kind === "foreign key");
+      }
       /** The CHECK constraints of a table that are validated, also of a table the model never saw created. */
       validatedChecks(relation) {
         const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
@@ -22045,7 +22050,15 @@ var init_lock_table = __esm({
       dropIndexConcurrently: lock("SHARE UPDATE EXCLUSIVE"),
       reindex: lock("SHARE"),
       reindexConcurrently: lock("SHARE UPDATE EXCLUSIVE"),
+      /** DROP TABLE, DROP VIEW and DROP MATERIALIZED VIEW: https://www.postgresql.org/docs/current/sql-droptable.html, views seen on PostgreSQL 18. */
       dropTable: lock("ACCESS EXCLUSIVE"),
+      /**
+       * The table a dropped foreign key references (with DROP TABLE, ALTER TABLE ... DROP CONSTRAINT, or DROP COLUMN
+       * of a key's column): PostgreSQL removes the key's triggers on it, which takes ACCESS EXCLUSIVE, seen on PostgreSQL 18.
+       */
+      droppedForeignKeyReferencedTable: lock("ACCESS EXCLUSIVE"),
+      /** CREATE OR REPLACE VIEW of a view that exists, seen on PostgreSQL 18. */
+      replaceView: lock("ACCESS EXCLUSIVE"),
       truncate: lock("ACCESS EXCLUSIVE"),
       renameTableOrColumn: lock("ACCESS EXCLUSIVE"),
       /** ALTER INDEX ... RENAME was lowered in PostgreSQL 12. */
@@ -22092,6 +22105,10 @@ var init_lock_table = __esm({
 });
 
 // src/knowledge/statement-locks.ts
+function isDroppedKey(dropped, key) {
+  if (!dropped || "all" in dropped) return true;
+  return "column" in dropped ? key.columns.includes(dropped.column) : key.name === dropped.constraint;
+}
 function trafficLock(claim) {
   if (claim.target === "index" || claim.target === "indexes-of-table") {
     return claim.mode === "ACCESS EXCLUSIVE" ? "ACCESS EXCLUSIVE" : "ACCESS SHARE";
@@ -22109,6 +22126,8 @@ function describeLockedObject(claim) {
       return `every index of ${name}`;
     case "referencing-tables":
       return `every table with a foreign key to ${name}`;
+    case "referenced-tables":
+      return `the tables the foreign keys of ${name} reference`;
     case "default-partition":
       return `the DEFAULT partition of ${name}`;
     default:
@@ -22125,6 +22144,10 @@ function locksTakenBy(statement, pgVersion) {
     const name = "relname" in relation ? relationFromRangeVar(relation) : relation;
     claims.push({ relation: name, target, mode: typeof entry === "string" ? entry : lockForVersion(entry, pgVersion), ...briefly ? { briefly } : {} });
   };
+  const takeDroppedKeys = (relation, droppedKeys) => {
+    take(relation, "referenced-tables", STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
+    claims.at(-1).droppedKeys = droppedKeys;
+  };
   const { node } = statement;
   const alter = asKind(node, "AlterTableStmt");
   if (alter?.relation) {
@@ -22132,6 +22155,8 @@ function locksTakenBy(statement, pgVersion) {
     const modes = commands.map((cmd) => alterCommandLock(cmd, pgVersion));
     if (modes.length > 0) take(alter.relation, alter.objtype === "OBJECT_INDEX" ? "index" : "table", modes.reduce(strongerLock));
     for (const cmd of commands) {
+      const droppedKeys = cmd.subtype ? DROPPED_KEY_SUBCOMMANDS[cmd.subtype]?.(cmd) : void 0;
+      if (droppedKeys && alter.objtype === "OBJECT_TABLE") takeDroppedKeys(alter.relation, droppedKeys);
       for (const referenced of foreignKeyTargets(cmd.def)) {
         take(referenced, "referenced-table", REFERENCED_TABLE_LOCK);
         if (cmd.subtype === "AT_AddConstraint") claims.at(-1).whenPartitionsHaveIt = PARTITION_FOREIGN_KEYS_ATTACHED;
@@ -22148,16 +22173,23 @@ function locksTakenBy(statement, pgVersion) {
     return claims;
   }
   const drop = asKind(node, "DropStmt");
-  if (drop && (drop.removeType === "OBJECT_INDEX" || drop.removeType === "OBJECT_TABLE")) {
-    const isIndex = drop.removeType === "OBJECT_INDEX";
-    const entry = isIndex ? drop.concurrent ? STATEMENT_LOCKS.dropIndexConcurrently : STATEMENT_LOCKS.dropIndex : STATEMENT_LOCKS.dropTable;
-    for (const object of drop.objects ?? []) take(relationFromNameList(object), isIndex ? "table-of-index" : "table", entry);
+  if (drop?.removeType === "OBJECT_INDEX") {
+    const entry = drop.concurrent ? STATEMENT_LOCKS.dropIndexConcurrently : STATEMENT_LOCKS.dropIndex;
+    for (const object of drop.objects ?? []) take(relationFromNameList(object), "table-of-index", entry);
+    return claims;
+  }
+  if (drop?.removeType && DROPPED_RELATION_KINDS.has(drop.removeType)) {
+    for (const object of drop.objects ?? []) {
+      const relation = relationFromNameList(object);
+      take(relation, "table", STATEMENT_LOCKS.dropTable);
+      if (relation && drop.removeType === "OBJECT_TABLE") takeDroppedKeys(relation, { all: true });
+    }
     return claims;
   }
   const rename2 = asKind(node, "RenameStmt");
   if (rename2?.relation) {
     if (rename2.renameType === "OBJECT_INDEX") take(rename2.relation, "index", STATEMENT_LOCKS.renameIndex);
-    else if (rename2.renameType === "OBJECT_TABLE" || rename2.renameType === "OBJECT_COLUMN") {
+    else if (RENAMED_RELATION_KINDS.has(rename2.renameType ?? "")) {
       take(rename2.relation, "table", STATEMENT_LOCKS.renameTableOrColumn);
     } else if (rename2.renameType === "OBJECT_TABCONSTRAINT") {
       take(rename2.relation, "table", STATEMENT_LOCKS.renameConstraint);
@@ -22178,6 +22210,11 @@ function locksTakenBy(statement, pgVersion) {
       }
     }
     return claims;
+  }
+  const view = asKind(node, "ViewStmt");
+  if (view?.replace) {
+    take(view.view, "table", STATEMENT_LOCKS.replaceView);
+    if (claims.length > 0) claims.at(-1).onlyIfExisting = true;
   }
   const trigger = asKind(node, "CreateTrigStmt");
   if (trigger) take(trigger.relation, "table", STATEMENT_LOCKS.createTrigger);
@@ -22274,7 +22311,7 @@ function truncateTurnedOff(options) {
   const written = (options ?? []).some((option) => asKind(option, "DefElem")?.defname === "truncate");
   return written && !isOptionEnabled(options, "truncate");
 }
-var PARTITION_FOREIGN_KEYS_ATTACHED;
+var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS;
 var init_statement_locks = __esm({
   "src/knowledge/statement-locks.ts"() {
     "use strict";
@@ -22283,6 +22320,12 @@ var init_statement_locks = __esm({
     init_lock_modes();
     init_lock_table();
     PARTITION_FOREIGN_KEYS_ATTACHED = "ACCESS EXCLUSIVE";
+    DROPPED_KEY_SUBCOMMANDS = {
+      AT_DropConstraint: (cmd) => cmd.name ? { constraint: cmd.name } : void 0,
+      AT_DropColumn: (cmd) => cmd.name ? { column: cmd.name } : void 0
+    };
+    DROPPED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"]);
+    RENAMED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
   }
 });
 
@@ -22475,15 +22518,27 @@ var init_walk = __esm({
 // src/engine/lint-file.ts
 function locksOnKnownRelations(claims, schema, statement) {
   if (claims.some((claim) => claim.whenPartitionsHaveIt)) claims = withPartitionForeignKeysAttached(claims, schema, statement);
-  if (!claims.some((claim) => claim.target === "default-partition")) return claims;
+  if (!claims.some((claim) => claim.target === "default-partition" || claim.target === "referenced-tables" || claim.onlyIfExisting)) return claims;
   return claims.flatMap((claim) => {
+    if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
+    if (claim.target === "referenced-tables") return referencedByDroppedKeys(claim, schema);
     if (claim.target !== "default-partition") return [claim];
     const defaultPartition = schema.defaultPartition(claim.relation);
-    if (!defaultPartition) return [];
-    const unqualified = { name: defaultPartition.name };
-    const relation = schema.sameTable(unqualified, defaultPartition) ? unqualified : defaultPartition;
-    return [{ ...claim, relation, target: "table" }];
+    return defaultPartition ? [{ ...claim, relation: asWritten(defaultPartition, schema), target: "table" }] : [];
   });
+}
+function asWritten(relation, schema) {
+  const unqualified = { name: relation.name };
+  return schema.sameTable(unqualified, relation) ? unqualified : relation;
+}
+function referencedByDroppedKeys(claim, schema) {
+  const keys = schema.foreignKeys(claim.relation).filter((key) => isDroppedKey(claim.droppedKeys, key));
+  const referenced = [];
+  for (const key of keys) {
+    if (!key.references || schema.sameTable(key.references, claim.relation) || referenced.some((table) => schema.sameTable(table, key.references))) continue;
+    referenced.push(key.references);
+  }
+  return referenced.map((relation) => ({ relation: asWritten(relation, schema), target: "referenced-table", mode: claim.mode }));
 }
 function withPartitionForeignKeysAttached(claims, schema, statement) {
   const alter = asKind(statement.node, "AlterTableStmt");
@@ -24580,7 +24635,7 @@ var init_no_statements_after_access_exclusive = __esm({
         },
         docs: {
           summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
-          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns, which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it). A dropped table is not counted: nothing should be using it. Reported once per transaction, at the first statement after the lock.",
+          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns, which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it). A dropped table, view or materialized view is not counted: nothing should be using it; the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.",
           instead: "Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.",
           bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;",
           good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS 'free text from support';\nCOMMIT;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;",
@@ -24610,8 +24665,9 @@ var init_no_statements_after_access_exclusive = __esm({
               held.reported = true;
               context.report({ messageId: "statementAfterLock", helpId: "help", data: { object: held.object, line: context.lineOf(held.offset) } });
             }
-            const claims = context.locksOf(statement).filter((claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && context.locksExistingTable(claim));
-            if (claims.length === 0 || asKind(statement.node, "DropStmt")?.removeType === "OBJECT_TABLE") return;
+            const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, "DropStmt")?.removeType ?? "");
+            const claims = context.locksOf(statement).filter((claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && context.locksExistingTable(claim) && !(dropsRelations && claim.target === "table"));
+            if (claims.length === 0) return;
             if (held) {
               for (const claim of claims) held.relations.add(relationKey(lockedTable(claim)));
               return;

@@ -2,7 +2,7 @@ import type { Statement } from '../src/parse/parse.js';
 import { defineRule } from '../src/engine/rule.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { displayName, relationFromNames, relationKey, type RelationName } from '../src/model/names.js';
-import { describeLockedObject, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
+import { DROPPED_RELATION_KINDS, describeLockedObject, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
 
 /** Transaction control and session settings take no lock and do no work. */
 const TRAILER_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt']);
@@ -29,7 +29,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.',
-      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns, which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it). A dropped table is not counted: nothing should be using it. Reported once per transaction, at the first statement after the lock.',
+      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns, which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it). A dropped table, view or materialized view is not counted: nothing should be using it; the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.',
       instead: 'Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.',
       bad: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;',
       good: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS \'free text from support\';\nCOMMIT;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;',
@@ -60,8 +60,11 @@ export default defineRule({
           held.reported = true;
           context.report({ messageId: 'statementAfterLock', helpId: 'help', data: { object: held.object, line: context.lineOf(held.offset) } });
         }
-        const claims = context.locksOf(statement).filter((claim) => trafficLock(claim) === 'ACCESS EXCLUSIVE' && context.locksExistingTable(claim));
-        if (claims.length === 0 || asKind(statement.node, 'DropStmt')?.removeType === 'OBJECT_TABLE') return;
+        const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, 'DropStmt')?.removeType ?? '');
+        const claims = context
+          .locksOf(statement)
+          .filter((claim) => trafficLock(claim) === 'ACCESS EXCLUSIVE' && context.locksExistingTable(claim) && !(dropsRelations && claim.target === 'table'));
+        if (claims.length === 0) return;
         if (held) {
           for (const claim of claims) held.relations.add(relationKey(lockedTable(claim)));
           return;

@@ -60,6 +60,14 @@ const OBSERVED: Array<[string, string[]]> = [
   ['ALTER TABLE t RENAME CONSTRAINT c TO c2', ['table t: ACCESS EXCLUSIVE']],
   ['TRUNCATE parent_ref CASCADE', ['table parent_ref: ACCESS EXCLUSIVE', 'referencing-tables parent_ref: ACCESS EXCLUSIVE']],
   ['CREATE TABLE plain (id int)', []],
+  ['DROP TABLE c', ['table c: ACCESS EXCLUSIVE', 'referenced-tables c: ACCESS EXCLUSIVE']],
+  ['ALTER TABLE c DROP CONSTRAINT c_r_fkey', ['table c: ACCESS EXCLUSIVE', 'referenced-tables c: ACCESS EXCLUSIVE']],
+  ['ALTER TABLE c DROP COLUMN r', ['table c: ACCESS EXCLUSIVE', 'referenced-tables c: ACCESS EXCLUSIVE']],
+  ['DROP VIEW v', ['table v: ACCESS EXCLUSIVE']],
+  ['DROP MATERIALIZED VIEW mv', ['table mv: ACCESS EXCLUSIVE']],
+  ['CREATE OR REPLACE VIEW v AS SELECT 1 AS one', ['table v: ACCESS EXCLUSIVE']],
+  ['CREATE VIEW v AS SELECT 1 AS one', []],
+  ['ALTER VIEW v RENAME TO v2', ['table v: ACCESS EXCLUSIVE']],
 ];
 
 async function claims(sql: string, pgVersion = 18): Promise<string[]> {

@@ -5,7 +5,7 @@ import { parseRetirementDirective, type RetirementDirective } from '../parse/dir
 import { runsAloneInBatchedMode, SessionState, wrapsEachFile, type TransactionState } from '../model/session-state.js';
 import type { SchemaModel } from '../model/schema-model.js';
 import { relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
-import { locksTakenBy, namesIndex, type LockClaim } from '../knowledge/statement-locks.js';
+import { isDroppedKey, locksTakenBy, namesIndex, type LockClaim } from '../knowledge/statement-locks.js';
 import { foreignKeyShape } from './alter-table-commands.js';
 import type { ByteRange } from '../source/source-file.js';
 import type { Environment, MigrationDates, RuleContext } from './context.js';
@@ -148,20 +148,37 @@ export class FileLinter {
 
 /**
  * The claims with the relations the schema model can name: the DEFAULT partition a new partition makes
- * PostgreSQL check becomes a claim on that table, and is dropped when the model knows of none.
+ * PostgreSQL check becomes a claim on that table, and is dropped when the model knows of none; the tables
+ * that dropped foreign keys reference become claims on those tables; a view CREATE OR REPLACE makes is
+ * locked only when the model knows it exists.
  */
 function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, statement: Statement): LockClaim[] {
   if (claims.some((claim) => claim.whenPartitionsHaveIt)) claims = withPartitionForeignKeysAttached(claims, schema, statement);
-  if (!claims.some((claim) => claim.target === 'default-partition')) return claims;
-  return claims.flatMap((claim) => {
+  if (!claims.some((claim) => claim.target === 'default-partition' || claim.target === 'referenced-tables' || claim.onlyIfExisting)) return claims;
+  return claims.flatMap((claim): LockClaim[] => {
+    if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
+    if (claim.target === 'referenced-tables') return referencedByDroppedKeys(claim, schema);
     if (claim.target !== 'default-partition') return [claim];
     const defaultPartition = schema.defaultPartition(claim.relation);
-    if (!defaultPartition) return [];
-    // Named as a migration would name it: without its schema when the bare name finds the same table.
-    const unqualified = { name: defaultPartition.name };
-    const relation = schema.sameTable(unqualified, defaultPartition) ? unqualified : defaultPartition;
-    return [{ ...claim, relation, target: 'table' as const }];
+    return defaultPartition ? [{ ...claim, relation: asWritten(defaultPartition, schema), target: 'table' }] : [];
   });
+}
+
+/** Named as a migration would name it: without its schema when the bare name finds the same table. */
+function asWritten(relation: RelationName, schema: SchemaModel): RelationName {
+  const unqualified = { name: relation.name };
+  return schema.sameTable(unqualified, relation) ? unqualified : relation;
+}
+
+/** The tables the foreign keys a statement drops reference, other than the table itself, each once. */
+function referencedByDroppedKeys(claim: LockClaim, schema: SchemaModel): LockClaim[] {
+  const keys = schema.foreignKeys(claim.relation).filter((key) => isDroppedKey(claim.droppedKeys, key));
+  const referenced: RelationName[] = [];
+  for (const key of keys) {
+    if (!key.references || schema.sameTable(key.references, claim.relation) || referenced.some((table) => schema.sameTable(table, key.references!))) continue;
+    referenced.push(key.references);
+  }
+  return referenced.map((relation) => ({ relation: asWritten(relation, schema), target: 'referenced-table', mode: claim.mode }));
 }
 
 /** A foreign key added to a partitioned table some of whose partitions have it already: PostgreSQL attaches theirs, with the lock that takes. */

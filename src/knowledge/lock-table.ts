@@ -176,7 +176,15 @@ export const STATEMENT_LOCKS = {
   dropIndexConcurrently: lock('SHARE UPDATE EXCLUSIVE'),
   reindex: lock('SHARE'),
   reindexConcurrently: lock('SHARE UPDATE EXCLUSIVE'),
+  /** DROP TABLE, DROP VIEW and DROP MATERIALIZED VIEW: https://www.postgresql.org/docs/current/sql-droptable.html, views seen on PostgreSQL 18. */
   dropTable: lock('ACCESS EXCLUSIVE'),
+  /**
+   * The table a dropped foreign key references (with DROP TABLE, ALTER TABLE ... DROP CONSTRAINT, or DROP COLUMN
+   * of a key's column): PostgreSQL removes the key's triggers on it, which takes ACCESS EXCLUSIVE, seen on PostgreSQL 18.
+   */
+  droppedForeignKeyReferencedTable: lock('ACCESS EXCLUSIVE'),
+  /** CREATE OR REPLACE VIEW of a view that exists, seen on PostgreSQL 18. */
+  replaceView: lock('ACCESS EXCLUSIVE'),
   truncate: lock('ACCESS EXCLUSIVE'),
   renameTableOrColumn: lock('ACCESS EXCLUSIVE'),
   /** ALTER INDEX ... RENAME was lowered in PostgreSQL 12. */
@@ -239,11 +247,11 @@ const READS: StatementEffect = { locks: 'ACCESS SHARE on the tables it reads', r
 export const STATEMENT_EFFECTS: Partial<Record<NodeKind, StatementEffect>> = {
   AlterTableStmt: { locks: 'per sub-command, see ALTER_TABLE_EFFECTS; the strictest one', rewrites: 'depends', scans: 'depends' },
   IndexStmt: { locks: 'SHARE on the table; SHARE UPDATE EXCLUSIVE with CONCURRENTLY', rewrites: 'never', scans: 'always' },
-  DropStmt: { locks: 'ACCESS EXCLUSIVE on a dropped table, or on the table of a dropped index (SHARE UPDATE EXCLUSIVE with CONCURRENTLY), and on tables its foreign keys reference', rewrites: 'never', scans: 'never' },
-  RenameStmt: { locks: 'ACCESS EXCLUSIVE on a renamed table or column, and on the table of a renamed constraint; SHARE UPDATE EXCLUSIVE on a renamed index (PostgreSQL 12+)', rewrites: 'never', scans: 'never' },
+  DropStmt: { locks: 'ACCESS EXCLUSIVE on a dropped table, view or materialized view, or on the table of a dropped index (SHARE UPDATE EXCLUSIVE with CONCURRENTLY), and on tables a dropped table\'s foreign keys reference', rewrites: 'never', scans: 'never' },
+  RenameStmt: { locks: 'ACCESS EXCLUSIVE on a renamed table, view or column, and on the table of a renamed constraint; SHARE UPDATE EXCLUSIVE on a renamed index (PostgreSQL 12+)', rewrites: 'never', scans: 'never' },
   CreateStmt: { locks: 'SHARE ROW EXCLUSIVE on tables its foreign keys reference; ACCESS EXCLUSIVE on the parent of PARTITION OF, and on its DEFAULT partition, which is scanned unless a validated CHECK constraint rules the new rows out', rewrites: 'never', scans: 'depends' },
   CreateTableAsStmt: READS,
-  ViewStmt: { locks: 'ACCESS SHARE on the tables the view reads', rewrites: 'never', scans: 'never' },
+  ViewStmt: { locks: 'ACCESS SHARE on the tables the view reads; ACCESS EXCLUSIVE on the view that CREATE OR REPLACE replaces', rewrites: 'never', scans: 'never' },
   CreateTrigStmt: { locks: 'SHARE ROW EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },
   TruncateStmt: { locks: 'ACCESS EXCLUSIVE on each table (and, with CASCADE, every table referencing them)', rewrites: 'always', scans: 'never' },
   VacuumStmt: {

@@ -34,7 +34,22 @@ export type LockTarget =
   /** The DEFAULT partition of the partitioned table named, if it has one: a new partition makes PostgreSQL check it. */
   | 'default-partition'
   /** Every table with a foreign key to the table named, and to those, as TRUNCATE ... CASCADE empties them. */
-  | 'referencing-tables';
+  | 'referencing-tables'
+  /**
+   * Every table that a foreign key of the table named references, when the statement drops that foreign key
+   * (with its table, its column, or by name, as `droppedKeys` says): PostgreSQL drops the key's triggers on
+   * the referenced table, under ACCESS EXCLUSIVE (seen on PostgreSQL 18).
+   */
+  | 'referenced-tables';
+
+/** Which foreign keys of a table a statement drops: all of them, those on one column, or one by name. */
+export type DroppedKeys = { all: true } | { column: string } | { constraint: string };
+
+/** Whether a foreign key is among those a statement drops. */
+export function isDroppedKey(dropped: DroppedKeys | undefined, key: { name: string; columns: readonly string[] }): boolean {
+  if (!dropped || 'all' in dropped) return true;
+  return 'column' in dropped ? key.columns.includes(dropped.column) : key.name === dropped.constraint;
+}
 
 export interface LockClaim {
   relation: RelationName;
@@ -52,10 +67,23 @@ export interface LockClaim {
    * rather than checking its rows, and drops its triggers on this table (seen on PostgreSQL 18).
    */
   whenPartitionsHaveIt?: LockMode;
+  /** For 'referenced-tables': the foreign keys dropped. */
+  droppedKeys?: DroppedKeys;
+  /** Taken only when the relation exists already: CREATE OR REPLACE VIEW locks the view it replaces, and creates a new one otherwise. */
+  onlyIfExisting?: boolean;
 }
 
 /** Dropping the partitions' foreign key triggers on the referenced table, as PostgreSQL attaches their constraints. */
 const PARTITION_FOREIGN_KEYS_ATTACHED: LockMode = 'ACCESS EXCLUSIVE';
+
+const DROPPED_KEY_SUBCOMMANDS: Partial<Record<NonNullable<AlterTableCmd['subtype']>, (cmd: AlterTableCmd) => DroppedKeys | undefined>> = {
+  AT_DropConstraint: (cmd) => (cmd.name ? { constraint: cmd.name } : undefined),
+  AT_DropColumn: (cmd) => (cmd.name ? { column: cmd.name } : undefined),
+};
+
+/** DROP statements whose objects are relations queries read: a table, a view, a materialized view. */
+export const DROPPED_RELATION_KINDS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
+const RENAMED_RELATION_KINDS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_COLUMN']);
 
 /**
  * The lock that the application's queries on a table run into. The planner opens
@@ -81,6 +109,8 @@ export function describeLockedObject(claim: LockClaim): string {
       return `every index of ${name}`;
     case 'referencing-tables':
       return `every table with a foreign key to ${name}`;
+    case 'referenced-tables':
+      return `the tables the foreign keys of ${name} reference`;
     case 'default-partition':
       return `the DEFAULT partition of ${name}`;
     default:
@@ -101,6 +131,10 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     const name = 'relname' in relation ? relationFromRangeVar(relation) : (relation as RelationName);
     claims.push({ relation: name, target, mode: typeof entry === 'string' ? entry : lockForVersion(entry, pgVersion), ...(briefly ? { briefly } : {}) });
   };
+  const takeDroppedKeys = (relation: RelationName | RangeVar, droppedKeys: DroppedKeys): void => {
+    take(relation, 'referenced-tables', STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
+    claims.at(-1)!.droppedKeys = droppedKeys;
+  };
   const { node } = statement;
 
   const alter = asKind(node, 'AlterTableStmt');
@@ -109,6 +143,8 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     const modes = commands.map((cmd) => alterCommandLock(cmd, pgVersion));
     if (modes.length > 0) take(alter.relation, alter.objtype === 'OBJECT_INDEX' ? 'index' : 'table', modes.reduce(strongerLock));
     for (const cmd of commands) {
+      const droppedKeys = cmd.subtype ? DROPPED_KEY_SUBCOMMANDS[cmd.subtype]?.(cmd) : undefined;
+      if (droppedKeys && alter.objtype === 'OBJECT_TABLE') takeDroppedKeys(alter.relation, droppedKeys);
       for (const referenced of foreignKeyTargets(cmd.def)) {
         take(referenced, 'referenced-table', REFERENCED_TABLE_LOCK);
         if (cmd.subtype === 'AT_AddConstraint') claims.at(-1)!.whenPartitionsHaveIt = PARTITION_FOREIGN_KEYS_ATTACHED;
@@ -127,17 +163,24 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   }
 
   const drop = asKind(node, 'DropStmt');
-  if (drop && (drop.removeType === 'OBJECT_INDEX' || drop.removeType === 'OBJECT_TABLE')) {
-    const isIndex = drop.removeType === 'OBJECT_INDEX';
-    const entry = isIndex ? (drop.concurrent ? STATEMENT_LOCKS.dropIndexConcurrently : STATEMENT_LOCKS.dropIndex) : STATEMENT_LOCKS.dropTable;
-    for (const object of drop.objects ?? []) take(relationFromNameList(object), isIndex ? 'table-of-index' : 'table', entry);
+  if (drop?.removeType === 'OBJECT_INDEX') {
+    const entry = drop.concurrent ? STATEMENT_LOCKS.dropIndexConcurrently : STATEMENT_LOCKS.dropIndex;
+    for (const object of drop.objects ?? []) take(relationFromNameList(object), 'table-of-index', entry);
+    return claims;
+  }
+  if (drop?.removeType && DROPPED_RELATION_KINDS.has(drop.removeType)) {
+    for (const object of drop.objects ?? []) {
+      const relation = relationFromNameList(object);
+      take(relation, 'table', STATEMENT_LOCKS.dropTable);
+      if (relation && drop.removeType === 'OBJECT_TABLE') takeDroppedKeys(relation, { all: true });
+    }
     return claims;
   }
 
   const rename = asKind(node, 'RenameStmt');
   if (rename?.relation) {
     if (rename.renameType === 'OBJECT_INDEX') take(rename.relation, 'index', STATEMENT_LOCKS.renameIndex);
-    else if (rename.renameType === 'OBJECT_TABLE' || rename.renameType === 'OBJECT_COLUMN') {
+    else if (RENAMED_RELATION_KINDS.has(rename.renameType ?? '')) {
       take(rename.relation, 'table', STATEMENT_LOCKS.renameTableOrColumn);
     } else if (rename.renameType === 'OBJECT_TABCONSTRAINT') {
       take(rename.relation, 'table', STATEMENT_LOCKS.renameConstraint);
@@ -161,6 +204,11 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     return claims;
   }
 
+  const view = asKind(node, 'ViewStmt');
+  if (view?.replace) {
+    take(view.view, 'table', STATEMENT_LOCKS.replaceView);
+    if (claims.length > 0) claims.at(-1)!.onlyIfExisting = true;
+  }
   const trigger = asKind(node, 'CreateTrigStmt');
   if (trigger) take(trigger.relation, 'table', STATEMENT_LOCKS.createTrigger);
   const policy = asKind(node, 'CreatePolicyStmt') ?? asKind(node, 'AlterPolicyStmt');

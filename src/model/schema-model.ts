@@ -210,6 +210,12 @@ export class SchemaModel {
     return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
   }
 
+  /** The foreign keys of a table, also of a table the model never saw created. */
+  foreignKeys(relation: RelationName): ConstraintInfo[] {
+    const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
+    return [...constraints].filter((constraint) => constraint.kind === 'foreign key');
+  }
+
   /** The CHECK constraints of a table that are validated, also of a table the model never saw created. */
   validatedChecks(relation: RelationName): ConstraintInfo[] {
     const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];

@@ -1,8 +1,8 @@
 import { displayName } from '../model/names.js';
 import type { Extent } from '../knowledge/lock-table.js';
 import { lockStrength, strongerLock, type LockMode } from '../knowledge/lock-modes.js';
-import type { LockClaim } from '../knowledge/statement-locks.js';
-import type { HeldLock, Snapshot } from './observe.js';
+import { isDroppedKey, type DroppedKeys, type LockClaim } from '../knowledge/statement-locks.js';
+import type { HeldLock, RelationState, Snapshot } from './observe.js';
 
 /** What one statement was seen to do, next to what the lock table says it does. */
 export interface StatementObservation {
@@ -68,6 +68,7 @@ function expectedLocks(input: ObservationInput): {
     briefly = claim.briefly;
     const oid = input.claimOids[index];
     const relation = oid === undefined ? undefined : input.before.get(oid);
+    if (claim.onlyIfExisting && !relation) return;
     if (oid === undefined || !relation) {
       unresolved.push(`${displayName(claim.relation)}: ${claim.mode}`);
       return;
@@ -86,6 +87,8 @@ function expectedLocks(input: ObservationInput): {
       ifAttached.set(oid, claim.whenPartitionsHaveIt);
     } else if (claim.target === 'referencing-tables') {
       for (const referencing of referencingTables(oid, input.before)) expect(referencing, claim.mode);
+    } else if (claim.target === 'referenced-tables') {
+      for (const referenced of referencedByDroppedKeys(relation, claim.droppedKeys)) expect(referenced, claim.mode);
     } else {
       expect(oid, claim.mode);
     }
@@ -104,6 +107,12 @@ function partitionsReference(input: Pick<ObservationInput, 'claims' | 'claimOids
   if (table === undefined || input.before.get(table)?.kind !== 'p') return false;
   const partitions = [...input.before.values()].filter((relation) => relation.parentOid === table && relation.kind !== 'i');
   return partitions.some((partition) => partition.references.includes(referenced));
+}
+
+/** The tables the foreign keys a statement drops reference, as the catalog shows them, other than the table itself. */
+function referencedByDroppedKeys(table: RelationState, dropped: DroppedKeys | undefined): number[] {
+  const keys = table.foreignKeys.filter((key) => isDroppedKey(dropped, key));
+  return [...new Set(keys.map((key) => key.references))].filter((oid) => oid !== table.oid);
 }
 
 /** Tables with a foreign key to `oid`, and to those, transitively. */

@@ -19,6 +19,14 @@ export interface RelationState {
   scans: number;
   /** Tables its foreign keys reference. */
   references: number[];
+  /** Its foreign keys: name, the columns they are on, the table they reference. */
+  foreignKeys: ForeignKeyState[];
+}
+
+export interface ForeignKeyState {
+  name: string;
+  columns: string[];
+  references: number;
 }
 
 export type Snapshot = Map<number, RelationState>;
@@ -29,7 +37,9 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
        i.indrelid::int AS table_oid, (SELECT min(inhparent::int) FROM pg_inherits WHERE inhrelid = c.oid) AS parent_oid,
        (SELECT nullif(partdefid, 0)::int FROM pg_partitioned_table WHERE partrelid = c.oid) AS default_partition_oid,
        CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_stat_get_xact_numscans(c.oid)::int ELSE 0 END AS scans,
-       ARRAY(SELECT DISTINCT confrelid::int FROM pg_constraint WHERE conrelid = c.oid AND contype = 'f') AS "references"
+       (SELECT coalesce(json_agg(json_build_object('name', k.conname, 'references', k.confrelid::int,
+                 'columns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)))), '[]')
+          FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f') AS foreign_keys
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_index i ON i.indexrelid = c.oid
@@ -44,7 +54,7 @@ interface SnapshotRow {
   parent_oid: number | null;
   default_partition_oid: number | null;
   scans: number;
-  references: number[];
+  foreign_keys: ForeignKeyState[];
 }
 
 export async function takeSnapshot(client: pg.Client): Promise<Snapshot> {
@@ -63,7 +73,8 @@ function snapshotFromRows(rows: SnapshotRow[]): Snapshot {
       ...(row.parent_oid !== null ? { parentOid: row.parent_oid } : {}),
       ...(row.default_partition_oid !== null ? { defaultPartitionOid: row.default_partition_oid } : {}),
       scans: row.scans,
-      references: row.references,
+      references: [...new Set(row.foreign_keys.map((key) => key.references))],
+      foreignKeys: row.foreign_keys,
     });
   }
   return snapshot;
