@@ -22115,13 +22115,15 @@ function trafficLock(claim) {
   }
   return claim.mode;
 }
-function describeLockedObject(claim) {
+function describeLockedObject(claim, tableOfIndex) {
   const name = displayName(claim.relation);
   switch (claim.target) {
     case "index":
       return `index ${name}`;
-    case "table-of-index":
-      return `the table of index ${name}`;
+    case "table-of-index": {
+      const table = tableOfIndex?.(claim.relation);
+      return table ? displayName(table) : `the table of index ${name}`;
+    }
     case "indexes-of-table":
       return `every index of ${name}`;
     case "referencing-tables":
@@ -24630,7 +24632,7 @@ var init_no_statements_after_access_exclusive = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          statementAfterLock: "This statement runs while {{object}} is locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of the table waits for this statement too, and for any lock it has to wait for.",
+          statementAfterLock: "This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.",
           help: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement."
         },
         docs: {
@@ -24663,7 +24665,7 @@ var init_no_statements_after_access_exclusive = __esm({
             trackSavepoint(statement);
             if (held && !held.reported && !isTrailer(statement, held)) {
               held.reported = true;
-              context.report({ messageId: "statementAfterLock", helpId: "help", data: { object: held.object, line: context.lineOf(held.offset) } });
+              context.report({ messageId: "statementAfterLock", helpId: "help", data: { object: held.object, them: held.several ? "them" : "the table", is: held.several ? "are" : "is", line: context.lineOf(held.offset) } });
             }
             const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, "DropStmt")?.removeType ?? "");
             const claims = context.locksOf(statement).filter((claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && context.locksExistingTable(claim) && !(dropsRelations && claim.target === "table"));
@@ -24672,10 +24674,11 @@ var init_no_statements_after_access_exclusive = __esm({
               for (const claim of claims) held.relations.add(relationKey(lockedTable(claim)));
               return;
             }
-            const first = claims[0];
+            const objects = [...new Set(claims.map((claim) => describeLockedObject(claim, (index) => context.schema.indexTable(index))))];
             held = {
-              object: first.target === "table-of-index" && context.schema.indexTable(first.relation) ? displayName(lockedTable(first)) : describeLockedObject(first),
+              object: objects.length === 1 ? objects[0] : `${objects.slice(0, -1).join(", ")} and ${objects.at(-1)}`,
               relations: new Set(claims.map((claim) => relationKey(lockedTable(claim)))),
+              several: objects.length > 1,
               offset: statement.range.start,
               savepointDepth: savepoints.length,
               reported: false
@@ -28913,7 +28916,7 @@ var init_require_concurrent_index = __esm({
         messages: {
           createIndex: "CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until the build finishes.",
           createIndexHelp: "Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
-          dropIndex: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table of {{index}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.",
+          dropIndex: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.",
           dropIndexHelp: "Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
           createIndexOnPartitioned: "CREATE INDEX on partitioned table {{table}} holds a SHARE lock on {{table}} and on each of its partitions for the whole build: every INSERT, UPDATE and DELETE on any of them waits until the indexes of all partitions are built.",
           concurrentOnPartitioned: 'PostgreSQL refuses CREATE INDEX CONCURRENTLY on partitioned table {{table}} ("cannot create index on partitioned table concurrently"): the migration fails here.',
@@ -28972,7 +28975,12 @@ var init_require_concurrent_index = __esm({
               const partitioned = table !== void 0 && isPartitioned(table);
               if (drop.concurrent && !partitioned) continue;
               if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
-              const data = { index: displayName(index), ifExists: drop.missing_ok ? "IF EXISTS " : "", table: table ? displayName(table) : "" };
+              const data = {
+                index: displayName(index),
+                ifExists: drop.missing_ok ? "IF EXISTS " : "",
+                table: table ? displayName(table) : "",
+                lockedTable: table ? `${displayName(table)}, the table of ${displayName(index)}` : `the table of ${displayName(index)}`
+              };
               if (drop.concurrent) context.report({ messageId: "dropConcurrentlyPartitioned", helpId: "dropPartitionedHelp", data });
               else if (partitioned) context.report({ messageId: "dropPartitionedIndex", helpId: "dropPartitionedHelp", data });
               else context.report({ messageId: "dropIndex", helpId: "dropIndexHelp", data });
@@ -29350,7 +29358,7 @@ var init_require_lock_timeout = __esm({
               helpId: tooLong ? "shorterHelp" : "help",
               data: {
                 lock: lockPhrase(strongest.mode),
-                object: describeLockedObject(strongest),
+                object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)),
                 impact: lockImpact(trafficLock(strongest)),
                 // A bare number is in milliseconds.
                 timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? "") ? `${setting.value.trim()} ms` : setting?.value.trim() ?? "",
@@ -29366,11 +29374,15 @@ var init_require_lock_timeout = __esm({
 
 // rules/require-not-valid.ts
 function dataFor2(constraint, table) {
+  const referenced = constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : "";
   return {
     table,
     constraint: constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : "",
     name: constraint.conname ? quoteIdentifier(constraint.conname) : "<name>",
-    referenced: constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : ""
+    referenced,
+    // A foreign key to its own table (a parent row, a previous version) locks that one table.
+    lockedTables: referenced === table || referenced === "" ? table : `${table} and on ${referenced}`,
+    writesTo: referenced === table || referenced === "" ? "it" : "both tables"
   };
 }
 function validatedColumnConstraint(constraint, siblings) {
@@ -29394,7 +29406,7 @@ var init_require_not_valid = __esm({
         severity: "error",
         presets: ["recommended", "strict"],
         messages: {
-          addForeignKey: "ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{table}} and on {{referenced}}: writes to both tables wait for the whole scan.",
+          addForeignKey: "ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{lockedTables}}: writes to {{writesTo}} wait for the whole scan.",
           addCheck: "ADD {{constraint}}CHECK on {{table}} scans the whole table to validate it while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes.",
           addColumnWithConstraint: "ADD COLUMN {{column}} with a {{kind}} constraint validates it against every row of {{table}} while holding an ACCESS EXCLUSIVE lock.",
           help: "Add the constraint without validating existing rows, then validate it in a separate transaction, where only a SHARE UPDATE EXCLUSIVE lock is held during the scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} ... NOT VALID;\n  -- next transaction or migration:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};",
@@ -29600,7 +29612,7 @@ var init_require_statement_timeout = __esm({
             context.report({
               messageId: ignoredInQuery ? "setInSameQuery" : "missingStatementTimeout",
               helpId: ignoredInQuery ? "sameQueryHelp" : "help",
-              data: { lock: lockPhrase(strongest.mode), object: describeLockedObject(strongest), impact: lockImpact(trafficLock(strongest)) }
+              data: { lock: lockPhrase(strongest.mode), object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)), impact: lockImpact(trafficLock(strongest)) }
             });
           }
         };

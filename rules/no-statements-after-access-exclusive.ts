@@ -1,14 +1,16 @@
 import type { Statement } from '../src/parse/parse.js';
 import { defineRule } from '../src/engine/rule.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
-import { displayName, relationFromNames, relationKey, type RelationName } from '../src/model/names.js';
+import { relationFromNames, relationKey, type RelationName } from '../src/model/names.js';
 import { DROPPED_RELATION_KINDS, describeLockedObject, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
 
 /** Transaction control and session settings take no lock and do no work. */
 const TRAILER_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt']);
 
 interface HeldLock {
+  /** The relations the first locking statement locked, in words: "orders", "invoices and accounts". */
   object: string;
+  several: boolean;
   /** Relation keys the lock covers, for COMMENT ON them. */
   relations: Set<string>;
   offset: number;
@@ -24,7 +26,7 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       statementAfterLock:
-        'This statement runs while {{object}} is locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of the table waits for this statement too, and for any lock it has to wait for.',
+        'This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.',
       help: 'Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement.',
     },
     docs: {
@@ -58,7 +60,7 @@ export default defineRule({
         trackSavepoint(statement);
         if (held && !held.reported && !isTrailer(statement, held)) {
           held.reported = true;
-          context.report({ messageId: 'statementAfterLock', helpId: 'help', data: { object: held.object, line: context.lineOf(held.offset) } });
+          context.report({ messageId: 'statementAfterLock', helpId: 'help', data: { object: held.object, them: held.several ? 'them' : 'the table', is: held.several ? 'are' : 'is', line: context.lineOf(held.offset) } });
         }
         const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, 'DropStmt')?.removeType ?? '');
         const claims = context
@@ -69,10 +71,11 @@ export default defineRule({
           for (const claim of claims) held.relations.add(relationKey(lockedTable(claim)));
           return;
         }
-        const first = claims[0]!;
+        const objects = [...new Set(claims.map((claim) => describeLockedObject(claim, (index) => context.schema.indexTable(index))))];
         held = {
-          object: first.target === 'table-of-index' && context.schema.indexTable(first.relation) ? displayName(lockedTable(first)) : describeLockedObject(first),
+          object: objects.length === 1 ? objects[0]! : `${objects.slice(0, -1).join(', ')} and ${objects.at(-1)!}`,
           relations: new Set(claims.map((claim) => relationKey(lockedTable(claim)))),
+          several: objects.length > 1,
           offset: statement.range.start,
           savepointDepth: savepoints.length,
           reported: false,

@@ -14,7 +14,7 @@ export default defineRule({
       createIndexHelp:
         'Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.',
       dropIndex:
-        'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table of {{index}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.',
+        'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.',
       dropIndexHelp:
         'Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
       createIndexOnPartitioned:
@@ -84,7 +84,12 @@ export default defineRule({
           const partitioned = table !== undefined && isPartitioned(table);
           if (drop.concurrent && !partitioned) continue;
           if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
-          const data = { index: displayName(index), ifExists: drop.missing_ok ? 'IF EXISTS ' : '', table: table ? displayName(table) : '' };
+          const data = {
+            index: displayName(index),
+            ifExists: drop.missing_ok ? 'IF EXISTS ' : '',
+            table: table ? displayName(table) : '',
+            lockedTable: table ? `${displayName(table)}, the table of ${displayName(index)}` : `the table of ${displayName(index)}`,
+          };
           if (drop.concurrent) context.report({ messageId: 'dropConcurrentlyPartitioned', helpId: 'dropPartitionedHelp', data });
           else if (partitioned) context.report({ messageId: 'dropPartitionedIndex', helpId: 'dropPartitionedHelp', data });
           else context.report({ messageId: 'dropIndex', helpId: 'dropIndexHelp', data });

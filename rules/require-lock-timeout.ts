@@ -67,7 +67,7 @@ export default defineRule<MessageId, Options>({
           helpId: tooLong ? 'shorterHelp' : 'help',
           data: {
             lock: lockPhrase(strongest.mode),
-            object: describeLockedObject(strongest),
+            object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)),
             impact: lockImpact(trafficLock(strongest)),
             // A bare number is in milliseconds.
             timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? '') ? `${setting!.value.trim()} ms` : (setting?.value.trim() ?? ''),

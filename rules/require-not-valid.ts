@@ -15,7 +15,7 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       addForeignKey:
-        'ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{table}} and on {{referenced}}: writes to both tables wait for the whole scan.',
+        'ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{lockedTables}}: writes to {{writesTo}} wait for the whole scan.',
       addCheck:
         'ADD {{constraint}}CHECK on {{table}} scans the whole table to validate it while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes.',
       addColumnWithConstraint:
@@ -116,11 +116,15 @@ export default defineRule({
 });
 
 function dataFor(constraint: Constraint, table: string): Record<string, string> {
+  const referenced = constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : '';
   return {
     table,
     constraint: constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : '',
     name: constraint.conname ? quoteIdentifier(constraint.conname) : '<name>',
-    referenced: constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : '',
+    referenced,
+    // A foreign key to its own table (a parent row, a previous version) locks that one table.
+    lockedTables: referenced === table || referenced === '' ? table : `${table} and on ${referenced}`,
+    writesTo: referenced === table || referenced === '' ? 'it' : 'both tables',
   };
 }
 

@@ -51,7 +51,7 @@ export default defineRule({
         context.report({
           messageId: ignoredInQuery ? 'setInSameQuery' : 'missingStatementTimeout',
           helpId: ignoredInQuery ? 'sameQueryHelp' : 'help',
-          data: { lock: lockPhrase(strongest.mode), object: describeLockedObject(strongest), impact: lockImpact(trafficLock(strongest)) },
+          data: { lock: lockPhrase(strongest.mode), object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)), impact: lockImpact(trafficLock(strongest)) },
         });
       },
     };

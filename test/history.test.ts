@@ -243,6 +243,39 @@ describe('materialized views known from the history', () => {
   });
 });
 
+describe('locks the history can name', () => {
+  const messages = (stdout: string): Array<[string, string]> =>
+    (JSON.parse(stdout) as { diagnostics: Array<{ rule: string; message: string }> }).diagnostics.map((d) => [d.rule, d.message]);
+
+  it("names the table of a dropped index the history created, and says only 'the table of' an index it never saw", () => {
+    const dir = tempProject({
+      'db/001_events.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\nCREATE INDEX events_kind_idx ON events (kind);\n',
+      'db/002_drop.sql': 'DROP INDEX events_kind_idx;\nDROP INDEX IF EXISTS legacy_idx;\n',
+    });
+    const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
+    expect(found.find(([rule]) => rule === 'require-concurrent-index')?.[1]).toContain('ACCESS EXCLUSIVE lock on events, the table of events_kind_idx:');
+    expect(found.find(([rule]) => rule === 'require-lock-timeout')?.[1]).toContain('ACCESS EXCLUSIVE lock on events,');
+    expect(found.filter(([rule]) => rule === 'require-concurrent-index')[1]?.[1]).toContain('ACCESS EXCLUSIVE lock on the table of legacy_idx:');
+  });
+
+  it('names a table once when its new foreign key references itself', () => {
+    const dir = tempProject({ 'db/001_tree.sql': "SET lock_timeout = '2s';\nALTER TABLE nodes ADD FOREIGN KEY (parent_id) REFERENCES nodes (id);\n" });
+    const [[rule, message]] = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as [[string, string]];
+    expect(rule).toBe('require-not-valid');
+    expect(message).toContain('SHARE ROW EXCLUSIVE lock on nodes: writes to it wait for the whole scan.');
+  });
+
+  it('names the table a dropped foreign key references as locked', () => {
+    const dir = tempProject({
+      'db/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY);\nCREATE TABLE invoices (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id));\n',
+      'db/002_drop_key.sql': "SET lock_timeout = '2s';\nBEGIN;\nALTER TABLE invoices DROP CONSTRAINT invoices_account_id_fkey;\nUPDATE invoices SET account_id = NULL WHERE id = 1;\nCOMMIT;\n",
+    });
+    const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
+    expect(found).toHaveLength(1);
+    expect(found[0]![1]).toContain('runs while invoices and accounts are locked ACCESS EXCLUSIVE (taken on line 3)');
+  });
+});
+
 describe('partitions known from the history', () => {
   const findings = (stdout: string): Array<{ rule: string; message: string; help?: string }> =>
     (JSON.parse(stdout) as { diagnostics: Array<{ rule: string; message: string; help?: string }> }).diagnostics;

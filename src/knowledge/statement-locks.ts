@@ -97,14 +97,19 @@ export function trafficLock(claim: LockClaim): LockMode {
   return claim.mode;
 }
 
-/** The locked object in words, for messages: "orders", "the table of index orders_idx", "every index of orders". */
-export function describeLockedObject(claim: LockClaim): string {
+/**
+ * The locked object in words, for messages: "orders", "the table of index orders_idx", "every index of orders".
+ * `tableOfIndex` names the table of an index when the schema knows it: "orders" rather than "the table of index orders_idx".
+ */
+export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: RelationName) => RelationName | undefined): string {
   const name = displayName(claim.relation);
   switch (claim.target) {
     case 'index':
       return `index ${name}`;
-    case 'table-of-index':
-      return `the table of index ${name}`;
+    case 'table-of-index': {
+      const table = tableOfIndex?.(claim.relation);
+      return table ? displayName(table) : `the table of index ${name}`;
+    }
     case 'indexes-of-table':
       return `every index of ${name}`;
     case 'referencing-tables':
