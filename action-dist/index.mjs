@@ -20247,6 +20247,12 @@ var init_node_types = __esm({
 });
 
 // src/parse/plpgsql.ts
+function constantSql(argument) {
+  const quoted = PLAIN_STRING_LITERAL.exec(argument);
+  if (quoted) return { sql: quoted[1], quoteLength: 1 };
+  const dollar = DOLLAR_QUOTED_STRING.exec(argument);
+  return dollar ? { sql: dollar[2], quoteLength: dollar[1].length } : void 0;
+}
 function statementsInDoBlock(doStatement, statementText, statementStart) {
   const options = asKind(doStatement, "DoStmt")?.args ?? [];
   let language = "plpgsql";
@@ -20269,15 +20275,16 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
   const dynamic = [];
   const fileOffset = (at) => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8");
   for (const { query, lineno, literal } of embeddedQueries(functionTree)) {
-    const sql = literal ? PLAIN_STRING_LITERAL.exec(query)?.[1] : query;
+    const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
-    const at = body.text.indexOf(literal ? query : sql, searchFrom);
+    const at = body.text.indexOf(literal ? query : constant.sql, searchFrom);
     if (at === -1) continue;
-    if (sql === void 0) {
+    if (constant === void 0) {
       dynamic.push({ range: { start: fileOffset(at), end: fileOffset(at + query.length) }, kind: "dynamic SQL", text: query });
       continue;
     }
-    const sqlStart = fileOffset(at) + (literal ? 1 : 0);
+    const { sql } = constant;
+    const sqlStart = fileOffset(at) + constant.quoteLength;
     let parsed;
     try {
       parsed = libpgQuery().parseSync(sql).stmts ?? [];
@@ -20338,7 +20345,7 @@ function shiftLocations(tree, by) {
     }
   }
 }
-var WRAPPER_TAG, PLAIN_STRING_LITERAL, NOTHING_SEEN;
+var WRAPPER_TAG, PLAIN_STRING_LITERAL, DOLLAR_QUOTED_STRING, NOTHING_SEEN;
 var init_plpgsql = __esm({
   "src/parse/plpgsql.ts"() {
     "use strict";
@@ -20347,6 +20354,7 @@ var init_plpgsql = __esm({
     init_scan();
     WRAPPER_TAG = "$lockwise_do_body$";
     PLAIN_STRING_LITERAL = /^'([^']*)'$/;
+    DOLLAR_QUOTED_STRING = /^(\$(?:[A-Za-z_\x80-\uffff][A-Za-z_0-9\x80-\uffff]*)?\$)([\s\S]*)\1$/;
     NOTHING_SEEN = { statements: [], dynamic: [] };
   }
 });

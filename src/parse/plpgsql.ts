@@ -15,6 +15,16 @@ export interface EmbeddedStatement {
 const WRAPPER_TAG = '$lockwise_do_body$';
 /** A PL/pgSQL string literal without doubled quotes, whose text maps one to one onto the file. */
 const PLAIN_STRING_LITERAL = /^'([^']*)'$/;
+/** A dollar-quoted string, `$tag$...$tag$`, whose text maps one to one onto the file too. */
+const DOLLAR_QUOTED_STRING = /^(\$(?:[A-Za-z_\x80-\uffff][A-Za-z_0-9\x80-\uffff]*)?\$)([\s\S]*)\1$/;
+
+/** The SQL of a constant EXECUTE argument, and where it starts in the argument; undefined for SQL built at run time. */
+function constantSql(argument: string): { sql: string; quoteLength: number } | undefined {
+  const quoted = PLAIN_STRING_LITERAL.exec(argument);
+  if (quoted) return { sql: quoted[1]!, quoteLength: 1 };
+  const dollar = DOLLAR_QUOTED_STRING.exec(argument);
+  return dollar ? { sql: dollar[2]!, quoteLength: dollar[1]!.length } : undefined;
+}
 
 /** What a DO block runs: the statements lockwise can see, and the EXECUTEs of strings built at run time, which it cannot. */
 export interface DoBlockContents {
@@ -27,7 +37,7 @@ const NOTHING_SEEN: DoBlockContents = { statements: [], dynamic: [] };
 
 /**
  * The SQL a `DO $$ ... $$` block runs: its static statements, and `EXECUTE 'literal'`
- * statements, found with PostgreSQL's own PL/pgSQL parser and placed at their exact
+ * (or `EXECUTE $tag$...$tag$`) statements, found with PostgreSQL's own PL/pgSQL parser and placed at their exact
  * positions in the file. Dynamic SQL built at run time cannot be seen: where it stands is kept.
  */
 export function statementsInDoBlock(doStatement: Node, statementText: string, statementStart: number): DoBlockContents {
@@ -55,15 +65,16 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
   const dynamic: SkippedText[] = [];
   const fileOffset = (at: number): number => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8');
   for (const { query, lineno, literal } of embeddedQueries(functionTree)) {
-    const sql = literal ? PLAIN_STRING_LITERAL.exec(query)?.[1] : query;
+    const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
-    const at = body.text.indexOf(literal ? query : sql!, searchFrom);
+    const at = body.text.indexOf(literal ? query : constant!.sql, searchFrom);
     if (at === -1) continue;
-    if (sql === undefined) {
+    if (constant === undefined) {
       dynamic.push({ range: { start: fileOffset(at), end: fileOffset(at + query.length) }, kind: 'dynamic SQL', text: query });
       continue;
     }
-    const sqlStart = fileOffset(at) + (literal ? 1 : 0);
+    const { sql } = constant;
+    const sqlStart = fileOffset(at) + constant.quoteLength;
     let parsed;
     try {
       parsed = libpgQuery().parseSync(sql).stmts ?? [];
