@@ -20864,6 +20864,8 @@ var init_schema_model = __esm({
       constraintsOfUnknownTables = /* @__PURE__ */ new Map();
       /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
       retirements = /* @__PURE__ */ new Map();
+      /** Tables, views and indexes the migrations dropped or renamed away, and did not create again since. */
+      gone = /* @__PURE__ */ new Set();
       /** The search path SET for the session, and one SET LOCAL for the transaction, which wins until it ends. */
       sessionSearchPath = DEFAULT_SEARCH_PATH;
       localSearchPath;
@@ -21198,7 +21200,8 @@ var init_schema_model = __esm({
           columnsOfUnknownTables: this.columnsOfUnknownTables,
           constraintsOfUnknownTables: this.constraintsOfUnknownTables,
           attachmentsOfUnknownTables: this.attachmentsOfUnknownTables,
-          retirements: this.retirements
+          retirements: this.retirements,
+          gone: this.gone
         });
       }
       /** Takes over a snapshot's objects: the snapshot must not be used again. */
@@ -21218,8 +21221,30 @@ var init_schema_model = __esm({
           target.clear();
           for (const [key, value] of source) target.set(key, value);
         }
-        this.schemas.clear();
-        for (const schema of state.schemas) this.schemas.add(schema);
+        for (const [target, source] of [
+          [this.schemas, state.schemas],
+          [this.gone, state.gone]
+        ]) {
+          target.clear();
+          for (const value of source) target.add(value);
+        }
+      }
+      /**
+       * Whether the migrations dropped a table, view or index of this name (or renamed it away) and created none
+       * since: `DROP ... IF EXISTS` and `ALTER ... IF EXISTS` of it do nothing, and lock nothing.
+       */
+      isGone(relation, kind) {
+        const map = kind === "table" ? this.tables : this.indexes;
+        const key = this.resolve(relation, map);
+        return !map.has(key) && this.gone.has(key);
+      }
+      setRelation(map, key, value) {
+        map.set(key, value);
+        this.gone.delete(key);
+      }
+      deleteRelation(map, key) {
+        map.delete(key);
+        this.gone.add(key);
       }
       /** The map key of a relation: a schema-qualified name as is, an unqualified one through the search_path. */
       resolve(relation, existing) {
@@ -21282,7 +21307,7 @@ var init_schema_model = __esm({
           }
           this.addConstraint(key, table.constraints, table.name.name, asKind(element, "Constraint"));
         }
-        this.tables.set(key, table);
+        this.setRelation(this.tables, key, table);
         this.columnsOfUnknownTables.delete(key);
         this.constraintsOfUnknownTables.delete(key);
         this.attachmentsOfUnknownTables.delete(key);
@@ -21304,12 +21329,12 @@ var init_schema_model = __esm({
         if (constraint.indexname) {
           const existing = this.indexes.get(`${schema}.${constraint.indexname}`);
           if (!existing) return;
-          this.indexes.delete(`${schema}.${constraint.indexname}`);
+          this.deleteRelation(this.indexes, `${schema}.${constraint.indexname}`);
           if (info.columns.length === 0 && existing.keyColumns) info.columns = existing.keyColumns;
-          this.indexes.set(key, { ...existing, name: { schema, name: info.name }, constraint: info.name });
+          this.setRelation(this.indexes, key, { ...existing, name: { schema, name: info.name }, constraint: info.name });
           return;
         }
-        this.indexes.set(key, {
+        this.setRelation(this.indexes, key, {
           name: { schema, name: info.name },
           table: this.qualified(tableKey),
           unique: info.kind !== "exclusion",
@@ -21342,7 +21367,7 @@ var init_schema_model = __esm({
         const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
         const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
         const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
-        this.indexes.set(key, {
+        this.setRelation(this.indexes, key, {
           name: this.qualified(key),
           table,
           unique: index.unique === true,
@@ -21361,7 +21386,7 @@ var init_schema_model = __esm({
           const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, "TypeName")?.names));
           if (!relation.name) continue;
           if (removeType === "OBJECT_TABLE" || removeType === "OBJECT_VIEW" || removeType === "OBJECT_MATVIEW") this.dropTable(relation);
-          else if (removeType === "OBJECT_INDEX") this.indexes.delete(this.resolve(relation, this.indexes));
+          else if (removeType === "OBJECT_INDEX") this.deleteRelation(this.indexes, this.resolve(relation, this.indexes));
           else if (removeType === "OBJECT_SEQUENCE") this.sequences.delete(this.resolve(relation, this.sequences));
           else if (removeType === "OBJECT_TYPE") this.enums.delete(this.resolve(relation, this.enums));
           else if (removeType === "OBJECT_DOMAIN") this.domains.delete(this.resolve(relation, this.domains));
@@ -21373,12 +21398,12 @@ var init_schema_model = __esm({
         for (const [childKey, attachment] of this.attachmentsOfUnknownTables) {
           if (this.resolve(attachment.partitionOf, this.tables) === key) this.dropTable(this.qualified(childKey));
         }
-        this.tables.delete(key);
+        this.deleteRelation(this.tables, key);
         this.columnsOfUnknownTables.delete(key);
         this.constraintsOfUnknownTables.delete(key);
         this.attachmentsOfUnknownTables.delete(key);
         for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
-        for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
+        for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.deleteRelation(this.indexes, indexKey);
       }
       dropSchema(schema) {
         this.schemas.delete(schema);
@@ -21417,9 +21442,9 @@ var init_schema_model = __esm({
             const index = this.indexes.get(key);
             if (!index) return;
             if (index.constraint !== void 0) return this.renameConstraint(this.resolve(index.table, this.tables), index.constraint, rename2.newname);
-            this.indexes.delete(key);
+            this.deleteRelation(this.indexes, key);
             index.name = { schema: index.name.schema, name: rename2.newname };
-            this.indexes.set(`${index.name.schema}.${rename2.newname}`, index);
+            this.setRelation(this.indexes, `${index.name.schema}.${rename2.newname}`, index);
             return;
           }
           case "OBJECT_TABCONSTRAINT":
@@ -21440,8 +21465,8 @@ var init_schema_model = __esm({
         const index = this.constraintIndex(tableKey, oldName);
         if (index) {
           const { schema } = index.name;
-          this.indexes.delete(`${schema}.${oldName}`);
-          this.indexes.set(`${schema}.${newName}`, { ...index, name: { schema, name: newName }, constraint: newName });
+          this.deleteRelation(this.indexes, `${schema}.${oldName}`);
+          this.setRelation(this.indexes, `${schema}.${newName}`, { ...index, name: { schema, name: newName }, constraint: newName });
         }
       }
       renameTable(relation, newName) {
@@ -21449,9 +21474,9 @@ var init_schema_model = __esm({
         const newKey = `${this.qualified(oldKey).schema}.${newName}`;
         const table = this.tables.get(oldKey);
         if (table) {
-          this.tables.delete(oldKey);
+          this.deleteRelation(this.tables, oldKey);
           table.name = this.qualified(newKey);
-          this.tables.set(newKey, table);
+          this.setRelation(this.tables, newKey, table);
         }
         moveKeys(this.retirements, oldKey, newKey);
         moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
@@ -21546,7 +21571,7 @@ var init_schema_model = __esm({
             if (!cmd.name) return;
             constraints?.delete(cmd.name);
             const index = this.constraintIndex(tableKey, cmd.name);
-            if (index) this.indexes.delete(`${index.name.schema}.${cmd.name}`);
+            if (index) this.deleteRelation(this.indexes, `${index.name.schema}.${cmd.name}`);
             return;
           }
           case "AT_SetLogged":
@@ -22527,6 +22552,7 @@ var init_walk = __esm({
 
 // src/engine/lint-file.ts
 function locksOnKnownRelations(claims, schema, statement) {
+  claims = withoutGoneRelations(claims, schema, statement);
   if (claims.some((claim) => claim.whenPartitionsHaveIt)) claims = withPartitionForeignKeysAttached(claims, schema, statement);
   if (!claims.some((claim) => claim.target === "default-partition" || claim.target === "referenced-tables" || claim.onlyIfExisting)) return claims;
   return claims.flatMap((claim) => {
@@ -22536,6 +22562,17 @@ function locksOnKnownRelations(claims, schema, statement) {
     const defaultPartition = schema.defaultPartition(claim.relation);
     return defaultPartition ? [{ ...claim, relation: asWritten(defaultPartition, schema), target: "table" }] : [];
   });
+}
+function withoutGoneRelations(claims, schema, statement) {
+  const { node } = statement;
+  const alter = asKind(node, "AlterTableStmt");
+  const rename2 = asKind(node, "RenameStmt");
+  const altered = alter?.missing_ok ? { relation: alter.relation, type: alter.objtype } : rename2?.missing_ok ? { relation: rename2.relation, type: rename2.renameType } : void 0;
+  if (altered?.relation) {
+    return schema.isGone(relationFromRangeVar(altered.relation), altered.type === "OBJECT_INDEX" ? "index" : "table") ? [] : claims;
+  }
+  if (!asKind(node, "DropStmt")?.missing_ok) return claims;
+  return claims.filter((claim) => !schema.isGone(claim.relation, namesIndex(claim) ? "index" : "table"));
 }
 function asWritten(relation, schema) {
   const unqualified = { name: relation.name };
@@ -23098,6 +23135,7 @@ var init_no_backfill_in_expand_migration = __esm({
     "use strict";
     init_rule();
     init_names();
+    init_alter_table_commands();
     init_node_types();
     init_identifiers();
     no_backfill_in_expand_migration_default = defineRule({
@@ -23128,15 +23166,21 @@ var init_no_backfill_in_expand_migration = __esm({
           for (const target of targets ?? []) {
             const column = asKind(target, "ResTarget")?.name;
             if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
-            context.report({
-              messageId: "backfillNewColumn",
-              helpId: "help",
-              at: asKind(target, "ResTarget")?.location,
-              data: { command, table: displayName(relation), column: quoteIdentifier(column) }
-            });
+            filled.push({ statement: context.statement, relation, column, at: asKind(target, "ResTarget")?.location, command });
           }
         };
+        const filled = [];
+        const droppedLater = /* @__PURE__ */ new Set();
         return {
+          ...commandsOnExistingTable(context, (cmd, relation) => {
+            if (cmd.subtype === "AT_DropColumn" && cmd.name) droppedLater.add(`${relationKey(relation)}.${cmd.name}`);
+          }),
+          onFileEnd() {
+            for (const { statement, relation, column, at, command } of filled) {
+              if (droppedLater.has(`${relationKey(relation)}.${column}`)) continue;
+              context.report({ statement, messageId: "backfillNewColumn", helpId: "help", at, data: { command, table: displayName(relation), column: quoteIdentifier(column) } });
+            }
+          },
           UpdateStmt(update, path13) {
             checkFilled("UPDATE", update.relation, update.targetList, path13);
           },
@@ -23847,7 +23891,7 @@ var init_no_expand_contract_same_migration = __esm({
         severity: "error",
         presets: ["recommended", "strict"],
         messages: {
-          addAndDrop: "This migration adds {{added}} to {{table}} and drops {{column}}: a one-step rename in disguise. The release still running during the deploy reads and writes {{column}}, which disappears as soon as the migration commits.",
+          addAndDrop: "This migration adds {{added}} to {{table}} and drops {{column}}: expand and contract in one step (a rename in disguise, if {{added}} takes over from {{column}}). The release still running during the deploy reads and writes {{column}}, which disappears as soon as the migration commits.",
           addAndRename: "This migration adds {{added}} to {{table}} and renames {{column}}: the release still running during the deploy uses {{column}} by its old name, which disappears as soon as the migration commits.",
           help: "Expand and contract in separate deploys: add {{added}} in this migration, let the application write both and backfill in batches, switch reads, then retire {{column}} and drop it in a later migration."
         },
@@ -23874,6 +23918,10 @@ var init_no_expand_contract_same_migration = __esm({
           const columns = added.get(key)?.filter((name) => name !== column) ?? [];
           added.set(key, newName === void 0 ? columns : [...columns, newName]);
         };
+        const stillInUse = (relation, column) => {
+          if (context.schema.table(relation) && !context.schema.column(relation, column)) return false;
+          return context.schema.retirement(relation, column)?.deployed !== true;
+        };
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
             const key = relationKey(relation);
@@ -23885,7 +23933,7 @@ var init_no_expand_contract_same_migration = __esm({
             }
             if (cmd.subtype === "AT_DropColumn" && cmd.name) {
               if (context.schema.isNewColumn(relation, cmd.name)) replaceAdded(key, cmd.name);
-              else noteRemoval(key, displayName(relation), { statement: context.statement, column: cmd.name, kind: "drop" });
+              else if (stillInUse(relation, cmd.name)) noteRemoval(key, displayName(relation), { statement: context.statement, column: cmd.name, kind: "drop" });
             }
           }),
           RenameStmt(rename2) {
@@ -28972,7 +29020,7 @@ var init_require_concurrent_index = __esm({
             if (drop.removeType !== "OBJECT_INDEX") return;
             for (const object of drop.objects ?? []) {
               const index = relationFromNameList(object);
-              if (!index) continue;
+              if (!index || drop.missing_ok && context.schema.isGone(index, "index")) continue;
               const table = context.schema.indexTable(index);
               const constraint = context.schema.indexConstraint(index);
               if (table && constraint) {
@@ -29275,6 +29323,7 @@ var init_require_deprecation_before_drop = __esm({
             for (const object of drop.objects ?? []) {
               const relation = relationFromNameList(object);
               if (!relation || !context.isExistingTable(relation)) continue;
+              if (drop.missing_ok && context.schema.isGone(relation, "table")) continue;
               const retirement = context.schema.retirement(relation);
               if (retirement?.deployed) oldEnough(retirement, `table ${displayName(relation)}`);
               else reportDrop(displayName(relation), retirement?.migration);
@@ -42840,7 +42889,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 11;
+var CACHE_FORMAT = 12;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

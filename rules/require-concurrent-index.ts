@@ -73,7 +73,8 @@ export default defineRule({
         if (drop.removeType !== 'OBJECT_INDEX') return;
         for (const object of drop.objects ?? []) {
           const index = relationFromNameList(object);
-          if (!index) continue;
+          // IF EXISTS of an index the migrations dropped already does nothing.
+          if (!index || (drop.missing_ok && context.schema.isGone(index, 'index'))) continue;
           const table = context.schema.indexTable(index);
           const constraint = context.schema.indexConstraint(index);
           if (table && constraint) {

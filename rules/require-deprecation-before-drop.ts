@@ -103,6 +103,8 @@ export default defineRule<MessageId, Options>({
         for (const object of drop.objects ?? []) {
           const relation = relationFromNameList(object);
           if (!relation || !context.isExistingTable(relation)) continue;
+          // IF EXISTS of a table the migrations dropped already does nothing.
+          if (drop.missing_ok && context.schema.isGone(relation, 'table')) continue;
           const retirement = context.schema.retirement(relation);
           if (retirement?.deployed) oldEnough(retirement, `table ${displayName(relation)}`);
           else reportDrop(displayName(relation), retirement?.migration);

@@ -153,6 +153,7 @@ export class FileLinter {
  * locked only when the model knows it exists.
  */
 function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, statement: Statement): LockClaim[] {
+  claims = withoutGoneRelations(claims, schema, statement);
   if (claims.some((claim) => claim.whenPartitionsHaveIt)) claims = withPartitionForeignKeysAttached(claims, schema, statement);
   if (!claims.some((claim) => claim.target === 'default-partition' || claim.target === 'referenced-tables' || claim.onlyIfExisting)) return claims;
   return claims.flatMap((claim): LockClaim[] => {
@@ -162,6 +163,22 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
     const defaultPartition = schema.defaultPartition(claim.relation);
     return defaultPartition ? [{ ...claim, relation: asWritten(defaultPartition, schema), target: 'table' }] : [];
   });
+}
+
+/**
+ * `DROP ... IF EXISTS`, `ALTER TABLE IF EXISTS` and `ALTER INDEX IF EXISTS` of a relation the migrations
+ * dropped (or renamed away) do nothing, and take no lock. One the migrations never saw may exist: its claims stay.
+ */
+function withoutGoneRelations(claims: LockClaim[], schema: SchemaModel, statement: Statement): LockClaim[] {
+  const { node } = statement;
+  const alter = asKind(node, 'AlterTableStmt');
+  const rename = asKind(node, 'RenameStmt');
+  const altered = alter?.missing_ok ? { relation: alter.relation, type: alter.objtype } : rename?.missing_ok ? { relation: rename.relation, type: rename.renameType } : undefined;
+  if (altered?.relation) {
+    return schema.isGone(relationFromRangeVar(altered.relation), altered.type === 'OBJECT_INDEX' ? 'index' : 'table') ? [] : claims;
+  }
+  if (!asKind(node, 'DropStmt')?.missing_ok) return claims;
+  return claims.filter((claim) => !schema.isGone(claim.relation, namesIndex(claim) ? 'index' : 'table'));
 }
 
 /** Named as a migration would name it: without its schema when the bare name finds the same table. */

@@ -104,6 +104,7 @@ export interface SchemaState {
   constraintsOfUnknownTables: Map<string, Map<string, ConstraintInfo>>;
   attachmentsOfUnknownTables: Map<string, UnknownPartition>;
   retirements: Map<string, string>;
+  gone: Set<string>;
 }
 
 /** A table the model never saw created, attached as a partition: the parent, and whether it is the DEFAULT partition. */
@@ -132,6 +133,8 @@ export class SchemaModel {
   private readonly constraintsOfUnknownTables = new Map<string, Map<string, ConstraintInfo>>();
   /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
   private readonly retirements = new Map<string, string>();
+  /** Tables, views and indexes the migrations dropped or renamed away, and did not create again since. */
+  private readonly gone = new Set<string>();
   /** The search path SET for the session, and one SET LOCAL for the transaction, which wins until it ends. */
   private sessionSearchPath = DEFAULT_SEARCH_PATH;
   private localSearchPath: string[] | undefined;
@@ -517,6 +520,7 @@ export class SchemaModel {
       constraintsOfUnknownTables: this.constraintsOfUnknownTables,
       attachmentsOfUnknownTables: this.attachmentsOfUnknownTables,
       retirements: this.retirements,
+      gone: this.gone,
     });
   }
 
@@ -537,8 +541,33 @@ export class SchemaModel {
       target.clear();
       for (const [key, value] of source) target.set(key, value);
     }
-    this.schemas.clear();
-    for (const schema of state.schemas) this.schemas.add(schema);
+    for (const [target, source] of [
+      [this.schemas, state.schemas],
+      [this.gone, state.gone],
+    ] as Array<[Set<string>, Set<string>]>) {
+      target.clear();
+      for (const value of source) target.add(value);
+    }
+  }
+
+  /**
+   * Whether the migrations dropped a table, view or index of this name (or renamed it away) and created none
+   * since: `DROP ... IF EXISTS` and `ALTER ... IF EXISTS` of it do nothing, and lock nothing.
+   */
+  isGone(relation: RelationName, kind: 'table' | 'index'): boolean {
+    const map = kind === 'table' ? this.tables : this.indexes;
+    const key = this.resolve(relation, map);
+    return !map.has(key) && this.gone.has(key);
+  }
+
+  private setRelation<T>(map: Map<string, T>, key: string, value: T): void {
+    map.set(key, value);
+    this.gone.delete(key);
+  }
+
+  private deleteRelation(map: Map<string, unknown>, key: string): void {
+    map.delete(key);
+    this.gone.add(key);
   }
 
   /** The map key of a relation: a schema-qualified name as is, an unqualified one through the search_path. */
@@ -608,7 +637,7 @@ export class SchemaModel {
       }
       this.addConstraint(key, table.constraints, table.name.name, asKind(element, 'Constraint'));
     }
-    this.tables.set(key, table);
+    this.setRelation(this.tables, key, table);
     this.columnsOfUnknownTables.delete(key);
     this.constraintsOfUnknownTables.delete(key);
     this.attachmentsOfUnknownTables.delete(key);
@@ -638,12 +667,12 @@ export class SchemaModel {
     if (constraint.indexname) {
       const existing = this.indexes.get(`${schema}.${constraint.indexname}`);
       if (!existing) return;
-      this.indexes.delete(`${schema}.${constraint.indexname}`);
+      this.deleteRelation(this.indexes, `${schema}.${constraint.indexname}`);
       if (info.columns.length === 0 && existing.keyColumns) info.columns = existing.keyColumns;
-      this.indexes.set(key, { ...existing, name: { schema, name: info.name }, constraint: info.name });
+      this.setRelation(this.indexes, key, { ...existing, name: { schema, name: info.name }, constraint: info.name });
       return;
     }
-    this.indexes.set(key, {
+    this.setRelation(this.indexes, key, {
       name: { schema, name: info.name },
       table: this.qualified(tableKey),
       unique: info.kind !== 'exclusion',
@@ -679,7 +708,7 @@ export class SchemaModel {
     const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
     const elements = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem'));
     const keyColumns = elements.every((element) => element?.name !== undefined && element.expr === undefined) ? elements.map((element) => element!.name!) : undefined;
-    this.indexes.set(key, {
+    this.setRelation(this.indexes, key, {
       name: this.qualified(key),
       table,
       unique: index.unique === true,
@@ -699,7 +728,7 @@ export class SchemaModel {
       const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, 'TypeName')?.names));
       if (!relation.name) continue;
       if (removeType === 'OBJECT_TABLE' || removeType === 'OBJECT_VIEW' || removeType === 'OBJECT_MATVIEW') this.dropTable(relation);
-      else if (removeType === 'OBJECT_INDEX') this.indexes.delete(this.resolve(relation, this.indexes));
+      else if (removeType === 'OBJECT_INDEX') this.deleteRelation(this.indexes, this.resolve(relation, this.indexes));
       else if (removeType === 'OBJECT_SEQUENCE') this.sequences.delete(this.resolve(relation, this.sequences));
       else if (removeType === 'OBJECT_TYPE') this.enums.delete(this.resolve(relation, this.enums));
       else if (removeType === 'OBJECT_DOMAIN') this.domains.delete(this.resolve(relation, this.domains));
@@ -713,13 +742,13 @@ export class SchemaModel {
     for (const [childKey, attachment] of this.attachmentsOfUnknownTables) {
       if (this.resolve(attachment.partitionOf, this.tables) === key) this.dropTable(this.qualified(childKey));
     }
-    this.tables.delete(key);
+    this.deleteRelation(this.tables, key);
     this.columnsOfUnknownTables.delete(key);
     this.constraintsOfUnknownTables.delete(key);
     this.attachmentsOfUnknownTables.delete(key);
     for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
     // A key ends with its relation's name: comparing names first skips resolving every other index of the schema.
-    for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.indexes.delete(indexKey);
+    for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.deleteRelation(this.indexes, indexKey);
   }
 
   private dropSchema(schema: string): void {
@@ -761,9 +790,9 @@ export class SchemaModel {
         if (!index) return;
         // PostgreSQL renames the constraint an index enforces along with the index (RenameRelationInternal).
         if (index.constraint !== undefined) return this.renameConstraint(this.resolve(index.table, this.tables), index.constraint, rename.newname);
-        this.indexes.delete(key);
+        this.deleteRelation(this.indexes, key);
         index.name = { schema: index.name.schema, name: rename.newname };
-        this.indexes.set(`${index.name.schema}.${rename.newname}`, index);
+        this.setRelation(this.indexes, `${index.name.schema}.${rename.newname}`, index);
         return;
       }
       case 'OBJECT_TABCONSTRAINT':
@@ -785,8 +814,8 @@ export class SchemaModel {
     const index = this.constraintIndex(tableKey, oldName);
     if (index) {
       const { schema } = index.name;
-      this.indexes.delete(`${schema}.${oldName}`);
-      this.indexes.set(`${schema}.${newName}`, { ...index, name: { schema, name: newName }, constraint: newName });
+      this.deleteRelation(this.indexes, `${schema}.${oldName}`);
+      this.setRelation(this.indexes, `${schema}.${newName}`, { ...index, name: { schema, name: newName }, constraint: newName });
     }
   }
 
@@ -795,9 +824,9 @@ export class SchemaModel {
     const newKey = `${this.qualified(oldKey).schema}.${newName}`;
     const table = this.tables.get(oldKey);
     if (table) {
-      this.tables.delete(oldKey);
+      this.deleteRelation(this.tables, oldKey);
       table.name = this.qualified(newKey);
-      this.tables.set(newKey, table);
+      this.setRelation(this.tables, newKey, table);
     }
     moveKeys(this.retirements, oldKey, newKey);
     moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
@@ -897,7 +926,7 @@ export class SchemaModel {
         if (!cmd.name) return;
         constraints?.delete(cmd.name);
         const index = this.constraintIndex(tableKey, cmd.name);
-        if (index) this.indexes.delete(`${index.name.schema}.${cmd.name}`);
+        if (index) this.deleteRelation(this.indexes, `${index.name.schema}.${cmd.name}`);
         return;
       }
       case 'AT_SetLogged':
