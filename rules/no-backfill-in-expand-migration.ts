@@ -1,6 +1,8 @@
 import type { ExplainStmt, Node, RangeVar } from '@pgsql/types';
 import { defineRule, type NodeFrame } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { displayName, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import type { Statement } from '../src/parse/parse.js';
 import { asKind, isOptionEnabled } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -45,15 +47,22 @@ export default defineRule({
       for (const target of targets ?? []) {
         const column = asKind(target, 'ResTarget')?.name;
         if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
-        context.report({
-          messageId: 'backfillNewColumn',
-          helpId: 'help',
-          at: asKind(target, 'ResTarget')?.location,
-          data: { command, table: displayName(relation), column: quoteIdentifier(column) },
-        });
+        filled.push({ statement: context.statement, relation, column, at: asKind(target, 'ResTarget')?.location, command });
       }
     };
+    /** Backfills of new columns, reported at the end of the file: a scratch column dropped again by then is no expand step. */
+    const filled: Array<{ statement: Statement; relation: RelationName; column: string; at: number | undefined; command: string }> = [];
+    const droppedLater = new Set<string>();
     return {
+      ...commandsOnExistingTable(context, (cmd, relation) => {
+        if (cmd.subtype === 'AT_DropColumn' && cmd.name) droppedLater.add(`${relationKey(relation)}.${cmd.name}`);
+      }),
+      onFileEnd() {
+        for (const { statement, relation, column, at, command } of filled) {
+          if (droppedLater.has(`${relationKey(relation)}.${column}`)) continue;
+          context.report({ statement, messageId: 'backfillNewColumn', helpId: 'help', at, data: { command, table: displayName(relation), column: quoteIdentifier(column) } });
+        }
+      },
       UpdateStmt(update, path) {
         checkFilled('UPDATE', update.relation, update.targetList, path);
       },

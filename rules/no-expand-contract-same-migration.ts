@@ -1,7 +1,7 @@
 import type { Statement } from '../src/parse/parse.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar, relationKey } from '../src/model/names.js';
+import { displayName, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -18,7 +18,7 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       addAndDrop:
-        'This migration adds {{added}} to {{table}} and drops {{column}}: a one-step rename in disguise. The release still running during the deploy reads and writes {{column}}, which disappears as soon as the migration commits.',
+        'This migration adds {{added}} to {{table}} and drops {{column}}: expand and contract in one step (a rename in disguise, if {{added}} takes over from {{column}}). The release still running during the deploy reads and writes {{column}}, which disappears as soon as the migration commits.',
       addAndRename:
         'This migration adds {{added}} to {{table}} and renames {{column}}: the release still running during the deploy uses {{column}} by its old name, which disappears as soon as the migration commits.',
       help: 'Expand and contract in separate deploys: add {{added}} in this migration, let the application write both and backfill in batches, switch reads, then retire {{column}} and drop it in a later migration.',
@@ -50,6 +50,15 @@ export default defineRule({
       added.set(key, newName === undefined ? columns : [...columns, newName]);
     };
 
+    /**
+     * Whether the release still running may use the column: not when a table the model saw created lacks it
+     * (DROP COLUMN IF EXISTS does nothing), nor when an earlier, deployed migration retired it.
+     */
+    const stillInUse = (relation: RelationName, column: string): boolean => {
+      if (context.schema.table(relation) && !context.schema.column(relation, column)) return false;
+      return context.schema.retirement(relation, column)?.deployed !== true;
+    };
+
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
         const key = relationKey(relation);
@@ -61,7 +70,7 @@ export default defineRule({
         }
         if (cmd.subtype === 'AT_DropColumn' && cmd.name) {
           if (context.schema.isNewColumn(relation, cmd.name)) replaceAdded(key, cmd.name);
-          else noteRemoval(key, displayName(relation), { statement: context.statement, column: cmd.name, kind: 'drop' });
+          else if (stillInUse(relation, cmd.name)) noteRemoval(key, displayName(relation), { statement: context.statement, column: cmd.name, kind: 'drop' });
         }
       }),
       RenameStmt(rename) {
