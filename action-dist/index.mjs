@@ -28972,7 +28972,7 @@ var init_require_concurrent_index = __esm({
         messages: {
           createIndex: "CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until the build finishes.",
           createIndexHelp: "Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
-          dropIndex: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.",
+          dropIndex: "{{ifItExists}}DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.",
           dropIndexHelp: "Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
           createIndexOnPartitioned: "CREATE INDEX on partitioned table {{table}} holds a SHARE lock on {{table}} and on each of its partitions for the whole build: every INSERT, UPDATE and DELETE on any of them waits until the indexes of all partitions are built.",
           concurrentOnPartitioned: 'PostgreSQL refuses CREATE INDEX CONCURRENTLY on partitioned table {{table}} ("cannot create index on partitioned table concurrently"): the migration fails here.',
@@ -29035,7 +29035,9 @@ var init_require_concurrent_index = __esm({
                 index: displayName(index),
                 ifExists: drop.missing_ok ? "IF EXISTS " : "",
                 table: table ? displayName(table) : "",
-                lockedTable: table ? `${displayName(table)}, the table of ${displayName(index)}` : `the table of ${displayName(index)}`
+                lockedTable: table ? `${displayName(table)}, the table of ${displayName(index)}` : `the table of ${displayName(index)}`,
+                // IF EXISTS of an index no migration created: it may exist in databases older than the history.
+                ifItExists: drop.missing_ok && !table ? `Where ${displayName(index)} exists (no migration lockwise read created it), ` : ""
               };
               if (drop.concurrent) context.report({ messageId: "dropConcurrentlyPartitioned", helpId: "dropPartitionedHelp", data });
               else if (partitioned) context.report({ messageId: "dropPartitionedIndex", helpId: "dropPartitionedHelp", data });

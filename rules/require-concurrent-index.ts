@@ -14,7 +14,7 @@ export default defineRule({
       createIndexHelp:
         'Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.',
       dropIndex:
-        'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.',
+        '{{ifItExists}}DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.',
       dropIndexHelp:
         'Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
       createIndexOnPartitioned:
@@ -90,6 +90,8 @@ export default defineRule({
             ifExists: drop.missing_ok ? 'IF EXISTS ' : '',
             table: table ? displayName(table) : '',
             lockedTable: table ? `${displayName(table)}, the table of ${displayName(index)}` : `the table of ${displayName(index)}`,
+            // IF EXISTS of an index no migration created: it may exist in databases older than the history.
+            ifItExists: drop.missing_ok && !table ? `Where ${displayName(index)} exists (no migration lockwise read created it), ` : '',
           };
           if (drop.concurrent) context.report({ messageId: 'dropConcurrentlyPartitioned', helpId: 'dropPartitionedHelp', data });
           else if (partitioned) context.report({ messageId: 'dropPartitionedIndex', helpId: 'dropPartitionedHelp', data });
