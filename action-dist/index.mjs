@@ -24885,9 +24885,9 @@ var init_no_truncate_cascade = __esm({
 });
 
 // src/knowledge/key-range.ts
-function limitedSources(withClause, fromItems) {
+function limitedSources(withClause, fromItems, enclosing) {
   const ctes = /* @__PURE__ */ new Set();
-  for (const node of withClause?.ctes ?? []) {
+  for (const node of [...withClause?.ctes ?? [], ...enclosing?.ctes ?? []]) {
     const cte = asKind(node, "CommonTableExpr");
     if (cte?.ctename && isLimitedSubquery(cte.ctequery, NO_SOURCES)) ctes.add(cte.ctename);
   }
@@ -25043,8 +25043,8 @@ var init_no_unbatched_backfill = __esm({
           const example = command === "UPDATE" ? `UPDATE ${target.table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${target.table} WHERE ${batch} AND ...;`;
           context.report({ messageId: where ? "unbounded" : "noWhere", helpId: "help", data: { command, table: target.table, example } });
         };
-        const checkMerge = (merge) => {
-          const sources = limitedSources(merge.withClause, merge.sourceRelation ? [merge.sourceRelation] : []);
+        const checkMerge = (merge, enclosing) => {
+          const sources = limitedSources(merge.withClause, merge.sourceRelation ? [merge.sourceRelation] : [], enclosing);
           for (const node of merge.mergeWhenClauses ?? []) {
             const clause = asKind(node, "MergeWhenClause");
             if (!clause || clause.commandType !== "CMD_UPDATE" && clause.commandType !== "CMD_DELETE") continue;
@@ -25056,15 +25056,15 @@ var init_no_unbatched_backfill = __esm({
             return;
           }
         };
-        const checkRunning = (node) => {
+        const checkRunning = (node, enclosing) => {
           const update = asKind(node, "UpdateStmt");
           const remove = asKind(node, "DeleteStmt");
           const merge = asKind(node, "MergeStmt");
-          if (update) check("UPDATE", update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause));
-          if (remove) check("DELETE", remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause));
-          if (merge) checkMerge(merge);
+          if (update) check("UPDATE", update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause, enclosing));
+          if (remove) check("DELETE", remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause, enclosing));
+          if (merge) checkMerge(merge, enclosing);
           const withClause = update?.withClause ?? remove?.withClause ?? merge?.withClause ?? asKind(node, "InsertStmt")?.withClause ?? asKind(node, "SelectStmt")?.withClause;
-          for (const cte of withClause?.ctes ?? []) checkRunning(asKind(cte, "CommonTableExpr")?.ctequery);
+          for (const cte of withClause?.ctes ?? []) checkRunning(asKind(cte, "CommonTableExpr")?.ctequery, withClause);
         };
         return {
           onStatement(statement) {

@@ -1,4 +1,4 @@
-import type { MergeStmt, Node, RangeVar } from '@pgsql/types';
+import type { MergeStmt, Node, RangeVar, WithClause } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { isBoundedBatch, limitedSources, type LimitedSources } from '../src/knowledge/key-range.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
@@ -54,8 +54,8 @@ export default defineRule({
       context.report({ messageId: where ? 'unbounded' : 'noWhere', helpId: 'help', data: { command, table: target.table, example } });
     };
     /** MERGE's clauses that change target rows: WHEN MATCHED ones are bounded by the ON condition or their own, the others only by their own. */
-    const checkMerge = (merge: MergeStmt): void => {
-      const sources = limitedSources(merge.withClause, merge.sourceRelation ? [merge.sourceRelation] : []);
+    const checkMerge = (merge: MergeStmt, enclosing?: WithClause): void => {
+      const sources = limitedSources(merge.withClause, merge.sourceRelation ? [merge.sourceRelation] : [], enclosing);
       for (const node of merge.mergeWhenClauses ?? []) {
         const clause = asKind(node, 'MergeWhenClause');
         if (!clause || (clause.commandType !== 'CMD_UPDATE' && clause.commandType !== 'CMD_DELETE')) continue;
@@ -67,16 +67,16 @@ export default defineRule({
         return;
       }
     };
-    /** The statement itself, and the data-modifying statements of its WITH clause, which run with it. */
-    const checkRunning = (node: Node | undefined): void => {
+    /** The statement itself, and the data-modifying statements of its WITH clause, which run with it (and see its other CTEs). */
+    const checkRunning = (node: Node | undefined, enclosing?: WithClause): void => {
       const update = asKind(node, 'UpdateStmt');
       const remove = asKind(node, 'DeleteStmt');
       const merge = asKind(node, 'MergeStmt');
-      if (update) check('UPDATE', update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause));
-      if (remove) check('DELETE', remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause));
-      if (merge) checkMerge(merge);
+      if (update) check('UPDATE', update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause, enclosing));
+      if (remove) check('DELETE', remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause, enclosing));
+      if (merge) checkMerge(merge, enclosing);
       const withClause = update?.withClause ?? remove?.withClause ?? merge?.withClause ?? asKind(node, 'InsertStmt')?.withClause ?? asKind(node, 'SelectStmt')?.withClause;
-      for (const cte of withClause?.ctes ?? []) checkRunning(asKind(cte, 'CommonTableExpr')?.ctequery);
+      for (const cte of withClause?.ctes ?? []) checkRunning(asKind(cte, 'CommonTableExpr')?.ctequery, withClause);
     };
     return {
       onStatement(statement) {

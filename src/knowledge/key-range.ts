@@ -20,9 +20,10 @@ export interface LimitedSources {
 const NO_SOURCES: LimitedSources = { ctes: new Set(), relations: new Set() };
 
 /** The batches a statement prepares, as in `WITH batch AS (SELECT id ... LIMIT 1000) UPDATE t ... FROM batch WHERE t.id = batch.id`. */
-export function limitedSources(withClause: WithClause | undefined, fromItems: readonly Node[] | undefined): LimitedSources {
+export function limitedSources(withClause: WithClause | undefined, fromItems: readonly Node[] | undefined, enclosing?: WithClause): LimitedSources {
   const ctes = new Set<string>();
-  for (const node of withClause?.ctes ?? []) {
+  // A data-modifying CTE sees the other CTEs of the WITH it stands in (`WITH batch AS (... LIMIT n), done AS (UPDATE ... FROM batch ...)`).
+  for (const node of [...(withClause?.ctes ?? []), ...(enclosing?.ctes ?? [])]) {
     const cte = asKind(node, 'CommonTableExpr');
     if (cte?.ctename && isLimitedSubquery(cte.ctequery, NO_SOURCES)) ctes.add(cte.ctename);
   }
