@@ -20301,7 +20301,24 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
       found.push({ node, range: { start: sqlStart + start, end: sqlStart + end } });
     }
   }
-  return { statements: found.filter((statement) => nodeKind(statement.node) !== "DoStmt"), dynamic };
+  const transactionControl = firstTransactionControl(functionTree);
+  return { statements: found.filter((statement) => nodeKind(statement.node) !== "DoStmt"), dynamic, ...transactionControl ? { transactionControl } : {} };
+}
+function firstTransactionControl(tree) {
+  const pending = [tree];
+  while (pending.length > 0) {
+    const value = pending.shift();
+    if (!value || typeof value !== "object") continue;
+    if (Array.isArray(value)) {
+      pending.unshift(...value);
+      continue;
+    }
+    const record = value;
+    if ("PLpgSQL_stmt_commit" in record) return "COMMIT";
+    if ("PLpgSQL_stmt_rollback" in record) return "ROLLBACK";
+    pending.unshift(...Object.values(record));
+  }
+  return void 0;
 }
 function bodyOf(statementText) {
   const literal = scanTokens(statementText)?.find((token) => token.tokenName === "SCONST");
@@ -20403,6 +20420,7 @@ function withBlockStatements(statements, sqlBytes, dynamic) {
     if (statement.kind !== "DoStmt") continue;
     const text = sqlBytes.toString("utf8", statement.range.start, statement.range.end);
     const contents = statementsInDoBlock(statement.node, text, statement.range.start);
+    if (contents.transactionControl) all[blockIndex].transactionControl = contents.transactionControl;
     for (const embedded of contents.statements) {
       all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex });
     }
@@ -24245,10 +24263,14 @@ var init_no_non_transactional_statement_in_transaction = __esm({
       meta: {
         severity: "error",
         presets: ["recommended", "strict"],
-        messages: REFUSED_IN_TRANSACTION_MESSAGES,
+        messages: {
+          ...REFUSED_IN_TRANSACTION_MESSAGES,
+          blockTransactionControl: 'This DO block runs {{command}}, which PostgreSQL allows only in a block that runs outside a transaction block ("invalid transaction termination"); it runs inside {{transaction}}, so the migration fails.',
+          blockTransactionControlHelp: "Run the block in a migration of its own that runs outside a transaction block, so that each {{command}} ends one batch; or drop the {{command}} and let the migration's transaction cover the whole block."
+        },
         docs: {
-          summary: "Disallows VACUUM, REINDEX SCHEMA/DATABASE/SYSTEM, CREATE/DROP DATABASE, ALTER SYSTEM and the other statements PostgreSQL refuses inside a transaction block.",
-          why: 'Some statements commit transactions of their own or change things a transaction cannot undo (files, other databases, the server configuration), so PostgreSQL refuses them inside a transaction block with "cannot run inside a transaction block": VACUUM; REINDEX SCHEMA, DATABASE and SYSTEM; REINDEX and CLUSTER of a partitioned table (PostgreSQL 14 and 15 onwards), CLUSTER without a table; CREATE and DROP DATABASE, ALTER DATABASE ... SET TABLESPACE; CREATE and DROP TABLESPACE; ALTER SYSTEM; CREATE SUBSCRIPTION when it creates a replication slot; DISCARD ALL. That includes the transaction a migration tool wraps around each file, and a multi-statement file sent as one query. The migration fails at deploy time, after the earlier migrations of the same deploy have run. CONCURRENTLY operations are covered by no-concurrently-in-transaction.',
+          summary: "Disallows VACUUM, REINDEX SCHEMA/DATABASE/SYSTEM, CREATE/DROP DATABASE, ALTER SYSTEM, a DO block that commits, and the other statements PostgreSQL refuses inside a transaction block.",
+          why: 'Some statements commit transactions of their own or change things a transaction cannot undo (files, other databases, the server configuration), so PostgreSQL refuses them inside a transaction block with "cannot run inside a transaction block": VACUUM; REINDEX SCHEMA, DATABASE and SYSTEM; REINDEX and CLUSTER of a partitioned table (PostgreSQL 14 and 15 onwards), CLUSTER without a table; CREATE and DROP DATABASE, ALTER DATABASE ... SET TABLESPACE; CREATE and DROP TABLESPACE; ALTER SYSTEM; CREATE SUBSCRIPTION when it creates a replication slot; DISCARD ALL. A DO block may COMMIT or ROLLBACK (to backfill in batches, each committed) only when it runs outside a transaction block, else it fails with "invalid transaction termination". That includes the transaction a migration tool wraps around each file, and a multi-statement file sent as one query. The migration fails at deploy time, after the earlier migrations of the same deploy have run. CONCURRENTLY operations are covered by no-concurrently-in-transaction.',
           instead: "Put the statement in a migration of its own that the tool runs outside a transaction, or run it outside the migrations (maintenance such as VACUUM usually belongs to a scheduled job, not a deploy).",
           bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nVACUUM ANALYZE orders;\nCOMMIT;",
           good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;\nVACUUM ANALYZE orders;",
@@ -24258,6 +24280,7 @@ var init_no_non_transactional_statement_in_transaction = __esm({
             "https://www.postgresql.org/docs/current/sql-cluster.html",
             "https://www.postgresql.org/docs/current/sql-createdatabase.html",
             "https://www.postgresql.org/docs/current/sql-altersystem.html",
+            "https://www.postgresql.org/docs/current/sql-do.html",
             "https://www.postgresql.org/docs/current/sql-createsubscription.html"
           ],
           pgVersions: "All versions. REINDEX of a partitioned table exists from PostgreSQL 14, CLUSTER of one from 15; both refuse a transaction block.",
@@ -24300,6 +24323,14 @@ var init_no_non_transactional_statement_in_transaction = __esm({
           },
           DiscardStmt(discard) {
             if (discard.target === "DISCARD_ALL") check("DISCARD ALL");
+          },
+          DoStmt() {
+            const command = context.statement.transactionControl;
+            const { transaction } = context;
+            if (!command || !transaction.inTransaction || context.statement.insideBlock !== void 0) return;
+            const opener = transaction.explicit && transaction.openedAt !== void 0 ? context.statements[transaction.openedAt] : void 0;
+            const where = opener ? `the transaction opened on line ${context.lineOf(opener.range.start)}` : context.environment.transactionMode === "implicit" ? "the implicit transaction PostgreSQL runs a multi-statement query in" : "the transaction its migration tool wraps around each file";
+            context.report({ messageId: "blockTransactionControl", helpId: "blockTransactionControlHelp", data: { command, transaction: where } });
           }
         };
       }

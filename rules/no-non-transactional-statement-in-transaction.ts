@@ -15,10 +15,16 @@ export default defineRule({
   meta: {
     severity: 'error',
     presets: ['recommended', 'strict'],
-    messages: REFUSED_IN_TRANSACTION_MESSAGES,
+    messages: {
+      ...REFUSED_IN_TRANSACTION_MESSAGES,
+      blockTransactionControl:
+        'This DO block runs {{command}}, which PostgreSQL allows only in a block that runs outside a transaction block ("invalid transaction termination"); it runs inside {{transaction}}, so the migration fails.',
+      blockTransactionControlHelp:
+        'Run the block in a migration of its own that runs outside a transaction block, so that each {{command}} ends one batch; or drop the {{command}} and let the migration\'s transaction cover the whole block.',
+    },
     docs: {
-      summary: 'Disallows VACUUM, REINDEX SCHEMA/DATABASE/SYSTEM, CREATE/DROP DATABASE, ALTER SYSTEM and the other statements PostgreSQL refuses inside a transaction block.',
-      why: 'Some statements commit transactions of their own or change things a transaction cannot undo (files, other databases, the server configuration), so PostgreSQL refuses them inside a transaction block with "cannot run inside a transaction block": VACUUM; REINDEX SCHEMA, DATABASE and SYSTEM; REINDEX and CLUSTER of a partitioned table (PostgreSQL 14 and 15 onwards), CLUSTER without a table; CREATE and DROP DATABASE, ALTER DATABASE ... SET TABLESPACE; CREATE and DROP TABLESPACE; ALTER SYSTEM; CREATE SUBSCRIPTION when it creates a replication slot; DISCARD ALL. That includes the transaction a migration tool wraps around each file, and a multi-statement file sent as one query. The migration fails at deploy time, after the earlier migrations of the same deploy have run. CONCURRENTLY operations are covered by no-concurrently-in-transaction.',
+      summary: 'Disallows VACUUM, REINDEX SCHEMA/DATABASE/SYSTEM, CREATE/DROP DATABASE, ALTER SYSTEM, a DO block that commits, and the other statements PostgreSQL refuses inside a transaction block.',
+      why: 'Some statements commit transactions of their own or change things a transaction cannot undo (files, other databases, the server configuration), so PostgreSQL refuses them inside a transaction block with "cannot run inside a transaction block": VACUUM; REINDEX SCHEMA, DATABASE and SYSTEM; REINDEX and CLUSTER of a partitioned table (PostgreSQL 14 and 15 onwards), CLUSTER without a table; CREATE and DROP DATABASE, ALTER DATABASE ... SET TABLESPACE; CREATE and DROP TABLESPACE; ALTER SYSTEM; CREATE SUBSCRIPTION when it creates a replication slot; DISCARD ALL. A DO block may COMMIT or ROLLBACK (to backfill in batches, each committed) only when it runs outside a transaction block, else it fails with "invalid transaction termination". That includes the transaction a migration tool wraps around each file, and a multi-statement file sent as one query. The migration fails at deploy time, after the earlier migrations of the same deploy have run. CONCURRENTLY operations are covered by no-concurrently-in-transaction.',
       instead: 'Put the statement in a migration of its own that the tool runs outside a transaction, or run it outside the migrations (maintenance such as VACUUM usually belongs to a scheduled job, not a deploy).',
       bad: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nVACUUM ANALYZE orders;\nCOMMIT;',
       good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;\nVACUUM ANALYZE orders;",
@@ -28,6 +34,7 @@ export default defineRule({
         'https://www.postgresql.org/docs/current/sql-cluster.html',
         'https://www.postgresql.org/docs/current/sql-createdatabase.html',
         'https://www.postgresql.org/docs/current/sql-altersystem.html',
+        'https://www.postgresql.org/docs/current/sql-do.html',
         'https://www.postgresql.org/docs/current/sql-createsubscription.html',
       ],
       pgVersions: 'All versions. REINDEX of a partitioned table exists from PostgreSQL 14, CLUSTER of one from 15; both refuse a transaction block.',
@@ -74,6 +81,18 @@ export default defineRule({
       },
       DiscardStmt(discard) {
         if (discard.target === 'DISCARD_ALL') check('DISCARD ALL');
+      },
+      DoStmt() {
+        const command = context.statement.transactionControl;
+        const { transaction } = context;
+        if (!command || !transaction.inTransaction || context.statement.insideBlock !== undefined) return;
+        const opener = transaction.explicit && transaction.openedAt !== undefined ? context.statements[transaction.openedAt] : undefined;
+        const where = opener
+          ? `the transaction opened on line ${context.lineOf(opener.range.start)}`
+          : context.environment.transactionMode === 'implicit'
+            ? 'the implicit transaction PostgreSQL runs a multi-statement query in'
+            : 'the transaction its migration tool wraps around each file';
+        context.report({ messageId: 'blockTransactionControl', helpId: 'blockTransactionControlHelp', data: { command, transaction: where } });
       },
     };
   },

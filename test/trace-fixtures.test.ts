@@ -22,6 +22,11 @@ const MIN_OBSERVED_FRACTION = 0.85;
  * fixtures that exercise it.
  */
 const VERDICTS: Record<string, { effect: 'scan' | 'rewrite' | 'failure'; statements: RegExp; fixtures: string[] }> = {
+  'no-non-transactional-statement-in-transaction': {
+    effect: 'failure',
+    statements: /^DO /,
+    fixtures: ['do-block-commits-inside-begin.sql', 'clean-do-block-commits-outside-transaction.sql'],
+  },
   'require-check-before-attach-partition': {
     effect: 'scan',
     statements: /ATTACH PARTITION|PARTITION OF .* FOR VALUES/i,
@@ -111,7 +116,7 @@ describe('the lock table, checked on a real PostgreSQL with every fixture', () =
     for (const file of fixtures.flatMap((fixture) => fixture.files)) {
       for (const statement of results.statements.filter((candidate) => candidate.file === file.path && statements.test(candidate.text))) {
         // The rows trace generates may break the new constraint or hold NULL: PostgreSQL found them by scanning.
-        const violated = statement.status === 'failed' && /is violated by some row|contains null values|does not allow null values/.test(statement.reason ?? '');
+        const violated = statement.status === 'failed' && /is violated by some row|contains null values|does not allow null values|invalid transaction termination/.test(statement.reason ?? '');
         expect(statement.status === 'observed' || violated, `${file.path}:${statement.line}: ${statement.status} ${statement.reason ?? ''}`).toBe(true);
         const observation = statement.observation;
         const effects = { scan: observation?.scanned ?? [], rewrite: (observation?.rewritten ?? []).filter((name) => !name.startsWith('index ')), failure: [] };

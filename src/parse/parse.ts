@@ -1,7 +1,7 @@
 import { libpgQuery } from './libpg.js';
 import { isCommentToken, scanTokens } from './scan.js';
 import { preprocessSql, type SkippedText } from './preprocess.js';
-import { statementsInDoBlock } from './plpgsql.js';
+import { statementsInDoBlock, type TransactionControl } from './plpgsql.js';
 import type { Node } from '@pgsql/types';
 import type { ByteRange, SourceFile } from '../source/source-file.js';
 import { nodeKind, type NodeKind } from './node-types.js';
@@ -15,6 +15,8 @@ export interface Statement {
   range: ByteRange;
   /** For a statement a DO block runs: the index of that DO statement. */
   insideBlock?: number;
+  /** For a DO block: the first COMMIT or ROLLBACK it runs itself. */
+  transactionControl?: TransactionControl;
 }
 
 export interface SqlComment {
@@ -99,6 +101,7 @@ function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic:
     if (statement.kind !== 'DoStmt') continue;
     const text = sqlBytes.toString('utf8', statement.range.start, statement.range.end);
     const contents = statementsInDoBlock(statement.node, text, statement.range.start);
+    if (contents.transactionControl) all[blockIndex]!.transactionControl = contents.transactionControl;
     for (const embedded of contents.statements) {
       all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex });
     }

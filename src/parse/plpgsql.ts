@@ -31,7 +31,11 @@ export interface DoBlockContents {
   statements: EmbeddedStatement[];
   /** `EXECUTE format(...)` and the like: said with --verbose, as not checked. */
   dynamic: SkippedText[];
+  /** The first COMMIT or ROLLBACK the block runs itself, if any: allowed only when the block runs outside a transaction block. */
+  transactionControl?: TransactionControl;
 }
+
+export type TransactionControl = 'COMMIT' | 'ROLLBACK';
 
 const NOTHING_SEEN: DoBlockContents = { statements: [], dynamic: [] };
 
@@ -91,7 +95,26 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
       found.push({ node, range: { start: sqlStart + start, end: sqlStart + end } });
     }
   }
-  return { statements: found.filter((statement) => nodeKind(statement.node) !== 'DoStmt'), dynamic };
+  const transactionControl = firstTransactionControl(functionTree);
+  return { statements: found.filter((statement) => nodeKind(statement.node) !== 'DoStmt'), dynamic, ...(transactionControl ? { transactionControl } : {}) };
+}
+
+/** The first PL/pgSQL COMMIT or ROLLBACK in the block's tree. */
+function firstTransactionControl(tree: unknown): TransactionControl | undefined {
+  const pending: unknown[] = [tree];
+  while (pending.length > 0) {
+    const value = pending.shift();
+    if (!value || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      pending.unshift(...value);
+      continue;
+    }
+    const record = value as Record<string, unknown>;
+    if ('PLpgSQL_stmt_commit' in record) return 'COMMIT';
+    if ('PLpgSQL_stmt_rollback' in record) return 'ROLLBACK';
+    pending.unshift(...Object.values(record));
+  }
+  return undefined;
 }
 
 /** The body of the DO statement's string: its text and byte offset within the statement. */
