@@ -23315,13 +23315,13 @@ function reportIfInTransaction(context, command) {
   const { transaction } = context;
   if (!transaction.inTransaction) return;
   if (context.statement.insideBlock !== void 0) {
-    context.report({ messageId: "insideBlock", helpId: "help", data: { command } });
+    context.report({ messageId: "insideBlock", helpId: "insideBlockHelp", data: { command } });
   } else if (transaction.explicit && transaction.openedAt !== void 0) {
     const opener = context.statements[transaction.openedAt];
     const line = opener ? context.lineOf(opener.range.start) : 1;
     context.report({ messageId: "explicitTransaction", helpId: "help", data: { command, line } });
   } else if (context.environment.transactionMode === "implicit") {
-    context.report({ messageId: "implicitTransaction", helpId: "help", data: { command } });
+    context.report({ messageId: "implicitTransaction", helpId: "implicitHelp", data: { command } });
   } else {
     context.report({ messageId: "wrappedByTool", helpId: "help", data: { command } });
   }
@@ -23335,7 +23335,9 @@ var init_transaction_block = __esm({
       wrappedByTool: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
       implicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
       insideBlock: 'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
-      help: "Move {{command}} to a migration of its own that runs outside a transaction block (most tools have a per-file switch to turn the wrapping transaction off)."
+      help: "Move {{command}} to a migration of its own that runs outside a transaction block (most tools have a per-file switch to turn the wrapping transaction off).",
+      implicitHelp: "Move {{command}} to a migration file of its own, as its only statement: the tool sends the file as one query, and PostgreSQL runs a query of one statement outside a transaction block.",
+      insideBlockHelp: "Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block."
     };
   }
 });
@@ -29002,9 +29004,9 @@ var init_require_concurrent_index = __esm({
         presets: ["recommended", "strict"],
         messages: {
           createIndex: "CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until the build finishes.",
-          createIndexHelp: "Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
+          createIndexHelp: "{{outOfBlock}}Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
           dropIndex: "{{ifItExists}}DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.",
-          dropIndexHelp: "Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
+          dropIndexHelp: "{{outOfBlock}}Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
           createIndexOnPartitioned: "CREATE INDEX on partitioned table {{table}} holds a SHARE lock on {{table}} and on each of its partitions for the whole build: every INSERT, UPDATE and DELETE on any of them waits until the indexes of all partitions are built.",
           concurrentOnPartitioned: 'PostgreSQL refuses CREATE INDEX CONCURRENTLY on partitioned table {{table}} ("cannot create index on partitioned table concurrently"): the migration fails here.',
           partitionedHelp: "Build it one partition at a time, without blocking writes:\n  CREATE {{unique}}INDEX {{ifNotExists}}{{index}} ON ONLY {{table}} (...);  -- instant; invalid until every partition has its index\n  -- then, outside a transaction block, for each partition ({{partitions}}):\n  CREATE {{unique}}INDEX CONCURRENTLY <partition>_idx ON <partition> (...);\n  ALTER INDEX {{index}} ATTACH PARTITION <partition>_idx;",
@@ -29029,6 +29031,7 @@ var init_require_concurrent_index = __esm({
         }
       },
       create(context) {
+        const outOfBlock = () => context.statement.insideBlock === void 0 ? "" : "Move it out of the DO block first, into a migration of its own (PostgreSQL refuses CONCURRENTLY inside a block). ";
         const isPartitioned = (relation) => context.schema.table(relation)?.kind === "partitioned table";
         return {
           IndexStmt(index) {
@@ -29037,6 +29040,7 @@ var init_require_concurrent_index = __esm({
             const partitioned = isPartitioned(relation);
             if (index.concurrent && !partitioned || !index.concurrent && !context.isExistingTable(relation)) return;
             const data = {
+              outOfBlock: outOfBlock(),
               table: displayName(relation),
               index: index.idxname ? quoteIdentifier(index.idxname) : "<name>",
               unique: index.unique ? "UNIQUE " : "",
@@ -29063,6 +29067,7 @@ var init_require_concurrent_index = __esm({
               if (drop.concurrent && !partitioned) continue;
               if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
               const data = {
+                outOfBlock: outOfBlock(),
                 index: displayName(index),
                 ifExists: drop.missing_ok ? "IF EXISTS " : "",
                 table: table ? displayName(table) : "",

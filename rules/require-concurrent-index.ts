@@ -12,11 +12,11 @@ export default defineRule({
       createIndex:
         'CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until the build finishes.',
       createIndexHelp:
-        'Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.',
+        '{{outOfBlock}}Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.',
       dropIndex:
         '{{ifItExists}}DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.',
       dropIndexHelp:
-        'Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
+        '{{outOfBlock}}Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
       createIndexOnPartitioned:
         'CREATE INDEX on partitioned table {{table}} holds a SHARE lock on {{table}} and on each of its partitions for the whole build: every INSERT, UPDATE and DELETE on any of them waits until the indexes of all partitions are built.',
       concurrentOnPartitioned:
@@ -49,6 +49,9 @@ export default defineRule({
     },
   },
   create(context) {
+    // PostgreSQL refuses CONCURRENTLY in a DO block or function, which always runs in a transaction.
+    const outOfBlock = (): string =>
+      context.statement.insideBlock === undefined ? '' : 'Move it out of the DO block first, into a migration of its own (PostgreSQL refuses CONCURRENTLY inside a block). ';
     const isPartitioned = (relation: RelationName): boolean => context.schema.table(relation)?.kind === 'partitioned table';
     return {
       IndexStmt(index) {
@@ -59,6 +62,7 @@ export default defineRule({
         const partitioned = isPartitioned(relation);
         if ((index.concurrent && !partitioned) || (!index.concurrent && !context.isExistingTable(relation))) return;
         const data = {
+          outOfBlock: outOfBlock(),
           table: displayName(relation),
           index: index.idxname ? quoteIdentifier(index.idxname) : '<name>',
           unique: index.unique ? 'UNIQUE ' : '',
@@ -86,6 +90,7 @@ export default defineRule({
           if (drop.concurrent && !partitioned) continue;
           if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
           const data = {
+            outOfBlock: outOfBlock(),
             index: displayName(index),
             ifExists: drop.missing_ok ? 'IF EXISTS ' : '',
             table: table ? displayName(table) : '',

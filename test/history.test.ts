@@ -276,6 +276,29 @@ describe('locks the history can name', () => {
   });
 });
 
+describe('help that works where the statement stands', () => {
+  const helps = (stdout: string): Array<[string, string]> =>
+    (JSON.parse(stdout) as { diagnostics: Array<{ rule: string; help?: string }> }).diagnostics.map((d) => [d.rule, d.help ?? '']);
+
+  it('moves an index statement out of a DO block before making it CONCURRENTLY, which a block refuses', () => {
+    const dir = tempProject({
+      'db/001_events.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\nCREATE INDEX events_kind_idx ON events (kind);\n',
+      'db/002_drop.sql': "SET lock_timeout = '2s';\nDO $$ BEGIN\n  DROP INDEX events_kind_idx;\nEND $$;\n",
+    });
+    const found = helps(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
+    expect(found.find(([rule]) => rule === 'require-concurrent-index')?.[1]).toMatch(/^Move it out of the DO block first, .*DROP INDEX CONCURRENTLY events_kind_idx;$/);
+  });
+
+  it('makes CONCURRENTLY the only statement of a golang-migrate file, which the tool then sends without a transaction', () => {
+    const dir = tempProject({
+      'db/000001_events.up.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\n',
+      'db/000002_index.up.sql': "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);\n",
+    });
+    const found = helps(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
+    expect(found.find(([rule]) => rule === 'no-concurrently-in-transaction')?.[1]).toContain('to a migration file of its own, as its only statement');
+  });
+});
+
 describe('partitions known from the history', () => {
   const findings = (stdout: string): Array<{ rule: string; message: string; help?: string }> =>
     (JSON.parse(stdout) as { diagnostics: Array<{ rule: string; message: string; help?: string }> }).diagnostics;

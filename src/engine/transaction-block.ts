@@ -11,6 +11,9 @@ export const REFUSED_IN_TRANSACTION_MESSAGES = {
   insideBlock:
     'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
   help: 'Move {{command}} to a migration of its own that runs outside a transaction block (most tools have a per-file switch to turn the wrapping transaction off).',
+  implicitHelp:
+    'Move {{command}} to a migration file of its own, as its only statement: the tool sends the file as one query, and PostgreSQL runs a query of one statement outside a transaction block.',
+  insideBlockHelp: 'Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block.',
 } as const;
 
 type RefusedMessageId = keyof typeof REFUSED_IN_TRANSACTION_MESSAGES;
@@ -20,13 +23,13 @@ export function reportIfInTransaction(context: RuleContext<RefusedMessageId>, co
   const { transaction } = context;
   if (!transaction.inTransaction) return;
   if (context.statement.insideBlock !== undefined) {
-    context.report({ messageId: 'insideBlock', helpId: 'help', data: { command } });
+    context.report({ messageId: 'insideBlock', helpId: 'insideBlockHelp', data: { command } });
   } else if (transaction.explicit && transaction.openedAt !== undefined) {
     const opener = context.statements[transaction.openedAt];
     const line = opener ? context.lineOf(opener.range.start) : 1;
     context.report({ messageId: 'explicitTransaction', helpId: 'help', data: { command, line } });
   } else if (context.environment.transactionMode === 'implicit') {
-    context.report({ messageId: 'implicitTransaction', helpId: 'help', data: { command } });
+    context.report({ messageId: 'implicitTransaction', helpId: 'implicitHelp', data: { command } });
   } else {
     context.report({ messageId: 'wrappedByTool', helpId: 'help', data: { command } });
   }
