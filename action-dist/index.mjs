@@ -42712,6 +42712,7 @@ function describeIoError(error2) {
 }
 
 // src/cli/plan.ts
+init_paths();
 function candidateFolders(absolute) {
   const parent = path8.dirname(absolute);
   const perMigrationFolder = ["migration.sql", "up.sql", "down.sql"].includes(path8.basename(absolute)) || ["deploy", "revert", "verify"].includes(path8.basename(parent));
@@ -42734,7 +42735,7 @@ async function planLint(options) {
         ignored: new Map(folder.ignored.map((item) => [path8.resolve(cwd, item.path), item.reason]))
       };
       folders.set(dir, indexed);
-      notes.push(`${folder.migrations[0] ? path8.dirname(folder.migrations[0].path) : dir}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
+      notes.push(`${displayPath(folder.root, cwd) || "."}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
       for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
     }
     return indexed;
@@ -42790,8 +42791,12 @@ async function planLint(options) {
 function planMigration({ framework, flywayProject }, entry, input, review, config, notes, siblings) {
   if ("unreadable" in input) return { planned: { input, transactionMode: "none", review } };
   const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
-  for (const note of prepared.notes) notes.push(`${entry.path}: ${note}`);
+  for (const note of preparedNotes(framework, prepared.notes, config)) notes.push(`${entry.path}: ${note}`);
   return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), review }, prepared };
+}
+function preparedNotes(framework, notes, config) {
+  if (framework !== "plain" || !config.assumeInTransaction) return notes;
+  return ["plain: no migration tool detected; assumeInTransaction says the tool runs each file inside one transaction"];
 }
 function transactionMode(framework, prepared, config) {
   return framework === "plain" && config.assumeInTransaction ? "wrapped" : prepared;
@@ -42801,7 +42806,7 @@ function planFromDisk(folder, entry, reader, review, config, notes) {
   const known = reader.known(entry.absolutePath);
   if (known?.prepared?.framework === framework) {
     const { prepared: prepared2 } = known;
-    for (const note of prepared2.notes) notes.push(`${entry.path}: ${note}`);
+    for (const note of preparedNotes(framework, prepared2.notes, config)) notes.push(`${entry.path}: ${note}`);
     reader.keep(entry.absolutePath, known);
     const input2 = reader.lazyInput(entry.path, entry.absolutePath, known.digest);
     let upText;

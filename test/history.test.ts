@@ -276,6 +276,26 @@ describe('locks the history can name', () => {
   });
 });
 
+describe('what --verbose says about a folder', () => {
+  it('names the migrations folder, not its first migration, for a framework with a folder per migration', () => {
+    const dir = tempProject({
+      'migrations/2024-01-01-000000_create_users/up.sql': CREATE_USERS,
+      'migrations/2024-01-01-000000_create_users/down.sql': 'DROP TABLE users;\n',
+      'migrations/2024-02-01-000000_add_email/up.sql': `${LOCK}ALTER TABLE users ADD COLUMN email text;\n`,
+    });
+    const run = runCli(['lint', '--verbose', 'migrations'], { cwd: dir });
+    expect(run.stderr).toContain('lockwise: migrations: diesel migrations, 2 in order\n');
+  });
+
+  it('says a plain file runs in a transaction when --assume-in-transaction says so', () => {
+    const dir = tempProject({ 'db/001_users.sql': CREATE_USERS });
+    expect(runCli(['lint', '--verbose', 'db'], { cwd: dir }).stderr).toContain('db/001_users.sql: plain: no migration tool assumed, so each statement runs on its own');
+    const wrapped = runCli(['lint', '--verbose', '--assume-in-transaction', 'db'], { cwd: dir }).stderr;
+    expect(wrapped).toContain('db/001_users.sql: plain: no migration tool detected; assumeInTransaction says the tool runs each file inside one transaction');
+    expect(wrapped).not.toContain('runs on its own');
+  });
+});
+
 describe('help that works where the statement stands', () => {
   const helps = (stdout: string): Array<[string, string]> =>
     (JSON.parse(stdout) as { diagnostics: Array<{ rule: string; help?: string }> }).diagnostics.map((d) => [d.rule, d.help ?? '']);

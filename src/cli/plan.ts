@@ -17,6 +17,7 @@ import { frameworkMarker } from '../history/layouts.js';
 import { changedSince, filesAtRef, findRepository, firstCommitTimes, type GitRepository } from '../history/git.js';
 import type { TransactionMode } from '../model/session-state.js';
 import { MigrationFiles } from './migration-files.js';
+import { displayPath } from '../source/paths.js';
 import { PlanError } from './user-errors.js';
 
 export interface PlanOptions {
@@ -83,7 +84,7 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
         ignored: new Map(folder.ignored.map((item) => [path.resolve(cwd, item.path), item.reason])),
       };
       folders.set(dir, indexed);
-      notes.push(`${folder.migrations[0] ? path.dirname(folder.migrations[0].path) : dir}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
+      notes.push(`${displayPath(folder.root, cwd) || '.'}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
       for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
     }
     return indexed;
@@ -156,8 +157,14 @@ function planMigration(
 ): { planned: PlannedMigration; prepared?: PreparedMigration } {
   if ('unreadable' in input) return { planned: { input, transactionMode: 'none', review } };
   const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
-  for (const note of prepared.notes) notes.push(`${entry.path}: ${note}`);
+  for (const note of preparedNotes(framework, prepared.notes, config)) notes.push(`${entry.path}: ${note}`);
   return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), review }, prepared };
+}
+
+/** How a plain file runs is the configuration's to say, and its note says what the configuration said. */
+function preparedNotes(framework: FrameworkName, notes: readonly string[], config: ResolvedConfig): readonly string[] {
+  if (framework !== 'plain' || !config.assumeInTransaction) return notes;
+  return ['plain: no migration tool detected; assumeInTransaction says the tool runs each file inside one transaction'];
 }
 
 /** Plain folders say nothing of how they are run; the configuration does. */
@@ -181,7 +188,7 @@ function planFromDisk(
   const known = reader.known(entry.absolutePath);
   if (known?.prepared?.framework === framework) {
     const { prepared } = known;
-    for (const note of prepared.notes) notes.push(`${entry.path}: ${note}`);
+    for (const note of preparedNotes(framework, prepared.notes, config)) notes.push(`${entry.path}: ${note}`);
     reader.keep(entry.absolutePath, known);
     const input = reader.lazyInput(entry.path, entry.absolutePath, known.digest);
     let upText: string | undefined;
