@@ -29749,7 +29749,7 @@ var init_require_unique_using_index = __esm({
           addColumnConstraint: "ADD COLUMN {{column}} ... {{kind}} builds a unique index over every row of {{table}} while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the index is built.",
           help: "Build the index first, without blocking writes, then attach it as the constraint, which only changes the catalog:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} UNIQUE USING INDEX {{index}};",
           primaryKeyHelp: "Build the index first, without blocking writes, make its columns NOT NULL without a long scan, then attach it:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n  -- for each column that allows NULL, in its own transactions (PostgreSQL 12+):\n  ALTER TABLE {{table}} ADD CONSTRAINT <column>_not_null CHECK (<column> IS NOT NULL) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <column>_not_null;\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} PRIMARY KEY USING INDEX {{index}};\nPRIMARY KEY makes its columns NOT NULL: without a validated CHECK (or NOT NULL already), it scans the whole table under ACCESS EXCLUSIVE to check them (always, before PostgreSQL 12).",
-          columnHelp: "Add the column without the constraint, then build the index CONCURRENTLY and attach it: CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}); ALTER TABLE {{table}} ADD CONSTRAINT {{index}} {{kind}} USING INDEX {{index}}; (a PRIMARY KEY also needs the column proven NOT NULL first, by a validated CHECK ({{column}} IS NOT NULL) constraint, or it scans the table under ACCESS EXCLUSIVE).",
+          columnHelp: "Add the column without the constraint, then build the index CONCURRENTLY and attach it: CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}); ALTER TABLE {{table}} ADD CONSTRAINT {{index}} {{kind}} USING INDEX {{index}};{{primaryKeyNote}}",
           partitionedHelp: "{{table}} is partitioned: PostgreSQL supports neither CREATE INDEX CONCURRENTLY nor ADD CONSTRAINT ... USING INDEX on it. To enforce uniqueness without the long lock, build a unique index instead of the constraint: CREATE UNIQUE INDEX {{index}} ON ONLY {{table}} ({{columns}}) (the partition key must be among the columns); CREATE UNIQUE INDEX CONCURRENTLY on each partition; ALTER INDEX {{index}} ATTACH PARTITION each of them. The parent index becomes valid when every partition's index is attached."
         },
         docs: {
@@ -29781,7 +29781,9 @@ var init_require_unique_using_index = __esm({
             for (const node of column.constraints ?? []) {
               const constraint = asKind(node, "Constraint");
               if (!constraint || !isUniqueIndexConstraint(constraint)) continue;
-              const data = { ...dataFor3(relation, constraint, [column.colname]), table, column: quoteIdentifier(column.colname) };
+              const name = quoteIdentifier(column.colname);
+              const primaryKeyNote = constraint.contype === "CONSTR_PRIMARY" ? ` (a PRIMARY KEY also needs the column proven NOT NULL first, by a validated CHECK (${name} IS NOT NULL) constraint, or it scans the table under ACCESS EXCLUSIVE)` : "";
+              const data = { ...dataFor3(relation, constraint, [column.colname]), table, column: name, primaryKeyNote };
               context.report({ messageId: "addColumnConstraint", helpId: partitioned ? "partitionedHelp" : "columnHelp", at: constraint.location, data });
             }
           }

@@ -309,6 +309,17 @@ describe('help that works where the statement stands', () => {
     expect(found.find(([rule]) => rule === 'require-concurrent-index')?.[1]).toMatch(/^Move it out of the DO block first, .*DROP INDEX CONCURRENTLY events_kind_idx;$/);
   });
 
+  it('speaks of NOT NULL only for a PRIMARY KEY added with a column, not for UNIQUE', () => {
+    const dir = tempProject({
+      'db/001_users.sql': CREATE_USERS,
+      'db/002_columns.sql': `${LOCK}ALTER TABLE users ADD COLUMN matrix_id text UNIQUE;\nALTER TABLE users ADD COLUMN uid bigint PRIMARY KEY;\n`,
+    });
+    const found = helps(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).filter(([rule]) => rule === 'require-unique-using-index');
+    expect(found).toHaveLength(2);
+    expect(found[0]![1]).toMatch(/UNIQUE USING INDEX [^;]+;$/);
+    expect(found[1]![1]).toContain('a PRIMARY KEY also needs the column proven NOT NULL first, by a validated CHECK (uid IS NOT NULL)');
+  });
+
   it('makes CONCURRENTLY the only statement of a golang-migrate file, which the tool then sends without a transaction', () => {
     const dir = tempProject({
       'db/000001_events.up.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\n',
