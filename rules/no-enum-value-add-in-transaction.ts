@@ -22,10 +22,14 @@ export default defineRule({
     messages: {
       addValueInTransaction:
         'Before PostgreSQL 12, ALTER TYPE ... ADD VALUE cannot run inside a transaction block, and this statement runs inside {{transaction}}: PostgreSQL rejects it ("ALTER TYPE ... ADD cannot run inside a transaction block") and the migration fails.',
+      addValueInBlock:
+        'Before PostgreSQL 12, ALTER TYPE ... ADD VALUE cannot run inside a DO block or function: PostgreSQL rejects it ("ALTER TYPE ... ADD cannot be executed from a function") and the migration fails.',
       useOfNewValue:
         'This statement uses \'{{label}}\', which line {{line}} added to enum {{type}} in the same transaction: PostgreSQL rejects a new enum value until the transaction that added it commits ("unsafe use of new value"), so the migration fails here.',
       help:
         'Run ALTER TYPE {{type}} ADD VALUE \'{{label}}\' in a migration of its own that runs outside a transaction block (most tools have a per-file switch to turn the wrapping transaction off).',
+      blockHelp:
+        'Move it out of the block, to a migration of its own that runs outside a transaction block: ALTER TYPE {{type}} ADD VALUE IF NOT EXISTS \'{{label}}\'; (IF NOT EXISTS does what an exception handler around it would).',
       useHelp:
         'Commit the ADD VALUE first: put it in an earlier migration (or end the transaction after it), and use \'{{label}}\' only after that commit.',
     },
@@ -64,7 +68,9 @@ export default defineRule({
         const type = relationFromNames(stringValues(alter.typeName));
         if (createdIn.get(relationKey(type)) === currentTransaction()) return;
         const data = { type: displayName(type), label: alter.newVal.replace(/'/g, "''") };
-        if (context.pgVersion < ADD_VALUE_IN_TRANSACTION_SINCE) {
+        if (context.pgVersion < ADD_VALUE_IN_TRANSACTION_SINCE && context.statement.insideBlock !== undefined) {
+          context.report({ messageId: 'addValueInBlock', helpId: 'blockHelp', data });
+        } else if (context.pgVersion < ADD_VALUE_IN_TRANSACTION_SINCE) {
           context.report({ messageId: 'addValueInTransaction', helpId: 'help', data: { ...data, transaction: describeTransaction() } });
         } else {
           pending.push({ type, label: alter.newVal, transaction: currentTransaction(), offset: context.statement.range.start });
