@@ -20274,7 +20274,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
   const found = [];
   const dynamic = [];
   const fileOffset = (at) => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8");
-  for (const { query, lineno, literal } of embeddedQueries(functionTree)) {
+  for (const { query, lineno, literal, inLoop } of embeddedQueries(functionTree)) {
     const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(literal ? query : constant.sql, searchFrom);
@@ -20298,7 +20298,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
       while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]))) end--;
       const node = raw.stmt;
       shiftLocations(node, sqlStart);
-      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end } });
+      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end }, ...inLoop ? { inLoop } : {} });
     }
   }
   const transactionControl = firstTransactionControl(functionTree);
@@ -20330,20 +20330,21 @@ function bodyOf(statementText) {
 }
 function embeddedQueries(tree) {
   const queries = [];
-  const visit2 = (value) => {
+  const visit2 = (value, inLoop) => {
     if (Array.isArray(value)) {
-      value.forEach(visit2);
+      for (const item of value) visit2(item, inLoop);
       return;
     }
     if (!value || typeof value !== "object") return;
     const record = value;
     const execSql = record.PLpgSQL_stmt_execsql;
     const dynamic = record.PLpgSQL_stmt_dynexecute;
-    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false });
-    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true });
-    Object.values(record).forEach(visit2);
+    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, inLoop });
+    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, inLoop });
+    const loop = LOOP_KINDS.some((kind) => kind in record);
+    for (const child of Object.values(record)) visit2(child, inLoop || loop);
   };
-  visit2(tree);
+  visit2(tree, false);
   return queries;
 }
 function shiftLocations(tree, by) {
@@ -20362,13 +20363,14 @@ function shiftLocations(tree, by) {
     }
   }
 }
-var WRAPPER_TAG, PLAIN_STRING_LITERAL, DOLLAR_QUOTED_STRING, NOTHING_SEEN;
+var LOOP_KINDS, WRAPPER_TAG, PLAIN_STRING_LITERAL, DOLLAR_QUOTED_STRING, NOTHING_SEEN;
 var init_plpgsql = __esm({
   "src/parse/plpgsql.ts"() {
     "use strict";
     init_libpg();
     init_node_types();
     init_scan();
+    LOOP_KINDS = ["PLpgSQL_stmt_loop", "PLpgSQL_stmt_while", "PLpgSQL_stmt_fori", "PLpgSQL_stmt_fors", "PLpgSQL_stmt_forc", "PLpgSQL_stmt_foreach_a", "PLpgSQL_stmt_dynfors"];
     WRAPPER_TAG = "$lockwise_do_body$";
     PLAIN_STRING_LITERAL = /^'([^']*)'$/;
     DOLLAR_QUOTED_STRING = /^(\$(?:[A-Za-z_\x80-\uffff][A-Za-z_0-9\x80-\uffff]*)?\$)([\s\S]*)\1$/;
@@ -20422,7 +20424,7 @@ function withBlockStatements(statements, sqlBytes, dynamic) {
     const contents = statementsInDoBlock(statement.node, text, statement.range.start);
     if (contents.transactionControl) all[blockIndex].transactionControl = contents.transactionControl;
     for (const embedded of contents.statements) {
-      all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex });
+      all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex, ...embedded.inLoop ? { inLoop: true } : {} });
     }
     dynamic.push(...contents.dynamic);
   }
@@ -25049,11 +25051,13 @@ var init_no_unbatched_backfill = __esm({
           noWhere: "{{command}} without WHERE changes every row of {{table}} in one transaction: it locks every row it touches until commit, blocking the application's writes to them, and writes a burst of WAL that makes replicas lag.",
           unbounded: "{{command}} on {{table}} has no bounded key range in its WHERE, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.",
           unboundedMerge: "MERGE into {{table}} updates or deletes matched rows with no bounded key range in its ON condition or WHEN clause, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.",
+          loopInOneTransaction: "{{command}} on {{table}} takes one batch at a time, but the loop around it runs every batch in the one transaction of this DO block, which never commits: row locks pile up until the block ends, as with one {{command}} of every row, and the WAL comes in one burst.",
+          loopHelp: "Commit each batch: COMMIT after each batch in the loop, with the block in a migration that runs outside a transaction block (PostgreSQL 11+), or run the batches from a script outside the migration, one transaction each.",
           help: "Backfill in batches of 1,000 to 10,000 rows, each in its own short transaction, outside the schema migration, pausing briefly between batches:\n  {{example}}\nrepeated with the next key range until no rows are left."
         },
         docs: {
           summary: "Disallows UPDATE, DELETE and MERGE on an existing table that are not limited to a bounded batch of rows.",
-          why: "A data migration that updates or deletes a whole table in one statement holds a row lock on every row it touches until it commits, so the application's writes to those rows wait for the entire backfill; it keeps a long transaction open (holding back vacuum), and writes one burst of WAL that replicas must replay, so they lag. Inside the schema migration's transaction it also holds every DDL lock taken before it for as long.",
+          why: "A data migration that updates or deletes a whole table in one statement holds a row lock on every row it touches until it commits, so the application's writes to those rows wait for the entire backfill; it keeps a long transaction open (holding back vacuum), and writes one burst of WAL that replicas must replay, so they lag. Inside the schema migration's transaction it also holds every DDL lock taken before it for as long. Batches in a loop of a DO block that never commits are no better: they all run in one transaction.",
           instead: "Backfill in batches of 1,000 to 10,000 rows, each in its own transaction, outside the schema migration, with a short pause between batches: bound each batch by a key range (`WHERE id >= $1 AND id < $2`), a list of keys, or a subquery with LIMIT.",
           bad: "UPDATE users SET handle = username WHERE handle IS NULL;",
           good: "UPDATE users SET handle = username WHERE id >= 1 AND id < 10001 AND handle IS NULL;",
@@ -25073,9 +25077,19 @@ var init_no_unbatched_backfill = __esm({
           const bounded = boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
           return bounded ? void 0 : { table: displayName(relation), key: keys[0] };
         };
+        const inLoopWithoutCommit = () => {
+          const { statement } = context;
+          return statement.inLoop === true && statement.insideBlock !== void 0 && context.statements[statement.insideBlock]?.transactionControl === void 0;
+        };
         const check = (command, rangeVar, where, sources) => {
           const target = unbatched(rangeVar, [where], sources);
-          if (!target) return;
+          if (!target) {
+            if (rangeVar && context.isExistingTable(relationFromRangeVar(rangeVar)) && inLoopWithoutCommit()) {
+              const data = { command, table: displayName(relationFromRangeVar(rangeVar)) };
+              context.report({ messageId: "loopInOneTransaction", helpId: "loopHelp", data });
+            }
+            return;
+          }
           const batch = `${target.key} >= $1 AND ${target.key} < $2`;
           const example = command === "UPDATE" ? `UPDATE ${target.table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${target.table} WHERE ${batch} AND ...;`;
           context.report({ messageId: where ? "unbounded" : "noWhere", helpId: "help", data: { command, table: target.table, example } });

@@ -19,12 +19,16 @@ export default defineRule({
         '{{command}} on {{table}} has no bounded key range in its WHERE, so it can touch every row in one transaction: row locks held until commit block the application\'s writes, and a burst of WAL makes replicas lag.',
       unboundedMerge:
         'MERGE into {{table}} updates or deletes matched rows with no bounded key range in its ON condition or WHEN clause, so it can touch every row in one transaction: row locks held until commit block the application\'s writes, and a burst of WAL makes replicas lag.',
+      loopInOneTransaction:
+        '{{command}} on {{table}} takes one batch at a time, but the loop around it runs every batch in the one transaction of this DO block, which never commits: row locks pile up until the block ends, as with one {{command}} of every row, and the WAL comes in one burst.',
+      loopHelp:
+        'Commit each batch: COMMIT after each batch in the loop, with the block in a migration that runs outside a transaction block (PostgreSQL 11+), or run the batches from a script outside the migration, one transaction each.',
       help:
         'Backfill in batches of 1,000 to 10,000 rows, each in its own short transaction, outside the schema migration, pausing briefly between batches:\n  {{example}}\nrepeated with the next key range until no rows are left.',
     },
     docs: {
       summary: 'Disallows UPDATE, DELETE and MERGE on an existing table that are not limited to a bounded batch of rows.',
-      why: 'A data migration that updates or deletes a whole table in one statement holds a row lock on every row it touches until it commits, so the application\'s writes to those rows wait for the entire backfill; it keeps a long transaction open (holding back vacuum), and writes one burst of WAL that replicas must replay, so they lag. Inside the schema migration\'s transaction it also holds every DDL lock taken before it for as long.',
+      why: 'A data migration that updates or deletes a whole table in one statement holds a row lock on every row it touches until it commits, so the application\'s writes to those rows wait for the entire backfill; it keeps a long transaction open (holding back vacuum), and writes one burst of WAL that replicas must replay, so they lag. Inside the schema migration\'s transaction it also holds every DDL lock taken before it for as long. Batches in a loop of a DO block that never commits are no better: they all run in one transaction.',
       instead: 'Backfill in batches of 1,000 to 10,000 rows, each in its own transaction, outside the schema migration, with a short pause between batches: bound each batch by a key range (`WHERE id >= $1 AND id < $2`), a list of keys, or a subquery with LIMIT.',
       bad: "UPDATE users SET handle = username WHERE handle IS NULL;",
       good: 'UPDATE users SET handle = username WHERE id >= 1 AND id < 10001 AND handle IS NULL;',
@@ -46,9 +50,20 @@ export default defineRule({
       const bounded = boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
       return bounded ? undefined : { table: displayName(relation), key: keys[0]! };
     };
+    /** A statement in a loop of a DO block that does not commit: the loop's batches share one transaction. */
+    const inLoopWithoutCommit = (): boolean => {
+      const { statement } = context;
+      return statement.inLoop === true && statement.insideBlock !== undefined && context.statements[statement.insideBlock]?.transactionControl === undefined;
+    };
     const check = (command: 'UPDATE' | 'DELETE', rangeVar: RangeVar | undefined, where: Node | undefined, sources: LimitedSources): void => {
       const target = unbatched(rangeVar, [where], sources);
-      if (!target) return;
+      if (!target) {
+        if (rangeVar && context.isExistingTable(relationFromRangeVar(rangeVar)) && inLoopWithoutCommit()) {
+          const data = { command, table: displayName(relationFromRangeVar(rangeVar)) };
+          context.report({ messageId: 'loopInOneTransaction', helpId: 'loopHelp', data });
+        }
+        return;
+      }
       const batch = `${target.key} >= $1 AND ${target.key} < $2`;
       const example = command === 'UPDATE' ? `UPDATE ${target.table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${target.table} WHERE ${batch} AND ...;`;
       context.report({ messageId: where ? 'unbounded' : 'noWhere', helpId: 'help', data: { command, table: target.table, example } });

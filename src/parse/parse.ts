@@ -17,6 +17,8 @@ export interface Statement {
   insideBlock?: number;
   /** For a DO block: the first COMMIT or ROLLBACK it runs itself. */
   transactionControl?: TransactionControl;
+  /** For a statement a DO block runs: it stands in a loop of the block, and may run many times. */
+  inLoop?: boolean;
 }
 
 export interface SqlComment {
@@ -103,7 +105,7 @@ function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic:
     const contents = statementsInDoBlock(statement.node, text, statement.range.start);
     if (contents.transactionControl) all[blockIndex]!.transactionControl = contents.transactionControl;
     for (const embedded of contents.statements) {
-      all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex });
+      all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex, ...(embedded.inLoop ? { inLoop: true } : {}) });
     }
     dynamic.push(...contents.dynamic);
   }

@@ -10,7 +10,12 @@ export interface EmbeddedStatement {
   node: Node;
   /** Where the statement's text stands in the file. */
   range: ByteRange;
+  /** It stands in a LOOP, WHILE or FOR of the block: it may run many times. */
+  inLoop?: boolean;
 }
+
+/** PL/pgSQL statements that repeat their body. */
+const LOOP_KINDS = ['PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors'];
 
 const WRAPPER_TAG = '$lockwise_do_body$';
 /** A PL/pgSQL string literal without doubled quotes, whose text maps one to one onto the file. */
@@ -68,7 +73,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
   const found: EmbeddedStatement[] = [];
   const dynamic: SkippedText[] = [];
   const fileOffset = (at: number): number => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8');
-  for (const { query, lineno, literal } of embeddedQueries(functionTree)) {
+  for (const { query, lineno, literal, inLoop } of embeddedQueries(functionTree)) {
     const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(literal ? query : constant!.sql, searchFrom);
@@ -92,7 +97,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
       while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]!))) end--;
       const node = raw.stmt as Node;
       shiftLocations(node, sqlStart);
-      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end } });
+      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end }, ...(inLoop ? { inLoop } : {}) });
     }
   }
   const transactionControl = firstTransactionControl(functionTree);
@@ -132,24 +137,26 @@ interface EmbeddedQuery {
   lineno: number;
   /** The query is a string literal passed to EXECUTE. */
   literal: boolean;
+  inLoop: boolean;
 }
 
 function embeddedQueries(tree: unknown): EmbeddedQuery[] {
   const queries: EmbeddedQuery[] = [];
-  const visit = (value: unknown): void => {
+  const visit = (value: unknown, inLoop: boolean): void => {
     if (Array.isArray(value)) {
-      value.forEach(visit);
+      for (const item of value) visit(item, inLoop);
       return;
     }
     if (!value || typeof value !== 'object') return;
     const record = value as Record<string, unknown>;
     const execSql = record.PLpgSQL_stmt_execsql as { lineno?: number; sqlstmt?: { PLpgSQL_expr?: { query?: string } } } | undefined;
     const dynamic = record.PLpgSQL_stmt_dynexecute as { lineno?: number; query?: { PLpgSQL_expr?: { query?: string } } } | undefined;
-    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false });
-    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true });
-    Object.values(record).forEach(visit);
+    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, inLoop });
+    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, inLoop });
+    const loop = LOOP_KINDS.some((kind) => kind in record);
+    for (const child of Object.values(record)) visit(child, inLoop || loop);
   };
-  visit(tree);
+  visit(tree, false);
   return queries;
 }
 
