@@ -22571,6 +22571,21 @@ var init_walk = __esm({
 });
 
 // src/engine/lint-file.ts
+function withPlaceholdersRestored(diagnostics, parsed) {
+  const originals = /* @__PURE__ */ new Map();
+  for (const skipped of parsed.skipped) {
+    if (skipped.kind !== "template placeholder" && skipped.kind !== "psql variable") continue;
+    const length = skipped.range.end - skipped.range.start;
+    originals.set(length, originals.has(length) && originals.get(length) !== skipped.text ? void 0 : skipped.text);
+  }
+  if (originals.size === 0) return diagnostics;
+  const restore = (text) => text.replace(/(?<![\p{L}\p{N}_$])_+(?![\p{L}\p{N}_$])/gu, (run2) => originals.get(Buffer.byteLength(run2, "utf8")) ?? run2);
+  return diagnostics.map((diagnostic) => ({
+    ...diagnostic,
+    message: restore(diagnostic.message),
+    ...diagnostic.help !== void 0 ? { help: restore(diagnostic.help) } : {}
+  }));
+}
 function locksOnKnownRelations(claims, schema, statement) {
   claims = withoutGoneRelations(claims, schema, statement);
   if (claims.some((claim) => claim.whenPartitionsHaveIt)) claims = withPartitionForeignKeysAttached(claims, schema, statement);
@@ -22805,7 +22820,7 @@ var init_lint_file = __esm({
           }
           applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
           for (const visitors of running) visitors.onFileEnd?.();
-          return applySuppressions(parsed, file.diagnostics, this.options).sort(compareDiagnostics);
+          return withPlaceholdersRestored(applySuppressions(parsed, file.diagnostics, this.options), parsed).sort(compareDiagnostics);
         } finally {
           this.file = void 0;
         }

@@ -320,6 +320,17 @@ describe('help that works where the statement stands', () => {
     expect(found[1]![1]).toContain('a PRIMARY KEY also needs the column proven NOT NULL first, by a validated CHECK (uid IS NOT NULL)');
   });
 
+  it('quotes a template placeholder as written, not as the underscores it was parsed as', () => {
+    const dir = tempProject({
+      'db/001_users.sql': 'CREATE TABLE {{ .Schema }}.users (id bigint PRIMARY KEY, phone text);\n',
+      'db/002_phone.sql': "SET lock_timeout = '2s';\nALTER TABLE {{ .Schema }}.users ADD CONSTRAINT users_phone_key UNIQUE (phone);\n",
+    });
+    const [[rule, help]] = helps(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as [[string, string]];
+    expect(rule).toBe('require-unique-using-index');
+    expect(help).toContain('CREATE UNIQUE INDEX CONCURRENTLY users_phone_key ON {{ .Schema }}.users (phone);');
+    expect(help).not.toContain('__');
+  });
+
   it('makes CONCURRENTLY the only statement of a golang-migrate file, which the tool then sends without a transaction', () => {
     const dir = tempProject({
       'db/000001_events.up.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\n',

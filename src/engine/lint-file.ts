@@ -139,11 +139,32 @@ export class FileLinter {
       }
       applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
       for (const visitors of running) visitors.onFileEnd?.();
-      return applySuppressions(parsed, file.diagnostics, this.options).sort(compareDiagnostics);
+      return withPlaceholdersRestored(applySuppressions(parsed, file.diagnostics, this.options), parsed).sort(compareDiagnostics);
     } finally {
       this.file = undefined;
     }
   }
+}
+
+/**
+ * Messages and help quote the SQL as parsed, where a template placeholder or psql variable stood as a
+ * run of underscores of its length: they show the placeholder as written again, so that the help can be
+ * pasted into the migration. A run that stood for different placeholders is left as it is.
+ */
+function withPlaceholdersRestored(diagnostics: Diagnostic[], parsed: ParsedFile): Diagnostic[] {
+  const originals = new Map<number, string | undefined>();
+  for (const skipped of parsed.skipped) {
+    if (skipped.kind !== 'template placeholder' && skipped.kind !== 'psql variable') continue;
+    const length = skipped.range.end - skipped.range.start;
+    originals.set(length, originals.has(length) && originals.get(length) !== skipped.text ? undefined : skipped.text);
+  }
+  if (originals.size === 0) return diagnostics;
+  const restore = (text: string): string => text.replace(/(?<![\p{L}\p{N}_$])_+(?![\p{L}\p{N}_$])/gu, (run) => originals.get(Buffer.byteLength(run, 'utf8')) ?? run);
+  return diagnostics.map((diagnostic) => ({
+    ...diagnostic,
+    message: restore(diagnostic.message),
+    ...(diagnostic.help !== undefined ? { help: restore(diagnostic.help) } : {}),
+  }));
 }
 
 /**
