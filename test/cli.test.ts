@@ -232,11 +232,14 @@ describe('lockwise.json', () => {
 });
 
 describe('lockwise rules and explain', () => {
-  it('lists every rule with its severity', () => {
+  it('lists every rule with its severity and whether the default configuration turns it on', () => {
     const run = runCli(['rules']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^require-lock-timeout\s+warning\s+Requires lock_timeout/m);
-    expect(run.stdout).toMatch(/^no-rename-column\s+error\s+/m);
+    expect(run.stdout).toMatch(/^rule\s+severity\s+by default\s+summary$/m);
+    expect(run.stdout).toMatch(/^require-lock-timeout\s+warning\s+on\s+Requires lock_timeout/m);
+    expect(run.stdout).toMatch(/^no-rename-column\s+error\s+on\s+/m);
+    expect(run.stdout).toMatch(/^prefer-text\s+warning\s+off \(on in recommended-style, strict\)\s+Prefers text/m);
+    expect(run.stdout).toMatch(/^syntax-error\s+error\s+always\s+/m);
   });
 
   it('prints a rule\'s documentation, and refuses unknown rules', () => {

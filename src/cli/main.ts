@@ -66,7 +66,7 @@ function buildProgram(): Command {
 
   program
     .command('rules')
-    .description('list every rule with its default severity and summary')
+    .description('list every rule with its default severity, whether the default configuration turns it on, and its summary')
     .action(async () => {
       const { runRules } = await import('./rules-command.js');
       process.stdout.write(runRules());
