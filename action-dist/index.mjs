@@ -20274,7 +20274,8 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
   const found = [];
   const dynamic = [];
   const fileOffset = (at) => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8");
-  for (const { query, lineno, literal, inLoop } of embeddedQueries(functionTree)) {
+  const { queries, transactionControl } = embeddedQueries(functionTree);
+  for (const { query, lineno, literal, inLoop } of queries) {
     const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(literal ? query : constant.sql, searchFrom);
@@ -20301,24 +20302,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
       found.push({ node, range: { start: sqlStart + start, end: sqlStart + end }, ...inLoop ? { inLoop } : {} });
     }
   }
-  const transactionControl = firstTransactionControl(functionTree);
   return { statements: found.filter((statement) => nodeKind(statement.node) !== "DoStmt"), dynamic, ...transactionControl ? { transactionControl } : {} };
-}
-function firstTransactionControl(tree) {
-  const pending = [tree];
-  while (pending.length > 0) {
-    const value = pending.shift();
-    if (!value || typeof value !== "object") continue;
-    if (Array.isArray(value)) {
-      pending.unshift(...value);
-      continue;
-    }
-    const record = value;
-    if ("PLpgSQL_stmt_commit" in record) return "COMMIT";
-    if ("PLpgSQL_stmt_rollback" in record) return "ROLLBACK";
-    pending.unshift(...Object.values(record));
-  }
-  return void 0;
 }
 function bodyOf(statementText) {
   const literal = scanTokens(statementText)?.find((token) => token.tokenName === "SCONST");
@@ -20330,6 +20314,7 @@ function bodyOf(statementText) {
 }
 function embeddedQueries(tree) {
   const queries = [];
+  let transactionControl;
   const visit2 = (value, inLoop) => {
     if (Array.isArray(value)) {
       for (const item of value) visit2(item, inLoop);
@@ -20341,11 +20326,13 @@ function embeddedQueries(tree) {
     const dynamic = record.PLpgSQL_stmt_dynexecute;
     if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, inLoop });
     if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, inLoop });
+    if ("PLpgSQL_stmt_commit" in record) transactionControl ??= "COMMIT";
+    if ("PLpgSQL_stmt_rollback" in record) transactionControl ??= "ROLLBACK";
     const loop = LOOP_KINDS.some((kind) => kind in record);
     for (const child of Object.values(record)) visit2(child, inLoop || loop);
   };
   visit2(tree, false);
-  return queries;
+  return transactionControl ? { queries, transactionControl } : { queries };
 }
 function shiftLocations(tree, by) {
   const pending = [tree];

@@ -73,7 +73,8 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
   const found: EmbeddedStatement[] = [];
   const dynamic: SkippedText[] = [];
   const fileOffset = (at: number): number => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8');
-  for (const { query, lineno, literal, inLoop } of embeddedQueries(functionTree)) {
+  const { queries, transactionControl } = embeddedQueries(functionTree);
+  for (const { query, lineno, literal, inLoop } of queries) {
     const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(literal ? query : constant!.sql, searchFrom);
@@ -100,26 +101,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
       found.push({ node, range: { start: sqlStart + start, end: sqlStart + end }, ...(inLoop ? { inLoop } : {}) });
     }
   }
-  const transactionControl = firstTransactionControl(functionTree);
   return { statements: found.filter((statement) => nodeKind(statement.node) !== 'DoStmt'), dynamic, ...(transactionControl ? { transactionControl } : {}) };
-}
-
-/** The first PL/pgSQL COMMIT or ROLLBACK in the block's tree. */
-function firstTransactionControl(tree: unknown): TransactionControl | undefined {
-  const pending: unknown[] = [tree];
-  while (pending.length > 0) {
-    const value = pending.shift();
-    if (!value || typeof value !== 'object') continue;
-    if (Array.isArray(value)) {
-      pending.unshift(...value);
-      continue;
-    }
-    const record = value as Record<string, unknown>;
-    if ('PLpgSQL_stmt_commit' in record) return 'COMMIT';
-    if ('PLpgSQL_stmt_rollback' in record) return 'ROLLBACK';
-    pending.unshift(...Object.values(record));
-  }
-  return undefined;
 }
 
 /** The body of the DO statement's string: its text and byte offset within the statement. */
@@ -140,8 +122,10 @@ interface EmbeddedQuery {
   inLoop: boolean;
 }
 
-function embeddedQueries(tree: unknown): EmbeddedQuery[] {
+/** The SQL a block's tree runs, in order, and its first COMMIT or ROLLBACK. */
+function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; transactionControl?: TransactionControl } {
   const queries: EmbeddedQuery[] = [];
+  let transactionControl: TransactionControl | undefined;
   const visit = (value: unknown, inLoop: boolean): void => {
     if (Array.isArray(value)) {
       for (const item of value) visit(item, inLoop);
@@ -153,11 +137,13 @@ function embeddedQueries(tree: unknown): EmbeddedQuery[] {
     const dynamic = record.PLpgSQL_stmt_dynexecute as { lineno?: number; query?: { PLpgSQL_expr?: { query?: string } } } | undefined;
     if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, inLoop });
     if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, inLoop });
+    if ('PLpgSQL_stmt_commit' in record) transactionControl ??= 'COMMIT';
+    if ('PLpgSQL_stmt_rollback' in record) transactionControl ??= 'ROLLBACK';
     const loop = LOOP_KINDS.some((kind) => kind in record);
     for (const child of Object.values(record)) visit(child, inLoop || loop);
   };
   visit(tree, false);
-  return queries;
+  return transactionControl ? { queries, transactionControl } : { queries };
 }
 
 /** Node locations count from the start of the embedded SQL; rules need them to count from the start of the file. */
