@@ -21946,9 +21946,9 @@ function blocksWrites(mode) {
 function blocksReads(mode) {
   return mode === "ACCESS EXCLUSIVE";
 }
-function lockImpact(mode) {
-  if (blocksReads(mode)) return "blocks every read and write of the table";
-  if (blocksWrites(mode)) return "blocks every write to the table";
+function lockImpact(mode, relation = "the table") {
+  if (blocksReads(mode)) return `blocks every read and write of ${relation}`;
+  if (blocksWrites(mode)) return `blocks every write to ${relation}`;
   return "blocks neither reads nor writes";
 }
 function lockPhrase(mode) {
@@ -22175,6 +22175,10 @@ function describeLockedObject(claim, tableOfIndex) {
     default:
       return name;
   }
+}
+function lockedRelationWord(claim, kindOf) {
+  const kind = claim.target === "table" ? kindOf(claim.relation) : void 0;
+  return kind === "view" || kind === "materialized view" ? `the ${kind}` : "the table";
 }
 function namesIndex(claim) {
   return claim.target === "index" || claim.target === "table-of-index";
@@ -29436,8 +29440,8 @@ var init_require_lock_timeout = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          missingLockTimeout: "This statement takes {{lock}} on {{object}}, which {{impact}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on the table that arrives after it waits behind it.",
-          lockTimeoutTooLong: "This statement takes {{lock}} on {{object}}, which {{impact}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on the table that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.",
+          missingLockTimeout: "This statement takes {{lock}} on {{object}}, which {{impact}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.",
+          lockTimeoutTooLong: "This statement takes {{lock}} on {{object}}, which {{impact}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.",
           help: "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
           shorterHelp: "Keep lock_timeout short, a few seconds at most, and retry the migration when it times out: a short wait repeated costs the application little, a long one stalls it. SET lock_timeout = '2s'; (or SET LOCAL inside the transaction)."
         },
@@ -29466,6 +29470,7 @@ var init_require_lock_timeout = __esm({
         }
       },
       create(context, options) {
+        const relationWord = (claim) => lockedRelationWord(claim, (relation) => context.schema.table(relation)?.kind);
         const maxMilliseconds = timeSettingMilliseconds(options.maxLockTimeout) ?? Number.POSITIVE_INFINITY;
         let reported = false;
         return {
@@ -29485,7 +29490,8 @@ var init_require_lock_timeout = __esm({
               data: {
                 lock: lockPhrase(strongest.mode),
                 object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)),
-                impact: lockImpact(trafficLock(strongest)),
+                impact: lockImpact(trafficLock(strongest), relationWord(strongest)),
+                relation: relationWord(strongest),
                 // A bare number is in milliseconds.
                 timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? "") ? `${setting.value.trim()} ms` : setting?.value.trim() ?? "",
                 max: options.maxLockTimeout
@@ -29723,6 +29729,7 @@ var init_require_statement_timeout = __esm({
         }
       },
       create(context) {
+        const relationWord = (claim) => lockedRelationWord(claim, (relation) => context.schema.table(relation)?.kind);
         let reported = false;
         const oneQueryString = context.environment.transactionMode === "implicit" && context.statements.length > 1;
         return {
@@ -29738,7 +29745,7 @@ var init_require_statement_timeout = __esm({
             context.report({
               messageId: ignoredInQuery ? "setInSameQuery" : "missingStatementTimeout",
               helpId: ignoredInQuery ? "sameQueryHelp" : "help",
-              data: { lock: lockPhrase(strongest.mode), object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)), impact: lockImpact(trafficLock(strongest)) }
+              data: { lock: lockPhrase(strongest.mode), object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)), impact: lockImpact(trafficLock(strongest), relationWord(strongest)) }
             });
           }
         };

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { blocksWrites, lockImpact, lockPhrase, lockStrength } from '../src/knowledge/lock-modes.js';
 import { isTimeoutInForce, timeSettingMilliseconds } from '../src/knowledge/settings.js';
-import { describeLockedObject, trafficLock } from '../src/knowledge/statement-locks.js';
+import { describeLockedObject, lockedRelationWord, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
 
 type MessageId = 'missingLockTimeout' | 'lockTimeoutTooLong' | 'help' | 'shorterHelp';
 
@@ -16,9 +16,9 @@ export default defineRule<MessageId, Options>({
     presets: ['recommended', 'strict'],
     messages: {
       missingLockTimeout:
-        'This statement takes {{lock}} on {{object}}, which {{impact}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on the table that arrives after it waits behind it.',
+        'This statement takes {{lock}} on {{object}}, which {{impact}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.',
       lockTimeoutTooLong:
-        'This statement takes {{lock}} on {{object}}, which {{impact}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on the table that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.',
+        'This statement takes {{lock}} on {{object}}, which {{impact}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.',
       help:
         "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
       shorterHelp:
@@ -49,6 +49,7 @@ export default defineRule<MessageId, Options>({
     },
   },
   create(context, options) {
+    const relationWord = (claim: LockClaim): string => lockedRelationWord(claim, (relation) => context.schema.table(relation)?.kind);
     const maxMilliseconds = timeSettingMilliseconds(options.maxLockTimeout) ?? Number.POSITIVE_INFINITY;
     let reported = false;
     return {
@@ -68,7 +69,8 @@ export default defineRule<MessageId, Options>({
           data: {
             lock: lockPhrase(strongest.mode),
             object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)),
-            impact: lockImpact(trafficLock(strongest)),
+            impact: lockImpact(trafficLock(strongest), relationWord(strongest)),
+            relation: relationWord(strongest),
             // A bare number is in milliseconds.
             timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? '') ? `${setting!.value.trim()} ms` : (setting?.value.trim() ?? ''),
             max: options.maxLockTimeout,

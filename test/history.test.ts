@@ -258,6 +258,17 @@ describe('locks the history can name', () => {
     expect(found.filter(([rule]) => rule === 'require-concurrent-index')[1]?.[1]).toMatch(/^Where legacy_idx exists \(no migration lockwise read created it\), .* lock on the table of legacy_idx:/);
   });
 
+  it('says a view is locked, not a table, when the history created a view', () => {
+    const dir = tempProject({
+      'db/001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\nCREATE VIEW order_totals AS SELECT sum(total) AS total FROM orders;\n',
+      'db/002_drop.sql': 'DROP VIEW order_totals;\n',
+    });
+    const [[rule, message]] = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as [[string, string]];
+    expect(rule).toBe('require-lock-timeout');
+    expect(message).toContain('ACCESS EXCLUSIVE lock on order_totals, which blocks every read and write of the view,');
+    expect(message).toContain('every query on the view that arrives after it waits behind it');
+  });
+
   it('names a table once when its new foreign key references itself', () => {
     const dir = tempProject({ 'db/001_tree.sql': "SET lock_timeout = '2s';\nALTER TABLE nodes ADD FOREIGN KEY (parent_id) REFERENCES nodes (id);\n" });
     const [[rule, message]] = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as [[string, string]];

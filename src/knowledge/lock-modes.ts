@@ -34,9 +34,9 @@ export function blocksReads(mode: LockMode): boolean {
 }
 
 /** What the application sees while the lock is held or queued, in words for messages. */
-export function lockImpact(mode: LockMode): string {
-  if (blocksReads(mode)) return 'blocks every read and write of the table';
-  if (blocksWrites(mode)) return 'blocks every write to the table';
+export function lockImpact(mode: LockMode, relation = 'the table'): string {
+  if (blocksReads(mode)) return `blocks every read and write of ${relation}`;
+  if (blocksWrites(mode)) return `blocks every write to ${relation}`;
   return 'blocks neither reads nor writes';
 }
 

@@ -123,6 +123,12 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
   }
 }
 
+/** What the locked relation is, in words: "the table", or "the view" and "the materialized view" as `kindOf` knows them. */
+export function lockedRelationWord(claim: LockClaim, kindOf: (relation: RelationName) => string | undefined): string {
+  const kind = claim.target === 'table' ? kindOf(claim.relation) : undefined;
+  return kind === 'view' || kind === 'materialized view' ? `the ${kind}` : 'the table';
+}
+
 /** Whether the claim's relation names an index rather than a table. */
 export function namesIndex(claim: LockClaim): boolean {
   return claim.target === 'index' || claim.target === 'table-of-index';
