@@ -29329,7 +29329,7 @@ var init_require_deprecation_before_drop = __esm({
         messages: {
           dropColumn: "Dropping {{table}}.{{column}} breaks the application version still running during the deploy if it reads or writes the column, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.",
           dropColumnRetiredInSameRelease: "Dropping {{table}}.{{column}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the column before it disappears.",
-          dropTable: "Dropping table {{table}} breaks the application version still running during the deploy if it still uses the table, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.",
+          dropTable: "{{ifItExists}}{{dropping}} table {{table}} breaks the application version still running during the deploy if it still uses the table, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.",
           dropTableRetiredInSameRelease: "Dropping table {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the table before it disappears.",
           retiredTooRecently: "{{what}} was retired in {{migration}} only {{age}} before this drop; minDeprecationAge asks for {{minimum}}, so that every release still running has stopped using it.",
           help: "{{steps}}"
@@ -29373,9 +29373,9 @@ var init_require_deprecation_before_drop = __esm({
           });
           return false;
         };
-        const reportDrop = (table, retiredIn, column) => {
+        const reportDrop = (table, retiredIn, column, ifItExists = "") => {
           const steps = column === void 0 ? tableDropSteps(table) : columnDropSteps(table, column);
-          const data = { table, column: column ?? "", migration: retiredIn ?? "", steps };
+          const data = { table, column: column ?? "", migration: retiredIn ?? "", steps, ifItExists, dropping: ifItExists ? "dropping" : "Dropping" };
           if (column === void 0) {
             context.report({ messageId: retiredIn ? "dropTableRetiredInSameRelease" : "dropTable", helpId: "help", data });
           } else {
@@ -29398,8 +29398,9 @@ var init_require_deprecation_before_drop = __esm({
               if (!relation || !context.isExistingTable(relation)) continue;
               if (drop.missing_ok && context.schema.isGone(relation, "table")) continue;
               const retirement = context.schema.retirement(relation);
+              const ifItExists = drop.missing_ok && !context.schema.table(relation) ? `Where ${displayName(relation)} exists (no migration lockwise read created it), ` : "";
               if (retirement?.deployed) oldEnough(retirement, `table ${displayName(relation)}`);
-              else reportDrop(displayName(relation), retirement?.migration);
+              else reportDrop(displayName(relation), retirement?.migration, void 0, ifItExists);
             }
           }
         };

@@ -29,7 +29,7 @@ export default defineRule<MessageId, Options>({
       dropColumnRetiredInSameRelease:
         'Dropping {{table}}.{{column}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the column before it disappears.',
       dropTable:
-        'Dropping table {{table}} breaks the application version still running during the deploy if it still uses the table, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.',
+        '{{ifItExists}}{{dropping}} table {{table}} breaks the application version still running during the deploy if it still uses the table, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.',
       dropTableRetiredInSameRelease:
         'Dropping table {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the table before it disappears.',
       retiredTooRecently:
@@ -78,9 +78,9 @@ export default defineRule<MessageId, Options>({
       return false;
     };
 
-    const reportDrop = (table: string, retiredIn: string | undefined, column?: string): void => {
+    const reportDrop = (table: string, retiredIn: string | undefined, column?: string, ifItExists = ''): void => {
       const steps = column === undefined ? tableDropSteps(table) : columnDropSteps(table, column);
-      const data = { table, column: column ?? '', migration: retiredIn ?? '', steps };
+      const data = { table, column: column ?? '', migration: retiredIn ?? '', steps, ifItExists, dropping: ifItExists ? 'dropping' : 'Dropping' };
       if (column === undefined) {
         context.report({ messageId: retiredIn ? 'dropTableRetiredInSameRelease' : 'dropTable', helpId: 'help', data });
       } else {
@@ -106,8 +106,10 @@ export default defineRule<MessageId, Options>({
           // IF EXISTS of a table the migrations dropped already does nothing.
           if (drop.missing_ok && context.schema.isGone(relation, 'table')) continue;
           const retirement = context.schema.retirement(relation);
+          // IF EXISTS of a table no migration created: it may exist in databases older than the history.
+          const ifItExists = drop.missing_ok && !context.schema.table(relation) ? `Where ${displayName(relation)} exists (no migration lockwise read created it), ` : '';
           if (retirement?.deployed) oldEnough(retirement, `table ${displayName(relation)}`);
-          else reportDrop(displayName(relation), retirement?.migration);
+          else reportDrop(displayName(relation), retirement?.migration, undefined, ifItExists);
         }
       },
     };

@@ -258,6 +258,15 @@ describe('locks the history can name', () => {
     expect(found.filter(([rule]) => rule === 'require-concurrent-index')[1]?.[1]).toMatch(/^Where legacy_idx exists \(no migration lockwise read created it\), .* lock on the table of legacy_idx:/);
   });
 
+  it('says a table dropped IF EXISTS matters where it exists, when no migration created it', () => {
+    const dir = tempProject({ 'db/001_users.sql': CREATE_USERS, 'db/002_drop.sql': "SET lock_timeout = '2s';\nDROP TABLE IF EXISTS job_statuses;\nDROP TABLE IF EXISTS users;\n" });
+    const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
+    expect(found.map(([, message]) => message.slice(0, 60))).toEqual([
+      'Where job_statuses exists (no migration lockwise read create',
+      'Dropping table users breaks the application version still ru',
+    ]);
+  });
+
   it('says a view is locked, not a table, when the history created a view', () => {
     const dir = tempProject({
       'db/001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\nCREATE VIEW order_totals AS SELECT sum(total) AS total FROM orders;\n',
