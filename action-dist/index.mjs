@@ -23319,6 +23319,15 @@ var init_no_cluster = __esm({
 });
 
 // src/engine/transaction-block.ts
+function createdAgainLater(context, drop, dropped) {
+  for (const later of context.statements.slice(drop.index + 1)) {
+    const ends = asKind(later.node, "TransactionStmt")?.kind;
+    if (ends === "TRANS_STMT_COMMIT" || ends === "TRANS_STMT_ROLLBACK" || ends === "TRANS_STMT_PREPARE") return void 0;
+    const created = asKind(later.node, "CreateStmt")?.relation ?? asKind(later.node, "CreateTableAsStmt")?.into?.rel ?? asKind(later.node, "ViewStmt")?.view;
+    if (created && context.schema.sameTable(relationFromRangeVar(created), dropped)) return later.node;
+  }
+  return void 0;
+}
 function reportIfInTransaction(context, command) {
   const { transaction } = context;
   if (!transaction.inTransaction) return;
@@ -23338,6 +23347,8 @@ var REFUSED_IN_TRANSACTION_MESSAGES;
 var init_transaction_block = __esm({
   "src/engine/transaction-block.ts"() {
     "use strict";
+    init_node_types();
+    init_names();
     REFUSED_IN_TRANSACTION_MESSAGES = {
       explicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"): this statement runs inside the transaction opened on line {{line}}, so the migration fails.',
       wrappedByTool: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
@@ -24725,6 +24736,7 @@ var init_no_statements_after_access_exclusive = __esm({
     init_rule();
     init_node_types();
     init_names();
+    init_transaction_block();
     init_statement_locks();
     TRAILER_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt"]);
     no_statements_after_access_exclusive_default = defineRule({
@@ -24770,7 +24782,7 @@ var init_no_statements_after_access_exclusive = __esm({
             }
             const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, "DropStmt")?.removeType ?? "");
             const claims = context.locksOf(statement).filter(
-              (claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && context.locksExistingTable(claim) && !(dropsRelations && claim.target === "table" && !createdAgainLater(statement, claim.relation))
+              (claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && context.locksExistingTable(claim) && !(dropsRelations && claim.target === "table" && !createdAgainLater(context, statement, claim.relation))
             );
             if (claims.length === 0) return;
             if (held) {
@@ -24788,15 +24800,6 @@ var init_no_statements_after_access_exclusive = __esm({
             };
           }
         };
-        function createdAgainLater(drop, dropped) {
-          for (const later of context.statements.slice(drop.index + 1)) {
-            const ends = asKind(later.node, "TransactionStmt")?.kind;
-            if (ends === "TRANS_STMT_COMMIT" || ends === "TRANS_STMT_ROLLBACK" || ends === "TRANS_STMT_PREPARE") return false;
-            const created = asKind(later.node, "CreateStmt")?.relation ?? asKind(later.node, "CreateTableAsStmt")?.into?.rel ?? asKind(later.node, "ViewStmt")?.view;
-            if (created && context.schema.sameTable(relationFromRangeVar(created), dropped)) return true;
-          }
-          return false;
-        }
         function trackSavepoint(statement) {
           const stmt = asKind(statement.node, "TransactionStmt");
           if (stmt?.kind === "TRANS_STMT_SAVEPOINT") savepoints.push(stmt.savepoint_name ?? "");
@@ -29319,6 +29322,8 @@ var init_require_deprecation_before_drop = __esm({
     init_alter_table_commands();
     init_expand_contract();
     init_names();
+    init_node_types();
+    init_transaction_block();
     init_identifiers();
     init_duration();
     require_deprecation_before_drop_default = defineRule({
@@ -29346,7 +29351,7 @@ var init_require_deprecation_before_drop = __esm({
         },
         docs: {
           summary: "Requires a column or table to be retired in an earlier, deployed migration before it is dropped.",
-          why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it.',
+          why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait).',
           instead: "Contract in two deploys. First ship code that no longer uses the column and retire it in a migration, with COMMENT ON COLUMN t.c IS 'deprecated: ...' (any text starting with \"deprecated\") or a `-- lockwise:deprecate t.c` comment (`-- lockwise:deprecate-table t` for a table). Once that release runs everywhere, drop it in a later migration. lockwise replays the earlier migrations to find the retirement; with --since, the retiring migration must already be in the base commit, since retiring and dropping in one pull request is the one-step outage again. The minDeprecationAge option also asks for time between the two commits. Tables and columns created by migrations that were never deployed may be dropped freely.",
           bad: "ALTER TABLE users DROP COLUMN username;",
           good: "-- this release: the application stops using the column, and the migration retires it\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- a later migration, once this release runs everywhere:\n-- ALTER TABLE users DROP COLUMN username;",
@@ -29382,6 +29387,14 @@ var init_require_deprecation_before_drop = __esm({
             context.report({ messageId: retiredIn ? "dropColumnRetiredInSameRelease" : "dropColumn", helpId: "help", data });
           }
         };
+        const keepsColumns = (created, dropped) => {
+          if (asKind(created, "CreateTableAsStmt")) return true;
+          const elements = asKind(created, "CreateStmt")?.tableElts;
+          const known = context.schema.table(dropped)?.columns;
+          if (!elements || !known) return false;
+          const names = new Set(elements.map((element) => asKind(element, "ColumnDef")?.colname));
+          return [...known.keys()].every((column) => names.has(column));
+        };
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
             if (cmd.subtype !== "AT_DropColumn" || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) return;
@@ -29398,6 +29411,7 @@ var init_require_deprecation_before_drop = __esm({
               if (!relation || !context.isExistingTable(relation)) continue;
               if (drop.missing_ok && context.schema.isGone(relation, "table")) continue;
               const retirement = context.schema.retirement(relation);
+              if (context.transaction.inTransaction && keepsColumns(createdAgainLater(context, context.statement, relation), relation)) continue;
               const ifItExists = drop.missing_ok && !context.schema.table(relation) ? `Where ${displayName(relation)} exists (no migration lockwise read created it), ` : "";
               if (retirement?.deployed) oldEnough(retirement, `table ${displayName(relation)}`);
               else reportDrop(displayName(relation), retirement?.migration, void 0, ifItExists);

@@ -1,7 +1,8 @@
 import type { Statement } from '../src/parse/parse.js';
 import { defineRule } from '../src/engine/rule.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
-import { relationFromNames, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
+import { relationFromNames, relationKey, type RelationName } from '../src/model/names.js';
+import { createdAgainLater } from '../src/engine/transaction-block.js';
 import { DROPPED_RELATION_KINDS, describeLockedObject, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
 
 /** Transaction control and session settings take no lock and do no work. */
@@ -69,7 +70,7 @@ export default defineRule({
             (claim) =>
               trafficLock(claim) === 'ACCESS EXCLUSIVE' &&
               context.locksExistingTable(claim) &&
-              !(dropsRelations && claim.target === 'table' && !createdAgainLater(statement, claim.relation)),
+              !(dropsRelations && claim.target === 'table' && !createdAgainLater(context, statement, claim.relation)),
           );
         if (claims.length === 0) return;
         if (held) {
@@ -87,20 +88,6 @@ export default defineRule({
         };
       },
     };
-
-    /**
-     * Whether a later statement of the same transaction creates a relation of the dropped one's name again
-     * (`DROP VIEW v; ...; CREATE VIEW v`): the application keeps querying it, and waits on the drop's lock.
-     */
-    function createdAgainLater(drop: Statement, dropped: RelationName): boolean {
-      for (const later of context.statements.slice(drop.index + 1)) {
-        const ends = asKind(later.node, 'TransactionStmt')?.kind;
-        if (ends === 'TRANS_STMT_COMMIT' || ends === 'TRANS_STMT_ROLLBACK' || ends === 'TRANS_STMT_PREPARE') return false;
-        const created = asKind(later.node, 'CreateStmt')?.relation ?? asKind(later.node, 'CreateTableAsStmt')?.into?.rel ?? asKind(later.node, 'ViewStmt')?.view;
-        if (created && context.schema.sameTable(relationFromRangeVar(created), dropped)) return true;
-      }
-      return false;
-    }
 
     function trackSavepoint(statement: Statement): void {
       const stmt = asKind(statement.node, 'TransactionStmt');

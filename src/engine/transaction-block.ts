@@ -1,4 +1,23 @@
+import type { Node } from '@pgsql/types';
+import type { Statement } from '../parse/parse.js';
+import { asKind } from '../parse/node-types.js';
+import { relationFromRangeVar, type RelationName } from '../model/names.js';
 import type { RuleContext } from './context.js';
+
+/**
+ * The statement that creates a relation of the dropped one's name again later in the same transaction
+ * (`DROP VIEW v; ...; CREATE VIEW v`), if any: the application goes on querying it, waiting on the drop's lock
+ * meanwhile. Only called while a transaction is open; it ends at COMMIT, ROLLBACK or the end of the file.
+ */
+export function createdAgainLater(context: RuleContext<string>, drop: Statement, dropped: RelationName): Node | undefined {
+  for (const later of context.statements.slice(drop.index + 1)) {
+    const ends = asKind(later.node, 'TransactionStmt')?.kind;
+    if (ends === 'TRANS_STMT_COMMIT' || ends === 'TRANS_STMT_ROLLBACK' || ends === 'TRANS_STMT_PREPARE') return undefined;
+    const created = asKind(later.node, 'CreateStmt')?.relation ?? asKind(later.node, 'CreateTableAsStmt')?.into?.rel ?? asKind(later.node, 'ViewStmt')?.view;
+    if (created && context.schema.sameTable(relationFromRangeVar(created), dropped)) return later.node;
+  }
+  return undefined;
+}
 
 /** Messages for a statement PostgreSQL refuses inside a transaction block, by how the block came about. */
 export const REFUSED_IN_TRANSACTION_MESSAGES = {
