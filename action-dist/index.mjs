@@ -20990,6 +20990,31 @@ var init_schema_model = __esm({
         );
         return having.length === 0 ? "none" : having.length === partitions.length ? "all" : "some";
       }
+      /**
+       * The tables with a foreign key to `column` of a table (named in its REFERENCES, or its primary key's when it
+       * names none), also tables the model never saw created, each once and other than the table itself.
+       */
+      tablesReferencingColumn(relation, column) {
+        const key = this.resolve(relation, this.tables);
+        const primaryKey = this.primaryKey(relation) ?? [];
+        const found = [];
+        const owners = [
+          ...[...this.tables].map(([tableKey, table]) => [tableKey, table.constraints.values()]),
+          ...[...this.constraintsOfUnknownTables].map(([tableKey, constraints]) => [tableKey, constraints.values()])
+        ];
+        for (const [tableKey, constraints] of owners) {
+          if (tableKey === key) continue;
+          for (const constraint of constraints) {
+            if (constraint.kind !== "foreign key" || !constraint.references || this.resolve(constraint.references, this.tables) !== key) continue;
+            const referenced = constraint.referencedColumns?.length ? constraint.referencedColumns : primaryKey;
+            if (referenced.includes(column)) {
+              found.push(this.qualified(tableKey));
+              break;
+            }
+          }
+        }
+        return found;
+      }
       primaryKey(relation) {
         for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
         return void 0;
@@ -22094,7 +22119,8 @@ var init_lock_table = __esm({
       dropTable: lock("ACCESS EXCLUSIVE"),
       /**
        * The table a dropped foreign key references (with DROP TABLE, ALTER TABLE ... DROP CONSTRAINT, or DROP COLUMN
-       * of a key's column): PostgreSQL removes the key's triggers on it, which takes ACCESS EXCLUSIVE, seen on PostgreSQL 18.
+       * of a key's column), and the other table of a key that ALTER COLUMN TYPE of either of its columns rebuilds:
+       * PostgreSQL removes the key's triggers on it, which takes ACCESS EXCLUSIVE, seen on PostgreSQL 18.
        */
       droppedForeignKeyReferencedTable: lock("ACCESS EXCLUSIVE"),
       /** CREATE OR REPLACE VIEW of a view that exists, seen on PostgreSQL 18. */
@@ -22170,6 +22196,8 @@ function describeLockedObject(claim, tableOfIndex) {
       return `every table with a foreign key to ${name}`;
     case "referenced-tables":
       return `the tables the foreign keys of ${name} reference`;
+    case "tables-referencing-column":
+      return `the tables with a foreign key to ${name}`;
     case "default-partition":
       return `the DEFAULT partition of ${name}`;
     default:
@@ -22203,6 +22231,10 @@ function locksTakenBy(statement, pgVersion) {
     for (const cmd of commands) {
       const droppedKeys = cmd.subtype ? DROPPED_KEY_SUBCOMMANDS[cmd.subtype]?.(cmd) : void 0;
       if (droppedKeys && alter.objtype === "OBJECT_TABLE") takeDroppedKeys(alter.relation, droppedKeys);
+      if (cmd.subtype === "AT_AlterColumnType" && cmd.name && alter.objtype === "OBJECT_TABLE") {
+        take(alter.relation, "tables-referencing-column", STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
+        claims.at(-1).droppedKeys = { column: cmd.name };
+      }
       for (const referenced of foreignKeyTargets(cmd.def)) {
         take(referenced, "referenced-table", REFERENCED_TABLE_LOCK);
         if (cmd.subtype === "AT_AddConstraint") claims.at(-1).whenPartitionsHaveIt = PARTITION_FOREIGN_KEYS_ATTACHED;
@@ -22368,7 +22400,8 @@ var init_statement_locks = __esm({
     PARTITION_FOREIGN_KEYS_ATTACHED = "ACCESS EXCLUSIVE";
     DROPPED_KEY_SUBCOMMANDS = {
       AT_DropConstraint: (cmd) => cmd.name ? { constraint: cmd.name } : void 0,
-      AT_DropColumn: (cmd) => cmd.name ? { column: cmd.name } : void 0
+      AT_DropColumn: (cmd) => cmd.name ? { column: cmd.name } : void 0,
+      AT_AlterColumnType: (cmd) => cmd.name ? { column: cmd.name } : void 0
     };
     DROPPED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"]);
     RENAMED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
@@ -22580,10 +22613,15 @@ function withPlaceholdersRestored(diagnostics, parsed) {
 function locksOnKnownRelations(claims, schema, statement) {
   claims = withoutGoneRelations(claims, schema, statement);
   if (claims.some((claim) => claim.whenPartitionsHaveIt)) claims = withPartitionForeignKeysAttached(claims, schema, statement);
-  if (!claims.some((claim) => claim.target === "default-partition" || claim.target === "referenced-tables" || claim.onlyIfExisting)) return claims;
+  if (!claims.some((claim) => SCHEMA_RESOLVED_TARGETS.has(claim.target) || claim.onlyIfExisting)) return claims;
   return claims.flatMap((claim) => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
     if (claim.target === "referenced-tables") return referencedByDroppedKeys(claim, schema);
+    if (claim.target === "tables-referencing-column") {
+      const column = claim.droppedKeys && "column" in claim.droppedKeys ? claim.droppedKeys.column : void 0;
+      const referencing = column === void 0 ? [] : schema.tablesReferencingColumn(claim.relation, column);
+      return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: "table", mode: claim.mode }));
+    }
     if (claim.target !== "default-partition") return [claim];
     const defaultPartition = schema.defaultPartition(claim.relation);
     return defaultPartition ? [{ ...claim, relation: asWritten(defaultPartition, schema), target: "table" }] : [];
@@ -22709,7 +22747,7 @@ function syntaxErrorRange(parsed) {
   const length = first && first.start === 0 ? first.end : Math.min(1, Buffer.byteLength(rest, "utf8"));
   return { start, end: start + length };
 }
-var FileLinter, TokenEnds;
+var FileLinter, SCHEMA_RESOLVED_TARGETS, TokenEnds;
 var init_lint_file = __esm({
   "src/engine/lint-file.ts"() {
     "use strict";
@@ -22817,6 +22855,7 @@ var init_lint_file = __esm({
         }
       }
     };
+    SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set(["default-partition", "referenced-tables", "tables-referencing-column"]);
     TokenEnds = class {
       constructor(parsed) {
         this.parsed = parsed;

@@ -285,6 +285,19 @@ describe('locks the history can name', () => {
     expect(message).toContain('SHARE ROW EXCLUSIVE lock on nodes: writes to it wait for the whole scan.');
   });
 
+  it('names both tables of a foreign key whose column changes type, on either side', () => {
+    const dir = tempProject({
+      'db/001_tables.sql': 'CREATE TABLE users (id integer PRIMARY KEY);\nCREATE TABLE bookings (id integer PRIMARY KEY, user_id integer REFERENCES users (id));\n',
+      'db/002_child_side.sql': "SET lock_timeout = '2s';\nBEGIN;\nALTER TABLE bookings ALTER COLUMN user_id TYPE bigint;\nSELECT 1;\nCOMMIT;\n",
+      'db/003_parent_side.sql': "SET lock_timeout = '2s';\nBEGIN;\nALTER TABLE users ALTER COLUMN id TYPE bigint;\nSELECT 1;\nCOMMIT;\n",
+    });
+    const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).filter(([rule]) => rule === 'no-statements-after-access-exclusive');
+    expect(found.map(([, message]) => message.slice(0, 70))).toEqual([
+      'This statement runs while bookings and users are locked ACCESS EXCLUSI',
+      'This statement runs while users and bookings are locked ACCESS EXCLUSI',
+    ]);
+  });
+
   it('names the table a dropped foreign key references as locked', () => {
     const dir = tempProject({
       'db/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY);\nCREATE TABLE invoices (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id));\n',

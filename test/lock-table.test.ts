@@ -63,6 +63,7 @@ const OBSERVED: Array<[string, string[]]> = [
   ['DROP TABLE c', ['table c: ACCESS EXCLUSIVE', 'referenced-tables c: ACCESS EXCLUSIVE']],
   ['ALTER TABLE c DROP CONSTRAINT c_r_fkey', ['table c: ACCESS EXCLUSIVE', 'referenced-tables c: ACCESS EXCLUSIVE']],
   ['ALTER TABLE c DROP COLUMN r', ['table c: ACCESS EXCLUSIVE', 'referenced-tables c: ACCESS EXCLUSIVE']],
+  ['ALTER TABLE c ALTER COLUMN r TYPE bigint', ['table c: ACCESS EXCLUSIVE', 'referenced-tables c: ACCESS EXCLUSIVE', 'tables-referencing-column c: ACCESS EXCLUSIVE']],
   ['DROP VIEW v', ['table v: ACCESS EXCLUSIVE']],
   ['DROP MATERIALIZED VIEW mv', ['table mv: ACCESS EXCLUSIVE']],
   ['CREATE OR REPLACE VIEW v AS SELECT 1 AS one', ['table v: ACCESS EXCLUSIVE']],

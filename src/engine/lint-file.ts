@@ -176,15 +176,22 @@ function withPlaceholdersRestored(diagnostics: Diagnostic[], parsed: ParsedFile)
 function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, statement: Statement): LockClaim[] {
   claims = withoutGoneRelations(claims, schema, statement);
   if (claims.some((claim) => claim.whenPartitionsHaveIt)) claims = withPartitionForeignKeysAttached(claims, schema, statement);
-  if (!claims.some((claim) => claim.target === 'default-partition' || claim.target === 'referenced-tables' || claim.onlyIfExisting)) return claims;
+  if (!claims.some((claim) => SCHEMA_RESOLVED_TARGETS.has(claim.target) || claim.onlyIfExisting)) return claims;
   return claims.flatMap((claim): LockClaim[] => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
     if (claim.target === 'referenced-tables') return referencedByDroppedKeys(claim, schema);
+    if (claim.target === 'tables-referencing-column') {
+      const column = claim.droppedKeys && 'column' in claim.droppedKeys ? claim.droppedKeys.column : undefined;
+      const referencing = column === undefined ? [] : schema.tablesReferencingColumn(claim.relation, column);
+      return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: 'table', mode: claim.mode }));
+    }
     if (claim.target !== 'default-partition') return [claim];
     const defaultPartition = schema.defaultPartition(claim.relation);
     return defaultPartition ? [{ ...claim, relation: asWritten(defaultPartition, schema), target: 'table' }] : [];
   });
 }
+
+const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set(['default-partition', 'referenced-tables', 'tables-referencing-column']);
 
 /**
  * `DROP ... IF EXISTS`, `ALTER TABLE IF EXISTS` and `ALTER INDEX IF EXISTS` of a relation the migrations

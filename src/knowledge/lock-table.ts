@@ -180,7 +180,8 @@ export const STATEMENT_LOCKS = {
   dropTable: lock('ACCESS EXCLUSIVE'),
   /**
    * The table a dropped foreign key references (with DROP TABLE, ALTER TABLE ... DROP CONSTRAINT, or DROP COLUMN
-   * of a key's column): PostgreSQL removes the key's triggers on it, which takes ACCESS EXCLUSIVE, seen on PostgreSQL 18.
+   * of a key's column), and the other table of a key that ALTER COLUMN TYPE of either of its columns rebuilds:
+   * PostgreSQL removes the key's triggers on it, which takes ACCESS EXCLUSIVE, seen on PostgreSQL 18.
    */
   droppedForeignKeyReferencedTable: lock('ACCESS EXCLUSIVE'),
   /** CREATE OR REPLACE VIEW of a view that exists, seen on PostgreSQL 18. */

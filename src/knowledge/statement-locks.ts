@@ -36,13 +36,18 @@ export type LockTarget =
   /** Every table with a foreign key to the table named, and to those, as TRUNCATE ... CASCADE empties them. */
   | 'referencing-tables'
   /**
-   * Every table that a foreign key of the table named references, when the statement drops that foreign key
-   * (with its table, its column, or by name, as `droppedKeys` says): PostgreSQL drops the key's triggers on
-   * the referenced table, under ACCESS EXCLUSIVE (seen on PostgreSQL 18).
+   * Every table that a foreign key of the table named references, when the statement drops or rebuilds that
+   * foreign key (with its table, its column, or by name, as `droppedKeys` says): PostgreSQL drops the key's
+   * triggers on the referenced table, under ACCESS EXCLUSIVE (seen on PostgreSQL 18).
    */
-  | 'referenced-tables';
+  | 'referenced-tables'
+  /**
+   * Every table with a foreign key to the column `droppedKeys` names: ALTER COLUMN TYPE of a referenced column
+   * rebuilds those keys, and their triggers on the referencing tables (seen on PostgreSQL 18).
+   */
+  | 'tables-referencing-column';
 
-/** Which foreign keys of a table a statement drops: all of them, those on one column, or one by name. */
+/** Which foreign keys of a table a statement drops or rebuilds: all of them, those on one column, or one by name. */
 export type DroppedKeys = { all: true } | { column: string } | { constraint: string };
 
 /** Whether a foreign key is among those a statement drops. */
@@ -76,9 +81,11 @@ export interface LockClaim {
 /** Dropping the partitions' foreign key triggers on the referenced table, as PostgreSQL attaches their constraints. */
 const PARTITION_FOREIGN_KEYS_ATTACHED: LockMode = 'ACCESS EXCLUSIVE';
 
+/** Sub-commands that drop or rebuild foreign keys of the table: by name, or those on a column (ALTER COLUMN TYPE rebuilds them). */
 const DROPPED_KEY_SUBCOMMANDS: Partial<Record<NonNullable<AlterTableCmd['subtype']>, (cmd: AlterTableCmd) => DroppedKeys | undefined>> = {
   AT_DropConstraint: (cmd) => (cmd.name ? { constraint: cmd.name } : undefined),
   AT_DropColumn: (cmd) => (cmd.name ? { column: cmd.name } : undefined),
+  AT_AlterColumnType: (cmd) => (cmd.name ? { column: cmd.name } : undefined),
 };
 
 /** DROP statements whose objects are relations queries read: a table, a view, a materialized view. */
@@ -116,6 +123,8 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
       return `every table with a foreign key to ${name}`;
     case 'referenced-tables':
       return `the tables the foreign keys of ${name} reference`;
+    case 'tables-referencing-column':
+      return `the tables with a foreign key to ${name}`;
     case 'default-partition':
       return `the DEFAULT partition of ${name}`;
     default:
@@ -156,6 +165,10 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     for (const cmd of commands) {
       const droppedKeys = cmd.subtype ? DROPPED_KEY_SUBCOMMANDS[cmd.subtype]?.(cmd) : undefined;
       if (droppedKeys && alter.objtype === 'OBJECT_TABLE') takeDroppedKeys(alter.relation, droppedKeys);
+      if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && alter.objtype === 'OBJECT_TABLE') {
+        take(alter.relation, 'tables-referencing-column', STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
+        claims.at(-1)!.droppedKeys = { column: cmd.name };
+      }
       for (const referenced of foreignKeyTargets(cmd.def)) {
         take(referenced, 'referenced-table', REFERENCED_TABLE_LOCK);
         if (cmd.subtype === 'AT_AddConstraint') claims.at(-1)!.whenPartitionsHaveIt = PARTITION_FOREIGN_KEYS_ATTACHED;

@@ -283,6 +283,32 @@ export class SchemaModel {
     return having.length === 0 ? 'none' : having.length === partitions.length ? 'all' : 'some';
   }
 
+  /**
+   * The tables with a foreign key to `column` of a table (named in its REFERENCES, or its primary key's when it
+   * names none), also tables the model never saw created, each once and other than the table itself.
+   */
+  tablesReferencingColumn(relation: RelationName, column: string): RelationName[] {
+    const key = this.resolve(relation, this.tables);
+    const primaryKey = this.primaryKey(relation) ?? [];
+    const found: RelationName[] = [];
+    const owners: Array<[string, Iterable<ConstraintInfo>]> = [
+      ...[...this.tables].map(([tableKey, table]): [string, Iterable<ConstraintInfo>] => [tableKey, table.constraints.values()]),
+      ...[...this.constraintsOfUnknownTables].map(([tableKey, constraints]): [string, Iterable<ConstraintInfo>] => [tableKey, constraints.values()]),
+    ];
+    for (const [tableKey, constraints] of owners) {
+      if (tableKey === key) continue;
+      for (const constraint of constraints) {
+        if (constraint.kind !== 'foreign key' || !constraint.references || this.resolve(constraint.references, this.tables) !== key) continue;
+        const referenced = constraint.referencedColumns?.length ? constraint.referencedColumns : primaryKey;
+        if (referenced.includes(column)) {
+          found.push(this.qualified(tableKey));
+          break;
+        }
+      }
+    }
+    return found;
+  }
+
   primaryKey(relation: RelationName): string[] | undefined {
     for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === 'primary key') return constraint.columns;
     return undefined;

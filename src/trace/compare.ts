@@ -89,6 +89,11 @@ function expectedLocks(input: ObservationInput): {
       for (const referencing of referencingTables(oid, input.before)) expect(referencing, claim.mode);
     } else if (claim.target === 'referenced-tables') {
       for (const referenced of referencedByDroppedKeys(relation, claim.droppedKeys)) expect(referenced, claim.mode);
+    } else if (claim.target === 'tables-referencing-column') {
+      const column = claim.droppedKeys && 'column' in claim.droppedKeys ? claim.droppedKeys.column : undefined;
+      for (const candidate of input.before.values()) {
+        if (candidate.oid !== oid && candidate.foreignKeys.some((key) => key.references === oid && column !== undefined && key.referencedColumns.includes(column))) expect(candidate.oid, claim.mode);
+      }
     } else {
       expect(oid, claim.mode);
     }

@@ -27,6 +27,7 @@ export interface ForeignKeyState {
   name: string;
   columns: string[];
   references: number;
+  referencedColumns: string[];
 }
 
 export type Snapshot = Map<number, RelationState>;
@@ -38,7 +39,8 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
        (SELECT nullif(partdefid, 0)::int FROM pg_partitioned_table WHERE partrelid = c.oid) AS default_partition_oid,
        CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_stat_get_xact_numscans(c.oid)::int ELSE 0 END AS scans,
        (SELECT coalesce(json_agg(json_build_object('name', k.conname, 'references', k.confrelid::int,
-                 'columns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)))), '[]')
+                 'columns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)),
+                 'referencedColumns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attnum = ANY (k.confkey)))), '[]')
           FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f') AS foreign_keys
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
