@@ -21445,10 +21445,23 @@ var init_schema_model = __esm({
       }
       applyRename(rename2) {
         if (!rename2.newname) return;
+        if (rename2.renameType === "OBJECT_TYPE") {
+          const name = relationFromNames(stringValues(asKind(rename2.object, "List")?.items));
+          const key = this.resolve(name, this.enums);
+          const values = this.enums.get(key);
+          if (values) {
+            this.enums.delete(key);
+            this.enums.set(`${this.qualified(key).schema}.${rename2.newname}`, values);
+          }
+          this.renameColumnTypes(name, rename2.newname);
+          return;
+        }
         if (rename2.renameType === "OBJECT_DOMAIN" || rename2.renameType === "OBJECT_DOMCONSTRAINT") {
           const name = relationFromNames(stringValues(asKind(rename2.object, "List")?.items));
-          if (rename2.renameType === "OBJECT_DOMAIN") this.moveDomain(name, { ...name.schema ? { schema: name.schema } : {}, name: rename2.newname });
-          else {
+          if (rename2.renameType === "OBJECT_DOMAIN") {
+            this.moveDomain(name, { ...name.schema ? { schema: name.schema } : {}, name: rename2.newname });
+            this.renameColumnTypes(name, rename2.newname);
+          } else {
             const constraints = this.domains.get(this.resolve(name, this.domains))?.constraints;
             const kind = rename2.subname ? constraints?.get(rename2.subname) : void 0;
             if (constraints && kind) {
@@ -21666,6 +21679,20 @@ var init_schema_model = __esm({
           for (const [constraint, kind] of domain.constraints) if (kind === "not null") domain.constraints.delete(constraint);
         } else if (alter.subtype === "C") addDomainConstraint(domain, name.name, asKind(alter.def, "Constraint"));
         else if (alter.subtype === "X" && alter.name) domain.constraints.delete(alter.name);
+      }
+      /** Columns (and domains) of a renamed type keep the type, which PostgreSQL knows by oid: they take its new name. */
+      renameColumnTypes(type, newName) {
+        const renamed = (columnType2) => columnType2 && columnType2.name === type.name && (columnType2.schema === void 0 || type.schema === void 0 || columnType2.schema === type.schema) ? { ...columnType2, name: newName } : void 0;
+        for (const table of this.tables.values()) {
+          for (const column of table.columns.values()) {
+            const type2 = renamed(column.type);
+            if (type2) column.type = type2;
+          }
+        }
+        for (const domain of this.domains.values()) {
+          const type2 = renamed(domain.baseType);
+          if (type2) domain.baseType = type2;
+        }
       }
       moveDomain(from, to) {
         const key = this.resolve(from, this.domains);
@@ -22921,8 +22948,7 @@ var init_column_declarations = __esm({
 
 // src/knowledge/type-changes.ts
 function canonical(type) {
-  const name = type.name.toLowerCase();
-  return { ...type, name: TYPE_ALIASES[name] ?? name };
+  return { ...type, name: TYPE_ALIASES[type.name] ?? type.name };
 }
 function sameType(a, b) {
   return a.name === b.name && a.arrayDimensions > 0 === b.arrayDimensions > 0 && a.modifiers.join(",") === b.modifiers.join(",");
@@ -22976,9 +23002,13 @@ function leastIntervalField(mask) {
   return least === -1 ? 0 : least;
 }
 function describeType(type) {
-  const { name, modifiers, arrayDimensions } = canonical(type);
-  const base = name === "interval" ? describeInterval(modifiers) : `${DISPLAY_NAMES[name] ?? name}${modifiers.length > 0 ? `(${modifiers.join(",")})` : ""}`;
+  const { name, modifiers, arrayDimensions, schema } = canonical(type);
+  const written = DISPLAY_NAMES[name] ?? (schema ? `${asWritten2(schema)}.${asWritten2(name)}` : asWritten2(name));
+  const base = name === "interval" ? describeInterval(modifiers) : `${written}${modifiers.length > 0 ? `(${modifiers.join(",")})` : ""}`;
   return `${base}${"[]".repeat(arrayDimensions)}`;
+}
+function asWritten2(name) {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : quoteIdentifier(name);
 }
 function describeInterval(modifiers) {
   const [mask = INTERVAL_FULL_RANGE, precision] = modifiers;
@@ -22990,6 +23020,7 @@ var OPERATOR_CLASS_CHANGES, CITEXT_COMPARISON, KEPT_VALUES, KNOWN_TYPES, TYPE_AL
 var init_type_changes = __esm({
   "src/knowledge/type-changes.ts"() {
     "use strict";
+    init_identifiers();
     OPERATOR_CLASS_CHANGES = "the column's indexes use another operator class for the new type";
     CITEXT_COMPARISON = "citext indexes compare case-insensitively, so they are built anew";
     KEPT_VALUES = [
@@ -24747,11 +24778,12 @@ var init_no_rewriting_type_change = __esm({
             return;
           }
           const steps = oldType ? [oldType, ...chain] : chain;
-          const hops = steps.slice(1).map((to, index) => ({ from: steps[index], to, effect: judge(steps[index], to) }));
+          const hops = steps.slice(1).map((to2, index) => ({ from: steps[index], to: to2, effect: judge(steps[index], to2) }));
           const worst = hops.reduce((a, b) => a && SEVERITY[a.effect.kind] >= SEVERITY[b.effect.kind] ? a : b, void 0);
           if (!worst) return;
           const { effect: effect2 } = worst;
-          const finding = { ...data, from: describeType(worst.from), to: describeType(worst.to) };
+          const [from, to] = casts.length > 0 && oldType ? [oldType, newType] : [worst.from, worst.to];
+          const finding = { ...data, from: describeType(from), to: describeType(to) };
           if (effect2.kind === "rewrite" && effect2.domainChecked) context.report({ messageId: "domainRewrite", helpId: "domainHelp", at, data: finding });
           else if (effect2.kind === "rewrite") context.report({ messageId: "rewrite", helpId: "help", at, data: finding });
           else if (effect2.kind === "unknown") context.report({ messageId: "unknownType", helpId: "help", at, data: finding });

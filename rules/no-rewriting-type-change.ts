@@ -101,7 +101,9 @@ export default defineRule({
       const worst = hops.reduce<(typeof hops)[number] | undefined>((a, b) => (a && SEVERITY[a.effect.kind] >= SEVERITY[b.effect.kind] ? a : b), undefined);
       if (!worst) return;
       const { effect } = worst;
-      const finding = { ...data, from: describeType(worst.from), to: describeType(worst.to) };
+      // A USING chain (`USING role::text::"Role_new"`) is named as the change it makes, not as its worst step.
+      const [from, to] = casts.length > 0 && oldType ? [oldType, newType] : [worst.from, worst.to];
+      const finding = { ...data, from: describeType(from), to: describeType(to) };
       if (effect.kind === 'rewrite' && effect.domainChecked) context.report({ messageId: 'domainRewrite', helpId: 'domainHelp', at, data: finding });
       else if (effect.kind === 'rewrite') context.report({ messageId: 'rewrite', helpId: 'help', at, data: finding });
       else if (effect.kind === 'unknown') context.report({ messageId: 'unknownType', helpId: 'help', at, data: finding });

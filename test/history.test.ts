@@ -278,6 +278,16 @@ describe('locks the history can name', () => {
     expect(message).toContain('every query on the view that arrives after it waits behind it');
   });
 
+  it("names quoted types as written, and a USING chain's change from the old type to the new, not its text step", () => {
+    const dir = tempProject({
+      'db/001_init.sql': 'CREATE TYPE "Role" AS ENUM (\'USER\', \'ADMIN\');\nCREATE TABLE "Membership" ("id" integer PRIMARY KEY, "role" "Role" NOT NULL);\n',
+      'db/002_swap.sql': "SET lock_timeout = '2s';\nCREATE TYPE \"Role_new\" AS ENUM ('USER');\nALTER TABLE \"Membership\" ALTER COLUMN \"role\" TYPE \"Role_new\" USING (\"role\"::text::\"Role_new\");\n",
+    });
+    const [[rule, message]] = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as [[string, string]];
+    expect(rule).toBe('no-rewriting-type-change');
+    expect(message).toMatch(/^Changing "Membership".role from "Role" to "Role_new" cannot keep the stored values/);
+  });
+
   it('names a table once when its new foreign key references itself', () => {
     const dir = tempProject({ 'db/001_tree.sql': "SET lock_timeout = '2s';\nALTER TABLE nodes ADD FOREIGN KEY (parent_id) REFERENCES nodes (id);\n" });
     const [[rule, message]] = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as [[string, string]];

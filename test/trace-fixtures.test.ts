@@ -71,7 +71,7 @@ const VERDICTS: Record<string, { effect: 'scan' | 'rewrite' | 'failure'; stateme
   'no-rewriting-type-change': {
     effect: 'rewrite',
     statements: /ALTER COLUMN .* TYPE/i,
-    fixtures: ['history-domain-types', 'history-clean-domain-types'],
+    fixtures: ['history-domain-types', 'history-clean-domain-types', 'history-prisma-enum-swap'],
   },
 };
 let database: TraceDatabase;

@@ -1,4 +1,5 @@
 import type { ColumnType } from '../model/schema-objects.js';
+import { quoteIdentifier } from '../parse/identifiers.js';
 
 /**
  * Which `ALTER COLUMN ... TYPE` changes PostgreSQL makes without rewriting the table, as data.
@@ -126,9 +127,9 @@ const DISPLAY_NAMES: Readonly<Record<string, string>> = {
   bpchar: 'char', varbit: 'bit varying', bool: 'boolean',
 };
 
+/** Built-in names come from the parser in lower case; a quoted user type keeps its case, as PostgreSQL keeps it. */
 function canonical(type: ColumnType): ColumnType {
-  const name = type.name.toLowerCase();
-  return { ...type, name: TYPE_ALIASES[name] ?? name };
+  return { ...type, name: TYPE_ALIASES[type.name] ?? type.name };
 }
 
 function sameType(a: ColumnType, b: ColumnType): boolean {
@@ -202,9 +203,15 @@ function leastIntervalField(mask: number): number {
 
 /** A type as SQL would write it, for messages: `varchar(20)`, `numeric(12,2)`, `interval day to second(3)`. */
 export function describeType(type: ColumnType): string {
-  const { name, modifiers, arrayDimensions } = canonical(type);
-  const base = name === 'interval' ? describeInterval(modifiers) : `${DISPLAY_NAMES[name] ?? name}${modifiers.length > 0 ? `(${modifiers.join(',')})` : ''}`;
+  const { name, modifiers, arrayDimensions, schema } = canonical(type);
+  // A user type as a migration would write it: "Plan", billing.amount.
+  const written = DISPLAY_NAMES[name] ?? (schema ? `${asWritten(schema)}.${asWritten(name)}` : asWritten(name));
+  const base = name === 'interval' ? describeInterval(modifiers) : `${written}${modifiers.length > 0 ? `(${modifiers.join(',')})` : ''}`;
   return `${base}${'[]'.repeat(arrayDimensions)}`;
+}
+
+function asWritten(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : quoteIdentifier(name);
 }
 
 function describeInterval(modifiers: number[]): string {

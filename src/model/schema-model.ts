@@ -786,10 +786,23 @@ export class SchemaModel {
 
   private applyRename(rename: NonNullable<ReturnType<typeof asKind<'RenameStmt'>>>): void {
     if (!rename.newname) return;
+    if (rename.renameType === 'OBJECT_TYPE') {
+      const name = relationFromNames(stringValues(asKind(rename.object, 'List')?.items));
+      const key = this.resolve(name, this.enums);
+      const values = this.enums.get(key);
+      if (values) {
+        this.enums.delete(key);
+        this.enums.set(`${this.qualified(key).schema}.${rename.newname}`, values);
+      }
+      this.renameColumnTypes(name, rename.newname);
+      return;
+    }
     if (rename.renameType === 'OBJECT_DOMAIN' || rename.renameType === 'OBJECT_DOMCONSTRAINT') {
       const name = relationFromNames(stringValues(asKind(rename.object, 'List')?.items));
-      if (rename.renameType === 'OBJECT_DOMAIN') this.moveDomain(name, { ...(name.schema ? { schema: name.schema } : {}), name: rename.newname });
-      else {
+      if (rename.renameType === 'OBJECT_DOMAIN') {
+        this.moveDomain(name, { ...(name.schema ? { schema: name.schema } : {}), name: rename.newname });
+        this.renameColumnTypes(name, rename.newname);
+      } else {
         const constraints = this.domains.get(this.resolve(name, this.domains))?.constraints;
         const kind = rename.subname ? constraints?.get(rename.subname) : undefined;
         if (constraints && kind) {
@@ -1018,6 +1031,24 @@ export class SchemaModel {
       for (const [constraint, kind] of domain.constraints) if (kind === 'not null') domain.constraints.delete(constraint);
     } else if (alter.subtype === 'C') addDomainConstraint(domain, name.name, asKind(alter.def, 'Constraint'));
     else if (alter.subtype === 'X' && alter.name) domain.constraints.delete(alter.name);
+  }
+
+  /** Columns (and domains) of a renamed type keep the type, which PostgreSQL knows by oid: they take its new name. */
+  private renameColumnTypes(type: RelationName, newName: string): void {
+    const renamed = (columnType: ColumnType | undefined): ColumnType | undefined =>
+            columnType && columnType.name === type.name && (columnType.schema === undefined || type.schema === undefined || columnType.schema === type.schema)
+        ? { ...columnType, name: newName }
+        : undefined;
+    for (const table of this.tables.values()) {
+      for (const column of table.columns.values()) {
+        const type = renamed(column.type);
+        if (type) column.type = type;
+      }
+    }
+    for (const domain of this.domains.values()) {
+      const type = renamed(domain.baseType);
+      if (type) domain.baseType = type;
+    }
   }
 
   private moveDomain(from: RelationName, to: RelationName): void {
