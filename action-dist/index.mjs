@@ -20922,6 +20922,14 @@ var init_schema_model = __esm({
         const addedIn = this.columnAddedIn(relation, column);
         return addedIn !== void 0 && !this.deployed(addedIn);
       }
+      /**
+       * Whether the column's name is new: it was added, or renamed to it, by a migration not deployed yet. No running
+       * release can use a name that does not exist in production (`RENAME COLUMN type TO type_old`, then its drop).
+       */
+      isNewColumnName(relation, column) {
+        const namedIn = this.column(relation, column)?.namedIn;
+        return this.isNewColumn(relation, column) || namedIn !== void 0 && !this.deployed(namedIn);
+      }
       /** The migration that added a column, also to a table the model never saw created. */
       columnAddedIn(relation, column) {
         const table = this.table(relation);
@@ -21539,7 +21547,7 @@ var init_schema_model = __esm({
         const column = table?.columns.get(oldName);
         if (table && column) {
           table.columns.delete(oldName);
-          table.columns.set(newName, { ...column, name: newName });
+          table.columns.set(newName, { ...column, name: newName, namedIn: this.currentMigration });
         }
         for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
           constraint.columns = constraint.columns.map((name) => name === oldName ? newName : name);
@@ -29468,7 +29476,7 @@ var init_require_deprecation_before_drop = __esm({
         };
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
-            if (cmd.subtype !== "AT_DropColumn" || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) return;
+            if (cmd.subtype !== "AT_DropColumn" || !cmd.name || context.schema.isNewColumnName(relation, cmd.name)) return;
             if (context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
             const retirement = context.schema.retirement(relation, cmd.name);
             const column = quoteIdentifier(cmd.name);

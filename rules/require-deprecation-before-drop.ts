@@ -107,7 +107,7 @@ export default defineRule<MessageId, Options>({
 
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
-        if (cmd.subtype !== 'AT_DropColumn' || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) return;
+        if (cmd.subtype !== 'AT_DropColumn' || !cmd.name || context.schema.isNewColumnName(relation, cmd.name)) return;
         // A table the model saw created, without the column: DROP COLUMN IF EXISTS does nothing.
         if (context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
         const retirement = context.schema.retirement(relation, cmd.name);

@@ -198,6 +198,15 @@ export class SchemaModel {
     return addedIn !== undefined && !this.deployed(addedIn);
   }
 
+  /**
+   * Whether the column's name is new: it was added, or renamed to it, by a migration not deployed yet. No running
+   * release can use a name that does not exist in production (`RENAME COLUMN type TO type_old`, then its drop).
+   */
+  isNewColumnName(relation: RelationName, column: string): boolean {
+    const namedIn = this.column(relation, column)?.namedIn;
+    return this.isNewColumn(relation, column) || (namedIn !== undefined && !this.deployed(namedIn));
+  }
+
   /** The migration that added a column, also to a table the model never saw created. */
   columnAddedIn(relation: RelationName, column: string): string | undefined {
     const table = this.table(relation);
@@ -885,7 +894,7 @@ export class SchemaModel {
     const column = table?.columns.get(oldName);
     if (table && column) {
       table.columns.delete(oldName);
-      table.columns.set(newName, { ...column, name: newName });
+      table.columns.set(newName, { ...column, name: newName, namedIn: this.currentMigration });
     }
     for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
       constraint.columns = constraint.columns.map((name) => (name === oldName ? newName : name));
@@ -1036,7 +1045,7 @@ export class SchemaModel {
   /** Columns (and domains) of a renamed type keep the type, which PostgreSQL knows by oid: they take its new name. */
   private renameColumnTypes(type: RelationName, newName: string): void {
     const renamed = (columnType: ColumnType | undefined): ColumnType | undefined =>
-            columnType && columnType.name === type.name && (columnType.schema === undefined || type.schema === undefined || columnType.schema === type.schema)
+      columnType && columnType.name === type.name && (columnType.schema === undefined || type.schema === undefined || columnType.schema === type.schema)
         ? { ...columnType, name: newName }
         : undefined;
     for (const table of this.tables.values()) {

@@ -37,6 +37,8 @@ export interface ColumnInfo {
   collation?: string;
   /** The migration that added the column. */
   addedIn: string;
+  /** The migration that last renamed the column to its name, if one did. */
+  namedIn?: string;
 }
 
 export type ConstraintKind = 'check' | 'foreign key' | 'unique' | 'primary key' | 'exclusion' | 'not null';
