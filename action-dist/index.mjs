@@ -24808,7 +24808,7 @@ var init_no_rewriting_type_change = __esm({
 });
 
 // rules/no-statements-after-access-exclusive.ts
-var TRAILER_KINDS, no_statements_after_access_exclusive_default;
+var TRAILER_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
 var init_no_statements_after_access_exclusive = __esm({
   "rules/no-statements-after-access-exclusive.ts"() {
     "use strict";
@@ -24818,6 +24818,20 @@ var init_no_statements_after_access_exclusive = __esm({
     init_transaction_block();
     init_statement_locks();
     TRAILER_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt"]);
+    CATALOG_ONLY_KINDS = /* @__PURE__ */ new Set([
+      "CreateStmt",
+      "IndexStmt",
+      "AlterTableStmt",
+      "RenameStmt",
+      "CreateSeqStmt",
+      "AlterSeqStmt",
+      "CreateEnumStmt",
+      "CompositeTypeStmt",
+      "CreateDomainStmt",
+      "CreateFunctionStmt",
+      "CreateTrigStmt",
+      "GrantStmt"
+    ]);
     no_statements_after_access_exclusive_default = defineRule({
       id: "no-statements-after-access-exclusive",
       meta: {
@@ -24829,7 +24843,7 @@ var init_no_statements_after_access_exclusive = __esm({
         },
         docs: {
           summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
-          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns, which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it). A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.",
+          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns, which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; ALTER INDEX ... RENAME of the locked table's index), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.",
           instead: "Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.",
           bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;",
           good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS 'free text from support';\nCOMMIT;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;",
@@ -24855,7 +24869,7 @@ var init_no_statements_after_access_exclusive = __esm({
               if (!transaction.inTransaction) return;
             }
             trackSavepoint(statement);
-            if (held && !held.reported && !isTrailer(statement, held)) {
+            if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, held)) {
               held.reported = true;
               context.report({ messageId: "statementAfterLock", helpId: "help", data: { object: held.object, them: held.several ? "them" : "the table", is: held.several ? "are" : "is", line: context.lineOf(held.offset) } });
             }
@@ -24865,13 +24879,13 @@ var init_no_statements_after_access_exclusive = __esm({
             );
             if (claims.length === 0) return;
             if (held) {
-              for (const claim of claims) held.relations.add(relationKey(lockedTable(claim)));
+              for (const claim of claims) held.relations.push(lockedTable(claim));
               return;
             }
             const objects = [...new Set(claims.map((claim) => describeLockedObject(claim, (index) => context.schema.indexTable(index))))];
             held = {
               object: objects.length === 1 ? objects[0] : `${objects.slice(0, -1).join(", ")} and ${objects.at(-1)}`,
-              relations: new Set(claims.map((claim) => relationKey(lockedTable(claim)))),
+              relations: claims.map(lockedTable),
               several: objects.length > 1,
               offset: statement.range.start,
               savepointDepth: savepoints.length,
@@ -24888,13 +24902,24 @@ var init_no_statements_after_access_exclusive = __esm({
           savepoints.length = stmt.kind === "TRANS_STMT_ROLLBACK_TO" ? at + 1 : at;
           if (stmt.kind === "TRANS_STMT_ROLLBACK_TO" && held && held.savepointDepth > at) held = void 0;
         }
+        function isQuickUnderLocksHeld(statement, lock2) {
+          if (!CATALOG_ONLY_KINDS.has(statement.kind)) return false;
+          const { node } = statement;
+          const worksOn = asKind(node, "IndexStmt")?.relation ?? asKind(node, "AlterTableStmt")?.relation;
+          if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;
+          if (asKind(node, "CreateStmt")?.partbound) return false;
+          return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(lock2, lockedTable(claim)));
+        }
+        function holds(lock2, relation) {
+          return lock2.relations.some((held2) => context.schema.sameTable(held2, relation));
+        }
         function isTrailer(statement, lock2) {
           if (TRAILER_KINDS.has(statement.kind)) return true;
           const comment = asKind(statement.node, "CommentStmt");
           if (comment?.objtype !== "OBJECT_TABLE" && comment?.objtype !== "OBJECT_COLUMN") return false;
           const names = stringValues(asKind(comment.object, "List")?.items);
           const table = relationFromNames(comment.objtype === "OBJECT_COLUMN" ? names.slice(0, -1) : names);
-          return lock2.relations.has(relationKey(table));
+          return holds(lock2, table);
         }
         function lockedTable(claim) {
           return namesIndex(claim) && context.schema.indexTable(claim.relation) || claim.relation;

@@ -1,19 +1,34 @@
 import type { Statement } from '../src/parse/parse.js';
 import { defineRule } from '../src/engine/rule.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
-import { relationFromNames, relationKey, type RelationName } from '../src/model/names.js';
+import { relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { createdAgainLater } from '../src/engine/transaction-block.js';
 import { DROPPED_RELATION_KINDS, describeLockedObject, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
 
 /** Transaction control and session settings take no lock and do no work. */
 const TRAILER_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt']);
+/** Statements that change only the catalog when the objects they work on are new, or locked by the transaction already. */
+const CATALOG_ONLY_KINDS = new Set([
+  'CreateStmt',
+  'IndexStmt',
+  'AlterTableStmt',
+  'RenameStmt',
+  'CreateSeqStmt',
+  'AlterSeqStmt',
+  'CreateEnumStmt',
+  'CompositeTypeStmt',
+  'CreateDomainStmt',
+  'CreateFunctionStmt',
+  'CreateTrigStmt',
+  'GrantStmt',
+]);
 
 interface HeldLock {
   /** The relations the first locking statement locked, in words: "orders", "invoices and accounts". */
   object: string;
   several: boolean;
   /** Relation keys the lock covers, for COMMENT ON them. */
-  relations: Set<string>;
+  relations: RelationName[];
   offset: number;
   /** Savepoints open when the lock was taken: ROLLBACK TO an earlier one releases it. */
   savepointDepth: number;
@@ -32,7 +47,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.',
-      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns, which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it). A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.',
+      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns, which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; ALTER INDEX ... RENAME of the locked table\'s index), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.',
       instead: 'Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.',
       bad: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;',
       good: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS \'free text from support\';\nCOMMIT;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;',
@@ -59,7 +74,7 @@ export default defineRule({
           if (!transaction.inTransaction) return;
         }
         trackSavepoint(statement);
-        if (held && !held.reported && !isTrailer(statement, held)) {
+        if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, held)) {
           held.reported = true;
           context.report({ messageId: 'statementAfterLock', helpId: 'help', data: { object: held.object, them: held.several ? 'them' : 'the table', is: held.several ? 'are' : 'is', line: context.lineOf(held.offset) } });
         }
@@ -74,13 +89,13 @@ export default defineRule({
           );
         if (claims.length === 0) return;
         if (held) {
-          for (const claim of claims) held.relations.add(relationKey(lockedTable(claim)));
+          for (const claim of claims) held.relations.push(lockedTable(claim));
           return;
         }
         const objects = [...new Set(claims.map((claim) => describeLockedObject(claim, (index) => context.schema.indexTable(index))))];
         held = {
           object: objects.length === 1 ? objects[0]! : `${objects.slice(0, -1).join(', ')} and ${objects.at(-1)!}`,
-          relations: new Set(claims.map((claim) => relationKey(lockedTable(claim)))),
+          relations: claims.map(lockedTable),
           several: objects.length > 1,
           offset: statement.range.start,
           savepointDepth: savepoints.length,
@@ -100,13 +115,33 @@ export default defineRule({
       if (stmt.kind === 'TRANS_STMT_ROLLBACK_TO' && held && held.savepointDepth > at) held = undefined;
     }
 
+    /**
+     * A statement that only makes or changes new objects, and locks nothing the transaction does not hold already:
+     * CREATE TABLE with its indexes and foreign keys (to the locked table too), ALTER INDEX ... RENAME of the locked
+     * table's index. It cannot wait for anyone, and changes only the catalog, so it does not lengthen the outage.
+     */
+    function isQuickUnderLocksHeld(statement: Statement, lock: HeldLock): boolean {
+      if (!CATALOG_ONLY_KINDS.has(statement.kind)) return false;
+      const { node } = statement;
+      // An index build or ALTER TABLE on an existing table does work under the lock, even one the transaction holds.
+      const worksOn = asKind(node, 'IndexStmt')?.relation ?? asKind(node, 'AlterTableStmt')?.relation;
+      if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;
+      if (asKind(node, 'CreateStmt')?.partbound) return false;
+      return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(lock, lockedTable(claim)));
+    }
+
+    /** Whether the lock covers the relation, however the two are written (`users`, `public.users`). */
+    function holds(lock: HeldLock, relation: RelationName): boolean {
+      return lock.relations.some((held) => context.schema.sameTable(held, relation));
+    }
+
     function isTrailer(statement: Statement, lock: HeldLock): boolean {
       if (TRAILER_KINDS.has(statement.kind)) return true;
       const comment = asKind(statement.node, 'CommentStmt');
       if (comment?.objtype !== 'OBJECT_TABLE' && comment?.objtype !== 'OBJECT_COLUMN') return false;
       const names = stringValues(asKind(comment.object, 'List')?.items);
       const table = relationFromNames(comment.objtype === 'OBJECT_COLUMN' ? names.slice(0, -1) : names);
-      return lock.relations.has(relationKey(table));
+      return holds(lock, table);
     }
 
 
