@@ -24808,6 +24808,11 @@ var init_no_rewriting_type_change = __esm({
 });
 
 // rules/no-statements-after-access-exclusive.ts
+function isCombinableAlterTable(statement) {
+  const alter = asKind(statement.node, "AlterTableStmt");
+  const alone = /* @__PURE__ */ new Set(["AT_AttachPartition", "AT_DetachPartition", "AT_DetachPartitionFinalize"]);
+  return alter !== void 0 && (alter.cmds ?? []).every((command) => !alone.has(asKind(command, "AlterTableCmd")?.subtype ?? ""));
+}
 var TRAILER_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
 var init_no_statements_after_access_exclusive = __esm({
   "rules/no-statements-after-access-exclusive.ts"() {
@@ -24839,7 +24844,8 @@ var init_no_statements_after_access_exclusive = __esm({
         presets: ["recommended", "strict"],
         messages: {
           statementAfterLock: "This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.",
-          help: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement."
+          help: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement.",
+          separateHelp: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, or into a separate transaction or migration (a RENAME, SET SCHEMA, ATTACH or DETACH PARTITION cannot share an ALTER TABLE statement with other changes)."
         },
         docs: {
           summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
@@ -24871,7 +24877,7 @@ var init_no_statements_after_access_exclusive = __esm({
             trackSavepoint(statement);
             if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, held)) {
               held.reported = true;
-              context.report({ messageId: "statementAfterLock", helpId: "help", data: { object: held.object, them: held.several ? "them" : "the table", is: held.several ? "are" : "is", line: context.lineOf(held.offset) } });
+              context.report({ messageId: "statementAfterLock", helpId: held.combinable ? "help" : "separateHelp", data: { object: held.object, them: held.several ? "them" : "the table", is: held.several ? "are" : "is", line: context.lineOf(held.offset) } });
             }
             const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, "DropStmt")?.removeType ?? "");
             const claims = context.locksOf(statement).filter(
@@ -24887,6 +24893,7 @@ var init_no_statements_after_access_exclusive = __esm({
               object: objects.length === 1 ? objects[0] : `${objects.slice(0, -1).join(", ")} and ${objects.at(-1)}`,
               relations: claims.map(lockedTable),
               several: objects.length > 1,
+              combinable: isCombinableAlterTable(statement),
               offset: statement.range.start,
               savepointDepth: savepoints.length,
               reported: false

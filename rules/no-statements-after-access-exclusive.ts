@@ -7,6 +7,13 @@ import { DROPPED_RELATION_KINDS, describeLockedObject, namesIndex, trafficLock, 
 
 /** Transaction control and session settings take no lock and do no work. */
 const TRAILER_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt']);
+/** An ALTER TABLE whose sub-commands other ones can join: not RENAME, SET SCHEMA (other statements), ATTACH or DETACH PARTITION. */
+function isCombinableAlterTable(statement: Statement): boolean {
+  const alter = asKind(statement.node, 'AlterTableStmt');
+  const alone = new Set(['AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize']);
+  return alter !== undefined && (alter.cmds ?? []).every((command) => !alone.has(asKind(command, 'AlterTableCmd')?.subtype ?? ''));
+}
+
 /** Statements that change only the catalog when the objects they work on are new, or locked by the transaction already. */
 const CATALOG_ONLY_KINDS = new Set([
   'CreateStmt',
@@ -27,6 +34,8 @@ interface HeldLock {
   /** The relations the first locking statement locked, in words: "orders", "invoices and accounts". */
   object: string;
   several: boolean;
+  /** The locking statement is an ALTER TABLE that other sub-commands for the table can join. */
+  combinable: boolean;
   /** Relation keys the lock covers, for COMMENT ON them. */
   relations: RelationName[];
   offset: number;
@@ -44,6 +53,8 @@ export default defineRule({
       statementAfterLock:
         'This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.',
       help: 'Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement.',
+      separateHelp:
+        'Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, or into a separate transaction or migration (a RENAME, SET SCHEMA, ATTACH or DETACH PARTITION cannot share an ALTER TABLE statement with other changes).',
     },
     docs: {
       summary: 'Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.',
@@ -76,7 +87,7 @@ export default defineRule({
         trackSavepoint(statement);
         if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, held)) {
           held.reported = true;
-          context.report({ messageId: 'statementAfterLock', helpId: 'help', data: { object: held.object, them: held.several ? 'them' : 'the table', is: held.several ? 'are' : 'is', line: context.lineOf(held.offset) } });
+          context.report({ messageId: 'statementAfterLock', helpId: held.combinable ? 'help' : 'separateHelp', data: { object: held.object, them: held.several ? 'them' : 'the table', is: held.several ? 'are' : 'is', line: context.lineOf(held.offset) } });
         }
         const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, 'DropStmt')?.removeType ?? '');
         const claims = context
@@ -97,6 +108,7 @@ export default defineRule({
           object: objects.length === 1 ? objects[0]! : `${objects.slice(0, -1).join(', ')} and ${objects.at(-1)!}`,
           relations: claims.map(lockedTable),
           several: objects.length > 1,
+          combinable: isCombinableAlterTable(statement),
           offset: statement.range.start,
           savepointDepth: savepoints.length,
           reported: false,

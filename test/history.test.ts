@@ -374,6 +374,18 @@ describe('help that works where the statement stands', () => {
     expect(help).not.toContain('__');
   });
 
+  it('does not offer to join a RENAME with another change in one ALTER TABLE, which PostgreSQL refuses', () => {
+    const dir = tempProject({
+      'db/001_items.sql': 'CREATE TABLE items (id integer PRIMARY KEY, type text);\n',
+      'db/002_rename.sql': "SET lock_timeout = '2s';\nBEGIN;\nALTER TABLE items RENAME COLUMN type TO kind;\nSELECT 1;\nCOMMIT;\nBEGIN;\nALTER TABLE items ADD COLUMN note text;\nSELECT 1;\nCOMMIT;\n",
+    });
+    const found = helps(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).filter(([rule]) => rule === 'no-statements-after-access-exclusive');
+    expect(found).toHaveLength(2);
+    expect(found[0]![1]).not.toContain('into the same ALTER TABLE statement');
+    expect(found[0]![1]).toContain('a RENAME, SET SCHEMA, ATTACH or DETACH PARTITION cannot share an ALTER TABLE statement');
+    expect(found[1]![1]).toContain('into the same ALTER TABLE statement');
+  });
+
   it('makes CONCURRENTLY the only statement of a golang-migrate file, which the tool then sends without a transaction', () => {
     const dir = tempProject({
       'db/000001_events.up.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\n',
