@@ -23997,6 +23997,9 @@ var init_no_exclusion_constraint_on_existing_table = __esm({
 });
 
 // rules/no-expand-contract-same-migration.ts
+function wordList(words) {
+  return words.length <= 1 ? words[0] ?? "" : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
+}
 var no_expand_contract_same_migration_default;
 var init_no_expand_contract_same_migration = __esm({
   "rules/no-expand-contract-same-migration.ts"() {
@@ -24012,8 +24015,8 @@ var init_no_expand_contract_same_migration = __esm({
         severity: "error",
         presets: ["recommended", "strict"],
         messages: {
-          addAndDrop: "This migration adds {{added}} to {{table}} and drops {{column}}: expand and contract in one step (a rename in disguise, if {{added}} takes over from {{column}}). The release still running during the deploy reads and writes {{column}}, which disappears as soon as the migration commits.",
-          addAndRename: "This migration adds {{added}} to {{table}} and renames {{column}}: the release still running during the deploy uses {{column}} by its old name, which disappears as soon as the migration commits.",
+          addAndDrop: "This migration adds {{added}} to {{table}} and drops {{column}}: expand and contract in one step (a rename in disguise, if {{added}} {{takes}} over from {{column}}). The release still running during the deploy reads and writes {{column}}, which disappears as soon as the migration commits.",
+          addAndRename: "This migration adds {{added}} to {{table}} and renames {{column}}: the release still running during the deploy uses {{column}} by its old name, which disappears (or names another column) as soon as the migration commits.",
           help: "Expand and contract in separate deploys: add {{added}} in this migration, let the application write both and backfill in batches, switch reads, then retire {{column}} and drop it in a later migration."
         },
         docs: {
@@ -24063,19 +24066,21 @@ var init_no_expand_contract_same_migration = __esm({
             if (!context.isExistingTable(relation)) return;
             const key = relationKey(relation);
             if (context.schema.isNewColumn(relation, rename2.subname)) replaceAdded(key, rename2.subname, rename2.newname);
-            else noteRemoval(key, displayName(relation), { statement: context.statement, column: rename2.subname, kind: "rename" });
+            else noteRemoval(key, displayName(relation), { statement: context.statement, column: rename2.subname, kind: "rename", ...rename2.newname ? { newName: rename2.newname } : {} });
           },
           onFileEnd() {
             for (const [key, { table, changes }] of removed) {
               const removedColumns = new Set(changes.map((change) => change.column));
-              const addedColumns = [...new Set(added.get(key) ?? [])].filter((column) => !removedColumns.has(column));
+              const addedColumns = [...new Set(added.get(key) ?? [])].filter((column) => !removedColumns.has(column) || changes.some((change) => change.kind === "rename" && change.column === column));
               if (addedColumns.length === 0) continue;
               for (const change of changes) {
+                const partners = change.kind === "rename" ? addedColumns : addedColumns.filter((column) => column !== change.column);
+                if (partners.length === 0) continue;
                 context.report({
                   statement: change.statement,
                   messageId: change.kind === "drop" ? "addAndDrop" : "addAndRename",
                   helpId: "help",
-                  data: { table, column: quoteIdentifier(change.column), added: addedColumns.map(quoteIdentifier).join(", ") }
+                  data: { table, column: quoteIdentifier(change.column), added: wordList(partners.map(quoteIdentifier)), takes: partners.length > 1 ? "take" : "takes" }
                 });
               }
             }

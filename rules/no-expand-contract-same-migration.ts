@@ -9,6 +9,8 @@ interface ColumnChange {
   statement: Statement;
   column: string;
   kind: 'drop' | 'rename';
+  /** For a rename: the column's new name. */
+  newName?: string;
 }
 
 export default defineRule({
@@ -18,9 +20,9 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       addAndDrop:
-        'This migration adds {{added}} to {{table}} and drops {{column}}: expand and contract in one step (a rename in disguise, if {{added}} takes over from {{column}}). The release still running during the deploy reads and writes {{column}}, which disappears as soon as the migration commits.',
+        'This migration adds {{added}} to {{table}} and drops {{column}}: expand and contract in one step (a rename in disguise, if {{added}} {{takes}} over from {{column}}). The release still running during the deploy reads and writes {{column}}, which disappears as soon as the migration commits.',
       addAndRename:
-        'This migration adds {{added}} to {{table}} and renames {{column}}: the release still running during the deploy uses {{column}} by its old name, which disappears as soon as the migration commits.',
+        'This migration adds {{added}} to {{table}} and renames {{column}}: the release still running during the deploy uses {{column}} by its old name, which disappears (or names another column) as soon as the migration commits.',
       help: 'Expand and contract in separate deploys: add {{added}} in this migration, let the application write both and backfill in batches, switch reads, then retire {{column}} and drop it in a later migration.',
     },
     docs: {
@@ -79,19 +81,22 @@ export default defineRule({
         if (!context.isExistingTable(relation)) return;
         const key = relationKey(relation);
         if (context.schema.isNewColumn(relation, rename.subname)) replaceAdded(key, rename.subname, rename.newname);
-        else noteRemoval(key, displayName(relation), { statement: context.statement, column: rename.subname, kind: 'rename' });
+        else noteRemoval(key, displayName(relation), { statement: context.statement, column: rename.subname, kind: 'rename', ...(rename.newname ? { newName: rename.newname } : {}) });
       },
       onFileEnd() {
         for (const [key, { table, changes }] of removed) {
           const removedColumns = new Set(changes.map((change) => change.column));
-          const addedColumns = [...new Set(added.get(key) ?? [])].filter((column) => !removedColumns.has(column));
+          const addedColumns = [...new Set(added.get(key) ?? [])].filter((column) => !removedColumns.has(column) || changes.some((change) => change.kind === 'rename' && change.column === column));
           if (addedColumns.length === 0) continue;
           for (const change of changes) {
+            // A rename's partner may take the old name itself (type to type_old, then a new type): a swap.
+            const partners = change.kind === 'rename' ? addedColumns : addedColumns.filter((column) => column !== change.column);
+            if (partners.length === 0) continue;
             context.report({
               statement: change.statement,
               messageId: change.kind === 'drop' ? 'addAndDrop' : 'addAndRename',
               helpId: 'help',
-              data: { table, column: quoteIdentifier(change.column), added: addedColumns.map(quoteIdentifier).join(', ') },
+              data: { table, column: quoteIdentifier(change.column), added: wordList(partners.map(quoteIdentifier)), takes: partners.length > 1 ? 'take' : 'takes' },
             });
           }
         }
@@ -99,3 +104,8 @@ export default defineRule({
     };
   },
 });
+
+/** "a", "a and b", "a, b and c". */
+function wordList(words: string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}`;
+}
