@@ -170,8 +170,8 @@ function withPlaceholdersRestored(diagnostics: Diagnostic[], parsed: ParsedFile)
 /**
  * The claims with the relations the schema model can name: the DEFAULT partition a new partition makes
  * PostgreSQL check becomes a claim on that table, and is dropped when the model knows of none; the tables
- * that dropped foreign keys reference become claims on those tables; a view CREATE OR REPLACE makes is
- * locked only when the model knows it exists.
+ * that dropped or rebuilt foreign keys reference, and those whose foreign keys reference a retyped column,
+ * become claims on those tables; a view CREATE OR REPLACE makes is locked only when the model knows it exists.
  */
 function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, statement: Statement): LockClaim[] {
   claims = withoutGoneRelations(claims, schema, statement);
