@@ -42952,12 +42952,18 @@ async function planLint(options) {
     }
     histories.push({ migrations, ...atBase ? { isDeployed: (migration) => atBase.has(path8.resolve(cwd, migration)) } : {} });
   }
+  const warnings = [];
+  const toolFolders = [...folders.values()].filter(({ folder }) => folder.framework !== "plain" && folder.migrations.length > 0);
+  if (config.assumeInTransaction && toolFolders.length > 0) {
+    const names = toolFolders.map(({ folder }) => `${displayPath(folder.root, cwd) || "."} (${folder.framework})`).join(", ");
+    warnings.push(`assumeInTransaction applies to files no migration tool runs; ${names} ${toolFolders.length > 1 ? "are" : "is"} linted as ${toolFolders.length > 1 ? "their tools run them" : "its tool runs them"} (set "framework" in lockwise.json to choose another)`);
+  }
   const looseMode = config.assumeInTransaction ? "wrapped" : "none";
   for (const file of standalone) {
     const input = file === options.stdin?.path ? options.stdin : reader.read(file, path8.resolve(cwd, file));
     histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
   }
-  return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes };
+  return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, warnings };
 }
 function planMigration({ framework, flywayProject }, entry, input, review, config, notes, siblings) {
   if ("unreadable" in input) return { planned: { input, transactionMode: "none", review } };
@@ -43277,6 +43283,8 @@ async function lintAndReport(paths, options, io) {
     ...cache ? { reader: cache.files } : {}
   });
   if (options.verbose) for (const note of plan.notes) io.stderr.write(`lockwise: ${note}
+`);
+  for (const warning2 of plan.warnings) io.stderr.write(`lockwise: ${warning2}
 `);
   if (usesDeprecationAge(config) && !plan.dates.available) {
     io.stderr.write("lockwise: minDeprecationAge not checked: not in a git repository\n");

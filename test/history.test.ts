@@ -330,6 +330,15 @@ describe('what --verbose says about a folder', () => {
     expect(run.stderr).toContain('lockwise: migrations: diesel migrations, 2 in order\n');
   });
 
+  it('says, without --verbose, that --assume-in-transaction does not change how a migration tool runs its files', () => {
+    const dir = tempProject({ 'db/000001_users.up.sql': CREATE_USERS, 'db/000002_index.up.sql': 'CREATE INDEX CONCURRENTLY users_username_idx ON users (username);\n' });
+    const run = runCli(['lint', '--assume-in-transaction', 'db'], { cwd: dir });
+    expect(run.stderr).toBe(
+      'lockwise: assumeInTransaction applies to files no migration tool runs; db (golang-migrate) is linted as its tool runs them (set "framework" in lockwise.json to choose another)\n',
+    );
+    expect(runCli(['lint', 'db'], { cwd: dir }).stderr).toBe('');
+  });
+
   it('says a plain file runs in a transaction when --assume-in-transaction says so', () => {
     const dir = tempProject({ 'db/001_users.sql': CREATE_USERS });
     expect(runCli(['lint', '--verbose', 'db'], { cwd: dir }).stderr).toContain('db/001_users.sql: plain: no migration tool assumed, so each statement runs on its own');

@@ -88,6 +88,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
     ...(cache ? { reader: cache.files } : {}),
   });
   if (options.verbose) for (const note of plan.notes) io.stderr.write(`lockwise: ${note}\n`);
+  for (const warning of plan.warnings) io.stderr.write(`lockwise: ${warning}\n`);
   if (usesDeprecationAge(config) && !plan.dates.available) {
     io.stderr.write('lockwise: minDeprecationAge not checked: not in a git repository\n');
   }

@@ -39,6 +39,8 @@ export interface LintPlan {
   dates: MigrationDates;
   /** What lockwise decided about the folders, for --verbose. */
   notes: string[];
+  /** What the run was told and could not do, said on stderr with or without --verbose. */
+  warnings: string[];
 }
 
 interface FolderGroup {
@@ -138,12 +140,18 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     }
     histories.push({ migrations, ...(atBase ? { isDeployed: (migration: string) => atBase.has(path.resolve(cwd, migration)) } : {}) });
   }
+  const warnings: string[] = [];
+  const toolFolders = [...folders.values()].filter(({ folder }) => folder.framework !== 'plain' && folder.migrations.length > 0);
+  if (config.assumeInTransaction && toolFolders.length > 0) {
+    const names = toolFolders.map(({ folder }) => `${displayPath(folder.root, cwd) || '.'} (${folder.framework})`).join(', ');
+    warnings.push(`assumeInTransaction applies to files no migration tool runs; ${names} ${toolFolders.length > 1 ? 'are' : 'is'} linted as ${toolFolders.length > 1 ? 'their tools run them' : 'its tool runs them'} (set "framework" in lockwise.json to choose another)`);
+  }
   const looseMode: TransactionMode = config.assumeInTransaction ? 'wrapped' : 'none';
   for (const file of standalone) {
     const input = file === options.stdin?.path ? options.stdin : reader.read(file, path.resolve(cwd, file));
     histories.push({ migrations: [{ input, transactionMode: looseMode, review: true }] });
   }
-  return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes };
+  return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, warnings };
 }
 
 function planMigration(

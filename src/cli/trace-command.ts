@@ -57,6 +57,7 @@ export async function runTrace(paths: string[], options: TraceCommandOptions, io
     ...(options.since ? { since: options.since } : {}),
   });
   if (options.verbose) for (const note of plan.notes) io.stderr.write(`lockwise: ${note}\n`);
+  for (const warning of plan.warnings) io.stderr.write(`lockwise: ${warning}\n`);
   if (plan.histories.length === 0) return resolved.problems.length > 0 ? EXIT_USAGE_ERROR : EXIT_OK;
 
   const database: TraceDatabase = await openTraceDatabase(options.databaseUrl);
