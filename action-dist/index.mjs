@@ -23226,6 +23226,122 @@ var init_no_add_required_column = __esm({
   }
 });
 
+// src/knowledge/key-range.ts
+function limitedSources(withClause, fromItems, enclosing) {
+  const ctes = /* @__PURE__ */ new Set();
+  for (const node of [...withClause?.ctes ?? [], ...enclosing?.ctes ?? []]) {
+    const cte = asKind(node, "CommonTableExpr");
+    if (cte?.ctename && isLimitedSubquery(cte.ctequery, NO_SOURCES)) ctes.add(cte.ctename);
+  }
+  const relations = /* @__PURE__ */ new Set();
+  for (const item of fromItems ?? []) {
+    const rangeVar = asKind(item, "RangeVar");
+    if (rangeVar?.relname && !rangeVar.schemaname && ctes.has(rangeVar.relname)) relations.add(rangeVar.alias?.aliasname ?? rangeVar.relname);
+    const subselect = asKind(item, "RangeSubselect");
+    if (subselect?.alias?.aliasname && isLimitedSubquery(subselect.subquery, NO_SOURCES)) relations.add(subselect.alias.aliasname);
+  }
+  return { ctes, relations };
+}
+function isBoundedBatch(where, keyColumns, sources = NO_SOURCES) {
+  if (!where) return false;
+  const bool = asKind(where, "BoolExpr");
+  if (bool?.boolop === "AND_EXPR") {
+    const args = bool.args ?? [];
+    if (args.some((arg) => isBoundedBatch(arg, keyColumns, sources))) return true;
+    const bounds = /* @__PURE__ */ new Map();
+    const equalities = /* @__PURE__ */ new Set();
+    for (const arg of args) {
+      const bound = comparisonBound(arg);
+      if (bound) bounds.set(bound.column, /* @__PURE__ */ new Set([...bounds.get(bound.column) ?? [], bound.bound]));
+      const equal = equalityColumn(arg, sources);
+      if (equal) equalities.add(equal);
+    }
+    if (keyColumns.length > 0 && keyColumns.every((column) => equalities.has(column))) return true;
+    return [...bounds.values()].some((found) => found.size === 2);
+  }
+  if (bool?.boolop === "OR_EXPR") return (bool.args ?? []).every((arg) => isBoundedBatch(arg, keyColumns, sources));
+  const isKey = (column) => column === ROW_ADDRESS || column !== void 0 && keyColumns.length === 1 && keyColumns[0] === column;
+  const expression = asKind(where, "A_Expr");
+  if (expression) {
+    const column = columnName(expression.lexpr);
+    const operator = stringValues(expression.name).join("");
+    if (expression.kind === "AEXPR_BETWEEN" || expression.kind === "AEXPR_BETWEEN_SYM") {
+      return column !== void 0 && (asKind(expression.rexpr, "List")?.items ?? []).every(isConstant);
+    }
+    if (expression.kind === "AEXPR_IN") return operator === "=" && isKey(column) && (asKind(expression.rexpr, "List")?.items ?? []).every(isConstant);
+    if (expression.kind === "AEXPR_OP_ANY" && operator === "=") {
+      return isKey(column) && (isConstant(expression.rexpr) || isLimitedSubquery(asKind(expression.rexpr, "SubLink")?.subselect, sources));
+    }
+    if (expression.kind === "AEXPR_OP") return isKey(equalityColumn(where, sources));
+  }
+  const subLink = asKind(where, "SubLink");
+  if (subLink?.subLinkType === "ANY_SUBLINK") {
+    const operator = stringValues(subLink.operName).join("");
+    const row = (asKind(subLink.testexpr, "RowExpr")?.args ?? []).map(columnName);
+    const keyed = isKey(columnName(subLink.testexpr)) || row.includes(ROW_ADDRESS) || keyColumns.length > 0 && keyColumns.every((column) => row.includes(column));
+    return (operator === "" || operator === "=") && keyed && isLimitedSubquery(subLink.subselect, sources);
+  }
+  return false;
+}
+function matchesOneRow(where, keys) {
+  if (!where) return false;
+  const bool = asKind(where, "BoolExpr");
+  const conjuncts = bool?.boolop === "AND_EXPR" ? bool.args ?? [] : [where];
+  const pinned = new Set(conjuncts.map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== void 0));
+  return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
+}
+function equalityColumn(node, sources) {
+  const expression = asKind(node, "A_Expr");
+  if (expression?.kind !== "AEXPR_OP" || stringValues(expression.name).join("") !== "=") return void 0;
+  const fromSource = (side) => {
+    const fields = stringValues(asKind(side, "ColumnRef")?.fields);
+    return fields.length === 2 && sources.relations.has(fields[0]);
+  };
+  const sideColumn = (side, other) => {
+    const column = columnName(side);
+    return column !== void 0 && !fromSource(side) && (isConstant(other) || fromSource(other)) ? column : void 0;
+  };
+  return sideColumn(expression.lexpr, expression.rexpr) ?? sideColumn(expression.rexpr, expression.lexpr);
+}
+function isLimitedSubquery(node, sources) {
+  const select = asKind(node, "SelectStmt");
+  if (!select) return false;
+  if (select.limitCount !== void 0) return asKind(select.limitCount, "A_Const")?.isnull !== true;
+  const [only, ...others] = select.fromClause ?? [];
+  const rangeVar = asKind(only, "RangeVar");
+  return others.length === 0 && rangeVar?.relname !== void 0 && !rangeVar.schemaname && sources.ctes.has(rangeVar.relname);
+}
+function comparisonBound(node) {
+  const expression = asKind(node, "A_Expr");
+  if (expression?.kind !== "AEXPR_OP") return void 0;
+  const bound = LOWER_BOUND_OPERATORS[stringValues(expression.name).join("")];
+  if (!bound) return void 0;
+  const left = columnName(expression.lexpr);
+  if (left && isConstant(expression.rexpr)) return { column: left, bound };
+  const right = columnName(expression.rexpr);
+  if (right && isConstant(expression.lexpr)) return { column: right, bound: MIRRORED2[bound] };
+  return void 0;
+}
+function columnName(node) {
+  return stringValues(asKind(node, "ColumnRef")?.fields).at(-1);
+}
+function isConstant(node) {
+  if (!node) return false;
+  const tree = JSON.stringify(node);
+  return !tree.includes('"ColumnRef"') && !tree.includes('"SubLink"');
+}
+var LOWER_BOUND_OPERATORS, MIRRORED2, ROW_ADDRESS, NO_SOURCES;
+var init_key_range = __esm({
+  "src/knowledge/key-range.ts"() {
+    "use strict";
+    init_node_types();
+    LOWER_BOUND_OPERATORS = { ">": "lower", ">=": "lower", "<": "upper", "<=": "upper" };
+    MIRRORED2 = { lower: "upper", upper: "lower" };
+    ROW_ADDRESS = "ctid";
+    NO_SOURCES = { ctes: /* @__PURE__ */ new Set(), relations: /* @__PURE__ */ new Set() };
+  }
+});
+
 // rules/no-backfill-in-expand-migration.ts
 function isDefinedNotRun(ancestors) {
   return ancestors.some(({ kind, node }) => {
@@ -23240,6 +23356,7 @@ var init_no_backfill_in_expand_migration = __esm({
     init_rule();
     init_names();
     init_alter_table_commands();
+    init_key_range();
     init_node_types();
     init_identifiers();
     no_backfill_in_expand_migration_default = defineRule({
@@ -23263,10 +23380,11 @@ var init_no_backfill_in_expand_migration = __esm({
         }
       },
       create(context) {
-        const checkFilled = (command, rangeVar, targets, path13) => {
+        const checkFilled = (command, rangeVar, targets, path13, where) => {
           if (!rangeVar || isDefinedNotRun(path13.ancestors)) return;
           const relation = relationFromRangeVar(rangeVar);
           if (!context.isExistingTable(relation)) return;
+          if (where && matchesOneRow(where, context.schema.uniqueKeys(relation))) return;
           for (const target of targets ?? []) {
             const column = asKind(target, "ResTarget")?.name;
             if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
@@ -23286,7 +23404,7 @@ var init_no_backfill_in_expand_migration = __esm({
             }
           },
           UpdateStmt(update, path13) {
-            checkFilled("UPDATE", update.relation, update.targetList, path13);
+            checkFilled("UPDATE", update.relation, update.targetList, path13, update.whereClause);
           },
           // WHEN MATCHED THEN UPDATE fills existing rows as an UPDATE does; WHEN NOT MATCHED THEN INSERT adds new ones.
           MergeStmt(merge, path13) {
@@ -25056,115 +25174,6 @@ var init_no_truncate_cascade = __esm({
         };
       }
     });
-  }
-});
-
-// src/knowledge/key-range.ts
-function limitedSources(withClause, fromItems, enclosing) {
-  const ctes = /* @__PURE__ */ new Set();
-  for (const node of [...withClause?.ctes ?? [], ...enclosing?.ctes ?? []]) {
-    const cte = asKind(node, "CommonTableExpr");
-    if (cte?.ctename && isLimitedSubquery(cte.ctequery, NO_SOURCES)) ctes.add(cte.ctename);
-  }
-  const relations = /* @__PURE__ */ new Set();
-  for (const item of fromItems ?? []) {
-    const rangeVar = asKind(item, "RangeVar");
-    if (rangeVar?.relname && !rangeVar.schemaname && ctes.has(rangeVar.relname)) relations.add(rangeVar.alias?.aliasname ?? rangeVar.relname);
-    const subselect = asKind(item, "RangeSubselect");
-    if (subselect?.alias?.aliasname && isLimitedSubquery(subselect.subquery, NO_SOURCES)) relations.add(subselect.alias.aliasname);
-  }
-  return { ctes, relations };
-}
-function isBoundedBatch(where, keyColumns, sources = NO_SOURCES) {
-  if (!where) return false;
-  const bool = asKind(where, "BoolExpr");
-  if (bool?.boolop === "AND_EXPR") {
-    const args = bool.args ?? [];
-    if (args.some((arg) => isBoundedBatch(arg, keyColumns, sources))) return true;
-    const bounds = /* @__PURE__ */ new Map();
-    const equalities = /* @__PURE__ */ new Set();
-    for (const arg of args) {
-      const bound = comparisonBound(arg);
-      if (bound) bounds.set(bound.column, /* @__PURE__ */ new Set([...bounds.get(bound.column) ?? [], bound.bound]));
-      const equal = equalityColumn(arg, sources);
-      if (equal) equalities.add(equal);
-    }
-    if (keyColumns.length > 0 && keyColumns.every((column) => equalities.has(column))) return true;
-    return [...bounds.values()].some((found) => found.size === 2);
-  }
-  if (bool?.boolop === "OR_EXPR") return (bool.args ?? []).every((arg) => isBoundedBatch(arg, keyColumns, sources));
-  const isKey = (column) => column === ROW_ADDRESS || column !== void 0 && keyColumns.length === 1 && keyColumns[0] === column;
-  const expression = asKind(where, "A_Expr");
-  if (expression) {
-    const column = columnName(expression.lexpr);
-    const operator = stringValues(expression.name).join("");
-    if (expression.kind === "AEXPR_BETWEEN" || expression.kind === "AEXPR_BETWEEN_SYM") {
-      return column !== void 0 && (asKind(expression.rexpr, "List")?.items ?? []).every(isConstant);
-    }
-    if (expression.kind === "AEXPR_IN") return operator === "=" && isKey(column) && (asKind(expression.rexpr, "List")?.items ?? []).every(isConstant);
-    if (expression.kind === "AEXPR_OP_ANY" && operator === "=") {
-      return isKey(column) && (isConstant(expression.rexpr) || isLimitedSubquery(asKind(expression.rexpr, "SubLink")?.subselect, sources));
-    }
-    if (expression.kind === "AEXPR_OP") return isKey(equalityColumn(where, sources));
-  }
-  const subLink = asKind(where, "SubLink");
-  if (subLink?.subLinkType === "ANY_SUBLINK") {
-    const operator = stringValues(subLink.operName).join("");
-    const row = (asKind(subLink.testexpr, "RowExpr")?.args ?? []).map(columnName);
-    const keyed = isKey(columnName(subLink.testexpr)) || row.includes(ROW_ADDRESS) || keyColumns.length > 0 && keyColumns.every((column) => row.includes(column));
-    return (operator === "" || operator === "=") && keyed && isLimitedSubquery(subLink.subselect, sources);
-  }
-  return false;
-}
-function equalityColumn(node, sources) {
-  const expression = asKind(node, "A_Expr");
-  if (expression?.kind !== "AEXPR_OP" || stringValues(expression.name).join("") !== "=") return void 0;
-  const fromSource = (side) => {
-    const fields = stringValues(asKind(side, "ColumnRef")?.fields);
-    return fields.length === 2 && sources.relations.has(fields[0]);
-  };
-  const sideColumn = (side, other) => {
-    const column = columnName(side);
-    return column !== void 0 && !fromSource(side) && (isConstant(other) || fromSource(other)) ? column : void 0;
-  };
-  return sideColumn(expression.lexpr, expression.rexpr) ?? sideColumn(expression.rexpr, expression.lexpr);
-}
-function isLimitedSubquery(node, sources) {
-  const select = asKind(node, "SelectStmt");
-  if (!select) return false;
-  if (select.limitCount !== void 0) return asKind(select.limitCount, "A_Const")?.isnull !== true;
-  const [only, ...others] = select.fromClause ?? [];
-  const rangeVar = asKind(only, "RangeVar");
-  return others.length === 0 && rangeVar?.relname !== void 0 && !rangeVar.schemaname && sources.ctes.has(rangeVar.relname);
-}
-function comparisonBound(node) {
-  const expression = asKind(node, "A_Expr");
-  if (expression?.kind !== "AEXPR_OP") return void 0;
-  const bound = LOWER_BOUND_OPERATORS[stringValues(expression.name).join("")];
-  if (!bound) return void 0;
-  const left = columnName(expression.lexpr);
-  if (left && isConstant(expression.rexpr)) return { column: left, bound };
-  const right = columnName(expression.rexpr);
-  if (right && isConstant(expression.lexpr)) return { column: right, bound: MIRRORED2[bound] };
-  return void 0;
-}
-function columnName(node) {
-  return stringValues(asKind(node, "ColumnRef")?.fields).at(-1);
-}
-function isConstant(node) {
-  if (!node) return false;
-  const tree = JSON.stringify(node);
-  return !tree.includes('"ColumnRef"') && !tree.includes('"SubLink"');
-}
-var LOWER_BOUND_OPERATORS, MIRRORED2, ROW_ADDRESS, NO_SOURCES;
-var init_key_range = __esm({
-  "src/knowledge/key-range.ts"() {
-    "use strict";
-    init_node_types();
-    LOWER_BOUND_OPERATORS = { ">": "lower", ">=": "lower", "<": "upper", "<=": "upper" };
-    MIRRORED2 = { lower: "upper", upper: "lower" };
-    ROW_ADDRESS = "ctid";
-    NO_SOURCES = { ctes: /* @__PURE__ */ new Set(), relations: /* @__PURE__ */ new Set() };
   }
 });
 

@@ -2,6 +2,7 @@ import type { ExplainStmt, Node, RangeVar } from '@pgsql/types';
 import { defineRule, type NodeFrame } from '../src/engine/rule.js';
 import { displayName, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { matchesOneRow } from '../src/knowledge/key-range.js';
 import type { Statement } from '../src/parse/parse.js';
 import { asKind, isOptionEnabled } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -40,10 +41,18 @@ export default defineRule({
   },
   create(context) {
     /** Reports each column of `targets` that this migration added to the table. */
-    const checkFilled = (command: 'UPDATE' | 'MERGE', rangeVar: RangeVar | undefined, targets: Node[] | undefined, path: { ancestors: readonly NodeFrame[] }): void => {
+    const checkFilled = (
+      command: 'UPDATE' | 'MERGE',
+      rangeVar: RangeVar | undefined,
+      targets: Node[] | undefined,
+      path: { ancestors: readonly NodeFrame[] },
+      where?: Node,
+    ): void => {
       if (!rangeVar || isDefinedNotRun(path.ancestors)) return;
       const relation = relationFromRangeVar(rangeVar);
       if (!context.isExistingTable(relation)) return;
+      // Setting one row by its key (a seed row, an admin account) is a data fix, not a backfill the old release could miss.
+      if (where && matchesOneRow(where, context.schema.uniqueKeys(relation))) return;
       for (const target of targets ?? []) {
         const column = asKind(target, 'ResTarget')?.name;
         if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
@@ -64,7 +73,7 @@ export default defineRule({
         }
       },
       UpdateStmt(update, path) {
-        checkFilled('UPDATE', update.relation, update.targetList, path);
+        checkFilled('UPDATE', update.relation, update.targetList, path, update.whereClause);
       },
       // WHEN MATCHED THEN UPDATE fills existing rows as an UPDATE does; WHEN NOT MATCHED THEN INSERT adds new ones.
       MergeStmt(merge, path) {

@@ -92,6 +92,18 @@ export function isBoundedBatch(where: Node | undefined, keyColumns: readonly str
   return false;
 }
 
+/**
+ * Whether a WHERE clause pins one row: an equality with a constant on every column of one of `keys`
+ * (the primary key, a unique constraint), alone or within an AND.
+ */
+export function matchesOneRow(where: Node | undefined, keys: ReadonlyArray<readonly string[]>): boolean {
+  if (!where) return false;
+  const bool = asKind(where, 'BoolExpr');
+  const conjuncts = bool?.boolop === 'AND_EXPR' ? (bool.args ?? []) : [where];
+  const pinned = new Set(conjuncts.map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== undefined));
+  return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
+}
+
 /** The column of `column = constant`, or of `column = batch.column` with `batch` a limited source. */
 function equalityColumn(node: Node, sources: LimitedSources): string | undefined {
   const expression = asKind(node, 'A_Expr');
