@@ -33085,6 +33085,11 @@ var init_prepare = __esm({
         notes: ["sqitch: psql runs the script, so only its own BEGIN and COMMIT make a transaction"]
       }),
       atlas: prepareAtlas,
+      // sqlx: sqlx-core/src/migrate/source.rs and migration.rs, `no_tx = sql.starts_with("-- no-transaction")`; the rest runs in a transaction.
+      sqlx: (_entry, text) => {
+        const noTransaction = text.startsWith("-- no-transaction");
+        return { upText: text, transaction: noTransaction ? "none" : "wrapped", notes: [noTransaction ? "sqlx: -- no-transaction" : "sqlx: runs each migration in a transaction"] };
+      },
       // supabase: supabase/cli#2898, "We are running each migration file in its own transaction"; since 2.109 (supabase/cli#5671) the CLI
       // commits the statements so far before one PostgreSQL refuses in a transaction block, runs that one alone, and goes on in a new
       // transaction (runsAloneInBatchedMode); DROP INDEX CONCURRENTLY joined the list with supabase/cli#6276.
@@ -33131,7 +33136,7 @@ var init_sqitch_plan = __esm({
 });
 
 // src/history/layouts.ts
-import { readFileSync } from "node:fs";
+import { existsSync as existsSync2, readFileSync } from "node:fs";
 import { readdir as readdir3, readFile as readFileAsync, stat as stat3 } from "node:fs/promises";
 import path5 from "node:path";
 async function detectFramework(root, { files, directories }, markerOf = MARKERS_ON_DISK) {
@@ -33140,6 +33145,7 @@ async function detectFramework(root, { files, directories }, markerOf = MARKERS_
   if (files.includes("migration_lock.toml") || await someDirectoryHolds(root, directories, "migration.sql")) return "prisma";
   if (await someDirectoryHolds(root, directories, "up.sql")) return "diesel";
   const sqlFiles = files.filter(isSql);
+  if (isSqlxFolder(root, sqlFiles)) return "sqlx";
   if (sqlFiles.some((name) => name.endsWith(".up.sql"))) return "golang-migrate";
   const flywayNamed = (files2) => files2.some((file) => FLYWAY_VERSIONED_NAME.test(path5.basename(file)));
   if (flywayNamed(sqlFiles) || directories.length > 0 && flywayNamed(await sqlFilesBelow(root))) return "flyway";
@@ -33147,6 +33153,14 @@ async function detectFramework(root, { files, directories }, markerOf = MARKERS_
   if (marked) return marked;
   if (toPosix(root).endsWith("/supabase/migrations")) return "supabase";
   return "plain";
+}
+function isSqlxFolder(root, sqlFiles) {
+  if (sqlFiles.length === 0 || !sqlFiles.every((name) => SQLX_NAME.test(name))) return false;
+  for (let dir = root, depth = 0; depth <= 3; depth++, dir = path5.dirname(dir)) {
+    if (existsSync2(path5.join(dir, "Cargo.toml"))) return true;
+    if (path5.dirname(dir) === dir) break;
+  }
+  return false;
 }
 function frameworkMarkedInside(root, names, markerOf) {
   let dbmate = false;
@@ -33181,6 +33195,18 @@ function listGolangMigrate(root, entries) {
     const match = GOLANG_MIGRATE_NAME.exec(name);
     if (!match) listing.ignored.push({ absolutePath, reason: "not named <version>_<title>.up.sql: golang-migrate skips it" });
     else if (match[2] === "down") listing.ignored.push({ absolutePath, reason: "down migration" });
+    else listing.migrations.push({ absolutePath, version: match[1] });
+  }
+  listing.migrations.sort(byVersion(compareNumbers));
+  return listing;
+}
+function listSqlx(root, entries) {
+  const listing = { migrations: [], ignored: [] };
+  for (const name of entries.files.filter(isSql)) {
+    const absolutePath = childPath(root, name);
+    const match = SQLX_NAME.exec(name);
+    if (!match) listing.ignored.push({ absolutePath, reason: "not named <version>_<description>.sql: sqlx refuses it" });
+    else if (name.endsWith(".down.sql")) listing.ignored.push({ absolutePath, reason: "down migration" });
     else listing.migrations.push({ absolutePath, version: match[1] });
   }
   listing.migrations.sort(byVersion(compareNumbers));
@@ -33316,7 +33342,7 @@ async function someDirectoryHolds(root, directories, fileName) {
   for (const directory of directories) if (await isFile(path5.join(root, directory, fileName))) return true;
   return false;
 }
-var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, GOLANG_MIGRATE_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
+var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, GOLANG_MIGRATE_NAME, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
 var init_layouts = __esm({
   "src/history/layouts.ts"() {
     "use strict";
@@ -33347,9 +33373,11 @@ var init_layouts = __esm({
       sqitch: listSqitch,
       atlas: listAtlas,
       // supabase: the CLI skips files not named <timestamp>_<name>.sql and applies the rest in name order.
+      sqlx: listSqlx,
       supabase: (root, entries) => listVersionPrefixed(root, entries, /^(\d+)_.*\.sql$/, "not named <timestamp>_<name>.sql: the Supabase CLI skips it")
     };
     GOLANG_MIGRATE_NAME = /^(\d+)_.*\.(up|down)\.sql$/;
+    SQLX_NAME = /^(\d+)_.*\.sql$/;
     GOOSE_NAME = /^(\d+)_.*\.sql$/;
     GOOSE_GO_MIGRATION = /^\d+_.*(?<!_test)\.go$/;
   }
@@ -33398,7 +33426,8 @@ var init_frameworks = __esm({
       "diesel",
       "sqitch",
       "atlas",
-      "supabase"
+      "supabase",
+      "sqlx"
     ];
     FILES_ON_DISK = {
       readFile(absolutePath) {
@@ -43067,7 +43096,7 @@ init_results();
 
 // src/cli/config-file.ts
 init_config_error();
-import { existsSync as existsSync2, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync3, readFileSync as readFileSync4 } from "node:fs";
 import path9 from "node:path";
 var CONFIG_FILE_NAME = "lockwise.json";
 async function loadConfig(cwd, explicitPath) {
@@ -43086,7 +43115,7 @@ async function loadConfig(cwd, explicitPath) {
 function findUpwards(start) {
   for (let dir = path9.resolve(start); ; dir = path9.dirname(dir)) {
     const candidate = path9.join(dir, CONFIG_FILE_NAME);
-    if (existsSync2(candidate)) return candidate;
+    if (existsSync3(candidate)) return candidate;
     if (path9.dirname(dir) === dir) return void 0;
   }
 }

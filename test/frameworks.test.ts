@@ -104,6 +104,31 @@ describe('golang-migrate', () => {
   });
 });
 
+describe('sqlx', () => {
+  it("takes a Rust crate's version-named files in numeric order, ignores down migrations, and runs each in a transaction unless it opts out", async () => {
+    const dir = tempProject({
+      'Cargo.toml': '[package]\nname = "app"\n',
+      'migrations/20240102000000_add_index.sql': '-- no-transaction\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n',
+      'migrations/3_add_email.up.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
+      'migrations/3_add_email.down.sql': 'ALTER TABLE users DROP COLUMN email;\n',
+      'migrations/1_create_users.sql': 'CREATE TABLE users (id bigint);\n',
+    });
+    const folder = await findMigrationFolder('migrations', { cwd: dir });
+    expect(folder.framework).toBe('sqlx');
+    expect(versions(folder)).toEqual(['1', '3', '20240102000000']);
+    expect(folder.ignored).toEqual([{ path: 'migrations/3_add_email.down.sql', reason: 'down migration' }]);
+    const wrapped = prepareMigration('sqlx', folder.migrations[1]!, 'ALTER TABLE users ADD COLUMN email text;\n');
+    expect(wrapped).toMatchObject({ transaction: 'wrapped', notes: ['sqlx: runs each migration in a transaction'] });
+    const alone = prepareMigration('sqlx', folder.migrations[2]!, '-- no-transaction\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n');
+    expect(alone).toMatchObject({ transaction: 'none', notes: ['sqlx: -- no-transaction'] });
+  });
+
+  it('leaves .up.sql files outside a Rust crate to golang-migrate', async () => {
+    const dir = tempProject({ 'migrations/1_create_users.up.sql': 'CREATE TABLE users (id bigint);\n' });
+    expect((await findMigrationFolder('migrations', { cwd: dir })).framework).toBe('golang-migrate');
+  });
+});
+
 describe('goose', () => {
   const up = [
     '-- Users and their e-mail addresses.',

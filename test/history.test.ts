@@ -330,6 +330,18 @@ describe('what --verbose says about a folder', () => {
     expect(run.stderr).toContain('lockwise: migrations: diesel migrations, 2 in order\n');
   });
 
+  it('runs a sqlx migration in a transaction, where CONCURRENTLY fails, unless its first line opts out', () => {
+    const dir = tempProject({
+      'Cargo.toml': '[package]\nname = "app"\n',
+      'migrations/1_users.sql': CREATE_USERS,
+      'migrations/2_index.sql': 'CREATE INDEX CONCURRENTLY users_username_idx ON users (username);\n',
+      'migrations/3_index.sql': '-- no-transaction\nCREATE INDEX CONCURRENTLY users_id_username_idx ON users (id, username);\n',
+    });
+    const run = runCli(['lint', '-f', 'json', '--verbose', 'migrations'], { cwd: dir });
+    expect(run.stderr).toContain('lockwise: migrations: sqlx migrations, 3 in order\n');
+    expect(findings(run.stdout)).toEqual([['migrations/2_index.sql', 'no-concurrently-in-transaction', 1]]);
+  });
+
   it('says, without --verbose, that --assume-in-transaction does not change how a migration tool runs its files', () => {
     const dir = tempProject({ 'db/000001_users.up.sql': CREATE_USERS, 'db/000002_index.up.sql': 'CREATE INDEX CONCURRENTLY users_username_idx ON users (username);\n' });
     const run = runCli(['lint', '--assume-in-transaction', 'db'], { cwd: dir });

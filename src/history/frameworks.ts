@@ -22,7 +22,8 @@ export type FrameworkName =
   | 'diesel'
   | 'sqitch'
   | 'atlas'
-  | 'supabase';
+  | 'supabase'
+  | 'sqlx';
 
 export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
   'plain',
@@ -35,6 +36,7 @@ export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
   'sqitch',
   'atlas',
   'supabase',
+  'sqlx',
 ];
 
 export type { TransactionMode };
@@ -122,6 +124,11 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
     files: '`*.sql` next to `atlas.sum`',
     order: 'file name',
     transaction: 'wrapped (`--tx-mode file`); a `-- atlas:txmode none` file directive turns it off',
+  },
+  sqlx: {
+    files: '`<version>_<description>.sql`, or `.up.sql` with `.down.sql` ignored, in a folder of a Rust crate (a `Cargo.toml` above it)',
+    order: 'numeric version',
+    transaction: 'wrapped; `-- no-transaction` on the first line turns it off',
   },
   supabase: {
     files: '`supabase/migrations/<timestamp>_<name>.sql`',

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile as readFileAsync, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { naturalCompare, toPosix } from '../source/paths.js';
@@ -43,6 +43,7 @@ export async function detectFramework(root: string, { files, directories }: Dire
   if (files.includes('migration_lock.toml') || (await someDirectoryHolds(root, directories, 'migration.sql'))) return 'prisma';
   if (await someDirectoryHolds(root, directories, 'up.sql')) return 'diesel';
   const sqlFiles = files.filter(isSql);
+  if (isSqlxFolder(root, sqlFiles)) return 'sqlx';
   if (sqlFiles.some((name) => name.endsWith('.up.sql'))) return 'golang-migrate';
   const flywayNamed = (files: string[]): boolean => files.some((file) => FLYWAY_VERSIONED_NAME.test(path.basename(file)));
   if (flywayNamed(sqlFiles) || (directories.length > 0 && flywayNamed(await sqlFilesBelow(root)))) return 'flyway';
@@ -50,6 +51,19 @@ export async function detectFramework(root: string, { files, directories }: Dire
   if (marked) return marked;
   if (toPosix(root).endsWith('/supabase/migrations')) return 'supabase';
   return 'plain';
+}
+
+/**
+ * sqlx's folder: in a Rust crate (a Cargo.toml in it or up to three folders above), its SQL files named
+ * `<version>_<description>.sql` (or `.up.sql` and `.down.sql`). Without the crate, `.up.sql` files are golang-migrate's.
+ */
+function isSqlxFolder(root: string, sqlFiles: string[]): boolean {
+  if (sqlFiles.length === 0 || !sqlFiles.every((name) => SQLX_NAME.test(name))) return false;
+  for (let dir = root, depth = 0; depth <= 3; depth++, dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'Cargo.toml'))) return true;
+    if (path.dirname(dir) === dir) break;
+  }
+  return false;
 }
 
 /** goose when any file has a goose marker, else dbmate when any has a dbmate marker; stops at the first goose marker. */
@@ -98,6 +112,7 @@ const LISTERS: Record<FrameworkName, (root: string, entries: DirectoryEntries) =
   sqitch: listSqitch,
   atlas: listAtlas,
   // supabase: the CLI skips files not named <timestamp>_<name>.sql and applies the rest in name order.
+  sqlx: listSqlx,
   supabase: (root, entries) => listVersionPrefixed(root, entries, /^(\d+)_.*\.sql$/, 'not named <timestamp>_<name>.sql: the Supabase CLI skips it'),
 };
 
@@ -119,6 +134,22 @@ function listGolangMigrate(root: string, entries: DirectoryEntries): Listing {
     const match = GOLANG_MIGRATE_NAME.exec(name);
     if (!match) listing.ignored.push({ absolutePath, reason: 'not named <version>_<title>.up.sql: golang-migrate skips it' });
     else if (match[2] === 'down') listing.ignored.push({ absolutePath, reason: 'down migration' });
+    else listing.migrations.push({ absolutePath, version: match[1]! });
+  }
+  listing.migrations.sort(byVersion(compareNumbers));
+  return listing;
+}
+
+// sqlx: sqlx-core/src/migrate/source.rs, `<version>_<description>.sql`, `.up.sql` and `.down.sql`; versions are integers.
+const SQLX_NAME = /^(\d+)_.*\.sql$/;
+
+function listSqlx(root: string, entries: DirectoryEntries): Listing {
+  const listing: Listing = { migrations: [], ignored: [] };
+  for (const name of entries.files.filter(isSql)) {
+    const absolutePath = childPath(root, name);
+    const match = SQLX_NAME.exec(name);
+    if (!match) listing.ignored.push({ absolutePath, reason: 'not named <version>_<description>.sql: sqlx refuses it' });
+    else if (name.endsWith('.down.sql')) listing.ignored.push({ absolutePath, reason: 'down migration' });
     else listing.migrations.push({ absolutePath, version: match[1]! });
   }
   listing.migrations.sort(byVersion(compareNumbers));

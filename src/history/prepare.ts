@@ -45,6 +45,11 @@ export const PREPARERS: Record<FrameworkName, Preparer> = {
     notes: ['sqitch: psql runs the script, so only its own BEGIN and COMMIT make a transaction'],
   }),
   atlas: prepareAtlas,
+  // sqlx: sqlx-core/src/migrate/source.rs and migration.rs, `no_tx = sql.starts_with("-- no-transaction")`; the rest runs in a transaction.
+  sqlx: (_entry, text) => {
+    const noTransaction = text.startsWith('-- no-transaction');
+    return { upText: text, transaction: noTransaction ? 'none' : 'wrapped', notes: [noTransaction ? 'sqlx: -- no-transaction' : 'sqlx: runs each migration in a transaction'] };
+  },
   // supabase: supabase/cli#2898, "We are running each migration file in its own transaction"; since 2.109 (supabase/cli#5671) the CLI
   // commits the statements so far before one PostgreSQL refuses in a transaction block, runs that one alone, and goes on in a new
   // transaction (runsAloneInBatchedMode); DROP INDEX CONCURRENTLY joined the list with supabase/cli#6276.
