@@ -33190,28 +33190,22 @@ function listPlain(root, entries) {
   return { migrations, ignored: [] };
 }
 function listGolangMigrate(root, entries) {
+  return listUpFiles(root, entries, GOLANG_MIGRATE_NAME, "not named <version>_<title>.up.sql: golang-migrate skips it");
+}
+function listUpFiles(root, entries, name, skippedReason) {
   const listing = { migrations: [], ignored: [] };
-  for (const name of entries.files.filter(isSql)) {
-    const absolutePath = childPath(root, name);
-    const match = GOLANG_MIGRATE_NAME.exec(name);
-    if (!match) listing.ignored.push({ absolutePath, reason: "not named <version>_<title>.up.sql: golang-migrate skips it" });
-    else if (match[2] === "down") listing.ignored.push({ absolutePath, reason: "down migration" });
+  for (const fileName of entries.files.filter(isSql)) {
+    const absolutePath = childPath(root, fileName);
+    const match = name.exec(fileName);
+    if (!match) listing.ignored.push({ absolutePath, reason: skippedReason });
+    else if (fileName.endsWith(".down.sql")) listing.ignored.push({ absolutePath, reason: "down migration" });
     else listing.migrations.push({ absolutePath, version: match[1] });
   }
   listing.migrations.sort(byVersion(compareNumbers));
   return listing;
 }
 function listSqlx(root, entries) {
-  const listing = { migrations: [], ignored: [] };
-  for (const name of entries.files.filter(isSql)) {
-    const absolutePath = childPath(root, name);
-    const match = SQLX_NAME.exec(name);
-    if (!match) listing.ignored.push({ absolutePath, reason: "not named <version>_<description>.sql: sqlx refuses it" });
-    else if (name.endsWith(".down.sql")) listing.ignored.push({ absolutePath, reason: "down migration" });
-    else listing.migrations.push({ absolutePath, version: match[1] });
-  }
-  listing.migrations.sort(byVersion(compareNumbers));
-  return listing;
+  return listUpFiles(root, entries, SQLX_NAME, "not named <version>_<description>.sql: sqlx refuses it");
 }
 function listGoose(root, entries) {
   const listing = { migrations: [], ignored: [] };

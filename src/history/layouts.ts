@@ -128,12 +128,17 @@ function listPlain(root: string, entries: DirectoryEntries): Listing {
 const GOLANG_MIGRATE_NAME = /^(\d+)_.*\.(up|down)\.sql$/;
 
 function listGolangMigrate(root: string, entries: DirectoryEntries): Listing {
+  return listUpFiles(root, entries, GOLANG_MIGRATE_NAME, 'not named <version>_<title>.up.sql: golang-migrate skips it');
+}
+
+/** Files named by `name` (its first group the numeric version) in version order; `.down.sql` files are down migrations. */
+function listUpFiles(root: string, entries: DirectoryEntries, name: RegExp, skippedReason: string): Listing {
   const listing: Listing = { migrations: [], ignored: [] };
-  for (const name of entries.files.filter(isSql)) {
-    const absolutePath = childPath(root, name);
-    const match = GOLANG_MIGRATE_NAME.exec(name);
-    if (!match) listing.ignored.push({ absolutePath, reason: 'not named <version>_<title>.up.sql: golang-migrate skips it' });
-    else if (match[2] === 'down') listing.ignored.push({ absolutePath, reason: 'down migration' });
+  for (const fileName of entries.files.filter(isSql)) {
+    const absolutePath = childPath(root, fileName);
+    const match = name.exec(fileName);
+    if (!match) listing.ignored.push({ absolutePath, reason: skippedReason });
+    else if (fileName.endsWith('.down.sql')) listing.ignored.push({ absolutePath, reason: 'down migration' });
     else listing.migrations.push({ absolutePath, version: match[1]! });
   }
   listing.migrations.sort(byVersion(compareNumbers));
@@ -144,16 +149,7 @@ function listGolangMigrate(root: string, entries: DirectoryEntries): Listing {
 const SQLX_NAME = /^(\d+)_.*\.sql$/;
 
 function listSqlx(root: string, entries: DirectoryEntries): Listing {
-  const listing: Listing = { migrations: [], ignored: [] };
-  for (const name of entries.files.filter(isSql)) {
-    const absolutePath = childPath(root, name);
-    const match = SQLX_NAME.exec(name);
-    if (!match) listing.ignored.push({ absolutePath, reason: 'not named <version>_<description>.sql: sqlx refuses it' });
-    else if (name.endsWith('.down.sql')) listing.ignored.push({ absolutePath, reason: 'down migration' });
-    else listing.migrations.push({ absolutePath, version: match[1]! });
-  }
-  listing.migrations.sort(byVersion(compareNumbers));
-  return listing;
+  return listUpFiles(root, entries, SQLX_NAME, 'not named <version>_<description>.sql: sqlx refuses it');
 }
 
 // goose: https://pressly.github.io/goose/documentation/annotations (a .sql file starts with a timestamp or a sequential number).
