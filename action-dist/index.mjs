@@ -22206,6 +22206,9 @@ var init_lock_table = __esm({
 });
 
 // src/knowledge/statement-locks.ts
+function droppedKeysColumn(claim) {
+  return claim.droppedKeys && "column" in claim.droppedKeys ? claim.droppedKeys.column : void 0;
+}
 function isDroppedKey(dropped, key) {
   if (!dropped || "all" in dropped) return true;
   return "column" in dropped ? key.columns.includes(dropped.column) : key.name === dropped.constraint;
@@ -22253,8 +22256,8 @@ function locksTakenBy(statement, pgVersion) {
     const name = "relname" in relation ? relationFromRangeVar(relation) : relation;
     claims.push({ relation: name, target, mode: typeof entry === "string" ? entry : lockForVersion(entry, pgVersion), ...briefly ? { briefly } : {} });
   };
-  const takeDroppedKeys = (relation, droppedKeys) => {
-    take(relation, "referenced-tables", STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
+  const takeDroppedKeys = (relation, droppedKeys, target = "referenced-tables") => {
+    take(relation, target, STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
     claims.at(-1).droppedKeys = droppedKeys;
   };
   const { node } = statement;
@@ -22265,10 +22268,9 @@ function locksTakenBy(statement, pgVersion) {
     if (modes.length > 0) take(alter.relation, alter.objtype === "OBJECT_INDEX" ? "index" : "table", modes.reduce(strongerLock));
     for (const cmd of commands) {
       const droppedKeys = cmd.subtype ? DROPPED_KEY_SUBCOMMANDS[cmd.subtype]?.(cmd) : void 0;
-      if (droppedKeys && alter.objtype === "OBJECT_TABLE") takeDroppedKeys(alter.relation, droppedKeys);
-      if (cmd.subtype === "AT_AlterColumnType" && cmd.name && alter.objtype === "OBJECT_TABLE") {
-        take(alter.relation, "tables-referencing-column", STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
-        claims.at(-1).droppedKeys = { column: cmd.name };
+      if (droppedKeys && alter.objtype === "OBJECT_TABLE") {
+        takeDroppedKeys(alter.relation, droppedKeys);
+        if (cmd.subtype === "AT_AlterColumnType") takeDroppedKeys(alter.relation, droppedKeys, "tables-referencing-column");
       }
       for (const referenced of foreignKeyTargets(cmd.def)) {
         take(referenced, "referenced-table", REFERENCED_TABLE_LOCK);
@@ -22487,6 +22489,9 @@ function formatMessage(template, data = {}) {
     return String(value);
   });
 }
+function wordList(words) {
+  return words.length <= 1 ? words[0] ?? "" : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
+}
 var init_messages = __esm({
   "src/engine/messages.ts"() {
     "use strict";
@@ -22653,7 +22658,7 @@ function locksOnKnownRelations(claims, schema, statement) {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
     if (claim.target === "referenced-tables") return referencedByDroppedKeys(claim, schema);
     if (claim.target === "tables-referencing-column") {
-      const column = claim.droppedKeys && "column" in claim.droppedKeys ? claim.droppedKeys.column : void 0;
+      const column = droppedKeysColumn(claim);
       const referencing = column === void 0 ? [] : schema.tablesReferencingColumn(claim.relation, column);
       return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: "table", mode: claim.mode }));
     }
@@ -22792,6 +22797,7 @@ var init_lint_file = __esm({
     init_session_state();
     init_names();
     init_statement_locks();
+    init_lock_modes();
     init_alter_table_commands();
     init_diagnostic();
     init_messages();
@@ -22832,6 +22838,16 @@ var init_lint_file = __esm({
             if (!namesIndex(claim)) return isExistingTable(claim.relation);
             const table = now().schema.indexTable(claim.relation);
             return table === void 0 || isExistingTable(table);
+          },
+          describeLock: (claim) => {
+            const { schema } = now();
+            const relation = lockedRelationWord(claim, (name) => schema.table(name)?.kind);
+            return {
+              lock: lockPhrase(claim.mode),
+              object: describeLockedObject(claim, (index) => schema.indexTable(index)),
+              relation,
+              impact: lockImpact(trafficLock(claim), relation)
+            };
           },
           lineOf: (offset) => now().parsed.source.positionAt(offset).line,
           sqlText: (range2) => now().parsed.sqlText(range2)
@@ -24115,15 +24131,13 @@ var init_no_exclusion_constraint_on_existing_table = __esm({
 });
 
 // rules/no-expand-contract-same-migration.ts
-function wordList(words) {
-  return words.length <= 1 ? words[0] ?? "" : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
-}
 var no_expand_contract_same_migration_default;
 var init_no_expand_contract_same_migration = __esm({
   "rules/no-expand-contract-same-migration.ts"() {
     "use strict";
     init_alter_table_commands();
     init_rule();
+    init_messages();
     init_names();
     init_node_types();
     init_identifiers();
@@ -24941,6 +24955,7 @@ var init_no_statements_after_access_exclusive = __esm({
   "rules/no-statements-after-access-exclusive.ts"() {
     "use strict";
     init_rule();
+    init_messages();
     init_node_types();
     init_names();
     init_transaction_block();
@@ -24999,12 +25014,13 @@ var init_no_statements_after_access_exclusive = __esm({
               if (!transaction.inTransaction) return;
             }
             trackSavepoint(statement);
-            if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, held)) {
+            const locks = context.locksOf(statement);
+            if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, locks, held)) {
               held.reported = true;
               context.report({ messageId: "statementAfterLock", helpId: held.combinable ? "help" : "separateHelp", data: { object: held.object, them: held.several ? "them" : "the table", is: held.several ? "are" : "is", line: context.lineOf(held.offset) } });
             }
             const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, "DropStmt")?.removeType ?? "");
-            const claims = context.locksOf(statement).filter(
+            const claims = locks.filter(
               (claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && context.locksExistingTable(claim) && !(dropsRelations && claim.target === "table" && !createdAgainLater(context, statement, claim.relation))
             );
             if (claims.length === 0) return;
@@ -25012,9 +25028,9 @@ var init_no_statements_after_access_exclusive = __esm({
               for (const claim of claims) held.relations.push(lockedTable(claim));
               return;
             }
-            const objects = [...new Set(claims.map((claim) => describeLockedObject(claim, (index) => context.schema.indexTable(index))))];
+            const objects = [...new Set(claims.map((claim) => context.describeLock(claim).object))];
             held = {
-              object: objects.length === 1 ? objects[0] : `${objects.slice(0, -1).join(", ")} and ${objects.at(-1)}`,
+              object: wordList(objects),
               relations: claims.map(lockedTable),
               several: objects.length > 1,
               combinable: isCombinableAlterTable(statement),
@@ -25033,13 +25049,13 @@ var init_no_statements_after_access_exclusive = __esm({
           savepoints.length = stmt.kind === "TRANS_STMT_ROLLBACK_TO" ? at + 1 : at;
           if (stmt.kind === "TRANS_STMT_ROLLBACK_TO" && held && held.savepointDepth > at) held = void 0;
         }
-        function isQuickUnderLocksHeld(statement, lock2) {
+        function isQuickUnderLocksHeld(statement, locks, lock2) {
           if (!CATALOG_ONLY_KINDS.has(statement.kind)) return false;
           const { node } = statement;
           const worksOn = asKind(node, "IndexStmt")?.relation ?? asKind(node, "AlterTableStmt")?.relation;
           if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;
           if (asKind(node, "CreateStmt")?.partbound) return false;
-          return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(lock2, lockedTable(claim)));
+          return locks.every((claim) => !context.locksExistingTable(claim) || holds(lock2, lockedTable(claim)));
         }
         function holds(lock2, relation) {
           return lock2.relations.some((held2) => context.schema.sameTable(held2, relation));
@@ -29611,7 +29627,6 @@ var init_require_lock_timeout = __esm({
         }
       },
       create(context, options) {
-        const relationWord = (claim) => lockedRelationWord(claim, (relation) => context.schema.table(relation)?.kind);
         const maxMilliseconds = timeSettingMilliseconds(options.maxLockTimeout) ?? Number.POSITIVE_INFINITY;
         let reported = false;
         return {
@@ -29629,10 +29644,7 @@ var init_require_lock_timeout = __esm({
               messageId: tooLong ? "lockTimeoutTooLong" : "missingLockTimeout",
               helpId: tooLong ? "shorterHelp" : "help",
               data: {
-                lock: lockPhrase(strongest.mode),
-                object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)),
-                impact: lockImpact(trafficLock(strongest), relationWord(strongest)),
-                relation: relationWord(strongest),
+                ...context.describeLock(strongest),
                 // A bare number is in milliseconds.
                 timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? "") ? `${setting.value.trim()} ms` : setting?.value.trim() ?? "",
                 max: options.maxLockTimeout
@@ -29870,7 +29882,6 @@ var init_require_statement_timeout = __esm({
         }
       },
       create(context) {
-        const relationWord = (claim) => lockedRelationWord(claim, (relation) => context.schema.table(relation)?.kind);
         let reported = false;
         const oneQueryString = context.environment.transactionMode === "implicit" && context.statements.length > 1;
         return {
@@ -29886,7 +29897,7 @@ var init_require_statement_timeout = __esm({
             context.report({
               messageId: ignoredInQuery ? "setInSameQuery" : "missingStatementTimeout",
               helpId: ignoredInQuery ? "sameQueryHelp" : "help",
-              data: { lock: lockPhrase(strongest.mode), object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)), impact: lockImpact(trafficLock(strongest), relationWord(strongest)) }
+              data: { ...context.describeLock(strongest) }
             });
           }
         };

@@ -1,6 +1,7 @@
 import type { Statement } from '../src/parse/parse.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { defineRule } from '../src/engine/rule.js';
+import { wordList } from '../src/engine/messages.js';
 import { displayName, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -105,7 +106,3 @@ export default defineRule({
   },
 });
 
-/** "a", "a and b", "a, b and c". */
-function wordList(words: string[]): string {
-  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}`;
-}

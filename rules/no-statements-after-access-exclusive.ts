@@ -1,9 +1,10 @@
 import type { Statement } from '../src/parse/parse.js';
 import { defineRule } from '../src/engine/rule.js';
+import { wordList } from '../src/engine/messages.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { createdAgainLater } from '../src/engine/transaction-block.js';
-import { DROPPED_RELATION_KINDS, describeLockedObject, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
+import { DROPPED_RELATION_KINDS, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
 
 /** Transaction control and session settings take no lock and do no work. */
 const TRAILER_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt']);
@@ -86,27 +87,26 @@ export default defineRule({
           if (!transaction.inTransaction) return;
         }
         trackSavepoint(statement);
-        if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, held)) {
+        const locks = context.locksOf(statement);
+        if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, locks, held)) {
           held.reported = true;
           context.report({ messageId: 'statementAfterLock', helpId: held.combinable ? 'help' : 'separateHelp', data: { object: held.object, them: held.several ? 'them' : 'the table', is: held.several ? 'are' : 'is', line: context.lineOf(held.offset) } });
         }
         const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, 'DropStmt')?.removeType ?? '');
-        const claims = context
-          .locksOf(statement)
-          .filter(
-            (claim) =>
-              trafficLock(claim) === 'ACCESS EXCLUSIVE' &&
-              context.locksExistingTable(claim) &&
-              !(dropsRelations && claim.target === 'table' && !createdAgainLater(context, statement, claim.relation)),
-          );
+        const claims = locks.filter(
+          (claim) =>
+            trafficLock(claim) === 'ACCESS EXCLUSIVE' &&
+            context.locksExistingTable(claim) &&
+            !(dropsRelations && claim.target === 'table' && !createdAgainLater(context, statement, claim.relation)),
+        );
         if (claims.length === 0) return;
         if (held) {
           for (const claim of claims) held.relations.push(lockedTable(claim));
           return;
         }
-        const objects = [...new Set(claims.map((claim) => describeLockedObject(claim, (index) => context.schema.indexTable(index))))];
+        const objects = [...new Set(claims.map((claim) => context.describeLock(claim).object))];
         held = {
-          object: objects.length === 1 ? objects[0]! : `${objects.slice(0, -1).join(', ')} and ${objects.at(-1)!}`,
+          object: wordList(objects),
           relations: claims.map(lockedTable),
           several: objects.length > 1,
           combinable: isCombinableAlterTable(statement),
@@ -133,14 +133,14 @@ export default defineRule({
      * CREATE TABLE with its indexes and foreign keys (to the locked table too), ALTER INDEX ... RENAME of the locked
      * table's index. It cannot wait for anyone, and changes only the catalog, so it does not lengthen the outage.
      */
-    function isQuickUnderLocksHeld(statement: Statement, lock: HeldLock): boolean {
+    function isQuickUnderLocksHeld(statement: Statement, locks: LockClaim[], lock: HeldLock): boolean {
       if (!CATALOG_ONLY_KINDS.has(statement.kind)) return false;
       const { node } = statement;
       // An index build or ALTER TABLE on an existing table does work under the lock, even one the transaction holds.
       const worksOn = asKind(node, 'IndexStmt')?.relation ?? asKind(node, 'AlterTableStmt')?.relation;
       if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;
       if (asKind(node, 'CreateStmt')?.partbound) return false;
-      return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(lock, lockedTable(claim)));
+      return locks.every((claim) => !context.locksExistingTable(claim) || holds(lock, lockedTable(claim)));
     }
 
     /** Whether the lock covers the relation, however the two are written (`users`, `public.users`). */

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
-import { blocksWrites, lockImpact, lockPhrase, lockStrength } from '../src/knowledge/lock-modes.js';
+import { blocksWrites, lockStrength } from '../src/knowledge/lock-modes.js';
 import { isTimeoutInForce, timeSettingMilliseconds } from '../src/knowledge/settings.js';
-import { describeLockedObject, lockedRelationWord, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
+import { trafficLock } from '../src/knowledge/statement-locks.js';
 
 type MessageId = 'missingLockTimeout' | 'lockTimeoutTooLong' | 'help' | 'shorterHelp';
 
@@ -49,7 +49,6 @@ export default defineRule<MessageId, Options>({
     },
   },
   create(context, options) {
-    const relationWord = (claim: LockClaim): string => lockedRelationWord(claim, (relation) => context.schema.table(relation)?.kind);
     const maxMilliseconds = timeSettingMilliseconds(options.maxLockTimeout) ?? Number.POSITIVE_INFINITY;
     let reported = false;
     return {
@@ -67,10 +66,7 @@ export default defineRule<MessageId, Options>({
           messageId: tooLong ? 'lockTimeoutTooLong' : 'missingLockTimeout',
           helpId: tooLong ? 'shorterHelp' : 'help',
           data: {
-            lock: lockPhrase(strongest.mode),
-            object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)),
-            impact: lockImpact(trafficLock(strongest), relationWord(strongest)),
-            relation: relationWord(strongest),
+            ...context.describeLock(strongest),
             // A bare number is in milliseconds.
             timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? '') ? `${setting!.value.trim()} ms` : (setting?.value.trim() ?? ''),
             max: options.maxLockTimeout,

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
-import { blocksWrites, lockImpact, lockPhrase, lockStrength } from '../src/knowledge/lock-modes.js';
+import { blocksWrites, lockStrength } from '../src/knowledge/lock-modes.js';
 import { isTimeoutInForce } from '../src/knowledge/settings.js';
-import { describeLockedObject, lockedRelationWord, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
+import { trafficLock } from '../src/knowledge/statement-locks.js';
 
 /** From PostgreSQL 13 the timeout restarts for each statement of a multi-statement query, with the value in force then. */
 const PER_STATEMENT_TIMEOUT_SINCE = 13;
@@ -36,7 +36,6 @@ export default defineRule({
     },
   },
   create(context) {
-    const relationWord = (claim: LockClaim): string => lockedRelationWord(claim, (relation) => context.schema.table(relation)?.kind);
     let reported = false;
     const oneQueryString = context.environment.transactionMode === 'implicit' && context.statements.length > 1;
     return {
@@ -52,7 +51,7 @@ export default defineRule({
         context.report({
           messageId: ignoredInQuery ? 'setInSameQuery' : 'missingStatementTimeout',
           helpId: ignoredInQuery ? 'sameQueryHelp' : 'help',
-          data: { lock: lockPhrase(strongest.mode), object: describeLockedObject(strongest, (index) => context.schema.indexTable(index)), impact: lockImpact(trafficLock(strongest), relationWord(strongest)) },
+          data: { ...context.describeLock(strongest) },
         });
       },
     };

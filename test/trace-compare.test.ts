@@ -5,7 +5,7 @@ import { settingMs } from '../src/trace/contention.js';
 import { lockModeFromPgLocks, type RelationState, type Snapshot } from '../src/trace/observe.js';
 
 function relation(oid: number, name: string, kind = 'r', extra: Partial<RelationState> = {}): RelationState {
-  return { oid, name: `public.${name}`, kind, filenode: oid * 10, scans: 0, references: [], foreignKeys: [], ...extra };
+  return { oid, name: `public.${name}`, kind, filenode: oid * 10, scans: 0, foreignKeys: [], ...extra };
 }
 
 function snapshot(...relations: RelationState[]): Snapshot {
@@ -93,7 +93,7 @@ describe('comparing what PostgreSQL did with the lock table', () => {
 
   it('resolves index, table-of-index and referencing-table claims through the catalog', () => {
     const index = relation(5, 'orders_idx', 'i', { tableOid: 1 });
-    const child = relation(6, 'order_lines', 'r', { references: [1] });
+    const child = relation(6, 'order_lines', 'r', { foreignKeys: [{ name: 'order_lines_order_id_fkey', columns: ['order_id'], references: 1, referencedColumns: ['id'] }] });
     const result = compareObservation(
       input({
         claims: [claim('orders_idx', 'ACCESS EXCLUSIVE', 'table-of-index'), claim('orders', 'ACCESS EXCLUSIVE', 'referencing-tables')],

@@ -36,6 +36,8 @@ export interface RuleContext<MessageId extends string = string> {
   isExistingTable(relation: RelationName): boolean;
   /** Whether a lock claim falls on an existing table; for an index, on its table, existing unless the model knows otherwise. */
   locksExistingTable(claim: LockClaim): boolean;
+  /** A lock claim in words for messages, with what the model knows (an index's table, a view): see LockWords. */
+  describeLock(claim: LockClaim): LockWords;
   /** The 1-based line of a byte offset in this file, for messages that point elsewhere. */
   lineOf(offset: number): number;
   /** The SQL text PostgreSQL's parser saw for a byte range of this file (psql commands and placeholders neutralised), e.g. for the scanner's tokens. */
@@ -51,4 +53,12 @@ export interface MigrationDates {
   now: Date;
   /** False outside a git repository: date checks are skipped. */
   available: boolean;
+}
+
+/** A lock in words: "an ACCESS EXCLUSIVE lock", "orders", "the view", "blocks every read and write of the view". */
+export interface LockWords {
+  lock: string;
+  object: string;
+  relation: string;
+  impact: string;
 }

@@ -5,7 +5,17 @@ import { parseRetirementDirective, type RetirementDirective } from '../parse/dir
 import { runsAloneInBatchedMode, SessionState, wrapsEachFile, type TransactionState } from '../model/session-state.js';
 import type { SchemaModel } from '../model/schema-model.js';
 import { relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
-import { isDroppedKey, locksTakenBy, namesIndex, type LockClaim } from '../knowledge/statement-locks.js';
+import {
+  describeLockedObject,
+  droppedKeysColumn,
+  isDroppedKey,
+  lockedRelationWord,
+  locksTakenBy,
+  namesIndex,
+  trafficLock,
+  type LockClaim,
+} from '../knowledge/statement-locks.js';
+import { lockImpact, lockPhrase } from '../knowledge/lock-modes.js';
 import { foreignKeyShape } from './alter-table-commands.js';
 import type { ByteRange } from '../source/source-file.js';
 import type { Environment, MigrationDates, RuleContext } from './context.js';
@@ -89,6 +99,16 @@ export class FileLinter {
         if (!namesIndex(claim)) return isExistingTable(claim.relation);
         const table = now().schema.indexTable(claim.relation);
         return table === undefined || isExistingTable(table);
+      },
+      describeLock: (claim) => {
+        const { schema } = now();
+        const relation = lockedRelationWord(claim, (name) => schema.table(name)?.kind);
+        return {
+          lock: lockPhrase(claim.mode),
+          object: describeLockedObject(claim, (index) => schema.indexTable(index)),
+          relation,
+          impact: lockImpact(trafficLock(claim), relation),
+        };
       },
       lineOf: (offset) => now().parsed.source.positionAt(offset).line,
       sqlText: (range) => now().parsed.sqlText(range),
@@ -181,7 +201,7 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
     if (claim.target === 'referenced-tables') return referencedByDroppedKeys(claim, schema);
     if (claim.target === 'tables-referencing-column') {
-      const column = claim.droppedKeys && 'column' in claim.droppedKeys ? claim.droppedKeys.column : undefined;
+      const column = droppedKeysColumn(claim);
       const referencing = column === undefined ? [] : schema.tablesReferencingColumn(claim.relation, column);
       return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: 'table', mode: claim.mode }));
     }

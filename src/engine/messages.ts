@@ -6,3 +6,8 @@ export function formatMessage(template: string, data: Record<string, string | nu
     return String(value);
   });
 }
+
+/** Words in a sentence: "a", "a and b", "a, b and c". */
+export function wordList(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}`;
+}

@@ -50,6 +50,11 @@ export type LockTarget =
 /** Which foreign keys of a table a statement drops or rebuilds: all of them, those on one column, or one by name. */
 export type DroppedKeys = { all: true } | { column: string } | { constraint: string };
 
+/** The column whose foreign keys a claim's statement drops or rebuilds, when it names one. */
+export function droppedKeysColumn(claim: LockClaim): string | undefined {
+  return claim.droppedKeys && 'column' in claim.droppedKeys ? claim.droppedKeys.column : undefined;
+}
+
 /** Whether a foreign key is among those a statement drops. */
 export function isDroppedKey(dropped: DroppedKeys | undefined, key: { name: string; columns: readonly string[] }): boolean {
   if (!dropped || 'all' in dropped) return true;
@@ -72,7 +77,7 @@ export interface LockClaim {
    * rather than checking its rows, and drops its triggers on this table (seen on PostgreSQL 18).
    */
   whenPartitionsHaveIt?: LockMode;
-  /** For 'referenced-tables': the foreign keys dropped. */
+  /** For 'referenced-tables' and 'tables-referencing-column': the foreign keys dropped or rebuilt. */
   droppedKeys?: DroppedKeys;
   /** Taken only when the relation exists already: CREATE OR REPLACE VIEW locks the view it replaces, and creates a new one otherwise. */
   onlyIfExisting?: boolean;
@@ -151,8 +156,8 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     const name = 'relname' in relation ? relationFromRangeVar(relation) : (relation as RelationName);
     claims.push({ relation: name, target, mode: typeof entry === 'string' ? entry : lockForVersion(entry, pgVersion), ...(briefly ? { briefly } : {}) });
   };
-  const takeDroppedKeys = (relation: RelationName | RangeVar, droppedKeys: DroppedKeys): void => {
-    take(relation, 'referenced-tables', STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
+  const takeDroppedKeys = (relation: RelationName | RangeVar, droppedKeys: DroppedKeys, target: LockTarget = 'referenced-tables'): void => {
+    take(relation, target, STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
     claims.at(-1)!.droppedKeys = droppedKeys;
   };
   const { node } = statement;
@@ -164,10 +169,10 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     if (modes.length > 0) take(alter.relation, alter.objtype === 'OBJECT_INDEX' ? 'index' : 'table', modes.reduce(strongerLock));
     for (const cmd of commands) {
       const droppedKeys = cmd.subtype ? DROPPED_KEY_SUBCOMMANDS[cmd.subtype]?.(cmd) : undefined;
-      if (droppedKeys && alter.objtype === 'OBJECT_TABLE') takeDroppedKeys(alter.relation, droppedKeys);
-      if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && alter.objtype === 'OBJECT_TABLE') {
-        take(alter.relation, 'tables-referencing-column', STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
-        claims.at(-1)!.droppedKeys = { column: cmd.name };
+      if (droppedKeys && alter.objtype === 'OBJECT_TABLE') {
+        takeDroppedKeys(alter.relation, droppedKeys);
+        // A retyped column rebuilds the keys that reference it too.
+        if (cmd.subtype === 'AT_AlterColumnType') takeDroppedKeys(alter.relation, droppedKeys, 'tables-referencing-column');
       }
       for (const referenced of foreignKeyTargets(cmd.def)) {
         take(referenced, 'referenced-table', REFERENCED_TABLE_LOCK);

@@ -1,7 +1,7 @@
 import { displayName } from '../model/names.js';
 import type { Extent } from '../knowledge/lock-table.js';
 import { lockStrength, strongerLock, type LockMode } from '../knowledge/lock-modes.js';
-import { isDroppedKey, type DroppedKeys, type LockClaim } from '../knowledge/statement-locks.js';
+import { droppedKeysColumn, isDroppedKey, type DroppedKeys, type LockClaim } from '../knowledge/statement-locks.js';
 import type { HeldLock, RelationState, Snapshot } from './observe.js';
 
 /** What one statement was seen to do, next to what the lock table says it does. */
@@ -90,7 +90,7 @@ function expectedLocks(input: ObservationInput): {
     } else if (claim.target === 'referenced-tables') {
       for (const referenced of referencedByDroppedKeys(relation, claim.droppedKeys)) expect(referenced, claim.mode);
     } else if (claim.target === 'tables-referencing-column') {
-      const column = claim.droppedKeys && 'column' in claim.droppedKeys ? claim.droppedKeys.column : undefined;
+      const column = droppedKeysColumn(claim);
       for (const candidate of input.before.values()) {
         if (candidate.oid !== oid && candidate.foreignKeys.some((key) => key.references === oid && column !== undefined && key.referencedColumns.includes(column))) expect(candidate.oid, claim.mode);
       }
@@ -111,13 +111,18 @@ function partitionsReference(input: Pick<ObservationInput, 'claims' | 'claimOids
   const table = tableClaim === -1 ? undefined : input.claimOids[tableClaim];
   if (table === undefined || input.before.get(table)?.kind !== 'p') return false;
   const partitions = [...input.before.values()].filter((relation) => relation.parentOid === table && relation.kind !== 'i');
-  return partitions.some((partition) => partition.references.includes(referenced));
+  return partitions.some((partition) => references(partition, referenced));
 }
 
 /** The tables the foreign keys a statement drops reference, as the catalog shows them, other than the table itself. */
 function referencedByDroppedKeys(table: RelationState, dropped: DroppedKeys | undefined): number[] {
   const keys = table.foreignKeys.filter((key) => isDroppedKey(dropped, key));
   return [...new Set(keys.map((key) => key.references))].filter((oid) => oid !== table.oid);
+}
+
+/** Whether a relation has a foreign key to the table `oid`. */
+function references(relation: RelationState, oid: number): boolean {
+  return relation.foreignKeys.some((key) => key.references === oid);
 }
 
 /** Tables with a foreign key to `oid`, and to those, transitively. */
@@ -127,7 +132,7 @@ function referencingTables(oid: number, snapshot: Snapshot): number[] {
   while (queue.length > 0) {
     const target = queue.pop()!;
     for (const relation of snapshot.values()) {
-      if (relation.oid !== oid && !found.has(relation.oid) && relation.references.includes(target)) {
+      if (relation.oid !== oid && !found.has(relation.oid) && references(relation, target)) {
         found.add(relation.oid);
         queue.push(relation.oid);
       }

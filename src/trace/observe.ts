@@ -17,9 +17,7 @@ export interface RelationState {
   defaultPartitionOid?: number;
   /** Sequential and index scans started on it in the current transaction. */
   scans: number;
-  /** Tables its foreign keys reference. */
-  references: number[];
-  /** Its foreign keys: name, the columns they are on, the table they reference. */
+  /** Its foreign keys: name, the columns they are on, the table and columns they reference. */
   foreignKeys: ForeignKeyState[];
 }
 
@@ -75,7 +73,6 @@ function snapshotFromRows(rows: SnapshotRow[]): Snapshot {
       ...(row.parent_oid !== null ? { parentOid: row.parent_oid } : {}),
       ...(row.default_partition_oid !== null ? { defaultPartitionOid: row.default_partition_oid } : {}),
       scans: row.scans,
-      references: [...new Set(row.foreign_keys.map((key) => key.references))],
       foreignKeys: row.foreign_keys,
     });
   }
