@@ -23400,11 +23400,13 @@ var init_no_backfill_in_expand_migration = __esm({
           if (!rangeVar || isDefinedNotRun(path13.ancestors)) return;
           const relation = relationFromRangeVar(rangeVar);
           if (!context.isExistingTable(relation)) return;
-          if (where && matchesOneRow(where, context.schema.uniqueKeys(relation))) return;
-          for (const target of targets ?? []) {
+          const newColumns = (targets ?? []).filter((target) => {
             const column = asKind(target, "ResTarget")?.name;
-            if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
-            filled.push({ statement: context.statement, relation, column, at: asKind(target, "ResTarget")?.location, command });
+            return column !== void 0 && context.schema.columnAddedIn(relation, column) === context.filePath;
+          });
+          if (newColumns.length === 0 || where && matchesOneRow(where, context.schema.uniqueKeys(relation))) return;
+          for (const target of newColumns) {
+            filled.push({ statement: context.statement, relation, column: asKind(target, "ResTarget").name, at: asKind(target, "ResTarget")?.location, command });
           }
         };
         const filled = [];

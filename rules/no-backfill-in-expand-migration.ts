@@ -51,12 +51,15 @@ export default defineRule({
       if (!rangeVar || isDefinedNotRun(path.ancestors)) return;
       const relation = relationFromRangeVar(rangeVar);
       if (!context.isExistingTable(relation)) return;
-      // Setting one row by its key (a seed row, an admin account) is a data fix, not a backfill the old release could miss.
-      if (where && matchesOneRow(where, context.schema.uniqueKeys(relation))) return;
-      for (const target of targets ?? []) {
+      const newColumns = (targets ?? []).filter((target) => {
         const column = asKind(target, 'ResTarget')?.name;
-        if (!column || context.schema.columnAddedIn(relation, column) !== context.filePath) continue;
-        filled.push({ statement: context.statement, relation, column, at: asKind(target, 'ResTarget')?.location, command });
+        return column !== undefined && context.schema.columnAddedIn(relation, column) === context.filePath;
+      });
+      // Setting one row by its key (a seed row, an admin account) is a data fix, not a backfill the old release could miss.
+      // The unique keys are looked up only then: finding them reads every index of the schema.
+      if (newColumns.length === 0 || (where && matchesOneRow(where, context.schema.uniqueKeys(relation)))) return;
+      for (const target of newColumns) {
+        filled.push({ statement: context.statement, relation, column: asKind(target, 'ResTarget')!.name!, at: asKind(target, 'ResTarget')?.location, command });
       }
     };
     /** Backfills of new columns, reported at the end of the file: a scratch column dropped again by then is no expand step. */
