@@ -34110,6 +34110,26 @@ var init_json = __esm({
   }
 });
 
+// src/report/fingerprints.ts
+import { createHash as createHash2 } from "node:crypto";
+function fingerprintedFindings(results) {
+  const occurrences = /* @__PURE__ */ new Map();
+  return results.files.flatMap(
+    (file) => file.diagnostics.map((diagnostic) => {
+      const text = file.source ? file.source.slice(diagnostic.range).replace(/\s+/g, " ").trim() : "";
+      const base = createHash2("sha256").update(`${diagnostic.rule}\0${diagnostic.file}\0${text}\0${diagnostic.messageId ?? diagnostic.message}`).digest("hex").slice(0, 32);
+      const seen = occurrences.get(base) ?? 0;
+      occurrences.set(base, seen + 1);
+      return { file, diagnostic, fingerprint: `${base}:${seen}` };
+    })
+  );
+}
+var init_fingerprints = __esm({
+  "src/report/fingerprints.ts"() {
+    "use strict";
+  }
+});
+
 // src/report/rule-docs.ts
 function ruleDocsUrl(homepage, id) {
   return `${homepage}/blob/main/docs/rules/${id}.md`;
@@ -34125,12 +34145,10 @@ var sarif_exports = {};
 __export(sarif_exports, {
   formatSarif: () => formatSarif
 });
-import { createHash as createHash2 } from "node:crypto";
 function formatSarif(results, options) {
-  const diagnostics = results.files.flatMap((file) => file.diagnostics.map((diagnostic) => ({ file, diagnostic })));
-  const ruleIds = [...new Set(diagnostics.map(({ diagnostic }) => diagnostic.rule))].sort();
+  const findings = fingerprintedFindings(results);
+  const ruleIds = [...new Set(findings.map(({ diagnostic }) => diagnostic.rule))].sort();
   const ruleIndex = new Map(ruleIds.map((id, index) => [id, index]));
-  const occurrences = /* @__PURE__ */ new Map();
   const log2 = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -34147,12 +34165,7 @@ function formatSarif(results, options) {
         },
         originalUriBaseIds: { [SOURCE_ROOT]: { uri: directoryUri(options.cwd) } },
         columnKind: "utf16CodeUnits",
-        results: diagnostics.map(({ file, diagnostic }) => {
-          const fingerprint = fingerprintOf(file, diagnostic);
-          const seen = occurrences.get(fingerprint) ?? 0;
-          occurrences.set(fingerprint, seen + 1);
-          return result(diagnostic, ruleIndex.get(diagnostic.rule), `${fingerprint}:${seen}`);
-        })
+        results: findings.map(({ diagnostic, fingerprint }) => result(diagnostic, ruleIndex.get(diagnostic.rule), fingerprint))
       }
     ]
   };
@@ -34199,12 +34212,9 @@ ${diagnostic.help}` : diagnostic.message },
         }
       }
     ],
-    partialFingerprints: { "lockwiseFinding/v1": fingerprint }
+    // v2: the message's wording no longer counts, only which message it is.
+    partialFingerprints: { "lockwiseFinding/v2": fingerprint }
   };
-}
-function fingerprintOf(file, diagnostic) {
-  const text = file.source ? file.source.slice(diagnostic.range).replace(/\s+/g, " ").trim() : "";
-  return createHash2("sha256").update(`${diagnostic.rule}\0${diagnostic.file}\0${text}\0${diagnostic.message}`).digest("hex").slice(0, 32);
 }
 function directoryUri(directory) {
   return fileUri(directory.endsWith("/") ? directory : `${directory}/`);
@@ -34217,6 +34227,7 @@ var init_sarif = __esm({
   "src/report/sarif.ts"() {
     "use strict";
     init_registry();
+    init_fingerprints();
     init_rule_docs();
     LEVELS = { error: "error", warning: "warning", info: "note" };
     SOURCE_ROOT = "%SRCROOT%";
@@ -34250,19 +34261,14 @@ __export(gitlab_exports, {
 });
 import { createHash as createHash3 } from "node:crypto";
 function formatGitlab(results) {
-  const seen = /* @__PURE__ */ new Map();
-  const issues = allDiagnostics(results).map((d) => {
-    const base = createHash3("sha256").update(`${d.rule}\0${d.file}\0${d.message}`).digest("hex");
-    const count = seen.get(base) ?? 0;
-    seen.set(base, count + 1);
-    return {
-      description: d.message,
-      check_name: d.rule,
-      fingerprint: createHash3("sha256").update(`${base}\0${count}`).digest("hex").slice(0, 32),
-      severity: GITLAB_SEVERITY[d.severity],
-      location: { path: d.file, lines: { begin: d.span.start.line, end: d.span.end.line } }
-    };
-  });
+  const issues = fingerprintedFindings(results).map(({ diagnostic: d, fingerprint }) => ({
+    description: d.message,
+    check_name: d.rule,
+    // GitLab takes any string unique in the report; hashed, it keeps the shape it always had.
+    fingerprint: createHash3("sha256").update(fingerprint).digest("hex").slice(0, 32),
+    severity: GITLAB_SEVERITY[d.severity],
+    location: { path: d.file, lines: { begin: d.span.start.line, end: d.span.end.line } }
+  }));
   return `${JSON.stringify(issues, null, 2)}
 `;
 }
@@ -34270,7 +34276,7 @@ var GITLAB_SEVERITY;
 var init_gitlab = __esm({
   "src/report/gitlab.ts"() {
     "use strict";
-    init_results();
+    init_fingerprints();
     GITLAB_SEVERITY = { error: "critical", warning: "major", info: "info" };
   }
 });

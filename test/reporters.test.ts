@@ -49,11 +49,29 @@ describe('SARIF', () => {
   it('keeps fingerprints when unrelated lines move, and changes them when the flagged statement does', () => {
     const fingerprints = (sql: string): string[] => {
       const dir = tempProject({ 'db/1_rename.sql': sql });
-      return sarifOf(['db'], dir).runs[0]!.results!.map((result) => result.partialFingerprints!['lockwiseFinding/v1']!);
+      return sarifOf(['db'], dir).runs[0]!.results!.map((result) => result.partialFingerprints!['lockwiseFinding/v2']!);
     };
     const original = fingerprints(RENAME);
     expect(fingerprints(`-- a comment added above\n\n${RENAME}`)).toEqual(original);
     expect(fingerprints(RENAME.replace('handle', 'nickname'))).not.toEqual(original);
+  });
+
+  it('keeps fingerprints when only the wording of a message changes, as when the history learns the index\'s table', () => {
+    const dir = tempProject({ 'db/2_drop.sql': 'DROP INDEX users_email_idx;\n' });
+    const findingsOfDrop = (): Array<{ message: string; sarif: string; gitlab: string }> => {
+      const sarif = sarifOf(['db'], dir).runs[0]!.results!;
+      const gitlab = JSON.parse(runCli(['lint', '-f', 'gitlab', 'db'], { cwd: dir }).stdout) as Array<{ fingerprint: string; location: { path: string } }>;
+      return sarif
+        .map((result, index) => ({ message: result.message.text!, sarif: result.partialFingerprints!['lockwiseFinding/v2']!, gitlab: gitlab[index]!.fingerprint, file: gitlab[index]!.location.path }))
+        .filter((finding) => finding.file === 'db/2_drop.sql')
+        .map(({ file: _file, ...finding }) => finding);
+    };
+    const alone = findingsOfDrop();
+    writeFileSync(path.join(dir, 'db/1_create.sql'), 'CREATE TABLE users (id bigint, email text);\nCREATE INDEX users_email_idx ON users (email);\n');
+    const withHistory = findingsOfDrop();
+    expect(alone.map((finding) => finding.message)).toEqual([expect.stringContaining('on the table of users_email_idx'), expect.stringContaining('on the table of index users_email_idx')]);
+    expect(withHistory.map((finding) => finding.message)).toEqual([expect.stringContaining('on users, the table of users_email_idx'), expect.stringContaining('lock on users,')]);
+    expect(withHistory.map(({ sarif, gitlab }) => ({ sarif, gitlab }))).toEqual(alone.map(({ sarif, gitlab }) => ({ sarif, gitlab })));
   });
 
   it('reports syntax errors as results', () => {

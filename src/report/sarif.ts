@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { Diagnostic } from '../engine/diagnostic.js';
-import type { FileResult, LintResults } from '../engine/lint-sources.js';
+import type { LintResults } from '../engine/lint-sources.js';
 import { findBuiltinCheck, findRule } from '../engine/registry.js';
 import type { Severity } from '../engine/rule.js';
 import type { ReportOptions } from './reporters.js';
+import { fingerprintedFindings } from './fingerprints.js';
 import { ruleDocsUrl } from './rule-docs.js';
 
 const LEVELS: Record<Severity, Result.level> = { error: 'error', warning: 'warning', info: 'note' };
@@ -13,14 +13,13 @@ const SOURCE_ROOT = '%SRCROOT%';
 /**
  * SARIF 2.1.0, one run, as GitHub code scanning ingests it: a rule descriptor per rule
  * that has findings, results with repository-relative locations, and fingerprints
- * made from the flagged text rather than its line, so that an edit elsewhere in the
- * file does not turn a known finding into a new one.
+ * made from the flagged text rather than its line (see fingerprintedFindings), so that
+ * an edit elsewhere in the file does not turn a known finding into a new one.
  */
 export function formatSarif(results: LintResults, options: ReportOptions): string {
-  const diagnostics = results.files.flatMap((file) => file.diagnostics.map((diagnostic) => ({ file, diagnostic })));
-  const ruleIds = [...new Set(diagnostics.map(({ diagnostic }) => diagnostic.rule))].sort();
+  const findings = fingerprintedFindings(results);
+  const ruleIds = [...new Set(findings.map(({ diagnostic }) => diagnostic.rule))].sort();
   const ruleIndex = new Map(ruleIds.map((id, index) => [id, index]));
-  const occurrences = new Map<string, number>();
 
   const log: Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -38,12 +37,7 @@ export function formatSarif(results: LintResults, options: ReportOptions): strin
         },
         originalUriBaseIds: { [SOURCE_ROOT]: { uri: directoryUri(options.cwd) } },
         columnKind: 'utf16CodeUnits',
-        results: diagnostics.map(({ file, diagnostic }) => {
-          const fingerprint = fingerprintOf(file, diagnostic);
-          const seen = occurrences.get(fingerprint) ?? 0;
-          occurrences.set(fingerprint, seen + 1);
-          return result(diagnostic, ruleIndex.get(diagnostic.rule)!, `${fingerprint}:${seen}`);
-        }),
+        results: findings.map(({ diagnostic, fingerprint }) => result(diagnostic, ruleIndex.get(diagnostic.rule)!, fingerprint)),
       },
     ],
   };
@@ -87,14 +81,9 @@ function result(diagnostic: Diagnostic, index: number, fingerprint: string): Res
         },
       },
     ],
-    partialFingerprints: { 'lockwiseFinding/v1': fingerprint },
+    // v2: the message's wording no longer counts, only which message it is.
+    partialFingerprints: { 'lockwiseFinding/v2': fingerprint },
   };
-}
-
-/** Rule, file and the flagged statement's text with whitespace folded: unchanged when lines move. */
-function fingerprintOf(file: FileResult, diagnostic: Diagnostic): string {
-  const text = file.source ? file.source.slice(diagnostic.range).replace(/\s+/g, ' ').trim() : '';
-  return createHash('sha256').update(`${diagnostic.rule}\0${diagnostic.file}\0${text}\0${diagnostic.message}`).digest('hex').slice(0, 32);
 }
 
 function directoryUri(directory: string): string {
