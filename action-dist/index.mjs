@@ -42997,11 +42997,13 @@ async function planLint(options) {
   for (const { folder, review } of groups.values()) {
     const lastReviewed = folder.migrations.findLastIndex((migration) => review.has(migration.absolutePath));
     const migrations = [];
+    const filesByNote = /* @__PURE__ */ new Map();
     for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
       const reviewed = review.has(entry.absolutePath);
-      const planned = stdinPath === entry.absolutePath ? planMigration(folder, entry, options.stdin, reviewed, config, notes).planned : planFromDisk(folder, entry, reader, reviewed, config, notes);
+      const planned = stdinPath === entry.absolutePath ? planMigration(folder, entry, options.stdin, reviewed, config, filesByNote).planned : planFromDisk(folder, entry, reader, reviewed, config, filesByNote);
       migrations.push(planned);
     }
+    notes.push(...folderNotes(displayPath(folder.root, cwd) || ".", migrations, filesByNote));
     histories.push({ migrations, ...atBase ? { isDeployed: (migration) => atBase.has(path8.resolve(cwd, migration)) } : {} });
   }
   const warnings = [];
@@ -43017,11 +43019,34 @@ async function planLint(options) {
   }
   return { histories, dates: gitDates(repository ? () => repository : () => findRepository(cwd), cwd), notes, warnings };
 }
-function planMigration({ framework, flywayProject }, entry, input, review, config, notes, siblings) {
+function planMigration({ framework, flywayProject }, entry, input, review, config, filesByNote, siblings) {
   if ("unreadable" in input) return { planned: { input, transactionMode: "none", review } };
   const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
-  for (const note of preparedNotes(framework, prepared.notes, config)) notes.push(`${entry.path}: ${note}`);
+  noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
   return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), review }, prepared };
+}
+var MOST_EXCEPTIONS_NAMED = 5;
+function folderNotes(shownRoot, migrations, filesByNote) {
+  const lines = [];
+  for (const [note, files] of filesByNote) {
+    const exceptions = migrations.length - files.length;
+    if (files.length < 2 || exceptions > Math.min(MOST_EXCEPTIONS_NAMED, files.length - 1)) {
+      for (const file of files) lines.push(`${file}: ${note}`);
+      continue;
+    }
+    const carrying = new Set(files);
+    const others = migrations.map((migration) => migration.input.path).filter((file) => !carrying.has(file));
+    const but = others.length === 0 ? "" : ` but ${others.map((file) => toPosix(path8.relative(shownRoot, file))).join(", ")}`;
+    lines.push(`${shownRoot}: ${note} (all ${migrations.length} migrations${but})`);
+  }
+  return lines;
+}
+function noteFile(filesByNote, entry, notes) {
+  for (const note of notes) {
+    const files = filesByNote.get(note);
+    if (files) files.push(entry.path);
+    else filesByNote.set(note, [entry.path]);
+  }
 }
 function preparedNotes(framework, notes, config) {
   if (framework !== "plain" || !config.assumeInTransaction) return notes;
@@ -43030,12 +43055,12 @@ function preparedNotes(framework, notes, config) {
 function transactionMode(framework, prepared, config) {
   return framework === "plain" && config.assumeInTransaction ? "wrapped" : prepared;
 }
-function planFromDisk(folder, entry, reader, review, config, notes) {
+function planFromDisk(folder, entry, reader, review, config, filesByNote) {
   const { framework } = folder;
   const known = reader.known(entry.absolutePath);
   if (known?.prepared?.framework === framework) {
     const { prepared: prepared2 } = known;
-    for (const note of preparedNotes(framework, prepared2.notes, config)) notes.push(`${entry.path}: ${note}`);
+    noteFile(filesByNote, entry, preparedNotes(framework, prepared2.notes, config));
     reader.keep(entry.absolutePath, known);
     const input2 = reader.lazyInput(entry.path, entry.absolutePath, known.digest);
     let upText;
@@ -43057,7 +43082,7 @@ function planFromDisk(folder, entry, reader, review, config, notes) {
       return FILES_ON_DISK.readFile(absolutePath);
     }
   };
-  const { planned, prepared } = planMigration(folder, entry, input, review, config, notes, siblings);
+  const { planned, prepared } = planMigration(folder, entry, input, review, config, filesByNote, siblings);
   if ("unreadable" in input || !prepared || !reader.learning) return planned;
   const digests = digestsOf(input.text, prepared.upText);
   reader.learn(entry.absolutePath, {

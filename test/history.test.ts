@@ -340,6 +340,22 @@ describe('what --verbose says about a folder', () => {
     const run = runCli(['lint', '-f', 'json', '--verbose', 'migrations'], { cwd: dir });
     expect(run.stderr).toContain('lockwise: migrations: sqlx migrations, 3 in order\n');
     expect(findings(run.stdout)).toEqual([['migrations/2_index.sql', 'no-concurrently-in-transaction', 1]]);
+    // What the tool does with most files is said once for the folder, naming the files it does not hold for.
+    expect(run.stderr).toContain('lockwise: migrations: sqlx: runs each migration in a transaction (all 3 migrations but 3_index.sql)\n');
+    expect(run.stderr).toContain('lockwise: migrations/3_index.sql: sqlx: -- no-transaction\n');
+    expect(run.stderr.match(/runs each migration in a transaction/g)).toHaveLength(1);
+  });
+
+  it('says a note every migration of a folder shares once, with the folder\'s name', () => {
+    const dir = tempProject({
+      'migrations/2024-01-01-000000_create_users/up.sql': CREATE_USERS,
+      'migrations/2024-02-01-000000_add_email/up.sql': `${LOCK}ALTER TABLE users ADD COLUMN email text;\n`,
+      'migrations/2024-03-01-000000_add_name/up.sql': `${LOCK}ALTER TABLE users ADD COLUMN name text;\n`,
+      'migrations/2024-03-01-000000_add_name/metadata.toml': 'run_in_transaction = false\n',
+    });
+    const stderr = runCli(['lint', '--verbose', 'migrations'], { cwd: dir }).stderr;
+    expect(stderr).toContain('lockwise: migrations: diesel: runs each migration in a transaction (all 3 migrations but 2024-03-01-000000_add_name/up.sql)\n');
+    expect(stderr).toContain('lockwise: migrations/2024-03-01-000000_add_name/up.sql: diesel: metadata.toml sets run_in_transaction = false\n');
   });
 
   it('says, without --verbose, that --assume-in-transaction does not change how a migration tool runs its files', () => {

@@ -17,7 +17,7 @@ import { frameworkMarker } from '../history/layouts.js';
 import { changedSince, filesAtRef, findRepository, firstCommitTimes, type GitRepository } from '../history/git.js';
 import type { TransactionMode } from '../model/session-state.js';
 import { MigrationFiles } from './migration-files.js';
-import { displayPath } from '../source/paths.js';
+import { displayPath, toPosix } from '../source/paths.js';
 import { PlanError } from './user-errors.js';
 
 export interface PlanOptions {
@@ -130,14 +130,16 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
   for (const { folder, review } of groups.values()) {
     const lastReviewed = folder.migrations.findLastIndex((migration) => review.has(migration.absolutePath));
     const migrations: PlannedMigration[] = [];
+    const filesByNote = new Map<string, string[]>();
     for (const entry of folder.migrations.slice(0, lastReviewed + 1)) {
       const reviewed = review.has(entry.absolutePath);
       const planned =
         stdinPath === entry.absolutePath
-          ? planMigration(folder, entry, options.stdin!, reviewed, config, notes).planned
-          : planFromDisk(folder, entry, reader, reviewed, config, notes);
+          ? planMigration(folder, entry, options.stdin!, reviewed, config, filesByNote).planned
+          : planFromDisk(folder, entry, reader, reviewed, config, filesByNote);
       migrations.push(planned);
     }
+    notes.push(...folderNotes(displayPath(folder.root, cwd) || '.', migrations, filesByNote));
     histories.push({ migrations, ...(atBase ? { isDeployed: (migration: string) => atBase.has(path.resolve(cwd, migration)) } : {}) });
   }
   const warnings: string[] = [];
@@ -160,13 +162,44 @@ function planMigration(
   input: LintInput,
   review: boolean,
   config: ResolvedConfig,
-  notes: string[],
+  filesByNote: Map<string, string[]>,
   siblings?: SiblingFiles,
 ): { planned: PlannedMigration; prepared?: PreparedMigration } {
   if ('unreadable' in input) return { planned: { input, transactionMode: 'none', review } };
   const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
-  for (const note of preparedNotes(framework, prepared.notes, config)) notes.push(`${entry.path}: ${note}`);
+  noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
   return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), review }, prepared };
+}
+
+/** Files named beside a note said once for their folder, when few files lack it. */
+const MOST_EXCEPTIONS_NAMED = 5;
+
+/**
+ * What the tool does with most files ("runs each migration in a transaction") is said once for
+ * the folder, with the few files it does not hold for named; a note of only some files, per file.
+ */
+function folderNotes(shownRoot: string, migrations: readonly PlannedMigration[], filesByNote: ReadonlyMap<string, string[]>): string[] {
+  const lines: string[] = [];
+  for (const [note, files] of filesByNote) {
+    const exceptions = migrations.length - files.length;
+    if (files.length < 2 || exceptions > Math.min(MOST_EXCEPTIONS_NAMED, files.length - 1)) {
+      for (const file of files) lines.push(`${file}: ${note}`);
+      continue;
+    }
+    const carrying = new Set(files);
+    const others = migrations.map((migration) => migration.input.path).filter((file) => !carrying.has(file));
+    const but = others.length === 0 ? '' : ` but ${others.map((file) => toPosix(path.relative(shownRoot, file))).join(', ')}`;
+    lines.push(`${shownRoot}: ${note} (all ${migrations.length} migrations${but})`);
+  }
+  return lines;
+}
+
+function noteFile(filesByNote: Map<string, string[]>, entry: MigrationEntry, notes: readonly string[]): void {
+  for (const note of notes) {
+    const files = filesByNote.get(note);
+    if (files) files.push(entry.path);
+    else filesByNote.set(note, [entry.path]);
+  }
 }
 
 /** How a plain file runs is the configuration's to say, and its note says what the configuration said. */
@@ -190,13 +223,13 @@ function planFromDisk(
   reader: MigrationFiles,
   review: boolean,
   config: ResolvedConfig,
-  notes: string[],
+  filesByNote: Map<string, string[]>,
 ): PlannedMigration {
   const { framework } = folder;
   const known = reader.known(entry.absolutePath);
   if (known?.prepared?.framework === framework) {
     const { prepared } = known;
-    for (const note of preparedNotes(framework, prepared.notes, config)) notes.push(`${entry.path}: ${note}`);
+    noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
     reader.keep(entry.absolutePath, known);
     const input = reader.lazyInput(entry.path, entry.absolutePath, known.digest);
     let upText: string | undefined;
@@ -218,7 +251,7 @@ function planFromDisk(
       return FILES_ON_DISK.readFile(absolutePath);
     },
   };
-  const { planned, prepared } = planMigration(folder, entry, input, review, config, notes, siblings);
+  const { planned, prepared } = planMigration(folder, entry, input, review, config, filesByNote, siblings);
   if ('unreadable' in input || !prepared || !reader.learning) return planned;
   const digests = digestsOf(input.text, prepared.upText);
   reader.learn(entry.absolutePath, {
