@@ -13,7 +13,7 @@ import { FIXTURES_DIR, REPO_ROOT, fixtureConfig, loadFixtures } from './helpers/
  * database (CREATE DATABASE, tablespaces, ALTER SYSTEM, subscriptions) are not run by
  * lockwise trace at all; they are counted apart.
  */
-const MIN_OBSERVED_FRACTION = 0.85;
+const MIN_OBSERVED_FRACTION = 0.9;
 /**
  * Rules whose verdict depends on what PostgreSQL will find: whether it can prove from CHECK constraints
  * that a scan is not needed, whether a domain's constraints or default make it rewrite the table, whether

@@ -24,7 +24,7 @@ export interface StandIn {
 const quote = (name: string): string => name.split('.').map(quoteIdentifier).join('.');
 
 function guessType(column: string): string {
-  if (/(^id$|_id$|^n$|count$|number$|^position$|capacity|quantity|amount|total|price|^age$|size$|_cents$|version$)/.test(column)) return 'bigint';
+  if (/(^id$|_id$|^n$|count$|number$|^position$|capacity|quantity|amount|total|price|^age$|size$|_cents$|version$|points$|score$|nights$)/.test(column)) return 'bigint';
   if (/(_at$|_on$|^date$|_date$|time$|^created|^updated|^deleted)/.test(column)) return 'timestamptz';
   if (/(^is_|^has_|^can_|enabled$|active$|verified$|archived$|^deleted$|^visible$|flag$)/.test(column)) return 'boolean';
   if (/(payload|data|metadata|settings|attributes|properties|json)$/.test(column)) return 'jsonb';
@@ -34,22 +34,7 @@ function guessType(column: string): string {
 
 /** The first table or view a statement names: the one an unqualified missing column belongs to. */
 function firstRelation(node: unknown): string | undefined {
-  if (!node || typeof node !== 'object') return undefined;
-  if (Array.isArray(node)) {
-    for (const item of node) {
-      const found = firstRelation(item);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  // A RangeVar is wrapped where a field holds any node, and bare where it holds one (IndexStmt.relation).
-  const rangeVar = (node as { RangeVar?: { relname?: string; schemaname?: string } }).RangeVar ?? (node as { relname?: string; schemaname?: string });
-  if (rangeVar?.relname) return rangeVar.schemaname ? `${rangeVar.schemaname}.${rangeVar.relname}` : rangeVar.relname;
-  for (const value of Object.values(node)) {
-    const found = firstRelation(value);
-    if (found) return found;
-  }
-  return undefined;
+  return findRangeVar(node, () => true);
 }
 
 /** Columns a foreign key in the statement references on `table`, for a unique index there. */
@@ -96,20 +81,50 @@ export async function standInFor(error: PgError, statement: Statement, setup: pg
     if (rename?.renameType === 'OBJECT_ATTRIBUTE') {
       return { sql: [`CREATE TYPE ${quote(name)} AS (${quoteIdentifier(rename.subname ?? 'id')} text)`], description: `composite type ${name}` };
     }
-    return { sql: [`CREATE TABLE ${quote(name)} (id bigint)`], description: `table ${name}`, table: quote(name) };
+    return tableStandIn(name, statement.node);
   }
-  if (error.code === '42703' && (match = /^column "([^"]+)"(?: of relation "([^"]+)")? does not exist/.exec(message))) {
-    const column = match[1]!;
-    const table = match[2] ?? firstRelation(statement.node);
+  // DROP names the kind it expected, and only the object's own name, without its schema.
+  if (error.code === '42P01' && kind === 'DropStmt' && (match = /^(table|view|materialized view) "([^"]+)" does not exist/.exec(message))) {
+    const name = droppedName(statement.node, match[2]!);
+    if (!name) return undefined;
+    if (match[1] === 'table') return tableStandIn(name, statement.node);
+    const view = match[1] === 'view' ? 'VIEW' : 'MATERIALIZED VIEW';
+    return { sql: [`CREATE ${view} ${quote(name)} AS SELECT 1::bigint AS id`], description: `${match[1]} ${name}` };
+  }
+  if (
+    error.code === '42703' &&
+    (match = /^column "([^"]+)"(?: of relation "([^"]+)")? does not exist|^column "([^"]+)" (?:referenced in foreign key constraint|named in key) does not exist/.exec(message))
+  ) {
+    const column = match[1] ?? match[3]!;
+    // The message names the relation without its schema.
+    const table = match[2] === undefined ? firstRelation(statement.node) : namedRelation(statement.node, match[2]);
     if (!table || column.includes('.')) return undefined;
-    return { sql: [`ALTER TABLE ${quote(table)} ADD COLUMN ${quoteIdentifier(column)} ${guessType(column)}`], description: `column ${table}.${column}` };
+    return columnStandIn(table, column);
   }
-  if (error.code === '42704' && (match = /^index "([^"]+)" does not exist/.exec(message))) return indexStandIn(match[1]!, setup);
+  // A column of an aliased table: `column i.email does not exist`.
+  if (error.code === '42703' && (match = /^column ([^\s."]+)\.([^\s."]+) does not exist/.exec(message))) {
+    const table = aliasedRelation(statement.node, match[1]!);
+    return table ? columnStandIn(table, match[2]!) : undefined;
+  }
+  if (error.code === '42704' && (match = /^index "([^"]+)" does not exist/.exec(message))) return indexStandIn(match[1]!, setup, addsConstraintUsingIndex(statement.node));
+  // CLUSTER ... USING and ALTER TABLE ... CLUSTER ON name an index of the table.
+  if (error.code === '42704' && (match = /^index "([^"]+)" for table "([^"]+)" does not exist/.exec(message))) {
+    const table = namedRelation(statement.node, match[2]!);
+    if (!table) return undefined;
+    return { sql: [`CREATE INDEX ${quoteIdentifier(match[1]!)} ON ${quote(table)} (id)`], description: `index ${match[1]} on ${table}` };
+  }
+  if (error.code === '42704' && (match = /^constraint "([^"]+)" for table "([^"]+)" does not exist/.exec(message))) {
+    const table = namedRelation(statement.node, match[2]!);
+    if (!table) return undefined;
+    return { sql: [`ALTER TABLE ${quote(table)} ADD CONSTRAINT ${quoteIdentifier(match[1]!)} CHECK (true) NOT VALID`], description: `constraint ${match[1]} on ${table}` };
+  }
   if (error.code === '42704' && (match = /^constraint "([^"]+)" of relation "([^"]+)" does not exist/.exec(message))) {
     return { sql: [`ALTER TABLE ${quote(match[2]!)} ADD CONSTRAINT ${quoteIdentifier(match[1]!)} CHECK (true) NOT VALID`], description: `constraint ${match[1]} on ${match[2]}` };
   }
   if (error.code === '42704' && (match = /^type "([^"]+)" does not exist/.exec(message))) {
-    const sql = kind === 'AlterDomainStmt' ? `CREATE DOMAIN ${quote(match[1]!)} AS text` : `CREATE TYPE ${quote(match[1]!)} AS ENUM ('a')`;
+    // A domain whose new CHECK compares VALUE with a number holds numbers.
+    const domainType = comparesWithNumber(statement.node) ? 'numeric' : 'text';
+    const sql = kind === 'AlterDomainStmt' ? `CREATE DOMAIN ${quote(match[1]!)} AS ${domainType}` : `CREATE TYPE ${quote(match[1]!)} AS ENUM ('a')`;
     return { sql: [sql], description: `type ${match[1]}` };
   }
   if (error.code === '22023' && kind === 'AlterEnumStmt' && (match = /^"([^"]+)" is not an existing enum label/.exec(message))) {
@@ -124,6 +139,67 @@ export async function standInFor(error: PgError, statement: Statement, setup: pg
   return undefined;
 }
 
+/** A table with one bigint column: `id`, unless the statement adds a column of that name. */
+function tableStandIn(name: string, node: Node): StandIn {
+  const adds = new Set((asKind(node, 'AlterTableStmt')?.cmds ?? []).map((cmd) => asKind(cmd, 'AlterTableCmd')).filter((cmd) => cmd?.subtype === 'AT_AddColumn').map((cmd) => asKind(cmd!.def, 'ColumnDef')?.colname));
+  const column = adds.has('id') ? 'stand_in_id' : 'id';
+  return { sql: [`CREATE TABLE ${quote(name)} (${column} bigint)`], description: `table ${name}`, table: quote(name) };
+}
+
+/** The statement's table or view of this name, with its schema when the statement gives one. */
+function namedRelation(node: unknown, name: string): string | undefined {
+  return findRangeVar(node, (rangeVar) => rangeVar.relname === name);
+}
+
+function columnStandIn(table: string, column: string): StandIn {
+  return { sql: [`ALTER TABLE ${quote(table)} ADD COLUMN ${quoteIdentifier(column)} ${guessType(column)}`], description: `column ${table}.${column}` };
+}
+
+/** The dropped object whose own name is `name`, with its schema when the statement gives one. */
+function droppedName(node: Node, name: string): string | undefined {
+  for (const object of asKind(node, 'DropStmt')?.objects ?? []) {
+    const parts = (asKind(object, 'List')?.items ?? []).map((part) => asKind(part, 'String')?.sval ?? '');
+    if (parts.at(-1) === name) return parts.join('.');
+  }
+  return undefined;
+}
+
+/** The table or view an alias in the statement stands for. */
+function aliasedRelation(node: unknown, alias: string): string | undefined {
+  return findRangeVar(node, (rangeVar) => rangeVar.alias?.aliasname === alias);
+}
+
+interface NamedRangeVar {
+  relname?: string;
+  schemaname?: string;
+  alias?: { aliasname?: string };
+}
+
+/** The qualified name of the first table or view in the statement that `wanted` accepts. */
+function findRangeVar(node: unknown, wanted: (rangeVar: NamedRangeVar) => boolean): string | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  // A RangeVar is wrapped where a field holds any node, and bare where it holds one (AlterTableStmt.relation).
+  const rangeVar = (node as { RangeVar?: NamedRangeVar }).RangeVar ?? (node as NamedRangeVar);
+  if (rangeVar.relname && wanted(rangeVar)) return rangeVar.schemaname ? `${rangeVar.schemaname}.${rangeVar.relname}` : rangeVar.relname;
+  for (const value of Object.values(node)) {
+    const found = findRangeVar(value, wanted);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** ADD CONSTRAINT ... UNIQUE or PRIMARY KEY USING INDEX: the index must be unique. */
+function addsConstraintUsingIndex(node: Node): boolean {
+  return (asKind(node, 'AlterTableStmt')?.cmds ?? []).some((cmd) => asKind(asKind(cmd, 'AlterTableCmd')?.def, 'Constraint')?.indexname !== undefined);
+}
+
+function comparesWithNumber(node: unknown): boolean {
+  if (!node || typeof node !== 'object') return false;
+  const constant = (node as { A_Const?: { ival?: unknown; fval?: unknown } }).A_Const;
+  if (constant && ('ival' in constant || 'fval' in constant)) return true;
+  return Object.values(node).some(comparesWithNumber);
+}
+
 /** ALTER INDEX, REINDEX INDEX and DROP INDEX name an index; a missing one is reported as a missing relation. */
 function namesIndex(node: Node): boolean {
   const alter = asKind(node, 'AlterTableStmt');
@@ -135,10 +211,10 @@ function namesIndex(node: Node): boolean {
   return asKind(node, 'DropStmt')?.removeType === 'OBJECT_INDEX';
 }
 
-async function indexStandIn(index: string, setup: pg.Client): Promise<StandIn> {
+async function indexStandIn(index: string, setup: pg.Client, unique = false): Promise<StandIn> {
   const table = await tableForIndex(setup, index);
   const sql = table.exists ? [] : [`CREATE TABLE ${quote(table.name)} (id bigint)`];
-  sql.push(`CREATE INDEX ${quoteIdentifier(index.split('.').pop()!)} ON ${quote(table.name)} (${quoteIdentifier(table.column)})`);
+  sql.push(`CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${quoteIdentifier(index.split('.').pop()!)} ON ${quote(table.name)} (${quoteIdentifier(table.column)})`);
   return { sql, description: `index ${index} on ${table.name}`, ...(table.exists ? {} : { table: quote(table.name) }) };
 }
 
