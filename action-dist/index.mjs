@@ -22165,8 +22165,13 @@ var init_lock_table = __esm({
       /** ALTER INDEX ... RENAME was lowered in PostgreSQL 12. */
       renameIndex: lock("SHARE UPDATE EXCLUSIVE", { since: 12, mode: "ACCESS EXCLUSIVE" }),
       createTrigger: lock("SHARE ROW EXCLUSIVE"),
-      /** CREATE/ALTER/DROP POLICY and CREATE RULE: https://www.postgresql.org/docs/current/sql-createpolicy.html, checked on PostgreSQL 18. */
+      /** CREATE/ALTER POLICY and CREATE RULE: https://www.postgresql.org/docs/current/sql-createpolicy.html, checked on PostgreSQL 18. */
       policyOrRule: lock("ACCESS EXCLUSIVE"),
+      /**
+       * DROP TRIGGER, DROP POLICY, DROP RULE, and ALTER TRIGGER, ALTER POLICY or ALTER RULE ... RENAME lock the
+       * table ACCESS EXCLUSIVE (their pages do not say; seen on PostgreSQL 18), unlike CREATE TRIGGER's SHARE ROW EXCLUSIVE.
+       */
+      triggerPolicyOrRuleRemovedOrRenamed: lock("ACCESS EXCLUSIVE"),
       /** On the partitioned table: https://www.postgresql.org/docs/current/sql-createtable.html (PARTITION OF), checked on PostgreSQL 18. */
       createPartitionOf: lock("ACCESS EXCLUSIVE"),
       /** The table being attached or detached, besides the partitioned table's own lock. */
@@ -22192,6 +22197,8 @@ var init_lock_table = __esm({
       /** ALTER TABLE ... RENAME CONSTRAINT: "RENAME ... acquires ACCESS EXCLUSIVE" (sql-altertable.html), seen on PostgreSQL 18.4. */
       renameConstraint: lock("ACCESS EXCLUSIVE"),
       cluster: lock("ACCESS EXCLUSIVE"),
+      /** CREATE STATISTICS: https://www.postgresql.org/docs/current/explicit-locking.html (SHARE UPDATE EXCLUSIVE), seen on PostgreSQL 18. */
+      createStatistics: lock("SHARE UPDATE EXCLUSIVE"),
       comment: lock("SHARE UPDATE EXCLUSIVE"),
       /**
        * INSERT, UPDATE, DELETE and MERGE on their target, COPY FROM on its table, and the same
@@ -22301,6 +22308,14 @@ function locksTakenBy(statement, pgVersion) {
     }
     return claims;
   }
+  if (drop?.removeType && OBJECTS_OF_A_TABLE.has(drop.removeType)) {
+    for (const object of drop.objects ?? []) {
+      const names = asKind(object, "List")?.items ?? [];
+      take(relationFromNameList({ List: { items: names.slice(0, -1) } }), "table", STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
+      if (drop.missing_ok && claims.length > 0) claims.at(-1).ifObjectExists = true;
+    }
+    return claims;
+  }
   const rename2 = asKind(node, "RenameStmt");
   if (rename2?.relation) {
     if (rename2.renameType === "OBJECT_INDEX") take(rename2.relation, "index", STATEMENT_LOCKS.renameIndex);
@@ -22308,6 +22323,8 @@ function locksTakenBy(statement, pgVersion) {
       take(rename2.relation, "table", STATEMENT_LOCKS.renameTableOrColumn);
     } else if (rename2.renameType === "OBJECT_TABCONSTRAINT") {
       take(rename2.relation, "table", STATEMENT_LOCKS.renameConstraint);
+    } else if (OBJECTS_OF_A_TABLE.has(rename2.renameType ?? "")) {
+      take(rename2.relation, "table", STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
     }
     return claims;
   }
@@ -22339,6 +22356,7 @@ function locksTakenBy(statement, pgVersion) {
   if (rule) take(rule.relation, "table", STATEMENT_LOCKS.policyOrRule);
   const refresh = asKind(node, "RefreshMatViewStmt");
   if (refresh) take(refresh.relation, "table", refresh.concurrent ? STATEMENT_LOCKS.refreshMaterializedViewConcurrently : STATEMENT_LOCKS.refreshMaterializedView);
+  for (const relation of asKind(node, "CreateStatsStmt")?.relations ?? []) take(asKind(relation, "RangeVar"), "table", STATEMENT_LOCKS.createStatistics);
   const cluster = asKind(node, "ClusterStmt");
   if (cluster) take(cluster.relation, "table", STATEMENT_LOCKS.cluster);
   const setSchema = asKind(node, "AlterObjectSchemaStmt");
@@ -22426,7 +22444,7 @@ function truncateTurnedOff(options) {
   const written = (options ?? []).some((option) => asKind(option, "DefElem")?.defname === "truncate");
   return written && !isOptionEnabled(options, "truncate");
 }
-var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS;
+var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS, OBJECTS_OF_A_TABLE;
 var init_statement_locks = __esm({
   "src/knowledge/statement-locks.ts"() {
     "use strict";
@@ -22442,6 +22460,7 @@ var init_statement_locks = __esm({
     };
     DROPPED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"]);
     RENAMED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
+    OBJECTS_OF_A_TABLE = /* @__PURE__ */ new Set(["OBJECT_TRIGGER", "OBJECT_POLICY", "OBJECT_RULE"]);
   }
 });
 

@@ -69,6 +69,14 @@ const OBSERVED: Array<[string, string[]]> = [
   ['CREATE OR REPLACE VIEW v AS SELECT 1 AS one', ['table v: ACCESS EXCLUSIVE']],
   ['CREATE VIEW v AS SELECT 1 AS one', []],
   ['ALTER VIEW v RENAME TO v2', ['table v: ACCESS EXCLUSIVE']],
+  ['DROP TRIGGER tr ON t', ['table t: ACCESS EXCLUSIVE']],
+  ['DROP TRIGGER IF EXISTS tr ON public.t', ['table t: ACCESS EXCLUSIVE']],
+  ['ALTER TRIGGER tr ON t RENAME TO tr2', ['table t: ACCESS EXCLUSIVE']],
+  ['DROP POLICY p ON t', ['table t: ACCESS EXCLUSIVE']],
+  ['ALTER POLICY p ON t RENAME TO p2', ['table t: ACCESS EXCLUSIVE']],
+  ['DROP RULE r ON t', ['table t: ACCESS EXCLUSIVE']],
+  ['ALTER RULE r ON t RENAME TO r2', ['table t: ACCESS EXCLUSIVE']],
+  ['CREATE STATISTICS s ON n, id FROM t', ['table t: SHARE UPDATE EXCLUSIVE']],
 ];
 
 async function claims(sql: string, pgVersion = 18): Promise<string[]> {

@@ -191,8 +191,13 @@ export const STATEMENT_LOCKS = {
   /** ALTER INDEX ... RENAME was lowered in PostgreSQL 12. */
   renameIndex: lock('SHARE UPDATE EXCLUSIVE', { since: 12, mode: 'ACCESS EXCLUSIVE' }),
   createTrigger: lock('SHARE ROW EXCLUSIVE'),
-  /** CREATE/ALTER/DROP POLICY and CREATE RULE: https://www.postgresql.org/docs/current/sql-createpolicy.html, checked on PostgreSQL 18. */
+  /** CREATE/ALTER POLICY and CREATE RULE: https://www.postgresql.org/docs/current/sql-createpolicy.html, checked on PostgreSQL 18. */
   policyOrRule: lock('ACCESS EXCLUSIVE'),
+  /**
+   * DROP TRIGGER, DROP POLICY, DROP RULE, and ALTER TRIGGER, ALTER POLICY or ALTER RULE ... RENAME lock the
+   * table ACCESS EXCLUSIVE (their pages do not say; seen on PostgreSQL 18), unlike CREATE TRIGGER's SHARE ROW EXCLUSIVE.
+   */
+  triggerPolicyOrRuleRemovedOrRenamed: lock('ACCESS EXCLUSIVE'),
   /** On the partitioned table: https://www.postgresql.org/docs/current/sql-createtable.html (PARTITION OF), checked on PostgreSQL 18. */
   createPartitionOf: lock('ACCESS EXCLUSIVE'),
   /** The table being attached or detached, besides the partitioned table's own lock. */
@@ -218,6 +223,8 @@ export const STATEMENT_LOCKS = {
   /** ALTER TABLE ... RENAME CONSTRAINT: "RENAME ... acquires ACCESS EXCLUSIVE" (sql-altertable.html), seen on PostgreSQL 18.4. */
   renameConstraint: lock('ACCESS EXCLUSIVE'),
   cluster: lock('ACCESS EXCLUSIVE'),
+  /** CREATE STATISTICS: https://www.postgresql.org/docs/current/explicit-locking.html (SHARE UPDATE EXCLUSIVE), seen on PostgreSQL 18. */
+  createStatistics: lock('SHARE UPDATE EXCLUSIVE'),
   comment: lock('SHARE UPDATE EXCLUSIVE'),
   /**
    * INSERT, UPDATE, DELETE and MERGE on their target, COPY FROM on its table, and the same
@@ -248,8 +255,8 @@ const READS: StatementEffect = { locks: 'ACCESS SHARE on the tables it reads', r
 export const STATEMENT_EFFECTS: Partial<Record<NodeKind, StatementEffect>> = {
   AlterTableStmt: { locks: 'per sub-command, see ALTER_TABLE_EFFECTS; the strictest one', rewrites: 'depends', scans: 'depends' },
   IndexStmt: { locks: 'SHARE on the table; SHARE UPDATE EXCLUSIVE with CONCURRENTLY', rewrites: 'never', scans: 'always' },
-  DropStmt: { locks: 'ACCESS EXCLUSIVE on a dropped table, view or materialized view, or on the table of a dropped index (SHARE UPDATE EXCLUSIVE with CONCURRENTLY), and on tables a dropped table\'s foreign keys reference', rewrites: 'never', scans: 'never' },
-  RenameStmt: { locks: 'ACCESS EXCLUSIVE on a renamed table, view or column, and on the table of a renamed constraint; SHARE UPDATE EXCLUSIVE on a renamed index (PostgreSQL 12+)', rewrites: 'never', scans: 'never' },
+  DropStmt: { locks: 'ACCESS EXCLUSIVE on a dropped table, view or materialized view, on the table of a dropped index (SHARE UPDATE EXCLUSIVE with CONCURRENTLY), trigger, policy or rule, and on tables a dropped table\'s foreign keys reference', rewrites: 'never', scans: 'never' },
+  RenameStmt: { locks: 'ACCESS EXCLUSIVE on a renamed table, view or column, and on the table of a renamed constraint, trigger, policy or rule; SHARE UPDATE EXCLUSIVE on a renamed index (PostgreSQL 12+)', rewrites: 'never', scans: 'never' },
   CreateStmt: { locks: 'SHARE ROW EXCLUSIVE on tables its foreign keys reference; ACCESS EXCLUSIVE on the parent of PARTITION OF, and on its DEFAULT partition, which is scanned unless a validated CHECK constraint rules the new rows out', rewrites: 'never', scans: 'depends' },
   CreateTableAsStmt: READS,
   ViewStmt: { locks: 'ACCESS SHARE on the tables the view reads; ACCESS EXCLUSIVE on the view that CREATE OR REPLACE replaces', rewrites: 'never', scans: 'never' },

@@ -81,6 +81,11 @@ export interface LockClaim {
   droppedKeys?: DroppedKeys;
   /** Taken only when the relation exists already: CREATE OR REPLACE VIEW locks the view it replaces, and creates a new one otherwise. */
   onlyIfExisting?: boolean;
+  /**
+   * Taken only when the table has the trigger, policy or rule that DROP ... IF EXISTS names: lockwise does not
+   * know which the table has, and lint assumes it has it, but a server without it takes no lock.
+   */
+  ifObjectExists?: boolean;
 }
 
 /** Dropping the partitions' foreign key triggers on the referenced table, as PostgreSQL attaches their constraints. */
@@ -96,6 +101,8 @@ const DROPPED_KEY_SUBCOMMANDS: Partial<Record<NonNullable<AlterTableCmd['subtype
 /** DROP statements whose objects are relations queries read: a table, a view, a materialized view. */
 export const DROPPED_RELATION_KINDS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
 const RENAMED_RELATION_KINDS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_COLUMN']);
+/** Triggers, policies and rules: dropping or renaming one locks its table. */
+const OBJECTS_OF_A_TABLE: ReadonlySet<string> = new Set(['OBJECT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_RULE']);
 
 /**
  * The lock that the application's queries on a table run into. The planner opens
@@ -206,6 +213,16 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     return claims;
   }
 
+  if (drop?.removeType && OBJECTS_OF_A_TABLE.has(drop.removeType)) {
+    // `DROP TRIGGER t ON schema.table` names the table, then the trigger.
+    for (const object of drop.objects ?? []) {
+      const names = asKind(object, 'List')?.items ?? [];
+      take(relationFromNameList({ List: { items: names.slice(0, -1) } }), 'table', STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
+      if (drop.missing_ok && claims.length > 0) claims.at(-1)!.ifObjectExists = true;
+    }
+    return claims;
+  }
+
   const rename = asKind(node, 'RenameStmt');
   if (rename?.relation) {
     if (rename.renameType === 'OBJECT_INDEX') take(rename.relation, 'index', STATEMENT_LOCKS.renameIndex);
@@ -213,6 +230,8 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
       take(rename.relation, 'table', STATEMENT_LOCKS.renameTableOrColumn);
     } else if (rename.renameType === 'OBJECT_TABCONSTRAINT') {
       take(rename.relation, 'table', STATEMENT_LOCKS.renameConstraint);
+    } else if (OBJECTS_OF_A_TABLE.has(rename.renameType ?? '')) {
+      take(rename.relation, 'table', STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
     }
     return claims;
   }
@@ -246,6 +265,7 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   if (rule) take(rule.relation, 'table', STATEMENT_LOCKS.policyOrRule);
   const refresh = asKind(node, 'RefreshMatViewStmt');
   if (refresh) take(refresh.relation, 'table', refresh.concurrent ? STATEMENT_LOCKS.refreshMaterializedViewConcurrently : STATEMENT_LOCKS.refreshMaterializedView);
+  for (const relation of asKind(node, 'CreateStatsStmt')?.relations ?? []) take(asKind(relation, 'RangeVar'), 'table', STATEMENT_LOCKS.createStatistics);
   const cluster = asKind(node, 'ClusterStmt');
   if (cluster) take(cluster.relation, 'table', STATEMENT_LOCKS.cluster);
   const setSchema = asKind(node, 'AlterObjectSchemaStmt');

@@ -52,11 +52,14 @@ function expectedLocks(input: ObservationInput): {
   brief: Map<number, LockMode>;
   /** The lock a relation gets instead when a partition's foreign key to it is attached. */
   ifAttached: Map<number, LockMode>;
+  /** Relations locked only if they have the trigger, policy or rule DROP ... IF EXISTS names. */
+  ifObjectExists: Set<number>;
   unresolved: string[];
 } {
   const expected = new Map<number, LockMode>();
   const brief = new Map<number, LockMode>();
   const ifAttached = new Map<number, LockMode>();
+  const ifObjectExists = new Set<number>();
   const unresolved: string[] = [];
   let briefly: LockMode | undefined;
   const expect = (oid: number, mode: LockMode): void => {
@@ -96,9 +99,10 @@ function expectedLocks(input: ObservationInput): {
       }
     } else {
       expect(oid, claim.mode);
+      if (claim.ifObjectExists) ifObjectExists.add(oid);
     }
   });
-  return { expected, brief, ifAttached, unresolved };
+  return { expected, brief, ifAttached, ifObjectExists, unresolved };
 }
 
 /**
@@ -162,7 +166,7 @@ function isAncestorExpected(oid: number, mode: LockMode, expected: Map<number, L
 export function compareObservation(input: ObservationInput): StatementObservation {
   const { before, after } = input;
   const nameOf = (oid: number): string => shortName((before.get(oid) ?? after.get(oid))?.name ?? `oid ${oid}`);
-  const { expected, brief, ifAttached, unresolved } = expectedLocks(input);
+  const { expected, brief, ifAttached, ifObjectExists, unresolved } = expectedLocks(input);
   // A lock taken for a moment only when free (VACUUM's truncation) is no mismatch when seen, nor when missed.
   const withinBrief = (oid: number, mode: LockMode | undefined): boolean => {
     const allowed = brief.get(oid);
@@ -183,9 +187,12 @@ export function compareObservation(input: ObservationInput): StatementObservatio
   const observed: string[] = [];
   for (const [oid, mode] of expected) {
     const alternative = ifAttached.get(oid);
-    predicted.push(`${nameOf(oid)}: ${mode}${brief.has(oid) ? ` (${brief.get(oid)} for a moment, if free at once)` : ''}${alternative ? ` (${alternative} if a partition's foreign key is attached)` : ''}`);
+    predicted.push(
+      `${nameOf(oid)}: ${mode}${brief.has(oid) ? ` (${brief.get(oid)} for a moment, if free at once)` : ''}${alternative ? ` (${alternative} if a partition's foreign key is attached)` : ''}${ifObjectExists.has(oid) ? ' (if the object IF EXISTS names is there)' : ''}`,
+    );
     if (alternative && held.get(oid)?.has(alternative)) continue;
     const modes = held.get(oid) ?? new Set<LockMode>();
+    if (modes.size === 0 && ifObjectExists.has(oid)) continue;
     const strongest = [...modes].reduce<LockMode | undefined>((a, b) => (a ? strongerLock(a, b) : b), undefined);
     const taken = newlyTaken.get(oid);
     if (modes.size === 0 && input.watched) {
