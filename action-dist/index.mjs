@@ -33179,7 +33179,7 @@ async function detectFramework(root, { files, directories }, markerOf = MARKERS_
   if (await someDirectoryHolds(root, directories, "up.sql")) return "diesel";
   const sqlFiles = files.filter(isSql);
   if (isSqlxFolder(root, sqlFiles)) return "sqlx";
-  if (sqlFiles.some((name) => name.endsWith(".up.sql"))) return "golang-migrate";
+  if (sqlFiles.some((name) => name.endsWith(".up.sql") && GOLANG_MIGRATE_NAME.test(name))) return "golang-migrate";
   const flywayNamed = (files2) => files2.some((file) => FLYWAY_VERSIONED_NAME.test(path5.basename(file)));
   if (flywayNamed(sqlFiles) || directories.length > 0 && flywayNamed(await sqlFilesBelow(root))) return "flyway";
   const marked = frameworkMarkedInside(root, sqlFiles, markerOf);
@@ -33218,8 +33218,14 @@ async function listMigrations(framework, root, entries) {
   return listing;
 }
 function listPlain(root, entries) {
-  const migrations = entries.files.filter(isSql).sort(naturalCompare).map((name) => ({ absolutePath: childPath(root, name), version: /^\d+/.exec(name)?.[0] ?? name.slice(0, -".sql".length) }));
-  return { migrations, ignored: [] };
+  const migrations = [];
+  const ignored = [];
+  for (const name of entries.files.filter(isSql).sort(naturalCompare)) {
+    const version = PLAIN_VERSIONED_NAME.exec(name)?.[1];
+    if (version === void 0) ignored.push({ absolutePath: childPath(root, name), reason: "its name does not start with a version number, so it is linted on its own" });
+    else migrations.push({ absolutePath: childPath(root, name), version });
+  }
+  return { migrations, ignored };
 }
 function listGolangMigrate(root, entries) {
   return listUpFiles(root, entries, GOLANG_MIGRATE_NAME, "not named <version>_<title>.up.sql: golang-migrate skips it");
@@ -33369,7 +33375,7 @@ async function someDirectoryHolds(root, directories, fileName) {
   for (const directory of directories) if (await isFile(path5.join(root, directory, fileName))) return true;
   return false;
 }
-var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, GOLANG_MIGRATE_NAME, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
+var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, GOLANG_MIGRATE_NAME, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
 var init_layouts = __esm({
   "src/history/layouts.ts"() {
     "use strict";
@@ -33403,6 +33409,7 @@ var init_layouts = __esm({
       sqlx: listSqlx,
       supabase: (root, entries) => listVersionPrefixed(root, entries, /^(\d+)_.*\.sql$/, "not named <timestamp>_<name>.sql: the Supabase CLI skips it")
     };
+    PLAIN_VERSIONED_NAME = /^[Vv]?(\d+)/;
     GOLANG_MIGRATE_NAME = /^(\d+)_.*\.(up|down)\.sql$/;
     SQLX_NAME = /^(\d+)_.*\.sql$/;
     GOOSE_NAME = /^(\d+)_.*\.sql$/;
@@ -33420,8 +33427,12 @@ async function findMigrationFolder(dir, options) {
   if (!info) throw new Error(`${displayPath(root, options.cwd)}: no such directory`);
   if (!info.isDirectory()) throw new Error(`${displayPath(root, options.cwd)}: not a directory`);
   const entries = await directoryEntries(root);
-  const framework = options.framework ?? await detectFramework(root, entries, options.markerOf);
-  const listing = await listMigrations(framework, root, entries);
+  let framework = options.framework ?? await detectFramework(root, entries, options.markerOf);
+  let listing = await listMigrations(framework, root, entries);
+  if (!options.framework && DETECTED_BY_NAMES.has(framework) && listing.migrations.length === 0) {
+    framework = "plain";
+    listing = await listMigrations(framework, root, entries);
+  }
   const shown = displayPathUnder(root, options.cwd);
   const flywayProject = framework === "flyway" ? findFlywayProjectConfig(root, FILES_ON_DISK.readFile) : void 0;
   return {
@@ -33435,7 +33446,7 @@ async function findMigrationFolder(dir, options) {
 function prepareMigration(framework, entry, text, siblings = FILES_ON_DISK, flywayProject) {
   return PREPARERS[framework](entry, text, siblings, flywayProject);
 }
-var FRAMEWORK_NAMES, FILES_ON_DISK;
+var FRAMEWORK_NAMES, DETECTED_BY_NAMES, FILES_ON_DISK;
 var init_frameworks = __esm({
   "src/history/frameworks.ts"() {
     "use strict";
@@ -33456,6 +33467,7 @@ var init_frameworks = __esm({
       "supabase",
       "sqlx"
     ];
+    DETECTED_BY_NAMES = /* @__PURE__ */ new Set(["golang-migrate", "supabase"]);
     FILES_ON_DISK = {
       readFile(absolutePath) {
         try {
@@ -42955,6 +42967,7 @@ function describeIoError(error2) {
 
 // src/cli/plan.ts
 init_paths();
+init_results();
 function candidateFolders(absolute) {
   const parent = path8.dirname(absolute);
   const perMigrationFolder = ["migration.sql", "up.sql", "down.sql"].includes(path8.basename(absolute)) || ["deploy", "revert", "verify"].includes(path8.basename(parent));
@@ -42963,6 +42976,7 @@ function candidateFolders(absolute) {
 async function planLint(options) {
   const { cwd, config } = options;
   const notes = [];
+  const warnings = [];
   const folders = /* @__PURE__ */ new Map();
   const groups = /* @__PURE__ */ new Map();
   const standalone = [];
@@ -42977,8 +42991,17 @@ async function planLint(options) {
         ignored: new Map(folder.ignored.map((item) => [path8.resolve(cwd, item.path), item.reason]))
       };
       folders.set(dir, indexed);
-      notes.push(`${displayPath(folder.root, cwd) || "."}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
-      for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
+      const shownRoot = displayPath(folder.root, cwd) || ".";
+      if (folder.framework === "plain" && folder.migrations.length === 0) {
+        notes.push(`${shownRoot}: no migration history (no file name starts with a version number), so each file is linted on its own`);
+      } else {
+        notes.push(`${shownRoot}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
+        for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
+      }
+      if (config.framework && folder.migrations.length === 0 && folder.ignored.length > 0) {
+        const [first] = folder.ignored;
+        warnings.push(`${shownRoot}: ${config.framework}, as configured, runs none of the ${counted(folder.ignored.length, "file")} in it (${first.path}: ${first.reason}), so none of them is linted`);
+      }
     }
     return indexed;
   };
@@ -42996,7 +43019,7 @@ async function planLint(options) {
       if (!indexed) continue;
       const { folder } = indexed;
       const ignoredBecause = indexed.ignored.get(absolute);
-      if (indexed.migrations.has(absolute) && (folder.framework !== "plain" || /^\d/.test(path8.basename(absolute)))) {
+      if (indexed.migrations.has(absolute)) {
         const group = groups.get(folder.root) ?? { folder, review: /* @__PURE__ */ new Set() };
         group.review.add(absolute);
         groups.set(folder.root, group);
@@ -43025,7 +43048,6 @@ async function planLint(options) {
     notes.push(...folderNotes(displayPath(folder.root, cwd) || ".", migrations, filesByNote));
     histories.push({ migrations, ...atBase ? { isDeployed: (migration) => atBase.has(path8.resolve(cwd, migration)) } : {} });
   }
-  const warnings = [];
   const toolFolders = [...folders.values()].filter(({ folder }) => folder.framework !== "plain" && folder.migrations.length > 0);
   if (config.assumeInTransaction && toolFolders.length > 0) {
     const names = toolFolders.map(({ folder }) => `${displayPath(folder.root, cwd) || "."} (${folder.framework})`).join(", ");

@@ -64,6 +64,28 @@ describe('plain', () => {
     expect(prepareMigration('plain', folder.migrations[0]!, text)).toMatchObject({ upText: text, transaction: 'none' });
   });
 
+  it('takes V-prefixed version names into the history, and leaves files named otherwise out of it, saying why', async () => {
+    const dir = tempProject({
+      'db/V0002.Widen.postgres.up.sql': 'ALTER TABLE s ALTER COLUMN signature TYPE varchar(768);\n',
+      'db/V0001.Initial_Schema.postgres.up.sql': 'CREATE TABLE s (id int, signature varchar(255));\n',
+      'db/v0010.more.sql': 'SELECT 1;\n',
+      'db/seed-data.sql': 'SELECT 1;\n',
+    });
+    // Not golang-migrate's names, though they end in .up.sql: golang-migrate would run none of them.
+    const folder = await findMigrationFolder('db', { cwd: dir });
+    expect(folder.framework).toBe('plain');
+    expect(paths(folder)).toEqual(['db/V0001.Initial_Schema.postgres.up.sql', 'db/V0002.Widen.postgres.up.sql', 'db/v0010.more.sql']);
+    expect(versions(folder)).toEqual(['0001', '0002', '0010']);
+    expect(folder.ignored).toEqual([{ path: 'db/seed-data.sql', reason: 'its name does not start with a version number, so it is linted on its own' }]);
+  });
+
+  it('is what a folder named like a tool\'s is read as when the tool would run none of its files', async () => {
+    const dir = tempProject({ 'supabase/migrations/V1.init.sql': 'CREATE TABLE s (id int);\n', 'supabase/migrations/V2.more.sql': 'ALTER TABLE s ADD COLUMN n int;\n' });
+    const folder = await findMigrationFolder('supabase/migrations', { cwd: dir });
+    expect(folder.framework).toBe('plain');
+    expect(versions(folder)).toEqual(['1', '2']);
+  });
+
   it('shows paths outside the working directory as absolute paths', async () => {
     const dir = tempProject({ 'db/1_init.sql': 'SELECT 1;\n' });
     const elsewhere = tempProject({});

@@ -367,6 +367,31 @@ describe('what --verbose says about a folder', () => {
     expect(runCli(['lint', 'db'], { cwd: dir }).stderr).toBe('');
   });
 
+  it('replays V-prefixed files as a history, and says which files of a folder are linted on their own', () => {
+    const dir = tempProject({
+      'db/V0001.Initial_Schema.postgres.up.sql': 'CREATE TABLE s (id int, signature varchar(255));\n',
+      'db/V0002.Widen.postgres.up.sql': `${LOCK}ALTER TABLE s ALTER COLUMN signature TYPE varchar(768);\n`,
+      'db/seed.sql': 'SELECT 1;\n',
+    });
+    const run = runCli(['lint', '-f', 'json', '--verbose', 'db'], { cwd: dir });
+    // Widening a varchar the history created rewrites nothing; without the history lockwise could not know the old type.
+    expect(findings(run.stdout)).toEqual([]);
+    expect(run.stderr).toContain('lockwise: db: plain migrations, 2 in order\n');
+    expect(run.stderr).toContain('lockwise: db/seed.sql: not part of the history: its name does not start with a version number, so it is linted on its own\n');
+    const loose = tempProject({ 'examples/add-column.sql': 'SELECT 1;\n', 'examples/drop-table.sql': 'SELECT 1;\n' });
+    expect(runCli(['lint', '--verbose', 'examples'], { cwd: loose }).stderr).toBe(
+      'lockwise: examples: no migration history (no file name starts with a version number), so each file is linted on its own\n',
+    );
+  });
+
+  it('warns, without --verbose, when the configured framework runs none of a folder\'s files', () => {
+    const dir = tempProject({ 'lockwise.json': '{"framework":"flyway"}', 'db/V0001.init.up.sql': 'CREATE TABLE s (id int);\n' });
+    const run = runCli(['lint', 'db'], { cwd: dir });
+    expect(run.stderr).toBe(
+      'lockwise: db: flyway, as configured, runs none of the 1 file in it (db/V0001.init.up.sql: not a Flyway migration name (V<version>__<description>.sql or R__<description>.sql)), so none of them is linted\n',
+    );
+  });
+
   it('says a plain file runs in a transaction when --assume-in-transaction says so', () => {
     const dir = tempProject({ 'db/001_users.sql': CREATE_USERS });
     expect(runCli(['lint', '--verbose', 'db'], { cwd: dir }).stderr).toContain('db/001_users.sql: plain: no migration tool assumed, so each statement runs on its own');

@@ -19,6 +19,7 @@ import type { TransactionMode } from '../model/session-state.js';
 import { MigrationFiles } from './migration-files.js';
 import { displayPath, toPosix } from '../source/paths.js';
 import { PlanError } from './user-errors.js';
+import { counted } from '../report/results.js';
 
 export interface PlanOptions {
   cwd: string;
@@ -71,6 +72,7 @@ function candidateFolders(absolute: string): string[] {
 export async function planLint(options: PlanOptions): Promise<LintPlan> {
   const { cwd, config } = options;
   const notes: string[] = [];
+  const warnings: string[] = [];
   const folders = new Map<string, IndexedFolder>();
   const groups = new Map<string, FolderGroup>();
   const standalone: string[] = [];
@@ -86,8 +88,17 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
         ignored: new Map(folder.ignored.map((item) => [path.resolve(cwd, item.path), item.reason])),
       };
       folders.set(dir, indexed);
-      notes.push(`${displayPath(folder.root, cwd) || '.'}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
-      for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
+      const shownRoot = displayPath(folder.root, cwd) || '.';
+      if (folder.framework === 'plain' && folder.migrations.length === 0) {
+        notes.push(`${shownRoot}: no migration history (no file name starts with a version number), so each file is linted on its own`);
+      } else {
+        notes.push(`${shownRoot}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
+        for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
+      }
+      if (config.framework && folder.migrations.length === 0 && folder.ignored.length > 0) {
+        const [first] = folder.ignored;
+        warnings.push(`${shownRoot}: ${config.framework}, as configured, runs none of the ${counted(folder.ignored.length, 'file')} in it (${first!.path}: ${first!.reason}), so none of them is linted`);
+      }
     }
     return indexed;
   };
@@ -108,7 +119,7 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
       if (!indexed) continue;
       const { folder } = indexed;
       const ignoredBecause = indexed.ignored.get(absolute);
-      if (indexed.migrations.has(absolute) && (folder.framework !== 'plain' || /^\d/.test(path.basename(absolute)))) {
+      if (indexed.migrations.has(absolute)) {
         const group = groups.get(folder.root) ?? { folder, review: new Set<string>() };
         group.review.add(absolute);
         groups.set(folder.root, group);
@@ -142,7 +153,6 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     notes.push(...folderNotes(displayPath(folder.root, cwd) || '.', migrations, filesByNote));
     histories.push({ migrations, ...(atBase ? { isDeployed: (migration: string) => atBase.has(path.resolve(cwd, migration)) } : {}) });
   }
-  const warnings: string[] = [];
   const toolFolders = [...folders.values()].filter(({ folder }) => folder.framework !== 'plain' && folder.migrations.length > 0);
   if (config.assumeInTransaction && toolFolders.length > 0) {
     const names = toolFolders.map(({ folder }) => `${displayPath(folder.root, cwd) || '.'} (${folder.framework})`).join(', ');

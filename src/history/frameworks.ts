@@ -80,7 +80,7 @@ export interface SiblingFiles {
 /** For the README: how lockwise reads each framework's folder. */
 export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: string; transaction: string }> = {
   plain: {
-    files: '`*.sql` files in the folder',
+    files: '`*.sql` files whose names start with a version number (`001_x.sql`, `V0001.x.sql`); the others are linted on their own',
     order: 'natural order of file names (`2_x.sql` before `10_x.sql`)',
     transaction: 'none assumed: each statement on its own, as `psql -f` runs a file',
   },
@@ -137,6 +137,9 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
   },
 };
 
+/** Frameworks detection guesses from names rather than a file of their own (sqitch.plan, atlas.sum, migration_lock.toml). */
+const DETECTED_BY_NAMES: ReadonlySet<FrameworkName> = new Set(['golang-migrate', 'supabase']);
+
 export async function findMigrationFolder(
   dir: string,
   options: { framework?: FrameworkName; cwd: string; markerOf?: MarkerLookup },
@@ -147,8 +150,13 @@ export async function findMigrationFolder(
   if (!info.isDirectory()) throw new Error(`${displayPath(root, options.cwd)}: not a directory`);
 
   const entries = await directoryEntries(root);
-  const framework = options.framework ?? (await detectFramework(root, entries, options.markerOf));
-  const listing = await listMigrations(framework, root, entries);
+  let framework = options.framework ?? (await detectFramework(root, entries, options.markerOf));
+  let listing = await listMigrations(framework, root, entries);
+  if (!options.framework && DETECTED_BY_NAMES.has(framework) && listing.migrations.length === 0) {
+    // Guessed from file names or the folder's path, a tool that would run none of the folder's files is not the folder's tool.
+    framework = 'plain';
+    listing = await listMigrations(framework, root, entries);
+  }
   const shown = displayPathUnder(root, options.cwd);
   const flywayProject = framework === 'flyway' ? findFlywayProjectConfig(root, FILES_ON_DISK.readFile) : undefined;
   return {

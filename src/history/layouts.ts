@@ -44,7 +44,8 @@ export async function detectFramework(root: string, { files, directories }: Dire
   if (await someDirectoryHolds(root, directories, 'up.sql')) return 'diesel';
   const sqlFiles = files.filter(isSql);
   if (isSqlxFolder(root, sqlFiles)) return 'sqlx';
-  if (sqlFiles.some((name) => name.endsWith('.up.sql'))) return 'golang-migrate';
+  // Only a name golang-migrate runs: `V0001.init.up.sql` is no golang-migrate migration, and the folder would seem empty.
+  if (sqlFiles.some((name) => name.endsWith('.up.sql') && GOLANG_MIGRATE_NAME.test(name))) return 'golang-migrate';
   const flywayNamed = (files: string[]): boolean => files.some((file) => FLYWAY_VERSIONED_NAME.test(path.basename(file)));
   if (flywayNamed(sqlFiles) || (directories.length > 0 && flywayNamed(await sqlFilesBelow(root)))) return 'flyway';
   const marked = frameworkMarkedInside(root, sqlFiles, markerOf);
@@ -116,12 +117,18 @@ const LISTERS: Record<FrameworkName, (root: string, entries: DirectoryEntries) =
   supabase: (root, entries) => listVersionPrefixed(root, entries, /^(\d+)_.*\.sql$/, 'not named <timestamp>_<name>.sql: the Supabase CLI skips it'),
 };
 
+/** A plain folder's history: files named with a version first, `001_users.sql` or `V0001.users.sql`. */
+const PLAIN_VERSIONED_NAME = /^[Vv]?(\d+)/;
+
 function listPlain(root: string, entries: DirectoryEntries): Listing {
-  const migrations = entries.files
-    .filter(isSql)
-    .sort(naturalCompare)
-    .map((name) => ({ absolutePath: childPath(root, name), version: /^\d+/.exec(name)?.[0] ?? name.slice(0, -'.sql'.length) }));
-  return { migrations, ignored: [] };
+  const migrations: Listing['migrations'] = [];
+  const ignored: Listing['ignored'] = [];
+  for (const name of entries.files.filter(isSql).sort(naturalCompare)) {
+    const version = PLAIN_VERSIONED_NAME.exec(name)?.[1];
+    if (version === undefined) ignored.push({ absolutePath: childPath(root, name), reason: 'its name does not start with a version number, so it is linted on its own' });
+    else migrations.push({ absolutePath: childPath(root, name), version });
+  }
+  return { migrations, ignored };
 }
 
 // golang-migrate: source/parse.go, `^([0-9]+)_(.*)\.(down|up)\.(.*)$`; the file source skips other names.
