@@ -29604,10 +29604,29 @@ var init_settings = __esm({
 });
 
 // rules/require-lock-timeout.ts
+function describeLocks(context, claims) {
+  const byMode = /* @__PURE__ */ new Map();
+  for (const claim of claims.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))) {
+    const words = context.describeLock(claim);
+    const alike = byMode.get(trafficLock(claim)) ?? byMode.set(trafficLock(claim), []).get(trafficLock(claim));
+    if (!alike.some((earlier) => earlier.object === words.object)) alike.push(words);
+  }
+  const [strongest, ...weaker] = [...byMode.entries()].map(([mode, alike]) => {
+    const relation = alike.length === 1 ? alike[0].relation : pluralRelation(alike);
+    return { ...alike[0], object: wordList(alike.map((words) => words.object)), relation, impact: lockImpact(mode, relation) };
+  });
+  const others = weaker.map((words) => `, and ${words.lock} on ${words.object}, which ${words.impact}`).join("");
+  return { ...strongest, others };
+}
+function pluralRelation(alike) {
+  const kinds = new Set(alike.map((words) => words.relation));
+  return kinds.size === 1 && kinds.has("the view") ? "the views" : "the tables";
+}
 var require_lock_timeout_default;
 var init_require_lock_timeout = __esm({
   "rules/require-lock-timeout.ts"() {
     "use strict";
+    init_messages();
     init_rule();
     init_lock_modes();
     init_settings();
@@ -29618,8 +29637,8 @@ var init_require_lock_timeout = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          missingLockTimeout: "This statement takes {{lock}} on {{object}}, which {{impact}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.",
-          lockTimeoutTooLong: "This statement takes {{lock}} on {{object}}, which {{impact}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.",
+          missingLockTimeout: "This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.",
+          lockTimeoutTooLong: "This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.",
           help: "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
           shorterHelp: "Keep lock_timeout short, a few seconds at most, and retry the migration when it times out: a short wait repeated costs the application little, a long one stalls it. SET lock_timeout = '2s'; (or SET LOCAL inside the transaction)."
         },
@@ -29658,14 +29677,13 @@ var init_require_lock_timeout = __esm({
             const tooLong = inForce && (timeSettingMilliseconds(setting.value) ?? 0) > maxMilliseconds;
             if (inForce && !tooLong) return;
             const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && context.locksExistingTable(claim));
-            const strongest = blocking.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))[0];
-            if (!strongest) return;
+            if (blocking.length === 0) return;
             reported = true;
             context.report({
               messageId: tooLong ? "lockTimeoutTooLong" : "missingLockTimeout",
               helpId: tooLong ? "shorterHelp" : "help",
               data: {
-                ...context.describeLock(strongest),
+                ...describeLocks(context, blocking),
                 // A bare number is in milliseconds.
                 timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? "") ? `${setting.value.trim()} ms` : setting?.value.trim() ?? "",
                 max: options.maxLockTimeout

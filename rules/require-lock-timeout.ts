@@ -1,7 +1,9 @@
+import type { LockWords, RuleContext } from '../src/engine/context.js';
+import { wordList } from '../src/engine/messages.js';
 import { defineRule } from '../src/engine/rule.js';
-import { blocksWrites, lockStrength } from '../src/knowledge/lock-modes.js';
+import { blocksWrites, lockImpact, lockStrength, type LockMode } from '../src/knowledge/lock-modes.js';
 import { isTimeoutInForce, timeSettingMilliseconds } from '../src/knowledge/settings.js';
-import { trafficLock } from '../src/knowledge/statement-locks.js';
+import { trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
 
 type MessageId = 'missingLockTimeout' | 'lockTimeoutTooLong' | 'help' | 'shorterHelp';
 
@@ -16,9 +18,9 @@ export default defineRule<MessageId, Options>({
     presets: ['recommended', 'strict'],
     messages: {
       missingLockTimeout:
-        'This statement takes {{lock}} on {{object}}, which {{impact}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.',
+        'This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.',
       lockTimeoutTooLong:
-        'This statement takes {{lock}} on {{object}}, which {{impact}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.',
+        'This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.',
       help:
         "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
       shorterHelp:
@@ -59,14 +61,13 @@ export default defineRule<MessageId, Options>({
         const tooLong = inForce && (timeSettingMilliseconds(setting!.value) ?? 0) > maxMilliseconds;
         if (inForce && !tooLong) return;
         const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && context.locksExistingTable(claim));
-        const strongest = blocking.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))[0];
-        if (!strongest) return;
+        if (blocking.length === 0) return;
         reported = true;
         context.report({
           messageId: tooLong ? 'lockTimeoutTooLong' : 'missingLockTimeout',
           helpId: tooLong ? 'shorterHelp' : 'help',
           data: {
-            ...context.describeLock(strongest),
+            ...describeLocks(context, blocking),
             // A bare number is in milliseconds.
             timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? '') ? `${setting!.value.trim()} ms` : (setting?.value.trim() ?? ''),
             max: options.maxLockTimeout,
@@ -77,3 +78,27 @@ export default defineRule<MessageId, Options>({
 
   },
 });
+
+/**
+ * Every relation the statement locks so that traffic waits, strongest lock first: dropping a foreign key locks
+ * the table it references too, and its readers queue behind the statement as much as the altered table's.
+ */
+function describeLocks(context: RuleContext<MessageId>, claims: LockClaim[]): LockWords & { others: string } {
+  const byMode = new Map<LockMode, LockWords[]>();
+  for (const claim of claims.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))) {
+    const words = context.describeLock(claim);
+    const alike = byMode.get(trafficLock(claim)) ?? byMode.set(trafficLock(claim), []).get(trafficLock(claim))!;
+    if (!alike.some((earlier) => earlier.object === words.object)) alike.push(words);
+  }
+  const [strongest, ...weaker] = [...byMode.entries()].map(([mode, alike]) => {
+    const relation = alike.length === 1 ? alike[0]!.relation : pluralRelation(alike);
+    return { ...alike[0]!, object: wordList(alike.map((words) => words.object)), relation, impact: lockImpact(mode, relation) };
+  });
+  const others = weaker.map((words) => `, and ${words.lock} on ${words.object}, which ${words.impact}`).join('');
+  return { ...strongest!, others };
+}
+
+function pluralRelation(alike: LockWords[]): string {
+  const kinds = new Set(alike.map((words) => words.relation));
+  return kinds.size === 1 && kinds.has('the view') ? 'the views' : 'the tables';
+}

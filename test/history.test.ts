@@ -267,6 +267,21 @@ describe('locks the history can name', () => {
     ]);
   });
 
+  it('names every table a statement locks when it asks for lock_timeout: the table a dropped foreign key references, and one a new key locks for writes', () => {
+    const dir = tempProject({
+      'db/001_init.sql':
+        'CREATE TABLE workspace_apps (id bigint PRIMARY KEY);\nCREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE templates (id bigint PRIMARY KEY);\n' +
+        'CREATE TABLE workspace_builds (id bigint PRIMARY KEY, app_id bigint CONSTRAINT workspace_builds_app_id_fkey REFERENCES workspace_apps (id));\n',
+      'db/002_drop.sql': 'ALTER TABLE workspace_builds DROP CONSTRAINT workspace_builds_app_id_fkey;\n',
+      'db/003_add.sql': 'ALTER TABLE templates ADD COLUMN created_by bigint REFERENCES users (id);\n',
+    });
+    const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).filter(([rule]) => rule === 'require-lock-timeout');
+    expect(found.map(([, message]) => message.split(', with no lock_timeout')[0])).toEqual([
+      'This statement takes an ACCESS EXCLUSIVE lock on workspace_builds and workspace_apps, which blocks every read and write of the tables',
+      'This statement takes an ACCESS EXCLUSIVE lock on templates, which blocks every read and write of the table, and a SHARE ROW EXCLUSIVE lock on users, which blocks every write to the table',
+    ]);
+  });
+
   it('says a view is locked, not a table, when the history created a view', () => {
     const dir = tempProject({
       'db/001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\nCREATE VIEW order_totals AS SELECT sum(total) AS total FROM orders;\n',
