@@ -23262,10 +23262,12 @@ var init_no_add_required_column = __esm({
 });
 
 // src/knowledge/key-range.ts
-function limitedSources(withClause, fromItems, enclosing) {
+function limitedSources(withClause, fromItems, enclosing, target) {
   const ctes = /* @__PURE__ */ new Set();
+  const scope = new Set(rowSourceNames([...target ? [{ RangeVar: target }] : [], ...fromItems ?? []]));
   for (const node of [...withClause?.ctes ?? [], ...enclosing?.ctes ?? []]) {
     const cte = asKind(node, "CommonTableExpr");
+    if (cte?.ctename) scope.add(cte.ctename);
     if (cte?.ctename && isLimitedSubquery(cte.ctequery, NO_SOURCES)) ctes.add(cte.ctename);
   }
   const relations = /* @__PURE__ */ new Set();
@@ -23275,7 +23277,24 @@ function limitedSources(withClause, fromItems, enclosing) {
     const subselect = asKind(item, "RangeSubselect");
     if (subselect?.alias?.aliasname && isLimitedSubquery(subselect.subquery, NO_SOURCES)) relations.add(subselect.alias.aliasname);
   }
-  return { ctes, relations };
+  return { ctes, relations, ...target ? { scope } : {} };
+}
+function rowSourceNames(items) {
+  const names = [];
+  const visit2 = (item) => {
+    const rangeVar = asKind(item, "RangeVar");
+    if (rangeVar?.relname) names.push(rangeVar.relname, ...rangeVar.alias?.aliasname ? [rangeVar.alias.aliasname] : []);
+    const aliased = asKind(item, "RangeSubselect")?.alias ?? asKind(item, "RangeFunction")?.alias;
+    if (aliased?.aliasname) names.push(aliased.aliasname);
+    const join = asKind(item, "JoinExpr");
+    if (join) {
+      visit2(join.larg);
+      visit2(join.rarg);
+      if (join.alias?.aliasname) names.push(join.alias.aliasname);
+    }
+  };
+  items.forEach(visit2);
+  return names;
 }
 function isBoundedBatch(where, keyColumns, sources = NO_SOURCES) {
   if (!where) return false;
@@ -23334,7 +23353,8 @@ function equalityColumn(node, sources) {
   };
   const sideColumn = (side, other) => {
     const column = columnName(side);
-    return column !== void 0 && !fromSource(side) && (isConstant(other) || fromSource(other)) ? column : void 0;
+    if (column === void 0 || fromSource(side) || isVariable(side, sources)) return void 0;
+    return isConstant(other) || fromSource(other) || isVariable(other, sources) || isUncorrelatedScalarSubquery(other) ? column : void 0;
   };
   return sideColumn(expression.lexpr, expression.rexpr) ?? sideColumn(expression.rexpr, expression.lexpr);
 }
@@ -23356,6 +23376,27 @@ function comparisonBound(node) {
   const right = columnName(expression.rexpr);
   if (right && isConstant(expression.lexpr)) return { column: right, bound: MIRRORED2[bound] };
   return void 0;
+}
+function isVariable(node, sources) {
+  const fields = stringValues(asKind(node, "ColumnRef")?.fields);
+  return sources.scope !== void 0 && fields.length === 2 && !sources.scope.has(fields[0]);
+}
+function isUncorrelatedScalarSubquery(node) {
+  const subLink = asKind(node, "SubLink");
+  if (subLink?.subLinkType !== "EXPR_SUBLINK") return false;
+  const inner = /* @__PURE__ */ new Set();
+  const qualifiers = [];
+  const visit2 = (value) => {
+    if (!value || typeof value !== "object") return;
+    if (Array.isArray(value)) return value.forEach(visit2);
+    const select = asKind(value, "SelectStmt");
+    if (select) for (const name of rowSourceNames(select.fromClause ?? [])) inner.add(name);
+    const fields = stringValues(asKind(value, "ColumnRef")?.fields);
+    if (fields.length > 1) qualifiers.push(fields.at(-2));
+    Object.values(value).forEach(visit2);
+  };
+  visit2(subLink.subselect);
+  return qualifiers.every((qualifier) => inner.has(qualifier));
 }
 function columnName(node) {
   return stringValues(asKind(node, "ColumnRef")?.fields).at(-1);
@@ -25294,8 +25335,8 @@ var init_no_unbatched_backfill = __esm({
           const update = asKind(node, "UpdateStmt");
           const remove = asKind(node, "DeleteStmt");
           const merge = asKind(node, "MergeStmt");
-          if (update) check("UPDATE", update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause, enclosing));
-          if (remove) check("DELETE", remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause, enclosing));
+          if (update) check("UPDATE", update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause, enclosing, update.relation));
+          if (remove) check("DELETE", remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause, enclosing, remove.relation));
           if (merge) checkMerge(merge, enclosing);
           const withClause = update?.withClause ?? remove?.withClause ?? merge?.withClause ?? asKind(node, "InsertStmt")?.withClause ?? asKind(node, "SelectStmt")?.withClause;
           for (const cte of withClause?.ctes ?? []) checkRunning(asKind(cte, "CommonTableExpr")?.ctequery, withClause);

@@ -87,8 +87,8 @@ export default defineRule({
       const update = asKind(node, 'UpdateStmt');
       const remove = asKind(node, 'DeleteStmt');
       const merge = asKind(node, 'MergeStmt');
-      if (update) check('UPDATE', update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause, enclosing));
-      if (remove) check('DELETE', remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause, enclosing));
+      if (update) check('UPDATE', update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause, enclosing, update.relation));
+      if (remove) check('DELETE', remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause, enclosing, remove.relation));
       if (merge) checkMerge(merge, enclosing);
       const withClause = update?.withClause ?? remove?.withClause ?? merge?.withClause ?? asKind(node, 'InsertStmt')?.withClause ?? asKind(node, 'SelectStmt')?.withClause;
       for (const cte of withClause?.ctes ?? []) checkRunning(asKind(cte, 'CommonTableExpr')?.ctequery, withClause);

@@ -1,4 +1,4 @@
-import type { Node, WithClause } from '@pgsql/types';
+import type { Node, RangeVar, WithClause } from '@pgsql/types';
 import { asKind, stringValues } from '../parse/node-types.js';
 
 type Bound = 'lower' | 'upper';
@@ -15,16 +15,24 @@ export interface LimitedSources {
   ctes: ReadonlySet<string>;
   /** Names by which the FROM or USING list refers to such a CTE, or to a subquery with a LIMIT. */
   relations: ReadonlySet<string>;
+  /**
+   * Every name the statement gives a row source (its target, FROM or USING items, CTEs), when known:
+   * a column reference qualified by another name is a PL/pgSQL variable (`WHERE id = rec.id` in a loop
+   * of a DO block), one value for the statement, since PostgreSQL rejects the statement anywhere else.
+   */
+  scope?: ReadonlySet<string>;
 }
 
 const NO_SOURCES: LimitedSources = { ctes: new Set(), relations: new Set() };
 
 /** The batches a statement prepares, as in `WITH batch AS (SELECT id ... LIMIT 1000) UPDATE t ... FROM batch WHERE t.id = batch.id`. */
-export function limitedSources(withClause: WithClause | undefined, fromItems: readonly Node[] | undefined, enclosing?: WithClause): LimitedSources {
+export function limitedSources(withClause: WithClause | undefined, fromItems: readonly Node[] | undefined, enclosing?: WithClause, target?: RangeVar): LimitedSources {
   const ctes = new Set<string>();
+  const scope = new Set<string>(rowSourceNames([...(target ? [{ RangeVar: target }] : []), ...(fromItems ?? [])]));
   // A data-modifying CTE sees the other CTEs of the WITH it stands in (`WITH batch AS (... LIMIT n), done AS (UPDATE ... FROM batch ...)`).
   for (const node of [...(withClause?.ctes ?? []), ...(enclosing?.ctes ?? [])]) {
     const cte = asKind(node, 'CommonTableExpr');
+    if (cte?.ctename) scope.add(cte.ctename);
     if (cte?.ctename && isLimitedSubquery(cte.ctequery, NO_SOURCES)) ctes.add(cte.ctename);
   }
   const relations = new Set<string>();
@@ -34,7 +42,26 @@ export function limitedSources(withClause: WithClause | undefined, fromItems: re
     const subselect = asKind(item, 'RangeSubselect');
     if (subselect?.alias?.aliasname && isLimitedSubquery(subselect.subquery, NO_SOURCES)) relations.add(subselect.alias.aliasname);
   }
-  return { ctes, relations };
+  return { ctes, relations, ...(target ? { scope } : {}) };
+}
+
+/** The names row sources go by in a FROM list: table names and aliases, through joins. */
+function rowSourceNames(items: readonly Node[]): string[] {
+  const names: string[] = [];
+  const visit = (item: Node | undefined): void => {
+    const rangeVar = asKind(item, 'RangeVar');
+    if (rangeVar?.relname) names.push(rangeVar.relname, ...(rangeVar.alias?.aliasname ? [rangeVar.alias.aliasname] : []));
+    const aliased = asKind(item, 'RangeSubselect')?.alias ?? asKind(item, 'RangeFunction')?.alias;
+    if (aliased?.aliasname) names.push(aliased.aliasname);
+    const join = asKind(item, 'JoinExpr');
+    if (join) {
+      visit(join.larg);
+      visit(join.rarg);
+      if (join.alias?.aliasname) names.push(join.alias.aliasname);
+    }
+  };
+  items.forEach(visit);
+  return names;
 }
 
 /**
@@ -114,7 +141,8 @@ function equalityColumn(node: Node, sources: LimitedSources): string | undefined
   };
   const sideColumn = (side: Node | undefined, other: Node | undefined): string | undefined => {
     const column = columnName(side);
-    return column !== undefined && !fromSource(side) && (isConstant(other) || fromSource(other)) ? column : undefined;
+    if (column === undefined || fromSource(side) || isVariable(side, sources)) return undefined;
+    return isConstant(other) || fromSource(other) || isVariable(other, sources) || isUncorrelatedScalarSubquery(other) ? column : undefined;
   };
   return sideColumn(expression.lexpr, expression.rexpr) ?? sideColumn(expression.rexpr, expression.lexpr);
 }
@@ -142,6 +170,34 @@ function comparisonBound(node: Node): { column: string; bound: Bound } | undefin
   const right = columnName(expression.rexpr);
   if (right && isConstant(expression.lexpr)) return { column: right, bound: MIRRORED[bound] };
   return undefined;
+}
+
+/** `rec.id` where the statement has no row source named `rec`: a PL/pgSQL variable (see LimitedSources.scope). */
+function isVariable(node: Node | undefined, sources: LimitedSources): boolean {
+  const fields = stringValues(asKind(node, 'ColumnRef')?.fields);
+  return sources.scope !== undefined && fields.length === 2 && !sources.scope.has(fields[0]!);
+}
+
+/**
+ * `(SELECT id FROM users ORDER BY created_at LIMIT 1)`: at most one value (PostgreSQL fails the statement
+ * on more), the same for every row as long as it names no row source of its own outside it.
+ */
+function isUncorrelatedScalarSubquery(node: Node | undefined): boolean {
+  const subLink = asKind(node, 'SubLink');
+  if (subLink?.subLinkType !== 'EXPR_SUBLINK') return false;
+  const inner = new Set<string>();
+  const qualifiers: string[] = [];
+  const visit = (value: unknown): void => {
+    if (!value || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach(visit);
+    const select = asKind(value as Node, 'SelectStmt');
+    if (select) for (const name of rowSourceNames(select.fromClause ?? [])) inner.add(name);
+    const fields = stringValues(asKind(value as Node, 'ColumnRef')?.fields);
+    if (fields.length > 1) qualifiers.push(fields.at(-2)!);
+    Object.values(value).forEach(visit);
+  };
+  visit(subLink.subselect);
+  return qualifiers.every((qualifier) => inner.has(qualifier));
 }
 
 function columnName(node: Node | undefined): string | undefined {
