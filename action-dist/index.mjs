@@ -20751,6 +20751,10 @@ function formatColumnType(type) {
   const modifiers = type.modifiers.length > 0 ? `(${type.modifiers.join(",")})` : "";
   return `${type.name}${modifiers}${"[]".repeat(type.arrayDimensions)}`;
 }
+function isNullConstant(expression) {
+  const cast = asKind(expression, "TypeCast");
+  return asKind(cast?.arg ?? expression, "A_Const")?.isnull === true;
+}
 function columnInfo(column, addedIn) {
   const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")?.contype);
   const type = columnType(column.typeName);
@@ -20932,11 +20936,12 @@ var init_schema_model = __esm({
       }
       /** The migration that added a column, also to a table the model never saw created. */
       columnAddedIn(relation, column) {
-        const table = this.table(relation);
-        return table ? table.columns.get(column)?.addedIn : this.columnsOfUnknownTables.get(this.resolve(relation, this.tables))?.get(column);
+        return this.column(relation, column)?.addedIn;
       }
+      /** A column the model knows: of a table it saw created, or one a migration added to a table it never saw created. */
       column(relation, column) {
-        return this.table(relation)?.columns.get(column);
+        const table = this.table(relation);
+        return table ? table.columns.get(column) : this.columnsOfUnknownTables.get(this.resolve(relation, this.tables))?.get(column);
       }
       /** A constraint the model saw added, also to a table it never saw created. */
       constraint(relation, name) {
@@ -21554,10 +21559,10 @@ var init_schema_model = __esm({
           if (constraint.condition) constraint.condition = renameColumnInCondition(constraint.condition, oldName, newName);
         }
         const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
-        const addedIn = unknownColumns?.get(oldName);
-        if (unknownColumns && addedIn !== void 0) {
+        const unknownColumn = unknownColumns?.get(oldName);
+        if (unknownColumns && unknownColumn) {
           unknownColumns.delete(oldName);
-          unknownColumns.set(newName, addedIn);
+          unknownColumns.set(newName, { ...unknownColumn, name: newName, namedIn: this.currentMigration });
         }
         moveKeys(this.retirements, `${tableKey}.${oldName}`, `${tableKey}.${newName}`);
       }
@@ -21567,6 +21572,7 @@ var init_schema_model = __esm({
         const table = this.tables.get(tableKey);
         const constraints = this.constraintsOf(tableKey);
         const columnDef = asKind(cmd.def, "ColumnDef");
+        const known = (name) => name === void 0 ? void 0 : (table?.columns ?? this.columnsOfUnknownTables.get(tableKey))?.get(name);
         switch (cmd.subtype) {
           case "AT_AddColumn":
             if (!columnDef?.colname) return;
@@ -21575,7 +21581,7 @@ var init_schema_model = __esm({
               for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, table.constraints, table.name.name, asKind(constraint, "Constraint"), columnDef.colname);
             } else {
               const added = this.columnsOfUnknownTables.get(tableKey) ?? /* @__PURE__ */ new Map();
-              added.set(columnDef.colname, this.currentMigration);
+              added.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
               this.columnsOfUnknownTables.set(tableKey, added);
               for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, this.constraintsOf(tableKey, true), relation.name, asKind(constraint, "Constraint"), columnDef.colname);
             }
@@ -21588,7 +21594,7 @@ var init_schema_model = __esm({
             this.retirements.delete(`${tableKey}.${cmd.name}`);
             return;
           case "AT_AlterColumnType": {
-            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
+            const column = known(cmd.name);
             const type = columnType(columnDef?.typeName);
             if (column && type) column.type = type;
             const collation = collationName(columnDef?.collClause);
@@ -21598,18 +21604,18 @@ var init_schema_model = __esm({
           }
           case "AT_SetNotNull":
           case "AT_DropNotNull": {
-            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
+            const column = known(cmd.name);
             if (column) column.notNull = cmd.subtype === "AT_SetNotNull";
             return;
           }
           case "AT_DropExpression": {
-            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
+            const column = known(cmd.name);
             if (column) delete column.generated;
             return;
           }
           case "AT_ColumnDefault": {
-            const column = cmd.name ? table?.columns.get(cmd.name) : void 0;
-            if (column) column.hasDefault = cmd.def !== void 0;
+            const column = known(cmd.name);
+            if (column) column.hasDefault = cmd.def !== void 0 && !isNullConstant(cmd.def);
             return;
           }
           case "AT_AddConstraint":
@@ -22976,10 +22982,6 @@ function fillingDefault(column, domain) {
   const filling = own ? own.raw_expr && { expression: own.raw_expr, location: own.location, fromDomain: false } : domain?.defaultExpression && { expression: domain.defaultExpression, location: column.typeName?.location, fromDomain: true };
   return filling && !isNullConstant(filling.expression) ? filling : void 0;
 }
-function isNullConstant(expression) {
-  const cast = asKind(expression, "TypeCast");
-  return asKind(cast?.arg ?? expression, "A_Const")?.isnull === true;
-}
 var init_column_declarations = __esm({
   "src/engine/column-declarations.ts"() {
     "use strict";
@@ -23847,6 +23849,62 @@ var init_no_drop_not_null = __esm({
             context.report({ messageId: "dropNotNull", helpId: "help", data: { table: displayName(relation), column: quoteIdentifier(cmd.name) } });
           })
         };
+      }
+    });
+  }
+});
+
+// rules/no-drop-required-column-default.ts
+var no_drop_required_column_default_default;
+var init_no_drop_required_column_default = __esm({
+  "rules/no-drop-required-column-default.ts"() {
+    "use strict";
+    init_rule();
+    init_alter_table_commands();
+    init_names();
+    init_schema_objects();
+    init_node_types();
+    init_identifiers();
+    no_drop_required_column_default_default = defineRule({
+      id: "no-drop-required-column-default",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          newColumn: "Dropping the default of {{table}}.{{column}}, a NOT NULL column this migration adds, breaks the release still running during the deploy: it does not know {{column}}, so none of its INSERTs into {{table}} give it a value, and every one fails with a not-null violation once the default is gone.",
+          existingColumn: "Dropping the default of {{table}}.{{column}}, a NOT NULL column, makes every INSERT that leaves {{column}} out fail with a not-null violation: the release still running during the deploy may rely on the default for it.",
+          newColumnHelp: "Keep the default in this migration. Drop it in a later one, once every running release writes {{column}} in its INSERTs, or keep it for good: a constant default costs nothing.",
+          existingColumnHelp: "Drop the default only once the release that writes {{column}} in every INSERT into {{table}} runs everywhere, in a migration of its own after that deploy."
+        },
+        docs: {
+          summary: "Disallows dropping the default of a NOT NULL column of an existing table.",
+          why: "A NOT NULL column with a default accepts INSERTs that leave it out. ALTER COLUMN ... DROP DEFAULT (or SET DEFAULT NULL) turns every such INSERT into a not-null violation at once, while the release that wrote them still runs during the deploy. The common form is adding a NOT NULL column with a default only to fill the existing rows, then dropping the default in the same migration: the running release does not know the column, so every INSERT it makes fails until the deploy ends.",
+          instead: "Keep the default until every running release gives the column a value in its INSERTs, and drop it in a later migration, after that release is everywhere; or keep a constant default for good.",
+          bad: "ALTER TABLE audit_logs ADD COLUMN request_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';\nALTER TABLE audit_logs ALTER COLUMN request_id DROP DEFAULT;",
+          good: "ALTER TABLE audit_logs ADD COLUMN request_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';\n-- a later migration, once every running release writes request_id:\n-- ALTER TABLE audit_logs ALTER COLUMN request_id DROP DEFAULT;",
+          references: ["https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-DROP-DEFAULT", "https://www.postgresql.org/docs/current/ddl-default.html"],
+          pgVersions: "All versions.",
+          prevents: "failed INSERTs of the release still running"
+        }
+      },
+      create(context) {
+        return commandsOnExistingTable(context, (cmd, relation) => {
+          if (cmd.subtype !== "AT_ColumnDefault" || !cmd.name || cmd.def !== void 0 && !isNullConstant(cmd.def)) return;
+          const column = context.schema.column(relation, cmd.name);
+          if (!column?.hasDefault || column.generated) return;
+          const alter = asKind(context.statement.node, "AlterTableStmt");
+          const setNotNullHere = (alter?.cmds ?? []).some((node) => {
+            const other = asKind(node, "AlterTableCmd");
+            return other?.subtype === "AT_SetNotNull" && other.name === cmd.name;
+          });
+          if (!column.notNull && !setNotNullHere) return;
+          const isNew = context.schema.isNewColumn(relation, cmd.name);
+          context.report({
+            messageId: isNew ? "newColumn" : "existingColumn",
+            helpId: isNew ? "newColumnHelp" : "existingColumnHelp",
+            data: { table: displayName(relation), column: quoteIdentifier(cmd.name) }
+          });
+        });
       }
     });
   }
@@ -30076,6 +30134,7 @@ var init_rules = __esm({
     init_no_domain_constraint();
     init_no_drop_database();
     init_no_drop_not_null();
+    init_no_drop_required_column_default();
     init_no_drop_schema_cascade();
     init_no_duplicate_column_assignment();
     init_no_enum_value_add_in_transaction();
@@ -30124,6 +30183,7 @@ var init_rules = __esm({
       no_domain_constraint_default,
       no_drop_database_default,
       no_drop_not_null_default,
+      no_drop_required_column_default_default,
       no_drop_schema_cascade_default,
       no_duplicate_column_assignment_default,
       no_enum_value_add_in_transaction_default,
@@ -43286,7 +43346,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 12;
+var CACHE_FORMAT = 13;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

@@ -40,6 +40,8 @@ class Random {
 interface Column {
   name: string;
   type: string;
+  /** NOT NULL: its default, if it has one, stays (dropping it would fail the running release's INSERTs). */
+  notNull?: boolean;
 }
 
 interface Table {
@@ -131,10 +133,11 @@ export function generateHistory(count: number, seed = 42): GeneratedMigration[] 
     const columns: Column[] = [];
     const lines = ['    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY'];
     for (let i = 0; i < columnCount; i++) {
-      const column = { name: unique(random.pick(ATTRIBUTES)), type: random.pick(COLUMN_TYPES) };
+      const column: Column = { name: unique(random.pick(ATTRIBUTES)), type: random.pick(COLUMN_TYPES) };
       columns.push(column);
       const fallback = CONSTANT_DEFAULT[column.type];
       const required = fallback !== undefined && random.chance(0.3) ? ` NOT NULL DEFAULT ${fallback}` : '';
+      if (required) column.notNull = true;
       lines.push(`    ${column.name} ${column.type}${required}`);
     }
     const parent = liveTables().length > 0 && random.chance(0.4) ? random.pick(liveTables()) : undefined;
@@ -195,9 +198,10 @@ export function generateHistory(count: number, seed = 42): GeneratedMigration[] 
       case 'add_columns': {
         let text = LOCK_TIMEOUT;
         for (let i = random.int(1, 4); i > 0; i--) {
-          const added = { name: unique(random.pick(ATTRIBUTES)), type: random.pick(COLUMN_TYPES) };
+          const added: Column = { name: unique(random.pick(ATTRIBUTES)), type: random.pick(COLUMN_TYPES) };
           const fallback = CONSTANT_DEFAULT[added.type];
           const withDefault = fallback !== undefined && random.chance(0.4) ? ` NOT NULL DEFAULT ${fallback}` : '';
+          if (withDefault) added.notNull = true;
           text += `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${added.name} ${added.type}${withDefault};\n`;
           table.columns.push(added);
         }
@@ -236,7 +240,9 @@ export function generateHistory(count: number, seed = 42): GeneratedMigration[] 
       }
       case 'set_not_null': {
         const checked = table.checkedNotNull.shift();
-        if (!checked || !table.columns.some((c) => c.name === checked)) return body(index, 'check_constraint');
+        const column = table.columns.find((c) => c.name === checked);
+        if (!checked || !column) return body(index, 'check_constraint');
+        column.notNull = true;
         return { kind, text: `${LOCK_TIMEOUT}-- The validated CHECK lets PostgreSQL skip the scan.\nALTER TABLE ${table.name} ALTER COLUMN ${checked} SET NOT NULL;\n` };
       }
       case 'unique_constraint': {
@@ -278,7 +284,8 @@ export function generateHistory(count: number, seed = 42): GeneratedMigration[] 
           const target = random.pick(table.columns);
           const fallback = CONSTANT_DEFAULT[target.type];
           const choices: string[] = [`ALTER COLUMN ${target.name} SET STATISTICS ${random.pick([100, 500, 1000])}`, `SET (fillfactor = ${random.int(70, 100)})`];
-          if (fallback !== undefined) choices.push(`ALTER COLUMN ${target.name} SET DEFAULT ${fallback}`, `ALTER COLUMN ${target.name} DROP DEFAULT`);
+          if (fallback !== undefined) choices.push(`ALTER COLUMN ${target.name} SET DEFAULT ${fallback}`);
+          if (fallback !== undefined && !target.notNull) choices.push(`ALTER COLUMN ${target.name} DROP DEFAULT`);
           if (target.type === 'varchar(255)') choices.push(`ALTER COLUMN ${target.name} TYPE text`);
           const choice = random.pick(choices);
           if (choice.endsWith(' TYPE text')) target.type = 'text';

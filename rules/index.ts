@@ -7,6 +7,7 @@ import noConcurrentlyInTransaction from './no-concurrently-in-transaction.js';
 import noDomainConstraint from './no-domain-constraint.js';
 import noDropDatabase from './no-drop-database.js';
 import noDropNotNull from './no-drop-not-null.js';
+import noDropRequiredColumnDefault from './no-drop-required-column-default.js';
 import noDropSchemaCascade from './no-drop-schema-cascade.js';
 import noDuplicateColumnAssignment from './no-duplicate-column-assignment.js';
 import noEnumValueAddInTransaction from './no-enum-value-add-in-transaction.js';
@@ -57,6 +58,7 @@ export const RULES: readonly AnyRule[] = [
   noDomainConstraint,
   noDropDatabase,
   noDropNotNull,
+  noDropRequiredColumnDefault,
   noDropSchemaCascade,
   noDuplicateColumnAssignment,
   noEnumValueAddInTransaction,

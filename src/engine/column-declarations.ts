@@ -1,7 +1,7 @@
 import type { ColumnDef, Node } from '@pgsql/types';
 import { displayName, relationFromRangeVar } from '../model/names.js';
 import type { ResolvedDomain, SchemaModel } from '../model/schema-model.js';
-import { columnType } from '../model/schema-objects.js';
+import { columnType, isNullConstant } from '../model/schema-objects.js';
 import { asKind } from '../parse/node-types.js';
 import type { NodeVisitors } from './rule.js';
 
@@ -47,8 +47,3 @@ export function fillingDefault(column: ColumnDef, domain: ResolvedDomain | undef
   return filling && !isNullConstant(filling.expression) ? filling : undefined;
 }
 
-/** `NULL` or `NULL::type`: PostgreSQL stores no default for either, so nothing is written to the rows. */
-export function isNullConstant(expression: Node): boolean {
-  const cast = asKind(expression, 'TypeCast');
-  return asKind(cast?.arg ?? expression, 'A_Const')?.isnull === true;
-}

@@ -4,7 +4,7 @@ import { asKind, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
 import { relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from './names.js';
-import { collationName, columnInfo, columnType, conditionOfCheck, constraintInfo, indexName, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo } from './schema-objects.js';
+import { collationName, columnInfo, columnType, conditionOfCheck, constraintInfo, indexName, isNullConstant, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo } from './schema-objects.js';
 
 /** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
 export const DEFAULT_ACCESS_METHOD = 'heap';
@@ -100,7 +100,8 @@ export interface SchemaState {
   domains: Map<string, DomainInfo>;
   schemas: Set<string>;
   functionVolatilities: Map<string, Volatility>;
-  columnsOfUnknownTables: Map<string, Map<string, string>>;
+  /** Columns migrations added to tables the model never saw created, as it knows them. */
+  columnsOfUnknownTables: Map<string, Map<string, ColumnInfo>>;
   constraintsOfUnknownTables: Map<string, Map<string, ConstraintInfo>>;
   attachmentsOfUnknownTables: Map<string, UnknownPartition>;
   retirements: Map<string, string>;
@@ -127,7 +128,7 @@ export class SchemaModel {
   private readonly schemas = new Set<string>(['public']);
   private readonly functionVolatilities = new Map<string, Volatility>();
   /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
-  private readonly columnsOfUnknownTables = new Map<string, Map<string, string>>();
+  private readonly columnsOfUnknownTables = new Map<string, Map<string, ColumnInfo>>();
   private readonly attachmentsOfUnknownTables = new Map<string, UnknownPartition>();
   /** Constraints added to tables the model never saw created: `schema.table` → name → constraint. */
   private readonly constraintsOfUnknownTables = new Map<string, Map<string, ConstraintInfo>>();
@@ -209,12 +210,13 @@ export class SchemaModel {
 
   /** The migration that added a column, also to a table the model never saw created. */
   columnAddedIn(relation: RelationName, column: string): string | undefined {
-    const table = this.table(relation);
-    return table ? table.columns.get(column)?.addedIn : this.columnsOfUnknownTables.get(this.resolve(relation, this.tables))?.get(column);
+    return this.column(relation, column)?.addedIn;
   }
 
+  /** A column the model knows: of a table it saw created, or one a migration added to a table it never saw created. */
   column(relation: RelationName, column: string): ColumnInfo | undefined {
-    return this.table(relation)?.columns.get(column);
+    const table = this.table(relation);
+    return table ? table.columns.get(column) : this.columnsOfUnknownTables.get(this.resolve(relation, this.tables))?.get(column);
   }
 
   /** A constraint the model saw added, also to a table it never saw created. */
@@ -901,10 +903,10 @@ export class SchemaModel {
       if (constraint.condition) constraint.condition = renameColumnInCondition(constraint.condition, oldName, newName);
     }
     const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
-    const addedIn = unknownColumns?.get(oldName);
-    if (unknownColumns && addedIn !== undefined) {
+    const unknownColumn = unknownColumns?.get(oldName);
+    if (unknownColumns && unknownColumn) {
       unknownColumns.delete(oldName);
-      unknownColumns.set(newName, addedIn);
+      unknownColumns.set(newName, { ...unknownColumn, name: newName, namedIn: this.currentMigration });
     }
     moveKeys(this.retirements, `${tableKey}.${oldName}`, `${tableKey}.${newName}`);
   }
@@ -915,6 +917,8 @@ export class SchemaModel {
     const table = this.tables.get(tableKey);
     const constraints = this.constraintsOf(tableKey);
     const columnDef = asKind(cmd.def, 'ColumnDef');
+    // A column of a table the model saw created, or one a migration added to a table it never saw created.
+    const known = (name: string | undefined): ColumnInfo | undefined => (name === undefined ? undefined : (table?.columns ?? this.columnsOfUnknownTables.get(tableKey))?.get(name));
     switch (cmd.subtype) {
       case 'AT_AddColumn':
         if (!columnDef?.colname) return;
@@ -922,8 +926,8 @@ export class SchemaModel {
           table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
           for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, table.constraints, table.name.name, asKind(constraint, 'Constraint'), columnDef.colname);
         } else {
-          const added = this.columnsOfUnknownTables.get(tableKey) ?? new Map<string, string>();
-          added.set(columnDef.colname, this.currentMigration);
+          const added = this.columnsOfUnknownTables.get(tableKey) ?? new Map<string, ColumnInfo>();
+          added.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
           this.columnsOfUnknownTables.set(tableKey, added);
           for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, this.constraintsOf(tableKey, true)!, relation.name, asKind(constraint, 'Constraint'), columnDef.colname);
         }
@@ -937,7 +941,7 @@ export class SchemaModel {
         this.retirements.delete(`${tableKey}.${cmd.name}`);
         return;
       case 'AT_AlterColumnType': {
-        const column = cmd.name ? table?.columns.get(cmd.name) : undefined;
+        const column = known(cmd.name);
         const type = columnType(columnDef?.typeName);
         if (column && type) column.type = type;
         // Without a COLLATE clause the column takes the new type's default collation.
@@ -948,18 +952,19 @@ export class SchemaModel {
       }
       case 'AT_SetNotNull':
       case 'AT_DropNotNull': {
-        const column = cmd.name ? table?.columns.get(cmd.name) : undefined;
+        const column = known(cmd.name);
         if (column) column.notNull = cmd.subtype === 'AT_SetNotNull';
         return;
       }
       case 'AT_DropExpression': {
-        const column = cmd.name ? table?.columns.get(cmd.name) : undefined;
+        const column = known(cmd.name);
         if (column) delete column.generated;
         return;
       }
       case 'AT_ColumnDefault': {
-        const column = cmd.name ? table?.columns.get(cmd.name) : undefined;
-        if (column) column.hasDefault = cmd.def !== undefined;
+        const column = known(cmd.name);
+        // SET DEFAULT NULL leaves the column without a default, as DROP DEFAULT does.
+        if (column) column.hasDefault = cmd.def !== undefined && !isNullConstant(cmd.def);
         return;
       }
       case 'AT_AddConstraint':

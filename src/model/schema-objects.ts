@@ -96,6 +96,12 @@ export function formatColumnType(type: ColumnType): string {
   return `${type.name}${modifiers}${'[]'.repeat(type.arrayDimensions)}`;
 }
 
+/** `NULL` or `NULL::type`: PostgreSQL stores no default for either, so nothing is written to the rows. */
+export function isNullConstant(expression: Node): boolean {
+  const cast = asKind(expression, 'TypeCast');
+  return asKind(cast?.arg ?? expression, 'A_Const')?.isnull === true;
+}
+
 export function columnInfo(column: ColumnDef, addedIn: string): ColumnInfo {
   const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')?.contype);
   const type = columnType(column.typeName);
