@@ -29295,6 +29295,8 @@ var init_require_concurrent_index = __esm({
   "rules/require-concurrent-index.ts"() {
     "use strict";
     init_rule();
+    init_statement_locks();
+    init_node_types();
     init_names();
     init_identifiers();
     require_concurrent_index_default = defineRule({
@@ -29307,6 +29309,9 @@ var init_require_concurrent_index = __esm({
           createIndexHelp: "{{outOfBlock}}Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
           dropIndex: "{{ifItExists}}DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.",
           dropIndexHelp: "{{outOfBlock}}Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
+          dropIndexCascadeHelp: "CASCADE also drops what depends on the index, such as a foreign key of another table that uses it, and DROP INDEX CONCURRENTLY refuses CASCADE: drop those first (ALTER TABLE ... DROP CONSTRAINT, with a short lock_timeout), then, {{outOfBlockLower}}outside a transaction block: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
+          concurrentCascade: 'PostgreSQL refuses DROP INDEX CONCURRENTLY with CASCADE ("DROP INDEX CONCURRENTLY does not support CASCADE"): the migration fails here.',
+          concurrentCascadeHelp: "Drop what depends on {{index}} first (a foreign key that uses it: ALTER TABLE ... DROP CONSTRAINT), then drop the index without CASCADE: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
           createIndexOnPartitioned: "CREATE INDEX on partitioned table {{table}} holds a SHARE lock on {{table}} and on each of its partitions for the whole build: every INSERT, UPDATE and DELETE on any of them waits until the indexes of all partitions are built.",
           concurrentOnPartitioned: 'PostgreSQL refuses CREATE INDEX CONCURRENTLY on partitioned table {{table}} ("cannot create index on partitioned table concurrently"): the migration fails here.',
           partitionedHelp: "Build it one partition at a time, without blocking writes:\n  CREATE {{unique}}INDEX {{ifNotExists}}{{index}} ON ONLY {{table}} (...);  -- instant; invalid until every partition has its index\n  -- then, outside a transaction block, for each partition ({{partitions}}):\n  CREATE {{unique}}INDEX CONCURRENTLY <partition>_idx ON <partition> (...);\n  ALTER INDEX {{index}} ATTACH PARTITION <partition>_idx;",
@@ -29318,7 +29323,7 @@ var init_require_concurrent_index = __esm({
         },
         docs: {
           summary: "Requires CREATE INDEX and DROP INDEX on existing tables to use CONCURRENTLY.",
-          why: "A plain CREATE INDEX takes a SHARE lock on the table for the whole build, which on a large table means minutes to hours in which every INSERT, UPDATE and DELETE waits. A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: short, but it waits behind any long-running query and everything queued behind it waits too.",
+          why: "A plain CREATE INDEX takes a SHARE lock on the table for the whole build, which on a large table means minutes to hours in which every INSERT, UPDATE and DELETE waits. A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: short, but it waits behind any long-running query and everything queued behind it waits too. Not flagged: DROP INDEX of a table the transaction already holds ACCESS EXCLUSIVE (nothing new waits), or of a table the file drops later (CONCURRENTLY would gain nothing). DROP INDEX CONCURRENTLY with CASCADE is flagged as the failure it is.",
           instead: "Use CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY, each in its own migration that does not run inside a transaction block. A failed concurrent build leaves an INVALID index behind: drop it concurrently and retry.",
           bad: "CREATE INDEX users_email_idx ON users (email);",
           good: "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
@@ -29333,6 +29338,30 @@ var init_require_concurrent_index = __esm({
       create(context) {
         const outOfBlock = () => context.statement.insideBlock === void 0 ? "" : "Move it out of the DO block first, into a migration of its own (PostgreSQL refuses CONCURRENTLY inside a block). ";
         const isPartitioned = (relation) => context.schema.table(relation)?.kind === "partitioned table";
+        const earlierInTransaction = () => {
+          const { transaction, statement } = context;
+          if (!transaction.inTransaction) return [];
+          const first = transaction.explicit && transaction.openedAt !== void 0 ? transaction.openedAt + 1 : 0;
+          const earlier = context.statements.slice(first, statement.insideBlock ?? statement.index);
+          return earlier.some((other) => asKind(other.node, "TransactionStmt")?.kind === "TRANS_STMT_ROLLBACK_TO") ? void 0 : earlier;
+        };
+        const heldAccessExclusive = (table) => (earlierInTransaction() ?? []).some((earlier) => {
+          const rename2 = asKind(earlier.node, "RenameStmt");
+          const renamedTo = rename2?.renameType === "OBJECT_TABLE" && rename2.newname ? rename2.newname : void 0;
+          return context.locksOf(earlier).some((claim) => {
+            if (trafficLock(claim) !== "ACCESS EXCLUSIVE" || claim.target !== "table" && claim.target !== "table-of-index") return false;
+            const locked = claim.target === "table-of-index" ? context.schema.indexTable(claim.relation) : claim.relation;
+            if (locked === void 0) return false;
+            return context.schema.sameTable(locked, table) || renamedTo !== void 0 && context.schema.sameTable({ ...locked, name: renamedTo }, table);
+          });
+        });
+        const droppedLater = (table) => context.statements.slice(context.statement.index + 1).some((later) => {
+          const drop = asKind(later.node, "DropStmt");
+          return drop?.removeType === "OBJECT_TABLE" && (drop.objects ?? []).some((object) => {
+            const dropped = relationFromNameList(object);
+            return dropped !== void 0 && context.schema.sameTable(dropped, table);
+          });
+        });
         return {
           IndexStmt(index) {
             if (!index.relation || !index.relation.inh) return;
@@ -29353,6 +29382,12 @@ var init_require_concurrent_index = __esm({
           },
           DropStmt(drop) {
             if (drop.removeType !== "OBJECT_INDEX") return;
+            const cascade = drop.behavior === "DROP_CASCADE";
+            if (drop.concurrent && cascade) {
+              const index = relationFromNameList(drop.objects?.[0]);
+              context.report({ messageId: "concurrentCascade", helpId: "concurrentCascadeHelp", data: { index: index ? displayName(index) : "<index>", ifExists: drop.missing_ok ? "IF EXISTS " : "" } });
+              return;
+            }
             for (const object of drop.objects ?? []) {
               const index = relationFromNameList(object);
               if (!index || drop.missing_ok && context.schema.isGone(index, "index")) continue;
@@ -29366,6 +29401,7 @@ var init_require_concurrent_index = __esm({
               const partitioned = table !== void 0 && isPartitioned(table);
               if (drop.concurrent && !partitioned) continue;
               if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
+              if (!drop.concurrent && table && (heldAccessExclusive(table) || droppedLater(table))) continue;
               const data = {
                 outOfBlock: outOfBlock(),
                 index: displayName(index),
@@ -29377,7 +29413,7 @@ var init_require_concurrent_index = __esm({
               };
               if (drop.concurrent) context.report({ messageId: "dropConcurrentlyPartitioned", helpId: "dropPartitionedHelp", data });
               else if (partitioned) context.report({ messageId: "dropPartitionedIndex", helpId: "dropPartitionedHelp", data });
-              else context.report({ messageId: "dropIndex", helpId: "dropIndexHelp", data });
+              else context.report({ messageId: "dropIndex", helpId: cascade ? "dropIndexCascadeHelp" : "dropIndexHelp", data: { ...data, outOfBlockLower: outOfBlock() === "" ? "" : "out of the DO block, " } });
             }
           }
         };

@@ -1,4 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
+import { trafficLock } from '../src/knowledge/statement-locks.js';
+import { asKind } from '../src/parse/node-types.js';
+import type { Statement } from '../src/parse/parse.js';
 import { displayName, displayResolvedName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { TableInfo } from '../src/model/schema-model.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -17,6 +20,12 @@ export default defineRule({
         '{{ifItExists}}DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.',
       dropIndexHelp:
         '{{outOfBlock}}Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
+      dropIndexCascadeHelp:
+        'CASCADE also drops what depends on the index, such as a foreign key of another table that uses it, and DROP INDEX CONCURRENTLY refuses CASCADE: drop those first (ALTER TABLE ... DROP CONSTRAINT, with a short lock_timeout), then, {{outOfBlockLower}}outside a transaction block: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
+      concurrentCascade:
+        'PostgreSQL refuses DROP INDEX CONCURRENTLY with CASCADE ("DROP INDEX CONCURRENTLY does not support CASCADE"): the migration fails here.',
+      concurrentCascadeHelp:
+        'Drop what depends on {{index}} first (a foreign key that uses it: ALTER TABLE ... DROP CONSTRAINT), then drop the index without CASCADE: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
       createIndexOnPartitioned:
         'CREATE INDEX on partitioned table {{table}} holds a SHARE lock on {{table}} and on each of its partitions for the whole build: every INSERT, UPDATE and DELETE on any of them waits until the indexes of all partitions are built.',
       concurrentOnPartitioned:
@@ -36,7 +45,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Requires CREATE INDEX and DROP INDEX on existing tables to use CONCURRENTLY.',
-      why: 'A plain CREATE INDEX takes a SHARE lock on the table for the whole build, which on a large table means minutes to hours in which every INSERT, UPDATE and DELETE waits. A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: short, but it waits behind any long-running query and everything queued behind it waits too.',
+      why: 'A plain CREATE INDEX takes a SHARE lock on the table for the whole build, which on a large table means minutes to hours in which every INSERT, UPDATE and DELETE waits. A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: short, but it waits behind any long-running query and everything queued behind it waits too. Not flagged: DROP INDEX of a table the transaction already holds ACCESS EXCLUSIVE (nothing new waits), or of a table the file drops later (CONCURRENTLY would gain nothing). DROP INDEX CONCURRENTLY with CASCADE is flagged as the failure it is.',
       instead: 'Use CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY, each in its own migration that does not run inside a transaction block. A failed concurrent build leaves an INVALID index behind: drop it concurrently and retry.',
       bad: 'CREATE INDEX users_email_idx ON users (email);',
       good: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
@@ -53,6 +62,34 @@ export default defineRule({
     const outOfBlock = (): string =>
       context.statement.insideBlock === undefined ? '' : 'Move it out of the DO block first, into a migration of its own (PostgreSQL refuses CONCURRENTLY inside a block). ';
     const isPartitioned = (relation: RelationName): boolean => context.schema.table(relation)?.kind === 'partitioned table';
+    /** The statements before this one in its transaction; undefined when a ROLLBACK TO may have released their locks. */
+    const earlierInTransaction = (): readonly Statement[] | undefined => {
+      const { transaction, statement } = context;
+      if (!transaction.inTransaction) return [];
+      const first = transaction.explicit && transaction.openedAt !== undefined ? transaction.openedAt + 1 : 0;
+      const earlier = context.statements.slice(first, statement.insideBlock ?? statement.index);
+      return earlier.some((other) => asKind(other.node, 'TransactionStmt')?.kind === 'TRANS_STMT_ROLLBACK_TO') ? undefined : earlier;
+    };
+    const heldAccessExclusive = (table: RelationName): boolean =>
+      (earlierInTransaction() ?? []).some((earlier) => {
+        // A table renamed since is held under its new name (`ALTER TABLE t RENAME TO _bkp_t`, then drops on _bkp_t).
+        const rename = asKind(earlier.node, 'RenameStmt');
+        const renamedTo = rename?.renameType === 'OBJECT_TABLE' && rename.newname ? rename.newname : undefined;
+        return context.locksOf(earlier).some((claim) => {
+          if (trafficLock(claim) !== 'ACCESS EXCLUSIVE' || (claim.target !== 'table' && claim.target !== 'table-of-index')) return false;
+          const locked = claim.target === 'table-of-index' ? context.schema.indexTable(claim.relation) : claim.relation;
+          if (locked === undefined) return false;
+          return context.schema.sameTable(locked, table) || (renamedTo !== undefined && context.schema.sameTable({ ...locked, name: renamedTo }, table));
+        });
+      });
+    const droppedLater = (table: RelationName): boolean =>
+      context.statements.slice(context.statement.index + 1).some((later) => {
+        const drop = asKind(later.node, 'DropStmt');
+        return drop?.removeType === 'OBJECT_TABLE' && (drop.objects ?? []).some((object) => {
+          const dropped = relationFromNameList(object);
+          return dropped !== undefined && context.schema.sameTable(dropped, table);
+        });
+      });
     return {
       IndexStmt(index) {
         // ON ONLY builds nothing on a partitioned parent (an empty, invalid index that partitions' indexes attach to),
@@ -75,6 +112,12 @@ export default defineRule({
       },
       DropStmt(drop) {
         if (drop.removeType !== 'OBJECT_INDEX') return;
+        const cascade = drop.behavior === 'DROP_CASCADE';
+        if (drop.concurrent && cascade) {
+          const index = relationFromNameList(drop.objects?.[0]);
+          context.report({ messageId: 'concurrentCascade', helpId: 'concurrentCascadeHelp', data: { index: index ? displayName(index) : '<index>', ifExists: drop.missing_ok ? 'IF EXISTS ' : '' } });
+          return;
+        }
         for (const object of drop.objects ?? []) {
           const index = relationFromNameList(object);
           // IF EXISTS of an index the migrations dropped already does nothing.
@@ -89,6 +132,8 @@ export default defineRule({
           const partitioned = table !== undefined && isPartitioned(table);
           if (drop.concurrent && !partitioned) continue;
           if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
+          // Nothing new waits: the transaction holds the table ACCESS EXCLUSIVE already, or drops the table next.
+          if (!drop.concurrent && table && (heldAccessExclusive(table) || droppedLater(table))) continue;
           const data = {
             outOfBlock: outOfBlock(),
             index: displayName(index),
@@ -100,7 +145,7 @@ export default defineRule({
           };
           if (drop.concurrent) context.report({ messageId: 'dropConcurrentlyPartitioned', helpId: 'dropPartitionedHelp', data });
           else if (partitioned) context.report({ messageId: 'dropPartitionedIndex', helpId: 'dropPartitionedHelp', data });
-          else context.report({ messageId: 'dropIndex', helpId: 'dropIndexHelp', data });
+          else context.report({ messageId: 'dropIndex', helpId: cascade ? 'dropIndexCascadeHelp' : 'dropIndexHelp', data: { ...data, outOfBlockLower: outOfBlock() === '' ? '' : 'out of the DO block, ' } });
         }
       },
     };
