@@ -77,6 +77,8 @@ const OBSERVED: Array<[string, string[]]> = [
   ['DROP RULE r ON t', ['table t: ACCESS EXCLUSIVE']],
   ['ALTER RULE r ON t RENAME TO r2', ['table t: ACCESS EXCLUSIVE']],
   ['CREATE STATISTICS s ON n, id FROM t', ['table t: SHARE UPDATE EXCLUSIVE']],
+  ["COMMENT ON VIEW v IS 'x'", ['table v: SHARE UPDATE EXCLUSIVE']],
+  ["COMMENT ON MATERIALIZED VIEW mv IS 'x'", ['table mv: SHARE UPDATE EXCLUSIVE']],
 ];
 
 async function claims(sql: string, pgVersion = 18): Promise<string[]> {

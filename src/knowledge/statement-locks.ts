@@ -101,6 +101,8 @@ const DROPPED_KEY_SUBCOMMANDS: Partial<Record<NonNullable<AlterTableCmd['subtype
 /** DROP statements whose objects are relations queries read: a table, a view, a materialized view. */
 export const DROPPED_RELATION_KINDS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
 const RENAMED_RELATION_KINDS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_COLUMN']);
+/** COMMENT ON a table, view, materialized view, or a column of one, locks the relation SHARE UPDATE EXCLUSIVE (views seen on PostgreSQL 18). */
+const COMMENTED_RELATION_KINDS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_COLUMN']);
 /** Triggers, policies and rules: dropping or renaming one locks its table. */
 const OBJECTS_OF_A_TABLE: ReadonlySet<string> = new Set(['OBJECT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_RULE']);
 
@@ -272,7 +274,7 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   if (setSchema?.objectType === 'OBJECT_TABLE') take(setSchema.relation, 'table', STATEMENT_LOCKS.setSchema);
 
   const comment = asKind(node, 'CommentStmt');
-  if (comment?.objtype === 'OBJECT_TABLE' || comment?.objtype === 'OBJECT_COLUMN') {
+  if (comment?.objtype && COMMENTED_RELATION_KINDS.has(comment.objtype)) {
     const names = asKind(comment.object, 'List')?.items ?? [];
     const tableNames = comment.objtype === 'OBJECT_COLUMN' ? names.slice(0, -1) : names;
     take(relationFromNameList({ List: { items: tableNames } }), 'table', STATEMENT_LOCKS.comment);
