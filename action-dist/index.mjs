@@ -20921,6 +20921,14 @@ var init_schema_model = __esm({
         const table = this.table(relation);
         return table !== void 0 && !this.deployed(table.createdIn);
       }
+      /**
+       * Whether the table's name is new: it was created, or renamed to it, by a migration not deployed yet. No running
+       * release can use a name that does not exist in production (`RENAME TO _bkp_users`, then its drop).
+       */
+      isNewTableName(relation) {
+        const namedIn = this.table(relation)?.namedIn;
+        return this.isNewTable(relation) || namedIn !== void 0 && !this.deployed(namedIn);
+      }
       /** Added (with its table or later) by a migration that has not been deployed: no running code uses it. */
       isNewColumn(relation, column) {
         const addedIn = this.columnAddedIn(relation, column);
@@ -21534,6 +21542,7 @@ var init_schema_model = __esm({
         if (table) {
           this.deleteRelation(this.tables, oldKey);
           table.name = this.qualified(newKey);
+          table.namedIn = this.currentMigration;
           this.setRelation(this.tables, newKey, table);
         }
         moveKeys(this.retirements, oldKey, newKey);
@@ -21662,7 +21671,7 @@ var init_schema_model = __esm({
       }
       applyComment(objectType, names, text) {
         const isColumn = objectType === "OBJECT_COLUMN";
-        if (!isColumn && objectType !== "OBJECT_TABLE" && objectType !== "OBJECT_VIEW") return;
+        if (!isColumn && objectType !== "OBJECT_TABLE" && objectType !== "OBJECT_VIEW" && objectType !== "OBJECT_MATVIEW") return;
         const column = isColumn ? names.at(-1) : void 0;
         const relation = relationFromNames(isColumn ? names.slice(0, -1) : names);
         if (text !== void 0 && /^\s*deprecated/i.test(text)) this.retire(relation, column);
@@ -22368,7 +22377,7 @@ function locksTakenBy(statement, pgVersion) {
   const setSchema = asKind(node, "AlterObjectSchemaStmt");
   if (setSchema?.objectType === "OBJECT_TABLE") take(setSchema.relation, "table", STATEMENT_LOCKS.setSchema);
   const comment = asKind(node, "CommentStmt");
-  if (comment?.objtype === "OBJECT_TABLE" || comment?.objtype === "OBJECT_COLUMN") {
+  if (comment?.objtype && COMMENTED_RELATION_KINDS.has(comment.objtype)) {
     const names = asKind(comment.object, "List")?.items ?? [];
     const tableNames = comment.objtype === "OBJECT_COLUMN" ? names.slice(0, -1) : names;
     take(relationFromNameList({ List: { items: tableNames } }), "table", STATEMENT_LOCKS.comment);
@@ -22450,7 +22459,7 @@ function truncateTurnedOff(options) {
   const written = (options ?? []).some((option) => asKind(option, "DefElem")?.defname === "truncate");
   return written && !isOptionEnabled(options, "truncate");
 }
-var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS, OBJECTS_OF_A_TABLE;
+var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS, COMMENTED_RELATION_KINDS, OBJECTS_OF_A_TABLE;
 var init_statement_locks = __esm({
   "src/knowledge/statement-locks.ts"() {
     "use strict";
@@ -22466,6 +22475,7 @@ var init_statement_locks = __esm({
     };
     DROPPED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"]);
     RENAMED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
+    COMMENTED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
     OBJECTS_OF_A_TABLE = /* @__PURE__ */ new Set(["OBJECT_TRIGGER", "OBJECT_POLICY", "OBJECT_RULE"]);
   }
 });
@@ -23604,6 +23614,14 @@ function createdAgainLater(context, drop, dropped) {
   }
   return void 0;
 }
+function servesLikeTheOld(context, created, old) {
+  if (asKind(created, "CreateTableAsStmt") || asKind(created, "ViewStmt")) return true;
+  const elements = asKind(created, "CreateStmt")?.tableElts;
+  const known = context.schema.table(old)?.columns;
+  if (!elements || !known) return false;
+  const names = new Set(elements.map((element) => asKind(element, "ColumnDef")?.colname));
+  return [...known.keys()].every((column) => names.has(column));
+}
 function reportIfInTransaction(context, command) {
   const { transaction } = context;
   if (!transaction.inTransaction) return;
@@ -24729,12 +24747,13 @@ function columnDropSteps(table, column) {
     `  2. once that release runs everywhere, drop it in a later migration: ALTER TABLE ${table} DROP COLUMN ${column};`
   ].join("\n");
 }
-function tableDropSteps(table) {
+function tableDropSteps(table, kind = "table") {
+  const keyword = kind.toUpperCase();
   return [
     `Drop ${table} in two deploys:`,
     `  1. ship application code that no longer uses ${table}, and retire it in a migration:`,
-    `     COMMENT ON TABLE ${table} IS 'deprecated: <why>';`,
-    `  2. once that release runs everywhere, drop it in a later migration: DROP TABLE ${table};`
+    `     COMMENT ON ${keyword} ${table} IS 'deprecated: <why>';`,
+    `  2. once that release runs everywhere, drop it in a later migration: DROP ${keyword} ${table};`
   ].join("\n");
 }
 var init_expand_contract = __esm({
@@ -24797,26 +24816,29 @@ var init_no_rename_column = __esm({
 });
 
 // rules/no-rename-table.ts
-var no_rename_table_default;
+var RENAMED_KINDS, no_rename_table_default;
 var init_no_rename_table = __esm({
   "rules/no-rename-table.ts"() {
     "use strict";
     init_rule();
+    init_transaction_block();
     init_expand_contract();
     init_names();
     init_identifiers();
+    RENAMED_KINDS = { OBJECT_TABLE: "table", OBJECT_VIEW: "view", OBJECT_MATVIEW: "materialized view" };
     no_rename_table_default = defineRule({
       id: "no-rename-table",
       meta: {
         severity: "error",
         presets: ["recommended", "strict"],
         messages: {
-          renameTable: "Renaming table {{table}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
-          help: "{{steps}}"
+          renameTable: "Renaming {{kind}} {{table}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
+          help: "{{steps}}",
+          viewHelp: "Keep {{table}} for the release still running: create the {{kind}} under its new name as well ({{createView}}), move the application to {{newName}} in its own deploy, and drop {{table}} in a later migration, once no running release uses it."
         },
         docs: {
-          summary: "Disallows renaming an existing table.",
-          why: 'During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it.',
+          summary: "Disallows renaming an existing table or view.",
+          why: `During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. Views and materialized views are the same. Not reported: a table renamed away and created again under its name in the same transaction with every column it had (a rebuild: the running release's queries wait on the lock, then find the new table), and a rename of a name this release gave.`,
           instead: "Create the new table (or, when only the name must change, a view with the new name over the old table), move the application over in its own deploy, and drop or rename the old table only when no running code uses it.",
           bad: "ALTER TABLE accounts RENAME TO customers;",
           good: "CREATE VIEW customers AS SELECT * FROM accounts;",
@@ -24831,15 +24853,18 @@ var init_no_rename_table = __esm({
       create(context) {
         return {
           RenameStmt(rename2) {
-            if (rename2.renameType !== "OBJECT_TABLE" || !rename2.relation) return;
+            const kind = RENAMED_KINDS[rename2.renameType ?? ""];
+            if (!kind || !rename2.relation) return;
             const relation = relationFromRangeVar(rename2.relation);
-            if (!context.isExistingTable(relation)) return;
+            if (!context.isExistingTable(relation) || context.schema.isNewTableName(relation)) return;
+            if (context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation)) return;
             const table = displayName(relation);
             const newName = quoteIdentifier(rename2.newname ?? "");
+            const createView = kind === "materialized view" ? `CREATE MATERIALIZED VIEW ${newName} AS ...` : `CREATE VIEW ${newName} AS SELECT * FROM ${table}`;
             context.report({
               messageId: "renameTable",
-              helpId: "help",
-              data: { table, newName, steps: tableReplacementSteps(table, newName) }
+              helpId: kind === "table" ? "help" : "viewHelp",
+              data: { kind, table, newName, createView, steps: tableReplacementSteps(table, newName) }
             });
           }
         };
@@ -29612,7 +29637,7 @@ var init_duration = __esm({
 });
 
 // rules/require-deprecation-before-drop.ts
-var require_deprecation_before_drop_default;
+var DROPPED_KINDS, require_deprecation_before_drop_default;
 var init_require_deprecation_before_drop = __esm({
   "rules/require-deprecation-before-drop.ts"() {
     "use strict";
@@ -29620,10 +29645,10 @@ var init_require_deprecation_before_drop = __esm({
     init_alter_table_commands();
     init_expand_contract();
     init_names();
-    init_node_types();
     init_transaction_block();
     init_identifiers();
     init_duration();
+    DROPPED_KINDS = { OBJECT_TABLE: "table", OBJECT_VIEW: "view", OBJECT_MATVIEW: "materialized view" };
     require_deprecation_before_drop_default = defineRule({
       id: "require-deprecation-before-drop",
       meta: {
@@ -29632,8 +29657,8 @@ var init_require_deprecation_before_drop = __esm({
         messages: {
           dropColumn: "Dropping {{table}}.{{column}} breaks the application version still running during the deploy if it reads or writes the column, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.",
           dropColumnRetiredInSameRelease: "Dropping {{table}}.{{column}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the column before it disappears.",
-          dropTable: "{{ifItExists}}{{dropping}} table {{table}} breaks the application version still running during the deploy if it still uses the table, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.",
-          dropTableRetiredInSameRelease: "Dropping table {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the table before it disappears.",
+          dropTable: "{{ifItExists}}{{dropping}} {{kind}} {{table}} breaks the application version still running during the deploy if it still uses the {{kind}}, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.",
+          dropTableRetiredInSameRelease: "Dropping {{kind}} {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the {{kind}} before it disappears.",
           retiredTooRecently: "{{what}} was retired in {{migration}} only {{age}} before this drop; minDeprecationAge asks for {{minimum}}, so that every release still running has stopped using it.",
           help: "{{steps}}"
         },
@@ -29648,8 +29673,8 @@ var init_require_deprecation_before_drop = __esm({
           defaults: {}
         },
         docs: {
-          summary: "Requires a column or table to be retired in an earlier, deployed migration before it is dropped.",
-          why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait).',
+          summary: "Requires a column, table or view to be retired in an earlier, deployed migration before it is dropped.",
+          why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either.',
           instead: "Contract in two deploys. First ship code that no longer uses the column and retire it in a migration, with COMMENT ON COLUMN t.c IS 'deprecated: ...' (any text starting with \"deprecated\") or a `-- lockwise:deprecate t.c` comment (`-- lockwise:deprecate-table t` for a table). Once that release runs everywhere, drop it in a later migration. lockwise replays the earlier migrations to find the retirement; with --since, the retiring migration must already be in the base commit, since retiring and dropping in one pull request is the one-step outage again. The minDeprecationAge option also asks for time between the two commits. Tables and columns created by migrations that were never deployed may be dropped freely.",
           bad: "ALTER TABLE users DROP COLUMN username;",
           good: "-- this release: the application stops using the column, and the migration retires it\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- a later migration, once this release runs everywhere:\n-- ALTER TABLE users DROP COLUMN username;",
@@ -29676,22 +29701,14 @@ var init_require_deprecation_before_drop = __esm({
           });
           return false;
         };
-        const reportDrop = (table, retiredIn, column, ifItExists = "") => {
-          const steps = column === void 0 ? tableDropSteps(table) : columnDropSteps(table, column);
-          const data = { table, column: column ?? "", migration: retiredIn ?? "", steps, ifItExists, dropping: ifItExists ? "dropping" : "Dropping" };
+        const reportDrop = (table, retiredIn, column, ifItExists = "", kind = "table") => {
+          const steps = column === void 0 ? tableDropSteps(table, kind) : columnDropSteps(table, column);
+          const data = { table, kind, column: column ?? "", migration: retiredIn ?? "", steps, ifItExists, dropping: ifItExists ? "dropping" : "Dropping" };
           if (column === void 0) {
             context.report({ messageId: retiredIn ? "dropTableRetiredInSameRelease" : "dropTable", helpId: "help", data });
           } else {
             context.report({ messageId: retiredIn ? "dropColumnRetiredInSameRelease" : "dropColumn", helpId: "help", data });
           }
-        };
-        const keepsColumns = (created, dropped) => {
-          if (asKind(created, "CreateTableAsStmt")) return true;
-          const elements = asKind(created, "CreateStmt")?.tableElts;
-          const known = context.schema.table(dropped)?.columns;
-          if (!elements || !known) return false;
-          const names = new Set(elements.map((element) => asKind(element, "ColumnDef")?.colname));
-          return [...known.keys()].every((column) => names.has(column));
         };
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
@@ -29703,16 +29720,17 @@ var init_require_deprecation_before_drop = __esm({
             else reportDrop(displayName(relation), retirement?.migration, column);
           }),
           DropStmt(drop) {
-            if (drop.removeType !== "OBJECT_TABLE") return;
+            const kind = DROPPED_KINDS[drop.removeType ?? ""];
+            if (!kind) return;
             for (const object of drop.objects ?? []) {
               const relation = relationFromNameList(object);
               if (!relation || !context.isExistingTable(relation)) continue;
-              if (drop.missing_ok && context.schema.isGone(relation, "table")) continue;
+              if (drop.missing_ok && context.schema.isGone(relation, "table") || context.schema.isNewTableName(relation)) continue;
               const retirement = context.schema.retirement(relation);
-              if (context.transaction.inTransaction && keepsColumns(createdAgainLater(context, context.statement, relation), relation)) continue;
+              if (context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation)) continue;
               const ifItExists = drop.missing_ok && !context.schema.table(relation) ? `Where ${displayName(relation)} exists (no migration lockwise read created it), ` : "";
-              if (retirement?.deployed) oldEnough(retirement, `table ${displayName(relation)}`);
-              else reportDrop(displayName(relation), retirement?.migration, void 0, ifItExists);
+              if (retirement?.deployed) oldEnough(retirement, `${kind} ${displayName(relation)}`);
+              else reportDrop(displayName(relation), retirement?.migration, void 0, ifItExists, kind);
             }
           }
         };

@@ -1,7 +1,10 @@
 import { defineRule } from '../src/engine/rule.js';
+import { createdAgainLater, servesLikeTheOld } from '../src/engine/transaction-block.js';
 import { tableReplacementSteps } from '../src/knowledge/expand-contract.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
+
+const RENAMED_KINDS: Partial<Record<string, 'table' | 'view' | 'materialized view'>> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
 
 export default defineRule({
   id: 'no-rename-table',
@@ -10,12 +13,14 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       renameTable:
-        'Renaming table {{table}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
+        'Renaming {{kind}} {{table}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
       help: '{{steps}}',
+      viewHelp:
+        'Keep {{table}} for the release still running: create the {{kind}} under its new name as well ({{createView}}), move the application to {{newName}} in its own deploy, and drop {{table}} in a later migration, once no running release uses it.',
     },
     docs: {
-      summary: 'Disallows renaming an existing table.',
-      why: 'During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it.',
+      summary: 'Disallows renaming an existing table or view.',
+      why: 'During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. Views and materialized views are the same. Not reported: a table renamed away and created again under its name in the same transaction with every column it had (a rebuild: the running release\'s queries wait on the lock, then find the new table), and a rename of a name this release gave.',
       instead: 'Create the new table (or, when only the name must change, a view with the new name over the old table), move the application over in its own deploy, and drop or rename the old table only when no running code uses it.',
       bad: 'ALTER TABLE accounts RENAME TO customers;',
       good: 'CREATE VIEW customers AS SELECT * FROM accounts;',
@@ -30,15 +35,20 @@ export default defineRule({
   create(context) {
     return {
       RenameStmt(rename) {
-        if (rename.renameType !== 'OBJECT_TABLE' || !rename.relation) return;
+        const kind = RENAMED_KINDS[rename.renameType ?? ''];
+        if (!kind || !rename.relation) return;
         const relation = relationFromRangeVar(rename.relation);
-        if (!context.isExistingTable(relation)) return;
+        if (!context.isExistingTable(relation) || context.schema.isNewTableName(relation)) return;
+        // Rebuilt under the old name in the same transaction (RENAME TO _bkp_t, CREATE TABLE t ..., copy): the running
+        // release's queries wait on the lock, then find the new table.
+        if (context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation)) return;
         const table = displayName(relation);
         const newName = quoteIdentifier(rename.newname ?? '');
+        const createView = kind === 'materialized view' ? `CREATE MATERIALIZED VIEW ${newName} AS ...` : `CREATE VIEW ${newName} AS SELECT * FROM ${table}`;
         context.report({
           messageId: 'renameTable',
-          helpId: 'help',
-          data: { table, newName, steps: tableReplacementSteps(table, newName) },
+          helpId: kind === 'table' ? 'help' : 'viewHelp',
+          data: { kind, table, newName, createView, steps: tableReplacementSteps(table, newName) },
         });
       },
     };

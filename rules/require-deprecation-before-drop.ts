@@ -1,10 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { columnDropSteps, tableDropSteps } from '../src/knowledge/expand-contract.js';
-import type { Node } from '@pgsql/types';
-import { displayName, relationFromNameList, type RelationName } from '../src/model/names.js';
-import { asKind } from '../src/parse/node-types.js';
-import { createdAgainLater } from '../src/engine/transaction-block.js';
+import { displayName, relationFromNameList } from '../src/model/names.js';
+import { createdAgainLater, servesLikeTheOld } from '../src/engine/transaction-block.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../src/engine/duration.js';
 import type { Retirement } from '../src/model/schema-model.js';
@@ -21,6 +19,10 @@ interface Options {
   minDeprecationAge?: string;
 }
 
+type DroppedKind = 'table' | 'view' | 'materialized view';
+
+const DROPPED_KINDS: Partial<Record<string, DroppedKind>> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
+
 export default defineRule<MessageId, Options>({
   id: 'require-deprecation-before-drop',
   meta: {
@@ -32,9 +34,9 @@ export default defineRule<MessageId, Options>({
       dropColumnRetiredInSameRelease:
         'Dropping {{table}}.{{column}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the column before it disappears.',
       dropTable:
-        '{{ifItExists}}{{dropping}} table {{table}} breaks the application version still running during the deploy if it still uses the table, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.',
+        '{{ifItExists}}{{dropping}} {{kind}} {{table}} breaks the application version still running during the deploy if it still uses the {{kind}}, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.',
       dropTableRetiredInSameRelease:
-        'Dropping table {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the table before it disappears.',
+        'Dropping {{kind}} {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the {{kind}} before it disappears.',
       retiredTooRecently:
         '{{what}} was retired in {{migration}} only {{age}} before this drop; minDeprecationAge asks for {{minimum}}, so that every release still running has stopped using it.',
       help: '{{steps}}',
@@ -50,8 +52,8 @@ export default defineRule<MessageId, Options>({
       defaults: {},
     },
     docs: {
-      summary: 'Requires a column or table to be retired in an earlier, deployed migration before it is dropped.',
-      why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait).',
+      summary: 'Requires a column, table or view to be retired in an earlier, deployed migration before it is dropped.',
+      why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either.',
       instead: 'Contract in two deploys. First ship code that no longer uses the column and retire it in a migration, with COMMENT ON COLUMN t.c IS \'deprecated: ...\' (any text starting with "deprecated") or a `-- lockwise:deprecate t.c` comment (`-- lockwise:deprecate-table t` for a table). Once that release runs everywhere, drop it in a later migration. lockwise replays the earlier migrations to find the retirement; with --since, the retiring migration must already be in the base commit, since retiring and dropping in one pull request is the one-step outage again. The minDeprecationAge option also asks for time between the two commits. Tables and columns created by migrations that were never deployed may be dropped freely.',
       bad: 'ALTER TABLE users DROP COLUMN username;',
       good: "-- this release: the application stops using the column, and the migration retires it\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- a later migration, once this release runs everywhere:\n-- ALTER TABLE users DROP COLUMN username;",
@@ -81,28 +83,14 @@ export default defineRule<MessageId, Options>({
       return false;
     };
 
-    const reportDrop = (table: string, retiredIn: string | undefined, column?: string, ifItExists = ''): void => {
-      const steps = column === undefined ? tableDropSteps(table) : columnDropSteps(table, column);
-      const data = { table, column: column ?? '', migration: retiredIn ?? '', steps, ifItExists, dropping: ifItExists ? 'dropping' : 'Dropping' };
+    const reportDrop = (table: string, retiredIn: string | undefined, column?: string, ifItExists = '', kind: DroppedKind = 'table'): void => {
+      const steps = column === undefined ? tableDropSteps(table, kind) : columnDropSteps(table, column);
+      const data = { table, kind, column: column ?? '', migration: retiredIn ?? '', steps, ifItExists, dropping: ifItExists ? 'dropping' : 'Dropping' };
       if (column === undefined) {
         context.report({ messageId: retiredIn ? 'dropTableRetiredInSameRelease' : 'dropTable', helpId: 'help', data });
       } else {
         context.report({ messageId: retiredIn ? 'dropColumnRetiredInSameRelease' : 'dropColumn', helpId: 'help', data });
       }
-    };
-
-    /**
-     * Whether a table created again in the same transaction serves the running release as the dropped one did:
-     * its queries wait on the drop's lock, then find the new table. A CREATE TABLE must have every column the model
-     * knew; CREATE TABLE ... AS takes its columns from a query lockwise cannot follow, and is given the benefit.
-     */
-    const keepsColumns = (created: Node | undefined, dropped: RelationName): boolean => {
-      if (asKind(created, 'CreateTableAsStmt')) return true;
-      const elements = asKind(created, 'CreateStmt')?.tableElts;
-      const known = context.schema.table(dropped)?.columns;
-      if (!elements || !known) return false;
-      const names = new Set(elements.map((element) => asKind(element, 'ColumnDef')?.colname));
-      return [...known.keys()].every((column) => names.has(column));
     };
 
     return {
@@ -116,18 +104,19 @@ export default defineRule<MessageId, Options>({
         else reportDrop(displayName(relation), retirement?.migration, column);
       }),
       DropStmt(drop) {
-        if (drop.removeType !== 'OBJECT_TABLE') return;
+        const kind = DROPPED_KINDS[drop.removeType ?? ''];
+        if (!kind) return;
         for (const object of drop.objects ?? []) {
           const relation = relationFromNameList(object);
           if (!relation || !context.isExistingTable(relation)) continue;
-          // IF EXISTS of a table the migrations dropped already does nothing.
-          if (drop.missing_ok && context.schema.isGone(relation, 'table')) continue;
+          // IF EXISTS of a table the migrations dropped already does nothing; a name this release gave is used by no running one.
+          if ((drop.missing_ok && context.schema.isGone(relation, 'table')) || context.schema.isNewTableName(relation)) continue;
           const retirement = context.schema.retirement(relation);
-          if (context.transaction.inTransaction && keepsColumns(createdAgainLater(context, context.statement, relation), relation)) continue;
+          if (context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation)) continue;
           // IF EXISTS of a table no migration created: it may exist in databases older than the history.
           const ifItExists = drop.missing_ok && !context.schema.table(relation) ? `Where ${displayName(relation)} exists (no migration lockwise read created it), ` : '';
-          if (retirement?.deployed) oldEnough(retirement, `table ${displayName(relation)}`);
-          else reportDrop(displayName(relation), retirement?.migration, undefined, ifItExists);
+          if (retirement?.deployed) oldEnough(retirement, `${kind} ${displayName(relation)}`);
+          else reportDrop(displayName(relation), retirement?.migration, undefined, ifItExists, kind);
         }
       },
     };

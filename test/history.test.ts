@@ -287,8 +287,10 @@ describe('locks the history can name', () => {
       'db/001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\nCREATE VIEW order_totals AS SELECT sum(total) AS total FROM orders;\n',
       'db/002_drop.sql': 'DROP VIEW order_totals;\n',
     });
-    const [[rule, message]] = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as [[string, string]];
-    expect(rule).toBe('require-lock-timeout');
+    const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
+    expect(found.map(([rule]) => rule)).toEqual(['require-deprecation-before-drop', 'require-lock-timeout']);
+    expect(found[0]![1]).toMatch(/^Dropping view order_totals breaks the application version still running during the deploy if it still uses the view/);
+    const message = found[1]![1];
     expect(message).toContain('ACCESS EXCLUSIVE lock on order_totals, which blocks every read and write of the view,');
     expect(message).toContain('every query on the view that arrives after it waits behind it');
   });

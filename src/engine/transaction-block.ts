@@ -19,6 +19,21 @@ export function createdAgainLater(context: RuleContext<string>, drop: Statement,
   return undefined;
 }
 
+/**
+ * Whether a relation created again in the same transaction serves the running release as the old one did: its
+ * queries wait on the lock, then find the new relation. A CREATE TABLE must have every column the model knew of the
+ * old one; CREATE TABLE ... AS and CREATE VIEW take their columns from a query lockwise cannot follow, and are given
+ * the benefit.
+ */
+export function servesLikeTheOld(context: RuleContext<string>, created: Node | undefined, old: RelationName): boolean {
+  if (asKind(created, 'CreateTableAsStmt') || asKind(created, 'ViewStmt')) return true;
+  const elements = asKind(created, 'CreateStmt')?.tableElts;
+  const known = context.schema.table(old)?.columns;
+  if (!elements || !known) return false;
+  const names = new Set(elements.map((element) => asKind(element, 'ColumnDef')?.colname));
+  return [...known.keys()].every((column) => names.has(column));
+}
+
 /** Messages for a statement PostgreSQL refuses inside a transaction block, by how the block came about. */
 export const REFUSED_IN_TRANSACTION_MESSAGES = {
   explicitTransaction:

@@ -36,11 +36,12 @@ export function columnDropSteps(table: string, column: string): string {
   ].join('\n');
 }
 
-export function tableDropSteps(table: string): string {
+export function tableDropSteps(table: string, kind: 'table' | 'view' | 'materialized view' = 'table'): string {
+  const keyword = kind.toUpperCase();
   return [
     `Drop ${table} in two deploys:`,
     `  1. ship application code that no longer uses ${table}, and retire it in a migration:`,
-    `     COMMENT ON TABLE ${table} IS 'deprecated: <why>';`,
-    `  2. once that release runs everywhere, drop it in a later migration: DROP TABLE ${table};`,
+    `     COMMENT ON ${keyword} ${table} IS 'deprecated: <why>';`,
+    `  2. once that release runs everywhere, drop it in a later migration: DROP ${keyword} ${table};`,
   ].join('\n');
 }

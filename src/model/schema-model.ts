@@ -18,6 +18,8 @@ export interface TableInfo {
   kind: RelationKind;
   /** The migration (file path) that created it. */
   createdIn: string;
+  /** The migration that last renamed it to its name, if one did. */
+  namedIn?: string;
   columns: Map<string, ColumnInfo>;
   constraints: Map<string, ConstraintInfo>;
   /** For a partition: its partitioned table. */
@@ -191,6 +193,15 @@ export class SchemaModel {
   isNewTable(relation: RelationName): boolean {
     const table = this.table(relation);
     return table !== undefined && !this.deployed(table.createdIn);
+  }
+
+  /**
+   * Whether the table's name is new: it was created, or renamed to it, by a migration not deployed yet. No running
+   * release can use a name that does not exist in production (`RENAME TO _bkp_users`, then its drop).
+   */
+  isNewTableName(relation: RelationName): boolean {
+    const namedIn = this.table(relation)?.namedIn;
+    return this.isNewTable(relation) || (namedIn !== undefined && !this.deployed(namedIn));
   }
 
   /** Added (with its table or later) by a migration that has not been deployed: no running code uses it. */
@@ -876,6 +887,7 @@ export class SchemaModel {
     if (table) {
       this.deleteRelation(this.tables, oldKey);
       table.name = this.qualified(newKey);
+      table.namedIn = this.currentMigration;
       this.setRelation(this.tables, newKey, table);
     }
     moveKeys(this.retirements, oldKey, newKey);
@@ -1012,7 +1024,7 @@ export class SchemaModel {
 
   private applyComment(objectType: string | undefined, names: string[], text: string | undefined): void {
     const isColumn = objectType === 'OBJECT_COLUMN';
-    if (!isColumn && objectType !== 'OBJECT_TABLE' && objectType !== 'OBJECT_VIEW') return;
+    if (!isColumn && objectType !== 'OBJECT_TABLE' && objectType !== 'OBJECT_VIEW' && objectType !== 'OBJECT_MATVIEW') return;
     const column = isColumn ? names.at(-1) : undefined;
     const relation = relationFromNames(isColumn ? names.slice(0, -1) : names);
     if (text !== undefined && /^\s*deprecated/i.test(text)) this.retire(relation, column);
