@@ -33291,6 +33291,11 @@ var init_prepare = __esm({
         notes: ["sqitch: psql runs the script, so only its own BEGIN and COMMIT make a transaction"]
       }),
       atlas: prepareAtlas,
+      // pop: Migrator.Up runs each migration in a transaction; popx runs a file named `.autocommit.` without one (RunnerNoTx).
+      pop: (entry, text) => {
+        const autocommit = /\.autocommit\.up\.sql$/.test(entry.absolutePath);
+        return { upText: text, transaction: autocommit ? "none" : "wrapped", notes: [autocommit ? "pop: .autocommit in the name" : "pop: runs each migration in a transaction"] };
+      },
       // sqlx: sqlx-core/src/migrate/source.rs and migration.rs, `no_tx = sql.starts_with("-- no-transaction")`; the rest runs in a transaction.
       sqlx: (_entry, text) => {
         const noTransaction = text.startsWith("-- no-transaction");
@@ -33352,6 +33357,7 @@ async function detectFramework(root, { files, directories }, markerOf = MARKERS_
   if (await someDirectoryHolds(root, directories, "up.sql")) return "diesel";
   const sqlFiles = files.filter(isSql);
   if (isSqlxFolder(root, sqlFiles)) return "sqlx";
+  if (files.some((name) => POP_NAME.exec(name)?.[3] !== void 0 || name.endsWith(".fizz") && POP_NAME.test(name))) return "pop";
   if (sqlFiles.some((name) => name.endsWith(".up.sql") && GOLANG_MIGRATE_NAME.test(name))) return "golang-migrate";
   const flywayNamed = (files2) => files2.some((file) => FLYWAY_VERSIONED_NAME.test(path5.basename(file)));
   if (flywayNamed(sqlFiles) || directories.length > 0 && flywayNamed(await sqlFilesBelow(root))) return "flyway";
@@ -33413,6 +33419,32 @@ function listUpFiles(root, entries, name, skippedReason) {
     else listing.migrations.push({ absolutePath, version: match[1] });
   }
   listing.migrations.sort(byVersion(compareNumbers));
+  return listing;
+}
+function listPop(root, entries) {
+  const listing = { migrations: [], ignored: [] };
+  const candidates = [];
+  for (const fileName of entries.files) {
+    const absolutePath = childPath(root, fileName);
+    const match = POP_NAME.exec(fileName);
+    if (!match) {
+      if (isSql(fileName)) listing.ignored.push({ absolutePath, reason: "not named <version>_<name>[.<dialect>].up.sql: pop skips it" });
+      continue;
+    }
+    const [, version, , dialectPart, , direction, type] = match;
+    const dialect = dialectPart === void 0 ? "all" : POP_DIALECTS[dialectPart.slice(1)];
+    if (direction === "down") listing.ignored.push({ absolutePath, reason: "down migration" });
+    else if (!dialect) listing.ignored.push({ absolutePath, reason: `pop skips it: ${dialectPart.slice(1)} is no dialect it knows` });
+    else if (dialect !== "all" && dialect !== "postgres") listing.ignored.push({ absolutePath, reason: `for ${dialect}: pop runs it on that database only` });
+    else if (type === "fizz") listing.ignored.push({ absolutePath, reason: "fizz migration: lockwise lints SQL files only" });
+    else candidates.push({ absolutePath, version, dialect });
+  }
+  const forPostgres = new Set(candidates.filter((candidate) => candidate.dialect === "postgres").map((candidate) => candidate.version));
+  for (const { absolutePath, version, dialect } of candidates) {
+    if (dialect === "all" && forPostgres.has(version)) listing.ignored.push({ absolutePath, reason: `replaced on PostgreSQL by the .postgres file of version ${version}` });
+    else listing.migrations.push({ absolutePath, version });
+  }
+  listing.migrations.sort(byVersion(compareText));
   return listing;
 }
 function listSqlx(root, entries) {
@@ -33548,7 +33580,7 @@ async function someDirectoryHolds(root, directories, fileName) {
   for (const directory of directories) if (await isFile(path5.join(root, directory, fileName))) return true;
   return false;
 }
-var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, GOLANG_MIGRATE_NAME, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
+var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
 var init_layouts = __esm({
   "src/history/layouts.ts"() {
     "use strict";
@@ -33580,10 +33612,24 @@ var init_layouts = __esm({
       atlas: listAtlas,
       // supabase: the CLI skips files not named <timestamp>_<name>.sql and applies the rest in name order.
       sqlx: listSqlx,
+      pop: listPop,
       supabase: (root, entries) => listVersionPrefixed(root, entries, /^(\d+)_.*\.sql$/, "not named <timestamp>_<name>.sql: the Supabase CLI skips it")
     };
     PLAIN_VERSIONED_NAME = /^[Vv]?(\d+)/;
     GOLANG_MIGRATE_NAME = /^(\d+)_.*\.(up|down)\.sql$/;
+    POP_NAME = /^(\d+)_([^.]+)(\.[a-z0-9]+)?(\.autocommit)?\.(up|down)\.(sql|fizz)$/;
+    POP_DIALECTS = {
+      postgres: "postgres",
+      postgresql: "postgres",
+      pg: "postgres",
+      pgx: "postgres",
+      cockroach: "cockroach",
+      cockroachdb: "cockroach",
+      crdb: "cockroach",
+      mysql: "mysql",
+      sqlite: "sqlite3",
+      sqlite3: "sqlite3"
+    };
     SQLX_NAME = /^(\d+)_.*\.sql$/;
     GOOSE_NAME = /^(\d+)_.*\.sql$/;
     GOOSE_GO_MIGRATION = /^\d+_.*(?<!_test)\.go$/;
@@ -33638,7 +33684,8 @@ var init_frameworks = __esm({
       "sqitch",
       "atlas",
       "supabase",
-      "sqlx"
+      "sqlx",
+      "pop"
     ];
     DETECTED_BY_NAMES = /* @__PURE__ */ new Set(["golang-migrate", "supabase"]);
     FILES_ON_DISK = {

@@ -151,6 +151,45 @@ describe('sqlx', () => {
   });
 });
 
+describe('pop', () => {
+  it('takes the files for PostgreSQL and for every dialect, a .postgres file replacing the other of its version, in version order as text', async () => {
+    const dir = tempProject({
+      'sql/20191100000001000000_identities.postgres.up.sql': 'CREATE TABLE identities (id uuid PRIMARY KEY);\n',
+      'sql/20191100000001000000_identities.mysql.up.sql': 'CREATE TABLE identities (id char(36) PRIMARY KEY);\n',
+      'sql/20191100000001000000_identities.postgres.down.sql': 'DROP TABLE identities;\n',
+      'sql/20200810161022_flows.up.sql': 'ALTER TABLE identities ADD COLUMN flow text;\n',
+      'sql/20200101000000000000_retire.up.sql': "COMMENT ON COLUMN identities.flow IS 'x';\n",
+      'sql/20200101000000000000_retire.cockroach.up.sql': "COMMENT ON COLUMN identities.flow IS 'x';\n",
+      'sql/20210101000000000000_index.up.sql': 'CREATE INDEX identities_flow ON identities (flow);\n',
+      'sql/20210101000000000000_index.postgres.autocommit.up.sql': 'CREATE INDEX CONCURRENTLY identities_flow ON identities (flow);\n',
+      'sql/20220101000000000000_old.autocommit.up.sql': 'SELECT 1;\n',
+      'sql/20230101000000000000_networks.up.fizz': 'create_table("networks") {}\n',
+      'sql/README.sql': 'SELECT 1;\n',
+    });
+    const folder = await findMigrationFolder('sql', { cwd: dir });
+    expect(folder.framework).toBe('pop');
+    // Compared as text, as popx compares them: the 14-digit version sorts after 2020-01-01's 20-digit one.
+    expect(paths(folder)).toEqual([
+      'sql/20191100000001000000_identities.postgres.up.sql',
+      'sql/20200101000000000000_retire.up.sql',
+      'sql/20200810161022_flows.up.sql',
+      'sql/20210101000000000000_index.postgres.autocommit.up.sql',
+    ]);
+    expect(Object.fromEntries(folder.ignored.map((item) => [item.path.slice('sql/'.length), item.reason]))).toEqual({
+      '20191100000001000000_identities.mysql.up.sql': 'for mysql: pop runs it on that database only',
+      '20191100000001000000_identities.postgres.down.sql': 'down migration',
+      '20200101000000000000_retire.cockroach.up.sql': 'for cockroach: pop runs it on that database only',
+      '20210101000000000000_index.up.sql': 'replaced on PostgreSQL by the .postgres file of version 20210101000000000000',
+      // Without a dialect before it, pop reads .autocommit as the dialect, and skips the file.
+      '20220101000000000000_old.autocommit.up.sql': 'pop skips it: autocommit is no dialect it knows',
+      '20230101000000000000_networks.up.fizz': 'fizz migration: lockwise lints SQL files only',
+      'README.sql': 'not named <version>_<name>[.<dialect>].up.sql: pop skips it',
+    });
+    expect(prepareMigration('pop', folder.migrations[0]!, '')).toMatchObject({ transaction: 'wrapped', notes: ['pop: runs each migration in a transaction'] });
+    expect(prepareMigration('pop', folder.migrations[3]!, '')).toMatchObject({ transaction: 'none', notes: ['pop: .autocommit in the name'] });
+  });
+});
+
 describe('goose', () => {
   const up = [
     '-- Users and their e-mail addresses.',

@@ -363,6 +363,18 @@ describe('what --verbose says about a folder', () => {
     expect(run.stderr.match(/runs each migration in a transaction/g)).toHaveLength(1);
   });
 
+  it('runs a pop migration in a transaction, where CONCURRENTLY fails, unless its name says .autocommit, and leaves other dialects alone', () => {
+    const dir = tempProject({
+      'sql/20240101000000000000_users.postgres.up.sql': CREATE_USERS,
+      'sql/20240101000000000000_users.mysql.up.sql': 'CREATE TABLE `users` (id int);\n',
+      'sql/20240102000000000000_index.postgres.up.sql': 'CREATE INDEX CONCURRENTLY users_username_idx ON users (username);\n',
+      'sql/20240103000000000000_index.postgres.autocommit.up.sql': 'CREATE INDEX CONCURRENTLY users_id_username_idx ON users (id, username);\n',
+    });
+    const run = runCli(['lint', '-f', 'json', '--verbose', 'sql'], { cwd: dir });
+    expect(run.stderr).toContain('lockwise: sql: pop migrations, 3 in order\n');
+    expect(findings(run.stdout)).toEqual([['sql/20240102000000000000_index.postgres.up.sql', 'no-concurrently-in-transaction', 1]]);
+  });
+
   it('says a note every migration of a folder shares once, with the folder\'s name', () => {
     const dir = tempProject({
       'migrations/2024-01-01-000000_create_users/up.sql': CREATE_USERS,

@@ -23,7 +23,8 @@ export type FrameworkName =
   | 'sqitch'
   | 'atlas'
   | 'supabase'
-  | 'sqlx';
+  | 'sqlx'
+  | 'pop';
 
 export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
   'plain',
@@ -37,6 +38,7 @@ export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
   'atlas',
   'supabase',
   'sqlx',
+  'pop',
 ];
 
 export type { TransactionMode };
@@ -124,6 +126,11 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
     files: '`*.sql` next to `atlas.sum`',
     order: 'file name',
     transaction: 'wrapped (`--tx-mode file`); a `-- atlas:txmode none` file directive turns it off',
+  },
+  pop: {
+    files: '`<version>_<name>[.<dialect>].up.sql` (gobuffalo/pop, Ory\'s popx); files of other dialects, and a dialect-less file a `.postgres.` file of the same version replaces, ignored',
+    order: 'version, compared as text',
+    transaction: 'wrapped; `.autocommit` in the name (`<version>_<name>.postgres.autocommit.up.sql`, popx) turns it off',
   },
   sqlx: {
     files: '`<version>_<description>.sql`, or `.up.sql` with `.down.sql` ignored, in a folder of a Rust crate (a `Cargo.toml` above it)',

@@ -44,6 +44,8 @@ export async function detectFramework(root: string, { files, directories }: Dire
   if (await someDirectoryHolds(root, directories, 'up.sql')) return 'diesel';
   const sqlFiles = files.filter(isSql);
   if (isSqlxFolder(root, sqlFiles)) return 'sqlx';
+  // pop's names carry a dialect (`.postgres.up.sql`, `.mysql.up.sql`), or the migration is written in fizz.
+  if (files.some((name) => POP_NAME.exec(name)?.[3] !== undefined || (name.endsWith('.fizz') && POP_NAME.test(name)))) return 'pop';
   // Only a name golang-migrate runs: `V0001.init.up.sql` is no golang-migrate migration, and the folder would seem empty.
   if (sqlFiles.some((name) => name.endsWith('.up.sql') && GOLANG_MIGRATE_NAME.test(name))) return 'golang-migrate';
   const flywayNamed = (files: string[]): boolean => files.some((file) => FLYWAY_VERSIONED_NAME.test(path.basename(file)));
@@ -114,6 +116,7 @@ const LISTERS: Record<FrameworkName, (root: string, entries: DirectoryEntries) =
   atlas: listAtlas,
   // supabase: the CLI skips files not named <timestamp>_<name>.sql and applies the rest in name order.
   sqlx: listSqlx,
+  pop: listPop,
   supabase: (root, entries) => listVersionPrefixed(root, entries, /^(\d+)_.*\.sql$/, 'not named <timestamp>_<name>.sql: the Supabase CLI skips it'),
 };
 
@@ -149,6 +152,56 @@ function listUpFiles(root: string, entries: DirectoryEntries, name: RegExp, skip
     else listing.migrations.push({ absolutePath, version: match[1]! });
   }
   listing.migrations.sort(byVersion(compareNumbers));
+  return listing;
+}
+
+/**
+ * pop (gobuffalo/pop) and Ory's popx: `^(\d+)_([^.]+)(\.[a-z0-9]+)?(|\.autocommit)\.(up|down)\.(sql|fizz)$` (popx/match.go). As in
+ * Go, the optional dialect takes `.autocommit` when no dialect comes before it, and pop then skips the file for an unknown dialect.
+ */
+const POP_NAME = /^(\d+)_([^.]+)(\.[a-z0-9]+)?(\.autocommit)?\.(up|down)\.(sql|fizz)$/;
+/** pop.CanonicalDialect: each name pop accepts for a dialect. */
+const POP_DIALECTS: Partial<Record<string, string>> = {
+  postgres: 'postgres',
+  postgresql: 'postgres',
+  pg: 'postgres',
+  pgx: 'postgres',
+  cockroach: 'cockroach',
+  cockroachdb: 'cockroach',
+  crdb: 'cockroach',
+  mysql: 'mysql',
+  sqlite: 'sqlite3',
+  sqlite3: 'sqlite3',
+};
+
+/**
+ * popx/migration_info.go, SortAndFilter: the files for every dialect and those for PostgreSQL, a PostgreSQL file replacing the
+ * file for every dialect of the same version; versions compared as strings.
+ */
+function listPop(root: string, entries: DirectoryEntries): Listing {
+  const listing: Listing = { migrations: [], ignored: [] };
+  const candidates: Array<FoundMigration & { dialect: string }> = [];
+  for (const fileName of entries.files) {
+    const absolutePath = childPath(root, fileName);
+    const match = POP_NAME.exec(fileName);
+    if (!match) {
+      if (isSql(fileName)) listing.ignored.push({ absolutePath, reason: 'not named <version>_<name>[.<dialect>].up.sql: pop skips it' });
+      continue;
+    }
+    const [, version, , dialectPart, , direction, type] = match;
+    const dialect = dialectPart === undefined ? 'all' : POP_DIALECTS[dialectPart.slice(1)];
+    if (direction === 'down') listing.ignored.push({ absolutePath, reason: 'down migration' });
+    else if (!dialect) listing.ignored.push({ absolutePath, reason: `pop skips it: ${dialectPart!.slice(1)} is no dialect it knows` });
+    else if (dialect !== 'all' && dialect !== 'postgres') listing.ignored.push({ absolutePath, reason: `for ${dialect}: pop runs it on that database only` });
+    else if (type === 'fizz') listing.ignored.push({ absolutePath, reason: 'fizz migration: lockwise lints SQL files only' });
+    else candidates.push({ absolutePath, version: version!, dialect });
+  }
+  const forPostgres = new Set(candidates.filter((candidate) => candidate.dialect === 'postgres').map((candidate) => candidate.version));
+  for (const { absolutePath, version, dialect } of candidates) {
+    if (dialect === 'all' && forPostgres.has(version)) listing.ignored.push({ absolutePath, reason: `replaced on PostgreSQL by the .postgres file of version ${version}` });
+    else listing.migrations.push({ absolutePath, version });
+  }
+  listing.migrations.sort(byVersion(compareText));
   return listing;
 }
 

@@ -45,6 +45,11 @@ export const PREPARERS: Record<FrameworkName, Preparer> = {
     notes: ['sqitch: psql runs the script, so only its own BEGIN and COMMIT make a transaction'],
   }),
   atlas: prepareAtlas,
+  // pop: Migrator.Up runs each migration in a transaction; popx runs a file named `.autocommit.` without one (RunnerNoTx).
+  pop: (entry, text) => {
+    const autocommit = /\.autocommit\.up\.sql$/.test(entry.absolutePath);
+    return { upText: text, transaction: autocommit ? 'none' : 'wrapped', notes: [autocommit ? 'pop: .autocommit in the name' : 'pop: runs each migration in a transaction'] };
+  },
   // sqlx: sqlx-core/src/migrate/source.rs and migration.rs, `no_tx = sql.starts_with("-- no-transaction")`; the rest runs in a transaction.
   sqlx: (_entry, text) => {
     const noTransaction = text.startsWith('-- no-transaction');
