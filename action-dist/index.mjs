@@ -20275,7 +20275,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
   const dynamic = [];
   const fileOffset = (at) => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8");
   const { queries, transactionControl } = embeddedQueries(functionTree);
-  for (const { query, lineno, literal, inLoop } of queries) {
+  for (const { query, lineno, literal, inLoop, conditional } of queries) {
     const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(literal ? query : constant.sql, searchFrom);
@@ -20299,7 +20299,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
       while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]))) end--;
       const node = raw.stmt;
       shiftLocations(node, sqlStart);
-      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end }, ...inLoop ? { inLoop } : {} });
+      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end }, ...inLoop ? { inLoop } : {}, ...conditional ? { conditional } : {} });
     }
   }
   return { statements: found.filter((statement) => nodeKind(statement.node) !== "DoStmt"), dynamic, ...transactionControl ? { transactionControl } : {} };
@@ -20315,23 +20315,24 @@ function bodyOf(statementText) {
 function embeddedQueries(tree) {
   const queries = [];
   let transactionControl;
-  const visit2 = (value, inLoop) => {
+  const visit2 = (value, inLoop, conditional) => {
     if (Array.isArray(value)) {
-      for (const item of value) visit2(item, inLoop);
+      for (const item of value) visit2(item, inLoop, conditional);
       return;
     }
     if (!value || typeof value !== "object") return;
     const record = value;
     const execSql = record.PLpgSQL_stmt_execsql;
     const dynamic = record.PLpgSQL_stmt_dynexecute;
-    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, inLoop });
-    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, inLoop });
+    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, inLoop, conditional });
+    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, inLoop, conditional });
     if ("PLpgSQL_stmt_commit" in record) transactionControl ??= "COMMIT";
     if ("PLpgSQL_stmt_rollback" in record) transactionControl ??= "ROLLBACK";
     const loop = LOOP_KINDS.some((kind) => kind in record);
-    for (const child of Object.values(record)) visit2(child, inLoop || loop);
+    const branch = CONDITIONAL_KINDS.some((kind) => kind in record);
+    for (const child of Object.values(record)) visit2(child, inLoop || loop, conditional || branch);
   };
-  visit2(tree, false);
+  visit2(tree, false, false);
   return transactionControl ? { queries, transactionControl } : { queries };
 }
 function shiftLocations(tree, by) {
@@ -20350,7 +20351,7 @@ function shiftLocations(tree, by) {
     }
   }
 }
-var LOOP_KINDS, WRAPPER_TAG, PLAIN_STRING_LITERAL, DOLLAR_QUOTED_STRING, NOTHING_SEEN;
+var LOOP_KINDS, CONDITIONAL_KINDS, WRAPPER_TAG, PLAIN_STRING_LITERAL, DOLLAR_QUOTED_STRING, NOTHING_SEEN;
 var init_plpgsql = __esm({
   "src/parse/plpgsql.ts"() {
     "use strict";
@@ -20358,6 +20359,7 @@ var init_plpgsql = __esm({
     init_node_types();
     init_scan();
     LOOP_KINDS = ["PLpgSQL_stmt_loop", "PLpgSQL_stmt_while", "PLpgSQL_stmt_fori", "PLpgSQL_stmt_fors", "PLpgSQL_stmt_forc", "PLpgSQL_stmt_foreach_a", "PLpgSQL_stmt_dynfors"];
+    CONDITIONAL_KINDS = ["PLpgSQL_stmt_if", "PLpgSQL_stmt_case", "PLpgSQL_exception", ...LOOP_KINDS];
     WRAPPER_TAG = "$lockwise_do_body$";
     PLAIN_STRING_LITERAL = /^'([^']*)'$/;
     DOLLAR_QUOTED_STRING = /^(\$(?:[A-Za-z_\x80-\uffff][A-Za-z_0-9\x80-\uffff]*)?\$)([\s\S]*)\1$/;
@@ -20411,7 +20413,15 @@ function withBlockStatements(statements, sqlBytes, dynamic) {
     const contents = statementsInDoBlock(statement.node, text, statement.range.start);
     if (contents.transactionControl) all[blockIndex].transactionControl = contents.transactionControl;
     for (const embedded of contents.statements) {
-      all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex, ...embedded.inLoop ? { inLoop: true } : {} });
+      all.push({
+        index: all.length,
+        node: embedded.node,
+        kind: nodeKind(embedded.node),
+        range: embedded.range,
+        insideBlock: blockIndex,
+        ...embedded.inLoop ? { inLoop: true } : {},
+        ...embedded.conditional ? { conditional: true } : {}
+      });
     }
     dynamic.push(...contents.dynamic);
   }
@@ -22327,7 +22337,7 @@ function locksTakenBy(statement, pgVersion) {
     for (const object of drop.objects ?? []) {
       const names = asKind(object, "List")?.items ?? [];
       take(relationFromNameList({ List: { items: names.slice(0, -1) } }), "table", STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
-      if (drop.missing_ok && claims.length > 0) claims.at(-1).ifObjectExists = true;
+      if (drop.missing_ok && claims.length > 0) claims.at(-1).takenOnlyIf = "the table has what IF EXISTS names";
     }
     return claims;
   }

@@ -115,6 +115,29 @@ describe('a Supabase history, traced', () => {
   }, 60_000);
 });
 
+describe('locks a statement may not take', () => {
+  it('takes no lock as no disagreement where a DO block skips the branch, or DROP ... IF EXISTS finds no trigger, and still checks the lock where it is taken', async () => {
+    const folder = tempProject({
+      'db/001_init.sql': 'CREATE TABLE jobs (id bigint PRIMARY KEY, state text);\nCREATE TABLE queues (id bigint PRIMARY KEY);\n',
+      'db/002_branches.sql': [
+        "SET lock_timeout = '2s';",
+        "DO $$ BEGIN IF to_regclass('missing_table') IS NOT NULL THEN ALTER TABLE jobs RENAME TO jobs_old; END IF; END $$;",
+        "DO $$ BEGIN IF to_regclass('queues') IS NOT NULL THEN ALTER TABLE queues ADD COLUMN paused boolean; END IF; END $$;",
+        'DROP TRIGGER IF EXISTS jobs_touch ON jobs;',
+        '',
+      ].join('\n'),
+    });
+    const results = await traceFolder(folder, false);
+    const statements = results.statements.filter((statement) => statement.file.endsWith('002_branches.sql')).slice(1);
+    expect(statements.map((statement) => [statement.status, statement.observation?.observed, statement.observation?.mismatches])).toEqual([
+      ['observed', [], []],
+      ['observed', ['queues: ACCESS EXCLUSIVE'], []],
+      ['observed', [], []],
+    ]);
+    expect(results.files.flatMap((file) => file.diagnostics)).toEqual([]);
+  }, 60_000);
+});
+
 describe('lockwise trace --since', () => {
   it('traces and reports only the migrations added since the ref, after running the earlier ones as history', () => {
     const folder = tempProject({

@@ -82,10 +82,11 @@ export interface LockClaim {
   /** Taken only when the relation exists already: CREATE OR REPLACE VIEW locks the view it replaces, and creates a new one otherwise. */
   onlyIfExisting?: boolean;
   /**
-   * Taken only when the table has the trigger, policy or rule that DROP ... IF EXISTS names: lockwise does not
-   * know which the table has, and lint assumes it has it, but a server without it takes no lock.
+   * A condition lint assumes and a server may not meet, under which alone the lock is taken: the table has the trigger,
+   * policy or rule DROP ... IF EXISTS names (lockwise does not know which it has), or a DO block takes the branch that
+   * runs the statement. Trace takes no lock there as no disagreement.
    */
-  ifObjectExists?: boolean;
+  takenOnlyIf?: string;
 }
 
 /** Dropping the partitions' foreign key triggers on the referenced table, as PostgreSQL attaches their constraints. */
@@ -220,7 +221,7 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     for (const object of drop.objects ?? []) {
       const names = asKind(object, 'List')?.items ?? [];
       take(relationFromNameList({ List: { items: names.slice(0, -1) } }), 'table', STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
-      if (drop.missing_ok && claims.length > 0) claims.at(-1)!.ifObjectExists = true;
+      if (drop.missing_ok && claims.length > 0) claims.at(-1)!.takenOnlyIf = 'the table has what IF EXISTS names';
     }
     return claims;
   }

@@ -19,6 +19,8 @@ export interface Statement {
   transactionControl?: TransactionControl;
   /** For a statement a DO block runs: it stands in a loop of the block, and may run many times. */
   inLoop?: boolean;
+  /** For a statement a DO block runs: it stands in an IF, CASE, loop or exception handler, and may not run at all. */
+  conditional?: boolean;
 }
 
 export interface SqlComment {
@@ -105,7 +107,15 @@ function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic:
     const contents = statementsInDoBlock(statement.node, text, statement.range.start);
     if (contents.transactionControl) all[blockIndex]!.transactionControl = contents.transactionControl;
     for (const embedded of contents.statements) {
-      all.push({ index: all.length, node: embedded.node, kind: nodeKind(embedded.node), range: embedded.range, insideBlock: blockIndex, ...(embedded.inLoop ? { inLoop: true } : {}) });
+      all.push({
+        index: all.length,
+        node: embedded.node,
+        kind: nodeKind(embedded.node),
+        range: embedded.range,
+        insideBlock: blockIndex,
+        ...(embedded.inLoop ? { inLoop: true } : {}),
+        ...(embedded.conditional ? { conditional: true } : {}),
+      });
     }
     dynamic.push(...contents.dynamic);
   }

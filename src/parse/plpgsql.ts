@@ -12,10 +12,14 @@ export interface EmbeddedStatement {
   range: ByteRange;
   /** It stands in a LOOP, WHILE or FOR of the block: it may run many times. */
   inLoop?: boolean;
+  /** It stands in an IF, a CASE, a loop or an exception handler of the block: it may not run at all. */
+  conditional?: boolean;
 }
 
 /** PL/pgSQL statements that repeat their body. */
 const LOOP_KINDS = ['PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors'];
+/** PL/pgSQL statements whose body runs only on a condition (a loop's, too, may run no time, or stop before a statement). */
+const CONDITIONAL_KINDS = ['PLpgSQL_stmt_if', 'PLpgSQL_stmt_case', 'PLpgSQL_exception', ...LOOP_KINDS];
 
 const WRAPPER_TAG = '$lockwise_do_body$';
 /** A PL/pgSQL string literal without doubled quotes, whose text maps one to one onto the file. */
@@ -74,7 +78,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
   const dynamic: SkippedText[] = [];
   const fileOffset = (at: number): number => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8');
   const { queries, transactionControl } = embeddedQueries(functionTree);
-  for (const { query, lineno, literal, inLoop } of queries) {
+  for (const { query, lineno, literal, inLoop, conditional } of queries) {
     const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(literal ? query : constant!.sql, searchFrom);
@@ -98,7 +102,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
       while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]!))) end--;
       const node = raw.stmt as Node;
       shiftLocations(node, sqlStart);
-      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end }, ...(inLoop ? { inLoop } : {}) });
+      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end }, ...(inLoop ? { inLoop } : {}), ...(conditional ? { conditional } : {}) });
     }
   }
   return { statements: found.filter((statement) => nodeKind(statement.node) !== 'DoStmt'), dynamic, ...(transactionControl ? { transactionControl } : {}) };
@@ -120,29 +124,31 @@ interface EmbeddedQuery {
   /** The query is a string literal passed to EXECUTE. */
   literal: boolean;
   inLoop: boolean;
+  conditional: boolean;
 }
 
 /** The SQL a block's tree runs, in order, and its first COMMIT or ROLLBACK. */
 function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; transactionControl?: TransactionControl } {
   const queries: EmbeddedQuery[] = [];
   let transactionControl: TransactionControl | undefined;
-  const visit = (value: unknown, inLoop: boolean): void => {
+  const visit = (value: unknown, inLoop: boolean, conditional: boolean): void => {
     if (Array.isArray(value)) {
-      for (const item of value) visit(item, inLoop);
+      for (const item of value) visit(item, inLoop, conditional);
       return;
     }
     if (!value || typeof value !== 'object') return;
     const record = value as Record<string, unknown>;
     const execSql = record.PLpgSQL_stmt_execsql as { lineno?: number; sqlstmt?: { PLpgSQL_expr?: { query?: string } } } | undefined;
     const dynamic = record.PLpgSQL_stmt_dynexecute as { lineno?: number; query?: { PLpgSQL_expr?: { query?: string } } } | undefined;
-    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, inLoop });
-    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, inLoop });
+    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, inLoop, conditional });
+    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, inLoop, conditional });
     if ('PLpgSQL_stmt_commit' in record) transactionControl ??= 'COMMIT';
     if ('PLpgSQL_stmt_rollback' in record) transactionControl ??= 'ROLLBACK';
     const loop = LOOP_KINDS.some((kind) => kind in record);
-    for (const child of Object.values(record)) visit(child, inLoop || loop);
+    const branch = CONDITIONAL_KINDS.some((kind) => kind in record);
+    for (const child of Object.values(record)) visit(child, inLoop || loop, conditional || branch);
   };
-  visit(tree, false);
+  visit(tree, false, false);
   return transactionControl ? { queries, transactionControl } : { queries };
 }
 

@@ -52,23 +52,31 @@ function expectedLocks(input: ObservationInput): {
   brief: Map<number, LockMode>;
   /** The lock a relation gets instead when a partition's foreign key to it is attached. */
   ifAttached: Map<number, LockMode>;
-  /** Relations locked only if they have the trigger, policy or rule DROP ... IF EXISTS names. */
-  ifObjectExists: Set<number>;
+  /** Relations locked only under a condition the server may not meet (LockClaim.takenOnlyIf), with the condition. */
+  takenOnlyIf: Map<number, string>;
   unresolved: string[];
 } {
   const expected = new Map<number, LockMode>();
   const brief = new Map<number, LockMode>();
   const ifAttached = new Map<number, LockMode>();
-  const ifObjectExists = new Set<number>();
+  const takenOnlyIf = new Map<number, string>();
   const unresolved: string[] = [];
   let briefly: LockMode | undefined;
+  let condition: string | undefined;
+  // A relation some claim locks unconditionally must be locked, whatever other claims say.
+  const unconditional = new Set<number>();
   const expect = (oid: number, mode: LockMode): void => {
     const current = expected.get(oid);
     expected.set(oid, current ? strongerLock(current, mode) : mode);
     if (briefly) brief.set(oid, briefly);
+    if (condition === undefined) {
+      unconditional.add(oid);
+      takenOnlyIf.delete(oid);
+    } else if (!unconditional.has(oid)) takenOnlyIf.set(oid, condition);
   };
   input.claims.forEach((claim, index) => {
     briefly = claim.briefly;
+    condition = claim.takenOnlyIf;
     const oid = input.claimOids[index];
     const relation = oid === undefined ? undefined : input.before.get(oid);
     if (claim.onlyIfExisting && !relation) return;
@@ -99,10 +107,9 @@ function expectedLocks(input: ObservationInput): {
       }
     } else {
       expect(oid, claim.mode);
-      if (claim.ifObjectExists) ifObjectExists.add(oid);
     }
   });
-  return { expected, brief, ifAttached, ifObjectExists, unresolved };
+  return { expected, brief, ifAttached, takenOnlyIf, unresolved };
 }
 
 /**
@@ -166,7 +173,7 @@ function isAncestorExpected(oid: number, mode: LockMode, expected: Map<number, L
 export function compareObservation(input: ObservationInput): StatementObservation {
   const { before, after } = input;
   const nameOf = (oid: number): string => shortName((before.get(oid) ?? after.get(oid))?.name ?? `oid ${oid}`);
-  const { expected, brief, ifAttached, ifObjectExists, unresolved } = expectedLocks(input);
+  const { expected, brief, ifAttached, takenOnlyIf, unresolved } = expectedLocks(input);
   // A lock taken for a moment only when free (VACUUM's truncation) is no mismatch when seen, nor when missed.
   const withinBrief = (oid: number, mode: LockMode | undefined): boolean => {
     const allowed = brief.get(oid);
@@ -188,11 +195,11 @@ export function compareObservation(input: ObservationInput): StatementObservatio
   for (const [oid, mode] of expected) {
     const alternative = ifAttached.get(oid);
     predicted.push(
-      `${nameOf(oid)}: ${mode}${brief.has(oid) ? ` (${brief.get(oid)} for a moment, if free at once)` : ''}${alternative ? ` (${alternative} if a partition's foreign key is attached)` : ''}${ifObjectExists.has(oid) ? ' (if the object IF EXISTS names is there)' : ''}`,
+      `${nameOf(oid)}: ${mode}${brief.has(oid) ? ` (${brief.get(oid)} for a moment, if free at once)` : ''}${alternative ? ` (${alternative} if a partition's foreign key is attached)` : ''}${takenOnlyIf.has(oid) ? ` (if ${takenOnlyIf.get(oid)})` : ''}`,
     );
     if (alternative && held.get(oid)?.has(alternative)) continue;
     const modes = held.get(oid) ?? new Set<LockMode>();
-    if (modes.size === 0 && ifObjectExists.has(oid)) continue;
+    if (modes.size === 0 && takenOnlyIf.has(oid)) continue;
     const strongest = [...modes].reduce<LockMode | undefined>((a, b) => (a ? strongerLock(a, b) : b), undefined);
     const taken = newlyTaken.get(oid);
     if (modes.size === 0 && input.watched) {

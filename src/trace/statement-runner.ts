@@ -48,7 +48,10 @@ const ERROR_CANNOT_RUN_IN_TRANSACTION = new Set(['25001', '2D000']);
 /** The lock claims of a statement; a DO block claims what the statements it runs claim. */
 export function claimsOf(statement: Statement, inner: Statement[], pgVersion: number): LockClaim[] {
   if (statement.kind !== 'DoStmt') return locksTakenBy(statement, pgVersion);
-  return inner.flatMap((child) => locksTakenBy(child, pgVersion));
+  return inner.flatMap((child) => {
+    const claims = locksTakenBy(child, pgVersion);
+    return child.conditional ? claims.map((claim) => ({ ...claim, takenOnlyIf: claim.takenOnlyIf ?? 'the block runs the statement' })) : claims;
+  });
 }
 
 function failedRun(error: PgError, durationMs: number, settings: Settings, watched: boolean): StatementRun {
