@@ -33412,6 +33412,7 @@ function listPlain(root, entries) {
   for (const name of entries.files.filter(isSql).sort(naturalCompare)) {
     const version = PLAIN_VERSIONED_NAME.exec(name)?.[1];
     if (version === void 0) ignored.push({ absolutePath: childPath(root, name), reason: "its name does not start with a version number, so it is linted on its own" });
+    else if (/\.down\.sql$/i.test(name)) ignored.push({ absolutePath: childPath(root, name), reason: "down migration" });
     else migrations.push({ absolutePath: childPath(root, name), version });
   }
   return { migrations, ignored };

@@ -69,6 +69,7 @@ describe('plain', () => {
       'db/V0002.Widen.postgres.up.sql': 'ALTER TABLE s ALTER COLUMN signature TYPE varchar(768);\n',
       'db/V0001.Initial_Schema.postgres.up.sql': 'CREATE TABLE s (id int, signature varchar(255));\n',
       'db/v0010.more.sql': 'SELECT 1;\n',
+      'db/V0002.Widen.postgres.down.sql': 'ALTER TABLE s ALTER COLUMN signature TYPE varchar(255);\n',
       'db/seed-data.sql': 'SELECT 1;\n',
     });
     // Not golang-migrate's names, though they end in .up.sql: golang-migrate would run none of them.
@@ -76,7 +77,10 @@ describe('plain', () => {
     expect(folder.framework).toBe('plain');
     expect(paths(folder)).toEqual(['db/V0001.Initial_Schema.postgres.up.sql', 'db/V0002.Widen.postgres.up.sql', 'db/v0010.more.sql']);
     expect(versions(folder)).toEqual(['0001', '0002', '0010']);
-    expect(folder.ignored).toEqual([{ path: 'db/seed-data.sql', reason: 'its name does not start with a version number, so it is linted on its own' }]);
+    expect(folder.ignored).toEqual([
+      { path: 'db/seed-data.sql', reason: 'its name does not start with a version number, so it is linted on its own' },
+      { path: 'db/V0002.Widen.postgres.down.sql', reason: 'down migration' },
+    ]);
   });
 
   it('is what a folder named like a tool\'s is read as when the tool would run none of its files', async () => {

@@ -82,7 +82,7 @@ export interface SiblingFiles {
 /** For the README: how lockwise reads each framework's folder. */
 export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: string; transaction: string }> = {
   plain: {
-    files: '`*.sql` files whose names start with a version number (`001_x.sql`, `V0001.x.sql`); the others are linted on their own',
+    files: '`*.sql` files whose names start with a version number (`001_x.sql`, `V0001.x.sql`); `.down.sql` ignored; the others are linted on their own',
     order: 'natural order of file names (`2_x.sql` before `10_x.sql`)',
     transaction: 'none assumed: each statement on its own, as `psql -f` runs a file',
   },

@@ -129,6 +129,8 @@ function listPlain(root: string, entries: DirectoryEntries): Listing {
   for (const name of entries.files.filter(isSql).sort(naturalCompare)) {
     const version = PLAIN_VERSIONED_NAME.exec(name)?.[1];
     if (version === undefined) ignored.push({ absolutePath: childPath(root, name), reason: 'its name does not start with a version number, so it is linted on its own' });
+    // No runner applies a down migration on the way up: replayed, it would undo what its up migration did.
+    else if (/\.down\.sql$/i.test(name)) ignored.push({ absolutePath: childPath(root, name), reason: 'down migration' });
     else migrations.push({ absolutePath: childPath(root, name), version });
   }
   return { migrations, ignored };
