@@ -23243,7 +23243,7 @@ var init_no_add_required_column = __esm({
         messages: {
           requiredColumn: `ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.`,
           requiredDomainColumn: `ADD COLUMN {{column}} of type {{domain}}, a NOT NULL domain, without a DEFAULT (of the column or of the domain) fails with "domain {{domain}} does not allow null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail the same way.`,
-          help: "Give the column a constant default, which PostgreSQL 11+ records in the catalog without rewriting or scanning {{table}}:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} <type> NOT NULL DEFAULT <constant>;\nor add it nullable, backfill it in batches, and make it NOT NULL later through a validated CHECK ({{column}} IS NOT NULL) constraint.",
+          help: "Give the column a constant default, which PostgreSQL 11+ records in the catalog without rewriting or scanning {{table}}:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}} NOT NULL DEFAULT <constant>;\nor add it nullable, backfill it in batches, and make it NOT NULL later through a validated CHECK ({{column}} IS NOT NULL) constraint.",
           helpBefore11: "Before PostgreSQL 11 a default rewrites the whole table under an ACCESS EXCLUSIVE lock, so add the column nullable, set its default for new rows, backfill it in batches, and enforce it with CHECK ({{column}} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT (SET NOT NULL scans the whole table under ACCESS EXCLUSIVE before PostgreSQL 12)."
         },
         docs: {
@@ -23271,7 +23271,8 @@ var init_no_add_required_column = __esm({
             const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).filter((c) => c !== void 0);
             const required = constraints.find((c) => c.contype === "CONSTR_NOTNULL" || c.contype === "CONSTR_PRIMARY");
             const helpId = context.pgVersion < FAST_DEFAULT_SINCE ? "helpBefore11" : "help";
-            const data = { table: displayName(relation), column: quoteIdentifier(column.colname) };
+            const type = columnType(column.typeName);
+            const data = { table: displayName(relation), column: quoteIdentifier(column.colname), type: type ? describeType(type) : "<type>" };
             if (required) context.report({ messageId: "requiredColumn", helpId, at: required.location, data: { ...data, constraint: describe(required) } });
             else if (domain?.notNull) {
               context.report({ messageId: "requiredDomainColumn", helpId, at: column.typeName?.location, data: { ...data, domain: describeType(columnType(column.typeName)) } });
@@ -25172,7 +25173,7 @@ var init_no_statements_after_access_exclusive = __esm({
             const locks = context.locksOf(statement);
             if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, locks, held)) {
               held.reported = true;
-              context.report({ messageId: "statementAfterLock", helpId: held.combinable ? "help" : "separateHelp", data: { object: held.object, them: held.several ? "them" : "the table", is: held.several ? "are" : "is", line: context.lineOf(held.offset) } });
+              context.report({ messageId: "statementAfterLock", helpId: held.combinable ? "help" : "separateHelp", data: { object: held.object, them: held.several ? "them" : held.relation, is: held.several ? "are" : "is", line: context.lineOf(held.offset) } });
             }
             const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, "DropStmt")?.removeType ?? "");
             const claims = locks.filter(
@@ -25183,9 +25184,12 @@ var init_no_statements_after_access_exclusive = __esm({
               for (const claim of claims) held.relations.push(lockedTable(claim));
               return;
             }
-            const objects = [...new Set(claims.map((claim) => context.describeLock(claim).object))];
+            const words = claims.map((claim) => context.describeLock(claim));
+            const objects = [...new Set(words.map((word) => word.object))];
             held = {
               object: wordList(objects),
+              // "the table", or "the view" for a view dropped and created again.
+              relation: words[0].relation,
               relations: claims.map(lockedTable),
               several: objects.length > 1,
               combinable: isCombinableAlterTable(statement),
@@ -25370,7 +25374,7 @@ var init_no_unbatched_backfill = __esm({
           unboundedMerge: "MERGE into {{table}} updates or deletes matched rows with no bounded key range in its ON condition or WHEN clause, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.",
           loopInOneTransaction: "{{command}} on {{table}} takes one batch at a time, but the loop around it runs every batch in the one transaction of this DO block, which never commits: row locks pile up until the block ends, as with one {{command}} of every row, and the WAL comes in one burst.",
           loopHelp: "Commit each batch: COMMIT after each batch in the loop, with the block in a migration that runs outside a transaction block (PostgreSQL 11+), or run the batches from a script outside the migration, one transaction each.",
-          help: "Backfill in batches of 1,000 to 10,000 rows, each in its own short transaction, outside the schema migration, pausing briefly between batches:\n  {{example}}\nrepeated with the next key range until no rows are left."
+          help: "{{work}} in batches of 1,000 to 10,000 rows, each in its own short transaction, outside the schema migration, pausing briefly between batches:\n  {{example}}\nrepeated with the next key range until no rows are left."
         },
         docs: {
           summary: "Disallows UPDATE, DELETE and MERGE on an existing table that are not limited to a bounded batch of rows.",
@@ -25409,7 +25413,8 @@ var init_no_unbatched_backfill = __esm({
           }
           const batch = `${target.key} >= $1 AND ${target.key} < $2`;
           const example = command === "UPDATE" ? `UPDATE ${target.table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${target.table} WHERE ${batch} AND ...;`;
-          context.report({ messageId: where ? "unbounded" : "noWhere", helpId: "help", data: { command, table: target.table, example } });
+          const work = command === "DELETE" ? "Delete" : "Backfill";
+          context.report({ messageId: where ? "unbounded" : "noWhere", helpId: "help", data: { command, table: target.table, example, work } });
         };
         const checkMerge = (merge, enclosing) => {
           const sources = limitedSources(merge.withClause, merge.sourceRelation ? [merge.sourceRelation] : [], enclosing);
@@ -25420,7 +25425,7 @@ var init_no_unbatched_backfill = __esm({
             const target = unbatched(merge.relation, bounds, sources);
             if (!target) continue;
             const example = `MERGE INTO ${target.table} USING ... ON ... AND ${target.table}.${target.key} >= $1 AND ${target.table}.${target.key} < $2 WHEN MATCHED THEN ...;`;
-            context.report({ messageId: "unboundedMerge", helpId: "help", data: { table: target.table, example } });
+            context.report({ messageId: "unboundedMerge", helpId: "help", data: { table: target.table, example, work: "Merge" } });
             return;
           }
         };

@@ -25,7 +25,7 @@ export default defineRule({
       requiredDomainColumn:
         'ADD COLUMN {{column}} of type {{domain}}, a NOT NULL domain, without a DEFAULT (of the column or of the domain) fails with "domain {{domain}} does not allow null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail the same way.',
       help:
-        'Give the column a constant default, which PostgreSQL 11+ records in the catalog without rewriting or scanning {{table}}:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} <type> NOT NULL DEFAULT <constant>;\nor add it nullable, backfill it in batches, and make it NOT NULL later through a validated CHECK ({{column}} IS NOT NULL) constraint.',
+        'Give the column a constant default, which PostgreSQL 11+ records in the catalog without rewriting or scanning {{table}}:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}} NOT NULL DEFAULT <constant>;\nor add it nullable, backfill it in batches, and make it NOT NULL later through a validated CHECK ({{column}} IS NOT NULL) constraint.',
       helpBefore11:
         'Before PostgreSQL 11 a default rewrites the whole table under an ACCESS EXCLUSIVE lock, so add the column nullable, set its default for new rows, backfill it in batches, and enforce it with CHECK ({{column}} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT (SET NOT NULL scans the whole table under ACCESS EXCLUSIVE before PostgreSQL 12).',
     },
@@ -55,7 +55,8 @@ export default defineRule({
         const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).filter((c) => c !== undefined);
         const required = constraints.find((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
         const helpId = context.pgVersion < FAST_DEFAULT_SINCE ? 'helpBefore11' : 'help';
-        const data = { table: displayName(relation), column: quoteIdentifier(column.colname) };
+        const type = columnType(column.typeName);
+        const data = { table: displayName(relation), column: quoteIdentifier(column.colname), type: type ? describeType(type) : '<type>' };
         if (required) context.report({ messageId: 'requiredColumn', helpId, at: required.location, data: { ...data, constraint: describe(required) } });
         else if (domain?.notNull) {
           context.report({ messageId: 'requiredDomainColumn', helpId, at: column.typeName?.location, data: { ...data, domain: describeType(columnType(column.typeName)!) } });

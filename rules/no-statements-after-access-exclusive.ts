@@ -35,6 +35,8 @@ const CATALOG_ONLY_KINDS = new Set([
 interface HeldLock {
   /** The relations the first locking statement locked, in words: "orders", "invoices and accounts". */
   object: string;
+  /** What the one locked relation is: "the table", "the view". */
+  relation: string;
   several: boolean;
   /** The locking statement is an ALTER TABLE that other sub-commands for the table can join. */
   combinable: boolean;
@@ -90,7 +92,7 @@ export default defineRule({
         const locks = context.locksOf(statement);
         if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, locks, held)) {
           held.reported = true;
-          context.report({ messageId: 'statementAfterLock', helpId: held.combinable ? 'help' : 'separateHelp', data: { object: held.object, them: held.several ? 'them' : 'the table', is: held.several ? 'are' : 'is', line: context.lineOf(held.offset) } });
+          context.report({ messageId: 'statementAfterLock', helpId: held.combinable ? 'help' : 'separateHelp', data: { object: held.object, them: held.several ? 'them' : held.relation, is: held.several ? 'are' : 'is', line: context.lineOf(held.offset) } });
         }
         const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, 'DropStmt')?.removeType ?? '');
         const claims = locks.filter(
@@ -104,9 +106,12 @@ export default defineRule({
           for (const claim of claims) held.relations.push(lockedTable(claim));
           return;
         }
-        const objects = [...new Set(claims.map((claim) => context.describeLock(claim).object))];
+        const words = claims.map((claim) => context.describeLock(claim));
+        const objects = [...new Set(words.map((word) => word.object))];
         held = {
           object: wordList(objects),
+          // "the table", or "the view" for a view dropped and created again.
+          relation: words[0]!.relation,
           relations: claims.map(lockedTable),
           several: objects.length > 1,
           combinable: isCombinableAlterTable(statement),

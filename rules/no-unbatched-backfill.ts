@@ -24,7 +24,7 @@ export default defineRule({
       loopHelp:
         'Commit each batch: COMMIT after each batch in the loop, with the block in a migration that runs outside a transaction block (PostgreSQL 11+), or run the batches from a script outside the migration, one transaction each.',
       help:
-        'Backfill in batches of 1,000 to 10,000 rows, each in its own short transaction, outside the schema migration, pausing briefly between batches:\n  {{example}}\nrepeated with the next key range until no rows are left.',
+        '{{work}} in batches of 1,000 to 10,000 rows, each in its own short transaction, outside the schema migration, pausing briefly between batches:\n  {{example}}\nrepeated with the next key range until no rows are left.',
     },
     docs: {
       summary: 'Disallows UPDATE, DELETE and MERGE on an existing table that are not limited to a bounded batch of rows.',
@@ -66,7 +66,8 @@ export default defineRule({
       }
       const batch = `${target.key} >= $1 AND ${target.key} < $2`;
       const example = command === 'UPDATE' ? `UPDATE ${target.table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${target.table} WHERE ${batch} AND ...;`;
-      context.report({ messageId: where ? 'unbounded' : 'noWhere', helpId: 'help', data: { command, table: target.table, example } });
+      const work = command === 'DELETE' ? 'Delete' : 'Backfill';
+      context.report({ messageId: where ? 'unbounded' : 'noWhere', helpId: 'help', data: { command, table: target.table, example, work } });
     };
     /** MERGE's clauses that change target rows: WHEN MATCHED ones are bounded by the ON condition or their own, the others only by their own. */
     const checkMerge = (merge: MergeStmt, enclosing?: WithClause): void => {
@@ -78,7 +79,7 @@ export default defineRule({
         const target = unbatched(merge.relation, bounds, sources);
         if (!target) continue;
         const example = `MERGE INTO ${target.table} USING ... ON ... AND ${target.table}.${target.key} >= $1 AND ${target.table}.${target.key} < $2 WHEN MATCHED THEN ...;`;
-        context.report({ messageId: 'unboundedMerge', helpId: 'help', data: { table: target.table, example } });
+        context.report({ messageId: 'unboundedMerge', helpId: 'help', data: { table: target.table, example, work: 'Merge' } });
         return;
       }
     };

@@ -295,6 +295,19 @@ describe('locks the history can name', () => {
     expect(message).toContain('every query on the view that arrives after it waits behind it');
   });
 
+  it('says what it knows in help and follow-up messages: a view held locked, a DELETE done in batches, the type of a new column', () => {
+    const dir = tempProject({
+      'db/001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\nCREATE VIEW order_totals AS SELECT sum(total) AS total FROM orders;\n',
+      'db/002_redefine.sql':
+        "BEGIN;\nSET LOCAL lock_timeout = '2s';\nDROP VIEW order_totals;\nCREATE VIEW order_totals AS SELECT sum(total) AS total, count(*) AS n FROM orders;\nDELETE FROM orders WHERE total IS NULL;\nALTER TABLE orders ADD COLUMN metadata bytea NOT NULL;\nCOMMIT;\n",
+    });
+    const found = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; message: string; help?: string }> }).diagnostics;
+    const of = (rule: string) => found.find((d) => d.rule === rule)!;
+    expect(of('no-statements-after-access-exclusive').message).toContain('every read and write of the view waits for this statement too');
+    expect(of('no-unbatched-backfill').help).toMatch(/^Delete in batches of 1,000 to 10,000 rows/);
+    expect(of('no-add-required-column').help).toContain('ADD COLUMN metadata bytea NOT NULL DEFAULT <constant>;');
+  });
+
   it("names quoted types as written, and a USING chain's change from the old type to the new, not its text step", () => {
     const dir = tempProject({
       'db/001_init.sql': 'CREATE TYPE "Role" AS ENUM (\'USER\', \'ADMIN\');\nCREATE TABLE "Membership" ("id" integer PRIMARY KEY, "role" "Role" NOT NULL);\n',
