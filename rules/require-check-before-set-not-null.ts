@@ -28,7 +28,7 @@ export default defineRule({
       help18:
         'On PostgreSQL 18, add the NOT NULL constraint NOT VALID (new rows are checked at once) and validate it in a later transaction, under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} NOT NULL {{column}} NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};\nA validated CHECK ({{column}} IS NOT NULL) constraint before SET NOT NULL works too.',
       primaryKeyHelp:
-        'Prove the column non-null first with a scan that lets reads and writes continue; the primary key then skips its own scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} CHECK ({{column}} IS NOT NULL) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} PRIMARY KEY USING INDEX {{index}};\nBefore PostgreSQL 12 the scan cannot be avoided: add the primary key at a quiet time, with a lock_timeout.',
+        'Prove the column non-null first with a scan that lets reads and writes continue; the primary key then skips its own scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} CHECK ({{column}} IS NOT NULL) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ADD CONSTRAINT {{constraint}} PRIMARY KEY USING INDEX {{index}};\nBefore PostgreSQL 12 the scan cannot be avoided: add the primary key at a quiet time, with a lock_timeout.',
       helpBefore12:
         'Enforce the rule with a CHECK constraint instead of NOT NULL: ALTER TABLE {{table}} ADD CONSTRAINT {{name}} CHECK ({{column}} IS NOT NULL) NOT VALID; then, in a later transaction, VALIDATE CONSTRAINT {{name}} (SHARE UPDATE EXCLUSIVE lock). Run SET NOT NULL only on PostgreSQL 12 or later, or in a maintenance window.',
     },
@@ -61,10 +61,15 @@ export default defineRule({
           const constraint = asKind(cmd.def, 'Constraint')!;
           // Without USING INDEX the index is built under the same lock, which require-unique-using-index reports.
           const index = constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : undefined;
+          // A column the same ALTER TABLE sets NOT NULL is scanned once for both, and reported at its SET NOT NULL.
+          const setNotNullHere = new Set(
+            (asKind(context.statement.node, 'AlterTableStmt')?.cmds ?? []).map((node) => asKind(node, 'AlterTableCmd')).filter((other) => other?.subtype === 'AT_SetNotNull').map((other) => other!.name),
+          );
           for (const column of index?.keyColumns ?? []) {
             const known = context.schema.column(relation, column);
-            if (!known || known.notNull || (context.pgVersion >= CHECK_PROOF_SINCE && context.schema.hasValidatedNotNullCheck(relation, column))) continue;
-            context.report({ messageId: 'primaryKeyNotNull', helpId: 'primaryKeyHelp', at: constraint.location, data: { ...dataFor(relation, column), index: quoteIdentifier(index!.name.name) } });
+            if (!known || known.notNull || setNotNullHere.has(column) || (context.pgVersion >= CHECK_PROOF_SINCE && context.schema.hasValidatedNotNullCheck(relation, column))) continue;
+            const data = { ...dataFor(relation, column), index: quoteIdentifier(index!.name.name), constraint: quoteIdentifier(constraint.conname ?? index!.name.name) };
+            context.report({ messageId: 'primaryKeyNotNull', helpId: 'primaryKeyHelp', at: constraint.location, data });
           }
         } else if (cmd.subtype === 'AT_AddConstraint' && context.pgVersion >= NOT_NULL_NOT_VALID_SINCE) {
           const constraint = asKind(cmd.def, 'Constraint');
