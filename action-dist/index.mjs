@@ -23641,12 +23641,23 @@ function reportIfInTransaction(context, command) {
   } else if (transaction.explicit && transaction.openedAt !== void 0) {
     const opener = context.statements[transaction.openedAt];
     const line = opener ? context.lineOf(opener.range.start) : 1;
-    context.report({ messageId: "explicitTransaction", helpId: "help", data: { command, line } });
+    context.report({ messageId: "explicitTransaction", helpId: "help", data: { command, line, optOut: optOutOf(context) } });
   } else if (context.environment.transactionMode === "implicit") {
     context.report({ messageId: "implicitTransaction", helpId: "implicitHelp", data: { command } });
   } else {
-    context.report({ messageId: "wrappedByTool", helpId: "help", data: { command } });
+    context.report({ messageId: "wrappedByTool", helpId: "help", data: { command, optOut: optOutOf(context) } });
   }
+}
+function outsideTransactionBlock(context) {
+  const { transactionMode: transactionMode2 } = context.environment;
+  if (transactionMode2 === "implicit" && context.statements.filter((statement) => statement.insideBlock === void 0).length > 1) {
+    return "as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)";
+  }
+  if (transactionMode2 === "wrapped") return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
+  return "outside a transaction block";
+}
+function optOutOf(context) {
+  return context.environment.transactionOptOut ?? "most tools have a per-file switch to turn the wrapping transaction off";
 }
 var REFUSED_IN_TRANSACTION_MESSAGES;
 var init_transaction_block = __esm({
@@ -23659,7 +23670,7 @@ var init_transaction_block = __esm({
       wrappedByTool: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
       implicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
       insideBlock: 'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
-      help: "Move {{command}} to a migration of its own that runs outside a transaction block (most tools have a per-file switch to turn the wrapping transaction off).",
+      help: "Move {{command}} to a migration of its own that runs outside a transaction block ({{optOut}}).",
       implicitHelp: "Move {{command}} to a migration file of its own, as its only statement: the tool sends the file as one query, and PostgreSQL runs a query of one statement outside a transaction block.",
       insideBlockHelp: "Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block."
     };
@@ -29339,6 +29350,7 @@ var init_require_concurrent_index = __esm({
   "rules/require-concurrent-index.ts"() {
     "use strict";
     init_rule();
+    init_transaction_block();
     init_statement_locks();
     init_node_types();
     init_names();
@@ -29350,10 +29362,10 @@ var init_require_concurrent_index = __esm({
         presets: ["recommended", "strict"],
         messages: {
           createIndex: "CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until the build finishes.",
-          createIndexHelp: "{{outOfBlock}}Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
+          createIndexHelp: "{{outOfBlock}}Build it without blocking writes, {{outside}}: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
           dropIndex: "{{ifItExists}}DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.",
-          dropIndexHelp: "{{outOfBlock}}Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
-          dropIndexCascadeHelp: "CASCADE also drops what depends on the index, such as a foreign key of another table that uses it, and DROP INDEX CONCURRENTLY refuses CASCADE: drop those first (ALTER TABLE ... DROP CONSTRAINT, with a short lock_timeout), then, {{outOfBlockLower}}outside a transaction block: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
+          dropIndexHelp: "{{outOfBlock}}Drop it without blocking, {{outside}}, one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
+          dropIndexCascadeHelp: "CASCADE also drops what depends on the index, such as a foreign key of another table that uses it, and DROP INDEX CONCURRENTLY refuses CASCADE: drop those first (ALTER TABLE ... DROP CONSTRAINT, with a short lock_timeout), then, {{outOfBlockLower}}{{outside}}: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
           concurrentCascade: 'PostgreSQL refuses DROP INDEX CONCURRENTLY with CASCADE ("DROP INDEX CONCURRENTLY does not support CASCADE"): the migration fails here.',
           concurrentCascadeHelp: "Drop what depends on {{index}} first (a foreign key that uses it: ALTER TABLE ... DROP CONSTRAINT), then drop the index without CASCADE: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
           createIndexOnPartitioned: "CREATE INDEX on partitioned table {{table}} holds a SHARE lock on {{table}} and on each of its partitions for the whole build: every INSERT, UPDATE and DELETE on any of them waits until the indexes of all partitions are built.",
@@ -29414,6 +29426,7 @@ var init_require_concurrent_index = __esm({
             if (index.concurrent && !partitioned || !index.concurrent && !context.isExistingTable(relation)) return;
             const data = {
               outOfBlock: outOfBlock(),
+              outside: outsideTransactionBlock(context),
               table: displayName(relation),
               index: index.idxname ? quoteIdentifier(index.idxname) : "<name>",
               unique: index.unique ? "UNIQUE " : "",
@@ -29448,6 +29461,7 @@ var init_require_concurrent_index = __esm({
               if (!drop.concurrent && table && (heldAccessExclusive(table) || droppedLater(table))) continue;
               const data = {
                 outOfBlock: outOfBlock(),
+                outside: outsideTransactionBlock(context),
                 index: displayName(index),
                 ifExists: drop.missing_ok ? "IF EXISTS " : "",
                 table: table ? displayName(table) : "",
@@ -33685,7 +33699,7 @@ async function findMigrationFolder(dir, options) {
 function prepareMigration(framework, entry, text, siblings = FILES_ON_DISK, flywayProject) {
   return PREPARERS[framework](entry, text, siblings, flywayProject);
 }
-var FRAMEWORK_NAMES, DETECTED_BY_NAMES, FILES_ON_DISK;
+var FRAMEWORK_NAMES, TRANSACTION_OPT_OUTS, DETECTED_BY_NAMES, FILES_ON_DISK;
 var init_frameworks = __esm({
   "src/history/frameworks.ts"() {
     "use strict";
@@ -33707,6 +33721,15 @@ var init_frameworks = __esm({
       "sqlx",
       "pop"
     ];
+    TRANSACTION_OPT_OUTS = {
+      goose: "with `-- +goose NO TRANSACTION` at the top of that file",
+      dbmate: "with `-- migrate:up transaction:false` as its up marker",
+      flyway: "as that file's only statement, which Flyway then runs outside a transaction, or with executeInTransaction=false in its .sql.conf",
+      diesel: "with `run_in_transaction = false` in its metadata.toml",
+      atlas: "with `-- atlas:txmode none` at the top of that file",
+      sqlx: "with `-- no-transaction` as that file's first line",
+      pop: "named `<version>_<name>.postgres.autocommit.up.sql`"
+    };
     DETECTED_BY_NAMES = /* @__PURE__ */ new Set(["golang-migrate", "supabase"]);
     FILES_ON_DISK = {
       readFile(absolutePath) {
@@ -42819,7 +42842,11 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
       } else {
         const source = new SourceFile(input.path, input.text);
         const parsed = module.parseSource(source, migration.upText);
-        const environment = { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool };
+        const environment = {
+          transactionMode: migration.transactionMode,
+          lockTimeoutSetByTool: config.lockTimeoutSetByTool,
+          ...migration.transactionOptOut ? { transactionOptOut: migration.transactionOptOut } : {}
+        };
         const diagnostics = linter.lint(parsed, environment, schema);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
       }
@@ -42944,8 +42971,8 @@ var LintCache = class {
   }
 };
 function chainPiece(history, migration) {
-  const { input, transactionMode: transactionMode2 } = migration;
-  const head = `\0${input.path}\0${transactionMode2} ${history.isDeployed?.(input.path) ?? true}\0`;
+  const { input, transactionMode: transactionMode2, transactionOptOut } = migration;
+  const head = `\0${input.path}\0${transactionMode2} ${transactionOptOut ?? ""} ${history.isDeployed?.(input.path) ?? true}\0`;
   if ("unreadable" in input) return `${head}unreadable\0${input.unreadable}`;
   const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
   return `${head}text\0${text}\0${up ?? ""}`;
@@ -43304,7 +43331,8 @@ function planMigration({ framework, flywayProject }, entry, input, review, confi
   if ("unreadable" in input) return { planned: { input, transactionMode: "none", review } };
   const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
   noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
-  return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), review }, prepared };
+  const optOut = TRANSACTION_OPT_OUTS[framework];
+  return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), ...optOut ? { transactionOptOut: optOut } : {}, review }, prepared };
 }
 var MOST_EXCEPTIONS_NAMED = 5;
 function folderNotes(shownRoot, migrations, filesByNote) {
@@ -43351,6 +43379,7 @@ function planFromDisk(folder, entry, reader, review, config, filesByNote) {
         return upText ??= prepareMigration(framework, entry, input2.text, FILES_ON_DISK, folder.flywayProject).upText;
       },
       transactionMode: transactionMode(framework, prepared2.transaction, config),
+      ...TRANSACTION_OPT_OUTS[framework] ? { transactionOptOut: TRANSACTION_OPT_OUTS[framework] } : {},
       review,
       digests: { text: known.digest, up: prepared2.upDigest }
     };

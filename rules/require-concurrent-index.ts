@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { outsideTransactionBlock } from '../src/engine/transaction-block.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
 import { asKind } from '../src/parse/node-types.js';
 import type { Statement } from '../src/parse/parse.js';
@@ -15,13 +16,13 @@ export default defineRule({
       createIndex:
         'CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until the build finishes.',
       createIndexHelp:
-        '{{outOfBlock}}Build it without blocking writes, outside a transaction block: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.',
+        '{{outOfBlock}}Build it without blocking writes, {{outside}}: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.',
       dropIndex:
         '{{ifItExists}}DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.',
       dropIndexHelp:
-        '{{outOfBlock}}Drop it without blocking, outside a transaction block and one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
+        '{{outOfBlock}}Drop it without blocking, {{outside}}, one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
       dropIndexCascadeHelp:
-        'CASCADE also drops what depends on the index, such as a foreign key of another table that uses it, and DROP INDEX CONCURRENTLY refuses CASCADE: drop those first (ALTER TABLE ... DROP CONSTRAINT, with a short lock_timeout), then, {{outOfBlockLower}}outside a transaction block: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
+        'CASCADE also drops what depends on the index, such as a foreign key of another table that uses it, and DROP INDEX CONCURRENTLY refuses CASCADE: drop those first (ALTER TABLE ... DROP CONSTRAINT, with a short lock_timeout), then, {{outOfBlockLower}}{{outside}}: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};',
       concurrentCascade:
         'PostgreSQL refuses DROP INDEX CONCURRENTLY with CASCADE ("DROP INDEX CONCURRENTLY does not support CASCADE"): the migration fails here.',
       concurrentCascadeHelp:
@@ -100,6 +101,7 @@ export default defineRule({
         if ((index.concurrent && !partitioned) || (!index.concurrent && !context.isExistingTable(relation))) return;
         const data = {
           outOfBlock: outOfBlock(),
+          outside: outsideTransactionBlock(context),
           table: displayName(relation),
           index: index.idxname ? quoteIdentifier(index.idxname) : '<name>',
           unique: index.unique ? 'UNIQUE ' : '',
@@ -136,6 +138,7 @@ export default defineRule({
           if (!drop.concurrent && table && (heldAccessExclusive(table) || droppedLater(table))) continue;
           const data = {
             outOfBlock: outOfBlock(),
+            outside: outsideTransactionBlock(context),
             index: displayName(index),
             ifExists: drop.missing_ok ? 'IF EXISTS ' : '',
             table: table ? displayName(table) : '',

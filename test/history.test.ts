@@ -498,6 +498,29 @@ describe('help that works where the statement stands', () => {
     const found = helps(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
     expect(found.find(([rule]) => rule === 'no-concurrently-in-transaction')?.[1]).toContain('to a migration file of its own, as its only statement');
   });
+
+  it("names the migration tool's own switch for running a file outside a transaction, and a file of its own for one that sends the file as one query", () => {
+    const dir = tempProject({
+      'goose/001_events.sql': '-- +goose Up\nCREATE TABLE events (id bigint PRIMARY KEY, kind text);\n',
+      'goose/002_index.sql': "-- +goose Up\nSET LOCAL lock_timeout = '2s';\nCREATE INDEX events_kind_idx ON events (kind);\nCREATE INDEX CONCURRENTLY events_id_kind_idx ON events (id, kind);\n",
+      'pop/20240101000000000000_events.postgres.up.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\n',
+      'pop/20240102000000000000_index.postgres.up.sql': 'CREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);\n',
+      'migrate/000001_events.up.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\n',
+      'migrate/000002_index.up.sql': "SET lock_timeout = '2s';\nDROP INDEX IF EXISTS events_kind_idx;\nCREATE INDEX events_kind_idx ON events (kind) WHERE kind IS NOT NULL;\n",
+    });
+    const goose = helps(runCli(['lint', '-f', 'json', 'goose'], { cwd: dir }).stdout);
+    expect(goose.find(([rule]) => rule === 'require-concurrent-index')?.[1]).toContain(
+      'Build it without blocking writes, in a migration of its own that runs outside a transaction block (with `-- +goose NO TRANSACTION` at the top of that file):',
+    );
+    expect(goose.find(([rule]) => rule === 'no-concurrently-in-transaction')?.[1]).toContain('(with `-- +goose NO TRANSACTION` at the top of that file)');
+    const pop = helps(runCli(['lint', '-f', 'json', 'pop'], { cwd: dir }).stdout);
+    expect(pop.find(([rule]) => rule === 'no-concurrently-in-transaction')?.[1]).toContain('(named `<version>_<name>.postgres.autocommit.up.sql`)');
+    const migrate = helps(runCli(['lint', '-f', 'json', 'migrate'], { cwd: dir }).stdout).filter(([rule]) => rule === 'require-concurrent-index');
+    expect(migrate.map(([, help]) => help.split(':')[0])).toEqual([
+      'Drop it without blocking, as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement), one index per statement',
+      'Build it without blocking writes, as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)',
+    ]);
+  });
 });
 
 describe('partitions known from the history', () => {

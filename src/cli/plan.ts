@@ -7,6 +7,7 @@ import {
   FILES_ON_DISK,
   findMigrationFolder,
   prepareMigration,
+  TRANSACTION_OPT_OUTS,
   type FrameworkName,
   type MigrationEntry,
   type MigrationFolder,
@@ -178,7 +179,8 @@ function planMigration(
   if ('unreadable' in input) return { planned: { input, transactionMode: 'none', review } };
   const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
   noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
-  return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), review }, prepared };
+  const optOut = TRANSACTION_OPT_OUTS[framework];
+  return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), ...(optOut ? { transactionOptOut: optOut } : {}), review }, prepared };
 }
 
 /** Files named beside a note said once for their folder, when few files lack it. */
@@ -249,6 +251,7 @@ function planFromDisk(
         return (upText ??= prepareMigration(framework, entry, input.text, FILES_ON_DISK, folder.flywayProject).upText);
       },
       transactionMode: transactionMode(framework, prepared.transaction, config),
+      ...(TRANSACTION_OPT_OUTS[framework] ? { transactionOptOut: TRANSACTION_OPT_OUTS[framework] } : {}),
       review,
       digests: { text: known.digest, up: prepared.upDigest },
     };

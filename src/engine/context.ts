@@ -12,6 +12,8 @@ export interface Environment {
   transactionMode: TransactionMode;
   /** The migration tool sets lock_timeout itself before running a file. */
   lockTimeoutSetByTool: boolean;
+  /** How the migration tool runs a file outside a transaction, when it has a per-file switch lockwise knows. */
+  transactionOptOut?: string;
 }
 
 /** Everything a rule may know about the world; a rule never reads files, the clock or the process. */

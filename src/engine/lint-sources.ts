@@ -18,6 +18,8 @@ export interface PlannedMigration {
   /** The part of the file the tool runs, the rest blanked (same byte length); the whole text when undefined. */
   upText?: string;
   transactionMode: TransactionMode;
+  /** How the migration tool runs a file outside a transaction, for help: "with -- +goose NO TRANSACTION at its top". */
+  transactionOptOut?: string;
   /** Report its findings; otherwise it is only replayed as history for the ones after it. */
   review: boolean;
   /** Known without reading the file (--cache); otherwise the cache works them out from the text. */
@@ -108,7 +110,11 @@ export async function lintHistories(
       } else {
         const source = new SourceFile(input.path, input.text);
         const parsed = module!.parseSource(source, migration.upText);
-        const environment = { transactionMode: migration.transactionMode, lockTimeoutSetByTool: config.lockTimeoutSetByTool };
+        const environment = {
+          transactionMode: migration.transactionMode,
+          lockTimeoutSetByTool: config.lockTimeoutSetByTool,
+          ...(migration.transactionOptOut ? { transactionOptOut: migration.transactionOptOut } : {}),
+        };
         const diagnostics = linter!.lint(parsed, environment, schema!);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
       }

@@ -44,7 +44,7 @@ export const REFUSED_IN_TRANSACTION_MESSAGES = {
     'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
   insideBlock:
     'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
-  help: 'Move {{command}} to a migration of its own that runs outside a transaction block (most tools have a per-file switch to turn the wrapping transaction off).',
+  help: 'Move {{command}} to a migration of its own that runs outside a transaction block ({{optOut}}).',
   implicitHelp:
     'Move {{command}} to a migration file of its own, as its only statement: the tool sends the file as one query, and PostgreSQL runs a query of one statement outside a transaction block.',
   insideBlockHelp: 'Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block.',
@@ -61,10 +61,28 @@ export function reportIfInTransaction(context: RuleContext<RefusedMessageId>, co
   } else if (transaction.explicit && transaction.openedAt !== undefined) {
     const opener = context.statements[transaction.openedAt];
     const line = opener ? context.lineOf(opener.range.start) : 1;
-    context.report({ messageId: 'explicitTransaction', helpId: 'help', data: { command, line } });
+    context.report({ messageId: 'explicitTransaction', helpId: 'help', data: { command, line, optOut: optOutOf(context) } });
   } else if (context.environment.transactionMode === 'implicit') {
     context.report({ messageId: 'implicitTransaction', helpId: 'implicitHelp', data: { command } });
   } else {
-    context.report({ messageId: 'wrappedByTool', helpId: 'help', data: { command } });
+    context.report({ messageId: 'wrappedByTool', helpId: 'help', data: { command, optOut: optOutOf(context) } });
   }
+}
+
+/**
+ * Where a statement that must run outside a transaction block should go, for help: the way out that the migration tool
+ * offers (its per-file switch, or a file of one statement for a tool that sends the file as one query).
+ */
+export function outsideTransactionBlock(context: RuleContext<string>): string {
+  const { transactionMode } = context.environment;
+  if (transactionMode === 'implicit' && context.statements.filter((statement) => statement.insideBlock === undefined).length > 1) {
+    return 'as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)';
+  }
+  if (transactionMode === 'wrapped') return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
+  return 'outside a transaction block';
+}
+
+/** The migration tool's switch for running a file outside a transaction, when lockwise knows it. */
+export function optOutOf(context: RuleContext<string>): string {
+  return context.environment.transactionOptOut ?? 'most tools have a per-file switch to turn the wrapping transaction off';
 }

@@ -79,6 +79,17 @@ export interface SiblingFiles {
   readFile(absolutePath: string): string | undefined;
 }
 
+/** How each tool that wraps files in a transaction runs one without, for help that names the switch. */
+export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
+  goose: 'with `-- +goose NO TRANSACTION` at the top of that file',
+  dbmate: 'with `-- migrate:up transaction:false` as its up marker',
+  flyway: "as that file's only statement, which Flyway then runs outside a transaction, or with executeInTransaction=false in its .sql.conf",
+  diesel: 'with `run_in_transaction = false` in its metadata.toml',
+  atlas: 'with `-- atlas:txmode none` at the top of that file',
+  sqlx: "with `-- no-transaction` as that file's first line",
+  pop: 'named `<version>_<name>.postgres.autocommit.up.sql`',
+};
+
 /** For the README: how lockwise reads each framework's folder. */
 export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: string; transaction: string }> = {
   plain: {
