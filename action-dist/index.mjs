@@ -25016,6 +25016,7 @@ var init_no_rewriting_type_change = __esm({
   "rules/no-rewriting-type-change.ts"() {
     "use strict";
     init_rule();
+    init_messages();
     init_type_changes();
     init_alter_table_commands();
     init_names();
@@ -25031,9 +25032,9 @@ var init_no_rewriting_type_change = __esm({
         severity: "error",
         presets: ["recommended", "strict"],
         messages: {
-          rewrite: "Changing {{table}}.{{column}} from {{from}} to {{to}} cannot keep the stored values as they are: PostgreSQL converts every row, rewriting all of {{table}} and rebuilding all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.",
-          domainRewrite: "Changing {{table}}.{{column}} from {{from}} to {{to}}, a domain with constraints, makes PostgreSQL check every stored value against them by rewriting all of {{table}} and rebuilding all its indexes, while holding an ACCESS EXCLUSIVE lock: no reads or writes until it finishes.",
-          usingRewrite: "ALTER COLUMN {{column}} TYPE {{to}} USING an expression computes a new value for every row: PostgreSQL rewrites all of {{table}} and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.",
+          rewrite: "Changing {{table}}.{{column}} from {{from}} to {{to}} cannot keep the stored values as they are: PostgreSQL converts every row, rewriting all of {{table}} and rebuilding all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.{{referencing}}",
+          domainRewrite: "Changing {{table}}.{{column}} from {{from}} to {{to}}, a domain with constraints, makes PostgreSQL check every stored value against them by rewriting all of {{table}} and rebuilding all its indexes, while holding an ACCESS EXCLUSIVE lock: no reads or writes until it finishes.{{referencing}}",
+          usingRewrite: "ALTER COLUMN {{column}} TYPE {{to}} USING an expression computes a new value for every row: PostgreSQL rewrites all of {{table}} and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.{{referencing}}",
           timestampTimeZone: "Changing {{table}}.{{column}} from {{from}} to {{to}} keeps the stored values only when the session TimeZone is UTC (PostgreSQL 12+), and lockwise does not assume it is: in any other time zone every value is converted and all of {{table}} rewritten under an ACCESS EXCLUSIVE lock. Even in UTC, every index containing {{column}} is rebuilt under that lock.",
           indexesRebuilt: "Changing {{table}}.{{column}} from {{from}} to {{to}} keeps the stored values, but {{reason}}: every index containing {{column}} is rebuilt while an ACCESS EXCLUSIVE lock blocks all reads and writes of {{table}}.",
           unknownOldType: "lockwise does not know the current type of {{table}}.{{column}} (no migration it read created the column): unless that type converts to {{to}} without touching the stored values (as varchar(n) to varchar(m) with m >= n, numeric(p,s) to numeric(q,s) with q >= p, cidr to inet), PostgreSQL rewrites all of {{table}} and its indexes under an ACCESS EXCLUSIVE lock.",
@@ -25076,7 +25077,9 @@ var init_no_rewriting_type_change = __esm({
           const definition = asKind(cmd.def, "ColumnDef");
           const newType = columnType(definition?.typeName);
           if (cmd.subtype !== "AT_AlterColumnType" || !cmd.name || !definition || !newType) return;
-          const data = { table, column: quoteIdentifier(cmd.name), to: describeType(newType), from: "", reason: "" };
+          const referencing = context.schema.tablesReferencingColumn(relation, cmd.name).map(displayResolvedName);
+          const checkedAgain = referencing.length === 0 ? "" : ` The foreign keys of ${wordList(referencing)} that reference ${table}.${quoteIdentifier(cmd.name)} are checked again too, scanning ${referencing.length > 1 ? "those tables" : referencing[0]} under an ACCESS EXCLUSIVE lock.`;
+          const data = { table, column: quoteIdentifier(cmd.name), to: describeType(newType), from: "", reason: "", referencing: checkedAgain };
           const at = definition.typeName?.location;
           const casts = definition.raw_default ? castsOfColumn(definition.raw_default, cmd.name) : [];
           if (!casts) {

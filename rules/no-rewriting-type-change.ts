@@ -1,8 +1,9 @@
 import type { ColumnDef, Node } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
+import { wordList } from '../src/engine/messages.js';
 import { describeType, isUnboundedWideningTarget, isUtcTimeZone, typeChangeEffect, TIMESTAMP_TIMEZONE_INDEX_REASON, type TypeChangeEffect } from '../src/knowledge/type-changes.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
-import { displayName } from '../src/model/names.js';
+import { displayName, displayResolvedName } from '../src/model/names.js';
 import { collationName, columnType, type ColumnInfo, type ColumnType } from '../src/model/schema-objects.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -21,11 +22,11 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       rewrite:
-        'Changing {{table}}.{{column}} from {{from}} to {{to}} cannot keep the stored values as they are: PostgreSQL converts every row, rewriting all of {{table}} and rebuilding all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.',
+        'Changing {{table}}.{{column}} from {{from}} to {{to}} cannot keep the stored values as they are: PostgreSQL converts every row, rewriting all of {{table}} and rebuilding all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.{{referencing}}',
       domainRewrite:
-        'Changing {{table}}.{{column}} from {{from}} to {{to}}, a domain with constraints, makes PostgreSQL check every stored value against them by rewriting all of {{table}} and rebuilding all its indexes, while holding an ACCESS EXCLUSIVE lock: no reads or writes until it finishes.',
+        'Changing {{table}}.{{column}} from {{from}} to {{to}}, a domain with constraints, makes PostgreSQL check every stored value against them by rewriting all of {{table}} and rebuilding all its indexes, while holding an ACCESS EXCLUSIVE lock: no reads or writes until it finishes.{{referencing}}',
       usingRewrite:
-        'ALTER COLUMN {{column}} TYPE {{to}} USING an expression computes a new value for every row: PostgreSQL rewrites all of {{table}} and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.',
+        'ALTER COLUMN {{column}} TYPE {{to}} USING an expression computes a new value for every row: PostgreSQL rewrites all of {{table}} and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.{{referencing}}',
       timestampTimeZone:
         'Changing {{table}}.{{column}} from {{from}} to {{to}} keeps the stored values only when the session TimeZone is UTC (PostgreSQL 12+), and lockwise does not assume it is: in any other time zone every value is converted and all of {{table}} rewritten under an ACCESS EXCLUSIVE lock. Even in UTC, every index containing {{column}} is rebuilt under that lock.',
       indexesRebuilt:
@@ -83,7 +84,13 @@ export default defineRule({
       const definition = asKind(cmd.def, 'ColumnDef');
       const newType = columnType(definition?.typeName);
       if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.name || !definition || !newType) return;
-      const data = { table, column: quoteIdentifier(cmd.name), to: describeType(newType), from: '', reason: '' };
+      // Converted values compare with another operator: each foreign key to the column is checked again (seen on PostgreSQL 18).
+      const referencing = context.schema.tablesReferencingColumn(relation, cmd.name).map(displayResolvedName);
+      const checkedAgain =
+        referencing.length === 0
+          ? ''
+          : ` The foreign keys of ${wordList(referencing)} that reference ${table}.${quoteIdentifier(cmd.name)} are checked again too, scanning ${referencing.length > 1 ? 'those tables' : referencing[0]} under an ACCESS EXCLUSIVE lock.`;
+      const data = { table, column: quoteIdentifier(cmd.name), to: describeType(newType), from: '', reason: '', referencing: checkedAgain };
       const at = definition.typeName?.location;
       const casts = definition.raw_default ? castsOfColumn(definition.raw_default, cmd.name) : [];
       if (!casts) {

@@ -336,6 +336,10 @@ describe('locks the history can name', () => {
       'This statement runs while bookings and users are locked ACCESS EXCLUSI',
       'This statement runs while users and bookings are locked ACCESS EXCLUSI',
     ]);
+    // The referenced column's new type compares with another operator: the referencing table is scanned to check the key again.
+    const rewrites = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).filter(([rule]) => rule === 'no-rewriting-type-change');
+    expect(rewrites.map(([, message]) => message.includes('checked again'))).toEqual([false, true]);
+    expect(rewrites[1]![1]).toContain('The foreign keys of bookings that reference users.id are checked again too, scanning bookings under an ACCESS EXCLUSIVE lock.');
   });
 
   it('names the table a dropped foreign key references as locked', () => {
