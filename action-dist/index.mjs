@@ -33393,7 +33393,7 @@ async function detectFramework(root, { files, directories }, markerOf = MARKERS_
   if (await someDirectoryHolds(root, directories, "up.sql")) return "diesel";
   const sqlFiles = files.filter(isSql);
   if (isSqlxFolder(root, sqlFiles)) return "sqlx";
-  if (files.some((name) => POP_NAME.exec(name)?.[3] !== void 0 || name.endsWith(".fizz") && POP_NAME.test(name))) return "pop";
+  if (files.some(isPopName)) return "pop";
   if (sqlFiles.some((name) => name.endsWith(".up.sql") && GOLANG_MIGRATE_NAME.test(name))) return "golang-migrate";
   const flywayNamed = (files2) => files2.some((file) => FLYWAY_VERSIONED_NAME.test(path5.basename(file)));
   if (flywayNamed(sqlFiles) || directories.length > 0 && flywayNamed(await sqlFilesBelow(root))) return "flyway";
@@ -33457,6 +33457,11 @@ function listUpFiles(root, entries, name, skippedReason) {
   }
   listing.migrations.sort(byVersion(compareNumbers));
   return listing;
+}
+function isPopName(name) {
+  const match = POP_NAME.exec(name);
+  if (!match) return false;
+  return match[6] === "fizz" || match[3] !== void 0 && POP_DIALECTS[match[3].slice(1)] !== void 0;
 }
 function listPop(root, entries) {
   const listing = { migrations: [], ignored: [] };

@@ -156,6 +156,13 @@ describe('sqlx', () => {
 });
 
 describe('pop', () => {
+  it('is not taken for a golang-migrate folder whose names hold a dot, as versions do', async () => {
+    const dir = tempProject({ 'db/000056_upgrade_channels_v6.0.up.sql': 'SELECT 1;\n', 'db/000057_users.up.sql': 'SELECT 1;\n' });
+    const folder = await findMigrationFolder('db', { cwd: dir });
+    expect(folder.framework).toBe('golang-migrate');
+    expect(versions(folder)).toEqual(['000056', '000057']);
+  });
+
   it('takes the files for PostgreSQL and for every dialect, a .postgres file replacing the other of its version, in version order as text', async () => {
     const dir = tempProject({
       'sql/20191100000001000000_identities.postgres.up.sql': 'CREATE TABLE identities (id uuid PRIMARY KEY);\n',

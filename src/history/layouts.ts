@@ -44,8 +44,8 @@ export async function detectFramework(root: string, { files, directories }: Dire
   if (await someDirectoryHolds(root, directories, 'up.sql')) return 'diesel';
   const sqlFiles = files.filter(isSql);
   if (isSqlxFolder(root, sqlFiles)) return 'sqlx';
-  // pop's names carry a dialect (`.postgres.up.sql`, `.mysql.up.sql`), or the migration is written in fizz.
-  if (files.some((name) => POP_NAME.exec(name)?.[3] !== undefined || (name.endsWith('.fizz') && POP_NAME.test(name)))) return 'pop';
+  // pop's names carry a dialect it knows (`.postgres.up.sql`, `.mysql.up.sql`; not `_v6.0.up.sql`), or the migration is written in fizz.
+  if (files.some(isPopName)) return 'pop';
   // Only a name golang-migrate runs: `V0001.init.up.sql` is no golang-migrate migration, and the folder would seem empty.
   if (sqlFiles.some((name) => name.endsWith('.up.sql') && GOLANG_MIGRATE_NAME.test(name))) return 'golang-migrate';
   const flywayNamed = (files: string[]): boolean => files.some((file) => FLYWAY_VERSIONED_NAME.test(path.basename(file)));
@@ -175,6 +175,12 @@ const POP_DIALECTS: Partial<Record<string, string>> = {
   sqlite: 'sqlite3',
   sqlite3: 'sqlite3',
 };
+
+function isPopName(name: string): boolean {
+  const match = POP_NAME.exec(name);
+  if (!match) return false;
+  return match[6] === 'fizz' || (match[3] !== undefined && POP_DIALECTS[match[3].slice(1)] !== undefined);
+}
 
 /**
  * popx/migration_info.go, SortAndFilter: the files for every dialect and those for PostgreSQL, a PostgreSQL file replacing the
