@@ -1,6 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
-import { displayName } from '../src/model/names.js';
+import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import type { SchemaModel } from '../src/model/schema-model.js';
+import type { Statement } from '../src/parse/parse.js';
 import { isNullConstant } from '../src/model/schema-objects.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -22,7 +24,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows dropping the default of a NOT NULL column of an existing table.',
-      why: 'A NOT NULL column with a default accepts INSERTs that leave it out. ALTER COLUMN ... DROP DEFAULT (or SET DEFAULT NULL) turns every such INSERT into a not-null violation at once, while the release that wrote them still runs during the deploy. The common form is adding a NOT NULL column with a default only to fill the existing rows, then dropping the default in the same migration: the running release does not know the column, so every INSERT it makes fails until the deploy ends.',
+      why: 'A NOT NULL column with a default accepts INSERTs that leave it out. ALTER COLUMN ... DROP DEFAULT (or SET DEFAULT NULL) turns every such INSERT into a not-null violation at once, while the release that wrote them still runs during the deploy. The common form is adding a NOT NULL column with a default only to fill the existing rows, then dropping the default in the same migration: the running release does not know the column, so every INSERT it makes fails until the deploy ends. Not reported when a later statement of the file gives the column a default again, as Prisma\'s enum swap does around ALTER COLUMN TYPE.',
       instead: 'Keep the default until every running release gives the column a value in its INSERTs, and drop it in a later migration, after that release is everywhere; or keep a constant default for good.',
       bad: "ALTER TABLE audit_logs ADD COLUMN request_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';\nALTER TABLE audit_logs ALTER COLUMN request_id DROP DEFAULT;",
       good: "ALTER TABLE audit_logs ADD COLUMN request_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';\n-- a later migration, once every running release writes request_id:\n-- ALTER TABLE audit_logs ALTER COLUMN request_id DROP DEFAULT;",
@@ -43,6 +45,8 @@ export default defineRule({
         return other?.subtype === 'AT_SetNotNull' && other.name === cmd.name;
       });
       if (!column.notNull && !setNotNullHere) return;
+      // Prisma's enum swap drops the default to retype the column, and sets it again before it commits.
+      if (defaultSetAgainLater(context.statements.slice(context.statement.index + 1), relation, cmd.name, context.schema)) return;
       const isNew = context.schema.isNewColumn(relation, cmd.name);
       context.report({
         messageId: isNew ? 'newColumn' : 'existingColumn',
@@ -52,3 +56,15 @@ export default defineRule({
     });
   },
 });
+
+/** Whether a later statement of the file gives the column a default again (not NULL). */
+function defaultSetAgainLater(later: readonly Statement[], relation: RelationName, column: string, schema: SchemaModel): boolean {
+  return later.some((statement) => {
+    const alter = asKind(statement.node, 'AlterTableStmt');
+    if (!alter?.relation || !schema.sameTable(relationFromRangeVar(alter.relation), relation)) return false;
+    return (alter.cmds ?? []).some((node) => {
+      const cmd = asKind(node, 'AlterTableCmd');
+      return cmd?.subtype === 'AT_ColumnDefault' && cmd.name === column && cmd.def !== undefined && !isNullConstant(cmd.def);
+    });
+  });
+}
