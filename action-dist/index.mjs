@@ -23625,6 +23625,14 @@ function createdAgainLater(context, drop, dropped) {
   }
   return void 0;
 }
+function callsLater(context, drop) {
+  for (const later of context.statements.slice(drop.index + 1)) {
+    const ends = asKind(later.node, "TransactionStmt")?.kind;
+    if (ends === "TRANS_STMT_COMMIT" || ends === "TRANS_STMT_ROLLBACK" || ends === "TRANS_STMT_PREPARE") return false;
+    if (later.kind === "CallStmt") return true;
+  }
+  return false;
+}
 function servesLikeTheOld(context, created, old) {
   if (asKind(created, "CreateTableAsStmt") || asKind(created, "ViewStmt")) return true;
   const elements = asKind(created, "CreateStmt")?.tableElts;
@@ -29721,7 +29729,7 @@ var init_require_deprecation_before_drop = __esm({
         },
         docs: {
           summary: "Requires a column, table or view to be retired in an earlier, deployed migration before it is dropped.",
-          why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either.',
+          why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW, and for a relation dropped before a CALL in the same transaction, whose procedure may create it again where lockwise cannot see. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either.',
           instead: "Contract in two deploys. First ship code that no longer uses the column and retire it in a migration, with COMMENT ON COLUMN t.c IS 'deprecated: ...' (any text starting with \"deprecated\") or a `-- lockwise:deprecate t.c` comment (`-- lockwise:deprecate-table t` for a table). Once that release runs everywhere, drop it in a later migration. lockwise replays the earlier migrations to find the retirement; with --since, the retiring migration must already be in the base commit, since retiring and dropping in one pull request is the one-step outage again. The minDeprecationAge option also asks for time between the two commits. Tables and columns created by migrations that were never deployed may be dropped freely.",
           bad: "ALTER TABLE users DROP COLUMN username;",
           good: "-- this release: the application stops using the column, and the migration retires it\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- a later migration, once this release runs everywhere:\n-- ALTER TABLE users DROP COLUMN username;",
@@ -29774,7 +29782,7 @@ var init_require_deprecation_before_drop = __esm({
               if (!relation || !context.isExistingTable(relation)) continue;
               if (drop.missing_ok && context.schema.isGone(relation, "table") || context.schema.isNewTableName(relation)) continue;
               const retirement = context.schema.retirement(relation);
-              if (context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation)) continue;
+              if (context.transaction.inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || callsLater(context, context.statement))) continue;
               const ifItExists = drop.missing_ok && !context.schema.table(relation) ? `Where ${displayName(relation)} exists (no migration lockwise read created it), ` : "";
               if (retirement?.deployed) oldEnough(retirement, `${kind} ${displayName(relation)}`);
               else reportDrop(displayName(relation), retirement?.migration, void 0, ifItExists, kind);

@@ -20,6 +20,19 @@ export function createdAgainLater(context: RuleContext<string>, drop: Statement,
 }
 
 /**
+ * Whether a later statement of the transaction runs a procedure (CALL), which may create the dropped relation again
+ * where lockwise cannot see it (`DROP MATERIALIZED VIEW v; ... CALL create_v();`).
+ */
+export function callsLater(context: RuleContext<string>, drop: Statement): boolean {
+  for (const later of context.statements.slice(drop.index + 1)) {
+    const ends = asKind(later.node, 'TransactionStmt')?.kind;
+    if (ends === 'TRANS_STMT_COMMIT' || ends === 'TRANS_STMT_ROLLBACK' || ends === 'TRANS_STMT_PREPARE') return false;
+    if (later.kind === 'CallStmt') return true;
+  }
+  return false;
+}
+
+/**
  * Whether a relation created again in the same transaction serves the running release as the old one did: its
  * queries wait on the lock, then find the new relation. A CREATE TABLE must have every column the model knew of the
  * old one; CREATE TABLE ... AS and CREATE VIEW take their columns from a query lockwise cannot follow, and are given
