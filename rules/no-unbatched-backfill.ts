@@ -28,7 +28,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows UPDATE, DELETE and MERGE on an existing table that are not limited to a bounded batch of rows.',
-      why: 'A data migration that updates or deletes a whole table in one statement holds a row lock on every row it touches until it commits, so the application\'s writes to those rows wait for the entire backfill; it keeps a long transaction open (holding back vacuum), and writes one burst of WAL that replicas must replay, so they lag. Inside the schema migration\'s transaction it also holds every DDL lock taken before it for as long. Batches in a loop of a DO block that never commits are no better: they all run in one transaction.',
+      why: 'A data migration that updates or deletes a whole table in one statement holds a row lock on every row it touches until it commits, so the application\'s writes to those rows wait for the entire backfill; it keeps a long transaction open (holding back vacuum), and writes one burst of WAL that replicas must replay, so they lag. Inside the schema migration\'s transaction it also holds every DDL lock taken before it for as long. Batches in a loop of a DO block that never commits are no better: they all run in one transaction (reported once per table and block).',
       instead: 'Backfill in batches of 1,000 to 10,000 rows, each in its own transaction, outside the schema migration, with a short pause between batches: bound each batch by a key range (`WHERE id >= $1 AND id < $2`), a list of keys, or a subquery with LIMIT.',
       bad: "UPDATE users SET handle = username WHERE handle IS NULL;",
       good: 'UPDATE users SET handle = username WHERE id >= 1 AND id < 10001 AND handle IS NULL;',
@@ -55,11 +55,16 @@ export default defineRule({
       const { statement } = context;
       return statement.inLoop === true && statement.insideBlock !== undefined && context.statements[statement.insideBlock]?.transactionControl === undefined;
     };
+    /** "block:table" for each table a loop of a block was reported for: one finding says it for every statement there. */
+    const loopsReported = new Set<string>();
     const check = (command: 'UPDATE' | 'DELETE', rangeVar: RangeVar | undefined, where: Node | undefined, sources: LimitedSources): void => {
       const target = unbatched(rangeVar, [where], sources);
       if (!target) {
         if (rangeVar && context.isExistingTable(relationFromRangeVar(rangeVar)) && inLoopWithoutCommit()) {
           const data = { command, table: displayName(relationFromRangeVar(rangeVar)) };
+          const key = `${context.statement.insideBlock}:${data.table}`;
+          if (loopsReported.has(key)) return;
+          loopsReported.add(key);
           context.report({ messageId: 'loopInOneTransaction', helpId: 'loopHelp', data });
         }
         return;
