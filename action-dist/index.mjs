@@ -23002,6 +23002,18 @@ function fillingDefault(column, domain) {
   const filling = own ? own.raw_expr && { expression: own.raw_expr, location: own.location, fromDomain: false } : domain?.defaultExpression && { expression: domain.defaultExpression, location: column.typeName?.location, fromDomain: true };
   return filling && !isNullConstant(filling.expression) ? filling : void 0;
 }
+function holdsNoNull(context, relation, column) {
+  if (context.schema.column(relation, column)?.notNull) return true;
+  return context.statements.slice(0, context.statement.insideBlock ?? context.statement.index).some((earlier) => {
+    const alter = asKind(earlier.node, "AlterTableStmt");
+    if (!alter?.relation || !context.schema.sameTable(relationFromRangeVar(alter.relation), relation)) return false;
+    return (alter.cmds ?? []).some((node) => {
+      const cmd = asKind(node, "AlterTableCmd");
+      const added = cmd?.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0;
+      return added?.colname === column && fillingDefault(added, void 0) !== void 0;
+    });
+  });
+}
 var init_column_declarations = __esm({
   "src/engine/column-declarations.ts"() {
     "use strict";
@@ -23367,6 +23379,16 @@ function matchesOneRow(where, keys) {
   const pinned = new Set(conjuncts.map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== void 0));
   return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
 }
+function matchesNoRow(where, neverNull) {
+  if (!where) return false;
+  const bool = asKind(where, "BoolExpr");
+  const conjuncts = bool?.boolop === "AND_EXPR" ? bool.args ?? [] : [where];
+  return conjuncts.some((node) => {
+    const test = asKind(node, "NullTest");
+    const column = columnName(test?.arg);
+    return test?.nulltesttype === "IS_NULL" && column !== void 0 && neverNull(column);
+  });
+}
 function equalityColumn(node, sources) {
   const expression = asKind(node, "A_Expr");
   if (expression?.kind !== "AEXPR_OP" || stringValues(expression.name).join("") !== "=") return void 0;
@@ -23456,6 +23478,7 @@ var init_no_backfill_in_expand_migration = __esm({
     init_names();
     init_alter_table_commands();
     init_key_range();
+    init_column_declarations();
     init_node_types();
     init_identifiers();
     no_backfill_in_expand_migration_default = defineRule({
@@ -23488,6 +23511,7 @@ var init_no_backfill_in_expand_migration = __esm({
             return column !== void 0 && context.schema.columnAddedIn(relation, column) === context.filePath;
           });
           if (newColumns.length === 0 || where && matchesOneRow(where, context.schema.uniqueKeys(relation))) return;
+          if (matchesNoRow(where, (column) => holdsNoNull(context, relation, column))) return;
           for (const target of newColumns) {
             filled.push({ statement: context.statement, relation, column: asKind(target, "ResTarget").name, at: asKind(target, "ResTarget")?.location, command });
           }
@@ -25392,6 +25416,7 @@ var init_no_unbatched_backfill = __esm({
   "rules/no-unbatched-backfill.ts"() {
     "use strict";
     init_rule();
+    init_column_declarations();
     init_key_range();
     init_names();
     init_node_types();
@@ -25428,7 +25453,8 @@ var init_no_unbatched_backfill = __esm({
           const declaredKey = context.schema.primaryKey(relation);
           const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
           const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
-          const bounded = boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
+          const matchesNothing = bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)));
+          const bounded = matchesNothing || boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
           return bounded ? void 0 : { table: displayName(relation), key: keys[0] };
         };
         const inLoopWithoutCommit = () => {

@@ -2,7 +2,8 @@ import type { ExplainStmt, Node, RangeVar } from '@pgsql/types';
 import { defineRule, type NodeFrame } from '../src/engine/rule.js';
 import { displayName, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
-import { matchesOneRow } from '../src/knowledge/key-range.js';
+import { matchesNoRow, matchesOneRow } from '../src/knowledge/key-range.js';
+import { holdsNoNull } from '../src/engine/column-declarations.js';
 import type { Statement } from '../src/parse/parse.js';
 import { asKind, isOptionEnabled } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -58,6 +59,8 @@ export default defineRule({
       // Setting one row by its key (a seed row, an admin account) is a data fix, not a backfill the old release could miss.
       // The unique keys are looked up only then: finding them reads every index of the schema.
       if (newColumns.length === 0 || (where && matchesOneRow(where, context.schema.uniqueKeys(relation)))) return;
+      // `WHERE x IS NULL` on a column its default filled updates no row: nothing for the old release to miss.
+      if (matchesNoRow(where, (column) => holdsNoNull(context, relation, column))) return;
       for (const target of newColumns) {
         filled.push({ statement: context.statement, relation, column: asKind(target, 'ResTarget')!.name!, at: asKind(target, 'ResTarget')?.location, command });
       }

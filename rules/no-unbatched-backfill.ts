@@ -1,6 +1,7 @@
 import type { MergeStmt, Node, RangeVar, WithClause } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { isBoundedBatch, limitedSources, type LimitedSources } from '../src/knowledge/key-range.js';
+import { holdsNoNull } from '../src/engine/column-declarations.js';
+import { isBoundedBatch, limitedSources, matchesNoRow, type LimitedSources } from '../src/knowledge/key-range.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 
@@ -47,7 +48,9 @@ export default defineRule({
       const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
       // An equality on any unique key matches one row, as one on the primary key does; those are looked up only when needed.
       const boundedBy = (key: readonly string[]): boolean => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
-      const bounded = boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
+      // `WHERE handle IS NULL` on a column no row leaves NULL updates nothing, and locks no row.
+      const matchesNothing = bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)));
+      const bounded = matchesNothing || boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
       return bounded ? undefined : { table: displayName(relation), key: keys[0]! };
     };
     /** A statement in a loop of a DO block that does not commit: the loop's batches share one transaction. */

@@ -1,8 +1,9 @@
 import type { ColumnDef, Node } from '@pgsql/types';
-import { displayName, relationFromRangeVar } from '../model/names.js';
+import { displayName, relationFromRangeVar, type RelationName } from '../model/names.js';
 import type { ResolvedDomain, SchemaModel } from '../model/schema-model.js';
 import { columnType, isNullConstant } from '../model/schema-objects.js';
 import { asKind } from '../parse/node-types.js';
+import type { RuleContext } from './context.js';
 import type { NodeVisitors } from './rule.js';
 
 /** Called for every column a statement declares a type for: in CREATE TABLE, ADD COLUMN and ALTER COLUMN ... TYPE. */
@@ -47,3 +48,20 @@ export function fillingDefault(column: ColumnDef, domain: ResolvedDomain | undef
   return filling && !isNullConstant(filling.expression) ? filling : undefined;
 }
 
+/**
+ * Whether a column holds no NULL where the current statement runs: it is NOT NULL, or an earlier statement of the
+ * migration added it with a default (not NULL), which filled every existing row, and the running release, which
+ * does not know the column, gets that default too.
+ */
+export function holdsNoNull(context: RuleContext<string>, relation: RelationName, column: string): boolean {
+  if (context.schema.column(relation, column)?.notNull) return true;
+  return context.statements.slice(0, context.statement.insideBlock ?? context.statement.index).some((earlier) => {
+    const alter = asKind(earlier.node, 'AlterTableStmt');
+    if (!alter?.relation || !context.schema.sameTable(relationFromRangeVar(alter.relation), relation)) return false;
+    return (alter.cmds ?? []).some((node) => {
+      const cmd = asKind(node, 'AlterTableCmd');
+      const added = cmd?.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined;
+      return added?.colname === column && fillingDefault(added, undefined) !== undefined;
+    });
+  });
+}

@@ -131,6 +131,21 @@ export function matchesOneRow(where: Node | undefined, keys: ReadonlyArray<reado
   return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
 }
 
+/**
+ * Whether a WHERE clause matches no row: `column IS NULL`, alone or within an AND, on a column that holds no NULL
+ * (`neverNull`), as a NOT NULL column, or one this migration added with a default that filled every row.
+ */
+export function matchesNoRow(where: Node | undefined, neverNull: (column: string) => boolean): boolean {
+  if (!where) return false;
+  const bool = asKind(where, 'BoolExpr');
+  const conjuncts = bool?.boolop === 'AND_EXPR' ? (bool.args ?? []) : [where];
+  return conjuncts.some((node) => {
+    const test = asKind(node, 'NullTest');
+    const column = columnName(test?.arg);
+    return test?.nulltesttype === 'IS_NULL' && column !== undefined && neverNull(column);
+  });
+}
+
 /** The column of `column = constant`, or of `column = batch.column` with `batch` a limited source. */
 function equalityColumn(node: Node, sources: LimitedSources): string | undefined {
   const expression = asKind(node, 'A_Expr');
