@@ -23641,21 +23641,21 @@ var init_no_cluster = __esm({
 
 // src/engine/transaction-block.ts
 function createdAgainLater(context, drop, dropped) {
-  for (const later of context.statements.slice(drop.index + 1)) {
-    const ends = asKind(later.node, "TransactionStmt")?.kind;
-    if (ends === "TRANS_STMT_COMMIT" || ends === "TRANS_STMT_ROLLBACK" || ends === "TRANS_STMT_PREPARE") return void 0;
+  return restOfTransaction(context, drop).find((later) => {
     const created = asKind(later.node, "CreateStmt")?.relation ?? asKind(later.node, "CreateTableAsStmt")?.into?.rel ?? asKind(later.node, "ViewStmt")?.view;
-    if (created && context.schema.sameTable(relationFromRangeVar(created), dropped)) return later.node;
-  }
-  return void 0;
+    return created !== void 0 && context.schema.sameTable(relationFromRangeVar(created), dropped);
+  })?.node;
 }
 function callsLater(context, drop) {
-  for (const later of context.statements.slice(drop.index + 1)) {
-    const ends = asKind(later.node, "TransactionStmt")?.kind;
-    if (ends === "TRANS_STMT_COMMIT" || ends === "TRANS_STMT_ROLLBACK" || ends === "TRANS_STMT_PREPARE") return false;
-    if (later.kind === "CallStmt") return true;
-  }
-  return false;
+  return restOfTransaction(context, drop).some((later) => later.kind === "CallStmt");
+}
+function restOfTransaction(context, statement) {
+  const later = context.statements.slice(statement.index + 1);
+  const end = later.findIndex((other) => {
+    const kind = asKind(other.node, "TransactionStmt")?.kind;
+    return kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE";
+  });
+  return end === -1 ? later : later.slice(0, end);
 }
 function servesLikeTheOld(context, created, old) {
   if (asKind(created, "CreateTableAsStmt") || asKind(created, "ViewStmt")) return true;

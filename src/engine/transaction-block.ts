@@ -10,13 +10,10 @@ import type { RuleContext } from './context.js';
  * meanwhile. Only called while a transaction is open; it ends at COMMIT, ROLLBACK or the end of the file.
  */
 export function createdAgainLater(context: RuleContext<string>, drop: Statement, dropped: RelationName): Node | undefined {
-  for (const later of context.statements.slice(drop.index + 1)) {
-    const ends = asKind(later.node, 'TransactionStmt')?.kind;
-    if (ends === 'TRANS_STMT_COMMIT' || ends === 'TRANS_STMT_ROLLBACK' || ends === 'TRANS_STMT_PREPARE') return undefined;
+  return restOfTransaction(context, drop).find((later) => {
     const created = asKind(later.node, 'CreateStmt')?.relation ?? asKind(later.node, 'CreateTableAsStmt')?.into?.rel ?? asKind(later.node, 'ViewStmt')?.view;
-    if (created && context.schema.sameTable(relationFromRangeVar(created), dropped)) return later.node;
-  }
-  return undefined;
+    return created !== undefined && context.schema.sameTable(relationFromRangeVar(created), dropped);
+  })?.node;
 }
 
 /**
@@ -24,12 +21,17 @@ export function createdAgainLater(context: RuleContext<string>, drop: Statement,
  * where lockwise cannot see it (`DROP MATERIALIZED VIEW v; ... CALL create_v();`).
  */
 export function callsLater(context: RuleContext<string>, drop: Statement): boolean {
-  for (const later of context.statements.slice(drop.index + 1)) {
-    const ends = asKind(later.node, 'TransactionStmt')?.kind;
-    if (ends === 'TRANS_STMT_COMMIT' || ends === 'TRANS_STMT_ROLLBACK' || ends === 'TRANS_STMT_PREPARE') return false;
-    if (later.kind === 'CallStmt') return true;
-  }
-  return false;
+  return restOfTransaction(context, drop).some((later) => later.kind === 'CallStmt');
+}
+
+/** The statements after `statement` up to the end of its transaction: COMMIT, ROLLBACK, PREPARE TRANSACTION or the end of the file. */
+function restOfTransaction(context: RuleContext<string>, statement: Statement): readonly Statement[] {
+  const later = context.statements.slice(statement.index + 1);
+  const end = later.findIndex((other) => {
+    const kind = asKind(other.node, 'TransactionStmt')?.kind;
+    return kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE';
+  });
+  return end === -1 ? later : later.slice(0, end);
 }
 
 /**
