@@ -20221,6 +20221,9 @@ function asKind(node, kind) {
   if (node === void 0) return void 0;
   return node[kind];
 }
+function alterTableCommands(node) {
+  return (asKind(node, "AlterTableStmt")?.cmds ?? []).map((command) => asKind(command, "AlterTableCmd")).filter((cmd) => cmd !== void 0);
+}
 function stringValues(nodes) {
   const values = [];
   for (const node of nodes ?? []) {
@@ -22295,7 +22298,7 @@ function locksTakenBy(statement, pgVersion) {
   const { node } = statement;
   const alter = asKind(node, "AlterTableStmt");
   if (alter?.relation) {
-    const commands = (alter.cmds ?? []).map((command) => asKind(command, "AlterTableCmd")).filter((cmd) => cmd !== void 0);
+    const commands = alterTableCommands(node);
     const modes = commands.map((cmd) => alterCommandLock(cmd, pgVersion));
     if (modes.length > 0) take(alter.relation, alter.objtype === "OBJECT_INDEX" ? "index" : "table", modes.reduce(strongerLock));
     for (const cmd of commands) {
@@ -22503,6 +22506,12 @@ function commandsOnExistingTable(context, visit2) {
       }
     }
   };
+}
+function commandsAltering(statements, relation, schema) {
+  return statements.flatMap((statement) => {
+    const alter = asKind(statement.node, "AlterTableStmt");
+    return alter?.relation && schema.sameTable(relationFromRangeVar(alter.relation), relation) ? alterTableCommands(statement.node) : [];
+  });
 }
 function foreignKeyShape(constraint) {
   if (constraint?.contype !== "CONSTR_FOREIGN" || !constraint.pktable) return void 0;
@@ -23004,14 +23013,10 @@ function fillingDefault(column, domain) {
 }
 function holdsNoNull(context, relation, column) {
   if (context.schema.column(relation, column)?.notNull) return true;
-  return context.statements.slice(0, context.statement.insideBlock ?? context.statement.index).some((earlier) => {
-    const alter = asKind(earlier.node, "AlterTableStmt");
-    if (!alter?.relation || !context.schema.sameTable(relationFromRangeVar(alter.relation), relation)) return false;
-    return (alter.cmds ?? []).some((node) => {
-      const cmd = asKind(node, "AlterTableCmd");
-      const added = cmd?.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0;
-      return added?.colname === column && fillingDefault(added, void 0) !== void 0;
-    });
+  const earlier = context.statements.slice(0, context.statement.insideBlock ?? context.statement.index);
+  return commandsAltering(earlier, relation, context.schema).some((cmd) => {
+    const added = cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0;
+    return added?.colname === column && fillingDefault(added, void 0) !== void 0;
   });
 }
 var init_column_declarations = __esm({
@@ -23020,6 +23025,7 @@ var init_column_declarations = __esm({
     init_names();
     init_schema_objects();
     init_node_types();
+    init_alter_table_commands();
   }
 });
 
@@ -23927,16 +23933,6 @@ var init_no_drop_not_null = __esm({
 });
 
 // rules/no-drop-required-column-default.ts
-function defaultSetAgainLater(later, relation, column, schema) {
-  return later.some((statement) => {
-    const alter = asKind(statement.node, "AlterTableStmt");
-    if (!alter?.relation || !schema.sameTable(relationFromRangeVar(alter.relation), relation)) return false;
-    return (alter.cmds ?? []).some((node) => {
-      const cmd = asKind(node, "AlterTableCmd");
-      return cmd?.subtype === "AT_ColumnDefault" && cmd.name === column && cmd.def !== void 0 && !isNullConstant(cmd.def);
-    });
-  });
-}
 var no_drop_required_column_default_default;
 var init_no_drop_required_column_default = __esm({
   "rules/no-drop-required-column-default.ts"() {
@@ -23974,13 +23970,10 @@ var init_no_drop_required_column_default = __esm({
           if (cmd.subtype !== "AT_ColumnDefault" || !cmd.name || cmd.def !== void 0 && !isNullConstant(cmd.def)) return;
           const column = context.schema.column(relation, cmd.name);
           if (!column?.hasDefault || column.generated) return;
-          const alter = asKind(context.statement.node, "AlterTableStmt");
-          const setNotNullHere = (alter?.cmds ?? []).some((node) => {
-            const other = asKind(node, "AlterTableCmd");
-            return other?.subtype === "AT_SetNotNull" && other.name === cmd.name;
-          });
+          const setNotNullHere = alterTableCommands(context.statement.node).some((other) => other.subtype === "AT_SetNotNull" && other.name === cmd.name);
           if (!column.notNull && !setNotNullHere) return;
-          if (defaultSetAgainLater(context.statements.slice(context.statement.index + 1), relation, cmd.name, context.schema)) return;
+          const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema);
+          if (later.some((other) => other.subtype === "AT_ColumnDefault" && other.name === cmd.name && other.def !== void 0 && !isNullConstant(other.def))) return;
           const isNew = context.schema.isNewColumn(relation, cmd.name);
           context.report({
             messageId: isNew ? "newColumn" : "existingColumn",
@@ -29311,9 +29304,7 @@ var init_require_check_before_set_not_null = __esm({
             } else if (cmd.subtype === "AT_AddConstraint" && asKind(cmd.def, "Constraint")?.contype === "CONSTR_PRIMARY") {
               const constraint = asKind(cmd.def, "Constraint");
               const index = constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : void 0;
-              const setNotNullHere = new Set(
-                (asKind(context.statement.node, "AlterTableStmt")?.cmds ?? []).map((node) => asKind(node, "AlterTableCmd")).filter((other) => other?.subtype === "AT_SetNotNull").map((other) => other.name)
-              );
+              const setNotNullHere = new Set(alterTableCommands(context.statement.node).filter((other) => other.subtype === "AT_SetNotNull").map((other) => other.name));
               for (const column of index?.keyColumns ?? []) {
                 const known = context.schema.column(relation, column);
                 if (!known || known.notNull || setNotNullHere.has(column) || context.pgVersion >= CHECK_PROOF_SINCE && context.schema.hasValidatedNotNullCheck(relation, column)) continue;

@@ -1,10 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
-import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
-import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
-import type { SchemaModel } from '../src/model/schema-model.js';
-import type { Statement } from '../src/parse/parse.js';
+import { commandsAltering, commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { displayName } from '../src/model/names.js';
 import { isNullConstant } from '../src/model/schema-objects.js';
-import { asKind } from '../src/parse/node-types.js';
+import { alterTableCommands } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
@@ -39,14 +37,11 @@ export default defineRule({
       if (cmd.subtype !== 'AT_ColumnDefault' || !cmd.name || (cmd.def !== undefined && !isNullConstant(cmd.def))) return;
       const column = context.schema.column(relation, cmd.name);
       if (!column?.hasDefault || column.generated) return;
-      const alter = asKind(context.statement.node, 'AlterTableStmt');
-      const setNotNullHere = (alter?.cmds ?? []).some((node) => {
-        const other = asKind(node, 'AlterTableCmd');
-        return other?.subtype === 'AT_SetNotNull' && other.name === cmd.name;
-      });
+      const setNotNullHere = alterTableCommands(context.statement.node).some((other) => other.subtype === 'AT_SetNotNull' && other.name === cmd.name);
       if (!column.notNull && !setNotNullHere) return;
       // Prisma's enum swap drops the default to retype the column, and sets it again before it commits.
-      if (defaultSetAgainLater(context.statements.slice(context.statement.index + 1), relation, cmd.name, context.schema)) return;
+      const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema);
+      if (later.some((other) => other.subtype === 'AT_ColumnDefault' && other.name === cmd.name && other.def !== undefined && !isNullConstant(other.def))) return;
       const isNew = context.schema.isNewColumn(relation, cmd.name);
       context.report({
         messageId: isNew ? 'newColumn' : 'existingColumn',
@@ -56,15 +51,3 @@ export default defineRule({
     });
   },
 });
-
-/** Whether a later statement of the file gives the column a default again (not NULL). */
-function defaultSetAgainLater(later: readonly Statement[], relation: RelationName, column: string, schema: SchemaModel): boolean {
-  return later.some((statement) => {
-    const alter = asKind(statement.node, 'AlterTableStmt');
-    if (!alter?.relation || !schema.sameTable(relationFromRangeVar(alter.relation), relation)) return false;
-    return (alter.cmds ?? []).some((node) => {
-      const cmd = asKind(node, 'AlterTableCmd');
-      return cmd?.subtype === 'AT_ColumnDefault' && cmd.name === column && cmd.def !== undefined && !isNullConstant(cmd.def);
-    });
-  });
-}

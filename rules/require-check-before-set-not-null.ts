@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { displayName, type RelationName } from '../src/model/names.js';
-import { asKind, stringValues } from '../src/parse/node-types.js';
+import { alterTableCommands, asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 /** From PostgreSQL 12, SET NOT NULL skips its scan when a validated CHECK constraint proves the column non-null. */
@@ -62,9 +62,7 @@ export default defineRule({
           // Without USING INDEX the index is built under the same lock, which require-unique-using-index reports.
           const index = constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : undefined;
           // A column the same ALTER TABLE sets NOT NULL is scanned once for both, and reported at its SET NOT NULL.
-          const setNotNullHere = new Set(
-            (asKind(context.statement.node, 'AlterTableStmt')?.cmds ?? []).map((node) => asKind(node, 'AlterTableCmd')).filter((other) => other?.subtype === 'AT_SetNotNull').map((other) => other!.name),
-          );
+          const setNotNullHere = new Set(alterTableCommands(context.statement.node).filter((other) => other.subtype === 'AT_SetNotNull').map((other) => other.name));
           for (const column of index?.keyColumns ?? []) {
             const known = context.schema.column(relation, column);
             if (!known || known.notNull || setNotNullHere.has(column) || (context.pgVersion >= CHECK_PROOF_SINCE && context.schema.hasValidatedNotNullCheck(relation, column))) continue;

@@ -1,6 +1,8 @@
 import type { AlterTableCmd, Constraint } from '@pgsql/types';
 import { relationFromRangeVar, type RelationName } from '../model/names.js';
-import { asKind, stringValues } from '../parse/node-types.js';
+import type { SchemaModel } from '../model/schema-model.js';
+import { alterTableCommands, asKind, stringValues } from '../parse/node-types.js';
+import type { Statement } from '../parse/parse.js';
 import type { RuleContext } from './context.js';
 import type { NodeVisitors } from './rule.js';
 
@@ -20,6 +22,14 @@ export function commandsOnExistingTable(context: RuleContext, visit: (cmd: Alter
       }
     },
   };
+}
+
+/** The sub-commands of those of `statements` that alter `relation`. */
+export function commandsAltering(statements: readonly Statement[], relation: RelationName, schema: SchemaModel): AlterTableCmd[] {
+  return statements.flatMap((statement) => {
+    const alter = asKind(statement.node, 'AlterTableStmt');
+    return alter?.relation && schema.sameTable(relationFromRangeVar(alter.relation), relation) ? alterTableCommands(statement.node) : [];
+  });
 }
 
 /** A foreign key as a partition's equivalent would have it: its columns, and the table and columns it references. */

@@ -3,6 +3,7 @@ import { displayName, relationFromRangeVar, type RelationName } from '../model/n
 import type { ResolvedDomain, SchemaModel } from '../model/schema-model.js';
 import { columnType, isNullConstant } from '../model/schema-objects.js';
 import { asKind } from '../parse/node-types.js';
+import { commandsAltering } from './alter-table-commands.js';
 import type { RuleContext } from './context.js';
 import type { NodeVisitors } from './rule.js';
 
@@ -55,13 +56,9 @@ export function fillingDefault(column: ColumnDef, domain: ResolvedDomain | undef
  */
 export function holdsNoNull(context: RuleContext<string>, relation: RelationName, column: string): boolean {
   if (context.schema.column(relation, column)?.notNull) return true;
-  return context.statements.slice(0, context.statement.insideBlock ?? context.statement.index).some((earlier) => {
-    const alter = asKind(earlier.node, 'AlterTableStmt');
-    if (!alter?.relation || !context.schema.sameTable(relationFromRangeVar(alter.relation), relation)) return false;
-    return (alter.cmds ?? []).some((node) => {
-      const cmd = asKind(node, 'AlterTableCmd');
-      const added = cmd?.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined;
-      return added?.colname === column && fillingDefault(added, undefined) !== undefined;
-    });
+  const earlier = context.statements.slice(0, context.statement.insideBlock ?? context.statement.index);
+  return commandsAltering(earlier, relation, context.schema).some((cmd) => {
+    const added = cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined;
+    return added?.colname === column && fillingDefault(added, undefined) !== undefined;
   });
 }

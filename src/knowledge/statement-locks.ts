@@ -1,6 +1,6 @@
 import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
-import { asKind, isOptionEnabled } from '../parse/node-types.js';
+import { alterTableCommands, asKind, isOptionEnabled } from '../parse/node-types.js';
 import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../model/names.js';
 import { LOCK_MODES, strongerLock, type LockMode } from './lock-modes.js';
 import {
@@ -174,7 +174,7 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
 
   const alter = asKind(node, 'AlterTableStmt');
   if (alter?.relation) {
-    const commands = (alter.cmds ?? []).map((command) => asKind(command, 'AlterTableCmd')).filter((cmd) => cmd !== undefined);
+    const commands = alterTableCommands(node);
     const modes = commands.map((cmd) => alterCommandLock(cmd, pgVersion));
     if (modes.length > 0) take(alter.relation, alter.objtype === 'OBJECT_INDEX' ? 'index' : 'table', modes.reduce(strongerLock));
     for (const cmd of commands) {

@@ -18,6 +18,11 @@ export function asKind<K extends NodeKind>(node: Node | undefined, kind: K): Nod
   return (node as Record<string, unknown>)[kind] as NodeOf<K> | undefined;
 }
 
+/** The sub-commands of a statement, when it is an ALTER TABLE; none otherwise. */
+export function alterTableCommands(node: Node | undefined): Array<NodeOf<'AlterTableCmd'>> {
+  return (asKind(node, 'AlterTableStmt')?.cmds ?? []).map((command) => asKind(command, 'AlterTableCmd')).filter((cmd) => cmd !== undefined);
+}
+
 /** The `sval` strings of a list of `String` nodes, as in qualified names. */
 export function stringValues(nodes: Node[] | undefined): string[] {
   const values: string[] = [];

@@ -2,7 +2,7 @@ import type { PgError } from './errors.js';
 import type { Node } from '@pgsql/types';
 import type pg from 'pg';
 import { quoteIdentifier } from '../parse/identifiers.js';
-import { asKind, nodeKind } from '../parse/node-types.js';
+import { alterTableCommands, asKind, nodeKind } from '../parse/node-types.js';
 import type { Statement } from '../parse/parse.js';
 
 /**
@@ -141,7 +141,7 @@ export async function standInFor(error: PgError, statement: Statement, setup: pg
 
 /** A table with one bigint column: `id`, unless the statement adds a column of that name. */
 function tableStandIn(name: string, node: Node): StandIn {
-  const adds = new Set((asKind(node, 'AlterTableStmt')?.cmds ?? []).map((cmd) => asKind(cmd, 'AlterTableCmd')).filter((cmd) => cmd?.subtype === 'AT_AddColumn').map((cmd) => asKind(cmd!.def, 'ColumnDef')?.colname));
+  const adds = new Set(alterTableCommands(node).filter((cmd) => cmd.subtype === 'AT_AddColumn').map((cmd) => asKind(cmd.def, 'ColumnDef')?.colname));
   const column = adds.has('id') ? 'stand_in_id' : 'id';
   return { sql: [`CREATE TABLE ${quote(name)} (${column} bigint)`], description: `table ${name}`, table: quote(name) };
 }
@@ -190,7 +190,7 @@ function findRangeVar(node: unknown, wanted: (rangeVar: NamedRangeVar) => boolea
 
 /** ADD CONSTRAINT ... UNIQUE or PRIMARY KEY USING INDEX: the index must be unique. */
 function addsConstraintUsingIndex(node: Node): boolean {
-  return (asKind(node, 'AlterTableStmt')?.cmds ?? []).some((cmd) => asKind(asKind(cmd, 'AlterTableCmd')?.def, 'Constraint')?.indexname !== undefined);
+  return alterTableCommands(node).some((cmd) => asKind(cmd.def, 'Constraint')?.indexname !== undefined);
 }
 
 function comparesWithNumber(node: unknown): boolean {
