@@ -22921,10 +22921,10 @@ var init_lint_file = __esm({
           const range2 = syntaxErrorRange(parsed);
           return [{ file: source.path, rule: SYNTAX_ERROR.id, severity: "error", message: parsed.syntaxError.message, range: range2, span: source.spanOf(range2) }];
         }
-        const { transactionMode: transactionMode2 } = environment;
+        const { transactionMode } = environment;
         const session = new SessionState(
-          wrapsEachFile(transactionMode2) || transactionMode2 === "implicit" && parsed.statements.length > 1,
-          transactionMode2 === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0
+          wrapsEachFile(transactionMode) || transactionMode === "implicit" && parsed.statements.length > 1,
+          transactionMode === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0
         );
         const file = { parsed, environment, schema, session, tokenEnds: new TokenEnds(parsed), current: void 0, diagnostics: [] };
         this.file = file;
@@ -23379,21 +23379,20 @@ function isBoundedBatch(where, keyColumns, sources = NO_SOURCES) {
   return false;
 }
 function matchesOneRow(where, keys) {
-  if (!where) return false;
-  const bool = asKind(where, "BoolExpr");
-  const conjuncts = bool?.boolop === "AND_EXPR" ? bool.args ?? [] : [where];
-  const pinned = new Set(conjuncts.map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== void 0));
+  const pinned = new Set(conjuncts(where).map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== void 0));
   return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
 }
 function matchesNoRow(where, neverNull) {
-  if (!where) return false;
-  const bool = asKind(where, "BoolExpr");
-  const conjuncts = bool?.boolop === "AND_EXPR" ? bool.args ?? [] : [where];
-  return conjuncts.some((node) => {
+  return conjuncts(where).some((node) => {
     const test = asKind(node, "NullTest");
     const column = columnName(test?.arg);
     return test?.nulltesttype === "IS_NULL" && column !== void 0 && neverNull(column);
   });
+}
+function conjuncts(where) {
+  if (!where) return [];
+  const bool = asKind(where, "BoolExpr");
+  return bool?.boolop === "AND_EXPR" ? bool.args ?? [] : [where];
 }
 function equalityColumn(node, sources) {
   const expression = asKind(node, "A_Expr");
@@ -23687,11 +23686,11 @@ function reportIfInTransaction(context, command) {
   }
 }
 function outsideTransactionBlock(context) {
-  const { transactionMode: transactionMode2 } = context.environment;
-  if (transactionMode2 === "implicit" && context.statements.filter((statement) => statement.insideBlock === void 0).length > 1) {
+  const { transactionMode } = context.environment;
+  if (transactionMode === "implicit" && context.statements.filter((statement) => statement.insideBlock === void 0).length > 1) {
     return "as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)";
   }
-  if (transactionMode2 === "wrapped") return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
+  if (transactionMode === "wrapped") return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
   return "outside a transaction block";
 }
 function optOutOf(context) {
@@ -24814,9 +24813,11 @@ function tableDropSteps(table, kind = "table") {
     `  2. once that release runs everywhere, drop it in a later migration: DROP ${keyword} ${table};`
   ].join("\n");
 }
+var RELATION_OBJECT_WORDS;
 var init_expand_contract = __esm({
   "src/knowledge/expand-contract.ts"() {
     "use strict";
+    RELATION_OBJECT_WORDS = { OBJECT_TABLE: "table", OBJECT_VIEW: "view", OBJECT_MATVIEW: "materialized view" };
   }
 });
 
@@ -24874,7 +24875,7 @@ var init_no_rename_column = __esm({
 });
 
 // rules/no-rename-table.ts
-var RENAMED_KINDS, no_rename_table_default;
+var no_rename_table_default;
 var init_no_rename_table = __esm({
   "rules/no-rename-table.ts"() {
     "use strict";
@@ -24883,7 +24884,6 @@ var init_no_rename_table = __esm({
     init_expand_contract();
     init_names();
     init_identifiers();
-    RENAMED_KINDS = { OBJECT_TABLE: "table", OBJECT_VIEW: "view", OBJECT_MATVIEW: "materialized view" };
     no_rename_table_default = defineRule({
       id: "no-rename-table",
       meta: {
@@ -24911,7 +24911,7 @@ var init_no_rename_table = __esm({
       create(context) {
         return {
           RenameStmt(rename2) {
-            const kind = RENAMED_KINDS[rename2.renameType ?? ""];
+            const kind = RELATION_OBJECT_WORDS[rename2.renameType ?? ""];
             if (!kind || !rename2.relation) return;
             const relation = relationFromRangeVar(rename2.relation);
             if (!context.isExistingTable(relation) || context.schema.isNewTableName(relation)) return;
@@ -29713,7 +29713,7 @@ var init_duration = __esm({
 });
 
 // rules/require-deprecation-before-drop.ts
-var DROPPED_KINDS, require_deprecation_before_drop_default;
+var require_deprecation_before_drop_default;
 var init_require_deprecation_before_drop = __esm({
   "rules/require-deprecation-before-drop.ts"() {
     "use strict";
@@ -29724,7 +29724,6 @@ var init_require_deprecation_before_drop = __esm({
     init_transaction_block();
     init_identifiers();
     init_duration();
-    DROPPED_KINDS = { OBJECT_TABLE: "table", OBJECT_VIEW: "view", OBJECT_MATVIEW: "materialized view" };
     require_deprecation_before_drop_default = defineRule({
       id: "require-deprecation-before-drop",
       meta: {
@@ -29796,7 +29795,7 @@ var init_require_deprecation_before_drop = __esm({
             else reportDrop(displayName(relation), retirement?.migration, column);
           }),
           DropStmt(drop) {
-            const kind = DROPPED_KINDS[drop.removeType ?? ""];
+            const kind = RELATION_OBJECT_WORDS[drop.removeType ?? ""];
             if (!kind) return;
             for (const object of drop.objects ?? []) {
               const relation = relationFromNameList(object);
@@ -43019,8 +43018,8 @@ var LintCache = class {
   }
 };
 function chainPiece(history, migration) {
-  const { input, transactionMode: transactionMode2, transactionOptOut } = migration;
-  const head = `\0${input.path}\0${transactionMode2} ${transactionOptOut ?? ""} ${history.isDeployed?.(input.path) ?? true}\0`;
+  const { input, transactionMode, transactionOptOut } = migration;
+  const head = `\0${input.path}\0${transactionMode} ${transactionOptOut ?? ""} ${history.isDeployed?.(input.path) ?? true}\0`;
   if ("unreadable" in input) return `${head}unreadable\0${input.unreadable}`;
   const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
   return `${head}text\0${text}\0${up ?? ""}`;
@@ -43379,8 +43378,7 @@ function planMigration({ framework, flywayProject }, entry, input, review, confi
   if ("unreadable" in input) return { planned: { input, transactionMode: "none", review } };
   const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
   noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
-  const optOut = TRANSACTION_OPT_OUTS[framework];
-  return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), ...optOut ? { transactionOptOut: optOut } : {}, review }, prepared };
+  return { planned: { input, upText: prepared.upText, ...howItRuns(framework, prepared.transaction, config), review }, prepared };
 }
 var MOST_EXCEPTIONS_NAMED = 5;
 function folderNotes(shownRoot, migrations, filesByNote) {
@@ -43409,8 +43407,9 @@ function preparedNotes(framework, notes, config) {
   if (framework !== "plain" || !config.assumeInTransaction) return notes;
   return ["plain: no migration tool detected; assumeInTransaction says the tool runs each file inside one transaction"];
 }
-function transactionMode(framework, prepared, config) {
-  return framework === "plain" && config.assumeInTransaction ? "wrapped" : prepared;
+function howItRuns(framework, prepared, config) {
+  const optOut = TRANSACTION_OPT_OUTS[framework];
+  return { transactionMode: framework === "plain" && config.assumeInTransaction ? "wrapped" : prepared, ...optOut ? { transactionOptOut: optOut } : {} };
 }
 function planFromDisk(folder, entry, reader, review, config, filesByNote) {
   const { framework } = folder;
@@ -43426,8 +43425,7 @@ function planFromDisk(folder, entry, reader, review, config, filesByNote) {
       get upText() {
         return upText ??= prepareMigration(framework, entry, input2.text, FILES_ON_DISK, folder.flywayProject).upText;
       },
-      transactionMode: transactionMode(framework, prepared2.transaction, config),
-      ...TRANSACTION_OPT_OUTS[framework] ? { transactionOptOut: TRANSACTION_OPT_OUTS[framework] } : {},
+      ...howItRuns(framework, prepared2.transaction, config),
       review,
       digests: { text: known.digest, up: prepared2.upDigest }
     };

@@ -1,10 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
 import { createdAgainLater, servesLikeTheOld } from '../src/engine/transaction-block.js';
-import { tableReplacementSteps } from '../src/knowledge/expand-contract.js';
+import { RELATION_OBJECT_WORDS, tableReplacementSteps } from '../src/knowledge/expand-contract.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
-
-const RENAMED_KINDS: Partial<Record<string, 'table' | 'view' | 'materialized view'>> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
 
 export default defineRule({
   id: 'no-rename-table',
@@ -35,7 +33,7 @@ export default defineRule({
   create(context) {
     return {
       RenameStmt(rename) {
-        const kind = RENAMED_KINDS[rename.renameType ?? ''];
+        const kind = RELATION_OBJECT_WORDS[rename.renameType ?? ''];
         if (!kind || !rename.relation) return;
         const relation = relationFromRangeVar(rename.relation);
         if (!context.isExistingTable(relation) || context.schema.isNewTableName(relation)) return;

@@ -1,6 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
-import { columnDropSteps, tableDropSteps } from '../src/knowledge/expand-contract.js';
+import { columnDropSteps, RELATION_OBJECT_WORDS, tableDropSteps, type RelationWord } from '../src/knowledge/expand-contract.js';
 import { displayName, relationFromNameList } from '../src/model/names.js';
 import { callsLater, createdAgainLater, servesLikeTheOld } from '../src/engine/transaction-block.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -18,10 +18,6 @@ type MessageId =
 interface Options {
   minDeprecationAge?: string;
 }
-
-type DroppedKind = 'table' | 'view' | 'materialized view';
-
-const DROPPED_KINDS: Partial<Record<string, DroppedKind>> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
 
 export default defineRule<MessageId, Options>({
   id: 'require-deprecation-before-drop',
@@ -83,7 +79,7 @@ export default defineRule<MessageId, Options>({
       return false;
     };
 
-    const reportDrop = (table: string, retiredIn: string | undefined, column?: string, ifItExists = '', kind: DroppedKind = 'table'): void => {
+    const reportDrop = (table: string, retiredIn: string | undefined, column?: string, ifItExists = '', kind: RelationWord = 'table'): void => {
       const steps = column === undefined ? tableDropSteps(table, kind) : columnDropSteps(table, column);
       const data = { table, kind, column: column ?? '', migration: retiredIn ?? '', steps, ifItExists, dropping: ifItExists ? 'dropping' : 'Dropping' };
       if (column === undefined) {
@@ -104,7 +100,7 @@ export default defineRule<MessageId, Options>({
         else reportDrop(displayName(relation), retirement?.migration, column);
       }),
       DropStmt(drop) {
-        const kind = DROPPED_KINDS[drop.removeType ?? ''];
+        const kind = RELATION_OBJECT_WORDS[drop.removeType ?? ''];
         if (!kind) return;
         for (const object of drop.objects ?? []) {
           const relation = relationFromNameList(object);

@@ -179,8 +179,7 @@ function planMigration(
   if ('unreadable' in input) return { planned: { input, transactionMode: 'none', review } };
   const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
   noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
-  const optOut = TRANSACTION_OPT_OUTS[framework];
-  return { planned: { input, upText: prepared.upText, transactionMode: transactionMode(framework, prepared.transaction, config), ...(optOut ? { transactionOptOut: optOut } : {}), review }, prepared };
+  return { planned: { input, upText: prepared.upText, ...howItRuns(framework, prepared.transaction, config), review }, prepared };
 }
 
 /** Files named beside a note said once for their folder, when few files lack it. */
@@ -220,9 +219,13 @@ function preparedNotes(framework: FrameworkName, notes: readonly string[], confi
   return ['plain: no migration tool detected; assumeInTransaction says the tool runs each file inside one transaction'];
 }
 
-/** Plain folders say nothing of how they are run; the configuration does. */
-function transactionMode(framework: FrameworkName, prepared: TransactionMode, config: ResolvedConfig): TransactionMode {
-  return framework === 'plain' && config.assumeInTransaction ? 'wrapped' : prepared;
+/**
+ * How the tool runs the file, and how a file is run outside a transaction with it. Plain folders say nothing of how
+ * they are run; the configuration does.
+ */
+function howItRuns(framework: FrameworkName, prepared: TransactionMode, config: ResolvedConfig): Pick<PlannedMigration, 'transactionMode' | 'transactionOptOut'> {
+  const optOut = TRANSACTION_OPT_OUTS[framework];
+  return { transactionMode: framework === 'plain' && config.assumeInTransaction ? 'wrapped' : prepared, ...(optOut ? { transactionOptOut: optOut } : {}) };
 }
 
 /**
@@ -250,8 +253,7 @@ function planFromDisk(
       get upText(): string {
         return (upText ??= prepareMigration(framework, entry, input.text, FILES_ON_DISK, folder.flywayProject).upText);
       },
-      transactionMode: transactionMode(framework, prepared.transaction, config),
-      ...(TRANSACTION_OPT_OUTS[framework] ? { transactionOptOut: TRANSACTION_OPT_OUTS[framework] } : {}),
+      ...howItRuns(framework, prepared.transaction, config),
       review,
       digests: { text: known.digest, up: prepared.upDigest },
     };

@@ -36,7 +36,13 @@ export function columnDropSteps(table: string, column: string): string {
   ].join('\n');
 }
 
-export function tableDropSteps(table: string, kind: 'table' | 'view' | 'materialized view' = 'table'): string {
+/** What a table-like relation is, in words. */
+export type RelationWord = 'table' | 'view' | 'materialized view';
+
+/** The relations a DROP or RENAME may name that the running release queries, by their object type. */
+export const RELATION_OBJECT_WORDS: Partial<Record<string, RelationWord>> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
+
+export function tableDropSteps(table: string, kind: RelationWord = 'table'): string {
   const keyword = kind.toUpperCase();
   return [
     `Drop ${table} in two deploys:`,

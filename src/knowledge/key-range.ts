@@ -124,10 +124,7 @@ export function isBoundedBatch(where: Node | undefined, keyColumns: readonly str
  * (the primary key, a unique constraint), alone or within an AND.
  */
 export function matchesOneRow(where: Node | undefined, keys: ReadonlyArray<readonly string[]>): boolean {
-  if (!where) return false;
-  const bool = asKind(where, 'BoolExpr');
-  const conjuncts = bool?.boolop === 'AND_EXPR' ? (bool.args ?? []) : [where];
-  const pinned = new Set(conjuncts.map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== undefined));
+  const pinned = new Set(conjuncts(where).map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== undefined));
   return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
 }
 
@@ -136,14 +133,18 @@ export function matchesOneRow(where: Node | undefined, keys: ReadonlyArray<reado
  * (`neverNull`), as a NOT NULL column, or one this migration added with a default that filled every row.
  */
 export function matchesNoRow(where: Node | undefined, neverNull: (column: string) => boolean): boolean {
-  if (!where) return false;
-  const bool = asKind(where, 'BoolExpr');
-  const conjuncts = bool?.boolop === 'AND_EXPR' ? (bool.args ?? []) : [where];
-  return conjuncts.some((node) => {
+  return conjuncts(where).some((node) => {
     const test = asKind(node, 'NullTest');
     const column = columnName(test?.arg);
     return test?.nulltesttype === 'IS_NULL' && column !== undefined && neverNull(column);
   });
+}
+
+/** The conditions a WHERE clause requires all of: the arguments of a top-level AND, or the clause itself. */
+function conjuncts(where: Node | undefined): readonly Node[] {
+  if (!where) return [];
+  const bool = asKind(where, 'BoolExpr');
+  return bool?.boolop === 'AND_EXPR' ? (bool.args ?? []) : [where];
 }
 
 /** The column of `column = constant`, or of `column = batch.column` with `batch` a limited source. */
