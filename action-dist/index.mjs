@@ -25113,16 +25113,21 @@ var init_no_rewriting_type_change = __esm({
           const definition = asKind(cmd.def, "ColumnDef");
           const newType = columnType(definition?.typeName);
           if (cmd.subtype !== "AT_AlterColumnType" || !cmd.name || !definition || !newType) return;
-          const referencing = context.schema.tablesReferencingColumn(relation, cmd.name).map(displayResolvedName);
-          const checkedAgain = referencing.length === 0 ? "" : ` The foreign keys of ${wordList(referencing)} that reference ${table}.${quoteIdentifier(cmd.name)} are checked again too, scanning ${referencing.length > 1 ? "those tables" : referencing[0]} under an ACCESS EXCLUSIVE lock.`;
-          const data = { table, column: quoteIdentifier(cmd.name), to: describeType(newType), from: "", reason: "", referencing: checkedAgain };
+          const column = cmd.name;
+          const checkedAgain = () => {
+            const referencing = context.schema.tablesReferencingColumn(relation, column).map(displayResolvedName);
+            if (referencing.length === 0) return { referencing: "" };
+            const scanned = referencing.length > 1 ? "those tables" : referencing[0];
+            return { referencing: ` The foreign keys of ${wordList(referencing)} that reference ${table}.${quoteIdentifier(column)} are checked again too, scanning ${scanned} under an ACCESS EXCLUSIVE lock.` };
+          };
+          const data = { table, column: quoteIdentifier(column), to: describeType(newType), from: "", reason: "", referencing: "" };
           const at = definition.typeName?.location;
-          const casts = definition.raw_default ? castsOfColumn(definition.raw_default, cmd.name) : [];
+          const casts = definition.raw_default ? castsOfColumn(definition.raw_default, column) : [];
           if (!casts) {
-            context.report({ messageId: "usingRewrite", helpId: "help", at, data });
+            context.report({ messageId: "usingRewrite", helpId: "help", at, data: { ...data, ...checkedAgain() } });
             return;
           }
-          const oldType = context.schema.column(relation, cmd.name)?.type;
+          const oldType = context.schema.column(relation, column)?.type;
           const chain = [...casts, newType];
           if (!oldType && !isUnboundedWideningTarget(chain[0])) {
             context.report({ messageId: "unknownOldType", helpId: "help", at, data });
@@ -25135,13 +25140,13 @@ var init_no_rewriting_type_change = __esm({
           const { effect: effect2 } = worst;
           const [from, to] = casts.length > 0 && oldType ? [oldType, newType] : [worst.from, worst.to];
           const finding = { ...data, from: describeType(from), to: describeType(to) };
-          if (effect2.kind === "rewrite" && effect2.domainChecked) context.report({ messageId: "domainRewrite", helpId: "domainHelp", at, data: finding });
-          else if (effect2.kind === "rewrite") context.report({ messageId: "rewrite", helpId: "help", at, data: finding });
+          if (effect2.kind === "rewrite" && effect2.domainChecked) context.report({ messageId: "domainRewrite", helpId: "domainHelp", at, data: { ...finding, ...checkedAgain() } });
+          else if (effect2.kind === "rewrite") context.report({ messageId: "rewrite", helpId: "help", at, data: { ...finding, ...checkedAgain() } });
           else if (effect2.kind === "unknown") context.report({ messageId: "unknownType", helpId: "help", at, data: finding });
           else if (effect2.kind === "rewrite-unless-utc" && !isUtcTimeZone(context.setting("timezone")?.value)) {
             context.report({ messageId: "timestampTimeZone", helpId: "timestampHelp", at, data: finding });
-          } else if (effect2.kind !== "none" || collationChanges(definition, context.schema.column(relation, cmd.name))) {
-            const reason = effect2.kind === "indexes-rebuilt" ? effect2.reason : effect2.kind === "rewrite-unless-utc" ? TIMESTAMP_TIMEZONE_INDEX_REASON : context.schema.column(relation, cmd.name) ? COLLATION_REASON : COLLATION_REASON_UNKNOWN;
+          } else if (effect2.kind !== "none" || collationChanges(definition, context.schema.column(relation, column))) {
+            const reason = effect2.kind === "indexes-rebuilt" ? effect2.reason : effect2.kind === "rewrite-unless-utc" ? TIMESTAMP_TIMEZONE_INDEX_REASON : context.schema.column(relation, column) ? COLLATION_REASON : COLLATION_REASON_UNKNOWN;
             context.report({ messageId: "indexesRebuilt", helpId: "indexesHelp", at, data: { ...finding, reason } });
           }
         });

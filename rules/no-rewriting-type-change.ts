@@ -84,20 +84,25 @@ export default defineRule({
       const definition = asKind(cmd.def, 'ColumnDef');
       const newType = columnType(definition?.typeName);
       if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.name || !definition || !newType) return;
-      // Converted values compare with another operator: each foreign key to the column is checked again (seen on PostgreSQL 18).
-      const referencing = context.schema.tablesReferencingColumn(relation, cmd.name).map(displayResolvedName);
-      const checkedAgain =
-        referencing.length === 0
-          ? ''
-          : ` The foreign keys of ${wordList(referencing)} that reference ${table}.${quoteIdentifier(cmd.name)} are checked again too, scanning ${referencing.length > 1 ? 'those tables' : referencing[0]} under an ACCESS EXCLUSIVE lock.`;
-      const data = { table, column: quoteIdentifier(cmd.name), to: describeType(newType), from: '', reason: '', referencing: checkedAgain };
+      const column = cmd.name;
+      /**
+       * For the messages of a rewrite: converted values compare with another operator, so each foreign key to the column
+       * is checked again (seen on PostgreSQL 18). Looked up only then: finding the keys reads every table of the schema.
+       */
+      const checkedAgain = (): { referencing: string } => {
+        const referencing = context.schema.tablesReferencingColumn(relation, column).map(displayResolvedName);
+        if (referencing.length === 0) return { referencing: '' };
+        const scanned = referencing.length > 1 ? 'those tables' : referencing[0];
+        return { referencing: ` The foreign keys of ${wordList(referencing)} that reference ${table}.${quoteIdentifier(column)} are checked again too, scanning ${scanned} under an ACCESS EXCLUSIVE lock.` };
+      };
+      const data = { table, column: quoteIdentifier(column), to: describeType(newType), from: '', reason: '', referencing: '' };
       const at = definition.typeName?.location;
-      const casts = definition.raw_default ? castsOfColumn(definition.raw_default, cmd.name) : [];
+      const casts = definition.raw_default ? castsOfColumn(definition.raw_default, column) : [];
       if (!casts) {
-        context.report({ messageId: 'usingRewrite', helpId: 'help', at, data });
+        context.report({ messageId: 'usingRewrite', helpId: 'help', at, data: { ...data, ...checkedAgain() } });
         return;
       }
-      const oldType = context.schema.column(relation, cmd.name)?.type;
+      const oldType = context.schema.column(relation, column)?.type;
       const chain = [...casts, newType];
       if (!oldType && !isUnboundedWideningTarget(chain[0]!)) {
         context.report({ messageId: 'unknownOldType', helpId: 'help', at, data });
@@ -111,13 +116,13 @@ export default defineRule({
       // A USING chain (`USING role::text::"Role_new"`) is named as the change it makes, not as its worst step.
       const [from, to] = casts.length > 0 && oldType ? [oldType, newType] : [worst.from, worst.to];
       const finding = { ...data, from: describeType(from), to: describeType(to) };
-      if (effect.kind === 'rewrite' && effect.domainChecked) context.report({ messageId: 'domainRewrite', helpId: 'domainHelp', at, data: finding });
-      else if (effect.kind === 'rewrite') context.report({ messageId: 'rewrite', helpId: 'help', at, data: finding });
+      if (effect.kind === 'rewrite' && effect.domainChecked) context.report({ messageId: 'domainRewrite', helpId: 'domainHelp', at, data: { ...finding, ...checkedAgain() } });
+      else if (effect.kind === 'rewrite') context.report({ messageId: 'rewrite', helpId: 'help', at, data: { ...finding, ...checkedAgain() } });
       else if (effect.kind === 'unknown') context.report({ messageId: 'unknownType', helpId: 'help', at, data: finding });
       else if (effect.kind === 'rewrite-unless-utc' && !isUtcTimeZone(context.setting('timezone')?.value)) {
         context.report({ messageId: 'timestampTimeZone', helpId: 'timestampHelp', at, data: finding });
-      } else if (effect.kind !== 'none' || collationChanges(definition, context.schema.column(relation, cmd.name))) {
-        const reason = effect.kind === 'indexes-rebuilt' ? effect.reason : effect.kind === 'rewrite-unless-utc' ? TIMESTAMP_TIMEZONE_INDEX_REASON : context.schema.column(relation, cmd.name) ? COLLATION_REASON : COLLATION_REASON_UNKNOWN;
+      } else if (effect.kind !== 'none' || collationChanges(definition, context.schema.column(relation, column))) {
+        const reason = effect.kind === 'indexes-rebuilt' ? effect.reason : effect.kind === 'rewrite-unless-utc' ? TIMESTAMP_TIMEZONE_INDEX_REASON : context.schema.column(relation, column) ? COLLATION_REASON : COLLATION_REASON_UNKNOWN;
         context.report({ messageId: 'indexesRebuilt', helpId: 'indexesHelp', at, data: { ...finding, reason } });
       }
     });
