@@ -14,4 +14,16 @@ describe('the README\'s performance table', () => {
     expect(results.quick).toBe(false);
     expect(shown!.trim()).toBe(markdownTable(results).trim());
   });
+
+  it('states the floor the parser alone sets, when the run measured it', () => {
+    const results = JSON.parse(readFileSync(path.join(REPO_ROOT, 'bench', 'results.json'), 'utf8')) as Parameters<typeof markdownTable>[0];
+    const withFloor = structuredClone(results);
+    withFloor.targets.wholeHistoryRatio!.parserAloneRatio = 1.71;
+    withFloor.targets.smallFileMs!.parserAloneMs = 168;
+    const table = markdownTable(withFloor);
+    expect(table).toContain('and the parser alone with no lint 1.71;');
+    expect(table).toContain('and Node.js with the parser, parsing it, 168 ms;');
+    delete withFloor.targets.smallFileMs!.parserAloneMs;
+    expect(markdownTable(withFloor)).not.toContain('Node.js with the parser');
+  });
 });
