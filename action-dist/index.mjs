@@ -22284,6 +22284,9 @@ function lockedRelationWord(claim, kindOf) {
 function namesIndex(claim) {
   return claim.target === "index" || claim.target === "table-of-index";
 }
+function asRunByItsBlock(statement, claims) {
+  return statement.conditional ? claims.map((claim) => ({ ...claim, takenOnlyIf: claim.takenOnlyIf ?? "the block runs the statement" })) : claims;
+}
 function locksTakenBy(statement, pgVersion) {
   const claims = [];
   const take = (relation, target, entry, briefly) => {
@@ -22688,6 +22691,73 @@ var init_walk = __esm({
   }
 });
 
+// src/engine/held-locks.ts
+function renamedTable(statement) {
+  const rename2 = asKind(statement.node, "RenameStmt");
+  if (rename2?.renameType === "OBJECT_TABLE" && rename2.relation && rename2.newname) {
+    const from = relationFromRangeVar(rename2.relation);
+    return { from, to: { ...from, name: rename2.newname } };
+  }
+  const move = asKind(statement.node, "AlterObjectSchemaStmt");
+  if (move?.objectType === "OBJECT_TABLE" && move.relation && move.newschema) {
+    const from = relationFromRangeVar(move.relation);
+    return { from, to: { ...from, schema: move.newschema } };
+  }
+  return void 0;
+}
+var NONE, TransactionLocks;
+var init_held_locks = __esm({
+  "src/engine/held-locks.ts"() {
+    "use strict";
+    init_node_types();
+    init_names();
+    NONE = [];
+    TransactionLocks = class {
+      transactionId;
+      held = [];
+      savepoints = [];
+      /** The locks held when a statement of `transaction` starts: none outside a transaction block. */
+      heldIn(transaction) {
+        return transaction.inTransaction && transaction.id === this.transactionId ? this.held : NONE;
+      }
+      /** After a statement of `transaction` ran: keeps what it took, or releases what it released. */
+      record(statement, transaction, taken, schema) {
+        if (!transaction.inTransaction) {
+          this.transactionId = void 0;
+          return;
+        }
+        if (transaction.id !== this.transactionId) {
+          this.transactionId = transaction.id;
+          this.held = [];
+          this.savepoints = [];
+        }
+        const control = asKind(statement.node, "TransactionStmt");
+        if (control) {
+          this.applyTransactionControl(control.kind, control.savepoint_name ?? "");
+          return;
+        }
+        this.held.push(...taken());
+        const renamed = renamedTable(statement);
+        if (!renamed) return;
+        for (const lock2 of this.held.slice()) {
+          if (schema.sameTable(lock2.table, renamed.from)) this.held.push({ ...lock2, table: renamed.to });
+        }
+      }
+      applyTransactionControl(kind, savepoint) {
+        if (kind === "TRANS_STMT_SAVEPOINT") {
+          this.savepoints.push({ name: savepoint, heldBefore: this.held.length });
+          return;
+        }
+        if (kind !== "TRANS_STMT_ROLLBACK_TO" && kind !== "TRANS_STMT_RELEASE") return;
+        const at = this.savepoints.map(({ name }) => name).lastIndexOf(savepoint);
+        if (at === -1) return;
+        if (kind === "TRANS_STMT_ROLLBACK_TO") this.held.length = this.savepoints[at].heldBefore;
+        this.savepoints.length = kind === "TRANS_STMT_ROLLBACK_TO" ? at + 1 : at;
+      }
+    };
+  }
+});
+
 // src/engine/lint-file.ts
 function withPlaceholdersRestored(diagnostics, parsed) {
   const originals = /* @__PURE__ */ new Map();
@@ -22858,11 +22928,17 @@ var init_lint_file = __esm({
     init_builtin_checks();
     init_suppressions();
     init_walk();
+    init_held_locks();
     FileLinter = class {
       constructor(options) {
         this.options = options;
         const now = () => this.file;
         const isExistingTable = (relation) => relation.schema !== "pg_temp" && !now().schema.isNewTable(relation);
+        const locksExistingTable = (claim) => {
+          if (!namesIndex(claim)) return isExistingTable(claim.relation);
+          const table = now().schema.indexTable(claim.relation);
+          return table === void 0 || isExistingTable(table);
+        };
         const shared = {
           get filePath() {
             return now().parsed.source.path;
@@ -22886,13 +22962,14 @@ var init_lint_file = __esm({
           },
           dates: options.dates,
           setting: (name) => now().session.setting(name.toLowerCase()),
-          locksOf: (statement) => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), now().schema, statement),
-          isExistingTable,
-          locksExistingTable: (claim) => {
-            if (!namesIndex(claim)) return isExistingTable(claim.relation);
-            const table = now().schema.indexTable(claim.relation);
-            return table === void 0 || isExistingTable(table);
+          locksOf: (statement) => {
+            const file = now();
+            const claims = () => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), file.schema, statement);
+            return statement === file.current ? (file.currentLocks ??= claims()).slice() : claims();
           },
+          heldLocks: () => now().heldLocks.heldIn(shared.transaction),
+          isExistingTable,
+          locksExistingTable,
           describeLock: (claim) => {
             const { schema } = now();
             const relation = lockedRelationWord(claim, (name) => schema.table(name)?.kind);
@@ -22906,6 +22983,16 @@ var init_lint_file = __esm({
           lineOf: (offset) => now().parsed.source.positionAt(offset).line,
           sqlText: (range2) => now().parsed.sqlText(range2)
         };
+        this.shared = shared;
+        this.takenByCurrent = () => {
+          const { current, schema } = now();
+          return asRunByItsBlock(current, shared.locksOf(current)).map((claim) => ({
+            claim,
+            table: namesIndex(claim) && schema.indexTable(claim.relation) || claim.relation,
+            statement: current,
+            onExistingTable: locksExistingTable(claim)
+          }));
+        };
         this.contexts = options.rules.map(({ rule, severity }) => {
           const context = Object.create(shared);
           context.report = (report2) => now().diagnostics.push(diagnosticOf(now(), rule, severity, report2));
@@ -22915,6 +23002,8 @@ var init_lint_file = __esm({
       options;
       file;
       contexts;
+      takenByCurrent;
+      shared;
       lint(parsed, environment, schema) {
         const { source } = parsed;
         if (parsed.syntaxError) {
@@ -22926,7 +23015,17 @@ var init_lint_file = __esm({
           wrapsEachFile(transactionMode) || transactionMode === "implicit" && parsed.statements.length > 1,
           transactionMode === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0
         );
-        const file = { parsed, environment, schema, session, tokenEnds: new TokenEnds(parsed), current: void 0, diagnostics: [] };
+        const file = {
+          parsed,
+          environment,
+          schema,
+          session,
+          tokenEnds: new TokenEnds(parsed),
+          current: void 0,
+          currentLocks: void 0,
+          heldLocks: new TransactionLocks(),
+          diagnostics: []
+        };
         this.file = file;
         try {
           const { rules } = this.options;
@@ -22940,6 +23039,7 @@ var init_lint_file = __esm({
             applyRetirementsBefore(statement.range.start, retirements, schema);
             session.beforeStatement(statement);
             file.current = statement;
+            file.currentLocks = void 0;
             for (const visitors of running) visitors.onStatement?.(statement);
             if (visitorsByKind.size > 0) {
               walkTree(statement.node, (kind, payload, ancestors) => {
@@ -22949,6 +23049,7 @@ var init_lint_file = __esm({
                 for (const callback2 of callbacks) callback2(payload, path13);
               });
             }
+            file.heldLocks.record(statement, this.shared.transaction, this.takenByCurrent, schema);
             session.apply(statement);
             schema.apply(statement);
           }
@@ -25199,7 +25300,7 @@ var init_no_statements_after_access_exclusive = __esm({
         },
         docs: {
           summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
-          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns, which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.",
+          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.",
           instead: "Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.",
           bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;",
           good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS 'free text from support';\nCOMMIT;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;",
@@ -25212,75 +25313,53 @@ var init_no_statements_after_access_exclusive = __esm({
         }
       },
       create(context) {
-        let held;
-        let savepoints = [];
-        let currentTransaction = 0;
+        let reportedLockOf;
+        const counted2 = /* @__PURE__ */ new WeakMap();
+        const counts = (held) => {
+          let answer = counted2.get(held);
+          if (answer === void 0) {
+            const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(held.statement.node, "DropStmt")?.removeType ?? "");
+            answer = trafficLock(held.claim) === "ACCESS EXCLUSIVE" && held.onExistingTable && !(dropsRelations && held.claim.target === "table" && !createdAgainLater(context, held.statement, held.claim.relation));
+            counted2.set(held, answer);
+          }
+          return answer;
+        };
         return {
           onStatement(statement) {
-            const { transaction } = context;
-            if (!transaction.inTransaction || transaction.id !== currentTransaction) {
-              held = void 0;
-              savepoints = [];
-              currentTransaction = transaction.inTransaction ? transaction.id : 0;
-              if (!transaction.inTransaction) return;
-            }
-            trackSavepoint(statement);
-            const locks = context.locksOf(statement);
-            if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, locks, held)) {
-              held.reported = true;
-              context.report({ messageId: "statementAfterLock", helpId: held.combinable ? "help" : "separateHelp", data: { object: held.object, them: held.several ? "them" : held.relation, is: held.several ? "are" : "is", line: context.lineOf(held.offset) } });
-            }
-            const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, "DropStmt")?.removeType ?? "");
-            const claims = locks.filter(
-              (claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && context.locksExistingTable(claim) && !(dropsRelations && claim.target === "table" && !createdAgainLater(context, statement, claim.relation))
-            );
-            if (claims.length === 0) return;
-            if (held) {
-              for (const claim of claims) held.relations.push(lockedTable(claim));
-              return;
-            }
-            const words = claims.map((claim) => context.describeLock(claim));
+            if (!context.transaction.inTransaction) return;
+            const held = context.heldLocks().filter(counts);
+            const first = held[0];
+            if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
+            reportedLockOf = first.statement;
+            const words = held.filter((lock2) => lock2.statement === first.statement).map((lock2) => context.describeLock(lock2.claim));
             const objects = [...new Set(words.map((word) => word.object))];
-            held = {
-              object: wordList(objects),
+            const several = objects.length > 1;
+            context.report({
+              messageId: "statementAfterLock",
+              helpId: isCombinableAlterTable(first.statement) ? "help" : "separateHelp",
               // "the table", or "the view" for a view dropped and created again.
-              relation: words[0].relation,
-              relations: claims.map(lockedTable),
-              several: objects.length > 1,
-              combinable: isCombinableAlterTable(statement),
-              offset: statement.range.start,
-              savepointDepth: savepoints.length,
-              reported: false
-            };
+              data: { object: wordList(objects), them: several ? "them" : words[0].relation, is: several ? "are" : "is", line: context.lineOf(first.statement.range.start) }
+            });
           }
         };
-        function trackSavepoint(statement) {
-          const stmt = asKind(statement.node, "TransactionStmt");
-          if (stmt?.kind === "TRANS_STMT_SAVEPOINT") savepoints.push(stmt.savepoint_name ?? "");
-          if (stmt?.kind !== "TRANS_STMT_ROLLBACK_TO" && stmt?.kind !== "TRANS_STMT_RELEASE") return;
-          const at = savepoints.lastIndexOf(stmt.savepoint_name ?? "");
-          if (at === -1) return;
-          savepoints.length = stmt.kind === "TRANS_STMT_ROLLBACK_TO" ? at + 1 : at;
-          if (stmt.kind === "TRANS_STMT_ROLLBACK_TO" && held && held.savepointDepth > at) held = void 0;
-        }
-        function isQuickUnderLocksHeld(statement, locks, lock2) {
+        function isQuickUnderLocksHeld(statement, held) {
           if (!CATALOG_ONLY_KINDS.has(statement.kind)) return false;
           const { node } = statement;
           const worksOn = asKind(node, "IndexStmt")?.relation ?? asKind(node, "AlterTableStmt")?.relation;
           if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;
           if (asKind(node, "CreateStmt")?.partbound) return false;
-          return locks.every((claim) => !context.locksExistingTable(claim) || holds(lock2, lockedTable(claim)));
+          return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(held, lockedTable(claim)));
         }
-        function holds(lock2, relation) {
-          return lock2.relations.some((held2) => context.schema.sameTable(held2, relation));
+        function holds(held, relation) {
+          return held.some((lock2) => context.schema.sameTable(lock2.table, relation));
         }
-        function isTrailer(statement, lock2) {
+        function isTrailer(statement, held) {
           if (TRAILER_KINDS.has(statement.kind)) return true;
           const comment = asKind(statement.node, "CommentStmt");
           if (comment?.objtype !== "OBJECT_TABLE" && comment?.objtype !== "OBJECT_COLUMN") return false;
           const names = stringValues(asKind(comment.object, "List")?.items);
           const table = relationFromNames(comment.objtype === "OBJECT_COLUMN" ? names.slice(0, -1) : names);
-          return holds(lock2, table);
+          return holds(held, table);
         }
         function lockedTable(claim) {
           return namesIndex(claim) && context.schema.indexTable(claim.relation) || claim.relation;
@@ -29442,23 +29521,7 @@ var init_require_concurrent_index = __esm({
       create(context) {
         const outOfBlock = () => context.statement.insideBlock === void 0 ? "" : "Move it out of the DO block first, into a migration of its own (PostgreSQL refuses CONCURRENTLY inside a block). ";
         const isPartitioned = (relation) => context.schema.table(relation)?.kind === "partitioned table";
-        const earlierInTransaction = () => {
-          const { transaction, statement } = context;
-          if (!transaction.inTransaction) return [];
-          const first = transaction.explicit && transaction.openedAt !== void 0 ? transaction.openedAt + 1 : 0;
-          const earlier = context.statements.slice(first, statement.insideBlock ?? statement.index);
-          return earlier.some((other) => asKind(other.node, "TransactionStmt")?.kind === "TRANS_STMT_ROLLBACK_TO") ? void 0 : earlier;
-        };
-        const heldAccessExclusive = (table) => (earlierInTransaction() ?? []).some((earlier) => {
-          const rename2 = asKind(earlier.node, "RenameStmt");
-          const renamedTo = rename2?.renameType === "OBJECT_TABLE" && rename2.newname ? rename2.newname : void 0;
-          return context.locksOf(earlier).some((claim) => {
-            if (trafficLock(claim) !== "ACCESS EXCLUSIVE" || claim.target !== "table" && claim.target !== "table-of-index") return false;
-            const locked = claim.target === "table-of-index" ? context.schema.indexTable(claim.relation) : claim.relation;
-            if (locked === void 0) return false;
-            return context.schema.sameTable(locked, table) || renamedTo !== void 0 && context.schema.sameTable({ ...locked, name: renamedTo }, table);
-          });
-        });
+        const heldAccessExclusive = (table) => context.heldLocks().some((held) => !held.claim.takenOnlyIf && trafficLock(held.claim) === "ACCESS EXCLUSIVE" && context.schema.sameTable(held.table, table));
         const droppedLater = (table) => context.statements.slice(context.statement.index + 1).some((later) => {
           const drop = asKind(later.node, "DropStmt");
           return drop?.removeType === "OBJECT_TABLE" && (drop.objects ?? []).some((object) => {

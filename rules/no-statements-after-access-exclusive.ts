@@ -4,6 +4,7 @@ import { wordList } from '../src/engine/messages.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { createdAgainLater } from '../src/engine/transaction-block.js';
+import type { HeldLock } from '../src/engine/held-locks.js';
 import { DROPPED_RELATION_KINDS, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
 
 /** Transaction control and session settings take no lock and do no work. */
@@ -32,22 +33,6 @@ const CATALOG_ONLY_KINDS = new Set([
   'ViewStmt',
 ]);
 
-interface HeldLock {
-  /** The relations the first locking statement locked, in words: "orders", "invoices and accounts". */
-  object: string;
-  /** What the one locked relation is: "the table", "the view". */
-  relation: string;
-  several: boolean;
-  /** The locking statement is an ALTER TABLE that other sub-commands for the table can join. */
-  combinable: boolean;
-  /** Relation keys the lock covers, for COMMENT ON them. */
-  relations: RelationName[];
-  offset: number;
-  /** Savepoints open when the lock was taken: ROLLBACK TO an earlier one releases it. */
-  savepointDepth: number;
-  reported: boolean;
-}
-
 export default defineRule({
   id: 'no-statements-after-access-exclusive',
   meta: {
@@ -62,7 +47,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.',
-      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns, which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.',
+      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.',
       instead: 'Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.',
       bad: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;',
       good: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS \'free text from support\';\nCOMMIT;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;',
@@ -75,93 +60,73 @@ export default defineRule({
     },
   },
   create(context) {
-    let held: HeldLock | undefined;
-    let savepoints: string[] = [];
-    let currentTransaction = 0;
+    /** The statement whose lock the rule reported: once per lock, which ROLLBACK TO may release and the transaction take again. */
+    let reportedLockOf: Statement | undefined;
+    const counted = new WeakMap<HeldLock, boolean>();
+    /**
+     * ACCESS EXCLUSIVE on an existing table. A dropped table, view or materialized view is not counted, as nothing should be
+     * using it, unless the transaction creates it again.
+     */
+    const counts = (held: HeldLock): boolean => {
+      let answer = counted.get(held);
+      if (answer === undefined) {
+        const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(held.statement.node, 'DropStmt')?.removeType ?? '');
+        answer =
+          trafficLock(held.claim) === 'ACCESS EXCLUSIVE' &&
+          held.onExistingTable &&
+          !(dropsRelations && held.claim.target === 'table' && !createdAgainLater(context, held.statement, held.claim.relation));
+        counted.set(held, answer);
+      }
+      return answer;
+    };
 
     return {
       onStatement(statement) {
-        const { transaction } = context;
-        if (!transaction.inTransaction || transaction.id !== currentTransaction) {
-          held = undefined;
-          savepoints = [];
-          currentTransaction = transaction.inTransaction ? transaction.id : 0;
-          if (!transaction.inTransaction) return;
-        }
-        trackSavepoint(statement);
-        const locks = context.locksOf(statement);
-        if (held && !held.reported && !isTrailer(statement, held) && !isQuickUnderLocksHeld(statement, locks, held)) {
-          held.reported = true;
-          context.report({ messageId: 'statementAfterLock', helpId: held.combinable ? 'help' : 'separateHelp', data: { object: held.object, them: held.several ? 'them' : held.relation, is: held.several ? 'are' : 'is', line: context.lineOf(held.offset) } });
-        }
-        const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(statement.node, 'DropStmt')?.removeType ?? '');
-        const claims = locks.filter(
-          (claim) =>
-            trafficLock(claim) === 'ACCESS EXCLUSIVE' &&
-            context.locksExistingTable(claim) &&
-            !(dropsRelations && claim.target === 'table' && !createdAgainLater(context, statement, claim.relation)),
-        );
-        if (claims.length === 0) return;
-        if (held) {
-          for (const claim of claims) held.relations.push(lockedTable(claim));
-          return;
-        }
-        const words = claims.map((claim) => context.describeLock(claim));
+        if (!context.transaction.inTransaction) return;
+        const held = context.heldLocks().filter(counts);
+        const first = held[0];
+        if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
+        reportedLockOf = first.statement;
+        const words = held.filter((lock) => lock.statement === first.statement).map((lock) => context.describeLock(lock.claim));
         const objects = [...new Set(words.map((word) => word.object))];
-        held = {
-          object: wordList(objects),
+        const several = objects.length > 1;
+        context.report({
+          messageId: 'statementAfterLock',
+          helpId: isCombinableAlterTable(first.statement) ? 'help' : 'separateHelp',
           // "the table", or "the view" for a view dropped and created again.
-          relation: words[0]!.relation,
-          relations: claims.map(lockedTable),
-          several: objects.length > 1,
-          combinable: isCombinableAlterTable(statement),
-          offset: statement.range.start,
-          savepointDepth: savepoints.length,
-          reported: false,
-        };
+          data: { object: wordList(objects), them: several ? 'them' : words[0]!.relation, is: several ? 'are' : 'is', line: context.lineOf(first.statement.range.start) },
+        });
       },
     };
-
-    function trackSavepoint(statement: Statement): void {
-      const stmt = asKind(statement.node, 'TransactionStmt');
-      if (stmt?.kind === 'TRANS_STMT_SAVEPOINT') savepoints.push(stmt.savepoint_name ?? '');
-      if (stmt?.kind !== 'TRANS_STMT_ROLLBACK_TO' && stmt?.kind !== 'TRANS_STMT_RELEASE') return;
-      const at = savepoints.lastIndexOf(stmt.savepoint_name ?? '');
-      if (at === -1) return;
-      // ROLLBACK TO keeps the savepoint itself; RELEASE removes it. Rolling back releases the locks taken after it.
-      savepoints.length = stmt.kind === 'TRANS_STMT_ROLLBACK_TO' ? at + 1 : at;
-      if (stmt.kind === 'TRANS_STMT_ROLLBACK_TO' && held && held.savepointDepth > at) held = undefined;
-    }
 
     /**
      * A statement that only makes or changes new objects, and locks nothing the transaction does not hold already:
      * CREATE TABLE with its indexes and foreign keys (to the locked table too), ALTER INDEX ... RENAME of the locked
      * table's index. It cannot wait for anyone, and changes only the catalog, so it does not lengthen the outage.
      */
-    function isQuickUnderLocksHeld(statement: Statement, locks: LockClaim[], lock: HeldLock): boolean {
+    function isQuickUnderLocksHeld(statement: Statement, held: HeldLock[]): boolean {
       if (!CATALOG_ONLY_KINDS.has(statement.kind)) return false;
       const { node } = statement;
       // An index build or ALTER TABLE on an existing table does work under the lock, even one the transaction holds.
       const worksOn = asKind(node, 'IndexStmt')?.relation ?? asKind(node, 'AlterTableStmt')?.relation;
       if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;
       if (asKind(node, 'CreateStmt')?.partbound) return false;
-      return locks.every((claim) => !context.locksExistingTable(claim) || holds(lock, lockedTable(claim)));
+      return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(held, lockedTable(claim)));
     }
 
-    /** Whether the lock covers the relation, however the two are written (`users`, `public.users`). */
-    function holds(lock: HeldLock, relation: RelationName): boolean {
-      return lock.relations.some((held) => context.schema.sameTable(held, relation));
+    /** Whether a held lock covers the relation, however the two are written (`users`, `public.users`). */
+    function holds(held: HeldLock[], relation: RelationName): boolean {
+      return held.some((lock) => context.schema.sameTable(lock.table, relation));
     }
 
-    function isTrailer(statement: Statement, lock: HeldLock): boolean {
+    function isTrailer(statement: Statement, held: HeldLock[]): boolean {
       if (TRAILER_KINDS.has(statement.kind)) return true;
       const comment = asKind(statement.node, 'CommentStmt');
       if (comment?.objtype !== 'OBJECT_TABLE' && comment?.objtype !== 'OBJECT_COLUMN') return false;
       const names = stringValues(asKind(comment.object, 'List')?.items);
       const table = relationFromNames(comment.objtype === 'OBJECT_COLUMN' ? names.slice(0, -1) : names);
-      return holds(lock, table);
+      return holds(held, table);
     }
-
 
     /** The table whose traffic the claim blocks: for an index, its table when the model knows it. */
     function lockedTable(claim: LockClaim): RelationName {

@@ -2,7 +2,6 @@ import { defineRule } from '../src/engine/rule.js';
 import { outsideTransactionBlock } from '../src/engine/transaction-block.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
 import { asKind } from '../src/parse/node-types.js';
-import type { Statement } from '../src/parse/parse.js';
 import { displayName, displayResolvedName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { TableInfo } from '../src/model/schema-model.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -63,26 +62,9 @@ export default defineRule({
     const outOfBlock = (): string =>
       context.statement.insideBlock === undefined ? '' : 'Move it out of the DO block first, into a migration of its own (PostgreSQL refuses CONCURRENTLY inside a block). ';
     const isPartitioned = (relation: RelationName): boolean => context.schema.table(relation)?.kind === 'partitioned table';
-    /** The statements before this one in its transaction; undefined when a ROLLBACK TO may have released their locks. */
-    const earlierInTransaction = (): readonly Statement[] | undefined => {
-      const { transaction, statement } = context;
-      if (!transaction.inTransaction) return [];
-      const first = transaction.explicit && transaction.openedAt !== undefined ? transaction.openedAt + 1 : 0;
-      const earlier = context.statements.slice(first, statement.insideBlock ?? statement.index);
-      return earlier.some((other) => asKind(other.node, 'TransactionStmt')?.kind === 'TRANS_STMT_ROLLBACK_TO') ? undefined : earlier;
-    };
+    /** A lock on the table that the transaction holds for sure: under its own name, or under the one a RENAME gave it. */
     const heldAccessExclusive = (table: RelationName): boolean =>
-      (earlierInTransaction() ?? []).some((earlier) => {
-        // A table renamed since is held under its new name (`ALTER TABLE t RENAME TO _bkp_t`, then drops on _bkp_t).
-        const rename = asKind(earlier.node, 'RenameStmt');
-        const renamedTo = rename?.renameType === 'OBJECT_TABLE' && rename.newname ? rename.newname : undefined;
-        return context.locksOf(earlier).some((claim) => {
-          if (trafficLock(claim) !== 'ACCESS EXCLUSIVE' || (claim.target !== 'table' && claim.target !== 'table-of-index')) return false;
-          const locked = claim.target === 'table-of-index' ? context.schema.indexTable(claim.relation) : claim.relation;
-          if (locked === undefined) return false;
-          return context.schema.sameTable(locked, table) || (renamedTo !== undefined && context.schema.sameTable({ ...locked, name: renamedTo }, table));
-        });
-      });
+      context.heldLocks().some((held) => !held.claim.takenOnlyIf && trafficLock(held.claim) === 'ACCESS EXCLUSIVE' && context.schema.sameTable(held.table, table));
     const droppedLater = (table: RelationName): boolean =>
       context.statements.slice(context.statement.index + 1).some((later) => {
         const drop = asKind(later.node, 'DropStmt');

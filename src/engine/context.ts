@@ -3,6 +3,7 @@ import type { SchemaModel } from '../model/schema-model.js';
 import type { SettingValue, TransactionMode, TransactionState } from '../model/session-state.js';
 import type { RelationName } from '../model/names.js';
 import type { LockClaim } from '../knowledge/statement-locks.js';
+import type { HeldLock } from './held-locks.js';
 import type { Report } from './rule.js';
 import type { ByteRange } from '../source/source-file.js';
 
@@ -34,6 +35,11 @@ export interface RuleContext<MessageId extends string = string> {
   setting(name: string): SettingValue | undefined;
   /** Table-level locks the statement takes, from the lock table, for the target version. */
   locksOf(statement: Statement): LockClaim[];
+  /**
+   * The locks the transaction took before the current statement and still holds, oldest first: none outside a
+   * transaction block; ROLLBACK TO a savepoint releases those taken after it. A claim with `takenOnlyIf` may not be held.
+   */
+  heldLocks(): readonly HeldLock[];
   /** A table that holds production data: neither created by a migration that has not been deployed, nor temporary. */
   isExistingTable(relation: RelationName): boolean;
   /** Whether a lock claim falls on an existing table; for an index, on its table, existing unless the model knows otherwise. */

@@ -6,6 +6,7 @@ import { runsAloneInBatchedMode, SessionState, wrapsEachFile, type TransactionSt
 import type { SchemaModel } from '../model/schema-model.js';
 import { relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import {
+  asRunByItsBlock,
   describeLockedObject,
   droppedKeysColumn,
   isDroppedKey,
@@ -26,6 +27,7 @@ import type { AnyRule, NodeFrame, Report, Severity, Visitors } from './rule.js';
 import { INVALID_DIRECTIVE, SYNTAX_ERROR } from './builtin-checks.js';
 import { applySuppressions } from './suppressions.js';
 import { walkTree } from './walk.js';
+import { TransactionLocks, type HeldLock } from './held-locks.js';
 
 export interface EnabledRule {
   rule: AnyRule;
@@ -53,6 +55,9 @@ interface FileUnderLint {
   session: SessionState;
   tokenEnds: TokenEnds;
   current: Statement | undefined;
+  /** The current statement's lock claims, once a rule or the engine asked for them. */
+  currentLocks: LockClaim[] | undefined;
+  heldLocks: TransactionLocks;
   diagnostics: Diagnostic[];
 }
 
@@ -65,10 +70,17 @@ interface FileUnderLint {
 export class FileLinter {
   private file: FileUnderLint | undefined;
   private readonly contexts: RuleContext[];
+  private readonly takenByCurrent: () => HeldLock[];
+  private readonly shared: Omit<RuleContext, 'report'>;
 
   constructor(private readonly options: LintRunOptions) {
     const now = (): FileUnderLint => this.file!;
     const isExistingTable = (relation: RelationName): boolean => relation.schema !== 'pg_temp' && !now().schema.isNewTable(relation);
+    const locksExistingTable = (claim: LockClaim): boolean => {
+      if (!namesIndex(claim)) return isExistingTable(claim.relation);
+      const table = now().schema.indexTable(claim.relation);
+      return table === undefined || isExistingTable(table);
+    };
     // Everything but `report` is the same for every rule; each rule's context inherits it.
     const shared: Omit<RuleContext, 'report'> = {
       get filePath() {
@@ -93,13 +105,15 @@ export class FileLinter {
       },
       dates: options.dates,
       setting: (name) => now().session.setting(name.toLowerCase()),
-      locksOf: (statement) => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), now().schema, statement),
-      isExistingTable,
-      locksExistingTable: (claim) => {
-        if (!namesIndex(claim)) return isExistingTable(claim.relation);
-        const table = now().schema.indexTable(claim.relation);
-        return table === undefined || isExistingTable(table);
+      locksOf: (statement) => {
+        const file = now();
+        const claims = (): LockClaim[] => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), file.schema, statement);
+        // Several rules and the engine ask for the current statement's claims; another statement's are worked out afresh.
+        return statement === file.current ? (file.currentLocks ??= claims()).slice() : claims();
       },
+      heldLocks: () => now().heldLocks.heldIn(shared.transaction),
+      isExistingTable,
+      locksExistingTable,
       describeLock: (claim) => {
         const { schema } = now();
         const relation = lockedRelationWord(claim, (name) => schema.table(name)?.kind);
@@ -112,6 +126,17 @@ export class FileLinter {
       },
       lineOf: (offset) => now().parsed.source.positionAt(offset).line,
       sqlText: (range) => now().parsed.sqlText(range),
+    };
+    this.shared = shared;
+    /** The locks the current statement takes, as they stay held after it: read before the model applies it. */
+    this.takenByCurrent = (): HeldLock[] => {
+      const { current, schema } = now();
+      return asRunByItsBlock(current!, shared.locksOf(current!)).map((claim) => ({
+        claim,
+        table: (namesIndex(claim) && schema.indexTable(claim.relation)) || claim.relation,
+        statement: current!,
+        onExistingTable: locksExistingTable(claim),
+      }));
     };
     this.contexts = options.rules.map(({ rule, severity }) => {
       const context = Object.create(shared) as RuleContext;
@@ -131,7 +156,17 @@ export class FileLinter {
       wrapsEachFile(transactionMode) || (transactionMode === 'implicit' && parsed.statements.length > 1),
       transactionMode === 'batched' ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : undefined,
     );
-    const file: FileUnderLint = { parsed, environment, schema, session, tokenEnds: new TokenEnds(parsed), current: undefined, diagnostics: [] };
+    const file: FileUnderLint = {
+      parsed,
+      environment,
+      schema,
+      session,
+      tokenEnds: new TokenEnds(parsed),
+      current: undefined,
+      currentLocks: undefined,
+      heldLocks: new TransactionLocks(),
+      diagnostics: [],
+    };
     this.file = file;
     try {
       const { rules } = this.options;
@@ -145,6 +180,7 @@ export class FileLinter {
         applyRetirementsBefore(statement.range.start, retirements, schema);
         session.beforeStatement(statement);
         file.current = statement;
+        file.currentLocks = undefined;
         for (const visitors of running) visitors.onStatement?.(statement);
         if (visitorsByKind.size > 0) {
           walkTree(statement.node, (kind, payload, ancestors) => {
@@ -154,6 +190,7 @@ export class FileLinter {
             for (const callback of callbacks) callback(payload, path);
           });
         }
+        file.heldLocks.record(statement, this.shared.transaction, this.takenByCurrent, schema);
         session.apply(statement);
         schema.apply(statement);
       }

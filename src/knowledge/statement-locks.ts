@@ -158,6 +158,11 @@ export function namesIndex(claim: LockClaim): boolean {
   return claim.target === 'index' || claim.target === 'table-of-index';
 }
 
+/** A statement a DO block runs only in some branch (IF, CASE, a loop, an exception handler) takes its locks only if the block runs it. */
+export function asRunByItsBlock(statement: Statement, claims: LockClaim[]): LockClaim[] {
+  return statement.conditional ? claims.map((claim) => ({ ...claim, takenOnlyIf: claim.takenOnlyIf ?? 'the block runs the statement' })) : claims;
+}
+
 /** The table-level locks a statement takes, read from the lock table for the target version. */
 export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim[] {
   const claims: LockClaim[] = [];

@@ -3,7 +3,7 @@ import type { PgError } from './errors.js';
 import type pg from 'pg';
 import type { Statement } from '../parse/parse.js';
 import { displayName } from '../model/names.js';
-import { lockOnUnnamedTables, locksTakenBy, rewriteExtentOf, type LockClaim } from '../knowledge/statement-locks.js';
+import { asRunByItsBlock, lockOnUnnamedTables, locksTakenBy, rewriteExtentOf, type LockClaim } from '../knowledge/statement-locks.js';
 import { compareObservation, type StatementObservation } from './compare.js';
 import { locksOf, observeState, takeSnapshot, type HeldLock, type Settings, type Snapshot } from './observe.js';
 import { standInFor } from './stand-ins.js';
@@ -48,10 +48,7 @@ const ERROR_CANNOT_RUN_IN_TRANSACTION = new Set(['25001', '2D000']);
 /** The lock claims of a statement; a DO block claims what the statements it runs claim. */
 export function claimsOf(statement: Statement, inner: Statement[], pgVersion: number): LockClaim[] {
   if (statement.kind !== 'DoStmt') return locksTakenBy(statement, pgVersion);
-  return inner.flatMap((child) => {
-    const claims = locksTakenBy(child, pgVersion);
-    return child.conditional ? claims.map((claim) => ({ ...claim, takenOnlyIf: claim.takenOnlyIf ?? 'the block runs the statement' })) : claims;
-  });
+  return inner.flatMap((child) => asRunByItsBlock(child, locksTakenBy(child, pgVersion)));
 }
 
 function failedRun(error: PgError, durationMs: number, settings: Settings, watched: boolean): StatementRun {
