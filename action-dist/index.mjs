@@ -24056,7 +24056,7 @@ var init_no_drop_required_column_default = __esm({
         },
         docs: {
           summary: "Disallows dropping the default of a NOT NULL column of an existing table.",
-          why: "A NOT NULL column with a default accepts INSERTs that leave it out. ALTER COLUMN ... DROP DEFAULT (or SET DEFAULT NULL) turns every such INSERT into a not-null violation at once, while the release that wrote them still runs during the deploy. The common form is adding a NOT NULL column with a default only to fill the existing rows, then dropping the default in the same migration: the running release does not know the column, so every INSERT it makes fails until the deploy ends. Not reported when a later statement of the file gives the column a default again, as Prisma's enum swap does around ALTER COLUMN TYPE.",
+          why: "A NOT NULL column with a default accepts INSERTs that leave it out. ALTER COLUMN ... DROP DEFAULT (or SET DEFAULT NULL) turns every such INSERT into a not-null violation at once, while the release that wrote them still runs during the deploy. The common form is adding a NOT NULL column with a default only to fill the existing rows, then dropping the default in the same migration: the running release does not know the column, so every INSERT it makes fails until the deploy ends. Not reported when a later statement of the file gives the column a default again, as Prisma's enum swap does around ALTER COLUMN TYPE, or when the migration drops the column's NOT NULL too (no-drop-not-null reports that).",
           instead: "Keep the default until every running release gives the column a value in its INSERTs, and drop it in a later migration, after that release is everywhere; or keep a constant default for good.",
           bad: "ALTER TABLE audit_logs ADD COLUMN request_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';\nALTER TABLE audit_logs ALTER COLUMN request_id DROP DEFAULT;",
           good: "ALTER TABLE audit_logs ADD COLUMN request_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';\n-- a later migration, once every running release writes request_id:\n-- ALTER TABLE audit_logs ALTER COLUMN request_id DROP DEFAULT;",
@@ -24070,10 +24070,11 @@ var init_no_drop_required_column_default = __esm({
           if (cmd.subtype !== "AT_ColumnDefault" || !cmd.name || cmd.def !== void 0 && !isNullConstant(cmd.def)) return;
           const column = context.schema.column(relation, cmd.name);
           if (!column?.hasDefault || column.generated) return;
-          const setNotNullHere = alterTableCommands(context.statement.node).some((other) => other.subtype === "AT_SetNotNull" && other.name === cmd.name);
-          if (!column.notNull && !setNotNullHere) return;
-          const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema);
-          if (later.some((other) => other.subtype === "AT_ColumnDefault" && other.name === cmd.name && other.def !== void 0 && !isNullConstant(other.def))) return;
+          const here = alterTableCommands(context.statement.node).filter((other) => other.name === cmd.name);
+          if (!column.notNull && !here.some((other) => other.subtype === "AT_SetNotNull")) return;
+          const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema).filter((other) => other.name === cmd.name);
+          const defaultSetAgain = later.some((other) => other.subtype === "AT_ColumnDefault" && other.def !== void 0 && !isNullConstant(other.def));
+          if (defaultSetAgain || [...here, ...later].some((other) => other.subtype === "AT_DropNotNull")) return;
           const isNew = context.schema.isNewColumn(relation, cmd.name);
           context.report({
             messageId: isNew ? "newColumn" : "existingColumn",
@@ -25262,7 +25263,11 @@ function isCombinableAlterTable(statement) {
   const alone = /* @__PURE__ */ new Set(["AT_AttachPartition", "AT_DetachPartition", "AT_DetachPartitionFinalize"]);
   return alter !== void 0 && (alter.cmds ?? []).every((command) => !alone.has(asKind(command, "AlterTableCmd")?.subtype ?? ""));
 }
-var TRAILER_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
+function dropsRoutinesOnly(statement) {
+  const drop = asKind(statement.node, "DropStmt");
+  return drop !== void 0 && ROUTINE_KINDS.has(drop.removeType ?? "") && drop.behavior !== "DROP_CASCADE";
+}
+var TRAILER_KINDS, ROUTINE_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
 var init_no_statements_after_access_exclusive = __esm({
   "rules/no-statements-after-access-exclusive.ts"() {
     "use strict";
@@ -25273,6 +25278,7 @@ var init_no_statements_after_access_exclusive = __esm({
     init_transaction_block();
     init_statement_locks();
     TRAILER_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt"]);
+    ROUTINE_KINDS = /* @__PURE__ */ new Set(["OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE"]);
     CATALOG_ONLY_KINDS = /* @__PURE__ */ new Set([
       "CreateStmt",
       "IndexStmt",
@@ -25300,7 +25306,7 @@ var init_no_statements_after_access_exclusive = __esm({
         },
         docs: {
           summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
-          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.",
+          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index; CREATE FUNCTION, and DROP FUNCTION or PROCEDURE without CASCADE), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.",
           instead: "Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.",
           bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;",
           good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS 'free text from support';\nCOMMIT;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;",
@@ -25343,7 +25349,7 @@ var init_no_statements_after_access_exclusive = __esm({
           }
         };
         function isQuickUnderLocksHeld(statement, held) {
-          if (!CATALOG_ONLY_KINDS.has(statement.kind)) return false;
+          if (!CATALOG_ONLY_KINDS.has(statement.kind) && !dropsRoutinesOnly(statement)) return false;
           const { node } = statement;
           const worksOn = asKind(node, "IndexStmt")?.relation ?? asKind(node, "AlterTableStmt")?.relation;
           if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;

@@ -22,7 +22,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows dropping the default of a NOT NULL column of an existing table.',
-      why: 'A NOT NULL column with a default accepts INSERTs that leave it out. ALTER COLUMN ... DROP DEFAULT (or SET DEFAULT NULL) turns every such INSERT into a not-null violation at once, while the release that wrote them still runs during the deploy. The common form is adding a NOT NULL column with a default only to fill the existing rows, then dropping the default in the same migration: the running release does not know the column, so every INSERT it makes fails until the deploy ends. Not reported when a later statement of the file gives the column a default again, as Prisma\'s enum swap does around ALTER COLUMN TYPE.',
+      why: 'A NOT NULL column with a default accepts INSERTs that leave it out. ALTER COLUMN ... DROP DEFAULT (or SET DEFAULT NULL) turns every such INSERT into a not-null violation at once, while the release that wrote them still runs during the deploy. The common form is adding a NOT NULL column with a default only to fill the existing rows, then dropping the default in the same migration: the running release does not know the column, so every INSERT it makes fails until the deploy ends. Not reported when a later statement of the file gives the column a default again, as Prisma\'s enum swap does around ALTER COLUMN TYPE, or when the migration drops the column\'s NOT NULL too (no-drop-not-null reports that).',
       instead: 'Keep the default until every running release gives the column a value in its INSERTs, and drop it in a later migration, after that release is everywhere; or keep a constant default for good.',
       bad: "ALTER TABLE audit_logs ADD COLUMN request_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';\nALTER TABLE audit_logs ALTER COLUMN request_id DROP DEFAULT;",
       good: "ALTER TABLE audit_logs ADD COLUMN request_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';\n-- a later migration, once every running release writes request_id:\n-- ALTER TABLE audit_logs ALTER COLUMN request_id DROP DEFAULT;",
@@ -37,11 +37,13 @@ export default defineRule({
       if (cmd.subtype !== 'AT_ColumnDefault' || !cmd.name || (cmd.def !== undefined && !isNullConstant(cmd.def))) return;
       const column = context.schema.column(relation, cmd.name);
       if (!column?.hasDefault || column.generated) return;
-      const setNotNullHere = alterTableCommands(context.statement.node).some((other) => other.subtype === 'AT_SetNotNull' && other.name === cmd.name);
-      if (!column.notNull && !setNotNullHere) return;
-      // Prisma's enum swap drops the default to retype the column, and sets it again before it commits.
-      const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema);
-      if (later.some((other) => other.subtype === 'AT_ColumnDefault' && other.name === cmd.name && other.def !== undefined && !isNullConstant(other.def))) return;
+      const here = alterTableCommands(context.statement.node).filter((other) => other.name === cmd.name);
+      if (!column.notNull && !here.some((other) => other.subtype === 'AT_SetNotNull')) return;
+      // Prisma's enum swap drops the default to retype the column, and sets it again before it commits; a column made
+      // nullable takes the INSERTs that leave it out (no-drop-not-null judges that).
+      const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema).filter((other) => other.name === cmd.name);
+      const defaultSetAgain = later.some((other) => other.subtype === 'AT_ColumnDefault' && other.def !== undefined && !isNullConstant(other.def));
+      if (defaultSetAgain || [...here, ...later].some((other) => other.subtype === 'AT_DropNotNull')) return;
       const isNew = context.schema.isNewColumn(relation, cmd.name);
       context.report({
         messageId: isNew ? 'newColumn' : 'existingColumn',

@@ -16,6 +16,13 @@ function isCombinableAlterTable(statement: Statement): boolean {
   return alter !== undefined && (alter.cmds ?? []).every((command) => !alone.has(asKind(command, 'AlterTableCmd')?.subtype ?? ''));
 }
 
+/** DROP FUNCTION or PROCEDURE without CASCADE, which would drop the triggers that use it, and lock their tables. */
+function dropsRoutinesOnly(statement: Statement): boolean {
+  const drop = asKind(statement.node, 'DropStmt');
+  return drop !== undefined && ROUTINE_KINDS.has(drop.removeType ?? '') && drop.behavior !== 'DROP_CASCADE';
+}
+const ROUTINE_KINDS = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_AGGREGATE']);
+
 /** Statements that change only the catalog when the objects they work on are new, or locked by the transaction already. */
 const CATALOG_ONLY_KINDS = new Set([
   'CreateStmt',
@@ -47,7 +54,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.',
-      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.',
+      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index; CREATE FUNCTION, and DROP FUNCTION or PROCEDURE without CASCADE), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.',
       instead: 'Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.',
       bad: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;',
       good: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS \'free text from support\';\nCOMMIT;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;',
@@ -105,7 +112,7 @@ export default defineRule({
      * table's index. It cannot wait for anyone, and changes only the catalog, so it does not lengthen the outage.
      */
     function isQuickUnderLocksHeld(statement: Statement, held: HeldLock[]): boolean {
-      if (!CATALOG_ONLY_KINDS.has(statement.kind)) return false;
+      if (!CATALOG_ONLY_KINDS.has(statement.kind) && !dropsRoutinesOnly(statement)) return false;
       const { node } = statement;
       // An index build or ALTER TABLE on an existing table does work under the lock, even one the transaction holds.
       const worksOn = asKind(node, 'IndexStmt')?.relation ?? asKind(node, 'AlterTableStmt')?.relation;
