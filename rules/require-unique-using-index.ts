@@ -1,5 +1,6 @@
 import type { Constraint } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
+import { needsMigrationOfItsOwn, outsideTransactionBlock } from '../src/engine/transaction-block.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { displayName, type RelationName } from '../src/model/names.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
@@ -16,18 +17,18 @@ export default defineRule({
       addColumnConstraint:
         'ADD COLUMN {{column}} ... {{kind}} builds a unique index over every row of {{table}} while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the index is built.',
       help:
-        'Build the index first, without blocking writes, then attach it as the constraint, which only changes the catalog:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} UNIQUE USING INDEX {{index}};',
+        'Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}} as the constraint, which only changes the catalog:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} UNIQUE USING INDEX {{index}};',
       primaryKeyHelp:
-        'Build the index first, without blocking writes, make its columns NOT NULL without a long scan, then attach it:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n  -- for each column that allows NULL, in its own transactions (PostgreSQL 12+):\n  ALTER TABLE {{table}} ADD CONSTRAINT <column>_not_null CHECK (<column> IS NOT NULL) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <column>_not_null;\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} PRIMARY KEY USING INDEX {{index}};\nPRIMARY KEY makes its columns NOT NULL: without a validated CHECK (or NOT NULL already), it scans the whole table under ACCESS EXCLUSIVE to check them (always, before PostgreSQL 12).',
+        'Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}}, after making its columns NOT NULL without a long scan:\n  -- for each column that allows NULL, in its own transactions (PostgreSQL 12+):\n  ALTER TABLE {{table}} ADD CONSTRAINT <column>_not_null CHECK (<column> IS NOT NULL) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <column>_not_null;\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} PRIMARY KEY USING INDEX {{index}};\nPRIMARY KEY makes its columns NOT NULL: without a validated CHECK (or NOT NULL already), it scans the whole table under ACCESS EXCLUSIVE to check them (always, before PostgreSQL 12).',
       columnHelp:
-        'Add the column without the constraint, then build the index CONCURRENTLY and attach it: CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}); ALTER TABLE {{table}} ADD CONSTRAINT {{index}} {{kind}} USING INDEX {{index}};{{primaryKeyNote}}',
+        'Add the column without the constraint, then build the index CONCURRENTLY, {{outside}}: CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}); {{thenAttach}}: ALTER TABLE {{table}} ADD CONSTRAINT {{index}} {{kind}} USING INDEX {{index}};{{primaryKeyNote}}',
       partitionedHelp:
         '{{table}} is partitioned: PostgreSQL supports neither CREATE INDEX CONCURRENTLY nor ADD CONSTRAINT ... USING INDEX on it. To enforce uniqueness without the long lock, build a unique index instead of the constraint: CREATE UNIQUE INDEX {{index}} ON ONLY {{table}} ({{columns}}) (the partition key must be among the columns); CREATE UNIQUE INDEX CONCURRENTLY on each partition; ALTER INDEX {{index}} ATTACH PARTITION each of them. The parent index becomes valid when every partition\'s index is attached.',
     },
     docs: {
       summary: 'Requires UNIQUE and PRIMARY KEY constraints on existing tables to be added USING INDEX, from an index built CONCURRENTLY.',
       why: 'ALTER TABLE ... ADD UNIQUE or ADD PRIMARY KEY builds the constraint\'s index in the same statement. ALTER TABLE holds an ACCESS EXCLUSIVE lock on the table (the index build adds a SHARE lock), so nothing can read or write the table until the whole index is built, which on a large table takes minutes. UNIQUE and PRIMARY KEY constraints cannot be added NOT VALID. CREATE UNIQUE INDEX CONCURRENTLY builds the index under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue, and ADD CONSTRAINT ... USING INDEX then only records the constraint. PRIMARY KEY also sets NOT NULL on its columns; if one allows NULL, even USING INDEX scans the whole table under ACCESS EXCLUSIVE, unless (PostgreSQL 12+) a validated CHECK (column IS NOT NULL) proves it. A column added with UNIQUE or PRIMARY KEY builds the index the same way. Partitioned tables support neither CONCURRENTLY nor USING INDEX.',
-      instead: 'CREATE UNIQUE INDEX CONCURRENTLY idx ON t (cols); then ALTER TABLE t ADD CONSTRAINT idx UNIQUE USING INDEX idx; (or PRIMARY KEY USING INDEX, after proving the columns NOT NULL with validated CHECK constraints).',
+      instead: 'CREATE UNIQUE INDEX CONCURRENTLY idx ON t (cols); outside a transaction block (in a migration of its own when the tool wraps each file in a transaction), then ALTER TABLE t ADD CONSTRAINT idx UNIQUE USING INDEX idx; (or PRIMARY KEY USING INDEX, after proving the columns NOT NULL with validated CHECK constraints).',
       bad: 'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);',
       good: 'CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;',
       references: [
@@ -39,6 +40,11 @@ export default defineRule({
     },
   },
   create(context) {
+    /** CONCURRENTLY cannot run in a transaction block: where the build goes, and where the ALTER TABLE that attaches it then goes. */
+    const steps = (): Record<string, string> => {
+      const thenAttach = needsMigrationOfItsOwn(context) ? 'then, in the next migration, attach it' : 'then attach it';
+      return { outside: outsideTransactionBlock(context), thenAttach };
+    };
     return commandsOnExistingTable(context, (cmd, relation) => {
       const table = displayName(relation);
       const partitioned = context.schema.table(relation)?.kind === 'partitioned table';
@@ -48,7 +54,7 @@ export default defineRule({
         if (!constraint || !isUniqueIndexConstraint(constraint) || constraint.indexname) return;
         const data = dataFor(relation, constraint, stringValues(constraint.keys));
         const helpId = partitioned ? 'partitionedHelp' : constraint.contype === 'CONSTR_PRIMARY' ? 'primaryKeyHelp' : 'help';
-        context.report({ messageId: 'addConstraint', helpId, at: constraint.location, data: { ...data, table } });
+        context.report({ messageId: 'addConstraint', helpId, at: constraint.location, data: { ...data, ...steps(), table } });
       } else if (cmd.subtype === 'AT_AddColumn' && column?.colname) {
         for (const node of column.constraints ?? []) {
           const constraint = asKind(node, 'Constraint');
@@ -58,7 +64,7 @@ export default defineRule({
             constraint.contype === 'CONSTR_PRIMARY'
               ? ` (a PRIMARY KEY also needs the column proven NOT NULL first, by a validated CHECK (${name} IS NOT NULL) constraint, or it scans the table under ACCESS EXCLUSIVE)`
               : '';
-          const data = { ...dataFor(relation, constraint, [column.colname]), table, column: name, primaryKeyNote };
+          const data = { ...dataFor(relation, constraint, [column.colname]), ...steps(), table, column: name, primaryKeyNote };
           context.report({ messageId: 'addColumnConstraint', helpId: partitioned ? 'partitionedHelp' : 'columnHelp', at: constraint.location, data });
         }
       }

@@ -525,6 +525,19 @@ describe('help that works where the statement stands', () => {
       'Build it without blocking writes, as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)',
     ]);
   });
+  it('splits the unique-index help into a build outside the transaction and, where the tool wraps the file, a later migration that attaches it', () => {
+    const dir = tempProject({
+      'migrate/000001_variants.up.sql': 'CREATE TABLE variants (id bigint PRIMARY KEY, flag_key text, key text);\n',
+      'migrate/000002_unique.up.sql': "SET lock_timeout = '2s';\nALTER TABLE variants ADD UNIQUE (flag_key, key);\n",
+      'plain/001_variants.sql': 'CREATE TABLE variants (id bigint PRIMARY KEY, flag_key text, key text);\n',
+      'plain/002_unique.sql': "SET lock_timeout = '2s';\nALTER TABLE variants ADD UNIQUE (flag_key, key);\n",
+    });
+    const help = (folder: string): string | undefined => helps(runCli(['lint', '-f', 'json', folder], { cwd: dir }).stdout).find(([rule]) => rule === 'require-unique-using-index')?.[1];
+    expect(help('migrate')).toContain('without blocking writes, as the only statement of a migration file of its own');
+    expect(help('migrate')).toContain('then, in the next migration, attach it as the constraint');
+    expect(help('plain')).toContain('without blocking writes, outside a transaction block:');
+    expect(help('plain')).toContain('\nthen attach it as the constraint');
+  });
 });
 
 describe('partitions known from the history', () => {

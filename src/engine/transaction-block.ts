@@ -90,11 +90,22 @@ export function reportIfInTransaction(context: RuleContext<RefusedMessageId>, co
  */
 export function outsideTransactionBlock(context: RuleContext<string>): string {
   const { transactionMode } = context.environment;
-  if (transactionMode === 'implicit' && context.statements.filter((statement) => statement.insideBlock === undefined).length > 1) {
+  if (transactionMode === 'implicit' && sentAsOneQuery(context)) {
     return 'as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)';
   }
   if (transactionMode === 'wrapped') return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
   return 'outside a transaction block';
+}
+
+/** Whether a statement that must run outside a transaction block needs a migration file of its own: the tool runs each file in one. */
+export function needsMigrationOfItsOwn(context: RuleContext<string>): boolean {
+  const { transactionMode } = context.environment;
+  return transactionMode === 'wrapped' || (transactionMode === 'implicit' && sentAsOneQuery(context));
+}
+
+/** A file of several statements, which a tool that sends the file as one query runs as one implicit transaction. */
+function sentAsOneQuery(context: RuleContext<string>): boolean {
+  return context.statements.filter((statement) => statement.insideBlock === undefined).length > 1;
 }
 
 /** The migration tool's switch for running a file outside a transaction, when lockwise knows it. */
