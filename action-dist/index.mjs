@@ -30040,6 +30040,7 @@ var init_require_not_valid = __esm({
         presets: ["recommended", "strict"],
         messages: {
           addForeignKey: "ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{lockedTables}}: writes to {{writesTo}} wait for the whole scan.",
+          addForeignKeyUnderAccessExclusive: "ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while the statement holds an ACCESS EXCLUSIVE lock on {{table}} (another change in the same ALTER TABLE takes it){{referencedLock}}: no reads or writes of {{table}}{{referencedWrites}} until the scan finishes.",
           addCheck: "ADD {{constraint}}CHECK on {{table}} scans the whole table to validate it while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes.",
           addColumnWithConstraint: "ADD COLUMN {{column}} with a {{kind}} constraint validates it against every row of {{table}} while holding an ACCESS EXCLUSIVE lock.",
           help: "Add the constraint without validating existing rows, then validate it in a separate transaction, where only a SHARE UPDATE EXCLUSIVE lock is held during the scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} ... NOT VALID;\n  -- next transaction or migration:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};",
@@ -30090,7 +30091,7 @@ var init_require_not_valid = __esm({
                     addedNotValid.set(`${relationKey(relation)}:${constraint.conname}`, { transaction, offset: constraint.location ?? 0 });
                   }
                 } else if (existing) {
-                  reportUnvalidated(constraint, table, foreignKey !== void 0 && context.pgVersion < NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE);
+                  reportUnvalidated(constraint, relation, foreignKey !== void 0 && context.pgVersion < NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE);
                 }
               } else if (cmd?.subtype === "AT_ValidateConstraint" && cmd.name) {
                 const added = addedNotValid.get(`${relationKey(relation)}:${cmd.name}`);
@@ -30118,9 +30119,22 @@ var init_require_not_valid = __esm({
             }
           }
         };
-        function reportUnvalidated(constraint, table, partitionedBefore18) {
-          const messageId = constraint.contype === "CONSTR_FOREIGN" ? "addForeignKey" : "addCheck";
-          context.report({ messageId, helpId: partitionedBefore18 ? "partitionedHelp" : "help", at: constraint.location, data: dataFor2(constraint, table) });
+        function reportUnvalidated(constraint, relation, partitionedBefore18) {
+          const data = dataFor2(constraint, displayName(relation));
+          const helpId = partitionedBefore18 ? "partitionedHelp" : "help";
+          if (constraint.contype !== "CONSTR_FOREIGN") {
+            context.report({ messageId: "addCheck", helpId, at: constraint.location, data });
+          } else if (locksTableAccessExclusive(relation)) {
+            const other = data.referenced !== "" && data.referenced !== data.table;
+            const referencedLock = other ? ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}` : "";
+            const referencedWrites = other ? `, and no writes to ${data.referenced},` : "";
+            context.report({ messageId: "addForeignKeyUnderAccessExclusive", helpId, at: constraint.location, data: { ...data, referencedLock, referencedWrites } });
+          } else {
+            context.report({ messageId: "addForeignKey", helpId, at: constraint.location, data });
+          }
+        }
+        function locksTableAccessExclusive(relation) {
+          return context.locksOf(context.statement).some((claim) => claim.target === "table" && claim.mode === "ACCESS EXCLUSIVE" && context.schema.sameTable(claim.relation, relation));
         }
       }
     });

@@ -1,6 +1,6 @@
 import type { Constraint } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar, relationKey } from '../src/model/names.js';
+import { displayName, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { foreignKeyShape } from '../src/engine/alter-table-commands.js';
@@ -16,6 +16,8 @@ export default defineRule({
     messages: {
       addForeignKey:
         'ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{lockedTables}}: writes to {{writesTo}} wait for the whole scan.',
+      addForeignKeyUnderAccessExclusive:
+        'ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while the statement holds an ACCESS EXCLUSIVE lock on {{table}} (another change in the same ALTER TABLE takes it){{referencedLock}}: no reads or writes of {{table}}{{referencedWrites}} until the scan finishes.',
       addCheck:
         'ADD {{constraint}}CHECK on {{table}} scans the whole table to validate it while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes.',
       addColumnWithConstraint:
@@ -78,7 +80,7 @@ export default defineRule({
                 addedNotValid.set(`${relationKey(relation)}:${constraint.conname}`, { transaction, offset: constraint.location ?? 0 });
               }
             } else if (existing) {
-              reportUnvalidated(constraint, table, foreignKey !== undefined && context.pgVersion < NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE);
+              reportUnvalidated(constraint, relation, foreignKey !== undefined && context.pgVersion < NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE);
             }
           } else if (cmd?.subtype === 'AT_ValidateConstraint' && cmd.name) {
             const added = addedNotValid.get(`${relationKey(relation)}:${cmd.name}`);
@@ -108,9 +110,24 @@ export default defineRule({
       },
     };
 
-    function reportUnvalidated(constraint: Constraint, table: string, partitionedBefore18: boolean): void {
-      const messageId = constraint.contype === 'CONSTR_FOREIGN' ? 'addForeignKey' : 'addCheck';
-      context.report({ messageId, helpId: partitionedBefore18 ? 'partitionedHelp' : 'help', at: constraint.location, data: dataFor(constraint, table) });
+    function reportUnvalidated(constraint: Constraint, relation: RelationName, partitionedBefore18: boolean): void {
+      const data = dataFor(constraint, displayName(relation));
+      const helpId = partitionedBefore18 ? 'partitionedHelp' : 'help';
+      if (constraint.contype !== 'CONSTR_FOREIGN') {
+        context.report({ messageId: 'addCheck', helpId, at: constraint.location, data });
+      } else if (locksTableAccessExclusive(relation)) {
+        // The scan runs under the statement's strongest lock: ADD COLUMN beside the key stops reads too.
+        const other = data.referenced !== '' && data.referenced !== data.table;
+        const referencedLock = other ? ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}` : '';
+        const referencedWrites = other ? `, and no writes to ${data.referenced},` : '';
+        context.report({ messageId: 'addForeignKeyUnderAccessExclusive', helpId, at: constraint.location, data: { ...data, referencedLock, referencedWrites } });
+      } else {
+        context.report({ messageId: 'addForeignKey', helpId, at: constraint.location, data });
+      }
+    }
+
+    function locksTableAccessExclusive(relation: RelationName): boolean {
+      return context.locksOf(context.statement).some((claim) => claim.target === 'table' && claim.mode === 'ACCESS EXCLUSIVE' && context.schema.sameTable(claim.relation, relation));
     }
   },
 });
