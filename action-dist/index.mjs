@@ -20854,7 +20854,7 @@ function moveKeys(map, oldPrefix, newPrefix) {
     map.set(newPrefix + key.slice(oldPrefix.length), value);
   }
 }
-var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, SchemaModel;
+var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, ATTACHED_OBJECT_KINDS, SchemaModel;
 var init_schema_model = __esm({
   "src/model/schema-model.ts"() {
     "use strict";
@@ -20865,6 +20865,7 @@ var init_schema_model = __esm({
     DEFAULT_ACCESS_METHOD = "heap";
     DEFAULT_TABLESPACE = "pg_default";
     DEFAULT_SEARCH_PATH = ["public"];
+    ATTACHED_OBJECT_KINDS = { OBJECT_TRIGGER: "trigger", OBJECT_POLICY: "policy", OBJECT_RULE: "rule" };
     SchemaModel = class {
       /**
        * @param isDeployed whether a migration other than the one under review has run in
@@ -21149,6 +21150,21 @@ var init_schema_model = __esm({
           case "DropStmt": {
             const drop = asKind(node, "DropStmt");
             return this.applyDrop(drop.removeType, drop.objects ?? []);
+          }
+          case "CreateTrigStmt": {
+            const trigger = asKind(node, "CreateTrigStmt");
+            if (trigger.relation && trigger.trigname) this.attach(relationFromRangeVar(trigger.relation), "trigger", trigger.trigname);
+            return;
+          }
+          case "CreatePolicyStmt": {
+            const policy = asKind(node, "CreatePolicyStmt");
+            if (policy.table && policy.policy_name) this.attach(relationFromRangeVar(policy.table), "policy", policy.policy_name);
+            return;
+          }
+          case "RuleStmt": {
+            const rule = asKind(node, "RuleStmt");
+            if (rule.relation && rule.rulename) this.attach(relationFromRangeVar(rule.relation), "rule", rule.rulename);
+            return;
           }
           case "RenameStmt":
             return this.applyRename(asKind(node, "RenameStmt"));
@@ -21449,6 +21465,12 @@ var init_schema_model = __esm({
             if (schema) this.dropSchema(schema);
             continue;
           }
+          const attachedKind = ATTACHED_OBJECT_KINDS[removeType ?? ""];
+          if (attachedKind) {
+            const names = stringValues(asKind(object, "List")?.items);
+            if (names.length >= 2) this.detach(relationFromNames(names.slice(0, -1)), attachedKind, names.at(-1));
+            continue;
+          }
           const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, "TypeName")?.names));
           if (!relation.name) continue;
           if (removeType === "OBJECT_TABLE" || removeType === "OBJECT_VIEW" || removeType === "OBJECT_MATVIEW") this.dropTable(relation);
@@ -21457,6 +21479,22 @@ var init_schema_model = __esm({
           else if (removeType === "OBJECT_TYPE") this.enums.delete(this.resolve(relation, this.enums));
           else if (removeType === "OBJECT_DOMAIN") this.domains.delete(this.resolve(relation, this.domains));
         }
+      }
+      /**
+       * Whether a trigger, policy or rule of that name is on the table: undefined when the model did not see the table
+       * created, as one from before the history may have any.
+       */
+      hasAttached(table, kind, name) {
+        const info = this.table(table);
+        return info === void 0 ? void 0 : info.attachedObjects?.has(`${kind}:${name}`) ?? false;
+      }
+      attach(table, kind, name) {
+        const info = this.table(table);
+        if (info) (info.attachedObjects ??= /* @__PURE__ */ new Set()).add(`${kind}:${name}`);
+      }
+      /** Forgets the object; whether the model knew it. */
+      detach(table, kind, name) {
+        return this.table(table)?.attachedObjects?.delete(`${kind}:${name}`) ?? false;
       }
       dropTable(relation) {
         const key = this.resolve(relation, this.tables);
@@ -21507,6 +21545,8 @@ var init_schema_model = __esm({
         }
         const relation = rename2.relation ? relationFromRangeVar(rename2.relation) : void 0;
         if (!relation) return;
+        const attachedKind = ATTACHED_OBJECT_KINDS[rename2.renameType ?? ""];
+        if (attachedKind && rename2.subname && this.detach(relation, attachedKind, rename2.subname)) this.attach(relation, attachedKind, rename2.newname);
         switch (rename2.renameType) {
           case "OBJECT_TABLE":
           case "OBJECT_VIEW":
@@ -22799,7 +22839,13 @@ function withoutGoneRelations(claims, schema, statement) {
   if (altered?.relation) {
     return schema.isGone(relationFromRangeVar(altered.relation), altered.type === "OBJECT_INDEX" ? "index" : "table") ? [] : claims;
   }
-  if (!asKind(node, "DropStmt")?.missing_ok) return claims;
+  const drop = asKind(node, "DropStmt");
+  if (!drop?.missing_ok) return claims;
+  const attachedKind = ATTACHED_OBJECT_KINDS[drop.removeType ?? ""];
+  if (attachedKind) {
+    const names = stringValues(asKind(drop.objects?.[0], "List")?.items);
+    return names.length >= 2 && schema.hasAttached(relationFromNames(names.slice(0, -1)), attachedKind, names.at(-1)) === false ? [] : claims;
+  }
   return claims.filter((claim) => !schema.isGone(claim.relation, namesIndex(claim) ? "index" : "table"));
 }
 function asWritten(relation, schema) {
@@ -22919,6 +22965,7 @@ var init_lint_file = __esm({
     init_scan();
     init_directives();
     init_session_state();
+    init_schema_model();
     init_names();
     init_statement_locks();
     init_lock_modes();
@@ -43642,7 +43689,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 13;
+var CACHE_FORMAT = 14;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

@@ -1,9 +1,9 @@
 import type { ParsedFile, Statement } from '../parse/parse.js';
-import { asKind, type NodeKind } from '../parse/node-types.js';
+import { asKind, stringValues, type NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
 import { runsAloneInBatchedMode, SessionState, wrapsEachFile, type TransactionState } from '../model/session-state.js';
-import type { SchemaModel } from '../model/schema-model.js';
+import { ATTACHED_OBJECT_KINDS, type SchemaModel } from '../model/schema-model.js';
 import { relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import {
   asRunByItsBlock,
@@ -252,7 +252,8 @@ const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set(['defa
 
 /**
  * `DROP ... IF EXISTS`, `ALTER TABLE IF EXISTS` and `ALTER INDEX IF EXISTS` of a relation the migrations
- * dropped (or renamed away) do nothing, and take no lock. One the migrations never saw may exist: its claims stay.
+ * dropped (or renamed away) do nothing, and take no lock, nor does DROP TRIGGER, POLICY or RULE IF EXISTS of
+ * one that a table the migrations created does not have. One the migrations never saw may exist: its claims stay.
  */
 function withoutGoneRelations(claims: LockClaim[], schema: SchemaModel, statement: Statement): LockClaim[] {
   const { node } = statement;
@@ -262,7 +263,14 @@ function withoutGoneRelations(claims: LockClaim[], schema: SchemaModel, statemen
   if (altered?.relation) {
     return schema.isGone(relationFromRangeVar(altered.relation), altered.type === 'OBJECT_INDEX' ? 'index' : 'table') ? [] : claims;
   }
-  if (!asKind(node, 'DropStmt')?.missing_ok) return claims;
+  const drop = asKind(node, 'DropStmt');
+  if (!drop?.missing_ok) return claims;
+  const attachedKind = ATTACHED_OBJECT_KINDS[drop.removeType ?? ''];
+  if (attachedKind) {
+    // `DROP TRIGGER IF EXISTS t ON table` of a table the migrations created, with no such trigger: nothing is dropped or locked.
+    const names = stringValues(asKind(drop.objects?.[0], 'List')?.items);
+    return names.length >= 2 && schema.hasAttached(relationFromNames(names.slice(0, -1)), attachedKind, names.at(-1)!) === false ? [] : claims;
+  }
   return claims.filter((claim) => !schema.isGone(claim.relation, namesIndex(claim) ? 'index' : 'table'));
 }
 

@@ -32,7 +32,12 @@ export interface TableInfo {
   storage?: TableStorage;
   /** For a materialized view: false after CREATE ... WITH NO DATA or REFRESH ... WITH NO DATA, until a REFRESH fills it. */
   populated?: boolean;
+  /** The triggers, policies and rules migrations made on it and did not drop, as `trigger:<name>`, `policy:<name>`, `rule:<name>`. */
+  attachedObjects?: Set<string>;
 }
+
+/** The objects of a table that DROP TRIGGER, DROP POLICY and DROP RULE name. */
+export type AttachedObjectKind = 'trigger' | 'policy' | 'rule';
 
 export interface TableStorage {
   unlogged?: boolean;
@@ -92,6 +97,8 @@ export interface Retirement {
 }
 
 const DEFAULT_SEARCH_PATH = ['public'];
+/** DROP and RENAME object types of a table's triggers, policies and rules. */
+export const ATTACHED_OBJECT_KINDS: Partial<Record<string, AttachedObjectKind>> = { OBJECT_TRIGGER: 'trigger', OBJECT_POLICY: 'policy', OBJECT_RULE: 'rule' };
 
 /** What the model knows between migrations: plain maps and sets, which structuredClone and v8.serialize copy. */
 export interface SchemaState {
@@ -445,6 +452,21 @@ export class SchemaModel {
         const drop = asKind(node, 'DropStmt')!;
         return this.applyDrop(drop.removeType, drop.objects ?? []);
       }
+      case 'CreateTrigStmt': {
+        const trigger = asKind(node, 'CreateTrigStmt')!;
+        if (trigger.relation && trigger.trigname) this.attach(relationFromRangeVar(trigger.relation), 'trigger', trigger.trigname);
+        return;
+      }
+      case 'CreatePolicyStmt': {
+        const policy = asKind(node, 'CreatePolicyStmt')!;
+        if (policy.table && policy.policy_name) this.attach(relationFromRangeVar(policy.table), 'policy', policy.policy_name);
+        return;
+      }
+      case 'RuleStmt': {
+        const rule = asKind(node, 'RuleStmt')!;
+        if (rule.relation && rule.rulename) this.attach(relationFromRangeVar(rule.relation), 'rule', rule.rulename);
+        return;
+      }
       case 'RenameStmt':
         return this.applyRename(asKind(node, 'RenameStmt')!);
       case 'AlterTableStmt': {
@@ -773,6 +795,13 @@ export class SchemaModel {
         if (schema) this.dropSchema(schema);
         continue;
       }
+      const attachedKind = ATTACHED_OBJECT_KINDS[removeType ?? ''];
+      if (attachedKind) {
+        // `DROP TRIGGER t ON schema.table` names the table, then the trigger.
+        const names = stringValues(asKind(object, 'List')?.items);
+        if (names.length >= 2) this.detach(relationFromNames(names.slice(0, -1)), attachedKind, names.at(-1)!);
+        continue;
+      }
       const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, 'TypeName')?.names));
       if (!relation.name) continue;
       if (removeType === 'OBJECT_TABLE' || removeType === 'OBJECT_VIEW' || removeType === 'OBJECT_MATVIEW') this.dropTable(relation);
@@ -781,6 +810,25 @@ export class SchemaModel {
       else if (removeType === 'OBJECT_TYPE') this.enums.delete(this.resolve(relation, this.enums));
       else if (removeType === 'OBJECT_DOMAIN') this.domains.delete(this.resolve(relation, this.domains));
     }
+  }
+
+  /**
+   * Whether a trigger, policy or rule of that name is on the table: undefined when the model did not see the table
+   * created, as one from before the history may have any.
+   */
+  hasAttached(table: RelationName, kind: AttachedObjectKind, name: string): boolean | undefined {
+    const info = this.table(table);
+    return info === undefined ? undefined : (info.attachedObjects?.has(`${kind}:${name}`) ?? false);
+  }
+
+  private attach(table: RelationName, kind: AttachedObjectKind, name: string): void {
+    const info = this.table(table);
+    if (info) (info.attachedObjects ??= new Set()).add(`${kind}:${name}`);
+  }
+
+  /** Forgets the object; whether the model knew it. */
+  private detach(table: RelationName, kind: AttachedObjectKind, name: string): boolean {
+    return this.table(table)?.attachedObjects?.delete(`${kind}:${name}`) ?? false;
   }
 
   private dropTable(relation: RelationName): void {
@@ -836,6 +884,8 @@ export class SchemaModel {
     }
     const relation = rename.relation ? relationFromRangeVar(rename.relation) : undefined;
     if (!relation) return;
+    const attachedKind = ATTACHED_OBJECT_KINDS[rename.renameType ?? ''];
+    if (attachedKind && rename.subname && this.detach(relation, attachedKind, rename.subname)) this.attach(relation, attachedKind, rename.newname);
     switch (rename.renameType) {
       case 'OBJECT_TABLE':
       case 'OBJECT_VIEW':
