@@ -21026,29 +21026,43 @@ var init_schema_model = __esm({
         return having.length === 0 ? "none" : having.length === partitions.length ? "all" : "some";
       }
       /**
-       * The tables with a foreign key to `column` of a table (named in its REFERENCES, or its primary key's when it
-       * names none), also tables the model never saw created, each once and other than the table itself.
+       * The tables with a foreign key to what `dropped` names of a table (named in their REFERENCES, or its primary key's
+       * when they name none), also tables the model never saw created, each once and other than the table itself: to one
+       * column; to the columns of one key constraint, as PostgreSQL ties a foreign key to the unique index of exactly those
+       * columns; or to the table at all.
        */
-      tablesReferencingColumn(relation, column) {
+      tablesReferencing(relation, dropped) {
+        const owners = new Set(this.foreignKeysTo(relation, dropped).map(({ owner }) => owner));
+        return [...owners].map((owner) => this.qualified(owner));
+      }
+      /** The foreign keys of other tables to what `dropped` names of a table (see tablesReferencing): each owner's key, its constraints and the key's name. */
+      foreignKeysTo(relation, dropped) {
         const key = this.resolve(relation, this.tables);
         const primaryKey = this.primaryKey(relation) ?? [];
-        const found = [];
-        const owners = [
-          ...[...this.tables].map(([tableKey, table]) => [tableKey, table.constraints.values()]),
-          ...[...this.constraintsOfUnknownTables].map(([tableKey, constraints]) => [tableKey, constraints.values()])
-        ];
-        for (const [tableKey, constraints] of owners) {
-          if (tableKey === key) continue;
-          for (const constraint of constraints) {
-            if (constraint.kind !== "foreign key" || !constraint.references || this.resolve(constraint.references, this.tables) !== key) continue;
-            const referenced = constraint.referencedColumns?.length ? constraint.referencedColumns : primaryKey;
-            if (referenced.includes(column)) {
-              found.push(this.qualified(tableKey));
-              break;
-            }
-          }
+        let usesDropped = () => true;
+        if ("column" in dropped) usesDropped = (referenced) => referenced.includes(dropped.column);
+        if ("constraint" in dropped) {
+          const constraint = this.constraintsOf(key)?.get(dropped.constraint);
+          if (constraint?.kind !== "primary key" && constraint?.kind !== "unique") return [];
+          const keyColumns = [...constraint.columns].sort().join(",");
+          usesDropped = (referenced) => [...referenced].sort().join(",") === keyColumns;
         }
+        const found = [];
+        const tableName = this.qualified(key).name;
+        const search = (owner, constraints) => {
+          if (owner === key) return;
+          for (const [name, constraint] of constraints) {
+            if (constraint.kind !== "foreign key" || constraint.references?.name !== tableName || this.resolve(constraint.references, this.tables) !== key) continue;
+            if (usesDropped(constraint.referencedColumns?.length ? constraint.referencedColumns : primaryKey)) found.push({ owner, constraints, name });
+          }
+        };
+        for (const [owner, table] of this.tables) search(owner, table.constraints);
+        for (const [owner, constraints] of this.constraintsOfUnknownTables) search(owner, constraints);
         return found;
+      }
+      /** DROP ... CASCADE, and DROP TABLE, which succeeds only when nothing references the table or with CASCADE: other tables' keys to it go. */
+      dropForeignKeysTo(relation, dropped) {
+        for (const { constraints, name } of this.foreignKeysTo(relation, dropped)) constraints.delete(name);
       }
       primaryKey(relation) {
         for (const constraint of this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? []) if (constraint.kind === "primary key") return constraint.columns;
@@ -21497,6 +21511,7 @@ var init_schema_model = __esm({
         return this.table(table)?.attachedObjects?.delete(`${kind}:${name}`) ?? false;
       }
       dropTable(relation) {
+        this.dropForeignKeysTo(relation, { all: true });
         const key = this.resolve(relation, this.tables);
         if (this.tables.get(key)?.kind === "partitioned table") for (const partition of this.partitions(relation)) this.dropTable(partition.name);
         for (const [childKey, attachment] of this.attachmentsOfUnknownTables) {
@@ -21650,6 +21665,7 @@ var init_schema_model = __esm({
             return;
           case "AT_DropColumn":
             if (!cmd.name) return;
+            if (cmd.behavior === "DROP_CASCADE") this.dropForeignKeysTo(relation, { column: cmd.name });
             table?.columns.delete(cmd.name);
             for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
             this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
@@ -21690,6 +21706,7 @@ var init_schema_model = __esm({
           }
           case "AT_DropConstraint": {
             if (!cmd.name) return;
+            if (cmd.behavior === "DROP_CASCADE") this.dropForeignKeysTo(relation, { constraint: cmd.name });
             constraints?.delete(cmd.name);
             const index = this.constraintIndex(tableKey, cmd.name);
             if (index) this.deleteRelation(this.indexes, `${index.name.schema}.${cmd.name}`);
@@ -22226,6 +22243,11 @@ var init_lock_table = __esm({
        * PostgreSQL removes the key's triggers on it, which takes ACCESS EXCLUSIVE, seen on PostgreSQL 18.
        */
       droppedForeignKeyReferencedTable: lock("ACCESS EXCLUSIVE"),
+      /**
+       * A table whose foreign key CASCADE drops with what it references: DROP CONSTRAINT of the referenced key, DROP COLUMN
+       * of a referenced column, DROP TABLE of the referenced table. Its constraint goes, under ACCESS EXCLUSIVE, seen on PostgreSQL 18.
+       */
+      cascadedForeignKeyTable: lock("ACCESS EXCLUSIVE"),
       /** CREATE OR REPLACE VIEW of a view that exists, seen on PostgreSQL 18. */
       replaceView: lock("ACCESS EXCLUSIVE"),
       truncate: lock("ACCESS EXCLUSIVE"),
@@ -22281,9 +22303,6 @@ var init_lock_table = __esm({
 });
 
 // src/knowledge/statement-locks.ts
-function droppedKeysColumn(claim) {
-  return claim.droppedKeys && "column" in claim.droppedKeys ? claim.droppedKeys.column : void 0;
-}
 function isDroppedKey(dropped, key) {
   if (!dropped || "all" in dropped) return true;
   return "column" in dropped ? key.columns.includes(dropped.column) : key.name === dropped.constraint;
@@ -22309,7 +22328,7 @@ function describeLockedObject(claim, tableOfIndex) {
       return `every table with a foreign key to ${name}`;
     case "referenced-tables":
       return `the tables the foreign keys of ${name} reference`;
-    case "tables-referencing-column":
+    case "tables-referencing-dropped":
       return `the tables with a foreign key to ${name}`;
     case "default-partition":
       return `the DEFAULT partition of ${name}`;
@@ -22338,6 +22357,10 @@ function locksTakenBy(statement, pgVersion) {
     take(relation, target, STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
     claims.at(-1).droppedKeys = droppedKeys;
   };
+  const takeCascadedKeys = (relation, dropped) => {
+    take(relation, "tables-referencing-dropped", STATEMENT_LOCKS.cascadedForeignKeyTable);
+    claims.at(-1).droppedKeys = dropped;
+  };
   const { node } = statement;
   const alter = asKind(node, "AlterTableStmt");
   if (alter?.relation) {
@@ -22348,7 +22371,8 @@ function locksTakenBy(statement, pgVersion) {
       const droppedKeys = cmd.subtype ? DROPPED_KEY_SUBCOMMANDS[cmd.subtype]?.(cmd) : void 0;
       if (droppedKeys && alter.objtype === "OBJECT_TABLE") {
         takeDroppedKeys(alter.relation, droppedKeys);
-        if (cmd.subtype === "AT_AlterColumnType") takeDroppedKeys(alter.relation, droppedKeys, "tables-referencing-column");
+        if (cmd.subtype === "AT_AlterColumnType") takeDroppedKeys(alter.relation, droppedKeys, "tables-referencing-dropped");
+        else if (cmd.behavior === "DROP_CASCADE") takeCascadedKeys(alter.relation, droppedKeys);
       }
       for (const referenced of foreignKeyTargets(cmd.def)) {
         take(referenced, "referenced-table", REFERENCED_TABLE_LOCK);
@@ -22375,7 +22399,10 @@ function locksTakenBy(statement, pgVersion) {
     for (const object of drop.objects ?? []) {
       const relation = relationFromNameList(object);
       take(relation, "table", STATEMENT_LOCKS.dropTable);
-      if (relation && drop.removeType === "OBJECT_TABLE") takeDroppedKeys(relation, { all: true });
+      if (relation && drop.removeType === "OBJECT_TABLE") {
+        takeDroppedKeys(relation, { all: true });
+        if (drop.behavior === "DROP_CASCADE") takeCascadedKeys(relation, { all: true });
+      }
     }
     return claims;
   }
@@ -22821,9 +22848,8 @@ function locksOnKnownRelations(claims, schema, statement) {
   return claims.flatMap((claim) => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
     if (claim.target === "referenced-tables") return referencedByDroppedKeys(claim, schema);
-    if (claim.target === "tables-referencing-column") {
-      const column = droppedKeysColumn(claim);
-      const referencing = column === void 0 ? [] : schema.tablesReferencingColumn(claim.relation, column);
+    if (claim.target === "tables-referencing-dropped") {
+      const referencing = claim.droppedKeys ? schema.tablesReferencing(claim.relation, claim.droppedKeys) : [];
       return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: "table", mode: claim.mode }));
     }
     if (claim.target !== "default-partition") return [claim];
@@ -23108,7 +23134,7 @@ var init_lint_file = __esm({
         }
       }
     };
-    SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set(["default-partition", "referenced-tables", "tables-referencing-column"]);
+    SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set(["default-partition", "referenced-tables", "tables-referencing-dropped"]);
     TokenEnds = class {
       constructor(parsed) {
         this.parsed = parsed;
@@ -25271,7 +25297,7 @@ var init_no_rewriting_type_change = __esm({
           if (cmd.subtype !== "AT_AlterColumnType" || !cmd.name || !definition || !newType) return;
           const column = cmd.name;
           const checkedAgain = () => {
-            const referencing = context.schema.tablesReferencingColumn(relation, column).map(displayResolvedName);
+            const referencing = context.schema.tablesReferencing(relation, { column }).map(displayResolvedName);
             if (referencing.length === 0) return { referencing: "" };
             const scanned = referencing.length > 1 ? "those tables" : referencing[0];
             return { referencing: ` The foreign keys of ${wordList(referencing)} that reference ${table}.${quoteIdentifier(column)} are checked again too, scanning ${scanned} under an ACCESS EXCLUSIVE lock.` };

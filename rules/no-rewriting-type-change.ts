@@ -90,7 +90,7 @@ export default defineRule({
        * is checked again (seen on PostgreSQL 18). Looked up only then: finding the keys reads every table of the schema.
        */
       const checkedAgain = (): { referencing: string } => {
-        const referencing = context.schema.tablesReferencingColumn(relation, column).map(displayResolvedName);
+        const referencing = context.schema.tablesReferencing(relation, { column }).map(displayResolvedName);
         if (referencing.length === 0) return { referencing: '' };
         const scanned = referencing.length > 1 ? 'those tables' : referencing[0];
         return { referencing: ` The foreign keys of ${wordList(referencing)} that reference ${table}.${quoteIdentifier(column)} are checked again too, scanning ${scanned} under an ACCESS EXCLUSIVE lock.` };

@@ -8,7 +8,6 @@ import { relationFromNames, relationFromRangeVar, type RelationName } from '../m
 import {
   asRunByItsBlock,
   describeLockedObject,
-  droppedKeysColumn,
   isDroppedKey,
   lockedRelationWord,
   locksTakenBy,
@@ -237,9 +236,8 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
   return claims.flatMap((claim): LockClaim[] => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
     if (claim.target === 'referenced-tables') return referencedByDroppedKeys(claim, schema);
-    if (claim.target === 'tables-referencing-column') {
-      const column = droppedKeysColumn(claim);
-      const referencing = column === undefined ? [] : schema.tablesReferencingColumn(claim.relation, column);
+    if (claim.target === 'tables-referencing-dropped') {
+      const referencing = claim.droppedKeys ? schema.tablesReferencing(claim.relation, claim.droppedKeys) : [];
       return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: 'table', mode: claim.mode }));
     }
     if (claim.target !== 'default-partition') return [claim];
@@ -248,7 +246,7 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
   });
 }
 
-const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set(['default-partition', 'referenced-tables', 'tables-referencing-column']);
+const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set(['default-partition', 'referenced-tables', 'tables-referencing-dropped']);
 
 /**
  * `DROP ... IF EXISTS`, `ALTER TABLE IF EXISTS` and `ALTER INDEX IF EXISTS` of a relation the migrations

@@ -184,6 +184,11 @@ export const STATEMENT_LOCKS = {
    * PostgreSQL removes the key's triggers on it, which takes ACCESS EXCLUSIVE, seen on PostgreSQL 18.
    */
   droppedForeignKeyReferencedTable: lock('ACCESS EXCLUSIVE'),
+  /**
+   * A table whose foreign key CASCADE drops with what it references: DROP CONSTRAINT of the referenced key, DROP COLUMN
+   * of a referenced column, DROP TABLE of the referenced table. Its constraint goes, under ACCESS EXCLUSIVE, seen on PostgreSQL 18.
+   */
+  cascadedForeignKeyTable: lock('ACCESS EXCLUSIVE'),
   /** CREATE OR REPLACE VIEW of a view that exists, seen on PostgreSQL 18. */
   replaceView: lock('ACCESS EXCLUSIVE'),
   truncate: lock('ACCESS EXCLUSIVE'),

@@ -42,18 +42,14 @@ export type LockTarget =
    */
   | 'referenced-tables'
   /**
-   * Every table with a foreign key to the column `droppedKeys` names: ALTER COLUMN TYPE of a referenced column
-   * rebuilds those keys, and their triggers on the referencing tables (seen on PostgreSQL 18).
+   * Every table with a foreign key to what `droppedKeys` names of the table: a column, whose ALTER COLUMN TYPE rebuilds
+   * those keys and their triggers on the referencing tables, and whose DROP COLUMN ... CASCADE drops them; a key, whose
+   * DROP CONSTRAINT ... CASCADE drops the keys that use it; or the whole table, for DROP TABLE ... CASCADE (seen on PostgreSQL 18).
    */
-  | 'tables-referencing-column';
+  | 'tables-referencing-dropped';
 
 /** Which foreign keys of a table a statement drops or rebuilds: all of them, those on one column, or one by name. */
 export type DroppedKeys = { all: true } | { column: string } | { constraint: string };
-
-/** The column whose foreign keys a claim's statement drops or rebuilds, when it names one. */
-export function droppedKeysColumn(claim: LockClaim): string | undefined {
-  return claim.droppedKeys && 'column' in claim.droppedKeys ? claim.droppedKeys.column : undefined;
-}
 
 /** Whether a foreign key is among those a statement drops. */
 export function isDroppedKey(dropped: DroppedKeys | undefined, key: { name: string; columns: readonly string[] }): boolean {
@@ -77,7 +73,7 @@ export interface LockClaim {
    * rather than checking its rows, and drops its triggers on this table (seen on PostgreSQL 18).
    */
   whenPartitionsHaveIt?: LockMode;
-  /** For 'referenced-tables' and 'tables-referencing-column': the foreign keys dropped or rebuilt. */
+  /** For 'referenced-tables': the foreign keys dropped or rebuilt; for 'tables-referencing-dropped': what they reference. */
   droppedKeys?: DroppedKeys;
   /** Taken only when the relation exists already: CREATE OR REPLACE VIEW locks the view it replaces, and creates a new one otherwise. */
   onlyIfExisting?: boolean;
@@ -138,7 +134,7 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
       return `every table with a foreign key to ${name}`;
     case 'referenced-tables':
       return `the tables the foreign keys of ${name} reference`;
-    case 'tables-referencing-column':
+    case 'tables-referencing-dropped':
       return `the tables with a foreign key to ${name}`;
     case 'default-partition':
       return `the DEFAULT partition of ${name}`;
@@ -175,6 +171,10 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     take(relation, target, STATEMENT_LOCKS.droppedForeignKeyReferencedTable);
     claims.at(-1)!.droppedKeys = droppedKeys;
   };
+  const takeCascadedKeys = (relation: RelationName | RangeVar, dropped: DroppedKeys): void => {
+    take(relation, 'tables-referencing-dropped', STATEMENT_LOCKS.cascadedForeignKeyTable);
+    claims.at(-1)!.droppedKeys = dropped;
+  };
   const { node } = statement;
 
   const alter = asKind(node, 'AlterTableStmt');
@@ -186,8 +186,9 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
       const droppedKeys = cmd.subtype ? DROPPED_KEY_SUBCOMMANDS[cmd.subtype]?.(cmd) : undefined;
       if (droppedKeys && alter.objtype === 'OBJECT_TABLE') {
         takeDroppedKeys(alter.relation, droppedKeys);
-        // A retyped column rebuilds the keys that reference it too.
-        if (cmd.subtype === 'AT_AlterColumnType') takeDroppedKeys(alter.relation, droppedKeys, 'tables-referencing-column');
+        // A retyped column rebuilds the keys that reference it too; CASCADE drops those that reference a dropped column or key.
+        if (cmd.subtype === 'AT_AlterColumnType') takeDroppedKeys(alter.relation, droppedKeys, 'tables-referencing-dropped');
+        else if (cmd.behavior === 'DROP_CASCADE') takeCascadedKeys(alter.relation, droppedKeys);
       }
       for (const referenced of foreignKeyTargets(cmd.def)) {
         take(referenced, 'referenced-table', REFERENCED_TABLE_LOCK);
@@ -216,7 +217,10 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     for (const object of drop.objects ?? []) {
       const relation = relationFromNameList(object);
       take(relation, 'table', STATEMENT_LOCKS.dropTable);
-      if (relation && drop.removeType === 'OBJECT_TABLE') takeDroppedKeys(relation, { all: true });
+      if (relation && drop.removeType === 'OBJECT_TABLE') {
+        takeDroppedKeys(relation, { all: true });
+        if (drop.behavior === 'DROP_CASCADE') takeCascadedKeys(relation, { all: true });
+      }
     }
     return claims;
   }

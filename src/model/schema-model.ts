@@ -2,6 +2,7 @@ import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
 import { asKind, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
+import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
 import { relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from './names.js';
 import { collationName, columnInfo, columnType, conditionOfCheck, constraintInfo, indexName, isNullConstant, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo } from './schema-objects.js';
@@ -313,29 +314,46 @@ export class SchemaModel {
   }
 
   /**
-   * The tables with a foreign key to `column` of a table (named in its REFERENCES, or its primary key's when it
-   * names none), also tables the model never saw created, each once and other than the table itself.
+   * The tables with a foreign key to what `dropped` names of a table (named in their REFERENCES, or its primary key's
+   * when they name none), also tables the model never saw created, each once and other than the table itself: to one
+   * column; to the columns of one key constraint, as PostgreSQL ties a foreign key to the unique index of exactly those
+   * columns; or to the table at all.
    */
-  tablesReferencingColumn(relation: RelationName, column: string): RelationName[] {
+  tablesReferencing(relation: RelationName, dropped: DroppedKeys): RelationName[] {
+    const owners = new Set(this.foreignKeysTo(relation, dropped).map(({ owner }) => owner));
+    return [...owners].map((owner) => this.qualified(owner));
+  }
+
+  /** The foreign keys of other tables to what `dropped` names of a table (see tablesReferencing): each owner's key, its constraints and the key's name. */
+  private foreignKeysTo(relation: RelationName, dropped: DroppedKeys): Array<{ owner: string; constraints: Map<string, ConstraintInfo>; name: string }> {
     const key = this.resolve(relation, this.tables);
     const primaryKey = this.primaryKey(relation) ?? [];
-    const found: RelationName[] = [];
-    const owners: Array<[string, Iterable<ConstraintInfo>]> = [
-      ...[...this.tables].map(([tableKey, table]): [string, Iterable<ConstraintInfo>] => [tableKey, table.constraints.values()]),
-      ...[...this.constraintsOfUnknownTables].map(([tableKey, constraints]): [string, Iterable<ConstraintInfo>] => [tableKey, constraints.values()]),
-    ];
-    for (const [tableKey, constraints] of owners) {
-      if (tableKey === key) continue;
-      for (const constraint of constraints) {
-        if (constraint.kind !== 'foreign key' || !constraint.references || this.resolve(constraint.references, this.tables) !== key) continue;
-        const referenced = constraint.referencedColumns?.length ? constraint.referencedColumns : primaryKey;
-        if (referenced.includes(column)) {
-          found.push(this.qualified(tableKey));
-          break;
-        }
-      }
+    let usesDropped: (referenced: string[]) => boolean = () => true;
+    if ('column' in dropped) usesDropped = (referenced) => referenced.includes(dropped.column);
+    if ('constraint' in dropped) {
+      const constraint = this.constraintsOf(key)?.get(dropped.constraint);
+      if (constraint?.kind !== 'primary key' && constraint?.kind !== 'unique') return [];
+      const keyColumns = [...constraint.columns].sort().join(',');
+      usesDropped = (referenced) => [...referenced].sort().join(',') === keyColumns;
     }
+    const found: Array<{ owner: string; constraints: Map<string, ConstraintInfo>; name: string }> = [];
+    // Comparing names first spares resolving every other foreign key of the schema.
+    const tableName = this.qualified(key).name;
+    const search = (owner: string, constraints: Map<string, ConstraintInfo>): void => {
+      if (owner === key) return;
+      for (const [name, constraint] of constraints) {
+        if (constraint.kind !== 'foreign key' || constraint.references?.name !== tableName || this.resolve(constraint.references, this.tables) !== key) continue;
+        if (usesDropped(constraint.referencedColumns?.length ? constraint.referencedColumns : primaryKey)) found.push({ owner, constraints, name });
+      }
+    };
+    for (const [owner, table] of this.tables) search(owner, table.constraints);
+    for (const [owner, constraints] of this.constraintsOfUnknownTables) search(owner, constraints);
     return found;
+  }
+
+  /** DROP ... CASCADE, and DROP TABLE, which succeeds only when nothing references the table or with CASCADE: other tables' keys to it go. */
+  private dropForeignKeysTo(relation: RelationName, dropped: DroppedKeys): void {
+    for (const { constraints, name } of this.foreignKeysTo(relation, dropped)) constraints.delete(name);
   }
 
   primaryKey(relation: RelationName): string[] | undefined {
@@ -832,6 +850,7 @@ export class SchemaModel {
   }
 
   private dropTable(relation: RelationName): void {
+    this.dropForeignKeysTo(relation, { all: true });
     const key = this.resolve(relation, this.tables);
     // Dropping a partitioned table drops its partitions.
     if (this.tables.get(key)?.kind === 'partitioned table') for (const partition of this.partitions(relation)) this.dropTable(partition.name);
@@ -996,6 +1015,7 @@ export class SchemaModel {
         return;
       case 'AT_DropColumn':
         if (!cmd.name) return;
+        if (cmd.behavior === 'DROP_CASCADE') this.dropForeignKeysTo(relation, { column: cmd.name });
         table?.columns.delete(cmd.name);
         // PostgreSQL drops every constraint and index that involves the column with it.
         for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
@@ -1039,6 +1059,7 @@ export class SchemaModel {
       }
       case 'AT_DropConstraint': {
         if (!cmd.name) return;
+        if (cmd.behavior === 'DROP_CASCADE') this.dropForeignKeysTo(relation, { constraint: cmd.name });
         constraints?.delete(cmd.name);
         const index = this.constraintIndex(tableKey, cmd.name);
         if (index) this.deleteRelation(this.indexes, `${index.name.schema}.${cmd.name}`);

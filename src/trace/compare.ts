@@ -1,8 +1,8 @@
 import { displayName } from '../model/names.js';
 import type { Extent } from '../knowledge/lock-table.js';
 import { lockStrength, strongerLock, type LockMode } from '../knowledge/lock-modes.js';
-import { droppedKeysColumn, isDroppedKey, type DroppedKeys, type LockClaim } from '../knowledge/statement-locks.js';
-import type { HeldLock, RelationState, Snapshot } from './observe.js';
+import { isDroppedKey, type DroppedKeys, type LockClaim } from '../knowledge/statement-locks.js';
+import type { ForeignKeyState, HeldLock, RelationState, Snapshot } from './observe.js';
 
 /** What one statement was seen to do, next to what the lock table says it does. */
 export interface StatementObservation {
@@ -100,10 +100,9 @@ function expectedLocks(input: ObservationInput): {
       for (const referencing of referencingTables(oid, input.before)) expect(referencing, claim.mode);
     } else if (claim.target === 'referenced-tables') {
       for (const referenced of referencedByDroppedKeys(relation, claim.droppedKeys)) expect(referenced, claim.mode);
-    } else if (claim.target === 'tables-referencing-column') {
-      const column = droppedKeysColumn(claim);
+    } else if (claim.target === 'tables-referencing-dropped') {
       for (const candidate of input.before.values()) {
-        if (candidate.oid !== oid && candidate.foreignKeys.some((key) => key.references === oid && column !== undefined && key.referencedColumns.includes(column))) expect(candidate.oid, claim.mode);
+        if (candidate.oid !== oid && candidate.foreignKeys.some((key) => key.references === oid && usesDropped(key, claim.droppedKeys))) expect(candidate.oid, claim.mode);
       }
     } else {
       expect(oid, claim.mode);
@@ -129,6 +128,12 @@ function partitionsReference(input: Pick<ObservationInput, 'claims' | 'claimOids
 function referencedByDroppedKeys(table: RelationState, dropped: DroppedKeys | undefined): number[] {
   const keys = table.foreignKeys.filter((key) => isDroppedKey(dropped, key));
   return [...new Set(keys.map((key) => key.references))].filter((oid) => oid !== table.oid);
+}
+
+/** Whether a foreign key references what a statement drops or retypes of its table: a column, a key constraint, or the table. */
+function usesDropped(key: ForeignKeyState, dropped: DroppedKeys | undefined): boolean {
+  if (!dropped || 'all' in dropped) return dropped !== undefined;
+  return 'column' in dropped ? key.referencedColumns.includes(dropped.column) : key.referencedKey === dropped.constraint;
 }
 
 /** Whether a relation has a foreign key to the table `oid`. */

@@ -26,6 +26,8 @@ export interface ForeignKeyState {
   columns: string[];
   references: number;
   referencedColumns: string[];
+  /** The primary key or unique constraint of the referenced table whose index the key uses, if a constraint owns that index. */
+  referencedKey?: string | null;
 }
 
 export type Snapshot = Map<number, RelationState>;
@@ -38,7 +40,8 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
        CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_stat_get_xact_numscans(c.oid)::int ELSE 0 END AS scans,
        (SELECT coalesce(json_agg(json_build_object('name', k.conname, 'references', k.confrelid::int,
                  'columns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)),
-                 'referencedColumns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attnum = ANY (k.confkey)))), '[]')
+                 'referencedColumns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attnum = ANY (k.confkey)),
+                 'referencedKey', (SELECT u.conname FROM pg_constraint u WHERE u.conrelid = k.confrelid AND u.conindid = k.conindid AND u.contype IN ('p', 'u')))), '[]')
           FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f') AS foreign_keys
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
