@@ -24508,6 +24508,11 @@ var init_no_exclusion_constraint_on_existing_table = __esm({
 });
 
 // rules/no-expand-contract-same-migration.ts
+function sharesWord(a, b) {
+  const words = (name) => name.split(new RegExp("[^\\p{L}\\p{N}]+|(?<=\\p{Ll})(?=\\p{Lu})", "u")).map((word) => word.toLowerCase()).filter((word) => word.length >= 3);
+  const ofA = new Set(words(a));
+  return words(b).some((word) => ofA.has(word));
+}
 var no_expand_contract_same_migration_default;
 var init_no_expand_contract_same_migration = __esm({
   "rules/no-expand-contract-same-migration.ts"() {
@@ -24517,6 +24522,7 @@ var init_no_expand_contract_same_migration = __esm({
     init_messages();
     init_names();
     init_node_types();
+    init_walk();
     init_identifiers();
     no_expand_contract_same_migration_default = defineRule({
       id: "no-expand-contract-same-migration",
@@ -24530,7 +24536,7 @@ var init_no_expand_contract_same_migration = __esm({
         },
         docs: {
           summary: "Disallows adding a column and dropping or renaming another column of the same table in one migration.",
-          why: "Adding `handle`, copying `username` into it and dropping `username` in one migration is a rename in disguise: the application version still running during the rolling deploy reads and writes `username`, and fails from the moment the migration commits until the last old instance is gone. The expand (add) and the contract (drop) must ship in different releases, with the application moved over in between.",
+          why: "Adding `handle`, copying `username` into it and dropping `username` in one migration is a rename in disguise: the application version still running during the rolling deploy reads and writes `username`, and fails from the moment the migration commits until the last old instance is gone. The expand (add) and the contract (drop) must ship in different releases, with the application moved over in between. A drop is paired with an added column only on a sign that one takes over from the other: the migration fills the new column from the old (`UPDATE ... SET handle = username`), or their names share a word of three letters or more (`body` and `body_markdown`); a drop without such a partner is require-deprecation-before-drop's to report. A rename is paired with any added column.",
           instead: "Ship the new column in one migration, move the application to it (dual write, backfill in batches, switch reads) over one or more releases, retire the old column, and drop it in a later migration.",
           bad: "ALTER TABLE users ADD COLUMN handle text;\nUPDATE users SET handle = username WHERE id BETWEEN 1 AND 1000;\nALTER TABLE users DROP COLUMN username;",
           good: "ALTER TABLE users ADD COLUMN handle text;",
@@ -24541,6 +24547,8 @@ var init_no_expand_contract_same_migration = __esm({
       },
       create(context) {
         const added = /* @__PURE__ */ new Map();
+        const filledFrom = /* @__PURE__ */ new Map();
+        const takesOver = (key, addedColumn, dropped) => filledFrom.get(key)?.get(addedColumn)?.has(dropped) === true || sharesWord(addedColumn, dropped);
         const removed = /* @__PURE__ */ new Map();
         const noteRemoval = (key, table, change) => {
           const entry = removed.get(key) ?? { table, changes: [] };
@@ -24569,6 +24577,20 @@ var init_no_expand_contract_same_migration = __esm({
               else if (stillInUse(relation, cmd.name)) noteRemoval(key, displayName(relation), { statement: context.statement, column: cmd.name, kind: "drop" });
             }
           }),
+          UpdateStmt(update) {
+            if (!update.relation) return;
+            const key = relationKey(relationFromRangeVar(update.relation));
+            const filled = filledFrom.get(key) ?? filledFrom.set(key, /* @__PURE__ */ new Map()).get(key);
+            for (const target of update.targetList ?? []) {
+              const assignment = asKind(target, "ResTarget");
+              if (!assignment?.name || !assignment.val) continue;
+              const read = filled.get(assignment.name) ?? filled.set(assignment.name, /* @__PURE__ */ new Set()).get(assignment.name);
+              walkTree(assignment.val, (kind, payload) => {
+                const column = kind === "ColumnRef" ? asKind(payload.fields?.at(-1), "String")?.sval : void 0;
+                if (column) read.add(column);
+              });
+            }
+          },
           RenameStmt(rename2) {
             if (rename2.renameType !== "OBJECT_COLUMN" || !rename2.relation || !rename2.subname) return;
             const relation = relationFromRangeVar(rename2.relation);
@@ -24583,7 +24605,7 @@ var init_no_expand_contract_same_migration = __esm({
               const addedColumns = [...new Set(added.get(key) ?? [])].filter((column) => !removedColumns.has(column) || changes.some((change) => change.kind === "rename" && change.column === column));
               if (addedColumns.length === 0) continue;
               for (const change of changes) {
-                const partners = change.kind === "rename" ? addedColumns : addedColumns.filter((column) => column !== change.column);
+                const partners = change.kind === "rename" ? addedColumns : addedColumns.filter((column) => column !== change.column && takesOver(key, column, change.column));
                 if (partners.length === 0) continue;
                 context.report({
                   statement: change.statement,

@@ -1,9 +1,11 @@
+import type { ColumnRef } from '@pgsql/types';
 import type { Statement } from '../src/parse/parse.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { defineRule } from '../src/engine/rule.js';
 import { wordList } from '../src/engine/messages.js';
 import { displayName, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
+import { walkTree } from '../src/engine/walk.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 interface ColumnChange {
@@ -28,7 +30,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows adding a column and dropping or renaming another column of the same table in one migration.',
-      why: 'Adding `handle`, copying `username` into it and dropping `username` in one migration is a rename in disguise: the application version still running during the rolling deploy reads and writes `username`, and fails from the moment the migration commits until the last old instance is gone. The expand (add) and the contract (drop) must ship in different releases, with the application moved over in between.',
+      why: 'Adding `handle`, copying `username` into it and dropping `username` in one migration is a rename in disguise: the application version still running during the rolling deploy reads and writes `username`, and fails from the moment the migration commits until the last old instance is gone. The expand (add) and the contract (drop) must ship in different releases, with the application moved over in between. A drop is paired with an added column only on a sign that one takes over from the other: the migration fills the new column from the old (`UPDATE ... SET handle = username`), or their names share a word of three letters or more (`body` and `body_markdown`); a drop without such a partner is require-deprecation-before-drop\'s to report. A rename is paired with any added column.',
       instead: 'Ship the new column in one migration, move the application to it (dual write, backfill in batches, switch reads) over one or more releases, retire the old column, and drop it in a later migration.',
       bad: "ALTER TABLE users ADD COLUMN handle text;\nUPDATE users SET handle = username WHERE id BETWEEN 1 AND 1000;\nALTER TABLE users DROP COLUMN username;",
       good: 'ALTER TABLE users ADD COLUMN handle text;',
@@ -40,6 +42,14 @@ export default defineRule({
   create(context) {
     /** Per existing table: columns this migration adds (and still has at its end), and columns it drops or renames. */
     const added = new Map<string, string[]>();
+    /** Per table: the columns an UPDATE of this migration sets, each with the columns its new value reads. */
+    const filledFrom = new Map<string, Map<string, Set<string>>>();
+    /**
+     * A sign that an added column takes over from a dropped one, without which the drop is only require-deprecation-before-drop's
+     * business: the migration fills the new column from the old, or their names share a word (`body` and `body_markdown`).
+     */
+    const takesOver = (key: string, addedColumn: string, dropped: string): boolean =>
+      filledFrom.get(key)?.get(addedColumn)?.has(dropped) === true || sharesWord(addedColumn, dropped);
     const removed = new Map<string, { table: string; changes: ColumnChange[] }>();
 
     const noteRemoval = (key: string, table: string, change: ColumnChange): void => {
@@ -76,6 +86,20 @@ export default defineRule({
           else if (stillInUse(relation, cmd.name)) noteRemoval(key, displayName(relation), { statement: context.statement, column: cmd.name, kind: 'drop' });
         }
       }),
+      UpdateStmt(update) {
+        if (!update.relation) return;
+        const key = relationKey(relationFromRangeVar(update.relation));
+        const filled = filledFrom.get(key) ?? filledFrom.set(key, new Map()).get(key)!;
+        for (const target of update.targetList ?? []) {
+          const assignment = asKind(target, 'ResTarget');
+          if (!assignment?.name || !assignment.val) continue;
+          const read = filled.get(assignment.name) ?? filled.set(assignment.name, new Set()).get(assignment.name)!;
+          walkTree(assignment.val, (kind, payload) => {
+            const column = kind === 'ColumnRef' ? asKind((payload as ColumnRef).fields?.at(-1), 'String')?.sval : undefined;
+            if (column) read.add(column);
+          });
+        }
+      },
       RenameStmt(rename) {
         if (rename.renameType !== 'OBJECT_COLUMN' || !rename.relation || !rename.subname) return;
         const relation = relationFromRangeVar(rename.relation);
@@ -91,7 +115,7 @@ export default defineRule({
           if (addedColumns.length === 0) continue;
           for (const change of changes) {
             // A rename's partner may take the old name itself (type to type_old, then a new type): a swap.
-            const partners = change.kind === 'rename' ? addedColumns : addedColumns.filter((column) => column !== change.column);
+            const partners = change.kind === 'rename' ? addedColumns : addedColumns.filter((column) => column !== change.column && takesOver(key, column, change.column));
             if (partners.length === 0) continue;
             context.report({
               statement: change.statement,
@@ -106,3 +130,9 @@ export default defineRule({
   },
 });
 
+/** Whether two column names share a word of three letters or more: `price` and `price_cents`, `street` and `streetLine`. */
+function sharesWord(a: string, b: string): boolean {
+  const words = (name: string): string[] => name.split(/[^\p{L}\p{N}]+|(?<=\p{Ll})(?=\p{Lu})/u).map((word) => word.toLowerCase()).filter((word) => word.length >= 3);
+  const ofA = new Set(words(a));
+  return words(b).some((word) => ofA.has(word));
+}

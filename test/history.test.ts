@@ -39,14 +39,17 @@ describe('the examples/ rename walkthrough', () => {
 });
 
 describe('expand-contract across migrations', () => {
-  it('flags each shortcut: add and drop in one file, drop without retirement', () => {
+  it('flags each shortcut: drop without retirement, and add, fill and drop in one file', () => {
     const dir = tempProject({
       'db/1_users.sql': CREATE_USERS,
       'db/2_add_and_drop.sql': `${LOCK}ALTER TABLE users ADD COLUMN handle text;\nALTER TABLE users DROP COLUMN username;\n`,
+      'db/3_add_fill_and_drop.sql': `${LOCK}ALTER TABLE users ADD COLUMN login text;\nUPDATE users SET login = handle WHERE id = 1;\nALTER TABLE users DROP COLUMN handle;\n`,
     });
+    // Nothing says handle takes over from username: the drop is reported, and no rename in disguise.
     expect(findings(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout)).toEqual([
-      ['db/2_add_and_drop.sql', 'no-expand-contract-same-migration', 3],
       ['db/2_add_and_drop.sql', 'require-deprecation-before-drop', 3],
+      ['db/3_add_fill_and_drop.sql', 'no-expand-contract-same-migration', 4],
+      ['db/3_add_fill_and_drop.sql', 'require-deprecation-before-drop', 4],
     ]);
   });
 
