@@ -23434,6 +23434,7 @@ var init_no_add_required_column = __esm({
         presets: ["recommended", "strict"],
         messages: {
           requiredColumn: `ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.`,
+          requiredColumnAfterTruncate: "ADD COLUMN {{column}} {{constraint}} without a DEFAULT: {{table}} is empty, emptied by TRUNCATE on line {{line}} of this transaction, so the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.",
           requiredDomainColumn: `ADD COLUMN {{column}} of type {{domain}}, a NOT NULL domain, without a DEFAULT (of the column or of the domain) fails with "domain {{domain}} does not allow null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail the same way.`,
           help: "Give the column a constant default, which PostgreSQL 11+ records in the catalog without rewriting or scanning {{table}}:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}} NOT NULL DEFAULT <constant>;\nor add it nullable, backfill it in batches, and make it NOT NULL later through a validated CHECK ({{column}} IS NOT NULL) constraint.",
           helpBefore11: "Before PostgreSQL 11 a default rewrites the whole table under an ACCESS EXCLUSIVE lock, so add the column nullable, set its default for new rows, backfill it in batches, and enforce it with CHECK ({{column}} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT (SET NOT NULL scans the whole table under ACCESS EXCLUSIVE before PostgreSQL 12)."
@@ -23465,7 +23466,11 @@ var init_no_add_required_column = __esm({
             const helpId = context.pgVersion < FAST_DEFAULT_SINCE ? "helpBefore11" : "help";
             const type = columnType(column.typeName);
             const data = { table: displayName(relation), column: quoteIdentifier(column.colname), type: type ? describeType(type) : "<type>" };
-            if (required) context.report({ messageId: "requiredColumn", helpId, at: required.location, data: { ...data, constraint: describe(required) } });
+            const truncated2 = context.heldLocks().find((held) => held.statement.kind === "TruncateStmt" && !held.claim.takenOnlyIf && context.schema.sameTable(held.table, relation));
+            if (required && truncated2) {
+              const line = context.lineOf(truncated2.statement.range.start);
+              context.report({ messageId: "requiredColumnAfterTruncate", helpId, at: required.location, data: { ...data, constraint: describe(required), line } });
+            } else if (required) context.report({ messageId: "requiredColumn", helpId, at: required.location, data: { ...data, constraint: describe(required) } });
             else if (domain?.notNull) {
               context.report({ messageId: "requiredDomainColumn", helpId, at: column.typeName?.location, data: { ...data, domain: describeType(columnType(column.typeName)) } });
             }

@@ -22,6 +22,8 @@ export default defineRule({
     messages: {
       requiredColumn:
         'ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail with a not-null violation.',
+      requiredColumnAfterTruncate:
+        'ADD COLUMN {{column}} {{constraint}} without a DEFAULT: {{table}} is empty, emptied by TRUNCATE on line {{line}} of this transaction, so the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail with a not-null violation.',
       requiredDomainColumn:
         'ADD COLUMN {{column}} of type {{domain}}, a NOT NULL domain, without a DEFAULT (of the column or of the domain) fails with "domain {{domain}} does not allow null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail the same way.',
       help:
@@ -57,7 +59,12 @@ export default defineRule({
         const helpId = context.pgVersion < FAST_DEFAULT_SINCE ? 'helpBefore11' : 'help';
         const type = columnType(column.typeName);
         const data = { table: displayName(relation), column: quoteIdentifier(column.colname), type: type ? describeType(type) : '<type>' };
-        if (required) context.report({ messageId: 'requiredColumn', helpId, at: required.location, data: { ...data, constraint: describe(required) } });
+        // A TRUNCATE earlier in the transaction holds the table ACCESS EXCLUSIVE: it stays empty until this runs.
+        const truncated = context.heldLocks().find((held) => held.statement.kind === 'TruncateStmt' && !held.claim.takenOnlyIf && context.schema.sameTable(held.table, relation));
+        if (required && truncated) {
+          const line = context.lineOf(truncated.statement.range.start);
+          context.report({ messageId: 'requiredColumnAfterTruncate', helpId, at: required.location, data: { ...data, constraint: describe(required), line } });
+        } else if (required) context.report({ messageId: 'requiredColumn', helpId, at: required.location, data: { ...data, constraint: describe(required) } });
         else if (domain?.notNull) {
           context.report({ messageId: 'requiredDomainColumn', helpId, at: column.typeName?.location, data: { ...data, domain: describeType(columnType(column.typeName)!) } });
         }
