@@ -25645,7 +25645,10 @@ var init_no_unbatched_backfill = __esm({
           const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
           const matchesNothing = bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)));
           const bounded = matchesNothing || boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
-          return bounded ? void 0 : { table: displayName(relation), key: keys[0] };
+          if (bounded) return void 0;
+          const known = context.schema.table(relation);
+          const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? keys[0] : context.schema.uniqueKeys(relation)[0]?.[0] ?? "<key column>";
+          return { table: displayName(relation), key: shownKey };
         };
         const inLoopWithoutCommit = () => {
           const { statement } = context;

@@ -51,7 +51,11 @@ export default defineRule({
       // `WHERE handle IS NULL` on a column no row leaves NULL updates nothing, and locks no row.
       const matchesNothing = bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)));
       const bounded = matchesNothing || boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
-      return bounded ? undefined : { table: displayName(relation), key: keys[0]! };
+      if (bounded) return undefined;
+      // A table the migrations created without a primary key or an `id`: its first unique key, or a placeholder, not a column it lacks.
+      const known = context.schema.table(relation);
+      const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? keys[0]! : (context.schema.uniqueKeys(relation)[0]?.[0] ?? '<key column>');
+      return { table: displayName(relation), key: shownKey };
     };
     /** A statement in a loop of a DO block that does not commit: the loop's batches share one transaction. */
     const inLoopWithoutCommit = (): boolean => {

@@ -528,6 +528,18 @@ describe('help that works where the statement stands', () => {
       'Build it without blocking writes, as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)',
     ]);
   });
+  it('bounds the batches of the backfill help by a key the table has, not by an id it lacks', () => {
+    const dir = tempProject({
+      'db/001_tables.sql': 'CREATE TABLE background_updates (update_name text NOT NULL UNIQUE, progress_json text);\nCREATE TABLE event_stats (room_id text NOT NULL, count int);\n',
+      'db/002_backfill.sql': "UPDATE background_updates SET progress_json = '{}' WHERE progress_json IS NULL;\nUPDATE event_stats SET count = 0 WHERE count IS NULL;\n",
+    });
+    const found = helps(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).filter(([rule]) => rule === 'no-unbatched-backfill');
+    expect(found.map(([, help]) => help)).toEqual([
+      expect.stringContaining('WHERE update_name >= $1 AND update_name < $2'),
+      expect.stringContaining('WHERE <key column> >= $1 AND <key column> < $2'),
+    ]);
+  });
+
   it('splits the unique-index help into a build outside the transaction and, where the tool wraps the file, a later migration that attaches it', () => {
     const dir = tempProject({
       'migrate/000001_variants.up.sql': 'CREATE TABLE variants (id bigint PRIMARY KEY, flag_key text, key text);\n',
