@@ -20243,6 +20243,9 @@ function isOptionEnabled(options, name) {
   }
   return enabled;
 }
+function functionNameOf(object) {
+  return stringValues(asKind(object, "ObjectWithArgs")?.objname).at(-1);
+}
 var init_node_types = __esm({
   "src/parse/node-types.ts"() {
     "use strict";
@@ -21163,11 +21166,12 @@ var init_schema_model = __esm({
             return this.createIndex(asKind(node, "IndexStmt"));
           case "DropStmt": {
             const drop = asKind(node, "DropStmt");
-            return this.applyDrop(drop.removeType, drop.objects ?? []);
+            return this.applyDrop(drop.removeType, drop.objects ?? [], drop.behavior === "DROP_CASCADE");
           }
           case "CreateTrigStmt": {
             const trigger = asKind(node, "CreateTrigStmt");
-            if (trigger.relation && trigger.trigname) this.attach(relationFromRangeVar(trigger.relation), "trigger", trigger.trigname);
+            const executes = stringValues(trigger.funcname).at(-1) ?? "";
+            if (trigger.relation && trigger.trigname) this.attach(relationFromRangeVar(trigger.relation), "trigger", trigger.trigname, executes);
             return;
           }
           case "CreatePolicyStmt": {
@@ -21472,8 +21476,13 @@ var init_schema_model = __esm({
           partial: index.whereClause !== void 0
         });
       }
-      applyDrop(removeType, objects) {
+      applyDrop(removeType, objects, cascade) {
         for (const object of objects) {
+          if (removeType === "OBJECT_FUNCTION" && cascade) {
+            const name = functionNameOf(object);
+            for (const { table, triggers } of name ? this.tablesWithTriggersExecuting(name) : []) for (const trigger of triggers) this.detach(table, "trigger", trigger);
+            continue;
+          }
           if (removeType === "OBJECT_SCHEMA") {
             const schema = asKind(object, "String")?.sval;
             if (schema) this.dropSchema(schema);
@@ -21502,13 +21511,28 @@ var init_schema_model = __esm({
         const info = this.table(table);
         return info === void 0 ? void 0 : info.attachedObjects?.has(`${kind}:${name}`) ?? false;
       }
-      attach(table, kind, name) {
-        const info = this.table(table);
-        if (info) (info.attachedObjects ??= /* @__PURE__ */ new Set()).add(`${kind}:${name}`);
+      /**
+       * The tables the migrations created whose triggers execute a function of that name (any schema, any arguments:
+       * trigger functions take none), each with the triggers: DROP FUNCTION ... CASCADE drops those triggers.
+       */
+      tablesWithTriggersExecuting(functionName) {
+        const found = [];
+        for (const info of this.tables.values()) {
+          const triggers = [...info.attachedObjects ?? []].filter(([key, executes]) => key.startsWith("trigger:") && executes === functionName).map(([key]) => key.slice("trigger:".length));
+          if (triggers.length > 0) found.push({ table: info.name, triggers });
+        }
+        return found;
       }
-      /** Forgets the object; whether the model knew it. */
+      attach(table, kind, name, executes = "") {
+        const info = this.table(table);
+        if (info) (info.attachedObjects ??= /* @__PURE__ */ new Map()).set(`${kind}:${name}`, executes);
+      }
+      /** Forgets the object; what a trigger executes ('' for other kinds), or undefined when the model did not know it. */
       detach(table, kind, name) {
-        return this.table(table)?.attachedObjects?.delete(`${kind}:${name}`) ?? false;
+        const attached = this.table(table)?.attachedObjects;
+        const executes = attached?.get(`${kind}:${name}`);
+        attached?.delete(`${kind}:${name}`);
+        return executes;
       }
       dropTable(relation) {
         this.dropForeignKeysTo(relation, { all: true });
@@ -21561,7 +21585,8 @@ var init_schema_model = __esm({
         const relation = rename2.relation ? relationFromRangeVar(rename2.relation) : void 0;
         if (!relation) return;
         const attachedKind = ATTACHED_OBJECT_KINDS[rename2.renameType ?? ""];
-        if (attachedKind && rename2.subname && this.detach(relation, attachedKind, rename2.subname)) this.attach(relation, attachedKind, rename2.newname);
+        const executes = attachedKind && rename2.subname ? this.detach(relation, attachedKind, rename2.subname) : void 0;
+        if (attachedKind && executes !== void 0) this.attach(relation, attachedKind, rename2.newname, executes);
         switch (rename2.renameType) {
           case "OBJECT_TABLE":
           case "OBJECT_VIEW":
@@ -22330,6 +22355,8 @@ function describeLockedObject(claim, tableOfIndex) {
       return `the tables the foreign keys of ${name} reference`;
     case "tables-referencing-dropped":
       return `the tables with a foreign key to ${name}`;
+    case "tables-with-triggers-executing":
+      return `the tables whose triggers execute ${name}`;
     case "default-partition":
       return `the DEFAULT partition of ${name}`;
     default:
@@ -22403,6 +22430,13 @@ function locksTakenBy(statement, pgVersion) {
         takeDroppedKeys(relation, { all: true });
         if (drop.behavior === "DROP_CASCADE") takeCascadedKeys(relation, { all: true });
       }
+    }
+    return claims;
+  }
+  if (drop?.removeType === "OBJECT_FUNCTION" && drop.behavior === "DROP_CASCADE") {
+    for (const object of drop.objects ?? []) {
+      const name = functionNameOf(object);
+      if (name) take({ name }, "tables-with-triggers-executing", STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
     }
     return claims;
   }
@@ -22848,6 +22882,9 @@ function locksOnKnownRelations(claims, schema, statement) {
   return claims.flatMap((claim) => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
     if (claim.target === "referenced-tables") return referencedByDroppedKeys(claim, schema);
+    if (claim.target === "tables-with-triggers-executing") {
+      return schema.tablesWithTriggersExecuting(claim.relation.name).map(({ table }) => ({ relation: asWritten(table, schema), target: "table", mode: claim.mode }));
+    }
     if (claim.target === "tables-referencing-dropped") {
       const referencing = claim.droppedKeys ? schema.tablesReferencing(claim.relation, claim.droppedKeys) : [];
       return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: "table", mode: claim.mode }));
@@ -23134,7 +23171,7 @@ var init_lint_file = __esm({
         }
       }
     };
-    SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set(["default-partition", "referenced-tables", "tables-referencing-dropped"]);
+    SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set(["default-partition", "referenced-tables", "tables-referencing-dropped", "tables-with-triggers-executing"]);
     TokenEnds = class {
       constructor(parsed) {
         this.parsed = parsed;

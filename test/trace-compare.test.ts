@@ -5,7 +5,7 @@ import { settingMs } from '../src/trace/contention.js';
 import { lockModeFromPgLocks, type RelationState, type Snapshot } from '../src/trace/observe.js';
 
 function relation(oid: number, name: string, kind = 'r', extra: Partial<RelationState> = {}): RelationState {
-  return { oid, name: `public.${name}`, kind, filenode: oid * 10, scans: 0, foreignKeys: [], ...extra };
+  return { oid, name: `public.${name}`, kind, filenode: oid * 10, scans: 0, foreignKeys: [], triggerFunctions: [], ...extra };
 }
 
 function snapshot(...relations: RelationState[]): Snapshot {
@@ -89,6 +89,22 @@ describe('comparing what PostgreSQL did with the lock table', () => {
     expect(result.mismatches).toEqual([]);
     expect(result.unresolved).toEqual(['orders: ACCESS EXCLUSIVE (not caught while the statement ran)']);
     expect(result.scanned).toBeUndefined();
+  });
+
+  it('resolves triggers a dropped function executes through the catalog', () => {
+    const teams = relation(2, 'teams', 'r', { triggerFunctions: ['touch'] });
+    const jobs = relation(3, 'jobs', 'r', { triggerFunctions: ['other'] });
+    const result = compareObservation(
+      input({
+        claims: [{ relation: { name: 'touch' }, target: 'tables-with-triggers-executing', mode: 'ACCESS EXCLUSIVE' }],
+        claimOids: [undefined],
+        before: snapshot(orders, teams, jobs),
+        after: snapshot(orders, teams, jobs),
+        locksAfter: [{ oid: 2, mode: 'ACCESS EXCLUSIVE', granted: true }],
+      }),
+    );
+    expect(result.mismatches).toEqual([]);
+    expect(result.predicted).toEqual(['teams: ACCESS EXCLUSIVE']);
   });
 
   it('resolves index, table-of-index and referencing-table claims through the catalog', () => {

@@ -236,6 +236,9 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
   return claims.flatMap((claim): LockClaim[] => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
     if (claim.target === 'referenced-tables') return referencedByDroppedKeys(claim, schema);
+    if (claim.target === 'tables-with-triggers-executing') {
+      return schema.tablesWithTriggersExecuting(claim.relation.name).map(({ table }) => ({ relation: asWritten(table, schema), target: 'table', mode: claim.mode }));
+    }
     if (claim.target === 'tables-referencing-dropped') {
       const referencing = claim.droppedKeys ? schema.tablesReferencing(claim.relation, claim.droppedKeys) : [];
       return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: 'table', mode: claim.mode }));
@@ -246,7 +249,7 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
   });
 }
 
-const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set(['default-partition', 'referenced-tables', 'tables-referencing-dropped']);
+const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set(['default-partition', 'referenced-tables', 'tables-referencing-dropped', 'tables-with-triggers-executing']);
 
 /**
  * `DROP ... IF EXISTS`, `ALTER TABLE IF EXISTS` and `ALTER INDEX IF EXISTS` of a relation the migrations

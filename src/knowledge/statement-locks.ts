@@ -1,6 +1,6 @@
 import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
-import { alterTableCommands, asKind, isOptionEnabled } from '../parse/node-types.js';
+import { alterTableCommands, asKind, functionNameOf, isOptionEnabled } from '../parse/node-types.js';
 import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../model/names.js';
 import { LOCK_MODES, strongerLock, type LockMode } from './lock-modes.js';
 import {
@@ -46,7 +46,9 @@ export type LockTarget =
    * those keys and their triggers on the referencing tables, and whose DROP COLUMN ... CASCADE drops them; a key, whose
    * DROP CONSTRAINT ... CASCADE drops the keys that use it; or the whole table, for DROP TABLE ... CASCADE (seen on PostgreSQL 18).
    */
-  | 'tables-referencing-dropped';
+  | 'tables-referencing-dropped'
+  /** Every table with a trigger that executes the function named (the claim's relation): DROP FUNCTION ... CASCADE drops those triggers. */
+  | 'tables-with-triggers-executing';
 
 /** Which foreign keys of a table a statement drops or rebuilds: all of them, those on one column, or one by name. */
 export type DroppedKeys = { all: true } | { column: string } | { constraint: string };
@@ -136,6 +138,8 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
       return `the tables the foreign keys of ${name} reference`;
     case 'tables-referencing-dropped':
       return `the tables with a foreign key to ${name}`;
+    case 'tables-with-triggers-executing':
+      return `the tables whose triggers execute ${name}`;
     case 'default-partition':
       return `the DEFAULT partition of ${name}`;
     default:
@@ -221,6 +225,15 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
         takeDroppedKeys(relation, { all: true });
         if (drop.behavior === 'DROP_CASCADE') takeCascadedKeys(relation, { all: true });
       }
+    }
+    return claims;
+  }
+
+  if (drop?.removeType === 'OBJECT_FUNCTION' && drop.behavior === 'DROP_CASCADE') {
+    // CASCADE drops the triggers that execute the function, each as DROP TRIGGER would (seen on PostgreSQL 18).
+    for (const object of drop.objects ?? []) {
+      const name = functionNameOf(object);
+      if (name) take({ name }, 'tables-with-triggers-executing', STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
     }
     return claims;
   }

@@ -1,6 +1,6 @@
 import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
-import { asKind, stringValues } from '../parse/node-types.js';
+import { asKind, functionNameOf, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
@@ -33,8 +33,11 @@ export interface TableInfo {
   storage?: TableStorage;
   /** For a materialized view: false after CREATE ... WITH NO DATA or REFRESH ... WITH NO DATA, until a REFRESH fills it. */
   populated?: boolean;
-  /** The triggers, policies and rules migrations made on it and did not drop, as `trigger:<name>`, `policy:<name>`, `rule:<name>`. */
-  attachedObjects?: Set<string>;
+  /**
+   * The triggers, policies and rules migrations made on it and did not drop, as `trigger:<name>`, `policy:<name>`,
+   * `rule:<name>`; for a trigger, the name of the function it executes, else ''.
+   */
+  attachedObjects?: Map<string, string>;
 }
 
 /** The objects of a table that DROP TRIGGER, DROP POLICY and DROP RULE name. */
@@ -468,11 +471,12 @@ export class SchemaModel {
         return this.createIndex(asKind(node, 'IndexStmt')!);
       case 'DropStmt': {
         const drop = asKind(node, 'DropStmt')!;
-        return this.applyDrop(drop.removeType, drop.objects ?? []);
+        return this.applyDrop(drop.removeType, drop.objects ?? [], drop.behavior === 'DROP_CASCADE');
       }
       case 'CreateTrigStmt': {
         const trigger = asKind(node, 'CreateTrigStmt')!;
-        if (trigger.relation && trigger.trigname) this.attach(relationFromRangeVar(trigger.relation), 'trigger', trigger.trigname);
+        const executes = stringValues(trigger.funcname).at(-1) ?? '';
+        if (trigger.relation && trigger.trigname) this.attach(relationFromRangeVar(trigger.relation), 'trigger', trigger.trigname, executes);
         return;
       }
       case 'CreatePolicyStmt': {
@@ -806,8 +810,14 @@ export class SchemaModel {
     });
   }
 
-  private applyDrop(removeType: string | undefined, objects: Node[]): void {
+  private applyDrop(removeType: string | undefined, objects: Node[], cascade: boolean): void {
     for (const object of objects) {
+      if (removeType === 'OBJECT_FUNCTION' && cascade) {
+        // CASCADE drops the triggers that execute the function.
+        const name = functionNameOf(object);
+        for (const { table, triggers } of name ? this.tablesWithTriggersExecuting(name) : []) for (const trigger of triggers) this.detach(table, 'trigger', trigger);
+        continue;
+      }
       if (removeType === 'OBJECT_SCHEMA') {
         const schema = asKind(object, 'String')?.sval;
         if (schema) this.dropSchema(schema);
@@ -839,14 +849,30 @@ export class SchemaModel {
     return info === undefined ? undefined : (info.attachedObjects?.has(`${kind}:${name}`) ?? false);
   }
 
-  private attach(table: RelationName, kind: AttachedObjectKind, name: string): void {
-    const info = this.table(table);
-    if (info) (info.attachedObjects ??= new Set()).add(`${kind}:${name}`);
+  /**
+   * The tables the migrations created whose triggers execute a function of that name (any schema, any arguments:
+   * trigger functions take none), each with the triggers: DROP FUNCTION ... CASCADE drops those triggers.
+   */
+  tablesWithTriggersExecuting(functionName: string): Array<{ table: RelationName; triggers: string[] }> {
+    const found: Array<{ table: RelationName; triggers: string[] }> = [];
+    for (const info of this.tables.values()) {
+      const triggers = [...(info.attachedObjects ?? [])].filter(([key, executes]) => key.startsWith('trigger:') && executes === functionName).map(([key]) => key.slice('trigger:'.length));
+      if (triggers.length > 0) found.push({ table: info.name, triggers });
+    }
+    return found;
   }
 
-  /** Forgets the object; whether the model knew it. */
-  private detach(table: RelationName, kind: AttachedObjectKind, name: string): boolean {
-    return this.table(table)?.attachedObjects?.delete(`${kind}:${name}`) ?? false;
+  private attach(table: RelationName, kind: AttachedObjectKind, name: string, executes = ''): void {
+    const info = this.table(table);
+    if (info) (info.attachedObjects ??= new Map()).set(`${kind}:${name}`, executes);
+  }
+
+  /** Forgets the object; what a trigger executes ('' for other kinds), or undefined when the model did not know it. */
+  private detach(table: RelationName, kind: AttachedObjectKind, name: string): string | undefined {
+    const attached = this.table(table)?.attachedObjects;
+    const executes = attached?.get(`${kind}:${name}`);
+    attached?.delete(`${kind}:${name}`);
+    return executes;
   }
 
   private dropTable(relation: RelationName): void {
@@ -904,7 +930,8 @@ export class SchemaModel {
     const relation = rename.relation ? relationFromRangeVar(rename.relation) : undefined;
     if (!relation) return;
     const attachedKind = ATTACHED_OBJECT_KINDS[rename.renameType ?? ''];
-    if (attachedKind && rename.subname && this.detach(relation, attachedKind, rename.subname)) this.attach(relation, attachedKind, rename.newname);
+    const executes = attachedKind && rename.subname ? this.detach(relation, attachedKind, rename.subname) : undefined;
+    if (attachedKind && executes !== undefined) this.attach(relation, attachedKind, rename.newname, executes);
     switch (rename.renameType) {
       case 'OBJECT_TABLE':
       case 'OBJECT_VIEW':

@@ -49,3 +49,8 @@ export function isOptionEnabled(options: Node[] | undefined, name: string): bool
   }
   return enabled;
 }
+
+/** The function DROP FUNCTION names, without its schema and arguments. */
+export function functionNameOf(object: Node | undefined): string | undefined {
+  return stringValues(asKind(object, 'ObjectWithArgs')?.objname).at(-1);
+}

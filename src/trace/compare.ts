@@ -77,6 +77,11 @@ function expectedLocks(input: ObservationInput): {
   input.claims.forEach((claim, index) => {
     briefly = claim.briefly;
     condition = claim.takenOnlyIf;
+    if (claim.target === 'tables-with-triggers-executing') {
+      // The claim names a function, not a relation.
+      for (const candidate of input.before.values()) if (candidate.triggerFunctions.includes(claim.relation.name)) expect(candidate.oid, claim.mode);
+      return;
+    }
     const oid = input.claimOids[index];
     const relation = oid === undefined ? undefined : input.before.get(oid);
     if (claim.onlyIfExisting && !relation) return;

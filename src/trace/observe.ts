@@ -19,6 +19,8 @@ export interface RelationState {
   scans: number;
   /** Its foreign keys: name, the columns they are on, the table and columns they reference. */
   foreignKeys: ForeignKeyState[];
+  /** The names of the functions its triggers execute (not the internal triggers of foreign keys). */
+  triggerFunctions: string[];
 }
 
 export interface ForeignKeyState {
@@ -42,7 +44,8 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
                  'columns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)),
                  'referencedColumns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attnum = ANY (k.confkey)),
                  'referencedKey', (SELECT u.conname FROM pg_constraint u WHERE u.conrelid = k.confrelid AND u.conindid = k.conindid AND u.contype IN ('p', 'u')))), '[]')
-          FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f') AS foreign_keys
+          FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f') AS foreign_keys,
+       ARRAY(SELECT p.proname::text FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = c.oid AND NOT t.tgisinternal) AS trigger_functions
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_index i ON i.indexrelid = c.oid
@@ -58,6 +61,7 @@ interface SnapshotRow {
   default_partition_oid: number | null;
   scans: number;
   foreign_keys: ForeignKeyState[];
+  trigger_functions: string[];
 }
 
 export async function takeSnapshot(client: pg.Client): Promise<Snapshot> {
@@ -77,6 +81,7 @@ function snapshotFromRows(rows: SnapshotRow[]): Snapshot {
       ...(row.default_partition_oid !== null ? { defaultPartitionOid: row.default_partition_oid } : {}),
       scans: row.scans,
       foreignKeys: row.foreign_keys,
+      triggerFunctions: row.trigger_functions,
     });
   }
   return snapshot;
