@@ -91,6 +91,24 @@ describe('comparing what PostgreSQL did with the lock table', () => {
     expect(result.scanned).toBeUndefined();
   });
 
+  it('takes a weaker lock seen on a later table of a watched statement over several tables as not caught, and a weaker one on one table as a mismatch', () => {
+    const sessions = relation(2, 'sessions');
+    const vacuumBoth = {
+      claims: [claim('orders', 'ACCESS EXCLUSIVE'), claim('sessions', 'ACCESS EXCLUSIVE')],
+      claimOids: [1, 2],
+      before: snapshot(orders, sessions),
+      after: snapshot(orders, sessions),
+      watched: true,
+      scansCounted: false,
+    };
+    // VACUUM (FULL, ANALYZE) orders, sessions: held up at orders, then sessions' ANALYZE caught, its VACUUM FULL missed.
+    const sampled = compareObservation(input({ ...vacuumBoth, locksAfter: [{ oid: 1, mode: 'ACCESS EXCLUSIVE', granted: true }, { oid: 2, mode: 'SHARE UPDATE EXCLUSIVE', granted: true }] }));
+    expect(sampled.mismatches).toEqual([]);
+    expect(sampled.unresolved).toEqual(['sessions: ACCESS EXCLUSIVE (not caught while the statement ran; SHARE UPDATE EXCLUSIVE was)']);
+    const oneTable = compareObservation(input({ watched: true, scansCounted: false, locksAfter: [{ oid: 1, mode: 'SHARE UPDATE EXCLUSIVE', granted: true }] }));
+    expect(oneTable.mismatches).toEqual(['orders: expected ACCESS EXCLUSIVE, observed SHARE UPDATE EXCLUSIVE']);
+  });
+
   it('resolves triggers a dropped function executes through the catalog', () => {
     const teams = relation(2, 'teams', 'r', { triggerFunctions: ['touch'] });
     const jobs = relation(3, 'jobs', 'r', { triggerFunctions: ['other'] });
