@@ -45,7 +45,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Requires CREATE INDEX and DROP INDEX on existing tables to use CONCURRENTLY.',
-      why: 'A plain CREATE INDEX takes a SHARE lock on the table for the whole build, which on a large table means minutes to hours in which every INSERT, UPDATE and DELETE waits. A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: short, but it waits behind any long-running query and everything queued behind it waits too. Not flagged: DROP INDEX of a table the transaction already holds ACCESS EXCLUSIVE (nothing new waits), or of a table the file drops later (CONCURRENTLY would gain nothing). DROP INDEX CONCURRENTLY with CASCADE is flagged as the failure it is.',
+      why: 'A plain CREATE INDEX takes a SHARE lock on the table for the whole build, which on a large table means minutes to hours in which every INSERT, UPDATE and DELETE waits. A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: short, but it waits behind any long-running query and everything queued behind it waits too. Not flagged: DROP INDEX of a table the transaction already holds ACCESS EXCLUSIVE (nothing new waits), or of a table the file drops later (CONCURRENTLY would gain nothing). DROP INDEX CONCURRENTLY with CASCADE is flagged as the failure it is. CREATE INDEX IF NOT EXISTS of an index the migrations built already builds nothing, and is not flagged (require-lock-timeout still sees its lock).',
       instead: 'Use CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY, each in its own migration that does not run inside a transaction block. A failed concurrent build leaves an INVALID index behind: drop it concurrently and retry.',
       bad: 'CREATE INDEX users_email_idx ON users (email);',
       good: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
@@ -81,6 +81,8 @@ export default defineRule({
         const relation = relationFromRangeVar(index.relation);
         const partitioned = isPartitioned(relation);
         if ((index.concurrent && !partitioned) || (!index.concurrent && !context.isExistingTable(relation))) return;
+        // IF NOT EXISTS of an index the migrations built already: PostgreSQL takes the lock, finds the name and builds nothing.
+        if (index.if_not_exists && index.idxname && context.schema.indexTable({ ...(relation.schema ? { schema: relation.schema } : {}), name: index.idxname })) return;
         const data = {
           outOfBlock: outOfBlock(),
           outside: outsideTransactionBlock(context),

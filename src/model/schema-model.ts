@@ -798,6 +798,8 @@ export class SchemaModel {
     const table = relationFromRangeVar(index.relation);
     const tableKey = this.resolve(table, this.tables);
     const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
+    // IF NOT EXISTS of an index the migrations built already builds nothing: the one there stays.
+    if (index.if_not_exists && this.indexes.has(key)) return;
     const elements = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem'));
     const keyColumns = elements.every((element) => element?.name !== undefined && element.expr === undefined) ? elements.map((element) => element!.name!) : undefined;
     this.setRelation(this.indexes, key, {
