@@ -21085,6 +21085,15 @@ var init_schema_model = __esm({
         const name = this.qualified(key).name;
         return [...this.indexes.values()].filter((index) => index.table.name === name && this.resolve(index.table, this.tables) === key);
       }
+      /**
+       * Whether an index may have the column in its key, an expression or its predicate: false only for a table the
+       * migrations created, whose every index the model knows by plain key columns. (A column an index only stores, by
+       * INCLUDE, has no operator class or collation there: ALTER COLUMN TYPE keeps such an index, seen on PostgreSQL 18.)
+       */
+      mayIndexColumn(relation, column) {
+        if (!this.table(relation)) return true;
+        return this.indexesOn(relation).some((index) => index.partial || !index.keyColumns || index.keyColumns.includes(column));
+      }
       /** The table an index belongs to, when the model saw the index created. */
       indexTable(index) {
         return this.indexes.get(this.resolve(index, this.indexes))?.table;
@@ -25329,7 +25338,7 @@ var init_no_rewriting_type_change = __esm({
         },
         docs: {
           summary: "Disallows ALTER COLUMN ... TYPE changes that rewrite an existing table or rebuild its indexes.",
-          why: "ALTER COLUMN ... TYPE takes an ACCESS EXCLUSIVE lock. Unless the old values can be kept as they are, PostgreSQL converts every row, writing the whole table anew, and rebuilds every index of the table, all under that lock: no reads or writes until it finishes. Values are kept (binary-coercible changes) for varchar(n) to varchar(m) with m >= n or to varchar or text, text to varchar, numeric(p,s) to numeric(q,s) with q >= p or to numeric, bit varying(n) to a longer bit varying, cidr to inet, xml to text, a higher or unlimited precision of time, timetz, timestamp, timestamptz and interval, and to or from a domain without constraints. Indexes on the column are kept too, except when their operator class or collation changes: text or varchar to citext and back, bit(n) to bit varying, text or varchar to char, a COLLATE clause, and timestamp to timestamptz (or back), whose values are kept only when the session TimeZone is a fixed UTC zone, from PostgreSQL 12 on. Those changes are reported as rebuilding the column's indexes; lockwise cannot see whether the column is indexed. USING rewrites unless it is the column itself or casts of it that keep the values. The change is judged against the column's type as the earlier migrations declared it; when lockwise never saw the column, a change to text, varchar, numeric or bit varying without a limit is not reported (it is nearly always a widening from the same type with a limit, which keeps the values; char(n) to text is the exception, and does rewrite), and any other change is reported as possibly rewriting. Array types are converted element by element, which always rewrites.",
+          why: "ALTER COLUMN ... TYPE takes an ACCESS EXCLUSIVE lock. Unless the old values can be kept as they are, PostgreSQL converts every row, writing the whole table anew, and rebuilds every index of the table, all under that lock: no reads or writes until it finishes. Values are kept (binary-coercible changes) for varchar(n) to varchar(m) with m >= n or to varchar or text, text to varchar, numeric(p,s) to numeric(q,s) with q >= p or to numeric, bit varying(n) to a longer bit varying, cidr to inet, xml to text, a higher or unlimited precision of time, timetz, timestamp, timestamptz and interval, and to or from a domain without constraints. Indexes on the column are kept too, except when their operator class or collation changes: text or varchar to citext and back, bit(n) to bit varying, text or varchar to char, a COLLATE clause, and timestamp to timestamptz (or back), whose values are kept only when the session TimeZone is a fixed UTC zone, from PostgreSQL 12 on. Those changes are reported as rebuilding the column's indexes, unless the migrations created the table and none of the indexes they gave it contains the column. USING rewrites unless it is the column itself or casts of it that keep the values. The change is judged against the column's type as the earlier migrations declared it; when lockwise never saw the column, a change to text, varchar, numeric or bit varying without a limit is not reported (it is nearly always a widening from the same type with a limit, which keeps the values; char(n) to text is the exception, and does rewrite), and any other change is reported as possibly rewriting. Array types are converted element by element, which always rewrites.",
           instead: "Replace the column: add a column of the new type, keep both written, backfill in batches, build indexes CONCURRENTLY, switch reads, drop the old column later. For timestamp to timestamptz on PostgreSQL 12+, SET LOCAL timezone = 'UTC' just before the ALTER keeps the table (indexes on the column are still rebuilt).",
           bad: "ALTER TABLE orders ALTER COLUMN quantity TYPE bigint;",
           good: "CREATE TABLE orders (id bigint PRIMARY KEY, note varchar(200));\nALTER TABLE orders ALTER COLUMN note TYPE text;",
@@ -25392,7 +25401,7 @@ var init_no_rewriting_type_change = __esm({
           else if (effect2.kind === "unknown") context.report({ messageId: "unknownType", helpId: "help", at, data: finding });
           else if (effect2.kind === "rewrite-unless-utc" && !isUtcTimeZone(context.setting("timezone")?.value)) {
             context.report({ messageId: "timestampTimeZone", helpId: "timestampHelp", at, data: finding });
-          } else if (effect2.kind !== "none" || collationChanges(definition, context.schema.column(relation, column))) {
+          } else if ((effect2.kind !== "none" || collationChanges(definition, context.schema.column(relation, column))) && context.schema.mayIndexColumn(relation, column)) {
             const reason = effect2.kind === "indexes-rebuilt" ? effect2.reason : effect2.kind === "rewrite-unless-utc" ? TIMESTAMP_TIMEZONE_INDEX_REASON : context.schema.column(relation, column) ? COLLATION_REASON : COLLATION_REASON_UNKNOWN;
             context.report({ messageId: "indexesRebuilt", helpId: "indexesHelp", at, data: { ...finding, reason } });
           }

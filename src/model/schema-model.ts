@@ -381,6 +381,16 @@ export class SchemaModel {
     return [...this.indexes.values()].filter((index) => index.table.name === name && this.resolve(index.table, this.tables) === key);
   }
 
+  /**
+   * Whether an index may have the column in its key, an expression or its predicate: false only for a table the
+   * migrations created, whose every index the model knows by plain key columns. (A column an index only stores, by
+   * INCLUDE, has no operator class or collation there: ALTER COLUMN TYPE keeps such an index, seen on PostgreSQL 18.)
+   */
+  mayIndexColumn(relation: RelationName, column: string): boolean {
+    if (!this.table(relation)) return true;
+    return this.indexesOn(relation).some((index) => index.partial || !index.keyColumns || index.keyColumns.includes(column));
+  }
+
   /** The table an index belongs to, when the model saw the index created. */
   indexTable(index: RelationName): RelationName | undefined {
     return this.indexes.get(this.resolve(index, this.indexes))?.table;
