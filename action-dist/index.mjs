@@ -25394,8 +25394,9 @@ var init_no_rewriting_type_change = __esm({
           const worst = hops.reduce((a, b) => a && SEVERITY[a.effect.kind] >= SEVERITY[b.effect.kind] ? a : b, void 0);
           if (!worst) return;
           const { effect: effect2 } = worst;
-          const [from, to] = casts.length > 0 && oldType ? [oldType, newType] : [worst.from, worst.to];
-          const finding = { ...data, from: describeType(from), to: describeType(to) };
+          const [from, to] = casts.length > 0 ? [oldType, newType] : [worst.from, worst.to];
+          const fromWords = from ? describeType(from) : `its current type (through ${describeType(casts[0])})`;
+          const finding = { ...data, from: fromWords, to: describeType(to) };
           if (effect2.kind === "rewrite" && effect2.domainChecked) context.report({ messageId: "domainRewrite", helpId: "domainHelp", at, data: { ...finding, ...checkedAgain() } });
           else if (effect2.kind === "rewrite") context.report({ messageId: "rewrite", helpId: "help", at, data: { ...finding, ...checkedAgain() } });
           else if (effect2.kind === "unknown") context.report({ messageId: "unknownType", helpId: "help", at, data: finding });

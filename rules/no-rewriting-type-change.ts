@@ -114,8 +114,10 @@ export default defineRule({
       if (!worst) return;
       const { effect } = worst;
       // A USING chain (`USING role::text::"Role_new"`) is named as the change it makes, not as its worst step.
-      const [from, to] = casts.length > 0 && oldType ? [oldType, newType] : [worst.from, worst.to];
-      const finding = { ...data, from: describeType(from), to: describeType(to) };
+      const [from, to] = casts.length > 0 ? [oldType, newType] : [worst.from, worst.to];
+      // Of a column no migration lockwise read created, the USING chain's first cast is not its type.
+      const fromWords = from ? describeType(from) : `its current type (through ${describeType(casts[0]!)})`;
+      const finding = { ...data, from: fromWords, to: describeType(to) };
       if (effect.kind === 'rewrite' && effect.domainChecked) context.report({ messageId: 'domainRewrite', helpId: 'domainHelp', at, data: { ...finding, ...checkedAgain() } });
       else if (effect.kind === 'rewrite') context.report({ messageId: 'rewrite', helpId: 'help', at, data: { ...finding, ...checkedAgain() } });
       else if (effect.kind === 'unknown') context.report({ messageId: 'unknownType', helpId: 'help', at, data: finding });
