@@ -23203,6 +23203,86 @@ var init_lint_file = __esm({
   }
 });
 
+// src/engine/transaction-block.ts
+function createdAgainLater(context, drop, dropped) {
+  return statementCreatingAgain(context, drop, dropped)?.node;
+}
+function statementCreatingAgain(context, drop, dropped) {
+  return restOfTransaction(context, drop).find((later) => {
+    const created = asKind(later.node, "CreateStmt")?.relation ?? asKind(later.node, "CreateTableAsStmt")?.into?.rel ?? asKind(later.node, "ViewStmt")?.view;
+    return created !== void 0 && context.schema.sameTable(relationFromRangeVar(created), dropped);
+  });
+}
+function callsLater(context, drop) {
+  return restOfTransaction(context, drop).some((later) => later.kind === "CallStmt");
+}
+function restOfTransaction(context, statement) {
+  const later = context.statements.slice(statement.index + 1);
+  const end = later.findIndex((other) => {
+    const kind = asKind(other.node, "TransactionStmt")?.kind;
+    return kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE";
+  });
+  return end === -1 ? later : later.slice(0, end);
+}
+function servesLikeTheOld(context, created, old) {
+  if (asKind(created, "CreateTableAsStmt") || asKind(created, "ViewStmt")) return true;
+  const elements = asKind(created, "CreateStmt")?.tableElts;
+  const known = context.schema.table(old)?.columns;
+  if (!elements || !known) return false;
+  const names = new Set(elements.map((element) => asKind(element, "ColumnDef")?.colname));
+  return [...known.keys()].every((column) => names.has(column));
+}
+function reportIfInTransaction(context, command) {
+  const { transaction } = context;
+  if (!transaction.inTransaction) return;
+  if (context.statement.insideBlock !== void 0) {
+    context.report({ messageId: "insideBlock", helpId: "insideBlockHelp", data: { command } });
+  } else if (transaction.explicit && transaction.openedAt !== void 0) {
+    const opener = context.statements[transaction.openedAt];
+    const line = opener ? context.lineOf(opener.range.start) : 1;
+    context.report({ messageId: "explicitTransaction", helpId: "help", data: { command, line, optOut: optOutOf(context) } });
+  } else if (context.environment.transactionMode === "implicit") {
+    context.report({ messageId: "implicitTransaction", helpId: "implicitHelp", data: { command } });
+  } else {
+    context.report({ messageId: "wrappedByTool", helpId: "help", data: { command, optOut: optOutOf(context) } });
+  }
+}
+function outsideTransactionBlock(context) {
+  const { transactionMode } = context.environment;
+  if (transactionMode === "implicit" && sentAsOneQuery(context)) {
+    return "as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)";
+  }
+  if (transactionMode === "wrapped") return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
+  return "outside a transaction block";
+}
+function needsMigrationOfItsOwn(context) {
+  const { transactionMode } = context.environment;
+  return transactionMode === "wrapped" || transactionMode === "implicit" && sentAsOneQuery(context);
+}
+function sentAsOneQuery(context) {
+  return context.statements.filter((statement) => statement.insideBlock === void 0).length > 1;
+}
+function optOutOf(context) {
+  return context.environment.transactionOptOut ?? "most tools have a per-file switch to turn the wrapping transaction off";
+}
+var REFUSED_IN_TRANSACTION_MESSAGES;
+var init_transaction_block = __esm({
+  "src/engine/transaction-block.ts"() {
+    "use strict";
+    init_node_types();
+    init_names();
+    REFUSED_IN_TRANSACTION_MESSAGES = {
+      explicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"): this statement runs inside the transaction opened on line {{line}}, so the migration fails.',
+      wrappedByTool: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
+      implicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
+      insideBlock: 'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
+      help: "Move {{command}} to a migration of its own that runs outside a transaction block ({{optOut}}).",
+      implicitHelp: "Move {{command}} to a migration file of its own, as its only statement: the tool sends the file as one query, and PostgreSQL runs a query of one statement outside a transaction block.",
+      insideBlockHelp: "Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block."
+    };
+  }
+});
+
 // src/engine/column-declarations.ts
 function columnDeclarationVisitors(check) {
   return {
@@ -23460,6 +23540,12 @@ function fillsItself(column) {
 function describe(constraint) {
   return constraint.contype === "CONSTR_PRIMARY" ? "PRIMARY KEY" : "NOT NULL";
 }
+function tablePrimaryKeyColumns(create) {
+  return (create.tableElts ?? []).flatMap((element) => {
+    const constraint = asKind(element, "Constraint");
+    return constraint?.contype === "CONSTR_PRIMARY" ? stringValues(constraint.keys) : [];
+  });
+}
 var FAST_DEFAULT_SINCE, SERIAL_TYPES, no_add_required_column_default;
 var init_no_add_required_column = __esm({
   "rules/no-add-required-column.ts"() {
@@ -23467,6 +23553,7 @@ var init_no_add_required_column = __esm({
     init_rule();
     init_alter_table_commands();
     init_names();
+    init_transaction_block();
     init_node_types();
     init_identifiers();
     init_column_declarations();
@@ -23482,13 +23569,15 @@ var init_no_add_required_column = __esm({
         messages: {
           requiredColumn: `ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.`,
           requiredColumnAfterTruncate: "ADD COLUMN {{column}} {{constraint}} without a DEFAULT: {{table}} is empty, emptied by TRUNCATE on line {{line}} of this transaction, so the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.",
+          requiredColumnInRebuiltTable: "{{table}} is dropped and created again in this transaction with a new column {{column}} {{constraint}} and no DEFAULT: from the moment the migration commits, the running release's INSERTs, which do not name {{column}}, fail with a not-null violation.",
+          rebuiltHelp: "Give {{column}} a constant DEFAULT in the CREATE TABLE, so that the running release's INSERTs get it, or create it nullable and make it NOT NULL in a later migration, once every running release writes it.",
           requiredDomainColumn: `ADD COLUMN {{column}} of type {{domain}}, a NOT NULL domain, without a DEFAULT (of the column or of the domain) fails with "domain {{domain}} does not allow null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail the same way.`,
           help: "Give the column a constant default, which PostgreSQL 11+ records in the catalog without rewriting or scanning {{table}}:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}} NOT NULL DEFAULT <constant>;\nor add it nullable, backfill it in batches, and make it NOT NULL later through a validated CHECK ({{column}} IS NOT NULL) constraint.",
           helpBefore11: "Before PostgreSQL 11 a default rewrites the whole table under an ACCESS EXCLUSIVE lock, so add the column nullable, set its default for new rows, backfill it in batches, and enforce it with CHECK ({{column}} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT (SET NOT NULL scans the whole table under ACCESS EXCLUSIVE before PostgreSQL 12)."
         },
         docs: {
           summary: "Disallows adding a NOT NULL column without a default to an existing table.",
-          why: `A new column holds NULL in every existing row unless it has a default (its own, or its domain's). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column.`,
+          why: `A new column holds NULL in every existing row unless it has a default (its own, or its domain's). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column. A table dropped and created again in one transaction with a new NOT NULL column and no default is reported the same way: the running release goes on inserting into it as it did into the old one.`,
           instead: "From PostgreSQL 11, ADD COLUMN ... NOT NULL DEFAULT <constant> only records the default in the catalog: no rewrite, no scan, and old INSERTs get the default. Otherwise add the column nullable, backfill in batches, and add NOT NULL through a validated CHECK constraint.",
           bad: "ALTER TABLE users ADD COLUMN plan text NOT NULL;",
           good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
@@ -23503,6 +23592,26 @@ var init_no_add_required_column = __esm({
       },
       create(context) {
         return {
+          DropStmt(drop) {
+            if (drop.removeType !== "OBJECT_TABLE") return;
+            for (const object of drop.objects ?? []) {
+              const relation = relationFromNameList(object);
+              const old = relation && context.isExistingTable(relation) ? context.schema.table(relation) : void 0;
+              const rebuild = old && statementCreatingAgain(context, context.statement, relation);
+              const create = rebuild ? asKind(rebuild.node, "CreateStmt") : void 0;
+              if (!create) continue;
+              const keyColumns = new Set(tablePrimaryKeyColumns(create));
+              for (const element of create.tableElts ?? []) {
+                const column = asKind(element, "ColumnDef");
+                if (!column?.colname || old.columns.has(column.colname) || fillsItself(column) || fillingDefault(column, domainOfColumn(column, context.schema))) continue;
+                const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).filter((c) => c !== void 0);
+                const required = constraints.find((c) => c.contype === "CONSTR_NOTNULL" || c.contype === "CONSTR_PRIMARY");
+                if (!required && !keyColumns.has(column.colname)) continue;
+                const data = { table: displayName(relation), column: quoteIdentifier(column.colname), constraint: required ? describe(required) : "PRIMARY KEY" };
+                context.report({ statement: rebuild, messageId: "requiredColumnInRebuiltTable", helpId: "rebuiltHelp", at: required?.location ?? column.location, data });
+              }
+            }
+          },
           ...commandsOnExistingTable(context, (cmd, relation) => {
             const column = asKind(cmd.def, "ColumnDef");
             if (cmd.subtype !== "AT_AddColumn" || !column?.colname || fillsItself(column)) return;
@@ -23867,83 +23976,6 @@ var init_no_cluster = __esm({
         };
       }
     });
-  }
-});
-
-// src/engine/transaction-block.ts
-function createdAgainLater(context, drop, dropped) {
-  return restOfTransaction(context, drop).find((later) => {
-    const created = asKind(later.node, "CreateStmt")?.relation ?? asKind(later.node, "CreateTableAsStmt")?.into?.rel ?? asKind(later.node, "ViewStmt")?.view;
-    return created !== void 0 && context.schema.sameTable(relationFromRangeVar(created), dropped);
-  })?.node;
-}
-function callsLater(context, drop) {
-  return restOfTransaction(context, drop).some((later) => later.kind === "CallStmt");
-}
-function restOfTransaction(context, statement) {
-  const later = context.statements.slice(statement.index + 1);
-  const end = later.findIndex((other) => {
-    const kind = asKind(other.node, "TransactionStmt")?.kind;
-    return kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE";
-  });
-  return end === -1 ? later : later.slice(0, end);
-}
-function servesLikeTheOld(context, created, old) {
-  if (asKind(created, "CreateTableAsStmt") || asKind(created, "ViewStmt")) return true;
-  const elements = asKind(created, "CreateStmt")?.tableElts;
-  const known = context.schema.table(old)?.columns;
-  if (!elements || !known) return false;
-  const names = new Set(elements.map((element) => asKind(element, "ColumnDef")?.colname));
-  return [...known.keys()].every((column) => names.has(column));
-}
-function reportIfInTransaction(context, command) {
-  const { transaction } = context;
-  if (!transaction.inTransaction) return;
-  if (context.statement.insideBlock !== void 0) {
-    context.report({ messageId: "insideBlock", helpId: "insideBlockHelp", data: { command } });
-  } else if (transaction.explicit && transaction.openedAt !== void 0) {
-    const opener = context.statements[transaction.openedAt];
-    const line = opener ? context.lineOf(opener.range.start) : 1;
-    context.report({ messageId: "explicitTransaction", helpId: "help", data: { command, line, optOut: optOutOf(context) } });
-  } else if (context.environment.transactionMode === "implicit") {
-    context.report({ messageId: "implicitTransaction", helpId: "implicitHelp", data: { command } });
-  } else {
-    context.report({ messageId: "wrappedByTool", helpId: "help", data: { command, optOut: optOutOf(context) } });
-  }
-}
-function outsideTransactionBlock(context) {
-  const { transactionMode } = context.environment;
-  if (transactionMode === "implicit" && sentAsOneQuery(context)) {
-    return "as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)";
-  }
-  if (transactionMode === "wrapped") return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
-  return "outside a transaction block";
-}
-function needsMigrationOfItsOwn(context) {
-  const { transactionMode } = context.environment;
-  return transactionMode === "wrapped" || transactionMode === "implicit" && sentAsOneQuery(context);
-}
-function sentAsOneQuery(context) {
-  return context.statements.filter((statement) => statement.insideBlock === void 0).length > 1;
-}
-function optOutOf(context) {
-  return context.environment.transactionOptOut ?? "most tools have a per-file switch to turn the wrapping transaction off";
-}
-var REFUSED_IN_TRANSACTION_MESSAGES;
-var init_transaction_block = __esm({
-  "src/engine/transaction-block.ts"() {
-    "use strict";
-    init_node_types();
-    init_names();
-    REFUSED_IN_TRANSACTION_MESSAGES = {
-      explicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"): this statement runs inside the transaction opened on line {{line}}, so the migration fails.',
-      wrappedByTool: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
-      implicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
-      insideBlock: 'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
-      help: "Move {{command}} to a migration of its own that runs outside a transaction block ({{optOut}}).",
-      implicitHelp: "Move {{command}} to a migration file of its own, as its only statement: the tool sends the file as one query, and PostgreSQL runs a query of one statement outside a transaction block.",
-      insideBlockHelp: "Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block."
-    };
   }
 });
 

@@ -1,7 +1,8 @@
-import type { ColumnDef, Constraint } from '@pgsql/types';
+import type { ColumnDef, Constraint, CreateStmt } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
-import { displayName } from '../src/model/names.js';
+import { displayName, relationFromNameList } from '../src/model/names.js';
+import { statementCreatingAgain } from '../src/engine/transaction-block.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { domainOfColumn, fillingDefault } from '../src/engine/column-declarations.js';
@@ -24,6 +25,10 @@ export default defineRule({
         'ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail with a not-null violation.',
       requiredColumnAfterTruncate:
         'ADD COLUMN {{column}} {{constraint}} without a DEFAULT: {{table}} is empty, emptied by TRUNCATE on line {{line}} of this transaction, so the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail with a not-null violation.',
+      requiredColumnInRebuiltTable:
+        '{{table}} is dropped and created again in this transaction with a new column {{column}} {{constraint}} and no DEFAULT: from the moment the migration commits, the running release\'s INSERTs, which do not name {{column}}, fail with a not-null violation.',
+      rebuiltHelp:
+        'Give {{column}} a constant DEFAULT in the CREATE TABLE, so that the running release\'s INSERTs get it, or create it nullable and make it NOT NULL in a later migration, once every running release writes it.',
       requiredDomainColumn:
         'ADD COLUMN {{column}} of type {{domain}}, a NOT NULL domain, without a DEFAULT (of the column or of the domain) fails with "domain {{domain}} does not allow null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail the same way.',
       help:
@@ -33,7 +38,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows adding a NOT NULL column without a default to an existing table.',
-      why: 'A new column holds NULL in every existing row unless it has a default (its own, or its domain\'s). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column.',
+      why: 'A new column holds NULL in every existing row unless it has a default (its own, or its domain\'s). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column. A table dropped and created again in one transaction with a new NOT NULL column and no default is reported the same way: the running release goes on inserting into it as it did into the old one.',
       instead: 'From PostgreSQL 11, ADD COLUMN ... NOT NULL DEFAULT <constant> only records the default in the catalog: no rewrite, no scan, and old INSERTs get the default. Otherwise add the column nullable, backfill in batches, and add NOT NULL through a validated CHECK constraint.',
       bad: 'ALTER TABLE users ADD COLUMN plan text NOT NULL;',
       good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
@@ -48,6 +53,27 @@ export default defineRule({
   },
   create(context) {
     return {
+      DropStmt(drop) {
+        if (drop.removeType !== 'OBJECT_TABLE') return;
+        for (const object of drop.objects ?? []) {
+          const relation = relationFromNameList(object);
+          const old = relation && context.isExistingTable(relation) ? context.schema.table(relation) : undefined;
+          const rebuild = old && statementCreatingAgain(context, context.statement, relation!);
+          const create = rebuild ? asKind(rebuild.node, 'CreateStmt') : undefined;
+          if (!create) continue;
+          // The running release queries the new table as it did the old: a column it never heard of must fill itself.
+          const keyColumns = new Set(tablePrimaryKeyColumns(create));
+          for (const element of create.tableElts ?? []) {
+            const column = asKind(element, 'ColumnDef');
+            if (!column?.colname || old!.columns.has(column.colname) || fillsItself(column) || fillingDefault(column, domainOfColumn(column, context.schema))) continue;
+            const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).filter((c) => c !== undefined);
+            const required = constraints.find((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
+            if (!required && !keyColumns.has(column.colname)) continue;
+            const data = { table: displayName(relation!), column: quoteIdentifier(column.colname), constraint: required ? describe(required) : 'PRIMARY KEY' };
+            context.report({ statement: rebuild, messageId: 'requiredColumnInRebuiltTable', helpId: 'rebuiltHelp', at: required?.location ?? column.location, data });
+          }
+        }
+      },
       ...commandsOnExistingTable(context, (cmd, relation) => {
         const column = asKind(cmd.def, 'ColumnDef');
         if (cmd.subtype !== 'AT_AddColumn' || !column?.colname || fillsItself(column)) return;
@@ -85,4 +111,12 @@ function fillsItself(column: ColumnDef): boolean {
 
 function describe(constraint: Constraint): string {
   return constraint.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'NOT NULL';
+}
+
+/** The columns of a CREATE TABLE's table-level PRIMARY KEY, which makes them NOT NULL. */
+function tablePrimaryKeyColumns(create: CreateStmt): string[] {
+  return (create.tableElts ?? []).flatMap((element) => {
+    const constraint = asKind(element, 'Constraint');
+    return constraint?.contype === 'CONSTR_PRIMARY' ? stringValues(constraint.keys) : [];
+  });
 }

@@ -10,10 +10,15 @@ import type { RuleContext } from './context.js';
  * meanwhile. Only called while a transaction is open; it ends at COMMIT, ROLLBACK or the end of the file.
  */
 export function createdAgainLater(context: RuleContext<string>, drop: Statement, dropped: RelationName): Node | undefined {
+  return statementCreatingAgain(context, drop, dropped)?.node;
+}
+
+/** The statement of the rest of the transaction that creates the dropped relation again (CREATE TABLE, CREATE TABLE AS, CREATE VIEW). */
+export function statementCreatingAgain(context: RuleContext<string>, drop: Statement, dropped: RelationName): Statement | undefined {
   return restOfTransaction(context, drop).find((later) => {
     const created = asKind(later.node, 'CreateStmt')?.relation ?? asKind(later.node, 'CreateTableAsStmt')?.into?.rel ?? asKind(later.node, 'ViewStmt')?.view;
     return created !== undefined && context.schema.sameTable(relationFromRangeVar(created), dropped);
-  })?.node;
+  });
 }
 
 /**
