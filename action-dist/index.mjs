@@ -29668,7 +29668,7 @@ function partitionList(partitions) {
   const names = partitions.map(({ name }) => displayResolvedName(name));
   return names.length > 6 ? `${names.slice(0, 6).join(", ")} and ${names.length - 6} more` : names.join(", ");
 }
-var require_concurrent_index_default;
+var QUICK_KINDS, require_concurrent_index_default;
 var init_require_concurrent_index = __esm({
   "rules/require-concurrent-index.ts"() {
     "use strict";
@@ -29678,13 +29678,14 @@ var init_require_concurrent_index = __esm({
     init_node_types();
     init_names();
     init_identifiers();
+    QUICK_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt", "CommentStmt"]);
     require_concurrent_index_default = defineRule({
       id: "require-concurrent-index",
       meta: {
         severity: "error",
         presets: ["recommended", "strict"],
         messages: {
-          createIndex: "CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until the build finishes.",
+          createIndex: "CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until {{until}}.",
           createIndexHelp: "{{outOfBlock}}Build it without blocking writes, {{outside}}: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
           dropIndex: "{{ifItExists}}DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.",
           dropIndexHelp: "{{outOfBlock}}Drop it without blocking, {{outside}}, one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
@@ -29718,6 +29719,7 @@ var init_require_concurrent_index = __esm({
         const outOfBlock = () => context.statement.insideBlock === void 0 ? "" : "Move it out of the DO block first, into a migration of its own (PostgreSQL refuses CONCURRENTLY inside a block). ";
         const isPartitioned = (relation) => context.schema.table(relation)?.kind === "partitioned table";
         const heldAccessExclusive = (table) => context.heldLocks().some((held) => !held.claim.takenOnlyIf && trafficLock(held.claim) === "ACCESS EXCLUSIVE" && context.schema.sameTable(held.table, table));
+        const workFollows = () => context.transaction.inTransaction && restOfTransaction(context, context.statement).some((later) => !QUICK_KINDS.has(later.kind) && later.insideBlock === void 0);
         const droppedLater = (table) => context.statements.slice(context.statement.index + 1).some((later) => {
           const drop = asKind(later.node, "DropStmt");
           return drop?.removeType === "OBJECT_TABLE" && (drop.objects ?? []).some((object) => {
@@ -29743,7 +29745,7 @@ var init_require_concurrent_index = __esm({
             };
             if (index.concurrent) context.report({ messageId: "concurrentOnPartitioned", helpId: "partitionedHelp", data });
             else if (partitioned) context.report({ messageId: "createIndexOnPartitioned", helpId: "partitionedHelp", data });
-            else context.report({ messageId: "createIndex", helpId: "createIndexHelp", data });
+            else context.report({ messageId: "createIndex", helpId: "createIndexHelp", data: { ...data, until: workFollows() ? "the transaction commits, as the lock stays held through the statements after the build" : "the build finishes" } });
           },
           DropStmt(drop) {
             if (drop.removeType !== "OBJECT_INDEX") return;

@@ -1,10 +1,13 @@
 import { defineRule } from '../src/engine/rule.js';
-import { outsideTransactionBlock } from '../src/engine/transaction-block.js';
+import { outsideTransactionBlock, restOfTransaction } from '../src/engine/transaction-block.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
 import { asKind } from '../src/parse/node-types.js';
 import { displayName, displayResolvedName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { TableInfo } from '../src/model/schema-model.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
+
+/** Statements that do no work worth waiting for: transaction control, settings, comments. */
+const QUICK_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt', 'CommentStmt']);
 
 export default defineRule({
   id: 'require-concurrent-index',
@@ -13,7 +16,7 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       createIndex:
-        'CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until the build finishes.',
+        'CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until {{until}}.',
       createIndexHelp:
         '{{outOfBlock}}Build it without blocking writes, {{outside}}: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.',
       dropIndex:
@@ -65,6 +68,9 @@ export default defineRule({
     /** A lock on the table that the transaction holds for sure: under its own name, or under the one a RENAME gave it. */
     const heldAccessExclusive = (table: RelationName): boolean =>
       context.heldLocks().some((held) => !held.claim.takenOnlyIf && trafficLock(held.claim) === 'ACCESS EXCLUSIVE' && context.schema.sameTable(held.table, table));
+    /** Statements after this one in its transaction that do work: the build's lock stays held while they run. */
+    const workFollows = (): boolean =>
+      context.transaction.inTransaction && restOfTransaction(context, context.statement).some((later) => !QUICK_KINDS.has(later.kind) && later.insideBlock === undefined);
     const droppedLater = (table: RelationName): boolean =>
       context.statements.slice(context.statement.index + 1).some((later) => {
         const drop = asKind(later.node, 'DropStmt');
@@ -94,7 +100,7 @@ export default defineRule({
         };
         if (index.concurrent) context.report({ messageId: 'concurrentOnPartitioned', helpId: 'partitionedHelp', data });
         else if (partitioned) context.report({ messageId: 'createIndexOnPartitioned', helpId: 'partitionedHelp', data });
-        else context.report({ messageId: 'createIndex', helpId: 'createIndexHelp', data });
+        else context.report({ messageId: 'createIndex', helpId: 'createIndexHelp', data: { ...data, until: workFollows() ? 'the transaction commits, as the lock stays held through the statements after the build' : 'the build finishes' } });
       },
       DropStmt(drop) {
         if (drop.removeType !== 'OBJECT_INDEX') return;

@@ -528,6 +528,17 @@ describe('help that works where the statement stands', () => {
       'Build it without blocking writes, as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)',
     ]);
   });
+  it('says an index build blocks writes until the transaction commits when more work follows it there', () => {
+    const dir = tempProject({
+      'db/001_tables.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\nCREATE TABLE orders (id bigint PRIMARY KEY, total int);\n',
+      'db/002_indexes.sql': "BEGIN;\nSET LOCAL lock_timeout = '2s';\nCREATE INDEX accounts_email_idx ON accounts (email);\nCREATE INDEX orders_total_idx ON orders (total);\nCOMMIT;\n",
+    });
+    const messages = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; message: string }> }).diagnostics
+      .filter((diagnostic) => diagnostic.rule === 'require-concurrent-index')
+      .map((diagnostic) => diagnostic.message.split(' waits until ')[1]);
+    expect(messages).toEqual(['the transaction commits, as the lock stays held through the statements after the build.', 'the build finishes.']);
+  });
+
   it('bounds the batches of the backfill help by a key the table has, not by an id it lacks', () => {
     const dir = tempProject({
       'db/001_tables.sql': 'CREATE TABLE background_updates (update_name text NOT NULL UNIQUE, progress_json text);\nCREATE TABLE event_stats (room_id text NOT NULL, count int);\n',

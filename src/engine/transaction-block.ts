@@ -30,7 +30,7 @@ export function callsLater(context: RuleContext<string>, drop: Statement): boole
 }
 
 /** The statements after `statement` up to the end of its transaction: COMMIT, ROLLBACK, PREPARE TRANSACTION or the end of the file. */
-function restOfTransaction(context: RuleContext<string>, statement: Statement): readonly Statement[] {
+export function restOfTransaction(context: RuleContext<string>, statement: Statement): readonly Statement[] {
   const later = context.statements.slice(statement.index + 1);
   const end = later.findIndex((other) => {
     const kind = asKind(other.node, 'TransactionStmt')?.kind;
