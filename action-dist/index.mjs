@@ -20246,6 +20246,25 @@ function isOptionEnabled(options, name) {
 function functionNameOf(object) {
   return stringValues(asKind(object, "ObjectWithArgs")?.objname).at(-1);
 }
+function relationsNamedIn(query) {
+  const found = [];
+  const withQueries = /* @__PURE__ */ new Set();
+  const pending = [query];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== "object" || value === null) continue;
+    if (Array.isArray(value)) {
+      pending.push(...value);
+      continue;
+    }
+    const record = value;
+    if (record.RangeVar) found.push(record.RangeVar);
+    const cte = record.CommonTableExpr;
+    if (cte?.ctename) withQueries.add(cte.ctename);
+    pending.push(...Object.values(record));
+  }
+  return found.filter((rangeVar) => rangeVar.schemaname !== void 0 || !withQueries.has(rangeVar.relname ?? ""));
+}
 var init_node_types = __esm({
   "src/parse/node-types.ts"() {
     "use strict";
@@ -21168,7 +21187,9 @@ var init_schema_model = __esm({
           }
           case "ViewStmt": {
             const view = asKind(node, "ViewStmt");
-            if (view.view) this.addRelation(view.view, "view", [], view.replace === true);
+            if (!view.view) return;
+            const info = this.addRelation(view.view, "view", [], view.replace === true) ?? this.table(relationFromRangeVar(view.view));
+            if (info?.kind === "view") info.reads = relationsNamedIn(view.query).map(relationFromRangeVar);
             return;
           }
           case "IndexStmt":
@@ -21520,6 +21541,21 @@ var init_schema_model = __esm({
       hasAttached(table, kind, name) {
         const info = this.table(table);
         return info === void 0 ? void 0 : info.attachedObjects?.has(`${kind}:${name}`) ?? false;
+      }
+      /**
+       * The relations LOCK TABLE of a view locks with it: those its query names, and theirs in turn for a view among
+       * them, each once; none for a relation that is no view the migrations created.
+       */
+      relationsLockedWithView(relation) {
+        const found = [];
+        const pending = [...this.table(relation)?.reads ?? []];
+        while (pending.length > 0) {
+          const next = pending.shift();
+          if (found.some((known) => this.sameTable(known, next))) continue;
+          found.push(next);
+          pending.push(...this.table(next)?.reads ?? []);
+        }
+        return found;
       }
       /**
        * The tables the migrations created whose triggers execute a function of that name (any schema, any arguments:
@@ -22367,6 +22403,8 @@ function describeLockedObject(claim, tableOfIndex) {
       return `the tables with a foreign key to ${name}`;
     case "tables-with-triggers-executing":
       return `the tables whose triggers execute ${name}`;
+    case "relations-view-reads":
+      return `the relations view ${name} reads`;
     case "default-partition":
       return `the DEFAULT partition of ${name}`;
     default:
@@ -22512,7 +22550,10 @@ function locksTakenBy(statement, pgVersion) {
   const lockStmt = asKind(node, "LockStmt");
   if (lockStmt) {
     const mode = LOCK_MODES[(lockStmt.mode ?? LOCK_MODES.length) - 1] ?? "ACCESS EXCLUSIVE";
-    for (const relation of lockStmt.relations ?? []) take(asKind(relation, "RangeVar"), "table", mode);
+    for (const relation of lockStmt.relations ?? []) {
+      take(asKind(relation, "RangeVar"), "table", mode);
+      if (pgVersion >= VIEWS_LOCK_WHAT_THEY_READ_SINCE) take(asKind(relation, "RangeVar"), "relations-view-reads", mode);
+    }
   }
   const truncate = asKind(node, "TruncateStmt");
   for (const relation of truncate?.relations ?? []) take(asKind(relation, "RangeVar"), "table", STATEMENT_LOCKS.truncate);
@@ -22586,7 +22627,7 @@ function truncateTurnedOff(options) {
   const written = (options ?? []).some((option) => asKind(option, "DefElem")?.defname === "truncate");
   return written && !isOptionEnabled(options, "truncate");
 }
-var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS, COMMENTED_RELATION_KINDS, OBJECTS_OF_A_TABLE;
+var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, VIEWS_LOCK_WHAT_THEY_READ_SINCE, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS, COMMENTED_RELATION_KINDS, OBJECTS_OF_A_TABLE;
 var init_statement_locks = __esm({
   "src/knowledge/statement-locks.ts"() {
     "use strict";
@@ -22600,6 +22641,7 @@ var init_statement_locks = __esm({
       AT_DropColumn: (cmd) => cmd.name ? { column: cmd.name } : void 0,
       AT_AlterColumnType: (cmd) => cmd.name ? { column: cmd.name } : void 0
     };
+    VIEWS_LOCK_WHAT_THEY_READ_SINCE = 11;
     DROPPED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"]);
     RENAMED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
     COMMENTED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
@@ -22892,6 +22934,9 @@ function locksOnKnownRelations(claims, schema, statement) {
   return claims.flatMap((claim) => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
     if (claim.target === "referenced-tables") return referencedByDroppedKeys(claim, schema);
+    if (claim.target === "relations-view-reads") {
+      return schema.relationsLockedWithView(claim.relation).map((relation) => ({ relation, target: "table", mode: claim.mode }));
+    }
     if (claim.target === "tables-with-triggers-executing") {
       return schema.tablesWithTriggersExecuting(claim.relation.name).map(({ table }) => ({ relation: asWritten(table, schema), target: "table", mode: claim.mode }));
     }
@@ -23181,7 +23226,7 @@ var init_lint_file = __esm({
         }
       }
     };
-    SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set(["default-partition", "referenced-tables", "tables-referencing-dropped", "tables-with-triggers-executing"]);
+    SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set(["default-partition", "referenced-tables", "tables-referencing-dropped", "tables-with-triggers-executing", "relations-view-reads"]);
     TokenEnds = class {
       constructor(parsed) {
         this.parsed = parsed;
@@ -43828,7 +43873,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 15;
+var CACHE_FORMAT = 16;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

@@ -236,6 +236,9 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
   return claims.flatMap((claim): LockClaim[] => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
     if (claim.target === 'referenced-tables') return referencedByDroppedKeys(claim, schema);
+    if (claim.target === 'relations-view-reads') {
+      return schema.relationsLockedWithView(claim.relation).map((relation) => ({ relation, target: 'table', mode: claim.mode }));
+    }
     if (claim.target === 'tables-with-triggers-executing') {
       return schema.tablesWithTriggersExecuting(claim.relation.name).map(({ table }) => ({ relation: asWritten(table, schema), target: 'table', mode: claim.mode }));
     }
@@ -249,7 +252,7 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
   });
 }
 
-const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set(['default-partition', 'referenced-tables', 'tables-referencing-dropped', 'tables-with-triggers-executing']);
+const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set(['default-partition', 'referenced-tables', 'tables-referencing-dropped', 'tables-with-triggers-executing', 'relations-view-reads']);
 
 /**
  * `DROP ... IF EXISTS`, `ALTER TABLE IF EXISTS` and `ALTER INDEX IF EXISTS` of a relation the migrations

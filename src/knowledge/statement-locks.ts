@@ -48,7 +48,9 @@ export type LockTarget =
    */
   | 'tables-referencing-dropped'
   /** Every table with a trigger that executes the function named (the claim's relation): DROP FUNCTION ... CASCADE drops those triggers. */
-  | 'tables-with-triggers-executing';
+  | 'tables-with-triggers-executing'
+  /** For a view: every relation its query names, and theirs for a view among them, as LOCK TABLE of a view locks them (PostgreSQL 11+). */
+  | 'relations-view-reads';
 
 /** Which foreign keys of a table a statement drops or rebuilds: all of them, those on one column, or one by name. */
 export type DroppedKeys = { all: true } | { column: string } | { constraint: string };
@@ -97,6 +99,9 @@ const DROPPED_KEY_SUBCOMMANDS: Partial<Record<NonNullable<AlterTableCmd['subtype
   AT_AlterColumnType: (cmd) => (cmd.name ? { column: cmd.name } : undefined),
 };
 
+/** LOCK TABLE of a view locks the relations of its query from PostgreSQL 11 on. */
+const VIEWS_LOCK_WHAT_THEY_READ_SINCE = 11;
+
 /** DROP statements whose objects are relations queries read: a table, a view, a materialized view. */
 export const DROPPED_RELATION_KINDS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
 const RENAMED_RELATION_KINDS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_COLUMN']);
@@ -140,6 +145,8 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
       return `the tables with a foreign key to ${name}`;
     case 'tables-with-triggers-executing':
       return `the tables whose triggers execute ${name}`;
+    case 'relations-view-reads':
+      return `the relations view ${name} reads`;
     case 'default-partition':
       return `the DEFAULT partition of ${name}`;
     default:
@@ -306,7 +313,11 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   const lockStmt = asKind(node, 'LockStmt');
   if (lockStmt) {
     const mode = LOCK_MODES[(lockStmt.mode ?? LOCK_MODES.length) - 1] ?? 'ACCESS EXCLUSIVE';
-    for (const relation of lockStmt.relations ?? []) take(asKind(relation, 'RangeVar'), 'table', mode);
+    for (const relation of lockStmt.relations ?? []) {
+      take(asKind(relation, 'RangeVar'), 'table', mode);
+      // Of a view, what its query reads is locked too, in the same mode (PostgreSQL 11+, seen on 18).
+      if (pgVersion >= VIEWS_LOCK_WHAT_THEY_READ_SINCE) take(asKind(relation, 'RangeVar'), 'relations-view-reads', mode);
+    }
   }
 
   const truncate = asKind(node, 'TruncateStmt');

@@ -1,6 +1,6 @@
 import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
-import { asKind, functionNameOf, stringValues } from '../parse/node-types.js';
+import { asKind, functionNameOf, relationsNamedIn, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
@@ -33,6 +33,8 @@ export interface TableInfo {
   storage?: TableStorage;
   /** For a materialized view: false after CREATE ... WITH NO DATA or REFRESH ... WITH NO DATA, until a REFRESH fills it. */
   populated?: boolean;
+  /** For a view: the relations its query names. */
+  reads?: RelationName[];
   /**
    * The triggers, policies and rules migrations made on it and did not drop, as `trigger:<name>`, `policy:<name>`,
    * `rule:<name>`; for a trigger, the name of the function it executes, else ''.
@@ -474,7 +476,10 @@ export class SchemaModel {
       }
       case 'ViewStmt': {
         const view = asKind(node, 'ViewStmt')!;
-        if (view.view) this.addRelation(view.view, 'view', [], view.replace === true);
+        if (!view.view) return;
+        const info = this.addRelation(view.view, 'view', [], view.replace === true) ?? this.table(relationFromRangeVar(view.view));
+        // LOCK TABLE of a view locks what its query reads too (PostgreSQL 11+).
+        if (info?.kind === 'view') info.reads = relationsNamedIn(view.query).map(relationFromRangeVar);
         return;
       }
       case 'IndexStmt':
@@ -859,6 +864,22 @@ export class SchemaModel {
   hasAttached(table: RelationName, kind: AttachedObjectKind, name: string): boolean | undefined {
     const info = this.table(table);
     return info === undefined ? undefined : (info.attachedObjects?.has(`${kind}:${name}`) ?? false);
+  }
+
+  /**
+   * The relations LOCK TABLE of a view locks with it: those its query names, and theirs in turn for a view among
+   * them, each once; none for a relation that is no view the migrations created.
+   */
+  relationsLockedWithView(relation: RelationName): RelationName[] {
+    const found: RelationName[] = [];
+    const pending = [...(this.table(relation)?.reads ?? [])];
+    while (pending.length > 0) {
+      const next = pending.shift()!;
+      if (found.some((known) => this.sameTable(known, next))) continue;
+      found.push(next);
+      pending.push(...(this.table(next)?.reads ?? []));
+    }
+    return found;
   }
 
   /**

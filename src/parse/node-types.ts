@@ -1,4 +1,4 @@
-import type { Node } from '@pgsql/types';
+import type { Node, RangeVar } from '@pgsql/types';
 
 type KeysOfUnion<T> = T extends unknown ? keyof T : never;
 
@@ -53,4 +53,25 @@ export function isOptionEnabled(options: Node[] | undefined, name: string): bool
 /** The function DROP FUNCTION names, without its schema and arguments. */
 export function functionNameOf(object: Node | undefined): string | undefined {
   return stringValues(asKind(object, 'ObjectWithArgs')?.objname).at(-1);
+}
+
+/** The relations a query names (its RangeVars), leaving out those that name one of its WITH queries. */
+export function relationsNamedIn(query: Node | undefined): RangeVar[] {
+  const found: RangeVar[] = [];
+  const withQueries = new Set<string>();
+  const pending: unknown[] = [query];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      pending.push(...value);
+      continue;
+    }
+    const record = value as Record<string, unknown>;
+    if (record.RangeVar) found.push(record.RangeVar as RangeVar);
+    const cte = record.CommonTableExpr as { ctename?: string } | undefined;
+    if (cte?.ctename) withQueries.add(cte.ctename);
+    pending.push(...Object.values(record));
+  }
+  return found.filter((rangeVar) => rangeVar.schemaname !== undefined || !withQueries.has(rangeVar.relname ?? ''));
 }

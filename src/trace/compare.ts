@@ -105,6 +105,8 @@ function expectedLocks(input: ObservationInput): {
       for (const referencing of referencingTables(oid, input.before)) expect(referencing, claim.mode);
     } else if (claim.target === 'referenced-tables') {
       for (const referenced of referencedByDroppedKeys(relation, claim.droppedKeys)) expect(referenced, claim.mode);
+    } else if (claim.target === 'relations-view-reads') {
+      for (const read of relationsLockedWithView(oid, input.before)) expect(read, claim.mode);
     } else if (claim.target === 'tables-referencing-dropped') {
       for (const candidate of input.before.values()) {
         if (candidate.oid !== oid && candidate.foreignKeys.some((key) => key.references === oid && usesDropped(key, claim.droppedKeys))) expect(candidate.oid, claim.mode);
@@ -133,6 +135,19 @@ function partitionsReference(input: Pick<ObservationInput, 'claims' | 'claimOids
 function referencedByDroppedKeys(table: RelationState, dropped: DroppedKeys | undefined): number[] {
   const keys = table.foreignKeys.filter((key) => isDroppedKey(dropped, key));
   return [...new Set(keys.map((key) => key.references))].filter((oid) => oid !== table.oid);
+}
+
+/** What LOCK TABLE of a view locks with it: the relations its query reads, and theirs for a view among them. */
+function relationsLockedWithView(oid: number, snapshot: Snapshot): number[] {
+  const found = new Set<number>();
+  const pending = [...(snapshot.get(oid)?.viewReads ?? [])];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (found.has(next)) continue;
+    found.add(next);
+    pending.push(...(snapshot.get(next)?.viewReads ?? []));
+  }
+  return [...found];
 }
 
 /** Whether a foreign key references what a statement drops or retypes of its table: a column, a key constraint, or the table. */

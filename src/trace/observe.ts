@@ -21,6 +21,8 @@ export interface RelationState {
   foreignKeys: ForeignKeyState[];
   /** The names of the functions its triggers execute (not the internal triggers of foreign keys). */
   triggerFunctions: string[];
+  /** For a view: the relations its query reads. */
+  viewReads: number[];
 }
 
 export interface ForeignKeyState {
@@ -45,7 +47,9 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
                  'referencedColumns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attnum = ANY (k.confkey)),
                  'referencedKey', (SELECT u.conname FROM pg_constraint u WHERE u.conrelid = k.confrelid AND u.conindid = k.conindid AND u.contype IN ('p', 'u')))), '[]')
           FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f') AS foreign_keys,
-       ARRAY(SELECT p.proname::text FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = c.oid AND NOT t.tgisinternal) AS trigger_functions
+       ARRAY(SELECT p.proname::text FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = c.oid AND NOT t.tgisinternal) AS trigger_functions,
+       ARRAY(SELECT DISTINCT d.refobjid::int FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+             WHERE c.relkind = 'v' AND r.ev_class = c.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid) AS view_reads
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_index i ON i.indexrelid = c.oid
@@ -62,6 +66,7 @@ interface SnapshotRow {
   scans: number;
   foreign_keys: ForeignKeyState[];
   trigger_functions: string[];
+  view_reads: number[];
 }
 
 export async function takeSnapshot(client: pg.Client): Promise<Snapshot> {
@@ -82,6 +87,7 @@ function snapshotFromRows(rows: SnapshotRow[]): Snapshot {
       scans: row.scans,
       foreignKeys: row.foreign_keys,
       triggerFunctions: row.trigger_functions,
+      viewReads: row.view_reads,
     });
   }
   return snapshot;
