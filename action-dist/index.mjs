@@ -20800,10 +20800,15 @@ function columnInfo(column, addedIn) {
     ...type ? { type } : {},
     ...generated ? { generated: generated.generated_kind === "s" ? "stored" : "virtual" } : {},
     ...collation ? { collation } : {},
-    notNull: constraints.includes("CONSTR_NOTNULL") || constraints.includes("CONSTR_PRIMARY"),
-    hasDefault: constraints.includes("CONSTR_DEFAULT") || constraints.includes("CONSTR_IDENTITY"),
+    // serial is an integer NOT NULL DEFAULT nextval(...) of a sequence it owns.
+    notNull: constraints.includes("CONSTR_NOTNULL") || constraints.includes("CONSTR_PRIMARY") || isSerial(column),
+    hasDefault: constraints.includes("CONSTR_DEFAULT") || constraints.includes("CONSTR_IDENTITY") || isSerial(column),
     addedIn
   };
+}
+function isSerial(column) {
+  const names = stringValues(column.typeName?.names);
+  return names.length === 1 && SERIAL_TYPES.has(names[0].toLowerCase());
 }
 function constraintInfo(constraint, table, column) {
   const kind = constraint.contype ? CONSTRAINT_KINDS[constraint.contype] : void 0;
@@ -20834,7 +20839,7 @@ function indexName(index) {
   const columns = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "expr");
   return [index.relation?.relname ?? "", ...columns, "idx"].join("_");
 }
-var CONSTRAINT_KINDS, NAME_SUFFIXES;
+var CONSTRAINT_KINDS, NAME_SUFFIXES, SERIAL_TYPES;
 var init_schema_objects = __esm({
   "src/model/schema-objects.ts"() {
     "use strict";
@@ -20856,6 +20861,7 @@ var init_schema_objects = __esm({
       exclusion: "excl",
       "not null": "not_null"
     };
+    SERIAL_TYPES = /* @__PURE__ */ new Set(["smallserial", "serial", "bigserial", "serial2", "serial4", "serial8"]);
   }
 });
 
@@ -23575,8 +23581,7 @@ var init_type_changes = __esm({
 
 // rules/no-add-required-column.ts
 function fillsItself(column) {
-  const names = stringValues(column.typeName?.names);
-  if (names.length === 1 && SERIAL_TYPES.has(names[0].toLowerCase())) return true;
+  if (isSerial(column)) return true;
   return (column.constraints ?? []).some((node) => {
     const type = asKind(node, "Constraint")?.contype;
     return type === "CONSTR_IDENTITY" || type === "CONSTR_GENERATED";
@@ -23591,7 +23596,7 @@ function tablePrimaryKeyColumns(create) {
     return constraint?.contype === "CONSTR_PRIMARY" ? stringValues(constraint.keys) : [];
   });
 }
-var FAST_DEFAULT_SINCE, SERIAL_TYPES, no_add_required_column_default;
+var FAST_DEFAULT_SINCE, no_add_required_column_default;
 var init_no_add_required_column = __esm({
   "rules/no-add-required-column.ts"() {
     "use strict";
@@ -23605,7 +23610,6 @@ var init_no_add_required_column = __esm({
     init_schema_objects();
     init_type_changes();
     FAST_DEFAULT_SINCE = 11;
-    SERIAL_TYPES = /* @__PURE__ */ new Set(["smallserial", "serial", "bigserial", "serial2", "serial4", "serial8"]);
     no_add_required_column_default = defineRule({
       id: "no-add-required-column",
       meta: {
@@ -43873,7 +43877,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 16;
+var CACHE_FORMAT = 17;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

@@ -6,14 +6,11 @@ import { statementCreatingAgain } from '../src/engine/transaction-block.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { domainOfColumn, fillingDefault } from '../src/engine/column-declarations.js';
-import { columnType } from '../src/model/schema-objects.js';
+import { columnType, isSerial } from '../src/model/schema-objects.js';
 import { describeType } from '../src/knowledge/type-changes.js';
 
 /** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
 const FAST_DEFAULT_SINCE = 11;
-
-/** Column types that bring their own default (nextval): no-identity-or-serial-column-add's business. */
-const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
 
 export default defineRule({
   id: 'no-add-required-column',
@@ -101,8 +98,7 @@ export default defineRule({
 
 /** Serial, identity and generated columns compute a value for every row themselves. */
 function fillsItself(column: ColumnDef): boolean {
-  const names = stringValues(column.typeName?.names);
-  if (names.length === 1 && SERIAL_TYPES.has(names[0]!.toLowerCase())) return true;
+  if (isSerial(column)) return true;
   return (column.constraints ?? []).some((node) => {
     const type = asKind(node, 'Constraint')?.contype;
     return type === 'CONSTR_IDENTITY' || type === 'CONSTR_GENERATED';

@@ -112,10 +112,19 @@ export function columnInfo(column: ColumnDef, addedIn: string): ColumnInfo {
     ...(type ? { type } : {}),
     ...(generated ? { generated: generated.generated_kind === 's' ? ('stored' as const) : ('virtual' as const) } : {}),
     ...(collation ? { collation } : {}),
-    notNull: constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY'),
-    hasDefault: constraints.includes('CONSTR_DEFAULT') || constraints.includes('CONSTR_IDENTITY'),
+    // serial is an integer NOT NULL DEFAULT nextval(...) of a sequence it owns.
+    notNull: constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY') || isSerial(column),
+    hasDefault: constraints.includes('CONSTR_DEFAULT') || constraints.includes('CONSTR_IDENTITY') || isSerial(column),
     addedIn,
   };
+}
+
+const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
+
+/** A column declared serial, smallserial or bigserial (unqualified, as PostgreSQL accepts them). */
+export function isSerial(column: ColumnDef): boolean {
+  const names = stringValues(column.typeName?.names);
+  return names.length === 1 && SERIAL_TYPES.has(names[0]!.toLowerCase());
 }
 
 /** A table or column constraint as the model records it; `column` is set for column constraints. */
