@@ -33637,7 +33637,7 @@ function prepareFlyway(entry, text, siblings, project) {
 }
 function prepareDiesel(entry, text, siblings) {
   const metadata = siblings.readFile(path4.join(path4.dirname(entry.absolutePath), "metadata.toml")) ?? "";
-  return DIESEL_NO_TRANSACTION.test(metadata) ? { upText: text, transaction: "none", notes: ["diesel: metadata.toml sets run_in_transaction = false"] } : { upText: text, transaction: "wrapped", notes: ["diesel: runs each migration in a transaction"] };
+  return DIESEL_NO_TRANSACTION.test(metadata) ? { upText: text, transaction: "implicit", notes: ["diesel: metadata.toml sets run_in_transaction = false; the file still goes as one query"] } : { upText: text, transaction: "wrapped", notes: ["diesel: runs each migration in a transaction"] };
 }
 function prepareAtlas(_entry, text) {
   if (atlasFileDirective(text, "txmode") === "none") {
@@ -34107,7 +34107,7 @@ var init_frameworks = __esm({
       goose: "with `-- +goose NO TRANSACTION` at the top of that file",
       dbmate: "with `-- migrate:up transaction:false` as its up marker",
       flyway: "as that file's only statement, which Flyway then runs outside a transaction, or with executeInTransaction=false in its .sql.conf",
-      diesel: "with `run_in_transaction = false` in its metadata.toml",
+      diesel: "with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query",
       atlas: "with `-- atlas:txmode none` at the top of that file",
       sqlx: "with `-- no-transaction` as that file's first line",
       pop: "named `<version>_<name>.postgres.autocommit.up.sql`"

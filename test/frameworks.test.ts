@@ -438,8 +438,8 @@ describe('diesel', () => {
     expect(prepareMigration('diesel', entryNamed(folder, 'create_users/up.sql'), 'SELECT 1;\n').transaction).toBe('wrapped');
     expect(prepareMigration('diesel', entryNamed(folder, 'index_email/up.sql'), text)).toMatchObject({
       upText: text,
-      transaction: 'none',
-      notes: ['diesel: metadata.toml sets run_in_transaction = false'],
+      transaction: 'implicit',
+      notes: ['diesel: metadata.toml sets run_in_transaction = false; the file still goes as one query'],
     });
   });
 });

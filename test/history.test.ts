@@ -404,7 +404,18 @@ describe('what --verbose says about a folder', () => {
     });
     const stderr = runCli(['lint', '--verbose', 'migrations'], { cwd: dir }).stderr;
     expect(stderr).toContain('lockwise: migrations: diesel: runs each migration in a transaction (all 3 migrations but 2024-03-01-000000_add_name/up.sql)\n');
-    expect(stderr).toContain('lockwise: migrations/2024-03-01-000000_add_name/up.sql: diesel: metadata.toml sets run_in_transaction = false\n');
+    expect(stderr).toContain('lockwise: migrations/2024-03-01-000000_add_name/up.sql: diesel: metadata.toml sets run_in_transaction = false; the file still goes as one query\n');
+  });
+
+  it('lints a Diesel migration without its transaction as the one query Diesel sends: CONCURRENTLY beside another statement fails', () => {
+    const dir = tempProject({
+      'migrations/2024-01-01-000000_create_users/up.sql': CREATE_USERS,
+      'migrations/2024-02-01-000000_index/up.sql': "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY users_username_idx ON users (username);\n",
+      'migrations/2024-02-01-000000_index/metadata.toml': 'run_in_transaction = false\n',
+      'migrations/2024-03-01-000000_index_alone/up.sql': 'CREATE INDEX CONCURRENTLY users_id_username_idx ON users (id, username);\n',
+      'migrations/2024-03-01-000000_index_alone/metadata.toml': 'run_in_transaction = false\n',
+    });
+    expect(findings(runCli(['lint', '-f', 'json', 'migrations'], { cwd: dir }).stdout)).toEqual([['migrations/2024-02-01-000000_index/up.sql', 'no-concurrently-in-transaction', 2]]);
   });
 
   it('says, without --verbose, that --assume-in-transaction does not change how a migration tool runs its files', () => {

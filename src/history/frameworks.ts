@@ -84,7 +84,7 @@ export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
   goose: 'with `-- +goose NO TRANSACTION` at the top of that file',
   dbmate: 'with `-- migrate:up transaction:false` as its up marker',
   flyway: "as that file's only statement, which Flyway then runs outside a transaction, or with executeInTransaction=false in its .sql.conf",
-  diesel: 'with `run_in_transaction = false` in its metadata.toml',
+  diesel: 'with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query',
   atlas: 'with `-- atlas:txmode none` at the top of that file',
   sqlx: "with `-- no-transaction` as that file's first line",
   pop: 'named `<version>_<name>.postgres.autocommit.up.sql`',
@@ -126,7 +126,7 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
   diesel: {
     files: '`<version>_<name>/up.sql`; `down.sql` ignored',
     order: 'version (the folder name before `_`, dashes dropped)',
-    transaction: 'wrapped; `run_in_transaction = false` in `metadata.toml` turns it off',
+    transaction: 'wrapped; `run_in_transaction = false` in `metadata.toml` turns it off, but the file still goes as one query, an implicit transaction when it holds several statements',
   },
   sqitch: {
     files: '`deploy/<change>.sql` for each change in `sqitch.plan` (`deploy/<change>@<tag>.sql` for a reworked one); revert and verify ignored',

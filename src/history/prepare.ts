@@ -121,12 +121,14 @@ function prepareFlyway(entry: MigrationEntry, text: string, siblings: SiblingFil
 }
 
 // diesel: https://docs.diesel.rs/main/diesel/migration/trait.MigrationMetadata.html, run_in_transaction defaults to true.
+// Without the transaction, diesel_migrations still sends up.sql in one batch_execute, one simple query: PostgreSQL runs a
+// query of several statements as one implicit transaction block ("Multiple Statements in a Simple Query").
 const DIESEL_NO_TRANSACTION = /^[ \t]*run_in_transaction[ \t]*=[ \t]*false[ \t]*(?:#.*)?$/m;
 
 function prepareDiesel(entry: MigrationEntry, text: string, siblings: SiblingFiles): PreparedMigration {
   const metadata = siblings.readFile(path.join(path.dirname(entry.absolutePath), 'metadata.toml')) ?? '';
   return DIESEL_NO_TRANSACTION.test(metadata)
-    ? { upText: text, transaction: 'none', notes: ['diesel: metadata.toml sets run_in_transaction = false'] }
+    ? { upText: text, transaction: 'implicit', notes: ['diesel: metadata.toml sets run_in_transaction = false; the file still goes as one query'] }
     : { upText: text, transaction: 'wrapped', notes: ['diesel: runs each migration in a transaction'] };
 }
 
