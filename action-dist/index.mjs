@@ -30150,10 +30150,13 @@ var init_settings = __esm({
 // rules/require-lock-timeout.ts
 function describeLocks(context, claims) {
   const byMode = /* @__PURE__ */ new Map();
+  const named = /* @__PURE__ */ new Set();
   for (const claim of claims.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))) {
     const words = context.describeLock(claim);
+    if (named.has(words.object)) continue;
+    named.add(words.object);
     const alike = byMode.get(trafficLock(claim)) ?? byMode.set(trafficLock(claim), []).get(trafficLock(claim));
-    if (!alike.some((earlier) => earlier.object === words.object)) alike.push(words);
+    alike.push(words);
   }
   const [strongest, ...weaker] = [...byMode.entries()].map(([mode, alike]) => {
     const relation = alike.length === 1 ? alike[0].relation : pluralRelation(alike);
@@ -30267,6 +30270,7 @@ var init_require_not_valid = __esm({
     init_node_types();
     init_identifiers();
     init_alter_table_commands();
+    init_statement_locks();
     NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE = 18;
     require_not_valid_default = defineRule({
       id: "require-not-valid",
@@ -30361,8 +30365,9 @@ var init_require_not_valid = __esm({
             context.report({ messageId: "addCheck", helpId, at: constraint.location, data });
           } else if (locksTableAccessExclusive(relation)) {
             const other = data.referenced !== "" && data.referenced !== data.table;
-            const referencedLock = other ? ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}` : "";
-            const referencedWrites = other ? `, and no writes to ${data.referenced},` : "";
+            const referencedBlocked = other && constraint.pktable && locksAccessExclusive(relationFromRangeVar(constraint.pktable));
+            const referencedLock = !other ? "" : referencedBlocked ? ` and on ${data.referenced}` : ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}`;
+            const referencedWrites = !other ? "" : referencedBlocked ? ` and ${data.referenced}` : `, and no writes to ${data.referenced},`;
             context.report({ messageId: "addForeignKeyUnderAccessExclusive", helpId, at: constraint.location, data: { ...data, referencedLock, referencedWrites } });
           } else {
             context.report({ messageId: "addForeignKey", helpId, at: constraint.location, data });
@@ -30370,6 +30375,9 @@ var init_require_not_valid = __esm({
         }
         function locksTableAccessExclusive(relation) {
           return context.locksOf(context.statement).some((claim) => claim.target === "table" && claim.mode === "ACCESS EXCLUSIVE" && context.schema.sameTable(claim.relation, relation));
+        }
+        function locksAccessExclusive(relation) {
+          return context.locksOf(context.statement).some((claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && !namesIndex(claim) && context.schema.sameTable(claim.relation, relation));
         }
       }
     });

@@ -85,10 +85,14 @@ export default defineRule<MessageId, Options>({
  */
 function describeLocks(context: RuleContext<MessageId>, claims: LockClaim[]): LockWords & { others: string } {
   const byMode = new Map<LockMode, LockWords[]>();
+  const named = new Set<string>();
   for (const claim of claims.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))) {
     const words = context.describeLock(claim);
+    // Each relation once, under the strongest lock the statement takes on it.
+    if (named.has(words.object)) continue;
+    named.add(words.object);
     const alike = byMode.get(trafficLock(claim)) ?? byMode.set(trafficLock(claim), []).get(trafficLock(claim))!;
-    if (!alike.some((earlier) => earlier.object === words.object)) alike.push(words);
+    alike.push(words);
   }
   const [strongest, ...weaker] = [...byMode.entries()].map(([mode, alike]) => {
     const relation = alike.length === 1 ? alike[0]!.relation : pluralRelation(alike);

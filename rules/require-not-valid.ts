@@ -4,6 +4,7 @@ import { displayName, relationFromRangeVar, relationKey, type RelationName } fro
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { foreignKeyShape } from '../src/engine/alter-table-commands.js';
+import { namesIndex, trafficLock } from '../src/knowledge/statement-locks.js';
 
 /** PostgreSQL 18 accepts NOT VALID foreign keys on partitioned tables; before, ADD ... NOT VALID fails there. */
 const NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE = 18;
@@ -118,8 +119,10 @@ export default defineRule({
       } else if (locksTableAccessExclusive(relation)) {
         // The scan runs under the statement's strongest lock: ADD COLUMN beside the key stops reads too.
         const other = data.referenced !== '' && data.referenced !== data.table;
-        const referencedLock = other ? ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}` : '';
-        const referencedWrites = other ? `, and no writes to ${data.referenced},` : '';
+        // Dropping a key to the same table in the statement locks it ACCESS EXCLUSIVE too.
+        const referencedBlocked = other && constraint.pktable && locksAccessExclusive(relationFromRangeVar(constraint.pktable));
+        const referencedLock = !other ? '' : referencedBlocked ? ` and on ${data.referenced}` : ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}`;
+        const referencedWrites = !other ? '' : referencedBlocked ? ` and ${data.referenced}` : `, and no writes to ${data.referenced},`;
         context.report({ messageId: 'addForeignKeyUnderAccessExclusive', helpId, at: constraint.location, data: { ...data, referencedLock, referencedWrites } });
       } else {
         context.report({ messageId: 'addForeignKey', helpId, at: constraint.location, data });
@@ -128,6 +131,11 @@ export default defineRule({
 
     function locksTableAccessExclusive(relation: RelationName): boolean {
       return context.locksOf(context.statement).some((claim) => claim.target === 'table' && claim.mode === 'ACCESS EXCLUSIVE' && context.schema.sameTable(claim.relation, relation));
+    }
+
+    /** ACCESS EXCLUSIVE on the relation by any claim of the statement: the altered table, or one a dropped key referenced. */
+    function locksAccessExclusive(relation: RelationName): boolean {
+      return context.locksOf(context.statement).some((claim) => trafficLock(claim) === 'ACCESS EXCLUSIVE' && !namesIndex(claim) && context.schema.sameTable(claim.relation, relation));
     }
   },
 });
