@@ -25493,444 +25493,6 @@ var init_no_rewriting_type_change = __esm({
   }
 });
 
-// rules/no-statements-after-access-exclusive.ts
-function isCombinableAlterTable(statement) {
-  const alter = asKind(statement.node, "AlterTableStmt");
-  const alone = /* @__PURE__ */ new Set(["AT_AttachPartition", "AT_DetachPartition", "AT_DetachPartitionFinalize"]);
-  return alter !== void 0 && (alter.cmds ?? []).every((command) => !alone.has(asKind(command, "AlterTableCmd")?.subtype ?? ""));
-}
-function dropsRoutinesOnly(statement) {
-  const drop = asKind(statement.node, "DropStmt");
-  return drop !== void 0 && ROUTINE_KINDS.has(drop.removeType ?? "") && drop.behavior !== "DROP_CASCADE";
-}
-var TRAILER_KINDS, ROUTINE_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
-var init_no_statements_after_access_exclusive = __esm({
-  "rules/no-statements-after-access-exclusive.ts"() {
-    "use strict";
-    init_rule();
-    init_messages();
-    init_node_types();
-    init_names();
-    init_transaction_block();
-    init_statement_locks();
-    TRAILER_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt"]);
-    ROUTINE_KINDS = /* @__PURE__ */ new Set(["OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE"]);
-    CATALOG_ONLY_KINDS = /* @__PURE__ */ new Set([
-      "CreateStmt",
-      "IndexStmt",
-      "AlterTableStmt",
-      "RenameStmt",
-      "CreateSeqStmt",
-      "AlterSeqStmt",
-      "CreateEnumStmt",
-      "CompositeTypeStmt",
-      "CreateDomainStmt",
-      "CreateFunctionStmt",
-      "CreateTrigStmt",
-      "GrantStmt",
-      "ViewStmt"
-    ]);
-    no_statements_after_access_exclusive_default = defineRule({
-      id: "no-statements-after-access-exclusive",
-      meta: {
-        severity: "warning",
-        presets: ["recommended", "strict"],
-        messages: {
-          statementAfterLock: "This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.",
-          help: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement.",
-          separateHelp: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, or into a separate transaction or migration (a RENAME, SET SCHEMA, ATTACH or DETACH PARTITION cannot share an ALTER TABLE statement with other changes)."
-        },
-        docs: {
-          summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
-          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index; CREATE FUNCTION, and DROP FUNCTION or PROCEDURE without CASCADE), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.",
-          instead: "Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.",
-          bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;",
-          good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS 'free text from support';\nCOMMIT;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;",
-          references: [
-            "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES",
-            "https://www.postgresql.org/docs/current/sql-altertable.html"
-          ],
-          pgVersions: "All versions. Which statements take ACCESS EXCLUSIVE comes from lockwise's lock table, for the target version.",
-          prevents: "an ACCESS EXCLUSIVE lock held while the rest of the transaction runs"
-        }
-      },
-      create(context) {
-        let reportedLockOf;
-        const counted2 = /* @__PURE__ */ new WeakMap();
-        const counts = (held) => {
-          let answer = counted2.get(held);
-          if (answer === void 0) {
-            const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(held.statement.node, "DropStmt")?.removeType ?? "");
-            answer = trafficLock(held.claim) === "ACCESS EXCLUSIVE" && held.onExistingTable && !(dropsRelations && held.claim.target === "table" && !createdAgainLater(context, held.statement, held.claim.relation));
-            counted2.set(held, answer);
-          }
-          return answer;
-        };
-        return {
-          onStatement(statement) {
-            if (!context.transaction.inTransaction) return;
-            const held = context.heldLocks().filter(counts);
-            const first = held[0];
-            if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
-            reportedLockOf = first.statement;
-            const words = held.filter((lock2) => lock2.statement === first.statement).map((lock2) => context.describeLock(lock2.claim));
-            const objects = [...new Set(words.map((word) => word.object))];
-            const several = objects.length > 1;
-            context.report({
-              messageId: "statementAfterLock",
-              helpId: isCombinableAlterTable(first.statement) ? "help" : "separateHelp",
-              // "the table", or "the view" for a view dropped and created again.
-              data: { object: wordList(objects), them: several ? "them" : words[0].relation, is: several ? "are" : "is", line: context.lineOf(first.statement.range.start) }
-            });
-          }
-        };
-        function isQuickUnderLocksHeld(statement, held) {
-          if (!CATALOG_ONLY_KINDS.has(statement.kind) && !dropsRoutinesOnly(statement)) return false;
-          const { node } = statement;
-          const worksOn = asKind(node, "IndexStmt")?.relation ?? asKind(node, "AlterTableStmt")?.relation;
-          if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;
-          if (asKind(node, "CreateStmt")?.partbound) return false;
-          return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(held, lockedTable(claim)));
-        }
-        function holds(held, relation) {
-          return held.some((lock2) => context.schema.sameTable(lock2.table, relation));
-        }
-        function isTrailer(statement, held) {
-          if (TRAILER_KINDS.has(statement.kind)) return true;
-          const comment = asKind(statement.node, "CommentStmt");
-          if (comment?.objtype !== "OBJECT_TABLE" && comment?.objtype !== "OBJECT_COLUMN") return false;
-          const names = stringValues(asKind(comment.object, "List")?.items);
-          const table = relationFromNames(comment.objtype === "OBJECT_COLUMN" ? names.slice(0, -1) : names);
-          return holds(held, table);
-        }
-        function lockedTable(claim) {
-          return namesIndex(claim) && context.schema.indexTable(claim.relation) || claim.relation;
-        }
-      }
-    });
-  }
-});
-
-// rules/no-stored-generated-column.ts
-var VIRTUAL_GENERATED_SINCE, SET_EXPRESSION_SINCE, no_stored_generated_column_default;
-var init_no_stored_generated_column = __esm({
-  "rules/no-stored-generated-column.ts"() {
-    "use strict";
-    init_rule();
-    init_alter_table_commands();
-    init_names();
-    init_node_types();
-    init_identifiers();
-    VIRTUAL_GENERATED_SINCE = 18;
-    SET_EXPRESSION_SINCE = 17;
-    no_stored_generated_column_default = defineRule({
-      id: "no-stored-generated-column",
-      meta: {
-        severity: "error",
-        presets: ["recommended", "strict"],
-        messages: {
-          storedGenerated: "ADD COLUMN {{column}} GENERATED ALWAYS AS (...) STORED computes and writes the expression for every existing row: PostgreSQL rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock, so no reads or writes until every row has been rewritten.",
-          help: "If the value need not be stored or indexed, make it VIRTUAL (PostgreSQL 18+): ALTER TABLE {{table}} ADD COLUMN {{column}} <type> GENERATED ALWAYS AS (...) VIRTUAL; adds it without touching the rows. Otherwise add a plain column, fill new rows with a BEFORE INSERT OR UPDATE trigger, and backfill existing rows in batches.",
-          helpBefore18: "Add a plain column instead, fill new rows with a BEFORE INSERT OR UPDATE trigger that computes the expression, and backfill existing rows in batches. (VIRTUAL generated columns, which do not rewrite, need PostgreSQL 18.)",
-          setExpressionStored: "ALTER COLUMN {{column}} SET EXPRESSION recomputes the STORED generated column for every row: PostgreSQL rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock, so no reads or writes until every row has been rewritten.",
-          setExpressionMaybeStored: "ALTER COLUMN {{column}} SET EXPRESSION rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock if {{column}} is a STORED generated column, which the migrations lockwise read do not tell; a VIRTUAL one changes without a rewrite.",
-          setExpressionHelp: "Change it expand-and-contract: add a new column with the new expression (VIRTUAL on PostgreSQL 18+, or a plain column kept filled by a trigger and backfilled in batches), move reads to it, and drop {{column}} in a later deploy.",
-          dropExpressionVirtual: 'PostgreSQL refuses DROP EXPRESSION on {{column}}, a VIRTUAL generated column ("ALTER TABLE / DROP EXPRESSION is not supported for virtual generated columns"): the migration fails here.',
-          dropExpressionVirtualHelp: "A virtual column stores no values to keep: add a plain column, backfill it in batches from the expression, move reads to it, and drop {{column}} in a later deploy."
-        },
-        docs: {
-          summary: "Disallows adding a STORED generated column to an existing table, or changing the expression of one.",
-          why: "A STORED generated column holds the value of its expression in every row, so adding one to a table that has rows makes PostgreSQL compute it for each of them and rewrite the whole table and its indexes while holding an ACCESS EXCLUSIVE lock: nothing can read or write the table until the rewrite finishes. A VIRTUAL generated column (PostgreSQL 18+) is computed when read and never requires a rewrite; in PostgreSQL 18, GENERATED ALWAYS AS (...) without STORED or VIRTUAL is VIRTUAL, so it is not reported. (A NOT NULL or CHECK constraint on a virtual column still makes PostgreSQL scan the table to check it.) ALTER COLUMN ... SET EXPRESSION (PostgreSQL 17) on a STORED generated column recomputes it for every row, with the same rewrite; on a VIRTUAL one it does not, and when the migrations do not show which kind the column is, lockwise reports it on PostgreSQL 18 as a possible rewrite. DROP EXPRESSION keeps a stored column's values without a rewrite, and PostgreSQL refuses it on a virtual column, which is reported as the failure it is (all checked on PostgreSQL 18 with lockwise trace).",
-          instead: "On PostgreSQL 18+, use a VIRTUAL generated column when the value need not be stored or indexed (virtual columns cannot be indexed). Otherwise add a plain column, keep it filled with a trigger, and backfill existing rows in batches.",
-          bad: "ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (quantity * unit_price_cents) STORED;",
-          good: "-- PostgreSQL 18+\nALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (quantity * unit_price_cents) VIRTUAL;",
-          references: [
-            "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES",
-            "https://www.postgresql.org/docs/current/ddl-generated-columns.html"
-          ],
-          pgVersions: "Generated columns exist from PostgreSQL 12, STORED only (the keyword is required). SET EXPRESSION exists from 17. PostgreSQL 18 adds VIRTUAL generated columns, the default kind, which are added and changed without a rewrite.",
-          prevents: "table rewrite under ACCESS EXCLUSIVE"
-        }
-      },
-      create(context) {
-        return {
-          ...commandsOnExistingTable(context, (cmd, relation) => {
-            const table = displayName(relation);
-            if ((cmd.subtype === "AT_SetExpression" || cmd.subtype === "AT_DropExpression") && cmd.name) {
-              if (cmd.subtype === "AT_SetExpression" && context.pgVersion < SET_EXPRESSION_SINCE) return;
-              const kind = context.schema.column(relation, cmd.name)?.generated ?? (context.pgVersion < VIRTUAL_GENERATED_SINCE ? "stored" : void 0);
-              const data = { table, column: quoteIdentifier(cmd.name) };
-              if (cmd.subtype === "AT_DropExpression") {
-                if (kind === "virtual") context.report({ messageId: "dropExpressionVirtual", helpId: "dropExpressionVirtualHelp", data });
-              } else if (kind !== "virtual") {
-                context.report({ messageId: kind === "stored" ? "setExpressionStored" : "setExpressionMaybeStored", helpId: "setExpressionHelp", data });
-              }
-              return;
-            }
-            const column = asKind(cmd.def, "ColumnDef");
-            if (cmd.subtype !== "AT_AddColumn" || !column?.colname) return;
-            for (const node of column.constraints ?? []) {
-              const generated = asKind(node, "Constraint");
-              if (generated?.contype !== "CONSTR_GENERATED" || generated.generated_kind !== "s") continue;
-              context.report({
-                messageId: "storedGenerated",
-                helpId: context.pgVersion < VIRTUAL_GENERATED_SINCE ? "helpBefore18" : "help",
-                at: generated.location,
-                data: { table, column: quoteIdentifier(column.colname) }
-              });
-            }
-          })
-        };
-      }
-    });
-  }
-});
-
-// rules/no-truncate-cascade.ts
-var no_truncate_cascade_default;
-var init_no_truncate_cascade = __esm({
-  "rules/no-truncate-cascade.ts"() {
-    "use strict";
-    init_rule();
-    init_names();
-    init_node_types();
-    no_truncate_cascade_default = defineRule({
-      id: "no-truncate-cascade",
-      meta: {
-        severity: "error",
-        presets: ["recommended", "strict"],
-        messages: {
-          truncateCascade: "TRUNCATE {{tables}} CASCADE also empties, without naming them, every table that has a foreign key to {{tables}}, and every table with a foreign key to those, recursively, each under an ACCESS EXCLUSIVE lock: rows of tables this migration never mentions are deleted, and no ON DELETE trigger runs for them.",
-          help: "Name every table you mean to empty and drop CASCADE: TRUNCATE {{tables}}, <referencing tables>; without CASCADE PostgreSQL refuses when a table outside the list still references one of them, and its error names that table. To remove only some rows, use DELETE (in batches)."
-        },
-        docs: {
-          summary: "Disallows TRUNCATE ... CASCADE on existing tables.",
-          why: "TRUNCATE ... CASCADE truncates every table that has a foreign key to one of the named tables, then every table that references those, and so on. Which tables that is depends on every foreign key in the production schema when the migration runs, not on what the migration says: a reference added by another team, or by a migration merged just before this one, silently widens what it deletes. Each table is locked ACCESS EXCLUSIVE and emptied at once; ON DELETE triggers do not fire and the data is gone once the transaction commits.",
-          instead: "List every table to truncate explicitly, without CASCADE: PostgreSQL then refuses to truncate a table that another, unlisted table still references, and names it. Or delete the rows you mean to delete with DELETE.",
-          bad: "TRUNCATE countries CASCADE;",
-          good: "TRUNCATE countries, country_aliases;",
-          references: ["https://www.postgresql.org/docs/current/sql-truncate.html"],
-          pgVersions: "All versions.",
-          prevents: "silent deletion of every row of every table that references the truncated one"
-        }
-      },
-      create(context) {
-        return {
-          TruncateStmt(truncate) {
-            if (truncate.behavior !== "DROP_CASCADE") return;
-            const relations = (truncate.relations ?? []).map((node) => asKind(node, "RangeVar")).filter((rangeVar) => rangeVar !== void 0);
-            if (!relations.some((rangeVar) => context.isExistingTable(relationFromRangeVar(rangeVar)))) return;
-            const tables = relations.map((rangeVar) => displayName(relationFromRangeVar(rangeVar))).join(", ");
-            context.report({ messageId: "truncateCascade", helpId: "help", data: { tables } });
-          }
-        };
-      }
-    });
-  }
-});
-
-// rules/no-unbatched-backfill.ts
-var CONVENTIONAL_KEY, no_unbatched_backfill_default;
-var init_no_unbatched_backfill = __esm({
-  "rules/no-unbatched-backfill.ts"() {
-    "use strict";
-    init_rule();
-    init_column_declarations();
-    init_key_range();
-    init_names();
-    init_node_types();
-    CONVENTIONAL_KEY = "id";
-    no_unbatched_backfill_default = defineRule({
-      id: "no-unbatched-backfill",
-      meta: {
-        severity: "warning",
-        presets: ["recommended", "strict"],
-        messages: {
-          noWhere: "{{command}} without WHERE changes every row of {{table}} in one transaction: it locks every row it touches until commit, blocking the application's writes to them, and writes a burst of WAL that makes replicas lag.",
-          unbounded: "{{command}} on {{table}} has no bounded key range in its WHERE, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.",
-          unboundedMerge: "MERGE into {{table}} updates or deletes matched rows with no bounded key range in its ON condition or WHEN clause, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.",
-          loopInOneTransaction: "{{command}} on {{table}} takes one batch at a time, but the loop around it runs every batch in the one transaction of this DO block, which never commits: row locks pile up until the block ends, as with one {{command}} of every row, and the WAL comes in one burst.",
-          loopHelp: "Commit each batch: COMMIT after each batch in the loop, with the block in a migration that runs outside a transaction block (PostgreSQL 11+), or run the batches from a script outside the migration, one transaction each.",
-          help: "{{work}} in batches of 1,000 to 10,000 rows, each in its own short transaction, outside the schema migration, pausing briefly between batches:\n  {{example}}\nrepeated with the next key range until no rows are left."
-        },
-        docs: {
-          summary: "Disallows UPDATE, DELETE and MERGE on an existing table that are not limited to a bounded batch of rows.",
-          why: "A data migration that updates or deletes a whole table in one statement holds a row lock on every row it touches until it commits, so the application's writes to those rows wait for the entire backfill; it keeps a long transaction open (holding back vacuum), and writes one burst of WAL that replicas must replay, so they lag. Inside the schema migration's transaction it also holds every DDL lock taken before it for as long. Batches in a loop of a DO block that never commits are no better: they all run in one transaction (reported once per table and block).",
-          instead: "Backfill in batches of 1,000 to 10,000 rows, each in its own transaction, outside the schema migration, with a short pause between batches: bound each batch by a key range (`WHERE id >= $1 AND id < $2`), a list of keys, or a subquery with LIMIT.",
-          bad: "UPDATE users SET handle = username WHERE handle IS NULL;",
-          good: "UPDATE users SET handle = username WHERE id >= 1 AND id < 10001 AND handle IS NULL;",
-          references: ["https://www.postgresql.org/docs/current/sql-update.html", "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-ROWS", "https://www.postgresql.org/docs/current/wal-intro.html"],
-          pgVersions: "All versions.",
-          prevents: "row locks on the whole table, long transaction, replica lag"
-        }
-      },
-      create(context) {
-        const unbatched = (rangeVar, bounds, sources) => {
-          if (!rangeVar) return void 0;
-          const relation = relationFromRangeVar(rangeVar);
-          if (!context.isExistingTable(relation)) return void 0;
-          const declaredKey = context.schema.primaryKey(relation);
-          const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
-          const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
-          const matchesNothing = bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)));
-          const bounded = matchesNothing || boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
-          if (bounded) return void 0;
-          const known = context.schema.table(relation);
-          const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? keys[0] : context.schema.uniqueKeys(relation)[0]?.[0] ?? "<key column>";
-          return { table: displayName(relation), key: shownKey };
-        };
-        const inLoopWithoutCommit = () => {
-          const { statement } = context;
-          return statement.inLoop === true && statement.insideBlock !== void 0 && context.statements[statement.insideBlock]?.transactionControl === void 0;
-        };
-        const loopsReported = /* @__PURE__ */ new Set();
-        const check = (command, rangeVar, where, sources) => {
-          const target = unbatched(rangeVar, [where], sources);
-          if (!target) {
-            if (rangeVar && context.isExistingTable(relationFromRangeVar(rangeVar)) && inLoopWithoutCommit()) {
-              const data = { command, table: displayName(relationFromRangeVar(rangeVar)) };
-              const key = `${context.statement.insideBlock}:${data.table}`;
-              if (loopsReported.has(key)) return;
-              loopsReported.add(key);
-              context.report({ messageId: "loopInOneTransaction", helpId: "loopHelp", data });
-            }
-            return;
-          }
-          const batch = `${target.key} >= $1 AND ${target.key} < $2`;
-          const example = command === "UPDATE" ? `UPDATE ${target.table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${target.table} WHERE ${batch} AND ...;`;
-          const work = command === "DELETE" ? "Delete" : "Backfill";
-          context.report({ messageId: where ? "unbounded" : "noWhere", helpId: "help", data: { command, table: target.table, example, work } });
-        };
-        const checkMerge = (merge, enclosing) => {
-          const sources = limitedSources(merge.withClause, merge.sourceRelation ? [merge.sourceRelation] : [], enclosing);
-          for (const node of merge.mergeWhenClauses ?? []) {
-            const clause = asKind(node, "MergeWhenClause");
-            if (!clause || clause.commandType !== "CMD_UPDATE" && clause.commandType !== "CMD_DELETE") continue;
-            const bounds = clause.matchKind === "MERGE_WHEN_MATCHED" ? [merge.joinCondition, clause.condition] : [clause.condition];
-            const target = unbatched(merge.relation, bounds, sources);
-            if (!target) continue;
-            const example = `MERGE INTO ${target.table} USING ... ON ... AND ${target.table}.${target.key} >= $1 AND ${target.table}.${target.key} < $2 WHEN MATCHED THEN ...;`;
-            context.report({ messageId: "unboundedMerge", helpId: "help", data: { table: target.table, example, work: "Merge" } });
-            return;
-          }
-        };
-        const checkRunning = (node, enclosing) => {
-          const update = asKind(node, "UpdateStmt");
-          const remove = asKind(node, "DeleteStmt");
-          const merge = asKind(node, "MergeStmt");
-          if (update) check("UPDATE", update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause, enclosing, update.relation));
-          if (remove) check("DELETE", remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause, enclosing, remove.relation));
-          if (merge) checkMerge(merge, enclosing);
-          const withClause = update?.withClause ?? remove?.withClause ?? merge?.withClause ?? asKind(node, "InsertStmt")?.withClause ?? asKind(node, "SelectStmt")?.withClause;
-          for (const cte of withClause?.ctes ?? []) checkRunning(asKind(cte, "CommonTableExpr")?.ctequery, withClause);
-        };
-        return {
-          onStatement(statement) {
-            checkRunning(statement.node);
-          }
-        };
-      }
-    });
-  }
-});
-
-// rules/no-uncommitted-transaction.ts
-var no_uncommitted_transaction_default;
-var init_no_uncommitted_transaction = __esm({
-  "rules/no-uncommitted-transaction.ts"() {
-    "use strict";
-    init_rule();
-    init_session_state();
-    no_uncommitted_transaction_default = defineRule({
-      id: "no-uncommitted-transaction",
-      meta: {
-        severity: "error",
-        presets: ["recommended", "strict"],
-        messages: {
-          uncommitted: "The transaction opened here is still open at the end of the file: when the session ends, PostgreSQL rolls it back, so every statement from here on is silently undone (psql -f still exits with status 0); if the connection stays open instead, its locks are held until something else ends the transaction.",
-          help: "End the transaction with COMMIT; at the end of the file (or ROLLBACK; if the file only checks something)."
-        },
-        docs: {
-          summary: "Disallows a migration that opens a transaction with BEGIN and never commits or rolls it back.",
-          why: "A transaction still open when the session ends is rolled back. psql reports no error for it: `psql -f migration.sql` exits with status 0 while every statement after BEGIN has been undone (in a file sent as one multi-statement query, the statements before the BEGIN too, which PostgreSQL folds into the transaction). A tool that keeps the connection instead leaves the transaction, and every lock it took, open until whatever it runs next on that connection ends it: golang-migrate, for one, commits it along with its own schema_migrations update. Either way the outcome depends on the runner, not on the migration. Files that a migration tool wraps in its own transaction are not flagged: there PostgreSQL ignores the BEGIN (no-nested-transaction reports it) and the tool's COMMIT ends the transaction.",
-          instead: "Close every BEGIN with COMMIT in the same file.",
-          bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;",
-          good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",
-          references: [
-            "https://www.postgresql.org/docs/current/sql-begin.html",
-            "https://www.postgresql.org/docs/current/sql-commit.html",
-            "https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT"
-          ],
-          pgVersions: "All versions.",
-          prevents: "a migration silently rolled back, or its locks held after it ends"
-        }
-      },
-      create(context) {
-        return {
-          onFileEnd() {
-            const { transaction } = context;
-            if (!transaction.inTransaction || !transaction.explicit || transaction.openedAt === void 0) return;
-            if (wrapsEachFile(context.environment.transactionMode)) return;
-            const opener = context.statements[transaction.openedAt];
-            if (opener) context.report({ messageId: "uncommitted", helpId: "help", statement: opener });
-          }
-        };
-      }
-    });
-  }
-});
-
-// rules/no-vacuum-full.ts
-var no_vacuum_full_default;
-var init_no_vacuum_full = __esm({
-  "rules/no-vacuum-full.ts"() {
-    "use strict";
-    init_rule();
-    init_names();
-    init_node_types();
-    no_vacuum_full_default = defineRule({
-      id: "no-vacuum-full",
-      meta: {
-        severity: "error",
-        presets: ["recommended", "strict"],
-        messages: {
-          vacuumFull: "VACUUM FULL {{tables}} writes a complete new copy of each table and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{tables}} until its copy is finished, and it needs free disk space for the new copy beside the old one.",
-          vacuumFullDatabase: "VACUUM FULL without a table list rewrites every table of the database, one after another, each under an ACCESS EXCLUSIVE lock for the whole copy: each table in turn accepts no reads or writes.",
-          help: "A plain VACUUM (without FULL) makes the space of dead rows reusable without blocking reads or writes (it takes SHARE UPDATE EXCLUSIVE). To give the space back to the operating system online, run pg_repack or pg_squeeze outside the migration."
-        },
-        docs: {
-          summary: "Disallows VACUUM FULL on existing tables.",
-          why: "VACUUM FULL rewrites the whole table into a new file, without the dead rows, and rebuilds every index, holding an ACCESS EXCLUSIVE lock until it finishes: for a large table, minutes to hours in which nothing can read or write it. It also needs disk space for the new copy while the old one still exists. Without a table list it does this to every table of the database.",
-          instead: "Rely on (auto)vacuum, which marks the space of dead rows for reuse without blocking reads or writes. If the table really must shrink on disk, use pg_repack or pg_squeeze, which rebuild it online and lock it only briefly, run by an operator rather than by a migration.",
-          bad: "VACUUM FULL events;",
-          good: "VACUUM (ANALYZE) events;",
-          references: [
-            "https://www.postgresql.org/docs/current/sql-vacuum.html",
-            "https://www.postgresql.org/docs/current/routine-vacuuming.html#VACUUM-FOR-SPACE-RECOVERY"
-          ],
-          pgVersions: "All versions (VACUUM FULL rewrites the table from PostgreSQL 9.0 on).",
-          prevents: "table rewrite under ACCESS EXCLUSIVE"
-        }
-      },
-      create(context) {
-        return {
-          VacuumStmt(vacuum) {
-            if (!vacuum.is_vacuumcmd || !isOptionEnabled(vacuum.options, "full")) return;
-            if (!vacuum.rels?.length) {
-              context.report({ messageId: "vacuumFullDatabase", helpId: "help" });
-              return;
-            }
-            const existing = vacuum.rels.map((node) => asKind(node, "VacuumRelation")?.relation).filter((rangeVar) => rangeVar !== void 0 && context.isExistingTable(relationFromRangeVar(rangeVar)));
-            if (existing.length === 0) return;
-            const tables = existing.map((rangeVar) => displayName(relationFromRangeVar(rangeVar))).join(", ");
-            context.report({ messageId: "vacuumFull", helpId: "help", at: existing[0].location, data: { tables } });
-          }
-        };
-      }
-    });
-  }
-});
-
 // src/knowledge/function-volatility.json
 var function_volatility_default;
 var init_function_volatility = __esm({
@@ -28921,6 +28483,466 @@ var init_expression_volatility = __esm({
   }
 });
 
+// rules/no-statements-after-access-exclusive.ts
+function isCombinableAlterTable(statement) {
+  const alter = asKind(statement.node, "AlterTableStmt");
+  const alone = /* @__PURE__ */ new Set(["AT_AttachPartition", "AT_DetachPartition", "AT_DetachPartitionFinalize"]);
+  return alter !== void 0 && (alter.cmds ?? []).every((command) => !alone.has(asKind(command, "AlterTableCmd")?.subtype ?? ""));
+}
+function dropsRoutinesOnly(statement) {
+  const drop = asKind(statement.node, "DropStmt");
+  return drop !== void 0 && ROUTINE_KINDS.has(drop.removeType ?? "") && drop.behavior !== "DROP_CASCADE";
+}
+var FAST_DEFAULT_SINCE2, TRAILER_KINDS, ROUTINE_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
+var init_no_statements_after_access_exclusive = __esm({
+  "rules/no-statements-after-access-exclusive.ts"() {
+    "use strict";
+    init_rule();
+    init_messages();
+    init_node_types();
+    init_lock_table();
+    init_expression_volatility();
+    init_schema_objects();
+    init_names();
+    init_transaction_block();
+    init_statement_locks();
+    FAST_DEFAULT_SINCE2 = 11;
+    TRAILER_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt"]);
+    ROUTINE_KINDS = /* @__PURE__ */ new Set(["OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE"]);
+    CATALOG_ONLY_KINDS = /* @__PURE__ */ new Set([
+      "CreateStmt",
+      "IndexStmt",
+      "AlterTableStmt",
+      "RenameStmt",
+      "CreateSeqStmt",
+      "AlterSeqStmt",
+      "CreateEnumStmt",
+      "CompositeTypeStmt",
+      "CreateDomainStmt",
+      "CreateFunctionStmt",
+      "CreateTrigStmt",
+      "GrantStmt",
+      "ViewStmt"
+    ]);
+    no_statements_after_access_exclusive_default = defineRule({
+      id: "no-statements-after-access-exclusive",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          statementAfterLock: "This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.",
+          help: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement.",
+          separateHelp: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, or into a separate transaction or migration (a RENAME, SET SCHEMA, ATTACH or DETACH PARTITION cannot share an ALTER TABLE statement with other changes)."
+        },
+        docs: {
+          summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
+          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index; CREATE FUNCTION, and DROP FUNCTION or PROCEDURE without CASCADE; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.",
+          instead: "Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.",
+          bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;",
+          good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS 'free text from support';\nCOMMIT;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;",
+          references: [
+            "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES",
+            "https://www.postgresql.org/docs/current/sql-altertable.html"
+          ],
+          pgVersions: "All versions. Which statements take ACCESS EXCLUSIVE comes from lockwise's lock table, for the target version.",
+          prevents: "an ACCESS EXCLUSIVE lock held while the rest of the transaction runs"
+        }
+      },
+      create(context) {
+        let reportedLockOf;
+        const counted2 = /* @__PURE__ */ new WeakMap();
+        const counts = (held) => {
+          let answer = counted2.get(held);
+          if (answer === void 0) {
+            const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(held.statement.node, "DropStmt")?.removeType ?? "");
+            answer = trafficLock(held.claim) === "ACCESS EXCLUSIVE" && held.onExistingTable && !(dropsRelations && held.claim.target === "table" && !createdAgainLater(context, held.statement, held.claim.relation));
+            counted2.set(held, answer);
+          }
+          return answer;
+        };
+        return {
+          onStatement(statement) {
+            if (!context.transaction.inTransaction) return;
+            const held = context.heldLocks().filter(counts);
+            const first = held[0];
+            if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
+            reportedLockOf = first.statement;
+            const words = held.filter((lock2) => lock2.statement === first.statement).map((lock2) => context.describeLock(lock2.claim));
+            const objects = [...new Set(words.map((word) => word.object))];
+            const several = objects.length > 1;
+            context.report({
+              messageId: "statementAfterLock",
+              helpId: isCombinableAlterTable(first.statement) ? "help" : "separateHelp",
+              // "the table", or "the view" for a view dropped and created again.
+              data: { object: wordList(objects), them: several ? "them" : words[0].relation, is: several ? "are" : "is", line: context.lineOf(first.statement.range.start) }
+            });
+          }
+        };
+        function isQuickUnderLocksHeld(statement, held) {
+          if (!CATALOG_ONLY_KINDS.has(statement.kind) && !dropsRoutinesOnly(statement)) return false;
+          const { node } = statement;
+          const worksOn = asKind(node, "IndexStmt")?.relation ?? (changesOnlyTheCatalog(statement) ? void 0 : asKind(node, "AlterTableStmt")?.relation);
+          if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;
+          if (asKind(node, "CreateStmt")?.partbound) return false;
+          return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(held, lockedTable(claim)));
+        }
+        function changesOnlyTheCatalog(statement) {
+          const commands = alterTableCommands(statement.node);
+          return commands.length > 0 && commands.every((cmd) => {
+            const effect2 = ALTER_TABLE_EFFECTS[cmd.subtype ?? "AT_AddColumn"];
+            if (effect2.rewrites === "never" && effect2.scans === "never") return true;
+            if (cmd.subtype === "AT_AddConstraint") return asKind(cmd.def, "Constraint")?.skip_validation === true;
+            return cmd.subtype === "AT_AddColumn" && addsColumnWithoutWork(asKind(cmd.def, "ColumnDef"));
+          });
+        }
+        function addsColumnWithoutWork(column) {
+          if (!column || context.pgVersion < FAST_DEFAULT_SINCE2 || isSerial(column)) return false;
+          const type = columnType(column.typeName);
+          if (!type || context.schema.domain(type)) return false;
+          const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint"));
+          const fill = constraints.find((constraint) => constraint?.contype === "CONSTR_DEFAULT")?.raw_expr;
+          if (fill && functionCallsIn(fill, context.schema).some((call) => call.volatility !== "immutable" && call.volatility !== "stable")) return false;
+          return constraints.every((constraint) => constraint?.contype === "CONSTR_NULL" || constraint?.contype === "CONSTR_DEFAULT" || constraint?.contype === "CONSTR_NOTNULL" && fill !== void 0);
+        }
+        function holds(held, relation) {
+          return held.some((lock2) => context.schema.sameTable(lock2.table, relation));
+        }
+        function isTrailer(statement, held) {
+          if (TRAILER_KINDS.has(statement.kind)) return true;
+          const comment = asKind(statement.node, "CommentStmt");
+          if (comment?.objtype !== "OBJECT_TABLE" && comment?.objtype !== "OBJECT_COLUMN") return false;
+          const names = stringValues(asKind(comment.object, "List")?.items);
+          const table = relationFromNames(comment.objtype === "OBJECT_COLUMN" ? names.slice(0, -1) : names);
+          return holds(held, table);
+        }
+        function lockedTable(claim) {
+          return namesIndex(claim) && context.schema.indexTable(claim.relation) || claim.relation;
+        }
+      }
+    });
+  }
+});
+
+// rules/no-stored-generated-column.ts
+var VIRTUAL_GENERATED_SINCE, SET_EXPRESSION_SINCE, no_stored_generated_column_default;
+var init_no_stored_generated_column = __esm({
+  "rules/no-stored-generated-column.ts"() {
+    "use strict";
+    init_rule();
+    init_alter_table_commands();
+    init_names();
+    init_node_types();
+    init_identifiers();
+    VIRTUAL_GENERATED_SINCE = 18;
+    SET_EXPRESSION_SINCE = 17;
+    no_stored_generated_column_default = defineRule({
+      id: "no-stored-generated-column",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          storedGenerated: "ADD COLUMN {{column}} GENERATED ALWAYS AS (...) STORED computes and writes the expression for every existing row: PostgreSQL rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock, so no reads or writes until every row has been rewritten.",
+          help: "If the value need not be stored or indexed, make it VIRTUAL (PostgreSQL 18+): ALTER TABLE {{table}} ADD COLUMN {{column}} <type> GENERATED ALWAYS AS (...) VIRTUAL; adds it without touching the rows. Otherwise add a plain column, fill new rows with a BEFORE INSERT OR UPDATE trigger, and backfill existing rows in batches.",
+          helpBefore18: "Add a plain column instead, fill new rows with a BEFORE INSERT OR UPDATE trigger that computes the expression, and backfill existing rows in batches. (VIRTUAL generated columns, which do not rewrite, need PostgreSQL 18.)",
+          setExpressionStored: "ALTER COLUMN {{column}} SET EXPRESSION recomputes the STORED generated column for every row: PostgreSQL rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock, so no reads or writes until every row has been rewritten.",
+          setExpressionMaybeStored: "ALTER COLUMN {{column}} SET EXPRESSION rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock if {{column}} is a STORED generated column, which the migrations lockwise read do not tell; a VIRTUAL one changes without a rewrite.",
+          setExpressionHelp: "Change it expand-and-contract: add a new column with the new expression (VIRTUAL on PostgreSQL 18+, or a plain column kept filled by a trigger and backfilled in batches), move reads to it, and drop {{column}} in a later deploy.",
+          dropExpressionVirtual: 'PostgreSQL refuses DROP EXPRESSION on {{column}}, a VIRTUAL generated column ("ALTER TABLE / DROP EXPRESSION is not supported for virtual generated columns"): the migration fails here.',
+          dropExpressionVirtualHelp: "A virtual column stores no values to keep: add a plain column, backfill it in batches from the expression, move reads to it, and drop {{column}} in a later deploy."
+        },
+        docs: {
+          summary: "Disallows adding a STORED generated column to an existing table, or changing the expression of one.",
+          why: "A STORED generated column holds the value of its expression in every row, so adding one to a table that has rows makes PostgreSQL compute it for each of them and rewrite the whole table and its indexes while holding an ACCESS EXCLUSIVE lock: nothing can read or write the table until the rewrite finishes. A VIRTUAL generated column (PostgreSQL 18+) is computed when read and never requires a rewrite; in PostgreSQL 18, GENERATED ALWAYS AS (...) without STORED or VIRTUAL is VIRTUAL, so it is not reported. (A NOT NULL or CHECK constraint on a virtual column still makes PostgreSQL scan the table to check it.) ALTER COLUMN ... SET EXPRESSION (PostgreSQL 17) on a STORED generated column recomputes it for every row, with the same rewrite; on a VIRTUAL one it does not, and when the migrations do not show which kind the column is, lockwise reports it on PostgreSQL 18 as a possible rewrite. DROP EXPRESSION keeps a stored column's values without a rewrite, and PostgreSQL refuses it on a virtual column, which is reported as the failure it is (all checked on PostgreSQL 18 with lockwise trace).",
+          instead: "On PostgreSQL 18+, use a VIRTUAL generated column when the value need not be stored or indexed (virtual columns cannot be indexed). Otherwise add a plain column, keep it filled with a trigger, and backfill existing rows in batches.",
+          bad: "ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (quantity * unit_price_cents) STORED;",
+          good: "-- PostgreSQL 18+\nALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (quantity * unit_price_cents) VIRTUAL;",
+          references: [
+            "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES",
+            "https://www.postgresql.org/docs/current/ddl-generated-columns.html"
+          ],
+          pgVersions: "Generated columns exist from PostgreSQL 12, STORED only (the keyword is required). SET EXPRESSION exists from 17. PostgreSQL 18 adds VIRTUAL generated columns, the default kind, which are added and changed without a rewrite.",
+          prevents: "table rewrite under ACCESS EXCLUSIVE"
+        }
+      },
+      create(context) {
+        return {
+          ...commandsOnExistingTable(context, (cmd, relation) => {
+            const table = displayName(relation);
+            if ((cmd.subtype === "AT_SetExpression" || cmd.subtype === "AT_DropExpression") && cmd.name) {
+              if (cmd.subtype === "AT_SetExpression" && context.pgVersion < SET_EXPRESSION_SINCE) return;
+              const kind = context.schema.column(relation, cmd.name)?.generated ?? (context.pgVersion < VIRTUAL_GENERATED_SINCE ? "stored" : void 0);
+              const data = { table, column: quoteIdentifier(cmd.name) };
+              if (cmd.subtype === "AT_DropExpression") {
+                if (kind === "virtual") context.report({ messageId: "dropExpressionVirtual", helpId: "dropExpressionVirtualHelp", data });
+              } else if (kind !== "virtual") {
+                context.report({ messageId: kind === "stored" ? "setExpressionStored" : "setExpressionMaybeStored", helpId: "setExpressionHelp", data });
+              }
+              return;
+            }
+            const column = asKind(cmd.def, "ColumnDef");
+            if (cmd.subtype !== "AT_AddColumn" || !column?.colname) return;
+            for (const node of column.constraints ?? []) {
+              const generated = asKind(node, "Constraint");
+              if (generated?.contype !== "CONSTR_GENERATED" || generated.generated_kind !== "s") continue;
+              context.report({
+                messageId: "storedGenerated",
+                helpId: context.pgVersion < VIRTUAL_GENERATED_SINCE ? "helpBefore18" : "help",
+                at: generated.location,
+                data: { table, column: quoteIdentifier(column.colname) }
+              });
+            }
+          })
+        };
+      }
+    });
+  }
+});
+
+// rules/no-truncate-cascade.ts
+var no_truncate_cascade_default;
+var init_no_truncate_cascade = __esm({
+  "rules/no-truncate-cascade.ts"() {
+    "use strict";
+    init_rule();
+    init_names();
+    init_node_types();
+    no_truncate_cascade_default = defineRule({
+      id: "no-truncate-cascade",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          truncateCascade: "TRUNCATE {{tables}} CASCADE also empties, without naming them, every table that has a foreign key to {{tables}}, and every table with a foreign key to those, recursively, each under an ACCESS EXCLUSIVE lock: rows of tables this migration never mentions are deleted, and no ON DELETE trigger runs for them.",
+          help: "Name every table you mean to empty and drop CASCADE: TRUNCATE {{tables}}, <referencing tables>; without CASCADE PostgreSQL refuses when a table outside the list still references one of them, and its error names that table. To remove only some rows, use DELETE (in batches)."
+        },
+        docs: {
+          summary: "Disallows TRUNCATE ... CASCADE on existing tables.",
+          why: "TRUNCATE ... CASCADE truncates every table that has a foreign key to one of the named tables, then every table that references those, and so on. Which tables that is depends on every foreign key in the production schema when the migration runs, not on what the migration says: a reference added by another team, or by a migration merged just before this one, silently widens what it deletes. Each table is locked ACCESS EXCLUSIVE and emptied at once; ON DELETE triggers do not fire and the data is gone once the transaction commits.",
+          instead: "List every table to truncate explicitly, without CASCADE: PostgreSQL then refuses to truncate a table that another, unlisted table still references, and names it. Or delete the rows you mean to delete with DELETE.",
+          bad: "TRUNCATE countries CASCADE;",
+          good: "TRUNCATE countries, country_aliases;",
+          references: ["https://www.postgresql.org/docs/current/sql-truncate.html"],
+          pgVersions: "All versions.",
+          prevents: "silent deletion of every row of every table that references the truncated one"
+        }
+      },
+      create(context) {
+        return {
+          TruncateStmt(truncate) {
+            if (truncate.behavior !== "DROP_CASCADE") return;
+            const relations = (truncate.relations ?? []).map((node) => asKind(node, "RangeVar")).filter((rangeVar) => rangeVar !== void 0);
+            if (!relations.some((rangeVar) => context.isExistingTable(relationFromRangeVar(rangeVar)))) return;
+            const tables = relations.map((rangeVar) => displayName(relationFromRangeVar(rangeVar))).join(", ");
+            context.report({ messageId: "truncateCascade", helpId: "help", data: { tables } });
+          }
+        };
+      }
+    });
+  }
+});
+
+// rules/no-unbatched-backfill.ts
+var CONVENTIONAL_KEY, no_unbatched_backfill_default;
+var init_no_unbatched_backfill = __esm({
+  "rules/no-unbatched-backfill.ts"() {
+    "use strict";
+    init_rule();
+    init_column_declarations();
+    init_key_range();
+    init_names();
+    init_node_types();
+    CONVENTIONAL_KEY = "id";
+    no_unbatched_backfill_default = defineRule({
+      id: "no-unbatched-backfill",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          noWhere: "{{command}} without WHERE changes every row of {{table}} in one transaction: it locks every row it touches until commit, blocking the application's writes to them, and writes a burst of WAL that makes replicas lag.",
+          unbounded: "{{command}} on {{table}} has no bounded key range in its WHERE, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.",
+          unboundedMerge: "MERGE into {{table}} updates or deletes matched rows with no bounded key range in its ON condition or WHEN clause, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.",
+          loopInOneTransaction: "{{command}} on {{table}} takes one batch at a time, but the loop around it runs every batch in the one transaction of this DO block, which never commits: row locks pile up until the block ends, as with one {{command}} of every row, and the WAL comes in one burst.",
+          loopHelp: "Commit each batch: COMMIT after each batch in the loop, with the block in a migration that runs outside a transaction block (PostgreSQL 11+), or run the batches from a script outside the migration, one transaction each.",
+          help: "{{work}} in batches of 1,000 to 10,000 rows, each in its own short transaction, outside the schema migration, pausing briefly between batches:\n  {{example}}\nrepeated with the next key range until no rows are left."
+        },
+        docs: {
+          summary: "Disallows UPDATE, DELETE and MERGE on an existing table that are not limited to a bounded batch of rows.",
+          why: "A data migration that updates or deletes a whole table in one statement holds a row lock on every row it touches until it commits, so the application's writes to those rows wait for the entire backfill; it keeps a long transaction open (holding back vacuum), and writes one burst of WAL that replicas must replay, so they lag. Inside the schema migration's transaction it also holds every DDL lock taken before it for as long. Batches in a loop of a DO block that never commits are no better: they all run in one transaction (reported once per table and block).",
+          instead: "Backfill in batches of 1,000 to 10,000 rows, each in its own transaction, outside the schema migration, with a short pause between batches: bound each batch by a key range (`WHERE id >= $1 AND id < $2`), a list of keys, or a subquery with LIMIT.",
+          bad: "UPDATE users SET handle = username WHERE handle IS NULL;",
+          good: "UPDATE users SET handle = username WHERE id >= 1 AND id < 10001 AND handle IS NULL;",
+          references: ["https://www.postgresql.org/docs/current/sql-update.html", "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-ROWS", "https://www.postgresql.org/docs/current/wal-intro.html"],
+          pgVersions: "All versions.",
+          prevents: "row locks on the whole table, long transaction, replica lag"
+        }
+      },
+      create(context) {
+        const unbatched = (rangeVar, bounds, sources) => {
+          if (!rangeVar) return void 0;
+          const relation = relationFromRangeVar(rangeVar);
+          if (!context.isExistingTable(relation)) return void 0;
+          const declaredKey = context.schema.primaryKey(relation);
+          const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
+          const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
+          const matchesNothing = bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)));
+          const bounded = matchesNothing || boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
+          if (bounded) return void 0;
+          const known = context.schema.table(relation);
+          const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? keys[0] : context.schema.uniqueKeys(relation)[0]?.[0] ?? "<key column>";
+          return { table: displayName(relation), key: shownKey };
+        };
+        const inLoopWithoutCommit = () => {
+          const { statement } = context;
+          return statement.inLoop === true && statement.insideBlock !== void 0 && context.statements[statement.insideBlock]?.transactionControl === void 0;
+        };
+        const loopsReported = /* @__PURE__ */ new Set();
+        const check = (command, rangeVar, where, sources) => {
+          const target = unbatched(rangeVar, [where], sources);
+          if (!target) {
+            if (rangeVar && context.isExistingTable(relationFromRangeVar(rangeVar)) && inLoopWithoutCommit()) {
+              const data = { command, table: displayName(relationFromRangeVar(rangeVar)) };
+              const key = `${context.statement.insideBlock}:${data.table}`;
+              if (loopsReported.has(key)) return;
+              loopsReported.add(key);
+              context.report({ messageId: "loopInOneTransaction", helpId: "loopHelp", data });
+            }
+            return;
+          }
+          const batch = `${target.key} >= $1 AND ${target.key} < $2`;
+          const example = command === "UPDATE" ? `UPDATE ${target.table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${target.table} WHERE ${batch} AND ...;`;
+          const work = command === "DELETE" ? "Delete" : "Backfill";
+          context.report({ messageId: where ? "unbounded" : "noWhere", helpId: "help", data: { command, table: target.table, example, work } });
+        };
+        const checkMerge = (merge, enclosing) => {
+          const sources = limitedSources(merge.withClause, merge.sourceRelation ? [merge.sourceRelation] : [], enclosing);
+          for (const node of merge.mergeWhenClauses ?? []) {
+            const clause = asKind(node, "MergeWhenClause");
+            if (!clause || clause.commandType !== "CMD_UPDATE" && clause.commandType !== "CMD_DELETE") continue;
+            const bounds = clause.matchKind === "MERGE_WHEN_MATCHED" ? [merge.joinCondition, clause.condition] : [clause.condition];
+            const target = unbatched(merge.relation, bounds, sources);
+            if (!target) continue;
+            const example = `MERGE INTO ${target.table} USING ... ON ... AND ${target.table}.${target.key} >= $1 AND ${target.table}.${target.key} < $2 WHEN MATCHED THEN ...;`;
+            context.report({ messageId: "unboundedMerge", helpId: "help", data: { table: target.table, example, work: "Merge" } });
+            return;
+          }
+        };
+        const checkRunning = (node, enclosing) => {
+          const update = asKind(node, "UpdateStmt");
+          const remove = asKind(node, "DeleteStmt");
+          const merge = asKind(node, "MergeStmt");
+          if (update) check("UPDATE", update.relation, update.whereClause, limitedSources(update.withClause, update.fromClause, enclosing, update.relation));
+          if (remove) check("DELETE", remove.relation, remove.whereClause, limitedSources(remove.withClause, remove.usingClause, enclosing, remove.relation));
+          if (merge) checkMerge(merge, enclosing);
+          const withClause = update?.withClause ?? remove?.withClause ?? merge?.withClause ?? asKind(node, "InsertStmt")?.withClause ?? asKind(node, "SelectStmt")?.withClause;
+          for (const cte of withClause?.ctes ?? []) checkRunning(asKind(cte, "CommonTableExpr")?.ctequery, withClause);
+        };
+        return {
+          onStatement(statement) {
+            checkRunning(statement.node);
+          }
+        };
+      }
+    });
+  }
+});
+
+// rules/no-uncommitted-transaction.ts
+var no_uncommitted_transaction_default;
+var init_no_uncommitted_transaction = __esm({
+  "rules/no-uncommitted-transaction.ts"() {
+    "use strict";
+    init_rule();
+    init_session_state();
+    no_uncommitted_transaction_default = defineRule({
+      id: "no-uncommitted-transaction",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          uncommitted: "The transaction opened here is still open at the end of the file: when the session ends, PostgreSQL rolls it back, so every statement from here on is silently undone (psql -f still exits with status 0); if the connection stays open instead, its locks are held until something else ends the transaction.",
+          help: "End the transaction with COMMIT; at the end of the file (or ROLLBACK; if the file only checks something)."
+        },
+        docs: {
+          summary: "Disallows a migration that opens a transaction with BEGIN and never commits or rolls it back.",
+          why: "A transaction still open when the session ends is rolled back. psql reports no error for it: `psql -f migration.sql` exits with status 0 while every statement after BEGIN has been undone (in a file sent as one multi-statement query, the statements before the BEGIN too, which PostgreSQL folds into the transaction). A tool that keeps the connection instead leaves the transaction, and every lock it took, open until whatever it runs next on that connection ends it: golang-migrate, for one, commits it along with its own schema_migrations update. Either way the outcome depends on the runner, not on the migration. Files that a migration tool wraps in its own transaction are not flagged: there PostgreSQL ignores the BEGIN (no-nested-transaction reports it) and the tool's COMMIT ends the transaction.",
+          instead: "Close every BEGIN with COMMIT in the same file.",
+          bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;",
+          good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",
+          references: [
+            "https://www.postgresql.org/docs/current/sql-begin.html",
+            "https://www.postgresql.org/docs/current/sql-commit.html",
+            "https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT"
+          ],
+          pgVersions: "All versions.",
+          prevents: "a migration silently rolled back, or its locks held after it ends"
+        }
+      },
+      create(context) {
+        return {
+          onFileEnd() {
+            const { transaction } = context;
+            if (!transaction.inTransaction || !transaction.explicit || transaction.openedAt === void 0) return;
+            if (wrapsEachFile(context.environment.transactionMode)) return;
+            const opener = context.statements[transaction.openedAt];
+            if (opener) context.report({ messageId: "uncommitted", helpId: "help", statement: opener });
+          }
+        };
+      }
+    });
+  }
+});
+
+// rules/no-vacuum-full.ts
+var no_vacuum_full_default;
+var init_no_vacuum_full = __esm({
+  "rules/no-vacuum-full.ts"() {
+    "use strict";
+    init_rule();
+    init_names();
+    init_node_types();
+    no_vacuum_full_default = defineRule({
+      id: "no-vacuum-full",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          vacuumFull: "VACUUM FULL {{tables}} writes a complete new copy of each table and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock on it: no reads or writes of {{tables}} until its copy is finished, and it needs free disk space for the new copy beside the old one.",
+          vacuumFullDatabase: "VACUUM FULL without a table list rewrites every table of the database, one after another, each under an ACCESS EXCLUSIVE lock for the whole copy: each table in turn accepts no reads or writes.",
+          help: "A plain VACUUM (without FULL) makes the space of dead rows reusable without blocking reads or writes (it takes SHARE UPDATE EXCLUSIVE). To give the space back to the operating system online, run pg_repack or pg_squeeze outside the migration."
+        },
+        docs: {
+          summary: "Disallows VACUUM FULL on existing tables.",
+          why: "VACUUM FULL rewrites the whole table into a new file, without the dead rows, and rebuilds every index, holding an ACCESS EXCLUSIVE lock until it finishes: for a large table, minutes to hours in which nothing can read or write it. It also needs disk space for the new copy while the old one still exists. Without a table list it does this to every table of the database.",
+          instead: "Rely on (auto)vacuum, which marks the space of dead rows for reuse without blocking reads or writes. If the table really must shrink on disk, use pg_repack or pg_squeeze, which rebuild it online and lock it only briefly, run by an operator rather than by a migration.",
+          bad: "VACUUM FULL events;",
+          good: "VACUUM (ANALYZE) events;",
+          references: [
+            "https://www.postgresql.org/docs/current/sql-vacuum.html",
+            "https://www.postgresql.org/docs/current/routine-vacuuming.html#VACUUM-FOR-SPACE-RECOVERY"
+          ],
+          pgVersions: "All versions (VACUUM FULL rewrites the table from PostgreSQL 9.0 on).",
+          prevents: "table rewrite under ACCESS EXCLUSIVE"
+        }
+      },
+      create(context) {
+        return {
+          VacuumStmt(vacuum) {
+            if (!vacuum.is_vacuumcmd || !isOptionEnabled(vacuum.options, "full")) return;
+            if (!vacuum.rels?.length) {
+              context.report({ messageId: "vacuumFullDatabase", helpId: "help" });
+              return;
+            }
+            const existing = vacuum.rels.map((node) => asKind(node, "VacuumRelation")?.relation).filter((rangeVar) => rangeVar !== void 0 && context.isExistingTable(relationFromRangeVar(rangeVar)));
+            if (existing.length === 0) return;
+            const tables = existing.map((rangeVar) => displayName(relationFromRangeVar(rangeVar))).join(", ");
+            context.report({ messageId: "vacuumFull", helpId: "help", at: existing[0].location, data: { tables } });
+          }
+        };
+      }
+    });
+  }
+});
+
 // rules/no-volatile-default.ts
 function domainWording(domain) {
   return { withDefault: `of type ${domain}, whose default`, withNonNullDefault: `of type ${domain}, which has a non-null default` };
@@ -28929,7 +28951,7 @@ function isValueConstraint(node) {
   const kind = asKind(node, "Constraint")?.contype;
   return kind === "CONSTR_IDENTITY" || kind === "CONSTR_GENERATED";
 }
-var FAST_DEFAULT_SINCE2, no_volatile_default_default, EXPLICIT_WORDING;
+var FAST_DEFAULT_SINCE3, no_volatile_default_default, EXPLICIT_WORDING;
 var init_no_volatile_default = __esm({
   "rules/no-volatile-default.ts"() {
     "use strict";
@@ -28942,7 +28964,7 @@ var init_no_volatile_default = __esm({
     init_schema_objects();
     init_column_declarations();
     init_type_changes();
-    FAST_DEFAULT_SINCE2 = 11;
+    FAST_DEFAULT_SINCE3 = 11;
     no_volatile_default_default = defineRule({
       id: "no-volatile-default",
       meta: {
@@ -28982,7 +29004,7 @@ var init_no_volatile_default = __esm({
           const type = columnType(column.typeName);
           const worded = { ...data, ...filling.fromDomain ? domainWording(describeType(type)) : EXPLICIT_WORDING, type: type ? describeType(type) : "" };
           const help = filling.fromDomain ? "domainHelp" : "help";
-          if (context.pgVersion < FAST_DEFAULT_SINCE2) {
+          if (context.pgVersion < FAST_DEFAULT_SINCE3) {
             context.report({ messageId: "anyDefaultBefore11", helpId: help, at: filling.location, data: worded });
             return;
           }

@@ -1,11 +1,18 @@
 import type { Statement } from '../src/parse/parse.js';
 import { defineRule } from '../src/engine/rule.js';
 import { wordList } from '../src/engine/messages.js';
-import { asKind, stringValues } from '../src/parse/node-types.js';
+import { alterTableCommands, asKind, stringValues } from '../src/parse/node-types.js';
+import type { ColumnDef } from '@pgsql/types';
+import { ALTER_TABLE_EFFECTS } from '../src/knowledge/lock-table.js';
+import { functionCallsIn } from '../src/knowledge/expression-volatility.js';
+import { columnType, isSerial } from '../src/model/schema-objects.js';
 import { relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { createdAgainLater } from '../src/engine/transaction-block.js';
 import type { HeldLock } from '../src/engine/held-locks.js';
 import { DROPPED_RELATION_KINDS, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
+
+/** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
+const FAST_DEFAULT_SINCE = 11;
 
 /** Transaction control and session settings take no lock and do no work. */
 const TRAILER_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt']);
@@ -54,7 +61,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.',
-      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index; CREATE FUNCTION, and DROP FUNCTION or PROCEDURE without CASCADE), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.',
+      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index; CREATE FUNCTION, and DROP FUNCTION or PROCEDURE without CASCADE; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.',
       instead: 'Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.',
       bad: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;',
       good: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS \'free text from support\';\nCOMMIT;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;',
@@ -114,11 +121,36 @@ export default defineRule({
     function isQuickUnderLocksHeld(statement: Statement, held: HeldLock[]): boolean {
       if (!CATALOG_ONLY_KINDS.has(statement.kind) && !dropsRoutinesOnly(statement)) return false;
       const { node } = statement;
-      // An index build or ALTER TABLE on an existing table does work under the lock, even one the transaction holds.
-      const worksOn = asKind(node, 'IndexStmt')?.relation ?? asKind(node, 'AlterTableStmt')?.relation;
+      // An index build, or an ALTER TABLE that rewrites or scans an existing table, does work under the lock, even one the transaction holds.
+      const worksOn = asKind(node, 'IndexStmt')?.relation ?? (changesOnlyTheCatalog(statement) ? undefined : asKind(node, 'AlterTableStmt')?.relation);
       if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;
       if (asKind(node, 'CreateStmt')?.partbound) return false;
       return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(held, lockedTable(claim)));
+    }
+
+    /**
+     * An ALTER TABLE each of whose sub-commands only changes the catalog, neither rewriting nor scanning the table: a
+     * nullable column, or one with a default that is not volatile (PostgreSQL 11+), SET or DROP DEFAULT, DROP COLUMN,
+     * a constraint added NOT VALID, and the like.
+     */
+    function changesOnlyTheCatalog(statement: Statement): boolean {
+      const commands = alterTableCommands(statement.node);
+      return commands.length > 0 && commands.every((cmd) => {
+        const effect = ALTER_TABLE_EFFECTS[cmd.subtype ?? 'AT_AddColumn'];
+        if (effect.rewrites === 'never' && effect.scans === 'never') return true;
+        if (cmd.subtype === 'AT_AddConstraint') return asKind(cmd.def, 'Constraint')?.skip_validation === true;
+        return cmd.subtype === 'AT_AddColumn' && addsColumnWithoutWork(asKind(cmd.def, 'ColumnDef'));
+      });
+    }
+
+    function addsColumnWithoutWork(column: ColumnDef | undefined): boolean {
+      if (!column || context.pgVersion < FAST_DEFAULT_SINCE || isSerial(column)) return false;
+      const type = columnType(column.typeName);
+      if (!type || context.schema.domain(type)) return false;
+      const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint'));
+      const fill = constraints.find((constraint) => constraint?.contype === 'CONSTR_DEFAULT')?.raw_expr;
+      if (fill && functionCallsIn(fill, context.schema).some((call) => call.volatility !== 'immutable' && call.volatility !== 'stable')) return false;
+      return constraints.every((constraint) => constraint?.contype === 'CONSTR_NULL' || constraint?.contype === 'CONSTR_DEFAULT' || (constraint?.contype === 'CONSTR_NOTNULL' && fill !== undefined));
     }
 
     /** Whether a held lock covers the relation, however the two are written (`users`, `public.users`). */
