@@ -23620,13 +23620,14 @@ var init_no_add_required_column = __esm({
           requiredColumnAfterTruncate: "ADD COLUMN {{column}} {{constraint}} without a DEFAULT: {{table}} is empty, emptied by TRUNCATE on line {{line}} of this transaction, so the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.",
           requiredColumnInRebuiltTable: "{{table}} is dropped and created again in this transaction with a new column {{column}} {{constraint}} and no DEFAULT: from the moment the migration commits, the running release's INSERTs, which do not name {{column}}, fail with a not-null violation.",
           rebuiltHelp: "Give {{column}} a constant DEFAULT in the CREATE TABLE, so that the running release's INSERTs get it, or create it nullable and make it NOT NULL in a later migration, once every running release writes it.",
+          newColumnMadeNotNull: "SET NOT NULL on {{column}}, which this release adds to {{table}} without a DEFAULT: from the moment the migration commits, the running release's INSERTs, which do not name {{column}}, fail with a not-null violation, as if the column had been added NOT NULL.",
           requiredDomainColumn: `ADD COLUMN {{column}} of type {{domain}}, a NOT NULL domain, without a DEFAULT (of the column or of the domain) fails with "domain {{domain}} does not allow null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail the same way.`,
           help: "Give the column a constant default, which PostgreSQL 11+ records in the catalog without rewriting or scanning {{table}}:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{type}} NOT NULL DEFAULT <constant>;\nor add it nullable, backfill it in batches, and make it NOT NULL later through a validated CHECK ({{column}} IS NOT NULL) constraint.",
           helpBefore11: "Before PostgreSQL 11 a default rewrites the whole table under an ACCESS EXCLUSIVE lock, so add the column nullable, set its default for new rows, backfill it in batches, and enforce it with CHECK ({{column}} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT (SET NOT NULL scans the whole table under ACCESS EXCLUSIVE before PostgreSQL 12)."
         },
         docs: {
           summary: "Disallows adding a NOT NULL column without a default to an existing table.",
-          why: `A new column holds NULL in every existing row unless it has a default (its own, or its domain's). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column. A table dropped and created again in one transaction with a new NOT NULL column and no default is reported the same way: the running release goes on inserting into it as it did into the old one.`,
+          why: `A new column holds NULL in every existing row unless it has a default (its own, or its domain's). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column. A table dropped and created again in one transaction with a new NOT NULL column and no default is reported the same way: the running release goes on inserting into it as it did into the old one. So is SET NOT NULL on a column this release adds without a default (added nullable, filled, then made NOT NULL): the running release does not know the column either.`,
           instead: "From PostgreSQL 11, ADD COLUMN ... NOT NULL DEFAULT <constant> only records the default in the catalog: no rewrite, no scan, and old INSERTs get the default. Otherwise add the column nullable, backfill in batches, and add NOT NULL through a validated CHECK constraint.",
           bad: "ALTER TABLE users ADD COLUMN plan text NOT NULL;",
           good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
@@ -23662,6 +23663,10 @@ var init_no_add_required_column = __esm({
             }
           },
           ...commandsOnExistingTable(context, (cmd, relation) => {
+            if (cmd.subtype === "AT_SetNotNull" && cmd.name) {
+              checkNewColumnMadeNotNull(relation, cmd.name);
+              return;
+            }
             const column = asKind(cmd.def, "ColumnDef");
             if (cmd.subtype !== "AT_AddColumn" || !column?.colname || fillsItself(column)) return;
             const domain = domainOfColumn(column, context.schema);
@@ -23681,6 +23686,14 @@ var init_no_add_required_column = __esm({
             }
           })
         };
+        function checkNewColumnMadeNotNull(relation, name) {
+          const column = context.schema.column(relation, name);
+          if (!column || column.hasDefault || column.generated || !context.schema.isNewColumn(relation, name)) return;
+          const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema);
+          if (later.some((other) => other.name === name && (other.subtype === "AT_ColumnDefault" && other.def !== void 0 || other.subtype === "AT_DropNotNull"))) return;
+          const data = { table: displayName(relation), column: quoteIdentifier(name), type: column.type ? describeType(column.type) : "<type>" };
+          context.report({ messageId: "newColumnMadeNotNull", helpId: context.pgVersion < FAST_DEFAULT_SINCE ? "helpBefore11" : "help", data });
+        }
       }
     });
   }

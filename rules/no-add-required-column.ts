@@ -1,7 +1,7 @@
 import type { ColumnDef, Constraint, CreateStmt } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
-import { displayName, relationFromNameList } from '../src/model/names.js';
+import { commandsAltering, commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { displayName, relationFromNameList, type RelationName } from '../src/model/names.js';
 import { statementCreatingAgain } from '../src/engine/transaction-block.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -26,6 +26,8 @@ export default defineRule({
         '{{table}} is dropped and created again in this transaction with a new column {{column}} {{constraint}} and no DEFAULT: from the moment the migration commits, the running release\'s INSERTs, which do not name {{column}}, fail with a not-null violation.',
       rebuiltHelp:
         'Give {{column}} a constant DEFAULT in the CREATE TABLE, so that the running release\'s INSERTs get it, or create it nullable and make it NOT NULL in a later migration, once every running release writes it.',
+      newColumnMadeNotNull:
+        'SET NOT NULL on {{column}}, which this release adds to {{table}} without a DEFAULT: from the moment the migration commits, the running release\'s INSERTs, which do not name {{column}}, fail with a not-null violation, as if the column had been added NOT NULL.',
       requiredDomainColumn:
         'ADD COLUMN {{column}} of type {{domain}}, a NOT NULL domain, without a DEFAULT (of the column or of the domain) fails with "domain {{domain}} does not allow null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail the same way.',
       help:
@@ -35,7 +37,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows adding a NOT NULL column without a default to an existing table.',
-      why: 'A new column holds NULL in every existing row unless it has a default (its own, or its domain\'s). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column. A table dropped and created again in one transaction with a new NOT NULL column and no default is reported the same way: the running release goes on inserting into it as it did into the old one.',
+      why: 'A new column holds NULL in every existing row unless it has a default (its own, or its domain\'s). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column. A table dropped and created again in one transaction with a new NOT NULL column and no default is reported the same way: the running release goes on inserting into it as it did into the old one. So is SET NOT NULL on a column this release adds without a default (added nullable, filled, then made NOT NULL): the running release does not know the column either.',
       instead: 'From PostgreSQL 11, ADD COLUMN ... NOT NULL DEFAULT <constant> only records the default in the catalog: no rewrite, no scan, and old INSERTs get the default. Otherwise add the column nullable, backfill in batches, and add NOT NULL through a validated CHECK constraint.',
       bad: 'ALTER TABLE users ADD COLUMN plan text NOT NULL;',
       good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
@@ -72,6 +74,10 @@ export default defineRule({
         }
       },
       ...commandsOnExistingTable(context, (cmd, relation) => {
+        if (cmd.subtype === 'AT_SetNotNull' && cmd.name) {
+          checkNewColumnMadeNotNull(relation, cmd.name);
+          return;
+        }
         const column = asKind(cmd.def, 'ColumnDef');
         if (cmd.subtype !== 'AT_AddColumn' || !column?.colname || fillsItself(column)) return;
         const domain = domainOfColumn(column, context.schema);
@@ -93,6 +99,19 @@ export default defineRule({
         }
       }),
     };
+
+    /**
+     * A column this release adds nullable, fills, then makes NOT NULL: the running release does not know it, so its
+     * INSERTs leave it out. Not when the column has a default, or the file gives it one later.
+     */
+    function checkNewColumnMadeNotNull(relation: RelationName, name: string): void {
+      const column = context.schema.column(relation, name);
+      if (!column || column.hasDefault || column.generated || !context.schema.isNewColumn(relation, name)) return;
+      const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema);
+      if (later.some((other) => other.name === name && ((other.subtype === 'AT_ColumnDefault' && other.def !== undefined) || other.subtype === 'AT_DropNotNull'))) return;
+      const data = { table: displayName(relation), column: quoteIdentifier(name), type: column.type ? describeType(column.type) : '<type>' };
+      context.report({ messageId: 'newColumnMadeNotNull', helpId: context.pgVersion < FAST_DEFAULT_SINCE ? 'helpBefore11' : 'help', data });
+    }
   },
 });
 
