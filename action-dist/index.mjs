@@ -30575,13 +30575,16 @@ var init_require_statement_timeout = __esm({
 function isUniqueIndexConstraint(constraint) {
   return constraint.contype === "CONSTR_UNIQUE" || constraint.contype === "CONSTR_PRIMARY";
 }
-function dataFor3(relation, constraint, columns) {
+function dataFor3(relation, constraint, columns, replaced = false) {
   const primary = constraint.contype === "CONSTR_PRIMARY";
-  const index = constraint.conname ?? (primary ? `${relation.name}_pkey` : [relation.name, ...columns, "key"].join("_"));
+  const name = constraint.conname ?? (primary ? `${relation.name}_pkey` : [relation.name, ...columns, "key"].join("_"));
+  const index = replaced ? `${name}_new` : name;
   return {
     kind: primary ? "PRIMARY KEY" : "UNIQUE",
     constraint: constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : "",
+    name: quoteIdentifier(name),
     index: quoteIdentifier(index),
+    dropFirst: replaced ? `DROP CONSTRAINT ${quoteIdentifier(name)}, ` : "",
     columns: columns.map(quoteIdentifier).join(", ")
   };
 }
@@ -30603,9 +30606,9 @@ var init_require_unique_using_index = __esm({
         messages: {
           addConstraint: "ADD {{constraint}}{{kind}} on {{table}} builds a unique index over every row while holding an ACCESS EXCLUSIVE lock (the index build's SHARE lock comes on top): no reads or writes of {{table}} until the index is built.",
           addColumnConstraint: "ADD COLUMN {{column}} ... {{kind}} builds a unique index over every row of {{table}} while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the index is built.",
-          help: "Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}} as the constraint, which only changes the catalog:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} UNIQUE USING INDEX {{index}};",
-          primaryKeyHelp: "Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}}, after making its columns NOT NULL without a long scan:\n  -- for each column that allows NULL, in its own transactions (PostgreSQL 12+):\n  ALTER TABLE {{table}} ADD CONSTRAINT <column>_not_null CHECK (<column> IS NOT NULL) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <column>_not_null;\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} PRIMARY KEY USING INDEX {{index}};\nPRIMARY KEY makes its columns NOT NULL: without a validated CHECK (or NOT NULL already), it scans the whole table under ACCESS EXCLUSIVE to check them (always, before PostgreSQL 12).",
-          columnHelp: "Add the column without the constraint, then build the index CONCURRENTLY, {{outside}}: CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}); {{thenAttach}}: ALTER TABLE {{table}} ADD CONSTRAINT {{index}} {{kind}} USING INDEX {{index}};{{primaryKeyNote}}",
+          help: "Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}} as the constraint, which only changes the catalog:\n  ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} UNIQUE USING INDEX {{index}};",
+          primaryKeyHelp: "Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}}, after making its columns NOT NULL without a long scan:\n  -- for each column that allows NULL, in its own transactions (PostgreSQL 12+):\n  ALTER TABLE {{table}} ADD CONSTRAINT <column>_not_null CHECK (<column> IS NOT NULL) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <column>_not_null;\n  ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} PRIMARY KEY USING INDEX {{index}};\nPRIMARY KEY makes its columns NOT NULL: without a validated CHECK (or NOT NULL already), it scans the whole table under ACCESS EXCLUSIVE to check them (always, before PostgreSQL 12).",
+          columnHelp: "Add the column without the constraint, then build the index CONCURRENTLY, {{outside}}: CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}); {{thenAttach}}: ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} {{kind}} USING INDEX {{index}};{{primaryKeyNote}}",
           partitionedHelp: "{{table}} is partitioned: PostgreSQL supports neither CREATE INDEX CONCURRENTLY nor ADD CONSTRAINT ... USING INDEX on it. To enforce uniqueness without the long lock, build a unique index instead of the constraint: CREATE UNIQUE INDEX {{index}} ON ONLY {{table}} ({{columns}}) (the partition key must be among the columns); CREATE UNIQUE INDEX CONCURRENTLY on each partition; ALTER INDEX {{index}} ATTACH PARTITION each of them. The parent index becomes valid when every partition's index is attached."
         },
         docs: {
@@ -30627,6 +30630,7 @@ var init_require_unique_using_index = __esm({
           const thenAttach = needsMigrationOfItsOwn(context) ? "then, in the next migration, attach it" : "then attach it";
           return { outside: outsideTransactionBlock(context), thenAttach };
         };
+        const replacedInStatement = (constraint) => constraint.conname !== void 0 && alterTableCommands(context.statement.node).some((other) => other.subtype === "AT_DropConstraint" && other.name === constraint.conname);
         return commandsOnExistingTable(context, (cmd, relation) => {
           const table = displayName(relation);
           const partitioned = context.schema.table(relation)?.kind === "partitioned table";
@@ -30634,7 +30638,7 @@ var init_require_unique_using_index = __esm({
           if (cmd.subtype === "AT_AddConstraint") {
             const constraint = asKind(cmd.def, "Constraint");
             if (!constraint || !isUniqueIndexConstraint(constraint) || constraint.indexname) return;
-            const data = dataFor3(relation, constraint, stringValues(constraint.keys));
+            const data = dataFor3(relation, constraint, stringValues(constraint.keys), replacedInStatement(constraint));
             const helpId = partitioned ? "partitionedHelp" : constraint.contype === "CONSTR_PRIMARY" ? "primaryKeyHelp" : "help";
             context.report({ messageId: "addConstraint", helpId, at: constraint.location, data: { ...data, ...steps(), table } });
           } else if (cmd.subtype === "AT_AddColumn" && column?.colname) {

@@ -3,7 +3,7 @@ import { defineRule } from '../src/engine/rule.js';
 import { needsMigrationOfItsOwn, outsideTransactionBlock } from '../src/engine/transaction-block.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { displayName, type RelationName } from '../src/model/names.js';
-import { asKind, stringValues } from '../src/parse/node-types.js';
+import { alterTableCommands, asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
@@ -17,11 +17,11 @@ export default defineRule({
       addColumnConstraint:
         'ADD COLUMN {{column}} ... {{kind}} builds a unique index over every row of {{table}} while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the index is built.',
       help:
-        'Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}} as the constraint, which only changes the catalog:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} UNIQUE USING INDEX {{index}};',
+        'Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}} as the constraint, which only changes the catalog:\n  ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} UNIQUE USING INDEX {{index}};',
       primaryKeyHelp:
-        'Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}}, after making its columns NOT NULL without a long scan:\n  -- for each column that allows NULL, in its own transactions (PostgreSQL 12+):\n  ALTER TABLE {{table}} ADD CONSTRAINT <column>_not_null CHECK (<column> IS NOT NULL) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <column>_not_null;\n  ALTER TABLE {{table}} ADD CONSTRAINT {{index}} PRIMARY KEY USING INDEX {{index}};\nPRIMARY KEY makes its columns NOT NULL: without a validated CHECK (or NOT NULL already), it scans the whole table under ACCESS EXCLUSIVE to check them (always, before PostgreSQL 12).',
+        'Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}}, after making its columns NOT NULL without a long scan:\n  -- for each column that allows NULL, in its own transactions (PostgreSQL 12+):\n  ALTER TABLE {{table}} ADD CONSTRAINT <column>_not_null CHECK (<column> IS NOT NULL) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <column>_not_null;\n  ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} PRIMARY KEY USING INDEX {{index}};\nPRIMARY KEY makes its columns NOT NULL: without a validated CHECK (or NOT NULL already), it scans the whole table under ACCESS EXCLUSIVE to check them (always, before PostgreSQL 12).',
       columnHelp:
-        'Add the column without the constraint, then build the index CONCURRENTLY, {{outside}}: CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}); {{thenAttach}}: ALTER TABLE {{table}} ADD CONSTRAINT {{index}} {{kind}} USING INDEX {{index}};{{primaryKeyNote}}',
+        'Add the column without the constraint, then build the index CONCURRENTLY, {{outside}}: CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}); {{thenAttach}}: ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} {{kind}} USING INDEX {{index}};{{primaryKeyNote}}',
       partitionedHelp:
         '{{table}} is partitioned: PostgreSQL supports neither CREATE INDEX CONCURRENTLY nor ADD CONSTRAINT ... USING INDEX on it. To enforce uniqueness without the long lock, build a unique index instead of the constraint: CREATE UNIQUE INDEX {{index}} ON ONLY {{table}} ({{columns}}) (the partition key must be among the columns); CREATE UNIQUE INDEX CONCURRENTLY on each partition; ALTER INDEX {{index}} ATTACH PARTITION each of them. The parent index becomes valid when every partition\'s index is attached.',
     },
@@ -45,6 +45,9 @@ export default defineRule({
       const thenAttach = needsMigrationOfItsOwn(context) ? 'then, in the next migration, attach it' : 'then attach it';
       return { outside: outsideTransactionBlock(context), thenAttach };
     };
+    /** The same ALTER TABLE drops a constraint of this one's name first. */
+    const replacedInStatement = (constraint: Constraint): boolean =>
+      constraint.conname !== undefined && alterTableCommands(context.statement.node).some((other) => other.subtype === 'AT_DropConstraint' && other.name === constraint.conname);
     return commandsOnExistingTable(context, (cmd, relation) => {
       const table = displayName(relation);
       const partitioned = context.schema.table(relation)?.kind === 'partitioned table';
@@ -52,7 +55,7 @@ export default defineRule({
       if (cmd.subtype === 'AT_AddConstraint') {
         const constraint = asKind(cmd.def, 'Constraint');
         if (!constraint || !isUniqueIndexConstraint(constraint) || constraint.indexname) return;
-        const data = dataFor(relation, constraint, stringValues(constraint.keys));
+        const data = dataFor(relation, constraint, stringValues(constraint.keys), replacedInStatement(constraint));
         const helpId = partitioned ? 'partitionedHelp' : constraint.contype === 'CONSTR_PRIMARY' ? 'primaryKeyHelp' : 'help';
         context.report({ messageId: 'addConstraint', helpId, at: constraint.location, data: { ...data, ...steps(), table } });
       } else if (cmd.subtype === 'AT_AddColumn' && column?.colname) {
@@ -77,13 +80,18 @@ function isUniqueIndexConstraint(constraint: Constraint): boolean {
 }
 
 /** The constraint's name, or the one PostgreSQL would choose: `<table>_pkey`, `<table>_<columns>_key`. */
-function dataFor(relation: RelationName, constraint: Constraint, columns: string[]): Record<string, string> {
+function dataFor(relation: RelationName, constraint: Constraint, columns: string[], replaced = false): Record<string, string> {
   const primary = constraint.contype === 'CONSTR_PRIMARY';
-  const index = constraint.conname ?? (primary ? `${relation.name}_pkey` : [relation.name, ...columns, 'key'].join('_'));
+  const name = constraint.conname ?? (primary ? `${relation.name}_pkey` : [relation.name, ...columns, 'key'].join('_'));
+  // A constraint dropped and added again under its name (Prisma's primary key change): the old one's index holds the
+  // name until the swap, which attaches the new index and renames it to the constraint's name.
+  const index = replaced ? `${name}_new` : name;
   return {
     kind: primary ? 'PRIMARY KEY' : 'UNIQUE',
     constraint: constraint.conname ? `CONSTRAINT ${quoteIdentifier(constraint.conname)} ` : '',
+    name: quoteIdentifier(name),
     index: quoteIdentifier(index),
+    dropFirst: replaced ? `DROP CONSTRAINT ${quoteIdentifier(name)}, ` : '',
     columns: columns.map(quoteIdentifier).join(', '),
   };
 }
