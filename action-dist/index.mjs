@@ -23889,7 +23889,7 @@ var init_no_backfill_in_expand_migration = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          backfillNewColumn: "This {{command}} fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN's ACCESS EXCLUSIVE lock) for as long as it takes, and rows the old release writes meanwhile are not covered.",
+          backfillNewColumn: "This {{command}} fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN's ACCESS EXCLUSIVE lock) for as long as it takes{{coverage}}.",
           help: "Ship the new column alone, have the application write it for new rows, then backfill existing rows in batches as a separate step (a later migration or a background job) before switching reads to {{column}}."
         },
         docs: {
@@ -23927,7 +23927,8 @@ var init_no_backfill_in_expand_migration = __esm({
           onFileEnd() {
             for (const { statement, relation, column, at, command } of filled) {
               if (droppedLater.has(`${relationKey(relation)}.${column}`)) continue;
-              context.report({ statement, messageId: "backfillNewColumn", helpId: "help", at, data: { command, table: displayName(relation), column: quoteIdentifier(column) } });
+              const coverage = context.schema.column(relation, column)?.hasDefault ? "" : ", and rows the old release writes meanwhile are not covered";
+              context.report({ statement, messageId: "backfillNewColumn", helpId: "help", at, data: { command, table: displayName(relation), column: quoteIdentifier(column), coverage } });
             }
           },
           UpdateStmt(update, path13) {

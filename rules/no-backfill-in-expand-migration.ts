@@ -26,7 +26,7 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       backfillNewColumn:
-        'This {{command}} fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN\'s ACCESS EXCLUSIVE lock) for as long as it takes, and rows the old release writes meanwhile are not covered.',
+        'This {{command}} fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN\'s ACCESS EXCLUSIVE lock) for as long as it takes{{coverage}}.',
       help: 'Ship the new column alone, have the application write it for new rows, then backfill existing rows in batches as a separate step (a later migration or a background job) before switching reads to {{column}}.',
     },
     docs: {
@@ -75,7 +75,9 @@ export default defineRule({
       onFileEnd() {
         for (const { statement, relation, column, at, command } of filled) {
           if (droppedLater.has(`${relationKey(relation)}.${column}`)) continue;
-          context.report({ statement, messageId: 'backfillNewColumn', helpId: 'help', at, data: { command, table: displayName(relation), column: quoteIdentifier(column) } });
+          // A default the column has when the migration ends fills the rows the old release inserts afterwards.
+          const coverage = context.schema.column(relation, column)?.hasDefault ? '' : ', and rows the old release writes meanwhile are not covered';
+          context.report({ statement, messageId: 'backfillNewColumn', helpId: 'help', at, data: { command, table: displayName(relation), column: quoteIdentifier(column), coverage } });
         }
       },
       UpdateStmt(update, path) {

@@ -550,6 +550,17 @@ describe('help that works where the statement stands', () => {
     expect(messages).toEqual(['the transaction commits, as the lock stays held through the statements after the build.', 'the build finishes.']);
   });
 
+  it('does not say the old release leaves rows unfilled when the migration gives the backfilled column a default', () => {
+    const dir = tempProject({
+      'db/001_tables.sql': 'CREATE TABLE "User" (id integer PRIMARY KEY, name text);\n',
+      'db/002_backfill.sql': 'BEGIN;\nSET LOCAL lock_timeout = \'2s\';\nALTER TABLE "User" ADD COLUMN "createdAt" timestamptz;\nALTER TABLE "User" ADD COLUMN "source" text;\nUPDATE "User" SET "createdAt" = now(), "source" = \'import\' WHERE id BETWEEN 1 AND 1000;\nALTER TABLE "User" ALTER COLUMN "createdAt" SET DEFAULT now();\nCOMMIT;\n',
+    });
+    const messages = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; message: string }> }).diagnostics
+      .filter((diagnostic) => diagnostic.rule === 'no-backfill-in-expand-migration')
+      .map((diagnostic) => diagnostic.message.endsWith('rows the old release writes meanwhile are not covered.'));
+    expect(messages).toEqual([false, true]);
+  });
+
   it('bounds the batches of the backfill help by a key the table has, not by an id it lacks', () => {
     const dir = tempProject({
       'db/001_tables.sql': 'CREATE TABLE background_updates (update_name text NOT NULL UNIQUE, progress_json text);\nCREATE TABLE event_stats (room_id text NOT NULL, count int);\n',
