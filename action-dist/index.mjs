@@ -28528,6 +28528,9 @@ function isCombinableAlterTable(statement) {
   const alone = /* @__PURE__ */ new Set(["AT_AttachPartition", "AT_DetachPartition", "AT_DetachPartitionFinalize"]);
   return alter !== void 0 && (alter.cmds ?? []).every((command) => !alone.has(asKind(command, "AlterTableCmd")?.subtype ?? ""));
 }
+function rebuildNames(table) {
+  return { table: displayName(table), name: quoteIdentifier(table.name), newName: quoteIdentifier(`${table.name}_new`) };
+}
 function dropsRoutinesOnly(statement) {
   const drop = asKind(statement.node, "DropStmt");
   return drop !== void 0 && ROUTINE_KINDS.has(drop.removeType ?? "") && drop.behavior !== "DROP_CASCADE";
@@ -28543,6 +28546,7 @@ var init_no_statements_after_access_exclusive = __esm({
     init_expression_volatility();
     init_schema_objects();
     init_names();
+    init_identifiers();
     init_transaction_block();
     init_statement_locks();
     FAST_DEFAULT_SINCE2 = 11;
@@ -28571,6 +28575,7 @@ var init_no_statements_after_access_exclusive = __esm({
         messages: {
           statementAfterLock: "This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.",
           help: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement.",
+          rebuildHelp: "Create the new table first, under another name, so that whatever it waits for (the tables its foreign keys reference) it waits for before the old one is locked; then drop the old table and rename the new one to its name, which only changes the catalog: CREATE TABLE {{newName}} (...); DROP TABLE {{table}}; ALTER TABLE {{newName}} RENAME TO {{name}};",
           separateHelp: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, or into a separate transaction or migration (a RENAME, SET SCHEMA, ATTACH or DETACH PARTITION cannot share an ALTER TABLE statement with other changes)."
         },
         docs: {
@@ -28609,11 +28614,19 @@ var init_no_statements_after_access_exclusive = __esm({
             const words = held.filter((lock2) => lock2.statement === first.statement).map((lock2) => context.describeLock(lock2.claim));
             const objects = [...new Set(words.map((word) => word.object))];
             const several = objects.length > 1;
+            const created = asKind(statement.node, "CreateStmt")?.relation;
+            const recreates = created !== void 0 && held.some((lock2) => lock2.statement === first.statement && asKind(first.statement.node, "DropStmt") && context.schema.sameTable(lock2.claim.relation, relationFromRangeVar(created)));
             context.report({
               messageId: "statementAfterLock",
-              helpId: isCombinableAlterTable(first.statement) ? "help" : "separateHelp",
+              helpId: recreates ? "rebuildHelp" : isCombinableAlterTable(first.statement) ? "help" : "separateHelp",
               // "the table", or "the view" for a view dropped and created again.
-              data: { object: wordList(objects), them: several ? "them" : words[0].relation, is: several ? "are" : "is", line: context.lineOf(first.statement.range.start) }
+              data: {
+                object: wordList(objects),
+                them: several ? "them" : words[0].relation,
+                is: several ? "are" : "is",
+                line: context.lineOf(first.statement.range.start),
+                ...recreates ? rebuildNames(relationFromRangeVar(created)) : {}
+              }
             });
           }
         };

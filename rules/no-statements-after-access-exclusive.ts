@@ -6,7 +6,8 @@ import type { ColumnDef } from '@pgsql/types';
 import { ALTER_TABLE_EFFECTS } from '../src/knowledge/lock-table.js';
 import { functionCallsIn } from '../src/knowledge/expression-volatility.js';
 import { columnType, isSerial } from '../src/model/schema-objects.js';
-import { relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { displayName, relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { createdAgainLater } from '../src/engine/transaction-block.js';
 import type { HeldLock } from '../src/engine/held-locks.js';
 import { DROPPED_RELATION_KINDS, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
@@ -21,6 +22,11 @@ function isCombinableAlterTable(statement: Statement): boolean {
   const alter = asKind(statement.node, 'AlterTableStmt');
   const alone = new Set(['AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize']);
   return alter !== undefined && (alter.cmds ?? []).every((command) => !alone.has(asKind(command, 'AlterTableCmd')?.subtype ?? ''));
+}
+
+/** The names for the help that builds a table under another name and renames it: `orders`, `orders_new`. */
+function rebuildNames(table: RelationName): Record<string, string> {
+  return { table: displayName(table), name: quoteIdentifier(table.name), newName: quoteIdentifier(`${table.name}_new`) };
 }
 
 /** DROP FUNCTION or PROCEDURE without CASCADE, which would drop the triggers that use it, and lock their tables. */
@@ -56,6 +62,8 @@ export default defineRule({
       statementAfterLock:
         'This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.',
       help: 'Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement.',
+      rebuildHelp:
+        'Create the new table first, under another name, so that whatever it waits for (the tables its foreign keys reference) it waits for before the old one is locked; then drop the old table and rename the new one to its name, which only changes the catalog: CREATE TABLE {{newName}} (...); DROP TABLE {{table}}; ALTER TABLE {{newName}} RENAME TO {{name}};',
       separateHelp:
         'Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, or into a separate transaction or migration (a RENAME, SET SCHEMA, ATTACH or DETACH PARTITION cannot share an ALTER TABLE statement with other changes).',
     },
@@ -104,11 +112,20 @@ export default defineRule({
         const words = held.filter((lock) => lock.statement === first.statement).map((lock) => context.describeLock(lock.claim));
         const objects = [...new Set(words.map((word) => word.object))];
         const several = objects.length > 1;
+        // CREATE TABLE of the relation the locking DROP removed cannot move before it: build it under another name first.
+        const created = asKind(statement.node, 'CreateStmt')?.relation;
+        const recreates = created !== undefined && held.some((lock) => lock.statement === first.statement && asKind(first.statement.node, 'DropStmt') && context.schema.sameTable(lock.claim.relation, relationFromRangeVar(created)));
         context.report({
           messageId: 'statementAfterLock',
-          helpId: isCombinableAlterTable(first.statement) ? 'help' : 'separateHelp',
+          helpId: recreates ? 'rebuildHelp' : isCombinableAlterTable(first.statement) ? 'help' : 'separateHelp',
           // "the table", or "the view" for a view dropped and created again.
-          data: { object: wordList(objects), them: several ? 'them' : words[0]!.relation, is: several ? 'are' : 'is', line: context.lineOf(first.statement.range.start) },
+          data: {
+            object: wordList(objects),
+            them: several ? 'them' : words[0]!.relation,
+            is: several ? 'are' : 'is',
+            line: context.lineOf(first.statement.range.start),
+            ...(recreates ? rebuildNames(relationFromRangeVar(created)) : {}),
+          },
         });
       },
     };
