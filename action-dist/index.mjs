@@ -20751,6 +20751,10 @@ function relationFromNameList(node) {
   const names = stringValues(items);
   return names.length > 0 ? relationFromNames(names) : void 0;
 }
+function attachedObjectOf(object) {
+  const names = stringValues(object && "List" in object ? object.List.items : void 0);
+  return names.length >= 2 ? { table: relationFromNames(names.slice(0, -1)), name: names.at(-1) } : void 0;
+}
 function relationKey(relation) {
   return relation.schema === void 0 ? relation.name : `${relation.schema}.${relation.name}`;
 }
@@ -20761,11 +20765,13 @@ function displayName(relation) {
   const name = quoteIdentifier(relation.name);
   return relation.schema === void 0 ? name : `${quoteIdentifier(relation.schema)}.${name}`;
 }
+var ATTACHED_OBJECT_KINDS;
 var init_names = __esm({
   "src/model/names.ts"() {
     "use strict";
     init_node_types();
     init_identifiers();
+    ATTACHED_OBJECT_KINDS = { OBJECT_TRIGGER: "trigger", OBJECT_POLICY: "policy", OBJECT_RULE: "rule" };
   }
 });
 
@@ -20882,7 +20888,7 @@ function moveKeys(map, oldPrefix, newPrefix) {
     map.set(newPrefix + key.slice(oldPrefix.length), value);
   }
 }
-var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, ATTACHED_OBJECT_KINDS, SchemaModel;
+var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, SchemaModel;
 var init_schema_model = __esm({
   "src/model/schema-model.ts"() {
     "use strict";
@@ -20893,7 +20899,6 @@ var init_schema_model = __esm({
     DEFAULT_ACCESS_METHOD = "heap";
     DEFAULT_TABLESPACE = "pg_default";
     DEFAULT_SEARCH_PATH = ["public"];
-    ATTACHED_OBJECT_KINDS = { OBJECT_TRIGGER: "trigger", OBJECT_POLICY: "policy", OBJECT_RULE: "rule" };
     SchemaModel = class {
       /**
        * @param isDeployed whether a migration other than the one under review has run in
@@ -21527,8 +21532,8 @@ var init_schema_model = __esm({
           }
           const attachedKind = ATTACHED_OBJECT_KINDS[removeType ?? ""];
           if (attachedKind) {
-            const names = stringValues(asKind(object, "List")?.items);
-            if (names.length >= 2) this.detach(relationFromNames(names.slice(0, -1)), attachedKind, names.at(-1));
+            const attached = attachedObjectOf(object);
+            if (attached) this.detach(attached.table, attachedKind, attached.name);
             continue;
           }
           const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, "TypeName")?.names));
@@ -22494,10 +22499,9 @@ function locksTakenBy(statement, pgVersion) {
     }
     return claims;
   }
-  if (drop?.removeType && OBJECTS_OF_A_TABLE.has(drop.removeType)) {
+  if (drop && ATTACHED_OBJECT_KINDS[drop.removeType ?? ""]) {
     for (const object of drop.objects ?? []) {
-      const names = asKind(object, "List")?.items ?? [];
-      take(relationFromNameList({ List: { items: names.slice(0, -1) } }), "table", STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
+      take(attachedObjectOf(object)?.table, "table", STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
       if (drop.missing_ok && claims.length > 0) claims.at(-1).takenOnlyIf = "the table has what IF EXISTS names";
     }
     return claims;
@@ -22509,7 +22513,7 @@ function locksTakenBy(statement, pgVersion) {
       take(rename2.relation, "table", STATEMENT_LOCKS.renameTableOrColumn);
     } else if (rename2.renameType === "OBJECT_TABCONSTRAINT") {
       take(rename2.relation, "table", STATEMENT_LOCKS.renameConstraint);
-    } else if (OBJECTS_OF_A_TABLE.has(rename2.renameType ?? "")) {
+    } else if (ATTACHED_OBJECT_KINDS[rename2.renameType ?? ""]) {
       take(rename2.relation, "table", STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
     }
     return claims;
@@ -22633,7 +22637,7 @@ function truncateTurnedOff(options) {
   const written = (options ?? []).some((option) => asKind(option, "DefElem")?.defname === "truncate");
   return written && !isOptionEnabled(options, "truncate");
 }
-var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, VIEWS_LOCK_WHAT_THEY_READ_SINCE, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS, COMMENTED_RELATION_KINDS, OBJECTS_OF_A_TABLE;
+var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, VIEWS_LOCK_WHAT_THEY_READ_SINCE, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS, COMMENTED_RELATION_KINDS;
 var init_statement_locks = __esm({
   "src/knowledge/statement-locks.ts"() {
     "use strict";
@@ -22651,7 +22655,6 @@ var init_statement_locks = __esm({
     DROPPED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"]);
     RENAMED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
     COMMENTED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
-    OBJECTS_OF_A_TABLE = /* @__PURE__ */ new Set(["OBJECT_TRIGGER", "OBJECT_POLICY", "OBJECT_RULE"]);
   }
 });
 
@@ -22967,8 +22970,8 @@ function withoutGoneRelations(claims, schema, statement) {
   if (!drop?.missing_ok) return claims;
   const attachedKind = ATTACHED_OBJECT_KINDS[drop.removeType ?? ""];
   if (attachedKind) {
-    const names = stringValues(asKind(drop.objects?.[0], "List")?.items);
-    return names.length >= 2 && schema.hasAttached(relationFromNames(names.slice(0, -1)), attachedKind, names.at(-1)) === false ? [] : claims;
+    const attached = attachedObjectOf(drop.objects?.[0]);
+    return attached && schema.hasAttached(attached.table, attachedKind, attached.name) === false ? [] : claims;
   }
   return claims.filter((claim) => !schema.isGone(claim.relation, namesIndex(claim) ? "index" : "table"));
 }
@@ -23089,7 +23092,6 @@ var init_lint_file = __esm({
     init_scan();
     init_directives();
     init_session_state();
-    init_schema_model();
     init_names();
     init_statement_locks();
     init_lock_modes();

@@ -1,10 +1,10 @@
 import type { ParsedFile, Statement } from '../parse/parse.js';
-import { asKind, stringValues, type NodeKind } from '../parse/node-types.js';
+import { asKind, type NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
 import { runsAloneInBatchedMode, SessionState, wrapsEachFile, type TransactionState } from '../model/session-state.js';
-import { ATTACHED_OBJECT_KINDS, type SchemaModel } from '../model/schema-model.js';
-import { relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
+import type { SchemaModel } from '../model/schema-model.js';
+import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import {
   asRunByItsBlock,
   describeLockedObject,
@@ -272,8 +272,8 @@ function withoutGoneRelations(claims: LockClaim[], schema: SchemaModel, statemen
   const attachedKind = ATTACHED_OBJECT_KINDS[drop.removeType ?? ''];
   if (attachedKind) {
     // `DROP TRIGGER IF EXISTS t ON table` of a table the migrations created, with no such trigger: nothing is dropped or locked.
-    const names = stringValues(asKind(drop.objects?.[0], 'List')?.items);
-    return names.length >= 2 && schema.hasAttached(relationFromNames(names.slice(0, -1)), attachedKind, names.at(-1)!) === false ? [] : claims;
+    const attached = attachedObjectOf(drop.objects?.[0]);
+    return attached && schema.hasAttached(attached.table, attachedKind, attached.name) === false ? [] : claims;
   }
   return claims.filter((claim) => !schema.isGone(claim.relation, namesIndex(claim) ? 'index' : 'table'));
 }

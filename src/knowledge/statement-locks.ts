@@ -1,7 +1,7 @@
 import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
 import { alterTableCommands, asKind, functionNameOf, isOptionEnabled } from '../parse/node-types.js';
-import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../model/names.js';
+import { ATTACHED_OBJECT_KINDS, attachedObjectOf, displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../model/names.js';
 import { LOCK_MODES, strongerLock, type LockMode } from './lock-modes.js';
 import {
   ADD_CONSTRAINT_LOCKS,
@@ -107,8 +107,6 @@ export const DROPPED_RELATION_KINDS: ReadonlySet<string> = new Set(['OBJECT_TABL
 const RENAMED_RELATION_KINDS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_COLUMN']);
 /** COMMENT ON a table, view, materialized view, or a column of one, locks the relation SHARE UPDATE EXCLUSIVE (views seen on PostgreSQL 18). */
 const COMMENTED_RELATION_KINDS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_COLUMN']);
-/** Triggers, policies and rules: dropping or renaming one locks its table. */
-const OBJECTS_OF_A_TABLE: ReadonlySet<string> = new Set(['OBJECT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_RULE']);
 
 /**
  * The lock that the application's queries on a table run into. The planner opens
@@ -245,11 +243,10 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     return claims;
   }
 
-  if (drop?.removeType && OBJECTS_OF_A_TABLE.has(drop.removeType)) {
-    // `DROP TRIGGER t ON schema.table` names the table, then the trigger.
+  // Triggers, policies and rules: dropping or renaming one locks its table.
+  if (drop && ATTACHED_OBJECT_KINDS[drop.removeType ?? '']) {
     for (const object of drop.objects ?? []) {
-      const names = asKind(object, 'List')?.items ?? [];
-      take(relationFromNameList({ List: { items: names.slice(0, -1) } }), 'table', STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
+      take(attachedObjectOf(object)?.table, 'table', STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
       if (drop.missing_ok && claims.length > 0) claims.at(-1)!.takenOnlyIf = 'the table has what IF EXISTS names';
     }
     return claims;
@@ -262,7 +259,7 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
       take(rename.relation, 'table', STATEMENT_LOCKS.renameTableOrColumn);
     } else if (rename.renameType === 'OBJECT_TABCONSTRAINT') {
       take(rename.relation, 'table', STATEMENT_LOCKS.renameConstraint);
-    } else if (OBJECTS_OF_A_TABLE.has(rename.renameType ?? '')) {
+    } else if (ATTACHED_OBJECT_KINDS[rename.renameType ?? '']) {
       take(rename.relation, 'table', STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
     }
     return claims;

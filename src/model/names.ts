@@ -28,6 +28,18 @@ export function relationFromNameList(node: Node | undefined): RelationName | und
   return names.length > 0 ? relationFromNames(names) : undefined;
 }
 
+/** The objects of a table that DROP TRIGGER, DROP POLICY and DROP RULE (and ALTER ... RENAME of them) name `ON` it. */
+export type AttachedObjectKind = 'trigger' | 'policy' | 'rule';
+
+/** Those objects by their object type in DROP and RENAME statements. */
+export const ATTACHED_OBJECT_KINDS: Partial<Record<string, AttachedObjectKind>> = { OBJECT_TRIGGER: 'trigger', OBJECT_POLICY: 'policy', OBJECT_RULE: 'rule' };
+
+/** `DROP TRIGGER t ON schema.table` lists the table's names, then the object's: both, when the list holds them. */
+export function attachedObjectOf(object: Node | undefined): { table: RelationName; name: string } | undefined {
+  const names = stringValues(object && 'List' in object ? object.List.items : undefined);
+  return names.length >= 2 ? { table: relationFromNames(names.slice(0, -1)), name: names.at(-1)! } : undefined;
+}
+
 /** A key for maps within one file, where the same spelling means the same relation. */
 export function relationKey(relation: RelationName): string {
   return relation.schema === undefined ? relation.name : `${relation.schema}.${relation.name}`;

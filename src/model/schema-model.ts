@@ -4,7 +4,7 @@ import { asKind, functionNameOf, relationsNamedIn, stringValues } from '../parse
 import type { Volatility } from '../knowledge/volatility.js';
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
-import { relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from './names.js';
+import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type AttachedObjectKind, type RelationName } from './names.js';
 import { collationName, columnInfo, columnType, conditionOfCheck, constraintInfo, indexName, isNullConstant, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo } from './schema-objects.js';
 
 /** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
@@ -41,9 +41,6 @@ export interface TableInfo {
    */
   attachedObjects?: Map<string, string>;
 }
-
-/** The objects of a table that DROP TRIGGER, DROP POLICY and DROP RULE name. */
-export type AttachedObjectKind = 'trigger' | 'policy' | 'rule';
 
 export interface TableStorage {
   unlogged?: boolean;
@@ -103,8 +100,6 @@ export interface Retirement {
 }
 
 const DEFAULT_SEARCH_PATH = ['public'];
-/** DROP and RENAME object types of a table's triggers, policies and rules. */
-export const ATTACHED_OBJECT_KINDS: Partial<Record<string, AttachedObjectKind>> = { OBJECT_TRIGGER: 'trigger', OBJECT_POLICY: 'policy', OBJECT_RULE: 'rule' };
 
 /** What the model knows between migrations: plain maps and sets, which structuredClone and v8.serialize copy. */
 export interface SchemaState {
@@ -842,9 +837,8 @@ export class SchemaModel {
       }
       const attachedKind = ATTACHED_OBJECT_KINDS[removeType ?? ''];
       if (attachedKind) {
-        // `DROP TRIGGER t ON schema.table` names the table, then the trigger.
-        const names = stringValues(asKind(object, 'List')?.items);
-        if (names.length >= 2) this.detach(relationFromNames(names.slice(0, -1)), attachedKind, names.at(-1)!);
+        const attached = attachedObjectOf(object);
+        if (attached) this.detach(attached.table, attachedKind, attached.name);
         continue;
       }
       const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, 'TypeName')?.names));
