@@ -23373,6 +23373,7 @@ function holdsNoNull(context, relation, column) {
     return added?.colname === column && fillingDefault(added, void 0) !== void 0;
   });
 }
+var FAST_DEFAULT_SINCE;
 var init_column_declarations = __esm({
   "src/engine/column-declarations.ts"() {
     "use strict";
@@ -23380,6 +23381,7 @@ var init_column_declarations = __esm({
     init_schema_objects();
     init_node_types();
     init_alter_table_commands();
+    FAST_DEFAULT_SINCE = 11;
   }
 });
 
@@ -23598,7 +23600,7 @@ function tablePrimaryKeyColumns(create) {
     return constraint?.contype === "CONSTR_PRIMARY" ? stringValues(constraint.keys) : [];
   });
 }
-var FAST_DEFAULT_SINCE, no_add_required_column_default;
+var no_add_required_column_default;
 var init_no_add_required_column = __esm({
   "rules/no-add-required-column.ts"() {
     "use strict";
@@ -23611,7 +23613,6 @@ var init_no_add_required_column = __esm({
     init_column_declarations();
     init_schema_objects();
     init_type_changes();
-    FAST_DEFAULT_SINCE = 11;
     no_add_required_column_default = defineRule({
       id: "no-add-required-column",
       meta: {
@@ -28537,7 +28538,7 @@ function dropsRoutinesOnly(statement) {
   const drop = asKind(statement.node, "DropStmt");
   return drop !== void 0 && ROUTINE_KINDS.has(drop.removeType ?? "") && drop.behavior !== "DROP_CASCADE";
 }
-var FAST_DEFAULT_SINCE2, TRAILER_KINDS, ROUTINE_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
+var TRAILER_KINDS, ROUTINE_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
 var init_no_statements_after_access_exclusive = __esm({
   "rules/no-statements-after-access-exclusive.ts"() {
     "use strict";
@@ -28550,8 +28551,8 @@ var init_no_statements_after_access_exclusive = __esm({
     init_names();
     init_identifiers();
     init_transaction_block();
+    init_column_declarations();
     init_statement_locks();
-    FAST_DEFAULT_SINCE2 = 11;
     TRAILER_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt"]);
     ROUTINE_KINDS = /* @__PURE__ */ new Set(["OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE"]);
     CATALOG_ONLY_KINDS = /* @__PURE__ */ new Set([
@@ -28650,7 +28651,7 @@ var init_no_statements_after_access_exclusive = __esm({
           });
         }
         function addsColumnWithoutWork(column) {
-          if (!column || context.pgVersion < FAST_DEFAULT_SINCE2 || isSerial(column)) return false;
+          if (!column || context.pgVersion < FAST_DEFAULT_SINCE || isSerial(column)) return false;
           const type = columnType(column.typeName);
           if (!type || context.schema.domain(type)) return false;
           const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint"));
@@ -29005,7 +29006,7 @@ function isValueConstraint(node) {
   const kind = asKind(node, "Constraint")?.contype;
   return kind === "CONSTR_IDENTITY" || kind === "CONSTR_GENERATED";
 }
-var FAST_DEFAULT_SINCE3, no_volatile_default_default, EXPLICIT_WORDING;
+var no_volatile_default_default, EXPLICIT_WORDING;
 var init_no_volatile_default = __esm({
   "rules/no-volatile-default.ts"() {
     "use strict";
@@ -29018,7 +29019,6 @@ var init_no_volatile_default = __esm({
     init_schema_objects();
     init_column_declarations();
     init_type_changes();
-    FAST_DEFAULT_SINCE3 = 11;
     no_volatile_default_default = defineRule({
       id: "no-volatile-default",
       meta: {
@@ -29058,7 +29058,7 @@ var init_no_volatile_default = __esm({
           const type = columnType(column.typeName);
           const worded = { ...data, ...filling.fromDomain ? domainWording(describeType(type)) : EXPLICIT_WORDING, type: type ? describeType(type) : "" };
           const help = filling.fromDomain ? "domainHelp" : "help";
-          if (context.pgVersion < FAST_DEFAULT_SINCE3) {
+          if (context.pgVersion < FAST_DEFAULT_SINCE) {
             context.report({ messageId: "anyDefaultBefore11", helpId: help, at: filling.location, data: worded });
             return;
           }

@@ -5,12 +5,9 @@ import { displayName, relationFromNameList, type RelationName } from '../src/mod
 import { statementCreatingAgain } from '../src/engine/transaction-block.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
-import { domainOfColumn, fillingDefault } from '../src/engine/column-declarations.js';
+import { domainOfColumn, FAST_DEFAULT_SINCE, fillingDefault } from '../src/engine/column-declarations.js';
 import { columnType, isSerial } from '../src/model/schema-objects.js';
 import { describeType } from '../src/knowledge/type-changes.js';
-
-/** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
-const FAST_DEFAULT_SINCE = 11;
 
 export default defineRule({
   id: 'no-add-required-column',

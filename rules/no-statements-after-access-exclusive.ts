@@ -9,11 +9,9 @@ import { columnType, isSerial } from '../src/model/schema-objects.js';
 import { displayName, relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { createdAgainLater } from '../src/engine/transaction-block.js';
+import { FAST_DEFAULT_SINCE } from '../src/engine/column-declarations.js';
 import type { HeldLock } from '../src/engine/held-locks.js';
 import { DROPPED_RELATION_KINDS, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
-
-/** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
-const FAST_DEFAULT_SINCE = 11;
 
 /** Transaction control and session settings take no lock and do no work. */
 const TRAILER_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt']);

@@ -6,11 +6,8 @@ import { displayName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { columnType } from '../src/model/schema-objects.js';
-import { domainOfColumn, fillingDefault } from '../src/engine/column-declarations.js';
+import { domainOfColumn, FAST_DEFAULT_SINCE, fillingDefault } from '../src/engine/column-declarations.js';
 import { describeType } from '../src/knowledge/type-changes.js';
-
-/** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
-const FAST_DEFAULT_SINCE = 11;
 
 export default defineRule({
   id: 'no-volatile-default',

@@ -37,6 +37,9 @@ export function domainOfColumn(column: ColumnDef | undefined, schema: Pick<Schem
   return type && type.arrayDimensions === 0 ? schema.domain(type) : undefined;
 }
 
+/** PostgreSQL 11 stores a non-volatile default in the catalog instead of writing it into every row. */
+export const FAST_DEFAULT_SINCE = 11;
+
 /**
  * What fills the existing rows of a column ADD COLUMN adds: its own DEFAULT or, without one, its
  * domain's. Undefined when that is nothing or NULL.
