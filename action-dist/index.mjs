@@ -22426,6 +22426,9 @@ function lockedRelationWord(claim, kindOf) {
   const kind = claim.target === "table" ? kindOf(claim.relation) : void 0;
   return kind === "view" || kind === "materialized view" ? `the ${kind}` : "the table";
 }
+function trafficTable(claim, tableOfIndex) {
+  return namesIndex(claim) && tableOfIndex(claim.relation) || claim.relation;
+}
 function namesIndex(claim) {
   return claim.target === "index" || claim.target === "table-of-index";
 }
@@ -23161,7 +23164,7 @@ var init_lint_file = __esm({
           const { current, schema } = now();
           return asRunByItsBlock(current, shared.locksOf(current)).map((claim) => ({
             claim,
-            table: namesIndex(claim) && schema.indexTable(claim.relation) || claim.relation,
+            table: trafficTable(claim, (index) => schema.indexTable(index)),
             statement: current,
             onExistingTable: locksExistingTable(claim)
           }));
@@ -28639,7 +28642,7 @@ var init_no_statements_after_access_exclusive = __esm({
           const worksOn = asKind(node, "IndexStmt")?.relation ?? (changesOnlyTheCatalog(statement) ? void 0 : asKind(node, "AlterTableStmt")?.relation);
           if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;
           if (asKind(node, "CreateStmt")?.partbound) return false;
-          return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(held, lockedTable(claim)));
+          return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(held, trafficTable(claim, (index) => context.schema.indexTable(index))));
         }
         function changesOnlyTheCatalog(statement) {
           const commands = alterTableCommands(statement.node);
@@ -28669,9 +28672,6 @@ var init_no_statements_after_access_exclusive = __esm({
           const names = stringValues(asKind(comment.object, "List")?.items);
           const table = relationFromNames(comment.objtype === "OBJECT_COLUMN" ? names.slice(0, -1) : names);
           return holds(held, table);
-        }
-        function lockedTable(claim) {
-          return namesIndex(claim) && context.schema.indexTable(claim.relation) || claim.relation;
         }
       }
     });

@@ -11,7 +11,7 @@ import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { createdAgainLater } from '../src/engine/transaction-block.js';
 import { FAST_DEFAULT_SINCE } from '../src/engine/column-declarations.js';
 import type { HeldLock } from '../src/engine/held-locks.js';
-import { DROPPED_RELATION_KINDS, namesIndex, trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
+import { DROPPED_RELATION_KINDS, trafficLock, trafficTable } from '../src/knowledge/statement-locks.js';
 
 /** Transaction control and session settings take no lock and do no work. */
 const TRAILER_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt']);
@@ -140,7 +140,7 @@ export default defineRule({
       const worksOn = asKind(node, 'IndexStmt')?.relation ?? (changesOnlyTheCatalog(statement) ? undefined : asKind(node, 'AlterTableStmt')?.relation);
       if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;
       if (asKind(node, 'CreateStmt')?.partbound) return false;
-      return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(held, lockedTable(claim)));
+      return context.locksOf(statement).every((claim) => !context.locksExistingTable(claim) || holds(held, trafficTable(claim, (index) => context.schema.indexTable(index))));
     }
 
     /**
@@ -180,11 +180,6 @@ export default defineRule({
       const names = stringValues(asKind(comment.object, 'List')?.items);
       const table = relationFromNames(comment.objtype === 'OBJECT_COLUMN' ? names.slice(0, -1) : names);
       return holds(held, table);
-    }
-
-    /** The table whose traffic the claim blocks: for an index, its table when the model knows it. */
-    function lockedTable(claim: LockClaim): RelationName {
-      return (namesIndex(claim) && context.schema.indexTable(claim.relation)) || claim.relation;
     }
   },
 });

@@ -13,6 +13,7 @@ import {
   locksTakenBy,
   namesIndex,
   trafficLock,
+  trafficTable,
   type LockClaim,
 } from '../knowledge/statement-locks.js';
 import { lockImpact, lockPhrase } from '../knowledge/lock-modes.js';
@@ -132,7 +133,7 @@ export class FileLinter {
       const { current, schema } = now();
       return asRunByItsBlock(current!, shared.locksOf(current!)).map((claim) => ({
         claim,
-        table: (namesIndex(claim) && schema.indexTable(claim.relation)) || claim.relation,
+        table: trafficTable(claim, (index) => schema.indexTable(index)),
         statement: current!,
         onExistingTable: locksExistingTable(claim),
       }));

@@ -158,6 +158,11 @@ export function lockedRelationWord(claim: LockClaim, kindOf: (relation: Relation
   return kind === 'view' || kind === 'materialized view' ? `the ${kind}` : 'the table';
 }
 
+/** The table whose traffic a claim stops: for an index, its table when `tableOfIndex` knows it; else the relation it names. */
+export function trafficTable(claim: LockClaim, tableOfIndex: (index: RelationName) => RelationName | undefined): RelationName {
+  return (namesIndex(claim) && tableOfIndex(claim.relation)) || claim.relation;
+}
+
 /** Whether the claim's relation names an index rather than a table. */
 export function namesIndex(claim: LockClaim): boolean {
   return claim.target === 'index' || claim.target === 'table-of-index';
