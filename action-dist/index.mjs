@@ -30439,7 +30439,7 @@ var init_require_not_valid = __esm({
           const helpId = partitionedBefore18 ? "partitionedHelp" : "help";
           if (constraint.contype !== "CONSTR_FOREIGN") {
             context.report({ messageId: "addCheck", helpId, at: constraint.location, data });
-          } else if (locksTableAccessExclusive(relation)) {
+          } else if (locksAccessExclusive(relation)) {
             const other = data.referenced !== "" && data.referenced !== data.table;
             const referencedBlocked = other && constraint.pktable && locksAccessExclusive(relationFromRangeVar(constraint.pktable));
             const referencedLock = !other ? "" : referencedBlocked ? ` and on ${data.referenced}` : ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}`;
@@ -30448,9 +30448,6 @@ var init_require_not_valid = __esm({
           } else {
             context.report({ messageId: "addForeignKey", helpId, at: constraint.location, data });
           }
-        }
-        function locksTableAccessExclusive(relation) {
-          return context.locksOf(context.statement).some((claim) => claim.target === "table" && claim.mode === "ACCESS EXCLUSIVE" && context.schema.sameTable(claim.relation, relation));
         }
         function locksAccessExclusive(relation) {
           return context.locksOf(context.statement).some((claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && !namesIndex(claim) && context.schema.sameTable(claim.relation, relation));

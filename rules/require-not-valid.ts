@@ -116,7 +116,7 @@ export default defineRule({
       const helpId = partitionedBefore18 ? 'partitionedHelp' : 'help';
       if (constraint.contype !== 'CONSTR_FOREIGN') {
         context.report({ messageId: 'addCheck', helpId, at: constraint.location, data });
-      } else if (locksTableAccessExclusive(relation)) {
+      } else if (locksAccessExclusive(relation)) {
         // The scan runs under the statement's strongest lock: ADD COLUMN beside the key stops reads too.
         const other = data.referenced !== '' && data.referenced !== data.table;
         // Dropping a key to the same table in the statement locks it ACCESS EXCLUSIVE too.
@@ -127,10 +127,6 @@ export default defineRule({
       } else {
         context.report({ messageId: 'addForeignKey', helpId, at: constraint.location, data });
       }
-    }
-
-    function locksTableAccessExclusive(relation: RelationName): boolean {
-      return context.locksOf(context.statement).some((claim) => claim.target === 'table' && claim.mode === 'ACCESS EXCLUSIVE' && context.schema.sameTable(claim.relation, relation));
     }
 
     /** ACCESS EXCLUSIVE on the relation by any claim of the statement: the altered table, or one a dropped key referenced. */
