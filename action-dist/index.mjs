@@ -23594,6 +23594,9 @@ function fillsItself(column) {
     return type === "CONSTR_IDENTITY" || type === "CONSTR_GENERATED";
   });
 }
+function requiringConstraint(column) {
+  return (column.constraints ?? []).map((node) => asKind(node, "Constraint")).find((c) => c?.contype === "CONSTR_NOTNULL" || c?.contype === "CONSTR_PRIMARY");
+}
 function describe(constraint) {
   return constraint.contype === "CONSTR_PRIMARY" ? "PRIMARY KEY" : "NOT NULL";
 }
@@ -23660,8 +23663,7 @@ var init_no_add_required_column = __esm({
               for (const element of create.tableElts ?? []) {
                 const column = asKind(element, "ColumnDef");
                 if (!column?.colname || old.columns.has(column.colname) || fillsItself(column) || fillingDefault(column, domainOfColumn(column, context.schema))) continue;
-                const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).filter((c) => c !== void 0);
-                const required = constraints.find((c) => c.contype === "CONSTR_NOTNULL" || c.contype === "CONSTR_PRIMARY");
+                const required = requiringConstraint(column);
                 if (!required && !keyColumns.has(column.colname)) continue;
                 const data = { table: displayName(relation), column: quoteIdentifier(column.colname), constraint: required ? describe(required) : "PRIMARY KEY" };
                 context.report({ statement: rebuild, messageId: "requiredColumnInRebuiltTable", helpId: "rebuiltHelp", at: required?.location ?? column.location, data });
@@ -23677,8 +23679,7 @@ var init_no_add_required_column = __esm({
             if (cmd.subtype !== "AT_AddColumn" || !column?.colname || fillsItself(column)) return;
             const domain = domainOfColumn(column, context.schema);
             if (fillingDefault(column, domain)) return;
-            const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).filter((c) => c !== void 0);
-            const required = constraints.find((c) => c.contype === "CONSTR_NOTNULL" || c.contype === "CONSTR_PRIMARY");
+            const required = requiringConstraint(column);
             const helpId = context.pgVersion < FAST_DEFAULT_SINCE ? "helpBefore11" : "help";
             const type = columnType(column.typeName);
             const data = { table: displayName(relation), column: quoteIdentifier(column.colname), type: type ? describeType(type) : "<type>" };

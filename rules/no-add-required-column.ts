@@ -62,8 +62,7 @@ export default defineRule({
           for (const element of create.tableElts ?? []) {
             const column = asKind(element, 'ColumnDef');
             if (!column?.colname || old!.columns.has(column.colname) || fillsItself(column) || fillingDefault(column, domainOfColumn(column, context.schema))) continue;
-            const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).filter((c) => c !== undefined);
-            const required = constraints.find((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
+            const required = requiringConstraint(column);
             if (!required && !keyColumns.has(column.colname)) continue;
             const data = { table: displayName(relation!), column: quoteIdentifier(column.colname), constraint: required ? describe(required) : 'PRIMARY KEY' };
             context.report({ statement: rebuild, messageId: 'requiredColumnInRebuiltTable', helpId: 'rebuiltHelp', at: required?.location ?? column.location, data });
@@ -80,8 +79,7 @@ export default defineRule({
         const domain = domainOfColumn(column, context.schema);
         // A default of the column's own, or of its domain, fills the rows.
         if (fillingDefault(column, domain)) return;
-        const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).filter((c) => c !== undefined);
-        const required = constraints.find((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
+        const required = requiringConstraint(column);
         const helpId = context.pgVersion < FAST_DEFAULT_SINCE ? 'helpBefore11' : 'help';
         const type = columnType(column.typeName);
         const data = { table: displayName(relation), column: quoteIdentifier(column.colname), type: type ? describeType(type) : '<type>' };
@@ -119,6 +117,11 @@ function fillsItself(column: ColumnDef): boolean {
     const type = asKind(node, 'Constraint')?.contype;
     return type === 'CONSTR_IDENTITY' || type === 'CONSTR_GENERATED';
   });
+}
+
+/** The column's NOT NULL or PRIMARY KEY constraint, which makes it refuse NULL. */
+function requiringConstraint(column: ColumnDef): Constraint | undefined {
+  return (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((c) => c?.contype === 'CONSTR_NOTNULL' || c?.contype === 'CONSTR_PRIMARY');
 }
 
 function describe(constraint: Constraint): string {
