@@ -28797,17 +28797,36 @@ var init_no_truncate_cascade = __esm({
   }
 });
 
+// src/engine/batches.ts
+function batchKey(context, relation) {
+  const declaredKey = context.schema.primaryKey(relation);
+  return declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
+}
+function isBoundedWork(context, relation, bounds, sources) {
+  const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
+  if (bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)))) return true;
+  return boundedBy(batchKey(context, relation)) || context.schema.uniqueKeys(relation).some(boundedBy);
+}
+var CONVENTIONAL_KEY;
+var init_batches = __esm({
+  "src/engine/batches.ts"() {
+    "use strict";
+    init_column_declarations();
+    init_key_range();
+    CONVENTIONAL_KEY = "id";
+  }
+});
+
 // rules/no-unbatched-backfill.ts
-var CONVENTIONAL_KEY, no_unbatched_backfill_default;
+var no_unbatched_backfill_default;
 var init_no_unbatched_backfill = __esm({
   "rules/no-unbatched-backfill.ts"() {
     "use strict";
     init_rule();
-    init_column_declarations();
+    init_batches();
     init_key_range();
     init_names();
     init_node_types();
-    CONVENTIONAL_KEY = "id";
     no_unbatched_backfill_default = defineRule({
       id: "no-unbatched-backfill",
       meta: {
@@ -28836,15 +28855,10 @@ var init_no_unbatched_backfill = __esm({
         const unbatched = (rangeVar, bounds, sources) => {
           if (!rangeVar) return void 0;
           const relation = relationFromRangeVar(rangeVar);
-          if (!context.isExistingTable(relation)) return void 0;
+          if (!context.isExistingTable(relation) || isBoundedWork(context, relation, bounds, sources)) return void 0;
           const declaredKey = context.schema.primaryKey(relation);
-          const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
-          const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
-          const matchesNothing = bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)));
-          const bounded = matchesNothing || boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
-          if (bounded) return void 0;
           const known = context.schema.table(relation);
-          const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? keys[0] : context.schema.uniqueKeys(relation)[0]?.[0] ?? "<key column>";
+          const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? batchKey(context, relation)[0] : context.schema.uniqueKeys(relation)[0]?.[0] ?? "<key column>";
           return { table: displayName(relation), key: shownKey };
         };
         const inLoopWithoutCommit = () => {

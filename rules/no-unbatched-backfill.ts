@@ -1,12 +1,9 @@
 import type { MergeStmt, Node, RangeVar, WithClause } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { holdsNoNull } from '../src/engine/column-declarations.js';
-import { isBoundedBatch, limitedSources, matchesNoRow, type LimitedSources } from '../src/knowledge/key-range.js';
+import { batchKey, CONVENTIONAL_KEY, isBoundedWork } from '../src/engine/batches.js';
+import { limitedSources, type LimitedSources } from '../src/knowledge/key-range.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
-
-/** Without a declared primary key, `id` is the key column most tables have. */
-const CONVENTIONAL_KEY = 'id';
 
 export default defineRule({
   id: 'no-unbatched-backfill',
@@ -43,18 +40,11 @@ export default defineRule({
     const unbatched = (rangeVar: RangeVar | undefined, bounds: Array<Node | undefined>, sources: LimitedSources) => {
       if (!rangeVar) return undefined;
       const relation = relationFromRangeVar(rangeVar);
-      if (!context.isExistingTable(relation)) return undefined;
+      if (!context.isExistingTable(relation) || isBoundedWork(context, relation, bounds, sources)) return undefined;
       const declaredKey = context.schema.primaryKey(relation);
-      const keys = declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
-      // An equality on any unique key matches one row, as one on the primary key does; those are looked up only when needed.
-      const boundedBy = (key: readonly string[]): boolean => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
-      // `WHERE handle IS NULL` on a column no row leaves NULL updates nothing, and locks no row.
-      const matchesNothing = bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)));
-      const bounded = matchesNothing || boundedBy(keys) || context.schema.uniqueKeys(relation).some(boundedBy);
-      if (bounded) return undefined;
       // A table the migrations created without a primary key or an `id`: its first unique key, or a placeholder, not a column it lacks.
       const known = context.schema.table(relation);
-      const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? keys[0]! : (context.schema.uniqueKeys(relation)[0]?.[0] ?? '<key column>');
+      const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? batchKey(context, relation)[0]! : (context.schema.uniqueKeys(relation)[0]?.[0] ?? '<key column>');
       return { table: displayName(relation), key: shownKey };
     };
     /** A statement in a loop of a DO block that does not commit: the loop's batches share one transaction. */

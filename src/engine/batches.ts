@@ -1,0 +1,25 @@
+import type { Node } from '@pgsql/types';
+import type { RuleContext } from './context.js';
+import { holdsNoNull } from './column-declarations.js';
+import { isBoundedBatch, matchesNoRow, type LimitedSources } from '../knowledge/key-range.js';
+import type { RelationName } from '../model/names.js';
+
+/** Without a declared primary key, `id` is the key column most tables have. */
+export const CONVENTIONAL_KEY = 'id';
+
+/** The key a batch of the table is bounded by: its primary key, or `id` when the model knows none. */
+export function batchKey(context: RuleContext<string>, relation: RelationName): readonly string[] {
+  const declaredKey = context.schema.primaryKey(relation);
+  return declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
+}
+
+/**
+ * Whether conditions on a table's rows limit the work to a bounded batch: a key range, an equality on any unique key
+ * (one row), or a test no row passes (`handle IS NULL` on a column no row leaves NULL).
+ */
+export function isBoundedWork(context: RuleContext<string>, relation: RelationName, bounds: ReadonlyArray<Node | undefined>, sources: LimitedSources): boolean {
+  const boundedBy = (key: readonly string[]): boolean => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
+  if (bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)))) return true;
+  // The unique keys are looked up only when the primary key does not bound it.
+  return boundedBy(batchKey(context, relation)) || context.schema.uniqueKeys(relation).some(boundedBy);
+}
