@@ -25539,6 +25539,184 @@ var init_no_rewriting_type_change = __esm({
   }
 });
 
+// src/engine/batches.ts
+function batchKey(context, relation) {
+  const declaredKey = context.schema.primaryKey(relation);
+  return declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
+}
+function isBoundedWork(context, relation, bounds, sources) {
+  const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
+  if (bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)))) return true;
+  return boundedBy(batchKey(context, relation)) || context.schema.uniqueKeys(relation).some(boundedBy);
+}
+var CONVENTIONAL_KEY;
+var init_batches = __esm({
+  "src/engine/batches.ts"() {
+    "use strict";
+    init_column_declarations();
+    init_key_range();
+    CONVENTIONAL_KEY = "id";
+  }
+});
+
+// rules/no-slow-statements-after-write-lock.ts
+function blocksApplicationWrites(context, lock2) {
+  const mode = trafficLock(lock2.claim);
+  const kind = context.schema.table(lock2.table)?.kind;
+  return lock2.onExistingTable && blocksWrites(mode) && !blocksReads(mode) && kind !== "view" && kind !== "materialized view";
+}
+function reportedElsewhere(lock2, statement) {
+  if (lock2.statement.kind === "IndexStmt") return true;
+  const validated = alterTableCommands(statement.node).find((cmd) => cmd.subtype === "AT_ValidateConstraint")?.name;
+  return validated !== void 0 && alterTableCommands(lock2.statement.node).some((cmd) => cmd.subtype === "AT_AddConstraint" && asKind(cmd.def, "Constraint")?.conname === validated);
+}
+function lockWords(context, held) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const lock2 of held) {
+    const mode = trafficLock(lock2.claim);
+    const key = `${lock2.statement.index}:${mode}`;
+    const group = groups.get(key) ?? { mode, line: context.lineOf(lock2.statement.range.start), locks: [] };
+    group.locks.push(lock2);
+    groups.set(key, group);
+  }
+  return wordList([...groups.values()].map(({ mode, line, locks }) => `${mode} on ${wordList(uniqueTables(context, locks).map(displayName))} (line ${line})`));
+}
+function uniqueTables(context, held) {
+  const tables = [];
+  for (const { table } of held) if (!tables.some((known) => context.schema.sameTable(known, table))) tables.push(table);
+  return tables;
+}
+function slowWorkOf(context, statement) {
+  const existing = (rangeVar) => {
+    const relation = rangeVar && relationFromRangeVar(rangeVar);
+    return relation && context.isExistingTable(relation) ? relation : void 0;
+  };
+  const { node } = statement;
+  const index = asKind(node, "IndexStmt");
+  if (index && !index.concurrent) {
+    const table2 = existing(index.relation);
+    return table2 && `This CREATE INDEX reads all of ${displayName(table2)} to build the index`;
+  }
+  const alter = asKind(node, "AlterTableStmt");
+  if (alter && alterTableCommands(node).some((cmd) => cmd.subtype === "AT_ValidateConstraint")) {
+    const table2 = existing(alter.relation);
+    return table2 && `This VALIDATE CONSTRAINT reads all of ${displayName(table2)} to check its rows`;
+  }
+  const cluster = asKind(node, "ClusterStmt");
+  if (cluster) {
+    const table2 = existing(cluster.relation);
+    return table2 && `This CLUSTER rewrites all of ${displayName(table2)}`;
+  }
+  const refresh = asKind(node, "RefreshMatViewStmt");
+  if (refresh && !refresh.skipData) {
+    const view = existing(refresh.relation);
+    return view && `This REFRESH MATERIALIZED VIEW runs the query of ${displayName(view)} again and writes all its rows`;
+  }
+  const update = asKind(node, "UpdateStmt");
+  const remove = asKind(node, "DeleteStmt");
+  if (update || remove) {
+    const table2 = existing(update?.relation ?? remove?.relation);
+    const sources = update ? limitedSources(update.withClause, update.fromClause, void 0, update.relation) : limitedSources(remove.withClause, remove.usingClause, void 0, remove.relation);
+    if (!table2 || isBoundedWork(context, table2, [update?.whereClause ?? remove?.whereClause], sources)) return void 0;
+    return update ? `This UPDATE can change every row of ${displayName(table2)}` : `This DELETE can delete every row of ${displayName(table2)}`;
+  }
+  const insert = asKind(node, "InsertStmt");
+  const createAs = asKind(node, "CreateTableAsStmt");
+  const select = asKind(node, "SelectStmt");
+  const query = asKind(insert?.selectStmt, "SelectStmt") ?? (createAs && !createAs.into?.skipData ? asKind(createAs.query, "SelectStmt") : void 0) ?? (select?.intoClause ? select : void 0);
+  if (!query) return void 0;
+  const table = tablesReadWhole(context, query)[0];
+  if (!table) return void 0;
+  const command = insert ? "INSERT ... SELECT" : createAs?.objtype === "OBJECT_MATVIEW" ? "CREATE MATERIALIZED VIEW" : createAs ? "CREATE TABLE ... AS" : "SELECT INTO";
+  return `This ${command} reads every row of ${displayName(table)}`;
+}
+function tablesReadWhole(context, query) {
+  if (query.op && query.op !== "SETOP_NONE") {
+    return [...tablesReadWhole(context, query.larg ?? {}), ...tablesReadWhole(context, query.rarg ?? {})];
+  }
+  if (query.limitCount) return [];
+  const sources = limitedSources(query.withClause, query.fromClause);
+  return fromListTables(query.fromClause ?? []).map(relationFromRangeVar).filter((table) => context.isExistingTable(table) && !isBoundedWork(context, table, [query.whereClause], sources));
+}
+function fromListTables(items) {
+  const found = [];
+  const visit2 = (item) => {
+    const rangeVar = asKind(item, "RangeVar");
+    if (rangeVar) found.push(rangeVar);
+    const join = asKind(item, "JoinExpr");
+    if (join) {
+      visit2(join.larg);
+      visit2(join.rarg);
+    }
+  };
+  items.forEach(visit2);
+  return found;
+}
+var no_slow_statements_after_write_lock_default;
+var init_no_slow_statements_after_write_lock = __esm({
+  "rules/no-slow-statements-after-write-lock.ts"() {
+    "use strict";
+    init_rule();
+    init_messages();
+    init_batches();
+    init_key_range();
+    init_lock_modes();
+    init_statement_locks();
+    init_node_types();
+    init_names();
+    no_slow_statements_after_write_lock_default = defineRule({
+      id: "no-slow-statements-after-write-lock",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          slowStatementUnderWriteLock: "{{work}} while the transaction holds {{locks}} until it commits: writes to {{tables}} wait for as long as this statement runs.",
+          help: "Commit before this statement, so that what the {{takers}} locked is released first, or move {{those}} to the end of the transaction, right before COMMIT: writes then wait only for a moment.",
+          ownMigrationHelp: "Put this statement in a migration of its own, or move the {{takers}} to the end of this migration: the migration tool runs the file in one transaction, so its locks are held until the file ends."
+        },
+        docs: {
+          summary: "Flags a statement that reads or rewrites a whole existing table while the transaction holds a lock that blocks writes to an existing table.",
+          why: "A lock is held until the end of the transaction, not of the statement. SHARE (CREATE INDEX), SHARE ROW EXCLUSIVE (CREATE TRIGGER, and a foreign key, also one added NOT VALID or by CREATE TABLE, on the table it references too) and EXCLUSIVE (REFRESH MATERIALIZED VIEW CONCURRENTLY, LOCK TABLE) let reads through but make every INSERT, UPDATE and DELETE of the table wait. Taken for a moment, that is harmless; but when the same transaction then runs a statement whose time grows with a table (an index build, VALIDATE CONSTRAINT, CLUSTER, REFRESH MATERIALIZED VIEW, an UPDATE or DELETE not bounded to a batch of keys, or copying a table with INSERT ... SELECT or CREATE TABLE ... AS), the application's writes to the locked table wait for all of it. The dual-write step of expand-contract is the usual case: CREATE TRIGGER to keep a new column in step, then a backfill in the same transaction. Not flagged: ACCESS EXCLUSIVE locks, which no-statements-after-access-exclusive reports; the SHARE lock of a CREATE INDEX, which require-concurrent-index reports; VALIDATE CONSTRAINT in the transaction that added the constraint, which require-not-valid reports; work bounded to a batch of keys, and work on tables the migration created, which are empty.",
+          instead: "Commit between the statement that takes the lock and the slow one, or run the slow statement first and take the lock right before COMMIT. With a migration tool that runs each file in a transaction, put them in separate migrations.",
+          bad: "BEGIN;\nCREATE TRIGGER orders_sync_total BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_sync_total();\nUPDATE orders SET total_cents = total * 100;\nCOMMIT;",
+          good: "BEGIN;\nCREATE TRIGGER orders_sync_total BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_sync_total();\nCOMMIT;\nUPDATE orders SET total_cents = total * 100 WHERE id >= 1 AND id < 10001;",
+          references: [
+            "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES",
+            "https://www.postgresql.org/docs/current/sql-createtrigger.html",
+            "https://www.postgresql.org/docs/current/sql-altertable.html"
+          ],
+          pgVersions: "All versions. Which statements take which lock comes from lockwise's lock table, for the target version.",
+          prevents: "writes to a table blocked while a slow statement runs in the transaction that locked it"
+        }
+      },
+      create(context) {
+        return {
+          onStatement(statement) {
+            if (!context.transaction.inTransaction) return;
+            const slow = slowWorkOf(context, statement);
+            if (!slow) return;
+            const held = context.heldLocks().filter((lock2) => blocksApplicationWrites(context, lock2) && !reportedElsewhere(lock2, statement));
+            if (held.length === 0) return;
+            const takers = [...new Set(held.map((lock2) => lock2.statement))];
+            const lines = wordList(takers.map((taker) => String(context.lineOf(taker.range.start))));
+            context.report({
+              messageId: "slowStatementUnderWriteLock",
+              helpId: context.transaction.explicit ? "help" : "ownMigrationHelp",
+              data: {
+                work: slow,
+                locks: lockWords(context, held),
+                tables: wordList(uniqueTables(context, held).map(displayName)),
+                takers: takers.length > 1 ? `statements on lines ${lines}` : `statement on line ${lines}`,
+                those: takers.length > 1 ? "them" : "it"
+              }
+            });
+          }
+        };
+      }
+    });
+  }
+});
+
 // src/knowledge/function-volatility.json
 var function_volatility_default;
 var init_function_volatility = __esm({
@@ -28797,26 +28975,6 @@ var init_no_truncate_cascade = __esm({
   }
 });
 
-// src/engine/batches.ts
-function batchKey(context, relation) {
-  const declaredKey = context.schema.primaryKey(relation);
-  return declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
-}
-function isBoundedWork(context, relation, bounds, sources) {
-  const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
-  if (bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)))) return true;
-  return boundedBy(batchKey(context, relation)) || context.schema.uniqueKeys(relation).some(boundedBy);
-}
-var CONVENTIONAL_KEY;
-var init_batches = __esm({
-  "src/engine/batches.ts"() {
-    "use strict";
-    init_column_declarations();
-    init_key_range();
-    CONVENTIONAL_KEY = "id";
-  }
-});
-
 // rules/no-unbatched-backfill.ts
 var no_unbatched_backfill_default;
 var init_no_unbatched_backfill = __esm({
@@ -30714,6 +30872,7 @@ var init_rules = __esm({
     init_no_rename_table();
     init_no_rewriting_storage_change();
     init_no_rewriting_type_change();
+    init_no_slow_statements_after_write_lock();
     init_no_statements_after_access_exclusive();
     init_no_stored_generated_column();
     init_no_truncate_cascade();
@@ -30763,6 +30922,7 @@ var init_rules = __esm({
       no_rename_table_default,
       no_rewriting_storage_change_default,
       no_rewriting_type_change_default,
+      no_slow_statements_after_write_lock_default,
       no_statements_after_access_exclusive_default,
       no_stored_generated_column_default,
       no_truncate_cascade_default,

@@ -1,0 +1,184 @@
+import type { Node, RangeVar, SelectStmt } from '@pgsql/types';
+import type { Statement } from '../src/parse/parse.js';
+import type { RuleContext } from '../src/engine/context.js';
+import { defineRule } from '../src/engine/rule.js';
+import { wordList } from '../src/engine/messages.js';
+import { isBoundedWork } from '../src/engine/batches.js';
+import type { HeldLock } from '../src/engine/held-locks.js';
+import { limitedSources } from '../src/knowledge/key-range.js';
+import { blocksReads, blocksWrites, type LockMode } from '../src/knowledge/lock-modes.js';
+import { trafficLock } from '../src/knowledge/statement-locks.js';
+import { alterTableCommands, asKind } from '../src/parse/node-types.js';
+import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+
+type MessageId = 'slowStatementUnderWriteLock' | 'help' | 'ownMigrationHelp';
+
+export default defineRule({
+  id: 'no-slow-statements-after-write-lock',
+  meta: {
+    severity: 'warning',
+    presets: ['recommended', 'strict'],
+    messages: {
+      slowStatementUnderWriteLock:
+        '{{work}} while the transaction holds {{locks}} until it commits: writes to {{tables}} wait for as long as this statement runs.',
+      help: 'Commit before this statement, so that what the {{takers}} locked is released first, or move {{those}} to the end of the transaction, right before COMMIT: writes then wait only for a moment.',
+      ownMigrationHelp:
+        'Put this statement in a migration of its own, or move the {{takers}} to the end of this migration: the migration tool runs the file in one transaction, so its locks are held until the file ends.',
+    },
+    docs: {
+      summary: 'Flags a statement that reads or rewrites a whole existing table while the transaction holds a lock that blocks writes to an existing table.',
+      why: 'A lock is held until the end of the transaction, not of the statement. SHARE (CREATE INDEX), SHARE ROW EXCLUSIVE (CREATE TRIGGER, and a foreign key, also one added NOT VALID or by CREATE TABLE, on the table it references too) and EXCLUSIVE (REFRESH MATERIALIZED VIEW CONCURRENTLY, LOCK TABLE) let reads through but make every INSERT, UPDATE and DELETE of the table wait. Taken for a moment, that is harmless; but when the same transaction then runs a statement whose time grows with a table (an index build, VALIDATE CONSTRAINT, CLUSTER, REFRESH MATERIALIZED VIEW, an UPDATE or DELETE not bounded to a batch of keys, or copying a table with INSERT ... SELECT or CREATE TABLE ... AS), the application\'s writes to the locked table wait for all of it. The dual-write step of expand-contract is the usual case: CREATE TRIGGER to keep a new column in step, then a backfill in the same transaction. Not flagged: ACCESS EXCLUSIVE locks, which no-statements-after-access-exclusive reports; the SHARE lock of a CREATE INDEX, which require-concurrent-index reports; VALIDATE CONSTRAINT in the transaction that added the constraint, which require-not-valid reports; work bounded to a batch of keys, and work on tables the migration created, which are empty.',
+      instead: 'Commit between the statement that takes the lock and the slow one, or run the slow statement first and take the lock right before COMMIT. With a migration tool that runs each file in a transaction, put them in separate migrations.',
+      bad: 'BEGIN;\nCREATE TRIGGER orders_sync_total BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_sync_total();\nUPDATE orders SET total_cents = total * 100;\nCOMMIT;',
+      good: 'BEGIN;\nCREATE TRIGGER orders_sync_total BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_sync_total();\nCOMMIT;\nUPDATE orders SET total_cents = total * 100 WHERE id >= 1 AND id < 10001;',
+      references: [
+        'https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES',
+        'https://www.postgresql.org/docs/current/sql-createtrigger.html',
+        'https://www.postgresql.org/docs/current/sql-altertable.html',
+      ],
+      pgVersions: "All versions. Which statements take which lock comes from lockwise's lock table, for the target version.",
+      prevents: 'writes to a table blocked while a slow statement runs in the transaction that locked it',
+    },
+  },
+  create(context) {
+    return {
+      onStatement(statement) {
+        if (!context.transaction.inTransaction) return;
+        const slow = slowWorkOf(context, statement);
+        if (!slow) return;
+        const held = context.heldLocks().filter((lock) => blocksApplicationWrites(context, lock) && !reportedElsewhere(lock, statement));
+        if (held.length === 0) return;
+        const takers = [...new Set(held.map((lock) => lock.statement))];
+        const lines = wordList(takers.map((taker) => String(context.lineOf(taker.range.start))));
+        context.report({
+          messageId: 'slowStatementUnderWriteLock',
+          helpId: context.transaction.explicit ? 'help' : 'ownMigrationHelp',
+          data: {
+            work: slow,
+            locks: lockWords(context, held),
+            tables: wordList(uniqueTables(context, held).map(displayName)),
+            takers: takers.length > 1 ? `statements on lines ${lines}` : `statement on line ${lines}`,
+            those: takers.length > 1 ? 'them' : 'it',
+          },
+        });
+      },
+    };
+  },
+});
+
+/**
+ * A lock on an existing table that stops its writes and lets its reads through: stronger ones are
+ * no-statements-after-access-exclusive's. The application writes to no view or materialized view.
+ */
+function blocksApplicationWrites(context: RuleContext<MessageId>, lock: HeldLock): boolean {
+  const mode = trafficLock(lock.claim);
+  const kind = context.schema.table(lock.table)?.kind;
+  return lock.onExistingTable && blocksWrites(mode) && !blocksReads(mode) && kind !== 'view' && kind !== 'materialized view';
+}
+
+/**
+ * Locks whose holding through the transaction another rule reports already: a plain CREATE INDEX's SHARE lock
+ * (require-concurrent-index says writes wait until the transaction commits), and the lock of the ADD of a constraint
+ * validated in the same transaction (require-not-valid).
+ */
+function reportedElsewhere(lock: HeldLock, statement: Statement): boolean {
+  if (lock.statement.kind === 'IndexStmt') return true;
+  const validated = alterTableCommands(statement.node).find((cmd) => cmd.subtype === 'AT_ValidateConstraint')?.name;
+  return validated !== undefined && alterTableCommands(lock.statement.node).some((cmd) => cmd.subtype === 'AT_AddConstraint' && asKind(cmd.def, 'Constraint')?.conname === validated);
+}
+
+/** "SHARE ROW EXCLUSIVE on orders and customers (line 3) and EXCLUSIVE on ledger (line 4)": each statement's locks, by mode. */
+function lockWords(context: RuleContext<MessageId>, held: readonly HeldLock[]): string {
+  const groups = new Map<string, { mode: LockMode; line: number; locks: HeldLock[] }>();
+  for (const lock of held) {
+    const mode = trafficLock(lock.claim);
+    const key = `${lock.statement.index}:${mode}`;
+    const group = groups.get(key) ?? { mode, line: context.lineOf(lock.statement.range.start), locks: [] };
+    group.locks.push(lock);
+    groups.set(key, group);
+  }
+  return wordList([...groups.values()].map(({ mode, line, locks }) => `${mode} on ${wordList(uniqueTables(context, locks).map(displayName))} (line ${line})`));
+}
+
+function uniqueTables(context: RuleContext<MessageId>, held: readonly HeldLock[]): RelationName[] {
+  const tables: RelationName[] = [];
+  for (const { table } of held) if (!tables.some((known) => context.schema.sameTable(known, table))) tables.push(table);
+  return tables;
+}
+
+/** The work of a statement whose time grows with an existing table, in words; undefined for one that is quick, or works on new tables. */
+function slowWorkOf(context: RuleContext<MessageId>, statement: Statement): string | undefined {
+  const existing = (rangeVar: RangeVar | undefined): RelationName | undefined => {
+    const relation = rangeVar && relationFromRangeVar(rangeVar);
+    return relation && context.isExistingTable(relation) ? relation : undefined;
+  };
+  const { node } = statement;
+  const index = asKind(node, 'IndexStmt');
+  if (index && !index.concurrent) {
+    const table = existing(index.relation);
+    return table && `This CREATE INDEX reads all of ${displayName(table)} to build the index`;
+  }
+  const alter = asKind(node, 'AlterTableStmt');
+  if (alter && alterTableCommands(node).some((cmd) => cmd.subtype === 'AT_ValidateConstraint')) {
+    const table = existing(alter.relation);
+    return table && `This VALIDATE CONSTRAINT reads all of ${displayName(table)} to check its rows`;
+  }
+  const cluster = asKind(node, 'ClusterStmt');
+  if (cluster) {
+    const table = existing(cluster.relation);
+    return table && `This CLUSTER rewrites all of ${displayName(table)}`;
+  }
+  const refresh = asKind(node, 'RefreshMatViewStmt');
+  if (refresh && !refresh.skipData) {
+    const view = existing(refresh.relation);
+    return view && `This REFRESH MATERIALIZED VIEW runs the query of ${displayName(view)} again and writes all its rows`;
+  }
+  const update = asKind(node, 'UpdateStmt');
+  const remove = asKind(node, 'DeleteStmt');
+  if (update || remove) {
+    const table = existing(update?.relation ?? remove?.relation);
+    const sources = update ? limitedSources(update.withClause, update.fromClause, undefined, update.relation) : limitedSources(remove!.withClause, remove!.usingClause, undefined, remove!.relation);
+    if (!table || isBoundedWork(context, table, [update?.whereClause ?? remove?.whereClause], sources)) return undefined;
+    return update ? `This UPDATE can change every row of ${displayName(table)}` : `This DELETE can delete every row of ${displayName(table)}`;
+  }
+  const insert = asKind(node, 'InsertStmt');
+  const createAs = asKind(node, 'CreateTableAsStmt');
+  const select = asKind(node, 'SelectStmt');
+  const query = asKind(insert?.selectStmt, 'SelectStmt') ?? (createAs && !createAs.into?.skipData ? asKind(createAs.query, 'SelectStmt') : undefined) ?? (select?.intoClause ? select : undefined);
+  if (!query) return undefined;
+  const table = tablesReadWhole(context, query)[0];
+  if (!table) return undefined;
+  const command = insert ? 'INSERT ... SELECT' : createAs?.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : createAs ? 'CREATE TABLE ... AS' : 'SELECT INTO';
+  return `This ${command} reads every row of ${displayName(table)}`;
+}
+
+/**
+ * The existing tables a query reads whole: named in its FROM list (through joins), with no LIMIT on the query and no
+ * WHERE that bounds it to a batch of the table's keys. Tables inside subqueries are left alone: their own conditions
+ * and limits are not followed.
+ */
+function tablesReadWhole(context: RuleContext<MessageId>, query: SelectStmt): RelationName[] {
+  if (query.op && query.op !== 'SETOP_NONE') {
+    return [...tablesReadWhole(context, query.larg ?? {}), ...tablesReadWhole(context, query.rarg ?? {})];
+  }
+  if (query.limitCount) return [];
+  const sources = limitedSources(query.withClause, query.fromClause);
+  return fromListTables(query.fromClause ?? [])
+    .map(relationFromRangeVar)
+    .filter((table) => context.isExistingTable(table) && !isBoundedWork(context, table, [query.whereClause], sources));
+}
+
+function fromListTables(items: readonly Node[]): RangeVar[] {
+  const found: RangeVar[] = [];
+  const visit = (item: Node | undefined): void => {
+    const rangeVar = asKind(item, 'RangeVar');
+    if (rangeVar) found.push(rangeVar);
+    const join = asKind(item, 'JoinExpr');
+    if (join) {
+      visit(join.larg);
+      visit(join.rarg);
+    }
+  };
+  items.forEach(visit);
+  return found;
+}
