@@ -23297,6 +23297,8 @@ function reportIfInTransaction(context, command) {
     const opener = context.statements[transaction.openedAt];
     const line = opener ? context.lineOf(opener.range.start) : 1;
     context.report({ messageId: "explicitTransaction", helpId: "help", data: { command, line, optOut: optOutOf(context) } });
+  } else if (context.environment.refusedBecause) {
+    context.report({ messageId: "refusedByTool", helpId: "help", data: { command, refusal: context.environment.refusedBecause, optOut: optOutOf(context) } });
   } else if (context.environment.transactionMode === "implicit") {
     context.report({ messageId: "implicitTransaction", helpId: "implicitHelp", data: { command } });
   } else {
@@ -23330,6 +23332,7 @@ var init_transaction_block = __esm({
     REFUSED_IN_TRANSACTION_MESSAGES = {
       explicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"): this statement runs inside the transaction opened on line {{line}}, so the migration fails.',
       wrappedByTool: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
+      refusedByTool: "{{refusal}}, so the migration fails.",
       implicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
       insideBlock: 'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
       help: "Move {{command}} to a migration of its own that runs outside a transaction block ({{optOut}}).",
@@ -33734,12 +33737,20 @@ function tomlSettings(text) {
   }
   return settings;
 }
-function flywayNonTransactionalStatement(sql) {
+function flywayStatementKinds(sql) {
+  let nonTransactional;
+  let transactionalFound = false;
   for (const keywords of statementKeywords(sql)) {
-    for (let count = 1; count <= Math.min(keywords.length, DETECTION_CUTOFF); count++) {
-      const start = keywords.slice(0, count).join(" ");
-      if (NON_TRANSACTIONAL_STARTS.some((pattern) => pattern.test(start))) return start;
-    }
+    const start = nonTransactionalStart(keywords);
+    nonTransactional ??= start;
+    transactionalFound ||= start === void 0;
+  }
+  return { nonTransactional, onlyNonTransactional: nonTransactional !== void 0 && !transactionalFound };
+}
+function nonTransactionalStart(keywords) {
+  for (let count = 1; count <= Math.min(keywords.length, DETECTION_CUTOFF); count++) {
+    const start = keywords.slice(0, count).join(" ");
+    if (NON_TRANSACTIONAL_STARTS.some((pattern) => pattern.test(start))) return start;
   }
   return void 0;
 }
@@ -33878,7 +33889,7 @@ function prepareFlyway(entry, text, siblings, project) {
   if (project?.executeInTransaction === false) {
     return { upText: text, transaction: "none", notes: [`flyway: ${projectFile} sets executeInTransaction=false for every migration`] };
   }
-  const nonTransactional = flywayNonTransactionalStatement(text);
+  const { nonTransactional, onlyNonTransactional } = flywayStatementKinds(text);
   if (nonTransactional && project?.mixed === true) {
     return {
       upText: text,
@@ -33886,11 +33897,15 @@ function prepareFlyway(entry, text, siblings, project) {
       notes: [`flyway: ${projectFile} sets mixed=true, so this file, which holds ${nonTransactional}, runs wholly outside a transaction`]
     };
   }
+  if (onlyNonTransactional) {
+    return { upText: text, transaction: "none", notes: ["flyway: runs this file outside a transaction, statement by statement: it holds only statements that cannot run in one"] };
+  }
   if (nonTransactional) {
     return {
       upText: text,
-      transaction: "implicit",
-      notes: [`flyway: runs this file outside a transaction only if ${nonTransactional} is its one statement (mixing it with others needs mixed=true)`]
+      transaction: "wrapped",
+      refusedBecause: `Flyway refuses this migration before running any of it: it mixes ${nonTransactional}, which cannot run in a transaction, with statements that run in one, and mixed is not true`,
+      notes: [`flyway: refuses this file, which mixes ${nonTransactional} with statements that run in a transaction (mixed is not true)`]
     };
   }
   return { upText: text, transaction: "wrapped", notes: ["flyway: runs each migration in a transaction"] };
@@ -34366,7 +34381,7 @@ var init_frameworks = __esm({
     TRANSACTION_OPT_OUTS = {
       goose: "with `-- +goose NO TRANSACTION` at the top of that file",
       dbmate: "with `-- migrate:up transaction:false` as its up marker",
-      flyway: "as that file's only statement, which Flyway then runs outside a transaction, or with executeInTransaction=false in its .sql.conf",
+      flyway: "in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf",
       diesel: "with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query",
       atlas: "with `-- atlas:txmode none` at the top of that file",
       sqlx: "with `-- no-transaction` as that file's first line",
@@ -43487,7 +43502,8 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
         const environment = {
           transactionMode: migration.transactionMode,
           lockTimeoutSetByTool: config.lockTimeoutSetByTool,
-          ...migration.transactionOptOut ? { transactionOptOut: migration.transactionOptOut } : {}
+          ...migration.transactionOptOut ? { transactionOptOut: migration.transactionOptOut } : {},
+          ...migration.refusedBecause ? { refusedBecause: migration.refusedBecause } : {}
         };
         const diagnostics = linter.lint(parsed, environment, schema);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
@@ -43613,8 +43629,8 @@ var LintCache = class {
   }
 };
 function chainPiece(history, migration) {
-  const { input, transactionMode, transactionOptOut } = migration;
-  const head = `\0${input.path}\0${transactionMode} ${transactionOptOut ?? ""} ${history.isDeployed?.(input.path) ?? true}\0`;
+  const { input, transactionMode, transactionOptOut, refusedBecause } = migration;
+  const head = `\0${input.path}\0${transactionMode} ${transactionOptOut ?? ""} ${refusedBecause ?? ""} ${history.isDeployed?.(input.path) ?? true}\0`;
   if ("unreadable" in input) return `${head}unreadable\0${input.unreadable}`;
   const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
   return `${head}text\0${text}\0${up ?? ""}`;
@@ -43973,7 +43989,7 @@ function planMigration({ framework, flywayProject }, entry, input, review, confi
   if ("unreadable" in input) return { planned: { input, transactionMode: "none", review } };
   const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
   noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
-  return { planned: { input, upText: prepared.upText, ...howItRuns(framework, prepared.transaction, config), review }, prepared };
+  return { planned: { input, upText: prepared.upText, ...howItRuns(framework, prepared, config), review }, prepared };
 }
 var MOST_EXCEPTIONS_NAMED = 5;
 function folderNotes(shownRoot, migrations, filesByNote) {
@@ -44004,7 +44020,11 @@ function preparedNotes(framework, notes, config) {
 }
 function howItRuns(framework, prepared, config) {
   const optOut = TRANSACTION_OPT_OUTS[framework];
-  return { transactionMode: framework === "plain" && config.assumeInTransaction ? "wrapped" : prepared, ...optOut ? { transactionOptOut: optOut } : {} };
+  return {
+    transactionMode: framework === "plain" && config.assumeInTransaction ? "wrapped" : prepared.transaction,
+    ...optOut ? { transactionOptOut: optOut } : {},
+    ...prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}
+  };
 }
 function planFromDisk(folder, entry, reader, review, config, filesByNote) {
   const { framework } = folder;
@@ -44020,7 +44040,7 @@ function planFromDisk(folder, entry, reader, review, config, filesByNote) {
       get upText() {
         return upText ??= prepareMigration(framework, entry, input2.text, FILES_ON_DISK, folder.flywayProject).upText;
       },
-      ...howItRuns(framework, prepared2.transaction, config),
+      ...howItRuns(framework, prepared2, config),
       review,
       digests: { text: known.digest, up: prepared2.upDigest }
     };
@@ -44039,7 +44059,7 @@ function planFromDisk(folder, entry, reader, review, config, filesByNote) {
   reader.learn(entry.absolutePath, {
     marker: frameworkMarker(input.text),
     digest: digests.text,
-    ...readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, notes: prepared.notes, upDigest: digests.up } }
+    ...readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, ...prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}, notes: prepared.notes, upDigest: digests.up } }
   });
   return { ...planned, digests };
 }
@@ -44137,7 +44157,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 17;
+var CACHE_FORMAT = 18;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

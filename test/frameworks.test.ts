@@ -363,7 +363,8 @@ describe('flyway', () => {
     };
 
     const [plain, mixedOff] = await prepared(project({}));
-    expect([plain!.transaction, mixedOff!.transaction]).toEqual(['wrapped', 'implicit']);
+    expect([plain!.transaction, mixedOff!.transaction]).toEqual(['wrapped', 'wrapped']);
+    expect(mixedOff!.refusedBecause).toMatch(/^Flyway refuses this migration/);
 
     const toml = project({ 'flyway.toml': '[environments.default]\nurl = "jdbc:postgresql://db/app"\nmixed = false\n\n[flyway]\nmixed = true # CONCURRENTLY beside other statements\nlocations = ["filesystem:db/migration"]\n' });
     const [tomlPlain, tomlMixed] = await prepared(toml);
@@ -377,7 +378,7 @@ describe('flyway', () => {
 
     // The nearest configuration wins: one in the migrations' own folder hides the project's.
     const nearest = project({ 'flyway.conf': 'flyway.executeInTransaction=false\n', 'db/migration/flyway.toml': '[flyway]\nmixed = false\n' });
-    expect((await prepared(nearest)).map((migration) => migration.transaction)).toEqual(['wrapped', 'implicit']);
+    expect((await prepared(nearest)).map((migration) => migration.transaction)).toEqual(['wrapped', 'wrapped']);
   });
 
   it('reads the script configuration next to the file on disk by default', async () => {
@@ -386,14 +387,21 @@ describe('flyway', () => {
     expect(prepareMigration('flyway', folder.migrations[0]!, 'SELECT 1;\n').transaction).toBe('none');
   });
 
-  it('runs a file whose one statement Flyway marks non-transactional outside a transaction, and refuses it beside others', () => {
+  it('runs a file of statements Flyway marks non-transactional outside a transaction, and refuses one that mixes them with others', () => {
     const none = { readFile: () => undefined };
     const concurrent = '-- build without blocking writes\ncreate unique index concurrently users_email on users (email);\n';
-    expect(prepareMigration('flyway', entry, concurrent, none)).toMatchObject({
-      transaction: 'implicit',
-      notes: ['flyway: runs this file outside a transaction only if CREATE UNIQUE INDEX CONCURRENTLY is its one statement (mixing it with others needs mixed=true)'],
+    const outside = ['flyway: runs this file outside a transaction, statement by statement: it holds only statements that cannot run in one'];
+    expect(prepareMigration('flyway', entry, concurrent, none)).toEqual({ upText: concurrent, transaction: 'none', notes: outside });
+    const several = 'CREATE INDEX CONCURRENTLY users_name ON users (name);\nDROP INDEX CONCURRENTLY IF EXISTS users_old;\nVACUUM ANALYZE users;\n';
+    expect(prepareMigration('flyway', entry, several, none)).toMatchObject({ transaction: 'none', notes: outside });
+    const mixed = "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY users_name ON users (name);\n";
+    expect(prepareMigration('flyway', entry, mixed, none)).toEqual({
+      upText: mixed,
+      transaction: 'wrapped',
+      refusedBecause:
+        'Flyway refuses this migration before running any of it: it mixes CREATE INDEX CONCURRENTLY, which cannot run in a transaction, with statements that run in one, and mixed is not true',
+      notes: ['flyway: refuses this file, which mixes CREATE INDEX CONCURRENTLY with statements that run in a transaction (mixed is not true)'],
     });
-    expect(prepareMigration('flyway', entry, 'VACUUM ANALYZE users;\n', none).transaction).toBe('implicit');
     const quoted = "-- CREATE INDEX CONCURRENTLY later\nCOMMENT ON TABLE users IS 'CREATE INDEX CONCURRENTLY; VACUUM';\nDO $$ BEGIN PERFORM 1; END $$;\n";
     expect(prepareMigration('flyway', entry, quoted, none).transaction).toBe('wrapped');
   });

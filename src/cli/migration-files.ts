@@ -27,6 +27,7 @@ export interface KnownFile {
 export interface PreparedFacts {
   framework: FrameworkName;
   transaction: TransactionMode;
+  refusedBecause?: string;
   notes: string[];
   /** The digest of the up part when it is not the whole text. */
   upDigest: string | undefined;

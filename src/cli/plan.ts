@@ -179,7 +179,7 @@ function planMigration(
   if ('unreadable' in input) return { planned: { input, transactionMode: 'none', review } };
   const prepared = prepareMigration(framework, entry, input.text, siblings, flywayProject);
   noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
-  return { planned: { input, upText: prepared.upText, ...howItRuns(framework, prepared.transaction, config), review }, prepared };
+  return { planned: { input, upText: prepared.upText, ...howItRuns(framework, prepared, config), review }, prepared };
 }
 
 /** Files named beside a note said once for their folder, when few files lack it. */
@@ -223,9 +223,17 @@ function preparedNotes(framework: FrameworkName, notes: readonly string[], confi
  * How the tool runs the file, and how a file is run outside a transaction with it. Plain folders say nothing of how
  * they are run; the configuration does.
  */
-function howItRuns(framework: FrameworkName, prepared: TransactionMode, config: ResolvedConfig): Pick<PlannedMigration, 'transactionMode' | 'transactionOptOut'> {
+function howItRuns(
+  framework: FrameworkName,
+  prepared: { transaction: TransactionMode; refusedBecause?: string },
+  config: ResolvedConfig,
+): Pick<PlannedMigration, 'transactionMode' | 'transactionOptOut' | 'refusedBecause'> {
   const optOut = TRANSACTION_OPT_OUTS[framework];
-  return { transactionMode: framework === 'plain' && config.assumeInTransaction ? 'wrapped' : prepared, ...(optOut ? { transactionOptOut: optOut } : {}) };
+  return {
+    transactionMode: framework === 'plain' && config.assumeInTransaction ? 'wrapped' : prepared.transaction,
+    ...(optOut ? { transactionOptOut: optOut } : {}),
+    ...(prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}),
+  };
 }
 
 /**
@@ -253,7 +261,7 @@ function planFromDisk(
       get upText(): string {
         return (upText ??= prepareMigration(framework, entry, input.text, FILES_ON_DISK, folder.flywayProject).upText);
       },
-      ...howItRuns(framework, prepared.transaction, config),
+      ...howItRuns(framework, prepared, config),
       review,
       digests: { text: known.digest, up: prepared.upDigest },
     };
@@ -272,7 +280,7 @@ function planFromDisk(
   reader.learn(entry.absolutePath, {
     marker: frameworkMarker(input.text),
     digest: digests.text,
-    ...(readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, notes: prepared.notes, upDigest: digests.up } }),
+    ...(readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, ...(prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}), notes: prepared.notes, upDigest: digests.up } }),
   });
   return { ...planned, digests };
 }

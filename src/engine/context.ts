@@ -15,6 +15,8 @@ export interface Environment {
   lockTimeoutSetByTool: boolean;
   /** How the migration tool runs a file outside a transaction, when it has a per-file switch lockwise knows. */
   transactionOptOut?: string;
+  /** Why the migration tool refuses to run the file at all, when it does; the file is linted as it runs once mended. */
+  refusedBecause?: string;
 }
 
 /** Everything a rule may know about the world; a rule never reads files, the clock or the process. */

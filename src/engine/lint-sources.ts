@@ -20,6 +20,8 @@ export interface PlannedMigration {
   transactionMode: TransactionMode;
   /** How the migration tool runs a file outside a transaction, for help: "with -- +goose NO TRANSACTION at its top". */
   transactionOptOut?: string;
+  /** Why the migration tool refuses to run the file (see Environment). */
+  refusedBecause?: string;
   /** Report its findings; otherwise it is only replayed as history for the ones after it. */
   review: boolean;
   /** Known without reading the file (--cache); otherwise the cache works them out from the text. */
@@ -114,6 +116,7 @@ export async function lintHistories(
           transactionMode: migration.transactionMode,
           lockTimeoutSetByTool: config.lockTimeoutSetByTool,
           ...(migration.transactionOptOut ? { transactionOptOut: migration.transactionOptOut } : {}),
+          ...(migration.refusedBecause ? { refusedBecause: migration.refusedBecause } : {}),
         };
         const diagnostics = linter!.lint(parsed, environment, schema!);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));

@@ -60,6 +60,7 @@ export const REFUSED_IN_TRANSACTION_MESSAGES = {
     'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"): this statement runs inside the transaction opened on line {{line}}, so the migration fails.',
   wrappedByTool:
     'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
+  refusedByTool: '{{refusal}}, so the migration fails.',
   implicitTransaction:
     'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
   insideBlock:
@@ -82,6 +83,8 @@ export function reportIfInTransaction(context: RuleContext<RefusedMessageId>, co
     const opener = context.statements[transaction.openedAt];
     const line = opener ? context.lineOf(opener.range.start) : 1;
     context.report({ messageId: 'explicitTransaction', helpId: 'help', data: { command, line, optOut: optOutOf(context) } });
+  } else if (context.environment.refusedBecause) {
+    context.report({ messageId: 'refusedByTool', helpId: 'help', data: { command, refusal: context.environment.refusedBecause, optOut: optOutOf(context) } });
   } else if (context.environment.transactionMode === 'implicit') {
     context.report({ messageId: 'implicitTransaction', helpId: 'implicitHelp', data: { command } });
   } else {

@@ -125,11 +125,29 @@ const DETECTION_CUTOFF = 10;
 
 /** The start of the first statement Flyway will not run in a transaction, e.g. "CREATE INDEX CONCURRENTLY". */
 export function flywayNonTransactionalStatement(sql: string): string | undefined {
+  return flywayStatementKinds(sql).nonTransactional;
+}
+
+/**
+ * What Flyway's parser finds in a file: the start of its first statement that cannot run in a transaction, and
+ * whether every statement is such (ParserSqlScript: it then runs the file outside a transaction, statement by
+ * statement; a file with both kinds it refuses unless mixed=true).
+ */
+export function flywayStatementKinds(sql: string): { nonTransactional: string | undefined; onlyNonTransactional: boolean } {
+  let nonTransactional: string | undefined;
+  let transactionalFound = false;
   for (const keywords of statementKeywords(sql)) {
-    for (let count = 1; count <= Math.min(keywords.length, DETECTION_CUTOFF); count++) {
-      const start = keywords.slice(0, count).join(' ');
-      if (NON_TRANSACTIONAL_STARTS.some((pattern) => pattern.test(start))) return start;
-    }
+    const start = nonTransactionalStart(keywords);
+    nonTransactional ??= start;
+    transactionalFound ||= start === undefined;
+  }
+  return { nonTransactional, onlyNonTransactional: nonTransactional !== undefined && !transactionalFound };
+}
+
+function nonTransactionalStart(keywords: readonly string[]): string | undefined {
+  for (let count = 1; count <= Math.min(keywords.length, DETECTION_CUTOFF); count++) {
+    const start = keywords.slice(0, count).join(' ');
+    if (NON_TRANSACTIONAL_STARTS.some((pattern) => pattern.test(start))) return start;
   }
   return undefined;
 }

@@ -70,6 +70,8 @@ export interface PreparedMigration {
    */
   upText: string;
   transaction: TransactionMode;
+  /** Why the tool refuses to run the file, when it does (Flyway, for a file that mixes statements it cannot run in a transaction with others). */
+  refusedBecause?: string;
   /** Why, for --verbose, e.g. "goose: -- +goose NO TRANSACTION". */
   notes: string[];
 }
@@ -83,7 +85,7 @@ export interface SiblingFiles {
 export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
   goose: 'with `-- +goose NO TRANSACTION` at the top of that file',
   dbmate: 'with `-- migrate:up transaction:false` as its up marker',
-  flyway: "as that file's only statement, which Flyway then runs outside a transaction, or with executeInTransaction=false in its .sql.conf",
+  flyway: 'in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf',
   diesel: 'with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query',
   atlas: 'with `-- atlas:txmode none` at the top of that file',
   sqlx: "with `-- no-transaction` as that file's first line",

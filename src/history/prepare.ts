@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { flywayNonTransactionalStatement, scriptConfigExecuteInTransaction, type FlywayProjectConfig } from './flyway.js';
+import { flywayStatementKinds, scriptConfigExecuteInTransaction, type FlywayProjectConfig } from './flyway.js';
 import type { FrameworkName, MigrationEntry, PreparedMigration, SiblingFiles } from './frameworks.js';
 import { blankFrom, findSections } from './up-text.js';
 
@@ -100,7 +100,7 @@ function prepareFlyway(entry: MigrationEntry, text: string, siblings: SiblingFil
   if (project?.executeInTransaction === false) {
     return { upText: text, transaction: 'none', notes: [`flyway: ${projectFile} sets executeInTransaction=false for every migration`] };
   }
-  const nonTransactional = flywayNonTransactionalStatement(text);
+  const { nonTransactional, onlyNonTransactional } = flywayStatementKinds(text);
   if (nonTransactional && project?.mixed === true) {
     return {
       upText: text,
@@ -108,13 +108,17 @@ function prepareFlyway(entry: MigrationEntry, text: string, siblings: SiblingFil
       notes: [`flyway: ${projectFile} sets mixed=true, so this file, which holds ${nonTransactional}, runs wholly outside a transaction`],
     };
   }
+  if (onlyNonTransactional) {
+    return { upText: text, transaction: 'none', notes: ['flyway: runs this file outside a transaction, statement by statement: it holds only statements that cannot run in one'] };
+  }
   if (nonTransactional) {
-    // Alone in its file the statement runs outside a transaction; beside other statements Flyway refuses the
-    // file unless mixed=true, and lockwise reports it as if wrapped, which leads to the same fix: a file of its own.
+    // Flyway refuses the file before running any of it; the rest of it is linted as the wrapped migration it
+    // becomes once the statement moves to a file of its own.
     return {
       upText: text,
-      transaction: 'implicit',
-      notes: [`flyway: runs this file outside a transaction only if ${nonTransactional} is its one statement (mixing it with others needs mixed=true)`],
+      transaction: 'wrapped',
+      refusedBecause: `Flyway refuses this migration before running any of it: it mixes ${nonTransactional}, which cannot run in a transaction, with statements that run in one, and mixed is not true`,
+      notes: [`flyway: refuses this file, which mixes ${nonTransactional} with statements that run in a transaction (mixed is not true)`],
     };
   }
   return { upText: text, transaction: 'wrapped', notes: ['flyway: runs each migration in a transaction'] };
