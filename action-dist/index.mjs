@@ -34043,13 +34043,16 @@ async function detectFramework(root, { files, directories }, markerOf = MARKERS_
   const sqlFiles = files.filter(isSql);
   if (isSqlxFolder(root, sqlFiles)) return "sqlx";
   if (files.some(isPopName)) return "pop";
-  if (sqlFiles.some((name) => name.endsWith(".up.sql") && GOLANG_MIGRATE_NAME.test(name))) return "golang-migrate";
+  if (sqlFiles.some((name) => name.endsWith(".up.sql") && GOLANG_MIGRATE_NAME.test(name)) && !versionedBesideUpFiles(sqlFiles)) return "golang-migrate";
   const flywayNamed = (files2) => files2.some((file) => FLYWAY_VERSIONED_NAME.test(path5.basename(file)));
   if (flywayNamed(sqlFiles) || directories.length > 0 && flywayNamed(await sqlFilesBelow(root))) return "flyway";
   const marked = frameworkMarkedInside(root, sqlFiles, markerOf);
   if (marked) return marked;
   if (toPosix(root).endsWith("/supabase/migrations")) return "supabase";
   return "plain";
+}
+function versionedBesideUpFiles(sqlFiles) {
+  return !sqlFiles.some((name) => name.endsWith(".down.sql")) && sqlFiles.some((name) => /^\d+_/.test(name) && !GOLANG_MIGRATE_NAME.test(name));
 }
 function isSqlxFolder(root, sqlFiles) {
   if (sqlFiles.length === 0 || !sqlFiles.every((name) => SQLX_NAME.test(name))) return false;
@@ -43926,6 +43929,12 @@ async function planLint(options) {
       if (config.framework && folder.migrations.length === 0 && folder.ignored.length > 0) {
         const [first] = folder.ignored;
         warnings.push(`${shownRoot}: ${config.framework}, as configured, runs none of the ${counted(folder.ignored.length, "file")} in it (${first.path}: ${first.reason}), so none of them is linted`);
+      } else {
+        const skipped = folder.ignored.filter((item) => SKIPPED_FOR_ITS_NAME.test(item.reason));
+        if (skipped.length > 0) {
+          const [first] = skipped;
+          warnings.push(`${shownRoot}: ${folder.framework} does not run ${counted(skipped.length, "SQL file")} in it, so ${skipped.length > 1 ? "they are" : "it is"} not linted (${first.path}: ${first.reason}); --verbose lists them`);
+        }
       }
     }
     return indexed;
@@ -44063,6 +44072,7 @@ function planFromDisk(folder, entry, reader, review, config, filesByNote) {
   });
   return { ...planned, digests };
 }
+var SKIPPED_FOR_ITS_NAME = /(skips|refuses) it$/;
 function requireRepository(cwd) {
   const repository = findRepository(cwd);
   if (!repository) throw new PlanError("--since needs a git repository, and this folder is not in one");

@@ -568,6 +568,8 @@ describe('detection', () => {
     ['prisma', { 'migration_lock.toml': '' }],
     ['diesel', { '2024-01-01-000000_x/up.sql': '' }],
     ['golang-migrate', { '1_x.up.sql': '', 'V1__x.sql': '' }],
+    ['golang-migrate', { '1_x.up.sql': '', '1_x.down.sql': '', '2_y.sql': '' }],
+    ['plain', { '1_x.up.sql': '', '2_y.sql': '' }],
     ['flyway', { 'V1__x.sql': '-- +goose Up\n' }],
     ['goose', { '1_x.sql': '-- +goose Up\n-- migrate:up\n' }],
     ['dbmate', { '1_x.sql': '-- migrate:up\n' }],

@@ -452,6 +452,23 @@ describe('what --verbose says about a folder', () => {
     );
   });
 
+  it('warns, without --verbose, about SQL files the detected tool skips for their names, and takes a folder of .up.sql and .sql files as one history', () => {
+    const golang = tempProject({
+      'db/1_users.up.sql': CREATE_USERS,
+      'db/1_users.down.sql': 'DROP TABLE users;\n',
+      'db/2_email_index.sql': 'CREATE INDEX users_email_idx ON users (email);\n',
+    });
+    const run = runCli(['lint', 'db'], { cwd: golang });
+    expect(run.stderr).toBe(
+      'lockwise: db: golang-migrate does not run 1 SQL file in it, so it is not linted (db/2_email_index.sql: not named <version>_<title>.up.sql: golang-migrate skips it); --verbose lists them\n',
+    );
+    // No .down.sql, and versioned .sql files beside the .up.sql ones: a runner of its own (Fider's) that takes both.
+    const ownRunner = tempProject({ 'db/201701010000_users.up.sql': CREATE_USERS, 'db/201801010000_email_index.sql': 'CREATE INDEX users_email_idx ON users (email);\n' });
+    const both = runCli(['lint', '-f', 'json', '--verbose', 'db'], { cwd: ownRunner });
+    expect(both.stderr).toContain('lockwise: db: plain migrations, 2 in order\n');
+    expect(findings(both.stdout)).toContainEqual(['db/201801010000_email_index.sql', 'require-concurrent-index', 1]);
+  });
+
   it('says a plain file runs in a transaction when --assume-in-transaction says so', () => {
     const dir = tempProject({ 'db/001_users.sql': CREATE_USERS });
     expect(runCli(['lint', '--verbose', 'db'], { cwd: dir }).stderr).toContain('db/001_users.sql: plain: no migration tool assumed, so each statement runs on its own');

@@ -99,6 +99,13 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
       if (config.framework && folder.migrations.length === 0 && folder.ignored.length > 0) {
         const [first] = folder.ignored;
         warnings.push(`${shownRoot}: ${config.framework}, as configured, runs none of the ${counted(folder.ignored.length, 'file')} in it (${first!.path}: ${first!.reason}), so none of them is linted`);
+      } else {
+        // Down, undo and revert scripts are meant to be left out; a file the tool skips for its name may be a migration the user expects to run.
+        const skipped = folder.ignored.filter((item) => SKIPPED_FOR_ITS_NAME.test(item.reason));
+        if (skipped.length > 0) {
+          const [first] = skipped;
+          warnings.push(`${shownRoot}: ${folder.framework} does not run ${counted(skipped.length, 'SQL file')} in it, so ${skipped.length > 1 ? 'they are' : 'it is'} not linted (${first!.path}: ${first!.reason}); --verbose lists them`);
+        }
       }
     }
     return indexed;
@@ -284,6 +291,9 @@ function planFromDisk(
   });
   return { ...planned, digests };
 }
+
+/** The reasons a tool leaves a file out for its name: golang-migrate, pop and dbmate skip it, goose refuses it. */
+const SKIPPED_FOR_ITS_NAME = /(skips|refuses) it$/;
 
 function requireRepository(cwd: string): GitRepository {
   const repository = findRepository(cwd);

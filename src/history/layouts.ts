@@ -47,13 +47,21 @@ export async function detectFramework(root: string, { files, directories }: Dire
   // pop's names carry a dialect it knows (`.postgres.up.sql`, `.mysql.up.sql`; not `_v6.0.up.sql`), or the migration is written in fizz.
   if (files.some(isPopName)) return 'pop';
   // Only a name golang-migrate runs: `V0001.init.up.sql` is no golang-migrate migration, and the folder would seem empty.
-  if (sqlFiles.some((name) => name.endsWith('.up.sql') && GOLANG_MIGRATE_NAME.test(name))) return 'golang-migrate';
+  if (sqlFiles.some((name) => name.endsWith('.up.sql') && GOLANG_MIGRATE_NAME.test(name)) && !versionedBesideUpFiles(sqlFiles)) return 'golang-migrate';
   const flywayNamed = (files: string[]): boolean => files.some((file) => FLYWAY_VERSIONED_NAME.test(path.basename(file)));
   if (flywayNamed(sqlFiles) || (directories.length > 0 && flywayNamed(await sqlFilesBelow(root)))) return 'flyway';
   const marked = frameworkMarkedInside(root, sqlFiles, markerOf);
   if (marked) return marked;
   if (toPosix(root).endsWith('/supabase/migrations')) return 'supabase';
   return 'plain';
+}
+
+/**
+ * A folder of `.up.sql` files beside versioned `.sql` files that golang-migrate would skip, and no `.down.sql` file: a
+ * runner of its own that takes both (Fider's), not golang-migrate, which would leave half the history out.
+ */
+function versionedBesideUpFiles(sqlFiles: string[]): boolean {
+  return !sqlFiles.some((name) => name.endsWith('.down.sql')) && sqlFiles.some((name) => /^\d+_/.test(name) && !GOLANG_MIGRATE_NAME.test(name));
 }
 
 /**
