@@ -21700,9 +21700,10 @@ var init_schema_model = __esm({
         moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
         moveKeys(this.attachmentsOfUnknownTables, oldKey, newKey);
         const namesRenamed = (reference) => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ""}.${reference.name}` === oldKey;
-        for (const index of this.indexes.values()) if (namesRenamed(index.table)) index.table = this.qualified(newKey);
+        const renamed = (reference) => reference.schema === void 0 ? { name: newName } : this.qualified(newKey);
+        for (const index of this.indexes.values()) if (namesRenamed(index.table)) index.table = renamed(index.table);
         for (const partition of [...this.tables.values(), ...this.attachmentsOfUnknownTables.values()]) {
-          if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = this.qualified(newKey);
+          if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = renamed(partition.partitionOf);
         }
       }
       renameColumn(relation, oldName, newName) {

@@ -1019,9 +1019,11 @@ export class SchemaModel {
     moveKeys(this.attachmentsOfUnknownTables, oldKey, newKey);
     // The table is already under its new key: a reference to it resolves no more, but still spells the old one.
     const namesRenamed = (reference: RelationName): boolean => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ''}.${reference.name}` === oldKey;
-    for (const index of this.indexes.values()) if (namesRenamed(index.table)) index.table = this.qualified(newKey);
+    // A reference keeps the form it was written in: `ideas` becomes `posts`, not `public.posts`, as messages name it.
+    const renamed = (reference: RelationName): RelationName => (reference.schema === undefined ? { name: newName } : this.qualified(newKey));
+    for (const index of this.indexes.values()) if (namesRenamed(index.table)) index.table = renamed(index.table);
     for (const partition of [...this.tables.values(), ...this.attachmentsOfUnknownTables.values()]) {
-      if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = this.qualified(newKey);
+      if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = renamed(partition.partitionOf);
     }
   }
 
