@@ -28712,6 +28712,9 @@ var init_expression_volatility = __esm({
 });
 
 // rules/no-statements-after-access-exclusive.ts
+function asTableClaim(lock2) {
+  return lock2.claim.target === "table-of-index" && lock2.table !== lock2.claim.relation ? { ...lock2.claim, relation: lock2.table, target: "table" } : lock2.claim;
+}
 function isCombinableAlterTable(statement) {
   const alter = asKind(statement.node, "AlterTableStmt");
   const alone = /* @__PURE__ */ new Set(["AT_AttachPartition", "AT_DetachPartition", "AT_DetachPartitionFinalize"]);
@@ -28720,11 +28723,11 @@ function isCombinableAlterTable(statement) {
 function rebuildNames(table) {
   return { table: displayName(table), name: quoteIdentifier(table.name), newName: quoteIdentifier(`${table.name}_new`) };
 }
-function dropsRoutinesOnly(statement) {
+function dropsOnlyWhatItNames(statement) {
   const drop = asKind(statement.node, "DropStmt");
-  return drop !== void 0 && ROUTINE_KINDS.has(drop.removeType ?? "") && drop.behavior !== "DROP_CASCADE";
+  return drop !== void 0 && drop.behavior !== "DROP_CASCADE";
 }
-var TRAILER_KINDS, ROUTINE_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
+var TRAILER_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
 var init_no_statements_after_access_exclusive = __esm({
   "rules/no-statements-after-access-exclusive.ts"() {
     "use strict";
@@ -28740,7 +28743,6 @@ var init_no_statements_after_access_exclusive = __esm({
     init_column_declarations();
     init_statement_locks();
     TRAILER_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt"]);
-    ROUTINE_KINDS = /* @__PURE__ */ new Set(["OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE"]);
     CATALOG_ONLY_KINDS = /* @__PURE__ */ new Set([
       "CreateStmt",
       "IndexStmt",
@@ -28754,7 +28756,8 @@ var init_no_statements_after_access_exclusive = __esm({
       "CreateFunctionStmt",
       "CreateTrigStmt",
       "GrantStmt",
-      "ViewStmt"
+      "ViewStmt",
+      "DropStmt"
     ]);
     no_statements_after_access_exclusive_default = defineRule({
       id: "no-statements-after-access-exclusive",
@@ -28769,7 +28772,7 @@ var init_no_statements_after_access_exclusive = __esm({
         },
         docs: {
           summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
-          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index; CREATE FUNCTION, and DROP FUNCTION or PROCEDURE without CASCADE; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.",
+          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index; CREATE FUNCTION; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once for each statement that takes such a lock, at the first statement after it: a later statement that locks another table is reported again, at the statement after it.",
           instead: "Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.",
           bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;",
           good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS 'free text from support';\nCOMMIT;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;",
@@ -28782,7 +28785,7 @@ var init_no_statements_after_access_exclusive = __esm({
         }
       },
       create(context) {
-        let reportedLockOf;
+        const reportedLocksOf = /* @__PURE__ */ new Set();
         const counted2 = /* @__PURE__ */ new WeakMap();
         const counts = (held) => {
           let answer = counted2.get(held);
@@ -28797,10 +28800,10 @@ var init_no_statements_after_access_exclusive = __esm({
           onStatement(statement) {
             if (!context.transaction.inTransaction) return;
             const held = context.heldLocks().filter(counts);
-            const first = held[0];
-            if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
-            reportedLockOf = first.statement;
-            const words = held.filter((lock2) => lock2.statement === first.statement).map((lock2) => context.describeLock(lock2.claim));
+            const first = held.find((lock2) => !reportedLocksOf.has(lock2.statement));
+            if (!first || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
+            for (const lock2 of held) reportedLocksOf.add(lock2.statement);
+            const words = held.filter((lock2) => lock2.statement === first.statement).map((lock2) => context.describeLock(asTableClaim(lock2)));
             const objects = [...new Set(words.map((word) => word.object))];
             const several = objects.length > 1;
             const created = asKind(statement.node, "CreateStmt")?.relation;
@@ -28820,7 +28823,7 @@ var init_no_statements_after_access_exclusive = __esm({
           }
         };
         function isQuickUnderLocksHeld(statement, held) {
-          if (!CATALOG_ONLY_KINDS.has(statement.kind) && !dropsRoutinesOnly(statement)) return false;
+          if (!CATALOG_ONLY_KINDS.has(statement.kind) || statement.kind === "DropStmt" && !dropsOnlyWhatItNames(statement)) return false;
           const { node } = statement;
           const worksOn = asKind(node, "IndexStmt")?.relation ?? (changesOnlyTheCatalog(statement) ? void 0 : asKind(node, "AlterTableStmt")?.relation);
           if (worksOn && context.isExistingTable(relationFromRangeVar(worksOn))) return false;

@@ -11,7 +11,12 @@ import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { createdAgainLater } from '../src/engine/transaction-block.js';
 import { FAST_DEFAULT_SINCE } from '../src/engine/column-declarations.js';
 import type { HeldLock } from '../src/engine/held-locks.js';
-import { DROPPED_RELATION_KINDS, trafficLock, trafficTable } from '../src/knowledge/statement-locks.js';
+import { DROPPED_RELATION_KINDS, trafficLock, trafficTable, type LockClaim } from '../src/knowledge/statement-locks.js';
+
+/** A held lock's claim, naming the table when it named an index whose table the model knew when the lock was taken (it may be dropped since). */
+function asTableClaim(lock: HeldLock): LockClaim {
+  return lock.claim.target === 'table-of-index' && lock.table !== lock.claim.relation ? { ...lock.claim, relation: lock.table, target: 'table' } : lock.claim;
+}
 
 /** Transaction control and session settings take no lock and do no work. */
 const TRAILER_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt']);
@@ -27,12 +32,14 @@ function rebuildNames(table: RelationName): Record<string, string> {
   return { table: displayName(table), name: quoteIdentifier(table.name), newName: quoteIdentifier(`${table.name}_new`) };
 }
 
-/** DROP FUNCTION or PROCEDURE without CASCADE, which would drop the triggers that use it, and lock their tables. */
-function dropsRoutinesOnly(statement: Statement): boolean {
+/**
+ * A DROP without CASCADE, which drops nothing but what it names: a function or procedure (not the triggers that use
+ * it), a type no column uses (PostgreSQL refuses the drop otherwise), or a table or index the transaction holds already.
+ */
+function dropsOnlyWhatItNames(statement: Statement): boolean {
   const drop = asKind(statement.node, 'DropStmt');
-  return drop !== undefined && ROUTINE_KINDS.has(drop.removeType ?? '') && drop.behavior !== 'DROP_CASCADE';
+  return drop !== undefined && drop.behavior !== 'DROP_CASCADE';
 }
-const ROUTINE_KINDS = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_AGGREGATE']);
 
 /** Statements that change only the catalog when the objects they work on are new, or locked by the transaction already. */
 const CATALOG_ONLY_KINDS = new Set([
@@ -49,6 +56,7 @@ const CATALOG_ONLY_KINDS = new Set([
   'CreateTrigStmt',
   'GrantStmt',
   'ViewStmt',
+  'DropStmt',
 ]);
 
 export default defineRule({
@@ -67,7 +75,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.',
-      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index; CREATE FUNCTION, and DROP FUNCTION or PROCEDURE without CASCADE; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock.',
+      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index; CREATE FUNCTION; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once for each statement that takes such a lock, at the first statement after it: a later statement that locks another table is reported again, at the statement after it.',
       instead: 'Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.',
       bad: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;',
       good: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS \'free text from support\';\nCOMMIT;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;',
@@ -80,8 +88,11 @@ export default defineRule({
     },
   },
   create(context) {
-    /** The statement whose lock the rule reported: once per lock, which ROLLBACK TO may release and the transaction take again. */
-    let reportedLockOf: Statement | undefined;
+    /**
+     * The statements whose locks the rule reported: each once, at the first statement after it (ROLLBACK TO may release
+     * a lock, and the transaction take it again by running the statement again).
+     */
+    const reportedLocksOf = new Set<Statement>();
     const counted = new WeakMap<HeldLock, boolean>();
     /**
      * ACCESS EXCLUSIVE on an existing table. A dropped table, view or materialized view is not counted, as nothing should be
@@ -104,10 +115,10 @@ export default defineRule({
       onStatement(statement) {
         if (!context.transaction.inTransaction) return;
         const held = context.heldLocks().filter(counts);
-        const first = held[0];
-        if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
-        reportedLockOf = first.statement;
-        const words = held.filter((lock) => lock.statement === first.statement).map((lock) => context.describeLock(lock.claim));
+        const first = held.find((lock) => !reportedLocksOf.has(lock.statement));
+        if (!first || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
+        for (const lock of held) reportedLocksOf.add(lock.statement);
+        const words = held.filter((lock) => lock.statement === first.statement).map((lock) => context.describeLock(asTableClaim(lock)));
         const objects = [...new Set(words.map((word) => word.object))];
         const several = objects.length > 1;
         // CREATE TABLE of the relation the locking DROP removed cannot move before it: build it under another name first.
@@ -134,7 +145,7 @@ export default defineRule({
      * table's index. It cannot wait for anyone, and changes only the catalog, so it does not lengthen the outage.
      */
     function isQuickUnderLocksHeld(statement: Statement, held: HeldLock[]): boolean {
-      if (!CATALOG_ONLY_KINDS.has(statement.kind) && !dropsRoutinesOnly(statement)) return false;
+      if (!CATALOG_ONLY_KINDS.has(statement.kind) || (statement.kind === 'DropStmt' && !dropsOnlyWhatItNames(statement))) return false;
       const { node } = statement;
       // An index build, or an ALTER TABLE that rewrites or scans an existing table, does work under the lock, even one the transaction holds.
       const worksOn = asKind(node, 'IndexStmt')?.relation ?? (changesOnlyTheCatalog(statement) ? undefined : asKind(node, 'AlterTableStmt')?.relation);

@@ -354,6 +354,35 @@ describe('locks the history can name', () => {
     expect(found).toHaveLength(1);
     expect(found[0]![1]).toContain('runs while invoices and accounts are locked ACCESS EXCLUSIVE (taken on line 3)');
   });
+
+  it('reports again when a later statement locks another table, and names the table of a dropped index', () => {
+    const dir = tempProject({
+      'db/001_init.sql':
+        'CREATE TABLE ideas (id bigint PRIMARY KEY);\nCREATE TABLE comments (id bigint PRIMARY KEY, idea_id bigint REFERENCES ideas (id));\nCREATE TABLE hooks (id bigint PRIMARY KEY, config jsonb);\nCREATE UNIQUE INDEX hooks_config_key ON hooks (config);\n',
+      'db/002_change.sql':
+        "SET lock_timeout = '2s';\nBEGIN;\nALTER TABLE comments ADD COLUMN tenant_id bigint;\nSELECT 1;\nALTER TABLE comments DROP CONSTRAINT comments_idea_id_fkey;\nSELECT 2;\nCOMMIT;\nBEGIN;\nDROP INDEX hooks_config_key;\nUPDATE hooks SET config = '{}' WHERE id = 1;\nCOMMIT;\n",
+    });
+    const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).filter(([rule]) => rule === 'no-statements-after-access-exclusive');
+    expect(found.map(([, message]) => message.slice(0, message.indexOf(', a lock')))).toEqual([
+      'This statement runs while comments is locked ACCESS EXCLUSIVE (taken on line 3)',
+      'This statement runs while comments and ideas are locked ACCESS EXCLUSIVE (taken on line 5)',
+      'This statement runs while hooks is locked ACCESS EXCLUSIVE (taken on line 9)',
+    ]);
+  });
+
+  it('names the table of an index as the migrations wrote it, after the table was renamed', () => {
+    const dir = tempProject({
+      'db/001_create.sql': 'CREATE TABLE ideas (id bigint PRIMARY KEY, slug text);\nCREATE UNIQUE INDEX idea_slug_key ON ideas (slug);\n',
+      'db/002_rename.sql': 'ALTER TABLE ideas RENAME TO posts;\n',
+      'db/003_recreate.sql': "SET lock_timeout = '2s';\nBEGIN;\nDROP INDEX idea_slug_key;\nSELECT 1;\nCOMMIT;\n",
+    });
+    const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).filter(([rule]) => rule === 'no-statements-after-access-exclusive' || rule === 'require-concurrent-index');
+    expect(found.map(([, message]) => message.slice(0, 60))).toEqual([
+      'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lo',
+      'This statement runs while posts is locked ACCESS EXCLUSIVE (',
+    ]);
+    expect(found[0]![1]).toContain('lock on posts, the table of idea_slug_key');
+  });
 });
 
 describe('what --verbose says about a folder', () => {
