@@ -1,7 +1,12 @@
+import type { AlterTableCmd } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
-import { columnDropSteps, RELATION_OBJECT_WORDS, tableDropSteps, type RelationWord } from '../src/knowledge/expand-contract.js';
-import { displayName, relationFromNameList } from '../src/model/names.js';
+import type { RuleContext } from '../src/engine/context.js';
+import { commandsAltering, commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { columnDropSteps, columnReplacementSteps, RELATION_OBJECT_WORDS, tableDropSteps, type RelationWord } from '../src/knowledge/expand-contract.js';
+import { describeType } from '../src/knowledge/type-changes.js';
+import { columnType, type ColumnType } from '../src/model/schema-objects.js';
+import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { alterTableCommands, asKind } from '../src/parse/node-types.js';
 import { callsLater, createdAgainLater, servesLikeTheOld } from '../src/engine/transaction-block.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../src/engine/duration.js';
@@ -13,6 +18,8 @@ type MessageId =
   | 'dropTable'
   | 'dropTableRetiredInSameRelease'
   | 'retiredTooRecently'
+  | 'columnRetyped'
+  | 'columnRecreated'
   | 'help';
 
 interface Options {
@@ -35,6 +42,10 @@ export default defineRule<MessageId, Options>({
         'Dropping {{kind}} {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the {{kind}} before it disappears.',
       retiredTooRecently:
         '{{what}} was retired in {{migration}} only {{age}} before this drop; minDeprecationAge asks for {{minimum}}, so that every release still running has stopped using it.',
+      columnRetyped:
+        'Dropping {{table}}.{{column}} and adding it again as {{newType}} (it was {{oldType}}) changes its type under the same name: the application version still running during the deploy reads and writes it as {{oldType}}, and its writes fail where {{newType}} does not take them, until every instance runs the new code.',
+      columnRecreated:
+        'Dropping {{table}}.{{column}} and adding it again under the same name loses every value it held, while the application version still running during the deploy goes on reading and writing it.',
       help: '{{steps}}',
     },
     options: {
@@ -49,7 +60,7 @@ export default defineRule<MessageId, Options>({
     },
     docs: {
       summary: 'Requires a column, table or view to be retired in an earlier, deployed migration before it is dropped.',
-      why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW, and for a relation dropped before a CALL in the same transaction, whose procedure may create it again where lockwise cannot see. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either.',
+      why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW, and for a relation dropped before a CALL in the same transaction, whose procedure may create it again where lockwise cannot see. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either. A column dropped and added again under its name in the same migration (Prisma\'s way to change a type it cannot convert) is reported for what the running release meets: a new type under the old name, or its values lost; a generated column computed again, or a column of the same type that the migration filled and renamed into place, is not reported.',
       instead: 'Contract in two deploys. First ship code that no longer uses the column and retire it in a migration, with COMMENT ON COLUMN t.c IS \'deprecated: ...\' (any text starting with "deprecated") or a `-- lockwise:deprecate t.c` comment (`-- lockwise:deprecate-table t` for a table). Once that release runs everywhere, drop it in a later migration. lockwise replays the earlier migrations to find the retirement; with --since, the retiring migration must already be in the base commit, since retiring and dropping in one pull request is the one-step outage again. The minDeprecationAge option also asks for time between the two commits. Tables and columns created by migrations that were never deployed may be dropped freely.',
       bad: 'ALTER TABLE users DROP COLUMN username;',
       good: "-- this release: the application stops using the column, and the migration retires it\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- a later migration, once this release runs everywhere:\n-- ALTER TABLE users DROP COLUMN username;",
@@ -89,6 +100,24 @@ export default defineRule<MessageId, Options>({
       }
     };
 
+    /**
+     * A column dropped and added again under its name in the same migration: a generated column computed again, or one
+     * of the same type filled before the drop and renamed to it, keeps what the running release reads; any other loses
+     * its values, or changes its type under the release.
+     */
+    const reportReplacement = (relation: RelationName, name: string, replacement: Replacement): void => {
+      const oldType = context.schema.column(relation, name)?.type;
+      const retyped = oldType && replacement.type && describeType(oldType) !== describeType(replacement.type);
+      const table = displayName(relation);
+      const column = quoteIdentifier(name);
+      const steps = columnReplacementSteps(table, column, quoteIdentifier(`${name}_new`));
+      if (retyped) {
+        context.report({ messageId: 'columnRetyped', helpId: 'help', data: { table, column, oldType: describeType(oldType), newType: describeType(replacement.type!), steps } });
+      } else if (!replacement.keepsValues) {
+        context.report({ messageId: 'columnRecreated', helpId: 'help', data: { table, column, steps } });
+      }
+    };
+
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
         if (cmd.subtype !== 'AT_DropColumn' || !cmd.name || context.schema.isNewColumnName(relation, cmd.name)) return;
@@ -96,6 +125,11 @@ export default defineRule<MessageId, Options>({
         if (context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
         const retirement = context.schema.retirement(relation, cmd.name);
         const column = quoteIdentifier(cmd.name);
+        const replacement = columnTakingTheName(context, relation, cmd);
+        if (replacement && !retirement?.deployed) {
+          reportReplacement(relation, cmd.name, replacement);
+          return;
+        }
         if (retirement?.deployed) oldEnough(retirement, `${displayName(relation)}.${column}`);
         else reportDrop(displayName(relation), retirement?.migration, column);
       }),
@@ -118,3 +152,33 @@ export default defineRule<MessageId, Options>({
     };
   },
 });
+
+/** The column that takes a dropped column's name later in the same migration, and whether the running release's reads find what they found. */
+interface Replacement {
+  type: ColumnType | undefined;
+  /** A generated column, computed again from the row; or a column the migration renamed to the name, filled by it before (lockwise assumes from the old one). */
+  keepsValues: boolean;
+}
+
+function columnTakingTheName(context: RuleContext<MessageId>, relation: RelationName, drop: AlterTableCmd): Replacement | undefined {
+  const name = drop.name!;
+  const { statement, statements } = context;
+  const sameStatement = alterTableCommands(statement.node);
+  const later = [...sameStatement.slice(sameStatement.indexOf(drop) + 1), ...commandsAltering(statements.slice(statement.index + 1), relation, context.schema)];
+  const added = later.map((cmd) => (cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined)).find((column) => column?.colname === name);
+  if (added) {
+    const generated = (added.constraints ?? []).some((constraint) => asKind(constraint, 'Constraint')?.contype === 'CONSTR_GENERATED');
+    return { type: columnType(added.typeName), keepsValues: generated };
+  }
+  for (const later of statements.slice(statement.index + 1)) {
+    const rename = asKind(later.node, 'RenameStmt');
+    if (rename?.renameType !== 'OBJECT_COLUMN' || rename.newname !== name || !rename.relation || !rename.subname) continue;
+    if (!context.schema.sameTable(relationFromRangeVar(rename.relation), relation)) continue;
+    const filled = statements.slice(0, statement.index).some((earlier) => {
+      const update = asKind(earlier.node, 'UpdateStmt');
+      return update?.relation && context.schema.sameTable(relationFromRangeVar(update.relation), relation) && (update.targetList ?? []).some((target) => asKind(target, 'ResTarget')?.name === rename.subname);
+    });
+    return { type: context.schema.column(relation, rename.subname)?.type, keepsValues: filled };
+  }
+  return undefined;
+}
