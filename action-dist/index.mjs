@@ -30579,7 +30579,7 @@ var init_require_not_valid = __esm({
         presets: ["recommended", "strict"],
         messages: {
           addForeignKey: "ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{lockedTables}}: writes to {{writesTo}} wait for the whole scan.",
-          addForeignKeyUnderAccessExclusive: "ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while the statement holds an ACCESS EXCLUSIVE lock on {{table}} (another change in the same ALTER TABLE takes it){{referencedLock}}: no reads or writes of {{table}}{{referencedWrites}} until the scan finishes.",
+          addForeignKeyUnderAccessExclusive: "ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while the {{holder}} holds an ACCESS EXCLUSIVE lock on {{table}} ({{takenBy}}){{referencedLock}}: no reads or writes of {{table}}{{referencedWrites}} until the scan finishes.",
           addCheck: "ADD {{constraint}}CHECK on {{table}} scans the whole table to validate it while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes.",
           addColumnWithConstraint: "ADD COLUMN {{column}} with a {{kind}} constraint validates it against every row of {{table}} while holding an ACCESS EXCLUSIVE lock.",
           help: "Add the constraint without validating existing rows, then validate it in a separate transaction, where only a SHARE UPDATE EXCLUSIVE lock is held during the scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} ... NOT VALID;\n  -- next transaction or migration:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};",
@@ -30663,18 +30663,22 @@ var init_require_not_valid = __esm({
           const helpId = partitionedBefore18 ? "partitionedHelp" : "help";
           if (constraint.contype !== "CONSTR_FOREIGN") {
             context.report({ messageId: "addCheck", helpId, at: constraint.location, data });
-          } else if (locksAccessExclusive(relation)) {
+          } else if (accessExclusiveHolder(relation)) {
+            const holder = accessExclusiveHolder(relation);
             const other = data.referenced !== "" && data.referenced !== data.table;
-            const referencedBlocked = other && constraint.pktable && locksAccessExclusive(relationFromRangeVar(constraint.pktable));
+            const referencedBlocked = other && constraint.pktable && accessExclusiveHolder(relationFromRangeVar(constraint.pktable));
             const referencedLock = !other ? "" : referencedBlocked ? ` and on ${data.referenced}` : ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}`;
             const referencedWrites = !other ? "" : referencedBlocked ? ` and ${data.referenced}` : `, and no writes to ${data.referenced},`;
-            context.report({ messageId: "addForeignKeyUnderAccessExclusive", helpId, at: constraint.location, data: { ...data, referencedLock, referencedWrites } });
+            context.report({ messageId: "addForeignKeyUnderAccessExclusive", helpId, at: constraint.location, data: { ...data, ...holder, referencedLock, referencedWrites } });
           } else {
             context.report({ messageId: "addForeignKey", helpId, at: constraint.location, data });
           }
         }
-        function locksAccessExclusive(relation) {
-          return context.locksOf(context.statement).some((claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && !namesIndex(claim) && context.schema.sameTable(claim.relation, relation));
+        function accessExclusiveHolder(relation) {
+          const byStatement = context.locksOf(context.statement).some((claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && !namesIndex(claim) && context.schema.sameTable(claim.relation, relation));
+          if (byStatement) return { holder: "statement", takenBy: "another change in the same ALTER TABLE takes it" };
+          const held = context.heldLocks().find((lock2) => trafficLock(lock2.claim) === "ACCESS EXCLUSIVE" && context.schema.sameTable(lock2.table, relation));
+          return held && { holder: "transaction", takenBy: `taken on line ${context.lineOf(held.statement.range.start)}, and held until it commits` };
         }
       }
     });

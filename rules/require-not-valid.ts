@@ -18,7 +18,7 @@ export default defineRule({
       addForeignKey:
         'ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{lockedTables}}: writes to {{writesTo}} wait for the whole scan.',
       addForeignKeyUnderAccessExclusive:
-        'ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while the statement holds an ACCESS EXCLUSIVE lock on {{table}} (another change in the same ALTER TABLE takes it){{referencedLock}}: no reads or writes of {{table}}{{referencedWrites}} until the scan finishes.',
+        'ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while the {{holder}} holds an ACCESS EXCLUSIVE lock on {{table}} ({{takenBy}}){{referencedLock}}: no reads or writes of {{table}}{{referencedWrites}} until the scan finishes.',
       addCheck:
         'ADD {{constraint}}CHECK on {{table}} scans the whole table to validate it while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes.',
       addColumnWithConstraint:
@@ -116,22 +116,29 @@ export default defineRule({
       const helpId = partitionedBefore18 ? 'partitionedHelp' : 'help';
       if (constraint.contype !== 'CONSTR_FOREIGN') {
         context.report({ messageId: 'addCheck', helpId, at: constraint.location, data });
-      } else if (locksAccessExclusive(relation)) {
-        // The scan runs under the statement's strongest lock: ADD COLUMN beside the key stops reads too.
+      } else if (accessExclusiveHolder(relation)) {
+        // The scan runs under the strongest lock held on the table: ADD COLUMN beside the key, or an earlier statement of the transaction, stops reads too.
+        const holder = accessExclusiveHolder(relation)!;
         const other = data.referenced !== '' && data.referenced !== data.table;
-        // Dropping a key to the same table in the statement locks it ACCESS EXCLUSIVE too.
-        const referencedBlocked = other && constraint.pktable && locksAccessExclusive(relationFromRangeVar(constraint.pktable));
+        // Dropping a key to the same table, in the statement or earlier in the transaction, locks it ACCESS EXCLUSIVE too.
+        const referencedBlocked = other && constraint.pktable && accessExclusiveHolder(relationFromRangeVar(constraint.pktable));
         const referencedLock = !other ? '' : referencedBlocked ? ` and on ${data.referenced}` : ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}`;
         const referencedWrites = !other ? '' : referencedBlocked ? ` and ${data.referenced}` : `, and no writes to ${data.referenced},`;
-        context.report({ messageId: 'addForeignKeyUnderAccessExclusive', helpId, at: constraint.location, data: { ...data, referencedLock, referencedWrites } });
+        context.report({ messageId: 'addForeignKeyUnderAccessExclusive', helpId, at: constraint.location, data: { ...data, ...holder, referencedLock, referencedWrites } });
       } else {
         context.report({ messageId: 'addForeignKey', helpId, at: constraint.location, data });
       }
     }
 
-    /** ACCESS EXCLUSIVE on the relation by any claim of the statement: the altered table, or one a dropped key referenced. */
-    function locksAccessExclusive(relation: RelationName): boolean {
-      return context.locksOf(context.statement).some((claim) => trafficLock(claim) === 'ACCESS EXCLUSIVE' && !namesIndex(claim) && context.schema.sameTable(claim.relation, relation));
+    /**
+     * Who holds ACCESS EXCLUSIVE on the relation during the scan, in words: the statement, by another of its claims (the
+     * altered table, or one a dropped key referenced), or the transaction, by an earlier statement's lock.
+     */
+    function accessExclusiveHolder(relation: RelationName): { holder: string; takenBy: string } | undefined {
+      const byStatement = context.locksOf(context.statement).some((claim) => trafficLock(claim) === 'ACCESS EXCLUSIVE' && !namesIndex(claim) && context.schema.sameTable(claim.relation, relation));
+      if (byStatement) return { holder: 'statement', takenBy: 'another change in the same ALTER TABLE takes it' };
+      const held = context.heldLocks().find((lock) => trafficLock(lock.claim) === 'ACCESS EXCLUSIVE' && context.schema.sameTable(lock.table, relation));
+      return held && { holder: 'transaction', takenBy: `taken on line ${context.lineOf(held.statement.range.start)}, and held until it commits` };
     }
   },
 });

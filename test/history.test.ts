@@ -370,6 +370,18 @@ describe('locks the history can name', () => {
     ]);
   });
 
+  it('says a foreign key is validated under the ACCESS EXCLUSIVE lock an earlier statement of the transaction took', () => {
+    const dir = tempProject({
+      'db/001_base.sql': 'CREATE TABLE prompts (id text PRIMARY KEY);\nCREATE TABLE observations (id text PRIMARY KEY);\n',
+      'db/002_key.sql':
+        "SET lock_timeout = '2s';\nBEGIN;\nALTER TABLE observations ADD COLUMN prompt_id text;\nALTER TABLE observations ADD CONSTRAINT observations_prompt_id_fkey FOREIGN KEY (prompt_id) REFERENCES prompts (id);\nCOMMIT;\n",
+    });
+    const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).filter(([rule]) => rule === 'require-not-valid');
+    expect(found.map(([, message]) => message)).toEqual([
+      'ADD CONSTRAINT observations_prompt_id_fkey FOREIGN KEY on observations scans the whole table to validate it while the transaction holds an ACCESS EXCLUSIVE lock on observations (taken on line 3, and held until it commits) and a SHARE ROW EXCLUSIVE lock on prompts: no reads or writes of observations, and no writes to prompts, until the scan finishes.',
+    ]);
+  });
+
   it('names the table of an index as the migrations wrote it, after the table was renamed', () => {
     const dir = tempProject({
       'db/001_create.sql': 'CREATE TABLE ideas (id bigint PRIMARY KEY, slug text);\nCREATE UNIQUE INDEX idea_slug_key ON ideas (slug);\n',
