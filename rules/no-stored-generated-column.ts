@@ -18,9 +18,9 @@ export default defineRule({
       storedGenerated:
         'ADD COLUMN {{column}} GENERATED ALWAYS AS (...) STORED computes and writes the expression for every existing row: PostgreSQL rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock, so no reads or writes until every row has been rewritten.',
       help:
-        'If the value need not be stored or indexed, make it VIRTUAL (PostgreSQL 18+): ALTER TABLE {{table}} ADD COLUMN {{column}} <type> GENERATED ALWAYS AS (...) VIRTUAL; adds it without touching the rows. Otherwise add a plain column, fill new rows with a BEFORE INSERT OR UPDATE trigger, and backfill existing rows in batches.',
+        'If the value need not be stored or indexed, and the expression calls no function of your own, make it VIRTUAL (PostgreSQL 18+): ALTER TABLE {{table}} ADD COLUMN {{column}} <type> GENERATED ALWAYS AS (...) VIRTUAL; adds it without touching the rows. Otherwise add a plain column, fill new rows with a BEFORE INSERT OR UPDATE trigger, and backfill existing rows in batches.',
       helpBefore18:
-        'Add a plain column instead, fill new rows with a BEFORE INSERT OR UPDATE trigger that computes the expression, and backfill existing rows in batches. (VIRTUAL generated columns, which do not rewrite, need PostgreSQL 18.)',
+        'Add a plain column instead, fill new rows with a BEFORE INSERT OR UPDATE trigger that computes the expression, and backfill existing rows in batches. (VIRTUAL generated columns, which do not rewrite, need PostgreSQL 18, and cannot be indexed or call user-defined functions.)',
       setExpressionStored:
         'ALTER COLUMN {{column}} SET EXPRESSION recomputes the STORED generated column for every row: PostgreSQL rewrites the whole of {{table}} and its indexes under an ACCESS EXCLUSIVE lock, so no reads or writes until every row has been rewritten.',
       setExpressionMaybeStored:
@@ -35,7 +35,7 @@ export default defineRule({
     docs: {
       summary: 'Disallows adding a STORED generated column to an existing table, or changing the expression of one.',
       why: 'A STORED generated column holds the value of its expression in every row, so adding one to a table that has rows makes PostgreSQL compute it for each of them and rewrite the whole table and its indexes while holding an ACCESS EXCLUSIVE lock: nothing can read or write the table until the rewrite finishes. A VIRTUAL generated column (PostgreSQL 18+) is computed when read and never requires a rewrite; in PostgreSQL 18, GENERATED ALWAYS AS (...) without STORED or VIRTUAL is VIRTUAL, so it is not reported. (A NOT NULL or CHECK constraint on a virtual column still makes PostgreSQL scan the table to check it.) ALTER COLUMN ... SET EXPRESSION (PostgreSQL 17) on a STORED generated column recomputes it for every row, with the same rewrite; on a VIRTUAL one it does not, and when the migrations do not show which kind the column is, lockwise reports it on PostgreSQL 18 as a possible rewrite. DROP EXPRESSION keeps a stored column\'s values without a rewrite, and PostgreSQL refuses it on a virtual column, which is reported as the failure it is (all checked on PostgreSQL 18 with lockwise trace).',
-      instead: 'On PostgreSQL 18+, use a VIRTUAL generated column when the value need not be stored or indexed (virtual columns cannot be indexed). Otherwise add a plain column, keep it filled with a trigger, and backfill existing rows in batches.',
+      instead: 'On PostgreSQL 18+, use a VIRTUAL generated column when the value need not be stored or indexed and the expression calls only built-in functions (PostgreSQL refuses an index on a virtual column, and a user-defined function in its expression). Otherwise add a plain column, keep it filled with a trigger, and backfill existing rows in batches.',
       bad: 'ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (quantity * unit_price_cents) STORED;',
       good: '-- PostgreSQL 18+\nALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (quantity * unit_price_cents) VIRTUAL;',
       references: [

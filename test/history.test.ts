@@ -532,6 +532,17 @@ describe('help that works where the statement stands', () => {
     expect(found.find(([rule]) => rule === 'require-concurrent-index')?.[1]).toMatch(/^Move it out of the DO block first, .*DROP INDEX CONCURRENTLY events_kind_idx;$/);
   });
 
+  it('keeps a deferrable constraint deferrable when it attaches the index built concurrently', () => {
+    const dir = tempProject({
+      'db/001_collections.sql': 'CREATE TABLE collections (id text PRIMARY KEY, team_id text, parent_id text, position int);\n',
+      'db/002_order_key.sql': "SET lock_timeout = '2s';\nALTER TABLE collections ADD CONSTRAINT collections_order_key UNIQUE (team_id, parent_id, position) DEFERRABLE INITIALLY DEFERRED;\n",
+    });
+    const found = helps(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
+    expect(found.find(([rule]) => rule === 'require-unique-using-index')?.[1]).toContain(
+      'ALTER TABLE collections ADD CONSTRAINT collections_order_key UNIQUE USING INDEX collections_order_key DEFERRABLE INITIALLY DEFERRED;',
+    );
+  });
+
   it('speaks of NOT NULL only for a PRIMARY KEY added with a column, not for UNIQUE', () => {
     const dir = tempProject({
       'db/001_users.sql': CREATE_USERS,
