@@ -22671,7 +22671,7 @@ function commandsOnExistingTable(context, visit2) {
       if (!context.isExistingTable(relation)) return;
       for (const command of alter.cmds ?? []) {
         const cmd = asKind(command, "AlterTableCmd");
-        if (cmd) visit2(cmd, relation);
+        if (cmd && !addsNothing(context, cmd, relation, alter.cmds ?? [])) visit2(cmd, relation);
       }
     }
   };
@@ -22685,6 +22685,11 @@ function commandsAltering(statements, relation, schema) {
 function foreignKeyShape(constraint) {
   if (constraint?.contype !== "CONSTR_FOREIGN" || !constraint.pktable) return void 0;
   return { columns: stringValues(constraint.fk_attrs), references: relationFromRangeVar(constraint.pktable), referencedColumns: stringValues(constraint.pk_attrs) };
+}
+function addsNothing(context, cmd, relation, siblings) {
+  const column = cmd.subtype === "AT_AddColumn" && cmd.missing_ok ? asKind(cmd.def, "ColumnDef")?.colname : void 0;
+  if (column === void 0 || context.schema.column(relation, column) === void 0) return false;
+  return !siblings.some((sibling) => asKind(sibling, "AlterTableCmd")?.subtype === "AT_DropColumn" && asKind(sibling, "AlterTableCmd")?.name === column);
 }
 var init_alter_table_commands = __esm({
   "src/engine/alter-table-commands.ts"() {

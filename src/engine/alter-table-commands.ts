@@ -1,4 +1,4 @@
-import type { AlterTableCmd, Constraint } from '@pgsql/types';
+import type { AlterTableCmd, Constraint, Node } from '@pgsql/types';
 import { relationFromRangeVar, type RelationName } from '../model/names.js';
 import type { SchemaModel } from '../model/schema-model.js';
 import { alterTableCommands, asKind, stringValues } from '../parse/node-types.js';
@@ -18,7 +18,7 @@ export function commandsOnExistingTable(context: RuleContext, visit: (cmd: Alter
       if (!context.isExistingTable(relation)) return;
       for (const command of alter.cmds ?? []) {
         const cmd = asKind(command, 'AlterTableCmd');
-        if (cmd) visit(cmd, relation);
+        if (cmd && !addsNothing(context, cmd, relation, alter.cmds ?? [])) visit(cmd, relation);
       }
     },
   };
@@ -43,4 +43,12 @@ export interface ForeignKeyShape {
 export function foreignKeyShape(constraint: Constraint | undefined): ForeignKeyShape | undefined {
   if (constraint?.contype !== 'CONSTR_FOREIGN' || !constraint.pktable) return undefined;
   return { columns: stringValues(constraint.fk_attrs), references: relationFromRangeVar(constraint.pktable), referencedColumns: stringValues(constraint.pk_attrs) };
+}
+
+/** ADD COLUMN IF NOT EXISTS of a column the table has: PostgreSQL skips it with a notice, rewriting and checking nothing (it still takes the lock). */
+function addsNothing(context: RuleContext<string>, cmd: AlterTableCmd, relation: RelationName, siblings: readonly Node[]): boolean {
+  const column = cmd.subtype === 'AT_AddColumn' && cmd.missing_ok ? asKind(cmd.def, 'ColumnDef')?.colname : undefined;
+  if (column === undefined || context.schema.column(relation, column) === undefined) return false;
+  // Dropped earlier in the same statement, it is added again.
+  return !siblings.some((sibling) => asKind(sibling, 'AlterTableCmd')?.subtype === 'AT_DropColumn' && asKind(sibling, 'AlterTableCmd')?.name === column);
 }
