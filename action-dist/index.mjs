@@ -43722,6 +43722,7 @@ init_paths();
 import { stat as stat5 } from "node:fs/promises";
 import path7 from "node:path";
 var STDIN_ARGUMENT = "-";
+var UNNAMED_STDIN = "<stdin>";
 var ALWAYS_SKIPPED = ["**/node_modules/**", "**/.git/**"];
 async function resolvePaths(args, options) {
   const excluded = excludeMatcher(options);
@@ -44003,6 +44004,10 @@ async function planLint(options) {
   const atBase = repository && options.since ? filesAtRef(repository, options.since) : void 0;
   const paths = options.stdin && !options.files.includes(options.stdin.path) ? [...options.files, options.stdin.path] : options.files;
   for (const file of paths) {
+    if (options.stdin && file === options.stdin.path && file === UNNAMED_STDIN) {
+      standalone.push(file);
+      continue;
+    }
     const absolute = path8.resolve(cwd, file);
     const named = options.explicit.has(file) || file === options.stdin?.path;
     if (changed && !named && !changed.has(absolute)) continue;
@@ -44486,7 +44491,7 @@ async function commandInputs(paths, options, io) {
   );
   for (const problem of [...resolved.problems, ...resolved.notes]) io.stderr.write(`lockwise: ${problem}
 `);
-  const stdin = options.readsStdin ? decodeInput(options.stdinFilename ?? "<stdin>", await readAll(io.stdin)) : void 0;
+  const stdin = options.readsStdin ? decodeInput(options.stdinFilename ?? UNNAMED_STDIN, await readAll(io.stdin)) : void 0;
   return { resolved, stdin };
 }
 async function readAll(stream) {

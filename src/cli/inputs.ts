@@ -6,6 +6,8 @@ import type { LintInput } from '../engine/lint-sources.js';
 import { displayPath, displayPathUnder, naturalCompare, toPosix } from '../source/paths.js';
 
 export const STDIN_ARGUMENT = '-';
+/** The name of stdin input given no --stdin-filename: it is no file of any folder, and has no history. */
+export const UNNAMED_STDIN = '<stdin>';
 
 export interface ResolvedPaths {
   files: string[];

@@ -7,7 +7,7 @@ import { REPORTERS, type FormatName } from '../report/reporters.js';
 import { totals } from '../report/results.js';
 import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
-import { decodeInput, resolvePaths, STDIN_ARGUMENT, type ResolvedPaths } from './inputs.js';
+import { decodeInput, resolvePaths, STDIN_ARGUMENT, UNNAMED_STDIN, type ResolvedPaths } from './inputs.js';
 import { toolHomepage, toolVersion } from './version.js';
 import { UsageError } from './user-errors.js';
 import { DEFAULT_CACHE_FILE, readRunCache, runCacheChanged, writeRunCache } from './cache-file.js';
@@ -183,7 +183,7 @@ export async function commandInputs(
     { cwd: io.cwd, exclude: options.exclude, excludeBase: options.excludeBase },
   );
   for (const problem of [...resolved.problems, ...resolved.notes]) io.stderr.write(`lockwise: ${problem}\n`);
-  const stdin = options.readsStdin ? decodeInput(options.stdinFilename ?? '<stdin>', await readAll(io.stdin)) : undefined;
+  const stdin = options.readsStdin ? decodeInput(options.stdinFilename ?? UNNAMED_STDIN, await readAll(io.stdin)) : undefined;
   return { resolved, stdin };
 }
 

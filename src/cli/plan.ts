@@ -18,6 +18,7 @@ import { frameworkMarker } from '../history/layouts.js';
 import { changedSince, filesAtRef, findRepository, firstCommitTimes, type GitRepository } from '../history/git.js';
 import type { TransactionMode } from '../model/session-state.js';
 import { MigrationFiles } from './migration-files.js';
+import { UNNAMED_STDIN } from './inputs.js';
 import { displayPath, toPosix } from '../source/paths.js';
 import { PlanError } from './user-errors.js';
 import { counted } from '../report/results.js';
@@ -117,6 +118,11 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
 
   const paths = options.stdin && !options.files.includes(options.stdin.path) ? [...options.files, options.stdin.path] : options.files;
   for (const file of paths) {
+    // Stdin without a file name belongs to no folder: the working directory's files are no history of it.
+    if (options.stdin && file === options.stdin.path && file === UNNAMED_STDIN) {
+      standalone.push(file);
+      continue;
+    }
     const absolute = path.resolve(cwd, file);
     const named = options.explicit.has(file) || file === options.stdin?.path;
     if (changed && !named && !changed.has(absolute)) continue;
