@@ -34239,7 +34239,14 @@ async function listFlyway(root) {
   }
   versioned.sort((a, b) => compareFlywayVersions(a.flywayVersion, b.flywayVersion) || compareText(a.absolutePath, b.absolutePath));
   repeatable.sort((a, b) => compareText(a.description, b.description) || compareText(a.absolutePath, b.absolutePath));
-  return { migrations: [...versioned, ...repeatable], ignored };
+  const problems = [];
+  for (let index = 1; index < versioned.length; index++) {
+    const [before, after] = [versioned[index - 1], versioned[index]];
+    if (compareFlywayVersions(before.flywayVersion, after.flywayVersion) !== 0) continue;
+    const version = after.flywayVersion.replaceAll("_", ".");
+    problems.push(`Flyway refuses to migrate: ${path5.basename(before.absolutePath)} and ${path5.basename(after.absolutePath)} have the same version, ${version} ("Found more than one migration with version ${version}"); lockwise lints them in name order`);
+  }
+  return { migrations: [...versioned, ...repeatable], ignored, ...problems.length > 0 ? { problems } : {} };
 }
 async function listPrisma(root, entries) {
   const migrations = [];
@@ -34412,7 +34419,8 @@ async function findMigrationFolder(dir, options) {
     root,
     ...flywayProject ? { flywayProject } : {},
     migrations: listing.migrations.map(({ absolutePath, version }) => ({ path: shown(absolutePath), absolutePath, version })),
-    ignored: listing.ignored.map(({ absolutePath, reason }) => ({ path: shown(absolutePath), reason }))
+    ignored: listing.ignored.map(({ absolutePath, reason }) => ({ path: shown(absolutePath), reason })),
+    ...listing.problems ? { problems: listing.problems } : {}
   };
 }
 function prepareMigration(framework, entry, text, siblings = FILES_ON_DISK, flywayProject) {
@@ -43986,6 +43994,7 @@ async function planLint(options) {
         notes.push(`${shownRoot}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
         for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
       }
+      for (const problem of folder.problems ?? []) warnings.push(`${shownRoot}: ${problem}`);
       if (config.framework && folder.migrations.length === 0 && folder.ignored.length > 0) {
         const [first] = folder.ignored;
         warnings.push(`${shownRoot}: ${config.framework}, as configured, runs none of the ${counted(folder.ignored.length, "file")} in it (${first.path}: ${first.reason}), so none of them is linted`);

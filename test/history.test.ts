@@ -510,6 +510,17 @@ describe('what --verbose says about a folder', () => {
     expect(findings(both.stdout)).toContainEqual(['db/201801010000_email_index.sql', 'require-concurrent-index', 1]);
   });
 
+  it('warns that Flyway refuses a folder where two migrations have the same version', () => {
+    const dir = tempProject({
+      'db/migration/V1__users.sql': CREATE_USERS,
+      'db/migration/V1_6__add_email.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
+      'db/migration/V1.6__add_name.sql': 'ALTER TABLE users ADD COLUMN name text;\n',
+    });
+    expect(runCli(['lint', 'db/migration'], { cwd: dir }).stderr).toBe(
+      'lockwise: db/migration: Flyway refuses to migrate: V1.6__add_name.sql and V1_6__add_email.sql have the same version, 1.6 ("Found more than one migration with version 1.6"); lockwise lints them in name order\n',
+    );
+  });
+
   it('says a plain file runs in a transaction when --assume-in-transaction says so', () => {
     const dir = tempProject({ 'db/001_users.sql': CREATE_USERS });
     expect(runCli(['lint', '--verbose', 'db'], { cwd: dir }).stderr).toContain('db/001_users.sql: plain: no migration tool assumed, so each statement runs on its own');

@@ -97,6 +97,7 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
         notes.push(`${shownRoot}: ${folder.framework} migrations, ${folder.migrations.length} in order`);
         for (const ignored of folder.ignored) notes.push(`${ignored.path}: not part of the history: ${ignored.reason}`);
       }
+      for (const problem of folder.problems ?? []) warnings.push(`${shownRoot}: ${problem}`);
       if (config.framework && folder.migrations.length === 0 && folder.ignored.length > 0) {
         const [first] = folder.ignored;
         warnings.push(`${shownRoot}: ${config.framework}, as configured, runs none of the ${counted(folder.ignored.length, 'file')} in it (${first!.path}: ${first!.reason}), so none of them is linted`);

@@ -61,6 +61,8 @@ export interface MigrationFolder {
   ignored: Array<{ path: string; reason: string }>;
   /** For Flyway: the project configuration file nearest the folder, when there is one. */
   flywayProject?: FlywayProjectConfig;
+  /** Why the tool refuses the folder as a whole, when it does (see Listing). */
+  problems?: string[];
 }
 
 export interface PreparedMigration {
@@ -185,6 +187,7 @@ export async function findMigrationFolder(
     ...(flywayProject ? { flywayProject } : {}),
     migrations: listing.migrations.map(({ absolutePath, version }) => ({ path: shown(absolutePath), absolutePath, version })),
     ignored: listing.ignored.map(({ absolutePath, reason }) => ({ path: shown(absolutePath), reason })),
+    ...(listing.problems ? { problems: listing.problems } : {}),
   };
 }
 

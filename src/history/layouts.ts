@@ -18,6 +18,8 @@ export interface Listing {
   migrations: FoundMigration[];
   /** In natural path order. */
   ignored: Array<{ absolutePath: string; reason: string }>;
+  /** Why the tool refuses the folder as a whole, when it does: two migrations with one version. */
+  problems?: string[];
 }
 
 const FLYWAY_VERSIONED_NAME = /^V\d+(?:[._]\d+)*__/;
@@ -271,7 +273,15 @@ async function listFlyway(root: string): Promise<Listing> {
   }
   versioned.sort((a, b) => compareFlywayVersions(a.flywayVersion, b.flywayVersion) || compareText(a.absolutePath, b.absolutePath));
   repeatable.sort((a, b) => compareText(a.description, b.description) || compareText(a.absolutePath, b.absolutePath));
-  return { migrations: [...versioned, ...repeatable], ignored };
+  // Flyway's validation stops before any migration runs: "Found more than one migration with version 1.6".
+  const problems: string[] = [];
+  for (let index = 1; index < versioned.length; index++) {
+    const [before, after] = [versioned[index - 1]!, versioned[index]!];
+    if (compareFlywayVersions(before.flywayVersion, after.flywayVersion) !== 0) continue;
+    const version = after.flywayVersion.replaceAll('_', '.');
+    problems.push(`Flyway refuses to migrate: ${path.basename(before.absolutePath)} and ${path.basename(after.absolutePath)} have the same version, ${version} ("Found more than one migration with version ${version}"); lockwise lints them in name order`);
+  }
+  return { migrations: [...versioned, ...repeatable], ignored, ...(problems.length > 0 ? { problems } : {}) };
 }
 
 // prisma: https://www.prisma.io/docs/orm/prisma-migrate/understanding-prisma-migrate/migration-histories (folders applied in name order).
