@@ -23705,6 +23705,8 @@ var init_no_add_required_column = __esm({
         function checkNewColumnMadeNotNull(relation, name) {
           const column = context.schema.column(relation, name);
           if (!column || column.hasDefault || column.generated || !context.schema.isNewColumn(relation, name)) return;
+          const earlier = commandsAltering(context.statements.slice(0, context.statement.index), relation, context.schema);
+          if (earlier.some((other) => other.subtype === "AT_DropColumn" && other.name === name)) return;
           const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema);
           if (later.some((other) => other.name === name && (other.subtype === "AT_ColumnDefault" && other.def !== void 0 || other.subtype === "AT_DropNotNull"))) return;
           const data = { table: displayName(relation), column: quoteIdentifier(name), type: column.type ? describeType(column.type) : "<type>" };

@@ -102,6 +102,9 @@ export default defineRule({
     function checkNewColumnMadeNotNull(relation: RelationName, name: string): void {
       const column = context.schema.column(relation, name);
       if (!column || column.hasDefault || column.generated || !context.schema.isNewColumn(relation, name)) return;
+      // It took the name of a column this migration dropped: the running release's INSERTs name it (require-deprecation-before-drop reports the swap).
+      const earlier = commandsAltering(context.statements.slice(0, context.statement.index), relation, context.schema);
+      if (earlier.some((other) => other.subtype === 'AT_DropColumn' && other.name === name)) return;
       const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema);
       if (later.some((other) => other.name === name && ((other.subtype === 'AT_ColumnDefault' && other.def !== undefined) || other.subtype === 'AT_DropNotNull'))) return;
       const data = { table: displayName(relation), column: quoteIdentifier(name), type: column.type ? describeType(column.type) : '<type>' };
