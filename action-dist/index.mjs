@@ -23385,6 +23385,21 @@ function holdsNoNull(context, relation, column) {
     return added?.colname === column && fillingDefault(added, void 0) !== void 0;
   });
 }
+function fillsItself(column) {
+  if (isSerial(column)) return true;
+  return (column.constraints ?? []).some((node) => {
+    const type = asKind(node, "Constraint")?.contype;
+    return type === "CONSTR_IDENTITY" || type === "CONSTR_GENERATED";
+  });
+}
+function requiringConstraint(column) {
+  return (column.constraints ?? []).map((node) => asKind(node, "Constraint")).find((c) => c?.contype === "CONSTR_NOTNULL" || c?.contype === "CONSTR_PRIMARY");
+}
+function refusesExistingRows(column, schema) {
+  if (!column || fillsItself(column)) return false;
+  const domain = domainOfColumn(column, schema);
+  return !fillingDefault(column, domain) && (requiringConstraint(column) !== void 0 || domain?.notNull === true);
+}
 var FAST_DEFAULT_SINCE;
 var init_column_declarations = __esm({
   "src/engine/column-declarations.ts"() {
@@ -23596,16 +23611,6 @@ var init_type_changes = __esm({
 });
 
 // rules/no-add-required-column.ts
-function fillsItself(column) {
-  if (isSerial(column)) return true;
-  return (column.constraints ?? []).some((node) => {
-    const type = asKind(node, "Constraint")?.contype;
-    return type === "CONSTR_IDENTITY" || type === "CONSTR_GENERATED";
-  });
-}
-function requiringConstraint(column) {
-  return (column.constraints ?? []).map((node) => asKind(node, "Constraint")).find((c) => c?.contype === "CONSTR_NOTNULL" || c?.contype === "CONSTR_PRIMARY");
-}
 function describe(constraint) {
   return constraint.contype === "CONSTR_PRIMARY" ? "PRIMARY KEY" : "NOT NULL";
 }
@@ -25570,6 +25575,28 @@ var init_batches = __esm({
   }
 });
 
+// src/engine/empty-tables.ts
+function emptiedBy(context, relation) {
+  for (const held of context.heldLocks()) {
+    if (held.claim.takenOnlyIf || trafficLock(held.claim) !== "ACCESS EXCLUSIVE" || !context.schema.sameTable(held.table, relation)) continue;
+    if (held.statement.kind === "TruncateStmt") return held.statement;
+    const altered = asKind(held.statement.node, "AlterTableStmt")?.relation;
+    if (!altered || !context.schema.sameTable(relationFromRangeVar(altered), relation)) continue;
+    const addsRequired = alterTableCommands(held.statement.node).some((cmd) => cmd.subtype === "AT_AddColumn" && refusesExistingRows(asKind(cmd.def, "ColumnDef"), context.schema));
+    if (addsRequired) return held.statement;
+  }
+  return void 0;
+}
+var init_empty_tables = __esm({
+  "src/engine/empty-tables.ts"() {
+    "use strict";
+    init_node_types();
+    init_names();
+    init_statement_locks();
+    init_column_declarations();
+  }
+});
+
 // rules/no-slow-statements-after-write-lock.ts
 function blocksApplicationWrites(context, lock2) {
   const mode = trafficLock(lock2.claim);
@@ -25600,7 +25627,7 @@ function uniqueTables(context, held) {
 function slowWorkOf(context, statement) {
   const existing = (rangeVar) => {
     const relation = rangeVar && relationFromRangeVar(rangeVar);
-    return relation && context.isExistingTable(relation) ? relation : void 0;
+    return relation && context.isExistingTable(relation) && !emptiedBy(context, relation) ? relation : void 0;
   };
   const { node } = statement;
   const index = asKind(node, "IndexStmt");
@@ -25647,7 +25674,7 @@ function tablesReadWhole(context, query) {
   }
   if (query.limitCount) return [];
   const sources = limitedSources(query.withClause, query.fromClause);
-  return fromListTables(query.fromClause ?? []).map(relationFromRangeVar).filter((table) => context.isExistingTable(table) && !isBoundedWork(context, table, [query.whereClause], sources));
+  return fromListTables(query.fromClause ?? []).map(relationFromRangeVar).filter((table) => context.isExistingTable(table) && !emptiedBy(context, table) && !isBoundedWork(context, table, [query.whereClause], sources));
 }
 function fromListTables(items) {
   const found = [];
@@ -25670,6 +25697,7 @@ var init_no_slow_statements_after_write_lock = __esm({
     init_rule();
     init_messages();
     init_batches();
+    init_empty_tables();
     init_key_range();
     init_lock_modes();
     init_statement_locks();
@@ -29848,6 +29876,7 @@ var init_require_check_before_set_not_null = __esm({
     "use strict";
     init_rule();
     init_alter_table_commands();
+    init_empty_tables();
     init_names();
     init_node_types();
     init_identifiers();
@@ -29886,6 +29915,7 @@ var init_require_check_before_set_not_null = __esm({
       create(context) {
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
+            if (emptiedBy(context, relation)) return;
             if (cmd.subtype === "AT_SetNotNull" && cmd.name) {
               if (context.schema.column(relation, cmd.name)?.notNull) return;
               const data = dataFor(relation, cmd.name);
@@ -29985,6 +30015,7 @@ var init_require_concurrent_index = __esm({
   "rules/require-concurrent-index.ts"() {
     "use strict";
     init_rule();
+    init_empty_tables();
     init_transaction_block();
     init_statement_locks();
     init_node_types();
@@ -30045,6 +30076,7 @@ var init_require_concurrent_index = __esm({
             const relation = relationFromRangeVar(index.relation);
             const partitioned = isPartitioned(relation);
             if (index.concurrent && !partitioned || !index.concurrent && !context.isExistingTable(relation)) return;
+            if (!index.concurrent && emptiedBy(context, relation)) return;
             if (index.if_not_exists && index.idxname && context.schema.indexTable({ ...relation.schema ? { schema: relation.schema } : {}, name: index.idxname })) return;
             const data = {
               outOfBlock: outOfBlock(),
@@ -30162,8 +30194,8 @@ var init_require_concurrent_refresh = __esm({
             if (refresh.concurrent) {
               if (!known || known.kind !== "materialized view") return;
               if (known.populated === false) {
-                const emptiedBy = known.createdIn === context.filePath ? "its CREATE MATERIALIZED VIEW ... WITH NO DATA or a REFRESH ... WITH NO DATA in this migration" : `CREATE MATERIALIZED VIEW ... WITH NO DATA or REFRESH ... WITH NO DATA (last in ${known.createdIn} or later)`;
-                context.report({ messageId: "concurrentUnpopulated", helpId: "populateHelp", at: refresh.relation.location, data: { view, emptiedBy } });
+                const emptiedBy2 = known.createdIn === context.filePath ? "its CREATE MATERIALIZED VIEW ... WITH NO DATA or a REFRESH ... WITH NO DATA in this migration" : `CREATE MATERIALIZED VIEW ... WITH NO DATA or REFRESH ... WITH NO DATA (last in ${known.createdIn} or later)`;
+                context.report({ messageId: "concurrentUnpopulated", helpId: "populateHelp", at: refresh.relation.location, data: { view, emptiedBy: emptiedBy2 } });
               } else if (!usable && allIndexesKnown) {
                 context.report({ messageId: "concurrentWithoutUniqueIndex", helpId: "createIndexHelp", at: refresh.relation.location, data: { view } });
               }
@@ -30577,6 +30609,7 @@ var init_require_not_valid = __esm({
     init_node_types();
     init_identifiers();
     init_alter_table_commands();
+    init_empty_tables();
     init_statement_locks();
     NOT_VALID_FOREIGN_KEY_ON_PARTITIONED_SINCE = 18;
     require_not_valid_default = defineRule({
@@ -30666,6 +30699,7 @@ var init_require_not_valid = __esm({
           }
         };
         function reportUnvalidated(constraint, relation, partitionedBefore18) {
+          if (emptiedBy(context, relation)) return;
           const data = dataFor2(constraint, displayName(relation));
           const helpId = partitionedBefore18 ? "partitionedHelp" : "help";
           if (constraint.contype !== "CONSTR_FOREIGN") {
@@ -30845,6 +30879,7 @@ var init_require_unique_using_index = __esm({
     init_rule();
     init_transaction_block();
     init_alter_table_commands();
+    init_empty_tables();
     init_names();
     init_node_types();
     init_identifiers();
@@ -30887,7 +30922,7 @@ var init_require_unique_using_index = __esm({
           const column = asKind(cmd.def, "ColumnDef");
           if (cmd.subtype === "AT_AddConstraint") {
             const constraint = asKind(cmd.def, "Constraint");
-            if (!constraint || !isUniqueIndexConstraint(constraint) || constraint.indexname) return;
+            if (!constraint || !isUniqueIndexConstraint(constraint) || constraint.indexname || emptiedBy(context, relation)) return;
             const data = dataFor3(relation, constraint, stringValues(constraint.keys), replacedInStatement(constraint));
             const helpId = partitioned ? "partitionedHelp" : constraint.contype === "CONSTR_PRIMARY" ? "primaryKeyHelp" : "help";
             context.report({ messageId: "addConstraint", helpId, at: constraint.location, data: { ...data, ...steps(), table } });

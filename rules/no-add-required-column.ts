@@ -1,12 +1,12 @@
-import type { ColumnDef, Constraint, CreateStmt } from '@pgsql/types';
+import type { Constraint, CreateStmt } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { commandsAltering, commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { displayName, relationFromNameList, type RelationName } from '../src/model/names.js';
 import { statementCreatingAgain } from '../src/engine/transaction-block.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
-import { domainOfColumn, FAST_DEFAULT_SINCE, fillingDefault } from '../src/engine/column-declarations.js';
-import { columnType, isSerial } from '../src/model/schema-objects.js';
+import { domainOfColumn, FAST_DEFAULT_SINCE, fillingDefault, fillsItself, requiringConstraint } from '../src/engine/column-declarations.js';
+import { columnType } from '../src/model/schema-objects.js';
 import { describeType } from '../src/knowledge/type-changes.js';
 
 export default defineRule({
@@ -112,20 +112,6 @@ export default defineRule({
     }
   },
 });
-
-/** Serial, identity and generated columns compute a value for every row themselves. */
-function fillsItself(column: ColumnDef): boolean {
-  if (isSerial(column)) return true;
-  return (column.constraints ?? []).some((node) => {
-    const type = asKind(node, 'Constraint')?.contype;
-    return type === 'CONSTR_IDENTITY' || type === 'CONSTR_GENERATED';
-  });
-}
-
-/** The column's NOT NULL or PRIMARY KEY constraint, which makes it refuse NULL. */
-function requiringConstraint(column: ColumnDef): Constraint | undefined {
-  return (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((c) => c?.contype === 'CONSTR_NOTNULL' || c?.contype === 'CONSTR_PRIMARY');
-}
 
 function describe(constraint: Constraint): string {
   return constraint.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'NOT NULL';

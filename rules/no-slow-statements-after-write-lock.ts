@@ -4,6 +4,7 @@ import type { RuleContext } from '../src/engine/context.js';
 import { defineRule } from '../src/engine/rule.js';
 import { wordList } from '../src/engine/messages.js';
 import { isBoundedWork } from '../src/engine/batches.js';
+import { emptiedBy } from '../src/engine/empty-tables.js';
 import type { HeldLock } from '../src/engine/held-locks.js';
 import { limitedSources } from '../src/knowledge/key-range.js';
 import { blocksReads, blocksWrites, type LockMode } from '../src/knowledge/lock-modes.js';
@@ -110,7 +111,8 @@ function uniqueTables(context: RuleContext<MessageId>, held: readonly HeldLock[]
 function slowWorkOf(context: RuleContext<MessageId>, statement: Statement): string | undefined {
   const existing = (rangeVar: RangeVar | undefined): RelationName | undefined => {
     const relation = rangeVar && relationFromRangeVar(rangeVar);
-    return relation && context.isExistingTable(relation) ? relation : undefined;
+    // A table the transaction proved empty is read at once.
+    return relation && context.isExistingTable(relation) && !emptiedBy(context, relation) ? relation : undefined;
   };
   const { node } = statement;
   const index = asKind(node, 'IndexStmt');
@@ -165,7 +167,7 @@ function tablesReadWhole(context: RuleContext<MessageId>, query: SelectStmt): Re
   const sources = limitedSources(query.withClause, query.fromClause);
   return fromListTables(query.fromClause ?? [])
     .map(relationFromRangeVar)
-    .filter((table) => context.isExistingTable(table) && !isBoundedWork(context, table, [query.whereClause], sources));
+    .filter((table) => context.isExistingTable(table) && !emptiedBy(context, table) && !isBoundedWork(context, table, [query.whereClause], sources));
 }
 
 function fromListTables(items: readonly Node[]): RangeVar[] {

@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { emptiedBy } from '../src/engine/empty-tables.js';
 import { displayName, type RelationName } from '../src/model/names.js';
 import { alterTableCommands, asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -50,6 +51,8 @@ export default defineRule({
   create(context) {
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
+        // An empty table is checked at once.
+        if (emptiedBy(context, relation)) return;
         if (cmd.subtype === 'AT_SetNotNull' && cmd.name) {
           if (context.schema.column(relation, cmd.name)?.notNull) return;
           const data = dataFor(relation, cmd.name);

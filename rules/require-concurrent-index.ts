@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { emptiedBy } from '../src/engine/empty-tables.js';
 import { outsideTransactionBlock, restOfTransaction } from '../src/engine/transaction-block.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
 import { asKind } from '../src/parse/node-types.js';
@@ -87,6 +88,8 @@ export default defineRule({
         const relation = relationFromRangeVar(index.relation);
         const partitioned = isPartitioned(relation);
         if ((index.concurrent && !partitioned) || (!index.concurrent && !context.isExistingTable(relation))) return;
+        // The index of a table the transaction proved empty is built at once.
+        if (!index.concurrent && emptiedBy(context, relation)) return;
         // IF NOT EXISTS of an index the migrations built already: PostgreSQL takes the lock, finds the name and builds nothing.
         if (index.if_not_exists && index.idxname && context.schema.indexTable({ ...(relation.schema ? { schema: relation.schema } : {}), name: index.idxname })) return;
         const data = {

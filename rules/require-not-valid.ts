@@ -4,6 +4,7 @@ import { displayName, relationFromRangeVar, relationKey, type RelationName } fro
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { foreignKeyShape } from '../src/engine/alter-table-commands.js';
+import { emptiedBy } from '../src/engine/empty-tables.js';
 import { namesIndex, trafficLock } from '../src/knowledge/statement-locks.js';
 
 /** PostgreSQL 18 accepts NOT VALID foreign keys on partitioned tables; before, ADD ... NOT VALID fails there. */
@@ -112,6 +113,8 @@ export default defineRule({
     };
 
     function reportUnvalidated(constraint: Constraint, relation: RelationName, partitionedBefore18: boolean): void {
+      // A table the transaction proved empty is validated at once.
+      if (emptiedBy(context, relation)) return;
       const data = dataFor(constraint, displayName(relation));
       const helpId = partitionedBefore18 ? 'partitionedHelp' : 'help';
       if (constraint.contype !== 'CONSTR_FOREIGN') {

@@ -2,6 +2,7 @@ import type { Constraint } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { needsMigrationOfItsOwn, outsideTransactionBlock } from '../src/engine/transaction-block.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { emptiedBy } from '../src/engine/empty-tables.js';
 import { displayName, type RelationName } from '../src/model/names.js';
 import { alterTableCommands, asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -54,7 +55,8 @@ export default defineRule({
       const column = asKind(cmd.def, 'ColumnDef');
       if (cmd.subtype === 'AT_AddConstraint') {
         const constraint = asKind(cmd.def, 'Constraint');
-        if (!constraint || !isUniqueIndexConstraint(constraint) || constraint.indexname) return;
+        // The index of an empty table is built at once.
+        if (!constraint || !isUniqueIndexConstraint(constraint) || constraint.indexname || emptiedBy(context, relation)) return;
         const data = dataFor(relation, constraint, stringValues(constraint.keys), replacedInStatement(constraint));
         const helpId = partitioned ? 'partitionedHelp' : constraint.contype === 'CONSTR_PRIMARY' ? 'primaryKeyHelp' : 'help';
         context.report({ messageId: 'addConstraint', helpId, at: constraint.location, data: { ...data, ...steps(), table } });

@@ -1,7 +1,7 @@
-import type { ColumnDef, Node } from '@pgsql/types';
+import type { ColumnDef, Constraint, Node } from '@pgsql/types';
 import { displayName, relationFromRangeVar, type RelationName } from '../model/names.js';
 import type { ResolvedDomain, SchemaModel } from '../model/schema-model.js';
-import { columnType, isNullConstant } from '../model/schema-objects.js';
+import { columnType, isNullConstant, isSerial } from '../model/schema-objects.js';
 import { asKind } from '../parse/node-types.js';
 import { commandsAltering } from './alter-table-commands.js';
 import type { RuleContext } from './context.js';
@@ -64,4 +64,29 @@ export function holdsNoNull(context: RuleContext<string>, relation: RelationName
     const added = cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined;
     return added?.colname === column && fillingDefault(added, undefined) !== undefined;
   });
+}
+
+/** Serial, identity and generated columns compute a value for every row themselves. */
+export function fillsItself(column: ColumnDef): boolean {
+  if (isSerial(column)) return true;
+  return (column.constraints ?? []).some((node) => {
+    const type = asKind(node, 'Constraint')?.contype;
+    return type === 'CONSTR_IDENTITY' || type === 'CONSTR_GENERATED';
+  });
+}
+
+/** The column's NOT NULL or PRIMARY KEY constraint, which makes it refuse NULL. */
+export function requiringConstraint(column: ColumnDef): Constraint | undefined {
+  return (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((c) => c?.contype === 'CONSTR_NOTNULL' || c?.contype === 'CONSTR_PRIMARY');
+}
+
+/**
+ * A column ADD COLUMN cannot give any existing row a value for, though it refuses NULL: NOT NULL or PRIMARY KEY (or a
+ * NOT NULL domain) with no default of its own or its domain's, and not computing its own. The statement fails on a
+ * table that has a row, so where it succeeds the table was empty.
+ */
+export function refusesExistingRows(column: ColumnDef | undefined, schema: Pick<SchemaModel, 'domain'>): boolean {
+  if (!column || fillsItself(column)) return false;
+  const domain = domainOfColumn(column, schema);
+  return !fillingDefault(column, domain) && (requiringConstraint(column) !== undefined || domain?.notNull === true);
 }
