@@ -28762,7 +28762,7 @@ function dropsOnlyWhatItNames(statement) {
   const drop = asKind(statement.node, "DropStmt");
   return drop !== void 0 && drop.behavior !== "DROP_CASCADE";
 }
-var TRAILER_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
+var LATER_LOCKS_NAMED, TRAILER_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
 var init_no_statements_after_access_exclusive = __esm({
   "rules/no-statements-after-access-exclusive.ts"() {
     "use strict";
@@ -28777,6 +28777,7 @@ var init_no_statements_after_access_exclusive = __esm({
     init_transaction_block();
     init_column_declarations();
     init_statement_locks();
+    LATER_LOCKS_NAMED = 4;
     TRAILER_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt"]);
     CATALOG_ONLY_KINDS = /* @__PURE__ */ new Set([
       "CreateStmt",
@@ -28800,14 +28801,14 @@ var init_no_statements_after_access_exclusive = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          statementAfterLock: "This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.",
+          statementAfterLock: "This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.{{later}}",
           help: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement.",
           rebuildHelp: "Create the new table first, under another name, so that whatever it waits for (the tables its foreign keys reference) it waits for before the old one is locked; then drop the old table and rename the new one to its name, which only changes the catalog: CREATE TABLE {{newName}} (...); DROP TABLE {{table}}; ALTER TABLE {{newName}} RENAME TO {{name}};",
           separateHelp: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, or into a separate transaction or migration (a RENAME, SET SCHEMA, ATTACH or DETACH PARTITION cannot share an ALTER TABLE statement with other changes)."
         },
         docs: {
           summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
-          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index; CREATE FUNCTION; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once for each statement that takes such a lock, at the first statement after it: a later statement that locks another table is reported again, at the statement after it.",
+          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index; CREATE FUNCTION; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock; the finding also names the tables that later statements of the transaction lock ACCESS EXCLUSIVE.",
           instead: "Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.",
           bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;",
           good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS 'free text from support';\nCOMMIT;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;",
@@ -28820,7 +28821,7 @@ var init_no_statements_after_access_exclusive = __esm({
         }
       },
       create(context) {
-        const reportedLocksOf = /* @__PURE__ */ new Set();
+        let reportedLockOf;
         const counted2 = /* @__PURE__ */ new WeakMap();
         const counts = (held) => {
           let answer = counted2.get(held);
@@ -28835,9 +28836,9 @@ var init_no_statements_after_access_exclusive = __esm({
           onStatement(statement) {
             if (!context.transaction.inTransaction) return;
             const held = context.heldLocks().filter(counts);
-            const first = held.find((lock2) => !reportedLocksOf.has(lock2.statement));
-            if (!first || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
-            for (const lock2 of held) reportedLocksOf.add(lock2.statement);
+            const first = held[0];
+            if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
+            reportedLockOf = first.statement;
             const words = held.filter((lock2) => lock2.statement === first.statement).map((lock2) => context.describeLock(asTableClaim(lock2)));
             const objects = [...new Set(words.map((word) => word.object))];
             const several = objects.length > 1;
@@ -28852,6 +28853,7 @@ var init_no_statements_after_access_exclusive = __esm({
                 them: several ? "them" : words[0].relation,
                 is: several ? "are" : "is",
                 line: context.lineOf(first.statement.range.start),
+                later: laterLocksInWords(statement, held),
                 ...recreates ? rebuildNames(relationFromRangeVar(created)) : {}
               }
             });
@@ -28882,6 +28884,28 @@ var init_no_statements_after_access_exclusive = __esm({
           const fill = constraints.find((constraint) => constraint?.contype === "CONSTR_DEFAULT")?.raw_expr;
           if (fill && functionCallsIn(fill, context.schema).some((call) => call.volatility !== "immutable" && call.volatility !== "stable")) return false;
           return constraints.every((constraint) => constraint?.contype === "CONSTR_NULL" || constraint?.contype === "CONSTR_DEFAULT" || constraint?.contype === "CONSTR_NOTNULL" && fill !== void 0);
+        }
+        function laterLocksInWords(statement, held) {
+          const known = held.map((lock2) => lock2.table);
+          const created = [];
+          const words = [];
+          let byThisOne = false;
+          for (const later of [statement, ...restOfTransaction(context, statement)]) {
+            const made = asKind(later.node, "CreateStmt")?.relation ?? asKind(later.node, "CreateTableAsStmt")?.into?.rel;
+            if (made) created.push(relationFromRangeVar(made));
+            if (DROPPED_RELATION_KINDS.has(asKind(later.node, "DropStmt")?.removeType ?? "")) continue;
+            for (const claim of context.locksOf(later)) {
+              if (trafficLock(claim) !== "ACCESS EXCLUSIVE" || claim.takenOnlyIf || !context.locksExistingTable(claim)) continue;
+              const table = trafficTable(claim, (index) => context.schema.indexTable(index));
+              if ([...known, ...created].some((other) => context.schema.sameTable(other, table))) continue;
+              known.push(table);
+              byThisOne ||= later === statement;
+              words.push(`${displayName(table)} (line ${context.lineOf(later.range.start)})`);
+            }
+          }
+          if (words.length === 0) return "";
+          const shown = words.length > LATER_LOCKS_NAMED ? [...words.slice(0, LATER_LOCKS_NAMED), `${words.length - LATER_LOCKS_NAMED} more`] : words;
+          return ` ${byThisOne ? "This and later statements" : "Later statements"} of the transaction lock ${wordList(shown)} ACCESS EXCLUSIVE too, until it commits.`;
         }
         function holds(held, relation) {
           return held.some((lock2) => context.schema.sameTable(lock2.table, relation));
