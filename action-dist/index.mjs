@@ -30352,14 +30352,14 @@ function columnTakingTheName(context, relation, drop) {
   const name = drop.name;
   const { statement, statements } = context;
   const sameStatement = alterTableCommands(statement.node);
-  const later = [...sameStatement.slice(sameStatement.indexOf(drop) + 1), ...commandsAltering(statements.slice(statement.index + 1), relation, context.schema)];
-  const added = later.map((cmd) => cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0).find((column) => column?.colname === name);
+  const laterCommands = [...sameStatement.slice(sameStatement.indexOf(drop) + 1), ...commandsAltering(statements.slice(statement.index + 1), relation, context.schema)];
+  const added = laterCommands.map((cmd) => cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0).find((column) => column?.colname === name);
   if (added) {
     const generated = (added.constraints ?? []).some((constraint) => asKind(constraint, "Constraint")?.contype === "CONSTR_GENERATED");
     return { type: columnType(added.typeName), keepsValues: generated };
   }
-  for (const later2 of statements.slice(statement.index + 1)) {
-    const rename2 = asKind(later2.node, "RenameStmt");
+  for (const later of statements.slice(statement.index + 1)) {
+    const rename2 = asKind(later.node, "RenameStmt");
     if (rename2?.renameType !== "OBJECT_COLUMN" || rename2.newname !== name || !rename2.relation || !rename2.subname) continue;
     if (!context.schema.sameTable(relationFromRangeVar(rename2.relation), relation)) continue;
     const filled = statements.slice(0, statement.index).some((earlier) => {
@@ -30726,10 +30726,10 @@ var init_require_not_valid = __esm({
           if (emptiedBy(context, relation)) return;
           const data = dataFor2(constraint, displayName(relation));
           const helpId = partitionedBefore18 ? "partitionedHelp" : "help";
+          const holder = constraint.contype === "CONSTR_FOREIGN" ? accessExclusiveHolder(relation) : void 0;
           if (constraint.contype !== "CONSTR_FOREIGN") {
             context.report({ messageId: "addCheck", helpId, at: constraint.location, data });
-          } else if (accessExclusiveHolder(relation)) {
-            const holder = accessExclusiveHolder(relation);
+          } else if (holder) {
             const other = data.referenced !== "" && data.referenced !== data.table;
             const referencedBlocked = other && constraint.pktable && accessExclusiveHolder(relationFromRangeVar(constraint.pktable));
             const referencedLock = !other ? "" : referencedBlocked ? ` and on ${data.referenced}` : ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}`;

@@ -164,8 +164,8 @@ function columnTakingTheName(context: RuleContext<MessageId>, relation: Relation
   const name = drop.name!;
   const { statement, statements } = context;
   const sameStatement = alterTableCommands(statement.node);
-  const later = [...sameStatement.slice(sameStatement.indexOf(drop) + 1), ...commandsAltering(statements.slice(statement.index + 1), relation, context.schema)];
-  const added = later.map((cmd) => (cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined)).find((column) => column?.colname === name);
+  const laterCommands = [...sameStatement.slice(sameStatement.indexOf(drop) + 1), ...commandsAltering(statements.slice(statement.index + 1), relation, context.schema)];
+  const added = laterCommands.map((cmd) => (cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined)).find((column) => column?.colname === name);
   if (added) {
     const generated = (added.constraints ?? []).some((constraint) => asKind(constraint, 'Constraint')?.contype === 'CONSTR_GENERATED');
     return { type: columnType(added.typeName), keepsValues: generated };

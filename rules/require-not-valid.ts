@@ -117,11 +117,11 @@ export default defineRule({
       if (emptiedBy(context, relation)) return;
       const data = dataFor(constraint, displayName(relation));
       const helpId = partitionedBefore18 ? 'partitionedHelp' : 'help';
+      // The scan runs under the strongest lock held on the table: ADD COLUMN beside the key, or an earlier statement of the transaction, stops reads too.
+      const holder = constraint.contype === 'CONSTR_FOREIGN' ? accessExclusiveHolder(relation) : undefined;
       if (constraint.contype !== 'CONSTR_FOREIGN') {
         context.report({ messageId: 'addCheck', helpId, at: constraint.location, data });
-      } else if (accessExclusiveHolder(relation)) {
-        // The scan runs under the strongest lock held on the table: ADD COLUMN beside the key, or an earlier statement of the transaction, stops reads too.
-        const holder = accessExclusiveHolder(relation)!;
+      } else if (holder) {
         const other = data.referenced !== '' && data.referenced !== data.table;
         // Dropping a key to the same table, in the statement or earlier in the transaction, locks it ACCESS EXCLUSIVE too.
         const referencedBlocked = other && constraint.pktable && accessExclusiveHolder(relationFromRangeVar(constraint.pktable));
