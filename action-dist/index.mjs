@@ -20840,6 +20840,26 @@ function generatedName(table, columns, kind) {
   const columnPart = kind === "check" ? columns.slice(0, 1) : columns;
   return [table, ...columnPart, NAME_SUFFIXES[kind]].join("_");
 }
+function indexColumns(elements, included, where) {
+  const keys = [];
+  for (const element of elements) {
+    const indexElem = asKind(element, "IndexElem");
+    const columns2 = indexElem?.name !== void 0 ? [indexElem.name] : mentionedColumns(indexElem?.expr);
+    if (columns2.length === 0 || JSON.stringify(indexElem?.expr ?? null).includes('"A_Star"')) return void 0;
+    keys.push(columns2);
+  }
+  const columns = [.../* @__PURE__ */ new Set([...keys.flat(), ...included, ...mentionedColumns(where)])];
+  return { keys, columns };
+}
+function constraintIndexColumns(constraint, keyColumns) {
+  if (constraint.indexname) return void 0;
+  const included = stringValues(constraint.including);
+  if (constraint.contype === "CONSTR_EXCLUSION") {
+    const elements = (constraint.exclusions ?? []).map((pair) => asKind(pair, "List")?.items?.[0]).filter((element) => element !== void 0);
+    return indexColumns(elements, included, constraint.where_clause);
+  }
+  return keyColumns.length === 0 ? void 0 : { keys: keyColumns.map((key) => [key]), columns: [.../* @__PURE__ */ new Set([...keyColumns, ...included])] };
+}
 function indexName(index) {
   if (index.idxname) return index.idxname;
   const columns = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "expr");
@@ -21123,6 +21143,10 @@ var init_schema_model = __esm({
       mayIndexColumn(relation, column) {
         if (!this.table(relation)) return true;
         return this.indexesOn(relation).some((index) => index.partial || !index.keyColumns || index.keyColumns.includes(column));
+      }
+      /** Built by a migration that has not been deployed: no running release's queries rely on it. */
+      isNewIndex(index) {
+        return !this.deployed(index.createdIn);
       }
       /** The table an index belongs to, when the model saw the index created. */
       indexTable(index) {
@@ -21475,6 +21499,7 @@ var init_schema_model = __esm({
           this.setRelation(this.indexes, key, { ...existing, name: { schema, name: info.name }, constraint: info.name });
           return;
         }
+        const columns = constraintIndexColumns(constraint, info.kind === "exclusion" ? [] : info.columns);
         this.setRelation(this.indexes, key, {
           name: { schema, name: info.name },
           table: this.qualified(tableKey),
@@ -21482,7 +21507,8 @@ var init_schema_model = __esm({
           createdIn: this.currentMigration,
           ...info.kind !== "exclusion" && info.columns.length > 0 ? { keyColumns: info.columns } : {},
           partial: constraint.where_clause !== void 0,
-          constraint: info.name
+          constraint: info.name,
+          ...columns ? { columns } : {}
         });
       }
       /** The index that enforces a table's constraint, which has the constraint's name, when the model saw it made. */
@@ -21509,13 +21535,16 @@ var init_schema_model = __esm({
         if (index.if_not_exists && this.indexes.has(key)) return;
         const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
         const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
+        const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "");
+        const columns = included.includes("") ? void 0 : indexColumns(index.indexParams ?? [], included, index.whereClause);
         this.setRelation(this.indexes, key, {
           name: this.qualified(key),
           table,
           unique: index.unique === true,
           createdIn: this.currentMigration,
           ...keyColumns ? { keyColumns } : {},
-          partial: index.whereClause !== void 0
+          partial: index.whereClause !== void 0,
+          ...columns ? { columns } : {}
         });
       }
       applyDrop(removeType, objects, cascade) {
@@ -21714,8 +21743,13 @@ var init_schema_model = __esm({
           table.columns.delete(oldName);
           table.columns.set(newName, { ...column, name: newName, namedIn: this.currentMigration });
         }
+        const renamedColumn = (name) => name === oldName ? newName : name;
+        for (const index of this.indexesOn(relation)) {
+          if (index.keyColumns) index.keyColumns = index.keyColumns.map(renamedColumn);
+          if (index.columns) index.columns = { keys: index.columns.keys.map((key) => key.map(renamedColumn)), columns: index.columns.columns.map(renamedColumn) };
+        }
         for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
-          constraint.columns = constraint.columns.map((name) => name === oldName ? newName : name);
+          constraint.columns = constraint.columns.map(renamedColumn);
           if (constraint.condition) constraint.condition = renameColumnInCondition(constraint.condition, oldName, newName);
         }
         const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
@@ -21751,6 +21785,9 @@ var init_schema_model = __esm({
             if (cmd.behavior === "DROP_CASCADE") this.dropForeignKeysTo(relation, { column: cmd.name });
             table?.columns.delete(cmd.name);
             for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
+            for (const index of this.indexesOn(relation)) {
+              if (index.columns?.columns.includes(cmd.name) || index.constraint !== void 0 && constraints !== void 0 && !constraints.has(index.constraint)) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
+            }
             this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
             this.retirements.delete(`${tableKey}.${cmd.name}`);
             return;
@@ -44301,7 +44338,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 18;
+var CACHE_FORMAT = 19;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

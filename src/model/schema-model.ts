@@ -5,7 +5,7 @@ import type { Volatility } from '../knowledge/volatility.js';
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type AttachedObjectKind, type RelationName } from './names.js';
-import { collationName, columnInfo, columnType, conditionOfCheck, constraintInfo, indexName, isNullConstant, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo } from './schema-objects.js';
+import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, indexColumns, indexName, isNullConstant, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type IndexColumns } from './schema-objects.js';
 
 /** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
 export const DEFAULT_ACCESS_METHOD = 'heap';
@@ -64,6 +64,8 @@ export interface IndexInfo {
   partial: boolean;
   /** The PRIMARY KEY, UNIQUE or EXCLUDE constraint it enforces, which has its name. */
   constraint?: string;
+  /** The columns it reads, when the model can name them all. */
+  columns?: IndexColumns;
 }
 
 /** A domain followed down to the type it stores. */
@@ -386,6 +388,11 @@ export class SchemaModel {
   mayIndexColumn(relation: RelationName, column: string): boolean {
     if (!this.table(relation)) return true;
     return this.indexesOn(relation).some((index) => index.partial || !index.keyColumns || index.keyColumns.includes(column));
+  }
+
+  /** Built by a migration that has not been deployed: no running release's queries rely on it. */
+  isNewIndex(index: IndexInfo): boolean {
+    return !this.deployed(index.createdIn);
   }
 
   /** The table an index belongs to, when the model saw the index created. */
@@ -774,6 +781,7 @@ export class SchemaModel {
       this.setRelation(this.indexes, key, { ...existing, name: { schema, name: info.name }, constraint: info.name });
       return;
     }
+    const columns = constraintIndexColumns(constraint, info.kind === 'exclusion' ? [] : info.columns);
     this.setRelation(this.indexes, key, {
       name: { schema, name: info.name },
       table: this.qualified(tableKey),
@@ -782,6 +790,7 @@ export class SchemaModel {
       ...(info.kind !== 'exclusion' && info.columns.length > 0 ? { keyColumns: info.columns } : {}),
       partial: constraint.where_clause !== undefined,
       constraint: info.name,
+      ...(columns ? { columns } : {}),
     });
   }
 
@@ -812,6 +821,8 @@ export class SchemaModel {
     if (index.if_not_exists && this.indexes.has(key)) return;
     const elements = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem'));
     const keyColumns = elements.every((element) => element?.name !== undefined && element.expr === undefined) ? elements.map((element) => element!.name!) : undefined;
+    const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, 'IndexElem')?.name ?? '');
+    const columns = included.includes('') ? undefined : indexColumns(index.indexParams ?? [], included, index.whereClause);
     this.setRelation(this.indexes, key, {
       name: this.qualified(key),
       table,
@@ -819,6 +830,7 @@ export class SchemaModel {
       createdIn: this.currentMigration,
       ...(keyColumns ? { keyColumns } : {}),
       partial: index.whereClause !== undefined,
+      ...(columns ? { columns } : {}),
     });
   }
 
@@ -1035,8 +1047,13 @@ export class SchemaModel {
       table.columns.delete(oldName);
       table.columns.set(newName, { ...column, name: newName, namedIn: this.currentMigration });
     }
+    const renamedColumn = (name: string): string => (name === oldName ? newName : name);
+    for (const index of this.indexesOn(relation)) {
+      if (index.keyColumns) index.keyColumns = index.keyColumns.map(renamedColumn);
+      if (index.columns) index.columns = { keys: index.columns.keys.map((key) => key.map(renamedColumn)), columns: index.columns.columns.map(renamedColumn) };
+    }
     for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
-      constraint.columns = constraint.columns.map((name) => (name === oldName ? newName : name));
+      constraint.columns = constraint.columns.map(renamedColumn);
       if (constraint.condition) constraint.condition = renameColumnInCondition(constraint.condition, oldName, newName);
     }
     const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
@@ -1075,6 +1092,9 @@ export class SchemaModel {
         table?.columns.delete(cmd.name);
         // PostgreSQL drops every constraint and index that involves the column with it.
         for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
+        for (const index of this.indexesOn(relation)) {
+          if (index.columns?.columns.includes(cmd.name) || (index.constraint !== undefined && constraints !== undefined && !constraints.has(index.constraint))) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
+        }
         this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
         this.retirements.delete(`${tableKey}.${cmd.name}`);
         return;

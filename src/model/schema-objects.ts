@@ -159,6 +159,40 @@ function generatedName(table: string, columns: string[], kind: ConstraintKind): 
   return [table, ...columnPart, NAME_SUFFIXES[kind]].join('_');
 }
 
+/** The columns an index reads: those of each key element in order, and every one it depends on (keys, INCLUDE, WHERE). */
+export interface IndexColumns {
+  keys: string[][];
+  /** Dropping any of these drops the index (PostgreSQL records a dependency on each). */
+  columns: string[];
+}
+
+/**
+ * The columns of an index from its key elements (IndexElem nodes), the columns it INCLUDEs and its WHERE clause;
+ * undefined when an element reads no column the model can name, such as a whole-row reference.
+ */
+export function indexColumns(elements: readonly Node[], included: readonly string[], where: Node | undefined): IndexColumns | undefined {
+  const keys: string[][] = [];
+  for (const element of elements) {
+    const indexElem = asKind(element, 'IndexElem');
+    const columns = indexElem?.name !== undefined ? [indexElem.name] : mentionedColumns(indexElem?.expr);
+    if (columns.length === 0 || JSON.stringify(indexElem?.expr ?? null).includes('"A_Star"')) return undefined;
+    keys.push(columns);
+  }
+  const columns = [...new Set([...keys.flat(), ...included, ...mentionedColumns(where)])];
+  return { keys, columns };
+}
+
+/** The columns of the index a PRIMARY KEY, UNIQUE or EXCLUDE constraint builds; undefined for one USING INDEX. */
+export function constraintIndexColumns(constraint: Constraint, keyColumns: readonly string[]): IndexColumns | undefined {
+  if (constraint.indexname) return undefined;
+  const included = stringValues(constraint.including);
+  if (constraint.contype === 'CONSTR_EXCLUSION') {
+    const elements = (constraint.exclusions ?? []).map((pair) => asKind(pair, 'List')?.items?.[0]).filter((element): element is Node => element !== undefined);
+    return indexColumns(elements, included, constraint.where_clause);
+  }
+  return keyColumns.length === 0 ? undefined : { keys: keyColumns.map((key) => [key]), columns: [...new Set([...keyColumns, ...included])] };
+}
+
 /**
  * An index's name: the one written, or the one PostgreSQL chooses for CREATE INDEX without a name
  * (ChooseIndexName: table, key columns or "expr", then "idx"; the number PostgreSQL appends to a
