@@ -25592,6 +25592,130 @@ var init_no_rewriting_type_change = __esm({
   }
 });
 
+// rules/no-silent-index-drop.ts
+function shapeOf(context, relation, index) {
+  const primaryKey = index.constraint !== void 0 && context.schema.constraint(relation, index.constraint)?.kind === "primary key";
+  return { columns: index.columns, unique: index.unique, partial: index.partial, primaryKey };
+}
+function indexesBuiltByMigration(context, relation) {
+  const shapes = [];
+  for (const statement of context.statements) {
+    const index = asKind(statement.node, "IndexStmt");
+    if (index?.relation && context.schema.sameTable(relationFromRangeVar(index.relation), relation)) {
+      const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "");
+      const columns = included.includes("") ? void 0 : indexColumns(index.indexParams ?? [], included, index.whereClause);
+      if (columns) shapes.push({ columns, unique: index.unique === true, partial: index.whereClause !== void 0, primaryKey: index.primary === true });
+    }
+  }
+  for (const cmd of commandsAltering(context.statements, relation, context.schema)) {
+    const constraint = cmd.subtype === "AT_AddConstraint" ? asKind(cmd.def, "Constraint") : void 0;
+    if (constraint?.contype !== "CONSTR_PRIMARY" && constraint?.contype !== "CONSTR_UNIQUE") continue;
+    const index = constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : void 0;
+    const columns = index?.columns ?? constraintIndexColumns(constraint, stringValues(constraint.keys));
+    if (columns) shapes.push({ columns, unique: true, partial: false, primaryKey: constraint.contype === "CONSTR_PRIMARY" });
+  }
+  return shapes;
+}
+function tableDroppedByMigration(context, relation) {
+  return context.statements.some((statement) => {
+    const drop = asKind(statement.node, "DropStmt");
+    return drop?.removeType === "OBJECT_TABLE" && (drop.objects ?? []).some((object) => {
+      const table = relationFromNameList(object);
+      return table !== void 0 && context.schema.sameTable(table, relation);
+    });
+  });
+}
+function involvesAny(shape, columns) {
+  return shape.columns.columns.some((name) => columns.has(name));
+}
+function keepsUnique(other, keys) {
+  return other.unique && !other.partial && other.columns.keys.every((key) => key.length === 1 && keys.includes(key[0]));
+}
+function sameColumns(a, b) {
+  return a.length === b.length && a.every((name) => b.includes(name));
+}
+function describe2(index, shape, column, relation) {
+  const list = (names) => names.map(quoteIdentifier).join(", ");
+  const keys = shape.columns.keys.flat();
+  const on = index.keyColumns ? `is on (${list(index.keyColumns)})` : `is on an expression of ${list(keys)}`;
+  const inKeys = keys.includes(column);
+  const covers = inKeys ? on : `${on} and mentions ${quoteIdentifier(column)} only in its ${index.partial ? "WHERE clause" : "INCLUDE list"}`;
+  return {
+    column: quoteIdentifier(column),
+    index: quoteIdentifier(index.name.name),
+    table: displayName(relation),
+    covers,
+    keys: list(keys),
+    leading: list(shape.columns.keys[0])
+  };
+}
+var no_silent_index_drop_default;
+var init_no_silent_index_drop = __esm({
+  "rules/no-silent-index-drop.ts"() {
+    "use strict";
+    init_rule();
+    init_alter_table_commands();
+    init_names();
+    init_schema_objects();
+    init_node_types();
+    init_identifiers();
+    no_silent_index_drop_default = defineRule({
+      id: "no-silent-index-drop",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          indexDropped: "DROP COLUMN {{column}} also drops index {{index}} of {{table}}, which {{covers}}: from the commit on, queries that find rows of {{table}} by {{leading}} through it can no longer use it, and may scan the whole table instead.",
+          indexHelp: "If queries still find rows by {{leading}}, build the index they need first, in an earlier migration and without blocking writes: CREATE INDEX CONCURRENTLY ON {{table}} ({{leading}}); then drop the column. If nothing queries by {{leading}} any more, suppress this finding with that reason.",
+          uniqueIndexDropped: "DROP COLUMN {{column}} also drops unique index {{index}} of {{table}}, which {{covers}}: from the commit on, nothing stops duplicate values of ({{keys}}), and queries that find rows by {{leading}} through it may scan the whole table instead.",
+          uniqueHelp: "If ({{keys}}) must stay unique, build the unique index that says so first, in an earlier migration and without blocking writes: CREATE UNIQUE INDEX CONCURRENTLY ON {{table}} ({{keys}}) (with a WHERE clause that does not mention {{column}}, if it holds for some rows only); then drop the column.",
+          primaryKeyDropped: "DROP COLUMN {{column}} also drops primary key {{index}} of {{table}}, on ({{keys}}): until another is added, {{table}} has none, so a logical replication publication of it (whose default replica identity is the primary key) refuses its UPDATEs and DELETEs, and nothing keeps its rows unique.",
+          primaryKeyHelp: "Give {{table}} its new primary key in the same transaction as the DROP COLUMN, from a unique index built concurrently beforehand on NOT NULL columns: ALTER TABLE {{table}} ADD CONSTRAINT {{index}} PRIMARY KEY USING INDEX <the new index>;"
+        },
+        docs: {
+          summary: "Warns about DROP COLUMN that also drops an index the table still needs for its other columns.",
+          why: "PostgreSQL drops every index that involves a dropped column, without a word: a multi-column index whose other columns queries still search by, an index that only INCLUDEs the column, a partial index whose WHERE clause mentions it (a unique index on email WHERE deleted_at IS NULL loses its uniqueness when deleted_at goes), and the primary key if the column is part of it. The drop itself is quick, but from the commit on the queries that used the index fall back to other plans, often a scan of the whole table, and a dropped unique index no longer stops duplicates. Not reported: an index led by the dropped column (it served lookups by that column), an index built by a migration not deployed yet, a table or index the migrations never showed lockwise, and an index whose lookups another index still serves (one led by the same columns, built before or in the same migration), or whose uniqueness another unique index keeps.",
+          instead: "Build the index the remaining queries need (or the unique index the data needs) concurrently, in an earlier migration, then drop the column. Give a table a new primary key in the same transaction as the drop.",
+          bad: "CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint, legacy_status text);\nCREATE INDEX orders_account_status_idx ON orders (account_id, legacy_status);\n-- a later migration:\nALTER TABLE orders DROP COLUMN legacy_status;",
+          good: "CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint, legacy_status text);\nCREATE INDEX orders_account_status_idx ON orders (account_id, legacy_status);\n-- a later migration, before the drop:\nCREATE INDEX CONCURRENTLY orders_account_idx ON orders (account_id);\n-- a later migration:\nALTER TABLE orders DROP COLUMN legacy_status;",
+          references: [
+            "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN",
+            "https://www.postgresql.org/docs/current/logical-replication-publication.html"
+          ],
+          pgVersions: "Every version: DROP COLUMN drops the indexes and table constraints involving the column (checked on PostgreSQL 18, for key columns, expressions, INCLUDE and WHERE clauses).",
+          prevents: "slow queries after an index disappears; duplicates after a unique index disappears"
+        }
+      },
+      create(context) {
+        return {
+          ...commandsOnExistingTable(context, (cmd, relation) => {
+            if (cmd.subtype !== "AT_DropColumn" || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) return;
+            if (tableDroppedByMigration(context, relation)) return;
+            const column = cmd.name;
+            const dropped = new Set(commandsAltering(context.statements, relation, context.schema).flatMap((other) => other.subtype === "AT_DropColumn" && other.name ? [other.name] : []));
+            const known = context.schema.indexesOn(relation).flatMap((index) => index.columns ? [{ index, shape: shapeOf(context, relation, index) }] : []);
+            const alternatives = [...known.map(({ shape }) => shape), ...indexesBuiltByMigration(context, relation)].filter((shape) => !involvesAny(shape, dropped));
+            for (const { index, shape } of known) {
+              if (!shape.columns.columns.includes(column) || context.schema.isNewIndex(index)) continue;
+              const data = describe2(index, shape, column, relation);
+              if (shape.primaryKey) {
+                if (!alternatives.some((other) => other.primaryKey)) context.report({ messageId: "primaryKeyDropped", helpId: "primaryKeyHelp", data });
+                continue;
+              }
+              const leading = shape.columns.keys[0];
+              const keys = shape.columns.keys.flat();
+              if (leading.some((name) => dropped.has(name))) continue;
+              const uniquenessLost = shape.unique && !keys.some((name) => dropped.has(name)) && !alternatives.some((other) => keepsUnique(other, keys));
+              if (uniquenessLost) context.report({ messageId: "uniqueIndexDropped", helpId: "uniqueHelp", data });
+              else if (!alternatives.some((other) => sameColumns(other.columns.keys[0], leading))) context.report({ messageId: "indexDropped", helpId: "indexHelp", data });
+            }
+          })
+        };
+      }
+    });
+  }
+});
+
 // src/engine/batches.ts
 function batchKey(context, relation) {
   const declaredKey = context.schema.primaryKey(relation);
@@ -31032,6 +31156,7 @@ var init_rules = __esm({
     init_no_rename_table();
     init_no_rewriting_storage_change();
     init_no_rewriting_type_change();
+    init_no_silent_index_drop();
     init_no_slow_statements_after_write_lock();
     init_no_statements_after_access_exclusive();
     init_no_stored_generated_column();
@@ -31082,6 +31207,7 @@ var init_rules = __esm({
       no_rename_table_default,
       no_rewriting_storage_change_default,
       no_rewriting_type_change_default,
+      no_silent_index_drop_default,
       no_slow_statements_after_write_lock_default,
       no_statements_after_access_exclusive_default,
       no_stored_generated_column_default,
@@ -43440,7 +43566,7 @@ function parseConfigText(path13, text) {
   if (!validate(value)) {
     const error2 = mostSpecific(validate.errors ?? []);
     const node = error2 ? nodeOfError(tree, error2) : tree;
-    throw new ConfigError(`${where(node?.offset ?? 0)}: ${error2 ? describe2(error2) : "invalid configuration"}`);
+    throw new ConfigError(`${where(node?.offset ?? 0)}: ${error2 ? describe3(error2) : "invalid configuration"}`);
   }
   return value;
 }
@@ -43459,7 +43585,7 @@ function nodeOfError(tree, error2) {
   }
   return findNodeAtLocation2(tree, path13);
 }
-function describe2(error2) {
+function describe3(error2) {
   const path13 = pathOf(error2);
   const location = path13.length > 0 ? `"${path13.join(".")}"` : "the configuration";
   if (error2.keyword === "additionalProperties") {

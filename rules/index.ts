@@ -23,6 +23,7 @@ import noRenameColumn from './no-rename-column.js';
 import noRenameTable from './no-rename-table.js';
 import noRewritingStorageChange from './no-rewriting-storage-change.js';
 import noRewritingTypeChange from './no-rewriting-type-change.js';
+import noSilentIndexDrop from './no-silent-index-drop.js';
 import noSlowStatementsAfterWriteLock from './no-slow-statements-after-write-lock.js';
 import noStatementsAfterAccessExclusive from './no-statements-after-access-exclusive.js';
 import noStoredGeneratedColumn from './no-stored-generated-column.js';
@@ -75,6 +76,7 @@ export const RULES: readonly AnyRule[] = [
   noRenameTable,
   noRewritingStorageChange,
   noRewritingTypeChange,
+  noSilentIndexDrop,
   noSlowStatementsAfterWriteLock,
   noStatementsAfterAccessExclusive,
   noStoredGeneratedColumn,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../src/engine/registry.js';
 import { DEFAULT_CONFIG, mergeConfig } from '../src/engine/config.js';
-import { lintInputs } from '../src/engine/lint-sources.js';
+import { lintHistories } from '../src/engine/lint-sources.js';
 import { generatedDocs, withReadmeRulesTable } from '../src/report/generated-docs.js';
 import { FIXTURES_DIR, ENGINE_FIXTURES, REPO_ROOT, lintFixture, loadFixtures } from './helpers/fixtures.js';
 
@@ -15,10 +15,15 @@ const MESSAGES_TESTED_ELSEWHERE: Record<string, string[]> = {
 };
 const fixtures = await loadFixtures();
 
+/**
+ * An example that needs a history (an index built by a deployed migration) starts each later migration with a
+ * comment line `-- a later migration...`: the parts are linted as one history, every earlier one deployed.
+ */
 async function findingsOf(ruleId: string, sql: string) {
   const only = Object.fromEntries(RULES.map((rule) => [rule.id, rule.id === ruleId ? rule.meta.severity : 'off'] as const));
-  const results = await lintInputs([{ path: 'example.sql', text: sql }], mergeConfig(DEFAULT_CONFIG, { rules: only }));
-  return results.files[0]!.diagnostics;
+  const migrations = sql.split(/^(?=-- a later migration\b)/m).map((text, i) => ({ input: { path: `example-${i + 1}.sql`, text }, transactionMode: 'none' as const, review: true }));
+  const results = await lintHistories([{ migrations }], mergeConfig(DEFAULT_CONFIG, { rules: only }));
+  return results.files.flatMap((file) => file.diagnostics);
 }
 
 describe('rule registry', () => {
