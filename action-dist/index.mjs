@@ -30214,6 +30214,7 @@ var init_require_concurrent_index = __esm({
         presets: ["recommended", "strict"],
         messages: {
           createIndex: "CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until {{until}}.",
+          createIndexUnderAccessExclusive: "CREATE INDEX without CONCURRENTLY builds the index while the transaction holds an ACCESS EXCLUSIVE lock on {{table}} (taken on line {{line}}, and held until it commits): no reads or writes of {{table}} until the build finishes and the transaction commits.",
           createIndexHelp: "{{outOfBlock}}Build it without blocking writes, {{outside}}: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
           dropIndex: "{{ifItExists}}DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.",
           dropIndexHelp: "{{outOfBlock}}Drop it without blocking, {{outside}}, one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
@@ -30246,7 +30247,7 @@ var init_require_concurrent_index = __esm({
       create(context) {
         const outOfBlock = () => context.statement.insideBlock === void 0 ? "" : "Move it out of the DO block first, into a migration of its own (PostgreSQL refuses CONCURRENTLY inside a block). ";
         const isPartitioned = (relation) => context.schema.table(relation)?.kind === "partitioned table";
-        const heldAccessExclusive = (table) => context.heldLocks().some((held) => !held.claim.takenOnlyIf && trafficLock(held.claim) === "ACCESS EXCLUSIVE" && context.schema.sameTable(held.table, table));
+        const accessExclusiveHeld = (table) => context.heldLocks().find((held) => !held.claim.takenOnlyIf && trafficLock(held.claim) === "ACCESS EXCLUSIVE" && context.schema.sameTable(held.table, table));
         const workFollows = () => context.transaction.inTransaction && restOfTransaction(context, context.statement).some((later) => !QUICK_KINDS.has(later.kind) && later.insideBlock === void 0);
         const droppedLater = (table) => context.statements.slice(context.statement.index + 1).some((later) => {
           const drop = asKind(later.node, "DropStmt");
@@ -30274,7 +30275,11 @@ var init_require_concurrent_index = __esm({
             };
             if (index.concurrent) context.report({ messageId: "concurrentOnPartitioned", helpId: "partitionedHelp", data });
             else if (partitioned) context.report({ messageId: "createIndexOnPartitioned", helpId: "partitionedHelp", data });
-            else context.report({ messageId: "createIndex", helpId: "createIndexHelp", data: { ...data, until: workFollows() ? "the transaction commits, as the lock stays held through the statements after the build" : "the build finishes" } });
+            else {
+              const held = accessExclusiveHeld(relation);
+              if (held) context.report({ messageId: "createIndexUnderAccessExclusive", helpId: "createIndexHelp", data: { ...data, line: context.lineOf(held.statement.range.start) } });
+              else context.report({ messageId: "createIndex", helpId: "createIndexHelp", data: { ...data, until: workFollows() ? "the transaction commits, as the lock stays held through the statements after the build" : "the build finishes" } });
+            }
           },
           DropStmt(drop) {
             if (drop.removeType !== "OBJECT_INDEX") return;
@@ -30297,7 +30302,7 @@ var init_require_concurrent_index = __esm({
               const partitioned = table !== void 0 && isPartitioned(table);
               if (drop.concurrent && !partitioned) continue;
               if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
-              if (!drop.concurrent && table && (heldAccessExclusive(table) || droppedLater(table))) continue;
+              if (!drop.concurrent && table && (accessExclusiveHeld(table) !== void 0 || droppedLater(table))) continue;
               const data = {
                 outOfBlock: outOfBlock(),
                 outside: outsideTransactionBlock(context),

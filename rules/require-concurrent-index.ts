@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { emptiedBy } from '../src/engine/empty-tables.js';
 import { outsideTransactionBlock, restOfTransaction } from '../src/engine/transaction-block.js';
+import type { HeldLock } from '../src/engine/held-locks.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
 import { asKind } from '../src/parse/node-types.js';
 import { displayName, displayResolvedName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
@@ -18,6 +19,8 @@ export default defineRule({
     messages: {
       createIndex:
         'CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until {{until}}.',
+      createIndexUnderAccessExclusive:
+        'CREATE INDEX without CONCURRENTLY builds the index while the transaction holds an ACCESS EXCLUSIVE lock on {{table}} (taken on line {{line}}, and held until it commits): no reads or writes of {{table}} until the build finishes and the transaction commits.',
       createIndexHelp:
         '{{outOfBlock}}Build it without blocking writes, {{outside}}: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.',
       dropIndex:
@@ -67,8 +70,8 @@ export default defineRule({
       context.statement.insideBlock === undefined ? '' : 'Move it out of the DO block first, into a migration of its own (PostgreSQL refuses CONCURRENTLY inside a block). ';
     const isPartitioned = (relation: RelationName): boolean => context.schema.table(relation)?.kind === 'partitioned table';
     /** A lock on the table that the transaction holds for sure: under its own name, or under the one a RENAME gave it. */
-    const heldAccessExclusive = (table: RelationName): boolean =>
-      context.heldLocks().some((held) => !held.claim.takenOnlyIf && trafficLock(held.claim) === 'ACCESS EXCLUSIVE' && context.schema.sameTable(held.table, table));
+    const accessExclusiveHeld = (table: RelationName): HeldLock | undefined =>
+      context.heldLocks().find((held) => !held.claim.takenOnlyIf && trafficLock(held.claim) === 'ACCESS EXCLUSIVE' && context.schema.sameTable(held.table, table));
     /** Statements after this one in its transaction that do work: the build's lock stays held while they run. */
     const workFollows = (): boolean =>
       context.transaction.inTransaction && restOfTransaction(context, context.statement).some((later) => !QUICK_KINDS.has(later.kind) && later.insideBlock === undefined);
@@ -103,7 +106,12 @@ export default defineRule({
         };
         if (index.concurrent) context.report({ messageId: 'concurrentOnPartitioned', helpId: 'partitionedHelp', data });
         else if (partitioned) context.report({ messageId: 'createIndexOnPartitioned', helpId: 'partitionedHelp', data });
-        else context.report({ messageId: 'createIndex', helpId: 'createIndexHelp', data: { ...data, until: workFollows() ? 'the transaction commits, as the lock stays held through the statements after the build' : 'the build finishes' } });
+        else {
+          // Reads wait too when an earlier statement locked the table ACCESS EXCLUSIVE: the build runs under that lock.
+          const held = accessExclusiveHeld(relation);
+          if (held) context.report({ messageId: 'createIndexUnderAccessExclusive', helpId: 'createIndexHelp', data: { ...data, line: context.lineOf(held.statement.range.start) } });
+          else context.report({ messageId: 'createIndex', helpId: 'createIndexHelp', data: { ...data, until: workFollows() ? 'the transaction commits, as the lock stays held through the statements after the build' : 'the build finishes' } });
+        }
       },
       DropStmt(drop) {
         if (drop.removeType !== 'OBJECT_INDEX') return;
@@ -128,7 +136,7 @@ export default defineRule({
           if (drop.concurrent && !partitioned) continue;
           if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
           // Nothing new waits: the transaction holds the table ACCESS EXCLUSIVE already, or drops the table next.
-          if (!drop.concurrent && table && (heldAccessExclusive(table) || droppedLater(table))) continue;
+          if (!drop.concurrent && table && (accessExclusiveHeld(table) !== undefined || droppedLater(table))) continue;
           const data = {
             outOfBlock: outOfBlock(),
             outside: outsideTransactionBlock(context),
