@@ -21144,6 +21144,18 @@ var init_schema_model = __esm({
         if (!this.table(relation)) return true;
         return this.indexesOn(relation).some((index) => index.partial || !index.keyColumns || index.keyColumns.includes(column));
       }
+      /**
+       * What the migrations made under a name in the schema of a table, where an index of that name would go (an index
+       * always goes in its table's schema, and shares one namespace with tables, views and sequences).
+       */
+      relationBesideTable(table, name) {
+        const key = `${this.qualified(this.resolve(table, this.tables)).schema}.${name}`;
+        const index = this.indexes.get(key);
+        if (index) return { index };
+        const relation = this.tables.get(key);
+        if (relation) return { kind: relation.kind };
+        return this.sequences.has(key) ? { kind: "sequence" } : void 0;
+      }
       /** Built by a migration that has not been deployed: no running release's queries rely on it. */
       isNewIndex(index) {
         return !this.deployed(index.createdIn);
@@ -21532,7 +21544,7 @@ var init_schema_model = __esm({
         const table = relationFromRangeVar(index.relation);
         const tableKey = this.resolve(table, this.tables);
         const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
-        if (index.if_not_exists && this.indexes.has(key)) return;
+        if (index.if_not_exists && this.relationBesideTable(table, indexName(index))) return;
         const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
         const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
         const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "");
@@ -24989,6 +25001,87 @@ var init_no_identity_or_serial_column_add = __esm({
               context.report({ messageId: "identityColumn", helpId: "identityHelp", at: identity.location, data: { ...data(), when } });
             }
           })
+        };
+      }
+    });
+  }
+});
+
+// rules/no-index-name-collision.ts
+function differs(sameTable, existing, requested, unique, partial) {
+  if (!sameTable) return true;
+  if (!existing.columns || !requested) return false;
+  const sameKeys = existing.columns.keys.length === requested.keys.length && existing.columns.keys.every((key, i) => sameSet(key, requested.keys[i]));
+  return !sameKeys || existing.unique !== unique || existing.partial !== partial;
+}
+function sameSet(a, b) {
+  return a.length === b.length && a.every((name) => b.includes(name));
+}
+function keyList(columns) {
+  return columns.keys.map((key) => key.map(quoteIdentifier).join(" and ")).join(", ");
+}
+function describeExisting(index) {
+  return `${index.unique ? "a unique index" : "an index"} on ${displayResolvedName(index.table)}${index.columns ? ` (${keyList(index.columns)})` : ""}${index.partial ? " with a WHERE clause" : ""}`;
+}
+function suggestedName(table, requested, taken) {
+  const name = [table.name, ...requested?.keys.map((key) => key.join("_")) ?? [], "idx"].join("_");
+  return name === taken ? `${name}2` : name;
+}
+var no_index_name_collision_default;
+var init_no_index_name_collision = __esm({
+  "rules/no-index-name-collision.ts"() {
+    "use strict";
+    init_rule();
+    init_names();
+    init_schema_objects();
+    init_node_types();
+    init_identifiers();
+    no_index_name_collision_default = defineRule({
+      id: "no-index-name-collision",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          nameTaken: 'CREATE INDEX {{index}} fails: {{existing}} already has that name in the schema of {{table}} (ERROR: relation "{{rawName}}" already exists), since indexes share one namespace with tables, views and sequences.',
+          nameTakenIfNotExists: "CREATE INDEX IF NOT EXISTS {{index}} builds nothing: {{existing}} already has that name, so PostgreSQL skips the statement with a notice, and the {{requested}} this migration asks for is never built.",
+          help: "Give the new index a name of its own, such as {{suggested}}{{replace}}"
+        },
+        docs: {
+          summary: "Disallows CREATE INDEX under a name that a table, view, sequence or different index in the same schema already has.",
+          why: "An index always goes in the schema of its table, where it shares one namespace with tables, views, sequences and the other indexes. CREATE INDEX under a name that is taken fails the migration at deploy time. With IF NOT EXISTS it is worse: PostgreSQL skips the statement with a notice when any relation has the name, without comparing definitions, so an index whose definition a later migration changed (other columns, another table, now UNIQUE) is silently never built, and the queries or the uniqueness it was meant for are not served. Only names the migrations gave are checked: a relation made outside them is not known. IF NOT EXISTS of an index the migrations built with the same table, key columns and uniqueness is not reported: building nothing is what it asks for.",
+          instead: "Give each index a name of its own. To change an index, build the new one concurrently under a new name, then drop the old one concurrently.",
+          bad: "CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint, created_at timestamptz);\nCREATE INDEX orders_account_idx ON orders (account_id);\nCREATE INDEX IF NOT EXISTS orders_account_idx ON orders (account_id, created_at);",
+          good: "CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint, created_at timestamptz);\nCREATE INDEX orders_account_idx ON orders (account_id);\nCREATE INDEX IF NOT EXISTS orders_account_created_idx ON orders (account_id, created_at);",
+          references: ["https://www.postgresql.org/docs/current/sql-createindex.html"],
+          pgVersions: "Every version (IF NOT EXISTS from PostgreSQL 9.5). Checked on PostgreSQL 18: IF NOT EXISTS skips the statement when a table or an index of another definition has the name.",
+          prevents: "a failed migration, or an index that is never built"
+        }
+      },
+      create(context) {
+        return {
+          IndexStmt(index) {
+            if (!index.relation || !index.idxname) return;
+            const table = relationFromRangeVar(index.relation);
+            const taken = context.schema.relationBesideTable(table, index.idxname);
+            if (!taken) return;
+            const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "");
+            const requested = included.includes("") ? void 0 : indexColumns(index.indexParams ?? [], included, index.whereClause);
+            const data = {
+              index: quoteIdentifier(index.idxname),
+              table: displayName(table),
+              rawName: index.idxname,
+              existing: "index" in taken ? describeExisting(taken.index) : `a ${taken.kind}`,
+              replace: "index" in taken ? `; to replace the index there, drop it first, in a migration of its own: DROP INDEX CONCURRENTLY ${quoteIdentifier(index.idxname)};` : ".",
+              requested: `${index.unique ? "unique " : ""}index on ${displayName(table)}${requested ? ` (${keyList(requested)})` : ""}`,
+              suggested: quoteIdentifier(suggestedName(table, requested, index.idxname))
+            };
+            if (!index.if_not_exists) {
+              context.report({ messageId: "nameTaken", helpId: "help", data });
+              return;
+            }
+            if ("index" in taken && !differs(context.schema.sameTable(taken.index.table, table), taken.index, requested, index.unique === true, index.whereClause !== void 0)) return;
+            context.report({ messageId: "nameTakenIfNotExists", helpId: "help", data });
+          }
         };
       }
     });
@@ -30263,7 +30356,7 @@ var init_require_concurrent_index = __esm({
             const partitioned = isPartitioned(relation);
             if (index.concurrent && !partitioned || !index.concurrent && !context.isExistingTable(relation)) return;
             if (!index.concurrent && emptiedBy(context, relation)) return;
-            if (index.if_not_exists && index.idxname && context.schema.indexTable({ ...relation.schema ? { schema: relation.schema } : {}, name: index.idxname })) return;
+            if (index.if_not_exists && index.idxname && context.schema.relationBesideTable(relation, index.idxname)) return;
             const data = {
               outOfBlock: outOfBlock(),
               outside: outsideTransactionBlock(context),
@@ -31154,6 +31247,7 @@ var init_rules = __esm({
     init_no_expand_contract_same_migration();
     init_no_identifier_too_long();
     init_no_identity_or_serial_column_add();
+    init_no_index_name_collision();
     init_no_json_column();
     init_no_nested_transaction();
     init_no_non_transactional_statement_in_transaction();
@@ -31205,6 +31299,7 @@ var init_rules = __esm({
       no_expand_contract_same_migration_default,
       no_identifier_too_long_default,
       no_identity_or_serial_column_add_default,
+      no_index_name_collision_default,
       no_json_column_default,
       no_nested_transaction_default,
       no_non_transactional_statement_in_transaction_default,

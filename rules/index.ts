@@ -16,6 +16,7 @@ import noExclusionConstraintOnExistingTable from './no-exclusion-constraint-on-e
 import noExpandContractSameMigration from './no-expand-contract-same-migration.js';
 import noIdentifierTooLong from './no-identifier-too-long.js';
 import noIdentityOrSerialColumnAdd from './no-identity-or-serial-column-add.js';
+import noIndexNameCollision from './no-index-name-collision.js';
 import noJsonColumn from './no-json-column.js';
 import noNestedTransaction from './no-nested-transaction.js';
 import noNonTransactionalStatementInTransaction from './no-non-transactional-statement-in-transaction.js';
@@ -69,6 +70,7 @@ export const RULES: readonly AnyRule[] = [
   noExpandContractSameMigration,
   noIdentifierTooLong,
   noIdentityOrSerialColumnAdd,
+  noIndexNameCollision,
   noJsonColumn,
   noNestedTransaction,
   noNonTransactionalStatementInTransaction,

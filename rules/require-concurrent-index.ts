@@ -93,8 +93,9 @@ export default defineRule({
         if ((index.concurrent && !partitioned) || (!index.concurrent && !context.isExistingTable(relation))) return;
         // The index of a table the transaction proved empty is built at once.
         if (!index.concurrent && emptiedBy(context, relation)) return;
-        // IF NOT EXISTS of an index the migrations built already: PostgreSQL takes the lock, finds the name and builds nothing.
-        if (index.if_not_exists && index.idxname && context.schema.indexTable({ ...(relation.schema ? { schema: relation.schema } : {}), name: index.idxname })) return;
+        // IF NOT EXISTS of a name the migrations gave already: PostgreSQL takes the lock, finds the name and builds nothing
+        // (no-index-name-collision reports a name that another relation or index definition has).
+        if (index.if_not_exists && index.idxname && context.schema.relationBesideTable(relation, index.idxname)) return;
         const data = {
           outOfBlock: outOfBlock(),
           outside: outsideTransactionBlock(context),

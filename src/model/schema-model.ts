@@ -390,6 +390,19 @@ export class SchemaModel {
     return this.indexesOn(relation).some((index) => index.partial || !index.keyColumns || index.keyColumns.includes(column));
   }
 
+  /**
+   * What the migrations made under a name in the schema of a table, where an index of that name would go (an index
+   * always goes in its table's schema, and shares one namespace with tables, views and sequences).
+   */
+  relationBesideTable(table: RelationName, name: string): { index: IndexInfo } | { kind: RelationKind | 'sequence' } | undefined {
+    const key = `${this.qualified(this.resolve(table, this.tables)).schema}.${name}`;
+    const index = this.indexes.get(key);
+    if (index) return { index };
+    const relation = this.tables.get(key);
+    if (relation) return { kind: relation.kind };
+    return this.sequences.has(key) ? { kind: 'sequence' } : undefined;
+  }
+
   /** Built by a migration that has not been deployed: no running release's queries rely on it. */
   isNewIndex(index: IndexInfo): boolean {
     return !this.deployed(index.createdIn);
@@ -818,7 +831,7 @@ export class SchemaModel {
     const tableKey = this.resolve(table, this.tables);
     const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
     // IF NOT EXISTS of an index the migrations built already builds nothing: the one there stays.
-    if (index.if_not_exists && this.indexes.has(key)) return;
+    if (index.if_not_exists && this.relationBesideTable(table, indexName(index))) return;
     const elements = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem'));
     const keyColumns = elements.every((element) => element?.name !== undefined && element.expr === undefined) ? elements.map((element) => element!.name!) : undefined;
     const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, 'IndexElem')?.name ?? '');
