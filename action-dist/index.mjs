@@ -21156,6 +21156,49 @@ var init_schema_model = __esm({
         if (relation) return { kind: relation.kind };
         return this.sequences.has(key) ? { kind: "sequence" } : void 0;
       }
+      /** The foreign keys of other tables that reference the table (or the dropped column or key of it), by table and name. */
+      foreignKeysReferencing(relation, dropped) {
+        return this.foreignKeysTo(relation, dropped).map(({ owner, name }) => ({ table: this.qualified(owner), name }));
+      }
+      /** The views and materialized views the migrations made that read the relation, directly or through another view. */
+      viewsReading(relation) {
+        const found = [];
+        const pending = [relation];
+        while (pending.length > 0) {
+          const read = pending.shift();
+          for (const view of this.tables.values()) {
+            if (found.includes(view) || !(view.reads ?? []).some((source) => this.sameTable(source, read))) continue;
+            found.push(view);
+            pending.push(view.name);
+          }
+        }
+        return found.map((view) => view.name);
+      }
+      /**
+       * The columns of a type (or of an array of it) in the tables the migrations made or added columns to, and the domains
+       * over it, which DROP TYPE ... CASCADE drops with it: `typeName` as the type's last name part, `schema` when written.
+       */
+      usesOfType(type) {
+        const matches = (columnType2) => columnType2 !== void 0 && columnType2.name === type.name && (type.schema === void 0 || columnType2.schema === void 0 || columnType2.schema === type.schema);
+        const domains = [...this.domains].filter(([, domain]) => matches(domain.baseType)).map(([key]) => this.qualified(key));
+        const typeOrDomain = (columnType2) => matches(columnType2) || columnType2 !== void 0 && domains.some((domain) => domain.name === columnType2.name);
+        const columns = [];
+        for (const table of this.tables.values()) for (const column of table.columns.values()) if (typeOrDomain(column.type)) columns.push({ table: table.name, column: column.name });
+        for (const [key, added] of this.columnsOfUnknownTables) for (const column of added.values()) if (typeOrDomain(column.type)) columns.push({ table: this.qualified(key), column: column.name });
+        return { columns, domains };
+      }
+      dropUsesOfType(type) {
+        const { columns, domains } = this.usesOfType(type);
+        for (const { table, column } of columns) {
+          const key = this.resolve(table, this.tables);
+          (this.tables.get(key)?.columns ?? this.columnsOfUnknownTables.get(key))?.delete(column);
+        }
+        for (const domain of domains) this.domains.delete(`${domain.schema}.${domain.name}`);
+      }
+      /** Whether the migrations made a type (an enum) or domain of this name. */
+      hasType(type) {
+        return this.enums.has(this.resolve(type, this.enums)) || this.domains.has(this.resolve(type, this.domains));
+      }
       /** Built by a migration that has not been deployed: no running release's queries rely on it. */
       isNewIndex(index) {
         return !this.deployed(index.createdIn);
@@ -21224,6 +21267,7 @@ var init_schema_model = __esm({
             const kind = createAs.objtype === "OBJECT_MATVIEW" ? "materialized view" : "table";
             const created = createAs.into?.rel ? this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true) : void 0;
             if (created?.kind === "materialized view") created.populated = createAs.into?.skipData !== true;
+            if (created?.kind === "materialized view") created.reads = relationsNamedIn(createAs.query).map(relationFromRangeVar);
             return;
           }
           case "RefreshMatViewStmt": {
@@ -21579,6 +21623,8 @@ var init_schema_model = __esm({
           }
           const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, "TypeName")?.names));
           if (!relation.name) continue;
+          if (cascade && (removeType === "OBJECT_TABLE" || removeType === "OBJECT_VIEW" || removeType === "OBJECT_MATVIEW")) for (const view of this.viewsReading(relation)) this.dropTable(view);
+          if (cascade && (removeType === "OBJECT_TYPE" || removeType === "OBJECT_DOMAIN")) this.dropUsesOfType(relation);
           if (removeType === "OBJECT_TABLE" || removeType === "OBJECT_VIEW" || removeType === "OBJECT_MATVIEW") this.dropTable(relation);
           else if (removeType === "OBJECT_INDEX") this.deleteRelation(this.indexes, this.resolve(relation, this.indexes));
           else if (removeType === "OBJECT_SEQUENCE") this.sequences.delete(this.resolve(relation, this.sequences));
@@ -21600,12 +21646,16 @@ var init_schema_model = __esm({
        */
       relationsLockedWithView(relation) {
         const found = [];
-        const pending = [...this.table(relation)?.reads ?? []];
+        const readsOfView = (name) => {
+          const info = this.table(name);
+          return info?.kind === "view" ? info.reads ?? [] : [];
+        };
+        const pending = [...readsOfView(relation)];
         while (pending.length > 0) {
           const next = pending.shift();
           if (found.some((known) => this.sameTable(known, next))) continue;
           found.push(next);
-          pending.push(...this.table(next)?.reads ?? []);
+          pending.push(...readsOfView(next));
         }
         return found;
       }
@@ -22380,6 +22430,8 @@ var init_lock_table = __esm({
        * of a referenced column, DROP TABLE of the referenced table. Its constraint goes, under ACCESS EXCLUSIVE, seen on PostgreSQL 18.
        */
       cascadedForeignKeyTable: lock("ACCESS EXCLUSIVE"),
+      /** A table with a column of a type (or domain over it) that DROP TYPE or DROP DOMAIN ... CASCADE drops, as DROP COLUMN does: seen on PostgreSQL 18. */
+      columnOfDroppedType: lock("ACCESS EXCLUSIVE"),
       /** CREATE OR REPLACE VIEW of a view that exists, seen on PostgreSQL 18. */
       replaceView: lock("ACCESS EXCLUSIVE"),
       truncate: lock("ACCESS EXCLUSIVE"),
@@ -22464,6 +22516,8 @@ function describeLockedObject(claim, tableOfIndex) {
       return `the tables with a foreign key to ${name}`;
     case "tables-with-triggers-executing":
       return `the tables whose triggers execute ${name}`;
+    case "tables-with-columns-of-type":
+      return `the tables with a column of type ${name}`;
     case "relations-view-reads":
       return `the relations view ${name} reads`;
     case "default-partition":
@@ -22549,6 +22603,13 @@ function locksTakenBy(statement, pgVersion) {
     for (const object of drop.objects ?? []) {
       const name = functionNameOf(object);
       if (name) take({ name }, "tables-with-triggers-executing", STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
+    }
+    return claims;
+  }
+  if ((drop?.removeType === "OBJECT_TYPE" || drop?.removeType === "OBJECT_DOMAIN") && drop.behavior === "DROP_CASCADE") {
+    for (const object of drop.objects ?? []) {
+      const type = relationFromNames(stringValues(asKind(object, "TypeName")?.names));
+      if (type.name) take(type, "tables-with-columns-of-type", STATEMENT_LOCKS.columnOfDroppedType);
     }
     return claims;
   }
@@ -23007,6 +23068,10 @@ function locksOnKnownRelations(claims, schema, statement) {
     if (claim.target === "tables-with-triggers-executing") {
       return schema.tablesWithTriggersExecuting(claim.relation.name).map(({ table }) => ({ relation: asWritten(table, schema), target: "table", mode: claim.mode }));
     }
+    if (claim.target === "tables-with-columns-of-type") {
+      const tables = schema.usesOfType(claim.relation).columns.map(({ table }) => table);
+      return tables.filter((table, i) => tables.findIndex((other) => schema.sameTable(other, table)) === i).map((table) => ({ relation: asWritten(table, schema), target: "table", mode: claim.mode }));
+    }
     if (claim.target === "tables-referencing-dropped") {
       const referencing = claim.droppedKeys ? schema.tablesReferencing(claim.relation, claim.droppedKeys) : [];
       return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: "table", mode: claim.mode }));
@@ -23292,7 +23357,14 @@ var init_lint_file = __esm({
         }
       }
     };
-    SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set(["default-partition", "referenced-tables", "tables-referencing-dropped", "tables-with-triggers-executing", "relations-view-reads"]);
+    SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set([
+      "default-partition",
+      "referenced-tables",
+      "tables-referencing-dropped",
+      "tables-with-triggers-executing",
+      "tables-with-columns-of-type",
+      "relations-view-reads"
+    ]);
     TokenEnds = class {
       constructor(parsed) {
         this.parsed = parsed;
@@ -24243,6 +24315,124 @@ var init_no_domain_constraint = __esm({
         };
       }
     });
+  }
+});
+
+// rules/no-drop-cascade.ts
+function reportDrop(context, drop, kind, object) {
+  const isType = kind === "TYPE" || kind === "DOMAIN";
+  const isFunction = kind === "FUNCTION" || kind === "PROCEDURE" || kind === "ROUTINE";
+  const relation = isFunction ? void 0 : isType ? relationFromNames(stringValues(asKind(object, "TypeName")?.names)) : relationFromNameList(object);
+  const functionName = isFunction ? functionNameOf(object) : void 0;
+  const name = relation ? displayName(relation) : functionName ?? "";
+  if (!name) return;
+  const data = { statement: `DROP ${kind} ${drop.missing_ok ? "IF EXISTS " : ""}${name}`, object: name, unknown: name };
+  let known;
+  let dependents;
+  let consequence;
+  if (isFunction) {
+    known = context.schema.userFunctionVolatility(functionName) !== void 0;
+    dependents = context.schema.tablesWithTriggersExecuting(functionName).flatMap(({ table, triggers }) => triggers.map((trigger) => `trigger ${quoteIdentifier(trigger)} on ${displayResolvedName(table)}`));
+    consequence = CONSEQUENCES.function;
+  } else if (isType) {
+    known = context.schema.hasType(relation);
+    const uses = context.schema.usesOfType(relation);
+    dependents = [
+      ...uses.domains.map((domain) => `domain ${displayResolvedName(domain)}`),
+      ...uses.columns.map(({ table, column }) => `column ${displayResolvedName(table)}.${quoteIdentifier(column)}`)
+    ];
+    consequence = CONSEQUENCES.type;
+  } else {
+    if (context.schema.isNewTable(relation) || drop.missing_ok && context.schema.isGone(relation, "table")) return;
+    known = context.schema.table(relation) !== void 0;
+    dependents = [
+      ...context.schema.viewsReading(relation).map((view) => `${context.schema.table(view)?.kind ?? "view"} ${displayResolvedName(view)}`),
+      ...context.schema.foreignKeysReferencing(relation, { all: true }).map(foreignKeyWords)
+    ];
+    consequence = CONSEQUENCES.relation;
+  }
+  if (!known) context.report({ messageId: "dropsUnknownDependents", helpId: "help", data });
+  else if (dependents.length > 0) context.report({ messageId: "dropsKnownDependents", helpId: "help", data: { ...data, dependents: inWords(dependents), consequence } });
+}
+function foreignKeyWords({ table, name }) {
+  return `foreign key ${quoteIdentifier(name)} of ${displayResolvedName(table)}`;
+}
+function inWords(dependents) {
+  const named = dependents.slice(0, NAMED_DEPENDENTS);
+  const rest = dependents.length - named.length;
+  const list = rest > 0 ? [...named, `${rest} more`] : named;
+  return list.length === 1 ? list[0] : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`;
+}
+var KIND_WORDS, NAMED_DEPENDENTS, no_drop_cascade_default, CONSEQUENCES;
+var init_no_drop_cascade = __esm({
+  "rules/no-drop-cascade.ts"() {
+    "use strict";
+    init_rule();
+    init_alter_table_commands();
+    init_names();
+    init_node_types();
+    init_identifiers();
+    KIND_WORDS = {
+      OBJECT_TABLE: "TABLE",
+      OBJECT_VIEW: "VIEW",
+      OBJECT_MATVIEW: "MATERIALIZED VIEW",
+      OBJECT_TYPE: "TYPE",
+      OBJECT_DOMAIN: "DOMAIN",
+      OBJECT_FUNCTION: "FUNCTION",
+      OBJECT_PROCEDURE: "PROCEDURE",
+      OBJECT_ROUTINE: "ROUTINE"
+    };
+    NAMED_DEPENDENTS = 6;
+    no_drop_cascade_default = defineRule({
+      id: "no-drop-cascade",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          dropsKnownDependents: "{{statement}} CASCADE also drops {{dependents}}, without an error or a question: {{consequence}}",
+          dropsUnknownDependents: "{{statement}} CASCADE drops whatever depends on {{object}} without an error or a question, and lockwise cannot see what that is (no migration it read made {{unknown}}): columns of a type, views, foreign keys of other tables or triggers may go with it.",
+          help: "Drop without CASCADE: PostgreSQL then refuses while anything depends on {{object}} (ERROR: cannot drop ... because other objects depend on it) and lists it, so each dependent is dropped on purpose, in its own statement, after the application stopped using it."
+        },
+        docs: {
+          summary: "Warns about DROP TABLE, VIEW, TYPE, DOMAIN or FUNCTION ... CASCADE and DROP COLUMN ... CASCADE, which drop what depends on the object without a word.",
+          why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it; DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations; for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
+          instead: "Drop without CASCADE, so that PostgreSQL refuses while something depends on the object and names it; drop each dependent explicitly, as its own retired step, then the object.",
+          bad: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nDROP TYPE order_state CASCADE;",
+          good: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nALTER TABLE orders DROP COLUMN state;\nDROP TYPE order_state;",
+          references: ["https://www.postgresql.org/docs/current/ddl-depend.html", "https://www.postgresql.org/docs/current/sql-droptype.html"],
+          pgVersions: "Every version. Checked on PostgreSQL 18: DROP TYPE ... CASCADE drops columns of the type, of a domain over it and of arrays of it; DROP TABLE ... CASCADE drops views over views of it and the foreign keys that reference it; DROP FUNCTION ... CASCADE drops its triggers; DROP COLUMN ... CASCADE drops only the views that use the column.",
+          prevents: "columns, views, foreign keys and triggers dropped without anyone asking for it"
+        }
+      },
+      create(context) {
+        return {
+          DropStmt(drop) {
+            const kind = drop.behavior === "DROP_CASCADE" ? KIND_WORDS[drop.removeType ?? ""] : void 0;
+            if (!kind) return;
+            for (const object of drop.objects ?? []) reportDrop(context, drop, kind, object);
+          },
+          ...commandsOnExistingTable(context, (cmd, relation) => {
+            if (cmd.subtype !== "AT_DropColumn" || cmd.behavior !== "DROP_CASCADE" || !cmd.name) return;
+            const statement = `ALTER TABLE ${displayName(relation)} DROP COLUMN ${quoteIdentifier(cmd.name)}`;
+            const object = `${displayName(relation)}.${quoteIdentifier(cmd.name)}`;
+            if (!context.schema.table(relation)) {
+              context.report({ messageId: "dropsUnknownDependents", helpId: "help", data: { statement, object, unknown: displayName(relation) } });
+              return;
+            }
+            const keys = context.schema.foreignKeysReferencing(relation, { column: cmd.name }).map(foreignKeyWords);
+            const views = context.schema.viewsReading(relation).map((view) => `view ${displayResolvedName(view)} if it uses the column`);
+            const dependents = [...keys, ...views];
+            if (dependents.length === 0) return;
+            context.report({ messageId: "dropsKnownDependents", helpId: "help", data: { statement, object, dependents: inWords(dependents), consequence: CONSEQUENCES.relation } });
+          })
+        };
+      }
+    });
+    CONSEQUENCES = {
+      type: "the data in those columns is gone, and the running release fails on every query that names them.",
+      relation: "the running release fails on every query of a dropped view, and a dropped foreign key no longer guards the rows that referenced it.",
+      function: "the dropped triggers stop doing their work (auditing, keeping a copy in step, checking) from the commit on."
+    };
   }
 });
 
@@ -30697,7 +30887,7 @@ var init_require_deprecation_before_drop = __esm({
           });
           return false;
         };
-        const reportDrop = (table, retiredIn, column, ifItExists = "", kind = "table") => {
+        const reportDrop2 = (table, retiredIn, column, ifItExists = "", kind = "table") => {
           const steps = column === void 0 ? tableDropSteps(table, kind) : columnDropSteps(table, column);
           const data = { table, kind, column: column ?? "", migration: retiredIn ?? "", steps, ifItExists, dropping: ifItExists ? "dropping" : "Dropping" };
           if (column === void 0) {
@@ -30730,7 +30920,7 @@ var init_require_deprecation_before_drop = __esm({
               return;
             }
             if (retirement?.deployed) oldEnough(retirement, `${displayName(relation)}.${column}`);
-            else reportDrop(displayName(relation), retirement?.migration, column);
+            else reportDrop2(displayName(relation), retirement?.migration, column);
           }),
           DropStmt(drop) {
             const kind = RELATION_OBJECT_WORDS[drop.removeType ?? ""];
@@ -30743,7 +30933,7 @@ var init_require_deprecation_before_drop = __esm({
               if (context.transaction.inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || callsLater(context, context.statement))) continue;
               const ifItExists = drop.missing_ok && !context.schema.table(relation) ? `Where ${displayName(relation)} exists (no migration lockwise read created it), ` : "";
               if (retirement?.deployed) oldEnough(retirement, `${kind} ${displayName(relation)}`);
-              else reportDrop(displayName(relation), retirement?.migration, void 0, ifItExists, kind);
+              else reportDrop2(displayName(relation), retirement?.migration, void 0, ifItExists, kind);
             }
           }
         };
@@ -31236,6 +31426,7 @@ var init_rules = __esm({
     init_no_cluster();
     init_no_concurrently_in_transaction();
     init_no_domain_constraint();
+    init_no_drop_cascade();
     init_no_drop_database();
     init_no_drop_not_null();
     init_no_drop_required_column_default();
@@ -31288,6 +31479,7 @@ var init_rules = __esm({
       no_cluster_default,
       no_concurrently_in_transaction_default,
       no_domain_constraint_default,
+      no_drop_cascade_default,
       no_drop_database_default,
       no_drop_not_null_default,
       no_drop_required_column_default_default,

@@ -5,6 +5,7 @@ import noCharColumn from './no-char-column.js';
 import noCluster from './no-cluster.js';
 import noConcurrentlyInTransaction from './no-concurrently-in-transaction.js';
 import noDomainConstraint from './no-domain-constraint.js';
+import noDropCascade from './no-drop-cascade.js';
 import noDropDatabase from './no-drop-database.js';
 import noDropNotNull from './no-drop-not-null.js';
 import noDropRequiredColumnDefault from './no-drop-required-column-default.js';
@@ -59,6 +60,7 @@ export const RULES: readonly AnyRule[] = [
   noCluster,
   noConcurrentlyInTransaction,
   noDomainConstraint,
+  noDropCascade,
   noDropDatabase,
   noDropNotNull,
   noDropRequiredColumnDefault,

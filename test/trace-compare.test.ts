@@ -5,7 +5,7 @@ import { settingMs } from '../src/trace/contention.js';
 import { lockModeFromPgLocks, type RelationState, type Snapshot } from '../src/trace/observe.js';
 
 function relation(oid: number, name: string, kind = 'r', extra: Partial<RelationState> = {}): RelationState {
-  return { oid, name: `public.${name}`, kind, filenode: oid * 10, scans: 0, foreignKeys: [], triggerFunctions: [], viewReads: [], ...extra };
+  return { oid, name: `public.${name}`, kind, filenode: oid * 10, scans: 0, foreignKeys: [], triggerFunctions: [], viewReads: [], columnTypes: [], ...extra };
 }
 
 function snapshot(...relations: RelationState[]): Snapshot {
@@ -123,6 +123,22 @@ describe('comparing what PostgreSQL did with the lock table', () => {
     );
     expect(result.mismatches).toEqual([]);
     expect(result.predicted).toEqual(['teams: ACCESS EXCLUSIVE']);
+  });
+
+  it('resolves the tables whose columns a dropped type takes with it through the catalog', () => {
+    const shipments = relation(2, 'shipments', 'r', { columnTypes: ['int8', 'order_state'] });
+    const teams = relation(3, 'teams', 'r', { columnTypes: ['int8', 'text'] });
+    const result = compareObservation(
+      input({
+        claims: [{ relation: { name: 'order_state' }, target: 'tables-with-columns-of-type', mode: 'ACCESS EXCLUSIVE' }],
+        claimOids: [undefined],
+        before: snapshot(orders, shipments, teams),
+        after: snapshot(orders, shipments, teams),
+        locksAfter: [{ oid: 2, mode: 'ACCESS EXCLUSIVE', granted: true }],
+      }),
+    );
+    expect(result.mismatches).toEqual([]);
+    expect(result.predicted).toEqual(['shipments: ACCESS EXCLUSIVE']);
   });
 
   it('resolves index, table-of-index and referencing-table claims through the catalog', () => {

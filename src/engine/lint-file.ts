@@ -243,6 +243,10 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
     if (claim.target === 'tables-with-triggers-executing') {
       return schema.tablesWithTriggersExecuting(claim.relation.name).map(({ table }) => ({ relation: asWritten(table, schema), target: 'table', mode: claim.mode }));
     }
+    if (claim.target === 'tables-with-columns-of-type') {
+      const tables = schema.usesOfType(claim.relation).columns.map(({ table }) => table);
+      return tables.filter((table, i) => tables.findIndex((other) => schema.sameTable(other, table)) === i).map((table) => ({ relation: asWritten(table, schema), target: 'table', mode: claim.mode }));
+    }
     if (claim.target === 'tables-referencing-dropped') {
       const referencing = claim.droppedKeys ? schema.tablesReferencing(claim.relation, claim.droppedKeys) : [];
       return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: 'table', mode: claim.mode }));
@@ -253,7 +257,14 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
   });
 }
 
-const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set(['default-partition', 'referenced-tables', 'tables-referencing-dropped', 'tables-with-triggers-executing', 'relations-view-reads']);
+const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set([
+  'default-partition',
+  'referenced-tables',
+  'tables-referencing-dropped',
+  'tables-with-triggers-executing',
+  'tables-with-columns-of-type',
+  'relations-view-reads',
+]);
 
 /**
  * `DROP ... IF EXISTS`, `ALTER TABLE IF EXISTS` and `ALTER INDEX IF EXISTS` of a relation the migrations

@@ -189,6 +189,8 @@ export const STATEMENT_LOCKS = {
    * of a referenced column, DROP TABLE of the referenced table. Its constraint goes, under ACCESS EXCLUSIVE, seen on PostgreSQL 18.
    */
   cascadedForeignKeyTable: lock('ACCESS EXCLUSIVE'),
+  /** A table with a column of a type (or domain over it) that DROP TYPE or DROP DOMAIN ... CASCADE drops, as DROP COLUMN does: seen on PostgreSQL 18. */
+  columnOfDroppedType: lock('ACCESS EXCLUSIVE'),
   /** CREATE OR REPLACE VIEW of a view that exists, seen on PostgreSQL 18. */
   replaceView: lock('ACCESS EXCLUSIVE'),
   truncate: lock('ACCESS EXCLUSIVE'),

@@ -1,7 +1,7 @@
 import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
-import { alterTableCommands, asKind, functionNameOf, isOptionEnabled } from '../parse/node-types.js';
-import { ATTACHED_OBJECT_KINDS, attachedObjectOf, displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../model/names.js';
+import { alterTableCommands, asKind, functionNameOf, isOptionEnabled, stringValues } from '../parse/node-types.js';
+import { ATTACHED_OBJECT_KINDS, attachedObjectOf, displayName, relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import { LOCK_MODES, strongerLock, type LockMode } from './lock-modes.js';
 import {
   ADD_CONSTRAINT_LOCKS,
@@ -49,6 +49,8 @@ export type LockTarget =
   | 'tables-referencing-dropped'
   /** Every table with a trigger that executes the function named (the claim's relation): DROP FUNCTION ... CASCADE drops those triggers. */
   | 'tables-with-triggers-executing'
+  /** Every table with a column of the type or domain named (the claim's relation): DROP TYPE or DROP DOMAIN ... CASCADE drops those columns. */
+  | 'tables-with-columns-of-type'
   /** For a view: every relation its query names, and theirs for a view among them, as LOCK TABLE of a view locks them (PostgreSQL 11+). */
   | 'relations-view-reads';
 
@@ -143,6 +145,8 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
       return `the tables with a foreign key to ${name}`;
     case 'tables-with-triggers-executing':
       return `the tables whose triggers execute ${name}`;
+    case 'tables-with-columns-of-type':
+      return `the tables with a column of type ${name}`;
     case 'relations-view-reads':
       return `the relations view ${name} reads`;
     case 'default-partition':
@@ -244,6 +248,15 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     for (const object of drop.objects ?? []) {
       const name = functionNameOf(object);
       if (name) take({ name }, 'tables-with-triggers-executing', STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
+    }
+    return claims;
+  }
+
+  if ((drop?.removeType === 'OBJECT_TYPE' || drop?.removeType === 'OBJECT_DOMAIN') && drop.behavior === 'DROP_CASCADE') {
+    // CASCADE drops the columns of the type, each as DROP COLUMN would (seen on PostgreSQL 18).
+    for (const object of drop.objects ?? []) {
+      const type = relationFromNames(stringValues(asKind(object, 'TypeName')?.names));
+      if (type.name) take(type, 'tables-with-columns-of-type', STATEMENT_LOCKS.columnOfDroppedType);
     }
     return claims;
   }

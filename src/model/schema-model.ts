@@ -403,6 +403,55 @@ export class SchemaModel {
     return this.sequences.has(key) ? { kind: 'sequence' } : undefined;
   }
 
+  /** The foreign keys of other tables that reference the table (or the dropped column or key of it), by table and name. */
+  foreignKeysReferencing(relation: RelationName, dropped: DroppedKeys): Array<{ table: RelationName; name: string }> {
+    return this.foreignKeysTo(relation, dropped).map(({ owner, name }) => ({ table: this.qualified(owner), name }));
+  }
+
+  /** The views and materialized views the migrations made that read the relation, directly or through another view. */
+  viewsReading(relation: RelationName): RelationName[] {
+    const found: TableInfo[] = [];
+    const pending = [relation];
+    while (pending.length > 0) {
+      const read = pending.shift()!;
+      for (const view of this.tables.values()) {
+        if (found.includes(view) || !(view.reads ?? []).some((source) => this.sameTable(source, read))) continue;
+        found.push(view);
+        pending.push(view.name);
+      }
+    }
+    return found.map((view) => view.name);
+  }
+
+  /**
+   * The columns of a type (or of an array of it) in the tables the migrations made or added columns to, and the domains
+   * over it, which DROP TYPE ... CASCADE drops with it: `typeName` as the type's last name part, `schema` when written.
+   */
+  usesOfType(type: RelationName): { columns: Array<{ table: RelationName; column: string }>; domains: Array<{ schema: string; name: string }> } {
+    const matches = (columnType: ColumnType | undefined): boolean =>
+      columnType !== undefined && columnType.name === type.name && (type.schema === undefined || columnType.schema === undefined || columnType.schema === type.schema);
+    const domains = [...this.domains].filter(([, domain]) => matches(domain.baseType)).map(([key]) => this.qualified(key));
+    const typeOrDomain = (columnType: ColumnType | undefined): boolean => matches(columnType) || (columnType !== undefined && domains.some((domain) => domain.name === columnType.name));
+    const columns: Array<{ table: RelationName; column: string }> = [];
+    for (const table of this.tables.values()) for (const column of table.columns.values()) if (typeOrDomain(column.type)) columns.push({ table: table.name, column: column.name });
+    for (const [key, added] of this.columnsOfUnknownTables) for (const column of added.values()) if (typeOrDomain(column.type)) columns.push({ table: this.qualified(key), column: column.name });
+    return { columns, domains };
+  }
+
+  private dropUsesOfType(type: RelationName): void {
+    const { columns, domains } = this.usesOfType(type);
+    for (const { table, column } of columns) {
+      const key = this.resolve(table, this.tables);
+      (this.tables.get(key)?.columns ?? this.columnsOfUnknownTables.get(key))?.delete(column);
+    }
+    for (const domain of domains) this.domains.delete(`${domain.schema}.${domain.name}`);
+  }
+
+  /** Whether the migrations made a type (an enum) or domain of this name. */
+  hasType(type: RelationName): boolean {
+    return this.enums.has(this.resolve(type, this.enums)) || this.domains.has(this.resolve(type, this.domains));
+  }
+
   /** Built by a migration that has not been deployed: no running release's queries rely on it. */
   isNewIndex(index: IndexInfo): boolean {
     return !this.deployed(index.createdIn);
@@ -481,6 +530,8 @@ export class SchemaModel {
         const kind = createAs.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
         const created = createAs.into?.rel ? this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true) : undefined;
         if (created?.kind === 'materialized view') created.populated = createAs.into?.skipData !== true;
+        // DROP ... CASCADE of what a materialized view reads drops the view too.
+        if (created?.kind === 'materialized view') created.reads = relationsNamedIn(createAs.query).map(relationFromRangeVar);
         return;
       }
       case 'RefreshMatViewStmt': {
@@ -868,6 +919,9 @@ export class SchemaModel {
       }
       const relation = relationFromNameList(object) ?? relationFromNames(stringValues(asKind(object, 'TypeName')?.names));
       if (!relation.name) continue;
+      // CASCADE drops the views that read a relation, and the columns and domains of a type (seen on PostgreSQL 18).
+      if (cascade && (removeType === 'OBJECT_TABLE' || removeType === 'OBJECT_VIEW' || removeType === 'OBJECT_MATVIEW')) for (const view of this.viewsReading(relation)) this.dropTable(view);
+      if (cascade && (removeType === 'OBJECT_TYPE' || removeType === 'OBJECT_DOMAIN')) this.dropUsesOfType(relation);
       if (removeType === 'OBJECT_TABLE' || removeType === 'OBJECT_VIEW' || removeType === 'OBJECT_MATVIEW') this.dropTable(relation);
       else if (removeType === 'OBJECT_INDEX') this.deleteRelation(this.indexes, this.resolve(relation, this.indexes));
       else if (removeType === 'OBJECT_SEQUENCE') this.sequences.delete(this.resolve(relation, this.sequences));
@@ -891,12 +945,17 @@ export class SchemaModel {
    */
   relationsLockedWithView(relation: RelationName): RelationName[] {
     const found: RelationName[] = [];
-    const pending = [...(this.table(relation)?.reads ?? [])];
+    // Only a view passes the lock on: a materialized view is locked itself, not what it was made from.
+    const readsOfView = (name: RelationName): RelationName[] => {
+      const info = this.table(name);
+      return info?.kind === 'view' ? (info.reads ?? []) : [];
+    };
+    const pending = [...readsOfView(relation)];
     while (pending.length > 0) {
       const next = pending.shift()!;
       if (found.some((known) => this.sameTable(known, next))) continue;
       found.push(next);
-      pending.push(...(this.table(next)?.reads ?? []));
+      pending.push(...readsOfView(next));
     }
     return found;
   }

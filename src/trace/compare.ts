@@ -82,6 +82,11 @@ function expectedLocks(input: ObservationInput): {
       for (const candidate of input.before.values()) if (candidate.triggerFunctions.includes(claim.relation.name)) expect(candidate.oid, claim.mode);
       return;
     }
+    if (claim.target === 'tables-with-columns-of-type') {
+      // The claim names a type, not a relation: DROP TYPE ... CASCADE drops the columns of it, of arrays of it and of domains over it.
+      for (const candidate of input.before.values()) if (candidate.columnTypes.includes(claim.relation.name)) expect(candidate.oid, claim.mode);
+      return;
+    }
     const oid = input.claimOids[index];
     const relation = oid === undefined ? undefined : input.before.get(oid);
     if (claim.onlyIfExisting && !relation) return;

@@ -23,6 +23,8 @@ export interface RelationState {
   triggerFunctions: string[];
   /** For a view: the relations its query reads. */
   viewReads: number[];
+  /** The types of its columns, with the element type of an array and the type a domain is over. */
+  columnTypes: string[];
 }
 
 export interface ForeignKeyState {
@@ -49,7 +51,13 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
           FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f') AS foreign_keys,
        ARRAY(SELECT p.proname::text FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = c.oid AND NOT t.tgisinternal) AS trigger_functions,
        ARRAY(SELECT DISTINCT d.refobjid::int FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-             WHERE c.relkind = 'v' AND r.ev_class = c.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid) AS view_reads
+             WHERE c.relkind = 'v' AND r.ev_class = c.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid) AS view_reads,
+       ARRAY(SELECT DISTINCT type_name::text FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+               LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+               LEFT JOIN pg_type b ON b.oid = t.typbasetype AND t.typtype = 'd'
+               LEFT JOIN pg_type be ON be.oid = b.typelem AND b.typcategory = 'A',
+               unnest(ARRAY[t.typname, e.typname, b.typname, be.typname]) AS type_name
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND type_name IS NOT NULL) AS column_types
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_index i ON i.indexrelid = c.oid
@@ -67,6 +75,7 @@ interface SnapshotRow {
   foreign_keys: ForeignKeyState[];
   trigger_functions: string[];
   view_reads: number[];
+  column_types: string[];
 }
 
 export async function takeSnapshot(client: pg.Client): Promise<Snapshot> {
@@ -88,6 +97,7 @@ function snapshotFromRows(rows: SnapshotRow[]): Snapshot {
       foreignKeys: row.foreign_keys,
       triggerFunctions: row.trigger_functions,
       viewReads: row.view_reads,
+      columnTypes: row.column_types,
     });
   }
   return snapshot;

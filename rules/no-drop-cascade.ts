@@ -1,0 +1,127 @@
+import type { DropStmt } from '@pgsql/types';
+import { defineRule } from '../src/engine/rule.js';
+import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import type { RuleContext } from '../src/engine/context.js';
+import { displayName, displayResolvedName, relationFromNameList, relationFromNames, type RelationName } from '../src/model/names.js';
+import { asKind, functionNameOf, stringValues } from '../src/parse/node-types.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
+
+/** What DROP ... CASCADE drops on each kind of object, as far as this rule looks; schemas and TRUNCATE have rules of their own. */
+const KIND_WORDS: Record<string, string> = {
+  OBJECT_TABLE: 'TABLE',
+  OBJECT_VIEW: 'VIEW',
+  OBJECT_MATVIEW: 'MATERIALIZED VIEW',
+  OBJECT_TYPE: 'TYPE',
+  OBJECT_DOMAIN: 'DOMAIN',
+  OBJECT_FUNCTION: 'FUNCTION',
+  OBJECT_PROCEDURE: 'PROCEDURE',
+  OBJECT_ROUTINE: 'ROUTINE',
+};
+
+/** Dependents named in a message before the rest are counted. */
+const NAMED_DEPENDENTS = 6;
+
+export default defineRule({
+  id: 'no-drop-cascade',
+  meta: {
+    severity: 'warning',
+    presets: ['recommended', 'strict'],
+    messages: {
+      dropsKnownDependents:
+        '{{statement}} CASCADE also drops {{dependents}}, without an error or a question: {{consequence}}',
+      dropsUnknownDependents:
+        '{{statement}} CASCADE drops whatever depends on {{object}} without an error or a question, and lockwise cannot see what that is (no migration it read made {{unknown}}): columns of a type, views, foreign keys of other tables or triggers may go with it.',
+      help:
+        'Drop without CASCADE: PostgreSQL then refuses while anything depends on {{object}} (ERROR: cannot drop ... because other objects depend on it) and lists it, so each dependent is dropped on purpose, in its own statement, after the application stopped using it.',
+    },
+    docs: {
+      summary: 'Warns about DROP TABLE, VIEW, TYPE, DOMAIN or FUNCTION ... CASCADE and DROP COLUMN ... CASCADE, which drop what depends on the object without a word.',
+      why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it; DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations; for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
+      instead: 'Drop without CASCADE, so that PostgreSQL refuses while something depends on the object and names it; drop each dependent explicitly, as its own retired step, then the object.',
+      bad: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nDROP TYPE order_state CASCADE;",
+      good: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nALTER TABLE orders DROP COLUMN state;\nDROP TYPE order_state;",
+      references: ['https://www.postgresql.org/docs/current/ddl-depend.html', 'https://www.postgresql.org/docs/current/sql-droptype.html'],
+      pgVersions: 'Every version. Checked on PostgreSQL 18: DROP TYPE ... CASCADE drops columns of the type, of a domain over it and of arrays of it; DROP TABLE ... CASCADE drops views over views of it and the foreign keys that reference it; DROP FUNCTION ... CASCADE drops its triggers; DROP COLUMN ... CASCADE drops only the views that use the column.',
+      prevents: 'columns, views, foreign keys and triggers dropped without anyone asking for it',
+    },
+  },
+  create(context) {
+    return {
+      DropStmt(drop) {
+        const kind = drop.behavior === 'DROP_CASCADE' ? KIND_WORDS[drop.removeType ?? ''] : undefined;
+        if (!kind) return;
+        for (const object of drop.objects ?? []) reportDrop(context, drop, kind, object);
+      },
+      ...commandsOnExistingTable(context, (cmd, relation) => {
+        if (cmd.subtype !== 'AT_DropColumn' || cmd.behavior !== 'DROP_CASCADE' || !cmd.name) return;
+        const statement = `ALTER TABLE ${displayName(relation)} DROP COLUMN ${quoteIdentifier(cmd.name)}`;
+        const object = `${displayName(relation)}.${quoteIdentifier(cmd.name)}`;
+        if (!context.schema.table(relation)) {
+          context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data: { statement, object, unknown: displayName(relation) } });
+          return;
+        }
+        const keys = context.schema.foreignKeysReferencing(relation, { column: cmd.name }).map(foreignKeyWords);
+        const views = context.schema.viewsReading(relation).map((view) => `view ${displayResolvedName(view)} if it uses the column`);
+        const dependents = [...keys, ...views];
+        if (dependents.length === 0) return;
+        context.report({ messageId: 'dropsKnownDependents', helpId: 'help', data: { statement, object, dependents: inWords(dependents), consequence: CONSEQUENCES.relation } });
+      }),
+    };
+  },
+});
+
+const CONSEQUENCES = {
+  type: 'the data in those columns is gone, and the running release fails on every query that names them.',
+  relation: 'the running release fails on every query of a dropped view, and a dropped foreign key no longer guards the rows that referenced it.',
+  function: 'the dropped triggers stop doing their work (auditing, keeping a copy in step, checking) from the commit on.',
+};
+
+function reportDrop(context: RuleContext, drop: DropStmt, kind: string, object: NonNullable<DropStmt['objects']>[number]): void {
+  const isType = kind === 'TYPE' || kind === 'DOMAIN';
+  const isFunction = kind === 'FUNCTION' || kind === 'PROCEDURE' || kind === 'ROUTINE';
+  const relation = isFunction ? undefined : isType ? relationFromNames(stringValues(asKind(object, 'TypeName')?.names)) : relationFromNameList(object);
+  const functionName = isFunction ? functionNameOf(object) : undefined;
+  const name = relation ? displayName(relation) : (functionName ?? '');
+  if (!name) return;
+  const data = { statement: `DROP ${kind} ${drop.missing_ok ? 'IF EXISTS ' : ''}${name}`, object: name, unknown: name };
+  let known: boolean;
+  let dependents: string[];
+  let consequence: string;
+  if (isFunction) {
+    known = context.schema.userFunctionVolatility(functionName!) !== undefined;
+    dependents = context.schema.tablesWithTriggersExecuting(functionName!).flatMap(({ table, triggers }) => triggers.map((trigger) => `trigger ${quoteIdentifier(trigger)} on ${displayResolvedName(table)}`));
+    consequence = CONSEQUENCES.function;
+  } else if (isType) {
+    known = context.schema.hasType(relation!);
+    const uses = context.schema.usesOfType(relation!);
+    dependents = [
+      ...uses.domains.map((domain) => `domain ${displayResolvedName(domain)}`),
+      ...uses.columns.map(({ table, column }) => `column ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
+    ];
+    consequence = CONSEQUENCES.type;
+  } else {
+    // A relation made by a migration not deployed yet has no dependents that production relies on; one the
+    // migrations dropped already is not there for IF EXISTS to find.
+    if (context.schema.isNewTable(relation!) || (drop.missing_ok && context.schema.isGone(relation!, 'table'))) return;
+    known = context.schema.table(relation!) !== undefined;
+    dependents = [
+      ...context.schema.viewsReading(relation!).map((view) => `${context.schema.table(view)?.kind ?? 'view'} ${displayResolvedName(view)}`),
+      ...context.schema.foreignKeysReferencing(relation!, { all: true }).map(foreignKeyWords),
+    ];
+    consequence = CONSEQUENCES.relation;
+  }
+  // IF EXISTS of something no migration made may find nothing to drop; the finding still says what CASCADE would do.
+  if (!known) context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data });
+  else if (dependents.length > 0) context.report({ messageId: 'dropsKnownDependents', helpId: 'help', data: { ...data, dependents: inWords(dependents), consequence } });
+}
+
+function foreignKeyWords({ table, name }: { table: RelationName; name: string }): string {
+  return `foreign key ${quoteIdentifier(name)} of ${displayResolvedName(table)}`;
+}
+
+function inWords(dependents: readonly string[]): string {
+  const named = dependents.slice(0, NAMED_DEPENDENTS);
+  const rest = dependents.length - named.length;
+  const list = rest > 0 ? [...named, `${rest} more`] : named;
+  return list.length === 1 ? list[0]! : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
+}
