@@ -25650,6 +25650,62 @@ var init_no_rename_table = __esm({
   }
 });
 
+// rules/no-rename-type.ts
+function createsType(node, type) {
+  const names = asKind(node, "CreateEnumStmt")?.typeName ?? asKind(node, "CreateDomainStmt")?.domainname ?? asKind(node, "CreateRangeStmt")?.typeName;
+  const composite = asKind(node, "CompositeTypeStmt")?.typevar;
+  const created = composite ? relationFromRangeVar(composite) : names ? relationFromNames(stringValues(names)) : void 0;
+  return created !== void 0 && created.name === type.name && (created.schema === void 0 || type.schema === void 0 || created.schema === type.schema);
+}
+var no_rename_type_default;
+var init_no_rename_type = __esm({
+  "rules/no-rename-type.ts"() {
+    "use strict";
+    init_rule();
+    init_names();
+    init_node_types();
+    init_identifiers();
+    no_rename_type_default = defineRule({
+      id: "no-rename-type",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          renameType: `Renaming {{kind}} {{type}} to {{newName}} breaks the application version still running during the deploy wherever its SQL names the type: a cast such as $1::{{type}} (raw SQL through an ORM writes one for enum values: Prisma's $queryRaw needs it since Prisma 4) fails (ERROR: type "{{rawName}}" does not exist) until every instance runs the new code.`,
+          help: 'Rename the type in two deploys: first release application code that no longer names {{type}} (for Prisma, keep the database name with @@map("{{rawName}}") while renaming the enum in the schema), and only then rename it, or leave the database name as it is.'
+        },
+        docs: {
+          summary: "Warns about renaming an existing type or domain, which the running release may name in casts.",
+          why: `Columns refer to their type by its identity, so they keep working after ALTER TYPE ... RENAME, but SQL text names types: a query that casts a parameter ($1::"Status"), a function signature, a view created since. During a rolling deploy the release still running sends the old name for minutes after the migration commits, and every such query fails with "type does not exist". Raw queries through an ORM cast enum values to the type's database name (Prisma's $queryRaw needs the cast since Prisma 4), so renaming an enum's database name breaks them in the running release. Not reported: a type made by the same migration, and a type renamed away and created again under its name later in the migration (the swap Prisma writes to change an enum's values, which the enum rules judge).`,
+          instead: "Keep the database name of the type: map the new name in the application (Prisma: @@map). If the name must change, release code that no longer names the type first, then rename it in a later migration.",
+          bad: 'ALTER TYPE "Status" RENAME TO "OrderStatus";',
+          good: `ALTER TYPE "Status" RENAME TO "Status_old";
+CREATE TYPE "Status" AS ENUM ('new', 'paid');
+ALTER TABLE orders ALTER COLUMN status TYPE "Status" USING status::text::"Status";
+DROP TYPE "Status_old";`,
+          references: ["https://www.postgresql.org/docs/current/sql-altertype.html", "https://www.postgresql.org/docs/current/sql-alterdomain.html"],
+          pgVersions: "Every version.",
+          prevents: "errors in the release still running"
+        }
+      },
+      create(context) {
+        return {
+          RenameStmt(rename2) {
+            const kind = rename2.renameType === "OBJECT_TYPE" ? "type" : rename2.renameType === "OBJECT_DOMAIN" ? "domain" : void 0;
+            if (!kind || !rename2.newname) return;
+            const type = relationFromNames(stringValues(asKind(rename2.object, "List")?.items));
+            if (!type.name) return;
+            const earlier = context.statements.slice(0, context.statement.index);
+            const later = context.statements.slice(context.statement.index + 1);
+            if (earlier.some((statement) => createsType(statement.node, type)) || later.some((statement) => createsType(statement.node, type))) return;
+            context.report({ messageId: "renameType", helpId: "help", data: { kind, type: displayName(type), rawName: type.name, newName: quoteIdentifier(rename2.newname) } });
+          }
+        };
+      }
+    });
+  }
+});
+
 // rules/no-rewriting-storage-change.ts
 var no_rewriting_storage_change_default;
 var init_no_rewriting_storage_change = __esm({
@@ -31444,6 +31500,7 @@ var init_rules = __esm({
     init_no_non_transactional_statement_in_transaction();
     init_no_rename_column();
     init_no_rename_table();
+    init_no_rename_type();
     init_no_rewriting_storage_change();
     init_no_rewriting_type_change();
     init_no_silent_index_drop();
@@ -31497,6 +31554,7 @@ var init_rules = __esm({
       no_non_transactional_statement_in_transaction_default,
       no_rename_column_default,
       no_rename_table_default,
+      no_rename_type_default,
       no_rewriting_storage_change_default,
       no_rewriting_type_change_default,
       no_silent_index_drop_default,

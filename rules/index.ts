@@ -23,6 +23,7 @@ import noNestedTransaction from './no-nested-transaction.js';
 import noNonTransactionalStatementInTransaction from './no-non-transactional-statement-in-transaction.js';
 import noRenameColumn from './no-rename-column.js';
 import noRenameTable from './no-rename-table.js';
+import noRenameType from './no-rename-type.js';
 import noRewritingStorageChange from './no-rewriting-storage-change.js';
 import noRewritingTypeChange from './no-rewriting-type-change.js';
 import noSilentIndexDrop from './no-silent-index-drop.js';
@@ -78,6 +79,7 @@ export const RULES: readonly AnyRule[] = [
   noNonTransactionalStatementInTransaction,
   noRenameColumn,
   noRenameTable,
+  noRenameType,
   noRewritingStorageChange,
   noRewritingTypeChange,
   noSilentIndexDrop,
