@@ -20851,6 +20851,10 @@ function indexColumns(elements, included, where) {
   const columns = [.../* @__PURE__ */ new Set([...keys.flat(), ...included, ...mentionedColumns(where)])];
   return { keys, columns };
 }
+function indexStmtColumns(index) {
+  const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, "IndexElem")?.name);
+  return included.every((name) => name !== void 0) ? indexColumns(index.indexParams ?? [], included, index.whereClause) : void 0;
+}
 function constraintIndexColumns(constraint, keyColumns) {
   if (constraint.indexname) return void 0;
   const included = stringValues(constraint.including);
@@ -21591,8 +21595,7 @@ var init_schema_model = __esm({
         if (index.if_not_exists && this.relationBesideTable(table, indexName(index))) return;
         const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
         const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
-        const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "");
-        const columns = included.includes("") ? void 0 : indexColumns(index.indexParams ?? [], included, index.whereClause);
+        const columns = indexStmtColumns(index);
         this.setRelation(this.indexes, key, {
           name: this.qualified(key),
           table,
@@ -25224,7 +25227,6 @@ var init_no_index_name_collision = __esm({
     init_rule();
     init_names();
     init_schema_objects();
-    init_node_types();
     init_identifiers();
     no_index_name_collision_default = defineRule({
       id: "no-index-name-collision",
@@ -25254,8 +25256,7 @@ var init_no_index_name_collision = __esm({
             const table = relationFromRangeVar(index.relation);
             const taken = context.schema.relationBesideTable(table, index.idxname);
             if (!taken) return;
-            const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "");
-            const requested = included.includes("") ? void 0 : indexColumns(index.indexParams ?? [], included, index.whereClause);
+            const requested = indexStmtColumns(index);
             const data = {
               index: quoteIdentifier(index.idxname),
               table: displayName(table),
@@ -25941,8 +25942,7 @@ function indexesBuiltByMigration(context, relation) {
   for (const statement of context.statements) {
     const index = asKind(statement.node, "IndexStmt");
     if (index?.relation && context.schema.sameTable(relationFromRangeVar(index.relation), relation)) {
-      const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "");
-      const columns = included.includes("") ? void 0 : indexColumns(index.indexParams ?? [], included, index.whereClause);
+      const columns = indexStmtColumns(index);
       if (columns) shapes.push({ columns, unique: index.unique === true, partial: index.whereClause !== void 0, primaryKey: index.primary === true });
     }
   }

@@ -1,8 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { displayName, displayResolvedName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
-import { indexColumns, type IndexColumns } from '../src/model/schema-objects.js';
-import { asKind } from '../src/parse/node-types.js';
+import { indexStmtColumns, type IndexColumns } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
@@ -35,8 +34,7 @@ export default defineRule({
         const table = relationFromRangeVar(index.relation);
         const taken = context.schema.relationBesideTable(table, index.idxname);
         if (!taken) return;
-        const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, 'IndexElem')?.name ?? '');
-        const requested = included.includes('') ? undefined : indexColumns(index.indexParams ?? [], included, index.whereClause);
+        const requested = indexStmtColumns(index);
         const data = {
           index: quoteIdentifier(index.idxname),
           table: displayName(table),

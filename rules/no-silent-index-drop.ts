@@ -3,7 +3,7 @@ import { commandsAltering, commandsOnExistingTable } from '../src/engine/alter-t
 import type { RuleContext } from '../src/engine/context.js';
 import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
-import { constraintIndexColumns, indexColumns, type IndexColumns } from '../src/model/schema-objects.js';
+import { constraintIndexColumns, indexStmtColumns, type IndexColumns } from '../src/model/schema-objects.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -87,8 +87,7 @@ function indexesBuiltByMigration(context: RuleContext, relation: RelationName): 
   for (const statement of context.statements) {
     const index = asKind(statement.node, 'IndexStmt');
     if (index?.relation && context.schema.sameTable(relationFromRangeVar(index.relation), relation)) {
-      const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, 'IndexElem')?.name ?? '');
-      const columns = included.includes('') ? undefined : indexColumns(index.indexParams ?? [], included, index.whereClause);
+      const columns = indexStmtColumns(index);
       if (columns) shapes.push({ columns, unique: index.unique === true, partial: index.whereClause !== undefined, primaryKey: index.primary === true });
     }
   }

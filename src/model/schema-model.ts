@@ -5,7 +5,7 @@ import type { Volatility } from '../knowledge/volatility.js';
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type AttachedObjectKind, type RelationName } from './names.js';
-import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, indexColumns, indexName, isNullConstant, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type IndexColumns } from './schema-objects.js';
+import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, indexName, indexStmtColumns, isNullConstant, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type IndexColumns } from './schema-objects.js';
 
 /** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
 export const DEFAULT_ACCESS_METHOD = 'heap';
@@ -885,8 +885,7 @@ export class SchemaModel {
     if (index.if_not_exists && this.relationBesideTable(table, indexName(index))) return;
     const elements = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem'));
     const keyColumns = elements.every((element) => element?.name !== undefined && element.expr === undefined) ? elements.map((element) => element!.name!) : undefined;
-    const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, 'IndexElem')?.name ?? '');
-    const columns = included.includes('') ? undefined : indexColumns(index.indexParams ?? [], included, index.whereClause);
+    const columns = indexStmtColumns(index);
     this.setRelation(this.indexes, key, {
       name: this.qualified(key),
       table,

@@ -182,6 +182,12 @@ export function indexColumns(elements: readonly Node[], included: readonly strin
   return { keys, columns };
 }
 
+/** The columns of the index CREATE INDEX builds. */
+export function indexStmtColumns(index: IndexStmt): IndexColumns | undefined {
+  const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, 'IndexElem')?.name);
+  return included.every((name) => name !== undefined) ? indexColumns(index.indexParams ?? [], included as string[], index.whereClause) : undefined;
+}
+
 /** The columns of the index a PRIMARY KEY, UNIQUE or EXCLUDE constraint builds; undefined for one USING INDEX. */
 export function constraintIndexColumns(constraint: Constraint, keyColumns: readonly string[]): IndexColumns | undefined {
   if (constraint.indexname) return undefined;
