@@ -53,7 +53,8 @@ export default defineRule({
         for (const object of drop.objects ?? []) reportDrop(context, drop, kind, object);
       },
       ...commandsOnExistingTable(context, (cmd, relation) => {
-        if (cmd.subtype !== 'AT_DropColumn' || cmd.behavior !== 'DROP_CASCADE' || !cmd.name) return;
+        // A column a migration not deployed yet added has nothing production relies on depending on it.
+        if (cmd.subtype !== 'AT_DropColumn' || cmd.behavior !== 'DROP_CASCADE' || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) return;
         const statement = `ALTER TABLE ${displayName(relation)} DROP COLUMN ${quoteIdentifier(cmd.name)}`;
         const object = `${displayName(relation)}.${quoteIdentifier(cmd.name)}`;
         if (!context.schema.table(relation)) {
