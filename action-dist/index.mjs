@@ -21541,8 +21541,22 @@ var init_schema_model = __esm({
       addConstraint(tableKey, constraints, tableName, constraint, column) {
         const info = constraint && constraintInfo(constraint, tableName, column);
         if (!info || info.kind === "not null") return;
+        const buildsIndex = info.kind === "primary key" || info.kind === "unique" || info.kind === "exclusion";
+        if (buildsIndex && !constraint.conname && !constraint.indexname) info.name = this.freeRelationName(tableKey, info.name);
         constraints.set(info.name, info);
-        if (info.kind === "primary key" || info.kind === "unique" || info.kind === "exclusion") this.addConstraintIndex(tableKey, info, constraint);
+        if (buildsIndex) this.addConstraintIndex(tableKey, info, constraint);
+      }
+      /**
+       * The name PostgreSQL gives an index it names itself (ChooseRelationName): the one it builds, or, when a relation of
+       * the schema has that name, the first free one with a number appended (users_pkey1); shortening to 63 bytes is left out.
+       */
+      freeRelationName(tableKey, name) {
+        const { schema } = this.qualified(tableKey);
+        const taken = (candidate) => [this.indexes, this.tables, this.sequences].some((map) => map.has(`${schema}.${candidate}`));
+        if (!taken(name)) return name;
+        let number = 1;
+        while (taken(`${name}${number}`)) number++;
+        return `${name}${number}`;
       }
       /**
        * PRIMARY KEY, UNIQUE and EXCLUDE constraints are enforced by an index of the same name: one the constraint
@@ -21591,7 +21605,7 @@ var init_schema_model = __esm({
         if (!index.relation) return;
         const table = relationFromRangeVar(index.relation);
         const tableKey = this.resolve(table, this.tables);
-        const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
+        const key = `${this.qualified(tableKey).schema}.${index.idxname ?? this.freeRelationName(tableKey, indexName(index))}`;
         if (index.if_not_exists && this.relationBesideTable(table, indexName(index))) return;
         const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
         const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;

@@ -826,8 +826,23 @@ export class SchemaModel {
   ): void {
     const info = constraint && constraintInfo(constraint, tableName, column);
     if (!info || info.kind === 'not null') return;
+    const buildsIndex = info.kind === 'primary key' || info.kind === 'unique' || info.kind === 'exclusion';
+    if (buildsIndex && !constraint.conname && !constraint.indexname) info.name = this.freeRelationName(tableKey, info.name);
     constraints.set(info.name, info);
-    if (info.kind === 'primary key' || info.kind === 'unique' || info.kind === 'exclusion') this.addConstraintIndex(tableKey, info, constraint);
+    if (buildsIndex) this.addConstraintIndex(tableKey, info, constraint);
+  }
+
+  /**
+   * The name PostgreSQL gives an index it names itself (ChooseRelationName): the one it builds, or, when a relation of
+   * the schema has that name, the first free one with a number appended (users_pkey1); shortening to 63 bytes is left out.
+   */
+  private freeRelationName(tableKey: string, name: string): string {
+    const { schema } = this.qualified(tableKey);
+    const taken = (candidate: string): boolean => [this.indexes, this.tables, this.sequences].some((map: Map<string, unknown>) => map.has(`${schema}.${candidate}`));
+    if (!taken(name)) return name;
+    let number = 1;
+    while (taken(`${name}${number}`)) number++;
+    return `${name}${number}`;
   }
 
   /**
@@ -880,7 +895,7 @@ export class SchemaModel {
     if (!index.relation) return;
     const table = relationFromRangeVar(index.relation);
     const tableKey = this.resolve(table, this.tables);
-    const key = `${this.qualified(tableKey).schema}.${indexName(index)}`;
+    const key = `${this.qualified(tableKey).schema}.${index.idxname ?? this.freeRelationName(tableKey, indexName(index))}`;
     // IF NOT EXISTS of an index the migrations built already builds nothing: the one there stays.
     if (index.if_not_exists && this.relationBesideTable(table, indexName(index))) return;
     const elements = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem'));
