@@ -20851,6 +20851,9 @@ function indexColumns(elements, included, where) {
   const columns = [.../* @__PURE__ */ new Set([...keys.flat(), ...included, ...mentionedColumns(where)])];
   return { keys, columns };
 }
+function sameColumnSet(a, b) {
+  return a.length === b.length && a.every((name) => b.includes(name));
+}
 function indexStmtColumns(index) {
   const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, "IndexElem")?.name);
   return included.every((name) => name !== void 0) ? indexColumns(index.indexParams ?? [], included, index.whereClause) : void 0;
@@ -21153,7 +21156,10 @@ var init_schema_model = __esm({
        * always goes in its table's schema, and shares one namespace with tables, views and sequences).
        */
       relationBesideTable(table, name) {
-        const key = `${this.qualified(this.resolve(table, this.tables)).schema}.${name}`;
+        return this.relationAt(`${this.qualified(this.resolve(table, this.tables)).schema}.${name}`);
+      }
+      /** The index, table, view or sequence the migrations made under a schema-qualified key. */
+      relationAt(key) {
         const index = this.indexes.get(key);
         if (index) return { index };
         const relation = this.tables.get(key);
@@ -21552,7 +21558,7 @@ var init_schema_model = __esm({
        */
       freeRelationName(tableKey, name) {
         const { schema } = this.qualified(tableKey);
-        const taken = (candidate) => [this.indexes, this.tables, this.sequences].some((map) => map.has(`${schema}.${candidate}`));
+        const taken = (candidate) => this.relationAt(`${schema}.${candidate}`) !== void 0;
         if (!taken(name)) return name;
         let number = 1;
         while (taken(`${name}${number}`)) number++;
@@ -22807,6 +22813,15 @@ function commandsAltering(statements, relation, schema) {
   return statements.flatMap((statement) => {
     const alter = asKind(statement.node, "AlterTableStmt");
     return alter?.relation && schema.sameTable(relationFromRangeVar(alter.relation), relation) ? alterTableCommands(statement.node) : [];
+  });
+}
+function dropsTable(statements, relation, schema) {
+  return statements.some((statement) => {
+    const drop = asKind(statement.node, "DropStmt");
+    return drop?.removeType === "OBJECT_TABLE" && (drop.objects ?? []).some((object) => {
+      const dropped = relationFromNameList(object);
+      return dropped !== void 0 && schema.sameTable(dropped, relation);
+    });
   });
 }
 function foreignKeyShape(constraint) {
@@ -25218,11 +25233,8 @@ var init_no_identity_or_serial_column_add = __esm({
 function differs(sameTable, existing, requested, unique, partial) {
   if (!sameTable) return true;
   if (!existing.columns || !requested) return false;
-  const sameKeys = existing.columns.keys.length === requested.keys.length && existing.columns.keys.every((key, i) => sameSet(key, requested.keys[i]));
+  const sameKeys = existing.columns.keys.length === requested.keys.length && existing.columns.keys.every((key, i) => sameColumnSet(key, requested.keys[i]));
   return !sameKeys || existing.unique !== unique || existing.partial !== partial;
-}
-function sameSet(a, b) {
-  return a.length === b.length && a.every((name) => b.includes(name));
 }
 function keyList(columns) {
   return columns.keys.map((key) => key.map(quoteIdentifier).join(" and ")).join(", ");
@@ -25969,23 +25981,11 @@ function indexesBuiltByMigration(context, relation) {
   }
   return shapes;
 }
-function tableDroppedByMigration(context, relation) {
-  return context.statements.some((statement) => {
-    const drop = asKind(statement.node, "DropStmt");
-    return drop?.removeType === "OBJECT_TABLE" && (drop.objects ?? []).some((object) => {
-      const table = relationFromNameList(object);
-      return table !== void 0 && context.schema.sameTable(table, relation);
-    });
-  });
-}
 function involvesAny(shape, columns) {
   return shape.columns.columns.some((name) => columns.has(name));
 }
 function keepsUnique(other, keys) {
   return other.unique && !other.partial && other.columns.keys.every((key) => key.length === 1 && keys.includes(key[0]));
-}
-function sameColumns(a, b) {
-  return a.length === b.length && a.every((name) => b.includes(name));
 }
 function describe2(index, shape, column, relation) {
   const list = (names) => names.map(quoteIdentifier).join(", ");
@@ -26043,7 +26043,7 @@ var init_no_silent_index_drop = __esm({
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
             if (cmd.subtype !== "AT_DropColumn" || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) return;
-            if (tableDroppedByMigration(context, relation)) return;
+            if (dropsTable(context.statements, relation, context.schema)) return;
             const column = cmd.name;
             const dropped = new Set(commandsAltering(context.statements, relation, context.schema).flatMap((other) => other.subtype === "AT_DropColumn" && other.name ? [other.name] : []));
             const known = context.schema.indexesOn(relation).flatMap((index) => index.columns ? [{ index, shape: shapeOf(context, relation, index) }] : []);
@@ -26060,7 +26060,7 @@ var init_no_silent_index_drop = __esm({
               if (leading.some((name) => dropped.has(name))) continue;
               const uniquenessLost = shape.unique && !keys.some((name) => dropped.has(name)) && !alternatives.some((other) => keepsUnique(other, keys));
               if (uniquenessLost) context.report({ messageId: "uniqueIndexDropped", helpId: "uniqueHelp", data });
-              else if (!alternatives.some((other) => sameColumns(other.columns.keys[0], leading))) context.report({ messageId: "indexDropped", helpId: "indexHelp", data });
+              else if (!alternatives.some((other) => sameColumnSet(other.columns.keys[0], leading))) context.report({ messageId: "indexDropped", helpId: "indexHelp", data });
             }
           })
         };
@@ -30556,7 +30556,7 @@ var init_require_concurrent_index = __esm({
     init_empty_tables();
     init_transaction_block();
     init_statement_locks();
-    init_node_types();
+    init_alter_table_commands();
     init_names();
     init_identifiers();
     QUICK_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt", "CommentStmt"]);
@@ -30602,13 +30602,7 @@ var init_require_concurrent_index = __esm({
         const isPartitioned = (relation) => context.schema.table(relation)?.kind === "partitioned table";
         const accessExclusiveHeld = (table) => context.heldLocks().find((held) => !held.claim.takenOnlyIf && trafficLock(held.claim) === "ACCESS EXCLUSIVE" && context.schema.sameTable(held.table, table));
         const workFollows = () => context.transaction.inTransaction && restOfTransaction(context, context.statement).some((later) => !QUICK_KINDS.has(later.kind) && later.insideBlock === void 0);
-        const droppedLater = (table) => context.statements.slice(context.statement.index + 1).some((later) => {
-          const drop = asKind(later.node, "DropStmt");
-          return drop?.removeType === "OBJECT_TABLE" && (drop.objects ?? []).some((object) => {
-            const dropped = relationFromNameList(object);
-            return dropped !== void 0 && context.schema.sameTable(dropped, table);
-          });
-        });
+        const droppedLater = (table) => dropsTable(context.statements.slice(context.statement.index + 1), table, context.schema);
         return {
           IndexStmt(index) {
             if (!index.relation || !index.relation.inh) return;

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { displayName, displayResolvedName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
-import { indexStmtColumns, type IndexColumns } from '../src/model/schema-objects.js';
+import { indexStmtColumns, sameColumnSet, type IndexColumns } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
@@ -59,12 +59,8 @@ export default defineRule({
 function differs(sameTable: boolean, existing: IndexInfo, requested: IndexColumns | undefined, unique: boolean, partial: boolean): boolean {
   if (!sameTable) return true;
   if (!existing.columns || !requested) return false;
-  const sameKeys = existing.columns.keys.length === requested.keys.length && existing.columns.keys.every((key, i) => sameSet(key, requested.keys[i]!));
+  const sameKeys = existing.columns.keys.length === requested.keys.length && existing.columns.keys.every((key, i) => sameColumnSet(key, requested.keys[i]!));
   return !sameKeys || existing.unique !== unique || existing.partial !== partial;
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((name) => b.includes(name));
 }
 
 function keyList(columns: IndexColumns): string {

@@ -1,9 +1,9 @@
 import { defineRule } from '../src/engine/rule.js';
-import { commandsAltering, commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { commandsAltering, commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
 import type { RuleContext } from '../src/engine/context.js';
-import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
-import { constraintIndexColumns, indexStmtColumns, type IndexColumns } from '../src/model/schema-objects.js';
+import { constraintIndexColumns, indexStmtColumns, sameColumnSet, type IndexColumns } from '../src/model/schema-objects.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -52,7 +52,7 @@ export default defineRule({
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
         if (cmd.subtype !== 'AT_DropColumn' || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) return;
-        if (tableDroppedByMigration(context, relation)) return;
+        if (dropsTable(context.statements, relation, context.schema)) return;
         const column = cmd.name;
         const dropped = new Set(commandsAltering(context.statements, relation, context.schema).flatMap((other) => (other.subtype === 'AT_DropColumn' && other.name ? [other.name] : [])));
         const known = context.schema.indexesOn(relation).flatMap((index) => (index.columns ? [{ index, shape: shapeOf(context, relation, index) }] : []));
@@ -69,7 +69,7 @@ export default defineRule({
           if (leading.some((name) => dropped.has(name))) continue;
           const uniquenessLost = shape.unique && !keys.some((name) => dropped.has(name)) && !alternatives.some((other) => keepsUnique(other, keys));
           if (uniquenessLost) context.report({ messageId: 'uniqueIndexDropped', helpId: 'uniqueHelp', data });
-          else if (!alternatives.some((other) => sameColumns(other.columns.keys[0]!, leading))) context.report({ messageId: 'indexDropped', helpId: 'indexHelp', data });
+          else if (!alternatives.some((other) => sameColumnSet(other.columns.keys[0]!, leading))) context.report({ messageId: 'indexDropped', helpId: 'indexHelp', data });
         }
       }),
     };
@@ -101,16 +101,6 @@ function indexesBuiltByMigration(context: RuleContext, relation: RelationName): 
   return shapes;
 }
 
-function tableDroppedByMigration(context: RuleContext, relation: RelationName): boolean {
-  return context.statements.some((statement) => {
-    const drop = asKind(statement.node, 'DropStmt');
-    return drop?.removeType === 'OBJECT_TABLE' && (drop.objects ?? []).some((object) => {
-      const table = relationFromNameList(object);
-      return table !== undefined && context.schema.sameTable(table, relation);
-    });
-  });
-}
-
 function involvesAny(shape: IndexShape, columns: ReadonlySet<string>): boolean {
   return shape.columns.columns.some((name) => columns.has(name));
 }
@@ -120,9 +110,6 @@ function keepsUnique(other: IndexShape, keys: readonly string[]): boolean {
   return other.unique && !other.partial && other.columns.keys.every((key) => key.length === 1 && keys.includes(key[0]!));
 }
 
-function sameColumns(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((name) => b.includes(name));
-}
 
 function describe(index: IndexInfo, shape: IndexShape, column: string, relation: RelationName): Record<string, string> {
   const list = (names: readonly string[]): string => names.map(quoteIdentifier).join(', ');

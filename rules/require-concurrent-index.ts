@@ -3,7 +3,7 @@ import { emptiedBy } from '../src/engine/empty-tables.js';
 import { outsideTransactionBlock, restOfTransaction } from '../src/engine/transaction-block.js';
 import type { HeldLock } from '../src/engine/held-locks.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
-import { asKind } from '../src/parse/node-types.js';
+import { dropsTable } from '../src/engine/alter-table-commands.js';
 import { displayName, displayResolvedName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { TableInfo } from '../src/model/schema-model.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -75,14 +75,7 @@ export default defineRule({
     /** Statements after this one in its transaction that do work: the build's lock stays held while they run. */
     const workFollows = (): boolean =>
       context.transaction.inTransaction && restOfTransaction(context, context.statement).some((later) => !QUICK_KINDS.has(later.kind) && later.insideBlock === undefined);
-    const droppedLater = (table: RelationName): boolean =>
-      context.statements.slice(context.statement.index + 1).some((later) => {
-        const drop = asKind(later.node, 'DropStmt');
-        return drop?.removeType === 'OBJECT_TABLE' && (drop.objects ?? []).some((object) => {
-          const dropped = relationFromNameList(object);
-          return dropped !== undefined && context.schema.sameTable(dropped, table);
-        });
-      });
+    const droppedLater = (table: RelationName): boolean => dropsTable(context.statements.slice(context.statement.index + 1), table, context.schema);
     return {
       IndexStmt(index) {
         // ON ONLY builds nothing on a partitioned parent (an empty, invalid index that partitions' indexes attach to),

@@ -1,5 +1,5 @@
 import type { AlterTableCmd, Constraint, Node } from '@pgsql/types';
-import { relationFromRangeVar, type RelationName } from '../model/names.js';
+import { relationFromNameList, relationFromRangeVar, type RelationName } from '../model/names.js';
 import type { SchemaModel } from '../model/schema-model.js';
 import { alterTableCommands, asKind, stringValues } from '../parse/node-types.js';
 import type { Statement } from '../parse/parse.js';
@@ -29,6 +29,17 @@ export function commandsAltering(statements: readonly Statement[], relation: Rel
   return statements.flatMap((statement) => {
     const alter = asKind(statement.node, 'AlterTableStmt');
     return alter?.relation && schema.sameTable(relationFromRangeVar(alter.relation), relation) ? alterTableCommands(statement.node) : [];
+  });
+}
+
+/** Whether one of `statements` drops the table (DROP TABLE, under any name the model resolves to it). */
+export function dropsTable(statements: readonly Statement[], relation: RelationName, schema: SchemaModel): boolean {
+  return statements.some((statement) => {
+    const drop = asKind(statement.node, 'DropStmt');
+    return drop?.removeType === 'OBJECT_TABLE' && (drop.objects ?? []).some((object) => {
+      const dropped = relationFromNameList(object);
+      return dropped !== undefined && schema.sameTable(dropped, relation);
+    });
   });
 }
 

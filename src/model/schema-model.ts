@@ -395,7 +395,11 @@ export class SchemaModel {
    * always goes in its table's schema, and shares one namespace with tables, views and sequences).
    */
   relationBesideTable(table: RelationName, name: string): { index: IndexInfo } | { kind: RelationKind | 'sequence' } | undefined {
-    const key = `${this.qualified(this.resolve(table, this.tables)).schema}.${name}`;
+    return this.relationAt(`${this.qualified(this.resolve(table, this.tables)).schema}.${name}`);
+  }
+
+  /** The index, table, view or sequence the migrations made under a schema-qualified key. */
+  private relationAt(key: string): { index: IndexInfo } | { kind: RelationKind | 'sequence' } | undefined {
     const index = this.indexes.get(key);
     if (index) return { index };
     const relation = this.tables.get(key);
@@ -838,7 +842,7 @@ export class SchemaModel {
    */
   private freeRelationName(tableKey: string, name: string): string {
     const { schema } = this.qualified(tableKey);
-    const taken = (candidate: string): boolean => [this.indexes, this.tables, this.sequences].some((map: Map<string, unknown>) => map.has(`${schema}.${candidate}`));
+    const taken = (candidate: string): boolean => this.relationAt(`${schema}.${candidate}`) !== undefined;
     if (!taken(name)) return name;
     let number = 1;
     while (taken(`${name}${number}`)) number++;

@@ -182,6 +182,11 @@ export function indexColumns(elements: readonly Node[], included: readonly strin
   return { keys, columns };
 }
 
+/** Whether two key elements (or two lists of columns) read the same columns, in any order. */
+export function sameColumnSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name) => b.includes(name));
+}
+
 /** The columns of the index CREATE INDEX builds. */
 export function indexStmtColumns(index: IndexStmt): IndexColumns | undefined {
   const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, 'IndexElem')?.name);
