@@ -20908,6 +20908,12 @@ function uniqueName(domain, name) {
   for (let suffix = 1; domain.constraints.has(candidate); suffix++) candidate = `${name}${suffix}`;
   return candidate;
 }
+function moveKey(map, oldKey, newKey) {
+  if (!map.has(oldKey)) return;
+  const value = map.get(oldKey);
+  map.delete(oldKey);
+  map.set(newKey, value);
+}
 function moveKeys(map, oldPrefix, newPrefix) {
   for (const [key, value] of [...map]) {
     if (key !== oldPrefix && !key.startsWith(`${oldPrefix}.`)) continue;
@@ -21350,7 +21356,14 @@ var init_schema_model = __esm({
           case "AlterObjectSchemaStmt": {
             const move = asKind(node, "AlterObjectSchemaStmt");
             const name = relationFromNames(stringValues(asKind(move.object, "List")?.items));
-            if (move.objectType === "OBJECT_DOMAIN" && move.newschema && name.name) this.moveDomain(name, { schema: move.newschema, name: name.name });
+            if (!move.newschema) return;
+            if (move.objectType === "OBJECT_DOMAIN" && name.name) this.moveDomain(name, { schema: move.newschema, name: name.name });
+            else if (move.objectType === "OBJECT_TYPE" && name.name) moveKey(this.enums, this.resolve(name, this.enums), `${move.newschema}.${name.name}`);
+            else if (move.objectType === "OBJECT_SEQUENCE" && move.relation?.relname) {
+              moveKey(this.sequences, this.resolve(relationFromRangeVar(move.relation), this.sequences), `${move.newschema}.${move.relation.relname}`);
+            } else if (move.relation?.relname && (move.objectType === "OBJECT_TABLE" || move.objectType === "OBJECT_VIEW" || move.objectType === "OBJECT_MATVIEW")) {
+              this.moveTable(this.resolve(relationFromRangeVar(move.relation), this.tables), `${move.newschema}.${move.relation.relname}`);
+            }
             return;
           }
           case "CreateSchemaStmt": {
@@ -21801,11 +21814,16 @@ var init_schema_model = __esm({
       }
       renameTable(relation, newName) {
         const oldKey = this.resolve(relation, this.tables);
-        const newKey = `${this.qualified(oldKey).schema}.${newName}`;
+        this.moveTable(oldKey, `${this.qualified(oldKey).schema}.${newName}`);
+      }
+      /** RENAME TO or SET SCHEMA of a table, view or materialized view: what the model keeps under its key follows it. */
+      moveTable(oldKey, newKey) {
+        const oldName = this.qualified(oldKey);
+        const newName = this.qualified(newKey);
         const table = this.tables.get(oldKey);
         if (table) {
           this.deleteRelation(this.tables, oldKey);
-          table.name = this.qualified(newKey);
+          table.name = newName;
           table.namedIn = this.currentMigration;
           this.setRelation(this.tables, newKey, table);
         }
@@ -21813,11 +21831,18 @@ var init_schema_model = __esm({
         moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
         moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
         moveKeys(this.attachmentsOfUnknownTables, oldKey, newKey);
-        const namesRenamed = (reference) => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ""}.${reference.name}` === oldKey;
-        const renamed = (reference) => reference.schema === void 0 ? { name: newName } : this.qualified(newKey);
-        for (const index of this.indexes.values()) if (namesRenamed(index.table)) index.table = renamed(index.table);
+        const namesMoved = (reference) => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ""}.${reference.name}` === oldKey;
+        const moved = (reference) => reference.schema === void 0 && newName.schema === oldName.schema ? { name: newName.name } : newName;
+        for (const [indexKey, index] of [...this.indexes]) {
+          if (!namesMoved(index.table)) continue;
+          index.table = moved(index.table);
+          if (index.name.schema === newName.schema) continue;
+          this.deleteRelation(this.indexes, indexKey);
+          index.name = { schema: newName.schema, name: index.name.name };
+          this.setRelation(this.indexes, `${newName.schema}.${index.name.name}`, index);
+        }
         for (const partition of [...this.tables.values(), ...this.attachmentsOfUnknownTables.values()]) {
-          if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = renamed(partition.partitionOf);
+          if (partition.partitionOf && namesMoved(partition.partitionOf)) partition.partitionOf = moved(partition.partitionOf);
         }
       }
       renameColumn(relation, oldName, newName) {
@@ -22475,7 +22500,7 @@ var init_lock_table = __esm({
       partitionAttachedOrDetached: lock("ACCESS EXCLUSIVE"),
       /** The DEFAULT partition, if any, when ATTACH PARTITION adds another partition: checked for rows that belong in it (seen on PostgreSQL 18). */
       defaultPartitionChecked: lock("ACCESS EXCLUSIVE"),
-      /** ALTER TABLE ... SET SCHEMA, an AlterObjectSchemaStmt. */
+      /** ALTER TABLE, VIEW, MATERIALIZED VIEW or SEQUENCE ... SET SCHEMA, an AlterObjectSchemaStmt. */
       setSchema: lock("ACCESS EXCLUSIVE"),
       /** REINDEX rebuilds each index it names under ACCESS EXCLUSIVE, besides SHARE on the table. */
       reindexedIndex: lock("ACCESS EXCLUSIVE"),
@@ -22687,7 +22712,7 @@ function locksTakenBy(statement, pgVersion) {
   const cluster = asKind(node, "ClusterStmt");
   if (cluster) take(cluster.relation, "table", STATEMENT_LOCKS.cluster);
   const setSchema = asKind(node, "AlterObjectSchemaStmt");
-  if (setSchema?.objectType === "OBJECT_TABLE") take(setSchema.relation, "table", STATEMENT_LOCKS.setSchema);
+  if (setSchema?.objectType && MOVED_RELATION_KINDS.has(setSchema.objectType)) take(setSchema.relation, "table", STATEMENT_LOCKS.setSchema);
   const comment = asKind(node, "CommentStmt");
   if (comment?.objtype && COMMENTED_RELATION_KINDS.has(comment.objtype)) {
     const names = asKind(comment.object, "List")?.items ?? [];
@@ -22774,7 +22799,7 @@ function truncateTurnedOff(options) {
   const written = (options ?? []).some((option) => asKind(option, "DefElem")?.defname === "truncate");
   return written && !isOptionEnabled(options, "truncate");
 }
-var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, VIEWS_LOCK_WHAT_THEY_READ_SINCE, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS, COMMENTED_RELATION_KINDS;
+var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, VIEWS_LOCK_WHAT_THEY_READ_SINCE, MOVED_RELATION_KINDS, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS, COMMENTED_RELATION_KINDS;
 var init_statement_locks = __esm({
   "src/knowledge/statement-locks.ts"() {
     "use strict";
@@ -22789,6 +22814,7 @@ var init_statement_locks = __esm({
       AT_AlterColumnType: (cmd) => cmd.name ? { column: cmd.name } : void 0
     };
     VIEWS_LOCK_WHAT_THEY_READ_SINCE = 11;
+    MOVED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE", "OBJECT_FOREIGN_TABLE"]);
     DROPPED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"]);
     RENAMED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
     COMMENTED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
@@ -25637,12 +25663,13 @@ var init_no_rename_table = __esm({
         presets: ["recommended", "strict"],
         messages: {
           renameTable: "Renaming {{kind}} {{table}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
+          moveTable: "Moving {{kind}} {{table}} to schema {{schema}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code, unless {{schema}} is on their search_path. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
           help: "{{steps}}",
           viewHelp: "Keep {{table}} for the release still running: create the {{kind}} under its new name as well ({{createView}}), move the application to {{newName}} in its own deploy, and drop {{table}} in a later migration, once no running release uses it."
         },
         docs: {
-          summary: "Disallows renaming an existing table or view.",
-          why: `During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. Views and materialized views are the same. Not reported: a table renamed away and created again under its name in the same transaction with every column it had (a rebuild: the running release's queries wait on the lock, then find the new table), and a rename of a name this release gave.`,
+          summary: "Disallows renaming an existing table or view, or moving it to another schema.",
+          why: `During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. Views and materialized views are the same, and so is ALTER ... SET SCHEMA, which moves the relation out of reach of queries that name its old schema or find it through the search_path. Not reported: a table renamed away and created again under its name in the same transaction with every column it had (a rebuild: the running release's queries wait on the lock, then find the new table), and a rename or move of a name this release gave.`,
           instead: "Create the new table (or, when only the name must change, a view with the new name over the old table), move the application over in its own deploy, and drop or rename the old table only when no running code uses it.",
           bad: "ALTER TABLE accounts RENAME TO customers;",
           good: "CREATE VIEW customers AS SELECT * FROM accounts;",
@@ -25655,21 +25682,34 @@ var init_no_rename_table = __esm({
         }
       },
       create(context) {
+        const breaksRunningRelease = (relation, ifExists) => {
+          if (!context.isExistingTable(relation) || context.schema.isNewTableName(relation)) return false;
+          if (ifExists && context.schema.isGone(relation, "table")) return false;
+          return !(context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation));
+        };
+        const report2 = (messageId, kind, relation, newName, schema = "") => {
+          const table = displayName(relation);
+          const createView = kind === "materialized view" ? `CREATE MATERIALIZED VIEW ${newName} AS ...` : `CREATE VIEW ${newName} AS SELECT * FROM ${table}`;
+          context.report({
+            messageId,
+            helpId: kind === "table" ? "help" : "viewHelp",
+            data: { kind, table, newName, schema, createView, steps: tableReplacementSteps(table, newName) }
+          });
+        };
         return {
           RenameStmt(rename2) {
             const kind = RELATION_OBJECT_WORDS[rename2.renameType ?? ""];
             if (!kind || !rename2.relation) return;
             const relation = relationFromRangeVar(rename2.relation);
-            if (!context.isExistingTable(relation) || context.schema.isNewTableName(relation)) return;
-            if (context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation)) return;
-            const table = displayName(relation);
-            const newName = quoteIdentifier(rename2.newname ?? "");
-            const createView = kind === "materialized view" ? `CREATE MATERIALIZED VIEW ${newName} AS ...` : `CREATE VIEW ${newName} AS SELECT * FROM ${table}`;
-            context.report({
-              messageId: "renameTable",
-              helpId: kind === "table" ? "help" : "viewHelp",
-              data: { kind, table, newName, createView, steps: tableReplacementSteps(table, newName) }
-            });
+            if (breaksRunningRelease(relation, rename2.missing_ok)) report2("renameTable", kind, relation, quoteIdentifier(rename2.newname ?? ""));
+          },
+          AlterObjectSchemaStmt(move) {
+            const kind = RELATION_OBJECT_WORDS[move.objectType ?? ""];
+            if (!kind || !move.relation?.relname || !move.newschema) return;
+            const relation = relationFromRangeVar(move.relation);
+            if (!breaksRunningRelease(relation, move.missing_ok)) return;
+            const schema = quoteIdentifier(move.newschema);
+            report2("moveTable", kind, relation, `${schema}.${quoteIdentifier(move.relation.relname)}`, schema);
           }
         };
       }

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { createdAgainLater, servesLikeTheOld } from '../src/engine/transaction-block.js';
-import { RELATION_OBJECT_WORDS, tableReplacementSteps } from '../src/knowledge/expand-contract.js';
-import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { RELATION_OBJECT_WORDS, tableReplacementSteps, type RelationWord } from '../src/knowledge/expand-contract.js';
+import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
@@ -12,13 +12,15 @@ export default defineRule({
     messages: {
       renameTable:
         'Renaming {{kind}} {{table}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
+      moveTable:
+        'Moving {{kind}} {{table}} to schema {{schema}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code, unless {{schema}} is on their search_path. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
       help: '{{steps}}',
       viewHelp:
         'Keep {{table}} for the release still running: create the {{kind}} under its new name as well ({{createView}}), move the application to {{newName}} in its own deploy, and drop {{table}} in a later migration, once no running release uses it.',
     },
     docs: {
-      summary: 'Disallows renaming an existing table or view.',
-      why: 'During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. Views and materialized views are the same. Not reported: a table renamed away and created again under its name in the same transaction with every column it had (a rebuild: the running release\'s queries wait on the lock, then find the new table), and a rename of a name this release gave.',
+      summary: 'Disallows renaming an existing table or view, or moving it to another schema.',
+      why: 'During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. Views and materialized views are the same, and so is ALTER ... SET SCHEMA, which moves the relation out of reach of queries that name its old schema or find it through the search_path. Not reported: a table renamed away and created again under its name in the same transaction with every column it had (a rebuild: the running release\'s queries wait on the lock, then find the new table), and a rename or move of a name this release gave.',
       instead: 'Create the new table (or, when only the name must change, a view with the new name over the old table), move the application over in its own deploy, and drop or rename the old table only when no running code uses it.',
       bad: 'ALTER TABLE accounts RENAME TO customers;',
       good: 'CREATE VIEW customers AS SELECT * FROM accounts;',
@@ -31,23 +33,40 @@ export default defineRule({
     },
   },
   create(context) {
+    /**
+     * Whether the running release uses the relation: it existed before this release, is still there for IF EXISTS
+     * to find, and is not rebuilt under its name.
+     */
+    const breaksRunningRelease = (relation: RelationName, ifExists: boolean | undefined): boolean => {
+      if (!context.isExistingTable(relation) || context.schema.isNewTableName(relation)) return false;
+      if (ifExists && context.schema.isGone(relation, 'table')) return false;
+      // Rebuilt under the old name in the same transaction (RENAME TO _bkp_t, CREATE TABLE t ..., copy): the running
+      // release's queries wait on the lock, then find the new table.
+      return !(context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation));
+    };
+    const report = (messageId: 'renameTable' | 'moveTable', kind: RelationWord, relation: RelationName, newName: string, schema = ''): void => {
+      const table = displayName(relation);
+      const createView = kind === 'materialized view' ? `CREATE MATERIALIZED VIEW ${newName} AS ...` : `CREATE VIEW ${newName} AS SELECT * FROM ${table}`;
+      context.report({
+        messageId,
+        helpId: kind === 'table' ? 'help' : 'viewHelp',
+        data: { kind, table, newName, schema, createView, steps: tableReplacementSteps(table, newName) },
+      });
+    };
     return {
       RenameStmt(rename) {
         const kind = RELATION_OBJECT_WORDS[rename.renameType ?? ''];
         if (!kind || !rename.relation) return;
         const relation = relationFromRangeVar(rename.relation);
-        if (!context.isExistingTable(relation) || context.schema.isNewTableName(relation)) return;
-        // Rebuilt under the old name in the same transaction (RENAME TO _bkp_t, CREATE TABLE t ..., copy): the running
-        // release's queries wait on the lock, then find the new table.
-        if (context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation)) return;
-        const table = displayName(relation);
-        const newName = quoteIdentifier(rename.newname ?? '');
-        const createView = kind === 'materialized view' ? `CREATE MATERIALIZED VIEW ${newName} AS ...` : `CREATE VIEW ${newName} AS SELECT * FROM ${table}`;
-        context.report({
-          messageId: 'renameTable',
-          helpId: kind === 'table' ? 'help' : 'viewHelp',
-          data: { kind, table, newName, createView, steps: tableReplacementSteps(table, newName) },
-        });
+        if (breaksRunningRelease(relation, rename.missing_ok)) report('renameTable', kind, relation, quoteIdentifier(rename.newname ?? ''));
+      },
+      AlterObjectSchemaStmt(move) {
+        const kind = RELATION_OBJECT_WORDS[move.objectType ?? ''];
+        if (!kind || !move.relation?.relname || !move.newschema) return;
+        const relation = relationFromRangeVar(move.relation);
+        if (!breaksRunningRelease(relation, move.missing_ok)) return;
+        const schema = quoteIdentifier(move.newschema);
+        report('moveTable', kind, relation, `${schema}.${quoteIdentifier(move.relation.relname)}`, schema);
       },
     };
   },

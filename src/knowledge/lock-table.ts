@@ -211,7 +211,7 @@ export const STATEMENT_LOCKS = {
   partitionAttachedOrDetached: lock('ACCESS EXCLUSIVE'),
   /** The DEFAULT partition, if any, when ATTACH PARTITION adds another partition: checked for rows that belong in it (seen on PostgreSQL 18). */
   defaultPartitionChecked: lock('ACCESS EXCLUSIVE'),
-  /** ALTER TABLE ... SET SCHEMA, an AlterObjectSchemaStmt. */
+  /** ALTER TABLE, VIEW, MATERIALIZED VIEW or SEQUENCE ... SET SCHEMA, an AlterObjectSchemaStmt. */
   setSchema: lock('ACCESS EXCLUSIVE'),
   /** REINDEX rebuilds each index it names under ACCESS EXCLUSIVE, besides SHARE on the table. */
   reindexedIndex: lock('ACCESS EXCLUSIVE'),
@@ -284,7 +284,7 @@ export const STATEMENT_EFFECTS: Partial<Record<NodeKind, StatementEffect>> = {
   CreatePolicyStmt: { locks: 'ACCESS EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },
   AlterPolicyStmt: { locks: 'ACCESS EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },
   RuleStmt: { locks: 'ACCESS EXCLUSIVE on the table', rewrites: 'never', scans: 'never' },
-  AlterObjectSchemaStmt: { locks: 'ACCESS EXCLUSIVE on a table moved to another schema', rewrites: 'never', scans: 'never' },
+  AlterObjectSchemaStmt: { locks: 'ACCESS EXCLUSIVE on a table, view, materialized view or sequence moved to another schema', rewrites: 'never', scans: 'never' },
   AlterOwnerStmt: { locks: 'ACCESS EXCLUSIVE on a table whose owner changes', rewrites: 'never', scans: 'never' },
   AlterDomainStmt: { locks: 'SHARE on every table with a column of the domain while ADD CONSTRAINT (unless NOT VALID), VALIDATE CONSTRAINT or SET NOT NULL checks them (through PostgreSQL 18)', rewrites: 'never', scans: 'depends' },
   AlterEnumStmt: { locks: 'none on tables; ADD VALUE cannot run in a transaction block before PostgreSQL 12', rewrites: 'never', scans: 'never' },

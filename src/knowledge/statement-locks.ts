@@ -104,6 +104,9 @@ const DROPPED_KEY_SUBCOMMANDS: Partial<Record<NonNullable<AlterTableCmd['subtype
 /** LOCK TABLE of a view locks the relations of its query from PostgreSQL 11 on. */
 const VIEWS_LOCK_WHAT_THEY_READ_SINCE = 11;
 
+/** What ALTER ... SET SCHEMA moves under ACCESS EXCLUSIVE, with the sequences its columns own (seen on PostgreSQL 18). */
+const MOVED_RELATION_KINDS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE']);
+
 /** DROP statements whose objects are relations queries read: a table, a view, a materialized view. */
 export const DROPPED_RELATION_KINDS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
 const RENAMED_RELATION_KINDS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_COLUMN']);
@@ -316,7 +319,7 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   const cluster = asKind(node, 'ClusterStmt');
   if (cluster) take(cluster.relation, 'table', STATEMENT_LOCKS.cluster);
   const setSchema = asKind(node, 'AlterObjectSchemaStmt');
-  if (setSchema?.objectType === 'OBJECT_TABLE') take(setSchema.relation, 'table', STATEMENT_LOCKS.setSchema);
+  if (setSchema?.objectType && MOVED_RELATION_KINDS.has(setSchema.objectType)) take(setSchema.relation, 'table', STATEMENT_LOCKS.setSchema);
 
   const comment = asKind(node, 'CommentStmt');
   if (comment?.objtype && COMMENTED_RELATION_KINDS.has(comment.objtype)) {

@@ -609,7 +609,14 @@ export class SchemaModel {
       case 'AlterObjectSchemaStmt': {
         const move = asKind(node, 'AlterObjectSchemaStmt')!;
         const name = relationFromNames(stringValues(asKind(move.object, 'List')?.items));
-        if (move.objectType === 'OBJECT_DOMAIN' && move.newschema && name.name) this.moveDomain(name, { schema: move.newschema, name: name.name });
+        if (!move.newschema) return;
+        if (move.objectType === 'OBJECT_DOMAIN' && name.name) this.moveDomain(name, { schema: move.newschema, name: name.name });
+        else if (move.objectType === 'OBJECT_TYPE' && name.name) moveKey(this.enums, this.resolve(name, this.enums), `${move.newschema}.${name.name}`);
+        else if (move.objectType === 'OBJECT_SEQUENCE' && move.relation?.relname) {
+          moveKey(this.sequences, this.resolve(relationFromRangeVar(move.relation), this.sequences), `${move.newschema}.${move.relation.relname}`);
+        } else if (move.relation?.relname && (move.objectType === 'OBJECT_TABLE' || move.objectType === 'OBJECT_VIEW' || move.objectType === 'OBJECT_MATVIEW')) {
+          this.moveTable(this.resolve(relationFromRangeVar(move.relation), this.tables), `${move.newschema}.${move.relation.relname}`);
+        }
         return;
       }
       case 'CreateSchemaStmt': {
@@ -1107,11 +1114,17 @@ export class SchemaModel {
 
   private renameTable(relation: RelationName, newName: string): void {
     const oldKey = this.resolve(relation, this.tables);
-    const newKey = `${this.qualified(oldKey).schema}.${newName}`;
+    this.moveTable(oldKey, `${this.qualified(oldKey).schema}.${newName}`);
+  }
+
+  /** RENAME TO or SET SCHEMA of a table, view or materialized view: what the model keeps under its key follows it. */
+  private moveTable(oldKey: string, newKey: string): void {
+    const oldName = this.qualified(oldKey);
+    const newName = this.qualified(newKey);
     const table = this.tables.get(oldKey);
     if (table) {
       this.deleteRelation(this.tables, oldKey);
-      table.name = this.qualified(newKey);
+      table.name = newName;
       table.namedIn = this.currentMigration;
       this.setRelation(this.tables, newKey, table);
     }
@@ -1120,12 +1133,21 @@ export class SchemaModel {
     moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
     moveKeys(this.attachmentsOfUnknownTables, oldKey, newKey);
     // The table is already under its new key: a reference to it resolves no more, but still spells the old one.
-    const namesRenamed = (reference: RelationName): boolean => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ''}.${reference.name}` === oldKey;
-    // A reference keeps the form it was written in: `ideas` becomes `posts`, not `public.posts`, as messages name it.
-    const renamed = (reference: RelationName): RelationName => (reference.schema === undefined ? { name: newName } : this.qualified(newKey));
-    for (const index of this.indexes.values()) if (namesRenamed(index.table)) index.table = renamed(index.table);
+    const namesMoved = (reference: RelationName): boolean => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ''}.${reference.name}` === oldKey;
+    // A reference keeps the form it was written in (`ideas` becomes `posts`, not `public.posts`, as messages name it),
+    // unless the table left its schema, which the search path may not reach.
+    const moved = (reference: RelationName): RelationName => (reference.schema === undefined && newName.schema === oldName.schema ? { name: newName.name } : newName);
+    for (const [indexKey, index] of [...this.indexes]) {
+      if (!namesMoved(index.table)) continue;
+      index.table = moved(index.table);
+      // An index stays in the schema of its table (seen on PostgreSQL 18).
+      if (index.name.schema === newName.schema) continue;
+      this.deleteRelation(this.indexes, indexKey);
+      index.name = { schema: newName.schema, name: index.name.name };
+      this.setRelation(this.indexes, `${newName.schema}.${index.name.name}`, index);
+    }
     for (const partition of [...this.tables.values(), ...this.attachmentsOfUnknownTables.values()]) {
-      if (partition.partitionOf && namesRenamed(partition.partitionOf)) partition.partitionOf = renamed(partition.partitionOf);
+      if (partition.partitionOf && namesMoved(partition.partitionOf)) partition.partitionOf = moved(partition.partitionOf);
     }
   }
 
@@ -1347,6 +1369,14 @@ export class SchemaModel {
     }
     this.functionVolatilities.set(name.toLowerCase(), volatility);
   }
+}
+
+/** Moves one entry of a map to a new key, when there is one. */
+function moveKey<V>(map: Map<string, V>, oldKey: string, newKey: string): void {
+  if (!map.has(oldKey)) return;
+  const value = map.get(oldKey)!;
+  map.delete(oldKey);
+  map.set(newKey, value);
 }
 
 /** Moves a key and every `key.`-prefixed key of a map to a new prefix, as a rename does. */
