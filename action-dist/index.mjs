@@ -20529,6 +20529,84 @@ var init_parse = __esm({
   }
 });
 
+// src/knowledge/extension-members.json
+var extension_members_default;
+var init_extension_members = __esm({
+  "src/knowledge/extension-members.json"() {
+    extension_members_default = {
+      source: "pg_depend (deptype 'e') of every extension PostgreSQL ships, created in one database",
+      postgresVersion: "18.4",
+      extensions: {
+        amcheck: { version: "1.5", types: [], operatorClasses: [], functions: ["bt_index_check", "bt_index_parent_check", "gin_index_check", "verify_heapam"] },
+        autoinc: { version: "1.0", types: [], operatorClasses: [], functions: ["autoinc"] },
+        bloom: { version: "1.0", types: [], operatorClasses: ["bloom:int4_ops", "bloom:text_ops"], functions: ["blhandler"] },
+        btree_gin: { version: "1.3", types: [], operatorClasses: ["gin:bit_ops", "gin:bool_ops", "gin:bpchar_ops", "gin:bytea_ops", "gin:char_ops", "gin:cidr_ops", "gin:date_ops", "gin:enum_ops", "gin:float4_ops", "gin:float8_ops", "gin:inet_ops", "gin:int2_ops", "gin:int4_ops", "gin:int8_ops", "gin:interval_ops", "gin:macaddr8_ops", "gin:macaddr_ops", "gin:money_ops", "gin:name_ops", "gin:numeric_ops", "gin:oid_ops", "gin:text_ops", "gin:time_ops", "gin:timestamp_ops", "gin:timestamptz_ops", "gin:timetz_ops", "gin:uuid_ops", "gin:varbit_ops", "gin:varchar_ops"], functions: ["gin_btree_consistent", "gin_compare_prefix_anyenum", "gin_compare_prefix_bit", "gin_compare_prefix_bool", "gin_compare_prefix_bpchar", "gin_compare_prefix_bytea", "gin_compare_prefix_char", "gin_compare_prefix_cidr", "gin_compare_prefix_date", "gin_compare_prefix_float4", "gin_compare_prefix_float8", "gin_compare_prefix_inet", "gin_compare_prefix_int2", "gin_compare_prefix_int4", "gin_compare_prefix_int8", "gin_compare_prefix_interval", "gin_compare_prefix_macaddr", "gin_compare_prefix_macaddr8", "gin_compare_prefix_money", "gin_compare_prefix_name", "gin_compare_prefix_numeric", "gin_compare_prefix_oid", "gin_compare_prefix_text", "gin_compare_prefix_time", "gin_compare_prefix_timestamp", "gin_compare_prefix_timestamptz", "gin_compare_prefix_timetz", "gin_compare_prefix_uuid", "gin_compare_prefix_varbit", "gin_enum_cmp", "gin_extract_query_anyenum", "gin_extract_query_bit", "gin_extract_query_bool", "gin_extract_query_bpchar", "gin_extract_query_bytea", "gin_extract_query_char", "gin_extract_query_cidr", "gin_extract_query_date", "gin_extract_query_float4", "gin_extract_query_float8", "gin_extract_query_inet", "gin_extract_query_int2", "gin_extract_query_int4", "gin_extract_query_int8", "gin_extract_query_interval", "gin_extract_query_macaddr", "gin_extract_query_macaddr8", "gin_extract_query_money", "gin_extract_query_name", "gin_extract_query_numeric", "gin_extract_query_oid", "gin_extract_query_text", "gin_extract_query_time", "gin_extract_query_timestamp", "gin_extract_query_timestamptz", "gin_extract_query_timetz", "gin_extract_query_uuid", "gin_extract_query_varbit", "gin_extract_value_anyenum", "gin_extract_value_bit", "gin_extract_value_bool", "gin_extract_value_bpchar", "gin_extract_value_bytea", "gin_extract_value_char", "gin_extract_value_cidr", "gin_extract_value_date", "gin_extract_value_float4", "gin_extract_value_float8", "gin_extract_value_inet", "gin_extract_value_int2", "gin_extract_value_int4", "gin_extract_value_int8", "gin_extract_value_interval", "gin_extract_value_macaddr", "gin_extract_value_macaddr8", "gin_extract_value_money", "gin_extract_value_name", "gin_extract_value_numeric", "gin_extract_value_oid", "gin_extract_value_text", "gin_extract_value_time", "gin_extract_value_timestamp", "gin_extract_value_timestamptz", "gin_extract_value_timetz", "gin_extract_value_uuid", "gin_extract_value_varbit", "gin_numeric_cmp"] },
+        btree_gist: { version: "1.8", types: ["_gbtreekey16", "_gbtreekey2", "_gbtreekey32", "_gbtreekey4", "_gbtreekey8", "_gbtreekey_var", "gbtreekey16", "gbtreekey2", "gbtreekey32", "gbtreekey4", "gbtreekey8", "gbtreekey_var"], operatorClasses: ["gist:gist_bit_ops", "gist:gist_bool_ops", "gist:gist_bpchar_ops", "gist:gist_bytea_ops", "gist:gist_cash_ops", "gist:gist_cidr_ops", "gist:gist_date_ops", "gist:gist_enum_ops", "gist:gist_float4_ops", "gist:gist_float8_ops", "gist:gist_inet_ops", "gist:gist_int2_ops", "gist:gist_int4_ops", "gist:gist_int8_ops", "gist:gist_interval_ops", "gist:gist_macaddr8_ops", "gist:gist_macaddr_ops", "gist:gist_numeric_ops", "gist:gist_oid_ops", "gist:gist_text_ops", "gist:gist_time_ops", "gist:gist_timestamp_ops", "gist:gist_timestamptz_ops", "gist:gist_timetz_ops", "gist:gist_uuid_ops", "gist:gist_vbit_ops"], functions: ["cash_dist", "date_dist", "float4_dist", "float8_dist", "gbt_bit_compress", "gbt_bit_consistent", "gbt_bit_penalty", "gbt_bit_picksplit", "gbt_bit_same", "gbt_bit_sortsupport", "gbt_bit_union", "gbt_bool_compress", "gbt_bool_consistent", "gbt_bool_fetch", "gbt_bool_penalty", "gbt_bool_picksplit", "gbt_bool_same", "gbt_bool_sortsupport", "gbt_bool_union", "gbt_bpchar_compress", "gbt_bpchar_consistent", "gbt_bpchar_sortsupport", "gbt_bytea_compress", "gbt_bytea_consistent", "gbt_bytea_penalty", "gbt_bytea_picksplit", "gbt_bytea_same", "gbt_bytea_sortsupport", "gbt_bytea_union", "gbt_cash_compress", "gbt_cash_consistent", "gbt_cash_distance", "gbt_cash_fetch", "gbt_cash_penalty", "gbt_cash_picksplit", "gbt_cash_same", "gbt_cash_sortsupport", "gbt_cash_union", "gbt_date_compress", "gbt_date_consistent", "gbt_date_distance", "gbt_date_fetch", "gbt_date_penalty", "gbt_date_picksplit", "gbt_date_same", "gbt_date_sortsupport", "gbt_date_union", "gbt_decompress", "gbt_enum_compress", "gbt_enum_consistent", "gbt_enum_fetch", "gbt_enum_penalty", "gbt_enum_picksplit", "gbt_enum_same", "gbt_enum_sortsupport", "gbt_enum_union", "gbt_float4_compress", "gbt_float4_consistent", "gbt_float4_distance", "gbt_float4_fetch", "gbt_float4_penalty", "gbt_float4_picksplit", "gbt_float4_same", "gbt_float4_sortsupport", "gbt_float4_union", "gbt_float8_compress", "gbt_float8_consistent", "gbt_float8_distance", "gbt_float8_fetch", "gbt_float8_penalty", "gbt_float8_picksplit", "gbt_float8_same", "gbt_float8_sortsupport", "gbt_float8_union", "gbt_inet_compress", "gbt_inet_consistent", "gbt_inet_penalty", "gbt_inet_picksplit", "gbt_inet_same", "gbt_inet_sortsupport", "gbt_inet_union", "gbt_int2_compress", "gbt_int2_consistent", "gbt_int2_distance", "gbt_int2_fetch", "gbt_int2_penalty", "gbt_int2_picksplit", "gbt_int2_same", "gbt_int2_sortsupport", "gbt_int2_union", "gbt_int4_compress", "gbt_int4_consistent", "gbt_int4_distance", "gbt_int4_fetch", "gbt_int4_penalty", "gbt_int4_picksplit", "gbt_int4_same", "gbt_int4_sortsupport", "gbt_int4_union", "gbt_int8_compress", "gbt_int8_consistent", "gbt_int8_distance", "gbt_int8_fetch", "gbt_int8_penalty", "gbt_int8_picksplit", "gbt_int8_same", "gbt_int8_sortsupport", "gbt_int8_union", "gbt_intv_compress", "gbt_intv_consistent", "gbt_intv_decompress", "gbt_intv_distance", "gbt_intv_fetch", "gbt_intv_penalty", "gbt_intv_picksplit", "gbt_intv_same", "gbt_intv_sortsupport", "gbt_intv_union", "gbt_macad8_compress", "gbt_macad8_consistent", "gbt_macad8_fetch", "gbt_macad8_penalty", "gbt_macad8_picksplit", "gbt_macad8_same", "gbt_macad8_sortsupport", "gbt_macad8_union", "gbt_macad_compress", "gbt_macad_consistent", "gbt_macad_fetch", "gbt_macad_penalty", "gbt_macad_picksplit", "gbt_macad_same", "gbt_macad_union", "gbt_macaddr_sortsupport", "gbt_numeric_compress", "gbt_numeric_consistent", "gbt_numeric_penalty", "gbt_numeric_picksplit", "gbt_numeric_same", "gbt_numeric_sortsupport", "gbt_numeric_union", "gbt_oid_compress", "gbt_oid_consistent", "gbt_oid_distance", "gbt_oid_fetch", "gbt_oid_penalty", "gbt_oid_picksplit", "gbt_oid_same", "gbt_oid_sortsupport", "gbt_oid_union", "gbt_text_compress", "gbt_text_consistent", "gbt_text_penalty", "gbt_text_picksplit", "gbt_text_same", "gbt_text_sortsupport", "gbt_text_union", "gbt_time_compress", "gbt_time_consistent", "gbt_time_distance", "gbt_time_fetch", "gbt_time_penalty", "gbt_time_picksplit", "gbt_time_same", "gbt_time_sortsupport", "gbt_time_union", "gbt_timetz_compress", "gbt_timetz_consistent", "gbt_ts_compress", "gbt_ts_consistent", "gbt_ts_distance", "gbt_ts_fetch", "gbt_ts_penalty", "gbt_ts_picksplit", "gbt_ts_same", "gbt_ts_sortsupport", "gbt_ts_union", "gbt_tstz_compress", "gbt_tstz_consistent", "gbt_tstz_distance", "gbt_uuid_compress", "gbt_uuid_consistent", "gbt_uuid_fetch", "gbt_uuid_penalty", "gbt_uuid_picksplit", "gbt_uuid_same", "gbt_uuid_sortsupport", "gbt_uuid_union", "gbt_var_decompress", "gbt_var_fetch", "gbt_varbit_sortsupport", "gbtreekey16_in", "gbtreekey16_out", "gbtreekey2_in", "gbtreekey2_out", "gbtreekey32_in", "gbtreekey32_out", "gbtreekey4_in", "gbtreekey4_out", "gbtreekey8_in", "gbtreekey8_out", "gbtreekey_var_in", "gbtreekey_var_out", "gist_translate_cmptype_btree", "int2_dist", "int4_dist", "int8_dist", "interval_dist", "oid_dist", "time_dist", "ts_dist", "tstz_dist"] },
+        citext: { version: "1.8", types: ["_citext", "citext"], operatorClasses: ["btree:citext_ops", "btree:citext_pattern_ops", "hash:citext_ops"], functions: ["citext", "citext_cmp", "citext_eq", "citext_ge", "citext_gt", "citext_hash", "citext_hash_extended", "citext_larger", "citext_le", "citext_lt", "citext_ne", "citext_pattern_cmp", "citext_pattern_ge", "citext_pattern_gt", "citext_pattern_le", "citext_pattern_lt", "citext_smaller", "citextin", "citextout", "citextrecv", "citextsend"] },
+        cube: { version: "1.5", types: ["_cube", "cube"], operatorClasses: ["btree:cube_ops", "gist:gist_cube_ops"], functions: ["cube", "cube_cmp", "cube_contained", "cube_contains", "cube_coord", "cube_coord_llur", "cube_dim", "cube_distance", "cube_enlarge", "cube_eq", "cube_ge", "cube_gt", "cube_in", "cube_inter", "cube_is_point", "cube_le", "cube_ll_coord", "cube_lt", "cube_ne", "cube_out", "cube_overlap", "cube_recv", "cube_send", "cube_size", "cube_subset", "cube_union", "cube_ur_coord", "distance_chebyshev", "distance_taxicab", "g_cube_consistent", "g_cube_distance", "g_cube_penalty", "g_cube_picksplit", "g_cube_same", "g_cube_union"] },
+        dblink: { version: "1.2", types: ["_dblink_pkey_results", "dblink_pkey_results"], operatorClasses: [], functions: ["dblink", "dblink_build_sql_delete", "dblink_build_sql_insert", "dblink_build_sql_update", "dblink_cancel_query", "dblink_close", "dblink_connect", "dblink_connect_u", "dblink_current_query", "dblink_disconnect", "dblink_error_message", "dblink_exec", "dblink_fdw_validator", "dblink_fetch", "dblink_get_connections", "dblink_get_notify", "dblink_get_pkey", "dblink_get_result", "dblink_is_busy", "dblink_open", "dblink_send_query"] },
+        dict_int: { version: "1.0", types: [], operatorClasses: [], functions: ["dintdict_init", "dintdict_lexize"] },
+        dict_xsyn: { version: "1.0", types: [], operatorClasses: [], functions: ["dxsyn_init", "dxsyn_lexize"] },
+        earthdistance: { version: "1.2", types: ["_earth", "earth"], operatorClasses: [], functions: ["earth", "earth_box", "earth_distance", "gc_to_sec", "geo_distance", "latitude", "ll_to_earth", "longitude", "sec_to_gc"] },
+        file_fdw: { version: "1.0", types: [], operatorClasses: [], functions: ["file_fdw_handler", "file_fdw_validator"] },
+        fuzzystrmatch: { version: "1.2", types: [], operatorClasses: [], functions: ["daitch_mokotoff", "difference", "dmetaphone", "dmetaphone_alt", "levenshtein", "levenshtein_less_equal", "metaphone", "soundex", "text_soundex"] },
+        hstore: { version: "1.8", types: ["_ghstore", "_hstore", "ghstore", "hstore"], operatorClasses: ["btree:btree_hstore_ops", "gin:gin_hstore_ops", "gist:gist_hstore_ops", "hash:hash_hstore_ops"], functions: ["akeys", "avals", "defined", "delete", "each", "exist", "exists_all", "exists_any", "fetchval", "ghstore_compress", "ghstore_consistent", "ghstore_decompress", "ghstore_in", "ghstore_options", "ghstore_out", "ghstore_penalty", "ghstore_picksplit", "ghstore_same", "ghstore_union", "gin_consistent_hstore", "gin_extract_hstore", "gin_extract_hstore_query", "hs_concat", "hs_contained", "hs_contains", "hstore", "hstore_cmp", "hstore_eq", "hstore_ge", "hstore_gt", "hstore_hash", "hstore_hash_extended", "hstore_in", "hstore_le", "hstore_lt", "hstore_ne", "hstore_out", "hstore_recv", "hstore_send", "hstore_subscript_handler", "hstore_to_array", "hstore_to_json", "hstore_to_json_loose", "hstore_to_jsonb", "hstore_to_jsonb_loose", "hstore_to_matrix", "hstore_version_diag", "isdefined", "isexists", "populate_record", "skeys", "slice", "slice_array", "svals", "tconvert"] },
+        insert_username: { version: "1.0", types: [], operatorClasses: [], functions: ["insert_username"] },
+        intagg: { version: "1.1", types: [], operatorClasses: [], functions: ["int_agg_final_array", "int_agg_state", "int_array_aggregate", "int_array_enum"] },
+        intarray: { version: "1.5", types: ["_intbig_gkey", "_query_int", "intbig_gkey", "query_int"], operatorClasses: ["gin:gin__int_ops", "gist:gist__int_ops", "gist:gist__intbig_ops"], functions: ["_int_contained", "_int_contained_joinsel", "_int_contained_sel", "_int_contains", "_int_contains_joinsel", "_int_contains_sel", "_int_different", "_int_inter", "_int_matchsel", "_int_overlap", "_int_overlap_joinsel", "_int_overlap_sel", "_int_same", "_int_union", "_intbig_in", "_intbig_out", "boolop", "bqarr_in", "bqarr_out", "g_int_compress", "g_int_consistent", "g_int_decompress", "g_int_options", "g_int_penalty", "g_int_picksplit", "g_int_same", "g_int_union", "g_intbig_compress", "g_intbig_consistent", "g_intbig_decompress", "g_intbig_options", "g_intbig_penalty", "g_intbig_picksplit", "g_intbig_same", "g_intbig_union", "ginint4_consistent", "ginint4_queryextract", "icount", "idx", "intarray_del_elem", "intarray_push_array", "intarray_push_elem", "intset", "intset_subtract", "intset_union_elem", "rboolop", "sort", "sort_asc", "sort_desc", "subarray", "uniq"] },
+        isn: { version: "1.3", types: ["_ean13", "_isbn", "_isbn13", "_ismn", "_ismn13", "_issn", "_issn13", "_upc", "ean13", "isbn", "isbn13", "ismn", "ismn13", "issn", "issn13", "upc"], operatorClasses: ["btree:ean13_ops", "btree:isbn13_ops", "btree:isbn_ops", "btree:ismn13_ops", "btree:ismn_ops", "btree:issn13_ops", "btree:issn_ops", "btree:upc_ops", "hash:ean13_ops", "hash:isbn13_ops", "hash:isbn_ops", "hash:ismn13_ops", "hash:ismn_ops", "hash:issn13_ops", "hash:issn_ops", "hash:upc_ops"], functions: ["btean13cmp", "btisbn13cmp", "btisbncmp", "btismn13cmp", "btismncmp", "btissn13cmp", "btissncmp", "btupccmp", "ean13_in", "ean13_out", "hashean13", "hashisbn", "hashisbn13", "hashismn", "hashismn13", "hashissn", "hashissn13", "hashupc", "is_valid", "isbn", "isbn13", "isbn13_in", "isbn_in", "ismn", "ismn13", "ismn13_in", "ismn_in", "isn_out", "isn_weak", "isneq", "isnge", "isngt", "isnle", "isnlt", "isnne", "issn", "issn13", "issn13_in", "issn_in", "make_valid", "upc", "upc_in"] },
+        lo: { version: "1.2", types: ["_lo", "lo"], operatorClasses: [], functions: ["lo_manage", "lo_oid"] },
+        ltree: { version: "1.3", types: ["_lquery", "_ltree", "_ltree_gist", "_ltxtquery", "lquery", "ltree", "ltree_gist", "ltxtquery"], operatorClasses: ["btree:ltree_ops", "gist:gist__ltree_ops", "gist:gist_ltree_ops", "hash:hash_ltree_ops"], functions: ["_lt_q_regex", "_lt_q_rregex", "_ltq_extract_regex", "_ltq_regex", "_ltq_rregex", "_ltree_compress", "_ltree_consistent", "_ltree_extract_isparent", "_ltree_extract_risparent", "_ltree_gist_options", "_ltree_isparent", "_ltree_penalty", "_ltree_picksplit", "_ltree_r_isparent", "_ltree_r_risparent", "_ltree_risparent", "_ltree_same", "_ltree_union", "_ltxtq_exec", "_ltxtq_extract_exec", "_ltxtq_rexec", "hash_ltree", "hash_ltree_extended", "index", "lca", "lquery_in", "lquery_out", "lquery_recv", "lquery_send", "lt_q_regex", "lt_q_rregex", "ltq_regex", "ltq_rregex", "ltree2text", "ltree_addltree", "ltree_addtext", "ltree_cmp", "ltree_compress", "ltree_consistent", "ltree_decompress", "ltree_eq", "ltree_ge", "ltree_gist_in", "ltree_gist_options", "ltree_gist_out", "ltree_gt", "ltree_in", "ltree_isparent", "ltree_le", "ltree_lt", "ltree_ne", "ltree_out", "ltree_penalty", "ltree_picksplit", "ltree_recv", "ltree_risparent", "ltree_same", "ltree_send", "ltree_textadd", "ltree_union", "ltreeparentsel", "ltxtq_exec", "ltxtq_in", "ltxtq_out", "ltxtq_recv", "ltxtq_rexec", "ltxtq_send", "nlevel", "subltree", "subpath", "text2ltree"] },
+        moddatetime: { version: "1.0", types: [], operatorClasses: [], functions: ["moddatetime"] },
+        pageinspect: { version: "1.13", types: [], operatorClasses: [], functions: ["brin_metapage_info", "brin_page_items", "brin_page_type", "brin_revmap_data", "bt_metap", "bt_multi_page_stats", "bt_page_items", "bt_page_stats", "fsm_page_contents", "get_raw_page", "gin_leafpage_items", "gin_metapage_info", "gin_page_opaque_info", "gist_page_items", "gist_page_items_bytea", "gist_page_opaque_info", "hash_bitmap_info", "hash_metapage_info", "hash_page_items", "hash_page_stats", "hash_page_type", "heap_page_item_attrs", "heap_page_items", "heap_tuple_infomask_flags", "page_checksum", "page_header", "tuple_data_split"] },
+        pg_buffercache: { version: "1.6", types: ["_pg_buffercache", "_pg_buffercache_numa", "pg_buffercache", "pg_buffercache_numa"], operatorClasses: [], functions: ["pg_buffercache_evict", "pg_buffercache_evict_all", "pg_buffercache_evict_relation", "pg_buffercache_numa_pages", "pg_buffercache_pages", "pg_buffercache_summary", "pg_buffercache_usage_counts"] },
+        pg_freespacemap: { version: "1.3", types: [], operatorClasses: [], functions: ["pg_freespace"] },
+        pg_logicalinspect: { version: "1.0", types: [], operatorClasses: [], functions: ["pg_get_logical_snapshot_info", "pg_get_logical_snapshot_meta"] },
+        pg_prewarm: { version: "1.2", types: [], operatorClasses: [], functions: ["autoprewarm_dump_now", "autoprewarm_start_worker", "pg_prewarm"] },
+        pg_stat_statements: { version: "1.12", types: ["_pg_stat_statements", "_pg_stat_statements_info", "pg_stat_statements", "pg_stat_statements_info"], operatorClasses: [], functions: ["pg_stat_statements", "pg_stat_statements_info", "pg_stat_statements_reset"] },
+        pg_surgery: { version: "1.0", types: [], operatorClasses: [], functions: ["heap_force_freeze", "heap_force_kill"] },
+        pg_trgm: { version: "1.6", types: ["_gtrgm", "gtrgm"], operatorClasses: ["gin:gin_trgm_ops", "gist:gist_trgm_ops"], functions: ["gin_extract_query_trgm", "gin_extract_value_trgm", "gin_trgm_consistent", "gin_trgm_triconsistent", "gtrgm_compress", "gtrgm_consistent", "gtrgm_decompress", "gtrgm_distance", "gtrgm_in", "gtrgm_options", "gtrgm_out", "gtrgm_penalty", "gtrgm_picksplit", "gtrgm_same", "gtrgm_union", "set_limit", "show_limit", "show_trgm", "similarity", "similarity_dist", "similarity_op", "strict_word_similarity", "strict_word_similarity_commutator_op", "strict_word_similarity_dist_commutator_op", "strict_word_similarity_dist_op", "strict_word_similarity_op", "word_similarity", "word_similarity_commutator_op", "word_similarity_dist_commutator_op", "word_similarity_dist_op", "word_similarity_op"] },
+        pg_visibility: { version: "1.2", types: [], operatorClasses: [], functions: ["pg_check_frozen", "pg_check_visible", "pg_truncate_visibility_map", "pg_visibility", "pg_visibility_map", "pg_visibility_map_summary"] },
+        pg_walinspect: { version: "1.1", types: [], operatorClasses: [], functions: ["pg_get_wal_block_info", "pg_get_wal_record_info", "pg_get_wal_records_info", "pg_get_wal_stats"] },
+        pgcrypto: { version: "1.4", types: [], operatorClasses: [], functions: ["armor", "crypt", "dearmor", "decrypt", "decrypt_iv", "digest", "encrypt", "encrypt_iv", "fips_mode", "gen_random_bytes", "gen_salt", "hmac", "pgp_armor_headers", "pgp_key_id", "pgp_pub_decrypt", "pgp_pub_decrypt_bytea", "pgp_pub_encrypt", "pgp_pub_encrypt_bytea", "pgp_sym_decrypt", "pgp_sym_decrypt_bytea", "pgp_sym_encrypt", "pgp_sym_encrypt_bytea"] },
+        pgrowlocks: { version: "1.2", types: [], operatorClasses: [], functions: ["pgrowlocks"] },
+        pgstattuple: { version: "1.5", types: [], operatorClasses: [], functions: ["pg_relpages", "pgstatginindex", "pgstathashindex", "pgstatindex", "pgstattuple", "pgstattuple_approx"] },
+        postgres_fdw: { version: "1.2", types: [], operatorClasses: [], functions: ["postgres_fdw_disconnect", "postgres_fdw_disconnect_all", "postgres_fdw_get_connections", "postgres_fdw_handler", "postgres_fdw_validator"] },
+        refint: { version: "1.0", types: [], operatorClasses: [], functions: ["check_foreign_key", "check_primary_key"] },
+        seg: { version: "1.4", types: ["_seg", "seg"], operatorClasses: ["btree:seg_ops", "gist:gist_seg_ops"], functions: ["gseg_consistent", "gseg_penalty", "gseg_picksplit", "gseg_same", "gseg_union", "seg_center", "seg_cmp", "seg_contained", "seg_contains", "seg_different", "seg_ge", "seg_gt", "seg_in", "seg_inter", "seg_le", "seg_left", "seg_lower", "seg_lt", "seg_out", "seg_over_left", "seg_over_right", "seg_overlap", "seg_right", "seg_same", "seg_size", "seg_union", "seg_upper"] },
+        sslinfo: { version: "1.2", types: [], operatorClasses: [], functions: ["ssl_cipher", "ssl_client_cert_present", "ssl_client_dn", "ssl_client_dn_field", "ssl_client_serial", "ssl_extension_info", "ssl_is_used", "ssl_issuer_dn", "ssl_issuer_field", "ssl_version"] },
+        tablefunc: { version: "1.0", types: ["_tablefunc_crosstab_2", "_tablefunc_crosstab_3", "_tablefunc_crosstab_4", "tablefunc_crosstab_2", "tablefunc_crosstab_3", "tablefunc_crosstab_4"], operatorClasses: [], functions: ["connectby", "crosstab", "crosstab2", "crosstab3", "crosstab4", "normal_rand"] },
+        tcn: { version: "1.0", types: [], operatorClasses: [], functions: ["triggered_change_notification"] },
+        tsm_system_rows: { version: "1.0", types: [], operatorClasses: [], functions: ["system_rows"] },
+        tsm_system_time: { version: "1.0", types: [], operatorClasses: [], functions: ["system_time"] },
+        unaccent: { version: "1.1", types: [], operatorClasses: [], functions: ["unaccent", "unaccent_init", "unaccent_lexize"] },
+        "uuid-ossp": { version: "1.1", types: [], operatorClasses: [], functions: ["uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v3", "uuid_generate_v4", "uuid_generate_v5", "uuid_nil", "uuid_ns_dns", "uuid_ns_oid", "uuid_ns_url", "uuid_ns_x500"] },
+        xml2: { version: "1.2", types: [], operatorClasses: [], functions: ["xml_encode_special_chars", "xml_valid", "xpath_bool", "xpath_list", "xpath_nodeset", "xpath_number", "xpath_string", "xpath_table", "xslt_process"] }
+      }
+    };
+  }
+});
+
+// src/knowledge/extensions.ts
+function extensionMembers(name) {
+  return membersByName.get(name);
+}
+var catalog, DOCUMENTED_EXTENSIONS, membersByName;
+var init_extensions = __esm({
+  "src/knowledge/extensions.ts"() {
+    "use strict";
+    init_extension_members();
+    catalog = extension_members_default;
+    DOCUMENTED_EXTENSIONS = {
+      // https://postgis.net/docs/reference.html#PostGIS_Types
+      postgis: { types: ["geometry", "geography", "box2d", "box3d"], operatorClasses: [], functions: [] },
+      // https://github.com/pgvector/pgvector#reference
+      vector: { types: ["vector", "halfvec", "sparsevec"], operatorClasses: [], functions: [] }
+    };
+    membersByName = new Map([...Object.entries(catalog.extensions), ...Object.entries(DOCUMENTED_EXTENSIONS)]);
+  }
+});
+
 // src/knowledge/check-implication.ts
 function comparison(column, operator, value) {
   return { comparison: { column, operator, value } };
@@ -20775,6 +20853,71 @@ var init_names = __esm({
   }
 });
 
+// src/engine/walk.ts
+function walkTree(root, onNode) {
+  const values = [root];
+  const depths = [0];
+  const ancestors = [];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop();
+    ancestors.length = depth;
+    let children = value;
+    let childDepth = depth;
+    const kind = wrappedKind(value);
+    if (kind) {
+      const payload = value[kind];
+      onNode(kind, payload, ancestors);
+      ancestors.push({ kind, node: payload });
+      if (typeof payload !== "object" || payload === null) continue;
+      children = payload;
+      childDepth = depth + 1;
+    }
+    const firstPushed = values.length;
+    if (Array.isArray(children)) {
+      for (let i = children.length - 1; i >= 0; i--) {
+        const child = children[i];
+        if (typeof child === "object" && child !== null) {
+          values.push(child);
+          depths.push(childDepth);
+        }
+      }
+      continue;
+    }
+    for (const key in children) {
+      const child = children[key];
+      if (typeof child === "object" && child !== null) {
+        values.push(child);
+        depths.push(childDepth);
+      }
+    }
+    reverseFrom(values, firstPushed);
+  }
+}
+function reverseFrom(values, start) {
+  for (let low = start, high = values.length - 1; low < high; low++, high--) {
+    const swap = values[low];
+    values[low] = values[high];
+    values[high] = swap;
+  }
+}
+function wrappedKind(value) {
+  if (Array.isArray(value)) return void 0;
+  let only;
+  for (const key in value) {
+    if (only !== void 0) return void 0;
+    only = key;
+  }
+  if (only === void 0) return void 0;
+  const first = only.charCodeAt(0);
+  return first >= 65 && first <= 90 ? only : void 0;
+}
+var init_walk = __esm({
+  "src/engine/walk.ts"() {
+    "use strict";
+  }
+});
+
 // src/model/schema-objects.ts
 function columnType(typeName) {
   const names = stringValues(typeName?.names);
@@ -20801,6 +20944,7 @@ function columnInfo(column, addedIn) {
   const type = columnType(column.typeName);
   const collation = collationName(column.collClause);
   const generated = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_GENERATED");
+  const defaultCalls = functionsCalledIn(defaultExpressionOf(column));
   return {
     name: column.colname ?? "",
     ...type ? { type } : {},
@@ -20809,8 +20953,42 @@ function columnInfo(column, addedIn) {
     // serial is an integer NOT NULL DEFAULT nextval(...) of a sequence it owns.
     notNull: constraints.includes("CONSTR_NOTNULL") || constraints.includes("CONSTR_PRIMARY") || isSerial(column),
     hasDefault: constraints.includes("CONSTR_DEFAULT") || constraints.includes("CONSTR_IDENTITY") || isSerial(column),
+    ...defaultCalls.length > 0 ? { defaultCalls } : {},
     addedIn
   };
+}
+function defaultExpressionOf(column) {
+  return (column.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_DEFAULT")?.raw_expr;
+}
+function isIdentity(column) {
+  return (column.constraints ?? []).some((node) => asKind(node, "Constraint")?.contype === "CONSTR_IDENTITY");
+}
+function functionsCalledIn(expression) {
+  if (!expression) return [];
+  const names = /* @__PURE__ */ new Set();
+  walkTree(expression, (kind, payload) => {
+    const name = kind === "FuncCall" ? stringValues(payload.funcname).at(-1) : void 0;
+    if (name) names.add(name.toLowerCase());
+  });
+  return [...names];
+}
+function sequenceCalledIn(expression) {
+  if (!expression) return void 0;
+  let text;
+  walkTree(expression, (kind, payload) => {
+    const call = kind === "FuncCall" ? payload : void 0;
+    if (text !== void 0 || !call || stringValues(call.funcname).at(-1)?.toLowerCase() !== "nextval") return;
+    const argument = call.args?.[0];
+    text = asKind(asKind(argument, "TypeCast")?.arg ?? argument, "A_Const")?.sval?.sval;
+  });
+  if (text === void 0) return void 0;
+  const parts = [...text.matchAll(/"((?:[^"]|"")*)"|([^."]+)/g)].map(([, quoted, plain]) => quoted !== void 0 ? quoted.replaceAll('""', '"') : plain.trim().toLowerCase());
+  const name = parts.at(-1);
+  return name === void 0 ? void 0 : { ...parts.length > 1 ? { schema: parts.at(-2) } : {}, name };
+}
+function operatorClassesOf(index) {
+  const accessMethod = index.accessMethod ?? "btree";
+  return (index.indexParams ?? []).flatMap((element) => stringValues(asKind(element, "IndexElem")?.opclass).slice(-1).map((name) => `${accessMethod}:${name}`));
 }
 function isSerial(column) {
   const names = stringValues(column.typeName?.names);
@@ -20876,6 +21054,7 @@ var CONSTRAINT_KINDS, NAME_SUFFIXES, SERIAL_TYPES;
 var init_schema_objects = __esm({
   "src/model/schema-objects.ts"() {
     "use strict";
+    init_walk();
     init_node_types();
     init_check_implication();
     CONSTRAINT_KINDS = {
@@ -20926,6 +21105,7 @@ var init_schema_model = __esm({
   "src/model/schema-model.ts"() {
     "use strict";
     init_node_types();
+    init_extensions();
     init_check_implication();
     init_names();
     init_schema_objects();
@@ -20947,6 +21127,7 @@ var init_schema_model = __esm({
       enums = /* @__PURE__ */ new Map();
       domains = /* @__PURE__ */ new Map();
       schemas = /* @__PURE__ */ new Set(["public"]);
+      extensions = /* @__PURE__ */ new Map();
       functionVolatilities = /* @__PURE__ */ new Map();
       /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
       columnsOfUnknownTables = /* @__PURE__ */ new Map();
@@ -20955,7 +21136,7 @@ var init_schema_model = __esm({
       constraintsOfUnknownTables = /* @__PURE__ */ new Map();
       /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
       retirements = /* @__PURE__ */ new Map();
-      /** Tables, views and indexes the migrations dropped or renamed away, and did not create again since. */
+      /** Tables, views, indexes and sequences the migrations dropped or renamed away, and did not create again since. */
       gone = /* @__PURE__ */ new Set();
       /** The search path SET for the session, and one SET LOCAL for the transaction, which wins until it ends. */
       sessionSearchPath = DEFAULT_SEARCH_PATH;
@@ -21198,18 +21379,76 @@ var init_schema_model = __esm({
         const matches = (columnType2) => columnType2 !== void 0 && columnType2.name === type.name && (type.schema === void 0 || columnType2.schema === void 0 || columnType2.schema === type.schema);
         const domains = [...this.domains].filter(([, domain]) => matches(domain.baseType)).map(([key]) => this.qualified(key));
         const typeOrDomain = (columnType2) => matches(columnType2) || columnType2 !== void 0 && domains.some((domain) => domain.name === columnType2.name);
-        const columns = [];
-        for (const table of this.tables.values()) for (const column of table.columns.values()) if (typeOrDomain(column.type)) columns.push({ table: table.name, column: column.name });
-        for (const [key, added] of this.columnsOfUnknownTables) for (const column of added.values()) if (typeOrDomain(column.type)) columns.push({ table: this.qualified(key), column: column.name });
+        const columns = this.everyColumn().filter(({ column }) => typeOrDomain(column.type)).map(({ table, column }) => ({ table, column: column.name }));
         return { columns, domains };
       }
       dropUsesOfType(type) {
         const { columns, domains } = this.usesOfType(type);
-        for (const { table, column } of columns) {
-          const key = this.resolve(table, this.tables);
-          (this.tables.get(key)?.columns ?? this.columnsOfUnknownTables.get(key))?.delete(column);
-        }
+        for (const { table, column } of columns) this.dropColumn(table, column);
         for (const domain of domains) this.domains.delete(`${domain.schema}.${domain.name}`);
+      }
+      /** The columns whose DEFAULT draws from the sequence with nextval(), a serial column's own included. */
+      columnsUsingSequence(sequence) {
+        const key = this.resolve(sequence, this.sequences);
+        return this.everyColumn().filter(({ column }) => column.defaultSequence === key).map(({ table, column }) => ({ table, column: column.name }));
+      }
+      /** Whether the migrations made the sequence (CREATE SEQUENCE, or a serial or identity column's own), and did not drop it. */
+      hasSequence(sequence) {
+        return this.sequences.has(this.resolve(sequence, this.sequences));
+      }
+      /** Whether a migration not deployed yet made the sequence. */
+      isNewSequence(sequence) {
+        const createdIn = this.sequences.get(this.resolve(sequence, this.sequences));
+        return createdIn !== void 0 && !this.deployed(createdIn);
+      }
+      /** Whether a migration created the extension, and none dropped it since. */
+      hasExtension(name) {
+        return this.extensions.has(name);
+      }
+      /** Whether a migration not deployed yet created the extension. */
+      isNewExtension(name) {
+        const createdIn = this.extensions.get(name);
+        return createdIn !== void 0 && !this.deployed(createdIn);
+      }
+      /**
+       * What DROP EXTENSION ... CASCADE drops among what the migrations made (seen on PostgreSQL 18): the columns of its
+       * types (and of domains over them), the indexes that use its operator classes, the defaults that call its functions,
+       * and the triggers that execute them; an index on a dropped column goes with the column and is not listed.
+       */
+      dependentsOfExtension(members) {
+        const columns = members.types.flatMap((type) => this.usesOfType({ name: type }).columns);
+        const domains = members.types.flatMap((type) => this.usesOfType({ name: type }).domains);
+        const dropped = (table, column) => columns.some((other) => other.column === column && this.sameTable(other.table, table));
+        const functions = new Set(members.functions);
+        const operatorClasses = new Set(members.operatorClasses);
+        const defaults = this.everyColumn().filter(({ table, column }) => column.defaultCalls?.some((name) => functions.has(name)) && !dropped(table, column.name)).map(({ table, column }) => ({ table, column: column.name }));
+        const indexes = operatorClasses.size === 0 ? [] : [...this.indexes.values()].filter((index) => index.operatorClasses?.some((name) => operatorClasses.has(name)) && !index.columns?.columns.some((column) => dropped(index.table, column)));
+        const triggers = members.functions.length === 0 ? [] : [...this.tables.values()].flatMap(
+          (table) => [...table.attachedObjects ?? []].filter(([key, executes]) => key.startsWith("trigger:") && functions.has(executes.toLowerCase())).map(([key]) => ({ table: table.name, trigger: key.slice("trigger:".length) }))
+        );
+        return { columns, domains, defaults, indexes, triggers };
+      }
+      /** The tables DROP EXTENSION ... CASCADE changes, among those the migrations made; none for an extension lockwise does not know. */
+      tablesUsingExtension(extension) {
+        const members = extensionMembers(extension);
+        if (!members) return [];
+        const { columns, defaults, indexes, triggers } = this.dependentsOfExtension(members);
+        return [...columns.map(({ table }) => table), ...defaults.map(({ table }) => table), ...indexes.map((index) => index.table), ...triggers.map(({ table }) => table)];
+      }
+      dropDependentsOfExtension(extension) {
+        const members = extensionMembers(extension);
+        if (!members) return;
+        const { defaults, indexes, triggers } = this.dependentsOfExtension(members);
+        for (const type of members.types) this.dropUsesOfType({ name: type });
+        for (const { table, column } of defaults) {
+          const info = this.column(table, column);
+          if (info) {
+            info.hasDefault = false;
+            delete info.defaultCalls;
+          }
+        }
+        for (const index of indexes) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
+        for (const { table, trigger } of triggers) this.detach(table, "trigger", trigger);
       }
       /** Whether the migrations made a type (an enum) or domain of this name. */
       hasType(type) {
@@ -21339,7 +21578,7 @@ var init_schema_model = __esm({
           }
           case "CreateSeqStmt": {
             const sequence = asKind(node, "CreateSeqStmt").sequence;
-            if (sequence) this.sequences.set(this.creationKey(relationFromRangeVar(sequence)), this.currentMigration);
+            if (sequence) this.setRelation(this.sequences, this.creationKey(relationFromRangeVar(sequence)), this.currentMigration);
             return;
           }
           case "CreateEnumStmt": {
@@ -21360,10 +21599,15 @@ var init_schema_model = __esm({
             if (move.objectType === "OBJECT_DOMAIN" && name.name) this.moveDomain(name, { schema: move.newschema, name: name.name });
             else if (move.objectType === "OBJECT_TYPE" && name.name) moveKey(this.enums, this.resolve(name, this.enums), `${move.newschema}.${name.name}`);
             else if (move.objectType === "OBJECT_SEQUENCE" && move.relation?.relname) {
-              moveKey(this.sequences, this.resolve(relationFromRangeVar(move.relation), this.sequences), `${move.newschema}.${move.relation.relname}`);
+              this.moveSequence(this.resolve(relationFromRangeVar(move.relation), this.sequences), `${move.newschema}.${move.relation.relname}`);
             } else if (move.relation?.relname && (move.objectType === "OBJECT_TABLE" || move.objectType === "OBJECT_VIEW" || move.objectType === "OBJECT_MATVIEW")) {
               this.moveTable(this.resolve(relationFromRangeVar(move.relation), this.tables), `${move.newschema}.${move.relation.relname}`);
             }
+            return;
+          }
+          case "CreateExtensionStmt": {
+            const create = asKind(node, "CreateExtensionStmt");
+            if (create.extname && !(create.if_not_exists && this.extensions.has(create.extname))) this.extensions.set(create.extname, this.currentMigration);
             return;
           }
           case "CreateSchemaStmt": {
@@ -21440,6 +21684,7 @@ var init_schema_model = __esm({
           enums: this.enums,
           domains: this.domains,
           schemas: this.schemas,
+          extensions: this.extensions,
           functionVolatilities: this.functionVolatilities,
           columnsOfUnknownTables: this.columnsOfUnknownTables,
           constraintsOfUnknownTables: this.constraintsOfUnknownTables,
@@ -21457,6 +21702,7 @@ var init_schema_model = __esm({
           [this.enums, state.enums],
           [this.domains, state.domains],
           [this.functionVolatilities, state.functionVolatilities],
+          [this.extensions, state.extensions],
           [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
           [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
           [this.attachmentsOfUnknownTables, state.attachmentsOfUnknownTables],
@@ -21474,11 +21720,11 @@ var init_schema_model = __esm({
         }
       }
       /**
-       * Whether the migrations dropped a table, view or index of this name (or renamed it away) and created none
+       * Whether the migrations dropped a table, view, index or sequence of this name (or renamed it away) and created none
        * since: `DROP ... IF EXISTS` and `ALTER ... IF EXISTS` of it do nothing, and lock nothing.
        */
       isGone(relation, kind) {
-        const map = kind === "table" ? this.tables : this.indexes;
+        const map = kind === "table" ? this.tables : kind === "index" ? this.indexes : this.sequences;
         const key = this.resolve(relation, map);
         return !map.has(key) && this.gone.has(key);
       }
@@ -21546,7 +21792,7 @@ var init_schema_model = __esm({
         for (const element of elements) {
           const column = asKind(element, "ColumnDef");
           if (column?.colname) {
-            table.columns.set(column.colname, columnInfo(column, this.currentMigration));
+            table.columns.set(column.colname, this.withSequences(key, columnInfo(column, this.currentMigration), column));
             for (const constraint of column.constraints ?? []) this.addConstraint(key, table.constraints, table.name.name, asKind(constraint, "Constraint"), column.colname);
           }
           this.addConstraint(key, table.constraints, table.name.name, asKind(element, "Constraint"));
@@ -21629,6 +21875,7 @@ var init_schema_model = __esm({
         const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
         const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
         const columns = indexStmtColumns(index);
+        const operatorClasses = operatorClassesOf(index);
         this.setRelation(this.indexes, key, {
           name: this.qualified(key),
           table,
@@ -21636,7 +21883,8 @@ var init_schema_model = __esm({
           createdIn: this.currentMigration,
           ...keyColumns ? { keyColumns } : {},
           partial: index.whereClause !== void 0,
-          ...columns ? { columns } : {}
+          ...columns ? { columns } : {},
+          ...operatorClasses.length > 0 ? { operatorClasses } : {}
         });
       }
       applyDrop(removeType, objects, cascade) {
@@ -21651,6 +21899,12 @@ var init_schema_model = __esm({
             if (schema) this.dropSchema(schema);
             continue;
           }
+          if (removeType === "OBJECT_EXTENSION") {
+            const extension = asKind(object, "String")?.sval;
+            if (extension && cascade) this.dropDependentsOfExtension(extension);
+            if (extension) this.extensions.delete(extension);
+            continue;
+          }
           const attachedKind = ATTACHED_OBJECT_KINDS[removeType ?? ""];
           if (attachedKind) {
             const attached = attachedObjectOf(object);
@@ -21663,7 +21917,7 @@ var init_schema_model = __esm({
           if (cascade && (removeType === "OBJECT_TYPE" || removeType === "OBJECT_DOMAIN")) this.dropUsesOfType(relation);
           if (removeType === "OBJECT_TABLE" || removeType === "OBJECT_VIEW" || removeType === "OBJECT_MATVIEW") this.dropTable(relation);
           else if (removeType === "OBJECT_INDEX") this.deleteRelation(this.indexes, this.resolve(relation, this.indexes));
-          else if (removeType === "OBJECT_SEQUENCE") this.sequences.delete(this.resolve(relation, this.sequences));
+          else if (removeType === "OBJECT_SEQUENCE") this.dropSequence(this.resolve(relation, this.sequences), cascade);
           else if (removeType === "OBJECT_TYPE") this.enums.delete(this.resolve(relation, this.enums));
           else if (removeType === "OBJECT_DOMAIN") this.domains.delete(this.resolve(relation, this.domains));
         }
@@ -21725,6 +21979,7 @@ var init_schema_model = __esm({
         for (const [childKey, attachment] of this.attachmentsOfUnknownTables) {
           if (this.resolve(attachment.partitionOf, this.tables) === key) this.dropTable(this.qualified(childKey));
         }
+        for (const column of (this.tables.get(key)?.columns ?? this.columnsOfUnknownTables.get(key))?.values() ?? []) if (column.ownedSequence) this.deleteRelation(this.sequences, column.ownedSequence);
         this.deleteRelation(this.tables, key);
         this.columnsOfUnknownTables.delete(key);
         this.constraintsOfUnknownTables.delete(key);
@@ -21780,6 +22035,11 @@ var init_schema_model = __esm({
           case "OBJECT_COLUMN":
             if (rename2.subname) this.renameColumn(relation, rename2.subname, rename2.newname);
             return;
+          case "OBJECT_SEQUENCE": {
+            const key = this.resolve(relation, this.sequences);
+            this.moveSequence(key, `${this.qualified(key).schema}.${rename2.newname}`);
+            return;
+          }
           case "OBJECT_INDEX": {
             const key = this.resolve(relation, this.indexes);
             const index = this.indexes.get(key);
@@ -21844,6 +22104,58 @@ var init_schema_model = __esm({
         for (const partition of [...this.tables.values(), ...this.attachmentsOfUnknownTables.values()]) {
           if (partition.partitionOf && namesMoved(partition.partitionOf)) partition.partitionOf = moved(partition.partitionOf);
         }
+        if (newName.schema === oldName.schema) return;
+        for (const column of (table?.columns ?? this.columnsOfUnknownTables.get(newKey))?.values() ?? []) {
+          if (column.ownedSequence) this.moveSequence(column.ownedSequence, `${newName.schema}.${this.qualified(column.ownedSequence).name}`);
+        }
+      }
+      /** RENAME TO or SET SCHEMA of a sequence: the defaults that draw from it and the column that owns it follow it. */
+      moveSequence(oldKey, newKey) {
+        const createdIn = this.sequences.get(oldKey);
+        if (createdIn === void 0) return;
+        this.deleteRelation(this.sequences, oldKey);
+        this.setRelation(this.sequences, newKey, createdIn);
+        for (const { column } of this.everyColumn()) {
+          if (column.defaultSequence === oldKey) column.defaultSequence = newKey;
+          if (column.ownedSequence === oldKey) column.ownedSequence = newKey;
+        }
+      }
+      /** DROP SEQUENCE; with CASCADE, the defaults that draw from it go too (seen on PostgreSQL 18). */
+      dropSequence(key, cascade) {
+        this.deleteRelation(this.sequences, key);
+        if (!cascade) return;
+        for (const { column } of this.everyColumn()) {
+          if (column.ownedSequence === key) delete column.ownedSequence;
+          if (column.defaultSequence !== key) continue;
+          column.hasDefault = false;
+          delete column.defaultSequence;
+          delete column.defaultCalls;
+        }
+      }
+      /**
+       * Records the sequence a serial or identity column makes, under the name PostgreSQL gives it (`<table>_<column>_seq`,
+       * or the first free one with a number appended), and the sequence a DEFAULT nextval(...) draws from.
+       */
+      withSequences(tableKey, column, definition) {
+        const identity = isIdentity(definition);
+        if (identity || isSerial(definition)) {
+          const { schema, name } = this.qualified(tableKey);
+          const key = `${schema}.${this.freeRelationName(tableKey, `${name}_${column.name}_seq`)}`;
+          this.setRelation(this.sequences, key, this.currentMigration);
+          column.ownedSequence = key;
+          if (!identity) column.defaultSequence = key;
+          return column;
+        }
+        const called = sequenceCalledIn(defaultExpressionOf(definition));
+        if (called) column.defaultSequence = this.resolve(called, this.sequences);
+        return column;
+      }
+      /** Every column of a table the migrations made, and every column they added to a table they did not. */
+      everyColumn() {
+        const found = [];
+        for (const table of this.tables.values()) for (const column of table.columns.values()) found.push({ table: table.name, column });
+        for (const [key, added] of this.columnsOfUnknownTables) for (const column of added.values()) found.push({ table: this.qualified(key), column });
+        return found;
       }
       renameColumn(relation, oldName, newName) {
         const tableKey = this.resolve(relation, this.tables);
@@ -21881,11 +22193,11 @@ var init_schema_model = __esm({
           case "AT_AddColumn":
             if (!columnDef?.colname) return;
             if (table) {
-              table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
+              table.columns.set(columnDef.colname, this.withSequences(tableKey, columnInfo(columnDef, this.currentMigration), columnDef));
               for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, table.constraints, table.name.name, asKind(constraint, "Constraint"), columnDef.colname);
             } else {
               const added = this.columnsOfUnknownTables.get(tableKey) ?? /* @__PURE__ */ new Map();
-              added.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
+              added.set(columnDef.colname, this.withSequences(tableKey, columnInfo(columnDef, this.currentMigration), columnDef));
               this.columnsOfUnknownTables.set(tableKey, added);
               for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, this.constraintsOf(tableKey, true), relation.name, asKind(constraint, "Constraint"), columnDef.colname);
             }
@@ -21893,13 +22205,7 @@ var init_schema_model = __esm({
           case "AT_DropColumn":
             if (!cmd.name) return;
             if (cmd.behavior === "DROP_CASCADE") this.dropForeignKeysTo(relation, { column: cmd.name });
-            table?.columns.delete(cmd.name);
-            for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
-            for (const index of this.indexesOn(relation)) {
-              if (index.columns?.columns.includes(cmd.name) || index.constraint !== void 0 && constraints !== void 0 && !constraints.has(index.constraint)) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
-            }
-            this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
-            this.retirements.delete(`${tableKey}.${cmd.name}`);
+            this.dropColumn(relation, cmd.name);
             return;
           case "AT_AlterColumnType": {
             const column = known(cmd.name);
@@ -21923,7 +22229,14 @@ var init_schema_model = __esm({
           }
           case "AT_ColumnDefault": {
             const column = known(cmd.name);
-            if (column) column.hasDefault = cmd.def !== void 0 && !isNullConstant(cmd.def);
+            if (!column) return;
+            column.hasDefault = cmd.def !== void 0 && !isNullConstant(cmd.def);
+            const defaultCalls = functionsCalledIn(cmd.def);
+            if (defaultCalls.length > 0) column.defaultCalls = defaultCalls;
+            else delete column.defaultCalls;
+            const sequence = sequenceCalledIn(cmd.def);
+            if (sequence) column.defaultSequence = this.resolve(sequence, this.sequences);
+            else delete column.defaultSequence;
             return;
           }
           case "AT_AddConstraint":
@@ -21968,6 +22281,21 @@ var init_schema_model = __esm({
           default:
             return;
         }
+      }
+      /** Drops a column, and every constraint and index that involves it, as PostgreSQL does. */
+      dropColumn(relation, column) {
+        const tableKey = this.resolve(relation, this.tables);
+        const constraints = this.constraintsOf(tableKey);
+        const columns = this.tables.get(tableKey)?.columns ?? this.columnsOfUnknownTables.get(tableKey);
+        const owned = columns?.get(column)?.ownedSequence;
+        if (owned) this.deleteRelation(this.sequences, owned);
+        this.tables.get(tableKey)?.columns.delete(column);
+        for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(column)) constraints?.delete(name);
+        for (const index of this.indexesOn(relation)) {
+          if (index.columns?.columns.includes(column) || index.constraint !== void 0 && constraints !== void 0 && !constraints.has(index.constraint)) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
+        }
+        this.columnsOfUnknownTables.get(tableKey)?.delete(column);
+        this.retirements.delete(`${tableKey}.${column}`);
       }
       applyComment(objectType, names, text) {
         const isColumn = objectType === "OBJECT_COLUMN";
@@ -22480,6 +22808,13 @@ var init_lock_table = __esm({
       cascadedForeignKeyTable: lock("ACCESS EXCLUSIVE"),
       /** A table with a column of a type (or domain over it) that DROP TYPE or DROP DOMAIN ... CASCADE drops, as DROP COLUMN does: seen on PostgreSQL 18. */
       columnOfDroppedType: lock("ACCESS EXCLUSIVE"),
+      /**
+       * A table or view that DROP EXTENSION ... CASCADE changes, dropping a column of the extension's type, an index of its
+       * operator class, a default or trigger that calls its functions, or the view whose query does: seen on PostgreSQL 18.
+       */
+      userOfDroppedExtension: lock("ACCESS EXCLUSIVE"),
+      /** A table with a column default that calls nextval() on a sequence DROP SEQUENCE ... CASCADE drops, as DROP DEFAULT does: seen on PostgreSQL 18. */
+      defaultOfDroppedSequence: lock("ACCESS EXCLUSIVE"),
       /** CREATE OR REPLACE VIEW of a view that exists, seen on PostgreSQL 18. */
       replaceView: lock("ACCESS EXCLUSIVE"),
       truncate: lock("ACCESS EXCLUSIVE"),
@@ -22566,6 +22901,10 @@ function describeLockedObject(claim, tableOfIndex) {
       return `the tables whose triggers execute ${name}`;
     case "tables-with-columns-of-type":
       return `the tables with a column of type ${name}`;
+    case "users-of-extension":
+      return `the tables and views that use what extension ${name} provides`;
+    case "tables-drawing-from-sequence":
+      return `the tables with a default that draws from ${name}`;
     case "relations-view-reads":
       return `the relations view ${name} reads`;
     case "default-partition":
@@ -22658,6 +22997,17 @@ function locksTakenBy(statement, pgVersion) {
     for (const object of drop.objects ?? []) {
       const type = relationFromNames(stringValues(asKind(object, "TypeName")?.names));
       if (type.name) take(type, "tables-with-columns-of-type", STATEMENT_LOCKS.columnOfDroppedType);
+    }
+    return claims;
+  }
+  if (drop?.removeType === "OBJECT_SEQUENCE" && drop.behavior === "DROP_CASCADE") {
+    for (const object of drop.objects ?? []) take(relationFromNameList(object), "tables-drawing-from-sequence", STATEMENT_LOCKS.defaultOfDroppedSequence);
+    return claims;
+  }
+  if (drop?.removeType === "OBJECT_EXTENSION" && drop.behavior === "DROP_CASCADE") {
+    for (const object of drop.objects ?? []) {
+      const name = asKind(object, "String")?.sval;
+      if (name) take({ name }, "users-of-extension", STATEMENT_LOCKS.userOfDroppedExtension);
     }
     return claims;
   }
@@ -22965,71 +23315,6 @@ var init_suppressions = __esm({
   }
 });
 
-// src/engine/walk.ts
-function walkTree(root, onNode) {
-  const values = [root];
-  const depths = [0];
-  const ancestors = [];
-  while (values.length > 0) {
-    const value = values.pop();
-    const depth = depths.pop();
-    ancestors.length = depth;
-    let children = value;
-    let childDepth = depth;
-    const kind = wrappedKind(value);
-    if (kind) {
-      const payload = value[kind];
-      onNode(kind, payload, ancestors);
-      ancestors.push({ kind, node: payload });
-      if (typeof payload !== "object" || payload === null) continue;
-      children = payload;
-      childDepth = depth + 1;
-    }
-    const firstPushed = values.length;
-    if (Array.isArray(children)) {
-      for (let i = children.length - 1; i >= 0; i--) {
-        const child = children[i];
-        if (typeof child === "object" && child !== null) {
-          values.push(child);
-          depths.push(childDepth);
-        }
-      }
-      continue;
-    }
-    for (const key in children) {
-      const child = children[key];
-      if (typeof child === "object" && child !== null) {
-        values.push(child);
-        depths.push(childDepth);
-      }
-    }
-    reverseFrom(values, firstPushed);
-  }
-}
-function reverseFrom(values, start) {
-  for (let low = start, high = values.length - 1; low < high; low++, high--) {
-    const swap = values[low];
-    values[low] = values[high];
-    values[high] = swap;
-  }
-}
-function wrappedKind(value) {
-  if (Array.isArray(value)) return void 0;
-  let only;
-  for (const key in value) {
-    if (only !== void 0) return void 0;
-    only = key;
-  }
-  if (only === void 0) return void 0;
-  const first = only.charCodeAt(0);
-  return first >= 65 && first <= 90 ? only : void 0;
-}
-var init_walk = __esm({
-  "src/engine/walk.ts"() {
-    "use strict";
-  }
-});
-
 // src/engine/held-locks.ts
 function renamedTable(statement) {
   const rename2 = asKind(statement.node, "RenameStmt");
@@ -23126,8 +23411,8 @@ function locksOnKnownRelations(claims, schema, statement) {
     if (claim.target === "tables-with-triggers-executing") {
       return schema.tablesWithTriggersExecuting(claim.relation.name).map(({ table }) => ({ relation: asWritten(table, schema), target: "table", mode: claim.mode }));
     }
-    if (claim.target === "tables-with-columns-of-type") {
-      const tables = schema.usesOfType(claim.relation).columns.map(({ table }) => table);
+    if (claim.target === "tables-with-columns-of-type" || claim.target === "users-of-extension" || claim.target === "tables-drawing-from-sequence") {
+      const tables = claim.target === "tables-with-columns-of-type" ? schema.usesOfType(claim.relation).columns.map(({ table }) => table) : claim.target === "users-of-extension" ? schema.tablesUsingExtension(claim.relation.name) : schema.columnsUsingSequence(claim.relation).map(({ table }) => table);
       return tables.filter((table, i) => tables.findIndex((other) => schema.sameTable(other, table)) === i).map((table) => ({ relation: asWritten(table, schema), target: "table", mode: claim.mode }));
     }
     if (claim.target === "tables-referencing-dropped") {
@@ -23421,6 +23706,8 @@ var init_lint_file = __esm({
       "tables-referencing-dropped",
       "tables-with-triggers-executing",
       "tables-with-columns-of-type",
+      "users-of-extension",
+      "tables-drawing-from-sequence",
       "relations-view-reads"
     ]);
     TokenEnds = class {
@@ -24380,6 +24667,7 @@ var init_no_domain_constraint = __esm({
 function reportDrop(context, drop, kind, object) {
   const isType = kind === "TYPE" || kind === "DOMAIN";
   const isFunction = kind === "FUNCTION" || kind === "PROCEDURE" || kind === "ROUTINE";
+  if (kind === "EXTENSION") return reportExtensionDrop(context, drop, asKind(object, "String")?.sval);
   const relation = isFunction ? void 0 : isType ? relationFromNames(stringValues(asKind(object, "TypeName")?.names)) : relationFromNameList(object);
   const functionName = isFunction ? functionNameOf(object) : void 0;
   const name = relation ? displayName(relation) : functionName ?? "";
@@ -24400,6 +24688,11 @@ function reportDrop(context, drop, kind, object) {
       ...uses.columns.map(({ table, column }) => `column ${displayResolvedName(table)}.${quoteIdentifier(column)}`)
     ];
     consequence = CONSEQUENCES.type;
+  } else if (kind === "SEQUENCE") {
+    if (context.schema.isNewSequence(relation) || drop.missing_ok && context.schema.isGone(relation, "sequence")) return;
+    dependents = context.schema.columnsUsingSequence(relation).map(({ table, column }) => `the default of ${displayResolvedName(table)}.${quoteIdentifier(column)}`);
+    known = context.schema.hasSequence(relation) || dependents.length > 0;
+    consequence = CONSEQUENCES.default;
   } else {
     if (context.schema.isNewTable(relation) || drop.missing_ok && context.schema.isGone(relation, "table")) return;
     known = context.schema.table(relation) !== void 0;
@@ -24411,6 +24704,32 @@ function reportDrop(context, drop, kind, object) {
   }
   if (!known) context.report({ messageId: "dropsUnknownDependents", helpId: "help", data });
   else if (dependents.length > 0) context.report({ messageId: "dropsKnownDependents", helpId: "help", data: { ...data, dependents: inWords(dependents), consequence } });
+}
+function reportExtensionDrop(context, drop, extension) {
+  if (!extension || context.schema.isNewExtension(extension)) return;
+  const object = quoteIdentifier(extension);
+  const data = { statement: `DROP EXTENSION ${drop.missing_ok ? "IF EXISTS " : ""}${object}`, object, unknown: object };
+  const members = extensionMembers(extension);
+  if (!members) {
+    context.report({ messageId: "dropsUnknownExtensionMembers", helpId: "help", data });
+    return;
+  }
+  const { columns, domains, defaults, indexes, triggers } = context.schema.dependentsOfExtension(members);
+  const dependents = [
+    ...columns.map(({ table, column }) => `column ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
+    ...domains.map((domain) => `domain ${displayResolvedName(domain)}`),
+    ...indexes.map((index) => `index ${displayResolvedName(index.name)}`),
+    ...defaults.map(({ table, column }) => `the default of ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
+    ...triggers.map(({ table, trigger }) => `trigger ${quoteIdentifier(trigger)} on ${displayResolvedName(table)}`)
+  ];
+  const consequence = [
+    ...columns.length + domains.length > 0 ? [CONSEQUENCES.type] : [],
+    ...indexes.length > 0 ? [CONSEQUENCES.index] : [],
+    ...defaults.length > 0 ? [CONSEQUENCES.default] : [],
+    ...triggers.length > 0 ? [CONSEQUENCES.function] : []
+  ].map((sentence) => sentence.slice(0, -1)).join("; ").concat(".");
+  if (dependents.length > 0) context.report({ messageId: "dropsKnownDependents", helpId: "help", data: { ...data, dependents: inWords(dependents), consequence } });
+  else if (!context.schema.hasExtension(extension)) context.report({ messageId: "dropsUnknownDependents", helpId: "help", data });
 }
 function foreignKeyWords({ table, name }) {
   return `foreign key ${quoteIdentifier(name)} of ${displayResolvedName(table)}`;
@@ -24430,6 +24749,7 @@ var init_no_drop_cascade = __esm({
     init_names();
     init_node_types();
     init_identifiers();
+    init_extensions();
     KIND_WORDS = {
       OBJECT_TABLE: "TABLE",
       OBJECT_VIEW: "VIEW",
@@ -24438,7 +24758,9 @@ var init_no_drop_cascade = __esm({
       OBJECT_DOMAIN: "DOMAIN",
       OBJECT_FUNCTION: "FUNCTION",
       OBJECT_PROCEDURE: "PROCEDURE",
-      OBJECT_ROUTINE: "ROUTINE"
+      OBJECT_ROUTINE: "ROUTINE",
+      OBJECT_SEQUENCE: "SEQUENCE",
+      OBJECT_EXTENSION: "EXTENSION"
     };
     NAMED_DEPENDENTS = 6;
     no_drop_cascade_default = defineRule({
@@ -24449,17 +24771,22 @@ var init_no_drop_cascade = __esm({
         messages: {
           dropsKnownDependents: "{{statement}} CASCADE also drops {{dependents}}, without an error or a question: {{consequence}}",
           dropsUnknownDependents: "{{statement}} CASCADE drops whatever depends on {{object}} without an error or a question, and lockwise cannot see what that is (no migration it read made {{unknown}}): columns of a type, views, foreign keys of other tables or triggers may go with it.",
+          dropsUnknownExtensionMembers: "{{statement}} CASCADE drops whatever uses what {{object}} provides (columns of its types, indexes of its operator classes, defaults, views and triggers that call its functions) without an error or a question, and lockwise does not know what {{object}} provides.",
           help: "Drop without CASCADE: PostgreSQL then refuses while anything depends on {{object}} (ERROR: cannot drop ... because other objects depend on it) and lists it, so each dependent is dropped on purpose, in its own statement, after the application stopped using it."
         },
         docs: {
-          summary: "Warns about DROP TABLE, VIEW, TYPE, DOMAIN or FUNCTION ... CASCADE and DROP COLUMN ... CASCADE, which drop what depends on the object without a word.",
-          why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it; DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations; for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
+          summary: "Warns about DROP TABLE, VIEW, TYPE, DOMAIN, FUNCTION, SEQUENCE or EXTENSION ... CASCADE and DROP COLUMN ... CASCADE, which drop what depends on the object without a word.",
+          why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
           instead: "Drop without CASCADE, so that PostgreSQL refuses while something depends on the object and names it; drop each dependent explicitly, as its own retired step, then the object.",
           bad: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nDROP TYPE order_state CASCADE;",
           good: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nALTER TABLE orders DROP COLUMN state;\nDROP TYPE order_state;",
-          references: ["https://www.postgresql.org/docs/current/ddl-depend.html", "https://www.postgresql.org/docs/current/sql-droptype.html"],
-          pgVersions: "Every version. Checked on PostgreSQL 18: DROP TYPE ... CASCADE drops columns of the type, of a domain over it and of arrays of it; DROP TABLE ... CASCADE drops views over views of it and the foreign keys that reference it; DROP FUNCTION ... CASCADE drops its triggers; DROP COLUMN ... CASCADE drops only the views that use the column.",
-          prevents: "columns, views, foreign keys and triggers dropped without anyone asking for it"
+          references: [
+            "https://www.postgresql.org/docs/current/ddl-depend.html",
+            "https://www.postgresql.org/docs/current/sql-droptype.html",
+            "https://www.postgresql.org/docs/current/sql-dropextension.html"
+          ],
+          pgVersions: "Every version. Checked on PostgreSQL 18: DROP TYPE ... CASCADE drops columns of the type, of a domain over it and of arrays of it; DROP TABLE ... CASCADE drops views over views of it and the foreign keys that reference it; DROP FUNCTION ... CASCADE drops its triggers; DROP COLUMN ... CASCADE drops only the views that use the column; DROP SEQUENCE ... CASCADE drops the defaults that call nextval() on it, a serial column's too, under ACCESS EXCLUSIVE on their tables (the sequence of an identity column cannot be dropped); DROP EXTENSION ... CASCADE drops columns of citext, trigram indexes, defaults calling uuid_generate_v4() or gen_random_bytes(), and views calling similarity(), each under ACCESS EXCLUSIVE on its table.",
+          prevents: "columns, views, indexes, defaults, foreign keys and triggers dropped without anyone asking for it"
         }
       },
       create(context) {
@@ -24489,7 +24816,9 @@ var init_no_drop_cascade = __esm({
     CONSEQUENCES = {
       type: "the data in those columns is gone, and the running release fails on every query that names them.",
       relation: "the running release fails on every query of a dropped view, and a dropped foreign key no longer guards the rows that referenced it.",
-      function: "the dropped triggers stop doing their work (auditing, keeping a copy in step, checking) from the commit on."
+      function: "the dropped triggers stop doing their work (auditing, keeping a copy in step, checking) from the commit on.",
+      index: "the queries a dropped index served read the whole table instead.",
+      default: "an INSERT that relied on a dropped default stores NULL in the column, or fails on its NOT NULL."
     };
   }
 });
@@ -29264,16 +29593,16 @@ function functionVolatility(name, argCount, schema) {
   }
   return mostVolatile === void 0 ? void 0 : VOLATILITY_BY_CODE[mostVolatile];
 }
-var catalog, signaturesByName, VOLATILITY_BY_CODE, VOLATILITY_RANK, catalogPostgresVersion;
+var catalog2, signaturesByName, VOLATILITY_BY_CODE, VOLATILITY_RANK, catalogPostgresVersion;
 var init_volatility = __esm({
   "src/knowledge/volatility.ts"() {
     "use strict";
     init_function_volatility();
-    catalog = function_volatility_default;
-    signaturesByName = new Map(Object.entries(catalog.functions));
+    catalog2 = function_volatility_default;
+    signaturesByName = new Map(Object.entries(catalog2.functions));
     VOLATILITY_BY_CODE = { i: "immutable", s: "stable", v: "volatile" };
     VOLATILITY_RANK = { i: 0, s: 1, v: 2 };
-    catalogPostgresVersion = catalog.postgresVersion;
+    catalogPostgresVersion = catalog2.postgresVersion;
   }
 });
 
@@ -44862,7 +45191,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 19;
+var CACHE_FORMAT = 20;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

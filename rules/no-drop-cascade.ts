@@ -5,6 +5,7 @@ import type { RuleContext } from '../src/engine/context.js';
 import { displayName, displayResolvedName, relationFromNameList, relationFromNames, type RelationName } from '../src/model/names.js';
 import { asKind, functionNameOf, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
+import { extensionMembers } from '../src/knowledge/extensions.js';
 
 /** What DROP ... CASCADE drops on each kind of object, as far as this rule looks; schemas and TRUNCATE have rules of their own. */
 const KIND_WORDS: Record<string, string> = {
@@ -16,6 +17,8 @@ const KIND_WORDS: Record<string, string> = {
   OBJECT_FUNCTION: 'FUNCTION',
   OBJECT_PROCEDURE: 'PROCEDURE',
   OBJECT_ROUTINE: 'ROUTINE',
+  OBJECT_SEQUENCE: 'SEQUENCE',
+  OBJECT_EXTENSION: 'EXTENSION',
 };
 
 /** Dependents named in a message before the rest are counted. */
@@ -31,18 +34,24 @@ export default defineRule({
         '{{statement}} CASCADE also drops {{dependents}}, without an error or a question: {{consequence}}',
       dropsUnknownDependents:
         '{{statement}} CASCADE drops whatever depends on {{object}} without an error or a question, and lockwise cannot see what that is (no migration it read made {{unknown}}): columns of a type, views, foreign keys of other tables or triggers may go with it.',
+      dropsUnknownExtensionMembers:
+        '{{statement}} CASCADE drops whatever uses what {{object}} provides (columns of its types, indexes of its operator classes, defaults, views and triggers that call its functions) without an error or a question, and lockwise does not know what {{object}} provides.',
       help:
         'Drop without CASCADE: PostgreSQL then refuses while anything depends on {{object}} (ERROR: cannot drop ... because other objects depend on it) and lists it, so each dependent is dropped on purpose, in its own statement, after the application stopped using it.',
     },
     docs: {
-      summary: 'Warns about DROP TABLE, VIEW, TYPE, DOMAIN or FUNCTION ... CASCADE and DROP COLUMN ... CASCADE, which drop what depends on the object without a word.',
-      why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it; DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations; for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
+      summary: 'Warns about DROP TABLE, VIEW, TYPE, DOMAIN, FUNCTION, SEQUENCE or EXTENSION ... CASCADE and DROP COLUMN ... CASCADE, which drop what depends on the object without a word.',
+      why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
       instead: 'Drop without CASCADE, so that PostgreSQL refuses while something depends on the object and names it; drop each dependent explicitly, as its own retired step, then the object.',
       bad: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nDROP TYPE order_state CASCADE;",
       good: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nALTER TABLE orders DROP COLUMN state;\nDROP TYPE order_state;",
-      references: ['https://www.postgresql.org/docs/current/ddl-depend.html', 'https://www.postgresql.org/docs/current/sql-droptype.html'],
-      pgVersions: 'Every version. Checked on PostgreSQL 18: DROP TYPE ... CASCADE drops columns of the type, of a domain over it and of arrays of it; DROP TABLE ... CASCADE drops views over views of it and the foreign keys that reference it; DROP FUNCTION ... CASCADE drops its triggers; DROP COLUMN ... CASCADE drops only the views that use the column.',
-      prevents: 'columns, views, foreign keys and triggers dropped without anyone asking for it',
+      references: [
+        'https://www.postgresql.org/docs/current/ddl-depend.html',
+        'https://www.postgresql.org/docs/current/sql-droptype.html',
+        'https://www.postgresql.org/docs/current/sql-dropextension.html',
+      ],
+      pgVersions: 'Every version. Checked on PostgreSQL 18: DROP TYPE ... CASCADE drops columns of the type, of a domain over it and of arrays of it; DROP TABLE ... CASCADE drops views over views of it and the foreign keys that reference it; DROP FUNCTION ... CASCADE drops its triggers; DROP COLUMN ... CASCADE drops only the views that use the column; DROP SEQUENCE ... CASCADE drops the defaults that call nextval() on it, a serial column\'s too, under ACCESS EXCLUSIVE on their tables (the sequence of an identity column cannot be dropped); DROP EXTENSION ... CASCADE drops columns of citext, trigram indexes, defaults calling uuid_generate_v4() or gen_random_bytes(), and views calling similarity(), each under ACCESS EXCLUSIVE on its table.',
+      prevents: 'columns, views, indexes, defaults, foreign keys and triggers dropped without anyone asking for it',
     },
   },
   create(context) {
@@ -75,11 +84,14 @@ const CONSEQUENCES = {
   type: 'the data in those columns is gone, and the running release fails on every query that names them.',
   relation: 'the running release fails on every query of a dropped view, and a dropped foreign key no longer guards the rows that referenced it.',
   function: 'the dropped triggers stop doing their work (auditing, keeping a copy in step, checking) from the commit on.',
+  index: 'the queries a dropped index served read the whole table instead.',
+  default: 'an INSERT that relied on a dropped default stores NULL in the column, or fails on its NOT NULL.',
 };
 
 function reportDrop(context: RuleContext, drop: DropStmt, kind: string, object: NonNullable<DropStmt['objects']>[number]): void {
   const isType = kind === 'TYPE' || kind === 'DOMAIN';
   const isFunction = kind === 'FUNCTION' || kind === 'PROCEDURE' || kind === 'ROUTINE';
+  if (kind === 'EXTENSION') return reportExtensionDrop(context, drop, asKind(object, 'String')?.sval);
   const relation = isFunction ? undefined : isType ? relationFromNames(stringValues(asKind(object, 'TypeName')?.names)) : relationFromNameList(object);
   const functionName = isFunction ? functionNameOf(object) : undefined;
   const name = relation ? displayName(relation) : (functionName ?? '');
@@ -100,6 +112,12 @@ function reportDrop(context: RuleContext, drop: DropStmt, kind: string, object: 
       ...uses.columns.map(({ table, column }) => `column ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
     ];
     consequence = CONSEQUENCES.type;
+  } else if (kind === 'SEQUENCE') {
+    if (context.schema.isNewSequence(relation!) || (drop.missing_ok && context.schema.isGone(relation!, 'sequence'))) return;
+    dependents = context.schema.columnsUsingSequence(relation!).map(({ table, column }) => `the default of ${displayResolvedName(table)}.${quoteIdentifier(column)}`);
+    // The defaults the migrations set name the sequence even when no migration made it.
+    known = context.schema.hasSequence(relation!) || dependents.length > 0;
+    consequence = CONSEQUENCES.default;
   } else {
     // A relation made by a migration not deployed yet has no dependents that production relies on; one the
     // migrations dropped already is not there for IF EXISTS to find.
@@ -114,6 +132,41 @@ function reportDrop(context: RuleContext, drop: DropStmt, kind: string, object: 
   // IF EXISTS of something no migration made may find nothing to drop; the finding still says what CASCADE would do.
   if (!known) context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data });
   else if (dependents.length > 0) context.report({ messageId: 'dropsKnownDependents', helpId: 'help', data: { ...data, dependents: inWords(dependents), consequence } });
+}
+
+/**
+ * DROP EXTENSION ... CASCADE: the columns, indexes, defaults and triggers the migrations made that use what the
+ * extension provides. An extension created before the history began may have more users than the migrations show.
+ */
+function reportExtensionDrop(context: RuleContext, drop: DropStmt, extension: string | undefined): void {
+  // What uses an extension made by a migration not deployed yet is new too.
+  if (!extension || context.schema.isNewExtension(extension)) return;
+  const object = quoteIdentifier(extension);
+  const data = { statement: `DROP EXTENSION ${drop.missing_ok ? 'IF EXISTS ' : ''}${object}`, object, unknown: object };
+  const members = extensionMembers(extension);
+  if (!members) {
+    context.report({ messageId: 'dropsUnknownExtensionMembers', helpId: 'help', data });
+    return;
+  }
+  const { columns, domains, defaults, indexes, triggers } = context.schema.dependentsOfExtension(members);
+  const dependents = [
+    ...columns.map(({ table, column }) => `column ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
+    ...domains.map((domain) => `domain ${displayResolvedName(domain)}`),
+    ...indexes.map((index) => `index ${displayResolvedName(index.name)}`),
+    ...defaults.map(({ table, column }) => `the default of ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
+    ...triggers.map(({ table, trigger }) => `trigger ${quoteIdentifier(trigger)} on ${displayResolvedName(table)}`),
+  ];
+  const consequence = [
+    ...(columns.length + domains.length > 0 ? [CONSEQUENCES.type] : []),
+    ...(indexes.length > 0 ? [CONSEQUENCES.index] : []),
+    ...(defaults.length > 0 ? [CONSEQUENCES.default] : []),
+    ...(triggers.length > 0 ? [CONSEQUENCES.function] : []),
+  ]
+    .map((sentence) => sentence.slice(0, -1))
+    .join('; ')
+    .concat('.');
+  if (dependents.length > 0) context.report({ messageId: 'dropsKnownDependents', helpId: 'help', data: { ...data, dependents: inWords(dependents), consequence } });
+  else if (!context.schema.hasExtension(extension)) context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data });
 }
 
 function foreignKeyWords({ table, name }: { table: RelationName; name: string }): string {

@@ -5,7 +5,7 @@ import { settingMs } from '../src/trace/contention.js';
 import { lockModeFromPgLocks, type RelationState, type Snapshot } from '../src/trace/observe.js';
 
 function relation(oid: number, name: string, kind = 'r', extra: Partial<RelationState> = {}): RelationState {
-  return { oid, name: `public.${name}`, kind, filenode: oid * 10, scans: 0, foreignKeys: [], triggerFunctions: [], viewReads: [], columnTypes: [], ...extra };
+  return { oid, name: `public.${name}`, kind, filenode: oid * 10, scans: 0, foreignKeys: [], triggerFunctions: [], viewReads: [], columnTypes: [], extensionsUsed: [], defaultSequences: [], ...extra };
 }
 
 function snapshot(...relations: RelationState[]): Snapshot {
@@ -139,6 +139,22 @@ describe('comparing what PostgreSQL did with the lock table', () => {
     );
     expect(result.mismatches).toEqual([]);
     expect(result.predicted).toEqual(['shipments: ACCESS EXCLUSIVE']);
+  });
+
+  it('resolves the tables and views that use what a dropped extension provides through the catalog', () => {
+    const users = relation(2, 'users', 'r', { extensionsUsed: ['citext'] });
+    const search = relation(3, 'search_terms', 'v', { extensionsUsed: ['pg_trgm'] });
+    const result = compareObservation(
+      input({
+        claims: [{ relation: { name: 'pg_trgm' }, target: 'users-of-extension', mode: 'ACCESS EXCLUSIVE' }],
+        claimOids: [undefined],
+        before: snapshot(orders, users, search),
+        after: snapshot(orders, users),
+        locksAfter: [{ oid: 3, mode: 'ACCESS EXCLUSIVE', granted: true }],
+      }),
+    );
+    expect(result.mismatches).toEqual([]);
+    expect(result.predicted).toEqual(['search_terms: ACCESS EXCLUSIVE']);
   });
 
   it('resolves index, table-of-index and referencing-table claims through the catalog', () => {

@@ -243,8 +243,13 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
     if (claim.target === 'tables-with-triggers-executing') {
       return schema.tablesWithTriggersExecuting(claim.relation.name).map(({ table }) => ({ relation: asWritten(table, schema), target: 'table', mode: claim.mode }));
     }
-    if (claim.target === 'tables-with-columns-of-type') {
-      const tables = schema.usesOfType(claim.relation).columns.map(({ table }) => table);
+    if (claim.target === 'tables-with-columns-of-type' || claim.target === 'users-of-extension' || claim.target === 'tables-drawing-from-sequence') {
+      const tables =
+        claim.target === 'tables-with-columns-of-type'
+          ? schema.usesOfType(claim.relation).columns.map(({ table }) => table)
+          : claim.target === 'users-of-extension'
+            ? schema.tablesUsingExtension(claim.relation.name)
+            : schema.columnsUsingSequence(claim.relation).map(({ table }) => table);
       return tables.filter((table, i) => tables.findIndex((other) => schema.sameTable(other, table)) === i).map((table) => ({ relation: asWritten(table, schema), target: 'table', mode: claim.mode }));
     }
     if (claim.target === 'tables-referencing-dropped') {
@@ -263,6 +268,8 @@ const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set([
   'tables-referencing-dropped',
   'tables-with-triggers-executing',
   'tables-with-columns-of-type',
+  'users-of-extension',
+  'tables-drawing-from-sequence',
   'relations-view-reads',
 ]);
 

@@ -51,6 +51,13 @@ export type LockTarget =
   | 'tables-with-triggers-executing'
   /** Every table with a column of the type or domain named (the claim's relation): DROP TYPE or DROP DOMAIN ... CASCADE drops those columns. */
   | 'tables-with-columns-of-type'
+  /**
+   * Every table or view that uses what the extension named (the claim's relation) provides: a column of its type, an index
+   * of its operator class, a default, trigger or view query calling its function. DROP EXTENSION ... CASCADE drops those.
+   */
+  | 'users-of-extension'
+  /** Every table with a column default that calls nextval() on the sequence named: DROP SEQUENCE ... CASCADE drops those defaults. */
+  | 'tables-drawing-from-sequence'
   /** For a view: every relation its query names, and theirs for a view among them, as LOCK TABLE of a view locks them (PostgreSQL 11+). */
   | 'relations-view-reads';
 
@@ -150,6 +157,10 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
       return `the tables whose triggers execute ${name}`;
     case 'tables-with-columns-of-type':
       return `the tables with a column of type ${name}`;
+    case 'users-of-extension':
+      return `the tables and views that use what extension ${name} provides`;
+    case 'tables-drawing-from-sequence':
+      return `the tables with a default that draws from ${name}`;
     case 'relations-view-reads':
       return `the relations view ${name} reads`;
     case 'default-partition':
@@ -260,6 +271,19 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     for (const object of drop.objects ?? []) {
       const type = relationFromNames(stringValues(asKind(object, 'TypeName')?.names));
       if (type.name) take(type, 'tables-with-columns-of-type', STATEMENT_LOCKS.columnOfDroppedType);
+    }
+    return claims;
+  }
+
+  if (drop?.removeType === 'OBJECT_SEQUENCE' && drop.behavior === 'DROP_CASCADE') {
+    for (const object of drop.objects ?? []) take(relationFromNameList(object), 'tables-drawing-from-sequence', STATEMENT_LOCKS.defaultOfDroppedSequence);
+    return claims;
+  }
+
+  if (drop?.removeType === 'OBJECT_EXTENSION' && drop.behavior === 'DROP_CASCADE') {
+    for (const object of drop.objects ?? []) {
+      const name = asKind(object, 'String')?.sval;
+      if (name) take({ name }, 'users-of-extension', STATEMENT_LOCKS.userOfDroppedExtension);
     }
     return claims;
   }

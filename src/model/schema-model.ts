@@ -1,11 +1,12 @@
-import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
+import type { AlterTableCmd, ColumnDef, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
 import { asKind, functionNameOf, relationsNamedIn, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
+import { extensionMembers, type ExtensionMembers } from '../knowledge/extensions.js';
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type AttachedObjectKind, type RelationName } from './names.js';
-import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, indexName, indexStmtColumns, isNullConstant, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type IndexColumns } from './schema-objects.js';
+import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, defaultExpressionOf, functionsCalledIn, indexName, indexStmtColumns, isIdentity, isNullConstant, isSerial, operatorClassesOf, sequenceCalledIn, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type IndexColumns } from './schema-objects.js';
 
 /** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
 export const DEFAULT_ACCESS_METHOD = 'heap';
@@ -66,6 +67,8 @@ export interface IndexInfo {
   constraint?: string;
   /** The columns it reads, when the model can name them all. */
   columns?: IndexColumns;
+  /** The operator classes its keys name, after its access method (`gin:gin_trgm_ops`), when they name any. */
+  operatorClasses?: string[];
 }
 
 /** A domain followed down to the type it stores. */
@@ -111,6 +114,8 @@ export interface SchemaState {
   enums: Map<string, string[]>;
   domains: Map<string, DomainInfo>;
   schemas: Set<string>;
+  /** The extensions migrations created and did not drop, with the migration that created each. */
+  extensions: Map<string, string>;
   functionVolatilities: Map<string, Volatility>;
   /** Columns migrations added to tables the model never saw created, as it knows them. */
   columnsOfUnknownTables: Map<string, Map<string, ColumnInfo>>;
@@ -118,6 +123,15 @@ export interface SchemaState {
   attachmentsOfUnknownTables: Map<string, UnknownPartition>;
   retirements: Map<string, string>;
   gone: Set<string>;
+}
+
+/** What DROP EXTENSION ... CASCADE would drop among what the migrations made. */
+export interface ExtensionDependents {
+  columns: Array<{ table: RelationName; column: string }>;
+  domains: Array<{ schema: string; name: string }>;
+  defaults: Array<{ table: RelationName; column: string }>;
+  indexes: IndexInfo[];
+  triggers: Array<{ table: RelationName; trigger: string }>;
 }
 
 /** A table the model never saw created, attached as a partition: the parent, and whether it is the DEFAULT partition. */
@@ -138,6 +152,7 @@ export class SchemaModel {
   private readonly enums = new Map<string, string[]>();
   private readonly domains = new Map<string, DomainInfo>();
   private readonly schemas = new Set<string>(['public']);
+  private readonly extensions = new Map<string, string>();
   private readonly functionVolatilities = new Map<string, Volatility>();
   /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
   private readonly columnsOfUnknownTables = new Map<string, Map<string, ColumnInfo>>();
@@ -146,7 +161,7 @@ export class SchemaModel {
   private readonly constraintsOfUnknownTables = new Map<string, Map<string, ConstraintInfo>>();
   /** `schema.table` or `schema.table.column` → the migration that deprecated it. */
   private readonly retirements = new Map<string, string>();
-  /** Tables, views and indexes the migrations dropped or renamed away, and did not create again since. */
+  /** Tables, views, indexes and sequences the migrations dropped or renamed away, and did not create again since. */
   private readonly gone = new Set<string>();
   /** The search path SET for the session, and one SET LOCAL for the transaction, which wins until it ends. */
   private sessionSearchPath = DEFAULT_SEARCH_PATH;
@@ -436,19 +451,91 @@ export class SchemaModel {
       columnType !== undefined && columnType.name === type.name && (type.schema === undefined || columnType.schema === undefined || columnType.schema === type.schema);
     const domains = [...this.domains].filter(([, domain]) => matches(domain.baseType)).map(([key]) => this.qualified(key));
     const typeOrDomain = (columnType: ColumnType | undefined): boolean => matches(columnType) || (columnType !== undefined && domains.some((domain) => domain.name === columnType.name));
-    const columns: Array<{ table: RelationName; column: string }> = [];
-    for (const table of this.tables.values()) for (const column of table.columns.values()) if (typeOrDomain(column.type)) columns.push({ table: table.name, column: column.name });
-    for (const [key, added] of this.columnsOfUnknownTables) for (const column of added.values()) if (typeOrDomain(column.type)) columns.push({ table: this.qualified(key), column: column.name });
+    const columns = this.everyColumn()
+      .filter(({ column }) => typeOrDomain(column.type))
+      .map(({ table, column }) => ({ table, column: column.name }));
     return { columns, domains };
   }
 
   private dropUsesOfType(type: RelationName): void {
     const { columns, domains } = this.usesOfType(type);
-    for (const { table, column } of columns) {
-      const key = this.resolve(table, this.tables);
-      (this.tables.get(key)?.columns ?? this.columnsOfUnknownTables.get(key))?.delete(column);
-    }
+    for (const { table, column } of columns) this.dropColumn(table, column);
     for (const domain of domains) this.domains.delete(`${domain.schema}.${domain.name}`);
+  }
+
+  /** The columns whose DEFAULT draws from the sequence with nextval(), a serial column's own included. */
+  columnsUsingSequence(sequence: RelationName): Array<{ table: RelationName; column: string }> {
+    const key = this.resolve(sequence, this.sequences);
+    return this.everyColumn()
+      .filter(({ column }) => column.defaultSequence === key)
+      .map(({ table, column }) => ({ table, column: column.name }));
+  }
+
+  /** Whether the migrations made the sequence (CREATE SEQUENCE, or a serial or identity column's own), and did not drop it. */
+  hasSequence(sequence: RelationName): boolean {
+    return this.sequences.has(this.resolve(sequence, this.sequences));
+  }
+
+  /** Whether a migration not deployed yet made the sequence. */
+  isNewSequence(sequence: RelationName): boolean {
+    const createdIn = this.sequences.get(this.resolve(sequence, this.sequences));
+    return createdIn !== undefined && !this.deployed(createdIn);
+  }
+
+  /** Whether a migration created the extension, and none dropped it since. */
+  hasExtension(name: string): boolean {
+    return this.extensions.has(name);
+  }
+
+  /** Whether a migration not deployed yet created the extension. */
+  isNewExtension(name: string): boolean {
+    const createdIn = this.extensions.get(name);
+    return createdIn !== undefined && !this.deployed(createdIn);
+  }
+
+  /**
+   * What DROP EXTENSION ... CASCADE drops among what the migrations made (seen on PostgreSQL 18): the columns of its
+   * types (and of domains over them), the indexes that use its operator classes, the defaults that call its functions,
+   * and the triggers that execute them; an index on a dropped column goes with the column and is not listed.
+   */
+  dependentsOfExtension(members: ExtensionMembers): ExtensionDependents {
+    const columns = members.types.flatMap((type) => this.usesOfType({ name: type }).columns);
+    const domains = members.types.flatMap((type) => this.usesOfType({ name: type }).domains);
+    const dropped = (table: RelationName, column: string): boolean => columns.some((other) => other.column === column && this.sameTable(other.table, table));
+    const functions = new Set(members.functions);
+    const operatorClasses = new Set(members.operatorClasses);
+    const defaults = this.everyColumn()
+      .filter(({ table, column }) => column.defaultCalls?.some((name) => functions.has(name)) && !dropped(table, column.name))
+      .map(({ table, column }) => ({ table, column: column.name }));
+    const indexes = operatorClasses.size === 0 ? [] : [...this.indexes.values()].filter((index) => index.operatorClasses?.some((name) => operatorClasses.has(name)) && !index.columns?.columns.some((column) => dropped(index.table, column)));
+    const triggers = members.functions.length === 0 ? [] : [...this.tables.values()].flatMap((table) =>
+      [...(table.attachedObjects ?? [])].filter(([key, executes]) => key.startsWith('trigger:') && functions.has(executes.toLowerCase())).map(([key]) => ({ table: table.name, trigger: key.slice('trigger:'.length) })),
+    );
+    return { columns, domains, defaults, indexes, triggers };
+  }
+
+  /** The tables DROP EXTENSION ... CASCADE changes, among those the migrations made; none for an extension lockwise does not know. */
+  tablesUsingExtension(extension: string): RelationName[] {
+    const members = extensionMembers(extension);
+    if (!members) return [];
+    const { columns, defaults, indexes, triggers } = this.dependentsOfExtension(members);
+    return [...columns.map(({ table }) => table), ...defaults.map(({ table }) => table), ...indexes.map((index) => index.table), ...triggers.map(({ table }) => table)];
+  }
+
+  private dropDependentsOfExtension(extension: string): void {
+    const members = extensionMembers(extension);
+    if (!members) return;
+    const { defaults, indexes, triggers } = this.dependentsOfExtension(members);
+    for (const type of members.types) this.dropUsesOfType({ name: type });
+    for (const { table, column } of defaults) {
+      const info = this.column(table, column);
+      if (info) {
+        info.hasDefault = false;
+        delete info.defaultCalls;
+      }
+    }
+    for (const index of indexes) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
+    for (const { table, trigger } of triggers) this.detach(table, 'trigger', trigger);
   }
 
   /** Whether the migrations made a type (an enum) or domain of this name. */
@@ -592,7 +679,7 @@ export class SchemaModel {
       }
       case 'CreateSeqStmt': {
         const sequence = asKind(node, 'CreateSeqStmt')!.sequence;
-        if (sequence) this.sequences.set(this.creationKey(relationFromRangeVar(sequence)), this.currentMigration);
+        if (sequence) this.setRelation(this.sequences, this.creationKey(relationFromRangeVar(sequence)), this.currentMigration);
         return;
       }
       case 'CreateEnumStmt': {
@@ -613,10 +700,15 @@ export class SchemaModel {
         if (move.objectType === 'OBJECT_DOMAIN' && name.name) this.moveDomain(name, { schema: move.newschema, name: name.name });
         else if (move.objectType === 'OBJECT_TYPE' && name.name) moveKey(this.enums, this.resolve(name, this.enums), `${move.newschema}.${name.name}`);
         else if (move.objectType === 'OBJECT_SEQUENCE' && move.relation?.relname) {
-          moveKey(this.sequences, this.resolve(relationFromRangeVar(move.relation), this.sequences), `${move.newschema}.${move.relation.relname}`);
+          this.moveSequence(this.resolve(relationFromRangeVar(move.relation), this.sequences), `${move.newschema}.${move.relation.relname}`);
         } else if (move.relation?.relname && (move.objectType === 'OBJECT_TABLE' || move.objectType === 'OBJECT_VIEW' || move.objectType === 'OBJECT_MATVIEW')) {
           this.moveTable(this.resolve(relationFromRangeVar(move.relation), this.tables), `${move.newschema}.${move.relation.relname}`);
         }
+        return;
+      }
+      case 'CreateExtensionStmt': {
+        const create = asKind(node, 'CreateExtensionStmt')!;
+        if (create.extname && !(create.if_not_exists && this.extensions.has(create.extname))) this.extensions.set(create.extname, this.currentMigration);
         return;
       }
       case 'CreateSchemaStmt': {
@@ -699,6 +791,7 @@ export class SchemaModel {
       enums: this.enums,
       domains: this.domains,
       schemas: this.schemas,
+      extensions: this.extensions,
       functionVolatilities: this.functionVolatilities,
       columnsOfUnknownTables: this.columnsOfUnknownTables,
       constraintsOfUnknownTables: this.constraintsOfUnknownTables,
@@ -717,6 +810,7 @@ export class SchemaModel {
       [this.enums, state.enums],
       [this.domains, state.domains],
       [this.functionVolatilities, state.functionVolatilities],
+      [this.extensions, state.extensions],
       [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
       [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
       [this.attachmentsOfUnknownTables, state.attachmentsOfUnknownTables],
@@ -735,11 +829,11 @@ export class SchemaModel {
   }
 
   /**
-   * Whether the migrations dropped a table, view or index of this name (or renamed it away) and created none
+   * Whether the migrations dropped a table, view, index or sequence of this name (or renamed it away) and created none
    * since: `DROP ... IF EXISTS` and `ALTER ... IF EXISTS` of it do nothing, and lock nothing.
    */
-  isGone(relation: RelationName, kind: 'table' | 'index'): boolean {
-    const map = kind === 'table' ? this.tables : this.indexes;
+  isGone(relation: RelationName, kind: 'table' | 'index' | 'sequence'): boolean {
+    const map = kind === 'table' ? this.tables : kind === 'index' ? this.indexes : this.sequences;
     const key = this.resolve(relation, map);
     return !map.has(key) && this.gone.has(key);
   }
@@ -816,7 +910,7 @@ export class SchemaModel {
     for (const element of elements) {
       const column = asKind(element, 'ColumnDef');
       if (column?.colname) {
-        table.columns.set(column.colname, columnInfo(column, this.currentMigration));
+        table.columns.set(column.colname, this.withSequences(key, columnInfo(column, this.currentMigration), column));
         for (const constraint of column.constraints ?? []) this.addConstraint(key, table.constraints, table.name.name, asKind(constraint, 'Constraint'), column.colname);
       }
       this.addConstraint(key, table.constraints, table.name.name, asKind(element, 'Constraint'));
@@ -912,6 +1006,7 @@ export class SchemaModel {
     const elements = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem'));
     const keyColumns = elements.every((element) => element?.name !== undefined && element.expr === undefined) ? elements.map((element) => element!.name!) : undefined;
     const columns = indexStmtColumns(index);
+    const operatorClasses = operatorClassesOf(index);
     this.setRelation(this.indexes, key, {
       name: this.qualified(key),
       table,
@@ -920,6 +1015,7 @@ export class SchemaModel {
       ...(keyColumns ? { keyColumns } : {}),
       partial: index.whereClause !== undefined,
       ...(columns ? { columns } : {}),
+      ...(operatorClasses.length > 0 ? { operatorClasses } : {}),
     });
   }
 
@@ -936,6 +1032,12 @@ export class SchemaModel {
         if (schema) this.dropSchema(schema);
         continue;
       }
+      if (removeType === 'OBJECT_EXTENSION') {
+        const extension = asKind(object, 'String')?.sval;
+        if (extension && cascade) this.dropDependentsOfExtension(extension);
+        if (extension) this.extensions.delete(extension);
+        continue;
+      }
       const attachedKind = ATTACHED_OBJECT_KINDS[removeType ?? ''];
       if (attachedKind) {
         const attached = attachedObjectOf(object);
@@ -949,7 +1051,7 @@ export class SchemaModel {
       if (cascade && (removeType === 'OBJECT_TYPE' || removeType === 'OBJECT_DOMAIN')) this.dropUsesOfType(relation);
       if (removeType === 'OBJECT_TABLE' || removeType === 'OBJECT_VIEW' || removeType === 'OBJECT_MATVIEW') this.dropTable(relation);
       else if (removeType === 'OBJECT_INDEX') this.deleteRelation(this.indexes, this.resolve(relation, this.indexes));
-      else if (removeType === 'OBJECT_SEQUENCE') this.sequences.delete(this.resolve(relation, this.sequences));
+      else if (removeType === 'OBJECT_SEQUENCE') this.dropSequence(this.resolve(relation, this.sequences), cascade);
       else if (removeType === 'OBJECT_TYPE') this.enums.delete(this.resolve(relation, this.enums));
       else if (removeType === 'OBJECT_DOMAIN') this.domains.delete(this.resolve(relation, this.domains));
     }
@@ -1019,6 +1121,7 @@ export class SchemaModel {
     for (const [childKey, attachment] of this.attachmentsOfUnknownTables) {
       if (this.resolve(attachment.partitionOf, this.tables) === key) this.dropTable(this.qualified(childKey));
     }
+    for (const column of (this.tables.get(key)?.columns ?? this.columnsOfUnknownTables.get(key))?.values() ?? []) if (column.ownedSequence) this.deleteRelation(this.sequences, column.ownedSequence);
     this.deleteRelation(this.tables, key);
     this.columnsOfUnknownTables.delete(key);
     this.constraintsOfUnknownTables.delete(key);
@@ -1077,6 +1180,11 @@ export class SchemaModel {
       case 'OBJECT_COLUMN':
         if (rename.subname) this.renameColumn(relation, rename.subname, rename.newname);
         return;
+      case 'OBJECT_SEQUENCE': {
+        const key = this.resolve(relation, this.sequences);
+        this.moveSequence(key, `${this.qualified(key).schema}.${rename.newname}`);
+        return;
+      }
       case 'OBJECT_INDEX': {
         const key = this.resolve(relation, this.indexes);
         const index = this.indexes.get(key);
@@ -1149,6 +1257,63 @@ export class SchemaModel {
     for (const partition of [...this.tables.values(), ...this.attachmentsOfUnknownTables.values()]) {
       if (partition.partitionOf && namesMoved(partition.partitionOf)) partition.partitionOf = moved(partition.partitionOf);
     }
+    // The sequences its columns own go to the new schema with it (seen on PostgreSQL 18).
+    if (newName.schema === oldName.schema) return;
+    for (const column of (table?.columns ?? this.columnsOfUnknownTables.get(newKey))?.values() ?? []) {
+      if (column.ownedSequence) this.moveSequence(column.ownedSequence, `${newName.schema}.${this.qualified(column.ownedSequence).name}`);
+    }
+  }
+
+  /** RENAME TO or SET SCHEMA of a sequence: the defaults that draw from it and the column that owns it follow it. */
+  private moveSequence(oldKey: string, newKey: string): void {
+    const createdIn = this.sequences.get(oldKey);
+    if (createdIn === undefined) return;
+    this.deleteRelation(this.sequences, oldKey);
+    this.setRelation(this.sequences, newKey, createdIn);
+    for (const { column } of this.everyColumn()) {
+      if (column.defaultSequence === oldKey) column.defaultSequence = newKey;
+      if (column.ownedSequence === oldKey) column.ownedSequence = newKey;
+    }
+  }
+
+  /** DROP SEQUENCE; with CASCADE, the defaults that draw from it go too (seen on PostgreSQL 18). */
+  private dropSequence(key: string, cascade: boolean): void {
+    this.deleteRelation(this.sequences, key);
+    if (!cascade) return;
+    for (const { column } of this.everyColumn()) {
+      if (column.ownedSequence === key) delete column.ownedSequence;
+      if (column.defaultSequence !== key) continue;
+      column.hasDefault = false;
+      delete column.defaultSequence;
+      delete column.defaultCalls;
+    }
+  }
+
+  /**
+   * Records the sequence a serial or identity column makes, under the name PostgreSQL gives it (`<table>_<column>_seq`,
+   * or the first free one with a number appended), and the sequence a DEFAULT nextval(...) draws from.
+   */
+  private withSequences(tableKey: string, column: ColumnInfo, definition: ColumnDef): ColumnInfo {
+    const identity = isIdentity(definition);
+    if (identity || isSerial(definition)) {
+      const { schema, name } = this.qualified(tableKey);
+      const key = `${schema}.${this.freeRelationName(tableKey, `${name}_${column.name}_seq`)}`;
+      this.setRelation(this.sequences, key, this.currentMigration);
+      column.ownedSequence = key;
+      if (!identity) column.defaultSequence = key;
+      return column;
+    }
+    const called = sequenceCalledIn(defaultExpressionOf(definition));
+    if (called) column.defaultSequence = this.resolve(called, this.sequences);
+    return column;
+  }
+
+  /** Every column of a table the migrations made, and every column they added to a table they did not. */
+  private everyColumn(): Array<{ table: RelationName; column: ColumnInfo }> {
+    const found: Array<{ table: RelationName; column: ColumnInfo }> = [];
+    for (const table of this.tables.values()) for (const column of table.columns.values()) found.push({ table: table.name, column });
+    for (const [key, added] of this.columnsOfUnknownTables) for (const column of added.values()) found.push({ table: this.qualified(key), column });
+    return found;
   }
 
   private renameColumn(relation: RelationName, oldName: string, newName: string): void {
@@ -1189,11 +1354,11 @@ export class SchemaModel {
       case 'AT_AddColumn':
         if (!columnDef?.colname) return;
         if (table) {
-          table.columns.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
+          table.columns.set(columnDef.colname, this.withSequences(tableKey, columnInfo(columnDef, this.currentMigration), columnDef));
           for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, table.constraints, table.name.name, asKind(constraint, 'Constraint'), columnDef.colname);
         } else {
           const added = this.columnsOfUnknownTables.get(tableKey) ?? new Map<string, ColumnInfo>();
-          added.set(columnDef.colname, columnInfo(columnDef, this.currentMigration));
+          added.set(columnDef.colname, this.withSequences(tableKey, columnInfo(columnDef, this.currentMigration), columnDef));
           this.columnsOfUnknownTables.set(tableKey, added);
           for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, this.constraintsOf(tableKey, true)!, relation.name, asKind(constraint, 'Constraint'), columnDef.colname);
         }
@@ -1201,14 +1366,7 @@ export class SchemaModel {
       case 'AT_DropColumn':
         if (!cmd.name) return;
         if (cmd.behavior === 'DROP_CASCADE') this.dropForeignKeysTo(relation, { column: cmd.name });
-        table?.columns.delete(cmd.name);
-        // PostgreSQL drops every constraint and index that involves the column with it.
-        for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(cmd.name)) constraints?.delete(name);
-        for (const index of this.indexesOn(relation)) {
-          if (index.columns?.columns.includes(cmd.name) || (index.constraint !== undefined && constraints !== undefined && !constraints.has(index.constraint))) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
-        }
-        this.columnsOfUnknownTables.get(tableKey)?.delete(cmd.name);
-        this.retirements.delete(`${tableKey}.${cmd.name}`);
+        this.dropColumn(relation, cmd.name);
         return;
       case 'AT_AlterColumnType': {
         const column = known(cmd.name);
@@ -1234,7 +1392,14 @@ export class SchemaModel {
       case 'AT_ColumnDefault': {
         const column = known(cmd.name);
         // SET DEFAULT NULL leaves the column without a default, as DROP DEFAULT does.
-        if (column) column.hasDefault = cmd.def !== undefined && !isNullConstant(cmd.def);
+        if (!column) return;
+        column.hasDefault = cmd.def !== undefined && !isNullConstant(cmd.def);
+        const defaultCalls = functionsCalledIn(cmd.def);
+        if (defaultCalls.length > 0) column.defaultCalls = defaultCalls;
+        else delete column.defaultCalls;
+        const sequence = sequenceCalledIn(cmd.def);
+        if (sequence) column.defaultSequence = this.resolve(sequence, this.sequences);
+        else delete column.defaultSequence;
         return;
       }
       case 'AT_AddConstraint':
@@ -1279,6 +1444,22 @@ export class SchemaModel {
       default:
         return;
     }
+  }
+
+  /** Drops a column, and every constraint and index that involves it, as PostgreSQL does. */
+  private dropColumn(relation: RelationName, column: string): void {
+    const tableKey = this.resolve(relation, this.tables);
+    const constraints = this.constraintsOf(tableKey);
+    const columns = this.tables.get(tableKey)?.columns ?? this.columnsOfUnknownTables.get(tableKey);
+    const owned = columns?.get(column)?.ownedSequence;
+    if (owned) this.deleteRelation(this.sequences, owned);
+    this.tables.get(tableKey)?.columns.delete(column);
+    for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(column)) constraints?.delete(name);
+    for (const index of this.indexesOn(relation)) {
+      if (index.columns?.columns.includes(column) || (index.constraint !== undefined && constraints !== undefined && !constraints.has(index.constraint))) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
+    }
+    this.columnsOfUnknownTables.get(tableKey)?.delete(column);
+    this.retirements.delete(`${tableKey}.${column}`);
   }
 
   private applyComment(objectType: string | undefined, names: string[], text: string | undefined): void {

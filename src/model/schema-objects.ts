@@ -1,4 +1,5 @@
-import type { CollateClause, ColumnDef, Constraint, IndexStmt, Node, TypeName } from '@pgsql/types';
+import type { CollateClause, ColumnDef, Constraint, FuncCall, IndexStmt, Node, TypeName } from '@pgsql/types';
+import { walkTree } from '../engine/walk.js';
 import { asKind, stringValues } from '../parse/node-types.js';
 import { conditionOf, mentionedColumns, type Condition } from '../knowledge/check-implication.js';
 
@@ -35,6 +36,12 @@ export interface ColumnInfo {
   generated?: 'stored' | 'virtual';
   /** The collation its COLLATE clause names; absent for its type's default. */
   collation?: string;
+  /** The functions its DEFAULT calls, lower-case and without schema, when it calls any: DROP EXTENSION ... CASCADE drops the default with them. */
+  defaultCalls?: string[];
+  /** The sequence (`schema.name`) its DEFAULT draws from with nextval(), serial's own included: DROP SEQUENCE ... CASCADE drops the default. */
+  defaultSequence?: string;
+  /** The sequence (`schema.name`) a serial or identity column owns, which goes with the column and its table. */
+  ownedSequence?: string;
   /** The migration that added the column. */
   addedIn: string;
   /** The migration that last renamed the column to its name, if one did. */
@@ -107,6 +114,7 @@ export function columnInfo(column: ColumnDef, addedIn: string): ColumnInfo {
   const type = columnType(column.typeName);
   const collation = collationName(column.collClause);
   const generated = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((constraint) => constraint?.contype === 'CONSTR_GENERATED');
+  const defaultCalls = functionsCalledIn(defaultExpressionOf(column));
   return {
     name: column.colname ?? '',
     ...(type ? { type } : {}),
@@ -115,8 +123,53 @@ export function columnInfo(column: ColumnDef, addedIn: string): ColumnInfo {
     // serial is an integer NOT NULL DEFAULT nextval(...) of a sequence it owns.
     notNull: constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY') || isSerial(column),
     hasDefault: constraints.includes('CONSTR_DEFAULT') || constraints.includes('CONSTR_IDENTITY') || isSerial(column),
+    ...(defaultCalls.length > 0 ? { defaultCalls } : {}),
     addedIn,
   };
+}
+
+/** The expression of a column's DEFAULT clause. */
+export function defaultExpressionOf(column: ColumnDef): Node | undefined {
+  return (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((constraint) => constraint?.contype === 'CONSTR_DEFAULT')?.raw_expr;
+}
+
+/** A column declared GENERATED ... AS IDENTITY. */
+export function isIdentity(column: ColumnDef): boolean {
+  return (column.constraints ?? []).some((node) => asKind(node, 'Constraint')?.contype === 'CONSTR_IDENTITY');
+}
+
+/** The functions an expression calls, lower-case and without schema, each once. */
+export function functionsCalledIn(expression: Node | undefined): string[] {
+  if (!expression) return [];
+  const names = new Set<string>();
+  walkTree(expression, (kind, payload) => {
+    const name = kind === 'FuncCall' ? stringValues((payload as FuncCall).funcname).at(-1) : undefined;
+    if (name) names.add(name.toLowerCase());
+  });
+  return [...names];
+}
+
+/** The sequence `nextval('name')` in an expression names, as written in the text (`public."Users_id_seq"`). */
+export function sequenceCalledIn(expression: Node | undefined): { schema?: string; name: string } | undefined {
+  if (!expression) return undefined;
+  let text: string | undefined;
+  walkTree(expression, (kind, payload) => {
+    const call = kind === 'FuncCall' ? (payload as FuncCall) : undefined;
+    if (text !== undefined || !call || stringValues(call.funcname).at(-1)?.toLowerCase() !== 'nextval') return;
+    const argument = call.args?.[0];
+    text = asKind(asKind(argument, 'TypeCast')?.arg ?? argument, 'A_Const')?.sval?.sval;
+  });
+  if (text === undefined) return undefined;
+  // A regclass literal: dot-separated names, each folded to lower case unless double-quoted.
+  const parts = [...text.matchAll(/"((?:[^"]|"")*)"|([^."]+)/g)].map(([, quoted, plain]) => (quoted !== undefined ? quoted.replaceAll('""', '"') : plain!.trim().toLowerCase()));
+  const name = parts.at(-1);
+  return name === undefined ? undefined : { ...(parts.length > 1 ? { schema: parts.at(-2)! } : {}), name };
+}
+
+/** The operator classes an index's keys name, without schema, after its access method: `gin:gin_trgm_ops`. */
+export function operatorClassesOf(index: IndexStmt): string[] {
+  const accessMethod = index.accessMethod ?? 'btree';
+  return (index.indexParams ?? []).flatMap((element) => stringValues(asKind(element, 'IndexElem')?.opclass).slice(-1).map((name) => `${accessMethod}:${name}`));
 }
 
 const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);

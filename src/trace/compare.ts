@@ -4,6 +4,19 @@ import { lockStrength, strongerLock, type LockMode } from '../knowledge/lock-mod
 import { isDroppedKey, type DroppedKeys, type LockClaim } from '../knowledge/statement-locks.js';
 import type { ForeignKeyState, HeldLock, RelationState, Snapshot } from './observe.js';
 
+/**
+ * Claims that name a function, a type, an extension or a sequence rather than a relation, with what of a relation uses
+ * it: DROP FUNCTION ... CASCADE drops the triggers executing the function; DROP TYPE ... CASCADE the columns of the type,
+ * of arrays of it and of domains over it; DROP EXTENSION ... CASCADE whatever uses what the extension provides; DROP
+ * SEQUENCE ... CASCADE the defaults that call nextval() on the sequence.
+ */
+const USES_OF_NAMED_OBJECT: Partial<Record<LockClaim['target'], (relation: RelationState) => readonly string[]>> = {
+  'tables-with-triggers-executing': (relation) => relation.triggerFunctions,
+  'tables-with-columns-of-type': (relation) => relation.columnTypes,
+  'users-of-extension': (relation) => relation.extensionsUsed,
+  'tables-drawing-from-sequence': (relation) => relation.defaultSequences,
+};
+
 /** What one statement was seen to do, next to what the lock table says it does. */
 export interface StatementObservation {
   /** "orders: ACCESS EXCLUSIVE", per relation, strongest mode first seen. */
@@ -77,14 +90,9 @@ function expectedLocks(input: ObservationInput): {
   input.claims.forEach((claim, index) => {
     briefly = claim.briefly;
     condition = claim.takenOnlyIf;
-    if (claim.target === 'tables-with-triggers-executing') {
-      // The claim names a function, not a relation.
-      for (const candidate of input.before.values()) if (candidate.triggerFunctions.includes(claim.relation.name)) expect(candidate.oid, claim.mode);
-      return;
-    }
-    if (claim.target === 'tables-with-columns-of-type') {
-      // The claim names a type, not a relation: DROP TYPE ... CASCADE drops the columns of it, of arrays of it and of domains over it.
-      for (const candidate of input.before.values()) if (candidate.columnTypes.includes(claim.relation.name)) expect(candidate.oid, claim.mode);
+    const uses = USES_OF_NAMED_OBJECT[claim.target];
+    if (uses) {
+      for (const candidate of input.before.values()) if (uses(candidate).includes(claim.relation.name)) expect(candidate.oid, claim.mode);
       return;
     }
     const oid = input.claimOids[index];

@@ -25,6 +25,13 @@ export interface RelationState {
   viewReads: number[];
   /** The types of its columns, with the element type of an array and the type a domain is over. */
   columnTypes: string[];
+  /**
+   * The extensions whose types, operator classes or functions its columns, defaults, indexes, triggers or (for a view)
+   * query use: DROP EXTENSION ... CASCADE drops those.
+   */
+  extensionsUsed: string[];
+  /** The sequences its column defaults call nextval() on, by name: DROP SEQUENCE ... CASCADE drops those defaults. */
+  defaultSequences: string[];
 }
 
 export interface ForeignKeyState {
@@ -57,7 +64,19 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
                LEFT JOIN pg_type b ON b.oid = t.typbasetype AND t.typtype = 'd'
                LEFT JOIN pg_type be ON be.oid = b.typelem AND b.typcategory = 'A',
                unnest(ARRAY[t.typname, e.typname, b.typname, be.typname]) AS type_name
-             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND type_name IS NOT NULL) AS column_types
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND type_name IS NOT NULL) AS column_types,
+       ARRAY(SELECT DISTINCT x.extname::text FROM pg_depend d
+               JOIN pg_depend m ON m.classid = d.refclassid AND m.objid = d.refobjid AND m.deptype = 'e'
+               JOIN pg_extension x ON x.oid = m.refobjid
+             WHERE c.relkind IN ('r', 'p', 'm', 'v')
+               AND ((d.classid = 'pg_class'::regclass AND (d.objid = c.oid OR d.objid IN (SELECT indexrelid FROM pg_index WHERE indrelid = c.oid)))
+                 OR (d.classid = 'pg_attrdef'::regclass AND d.objid IN (SELECT oid FROM pg_attrdef WHERE adrelid = c.oid))
+                 OR (d.classid = 'pg_trigger'::regclass AND d.objid IN (SELECT oid FROM pg_trigger WHERE tgrelid = c.oid))
+                 OR (d.classid = 'pg_rewrite'::regclass AND d.objid IN (SELECT oid FROM pg_rewrite WHERE ev_class = c.oid)))) AS extensions_used,
+       ARRAY(SELECT DISTINCT s.relname::text FROM pg_attrdef ad
+               JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
+               JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+             WHERE ad.adrelid = c.oid) AS default_sequences
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_index i ON i.indexrelid = c.oid
@@ -76,6 +95,8 @@ interface SnapshotRow {
   trigger_functions: string[];
   view_reads: number[];
   column_types: string[];
+  extensions_used: string[];
+  default_sequences: string[];
 }
 
 export async function takeSnapshot(client: pg.Client): Promise<Snapshot> {
@@ -98,6 +119,8 @@ function snapshotFromRows(rows: SnapshotRow[]): Snapshot {
       triggerFunctions: row.trigger_functions,
       viewReads: row.view_reads,
       columnTypes: row.column_types,
+      extensionsUsed: row.extensions_used,
+      defaultSequences: row.default_sequences,
     });
   }
   return snapshot;
