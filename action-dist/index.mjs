@@ -23408,11 +23408,9 @@ function locksOnKnownRelations(claims, schema, statement) {
     if (claim.target === "relations-view-reads") {
       return schema.relationsLockedWithView(claim.relation).map((relation) => ({ relation, target: "table", mode: claim.mode }));
     }
-    if (claim.target === "tables-with-triggers-executing") {
-      return schema.tablesWithTriggersExecuting(claim.relation.name).map(({ table }) => ({ relation: asWritten(table, schema), target: "table", mode: claim.mode }));
-    }
-    if (claim.target === "tables-with-columns-of-type" || claim.target === "users-of-extension" || claim.target === "tables-drawing-from-sequence") {
-      const tables = claim.target === "tables-with-columns-of-type" ? schema.usesOfType(claim.relation).columns.map(({ table }) => table) : claim.target === "users-of-extension" ? schema.tablesUsingExtension(claim.relation.name) : schema.columnsUsingSequence(claim.relation).map(({ table }) => table);
+    const tablesUsing = TABLES_USING_DROPPED_OBJECT[claim.target];
+    if (tablesUsing) {
+      const tables = tablesUsing(schema, claim.relation);
       return tables.filter((table, i) => tables.findIndex((other) => schema.sameTable(other, table)) === i).map((table) => ({ relation: asWritten(table, schema), target: "table", mode: claim.mode }));
     }
     if (claim.target === "tables-referencing-dropped") {
@@ -23550,7 +23548,7 @@ function syntaxErrorRange(parsed) {
   const length = first && first.start === 0 ? first.end : Math.min(1, Buffer.byteLength(rest, "utf8"));
   return { start, end: start + length };
 }
-var FileLinter, SCHEMA_RESOLVED_TARGETS, TokenEnds;
+var FileLinter, TABLES_USING_DROPPED_OBJECT, SCHEMA_RESOLVED_TARGETS, TokenEnds;
 var init_lint_file = __esm({
   "src/engine/lint-file.ts"() {
     "use strict";
@@ -23699,6 +23697,12 @@ var init_lint_file = __esm({
           this.file = void 0;
         }
       }
+    };
+    TABLES_USING_DROPPED_OBJECT = {
+      "tables-with-triggers-executing": (schema, dropped) => schema.tablesWithTriggersExecuting(dropped.name).map(({ table }) => table),
+      "tables-with-columns-of-type": (schema, dropped) => schema.usesOfType(dropped).columns.map(({ table }) => table),
+      "users-of-extension": (schema, dropped) => schema.tablesUsingExtension(dropped.name),
+      "tables-drawing-from-sequence": (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table)
     };
     SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set([
       "default-partition",

@@ -240,16 +240,9 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
     if (claim.target === 'relations-view-reads') {
       return schema.relationsLockedWithView(claim.relation).map((relation) => ({ relation, target: 'table', mode: claim.mode }));
     }
-    if (claim.target === 'tables-with-triggers-executing') {
-      return schema.tablesWithTriggersExecuting(claim.relation.name).map(({ table }) => ({ relation: asWritten(table, schema), target: 'table', mode: claim.mode }));
-    }
-    if (claim.target === 'tables-with-columns-of-type' || claim.target === 'users-of-extension' || claim.target === 'tables-drawing-from-sequence') {
-      const tables =
-        claim.target === 'tables-with-columns-of-type'
-          ? schema.usesOfType(claim.relation).columns.map(({ table }) => table)
-          : claim.target === 'users-of-extension'
-            ? schema.tablesUsingExtension(claim.relation.name)
-            : schema.columnsUsingSequence(claim.relation).map(({ table }) => table);
+    const tablesUsing = TABLES_USING_DROPPED_OBJECT[claim.target];
+    if (tablesUsing) {
+      const tables = tablesUsing(schema, claim.relation);
       return tables.filter((table, i) => tables.findIndex((other) => schema.sameTable(other, table)) === i).map((table) => ({ relation: asWritten(table, schema), target: 'table', mode: claim.mode }));
     }
     if (claim.target === 'tables-referencing-dropped') {
@@ -261,6 +254,17 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
     return defaultPartition ? [{ ...claim, relation: asWritten(defaultPartition, schema), target: 'table' }] : [];
   });
 }
+
+/**
+ * Claims naming a function, type, extension or sequence whose DROP ... CASCADE changes tables: the tables the model
+ * knows to use it, through a trigger, a column, a default or an index.
+ */
+const TABLES_USING_DROPPED_OBJECT: Partial<Record<LockClaim['target'], (schema: SchemaModel, dropped: RelationName) => RelationName[]>> = {
+  'tables-with-triggers-executing': (schema, dropped) => schema.tablesWithTriggersExecuting(dropped.name).map(({ table }) => table),
+  'tables-with-columns-of-type': (schema, dropped) => schema.usesOfType(dropped).columns.map(({ table }) => table),
+  'users-of-extension': (schema, dropped) => schema.tablesUsingExtension(dropped.name),
+  'tables-drawing-from-sequence': (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table),
+};
 
 const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set([
   'default-partition',
