@@ -21047,8 +21047,39 @@ function constraintIndexColumns(constraint, keyColumns) {
 }
 function indexName(index) {
   if (index.idxname) return index.idxname;
-  const columns = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem")?.name ?? "expr");
-  return [index.relation?.relname ?? "", ...columns, "idx"].join("_");
+  return [index.relation?.relname ?? "", ...indexKeyNames(index.indexParams ?? []), "idx"].join("_");
+}
+function indexKeyNames(elements) {
+  return elements.map((param) => {
+    const element = asKind(param, "IndexElem");
+    return element?.name ?? element?.indexcolname ?? figureColumnName(element?.expr)?.name ?? "expr";
+  });
+}
+function figureColumnName(expression) {
+  const strong = (name) => name ? { name, strong: true } : void 0;
+  const weak = (name) => ({ name, strong: false });
+  const columnRef = asKind(expression, "ColumnRef");
+  if (columnRef) return strong(stringValues(columnRef.fields).at(-1));
+  const indirection = asKind(expression, "A_Indirection");
+  if (indirection) return strong(stringValues(indirection.indirection).at(-1)) ?? figureColumnName(indirection.arg);
+  const call = asKind(expression, "FuncCall");
+  if (call) return strong(stringValues(call.funcname).at(-1));
+  const cast = asKind(expression, "TypeCast");
+  if (cast) {
+    const inner = figureColumnName(cast.arg);
+    const typeName = stringValues(cast.typeName?.names).at(-1);
+    return inner?.strong || !typeName ? inner : weak(typeName);
+  }
+  const collate = asKind(expression, "CollateClause");
+  if (collate) return figureColumnName(collate.arg);
+  if (asKind(expression, "A_Expr")?.kind === "AEXPR_NULLIF") return strong("nullif");
+  if (asKind(expression, "CoalesceExpr")) return strong("coalesce");
+  const minMax = asKind(expression, "MinMaxExpr");
+  if (minMax) return strong(minMax.op === "IS_GREATEST" ? "greatest" : "least");
+  if (asKind(expression, "CaseExpr")) return weak("case");
+  if (asKind(expression, "A_ArrayExpr")) return weak("array");
+  if (asKind(expression, "RowExpr")) return weak("row");
+  return void 0;
 }
 var CONSTRAINT_KINDS, NAME_SUFFIXES, SERIAL_TYPES;
 var init_schema_objects = __esm({
@@ -21100,7 +21131,7 @@ function moveKeys(map, oldPrefix, newPrefix) {
     map.set(newPrefix + key.slice(oldPrefix.length), value);
   }
 }
-var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, SchemaModel;
+var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, LIKE_INCLUDING, SchemaModel;
 var init_schema_model = __esm({
   "src/model/schema-model.ts"() {
     "use strict";
@@ -21112,6 +21143,7 @@ var init_schema_model = __esm({
     DEFAULT_ACCESS_METHOD = "heap";
     DEFAULT_TABLESPACE = "pg_default";
     DEFAULT_SEARCH_PATH = ["public"];
+    LIKE_INCLUDING = { constraints: 1 << 2, defaults: 1 << 3, generated: 1 << 4, identity: 1 << 5, indexes: 1 << 6 };
     SchemaModel = class {
       /**
        * @param isDeployed whether a migration other than the one under review has run in
@@ -21789,6 +21821,7 @@ var init_schema_model = __esm({
         if (keepExisting && this.table(relation)) return void 0;
         const key = this.creationKey(relation);
         const table = { name: this.qualified(key), kind, createdIn: this.currentMigration, columns: /* @__PURE__ */ new Map(), constraints: /* @__PURE__ */ new Map() };
+        const likes = [];
         for (const element of elements) {
           const column = asKind(element, "ColumnDef");
           if (column?.colname) {
@@ -21796,12 +21829,73 @@ var init_schema_model = __esm({
             for (const constraint of column.constraints ?? []) this.addConstraint(key, table.constraints, table.name.name, asKind(constraint, "Constraint"), column.colname);
           }
           this.addConstraint(key, table.constraints, table.name.name, asKind(element, "Constraint"));
+          const like = asKind(element, "TableLikeClause");
+          const source = like?.relation ? this.table(relationFromRangeVar(like.relation)) : void 0;
+          if (source) {
+            this.copyColumns(key, table, source, like.options ?? 0);
+            likes.push({ source, options: like.options ?? 0 });
+          }
         }
+        for (const { source, options } of likes) if (options & LIKE_INCLUDING.indexes) this.copyIndexes(key, table, source);
         this.setRelation(this.tables, key, table);
         this.columnsOfUnknownTables.delete(key);
         this.constraintsOfUnknownTables.delete(key);
         this.attachmentsOfUnknownTables.delete(key);
         return table;
+      }
+      /**
+       * The columns CREATE TABLE ... (LIKE source ...) copies, with their types, collations and NOT NULL, and what its
+       * INCLUDING options add: defaults, generated expressions, identity (with a sequence of the new table's), CHECK constraints.
+       */
+      copyColumns(tableKey, table, source, options) {
+        for (const column of source.columns.values()) {
+          const identity = column.ownedSequence !== void 0 && column.defaultSequence === void 0;
+          const copy = {
+            name: column.name,
+            ...column.type ? { type: column.type } : {},
+            ...column.collation ? { collation: column.collation } : {},
+            ...column.generated && options & LIKE_INCLUDING.generated ? { generated: column.generated } : {},
+            notNull: column.notNull,
+            hasDefault: false,
+            addedIn: this.currentMigration
+          };
+          if (column.hasDefault && !identity && options & LIKE_INCLUDING.defaults) {
+            copy.hasDefault = true;
+            if (column.defaultCalls) copy.defaultCalls = column.defaultCalls;
+            if (column.defaultSequence) copy.defaultSequence = column.defaultSequence;
+          }
+          if (identity && options & LIKE_INCLUDING.identity) {
+            const { schema, name } = this.qualified(tableKey);
+            copy.hasDefault = true;
+            copy.ownedSequence = `${schema}.${this.freeRelationName(tableKey, `${name}_${column.name}_seq`)}`;
+            this.setRelation(this.sequences, copy.ownedSequence, this.currentMigration);
+          }
+          table.columns.set(column.name, copy);
+        }
+        if (!(options & LIKE_INCLUDING.constraints)) return;
+        for (const constraint of source.constraints.values()) if (constraint.kind === "check") table.constraints.set(constraint.name, { ...constraint });
+      }
+      /**
+       * The indexes LIKE ... INCLUDING INDEXES copies, with the primary key, unique and exclusion constraints they enforce,
+       * under the names PostgreSQL chooses for the new table (seen on PostgreSQL 18).
+       */
+      copyIndexes(tableKey, table, source) {
+        const { schema } = this.qualified(tableKey);
+        for (const index of this.indexesOn(source.name)) {
+          const constraint = index.constraint === void 0 ? void 0 : source.constraints.get(index.constraint);
+          const keys = index.keyColumns ?? index.keyNames ?? ["expr"];
+          const suffix = constraint?.kind === "primary key" ? "pkey" : constraint?.kind === "unique" ? "key" : constraint?.kind === "exclusion" ? "excl" : "idx";
+          const name = this.freeRelationName(tableKey, [table.name.name, ...suffix === "pkey" ? [] : keys, suffix].join("_"));
+          if (constraint) table.constraints.set(name, { ...constraint, name });
+          const { constraint: _sourceConstraint, ...copied } = index;
+          this.setRelation(this.indexes, `${schema}.${name}`, {
+            ...copied,
+            name: { schema, name },
+            table: table.name,
+            createdIn: this.currentMigration,
+            ...constraint ? { constraint: name } : {}
+          });
+        }
       }
       addConstraint(tableKey, constraints, tableName, constraint, column) {
         const info = constraint && constraintInfo(constraint, tableName, column);
@@ -21839,12 +21933,14 @@ var init_schema_model = __esm({
           return;
         }
         const columns = constraintIndexColumns(constraint, info.kind === "exclusion" ? [] : info.columns);
+        const exclusionElements = (constraint.exclusions ?? []).flatMap((pair) => asKind(pair, "List")?.items?.slice(0, 1) ?? []);
         this.setRelation(this.indexes, key, {
           name: { schema, name: info.name },
           table: this.qualified(tableKey),
           unique: info.kind !== "exclusion",
           createdIn: this.currentMigration,
           ...info.kind !== "exclusion" && info.columns.length > 0 ? { keyColumns: info.columns } : {},
+          ...info.kind === "exclusion" ? { keyNames: indexKeyNames(exclusionElements) } : {},
           partial: constraint.where_clause !== void 0,
           constraint: info.name,
           ...columns ? { columns } : {}
@@ -21876,12 +21972,14 @@ var init_schema_model = __esm({
         const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
         const columns = indexStmtColumns(index);
         const operatorClasses = operatorClassesOf(index);
+        const keyNames = keyColumns ? void 0 : indexKeyNames(index.indexParams ?? []);
         this.setRelation(this.indexes, key, {
           name: this.qualified(key),
           table,
           unique: index.unique === true,
           createdIn: this.currentMigration,
           ...keyColumns ? { keyColumns } : {},
+          ...keyNames ? { keyNames } : {},
           partial: index.whereClause !== void 0,
           ...columns ? { columns } : {},
           ...operatorClasses.length > 0 ? { operatorClasses } : {}

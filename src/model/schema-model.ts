@@ -6,7 +6,7 @@ import { extensionMembers, type ExtensionMembers } from '../knowledge/extensions
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type AttachedObjectKind, type RelationName } from './names.js';
-import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, defaultExpressionOf, functionsCalledIn, indexName, indexStmtColumns, isIdentity, isNullConstant, isSerial, operatorClassesOf, sequenceCalledIn, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type IndexColumns } from './schema-objects.js';
+import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, defaultExpressionOf, functionsCalledIn, indexKeyNames, indexName, indexStmtColumns, isIdentity, isNullConstant, isSerial, operatorClassesOf, sequenceCalledIn, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type IndexColumns } from './schema-objects.js';
 
 /** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
 export const DEFAULT_ACCESS_METHOD = 'heap';
@@ -61,6 +61,8 @@ export interface IndexInfo {
   createdIn: string;
   /** Its key columns, when every one is a plain column rather than an expression. */
   keyColumns?: string[];
+  /** Otherwise, the names PostgreSQL gives its keys (`lower` for lower(email)), which a copy of it is named after. */
+  keyNames?: string[];
   /** It has a WHERE clause. */
   partial: boolean;
   /** The PRIMARY KEY, UNIQUE or EXCLUDE constraint it enforces, which has its name. */
@@ -105,6 +107,9 @@ export interface Retirement {
 }
 
 const DEFAULT_SEARCH_PATH = ['public'];
+
+/** The bits of a LIKE clause's options (CREATE_TABLE_LIKE_* of PostgreSQL's parsenodes.h); INCLUDING ALL sets them all. */
+const LIKE_INCLUDING = { constraints: 1 << 2, defaults: 1 << 3, generated: 1 << 4, identity: 1 << 5, indexes: 1 << 6 } as const;
 
 /** What the model knows between migrations: plain maps and sets, which structuredClone and v8.serialize copy. */
 export interface SchemaState {
@@ -907,6 +912,7 @@ export class SchemaModel {
     if (keepExisting && this.table(relation)) return undefined;
     const key = this.creationKey(relation);
     const table: TableInfo = { name: this.qualified(key), kind, createdIn: this.currentMigration, columns: new Map(), constraints: new Map() };
+    const likes: Array<{ source: TableInfo; options: number }> = [];
     for (const element of elements) {
       const column = asKind(element, 'ColumnDef');
       if (column?.colname) {
@@ -914,12 +920,76 @@ export class SchemaModel {
         for (const constraint of column.constraints ?? []) this.addConstraint(key, table.constraints, table.name.name, asKind(constraint, 'Constraint'), column.colname);
       }
       this.addConstraint(key, table.constraints, table.name.name, asKind(element, 'Constraint'));
+      const like = asKind(element, 'TableLikeClause');
+      const source = like?.relation ? this.table(relationFromRangeVar(like.relation)) : undefined;
+      if (source) {
+        this.copyColumns(key, table, source, like!.options ?? 0);
+        likes.push({ source, options: like!.options ?? 0 });
+      }
     }
+    // PostgreSQL builds the copied indexes after the table's own constraints.
+    for (const { source, options } of likes) if (options & LIKE_INCLUDING.indexes) this.copyIndexes(key, table, source);
     this.setRelation(this.tables, key, table);
     this.columnsOfUnknownTables.delete(key);
     this.constraintsOfUnknownTables.delete(key);
     this.attachmentsOfUnknownTables.delete(key);
     return table;
+  }
+
+  /**
+   * The columns CREATE TABLE ... (LIKE source ...) copies, with their types, collations and NOT NULL, and what its
+   * INCLUDING options add: defaults, generated expressions, identity (with a sequence of the new table's), CHECK constraints.
+   */
+  private copyColumns(tableKey: string, table: TableInfo, source: TableInfo, options: number): void {
+    for (const column of source.columns.values()) {
+      const identity = column.ownedSequence !== undefined && column.defaultSequence === undefined;
+      const copy: ColumnInfo = {
+        name: column.name,
+        ...(column.type ? { type: column.type } : {}),
+        ...(column.collation ? { collation: column.collation } : {}),
+        ...(column.generated && options & LIKE_INCLUDING.generated ? { generated: column.generated } : {}),
+        notNull: column.notNull,
+        hasDefault: false,
+        addedIn: this.currentMigration,
+      };
+      if (column.hasDefault && !identity && options & LIKE_INCLUDING.defaults) {
+        copy.hasDefault = true;
+        if (column.defaultCalls) copy.defaultCalls = column.defaultCalls;
+        if (column.defaultSequence) copy.defaultSequence = column.defaultSequence;
+      }
+      if (identity && options & LIKE_INCLUDING.identity) {
+        const { schema, name } = this.qualified(tableKey);
+        copy.hasDefault = true;
+        copy.ownedSequence = `${schema}.${this.freeRelationName(tableKey, `${name}_${column.name}_seq`)}`;
+        this.setRelation(this.sequences, copy.ownedSequence, this.currentMigration);
+      }
+      table.columns.set(column.name, copy);
+    }
+    if (!(options & LIKE_INCLUDING.constraints)) return;
+    for (const constraint of source.constraints.values()) if (constraint.kind === 'check') table.constraints.set(constraint.name, { ...constraint });
+  }
+
+  /**
+   * The indexes LIKE ... INCLUDING INDEXES copies, with the primary key, unique and exclusion constraints they enforce,
+   * under the names PostgreSQL chooses for the new table (seen on PostgreSQL 18).
+   */
+  private copyIndexes(tableKey: string, table: TableInfo, source: TableInfo): void {
+    const { schema } = this.qualified(tableKey);
+    for (const index of this.indexesOn(source.name)) {
+      const constraint = index.constraint === undefined ? undefined : source.constraints.get(index.constraint);
+      const keys = index.keyColumns ?? index.keyNames ?? ['expr'];
+      const suffix = constraint?.kind === 'primary key' ? 'pkey' : constraint?.kind === 'unique' ? 'key' : constraint?.kind === 'exclusion' ? 'excl' : 'idx';
+      const name = this.freeRelationName(tableKey, [table.name.name, ...(suffix === 'pkey' ? [] : keys), suffix].join('_'));
+      if (constraint) table.constraints.set(name, { ...constraint, name });
+      const { constraint: _sourceConstraint, ...copied } = index;
+      this.setRelation(this.indexes, `${schema}.${name}`, {
+        ...copied,
+        name: { schema, name },
+        table: table.name,
+        createdIn: this.currentMigration,
+        ...(constraint ? { constraint: name } : {}),
+      });
+    }
   }
 
   private addConstraint(
@@ -966,12 +1036,14 @@ export class SchemaModel {
       return;
     }
     const columns = constraintIndexColumns(constraint, info.kind === 'exclusion' ? [] : info.columns);
+    const exclusionElements = (constraint.exclusions ?? []).flatMap((pair) => asKind(pair, 'List')?.items?.slice(0, 1) ?? []);
     this.setRelation(this.indexes, key, {
       name: { schema, name: info.name },
       table: this.qualified(tableKey),
       unique: info.kind !== 'exclusion',
       createdIn: this.currentMigration,
       ...(info.kind !== 'exclusion' && info.columns.length > 0 ? { keyColumns: info.columns } : {}),
+      ...(info.kind === 'exclusion' ? { keyNames: indexKeyNames(exclusionElements) } : {}),
       partial: constraint.where_clause !== undefined,
       constraint: info.name,
       ...(columns ? { columns } : {}),
@@ -1007,12 +1079,14 @@ export class SchemaModel {
     const keyColumns = elements.every((element) => element?.name !== undefined && element.expr === undefined) ? elements.map((element) => element!.name!) : undefined;
     const columns = indexStmtColumns(index);
     const operatorClasses = operatorClassesOf(index);
+    const keyNames = keyColumns ? undefined : indexKeyNames(index.indexParams ?? []);
     this.setRelation(this.indexes, key, {
       name: this.qualified(key),
       table,
       unique: index.unique === true,
       createdIn: this.currentMigration,
       ...(keyColumns ? { keyColumns } : {}),
+      ...(keyNames ? { keyNames } : {}),
       partial: index.whereClause !== undefined,
       ...(columns ? { columns } : {}),
       ...(operatorClasses.length > 0 ? { operatorClasses } : {}),

@@ -259,11 +259,50 @@ export function constraintIndexColumns(constraint: Constraint, keyColumns: reado
 
 /**
  * An index's name: the one written, or the one PostgreSQL chooses for CREATE INDEX without a name
- * (ChooseIndexName: table, key columns or "expr", then "idx"; the number PostgreSQL appends to a
- * name already taken, and its shortening to 63 bytes, are left out).
+ * (ChooseIndexName: table, key columns or the names of expressions, else "expr", then "idx"; the number
+ * PostgreSQL appends to a name already taken, and its shortening to 63 bytes, are left out).
  */
 export function indexName(index: IndexStmt): string {
   if (index.idxname) return index.idxname;
-  const columns = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem')?.name ?? 'expr');
-  return [index.relation?.relname ?? '', ...columns, 'idx'].join('_');
+  return [index.relation?.relname ?? '', ...indexKeyNames(index.indexParams ?? []), 'idx'].join('_');
+}
+
+/** The names PostgreSQL gives an index's key elements (IndexElem), from which it names the index: a column's, or an expression's. */
+export function indexKeyNames(elements: readonly Node[]): string[] {
+  return elements.map((param) => {
+    const element = asKind(param, 'IndexElem');
+    return element?.name ?? element?.indexcolname ?? figureColumnName(element?.expr)?.name ?? 'expr';
+  });
+}
+
+/**
+ * The name PostgreSQL gives an expression where it needs one (FigureColname): a column's, a function's, a cast's
+ * column or type, `case`, `coalesce` and the like; none for an operator. A name from a column or function is strong,
+ * and wins over a cast's type name.
+ */
+function figureColumnName(expression: Node | undefined): { name: string; strong: boolean } | undefined {
+  const strong = (name: string | undefined): { name: string; strong: boolean } | undefined => (name ? { name, strong: true } : undefined);
+  const weak = (name: string): { name: string; strong: boolean } => ({ name, strong: false });
+  const columnRef = asKind(expression, 'ColumnRef');
+  if (columnRef) return strong(stringValues(columnRef.fields).at(-1));
+  const indirection = asKind(expression, 'A_Indirection');
+  if (indirection) return strong(stringValues(indirection.indirection).at(-1)) ?? figureColumnName(indirection.arg);
+  const call = asKind(expression, 'FuncCall');
+  if (call) return strong(stringValues(call.funcname).at(-1));
+  const cast = asKind(expression, 'TypeCast');
+  if (cast) {
+    const inner = figureColumnName(cast.arg);
+    const typeName = stringValues(cast.typeName?.names).at(-1);
+    return inner?.strong || !typeName ? inner : weak(typeName);
+  }
+  const collate = asKind(expression, 'CollateClause');
+  if (collate) return figureColumnName(collate.arg);
+  if (asKind(expression, 'A_Expr')?.kind === 'AEXPR_NULLIF') return strong('nullif');
+  if (asKind(expression, 'CoalesceExpr')) return strong('coalesce');
+  const minMax = asKind(expression, 'MinMaxExpr');
+  if (minMax) return strong(minMax.op === 'IS_GREATEST' ? 'greatest' : 'least');
+  if (asKind(expression, 'CaseExpr')) return weak('case');
+  if (asKind(expression, 'A_ArrayExpr')) return weak('array');
+  if (asKind(expression, 'RowExpr')) return weak('row');
+  return undefined;
 }
