@@ -21451,36 +21451,43 @@ var init_schema_model = __esm({
         const columns = members.types.flatMap((type) => this.usesOfType({ name: type }).columns);
         const domains = members.types.flatMap((type) => this.usesOfType({ name: type }).domains);
         const dropped = (table, column) => columns.some((other) => other.column === column && this.sameTable(other.table, table));
-        const functions = new Set(members.functions);
         const operatorClasses = new Set(members.operatorClasses);
-        const defaults = this.everyColumn().filter(({ table, column }) => column.defaultCalls?.some((name) => functions.has(name)) && !dropped(table, column.name)).map(({ table, column }) => ({ table, column: column.name }));
+        const uses = this.usesOfFunctions(new Set(members.functions));
+        const defaults = uses.defaults.filter(({ table, column }) => !dropped(table, column));
         const indexes = operatorClasses.size === 0 ? [] : [...this.indexes.values()].filter((index) => index.operatorClasses?.some((name) => operatorClasses.has(name)) && !index.columns?.columns.some((column) => dropped(index.table, column)));
-        const triggers = members.functions.length === 0 ? [] : [...this.tables.values()].flatMap(
-          (table) => [...table.attachedObjects ?? []].filter(([key, executes]) => key.startsWith("trigger:") && functions.has(executes.toLowerCase())).map(([key]) => ({ table: table.name, trigger: key.slice("trigger:".length) }))
-        );
-        return { columns, domains, defaults, indexes, triggers };
+        return { columns, domains, defaults, indexes, views: uses.views, triggers: uses.triggers };
       }
       /** The tables DROP EXTENSION ... CASCADE changes, among those the migrations made; none for an extension lockwise does not know. */
       tablesUsingExtension(extension) {
         const members = extensionMembers(extension);
         if (!members) return [];
-        const { columns, defaults, indexes, triggers } = this.dependentsOfExtension(members);
-        return [...columns.map(({ table }) => table), ...defaults.map(({ table }) => table), ...indexes.map((index) => index.table), ...triggers.map(({ table }) => table)];
+        const { columns, defaults, indexes, views, triggers } = this.dependentsOfExtension(members);
+        return [...columns.map(({ table }) => table), ...defaults.map(({ table }) => table), ...indexes.map((index) => index.table), ...views.map((view) => view.name), ...triggers.map(({ table }) => table)];
+      }
+      /** DROP FUNCTION or DROP EXTENSION ... CASCADE drops a view whose query calls a function it drops. */
+      recordCalls(view, query) {
+        const calls = functionsCalledIn(query);
+        if (calls.length > 0) view.calls = calls;
+        else delete view.calls;
       }
       dropDependentsOfExtension(extension) {
         const members = extensionMembers(extension);
         if (!members) return;
-        const { defaults, indexes, triggers } = this.dependentsOfExtension(members);
+        const dependents = this.dependentsOfExtension(members);
+        this.dropUses(dependents);
         for (const type of members.types) this.dropUsesOfType({ name: type });
+        for (const index of dependents.indexes) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
+      }
+      dropUses({ triggers, defaults, views }) {
+        for (const { table, trigger } of triggers) this.detach(table, "trigger", trigger);
         for (const { table, column } of defaults) {
           const info = this.column(table, column);
-          if (info) {
-            info.hasDefault = false;
-            delete info.defaultCalls;
-          }
+          if (!info) continue;
+          info.hasDefault = false;
+          delete info.defaultCalls;
+          delete info.defaultSequence;
         }
-        for (const index of indexes) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
-        for (const { table, trigger } of triggers) this.detach(table, "trigger", trigger);
+        for (const view of views) this.dropTable(view.name);
       }
       /** Whether the migrations made a type (an enum) or domain of this name. */
       hasType(type) {
@@ -21554,7 +21561,10 @@ var init_schema_model = __esm({
             const kind = createAs.objtype === "OBJECT_MATVIEW" ? "materialized view" : "table";
             const created = createAs.into?.rel ? this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true) : void 0;
             if (created?.kind === "materialized view") created.populated = createAs.into?.skipData !== true;
-            if (created?.kind === "materialized view") created.reads = relationsNamedIn(createAs.query).map(relationFromRangeVar);
+            if (created?.kind === "materialized view") {
+              created.reads = relationsNamedIn(createAs.query).map(relationFromRangeVar);
+              this.recordCalls(created, createAs.query);
+            }
             return;
           }
           case "RefreshMatViewStmt": {
@@ -21567,7 +21577,10 @@ var init_schema_model = __esm({
             const view = asKind(node, "ViewStmt");
             if (!view.view) return;
             const info = this.addRelation(view.view, "view", [], view.replace === true) ?? this.table(relationFromRangeVar(view.view));
-            if (info?.kind === "view") info.reads = relationsNamedIn(view.query).map(relationFromRangeVar);
+            if (info?.kind === "view") {
+              info.reads = relationsNamedIn(view.query).map(relationFromRangeVar);
+              this.recordCalls(info, view.query);
+            }
             return;
           }
           case "IndexStmt":
@@ -21989,7 +22002,7 @@ var init_schema_model = __esm({
         for (const object of objects) {
           if (removeType === "OBJECT_FUNCTION" && cascade) {
             const name = functionNameOf(object);
-            for (const { table, triggers } of name ? this.tablesWithTriggersExecuting(name) : []) for (const trigger of triggers) this.detach(table, "trigger", trigger);
+            if (name) this.dropUses(this.usesOfFunction(name));
             continue;
           }
           if (removeType === "OBJECT_SCHEMA") {
@@ -22048,16 +22061,22 @@ var init_schema_model = __esm({
         return found;
       }
       /**
-       * The tables the migrations created whose triggers execute a function of that name (any schema, any arguments:
-       * trigger functions take none), each with the triggers: DROP FUNCTION ... CASCADE drops those triggers.
+       * What the migrations made that uses a function of that name (any schema, any arguments), which DROP FUNCTION ...
+       * CASCADE drops with it: the triggers that execute it (trigger functions take no arguments), the column defaults
+       * and the views that call it. CHECK constraints and index expressions that call it are not known.
        */
-      tablesWithTriggersExecuting(functionName) {
-        const found = [];
+      usesOfFunction(functionName) {
+        return this.usesOfFunctions(/* @__PURE__ */ new Set([functionName.toLowerCase()]));
+      }
+      /** What uses any of these functions (lower-case names), as usesOfFunction says. */
+      usesOfFunctions(names) {
+        const triggers = [];
         for (const info of this.tables.values()) {
-          const triggers = [...info.attachedObjects ?? []].filter(([key, executes]) => key.startsWith("trigger:") && executes === functionName).map(([key]) => key.slice("trigger:".length));
-          if (triggers.length > 0) found.push({ table: info.name, triggers });
+          for (const [key, executes] of info.attachedObjects ?? []) if (key.startsWith("trigger:") && names.has(executes.toLowerCase())) triggers.push({ table: info.name, trigger: key.slice("trigger:".length) });
         }
-        return found;
+        const defaults = this.everyColumn().filter(({ column }) => column.defaultCalls?.some((name) => names.has(name))).map(({ table, column }) => ({ table, column: column.name }));
+        const views = [...this.tables.values()].filter((view) => view.calls?.some((name) => names.has(name))).map((view) => ({ name: view.name, kind: view.kind }));
+        return { triggers, defaults, views };
       }
       attach(table, kind, name, executes = "") {
         const info = this.table(table);
@@ -22995,8 +23014,8 @@ function describeLockedObject(claim, tableOfIndex) {
       return `the tables the foreign keys of ${name} reference`;
     case "tables-referencing-dropped":
       return `the tables with a foreign key to ${name}`;
-    case "tables-with-triggers-executing":
-      return `the tables whose triggers execute ${name}`;
+    case "users-of-function":
+      return `the tables and views that use ${name}`;
     case "tables-with-columns-of-type":
       return `the tables with a column of type ${name}`;
     case "users-of-extension":
@@ -23087,7 +23106,7 @@ function locksTakenBy(statement, pgVersion) {
   if (drop?.removeType === "OBJECT_FUNCTION" && drop.behavior === "DROP_CASCADE") {
     for (const object of drop.objects ?? []) {
       const name = functionNameOf(object);
-      if (name) take({ name }, "tables-with-triggers-executing", STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
+      if (name) take({ name }, "users-of-function", STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
     }
     return claims;
   }
@@ -23797,7 +23816,10 @@ var init_lint_file = __esm({
       }
     };
     TABLES_USING_DROPPED_OBJECT = {
-      "tables-with-triggers-executing": (schema, dropped) => schema.tablesWithTriggersExecuting(dropped.name).map(({ table }) => table),
+      "users-of-function": (schema, dropped) => {
+        const { triggers, defaults, views } = schema.usesOfFunction(dropped.name);
+        return [...triggers.map(({ table }) => table), ...defaults.map(({ table }) => table), ...views.map((view) => view.name)];
+      },
       "tables-with-columns-of-type": (schema, dropped) => schema.usesOfType(dropped).columns.map(({ table }) => table),
       "users-of-extension": (schema, dropped) => schema.tablesUsingExtension(dropped.name),
       "tables-drawing-from-sequence": (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table)
@@ -23806,7 +23828,7 @@ var init_lint_file = __esm({
       "default-partition",
       "referenced-tables",
       "tables-referencing-dropped",
-      "tables-with-triggers-executing",
+      "users-of-function",
       "tables-with-columns-of-type",
       "users-of-extension",
       "tables-drawing-from-sequence",
@@ -24774,14 +24796,15 @@ function reportDrop(context, drop, kind, object) {
   const functionName = isFunction ? functionNameOf(object) : void 0;
   const name = relation ? displayName(relation) : functionName ?? "";
   if (!name) return;
-  const data = { statement: `DROP ${kind} ${drop.missing_ok ? "IF EXISTS " : ""}${name}`, object: name, unknown: name };
+  const data = { statement: `DROP ${kind} ${drop.missing_ok ? "IF EXISTS " : ""}${name}`, object: name, unknown: name, dependentKinds: DEPENDENT_KINDS[kind] };
   let known;
   let dependents;
   let consequence;
   if (isFunction) {
     known = context.schema.userFunctionVolatility(functionName) !== void 0;
-    dependents = context.schema.tablesWithTriggersExecuting(functionName).flatMap(({ table, triggers }) => triggers.map((trigger) => `trigger ${quoteIdentifier(trigger)} on ${displayResolvedName(table)}`));
-    consequence = CONSEQUENCES.function;
+    const uses = context.schema.usesOfFunction(functionName);
+    dependents = usesInWords(uses);
+    consequence = consequencesOf(uses);
   } else if (isType) {
     known = context.schema.hasType(relation);
     const uses = context.schema.usesOfType(relation);
@@ -24810,28 +24833,33 @@ function reportDrop(context, drop, kind, object) {
 function reportExtensionDrop(context, drop, extension) {
   if (!extension || context.schema.isNewExtension(extension)) return;
   const object = quoteIdentifier(extension);
-  const data = { statement: `DROP EXTENSION ${drop.missing_ok ? "IF EXISTS " : ""}${object}`, object, unknown: object };
+  const data = { statement: `DROP EXTENSION ${drop.missing_ok ? "IF EXISTS " : ""}${object}`, object, unknown: object, dependentKinds: DEPENDENT_KINDS.EXTENSION };
   const members = extensionMembers(extension);
   if (!members) {
     context.report({ messageId: "dropsUnknownExtensionMembers", helpId: "help", data });
     return;
   }
-  const { columns, domains, defaults, indexes, triggers } = context.schema.dependentsOfExtension(members);
-  const dependents = [
+  const dependents = context.schema.dependentsOfExtension(members);
+  const { columns, domains, indexes } = dependents;
+  const words = [
     ...columns.map(({ table, column }) => `column ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
     ...domains.map((domain) => `domain ${displayResolvedName(domain)}`),
     ...indexes.map((index) => `index ${displayResolvedName(index.name)}`),
+    ...usesInWords(dependents)
+  ];
+  const consequence = consequencesOf(dependents, [...columns.length + domains.length > 0 ? [CONSEQUENCES.type] : [], ...indexes.length > 0 ? [CONSEQUENCES.index] : []]);
+  if (words.length > 0) context.report({ messageId: "dropsKnownDependents", helpId: "help", data: { ...data, dependents: inWords(words), consequence } });
+  else if (!context.schema.hasExtension(extension)) context.report({ messageId: "dropsUnknownDependents", helpId: "help", data });
+}
+function usesInWords({ views, defaults, triggers }) {
+  return [
+    ...views.map((view) => `${view.kind} ${displayResolvedName(view.name)}`),
     ...defaults.map(({ table, column }) => `the default of ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
     ...triggers.map(({ table, trigger }) => `trigger ${quoteIdentifier(trigger)} on ${displayResolvedName(table)}`)
   ];
-  const consequence = [
-    ...columns.length + domains.length > 0 ? [CONSEQUENCES.type] : [],
-    ...indexes.length > 0 ? [CONSEQUENCES.index] : [],
-    ...defaults.length > 0 ? [CONSEQUENCES.default] : [],
-    ...triggers.length > 0 ? [CONSEQUENCES.function] : []
-  ].map((sentence) => sentence.slice(0, -1)).join("; ").concat(".");
-  if (dependents.length > 0) context.report({ messageId: "dropsKnownDependents", helpId: "help", data: { ...data, dependents: inWords(dependents), consequence } });
-  else if (!context.schema.hasExtension(extension)) context.report({ messageId: "dropsUnknownDependents", helpId: "help", data });
+}
+function consequencesOf({ views, defaults, triggers }, first = []) {
+  return [...first, ...views.length > 0 ? [CONSEQUENCES.view] : [], ...defaults.length > 0 ? [CONSEQUENCES.default] : [], ...triggers.length > 0 ? [CONSEQUENCES.function] : []].map((sentence) => sentence.slice(0, -1)).join("; ").concat(".");
 }
 function foreignKeyWords({ table, name }) {
   return `foreign key ${quoteIdentifier(name)} of ${displayResolvedName(table)}`;
@@ -24842,7 +24870,7 @@ function inWords(dependents) {
   const list = rest > 0 ? [...named, `${rest} more`] : named;
   return list.length === 1 ? list[0] : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`;
 }
-var KIND_WORDS, NAMED_DEPENDENTS, no_drop_cascade_default, CONSEQUENCES;
+var KIND_WORDS, NAMED_DEPENDENTS, no_drop_cascade_default, DEPENDENT_KINDS, CONSEQUENCES;
 var init_no_drop_cascade = __esm({
   "rules/no-drop-cascade.ts"() {
     "use strict";
@@ -24872,13 +24900,13 @@ var init_no_drop_cascade = __esm({
         presets: ["recommended", "strict"],
         messages: {
           dropsKnownDependents: "{{statement}} CASCADE also drops {{dependents}}, without an error or a question: {{consequence}}",
-          dropsUnknownDependents: "{{statement}} CASCADE drops whatever depends on {{object}} without an error or a question, and lockwise cannot see what that is (no migration it read made {{unknown}}): columns of a type, views, foreign keys of other tables or triggers may go with it.",
-          dropsUnknownExtensionMembers: "{{statement}} CASCADE drops whatever uses what {{object}} provides (columns of its types, indexes of its operator classes, defaults, views and triggers that call its functions) without an error or a question, and lockwise does not know what {{object}} provides.",
+          dropsUnknownDependents: "{{statement}} CASCADE drops whatever depends on {{object}} without an error or a question, and lockwise cannot see what that is (no migration it read made {{unknown}}): {{dependentKinds}} may go with it.",
+          dropsUnknownExtensionMembers: "{{statement}} CASCADE drops whatever uses what {{object}} provides ({{dependentKinds}}) without an error or a question, and lockwise does not know what {{object}} provides.",
           help: "Drop without CASCADE: PostgreSQL then refuses while anything depends on {{object}} (ERROR: cannot drop ... because other objects depend on it) and lists it, so each dependent is dropped on purpose, in its own statement, after the application stopped using it."
         },
         docs: {
           summary: "Warns about DROP TABLE, VIEW, TYPE, DOMAIN, FUNCTION, SEQUENCE or EXTENSION ... CASCADE and DROP COLUMN ... CASCADE, which drop what depends on the object without a word.",
-          why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
+          why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it and the defaults, views, CHECK constraints and index expressions that call it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (not CHECK constraints or index expressions that call a function; for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
           instead: "Drop without CASCADE, so that PostgreSQL refuses while something depends on the object and names it; drop each dependent explicitly, as its own retired step, then the object.",
           bad: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nDROP TYPE order_state CASCADE;",
           good: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nALTER TABLE orders DROP COLUMN state;\nDROP TYPE order_state;",
@@ -24887,7 +24915,7 @@ var init_no_drop_cascade = __esm({
             "https://www.postgresql.org/docs/current/sql-droptype.html",
             "https://www.postgresql.org/docs/current/sql-dropextension.html"
           ],
-          pgVersions: "Every version. Checked on PostgreSQL 18: DROP TYPE ... CASCADE drops columns of the type, of a domain over it and of arrays of it; DROP TABLE ... CASCADE drops views over views of it and the foreign keys that reference it; DROP FUNCTION ... CASCADE drops its triggers; DROP COLUMN ... CASCADE drops only the views that use the column; DROP SEQUENCE ... CASCADE drops the defaults that call nextval() on it, a serial column's too, under ACCESS EXCLUSIVE on their tables (the sequence of an identity column cannot be dropped); DROP EXTENSION ... CASCADE drops columns of citext, trigram indexes, defaults calling uuid_generate_v4() or gen_random_bytes(), and views calling similarity(), each under ACCESS EXCLUSIVE on its table.",
+          pgVersions: "Every version. Checked on PostgreSQL 18: DROP TYPE ... CASCADE drops columns of the type, of a domain over it and of arrays of it; DROP TABLE ... CASCADE drops views over views of it and the foreign keys that reference it; DROP FUNCTION ... CASCADE drops its triggers, and the defaults and views that call it, each under ACCESS EXCLUSIVE; DROP COLUMN ... CASCADE drops only the views that use the column; DROP SEQUENCE ... CASCADE drops the defaults that call nextval() on it, a serial column's too, under ACCESS EXCLUSIVE on their tables (the sequence of an identity column cannot be dropped); DROP EXTENSION ... CASCADE drops columns of citext, trigram indexes, defaults calling uuid_generate_v4() or gen_random_bytes(), and views calling similarity(), each under ACCESS EXCLUSIVE on its table.",
           prevents: "columns, views, indexes, defaults, foreign keys and triggers dropped without anyone asking for it"
         }
       },
@@ -24903,7 +24931,7 @@ var init_no_drop_cascade = __esm({
             const statement = `ALTER TABLE ${displayName(relation)} DROP COLUMN ${quoteIdentifier(cmd.name)}`;
             const object = `${displayName(relation)}.${quoteIdentifier(cmd.name)}`;
             if (!context.schema.table(relation)) {
-              context.report({ messageId: "dropsUnknownDependents", helpId: "help", data: { statement, object, unknown: displayName(relation) } });
+              context.report({ messageId: "dropsUnknownDependents", helpId: "help", data: { statement, object, unknown: displayName(relation), dependentKinds: DEPENDENT_KINDS.COLUMN } });
               return;
             }
             const keys = context.schema.foreignKeysReferencing(relation, { column: cmd.name }).map(foreignKeyWords);
@@ -24915,11 +24943,25 @@ var init_no_drop_cascade = __esm({
         };
       }
     });
+    DEPENDENT_KINDS = {
+      TABLE: "views over it and foreign keys of other tables that reference it",
+      VIEW: "views over it",
+      "MATERIALIZED VIEW": "views over it",
+      COLUMN: "views that use it and foreign keys of other tables that reference it",
+      TYPE: "columns of the type in any table, and domains over it",
+      DOMAIN: "columns of the domain in any table, and domains over it",
+      FUNCTION: "triggers that execute it, and views, defaults, CHECK constraints and expression indexes that call it",
+      PROCEDURE: "routines whose SQL-standard bodies call it",
+      ROUTINE: "triggers that execute it, and views, defaults, CHECK constraints and expression indexes that call it",
+      SEQUENCE: "column defaults that draw from it",
+      EXTENSION: "columns of its types, indexes of its operator classes, and defaults, views and triggers that call its functions"
+    };
     CONSEQUENCES = {
       type: "the data in those columns is gone, and the running release fails on every query that names them.",
       relation: "the running release fails on every query of a dropped view, and a dropped foreign key no longer guards the rows that referenced it.",
       function: "the dropped triggers stop doing their work (auditing, keeping a copy in step, checking) from the commit on.",
       index: "the queries a dropped index served read the whole table instead.",
+      view: "the running release fails on every query of a dropped view.",
       default: "an INSERT that relied on a dropped default stores NULL in the column, or fails on its NOT NULL."
     };
   }

@@ -6,6 +6,7 @@ import { displayName, displayResolvedName, relationFromNameList, relationFromNam
 import { asKind, functionNameOf, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { extensionMembers } from '../src/knowledge/extensions.js';
+import type { FunctionUses } from '../src/model/schema-model.js';
 
 /** What DROP ... CASCADE drops on each kind of object, as far as this rule looks; schemas and TRUNCATE have rules of their own. */
 const KIND_WORDS: Record<string, string> = {
@@ -33,15 +34,15 @@ export default defineRule({
       dropsKnownDependents:
         '{{statement}} CASCADE also drops {{dependents}}, without an error or a question: {{consequence}}',
       dropsUnknownDependents:
-        '{{statement}} CASCADE drops whatever depends on {{object}} without an error or a question, and lockwise cannot see what that is (no migration it read made {{unknown}}): columns of a type, views, foreign keys of other tables or triggers may go with it.',
+        '{{statement}} CASCADE drops whatever depends on {{object}} without an error or a question, and lockwise cannot see what that is (no migration it read made {{unknown}}): {{dependentKinds}} may go with it.',
       dropsUnknownExtensionMembers:
-        '{{statement}} CASCADE drops whatever uses what {{object}} provides (columns of its types, indexes of its operator classes, defaults, views and triggers that call its functions) without an error or a question, and lockwise does not know what {{object}} provides.',
+        '{{statement}} CASCADE drops whatever uses what {{object}} provides ({{dependentKinds}}) without an error or a question, and lockwise does not know what {{object}} provides.',
       help:
         'Drop without CASCADE: PostgreSQL then refuses while anything depends on {{object}} (ERROR: cannot drop ... because other objects depend on it) and lists it, so each dependent is dropped on purpose, in its own statement, after the application stopped using it.',
     },
     docs: {
       summary: 'Warns about DROP TABLE, VIEW, TYPE, DOMAIN, FUNCTION, SEQUENCE or EXTENSION ... CASCADE and DROP COLUMN ... CASCADE, which drop what depends on the object without a word.',
-      why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
+      why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it and the defaults, views, CHECK constraints and index expressions that call it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (not CHECK constraints or index expressions that call a function; for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
       instead: 'Drop without CASCADE, so that PostgreSQL refuses while something depends on the object and names it; drop each dependent explicitly, as its own retired step, then the object.',
       bad: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nDROP TYPE order_state CASCADE;",
       good: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nALTER TABLE orders DROP COLUMN state;\nDROP TYPE order_state;",
@@ -50,7 +51,7 @@ export default defineRule({
         'https://www.postgresql.org/docs/current/sql-droptype.html',
         'https://www.postgresql.org/docs/current/sql-dropextension.html',
       ],
-      pgVersions: 'Every version. Checked on PostgreSQL 18: DROP TYPE ... CASCADE drops columns of the type, of a domain over it and of arrays of it; DROP TABLE ... CASCADE drops views over views of it and the foreign keys that reference it; DROP FUNCTION ... CASCADE drops its triggers; DROP COLUMN ... CASCADE drops only the views that use the column; DROP SEQUENCE ... CASCADE drops the defaults that call nextval() on it, a serial column\'s too, under ACCESS EXCLUSIVE on their tables (the sequence of an identity column cannot be dropped); DROP EXTENSION ... CASCADE drops columns of citext, trigram indexes, defaults calling uuid_generate_v4() or gen_random_bytes(), and views calling similarity(), each under ACCESS EXCLUSIVE on its table.',
+      pgVersions: 'Every version. Checked on PostgreSQL 18: DROP TYPE ... CASCADE drops columns of the type, of a domain over it and of arrays of it; DROP TABLE ... CASCADE drops views over views of it and the foreign keys that reference it; DROP FUNCTION ... CASCADE drops its triggers, and the defaults and views that call it, each under ACCESS EXCLUSIVE; DROP COLUMN ... CASCADE drops only the views that use the column; DROP SEQUENCE ... CASCADE drops the defaults that call nextval() on it, a serial column\'s too, under ACCESS EXCLUSIVE on their tables (the sequence of an identity column cannot be dropped); DROP EXTENSION ... CASCADE drops columns of citext, trigram indexes, defaults calling uuid_generate_v4() or gen_random_bytes(), and views calling similarity(), each under ACCESS EXCLUSIVE on its table.',
       prevents: 'columns, views, indexes, defaults, foreign keys and triggers dropped without anyone asking for it',
     },
   },
@@ -67,7 +68,7 @@ export default defineRule({
         const statement = `ALTER TABLE ${displayName(relation)} DROP COLUMN ${quoteIdentifier(cmd.name)}`;
         const object = `${displayName(relation)}.${quoteIdentifier(cmd.name)}`;
         if (!context.schema.table(relation)) {
-          context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data: { statement, object, unknown: displayName(relation) } });
+          context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data: { statement, object, unknown: displayName(relation), dependentKinds: DEPENDENT_KINDS.COLUMN! } });
           return;
         }
         const keys = context.schema.foreignKeysReferencing(relation, { column: cmd.name }).map(foreignKeyWords);
@@ -80,11 +81,27 @@ export default defineRule({
   },
 });
 
+/** What may depend on each kind of object, for a finding about one whose dependents lockwise cannot see. */
+const DEPENDENT_KINDS: Record<string, string> = {
+  TABLE: 'views over it and foreign keys of other tables that reference it',
+  VIEW: 'views over it',
+  'MATERIALIZED VIEW': 'views over it',
+  COLUMN: 'views that use it and foreign keys of other tables that reference it',
+  TYPE: 'columns of the type in any table, and domains over it',
+  DOMAIN: 'columns of the domain in any table, and domains over it',
+  FUNCTION: 'triggers that execute it, and views, defaults, CHECK constraints and expression indexes that call it',
+  PROCEDURE: 'routines whose SQL-standard bodies call it',
+  ROUTINE: 'triggers that execute it, and views, defaults, CHECK constraints and expression indexes that call it',
+  SEQUENCE: 'column defaults that draw from it',
+  EXTENSION: 'columns of its types, indexes of its operator classes, and defaults, views and triggers that call its functions',
+};
+
 const CONSEQUENCES = {
   type: 'the data in those columns is gone, and the running release fails on every query that names them.',
   relation: 'the running release fails on every query of a dropped view, and a dropped foreign key no longer guards the rows that referenced it.',
   function: 'the dropped triggers stop doing their work (auditing, keeping a copy in step, checking) from the commit on.',
   index: 'the queries a dropped index served read the whole table instead.',
+  view: 'the running release fails on every query of a dropped view.',
   default: 'an INSERT that relied on a dropped default stores NULL in the column, or fails on its NOT NULL.',
 };
 
@@ -96,14 +113,15 @@ function reportDrop(context: RuleContext, drop: DropStmt, kind: string, object: 
   const functionName = isFunction ? functionNameOf(object) : undefined;
   const name = relation ? displayName(relation) : (functionName ?? '');
   if (!name) return;
-  const data = { statement: `DROP ${kind} ${drop.missing_ok ? 'IF EXISTS ' : ''}${name}`, object: name, unknown: name };
+  const data = { statement: `DROP ${kind} ${drop.missing_ok ? 'IF EXISTS ' : ''}${name}`, object: name, unknown: name, dependentKinds: DEPENDENT_KINDS[kind]! };
   let known: boolean;
   let dependents: string[];
   let consequence: string;
   if (isFunction) {
     known = context.schema.userFunctionVolatility(functionName!) !== undefined;
-    dependents = context.schema.tablesWithTriggersExecuting(functionName!).flatMap(({ table, triggers }) => triggers.map((trigger) => `trigger ${quoteIdentifier(trigger)} on ${displayResolvedName(table)}`));
-    consequence = CONSEQUENCES.function;
+    const uses = context.schema.usesOfFunction(functionName!);
+    dependents = usesInWords(uses);
+    consequence = consequencesOf(uses);
   } else if (isType) {
     known = context.schema.hasType(relation!);
     const uses = context.schema.usesOfType(relation!);
@@ -142,31 +160,40 @@ function reportExtensionDrop(context: RuleContext, drop: DropStmt, extension: st
   // What uses an extension made by a migration not deployed yet is new too.
   if (!extension || context.schema.isNewExtension(extension)) return;
   const object = quoteIdentifier(extension);
-  const data = { statement: `DROP EXTENSION ${drop.missing_ok ? 'IF EXISTS ' : ''}${object}`, object, unknown: object };
+  const data = { statement: `DROP EXTENSION ${drop.missing_ok ? 'IF EXISTS ' : ''}${object}`, object, unknown: object, dependentKinds: DEPENDENT_KINDS.EXTENSION! };
   const members = extensionMembers(extension);
   if (!members) {
     context.report({ messageId: 'dropsUnknownExtensionMembers', helpId: 'help', data });
     return;
   }
-  const { columns, domains, defaults, indexes, triggers } = context.schema.dependentsOfExtension(members);
-  const dependents = [
+  const dependents = context.schema.dependentsOfExtension(members);
+  const { columns, domains, indexes } = dependents;
+  const words = [
     ...columns.map(({ table, column }) => `column ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
     ...domains.map((domain) => `domain ${displayResolvedName(domain)}`),
     ...indexes.map((index) => `index ${displayResolvedName(index.name)}`),
+    ...usesInWords(dependents),
+  ];
+  const consequence = consequencesOf(dependents, [...(columns.length + domains.length > 0 ? [CONSEQUENCES.type] : []), ...(indexes.length > 0 ? [CONSEQUENCES.index] : [])]);
+  if (words.length > 0) context.report({ messageId: 'dropsKnownDependents', helpId: 'help', data: { ...data, dependents: inWords(words), consequence } });
+  else if (!context.schema.hasExtension(extension)) context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data });
+}
+
+/** The views, defaults and triggers a function or extension takes with it, in words. */
+function usesInWords({ views, defaults, triggers }: FunctionUses): string[] {
+  return [
+    ...views.map((view) => `${view.kind} ${displayResolvedName(view.name)}`),
     ...defaults.map(({ table, column }) => `the default of ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
     ...triggers.map(({ table, trigger }) => `trigger ${quoteIdentifier(trigger)} on ${displayResolvedName(table)}`),
   ];
-  const consequence = [
-    ...(columns.length + domains.length > 0 ? [CONSEQUENCES.type] : []),
-    ...(indexes.length > 0 ? [CONSEQUENCES.index] : []),
-    ...(defaults.length > 0 ? [CONSEQUENCES.default] : []),
-    ...(triggers.length > 0 ? [CONSEQUENCES.function] : []),
-  ]
+}
+
+/** What losing them means, after what `first` says, as one sentence. */
+function consequencesOf({ views, defaults, triggers }: FunctionUses, first: readonly string[] = []): string {
+  return [...first, ...(views.length > 0 ? [CONSEQUENCES.view] : []), ...(defaults.length > 0 ? [CONSEQUENCES.default] : []), ...(triggers.length > 0 ? [CONSEQUENCES.function] : [])]
     .map((sentence) => sentence.slice(0, -1))
     .join('; ')
     .concat('.');
-  if (dependents.length > 0) context.report({ messageId: 'dropsKnownDependents', helpId: 'help', data: { ...data, dependents: inWords(dependents), consequence } });
-  else if (!context.schema.hasExtension(extension)) context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data });
 }
 
 function foreignKeyWords({ table, name }: { table: RelationName; name: string }): string {

@@ -69,7 +69,7 @@ const OBSERVED: Array<[string, string[]]> = [
   ['ALTER TABLE c DROP COLUMN r', ['table c: ACCESS EXCLUSIVE', 'referenced-tables c: ACCESS EXCLUSIVE']],
   ['ALTER TABLE c DROP COLUMN r CASCADE', ['table c: ACCESS EXCLUSIVE', 'referenced-tables c: ACCESS EXCLUSIVE', 'tables-referencing-dropped c: ACCESS EXCLUSIVE']],
   ['ALTER TABLE flags DROP CONSTRAINT flags_pkey CASCADE', ['table flags: ACCESS EXCLUSIVE', 'referenced-tables flags: ACCESS EXCLUSIVE', 'tables-referencing-dropped flags: ACCESS EXCLUSIVE']],
-  ['DROP FUNCTION touch() CASCADE', ['tables-with-triggers-executing touch: ACCESS EXCLUSIVE']],
+  ['DROP FUNCTION touch() CASCADE', ['users-of-function touch: ACCESS EXCLUSIVE']],
   ['DROP FUNCTION touch()', []],
   ['DROP TABLE c CASCADE', ['table c: ACCESS EXCLUSIVE', 'referenced-tables c: ACCESS EXCLUSIVE', 'tables-referencing-dropped c: ACCESS EXCLUSIVE']],
   ['ALTER TABLE c ALTER COLUMN r TYPE bigint', ['table c: ACCESS EXCLUSIVE', 'referenced-tables c: ACCESS EXCLUSIVE', 'tables-referencing-dropped c: ACCESS EXCLUSIVE']],

@@ -5,7 +5,7 @@ import { settingMs } from '../src/trace/contention.js';
 import { lockModeFromPgLocks, type RelationState, type Snapshot } from '../src/trace/observe.js';
 
 function relation(oid: number, name: string, kind = 'r', extra: Partial<RelationState> = {}): RelationState {
-  return { oid, name: `public.${name}`, kind, filenode: oid * 10, scans: 0, foreignKeys: [], triggerFunctions: [], viewReads: [], columnTypes: [], extensionsUsed: [], defaultSequences: [], ...extra };
+  return { oid, name: `public.${name}`, kind, filenode: oid * 10, scans: 0, foreignKeys: [], functionsUsed: [], viewReads: [], columnTypes: [], extensionsUsed: [], defaultSequences: [], ...extra };
 }
 
 function snapshot(...relations: RelationState[]): Snapshot {
@@ -110,11 +110,11 @@ describe('comparing what PostgreSQL did with the lock table', () => {
   });
 
   it('resolves triggers a dropped function executes through the catalog', () => {
-    const teams = relation(2, 'teams', 'r', { triggerFunctions: ['touch'] });
-    const jobs = relation(3, 'jobs', 'r', { triggerFunctions: ['other'] });
+    const teams = relation(2, 'teams', 'r', { functionsUsed: ['touch'] });
+    const jobs = relation(3, 'jobs', 'r', { functionsUsed: ['other'] });
     const result = compareObservation(
       input({
-        claims: [{ relation: { name: 'touch' }, target: 'tables-with-triggers-executing', mode: 'ACCESS EXCLUSIVE' }],
+        claims: [{ relation: { name: 'touch' }, target: 'users-of-function', mode: 'ACCESS EXCLUSIVE' }],
         claimOids: [undefined],
         before: snapshot(orders, teams, jobs),
         after: snapshot(orders, teams, jobs),

@@ -260,7 +260,10 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
  * knows to use it, through a trigger, a column, a default or an index.
  */
 const TABLES_USING_DROPPED_OBJECT: Partial<Record<LockClaim['target'], (schema: SchemaModel, dropped: RelationName) => RelationName[]>> = {
-  'tables-with-triggers-executing': (schema, dropped) => schema.tablesWithTriggersExecuting(dropped.name).map(({ table }) => table),
+  'users-of-function': (schema, dropped) => {
+    const { triggers, defaults, views } = schema.usesOfFunction(dropped.name);
+    return [...triggers.map(({ table }) => table), ...defaults.map(({ table }) => table), ...views.map((view) => view.name)];
+  },
   'tables-with-columns-of-type': (schema, dropped) => schema.usesOfType(dropped).columns.map(({ table }) => table),
   'users-of-extension': (schema, dropped) => schema.tablesUsingExtension(dropped.name),
   'tables-drawing-from-sequence': (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table),
@@ -270,7 +273,7 @@ const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set([
   'default-partition',
   'referenced-tables',
   'tables-referencing-dropped',
-  'tables-with-triggers-executing',
+  'users-of-function',
   'tables-with-columns-of-type',
   'users-of-extension',
   'tables-drawing-from-sequence',

@@ -47,8 +47,11 @@ export type LockTarget =
    * DROP CONSTRAINT ... CASCADE drops the keys that use it; or the whole table, for DROP TABLE ... CASCADE (seen on PostgreSQL 18).
    */
   | 'tables-referencing-dropped'
-  /** Every table with a trigger that executes the function named (the claim's relation): DROP FUNCTION ... CASCADE drops those triggers. */
-  | 'tables-with-triggers-executing'
+  /**
+   * Every table or view that uses the function named (the claim's relation): a trigger that executes it, a default,
+   * CHECK constraint or index expression that calls it, or the view whose query does. DROP FUNCTION ... CASCADE drops those.
+   */
+  | 'users-of-function'
   /** Every table with a column of the type or domain named (the claim's relation): DROP TYPE or DROP DOMAIN ... CASCADE drops those columns. */
   | 'tables-with-columns-of-type'
   /**
@@ -153,8 +156,8 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
       return `the tables the foreign keys of ${name} reference`;
     case 'tables-referencing-dropped':
       return `the tables with a foreign key to ${name}`;
-    case 'tables-with-triggers-executing':
-      return `the tables whose triggers execute ${name}`;
+    case 'users-of-function':
+      return `the tables and views that use ${name}`;
     case 'tables-with-columns-of-type':
       return `the tables with a column of type ${name}`;
     case 'users-of-extension':
@@ -258,10 +261,11 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   }
 
   if (drop?.removeType === 'OBJECT_FUNCTION' && drop.behavior === 'DROP_CASCADE') {
-    // CASCADE drops the triggers that execute the function, each as DROP TRIGGER would (seen on PostgreSQL 18).
+    // CASCADE drops the triggers that execute the function, each as DROP TRIGGER would, the defaults that call it, as
+    // DROP DEFAULT would, and the views that call it (seen on PostgreSQL 18).
     for (const object of drop.objects ?? []) {
       const name = functionNameOf(object);
-      if (name) take({ name }, 'tables-with-triggers-executing', STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
+      if (name) take({ name }, 'users-of-function', STATEMENT_LOCKS.triggerPolicyOrRuleRemovedOrRenamed);
     }
     return claims;
   }

@@ -36,6 +36,8 @@ export interface TableInfo {
   populated?: boolean;
   /** For a view: the relations its query names. */
   reads?: RelationName[];
+  /** For a view or materialized view: the functions its query calls, lower-case and without schema, when it calls any. */
+  calls?: string[];
   /**
    * The triggers, policies and rules migrations made on it and did not drop, as `trigger:<name>`, `policy:<name>`,
    * `rule:<name>`; for a trigger, the name of the function it executes, else ''.
@@ -130,13 +132,19 @@ export interface SchemaState {
   gone: Set<string>;
 }
 
+/** What DROP FUNCTION ... CASCADE would drop among what the migrations made. */
+export interface FunctionUses {
+  triggers: Array<{ table: RelationName; trigger: string }>;
+  defaults: Array<{ table: RelationName; column: string }>;
+  /** Views and materialized views whose queries call it. */
+  views: Array<{ name: RelationName; kind: RelationKind }>;
+}
+
 /** What DROP EXTENSION ... CASCADE would drop among what the migrations made. */
-export interface ExtensionDependents {
+export interface ExtensionDependents extends FunctionUses {
   columns: Array<{ table: RelationName; column: string }>;
   domains: Array<{ schema: string; name: string }>;
-  defaults: Array<{ table: RelationName; column: string }>;
   indexes: IndexInfo[];
-  triggers: Array<{ table: RelationName; trigger: string }>;
 }
 
 /** A table the model never saw created, attached as a partition: the parent, and whether it is the DEFAULT partition. */
@@ -507,40 +515,47 @@ export class SchemaModel {
     const columns = members.types.flatMap((type) => this.usesOfType({ name: type }).columns);
     const domains = members.types.flatMap((type) => this.usesOfType({ name: type }).domains);
     const dropped = (table: RelationName, column: string): boolean => columns.some((other) => other.column === column && this.sameTable(other.table, table));
-    const functions = new Set(members.functions);
     const operatorClasses = new Set(members.operatorClasses);
-    const defaults = this.everyColumn()
-      .filter(({ table, column }) => column.defaultCalls?.some((name) => functions.has(name)) && !dropped(table, column.name))
-      .map(({ table, column }) => ({ table, column: column.name }));
+    const uses = this.usesOfFunctions(new Set(members.functions));
+    const defaults = uses.defaults.filter(({ table, column }) => !dropped(table, column));
     const indexes = operatorClasses.size === 0 ? [] : [...this.indexes.values()].filter((index) => index.operatorClasses?.some((name) => operatorClasses.has(name)) && !index.columns?.columns.some((column) => dropped(index.table, column)));
-    const triggers = members.functions.length === 0 ? [] : [...this.tables.values()].flatMap((table) =>
-      [...(table.attachedObjects ?? [])].filter(([key, executes]) => key.startsWith('trigger:') && functions.has(executes.toLowerCase())).map(([key]) => ({ table: table.name, trigger: key.slice('trigger:'.length) })),
-    );
-    return { columns, domains, defaults, indexes, triggers };
+    return { columns, domains, defaults, indexes, views: uses.views, triggers: uses.triggers };
   }
 
   /** The tables DROP EXTENSION ... CASCADE changes, among those the migrations made; none for an extension lockwise does not know. */
   tablesUsingExtension(extension: string): RelationName[] {
     const members = extensionMembers(extension);
     if (!members) return [];
-    const { columns, defaults, indexes, triggers } = this.dependentsOfExtension(members);
-    return [...columns.map(({ table }) => table), ...defaults.map(({ table }) => table), ...indexes.map((index) => index.table), ...triggers.map(({ table }) => table)];
+    const { columns, defaults, indexes, views, triggers } = this.dependentsOfExtension(members);
+    return [...columns.map(({ table }) => table), ...defaults.map(({ table }) => table), ...indexes.map((index) => index.table), ...views.map((view) => view.name), ...triggers.map(({ table }) => table)];
+  }
+
+  /** DROP FUNCTION or DROP EXTENSION ... CASCADE drops a view whose query calls a function it drops. */
+  private recordCalls(view: TableInfo, query: Node | undefined): void {
+    const calls = functionsCalledIn(query);
+    if (calls.length > 0) view.calls = calls;
+    else delete view.calls;
   }
 
   private dropDependentsOfExtension(extension: string): void {
     const members = extensionMembers(extension);
     if (!members) return;
-    const { defaults, indexes, triggers } = this.dependentsOfExtension(members);
+    const dependents = this.dependentsOfExtension(members);
+    this.dropUses(dependents);
     for (const type of members.types) this.dropUsesOfType({ name: type });
+    for (const index of dependents.indexes) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
+  }
+
+  private dropUses({ triggers, defaults, views }: FunctionUses): void {
+    for (const { table, trigger } of triggers) this.detach(table, 'trigger', trigger);
     for (const { table, column } of defaults) {
       const info = this.column(table, column);
-      if (info) {
-        info.hasDefault = false;
-        delete info.defaultCalls;
-      }
+      if (!info) continue;
+      info.hasDefault = false;
+      delete info.defaultCalls;
+      delete info.defaultSequence;
     }
-    for (const index of indexes) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
-    for (const { table, trigger } of triggers) this.detach(table, 'trigger', trigger);
+    for (const view of views) this.dropTable(view.name);
   }
 
   /** Whether the migrations made a type (an enum) or domain of this name. */
@@ -627,7 +642,10 @@ export class SchemaModel {
         const created = createAs.into?.rel ? this.addRelation(createAs.into.rel, kind, [], createAs.if_not_exists === true) : undefined;
         if (created?.kind === 'materialized view') created.populated = createAs.into?.skipData !== true;
         // DROP ... CASCADE of what a materialized view reads drops the view too.
-        if (created?.kind === 'materialized view') created.reads = relationsNamedIn(createAs.query).map(relationFromRangeVar);
+        if (created?.kind === 'materialized view') {
+          created.reads = relationsNamedIn(createAs.query).map(relationFromRangeVar);
+          this.recordCalls(created, createAs.query);
+        }
         return;
       }
       case 'RefreshMatViewStmt': {
@@ -641,7 +659,10 @@ export class SchemaModel {
         if (!view.view) return;
         const info = this.addRelation(view.view, 'view', [], view.replace === true) ?? this.table(relationFromRangeVar(view.view));
         // LOCK TABLE of a view locks what its query reads too (PostgreSQL 11+).
-        if (info?.kind === 'view') info.reads = relationsNamedIn(view.query).map(relationFromRangeVar);
+        if (info?.kind === 'view') {
+          info.reads = relationsNamedIn(view.query).map(relationFromRangeVar);
+          this.recordCalls(info, view.query);
+        }
         return;
       }
       case 'IndexStmt':
@@ -1096,9 +1117,9 @@ export class SchemaModel {
   private applyDrop(removeType: string | undefined, objects: Node[], cascade: boolean): void {
     for (const object of objects) {
       if (removeType === 'OBJECT_FUNCTION' && cascade) {
-        // CASCADE drops the triggers that execute the function.
+        // CASCADE drops the triggers that execute the function, and the defaults and views that call it.
         const name = functionNameOf(object);
-        for (const { table, triggers } of name ? this.tablesWithTriggersExecuting(name) : []) for (const trigger of triggers) this.detach(table, 'trigger', trigger);
+        if (name) this.dropUses(this.usesOfFunction(name));
         continue;
       }
       if (removeType === 'OBJECT_SCHEMA') {
@@ -1162,16 +1183,25 @@ export class SchemaModel {
   }
 
   /**
-   * The tables the migrations created whose triggers execute a function of that name (any schema, any arguments:
-   * trigger functions take none), each with the triggers: DROP FUNCTION ... CASCADE drops those triggers.
+   * What the migrations made that uses a function of that name (any schema, any arguments), which DROP FUNCTION ...
+   * CASCADE drops with it: the triggers that execute it (trigger functions take no arguments), the column defaults
+   * and the views that call it. CHECK constraints and index expressions that call it are not known.
    */
-  tablesWithTriggersExecuting(functionName: string): Array<{ table: RelationName; triggers: string[] }> {
-    const found: Array<{ table: RelationName; triggers: string[] }> = [];
+  usesOfFunction(functionName: string): FunctionUses {
+    return this.usesOfFunctions(new Set([functionName.toLowerCase()]));
+  }
+
+  /** What uses any of these functions (lower-case names), as usesOfFunction says. */
+  private usesOfFunctions(names: ReadonlySet<string>): FunctionUses {
+    const triggers: FunctionUses['triggers'] = [];
     for (const info of this.tables.values()) {
-      const triggers = [...(info.attachedObjects ?? [])].filter(([key, executes]) => key.startsWith('trigger:') && executes === functionName).map(([key]) => key.slice('trigger:'.length));
-      if (triggers.length > 0) found.push({ table: info.name, triggers });
+      for (const [key, executes] of info.attachedObjects ?? []) if (key.startsWith('trigger:') && names.has(executes.toLowerCase())) triggers.push({ table: info.name, trigger: key.slice('trigger:'.length) });
     }
-    return found;
+    const defaults = this.everyColumn()
+      .filter(({ column }) => column.defaultCalls?.some((name) => names.has(name)))
+      .map(({ table, column }) => ({ table, column: column.name }));
+    const views = [...this.tables.values()].filter((view) => view.calls?.some((name) => names.has(name))).map((view) => ({ name: view.name, kind: view.kind }));
+    return { triggers, defaults, views };
   }
 
   private attach(table: RelationName, kind: AttachedObjectKind, name: string, executes = ''): void {

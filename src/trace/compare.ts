@@ -6,12 +6,12 @@ import type { ForeignKeyState, HeldLock, RelationState, Snapshot } from './obser
 
 /**
  * Claims that name a function, a type, an extension or a sequence rather than a relation, with what of a relation uses
- * it: DROP FUNCTION ... CASCADE drops the triggers executing the function; DROP TYPE ... CASCADE the columns of the type,
- * of arrays of it and of domains over it; DROP EXTENSION ... CASCADE whatever uses what the extension provides; DROP
- * SEQUENCE ... CASCADE the defaults that call nextval() on the sequence.
+ * it: DROP FUNCTION ... CASCADE drops the triggers, defaults, CHECK constraints, index expressions and views that use
+ * the function; DROP TYPE ... CASCADE the columns of the type, of arrays of it and of domains over it; DROP EXTENSION
+ * ... CASCADE whatever uses what the extension provides; DROP SEQUENCE ... CASCADE the defaults that call nextval() on it.
  */
 const USES_OF_NAMED_OBJECT: Partial<Record<LockClaim['target'], (relation: RelationState) => readonly string[]>> = {
-  'tables-with-triggers-executing': (relation) => relation.triggerFunctions,
+  'users-of-function': (relation) => relation.functionsUsed,
   'tables-with-columns-of-type': (relation) => relation.columnTypes,
   'users-of-extension': (relation) => relation.extensionsUsed,
   'tables-drawing-from-sequence': (relation) => relation.defaultSequences,

@@ -19,8 +19,11 @@ export interface RelationState {
   scans: number;
   /** Its foreign keys: name, the columns they are on, the table and columns they reference. */
   foreignKeys: ForeignKeyState[];
-  /** The names of the functions its triggers execute (not the internal triggers of foreign keys). */
-  triggerFunctions: string[];
+  /**
+   * The names of the functions it uses: that its triggers execute, its defaults, CHECK constraints and index expressions
+   * call, or (for a view) its query calls. DROP FUNCTION ... CASCADE drops those.
+   */
+  functionsUsed: string[];
   /** For a view: the relations its query reads. */
   viewReads: number[];
   /** The types of its columns, with the element type of an array and the type a domain is over. */
@@ -56,7 +59,13 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
                  'referencedColumns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attnum = ANY (k.confkey)),
                  'referencedKey', (SELECT u.conname FROM pg_constraint u WHERE u.conrelid = k.confrelid AND u.conindid = k.conindid AND u.contype IN ('p', 'u')))), '[]')
           FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f') AS foreign_keys,
-       ARRAY(SELECT p.proname::text FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = c.oid AND NOT t.tgisinternal) AS trigger_functions,
+       ARRAY(SELECT DISTINCT p.proname::text FROM pg_depend d JOIN pg_proc p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid
+             WHERE c.relkind IN ('r', 'p', 'm', 'v')
+               AND ((d.classid = 'pg_trigger'::regclass AND d.objid IN (SELECT oid FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal))
+                 OR (d.classid = 'pg_attrdef'::regclass AND d.objid IN (SELECT oid FROM pg_attrdef WHERE adrelid = c.oid))
+                 OR (d.classid = 'pg_constraint'::regclass AND d.objid IN (SELECT oid FROM pg_constraint WHERE conrelid = c.oid))
+                 OR (d.classid = 'pg_class'::regclass AND d.objid IN (SELECT indexrelid FROM pg_index WHERE indrelid = c.oid))
+                 OR (d.classid = 'pg_rewrite'::regclass AND d.objid IN (SELECT oid FROM pg_rewrite WHERE ev_class = c.oid)))) AS functions_used,
        ARRAY(SELECT DISTINCT d.refobjid::int FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
              WHERE c.relkind = 'v' AND r.ev_class = c.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid) AS view_reads,
        ARRAY(SELECT DISTINCT type_name::text FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
@@ -92,7 +101,7 @@ interface SnapshotRow {
   default_partition_oid: number | null;
   scans: number;
   foreign_keys: ForeignKeyState[];
-  trigger_functions: string[];
+  functions_used: string[];
   view_reads: number[];
   column_types: string[];
   extensions_used: string[];
@@ -116,7 +125,7 @@ function snapshotFromRows(rows: SnapshotRow[]): Snapshot {
       ...(row.default_partition_oid !== null ? { defaultPartitionOid: row.default_partition_oid } : {}),
       scans: row.scans,
       foreignKeys: row.foreign_keys,
-      triggerFunctions: row.trigger_functions,
+      functionsUsed: row.functions_used,
       viewReads: row.view_reads,
       columnTypes: row.column_types,
       extensionsUsed: row.extensions_used,
