@@ -21157,6 +21157,7 @@ var init_schema_model = __esm({
       indexes = /* @__PURE__ */ new Map();
       sequences = /* @__PURE__ */ new Map();
       enums = /* @__PURE__ */ new Map();
+      compositeTypes = /* @__PURE__ */ new Map();
       domains = /* @__PURE__ */ new Map();
       schemas = /* @__PURE__ */ new Set(["public"]);
       extensions = /* @__PURE__ */ new Map();
@@ -21383,7 +21384,8 @@ var init_schema_model = __esm({
         if (index) return { index };
         const relation = this.tables.get(key);
         if (relation) return { kind: relation.kind };
-        return this.sequences.has(key) ? { kind: "sequence" } : void 0;
+        if (this.sequences.has(key)) return { kind: "sequence" };
+        return this.compositeTypes.has(key) ? { kind: "composite type" } : void 0;
       }
       /** The foreign keys of other tables that reference the table (or the dropped column or key of it), by table and name. */
       foreignKeysReferencing(relation, dropped) {
@@ -21491,7 +21493,7 @@ var init_schema_model = __esm({
       }
       /** Whether the migrations made a type (an enum) or domain of this name. */
       hasType(type) {
-        return this.enums.has(this.resolve(type, this.enums)) || this.domains.has(this.resolve(type, this.domains));
+        return this.enums.has(this.resolve(type, this.enums)) || this.compositeTypes.has(this.resolve(type, this.compositeTypes)) || this.domains.has(this.resolve(type, this.domains));
       }
       /** Built by a migration that has not been deployed: no running release's queries rely on it. */
       isNewIndex(index) {
@@ -21626,6 +21628,11 @@ var init_schema_model = __esm({
             if (sequence) this.setRelation(this.sequences, this.creationKey(relationFromRangeVar(sequence)), this.currentMigration);
             return;
           }
+          case "CompositeTypeStmt": {
+            const type = asKind(node, "CompositeTypeStmt").typevar;
+            if (type) this.compositeTypes.set(this.creationKey(relationFromRangeVar(type)), this.currentMigration);
+            return;
+          }
           case "CreateEnumStmt": {
             const createEnum = asKind(node, "CreateEnumStmt");
             this.enums.set(this.creationKey(relationFromNames(stringValues(createEnum.typeName))), stringValues(createEnum.vals));
@@ -21642,8 +21649,10 @@ var init_schema_model = __esm({
             const name = relationFromNames(stringValues(asKind(move.object, "List")?.items));
             if (!move.newschema) return;
             if (move.objectType === "OBJECT_DOMAIN" && name.name) this.moveDomain(name, { schema: move.newschema, name: name.name });
-            else if (move.objectType === "OBJECT_TYPE" && name.name) moveKey(this.enums, this.resolve(name, this.enums), `${move.newschema}.${name.name}`);
-            else if (move.objectType === "OBJECT_SEQUENCE" && move.relation?.relname) {
+            else if (move.objectType === "OBJECT_TYPE" && name.name) {
+              moveKey(this.enums, this.resolve(name, this.enums), `${move.newschema}.${name.name}`);
+              moveKey(this.compositeTypes, this.resolve(name, this.compositeTypes), `${move.newschema}.${name.name}`);
+            } else if (move.objectType === "OBJECT_SEQUENCE" && move.relation?.relname) {
               this.moveSequence(this.resolve(relationFromRangeVar(move.relation), this.sequences), `${move.newschema}.${move.relation.relname}`);
             } else if (move.relation?.relname && (move.objectType === "OBJECT_TABLE" || move.objectType === "OBJECT_VIEW" || move.objectType === "OBJECT_MATVIEW")) {
               this.moveTable(this.resolve(relationFromRangeVar(move.relation), this.tables), `${move.newschema}.${move.relation.relname}`);
@@ -21727,6 +21736,7 @@ var init_schema_model = __esm({
           indexes: this.indexes,
           sequences: this.sequences,
           enums: this.enums,
+          compositeTypes: this.compositeTypes,
           domains: this.domains,
           schemas: this.schemas,
           extensions: this.extensions,
@@ -21745,6 +21755,7 @@ var init_schema_model = __esm({
           [this.indexes, state.indexes],
           [this.sequences, state.sequences],
           [this.enums, state.enums],
+          [this.compositeTypes, state.compositeTypes],
           [this.domains, state.domains],
           [this.functionVolatilities, state.functionVolatilities],
           [this.extensions, state.extensions],
@@ -21806,7 +21817,15 @@ var init_schema_model = __esm({
         const kind = create.partspec ? "partitioned table" : "table";
         const table = this.addRelation(create.relation, kind, create.tableElts ?? [], create.if_not_exists === true);
         const parent = create.partbound ? asKind(create.inhRelations?.[0], "RangeVar") : void 0;
-        if (table && parent) this.setPartitionOf(table, relationFromRangeVar(parent), create.partbound?.is_default === true);
+        if (table && parent) {
+          this.setPartitionOf(table, relationFromRangeVar(parent), create.partbound?.is_default === true);
+          const parentInfo = this.table(relationFromRangeVar(parent));
+          const key = this.resolve(table.name, this.tables);
+          if (parentInfo) {
+            this.copyColumns(key, table, parentInfo, LIKE_INCLUDING.defaults | LIKE_INCLUDING.constraints | LIKE_INCLUDING.generated);
+            this.copyIndexes(key, table, parentInfo, true);
+          }
+        }
         if (table) {
           const storage = {
             ...create.relation.relpersistence === "u" ? { unlogged: true } : {},
@@ -21862,6 +21881,7 @@ var init_schema_model = __esm({
        */
       copyColumns(tableKey, table, source, options) {
         for (const column of source.columns.values()) {
+          if (table.columns.has(column.name)) continue;
           const identity = column.ownedSequence !== void 0 && column.defaultSequence === void 0;
           const copy = {
             name: column.name,
@@ -21892,22 +21912,36 @@ var init_schema_model = __esm({
        * The indexes LIKE ... INCLUDING INDEXES copies, with the primary key, unique and exclusion constraints they enforce,
        * under the names PostgreSQL chooses for the new table (seen on PostgreSQL 18).
        */
-      copyIndexes(tableKey, table, source) {
-        const { schema } = this.qualified(tableKey);
+      copyIndexes(tableKey, table, source, partitionOf = false) {
         for (const index of this.indexesOn(source.name)) {
           const constraint = index.constraint === void 0 ? void 0 : source.constraints.get(index.constraint);
-          const keys = index.keyColumns ?? index.keyNames ?? ["expr"];
-          const suffix = constraint?.kind === "primary key" ? "pkey" : constraint?.kind === "unique" ? "key" : constraint?.kind === "exclusion" ? "excl" : "idx";
-          const name = this.freeRelationName(tableKey, [table.name.name, ...suffix === "pkey" ? [] : keys, suffix].join("_"));
-          if (constraint) table.constraints.set(name, { ...constraint, name });
-          const { constraint: _sourceConstraint, ...copied } = index;
-          this.setRelation(this.indexes, `${schema}.${name}`, {
-            ...copied,
-            name: { schema, name },
-            table: table.name,
-            createdIn: this.currentMigration,
-            ...constraint ? { constraint: name } : {}
-          });
+          this.copyIndex(tableKey, table, index, constraint, partitionOf);
+        }
+      }
+      /**
+       * A copy of an index on another table, under the name PostgreSQL chooses for it there (ChooseIndexName), with the
+       * constraint it enforces: what LIKE ... INCLUDING INDEXES makes, and what an index of a partitioned table makes
+       * on each partition (then the partition's partitions too), tied to the parent index (seen on PostgreSQL 18).
+       */
+      copyIndex(tableKey, table, index, constraint, partitionOf) {
+        const { schema } = this.qualified(tableKey);
+        const keys = index.keyColumns ?? index.keyNames ?? ["expr"];
+        const suffix = constraint?.kind === "primary key" ? "pkey" : constraint?.kind === "unique" ? "key" : constraint?.kind === "exclusion" ? "excl" : "idx";
+        const name = this.freeRelationName(tableKey, [table.name.name, ...suffix === "pkey" ? [] : keys, suffix].join("_"));
+        const copiedConstraint = constraint ? { ...constraint, name } : void 0;
+        if (copiedConstraint) table.constraints.set(name, copiedConstraint);
+        const { constraint: _sourceConstraint, partitionOfIndex: _sourceParent, ...copied } = index;
+        const copy = {
+          ...copied,
+          name: { schema, name },
+          table: table.name,
+          createdIn: this.currentMigration,
+          ...constraint ? { constraint: name } : {},
+          ...partitionOf ? { partitionOfIndex: `${index.name.schema}.${index.name.name}` } : {}
+        };
+        this.setRelation(this.indexes, `${schema}.${name}`, copy);
+        if (table.kind === "partitioned table") {
+          for (const partition of this.partitions(table.name)) this.copyIndex(this.resolve(partition.name, this.tables), partition, copy, copiedConstraint, true);
         }
       }
       addConstraint(tableKey, constraints, tableName, constraint, column) {
@@ -21986,7 +22020,7 @@ var init_schema_model = __esm({
         const columns = indexStmtColumns(index);
         const operatorClasses = operatorClassesOf(index);
         const keyNames = keyColumns ? void 0 : indexKeyNames(index.indexParams ?? []);
-        this.setRelation(this.indexes, key, {
+        const info = {
           name: this.qualified(key),
           table,
           unique: index.unique === true,
@@ -21996,7 +22030,17 @@ var init_schema_model = __esm({
           partial: index.whereClause !== void 0,
           ...columns ? { columns } : {},
           ...operatorClasses.length > 0 ? { operatorClasses } : {}
-        });
+        };
+        this.setRelation(this.indexes, key, info);
+        const tableInfo = this.tables.get(tableKey);
+        if (tableInfo?.kind === "partitioned table" && index.relation.inh === true) {
+          for (const partition of this.partitions(table)) this.copyIndex(this.resolve(partition.name, this.tables), partition, info, void 0, true);
+        }
+      }
+      /** Drops an index, and the indexes PostgreSQL made for it on partitions. */
+      dropIndex(key) {
+        this.deleteRelation(this.indexes, key);
+        for (const [childKey, child] of [...this.indexes]) if (child.partitionOfIndex === key) this.dropIndex(childKey);
       }
       applyDrop(removeType, objects, cascade) {
         for (const object of objects) {
@@ -22027,10 +22071,12 @@ var init_schema_model = __esm({
           if (cascade && (removeType === "OBJECT_TABLE" || removeType === "OBJECT_VIEW" || removeType === "OBJECT_MATVIEW")) for (const view of this.viewsReading(relation)) this.dropTable(view);
           if (cascade && (removeType === "OBJECT_TYPE" || removeType === "OBJECT_DOMAIN")) this.dropUsesOfType(relation);
           if (removeType === "OBJECT_TABLE" || removeType === "OBJECT_VIEW" || removeType === "OBJECT_MATVIEW") this.dropTable(relation);
-          else if (removeType === "OBJECT_INDEX") this.deleteRelation(this.indexes, this.resolve(relation, this.indexes));
+          else if (removeType === "OBJECT_INDEX") this.dropIndex(this.resolve(relation, this.indexes));
           else if (removeType === "OBJECT_SEQUENCE") this.dropSequence(this.resolve(relation, this.sequences), cascade);
-          else if (removeType === "OBJECT_TYPE") this.enums.delete(this.resolve(relation, this.enums));
-          else if (removeType === "OBJECT_DOMAIN") this.domains.delete(this.resolve(relation, this.domains));
+          else if (removeType === "OBJECT_TYPE") {
+            this.enums.delete(this.resolve(relation, this.enums));
+            this.compositeTypes.delete(this.resolve(relation, this.compositeTypes));
+          } else if (removeType === "OBJECT_DOMAIN") this.domains.delete(this.resolve(relation, this.domains));
         }
       }
       /**
@@ -22106,7 +22152,7 @@ var init_schema_model = __esm({
       }
       dropSchema(schema) {
         this.schemas.delete(schema);
-        for (const map of [this.tables, this.indexes, this.sequences, this.enums, this.domains]) {
+        for (const map of [this.tables, this.indexes, this.sequences, this.enums, this.compositeTypes, this.domains]) {
           for (const key of [...map.keys()]) if (key.startsWith(`${schema}.`)) map.delete(key);
         }
       }
@@ -22120,6 +22166,8 @@ var init_schema_model = __esm({
             this.enums.delete(key);
             this.enums.set(`${this.qualified(key).schema}.${rename2.newname}`, values);
           }
+          const compositeKey = this.resolve(name, this.compositeTypes);
+          moveKey(this.compositeTypes, compositeKey, `${this.qualified(compositeKey).schema}.${rename2.newname}`);
           this.renameColumnTypes(name, rename2.newname);
           return;
         }
@@ -22165,6 +22213,7 @@ var init_schema_model = __esm({
             this.deleteRelation(this.indexes, key);
             index.name = { schema: index.name.schema, name: rename2.newname };
             this.setRelation(this.indexes, `${index.name.schema}.${rename2.newname}`, index);
+            this.followRenamedIndex(key, `${index.name.schema}.${rename2.newname}`);
             return;
           }
           case "OBJECT_TABCONSTRAINT":
@@ -22187,7 +22236,12 @@ var init_schema_model = __esm({
           const { schema } = index.name;
           this.deleteRelation(this.indexes, `${schema}.${oldName}`);
           this.setRelation(this.indexes, `${schema}.${newName}`, { ...index, name: { schema, name: newName }, constraint: newName });
+          this.followRenamedIndex(`${schema}.${oldName}`, `${schema}.${newName}`);
         }
+      }
+      /** The indexes of partitions stay tied to their partitioned table's index under its new name. */
+      followRenamedIndex(oldKey, newKey) {
+        for (const index of this.indexes.values()) if (index.partitionOfIndex === oldKey) index.partitionOfIndex = newKey;
       }
       renameTable(relation, newName) {
         const oldKey = this.resolve(relation, this.tables);
@@ -45335,7 +45389,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 21;
+var CACHE_FORMAT = 22;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

@@ -71,9 +71,14 @@ export interface IndexInfo {
   constraint?: string;
   /** The columns it reads, when the model can name them all. */
   columns?: IndexColumns;
+  /** For the index PostgreSQL made on a partition for an index of its partitioned table: that index, which takes it along when dropped. */
+  partitionOfIndex?: string;
   /** The operator classes its keys name, after its access method (`gin:gin_trgm_ops`), when they name any. */
   operatorClasses?: string[];
 }
+
+/** What holds a name among a schema's relations: an index, or a table, view, sequence or composite type. */
+export type NamedRelation = { index: IndexInfo } | { kind: RelationKind | 'sequence' | 'composite type' };
 
 /** A domain followed down to the type it stores. */
 export interface ResolvedDomain {
@@ -119,6 +124,8 @@ export interface SchemaState {
   indexes: Map<string, IndexInfo>;
   sequences: Map<string, string>;
   enums: Map<string, string[]>;
+  /** Composite types (CREATE TYPE ... AS (...)), with the migration that made each: each has a name among the relations. */
+  compositeTypes: Map<string, string>;
   domains: Map<string, DomainInfo>;
   schemas: Set<string>;
   /** The extensions migrations created and did not drop, with the migration that created each. */
@@ -163,6 +170,7 @@ export class SchemaModel {
   private readonly indexes = new Map<string, IndexInfo>();
   private readonly sequences = new Map<string, string>();
   private readonly enums = new Map<string, string[]>();
+  private readonly compositeTypes = new Map<string, string>();
   private readonly domains = new Map<string, DomainInfo>();
   private readonly schemas = new Set<string>(['public']);
   private readonly extensions = new Map<string, string>();
@@ -422,17 +430,18 @@ export class SchemaModel {
    * What the migrations made under a name in the schema of a table, where an index of that name would go (an index
    * always goes in its table's schema, and shares one namespace with tables, views and sequences).
    */
-  relationBesideTable(table: RelationName, name: string): { index: IndexInfo } | { kind: RelationKind | 'sequence' } | undefined {
+  relationBesideTable(table: RelationName, name: string): NamedRelation | undefined {
     return this.relationAt(`${this.qualified(this.resolve(table, this.tables)).schema}.${name}`);
   }
 
   /** The index, table, view or sequence the migrations made under a schema-qualified key. */
-  private relationAt(key: string): { index: IndexInfo } | { kind: RelationKind | 'sequence' } | undefined {
+  private relationAt(key: string): NamedRelation | undefined {
     const index = this.indexes.get(key);
     if (index) return { index };
     const relation = this.tables.get(key);
     if (relation) return { kind: relation.kind };
-    return this.sequences.has(key) ? { kind: 'sequence' } : undefined;
+    if (this.sequences.has(key)) return { kind: 'sequence' };
+    return this.compositeTypes.has(key) ? { kind: 'composite type' } : undefined;
   }
 
   /** The foreign keys of other tables that reference the table (or the dropped column or key of it), by table and name. */
@@ -560,7 +569,7 @@ export class SchemaModel {
 
   /** Whether the migrations made a type (an enum) or domain of this name. */
   hasType(type: RelationName): boolean {
-    return this.enums.has(this.resolve(type, this.enums)) || this.domains.has(this.resolve(type, this.domains));
+    return this.enums.has(this.resolve(type, this.enums)) || this.compositeTypes.has(this.resolve(type, this.compositeTypes)) || this.domains.has(this.resolve(type, this.domains));
   }
 
   /** Built by a migration that has not been deployed: no running release's queries rely on it. */
@@ -708,6 +717,11 @@ export class SchemaModel {
         if (sequence) this.setRelation(this.sequences, this.creationKey(relationFromRangeVar(sequence)), this.currentMigration);
         return;
       }
+      case 'CompositeTypeStmt': {
+        const type = asKind(node, 'CompositeTypeStmt')!.typevar;
+        if (type) this.compositeTypes.set(this.creationKey(relationFromRangeVar(type)), this.currentMigration);
+        return;
+      }
       case 'CreateEnumStmt': {
         const createEnum = asKind(node, 'CreateEnumStmt')!;
         this.enums.set(this.creationKey(relationFromNames(stringValues(createEnum.typeName))), stringValues(createEnum.vals));
@@ -724,7 +738,10 @@ export class SchemaModel {
         const name = relationFromNames(stringValues(asKind(move.object, 'List')?.items));
         if (!move.newschema) return;
         if (move.objectType === 'OBJECT_DOMAIN' && name.name) this.moveDomain(name, { schema: move.newschema, name: name.name });
-        else if (move.objectType === 'OBJECT_TYPE' && name.name) moveKey(this.enums, this.resolve(name, this.enums), `${move.newschema}.${name.name}`);
+        else if (move.objectType === 'OBJECT_TYPE' && name.name) {
+          moveKey(this.enums, this.resolve(name, this.enums), `${move.newschema}.${name.name}`);
+          moveKey(this.compositeTypes, this.resolve(name, this.compositeTypes), `${move.newschema}.${name.name}`);
+        }
         else if (move.objectType === 'OBJECT_SEQUENCE' && move.relation?.relname) {
           this.moveSequence(this.resolve(relationFromRangeVar(move.relation), this.sequences), `${move.newschema}.${move.relation.relname}`);
         } else if (move.relation?.relname && (move.objectType === 'OBJECT_TABLE' || move.objectType === 'OBJECT_VIEW' || move.objectType === 'OBJECT_MATVIEW')) {
@@ -815,6 +832,7 @@ export class SchemaModel {
       indexes: this.indexes,
       sequences: this.sequences,
       enums: this.enums,
+      compositeTypes: this.compositeTypes,
       domains: this.domains,
       schemas: this.schemas,
       extensions: this.extensions,
@@ -834,6 +852,7 @@ export class SchemaModel {
       [this.indexes, state.indexes],
       [this.sequences, state.sequences],
       [this.enums, state.enums],
+      [this.compositeTypes, state.compositeTypes],
       [this.domains, state.domains],
       [this.functionVolatilities, state.functionVolatilities],
       [this.extensions, state.extensions],
@@ -903,7 +922,17 @@ export class SchemaModel {
     const kind: RelationKind = create.partspec ? 'partitioned table' : 'table';
     const table = this.addRelation(create.relation, kind, create.tableElts ?? [], create.if_not_exists === true);
     const parent = create.partbound ? asKind(create.inhRelations?.[0], 'RangeVar') : undefined;
-    if (table && parent) this.setPartitionOf(table, relationFromRangeVar(parent), create.partbound?.is_default === true);
+    if (table && parent) {
+      this.setPartitionOf(table, relationFromRangeVar(parent), create.partbound?.is_default === true);
+      // A partition has its parent's columns, and a copy of each of its indexes.
+      const parentInfo = this.table(relationFromRangeVar(parent));
+      const key = this.resolve(table.name, this.tables);
+      if (parentInfo) {
+        // An identity column of a partition draws from its parent's sequence: no sequence of its own.
+        this.copyColumns(key, table, parentInfo, LIKE_INCLUDING.defaults | LIKE_INCLUDING.constraints | LIKE_INCLUDING.generated);
+        this.copyIndexes(key, table, parentInfo, true);
+      }
+    }
     if (table) {
       const storage: TableStorage = {
         ...(create.relation.relpersistence === 'u' ? { unlogged: true } : {}),
@@ -963,6 +992,8 @@ export class SchemaModel {
    */
   private copyColumns(tableKey: string, table: TableInfo, source: TableInfo, options: number): void {
     for (const column of source.columns.values()) {
+      // A column the statement declares itself (a partition's column options) keeps its own definition.
+      if (table.columns.has(column.name)) continue;
       const identity = column.ownedSequence !== undefined && column.defaultSequence === undefined;
       const copy: ColumnInfo = {
         name: column.name,
@@ -994,22 +1025,37 @@ export class SchemaModel {
    * The indexes LIKE ... INCLUDING INDEXES copies, with the primary key, unique and exclusion constraints they enforce,
    * under the names PostgreSQL chooses for the new table (seen on PostgreSQL 18).
    */
-  private copyIndexes(tableKey: string, table: TableInfo, source: TableInfo): void {
-    const { schema } = this.qualified(tableKey);
+  private copyIndexes(tableKey: string, table: TableInfo, source: TableInfo, partitionOf = false): void {
     for (const index of this.indexesOn(source.name)) {
       const constraint = index.constraint === undefined ? undefined : source.constraints.get(index.constraint);
-      const keys = index.keyColumns ?? index.keyNames ?? ['expr'];
-      const suffix = constraint?.kind === 'primary key' ? 'pkey' : constraint?.kind === 'unique' ? 'key' : constraint?.kind === 'exclusion' ? 'excl' : 'idx';
-      const name = this.freeRelationName(tableKey, [table.name.name, ...(suffix === 'pkey' ? [] : keys), suffix].join('_'));
-      if (constraint) table.constraints.set(name, { ...constraint, name });
-      const { constraint: _sourceConstraint, ...copied } = index;
-      this.setRelation(this.indexes, `${schema}.${name}`, {
-        ...copied,
-        name: { schema, name },
-        table: table.name,
-        createdIn: this.currentMigration,
-        ...(constraint ? { constraint: name } : {}),
-      });
+      this.copyIndex(tableKey, table, index, constraint, partitionOf);
+    }
+  }
+
+  /**
+   * A copy of an index on another table, under the name PostgreSQL chooses for it there (ChooseIndexName), with the
+   * constraint it enforces: what LIKE ... INCLUDING INDEXES makes, and what an index of a partitioned table makes
+   * on each partition (then the partition's partitions too), tied to the parent index (seen on PostgreSQL 18).
+   */
+  private copyIndex(tableKey: string, table: TableInfo, index: IndexInfo, constraint: ConstraintInfo | undefined, partitionOf: boolean): void {
+    const { schema } = this.qualified(tableKey);
+    const keys = index.keyColumns ?? index.keyNames ?? ['expr'];
+    const suffix = constraint?.kind === 'primary key' ? 'pkey' : constraint?.kind === 'unique' ? 'key' : constraint?.kind === 'exclusion' ? 'excl' : 'idx';
+    const name = this.freeRelationName(tableKey, [table.name.name, ...(suffix === 'pkey' ? [] : keys), suffix].join('_'));
+    const copiedConstraint = constraint ? { ...constraint, name } : undefined;
+    if (copiedConstraint) table.constraints.set(name, copiedConstraint);
+    const { constraint: _sourceConstraint, partitionOfIndex: _sourceParent, ...copied } = index;
+    const copy: IndexInfo = {
+      ...copied,
+      name: { schema, name },
+      table: table.name,
+      createdIn: this.currentMigration,
+      ...(constraint ? { constraint: name } : {}),
+      ...(partitionOf ? { partitionOfIndex: `${index.name.schema}.${index.name.name}` } : {}),
+    };
+    this.setRelation(this.indexes, `${schema}.${name}`, copy);
+    if (table.kind === 'partitioned table') {
+      for (const partition of this.partitions(table.name)) this.copyIndex(this.resolve(partition.name, this.tables), partition, copy, copiedConstraint, true);
     }
   }
 
@@ -1101,7 +1147,7 @@ export class SchemaModel {
     const columns = indexStmtColumns(index);
     const operatorClasses = operatorClassesOf(index);
     const keyNames = keyColumns ? undefined : indexKeyNames(index.indexParams ?? []);
-    this.setRelation(this.indexes, key, {
+    const info: IndexInfo = {
       name: this.qualified(key),
       table,
       unique: index.unique === true,
@@ -1111,7 +1157,19 @@ export class SchemaModel {
       partial: index.whereClause !== undefined,
       ...(columns ? { columns } : {}),
       ...(operatorClasses.length > 0 ? { operatorClasses } : {}),
-    });
+    };
+    this.setRelation(this.indexes, key, info);
+    // CREATE INDEX ON ONLY a partitioned table makes no index on its partitions.
+    const tableInfo = this.tables.get(tableKey);
+    if (tableInfo?.kind === 'partitioned table' && index.relation.inh === true) {
+      for (const partition of this.partitions(table)) this.copyIndex(this.resolve(partition.name, this.tables), partition, info, undefined, true);
+    }
+  }
+
+  /** Drops an index, and the indexes PostgreSQL made for it on partitions. */
+  private dropIndex(key: string): void {
+    this.deleteRelation(this.indexes, key);
+    for (const [childKey, child] of [...this.indexes]) if (child.partitionOfIndex === key) this.dropIndex(childKey);
   }
 
   private applyDrop(removeType: string | undefined, objects: Node[], cascade: boolean): void {
@@ -1145,9 +1203,12 @@ export class SchemaModel {
       if (cascade && (removeType === 'OBJECT_TABLE' || removeType === 'OBJECT_VIEW' || removeType === 'OBJECT_MATVIEW')) for (const view of this.viewsReading(relation)) this.dropTable(view);
       if (cascade && (removeType === 'OBJECT_TYPE' || removeType === 'OBJECT_DOMAIN')) this.dropUsesOfType(relation);
       if (removeType === 'OBJECT_TABLE' || removeType === 'OBJECT_VIEW' || removeType === 'OBJECT_MATVIEW') this.dropTable(relation);
-      else if (removeType === 'OBJECT_INDEX') this.deleteRelation(this.indexes, this.resolve(relation, this.indexes));
+      else if (removeType === 'OBJECT_INDEX') this.dropIndex(this.resolve(relation, this.indexes));
       else if (removeType === 'OBJECT_SEQUENCE') this.dropSequence(this.resolve(relation, this.sequences), cascade);
-      else if (removeType === 'OBJECT_TYPE') this.enums.delete(this.resolve(relation, this.enums));
+      else if (removeType === 'OBJECT_TYPE') {
+        this.enums.delete(this.resolve(relation, this.enums));
+        this.compositeTypes.delete(this.resolve(relation, this.compositeTypes));
+      }
       else if (removeType === 'OBJECT_DOMAIN') this.domains.delete(this.resolve(relation, this.domains));
     }
   }
@@ -1237,7 +1298,7 @@ export class SchemaModel {
 
   private dropSchema(schema: string): void {
     this.schemas.delete(schema);
-    for (const map of [this.tables, this.indexes, this.sequences, this.enums, this.domains] as Array<Map<string, unknown>>) {
+    for (const map of [this.tables, this.indexes, this.sequences, this.enums, this.compositeTypes, this.domains] as Array<Map<string, unknown>>) {
       for (const key of [...map.keys()]) if (key.startsWith(`${schema}.`)) map.delete(key);
     }
   }
@@ -1252,6 +1313,8 @@ export class SchemaModel {
         this.enums.delete(key);
         this.enums.set(`${this.qualified(key).schema}.${rename.newname}`, values);
       }
+      const compositeKey = this.resolve(name, this.compositeTypes);
+      moveKey(this.compositeTypes, compositeKey, `${this.qualified(compositeKey).schema}.${rename.newname}`);
       this.renameColumnTypes(name, rename.newname);
       return;
     }
@@ -1298,6 +1361,7 @@ export class SchemaModel {
         this.deleteRelation(this.indexes, key);
         index.name = { schema: index.name.schema, name: rename.newname };
         this.setRelation(this.indexes, `${index.name.schema}.${rename.newname}`, index);
+        this.followRenamedIndex(key, `${index.name.schema}.${rename.newname}`);
         return;
       }
       case 'OBJECT_TABCONSTRAINT':
@@ -1321,7 +1385,13 @@ export class SchemaModel {
       const { schema } = index.name;
       this.deleteRelation(this.indexes, `${schema}.${oldName}`);
       this.setRelation(this.indexes, `${schema}.${newName}`, { ...index, name: { schema, name: newName }, constraint: newName });
+      this.followRenamedIndex(`${schema}.${oldName}`, `${schema}.${newName}`);
     }
+  }
+
+  /** The indexes of partitions stay tied to their partitioned table's index under its new name. */
+  private followRenamedIndex(oldKey: string, newKey: string): void {
+    for (const index of this.indexes.values()) if (index.partitionOfIndex === oldKey) index.partitionOfIndex = newKey;
   }
 
   private renameTable(relation: RelationName, newName: string): void {
