@@ -21000,12 +21000,14 @@ function constraintInfo(constraint, table, column) {
   const keys = stringValues(constraint.keys ?? constraint.fk_attrs);
   const columns = column ? [column] : keys.length > 0 ? keys : mentionedColumns(constraint.raw_expr);
   const name = constraint.conname ?? constraint.indexname ?? generatedName(table, columns, kind);
+  const calls = kind === "check" ? functionsCalledIn(constraint.raw_expr) : [];
   return {
     name,
     kind,
     validated: constraint.skip_validation !== true,
     columns,
     ...kind === "check" ? { condition: conditionOf(constraint.raw_expr) } : {},
+    ...calls.length > 0 ? { calls } : {},
     ...constraint.pktable ? { referencedColumns: stringValues(constraint.pk_attrs) } : {},
     ...constraint.pktable ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? "" } : { name: constraint.pktable.relname ?? "" } } : {}
   };
@@ -21117,6 +21119,9 @@ function uniqueName(domain, name) {
   let candidate = name;
   for (let suffix = 1; domain.constraints.has(candidate); suffix++) candidate = `${name}${suffix}`;
   return candidate;
+}
+function tablesOfUses({ triggers, defaults, checks, indexes, views }) {
+  return [...triggers.map(({ table }) => table), ...defaults.map(({ table }) => table), ...checks.map(({ table }) => table), ...indexes.map((index) => index.table), ...views.map((view) => view.name)];
 }
 function moveKey(map, oldKey, newKey) {
   if (!map.has(oldKey)) return;
@@ -21456,15 +21461,18 @@ var init_schema_model = __esm({
         const operatorClasses = new Set(members.operatorClasses);
         const uses = this.usesOfFunctions(new Set(members.functions));
         const defaults = uses.defaults.filter(({ table, column }) => !dropped(table, column));
-        const indexes = operatorClasses.size === 0 ? [] : [...this.indexes.values()].filter((index) => index.operatorClasses?.some((name) => operatorClasses.has(name)) && !index.columns?.columns.some((column) => dropped(index.table, column)));
-        return { columns, domains, defaults, indexes, views: uses.views, triggers: uses.triggers };
+        const indexes = [...this.indexes.values()].filter(
+          (index) => (uses.indexes.includes(index) || index.operatorClasses?.some((name) => operatorClasses.has(name))) && !index.columns?.columns.some((column) => dropped(index.table, column))
+        );
+        const checks = uses.checks.filter(({ table, constraint }) => !this.constraint(table, constraint)?.columns.some((column) => dropped(table, column)));
+        return { ...uses, columns, domains, defaults, indexes, checks };
       }
       /** The tables DROP EXTENSION ... CASCADE changes, among those the migrations made; none for an extension lockwise does not know. */
       tablesUsingExtension(extension) {
         const members = extensionMembers(extension);
         if (!members) return [];
-        const { columns, defaults, indexes, views, triggers } = this.dependentsOfExtension(members);
-        return [...columns.map(({ table }) => table), ...defaults.map(({ table }) => table), ...indexes.map((index) => index.table), ...views.map((view) => view.name), ...triggers.map(({ table }) => table)];
+        const dependents = this.dependentsOfExtension(members);
+        return [...dependents.columns.map(({ table }) => table), ...tablesOfUses(dependents)];
       }
       /** DROP FUNCTION or DROP EXTENSION ... CASCADE drops a view whose query calls a function it drops. */
       recordCalls(view, query) {
@@ -21475,12 +21483,12 @@ var init_schema_model = __esm({
       dropDependentsOfExtension(extension) {
         const members = extensionMembers(extension);
         if (!members) return;
-        const dependents = this.dependentsOfExtension(members);
-        this.dropUses(dependents);
+        this.dropUses(this.dependentsOfExtension(members));
         for (const type of members.types) this.dropUsesOfType({ name: type });
-        for (const index of dependents.indexes) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
       }
-      dropUses({ triggers, defaults, views }) {
+      dropUses({ triggers, defaults, checks, indexes, views }) {
+        for (const { table, constraint } of checks) this.constraintsOf(this.resolve(table, this.tables))?.delete(constraint);
+        for (const index of indexes) this.dropIndex(`${index.name.schema}.${index.name.name}`);
         for (const { table, trigger } of triggers) this.detach(table, "trigger", trigger);
         for (const { table, column } of defaults) {
           const info = this.column(table, column);
@@ -22020,6 +22028,7 @@ var init_schema_model = __esm({
         const columns = indexStmtColumns(index);
         const operatorClasses = operatorClassesOf(index);
         const keyNames = keyColumns ? void 0 : indexKeyNames(index.indexParams ?? []);
+        const calls = functionsCalledIn({ List: { items: [...index.indexParams ?? [], ...index.whereClause ? [index.whereClause] : []] } });
         const info = {
           name: this.qualified(key),
           table,
@@ -22029,7 +22038,8 @@ var init_schema_model = __esm({
           ...keyNames ? { keyNames } : {},
           partial: index.whereClause !== void 0,
           ...columns ? { columns } : {},
-          ...operatorClasses.length > 0 ? { operatorClasses } : {}
+          ...operatorClasses.length > 0 ? { operatorClasses } : {},
+          ...calls.length > 0 ? { calls } : {}
         };
         this.setRelation(this.indexes, key, info);
         const tableInfo = this.tables.get(tableKey);
@@ -22122,7 +22132,11 @@ var init_schema_model = __esm({
         }
         const defaults = this.everyColumn().filter(({ column }) => column.defaultCalls?.some((name) => names.has(name))).map(({ table, column }) => ({ table, column: column.name }));
         const views = [...this.tables.values()].filter((view) => view.calls?.some((name) => names.has(name))).map((view) => ({ name: view.name, kind: view.kind }));
-        return { triggers, defaults, views };
+        const checks = [];
+        for (const info of this.tables.values()) for (const check of info.constraints.values()) if (check.calls?.some((name) => names.has(name))) checks.push({ table: info.name, constraint: check.name });
+        for (const [key, constraints] of this.constraintsOfUnknownTables) for (const check of constraints.values()) if (check.calls?.some((name) => names.has(name))) checks.push({ table: this.qualified(key), constraint: check.name });
+        const indexes = [...this.indexes.values()].filter((index) => index.calls?.some((name) => names.has(name)));
+        return { triggers, defaults, checks, indexes, views };
       }
       attach(table, kind, name, executes = "") {
         const info = this.table(table);
@@ -23727,6 +23741,7 @@ var init_lint_file = __esm({
     init_scan();
     init_directives();
     init_session_state();
+    init_schema_model();
     init_names();
     init_statement_locks();
     init_lock_modes();
@@ -23870,10 +23885,7 @@ var init_lint_file = __esm({
       }
     };
     TABLES_USING_DROPPED_OBJECT = {
-      "users-of-function": (schema, dropped) => {
-        const { triggers, defaults, views } = schema.usesOfFunction(dropped.name);
-        return [...triggers.map(({ table }) => table), ...defaults.map(({ table }) => table), ...views.map((view) => view.name)];
-      },
+      "users-of-function": (schema, dropped) => tablesOfUses(schema.usesOfFunction(dropped.name)),
       "tables-with-columns-of-type": (schema, dropped) => schema.usesOfType(dropped).columns.map(({ table }) => table),
       "users-of-extension": (schema, dropped) => schema.tablesUsingExtension(dropped.name),
       "tables-drawing-from-sequence": (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table)
@@ -24894,26 +24906,34 @@ function reportExtensionDrop(context, drop, extension) {
     return;
   }
   const dependents = context.schema.dependentsOfExtension(members);
-  const { columns, domains, indexes } = dependents;
+  const { columns, domains } = dependents;
   const words = [
     ...columns.map(({ table, column }) => `column ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
     ...domains.map((domain) => `domain ${displayResolvedName(domain)}`),
-    ...indexes.map((index) => `index ${displayResolvedName(index.name)}`),
     ...usesInWords(dependents)
   ];
-  const consequence = consequencesOf(dependents, [...columns.length + domains.length > 0 ? [CONSEQUENCES.type] : [], ...indexes.length > 0 ? [CONSEQUENCES.index] : []]);
+  const consequence = consequencesOf(dependents, columns.length + domains.length > 0 ? [CONSEQUENCES.type] : []);
   if (words.length > 0) context.report({ messageId: "dropsKnownDependents", helpId: "help", data: { ...data, dependents: inWords(words), consequence } });
   else if (!context.schema.hasExtension(extension)) context.report({ messageId: "dropsUnknownDependents", helpId: "help", data });
 }
-function usesInWords({ views, defaults, triggers }) {
+function usesInWords({ indexes, checks, views, defaults, triggers }) {
   return [
+    ...indexes.map((index) => `index ${displayResolvedName(index.name)}`),
+    ...checks.map(({ table, constraint }) => `CHECK constraint ${quoteIdentifier(constraint)} of ${displayResolvedName(table)}`),
     ...views.map((view) => `${view.kind} ${displayResolvedName(view.name)}`),
     ...defaults.map(({ table, column }) => `the default of ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
     ...triggers.map(({ table, trigger }) => `trigger ${quoteIdentifier(trigger)} on ${displayResolvedName(table)}`)
   ];
 }
-function consequencesOf({ views, defaults, triggers }, first = []) {
-  return [...first, ...views.length > 0 ? [CONSEQUENCES.view] : [], ...defaults.length > 0 ? [CONSEQUENCES.default] : [], ...triggers.length > 0 ? [CONSEQUENCES.function] : []].map((sentence) => sentence.slice(0, -1)).join("; ").concat(".");
+function consequencesOf({ indexes, checks, views, defaults, triggers }, first = []) {
+  return [
+    ...first,
+    ...indexes.length > 0 ? [CONSEQUENCES.index] : [],
+    ...checks.length > 0 ? [CONSEQUENCES.check] : [],
+    ...views.length > 0 ? [CONSEQUENCES.view] : [],
+    ...defaults.length > 0 ? [CONSEQUENCES.default] : [],
+    ...triggers.length > 0 ? [CONSEQUENCES.function] : []
+  ].map((sentence) => sentence.slice(0, -1)).join("; ").concat(".");
 }
 function foreignKeyWords({ table, name }) {
   return `foreign key ${quoteIdentifier(name)} of ${displayResolvedName(table)}`;
@@ -24960,7 +24980,7 @@ var init_no_drop_cascade = __esm({
         },
         docs: {
           summary: "Warns about DROP TABLE, VIEW, TYPE, DOMAIN, FUNCTION, SEQUENCE or EXTENSION ... CASCADE and DROP COLUMN ... CASCADE, which drop what depends on the object without a word.",
-          why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it and the defaults, views, CHECK constraints and index expressions that call it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (not CHECK constraints or index expressions that call a function; for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
+          why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it and the defaults, views, CHECK constraints and index expressions that call it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
           instead: "Drop without CASCADE, so that PostgreSQL refuses while something depends on the object and names it; drop each dependent explicitly, as its own retired step, then the object.",
           bad: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nDROP TYPE order_state CASCADE;",
           good: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nALTER TABLE orders DROP COLUMN state;\nDROP TYPE order_state;",
@@ -25016,6 +25036,7 @@ var init_no_drop_cascade = __esm({
       function: "the dropped triggers stop doing their work (auditing, keeping a copy in step, checking) from the commit on.",
       index: "the queries a dropped index served read the whole table instead.",
       view: "the running release fails on every query of a dropped view.",
+      check: "a dropped CHECK constraint no longer guards the rows written from the commit on.",
       default: "an INSERT that relied on a dropped default stores NULL in the column, or fails on its NOT NULL."
     };
   }
@@ -45389,7 +45410,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 22;
+var CACHE_FORMAT = 23;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

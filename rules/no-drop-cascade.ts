@@ -42,7 +42,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Warns about DROP TABLE, VIEW, TYPE, DOMAIN, FUNCTION, SEQUENCE or EXTENSION ... CASCADE and DROP COLUMN ... CASCADE, which drop what depends on the object without a word.',
-      why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it and the defaults, views, CHECK constraints and index expressions that call it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (not CHECK constraints or index expressions that call a function; for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
+      why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it and the defaults, views, CHECK constraints and index expressions that call it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
       instead: 'Drop without CASCADE, so that PostgreSQL refuses while something depends on the object and names it; drop each dependent explicitly, as its own retired step, then the object.',
       bad: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nDROP TYPE order_state CASCADE;",
       good: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nALTER TABLE orders DROP COLUMN state;\nDROP TYPE order_state;",
@@ -102,6 +102,7 @@ const CONSEQUENCES = {
   function: 'the dropped triggers stop doing their work (auditing, keeping a copy in step, checking) from the commit on.',
   index: 'the queries a dropped index served read the whole table instead.',
   view: 'the running release fails on every query of a dropped view.',
+  check: 'a dropped CHECK constraint no longer guards the rows written from the commit on.',
   default: 'an INSERT that relied on a dropped default stores NULL in the column, or fails on its NOT NULL.',
 };
 
@@ -167,21 +168,22 @@ function reportExtensionDrop(context: RuleContext, drop: DropStmt, extension: st
     return;
   }
   const dependents = context.schema.dependentsOfExtension(members);
-  const { columns, domains, indexes } = dependents;
+  const { columns, domains } = dependents;
   const words = [
     ...columns.map(({ table, column }) => `column ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
     ...domains.map((domain) => `domain ${displayResolvedName(domain)}`),
-    ...indexes.map((index) => `index ${displayResolvedName(index.name)}`),
     ...usesInWords(dependents),
   ];
-  const consequence = consequencesOf(dependents, [...(columns.length + domains.length > 0 ? [CONSEQUENCES.type] : []), ...(indexes.length > 0 ? [CONSEQUENCES.index] : [])]);
+  const consequence = consequencesOf(dependents, columns.length + domains.length > 0 ? [CONSEQUENCES.type] : []);
   if (words.length > 0) context.report({ messageId: 'dropsKnownDependents', helpId: 'help', data: { ...data, dependents: inWords(words), consequence } });
   else if (!context.schema.hasExtension(extension)) context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data });
 }
 
-/** The views, defaults and triggers a function or extension takes with it, in words. */
-function usesInWords({ views, defaults, triggers }: FunctionUses): string[] {
+/** The indexes, CHECKs, views, defaults and triggers a function or extension takes with it, in words. */
+function usesInWords({ indexes, checks, views, defaults, triggers }: FunctionUses): string[] {
   return [
+    ...indexes.map((index) => `index ${displayResolvedName(index.name)}`),
+    ...checks.map(({ table, constraint }) => `CHECK constraint ${quoteIdentifier(constraint)} of ${displayResolvedName(table)}`),
     ...views.map((view) => `${view.kind} ${displayResolvedName(view.name)}`),
     ...defaults.map(({ table, column }) => `the default of ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
     ...triggers.map(({ table, trigger }) => `trigger ${quoteIdentifier(trigger)} on ${displayResolvedName(table)}`),
@@ -189,8 +191,15 @@ function usesInWords({ views, defaults, triggers }: FunctionUses): string[] {
 }
 
 /** What losing them means, after what `first` says, as one sentence. */
-function consequencesOf({ views, defaults, triggers }: FunctionUses, first: readonly string[] = []): string {
-  return [...first, ...(views.length > 0 ? [CONSEQUENCES.view] : []), ...(defaults.length > 0 ? [CONSEQUENCES.default] : []), ...(triggers.length > 0 ? [CONSEQUENCES.function] : [])]
+function consequencesOf({ indexes, checks, views, defaults, triggers }: FunctionUses, first: readonly string[] = []): string {
+  return [
+    ...first,
+    ...(indexes.length > 0 ? [CONSEQUENCES.index] : []),
+    ...(checks.length > 0 ? [CONSEQUENCES.check] : []),
+    ...(views.length > 0 ? [CONSEQUENCES.view] : []),
+    ...(defaults.length > 0 ? [CONSEQUENCES.default] : []),
+    ...(triggers.length > 0 ? [CONSEQUENCES.function] : []),
+  ]
     .map((sentence) => sentence.slice(0, -1))
     .join('; ')
     .concat('.');

@@ -3,7 +3,7 @@ import { asKind, type NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
 import { runsAloneInBatchedMode, SessionState, wrapsEachFile, type TransactionState } from '../model/session-state.js';
-import type { SchemaModel } from '../model/schema-model.js';
+import { tablesOfUses, type SchemaModel } from '../model/schema-model.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import {
   asRunByItsBlock,
@@ -260,10 +260,7 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
  * knows to use it, through a trigger, a column, a default or an index.
  */
 const TABLES_USING_DROPPED_OBJECT: Partial<Record<LockClaim['target'], (schema: SchemaModel, dropped: RelationName) => RelationName[]>> = {
-  'users-of-function': (schema, dropped) => {
-    const { triggers, defaults, views } = schema.usesOfFunction(dropped.name);
-    return [...triggers.map(({ table }) => table), ...defaults.map(({ table }) => table), ...views.map((view) => view.name)];
-  },
+  'users-of-function': (schema, dropped) => tablesOfUses(schema.usesOfFunction(dropped.name)),
   'tables-with-columns-of-type': (schema, dropped) => schema.usesOfType(dropped).columns.map(({ table }) => table),
   'users-of-extension': (schema, dropped) => schema.tablesUsingExtension(dropped.name),
   'tables-drawing-from-sequence': (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table),

@@ -73,6 +73,8 @@ export interface IndexInfo {
   columns?: IndexColumns;
   /** For the index PostgreSQL made on a partition for an index of its partitioned table: that index, which takes it along when dropped. */
   partitionOfIndex?: string;
+  /** The functions its key expressions and WHERE clause call, lower-case and without schema, when they call any. */
+  calls?: string[];
   /** The operator classes its keys name, after its access method (`gin:gin_trgm_ops`), when they name any. */
   operatorClasses?: string[];
 }
@@ -143,6 +145,9 @@ export interface SchemaState {
 export interface FunctionUses {
   triggers: Array<{ table: RelationName; trigger: string }>;
   defaults: Array<{ table: RelationName; column: string }>;
+  checks: Array<{ table: RelationName; constraint: string }>;
+  /** Indexes whose key expressions or WHERE clause call it; for an extension, those of its operator classes too. */
+  indexes: IndexInfo[];
   /** Views and materialized views whose queries call it. */
   views: Array<{ name: RelationName; kind: RelationKind }>;
 }
@@ -151,7 +156,6 @@ export interface FunctionUses {
 export interface ExtensionDependents extends FunctionUses {
   columns: Array<{ table: RelationName; column: string }>;
   domains: Array<{ schema: string; name: string }>;
-  indexes: IndexInfo[];
 }
 
 /** A table the model never saw created, attached as a partition: the parent, and whether it is the DEFAULT partition. */
@@ -527,16 +531,20 @@ export class SchemaModel {
     const operatorClasses = new Set(members.operatorClasses);
     const uses = this.usesOfFunctions(new Set(members.functions));
     const defaults = uses.defaults.filter(({ table, column }) => !dropped(table, column));
-    const indexes = operatorClasses.size === 0 ? [] : [...this.indexes.values()].filter((index) => index.operatorClasses?.some((name) => operatorClasses.has(name)) && !index.columns?.columns.some((column) => dropped(index.table, column)));
-    return { columns, domains, defaults, indexes, views: uses.views, triggers: uses.triggers };
+    // An index or CHECK on a dropped column goes with the column.
+    const indexes = [...this.indexes.values()].filter(
+      (index) => (uses.indexes.includes(index) || index.operatorClasses?.some((name) => operatorClasses.has(name))) && !index.columns?.columns.some((column) => dropped(index.table, column)),
+    );
+    const checks = uses.checks.filter(({ table, constraint }) => !this.constraint(table, constraint)?.columns.some((column) => dropped(table, column)));
+    return { ...uses, columns, domains, defaults, indexes, checks };
   }
 
   /** The tables DROP EXTENSION ... CASCADE changes, among those the migrations made; none for an extension lockwise does not know. */
   tablesUsingExtension(extension: string): RelationName[] {
     const members = extensionMembers(extension);
     if (!members) return [];
-    const { columns, defaults, indexes, views, triggers } = this.dependentsOfExtension(members);
-    return [...columns.map(({ table }) => table), ...defaults.map(({ table }) => table), ...indexes.map((index) => index.table), ...views.map((view) => view.name), ...triggers.map(({ table }) => table)];
+    const dependents = this.dependentsOfExtension(members);
+    return [...dependents.columns.map(({ table }) => table), ...tablesOfUses(dependents)];
   }
 
   /** DROP FUNCTION or DROP EXTENSION ... CASCADE drops a view whose query calls a function it drops. */
@@ -549,13 +557,13 @@ export class SchemaModel {
   private dropDependentsOfExtension(extension: string): void {
     const members = extensionMembers(extension);
     if (!members) return;
-    const dependents = this.dependentsOfExtension(members);
-    this.dropUses(dependents);
+    this.dropUses(this.dependentsOfExtension(members));
     for (const type of members.types) this.dropUsesOfType({ name: type });
-    for (const index of dependents.indexes) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
   }
 
-  private dropUses({ triggers, defaults, views }: FunctionUses): void {
+  private dropUses({ triggers, defaults, checks, indexes, views }: FunctionUses): void {
+    for (const { table, constraint } of checks) this.constraintsOf(this.resolve(table, this.tables))?.delete(constraint);
+    for (const index of indexes) this.dropIndex(`${index.name.schema}.${index.name.name}`);
     for (const { table, trigger } of triggers) this.detach(table, 'trigger', trigger);
     for (const { table, column } of defaults) {
       const info = this.column(table, column);
@@ -1147,6 +1155,7 @@ export class SchemaModel {
     const columns = indexStmtColumns(index);
     const operatorClasses = operatorClassesOf(index);
     const keyNames = keyColumns ? undefined : indexKeyNames(index.indexParams ?? []);
+    const calls = functionsCalledIn({ List: { items: [...(index.indexParams ?? []), ...(index.whereClause ? [index.whereClause] : [])] } });
     const info: IndexInfo = {
       name: this.qualified(key),
       table,
@@ -1157,6 +1166,7 @@ export class SchemaModel {
       partial: index.whereClause !== undefined,
       ...(columns ? { columns } : {}),
       ...(operatorClasses.length > 0 ? { operatorClasses } : {}),
+      ...(calls.length > 0 ? { calls } : {}),
     };
     this.setRelation(this.indexes, key, info);
     // CREATE INDEX ON ONLY a partitioned table makes no index on its partitions.
@@ -1262,7 +1272,11 @@ export class SchemaModel {
       .filter(({ column }) => column.defaultCalls?.some((name) => names.has(name)))
       .map(({ table, column }) => ({ table, column: column.name }));
     const views = [...this.tables.values()].filter((view) => view.calls?.some((name) => names.has(name))).map((view) => ({ name: view.name, kind: view.kind }));
-    return { triggers, defaults, views };
+    const checks: FunctionUses['checks'] = [];
+    for (const info of this.tables.values()) for (const check of info.constraints.values()) if (check.calls?.some((name) => names.has(name))) checks.push({ table: info.name, constraint: check.name });
+    for (const [key, constraints] of this.constraintsOfUnknownTables) for (const check of constraints.values()) if (check.calls?.some((name) => names.has(name))) checks.push({ table: this.qualified(key), constraint: check.name });
+    const indexes = [...this.indexes.values()].filter((index) => index.calls?.some((name) => names.has(name)));
+    return { triggers, defaults, checks, indexes, views };
   }
 
   private attach(table: RelationName, kind: AttachedObjectKind, name: string, executes = ''): void {
@@ -1724,6 +1738,11 @@ export class SchemaModel {
     }
     this.functionVolatilities.set(name.toLowerCase(), volatility);
   }
+}
+
+/** The tables and views whose triggers, defaults, CHECKs, indexes or queries use a dropped function. */
+export function tablesOfUses({ triggers, defaults, checks, indexes, views }: FunctionUses): RelationName[] {
+  return [...triggers.map(({ table }) => table), ...defaults.map(({ table }) => table), ...checks.map(({ table }) => table), ...indexes.map((index) => index.table), ...views.map((view) => view.name)];
 }
 
 /** Moves one entry of a map to a new key, when there is one. */

@@ -62,6 +62,8 @@ export interface ConstraintInfo {
   references?: { schema?: string; name: string };
   /** For a foreign key: the columns it references; empty for the referenced table's primary key. */
   referencedColumns?: string[];
+  /** For a CHECK: the functions its condition calls, lower-case and without schema, when it calls any. */
+  calls?: string[];
 }
 
 const CONSTRAINT_KINDS: Partial<Record<NonNullable<Constraint['contype']>, ConstraintKind>> = {
@@ -188,12 +190,14 @@ export function constraintInfo(constraint: Constraint, table: string, column?: s
   const columns = column ? [column] : keys.length > 0 ? keys : mentionedColumns(constraint.raw_expr);
   // With USING INDEX and no name of its own, the constraint takes the index's.
   const name = constraint.conname ?? constraint.indexname ?? generatedName(table, columns, kind);
+  const calls = kind === 'check' ? functionsCalledIn(constraint.raw_expr) : [];
   return {
     name,
     kind,
     validated: constraint.skip_validation !== true,
     columns,
     ...(kind === 'check' ? { condition: conditionOf(constraint.raw_expr) } : {}),
+    ...(calls.length > 0 ? { calls } : {}),
     ...(constraint.pktable ? { referencedColumns: stringValues(constraint.pk_attrs) } : {}),
     ...(constraint.pktable
       ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? '' } : { name: constraint.pktable.relname ?? '' } }
