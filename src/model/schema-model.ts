@@ -1018,10 +1018,8 @@ export class SchemaModel {
         if (column.defaultSequence) copy.defaultSequence = column.defaultSequence;
       }
       if (identity && options & LIKE_INCLUDING.identity) {
-        const { schema, name } = this.qualified(tableKey);
         copy.hasDefault = true;
-        copy.ownedSequence = `${schema}.${this.freeRelationName(tableKey, `${name}_${column.name}_seq`)}`;
-        this.setRelation(this.sequences, copy.ownedSequence, this.currentMigration);
+        copy.ownedSequence = this.newOwnedSequence(tableKey, column.name);
       }
       table.columns.set(column.name, copy);
     }
@@ -1173,6 +1171,28 @@ export class SchemaModel {
     const tableInfo = this.tables.get(tableKey);
     if (tableInfo?.kind === 'partitioned table' && index.relation.inh === true) {
       for (const partition of this.partitions(table)) this.copyIndex(this.resolve(partition.name, this.tables), partition, info, undefined, true);
+    }
+  }
+
+  /**
+   * ATTACH PARTITION ties each index of the partitioned table to an index of the partition with the same definition,
+   * or makes one; DETACH PARTITION unties them, and the partition keeps its indexes (seen on PostgreSQL 18).
+   */
+  private tiePartitionIndexes(table: TableInfo, partition: TableInfo, attaching: boolean): void {
+    const partitionKey = this.resolve(partition.name, this.tables);
+    const parentIndexes = this.indexesOn(table.name);
+    const parentKeys = new Set(parentIndexes.map((index) => `${index.name.schema}.${index.name.name}`));
+    const own = this.indexesOn(partition.name);
+    if (!attaching) {
+      for (const index of own) if (index.partitionOfIndex && parentKeys.has(index.partitionOfIndex)) delete index.partitionOfIndex;
+      return;
+    }
+    const sameDefinition = (a: IndexInfo, b: IndexInfo): boolean =>
+      a.columns !== undefined && JSON.stringify(a.columns.keys) === JSON.stringify(b.columns?.keys) && a.unique === b.unique && a.partial === b.partial;
+    for (const parentIndex of parentIndexes) {
+      const match = own.find((index) => index.partitionOfIndex === undefined && sameDefinition(index, parentIndex));
+      if (match) match.partitionOfIndex = `${parentIndex.name.schema}.${parentIndex.name.name}`;
+      else this.copyIndex(partitionKey, partition, parentIndex, parentIndex.constraint === undefined ? undefined : table.constraints.get(parentIndex.constraint), true);
     }
   }
 
@@ -1477,23 +1497,25 @@ export class SchemaModel {
     }
   }
 
-  /**
-   * Records the sequence a serial or identity column makes, under the name PostgreSQL gives it (`<table>_<column>_seq`,
-   * or the first free one with a number appended), and the sequence a DEFAULT nextval(...) draws from.
-   */
+  /** Records the sequence a serial or identity column makes, and the sequence a DEFAULT nextval(...) draws from. */
   private withSequences(tableKey: string, column: ColumnInfo, definition: ColumnDef): ColumnInfo {
     const identity = isIdentity(definition);
     if (identity || isSerial(definition)) {
-      const { schema, name } = this.qualified(tableKey);
-      const key = `${schema}.${this.freeRelationName(tableKey, `${name}_${column.name}_seq`)}`;
-      this.setRelation(this.sequences, key, this.currentMigration);
-      column.ownedSequence = key;
-      if (!identity) column.defaultSequence = key;
+      column.ownedSequence = this.newOwnedSequence(tableKey, column.name);
+      if (!identity) column.defaultSequence = column.ownedSequence;
       return column;
     }
     const called = sequenceCalledIn(defaultExpressionOf(definition));
     if (called) column.defaultSequence = this.resolve(called, this.sequences);
     return column;
+  }
+
+  /** The sequence a serial or identity column makes, under the name PostgreSQL gives it (`<table>_<column>_seq`, or the first free one with a number appended). */
+  private newOwnedSequence(tableKey: string, column: string): string {
+    const { schema, name } = this.qualified(tableKey);
+    const key = `${schema}.${this.freeRelationName(tableKey, `${name}_${column}_seq`)}`;
+    this.setRelation(this.sequences, key, this.currentMigration);
+    return key;
   }
 
   /** Every column of a table the migrations made, and every column they added to a table they did not. */
@@ -1616,6 +1638,22 @@ export class SchemaModel {
       case 'AT_SetTableSpace':
         if (table && cmd.name) table.storage = { ...table.storage, tablespace: cmd.name };
         return;
+      case 'AT_AddIdentity': {
+        const column = known(cmd.name);
+        if (!column) return;
+        // The identity's sequence, named as for CREATE TABLE (seen on PostgreSQL 18).
+        column.ownedSequence = this.newOwnedSequence(tableKey, column.name);
+        column.hasDefault = true;
+        return;
+      }
+      case 'AT_DropIdentity': {
+        const column = known(cmd.name);
+        if (!column?.ownedSequence || column.defaultSequence !== undefined) return;
+        this.deleteRelation(this.sequences, column.ownedSequence);
+        delete column.ownedSequence;
+        column.hasDefault = false;
+        return;
+      }
       case 'AT_AttachPartition':
       case 'AT_DetachPartition': {
         const partition = asKind(cmd.def, 'PartitionCmd');
@@ -1623,8 +1661,10 @@ export class SchemaModel {
         const attachedName = relationFromRangeVar(partition.name);
         const attached = this.table(attachedName);
         const attaching = cmd.subtype === 'AT_AttachPartition';
-        if (attached) this.setPartitionOf(attached, attaching ? (table?.name ?? relation) : undefined, attaching && partition.bound?.is_default === true);
-        else if (attaching) {
+        if (attached) {
+          this.setPartitionOf(attached, attaching ? (table?.name ?? relation) : undefined, attaching && partition.bound?.is_default === true);
+          if (table) this.tiePartitionIndexes(table, attached, attaching);
+        } else if (attaching) {
           this.attachmentsOfUnknownTables.set(this.resolve(attachedName, this.tables), { partitionOf: table?.name ?? relation, defaultPartition: partition.bound?.is_default === true });
         } else this.attachmentsOfUnknownTables.delete(this.resolve(attachedName, this.tables));
         return;
