@@ -21383,7 +21383,7 @@ var init_schema_model = __esm({
       relationBesideTable(table, name) {
         return this.relationAt(`${this.qualified(this.resolve(table, this.tables)).schema}.${name}`);
       }
-      /** The index, table, view or sequence the migrations made under a schema-qualified key. */
+      /** The index, table, view, sequence or composite type the migrations made under a schema-qualified key. */
       relationAt(key) {
         const index = this.indexes.get(key);
         if (index) return { index };
@@ -21451,8 +21451,8 @@ var init_schema_model = __esm({
       }
       /**
        * What DROP EXTENSION ... CASCADE drops among what the migrations made (seen on PostgreSQL 18): the columns of its
-       * types (and of domains over them), the indexes that use its operator classes, the defaults that call its functions,
-       * and the triggers that execute them; an index on a dropped column goes with the column and is not listed.
+       * types (and of domains over them), the indexes that use its operator classes, and what uses its functions, as
+       * usesOfFunction says; an index or CHECK on a dropped column goes with the column and is not listed.
        */
       dependentsOfExtension(members) {
         const columns = members.types.flatMap((type) => this.usesOfType({ name: type }).columns);
@@ -21889,7 +21889,11 @@ var init_schema_model = __esm({
        */
       copyColumns(tableKey, table, source, options) {
         for (const column of source.columns.values()) {
-          if (table.columns.has(column.name)) continue;
+          const declared = table.columns.get(column.name);
+          if (declared) {
+            if (!declared.type && column.type) declared.type = column.type;
+            continue;
+          }
           const identity = column.ownedSequence !== void 0 && column.defaultSequence === void 0;
           const copy = {
             name: column.name,

@@ -438,7 +438,7 @@ export class SchemaModel {
     return this.relationAt(`${this.qualified(this.resolve(table, this.tables)).schema}.${name}`);
   }
 
-  /** The index, table, view or sequence the migrations made under a schema-qualified key. */
+  /** The index, table, view, sequence or composite type the migrations made under a schema-qualified key. */
   private relationAt(key: string): NamedRelation | undefined {
     const index = this.indexes.get(key);
     if (index) return { index };
@@ -521,8 +521,8 @@ export class SchemaModel {
 
   /**
    * What DROP EXTENSION ... CASCADE drops among what the migrations made (seen on PostgreSQL 18): the columns of its
-   * types (and of domains over them), the indexes that use its operator classes, the defaults that call its functions,
-   * and the triggers that execute them; an index on a dropped column goes with the column and is not listed.
+   * types (and of domains over them), the indexes that use its operator classes, and what uses its functions, as
+   * usesOfFunction says; an index or CHECK on a dropped column goes with the column and is not listed.
    */
   dependentsOfExtension(members: ExtensionMembers): ExtensionDependents {
     const columns = members.types.flatMap((type) => this.usesOfType({ name: type }).columns);
@@ -749,8 +749,7 @@ export class SchemaModel {
         else if (move.objectType === 'OBJECT_TYPE' && name.name) {
           moveKey(this.enums, this.resolve(name, this.enums), `${move.newschema}.${name.name}`);
           moveKey(this.compositeTypes, this.resolve(name, this.compositeTypes), `${move.newschema}.${name.name}`);
-        }
-        else if (move.objectType === 'OBJECT_SEQUENCE' && move.relation?.relname) {
+        } else if (move.objectType === 'OBJECT_SEQUENCE' && move.relation?.relname) {
           this.moveSequence(this.resolve(relationFromRangeVar(move.relation), this.sequences), `${move.newschema}.${move.relation.relname}`);
         } else if (move.relation?.relname && (move.objectType === 'OBJECT_TABLE' || move.objectType === 'OBJECT_VIEW' || move.objectType === 'OBJECT_MATVIEW')) {
           this.moveTable(this.resolve(relationFromRangeVar(move.relation), this.tables), `${move.newschema}.${move.relation.relname}`);
@@ -1000,8 +999,12 @@ export class SchemaModel {
    */
   private copyColumns(tableKey: string, table: TableInfo, source: TableInfo, options: number): void {
     for (const column of source.columns.values()) {
-      // A column the statement declares itself (a partition's column options) keeps its own definition.
-      if (table.columns.has(column.name)) continue;
+      // A column the statement declares itself keeps its own definition; a partition's column options have no type.
+      const declared = table.columns.get(column.name);
+      if (declared) {
+        if (!declared.type && column.type) declared.type = column.type;
+        continue;
+      }
       const identity = column.ownedSequence !== undefined && column.defaultSequence === undefined;
       const copy: ColumnInfo = {
         name: column.name,
