@@ -7,20 +7,7 @@ import { asKind, functionNameOf, stringValues } from '../src/parse/node-types.js
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { extensionMembers } from '../src/knowledge/extensions.js';
 import type { FunctionUses } from '../src/model/schema-model.js';
-
-/** What DROP ... CASCADE drops on each kind of object, as far as this rule looks; schemas and TRUNCATE have rules of their own. */
-const KIND_WORDS: Record<string, string> = {
-  OBJECT_TABLE: 'TABLE',
-  OBJECT_VIEW: 'VIEW',
-  OBJECT_MATVIEW: 'MATERIALIZED VIEW',
-  OBJECT_TYPE: 'TYPE',
-  OBJECT_DOMAIN: 'DOMAIN',
-  OBJECT_FUNCTION: 'FUNCTION',
-  OBJECT_PROCEDURE: 'PROCEDURE',
-  OBJECT_ROUTINE: 'ROUTINE',
-  OBJECT_SEQUENCE: 'SEQUENCE',
-  OBJECT_EXTENSION: 'EXTENSION',
-};
+import { CASCADE_DROPS, COLUMN_CASCADE_DROPS } from '../src/knowledge/drop-cascade.js';
 
 /** Dependents named in a message before the rest are counted. */
 const NAMED_DEPENDENTS = 6;
@@ -42,7 +29,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Warns about DROP TABLE, VIEW, TYPE, DOMAIN, FUNCTION, SEQUENCE or EXTENSION ... CASCADE and DROP COLUMN ... CASCADE, which drop what depends on the object without a word.',
-      why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it and the defaults, views, CHECK constraints and index expressions that call it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
+      why: "CASCADE drops every object that depends on the one dropped, and PostgreSQL only says so in NOTICEs that migration tools do not show. DROP TYPE ... CASCADE drops every column of that type, in every table, with its data, and the views that use those columns; DROP TABLE ... CASCADE drops the views over the table and the foreign keys of other tables that reference it; DROP FUNCTION ... CASCADE drops the triggers that execute it and the defaults, views, CHECK constraints and index expressions that call it; DROP SEQUENCE ... CASCADE drops the column defaults that call nextval() on it (a serial column's own), so an INSERT that leaves the column out stores NULL or fails; DROP EXTENSION ... CASCADE drops every column of its types (citext, hstore, PostGIS geometry, pgvector's vector), every index using its operator classes (pg_trgm's gin_trgm_ops), and every default, trigger and view that calls its functions (uuid-ossp's uuid_generate_v4()); DROP COLUMN ... CASCADE drops the views that use the column and the foreign keys that reference it. A migration written against a development database drops, in production, whatever else has come to depend on the object there. lockwise names the dependents it knows from the migrations (for extensions, it knows what the contrib extensions PostgreSQL ships provide, and the types of PostGIS and pgvector); for an object no migration made, it cannot know them. Not reported: an object made by a migration not deployed yet, and one the migrations made that nothing they made depends on. DROP SCHEMA ... CASCADE and TRUNCATE ... CASCADE have rules of their own (no-drop-schema-cascade, no-truncate-cascade); DROP INDEX ... CASCADE is covered by require-concurrent-index.",
       instead: 'Drop without CASCADE, so that PostgreSQL refuses while something depends on the object and names it; drop each dependent explicitly, as its own retired step, then the object.',
       bad: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nDROP TYPE order_state CASCADE;",
       good: "CREATE TYPE order_state AS ENUM ('new', 'paid');\nCREATE TABLE orders (id bigint PRIMARY KEY, state order_state);\n-- a later migration:\nALTER TABLE orders DROP COLUMN state;\nDROP TYPE order_state;",
@@ -58,7 +45,7 @@ export default defineRule({
   create(context) {
     return {
       DropStmt(drop) {
-        const kind = drop.behavior === 'DROP_CASCADE' ? KIND_WORDS[drop.removeType ?? ''] : undefined;
+        const kind = drop.behavior === 'DROP_CASCADE' ? CASCADE_DROPS[drop.removeType ?? '']?.keyword : undefined;
         if (!kind) return;
         for (const object of drop.objects ?? []) reportDrop(context, drop, kind, object);
       },
@@ -68,7 +55,7 @@ export default defineRule({
         const statement = `ALTER TABLE ${displayName(relation)} DROP COLUMN ${quoteIdentifier(cmd.name)}`;
         const object = `${displayName(relation)}.${quoteIdentifier(cmd.name)}`;
         if (!context.schema.table(relation)) {
-          context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data: { statement, object, unknown: displayName(relation), dependentKinds: DEPENDENT_KINDS.COLUMN! } });
+          context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data: { statement, object, unknown: displayName(relation), dependentKinds: COLUMN_CASCADE_DROPS } });
           return;
         }
         const keys = context.schema.foreignKeysReferencing(relation, { column: cmd.name }).map(foreignKeyWords);
@@ -80,21 +67,6 @@ export default defineRule({
     };
   },
 });
-
-/** What may depend on each kind of object, for a finding about one whose dependents lockwise cannot see. */
-const DEPENDENT_KINDS: Record<string, string> = {
-  TABLE: 'views over it and foreign keys of other tables that reference it',
-  VIEW: 'views over it',
-  'MATERIALIZED VIEW': 'views over it',
-  COLUMN: 'views that use it and foreign keys of other tables that reference it',
-  TYPE: 'columns of the type in any table, and domains over it',
-  DOMAIN: 'columns of the domain in any table, and domains over it',
-  FUNCTION: 'triggers that execute it, and views, defaults, CHECK constraints and expression indexes that call it',
-  PROCEDURE: 'routines whose SQL-standard bodies call it',
-  ROUTINE: 'triggers that execute it, and views, defaults, CHECK constraints and expression indexes that call it',
-  SEQUENCE: 'column defaults that draw from it',
-  EXTENSION: 'columns of its types, indexes of its operator classes, and defaults, views and triggers that call its functions',
-};
 
 const CONSEQUENCES = {
   type: 'the data in those columns is gone, and the running release fails on every query that names them.',
@@ -114,7 +86,7 @@ function reportDrop(context: RuleContext, drop: DropStmt, kind: string, object: 
   const functionName = isFunction ? functionNameOf(object) : undefined;
   const name = relation ? displayName(relation) : (functionName ?? '');
   if (!name) return;
-  const data = { statement: `DROP ${kind} ${drop.missing_ok ? 'IF EXISTS ' : ''}${name}`, object: name, unknown: name, dependentKinds: DEPENDENT_KINDS[kind]! };
+  const data = { statement: `DROP ${kind} ${drop.missing_ok ? 'IF EXISTS ' : ''}${name}`, object: name, unknown: name, dependentKinds: CASCADE_DROPS[drop.removeType ?? '']!.dependents };
   let known: boolean;
   let dependents: string[];
   let consequence: string;
@@ -126,11 +98,21 @@ function reportDrop(context: RuleContext, drop: DropStmt, kind: string, object: 
   } else if (isType) {
     known = context.schema.hasType(relation!);
     const uses = context.schema.usesOfType(relation!);
+    // A view that uses a dropped column goes with it; which columns a view uses, lockwise does not know.
+    const columnsByView = new Map<string, string[]>();
+    for (const { table, column } of uses.columns) {
+      for (const view of context.schema.viewsReading(table)) {
+        const words = `${context.schema.table(view)?.kind ?? 'view'} ${displayResolvedName(view)}`;
+        columnsByView.set(words, [...(columnsByView.get(words) ?? []), `${displayResolvedName(table)}.${quoteIdentifier(column)}`]);
+      }
+    }
+    const views = [...columnsByView].map(([view, columns]) => `${view} if it uses ${columns.join(' or ')}`);
     dependents = [
       ...uses.domains.map((domain) => `domain ${displayResolvedName(domain)}`),
       ...uses.columns.map(({ table, column }) => `column ${displayResolvedName(table)}.${quoteIdentifier(column)}`),
+      ...views,
     ];
-    consequence = CONSEQUENCES.type;
+    consequence = views.length > 0 ? `${CONSEQUENCES.type.slice(0, -1)}; ${CONSEQUENCES.view}` : CONSEQUENCES.type;
   } else if (kind === 'SEQUENCE') {
     if (context.schema.isNewSequence(relation!) || (drop.missing_ok && context.schema.isGone(relation!, 'sequence'))) return;
     dependents = context.schema.columnsUsingSequence(relation!).map(({ table, column }) => `the default of ${displayResolvedName(table)}.${quoteIdentifier(column)}`);
@@ -161,7 +143,7 @@ function reportExtensionDrop(context: RuleContext, drop: DropStmt, extension: st
   // What uses an extension made by a migration not deployed yet is new too.
   if (!extension || context.schema.isNewExtension(extension)) return;
   const object = quoteIdentifier(extension);
-  const data = { statement: `DROP EXTENSION ${drop.missing_ok ? 'IF EXISTS ' : ''}${object}`, object, unknown: object, dependentKinds: DEPENDENT_KINDS.EXTENSION! };
+  const data = { statement: `DROP EXTENSION ${drop.missing_ok ? 'IF EXISTS ' : ''}${object}`, object, unknown: object, dependentKinds: CASCADE_DROPS.OBJECT_EXTENSION!.dependents };
   const members = extensionMembers(extension);
   if (!members) {
     context.report({ messageId: 'dropsUnknownExtensionMembers', helpId: 'help', data });

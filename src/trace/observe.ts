@@ -26,7 +26,10 @@ export interface RelationState {
   functionsUsed: string[];
   /** For a view: the relations its query reads. */
   viewReads: number[];
-  /** The types of its columns, with the element type of an array and the type a domain is over. */
+  /**
+   * The types of its columns, with the element type of an array and the type a domain is over; for a view, also those
+   * of the columns its query uses, which DROP TYPE ... CASCADE drops it with.
+   */
   columnTypes: string[];
   /**
    * The extensions whose types, operator classes or functions its columns, defaults, indexes, triggers or (for a view)
@@ -68,12 +71,19 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
                  OR (d.classid = 'pg_rewrite'::regclass AND d.objid IN (SELECT oid FROM pg_rewrite WHERE ev_class = c.oid)))) AS functions_used,
        ARRAY(SELECT DISTINCT d.refobjid::int FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
              WHERE c.relkind = 'v' AND r.ev_class = c.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid) AS view_reads,
-       ARRAY(SELECT DISTINCT type_name::text FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+       ARRAY(SELECT DISTINCT type_name::text
+               FROM (SELECT atttypid FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped
+                     UNION
+                     SELECT ua.atttypid FROM pg_rewrite r
+                       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
+                       JOIN pg_attribute ua ON ua.attrelid = d.refobjid AND ua.attnum = d.refobjsubid
+                     WHERE r.ev_class = c.oid AND d.refobjid <> c.oid) a
+               JOIN pg_type t ON t.oid = a.atttypid
                LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
                LEFT JOIN pg_type b ON b.oid = t.typbasetype AND t.typtype = 'd'
                LEFT JOIN pg_type be ON be.oid = b.typelem AND b.typcategory = 'A',
                unnest(ARRAY[t.typname, e.typname, b.typname, be.typname]) AS type_name
-             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND type_name IS NOT NULL) AS column_types,
+             WHERE type_name IS NOT NULL) AS column_types,
        ARRAY(SELECT DISTINCT x.extname::text FROM pg_depend d
                JOIN pg_depend m ON m.classid = d.refclassid AND m.objid = d.refobjid AND m.deptype = 'e'
                JOIN pg_extension x ON x.oid = m.refobjid
