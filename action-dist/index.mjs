@@ -36245,7 +36245,7 @@ function formatPretty(results, options) {
     out.push(chalk2.underline(neutralizeControlCharacters(file.path)));
     for (const diagnostic of file.diagnostics) out.push(...formatDiagnostic(diagnostic, file.source, chalk2), "");
   }
-  out.push(summaryLine(results, chalk2));
+  out.push(summaryLine(results, chalk2, options.pathsNamingNothing ?? 0));
   return `${out.join("\n")}
 `;
 }
@@ -36293,15 +36293,17 @@ function range(from, to) {
 function leadingWhitespace(text) {
   return text.length - text.trimStart().length;
 }
-function summaryLine(results, chalk2) {
+function summaryLine(results, chalk2, pathsNamingNothing) {
   const { files, errors, warnings, infos } = totals(results);
   const fileCount = counted(files, "file");
   const problems = errors + warnings + infos;
+  const missing = pathsNamingNothing > 0 ? `; ${counted(pathsNamingNothing, "path")} named no file` : "";
+  if (problems === 0 && missing) return chalk2.red(`\u2716 no problems in ${fileCount}${missing}`);
   if (problems === 0) return chalk2.green(`\u2714 no problems in ${fileCount}`);
   const parts = [counted(errors, "error"), counted(warnings, "warning")];
   if (infos > 0) parts.push(`${infos} info`);
   const colour = errors > 0 ? chalk2.red : chalk2.yellow;
-  return colour(`\u2716 ${counted(problems, "problem")} (${parts.join(", ")}) in ${fileCount}`);
+  return colour(`\u2716 ${counted(problems, "problem")} (${parts.join(", ")}) in ${fileCount}${missing}`);
 }
 var MAX_FRAME_LINES;
 var init_pretty = __esm({
@@ -45658,7 +45660,7 @@ async function lintAndReport(paths, options, io) {
   }
   const reportOptions = { color: false, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
   if (options.format !== "github") {
-    const report2 = (await REPORTERS[options.format]())(results, { ...reportOptions, color: color && !options.output });
+    const report2 = (await REPORTERS[options.format]())(results, { ...reportOptions, color: color && !options.output, pathsNamingNothing: resolved.problems.length });
     if (options.output) writeFileSync2(path11.resolve(io.cwd, options.output), report2);
     else io.stdout.write(report2);
   }

@@ -100,6 +100,14 @@ describe('lockwise lint', () => {
       'lockwise: gone/*.sql: no files match this pattern',
     ]);
     expect(run.stdout).toContain('no-rename-column');
+    expect(run.stdout.trim().split('\n').at(-1)).toMatch(/in 1 file; 2 paths named no file$/);
+  });
+
+  it('does not call a run clean when a path it was given named no file', () => {
+    const dir = tempProject({});
+    const run = runCli(['lint', 'nope.sql'], { cwd: dir });
+    expect(run.status).toBe(2);
+    expect(run.stdout.trim()).toBe('✖ no problems in 0 files; 1 path named no file');
   });
 
   it('says on stderr when a folder holds no SQL file, without failing the run', () => {

@@ -112,7 +112,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   }
   const reportOptions = { color: false, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
   if (options.format !== 'github') {
-    const report = (await REPORTERS[options.format]())(results, { ...reportOptions, color: color && !options.output });
+    const report = (await REPORTERS[options.format]())(results, { ...reportOptions, color: color && !options.output, pathsNamingNothing: resolved.problems.length });
     if (options.output) writeFileSync(path.resolve(io.cwd, options.output), report);
     else io.stdout.write(report);
   }

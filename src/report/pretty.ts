@@ -17,7 +17,7 @@ export function formatPretty(results: LintResults, options: ReportOptions): stri
     out.push(chalk.underline(neutralizeControlCharacters(file.path)));
     for (const diagnostic of file.diagnostics) out.push(...formatDiagnostic(diagnostic, file.source, chalk), '');
   }
-  out.push(summaryLine(results, chalk));
+  out.push(summaryLine(results, chalk, options.pathsNamingNothing ?? 0));
   return `${out.join('\n')}\n`;
 }
 
@@ -69,13 +69,15 @@ function leadingWhitespace(text: string): number {
   return text.length - text.trimStart().length;
 }
 
-function summaryLine(results: LintResults, chalk: ChalkInstance): string {
+function summaryLine(results: LintResults, chalk: ChalkInstance, pathsNamingNothing: number): string {
   const { files, errors, warnings, infos } = totals(results);
   const fileCount = counted(files, 'file');
   const problems = errors + warnings + infos;
+  const missing = pathsNamingNothing > 0 ? `; ${counted(pathsNamingNothing, 'path')} named no file` : '';
+  if (problems === 0 && missing) return chalk.red(`✖ no problems in ${fileCount}${missing}`);
   if (problems === 0) return chalk.green(`✔ no problems in ${fileCount}`);
   const parts = [counted(errors, 'error'), counted(warnings, 'warning')];
   if (infos > 0) parts.push(`${infos} info`);
   const colour = errors > 0 ? chalk.red : chalk.yellow;
-  return colour(`✖ ${counted(problems, 'problem')} (${parts.join(', ')}) in ${fileCount}`);
+  return colour(`✖ ${counted(problems, 'problem')} (${parts.join(', ')}) in ${fileCount}${missing}`);
 }

@@ -7,6 +7,8 @@ export interface ReportOptions {
   cwd: string;
   /** lockwise's home page; rule documentation pages live below it. */
   homepage: string;
+  /** Paths given that named no file (each said on stderr): the summary must not call the run clean. */
+  pathsNamingNothing?: number;
 }
 
 export type Reporter = (results: LintResults, options: ReportOptions) => string;
