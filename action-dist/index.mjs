@@ -21123,6 +21123,9 @@ function uniqueName(domain, name) {
 function tablesOfUses({ triggers, defaults, checks, indexes, views }) {
   return [...triggers.map(({ table }) => table), ...defaults.map(({ table }) => table), ...checks.map(({ table }) => table), ...indexes.map((index) => index.table), ...views.map((view) => view.name)];
 }
+function isIdentityColumn(column) {
+  return column.ownedSequence !== void 0 && column.defaultSequence === void 0;
+}
 function moveKey(map, oldKey, newKey) {
   if (!map.has(oldKey)) return;
   const value = map.get(oldKey);
@@ -21422,7 +21425,9 @@ var init_schema_model = __esm({
         return { columns, domains };
       }
       dropUsesOfType(type) {
-        const { columns, domains } = this.usesOfType(type);
+        this.dropColumnsAndDomains(this.usesOfType(type));
+      }
+      dropColumnsAndDomains({ columns, domains }) {
         for (const { table, column } of columns) this.dropColumn(table, column);
         for (const domain of domains) this.domains.delete(`${domain.schema}.${domain.name}`);
       }
@@ -21455,8 +21460,9 @@ var init_schema_model = __esm({
        * usesOfFunction says; an index or CHECK on a dropped column goes with the column and is not listed.
        */
       dependentsOfExtension(members) {
-        const columns = members.types.flatMap((type) => this.usesOfType({ name: type }).columns);
-        const domains = members.types.flatMap((type) => this.usesOfType({ name: type }).domains);
+        const usesOfTypes = members.types.map((type) => this.usesOfType({ name: type }));
+        const columns = usesOfTypes.flatMap((uses2) => uses2.columns);
+        const domains = usesOfTypes.flatMap((uses2) => uses2.domains);
         const dropped = (table, column) => columns.some((other) => other.column === column && this.sameTable(other.table, table));
         const operatorClasses = new Set(members.operatorClasses);
         const uses = this.usesOfFunctions(new Set(members.functions));
@@ -21483,8 +21489,9 @@ var init_schema_model = __esm({
       dropDependentsOfExtension(extension) {
         const members = extensionMembers(extension);
         if (!members) return;
-        this.dropUses(this.dependentsOfExtension(members));
-        for (const type of members.types) this.dropUsesOfType({ name: type });
+        const dependents = this.dependentsOfExtension(members);
+        this.dropUses(dependents);
+        this.dropColumnsAndDomains(dependents);
       }
       dropUses({ triggers, defaults, checks, indexes, views }) {
         for (const { table, constraint } of checks) this.constraintsOf(this.resolve(table, this.tables))?.delete(constraint);
@@ -21894,7 +21901,7 @@ var init_schema_model = __esm({
             if (!declared.type && column.type) declared.type = column.type;
             continue;
           }
-          const identity = column.ownedSequence !== void 0 && column.defaultSequence === void 0;
+          const identity = isIdentityColumn(column);
           const copy = {
             name: column.name,
             ...column.type ? { type: column.type } : {},
@@ -22347,7 +22354,7 @@ var init_schema_model = __esm({
           if (!identity) column.defaultSequence = column.ownedSequence;
           return column;
         }
-        const called = sequenceCalledIn(defaultExpressionOf(definition));
+        const called = column.defaultCalls?.includes("nextval") ? sequenceCalledIn(defaultExpressionOf(definition)) : void 0;
         if (called) column.defaultSequence = this.resolve(called, this.sequences);
         return column;
       }
@@ -22442,7 +22449,7 @@ var init_schema_model = __esm({
             const defaultCalls = functionsCalledIn(cmd.def);
             if (defaultCalls.length > 0) column.defaultCalls = defaultCalls;
             else delete column.defaultCalls;
-            const sequence = sequenceCalledIn(cmd.def);
+            const sequence = defaultCalls.includes("nextval") ? sequenceCalledIn(cmd.def) : void 0;
             if (sequence) column.defaultSequence = this.resolve(sequence, this.sequences);
             else delete column.defaultSequence;
             return;
@@ -22482,7 +22489,7 @@ var init_schema_model = __esm({
           }
           case "AT_DropIdentity": {
             const column = known(cmd.name);
-            if (!column?.ownedSequence || column.defaultSequence !== void 0) return;
+            if (!column || !isIdentityColumn(column)) return;
             this.deleteRelation(this.sequences, column.ownedSequence);
             delete column.ownedSequence;
             column.hasDefault = false;

@@ -484,7 +484,10 @@ export class SchemaModel {
   }
 
   private dropUsesOfType(type: RelationName): void {
-    const { columns, domains } = this.usesOfType(type);
+    this.dropColumnsAndDomains(this.usesOfType(type));
+  }
+
+  private dropColumnsAndDomains({ columns, domains }: Pick<ExtensionDependents, 'columns' | 'domains'>): void {
     for (const { table, column } of columns) this.dropColumn(table, column);
     for (const domain of domains) this.domains.delete(`${domain.schema}.${domain.name}`);
   }
@@ -525,8 +528,9 @@ export class SchemaModel {
    * usesOfFunction says; an index or CHECK on a dropped column goes with the column and is not listed.
    */
   dependentsOfExtension(members: ExtensionMembers): ExtensionDependents {
-    const columns = members.types.flatMap((type) => this.usesOfType({ name: type }).columns);
-    const domains = members.types.flatMap((type) => this.usesOfType({ name: type }).domains);
+    const usesOfTypes = members.types.map((type) => this.usesOfType({ name: type }));
+    const columns = usesOfTypes.flatMap((uses) => uses.columns);
+    const domains = usesOfTypes.flatMap((uses) => uses.domains);
     const dropped = (table: RelationName, column: string): boolean => columns.some((other) => other.column === column && this.sameTable(other.table, table));
     const operatorClasses = new Set(members.operatorClasses);
     const uses = this.usesOfFunctions(new Set(members.functions));
@@ -557,8 +561,9 @@ export class SchemaModel {
   private dropDependentsOfExtension(extension: string): void {
     const members = extensionMembers(extension);
     if (!members) return;
-    this.dropUses(this.dependentsOfExtension(members));
-    for (const type of members.types) this.dropUsesOfType({ name: type });
+    const dependents = this.dependentsOfExtension(members);
+    this.dropUses(dependents);
+    this.dropColumnsAndDomains(dependents);
   }
 
   private dropUses({ triggers, defaults, checks, indexes, views }: FunctionUses): void {
@@ -1005,7 +1010,7 @@ export class SchemaModel {
         if (!declared.type && column.type) declared.type = column.type;
         continue;
       }
-      const identity = column.ownedSequence !== undefined && column.defaultSequence === undefined;
+      const identity = isIdentityColumn(column);
       const copy: ColumnInfo = {
         name: column.name,
         ...(column.type ? { type: column.type } : {}),
@@ -1508,7 +1513,8 @@ export class SchemaModel {
       if (!identity) column.defaultSequence = column.ownedSequence;
       return column;
     }
-    const called = sequenceCalledIn(defaultExpressionOf(definition));
+    // Only a default that calls nextval() draws from a sequence: the others need no second walk of their expression.
+    const called = column.defaultCalls?.includes('nextval') ? sequenceCalledIn(defaultExpressionOf(definition)) : undefined;
     if (called) column.defaultSequence = this.resolve(called, this.sequences);
     return column;
   }
@@ -1610,7 +1616,7 @@ export class SchemaModel {
         const defaultCalls = functionsCalledIn(cmd.def);
         if (defaultCalls.length > 0) column.defaultCalls = defaultCalls;
         else delete column.defaultCalls;
-        const sequence = sequenceCalledIn(cmd.def);
+        const sequence = defaultCalls.includes('nextval') ? sequenceCalledIn(cmd.def) : undefined;
         if (sequence) column.defaultSequence = this.resolve(sequence, this.sequences);
         else delete column.defaultSequence;
         return;
@@ -1651,8 +1657,8 @@ export class SchemaModel {
       }
       case 'AT_DropIdentity': {
         const column = known(cmd.name);
-        if (!column?.ownedSequence || column.defaultSequence !== undefined) return;
-        this.deleteRelation(this.sequences, column.ownedSequence);
+        if (!column || !isIdentityColumn(column)) return;
+        this.deleteRelation(this.sequences, column.ownedSequence!);
         delete column.ownedSequence;
         column.hasDefault = false;
         return;
@@ -1786,6 +1792,11 @@ export class SchemaModel {
 /** The tables and views whose triggers, defaults, CHECKs, indexes or queries use a dropped function. */
 export function tablesOfUses({ triggers, defaults, checks, indexes, views }: FunctionUses): RelationName[] {
   return [...triggers.map(({ table }) => table), ...defaults.map(({ table }) => table), ...checks.map(({ table }) => table), ...indexes.map((index) => index.table), ...views.map((view) => view.name)];
+}
+
+/** A column that owns a sequence without its default drawing from it is an identity column; a serial's default draws from its own. */
+function isIdentityColumn(column: ColumnInfo): boolean {
+  return column.ownedSequence !== undefined && column.defaultSequence === undefined;
 }
 
 /** Moves one entry of a map to a new key, when there is one. */
