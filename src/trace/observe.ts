@@ -52,6 +52,18 @@ export interface ForeignKeyState {
 export type Snapshot = Map<number, RelationState>;
 
 /** User relations only: catalogs and TOAST tables are PostgreSQL's own business. */
+/**
+ * Whether the dependency row d is of relation c itself (its columns' types) or of what belongs to it: its indexes,
+ * column defaults, constraints, triggers (not a foreign key's internal ones) and, for a view, its query. DROP ...
+ * CASCADE of what such a row depends on changes c, under ACCESS EXCLUSIVE.
+ */
+const BELONGS_TO_RELATION = `c.relkind IN ('r', 'p', 'm', 'v')
+               AND ((d.classid = 'pg_class'::regclass AND (d.objid = c.oid OR d.objid IN (SELECT indexrelid FROM pg_index WHERE indrelid = c.oid)))
+                 OR (d.classid = 'pg_attrdef'::regclass AND d.objid IN (SELECT oid FROM pg_attrdef WHERE adrelid = c.oid))
+                 OR (d.classid = 'pg_constraint'::regclass AND d.objid IN (SELECT oid FROM pg_constraint WHERE conrelid = c.oid))
+                 OR (d.classid = 'pg_trigger'::regclass AND d.objid IN (SELECT oid FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal))
+                 OR (d.classid = 'pg_rewrite'::regclass AND d.objid IN (SELECT oid FROM pg_rewrite WHERE ev_class = c.oid)))`;
+
 const SNAPSHOT_SQL = `
 SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS kind, c.relfilenode::int AS filenode,
        i.indrelid::int AS table_oid, (SELECT min(inhparent::int) FROM pg_inherits WHERE inhrelid = c.oid) AS parent_oid,
@@ -63,12 +75,7 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
                  'referencedKey', (SELECT u.conname FROM pg_constraint u WHERE u.conrelid = k.confrelid AND u.conindid = k.conindid AND u.contype IN ('p', 'u')))), '[]')
           FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f') AS foreign_keys,
        ARRAY(SELECT DISTINCT p.proname::text FROM pg_depend d JOIN pg_proc p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid
-             WHERE c.relkind IN ('r', 'p', 'm', 'v')
-               AND ((d.classid = 'pg_trigger'::regclass AND d.objid IN (SELECT oid FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal))
-                 OR (d.classid = 'pg_attrdef'::regclass AND d.objid IN (SELECT oid FROM pg_attrdef WHERE adrelid = c.oid))
-                 OR (d.classid = 'pg_constraint'::regclass AND d.objid IN (SELECT oid FROM pg_constraint WHERE conrelid = c.oid))
-                 OR (d.classid = 'pg_class'::regclass AND d.objid IN (SELECT indexrelid FROM pg_index WHERE indrelid = c.oid))
-                 OR (d.classid = 'pg_rewrite'::regclass AND d.objid IN (SELECT oid FROM pg_rewrite WHERE ev_class = c.oid)))) AS functions_used,
+             WHERE ${BELONGS_TO_RELATION}) AS functions_used,
        ARRAY(SELECT DISTINCT d.refobjid::int FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
              WHERE c.relkind = 'v' AND r.ev_class = c.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid) AS view_reads,
        ARRAY(SELECT DISTINCT type_name::text
@@ -87,11 +94,7 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
        ARRAY(SELECT DISTINCT x.extname::text FROM pg_depend d
                JOIN pg_depend m ON m.classid = d.refclassid AND m.objid = d.refobjid AND m.deptype = 'e'
                JOIN pg_extension x ON x.oid = m.refobjid
-             WHERE c.relkind IN ('r', 'p', 'm', 'v')
-               AND ((d.classid = 'pg_class'::regclass AND (d.objid = c.oid OR d.objid IN (SELECT indexrelid FROM pg_index WHERE indrelid = c.oid)))
-                 OR (d.classid = 'pg_attrdef'::regclass AND d.objid IN (SELECT oid FROM pg_attrdef WHERE adrelid = c.oid))
-                 OR (d.classid = 'pg_trigger'::regclass AND d.objid IN (SELECT oid FROM pg_trigger WHERE tgrelid = c.oid))
-                 OR (d.classid = 'pg_rewrite'::regclass AND d.objid IN (SELECT oid FROM pg_rewrite WHERE ev_class = c.oid)))) AS extensions_used,
+             WHERE ${BELONGS_TO_RELATION}) AS extensions_used,
        ARRAY(SELECT DISTINCT s.relname::text FROM pg_attrdef ad
                JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
                JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
