@@ -21744,9 +21744,16 @@ var init_schema_model = __esm({
       get searchPath() {
         return this.localSearchPath ?? this.sessionSearchPath;
       }
-      /** A copy of the schema between migrations, for a rollback or a cache. */
+      /** A copy of the schema, for a rollback. */
       snapshot() {
-        return structuredClone({
+        return structuredClone(this.liveState());
+      }
+      /**
+       * The schema as it is, not a copy: what the model does next changes it. For serializing at once
+       * (the cache), which copies it anyway: a snapshot first would copy it twice.
+       */
+      liveState() {
+        return {
           tables: this.tables,
           indexes: this.indexes,
           sequences: this.sequences,
@@ -21761,7 +21768,7 @@ var init_schema_model = __esm({
           attachmentsOfUnknownTables: this.attachmentsOfUnknownTables,
           retirements: this.retirements,
           gone: this.gone
-        });
+        };
       }
       /** Takes over a snapshot's objects: the snapshot must not be used again. */
       restore(state) {
@@ -44810,7 +44817,7 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
       if (migration.review && result2) cache.keepResult(key, { diagnostics: result2.diagnostics, skipped: result2.skipped });
       else if (!migration.review) cache.keepResult(key, cache.result(key));
       if (index >= migrations.length - 2) {
-        cache.keepState(key, modelled ? schema.snapshot() : void 0);
+        cache.keepState(key, modelled ? schema.liveState() : void 0);
       }
     });
   }
@@ -44909,7 +44916,7 @@ var LintCache = class {
     const clean = result2.diagnostics.length === 0 && result2.skipped.length === 0;
     this.next.results.set(key, clean ? NO_FINDINGS : result2);
   }
-  /** Keeps the schema after this migration: the model's current state, or the one the cache already has. */
+  /** Keeps the schema after this migration (serialized now, so the model may change after): the model's current state, or the one the cache already has. */
   keepState(key, state) {
     if (state === void 0) this.next.states.keepEarlier(key);
     else this.next.states.set(key, serialize(state));
@@ -45463,7 +45470,7 @@ function toolHomepage() {
 }
 
 // src/cli/cache-file.ts
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
 var CACHE_FORMAT = 23;
@@ -45603,7 +45610,12 @@ function writeRunCache(file, seed, cache) {
   header.writeUInt32LE(indexBytes.length, 0);
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(temporary, Buffer.concat([header, indexBytes, ...stateBytes]));
+    const fd = openSync(temporary, "w");
+    try {
+      for (const bytes of [header, indexBytes, ...stateBytes]) writeAll(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, file);
     return void 0;
   } catch (error2) {
@@ -45611,9 +45623,12 @@ function writeRunCache(file, seed, cache) {
     return error2.message;
   }
 }
+function writeAll(fd, bytes) {
+  for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
+}
 
 // src/cli/lint-command.ts
-import { writeFileSync as writeFileSync2 } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path11 from "node:path";
 async function lintAndReport(paths, options, io) {
   if (!options.cache) loadParser().catch(() => void 0);
@@ -45668,10 +45683,10 @@ async function lintAndReport(paths, options, io) {
   const reportOptions = { color: false, toolVersion: toolVersion(), homepage: toolHomepage(), cwd: io.cwd };
   if (options.format !== "github") {
     const report2 = (await REPORTERS[options.format]())(results, { ...reportOptions, color: color && !options.output, pathsNamingNothing: resolved.problems.length });
-    if (options.output) writeFileSync2(path11.resolve(io.cwd, options.output), report2);
+    if (options.output) writeFileSync(path11.resolve(io.cwd, options.output), report2);
     else io.stdout.write(report2);
   }
-  for (const extra of options.extraReports ?? []) writeFileSync2(path11.resolve(io.cwd, extra.output), (await REPORTERS[extra.format]())(results, reportOptions));
+  for (const extra of options.extraReports ?? []) writeFileSync(path11.resolve(io.cwd, extra.output), (await REPORTERS[extra.format]())(results, reportOptions));
   const { errors, warnings } = totals(results);
   const outcome = { errors, warnings, pathProblems: resolved.problems };
   if (resolved.problems.length > 0) return { exitCode: EXIT_USAGE_ERROR, ...outcome };

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import { LintCache, type CachedResult, type KeptStates } from '../engine/lint-cache.js';
 import { MigrationFiles, type FileFactsData, type KnownFile, type PreparedFacts } from './migration-files.js';
@@ -229,11 +229,21 @@ export function writeRunCache(file: string, seed: string, cache: RunCache): stri
   header.writeUInt32LE(indexBytes.length, 0);
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(temporary, Buffer.concat([header, indexBytes, ...stateBytes]));
+    // Piece by piece: the states are megabytes, and concatenating them first would copy them all once more.
+    const fd = openSync(temporary, 'w');
+    try {
+      for (const bytes of [header, indexBytes, ...stateBytes]) writeAll(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, file);
     return undefined;
   } catch (error) {
     rmSync(temporary, { force: true });
     return (error as Error).message;
   }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
 }

@@ -130,8 +130,8 @@ export class LintCache {
     this.next.results.set(key, clean ? NO_FINDINGS : result);
   }
 
-  /** Keeps the schema after this migration: the model's current state, or the one the cache already has. */
-  keepState(key: string, state: SchemaState | undefined): void {
+  /** Keeps the schema after this migration (serialized now, so the model may change after): the model's current state, or the one the cache already has. */
+  keepState(key: string, state: Readonly<SchemaState> | undefined): void {
     if (state === undefined) this.next.states.keepEarlier(key);
     else this.next.states.set(key, serialize(state));
   }

@@ -128,7 +128,7 @@ export async function lintHistories(
       // A migration only replayed this time keeps the findings an earlier run cached for it.
       else if (!migration.review) cache!.keepResult(key, cache!.result(key));
       if (index >= migrations.length - 2) {
-        cache!.keepState(key, modelled ? schema!.snapshot() : undefined);
+        cache!.keepState(key, modelled ? schema!.liveState() : undefined);
       }
     });
   }

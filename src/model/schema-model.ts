@@ -837,9 +837,17 @@ export class SchemaModel {
     return this.localSearchPath ?? this.sessionSearchPath;
   }
 
-  /** A copy of the schema between migrations, for a rollback or a cache. */
+  /** A copy of the schema, for a rollback. */
   snapshot(): SchemaState {
-    return structuredClone({
+    return structuredClone(this.liveState());
+  }
+
+  /**
+   * The schema as it is, not a copy: what the model does next changes it. For serializing at once
+   * (the cache), which copies it anyway: a snapshot first would copy it twice.
+   */
+  liveState(): Readonly<SchemaState> {
+    return {
       tables: this.tables,
       indexes: this.indexes,
       sequences: this.sequences,
@@ -854,7 +862,7 @@ export class SchemaModel {
       attachmentsOfUnknownTables: this.attachmentsOfUnknownTables,
       retirements: this.retirements,
       gone: this.gone,
-    });
+    };
   }
 
   /** Takes over a snapshot's objects: the snapshot must not be used again. */
