@@ -21386,6 +21386,10 @@ var init_schema_model = __esm({
       relationBesideTable(table, name) {
         return this.relationAt(`${this.qualified(this.resolve(table, this.tables)).schema}.${name}`);
       }
+      /** The name, or failing that the name with the lowest number after it, that nothing takes in the schema of a table: PostgreSQL's ChooseRelationName. */
+      freeNameBesideTable(table, name) {
+        return this.freeRelationName(this.resolve(table, this.tables), name);
+      }
       /** The index, table, view, sequence or composite type the migrations made under a schema-qualified key. */
       relationAt(key) {
         const index = this.indexes.get(key);
@@ -25877,10 +25881,6 @@ function keyList(columns) {
 function describeExisting(index) {
   return `${index.unique ? "a unique index" : "an index"} on ${displayResolvedName(index.table)}${index.columns ? ` (${keyList(index.columns)})` : ""}${index.partial ? " with a WHERE clause" : ""}`;
 }
-function suggestedName(table, requested, taken) {
-  const name = [table.name, ...requested?.keys.map((key) => key.join("_")) ?? [], "idx"].join("_");
-  return name === taken ? `${name}2` : name;
-}
 var no_index_name_collision_default;
 var init_no_index_name_collision = __esm({
   "rules/no-index-name-collision.ts"() {
@@ -25925,7 +25925,8 @@ var init_no_index_name_collision = __esm({
               existing: "index" in taken ? describeExisting(taken.index) : `a ${taken.kind}`,
               replace: "index" in taken ? `; to replace the index there, drop it first, in a migration of its own: DROP INDEX CONCURRENTLY ${quoteIdentifier(index.idxname)};` : ".",
               requested: `${index.unique ? "unique " : ""}index on ${displayName(table)}${requested ? ` (${keyList(requested)})` : ""}`,
-              suggested: quoteIdentifier(suggestedName(table, requested, index.idxname))
+              // The name PostgreSQL would choose for the index with no name given.
+              suggested: quoteIdentifier(context.schema.freeNameBesideTable(table, indexName({ ...index, idxname: void 0 })))
             };
             if (!index.if_not_exists) {
               context.report({ messageId: "nameTaken", helpId: "help", data });

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, displayResolvedName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { displayName, displayResolvedName, relationFromRangeVar } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
-import { indexStmtColumns, sameColumnSet, type IndexColumns } from '../src/model/schema-objects.js';
+import { indexName, indexStmtColumns, sameColumnSet, type IndexColumns } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
@@ -42,7 +42,8 @@ export default defineRule({
           existing: 'index' in taken ? describeExisting(taken.index) : `a ${taken.kind}`,
           replace: 'index' in taken ? `; to replace the index there, drop it first, in a migration of its own: DROP INDEX CONCURRENTLY ${quoteIdentifier(index.idxname)};` : '.',
           requested: `${index.unique ? 'unique ' : ''}index on ${displayName(table)}${requested ? ` (${keyList(requested)})` : ''}`,
-          suggested: quoteIdentifier(suggestedName(table, requested, index.idxname)),
+          // The name PostgreSQL would choose for the index with no name given.
+          suggested: quoteIdentifier(context.schema.freeNameBesideTable(table, indexName({ ...index, idxname: undefined }))),
         };
         if (!index.if_not_exists) {
           context.report({ messageId: 'nameTaken', helpId: 'help', data });
@@ -69,10 +70,4 @@ function keyList(columns: IndexColumns): string {
 
 function describeExisting(index: IndexInfo): string {
   return `${index.unique ? 'a unique index' : 'an index'} on ${displayResolvedName(index.table)}${index.columns ? ` (${keyList(index.columns)})` : ''}${index.partial ? ' with a WHERE clause' : ''}`;
-}
-
-/** PostgreSQL's own pattern for an index name (ChooseIndexName): the table, the key columns, then idx. */
-function suggestedName(table: RelationName, requested: IndexColumns | undefined, taken: string): string {
-  const name = [table.name, ...(requested?.keys.map((key) => key.join('_')) ?? []), 'idx'].join('_');
-  return name === taken ? `${name}2` : name;
 }

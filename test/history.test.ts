@@ -311,6 +311,16 @@ describe('locks the history can name', () => {
     expect(of('no-add-required-column').help).toContain('ADD COLUMN metadata bytea NOT NULL DEFAULT <constant>;');
   });
 
+  it('suggests, for an index name already taken, the name PostgreSQL would choose, numbered past the names the history took', () => {
+    const dir = tempProject({
+      'db/001_orders.sql':
+        'CREATE TABLE orders (id bigint PRIMARY KEY, email text, account_id bigint);\nCREATE INDEX orders_email ON orders (account_id);\nCREATE INDEX ON orders (lower(email));\n',
+      'db/002_index.sql': 'CREATE INDEX CONCURRENTLY orders_email ON orders (lower(email));\n',
+    });
+    const found = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; help?: string }> }).diagnostics;
+    expect(found.find((d) => d.rule === 'no-index-name-collision')?.help).toMatch(/^Give the new index a name of its own, such as orders_lower_idx1; /);
+  });
+
   it("names quoted types as written, and a USING chain's change from the old type to the new, not its text step", () => {
     const dir = tempProject({
       'db/001_init.sql': 'CREATE TYPE "Role" AS ENUM (\'USER\', \'ADMIN\');\nCREATE TABLE "Membership" ("id" integer PRIMARY KEY, "role" "Role" NOT NULL);\n',

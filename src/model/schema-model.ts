@@ -438,6 +438,11 @@ export class SchemaModel {
     return this.relationAt(`${this.qualified(this.resolve(table, this.tables)).schema}.${name}`);
   }
 
+  /** The name, or failing that the name with the lowest number after it, that nothing takes in the schema of a table: PostgreSQL's ChooseRelationName. */
+  freeNameBesideTable(table: RelationName, name: string): string {
+    return this.freeRelationName(this.resolve(table, this.tables), name);
+  }
+
   /** The index, table, view, sequence or composite type the migrations made under a schema-qualified key. */
   private relationAt(key: string): NamedRelation | undefined {
     const index = this.indexes.get(key);
