@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,8 @@ interface Scenario {
   squawk?: string[];
   files: number;
   bytes: number;
+  /** Run before each of lockwise's runs, untimed: puts back what the run changes. */
+  beforeEachRun?: () => void;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -90,6 +92,37 @@ function folderSize(dir: string): { files: number; bytes: number } {
     bytes += statSync(path.join(dir, name)).size;
   }
   return { files, bytes };
+}
+
+const ADDED_MIGRATION = 'a migration added to 5,000, warm --cache';
+
+/**
+ * The pre-commit case: a cache written for the history, and a new migration on top of it, linted against
+ * the schema the cache kept. Each run starts from that cache again (the run adds the new migration to it).
+ * The history is a copy in the scratch folder, so the corpus is never changed, and its files' stamps are
+ * left to settle before the cache is written, as in a working copy (a stamp younger than two seconds is
+ * not trusted, and the file would be read again).
+ */
+function addedMigrationScenario(historyFolder: string): Scenario {
+  const folder = path.join(scratch, 'added-history');
+  mkdirSync(folder);
+  const names = readdirSync(path.join(repo, historyFolder)).sort();
+  const added = names.at(-1)!;
+  for (const name of names.slice(0, -1)) copyFileSync(path.join(repo, historyFolder, name), path.join(folder, name));
+  spawnSync('sleep', ['2.1']);
+  const withoutAdded = path.join(scratch, 'cache-without-added');
+  measure(...lockwiseCommand(['--format', 'gcc', '--cache', '--cache-location', withoutAdded, folder]));
+  copyFileSync(path.join(repo, historyFolder, added), path.join(folder, added));
+  const cacheFile = path.join(scratch, 'cache-added');
+  const file = path.join(folder, added);
+  return {
+    name: ADDED_MIGRATION,
+    lockwise: ['--format', 'gcc', '--cache', '--cache-location', cacheFile, file],
+    squawk: ['--reporter', 'gcc', file],
+    files: 1,
+    bytes: statSync(file).size,
+    beforeEachRun: () => copyFileSync(withoutAdded, cacheFile),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -155,22 +188,28 @@ interface Runs {
  * slows every tool and size alike, and ratios taken within one repetition stay comparable.
  */
 function runInterleaved(group: Scenario[], repetitions: number): Runs[] {
-  const commands = group.map((scenario) => ({
-    lockwise: scenario.instead ?? lockwiseCommand(scenario.lockwise),
-    squawk: scenario.squawk ? squawkCommand(scenario.squawk) : undefined,
-  }));
+  const commands = group.map((scenario) => {
+    const [command, args] = scenario.instead ?? lockwiseCommand(scenario.lockwise);
+    return {
+      lockwise: (): Measurement => {
+        scenario.beforeEachRun?.();
+        return measure(command, args);
+      },
+      squawk: scenario.squawk ? squawkCommand(scenario.squawk) : undefined,
+    };
+  });
   // One untimed run each: the files are in the page cache, and a --cache scenario's cache is filled.
   for (const command of commands) {
-    measure(...command.lockwise);
+    command.lockwise();
     if (command.squawk) measure(...command.squawk);
   }
   const runs: Runs[] = group.map(() => ({ lockwise: [], squawk: [] }));
   for (let i = 0; i < repetitions; i++) {
     commands.forEach((command, index) => {
       const lockwiseFirst = (i + index) % 2 === 0;
-      if (lockwiseFirst) runs[index]!.lockwise.push(measure(...command.lockwise));
+      if (lockwiseFirst) runs[index]!.lockwise.push(command.lockwise());
       if (command.squawk) runs[index]!.squawk.push(measure(...command.squawk));
-      if (!lockwiseFirst) runs[index]!.lockwise.push(measure(...command.lockwise));
+      if (!lockwiseFirst) runs[index]!.lockwise.push(command.lockwise());
     });
   }
   return runs;
@@ -277,6 +316,7 @@ function main(): void {
       repetitions: reps(7),
     },
     { scenarios: [single('newest of 5,000 migrations, warm --cache', newest, ['--cache', '--cache-location', cacheFile])], repetitions: reps(11) },
+    { scenarios: [addedMigrationScenario(history(1))], repetitions: reps(11) },
   ];
   const info = machine();
   const runsByName = new Map<string, Runs>();
@@ -299,6 +339,7 @@ function main(): void {
     '5 MB single file',
     'whole history (1x), warm --cache',
     'newest of 5,000 migrations, warm --cache',
+    ADDED_MIGRATION,
     'history 2x',
     'history 4x',
   ];
