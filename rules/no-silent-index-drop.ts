@@ -54,11 +54,21 @@ export default defineRule({
         if (cmd.subtype !== 'AT_DropColumn' || !cmd.name || context.schema.isNewColumn(relation, cmd.name)) return;
         if (dropsTable(context.statements, relation, context.schema)) return;
         const column = cmd.name;
-        const dropped = new Set(commandsAltering(context.statements, relation, context.schema).flatMap((other) => (other.subtype === 'AT_DropColumn' && other.name ? [other.name] : [])));
+        const altering = commandsAltering(context.statements, relation, context.schema);
+        const dropped = new Set(altering.flatMap((other) => (other.subtype === 'AT_DropColumn' && other.name ? [other.name] : [])));
+        // A column added again under its name (a type change by drop and add) is a new column an index built here may cover.
+        const addedAgain = new Set(altering.flatMap((other) => (other.subtype === 'AT_AddColumn' ? [asKind(other.def, 'ColumnDef')?.colname ?? ''] : [])));
+        const goneForGood = new Set([...dropped].filter((name) => !addedAgain.has(name)));
+        // A constraint the migration drops by name is dropped on purpose, not silently with its column.
+        const droppedByName = new Set(altering.flatMap((other) => (other.subtype === 'AT_DropConstraint' && other.name ? [other.name] : [])));
         const known = context.schema.indexesOn(relation).flatMap((index) => (index.columns ? [{ index, shape: shapeOf(context, relation, index) }] : []));
-        const alternatives = [...known.map(({ shape }) => shape), ...indexesBuiltByMigration(context, relation)].filter((shape) => !involvesAny(shape, dropped));
+        const alternatives = [
+          ...known.filter(({ index }) => index.constraint === undefined || !droppedByName.has(index.constraint)).map(({ shape }) => shape).filter((shape) => !involvesAny(shape, dropped)),
+          ...indexesBuiltByMigration(context, relation).filter((shape) => !involvesAny(shape, goneForGood)),
+        ];
         for (const { index, shape } of known) {
           if (!shape.columns.columns.includes(column) || context.schema.isNewIndex(index)) continue;
+          if (index.constraint !== undefined && droppedByName.has(index.constraint)) continue;
           const data = describe(index, shape, column, relation);
           if (shape.primaryKey) {
             if (!alternatives.some((other) => other.primaryKey)) context.report({ messageId: 'primaryKeyDropped', helpId: 'primaryKeyHelp', data });
