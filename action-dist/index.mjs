@@ -26752,12 +26752,14 @@ function emptiedBy(context, relation) {
   for (const held of context.heldLocks()) {
     if (held.claim.takenOnlyIf || trafficLock(held.claim) !== "ACCESS EXCLUSIVE" || !context.schema.sameTable(held.table, relation)) continue;
     if (held.statement.kind === "TruncateStmt") return held.statement;
-    const altered = asKind(held.statement.node, "AlterTableStmt")?.relation;
-    if (!altered || !context.schema.sameTable(relationFromRangeVar(altered), relation)) continue;
-    const addsRequired = alterTableCommands(held.statement.node).some((cmd) => cmd.subtype === "AT_AddColumn" && refusesExistingRows(asKind(cmd.def, "ColumnDef"), context.schema));
-    if (addsRequired) return held.statement;
+    if (addsColumnRefusingRows(context, held.statement, relation)) return held.statement;
   }
-  return void 0;
+  return addsColumnRefusingRows(context, context.statement, relation) ? context.statement : void 0;
+}
+function addsColumnRefusingRows(context, statement, relation) {
+  const altered = asKind(statement.node, "AlterTableStmt")?.relation;
+  if (!altered || !context.schema.sameTable(relationFromRangeVar(altered), relation)) return false;
+  return alterTableCommands(statement.node).some((cmd) => cmd.subtype === "AT_AddColumn" && refusesExistingRows(asKind(cmd.def, "ColumnDef"), context.schema));
 }
 var init_empty_tables = __esm({
   "src/engine/empty-tables.ts"() {
