@@ -26783,15 +26783,24 @@ function reportedElsewhere(lock2, statement) {
   return validated !== void 0 && alterTableCommands(lock2.statement.node).some((cmd) => cmd.subtype === "AT_AddConstraint" && asKind(cmd.def, "Constraint")?.conname === validated);
 }
 function lockWords(context, held) {
-  const groups = /* @__PURE__ */ new Map();
+  const byTable = [];
   for (const lock2 of held) {
     const mode = trafficLock(lock2.claim);
-    const key = `${lock2.statement.index}:${mode}`;
-    const group = groups.get(key) ?? { mode, line: context.lineOf(lock2.statement.range.start), locks: [] };
-    group.locks.push(lock2);
+    const line = context.lineOf(lock2.statement.range.start);
+    const known = byTable.find((entry) => context.schema.sameTable(entry.table, lock2.table));
+    if (!known) byTable.push({ table: lock2.table, mode, lines: [line] });
+    else if (lockStrength(mode) > lockStrength(known.mode)) Object.assign(known, { mode, lines: [line] });
+    else if (mode === known.mode && !known.lines.includes(line)) known.lines.push(line);
+  }
+  const groups = /* @__PURE__ */ new Map();
+  for (const { table, mode, lines } of byTable) {
+    const key = `${mode}:${lines.join(",")}`;
+    const group = groups.get(key) ?? { mode, lines, tables: [] };
+    group.tables.push(table);
     groups.set(key, group);
   }
-  return wordList([...groups.values()].map(({ mode, line, locks }) => `${mode} on ${wordList(uniqueTables(context, locks).map(displayName))} (line ${line})`));
+  const where = (lines) => lines.length === 1 ? `line ${lines[0]}` : `lines ${wordList(lines.map(String))}`;
+  return wordList([...groups.values()].map(({ mode, lines, tables }) => `${mode} on ${wordList(tables.map(displayName))} (${where(lines)})`));
 }
 function uniqueTables(context, held) {
   const tables = [];
@@ -26889,7 +26898,7 @@ var init_no_slow_statements_after_write_lock = __esm({
         },
         docs: {
           summary: "Flags a statement that reads or rewrites a whole existing table while the transaction holds a lock that blocks writes to an existing table.",
-          why: "A lock is held until the end of the transaction, not of the statement. SHARE (CREATE INDEX), SHARE ROW EXCLUSIVE (CREATE TRIGGER, and a foreign key, also one added NOT VALID or by CREATE TABLE, on the table it references too) and EXCLUSIVE (REFRESH MATERIALIZED VIEW CONCURRENTLY, LOCK TABLE) let reads through but make every INSERT, UPDATE and DELETE of the table wait. Taken for a moment, that is harmless; but when the same transaction then runs a statement whose time grows with a table (an index build, VALIDATE CONSTRAINT, CLUSTER, REFRESH MATERIALIZED VIEW, an UPDATE or DELETE not bounded to a batch of keys, or copying a table with INSERT ... SELECT or CREATE TABLE ... AS), the application's writes to the locked table wait for all of it. The dual-write step of expand-contract is the usual case: CREATE TRIGGER to keep a new column in step, then a backfill in the same transaction. Not flagged: ACCESS EXCLUSIVE locks, which no-statements-after-access-exclusive reports; the SHARE lock of a CREATE INDEX, which require-concurrent-index reports; VALIDATE CONSTRAINT in the transaction that added the constraint, which require-not-valid reports; work bounded to a batch of keys, and work on tables the migration created, or the transaction emptied (a TRUNCATE, or an ADD COLUMN NOT NULL without a default that succeeded), which hold no rows.",
+          why: "A lock is held until the end of the transaction, not of the statement. SHARE (CREATE INDEX), SHARE ROW EXCLUSIVE (CREATE TRIGGER, and a foreign key, also one added NOT VALID or by CREATE TABLE, on the table it references too) and EXCLUSIVE (REFRESH MATERIALIZED VIEW CONCURRENTLY, LOCK TABLE) let reads through but make every INSERT, UPDATE and DELETE of the table wait. Taken for a moment, that is harmless; but when the same transaction then runs a statement whose time grows with a table (an index build, VALIDATE CONSTRAINT, CLUSTER, REFRESH MATERIALIZED VIEW, an UPDATE or DELETE not bounded to a batch of keys, or copying a table with INSERT ... SELECT or CREATE TABLE ... AS), the application's writes to the locked table wait for all of it. The dual-write step of expand-contract is the usual case: CREATE TRIGGER to keep a new column in step, then a backfill in the same transaction. Not flagged: ACCESS EXCLUSIVE locks, which no-statements-after-access-exclusive reports, nor weaker locks on a table the transaction also holds ACCESS EXCLUSIVE; each table is named once, under the strongest lock the transaction holds on it; the SHARE lock of a CREATE INDEX, which require-concurrent-index reports; VALIDATE CONSTRAINT in the transaction that added the constraint, which require-not-valid reports; work bounded to a batch of keys, and work on tables the migration created, or the transaction emptied (a TRUNCATE, or an ADD COLUMN NOT NULL without a default that succeeded), which hold no rows.",
           instead: "Commit between the statement that takes the lock and the slow one, or run the slow statement first and take the lock right before COMMIT. With a migration tool that runs each file in a transaction, put them in separate migrations.",
           bad: "BEGIN;\nCREATE TRIGGER orders_sync_total BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_sync_total();\nUPDATE orders SET total_cents = total * 100;\nCOMMIT;",
           good: "BEGIN;\nCREATE TRIGGER orders_sync_total BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_sync_total();\nCOMMIT;\nUPDATE orders SET total_cents = total * 100 WHERE id >= 1 AND id < 10001;",
@@ -26908,7 +26917,11 @@ var init_no_slow_statements_after_write_lock = __esm({
             if (!context.transaction.inTransaction) return;
             const slow = slowWorkOf(context, statement);
             if (!slow) return;
-            const held = context.heldLocks().filter((lock2) => blocksApplicationWrites(context, lock2) && !reportedElsewhere(lock2, statement));
+            const allHeld = context.heldLocks();
+            const readBlocked = allHeld.filter((lock2) => lock2.onExistingTable && !lock2.claim.takenOnlyIf && blocksReads(trafficLock(lock2.claim)));
+            const held = allHeld.filter(
+              (lock2) => blocksApplicationWrites(context, lock2) && !reportedElsewhere(lock2, statement) && !readBlocked.some((other) => context.schema.sameTable(other.table, lock2.table))
+            );
             if (held.length === 0) return;
             const takers = [...new Set(held.map((lock2) => lock2.statement))];
             const lines = wordList(takers.map((taker) => String(context.lineOf(taker.range.start))));
@@ -29982,7 +29995,7 @@ var init_no_statements_after_access_exclusive = __esm({
         },
         docs: {
           summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
-          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index; CREATE FUNCTION; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock; the finding also names the tables that later statements of the transaction lock ACCESS EXCLUSIVE.",
+          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index; CREATE FUNCTION; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A table, view or materialized view the transaction drops is not counted, nor named among the later locks, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock; the finding also names the tables that later statements of the transaction lock ACCESS EXCLUSIVE.",
           instead: "Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.",
           bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;",
           good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS 'free text from support';\nCOMMIT;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;",
@@ -30000,8 +30013,7 @@ var init_no_statements_after_access_exclusive = __esm({
         const counts = (held) => {
           let answer = counted2.get(held);
           if (answer === void 0) {
-            const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(held.statement.node, "DropStmt")?.removeType ?? "");
-            answer = trafficLock(held.claim) === "ACCESS EXCLUSIVE" && held.onExistingTable && !(dropsRelations && held.claim.target === "table" && !createdAgainLater(context, held.statement, held.claim.relation));
+            answer = trafficLock(held.claim) === "ACCESS EXCLUSIVE" && held.onExistingTable && !retiredInTransaction(held.statement, held.claim.relation);
             counted2.set(held, answer);
           }
           return answer;
@@ -30067,9 +30079,9 @@ var init_no_statements_after_access_exclusive = __esm({
           for (const later of [statement, ...restOfTransaction(context, statement)]) {
             const made = asKind(later.node, "CreateStmt")?.relation ?? asKind(later.node, "CreateTableAsStmt")?.into?.rel;
             if (made) created.push(relationFromRangeVar(made));
-            if (DROPPED_RELATION_KINDS.has(asKind(later.node, "DropStmt")?.removeType ?? "")) continue;
             for (const claim of context.locksOf(later)) {
               if (trafficLock(claim) !== "ACCESS EXCLUSIVE" || claim.takenOnlyIf || !context.locksExistingTable(claim)) continue;
+              if (retiredInTransaction(later, claim.relation)) continue;
               const table = trafficTable(claim, (index) => context.schema.indexTable(index));
               if ([...known, ...created].some((other) => context.schema.sameTable(other, table))) continue;
               known.push(table);
@@ -30080,6 +30092,18 @@ var init_no_statements_after_access_exclusive = __esm({
           if (words.length === 0) return "";
           const shown = words.length > LATER_LOCKS_NAMED ? [...words.slice(0, LATER_LOCKS_NAMED), `${words.length - LATER_LOCKS_NAMED} more`] : words;
           return ` ${byThisOne ? "This and later statements" : "Later statements"} of the transaction lock ${wordList(shown)} ACCESS EXCLUSIVE too, until it commits.`;
+        }
+        function retiredInTransaction(from, relation) {
+          const drop = [from, ...restOfTransaction(context, from)].find((statement) => drops(statement, relation));
+          return drop !== void 0 && !createdAgainLater(context, drop, relation);
+        }
+        function drops(statement, relation) {
+          const drop = asKind(statement.node, "DropStmt");
+          if (!DROPPED_RELATION_KINDS.has(drop?.removeType ?? "")) return false;
+          return (drop.objects ?? []).some((object) => {
+            const dropped = relationFromNameList(object);
+            return dropped !== void 0 && context.schema.sameTable(dropped, relation);
+          });
         }
         function holds(held, relation) {
           return held.some((lock2) => context.schema.sameTable(lock2.table, relation));

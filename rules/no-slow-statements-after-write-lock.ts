@@ -7,7 +7,7 @@ import { isBoundedWork } from '../src/engine/batches.js';
 import { emptiedBy } from '../src/engine/empty-tables.js';
 import type { HeldLock } from '../src/engine/held-locks.js';
 import { limitedSources } from '../src/knowledge/key-range.js';
-import { blocksReads, blocksWrites, type LockMode } from '../src/knowledge/lock-modes.js';
+import { blocksReads, blocksWrites, lockStrength, type LockMode } from '../src/knowledge/lock-modes.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
 import { alterTableCommands, asKind } from '../src/parse/node-types.js';
 import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
@@ -28,7 +28,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Flags a statement that reads or rewrites a whole existing table while the transaction holds a lock that blocks writes to an existing table.',
-      why: 'A lock is held until the end of the transaction, not of the statement. SHARE (CREATE INDEX), SHARE ROW EXCLUSIVE (CREATE TRIGGER, and a foreign key, also one added NOT VALID or by CREATE TABLE, on the table it references too) and EXCLUSIVE (REFRESH MATERIALIZED VIEW CONCURRENTLY, LOCK TABLE) let reads through but make every INSERT, UPDATE and DELETE of the table wait. Taken for a moment, that is harmless; but when the same transaction then runs a statement whose time grows with a table (an index build, VALIDATE CONSTRAINT, CLUSTER, REFRESH MATERIALIZED VIEW, an UPDATE or DELETE not bounded to a batch of keys, or copying a table with INSERT ... SELECT or CREATE TABLE ... AS), the application\'s writes to the locked table wait for all of it. The dual-write step of expand-contract is the usual case: CREATE TRIGGER to keep a new column in step, then a backfill in the same transaction. Not flagged: ACCESS EXCLUSIVE locks, which no-statements-after-access-exclusive reports; the SHARE lock of a CREATE INDEX, which require-concurrent-index reports; VALIDATE CONSTRAINT in the transaction that added the constraint, which require-not-valid reports; work bounded to a batch of keys, and work on tables the migration created, or the transaction emptied (a TRUNCATE, or an ADD COLUMN NOT NULL without a default that succeeded), which hold no rows.',
+      why: 'A lock is held until the end of the transaction, not of the statement. SHARE (CREATE INDEX), SHARE ROW EXCLUSIVE (CREATE TRIGGER, and a foreign key, also one added NOT VALID or by CREATE TABLE, on the table it references too) and EXCLUSIVE (REFRESH MATERIALIZED VIEW CONCURRENTLY, LOCK TABLE) let reads through but make every INSERT, UPDATE and DELETE of the table wait. Taken for a moment, that is harmless; but when the same transaction then runs a statement whose time grows with a table (an index build, VALIDATE CONSTRAINT, CLUSTER, REFRESH MATERIALIZED VIEW, an UPDATE or DELETE not bounded to a batch of keys, or copying a table with INSERT ... SELECT or CREATE TABLE ... AS), the application\'s writes to the locked table wait for all of it. The dual-write step of expand-contract is the usual case: CREATE TRIGGER to keep a new column in step, then a backfill in the same transaction. Not flagged: ACCESS EXCLUSIVE locks, which no-statements-after-access-exclusive reports, nor weaker locks on a table the transaction also holds ACCESS EXCLUSIVE; each table is named once, under the strongest lock the transaction holds on it; the SHARE lock of a CREATE INDEX, which require-concurrent-index reports; VALIDATE CONSTRAINT in the transaction that added the constraint, which require-not-valid reports; work bounded to a batch of keys, and work on tables the migration created, or the transaction emptied (a TRUNCATE, or an ADD COLUMN NOT NULL without a default that succeeded), which hold no rows.',
       instead: 'Commit between the statement that takes the lock and the slow one, or run the slow statement first and take the lock right before COMMIT. With a migration tool that runs each file in a transaction, put them in separate migrations.',
       bad: 'BEGIN;\nCREATE TRIGGER orders_sync_total BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_sync_total();\nUPDATE orders SET total_cents = total * 100;\nCOMMIT;',
       good: 'BEGIN;\nCREATE TRIGGER orders_sync_total BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_sync_total();\nCOMMIT;\nUPDATE orders SET total_cents = total * 100 WHERE id >= 1 AND id < 10001;',
@@ -47,7 +47,12 @@ export default defineRule({
         if (!context.transaction.inTransaction) return;
         const slow = slowWorkOf(context, statement);
         if (!slow) return;
-        const held = context.heldLocks().filter((lock) => blocksApplicationWrites(context, lock) && !reportedElsewhere(lock, statement));
+        const allHeld = context.heldLocks();
+        // A table also held ACCESS EXCLUSIVE waits for this statement in reads too, which no-statements-after-access-exclusive says.
+        const readBlocked = allHeld.filter((lock) => lock.onExistingTable && !lock.claim.takenOnlyIf && blocksReads(trafficLock(lock.claim)));
+        const held = allHeld.filter(
+          (lock) => blocksApplicationWrites(context, lock) && !reportedElsewhere(lock, statement) && !readBlocked.some((other) => context.schema.sameTable(other.table, lock.table)),
+        );
         if (held.length === 0) return;
         const takers = [...new Set(held.map((lock) => lock.statement))];
         const lines = wordList(takers.map((taker) => String(context.lineOf(taker.range.start))));
@@ -88,17 +93,29 @@ function reportedElsewhere(lock: HeldLock, statement: Statement): boolean {
   return validated !== undefined && alterTableCommands(lock.statement.node).some((cmd) => cmd.subtype === 'AT_AddConstraint' && asKind(cmd.def, 'Constraint')?.conname === validated);
 }
 
-/** "SHARE ROW EXCLUSIVE on orders and customers (line 3) and EXCLUSIVE on ledger (line 4)": each statement's locks, by mode. */
+/**
+ * "SHARE ROW EXCLUSIVE on orders and customers (line 3) and EXCLUSIVE on ledger (lines 4 and 6)": each table once, under
+ * the strongest lock the transaction holds on it, with the lines of the statements that took that lock.
+ */
 function lockWords(context: RuleContext<MessageId>, held: readonly HeldLock[]): string {
-  const groups = new Map<string, { mode: LockMode; line: number; locks: HeldLock[] }>();
+  const byTable: Array<{ table: RelationName; mode: LockMode; lines: number[] }> = [];
   for (const lock of held) {
     const mode = trafficLock(lock.claim);
-    const key = `${lock.statement.index}:${mode}`;
-    const group = groups.get(key) ?? { mode, line: context.lineOf(lock.statement.range.start), locks: [] };
-    group.locks.push(lock);
+    const line = context.lineOf(lock.statement.range.start);
+    const known = byTable.find((entry) => context.schema.sameTable(entry.table, lock.table));
+    if (!known) byTable.push({ table: lock.table, mode, lines: [line] });
+    else if (lockStrength(mode) > lockStrength(known.mode)) Object.assign(known, { mode, lines: [line] });
+    else if (mode === known.mode && !known.lines.includes(line)) known.lines.push(line);
+  }
+  const groups = new Map<string, { mode: LockMode; lines: number[]; tables: RelationName[] }>();
+  for (const { table, mode, lines } of byTable) {
+    const key = `${mode}:${lines.join(',')}`;
+    const group = groups.get(key) ?? { mode, lines, tables: [] };
+    group.tables.push(table);
     groups.set(key, group);
   }
-  return wordList([...groups.values()].map(({ mode, line, locks }) => `${mode} on ${wordList(uniqueTables(context, locks).map(displayName))} (line ${line})`));
+  const where = (lines: number[]): string => (lines.length === 1 ? `line ${lines[0]}` : `lines ${wordList(lines.map(String))}`);
+  return wordList([...groups.values()].map(({ mode, lines, tables }) => `${mode} on ${wordList(tables.map(displayName))} (${where(lines)})`));
 }
 
 function uniqueTables(context: RuleContext<MessageId>, held: readonly HeldLock[]): RelationName[] {

@@ -6,7 +6,7 @@ import type { ColumnDef } from '@pgsql/types';
 import { ALTER_TABLE_EFFECTS } from '../src/knowledge/lock-table.js';
 import { functionCallsIn } from '../src/knowledge/expression-volatility.js';
 import { columnType, isSerial } from '../src/model/schema-objects.js';
-import { displayName, relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { displayName, relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { createdAgainLater, restOfTransaction } from '../src/engine/transaction-block.js';
 import { FAST_DEFAULT_SINCE } from '../src/engine/column-declarations.js';
@@ -78,7 +78,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.',
-      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index; CREATE FUNCTION; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A dropped table, view or materialized view is not counted, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock; the finding also names the tables that later statements of the transaction lock ACCESS EXCLUSIVE.',
+      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index; CREATE FUNCTION; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait. A table, view or materialized view the transaction drops is not counted, nor named among the later locks, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock; the finding also names the tables that later statements of the transaction lock ACCESS EXCLUSIVE.',
       instead: 'Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.',
       bad: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;',
       good: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS \'free text from support\';\nCOMMIT;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;',
@@ -95,17 +95,16 @@ export default defineRule({
     let reportedLockOf: Statement | undefined;
     const counted = new WeakMap<HeldLock, boolean>();
     /**
-     * ACCESS EXCLUSIVE on an existing table. A dropped table, view or materialized view is not counted, as nothing should be
-     * using it, unless the transaction creates it again.
+     * ACCESS EXCLUSIVE on an existing table. A table, view or materialized view the transaction drops is not counted, as
+     * nothing should be using it, unless the transaction creates it again.
      */
     const counts = (held: HeldLock): boolean => {
       let answer = counted.get(held);
       if (answer === undefined) {
-        const dropsRelations = DROPPED_RELATION_KINDS.has(asKind(held.statement.node, 'DropStmt')?.removeType ?? '');
         answer =
           trafficLock(held.claim) === 'ACCESS EXCLUSIVE' &&
           held.onExistingTable &&
-          !(dropsRelations && held.claim.target === 'table' && !createdAgainLater(context, held.statement, held.claim.relation));
+          !retiredInTransaction(held.statement, held.claim.relation);
         counted.set(held, answer);
       }
       return answer;
@@ -192,10 +191,10 @@ export default defineRule({
       for (const later of [statement, ...restOfTransaction(context, statement)]) {
         const made = asKind(later.node, 'CreateStmt')?.relation ?? asKind(later.node, 'CreateTableAsStmt')?.into?.rel;
         if (made) created.push(relationFromRangeVar(made));
-        // Nothing should be using a dropped table; one created in the transaction holds no data.
-        if (DROPPED_RELATION_KINDS.has(asKind(later.node, 'DropStmt')?.removeType ?? '')) continue;
         for (const claim of context.locksOf(later)) {
           if (trafficLock(claim) !== 'ACCESS EXCLUSIVE' || claim.takenOnlyIf || !context.locksExistingTable(claim)) continue;
+          // Nothing should be using a table the transaction drops; one created in the transaction holds no data. The tables a dropped one's foreign keys reference count.
+          if (retiredInTransaction(later, claim.relation)) continue;
           const table = trafficTable(claim, (index) => context.schema.indexTable(index));
           if ([...known, ...created].some((other) => context.schema.sameTable(other, table))) continue;
           known.push(table);
@@ -206,6 +205,22 @@ export default defineRule({
       if (words.length === 0) return '';
       const shown = words.length > LATER_LOCKS_NAMED ? [...words.slice(0, LATER_LOCKS_NAMED), `${words.length - LATER_LOCKS_NAMED} more`] : words;
       return ` ${byThisOne ? 'This and later statements' : 'Later statements'} of the transaction lock ${wordList(shown)} ACCESS EXCLUSIVE too, until it commits.`;
+    }
+
+    /** Whether this or a later statement of the transaction drops the relation, and none after that creates it again. */
+    function retiredInTransaction(from: Statement, relation: RelationName): boolean {
+      const drop = [from, ...restOfTransaction(context, from)].find((statement) => drops(statement, relation));
+      return drop !== undefined && !createdAgainLater(context, drop, relation);
+    }
+
+    /** Whether the statement drops the relation (a table, view or materialized view), not only locks it. */
+    function drops(statement: Statement, relation: RelationName): boolean {
+      const drop = asKind(statement.node, 'DropStmt');
+      if (!DROPPED_RELATION_KINDS.has(drop?.removeType ?? '')) return false;
+      return (drop!.objects ?? []).some((object) => {
+        const dropped = relationFromNameList(object);
+        return dropped !== undefined && context.schema.sameTable(dropped, relation);
+      });
     }
 
     /** Whether a held lock covers the relation, however the two are written (`users`, `public.users`). */

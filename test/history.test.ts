@@ -311,6 +311,18 @@ describe('locks the history can name', () => {
     expect(of('no-add-required-column').help).toContain('ADD COLUMN metadata bytea NOT NULL DEFAULT <constant>;');
   });
 
+  it('names each table whose writes wait once, under the strongest lock the transaction holds on it, with the lines that took it', () => {
+    const dir = tempProject({
+      'db/001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\nCREATE TABLE ledger (id bigint PRIMARY KEY, order_id bigint);\n',
+      'db/002_audit.sql':
+        "SET lock_timeout = '2s';\nBEGIN;\nCREATE TRIGGER orders_audit AFTER UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION audit();\nCREATE TRIGGER orders_check BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION check_total();\nLOCK TABLE ledger IN SHARE MODE;\nLOCK TABLE ledger IN EXCLUSIVE MODE;\nUPDATE orders SET total = 0 WHERE total IS NULL;\nCOMMIT;\n",
+    });
+    const found = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; message: string }> }).diagnostics;
+    expect(found.find((d) => d.rule === 'no-slow-statements-after-write-lock')?.message).toContain(
+      'while the transaction holds SHARE ROW EXCLUSIVE on orders (lines 3 and 4) and EXCLUSIVE on ledger (line 6) until it commits: writes to orders and ledger wait',
+    );
+  });
+
   it('suggests, for an index name already taken, the name PostgreSQL would choose, numbered past the names the history took', () => {
     const dir = tempProject({
       'db/001_orders.sql':
@@ -363,6 +375,19 @@ describe('locks the history can name', () => {
     const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
     expect(found).toHaveLength(1);
     expect(found[0]![1]).toContain('runs while invoices and accounts are locked ACCESS EXCLUSIVE (taken on line 3)');
+  });
+
+  it('names among the later locks the table a dropped table references, not the tables the transaction drops', () => {
+    const dir = tempProject({
+      'db/001_init.sql':
+        'CREATE TABLE tenants (id uuid PRIMARY KEY);\nCREATE TABLE installs (id uuid PRIMARY KEY, tenant_id uuid REFERENCES tenants (id));\nCREATE TABLE hooks (id uuid PRIMARY KEY, install_id uuid REFERENCES installs (id));\nCREATE TABLE runs (id uuid PRIMARY KEY, branch text);\n',
+      'db/002_retire.sql': "COMMENT ON TABLE installs IS 'deprecated: unused';\nCOMMENT ON TABLE hooks IS 'deprecated: unused';\nCOMMENT ON COLUMN runs.branch IS 'deprecated: unused';\n",
+      // Dropping hooks locks installs, which the transaction drops next: only tenants, which stays, is named.
+      'db/003_drop.sql': "SET lock_timeout = '2s';\nBEGIN;\nALTER TABLE runs DROP COLUMN branch;\nDROP TABLE hooks;\nDROP TABLE installs;\nCOMMIT;\n",
+    });
+    const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).filter(([rule]) => rule === 'no-statements-after-access-exclusive');
+    expect(found).toHaveLength(1);
+    expect(found[0]![1]).toMatch(/runs while runs is locked ACCESS EXCLUSIVE \(taken on line 3\).* Later statements of the transaction lock tenants \(line 5\) ACCESS EXCLUSIVE too, until it commits\.$/);
   });
 
   it('names the tables later statements of the transaction lock, and the table of a dropped index', () => {
