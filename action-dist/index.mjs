@@ -21123,6 +21123,9 @@ function uniqueName(domain, name) {
 function tablesOfUses({ triggers, defaults, checks, indexes, views }) {
   return [...triggers.map(({ table }) => table), ...defaults.map(({ table }) => table), ...checks.map(({ table }) => table), ...indexes.map((index) => index.table), ...views.map((view) => view.name)];
 }
+function modelKey(name) {
+  return `${name.schema}.${name.name}`;
+}
 function isIdentityColumn(column) {
   return column.ownedSequence !== void 0 && column.defaultSequence === void 0;
 }
@@ -21433,7 +21436,7 @@ var init_schema_model = __esm({
       }
       dropColumnsAndDomains({ columns, domains }) {
         for (const { table, column } of columns) this.dropColumn(table, column);
-        for (const domain of domains) this.domains.delete(`${domain.schema}.${domain.name}`);
+        for (const domain of domains) this.domains.delete(modelKey(domain));
       }
       /** The columns whose DEFAULT draws from the sequence with nextval(), a serial column's own included. */
       columnsUsingSequence(sequence) {
@@ -21499,7 +21502,7 @@ var init_schema_model = __esm({
       }
       dropUses({ triggers, defaults, checks, indexes, views }) {
         for (const { table, constraint } of checks) this.constraintsOf(this.resolve(table, this.tables))?.delete(constraint);
-        for (const index of indexes) this.dropIndex(`${index.name.schema}.${index.name.name}`);
+        for (const index of indexes) this.dropIndex(modelKey(index.name));
         for (const { table, trigger } of triggers) this.detach(table, "trigger", trigger);
         for (const { table, column } of defaults) {
           const info = this.column(table, column);
@@ -21965,7 +21968,7 @@ var init_schema_model = __esm({
           table: table.name,
           createdIn: this.currentMigration,
           ...constraint ? { constraint: name } : {},
-          ...partitionOf ? { partitionOfIndex: `${index.name.schema}.${index.name.name}` } : {}
+          ...partitionOf ? { partitionOfIndex: modelKey(index.name) } : {}
         };
         this.setRelation(this.indexes, `${schema}.${name}`, copy);
         if (table.kind === "partitioned table") {
@@ -22074,7 +22077,7 @@ var init_schema_model = __esm({
       tiePartitionIndexes(table, partition, attaching) {
         const partitionKey = this.resolve(partition.name, this.tables);
         const parentIndexes = this.indexesOn(table.name);
-        const parentKeys = new Set(parentIndexes.map((index) => `${index.name.schema}.${index.name.name}`));
+        const parentKeys = new Set(parentIndexes.map((index) => modelKey(index.name)));
         const own = this.indexesOn(partition.name);
         if (!attaching) {
           for (const index of own) if (index.partitionOfIndex && parentKeys.has(index.partitionOfIndex)) delete index.partitionOfIndex;
@@ -22083,7 +22086,7 @@ var init_schema_model = __esm({
         const sameDefinition = (a, b) => a.columns !== void 0 && JSON.stringify(a.columns.keys) === JSON.stringify(b.columns?.keys) && a.unique === b.unique && a.partial === b.partial;
         for (const parentIndex of parentIndexes) {
           const match = own.find((index) => index.partitionOfIndex === void 0 && sameDefinition(index, parentIndex));
-          if (match) match.partitionOfIndex = `${parentIndex.name.schema}.${parentIndex.name.name}`;
+          if (match) match.partitionOfIndex = modelKey(parentIndex.name);
           else this.copyIndex(partitionKey, partition, parentIndex, parentIndex.constraint === void 0 ? void 0 : table.constraints.get(parentIndex.constraint), true);
         }
       }
@@ -22535,7 +22538,7 @@ var init_schema_model = __esm({
         this.tables.get(tableKey)?.columns.delete(column);
         for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(column)) constraints?.delete(name);
         for (const index of this.indexesOn(relation)) {
-          if (index.columns?.columns.includes(column) || index.constraint !== void 0 && constraints !== void 0 && !constraints.has(index.constraint)) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
+          if (index.columns?.columns.includes(column) || index.constraint !== void 0 && constraints !== void 0 && !constraints.has(index.constraint)) this.deleteRelation(this.indexes, modelKey(index.name));
         }
         this.columnsOfUnknownTables.get(tableKey)?.delete(column);
         this.retirements.delete(`${tableKey}.${column}`);

@@ -494,7 +494,7 @@ export class SchemaModel {
 
   private dropColumnsAndDomains({ columns, domains }: Pick<ExtensionDependents, 'columns' | 'domains'>): void {
     for (const { table, column } of columns) this.dropColumn(table, column);
-    for (const domain of domains) this.domains.delete(`${domain.schema}.${domain.name}`);
+    for (const domain of domains) this.domains.delete(modelKey(domain));
   }
 
   /** The columns whose DEFAULT draws from the sequence with nextval(), a serial column's own included. */
@@ -573,7 +573,7 @@ export class SchemaModel {
 
   private dropUses({ triggers, defaults, checks, indexes, views }: FunctionUses): void {
     for (const { table, constraint } of checks) this.constraintsOf(this.resolve(table, this.tables))?.delete(constraint);
-    for (const index of indexes) this.dropIndex(`${index.name.schema}.${index.name.name}`);
+    for (const index of indexes) this.dropIndex(modelKey(index.name));
     for (const { table, trigger } of triggers) this.detach(table, 'trigger', trigger);
     for (const { table, column } of defaults) {
       const info = this.column(table, column);
@@ -1078,7 +1078,7 @@ export class SchemaModel {
       table: table.name,
       createdIn: this.currentMigration,
       ...(constraint ? { constraint: name } : {}),
-      ...(partitionOf ? { partitionOfIndex: `${index.name.schema}.${index.name.name}` } : {}),
+      ...(partitionOf ? { partitionOfIndex: modelKey(index.name) } : {}),
     };
     this.setRelation(this.indexes, `${schema}.${name}`, copy);
     if (table.kind === 'partitioned table') {
@@ -1202,7 +1202,7 @@ export class SchemaModel {
   private tiePartitionIndexes(table: TableInfo, partition: TableInfo, attaching: boolean): void {
     const partitionKey = this.resolve(partition.name, this.tables);
     const parentIndexes = this.indexesOn(table.name);
-    const parentKeys = new Set(parentIndexes.map((index) => `${index.name.schema}.${index.name.name}`));
+    const parentKeys = new Set(parentIndexes.map((index) => modelKey(index.name)));
     const own = this.indexesOn(partition.name);
     if (!attaching) {
       for (const index of own) if (index.partitionOfIndex && parentKeys.has(index.partitionOfIndex)) delete index.partitionOfIndex;
@@ -1212,7 +1212,7 @@ export class SchemaModel {
       a.columns !== undefined && JSON.stringify(a.columns.keys) === JSON.stringify(b.columns?.keys) && a.unique === b.unique && a.partial === b.partial;
     for (const parentIndex of parentIndexes) {
       const match = own.find((index) => index.partitionOfIndex === undefined && sameDefinition(index, parentIndex));
-      if (match) match.partitionOfIndex = `${parentIndex.name.schema}.${parentIndex.name.name}`;
+      if (match) match.partitionOfIndex = modelKey(parentIndex.name);
       else this.copyIndex(partitionKey, partition, parentIndex, parentIndex.constraint === undefined ? undefined : table.constraints.get(parentIndex.constraint), true);
     }
   }
@@ -1706,7 +1706,7 @@ export class SchemaModel {
     this.tables.get(tableKey)?.columns.delete(column);
     for (const [name, constraint] of constraints ?? []) if (constraint.columns.includes(column)) constraints?.delete(name);
     for (const index of this.indexesOn(relation)) {
-      if (index.columns?.columns.includes(column) || (index.constraint !== undefined && constraints !== undefined && !constraints.has(index.constraint))) this.deleteRelation(this.indexes, `${index.name.schema}.${index.name.name}`);
+      if (index.columns?.columns.includes(column) || (index.constraint !== undefined && constraints !== undefined && !constraints.has(index.constraint))) this.deleteRelation(this.indexes, modelKey(index.name));
     }
     this.columnsOfUnknownTables.get(tableKey)?.delete(column);
     this.retirements.delete(`${tableKey}.${column}`);
@@ -1808,6 +1808,11 @@ export function tablesOfUses({ triggers, defaults, checks, indexes, views }: Fun
 }
 
 /** A column that owns a sequence without its default drawing from it is an identity column; a serial's default draws from its own. */
+/** The key of a resolved name in the model's maps: schema and name, as written after resolution. */
+function modelKey(name: { schema: string; name: string }): string {
+  return `${name.schema}.${name.name}`;
+}
+
 function isIdentityColumn(column: ColumnInfo): boolean {
   return column.ownedSequence !== undefined && column.defaultSequence === undefined;
 }
