@@ -26634,6 +26634,13 @@ function indexesBuiltByMigration(context, relation) {
   }
   return shapes;
 }
+function columnsRenamedTo(context, relation) {
+  return context.statements.flatMap((statement) => {
+    const rename2 = asKind(statement.node, "RenameStmt");
+    if (rename2?.renameType !== "OBJECT_COLUMN" || !rename2.relation || !rename2.newname) return [];
+    return context.schema.sameTable(relationFromRangeVar(rename2.relation), relation) ? [rename2.newname] : [];
+  });
+}
 function involvesAny(shape, columns) {
   return shape.columns.columns.some((name) => columns.has(name));
 }
@@ -26700,7 +26707,10 @@ var init_no_silent_index_drop = __esm({
             const column = cmd.name;
             const altering = commandsAltering(context.statements, relation, context.schema);
             const dropped = new Set(altering.flatMap((other) => other.subtype === "AT_DropColumn" && other.name ? [other.name] : []));
-            const addedAgain = new Set(altering.flatMap((other) => other.subtype === "AT_AddColumn" ? [asKind(other.def, "ColumnDef")?.colname ?? ""] : []));
+            const addedAgain = /* @__PURE__ */ new Set([
+              ...altering.flatMap((other) => other.subtype === "AT_AddColumn" ? [asKind(other.def, "ColumnDef")?.colname ?? ""] : []),
+              ...columnsRenamedTo(context, relation)
+            ]);
             const goneForGood = new Set([...dropped].filter((name) => !addedAgain.has(name)));
             const droppedByName = new Set(altering.flatMap((other) => other.subtype === "AT_DropConstraint" && other.name ? [other.name] : []));
             const known = context.schema.indexesOn(relation).flatMap((index) => index.columns ? [{ index, shape: shapeOf(context, relation, index) }] : []);

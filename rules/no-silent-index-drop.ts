@@ -56,8 +56,11 @@ export default defineRule({
         const column = cmd.name;
         const altering = commandsAltering(context.statements, relation, context.schema);
         const dropped = new Set(altering.flatMap((other) => (other.subtype === 'AT_DropColumn' && other.name ? [other.name] : [])));
-        // A column added again under its name (a type change by drop and add) is a new column an index built here may cover.
-        const addedAgain = new Set(altering.flatMap((other) => (other.subtype === 'AT_AddColumn' ? [asKind(other.def, 'ColumnDef')?.colname ?? ''] : [])));
+        // A column added again under its name, or another renamed to it (a type change by drop and add), is a new column an index built here may cover.
+        const addedAgain = new Set([
+          ...altering.flatMap((other) => (other.subtype === 'AT_AddColumn' ? [asKind(other.def, 'ColumnDef')?.colname ?? ''] : [])),
+          ...columnsRenamedTo(context, relation),
+        ]);
         const goneForGood = new Set([...dropped].filter((name) => !addedAgain.has(name)));
         // A constraint the migration drops by name is dropped on purpose, not silently with its column.
         const droppedByName = new Set(altering.flatMap((other) => (other.subtype === 'AT_DropConstraint' && other.name ? [other.name] : [])));
@@ -109,6 +112,15 @@ function indexesBuiltByMigration(context: RuleContext, relation: RelationName): 
     if (columns) shapes.push({ columns, unique: true, partial: false, primaryKey: constraint.contype === 'CONSTR_PRIMARY' });
   }
   return shapes;
+}
+
+/** The new names of the table's columns that this migration renames. */
+function columnsRenamedTo(context: RuleContext, relation: RelationName): string[] {
+  return context.statements.flatMap((statement) => {
+    const rename = asKind(statement.node, 'RenameStmt');
+    if (rename?.renameType !== 'OBJECT_COLUMN' || !rename.relation || !rename.newname) return [];
+    return context.schema.sameTable(relationFromRangeVar(rename.relation), relation) ? [rename.newname] : [];
+  });
 }
 
 function involvesAny(shape: IndexShape, columns: ReadonlySet<string>): boolean {
