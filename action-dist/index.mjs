@@ -21521,6 +21521,10 @@ var init_schema_model = __esm({
       isNewIndex(index) {
         return !this.deployed(index.createdIn);
       }
+      /** An index the model saw created, by its name as a statement writes it. */
+      index(name) {
+        return this.indexes.get(this.resolve(name, this.indexes));
+      }
       /** The table an index belongs to, when the model saw the index created. */
       indexTable(index) {
         return this.indexes.get(this.resolve(index, this.indexes))?.table;
@@ -25188,6 +25192,88 @@ var init_no_drop_not_null = __esm({
             if (cmd.subtype !== "AT_DropNotNull" || !cmd.name) return;
             if (context.schema.isNewColumn(relation, cmd.name) || context.schema.column(relation, cmd.name)?.notNull === false) return;
             context.report({ messageId: "dropNotNull", helpId: "help", data: { table: displayName(relation), column: quoteIdentifier(cmd.name) } });
+          })
+        };
+      }
+    });
+  }
+});
+
+// rules/no-drop-unique-index.ts
+function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
+  const keys = index.keyColumns;
+  if (!index.unique || index.partial || !keys || context.schema.isNewIndex(index) || context.schema.isNewTable(index.table)) return;
+  if (dropsTable(context.statements, index.table, context.schema)) return;
+  const retired = (column) => context.schema.retirement(index.table, column)?.deployed === true;
+  if (retired() || keys.some((column) => retired(column))) return;
+  const sameKeys = (columns) => columns.length === keys.length && columns.every((column) => keys.includes(column));
+  const remaining = context.schema.indexesOn(index.table).some((other) => !droppedTogether.includes(other) && other.unique && !other.partial && other.keyColumns !== void 0 && sameKeys(other.keyColumns));
+  if (remaining || buildsUniqueIndexOn(context, index.table, sameKeys)) return;
+  const data = { what, table: displayResolvedName(index.table), keys: keys.map(quoteIdentifier).join(", "), name: quoteIdentifier(index.name.name) };
+  context.report({ messageId: "uniqueIndexDropped", helpId: "help", data });
+}
+function buildsUniqueIndexOn(context, table, sameKeys) {
+  const plainKeys = (keys) => keys?.every((key) => key.length === 1) ? keys.map((key) => key[0]) : void 0;
+  return context.statements.some((statement) => {
+    const index = asKind(statement.node, "IndexStmt");
+    if (index?.relation && index.unique && !index.whereClause && context.schema.sameTable(relationFromRangeVar(index.relation), table)) {
+      const keys = plainKeys(indexStmtColumns(index)?.keys);
+      if (keys && sameKeys(keys)) return true;
+    }
+    const alter = asKind(statement.node, "AlterTableStmt");
+    if (!alter?.relation || !context.schema.sameTable(relationFromRangeVar(alter.relation), table)) return false;
+    return (alter.cmds ?? []).some((node) => {
+      const constraint = asKind(asKind(node, "AlterTableCmd")?.def, "Constraint");
+      if (constraint?.contype !== "CONSTR_PRIMARY" && constraint?.contype !== "CONSTR_UNIQUE") return false;
+      const columns = (constraint.keys ?? []).map((key) => asKind(key, "String")?.sval ?? "");
+      return columns.length > 0 && sameKeys(columns);
+    });
+  });
+}
+var no_drop_unique_index_default;
+var init_no_drop_unique_index = __esm({
+  "rules/no-drop-unique-index.ts"() {
+    "use strict";
+    init_rule();
+    init_alter_table_commands();
+    init_names();
+    init_schema_objects();
+    init_node_types();
+    init_identifiers();
+    no_drop_unique_index_default = defineRule({
+      id: "no-drop-unique-index",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          uniqueIndexDropped: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}): from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and nothing keeps ({{keys}}) unique any more.",
+          help: "Build the new unique index first, in a migration of its own (CREATE UNIQUE INDEX CONCURRENTLY ...), release the application that upserts on its columns, and drop {{name}} in a later migration. If no release upserts on ({{keys}}) and duplicates are now allowed, suppress this finding with that reason."
+        },
+        docs: {
+          summary: "Warns about dropping a unique index, unique constraint or primary key of an existing table when no other unique index has the same key columns.",
+          why: "PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with \"there is no unique or exclusion constraint matching the ON CONFLICT specification\" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS 'deprecated: ...'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index dropped with its table. DROP COLUMN that takes a unique index along is no-silent-index-drop's.",
+          instead: "Build the new unique index concurrently in one migration, release the code that upserts on its columns, and drop the old index in a later migration.",
+          bad: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);\nDROP INDEX CONCURRENTLY assignments_user_segment_key;",
+          good: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);",
+          references: ["https://www.postgresql.org/docs/current/sql-insert.html#SQL-ON-CONFLICT", "https://www.postgresql.org/docs/current/sql-dropindex.html"],
+          pgVersions: "Every version with ON CONFLICT (PostgreSQL 9.5+). Checked on PostgreSQL 18.",
+          prevents: "failed upserts in the running release, and duplicate rows"
+        }
+      },
+      create(context) {
+        return {
+          DropStmt(drop) {
+            if (drop.removeType !== "OBJECT_INDEX") return;
+            const named = (drop.objects ?? []).map(relationFromNameList).filter((name) => name !== void 0);
+            const dropped = named.map((name) => context.schema.index(name)).filter((index) => index !== void 0);
+            for (const index of dropped) reportIfLastUniqueIndex(context, index, dropped, `unique index ${quoteIdentifier(index.name.name)}`);
+          },
+          ...commandsOnExistingTable(context, (cmd, relation) => {
+            if (cmd.subtype !== "AT_DropConstraint" || !cmd.name) return;
+            const kind = context.schema.constraint(relation, cmd.name)?.kind;
+            if (kind !== "primary key" && kind !== "unique") return;
+            const index = context.schema.indexesOn(relation).find((candidate) => candidate.constraint === cmd.name);
+            if (index) reportIfLastUniqueIndex(context, index, [index], `${kind === "primary key" ? "primary key" : "unique constraint"} ${quoteIdentifier(cmd.name)}`);
           })
         };
       }
@@ -32203,6 +32289,7 @@ var init_rules = __esm({
     init_no_drop_cascade();
     init_no_drop_database();
     init_no_drop_not_null();
+    init_no_drop_unique_index();
     init_no_drop_required_column_default();
     init_no_drop_schema_cascade();
     init_no_duplicate_column_assignment();
@@ -32257,6 +32344,7 @@ var init_rules = __esm({
       no_drop_cascade_default,
       no_drop_database_default,
       no_drop_not_null_default,
+      no_drop_unique_index_default,
       no_drop_required_column_default_default,
       no_drop_schema_cascade_default,
       no_duplicate_column_assignment_default,

@@ -8,6 +8,7 @@ import noDomainConstraint from './no-domain-constraint.js';
 import noDropCascade from './no-drop-cascade.js';
 import noDropDatabase from './no-drop-database.js';
 import noDropNotNull from './no-drop-not-null.js';
+import noDropUniqueIndex from './no-drop-unique-index.js';
 import noDropRequiredColumnDefault from './no-drop-required-column-default.js';
 import noDropSchemaCascade from './no-drop-schema-cascade.js';
 import noDuplicateColumnAssignment from './no-duplicate-column-assignment.js';
@@ -64,6 +65,7 @@ export const RULES: readonly AnyRule[] = [
   noDropCascade,
   noDropDatabase,
   noDropNotNull,
+  noDropUniqueIndex,
   noDropRequiredColumnDefault,
   noDropSchemaCascade,
   noDuplicateColumnAssignment,

@@ -595,6 +595,11 @@ export class SchemaModel {
     return !this.deployed(index.createdIn);
   }
 
+  /** An index the model saw created, by its name as a statement writes it. */
+  index(name: RelationName): IndexInfo | undefined {
+    return this.indexes.get(this.resolve(name, this.indexes));
+  }
+
   /** The table an index belongs to, when the model saw the index created. */
   indexTable(index: RelationName): RelationName | undefined {
     return this.indexes.get(this.resolve(index, this.indexes))?.table;

@@ -1,0 +1,88 @@
+import type { Constraint } from '@pgsql/types';
+import { defineRule } from '../src/engine/rule.js';
+import type { RuleContext } from '../src/engine/context.js';
+import { commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
+import { displayResolvedName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import type { IndexInfo } from '../src/model/schema-model.js';
+import { indexStmtColumns } from '../src/model/schema-objects.js';
+import { asKind } from '../src/parse/node-types.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
+
+type MessageId = 'uniqueIndexDropped' | 'help';
+
+export default defineRule({
+  id: 'no-drop-unique-index',
+  meta: {
+    severity: 'warning',
+    presets: ['recommended', 'strict'],
+    messages: {
+      uniqueIndexDropped:
+        'Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}): from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and nothing keeps ({{keys}}) unique any more.',
+      help: 'Build the new unique index first, in a migration of its own (CREATE UNIQUE INDEX CONCURRENTLY ...), release the application that upserts on its columns, and drop {{name}} in a later migration. If no release upserts on ({{keys}}) and duplicates are now allowed, suppress this finding with that reason.',
+    },
+    docs: {
+      summary: 'Warns about dropping a unique index, unique constraint or primary key of an existing table when no other unique index has the same key columns.',
+      why: 'PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with "there is no unique or exclusion constraint matching the ON CONFLICT specification" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS \'deprecated: ...\'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index dropped with its table. DROP COLUMN that takes a unique index along is no-silent-index-drop\'s.',
+      instead: 'Build the new unique index concurrently in one migration, release the code that upserts on its columns, and drop the old index in a later migration.',
+      bad: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);\nDROP INDEX CONCURRENTLY assignments_user_segment_key;",
+      good: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);",
+      references: ['https://www.postgresql.org/docs/current/sql-insert.html#SQL-ON-CONFLICT', 'https://www.postgresql.org/docs/current/sql-dropindex.html'],
+      pgVersions: 'Every version with ON CONFLICT (PostgreSQL 9.5+). Checked on PostgreSQL 18.',
+      prevents: "failed upserts in the running release, and duplicate rows",
+    },
+  },
+  create(context) {
+    return {
+      DropStmt(drop) {
+        if (drop.removeType !== 'OBJECT_INDEX') return;
+        const named = (drop.objects ?? []).map(relationFromNameList).filter((name): name is RelationName => name !== undefined);
+        const dropped = named.map((name) => context.schema.index(name)).filter((index): index is IndexInfo => index !== undefined);
+        for (const index of dropped) reportIfLastUniqueIndex(context, index, dropped, `unique index ${quoteIdentifier(index.name.name)}`);
+      },
+      ...commandsOnExistingTable(context, (cmd, relation) => {
+        if (cmd.subtype !== 'AT_DropConstraint' || !cmd.name) return;
+        const kind = context.schema.constraint(relation, cmd.name)?.kind;
+        if (kind !== 'primary key' && kind !== 'unique') return;
+        const index = context.schema.indexesOn(relation).find((candidate) => candidate.constraint === cmd.name);
+        if (index) reportIfLastUniqueIndex(context, index, [index], `${kind === 'primary key' ? 'primary key' : 'unique constraint'} ${quoteIdentifier(cmd.name)}`);
+      }),
+    };
+  },
+});
+
+function reportIfLastUniqueIndex(context: RuleContext<MessageId>, index: IndexInfo, droppedTogether: readonly IndexInfo[], what: string): void {
+  const keys = index.keyColumns;
+  if (!index.unique || index.partial || !keys || context.schema.isNewIndex(index) || context.schema.isNewTable(index.table)) return;
+  if (dropsTable(context.statements, index.table, context.schema)) return;
+  // A retired table or key column is one no running release writes: its upserts are gone with it (the contract step).
+  const retired = (column?: string): boolean => context.schema.retirement(index.table, column)?.deployed === true;
+  if (retired() || keys.some((column) => retired(column))) return;
+  const sameKeys = (columns: readonly string[]): boolean => columns.length === keys.length && columns.every((column) => keys.includes(column));
+  const remaining = context.schema
+    .indexesOn(index.table)
+    .some((other) => !droppedTogether.includes(other) && other.unique && !other.partial && other.keyColumns !== undefined && sameKeys(other.keyColumns));
+  if (remaining || buildsUniqueIndexOn(context, index.table, sameKeys)) return;
+  const data = { what, table: displayResolvedName(index.table), keys: keys.map(quoteIdentifier).join(', '), name: quoteIdentifier(index.name.name) };
+  context.report({ messageId: 'uniqueIndexDropped', helpId: 'help', data });
+}
+
+/** Whether the migration builds, anywhere in it, a unique index or constraint without a WHERE clause on exactly these columns. */
+function buildsUniqueIndexOn(context: RuleContext<MessageId>, table: RelationName, sameKeys: (columns: readonly string[]) => boolean): boolean {
+  const plainKeys = (keys: readonly string[][] | undefined): string[] | undefined => (keys?.every((key) => key.length === 1) ? keys.map((key) => key[0]!) : undefined);
+  return context.statements.some((statement) => {
+    const index = asKind(statement.node, 'IndexStmt');
+    if (index?.relation && index.unique && !index.whereClause && context.schema.sameTable(relationFromRangeVar(index.relation), table)) {
+      const keys = plainKeys(indexStmtColumns(index)?.keys);
+      if (keys && sameKeys(keys)) return true;
+    }
+    const alter = asKind(statement.node, 'AlterTableStmt');
+    if (!alter?.relation || !context.schema.sameTable(relationFromRangeVar(alter.relation), table)) return false;
+    return (alter.cmds ?? []).some((node) => {
+      const constraint: Constraint | undefined = asKind(asKind(node, 'AlterTableCmd')?.def, 'Constraint');
+      if (constraint?.contype !== 'CONSTR_PRIMARY' && constraint?.contype !== 'CONSTR_UNIQUE') return false;
+      const columns = (constraint.keys ?? []).map((key) => asKind(key, 'String')?.sval ?? '');
+      return columns.length > 0 && sameKeys(columns);
+    });
+  });
+}
+
