@@ -21034,6 +21034,10 @@ function indexColumns(elements, included, where) {
 function sameColumnSet(a, b) {
   return a.length === b.length && a.every((name) => b.includes(name));
 }
+function plainKeyColumns(index) {
+  const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
+  return elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
+}
 function indexStmtColumns(index) {
   const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, "IndexElem")?.name);
   return included.every((name) => name !== void 0) ? indexColumns(index.indexParams ?? [], included, index.whereClause) : void 0;
@@ -22050,8 +22054,7 @@ var init_schema_model = __esm({
         const tableKey = this.resolve(table, this.tables);
         const key = `${this.qualified(tableKey).schema}.${index.idxname ?? this.freeRelationName(tableKey, indexName(index))}`;
         if (index.if_not_exists && this.relationBesideTable(table, indexName(index))) return;
-        const elements = (index.indexParams ?? []).map((param) => asKind(param, "IndexElem"));
-        const keyColumns = elements.every((element) => element?.name !== void 0 && element.expr === void 0) ? elements.map((element) => element.name) : void 0;
+        const keyColumns = plainKeyColumns(index);
         const columns = indexStmtColumns(index);
         const operatorClasses = operatorClassesOf(index);
         const keyNames = keyColumns ? void 0 : indexKeyNames(index.indexParams ?? []);
@@ -25206,28 +25209,24 @@ function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
   if (dropsTable(context.statements, index.table, context.schema)) return;
   const retired = (column) => context.schema.retirement(index.table, column)?.deployed === true;
   if (retired() || keys.some((column) => retired(column))) return;
-  const sameKeys = (columns) => columns.length === keys.length && columns.every((column) => keys.includes(column));
+  const sameKeys = (columns) => sameColumnSet(columns, keys);
   const remaining = context.schema.indexesOn(index.table).some((other) => !droppedTogether.includes(other) && other.unique && !other.partial && other.keyColumns !== void 0 && sameKeys(other.keyColumns));
   if (remaining || buildsUniqueIndexOn(context, index.table, sameKeys)) return;
   const data = { what, table: displayResolvedName(index.table), keys: keys.map(quoteIdentifier).join(", "), name: quoteIdentifier(index.name.name) };
   context.report({ messageId: "uniqueIndexDropped", helpId: "help", data });
 }
 function buildsUniqueIndexOn(context, table, sameKeys) {
-  const plainKeys = (keys) => keys?.every((key) => key.length === 1) ? keys.map((key) => key[0]) : void 0;
-  return context.statements.some((statement) => {
+  const indexBuilt = context.statements.some((statement) => {
     const index = asKind(statement.node, "IndexStmt");
-    if (index?.relation && index.unique && !index.whereClause && context.schema.sameTable(relationFromRangeVar(index.relation), table)) {
-      const keys = plainKeys(indexStmtColumns(index)?.keys);
-      if (keys && sameKeys(keys)) return true;
-    }
-    const alter = asKind(statement.node, "AlterTableStmt");
-    if (!alter?.relation || !context.schema.sameTable(relationFromRangeVar(alter.relation), table)) return false;
-    return (alter.cmds ?? []).some((node) => {
-      const constraint = asKind(asKind(node, "AlterTableCmd")?.def, "Constraint");
-      if (constraint?.contype !== "CONSTR_PRIMARY" && constraint?.contype !== "CONSTR_UNIQUE") return false;
-      const columns = (constraint.keys ?? []).map((key) => asKind(key, "String")?.sval ?? "");
-      return columns.length > 0 && sameKeys(columns);
-    });
+    if (!index?.relation || !index.unique || index.whereClause || !context.schema.sameTable(relationFromRangeVar(index.relation), table)) return false;
+    const keys = plainKeyColumns(index);
+    return keys !== void 0 && sameKeys(keys);
+  });
+  return indexBuilt || commandsAltering(context.statements, table, context.schema).some((cmd) => {
+    const constraint = cmd.subtype === "AT_AddConstraint" ? asKind(cmd.def, "Constraint") : void 0;
+    if (constraint?.contype !== "CONSTR_PRIMARY" && constraint?.contype !== "CONSTR_UNIQUE") return false;
+    const columns = stringValues(constraint.keys);
+    return columns.length > 0 && sameKeys(columns);
   });
 }
 var no_drop_unique_index_default;

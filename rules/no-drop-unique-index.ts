@@ -1,11 +1,10 @@
-import type { Constraint } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
-import { commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
+import { commandsAltering, commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
 import { displayResolvedName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
-import { indexStmtColumns } from '../src/model/schema-objects.js';
-import { asKind } from '../src/parse/node-types.js';
+import { plainKeyColumns, sameColumnSet } from '../src/model/schema-objects.js';
+import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 type MessageId = 'uniqueIndexDropped' | 'help';
@@ -57,7 +56,7 @@ function reportIfLastUniqueIndex(context: RuleContext<MessageId>, index: IndexIn
   // A retired table or key column is one no running release writes: its upserts are gone with it (the contract step).
   const retired = (column?: string): boolean => context.schema.retirement(index.table, column)?.deployed === true;
   if (retired() || keys.some((column) => retired(column))) return;
-  const sameKeys = (columns: readonly string[]): boolean => columns.length === keys.length && columns.every((column) => keys.includes(column));
+  const sameKeys = (columns: readonly string[]): boolean => sameColumnSet(columns, keys);
   const remaining = context.schema
     .indexesOn(index.table)
     .some((other) => !droppedTogether.includes(other) && other.unique && !other.partial && other.keyColumns !== undefined && sameKeys(other.keyColumns));
@@ -68,21 +67,19 @@ function reportIfLastUniqueIndex(context: RuleContext<MessageId>, index: IndexIn
 
 /** Whether the migration builds, anywhere in it, a unique index or constraint without a WHERE clause on exactly these columns. */
 function buildsUniqueIndexOn(context: RuleContext<MessageId>, table: RelationName, sameKeys: (columns: readonly string[]) => boolean): boolean {
-  const plainKeys = (keys: readonly string[][] | undefined): string[] | undefined => (keys?.every((key) => key.length === 1) ? keys.map((key) => key[0]!) : undefined);
-  return context.statements.some((statement) => {
+  const indexBuilt = context.statements.some((statement) => {
     const index = asKind(statement.node, 'IndexStmt');
-    if (index?.relation && index.unique && !index.whereClause && context.schema.sameTable(relationFromRangeVar(index.relation), table)) {
-      const keys = plainKeys(indexStmtColumns(index)?.keys);
-      if (keys && sameKeys(keys)) return true;
-    }
-    const alter = asKind(statement.node, 'AlterTableStmt');
-    if (!alter?.relation || !context.schema.sameTable(relationFromRangeVar(alter.relation), table)) return false;
-    return (alter.cmds ?? []).some((node) => {
-      const constraint: Constraint | undefined = asKind(asKind(node, 'AlterTableCmd')?.def, 'Constraint');
-      if (constraint?.contype !== 'CONSTR_PRIMARY' && constraint?.contype !== 'CONSTR_UNIQUE') return false;
-      const columns = (constraint.keys ?? []).map((key) => asKind(key, 'String')?.sval ?? '');
-      return columns.length > 0 && sameKeys(columns);
-    });
+    if (!index?.relation || !index.unique || index.whereClause || !context.schema.sameTable(relationFromRangeVar(index.relation), table)) return false;
+    const keys = plainKeyColumns(index);
+    return keys !== undefined && sameKeys(keys);
   });
+  return (
+    indexBuilt ||
+    commandsAltering(context.statements, table, context.schema).some((cmd) => {
+      const constraint = cmd.subtype === 'AT_AddConstraint' ? asKind(cmd.def, 'Constraint') : undefined;
+      if (constraint?.contype !== 'CONSTR_PRIMARY' && constraint?.contype !== 'CONSTR_UNIQUE') return false;
+      const columns = stringValues(constraint.keys);
+      return columns.length > 0 && sameKeys(columns);
+    })
+  );
 }
-

@@ -6,7 +6,7 @@ import { extensionMembers, type ExtensionMembers } from '../knowledge/extensions
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type AttachedObjectKind, type RelationName } from './names.js';
-import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, defaultExpressionOf, functionsCalledIn, indexKeyNames, indexName, indexStmtColumns, isIdentity, isNullConstant, isSerial, operatorClassesOf, sequenceCalledIn, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type IndexColumns } from './schema-objects.js';
+import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, defaultExpressionOf, functionsCalledIn, indexKeyNames, indexName, indexStmtColumns, isIdentity, isNullConstant, isSerial, operatorClassesOf, plainKeyColumns, sequenceCalledIn, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type IndexColumns } from './schema-objects.js';
 
 /** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
 export const DEFAULT_ACCESS_METHOD = 'heap';
@@ -1174,8 +1174,7 @@ export class SchemaModel {
     const key = `${this.qualified(tableKey).schema}.${index.idxname ?? this.freeRelationName(tableKey, indexName(index))}`;
     // IF NOT EXISTS of an index the migrations built already builds nothing: the one there stays.
     if (index.if_not_exists && this.relationBesideTable(table, indexName(index))) return;
-    const elements = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem'));
-    const keyColumns = elements.every((element) => element?.name !== undefined && element.expr === undefined) ? elements.map((element) => element!.name!) : undefined;
+    const keyColumns = plainKeyColumns(index);
     const columns = indexStmtColumns(index);
     const operatorClasses = operatorClassesOf(index);
     const keyNames = keyColumns ? undefined : indexKeyNames(index.indexParams ?? []);

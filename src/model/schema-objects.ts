@@ -244,6 +244,12 @@ export function sameColumnSet(a: readonly string[], b: readonly string[]): boole
   return a.length === b.length && a.every((name) => b.includes(name));
 }
 
+/** The key columns of the index CREATE INDEX builds, when every key is a plain column rather than an expression. */
+export function plainKeyColumns(index: IndexStmt): string[] | undefined {
+  const elements = (index.indexParams ?? []).map((param) => asKind(param, 'IndexElem'));
+  return elements.every((element) => element?.name !== undefined && element.expr === undefined) ? elements.map((element) => element!.name!) : undefined;
+}
+
 /** The columns of the index CREATE INDEX builds. */
 export function indexStmtColumns(index: IndexStmt): IndexColumns | undefined {
   const included = (index.indexIncludingParams ?? []).map((param) => asKind(param, 'IndexElem')?.name);
