@@ -23445,13 +23445,28 @@ function commandsAltering(statements, relation, schema) {
   });
 }
 function dropsTable(statements, relation, schema) {
-  return statements.some((statement) => {
-    const drop = asKind(statement.node, "DropStmt");
-    return drop?.removeType === "OBJECT_TABLE" && (drop.objects ?? []).some((object) => {
-      const dropped = relationFromNameList(object);
-      return dropped !== void 0 && schema.sameTable(dropped, relation);
-    });
+  return statements.some((statement) => dropsRelation(statement, relation, schema, TABLE_ONLY));
+}
+function dropsRelation(statement, relation, schema, kinds) {
+  const drop = asKind(statement.node, "DropStmt");
+  return kinds.has(drop?.removeType ?? "") && (drop.objects ?? []).some((object) => {
+    const dropped = relationFromNameList(object);
+    return dropped !== void 0 && schema.sameTable(dropped, relation);
   });
+}
+function columnTakingName(statements, dropStatement, drop, relation, schema) {
+  const name = drop.name;
+  const sameStatement = alterTableCommands(dropStatement.node);
+  const later = statements.slice(dropStatement.index + 1);
+  const laterCommands = [...sameStatement.slice(sameStatement.indexOf(drop) + 1), ...commandsAltering(later, relation, schema)];
+  const added = laterCommands.map((cmd) => cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0).find((column) => column?.colname === name);
+  if (added) return { added };
+  for (const statement of later) {
+    const rename2 = asKind(statement.node, "RenameStmt");
+    if (rename2?.renameType !== "OBJECT_COLUMN" || rename2.newname !== name || !rename2.relation || !rename2.subname) continue;
+    if (schema.sameTable(relationFromRangeVar(rename2.relation), relation)) return { renamed: rename2 };
+  }
+  return void 0;
 }
 function foreignKeyShape(constraint) {
   if (constraint?.contype !== "CONSTR_FOREIGN" || !constraint.pktable) return void 0;
@@ -23462,11 +23477,13 @@ function addsNothing(context, cmd, relation, siblings) {
   if (column === void 0 || context.schema.column(relation, column) === void 0) return false;
   return !siblings.some((sibling) => asKind(sibling, "AlterTableCmd")?.subtype === "AT_DropColumn" && asKind(sibling, "AlterTableCmd")?.name === column);
 }
+var TABLE_ONLY;
 var init_alter_table_commands = __esm({
   "src/engine/alter-table-commands.ts"() {
     "use strict";
     init_names();
     init_node_types();
+    TABLE_ONLY = /* @__PURE__ */ new Set(["OBJECT_TABLE"]);
   }
 });
 
@@ -25202,6 +25219,38 @@ var init_no_drop_not_null = __esm({
   }
 });
 
+// src/engine/built-indexes.ts
+function indexesBuiltByMigration(context, relation) {
+  const built = [];
+  for (const statement of context.statements) {
+    const index = asKind(statement.node, "IndexStmt");
+    if (index?.relation && context.schema.sameTable(relationFromRangeVar(index.relation), relation)) {
+      const columns = indexStmtColumns(index);
+      const keyColumns = plainKeyColumns(index);
+      if (columns) built.push({ columns, ...keyColumns ? { keyColumns } : {}, unique: index.unique === true, partial: index.whereClause !== void 0, primaryKey: index.primary === true });
+    }
+  }
+  for (const cmd of commandsAltering(context.statements, relation, context.schema)) {
+    const constraint = cmd.subtype === "AT_AddConstraint" ? asKind(cmd.def, "Constraint") : void 0;
+    if (constraint?.contype !== "CONSTR_PRIMARY" && constraint?.contype !== "CONSTR_UNIQUE") continue;
+    const index = constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : void 0;
+    const keys = stringValues(constraint.keys);
+    const columns = index?.columns ?? constraintIndexColumns(constraint, keys);
+    const keyColumns = index ? index.keyColumns : keys;
+    if (columns) built.push({ columns, ...keyColumns ? { keyColumns } : {}, unique: true, partial: false, primaryKey: constraint.contype === "CONSTR_PRIMARY" });
+  }
+  return built;
+}
+var init_built_indexes = __esm({
+  "src/engine/built-indexes.ts"() {
+    "use strict";
+    init_names();
+    init_schema_objects();
+    init_node_types();
+    init_alter_table_commands();
+  }
+});
+
 // rules/no-drop-unique-index.ts
 function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
   const keys = index.keyColumns;
@@ -25209,25 +25258,11 @@ function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
   if (dropsTable(context.statements, index.table, context.schema)) return;
   const retired = (column) => context.schema.retirement(index.table, column)?.deployed === true;
   if (retired() || keys.some((column) => retired(column))) return;
-  const sameKeys = (columns) => sameColumnSet(columns, keys);
-  const remaining = context.schema.indexesOn(index.table).some((other) => !droppedTogether.includes(other) && other.unique && !other.partial && other.keyColumns !== void 0 && sameKeys(other.keyColumns));
-  if (remaining || buildsUniqueIndexOn(context, index.table, sameKeys)) return;
+  const isArbiter = (other) => other.unique && !other.partial && other.keyColumns !== void 0 && sameColumnSet(other.keyColumns, keys);
+  const remains = context.schema.indexesOn(index.table).some((other) => !droppedTogether.includes(other) && isArbiter(other));
+  if (remains || indexesBuiltByMigration(context, index.table).some(isArbiter)) return;
   const data = { what, table: displayResolvedName(index.table), keys: keys.map(quoteIdentifier).join(", "), name: quoteIdentifier(index.name.name) };
   context.report({ messageId: "uniqueIndexDropped", helpId: "help", data });
-}
-function buildsUniqueIndexOn(context, table, sameKeys) {
-  const indexBuilt = context.statements.some((statement) => {
-    const index = asKind(statement.node, "IndexStmt");
-    if (!index?.relation || !index.unique || index.whereClause || !context.schema.sameTable(relationFromRangeVar(index.relation), table)) return false;
-    const keys = plainKeyColumns(index);
-    return keys !== void 0 && sameKeys(keys);
-  });
-  return indexBuilt || commandsAltering(context.statements, table, context.schema).some((cmd) => {
-    const constraint = cmd.subtype === "AT_AddConstraint" ? asKind(cmd.def, "Constraint") : void 0;
-    if (constraint?.contype !== "CONSTR_PRIMARY" && constraint?.contype !== "CONSTR_UNIQUE") return false;
-    const columns = stringValues(constraint.keys);
-    return columns.length > 0 && sameKeys(columns);
-  });
 }
 var no_drop_unique_index_default;
 var init_no_drop_unique_index = __esm({
@@ -25235,9 +25270,9 @@ var init_no_drop_unique_index = __esm({
     "use strict";
     init_rule();
     init_alter_table_commands();
+    init_built_indexes();
     init_names();
     init_schema_objects();
-    init_node_types();
     init_identifiers();
     no_drop_unique_index_default = defineRule({
       id: "no-drop-unique-index",
@@ -26701,31 +26736,6 @@ function shapeOf(context, relation, index) {
   const primaryKey = index.constraint !== void 0 && context.schema.constraint(relation, index.constraint)?.kind === "primary key";
   return { columns: index.columns, unique: index.unique, partial: index.partial, primaryKey };
 }
-function indexesBuiltByMigration(context, relation) {
-  const shapes = [];
-  for (const statement of context.statements) {
-    const index = asKind(statement.node, "IndexStmt");
-    if (index?.relation && context.schema.sameTable(relationFromRangeVar(index.relation), relation)) {
-      const columns = indexStmtColumns(index);
-      if (columns) shapes.push({ columns, unique: index.unique === true, partial: index.whereClause !== void 0, primaryKey: index.primary === true });
-    }
-  }
-  for (const cmd of commandsAltering(context.statements, relation, context.schema)) {
-    const constraint = cmd.subtype === "AT_AddConstraint" ? asKind(cmd.def, "Constraint") : void 0;
-    if (constraint?.contype !== "CONSTR_PRIMARY" && constraint?.contype !== "CONSTR_UNIQUE") continue;
-    const index = constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : void 0;
-    const columns = index?.columns ?? constraintIndexColumns(constraint, stringValues(constraint.keys));
-    if (columns) shapes.push({ columns, unique: true, partial: false, primaryKey: constraint.contype === "CONSTR_PRIMARY" });
-  }
-  return shapes;
-}
-function columnsRenamedTo(context, relation) {
-  return context.statements.flatMap((statement) => {
-    const rename2 = asKind(statement.node, "RenameStmt");
-    if (rename2?.renameType !== "OBJECT_COLUMN" || !rename2.relation || !rename2.newname) return [];
-    return context.schema.sameTable(relationFromRangeVar(rename2.relation), relation) ? [rename2.newname] : [];
-  });
-}
 function involvesAny(shape, columns) {
   return shape.columns.columns.some((name) => columns.has(name));
 }
@@ -26753,9 +26763,9 @@ var init_no_silent_index_drop = __esm({
     "use strict";
     init_rule();
     init_alter_table_commands();
+    init_built_indexes();
     init_names();
     init_schema_objects();
-    init_node_types();
     init_identifiers();
     no_silent_index_drop_default = defineRule({
       id: "no-silent-index-drop",
@@ -26791,12 +26801,11 @@ var init_no_silent_index_drop = __esm({
             if (dropsTable(context.statements, relation, context.schema)) return;
             const column = cmd.name;
             const altering = commandsAltering(context.statements, relation, context.schema);
-            const dropped = new Set(altering.flatMap((other) => other.subtype === "AT_DropColumn" && other.name ? [other.name] : []));
-            const addedAgain = /* @__PURE__ */ new Set([
-              ...altering.flatMap((other) => other.subtype === "AT_AddColumn" ? [asKind(other.def, "ColumnDef")?.colname ?? ""] : []),
-              ...columnsRenamedTo(context, relation)
-            ]);
-            const goneForGood = new Set([...dropped].filter((name) => !addedAgain.has(name)));
+            const drops = context.statements.flatMap(
+              (statement) => commandsAltering([statement], relation, context.schema).flatMap((other) => other.subtype === "AT_DropColumn" && other.name ? [{ statement, cmd: other }] : [])
+            );
+            const dropped = new Set(drops.map(({ cmd: cmd2 }) => cmd2.name));
+            const goneForGood = new Set(drops.filter(({ statement, cmd: cmd2 }) => !columnTakingName(context.statements, statement, cmd2, relation, context.schema)).map(({ cmd: cmd2 }) => cmd2.name));
             const droppedByName = new Set(altering.flatMap((other) => other.subtype === "AT_DropConstraint" && other.name ? [other.name] : []));
             const known = context.schema.indexesOn(relation).flatMap((index) => index.columns ? [{ index, shape: shapeOf(context, relation, index) }] : []);
             const alternatives = [
@@ -30062,6 +30071,7 @@ var init_no_statements_after_access_exclusive = __esm({
     init_transaction_block();
     init_column_declarations();
     init_empty_tables();
+    init_alter_table_commands();
     init_statement_locks();
     LATER_LOCKS_NAMED = 4;
     TRAILER_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt"]);
@@ -30195,16 +30205,8 @@ var init_no_statements_after_access_exclusive = __esm({
           return ` ${byThisOne ? "This and later statements" : "Later statements"} of the transaction lock ${wordList(shown)} ACCESS EXCLUSIVE too, until it commits.`;
         }
         function retiredInTransaction(from, relation) {
-          const drop = [from, ...restOfTransaction(context, from)].find((statement) => drops(statement, relation));
+          const drop = [from, ...restOfTransaction(context, from)].find((statement) => dropsRelation(statement, relation, context.schema, DROPPED_RELATION_KINDS));
           return drop !== void 0 && !createdAgainLater(context, drop, relation);
-        }
-        function drops(statement, relation) {
-          const drop = asKind(statement.node, "DropStmt");
-          if (!DROPPED_RELATION_KINDS.has(drop?.removeType ?? "")) return false;
-          return (drop.objects ?? []).some((object) => {
-            const dropped = relationFromNameList(object);
-            return dropped !== void 0 && context.schema.sameTable(dropped, relation);
-          });
         }
         function holds(held, relation) {
           return held.some((lock2) => context.schema.sameTable(lock2.table, relation));
@@ -31657,26 +31659,18 @@ var init_duration = __esm({
 
 // rules/require-deprecation-before-drop.ts
 function columnTakingTheName(context, relation, drop) {
-  const name = drop.name;
-  const { statement, statements } = context;
-  const sameStatement = alterTableCommands(statement.node);
-  const laterCommands = [...sameStatement.slice(sameStatement.indexOf(drop) + 1), ...commandsAltering(statements.slice(statement.index + 1), relation, context.schema)];
-  const added = laterCommands.map((cmd) => cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0).find((column) => column?.colname === name);
-  if (added) {
-    const generated = (added.constraints ?? []).some((constraint) => asKind(constraint, "Constraint")?.contype === "CONSTR_GENERATED");
-    return { type: columnType(added.typeName), keepsValues: generated };
+  const taker = columnTakingName(context.statements, context.statement, drop, relation, context.schema);
+  if (!taker) return void 0;
+  if ("added" in taker) {
+    const generated = (taker.added.constraints ?? []).some((constraint) => asKind(constraint, "Constraint")?.contype === "CONSTR_GENERATED");
+    return { type: columnType(taker.added.typeName), keepsValues: generated };
   }
-  for (const later of statements.slice(statement.index + 1)) {
-    const rename2 = asKind(later.node, "RenameStmt");
-    if (rename2?.renameType !== "OBJECT_COLUMN" || rename2.newname !== name || !rename2.relation || !rename2.subname) continue;
-    if (!context.schema.sameTable(relationFromRangeVar(rename2.relation), relation)) continue;
-    const filled = statements.slice(0, statement.index).some((earlier) => {
-      const update = asKind(earlier.node, "UpdateStmt");
-      return update?.relation && context.schema.sameTable(relationFromRangeVar(update.relation), relation) && (update.targetList ?? []).some((target) => asKind(target, "ResTarget")?.name === rename2.subname);
-    });
-    return { type: context.schema.column(relation, rename2.subname)?.type, keepsValues: filled };
-  }
-  return void 0;
+  const from = taker.renamed.subname;
+  const filled = context.statements.slice(0, context.statement.index).some((earlier) => {
+    const update = asKind(earlier.node, "UpdateStmt");
+    return update?.relation && context.schema.sameTable(relationFromRangeVar(update.relation), relation) && (update.targetList ?? []).some((target) => asKind(target, "ResTarget")?.name === from);
+  });
+  return { type: context.schema.column(relation, from)?.type, keepsValues: filled };
 }
 var require_deprecation_before_drop_default;
 var init_require_deprecation_before_drop = __esm({

@@ -1,10 +1,10 @@
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
-import { commandsAltering, commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
-import { displayResolvedName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
+import { indexesBuiltByMigration } from '../src/engine/built-indexes.js';
+import { displayResolvedName, relationFromNameList, type RelationName } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
-import { plainKeyColumns, sameColumnSet } from '../src/model/schema-objects.js';
-import { asKind, stringValues } from '../src/parse/node-types.js';
+import { sameColumnSet } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 type MessageId = 'uniqueIndexDropped' | 'help';
@@ -56,30 +56,10 @@ function reportIfLastUniqueIndex(context: RuleContext<MessageId>, index: IndexIn
   // A retired table or key column is one no running release writes: its upserts are gone with it (the contract step).
   const retired = (column?: string): boolean => context.schema.retirement(index.table, column)?.deployed === true;
   if (retired() || keys.some((column) => retired(column))) return;
-  const sameKeys = (columns: readonly string[]): boolean => sameColumnSet(columns, keys);
-  const remaining = context.schema
-    .indexesOn(index.table)
-    .some((other) => !droppedTogether.includes(other) && other.unique && !other.partial && other.keyColumns !== undefined && sameKeys(other.keyColumns));
-  if (remaining || buildsUniqueIndexOn(context, index.table, sameKeys)) return;
+  // An arbiter for ON CONFLICT (keys): unique, on all rows, keyed by exactly those columns.
+  const isArbiter = (other: { unique: boolean; partial: boolean; keyColumns?: string[] }): boolean => other.unique && !other.partial && other.keyColumns !== undefined && sameColumnSet(other.keyColumns, keys);
+  const remains = context.schema.indexesOn(index.table).some((other) => !droppedTogether.includes(other) && isArbiter(other));
+  if (remains || indexesBuiltByMigration(context, index.table).some(isArbiter)) return;
   const data = { what, table: displayResolvedName(index.table), keys: keys.map(quoteIdentifier).join(', '), name: quoteIdentifier(index.name.name) };
   context.report({ messageId: 'uniqueIndexDropped', helpId: 'help', data });
-}
-
-/** Whether the migration builds, anywhere in it, a unique index or constraint without a WHERE clause on exactly these columns. */
-function buildsUniqueIndexOn(context: RuleContext<MessageId>, table: RelationName, sameKeys: (columns: readonly string[]) => boolean): boolean {
-  const indexBuilt = context.statements.some((statement) => {
-    const index = asKind(statement.node, 'IndexStmt');
-    if (!index?.relation || !index.unique || index.whereClause || !context.schema.sameTable(relationFromRangeVar(index.relation), table)) return false;
-    const keys = plainKeyColumns(index);
-    return keys !== undefined && sameKeys(keys);
-  });
-  return (
-    indexBuilt ||
-    commandsAltering(context.statements, table, context.schema).some((cmd) => {
-      const constraint = cmd.subtype === 'AT_AddConstraint' ? asKind(cmd.def, 'Constraint') : undefined;
-      if (constraint?.contype !== 'CONSTR_PRIMARY' && constraint?.contype !== 'CONSTR_UNIQUE') return false;
-      const columns = stringValues(constraint.keys);
-      return columns.length > 0 && sameKeys(columns);
-    })
-  );
 }

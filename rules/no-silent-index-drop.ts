@@ -1,10 +1,10 @@
 import { defineRule } from '../src/engine/rule.js';
-import { commandsAltering, commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
+import { columnTakingName, commandsAltering, commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
 import type { RuleContext } from '../src/engine/context.js';
-import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { indexesBuiltByMigration } from '../src/engine/built-indexes.js';
+import { displayName, type RelationName } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
-import { constraintIndexColumns, indexStmtColumns, sameColumnSet, type IndexColumns } from '../src/model/schema-objects.js';
-import { asKind, stringValues } from '../src/parse/node-types.js';
+import { sameColumnSet, type IndexColumns } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 /** An index as far as this rule compares them: what it reads, and whether it is unique on all rows. */
@@ -55,13 +55,12 @@ export default defineRule({
         if (dropsTable(context.statements, relation, context.schema)) return;
         const column = cmd.name;
         const altering = commandsAltering(context.statements, relation, context.schema);
-        const dropped = new Set(altering.flatMap((other) => (other.subtype === 'AT_DropColumn' && other.name ? [other.name] : [])));
+        const drops = context.statements.flatMap((statement) =>
+          commandsAltering([statement], relation, context.schema).flatMap((other) => (other.subtype === 'AT_DropColumn' && other.name ? [{ statement, cmd: other }] : [])),
+        );
+        const dropped = new Set(drops.map(({ cmd }) => cmd.name!));
         // A column added again under its name, or another renamed to it (a type change by drop and add), is a new column an index built here may cover.
-        const addedAgain = new Set([
-          ...altering.flatMap((other) => (other.subtype === 'AT_AddColumn' ? [asKind(other.def, 'ColumnDef')?.colname ?? ''] : [])),
-          ...columnsRenamedTo(context, relation),
-        ]);
-        const goneForGood = new Set([...dropped].filter((name) => !addedAgain.has(name)));
+        const goneForGood = new Set(drops.filter(({ statement, cmd }) => !columnTakingName(context.statements, statement, cmd, relation, context.schema)).map(({ cmd }) => cmd.name!));
         // A constraint the migration drops by name is dropped on purpose, not silently with its column.
         const droppedByName = new Set(altering.flatMap((other) => (other.subtype === 'AT_DropConstraint' && other.name ? [other.name] : [])));
         const known = context.schema.indexesOn(relation).flatMap((index) => (index.columns ? [{ index, shape: shapeOf(context, relation, index) }] : []));
@@ -92,35 +91,6 @@ export default defineRule({
 function shapeOf(context: RuleContext, relation: RelationName, index: IndexInfo): IndexShape {
   const primaryKey = index.constraint !== undefined && context.schema.constraint(relation, index.constraint)?.kind === 'primary key';
   return { columns: index.columns!, unique: index.unique, partial: index.partial, primaryKey };
-}
-
-/** Indexes, unique constraints and primary keys this migration builds on the table, anywhere in it. */
-function indexesBuiltByMigration(context: RuleContext, relation: RelationName): IndexShape[] {
-  const shapes: IndexShape[] = [];
-  for (const statement of context.statements) {
-    const index = asKind(statement.node, 'IndexStmt');
-    if (index?.relation && context.schema.sameTable(relationFromRangeVar(index.relation), relation)) {
-      const columns = indexStmtColumns(index);
-      if (columns) shapes.push({ columns, unique: index.unique === true, partial: index.whereClause !== undefined, primaryKey: index.primary === true });
-    }
-  }
-  for (const cmd of commandsAltering(context.statements, relation, context.schema)) {
-    const constraint = cmd.subtype === 'AT_AddConstraint' ? asKind(cmd.def, 'Constraint') : undefined;
-    if (constraint?.contype !== 'CONSTR_PRIMARY' && constraint?.contype !== 'CONSTR_UNIQUE') continue;
-    const index = constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : undefined;
-    const columns = index?.columns ?? constraintIndexColumns(constraint, stringValues(constraint.keys));
-    if (columns) shapes.push({ columns, unique: true, partial: false, primaryKey: constraint.contype === 'CONSTR_PRIMARY' });
-  }
-  return shapes;
-}
-
-/** The new names of the table's columns that this migration renames. */
-function columnsRenamedTo(context: RuleContext, relation: RelationName): string[] {
-  return context.statements.flatMap((statement) => {
-    const rename = asKind(statement.node, 'RenameStmt');
-    if (rename?.renameType !== 'OBJECT_COLUMN' || !rename.relation || !rename.newname) return [];
-    return context.schema.sameTable(relationFromRangeVar(rename.relation), relation) ? [rename.newname] : [];
-  });
 }
 
 function involvesAny(shape: IndexShape, columns: ReadonlySet<string>): boolean {

@@ -6,12 +6,13 @@ import type { ColumnDef } from '@pgsql/types';
 import { ALTER_TABLE_EFFECTS } from '../src/knowledge/lock-table.js';
 import { functionCallsIn } from '../src/knowledge/expression-volatility.js';
 import { columnType, isSerial } from '../src/model/schema-objects.js';
-import { displayName, relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { displayName, relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { createdAgainLater, restOfTransaction } from '../src/engine/transaction-block.js';
 import { FAST_DEFAULT_SINCE } from '../src/engine/column-declarations.js';
 import type { HeldLock } from '../src/engine/held-locks.js';
 import { emptiedBy } from '../src/engine/empty-tables.js';
+import { dropsRelation } from '../src/engine/alter-table-commands.js';
 import { DROPPED_RELATION_KINDS, trafficLock, trafficTable, type LockClaim } from '../src/knowledge/statement-locks.js';
 
 /** A held lock's claim, naming the table when it named an index whose table the model knew when the lock was taken (it may be dropped since). */
@@ -213,18 +214,8 @@ export default defineRule({
 
     /** Whether this or a later statement of the transaction drops the relation, and none after that creates it again. */
     function retiredInTransaction(from: Statement, relation: RelationName): boolean {
-      const drop = [from, ...restOfTransaction(context, from)].find((statement) => drops(statement, relation));
+      const drop = [from, ...restOfTransaction(context, from)].find((statement) => dropsRelation(statement, relation, context.schema, DROPPED_RELATION_KINDS));
       return drop !== undefined && !createdAgainLater(context, drop, relation);
-    }
-
-    /** Whether the statement drops the relation (a table, view or materialized view), not only locks it. */
-    function drops(statement: Statement, relation: RelationName): boolean {
-      const drop = asKind(statement.node, 'DropStmt');
-      if (!DROPPED_RELATION_KINDS.has(drop?.removeType ?? '')) return false;
-      return (drop!.objects ?? []).some((object) => {
-        const dropped = relationFromNameList(object);
-        return dropped !== undefined && context.schema.sameTable(dropped, relation);
-      });
     }
 
     /** Whether a held lock covers the relation, however the two are written (`users`, `public.users`). */

@@ -1,12 +1,12 @@
 import type { AlterTableCmd } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
-import { commandsAltering, commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { columnTakingName, commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { columnDropSteps, columnReplacementSteps, RELATION_OBJECT_WORDS, tableDropSteps, type RelationWord } from '../src/knowledge/expand-contract.js';
 import { describeType } from '../src/knowledge/type-changes.js';
 import { columnType, type ColumnType } from '../src/model/schema-objects.js';
 import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
-import { alterTableCommands, asKind } from '../src/parse/node-types.js';
+import { asKind } from '../src/parse/node-types.js';
 import { callsLater, createdAgainLater, servesLikeTheOld } from '../src/engine/transaction-block.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../src/engine/duration.js';
@@ -161,24 +161,16 @@ interface Replacement {
 }
 
 function columnTakingTheName(context: RuleContext<MessageId>, relation: RelationName, drop: AlterTableCmd): Replacement | undefined {
-  const name = drop.name!;
-  const { statement, statements } = context;
-  const sameStatement = alterTableCommands(statement.node);
-  const laterCommands = [...sameStatement.slice(sameStatement.indexOf(drop) + 1), ...commandsAltering(statements.slice(statement.index + 1), relation, context.schema)];
-  const added = laterCommands.map((cmd) => (cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined)).find((column) => column?.colname === name);
-  if (added) {
-    const generated = (added.constraints ?? []).some((constraint) => asKind(constraint, 'Constraint')?.contype === 'CONSTR_GENERATED');
-    return { type: columnType(added.typeName), keepsValues: generated };
+  const taker = columnTakingName(context.statements, context.statement, drop, relation, context.schema);
+  if (!taker) return undefined;
+  if ('added' in taker) {
+    const generated = (taker.added.constraints ?? []).some((constraint) => asKind(constraint, 'Constraint')?.contype === 'CONSTR_GENERATED');
+    return { type: columnType(taker.added.typeName), keepsValues: generated };
   }
-  for (const later of statements.slice(statement.index + 1)) {
-    const rename = asKind(later.node, 'RenameStmt');
-    if (rename?.renameType !== 'OBJECT_COLUMN' || rename.newname !== name || !rename.relation || !rename.subname) continue;
-    if (!context.schema.sameTable(relationFromRangeVar(rename.relation), relation)) continue;
-    const filled = statements.slice(0, statement.index).some((earlier) => {
-      const update = asKind(earlier.node, 'UpdateStmt');
-      return update?.relation && context.schema.sameTable(relationFromRangeVar(update.relation), relation) && (update.targetList ?? []).some((target) => asKind(target, 'ResTarget')?.name === rename.subname);
-    });
-    return { type: context.schema.column(relation, rename.subname)?.type, keepsValues: filled };
-  }
-  return undefined;
+  const from = taker.renamed.subname!;
+  const filled = context.statements.slice(0, context.statement.index).some((earlier) => {
+    const update = asKind(earlier.node, 'UpdateStmt');
+    return update?.relation && context.schema.sameTable(relationFromRangeVar(update.relation), relation) && (update.targetList ?? []).some((target) => asKind(target, 'ResTarget')?.name === from);
+  });
+  return { type: context.schema.column(relation, from)?.type, keepsValues: filled };
 }

@@ -1,4 +1,4 @@
-import type { AlterTableCmd, Constraint, Node } from '@pgsql/types';
+import type { AlterTableCmd, ColumnDef, Constraint, Node, RenameStmt } from '@pgsql/types';
 import { relationFromNameList, relationFromRangeVar, type RelationName } from '../model/names.js';
 import type { SchemaModel } from '../model/schema-model.js';
 import { alterTableCommands, asKind, stringValues } from '../parse/node-types.js';
@@ -32,15 +32,43 @@ export function commandsAltering(statements: readonly Statement[], relation: Rel
   });
 }
 
+const TABLE_ONLY: ReadonlySet<string> = new Set(['OBJECT_TABLE']);
+
 /** Whether one of `statements` drops the table (DROP TABLE, under any name the model resolves to it). */
 export function dropsTable(statements: readonly Statement[], relation: RelationName, schema: SchemaModel): boolean {
-  return statements.some((statement) => {
-    const drop = asKind(statement.node, 'DropStmt');
-    return drop?.removeType === 'OBJECT_TABLE' && (drop.objects ?? []).some((object) => {
-      const dropped = relationFromNameList(object);
-      return dropped !== undefined && schema.sameTable(dropped, relation);
-    });
+  return statements.some((statement) => dropsRelation(statement, relation, schema, TABLE_ONLY));
+}
+
+/** Whether the statement is a DROP of one of these kinds (OBJECT_TABLE, OBJECT_VIEW, ...) that names the relation, under any name the model resolves to it. */
+export function dropsRelation(statement: Statement, relation: RelationName, schema: SchemaModel, kinds: ReadonlySet<string>): boolean {
+  const drop = asKind(statement.node, 'DropStmt');
+  return kinds.has(drop?.removeType ?? '') && (drop!.objects ?? []).some((object) => {
+    const dropped = relationFromNameList(object);
+    return dropped !== undefined && schema.sameTable(dropped, relation);
   });
+}
+
+/** What takes a dropped column's name after the drop: a column added under it, or one renamed to it. */
+export type ColumnTakingName = { added: ColumnDef } | { renamed: RenameStmt };
+
+/**
+ * The column that takes the name of the column `drop` drops from `relation`, after the drop: one ADDed later in the same
+ * ALTER TABLE or in a later statement of `statements`, or one a later statement RENAMEs to it (a type change by drop
+ * and add, or by a new column renamed into the old one's place).
+ */
+export function columnTakingName(statements: readonly Statement[], dropStatement: Statement, drop: AlterTableCmd, relation: RelationName, schema: SchemaModel): ColumnTakingName | undefined {
+  const name = drop.name;
+  const sameStatement = alterTableCommands(dropStatement.node);
+  const later = statements.slice(dropStatement.index + 1);
+  const laterCommands = [...sameStatement.slice(sameStatement.indexOf(drop) + 1), ...commandsAltering(later, relation, schema)];
+  const added = laterCommands.map((cmd) => (cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined)).find((column) => column?.colname === name);
+  if (added) return { added };
+  for (const statement of later) {
+    const rename = asKind(statement.node, 'RenameStmt');
+    if (rename?.renameType !== 'OBJECT_COLUMN' || rename.newname !== name || !rename.relation || !rename.subname) continue;
+    if (schema.sameTable(relationFromRangeVar(rename.relation), relation)) return { renamed: rename };
+  }
+  return undefined;
 }
 
 /** A foreign key as a partition's equivalent would have it: its columns, and the table and columns it references. */
