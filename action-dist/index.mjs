@@ -22717,13 +22717,15 @@ var init_session_state = __esm({
       /^CLUSTER(\s|$)/
     ];
     SessionState = class {
-      constructor(wrappedByTool, runsAlone = () => false) {
+      constructor(wrappedByTool, runsAlone = () => false, reopensAfterCommit = true) {
         this.wrappedByTool = wrappedByTool;
         this.runsAlone = runsAlone;
+        this.reopensAfterCommit = reopensAfterCommit;
         if (wrappedByTool) this.transaction = this.open(false);
       }
       wrappedByTool;
       runsAlone;
+      reopensAfterCommit;
       committed = /* @__PURE__ */ new Map();
       transaction;
       nextTransactionId = 1;
@@ -22838,7 +22840,7 @@ var init_session_state = __esm({
         const wasExplicit = this.transaction?.explicit ?? false;
         this.transaction = void 0;
         if (chain) this.transaction = this.open(wasExplicit, index);
-        else if (this.wrappedByTool) this.transaction = this.open(false);
+        else if (this.wrappedByTool && this.reopensAfterCommit) this.transaction = this.open(false);
       }
       savepointIndex(name) {
         const savepoints = this.transaction?.savepoints ?? [];
@@ -23921,7 +23923,9 @@ var init_lint_file = __esm({
         const { transactionMode } = environment;
         const session = new SessionState(
           wrapsEachFile(transactionMode) || transactionMode === "implicit" && parsed.statements.length > 1,
-          transactionMode === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0
+          transactionMode === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0,
+          // PostgreSQL runs what follows a COMMIT in a multi-statement query as a new implicit transaction.
+          transactionMode === "implicit" || environment.autocommitsAfterCommit !== true
         );
         const file = {
           parsed,
@@ -35346,6 +35350,14 @@ function prepareDiesel(entry, text, siblings) {
   const metadata = siblings.readFile(path4.join(path4.dirname(entry.absolutePath), "metadata.toml")) ?? "";
   return DIESEL_NO_TRANSACTION.test(metadata) ? { upText: text, transaction: "implicit", notes: ["diesel: metadata.toml sets run_in_transaction = false; the file still goes as one query"] } : { upText: text, transaction: "wrapped", notes: ["diesel: runs each migration in a transaction"] };
 }
+function prepareDrizzle(_entry, text) {
+  return {
+    upText: text.replaceAll(DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END),
+    transaction: "wrapped",
+    autocommitsAfterCommit: true,
+    notes: ["drizzle: the migrator runs every pending migration inside one transaction, and has no switch to leave a file out of it"]
+  };
+}
 function prepareAtlas(_entry, text) {
   if (atlasFileDirective(text, "txmode") === "none") {
     return { upText: text, transaction: "none", notes: ["atlas: -- atlas:txmode none"] };
@@ -35366,7 +35378,7 @@ function atlasFileDirective(text, name) {
   }
   return void 0;
 }
-var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, PREPARERS, DIESEL_NO_TRANSACTION, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
+var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, PREPARERS, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
 var init_prepare = __esm({
   "src/history/prepare.ts"() {
     "use strict";
@@ -35401,6 +35413,7 @@ var init_prepare = __esm({
         notes: ["prisma: sends the whole file as one query; Prisma releases with prisma-engines#5767 (2026) send statements one by one instead"]
       }),
       diesel: prepareDiesel,
+      drizzle: prepareDrizzle,
       // sqitch: App::Sqitch::Engine::pg runs each script with psql; Sqitch's script templates hold their own BEGIN and COMMIT.
       sqitch: (_entry, text) => ({
         upText: text,
@@ -35430,6 +35443,8 @@ var init_prepare = __esm({
       })
     };
     DIESEL_NO_TRANSACTION = /^[ \t]*run_in_transaction[ \t]*=[ \t]*false[ \t]*(?:#.*)?$/m;
+    DRIZZLE_BREAKPOINT = "--> statement-breakpoint";
+    DRIZZLE_BREAKPOINT_AS_END = ";".padEnd(DRIZZLE_BREAKPOINT.length);
     ATLAS_TXMODE_NONE = /^--[ \t]*atlas:txmode[ \t]+none[ \t]*$/m;
     ATLAS_DIRECTIVE = /^[ -~]*atlas:(\w+)(?: +([ -~]*))?/;
   }
@@ -35469,6 +35484,7 @@ import { readdir as readdir3, readFile as readFileAsync, stat as stat3 } from "n
 import path5 from "node:path";
 async function detectFramework(root, { files, directories }, markerOf = MARKERS_ON_DISK) {
   if (files.includes("sqitch.plan")) return "sqitch";
+  if (directories.includes("meta") && await isFile(path5.join(root, DRIZZLE_JOURNAL))) return "drizzle";
   if (files.includes("atlas.sum")) return "atlas";
   if (files.includes("migration_lock.toml") || await someDirectoryHolds(root, directories, "migration.sql")) return "prisma";
   if (await someDirectoryHolds(root, directories, "up.sql")) return "diesel";
@@ -35640,6 +35656,57 @@ async function listDiesel(root, entries) {
   listing.migrations.sort(byVersion(compareText));
   return listing;
 }
+async function listDrizzle(root, entries) {
+  const sqlFiles = entries.files.filter(isSql);
+  const journal = await readDrizzleJournal(path5.join(root, DRIZZLE_JOURNAL));
+  if ("problem" in journal) {
+    const migrations = sqlFiles.sort(naturalCompare).map((name) => ({ absolutePath: childPath(root, name), version: name.replace(/\.sql$/, "") }));
+    return { migrations, ignored: [], problems: [`${journal.problem}, so drizzle cannot migrate; lockwise lints the folder's .sql files in name order`] };
+  }
+  const listing = { migrations: [], ignored: [] };
+  if (!DRIZZLE_POSTGRES_DIALECTS.has(journal.dialect)) {
+    for (const name of sqlFiles) listing.ignored.push({ absolutePath: childPath(root, name), reason: `for ${journal.dialect}: ${DRIZZLE_JOURNAL} names that dialect` });
+    listing.problems = [`${toPosix(DRIZZLE_JOURNAL)} says these migrations are for ${journal.dialect}, and lockwise lints PostgreSQL's only, so none is linted`];
+    return listing;
+  }
+  const listed = /* @__PURE__ */ new Set();
+  const problems = [];
+  let newest;
+  for (const entry of journal.entries) {
+    const name = `${entry.tag}.sql`;
+    listed.add(name);
+    if (!sqlFiles.includes(name)) {
+      problems.push(`drizzle refuses to migrate: ${toPosix(DRIZZLE_JOURNAL)} lists ${entry.tag}, but ${name} does not exist`);
+      continue;
+    }
+    listing.migrations.push({ absolutePath: childPath(root, name), version: entry.tag });
+    if (newest?.when !== void 0 && entry.when !== void 0 && entry.when <= newest.when) {
+      problems.push(
+        `${entry.tag} comes after ${newest.tag} in ${toPosix(DRIZZLE_JOURNAL)} but its "when" is not later, so drizzle never runs it on a database that applied ${newest.tag} first (it skips an entry no later than the newest it recorded)`
+      );
+    }
+    if (entry.when !== void 0 && (newest?.when === void 0 || entry.when > newest.when)) newest = entry;
+  }
+  for (const name of sqlFiles) if (!listed.has(name)) listing.ignored.push({ absolutePath: childPath(root, name), reason: `not in ${toPosix(DRIZZLE_JOURNAL)}: drizzle skips it` });
+  return problems.length > 0 ? { ...listing, problems } : listing;
+}
+async function readDrizzleJournal(file) {
+  const shown = toPosix(DRIZZLE_JOURNAL);
+  let journal;
+  try {
+    journal = JSON.parse(await readFileAsync(file, "utf8"));
+  } catch (error2) {
+    return { problem: `${shown} cannot be read (${error2 instanceof Error ? error2.message : String(error2)})` };
+  }
+  const { dialect, entries } = journal ?? {};
+  if (!Array.isArray(entries) || !entries.every((entry) => typeof entry?.tag === "string")) {
+    return { problem: `${shown} has no "entries" list of migrations with a "tag" each` };
+  }
+  return {
+    dialect: typeof dialect === "string" ? dialect : "postgresql",
+    entries: entries.map((entry) => ({ tag: entry.tag, ...typeof entry.when === "number" ? { when: entry.when } : {} }))
+  };
+}
 async function listSqitch(root) {
   const listing = { migrations: [], ignored: [] };
   const deployScript = (scriptName) => path5.join(root, "deploy", `${scriptName}.sql`);
@@ -35713,7 +35780,7 @@ async function someDirectoryHolds(root, directories, fileName) {
   for (const directory of directories) if (await isFile(path5.join(root, directory, fileName))) return true;
   return false;
 }
-var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION;
+var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION, DRIZZLE_JOURNAL, DRIZZLE_POSTGRES_DIALECTS;
 var init_layouts = __esm({
   "src/history/layouts.ts"() {
     "use strict";
@@ -35741,6 +35808,7 @@ var init_layouts = __esm({
       flyway: listFlyway,
       prisma: listPrisma,
       diesel: listDiesel,
+      drizzle: listDrizzle,
       sqitch: listSqitch,
       atlas: listAtlas,
       // supabase: the CLI skips files not named <timestamp>_<name>.sql and applies the rest in name order.
@@ -35766,6 +35834,8 @@ var init_layouts = __esm({
     SQLX_NAME = /^(\d+)_.*\.sql$/;
     GOOSE_NAME = /^(\d+)_.*\.sql$/;
     GOOSE_GO_MIGRATION = /^\d+_.*(?<!_test)\.go$/;
+    DRIZZLE_JOURNAL = path5.join("meta", "_journal.json");
+    DRIZZLE_POSTGRES_DIALECTS = /* @__PURE__ */ new Set(["postgresql", "pg"]);
   }
 });
 
@@ -35815,6 +35885,7 @@ var init_frameworks = __esm({
       "flyway",
       "prisma",
       "diesel",
+      "drizzle",
       "sqitch",
       "atlas",
       "supabase",
@@ -35827,6 +35898,7 @@ var init_frameworks = __esm({
       flyway: "in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf",
       diesel: "with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query",
       atlas: "with `-- atlas:txmode none` at the top of that file",
+      drizzle: "which drizzle's migrator cannot do: it runs every pending migration inside one transaction, with no switch to leave a file out (drizzle-orm#860), so run it from a script of its own after `drizzle-kit migrate`",
       sqlx: "with `-- no-transaction` as that file's first line",
       pop: "named `<version>_<name>.postgres.autocommit.up.sql`"
     };
@@ -44948,7 +45020,8 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
           transactionMode: migration.transactionMode,
           lockTimeoutSetByTool: config.lockTimeoutSetByTool,
           ...migration.transactionOptOut ? { transactionOptOut: migration.transactionOptOut } : {},
-          ...migration.refusedBecause ? { refusedBecause: migration.refusedBecause } : {}
+          ...migration.refusedBecause ? { refusedBecause: migration.refusedBecause } : {},
+          ...migration.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}
         };
         const diagnostics = linter.lint(parsed, environment, schema);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
@@ -45074,8 +45147,8 @@ var LintCache = class {
   }
 };
 function chainPiece(history, migration) {
-  const { input, transactionMode, transactionOptOut, refusedBecause } = migration;
-  const head = `\0${input.path}\0${transactionMode} ${transactionOptOut ?? ""} ${refusedBecause ?? ""} ${history.isDeployed?.(input.path) ?? true}\0`;
+  const { input, transactionMode, transactionOptOut, refusedBecause, autocommitsAfterCommit } = migration;
+  const head = `\0${input.path}\0${transactionMode} ${transactionOptOut ?? ""} ${refusedBecause ?? ""} ${autocommitsAfterCommit ?? false} ${history.isDeployed?.(input.path) ?? true}\0`;
   if ("unreadable" in input) return `${head}unreadable\0${input.unreadable}`;
   const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
   return `${head}text\0${text}\0${up ?? ""}`;
@@ -45480,7 +45553,8 @@ function howItRuns(framework, prepared, config) {
   return {
     transactionMode: framework === "plain" && config.assumeInTransaction ? "wrapped" : prepared.transaction,
     ...optOut ? { transactionOptOut: optOut } : {},
-    ...prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}
+    ...prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {},
+    ...prepared.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}
   };
 }
 function planFromDisk(folder, entry, reader, review, config, filesByNote) {
@@ -45516,7 +45590,7 @@ function planFromDisk(folder, entry, reader, review, config, filesByNote) {
   reader.learn(entry.absolutePath, {
     marker: frameworkMarker(input.text),
     digest: digests.text,
-    ...readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, ...prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}, notes: prepared.notes, upDigest: digests.up } }
+    ...readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, ...prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}, ...prepared.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}, notes: prepared.notes, upDigest: digests.up } }
   });
   return { ...planned, digests };
 }

@@ -426,6 +426,58 @@ describe('prisma', () => {
   });
 });
 
+describe('drizzle', () => {
+  const journal = (dialect: string, entries: Array<[string, number]>): string =>
+    JSON.stringify({ version: '7', dialect, entries: entries.map(([tag, when], idx) => ({ idx, version: '7', when, tag, breakpoints: true })) });
+
+  it("takes the journal's files in the journal's order, leaves the others out, and says what the migrator would refuse or skip", async () => {
+    const dir = tempProject({
+      'drizzle/meta/_journal.json': journal('postgresql', [['0000_init', 100], ['0002_renumbered', 300], ['0001_from_a_branch', 200], ['0003_missing', 400]]),
+      'drizzle/meta/0000_snapshot.json': '{}',
+      'drizzle/0000_init.sql': 'CREATE TABLE "users" ("id" serial PRIMARY KEY);\n',
+      'drizzle/0001_from_a_branch.sql': 'ALTER TABLE "users" ADD COLUMN "email" text;\n',
+      'drizzle/0002_renumbered.sql': 'ALTER TABLE "users" ADD COLUMN "name" text;\n',
+      'drizzle/0004_hand_written.sql': 'DROP TABLE "users";\n',
+    });
+    const folder = await findMigrationFolder('drizzle', { cwd: dir });
+    expect(folder.framework).toBe('drizzle');
+    expect(versions(folder)).toEqual(['0000_init', '0002_renumbered', '0001_from_a_branch']);
+    expect(folder.ignored).toEqual([{ path: 'drizzle/0004_hand_written.sql', reason: 'not in meta/_journal.json: drizzle skips it' }]);
+    expect(folder.problems).toEqual([
+      '0001_from_a_branch comes after 0002_renumbered in meta/_journal.json but its "when" is not later, so drizzle never runs it on a database that applied 0002_renumbered first (it skips an entry no later than the newest it recorded)',
+      'drizzle refuses to migrate: meta/_journal.json lists 0003_missing, but 0003_missing.sql does not exist',
+    ]);
+  });
+
+  it('ends a statement at each breakpoint, byte for byte, and runs the file in the transaction, which a COMMIT in it ends', async () => {
+    const text = 'CREATE TABLE "a" ("id" int)\n--> statement-breakpoint\nCREATE TABLE "b" ("id" int);--> statement-breakpoint\r\nCREATE TABLE "é" ("id" int);\n';
+    const dir = tempProject({ 'db/meta/_journal.json': journal('pg', [['0000_tables', 1]]), 'db/0000_tables.sql': text });
+    const folder = await findMigrationFolder('db', { cwd: dir });
+    const prepared = prepareMigration('drizzle', folder.migrations[0]!, text);
+    expect(prepared).toMatchObject({ transaction: 'wrapped', autocommitsAfterCommit: true });
+    expectSameShape(prepared.upText, text);
+    expect(prepared.upText).toBe(text.replaceAll('--> statement-breakpoint', `;${' '.repeat(23)}`));
+  });
+
+  it('lints no file of a journal for another database, and lints the files in name order when the journal cannot be read', async () => {
+    const dir = tempProject({
+      'sqlite/meta/_journal.json': journal('sqlite', [['0000_init', 1]]),
+      'sqlite/0000_init.sql': 'CREATE TABLE `users` (`id` integer PRIMARY KEY);\n',
+      'broken/meta/_journal.json': '{"entries": [',
+      'broken/10_b.sql': 'SELECT 2;\n',
+      'broken/9_a.sql': 'SELECT 1;\n',
+    });
+    const sqlite = await findMigrationFolder('sqlite', { cwd: dir });
+    expect(sqlite.migrations).toEqual([]);
+    expect(sqlite.ignored).toEqual([{ path: 'sqlite/0000_init.sql', reason: 'for sqlite: meta/_journal.json names that dialect' }]);
+    expect(sqlite.problems).toEqual(["meta/_journal.json says these migrations are for sqlite, and lockwise lints PostgreSQL's only, so none is linted"]);
+    const broken = await findMigrationFolder('broken', { cwd: dir });
+    expect(paths(broken)).toEqual(['broken/9_a.sql', 'broken/10_b.sql']);
+    expect(broken.problems).toHaveLength(1);
+    expect(broken.problems![0]).toMatch(/^meta\/_journal\.json cannot be read \(.+\), so drizzle cannot migrate; lockwise lints the folder's \.sql files in name order$/);
+  });
+});
+
 describe('diesel', () => {
   it('takes up.sql in version order, ignores down.sql, and honours run_in_transaction = false', async () => {
     const text = 'CREATE INDEX CONCURRENTLY users_email ON users (email);\n';
@@ -564,6 +616,7 @@ describe('supabase', () => {
 describe('detection', () => {
   it.each<[FrameworkName, Record<string, string>]>([
     ['sqitch', { 'sqitch.plan': '%project=x\n', 'atlas.sum': '' }],
+    ['drizzle', { 'meta/_journal.json': '{"dialect":"postgresql","entries":[]}', 'migration_lock.toml': '', '1_x.up.sql': '' }],
     ['atlas', { 'atlas.sum': '', '1_x.up.sql': '' }],
     ['prisma', { 'migration_lock.toml': '' }],
     ['diesel', { '2024-01-01-000000_x/up.sql': '' }],

@@ -174,6 +174,23 @@ describe('frameworks decide the transaction', () => {
     ]);
   });
 
+  it("flags CONCURRENTLY in a drizzle migration, which the migrator runs in its transaction, but not after a COMMIT ends that transaction", () => {
+    const journal = { version: '7', dialect: 'postgresql', entries: ['0000_users', '0001_index', '0002_index_after_commit'].map((tag, idx) => ({ idx, version: '7', when: 1_700_000_000_000 + idx, tag, breakpoints: true })) };
+    const dir = tempProject({
+      'drizzle/meta/_journal.json': JSON.stringify(journal),
+      // drizzle-kit ends each statement at a breakpoint; a hand-written file may leave out the semicolon.
+      'drizzle/0000_users.sql': 'CREATE TABLE "users" (\n\t"id" bigint PRIMARY KEY,\n\t"username" text NOT NULL\n)\n--> statement-breakpoint\nCREATE TABLE "posts" ("id" bigint PRIMARY KEY)\n',
+      'drizzle/0001_index.sql': `${INDEX.trimEnd()}--> statement-breakpoint\n`,
+      'drizzle/0002_index_after_commit.sql': `COMMIT;--> statement-breakpoint\n${INDEX.replaceAll('username', 'id')}`,
+      'drizzle/0003_not_in_journal.sql': 'DROP TABLE "posts";\n',
+    });
+    const run = runCli(['lint', '-f', 'json', 'drizzle'], { cwd: dir });
+    expect(findings(run.stdout)).toEqual([['drizzle/0001_index.sql', 'no-concurrently-in-transaction', 1]]);
+    expect((JSON.parse(run.stdout) as JsonOutput).files).toEqual(['drizzle/0000_users.sql', 'drizzle/0001_index.sql', 'drizzle/0002_index_after_commit.sql']);
+    expect((JSON.parse(run.stdout) as { diagnostics: Array<{ help?: string }> }).diagnostics[0]!.help).toContain("which drizzle's migrator cannot do: it runs every pending migration inside one transaction");
+    expect(run.stderr).toContain('drizzle does not run 1 SQL file in it, so it is not linted (drizzle/0003_not_in_journal.sql: not in meta/_journal.json: drizzle skips it)');
+  });
+
   it('lints only the up part of a file and names skipped down migrations with --verbose', () => {
     const dir = tempProject({
       'm/1_users.up.sql': CREATE_USERS,

@@ -28,6 +28,7 @@ export interface PreparedFacts {
   framework: FrameworkName;
   transaction: TransactionMode;
   refusedBecause?: string;
+  autocommitsAfterCommit?: true;
   notes: string[];
   /** The digest of the up part when it is not the whole text. */
   upDigest: string | undefined;

@@ -239,14 +239,15 @@ function preparedNotes(framework: FrameworkName, notes: readonly string[], confi
  */
 function howItRuns(
   framework: FrameworkName,
-  prepared: { transaction: TransactionMode; refusedBecause?: string },
+  prepared: { transaction: TransactionMode; refusedBecause?: string; autocommitsAfterCommit?: true },
   config: ResolvedConfig,
-): Pick<PlannedMigration, 'transactionMode' | 'transactionOptOut' | 'refusedBecause'> {
+): Pick<PlannedMigration, 'transactionMode' | 'transactionOptOut' | 'refusedBecause' | 'autocommitsAfterCommit'> {
   const optOut = TRANSACTION_OPT_OUTS[framework];
   return {
     transactionMode: framework === 'plain' && config.assumeInTransaction ? 'wrapped' : prepared.transaction,
     ...(optOut ? { transactionOptOut: optOut } : {}),
     ...(prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}),
+    ...(prepared.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}),
   };
 }
 
@@ -294,7 +295,7 @@ function planFromDisk(
   reader.learn(entry.absolutePath, {
     marker: frameworkMarker(input.text),
     digest: digests.text,
-    ...(readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, ...(prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}), notes: prepared.notes, upDigest: digests.up } }),
+    ...(readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, ...(prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}), ...(prepared.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}), notes: prepared.notes, upDigest: digests.up } }),
   });
   return { ...planned, digests };
 }

@@ -17,6 +17,8 @@ export interface Environment {
   transactionOptOut?: string;
   /** Why the migration tool refuses to run the file at all, when it does; the file is linted as it runs once mended. */
   refusedBecause?: string;
+  /** After a COMMIT or ROLLBACK in a file it wraps, the tool's connection sends no BEGIN: what follows runs outside a transaction. */
+  autocommitsAfterCommit?: boolean;
 }
 
 /** Everything a rule may know about the world; a rule never reads files, the clock or the process. */

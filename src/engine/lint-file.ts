@@ -155,6 +155,8 @@ export class FileLinter {
     const session = new SessionState(
       wrapsEachFile(transactionMode) || (transactionMode === 'implicit' && parsed.statements.length > 1),
       transactionMode === 'batched' ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : undefined,
+      // PostgreSQL runs what follows a COMMIT in a multi-statement query as a new implicit transaction.
+      transactionMode === 'implicit' || environment.autocommitsAfterCommit !== true,
     );
     const file: FileUnderLint = {
       parsed,

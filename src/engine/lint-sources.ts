@@ -22,6 +22,8 @@ export interface PlannedMigration {
   transactionOptOut?: string;
   /** Why the migration tool refuses to run the file (see Environment). */
   refusedBecause?: string;
+  /** See Environment. */
+  autocommitsAfterCommit?: true;
   /** Report its findings; otherwise it is only replayed as history for the ones after it. */
   review: boolean;
   /** Known without reading the file (--cache); otherwise the cache works them out from the text. */
@@ -117,6 +119,7 @@ export async function lintHistories(
           lockTimeoutSetByTool: config.lockTimeoutSetByTool,
           ...(migration.transactionOptOut ? { transactionOptOut: migration.transactionOptOut } : {}),
           ...(migration.refusedBecause ? { refusedBecause: migration.refusedBecause } : {}),
+          ...(migration.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}),
         };
         const diagnostics = linter!.lint(parsed, environment, schema!);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));

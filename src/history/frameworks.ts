@@ -20,6 +20,7 @@ export type FrameworkName =
   | 'flyway'
   | 'prisma'
   | 'diesel'
+  | 'drizzle'
   | 'sqitch'
   | 'atlas'
   | 'supabase'
@@ -34,6 +35,7 @@ export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
   'flyway',
   'prisma',
   'diesel',
+  'drizzle',
   'sqitch',
   'atlas',
   'supabase',
@@ -74,6 +76,11 @@ export interface PreparedMigration {
   transaction: TransactionMode;
   /** Why the tool refuses to run the file, when it does (Flyway, for a file that mixes statements it cannot run in a transaction with others). */
   refusedBecause?: string;
+  /**
+   * After a COMMIT or ROLLBACK in the file, the tool's connection runs the statements that follow each on its own, as PostgreSQL
+   * does when no BEGIN comes (drizzle on node-postgres); otherwise the tool begins a new transaction with the next statement.
+   */
+  autocommitsAfterCommit?: true;
   /** Why, for --verbose, e.g. "goose: -- +goose NO TRANSACTION". */
   notes: string[];
 }
@@ -90,6 +97,8 @@ export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
   flyway: 'in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf',
   diesel: 'with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query',
   atlas: 'with `-- atlas:txmode none` at the top of that file',
+  drizzle:
+    "which drizzle's migrator cannot do: it runs every pending migration inside one transaction, with no switch to leave a file out (drizzle-orm#860), so run it from a script of its own after `drizzle-kit migrate`",
   sqlx: "with `-- no-transaction` as that file's first line",
   pop: 'named `<version>_<name>.postgres.autocommit.up.sql`',
 };
@@ -131,6 +140,11 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
     files: '`<version>_<name>/up.sql`; `down.sql` ignored',
     order: 'version (the folder name before `_`, dashes dropped)',
     transaction: 'wrapped; `run_in_transaction = false` in `metadata.toml` turns it off, but the file still goes as one query, an implicit transaction when it holds several statements',
+  },
+  drizzle: {
+    files: '`<tag>.sql` for each entry of `meta/_journal.json` (drizzle-kit, PostgreSQL dialect); other `.sql` files ignored, as drizzle skips them',
+    order: 'the journal',
+    transaction: 'wrapped, with no switch to turn it off: the migrator runs every pending migration in one transaction',
   },
   sqitch: {
     files: '`deploy/<change>.sql` for each change in `sqitch.plan` (`deploy/<change>@<tag>.sql` for a reworked one); revert and verify ignored',

@@ -38,6 +38,7 @@ export const PREPARERS: Record<FrameworkName, Preparer> = {
     notes: ['prisma: sends the whole file as one query; Prisma releases with prisma-engines#5767 (2026) send statements one by one instead'],
   }),
   diesel: prepareDiesel,
+  drizzle: prepareDrizzle,
   // sqitch: App::Sqitch::Engine::pg runs each script with psql; Sqitch's script templates hold their own BEGIN and COMMIT.
   sqitch: (_entry, text) => ({
     upText: text,
@@ -134,6 +135,20 @@ function prepareDiesel(entry: MigrationEntry, text: string, siblings: SiblingFil
   return DIESEL_NO_TRANSACTION.test(metadata)
     ? { upText: text, transaction: 'implicit', notes: ['diesel: metadata.toml sets run_in_transaction = false; the file still goes as one query'] }
     : { upText: text, transaction: 'wrapped', notes: ['diesel: runs each migration in a transaction'] };
+}
+
+// drizzle: drizzle-orm/src/migrator.ts splits each file at every `--> statement-breakpoint` and PgDialect.migrate sends the pieces
+// one by one, inside the one transaction it opens for all pending migrations. A breakpoint ends a statement even without a `;`.
+const DRIZZLE_BREAKPOINT = '--> statement-breakpoint';
+const DRIZZLE_BREAKPOINT_AS_END = ';'.padEnd(DRIZZLE_BREAKPOINT.length);
+
+function prepareDrizzle(_entry: MigrationEntry, text: string): PreparedMigration {
+  return {
+    upText: text.replaceAll(DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END),
+    transaction: 'wrapped',
+    autocommitsAfterCommit: true,
+    notes: ["drizzle: the migrator runs every pending migration inside one transaction, and has no switch to leave a file out of it"],
+  };
 }
 
 // atlas: https://atlasgo.io/versioned/apply ("--tx-mode file (default)"); sql/migrate/dir.go LocalFile.comments (file directives).

@@ -80,8 +80,9 @@ interface OpenTransaction extends SettingsSnapshot {
  * keeps it: SET inside a transaction that rolls back is undone, SET LOCAL ends with
  * its transaction and then the session value shows again, ROLLBACK TO SAVEPOINT undoes
  * what followed the savepoint. When the migration tool wraps the file in a
- * transaction, a COMMIT or ROLLBACK in the file ends it and the tool's connection,
- * which does not autocommit, starts the next one with the following statement.
+ * transaction, a COMMIT or ROLLBACK in the file ends it; a tool whose connection does not
+ * autocommit (JDBC's) starts the next one with the following statement, and with
+ * `reopensAfterCommit` false the statements that follow run on their own.
  */
 export class SessionState {
   private committed = new Map<string, SettingValue>();
@@ -95,6 +96,7 @@ export class SessionState {
     private readonly wrappedByTool: boolean,
     /** In `batched` mode: whether the tool runs a top-level statement on its own. */
     private readonly runsAlone: (statement: Statement) => boolean = () => false,
+    private readonly reopensAfterCommit = true,
   ) {
     if (wrappedByTool) this.transaction = this.open(false);
   }
@@ -217,7 +219,7 @@ export class SessionState {
     const wasExplicit = this.transaction?.explicit ?? false;
     this.transaction = undefined;
     if (chain) this.transaction = this.open(wasExplicit, index);
-    else if (this.wrappedByTool) this.transaction = this.open(false);
+    else if (this.wrappedByTool && this.reopensAfterCommit) this.transaction = this.open(false);
   }
 
   private savepointIndex(name: string | undefined): number {
