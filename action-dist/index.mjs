@@ -26738,13 +26738,14 @@ var init_no_rewriting_type_change = __esm({
 // rules/no-silent-index-drop.ts
 function shapeOf(context, relation, index) {
   const primaryKey = index.constraint !== void 0 && context.schema.constraint(relation, index.constraint)?.kind === "primary key";
-  return { columns: index.columns, unique: index.unique, partial: index.partial, primaryKey };
+  return { columns: index.columns, ...index.keyColumns ? { keyColumns: index.keyColumns } : {}, unique: index.unique, partial: index.partial, primaryKey };
 }
 function involvesAny(shape, columns) {
   return shape.columns.columns.some((name) => columns.has(name));
 }
-function keepsUnique(other, keys) {
-  return other.unique && !other.partial && other.columns.keys.every((key) => key.length === 1 && keys.includes(key[0]));
+function keepsUnique(other, lost) {
+  const { keyColumns } = lost;
+  return other.unique && !other.partial && keyColumns !== void 0 && other.keyColumns !== void 0 && other.keyColumns.every((column) => keyColumns.includes(column));
 }
 function describe2(index, shape, column, relation) {
   const list = (names) => names.map(quoteIdentifier).join(", ");
@@ -26781,6 +26782,8 @@ var init_no_silent_index_drop = __esm({
           indexHelp: "If queries still find rows by {{leading}}, build the index they need first, in an earlier migration and without blocking writes: CREATE INDEX CONCURRENTLY ON {{table}} ({{leading}}); then drop the column. If nothing queries by {{leading}} any more, suppress this finding with that reason.",
           uniqueIndexDropped: "DROP COLUMN {{column}} also drops unique index {{index}} of {{table}}, which {{covers}}: from the commit on, nothing stops duplicate values of ({{keys}}), and queries that find rows by {{leading}} through it may scan the whole table instead.",
           uniqueHelp: "If ({{keys}}) must stay unique, build the unique index that says so first, in an earlier migration and without blocking writes: CREATE UNIQUE INDEX CONCURRENTLY ON {{table}} ({{keys}}) (with a WHERE clause that does not mention {{column}}, if it holds for some rows only); then drop the column.",
+          uniqueExpressionIndexDropped: "DROP COLUMN {{column}} also drops unique index {{index}} of {{table}}, which {{covers}}: from the commit on, nothing stops two rows whose values of {{keys}} give equal keys, and queries that find rows by those expressions through it may scan the whole table instead.",
+          uniqueExpressionHelp: "If those keys must stay unique, build the unique index that says so first, in an earlier migration and without blocking writes: CREATE UNIQUE INDEX CONCURRENTLY ON {{table}} (<the same key expressions>) (with a WHERE clause that does not mention {{column}}, if it holds for some rows only); then drop the column.",
           primaryKeyDropped: "DROP COLUMN {{column}} also drops primary key {{index}} of {{table}}, on ({{keys}}): until another is added, {{table}} has none, so a logical replication publication of it (whose default replica identity is the primary key) refuses its UPDATEs and DELETEs, and nothing keeps its rows unique.",
           primaryKeyHelp: "Give {{table}} its new primary key in the same transaction as the DROP COLUMN, from a unique index built concurrently beforehand on NOT NULL columns: ALTER TABLE {{table}} ADD CONSTRAINT {{index}} PRIMARY KEY USING INDEX <the new index>;"
         },
@@ -26827,8 +26830,9 @@ var init_no_silent_index_drop = __esm({
               const leading = shape.columns.keys[0];
               const keys = shape.columns.keys.flat();
               if (leading.some((name) => dropped.has(name))) continue;
-              const uniquenessLost = shape.unique && !keys.some((name) => dropped.has(name)) && !alternatives.some((other) => keepsUnique(other, keys));
-              if (uniquenessLost) context.report({ messageId: "uniqueIndexDropped", helpId: "uniqueHelp", data });
+              const uniquenessLost = shape.unique && !keys.some((name) => dropped.has(name)) && !alternatives.some((other) => keepsUnique(other, shape));
+              if (uniquenessLost && shape.keyColumns) context.report({ messageId: "uniqueIndexDropped", helpId: "uniqueHelp", data });
+              else if (uniquenessLost) context.report({ messageId: "uniqueExpressionIndexDropped", helpId: "uniqueExpressionHelp", data });
               else if (!alternatives.some((other) => sameColumnSet(other.columns.keys[0], leading))) context.report({ messageId: "indexDropped", helpId: "indexHelp", data });
             }
           })

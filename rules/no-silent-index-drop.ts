@@ -10,6 +10,8 @@ import { quoteIdentifier } from '../src/parse/identifiers.js';
 /** An index as far as this rule compares them: what it reads, and whether it is unique on all rows. */
 interface IndexShape {
   columns: IndexColumns;
+  /** Its key columns, when every key is a plain column rather than an expression. */
+  keyColumns?: string[];
   unique: boolean;
   partial: boolean;
   primaryKey: boolean;
@@ -29,6 +31,10 @@ export default defineRule({
         'DROP COLUMN {{column}} also drops unique index {{index}} of {{table}}, which {{covers}}: from the commit on, nothing stops duplicate values of ({{keys}}), and queries that find rows by {{leading}} through it may scan the whole table instead.',
       uniqueHelp:
         'If ({{keys}}) must stay unique, build the unique index that says so first, in an earlier migration and without blocking writes: CREATE UNIQUE INDEX CONCURRENTLY ON {{table}} ({{keys}}) (with a WHERE clause that does not mention {{column}}, if it holds for some rows only); then drop the column.',
+      uniqueExpressionIndexDropped:
+        'DROP COLUMN {{column}} also drops unique index {{index}} of {{table}}, which {{covers}}: from the commit on, nothing stops two rows whose values of {{keys}} give equal keys, and queries that find rows by those expressions through it may scan the whole table instead.',
+      uniqueExpressionHelp:
+        'If those keys must stay unique, build the unique index that says so first, in an earlier migration and without blocking writes: CREATE UNIQUE INDEX CONCURRENTLY ON {{table}} (<the same key expressions>) (with a WHERE clause that does not mention {{column}}, if it holds for some rows only); then drop the column.',
       primaryKeyDropped:
         'DROP COLUMN {{column}} also drops primary key {{index}} of {{table}}, on ({{keys}}): until another is added, {{table}} has none, so a logical replication publication of it (whose default replica identity is the primary key) refuses its UPDATEs and DELETEs, and nothing keeps its rows unique.',
       primaryKeyHelp:
@@ -79,8 +85,9 @@ export default defineRule({
           const leading = shape.columns.keys[0]!;
           const keys = shape.columns.keys.flat();
           if (leading.some((name) => dropped.has(name))) continue;
-          const uniquenessLost = shape.unique && !keys.some((name) => dropped.has(name)) && !alternatives.some((other) => keepsUnique(other, keys));
-          if (uniquenessLost) context.report({ messageId: 'uniqueIndexDropped', helpId: 'uniqueHelp', data });
+          const uniquenessLost = shape.unique && !keys.some((name) => dropped.has(name)) && !alternatives.some((other) => keepsUnique(other, shape));
+          if (uniquenessLost && shape.keyColumns) context.report({ messageId: 'uniqueIndexDropped', helpId: 'uniqueHelp', data });
+          else if (uniquenessLost) context.report({ messageId: 'uniqueExpressionIndexDropped', helpId: 'uniqueExpressionHelp', data });
           else if (!alternatives.some((other) => sameColumnSet(other.columns.keys[0]!, leading))) context.report({ messageId: 'indexDropped', helpId: 'indexHelp', data });
         }
       }),
@@ -90,16 +97,20 @@ export default defineRule({
 
 function shapeOf(context: RuleContext, relation: RelationName, index: IndexInfo): IndexShape {
   const primaryKey = index.constraint !== undefined && context.schema.constraint(relation, index.constraint)?.kind === 'primary key';
-  return { columns: index.columns!, unique: index.unique, partial: index.partial, primaryKey };
+  return { columns: index.columns!, ...(index.keyColumns ? { keyColumns: index.keyColumns } : {}), unique: index.unique, partial: index.partial, primaryKey };
 }
 
 function involvesAny(shape: IndexShape, columns: ReadonlySet<string>): boolean {
   return shape.columns.columns.some((name) => columns.has(name));
 }
 
-/** A unique index on all rows whose key columns are among `keys` keeps any row unique on `keys` too. */
-function keepsUnique(other: IndexShape, keys: readonly string[]): boolean {
-  return other.unique && !other.partial && other.columns.keys.every((key) => key.length === 1 && keys.includes(key[0]!));
+/**
+ * A unique index on all rows whose key columns are among the plain key columns of `lost` keeps rows unique on those too. Not one
+ * on an expression, nor any for a key of expressions: emails unique keep lower(email) no more unique ('A@x' and 'a@x').
+ */
+function keepsUnique(other: IndexShape, lost: IndexShape): boolean {
+  const { keyColumns } = lost;
+  return other.unique && !other.partial && keyColumns !== undefined && other.keyColumns !== undefined && other.keyColumns.every((column) => keyColumns.includes(column));
 }
 
 
