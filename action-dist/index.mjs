@@ -25224,9 +25224,9 @@ var init_no_drop_not_null = __esm({
 });
 
 // src/engine/built-indexes.ts
-function indexesBuiltByMigration(context, relation) {
+function indexesBuiltByMigration(context, relation, statements = context.statements) {
   const built = [];
-  for (const statement of context.statements) {
+  for (const statement of statements) {
     const index = asKind(statement.node, "IndexStmt");
     if (index?.relation && context.schema.sameTable(relationFromRangeVar(index.relation), relation)) {
       const columns = indexStmtColumns(index);
@@ -25234,7 +25234,7 @@ function indexesBuiltByMigration(context, relation) {
       if (columns) built.push({ columns, ...keyColumns ? { keyColumns } : {}, unique: index.unique === true, partial: index.whereClause !== void 0, primaryKey: index.primary === true });
     }
   }
-  for (const cmd of commandsAltering(context.statements, relation, context.schema)) {
+  for (const cmd of commandsAltering(statements, relation, context.schema)) {
     const constraint = cmd.subtype === "AT_AddConstraint" ? asKind(cmd.def, "Constraint") : void 0;
     if (constraint?.contype !== "CONSTR_PRIMARY" && constraint?.contype !== "CONSTR_UNIQUE") continue;
     const index = constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : void 0;
@@ -25264,9 +25264,13 @@ function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
   if (retired() || keys.some((column) => retired(column))) return;
   const isArbiter = (other) => other.unique && !other.partial && other.keyColumns !== void 0 && sameColumnSet(other.keyColumns, keys);
   const remains = context.schema.indexesOn(index.table).some((other) => !droppedTogether.includes(other) && isArbiter(other));
-  if (remains || indexesBuiltByMigration(context, index.table).some(isArbiter)) return;
+  const { statement } = context;
+  const beforeCommit = [statement, ...context.transaction.inTransaction ? restOfTransaction(context, statement) : []];
+  if (remains || indexesBuiltByMigration(context, index.table, beforeCommit).some(isArbiter)) return;
   const data = { what, table: displayResolvedName(index.table), keys: keys.map(quoteIdentifier).join(", "), name: quoteIdentifier(index.name.name) };
-  context.report({ messageId: "uniqueIndexDropped", helpId: "help", data });
+  const replacement = context.statements.slice(statement.index + beforeCommit.length).find((later) => indexesBuiltByMigration(context, index.table, [later]).some(isArbiter));
+  if (replacement) context.report({ messageId: "replacedAfterCommit", helpId: "replacementFirstHelp", data: { ...data, line: context.lineOf(replacement.range.start) } });
+  else context.report({ messageId: "uniqueIndexDropped", helpId: "help", data });
 }
 var no_drop_unique_index_default;
 var init_no_drop_unique_index = __esm({
@@ -25275,6 +25279,7 @@ var init_no_drop_unique_index = __esm({
     init_rule();
     init_alter_table_commands();
     init_built_indexes();
+    init_transaction_block();
     init_names();
     init_schema_objects();
     init_identifiers();
@@ -25285,11 +25290,13 @@ var init_no_drop_unique_index = __esm({
         presets: ["recommended", "strict"],
         messages: {
           uniqueIndexDropped: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}): from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and nothing keeps ({{keys}}) unique any more.",
+          replacedAfterCommit: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) from its commit until line {{line}} builds the one that replaces it: meanwhile the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and duplicates of ({{keys}}) can go in, which then make that build fail.",
+          replacementFirstHelp: "Build the replacement before dropping {{name}}: move line {{line}} above the drop, or into an earlier migration, so that a unique index on ({{keys}}) is there at every moment.",
           help: "Build the new unique index first, in a migration of its own (CREATE UNIQUE INDEX CONCURRENTLY ...), release the application that upserts on its columns, and drop {{name}} in a later migration. If no release upserts on ({{keys}}) and duplicates are now allowed, suppress this finding with that reason."
         },
         docs: {
           summary: "Warns about dropping a unique index, unique constraint or primary key of an existing table when no other unique index has the same key columns.",
-          why: "PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with \"there is no unique or exclusion constraint matching the ON CONFLICT specification\" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS 'deprecated: ...'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index dropped with its table. DROP COLUMN that takes a unique index along is no-silent-index-drop's.",
+          why: "PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with \"there is no unique or exclusion constraint matching the ON CONFLICT specification\" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. A replacement built after the drop has committed, later in the migration, leaves the upserts failing until it is built, and duplicates that go in meanwhile make its build fail: that is reported too, with the line that builds it. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one before the drop commits; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS 'deprecated: ...'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index dropped with its table. DROP COLUMN that takes a unique index along is no-silent-index-drop's.",
           instead: "Build the new unique index concurrently in one migration, release the code that upserts on its columns, and drop the old index in a later migration.",
           bad: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);\nDROP INDEX CONCURRENTLY assignments_user_segment_key;",
           good: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);",

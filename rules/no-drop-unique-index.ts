@@ -2,12 +2,13 @@ import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
 import { commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
 import { indexesBuiltByMigration } from '../src/engine/built-indexes.js';
+import { restOfTransaction } from '../src/engine/transaction-block.js';
 import { displayResolvedName, relationFromNameList, type RelationName } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
 import { sameColumnSet } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
-type MessageId = 'uniqueIndexDropped' | 'help';
+type MessageId = 'uniqueIndexDropped' | 'help' | 'replacedAfterCommit' | 'replacementFirstHelp';
 
 export default defineRule({
   id: 'no-drop-unique-index',
@@ -17,11 +18,15 @@ export default defineRule({
     messages: {
       uniqueIndexDropped:
         'Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}): from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and nothing keeps ({{keys}}) unique any more.',
+      replacedAfterCommit:
+        'Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) from its commit until line {{line}} builds the one that replaces it: meanwhile the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and duplicates of ({{keys}}) can go in, which then make that build fail.',
+      replacementFirstHelp:
+        'Build the replacement before dropping {{name}}: move line {{line}} above the drop, or into an earlier migration, so that a unique index on ({{keys}}) is there at every moment.',
       help: 'Build the new unique index first, in a migration of its own (CREATE UNIQUE INDEX CONCURRENTLY ...), release the application that upserts on its columns, and drop {{name}} in a later migration. If no release upserts on ({{keys}}) and duplicates are now allowed, suppress this finding with that reason.',
     },
     docs: {
       summary: 'Warns about dropping a unique index, unique constraint or primary key of an existing table when no other unique index has the same key columns.',
-      why: 'PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with "there is no unique or exclusion constraint matching the ON CONFLICT specification" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS \'deprecated: ...\'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index dropped with its table. DROP COLUMN that takes a unique index along is no-silent-index-drop\'s.',
+      why: 'PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with "there is no unique or exclusion constraint matching the ON CONFLICT specification" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. A replacement built after the drop has committed, later in the migration, leaves the upserts failing until it is built, and duplicates that go in meanwhile make its build fail: that is reported too, with the line that builds it. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one before the drop commits; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS \'deprecated: ...\'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index dropped with its table. DROP COLUMN that takes a unique index along is no-silent-index-drop\'s.',
       instead: 'Build the new unique index concurrently in one migration, release the code that upserts on its columns, and drop the old index in a later migration.',
       bad: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);\nDROP INDEX CONCURRENTLY assignments_user_segment_key;",
       good: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);",
@@ -59,7 +64,12 @@ function reportIfLastUniqueIndex(context: RuleContext<MessageId>, index: IndexIn
   // An arbiter for ON CONFLICT (keys): unique, on all rows, keyed by exactly those columns.
   const isArbiter = (other: { unique: boolean; partial: boolean; keyColumns?: string[] }): boolean => other.unique && !other.partial && other.keyColumns !== undefined && sameColumnSet(other.keyColumns, keys);
   const remains = context.schema.indexesOn(index.table).some((other) => !droppedTogether.includes(other) && isArbiter(other));
-  if (remains || indexesBuiltByMigration(context, index.table).some(isArbiter)) return;
+  // Built before the drop commits, a replacement leaves no moment without an arbiter: the drop's lock keeps upserts waiting until then.
+  const { statement } = context;
+  const beforeCommit = [statement, ...(context.transaction.inTransaction ? restOfTransaction(context, statement) : [])];
+  if (remains || indexesBuiltByMigration(context, index.table, beforeCommit).some(isArbiter)) return;
   const data = { what, table: displayResolvedName(index.table), keys: keys.map(quoteIdentifier).join(', '), name: quoteIdentifier(index.name.name) };
-  context.report({ messageId: 'uniqueIndexDropped', helpId: 'help', data });
+  const replacement = context.statements.slice(statement.index + beforeCommit.length).find((later) => indexesBuiltByMigration(context, index.table, [later]).some(isArbiter));
+  if (replacement) context.report({ messageId: 'replacedAfterCommit', helpId: 'replacementFirstHelp', data: { ...data, line: context.lineOf(replacement.range.start) } });
+  else context.report({ messageId: 'uniqueIndexDropped', helpId: 'help', data });
 }

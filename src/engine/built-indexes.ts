@@ -3,6 +3,7 @@ import { constraintIndexColumns, indexStmtColumns, plainKeyColumns, type IndexCo
 import { asKind, stringValues } from '../parse/node-types.js';
 import { commandsAltering } from './alter-table-commands.js';
 import type { RuleContext } from './context.js';
+import type { Statement } from '../parse/parse.js';
 
 /** An index a migration builds on a table: by CREATE INDEX, or by ADD of a PRIMARY KEY or UNIQUE constraint. */
 export interface BuiltIndex {
@@ -14,10 +15,10 @@ export interface BuiltIndex {
   primaryKey: boolean;
 }
 
-/** The indexes, unique constraints and primary keys the migration builds on the table, anywhere in it. */
-export function indexesBuiltByMigration(context: RuleContext<string>, relation: RelationName): BuiltIndex[] {
+/** The indexes, unique constraints and primary keys the migration builds on the table, anywhere in it or in `statements` of it. */
+export function indexesBuiltByMigration(context: RuleContext<string>, relation: RelationName, statements: readonly Statement[] = context.statements): BuiltIndex[] {
   const built: BuiltIndex[] = [];
-  for (const statement of context.statements) {
+  for (const statement of statements) {
     const index = asKind(statement.node, 'IndexStmt');
     if (index?.relation && context.schema.sameTable(relationFromRangeVar(index.relation), relation)) {
       const columns = indexStmtColumns(index);
@@ -25,7 +26,7 @@ export function indexesBuiltByMigration(context: RuleContext<string>, relation: 
       if (columns) built.push({ columns, ...(keyColumns ? { keyColumns } : {}), unique: index.unique === true, partial: index.whereClause !== undefined, primaryKey: index.primary === true });
     }
   }
-  for (const cmd of commandsAltering(context.statements, relation, context.schema)) {
+  for (const cmd of commandsAltering(statements, relation, context.schema)) {
     const constraint = cmd.subtype === 'AT_AddConstraint' ? asKind(cmd.def, 'Constraint') : undefined;
     if (constraint?.contype !== 'CONSTR_PRIMARY' && constraint?.contype !== 'CONSTR_UNIQUE') continue;
     // USING INDEX: the index built before, which the constraint takes over.
