@@ -21009,6 +21009,7 @@ function constraintInfo(constraint, table, column) {
     ...kind === "check" ? { condition: conditionOf(constraint.raw_expr) } : {},
     ...calls.length > 0 ? { calls } : {},
     ...constraint.pktable ? { referencedColumns: stringValues(constraint.pk_attrs) } : {},
+    ...kind === "foreign key" && DELETE_ACTIONS[constraint.fk_del_action ?? ""] ? { onDelete: DELETE_ACTIONS[constraint.fk_del_action] } : {},
     ...constraint.pktable ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? "" } : { name: constraint.pktable.relname ?? "" } } : {}
   };
 }
@@ -21087,13 +21088,14 @@ function figureColumnName(expression) {
   if (asKind(expression, "RowExpr")) return weak("row");
   return void 0;
 }
-var CONSTRAINT_KINDS, NAME_SUFFIXES, SERIAL_TYPES;
+var DELETE_ACTIONS, CONSTRAINT_KINDS, NAME_SUFFIXES, SERIAL_TYPES;
 var init_schema_objects = __esm({
   "src/model/schema-objects.ts"() {
     "use strict";
     init_walk();
     init_node_types();
     init_check_implication();
+    DELETE_ACTIONS = { c: "CASCADE", n: "SET NULL", d: "SET DEFAULT" };
     CONSTRAINT_KINDS = {
       CONSTR_CHECK: "check",
       CONSTR_FOREIGN: "foreign key",
@@ -21329,6 +21331,24 @@ var init_schema_model = __esm({
       tablesReferencing(relation, dropped) {
         const owners = new Set(this.foreignKeysTo(relation, dropped).map(({ owner }) => owner));
         return [...owners].map((owner) => this.qualified(owner));
+      }
+      /**
+       * The tables whose rows a DELETE of `relation` deletes or updates through ON DELETE CASCADE, SET NULL or SET DEFAULT, with
+       * the action, following cascades on to the tables that reference those in turn; each table once, under its first action.
+       */
+      tablesChangedByDelete(relation) {
+        const found = /* @__PURE__ */ new Map();
+        const visit2 = (table) => {
+          for (const { owner, constraints, name } of this.foreignKeysTo(table, { all: true })) {
+            const action = constraints.get(name)?.onDelete;
+            if (!action || found.has(owner)) continue;
+            found.set(owner, action);
+            if (action === "CASCADE") visit2(this.qualified(owner));
+          }
+        };
+        visit2(relation);
+        const self = this.resolve(relation, this.tables);
+        return [...found].filter(([owner]) => owner !== self).map(([owner, action]) => ({ table: this.qualified(owner), action }));
       }
       /** The foreign keys of other tables to what `dropped` names of a table (see tablesReferencing): each owner's key, its constraints and the key's name. */
       foreignKeysTo(relation, dropped) {
@@ -30358,6 +30378,17 @@ var init_no_truncate_cascade = __esm({
 });
 
 // rules/no-unbatched-backfill.ts
+function cascadesOf(context, relation) {
+  const changed = context.schema.tablesChangedByDelete(relation);
+  if (changed.length === 0) return "";
+  const byAction = /* @__PURE__ */ new Map();
+  for (const { table, action } of changed) byAction.set(action, [...byAction.get(action) ?? [], displayResolvedName(table)]);
+  const clauses = [...byAction].map(([action, tables], index) => `ON DELETE ${action} ${action === "CASCADE" ? "deletes" : "updates"} ${index === 0 ? "the matching rows" : "those"} of ${joinNames(tables)}`);
+  return ` Foreign keys add to it: ${clauses.join("; ")}, in the same transaction.`;
+}
+function joinNames(names) {
+  return names.length <= 1 ? names[0] ?? "" : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
 var no_unbatched_backfill_default;
 var init_no_unbatched_backfill = __esm({
   "rules/no-unbatched-backfill.ts"() {
@@ -30373,8 +30404,8 @@ var init_no_unbatched_backfill = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          noWhere: "{{command}} without WHERE changes every row of {{table}} in one transaction: it locks every row it touches until commit, blocking the application's writes to them, and writes a burst of WAL that makes replicas lag.",
-          unbounded: "{{command}} on {{table}} has no bounded key range in its WHERE, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.",
+          noWhere: "{{command}} without WHERE changes every row of {{table}} in one transaction: it locks every row it touches until commit, blocking the application's writes to them, and writes a burst of WAL that makes replicas lag.{{cascades}}",
+          unbounded: "{{command}} on {{table}} has no bounded key range in its WHERE, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.{{cascades}}",
           unboundedMerge: "MERGE into {{table}} updates or deletes matched rows with no bounded key range in its ON condition or WHEN clause, so it can touch every row in one transaction: row locks held until commit block the application's writes, and a burst of WAL makes replicas lag.",
           loopInOneTransaction: "{{command}} on {{table}} takes one batch at a time, but the loop around it runs every batch in the one transaction of this DO block, which never commits: row locks pile up until the block ends, as with one {{command}} of every row, and the WAL comes in one burst.",
           loopHelp: "Commit each batch: COMMIT after each batch in the loop, with the block in a migration that runs outside a transaction block (PostgreSQL 11+), or run the batches from a script outside the migration, one transaction each.",
@@ -30421,7 +30452,8 @@ var init_no_unbatched_backfill = __esm({
           const batch = `${target.key} >= $1 AND ${target.key} < $2`;
           const example = command === "UPDATE" ? `UPDATE ${target.table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${target.table} WHERE ${batch} AND ...;`;
           const work = command === "DELETE" ? "Delete" : "Backfill";
-          context.report({ messageId: where ? "unbounded" : "noWhere", helpId: "help", data: { command, table: target.table, example, work } });
+          const cascades = command === "DELETE" ? cascadesOf(context, relationFromRangeVar(rangeVar)) : "";
+          context.report({ messageId: where ? "unbounded" : "noWhere", helpId: "help", data: { command, table: target.table, example, work, cascades } });
         };
         const checkMerge = (merge, enclosing) => {
           const sources = limitedSources(merge.withClause, merge.sourceRelation ? [merge.sourceRelation] : [], enclosing);
@@ -45700,7 +45732,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 23;
+var CACHE_FORMAT = 24;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

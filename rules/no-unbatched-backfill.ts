@@ -2,7 +2,9 @@ import type { MergeStmt, Node, RangeVar, WithClause } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { batchKey, CONVENTIONAL_KEY, isBoundedWork } from '../src/engine/batches.js';
 import { limitedSources, type LimitedSources } from '../src/knowledge/key-range.js';
-import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import type { RuleContext } from '../src/engine/context.js';
+import { displayName, displayResolvedName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import type { ForeignKeyDeleteAction } from '../src/model/schema-objects.js';
 import { asKind } from '../src/parse/node-types.js';
 
 export default defineRule({
@@ -12,9 +14,9 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       noWhere:
-        '{{command}} without WHERE changes every row of {{table}} in one transaction: it locks every row it touches until commit, blocking the application\'s writes to them, and writes a burst of WAL that makes replicas lag.',
+        '{{command}} without WHERE changes every row of {{table}} in one transaction: it locks every row it touches until commit, blocking the application\'s writes to them, and writes a burst of WAL that makes replicas lag.{{cascades}}',
       unbounded:
-        '{{command}} on {{table}} has no bounded key range in its WHERE, so it can touch every row in one transaction: row locks held until commit block the application\'s writes, and a burst of WAL makes replicas lag.',
+        '{{command}} on {{table}} has no bounded key range in its WHERE, so it can touch every row in one transaction: row locks held until commit block the application\'s writes, and a burst of WAL makes replicas lag.{{cascades}}',
       unboundedMerge:
         'MERGE into {{table}} updates or deletes matched rows with no bounded key range in its ON condition or WHEN clause, so it can touch every row in one transaction: row locks held until commit block the application\'s writes, and a burst of WAL makes replicas lag.',
       loopInOneTransaction:
@@ -69,7 +71,8 @@ export default defineRule({
       const batch = `${target.key} >= $1 AND ${target.key} < $2`;
       const example = command === 'UPDATE' ? `UPDATE ${target.table} SET ... WHERE ${batch} AND ...;` : `DELETE FROM ${target.table} WHERE ${batch} AND ...;`;
       const work = command === 'DELETE' ? 'Delete' : 'Backfill';
-      context.report({ messageId: where ? 'unbounded' : 'noWhere', helpId: 'help', data: { command, table: target.table, example, work } });
+      const cascades = command === 'DELETE' ? cascadesOf(context, relationFromRangeVar(rangeVar!)) : '';
+      context.report({ messageId: where ? 'unbounded' : 'noWhere', helpId: 'help', data: { command, table: target.table, example, work, cascades } });
     };
     /** MERGE's clauses that change target rows: WHEN MATCHED ones are bounded by the ON condition or their own, the others only by their own. */
     const checkMerge = (merge: MergeStmt, enclosing?: WithClause): void => {
@@ -103,3 +106,17 @@ export default defineRule({
     };
   },
 });
+
+/** What the foreign keys of other tables do with their rows when rows of `relation` go, in the same transaction. */
+function cascadesOf(context: RuleContext, relation: RelationName): string {
+  const changed = context.schema.tablesChangedByDelete(relation);
+  if (changed.length === 0) return '';
+  const byAction = new Map<ForeignKeyDeleteAction, string[]>();
+  for (const { table, action } of changed) byAction.set(action, [...(byAction.get(action) ?? []), displayResolvedName(table)]);
+  const clauses = [...byAction].map(([action, tables], index) => `ON DELETE ${action} ${action === 'CASCADE' ? 'deletes' : 'updates'} ${index === 0 ? 'the matching rows' : 'those'} of ${joinNames(tables)}`);
+  return ` Foreign keys add to it: ${clauses.join('; ')}, in the same transaction.`;
+}
+
+function joinNames(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}

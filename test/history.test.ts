@@ -264,6 +264,22 @@ describe('materialized views known from the history', () => {
 });
 
 describe('locks the history can name', () => {
+  it("names the tables a DELETE's foreign keys delete or update rows of, following cascades on", () => {
+    const dir = tempProject({
+      'db/001_meters.sql':
+        'CREATE TABLE meters (id bigint PRIMARY KEY, deleted_at timestamptz);\nCREATE TABLE meter_events (id bigint PRIMARY KEY, meter_id bigint NOT NULL);\nCREATE TABLE event_annotations (id bigint PRIMARY KEY, event_id bigint REFERENCES meter_events ON DELETE CASCADE);\nCREATE TABLE meter_alerts (id bigint PRIMARY KEY, meter_id bigint REFERENCES meters ON DELETE SET NULL);\nCREATE TABLE meter_notes (id bigint PRIMARY KEY, meter_id bigint REFERENCES meters);\n',
+      'db/002_cascade.sql': 'ALTER TABLE meter_events ADD CONSTRAINT meter_events_meter_fkey FOREIGN KEY (meter_id) REFERENCES meters ON DELETE CASCADE NOT VALID;\n',
+      'db/003_purge.sql': 'DELETE FROM meters WHERE deleted_at IS NOT NULL;\nDELETE FROM meter_notes;\n',
+    });
+    const messages = (JSON.parse(runCli(['lint', '-f', 'json', 'db/003_purge.sql'], { cwd: dir }).stdout) as JsonOutput).diagnostics
+      .filter((diagnostic) => diagnostic.rule === 'no-unbatched-backfill')
+      .map((diagnostic) => diagnostic.message.split('replicas lag.')[1]);
+    expect(messages).toEqual([
+      ' Foreign keys add to it: ON DELETE CASCADE deletes the matching rows of meter_events and event_annotations; ON DELETE SET NULL updates those of meter_alerts, in the same transaction.',
+      '',
+    ]);
+  });
+
   const messages = (stdout: string): Array<[string, string]> =>
     (JSON.parse(stdout) as { diagnostics: Array<{ rule: string; message: string }> }).diagnostics.map((d) => [d.rule, d.message]);
 

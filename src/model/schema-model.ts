@@ -6,7 +6,7 @@ import { extensionMembers, type ExtensionMembers } from '../knowledge/extensions
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type AttachedObjectKind, type RelationName } from './names.js';
-import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, defaultExpressionOf, functionsCalledIn, indexKeyNames, indexName, indexStmtColumns, isIdentity, isNullConstant, isSerial, operatorClassesOf, plainKeyColumns, sequenceCalledIn, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type IndexColumns } from './schema-objects.js';
+import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, defaultExpressionOf, functionsCalledIn, indexKeyNames, indexName, indexStmtColumns, isIdentity, isNullConstant, isSerial, operatorClassesOf, plainKeyColumns, sequenceCalledIn, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type ForeignKeyDeleteAction, type IndexColumns } from './schema-objects.js';
 
 /** PostgreSQL's own defaults, which a table created without USING or TABLESPACE gets unless the server was configured otherwise. */
 export const DEFAULT_ACCESS_METHOD = 'heap';
@@ -364,6 +364,25 @@ export class SchemaModel {
   tablesReferencing(relation: RelationName, dropped: DroppedKeys): RelationName[] {
     const owners = new Set(this.foreignKeysTo(relation, dropped).map(({ owner }) => owner));
     return [...owners].map((owner) => this.qualified(owner));
+  }
+
+  /**
+   * The tables whose rows a DELETE of `relation` deletes or updates through ON DELETE CASCADE, SET NULL or SET DEFAULT, with
+   * the action, following cascades on to the tables that reference those in turn; each table once, under its first action.
+   */
+  tablesChangedByDelete(relation: RelationName): Array<{ table: RelationName; action: ForeignKeyDeleteAction }> {
+    const found = new Map<string, ForeignKeyDeleteAction>();
+    const visit = (table: RelationName): void => {
+      for (const { owner, constraints, name } of this.foreignKeysTo(table, { all: true })) {
+        const action = constraints.get(name)?.onDelete;
+        if (!action || found.has(owner)) continue;
+        found.set(owner, action);
+        if (action === 'CASCADE') visit(this.qualified(owner));
+      }
+    };
+    visit(relation);
+    const self = this.resolve(relation, this.tables);
+    return [...found].filter(([owner]) => owner !== self).map(([owner, action]) => ({ table: this.qualified(owner), action }));
   }
 
   /** The foreign keys of other tables to what `dropped` names of a table (see tablesReferencing): each owner's key, its constraints and the key's name. */

@@ -48,6 +48,11 @@ export interface ColumnInfo {
   namedIn?: string;
 }
 
+/** ON DELETE actions that delete or update the referencing rows, in the same statement as the DELETE of the referenced one. */
+export type ForeignKeyDeleteAction = 'CASCADE' | 'SET NULL' | 'SET DEFAULT';
+
+const DELETE_ACTIONS: Partial<Record<string, ForeignKeyDeleteAction>> = { c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+
 export type ConstraintKind = 'check' | 'foreign key' | 'unique' | 'primary key' | 'exclusion' | 'not null';
 
 export interface ConstraintInfo {
@@ -62,6 +67,8 @@ export interface ConstraintInfo {
   references?: { schema?: string; name: string };
   /** For a foreign key: the columns it references; empty for the referenced table's primary key. */
   referencedColumns?: string[];
+  /** For a foreign key whose ON DELETE changes the rows referencing a deleted row: how. */
+  onDelete?: ForeignKeyDeleteAction;
   /** For a CHECK: the functions its condition calls, lower-case and without schema, when it calls any. */
   calls?: string[];
 }
@@ -199,6 +206,7 @@ export function constraintInfo(constraint: Constraint, table: string, column?: s
     ...(kind === 'check' ? { condition: conditionOf(constraint.raw_expr) } : {}),
     ...(calls.length > 0 ? { calls } : {}),
     ...(constraint.pktable ? { referencedColumns: stringValues(constraint.pk_attrs) } : {}),
+    ...(kind === 'foreign key' && DELETE_ACTIONS[constraint.fk_del_action ?? ''] ? { onDelete: DELETE_ACTIONS[constraint.fk_del_action!] } : {}),
     ...(constraint.pktable
       ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? '' } : { name: constraint.pktable.relname ?? '' } }
       : {}),
