@@ -26485,7 +26485,9 @@ var init_no_rename_table = __esm({
 function createsType(node, type) {
   const names = asKind(node, "CreateEnumStmt")?.typeName ?? asKind(node, "CreateDomainStmt")?.domainname ?? asKind(node, "CreateRangeStmt")?.typeName;
   const composite = asKind(node, "CompositeTypeStmt")?.typevar;
-  const created = composite ? relationFromRangeVar(composite) : names ? relationFromNames(stringValues(names)) : void 0;
+  const rename2 = asKind(node, "RenameStmt");
+  const renamedTo = (rename2?.renameType === "OBJECT_TYPE" || rename2?.renameType === "OBJECT_DOMAIN") && rename2.newname ? { ...relationFromNames(stringValues(asKind(rename2.object, "List")?.items)), name: rename2.newname } : void 0;
+  const created = composite ? relationFromRangeVar(composite) : names ? relationFromNames(stringValues(names)) : renamedTo;
   return created !== void 0 && created.name === type.name && (created.schema === void 0 || type.schema === void 0 || created.schema === type.schema);
 }
 var no_rename_type_default;
@@ -26507,7 +26509,7 @@ var init_no_rename_type = __esm({
         },
         docs: {
           summary: "Warns about renaming an existing type or domain, which the running release may name in casts.",
-          why: `Columns refer to their type by its identity, so they keep working after ALTER TYPE ... RENAME, but SQL text names types: a query that casts a parameter ($1::"Status"), a function signature, a view created since. During a rolling deploy the release still running sends the old name for minutes after the migration commits, and every such query fails with "type does not exist". Raw queries through an ORM cast enum values to the type's database name (Prisma's $queryRaw needs the cast since Prisma 4), so renaming an enum's database name breaks them in the running release. Not reported: a type made by the same migration, and a type renamed away and created again under its name later in the migration (the swap Prisma writes to change an enum's values, which the enum rules judge).`,
+          why: `Columns refer to their type by its identity, so they keep working after ALTER TYPE ... RENAME, but SQL text names types: a query that casts a parameter ($1::"Status"), a function signature, a view created since. During a rolling deploy the release still running sends the old name for minutes after the migration commits, and every such query fails with "type does not exist". Raw queries through an ORM cast enum values to the type's database name (Prisma's $queryRaw needs the cast since Prisma 4), so renaming an enum's database name breaks them in the running release. Not reported: a type made by the same migration, and a type renamed away and made again under its name later in the migration, by CREATE TYPE or by renaming another type to it (the swap Prisma writes to change an enum's values, which the enum rules judge).`,
           instead: "Keep the database name of the type: map the new name in the application (Prisma: @@map). If the name must change, release code that no longer names the type first, then rename it in a later migration.",
           bad: 'ALTER TYPE "Status" RENAME TO "OrderStatus";',
           good: `ALTER TYPE "Status" RENAME TO "Status_old";

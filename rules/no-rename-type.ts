@@ -17,7 +17,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Warns about renaming an existing type or domain, which the running release may name in casts.',
-      why: 'Columns refer to their type by its identity, so they keep working after ALTER TYPE ... RENAME, but SQL text names types: a query that casts a parameter ($1::"Status"), a function signature, a view created since. During a rolling deploy the release still running sends the old name for minutes after the migration commits, and every such query fails with "type does not exist". Raw queries through an ORM cast enum values to the type\'s database name (Prisma\'s $queryRaw needs the cast since Prisma 4), so renaming an enum\'s database name breaks them in the running release. Not reported: a type made by the same migration, and a type renamed away and created again under its name later in the migration (the swap Prisma writes to change an enum\'s values, which the enum rules judge).',
+      why: 'Columns refer to their type by its identity, so they keep working after ALTER TYPE ... RENAME, but SQL text names types: a query that casts a parameter ($1::"Status"), a function signature, a view created since. During a rolling deploy the release still running sends the old name for minutes after the migration commits, and every such query fails with "type does not exist". Raw queries through an ORM cast enum values to the type\'s database name (Prisma\'s $queryRaw needs the cast since Prisma 4), so renaming an enum\'s database name breaks them in the running release. Not reported: a type made by the same migration, and a type renamed away and made again under its name later in the migration, by CREATE TYPE or by renaming another type to it (the swap Prisma writes to change an enum\'s values, which the enum rules judge).',
       instead: 'Keep the database name of the type: map the new name in the application (Prisma: @@map). If the name must change, release code that no longer names the type first, then rename it in a later migration.',
       bad: 'ALTER TYPE "Status" RENAME TO "OrderStatus";',
       good: "ALTER TYPE \"Status\" RENAME TO \"Status_old\";\nCREATE TYPE \"Status\" AS ENUM ('new', 'paid');\nALTER TABLE orders ALTER COLUMN status TYPE \"Status\" USING status::text::\"Status\";\nDROP TYPE \"Status_old\";",
@@ -42,11 +42,19 @@ export default defineRule({
   },
 });
 
-/** Whether a statement makes a type or domain of this name: the type is new in this migration, or made again under its name. */
+/**
+ * Whether a statement makes a type or domain of this name: the type is new in this migration, or made again under its name,
+ * by CREATE or by renaming another type to it (`ALTER TYPE "Status_new" RENAME TO "Status"`, as Prisma swaps an enum).
+ */
 function createsType(node: Node, type: RelationName): boolean {
   const names =
     asKind(node, 'CreateEnumStmt')?.typeName ?? asKind(node, 'CreateDomainStmt')?.domainname ?? asKind(node, 'CreateRangeStmt')?.typeName;
   const composite = asKind(node, 'CompositeTypeStmt')?.typevar;
-  const created = composite ? relationFromRangeVar(composite) : names ? relationFromNames(stringValues(names)) : undefined;
+  const rename = asKind(node, 'RenameStmt');
+  const renamedTo =
+    (rename?.renameType === 'OBJECT_TYPE' || rename?.renameType === 'OBJECT_DOMAIN') && rename.newname
+      ? { ...relationFromNames(stringValues(asKind(rename.object, 'List')?.items)), name: rename.newname }
+      : undefined;
+  const created = composite ? relationFromRangeVar(composite) : names ? relationFromNames(stringValues(names)) : renamedTo;
   return created !== undefined && created.name === type.name && (created.schema === undefined || type.schema === undefined || created.schema === type.schema);
 }
