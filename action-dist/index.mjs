@@ -20300,7 +20300,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
   const dynamic = [];
   const fileOffset = (at) => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8");
   const { queries, transactionControl } = embeddedQueries(functionTree);
-  for (const { query, lineno, literal, inLoop, conditional } of queries) {
+  for (const { query, lineno, literal, inLoop, conditional, caught } of queries) {
     const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(literal ? query : constant.sql, searchFrom);
@@ -20324,7 +20324,13 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
       while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]))) end--;
       const node = raw.stmt;
       shiftLocations(node, sqlStart);
-      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end }, ...inLoop ? { inLoop } : {}, ...conditional ? { conditional } : {} });
+      found.push({
+        node,
+        range: { start: sqlStart + start, end: sqlStart + end },
+        ...inLoop ? { inLoop } : {},
+        ...conditional ? { conditional } : {},
+        ...caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {}
+      });
     }
   }
   return { statements: found.filter((statement) => nodeKind(statement.node) !== "DoStmt"), dynamic, ...transactionControl ? { transactionControl } : {} };
@@ -20340,25 +20346,42 @@ function bodyOf(statementText) {
 function embeddedQueries(tree) {
   const queries = [];
   let transactionControl;
-  const visit2 = (value, inLoop, conditional) => {
+  const visit2 = (value, inLoop, conditional, caught) => {
     if (Array.isArray(value)) {
-      for (const item of value) visit2(item, inLoop, conditional);
+      for (const item of value) visit2(item, inLoop, conditional, caught);
       return;
     }
     if (!value || typeof value !== "object") return;
     const record = value;
     const execSql = record.PLpgSQL_stmt_execsql;
     const dynamic = record.PLpgSQL_stmt_dynexecute;
-    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, inLoop, conditional });
-    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, inLoop, conditional });
+    const where = { inLoop, conditional, ...caught ? { caught } : {} };
+    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, ...where });
+    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, ...where });
     if ("PLpgSQL_stmt_commit" in record) transactionControl ??= "COMMIT";
     if ("PLpgSQL_stmt_rollback" in record) transactionControl ??= "ROLLBACK";
+    const block = record.PLpgSQL_stmt_block;
+    if (block?.exceptions) {
+      const conditions = caughtConditions(block.exceptions);
+      visit2(block.body, inLoop, conditional, { conditions, alone: (block.body ?? []).length === 1 });
+      visit2(block.exceptions, inLoop, true, caught);
+      return;
+    }
     const loop = LOOP_KINDS.some((kind) => kind in record);
     const branch = CONDITIONAL_KINDS.some((kind) => kind in record);
-    for (const child of Object.values(record)) visit2(child, inLoop || loop, conditional || branch);
+    for (const child of Object.values(record)) visit2(child, inLoop || loop, conditional || branch, caught);
   };
-  visit2(tree, false, false);
+  visit2(tree, false, false, void 0);
   return transactionControl ? { queries, transactionControl } : { queries };
+}
+function caughtConditions(exceptions) {
+  const handlers = exceptions.PLpgSQL_exception_block?.exc_list ?? [];
+  return handlers.flatMap(
+    (handler) => (handler.PLpgSQL_exception?.conditions ?? []).flatMap((condition) => {
+      const name = condition.PLpgSQL_condition?.condname;
+      return name ? [name.toLowerCase()] : [];
+    })
+  );
 }
 function shiftLocations(tree, by) {
   const pending = [tree];
@@ -20445,7 +20468,8 @@ function withBlockStatements(statements, sqlBytes, dynamic) {
         range: embedded.range,
         insideBlock: blockIndex,
         ...embedded.inLoop ? { inLoop: true } : {},
-        ...embedded.conditional ? { conditional: true } : {}
+        ...embedded.conditional ? { conditional: true } : {},
+        ...embedded.caught ? { caught: embedded.caught } : {}
       });
     }
     dynamic.push(...contents.dynamic);
@@ -23674,6 +23698,30 @@ var init_held_locks = __esm({
   }
 });
 
+// src/engine/rolled-back.ts
+function tableOfStatementRolledBack(statement, schema) {
+  const { caught } = statement;
+  if (!caught?.alone || !caught.conditions.some((condition) => CATCHING_DUPLICATE_OBJECT.includes(condition))) return void 0;
+  const alter = asKind(statement.node, "AlterTableStmt");
+  if (!alter?.relation) return void 0;
+  const relation = relationFromRangeVar(alter.relation);
+  const refused = alterTableCommands(statement.node).some((cmd) => {
+    const constraint = cmd.subtype === "AT_AddConstraint" ? asKind(cmd.def, "Constraint") : void 0;
+    const named = constraint?.conname;
+    return (constraint?.contype === "CONSTR_FOREIGN" || constraint?.contype === "CONSTR_CHECK") && named !== void 0 && schema.constraint(relation, named) !== void 0;
+  });
+  return refused ? relation : void 0;
+}
+var CATCHING_DUPLICATE_OBJECT;
+var init_rolled_back = __esm({
+  "src/engine/rolled-back.ts"() {
+    "use strict";
+    init_names();
+    init_node_types();
+    CATCHING_DUPLICATE_OBJECT = ["duplicate_object", "others"];
+  }
+});
+
 // src/engine/lint-file.ts
 function withPlaceholdersRestored(diagnostics, parsed) {
   const originals = /* @__PURE__ */ new Map();
@@ -23777,7 +23825,7 @@ function replayParsedFile(parsed, schema) {
   schema.beginFile(parsed.statements);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, schema);
-    schema.apply(statement);
+    if (!statement.caught || !tableOfStatementRolledBack(statement, schema)) schema.apply(statement);
   }
   applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
 }
@@ -23859,6 +23907,7 @@ var init_lint_file = __esm({
     init_suppressions();
     init_walk();
     init_held_locks();
+    init_rolled_back();
     FileLinter = class {
       constructor(options) {
         this.options = options;
@@ -23966,24 +24015,35 @@ var init_lint_file = __esm({
             file.diagnostics.push({ file: source.path, rule: INVALID_DIRECTIVE.id, severity: "error", message, range: range2, span: source.spanOf(range2) });
           });
           const visitorsByKind = groupVisitors(running);
+          let judgingRolledBack;
           schema.beginFile(parsed.statements);
           for (const statement of parsed.statements) {
             applyRetirementsBefore(statement.range.start, retirements, schema);
             session.beforeStatement(statement);
             file.current = statement;
             file.currentLocks = void 0;
-            for (const visitors of running) visitors.onStatement?.(statement);
-            if (visitorsByKind.size > 0) {
+            const rolledBack = statement.caught ? tableOfStatementRolledBack(statement, schema) : void 0;
+            let visitors = { running, byKind: visitorsByKind };
+            if (rolledBack) {
+              file.currentLocks = this.shared.locksOf(statement).filter((claim) => claim.target === "table" && schema.sameTable(claim.relation, rolledBack));
+              if (!judgingRolledBack) {
+                const judging = running.filter((_, index) => rules[index].rule.meta.judgesStatementsRolledBack === true);
+                judgingRolledBack = { running: judging, byKind: groupVisitors(judging) };
+              }
+              visitors = judgingRolledBack;
+            }
+            for (const ruleVisitors of visitors.running) ruleVisitors.onStatement?.(statement);
+            if (visitors.byKind.size > 0) {
               walkTree(statement.node, (kind, payload, ancestors) => {
-                const callbacks = visitorsByKind.get(kind);
+                const callbacks = visitors.byKind.get(kind);
                 if (!callbacks) return;
                 const path13 = { ancestors: ancestors.slice() };
                 for (const callback2 of callbacks) callback2(payload, path13);
               });
             }
-            file.heldLocks.record(statement, this.shared.transaction, this.takenByCurrent, schema);
+            if (!rolledBack) file.heldLocks.record(statement, this.shared.transaction, this.takenByCurrent, schema);
             session.apply(statement);
-            schema.apply(statement);
+            if (!rolledBack) schema.apply(statement);
           }
           applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
           for (const visitors of running) visitors.onFileEnd?.();
@@ -31896,6 +31956,7 @@ var init_require_lock_timeout = __esm({
       id: "require-lock-timeout",
       meta: {
         severity: "warning",
+        judgesStatementsRolledBack: true,
         presets: ["recommended", "strict"],
         messages: {
           missingLockTimeout: "This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.",

@@ -15,6 +15,7 @@ export default defineRule<MessageId, Options>({
   id: 'require-lock-timeout',
   meta: {
     severity: 'warning',
+    judgesStatementsRolledBack: true,
     presets: ['recommended', 'strict'],
     messages: {
       missingLockTimeout:

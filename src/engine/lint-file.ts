@@ -28,6 +28,7 @@ import { INVALID_DIRECTIVE, SYNTAX_ERROR } from './builtin-checks.js';
 import { applySuppressions } from './suppressions.js';
 import { walkTree } from './walk.js';
 import { TransactionLocks, type HeldLock } from './held-locks.js';
+import { tableOfStatementRolledBack } from './rolled-back.js';
 
 export interface EnabledRule {
   rule: AnyRule;
@@ -177,24 +178,36 @@ export class FileLinter {
         file.diagnostics.push({ file: source.path, rule: INVALID_DIRECTIVE.id, severity: 'error', message, range, span: source.spanOf(range) });
       });
       const visitorsByKind = groupVisitors(running);
+      let judgingRolledBack: { running: Visitors[]; byKind: ReturnType<typeof groupVisitors> } | undefined;
       schema.beginFile(parsed.statements);
       for (const statement of parsed.statements) {
         applyRetirementsBefore(statement.range.start, retirements, schema);
         session.beforeStatement(statement);
         file.current = statement;
         file.currentLocks = undefined;
-        for (const visitors of running) visitors.onStatement?.(statement);
-        if (visitorsByKind.size > 0) {
+        const rolledBack = statement.caught ? tableOfStatementRolledBack(statement, schema) : undefined;
+        let visitors = { running, byKind: visitorsByKind };
+        if (rolledBack) {
+          file.currentLocks = this.shared.locksOf(statement).filter((claim) => claim.target === 'table' && schema.sameTable(claim.relation, rolledBack));
+          if (!judgingRolledBack) {
+            const judging = running.filter((_, index) => rules[index]!.rule.meta.judgesStatementsRolledBack === true);
+            judgingRolledBack = { running: judging, byKind: groupVisitors(judging) };
+          }
+          visitors = judgingRolledBack;
+        }
+        for (const ruleVisitors of visitors.running) ruleVisitors.onStatement?.(statement);
+        if (visitors.byKind.size > 0) {
           walkTree(statement.node, (kind, payload, ancestors) => {
-            const callbacks = visitorsByKind.get(kind);
+            const callbacks = visitors.byKind.get(kind);
             if (!callbacks) return;
             const path = { ancestors: ancestors.slice() as readonly NodeFrame[] };
             for (const callback of callbacks) callback(payload, path);
           });
         }
-        file.heldLocks.record(statement, this.shared.transaction, this.takenByCurrent, schema);
+        // Rolled back, the statement holds no lock and changed nothing.
+        if (!rolledBack) file.heldLocks.record(statement, this.shared.transaction, this.takenByCurrent, schema);
         session.apply(statement);
-        schema.apply(statement);
+        if (!rolledBack) schema.apply(statement);
       }
       applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
       for (const visitors of running) visitors.onFileEnd?.();
@@ -361,7 +374,7 @@ export function replayParsedFile(parsed: ParsedFile, schema: SchemaModel): void 
   schema.beginFile(parsed.statements);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, schema);
-    schema.apply(statement);
+    if (!statement.caught || !tableOfStatementRolledBack(statement, schema)) schema.apply(statement);
   }
   applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
 }

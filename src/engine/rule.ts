@@ -40,6 +40,11 @@ export interface RuleMeta<MessageId extends string, Options = Record<string, nev
   messages: Record<MessageId, string>;
   docs: RuleDocs;
   options?: RuleOptionsMeta<Options>;
+  /**
+   * The rule judges also a statement that PostgreSQL refuses and a BEGIN ... EXCEPTION block of its DO block catches (see
+   * tableOfStatementRolledBack): such a statement only waits for the lock on its table, which other rules have nothing to say of.
+   */
+  judgesStatementsRolledBack?: boolean;
 }
 
 /** What a visitor receives besides the node: the chain of nodes it sits in, outermost first. */

@@ -1,7 +1,7 @@
 import { libpgQuery } from './libpg.js';
 import { isCommentToken, scanTokens } from './scan.js';
 import { preprocessSql, type SkippedText } from './preprocess.js';
-import { statementsInDoBlock, type TransactionControl } from './plpgsql.js';
+import { statementsInDoBlock, type CaughtErrors, type TransactionControl } from './plpgsql.js';
 import type { Node } from '@pgsql/types';
 import type { ByteRange, SourceFile } from '../source/source-file.js';
 import { nodeKind, type NodeKind } from './node-types.js';
@@ -21,6 +21,8 @@ export interface Statement {
   inLoop?: boolean;
   /** For a statement a DO block runs: it stands in an IF, CASE, loop or exception handler, and may not run at all. */
   conditional?: boolean;
+  /** For a statement a DO block runs: it stands in a BEGIN ... EXCEPTION block, whose handler catches these errors. */
+  caught?: CaughtErrors;
 }
 
 export interface SqlComment {
@@ -115,6 +117,7 @@ function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic:
         insideBlock: blockIndex,
         ...(embedded.inLoop ? { inLoop: true } : {}),
         ...(embedded.conditional ? { conditional: true } : {}),
+        ...(embedded.caught ? { caught: embedded.caught } : {}),
       });
     }
     dynamic.push(...contents.dynamic);

@@ -14,6 +14,16 @@ export interface EmbeddedStatement {
   inLoop?: boolean;
   /** It stands in an IF, a CASE, a loop or an exception handler of the block: it may not run at all. */
   conditional?: boolean;
+  /** It stands in a BEGIN ... EXCEPTION block of the DO block: the errors its innermost handler catches. */
+  caught?: CaughtErrors;
+}
+
+/** The handler of the innermost BEGIN ... EXCEPTION block around a statement: an error it catches rolls back the block's work. */
+export interface CaughtErrors {
+  /** The conditions the handler names, lower case (`duplicate_object`, `others`). */
+  conditions: string[];
+  /** The statement is the only statement of the protected block, so the rollback undoes it alone. */
+  alone: boolean;
 }
 
 /** PL/pgSQL statements that repeat their body. */
@@ -78,7 +88,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
   const dynamic: SkippedText[] = [];
   const fileOffset = (at: number): number => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8');
   const { queries, transactionControl } = embeddedQueries(functionTree);
-  for (const { query, lineno, literal, inLoop, conditional } of queries) {
+  for (const { query, lineno, literal, inLoop, conditional, caught } of queries) {
     const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(literal ? query : constant!.sql, searchFrom);
@@ -102,7 +112,13 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
       while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]!))) end--;
       const node = raw.stmt as Node;
       shiftLocations(node, sqlStart);
-      found.push({ node, range: { start: sqlStart + start, end: sqlStart + end }, ...(inLoop ? { inLoop } : {}), ...(conditional ? { conditional } : {}) });
+      found.push({
+        node,
+        range: { start: sqlStart + start, end: sqlStart + end },
+        ...(inLoop ? { inLoop } : {}),
+        ...(conditional ? { conditional } : {}),
+        ...(caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {}),
+      });
     }
   }
   return { statements: found.filter((statement) => nodeKind(statement.node) !== 'DoStmt'), dynamic, ...(transactionControl ? { transactionControl } : {}) };
@@ -125,31 +141,52 @@ interface EmbeddedQuery {
   literal: boolean;
   inLoop: boolean;
   conditional: boolean;
+  caught?: CaughtErrors;
 }
 
 /** The SQL a block's tree runs, in order, and its first COMMIT or ROLLBACK. */
 function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; transactionControl?: TransactionControl } {
   const queries: EmbeddedQuery[] = [];
   let transactionControl: TransactionControl | undefined;
-  const visit = (value: unknown, inLoop: boolean, conditional: boolean): void => {
+  const visit = (value: unknown, inLoop: boolean, conditional: boolean, caught: CaughtErrors | undefined): void => {
     if (Array.isArray(value)) {
-      for (const item of value) visit(item, inLoop, conditional);
+      for (const item of value) visit(item, inLoop, conditional, caught);
       return;
     }
     if (!value || typeof value !== 'object') return;
     const record = value as Record<string, unknown>;
     const execSql = record.PLpgSQL_stmt_execsql as { lineno?: number; sqlstmt?: { PLpgSQL_expr?: { query?: string } } } | undefined;
     const dynamic = record.PLpgSQL_stmt_dynexecute as { lineno?: number; query?: { PLpgSQL_expr?: { query?: string } } } | undefined;
-    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, inLoop, conditional });
-    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, inLoop, conditional });
+    const where = { inLoop, conditional, ...(caught ? { caught } : {}) };
+    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, ...where });
+    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, ...where });
     if ('PLpgSQL_stmt_commit' in record) transactionControl ??= 'COMMIT';
     if ('PLpgSQL_stmt_rollback' in record) transactionControl ??= 'ROLLBACK';
+    const block = record.PLpgSQL_stmt_block as { body?: unknown[]; exceptions?: unknown } | undefined;
+    if (block?.exceptions) {
+      // The handlers' own statements are not protected by them; the body is, as one subtransaction.
+      const conditions = caughtConditions(block.exceptions);
+      visit(block.body, inLoop, conditional, { conditions, alone: (block.body ?? []).length === 1 });
+      visit(block.exceptions, inLoop, true, caught);
+      return;
+    }
     const loop = LOOP_KINDS.some((kind) => kind in record);
     const branch = CONDITIONAL_KINDS.some((kind) => kind in record);
-    for (const child of Object.values(record)) visit(child, inLoop || loop, conditional || branch);
+    for (const child of Object.values(record)) visit(child, inLoop || loop, conditional || branch, caught);
   };
-  visit(tree, false, false);
+  visit(tree, false, false, undefined);
   return transactionControl ? { queries, transactionControl } : { queries };
+}
+
+/** The condition names of a block's exception handlers, lower case. */
+function caughtConditions(exceptions: unknown): string[] {
+  const handlers = (exceptions as { PLpgSQL_exception_block?: { exc_list?: unknown[] } }).PLpgSQL_exception_block?.exc_list ?? [];
+  return handlers.flatMap((handler) =>
+    ((handler as { PLpgSQL_exception?: { conditions?: unknown[] } }).PLpgSQL_exception?.conditions ?? []).flatMap((condition) => {
+      const name = (condition as { PLpgSQL_condition?: { condname?: string } }).PLpgSQL_condition?.condname;
+      return name ? [name.toLowerCase()] : [];
+    }),
+  );
 }
 
 /** Node locations count from the start of the embedded SQL; rules need them to count from the start of the file. */

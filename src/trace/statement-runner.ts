@@ -48,7 +48,12 @@ const ERROR_CANNOT_RUN_IN_TRANSACTION = new Set(['25001', '2D000']);
 /** The lock claims of a statement; a DO block claims what the statements it runs claim. */
 export function claimsOf(statement: Statement, inner: Statement[], pgVersion: number): LockClaim[] {
   if (statement.kind !== 'DoStmt') return locksTakenBy(statement, pgVersion);
-  return inner.flatMap((child) => asRunByItsBlock(child, locksTakenBy(child, pgVersion)));
+  // A statement that fails into an exception handler of the block rolls back, and its locks with it.
+  const mayRollBack = (claims: LockClaim[]): LockClaim[] => claims.map((claim) => ({ ...claim, takenOnlyIf: claim.takenOnlyIf ?? 'the statement does not fail into an exception handler of the block' }));
+  return inner.flatMap((child) => {
+    const claims = asRunByItsBlock(child, locksTakenBy(child, pgVersion));
+    return child.caught ? mayRollBack(claims) : claims;
+  });
 }
 
 function failedRun(error: PgError, durationMs: number, settings: Settings, watched: boolean): StatementRun {
