@@ -24767,14 +24767,14 @@ var init_no_backfill_in_expand_migration = __esm({
           }
         };
         const filled = [];
-        const droppedLater = /* @__PURE__ */ new Set();
+        const droppedLater2 = /* @__PURE__ */ new Set();
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
-            if (cmd.subtype === "AT_DropColumn" && cmd.name) droppedLater.add(`${relationKey(relation)}.${cmd.name}`);
+            if (cmd.subtype === "AT_DropColumn" && cmd.name) droppedLater2.add(`${relationKey(relation)}.${cmd.name}`);
           }),
           onFileEnd() {
             for (const { statement, relation, column, at, command } of filled) {
-              if (droppedLater.has(`${relationKey(relation)}.${column}`)) continue;
+              if (droppedLater2.has(`${relationKey(relation)}.${column}`)) continue;
               const coverage = context.schema.column(relation, column)?.hasDefault ? "" : ", and rows the old release writes meanwhile are not covered";
               context.report({ statement, messageId: "backfillNewColumn", helpId: "help", at, data: { command, table: displayName(relation), column: quoteIdentifier(column), coverage } });
             }
@@ -25087,11 +25087,10 @@ function reportDrop(context, drop, kind, object) {
   } else {
     if (context.schema.isNewTable(relation) || drop.missing_ok && context.schema.isGone(relation, "table")) return;
     known = context.schema.table(relation) !== void 0;
-    dependents = [
-      ...context.schema.viewsReading(relation).map((view) => `${context.schema.table(view)?.kind ?? "view"} ${displayResolvedName(view)}`),
-      ...context.schema.foreignKeysReferencing(relation, { all: true }).map(foreignKeyWords)
-    ];
-    consequence = CONSEQUENCES.relation;
+    const views = context.schema.viewsReading(relation).filter((view) => !droppedLater(context, view));
+    const keys = context.schema.foreignKeysReferencing(relation, { all: true }).filter((key) => !droppedLater(context, key.table));
+    dependents = [...views.map((view) => `${context.schema.table(view)?.kind ?? "view"} ${displayResolvedName(view)}`), ...keys.map(foreignKeyWords)];
+    consequence = views.length === 0 ? CONSEQUENCES.foreignKey : keys.length === 0 ? CONSEQUENCES.view : CONSEQUENCES.relation;
   }
   if (!known) context.report({ messageId: "dropsUnknownDependents", helpId: "help", data });
   else if (dependents.length > 0) context.report({ messageId: "dropsKnownDependents", helpId: "help", data: { ...data, dependents: inWords(dependents), consequence } });
@@ -25135,6 +25134,9 @@ function consequencesOf({ indexes, checks, views, defaults, triggers }, first = 
     ...triggers.length > 0 ? [CONSEQUENCES.function] : []
   ].map((sentence) => sentence.slice(0, -1)).join("; ").concat(".");
 }
+function droppedLater(context, relation) {
+  return context.statements.slice(context.statement.index + 1).some((later) => dropsRelation(later, relation, context.schema, DROPPED_RELATION_KINDS));
+}
 function foreignKeyWords({ table, name }) {
   return `foreign key ${quoteIdentifier(name)} of ${displayResolvedName(table)}`;
 }
@@ -25150,6 +25152,7 @@ var init_no_drop_cascade = __esm({
     "use strict";
     init_rule();
     init_alter_table_commands();
+    init_statement_locks();
     init_names();
     init_node_types();
     init_identifiers();
@@ -25212,6 +25215,7 @@ var init_no_drop_cascade = __esm({
       function: "the dropped triggers stop doing their work (auditing, keeping a copy in step, checking) from the commit on.",
       index: "the queries a dropped index served read the whole table instead.",
       view: "the running release fails on every query of a dropped view.",
+      foreignKey: "a dropped foreign key no longer guards the rows that referenced it.",
       check: "a dropped CHECK constraint no longer guards the rows written from the commit on.",
       default: "an INSERT that relied on a dropped default stores NULL in the column, or fails on its NOT NULL."
     };
@@ -31511,7 +31515,7 @@ var init_require_concurrent_index = __esm({
         const isPartitioned = (relation) => context.schema.table(relation)?.kind === "partitioned table";
         const accessExclusiveHeld = (table) => context.heldLocks().find((held) => !held.claim.takenOnlyIf && trafficLock(held.claim) === "ACCESS EXCLUSIVE" && context.schema.sameTable(held.table, table));
         const workFollows = () => context.transaction.inTransaction && restOfTransaction(context, context.statement).some((later) => !QUICK_KINDS.has(later.kind) && later.insideBlock === void 0);
-        const droppedLater = (table) => dropsTable(context.statements.slice(context.statement.index + 1), table, context.schema);
+        const droppedLater2 = (table) => dropsTable(context.statements.slice(context.statement.index + 1), table, context.schema);
         return {
           IndexStmt(index) {
             if (!index.relation || !index.relation.inh) return;
@@ -31558,7 +31562,7 @@ var init_require_concurrent_index = __esm({
               const partitioned = table !== void 0 && isPartitioned(table);
               if (drop.concurrent && !partitioned) continue;
               if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
-              if (!drop.concurrent && table && (accessExclusiveHeld(table) !== void 0 || droppedLater(table))) continue;
+              if (!drop.concurrent && table && (accessExclusiveHeld(table) !== void 0 || droppedLater2(table))) continue;
               const data = {
                 outOfBlock: outOfBlock(),
                 outside: outsideTransactionBlock(context),

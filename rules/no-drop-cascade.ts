@@ -1,6 +1,7 @@
 import type { DropStmt } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { commandsOnExistingTable, dropsRelation } from '../src/engine/alter-table-commands.js';
+import { DROPPED_RELATION_KINDS } from '../src/knowledge/statement-locks.js';
 import type { RuleContext } from '../src/engine/context.js';
 import { displayName, displayResolvedName, relationFromNameList, relationFromNames, type RelationName } from '../src/model/names.js';
 import { asKind, functionNameOf, stringValues } from '../src/parse/node-types.js';
@@ -74,6 +75,7 @@ const CONSEQUENCES = {
   function: 'the dropped triggers stop doing their work (auditing, keeping a copy in step, checking) from the commit on.',
   index: 'the queries a dropped index served read the whole table instead.',
   view: 'the running release fails on every query of a dropped view.',
+  foreignKey: 'a dropped foreign key no longer guards the rows that referenced it.',
   check: 'a dropped CHECK constraint no longer guards the rows written from the commit on.',
   default: 'an INSERT that relied on a dropped default stores NULL in the column, or fails on its NOT NULL.',
 };
@@ -124,11 +126,11 @@ function reportDrop(context: RuleContext, drop: DropStmt, kind: string, object: 
     // migrations dropped already is not there for IF EXISTS to find.
     if (context.schema.isNewTable(relation!) || (drop.missing_ok && context.schema.isGone(relation!, 'table'))) return;
     known = context.schema.table(relation!) !== undefined;
-    dependents = [
-      ...context.schema.viewsReading(relation!).map((view) => `${context.schema.table(view)?.kind ?? 'view'} ${displayResolvedName(view)}`),
-      ...context.schema.foreignKeysReferencing(relation!, { all: true }).map(foreignKeyWords),
-    ];
-    consequence = CONSEQUENCES.relation;
+    // A view or a table the migration drops itself next does not lose anything the running release relies on.
+    const views = context.schema.viewsReading(relation!).filter((view) => !droppedLater(context, view));
+    const keys = context.schema.foreignKeysReferencing(relation!, { all: true }).filter((key) => !droppedLater(context, key.table));
+    dependents = [...views.map((view) => `${context.schema.table(view)?.kind ?? 'view'} ${displayResolvedName(view)}`), ...keys.map(foreignKeyWords)];
+    consequence = views.length === 0 ? CONSEQUENCES.foreignKey : keys.length === 0 ? CONSEQUENCES.view : CONSEQUENCES.relation;
   }
   // IF EXISTS of something no migration made may find nothing to drop; the finding still says what CASCADE would do.
   if (!known) context.report({ messageId: 'dropsUnknownDependents', helpId: 'help', data });
@@ -185,6 +187,11 @@ function consequencesOf({ indexes, checks, views, defaults, triggers }: Function
     .map((sentence) => sentence.slice(0, -1))
     .join('; ')
     .concat('.');
+}
+
+/** Whether a later statement of the migration drops the table or view. */
+function droppedLater(context: RuleContext, relation: RelationName): boolean {
+  return context.statements.slice(context.statement.index + 1).some((later) => dropsRelation(later, relation, context.schema, DROPPED_RELATION_KINDS));
 }
 
 function foreignKeyWords({ table, name }: { table: RelationName; name: string }): string {
