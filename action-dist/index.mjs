@@ -21357,22 +21357,24 @@ var init_schema_model = __esm({
         return [...owners].map((owner) => this.qualified(owner));
       }
       /**
-       * The tables whose rows a DELETE of `relation` deletes or updates through ON DELETE CASCADE, SET NULL or SET DEFAULT, with
-       * the action, following cascades on to the tables that reference those in turn; each table once, under its first action.
+       * What a DELETE that removes rows of `relation` does to the tables with a foreign key to it: the ON DELETE action of each
+       * (NO ACTION for NO ACTION and RESTRICT, which only check), following CASCADE on to the tables referencing those in turn.
+       * Each table once, under the action that changes it most; not `relation` itself.
        */
-      tablesChangedByDelete(relation) {
+      tablesReachedByDelete(relation) {
+        const self = this.resolve(relation, this.tables);
         const found = /* @__PURE__ */ new Map();
         const visit2 = (table) => {
           for (const { owner, constraints, name } of this.foreignKeysTo(table, { all: true })) {
-            const action = constraints.get(name)?.onDelete;
-            if (!action || found.has(owner)) continue;
+            const action = constraints.get(name)?.onDelete ?? "NO ACTION";
+            const before = found.get(owner);
+            if (owner === self || before !== void 0 && (before !== "NO ACTION" || action === "NO ACTION")) continue;
             found.set(owner, action);
             if (action === "CASCADE") visit2(this.qualified(owner));
           }
         };
         visit2(relation);
-        const self = this.resolve(relation, this.tables);
-        return [...found].filter(([owner]) => owner !== self).map(([owner, action]) => ({ table: this.qualified(owner), action }));
+        return [...found].map(([owner, action]) => ({ table: this.qualified(owner), action }));
       }
       /** The foreign keys of other tables to what `dropped` names of a table (see tablesReferencing): each owner's key, its constraints and the key's name. */
       foreignKeysTo(relation, dropped) {
@@ -23163,7 +23165,11 @@ var init_lock_table = __esm({
        */
       insertUpdateDelete: lock("ROW EXCLUSIVE"),
       /** TRUNCATE ... CASCADE: every table with a foreign key to a truncated one is emptied too, seen on PostgreSQL 18.4. */
-      truncateCascade: lock("ACCESS EXCLUSIVE")
+      truncateCascade: lock("ACCESS EXCLUSIVE"),
+      /** A DELETE that removes a row: the tables whose foreign keys' ON DELETE actions delete or update their rows, seen on PostgreSQL 18. */
+      foreignKeyActionOnDelete: lock("ROW EXCLUSIVE"),
+      /** ... and the tables whose foreign keys to it only check (NO ACTION, RESTRICT), with SELECT ... FOR KEY SHARE, seen on PostgreSQL 18. */
+      foreignKeyCheckOnDelete: lock("ROW SHARE")
     };
   }
 });
@@ -23196,6 +23202,10 @@ function describeLockedObject(claim, tableOfIndex) {
       return `the tables the foreign keys of ${name} reference`;
     case "tables-referencing-dropped":
       return `the tables with a foreign key to ${name}`;
+    case "tables-changed-on-delete":
+      return `the tables whose foreign keys to ${name} delete or update their rows`;
+    case "tables-checked-on-delete":
+      return `the tables whose foreign keys to ${name} are checked`;
     case "users-of-function":
       return `the tables and views that use ${name}`;
     case "tables-with-columns-of-type":
@@ -23399,7 +23409,22 @@ function locksTakenBy(statement, pgVersion) {
   const copy = asKind(node, "CopyStmt");
   if (copy?.is_from) take(copy.relation, "table", STATEMENT_LOCKS.insertUpdateDelete);
   for (const target of dataModifyingTargets(node)) take(target, "table", STATEMENT_LOCKS.insertUpdateDelete);
+  for (const target of deleteTargets(node)) {
+    take(target, "tables-changed-on-delete", STATEMENT_LOCKS.foreignKeyActionOnDelete);
+    take(target, "tables-checked-on-delete", STATEMENT_LOCKS.foreignKeyCheckOnDelete);
+    claims.at(-2).takenOnlyIf = claims.at(-1).takenOnlyIf = "the statement deletes a row";
+  }
   return claims;
+}
+function deleteTargets(node) {
+  const statement = asKind(node, "DeleteStmt") ?? asKind(node, "MergeStmt") ?? asKind(node, "UpdateStmt") ?? asKind(node, "InsertStmt") ?? asKind(node, "SelectStmt");
+  if (!statement) return [];
+  const targets = (statement.withClause?.ctes ?? []).flatMap((cte) => deleteTargets(asKind(cte, "CommonTableExpr")?.ctequery));
+  const merge = asKind(node, "MergeStmt");
+  const deletes = asKind(node, "DeleteStmt") !== void 0 || (merge?.mergeWhenClauses ?? []).some((clause) => asKind(clause, "MergeWhenClause")?.commandType === "CMD_DELETE");
+  const relation = asKind(node, "DeleteStmt")?.relation ?? merge?.relation;
+  if (deletes && relation) targets.push(relation);
+  return targets;
 }
 function listItems2(node) {
   return asKind(node, "List")?.items ?? [node];
@@ -23753,6 +23778,11 @@ function locksOnKnownRelations(claims, schema, statement) {
       const tables = tablesUsing(schema, claim.relation);
       return tables.filter((table, i) => tables.findIndex((other) => schema.sameTable(other, table)) === i).map((table) => ({ relation: asWritten(table, schema), target: "table", mode: claim.mode }));
     }
+    if (claim.target === "tables-changed-on-delete" || claim.target === "tables-checked-on-delete") {
+      const changes = claim.target === "tables-changed-on-delete";
+      const reached = schema.tablesReachedByDelete(claim.relation).filter(({ action }) => action !== "NO ACTION" === changes);
+      return reached.map(({ table }) => ({ ...claim, relation: asWritten(table, schema), target: "table" }));
+    }
     if (claim.target === "tables-referencing-dropped") {
       const referencing = claim.droppedKeys ? schema.tablesReferencing(claim.relation, claim.droppedKeys) : [];
       return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: "table", mode: claim.mode }));
@@ -24063,6 +24093,8 @@ var init_lint_file = __esm({
       "default-partition",
       "referenced-tables",
       "tables-referencing-dropped",
+      "tables-changed-on-delete",
+      "tables-checked-on-delete",
       "users-of-function",
       "tables-with-columns-of-type",
       "users-of-extension",
@@ -30448,10 +30480,11 @@ var init_no_truncate_cascade = __esm({
 
 // rules/no-unbatched-backfill.ts
 function cascadesOf(context, relation) {
-  const changed = context.schema.tablesChangedByDelete(relation);
-  if (changed.length === 0) return "";
   const byAction = /* @__PURE__ */ new Map();
-  for (const { table, action } of changed) byAction.set(action, [...byAction.get(action) ?? [], displayResolvedName(table)]);
+  for (const { table, action } of context.schema.tablesReachedByDelete(relation)) {
+    if (action !== "NO ACTION") byAction.set(action, [...byAction.get(action) ?? [], displayResolvedName(table)]);
+  }
+  if (byAction.size === 0) return "";
   const clauses = [...byAction].map(([action, tables], index) => `ON DELETE ${action} ${action === "CASCADE" ? "deletes" : "updates"} ${index === 0 ? "the matching rows" : "those"} of ${joinNames(tables)}`);
   return ` Foreign keys add to it: ${clauses.join("; ")}, in the same transaction.`;
 }

@@ -109,10 +109,11 @@ export default defineRule({
 
 /** What the foreign keys of other tables do with their rows when rows of `relation` go, in the same transaction. */
 function cascadesOf(context: RuleContext, relation: RelationName): string {
-  const changed = context.schema.tablesChangedByDelete(relation);
-  if (changed.length === 0) return '';
   const byAction = new Map<ForeignKeyDeleteAction, string[]>();
-  for (const { table, action } of changed) byAction.set(action, [...(byAction.get(action) ?? []), displayResolvedName(table)]);
+  for (const { table, action } of context.schema.tablesReachedByDelete(relation)) {
+    if (action !== 'NO ACTION') byAction.set(action, [...(byAction.get(action) ?? []), displayResolvedName(table)]);
+  }
+  if (byAction.size === 0) return '';
   const clauses = [...byAction].map(([action, tables], index) => `ON DELETE ${action} ${action === 'CASCADE' ? 'deletes' : 'updates'} ${index === 0 ? 'the matching rows' : 'those'} of ${joinNames(tables)}`);
   return ` Foreign keys add to it: ${clauses.join('; ')}, in the same transaction.`;
 }

@@ -159,7 +159,7 @@ describe('comparing what PostgreSQL did with the lock table', () => {
 
   it('resolves index, table-of-index and referencing-table claims through the catalog', () => {
     const index = relation(5, 'orders_idx', 'i', { tableOid: 1 });
-    const child = relation(6, 'order_lines', 'r', { foreignKeys: [{ name: 'order_lines_order_id_fkey', columns: ['order_id'], references: 1, referencedColumns: ['id'] }] });
+    const child = relation(6, 'order_lines', 'r', { foreignKeys: [{ name: 'order_lines_order_id_fkey', columns: ['order_id'], references: 1, referencedColumns: ['id'], onDelete: 'a' }] });
     const result = compareObservation(
       input({
         claims: [claim('orders_idx', 'ACCESS EXCLUSIVE', 'table-of-index'), claim('orders', 'ACCESS EXCLUSIVE', 'referencing-tables')],
@@ -170,6 +170,36 @@ describe('comparing what PostgreSQL did with the lock table', () => {
       }),
     );
     expect(result.predicted).toEqual(['orders: ACCESS EXCLUSIVE', 'order_lines: ACCESS EXCLUSIVE']);
+    expect(result.mismatches).toEqual([]);
+  });
+});
+
+describe('what a DELETE locks through foreign keys', () => {
+  const key = (name: string, references: number, onDelete: string) => ({ name, columns: ['order_id'], references, referencedColumns: ['id'], onDelete });
+  const lines = relation(6, 'order_lines', 'r', { foreignKeys: [key('order_lines_order_id_fkey', 1, 'c')] });
+  const lineNotes = relation(7, 'line_notes', 'r', { foreignKeys: [key('line_notes_line_id_fkey', 6, 'c')] });
+  const refunds = relation(8, 'refunds', 'r', { foreignKeys: [key('refunds_order_id_fkey', 1, 'a'), key('refunds_order_id_fkey1', 1, 'n')] });
+  const audits = relation(9, 'audits', 'r', { foreignKeys: [key('audits_order_id_fkey', 1, 'r')] });
+  const claims = [claim('orders', 'ROW EXCLUSIVE'), { ...claim('orders', 'ROW EXCLUSIVE', 'tables-changed-on-delete'), takenOnlyIf: 'the statement deletes a row' }, { ...claim('orders', 'ROW SHARE', 'tables-checked-on-delete'), takenOnlyIf: 'the statement deletes a row' }];
+  const before = snapshot(orders, lines, lineNotes, refunds, audits);
+
+  it('expects ROW EXCLUSIVE where a key deletes or updates rows, through CASCADE, and ROW SHARE where one only checks', () => {
+    const result = compareObservation(
+      input({
+        claims,
+        claimOids: [1, 1, 1],
+        before,
+        after: before,
+        locksAfter: [...[1, 6, 7, 8].map((oid) => ({ oid, mode: 'ROW EXCLUSIVE' as LockClaim['mode'], granted: true })), { oid: 9, mode: 'ROW SHARE', granted: true }],
+      }),
+    );
+    expect(result.mismatches).toEqual([]);
+    const wrong = compareObservation(input({ claims, claimOids: [1, 1, 1], before, after: before, locksAfter: [{ oid: 1, mode: 'ROW EXCLUSIVE', granted: true }, { oid: 9, mode: 'ROW EXCLUSIVE', granted: true }] }));
+    expect(wrong.mismatches).toEqual(['audits: expected ROW SHARE, observed ROW EXCLUSIVE']);
+  });
+
+  it('accepts no lock on them when the DELETE removed no row', () => {
+    const result = compareObservation(input({ claims, claimOids: [1, 1, 1], before, after: before, locksAfter: [{ oid: 1, mode: 'ROW EXCLUSIVE', granted: true }] }));
     expect(result.mismatches).toEqual([]);
   });
 });

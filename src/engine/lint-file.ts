@@ -260,6 +260,11 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
       const tables = tablesUsing(schema, claim.relation);
       return tables.filter((table, i) => tables.findIndex((other) => schema.sameTable(other, table)) === i).map((table) => ({ relation: asWritten(table, schema), target: 'table', mode: claim.mode }));
     }
+    if (claim.target === 'tables-changed-on-delete' || claim.target === 'tables-checked-on-delete') {
+      const changes = claim.target === 'tables-changed-on-delete';
+      const reached = schema.tablesReachedByDelete(claim.relation).filter(({ action }) => (action !== 'NO ACTION') === changes);
+      return reached.map(({ table }) => ({ ...claim, relation: asWritten(table, schema), target: 'table' as const }));
+    }
     if (claim.target === 'tables-referencing-dropped') {
       const referencing = claim.droppedKeys ? schema.tablesReferencing(claim.relation, claim.droppedKeys) : [];
       return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: 'table', mode: claim.mode }));
@@ -285,6 +290,8 @@ const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set([
   'default-partition',
   'referenced-tables',
   'tables-referencing-dropped',
+  'tables-changed-on-delete',
+  'tables-checked-on-delete',
   'users-of-function',
   'tables-with-columns-of-type',
   'users-of-extension',

@@ -48,6 +48,14 @@ export type LockTarget =
    */
   | 'tables-referencing-dropped'
   /**
+   * Every table whose foreign key to the table named deletes or updates its rows when a referenced row is deleted (ON DELETE
+   * CASCADE, SET NULL, SET DEFAULT), and through CASCADE those of the tables referencing those in turn: a DELETE that removes
+   * a row runs the key's action on them, under ROW EXCLUSIVE (seen on PostgreSQL 18).
+   */
+  | 'tables-changed-on-delete'
+  /** Every table whose foreign key to the table named (or to one a CASCADE reaches) only checks, NO ACTION or RESTRICT: ROW SHARE. */
+  | 'tables-checked-on-delete'
+  /**
    * Every table or view that uses the function named (the claim's relation): a trigger that executes it, a default,
    * CHECK constraint or index expression that calls it, or the view whose query does. DROP FUNCTION ... CASCADE drops those.
    */
@@ -156,6 +164,10 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
       return `the tables the foreign keys of ${name} reference`;
     case 'tables-referencing-dropped':
       return `the tables with a foreign key to ${name}`;
+    case 'tables-changed-on-delete':
+      return `the tables whose foreign keys to ${name} delete or update their rows`;
+    case 'tables-checked-on-delete':
+      return `the tables whose foreign keys to ${name} are checked`;
     case 'users-of-function':
       return `the tables and views that use ${name}`;
     case 'tables-with-columns-of-type':
@@ -393,7 +405,24 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   const copy = asKind(node, 'CopyStmt');
   if (copy?.is_from) take(copy.relation, 'table', STATEMENT_LOCKS.insertUpdateDelete);
   for (const target of dataModifyingTargets(node)) take(target, 'table', STATEMENT_LOCKS.insertUpdateDelete);
+  for (const target of deleteTargets(node)) {
+    take(target, 'tables-changed-on-delete', STATEMENT_LOCKS.foreignKeyActionOnDelete);
+    take(target, 'tables-checked-on-delete', STATEMENT_LOCKS.foreignKeyCheckOnDelete);
+    claims.at(-2)!.takenOnlyIf = claims.at(-1)!.takenOnlyIf = 'the statement deletes a row';
+  }
   return claims;
+}
+
+/** The tables DELETE, and MERGE with a WHEN ... THEN DELETE clause, delete rows of, also inside WITH queries. */
+function deleteTargets(node: Node | undefined): RangeVar[] {
+  const statement = asKind(node, 'DeleteStmt') ?? asKind(node, 'MergeStmt') ?? asKind(node, 'UpdateStmt') ?? asKind(node, 'InsertStmt') ?? asKind(node, 'SelectStmt');
+  if (!statement) return [];
+  const targets = (statement.withClause?.ctes ?? []).flatMap((cte) => deleteTargets(asKind(cte, 'CommonTableExpr')?.ctequery));
+  const merge = asKind(node, 'MergeStmt');
+  const deletes = asKind(node, 'DeleteStmt') !== undefined || (merge?.mergeWhenClauses ?? []).some((clause) => asKind(clause, 'MergeWhenClause')?.commandType === 'CMD_DELETE');
+  const relation = asKind(node, 'DeleteStmt')?.relation ?? merge?.relation;
+  if (deletes && relation) targets.push(relation);
+  return targets;
 }
 
 function listItems(node: Node): Node[] {

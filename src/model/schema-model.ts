@@ -367,22 +367,24 @@ export class SchemaModel {
   }
 
   /**
-   * The tables whose rows a DELETE of `relation` deletes or updates through ON DELETE CASCADE, SET NULL or SET DEFAULT, with
-   * the action, following cascades on to the tables that reference those in turn; each table once, under its first action.
+   * What a DELETE that removes rows of `relation` does to the tables with a foreign key to it: the ON DELETE action of each
+   * (NO ACTION for NO ACTION and RESTRICT, which only check), following CASCADE on to the tables referencing those in turn.
+   * Each table once, under the action that changes it most; not `relation` itself.
    */
-  tablesChangedByDelete(relation: RelationName): Array<{ table: RelationName; action: ForeignKeyDeleteAction }> {
-    const found = new Map<string, ForeignKeyDeleteAction>();
+  tablesReachedByDelete(relation: RelationName): Array<{ table: RelationName; action: ForeignKeyDeleteAction | 'NO ACTION' }> {
+    const self = this.resolve(relation, this.tables);
+    const found = new Map<string, ForeignKeyDeleteAction | 'NO ACTION'>();
     const visit = (table: RelationName): void => {
       for (const { owner, constraints, name } of this.foreignKeysTo(table, { all: true })) {
-        const action = constraints.get(name)?.onDelete;
-        if (!action || found.has(owner)) continue;
+        const action = constraints.get(name)?.onDelete ?? 'NO ACTION';
+        const before = found.get(owner);
+        if (owner === self || (before !== undefined && (before !== 'NO ACTION' || action === 'NO ACTION'))) continue;
         found.set(owner, action);
         if (action === 'CASCADE') visit(this.qualified(owner));
       }
     };
     visit(relation);
-    const self = this.resolve(relation, this.tables);
-    return [...found].filter(([owner]) => owner !== self).map(([owner, action]) => ({ table: this.qualified(owner), action }));
+    return [...found].map(([owner, action]) => ({ table: this.qualified(owner), action }));
   }
 
   /** The foreign keys of other tables to what `dropped` names of a table (see tablesReferencing): each owner's key, its constraints and the key's name. */

@@ -120,6 +120,9 @@ function expectedLocks(input: ObservationInput): {
       for (const referenced of referencedByDroppedKeys(relation, claim.droppedKeys)) expect(referenced, claim.mode);
     } else if (claim.target === 'relations-view-reads') {
       for (const read of relationsLockedWithView(oid, input.before)) expect(read, claim.mode);
+    } else if (claim.target === 'tables-changed-on-delete' || claim.target === 'tables-checked-on-delete') {
+      const changes = claim.target === 'tables-changed-on-delete';
+      for (const [reached, changed] of tablesReachedByDelete(oid, input.before)) if (changed === changes) expect(reached, claim.mode);
     } else if (claim.target === 'tables-referencing-dropped') {
       for (const candidate of input.before.values()) {
         if (candidate.oid !== oid && candidate.foreignKeys.some((key) => key.references === oid && usesDropped(key, claim.droppedKeys))) expect(candidate.oid, claim.mode);
@@ -175,6 +178,27 @@ function references(relation: RelationState, oid: number): boolean {
 }
 
 /** Tables with a foreign key to `oid`, and to those, transitively. */
+/**
+ * The tables a DELETE of rows of `oid` reaches through foreign keys, each with whether its key's ON DELETE action changes its
+ * rows (CASCADE, SET NULL, SET DEFAULT) or only checks them, following CASCADE on: as the lint model's tablesReachedByDelete.
+ */
+function tablesReachedByDelete(oid: number, snapshot: Snapshot): Map<number, boolean> {
+  const found = new Map<number, boolean>();
+  const visit = (target: number): void => {
+    for (const relation of snapshot.values()) {
+      for (const key of relation.foreignKeys) {
+        if (key.references !== target || relation.oid === oid) continue;
+        const changes = key.onDelete === 'c' || key.onDelete === 'n' || key.onDelete === 'd';
+        if (found.get(relation.oid) === true || (found.has(relation.oid) && !changes)) continue;
+        found.set(relation.oid, changes);
+        if (key.onDelete === 'c') visit(relation.oid);
+      }
+    }
+  };
+  visit(oid);
+  return found;
+}
+
 function referencingTables(oid: number, snapshot: Snapshot): number[] {
   const found = new Set<number>();
   const queue = [oid];
