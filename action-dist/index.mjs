@@ -25604,6 +25604,144 @@ var init_no_duplicate_column_assignment = __esm({
   }
 });
 
+// src/engine/empty-tables.ts
+function emptiedBy(context, relation) {
+  for (const held of context.heldLocks()) {
+    if (held.claim.takenOnlyIf || trafficLock(held.claim) !== "ACCESS EXCLUSIVE" || !context.schema.sameTable(held.table, relation)) continue;
+    if (held.statement.kind === "TruncateStmt") return held.statement;
+    if (addsColumnRefusingRows(context, held.statement, relation)) return held.statement;
+  }
+  return addsColumnRefusingRows(context, context.statement, relation) ? context.statement : void 0;
+}
+function addsColumnRefusingRows(context, statement, relation) {
+  const altered = asKind(statement.node, "AlterTableStmt")?.relation;
+  if (!altered || !context.schema.sameTable(relationFromRangeVar(altered), relation)) return false;
+  return alterTableCommands(statement.node).some((cmd) => cmd.subtype === "AT_AddColumn" && refusesExistingRows(asKind(cmd.def, "ColumnDef"), context.schema));
+}
+var init_empty_tables = __esm({
+  "src/engine/empty-tables.ts"() {
+    "use strict";
+    init_node_types();
+    init_names();
+    init_statement_locks();
+    init_column_declarations();
+  }
+});
+
+// rules/no-foreign-key-default-without-referenced-row.ts
+function reportIfNoReferencedRow(context, table, key, columns) {
+  const referenced = relationFromRangeVar(key.pktable);
+  if (!createdEmptyBefore(context, referenced) || emptiedBy(context, table)) return;
+  const values = [];
+  for (const column of columns) {
+    const value = constantDefault(addedHere(context, table, column));
+    if (value === void 0) return;
+    values.push(value);
+  }
+  const names = columns.map(quoteIdentifier);
+  const data = {
+    table: displayName(table),
+    assignment: names.length === 1 ? `${names[0]} = ${values[0]}` : `(${names.join(", ")}) = (${values.join(", ")})`,
+    values: values.join(", "),
+    referenced: displayName(referenced),
+    referencedColumns: stringValues(key.pk_attrs).map(quoteIdentifier).join(", ") || "<its key>"
+  };
+  context.report({ messageId: key.skip_validation ? "noReferencedRowNotValid" : "noReferencedRow", helpId: "help", data });
+}
+function addedHere(context, table, column) {
+  let found;
+  for (const statement of context.statements.slice(0, context.statement.index + 1)) {
+    const alter = asKind(statement.node, "AlterTableStmt");
+    if (!alter?.relation || !context.schema.sameTable(relationFromRangeVar(alter.relation), table)) continue;
+    for (const cmd of alterTableCommands(statement.node)) {
+      const def = cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0;
+      if (def?.colname === column) found = def;
+    }
+  }
+  return found;
+}
+function constantDefault(column) {
+  const expression = (column?.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_DEFAULT")?.raw_expr;
+  return constantText2(expression);
+}
+function constantText2(node) {
+  const cast = asKind(node, "TypeCast");
+  if (cast) return constantText2(cast.arg);
+  const constant = asKind(node, "A_Const");
+  if (!constant || constant.isnull) return void 0;
+  if (constant.ival) return String(constant.ival.ival ?? 0);
+  if (constant.sval) return `'${(constant.sval.sval ?? "").replaceAll("'", "''")}'`;
+  if (constant.fval) return constant.fval.fval;
+  if (constant.boolval) return String(constant.boolval.boolval ?? false);
+  return void 0;
+}
+function createdEmptyBefore(context, relation) {
+  const before = context.statements.slice(0, context.statement.index);
+  const createdAt = before.findIndex((statement) => {
+    const created = asKind(statement.node, "CreateStmt")?.relation;
+    return created !== void 0 && context.schema.sameTable(relationFromRangeVar(created), relation);
+  });
+  if (createdAt === -1) return false;
+  return !before.slice(createdAt + 1).some((statement) => {
+    if (statement.kind === "DoStmt" || statement.kind === "CallStmt") return true;
+    const target = asKind(statement.node, "InsertStmt")?.relation ?? asKind(statement.node, "MergeStmt")?.relation ?? asKind(statement.node, "CopyStmt")?.relation;
+    return target !== void 0 && context.schema.sameTable(relationFromRangeVar(target), relation);
+  });
+}
+var no_foreign_key_default_without_referenced_row_default;
+var init_no_foreign_key_default_without_referenced_row = __esm({
+  "rules/no-foreign-key-default-without-referenced-row.ts"() {
+    "use strict";
+    init_rule();
+    init_empty_tables();
+    init_names();
+    init_node_types();
+    init_identifiers();
+    no_foreign_key_default_without_referenced_row_default = defineRule({
+      id: "no-foreign-key-default-without-referenced-row",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          noReferencedRow: "This foreign key fails on the first row of {{table}} (ERROR: insert or update on table violates foreign key constraint): the migration gives every row {{assignment}} by default, and {{referenced}}, which it creates, holds no row yet.",
+          noReferencedRowNotValid: "NOT VALID skips the rows {{table}} has, but every row the running release inserts into {{table}} takes the default {{assignment}}, which no row of {{referenced}} (created by this migration, and empty) matches: each such INSERT fails (ERROR: insert or update on table violates foreign key constraint).",
+          help: "Insert the row the default refers to before the foreign key, in the same migration: INSERT INTO {{referenced}} ({{referencedColumns}}, ...) VALUES ({{values}}, ...); or add the column without a default and fill it once the rows it refers to exist."
+        },
+        docs: {
+          summary: "Disallows a foreign key on a column the migration fills with a default that no row of the referenced table, new and still empty, matches.",
+          why: "ADD COLUMN with a DEFAULT gives every existing row that value. When a foreign key on the column references a table the same migration creates, and nothing inserts into that table first, no row matches the default: validating the key fails on the first row of a table that has any, and the migration stops (seen on PostgreSQL 18). NOT VALID does not save it: the check is skipped for the rows there, but every INSERT the running release makes without the column takes the default and fails. Not reported: a column with no default or a NULL one (a NULL key is not checked), a default lockwise cannot evaluate as a constant, a referenced table that existed before or that a statement of the migration fills (INSERT, COPY, MERGE, a DO block or CALL) before the key is added, and a table with no rows (new, or emptied in the transaction).",
+          instead: "Insert the rows the default refers to, right after creating the referenced table and before adding the foreign key; or add the column without a default and backfill it once the referenced rows exist.",
+          bad: "CREATE TABLE users (id bigint PRIMARY KEY);\n-- a later migration:\nCREATE TABLE tiers (id bigint PRIMARY KEY, name text NOT NULL);\nALTER TABLE users ADD COLUMN tier_id bigint NOT NULL DEFAULT 1 REFERENCES tiers (id);",
+          good: "CREATE TABLE users (id bigint PRIMARY KEY);\n-- a later migration:\nCREATE TABLE tiers (id bigint PRIMARY KEY, name text NOT NULL);\nINSERT INTO tiers (id, name) VALUES (1, 'free');\nALTER TABLE users ADD COLUMN tier_id bigint NOT NULL DEFAULT 1 REFERENCES tiers (id);",
+          references: ["https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK", "https://www.postgresql.org/docs/current/sql-altertable.html"],
+          pgVersions: "Every version. Checked on PostgreSQL 18.",
+          prevents: "a migration that fails on a table with rows, or inserts that fail after it"
+        }
+      },
+      create(context) {
+        return {
+          AlterTableStmt(alter) {
+            if (!alter.relation) return;
+            const table = relationFromRangeVar(alter.relation);
+            if (!context.isExistingTable(table)) return;
+            for (const node of alter.cmds ?? []) {
+              const cmd = asKind(node, "AlterTableCmd");
+              if (!cmd) continue;
+              const column = cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0;
+              const inline = (column?.constraints ?? []).map((node2) => asKind(node2, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_FOREIGN");
+              const added = cmd.subtype === "AT_AddConstraint" ? asKind(cmd.def, "Constraint") : void 0;
+              const key = inline ?? (added?.contype === "CONSTR_FOREIGN" ? added : void 0);
+              if (!key?.pktable) continue;
+              const columns = inline ? [column.colname ?? ""] : stringValues(key.fk_attrs);
+              reportIfNoReferencedRow(context, table, key, columns);
+            }
+          }
+        };
+      }
+    });
+  }
+});
+
 // rules/no-enum-value-add-in-transaction.ts
 function columnOf2(ancestors) {
   const frames = ancestors.filter((frame) => frame.kind !== "List" && frame.kind !== "TypeCast");
@@ -26984,30 +27122,6 @@ var init_batches = __esm({
     init_column_declarations();
     init_key_range();
     CONVENTIONAL_KEY = "id";
-  }
-});
-
-// src/engine/empty-tables.ts
-function emptiedBy(context, relation) {
-  for (const held of context.heldLocks()) {
-    if (held.claim.takenOnlyIf || trafficLock(held.claim) !== "ACCESS EXCLUSIVE" || !context.schema.sameTable(held.table, relation)) continue;
-    if (held.statement.kind === "TruncateStmt") return held.statement;
-    if (addsColumnRefusingRows(context, held.statement, relation)) return held.statement;
-  }
-  return addsColumnRefusingRows(context, context.statement, relation) ? context.statement : void 0;
-}
-function addsColumnRefusingRows(context, statement, relation) {
-  const altered = asKind(statement.node, "AlterTableStmt")?.relation;
-  if (!altered || !context.schema.sameTable(relationFromRangeVar(altered), relation)) return false;
-  return alterTableCommands(statement.node).some((cmd) => cmd.subtype === "AT_AddColumn" && refusesExistingRows(asKind(cmd.def, "ColumnDef"), context.schema));
-}
-var init_empty_tables = __esm({
-  "src/engine/empty-tables.ts"() {
-    "use strict";
-    init_node_types();
-    init_names();
-    init_statement_locks();
-    init_column_declarations();
   }
 });
 
@@ -31204,7 +31318,7 @@ function boundCondition(key, bound) {
   const column = key.columns.length === 1 && !key.hasExpression ? quoteIdentifier(key.columns[0]) : void 0;
   if (!column) return void 0;
   if (bound.strategy === "l") {
-    const values = (bound.listdatums ?? []).map(constantText2);
+    const values = (bound.listdatums ?? []).map(constantText3);
     return values.length > 0 && values.every((value) => value !== void 0 && value !== "NULL") ? `${column} IN (${values.join(", ")})` : void 0;
   }
   if (bound.strategy !== "r") return void 0;
@@ -31216,9 +31330,9 @@ function boundCondition(key, bound) {
 }
 function rangeEnd(datums) {
   if (datums?.length !== 1) return void 0;
-  return unboundedEnd(datums[0]) ? "unbounded" : constantText2(datums[0]);
+  return unboundedEnd(datums[0]) ? "unbounded" : constantText3(datums[0]);
 }
-function constantText2(node) {
+function constantText3(node) {
   const constant = asKind(node, "A_Const") ?? asKind(asKind(node, "TypeCast")?.arg, "A_Const");
   if (!constant) return void 0;
   if (constant.isnull) return "NULL";
@@ -32436,6 +32550,7 @@ var init_rules = __esm({
     init_no_drop_required_column_default();
     init_no_drop_schema_cascade();
     init_no_duplicate_column_assignment();
+    init_no_foreign_key_default_without_referenced_row();
     init_no_enum_value_add_in_transaction();
     init_no_enum_value_rename();
     init_no_exclusion_constraint_on_existing_table();
@@ -32491,6 +32606,7 @@ var init_rules = __esm({
       no_drop_required_column_default_default,
       no_drop_schema_cascade_default,
       no_duplicate_column_assignment_default,
+      no_foreign_key_default_without_referenced_row_default,
       no_enum_value_add_in_transaction_default,
       no_enum_value_rename_default,
       no_exclusion_constraint_on_existing_table_default,

@@ -12,6 +12,7 @@ import noDropUniqueIndex from './no-drop-unique-index.js';
 import noDropRequiredColumnDefault from './no-drop-required-column-default.js';
 import noDropSchemaCascade from './no-drop-schema-cascade.js';
 import noDuplicateColumnAssignment from './no-duplicate-column-assignment.js';
+import noForeignKeyDefaultWithoutReferencedRow from './no-foreign-key-default-without-referenced-row.js';
 import noEnumValueAddInTransaction from './no-enum-value-add-in-transaction.js';
 import noEnumValueRename from './no-enum-value-rename.js';
 import noExclusionConstraintOnExistingTable from './no-exclusion-constraint-on-existing-table.js';
@@ -69,6 +70,7 @@ export const RULES: readonly AnyRule[] = [
   noDropRequiredColumnDefault,
   noDropSchemaCascade,
   noDuplicateColumnAssignment,
+  noForeignKeyDefaultWithoutReferencedRow,
   noEnumValueAddInTransaction,
   noEnumValueRename,
   noExclusionConstraintOnExistingTable,
