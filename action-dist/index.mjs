@@ -23835,7 +23835,7 @@ function diagnosticOf(file, rule, severity, report2) {
   const { parsed } = file;
   const statement = report2.statement ?? file.current;
   const range2 = reportRange(report2, statement, file.tokenEnds);
-  const data = report2.data ?? {};
+  const data = { laterDeployNote: laterDeployNote(file.environment), ...report2.data };
   return {
     file: parsed.source.path,
     rule: rule.id,
@@ -23848,6 +23848,10 @@ function diagnosticOf(file, rule, severity, report2) {
     statementIndex: statement.index,
     statementStart: (statement.insideBlock === void 0 ? statement : parsed.statements[statement.insideBlock] ?? statement).range.start
   };
+}
+function laterDeployNote(environment) {
+  const runner = environment.runner?.pendingInOneTransaction;
+  return runner ? ` (with ${runner}, a migration of a later deploy: it runs every migration pending in a deploy inside one transaction)` : "";
 }
 function replayParsedFile(parsed, schema) {
   if (parsed.syntaxError) return;
@@ -24024,7 +24028,7 @@ var init_lint_file = __esm({
           wrapsEachFile(transactionMode) || transactionMode === "implicit" && parsed.statements.length > 1,
           transactionMode === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0,
           // PostgreSQL runs what follows a COMMIT in a multi-statement query as a new implicit transaction.
-          transactionMode === "implicit" || environment.autocommitsAfterCommit !== true
+          transactionMode === "implicit" || environment.runner?.autocommitsAfterCommit !== true
         );
         const file = {
           parsed,
@@ -24998,7 +25002,7 @@ var init_no_domain_constraint = __esm({
           addNotNull: "ALTER DOMAIN {{domain}} {{form}} checks every column of type {{domain}}, in every table that uses it, while holding a SHARE lock on each of those tables (writes wait until all the scans finish), and a NOT NULL domain constraint cannot be added NOT VALID.",
           addColumnOfConstrainedDomain: "ADD COLUMN {{column}} of type {{domain}}, a domain with constraints, rewrites all of {{table}} and rebuilds its indexes under an ACCESS EXCLUSIVE lock: PostgreSQL checks the new column of every row against the domain's constraints by rewriting the table (seen on PostgreSQL 18), so no reads or writes of {{table}} until it finishes.",
           columnHelp: "Add the column with the type under the domain, which is instant, and enforce the domain's rule with a CHECK constraint on the column, checked without blocking reads and writes:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} {{base}};\n  ALTER TABLE {{table}} ADD CONSTRAINT <name> CHECK (<the domain's condition on {{column}}>) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <name>;",
-          help: "Add the constraint NOT VALID, which checks only values written from now on, and validate the existing ones in a later migration:\n  ALTER DOMAIN {{domain}} ADD CONSTRAINT {{name}} CHECK (...) NOT VALID;\n  ALTER DOMAIN {{domain}} VALIDATE CONSTRAINT {{name}};\nThrough PostgreSQL 18, VALIDATE CONSTRAINT still scans under a SHARE lock on each table (writes wait, reads continue): run it at a quiet time with a lock_timeout. If that is too long, put NOT VALID CHECK constraints on the columns themselves instead; their VALIDATE takes only a SHARE UPDATE EXCLUSIVE lock.",
+          help: "Add the constraint NOT VALID, which checks only values written from now on, and validate the existing ones in a later migration{{laterDeployNote}}:\n  ALTER DOMAIN {{domain}} ADD CONSTRAINT {{name}} CHECK (...) NOT VALID;\n  ALTER DOMAIN {{domain}} VALIDATE CONSTRAINT {{name}};\nThrough PostgreSQL 18, VALIDATE CONSTRAINT still scans under a SHARE lock on each table (writes wait, reads continue): run it at a quiet time with a lock_timeout. If that is too long, put NOT VALID CHECK constraints on the columns themselves instead; their VALIDATE takes only a SHARE UPDATE EXCLUSIVE lock.",
           notNullHelp: "Write it as a CHECK constraint, which can be added NOT VALID (new values are checked at once) and validated later:\n  ALTER DOMAIN {{domain}} ADD CONSTRAINT {{name}} CHECK (VALUE IS NOT NULL) NOT VALID;\n  ALTER DOMAIN {{domain}} VALIDATE CONSTRAINT {{name}};\nVALIDATE CONSTRAINT still holds a SHARE lock on each table while it scans (through PostgreSQL 18): run it at a quiet time with a lock_timeout."
         },
         docs: {
@@ -31482,11 +31486,11 @@ var init_require_check_before_set_not_null = __esm({
           primaryKeyNotNull: "ADD PRIMARY KEY USING INDEX {{index}} makes {{table}}.{{column}} NOT NULL, which scans the whole table for NULLs while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes. It skips the scan only when the column is NOT NULL already or, from PostgreSQL 12, a validated CHECK ({{column}} IS NOT NULL) proves it.",
           addVirtualNotNull: "ADD COLUMN {{column}} GENERATED ALWAYS AS (...) VIRTUAL NOT NULL writes nothing, but PostgreSQL computes the expression for every row of {{table}} to check NOT NULL, while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes, and the migration fails if any row computes NULL.",
           setNotNullBefore12: "Before PostgreSQL 12, SET NOT NULL on {{table}}.{{column}} always scans the whole table for NULLs under an ACCESS EXCLUSIVE lock, even when a validated CHECK constraint proves there are none: there is no way to make it skip the scan.",
-          help: "Prove the column non-null first with a scan that lets reads and writes continue; SET NOT NULL then skips its own scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} CHECK ({{column}} IS NOT NULL) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ALTER COLUMN {{column}} SET NOT NULL;\n  ALTER TABLE {{table}} DROP CONSTRAINT {{name}};",
-          help18: "On PostgreSQL 18, add the NOT NULL constraint NOT VALID (new rows are checked at once) and validate it in a later transaction, under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} NOT NULL {{column}} NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};\nA validated CHECK ({{column}} IS NOT NULL) constraint before SET NOT NULL works too.",
-          addVirtualNotNullHelp: "Add the column without NOT NULL, which takes no scan for a VIRTUAL column, then add the NOT NULL constraint NOT VALID and validate it in a later transaction, under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} ... GENERATED ALWAYS AS (...) VIRTUAL;\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} NOT NULL {{column}} NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};",
-          primaryKeyHelp: "Prove the column non-null first with a scan that lets reads and writes continue; the primary key then skips its own scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} CHECK ({{column}} IS NOT NULL) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ADD CONSTRAINT {{constraint}} PRIMARY KEY USING INDEX {{index}};\nBefore PostgreSQL 12 the scan cannot be avoided: add the primary key at a quiet time, with a lock_timeout.",
-          helpBefore12: "Enforce the rule with a CHECK constraint instead of NOT NULL: ALTER TABLE {{table}} ADD CONSTRAINT {{name}} CHECK ({{column}} IS NOT NULL) NOT VALID; then, in a later transaction, VALIDATE CONSTRAINT {{name}} (SHARE UPDATE EXCLUSIVE lock). Run SET NOT NULL only on PostgreSQL 12 or later, or in a maintenance window."
+          help: "Prove the column non-null first with a scan that lets reads and writes continue; SET NOT NULL then skips its own scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} CHECK ({{column}} IS NOT NULL) NOT VALID;\n  -- in a later transaction{{laterDeployNote}} (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ALTER COLUMN {{column}} SET NOT NULL;\n  ALTER TABLE {{table}} DROP CONSTRAINT {{name}};",
+          help18: "On PostgreSQL 18, add the NOT NULL constraint NOT VALID (new rows are checked at once) and validate it in a later transaction{{laterDeployNote}}, under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} NOT NULL {{column}} NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};\nA validated CHECK ({{column}} IS NOT NULL) constraint before SET NOT NULL works too.",
+          addVirtualNotNullHelp: "Add the column without NOT NULL, which takes no scan for a VIRTUAL column, then add the NOT NULL constraint NOT VALID and validate it in a later transaction{{laterDeployNote}}, under a SHARE UPDATE EXCLUSIVE lock that lets reads and writes continue:\n  ALTER TABLE {{table}} ADD COLUMN {{column}} ... GENERATED ALWAYS AS (...) VIRTUAL;\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} NOT NULL {{column}} NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};",
+          primaryKeyHelp: "Prove the column non-null first with a scan that lets reads and writes continue; the primary key then skips its own scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} CHECK ({{column}} IS NOT NULL) NOT VALID;\n  -- in a later transaction{{laterDeployNote}} (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ADD CONSTRAINT {{constraint}} PRIMARY KEY USING INDEX {{index}};\nBefore PostgreSQL 12 the scan cannot be avoided: add the primary key at a quiet time, with a lock_timeout.",
+          helpBefore12: "Enforce the rule with a CHECK constraint instead of NOT NULL: ALTER TABLE {{table}} ADD CONSTRAINT {{name}} CHECK ({{column}} IS NOT NULL) NOT VALID; then, in a later transaction{{laterDeployNote}}, VALIDATE CONSTRAINT {{name}} (SHARE UPDATE EXCLUSIVE lock). Run SET NOT NULL only on PostgreSQL 12 or later, or in a maintenance window."
         },
         docs: {
           summary: "Requires a validated CHECK (column IS NOT NULL) constraint before SET NOT NULL, or ADD PRIMARY KEY USING INDEX on a column that allows NULL, on an existing table; and reports a VIRTUAL generated column added NOT NULL.",
@@ -32212,12 +32216,12 @@ var init_require_not_valid = __esm({
           addForeignKeyUnderAccessExclusive: "ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while the {{holder}} holds an ACCESS EXCLUSIVE lock on {{table}} ({{takenBy}}){{referencedLock}}: no reads or writes of {{table}}{{referencedWrites}} until the scan finishes.",
           addCheck: "ADD {{constraint}}CHECK on {{table}} scans the whole table to validate it while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes.",
           addColumnWithConstraint: "ADD COLUMN {{column}} with a {{kind}} constraint validates it against every row of {{table}} while holding an ACCESS EXCLUSIVE lock.",
-          help: "Add the constraint without validating existing rows, then validate it in a separate transaction, where only a SHARE UPDATE EXCLUSIVE lock is held during the scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} ... NOT VALID;\n  -- next transaction or migration:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};",
-          columnHelp: "Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.",
+          help: "Add the constraint without validating existing rows, then validate it in a separate transaction, where only a SHARE UPDATE EXCLUSIVE lock is held during the scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} ... NOT VALID;\n  -- next transaction or migration{{laterDeployNote}}:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};",
+          columnHelp: "Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT in a separate transaction{{laterDeployNote}}.",
           notValidOnPartitionedBefore18: 'PostgreSQL before 18 refuses a NOT VALID foreign key on partitioned table {{table}} ("cannot add NOT VALID foreign key on partitioned table"): the migration fails here.',
           partitionedHelp: "Before PostgreSQL 18, add it to each partition NOT VALID and validate it there, then add it to {{table}}: PostgreSQL attaches the partitions' validated constraints without a scan (it takes an ACCESS EXCLUSIVE lock on {{referenced}} for a moment to do so).\n  ALTER TABLE <partition> ADD CONSTRAINT {{name}} FOREIGN KEY (...) REFERENCES {{referenced}} (...) NOT VALID;\n  -- next transaction or migration, for each partition:\n  ALTER TABLE <partition> VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} FOREIGN KEY (...) REFERENCES {{referenced}} (...);",
           validateInSameTransaction: "VALIDATE CONSTRAINT {{name}} runs in the same transaction that added it NOT VALID (line {{line}}): the transaction still holds the lock the ADD took, so the validating scan blocks as if NOT VALID had not been used.",
-          validateHelp: "Commit after the NOT VALID add and validate in a separate transaction or migration."
+          validateHelp: "Commit after the NOT VALID add and validate in a separate transaction or migration{{laterDeployNote}}."
         },
         docs: {
           summary: "Requires FOREIGN KEY and CHECK constraints on existing tables to be added NOT VALID and validated separately.",
@@ -35616,7 +35620,7 @@ function prepareDrizzle(_entry, text) {
   return {
     upText: text.replaceAll(DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END),
     transaction: "wrapped",
-    autocommitsAfterCommit: true,
+    runner: { autocommitsAfterCommit: true, pendingInOneTransaction: "drizzle's migrator" },
     notes: ["drizzle: the migrator runs every pending migration inside one transaction, and has no switch to leave a file out of it"]
   };
 }
@@ -45283,7 +45287,7 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
           lockTimeoutSetByTool: config.lockTimeoutSetByTool,
           ...migration.transactionOptOut ? { transactionOptOut: migration.transactionOptOut } : {},
           ...migration.refusedBecause ? { refusedBecause: migration.refusedBecause } : {},
-          ...migration.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}
+          ...migration.runner ? { runner: migration.runner } : {}
         };
         const diagnostics = linter.lint(parsed, environment, schema);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
@@ -45409,8 +45413,8 @@ var LintCache = class {
   }
 };
 function chainPiece(history, migration) {
-  const { input, transactionMode, transactionOptOut, refusedBecause, autocommitsAfterCommit } = migration;
-  const head = `\0${input.path}\0${transactionMode} ${transactionOptOut ?? ""} ${refusedBecause ?? ""} ${autocommitsAfterCommit ?? false} ${history.isDeployed?.(input.path) ?? true}\0`;
+  const { input, transactionMode, transactionOptOut, refusedBecause, runner } = migration;
+  const head = `\0${input.path}\0${transactionMode} ${transactionOptOut ?? ""} ${refusedBecause ?? ""} ${JSON.stringify(runner ?? {})} ${history.isDeployed?.(input.path) ?? true}\0`;
   if ("unreadable" in input) return `${head}unreadable\0${input.unreadable}`;
   const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
   return `${head}text\0${text}\0${up ?? ""}`;
@@ -45816,7 +45820,7 @@ function howItRuns(framework, prepared, config) {
     transactionMode: framework === "plain" && config.assumeInTransaction ? "wrapped" : prepared.transaction,
     ...optOut ? { transactionOptOut: optOut } : {},
     ...prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {},
-    ...prepared.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}
+    ...prepared.runner ? { runner: prepared.runner } : {}
   };
 }
 function planFromDisk(folder, entry, reader, review, config, filesByNote) {
@@ -45852,7 +45856,7 @@ function planFromDisk(folder, entry, reader, review, config, filesByNote) {
   reader.learn(entry.absolutePath, {
     marker: frameworkMarker(input.text),
     digest: digests.text,
-    ...readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, ...prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}, ...prepared.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}, notes: prepared.notes, upDigest: digests.up } }
+    ...readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, ...prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}, ...prepared.runner ? { runner: prepared.runner } : {}, notes: prepared.notes, upDigest: digests.up } }
   });
   return { ...planned, digests };
 }

@@ -25,16 +25,16 @@ export default defineRule({
       addColumnWithConstraint:
         'ADD COLUMN {{column}} with a {{kind}} constraint validates it against every row of {{table}} while holding an ACCESS EXCLUSIVE lock.',
       help:
-        'Add the constraint without validating existing rows, then validate it in a separate transaction, where only a SHARE UPDATE EXCLUSIVE lock is held during the scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} ... NOT VALID;\n  -- next transaction or migration:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};',
+        'Add the constraint without validating existing rows, then validate it in a separate transaction, where only a SHARE UPDATE EXCLUSIVE lock is held during the scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} ... NOT VALID;\n  -- next transaction or migration{{laterDeployNote}}:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};',
       columnHelp:
-        'Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.',
+        'Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT in a separate transaction{{laterDeployNote}}.',
       notValidOnPartitionedBefore18:
         'PostgreSQL before 18 refuses a NOT VALID foreign key on partitioned table {{table}} ("cannot add NOT VALID foreign key on partitioned table"): the migration fails here.',
       partitionedHelp:
         'Before PostgreSQL 18, add it to each partition NOT VALID and validate it there, then add it to {{table}}: PostgreSQL attaches the partitions\' validated constraints without a scan (it takes an ACCESS EXCLUSIVE lock on {{referenced}} for a moment to do so).\n  ALTER TABLE <partition> ADD CONSTRAINT {{name}} FOREIGN KEY (...) REFERENCES {{referenced}} (...) NOT VALID;\n  -- next transaction or migration, for each partition:\n  ALTER TABLE <partition> VALIDATE CONSTRAINT {{name}};\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} FOREIGN KEY (...) REFERENCES {{referenced}} (...);',
       validateInSameTransaction:
         'VALIDATE CONSTRAINT {{name}} runs in the same transaction that added it NOT VALID (line {{line}}): the transaction still holds the lock the ADD took, so the validating scan blocks as if NOT VALID had not been used.',
-      validateHelp: 'Commit after the NOT VALID add and validate in a separate transaction or migration.',
+      validateHelp: 'Commit after the NOT VALID add and validate in a separate transaction or migration{{laterDeployNote}}.',
     },
     docs: {
       summary: 'Requires FOREIGN KEY and CHECK constraints on existing tables to be added NOT VALID and validated separately.',

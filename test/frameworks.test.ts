@@ -454,7 +454,7 @@ describe('drizzle', () => {
     const dir = tempProject({ 'db/meta/_journal.json': journal('pg', [['0000_tables', 1]]), 'db/0000_tables.sql': text });
     const folder = await findMigrationFolder('db', { cwd: dir });
     const prepared = prepareMigration('drizzle', folder.migrations[0]!, text);
-    expect(prepared).toMatchObject({ transaction: 'wrapped', autocommitsAfterCommit: true });
+    expect(prepared).toMatchObject({ transaction: 'wrapped', runner: { autocommitsAfterCommit: true, pendingInOneTransaction: "drizzle's migrator" } });
     expectSameShape(prepared.upText, text);
     expect(prepared.upText).toBe(text.replaceAll('--> statement-breakpoint', `;${' '.repeat(23)}`));
   });

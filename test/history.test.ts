@@ -191,6 +191,22 @@ describe('frameworks decide the transaction', () => {
     expect(run.stderr).toContain('drizzle does not run 1 SQL file in it, so it is not linted (drizzle/0003_not_in_journal.sql: not in meta/_journal.json: drizzle skips it)');
   });
 
+  it('says that validating in a later migration means a later deploy where the runner runs every pending migration in one transaction', () => {
+    const journal = { version: '7', dialect: 'postgresql', entries: ['0000_users', '0001_key'].map((tag, idx) => ({ idx, version: '7', when: 1_700_000_000_000 + idx, tag, breakpoints: true })) };
+    const key = 'ALTER TABLE "posts" ADD CONSTRAINT "posts_user_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id");\n';
+    const dir = tempProject({
+      'drizzle/meta/_journal.json': JSON.stringify(journal),
+      'drizzle/0000_users.sql': `${CREATE_USERS}CREATE TABLE "posts" ("id" bigint PRIMARY KEY, "user_id" bigint);\n`,
+      'drizzle/0001_key.sql': `SET LOCAL lock_timeout = '2s';--> statement-breakpoint\n${key}`,
+      'db/001_users.sql': `${CREATE_USERS}CREATE TABLE "posts" ("id" bigint PRIMARY KEY, "user_id" bigint);\n`,
+      'db/002_key.sql': `${LOCK}${key}`,
+    });
+    const help = (folder: string): string | undefined =>
+      (JSON.parse(runCli(['lint', '-f', 'json', folder], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; help?: string }> }).diagnostics.find((d) => d.rule === 'require-not-valid')?.help;
+    expect(help('drizzle')).toContain("-- next transaction or migration (with drizzle's migrator, a migration of a later deploy: it runs every migration pending in a deploy inside one transaction):");
+    expect(help('db')).toContain('-- next transaction or migration:');
+  });
+
   it('lints only the up part of a file and names skipped down migrations with --verbose', () => {
     const dir = tempProject({
       'm/1_users.up.sql': CREATE_USERS,

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { LintInput } from '../engine/lint-sources.js';
 import { textDigest } from '../engine/lint-cache.js';
 import { frameworkMarker, type FrameworkMarker } from '../history/layouts.js';
-import type { FrameworkName, TransactionMode } from '../history/frameworks.js';
+import type { FrameworkName, RunnerTraits, TransactionMode } from '../history/frameworks.js';
 import { decodeInput } from './inputs.js';
 import { PlanError } from './user-errors.js';
 
@@ -28,7 +28,7 @@ export interface PreparedFacts {
   framework: FrameworkName;
   transaction: TransactionMode;
   refusedBecause?: string;
-  autocommitsAfterCommit?: true;
+  runner?: RunnerTraits;
   notes: string[];
   /** The digest of the up part when it is not the whole text. */
   upDigest: string | undefined;

@@ -8,6 +8,7 @@ import {
   findMigrationFolder,
   prepareMigration,
   TRANSACTION_OPT_OUTS,
+  type RunnerTraits,
   type FrameworkName,
   type MigrationEntry,
   type MigrationFolder,
@@ -239,15 +240,15 @@ function preparedNotes(framework: FrameworkName, notes: readonly string[], confi
  */
 function howItRuns(
   framework: FrameworkName,
-  prepared: { transaction: TransactionMode; refusedBecause?: string; autocommitsAfterCommit?: true },
+  prepared: { transaction: TransactionMode; refusedBecause?: string; runner?: RunnerTraits },
   config: ResolvedConfig,
-): Pick<PlannedMigration, 'transactionMode' | 'transactionOptOut' | 'refusedBecause' | 'autocommitsAfterCommit'> {
+): Pick<PlannedMigration, 'transactionMode' | 'transactionOptOut' | 'refusedBecause' | 'runner'> {
   const optOut = TRANSACTION_OPT_OUTS[framework];
   return {
     transactionMode: framework === 'plain' && config.assumeInTransaction ? 'wrapped' : prepared.transaction,
     ...(optOut ? { transactionOptOut: optOut } : {}),
     ...(prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}),
-    ...(prepared.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}),
+    ...(prepared.runner ? { runner: prepared.runner } : {}),
   };
 }
 
@@ -295,7 +296,7 @@ function planFromDisk(
   reader.learn(entry.absolutePath, {
     marker: frameworkMarker(input.text),
     digest: digests.text,
-    ...(readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, ...(prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}), ...(prepared.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}), notes: prepared.notes, upDigest: digests.up } }),
+    ...(readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, ...(prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}), ...(prepared.runner ? { runner: prepared.runner } : {}), notes: prepared.notes, upDigest: digests.up } }),
   });
   return { ...planned, digests };
 }

@@ -1,6 +1,6 @@
 import type { Statement } from '../parse/parse.js';
 import type { SchemaModel } from '../model/schema-model.js';
-import type { SettingValue, TransactionMode, TransactionState } from '../model/session-state.js';
+import type { RunnerTraits, SettingValue, TransactionMode, TransactionState } from '../model/session-state.js';
 import type { RelationName } from '../model/names.js';
 import type { LockClaim } from '../knowledge/statement-locks.js';
 import type { HeldLock } from './held-locks.js';
@@ -17,8 +17,8 @@ export interface Environment {
   transactionOptOut?: string;
   /** Why the migration tool refuses to run the file at all, when it does; the file is linted as it runs once mended. */
   refusedBecause?: string;
-  /** After a COMMIT or ROLLBACK in a file it wraps, the tool's connection sends no BEGIN: what follows runs outside a transaction. */
-  autocommitsAfterCommit?: boolean;
+  /** What the tool's runner does besides wrapping the file (see RunnerTraits). */
+  runner?: RunnerTraits;
 }
 
 /** Everything a rule may know about the world; a rule never reads files, the clock or the process. */

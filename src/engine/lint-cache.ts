@@ -150,8 +150,8 @@ export class LintCache {
 
 /** What a migration adds to the chain keys. Whether it is reviewed or only replayed changes neither its findings nor the schema after it. */
 function chainPiece(history: PlannedHistory, migration: PlannedMigration): string {
-  const { input, transactionMode, transactionOptOut, refusedBecause, autocommitsAfterCommit } = migration;
-  const head = `\0${input.path}\0${transactionMode} ${transactionOptOut ?? ''} ${refusedBecause ?? ''} ${autocommitsAfterCommit ?? false} ${history.isDeployed?.(input.path) ?? true}\0`;
+  const { input, transactionMode, transactionOptOut, refusedBecause, runner } = migration;
+  const head = `\0${input.path}\0${transactionMode} ${transactionOptOut ?? ''} ${refusedBecause ?? ''} ${JSON.stringify(runner ?? {})} ${history.isDeployed?.(input.path) ?? true}\0`;
   if ('unreadable' in input) return `${head}unreadable\0${input.unreadable}`;
   const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
   return `${head}text\0${text}\0${up ?? ''}`;

@@ -157,7 +157,7 @@ export class FileLinter {
       wrapsEachFile(transactionMode) || (transactionMode === 'implicit' && parsed.statements.length > 1),
       transactionMode === 'batched' ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : undefined,
       // PostgreSQL runs what follows a COMMIT in a multi-statement query as a new implicit transaction.
-      transactionMode === 'implicit' || environment.autocommitsAfterCommit !== true,
+      transactionMode === 'implicit' || environment.runner?.autocommitsAfterCommit !== true,
     );
     const file: FileUnderLint = {
       parsed,
@@ -359,7 +359,7 @@ function diagnosticOf(file: FileUnderLint, rule: AnyRule, severity: Severity, re
   const { parsed } = file;
   const statement = report.statement ?? file.current!;
   const range = reportRange(report, statement, file.tokenEnds);
-  const data = report.data ?? {};
+  const data = { laterDeployNote: laterDeployNote(file.environment), ...report.data };
   return {
     file: parsed.source.path,
     rule: rule.id,
@@ -372,6 +372,15 @@ function diagnosticOf(file: FileUnderLint, rule: AnyRule, severity: Severity, re
     statementIndex: statement.index,
     statementStart: (statement.insideBlock === undefined ? statement : (parsed.statements[statement.insideBlock] ?? statement)).range.start,
   };
+}
+
+/**
+ * For help that moves work to a later transaction or migration: where the tool runs every migration pending in a deploy in one
+ * transaction, a later migration of the same deploy is no later transaction. Every report gets it as {{laterDeployNote}}.
+ */
+function laterDeployNote(environment: Environment): string {
+  const runner = environment.runner?.pendingInOneTransaction;
+  return runner ? ` (with ${runner}, a migration of a later deploy: it runs every migration pending in a deploy inside one transaction)` : '';
 }
 
 /** Replays the file into the schema model without running any rule: the history before the file under review. */

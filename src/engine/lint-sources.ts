@@ -1,5 +1,5 @@
 import type { SkippedText } from '../parse/preprocess.js';
-import type { TransactionMode } from '../model/session-state.js';
+import type { RunnerTraits, TransactionMode } from '../model/session-state.js';
 import { SourceFile } from '../source/source-file.js';
 import { UNREADABLE_FILE } from './builtin-checks.js';
 import type { ResolvedConfig } from './config.js';
@@ -23,7 +23,7 @@ export interface PlannedMigration {
   /** Why the migration tool refuses to run the file (see Environment). */
   refusedBecause?: string;
   /** See Environment. */
-  autocommitsAfterCommit?: true;
+  runner?: RunnerTraits;
   /** Report its findings; otherwise it is only replayed as history for the ones after it. */
   review: boolean;
   /** Known without reading the file (--cache); otherwise the cache works them out from the text. */
@@ -119,7 +119,7 @@ export async function lintHistories(
           lockTimeoutSetByTool: config.lockTimeoutSetByTool,
           ...(migration.transactionOptOut ? { transactionOptOut: migration.transactionOptOut } : {}),
           ...(migration.refusedBecause ? { refusedBecause: migration.refusedBecause } : {}),
-          ...(migration.autocommitsAfterCommit ? { autocommitsAfterCommit: true } : {}),
+          ...(migration.runner ? { runner: migration.runner } : {}),
         };
         const diagnostics = linter!.lint(parsed, environment, schema!);
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { detectFramework, directoryEntries, listMigrations, type MarkerLookup } from './layouts.js';
 import { displayPath, displayPathUnder } from '../source/paths.js';
-import type { TransactionMode } from '../model/session-state.js';
+import type { RunnerTraits, TransactionMode } from '../model/session-state.js';
 import { findFlywayProjectConfig, type FlywayProjectConfig } from './flyway.js';
 import { PREPARERS } from './prepare.js';
 
@@ -43,7 +43,7 @@ export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
   'pop',
 ];
 
-export type { TransactionMode };
+export type { RunnerTraits, TransactionMode };
 
 export interface MigrationEntry {
   /** Relative to the working directory, with forward slashes. */
@@ -76,11 +76,8 @@ export interface PreparedMigration {
   transaction: TransactionMode;
   /** Why the tool refuses to run the file, when it does (Flyway, for a file that mixes statements it cannot run in a transaction with others). */
   refusedBecause?: string;
-  /**
-   * After a COMMIT or ROLLBACK in the file, the tool's connection runs the statements that follow each on its own, as PostgreSQL
-   * does when no BEGIN comes (drizzle on node-postgres); otherwise the tool begins a new transaction with the next statement.
-   */
-  autocommitsAfterCommit?: true;
+  /** How the tool's runner differs from one that wraps each file in a transaction of its own, when it does. */
+  runner?: RunnerTraits;
   /** Why, for --verbose, e.g. "goose: -- +goose NO TRANSACTION". */
   notes: string[];
 }

@@ -146,7 +146,7 @@ function prepareDrizzle(_entry: MigrationEntry, text: string): PreparedMigration
   return {
     upText: text.replaceAll(DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END),
     transaction: 'wrapped',
-    autocommitsAfterCommit: true,
+    runner: { autocommitsAfterCommit: true, pendingInOneTransaction: "drizzle's migrator" },
     notes: ["drizzle: the migrator runs every pending migration inside one transaction, and has no switch to leave a file out of it"],
   };
 }

@@ -17,6 +17,20 @@ export type TransactionMode =
    */
   | 'batched';
 
+/** What a migration tool's runner does that lockwise cannot read from the file. */
+export interface RunnerTraits {
+  /**
+   * After a COMMIT or ROLLBACK in the file, the tool's connection runs the statements that follow each on its own, as PostgreSQL
+   * does when no BEGIN comes (drizzle on node-postgres); otherwise the tool begins a new transaction with the next statement.
+   */
+  autocommitsAfterCommit?: true;
+  /**
+   * The runner, named for help ("drizzle's migrator"), runs every migration pending in a deploy inside one transaction: a later
+   * migration of the same deploy is no separate transaction.
+   */
+  pendingInOneTransaction?: string;
+}
+
 /** Whether the tool runs the file inside a transaction of its own (all of it, or all but the statements it runs alone). */
 export function wrapsEachFile(mode: TransactionMode): boolean {
   return mode === 'wrapped' || mode === 'batched';
