@@ -21425,12 +21425,15 @@ var init_schema_model = __esm({
       }
       /**
        * Whether an index may have the column in its key, an expression or its predicate: false only for a table the
-       * migrations created, whose every index the model knows by plain key columns. (A column an index only stores, by
+       * migrations created, none of whose indexes, as far as the model knows their columns, reads it. (A column an index only stores, by
        * INCLUDE, has no operator class or collation there: ALTER COLUMN TYPE keeps such an index, seen on PostgreSQL 18.)
        */
       mayIndexColumn(relation, column) {
         if (!this.table(relation)) return true;
-        return this.indexesOn(relation).some((index) => index.partial || !index.keyColumns || index.keyColumns.includes(column));
+        return this.indexesOn(relation).some((index) => {
+          if (!index.partial && index.keyColumns) return index.keyColumns.includes(column);
+          return index.columns === void 0 || index.columns.columns.includes(column);
+        });
       }
       /**
        * What the migrations made under a name in the schema of a table, where an index of that name would go (an index

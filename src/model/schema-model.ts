@@ -443,12 +443,16 @@ export class SchemaModel {
 
   /**
    * Whether an index may have the column in its key, an expression or its predicate: false only for a table the
-   * migrations created, whose every index the model knows by plain key columns. (A column an index only stores, by
+   * migrations created, none of whose indexes, as far as the model knows their columns, reads it. (A column an index only stores, by
    * INCLUDE, has no operator class or collation there: ALTER COLUMN TYPE keeps such an index, seen on PostgreSQL 18.)
    */
   mayIndexColumn(relation: RelationName, column: string): boolean {
     if (!this.table(relation)) return true;
-    return this.indexesOn(relation).some((index) => index.partial || !index.keyColumns || index.keyColumns.includes(column));
+    return this.indexesOn(relation).some((index) => {
+      if (!index.partial && index.keyColumns) return index.keyColumns.includes(column);
+      // An expression or a WHERE clause that reads the column is rebuilt with it; one that does not read it is kept (seen on PostgreSQL 18).
+      return index.columns === undefined || index.columns.columns.includes(column);
+    });
   }
 
   /**
