@@ -35578,6 +35578,7 @@ function prepareDbmate(_entry, text) {
   const noTransaction = upLine?.split(/\s+/).includes("transaction:false") ?? false;
   const notes = [noTransaction ? "dbmate: -- migrate:up transaction:false" : "dbmate: runs each migration in a transaction"];
   if (upLine === void 0) notes.push("dbmate: no -- migrate:up block, so dbmate refuses this file; linting all of it");
+  else if (downAt === void 0) notes.push("dbmate: no -- migrate:down line, which dbmate requires, so it refuses this file; linting all of its up block");
   return { upText: downAt === void 0 ? text : blankFrom(text, downAt), transaction: noTransaction ? "none" : "wrapped", notes };
 }
 function prepareFlyway(entry, text, siblings, project) {
@@ -35753,7 +35754,7 @@ import { readdir as readdir3, readFile as readFileAsync, stat as stat3 } from "n
 import path5 from "node:path";
 async function detectFramework(root, { files, directories }, markerOf = MARKERS_ON_DISK) {
   if (files.includes("sqitch.plan")) return "sqitch";
-  if (directories.includes("meta") && await isFile(path5.join(root, DRIZZLE_JOURNAL))) return "drizzle";
+  if (directories.includes("meta") && await isFile(path5.join(root, "meta", "_journal.json"))) return "drizzle";
   if (files.includes("atlas.sum")) return "atlas";
   if (files.includes("migration_lock.toml") || await someDirectoryHolds(root, directories, "migration.sql")) return "prisma";
   if (await someDirectoryHolds(root, directories, "up.sql")) return "diesel";
@@ -35927,7 +35928,7 @@ async function listDiesel(root, entries) {
 }
 async function listDrizzle(root, entries) {
   const sqlFiles = entries.files.filter(isSql);
-  const journal = await readDrizzleJournal(path5.join(root, DRIZZLE_JOURNAL));
+  const journal = await readDrizzleJournal(path5.join(root, "meta", "_journal.json"));
   if ("problem" in journal) {
     const migrations = sqlFiles.sort(naturalCompare).map((name) => ({ absolutePath: childPath(root, name), version: name.replace(/\.sql$/, "") }));
     return { migrations, ignored: [], problems: [`${journal.problem}, so drizzle cannot migrate; lockwise lints the folder's .sql files in name order`] };
@@ -35935,41 +35936,41 @@ async function listDrizzle(root, entries) {
   const listing = { migrations: [], ignored: [] };
   if (!DRIZZLE_POSTGRES_DIALECTS.has(journal.dialect)) {
     for (const name of sqlFiles) listing.ignored.push({ absolutePath: childPath(root, name), reason: `for ${journal.dialect}: ${DRIZZLE_JOURNAL} names that dialect` });
-    listing.problems = [`${toPosix(DRIZZLE_JOURNAL)} says these migrations are for ${journal.dialect}, and lockwise lints PostgreSQL's only, so none is linted`];
+    listing.problems = [`${DRIZZLE_JOURNAL} says these migrations are for ${journal.dialect}, and lockwise lints PostgreSQL's only, so none is linted`];
     return listing;
   }
+  const present = new Set(sqlFiles);
   const listed = /* @__PURE__ */ new Set();
   const problems = [];
   let newest;
   for (const entry of journal.entries) {
     const name = `${entry.tag}.sql`;
     listed.add(name);
-    if (!sqlFiles.includes(name)) {
-      problems.push(`drizzle refuses to migrate: ${toPosix(DRIZZLE_JOURNAL)} lists ${entry.tag}, but ${name} does not exist`);
+    if (!present.has(name)) {
+      problems.push(`drizzle refuses to migrate: ${DRIZZLE_JOURNAL} lists ${entry.tag}, but ${name} does not exist`);
       continue;
     }
     listing.migrations.push({ absolutePath: childPath(root, name), version: entry.tag });
     if (newest?.when !== void 0 && entry.when !== void 0 && entry.when <= newest.when) {
       problems.push(
-        `${entry.tag} comes after ${newest.tag} in ${toPosix(DRIZZLE_JOURNAL)} but its "when" is not later, so drizzle never runs it on a database that applied ${newest.tag} first (it skips an entry no later than the newest it recorded)`
+        `${entry.tag} comes after ${newest.tag} in ${DRIZZLE_JOURNAL} but its "when" is not later, so drizzle never runs it on a database that applied ${newest.tag} first (it skips an entry no later than the newest it recorded)`
       );
     }
     if (entry.when !== void 0 && (newest?.when === void 0 || entry.when > newest.when)) newest = entry;
   }
-  for (const name of sqlFiles) if (!listed.has(name)) listing.ignored.push({ absolutePath: childPath(root, name), reason: `not in ${toPosix(DRIZZLE_JOURNAL)}: drizzle skips it` });
+  for (const name of sqlFiles) if (!listed.has(name)) listing.ignored.push({ absolutePath: childPath(root, name), reason: `not in ${DRIZZLE_JOURNAL}: drizzle skips it` });
   return problems.length > 0 ? { ...listing, problems } : listing;
 }
 async function readDrizzleJournal(file) {
-  const shown = toPosix(DRIZZLE_JOURNAL);
   let journal;
   try {
     journal = JSON.parse(await readFileAsync(file, "utf8"));
   } catch (error2) {
-    return { problem: `${shown} cannot be read (${error2 instanceof Error ? error2.message : String(error2)})` };
+    return { problem: `${DRIZZLE_JOURNAL} cannot be read (${error2 instanceof Error ? error2.message : String(error2)})` };
   }
   const { dialect, entries } = journal ?? {};
   if (!Array.isArray(entries) || !entries.every((entry) => typeof entry?.tag === "string")) {
-    return { problem: `${shown} has no "entries" list of migrations with a "tag" each` };
+    return { problem: `${DRIZZLE_JOURNAL} has no "entries" list of migrations with a "tag" each` };
   }
   return {
     dialect: typeof dialect === "string" ? dialect : "postgresql",
@@ -36103,7 +36104,7 @@ var init_layouts = __esm({
     SQLX_NAME = /^(\d+)_.*\.sql$/;
     GOOSE_NAME = /^(\d+)_.*\.sql$/;
     GOOSE_GO_MIGRATION = /^\d+_.*(?<!_test)\.go$/;
-    DRIZZLE_JOURNAL = path5.join("meta", "_journal.json");
+    DRIZZLE_JOURNAL = "meta/_journal.json";
     DRIZZLE_POSTGRES_DIALECTS = /* @__PURE__ */ new Set(["postgresql", "pg"]);
   }
 });

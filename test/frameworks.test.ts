@@ -310,6 +310,14 @@ describe('dbmate', () => {
     expect(prepared.notes).toEqual(['dbmate: -- migrate:up transaction:false']);
     expect(prepared.upText).not.toContain('DROP');
   });
+
+  it('says that dbmate refuses a file whose down marker does not start a line, and lints all of it', () => {
+    const entry = { path: 'db/1_c.sql', absolutePath: '/db/1_c.sql', version: '1' };
+    const text = '-- migrate:up\nCREATE TABLE cities (id int);\nALTER TABLE cities ADD COLUMN name text; -- migrate:down\nDROP TABLE cities;\n';
+    const prepared = prepareMigration('dbmate', entry, text);
+    expect(prepared.upText).toBe(text);
+    expect(prepared.notes).toEqual(['dbmate: runs each migration in a transaction', 'dbmate: no -- migrate:down line, which dbmate requires, so it refuses this file; linting all of its up block']);
+  });
 });
 
 describe('flyway', () => {

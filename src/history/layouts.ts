@@ -41,7 +41,7 @@ const MARKERS_ON_DISK: MarkerLookup = (absolutePath) => {
 /** Most specific first: a marker file, then a folder layout, then file names, then file contents. */
 export async function detectFramework(root: string, { files, directories }: DirectoryEntries, markerOf: MarkerLookup = MARKERS_ON_DISK): Promise<FrameworkName> {
   if (files.includes('sqitch.plan')) return 'sqitch';
-  if (directories.includes('meta') && (await isFile(path.join(root, DRIZZLE_JOURNAL)))) return 'drizzle';
+  if (directories.includes('meta') && (await isFile(path.join(root, 'meta', '_journal.json')))) return 'drizzle';
   if (files.includes('atlas.sum')) return 'atlas';
   if (files.includes('migration_lock.toml') || (await someDirectoryHolds(root, directories, 'migration.sql'))) return 'prisma';
   if (await someDirectoryHolds(root, directories, 'up.sql')) return 'diesel';
@@ -311,7 +311,7 @@ async function listDiesel(root: string, entries: DirectoryEntries): Promise<List
 
 // drizzle: drizzle-orm/src/migrator.ts, readMigrationFiles: the journal's entries in order, each `<tag>.sql` in the folder; a listed
 // file that is missing stops the migration before it starts. The dialect is drizzle-kit's (`postgresql`; `pg` before drizzle-kit 0.21).
-const DRIZZLE_JOURNAL = path.join('meta', '_journal.json');
+const DRIZZLE_JOURNAL = 'meta/_journal.json';
 const DRIZZLE_POSTGRES_DIALECTS: ReadonlySet<string> = new Set(['postgresql', 'pg']);
 
 interface DrizzleJournalEntry {
@@ -321,7 +321,7 @@ interface DrizzleJournalEntry {
 
 async function listDrizzle(root: string, entries: DirectoryEntries): Promise<Listing> {
   const sqlFiles = entries.files.filter(isSql);
-  const journal = await readDrizzleJournal(path.join(root, DRIZZLE_JOURNAL));
+  const journal = await readDrizzleJournal(path.join(root, 'meta', '_journal.json'));
   if ('problem' in journal) {
     // drizzle cannot run the folder; its files are still linted, in name order, rather than left out.
     const migrations = sqlFiles.sort(naturalCompare).map((name) => ({ absolutePath: childPath(root, name), version: name.replace(/\.sql$/, '') }));
@@ -330,43 +330,43 @@ async function listDrizzle(root: string, entries: DirectoryEntries): Promise<Lis
   const listing: Listing = { migrations: [], ignored: [] };
   if (!DRIZZLE_POSTGRES_DIALECTS.has(journal.dialect)) {
     for (const name of sqlFiles) listing.ignored.push({ absolutePath: childPath(root, name), reason: `for ${journal.dialect}: ${DRIZZLE_JOURNAL} names that dialect` });
-    listing.problems = [`${toPosix(DRIZZLE_JOURNAL)} says these migrations are for ${journal.dialect}, and lockwise lints PostgreSQL's only, so none is linted`];
+    listing.problems = [`${DRIZZLE_JOURNAL} says these migrations are for ${journal.dialect}, and lockwise lints PostgreSQL's only, so none is linted`];
     return listing;
   }
+  const present = new Set(sqlFiles);
   const listed = new Set<string>();
   const problems: string[] = [];
   let newest: DrizzleJournalEntry | undefined;
   for (const entry of journal.entries) {
     const name = `${entry.tag}.sql`;
     listed.add(name);
-    if (!sqlFiles.includes(name)) {
-      problems.push(`drizzle refuses to migrate: ${toPosix(DRIZZLE_JOURNAL)} lists ${entry.tag}, but ${name} does not exist`);
+    if (!present.has(name)) {
+      problems.push(`drizzle refuses to migrate: ${DRIZZLE_JOURNAL} lists ${entry.tag}, but ${name} does not exist`);
       continue;
     }
     listing.migrations.push({ absolutePath: childPath(root, name), version: entry.tag });
     // The migrator runs an entry only when its `when` is later than the newest one the database recorded.
     if (newest?.when !== undefined && entry.when !== undefined && entry.when <= newest.when) {
       problems.push(
-        `${entry.tag} comes after ${newest.tag} in ${toPosix(DRIZZLE_JOURNAL)} but its "when" is not later, so drizzle never runs it on a database that applied ${newest.tag} first (it skips an entry no later than the newest it recorded)`,
+        `${entry.tag} comes after ${newest.tag} in ${DRIZZLE_JOURNAL} but its "when" is not later, so drizzle never runs it on a database that applied ${newest.tag} first (it skips an entry no later than the newest it recorded)`,
       );
     }
     if (entry.when !== undefined && (newest?.when === undefined || entry.when > newest.when)) newest = entry;
   }
-  for (const name of sqlFiles) if (!listed.has(name)) listing.ignored.push({ absolutePath: childPath(root, name), reason: `not in ${toPosix(DRIZZLE_JOURNAL)}: drizzle skips it` });
+  for (const name of sqlFiles) if (!listed.has(name)) listing.ignored.push({ absolutePath: childPath(root, name), reason: `not in ${DRIZZLE_JOURNAL}: drizzle skips it` });
   return problems.length > 0 ? { ...listing, problems } : listing;
 }
 
 async function readDrizzleJournal(file: string): Promise<{ dialect: string; entries: DrizzleJournalEntry[] } | { problem: string }> {
-  const shown = toPosix(DRIZZLE_JOURNAL);
   let journal: unknown;
   try {
     journal = JSON.parse(await readFileAsync(file, 'utf8'));
   } catch (error) {
-    return { problem: `${shown} cannot be read (${error instanceof Error ? error.message : String(error)})` };
+    return { problem: `${DRIZZLE_JOURNAL} cannot be read (${error instanceof Error ? error.message : String(error)})` };
   }
   const { dialect, entries } = (journal ?? {}) as { dialect?: unknown; entries?: unknown };
   if (!Array.isArray(entries) || !entries.every((entry) => typeof entry?.tag === 'string')) {
-    return { problem: `${shown} has no "entries" list of migrations with a "tag" each` };
+    return { problem: `${DRIZZLE_JOURNAL} has no "entries" list of migrations with a "tag" each` };
   }
   return {
     dialect: typeof dialect === 'string' ? dialect : 'postgresql',

@@ -83,6 +83,8 @@ function prepareDbmate(_entry: MigrationEntry, text: string): PreparedMigration 
   const noTransaction = upLine?.split(/\s+/).includes('transaction:false') ?? false;
   const notes = [noTransaction ? 'dbmate: -- migrate:up transaction:false' : 'dbmate: runs each migration in a transaction'];
   if (upLine === undefined) notes.push('dbmate: no -- migrate:up block, so dbmate refuses this file; linting all of it');
+  // pkg/dbmate/migration.go, ErrParseMissingDown: the down marker must start a line, as the up marker must.
+  else if (downAt === undefined) notes.push('dbmate: no -- migrate:down line, which dbmate requires, so it refuses this file; linting all of its up block');
   return { upText: downAt === undefined ? text : blankFrom(text, downAt), transaction: noTransaction ? 'none' : 'wrapped', notes };
 }
 
