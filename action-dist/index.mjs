@@ -21034,6 +21034,7 @@ function constraintInfo(constraint, table, column) {
     ...calls.length > 0 ? { calls } : {},
     ...constraint.pktable ? { referencedColumns: stringValues(constraint.pk_attrs) } : {},
     ...kind === "foreign key" && DELETE_ACTIONS[constraint.fk_del_action ?? ""] ? { onDelete: DELETE_ACTIONS[constraint.fk_del_action] } : {},
+    ...kind === "foreign key" && DELETE_ACTIONS[constraint.fk_upd_action ?? ""] ? { onUpdate: DELETE_ACTIONS[constraint.fk_upd_action] } : {},
     ...constraint.pktable ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? "" } : { name: constraint.pktable.relname ?? "" } } : {}
   };
 }
@@ -21374,6 +21375,24 @@ var init_schema_model = __esm({
           }
         };
         visit2(relation);
+        return [...found].map(([owner, action]) => ({ table: this.qualified(owner), action }));
+      }
+      /**
+       * What an UPDATE that changes `columns` of rows of `relation` does to the tables whose foreign keys reference one of those
+       * columns: each key's ON UPDATE action (NO ACTION for NO ACTION and RESTRICT, which only check). Each table once, under the
+       * action that changes it most; not `relation` itself. A CASCADE's change of the referencing columns is not followed further.
+       */
+      tablesReachedByUpdate(relation, columns) {
+        const self = this.resolve(relation, this.tables);
+        const primaryKey = this.primaryKey(relation) ?? [];
+        const found = /* @__PURE__ */ new Map();
+        for (const { owner, constraints, name } of this.foreignKeysTo(relation, { all: true })) {
+          const key = constraints.get(name);
+          const referenced = key?.referencedColumns?.length ? key.referencedColumns : primaryKey;
+          if (owner === self || !referenced.some((column) => columns.includes(column))) continue;
+          const action = key?.onUpdate ?? "NO ACTION";
+          if (found.get(owner) === void 0 || found.get(owner) === "NO ACTION") found.set(owner, action);
+        }
         return [...found].map(([owner, action]) => ({ table: this.qualified(owner), action }));
       }
       /** The foreign keys of other tables to what `dropped` names of a table (see tablesReferencing): each owner's key, its constraints and the key's name. */
@@ -23208,7 +23227,10 @@ function describeLockedObject(claim, tableOfIndex) {
     case "tables-changed-on-delete":
       return `the tables whose foreign keys to ${name} delete or update their rows`;
     case "tables-checked-on-delete":
+    case "tables-checked-on-update":
       return `the tables whose foreign keys to ${name} are checked`;
+    case "tables-changed-on-update":
+      return `the tables whose foreign keys to ${name} update their rows`;
     case "users-of-function":
       return `the tables and views that use ${name}`;
     case "tables-with-columns-of-type":
@@ -23412,21 +23434,32 @@ function locksTakenBy(statement, pgVersion) {
   const copy = asKind(node, "CopyStmt");
   if (copy?.is_from) take(copy.relation, "table", STATEMENT_LOCKS.insertUpdateDelete);
   for (const target of dataModifyingTargets(node)) take(target, "table", STATEMENT_LOCKS.insertUpdateDelete);
-  for (const target of deleteTargets(node)) {
-    take(target, "tables-changed-on-delete", STATEMENT_LOCKS.foreignKeyActionOnDelete);
-    take(target, "tables-checked-on-delete", STATEMENT_LOCKS.foreignKeyCheckOnDelete);
-    claims.at(-2).takenOnlyIf = claims.at(-1).takenOnlyIf = "the statement deletes a row";
+  for (const { relation, deletes, updatedColumns } of rowChangingTargets(node)) {
+    if (deletes) {
+      take(relation, "tables-changed-on-delete", STATEMENT_LOCKS.foreignKeyActionOnDelete);
+      take(relation, "tables-checked-on-delete", STATEMENT_LOCKS.foreignKeyCheckOnDelete);
+      for (const claim of claims.slice(-2)) claim.takenOnlyIf = "the statement deletes a row";
+    }
+    if (updatedColumns.length > 0) {
+      take(relation, "tables-changed-on-update", STATEMENT_LOCKS.foreignKeyActionOnDelete);
+      take(relation, "tables-checked-on-update", STATEMENT_LOCKS.foreignKeyCheckOnDelete);
+      for (const claim of claims.slice(-2)) Object.assign(claim, { updatedColumns, takenOnlyIf: "the statement changes a value a foreign key references" });
+    }
   }
   return claims;
 }
-function deleteTargets(node) {
+function rowChangingTargets(node) {
   const statement = asKind(node, "DeleteStmt") ?? asKind(node, "MergeStmt") ?? asKind(node, "UpdateStmt") ?? asKind(node, "InsertStmt") ?? asKind(node, "SelectStmt");
   if (!statement) return [];
-  const targets = (statement.withClause?.ctes ?? []).flatMap((cte) => deleteTargets(asKind(cte, "CommonTableExpr")?.ctequery));
+  const targets = (statement.withClause?.ctes ?? []).flatMap((cte) => rowChangingTargets(asKind(cte, "CommonTableExpr")?.ctequery));
+  const update = asKind(node, "UpdateStmt");
   const merge = asKind(node, "MergeStmt");
-  const deletes = asKind(node, "DeleteStmt") !== void 0 || (merge?.mergeWhenClauses ?? []).some((clause) => asKind(clause, "MergeWhenClause")?.commandType === "CMD_DELETE");
-  const relation = asKind(node, "DeleteStmt")?.relation ?? merge?.relation;
-  if (deletes && relation) targets.push(relation);
+  const clauses = (merge?.mergeWhenClauses ?? []).map((clause) => asKind(clause, "MergeWhenClause"));
+  const setLists = update ? [update.targetList] : clauses.filter((clause) => clause?.commandType === "CMD_UPDATE").map((clause) => clause.targetList);
+  const updatedColumns = [...new Set(setLists.flatMap((list) => (list ?? []).flatMap((target) => asKind(target, "ResTarget")?.name ?? [])))];
+  const deletes = asKind(node, "DeleteStmt") !== void 0 || clauses.some((clause) => clause?.commandType === "CMD_DELETE");
+  const relation = asKind(node, "DeleteStmt")?.relation ?? update?.relation ?? merge?.relation;
+  if (relation && (deletes || updatedColumns.length > 0)) targets.push({ relation, deletes, updatedColumns });
   return targets;
 }
 function listItems2(node) {
@@ -23781,9 +23814,11 @@ function locksOnKnownRelations(claims, schema, statement) {
       const tables = tablesUsing(schema, claim.relation);
       return tables.filter((table, i) => tables.findIndex((other) => schema.sameTable(other, table)) === i).map((table) => ({ relation: asWritten(table, schema), target: "table", mode: claim.mode }));
     }
-    if (claim.target === "tables-changed-on-delete" || claim.target === "tables-checked-on-delete") {
-      const changes = claim.target === "tables-changed-on-delete";
-      const reached = schema.tablesReachedByDelete(claim.relation).filter(({ action }) => action !== "NO ACTION" === changes);
+    const reachedBy = FOREIGN_KEY_ACTION_TARGETS[claim.target];
+    if (reachedBy) {
+      const reached = (reachedBy.update ? schema.tablesReachedByUpdate(claim.relation, claim.updatedColumns ?? []) : schema.tablesReachedByDelete(claim.relation)).filter(
+        ({ action }) => action !== "NO ACTION" === reachedBy.changes
+      );
       return reached.map(({ table }) => ({ ...claim, relation: asWritten(table, schema), target: "table" }));
     }
     if (claim.target === "tables-referencing-dropped") {
@@ -23925,7 +23960,7 @@ function syntaxErrorRange(parsed) {
   const length = first && first.start === 0 ? first.end : Math.min(1, Buffer.byteLength(rest, "utf8"));
   return { start, end: start + length };
 }
-var FileLinter, TABLES_USING_DROPPED_OBJECT, SCHEMA_RESOLVED_TARGETS, TokenEnds;
+var FileLinter, TABLES_USING_DROPPED_OBJECT, FOREIGN_KEY_ACTION_TARGETS, SCHEMA_RESOLVED_TARGETS, TokenEnds;
 var init_lint_file = __esm({
   "src/engine/lint-file.ts"() {
     "use strict";
@@ -24096,12 +24131,20 @@ var init_lint_file = __esm({
       "users-of-extension": (schema, dropped) => schema.tablesUsingExtension(dropped.name),
       "tables-drawing-from-sequence": (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table)
     };
+    FOREIGN_KEY_ACTION_TARGETS = {
+      "tables-changed-on-delete": { update: false, changes: true },
+      "tables-checked-on-delete": { update: false, changes: false },
+      "tables-changed-on-update": { update: true, changes: true },
+      "tables-checked-on-update": { update: true, changes: false }
+    };
     SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set([
       "default-partition",
       "referenced-tables",
       "tables-referencing-dropped",
       "tables-changed-on-delete",
       "tables-checked-on-delete",
+      "tables-changed-on-update",
+      "tables-checked-on-update",
       "users-of-function",
       "tables-with-columns-of-type",
       "users-of-extension",

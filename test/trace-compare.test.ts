@@ -159,7 +159,7 @@ describe('comparing what PostgreSQL did with the lock table', () => {
 
   it('resolves index, table-of-index and referencing-table claims through the catalog', () => {
     const index = relation(5, 'orders_idx', 'i', { tableOid: 1 });
-    const child = relation(6, 'order_lines', 'r', { foreignKeys: [{ name: 'order_lines_order_id_fkey', columns: ['order_id'], references: 1, referencedColumns: ['id'], onDelete: 'a' }] });
+    const child = relation(6, 'order_lines', 'r', { foreignKeys: [{ name: 'order_lines_order_id_fkey', columns: ['order_id'], references: 1, referencedColumns: ['id'], onDelete: 'a', onUpdate: 'a' }] });
     const result = compareObservation(
       input({
         claims: [claim('orders_idx', 'ACCESS EXCLUSIVE', 'table-of-index'), claim('orders', 'ACCESS EXCLUSIVE', 'referencing-tables')],
@@ -175,7 +175,7 @@ describe('comparing what PostgreSQL did with the lock table', () => {
 });
 
 describe('what a DELETE locks through foreign keys', () => {
-  const key = (name: string, references: number, onDelete: string) => ({ name, columns: ['order_id'], references, referencedColumns: ['id'], onDelete });
+  const key = (name: string, references: number, onDelete: string) => ({ name, columns: ['order_id'], references, referencedColumns: ['id'], onDelete, onUpdate: 'a' });
   const lines = relation(6, 'order_lines', 'r', { foreignKeys: [key('order_lines_order_id_fkey', 1, 'c')] });
   const lineNotes = relation(7, 'line_notes', 'r', { foreignKeys: [key('line_notes_line_id_fkey', 6, 'c')] });
   const refunds = relation(8, 'refunds', 'r', { foreignKeys: [key('refunds_order_id_fkey', 1, 'a'), key('refunds_order_id_fkey1', 1, 'n')] });
@@ -196,6 +196,21 @@ describe('what a DELETE locks through foreign keys', () => {
     expect(result.mismatches).toEqual([]);
     const wrong = compareObservation(input({ claims, claimOids: [1, 1, 1], before, after: before, locksAfter: [{ oid: 1, mode: 'ROW EXCLUSIVE', granted: true }, { oid: 9, mode: 'ROW EXCLUSIVE', granted: true }] }));
     expect(wrong.mismatches).toEqual(['audits: expected ROW SHARE, observed ROW EXCLUSIVE']);
+  });
+
+  it('expects locks from an UPDATE only on the tables whose keys reference a column it sets, by their ON UPDATE action', () => {
+    const subscriptions = relation(10, 'subscriptions', 'r', { foreignKeys: [{ ...key('subscriptions_order_id_fkey', 1, 'a'), onUpdate: 'c' }] });
+    const notes = relation(11, 'notes', 'r', { foreignKeys: [{ ...key('notes_order_code_fkey', 1, 'a'), referencedColumns: ['code'] }] });
+    const when = { updatedColumns: ['id'], takenOnlyIf: 'the statement changes a value a foreign key references' };
+    const updated = [claim('orders', 'ROW EXCLUSIVE'), { ...claim('orders', 'ROW EXCLUSIVE', 'tables-changed-on-update'), ...when }, { ...claim('orders', 'ROW SHARE', 'tables-checked-on-update'), ...when }];
+    const state = snapshot(orders, subscriptions, notes, audits);
+    const locks = (...held: Array<[number, LockClaim['mode']]>) => held.map(([oid, mode]) => ({ oid, mode, granted: true }));
+    expect(compareObservation(input({ claims: updated, claimOids: [1, 1, 1], before: state, after: state, locksAfter: locks([1, 'ROW EXCLUSIVE'], [10, 'ROW EXCLUSIVE'], [9, 'ROW SHARE']) })).mismatches).toEqual([]);
+    // notes references orders.code, which the UPDATE does not set: nothing is expected of it.
+    expect(compareObservation(input({ claims: updated, claimOids: [1, 1, 1], before: state, after: state, locksAfter: locks([1, 'ROW EXCLUSIVE'], [10, 'ROW SHARE']) })).mismatches).toEqual([
+      'subscriptions: expected ROW EXCLUSIVE, observed ROW SHARE',
+    ]);
+    expect(compareObservation(input({ claims: updated, claimOids: [1, 1, 1], before: state, after: state, locksAfter: locks([1, 'ROW EXCLUSIVE']) })).mismatches).toEqual([]);
   });
 
   it('accepts no lock on them when the DELETE removed no row', () => {

@@ -260,9 +260,11 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
       const tables = tablesUsing(schema, claim.relation);
       return tables.filter((table, i) => tables.findIndex((other) => schema.sameTable(other, table)) === i).map((table) => ({ relation: asWritten(table, schema), target: 'table', mode: claim.mode }));
     }
-    if (claim.target === 'tables-changed-on-delete' || claim.target === 'tables-checked-on-delete') {
-      const changes = claim.target === 'tables-changed-on-delete';
-      const reached = schema.tablesReachedByDelete(claim.relation).filter(({ action }) => (action !== 'NO ACTION') === changes);
+    const reachedBy = FOREIGN_KEY_ACTION_TARGETS[claim.target];
+    if (reachedBy) {
+      const reached = (reachedBy.update ? schema.tablesReachedByUpdate(claim.relation, claim.updatedColumns ?? []) : schema.tablesReachedByDelete(claim.relation)).filter(
+        ({ action }) => (action !== 'NO ACTION') === reachedBy.changes,
+      );
       return reached.map(({ table }) => ({ ...claim, relation: asWritten(table, schema), target: 'table' as const }));
     }
     if (claim.target === 'tables-referencing-dropped') {
@@ -286,12 +288,22 @@ const TABLES_USING_DROPPED_OBJECT: Partial<Record<LockClaim['target'], (schema: 
   'tables-drawing-from-sequence': (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table),
 };
 
+/** The claims on the tables whose foreign keys act on a DELETE or an UPDATE of the table named: which statement, and whether the action changes rows. */
+const FOREIGN_KEY_ACTION_TARGETS: Partial<Record<LockClaim['target'], { update: boolean; changes: boolean }>> = {
+  'tables-changed-on-delete': { update: false, changes: true },
+  'tables-checked-on-delete': { update: false, changes: false },
+  'tables-changed-on-update': { update: true, changes: true },
+  'tables-checked-on-update': { update: true, changes: false },
+};
+
 const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set([
   'default-partition',
   'referenced-tables',
   'tables-referencing-dropped',
   'tables-changed-on-delete',
   'tables-checked-on-delete',
+  'tables-changed-on-update',
+  'tables-checked-on-update',
   'users-of-function',
   'tables-with-columns-of-type',
   'users-of-extension',

@@ -56,6 +56,13 @@ export type LockTarget =
   /** Every table whose foreign key to the table named (or to one a CASCADE reaches) only checks, NO ACTION or RESTRICT: ROW SHARE. */
   | 'tables-checked-on-delete'
   /**
+   * Every table whose foreign key references one of `updatedColumns` of the table named and changes its rows when that key
+   * changes (ON UPDATE CASCADE, SET NULL, SET DEFAULT): an UPDATE that changes a referenced value locks it ROW EXCLUSIVE.
+   */
+  | 'tables-changed-on-update'
+  /** ... and those whose key to one of them only checks (ON UPDATE NO ACTION, RESTRICT): ROW SHARE (seen on PostgreSQL 18). */
+  | 'tables-checked-on-update'
+  /**
    * Every table or view that uses the function named (the claim's relation): a trigger that executes it, a default,
    * CHECK constraint or index expression that calls it, or the view whose query does. DROP FUNCTION ... CASCADE drops those.
    */
@@ -99,6 +106,8 @@ export interface LockClaim {
   whenPartitionsHaveIt?: LockMode;
   /** For 'referenced-tables': the foreign keys dropped or rebuilt; for 'tables-referencing-dropped': what they reference. */
   droppedKeys?: DroppedKeys;
+  /** For 'tables-changed-on-update' and 'tables-checked-on-update': the columns the UPDATE sets. */
+  updatedColumns?: string[];
   /** Taken only when the relation exists already: CREATE OR REPLACE VIEW locks the view it replaces, and creates a new one otherwise. */
   onlyIfExisting?: boolean;
   /**
@@ -167,7 +176,10 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
     case 'tables-changed-on-delete':
       return `the tables whose foreign keys to ${name} delete or update their rows`;
     case 'tables-checked-on-delete':
+    case 'tables-checked-on-update':
       return `the tables whose foreign keys to ${name} are checked`;
+    case 'tables-changed-on-update':
+      return `the tables whose foreign keys to ${name} update their rows`;
     case 'users-of-function':
       return `the tables and views that use ${name}`;
     case 'tables-with-columns-of-type':
@@ -405,23 +417,38 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   const copy = asKind(node, 'CopyStmt');
   if (copy?.is_from) take(copy.relation, 'table', STATEMENT_LOCKS.insertUpdateDelete);
   for (const target of dataModifyingTargets(node)) take(target, 'table', STATEMENT_LOCKS.insertUpdateDelete);
-  for (const target of deleteTargets(node)) {
-    take(target, 'tables-changed-on-delete', STATEMENT_LOCKS.foreignKeyActionOnDelete);
-    take(target, 'tables-checked-on-delete', STATEMENT_LOCKS.foreignKeyCheckOnDelete);
-    claims.at(-2)!.takenOnlyIf = claims.at(-1)!.takenOnlyIf = 'the statement deletes a row';
+  // The foreign keys of other tables act on the rows a DELETE removes and on the key values an UPDATE changes (seen on PostgreSQL 18).
+  for (const { relation, deletes, updatedColumns } of rowChangingTargets(node)) {
+    if (deletes) {
+      take(relation, 'tables-changed-on-delete', STATEMENT_LOCKS.foreignKeyActionOnDelete);
+      take(relation, 'tables-checked-on-delete', STATEMENT_LOCKS.foreignKeyCheckOnDelete);
+      for (const claim of claims.slice(-2)) claim.takenOnlyIf = 'the statement deletes a row';
+    }
+    if (updatedColumns.length > 0) {
+      take(relation, 'tables-changed-on-update', STATEMENT_LOCKS.foreignKeyActionOnDelete);
+      take(relation, 'tables-checked-on-update', STATEMENT_LOCKS.foreignKeyCheckOnDelete);
+      for (const claim of claims.slice(-2)) Object.assign(claim, { updatedColumns, takenOnlyIf: 'the statement changes a value a foreign key references' });
+    }
   }
   return claims;
 }
 
-/** The tables DELETE, and MERGE with a WHEN ... THEN DELETE clause, delete rows of, also inside WITH queries. */
-function deleteTargets(node: Node | undefined): RangeVar[] {
+/**
+ * The tables DELETE, UPDATE and MERGE change rows of, also inside WITH queries: whether rows are deleted (DELETE, MERGE ... THEN
+ * DELETE), and the columns set (UPDATE, MERGE ... THEN UPDATE).
+ */
+function rowChangingTargets(node: Node | undefined): Array<{ relation: RangeVar; deletes: boolean; updatedColumns: string[] }> {
   const statement = asKind(node, 'DeleteStmt') ?? asKind(node, 'MergeStmt') ?? asKind(node, 'UpdateStmt') ?? asKind(node, 'InsertStmt') ?? asKind(node, 'SelectStmt');
   if (!statement) return [];
-  const targets = (statement.withClause?.ctes ?? []).flatMap((cte) => deleteTargets(asKind(cte, 'CommonTableExpr')?.ctequery));
+  const targets = (statement.withClause?.ctes ?? []).flatMap((cte) => rowChangingTargets(asKind(cte, 'CommonTableExpr')?.ctequery));
+  const update = asKind(node, 'UpdateStmt');
   const merge = asKind(node, 'MergeStmt');
-  const deletes = asKind(node, 'DeleteStmt') !== undefined || (merge?.mergeWhenClauses ?? []).some((clause) => asKind(clause, 'MergeWhenClause')?.commandType === 'CMD_DELETE');
-  const relation = asKind(node, 'DeleteStmt')?.relation ?? merge?.relation;
-  if (deletes && relation) targets.push(relation);
+  const clauses = (merge?.mergeWhenClauses ?? []).map((clause) => asKind(clause, 'MergeWhenClause'));
+  const setLists = update ? [update.targetList] : clauses.filter((clause) => clause?.commandType === 'CMD_UPDATE').map((clause) => clause!.targetList);
+  const updatedColumns = [...new Set(setLists.flatMap((list) => (list ?? []).flatMap((target) => asKind(target, 'ResTarget')?.name ?? [])))];
+  const deletes = asKind(node, 'DeleteStmt') !== undefined || clauses.some((clause) => clause?.commandType === 'CMD_DELETE');
+  const relation = asKind(node, 'DeleteStmt')?.relation ?? update?.relation ?? merge?.relation;
+  if (relation && (deletes || updatedColumns.length > 0)) targets.push({ relation, deletes, updatedColumns });
   return targets;
 }
 

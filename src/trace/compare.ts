@@ -123,6 +123,9 @@ function expectedLocks(input: ObservationInput): {
     } else if (claim.target === 'tables-changed-on-delete' || claim.target === 'tables-checked-on-delete') {
       const changes = claim.target === 'tables-changed-on-delete';
       for (const [reached, changed] of tablesReachedByDelete(oid, input.before)) if (changed === changes) expect(reached, claim.mode);
+    } else if (claim.target === 'tables-changed-on-update' || claim.target === 'tables-checked-on-update') {
+      const changes = claim.target === 'tables-changed-on-update';
+      for (const [reached, changed] of tablesReachedByUpdate(relation, claim.updatedColumns ?? [], input.before)) if (changed === changes) expect(reached, claim.mode);
     } else if (claim.target === 'tables-referencing-dropped') {
       for (const candidate of input.before.values()) {
         if (candidate.oid !== oid && candidate.foreignKeys.some((key) => key.references === oid && usesDropped(key, claim.droppedKeys))) expect(candidate.oid, claim.mode);
@@ -196,6 +199,18 @@ function tablesReachedByDelete(oid: number, snapshot: Snapshot): Map<number, boo
     }
   };
   visit(oid);
+  return found;
+}
+
+/** The tables whose foreign keys reference one of `columns` of `table`, with whether their ON UPDATE action changes their rows: as the lint model's tablesReachedByUpdate. */
+function tablesReachedByUpdate(table: RelationState, columns: readonly string[], snapshot: Snapshot): Map<number, boolean> {
+  const found = new Map<number, boolean>();
+  for (const relation of snapshot.values()) {
+    for (const key of relation.foreignKeys) {
+      if (key.references !== table.oid || relation.oid === table.oid || !key.referencedColumns.some((column) => columns.includes(column))) continue;
+      found.set(relation.oid, found.get(relation.oid) === true || key.onUpdate === 'c' || key.onUpdate === 'n' || key.onUpdate === 'd');
+    }
+  }
   return found;
 }
 

@@ -49,6 +49,8 @@ export interface ForeignKeyState {
   referencedKey?: string | null;
   /** Its ON DELETE action, as pg_constraint.confdeltype has it: a (NO ACTION), r (RESTRICT), c (CASCADE), n (SET NULL), d (SET DEFAULT). */
   onDelete: string;
+  /** Its ON UPDATE action, as pg_constraint.confupdtype has it, in the same letters. */
+  onUpdate: string;
 }
 
 export type Snapshot = Map<number, RelationState>;
@@ -71,7 +73,7 @@ SELECT c.oid::int AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relki
        i.indrelid::int AS table_oid, (SELECT min(inhparent::int) FROM pg_inherits WHERE inhrelid = c.oid) AS parent_oid,
        (SELECT nullif(partdefid, 0)::int FROM pg_partitioned_table WHERE partrelid = c.oid) AS default_partition_oid,
        CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_stat_get_xact_numscans(c.oid)::int ELSE 0 END AS scans,
-       (SELECT coalesce(json_agg(json_build_object('name', k.conname, 'references', k.confrelid::int, 'onDelete', k.confdeltype::text,
+       (SELECT coalesce(json_agg(json_build_object('name', k.conname, 'references', k.confrelid::int, 'onDelete', k.confdeltype::text, 'onUpdate', k.confupdtype::text,
                  'columns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)),
                  'referencedColumns', ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.confrelid AND a.attnum = ANY (k.confkey)),
                  'referencedKey', (SELECT u.conname FROM pg_constraint u WHERE u.conrelid = k.confrelid AND u.conindid = k.conindid AND u.contype IN ('p', 'u')))), '[]')
