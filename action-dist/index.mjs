@@ -25390,6 +25390,13 @@ var init_no_drop_not_null = __esm({
 });
 
 // src/engine/built-indexes.ts
+function builtUnderName(context, relation, name) {
+  const index = context.statements.map((statement) => asKind(statement.node, "IndexStmt")).findLast((candidate) => candidate?.idxname === name && candidate.relation !== void 0 && context.schema.sameTable(relationFromRangeVar(candidate.relation), relation));
+  if (!index) return void 0;
+  const columns = indexStmtColumns(index);
+  const keyColumns = plainKeyColumns(index);
+  return { ...columns ? { columns } : {}, ...keyColumns ? { keyColumns } : {} };
+}
 function indexesBuiltByMigration(context, relation, statements = context.statements) {
   const built = [];
   for (const statement of statements) {
@@ -25403,7 +25410,8 @@ function indexesBuiltByMigration(context, relation, statements = context.stateme
   for (const cmd of commandsAltering(statements, relation, context.schema)) {
     const constraint = cmd.subtype === "AT_AddConstraint" ? asKind(cmd.def, "Constraint") : void 0;
     if (constraint?.contype !== "CONSTR_PRIMARY" && constraint?.contype !== "CONSTR_UNIQUE") continue;
-    const index = constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : void 0;
+    const builtHere = constraint.indexname ? builtUnderName(context, relation, constraint.indexname) : void 0;
+    const index = builtHere ?? (constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : void 0);
     const keys = stringValues(constraint.keys);
     const columns = index?.columns ?? constraintIndexColumns(constraint, keys);
     const keyColumns = index ? index.keyColumns : keys;

@@ -15,6 +15,17 @@ export interface BuiltIndex {
   primaryKey: boolean;
 }
 
+/** The last index the migration builds on the table under `name`, with its columns. */
+function builtUnderName(context: RuleContext<string>, relation: RelationName, name: string): { columns?: IndexColumns; keyColumns?: string[] } | undefined {
+  const index = context.statements
+    .map((statement) => asKind(statement.node, 'IndexStmt'))
+    .findLast((candidate) => candidate?.idxname === name && candidate.relation !== undefined && context.schema.sameTable(relationFromRangeVar(candidate.relation), relation));
+  if (!index) return undefined;
+  const columns = indexStmtColumns(index);
+  const keyColumns = plainKeyColumns(index);
+  return { ...(columns ? { columns } : {}), ...(keyColumns ? { keyColumns } : {}) };
+}
+
 /** The indexes, unique constraints and primary keys the migration builds on the table, anywhere in it or in `statements` of it. */
 export function indexesBuiltByMigration(context: RuleContext<string>, relation: RelationName, statements: readonly Statement[] = context.statements): BuiltIndex[] {
   const built: BuiltIndex[] = [];
@@ -29,8 +40,10 @@ export function indexesBuiltByMigration(context: RuleContext<string>, relation: 
   for (const cmd of commandsAltering(statements, relation, context.schema)) {
     const constraint = cmd.subtype === 'AT_AddConstraint' ? asKind(cmd.def, 'Constraint') : undefined;
     if (constraint?.contype !== 'CONSTR_PRIMARY' && constraint?.contype !== 'CONSTR_UNIQUE') continue;
-    // USING INDEX: the index built before, which the constraint takes over.
-    const index = constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : undefined;
+    // USING INDEX: the index built before, which the constraint takes over; one this migration builds under the name, rather
+    // than an index of the name the model knows, which the migration may drop first (a key widened under its old name).
+    const builtHere = constraint.indexname ? builtUnderName(context, relation, constraint.indexname) : undefined;
+    const index = builtHere ?? (constraint.indexname ? context.schema.indexesOn(relation).find((candidate) => candidate.name.name === constraint.indexname) : undefined);
     const keys = stringValues(constraint.keys);
     const columns = index?.columns ?? constraintIndexColumns(constraint, keys);
     const keyColumns = index ? index.keyColumns : keys;
