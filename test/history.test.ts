@@ -280,6 +280,17 @@ describe('materialized views known from the history', () => {
 });
 
 describe('locks the history can name', () => {
+  it('does not name among later locks a view the transaction creates, which no one else can see yet, but one it replaces', () => {
+    const dir = tempProject({
+      'db/001_tables.sql': 'CREATE TABLE request (id uuid PRIMARY KEY);\nCREATE TABLE response (id uuid PRIMARY KEY);\nCREATE POLICY p1 ON request FOR SELECT USING (true);\nCREATE POLICY p2 ON response FOR SELECT USING (true);\nCREATE VIEW old_v AS SELECT id FROM request;\n',
+      'db/002_views.sql':
+        "BEGIN;\nSET LOCAL lock_timeout = '2s';\nDROP POLICY p1 ON request;\nDROP POLICY p2 ON response;\nCREATE VIEW request_w AS SELECT id FROM request;\nALTER VIEW request_w OWNER TO CURRENT_USER;\nCREATE OR REPLACE VIEW old_v AS SELECT id FROM request;\nALTER VIEW old_v OWNER TO CURRENT_USER;\nCOMMIT;\n",
+    });
+    const message = (JSON.parse(runCli(['lint', '-f', 'json', 'db/002_views.sql'], { cwd: dir }).stdout) as JsonOutput).diagnostics.find((d) => d.rule === 'no-statements-after-access-exclusive')?.message;
+    expect(message).toContain('and old_v (line 7) ACCESS EXCLUSIVE too');
+    expect(message).not.toContain('request_w');
+  });
+
   it("names the tables a DELETE's foreign keys delete or update rows of, following cascades on", () => {
     const dir = tempProject({
       'db/001_meters.sql':
