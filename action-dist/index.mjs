@@ -20877,6 +20877,62 @@ var init_names = __esm({
   }
 });
 
+// src/model/view-columns.ts
+function columnsUsedByQuery(query, columnsOf) {
+  const read = relationsNamedIn(query);
+  const byAlias = /* @__PURE__ */ new Map();
+  for (const rangeVar of read) byAlias.set(aliasOf(rangeVar), relationFromRangeVar(rangeVar));
+  const relations = [...new Map(read.map((rangeVar) => [`${rangeVar.schemaname ?? ""}.${rangeVar.relname ?? ""}`, relationFromRangeVar(rangeVar)])).values()];
+  const uses = [];
+  const use = (relation, column) => {
+    if (relation && !uses.some((other) => other.column === column && other.relation.name === relation.name && other.relation.schema === relation.schema)) uses.push({ relation, column });
+  };
+  const every2 = (relation) => {
+    for (const column of (relation && columnsOf(relation)) ?? []) use(relation, column);
+  };
+  for (const fields of columnRefs(query)) {
+    const names = fields.map((field) => asKind(field, "String")?.sval);
+    const star = asKind(fields.at(-1), "A_Star") !== void 0;
+    if (fields.length === 1 && star) relations.forEach(every2);
+    else if (star && names.length === 2) every2(byAlias.get(names[0]));
+    else if (names.length === 1 && names[0]) use(owner(names[0], relations, columnsOf), names[0]);
+    else if (names.length >= 2 && names.at(-1) && names.at(-2)) use(byAlias.get(names.at(-2)), names.at(-1));
+  }
+  return uses;
+}
+function owner(column, relations, columnsOf) {
+  const having = relations.filter((relation) => columnsOf(relation)?.includes(column));
+  if (having.length === 1) return having[0];
+  return relations.length === 1 && columnsOf(relations[0]) === void 0 ? relations[0] : void 0;
+}
+function aliasOf(rangeVar) {
+  return rangeVar.alias?.aliasname ?? rangeVar.relname ?? "";
+}
+function columnRefs(query) {
+  const found = [];
+  const pending = [query];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== "object" || value === null) continue;
+    if (Array.isArray(value)) {
+      pending.push(...value);
+      continue;
+    }
+    const record = value;
+    const ref = record.ColumnRef;
+    if (ref?.fields) found.push(ref.fields);
+    pending.push(...Object.values(record));
+  }
+  return found;
+}
+var init_view_columns = __esm({
+  "src/model/view-columns.ts"() {
+    "use strict";
+    init_names();
+    init_node_types();
+  }
+});
+
 // src/engine/walk.ts
 function walkTree(root, onNode) {
   const values = [root];
@@ -21180,6 +21236,7 @@ var init_schema_model = __esm({
     init_node_types();
     init_extensions();
     init_check_implication();
+    init_view_columns();
     init_names();
     init_schema_objects();
     DEFAULT_ACCESS_METHOD = "heap";
@@ -21354,8 +21411,8 @@ var init_schema_model = __esm({
        * columns; or to the table at all.
        */
       tablesReferencing(relation, dropped) {
-        const owners = new Set(this.foreignKeysTo(relation, dropped).map(({ owner }) => owner));
-        return [...owners].map((owner) => this.qualified(owner));
+        const owners = new Set(this.foreignKeysTo(relation, dropped).map(({ owner: owner2 }) => owner2));
+        return [...owners].map((owner2) => this.qualified(owner2));
       }
       /**
        * What a DELETE that removes rows of `relation` does to the tables with a foreign key to it: the ON DELETE action of each
@@ -21366,16 +21423,16 @@ var init_schema_model = __esm({
         const self = this.resolve(relation, this.tables);
         const found = /* @__PURE__ */ new Map();
         const visit2 = (table) => {
-          for (const { owner, constraints, name } of this.foreignKeysTo(table, { all: true })) {
+          for (const { owner: owner2, constraints, name } of this.foreignKeysTo(table, { all: true })) {
             const action = constraints.get(name)?.onDelete ?? "NO ACTION";
-            const before = found.get(owner);
-            if (owner === self || before !== void 0 && (before !== "NO ACTION" || action === "NO ACTION")) continue;
-            found.set(owner, action);
-            if (action === "CASCADE") visit2(this.qualified(owner));
+            const before = found.get(owner2);
+            if (owner2 === self || before !== void 0 && (before !== "NO ACTION" || action === "NO ACTION")) continue;
+            found.set(owner2, action);
+            if (action === "CASCADE") visit2(this.qualified(owner2));
           }
         };
         visit2(relation);
-        return [...found].map(([owner, action]) => ({ table: this.qualified(owner), action }));
+        return [...found].map(([owner2, action]) => ({ table: this.qualified(owner2), action }));
       }
       /**
        * What an UPDATE that changes `columns` of rows of `relation` does to the tables whose foreign keys reference one of those
@@ -21386,14 +21443,14 @@ var init_schema_model = __esm({
         const self = this.resolve(relation, this.tables);
         const primaryKey = this.primaryKey(relation) ?? [];
         const found = /* @__PURE__ */ new Map();
-        for (const { owner, constraints, name } of this.foreignKeysTo(relation, { all: true })) {
+        for (const { owner: owner2, constraints, name } of this.foreignKeysTo(relation, { all: true })) {
           const key = constraints.get(name);
           const referenced = key?.referencedColumns?.length ? key.referencedColumns : primaryKey;
-          if (owner === self || !referenced.some((column) => columns.includes(column))) continue;
+          if (owner2 === self || !referenced.some((column) => columns.includes(column))) continue;
           const action = key?.onUpdate ?? "NO ACTION";
-          if (found.get(owner) === void 0 || found.get(owner) === "NO ACTION") found.set(owner, action);
+          if (found.get(owner2) === void 0 || found.get(owner2) === "NO ACTION") found.set(owner2, action);
         }
-        return [...found].map(([owner, action]) => ({ table: this.qualified(owner), action }));
+        return [...found].map(([owner2, action]) => ({ table: this.qualified(owner2), action }));
       }
       /** The foreign keys of other tables to what `dropped` names of a table (see tablesReferencing): each owner's key, its constraints and the key's name. */
       foreignKeysTo(relation, dropped) {
@@ -21409,15 +21466,15 @@ var init_schema_model = __esm({
         }
         const found = [];
         const tableName = this.qualified(key).name;
-        const search = (owner, constraints) => {
-          if (owner === key) return;
+        const search = (owner2, constraints) => {
+          if (owner2 === key) return;
           for (const [name, constraint] of constraints) {
             if (constraint.kind !== "foreign key" || constraint.references?.name !== tableName || this.resolve(constraint.references, this.tables) !== key) continue;
-            if (usesDropped(constraint.referencedColumns?.length ? constraint.referencedColumns : primaryKey)) found.push({ owner, constraints, name });
+            if (usesDropped(constraint.referencedColumns?.length ? constraint.referencedColumns : primaryKey)) found.push({ owner: owner2, constraints, name });
           }
         };
-        for (const [owner, table] of this.tables) search(owner, table.constraints);
-        for (const [owner, constraints] of this.constraintsOfUnknownTables) search(owner, constraints);
+        for (const [owner2, table] of this.tables) search(owner2, table.constraints);
+        for (const [owner2, constraints] of this.constraintsOfUnknownTables) search(owner2, constraints);
         return found;
       }
       /** DROP ... CASCADE, and DROP TABLE, which succeeds only when nothing references the table or with CASCADE: other tables' keys to it go. */
@@ -21476,7 +21533,7 @@ var init_schema_model = __esm({
       }
       /** The foreign keys of other tables that reference the table (or the dropped column or key of it), by table and name. */
       foreignKeysReferencing(relation, dropped) {
-        return this.foreignKeysTo(relation, dropped).map(({ owner, name }) => ({ table: this.qualified(owner), name }));
+        return this.foreignKeysTo(relation, dropped).map(({ owner: owner2, name }) => ({ table: this.qualified(owner2), name }));
       }
       /** The views and materialized views the migrations made that read the relation, directly or through another view. */
       viewsReading(relation) {
@@ -21564,6 +21621,17 @@ var init_schema_model = __esm({
         const calls = functionsCalledIn(query);
         if (calls.length > 0) view.calls = calls;
         else delete view.calls;
+        const columnsUsed = columnsUsedByQuery(query, (relation) => {
+          const table = this.table(relation);
+          return table ? [...table.columns.keys()] : void 0;
+        });
+        if (columnsUsed.length > 0) view.columnsUsed = columnsUsed;
+        else delete view.columnsUsed;
+      }
+      /** The views and materialized views whose own queries use the column: PostgreSQL refuses to drop it or change its type while they exist. */
+      viewsUsingColumn(relation, column) {
+        const views = [...this.tables.values()].filter((view) => (view.columnsUsed ?? []).some((use) => use.column === column && this.sameTable(use.relation, relation)));
+        return views.map((view) => view.name);
       }
       dropDependentsOfExtension(extension) {
         const members = extensionMembers(extension);
@@ -22470,6 +22538,9 @@ var init_schema_model = __esm({
           table.columns.set(newName, { ...column, name: newName, namedIn: this.currentMigration });
         }
         const renamedColumn = (name) => name === oldName ? newName : name;
+        for (const view of this.tables.values()) {
+          for (const use of view.columnsUsed ?? []) if (use.column === oldName && this.sameTable(use.relation, relation)) use.column = newName;
+        }
         for (const index of this.indexesOn(relation)) {
           if (index.keyColumns) index.keyColumns = index.keyColumns.map(renamedColumn);
           if (index.columns) index.columns = { keys: index.columns.keys.map((key) => key.map(renamedColumn)), columns: index.columns.columns.map(renamedColumn) };
@@ -24624,6 +24695,70 @@ var init_no_add_required_column = __esm({
           const data = { table: displayName(relation), column: quoteIdentifier(name), type: column.type ? describeType(column.type) : "<type>" };
           context.report({ messageId: "newColumnMadeNotNull", helpId: context.pgVersion < FAST_DEFAULT_SINCE ? "helpBefore11" : "help", data });
         }
+      }
+    });
+  }
+});
+
+// rules/no-altering-column-used-by-view.ts
+var NAMED_VIEWS, no_altering_column_used_by_view_default;
+var init_no_altering_column_used_by_view = __esm({
+  "rules/no-altering-column-used-by-view.ts"() {
+    "use strict";
+    init_rule();
+    init_names();
+    init_node_types();
+    init_identifiers();
+    NAMED_VIEWS = 4;
+    no_altering_column_used_by_view_default = defineRule({
+      id: "no-altering-column-used-by-view",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          dropColumn: "PostgreSQL refuses to drop {{table}}.{{column}} while {{views}} {{uses}} it (ERROR: cannot drop column {{rawColumn}} of table {{rawTable}} because other objects depend on it): the migration fails here.",
+          changeType: "PostgreSQL refuses to change the type of {{table}}.{{column}} while {{views}} {{uses}} it (ERROR: cannot alter type of a column used by a view or rule), even to the type it has: the migration fails here.",
+          dropHelp: "Drop or change the view first, in the same transaction: DROP {{viewKind}} {{firstView}}; then CREATE {{viewKind}} {{firstView}} AS ... again without {{column}}, once no running release reads it through the view; or drop the column with CASCADE only if the view may go with it.",
+          typeHelp: "Drop the view and create it again around the change, in one transaction, so that no query finds it missing: DROP {{viewKind}} {{firstView}}; ALTER TABLE {{table}} ALTER COLUMN {{column}} TYPE ...; CREATE {{viewKind}} {{firstView}} AS ...; (its readers wait on the locks until COMMIT)."
+        },
+        docs: {
+          summary: "Disallows dropping or changing the type of a column that a view or materialized view of the history uses.",
+          why: 'A view depends on every column its query uses, and a `SELECT *` view on every column its table had when the view was made. PostgreSQL refuses to drop such a column without CASCADE ("cannot drop column ... because other objects depend on it") and to change its type at all, even to the same type ("cannot alter type of a column used by a view or rule"), so the migration fails there, in the middle of a deploy (seen on PostgreSQL 18, for views and materialized views, for columns in the select list, a join condition and a WHERE clause, and through `*`). lockwise knows which columns a view uses from the query the migrations gave it: a column named with its table or alias, an unqualified one that only one table it reads has, and the columns behind `*`. Not reported: a column added after a `*` view was made, a view the migration dropped before, a column lockwise cannot place, DROP COLUMN ... CASCADE (no-drop-cascade reports what it takes along), and a statement in a DO block whose exception handler catches the error.',
+          instead: "Drop the view before the change and create it again after it, in the same transaction; or keep the column until the view no longer uses it.",
+          bad: "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(10, 2), note text);\nCREATE VIEW order_totals AS SELECT id, total FROM orders;\n-- a later migration:\nALTER TABLE orders ALTER COLUMN total TYPE numeric(12, 2);",
+          good: "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(10, 2), note text);\nCREATE VIEW order_totals AS SELECT id, total FROM orders;\n-- a later migration:\nBEGIN;\nSET LOCAL lock_timeout = '2s';\nDROP VIEW order_totals;\nALTER TABLE orders ALTER COLUMN total TYPE numeric(12, 2);\nCREATE VIEW order_totals AS SELECT id, total FROM orders;\nCOMMIT;",
+          references: ["https://www.postgresql.org/docs/current/ddl-depend.html", "https://www.postgresql.org/docs/current/sql-altertable.html"],
+          pgVersions: "Every version. Checked on PostgreSQL 18.",
+          prevents: "a migration that fails half-way through a deploy"
+        }
+      },
+      create(context) {
+        return {
+          AlterTableStmt(alter) {
+            if (!alter.relation || context.statement.caught) return;
+            const table = relationFromRangeVar(alter.relation);
+            for (const node of alter.cmds ?? []) {
+              const cmd = asKind(node, "AlterTableCmd");
+              const drops = cmd?.subtype === "AT_DropColumn" && cmd.behavior !== "DROP_CASCADE";
+              if (!cmd?.name || !drops && cmd.subtype !== "AT_AlterColumnType") continue;
+              const views = context.schema.viewsUsingColumn(table, cmd.name);
+              if (views.length === 0) continue;
+              const named = views.slice(0, NAMED_VIEWS).map((view) => `${context.schema.table(view)?.kind ?? "view"} ${displayResolvedName(view)}`);
+              const list = views.length > NAMED_VIEWS ? [...named, `${views.length - NAMED_VIEWS} more`] : named;
+              const data = {
+                table: displayName(table),
+                column: quoteIdentifier(cmd.name),
+                rawTable: table.name,
+                rawColumn: cmd.name,
+                views: list.length === 1 ? list[0] : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`,
+                uses: views.length === 1 ? "uses" : "use",
+                firstView: displayResolvedName(views[0]),
+                viewKind: context.schema.table(views[0])?.kind === "materialized view" ? "MATERIALIZED VIEW" : "VIEW"
+              };
+              context.report(drops ? { messageId: "dropColumn", helpId: "dropHelp", data } : { messageId: "changeType", helpId: "typeHelp", data });
+            }
+          }
+        };
       }
     });
   }
@@ -32598,6 +32733,7 @@ var init_rules = __esm({
   "rules/index.ts"() {
     "use strict";
     init_no_add_required_column();
+    init_no_altering_column_used_by_view();
     init_no_backfill_in_expand_migration();
     init_no_char_column();
     init_no_cluster();
@@ -32654,6 +32790,7 @@ var init_rules = __esm({
     init_require_unique_using_index();
     RULES = [
       no_add_required_column_default,
+      no_altering_column_used_by_view_default,
       no_backfill_in_expand_migration_default,
       no_char_column_default,
       no_cluster_default,
@@ -46012,7 +46149,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 24;
+var CACHE_FORMAT = 25;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

@@ -1,5 +1,6 @@
 import type { AnyRule } from '../src/engine/rule.js';
 import noAddRequiredColumn from './no-add-required-column.js';
+import noAlteringColumnUsedByView from './no-altering-column-used-by-view.js';
 import noBackfillInExpandMigration from './no-backfill-in-expand-migration.js';
 import noCharColumn from './no-char-column.js';
 import noCluster from './no-cluster.js';
@@ -58,6 +59,7 @@ import requireUniqueUsingIndex from './require-unique-using-index.js';
 /** Every rule lockwise ships, in id order. A test checks this list against the files in rules/. */
 export const RULES: readonly AnyRule[] = [
   noAddRequiredColumn,
+  noAlteringColumnUsedByView,
   noBackfillInExpandMigration,
   noCharColumn,
   noCluster,

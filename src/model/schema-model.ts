@@ -5,6 +5,7 @@ import type { Volatility } from '../knowledge/volatility.js';
 import { extensionMembers, type ExtensionMembers } from '../knowledge/extensions.js';
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
+import { columnsUsedByQuery, type ColumnUse } from './view-columns.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type AttachedObjectKind, type RelationName } from './names.js';
 import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, defaultExpressionOf, functionsCalledIn, indexKeyNames, indexName, indexStmtColumns, isIdentity, isNullConstant, isSerial, operatorClassesOf, plainKeyColumns, sequenceCalledIn, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type ForeignKeyDeleteAction, type IndexColumns } from './schema-objects.js';
 
@@ -36,6 +37,8 @@ export interface TableInfo {
   populated?: boolean;
   /** For a view: the relations its query names. */
   reads?: RelationName[];
+  /** For a view or materialized view: the columns of the relations it reads that its query uses (see columnsUsedByQuery). */
+  columnsUsed?: ColumnUse[];
   /** For a view or materialized view: the functions its query calls, lower-case and without schema, when it calls any. */
   calls?: string[];
   /**
@@ -605,6 +608,18 @@ export class SchemaModel {
     const calls = functionsCalledIn(query);
     if (calls.length > 0) view.calls = calls;
     else delete view.calls;
+    const columnsUsed = columnsUsedByQuery(query, (relation) => {
+      const table = this.table(relation);
+      return table ? [...table.columns.keys()] : undefined;
+    });
+    if (columnsUsed.length > 0) view.columnsUsed = columnsUsed;
+    else delete view.columnsUsed;
+  }
+
+  /** The views and materialized views whose own queries use the column: PostgreSQL refuses to drop it or change its type while they exist. */
+  viewsUsingColumn(relation: RelationName, column: string): RelationName[] {
+    const views = [...this.tables.values()].filter((view) => (view.columnsUsed ?? []).some((use) => use.column === column && this.sameTable(use.relation, relation)));
+    return views.map((view) => view.name);
   }
 
   private dropDependentsOfExtension(extension: string): void {
@@ -1605,6 +1620,10 @@ export class SchemaModel {
       table.columns.set(newName, { ...column, name: newName, namedIn: this.currentMigration });
     }
     const renamedColumn = (name: string): string => (name === oldName ? newName : name);
+    // A view depends on the column, not its name: it follows the rename.
+    for (const view of this.tables.values()) {
+      for (const use of view.columnsUsed ?? []) if (use.column === oldName && this.sameTable(use.relation, relation)) use.column = newName;
+    }
     for (const index of this.indexesOn(relation)) {
       if (index.keyColumns) index.keyColumns = index.keyColumns.map(renamedColumn);
       if (index.columns) index.columns = { keys: index.columns.keys.map((key) => key.map(renamedColumn)), columns: index.columns.columns.map(renamedColumn) };

@@ -1,0 +1,68 @@
+import type { Node, RangeVar } from '@pgsql/types';
+import { relationFromRangeVar, type RelationName } from './names.js';
+import { asKind, relationsNamedIn } from '../parse/node-types.js';
+
+/** A column of a table or view that a view's query uses: PostgreSQL records the dependency when it creates the view. */
+export interface ColumnUse {
+  relation: RelationName;
+  column: string;
+}
+
+/**
+ * The columns of the relations it reads that a view's query uses, as far as they can be told apart: a column named with its
+ * table or alias; an unqualified one that only one relation read has (by the model's `columnsOf`), or any when the query reads
+ * one relation; and for `*` or `t.*`, every column the relation has when the view is made (PostgreSQL expands the star then).
+ * A name lockwise cannot place is left out, so that no column is claimed used that is not.
+ */
+export function columnsUsedByQuery(query: Node | undefined, columnsOf: (relation: RelationName) => readonly string[] | undefined): ColumnUse[] {
+  const read = relationsNamedIn(query);
+  const byAlias = new Map<string, RelationName>();
+  for (const rangeVar of read) byAlias.set(aliasOf(rangeVar), relationFromRangeVar(rangeVar));
+  const relations = [...new Map(read.map((rangeVar) => [`${rangeVar.schemaname ?? ''}.${rangeVar.relname ?? ''}`, relationFromRangeVar(rangeVar)])).values()];
+  const uses: ColumnUse[] = [];
+  const use = (relation: RelationName | undefined, column: string): void => {
+    if (relation && !uses.some((other) => other.column === column && other.relation.name === relation.name && other.relation.schema === relation.schema)) uses.push({ relation, column });
+  };
+  const every = (relation: RelationName | undefined): void => {
+    for (const column of (relation && columnsOf(relation)) ?? []) use(relation, column);
+  };
+  for (const fields of columnRefs(query)) {
+    const names = fields.map((field) => asKind(field, 'String')?.sval);
+    const star = asKind(fields.at(-1), 'A_Star') !== undefined;
+    if (fields.length === 1 && star) relations.forEach(every);
+    else if (star && names.length === 2) every(byAlias.get(names[0]!));
+    else if (names.length === 1 && names[0]) use(owner(names[0], relations, columnsOf), names[0]);
+    else if (names.length >= 2 && names.at(-1) && names.at(-2)) use(byAlias.get(names.at(-2)!), names.at(-1)!);
+  }
+  return uses;
+}
+
+/** The one relation read that has the column, or the only relation read when the model knows none of their columns. */
+function owner(column: string, relations: readonly RelationName[], columnsOf: (relation: RelationName) => readonly string[] | undefined): RelationName | undefined {
+  const having = relations.filter((relation) => columnsOf(relation)?.includes(column));
+  if (having.length === 1) return having[0];
+  return relations.length === 1 && columnsOf(relations[0]!) === undefined ? relations[0] : undefined;
+}
+
+function aliasOf(rangeVar: RangeVar): string {
+  return rangeVar.alias?.aliasname ?? rangeVar.relname ?? '';
+}
+
+/** The fields of every column reference in the query. */
+function columnRefs(query: Node | undefined): Node[][] {
+  const found: Node[][] = [];
+  const pending: unknown[] = [query];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      pending.push(...value);
+      continue;
+    }
+    const record = value as Record<string, unknown>;
+    const ref = record.ColumnRef as { fields?: Node[] } | undefined;
+    if (ref?.fields) found.push(ref.fields);
+    pending.push(...Object.values(record));
+  }
+  return found;
+}
