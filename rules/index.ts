@@ -5,6 +5,7 @@ import noBackfillInExpandMigration from './no-backfill-in-expand-migration.js';
 import noCharColumn from './no-char-column.js';
 import noCluster from './no-cluster.js';
 import noConcurrentlyInTransaction from './no-concurrently-in-transaction.js';
+import noCreateExistingObject from './no-create-existing-object.js';
 import noDomainConstraint from './no-domain-constraint.js';
 import noDropCascade from './no-drop-cascade.js';
 import noDropDatabase from './no-drop-database.js';
@@ -64,6 +65,7 @@ export const RULES: readonly AnyRule[] = [
   noCharColumn,
   noCluster,
   noConcurrentlyInTransaction,
+  noCreateExistingObject,
   noDomainConstraint,
   noDropCascade,
   noDropDatabase,

@@ -56,7 +56,7 @@ describe('robustness: no input crashes the engine', () => {
 
 describe('large inputs', () => {
   it('lints a 20 MB migration completely', async () => {
-    const statement = "ALTER TABLE events ADD COLUMN payload_v2 jsonb DEFAULT '{}'::jsonb; -- keep\nCREATE INDEX CONCURRENTLY IF NOT EXISTS events_idx ON events (created_at);\n";
+    const statement = "ALTER TABLE events ADD COLUMN IF NOT EXISTS payload_v2 jsonb DEFAULT '{}'::jsonb; -- keep\nCREATE INDEX CONCURRENTLY IF NOT EXISTS events_idx ON events (created_at);\n";
     const repetitions = Math.ceil((20 * 1024 * 1024) / statement.length);
     const text = `SET lock_timeout = '2s';\n${statement.repeat(repetitions)}ALTER TABLE sessions RENAME COLUMN payload TO body;\n`;
     const results = await lintInputs([{ path: 'big.sql', text }], DEFAULT_CONFIG);
