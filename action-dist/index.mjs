@@ -20246,10 +20246,8 @@ function isOptionEnabled(options, name) {
 function functionNameOf(object) {
   return stringValues(asKind(object, "ObjectWithArgs")?.objname).at(-1);
 }
-function relationsNamedIn(query) {
-  const found = [];
-  const withQueries = /* @__PURE__ */ new Set();
-  const pending = [query];
+function eachNodeRecord(root, visit2) {
+  const pending = [root];
   while (pending.length > 0) {
     const value = pending.pop();
     if (typeof value !== "object" || value === null) continue;
@@ -20258,11 +20256,18 @@ function relationsNamedIn(query) {
       continue;
     }
     const record = value;
+    visit2(record);
+    pending.push(...Object.values(record));
+  }
+}
+function relationsNamedIn(query) {
+  const found = [];
+  const withQueries = /* @__PURE__ */ new Set();
+  eachNodeRecord(query, (record) => {
     if (record.RangeVar) found.push(record.RangeVar);
     const cte = record.CommonTableExpr;
     if (cte?.ctename) withQueries.add(cte.ctename);
-    pending.push(...Object.values(record));
-  }
+  });
   return found.filter((rangeVar) => rangeVar.schemaname !== void 0 || !withQueries.has(rangeVar.relname ?? ""));
 }
 var init_node_types = __esm({
@@ -20910,19 +20915,10 @@ function aliasOf(rangeVar) {
 }
 function columnRefs(query) {
   const found = [];
-  const pending = [query];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (typeof value !== "object" || value === null) continue;
-    if (Array.isArray(value)) {
-      pending.push(...value);
-      continue;
-    }
-    const record = value;
+  eachNodeRecord(query, (record) => {
     const ref = record.ColumnRef;
     if (ref?.fields) found.push(ref.fields);
-    pending.push(...Object.values(record));
-  }
+  });
   return found;
 }
 var init_view_columns = __esm({

@@ -1,6 +1,6 @@
 import type { Node, RangeVar } from '@pgsql/types';
 import { relationFromRangeVar, type RelationName } from './names.js';
-import { asKind, relationsNamedIn } from '../parse/node-types.js';
+import { asKind, eachNodeRecord, relationsNamedIn } from '../parse/node-types.js';
 
 /** A column of a table or view that a view's query uses: PostgreSQL records the dependency when it creates the view. */
 export interface ColumnUse {
@@ -51,18 +51,9 @@ function aliasOf(rangeVar: RangeVar): string {
 /** The fields of every column reference in the query. */
 function columnRefs(query: Node | undefined): Node[][] {
   const found: Node[][] = [];
-  const pending: unknown[] = [query];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (typeof value !== 'object' || value === null) continue;
-    if (Array.isArray(value)) {
-      pending.push(...value);
-      continue;
-    }
-    const record = value as Record<string, unknown>;
+  eachNodeRecord(query, (record) => {
     const ref = record.ColumnRef as { fields?: Node[] } | undefined;
     if (ref?.fields) found.push(ref.fields);
-    pending.push(...Object.values(record));
-  }
+  });
   return found;
 }
