@@ -19,7 +19,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows creating a table, column or constraint the history already made, or a second primary key.',
-      why: 'A migration that creates what the migrations before it made fails when it runs, and stops the deploy half-way: CREATE TABLE of a name the history gave a table or view, ADD COLUMN of a column the table has, ADD CONSTRAINT under a name the table\'s constraints have, ADD PRIMARY KEY on a table that has one (seen on PostgreSQL 18). Such files come from hand edits, merged branches, and introspected baselines a tool wrote again. Not reported: IF NOT EXISTS; a drop of the same object earlier in the statement or the migration; a statement in a DO block that may not run (in an IF, a loop or an exception handler) or whose exception handler catches the error; a table or column lockwise never saw made.',
+      why: 'A migration that creates what the migrations before it made fails when it runs, and stops the deploy half-way: CREATE TABLE of a name the history gave a table or view, ADD COLUMN of a column the table has, ADD CONSTRAINT under a name the table\'s constraints have, ADD PRIMARY KEY on a table that has one (seen on PostgreSQL 18). Such files come from hand edits, merged branches, and introspected baselines a tool wrote again. Not reported: IF NOT EXISTS; CREATE TEMPORARY TABLE; a drop of the same object earlier in the statement or the migration; a statement in a DO block that may not run (in an IF, a loop or an exception handler) or whose exception handler catches the error; a table or column lockwise never saw made.',
       instead: 'Drop the old object first when the new one replaces it, or leave the statement out when the history made the object already.',
       bad: 'CREATE TABLE accounts (id uuid PRIMARY KEY, plan text);\n-- a later migration:\nALTER TABLE accounts ADD COLUMN plan text;',
       good: 'CREATE TABLE accounts (id uuid PRIMARY KEY, plan text);\n-- a later migration:\nALTER TABLE accounts ADD COLUMN IF NOT EXISTS plan text;',
@@ -33,7 +33,8 @@ export default defineRule({
     const runsAndFails = (): boolean => context.statement.conditional !== true && context.statement.caught === undefined;
     return {
       CreateStmt(create) {
-        if (!create.relation || create.if_not_exists || !runsAndFails()) return;
+        // A temporary table goes in the session's own schema, beside a table of its name.
+        if (!create.relation || create.if_not_exists || create.relation.relpersistence === 't' || !runsAndFails()) return;
         const relation = relationFromRangeVar(create.relation);
         const existing = context.schema.table(relation);
         if (!existing) return;
