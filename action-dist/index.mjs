@@ -21086,7 +21086,6 @@ function constraintInfo(constraint, table, column) {
     ...calls.length > 0 ? { calls } : {},
     ...constraint.pktable ? { referencedColumns: stringValues(constraint.pk_attrs) } : {},
     ...kind === "foreign key" && DELETE_ACTIONS[constraint.fk_del_action ?? ""] ? { onDelete: DELETE_ACTIONS[constraint.fk_del_action] } : {},
-    ...kind === "foreign key" && DELETE_ACTIONS[constraint.fk_upd_action ?? ""] ? { onUpdate: DELETE_ACTIONS[constraint.fk_upd_action] } : {},
     ...constraint.pktable ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? "" } : { name: constraint.pktable.relname ?? "" } } : {}
   };
 }
@@ -21428,24 +21427,6 @@ var init_schema_model = __esm({
           }
         };
         visit2(relation);
-        return [...found].map(([owner2, action]) => ({ table: this.qualified(owner2), action }));
-      }
-      /**
-       * What an UPDATE that changes `columns` of rows of `relation` does to the tables whose foreign keys reference one of those
-       * columns: each key's ON UPDATE action (NO ACTION for NO ACTION and RESTRICT, which only check). Each table once, under the
-       * action that changes it most; not `relation` itself. A CASCADE's change of the referencing columns is not followed further.
-       */
-      tablesReachedByUpdate(relation, columns) {
-        const self = this.resolve(relation, this.tables);
-        const primaryKey = this.primaryKey(relation) ?? [];
-        const found = /* @__PURE__ */ new Map();
-        for (const { owner: owner2, constraints, name } of this.foreignKeysTo(relation, { all: true })) {
-          const key = constraints.get(name);
-          const referenced = key?.referencedColumns?.length ? key.referencedColumns : primaryKey;
-          if (owner2 === self || !referenced.some((column) => columns.includes(column))) continue;
-          const action = key?.onUpdate ?? "NO ACTION";
-          if (found.get(owner2) === void 0 || found.get(owner2) === "NO ACTION") found.set(owner2, action);
-        }
         return [...found].map(([owner2, action]) => ({ table: this.qualified(owner2), action }));
       }
       /** The foreign keys of other tables to what `dropped` names of a table (see tablesReferencing): each owner's key, its constraints and the key's name. */
@@ -23881,13 +23862,7 @@ function locksOnKnownRelations(claims, schema, statement) {
       const tables = tablesUsing(schema, claim.relation);
       return tables.filter((table, i) => tables.findIndex((other) => schema.sameTable(other, table)) === i).map((table) => ({ relation: asWritten(table, schema), target: "table", mode: claim.mode }));
     }
-    const reachedBy = FOREIGN_KEY_ACTION_TARGETS[claim.target];
-    if (reachedBy) {
-      const reached = (reachedBy.update ? schema.tablesReachedByUpdate(claim.relation, claim.updatedColumns ?? []) : schema.tablesReachedByDelete(claim.relation)).filter(
-        ({ action }) => action !== "NO ACTION" === reachedBy.changes
-      );
-      return reached.map(({ table }) => ({ ...claim, relation: asWritten(table, schema), target: "table" }));
-    }
+    if (FOREIGN_KEY_ACTION_TARGETS.has(claim.target)) return [];
     if (claim.target === "tables-referencing-dropped") {
       const referencing = claim.droppedKeys ? schema.tablesReferencing(claim.relation, claim.droppedKeys) : [];
       return referencing.map((relation) => ({ relation: asWritten(relation, schema), target: "table", mode: claim.mode }));
@@ -24198,12 +24173,7 @@ var init_lint_file = __esm({
       "users-of-extension": (schema, dropped) => schema.tablesUsingExtension(dropped.name),
       "tables-drawing-from-sequence": (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table)
     };
-    FOREIGN_KEY_ACTION_TARGETS = {
-      "tables-changed-on-delete": { update: false, changes: true },
-      "tables-checked-on-delete": { update: false, changes: false },
-      "tables-changed-on-update": { update: true, changes: true },
-      "tables-checked-on-update": { update: true, changes: false }
-    };
+    FOREIGN_KEY_ACTION_TARGETS = /* @__PURE__ */ new Set(["tables-changed-on-delete", "tables-checked-on-delete", "tables-changed-on-update", "tables-checked-on-update"]);
     SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set([
       "default-partition",
       "referenced-tables",
@@ -46224,7 +46194,7 @@ function toolHomepage() {
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { deserialize as deserialize2, serialize as serialize2 } from "node:v8";
 var DEFAULT_CACHE_FILE = ".lockwisecache";
-var CACHE_FORMAT = 25;
+var CACHE_FORMAT = 26;
 var INDEX_LENGTH_BYTES = 4;
 var STAMP_FIELDS = 4;
 function packFileFacts({ recordedAt, files }) {

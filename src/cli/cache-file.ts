@@ -5,7 +5,7 @@ import { MigrationFiles, type FileFactsData, type KnownFile, type PreparedFacts 
 
 export const DEFAULT_CACHE_FILE = '.lockwisecache';
 /** Changes when what the file holds changes shape, the schema states in it included. */
-const CACHE_FORMAT = 25;
+const CACHE_FORMAT = 26;
 
 /**
  * The file starts with the length of its index (4 bytes), then the index, written by

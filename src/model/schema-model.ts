@@ -390,25 +390,6 @@ export class SchemaModel {
     return [...found].map(([owner, action]) => ({ table: this.qualified(owner), action }));
   }
 
-  /**
-   * What an UPDATE that changes `columns` of rows of `relation` does to the tables whose foreign keys reference one of those
-   * columns: each key's ON UPDATE action (NO ACTION for NO ACTION and RESTRICT, which only check). Each table once, under the
-   * action that changes it most; not `relation` itself. A CASCADE's change of the referencing columns is not followed further.
-   */
-  tablesReachedByUpdate(relation: RelationName, columns: readonly string[]): Array<{ table: RelationName; action: ForeignKeyDeleteAction | 'NO ACTION' }> {
-    const self = this.resolve(relation, this.tables);
-    const primaryKey = this.primaryKey(relation) ?? [];
-    const found = new Map<string, ForeignKeyDeleteAction | 'NO ACTION'>();
-    for (const { owner, constraints, name } of this.foreignKeysTo(relation, { all: true })) {
-      const key = constraints.get(name);
-      const referenced = key?.referencedColumns?.length ? key.referencedColumns : primaryKey;
-      if (owner === self || !referenced.some((column) => columns.includes(column))) continue;
-      const action = key?.onUpdate ?? 'NO ACTION';
-      if (found.get(owner) === undefined || found.get(owner) === 'NO ACTION') found.set(owner, action);
-    }
-    return [...found].map(([owner, action]) => ({ table: this.qualified(owner), action }));
-  }
-
   /** The foreign keys of other tables to what `dropped` names of a table (see tablesReferencing): each owner's key, its constraints and the key's name. */
   private foreignKeysTo(relation: RelationName, dropped: DroppedKeys): Array<{ owner: string; constraints: Map<string, ConstraintInfo>; name: string }> {
     const key = this.resolve(relation, this.tables);

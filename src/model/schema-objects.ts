@@ -48,7 +48,7 @@ export interface ColumnInfo {
   namedIn?: string;
 }
 
-/** ON DELETE (or ON UPDATE) actions that delete or update the referencing rows, in the same statement as the change of the referenced one. */
+/** ON DELETE actions that delete or update the referencing rows, in the same statement as the DELETE of the referenced one. */
 export type ForeignKeyDeleteAction = 'CASCADE' | 'SET NULL' | 'SET DEFAULT';
 
 const DELETE_ACTIONS: Partial<Record<string, ForeignKeyDeleteAction>> = { c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
@@ -69,8 +69,6 @@ export interface ConstraintInfo {
   referencedColumns?: string[];
   /** For a foreign key whose ON DELETE changes the rows referencing a deleted row: how. */
   onDelete?: ForeignKeyDeleteAction;
-  /** For a foreign key whose ON UPDATE changes the rows referencing a row whose key changes: how. */
-  onUpdate?: ForeignKeyDeleteAction;
   /** For a CHECK: the functions its condition calls, lower-case and without schema, when it calls any. */
   calls?: string[];
 }
@@ -209,7 +207,6 @@ export function constraintInfo(constraint: Constraint, table: string, column?: s
     ...(calls.length > 0 ? { calls } : {}),
     ...(constraint.pktable ? { referencedColumns: stringValues(constraint.pk_attrs) } : {}),
     ...(kind === 'foreign key' && DELETE_ACTIONS[constraint.fk_del_action ?? ''] ? { onDelete: DELETE_ACTIONS[constraint.fk_del_action!] } : {}),
-    ...(kind === 'foreign key' && DELETE_ACTIONS[constraint.fk_upd_action ?? ''] ? { onUpdate: DELETE_ACTIONS[constraint.fk_upd_action!] } : {}),
     ...(constraint.pktable
       ? { references: constraint.pktable.schemaname ? { schema: constraint.pktable.schemaname, name: constraint.pktable.relname ?? '' } : { name: constraint.pktable.relname ?? '' } }
       : {}),
