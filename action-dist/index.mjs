@@ -20246,8 +20246,10 @@ function isOptionEnabled(options, name) {
 function functionNameOf(object) {
   return stringValues(asKind(object, "ObjectWithArgs")?.objname).at(-1);
 }
-function eachNodeRecord(root, visit2) {
-  const pending = [root];
+function relationsNamedIn(query) {
+  const found = [];
+  const withQueries = /* @__PURE__ */ new Set();
+  const pending = [query];
   while (pending.length > 0) {
     const value = pending.pop();
     if (typeof value !== "object" || value === null) continue;
@@ -20256,18 +20258,11 @@ function eachNodeRecord(root, visit2) {
       continue;
     }
     const record = value;
-    visit2(record);
-    pending.push(...Object.values(record));
-  }
-}
-function relationsNamedIn(query) {
-  const found = [];
-  const withQueries = /* @__PURE__ */ new Set();
-  eachNodeRecord(query, (record) => {
     if (record.RangeVar) found.push(record.RangeVar);
     const cte = record.CommonTableExpr;
     if (cte?.ctename) withQueries.add(cte.ctename);
-  });
+    pending.push(...Object.values(record));
+  }
   return found.filter((rangeVar) => rangeVar.schemaname !== void 0 || !withQueries.has(rangeVar.relname ?? ""));
 }
 var init_node_types = __esm({
@@ -20882,53 +20877,6 @@ var init_names = __esm({
   }
 });
 
-// src/model/view-columns.ts
-function columnsUsedByQuery(query, columnsOf) {
-  const read = relationsNamedIn(query);
-  const byAlias = /* @__PURE__ */ new Map();
-  for (const rangeVar of read) byAlias.set(aliasOf(rangeVar), relationFromRangeVar(rangeVar));
-  const relations = [...new Map(read.map((rangeVar) => [`${rangeVar.schemaname ?? ""}.${rangeVar.relname ?? ""}`, relationFromRangeVar(rangeVar)])).values()];
-  const uses = [];
-  const use = (relation, column) => {
-    if (relation && !uses.some((other) => other.column === column && other.relation.name === relation.name && other.relation.schema === relation.schema)) uses.push({ relation, column });
-  };
-  const every2 = (relation) => {
-    for (const column of (relation && columnsOf(relation)) ?? []) use(relation, column);
-  };
-  for (const fields of columnRefs(query)) {
-    const names = fields.map((field) => asKind(field, "String")?.sval);
-    const star = asKind(fields.at(-1), "A_Star") !== void 0;
-    if (fields.length === 1 && star) relations.forEach(every2);
-    else if (star && names.length === 2) every2(byAlias.get(names[0]));
-    else if (names.length === 1 && names[0]) use(owner(names[0], relations, columnsOf), names[0]);
-    else if (names.length >= 2 && names.at(-1) && names.at(-2)) use(byAlias.get(names.at(-2)), names.at(-1));
-  }
-  return uses;
-}
-function owner(column, relations, columnsOf) {
-  const having = relations.filter((relation) => columnsOf(relation)?.includes(column));
-  if (having.length === 1) return having[0];
-  return relations.length === 1 && columnsOf(relations[0]) === void 0 ? relations[0] : void 0;
-}
-function aliasOf(rangeVar) {
-  return rangeVar.alias?.aliasname ?? rangeVar.relname ?? "";
-}
-function columnRefs(query) {
-  const found = [];
-  eachNodeRecord(query, (record) => {
-    const ref = record.ColumnRef;
-    if (ref?.fields) found.push(ref.fields);
-  });
-  return found;
-}
-var init_view_columns = __esm({
-  "src/model/view-columns.ts"() {
-    "use strict";
-    init_names();
-    init_node_types();
-  }
-});
-
 // src/engine/walk.ts
 function walkTree(root, onNode) {
   const values = [root];
@@ -20991,6 +20939,55 @@ function wrappedKind(value) {
 var init_walk = __esm({
   "src/engine/walk.ts"() {
     "use strict";
+  }
+});
+
+// src/model/view-columns.ts
+function columnsUsedByQuery(query, columnsOf) {
+  const read = relationsNamedIn(query);
+  const byAlias = /* @__PURE__ */ new Map();
+  for (const rangeVar of read) byAlias.set(aliasOf(rangeVar), relationFromRangeVar(rangeVar));
+  const relations = [...new Map(read.map((rangeVar) => [`${rangeVar.schemaname ?? ""}.${rangeVar.relname ?? ""}`, relationFromRangeVar(rangeVar)])).values()];
+  const uses = [];
+  const use = (relation, column) => {
+    if (relation && !uses.some((other) => other.column === column && other.relation.name === relation.name && other.relation.schema === relation.schema)) uses.push({ relation, column });
+  };
+  const every2 = (relation) => {
+    for (const column of (relation && columnsOf(relation)) ?? []) use(relation, column);
+  };
+  for (const fields of columnRefs(query)) {
+    const names = fields.map((field) => asKind(field, "String")?.sval);
+    const star = asKind(fields.at(-1), "A_Star") !== void 0;
+    if (fields.length === 1 && star) relations.forEach(every2);
+    else if (star && names.length === 2) every2(byAlias.get(names[0]));
+    else if (names.length === 1 && names[0]) use(owner(names[0], relations, columnsOf), names[0]);
+    else if (names.length >= 2 && names.at(-1) && names.at(-2)) use(byAlias.get(names.at(-2)), names.at(-1));
+  }
+  return uses;
+}
+function owner(column, relations, columnsOf) {
+  const having = relations.filter((relation) => columnsOf(relation)?.includes(column));
+  if (having.length === 1) return having[0];
+  return relations.length === 1 && columnsOf(relations[0]) === void 0 ? relations[0] : void 0;
+}
+function aliasOf(rangeVar) {
+  return rangeVar.alias?.aliasname ?? rangeVar.relname ?? "";
+}
+function columnRefs(query) {
+  const found = [];
+  if (!query) return found;
+  walkTree(query, (kind, payload) => {
+    const fields = kind === "ColumnRef" ? payload.fields : void 0;
+    if (fields) found.push(fields);
+  });
+  return found;
+}
+var init_view_columns = __esm({
+  "src/model/view-columns.ts"() {
+    "use strict";
+    init_names();
+    init_node_types();
+    init_walk();
   }
 });
 

@@ -1,6 +1,7 @@
 import type { Node, RangeVar } from '@pgsql/types';
 import { relationFromRangeVar, type RelationName } from './names.js';
-import { asKind, eachNodeRecord, relationsNamedIn } from '../parse/node-types.js';
+import { asKind, relationsNamedIn } from '../parse/node-types.js';
+import { walkTree } from '../engine/walk.js';
 
 /** A column of a table or view that a view's query uses: PostgreSQL records the dependency when it creates the view. */
 export interface ColumnUse {
@@ -51,9 +52,10 @@ function aliasOf(rangeVar: RangeVar): string {
 /** The fields of every column reference in the query. */
 function columnRefs(query: Node | undefined): Node[][] {
   const found: Node[][] = [];
-  eachNodeRecord(query, (record) => {
-    const ref = record.ColumnRef as { fields?: Node[] } | undefined;
-    if (ref?.fields) found.push(ref.fields);
+  if (!query) return found;
+  walkTree(query, (kind, payload) => {
+    const fields = kind === 'ColumnRef' ? (payload as { fields?: Node[] }).fields : undefined;
+    if (fields) found.push(fields);
   });
   return found;
 }

@@ -55,9 +55,11 @@ export function functionNameOf(object: Node | undefined): string | undefined {
   return stringValues(asKind(object, 'ObjectWithArgs')?.objname).at(-1);
 }
 
-/** Calls `visit` with every node of the tree, as the record that wraps it (`{ RangeVar: {...} }`), in no particular order. */
-export function eachNodeRecord(root: unknown, visit: (record: Record<string, unknown>) => void): void {
-  const pending: unknown[] = [root];
+/** The relations a query names (its RangeVars), leaving out those that name one of its WITH queries. */
+export function relationsNamedIn(query: Node | undefined): RangeVar[] {
+  const found: RangeVar[] = [];
+  const withQueries = new Set<string>();
+  const pending: unknown[] = [query];
   while (pending.length > 0) {
     const value = pending.pop();
     if (typeof value !== 'object' || value === null) continue;
@@ -66,19 +68,10 @@ export function eachNodeRecord(root: unknown, visit: (record: Record<string, unk
       continue;
     }
     const record = value as Record<string, unknown>;
-    visit(record);
-    pending.push(...Object.values(record));
-  }
-}
-
-/** The relations a query names (its RangeVars), leaving out those that name one of its WITH queries. */
-export function relationsNamedIn(query: Node | undefined): RangeVar[] {
-  const found: RangeVar[] = [];
-  const withQueries = new Set<string>();
-  eachNodeRecord(query, (record) => {
     if (record.RangeVar) found.push(record.RangeVar as RangeVar);
     const cte = record.CommonTableExpr as { ctename?: string } | undefined;
     if (cte?.ctename) withQueries.add(cte.ctename);
-  });
+    pending.push(...Object.values(record));
+  }
   return found.filter((rangeVar) => rangeVar.schemaname !== undefined || !withQueries.has(rangeVar.relname ?? ''));
 }
