@@ -23478,14 +23478,15 @@ function locksTakenBy(statement, pgVersion) {
   }
   const copy = asKind(node, "CopyStmt");
   if (copy?.is_from) take(copy.relation, "table", STATEMENT_LOCKS.insertUpdateDelete);
-  for (const target of dataModifyingTargets(node)) take(target, "table", STATEMENT_LOCKS.insertUpdateDelete);
-  for (const { relation, deletes, updatedColumns } of rowChangingTargets(node)) {
-    if (deletes) {
+  const targets = dataModifyingTargets(node, true);
+  for (const { relation } of targets) take(relation, "table", STATEMENT_LOCKS.insertUpdateDelete);
+  for (const { relation, runs, deletes, updatedColumns } of targets) {
+    if (runs && deletes) {
       take(relation, "tables-changed-on-delete", STATEMENT_LOCKS.foreignKeyActionOnDelete);
       take(relation, "tables-checked-on-delete", STATEMENT_LOCKS.foreignKeyCheckOnDelete);
       for (const claim of claims.slice(-2)) claim.takenOnlyIf = "the statement deletes a row";
     }
-    if (updatedColumns.length > 0) {
+    if (runs && updatedColumns.length > 0) {
       take(relation, "tables-changed-on-update", STATEMENT_LOCKS.foreignKeyActionOnDelete);
       take(relation, "tables-checked-on-update", STATEMENT_LOCKS.foreignKeyCheckOnDelete);
       for (const claim of claims.slice(-2)) Object.assign(claim, { updatedColumns, takenOnlyIf: "the statement changes a value a foreign key references" });
@@ -23493,34 +23494,26 @@ function locksTakenBy(statement, pgVersion) {
   }
   return claims;
 }
-function rowChangingTargets(node) {
-  const statement = asKind(node, "DeleteStmt") ?? asKind(node, "MergeStmt") ?? asKind(node, "UpdateStmt") ?? asKind(node, "InsertStmt") ?? asKind(node, "SelectStmt");
-  if (!statement) return [];
-  const targets = (statement.withClause?.ctes ?? []).flatMap((cte) => rowChangingTargets(asKind(cte, "CommonTableExpr")?.ctequery));
+function listItems2(node) {
+  return asKind(node, "List")?.items ?? [node];
+}
+function dataModifyingTargets(node, runs) {
+  if (!node) return [];
+  const holder = asKind(node, "ExplainStmt") ?? asKind(node, "PrepareStmt");
+  if (holder) return dataModifyingTargets(holder.query, false);
+  const functionBody = asKind(node, "CreateFunctionStmt")?.sql_body;
+  if (functionBody) return listItems2(functionBody).flatMap((item) => listItems2(item).flatMap((query) => dataModifyingTargets(query, false)));
   const update = asKind(node, "UpdateStmt");
   const merge = asKind(node, "MergeStmt");
+  const statement = asKind(node, "InsertStmt") ?? update ?? asKind(node, "DeleteStmt") ?? merge;
+  const withClause = (statement ?? asKind(node, "SelectStmt"))?.withClause;
+  const targets = (withClause?.ctes ?? []).flatMap((cte) => dataModifyingTargets(asKind(cte, "CommonTableExpr")?.ctequery, runs));
+  if (!statement?.relation) return targets;
   const clauses = (merge?.mergeWhenClauses ?? []).map((clause) => asKind(clause, "MergeWhenClause"));
   const setLists = update ? [update.targetList] : clauses.filter((clause) => clause?.commandType === "CMD_UPDATE").map((clause) => clause.targetList);
   const updatedColumns = [...new Set(setLists.flatMap((list) => (list ?? []).flatMap((target) => asKind(target, "ResTarget")?.name ?? [])))];
   const deletes = asKind(node, "DeleteStmt") !== void 0 || clauses.some((clause) => clause?.commandType === "CMD_DELETE");
-  const relation = asKind(node, "DeleteStmt")?.relation ?? update?.relation ?? merge?.relation;
-  if (relation && (deletes || updatedColumns.length > 0)) targets.push({ relation, deletes, updatedColumns });
-  return targets;
-}
-function listItems2(node) {
-  return asKind(node, "List")?.items ?? [node];
-}
-function dataModifyingTargets(node) {
-  if (!node) return [];
-  const holder = asKind(node, "ExplainStmt") ?? asKind(node, "PrepareStmt");
-  if (holder) return dataModifyingTargets(holder.query);
-  const functionBody = asKind(node, "CreateFunctionStmt")?.sql_body;
-  if (functionBody) return listItems2(functionBody).flatMap((item) => listItems2(item).flatMap(dataModifyingTargets));
-  const statement = asKind(node, "InsertStmt") ?? asKind(node, "UpdateStmt") ?? asKind(node, "DeleteStmt") ?? asKind(node, "MergeStmt");
-  const withClause = (statement ?? asKind(node, "SelectStmt"))?.withClause;
-  const targets = [];
-  for (const cte of withClause?.ctes ?? []) targets.push(...dataModifyingTargets(asKind(cte, "CommonTableExpr")?.ctequery));
-  if (statement?.relation) targets.push(statement.relation);
+  targets.push({ relation: statement.relation, runs, deletes, updatedColumns });
   return targets;
 }
 function alterCommandLock(cmd, pgVersion) {

@@ -416,15 +416,16 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
 
   const copy = asKind(node, 'CopyStmt');
   if (copy?.is_from) take(copy.relation, 'table', STATEMENT_LOCKS.insertUpdateDelete);
-  for (const target of dataModifyingTargets(node)) take(target, 'table', STATEMENT_LOCKS.insertUpdateDelete);
+  const targets = dataModifyingTargets(node, true);
+  for (const { relation } of targets) take(relation, 'table', STATEMENT_LOCKS.insertUpdateDelete);
   // The foreign keys of other tables act on the rows a DELETE removes and on the key values an UPDATE changes (seen on PostgreSQL 18).
-  for (const { relation, deletes, updatedColumns } of rowChangingTargets(node)) {
-    if (deletes) {
+  for (const { relation, runs, deletes, updatedColumns } of targets) {
+    if (runs && deletes) {
       take(relation, 'tables-changed-on-delete', STATEMENT_LOCKS.foreignKeyActionOnDelete);
       take(relation, 'tables-checked-on-delete', STATEMENT_LOCKS.foreignKeyCheckOnDelete);
       for (const claim of claims.slice(-2)) claim.takenOnlyIf = 'the statement deletes a row';
     }
-    if (updatedColumns.length > 0) {
+    if (runs && updatedColumns.length > 0) {
       take(relation, 'tables-changed-on-update', STATEMENT_LOCKS.foreignKeyActionOnDelete);
       take(relation, 'tables-checked-on-update', STATEMENT_LOCKS.foreignKeyCheckOnDelete);
       for (const claim of claims.slice(-2)) Object.assign(claim, { updatedColumns, takenOnlyIf: 'the statement changes a value a foreign key references' });
@@ -433,48 +434,45 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   return claims;
 }
 
-/**
- * The tables DELETE, UPDATE and MERGE change rows of, also inside WITH queries: whether rows are deleted (DELETE, MERGE ... THEN
- * DELETE), and the columns set (UPDATE, MERGE ... THEN UPDATE).
- */
-function rowChangingTargets(node: Node | undefined): Array<{ relation: RangeVar; deletes: boolean; updatedColumns: string[] }> {
-  const statement = asKind(node, 'DeleteStmt') ?? asKind(node, 'MergeStmt') ?? asKind(node, 'UpdateStmt') ?? asKind(node, 'InsertStmt') ?? asKind(node, 'SelectStmt');
-  if (!statement) return [];
-  const targets = (statement.withClause?.ctes ?? []).flatMap((cte) => rowChangingTargets(asKind(cte, 'CommonTableExpr')?.ctequery));
-  const update = asKind(node, 'UpdateStmt');
-  const merge = asKind(node, 'MergeStmt');
-  const clauses = (merge?.mergeWhenClauses ?? []).map((clause) => asKind(clause, 'MergeWhenClause'));
-  const setLists = update ? [update.targetList] : clauses.filter((clause) => clause?.commandType === 'CMD_UPDATE').map((clause) => clause!.targetList);
-  const updatedColumns = [...new Set(setLists.flatMap((list) => (list ?? []).flatMap((target) => asKind(target, 'ResTarget')?.name ?? [])))];
-  const deletes = asKind(node, 'DeleteStmt') !== undefined || clauses.some((clause) => clause?.commandType === 'CMD_DELETE');
-  const relation = asKind(node, 'DeleteStmt')?.relation ?? update?.relation ?? merge?.relation;
-  if (relation && (deletes || updatedColumns.length > 0)) targets.push({ relation, deletes, updatedColumns });
-  return targets;
-}
-
 function listItems(node: Node): Node[] {
   return asKind(node, 'List')?.items ?? [node];
 }
 
 type DataModifyingNode = { relation?: RangeVar; withClause?: { ctes?: Node[] } };
 
+/** A table INSERT, UPDATE, DELETE or MERGE writes to. */
+interface DataModifyingTarget {
+  relation: RangeVar;
+  /** The statement runs now, rather than being only analysed (PREPARE, EXPLAIN, a BEGIN ATOMIC body). */
+  runs: boolean;
+  /** It deletes rows (DELETE, MERGE ... THEN DELETE). */
+  deletes: boolean;
+  /** The columns it sets (UPDATE, MERGE ... THEN UPDATE). */
+  updatedColumns: string[];
+}
+
 /**
  * The tables INSERT, UPDATE, DELETE and MERGE write to, also inside WITH queries, at any depth.
  * PREPARE and EXPLAIN, and a function with a BEGIN ATOMIC body, analyse the statement they hold,
- * which takes its lock too (seen on PostgreSQL 18.4).
+ * which takes its lock too (seen on PostgreSQL 18.4), but changes no row.
  */
-function dataModifyingTargets(node: Node | undefined): RangeVar[] {
+function dataModifyingTargets(node: Node | undefined, runs: boolean): DataModifyingTarget[] {
   if (!node) return [];
   const holder = asKind(node, 'ExplainStmt') ?? asKind(node, 'PrepareStmt');
-  if (holder) return dataModifyingTargets(holder.query);
+  if (holder) return dataModifyingTargets(holder.query, false);
   const functionBody = asKind(node, 'CreateFunctionStmt')?.sql_body;
-  if (functionBody) return listItems(functionBody).flatMap((item) => listItems(item).flatMap(dataModifyingTargets));
-  const statement: DataModifyingNode | undefined =
-    asKind(node, 'InsertStmt') ?? asKind(node, 'UpdateStmt') ?? asKind(node, 'DeleteStmt') ?? asKind(node, 'MergeStmt');
+  if (functionBody) return listItems(functionBody).flatMap((item) => listItems(item).flatMap((query) => dataModifyingTargets(query, false)));
+  const update = asKind(node, 'UpdateStmt');
+  const merge = asKind(node, 'MergeStmt');
+  const statement: DataModifyingNode | undefined = asKind(node, 'InsertStmt') ?? update ?? asKind(node, 'DeleteStmt') ?? merge;
   const withClause = (statement ?? asKind(node, 'SelectStmt'))?.withClause;
-  const targets: RangeVar[] = [];
-  for (const cte of withClause?.ctes ?? []) targets.push(...dataModifyingTargets(asKind(cte, 'CommonTableExpr')?.ctequery));
-  if (statement?.relation) targets.push(statement.relation);
+  const targets = (withClause?.ctes ?? []).flatMap((cte) => dataModifyingTargets(asKind(cte, 'CommonTableExpr')?.ctequery, runs));
+  if (!statement?.relation) return targets;
+  const clauses = (merge?.mergeWhenClauses ?? []).map((clause) => asKind(clause, 'MergeWhenClause'));
+  const setLists = update ? [update.targetList] : clauses.filter((clause) => clause?.commandType === 'CMD_UPDATE').map((clause) => clause!.targetList);
+  const updatedColumns = [...new Set(setLists.flatMap((list) => (list ?? []).flatMap((target) => asKind(target, 'ResTarget')?.name ?? [])))];
+  const deletes = asKind(node, 'DeleteStmt') !== undefined || clauses.some((clause) => clause?.commandType === 'CMD_DELETE');
+  targets.push({ relation: statement.relation, runs, deletes, updatedColumns });
   return targets;
 }
 
