@@ -23653,6 +23653,9 @@ function formatMessage(template, data = {}) {
 function wordList(words) {
   return words.length <= 1 ? words[0] ?? "" : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }
+function shortWordList(words, named) {
+  return wordList(words.length > named ? [...words.slice(0, named), `${words.length - named} more`] : words);
+}
 var init_messages = __esm({
   "src/engine/messages.ts"() {
     "use strict";
@@ -24662,6 +24665,7 @@ var init_no_altering_column_used_by_view = __esm({
   "rules/no-altering-column-used-by-view.ts"() {
     "use strict";
     init_rule();
+    init_messages();
     init_names();
     init_node_types();
     init_identifiers();
@@ -24699,14 +24703,12 @@ var init_no_altering_column_used_by_view = __esm({
               if (!cmd?.name || !drops && cmd.subtype !== "AT_AlterColumnType") continue;
               const views = context.schema.viewsUsingColumn(table, cmd.name);
               if (views.length === 0) continue;
-              const named = views.slice(0, NAMED_VIEWS).map((view) => `${context.schema.table(view)?.kind ?? "view"} ${displayResolvedName(view)}`);
-              const list = views.length > NAMED_VIEWS ? [...named, `${views.length - NAMED_VIEWS} more`] : named;
               const data = {
                 table: displayName(table),
                 column: quoteIdentifier(cmd.name),
                 rawTable: table.name,
                 rawColumn: cmd.name,
-                views: list.length === 1 ? list[0] : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`,
+                views: shortWordList(views.map((view) => `${context.schema.table(view)?.kind ?? "view"} ${displayResolvedName(view)}`), NAMED_VIEWS),
                 uses: views.length === 1 ? "uses" : "use",
                 firstView: displayResolvedName(views[0]),
                 viewKind: context.schema.table(views[0])?.kind === "materialized view" ? "MATERIALIZED VIEW" : "VIEW"
@@ -25391,16 +25393,14 @@ function foreignKeyWords({ table, name }) {
   return `foreign key ${quoteIdentifier(name)} of ${displayResolvedName(table)}`;
 }
 function inWords(dependents) {
-  const named = dependents.slice(0, NAMED_DEPENDENTS);
-  const rest = dependents.length - named.length;
-  const list = rest > 0 ? [...named, `${rest} more`] : named;
-  return list.length === 1 ? list[0] : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`;
+  return shortWordList(dependents, NAMED_DEPENDENTS);
 }
 var NAMED_DEPENDENTS, no_drop_cascade_default, CONSEQUENCES;
 var init_no_drop_cascade = __esm({
   "rules/no-drop-cascade.ts"() {
     "use strict";
     init_rule();
+    init_messages();
     init_alter_table_commands();
     init_statement_locks();
     init_names();
@@ -30679,8 +30679,7 @@ var init_no_statements_after_access_exclusive = __esm({
             }
           }
           if (words.length === 0) return "";
-          const shown = words.length > LATER_LOCKS_NAMED ? [...words.slice(0, LATER_LOCKS_NAMED), `${words.length - LATER_LOCKS_NAMED} more`] : words;
-          return ` ${byThisOne ? "This and later statements" : "Later statements"} of the transaction lock ${wordList(shown)} ACCESS EXCLUSIVE too, until it commits.`;
+          return ` ${byThisOne ? "This and later statements" : "Later statements"} of the transaction lock ${shortWordList(words, LATER_LOCKS_NAMED)} ACCESS EXCLUSIVE too, until it commits.`;
         }
         function retiredInTransaction(from, relation) {
           const drop = [from, ...restOfTransaction(context, from)].find((statement) => dropsRelation(statement, relation, context.schema, DROPPED_RELATION_KINDS));
@@ -30827,17 +30826,15 @@ function cascadesOf(context, relation) {
     if (action !== "NO ACTION") byAction.set(action, [...byAction.get(action) ?? [], displayResolvedName(table)]);
   }
   if (byAction.size === 0) return "";
-  const clauses = [...byAction].map(([action, tables], index) => `ON DELETE ${action} ${action === "CASCADE" ? "deletes" : "updates"} ${index === 0 ? "the matching rows" : "those"} of ${joinNames(tables)}`);
+  const clauses = [...byAction].map(([action, tables], index) => `ON DELETE ${action} ${action === "CASCADE" ? "deletes" : "updates"} ${index === 0 ? "the matching rows" : "those"} of ${wordList(tables)}`);
   return ` Foreign keys add to it: ${clauses.join("; ")}, in the same transaction.`;
-}
-function joinNames(names) {
-  return names.length <= 1 ? names[0] ?? "" : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 var no_unbatched_backfill_default;
 var init_no_unbatched_backfill = __esm({
   "rules/no-unbatched-backfill.ts"() {
     "use strict";
     init_rule();
+    init_messages();
     init_batches();
     init_key_range();
     init_names();

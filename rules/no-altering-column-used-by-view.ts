@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { shortWordList } from '../src/engine/messages.js';
 import { displayName, displayResolvedName, relationFromRangeVar } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -43,14 +44,12 @@ export default defineRule({
           if (!cmd?.name || (!drops && cmd.subtype !== 'AT_AlterColumnType')) continue;
           const views = context.schema.viewsUsingColumn(table, cmd.name);
           if (views.length === 0) continue;
-          const named = views.slice(0, NAMED_VIEWS).map((view) => `${context.schema.table(view)?.kind ?? 'view'} ${displayResolvedName(view)}`);
-          const list = views.length > NAMED_VIEWS ? [...named, `${views.length - NAMED_VIEWS} more`] : named;
           const data = {
             table: displayName(table),
             column: quoteIdentifier(cmd.name),
             rawTable: table.name,
             rawColumn: cmd.name,
-            views: list.length === 1 ? list[0]! : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`,
+            views: shortWordList(views.map((view) => `${context.schema.table(view)?.kind ?? 'view'} ${displayResolvedName(view)}`), NAMED_VIEWS),
             uses: views.length === 1 ? 'uses' : 'use',
             firstView: displayResolvedName(views[0]!),
             viewKind: context.schema.table(views[0]!)?.kind === 'materialized view' ? 'MATERIALIZED VIEW' : 'VIEW',

@@ -1,5 +1,6 @@
 import type { DropStmt } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
+import { shortWordList } from '../src/engine/messages.js';
 import { commandsOnExistingTable, dropsRelation } from '../src/engine/alter-table-commands.js';
 import { DROPPED_RELATION_KINDS } from '../src/knowledge/statement-locks.js';
 import type { RuleContext } from '../src/engine/context.js';
@@ -199,8 +200,5 @@ function foreignKeyWords({ table, name }: { table: RelationName; name: string })
 }
 
 function inWords(dependents: readonly string[]): string {
-  const named = dependents.slice(0, NAMED_DEPENDENTS);
-  const rest = dependents.length - named.length;
-  const list = rest > 0 ? [...named, `${rest} more`] : named;
-  return list.length === 1 ? list[0]! : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
+  return shortWordList(dependents, NAMED_DEPENDENTS);
 }

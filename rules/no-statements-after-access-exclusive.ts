@@ -1,6 +1,6 @@
 import type { Statement } from '../src/parse/parse.js';
 import { defineRule } from '../src/engine/rule.js';
-import { wordList } from '../src/engine/messages.js';
+import { shortWordList, wordList } from '../src/engine/messages.js';
 import { alterTableCommands, asKind, stringValues } from '../src/parse/node-types.js';
 import type { ColumnDef } from '@pgsql/types';
 import { ALTER_TABLE_EFFECTS } from '../src/knowledge/lock-table.js';
@@ -214,8 +214,7 @@ export default defineRule({
         }
       }
       if (words.length === 0) return '';
-      const shown = words.length > LATER_LOCKS_NAMED ? [...words.slice(0, LATER_LOCKS_NAMED), `${words.length - LATER_LOCKS_NAMED} more`] : words;
-      return ` ${byThisOne ? 'This and later statements' : 'Later statements'} of the transaction lock ${wordList(shown)} ACCESS EXCLUSIVE too, until it commits.`;
+      return ` ${byThisOne ? 'This and later statements' : 'Later statements'} of the transaction lock ${shortWordList(words, LATER_LOCKS_NAMED)} ACCESS EXCLUSIVE too, until it commits.`;
     }
 
     /** Whether this or a later statement of the transaction drops the relation, and none after that creates it again. */

@@ -1,5 +1,6 @@
 import type { MergeStmt, Node, RangeVar, WithClause } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
+import { wordList } from '../src/engine/messages.js';
 import { batchKey, CONVENTIONAL_KEY, isBoundedWork } from '../src/engine/batches.js';
 import { limitedSources, type LimitedSources } from '../src/knowledge/key-range.js';
 import type { RuleContext } from '../src/engine/context.js';
@@ -114,10 +115,6 @@ function cascadesOf(context: RuleContext, relation: RelationName): string {
     if (action !== 'NO ACTION') byAction.set(action, [...(byAction.get(action) ?? []), displayResolvedName(table)]);
   }
   if (byAction.size === 0) return '';
-  const clauses = [...byAction].map(([action, tables], index) => `ON DELETE ${action} ${action === 'CASCADE' ? 'deletes' : 'updates'} ${index === 0 ? 'the matching rows' : 'those'} of ${joinNames(tables)}`);
+  const clauses = [...byAction].map(([action, tables], index) => `ON DELETE ${action} ${action === 'CASCADE' ? 'deletes' : 'updates'} ${index === 0 ? 'the matching rows' : 'those'} of ${wordList(tables)}`);
   return ` Foreign keys add to it: ${clauses.join('; ')}, in the same transaction.`;
-}
-
-function joinNames(names: readonly string[]): string {
-  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }

@@ -11,3 +11,8 @@ export function formatMessage(template: string, data: Record<string, string | nu
 export function wordList(words: readonly string[]): string {
   return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}`;
 }
+
+/** As wordList, naming the first `named` words and counting the others: "a, b and 3 more". */
+export function shortWordList(words: readonly string[], named: number): string {
+  return wordList(words.length > named ? [...words.slice(0, named), `${words.length - named} more`] : words);
+}
