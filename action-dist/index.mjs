@@ -20815,6 +20815,54 @@ var init_check_implication = __esm({
   }
 });
 
+// src/model/reference-index.ts
+function lastPart(name) {
+  const dot = name.lastIndexOf(".");
+  return dot < 0 ? name : name.slice(dot + 1);
+}
+var ReferenceIndex, NONE, InsertionOrder;
+var init_reference_index = __esm({
+  "src/model/reference-index.ts"() {
+    "use strict";
+    ReferenceIndex = class {
+      keysByName = /* @__PURE__ */ new Map();
+      add(name, key) {
+        const filed = lastPart(name);
+        let keys = this.keysByName.get(filed);
+        if (!keys) this.keysByName.set(filed, keys = /* @__PURE__ */ new Set());
+        keys.add(key);
+      }
+      keys(name) {
+        return this.keysByName.get(lastPart(name)) ?? NONE;
+      }
+      clear() {
+        this.keysByName.clear();
+      }
+    };
+    NONE = /* @__PURE__ */ new Set();
+    InsertionOrder = class {
+      positions = /* @__PURE__ */ new Map();
+      next = 0;
+      /** Called before `map.set(key, ...)`. */
+      entering(map, key) {
+        if (!map.has(key)) this.positions.set(key, this.next++);
+      }
+      /** After the map was filled by other means. */
+      reset(map) {
+        this.positions.clear();
+        this.next = 0;
+        for (const key of map.keys()) this.positions.set(key, this.next++);
+      }
+      /** The keys the map holds, in its order. */
+      present(map, keys) {
+        const held = [...keys].filter((key) => map.has(key));
+        if (held.length > 1) held.sort((a, b) => this.positions.get(a) - this.positions.get(b));
+        return held;
+      }
+    };
+  }
+});
+
 // src/parse/identifiers.ts
 function quoteIdentifier(name) {
   let quoted = quotedCache.get(name);
@@ -21228,6 +21276,7 @@ var init_schema_model = __esm({
     init_node_types();
     init_extensions();
     init_check_implication();
+    init_reference_index();
     init_view_columns();
     init_names();
     init_schema_objects();
@@ -21262,6 +21311,14 @@ var init_schema_model = __esm({
       retirements = /* @__PURE__ */ new Map();
       /** Tables, views, indexes and sequences the migrations dropped or renamed away, and did not create again since. */
       gone = /* @__PURE__ */ new Set();
+      tableOrder = new InsertionOrder();
+      indexOrder = new InsertionOrder();
+      /** Tables, views and tables the model never saw created, by the tables their foreign keys reference, the views by what they read, partitions by their parent. */
+      tablesReferringTo = new ReferenceIndex();
+      /** Indexes by the table they are on. */
+      indexesByTable = new ReferenceIndex();
+      /** The indexes of partitions by the key of the partitioned table's index they belong to. */
+      partitionIndexesByParent = new ReferenceIndex();
       /** The search path SET for the session, and one SET LOCAL for the transaction, which wins until it ends. */
       sessionSearchPath = DEFAULT_SEARCH_PATH;
       localSearchPath;
@@ -21357,7 +21414,7 @@ var init_schema_model = __esm({
       /** The partitions of a partitioned table that the model saw created or attached, and not detached since. */
       partitions(relation) {
         const key = this.resolve(relation, this.tables);
-        return [...this.tables.values()].filter((table) => table.partitionOf && this.resolve(table.partitionOf, this.tables) === key);
+        return this.tablesReferringToKey(key).filter((table) => table.partitionOf && this.resolve(table.partitionOf, this.tables) === key);
       }
       /** The DEFAULT partition of a partitioned table, when the model saw it created or attached. */
       defaultPartition(relation) {
@@ -21447,8 +21504,11 @@ var init_schema_model = __esm({
             if (usesDropped(constraint.referencedColumns?.length ? constraint.referencedColumns : primaryKey)) found.push({ owner: owner2, constraints, name });
           }
         };
-        for (const [owner2, table] of this.tables) search(owner2, table.constraints);
-        for (const [owner2, constraints] of this.constraintsOfUnknownTables) search(owner2, constraints);
+        const owners = this.tablesReferringTo.keys(tableName);
+        for (const owner2 of this.tableOrder.present(this.tables, owners)) search(owner2, this.tables.get(owner2).constraints);
+        if ([...owners].some((owner2) => this.constraintsOfUnknownTables.has(owner2))) {
+          for (const [owner2, constraints] of this.constraintsOfUnknownTables) if (owners.has(owner2)) search(owner2, constraints);
+        }
         return found;
       }
       /** DROP ... CASCADE, and DROP TABLE, which succeeds only when nothing references the table or with CASCADE: other tables' keys to it go. */
@@ -21471,7 +21531,7 @@ var init_schema_model = __esm({
       indexesOn(relation) {
         const key = this.resolve(relation, this.tables);
         const name = this.qualified(key).name;
-        return [...this.indexes.values()].filter((index) => index.table.name === name && this.resolve(index.table, this.tables) === key);
+        return this.indexOrder.present(this.indexes, this.indexesByTable.keys(name)).map((indexKey) => this.indexes.get(indexKey)).filter((index) => index.table.name === name && this.resolve(index.table, this.tables) === key);
       }
       /**
        * Whether an index may have the column in its key, an expression or its predicate: false only for a table the
@@ -21515,7 +21575,7 @@ var init_schema_model = __esm({
         const pending = [relation];
         while (pending.length > 0) {
           const read = pending.shift();
-          for (const view of this.tables.values()) {
+          for (const view of this.tablesReferringToName(read.name)) {
             if (found.includes(view) || !(view.reads ?? []).some((source) => this.sameTable(source, read))) continue;
             found.push(view);
             pending.push(view.name);
@@ -21601,10 +21661,11 @@ var init_schema_model = __esm({
         });
         if (columnsUsed.length > 0) view.columnsUsed = columnsUsed;
         else delete view.columnsUsed;
+        this.noteReferences(modelKey(view.name));
       }
       /** The views and materialized views whose own queries use the column: PostgreSQL refuses to drop it or change its type while they exist. */
       viewsUsingColumn(relation, column) {
-        const views = [...this.tables.values()].filter((view) => (view.columnsUsed ?? []).some((use) => use.column === column && this.sameTable(use.relation, relation)));
+        const views = this.tablesReferringToName(relation.name).filter((view) => (view.columnsUsed ?? []).some((use) => use.column === column && this.sameTable(use.relation, relation)));
         return views.map((view) => view.name);
       }
       dropDependentsOfExtension(extension) {
@@ -21921,6 +21982,11 @@ var init_schema_model = __esm({
           target.clear();
           for (const value of source) target.add(value);
         }
+        this.tableOrder.reset(this.tables);
+        this.indexOrder.reset(this.indexes);
+        for (const index of [this.tablesReferringTo, this.indexesByTable, this.partitionIndexesByParent]) index.clear();
+        for (const key of [...this.tables.keys(), ...this.constraintsOfUnknownTables.keys()]) this.noteReferences(key);
+        for (const [key, index] of this.indexes) this.noteIndex(key, index);
       }
       /**
        * Whether the migrations dropped a table, view, index or sequence of this name (or renamed it away) and created none
@@ -21932,8 +21998,35 @@ var init_schema_model = __esm({
         return !map.has(key) && this.gone.has(key);
       }
       setRelation(map, key, value) {
+        const kept = map;
+        if (kept === this.tables) this.tableOrder.entering(kept, key);
+        if (kept === this.indexes) this.indexOrder.entering(kept, key);
         map.set(key, value);
         this.gone.delete(key);
+        if (kept === this.tables) this.noteReferences(key);
+        if (kept === this.indexes) this.noteIndex(key, value);
+      }
+      /** Files a table (or a table the model never saw created) under each table it refers to, for tablesReferringTo. */
+      noteReferences(key) {
+        for (const constraint of this.constraintsOf(key)?.values() ?? []) {
+          if (constraint.kind === "foreign key" && constraint.references) this.tablesReferringTo.add(constraint.references.name, key);
+        }
+        const table = this.tables.get(key);
+        if (!table) return;
+        for (const relation of table.reads ?? []) this.tablesReferringTo.add(relation.name, key);
+        for (const use of table.columnsUsed ?? []) this.tablesReferringTo.add(use.relation.name, key);
+        if (table.partitionOf) this.tablesReferringTo.add(table.partitionOf.name, key);
+      }
+      noteIndex(key, index) {
+        this.indexesByTable.add(index.table.name, key);
+        if (index.partitionOfIndex) this.partitionIndexesByParent.add(index.partitionOfIndex, key);
+      }
+      /** The tables, views and partitions the model knows that may refer to a table of this name, in the model's order; callers check each. */
+      tablesReferringToName(name) {
+        return this.tableOrder.present(this.tables, this.tablesReferringTo.keys(name)).map((key) => this.tables.get(key));
+      }
+      tablesReferringToKey(key) {
+        return this.tablesReferringToName(this.qualified(key).name);
       }
       deleteRelation(map, key) {
         map.delete(key);
@@ -21990,8 +22083,10 @@ var init_schema_model = __esm({
         }
       }
       setPartitionOf(table, parent, isDefault) {
-        if (parent) table.partitionOf = parent;
-        else delete table.partitionOf;
+        if (parent) {
+          table.partitionOf = parent;
+          this.tablesReferringTo.add(parent.name, modelKey(table.name));
+        } else delete table.partitionOf;
         if (isDefault) table.defaultPartition = true;
         else delete table.defaultPartition;
       }
@@ -22099,6 +22194,7 @@ var init_schema_model = __esm({
         const buildsIndex = info.kind === "primary key" || info.kind === "unique" || info.kind === "exclusion";
         if (buildsIndex && !constraint.conname && !constraint.indexname) info.name = this.freeRelationName(tableKey, info.name);
         constraints.set(info.name, info);
+        if (info.kind === "foreign key" && info.references) this.tablesReferringTo.add(info.references.name, tableKey);
         if (buildsIndex) this.addConstraintIndex(tableKey, info, constraint);
       }
       /**
@@ -22203,14 +22299,18 @@ var init_schema_model = __esm({
         const sameDefinition = (a, b) => a.columns !== void 0 && JSON.stringify(a.columns.keys) === JSON.stringify(b.columns?.keys) && a.unique === b.unique && a.partial === b.partial;
         for (const parentIndex of parentIndexes) {
           const match = own.find((index) => index.partitionOfIndex === void 0 && sameDefinition(index, parentIndex));
-          if (match) match.partitionOfIndex = modelKey(parentIndex.name);
-          else this.copyIndex(partitionKey, partition, parentIndex, parentIndex.constraint === void 0 ? void 0 : table.constraints.get(parentIndex.constraint), true);
+          if (match) {
+            match.partitionOfIndex = modelKey(parentIndex.name);
+            this.noteIndex(modelKey(match.name), match);
+          } else this.copyIndex(partitionKey, partition, parentIndex, parentIndex.constraint === void 0 ? void 0 : table.constraints.get(parentIndex.constraint), true);
         }
       }
       /** Drops an index, and the indexes PostgreSQL made for it on partitions. */
       dropIndex(key) {
         this.deleteRelation(this.indexes, key);
-        for (const [childKey, child] of [...this.indexes]) if (child.partitionOfIndex === key) this.dropIndex(childKey);
+        for (const childKey of this.indexOrder.present(this.indexes, this.partitionIndexesByParent.keys(key))) {
+          if (this.indexes.get(childKey)?.partitionOfIndex === key) this.dropIndex(childKey);
+        }
       }
       applyDrop(removeType, objects, cascade) {
         for (const object of objects) {
@@ -22322,7 +22422,10 @@ var init_schema_model = __esm({
         this.constraintsOfUnknownTables.delete(key);
         this.attachmentsOfUnknownTables.delete(key);
         for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
-        for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.deleteRelation(this.indexes, indexKey);
+        for (const indexKey of this.indexOrder.present(this.indexes, this.indexesByTable.keys(this.qualified(key).name))) {
+          const index = this.indexes.get(indexKey);
+          if (index && key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.deleteRelation(this.indexes, indexKey);
+        }
       }
       dropSchema(schema) {
         this.schemas.delete(schema);
@@ -22415,7 +22518,12 @@ var init_schema_model = __esm({
       }
       /** The indexes of partitions stay tied to their partitioned table's index under its new name. */
       followRenamedIndex(oldKey, newKey) {
-        for (const index of this.indexes.values()) if (index.partitionOfIndex === oldKey) index.partitionOfIndex = newKey;
+        for (const indexKey of this.partitionIndexesByParent.keys(oldKey)) {
+          const index = this.indexes.get(indexKey);
+          if (index?.partitionOfIndex !== oldKey) continue;
+          index.partitionOfIndex = newKey;
+          this.noteIndex(indexKey, index);
+        }
       }
       renameTable(relation, newName) {
         const oldKey = this.resolve(relation, this.tables);
@@ -22435,18 +22543,26 @@ var init_schema_model = __esm({
         moveKeys(this.retirements, oldKey, newKey);
         moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
         moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
+        this.noteReferences(newKey);
         moveKeys(this.attachmentsOfUnknownTables, oldKey, newKey);
         const namesMoved = (reference) => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ""}.${reference.name}` === oldKey;
         const moved = (reference) => reference.schema === void 0 && newName.schema === oldName.schema ? { name: newName.name } : newName;
-        for (const [indexKey, index] of [...this.indexes]) {
+        for (const indexKey of this.indexOrder.present(this.indexes, this.indexesByTable.keys(oldName.name))) {
+          const index = this.indexes.get(indexKey);
           if (!namesMoved(index.table)) continue;
           index.table = moved(index.table);
+          this.noteIndex(indexKey, index);
           if (index.name.schema === newName.schema) continue;
           this.deleteRelation(this.indexes, indexKey);
           index.name = { schema: newName.schema, name: index.name.name };
           this.setRelation(this.indexes, `${newName.schema}.${index.name.name}`, index);
         }
-        for (const partition of [...this.tables.values(), ...this.attachmentsOfUnknownTables.values()]) {
+        for (const partition of this.tablesReferringToName(oldName.name)) {
+          if (!partition.partitionOf || !namesMoved(partition.partitionOf)) continue;
+          partition.partitionOf = moved(partition.partitionOf);
+          this.tablesReferringTo.add(partition.partitionOf.name, modelKey(partition.name));
+        }
+        for (const partition of this.attachmentsOfUnknownTables.values()) {
           if (partition.partitionOf && namesMoved(partition.partitionOf)) partition.partitionOf = moved(partition.partitionOf);
         }
         if (newName.schema === oldName.schema) return;
@@ -22512,7 +22628,7 @@ var init_schema_model = __esm({
           table.columns.set(newName, { ...column, name: newName, namedIn: this.currentMigration });
         }
         const renamedColumn = (name) => name === oldName ? newName : name;
-        for (const view of this.tables.values()) {
+        for (const view of this.tablesReferringToName(relation.name)) {
           for (const use of view.columnsUsed ?? []) if (use.column === oldName && this.sameTable(use.relation, relation)) use.column = newName;
         }
         for (const index of this.indexesOn(relation)) {
@@ -23747,20 +23863,20 @@ function renamedTable(statement) {
   }
   return void 0;
 }
-var NONE, TransactionLocks;
+var NONE2, TransactionLocks;
 var init_held_locks = __esm({
   "src/engine/held-locks.ts"() {
     "use strict";
     init_node_types();
     init_names();
-    NONE = [];
+    NONE2 = [];
     TransactionLocks = class {
       transactionId;
       held = [];
       savepoints = [];
       /** The locks held when a statement of `transaction` starts: none outside a transaction block. */
       heldIn(transaction) {
-        return transaction.inTransaction && transaction.id === this.transactionId ? this.held : NONE;
+        return transaction.inTransaction && transaction.id === this.transactionId ? this.held : NONE2;
       }
       /** After a statement of `transaction` ran: keeps what it took, or releases what it released. */
       record(statement, transaction, taken, schema) {

@@ -5,6 +5,7 @@ import type { Volatility } from '../knowledge/volatility.js';
 import { extensionMembers, type ExtensionMembers } from '../knowledge/extensions.js';
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
 import { implies, renameColumnInCondition } from '../knowledge/check-implication.js';
+import { InsertionOrder, ReferenceIndex } from './reference-index.js';
 import { columnsUsedByQuery, type ColumnUse } from './view-columns.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type AttachedObjectKind, type RelationName } from './names.js';
 import { collationName, columnInfo, columnType, conditionOfCheck, constraintIndexColumns, constraintInfo, defaultExpressionOf, functionsCalledIn, indexKeyNames, indexName, indexStmtColumns, isIdentity, isNullConstant, isSerial, operatorClassesOf, plainKeyColumns, sequenceCalledIn, type ColumnInfo, type ColumnType, type ConstraintInfo, type DomainInfo, type ForeignKeyDeleteAction, type IndexColumns } from './schema-objects.js';
@@ -191,6 +192,14 @@ export class SchemaModel {
   private readonly retirements = new Map<string, string>();
   /** Tables, views, indexes and sequences the migrations dropped or renamed away, and did not create again since. */
   private readonly gone = new Set<string>();
+  private readonly tableOrder = new InsertionOrder();
+  private readonly indexOrder = new InsertionOrder();
+  /** Tables, views and tables the model never saw created, by the tables their foreign keys reference, the views by what they read, partitions by their parent. */
+  private readonly tablesReferringTo = new ReferenceIndex();
+  /** Indexes by the table they are on. */
+  private readonly indexesByTable = new ReferenceIndex();
+  /** The indexes of partitions by the key of the partitioned table's index they belong to. */
+  private readonly partitionIndexesByParent = new ReferenceIndex();
   /** The search path SET for the session, and one SET LOCAL for the transaction, which wins until it ends. */
   private sessionSearchPath = DEFAULT_SEARCH_PATH;
   private localSearchPath: string[] | undefined;
@@ -308,7 +317,7 @@ export class SchemaModel {
   /** The partitions of a partitioned table that the model saw created or attached, and not detached since. */
   partitions(relation: RelationName): TableInfo[] {
     const key = this.resolve(relation, this.tables);
-    return [...this.tables.values()].filter((table) => table.partitionOf && this.resolve(table.partitionOf, this.tables) === key);
+    return this.tablesReferringToKey(key).filter((table) => table.partitionOf && this.resolve(table.partitionOf, this.tables) === key);
   }
 
   /** The DEFAULT partition of a partitioned table, when the model saw it created or attached. */
@@ -412,8 +421,11 @@ export class SchemaModel {
         if (usesDropped(constraint.referencedColumns?.length ? constraint.referencedColumns : primaryKey)) found.push({ owner, constraints, name });
       }
     };
-    for (const [owner, table] of this.tables) search(owner, table.constraints);
-    for (const [owner, constraints] of this.constraintsOfUnknownTables) search(owner, constraints);
+    const owners = this.tablesReferringTo.keys(tableName);
+    for (const owner of this.tableOrder.present(this.tables, owners)) search(owner, this.tables.get(owner)!.constraints);
+    if ([...owners].some((owner) => this.constraintsOfUnknownTables.has(owner))) {
+      for (const [owner, constraints] of this.constraintsOfUnknownTables) if (owners.has(owner)) search(owner, constraints);
+    }
     return found;
   }
 
@@ -440,8 +452,10 @@ export class SchemaModel {
   indexesOn(relation: RelationName): IndexInfo[] {
     const key = this.resolve(relation, this.tables);
     const name = this.qualified(key).name;
-    // Comparing names first spares resolving the table of every other index in the schema.
-    return [...this.indexes.values()].filter((index) => index.table.name === name && this.resolve(index.table, this.tables) === key);
+    return this.indexOrder
+      .present(this.indexes, this.indexesByTable.keys(name))
+      .map((indexKey) => this.indexes.get(indexKey)!)
+      .filter((index) => index.table.name === name && this.resolve(index.table, this.tables) === key);
   }
 
   /**
@@ -492,7 +506,7 @@ export class SchemaModel {
     const pending = [relation];
     while (pending.length > 0) {
       const read = pending.shift()!;
-      for (const view of this.tables.values()) {
+      for (const view of this.tablesReferringToName(read.name)) {
         if (found.includes(view) || !(view.reads ?? []).some((source) => this.sameTable(source, read))) continue;
         found.push(view);
         pending.push(view.name);
@@ -595,11 +609,12 @@ export class SchemaModel {
     });
     if (columnsUsed.length > 0) view.columnsUsed = columnsUsed;
     else delete view.columnsUsed;
+    this.noteReferences(modelKey(view.name));
   }
 
   /** The views and materialized views whose own queries use the column: PostgreSQL refuses to drop it or change its type while they exist. */
   viewsUsingColumn(relation: RelationName, column: string): RelationName[] {
-    const views = [...this.tables.values()].filter((view) => (view.columnsUsed ?? []).some((use) => use.column === column && this.sameTable(use.relation, relation)));
+    const views = this.tablesReferringToName(relation.name).filter((view) => (view.columnsUsed ?? []).some((use) => use.column === column && this.sameTable(use.relation, relation)));
     return views.map((view) => view.name);
   }
 
@@ -941,6 +956,11 @@ export class SchemaModel {
       target.clear();
       for (const value of source) target.add(value);
     }
+    this.tableOrder.reset(this.tables);
+    this.indexOrder.reset(this.indexes);
+    for (const index of [this.tablesReferringTo, this.indexesByTable, this.partitionIndexesByParent]) index.clear();
+    for (const key of [...this.tables.keys(), ...this.constraintsOfUnknownTables.keys()]) this.noteReferences(key);
+    for (const [key, index] of this.indexes) this.noteIndex(key, index);
   }
 
   /**
@@ -954,8 +974,39 @@ export class SchemaModel {
   }
 
   private setRelation<T>(map: Map<string, T>, key: string, value: T): void {
+    const kept = map as Map<string, unknown>;
+    if (kept === this.tables) this.tableOrder.entering(kept, key);
+    if (kept === this.indexes) this.indexOrder.entering(kept, key);
     map.set(key, value);
     this.gone.delete(key);
+    if (kept === this.tables) this.noteReferences(key);
+    if (kept === this.indexes) this.noteIndex(key, value as IndexInfo);
+  }
+
+  /** Files a table (or a table the model never saw created) under each table it refers to, for tablesReferringTo. */
+  private noteReferences(key: string): void {
+    for (const constraint of this.constraintsOf(key)?.values() ?? []) {
+      if (constraint.kind === 'foreign key' && constraint.references) this.tablesReferringTo.add(constraint.references.name, key);
+    }
+    const table = this.tables.get(key);
+    if (!table) return;
+    for (const relation of table.reads ?? []) this.tablesReferringTo.add(relation.name, key);
+    for (const use of table.columnsUsed ?? []) this.tablesReferringTo.add(use.relation.name, key);
+    if (table.partitionOf) this.tablesReferringTo.add(table.partitionOf.name, key);
+  }
+
+  private noteIndex(key: string, index: IndexInfo): void {
+    this.indexesByTable.add(index.table.name, key);
+    if (index.partitionOfIndex) this.partitionIndexesByParent.add(index.partitionOfIndex, key);
+  }
+
+  /** The tables, views and partitions the model knows that may refer to a table of this name, in the model's order; callers check each. */
+  private tablesReferringToName(name: string): TableInfo[] {
+    return this.tableOrder.present(this.tables, this.tablesReferringTo.keys(name)).map((key) => this.tables.get(key)!);
+  }
+
+  private tablesReferringToKey(key: string): TableInfo[] {
+    return this.tablesReferringToName(this.qualified(key).name);
   }
 
   private deleteRelation(map: Map<string, unknown>, key: string): void {
@@ -1021,8 +1072,10 @@ export class SchemaModel {
   }
 
   private setPartitionOf(table: TableInfo, parent: RelationName | undefined, isDefault: boolean): void {
-    if (parent) table.partitionOf = parent;
-    else delete table.partitionOf;
+    if (parent) {
+      table.partitionOf = parent;
+      this.tablesReferringTo.add(parent.name, modelKey(table.name));
+    } else delete table.partitionOf;
     if (isDefault) table.defaultPartition = true;
     else delete table.defaultPartition;
   }
@@ -1143,6 +1196,7 @@ export class SchemaModel {
     const buildsIndex = info.kind === 'primary key' || info.kind === 'unique' || info.kind === 'exclusion';
     if (buildsIndex && !constraint.conname && !constraint.indexname) info.name = this.freeRelationName(tableKey, info.name);
     constraints.set(info.name, info);
+    if (info.kind === 'foreign key' && info.references) this.tablesReferringTo.add(info.references.name, tableKey);
     if (buildsIndex) this.addConstraintIndex(tableKey, info, constraint);
   }
 
@@ -1256,7 +1310,10 @@ export class SchemaModel {
       a.columns !== undefined && JSON.stringify(a.columns.keys) === JSON.stringify(b.columns?.keys) && a.unique === b.unique && a.partial === b.partial;
     for (const parentIndex of parentIndexes) {
       const match = own.find((index) => index.partitionOfIndex === undefined && sameDefinition(index, parentIndex));
-      if (match) match.partitionOfIndex = modelKey(parentIndex.name);
+      if (match) {
+        match.partitionOfIndex = modelKey(parentIndex.name);
+        this.noteIndex(modelKey(match.name), match);
+      }
       else this.copyIndex(partitionKey, partition, parentIndex, parentIndex.constraint === undefined ? undefined : table.constraints.get(parentIndex.constraint), true);
     }
   }
@@ -1264,7 +1321,9 @@ export class SchemaModel {
   /** Drops an index, and the indexes PostgreSQL made for it on partitions. */
   private dropIndex(key: string): void {
     this.deleteRelation(this.indexes, key);
-    for (const [childKey, child] of [...this.indexes]) if (child.partitionOfIndex === key) this.dropIndex(childKey);
+    for (const childKey of this.indexOrder.present(this.indexes, this.partitionIndexesByParent.keys(key))) {
+      if (this.indexes.get(childKey)?.partitionOfIndex === key) this.dropIndex(childKey);
+    }
   }
 
   private applyDrop(removeType: string | undefined, objects: Node[], cascade: boolean): void {
@@ -1391,8 +1450,10 @@ export class SchemaModel {
     this.constraintsOfUnknownTables.delete(key);
     this.attachmentsOfUnknownTables.delete(key);
     for (const retired of this.retirements.keys()) if (retired === key || retired.startsWith(`${key}.`)) this.retirements.delete(retired);
-    // A key ends with its relation's name: comparing names first skips resolving every other index of the schema.
-    for (const [indexKey, index] of this.indexes) if (key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.deleteRelation(this.indexes, indexKey);
+    for (const indexKey of this.indexOrder.present(this.indexes, this.indexesByTable.keys(this.qualified(key).name))) {
+      const index = this.indexes.get(indexKey);
+      if (index && key.endsWith(`.${index.table.name}`) && this.resolve(index.table, this.tables) === key) this.deleteRelation(this.indexes, indexKey);
+    }
   }
 
   private dropSchema(schema: string): void {
@@ -1490,7 +1551,12 @@ export class SchemaModel {
 
   /** The indexes of partitions stay tied to their partitioned table's index under its new name. */
   private followRenamedIndex(oldKey: string, newKey: string): void {
-    for (const index of this.indexes.values()) if (index.partitionOfIndex === oldKey) index.partitionOfIndex = newKey;
+    for (const indexKey of this.partitionIndexesByParent.keys(oldKey)) {
+      const index = this.indexes.get(indexKey);
+      if (index?.partitionOfIndex !== oldKey) continue;
+      index.partitionOfIndex = newKey;
+      this.noteIndex(indexKey, index);
+    }
   }
 
   private renameTable(relation: RelationName, newName: string): void {
@@ -1512,22 +1578,30 @@ export class SchemaModel {
     moveKeys(this.retirements, oldKey, newKey);
     moveKeys(this.columnsOfUnknownTables, oldKey, newKey);
     moveKeys(this.constraintsOfUnknownTables, oldKey, newKey);
+    this.noteReferences(newKey);
     moveKeys(this.attachmentsOfUnknownTables, oldKey, newKey);
     // The table is already under its new key: a reference to it resolves no more, but still spells the old one.
     const namesMoved = (reference: RelationName): boolean => this.resolve(reference, this.tables) === oldKey || `${reference.schema ?? ''}.${reference.name}` === oldKey;
     // A reference keeps the form it was written in (`ideas` becomes `posts`, not `public.posts`, as messages name it),
     // unless the table left its schema, which the search path may not reach.
     const moved = (reference: RelationName): RelationName => (reference.schema === undefined && newName.schema === oldName.schema ? { name: newName.name } : newName);
-    for (const [indexKey, index] of [...this.indexes]) {
+    for (const indexKey of this.indexOrder.present(this.indexes, this.indexesByTable.keys(oldName.name))) {
+      const index = this.indexes.get(indexKey)!;
       if (!namesMoved(index.table)) continue;
       index.table = moved(index.table);
+      this.noteIndex(indexKey, index);
       // An index stays in the schema of its table (seen on PostgreSQL 18).
       if (index.name.schema === newName.schema) continue;
       this.deleteRelation(this.indexes, indexKey);
       index.name = { schema: newName.schema, name: index.name.name };
       this.setRelation(this.indexes, `${newName.schema}.${index.name.name}`, index);
     }
-    for (const partition of [...this.tables.values(), ...this.attachmentsOfUnknownTables.values()]) {
+    for (const partition of this.tablesReferringToName(oldName.name)) {
+      if (!partition.partitionOf || !namesMoved(partition.partitionOf)) continue;
+      partition.partitionOf = moved(partition.partitionOf);
+      this.tablesReferringTo.add(partition.partitionOf.name, modelKey(partition.name));
+    }
+    for (const partition of this.attachmentsOfUnknownTables.values()) {
       if (partition.partitionOf && namesMoved(partition.partitionOf)) partition.partitionOf = moved(partition.partitionOf);
     }
     // The sequences its columns own go to the new schema with it (seen on PostgreSQL 18).
@@ -1602,7 +1676,7 @@ export class SchemaModel {
     }
     const renamedColumn = (name: string): string => (name === oldName ? newName : name);
     // A view depends on the column, not its name: it follows the rename.
-    for (const view of this.tables.values()) {
+    for (const view of this.tablesReferringToName(relation.name)) {
       for (const use of view.columnsUsed ?? []) if (use.column === oldName && this.sameTable(use.relation, relation)) use.column = newName;
     }
     for (const index of this.indexesOn(relation)) {
