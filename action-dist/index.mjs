@@ -45596,14 +45596,17 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
     const cached = (index) => keys ? cache.result(keys[index]) : void 0;
     const { migrations } = history;
     const toLint = migrations.map((migration, index) => migration.review && cached(index) === void 0);
+    const firstToLint = toLint.indexOf(true);
     const lastToLint = toLint.lastIndexOf(true);
-    const tailStatesMissing = keys !== void 0 && migrations.length > 0 && keys.slice(-2).some((key) => !cache.hasState(key));
+    const keepsTail = cache?.keepsStates === "after the newest";
+    const tailStatesMissing = keys !== void 0 && keepsTail && migrations.length > 0 && keys.slice(-2).some((key) => !cache.hasState(key));
     const modelUntil = tailStatesMissing ? migrations.length - 1 : lastToLint;
+    const resumesAfter = (index) => keepsTail ? index >= migrations.length - 2 : index === firstToLint - 1;
     const { module, linter } = toLint.includes(true) || modelUntil >= 0 ? await loadEngine() : {};
     const schema = module && new module.SchemaModel(history.isDeployed);
     let modelFrom = 0;
     if (keys && schema) {
-      for (let index = toLint.indexOf(true); index > 0; index--) {
+      for (let index = firstToLint; index > 0; index--) {
         const state = cache.state(keys[index - 1]);
         if (state === void 0) continue;
         schema.restore(state);
@@ -45639,9 +45642,8 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
       const result2 = files.at(-1);
       if (migration.review && result2) cache.keepResult(key, { diagnostics: result2.diagnostics, skipped: result2.skipped });
       else if (!migration.review) cache.keepResult(key, cache.result(key));
-      if (index >= migrations.length - 2) {
-        cache.keepState(key, modelled ? schema.liveState() : void 0);
-      }
+      if (resumesAfter(index)) cache.keepState(key, modelled ? schema.liveState() : void 0);
+      else if (!keepsTail) cache.keepState(key, void 0);
     });
   }
   return { files };
@@ -45703,12 +45705,14 @@ var HandedOnStates = class {
   }
 };
 var LintCache = class {
-  constructor(seed, earlier = {}) {
+  constructor(seed, earlier = {}, keepsStates = "after the newest") {
     this.seed = seed;
+    this.keepsStates = keepsStates;
     this.earlier = { results: /* @__PURE__ */ new Map(), states: /* @__PURE__ */ new Map(), chains: /* @__PURE__ */ new Map(), ...earlier };
     this.next = { results: /* @__PURE__ */ new Map(), states: new HandedOnStates(this.earlier.states), chains: /* @__PURE__ */ new Map() };
   }
   seed;
+  keepsStates;
   next;
   earlier;
   /** The chain key after each migration of the history: a digest of everything up to it, taken from one running hash. */
@@ -45760,6 +45764,9 @@ function chainPiece(history, migration) {
   if ("unreadable" in input) return `${head}unreadable\0${input.unreadable}`;
   const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
   return `${head}text\0${text}\0${up ?? ""}`;
+}
+function findingsDependOnDates(config) {
+  return Object.values(config.rules).some((setting) => Array.isArray(setting) && setting[1].minDeprecationAge !== void 0);
 }
 function cacheSeed(config, toolVersion2) {
   return JSON.stringify({ toolVersion: toolVersion2, config });
@@ -46465,7 +46472,7 @@ async function lintAndReport(paths, options, io) {
   }
   const { resolved, stdin } = await commandInputs(paths, { readsStdin, stdinFilename: options.stdinFilename, exclude: config.exclude, excludeBase: loaded2.baseDir }, io);
   const cacheFile = options.cache ? path11.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : void 0;
-  const cacheable = !usesDeprecationAge(config);
+  const cacheable = !findingsDependOnDates(config);
   if (cacheFile && !cacheable) io.stderr.write("lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n");
   const seed = cacheFile && cacheable ? cacheSeed(config, toolVersion()) : void 0;
   const cache = cacheFile && seed !== void 0 ? readRunCache(cacheFile, seed) : void 0;
@@ -46482,7 +46489,7 @@ async function lintAndReport(paths, options, io) {
 `);
   for (const warning2 of plan.warnings) io.stderr.write(`lockwise: ${warning2}
 `);
-  if (usesDeprecationAge(config) && !plan.dates.available) {
+  if (findingsDependOnDates(config) && !plan.dates.available) {
     io.stderr.write("lockwise: minDeprecationAge not checked: not in a git repository\n");
   }
   const results = await lintHistories(plan.histories, config, plan.dates, cache?.lint);
@@ -46516,9 +46523,6 @@ async function lintAndReport(paths, options, io) {
   if (resolved.problems.length > 0) return { exitCode: EXIT_USAGE_ERROR, ...outcome };
   const failed = errors > 0 || maxWarnings !== void 0 && warnings > maxWarnings;
   return { exitCode: failed ? EXIT_FINDINGS : EXIT_OK, ...outcome };
-}
-function usesDeprecationAge(config) {
-  return Object.values(config.rules).some((setting) => Array.isArray(setting) && setting[1].minDeprecationAge !== void 0);
 }
 async function commandLineConfig(options) {
   const registry = options.rule.length > 0 || options.disable.length > 0 ? await Promise.resolve().then(() => (init_registry(), registry_exports)) : void 0;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { deserialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig } from '../src/engine/config.js';
-import { cacheSeed, LintCache, type CachedResult } from '../src/engine/lint-cache.js';
+import { cacheSeed, digestsOf, LintCache, type CachedResult } from '../src/engine/lint-cache.js';
 import { lintHistories, type LintResults, type PlannedHistory } from '../src/engine/lint-sources.js';
 import { generateHistory } from '../bench/generate-history.js';
 import { runCli, tempProject } from './helpers/cli.js';
@@ -132,6 +132,40 @@ describe('--cache in the engine', () => {
     const handedOn = [...warm.next.states.keys()];
     expect(handedOn).toEqual([...earlierStates.keys()]);
     expect(handedOn.map((key) => warm.next.states.get(key))).toEqual(handedOn.map((key) => earlierStates.get(key)));
+  });
+
+  it('in an editor, resumes from the schema before the file typed in, wherever it is in the history, without reading the files before it', async () => {
+    const typedIn = 70;
+    /** The history as the editor plans it: only the open file is reviewed; the others are known by their digests and must not be read. */
+    const asTyped = (text: string, readable: boolean): PlannedHistory => ({
+      migrations: generated.map((migration, index) => {
+        const path = `db/${migration.name}`;
+        const body = index === typedIn ? text : migration.text;
+        const input = readable || index >= typedIn ? { path, text: body } : { path, get text(): string { throw new Error(`${path} was read`); } };
+        return { input, transactionMode: 'none' as const, review: index === typedIn, digests: digestsOf(body, undefined) };
+      }),
+    });
+    const seed = cacheSeed(DEFAULT_CONFIG, '0.1.0');
+    const editor = (earlier: LintCache | undefined): LintCache => new LintCache(seed, earlier?.next, 'before the linted');
+    const original = generated[typedIn]!.text;
+
+    const opened = editor(undefined);
+    const first = await lintHistories([asTyped(original, true)], DEFAULT_CONFIG, undefined, opened);
+    expect(findings(first)).toEqual(findings(await lintHistories([asTyped(original, true)], DEFAULT_CONFIG)));
+    // The one state kept is the schema after the migration before the open file; none after the newest, which the command line keeps.
+    const keys = opened.chainKeys(asTyped(original, true));
+    expect([...opened.next.states.keys()]).toEqual([keys[typedIn - 1]]);
+
+    let earlier = opened;
+    for (const typed of [`${original}CREATE INDEX users_email_idx ON users (email);\n`, `${original}CREATE INDEX users_email_idx ON users (email`, `${original}SELECT 1;\n`]) {
+      const cache = editor(earlier);
+      const results = await lintHistories([asTyped(typed, false)], DEFAULT_CONFIG, undefined, cache);
+      expect(findings(results)).toEqual(findings(await lintHistories([asTyped(typed, true)], DEFAULT_CONFIG)));
+      expect([...cache.next.states.keys()]).toEqual([keys[typedIn - 1]]);
+      earlier = cache;
+    }
+    // What was typed is what was judged: the index built without CONCURRENTLY was reported while it was there.
+    expect(findings(await lintHistories([asTyped(`${original}CREATE INDEX users_email_idx ON users (email);\n`, true)], DEFAULT_CONFIG)).join('\n')).toContain('require-concurrent-index');
   });
 
   it('starts afresh for another configuration or lockwise version', async () => {

@@ -199,6 +199,17 @@ describe('lockwise lsp', () => {
     expect(await client.change(uri, WIDEN_NAME, 2)).toEqual([]);
   });
 
+  it('keeps what it learnt between edits, and sees an earlier migration changed on disk', async () => {
+    const { client, dir, uri } = await serveProject({ 'migrations/001_users.sql': CREATE_USERS, 'migrations/002_widen.sql': '' }, 'migrations/002_widen.sql');
+    expect((await client.open(uri, WIDEN_ID)).map((d) => d.code)).toEqual(['no-rewriting-type-change']);
+    expect((await client.change(uri, `${WIDEN_ID}-- typing\n`, 2)).map((d) => d.code)).toEqual(['no-rewriting-type-change']);
+    // users.id is bigint already in the history as it now stands: widening it to bigint rewrites nothing.
+    writeFileSync(path.join(dir, 'migrations/001_users.sql'), CREATE_USERS.replace('id int', 'id bigint'));
+    expect(await client.change(uri, `${WIDEN_ID}-- typing on\n`, 3)).toEqual([]);
+    writeFileSync(path.join(dir, 'migrations/001_users.sql'), CREATE_USERS);
+    expect((await client.change(uri, WIDEN_ID, 4)).map((d) => d.code)).toEqual(['no-rewriting-type-change']);
+  });
+
   it('counts characters in UTF-16 code units after non-ASCII text', async () => {
     const line = "SET lock_timeout = '2s'; SELECT 'café 😀'; CREATE INDEX users_email_idx ON users (email);";
     const { client, dir, uri } = await serveProject({ 'migrations/001_users.sql': CREATE_USERS }, 'migrations/002_index.sql');

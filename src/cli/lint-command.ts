@@ -11,7 +11,7 @@ import { decodeInput, resolvePaths, STDIN_ARGUMENT, UNNAMED_STDIN, type Resolved
 import { toolHomepage, toolVersion } from './version.js';
 import { UsageError } from './user-errors.js';
 import { DEFAULT_CACHE_FILE, readRunCache, runCacheChanged, writeRunCache } from './cache-file.js';
-import { cacheSeed } from '../engine/lint-cache.js';
+import { cacheSeed, findingsDependOnDates } from '../engine/lint-cache.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -74,7 +74,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   const { resolved, stdin } = await commandInputs(paths, { readsStdin, stdinFilename: options.stdinFilename, exclude: config.exclude, excludeBase: loaded.baseDir }, io);
   const cacheFile = options.cache ? path.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : undefined;
   // Commit dates change without any file changing: findings that depend on them cannot be cached.
-  const cacheable = !usesDeprecationAge(config);
+  const cacheable = !findingsDependOnDates(config);
   if (cacheFile && !cacheable) io.stderr.write('lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n');
   const seed = cacheFile && cacheable ? cacheSeed(config, toolVersion()) : undefined;
   const cache = cacheFile && seed !== undefined ? readRunCache(cacheFile, seed) : undefined;
@@ -89,7 +89,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   });
   if (options.verbose) for (const note of plan.notes) io.stderr.write(`lockwise: ${note}\n`);
   for (const warning of plan.warnings) io.stderr.write(`lockwise: ${warning}\n`);
-  if (usesDeprecationAge(config) && !plan.dates.available) {
+  if (findingsDependOnDates(config) && !plan.dates.available) {
     io.stderr.write('lockwise: minDeprecationAge not checked: not in a git repository\n');
   }
 
@@ -123,10 +123,6 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   if (resolved.problems.length > 0) return { exitCode: EXIT_USAGE_ERROR, ...outcome };
   const failed = errors > 0 || (maxWarnings !== undefined && warnings > maxWarnings);
   return { exitCode: failed ? EXIT_FINDINGS : EXIT_OK, ...outcome };
-}
-
-function usesDeprecationAge(config: ReturnType<typeof mergeConfig>): boolean {
-  return Object.values(config.rules).some((setting) => Array.isArray(setting) && setting[1].minDeprecationAge !== undefined);
 }
 
 async function commandLineConfig(options: LintCommandOptions): Promise<UserConfig> {

@@ -16,11 +16,13 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_CONFIG, mergeConfig } from '../engine/config.js';
 import { ConfigError } from '../engine/config-error.js';
+import { cacheSeed, findingsDependOnDates, LintCache, type LintCacheData } from '../engine/lint-cache.js';
 import { lintHistories, lintInputs, type FileResult } from '../engine/lint-sources.js';
 import { DIAGNOSTIC_SOURCE, toLspDiagnostic } from '../lsp/diagnostics.js';
 import { suppressionFixes, type SuppressionFix } from '../lsp/suppression-fixes.js';
 import { CONFIG_FILE_NAME, loadConfig } from './config-file.js';
 import { excludeMatcher } from './inputs.js';
+import { MigrationFiles, type FileFactsData } from './migration-files.js';
 import { planLint } from './plan.js';
 import { toolHomepage, toolVersion } from './version.js';
 
@@ -57,9 +59,10 @@ export function runLanguageServer(): void {
   // The safety net for a promise nobody awaits: the server logs and keeps serving.
   process.on('unhandledRejection', (reason) => logError('internal error', reason));
 
+  const editorCache = new EditorCache();
   const diagnosticsOf = async (document: TextDocument): Promise<PublishedDiagnostic[]> => {
     try {
-      const file = await lintDocument(document, workspaceRoot);
+      const file = await lintDocument(document, workspaceRoot, editorCache);
       return (file?.diagnostics ?? []).map((diagnostic) => ({
         diagnostic: toLspDiagnostic(diagnostic, homepage),
         fixes: file?.source ? suppressionFixes(diagnostic, file.source) : [],
@@ -145,7 +148,7 @@ export function runLanguageServer(): void {
 }
 
 /** Lints a document's text; undefined when lockwise.json excludes the file. */
-async function lintDocument(document: TextDocument, workspaceRoot: string | undefined): Promise<FileResult | undefined> {
+async function lintDocument(document: TextDocument, workspaceRoot: string | undefined, editorCache: EditorCache): Promise<FileResult | undefined> {
   const text = document.getText();
   const filePath = fileSystemPath(document.uri);
   if (filePath === undefined) {
@@ -158,9 +161,41 @@ async function lintDocument(document: TextDocument, workspaceRoot: string | unde
   const loaded = await loadConfig(folder, undefined);
   const config = mergeConfig(DEFAULT_CONFIG, loaded.config);
   if (excludeMatcher({ cwd: folder, exclude: config.exclude, excludeBase: loaded.baseDir })(filePath)) return undefined;
-  const plan = await planLint({ cwd: folder, config, files: [], explicit: new Set(), stdin: { path: filePath, text } });
-  const results = await lintHistories(plan.histories, config, plan.dates);
+  const cache = findingsDependOnDates(config) ? undefined : editorCache.begin(folder, cacheSeed(config, toolVersion()));
+  const plan = await planLint({ cwd: folder, config, files: [], explicit: new Set(), stdin: { path: filePath, text }, ...(cache ? { reader: cache.files } : {}) });
+  const results = await lintHistories(plan.histories, config, plan.dates, cache?.lint);
+  if (cache) editorCache.end(folder, cache);
   return results.files.find((file) => file.path === filePath);
+}
+
+/**
+ * What the last lint in a folder learnt, for the next, as `--cache` keeps it in a file: the findings of migrations that
+ * have not changed; the schema before the file linted, so that typing in the newest of thousands of migrations does not
+ * replay them all again; and what each file's stamp says of its text, so that files that kept theirs are not read again.
+ * Kept in memory for the folders linted last, each under its configuration and lockwise's version.
+ */
+class EditorCache {
+  private static readonly FOLDERS = 8;
+  private readonly kept = new Map<string, { seed: string; lint: LintCacheData; files: FileFactsData }>();
+
+  begin(folder: string, seed: string): { lint: LintCache; files: MigrationFiles } {
+    const earlier = this.kept.get(folder);
+    const usable = earlier?.seed === seed ? earlier : undefined;
+    return {
+      lint: new LintCache(seed, usable?.lint ?? {}, 'before the linted'),
+      files: new MigrationFiles({ learning: true, ...(usable ? { earlier: usable.files } : {}) }),
+    };
+  }
+
+  end(folder: string, { lint, files }: { lint: LintCache; files: MigrationFiles }): void {
+    const { results, chains, states } = lint.next;
+    // Copied out of the run's view of them, which reads through to the run before: otherwise each run would hold on to every earlier one.
+    const kept = new Map<string, Buffer>();
+    for (const key of states.keys()) kept.set(key, states.get(key)!);
+    this.kept.delete(folder);
+    this.kept.set(folder, { seed: lint.seed, lint: { results, chains, states: kept }, files: files.next });
+    if (this.kept.size > EditorCache.FOLDERS) this.kept.delete(this.kept.keys().next().value!);
+  }
 }
 
 /**

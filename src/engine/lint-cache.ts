@@ -88,8 +88,14 @@ export class LintCache {
 
   constructor(
     /** lockwise's version and the resolved configuration, in a form that changes when they do. */
-    private readonly seed: string,
+    readonly seed: string,
     earlier: Partial<LintCacheData> = {},
+    /**
+     * Where the schema is kept for the next run to resume from: after each history's two newest migrations, for the
+     * command line, whose next run most likely adds a migration or edits the newest; or just before the first migration
+     * this run lints, for an editor, whose next run lints the same file again as it is typed.
+     */
+    readonly keepsStates: 'after the newest' | 'before the linted' = 'after the newest',
   ) {
     this.earlier = { results: new Map(), states: new Map(), chains: new Map(), ...earlier };
     this.next = { results: new Map(), states: new HandedOnStates(this.earlier.states), chains: new Map() };
@@ -155,6 +161,11 @@ function chainPiece(history: PlannedHistory, migration: PlannedMigration): strin
   if ('unreadable' in input) return `${head}unreadable\0${input.unreadable}`;
   const { text, up } = migration.digests ?? digestsOf(input.text, migration.upText);
   return `${head}text\0${text}\0${up ?? ''}`;
+}
+
+/** Whether a rule is set to judge how long ago a deprecation was committed: commit dates change without any file changing, so such findings are not cached. */
+export function findingsDependOnDates(config: ResolvedConfig): boolean {
+  return Object.values(config.rules).some((setting) => Array.isArray(setting) && setting[1].minDeprecationAge !== undefined);
 }
 
 /** The seed of every chain key: what, besides the files, decides the findings. */

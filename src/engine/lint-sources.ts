@@ -83,16 +83,19 @@ export async function lintHistories(
     const cached = (index: number): CachedResult | undefined => (keys ? cache!.result(keys[index]!) : undefined);
     const { migrations } = history;
     const toLint = migrations.map((migration, index) => migration.review && cached(index) === undefined);
+    const firstToLint = toLint.indexOf(true);
     const lastToLint = toLint.lastIndexOf(true);
+    const keepsTail = cache?.keepsStates === 'after the newest';
     // The last two states are what the next run resumes from when the newest migration is edited or one is added.
-    const tailStatesMissing = keys !== undefined && migrations.length > 0 && keys.slice(-2).some((key) => !cache!.hasState(key));
+    const tailStatesMissing = keys !== undefined && keepsTail && migrations.length > 0 && keys.slice(-2).some((key) => !cache!.hasState(key));
     const modelUntil = tailStatesMissing ? migrations.length - 1 : lastToLint;
+    const resumesAfter = (index: number): boolean => (keepsTail ? index >= migrations.length - 2 : index === firstToLint - 1);
     // A history whose every finding is cached parses nothing, and does without the parser and the rules.
     const { module, linter } = toLint.includes(true) || modelUntil >= 0 ? await loadEngine() : {};
     const schema = module && new module.SchemaModel(history.isDeployed);
     let modelFrom = 0;
     if (keys && schema) {
-      for (let index = toLint.indexOf(true); index > 0; index--) {
+      for (let index = firstToLint; index > 0; index--) {
         const state = cache!.state(keys[index - 1]!);
         if (state === undefined) continue;
         schema.restore(state);
@@ -130,9 +133,9 @@ export async function lintHistories(
       if (migration.review && result) cache!.keepResult(key, { diagnostics: result.diagnostics, skipped: result.skipped });
       // A migration only replayed this time keeps the findings an earlier run cached for it.
       else if (!migration.review) cache!.keepResult(key, cache!.result(key));
-      if (index >= migrations.length - 2) {
-        cache!.keepState(key, modelled ? schema!.liveState() : undefined);
-      }
+      if (resumesAfter(index)) cache!.keepState(key, modelled ? schema!.liveState() : undefined);
+      // An editor's cache also keeps the states it had after migrations that have not changed: the one before each file edited lately.
+      else if (!keepsTail) cache!.keepState(key, undefined);
     });
   }
   return { files };
