@@ -21003,11 +21003,13 @@ function columnsUsedByQuery(query, columnsOf) {
   const every2 = (relation) => {
     for (const column of (relation && columnsOf(relation)) ?? []) use(relation, column);
   };
-  for (const fields of columnRefs(query)) {
+  const readHere = new Set(read);
+  for (const { fields, from } of columnRefs(query)) {
     const names = fields.map((field) => asKind(field, "String")?.sval);
     const star = asKind(fields.at(-1), "A_Star") !== void 0;
-    if (fields.length === 1 && star) relations.forEach(every2);
-    else if (star && names.length === 2) every2(byAlias.get(names[0]));
+    if (fields.length === 1 && star) {
+      for (const rangeVar of rangeVarsOf(from)) if (readHere.has(rangeVar)) every2(relationFromRangeVar(rangeVar));
+    } else if (star && names.length === 2) every2(byAlias.get(names[0]));
     else if (names.length === 1 && names[0]) use(owner(names[0], relations, columnsOf), names[0]);
     else if (names.length >= 2 && names.at(-1) && names.at(-2)) use(byAlias.get(names.at(-2)), names.at(-1));
   }
@@ -21024,10 +21026,25 @@ function aliasOf(rangeVar) {
 function columnRefs(query) {
   const found = [];
   if (!query) return found;
-  walkTree(query, (kind, payload) => {
+  walkTree(query, (kind, payload, ancestors) => {
     const fields = kind === "ColumnRef" ? payload.fields : void 0;
-    if (fields) found.push(fields);
+    if (!fields) return;
+    const select = ancestors.findLast((frame) => frame.kind === "SelectStmt")?.node;
+    found.push({ fields, from: select?.fromClause });
   });
+  return found;
+}
+function rangeVarsOf(from) {
+  const found = [];
+  const pending = [...from ?? []];
+  while (pending.length > 0) {
+    const item = pending.shift();
+    const rangeVar = asKind(item, "RangeVar");
+    if (rangeVar) found.push(rangeVar);
+    const join = asKind(item, "JoinExpr");
+    if (join?.larg) pending.push(join.larg);
+    if (join?.rarg) pending.push(join.rarg);
+  }
   return found;
 }
 var init_view_columns = __esm({

@@ -1,4 +1,4 @@
-import type { Node, RangeVar } from '@pgsql/types';
+import type { Node, RangeVar, SelectStmt } from '@pgsql/types';
 import { relationFromRangeVar, type RelationName } from './names.js';
 import { asKind, relationsNamedIn } from '../parse/node-types.js';
 import { walkTree } from '../engine/walk.js';
@@ -12,7 +12,8 @@ export interface ColumnUse {
 /**
  * The columns of the relations it reads that a view's query uses, as far as they can be told apart: a column named with its
  * table or alias; an unqualified one that only one relation read has (by the model's `columnsOf`), or any when the query reads
- * one relation; and for `*` or `t.*`, every column the relation has when the view is made (PostgreSQL expands the star then).
+ * one relation; for `t.*`, every column the relation has when the view is made (PostgreSQL expands the star then), and for a
+ * bare `*`, those of the relations in its own SELECT's FROM list.
  * A name lockwise cannot place is left out, so that no column is claimed used that is not.
  */
 export function columnsUsedByQuery(query: Node | undefined, columnsOf: (relation: RelationName) => readonly string[] | undefined): ColumnUse[] {
@@ -27,11 +28,14 @@ export function columnsUsedByQuery(query: Node | undefined, columnsOf: (relation
   const every = (relation: RelationName | undefined): void => {
     for (const column of (relation && columnsOf(relation)) ?? []) use(relation, column);
   };
-  for (const fields of columnRefs(query)) {
+  const readHere = new Set(read);
+  for (const { fields, from } of columnRefs(query)) {
     const names = fields.map((field) => asKind(field, 'String')?.sval);
     const star = asKind(fields.at(-1), 'A_Star') !== undefined;
-    if (fields.length === 1 && star) relations.forEach(every);
-    else if (star && names.length === 2) every(byAlias.get(names[0]!));
+    // A bare `*` stands for the columns of its own SELECT's FROM list, not of the tables its subqueries read.
+    if (fields.length === 1 && star) {
+      for (const rangeVar of rangeVarsOf(from)) if (readHere.has(rangeVar)) every(relationFromRangeVar(rangeVar));
+    } else if (star && names.length === 2) every(byAlias.get(names[0]!));
     else if (names.length === 1 && names[0]) use(owner(names[0], relations, columnsOf), names[0]);
     else if (names.length >= 2 && names.at(-1) && names.at(-2)) use(byAlias.get(names.at(-2)!), names.at(-1)!);
   }
@@ -49,13 +53,30 @@ function aliasOf(rangeVar: RangeVar): string {
   return rangeVar.alias?.aliasname ?? rangeVar.relname ?? '';
 }
 
-/** The fields of every column reference in the query. */
-function columnRefs(query: Node | undefined): Node[][] {
-  const found: Node[][] = [];
+/** The fields of every column reference in the query, with the FROM list of the SELECT it is in. */
+function columnRefs(query: Node | undefined): Array<{ fields: Node[]; from: Node[] | undefined }> {
+  const found: Array<{ fields: Node[]; from: Node[] | undefined }> = [];
   if (!query) return found;
-  walkTree(query, (kind, payload) => {
+  walkTree(query, (kind, payload, ancestors) => {
     const fields = kind === 'ColumnRef' ? (payload as { fields?: Node[] }).fields : undefined;
-    if (fields) found.push(fields);
+    if (!fields) return;
+    const select = ancestors.findLast((frame) => frame.kind === 'SelectStmt')?.node as SelectStmt | undefined;
+    found.push({ fields, from: select?.fromClause });
   });
+  return found;
+}
+
+/** The tables and views a FROM list names itself, joined or not; not those of its subqueries, whose columns it sees only through their select lists. */
+function rangeVarsOf(from: Node[] | undefined): RangeVar[] {
+  const found: RangeVar[] = [];
+  const pending = [...(from ?? [])];
+  while (pending.length > 0) {
+    const item = pending.shift()!;
+    const rangeVar = asKind(item, 'RangeVar');
+    if (rangeVar) found.push(rangeVar);
+    const join = asKind(item, 'JoinExpr');
+    if (join?.larg) pending.push(join.larg);
+    if (join?.rarg) pending.push(join.rarg);
+  }
   return found;
 }
