@@ -27559,29 +27559,52 @@ function slowWorkOf(context, statement) {
   const select = asKind(node, "SelectStmt");
   const query = asKind(insert?.selectStmt, "SelectStmt") ?? (createAs && !createAs.into?.skipData ? asKind(createAs.query, "SelectStmt") : void 0) ?? (select?.intoClause ? select : void 0);
   if (!query) return void 0;
-  const table = tablesReadWhole(context, query)[0];
+  const table = tablesReadWhole(context, query, withQueriesOf(insert?.withClause))[0];
   if (!table) return void 0;
   const command = insert ? "INSERT ... SELECT" : createAs?.objtype === "OBJECT_MATVIEW" ? "CREATE MATERIALIZED VIEW" : createAs ? "CREATE TABLE ... AS" : "SELECT INTO";
   return `This ${command} reads every row of ${displayName(table)}`;
 }
-function tablesReadWhole(context, query) {
+function tablesReadWhole(context, query, outerWith = /* @__PURE__ */ new Map()) {
+  const withQueries = withQueriesOf(query.withClause, outerWith);
   if (query.op && query.op !== "SETOP_NONE") {
-    return [...tablesReadWhole(context, query.larg ?? {}), ...tablesReadWhole(context, query.rarg ?? {})];
+    return [...tablesReadWhole(context, query.larg ?? {}, withQueries), ...tablesReadWhole(context, query.rarg ?? {}, withQueries)];
   }
   if (query.limitCount) return [];
   const sources = limitedSources(query.withClause, query.fromClause);
-  return fromListTables(query.fromClause ?? []).map(relationFromRangeVar).filter((table) => context.isExistingTable(table) && !emptiedBy(context, table) && !isBoundedWork(context, table, [query.whereClause], sources));
+  const whole = [];
+  for (const item of fromListItems(query.fromClause ?? [])) {
+    const subquery = asKind(asKind(item, "RangeSubselect")?.subquery, "SelectStmt");
+    if (subquery) whole.push(...tablesReadWhole(context, subquery, withQueries));
+    const rangeVar = asKind(item, "RangeVar");
+    if (!rangeVar) continue;
+    const table = relationFromRangeVar(rangeVar);
+    if (isBoundedWork(context, table, [query.whereClause], sources)) continue;
+    if (rangeVar.schemaname === void 0 && withQueries.has(rangeVar.relname ?? "")) {
+      const withQuery = asKind(withQueries.get(rangeVar.relname ?? ""), "SelectStmt");
+      const others = new Map([...withQueries].filter(([name]) => name !== rangeVar.relname));
+      if (withQuery) whole.push(...tablesReadWhole(context, withQuery, others));
+      continue;
+    }
+    if (context.isExistingTable(table) && !emptiedBy(context, table)) whole.push(table);
+  }
+  return whole;
 }
-function fromListTables(items) {
+function withQueriesOf(withClause, outer = /* @__PURE__ */ new Map()) {
+  const withQueries = new Map(outer);
+  for (const node of withClause?.ctes ?? []) {
+    const cte = asKind(node, "CommonTableExpr");
+    if (cte?.ctename) withQueries.set(cte.ctename, cte.ctequery);
+  }
+  return withQueries;
+}
+function fromListItems(items) {
   const found = [];
   const visit2 = (item) => {
-    const rangeVar = asKind(item, "RangeVar");
-    if (rangeVar) found.push(rangeVar);
     const join = asKind(item, "JoinExpr");
     if (join) {
       visit2(join.larg);
       visit2(join.rarg);
-    }
+    } else if (item) found.push(item);
   };
   items.forEach(visit2);
   return found;

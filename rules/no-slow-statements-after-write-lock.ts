@@ -1,4 +1,4 @@
-import type { Node, RangeVar, SelectStmt } from '@pgsql/types';
+import type { Node, RangeVar, SelectStmt, WithClause } from '@pgsql/types';
 import type { Statement } from '../src/parse/parse.js';
 import type { RuleContext } from '../src/engine/context.js';
 import { defineRule } from '../src/engine/rule.js';
@@ -165,7 +165,7 @@ function slowWorkOf(context: RuleContext<MessageId>, statement: Statement): stri
   const select = asKind(node, 'SelectStmt');
   const query = asKind(insert?.selectStmt, 'SelectStmt') ?? (createAs && !createAs.into?.skipData ? asKind(createAs.query, 'SelectStmt') : undefined) ?? (select?.intoClause ? select : undefined);
   if (!query) return undefined;
-  const table = tablesReadWhole(context, query)[0];
+  const table = tablesReadWhole(context, query, withQueriesOf(insert?.withClause))[0];
   if (!table) return undefined;
   const command = insert ? 'INSERT ... SELECT' : createAs?.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : createAs ? 'CREATE TABLE ... AS' : 'SELECT INTO';
   return `This ${command} reads every row of ${displayName(table)}`;
@@ -173,30 +173,56 @@ function slowWorkOf(context: RuleContext<MessageId>, statement: Statement): stri
 
 /**
  * The existing tables a query reads whole: named in its FROM list (through joins), with no LIMIT on the query and no
- * WHERE that bounds it to a batch of the table's keys. Tables inside subqueries are left alone: their own conditions
- * and limits are not followed.
+ * WHERE that bounds it to a batch of the table's keys; and those its WITH queries and subqueries in FROM read whole, by
+ * their own conditions and limits (a condition outside does not bound what a subquery reads). Tables read only by
+ * subqueries in expressions are left alone.
  */
-function tablesReadWhole(context: RuleContext<MessageId>, query: SelectStmt): RelationName[] {
+function tablesReadWhole(context: RuleContext<MessageId>, query: SelectStmt, outerWith: ReadonlyMap<string, Node | undefined> = new Map()): RelationName[] {
+  const withQueries = withQueriesOf(query.withClause, outerWith);
   if (query.op && query.op !== 'SETOP_NONE') {
-    return [...tablesReadWhole(context, query.larg ?? {}), ...tablesReadWhole(context, query.rarg ?? {})];
+    return [...tablesReadWhole(context, query.larg ?? {}, withQueries), ...tablesReadWhole(context, query.rarg ?? {}, withQueries)];
   }
   if (query.limitCount) return [];
   const sources = limitedSources(query.withClause, query.fromClause);
-  return fromListTables(query.fromClause ?? [])
-    .map(relationFromRangeVar)
-    .filter((table) => context.isExistingTable(table) && !emptiedBy(context, table) && !isBoundedWork(context, table, [query.whereClause], sources));
+  const whole: RelationName[] = [];
+  for (const item of fromListItems(query.fromClause ?? [])) {
+    const subquery = asKind(asKind(item, 'RangeSubselect')?.subquery, 'SelectStmt');
+    if (subquery) whole.push(...tablesReadWhole(context, subquery, withQueries));
+    const rangeVar = asKind(item, 'RangeVar');
+    if (!rangeVar) continue;
+    const table = relationFromRangeVar(rangeVar);
+    if (isBoundedWork(context, table, [query.whereClause], sources)) continue;
+    if (rangeVar.schemaname === undefined && withQueries.has(rangeVar.relname ?? '')) {
+      const withQuery = asKind(withQueries.get(rangeVar.relname ?? ''), 'SelectStmt');
+      // A WITH query does not see itself (WITH RECURSIVE reads its own rows through the name).
+      const others = new Map([...withQueries].filter(([name]) => name !== rangeVar.relname));
+      if (withQuery) whole.push(...tablesReadWhole(context, withQuery, others));
+      continue;
+    }
+    if (context.isExistingTable(table) && !emptiedBy(context, table)) whole.push(table);
+  }
+  return whole;
 }
 
-function fromListTables(items: readonly Node[]): RangeVar[] {
-  const found: RangeVar[] = [];
+/** The queries of a WITH clause by name, with those of the WITH clauses around it. */
+function withQueriesOf(withClause: WithClause | undefined, outer: ReadonlyMap<string, Node | undefined> = new Map()): Map<string, Node | undefined> {
+  const withQueries = new Map(outer);
+  for (const node of withClause?.ctes ?? []) {
+    const cte = asKind(node, 'CommonTableExpr');
+    if (cte?.ctename) withQueries.set(cte.ctename, cte.ctequery);
+  }
+  return withQueries;
+}
+
+/** The tables, views, WITH query names and subqueries of a FROM list, through joins. */
+function fromListItems(items: readonly Node[]): Node[] {
+  const found: Node[] = [];
   const visit = (item: Node | undefined): void => {
-    const rangeVar = asKind(item, 'RangeVar');
-    if (rangeVar) found.push(rangeVar);
     const join = asKind(item, 'JoinExpr');
     if (join) {
       visit(join.larg);
       visit(join.rarg);
-    }
+    } else if (item) found.push(item);
   };
   items.forEach(visit);
   return found;
