@@ -24128,6 +24128,10 @@ function syntaxErrorRange(parsed) {
   const length = first && first.start === 0 ? first.end : Math.min(1, Buffer.byteLength(rest, "utf8"));
   return { start, end: start + length };
 }
+function relationKindOf(claim, schema) {
+  const kind = claim.target === "table" ? schema.table(claim.relation)?.kind : void 0;
+  return kind ? { relationKind: kind } : {};
+}
 var FileLinter, TABLES_USING_DROPPED_OBJECT, FOREIGN_KEY_ACTION_TARGETS, SCHEMA_RESOLVED_TARGETS, TokenEnds;
 var init_lint_file = __esm({
   "src/engine/lint-file.ts"() {
@@ -24189,9 +24193,9 @@ var init_lint_file = __esm({
           heldLocks: () => now().heldLocks.heldIn(shared.transaction),
           isExistingTable,
           locksExistingTable,
-          describeLock: (claim) => {
+          describeLock: (claim, kindWhenTaken) => {
             const { schema } = now();
-            const relation = lockedRelationWord(claim, (name) => schema.table(name)?.kind);
+            const relation = lockedRelationWord(claim, (name) => schema.table(name)?.kind ?? kindWhenTaken);
             return {
               lock: lockPhrase(claim.mode),
               object: describeLockedObject(claim, (index) => schema.indexTable(index)),
@@ -24209,7 +24213,8 @@ var init_lint_file = __esm({
             claim,
             table: trafficTable(claim, (index) => schema.indexTable(index)),
             statement: current,
-            onExistingTable: locksExistingTable(claim)
+            onExistingTable: locksExistingTable(claim),
+            ...relationKindOf(claim, schema)
           }));
         };
         this.contexts = options.rules.map(({ rule, severity }) => {
@@ -30768,7 +30773,7 @@ var init_no_statements_after_access_exclusive = __esm({
             const first = held[0];
             if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
             reportedLockOf = first.statement;
-            const words = held.filter((lock2) => lock2.statement === first.statement).map((lock2) => context.describeLock(asTableClaim(lock2)));
+            const words = held.filter((lock2) => lock2.statement === first.statement).map((lock2) => context.describeLock(asTableClaim(lock2), lock2.relationKind));
             const objects = [...new Set(words.map((word) => word.object))];
             const several = objects.length > 1;
             const created = asKind(statement.node, "CreateStmt")?.relation;

@@ -124,7 +124,7 @@ export default defineRule({
         const first = held[0];
         if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
         reportedLockOf = first.statement;
-        const words = held.filter((lock) => lock.statement === first.statement).map((lock) => context.describeLock(asTableClaim(lock)));
+        const words = held.filter((lock) => lock.statement === first.statement).map((lock) => context.describeLock(asTableClaim(lock), lock.relationKind));
         const objects = [...new Set(words.map((word) => word.object))];
         const several = objects.length > 1;
         // CREATE TABLE of the relation the locking DROP removed cannot move before it: build it under another name first.

@@ -371,6 +371,18 @@ describe('locks the history can name', () => {
     expect(of('no-add-required-column').help).toContain('ADD COLUMN metadata bytea NOT NULL DEFAULT <constant>;');
   });
 
+  it('calls a view dropped for a rebuild a view in the statements after its DROP, before it is made again', () => {
+    const dir = tempProject({
+      'db/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\nCREATE VIEW account_view AS SELECT id, name FROM accounts;\nCREATE VIEW account_names AS SELECT name FROM accounts;\n',
+      'db/002_rebuild.sql':
+        "BEGIN;\nSET LOCAL lock_timeout = '2s';\nDROP VIEW account_view;\nDROP VIEW account_names;\nCREATE VIEW account_view AS SELECT id, name, length(name) AS l FROM accounts;\nCREATE VIEW account_names AS SELECT name, length(name) AS l FROM accounts;\nCOMMIT;\n",
+    });
+    const found = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; line: number; message: string }> }).diagnostics;
+    const after = found.find((d) => d.rule === 'no-statements-after-access-exclusive')!;
+    expect(after.line).toBe(4);
+    expect(after.message).toContain('while account_view is locked ACCESS EXCLUSIVE (taken on line 3), a lock held until the transaction commits: every read and write of the view waits');
+  });
+
   it('names each table whose writes wait once, under the strongest lock the transaction holds on it, with the lines that took it', () => {
     const dir = tempProject({
       'db/001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\nCREATE TABLE ledger (id bigint PRIMARY KEY, order_id bigint);\n',

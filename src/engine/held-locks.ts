@@ -1,7 +1,7 @@
 import type { Statement } from '../parse/parse.js';
 import { asKind } from '../parse/node-types.js';
 import type { TransactionState } from '../model/session-state.js';
-import type { SchemaModel } from '../model/schema-model.js';
+import type { RelationKind, SchemaModel } from '../model/schema-model.js';
 import { relationFromRangeVar, type RelationName } from '../model/names.js';
 import type { LockClaim } from '../knowledge/statement-locks.js';
 
@@ -14,6 +14,8 @@ export interface HeldLock {
   statement: Statement;
   /** It fell on a table that holds production data when it was taken (see RuleContext.locksExistingTable). */
   onExistingTable: boolean;
+  /** What the relation was when the lock was taken, when the model knew it: a view the transaction then drops is still called a view. */
+  relationKind?: RelationKind;
 }
 
 const NONE: readonly HeldLock[] = [];

@@ -3,7 +3,7 @@ import { asKind, type NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
 import { runsAloneInBatchedMode, SessionState, wrapsEachFile, type TransactionState } from '../model/session-state.js';
-import { tablesOfUses, type SchemaModel } from '../model/schema-model.js';
+import { tablesOfUses, type RelationKind, type SchemaModel } from '../model/schema-model.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import {
   asRunByItsBlock,
@@ -115,9 +115,9 @@ export class FileLinter {
       heldLocks: () => now().heldLocks.heldIn(shared.transaction),
       isExistingTable,
       locksExistingTable,
-      describeLock: (claim) => {
+      describeLock: (claim, kindWhenTaken) => {
         const { schema } = now();
-        const relation = lockedRelationWord(claim, (name) => schema.table(name)?.kind);
+        const relation = lockedRelationWord(claim, (name) => schema.table(name)?.kind ?? kindWhenTaken);
         return {
           lock: lockPhrase(claim.mode),
           object: describeLockedObject(claim, (index) => schema.indexTable(index)),
@@ -137,6 +137,7 @@ export class FileLinter {
         table: trafficTable(claim, (index) => schema.indexTable(index)),
         statement: current!,
         onExistingTable: locksExistingTable(claim),
+        ...relationKindOf(claim, schema),
       }));
     };
     this.contexts = options.rules.map(({ rule, severity }) => {
@@ -488,4 +489,10 @@ function syntaxErrorRange(parsed: ParsedFile): ByteRange {
   const first = scanTokens(rest)?.[0];
   const length = first && first.start === 0 ? first.end : Math.min(1, Buffer.byteLength(rest, 'utf8'));
   return { start, end: start + length };
+}
+
+/** What a claimed relation is when the lock is taken, for a lock on a table or view the model knows. */
+function relationKindOf(claim: LockClaim, schema: SchemaModel): { relationKind?: RelationKind } {
+  const kind = claim.target === 'table' ? schema.table(claim.relation)?.kind : undefined;
+  return kind ? { relationKind: kind } : {};
 }
