@@ -23552,7 +23552,10 @@ function locksTakenBy(statement, pgVersion) {
     for (const element of create.tableElts ?? []) {
       const constraints = asKind(element, "ColumnDef")?.constraints ?? [element];
       for (const constraint of constraints) {
-        for (const referenced of foreignKeyTargets(constraint)) take(referenced, "referenced-table", REFERENCED_TABLE_LOCK);
+        for (const referenced of foreignKeyTargets(constraint)) {
+          if (referenced?.relname === create.relation?.relname && referenced?.schemaname === create.relation?.schemaname) continue;
+          take(referenced, "referenced-table", REFERENCED_TABLE_LOCK);
+        }
       }
     }
     return claims;

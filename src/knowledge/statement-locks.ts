@@ -348,7 +348,11 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     for (const element of create.tableElts ?? []) {
       const constraints = asKind(element, 'ColumnDef')?.constraints ?? [element];
       for (const constraint of constraints) {
-        for (const referenced of foreignKeyTargets(constraint)) take(referenced, 'referenced-table', REFERENCED_TABLE_LOCK);
+        for (const referenced of foreignKeyTargets(constraint)) {
+          // A key to the table itself (a parent_id) locks nothing anyone else can see.
+          if (referenced?.relname === create.relation?.relname && referenced?.schemaname === create.relation?.schemaname) continue;
+          take(referenced, 'referenced-table', REFERENCED_TABLE_LOCK);
+        }
       }
     }
     return claims;
