@@ -8,7 +8,7 @@ import type { IndexInfo } from '../src/model/schema-model.js';
 import { sameColumnSet } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
-type MessageId = 'uniqueIndexDropped' | 'help' | 'replacedAfterCommit' | 'replacementFirstHelp';
+type MessageId = 'uniqueIndexDropped' | 'help' | 'replacedAfterCommit' | 'replacementFirstHelp' | 'replacedByPartialIndex' | 'partialIndexHelp';
 
 export default defineRule({
   id: 'no-drop-unique-index',
@@ -20,6 +20,10 @@ export default defineRule({
         'Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}): from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and nothing keeps ({{keys}}) unique any more.',
       replacedAfterCommit:
         'Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) from its commit until line {{line}} builds the one that replaces it: meanwhile the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and duplicates of ({{keys}}) can go in, which then make that build fail.',
+      replacedByPartialIndex:
+        'Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) that INSERT ... ON CONFLICT ({{keys}}) can use: the one line {{line}} builds has a WHERE clause, which an upsert must repeat (ON CONFLICT ({{keys}}) WHERE ...) for PostgreSQL to pick it. From the commit on, the release still running during the deploy fails wherever it upserts on ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification).',
+      partialIndexHelp:
+        'Release first an application whose upserts on ({{keys}}) name the WHERE clause of the index line {{line}} builds, or build that index in an earlier migration and keep {{name}} until no running release upserts without the clause. If no release upserts on ({{keys}}), suppress this finding with that reason.',
       replacementFirstHelp:
         'Build the replacement before dropping {{name}}: move line {{line}} above the drop, or into an earlier migration, so that a unique index on ({{keys}}) is there at every moment.',
       help: 'Build the new unique index first, in a migration of its own (CREATE UNIQUE INDEX CONCURRENTLY ...), release the application that upserts on its columns, and drop {{name}} in a later migration. If no release upserts on ({{keys}}) and duplicates are now allowed, suppress this finding with that reason.',
@@ -69,6 +73,12 @@ function reportIfLastUniqueIndex(context: RuleContext<MessageId>, index: IndexIn
   const beforeCommit = [statement, ...(context.transaction.inTransaction ? restOfTransaction(context, statement) : [])];
   if (remains || indexesBuiltByMigration(context, index.table, beforeCommit).some(isArbiter)) return;
   const data = { what, table: displayResolvedName(index.table), keys: keys.map(quoteIdentifier).join(', '), name: quoteIdentifier(index.name.name) };
+  // A partial unique index on the same columns keeps them unique where its WHERE clause holds, but an upsert must name that clause to use it.
+  const partialReplacement = beforeCommit.find((built) => indexesBuiltByMigration(context, index.table, [built]).some((other) => other.unique && other.partial && other.keyColumns !== undefined && sameColumnSet(other.keyColumns, keys)));
+  if (partialReplacement) {
+    context.report({ messageId: 'replacedByPartialIndex', helpId: 'partialIndexHelp', data: { ...data, line: context.lineOf(partialReplacement.range.start) } });
+    return;
+  }
   const replacement = context.statements.slice(statement.index + beforeCommit.length).find((later) => indexesBuiltByMigration(context, index.table, [later]).some(isArbiter));
   if (replacement) context.report({ messageId: 'replacedAfterCommit', helpId: 'replacementFirstHelp', data: { ...data, line: context.lineOf(replacement.range.start) } });
   else context.report({ messageId: 'uniqueIndexDropped', helpId: 'help', data });

@@ -371,6 +371,19 @@ describe('locks the history can name', () => {
     expect(of('no-add-required-column').help).toContain('ADD COLUMN metadata bytea NOT NULL DEFAULT <constant>;');
   });
 
+  it('says a unique index replaced by a partial one before COMMIT is no arbiter for ON CONFLICT any more, and names its line', () => {
+    const dir = tempProject({
+      'db/001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\nCREATE UNIQUE INDEX users_email_idx ON users (email);\n',
+      'db/002_soft_delete.sql':
+        "SET lock_timeout = '2s';\nBEGIN;\nALTER TABLE users ADD COLUMN deleted boolean NOT NULL DEFAULT false;\nDROP INDEX users_email_idx;\nCREATE UNIQUE INDEX users_email_idx ON users (email) WHERE deleted = false;\nCOMMIT;\n",
+    });
+    const found = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; message: string; help?: string }> }).diagnostics;
+    const dropped = found.find((d) => d.rule === 'no-drop-unique-index')!;
+    expect(dropped.message).toContain('no unique index on (email) that INSERT ... ON CONFLICT (email) can use: the one line 5 builds has a WHERE clause');
+    expect(dropped.message).not.toContain('nothing keeps');
+    expect(dropped.help).toMatch(/^Release first an application whose upserts on \(email\) name the WHERE clause of the index line 5 builds/);
+  });
+
   it('calls a view dropped for a rebuild a view in the statements after its DROP, before it is made again', () => {
     const dir = tempProject({
       'db/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\nCREATE VIEW account_view AS SELECT id, name FROM accounts;\nCREATE VIEW account_names AS SELECT name FROM accounts;\n',
