@@ -25480,7 +25480,7 @@ function reportDrop(context, drop, kind, object) {
   } else {
     if (context.schema.isNewTable(relation) || drop.missing_ok && context.schema.isGone(relation, "table")) return;
     known = context.schema.table(relation) !== void 0;
-    const views = context.schema.viewsReading(relation).filter((view) => !droppedLater(context, view));
+    const views = context.schema.viewsReading(relation).filter((view) => !droppedLater(context, view) && !madeAgainBeforeCommit(context, view));
     const keys = context.schema.foreignKeysReferencing(relation, { all: true }).filter((key) => !droppedLater(context, key.table));
     dependents = [...views.map((view) => `${context.schema.table(view)?.kind ?? "view"} ${displayResolvedName(view)}`), ...keys.map(foreignKeyWords)];
     consequence = views.length === 0 ? CONSEQUENCES.foreignKey : keys.length === 0 ? CONSEQUENCES.view : CONSEQUENCES.relation;
@@ -25530,6 +25530,9 @@ function consequencesOf({ indexes, checks, views, defaults, triggers }, first = 
 function droppedLater(context, relation) {
   return context.statements.slice(context.statement.index + 1).some((later) => dropsRelation(later, relation, context.schema, DROPPED_RELATION_KINDS));
 }
+function madeAgainBeforeCommit(context, view) {
+  return context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, view), view);
+}
 function foreignKeyWords({ table, name }) {
   return `foreign key ${quoteIdentifier(name)} of ${displayResolvedName(table)}`;
 }
@@ -25548,6 +25551,7 @@ var init_no_drop_cascade = __esm({
     init_node_types();
     init_identifiers();
     init_extensions();
+    init_transaction_block();
     init_drop_cascade();
     NAMED_DEPENDENTS = 6;
     no_drop_cascade_default = defineRule({
@@ -25751,6 +25755,11 @@ function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
   const beforeCommit = [statement, ...context.transaction.inTransaction ? restOfTransaction(context, statement) : []];
   if (remains || indexesBuiltByMigration(context, index.table, beforeCommit).some(isArbiter)) return;
   const data = { what, table: displayResolvedName(index.table), keys: keys.map(quoteIdentifier).join(", "), name: quoteIdentifier(index.name.name) };
+  const partialReplacement = beforeCommit.find((built) => indexesBuiltByMigration(context, index.table, [built]).some((other) => other.unique && other.partial && other.keyColumns !== void 0 && sameColumnSet(other.keyColumns, keys)));
+  if (partialReplacement) {
+    context.report({ messageId: "replacedByPartialIndex", helpId: "partialIndexHelp", data: { ...data, line: context.lineOf(partialReplacement.range.start) } });
+    return;
+  }
   const replacement = context.statements.slice(statement.index + beforeCommit.length).find((later) => indexesBuiltByMigration(context, index.table, [later]).some(isArbiter));
   if (replacement) context.report({ messageId: "replacedAfterCommit", helpId: "replacementFirstHelp", data: { ...data, line: context.lineOf(replacement.range.start) } });
   else context.report({ messageId: "uniqueIndexDropped", helpId: "help", data });
@@ -25774,6 +25783,8 @@ var init_no_drop_unique_index = __esm({
         messages: {
           uniqueIndexDropped: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}): from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and nothing keeps ({{keys}}) unique any more.",
           replacedAfterCommit: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) from its commit until line {{line}} builds the one that replaces it: meanwhile the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and duplicates of ({{keys}}) can go in, which then make that build fail.",
+          replacedByPartialIndex: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) that INSERT ... ON CONFLICT ({{keys}}) can use: the one line {{line}} builds has a WHERE clause, which an upsert must repeat (ON CONFLICT ({{keys}}) WHERE ...) for PostgreSQL to pick it. From the commit on, the release still running during the deploy fails wherever it upserts on ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification).",
+          partialIndexHelp: "Release first an application whose upserts on ({{keys}}) name the WHERE clause of the index line {{line}} builds, or build that index in an earlier migration and keep {{name}} until no running release upserts without the clause. If no release upserts on ({{keys}}), suppress this finding with that reason.",
           replacementFirstHelp: "Build the replacement before dropping {{name}}: move line {{line}} above the drop, or into an earlier migration, so that a unique index on ({{keys}}) is there at every moment.",
           help: "Build the new unique index first, in a migration of its own (CREATE UNIQUE INDEX CONCURRENTLY ...), release the application that upserts on its columns, and drop {{name}} in a later migration. If no release upserts on ({{keys}}) and duplicates are now allowed, suppress this finding with that reason."
         },

@@ -8,6 +8,7 @@ import { displayName, displayResolvedName, relationFromNameList, relationFromNam
 import { asKind, functionNameOf, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { extensionMembers } from '../src/knowledge/extensions.js';
+import { createdAgainLater, servesLikeTheOld } from '../src/engine/transaction-block.js';
 import type { FunctionUses } from '../src/model/schema-model.js';
 import { CASCADE_DROPS, COLUMN_CASCADE_DROPS } from '../src/knowledge/drop-cascade.js';
 
@@ -127,8 +128,9 @@ function reportDrop(context: RuleContext, drop: DropStmt, kind: string, object: 
     // migrations dropped already is not there for IF EXISTS to find.
     if (context.schema.isNewTable(relation!) || (drop.missing_ok && context.schema.isGone(relation!, 'table'))) return;
     known = context.schema.table(relation!) !== undefined;
-    // A view or a table the migration drops itself next does not lose anything the running release relies on.
-    const views = context.schema.viewsReading(relation!).filter((view) => !droppedLater(context, view));
+    // A view or a table the migration drops itself next does not lose anything the running release relies on; nor does
+    // a view it makes again before COMMIT: the running release's queries wait on the lock, then find the new one.
+    const views = context.schema.viewsReading(relation!).filter((view) => !droppedLater(context, view) && !madeAgainBeforeCommit(context, view));
     const keys = context.schema.foreignKeysReferencing(relation!, { all: true }).filter((key) => !droppedLater(context, key.table));
     dependents = [...views.map((view) => `${context.schema.table(view)?.kind ?? 'view'} ${displayResolvedName(view)}`), ...keys.map(foreignKeyWords)];
     consequence = views.length === 0 ? CONSEQUENCES.foreignKey : keys.length === 0 ? CONSEQUENCES.view : CONSEQUENCES.relation;
@@ -193,6 +195,10 @@ function consequencesOf({ indexes, checks, views, defaults, triggers }: Function
 /** Whether a later statement of the migration drops the table or view. */
 function droppedLater(context: RuleContext, relation: RelationName): boolean {
   return context.statements.slice(context.statement.index + 1).some((later) => dropsRelation(later, relation, context.schema, DROPPED_RELATION_KINDS));
+}
+
+function madeAgainBeforeCommit(context: RuleContext, view: RelationName): boolean {
+  return context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, view), view);
 }
 
 function foreignKeyWords({ table, name }: { table: RelationName; name: string }): string {
