@@ -14,6 +14,11 @@ function findings(stdout: string): Array<[string, string, number]> {
 const CREATE_USERS = 'CREATE TABLE users (id bigint PRIMARY KEY, username text NOT NULL);\n';
 const LOCK = "SET lock_timeout = '2s';\n";
 
+/** The findings `lockwise lint -f json db` reports in a project, as the JSON reporter writes them. */
+function lintedDiagnostics(dir: string): Array<{ rule: string; line: number; message: string; help?: string }> {
+  return (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; line: number; message: string; help?: string }> }).diagnostics;
+}
+
 function git(dir: string, args: string[], date?: string): void {
   const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
   if (date) Object.assign(env, { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
@@ -364,7 +369,7 @@ describe('locks the history can name', () => {
       'db/002_redefine.sql':
         "BEGIN;\nSET LOCAL lock_timeout = '2s';\nDROP VIEW order_totals;\nCREATE VIEW order_totals AS SELECT sum(total) AS total, count(*) AS n FROM orders;\nDELETE FROM orders WHERE total IS NULL;\nALTER TABLE orders ADD COLUMN metadata bytea NOT NULL;\nCOMMIT;\n",
     });
-    const found = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; message: string; help?: string }> }).diagnostics;
+    const found = lintedDiagnostics(dir);
     const of = (rule: string) => found.find((d) => d.rule === rule)!;
     expect(of('no-statements-after-access-exclusive').message).toContain('every read and write of the view waits for this statement too');
     expect(of('no-unbatched-backfill').help).toMatch(/^Delete in batches of 1,000 to 10,000 rows/);
@@ -377,7 +382,7 @@ describe('locks the history can name', () => {
       'db/002_soft_delete.sql':
         "SET lock_timeout = '2s';\nBEGIN;\nALTER TABLE users ADD COLUMN deleted boolean NOT NULL DEFAULT false;\nDROP INDEX users_email_idx;\nCREATE UNIQUE INDEX users_email_idx ON users (email) WHERE deleted = false;\nCOMMIT;\n",
     });
-    const found = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; message: string; help?: string }> }).diagnostics;
+    const found = lintedDiagnostics(dir);
     const dropped = found.find((d) => d.rule === 'no-drop-unique-index')!;
     expect(dropped.message).toContain('no unique index on (email) that INSERT ... ON CONFLICT (email) can use: the one line 5 builds has a WHERE clause');
     expect(dropped.message).not.toContain('nothing keeps');
@@ -390,7 +395,7 @@ describe('locks the history can name', () => {
       'db/002_rebuild.sql':
         "BEGIN;\nSET LOCAL lock_timeout = '2s';\nDROP VIEW account_view;\nDROP VIEW account_names;\nCREATE VIEW account_view AS SELECT id, name, length(name) AS l FROM accounts;\nCREATE VIEW account_names AS SELECT name, length(name) AS l FROM accounts;\nCOMMIT;\n",
     });
-    const found = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; line: number; message: string }> }).diagnostics;
+    const found = lintedDiagnostics(dir);
     const after = found.find((d) => d.rule === 'no-statements-after-access-exclusive')!;
     expect(after.line).toBe(4);
     expect(after.message).toContain('while account_view is locked ACCESS EXCLUSIVE (taken on line 3), a lock held until the transaction commits: every read and write of the view waits');
@@ -402,7 +407,7 @@ describe('locks the history can name', () => {
       'db/002_audit.sql':
         "SET lock_timeout = '2s';\nBEGIN;\nCREATE TRIGGER orders_audit AFTER UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION audit();\nCREATE TRIGGER orders_check BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION check_total();\nLOCK TABLE ledger IN SHARE MODE;\nLOCK TABLE ledger IN EXCLUSIVE MODE;\nUPDATE orders SET total = 0 WHERE total IS NULL;\nCOMMIT;\n",
     });
-    const found = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; message: string }> }).diagnostics;
+    const found = lintedDiagnostics(dir);
     expect(found.find((d) => d.rule === 'no-slow-statements-after-write-lock')?.message).toContain(
       'while the transaction holds SHARE ROW EXCLUSIVE on orders (lines 3 and 4) and EXCLUSIVE on ledger (line 6) until it commits: writes to orders and ledger wait',
     );
@@ -414,7 +419,7 @@ describe('locks the history can name', () => {
         'CREATE TABLE orders (id bigint PRIMARY KEY, email text, account_id bigint);\nCREATE INDEX orders_email ON orders (account_id);\nCREATE INDEX ON orders (lower(email));\n',
       'db/002_index.sql': 'CREATE INDEX CONCURRENTLY orders_email ON orders (lower(email));\n',
     });
-    const found = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; help?: string }> }).diagnostics;
+    const found = lintedDiagnostics(dir);
     expect(found.find((d) => d.rule === 'no-index-name-collision')?.help).toMatch(/^Give the new index a name of its own, such as orders_lower_idx1; /);
   });
 
@@ -745,7 +750,7 @@ describe('help that works where the statement stands', () => {
       'db/001_tables.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\nCREATE TABLE orders (id bigint PRIMARY KEY, total int);\n',
       'db/002_indexes.sql': "BEGIN;\nSET LOCAL lock_timeout = '2s';\nCREATE INDEX accounts_email_idx ON accounts (email);\nCREATE INDEX orders_total_idx ON orders (total);\nCOMMIT;\n",
     });
-    const messages = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; message: string }> }).diagnostics
+    const messages = lintedDiagnostics(dir)
       .filter((diagnostic) => diagnostic.rule === 'require-concurrent-index')
       .map((diagnostic) => diagnostic.message.split(' waits until ')[1]);
     expect(messages).toEqual(['the transaction commits, as the lock stays held through the statements after the build.', 'the build finishes.']);
@@ -756,7 +761,7 @@ describe('help that works where the statement stands', () => {
       'db/001_tables.sql': 'CREATE TABLE "User" (id integer PRIMARY KEY, name text);\n',
       'db/002_backfill.sql': 'BEGIN;\nSET LOCAL lock_timeout = \'2s\';\nALTER TABLE "User" ADD COLUMN "createdAt" timestamptz;\nALTER TABLE "User" ADD COLUMN "source" text;\nUPDATE "User" SET "createdAt" = now(), "source" = \'import\' WHERE id BETWEEN 1 AND 1000;\nALTER TABLE "User" ALTER COLUMN "createdAt" SET DEFAULT now();\nCOMMIT;\n',
     });
-    const messages = (JSON.parse(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout) as { diagnostics: Array<{ rule: string; message: string }> }).diagnostics
+    const messages = lintedDiagnostics(dir)
       .filter((diagnostic) => diagnostic.rule === 'no-backfill-in-expand-migration')
       .map((diagnostic) => diagnostic.message.endsWith('rows the old release writes meanwhile are not covered.'));
     expect(messages).toEqual([false, true]);
