@@ -24719,6 +24719,7 @@ var init_no_add_required_column = __esm({
         messages: {
           requiredColumn: `ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.`,
           requiredColumnAfterTruncate: "ADD COLUMN {{column}} {{constraint}} without a DEFAULT: {{table}} is empty, emptied by TRUNCATE on line {{line}} of this transaction, so the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.",
+          requiredColumnAfterDeletingEveryRow: `ADD COLUMN {{column}} {{constraint}} without a DEFAULT: the DELETE on line {{line}} of this transaction removed the rows of {{table}} committed before it, but a DELETE does not keep other sessions from adding rows: one committed before this statement takes its lock makes it fail with "column contains null values". If none is, the column is added, and the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.`,
           requiredColumnInRebuiltTable: "{{table}} is dropped and created again in this transaction with a new column {{column}} {{constraint}} and no DEFAULT: from the moment the migration commits, the running release's INSERTs, which do not name {{column}}, fail with a not-null violation.",
           rebuiltHelp: "Give {{column}} a constant DEFAULT in the CREATE TABLE, so that the running release's INSERTs get it, or create it nullable and make it NOT NULL in a later migration, once every running release writes it.",
           newColumnMadeNotNull: "SET NOT NULL on {{column}}, which this release adds to {{table}} without a DEFAULT: from the moment the migration commits, the running release's INSERTs, which do not name {{column}}, fail with a not-null violation, as if the column had been added NOT NULL.",
@@ -24776,9 +24777,14 @@ var init_no_add_required_column = __esm({
             const type = columnType(column.typeName);
             const data = { table: displayName(relation), column: quoteIdentifier(column.colname), type: type ? describeType(type) : "<type>" };
             const truncated2 = context.heldLocks().find((held) => held.statement.kind === "TruncateStmt" && !held.claim.takenOnlyIf && context.schema.sameTable(held.table, relation));
-            if (required && truncated2) {
-              const line = context.lineOf(truncated2.statement.range.start);
-              context.report({ messageId: "requiredColumnAfterTruncate", helpId, at: required.location, data: { ...data, constraint: describe(required), line } });
+            const deletedAll = context.heldLocks().find((held) => {
+              const remove = asKind(held.statement.node, "DeleteStmt");
+              return remove && !remove.whereClause && !remove.usingClause && !held.claim.takenOnlyIf && context.schema.sameTable(held.table, relation);
+            });
+            if (required && (truncated2 ?? deletedAll)) {
+              const line = context.lineOf((truncated2 ?? deletedAll).statement.range.start);
+              const messageId = truncated2 ? "requiredColumnAfterTruncate" : "requiredColumnAfterDeletingEveryRow";
+              context.report({ messageId, helpId, at: required.location, data: { ...data, constraint: describe(required), line } });
             } else if (required) context.report({ messageId: "requiredColumn", helpId, at: required.location, data: { ...data, constraint: describe(required) } });
             else if (domain?.notNull) {
               context.report({ messageId: "requiredDomainColumn", helpId, at: column.typeName?.location, data: { ...data, domain: describeType(columnType(column.typeName)) } });

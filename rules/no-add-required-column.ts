@@ -19,6 +19,8 @@ export default defineRule({
         'ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail with a not-null violation.',
       requiredColumnAfterTruncate:
         'ADD COLUMN {{column}} {{constraint}} without a DEFAULT: {{table}} is empty, emptied by TRUNCATE on line {{line}} of this transaction, so the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail with a not-null violation.',
+      requiredColumnAfterDeletingEveryRow:
+        'ADD COLUMN {{column}} {{constraint}} without a DEFAULT: the DELETE on line {{line}} of this transaction removed the rows of {{table}} committed before it, but a DELETE does not keep other sessions from adding rows: one committed before this statement takes its lock makes it fail with "column contains null values". If none is, the column is added, and the running release\'s INSERTs, which do not name {{column}}, then fail with a not-null violation.',
       requiredColumnInRebuiltTable:
         '{{table}} is dropped and created again in this transaction with a new column {{column}} {{constraint}} and no DEFAULT: from the moment the migration commits, the running release\'s INSERTs, which do not name {{column}}, fail with a not-null violation.',
       rebuiltHelp:
@@ -85,9 +87,15 @@ export default defineRule({
         const data = { table: displayName(relation), column: quoteIdentifier(column.colname), type: type ? describeType(type) : '<type>' };
         // A TRUNCATE earlier in the transaction holds the table ACCESS EXCLUSIVE: it stays empty until this runs.
         const truncated = context.heldLocks().find((held) => held.statement.kind === 'TruncateStmt' && !held.claim.takenOnlyIf && context.schema.sameTable(held.table, relation));
-        if (required && truncated) {
-          const line = context.lineOf(truncated.statement.range.start);
-          context.report({ messageId: 'requiredColumnAfterTruncate', helpId, at: required.location, data: { ...data, constraint: describe(required), line } });
+        // A DELETE of every row empties the table of what was committed before it, and lets other sessions insert meanwhile.
+        const deletedAll = context.heldLocks().find((held) => {
+          const remove = asKind(held.statement.node, 'DeleteStmt');
+          return remove && !remove.whereClause && !remove.usingClause && !held.claim.takenOnlyIf && context.schema.sameTable(held.table, relation);
+        });
+        if (required && (truncated ?? deletedAll)) {
+          const line = context.lineOf((truncated ?? deletedAll)!.statement.range.start);
+          const messageId = truncated ? 'requiredColumnAfterTruncate' : 'requiredColumnAfterDeletingEveryRow';
+          context.report({ messageId, helpId, at: required.location, data: { ...data, constraint: describe(required), line } });
         } else if (required) context.report({ messageId: 'requiredColumn', helpId, at: required.location, data: { ...data, constraint: describe(required) } });
         else if (domain?.notNull) {
           context.report({ messageId: 'requiredDomainColumn', helpId, at: column.typeName?.location, data: { ...data, domain: describeType(columnType(column.typeName)!) } });

@@ -389,6 +389,16 @@ describe('locks the history can name', () => {
     expect(dropped.help).toMatch(/^Release first an application whose upserts on \(email\) name the WHERE clause of the index line 5 builds/);
   });
 
+  it('says a DELETE of every row before ADD COLUMN NOT NULL leaves the rows other sessions commit meanwhile, unlike TRUNCATE', () => {
+    const dir = tempProject({
+      'db/001_licenses.sql': 'CREATE TABLE licenses (id bigint PRIMARY KEY, uploaded_at timestamptz NOT NULL);\n',
+      'db/002_jwt.sql': "SET lock_timeout = '2s';\nBEGIN;\nDELETE FROM licenses;\nALTER TABLE licenses ADD COLUMN jwt text NOT NULL;\nCOMMIT;\n",
+    });
+    const required = lintedDiagnostics(dir).find((d) => d.rule === 'no-add-required-column')!;
+    expect(required.line).toBe(4);
+    expect(required.message).toContain('the DELETE on line 3 of this transaction removed the rows of licenses committed before it, but a DELETE does not keep other sessions from adding rows');
+  });
+
   it('calls a view dropped for a rebuild a view in the statements after its DROP, before it is made again', () => {
     const dir = tempProject({
       'db/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\nCREATE VIEW account_view AS SELECT id, name FROM accounts;\nCREATE VIEW account_names AS SELECT name FROM accounts;\n',
