@@ -25,6 +25,7 @@ import noIndexNameCollision from './no-index-name-collision.js';
 import noJsonColumn from './no-json-column.js';
 import noNestedTransaction from './no-nested-transaction.js';
 import noNonTransactionalStatementInTransaction from './no-non-transactional-statement-in-transaction.js';
+import noRefreshInTrigger from './no-refresh-in-trigger.js';
 import noRenameColumn from './no-rename-column.js';
 import noRenameTable from './no-rename-table.js';
 import noRenameType from './no-rename-type.js';
@@ -85,6 +86,7 @@ export const RULES: readonly AnyRule[] = [
   noJsonColumn,
   noNestedTransaction,
   noNonTransactionalStatementInTransaction,
+  noRefreshInTrigger,
   noRenameColumn,
   noRenameTable,
   noRenameType,

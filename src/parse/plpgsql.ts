@@ -134,6 +134,29 @@ function bodyOf(statementText: string): { text: string; byteOffset: number } | u
   return quoted ? { text: quoted[1]!, byteOffset: literal.start + 1 } : undefined;
 }
 
+/**
+ * The SQL statements a PL/pgSQL function runs, from the text of its CREATE FUNCTION, for rules that ask what a trigger
+ * does; not EXECUTE of strings. None for a function in another language, or one PostgreSQL's PL/pgSQL parser refuses.
+ */
+export function statementsInFunction(createFunctionText: string): Node[] {
+  let functionTree: unknown;
+  try {
+    functionTree = libpgQuery().parsePlPgSQLSync(createFunctionText);
+  } catch {
+    return [];
+  }
+  const nodes: Node[] = [];
+  for (const { query, literal } of embeddedQueries(functionTree).queries) {
+    if (literal) continue;
+    try {
+      for (const raw of libpgQuery().parseSync(query).stmts ?? []) nodes.push(raw.stmt as Node);
+    } catch {
+      // A statement PostgreSQL refuses fails when the function runs, not when it is created.
+    }
+  }
+  return nodes;
+}
+
 interface EmbeddedQuery {
   query: string;
   lineno: number;

@@ -1,0 +1,91 @@
+import { defineRule } from '../src/engine/rule.js';
+import type { RuleContext } from '../src/engine/context.js';
+import { shortWordList, wordList } from '../src/engine/messages.js';
+import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { asKind, stringValues } from '../src/parse/node-types.js';
+import { statementsInFunction } from '../src/parse/plpgsql.js';
+
+/** Views a message names before the rest are counted. */
+const NAMED_VIEWS = 4;
+
+/** CreateTrigStmt.events bits (pg_trigger's tgtype). */
+const TRIGGER_EVENTS: Array<[number, string]> = [
+  [1 << 2, 'INSERT'],
+  [1 << 4, 'UPDATE'],
+  [1 << 3, 'DELETE'],
+  [1 << 5, 'TRUNCATE'],
+];
+
+export default defineRule({
+  id: 'no-refresh-in-trigger',
+  meta: {
+    severity: 'warning',
+    presets: ['recommended', 'strict'],
+    messages: {
+      refreshOnWrite:
+        'Each {{events}} on {{table}} now runs {{function}}, which refreshes {{views}}{{perRow}}: the refresh runs the view\'s whole query again, and takes {{lock}} on the view until the writing transaction commits, which another refresh waits for. From the deploy on, writes to {{table}} wait for one another, each for a whole refresh{{blocksReads}}.',
+      help:
+        'Refresh {{viewNames}} from a scheduled job instead (pg_cron, or a worker of the application), as often as readers need it fresh; or, for counts and sums, keep a summary table up to date row by row in the trigger (INSERT ... ON CONFLICT DO UPDATE), which locks one row, not the whole view.',
+    },
+    docs: {
+      summary: 'Warns about a trigger whose function refreshes a materialized view, which makes every write to the table wait for a whole refresh, one after another.',
+      why: "A trigger that runs REFRESH MATERIALIZED VIEW on every INSERT, UPDATE or DELETE turns each write into a full run of the view's query. Worse, the refresh locks the view until the writing transaction commits: REFRESH ... CONCURRENTLY takes an EXCLUSIVE lock, which conflicts with itself, and a plain REFRESH an ACCESS EXCLUSIVE lock, which also blocks every read of the view. So two transactions that write to the table cannot both get past the trigger: the second waits until the first commits, and under load the writes run one at a time (seen on PostgreSQL 18: a second INSERT waits for the first transaction's commit, and fails with its lock_timeout). A FOR EACH ROW trigger refreshes once per row changed. The migration itself takes only a SHARE ROW EXCLUSIVE lock for the CREATE TRIGGER; the outage comes with the traffic after the deploy. Reported at the CREATE TRIGGER, when the same migration creates its PL/pgSQL function; a function created by an earlier migration is not read. REFRESH in an EXECUTE string is not seen.",
+      instead: 'Refresh the view on a schedule, outside the write path, or maintain a summary table with row-level upserts in the trigger.',
+      bad: "CREATE FUNCTION refresh_post_stats() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  REFRESH MATERIALIZED VIEW CONCURRENTLY post_stats;\n  RETURN NULL;\nEND $$;\nCREATE TRIGGER refresh_post_stats AFTER INSERT OR UPDATE OR DELETE ON posts\n  FOR EACH STATEMENT EXECUTE FUNCTION refresh_post_stats();",
+      good: "-- refreshed every minute by a job, not by each write:\nSELECT cron.schedule('refresh-post-stats', '* * * * *', 'REFRESH MATERIALIZED VIEW CONCURRENTLY post_stats');",
+      references: [
+        'https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html',
+        'https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES',
+        'https://www.postgresql.org/docs/current/plpgsql-trigger.html',
+      ],
+      pgVersions: 'All versions. Checked on PostgreSQL 18.',
+      prevents: 'writes to a table serialised behind a materialized view refresh each',
+    },
+  },
+  create(context) {
+    return {
+      CreateTrigStmt(trigger) {
+        if (!trigger.relation || context.statement.caught) return;
+        const functionName = stringValues(trigger.funcname).at(-1)?.toLowerCase();
+        const events = TRIGGER_EVENTS.filter(([bit]) => ((trigger.events ?? 0) & bit) !== 0).map(([, word]) => word);
+        if (!functionName || events.length === 0) return;
+        const refreshes = refreshesOf(context, functionName);
+        if (refreshes.length === 0) return;
+        const views = shortWordList(
+          [...new Set(refreshes.map(({ view, concurrent }) => `${displayName(view)}${concurrent ? ' CONCURRENTLY' : ''}`))],
+          NAMED_VIEWS,
+        );
+        const viewNames = shortWordList([...new Set(refreshes.map(({ view }) => displayName(view)))], NAMED_VIEWS);
+        const plain = refreshes.some(({ concurrent }) => !concurrent);
+        context.report({
+          messageId: 'refreshOnWrite',
+          helpId: 'help',
+          at: trigger.relation.location,
+          data: {
+            events: wordList(events),
+            table: displayName(relationFromRangeVar(trigger.relation)),
+            function: `${functionName}()`,
+            views,
+            viewNames,
+            perRow: trigger.row ? ', once for every row the statement changes' : '',
+            lock: plain ? 'an ACCESS EXCLUSIVE lock (EXCLUSIVE for a CONCURRENTLY refresh)' : 'an EXCLUSIVE lock',
+            blocksReads: plain ? ', and no one reads the view while a plain refresh holds it' : '',
+          },
+        });
+      },
+    };
+  },
+});
+
+/** The materialized views the last CREATE FUNCTION of that name before the trigger, in this migration, refreshes. */
+function refreshesOf(context: RuleContext<string>, functionName: string): Array<{ view: ReturnType<typeof relationFromRangeVar>; concurrent: boolean }> {
+  const created = context.statements
+    .slice(0, context.statement.index)
+    .filter((statement) => stringValues(asKind(statement.node, 'CreateFunctionStmt')?.funcname).at(-1)?.toLowerCase() === functionName)
+    .at(-1);
+  if (!created) return [];
+  return statementsInFunction(context.sqlText(created.range)).flatMap((node) => {
+    const refresh = asKind(node, 'RefreshMatViewStmt');
+    return refresh?.relation ? [{ view: relationFromRangeVar(refresh.relation), concurrent: refresh.concurrent === true }] : [];
+  });
+}
