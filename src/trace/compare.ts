@@ -180,7 +180,6 @@ function references(relation: RelationState, oid: number): boolean {
   return relation.foreignKeys.some((key) => key.references === oid);
 }
 
-/** Tables with a foreign key to `oid`, and to those, transitively. */
 /**
  * The tables a DELETE of rows of `oid` reaches through foreign keys, each with whether its key's ON DELETE action changes its
  * rows (CASCADE, SET NULL, SET DEFAULT) or only checks them, following CASCADE on: as the lint model's tablesReachedByDelete.
@@ -202,7 +201,7 @@ function tablesReachedByDelete(oid: number, snapshot: Snapshot): Map<number, boo
   return found;
 }
 
-/** The tables whose foreign keys reference one of `columns` of `table`, with whether their ON UPDATE action changes their rows: as the lint model's tablesReachedByUpdate. */
+/** The tables whose foreign keys reference one of `columns` of `table`, with whether their ON UPDATE action changes their rows (CASCADE, SET NULL, SET DEFAULT) or only checks them. */
 function tablesReachedByUpdate(table: RelationState, columns: readonly string[], snapshot: Snapshot): Map<number, boolean> {
   const found = new Map<number, boolean>();
   for (const relation of snapshot.values()) {
@@ -214,6 +213,7 @@ function tablesReachedByUpdate(table: RelationState, columns: readonly string[],
   return found;
 }
 
+/** Tables with a foreign key to `oid`, and to those, transitively. */
 function referencingTables(oid: number, snapshot: Snapshot): number[] {
   const found = new Set<number>();
   const queue = [oid];
