@@ -248,10 +248,13 @@ export const STATEMENT_LOCKS = {
   insertUpdateDelete: lock('ROW EXCLUSIVE'),
   /** TRUNCATE ... CASCADE: every table with a foreign key to a truncated one is emptied too, seen on PostgreSQL 18.4. */
   truncateCascade: lock('ACCESS EXCLUSIVE'),
-  /** A DELETE that removes a row: the tables whose foreign keys' ON DELETE actions delete or update their rows, seen on PostgreSQL 18. */
-  foreignKeyActionOnDelete: lock('ROW EXCLUSIVE'),
+  /**
+   * A DELETE that removes a row, or an UPDATE that changes a referenced value: the tables whose foreign keys' ON DELETE or ON
+   * UPDATE actions delete or update their rows, seen on PostgreSQL 18.
+   */
+  foreignKeyAction: lock('ROW EXCLUSIVE'),
   /** ... and the tables whose foreign keys to it only check (NO ACTION, RESTRICT), with SELECT ... FOR KEY SHARE, seen on PostgreSQL 18. */
-  foreignKeyCheckOnDelete: lock('ROW SHARE'),
+  foreignKeyCheck: lock('ROW SHARE'),
 } as const satisfies Record<string, VersionedLock>;
 
 export interface StatementEffect {

@@ -425,13 +425,13 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   // The foreign keys of other tables act on the rows a DELETE removes and on the key values an UPDATE changes (seen on PostgreSQL 18).
   for (const { relation, runs, deletes, updatedColumns } of targets) {
     if (runs && deletes) {
-      take(relation, 'tables-changed-on-delete', STATEMENT_LOCKS.foreignKeyActionOnDelete);
-      take(relation, 'tables-checked-on-delete', STATEMENT_LOCKS.foreignKeyCheckOnDelete);
+      take(relation, 'tables-changed-on-delete', STATEMENT_LOCKS.foreignKeyAction);
+      take(relation, 'tables-checked-on-delete', STATEMENT_LOCKS.foreignKeyCheck);
       for (const claim of claims.slice(-2)) claim.takenOnlyIf = 'the statement deletes a row';
     }
     if (runs && updatedColumns.length > 0) {
-      take(relation, 'tables-changed-on-update', STATEMENT_LOCKS.foreignKeyActionOnDelete);
-      take(relation, 'tables-checked-on-update', STATEMENT_LOCKS.foreignKeyCheckOnDelete);
+      take(relation, 'tables-changed-on-update', STATEMENT_LOCKS.foreignKeyAction);
+      take(relation, 'tables-checked-on-update', STATEMENT_LOCKS.foreignKeyCheck);
       for (const claim of claims.slice(-2)) Object.assign(claim, { updatedColumns, takenOnlyIf: 'the statement changes a value a foreign key references' });
     }
   }
