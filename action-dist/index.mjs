@@ -20246,6 +20246,18 @@ function isOptionEnabled(options, name) {
 function functionNameOf(object) {
   return stringValues(asKind(object, "ObjectWithArgs")?.objname).at(-1);
 }
+function fromListItems(items) {
+  const found = [];
+  const visit2 = (item) => {
+    const join = asKind(item, "JoinExpr");
+    if (join) {
+      visit2(join.larg);
+      visit2(join.rarg);
+    } else if (item) found.push(item);
+  };
+  items?.forEach(visit2);
+  return found;
+}
 function relationsNamedIn(query) {
   const found = [];
   const withQueries = /* @__PURE__ */ new Set();
@@ -21025,7 +21037,10 @@ function columnsUsedByQuery(query, columnsOf) {
     const names = fields.map((field) => asKind(field, "String")?.sval);
     const star = asKind(fields.at(-1), "A_Star") !== void 0;
     if (fields.length === 1 && star) {
-      for (const rangeVar of rangeVarsOf(from)) if (readHere.has(rangeVar)) every2(relationFromRangeVar(rangeVar));
+      for (const item of fromListItems(from)) {
+        const rangeVar = asKind(item, "RangeVar");
+        if (rangeVar && readHere.has(rangeVar)) every2(relationFromRangeVar(rangeVar));
+      }
     } else if (star && names.length === 2) every2(byAlias.get(names[0]));
     else if (names.length === 1 && names[0]) use(owner(names[0], relations, columnsOf), names[0]);
     else if (names.length >= 2 && names.at(-1) && names.at(-2)) use(byAlias.get(names.at(-2)), names.at(-1));
@@ -21049,19 +21064,6 @@ function columnRefs(query) {
     const select = ancestors.findLast((frame) => frame.kind === "SelectStmt")?.node;
     found.push({ fields, from: select?.fromClause });
   });
-  return found;
-}
-function rangeVarsOf(from) {
-  const found = [];
-  const pending = [...from ?? []];
-  while (pending.length > 0) {
-    const item = pending.shift();
-    const rangeVar = asKind(item, "RangeVar");
-    if (rangeVar) found.push(rangeVar);
-    const join = asKind(item, "JoinExpr");
-    if (join?.larg) pending.push(join.larg);
-    if (join?.rarg) pending.push(join.rarg);
-  }
   return found;
 }
 var init_view_columns = __esm({
@@ -23383,10 +23385,13 @@ var init_lock_table = __esm({
       insertUpdateDelete: lock("ROW EXCLUSIVE"),
       /** TRUNCATE ... CASCADE: every table with a foreign key to a truncated one is emptied too, seen on PostgreSQL 18.4. */
       truncateCascade: lock("ACCESS EXCLUSIVE"),
-      /** A DELETE that removes a row: the tables whose foreign keys' ON DELETE actions delete or update their rows, seen on PostgreSQL 18. */
-      foreignKeyActionOnDelete: lock("ROW EXCLUSIVE"),
+      /**
+       * A DELETE that removes a row, or an UPDATE that changes a referenced value: the tables whose foreign keys' ON DELETE or ON
+       * UPDATE actions delete or update their rows, seen on PostgreSQL 18.
+       */
+      foreignKeyAction: lock("ROW EXCLUSIVE"),
       /** ... and the tables whose foreign keys to it only check (NO ACTION, RESTRICT), with SELECT ... FOR KEY SHARE, seen on PostgreSQL 18. */
-      foreignKeyCheckOnDelete: lock("ROW SHARE")
+      foreignKeyCheck: lock("ROW SHARE")
     };
   }
 });
@@ -23635,13 +23640,13 @@ function locksTakenBy(statement, pgVersion) {
   for (const { relation } of targets) take(relation, "table", STATEMENT_LOCKS.insertUpdateDelete);
   for (const { relation, runs, deletes, updatedColumns } of targets) {
     if (runs && deletes) {
-      take(relation, "tables-changed-on-delete", STATEMENT_LOCKS.foreignKeyActionOnDelete);
-      take(relation, "tables-checked-on-delete", STATEMENT_LOCKS.foreignKeyCheckOnDelete);
+      take(relation, "tables-changed-on-delete", STATEMENT_LOCKS.foreignKeyAction);
+      take(relation, "tables-checked-on-delete", STATEMENT_LOCKS.foreignKeyCheck);
       for (const claim of claims.slice(-2)) claim.takenOnlyIf = "the statement deletes a row";
     }
     if (runs && updatedColumns.length > 0) {
-      take(relation, "tables-changed-on-update", STATEMENT_LOCKS.foreignKeyActionOnDelete);
-      take(relation, "tables-checked-on-update", STATEMENT_LOCKS.foreignKeyCheckOnDelete);
+      take(relation, "tables-changed-on-update", STATEMENT_LOCKS.foreignKeyAction);
+      take(relation, "tables-checked-on-update", STATEMENT_LOCKS.foreignKeyCheck);
       for (const claim of claims.slice(-2)) Object.assign(claim, { updatedColumns, takenOnlyIf: "the statement changes a value a foreign key references" });
     }
   }
@@ -27700,7 +27705,7 @@ function tablesReadWhole(context, query, outerWith = /* @__PURE__ */ new Map()) 
   if (query.limitCount) return [];
   const sources = limitedSources(query.withClause, query.fromClause);
   const whole = [];
-  for (const item of fromListItems(query.fromClause ?? [])) {
+  for (const item of fromListItems(query.fromClause)) {
     const subquery = asKind(asKind(item, "RangeSubselect")?.subquery, "SelectStmt");
     if (subquery) whole.push(...tablesReadWhole(context, subquery, withQueries));
     const rangeVar = asKind(item, "RangeVar");
@@ -27724,18 +27729,6 @@ function withQueriesOf(withClause, outer = /* @__PURE__ */ new Map()) {
     if (cte?.ctename) withQueries.set(cte.ctename, cte.ctequery);
   }
   return withQueries;
-}
-function fromListItems(items) {
-  const found = [];
-  const visit2 = (item) => {
-    const join = asKind(item, "JoinExpr");
-    if (join) {
-      visit2(join.larg);
-      visit2(join.rarg);
-    } else if (item) found.push(item);
-  };
-  items.forEach(visit2);
-  return found;
 }
 var no_slow_statements_after_write_lock_default;
 var init_no_slow_statements_after_write_lock = __esm({

@@ -9,7 +9,7 @@ import type { HeldLock } from '../src/engine/held-locks.js';
 import { limitedSources } from '../src/knowledge/key-range.js';
 import { blocksReads, blocksWrites, lockStrength, type LockMode } from '../src/knowledge/lock-modes.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
-import { alterTableCommands, asKind } from '../src/parse/node-types.js';
+import { alterTableCommands, asKind, fromListItems } from '../src/parse/node-types.js';
 import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 
 type MessageId = 'slowStatementUnderWriteLock' | 'help' | 'ownMigrationHelp';
@@ -185,7 +185,7 @@ function tablesReadWhole(context: RuleContext<MessageId>, query: SelectStmt, out
   if (query.limitCount) return [];
   const sources = limitedSources(query.withClause, query.fromClause);
   const whole: RelationName[] = [];
-  for (const item of fromListItems(query.fromClause ?? [])) {
+  for (const item of fromListItems(query.fromClause)) {
     const subquery = asKind(asKind(item, 'RangeSubselect')?.subquery, 'SelectStmt');
     if (subquery) whole.push(...tablesReadWhole(context, subquery, withQueries));
     const rangeVar = asKind(item, 'RangeVar');
@@ -212,18 +212,4 @@ function withQueriesOf(withClause: WithClause | undefined, outer: ReadonlyMap<st
     if (cte?.ctename) withQueries.set(cte.ctename, cte.ctequery);
   }
   return withQueries;
-}
-
-/** The tables, views, WITH query names and subqueries of a FROM list, through joins. */
-function fromListItems(items: readonly Node[]): Node[] {
-  const found: Node[] = [];
-  const visit = (item: Node | undefined): void => {
-    const join = asKind(item, 'JoinExpr');
-    if (join) {
-      visit(join.larg);
-      visit(join.rarg);
-    } else if (item) found.push(item);
-  };
-  items.forEach(visit);
-  return found;
 }

@@ -1,6 +1,6 @@
 import type { Node, RangeVar, SelectStmt } from '@pgsql/types';
 import { relationFromRangeVar, type RelationName } from './names.js';
-import { asKind, relationsNamedIn } from '../parse/node-types.js';
+import { asKind, fromListItems, relationsNamedIn } from '../parse/node-types.js';
 import { walkTree } from '../engine/walk.js';
 
 /** A column of a table or view that a view's query uses: PostgreSQL records the dependency when it creates the view. */
@@ -34,7 +34,10 @@ export function columnsUsedByQuery(query: Node | undefined, columnsOf: (relation
     const star = asKind(fields.at(-1), 'A_Star') !== undefined;
     // A bare `*` stands for the columns of its own SELECT's FROM list, not of the tables its subqueries read.
     if (fields.length === 1 && star) {
-      for (const rangeVar of rangeVarsOf(from)) if (readHere.has(rangeVar)) every(relationFromRangeVar(rangeVar));
+      for (const item of fromListItems(from)) {
+        const rangeVar = asKind(item, 'RangeVar');
+        if (rangeVar && readHere.has(rangeVar)) every(relationFromRangeVar(rangeVar));
+      }
     } else if (star && names.length === 2) every(byAlias.get(names[0]!));
     else if (names.length === 1 && names[0]) use(owner(names[0], relations, columnsOf), names[0]);
     else if (names.length >= 2 && names.at(-1) && names.at(-2)) use(byAlias.get(names.at(-2)!), names.at(-1)!);
@@ -63,20 +66,5 @@ function columnRefs(query: Node | undefined): Array<{ fields: Node[]; from: Node
     const select = ancestors.findLast((frame) => frame.kind === 'SelectStmt')?.node as SelectStmt | undefined;
     found.push({ fields, from: select?.fromClause });
   });
-  return found;
-}
-
-/** The tables and views a FROM list names itself, joined or not; not those of its subqueries, whose columns it sees only through their select lists. */
-function rangeVarsOf(from: Node[] | undefined): RangeVar[] {
-  const found: RangeVar[] = [];
-  const pending = [...(from ?? [])];
-  while (pending.length > 0) {
-    const item = pending.shift()!;
-    const rangeVar = asKind(item, 'RangeVar');
-    if (rangeVar) found.push(rangeVar);
-    const join = asKind(item, 'JoinExpr');
-    if (join?.larg) pending.push(join.larg);
-    if (join?.rarg) pending.push(join.rarg);
-  }
   return found;
 }

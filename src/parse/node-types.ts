@@ -55,6 +55,20 @@ export function functionNameOf(object: Node | undefined): string | undefined {
   return stringValues(asKind(object, 'ObjectWithArgs')?.objname).at(-1);
 }
 
+/** The items of a FROM list, with joins opened up: tables and views (or WITH query names), subqueries, functions. */
+export function fromListItems(items: readonly Node[] | undefined): Node[] {
+  const found: Node[] = [];
+  const visit = (item: Node | undefined): void => {
+    const join = asKind(item, 'JoinExpr');
+    if (join) {
+      visit(join.larg);
+      visit(join.rarg);
+    } else if (item) found.push(item);
+  };
+  items?.forEach(visit);
+  return found;
+}
+
 /** The relations a query names (its RangeVars), leaving out those that name one of its WITH queries. */
 export function relationsNamedIn(query: Node | undefined): RangeVar[] {
   const found: RangeVar[] = [];
