@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deserialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,8 @@ import { DEFAULT_CONFIG, mergeConfig } from '../src/engine/config.js';
 import { cacheSeed, digestsOf, LintCache, type CachedResult } from '../src/engine/lint-cache.js';
 import { lintHistories, type LintResults, type PlannedHistory } from '../src/engine/lint-sources.js';
 import { generateHistory } from '../bench/generate-history.js';
-import { runCli, tempProject } from './helpers/cli.js';
+import { CLI, runCli, tempProject } from './helpers/cli.js';
+import { codeIdentity, toolVersion } from '../src/cli/version.js';
 import { readRunCache, writeRunCache } from '../src/cli/cache-file.js';
 import { MigrationFiles } from '../src/cli/migration-files.js';
 import { planLint } from '../src/cli/plan.js';
@@ -248,6 +249,22 @@ describe('lockwise lint --cache', () => {
     const warm = runCli(['lint', '--cache', '-f', 'gcc', 'db'], { cwd: dir });
     expect(plain.stdout).toContain('require-concurrent-index');
     for (const run of [cold, warm]) expect([run.status, run.stdout, run.stderr]).toEqual([plain.status, plain.stdout, plain.stderr]);
+  });
+
+  it('keys the cache to the build that wrote it, so that another build of the same version starts afresh', () => {
+    const dir = project();
+    runCli(['lint', '--cache', '-f', 'gcc', 'db'], { cwd: dir });
+    const { seed } = cacheIndex(path.join(dir, '.lockwisecache')) as { seed: string };
+    const chunks = path.join(path.dirname(CLI), 'chunks');
+    expect(JSON.parse(seed).toolVersion).toBe(`${toolVersion()}+${codeIdentity(chunks)}`);
+
+    const build = tempProject({ 'chunks/lint-engine-AAAA.mjs': 'export {};\n', 'chunks/chunk-BBBB.mjs': 'export const a = 1;\n' });
+    const first = codeIdentity(path.join(build, 'chunks'));
+    expect(codeIdentity(path.join(build, 'chunks'))).toBe(first);
+    renameSync(path.join(build, 'chunks/chunk-BBBB.mjs'), path.join(build, 'chunks/chunk-CCCC.mjs'));
+    const renamed = codeIdentity(path.join(build, 'chunks'));
+    writeFileSync(path.join(build, 'chunks/chunk-CCCC.mjs'), 'export const a = 10;\n');
+    expect(new Set([first, renamed, codeIdentity(path.join(build, 'chunks'))]).size).toBe(3);
   });
 
   it('ignores a corrupt or foreign cache file and writes a good one in its place', () => {

@@ -8,7 +8,7 @@ import { totals } from '../report/results.js';
 import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
 import { decodeInput, resolvePaths, STDIN_ARGUMENT, UNNAMED_STDIN, type ResolvedPaths } from './inputs.js';
-import { toolHomepage, toolVersion } from './version.js';
+import { toolBuild, toolHomepage, toolVersion } from './version.js';
 import { UsageError } from './user-errors.js';
 import { DEFAULT_CACHE_FILE, readRunCache, runCacheChanged, writeRunCache } from './cache-file.js';
 import { cacheSeed, findingsDependOnDates } from '../engine/lint-cache.js';
@@ -76,7 +76,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
   // Commit dates change without any file changing: findings that depend on them cannot be cached.
   const cacheable = !findingsDependOnDates(config);
   if (cacheFile && !cacheable) io.stderr.write('lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n');
-  const seed = cacheFile && cacheable ? cacheSeed(config, toolVersion()) : undefined;
+  const seed = cacheFile && cacheable ? cacheSeed(config, toolBuild()) : undefined;
   const cache = cacheFile && seed !== undefined ? readRunCache(cacheFile, seed) : undefined;
   const plan = await planLint({
     cwd: io.cwd,

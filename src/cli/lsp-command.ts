@@ -24,7 +24,7 @@ import { CONFIG_FILE_NAME, loadConfig } from './config-file.js';
 import { excludeMatcher } from './inputs.js';
 import { MigrationFiles, type FileFactsData } from './migration-files.js';
 import { planLint } from './plan.js';
-import { toolHomepage, toolVersion } from './version.js';
+import { toolBuild, toolHomepage, toolVersion } from './version.js';
 
 interface PublishedDiagnostic {
   diagnostic: LspDiagnostic;
@@ -161,7 +161,7 @@ async function lintDocument(document: TextDocument, workspaceRoot: string | unde
   const loaded = await loadConfig(folder, undefined);
   const config = mergeConfig(DEFAULT_CONFIG, loaded.config);
   if (excludeMatcher({ cwd: folder, exclude: config.exclude, excludeBase: loaded.baseDir })(filePath)) return undefined;
-  const cache = findingsDependOnDates(config) ? undefined : editorCache.begin(folder, cacheSeed(config, toolVersion()));
+  const cache = findingsDependOnDates(config) ? undefined : editorCache.begin(folder, cacheSeed(config, toolBuild()));
   const plan = await planLint({ cwd: folder, config, files: [], explicit: new Set(), stdin: { path: filePath, text }, ...(cache ? { reader: cache.files } : {}) });
   const results = await lintHistories(plan.histories, config, plan.dates, cache?.lint);
   if (cache) editorCache.end(folder, cache);

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,4 +31,30 @@ export function toolVersion(): string {
 
 export function toolHomepage(): string {
   return ownManifest().homepage ?? 'https://github.com/lockwise/lockwise';
+}
+
+/**
+ * lockwise's version and the code that runs, for the cache's key: a cache written by another build of the same
+ * version (a development build, a reinstall of another one) holds findings, and schema states, that this one may not
+ * make alike.
+ */
+export function toolBuild(): string {
+  return `${toolVersion()}+${codeIdentity(path.dirname(fileURLToPath(import.meta.url)))}`;
+}
+
+/**
+ * The names and sizes of the code files in a folder, digested. Run from dist/, this module is in one of the bundle's
+ * chunks, whose names carry a hash of their content, and a chunk's content holds the names of the chunks it imports:
+ * any change to the code changes a name there.
+ */
+export function codeIdentity(folder: string): string {
+  const digest = createHash('sha256');
+  try {
+    for (const name of readdirSync(folder).sort()) {
+      if (/\.(?:mjs|js|ts)$/.test(name)) digest.update(`${name}:${statSync(path.join(folder, name)).size}\n`);
+    }
+  } catch {
+    return 'unknown';
+  }
+  return digest.digest('base64url').slice(0, 16);
 }
