@@ -254,6 +254,12 @@ describe('lockwise trace on the command line', () => {
     const queued = runCli(['trace', '--database-url', url, '--contention', '--format', 'sarif', folder]);
     expect(queued.status).toBe(1);
     expect(JSON.parse(queued.stdout).runs[0].results.map((result: { ruleId: string }) => result.ruleId)).toContain('trace-lock-queue');
+
+    // Every format lint writes, trace writes too: an editor's problem matcher or GitLab reads them alike.
+    const gcc = runCli(['trace', '--database-url', url, '--rows', '10', '--format', 'gcc', folder]);
+    expect(gcc.stdout).toMatch(/2_change\.sql:2:1: warning: PostgreSQL refused the statement: .* \[trace-statement-failed\]\n/);
+    const gitlab = runCli(['trace', '--database-url', url, '--rows', '10', '--format', 'gitlab', folder]);
+    expect(JSON.parse(gitlab.stdout).map((issue: { check_name: string }) => issue.check_name)).toContain('trace-statement-failed');
   }, 60_000);
 
   it('adds GitHub annotations to its output inside GitHub Actions, unless --no-github-annotations', () => {

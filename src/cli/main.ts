@@ -45,7 +45,7 @@ function buildProgram(): Command {
     .command('trace')
     .description('run the migrations on a real PostgreSQL (embedded, or --database-url) and compare what each statement locks and rewrites with the lock table')
     .argument('[paths...]', 'files, directories or glob patterns, as for lint; "-" (or --stdin-filename with no paths) reads stdin')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github']).default('pretty'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...Object.keys(REPORTERS), 'github']).default('pretty'))
     .option('--no-github-annotations', 'do not add GitHub annotations to the output when running in GitHub Actions')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('-c, --config <file>', 'configuration file (default: the nearest lockwise.json upwards)')
