@@ -3,6 +3,7 @@ import type { RuleContext } from '../src/engine/context.js';
 import { shortWordList, wordList } from '../src/engine/messages.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
+import { functionsCalledIn } from '../src/model/schema-objects.js';
 import { statementsInFunction } from '../src/parse/plpgsql.js';
 
 /** Views a message names before the rest are counted. */
@@ -23,13 +24,13 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       refreshOnWrite:
-        'Each {{events}} on {{table}} now runs {{function}}, which refreshes {{views}}{{perRow}}: the refresh runs the view\'s whole query again, and takes {{lock}} on the view until the writing transaction commits, which another refresh waits for. From the deploy on, writes to {{table}} wait for one another, each for a whole refresh{{blocksReads}}.',
+        'Each {{events}} on {{table}} now runs {{function}}, which{{through}} refreshes {{views}}{{perRow}}: the refresh runs the view\'s whole query again, and takes {{lock}} on the view until the writing transaction commits, which another refresh waits for. From the deploy on, writes to {{table}} wait for one another, each for a whole refresh{{blocksReads}}.',
       help:
         'Refresh {{viewNames}} from a scheduled job instead (pg_cron, or a worker of the application), as often as readers need it fresh; or, for counts and sums, keep a summary table up to date row by row in the trigger (INSERT ... ON CONFLICT DO UPDATE), which locks one row, not the whole view.',
     },
     docs: {
       summary: 'Warns about a trigger whose function refreshes a materialized view, which makes every write to the table wait for a whole refresh, one after another.',
-      why: "A trigger that runs REFRESH MATERIALIZED VIEW on every INSERT, UPDATE or DELETE turns each write into a full run of the view's query. Worse, the refresh locks the view until the writing transaction commits: REFRESH ... CONCURRENTLY takes an EXCLUSIVE lock, which conflicts with itself, and a plain REFRESH an ACCESS EXCLUSIVE lock, which also blocks every read of the view. So two transactions that write to the table cannot both get past the trigger: the second waits until the first commits, and under load the writes run one at a time (seen on PostgreSQL 18: a second INSERT waits for the first transaction's commit, and fails with its lock_timeout). A FOR EACH ROW trigger refreshes once per row changed. The migration itself takes only a SHARE ROW EXCLUSIVE lock for the CREATE TRIGGER; the outage comes with the traffic after the deploy. Reported at the CREATE TRIGGER, when the same migration creates its PL/pgSQL function; a function created by an earlier migration is not read. REFRESH in an EXECUTE string is not seen.",
+      why: "A trigger that runs REFRESH MATERIALIZED VIEW on every INSERT, UPDATE or DELETE turns each write into a full run of the view's query. Worse, the refresh locks the view until the writing transaction commits: REFRESH ... CONCURRENTLY takes an EXCLUSIVE lock, which conflicts with itself, and a plain REFRESH an ACCESS EXCLUSIVE lock, which also blocks every read of the view. So two transactions that write to the table cannot both get past the trigger: the second waits until the first commits, and under load the writes run one at a time (seen on PostgreSQL 18: a second INSERT waits for the first transaction's commit, and fails with its lock_timeout). A FOR EACH ROW trigger refreshes once per row changed. The migration itself takes only a SHARE ROW EXCLUSIVE lock for the CREATE TRIGGER; the outage comes with the traffic after the deploy. Reported at the CREATE TRIGGER, for a PL/pgSQL function the migrations created (in this migration or an earlier one; the last CREATE of its name before the trigger), following the PL/pgSQL functions it calls (PERFORM, CALL, or in a query) up to four calls deep, and an EXECUTE of a constant string. A REFRESH in SQL built at run time (EXECUTE format(...)) is not seen, nor a function lockwise did not see created.",
       instead: 'Refresh the view on a schedule, outside the write path, or maintain a summary table with row-level upserts in the trigger.',
       bad: "CREATE FUNCTION refresh_post_stats() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  REFRESH MATERIALIZED VIEW CONCURRENTLY post_stats;\n  RETURN NULL;\nEND $$;\nCREATE TRIGGER refresh_post_stats AFTER INSERT OR UPDATE OR DELETE ON posts\n  FOR EACH STATEMENT EXECUTE FUNCTION refresh_post_stats();",
       good: "-- refreshed every minute by a job, not by each write:\nSELECT cron.schedule('refresh-post-stats', '* * * * *', 'REFRESH MATERIALIZED VIEW CONCURRENTLY post_stats');",
@@ -49,7 +50,7 @@ export default defineRule({
         const functionName = stringValues(trigger.funcname).at(-1)?.toLowerCase();
         const events = TRIGGER_EVENTS.filter(([bit]) => ((trigger.events ?? 0) & bit) !== 0).map(([, word]) => word);
         if (!functionName || events.length === 0) return;
-        const refreshes = refreshesOf(context, functionName);
+        const { refreshes, through } = refreshesOf(context, functionName);
         if (refreshes.length === 0) return;
         const views = shortWordList(
           [...new Set(refreshes.map(({ view, concurrent }) => `${displayName(view)}${concurrent ? ' CONCURRENTLY' : ''}`))],
@@ -65,6 +66,7 @@ export default defineRule({
             events: wordList(events),
             table: displayName(relationFromRangeVar(trigger.relation)),
             function: `${functionName}()`,
+            through: through.map((name) => ` calls ${name}(), which`).join(''),
             views,
             viewNames,
             perRow: trigger.row ? ', once for every row the statement changes' : '',
@@ -77,15 +79,40 @@ export default defineRule({
   },
 });
 
-/** The materialized views the last CREATE FUNCTION of that name before the trigger, in this migration, refreshes. */
-function refreshesOf(context: RuleContext<string>, functionName: string): Array<{ view: ReturnType<typeof relationFromRangeVar>; concurrent: boolean }> {
-  const created = context.statements
-    .slice(0, context.statement.index)
-    .filter((statement) => stringValues(asKind(statement.node, 'CreateFunctionStmt')?.funcname).at(-1)?.toLowerCase() === functionName)
-    .at(-1);
-  if (!created) return [];
-  return statementsInFunction(context.sqlText(created.range)).flatMap((node) => {
-    const refresh = asKind(node, 'RefreshMatViewStmt');
-    return refresh?.relation ? [{ view: relationFromRangeVar(refresh.relation), concurrent: refresh.concurrent === true }] : [];
-  });
+/** How deep a trigger's function is followed into the functions it calls. */
+const CALL_DEPTH = 4;
+
+interface Refreshes {
+  refreshes: Array<{ view: ReturnType<typeof relationFromRangeVar>; concurrent: boolean }>;
+  /** The functions called on the way from the trigger's function to the first one that refreshes, in order. */
+  through: string[];
+}
+
+/**
+ * The materialized views a PL/pgSQL function of the migrations refreshes, itself or through the PL/pgSQL functions it
+ * calls (PERFORM, CALL, SELECT), as the schema knows them when the trigger is created.
+ */
+function refreshesOf(context: RuleContext<string>, functionName: string): Refreshes {
+  const found: Refreshes = { refreshes: [], through: [] };
+  const visited = new Set<string>();
+  const visit = (name: string, path: string[]): void => {
+    if (visited.has(name) || path.length > CALL_DEPTH) return;
+    visited.add(name);
+    const plpgsql = context.schema.plpgsqlFunction(name);
+    if (!plpgsql) return;
+    const statements = statementsInFunction(plpgsql.body, plpgsql.parameterNames);
+    for (const node of statements) {
+      const refresh = asKind(node, 'RefreshMatViewStmt');
+      if (!refresh?.relation) continue;
+      if (found.refreshes.length === 0) found.through = path;
+      found.refreshes.push({ view: relationFromRangeVar(refresh.relation), concurrent: refresh.concurrent === true });
+    }
+    for (const node of statements) {
+      // CALL's FuncCall is a field of its own, not a node the tree walk sees.
+      const procedure = stringValues(asKind(node, 'CallStmt')?.funccall?.funcname).at(-1)?.toLowerCase();
+      for (const called of [...(procedure ? [procedure] : []), ...functionsCalledIn(node)]) visit(called, [...path, called]);
+    }
+  };
+  visit(functionName, []);
+  return found;
 }

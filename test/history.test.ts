@@ -871,3 +871,38 @@ describe('savepoints in the history', () => {
     ]);
   });
 });
+
+describe('what a trigger runs, from the functions earlier migrations created', () => {
+  it('names the function a trigger reaches a refresh through, and forgets a function replaced by one that refreshes nothing', () => {
+    const schema = 'CREATE TABLE posts (id bigint PRIMARY KEY, score int);\nCREATE MATERIALIZED VIEW top_posts AS SELECT id, score FROM posts ORDER BY score DESC LIMIT 10;\n';
+    const helper = [
+      "SET lock_timeout = '2s';",
+      'CREATE PROCEDURE refresh_rankings(since timestamptz) LANGUAGE plpgsql AS $$',
+      'BEGIN',
+      '  since := coalesce(since, now());',
+      "  EXECUTE $sql$REFRESH MATERIALIZED VIEW top_posts$sql$;",
+      'END $$;',
+      '',
+    ].join('\n');
+    const trigger = [
+      "SET lock_timeout = '2s';",
+      'CREATE FUNCTION post_scored() RETURNS trigger LANGUAGE plpgsql AS $$',
+      'BEGIN',
+      '  CALL refresh_rankings(NULL);',
+      '  RETURN NULL;',
+      'END $$;',
+      'CREATE TRIGGER post_scored AFTER UPDATE ON posts FOR EACH STATEMENT EXECUTE FUNCTION post_scored();',
+      '',
+    ].join('\n');
+    const refreshing = lintedDiagnostics(tempProject({ 'db/001_posts.sql': schema, 'db/002_helper.sql': helper, 'db/003_trigger.sql': trigger })).filter(
+      (finding) => finding.rule === 'no-refresh-in-trigger',
+    );
+    expect(refreshing.map(({ line, message }) => `${line} ${message.split(':')[0]}`)).toEqual([
+      '7 Each UPDATE on posts now runs post_scored(), which calls refresh_rankings(), which refreshes top_posts',
+    ]);
+
+    const replaced = helper.replace("EXECUTE $sql$REFRESH MATERIALIZED VIEW top_posts$sql$;", "PERFORM pg_notify('rankings', '');").replace('CREATE PROCEDURE', 'CREATE OR REPLACE PROCEDURE');
+    const quiet = lintedDiagnostics(tempProject({ 'db/001_posts.sql': schema, 'db/002_helper.sql': helper, 'db/003_replaced.sql': replaced, 'db/004_trigger.sql': trigger }));
+    expect(quiet.filter((finding) => finding.rule === 'no-refresh-in-trigger')).toEqual([]);
+  });
+});

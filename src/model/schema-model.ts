@@ -137,12 +137,20 @@ export interface SchemaState {
   /** The extensions migrations created and did not drop, with the migration that created each. */
   extensions: Map<string, string>;
   functionVolatilities: Map<string, Volatility>;
+  /** The PL/pgSQL functions migrations created, by lower-case name (the last one of a name), for what triggers run. */
+  plpgsqlFunctions: Map<string, PlpgsqlFunction>;
   /** Columns migrations added to tables the model never saw created, as it knows them. */
   columnsOfUnknownTables: Map<string, Map<string, ColumnInfo>>;
   constraintsOfUnknownTables: Map<string, Map<string, ConstraintInfo>>;
   attachmentsOfUnknownTables: Map<string, UnknownPartition>;
   retirements: Map<string, string>;
   gone: Set<string>;
+}
+
+/** A PL/pgSQL function's body (the text between its quotes) and the names of its parameters. */
+export interface PlpgsqlFunction {
+  body: string;
+  parameterNames: string[];
 }
 
 /** What DROP FUNCTION ... CASCADE would drop among what the migrations made. */
@@ -183,6 +191,7 @@ export class SchemaModel {
   private readonly schemas = new Set<string>(['public']);
   private readonly extensions = new Map<string, string>();
   private readonly functionVolatilities = new Map<string, Volatility>();
+  private readonly plpgsqlFunctions = new Map<string, PlpgsqlFunction>();
   /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
   private readonly columnsOfUnknownTables = new Map<string, Map<string, ColumnInfo>>();
   private readonly attachmentsOfUnknownTables = new Map<string, UnknownPartition>();
@@ -711,6 +720,11 @@ export class SchemaModel {
     return this.functionVolatilities.get(name.toLowerCase());
   }
 
+  /** The last PL/pgSQL function of that name (any schema, any arguments) a migration created; undefined for none. */
+  plpgsqlFunction(name: string): PlpgsqlFunction | undefined {
+    return this.plpgsqlFunctions.get(name.toLowerCase());
+  }
+
   /** `-- lockwise:deprecate t.c` or `-- lockwise:deprecate-table t`, in the current migration. */
   retire(relation: RelationName, column?: string): void {
     this.retirements.set(this.retirementKey(relation, column), this.currentMigration);
@@ -788,7 +802,7 @@ export class SchemaModel {
       }
       case 'CreateFunctionStmt': {
         const createFunction = asKind(node, 'CreateFunctionStmt')!;
-        return this.recordFunction(createFunction.funcname ?? [], createFunction.options ?? []);
+        return this.recordFunction(createFunction.funcname ?? [], createFunction.options ?? [], createFunction.parameters ?? []);
       }
       case 'CreateSeqStmt': {
         const sequence = asKind(node, 'CreateSeqStmt')!.sequence;
@@ -922,6 +936,7 @@ export class SchemaModel {
       schemas: this.schemas,
       extensions: this.extensions,
       functionVolatilities: this.functionVolatilities,
+      plpgsqlFunctions: this.plpgsqlFunctions,
       columnsOfUnknownTables: this.columnsOfUnknownTables,
       constraintsOfUnknownTables: this.constraintsOfUnknownTables,
       attachmentsOfUnknownTables: this.attachmentsOfUnknownTables,
@@ -940,6 +955,7 @@ export class SchemaModel {
       [this.compositeTypes, state.compositeTypes],
       [this.domains, state.domains],
       [this.functionVolatilities, state.functionVolatilities],
+      [this.plpgsqlFunctions, state.plpgsqlFunctions],
       [this.extensions, state.extensions],
       [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
       [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
@@ -1911,16 +1927,26 @@ export class SchemaModel {
     }
   }
 
-  private recordFunction(nameParts: Node[], options: Node[]): void {
+  private recordFunction(nameParts: Node[], options: Node[], parameters: Node[]): void {
     const name = stringValues(nameParts).at(-1);
     if (!name) return;
     let volatility: Volatility = 'volatile';
+    let language: string | undefined;
+    let body: string | undefined;
     for (const option of options) {
       const element = asKind(option, 'DefElem');
       const value = asKind(element?.arg, 'String')?.sval;
       if (element?.defname === 'volatility' && (value === 'immutable' || value === 'stable' || value === 'volatile')) volatility = value;
+      if (element?.defname === 'language') language = value?.toLowerCase();
+      if (element?.defname === 'as') body = asKind(asKind(element.arg, 'List')?.items?.[0], 'String')?.sval;
     }
     this.functionVolatilities.set(name.toLowerCase(), volatility);
+    if (language === 'plpgsql' && body !== undefined) {
+      const parameterNames = parameters.flatMap((parameter) => asKind(parameter, 'FunctionParameter')?.name ?? []);
+      this.plpgsqlFunctions.set(name.toLowerCase(), { body, parameterNames });
+    } else {
+      this.plpgsqlFunctions.delete(name.toLowerCase());
+    }
   }
 }
 

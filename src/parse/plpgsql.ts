@@ -135,21 +135,32 @@ function bodyOf(statementText: string): { text: string; byteOffset: number } | u
 }
 
 /**
- * The SQL statements a PL/pgSQL function runs, from the text of its CREATE FUNCTION, for rules that ask what a trigger
- * does; not EXECUTE of strings. None for a function in another language, or one PostgreSQL's PL/pgSQL parser refuses.
+ * The SQL statements a PL/pgSQL function runs, from its body (the text between its quotes), for rules that ask what a
+ * trigger does: its static SQL, EXECUTE of a constant string, and the queries of PERFORM and CALL (so that the functions
+ * it calls can be followed). The parameters' names are declared for it, as the parser refuses an assignment to an
+ * unknown name; without any, it is parsed as a trigger function, with NEW, OLD and TG_OP. None for a body PostgreSQL's
+ * PL/pgSQL parser refuses.
  */
-export function statementsInFunction(createFunctionText: string): Node[] {
+export function statementsInFunction(body: string, parameterNames: readonly string[] = []): Node[] {
+  let tag = '$lockwise_function_body$';
+  while (body.includes(tag)) tag = `${tag.slice(0, -1)}_$`;
+  const signature =
+    parameterNames.length === 0 ? '() RETURNS trigger' : `(${parameterNames.map((name) => `"${name.replaceAll('"', '""')}" text`).join(', ')}) RETURNS void`;
   let functionTree: unknown;
   try {
-    functionTree = libpgQuery().parsePlPgSQLSync(createFunctionText);
+    functionTree = libpgQuery().parsePlPgSQLSync(`CREATE FUNCTION lockwise_function${signature} LANGUAGE plpgsql AS ${tag}${body}${tag}`);
   } catch {
     return [];
   }
+  const { queries, calls } = embeddedQueries(functionTree);
+  const texts = [
+    ...queries.flatMap(({ query, literal }) => (literal ? (constantSql(query)?.sql ?? []) : [query])),
+    ...calls,
+  ];
   const nodes: Node[] = [];
-  for (const { query, literal } of embeddedQueries(functionTree).queries) {
-    if (literal) continue;
+  for (const text of texts) {
     try {
-      for (const raw of libpgQuery().parseSync(query).stmts ?? []) nodes.push(raw.stmt as Node);
+      for (const raw of libpgQuery().parseSync(text).stmts ?? []) nodes.push(raw.stmt as Node);
     } catch {
       // A statement PostgreSQL refuses fails when the function runs, not when it is created.
     }
@@ -167,9 +178,13 @@ interface EmbeddedQuery {
   caught?: CaughtErrors;
 }
 
-/** The SQL a block's tree runs, in order, and its first COMMIT or ROLLBACK. */
-function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; transactionControl?: TransactionControl } {
+/**
+ * The SQL a block's tree runs, in order, and its first COMMIT or ROLLBACK; apart, the queries of its PERFORM and CALL
+ * statements (`SELECT f()`, `CALL p()`), which only say what functions it calls.
+ */
+function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: string[]; transactionControl?: TransactionControl } {
   const queries: EmbeddedQuery[] = [];
+  const calls: string[] = [];
   let transactionControl: TransactionControl | undefined;
   const visit = (value: unknown, inLoop: boolean, conditional: boolean, caught: CaughtErrors | undefined): void => {
     if (Array.isArray(value)) {
@@ -183,6 +198,10 @@ function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; transaction
     const where = { inLoop, conditional, ...(caught ? { caught } : {}) };
     if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, ...where });
     if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, ...where });
+    for (const kind of ['PLpgSQL_stmt_perform', 'PLpgSQL_stmt_call']) {
+      const call = (record[kind] as { expr?: { PLpgSQL_expr?: { query?: string } } } | undefined)?.expr?.PLpgSQL_expr?.query;
+      if (call) calls.push(call);
+    }
     if ('PLpgSQL_stmt_commit' in record) transactionControl ??= 'COMMIT';
     if ('PLpgSQL_stmt_rollback' in record) transactionControl ??= 'ROLLBACK';
     const block = record.PLpgSQL_stmt_block as { body?: unknown[]; exceptions?: unknown } | undefined;
@@ -198,7 +217,7 @@ function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; transaction
     for (const child of Object.values(record)) visit(child, inLoop || loop, conditional || branch, caught);
   };
   visit(tree, false, false, undefined);
-  return transactionControl ? { queries, transactionControl } : { queries };
+  return transactionControl ? { queries, calls, transactionControl } : { queries, calls };
 }
 
 /** The condition names of a block's exception handlers, lower case. */
