@@ -120,6 +120,8 @@ export interface Retirement {
 }
 
 const DEFAULT_SEARCH_PATH = ['public'];
+/** REFRESH MATERIALIZED VIEW in a function's body, in its code or in a string it executes. */
+const MENTIONS_REFRESH = /refresh\s+materialized/i;
 
 /** The bits of a LIKE clause's options (CREATE_TABLE_LIKE_* of PostgreSQL's parsenodes.h); INCLUDING ALL sets them all. */
 const LIKE_INCLUDING = { constraints: 1 << 2, defaults: 1 << 3, generated: 1 << 4, identity: 1 << 5, indexes: 1 << 6 } as const;
@@ -192,6 +194,8 @@ export class SchemaModel {
   private readonly extensions = new Map<string, string>();
   private readonly functionVolatilities = new Map<string, Volatility>();
   private readonly plpgsqlFunctions = new Map<string, PlpgsqlFunction>();
+  /** The names in plpgsqlFunctions whose body mentions REFRESH: none, in most histories, and then no body need be parsed. */
+  private readonly functionsMentioningRefresh = new Set<string>();
   /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
   private readonly columnsOfUnknownTables = new Map<string, Map<string, ColumnInfo>>();
   private readonly attachmentsOfUnknownTables = new Map<string, UnknownPartition>();
@@ -725,6 +729,11 @@ export class SchemaModel {
     return this.plpgsqlFunctions.get(name.toLowerCase());
   }
 
+  /** Whether the body of any PL/pgSQL function the migrations created mentions REFRESH MATERIALIZED VIEW. */
+  anyFunctionMentionsRefresh(): boolean {
+    return this.functionsMentioningRefresh.size > 0;
+  }
+
   /** `-- lockwise:deprecate t.c` or `-- lockwise:deprecate-table t`, in the current migration. */
   retire(relation: RelationName, column?: string): void {
     this.retirements.set(this.retirementKey(relation, column), this.currentMigration);
@@ -972,6 +981,8 @@ export class SchemaModel {
       target.clear();
       for (const value of source) target.add(value);
     }
+    this.functionsMentioningRefresh.clear();
+    for (const [name, plpgsql] of this.plpgsqlFunctions) if (MENTIONS_REFRESH.test(plpgsql.body)) this.functionsMentioningRefresh.add(name);
     this.tableOrder.reset(this.tables);
     this.indexOrder.reset(this.indexes);
     for (const index of [this.tablesReferringTo, this.indexesByTable, this.partitionIndexesByParent]) index.clear();
@@ -1944,8 +1955,11 @@ export class SchemaModel {
     if (language === 'plpgsql' && body !== undefined) {
       const parameterNames = parameters.flatMap((parameter) => asKind(parameter, 'FunctionParameter')?.name ?? []);
       this.plpgsqlFunctions.set(name.toLowerCase(), { body, parameterNames });
+      if (MENTIONS_REFRESH.test(body)) this.functionsMentioningRefresh.add(name.toLowerCase());
+      else this.functionsMentioningRefresh.delete(name.toLowerCase());
     } else {
       this.plpgsqlFunctions.delete(name.toLowerCase());
+      this.functionsMentioningRefresh.delete(name.toLowerCase());
     }
   }
 }
