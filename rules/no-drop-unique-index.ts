@@ -1,12 +1,13 @@
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
-import { commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
+import { commandsAltering, commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
 import { indexesBuiltByMigration } from '../src/engine/built-indexes.js';
 import { restOfTransaction } from '../src/engine/transaction-block.js';
 import { displayResolvedName, relationFromNameList, type RelationName } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
 import { sameColumnSet } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
+import { asKind } from '../src/parse/node-types.js';
 
 type MessageId = 'uniqueIndexDropped' | 'help' | 'replacedAfterCommit' | 'replacementFirstHelp' | 'replacedByPartialIndex' | 'partialIndexHelp';
 
@@ -30,7 +31,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Warns about dropping a unique index, unique constraint or primary key of an existing table when no other unique index has the same key columns.',
-      why: 'PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with "there is no unique or exclusion constraint matching the ON CONFLICT specification" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. A replacement built after the drop has committed, later in the migration, leaves the upserts failing until it is built, and duplicates that go in meanwhile make its build fail: that is reported too, with the line that builds it. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one before the drop commits; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS \'deprecated: ...\'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index dropped with its table. DROP COLUMN that takes a unique index along is no-silent-index-drop\'s.',
+      why: 'PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with "there is no unique or exclusion constraint matching the ON CONFLICT specification" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. A replacement built after the drop has committed, later in the migration, leaves the upserts failing until it is built, and duplicates that go in meanwhile make its build fail: that is reported too, with the line that builds it. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one before the drop commits; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS \'deprecated: ...\'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index dropped with its table, or before the migration drops one of its key columns and does not add it again (the column\'s drop is the finding, require-deprecation-before-drop\'s). DROP COLUMN that takes a unique index along is no-silent-index-drop\'s.',
       instead: 'Build the new unique index concurrently in one migration, release the code that upserts on its columns, and drop the old index in a later migration.',
       bad: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);\nDROP INDEX CONCURRENTLY assignments_user_segment_key;",
       good: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);",
@@ -65,6 +66,10 @@ function reportIfLastUniqueIndex(context: RuleContext<MessageId>, index: IndexIn
   // A retired table or key column is one no running release writes: its upserts are gone with it (the contract step).
   const retired = (column?: string): boolean => context.schema.retirement(index.table, column)?.deployed === true;
   if (retired() || keys.some((column) => retired(column))) return;
+  // Dropping a key column too, the migration leaves nothing to keep unique and no upsert that could work: the drop of the column is the finding (require-deprecation-before-drop).
+  const laterCommands = commandsAltering(context.statements.slice(context.statement.index + 1), index.table, context.schema);
+  const addedAgain = new Set(laterCommands.flatMap((cmd) => (cmd.subtype === 'AT_AddColumn' ? (asKind(cmd.def, 'ColumnDef')?.colname ?? []) : [])));
+  if (laterCommands.some((cmd) => cmd.subtype === 'AT_DropColumn' && cmd.name !== undefined && keys.includes(cmd.name) && !addedAgain.has(cmd.name))) return;
   // An arbiter for ON CONFLICT (keys): unique, on all rows, keyed by exactly those columns.
   const isArbiter = (other: { unique: boolean; partial: boolean; keyColumns?: string[] }): boolean => other.unique && !other.partial && other.keyColumns !== undefined && sameColumnSet(other.keyColumns, keys);
   const remains = context.schema.indexesOn(index.table).some((other) => !droppedTogether.includes(other) && isArbiter(other));

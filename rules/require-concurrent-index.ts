@@ -7,6 +7,7 @@ import { dropsTable } from '../src/engine/alter-table-commands.js';
 import { displayName, displayResolvedName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { TableInfo } from '../src/model/schema-model.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
+import { asKind } from '../src/parse/node-types.js';
 
 /** Statements that do no work worth waiting for: transaction control, settings, comments. */
 const QUICK_KINDS = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt', 'CommentStmt']);
@@ -52,7 +53,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Requires CREATE INDEX and DROP INDEX on existing tables to use CONCURRENTLY.',
-      why: 'A plain CREATE INDEX takes a SHARE lock on the table for the whole build, which on a large table means minutes to hours in which every INSERT, UPDATE and DELETE waits. A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: short, but it waits behind any long-running query and everything queued behind it waits too. Not flagged: DROP INDEX of a table the transaction already holds ACCESS EXCLUSIVE (nothing new waits), or of a table the file drops later (CONCURRENTLY would gain nothing). DROP INDEX CONCURRENTLY with CASCADE is flagged as the failure it is. CREATE INDEX IF NOT EXISTS of an index the migrations built already builds nothing, and is not flagged (require-lock-timeout still sees its lock).',
+      why: 'A plain CREATE INDEX takes a SHARE lock on the table for the whole build, which on a large table means minutes to hours in which every INSERT, UPDATE and DELETE waits. A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: short, but it waits behind any long-running query and everything queued behind it waits too. Not flagged: DROP INDEX of a table the transaction already holds ACCESS EXCLUSIVE (nothing new waits), or locks ACCESS EXCLUSIVE right after, with only quick statements or other DROP INDEXes between (as Prisma drops a unique index, then its column), or of a table the file drops later (CONCURRENTLY would gain nothing). DROP INDEX CONCURRENTLY with CASCADE is flagged as the failure it is. CREATE INDEX IF NOT EXISTS of an index the migrations built already builds nothing, and is not flagged (require-lock-timeout still sees its lock).',
       instead: 'Use CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY, each in its own migration that does not run inside a transaction block. A failed concurrent build leaves an INVALID index behind: drop it concurrently and retry.',
       bad: 'CREATE INDEX users_email_idx ON users (email);',
       good: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
@@ -76,6 +77,22 @@ export default defineRule({
     const workFollows = (): boolean =>
       context.transaction.inTransaction && restOfTransaction(context, context.statement).some((later) => !QUICK_KINDS.has(later.kind) && later.insideBlock === undefined);
     const droppedLater = (table: RelationName): boolean => dropsTable(context.statements.slice(context.statement.index + 1), table, context.schema);
+    /**
+     * The transaction locks the table ACCESS EXCLUSIVE anyway, right after: only quick statements and other DROP INDEXes
+     * come between (Prisma drops a column's unique index, then the column). Dropping concurrently would not spare a reader.
+     */
+    const accessExclusiveNext = (table: RelationName): boolean => {
+      if (!context.transaction.inTransaction) return false;
+      for (const later of restOfTransaction(context, context.statement)) {
+        if (later.insideBlock !== undefined) return false;
+        const takesAccessExclusive = context
+          .locksOf(later)
+          .some((claim) => claim.target === 'table' && !claim.takenOnlyIf && trafficLock(claim) === 'ACCESS EXCLUSIVE' && context.schema.sameTable(claim.relation, table));
+        if (takesAccessExclusive) return true;
+        if (!QUICK_KINDS.has(later.kind) && asKind(later.node, 'DropStmt')?.removeType !== 'OBJECT_INDEX') return false;
+      }
+      return false;
+    };
     return {
       IndexStmt(index) {
         // ON ONLY builds nothing on a partitioned parent (an empty, invalid index that partitions' indexes attach to),
@@ -129,8 +146,8 @@ export default defineRule({
           const partitioned = table !== undefined && isPartitioned(table);
           if (drop.concurrent && !partitioned) continue;
           if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
-          // Nothing new waits: the transaction holds the table ACCESS EXCLUSIVE already, or drops the table next.
-          if (!drop.concurrent && table && (accessExclusiveHeld(table) !== undefined || droppedLater(table))) continue;
+          // Nothing new waits: the transaction holds the table ACCESS EXCLUSIVE already, takes it next, or drops the table.
+          if (!drop.concurrent && table && (accessExclusiveHeld(table) !== undefined || accessExclusiveNext(table) || droppedLater(table))) continue;
           const data = {
             outOfBlock: outOfBlock(),
             outside: outsideTransactionBlock(context),
