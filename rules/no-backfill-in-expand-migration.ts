@@ -6,7 +6,14 @@ import { matchesNoRow, matchesOneRow } from '../src/knowledge/key-range.js';
 import { holdsNoNull } from '../src/engine/column-declarations.js';
 import type { Statement } from '../src/parse/parse.js';
 import { asKind, isOptionEnabled } from '../src/parse/node-types.js';
+import { wordList } from '../src/engine/messages.js';
+import { defaultExpressionOf } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
+
+/** A node's tree without its positions in the text, to compare two expressions. */
+function shape(node: Node | undefined): string {
+  return JSON.stringify(node ?? null, (key, value: unknown) => (key === 'location' ? undefined : value));
+}
 
 /**
  * An UPDATE or MERGE that a statement only defines or plans, without running it: the body of a
@@ -26,12 +33,12 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       backfillNewColumn:
-        'This {{command}} fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN\'s ACCESS EXCLUSIVE lock) for as long as it takes{{coverage}}.',
-      help: 'Ship the new column alone, have the application write it for new rows, then backfill existing rows in batches as a separate step (a later migration or a background job) before switching reads to {{column}}.',
+        'This {{command}} fills {{columns}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN\'s ACCESS EXCLUSIVE lock) for as long as it takes{{coverage}}.',
+      help: 'Ship the new {{columnWord}} alone, have the application write {{them}} for new rows, then backfill existing rows in batches as a separate step (a later migration or a background job) before switching reads to {{columns}}.',
     },
     docs: {
       summary: 'Disallows filling a column in the same migration that adds it.',
-      why: 'An UPDATE (or a MERGE that updates matched rows) right after ADD COLUMN turns the expand step into a long data migration: in the same transaction it keeps the ACCESS EXCLUSIVE lock of ADD COLUMN until every row is rewritten, blocking all reads and writes of the table; even on its own it holds row locks and writes a burst of WAL. And the release still running during the deploy does not write the new column yet, so rows it inserts or updates after the backfill stay unfilled.',
+      why: 'An UPDATE (or a MERGE that updates matched rows) right after ADD COLUMN turns the expand step into a long data migration: in the same transaction it keeps the ACCESS EXCLUSIVE lock of ADD COLUMN until every row is rewritten, blocking all reads and writes of the table; even on its own it holds row locks and writes a burst of WAL. And the release still running during the deploy does not write the new column yet, so rows it inserts or updates after the backfill stay unfilled, or get the column\'s default where that differs from what the backfill writes. One finding per statement and table, naming every new column it fills.',
       instead: 'Add the column in one migration; deploy code that writes it for new and changed rows; backfill the existing rows in batches in a separate step; only then switch reads and add constraints.',
       bad: "ALTER TABLE users ADD COLUMN handle text;\nUPDATE users SET handle = username WHERE id BETWEEN 1 AND 1000;",
       good: 'ALTER TABLE users ADD COLUMN handle text;',
@@ -62,22 +69,68 @@ export default defineRule({
       // `WHERE x IS NULL` on a column its default filled updates no row: nothing for the old release to miss.
       if (matchesNoRow(where, (column) => holdsNoNull(context, relation, column))) return;
       for (const target of newColumns) {
-        filled.push({ statement: context.statement, relation, column: asKind(target, 'ResTarget')!.name!, at: asKind(target, 'ResTarget')?.location, command });
+        const { name, val, location } = asKind(target, 'ResTarget')!;
+        filled.push({ statement: context.statement, relation, column: name!, value: val, at: location, command });
       }
     };
     /** Backfills of new columns, reported at the end of the file: a scratch column dropped again by then is no expand step. */
-    const filled: Array<{ statement: Statement; relation: RelationName; column: string; at: number | undefined; command: string }> = [];
+    const filled: Array<{ statement: Statement; relation: RelationName; column: string; value: Node | undefined; at: number | undefined; command: string }> = [];
+    /** The DEFAULT each column this migration adds was last given in it (ADD COLUMN ... DEFAULT, ALTER COLUMN ... SET DEFAULT). */
+    const defaultsGiven = new Map<string, Node | undefined>();
     const droppedLater = new Set<string>();
+    /**
+     * What the message says of rows the old release writes after the backfill: they get the column's default when it
+     * has one, which covers them only when the backfill writes that same default.
+     */
+    const coverage = (fills: typeof filled, relation: RelationName): string => {
+      const uncovered = fills.filter(({ column, value }) => {
+        const info = context.schema.column(relation, column);
+        if (!info?.hasDefault) return true;
+        const given = defaultsGiven.get(`${relationKey(relation)}.${column}`);
+        return given === undefined || shape(given) !== shape(value);
+      });
+      if (uncovered.length === 0) return '';
+      const names = (list: typeof filled): string => wordList([...new Set(list.map(({ column }) => quoteIdentifier(column)))]);
+      const withoutDefault = uncovered.filter(({ column }) => !context.schema.column(relation, column)?.hasDefault);
+      const withOtherDefault = uncovered.filter((fill) => !withoutDefault.includes(fill));
+      const parts = [
+        ...(withoutDefault.length === 0 ? [] : withoutDefault.length === fills.length ? ['are not covered'] : [`leave ${names(withoutDefault)} unfilled`]),
+        ...(withOtherDefault.length === 0 ? [] : [`get the default of ${names(withOtherDefault)}, not what this ${fills[0]!.command} writes`]),
+      ];
+      return `, and rows the old release writes meanwhile ${parts.join(', and ')}`;
+    };
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
         if (cmd.subtype === 'AT_DropColumn' && cmd.name) droppedLater.add(`${relationKey(relation)}.${cmd.name}`);
+        const added = asKind(cmd.def, 'ColumnDef');
+        if (cmd.subtype === 'AT_AddColumn' && added?.colname) defaultsGiven.set(`${relationKey(relation)}.${added.colname}`, defaultExpressionOf(added));
+        if (cmd.subtype === 'AT_ColumnDefault' && cmd.name) defaultsGiven.set(`${relationKey(relation)}.${cmd.name}`, cmd.def);
       }),
       onFileEnd() {
-        for (const { statement, relation, column, at, command } of filled) {
-          if (droppedLater.has(`${relationKey(relation)}.${column}`)) continue;
-          // A default the column has when the migration ends fills the rows the old release inserts afterwards.
-          const coverage = context.schema.column(relation, column)?.hasDefault ? '' : ', and rows the old release writes meanwhile are not covered';
-          context.report({ statement, messageId: 'backfillNewColumn', helpId: 'help', at, data: { command, table: displayName(relation), column: quoteIdentifier(column), coverage } });
+        // One finding per statement and table, naming every new column it fills.
+        const byStatement = new Map<string, typeof filled>();
+        for (const fill of filled) {
+          if (droppedLater.has(`${relationKey(fill.relation)}.${fill.column}`)) continue;
+          const key = `${fill.statement.index} ${relationKey(fill.relation)}`;
+          byStatement.set(key, [...(byStatement.get(key) ?? []), fill]);
+        }
+        for (const fills of byStatement.values()) {
+          const { statement, relation, at, command } = fills[0]!;
+          const columns = [...new Set(fills.map(({ column }) => column))];
+          context.report({
+            statement,
+            messageId: 'backfillNewColumn',
+            helpId: 'help',
+            at,
+            data: {
+              command,
+              table: displayName(relation),
+              columns: wordList(columns.map(quoteIdentifier)),
+              columnWord: columns.length === 1 ? 'column' : 'columns',
+              them: columns.length === 1 ? 'it' : 'them',
+              coverage: coverage(fills, relation),
+            },
+          });
         }
       },
       UpdateStmt(update, path) {

@@ -773,8 +773,29 @@ describe('help that works where the statement stands', () => {
     });
     const messages = lintedDiagnostics(dir)
       .filter((diagnostic) => diagnostic.rule === 'no-backfill-in-expand-migration')
-      .map((diagnostic) => diagnostic.message.endsWith('rows the old release writes meanwhile are not covered.'));
-    expect(messages).toEqual([false, true]);
+      .map((diagnostic) => diagnostic.message.split(' for as long as it takes')[1]);
+    expect(messages).toEqual([', and rows the old release writes meanwhile leave source unfilled.']);
+  });
+
+  it('says the old release\'s rows get the default, not the backfilled value, when the two differ', () => {
+    const dir = tempProject({
+      'db/001_tables.sql': 'CREATE TABLE commerce_event (id bigint PRIMARY KEY, order_id text, total numeric);\n',
+      'db/002_kind.sql': [
+        "SET lock_timeout = '2s';",
+        "ALTER TABLE commerce_event ADD COLUMN kind varchar(20) NOT NULL DEFAULT 'order', ADD COLUMN checked boolean NOT NULL DEFAULT false;",
+        "UPDATE commerce_event SET kind = 'observation', checked = false WHERE order_id IS NULL;",
+        "UPDATE commerce_event SET kind = 'order' WHERE order_id IS NOT NULL;",
+        '',
+      ].join('\n'),
+    });
+    const messages = lintedDiagnostics(dir)
+      .filter((diagnostic) => diagnostic.rule === 'no-backfill-in-expand-migration')
+      .map((diagnostic) => `${diagnostic.line} ${diagnostic.message.split(' which this same migration adds')[0]}|${diagnostic.message.split(' for as long as it takes')[1]}`);
+    // Umami's: the old release keeps inserting cart observations without a kind, and they get 'order'.
+    expect(messages).toEqual([
+      '3 This UPDATE fills kind and checked,|, and rows the old release writes meanwhile get the default of kind, not what this UPDATE writes.',
+      "4 This UPDATE fills kind,|.",
+    ]);
   });
 
   it('bounds the batches of the backfill help by a key the table has, not by an id it lacks', () => {
