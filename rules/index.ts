@@ -38,6 +38,7 @@ import noStoredGeneratedColumn from './no-stored-generated-column.js';
 import noTruncateCascade from './no-truncate-cascade.js';
 import noUnbatchedBackfill from './no-unbatched-backfill.js';
 import noUncommittedTransaction from './no-uncommitted-transaction.js';
+import noUnlockedDedupeBeforeUniqueKey from './no-unlocked-dedupe-before-unique-key.js';
 import noVacuumFull from './no-vacuum-full.js';
 import noVolatileDefault from './no-volatile-default.js';
 import preferBigint from './prefer-bigint.js';
@@ -99,6 +100,7 @@ export const RULES: readonly AnyRule[] = [
   noTruncateCascade,
   noUnbatchedBackfill,
   noUncommittedTransaction,
+  noUnlockedDedupeBeforeUniqueKey,
   noVacuumFull,
   noVolatileDefault,
   preferBigint,
