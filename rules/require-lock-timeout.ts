@@ -1,9 +1,13 @@
 import type { LockWords, RuleContext } from '../src/engine/context.js';
-import { wordList } from '../src/engine/messages.js';
+import { shortWordList, wordList } from '../src/engine/messages.js';
+import type { Statement } from '../src/parse/parse.js';
 import { defineRule } from '../src/engine/rule.js';
 import { blocksWrites, lockImpact, lockStrength, type LockMode } from '../src/knowledge/lock-modes.js';
 import { isTimeoutInForce, timeSettingMilliseconds } from '../src/knowledge/settings.js';
 import { trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
+
+/** Relations the finding names that later statements lock, before the rest are counted. */
+const NAMED_LATER = 4;
 
 type MessageId = 'missingLockTimeout' | 'lockTimeoutTooLong' | 'help' | 'shorterHelp';
 
@@ -19,9 +23,9 @@ export default defineRule<MessageId, Options>({
     presets: ['recommended', 'strict'],
     messages: {
       missingLockTimeout:
-        'This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.',
+        'This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.{{later}}',
       lockTimeoutTooLong:
-        'This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.',
+        'This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.{{later}}',
       help:
         "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
       shorterHelp:
@@ -39,7 +43,7 @@ export default defineRule<MessageId, Options>({
     },
     docs: {
       summary: 'Requires lock_timeout to be set before a statement that takes a lock blocking reads or writes on an existing table.',
-      why: "PostgreSQL grants locks in queue order. An ALTER TABLE that needs ACCESS EXCLUSIVE (or a CREATE INDEX that needs SHARE) waits for every running transaction that touched the table, for example a ten-minute report. While it waits, every new query on the table queues behind it, even plain SELECTs that would not conflict with the report: a migration that would take milliseconds takes the application down for as long as the longest running query. lock_timeout makes the statement give up instead, so the migration fails fast and can be retried; a long lock_timeout only bounds the outage, so one above maxLockTimeout (default 10s) is reported as well. Reported once per file, at the first such statement.",
+      why: "PostgreSQL grants locks in queue order. An ALTER TABLE that needs ACCESS EXCLUSIVE (or a CREATE INDEX that needs SHARE) waits for every running transaction that touched the table, for example a ten-minute report. While it waits, every new query on the table queues behind it, even plain SELECTs that would not conflict with the report: a migration that would take milliseconds takes the application down for as long as the longest running query. lock_timeout makes the statement give up instead, so the migration fails fast and can be retried; a long lock_timeout only bounds the outage, so one above maxLockTimeout (default 10s) is reported as well. Reported once per file, at the first such statement; the finding counts the later statements that lock without a (short enough) lock_timeout too, and names what they lock.",
       instead: "Start the migration with SET lock_timeout = '2s' (or SET LOCAL inside its transaction), and retry the migration when it times out. If your migration tool already sets lock_timeout, set \"lockTimeoutSetByTool\": true in lockwise.json.",
       bad: 'ALTER TABLE users ADD COLUMN nickname text;',
       good: "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;",
@@ -53,18 +57,29 @@ export default defineRule<MessageId, Options>({
   },
   create(context, options) {
     const maxMilliseconds = timeSettingMilliseconds(options.maxLockTimeout) ?? Number.POSITIVE_INFINITY;
-    let reported = false;
+    let first: { statement: Statement; messageId: MessageId; helpId: MessageId; data: Record<string, string> } | undefined;
+    /** The later statements that lock without a short enough lock_timeout, and what they lock, each once. */
+    let laterStatements = 0;
+    const laterObjects: string[] = [];
     return {
       onStatement(statement) {
-        if (reported || context.environment.lockTimeoutSetByTool) return;
+        if (context.environment.lockTimeoutSetByTool) return;
         const setting = context.setting('lock_timeout');
         const inForce = isTimeoutInForce(setting);
         const tooLong = inForce && (timeSettingMilliseconds(setting!.value) ?? 0) > maxMilliseconds;
         if (inForce && !tooLong) return;
         const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && context.locksExistingTable(claim));
         if (blocking.length === 0) return;
-        reported = true;
-        context.report({
+        if (first) {
+          laterStatements++;
+          for (const claim of blocking) {
+            const { object } = context.describeLock(claim);
+            if (!laterObjects.includes(object)) laterObjects.push(object);
+          }
+          return;
+        }
+        first = {
+          statement,
           messageId: tooLong ? 'lockTimeoutTooLong' : 'missingLockTimeout',
           helpId: tooLong ? 'shorterHelp' : 'help',
           data: {
@@ -73,7 +88,15 @@ export default defineRule<MessageId, Options>({
             timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? '') ? `${setting!.value.trim()} ms` : (setting?.value.trim() ?? ''),
             max: options.maxLockTimeout,
           },
-        });
+        };
+      },
+      onFileEnd() {
+        if (!first) return;
+        const later =
+          laterStatements === 0
+            ? ''
+            : ` ${laterStatements === 1 ? 'A later statement locks' : `${laterStatements} later statements lock`} ${shortWordList(laterObjects, NAMED_LATER)} without one too.`;
+        context.report({ statement: first.statement, messageId: first.messageId, helpId: first.helpId, data: { ...first.data, later } });
       },
     };
 

@@ -927,3 +927,17 @@ describe('what a trigger runs, from the functions earlier migrations created', (
     expect(quiet.filter((finding) => finding.rule === 'no-refresh-in-trigger')).toEqual([]);
   });
 });
+
+describe('require-lock-timeout counts what the rest of the file locks without one', () => {
+  it('names the later statements\' relations in its one finding, and stops counting once a lock_timeout is set', () => {
+    const tables = 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n';
+    const unprotected = 'ALTER TABLE users ADD COLUMN name text;\nCREATE INDEX orders_user_idx ON orders (user_id);\nALTER TABLE users ADD COLUMN nickname text;\n';
+    const laterPart = (files: Record<string, string>): string[] =>
+      lintedDiagnostics(tempProject(files))
+        .filter((finding) => finding.rule === 'require-lock-timeout')
+        .map(({ line, message }) => `${line}${message.split('waits behind it.')[1]}`);
+    expect(laterPart({ 'db/001_tables.sql': tables, 'db/002_changes.sql': unprotected })).toEqual(['1 2 later statements lock orders and users without one too.']);
+    const setMidway = unprotected.replace('CREATE INDEX', "SET lock_timeout = '2s';\nCREATE INDEX");
+    expect(laterPart({ 'db/001_tables.sql': tables, 'db/002_changes.sql': setMidway })).toEqual(['1']);
+  });
+});
