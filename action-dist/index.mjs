@@ -20355,18 +20355,25 @@ function bodyOf(statementText) {
   const quoted = PLAIN_STRING_LITERAL.exec(literal.text);
   return quoted ? { text: quoted[1], byteOffset: literal.start + 1 } : void 0;
 }
-function statementsInFunction(createFunctionText) {
+function statementsInFunction(body, parameterNames = []) {
+  let tag = "$lockwise_function_body$";
+  while (body.includes(tag)) tag = `${tag.slice(0, -1)}_$`;
+  const signature = parameterNames.length === 0 ? "() RETURNS trigger" : `(${parameterNames.map((name) => `"${name.replaceAll('"', '""')}" text`).join(", ")}) RETURNS void`;
   let functionTree;
   try {
-    functionTree = libpgQuery().parsePlPgSQLSync(createFunctionText);
+    functionTree = libpgQuery().parsePlPgSQLSync(`CREATE FUNCTION lockwise_function${signature} LANGUAGE plpgsql AS ${tag}${body}${tag}`);
   } catch {
     return [];
   }
+  const { queries, calls } = embeddedQueries(functionTree);
+  const texts = [
+    ...queries.flatMap(({ query, literal }) => literal ? constantSql(query)?.sql ?? [] : [query]),
+    ...calls
+  ];
   const nodes = [];
-  for (const { query, literal } of embeddedQueries(functionTree).queries) {
-    if (literal) continue;
+  for (const text of texts) {
     try {
-      for (const raw of libpgQuery().parseSync(query).stmts ?? []) nodes.push(raw.stmt);
+      for (const raw of libpgQuery().parseSync(text).stmts ?? []) nodes.push(raw.stmt);
     } catch {
     }
   }
@@ -20374,6 +20381,7 @@ function statementsInFunction(createFunctionText) {
 }
 function embeddedQueries(tree) {
   const queries = [];
+  const calls = [];
   let transactionControl;
   const visit2 = (value, inLoop, conditional, caught) => {
     if (Array.isArray(value)) {
@@ -20387,6 +20395,10 @@ function embeddedQueries(tree) {
     const where = { inLoop, conditional, ...caught ? { caught } : {} };
     if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, ...where });
     if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, ...where });
+    for (const kind of ["PLpgSQL_stmt_perform", "PLpgSQL_stmt_call"]) {
+      const call = record[kind]?.expr?.PLpgSQL_expr?.query;
+      if (call) calls.push(call);
+    }
     if ("PLpgSQL_stmt_commit" in record) transactionControl ??= "COMMIT";
     if ("PLpgSQL_stmt_rollback" in record) transactionControl ??= "ROLLBACK";
     const block = record.PLpgSQL_stmt_block;
@@ -20401,7 +20413,7 @@ function embeddedQueries(tree) {
     for (const child of Object.values(record)) visit2(child, inLoop || loop, conditional || branch, caught);
   };
   visit2(tree, false, false, void 0);
-  return transactionControl ? { queries, transactionControl } : { queries };
+  return transactionControl ? { queries, calls, transactionControl } : { queries, calls };
 }
 function caughtConditions(exceptions) {
   const handlers = exceptions.PLpgSQL_exception_block?.exc_list ?? [];
@@ -21305,7 +21317,7 @@ function moveKeys(map, oldPrefix, newPrefix) {
     map.set(newPrefix + key.slice(oldPrefix.length), value);
   }
 }
-var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, LIKE_INCLUDING, SchemaModel;
+var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, MENTIONS_REFRESH, LIKE_INCLUDING, SchemaModel;
 var init_schema_model = __esm({
   "src/model/schema-model.ts"() {
     "use strict";
@@ -21319,6 +21331,7 @@ var init_schema_model = __esm({
     DEFAULT_ACCESS_METHOD = "heap";
     DEFAULT_TABLESPACE = "pg_default";
     DEFAULT_SEARCH_PATH = ["public"];
+    MENTIONS_REFRESH = /refresh\s+materialized/i;
     LIKE_INCLUDING = { constraints: 1 << 2, defaults: 1 << 3, generated: 1 << 4, identity: 1 << 5, indexes: 1 << 6 };
     SchemaModel = class {
       /**
@@ -21338,6 +21351,9 @@ var init_schema_model = __esm({
       schemas = /* @__PURE__ */ new Set(["public"]);
       extensions = /* @__PURE__ */ new Map();
       functionVolatilities = /* @__PURE__ */ new Map();
+      plpgsqlFunctions = /* @__PURE__ */ new Map();
+      /** The names in plpgsqlFunctions whose body mentions REFRESH: none, in most histories, and then no body need be parsed. */
+      functionsMentioningRefresh = /* @__PURE__ */ new Set();
       /** Columns added to tables the model never saw created: `schema.table` → column → migration. */
       columnsOfUnknownTables = /* @__PURE__ */ new Map();
       attachmentsOfUnknownTables = /* @__PURE__ */ new Map();
@@ -21784,6 +21800,14 @@ var init_schema_model = __esm({
       userFunctionVolatility(name) {
         return this.functionVolatilities.get(name.toLowerCase());
       }
+      /** The last PL/pgSQL function of that name (any schema, any arguments) a migration created; undefined for none. */
+      plpgsqlFunction(name) {
+        return this.plpgsqlFunctions.get(name.toLowerCase());
+      }
+      /** Whether the body of any PL/pgSQL function the migrations created mentions REFRESH MATERIALIZED VIEW. */
+      anyFunctionMentionsRefresh() {
+        return this.functionsMentioningRefresh.size > 0;
+      }
       /** `-- lockwise:deprecate t.c` or `-- lockwise:deprecate-table t`, in the current migration. */
       retire(relation, column) {
         this.retirements.set(this.retirementKey(relation, column), this.currentMigration);
@@ -21858,7 +21882,7 @@ var init_schema_model = __esm({
           }
           case "CreateFunctionStmt": {
             const createFunction = asKind(node, "CreateFunctionStmt");
-            return this.recordFunction(createFunction.funcname ?? [], createFunction.options ?? []);
+            return this.recordFunction(createFunction.funcname ?? [], createFunction.options ?? [], createFunction.parameters ?? []);
           }
           case "CreateSeqStmt": {
             const sequence = asKind(node, "CreateSeqStmt").sequence;
@@ -21985,6 +22009,7 @@ var init_schema_model = __esm({
           schemas: this.schemas,
           extensions: this.extensions,
           functionVolatilities: this.functionVolatilities,
+          plpgsqlFunctions: this.plpgsqlFunctions,
           columnsOfUnknownTables: this.columnsOfUnknownTables,
           constraintsOfUnknownTables: this.constraintsOfUnknownTables,
           attachmentsOfUnknownTables: this.attachmentsOfUnknownTables,
@@ -22002,6 +22027,7 @@ var init_schema_model = __esm({
           [this.compositeTypes, state.compositeTypes],
           [this.domains, state.domains],
           [this.functionVolatilities, state.functionVolatilities],
+          [this.plpgsqlFunctions, state.plpgsqlFunctions],
           [this.extensions, state.extensions],
           [this.columnsOfUnknownTables, state.columnsOfUnknownTables],
           [this.constraintsOfUnknownTables, state.constraintsOfUnknownTables],
@@ -22018,6 +22044,8 @@ var init_schema_model = __esm({
           target.clear();
           for (const value of source) target.add(value);
         }
+        this.functionsMentioningRefresh.clear();
+        for (const [name, plpgsql] of this.plpgsqlFunctions) if (MENTIONS_REFRESH.test(plpgsql.body)) this.functionsMentioningRefresh.add(name);
         this.tableOrder.reset(this.tables);
         this.indexOrder.reset(this.indexes);
         for (const index of [this.tablesReferringTo, this.indexesByTable, this.partitionIndexesByParent]) index.clear();
@@ -22883,16 +22911,29 @@ var init_schema_model = __esm({
           else values.splice(alterEnum.newValIsAfter ? neighbour + 1 : neighbour, 0, alterEnum.newVal);
         }
       }
-      recordFunction(nameParts, options) {
+      recordFunction(nameParts, options, parameters) {
         const name = stringValues(nameParts).at(-1);
         if (!name) return;
         let volatility = "volatile";
+        let language;
+        let body;
         for (const option of options) {
           const element = asKind(option, "DefElem");
           const value = asKind(element?.arg, "String")?.sval;
           if (element?.defname === "volatility" && (value === "immutable" || value === "stable" || value === "volatile")) volatility = value;
+          if (element?.defname === "language") language = value?.toLowerCase();
+          if (element?.defname === "as") body = asKind(asKind(element.arg, "List")?.items?.[0], "String")?.sval;
         }
         this.functionVolatilities.set(name.toLowerCase(), volatility);
+        if (language === "plpgsql" && body !== void 0) {
+          const parameterNames = parameters.flatMap((parameter) => asKind(parameter, "FunctionParameter")?.name ?? []);
+          this.plpgsqlFunctions.set(name.toLowerCase(), { body, parameterNames });
+          if (MENTIONS_REFRESH.test(body)) this.functionsMentioningRefresh.add(name.toLowerCase());
+          else this.functionsMentioningRefresh.delete(name.toLowerCase());
+        } else {
+          this.plpgsqlFunctions.delete(name.toLowerCase());
+          this.functionsMentioningRefresh.delete(name.toLowerCase());
+        }
       }
     };
   }
@@ -25058,6 +25099,9 @@ var init_key_range = __esm({
 });
 
 // rules/no-backfill-in-expand-migration.ts
+function shape(node) {
+  return JSON.stringify(node ?? null, (key, value) => key === "location" ? void 0 : value);
+}
 function isDefinedNotRun(ancestors) {
   return ancestors.some(({ kind, node }) => {
     if (kind === "ExplainStmt") return !isOptionEnabled(node.options, "analyze");
@@ -25074,6 +25118,8 @@ var init_no_backfill_in_expand_migration = __esm({
     init_key_range();
     init_column_declarations();
     init_node_types();
+    init_messages();
+    init_schema_objects();
     init_identifiers();
     no_backfill_in_expand_migration_default = defineRule({
       id: "no-backfill-in-expand-migration",
@@ -25081,12 +25127,12 @@ var init_no_backfill_in_expand_migration = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          backfillNewColumn: "This {{command}} fills {{column}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN's ACCESS EXCLUSIVE lock) for as long as it takes{{coverage}}.",
-          help: "Ship the new column alone, have the application write it for new rows, then backfill existing rows in batches as a separate step (a later migration or a background job) before switching reads to {{column}}."
+          backfillNewColumn: "This {{command}} fills {{columns}}, which this same migration adds to {{table}}: the backfill runs inside the deploy, holding row locks (and, in a transaction, the ADD COLUMN's ACCESS EXCLUSIVE lock) for as long as it takes{{coverage}}.",
+          help: "Ship the new {{columnWord}} alone, have the application write {{them}} for new rows, then backfill existing rows in batches as a separate step (a later migration or a background job) before switching reads to {{columns}}."
         },
         docs: {
           summary: "Disallows filling a column in the same migration that adds it.",
-          why: "An UPDATE (or a MERGE that updates matched rows) right after ADD COLUMN turns the expand step into a long data migration: in the same transaction it keeps the ACCESS EXCLUSIVE lock of ADD COLUMN until every row is rewritten, blocking all reads and writes of the table; even on its own it holds row locks and writes a burst of WAL. And the release still running during the deploy does not write the new column yet, so rows it inserts or updates after the backfill stay unfilled.",
+          why: "An UPDATE (or a MERGE that updates matched rows) right after ADD COLUMN turns the expand step into a long data migration: in the same transaction it keeps the ACCESS EXCLUSIVE lock of ADD COLUMN until every row is rewritten, blocking all reads and writes of the table; even on its own it holds row locks and writes a burst of WAL. And the release still running during the deploy does not write the new column yet, so rows it inserts or updates after the backfill stay unfilled, or get the column's default where that differs from what the backfill writes. One finding per statement and table, naming every new column it fills.",
           instead: "Add the column in one migration; deploy code that writes it for new and changed rows; backfill the existing rows in batches in a separate step; only then switch reads and add constraints.",
           bad: "ALTER TABLE users ADD COLUMN handle text;\nUPDATE users SET handle = username WHERE id BETWEEN 1 AND 1000;",
           good: "ALTER TABLE users ADD COLUMN handle text;",
@@ -25107,20 +25153,61 @@ var init_no_backfill_in_expand_migration = __esm({
           if (newColumns.length === 0 || where && matchesOneRow(where, context.schema.uniqueKeys(relation))) return;
           if (matchesNoRow(where, (column) => holdsNoNull(context, relation, column))) return;
           for (const target of newColumns) {
-            filled.push({ statement: context.statement, relation, column: asKind(target, "ResTarget").name, at: asKind(target, "ResTarget")?.location, command });
+            const { name, val, location } = asKind(target, "ResTarget");
+            filled.push({ statement: context.statement, relation, column: name, value: val, at: location, command });
           }
         };
         const filled = [];
+        const defaultsGiven = /* @__PURE__ */ new Map();
         const droppedLater2 = /* @__PURE__ */ new Set();
+        const coverage = (fills, relation) => {
+          const uncovered = fills.filter(({ column, value }) => {
+            const info = context.schema.column(relation, column);
+            if (!info?.hasDefault) return true;
+            const given = defaultsGiven.get(`${relationKey(relation)}.${column}`);
+            return given === void 0 || shape(given) !== shape(value);
+          });
+          if (uncovered.length === 0) return "";
+          const names = (list) => wordList([...new Set(list.map(({ column }) => quoteIdentifier(column)))]);
+          const withoutDefault = uncovered.filter(({ column }) => !context.schema.column(relation, column)?.hasDefault);
+          const withOtherDefault = uncovered.filter((fill) => !withoutDefault.includes(fill));
+          const parts = [
+            ...withoutDefault.length === 0 ? [] : withoutDefault.length === fills.length ? ["are not covered"] : [`leave ${names(withoutDefault)} unfilled`],
+            ...withOtherDefault.length === 0 ? [] : [`get the default of ${names(withOtherDefault)}, not what this ${fills[0].command} writes`]
+          ];
+          return `, and rows the old release writes meanwhile ${parts.join(", and ")}`;
+        };
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
             if (cmd.subtype === "AT_DropColumn" && cmd.name) droppedLater2.add(`${relationKey(relation)}.${cmd.name}`);
+            const added = asKind(cmd.def, "ColumnDef");
+            if (cmd.subtype === "AT_AddColumn" && added?.colname) defaultsGiven.set(`${relationKey(relation)}.${added.colname}`, defaultExpressionOf(added));
+            if (cmd.subtype === "AT_ColumnDefault" && cmd.name) defaultsGiven.set(`${relationKey(relation)}.${cmd.name}`, cmd.def);
           }),
           onFileEnd() {
-            for (const { statement, relation, column, at, command } of filled) {
-              if (droppedLater2.has(`${relationKey(relation)}.${column}`)) continue;
-              const coverage = context.schema.column(relation, column)?.hasDefault ? "" : ", and rows the old release writes meanwhile are not covered";
-              context.report({ statement, messageId: "backfillNewColumn", helpId: "help", at, data: { command, table: displayName(relation), column: quoteIdentifier(column), coverage } });
+            const byStatement = /* @__PURE__ */ new Map();
+            for (const fill of filled) {
+              if (droppedLater2.has(`${relationKey(fill.relation)}.${fill.column}`)) continue;
+              const key = `${fill.statement.index} ${relationKey(fill.relation)}`;
+              byStatement.set(key, [...byStatement.get(key) ?? [], fill]);
+            }
+            for (const fills of byStatement.values()) {
+              const { statement, relation, at, command } = fills[0];
+              const columns = [...new Set(fills.map(({ column }) => column))];
+              context.report({
+                statement,
+                messageId: "backfillNewColumn",
+                helpId: "help",
+                at,
+                data: {
+                  command,
+                  table: displayName(relation),
+                  columns: wordList(columns.map(quoteIdentifier)),
+                  columnWord: columns.length === 1 ? "column" : "columns",
+                  them: columns.length === 1 ? "it" : "them",
+                  coverage: coverage(fills, relation)
+                }
+              });
             }
           },
           UpdateStmt(update, path13) {
@@ -25777,6 +25864,9 @@ function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
   if (dropsTable(context.statements, index.table, context.schema)) return;
   const retired = (column) => context.schema.retirement(index.table, column)?.deployed === true;
   if (retired() || keys.some((column) => retired(column))) return;
+  const laterCommands = commandsAltering(context.statements.slice(context.statement.index + 1), index.table, context.schema);
+  const addedAgain = new Set(laterCommands.flatMap((cmd) => cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef")?.colname ?? [] : []));
+  if (laterCommands.some((cmd) => cmd.subtype === "AT_DropColumn" && cmd.name !== void 0 && keys.includes(cmd.name) && !addedAgain.has(cmd.name))) return;
   const isArbiter = (other) => other.unique && !other.partial && other.keyColumns !== void 0 && sameColumnSet(other.keyColumns, keys);
   const remains = context.schema.indexesOn(index.table).some((other) => !droppedTogether.includes(other) && isArbiter(other));
   const { statement } = context;
@@ -25803,6 +25893,7 @@ var init_no_drop_unique_index = __esm({
     init_names();
     init_schema_objects();
     init_identifiers();
+    init_node_types();
     no_drop_unique_index_default = defineRule({
       id: "no-drop-unique-index",
       meta: {
@@ -25818,7 +25909,7 @@ var init_no_drop_unique_index = __esm({
         },
         docs: {
           summary: "Warns about dropping a unique index, unique constraint or primary key of an existing table when no other unique index has the same key columns.",
-          why: "PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with \"there is no unique or exclusion constraint matching the ON CONFLICT specification\" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. A replacement built after the drop has committed, later in the migration, leaves the upserts failing until it is built, and duplicates that go in meanwhile make its build fail: that is reported too, with the line that builds it. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one before the drop commits; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS 'deprecated: ...'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index dropped with its table. DROP COLUMN that takes a unique index along is no-silent-index-drop's.",
+          why: "PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with \"there is no unique or exclusion constraint matching the ON CONFLICT specification\" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. A replacement built after the drop has committed, later in the migration, leaves the upserts failing until it is built, and duplicates that go in meanwhile make its build fail: that is reported too, with the line that builds it. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one before the drop commits; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS 'deprecated: ...'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index dropped with its table, or before the migration drops one of its key columns and does not add it again (the column's drop is the finding, require-deprecation-before-drop's). DROP COLUMN that takes a unique index along is no-silent-index-drop's.",
           instead: "Build the new unique index concurrently in one migration, release the code that upserts on its columns, and drop the old index in a later migration.",
           bad: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);\nDROP INDEX CONCURRENTLY assignments_user_segment_key;",
           good: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);",
@@ -26950,15 +27041,43 @@ var init_no_non_transactional_statement_in_transaction = __esm({
 });
 
 // rules/no-refresh-in-trigger.ts
-function refreshesOf(context, functionName) {
-  const created = context.statements.slice(0, context.statement.index).filter((statement) => stringValues(asKind(statement.node, "CreateFunctionStmt")?.funcname).at(-1)?.toLowerCase() === functionName).at(-1);
-  if (!created) return [];
-  return statementsInFunction(context.sqlText(created.range)).flatMap((node) => {
-    const refresh = asKind(node, "RefreshMatViewStmt");
-    return refresh?.relation ? [{ view: relationFromRangeVar(refresh.relation), concurrent: refresh.concurrent === true }] : [];
-  });
+function refreshData(functionName, { refreshes, through }, perRow) {
+  const plain = refreshes.some(({ concurrent }) => !concurrent);
+  return {
+    function: `${functionName}()`,
+    through: through.map((name) => ` calls ${name}(), which`).join(""),
+    views: shortWordList([...new Set(refreshes.map(({ view, concurrent }) => `${displayName(view)}${concurrent ? " CONCURRENTLY" : ""}`))], NAMED_VIEWS2),
+    viewNames: shortWordList([...new Set(refreshes.map(({ view }) => displayName(view)))], NAMED_VIEWS2),
+    perRow: perRow ? ", once for every row the statement changes" : "",
+    lock: plain ? "an ACCESS EXCLUSIVE lock (EXCLUSIVE for a CONCURRENTLY refresh)" : "an EXCLUSIVE lock",
+    blocksReads: plain ? ", and no one reads the view while a plain refresh holds it" : ""
+  };
 }
-var NAMED_VIEWS2, TRIGGER_EVENTS, no_refresh_in_trigger_default;
+function refreshesOf(context, functionName) {
+  const found = { refreshes: [], through: [] };
+  if (!context.schema.anyFunctionMentionsRefresh()) return found;
+  const visited = /* @__PURE__ */ new Set();
+  const visit2 = (name, path13) => {
+    if (visited.has(name) || path13.length > CALL_DEPTH) return;
+    visited.add(name);
+    const plpgsql = context.schema.plpgsqlFunction(name);
+    if (!plpgsql) return;
+    const statements = statementsInFunction(plpgsql.body, plpgsql.parameterNames);
+    for (const node of statements) {
+      const refresh = asKind(node, "RefreshMatViewStmt");
+      if (!refresh?.relation) continue;
+      if (found.refreshes.length === 0) found.through = path13;
+      found.refreshes.push({ view: relationFromRangeVar(refresh.relation), concurrent: refresh.concurrent === true });
+    }
+    for (const node of statements) {
+      const procedure = stringValues(asKind(node, "CallStmt")?.funccall?.funcname).at(-1)?.toLowerCase();
+      for (const called of [...procedure ? [procedure] : [], ...functionsCalledIn(node)]) visit2(called, [...path13, called]);
+    }
+  };
+  visit2(functionName, []);
+  return found;
+}
+var NAMED_VIEWS2, TRIGGER_EVENTS, no_refresh_in_trigger_default, CALL_DEPTH;
 var init_no_refresh_in_trigger = __esm({
   "rules/no-refresh-in-trigger.ts"() {
     "use strict";
@@ -26966,6 +27085,7 @@ var init_no_refresh_in_trigger = __esm({
     init_messages();
     init_names();
     init_node_types();
+    init_schema_objects();
     init_plpgsql();
     NAMED_VIEWS2 = 4;
     TRIGGER_EVENTS = [
@@ -26980,12 +27100,13 @@ var init_no_refresh_in_trigger = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          refreshOnWrite: "Each {{events}} on {{table}} now runs {{function}}, which refreshes {{views}}{{perRow}}: the refresh runs the view's whole query again, and takes {{lock}} on the view until the writing transaction commits, which another refresh waits for. From the deploy on, writes to {{table}} wait for one another, each for a whole refresh{{blocksReads}}.",
+          refreshOnWrite: "Each {{events}} on {{table}} now runs {{function}}, which{{through}} refreshes {{views}}{{perRow}}: the refresh runs the view's whole query again, and takes {{lock}} on the view until the writing transaction commits, which another refresh waits for. From the deploy on, writes to {{table}} wait for one another, each for a whole refresh{{blocksReads}}.",
+          replacedToRefresh: "{{function}} now{{through}} refreshes {{views}}, and triggers on {{tables}} run it: each write to those tables now runs the view's whole query again, and takes {{lock}} on the view until the writing transaction commits, which another refresh waits for. From the deploy on, writes wait for one another, each for a whole refresh{{blocksReads}}.",
           help: "Refresh {{viewNames}} from a scheduled job instead (pg_cron, or a worker of the application), as often as readers need it fresh; or, for counts and sums, keep a summary table up to date row by row in the trigger (INSERT ... ON CONFLICT DO UPDATE), which locks one row, not the whole view."
         },
         docs: {
           summary: "Warns about a trigger whose function refreshes a materialized view, which makes every write to the table wait for a whole refresh, one after another.",
-          why: "A trigger that runs REFRESH MATERIALIZED VIEW on every INSERT, UPDATE or DELETE turns each write into a full run of the view's query. Worse, the refresh locks the view until the writing transaction commits: REFRESH ... CONCURRENTLY takes an EXCLUSIVE lock, which conflicts with itself, and a plain REFRESH an ACCESS EXCLUSIVE lock, which also blocks every read of the view. So two transactions that write to the table cannot both get past the trigger: the second waits until the first commits, and under load the writes run one at a time (seen on PostgreSQL 18: a second INSERT waits for the first transaction's commit, and fails with its lock_timeout). A FOR EACH ROW trigger refreshes once per row changed. The migration itself takes only a SHARE ROW EXCLUSIVE lock for the CREATE TRIGGER; the outage comes with the traffic after the deploy. Reported at the CREATE TRIGGER, when the same migration creates its PL/pgSQL function; a function created by an earlier migration is not read. REFRESH in an EXECUTE string is not seen.",
+          why: "A trigger that runs REFRESH MATERIALIZED VIEW on every INSERT, UPDATE or DELETE turns each write into a full run of the view's query. Worse, the refresh locks the view until the writing transaction commits: REFRESH ... CONCURRENTLY takes an EXCLUSIVE lock, which conflicts with itself, and a plain REFRESH an ACCESS EXCLUSIVE lock, which also blocks every read of the view. So two transactions that write to the table cannot both get past the trigger: the second waits until the first commits, and under load the writes run one at a time (seen on PostgreSQL 18: a second INSERT waits for the first transaction's commit, and fails with its lock_timeout). A FOR EACH ROW trigger refreshes once per row changed. The migration itself takes only a SHARE ROW EXCLUSIVE lock for the CREATE TRIGGER; the outage comes with the traffic after the deploy. Reported at the CREATE TRIGGER, for a PL/pgSQL function the migrations created (in this migration or an earlier one; the function as it stands at the end of the migration, which is what the trigger runs from the deploy on), and at a CREATE OR REPLACE FUNCTION that makes a function which earlier migrations' triggers run start refreshing; following the PL/pgSQL functions it calls (PERFORM, CALL, or in a query) up to four calls deep, and an EXECUTE of a constant string. A trigger the migration drops again is not reported. A REFRESH in SQL built at run time (EXECUTE format(...)) is not seen, nor a function lockwise did not see created.",
           instead: "Refresh the view on a schedule, outside the write path, or maintain a summary table with row-level upserts in the trigger.",
           bad: "CREATE FUNCTION refresh_post_stats() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  REFRESH MATERIALIZED VIEW CONCURRENTLY post_stats;\n  RETURN NULL;\nEND $$;\nCREATE TRIGGER refresh_post_stats AFTER INSERT OR UPDATE OR DELETE ON posts\n  FOR EACH STATEMENT EXECUTE FUNCTION refresh_post_stats();",
           good: "-- refreshed every minute by a job, not by each write:\nSELECT cron.schedule('refresh-post-stats', '* * * * *', 'REFRESH MATERIALIZED VIEW CONCURRENTLY post_stats');",
@@ -26999,39 +27120,64 @@ var init_no_refresh_in_trigger = __esm({
         }
       },
       create(context) {
+        const createdTriggers = [];
+        const createdFunctions = /* @__PURE__ */ new Map();
         return {
           CreateTrigStmt(trigger) {
             if (!trigger.relation || context.statement.caught) return;
             const functionName = stringValues(trigger.funcname).at(-1)?.toLowerCase();
             const events = TRIGGER_EVENTS.filter(([bit]) => ((trigger.events ?? 0) & bit) !== 0).map(([, word]) => word);
-            if (!functionName || events.length === 0) return;
-            const refreshes = refreshesOf(context, functionName);
-            if (refreshes.length === 0) return;
-            const views = shortWordList(
-              [...new Set(refreshes.map(({ view, concurrent }) => `${displayName(view)}${concurrent ? " CONCURRENTLY" : ""}`))],
-              NAMED_VIEWS2
-            );
-            const viewNames = shortWordList([...new Set(refreshes.map(({ view }) => displayName(view)))], NAMED_VIEWS2);
-            const plain = refreshes.some(({ concurrent }) => !concurrent);
-            context.report({
-              messageId: "refreshOnWrite",
-              helpId: "help",
-              at: trigger.relation.location,
-              data: {
-                events: wordList(events),
-                table: displayName(relationFromRangeVar(trigger.relation)),
-                function: `${functionName}()`,
-                views,
-                viewNames,
-                perRow: trigger.row ? ", once for every row the statement changes" : "",
-                lock: plain ? "an ACCESS EXCLUSIVE lock (EXCLUSIVE for a CONCURRENTLY refresh)" : "an EXCLUSIVE lock",
-                blocksReads: plain ? ", and no one reads the view while a plain refresh holds it" : ""
-              }
-            });
+            if (functionName && events.length > 0) createdTriggers.push({ statement: context.statement, trigger, functionName, events });
+          },
+          DropStmt(drop) {
+            if (context.statement.caught) return;
+            for (const object of drop.objects ?? []) {
+              const names = stringValues(asKind(object, "List")?.items).map((name) => name.toLowerCase());
+              const gone = drop.removeType === "OBJECT_TRIGGER" ? (created) => created.trigname?.toLowerCase() === names.at(-1) && created.relation?.relname?.toLowerCase() === names.at(-2) : drop.removeType === "OBJECT_TABLE" ? (created) => created.relation?.relname?.toLowerCase() === names.at(-1) : void 0;
+              if (!gone) continue;
+              for (let index = createdTriggers.length - 1; index >= 0; index--) if (gone(createdTriggers[index].trigger)) createdTriggers.splice(index, 1);
+            }
+          },
+          CreateFunctionStmt(created) {
+            const functionName = stringValues(created.funcname).at(-1)?.toLowerCase();
+            if (!functionName || context.statement.caught) return;
+            const refreshedBefore = createdFunctions.get(functionName)?.refreshedBefore ?? refreshesOf(context, functionName).refreshes.length > 0;
+            createdFunctions.set(functionName, { statement: context.statement, refreshedBefore });
+          },
+          // The function a trigger runs is the one in force when it fires: the migration may replace it after the CREATE TRIGGER.
+          onFileEnd() {
+            if (!context.schema.anyFunctionMentionsRefresh()) return;
+            const reported = /* @__PURE__ */ new Set();
+            for (const { statement, trigger, functionName, events } of createdTriggers) {
+              const table = relationFromRangeVar(trigger.relation);
+              const found = refreshesOf(context, functionName);
+              if (found.refreshes.length === 0) continue;
+              reported.add(functionName);
+              context.report({
+                statement,
+                messageId: "refreshOnWrite",
+                helpId: "help",
+                at: trigger.relation.location,
+                data: { ...refreshData(functionName, found, trigger.row === true), events: wordList(events), table: displayName(table) }
+              });
+            }
+            for (const [functionName, { statement, refreshedBefore }] of createdFunctions) {
+              if (refreshedBefore || reported.has(functionName)) continue;
+              const found = refreshesOf(context, functionName);
+              const tables = context.schema.usesOfFunction(functionName).triggers.map(({ table }) => displayResolvedName(table));
+              if (found.refreshes.length === 0 || tables.length === 0) continue;
+              context.report({
+                statement,
+                messageId: "replacedToRefresh",
+                helpId: "help",
+                data: { ...refreshData(functionName, found, false), tables: shortWordList([...new Set(tables)], NAMED_VIEWS2) }
+              });
+            }
           }
         };
       }
     });
+    CALL_DEPTH = 4;
   }
 });
 
@@ -27495,16 +27641,16 @@ function shapeOf(context, relation, index) {
   const primaryKey = index.constraint !== void 0 && context.schema.constraint(relation, index.constraint)?.kind === "primary key";
   return { columns: index.columns, ...index.keyColumns ? { keyColumns: index.keyColumns } : {}, unique: index.unique, partial: index.partial, primaryKey };
 }
-function involvesAny(shape, columns) {
-  return shape.columns.columns.some((name) => columns.has(name));
+function involvesAny(shape2, columns) {
+  return shape2.columns.columns.some((name) => columns.has(name));
 }
 function keepsUnique(other, lost) {
   const { keyColumns } = lost;
   return other.unique && !other.partial && keyColumns !== void 0 && other.keyColumns !== void 0 && other.keyColumns.every((column) => keyColumns.includes(column));
 }
-function describe2(index, shape, column, relation) {
+function describe2(index, shape2, column, relation) {
   const list = (names) => names.map(quoteIdentifier).join(", ");
-  const keys = shape.columns.keys.flat();
+  const keys = shape2.columns.keys.flat();
   const on = index.keyColumns ? `is on (${list(index.keyColumns)})` : `is on an expression of ${list(keys)}`;
   const inKeys = keys.includes(column);
   const covers = inKeys ? on : `${on} and mentions ${quoteIdentifier(column)} only in its ${index.partial ? "WHERE clause" : "INCLUDE list"}`;
@@ -27514,7 +27660,7 @@ function describe2(index, shape, column, relation) {
     table: displayName(relation),
     covers,
     keys: list(keys),
-    leading: list(shape.columns.keys[0])
+    leading: list(shape2.columns.keys[0])
   };
 }
 var no_silent_index_drop_default;
@@ -27571,22 +27717,22 @@ var init_no_silent_index_drop = __esm({
             const droppedByName = new Set(altering.flatMap((other) => other.subtype === "AT_DropConstraint" && other.name ? [other.name] : []));
             const known = context.schema.indexesOn(relation).flatMap((index) => index.columns ? [{ index, shape: shapeOf(context, relation, index) }] : []);
             const alternatives = [
-              ...known.filter(({ index }) => index.constraint === void 0 || !droppedByName.has(index.constraint)).map(({ shape }) => shape).filter((shape) => !involvesAny(shape, dropped)),
-              ...indexesBuiltByMigration(context, relation).filter((shape) => !involvesAny(shape, goneForGood))
+              ...known.filter(({ index }) => index.constraint === void 0 || !droppedByName.has(index.constraint)).map(({ shape: shape2 }) => shape2).filter((shape2) => !involvesAny(shape2, dropped)),
+              ...indexesBuiltByMigration(context, relation).filter((shape2) => !involvesAny(shape2, goneForGood))
             ];
-            for (const { index, shape } of known) {
-              if (!shape.columns.columns.includes(column) || context.schema.isNewIndex(index)) continue;
+            for (const { index, shape: shape2 } of known) {
+              if (!shape2.columns.columns.includes(column) || context.schema.isNewIndex(index)) continue;
               if (index.constraint !== void 0 && droppedByName.has(index.constraint)) continue;
-              const data = describe2(index, shape, column, relation);
-              if (shape.primaryKey) {
+              const data = describe2(index, shape2, column, relation);
+              if (shape2.primaryKey) {
                 if (!alternatives.some((other) => other.primaryKey)) context.report({ messageId: "primaryKeyDropped", helpId: "primaryKeyHelp", data });
                 continue;
               }
-              const leading = shape.columns.keys[0];
-              const keys = shape.columns.keys.flat();
+              const leading = shape2.columns.keys[0];
+              const keys = shape2.columns.keys.flat();
               if (leading.some((name) => dropped.has(name))) continue;
-              const uniquenessLost = shape.unique && !keys.some((name) => dropped.has(name)) && !alternatives.some((other) => keepsUnique(other, shape));
-              if (uniquenessLost && shape.keyColumns) context.report({ messageId: "uniqueIndexDropped", helpId: "uniqueHelp", data });
+              const uniquenessLost = shape2.unique && !keys.some((name) => dropped.has(name)) && !alternatives.some((other) => keepsUnique(other, shape2));
+              if (uniquenessLost && shape2.keyColumns) context.report({ messageId: "uniqueIndexDropped", helpId: "uniqueHelp", data });
               else if (uniquenessLost) context.report({ messageId: "uniqueExpressionIndexDropped", helpId: "uniqueExpressionHelp", data });
               else if (!alternatives.some((other) => sameColumnSet(other.columns.keys[0], leading))) context.report({ messageId: "indexDropped", helpId: "indexHelp", data });
             }
@@ -31252,6 +31398,121 @@ var init_no_uncommitted_transaction = __esm({
   }
 });
 
+// rules/no-unlocked-dedupe-before-unique-key.ts
+function removesDuplicates(context, statement, relation, keys) {
+  const deletion = asKind(statement.node, "DeleteStmt");
+  if (!deletion?.relation || !context.schema.sameTable(relationFromRangeVar(deletion.relation), relation)) return false;
+  const readsAgain = relationsNamedIn(statement.node).some((named) => context.schema.sameTable(relationFromRangeVar(named), relation));
+  if (!readsAgain) return false;
+  const telling = duplicateTellingColumns(statement.node);
+  return keys.every((key) => telling.has(key));
+}
+function duplicateTellingColumns(root) {
+  const found = /* @__PURE__ */ new Set();
+  const add = (nodes) => {
+    for (const column of mentionedColumns(nodes)) found.add(column);
+  };
+  const pending = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (!value || typeof value !== "object") continue;
+    if (Array.isArray(value)) {
+      pending.push(...value);
+      continue;
+    }
+    const record = value;
+    const select = record.SelectStmt;
+    if (select) add([select.groupClause ?? [], select.distinctClause ?? []]);
+    const window = record.WindowDef ?? record.FuncCall?.over;
+    if (window) add(window.partitionClause ?? []);
+    const comparison2 = record.A_Expr;
+    const operator = stringValues(comparison2?.name).at(-1);
+    if (comparison2 && (comparison2.kind === "AEXPR_OP" && operator === "=" || comparison2.kind === "AEXPR_NOT_DISTINCT")) {
+      const left = new Set(mentionedColumns(comparison2.lexpr));
+      for (const column of mentionedColumns(comparison2.rexpr)) if (left.has(column)) found.add(column);
+    }
+    pending.push(...Object.values(record));
+  }
+  return found;
+}
+var no_unlocked_dedupe_before_unique_key_default;
+var init_no_unlocked_dedupe_before_unique_key = __esm({
+  "rules/no-unlocked-dedupe-before-unique-key.ts"() {
+    "use strict";
+    init_rule();
+    init_alter_table_commands();
+    init_transaction_block();
+    init_check_implication();
+    init_lock_modes();
+    init_statement_locks();
+    init_names();
+    init_identifiers();
+    init_node_types();
+    no_unlocked_dedupe_before_unique_key_default = defineRule({
+      id: "no-unlocked-dedupe-before-unique-key",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          dedupeRace: 'The DELETE on line {{line}} removes duplicates of ({{keys}}) from {{table}}, but nothing stops the release still running from writing new ones before {{what}} is built{{window}}: one duplicate committed meanwhile makes the build fail ("could not create unique index"){{outcome}}.',
+          help: "Block writes from before the DELETE to the end of the build, in one transaction: LOCK TABLE {{table}} IN SHARE MODE; before the DELETE (reads go on; writes wait for the DELETE and the build, so keep lock_timeout short). On a large or busy table, first release code that writes no duplicates (an upsert on ({{keys}})), then remove them and build the index CONCURRENTLY."
+        },
+        docs: {
+          summary: "Warns about building a unique index or key after a DELETE that removes duplicates of its columns, while the application can still insert new duplicates in between.",
+          why: 'A DELETE takes only a ROW EXCLUSIVE lock, which lets every other session go on inserting and updating the table. So between the DELETE that removes the duplicates and the build of the unique index, the release still running during the deploy can commit a new duplicate (the very code that wrote the first ones), and the build then fails with "could not create unique index": the migration fails and rolls back, the DELETE with it, and the migration tool marks it failed. A CREATE UNIQUE INDEX CONCURRENTLY fails the same way, later, and leaves an INVALID index behind that still slows every write. Seen on PostgreSQL 18: a second session inserted a duplicate between the DELETE and the CREATE UNIQUE INDEX of one transaction, and the build failed; with LOCK TABLE ... IN SHARE MODE before the DELETE, the same insert waited, the index was built, and the insert then failed on it as a duplicate. A DELETE counts as removing duplicates when it reads the table again (a self-join, a subquery or a WITH query over it) and tells duplicates by every key column: it groups or partitions by it (GROUP BY, PARTITION BY, DISTINCT ON), or matches it with itself (a.email = b.email). Not reported: a lock that blocks writes (SHARE or stronger) taken on the table before the DELETE, in the transaction that builds the index; tables the migrations created and did not deploy yet.',
+          instead: "Lock the table against writes (LOCK TABLE ... IN SHARE MODE) before removing duplicates, in the transaction that builds the unique index; or stop the application from writing duplicates first, in an earlier release.",
+          bad: "DELETE FROM session_data a USING session_data b\n  WHERE a.session_id = b.session_id AND a.data_key = b.data_key AND a.id < b.id;\nCREATE UNIQUE INDEX session_data_session_key ON session_data (session_id, data_key);",
+          good: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nLOCK TABLE session_data IN SHARE MODE;\nDELETE FROM session_data a USING session_data b\n  WHERE a.session_id = b.session_id AND a.data_key = b.data_key AND a.id < b.id;\nCREATE UNIQUE INDEX session_data_session_key ON session_data (session_id, data_key);\nCOMMIT;",
+          references: ["https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY", "https://www.postgresql.org/docs/current/sql-lock.html", "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES"],
+          pgVersions: "All versions. Checked on PostgreSQL 18.",
+          prevents: "a unique index build that fails on a duplicate the running release inserted after the dedupe"
+        }
+      },
+      create(context) {
+        const check = (relation, keys, what, concurrent, at) => {
+          if (keys.length === 0 || !context.isExistingTable(relation)) return;
+          const dedupe = context.statements.slice(0, context.statement.index).reverse().find((statement) => removesDuplicates(context, statement, relation, keys));
+          if (!dedupe) return;
+          const sameTransaction = !concurrent && context.transaction.inTransaction && restOfTransaction(context, dedupe).includes(context.statement);
+          const guarded = sameTransaction && context.heldLocks().some((held) => !held.claim.takenOnlyIf && held.statement.index < dedupe.index && blocksWrites(trafficLock(held.claim)) && context.schema.sameTable(held.table, relation));
+          if (guarded) return;
+          context.report({
+            messageId: "dedupeRace",
+            helpId: "help",
+            at,
+            data: {
+              line: context.lineOf(dedupe.range.start),
+              keys: keys.map(quoteIdentifier).join(", "),
+              table: displayName(relation),
+              what,
+              window: concurrent ? " (CONCURRENTLY builds it in transactions of its own, letting writes go on)" : sameTransaction ? " (the DELETE holds only a ROW EXCLUSIVE lock, which lets other sessions write)" : " (the DELETE's transaction has ended by then)",
+              outcome: concurrent ? ", and leaves an INVALID index that still slows every write" : ", and the migration with it"
+            }
+          });
+        };
+        return {
+          IndexStmt(index) {
+            if (!index.unique || !index.relation) return;
+            const keys = [...new Set((index.indexParams ?? []).flatMap((param) => {
+              const element = asKind(param, "IndexElem");
+              return element?.name ? [element.name] : mentionedColumns(element?.expr);
+            }))];
+            const what = index.idxname ? `unique index ${quoteIdentifier(index.idxname)}` : "the unique index";
+            check(relationFromRangeVar(index.relation), keys, what, index.concurrent === true, index.relation.location);
+          },
+          ...commandsOnExistingTable(context, (cmd, relation) => {
+            const constraint = asKind(cmd.def, "Constraint");
+            if (cmd.subtype !== "AT_AddConstraint" || !constraint || constraint.indexname) return;
+            if (constraint.contype !== "CONSTR_UNIQUE" && constraint.contype !== "CONSTR_PRIMARY") return;
+            const kind = constraint.contype === "CONSTR_PRIMARY" ? "primary key" : "unique constraint";
+            check(relation, stringValues(constraint.keys), constraint.conname ? `${kind} ${quoteIdentifier(constraint.conname)}` : `the ${kind}`, false, constraint.location);
+          })
+        };
+      }
+    });
+  }
+});
+
 // rules/no-vacuum-full.ts
 var no_vacuum_full_default;
 var init_no_vacuum_full = __esm({
@@ -32121,6 +32382,7 @@ var init_require_concurrent_index = __esm({
     init_alter_table_commands();
     init_names();
     init_identifiers();
+    init_node_types();
     QUICK_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt", "CommentStmt"]);
     require_concurrent_index_default = defineRule({
       id: "require-concurrent-index",
@@ -32147,7 +32409,7 @@ var init_require_concurrent_index = __esm({
         },
         docs: {
           summary: "Requires CREATE INDEX and DROP INDEX on existing tables to use CONCURRENTLY.",
-          why: "A plain CREATE INDEX takes a SHARE lock on the table for the whole build, which on a large table means minutes to hours in which every INSERT, UPDATE and DELETE waits. A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: short, but it waits behind any long-running query and everything queued behind it waits too. Not flagged: DROP INDEX of a table the transaction already holds ACCESS EXCLUSIVE (nothing new waits), or of a table the file drops later (CONCURRENTLY would gain nothing). DROP INDEX CONCURRENTLY with CASCADE is flagged as the failure it is. CREATE INDEX IF NOT EXISTS of an index the migrations built already builds nothing, and is not flagged (require-lock-timeout still sees its lock).",
+          why: "A plain CREATE INDEX takes a SHARE lock on the table for the whole build, which on a large table means minutes to hours in which every INSERT, UPDATE and DELETE waits. A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: short, but it waits behind any long-running query and everything queued behind it waits too. Not flagged: DROP INDEX of a table the transaction already holds ACCESS EXCLUSIVE (nothing new waits), or locks ACCESS EXCLUSIVE right after, with only quick statements or other DROP INDEXes between (as Prisma drops a unique index, then its column), or of a table the file drops later (CONCURRENTLY would gain nothing). DROP INDEX CONCURRENTLY with CASCADE is flagged as the failure it is. CREATE INDEX IF NOT EXISTS of an index the migrations built already builds nothing, and is not flagged (require-lock-timeout still sees its lock).",
           instead: "Use CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY, each in its own migration that does not run inside a transaction block. A failed concurrent build leaves an INVALID index behind: drop it concurrently and retry.",
           bad: "CREATE INDEX users_email_idx ON users (email);",
           good: "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
@@ -32165,6 +32427,16 @@ var init_require_concurrent_index = __esm({
         const accessExclusiveHeld = (table) => context.heldLocks().find((held) => !held.claim.takenOnlyIf && trafficLock(held.claim) === "ACCESS EXCLUSIVE" && context.schema.sameTable(held.table, table));
         const workFollows = () => context.transaction.inTransaction && restOfTransaction(context, context.statement).some((later) => !QUICK_KINDS.has(later.kind) && later.insideBlock === void 0);
         const droppedLater2 = (table) => dropsTable(context.statements.slice(context.statement.index + 1), table, context.schema);
+        const accessExclusiveNext = (table) => {
+          if (!context.transaction.inTransaction) return false;
+          for (const later of restOfTransaction(context, context.statement)) {
+            if (later.insideBlock !== void 0) return false;
+            const takesAccessExclusive = context.locksOf(later).some((claim) => claim.target === "table" && !claim.takenOnlyIf && trafficLock(claim) === "ACCESS EXCLUSIVE" && context.schema.sameTable(claim.relation, table));
+            if (takesAccessExclusive) return true;
+            if (!QUICK_KINDS.has(later.kind) && asKind(later.node, "DropStmt")?.removeType !== "OBJECT_INDEX") return false;
+          }
+          return false;
+        };
         return {
           IndexStmt(index) {
             if (!index.relation || !index.relation.inh) return;
@@ -32211,7 +32483,7 @@ var init_require_concurrent_index = __esm({
               const partitioned = table !== void 0 && isPartitioned(table);
               if (drop.concurrent && !partitioned) continue;
               if (!drop.concurrent && table && !context.isExistingTable(table)) continue;
-              if (!drop.concurrent && table && (accessExclusiveHeld(table) !== void 0 || droppedLater2(table))) continue;
+              if (!drop.concurrent && table && (accessExclusiveHeld(table) !== void 0 || accessExclusiveNext(table) || droppedLater2(table))) continue;
               const data = {
                 outOfBlock: outOfBlock(),
                 outside: outsideTransactionBlock(context),
@@ -32599,7 +32871,7 @@ function pluralRelation(alike) {
   const kinds = new Set(alike.map((words) => words.relation));
   return kinds.size === 1 && kinds.has("the view") ? "the views" : "the tables";
 }
-var require_lock_timeout_default;
+var NAMED_LATER, require_lock_timeout_default;
 var init_require_lock_timeout = __esm({
   "rules/require-lock-timeout.ts"() {
     "use strict";
@@ -32608,6 +32880,7 @@ var init_require_lock_timeout = __esm({
     init_lock_modes();
     init_settings();
     init_statement_locks();
+    NAMED_LATER = 4;
     require_lock_timeout_default = defineRule({
       id: "require-lock-timeout",
       meta: {
@@ -32615,8 +32888,8 @@ var init_require_lock_timeout = __esm({
         judgesStatementsRolledBack: true,
         presets: ["recommended", "strict"],
         messages: {
-          missingLockTimeout: "This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.",
-          lockTimeoutTooLong: "This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.",
+          missingLockTimeout: "This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.{{later}}",
+          lockTimeoutTooLong: "This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.{{later}}",
           help: "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
           shorterHelp: "Keep lock_timeout short, a few seconds at most, and retry the migration when it times out: a short wait repeated costs the application little, a long one stalls it. SET lock_timeout = '2s'; (or SET LOCAL inside the transaction)."
         },
@@ -32632,7 +32905,7 @@ var init_require_lock_timeout = __esm({
         },
         docs: {
           summary: "Requires lock_timeout to be set before a statement that takes a lock blocking reads or writes on an existing table.",
-          why: "PostgreSQL grants locks in queue order. An ALTER TABLE that needs ACCESS EXCLUSIVE (or a CREATE INDEX that needs SHARE) waits for every running transaction that touched the table, for example a ten-minute report. While it waits, every new query on the table queues behind it, even plain SELECTs that would not conflict with the report: a migration that would take milliseconds takes the application down for as long as the longest running query. lock_timeout makes the statement give up instead, so the migration fails fast and can be retried; a long lock_timeout only bounds the outage, so one above maxLockTimeout (default 10s) is reported as well. Reported once per file, at the first such statement.",
+          why: "PostgreSQL grants locks in queue order. An ALTER TABLE that needs ACCESS EXCLUSIVE (or a CREATE INDEX that needs SHARE) waits for every running transaction that touched the table, for example a ten-minute report. While it waits, every new query on the table queues behind it, even plain SELECTs that would not conflict with the report: a migration that would take milliseconds takes the application down for as long as the longest running query. lock_timeout makes the statement give up instead, so the migration fails fast and can be retried; a long lock_timeout only bounds the outage, so one above maxLockTimeout (default 10s) is reported as well. Reported once per file, at the first such statement; the finding counts the later statements that lock without a (short enough) lock_timeout too, and names what they lock.",
           instead: `Start the migration with SET lock_timeout = '2s' (or SET LOCAL inside its transaction), and retry the migration when it times out. If your migration tool already sets lock_timeout, set "lockTimeoutSetByTool": true in lockwise.json.`,
           bad: "ALTER TABLE users ADD COLUMN nickname text;",
           good: "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;",
@@ -32646,18 +32919,28 @@ var init_require_lock_timeout = __esm({
       },
       create(context, options) {
         const maxMilliseconds = timeSettingMilliseconds(options.maxLockTimeout) ?? Number.POSITIVE_INFINITY;
-        let reported = false;
+        let first;
+        let laterStatements = 0;
+        const laterObjects = [];
         return {
           onStatement(statement) {
-            if (reported || context.environment.lockTimeoutSetByTool) return;
+            if (context.environment.lockTimeoutSetByTool) return;
             const setting = context.setting("lock_timeout");
             const inForce = isTimeoutInForce(setting);
             const tooLong = inForce && (timeSettingMilliseconds(setting.value) ?? 0) > maxMilliseconds;
             if (inForce && !tooLong) return;
             const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && context.locksExistingTable(claim));
             if (blocking.length === 0) return;
-            reported = true;
-            context.report({
+            if (first) {
+              laterStatements++;
+              for (const claim of blocking) {
+                const { object } = context.describeLock(claim);
+                if (!laterObjects.includes(object)) laterObjects.push(object);
+              }
+              return;
+            }
+            first = {
+              statement,
               messageId: tooLong ? "lockTimeoutTooLong" : "missingLockTimeout",
               helpId: tooLong ? "shorterHelp" : "help",
               data: {
@@ -32666,7 +32949,12 @@ var init_require_lock_timeout = __esm({
                 timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? "") ? `${setting.value.trim()} ms` : setting?.value.trim() ?? "",
                 max: options.maxLockTimeout
               }
-            });
+            };
+          },
+          onFileEnd() {
+            if (!first) return;
+            const later = laterStatements === 0 ? "" : ` ${laterStatements === 1 ? "A later statement locks" : `${laterStatements} later statements lock`} ${shortWordList(laterObjects, NAMED_LATER)} without one too.`;
+            context.report({ statement: first.statement, messageId: first.messageId, helpId: first.helpId, data: { ...first.data, later } });
           }
         };
       }
@@ -33078,6 +33366,7 @@ var init_rules = __esm({
     init_no_truncate_cascade();
     init_no_unbatched_backfill();
     init_no_uncommitted_transaction();
+    init_no_unlocked_dedupe_before_unique_key();
     init_no_vacuum_full();
     init_no_volatile_default();
     init_prefer_bigint();
@@ -33137,6 +33426,7 @@ var init_rules = __esm({
       no_truncate_cascade_default,
       no_unbatched_backfill_default,
       no_uncommitted_transaction_default,
+      no_unlocked_dedupe_before_unique_key_default,
       no_vacuum_full_default,
       no_volatile_default_default,
       prefer_bigint_default,
@@ -46441,7 +46731,8 @@ function findUpwards(start) {
 }
 
 // src/cli/version.ts
-import { readFileSync as readFileSync5 } from "node:fs";
+import { createHash as createHash4 } from "node:crypto";
+import { readdirSync as readdirSync2, readFileSync as readFileSync5, statSync as statSync3 } from "node:fs";
 import path10 from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 var manifest;
@@ -46461,6 +46752,21 @@ function toolVersion() {
 }
 function toolHomepage() {
   return ownManifest().homepage ?? "https://github.com/lockwise/lockwise";
+}
+function toolBuild() {
+  return `${toolVersion()}+${codeIdentity(path10.dirname(fileURLToPath2(import.meta.url)))}`;
+}
+function codeIdentity(folder) {
+  const digest = createHash4("sha256");
+  try {
+    for (const name of readdirSync2(folder).sort()) {
+      if (/\.(?:mjs|js|ts)$/.test(name)) digest.update(`${name}:${statSync3(path10.join(folder, name)).size}
+`);
+    }
+  } catch {
+    return "unknown";
+  }
+  return digest.digest("base64url").slice(0, 16);
 }
 
 // src/cli/cache-file.ts
@@ -46637,7 +46943,7 @@ async function lintAndReport(paths, options, io) {
   const cacheFile = options.cache ? path11.resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) : void 0;
   const cacheable = !findingsDependOnDates(config);
   if (cacheFile && !cacheable) io.stderr.write("lockwise: --cache not used: minDeprecationAge findings depend on git commit dates\n");
-  const seed = cacheFile && cacheable ? cacheSeed(config, toolVersion()) : void 0;
+  const seed = cacheFile && cacheable ? cacheSeed(config, toolBuild()) : void 0;
   const cache = cacheFile && seed !== void 0 ? readRunCache(cacheFile, seed) : void 0;
   const plan = await planLint({
     cwd: io.cwd,
