@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { columnReplacementSteps } from '../src/knowledge/expand-contract.js';
+import { knownColumn } from '../src/engine/batches.js';
 import { displayName, relationFromRangeVar } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
@@ -39,7 +40,7 @@ export default defineRule({
         context.report({
           messageId: 'renameColumn',
           helpId: 'help',
-          data: { table, column, newName, steps: columnReplacementSteps(table, column, newName) },
+          data: { table, column, newName, steps: columnReplacementSteps(table, column, newName, knownColumn(context, relation, rename.subname ?? '')) },
         });
       },
     };

@@ -2,6 +2,7 @@ import type { AlterTableCmd } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
 import { columnTakingName, commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
+import { knownColumn } from '../src/engine/batches.js';
 import { columnDropSteps, columnReplacementSteps, RELATION_OBJECT_WORDS, tableDropSteps, type RelationWord } from '../src/knowledge/expand-contract.js';
 import { describeType } from '../src/knowledge/type-changes.js';
 import { columnType, type ColumnType } from '../src/model/schema-objects.js';
@@ -110,7 +111,10 @@ export default defineRule<MessageId, Options>({
       const retyped = oldType && replacement.type && describeType(oldType) !== describeType(replacement.type);
       const table = displayName(relation);
       const column = quoteIdentifier(name);
-      const steps = columnReplacementSteps(table, column, quoteIdentifier(`${name}_new`));
+      const steps = columnReplacementSteps(table, column, quoteIdentifier(`${name}_new`), {
+        ...knownColumn(context, relation, name),
+        ...(retyped ? { type: describeType(replacement.type!) } : {}),
+      });
       if (retyped) {
         context.report({ messageId: 'columnRetyped', helpId: 'help', data: { table, column, oldType: describeType(oldType), newType: describeType(replacement.type!), steps } });
       } else if (!replacement.keepsValues) {

@@ -941,3 +941,15 @@ describe('require-lock-timeout counts what the rest of the file locks without on
     expect(laterPart({ 'db/001_tables.sql': tables, 'db/002_changes.sql': setMidway })).toEqual(['1']);
   });
 });
+
+describe('the expand-contract steps of a rename', () => {
+  it('write the column\'s type and bound the backfill by the table\'s own key, as the history made them', () => {
+    const dir = tempProject({
+      'db/001_sessions.sql': 'CREATE TABLE sessions (session_id uuid PRIMARY KEY, hostname varchar(100));\n',
+      'db/002_rename.sql': "SET lock_timeout = '2s';\nALTER TABLE sessions RENAME COLUMN hostname TO host;\n",
+    });
+    const help = lintedDiagnostics(dir).find((finding) => finding.rule === 'no-rename-column')?.help ?? '';
+    expect(help).toContain('1. expand: ALTER TABLE sessions ADD COLUMN host varchar(100);');
+    expect(help).toContain('UPDATE sessions SET host = hostname WHERE session_id BETWEEN ... AND ... AND host IS NULL;');
+  });
+});

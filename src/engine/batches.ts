@@ -3,6 +3,8 @@ import type { RuleContext } from './context.js';
 import { holdsNoNull } from './column-declarations.js';
 import { isBoundedBatch, matchesNoRow, type LimitedSources } from '../knowledge/key-range.js';
 import type { RelationName } from '../model/names.js';
+import { describeType } from '../knowledge/type-changes.js';
+import { quoteIdentifier } from '../parse/identifiers.js';
 
 /** Without a declared primary key, `id` is the key column most tables have. */
 export const CONVENTIONAL_KEY = 'id';
@@ -22,4 +24,10 @@ export function isBoundedWork(context: RuleContext<string>, relation: RelationNa
   if (bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)))) return true;
   // The unique keys are looked up only when the primary key does not bound it.
   return boundedBy(batchKey(context, relation)) || context.schema.uniqueKeys(relation).some(boundedBy);
+}
+
+/** What the help of a column's replacement can say of it: its type and the table's batch key, as the model knows them. */
+export function knownColumn(context: RuleContext<string>, relation: RelationName, column: string): { type?: string; batchKey: string } {
+  const type = context.schema.column(relation, column)?.type;
+  return { ...(type ? { type: describeType(type) } : {}), batchKey: quoteIdentifier(batchKey(context, relation)[0]!) };
 }

@@ -1,14 +1,15 @@
 /**
  * The expand-contract sequence for replacing a column, written for the very column
- * a finding is about. Each step ships in its own deploy, so old and new application
- * versions can run side by side during a rolling deploy.
+ * a finding is about, with its type and the table's key where the model knows them. Each step ships in its own
+ * deploy, so old and new application versions can run side by side during a rolling deploy.
  */
-export function columnReplacementSteps(table: string, oldColumn: string, newColumn: string): string {
+export function columnReplacementSteps(table: string, oldColumn: string, newColumn: string, known: { type?: string; batchKey?: string } = {}): string {
+  const key = known.batchKey ?? 'id';
   return [
     `Replace ${table}.${oldColumn} in separate deploys instead:`,
-    `  1. expand: ALTER TABLE ${table} ADD COLUMN ${newColumn} <type>;`,
+    `  1. expand: ALTER TABLE ${table} ADD COLUMN ${newColumn} ${known.type ?? '<type>'};`,
     `  2. dual write: the application writes both ${oldColumn} and ${newColumn}`,
-    `  3. backfill in batches: UPDATE ${table} SET ${newColumn} = ${oldColumn} WHERE id BETWEEN ... AND ... AND ${newColumn} IS NULL;`,
+    `  3. backfill in batches: UPDATE ${table} SET ${newColumn} = ${oldColumn} WHERE ${key} BETWEEN ... AND ... AND ${newColumn} IS NULL;`,
     `  4. switch reads to ${newColumn}`,
     `  5. stop writing ${oldColumn}; retire it: COMMENT ON COLUMN ${table}.${oldColumn} IS 'deprecated: use ${newColumn}';`,
     `  6. contract, in a later migration: ALTER TABLE ${table} DROP COLUMN ${oldColumn};`,
