@@ -217,6 +217,17 @@ describe('what a DELETE locks through foreign keys', () => {
     const result = compareObservation(input({ claims, claimOids: [1, 1, 1], before, after: before, locksAfter: [{ oid: 1, mode: 'ROW EXCLUSIVE', granted: true }] }));
     expect(result.mismatches).toEqual([]);
   });
+
+  it('accepts no new lock, or only a read, on them when the transaction held a stronger one before (Harbor)', () => {
+    const heldBefore = [{ oid: 9, mode: 'ACCESS EXCLUSIVE' as const, granted: true }];
+    const deleted = { claims, claimOids: [1, 1, 1], before, after: before, locksBefore: heldBefore };
+    const noRowDeleted = compareObservation(input({ ...deleted, locksAfter: [...heldBefore, { oid: 1, mode: 'ROW EXCLUSIVE', granted: true }] }));
+    expect(noRowDeleted.mismatches).toEqual([]);
+    const subqueryRead = compareObservation(input({ ...deleted, locksAfter: [...heldBefore, { oid: 9, mode: 'ACCESS SHARE', granted: true }, { oid: 1, mode: 'ROW EXCLUSIVE', granted: true }] }));
+    expect(subqueryRead.mismatches).toEqual([]);
+    const wrongLock = compareObservation(input({ ...deleted, locksAfter: [...heldBefore, { oid: 9, mode: 'ROW EXCLUSIVE', granted: true }, { oid: 1, mode: 'ROW EXCLUSIVE', granted: true }] }));
+    expect(wrongLock.mismatches).toEqual(['audits: expected ROW SHARE, observed ACCESS EXCLUSIVE']);
+  });
 });
 
 describe('reading the server', () => {
