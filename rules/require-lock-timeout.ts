@@ -4,7 +4,7 @@ import type { Statement } from '../src/parse/parse.js';
 import { defineRule } from '../src/engine/rule.js';
 import { blocksWrites, lockImpact, lockStrength, type LockMode } from '../src/knowledge/lock-modes.js';
 import { isTimeoutInForce, timeSettingMilliseconds } from '../src/knowledge/settings.js';
-import { trafficLock, type LockClaim } from '../src/knowledge/statement-locks.js';
+import { trafficLock, trafficTable, type LockClaim } from '../src/knowledge/statement-locks.js';
 
 /** Relations the finding names that later statements lock, before the rest are counted. */
 const NAMED_LATER = 4;
@@ -43,7 +43,7 @@ export default defineRule<MessageId, Options>({
     },
     docs: {
       summary: 'Requires lock_timeout to be set before a statement that takes a lock blocking reads or writes on an existing table.',
-      why: "PostgreSQL grants locks in queue order. An ALTER TABLE that needs ACCESS EXCLUSIVE (or a CREATE INDEX that needs SHARE) waits for every running transaction that touched the table, for example a ten-minute report. While it waits, every new query on the table queues behind it, even plain SELECTs that would not conflict with the report: a migration that would take milliseconds takes the application down for as long as the longest running query. lock_timeout makes the statement give up instead, so the migration fails fast and can be retried; a long lock_timeout only bounds the outage, so one above maxLockTimeout (default 10s) is reported as well. Reported once per file, at the first such statement; the finding counts the later statements that lock without a (short enough) lock_timeout too, and names what they lock.",
+      why: "PostgreSQL grants locks in queue order. An ALTER TABLE that needs ACCESS EXCLUSIVE (or a CREATE INDEX that needs SHARE) waits for every running transaction that touched the table, for example a ten-minute report. While it waits, every new query on the table queues behind it, even plain SELECTs that would not conflict with the report: a migration that would take milliseconds takes the application down for as long as the longest running query. lock_timeout makes the statement give up instead, so the migration fails fast and can be retried; a long lock_timeout only bounds the outage, so one above maxLockTimeout (default 10s) is reported as well. Reported once per file, at the first such statement; the finding counts the later statements that lock without a (short enough) lock_timeout too, and names what they lock, leaving out locks the transaction holds already (a session never waits for its own).",
       instead: "Start the migration with SET lock_timeout = '2s' (or SET LOCAL inside its transaction), and retry the migration when it times out. If your migration tool already sets lock_timeout, set \"lockTimeoutSetByTool\": true in lockwise.json.",
       bad: 'ALTER TABLE users ADD COLUMN nickname text;',
       good: "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;",
@@ -71,8 +71,15 @@ export default defineRule<MessageId, Options>({
         const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && context.locksExistingTable(claim));
         if (blocking.length === 0) return;
         if (first) {
+          // A lock the transaction holds already, as strong or stronger, is not waited for again: a session's own locks never conflict.
+          const held = context.heldLocks();
+          const waitsFor = blocking.filter((claim) => {
+            const table = trafficTable(claim, (index) => context.schema.indexTable(index));
+            return !held.some((lock) => !lock.claim.takenOnlyIf && context.schema.sameTable(lock.table, table) && lockStrength(trafficLock(lock.claim)) >= lockStrength(trafficLock(claim)));
+          });
+          if (waitsFor.length === 0) return;
           laterStatements++;
-          for (const claim of blocking) {
+          for (const claim of waitsFor) {
             const { object } = context.describeLock(claim);
             if (!laterObjects.includes(object)) laterObjects.push(object);
           }

@@ -939,6 +939,9 @@ describe('require-lock-timeout counts what the rest of the file locks without on
     expect(laterPart({ 'db/001_tables.sql': tables, 'db/002_changes.sql': unprotected })).toEqual(['1 2 later statements lock orders and users without one too.']);
     const setMidway = unprotected.replace('CREATE INDEX', "SET lock_timeout = '2s';\nCREATE INDEX");
     expect(laterPart({ 'db/001_tables.sql': tables, 'db/002_changes.sql': setMidway })).toEqual(['1']);
+    // In a transaction, the second ALTER of users waits for nothing: the first one's lock is the transaction's already.
+    const inTransaction = `BEGIN;\n${unprotected}COMMIT;\n`;
+    expect(laterPart({ 'db/001_tables.sql': tables, 'db/002_changes.sql': inTransaction })).toEqual(['2 A later statement locks orders without one too.']);
   });
 });
 
