@@ -113,7 +113,8 @@ export default defineRule({
       // It took the name of a column this migration dropped: the running release's INSERTs name it (require-deprecation-before-drop reports the swap).
       const earlier = commandsAltering(context.statements.slice(0, context.statement.index), relation, context.schema);
       if (earlier.some((other) => other.subtype === 'AT_DropColumn' && other.name === name)) return;
-      const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema);
+      // Its default may come in the same ALTER TABLE (SET NOT NULL, SET DEFAULT 'live'), or in a later statement.
+      const later = commandsAltering(context.statements.slice(context.statement.index), relation, context.schema);
       if (later.some((other) => other.name === name && ((other.subtype === 'AT_ColumnDefault' && other.def !== undefined) || other.subtype === 'AT_DropNotNull'))) return;
       const data = { table: displayName(relation), column: quoteIdentifier(name), type: column.type ? describeType(column.type) : '<type>' };
       context.report({ messageId: 'newColumnMadeNotNull', helpId: context.pgVersion < FAST_DEFAULT_SINCE ? 'helpBefore11' : 'help', data });
