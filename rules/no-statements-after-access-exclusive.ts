@@ -46,6 +46,11 @@ function dropsOnlyWhatItNames(statement: Statement): boolean {
   return drop !== undefined && drop.behavior !== 'DROP_CASCADE';
 }
 
+/** What a FROM or JOIN of a DO block's text reads: a relation's name, possibly schema-qualified. */
+const READ_SOURCE = /\b(?:from|join)\s+((?:"[^"]+"|[\w$]+)(?:\s*\.\s*(?:"[^"]+"|[\w$]+))?)/gi;
+/** The catalog: information_schema's views and pg_catalog's tables. */
+const CATALOG_SOURCE = /^(?:"?information_schema"?\s*\.|"?pg_catalog"?\s*\.|"?pg_)/;
+
 /** Statements that change only the catalog when the objects they work on are new, or locked by the transaction already. */
 const CATALOG_ONLY_KINDS = new Set([
   'CreateStmt',
@@ -85,7 +90,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.',
-      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index; CREATE POLICY or ALTER POLICY on the locked table (a policy dropped and created again); CREATE FUNCTION; ALTER TYPE ... ADD VALUE or RENAME VALUE, which lock the enum type alone; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait; nor an index build, rewrite or scan of a table the transaction proved empty (a TRUNCATE, or an ADD COLUMN NOT NULL without a default that succeeded). A table, view or materialized view the transaction creates is not named among the later locks, as no one else can see it before COMMIT (a view CREATE OR REPLACE finds is). A table, view or materialized view the transaction drops is not counted, nor named among the later locks, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock; the finding also names the tables that later statements of the transaction lock ACCESS EXCLUSIVE.',
+      why: 'A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table\'s index; CREATE POLICY or ALTER POLICY on the locked table (a policy dropped and created again); CREATE FUNCTION; ALTER TYPE ... ADD VALUE or RENAME VALUE, which lock the enum type alone; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait; nor an index build, rewrite or scan of a table the transaction proved empty (a TRUNCATE, or an ADD COLUMN NOT NULL without a default that succeeded); nor a DO block that runs only such statements, none of them in a loop, no SQL built at run time, and reads nothing but the catalog (information_schema, pg_*). A table, view or materialized view the transaction creates is not named among the later locks, as no one else can see it before COMMIT (a view CREATE OR REPLACE finds is). A table, view or materialized view the transaction drops is not counted, nor named among the later locks, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock; the finding also names the tables that later statements of the transaction lock ACCESS EXCLUSIVE.',
       instead: 'Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.',
       bad: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;',
       good: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS \'free text from support\';\nCOMMIT;\nUPDATE orders SET note = \'\' WHERE id BETWEEN 1 AND 1000;',
@@ -122,7 +127,7 @@ export default defineRule({
         if (!context.transaction.inTransaction) return;
         const held = context.heldLocks().filter(counts);
         const first = held[0];
-        if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
+        if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held) || isQuickBlock(statement, held)) return;
         reportedLockOf = first.statement;
         const words = held.filter((lock) => lock.statement === first.statement).map((lock) => context.describeLock(asTableClaim(lock), lock.relationKind));
         const objects = [...new Set(words.map((word) => word.object))];
@@ -145,6 +150,20 @@ export default defineRule({
         });
       },
     };
+
+    /**
+     * A DO block that runs only statements the rule lets pass, none of them in a loop, no SQL built at run time, and
+     * reads only the catalog: a rename or a CREATE TYPE wrapped in IF NOT EXISTS or an exception handler (its own
+     * statements are judged after it).
+     */
+    function isQuickBlock(statement: Statement, held: HeldLock[]): boolean {
+      if (statement.kind !== 'DoStmt' || statement.runsDynamicSql) return false;
+      // Its queries (SELECT ... INTO, PERFORM, IF EXISTS (...)) are not among its statements: they may read only the catalog.
+      const read = [...context.sqlText(statement.range).matchAll(READ_SOURCE)].map((match) => match[1]!.toLowerCase());
+      if (read.some((source) => !CATALOG_SOURCE.test(source))) return false;
+      const inside = context.statements.filter((other) => other.insideBlock === statement.index);
+      return inside.length > 0 && inside.every((other) => !other.inLoop && (isTrailer(other, held) || isQuickUnderLocksHeld(other, held)));
+    }
 
     /**
      * A statement that only makes or changes new objects, and locks nothing the transaction does not hold already:

@@ -17,6 +17,8 @@ export interface Statement {
   insideBlock?: number;
   /** For a DO block: the first COMMIT or ROLLBACK it runs itself. */
   transactionControl?: TransactionControl;
+  /** For a DO block: it runs SQL built at run time (EXECUTE format(...)), which lockwise cannot see. */
+  runsDynamicSql?: boolean;
   /** For a statement a DO block runs: it stands in a loop of the block, and may run many times. */
   inLoop?: boolean;
   /** For a statement a DO block runs: it stands in an IF, CASE, loop or exception handler, and may not run at all. */
@@ -108,6 +110,7 @@ function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic:
     const text = sqlBytes.toString('utf8', statement.range.start, statement.range.end);
     const contents = statementsInDoBlock(statement.node, text, statement.range.start);
     if (contents.transactionControl) all[blockIndex]!.transactionControl = contents.transactionControl;
+    if (contents.dynamic.length > 0) all[blockIndex]!.runsDynamicSql = true;
     for (const embedded of contents.statements) {
       all.push({
         index: all.length,
