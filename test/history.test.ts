@@ -748,7 +748,10 @@ describe('help that works where the statement stands', () => {
     );
     expect(goose.find(([rule]) => rule === 'no-concurrently-in-transaction')?.[1]).toContain('(with `-- +goose NO TRANSACTION` at the top of that file)');
     const pop = helps(runCli(['lint', '-f', 'json', 'pop'], { cwd: dir }).stdout);
-    expect(pop.find(([rule]) => rule === 'no-concurrently-in-transaction')?.[1]).toContain('(named `<version>_<name>.postgres.autocommit.up.sql`)');
+    // gobuffalo/pop (Supabase auth) skips a file so named: following popx's switch there, the index would never be built.
+    expect(pop.find(([rule]) => rule === 'no-concurrently-in-transaction')?.[1]).toContain(
+      "(named `<version>_<name>.postgres.autocommit.up.sql` with Ory's popx; gobuffalo/pop runs every file in a transaction and skips a file so named",
+    );
     const migrate = helps(runCli(['lint', '-f', 'json', 'migrate'], { cwd: dir }).stdout).filter(([rule]) => rule === 'require-concurrent-index');
     expect(migrate.map(([, help]) => help.split(':')[0])).toEqual([
       'Drop it without blocking, as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement), one index per statement',

@@ -97,7 +97,7 @@ export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
   drizzle:
     "which drizzle's migrator cannot do: it runs every pending migration inside one transaction, with no switch to leave a file out (drizzle-orm#860), so run it from a script of its own after `drizzle-kit migrate`",
   sqlx: "with `-- no-transaction` as that file's first line",
-  pop: 'named `<version>_<name>.postgres.autocommit.up.sql`',
+  pop: "named `<version>_<name>.postgres.autocommit.up.sql` with Ory's popx; gobuffalo/pop runs every file in a transaction and skips a file so named (its file pattern has no `.autocommit`), so with it run the statement from a script of its own after the migrations",
 };
 
 /** For the README: how lockwise reads each framework's folder. */
@@ -156,7 +156,7 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
   pop: {
     files: '`<version>_<name>[.<dialect>].up.sql` (gobuffalo/pop, Ory\'s popx); files of other dialects, and a dialect-less file a `.postgres.` file of the same version replaces, ignored',
     order: 'version, compared as text',
-    transaction: 'wrapped; `.autocommit` in the name (`<version>_<name>.postgres.autocommit.up.sql`, popx) turns it off',
+    transaction: "wrapped; with Ory's popx, `.autocommit` in the name (`<version>_<name>.postgres.autocommit.up.sql`) turns it off (gobuffalo/pop has no such switch, and skips such a file)",
   },
   sqlx: {
     files: '`<version>_<description>.sql`, or `.up.sql` with `.down.sql` ignored, in a folder of a Rust crate (a `Cargo.toml` above it)',
