@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SourceFile } from '../src/source/source-file.js';
 import { loadParser, parseSource } from '../src/parse/parse.js';
+import { preprocessSql } from '../src/parse/preprocess.js';
 
 function offsetOf(text: string, needle: string): number {
   return Buffer.byteLength(text.slice(0, text.indexOf(needle)), 'utf8');
@@ -64,5 +65,22 @@ describe('parser wrapper', () => {
       expect(parsed.syntaxError).toBeUndefined();
       expect(parsed.statements).toEqual([]);
     }
+  });
+});
+
+describe('template placeholders', () => {
+  it('stand for one name however the braces are spaced or the name is quoted, and keep every byte offset', () => {
+    const spellings = ['{{ index .Options "Namespace" }}.users', '{{index .Options "Namespace"}}.users', '"{{ index .Options "Namespace" }}".users'];
+    const names = spellings.map((spelling) => {
+      const { sqlText, skipped } = preprocessSql(`ALTER TABLE ${spelling} ADD COLUMN x text;`);
+      expect(Buffer.byteLength(sqlText)).toBe(Buffer.byteLength(`ALTER TABLE ${spelling} ADD COLUMN x text;`));
+      expect(skipped.map(({ text }) => text)).toEqual([spelling.replace(/^"|"\.users$|\.users$/g, '')]);
+      return sqlText.replace(/\s+(?=\.)/g, '').replace(/\s+/g, ' ');
+    });
+    expect(new Set(names)).toEqual(new Set(['ALTER TABLE ______________________________.users ADD COLUMN x text;']));
+    // Part of a longer name, the placeholder keeps its whole length: spaces there would split the name.
+    expect(preprocessSql('CREATE TABLE events_{{ suffix }} (id int);').sqlText).toBe('CREATE TABLE events_____________ (id int);');
+    // Inside a string, the padding goes after the closing quote, so both spellings make the same string.
+    expect(preprocessSql("SELECT '{{ ns }}', '{{ns}}';").sqlText).toBe("SELECT '______'  , '______';");
   });
 });

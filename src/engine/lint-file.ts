@@ -228,8 +228,11 @@ function withPlaceholdersRestored(diagnostics: Diagnostic[], parsed: ParsedFile)
   const originals = new Map<number, string | undefined>();
   for (const skipped of parsed.skipped) {
     if (skipped.kind !== 'template placeholder' && skipped.kind !== 'psql variable') continue;
-    const length = skipped.range.end - skipped.range.start;
-    originals.set(length, originals.has(length) && originals.get(length) !== skipped.text ? undefined : skipped.text);
+    const length = skipped.identifierLength ?? skipped.range.end - skipped.range.start;
+    // Two spellings of one placeholder share a run: either one says what it stands for.
+    const same = (other: string | undefined): boolean => other !== undefined && other.replace(/\s+/g, '') === skipped.text.replace(/\s+/g, '');
+    if (!originals.has(length)) originals.set(length, skipped.text);
+    else if (!same(originals.get(length))) originals.set(length, undefined);
   }
   if (originals.size === 0) return diagnostics;
   const restore = (text: string): string => text.replace(/(?<![\p{L}\p{N}_$])_+(?![\p{L}\p{N}_$])/gu, (run) => originals.get(Buffer.byteLength(run, 'utf8')) ?? run);

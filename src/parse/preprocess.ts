@@ -5,6 +5,8 @@ export interface SkippedText {
   range: ByteRange;
   kind: 'psql meta-command' | 'psql variable' | 'template placeholder' | 'dynamic SQL';
   text: string;
+  /** For a placeholder or variable: the length of the run of underscores that stands for it in the parsed SQL. */
+  identifierLength?: number;
 }
 
 export interface PreprocessedSql {
@@ -24,11 +26,12 @@ const MAYBE_PSQL_VARIABLE = /(?<!:):(?![:=])['"A-Za-z_]/;
  * Real migrations hold text PostgreSQL's parser rejects: psql meta-commands, psql
  * variable interpolation (`:var`, `:'var'`, `:"var"`) and template placeholders.
  * Meta-command lines become blank; variables and placeholders become an identifier
- * of underscores of the same byte length, which parses wherever a name or literal may.
+ * of underscores of the same byte length, which parses wherever a name or literal may (a placeholder that stands alone,
+ * one as long as its text without the spaces inside its braces, padded with spaces).
  */
 export function preprocessSql(text: string): PreprocessedSql {
   const skipped: SkippedText[] = [];
-  const replacements: Array<{ start: number; end: number; kind: SkippedText['kind']; blank: boolean }> = [];
+  const replacements: Replacement[] = [];
   const collect = (pattern: RegExp, kind: SkippedText['kind'], blank: boolean): void => {
     for (const match of text.matchAll(pattern)) {
       replacements.push({ start: match.index, end: match.index + match[0].length, kind, blank });
@@ -50,8 +53,29 @@ export function preprocessSql(text: string): PreprocessedSql {
     sqlText += before;
     byteCursor += Buffer.byteLength(before, 'utf8');
     const length = Buffer.byteLength(original, 'utf8');
-    sqlText += (replacement.blank ? ' ' : '_').repeat(length);
-    skipped.push({ range: { start: byteCursor, end: byteCursor + length }, kind: replacement.kind, text: original });
+    if (replacement.blank) {
+      sqlText += ' '.repeat(length);
+      skipped.push({ range: { start: byteCursor, end: byteCursor + length }, kind: replacement.kind, text: original });
+    } else {
+      const alone = standsAlone(text, replacement);
+      const identifierLength = alone ? Buffer.byteLength(normalizedPlaceholder(original), 'utf8') : length;
+      const padding = ' '.repeat(length - identifierLength);
+      skipped.push({ range: { start: byteCursor, end: byteCursor + length }, kind: replacement.kind, text: original, identifierLength });
+      const run = '_'.repeat(identifierLength);
+      if (alone === 'double-quoted') {
+        // "{{ ns }}" is the same name as {{ ns }}: the quotes go, and the padding follows the name.
+        sqlText = `${sqlText.slice(0, -1)}${run}${padding}  `;
+        cursor = replacement.end + 1;
+      } else if (alone === 'single-quoted') {
+        sqlText += `${run}'${padding}`;
+        cursor = replacement.end + 1;
+      } else {
+        sqlText += run + padding;
+        cursor = replacement.end;
+      }
+      byteCursor += length + (alone === 'double-quoted' || alone === 'single-quoted' ? 1 : 0);
+      continue;
+    }
     byteCursor += length;
     cursor = replacement.end;
   }
@@ -59,15 +83,46 @@ export function preprocessSql(text: string): PreprocessedSql {
   return { sqlText, skipped };
 }
 
+interface Replacement {
+  start: number;
+  end: number;
+  kind: SkippedText['kind'];
+  blank: boolean;
+}
+
+/**
+ * A template placeholder with its spaces inside the braces taken out and runs of spaces made one: Go, Jinja and
+ * Mustache render `{{ index .Options "Namespace" }}` and `{{index .Options "Namespace"}}` alike, so both stand for the
+ * same name (a run of underscores as long as this text, padded with spaces to the placeholder's length).
+ */
+function normalizedPlaceholder(placeholder: string): string {
+  return placeholder.replace(/^(\{\{-?|\$\{)\s+/, '$1').replace(/\s+(-?\}\}|\})$/, '$1').replace(/\s+/g, ' ');
+}
+
+const NAME_CHARACTER = /[\p{L}\p{N}_$]/u;
+
+/**
+ * A placeholder that is a whole name or literal, alone or as the whole text of quotes (`{{ns}}.users`, `"{{ns}}"`,
+ * `'{{ns}}'`), not part of one (`users_{{suffix}}`): only it takes the shorter run, with the padding outside any quotes.
+ */
+function standsAlone(text: string, { start, end, kind }: Replacement): 'bare' | 'double-quoted' | 'single-quoted' | undefined {
+  if (kind !== 'template placeholder') return undefined;
+  const before = text[start - 1] ?? ' ';
+  const after = text[end] ?? ' ';
+  if (before === '"' && after === '"') return 'double-quoted';
+  if (before === "'" && after === "'") return 'single-quoted';
+  return NAME_CHARACTER.test(before) || NAME_CHARACTER.test(after) || `'"`.includes(before) || `'"`.includes(after) ? undefined : 'bare';
+}
+
 /**
  * psql variables found with the scanner, so that colons inside strings, comments,
  * dollar quotes and `::` casts are left alone: a `:` token directly followed by a
  * name or a quoted name or string.
  */
-function psqlVariables(text: string): Array<{ start: number; end: number; kind: SkippedText['kind']; blank: boolean }> {
+function psqlVariables(text: string): Replacement[] {
   const tokens = scanTokens(text);
   if (!tokens) return [];
-  const found: Array<{ start: number; end: number; kind: SkippedText['kind']; blank: boolean }> = [];
+  const found: Replacement[] = [];
   const bytes = Buffer.from(text, 'utf8');
   for (let i = 0; i + 1 < tokens.length; i++) {
     const colon = tokens[i]!;
