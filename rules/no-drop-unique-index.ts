@@ -18,9 +18,9 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       uniqueIndexDropped:
-        'Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}): from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and nothing keeps ({{keys}}) unique any more.',
+        'Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}): from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification){{uniqueness}}.',
       replacedAfterCommit:
-        'Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) from its commit until line {{line}} builds the one that replaces it: meanwhile the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and duplicates of ({{keys}}) can go in, which then make that build fail.',
+        'Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) from its commit until line {{line}} builds the one that replaces it: meanwhile the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification){{duplicates}}.',
       replacedByPartialIndex:
         'Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) that INSERT ... ON CONFLICT ({{keys}}) can use: the one line {{line}} builds has a WHERE clause, which an upsert must repeat (ON CONFLICT ({{keys}}) WHERE ...) for PostgreSQL to pick it. From the commit on, the release still running during the deploy fails wherever it upserts on ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification).',
       partialIndexHelp:
@@ -77,7 +77,22 @@ function reportIfLastUniqueIndex(context: RuleContext<MessageId>, index: IndexIn
   const { statement } = context;
   const beforeCommit = [statement, ...(context.transaction.inTransaction ? restOfTransaction(context, statement) : [])];
   if (remains || indexesBuiltByMigration(context, index.table, beforeCommit).some(isArbiter)) return;
-  const data = { what, table: displayResolvedName(index.table), keys: keys.map(quoteIdentifier).join(', '), name: quoteIdentifier(index.name.name) };
+  const shownKeys = keys.map(quoteIdentifier).join(', ');
+  // A unique index on some of the key columns (the primary key id of (id, poll_id)) still keeps the whole key unique.
+  const narrower = context.schema
+    .indexesOn(index.table)
+    .find((other) => !droppedTogether.includes(other) && other.unique && !other.partial && other.keyColumns !== undefined && other.keyColumns.every((column) => keys.includes(column)));
+  const narrowerWords = narrower ? `${narrower.keyColumns!.map(quoteIdentifier).join(', ')}` : '';
+  const data = {
+    what,
+    table: displayResolvedName(index.table),
+    keys: shownKeys,
+    name: quoteIdentifier(index.name.name),
+    uniqueness: narrower
+      ? ` (the unique index on (${narrowerWords}) still keeps (${shownKeys}) unique, but ON CONFLICT needs an index on exactly its columns)`
+      : `, and nothing keeps (${shownKeys}) unique any more`,
+    duplicates: narrower ? '' : `, and duplicates of (${shownKeys}) can go in, which then make that build fail`,
+  };
   // A partial unique index on the same columns keeps them unique where its WHERE clause holds, but an upsert must name that clause to use it.
   const partialReplacement = beforeCommit.find((built) => indexesBuiltByMigration(context, index.table, [built]).some((other) => other.unique && other.partial && other.keyColumns !== undefined && sameColumnSet(other.keyColumns, keys)));
   if (partialReplacement) {

@@ -971,3 +971,16 @@ describe('the expand-contract steps of a rename', () => {
     expect(help).toContain('UPDATE sessions SET host = hostname WHERE session_id BETWEEN ... AND ... AND host IS NULL;');
   });
 });
+
+describe('no-drop-unique-index on a key that a narrower unique index keeps unique', () => {
+  it('says the key stays unique, and only upserts on it fail', () => {
+    const dir = tempProject({
+      'db/001_votes.sql': 'CREATE TABLE votes (id text PRIMARY KEY, poll_id text NOT NULL);\nCREATE UNIQUE INDEX votes_id_poll_id_key ON votes (id, poll_id);\n',
+      'db/002_drop.sql': "SET lock_timeout = '2s';\nDROP INDEX votes_id_poll_id_key;\n",
+    });
+    const [finding] = lintedDiagnostics(dir).filter((diagnostic) => diagnostic.rule === 'no-drop-unique-index');
+    // Rallly's: id is the primary key, so a duplicate (id, poll_id) fails on it.
+    expect(finding?.message).toContain('(the unique index on (id) still keeps (id, poll_id) unique, but ON CONFLICT needs an index on exactly its columns)');
+    expect(finding?.message).not.toContain('nothing keeps');
+  });
+});
