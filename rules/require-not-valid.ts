@@ -20,6 +20,8 @@ export default defineRule({
         'ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{lockedTables}}: writes to {{writesTo}} wait for the whole scan.',
       addForeignKeyUnderAccessExclusive:
         'ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while the {{holder}} holds an ACCESS EXCLUSIVE lock on {{table}} ({{takenBy}}){{referencedLock}}: no reads or writes of {{table}}{{referencedWrites}} until the scan finishes.',
+      addForeignKeyReferencedUnderAccessExclusive:
+        'ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{table}}, and while the {{holder}} holds an ACCESS EXCLUSIVE lock on {{referenced}} ({{takenBy}}): writes to {{table}}, and every read and write of {{referenced}}, wait for the whole scan.',
       addCheck:
         'ADD {{constraint}}CHECK on {{table}} scans the whole table to validate it while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes.',
       addColumnWithConstraint:
@@ -129,7 +131,10 @@ export default defineRule({
         const referencedWrites = !other ? '' : referencedBlocked ? ` and ${data.referenced}` : `, and no writes to ${data.referenced},`;
         context.report({ messageId: 'addForeignKeyUnderAccessExclusive', helpId, at: constraint.location, data: { ...data, ...holder, referencedLock, referencedWrites } });
       } else {
-        context.report({ messageId: 'addForeignKey', helpId, at: constraint.location, data });
+        // The referenced table may be held ACCESS EXCLUSIVE already (Prisma drops its indexes first): its reads wait too.
+        const referencedHolder = data.referenced !== '' && data.referenced !== data.table && constraint.pktable ? accessExclusiveHolder(relationFromRangeVar(constraint.pktable)) : undefined;
+        if (referencedHolder) context.report({ messageId: 'addForeignKeyReferencedUnderAccessExclusive', helpId, at: constraint.location, data: { ...data, ...referencedHolder } });
+        else context.report({ messageId: 'addForeignKey', helpId, at: constraint.location, data });
       }
     }
 
