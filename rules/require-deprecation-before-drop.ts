@@ -125,8 +125,11 @@ export default defineRule<MessageId, Options>({
     return {
       ...commandsOnExistingTable(context, (cmd, relation) => {
         if (cmd.subtype !== 'AT_DropColumn' || !cmd.name || context.schema.isNewColumnName(relation, cmd.name)) return;
-        // A table the model saw created, without the column: DROP COLUMN IF EXISTS does nothing.
-        if (context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
+        // A table the model saw created, without the column: DROP COLUMN IF EXISTS does nothing, nor does a drop in a DO
+        // block's branch (Mattermost's IF the column exists). Otherwise the column must be there, added where lockwise
+        // did not see (a missing migration, SQL built at run time).
+        const guarded = cmd.missing_ok || context.statement.conditional === true;
+        if (guarded && context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
         const retirement = context.schema.retirement(relation, cmd.name);
         const column = quoteIdentifier(cmd.name);
         const replacement = columnTakingTheName(context, relation, cmd);
