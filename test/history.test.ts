@@ -984,3 +984,25 @@ describe('no-drop-unique-index on a key that a narrower unique index keeps uniqu
     expect(finding?.message).not.toContain('nothing keeps');
   });
 });
+
+describe('the search_path the configuration gives', () => {
+  it('resolves unqualified names in its schemas, as the role that runs the migrations would', () => {
+    const files = {
+      'db/001_users.sql': 'CREATE SCHEMA auth;\nCREATE TABLE auth.users (id uuid PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON auth.users (email);\n',
+      // Supabase auth's 20220114185221: the DROP is unqualified, the CREATE qualified.
+      'db/002_rebuild.sql': "SET lock_timeout = '2s';\nBEGIN;\nDROP INDEX IF EXISTS users_email_idx;\nCREATE INDEX IF NOT EXISTS users_email_idx ON auth.users (lower(email));\nCOMMIT;\n",
+    };
+    const concurrentIndex = (config: Record<string, unknown> | undefined): string[] =>
+      lintedDiagnostics(tempProject({ ...files, ...(config ? { 'lockwise.json': JSON.stringify(config) } : {}) }))
+        .filter((finding) => finding.rule === 'require-concurrent-index')
+        .map(({ line, message }) => `${line} ${message.split(':')[0]}`);
+    expect(concurrentIndex({ searchPath: ['auth'] })).toEqual([
+      '3 DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on auth.users, the table of users_email_idx',
+      '4 CREATE INDEX without CONCURRENTLY builds the index while the transaction holds an ACCESS EXCLUSIVE lock on auth.users (taken on line 3, and held until it commits)',
+    ]);
+    // In public no migration made that index: the finding hedges, and the CREATE finds auth's index, building nothing.
+    expect(concurrentIndex(undefined)).toEqual([
+      '3 Where users_email_idx exists (no migration lockwise read created it), DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table of users_email_idx',
+    ]);
+  });
+});

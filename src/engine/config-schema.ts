@@ -50,6 +50,12 @@ export function configSchema(): Record<string, unknown> {
         type: 'boolean',
         description: 'The migration tool sets lock_timeout before running each file, so files need not. Default: false.',
       },
+      searchPath: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        minItems: 1,
+        description: 'The schemas an unqualified name resolves in, first to last, as the search_path of the role that runs the migrations (Supabase\'s auth server runs its migrations with search_path auth). A SET search_path in a migration still changes it for that file. Default: ["public"].',
+      },
       framework: {
         enum: [...FRAMEWORK_NAMES],
         description: 'The migration tool that applies the files, which decides their order, which part of each file runs, and whether it runs in a transaction. Default: detected from the folder.',

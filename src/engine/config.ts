@@ -11,6 +11,8 @@ export interface UserConfig {
   pgVersion?: number;
   assumeInTransaction?: boolean;
   lockTimeoutSetByTool?: boolean;
+  /** The schemas unqualified names resolve in, as the migrations' role's search_path; `public` when not given. */
+  searchPath?: string[];
   exclude?: string[];
   /** The migration tool, when detection from the folder's layout is not enough. */
   framework?: FrameworkName;
@@ -23,6 +25,7 @@ export interface ResolvedConfig {
   pgVersion: number;
   assumeInTransaction: boolean;
   lockTimeoutSetByTool: boolean;
+  searchPath: string[];
   exclude: string[];
   framework?: FrameworkName;
   rules: Record<string, RuleSetting>;
@@ -41,6 +44,7 @@ export const DEFAULT_CONFIG: ResolvedConfig = {
   pgVersion: DEFAULT_PG_VERSION,
   assumeInTransaction: false,
   lockTimeoutSetByTool: false,
+  searchPath: ['public'],
   exclude: [],
   rules: {},
 };
@@ -52,6 +56,7 @@ export function mergeConfig(base: ResolvedConfig, override: UserConfig): Resolve
     pgVersion: override.pgVersion ?? base.pgVersion,
     assumeInTransaction: override.assumeInTransaction ?? base.assumeInTransaction,
     lockTimeoutSetByTool: override.lockTimeoutSetByTool ?? base.lockTimeoutSetByTool,
+    searchPath: override.searchPath ?? base.searchPath,
     exclude: [...base.exclude, ...(override.exclude ?? [])],
     ...((override.framework ?? base.framework) ? { framework: override.framework ?? base.framework } : {}),
     rules: { ...base.rules, ...(override.rules ?? {}) },

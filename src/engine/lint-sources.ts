@@ -92,7 +92,7 @@ export async function lintHistories(
     const resumesAfter = (index: number): boolean => (keepsTail ? index >= migrations.length - 2 : index === firstToLint - 1);
     // A history whose every finding is cached parses nothing, and does without the parser and the rules.
     const { module, linter } = toLint.includes(true) || modelUntil >= 0 ? await loadEngine() : {};
-    const schema = module && new module.SchemaModel(history.isDeployed);
+    const schema = module && new module.SchemaModel(history.isDeployed, config.searchPath);
     let modelFrom = 0;
     if (keys && schema) {
       for (let index = firstToLint; index > 0; index--) {

@@ -232,11 +232,17 @@ export class SchemaModel {
    * @param isDeployed whether a migration other than the one under review has run in
    * production; by default every earlier migration has.
    */
-  constructor(private readonly isDeployed: (migration: string) => boolean = () => true) {}
+  constructor(
+    private readonly isDeployed: (migration: string) => boolean = () => true,
+    /** The search_path each migration starts with: the configuration's, or PostgreSQL's default. */
+    private readonly defaultSearchPath: readonly string[] = DEFAULT_SEARCH_PATH,
+  ) {
+    this.sessionSearchPath = [...defaultSearchPath];
+  }
 
   beginMigration(path: string): void {
     this.currentMigration = path;
-    this.sessionSearchPath = DEFAULT_SEARCH_PATH;
+    this.sessionSearchPath = [...this.defaultSearchPath];
     this.localSearchPath = undefined;
     this.searchPathBeforeTransaction = undefined;
     this.beforeTransaction = undefined;
@@ -863,7 +869,7 @@ export class SchemaModel {
         const set = asKind(node, 'VariableSetStmt')!;
         if (set.name?.toLowerCase() !== 'search_path') return;
         const path = (set.args ?? []).map((arg) => asKind(arg, 'A_Const')?.sval?.sval ?? '').filter((schema) => schema && schema !== '$user');
-        const searchPath = set.kind === 'VAR_SET_VALUE' && path.length > 0 ? path : DEFAULT_SEARCH_PATH;
+        const searchPath = set.kind === 'VAR_SET_VALUE' && path.length > 0 ? path : [...this.defaultSearchPath];
         if (set.is_local === true) this.localSearchPath = searchPath;
         else {
           this.sessionSearchPath = searchPath;
