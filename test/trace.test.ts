@@ -262,6 +262,24 @@ describe('lockwise trace on the command line', () => {
     expect(JSON.parse(gitlab.stdout).map((issue: { check_name: string }) => issue.check_name)).toContain('trace-statement-failed');
   }, 60_000);
 
+  it('runs each migration with the search_path the configuration gives', () => {
+    const folder = tempProject({
+      '1_schema.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON app.users (email);\n',
+      '2_drop.sql': "SET lock_timeout = '2s';\nDROP INDEX users_email_idx;\n",
+    });
+    const traced = (): { notes: string[]; drop?: { observation: { predicted: string[]; observed: string[] } } } => {
+      const { trace } = JSON.parse(runCli(['trace', '--database-url', url, '--rows', '10', '--format', 'json', '.'], { cwd: folder }).stdout);
+      return { notes: trace.notes, drop: trace.statements.find((statement: { text: string }) => statement.text.startsWith('DROP INDEX')) };
+    };
+    // In public the history made no such index: lockwise makes a stand-in there.
+    const inPublic = traced();
+    expect(inPublic.notes.join('\n')).toContain('stand-in index users_email_idx');
+    writeFileSync(path.join(folder, 'lockwise.json'), JSON.stringify({ searchPath: ['app', 'public'] }));
+    const inApp = traced();
+    expect(inApp.notes).toEqual([]);
+    expect(inApp.drop?.observation).toMatchObject({ predicted: ['app.users: ACCESS EXCLUSIVE'], observed: ['app.users: ACCESS EXCLUSIVE'] });
+  }, 60_000);
+
   it('adds GitHub annotations to its output inside GitHub Actions, unless --no-github-annotations', () => {
     const folder = tempProject({
       '1_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',

@@ -80,6 +80,7 @@ export async function runTrace(paths: string[], options: TraceCommandOptions, io
         pgVersion: database.serverVersion,
         rows,
         contention: options.contention === true,
+        searchPath: loaded.config.searchPath,
         onProgress: (done, total) => {
           if (showProgress && Date.now() - started > PROGRESS_AFTER_MS) io.stderr.write(`\rlockwise trace: ${done}/${total} migrations${done === total ? '\n' : ''}`);
         },

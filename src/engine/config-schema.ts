@@ -54,7 +54,7 @@ export function configSchema(): Record<string, unknown> {
         type: 'array',
         items: { type: 'string', minLength: 1 },
         minItems: 1,
-        description: 'The schemas an unqualified name resolves in, first to last, as the search_path of the role that runs the migrations (Supabase\'s auth server runs its migrations with search_path auth). A SET search_path in a migration still changes it for that file. Default: ["public"].',
+        description: 'The schemas an unqualified name resolves in, first to last, as the search_path of the role that runs the migrations (Supabase\'s auth server runs its migrations with search_path auth). A SET search_path in a migration still changes it for that file; lockwise trace sets it at the start of each migration. Default: ["public"].',
       },
       framework: {
         enum: [...FRAMEWORK_NAMES],

@@ -18,6 +18,8 @@ export interface TraceOptions {
   /** Rows generated into each table the history creates. */
   rows: number;
   contention: boolean;
+  /** The configuration's search_path, set at the start of each migration when it is not PostgreSQL's default. */
+  searchPath?: readonly string[];
   /** Called after each statement, for a progress indicator. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -128,15 +130,21 @@ export async function traceHistories(histories: readonly PlannedHistory[], envir
   }
 }
 
-/** Each migration starts as a fresh session would: no settings, temporary tables, cursors or prepared statements left over. */
-async function resetSession(client: TraceConnections['main']): Promise<void> {
+/**
+ * Each migration starts as a fresh session of the role that runs them would: no settings, temporary tables, cursors
+ * or prepared statements left over, and the search_path the configuration gives.
+ */
+async function resetSession(client: TraceConnections['main'], searchPath: readonly string[] | undefined): Promise<void> {
   await client.query('DISCARD ALL');
+  if (searchPath && searchPath.join(',') !== 'public') {
+    await client.query(`SET search_path TO ${searchPath.map((schema) => `"${schema.replaceAll('"', '""')}"`).join(', ')}`);
+  }
 }
 
 async function resetDatabase(connections: TraceConnections, rolesAtStart: Set<string> | undefined): Promise<void> {
   const { main, helper } = connections;
   if (main.getTransactionStatus() !== 'I') await main.query('ROLLBACK').catch(() => undefined);
-  await resetSession(main);
+  await resetSession(main, undefined);
   await helper.query(`DO $$ DECLARE s text; BEGIN
     FOR s IN SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_' LOOP
       EXECUTE format('DROP SCHEMA %I CASCADE', s);
@@ -192,7 +200,7 @@ async function traceMigration(
 
   const { main, helper } = connections;
   if (main.getTransactionStatus() !== 'I') await main.query('ROLLBACK');
-  await resetSession(main);
+  await resetSession(main, options.searchPath);
   const topLevel = parsed.statements.filter((statement) => statement.insideBlock === undefined);
   const mode = effectiveMode(migration.transactionMode, topLevel.length);
   const atStart = await takeSnapshot(helper);
