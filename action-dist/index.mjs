@@ -19800,6 +19800,7 @@ function mergeConfig(base, override) {
     pgVersion: override.pgVersion ?? base.pgVersion,
     assumeInTransaction: override.assumeInTransaction ?? base.assumeInTransaction,
     lockTimeoutSetByTool: override.lockTimeoutSetByTool ?? base.lockTimeoutSetByTool,
+    searchPath: override.searchPath ?? base.searchPath,
     exclude: [...base.exclude, ...override.exclude ?? []],
     ...override.framework ?? base.framework ? { framework: override.framework ?? base.framework } : {},
     rules: { ...base.rules, ...override.rules ?? {} }
@@ -19817,6 +19818,7 @@ var init_config = __esm({
       pgVersion: DEFAULT_PG_VERSION,
       assumeInTransaction: false,
       lockTimeoutSetByTool: false,
+      searchPath: ["public"],
       exclude: [],
       rules: {}
     };
@@ -20178,13 +20180,44 @@ function preprocessSql(text) {
     sqlText += before;
     byteCursor += Buffer.byteLength(before, "utf8");
     const length = Buffer.byteLength(original, "utf8");
-    sqlText += (replacement.blank ? " " : "_").repeat(length);
-    skipped.push({ range: { start: byteCursor, end: byteCursor + length }, kind: replacement.kind, text: original });
+    if (replacement.blank) {
+      sqlText += " ".repeat(length);
+      skipped.push({ range: { start: byteCursor, end: byteCursor + length }, kind: replacement.kind, text: original });
+    } else {
+      const alone = standsAlone(text, replacement);
+      const identifierLength = alone ? Buffer.byteLength(normalizedPlaceholder(original), "utf8") : length;
+      const padding = " ".repeat(length - identifierLength);
+      skipped.push({ range: { start: byteCursor, end: byteCursor + length }, kind: replacement.kind, text: original, identifierLength });
+      const run2 = "_".repeat(identifierLength);
+      if (alone === "double-quoted") {
+        sqlText = `${sqlText.slice(0, -1)}${run2}${padding}  `;
+        cursor = replacement.end + 1;
+      } else if (alone === "single-quoted") {
+        sqlText += `${run2}'${padding}`;
+        cursor = replacement.end + 1;
+      } else {
+        sqlText += run2 + padding;
+        cursor = replacement.end;
+      }
+      byteCursor += length + (alone === "double-quoted" || alone === "single-quoted" ? 1 : 0);
+      continue;
+    }
     byteCursor += length;
     cursor = replacement.end;
   }
   sqlText += text.slice(cursor);
   return { sqlText, skipped };
+}
+function normalizedPlaceholder(placeholder) {
+  return placeholder.replace(/^(\{\{-?|\$\{)\s+/, "$1").replace(/\s+(-?\}\}|\})$/, "$1").replace(/\s+/g, " ");
+}
+function standsAlone(text, { start, end, kind }) {
+  if (kind !== "template placeholder") return void 0;
+  const before = text[start - 1] ?? " ";
+  const after = text[end] ?? " ";
+  if (before === '"' && after === '"') return "double-quoted";
+  if (before === "'" && after === "'") return "single-quoted";
+  return NAME_CHARACTER.test(before) || NAME_CHARACTER.test(after) || `'"`.includes(before) || `'"`.includes(after) ? void 0 : "bare";
 }
 function psqlVariables(text) {
   const tokens = scanTokens(text);
@@ -20202,7 +20235,7 @@ function psqlVariables(text) {
   }
   return found;
 }
-var TEMPLATE_PLACEHOLDER, META_COMMAND_LINE, MAYBE_PSQL_VARIABLE;
+var TEMPLATE_PLACEHOLDER, META_COMMAND_LINE, MAYBE_PSQL_VARIABLE, NAME_CHARACTER;
 var init_preprocess = __esm({
   "src/parse/preprocess.ts"() {
     "use strict";
@@ -20210,6 +20243,7 @@ var init_preprocess = __esm({
     TEMPLATE_PLACEHOLDER = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/g;
     META_COMMAND_LINE = /^[ \t]*\\[^\r\n]*/gm;
     MAYBE_PSQL_VARIABLE = /(?<!:):(?![:=])['"A-Za-z_]/;
+    NAME_CHARACTER = /[\p{L}\p{N}_$]/u;
   }
 });
 
@@ -20501,6 +20535,7 @@ function withBlockStatements(statements, sqlBytes, dynamic) {
     const text = sqlBytes.toString("utf8", statement.range.start, statement.range.end);
     const contents = statementsInDoBlock(statement.node, text, statement.range.start);
     if (contents.transactionControl) all[blockIndex].transactionControl = contents.transactionControl;
+    if (contents.dynamic.length > 0) all[blockIndex].runsDynamicSql = true;
     for (const embedded of contents.statements) {
       all.push({
         index: all.length,
@@ -21338,10 +21373,13 @@ var init_schema_model = __esm({
        * @param isDeployed whether a migration other than the one under review has run in
        * production; by default every earlier migration has.
        */
-      constructor(isDeployed = () => true) {
+      constructor(isDeployed = () => true, defaultSearchPath = DEFAULT_SEARCH_PATH) {
         this.isDeployed = isDeployed;
+        this.defaultSearchPath = defaultSearchPath;
+        this.sessionSearchPath = [...defaultSearchPath];
       }
       isDeployed;
+      defaultSearchPath;
       tables = /* @__PURE__ */ new Map();
       indexes = /* @__PURE__ */ new Map();
       sequences = /* @__PURE__ */ new Map();
@@ -21387,7 +21425,7 @@ var init_schema_model = __esm({
       savepoints = [];
       beginMigration(path13) {
         this.currentMigration = path13;
-        this.sessionSearchPath = DEFAULT_SEARCH_PATH;
+        this.sessionSearchPath = [...this.defaultSearchPath];
         this.localSearchPath = void 0;
         this.searchPathBeforeTransaction = void 0;
         this.beforeTransaction = void 0;
@@ -21934,7 +21972,7 @@ var init_schema_model = __esm({
             const set = asKind(node, "VariableSetStmt");
             if (set.name?.toLowerCase() !== "search_path") return;
             const path13 = (set.args ?? []).map((arg) => asKind(arg, "A_Const")?.sval?.sval ?? "").filter((schema) => schema && schema !== "$user");
-            const searchPath = set.kind === "VAR_SET_VALUE" && path13.length > 0 ? path13 : DEFAULT_SEARCH_PATH;
+            const searchPath = set.kind === "VAR_SET_VALUE" && path13.length > 0 ? path13 : [...this.defaultSearchPath];
             if (set.is_local === true) this.localSearchPath = searchPath;
             else {
               this.sessionSearchPath = searchPath;
@@ -24028,8 +24066,10 @@ function withPlaceholdersRestored(diagnostics, parsed) {
   const originals = /* @__PURE__ */ new Map();
   for (const skipped of parsed.skipped) {
     if (skipped.kind !== "template placeholder" && skipped.kind !== "psql variable") continue;
-    const length = skipped.range.end - skipped.range.start;
-    originals.set(length, originals.has(length) && originals.get(length) !== skipped.text ? void 0 : skipped.text);
+    const length = skipped.identifierLength ?? skipped.range.end - skipped.range.start;
+    const same = (other) => other !== void 0 && other.replace(/\s+/g, "") === skipped.text.replace(/\s+/g, "");
+    if (!originals.has(length)) originals.set(length, skipped.text);
+    else if (!same(originals.get(length))) originals.set(length, void 0);
   }
   if (originals.size === 0) return diagnostics;
   const restore = (text) => text.replace(/(?<![\p{L}\p{N}_$])_+(?![\p{L}\p{N}_$])/gu, (run2) => originals.get(Buffer.byteLength(run2, "utf8")) ?? run2);
@@ -24859,7 +24899,7 @@ var init_no_add_required_column = __esm({
           if (!column || column.hasDefault || column.generated || !context.schema.isNewColumn(relation, name)) return;
           const earlier = commandsAltering(context.statements.slice(0, context.statement.index), relation, context.schema);
           if (earlier.some((other) => other.subtype === "AT_DropColumn" && other.name === name)) return;
-          const later = commandsAltering(context.statements.slice(context.statement.index + 1), relation, context.schema);
+          const later = commandsAltering(context.statements.slice(context.statement.index), relation, context.schema);
           if (later.some((other) => other.name === name && (other.subtype === "AT_ColumnDefault" && other.def !== void 0 || other.subtype === "AT_DropNotNull"))) return;
           const data = { table: displayName(relation), column: quoteIdentifier(name), type: column.type ? describeType(column.type) : "<type>" };
           context.report({ messageId: "newColumnMadeNotNull", helpId: context.pgVersion < FAST_DEFAULT_SINCE ? "helpBefore11" : "help", data });
@@ -25872,7 +25912,17 @@ function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
   const { statement } = context;
   const beforeCommit = [statement, ...context.transaction.inTransaction ? restOfTransaction(context, statement) : []];
   if (remains || indexesBuiltByMigration(context, index.table, beforeCommit).some(isArbiter)) return;
-  const data = { what, table: displayResolvedName(index.table), keys: keys.map(quoteIdentifier).join(", "), name: quoteIdentifier(index.name.name) };
+  const shownKeys = keys.map(quoteIdentifier).join(", ");
+  const narrower = context.schema.indexesOn(index.table).find((other) => !droppedTogether.includes(other) && other.unique && !other.partial && other.keyColumns !== void 0 && other.keyColumns.every((column) => keys.includes(column)));
+  const narrowerWords = narrower ? `${narrower.keyColumns.map(quoteIdentifier).join(", ")}` : "";
+  const data = {
+    what,
+    table: displayResolvedName(index.table),
+    keys: shownKeys,
+    name: quoteIdentifier(index.name.name),
+    uniqueness: narrower ? ` (the unique index on (${narrowerWords}) still keeps (${shownKeys}) unique, but ON CONFLICT needs an index on exactly its columns)` : `, and nothing keeps (${shownKeys}) unique any more`,
+    duplicates: narrower ? "" : `, and duplicates of (${shownKeys}) can go in, which then make that build fail`
+  };
   const partialReplacement = beforeCommit.find((built) => indexesBuiltByMigration(context, index.table, [built]).some((other) => other.unique && other.partial && other.keyColumns !== void 0 && sameColumnSet(other.keyColumns, keys)));
   if (partialReplacement) {
     context.report({ messageId: "replacedByPartialIndex", helpId: "partialIndexHelp", data: { ...data, line: context.lineOf(partialReplacement.range.start) } });
@@ -25900,8 +25950,8 @@ var init_no_drop_unique_index = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          uniqueIndexDropped: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}): from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and nothing keeps ({{keys}}) unique any more.",
-          replacedAfterCommit: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) from its commit until line {{line}} builds the one that replaces it: meanwhile the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and duplicates of ({{keys}}) can go in, which then make that build fail.",
+          uniqueIndexDropped: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}): from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification){{uniqueness}}.",
+          replacedAfterCommit: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) from its commit until line {{line}} builds the one that replaces it: meanwhile the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification){{duplicates}}.",
           replacedByPartialIndex: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) that INSERT ... ON CONFLICT ({{keys}}) can use: the one line {{line}} builds has a WHERE clause, which an upsert must repeat (ON CONFLICT ({{keys}}) WHERE ...) for PostgreSQL to pick it. From the commit on, the release still running during the deploy fails wherever it upserts on ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification).",
           partialIndexHelp: "Release first an application whose upserts on ({{keys}}) name the WHERE clause of the index line {{line}} builds, or build that index in an earlier migration and keep {{name}} until no running release upserts without the clause. If no release upserts on ({{keys}}), suppress this finding with that reason.",
           replacementFirstHelp: "Build the replacement before dropping {{name}}: move line {{line}} above the drop, or into an earlier migration, so that a unique index on ({{keys}}) is there at every moment.",
@@ -27182,12 +27232,13 @@ var init_no_refresh_in_trigger = __esm({
 });
 
 // src/knowledge/expand-contract.ts
-function columnReplacementSteps(table, oldColumn, newColumn) {
+function columnReplacementSteps(table, oldColumn, newColumn, known = {}) {
+  const key = known.batchKey ?? "id";
   return [
     `Replace ${table}.${oldColumn} in separate deploys instead:`,
-    `  1. expand: ALTER TABLE ${table} ADD COLUMN ${newColumn} <type>;`,
+    `  1. expand: ALTER TABLE ${table} ADD COLUMN ${newColumn} ${known.type ?? "<type>"};`,
     `  2. dual write: the application writes both ${oldColumn} and ${newColumn}`,
-    `  3. backfill in batches: UPDATE ${table} SET ${newColumn} = ${oldColumn} WHERE id BETWEEN ... AND ... AND ${newColumn} IS NULL;`,
+    `  3. backfill in batches: UPDATE ${table} SET ${newColumn} = ${oldColumn} WHERE ${key} BETWEEN ... AND ... AND ${newColumn} IS NULL;`,
     `  4. switch reads to ${newColumn}`,
     `  5. stop writing ${oldColumn}; retire it: COMMENT ON COLUMN ${table}.${oldColumn} IS 'deprecated: use ${newColumn}';`,
     `  6. contract, in a later migration: ALTER TABLE ${table} DROP COLUMN ${oldColumn};`
@@ -27229,6 +27280,32 @@ var init_expand_contract = __esm({
   }
 });
 
+// src/engine/batches.ts
+function batchKey(context, relation) {
+  const declaredKey = context.schema.primaryKey(relation);
+  return declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
+}
+function isBoundedWork(context, relation, bounds, sources) {
+  const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
+  if (bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)))) return true;
+  return boundedBy(batchKey(context, relation)) || context.schema.uniqueKeys(relation).some(boundedBy);
+}
+function knownColumn(context, relation, column) {
+  const type = context.schema.column(relation, column)?.type;
+  return { ...type ? { type: describeType(type) } : {}, batchKey: quoteIdentifier(batchKey(context, relation)[0]) };
+}
+var CONVENTIONAL_KEY;
+var init_batches = __esm({
+  "src/engine/batches.ts"() {
+    "use strict";
+    init_column_declarations();
+    init_key_range();
+    init_type_changes();
+    init_identifiers();
+    CONVENTIONAL_KEY = "id";
+  }
+});
+
 // rules/no-rename-column.ts
 var no_rename_column_default;
 var init_no_rename_column = __esm({
@@ -27236,6 +27313,7 @@ var init_no_rename_column = __esm({
     "use strict";
     init_rule();
     init_expand_contract();
+    init_batches();
     init_names();
     init_identifiers();
     no_rename_column_default = defineRule({
@@ -27273,7 +27351,7 @@ var init_no_rename_column = __esm({
             context.report({
               messageId: "renameColumn",
               helpId: "help",
-              data: { table, column, newName, steps: columnReplacementSteps(table, column, newName) }
+              data: { table, column, newName, steps: columnReplacementSteps(table, column, newName, knownColumn(context, relation, rename2.subname ?? "")) }
             });
           }
         };
@@ -27740,26 +27818,6 @@ var init_no_silent_index_drop = __esm({
         };
       }
     });
-  }
-});
-
-// src/engine/batches.ts
-function batchKey(context, relation) {
-  const declaredKey = context.schema.primaryKey(relation);
-  return declaredKey && declaredKey.length > 0 ? declaredKey : [CONVENTIONAL_KEY];
-}
-function isBoundedWork(context, relation, bounds, sources) {
-  const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
-  if (bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)))) return true;
-  return boundedBy(batchKey(context, relation)) || context.schema.uniqueKeys(relation).some(boundedBy);
-}
-var CONVENTIONAL_KEY;
-var init_batches = __esm({
-  "src/engine/batches.ts"() {
-    "use strict";
-    init_column_declarations();
-    init_key_range();
-    CONVENTIONAL_KEY = "id";
   }
 });
 
@@ -30952,7 +31010,7 @@ function dropsOnlyWhatItNames(statement) {
   const drop = asKind(statement.node, "DropStmt");
   return drop !== void 0 && drop.behavior !== "DROP_CASCADE";
 }
-var LATER_LOCKS_NAMED, TRAILER_KINDS, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
+var LATER_LOCKS_NAMED, TRAILER_KINDS, READ_SOURCE, CATALOG_SOURCE, CATALOG_ONLY_KINDS, no_statements_after_access_exclusive_default;
 var init_no_statements_after_access_exclusive = __esm({
   "rules/no-statements-after-access-exclusive.ts"() {
     "use strict";
@@ -30971,6 +31029,8 @@ var init_no_statements_after_access_exclusive = __esm({
     init_statement_locks();
     LATER_LOCKS_NAMED = 4;
     TRAILER_KINDS = /* @__PURE__ */ new Set(["TransactionStmt", "VariableSetStmt", "VariableShowStmt"]);
+    READ_SOURCE = /\b(?:from|join)\s+((?:"[^"]+"|[\w$]+)(?:\s*\.\s*(?:"[^"]+"|[\w$]+))?)/gi;
+    CATALOG_SOURCE = /^(?:"?information_schema"?\s*\.|"?pg_catalog"?\s*\.|"?pg_)/;
     CATALOG_ONLY_KINDS = /* @__PURE__ */ new Set([
       "CreateStmt",
       "IndexStmt",
@@ -31005,7 +31065,7 @@ var init_no_statements_after_access_exclusive = __esm({
         },
         docs: {
           summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
-          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index; CREATE POLICY or ALTER POLICY on the locked table (a policy dropped and created again); CREATE FUNCTION; ALTER TYPE ... ADD VALUE or RENAME VALUE, which lock the enum type alone; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait; nor an index build, rewrite or scan of a table the transaction proved empty (a TRUNCATE, or an ADD COLUMN NOT NULL without a default that succeeded). A table, view or materialized view the transaction creates is not named among the later locks, as no one else can see it before COMMIT (a view CREATE OR REPLACE finds is). A table, view or materialized view the transaction drops is not counted, nor named among the later locks, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock; the finding also names the tables that later statements of the transaction lock ACCESS EXCLUSIVE.",
+          why: "A lock is held until the end of the transaction, not of the statement. Once a statement has taken ACCESS EXCLUSIVE on a table (most forms of ALTER TABLE, DROP INDEX, TRUNCATE, CREATE POLICY, REFRESH MATERIALIZED VIEW, ...), no query can read or write that table until COMMIT, so every statement after it in the same transaction lengthens the outage: a backfill UPDATE, an index build, or a lock on another table that has to wait for a long-running query (and can deadlock with the application). A migration tool that wraps the file in a transaction makes the whole file one transaction. Not flagged: COMMIT, ROLLBACK, SAVEPOINT, SET, RESET and SHOW, which do no work, and COMMENT ON the locked table or its columns (also under the name a RENAME in the transaction gave it), which needs only a weaker lock the transaction already holds (a comment on a column added by the locking statement cannot move before it); nor statements that only create or change new objects and lock nothing the transaction does not hold already (a new table, its indexes and its foreign keys, also to the locked table; a view, also one created again after DROP VIEW; ALTER INDEX ... RENAME of the locked table's index; CREATE POLICY or ALTER POLICY on the locked table (a policy dropped and created again); CREATE FUNCTION; ALTER TYPE ... ADD VALUE or RENAME VALUE, which lock the enum type alone; a DROP without CASCADE of a function or procedure, of a type no column uses, or of a table or index the transaction holds already; an ALTER TABLE of the locked table that neither rewrites nor scans it, such as adding a nullable column or one with a default that is not volatile, on PostgreSQL 11+), which change only the catalog and cannot wait; nor an index build, rewrite or scan of a table the transaction proved empty (a TRUNCATE, or an ADD COLUMN NOT NULL without a default that succeeded); nor a DO block that runs only such statements, none of them in a loop, no SQL built at run time, and reads nothing but the catalog (information_schema, pg_*). A table, view or materialized view the transaction creates is not named among the later locks, as no one else can see it before COMMIT (a view CREATE OR REPLACE finds is). A table, view or materialized view the transaction drops is not counted, nor named among the later locks, as nothing should be using it, unless the same transaction creates it again (then the application goes on querying it, and waits); the tables that the foreign keys of a dropped table reference are, as PostgreSQL locks them ACCESS EXCLUSIVE to remove the triggers of those keys. Reported once per transaction, at the first statement after the lock; the finding also names the tables that later statements of the transaction lock ACCESS EXCLUSIVE.",
           instead: "Order the transaction so the statement that takes ACCESS EXCLUSIVE comes last, right before COMMIT. Combine several changes to one table into one ALTER TABLE statement, and run backfills and index builds in transactions of their own.",
           bad: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;\nCOMMIT;",
           good: "BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN orders.note IS 'free text from support';\nCOMMIT;\nUPDATE orders SET note = '' WHERE id BETWEEN 1 AND 1000;",
@@ -31033,7 +31093,7 @@ var init_no_statements_after_access_exclusive = __esm({
             if (!context.transaction.inTransaction) return;
             const held = context.heldLocks().filter(counts);
             const first = held[0];
-            if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held)) return;
+            if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held) || isQuickBlock(statement, held)) return;
             reportedLockOf = first.statement;
             const words = held.filter((lock2) => lock2.statement === first.statement).map((lock2) => context.describeLock(asTableClaim(lock2), lock2.relationKind));
             const objects = [...new Set(words.map((word) => word.object))];
@@ -31055,6 +31115,13 @@ var init_no_statements_after_access_exclusive = __esm({
             });
           }
         };
+        function isQuickBlock(statement, held) {
+          if (statement.kind !== "DoStmt" || statement.runsDynamicSql) return false;
+          const read = [...context.sqlText(statement.range).matchAll(READ_SOURCE)].map((match) => match[1].toLowerCase());
+          if (read.some((source) => !CATALOG_SOURCE.test(source))) return false;
+          const inside = context.statements.filter((other) => other.insideBlock === statement.index);
+          return inside.length > 0 && inside.every((other) => !other.inLoop && (isTrailer(other, held) || isQuickUnderLocksHeld(other, held)));
+        }
         function isQuickUnderLocksHeld(statement, held) {
           if (!CATALOG_ONLY_KINDS.has(statement.kind) || statement.kind === "DropStmt" && !dropsOnlyWhatItNames(statement)) return false;
           const { node } = statement;
@@ -32715,6 +32782,7 @@ var init_require_deprecation_before_drop = __esm({
     "use strict";
     init_rule();
     init_alter_table_commands();
+    init_batches();
     init_expand_contract();
     init_type_changes();
     init_schema_objects();
@@ -32791,7 +32859,10 @@ var init_require_deprecation_before_drop = __esm({
           const retyped = oldType && replacement.type && describeType(oldType) !== describeType(replacement.type);
           const table = displayName(relation);
           const column = quoteIdentifier(name);
-          const steps = columnReplacementSteps(table, column, quoteIdentifier(`${name}_new`));
+          const steps = columnReplacementSteps(table, column, quoteIdentifier(`${name}_new`), {
+            ...knownColumn(context, relation, name),
+            ...retyped ? { type: describeType(replacement.type) } : {}
+          });
           if (retyped) {
             context.report({ messageId: "columnRetyped", helpId: "help", data: { table, column, oldType: describeType(oldType), newType: describeType(replacement.type), steps } });
           } else if (!replacement.keepsValues) {
@@ -32801,7 +32872,8 @@ var init_require_deprecation_before_drop = __esm({
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
             if (cmd.subtype !== "AT_DropColumn" || !cmd.name || context.schema.isNewColumnName(relation, cmd.name)) return;
-            if (context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
+            const guarded = cmd.missing_ok || context.statement.conditional === true;
+            if (guarded && context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
             const retirement = context.schema.retirement(relation, cmd.name);
             const column = quoteIdentifier(cmd.name);
             const replacement = columnTakingTheName(context, relation, cmd);
@@ -32905,7 +32977,7 @@ var init_require_lock_timeout = __esm({
         },
         docs: {
           summary: "Requires lock_timeout to be set before a statement that takes a lock blocking reads or writes on an existing table.",
-          why: "PostgreSQL grants locks in queue order. An ALTER TABLE that needs ACCESS EXCLUSIVE (or a CREATE INDEX that needs SHARE) waits for every running transaction that touched the table, for example a ten-minute report. While it waits, every new query on the table queues behind it, even plain SELECTs that would not conflict with the report: a migration that would take milliseconds takes the application down for as long as the longest running query. lock_timeout makes the statement give up instead, so the migration fails fast and can be retried; a long lock_timeout only bounds the outage, so one above maxLockTimeout (default 10s) is reported as well. Reported once per file, at the first such statement; the finding counts the later statements that lock without a (short enough) lock_timeout too, and names what they lock.",
+          why: "PostgreSQL grants locks in queue order. An ALTER TABLE that needs ACCESS EXCLUSIVE (or a CREATE INDEX that needs SHARE) waits for every running transaction that touched the table, for example a ten-minute report. While it waits, every new query on the table queues behind it, even plain SELECTs that would not conflict with the report: a migration that would take milliseconds takes the application down for as long as the longest running query. lock_timeout makes the statement give up instead, so the migration fails fast and can be retried; a long lock_timeout only bounds the outage, so one above maxLockTimeout (default 10s) is reported as well. Reported once per file, at the first such statement; the finding counts the later statements that lock without a (short enough) lock_timeout too, and names what they lock, leaving out locks the transaction holds already (a session never waits for its own).",
           instead: `Start the migration with SET lock_timeout = '2s' (or SET LOCAL inside its transaction), and retry the migration when it times out. If your migration tool already sets lock_timeout, set "lockTimeoutSetByTool": true in lockwise.json.`,
           bad: "ALTER TABLE users ADD COLUMN nickname text;",
           good: "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;",
@@ -32932,8 +33004,14 @@ var init_require_lock_timeout = __esm({
             const blocking = context.locksOf(statement).filter((claim) => blocksWrites(trafficLock(claim)) && context.locksExistingTable(claim));
             if (blocking.length === 0) return;
             if (first) {
+              const held = context.heldLocks();
+              const waitsFor = blocking.filter((claim) => {
+                const table = trafficTable(claim, (index) => context.schema.indexTable(index));
+                return !held.some((lock2) => !lock2.claim.takenOnlyIf && context.schema.sameTable(lock2.table, table) && lockStrength(trafficLock(lock2.claim)) >= lockStrength(trafficLock(claim)));
+              });
+              if (waitsFor.length === 0) return;
               laterStatements++;
-              for (const claim of blocking) {
+              for (const claim of waitsFor) {
                 const { object } = context.describeLock(claim);
                 if (!laterObjects.includes(object)) laterObjects.push(object);
               }
@@ -33000,6 +33078,7 @@ var init_require_not_valid = __esm({
         messages: {
           addForeignKey: "ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{lockedTables}}: writes to {{writesTo}} wait for the whole scan.",
           addForeignKeyUnderAccessExclusive: "ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while the {{holder}} holds an ACCESS EXCLUSIVE lock on {{table}} ({{takenBy}}){{referencedLock}}: no reads or writes of {{table}}{{referencedWrites}} until the scan finishes.",
+          addForeignKeyReferencedUnderAccessExclusive: "ADD {{constraint}}FOREIGN KEY on {{table}} scans the whole table to validate it while holding a SHARE ROW EXCLUSIVE lock on {{table}}, and while the {{holder}} holds an ACCESS EXCLUSIVE lock on {{referenced}} ({{takenBy}}): writes to {{table}}, and every read and write of {{referenced}}, wait for the whole scan.",
           addCheck: "ADD {{constraint}}CHECK on {{table}} scans the whole table to validate it while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the scan finishes.",
           addColumnWithConstraint: "ADD COLUMN {{column}} with a {{kind}} constraint validates it against every row of {{table}} while holding an ACCESS EXCLUSIVE lock.",
           help: "Add the constraint without validating existing rows, then validate it in a separate transaction, where only a SHARE UPDATE EXCLUSIVE lock is held during the scan:\n  ALTER TABLE {{table}} ADD CONSTRAINT {{name}} ... NOT VALID;\n  -- next transaction or migration{{laterDeployNote}}:\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT {{name}};",
@@ -33092,7 +33171,9 @@ var init_require_not_valid = __esm({
             const referencedWrites = !other ? "" : referencedBlocked ? ` and ${data.referenced}` : `, and no writes to ${data.referenced},`;
             context.report({ messageId: "addForeignKeyUnderAccessExclusive", helpId, at: constraint.location, data: { ...data, ...holder, referencedLock, referencedWrites } });
           } else {
-            context.report({ messageId: "addForeignKey", helpId, at: constraint.location, data });
+            const referencedHolder = data.referenced !== "" && data.referenced !== data.table && constraint.pktable ? accessExclusiveHolder(relationFromRangeVar(constraint.pktable)) : void 0;
+            if (referencedHolder) context.report({ messageId: "addForeignKeyReferencedUnderAccessExclusive", helpId, at: constraint.location, data: { ...data, ...referencedHolder } });
+            else context.report({ messageId: "addForeignKey", helpId, at: constraint.location, data });
           }
         }
         function accessExclusiveHolder(relation) {
@@ -36961,7 +37042,7 @@ var init_frameworks = __esm({
       atlas: "with `-- atlas:txmode none` at the top of that file",
       drizzle: "which drizzle's migrator cannot do: it runs every pending migration inside one transaction, with no switch to leave a file out (drizzle-orm#860), so run it from a script of its own after `drizzle-kit migrate`",
       sqlx: "with `-- no-transaction` as that file's first line",
-      pop: "named `<version>_<name>.postgres.autocommit.up.sql`"
+      pop: "named `<version>_<name>.postgres.autocommit.up.sql` with Ory's popx; gobuffalo/pop runs every file in a transaction and skips a file so named (its file pattern has no `.autocommit`), so with it run the statement from a script of its own after the migrations"
     };
     DETECTED_BY_NAMES = /* @__PURE__ */ new Set(["golang-migrate", "supabase"]);
     FILES_ON_DISK = {
@@ -45788,6 +45869,12 @@ function configSchema() {
         type: "boolean",
         description: "The migration tool sets lock_timeout before running each file, so files need not. Default: false."
       },
+      searchPath: {
+        type: "array",
+        items: { type: "string", minLength: 1 },
+        minItems: 1,
+        description: `The schemas an unqualified name resolves in, first to last, as the search_path of the role that runs the migrations (Supabase's auth server runs its migrations with search_path auth). A SET search_path in a migration still changes it for that file; lockwise trace sets it at the start of each migration. Default: ["public"].`
+      },
       framework: {
         enum: [...FRAMEWORK_NAMES],
         description: "The migration tool that applies the files, which decides their order, which part of each file runs, and whether it runs in a transaction. Default: detected from the folder."
@@ -46056,7 +46143,7 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
     const modelUntil = tailStatesMissing ? migrations.length - 1 : lastToLint;
     const resumesAfter = (index) => keepsTail ? index >= migrations.length - 2 : index === firstToLint - 1;
     const { module, linter } = toLint.includes(true) || modelUntil >= 0 ? await loadEngine() : {};
-    const schema = module && new module.SchemaModel(history.isDeployed);
+    const schema = module && new module.SchemaModel(history.isDeployed, config.searchPath);
     let modelFrom = 0;
     if (keys && schema) {
       for (let index = firstToLint; index > 0; index--) {
