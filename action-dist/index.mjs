@@ -20292,10 +20292,8 @@ function fromListItems(items) {
   items?.forEach(visit2);
   return found;
 }
-function relationsNamedIn(query) {
-  const found = [];
-  const withQueries = /* @__PURE__ */ new Set();
-  const pending = [query];
+function forEachRecord(tree, visit2) {
+  const pending = [tree];
   while (pending.length > 0) {
     const value = pending.pop();
     if (typeof value !== "object" || value === null) continue;
@@ -20304,11 +20302,18 @@ function relationsNamedIn(query) {
       continue;
     }
     const record = value;
+    visit2(record);
+    pending.push(...Object.values(record));
+  }
+}
+function relationsNamedIn(query) {
+  const found = [];
+  const withQueries = /* @__PURE__ */ new Set();
+  forEachRecord(query, (record) => {
     if (record.RangeVar) found.push(record.RangeVar);
     const cte = record.CommonTableExpr;
     if (cte?.ctename) withQueries.add(cte.ctename);
-    pending.push(...Object.values(record));
-  }
+  });
   return found.filter((rangeVar) => rangeVar.schemaname !== void 0 || !withQueries.has(rangeVar.relname ?? ""));
 }
 var init_node_types = __esm({
@@ -20459,20 +20464,9 @@ function caughtConditions(exceptions) {
   );
 }
 function shiftLocations(tree, by) {
-  const pending = [tree];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (!value || typeof value !== "object") continue;
-    if (Array.isArray(value)) {
-      pending.push(...value);
-      continue;
-    }
-    const record = value;
-    for (const [key, child] of Object.entries(record)) {
-      if (key === "location" && typeof child === "number" && child >= 0) record[key] = child + by;
-      else if (typeof child === "object") pending.push(child);
-    }
-  }
+  forEachRecord(tree, (record) => {
+    if (typeof record.location === "number" && record.location >= 0) record.location += by;
+  });
 }
 var LOOP_KINDS, CONDITIONAL_KINDS, WRAPPER_TAG, PLAIN_STRING_LITERAL, DOLLAR_QUOTED_STRING, NOTHING_SEEN;
 var init_plpgsql = __esm({
@@ -31479,15 +31473,7 @@ function duplicateTellingColumns(root) {
   const add = (nodes) => {
     for (const column of mentionedColumns(nodes)) found.add(column);
   };
-  const pending = [root];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (!value || typeof value !== "object") continue;
-    if (Array.isArray(value)) {
-      pending.push(...value);
-      continue;
-    }
-    const record = value;
+  forEachRecord(root, (record) => {
     const select = record.SelectStmt;
     if (select) add([select.groupClause ?? [], select.distinctClause ?? []]);
     const window = record.WindowDef ?? record.FuncCall?.over;
@@ -31498,8 +31484,7 @@ function duplicateTellingColumns(root) {
       const left = new Set(mentionedColumns(comparison2.lexpr));
       for (const column of mentionedColumns(comparison2.rexpr)) if (left.has(column)) found.add(column);
     }
-    pending.push(...Object.values(record));
-  }
+  });
   return found;
 }
 var no_unlocked_dedupe_before_unique_key_default;

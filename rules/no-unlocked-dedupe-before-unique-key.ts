@@ -8,7 +8,7 @@ import { blocksWrites } from '../src/knowledge/lock-modes.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
 import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
-import { asKind, relationsNamedIn, stringValues } from '../src/parse/node-types.js';
+import { asKind, forEachRecord, relationsNamedIn, stringValues } from '../src/parse/node-types.js';
 import type { Statement } from '../src/parse/parse.js';
 
 export default defineRule({
@@ -106,15 +106,7 @@ function duplicateTellingColumns(root: Node): Set<string> {
   const add = (nodes: unknown): void => {
     for (const column of mentionedColumns(nodes as Node)) found.add(column);
   };
-  const pending: unknown[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (!value || typeof value !== 'object') continue;
-    if (Array.isArray(value)) {
-      pending.push(...value);
-      continue;
-    }
-    const record = value as Record<string, unknown>;
+  forEachRecord(root, (record) => {
     const select = record.SelectStmt as { groupClause?: unknown; distinctClause?: unknown } | undefined;
     if (select) add([select.groupClause ?? [], select.distinctClause ?? []]);
     // A window is a node of its own in a WINDOW clause, and a plain field of the function call it follows in OVER (...).
@@ -126,7 +118,6 @@ function duplicateTellingColumns(root: Node): Set<string> {
       const left = new Set(mentionedColumns(comparison.lexpr));
       for (const column of mentionedColumns(comparison.rexpr)) if (left.has(column)) found.add(column);
     }
-    pending.push(...Object.values(record));
-  }
+  });
   return found;
 }

@@ -69,11 +69,12 @@ export function fromListItems(items: readonly Node[] | undefined): Node[] {
   return found;
 }
 
-/** The relations a query names (its RangeVars), leaving out those that name one of its WITH queries. */
-export function relationsNamedIn(query: Node | undefined): RangeVar[] {
-  const found: RangeVar[] = [];
-  const withQueries = new Set<string>();
-  const pending: unknown[] = [query];
+/**
+ * Calls `visit` with every object of a tree, wrapped nodes and the plain objects of typed fields alike (a FuncCall's
+ * `over`, a DeleteStmt's `relation`), without recursion, so that deep expressions cannot overflow the stack.
+ */
+export function forEachRecord(tree: unknown, visit: (record: Record<string, unknown>) => void): void {
+  const pending: unknown[] = [tree];
   while (pending.length > 0) {
     const value = pending.pop();
     if (typeof value !== 'object' || value === null) continue;
@@ -82,10 +83,19 @@ export function relationsNamedIn(query: Node | undefined): RangeVar[] {
       continue;
     }
     const record = value as Record<string, unknown>;
+    visit(record);
+    pending.push(...Object.values(record));
+  }
+}
+
+/** The relations a query names (its RangeVars), leaving out those that name one of its WITH queries. */
+export function relationsNamedIn(query: Node | undefined): RangeVar[] {
+  const found: RangeVar[] = [];
+  const withQueries = new Set<string>();
+  forEachRecord(query, (record) => {
     if (record.RangeVar) found.push(record.RangeVar as RangeVar);
     const cte = record.CommonTableExpr as { ctename?: string } | undefined;
     if (cte?.ctename) withQueries.add(cte.ctename);
-    pending.push(...Object.values(record));
-  }
+  });
   return found.filter((rangeVar) => rangeVar.schemaname !== undefined || !withQueries.has(rangeVar.relname ?? ''));
 }

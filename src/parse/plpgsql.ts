@@ -1,7 +1,7 @@
 import { libpgQuery } from './libpg.js';
 import type { Node } from '@pgsql/types';
 import type { ByteRange } from '../source/source-file.js';
-import { asKind, nodeKind } from './node-types.js';
+import { asKind, forEachRecord, nodeKind } from './node-types.js';
 import { scanTokens } from './scan.js';
 
 import type { SkippedText } from './preprocess.js';
@@ -233,18 +233,7 @@ function caughtConditions(exceptions: unknown): string[] {
 
 /** Node locations count from the start of the embedded SQL; rules need them to count from the start of the file. */
 function shiftLocations(tree: unknown, by: number): void {
-  const pending: unknown[] = [tree];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (!value || typeof value !== 'object') continue;
-    if (Array.isArray(value)) {
-      pending.push(...value);
-      continue;
-    }
-    const record = value as Record<string, unknown>;
-    for (const [key, child] of Object.entries(record)) {
-      if (key === 'location' && typeof child === 'number' && child >= 0) record[key] = child + by;
-      else if (typeof child === 'object') pending.push(child);
-    }
-  }
+  forEachRecord(tree, (record) => {
+    if (typeof record.location === 'number' && record.location >= 0) record.location += by;
+  });
 }
