@@ -33016,7 +33016,7 @@ var init_require_lock_timeout = __esm({
           },
           onFileEnd() {
             if (!first) return;
-            const later = laterStatements === 0 ? "" : ` ${laterStatements === 1 ? "A later statement locks" : `${laterStatements} later statements lock`} ${shortWordList(laterObjects, NAMED_LATER)} without one too.`;
+            const later = laterStatements === 0 ? "" : ` ${laterStatements === 1 ? "A later statement locks" : `${laterStatements} later statements lock`} ${shortWordList(laterObjects, NAMED_LATER)} without ${first.messageId === "lockTimeoutTooLong" ? "a shorter one" : "one"} too.`;
             context.report({ statement: first.statement, messageId: first.messageId, helpId: first.helpId, data: { ...first.data, later } });
           }
         };

@@ -102,7 +102,7 @@ export default defineRule<MessageId, Options>({
         const later =
           laterStatements === 0
             ? ''
-            : ` ${laterStatements === 1 ? 'A later statement locks' : `${laterStatements} later statements lock`} ${shortWordList(laterObjects, NAMED_LATER)} without one too.`;
+            : ` ${laterStatements === 1 ? 'A later statement locks' : `${laterStatements} later statements lock`} ${shortWordList(laterObjects, NAMED_LATER)} without ${first.messageId === 'lockTimeoutTooLong' ? 'a shorter one' : 'one'} too.`;
         context.report({ statement: first.statement, messageId: first.messageId, helpId: first.helpId, data: { ...first.data, later } });
       },
     };

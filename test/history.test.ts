@@ -957,6 +957,10 @@ describe('require-lock-timeout counts what the rest of the file locks without on
     // In a transaction, the second ALTER of users waits for nothing: the first one's lock is the transaction's already.
     const inTransaction = `BEGIN;\n${unprotected}COMMIT;\n`;
     expect(laterPart({ 'db/001_tables.sql': tables, 'db/002_changes.sql': inTransaction })).toEqual(['2 A later statement locks orders without one too.']);
+    const tooLong = `SET lock_timeout = '1min';\n${unprotected}`;
+    expect(laterPart({ 'db/001_tables.sql': tables, 'db/002_changes.sql': tooLong }).map((found) => found.split(' maxLockTimeout is 10s.')[1])).toEqual([
+      ' 2 later statements lock orders and users without a shorter one too.',
+    ]);
   });
 });
 
