@@ -262,6 +262,19 @@ describe('lockwise trace on the command line', () => {
     expect(JSON.parse(gitlab.stdout).map((issue: { check_name: string }) => issue.check_name)).toContain('trace-statement-failed');
   }, 60_000);
 
+  it('runs a statement again on an emptied table when the rows it generated do not fit it, and says so', () => {
+    const folder = tempProject({
+      '1_reports.sql': 'CREATE TABLE reports (id bigint PRIMARY KEY, parameters varchar(6000) NOT NULL);\n',
+      '2_jsonb.sql': "SET lock_timeout = '2s';\nALTER TABLE reports ALTER COLUMN parameters SET DATA TYPE jsonb USING parameters::jsonb;\n",
+    });
+    const { diagnostics, trace } = JSON.parse(runCli(['trace', '--database-url', url, '--rows', '20', '--format', 'json', '.'], { cwd: folder }).stdout);
+    // Umami's: random text is no JSON, which says nothing of the real rows; the lock and the rewrite are still observed.
+    expect(diagnostics.filter((found: { rule: string }) => found.rule.startsWith('trace-'))).toEqual([]);
+    expect(trace.notes).toEqual([expect.stringMatching(/^2_jsonb\.sql: rows generated into reports did not fit the statement \(invalid input syntax for type json\): it ran again with reports emptied$/)]);
+    const altered = trace.statements.find((statement: { text: string }) => statement.text.startsWith('ALTER TABLE'));
+    expect(altered.observation).toMatchObject({ observed: ['reports: ACCESS EXCLUSIVE'], mismatches: [] });
+  }, 60_000);
+
   it('runs each migration with the search_path the configuration gives', () => {
     const folder = tempProject({
       '1_schema.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON app.users (email);\n',

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PgError } from './errors.js';
 import type pg from 'pg';
 import type { Statement } from '../parse/parse.js';
-import { displayName } from '../model/names.js';
+import { displayName, relationFromRangeVar } from '../model/names.js';
+import { asKind } from '../parse/node-types.js';
 import { asRunByItsBlock, lockOnUnnamedTables, locksTakenBy, rewriteExtentOf, type LockClaim } from '../knowledge/statement-locks.js';
 import { compareObservation, type StatementObservation } from './compare.js';
 import { locksOf, observeState, takeSnapshot, type HeldLock, type Settings, type Snapshot } from './observe.js';
@@ -40,6 +41,8 @@ export interface StatementRun {
 }
 
 const MAX_STAND_INS = 8;
+/** SQLSTATE class 22: a value that does not fit (invalid input syntax, value too long, out of range). */
+const DATA_EXCEPTION_CLASS = '22';
 /** How long the watcher of a statement outside a transaction holds it up before letting it finish. */
 const WATCH_HOLD_MS = 1500;
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -98,6 +101,36 @@ interface Before {
 async function observeBefore(client: pg.Client, claims: LockClaim[]): Promise<Before> {
   const state = await observeState(client, claims.map(claimName));
   return { settings: state.settings, snapshot: state.snapshot, locks: state.locks, claimOids: state.oids };
+}
+
+/**
+ * The rows lockwise generated did not fit an ALTER TABLE, UPDATE or DELETE (a data exception: `USING payload::jsonb`
+ * of random text, a shorter varchar): they say nothing about the real table's rows, so the table is emptied and the
+ * statement run again, for its locks. Said in a note. Outside the migration's transaction the helper deletes them, and holds no lock after.
+ */
+async function emptyForGeneratedRows(error: PgError, statement: Statement, context: RunContext): Promise<boolean> {
+  const altered = (asKind(statement.node, 'AlterTableStmt') ?? asKind(statement.node, 'UpdateStmt') ?? asKind(statement.node, 'DeleteStmt'))?.relation;
+  if (!error.code?.startsWith(DATA_EXCEPTION_CLASS) || !altered) return false;
+  const { helper, main } = context.connections;
+  const table = displayName(relationFromRangeVar(altered));
+  const inTransaction = main.getTransactionStatus() === 'T';
+  const client = inTransaction ? main : helper;
+  try {
+    if (inTransaction) await main.query('SAVEPOINT lockwise_stand_in');
+    const { rowCount } = await client.query(`DELETE FROM ${quotedName(altered)}`);
+    if (inTransaction) await main.query('RELEASE SAVEPOINT lockwise_stand_in');
+    if (!rowCount) return false;
+  } catch {
+    if (inTransaction) await main.query('ROLLBACK TO SAVEPOINT lockwise_stand_in').catch(() => undefined);
+    return false;
+  }
+  context.notes.push(`rows generated into ${table} did not fit the statement (${error.message}): it ran again with ${table} emptied`);
+  return true;
+}
+
+function quotedName(relation: { schemaname?: string; relname?: string }): string {
+  const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+  return relation.schemaname ? `${quote(relation.schemaname)}.${quote(relation.relname ?? '')}` : quote(relation.relname ?? '');
 }
 
 async function applyStandIn(error: PgError, statement: Statement, context: RunContext): Promise<boolean> {
@@ -162,6 +195,7 @@ async function observeStatement(sql: string, statement: Statement, claims: LockC
   const open = (): Promise<unknown> => main.query(ownTransaction ? 'BEGIN' : 'SAVEPOINT lockwise_statement');
   const undo = (): Promise<unknown> => main.query(ownTransaction ? 'ROLLBACK' : 'ROLLBACK TO SAVEPOINT lockwise_statement').catch(() => undefined);
 
+  let emptied = false;
   for (let attempt = 0; ; attempt++) {
     await open();
     const before = await observeBefore(main, claims);
@@ -174,6 +208,10 @@ async function observeStatement(sql: string, statement: Statement, claims: LockC
       await undo();
       if (ownTransaction && error.code && ERROR_CANNOT_RUN_IN_TRANSACTION.has(error.code)) return runWatched(sql, statement, claims, context);
       if (attempt < MAX_STAND_INS && (await applyStandIn(error, statement, context))) continue;
+      if (!emptied && (await emptyForGeneratedRows(error, statement, context))) {
+        emptied = true;
+        continue;
+      }
       if (!ownTransaction) await main.query('RELEASE SAVEPOINT lockwise_statement').catch(() => undefined);
       return failedRun(error, durationMs, before.settings, false);
     }
