@@ -23,6 +23,7 @@ import noIdentifierTooLong from './no-identifier-too-long.js';
 import noIdentityOrSerialColumnAdd from './no-identity-or-serial-column-add.js';
 import noIndexNameCollision from './no-index-name-collision.js';
 import noJsonColumn from './no-json-column.js';
+import noDeleteAndReinsertReferencedRows from './no-delete-and-reinsert-referenced-rows.js';
 import noNestedTransaction from './no-nested-transaction.js';
 import noNonTransactionalStatementInTransaction from './no-non-transactional-statement-in-transaction.js';
 import noRefreshInTrigger from './no-refresh-in-trigger.js';
@@ -85,6 +86,7 @@ export const RULES: readonly AnyRule[] = [
   noIdentityOrSerialColumnAdd,
   noIndexNameCollision,
   noJsonColumn,
+  noDeleteAndReinsertReferencedRows,
   noNestedTransaction,
   noNonTransactionalStatementInTransaction,
   noRefreshInTrigger,
