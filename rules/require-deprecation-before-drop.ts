@@ -126,9 +126,10 @@ export default defineRule<MessageId, Options>({
       ...commandsOnExistingTable(context, (cmd, relation) => {
         if (cmd.subtype !== 'AT_DropColumn' || !cmd.name || context.schema.isNewColumnName(relation, cmd.name)) return;
         // A table the model saw created, without the column: DROP COLUMN IF EXISTS does nothing, nor does a drop in a DO
-        // block's branch (Mattermost's IF the column exists). Otherwise the column must be there, added where lockwise
-        // did not see (a missing migration, SQL built at run time).
-        const guarded = cmd.missing_ok || context.statement.conditional === true;
+        // block's branch (Mattermost's IF the column exists), and a column an earlier migration dropped is no longer
+        // there for the running release. Otherwise the column must be there, added where lockwise did not see (a
+        // missing migration, SQL built at run time).
+        const guarded = cmd.missing_ok || context.statement.conditional === true || context.schema.isColumnGone(relation, cmd.name);
         if (guarded && context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
         const retirement = context.schema.retirement(relation, cmd.name);
         const column = quoteIdentifier(cmd.name);

@@ -996,6 +996,11 @@ export class SchemaModel {
     for (const [key, index] of this.indexes) this.noteIndex(key, index);
   }
 
+  /** Whether the migrations dropped this column of a table (and did not add it again): DROP COLUMN of it fails, or does nothing with IF EXISTS. */
+  isColumnGone(relation: RelationName, column: string): boolean {
+    return this.gone.has(goneColumnKey(this.resolve(relation, this.tables), column));
+  }
+
   /**
    * Whether the migrations dropped a table, view, index or sequence of this name (or renamed it away) and created none
    * since: `DROP ... IF EXISTS` and `ALTER ... IF EXISTS` of it do nothing, and lock nothing.
@@ -1740,6 +1745,7 @@ export class SchemaModel {
     switch (cmd.subtype) {
       case 'AT_AddColumn':
         if (!columnDef?.colname) return;
+        this.gone.delete(goneColumnKey(tableKey, columnDef.colname));
         if (table) {
           table.columns.set(columnDef.colname, this.withSequences(tableKey, columnInfo(columnDef, this.currentMigration), columnDef));
           for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, table.constraints, table.name.name, asKind(constraint, 'Constraint'), columnDef.colname);
@@ -1752,6 +1758,7 @@ export class SchemaModel {
         return;
       case 'AT_DropColumn':
         if (!cmd.name) return;
+        if (known(cmd.name)) this.gone.add(goneColumnKey(tableKey, cmd.name));
         if (cmd.behavior === 'DROP_CASCADE') this.dropForeignKeysTo(relation, { column: cmd.name });
         this.dropColumn(relation, cmd.name);
         return;
@@ -1977,6 +1984,11 @@ export function tablesOfUses({ triggers, defaults, checks, indexes, views }: Fun
 
 /** A column that owns a sequence without its default drawing from it is an identity column; a serial's default draws from its own. */
 /** The key of a resolved name in the model's maps: schema and name, as written after resolution. */
+/** A dropped column in the set of what the migrations dropped, beside relation keys: a NUL cannot be part of a name. */
+function goneColumnKey(tableKey: string, column: string): string {
+  return `${tableKey}\u0000${column}`;
+}
+
 function modelKey(name: { schema: string; name: string }): string {
   return `${name.schema}.${name.name}`;
 }
