@@ -21327,6 +21327,9 @@ function uniqueName(domain, name) {
 function tablesOfUses({ triggers, defaults, checks, indexes, views }) {
   return [...triggers.map(({ table }) => table), ...defaults.map(({ table }) => table), ...checks.map(({ table }) => table), ...indexes.map((index) => index.table), ...views.map((view) => view.name)];
 }
+function goneColumnKey(tableKey, column) {
+  return `${tableKey}\0${column}`;
+}
 function modelKey(name) {
   return `${name.schema}.${name.name}`;
 }
@@ -22084,6 +22087,10 @@ var init_schema_model = __esm({
         for (const key of [...this.tables.keys(), ...this.constraintsOfUnknownTables.keys()]) this.noteReferences(key);
         for (const [key, index] of this.indexes) this.noteIndex(key, index);
       }
+      /** Whether the migrations dropped this column of a table (and did not add it again): DROP COLUMN of it fails, or does nothing with IF EXISTS. */
+      isColumnGone(relation, column) {
+        return this.gone.has(goneColumnKey(this.resolve(relation, this.tables), column));
+      }
       /**
        * Whether the migrations dropped a table, view, index or sequence of this name (or renamed it away) and created none
        * since: `DROP ... IF EXISTS` and `ALTER ... IF EXISTS` of it do nothing, and lock nothing.
@@ -22753,6 +22760,7 @@ var init_schema_model = __esm({
         switch (cmd.subtype) {
           case "AT_AddColumn":
             if (!columnDef?.colname) return;
+            this.gone.delete(goneColumnKey(tableKey, columnDef.colname));
             if (table) {
               table.columns.set(columnDef.colname, this.withSequences(tableKey, columnInfo(columnDef, this.currentMigration), columnDef));
               for (const constraint of columnDef.constraints ?? []) this.addConstraint(tableKey, table.constraints, table.name.name, asKind(constraint, "Constraint"), columnDef.colname);
@@ -22765,6 +22773,7 @@ var init_schema_model = __esm({
             return;
           case "AT_DropColumn":
             if (!cmd.name) return;
+            if (known(cmd.name)) this.gone.add(goneColumnKey(tableKey, cmd.name));
             if (cmd.behavior === "DROP_CASCADE") this.dropForeignKeysTo(relation, { column: cmd.name });
             this.dropColumn(relation, cmd.name);
             return;
@@ -32920,7 +32929,7 @@ var init_require_deprecation_before_drop = __esm({
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
             if (cmd.subtype !== "AT_DropColumn" || !cmd.name || context.schema.isNewColumnName(relation, cmd.name)) return;
-            const guarded = cmd.missing_ok || context.statement.conditional === true;
+            const guarded = cmd.missing_ok || context.statement.conditional === true || context.schema.isColumnGone(relation, cmd.name);
             if (guarded && context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
             const retirement = context.schema.retirement(relation, cmd.name);
             const column = quoteIdentifier(cmd.name);
