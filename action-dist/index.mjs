@@ -20322,6 +20322,30 @@ var init_node_types = __esm({
   }
 });
 
+// src/parse/identifiers.ts
+function quoteIdentifier(name) {
+  let quoted = quotedCache.get(name);
+  if (quoted === void 0) {
+    quoted = needsQuotes(name) ? `"${name.replace(/"/g, '""')}"` : name;
+    quotedCache.set(name, quoted);
+  }
+  return quoted;
+}
+function needsQuotes(name) {
+  if (!PLAIN_IDENTIFIER.test(name)) return true;
+  const keyword = scanTokens(name)?.[0]?.keywordName;
+  return keyword !== void 0 && keyword !== "NO_KEYWORD" && keyword !== "UNRESERVED_KEYWORD";
+}
+var PLAIN_IDENTIFIER, quotedCache;
+var init_identifiers = __esm({
+  "src/parse/identifiers.ts"() {
+    "use strict";
+    init_scan();
+    PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
+    quotedCache = /* @__PURE__ */ new Map();
+  }
+});
+
 // src/parse/plpgsql.ts
 function constantSql(argument) {
   const quoted = PLAIN_STRING_LITERAL.exec(argument);
@@ -20397,7 +20421,7 @@ function bodyOf(statementText) {
 function statementsInFunction(body, parameterNames = []) {
   let tag = "$lockwise_function_body$";
   while (body.includes(tag)) tag = `${tag.slice(0, -1)}_$`;
-  const signature = parameterNames.length === 0 ? "() RETURNS trigger" : `(${parameterNames.map((name) => `"${name.replaceAll('"', '""')}" text`).join(", ")}) RETURNS void`;
+  const signature = parameterNames.length === 0 ? "() RETURNS trigger" : `(${parameterNames.map((name) => `${quoteIdentifier(name)} text`).join(", ")}) RETURNS void`;
   let functionTree;
   try {
     functionTree = libpgQuery().parsePlPgSQLSync(`CREATE FUNCTION lockwise_function${signature} LANGUAGE plpgsql AS ${tag}${body}${tag}`);
@@ -20474,6 +20498,7 @@ var init_plpgsql = __esm({
     "use strict";
     init_libpg();
     init_node_types();
+    init_identifiers();
     init_scan();
     LOOP_KINDS = ["PLpgSQL_stmt_loop", "PLpgSQL_stmt_while", "PLpgSQL_stmt_fori", "PLpgSQL_stmt_fors", "PLpgSQL_stmt_forc", "PLpgSQL_stmt_foreach_a", "PLpgSQL_stmt_dynfors"];
     CONDITIONAL_KINDS = ["PLpgSQL_stmt_if", "PLpgSQL_stmt_case", "PLpgSQL_exception", ...LOOP_KINDS];
@@ -20930,30 +20955,6 @@ var init_reference_index = __esm({
         return held;
       }
     };
-  }
-});
-
-// src/parse/identifiers.ts
-function quoteIdentifier(name) {
-  let quoted = quotedCache.get(name);
-  if (quoted === void 0) {
-    quoted = needsQuotes(name) ? `"${name.replace(/"/g, '""')}"` : name;
-    quotedCache.set(name, quoted);
-  }
-  return quoted;
-}
-function needsQuotes(name) {
-  if (!PLAIN_IDENTIFIER.test(name)) return true;
-  const keyword = scanTokens(name)?.[0]?.keywordName;
-  return keyword !== void 0 && keyword !== "NO_KEYWORD" && keyword !== "UNRESERVED_KEYWORD";
-}
-var PLAIN_IDENTIFIER, quotedCache;
-var init_identifiers = __esm({
-  "src/parse/identifiers.ts"() {
-    "use strict";
-    init_scan();
-    PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
-    quotedCache = /* @__PURE__ */ new Map();
   }
 });
 
@@ -31570,6 +31571,7 @@ var init_no_unlocked_dedupe_before_unique_key = __esm({
     init_lock_modes();
     init_statement_locks();
     init_names();
+    init_schema_objects();
     init_identifiers();
     init_node_types();
     no_unlocked_dedupe_before_unique_key_default = defineRule({
@@ -31617,10 +31619,7 @@ var init_no_unlocked_dedupe_before_unique_key = __esm({
         return {
           IndexStmt(index) {
             if (!index.unique || !index.relation) return;
-            const keys = [...new Set((index.indexParams ?? []).flatMap((param) => {
-              const element = asKind(param, "IndexElem");
-              return element?.name ? [element.name] : mentionedColumns(element?.expr);
-            }))];
+            const keys = [...new Set(indexColumns(index.indexParams ?? [], [], void 0)?.keys.flat() ?? [])];
             const what = index.idxname ? `unique index ${quoteIdentifier(index.idxname)}` : "the unique index";
             check(relationFromRangeVar(index.relation), keys, what, index.concurrent === true, index.relation.location);
           },

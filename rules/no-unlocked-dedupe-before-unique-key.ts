@@ -7,6 +7,7 @@ import { mentionedColumns } from '../src/knowledge/check-implication.js';
 import { blocksWrites } from '../src/knowledge/lock-modes.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
 import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { indexColumns } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { asKind, forEachRecord, relationsNamedIn, stringValues } from '../src/parse/node-types.js';
 import type { Statement } from '../src/parse/parse.js';
@@ -68,10 +69,7 @@ export default defineRule({
     return {
       IndexStmt(index) {
         if (!index.unique || !index.relation) return;
-        const keys = [...new Set((index.indexParams ?? []).flatMap((param) => {
-          const element = asKind(param, 'IndexElem');
-          return element?.name ? [element.name] : mentionedColumns(element?.expr);
-        }))];
+        const keys = [...new Set(indexColumns(index.indexParams ?? [], [], undefined)?.keys.flat() ?? [])];
         const what = index.idxname ? `unique index ${quoteIdentifier(index.idxname)}` : 'the unique index';
         check(relationFromRangeVar(index.relation), keys, what, index.concurrent === true, index.relation.location);
       },

@@ -2,6 +2,7 @@ import { libpgQuery } from './libpg.js';
 import type { Node } from '@pgsql/types';
 import type { ByteRange } from '../source/source-file.js';
 import { asKind, forEachRecord, nodeKind } from './node-types.js';
+import { quoteIdentifier } from './identifiers.js';
 import { scanTokens } from './scan.js';
 
 import type { SkippedText } from './preprocess.js';
@@ -145,7 +146,7 @@ export function statementsInFunction(body: string, parameterNames: readonly stri
   let tag = '$lockwise_function_body$';
   while (body.includes(tag)) tag = `${tag.slice(0, -1)}_$`;
   const signature =
-    parameterNames.length === 0 ? '() RETURNS trigger' : `(${parameterNames.map((name) => `"${name.replaceAll('"', '""')}" text`).join(', ')}) RETURNS void`;
+    parameterNames.length === 0 ? '() RETURNS trigger' : `(${parameterNames.map((name) => `${quoteIdentifier(name)} text`).join(', ')}) RETURNS void`;
   let functionTree: unknown;
   try {
     functionTree = libpgQuery().parsePlPgSQLSync(`CREATE FUNCTION lockwise_function${signature} LANGUAGE plpgsql AS ${tag}${body}${tag}`);

@@ -117,7 +117,7 @@ async function emptyForGeneratedRows(error: PgError, statement: Statement, conte
   const client = inTransaction ? main : helper;
   try {
     if (inTransaction) await main.query('SAVEPOINT lockwise_stand_in');
-    const { rowCount } = await client.query(`DELETE FROM ${quotedName(altered)}`);
+    const { rowCount } = await client.query(`DELETE FROM ${table}`);
     if (inTransaction) await main.query('RELEASE SAVEPOINT lockwise_stand_in');
     if (!rowCount) return false;
   } catch {
@@ -126,11 +126,6 @@ async function emptyForGeneratedRows(error: PgError, statement: Statement, conte
   }
   context.notes.push(`rows generated into ${table} did not fit the statement (${error.message}): it ran again with ${table} emptied`);
   return true;
-}
-
-function quotedName(relation: { schemaname?: string; relname?: string }): string {
-  const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-  return relation.schemaname ? `${quote(relation.schemaname)}.${quote(relation.relname ?? '')}` : quote(relation.relname ?? '');
 }
 
 async function applyStandIn(error: PgError, statement: Statement, context: RunContext): Promise<boolean> {

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../engine/diagnostic.js';
 import type { FileResult, LintResults, PlannedHistory, PlannedMigration } from '../engine/lint-sources.js';
 import type { Severity } from '../engine/rule.js';
 import { loadParser, parseSource, type Statement } from '../parse/parse.js';
+import { quoteIdentifier } from '../parse/identifiers.js';
 import { SourceFile, type ByteRange } from '../source/source-file.js';
 import { runsAloneInBatchedMode, type TransactionMode } from '../model/session-state.js';
 import type { StatementObservation } from './compare.js';
@@ -137,7 +138,7 @@ export async function traceHistories(histories: readonly PlannedHistory[], envir
 async function resetSession(client: TraceConnections['main'], searchPath: readonly string[] | undefined): Promise<void> {
   await client.query('DISCARD ALL');
   if (searchPath && searchPath.join(',') !== 'public') {
-    await client.query(`SET search_path TO ${searchPath.map((schema) => `"${schema.replaceAll('"', '""')}"`).join(', ')}`);
+    await client.query(`SET search_path TO ${searchPath.map(quoteIdentifier).join(', ')}`);
   }
 }
 
