@@ -25205,16 +25205,14 @@ var init_no_backfill_in_expand_migration = __esm({
         const defaultsGiven = /* @__PURE__ */ new Map();
         const droppedLater2 = /* @__PURE__ */ new Set();
         const coverage = (fills, relation) => {
-          const uncovered = fills.filter(({ column, value }) => {
-            const info = context.schema.column(relation, column);
-            if (!info?.hasDefault) return true;
+          const hasDefault = (column) => context.schema.column(relation, column)?.hasDefault === true;
+          const withoutDefault = fills.filter(({ column }) => !hasDefault(column));
+          const withOtherDefault = fills.filter(({ column, value }) => {
             const given = defaultsGiven.get(`${relationKey(relation)}.${column}`);
-            return given === void 0 || shape(given) !== shape(value);
+            return hasDefault(column) && (given === void 0 || shape(given) !== shape(value));
           });
-          if (uncovered.length === 0) return "";
+          if (withoutDefault.length === 0 && withOtherDefault.length === 0) return "";
           const names = (list) => wordList([...new Set(list.map(({ column }) => quoteIdentifier(column)))]);
-          const withoutDefault = uncovered.filter(({ column }) => !context.schema.column(relation, column)?.hasDefault);
-          const withOtherDefault = uncovered.filter((fill) => !withoutDefault.includes(fill));
           const parts = [
             ...withoutDefault.length === 0 ? [] : withoutDefault.length === fills.length ? ["are not covered"] : [`leave ${names(withoutDefault)} unfilled`],
             ...withOtherDefault.length === 0 ? [] : [`get the default of ${names(withOtherDefault)}, not what this ${fills[0].command} writes`]

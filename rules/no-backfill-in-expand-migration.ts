@@ -83,16 +83,14 @@ export default defineRule({
      * has one, which covers them only when the backfill writes that same default.
      */
     const coverage = (fills: typeof filled, relation: RelationName): string => {
-      const uncovered = fills.filter(({ column, value }) => {
-        const info = context.schema.column(relation, column);
-        if (!info?.hasDefault) return true;
+      const hasDefault = (column: string): boolean => context.schema.column(relation, column)?.hasDefault === true;
+      const withoutDefault = fills.filter(({ column }) => !hasDefault(column));
+      const withOtherDefault = fills.filter(({ column, value }) => {
         const given = defaultsGiven.get(`${relationKey(relation)}.${column}`);
-        return given === undefined || shape(given) !== shape(value);
+        return hasDefault(column) && (given === undefined || shape(given) !== shape(value));
       });
-      if (uncovered.length === 0) return '';
+      if (withoutDefault.length === 0 && withOtherDefault.length === 0) return '';
       const names = (list: typeof filled): string => wordList([...new Set(list.map(({ column }) => quoteIdentifier(column)))]);
-      const withoutDefault = uncovered.filter(({ column }) => !context.schema.column(relation, column)?.hasDefault);
-      const withOtherDefault = uncovered.filter((fill) => !withoutDefault.includes(fill));
       const parts = [
         ...(withoutDefault.length === 0 ? [] : withoutDefault.length === fills.length ? ['are not covered'] : [`leave ${names(withoutDefault)} unfilled`]),
         ...(withOtherDefault.length === 0 ? [] : [`get the default of ${names(withOtherDefault)}, not what this ${fills[0]!.command} writes`]),
