@@ -25906,9 +25906,12 @@ function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
   if (dropsTable(context.statements, index.table, context.schema)) return;
   const retired = (column) => context.schema.retirement(index.table, column)?.deployed === true;
   if (retired() || keys.some((column) => retired(column))) return;
-  const laterCommands = commandsAltering(context.statements.slice(context.statement.index + 1), index.table, context.schema);
-  const addedAgain = new Set(laterCommands.flatMap((cmd) => cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef")?.colname ?? [] : []));
-  if (laterCommands.some((cmd) => cmd.subtype === "AT_DropColumn" && cmd.name !== void 0 && keys.includes(cmd.name) && !addedAgain.has(cmd.name))) return;
+  const dropsKeyColumnForGood = context.statements.slice(context.statement.index + 1).some(
+    (later) => commandsAltering([later], index.table, context.schema).some(
+      (cmd) => cmd.subtype === "AT_DropColumn" && cmd.name !== void 0 && keys.includes(cmd.name) && !columnTakingName(context.statements, later, cmd, index.table, context.schema)
+    )
+  );
+  if (dropsKeyColumnForGood) return;
   const isArbiter = (other) => other.unique && !other.partial && other.keyColumns !== void 0 && sameColumnSet(other.keyColumns, keys);
   const remains = context.schema.indexesOn(index.table).some((other) => !droppedTogether.includes(other) && isArbiter(other));
   const { statement } = context;
@@ -25945,7 +25948,6 @@ var init_no_drop_unique_index = __esm({
     init_names();
     init_schema_objects();
     init_identifiers();
-    init_node_types();
     no_drop_unique_index_default = defineRule({
       id: "no-drop-unique-index",
       meta: {

@@ -1,13 +1,12 @@
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
-import { commandsAltering, commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
+import { columnTakingName, commandsAltering, commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
 import { indexesBuiltByMigration } from '../src/engine/built-indexes.js';
 import { restOfTransaction } from '../src/engine/transaction-block.js';
 import { displayResolvedName, relationFromNameList, type RelationName } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
 import { sameColumnSet } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
-import { asKind } from '../src/parse/node-types.js';
 
 type MessageId = 'uniqueIndexDropped' | 'help' | 'replacedAfterCommit' | 'replacementFirstHelp' | 'replacedByPartialIndex' | 'partialIndexHelp';
 
@@ -66,10 +65,14 @@ function reportIfLastUniqueIndex(context: RuleContext<MessageId>, index: IndexIn
   // A retired table or key column is one no running release writes: its upserts are gone with it (the contract step).
   const retired = (column?: string): boolean => context.schema.retirement(index.table, column)?.deployed === true;
   if (retired() || keys.some((column) => retired(column))) return;
-  // Dropping a key column too, the migration leaves nothing to keep unique and no upsert that could work: the drop of the column is the finding (require-deprecation-before-drop).
-  const laterCommands = commandsAltering(context.statements.slice(context.statement.index + 1), index.table, context.schema);
-  const addedAgain = new Set(laterCommands.flatMap((cmd) => (cmd.subtype === 'AT_AddColumn' ? (asKind(cmd.def, 'ColumnDef')?.colname ?? []) : [])));
-  if (laterCommands.some((cmd) => cmd.subtype === 'AT_DropColumn' && cmd.name !== undefined && keys.includes(cmd.name) && !addedAgain.has(cmd.name))) return;
+  // Dropping a key column too, and giving no column its name again, the migration leaves nothing to keep unique and no
+  // upsert that could work: the drop of the column is the finding (require-deprecation-before-drop).
+  const dropsKeyColumnForGood = context.statements.slice(context.statement.index + 1).some((later) =>
+    commandsAltering([later], index.table, context.schema).some(
+      (cmd) => cmd.subtype === 'AT_DropColumn' && cmd.name !== undefined && keys.includes(cmd.name) && !columnTakingName(context.statements, later, cmd, index.table, context.schema),
+    ),
+  );
+  if (dropsKeyColumnForGood) return;
   // An arbiter for ON CONFLICT (keys): unique, on all rows, keyed by exactly those columns.
   const isArbiter = (other: { unique: boolean; partial: boolean; keyColumns?: string[] }): boolean => other.unique && !other.partial && other.keyColumns !== undefined && sameColumnSet(other.keyColumns, keys);
   const remains = context.schema.indexesOn(index.table).some((other) => !droppedTogether.includes(other) && isArbiter(other));
