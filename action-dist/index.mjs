@@ -46898,8 +46898,10 @@ function toolVersion() {
 function toolHomepage() {
   return ownManifest().homepage ?? "https://github.com/lockwise/lockwise";
 }
+var build2;
 function toolBuild() {
-  return `${toolVersion()}+${codeIdentity(path10.dirname(fileURLToPath2(import.meta.url)))}`;
+  build2 ??= `${toolVersion()}+${codeIdentity(path10.dirname(fileURLToPath2(import.meta.url)))}`;
+  return build2;
 }
 function codeIdentity(folder) {
   const digest = createHash4("sha256");

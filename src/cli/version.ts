@@ -38,8 +38,12 @@ export function toolHomepage(): string {
  * version (a development build, a reinstall of another one) holds findings, and schema states, that this one may not
  * make alike.
  */
+let build: string | undefined;
+
 export function toolBuild(): string {
-  return `${toolVersion()}+${codeIdentity(path.dirname(fileURLToPath(import.meta.url)))}`;
+  // The code does not change while the process runs: the language server asks on every change to a document.
+  build ??= `${toolVersion()}+${codeIdentity(path.dirname(fileURLToPath(import.meta.url)))}`;
+  return build;
 }
 
 /**
