@@ -33,13 +33,14 @@ export function toolHomepage(): string {
   return ownManifest().homepage ?? 'https://github.com/lockwise/lockwise';
 }
 
+/** The build's identity, once read. */
+let build: string | undefined;
+
 /**
  * lockwise's version and the code that runs, for the cache's key: a cache written by another build of the same
  * version (a development build, a reinstall of another one) holds findings, and schema states, that this one may not
  * make alike.
  */
-let build: string | undefined;
-
 export function toolBuild(): string {
   // The code does not change while the process runs: the language server asks on every change to a document.
   build ??= `${toolVersion()}+${codeIdentity(path.dirname(fileURLToPath(import.meta.url)))}`;
