@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wrapper from 'libpg-query';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { libpgQuery, loadParser } from '../src/parse/libpg.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 // lockwise calls libpg-query's C functions itself (src/parse/libpg.ts). Whatever it gets back must be
 // what libpg-query's own wrapper returns or throws for the same text.
@@ -64,5 +67,27 @@ describe('the PostgreSQL parser binding', () => {
     expect(() => pg.parseSync('SELECT FROM WHERE;')).toThrow();
     expect(pg.parseSync(BIG_MIGRATION).stmts).toHaveLength(8000);
     expect(pg.parseSync('SELECT 1;').stmts).toHaveLength(1);
+  });
+});
+
+describe('quoteIdentifier', () => {
+  beforeAll(loadParser);
+
+  // Reserved, column-name and type-or-function-name keywords must be quoted; unreserved ones need not be.
+  const NAMES = ['orders', 'user', 'select', 'current_date', 'int', 'left', 'name', 'data', 'text', 'Orders', 'order items', 'a"b', '1st', 'ž', 'x$1', '_tmp'];
+
+  it.each(NAMES)('writes %j so that PostgreSQL reads the same name back', (name) => {
+    const quoted = quoteIdentifier(name);
+    const tree = libpgQuery().parseSync(`CREATE TABLE ${quoted} (id int)`) as { stmts: Array<{ stmt: { CreateStmt: { relation: { relname: string } } } }> };
+    expect(tree.stmts[0]!.stmt.CreateStmt.relation.relname).toBe(name);
+  });
+
+  it('quotes only what PostgreSQL quotes', () => {
+    expect(NAMES.filter((name) => quoteIdentifier(name) === name)).toEqual(['orders', 'name', 'data', 'text', 'x$1', '_tmp']);
+  });
+
+  it("holds every keyword this libpg-query's scanner does not class as unreserved", () => {
+    const script = fileURLToPath(new URL('../scripts/generate-quoted-keywords.mjs', import.meta.url));
+    expect(() => execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' })).not.toThrow();
   });
 });

@@ -1,7 +1,8 @@
-import { scanTokens } from './scan.js';
+// The keywords are PostgreSQL's own, classed by libpg-query's scanner, in scripts/generate-quoted-keywords.mjs.
+import quotedKeywordsJson from './quoted-keywords.json' with { type: 'json' };
 
 const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
-const quotedCache = new Map<string, string>();
+const QUOTED_KEYWORDS: ReadonlySet<string> = new Set(quotedKeywordsJson);
 
 /**
  * An identifier as it must be written in SQL, as PostgreSQL's quote_identifier
@@ -9,16 +10,5 @@ const quotedCache = new Map<string, string>();
  * Help text shows SQL to run, so `"User Table"` must stay quoted.
  */
 export function quoteIdentifier(name: string): string {
-  let quoted = quotedCache.get(name);
-  if (quoted === undefined) {
-    quoted = needsQuotes(name) ? `"${name.replace(/"/g, '""')}"` : name;
-    quotedCache.set(name, quoted);
-  }
-  return quoted;
-}
-
-function needsQuotes(name: string): boolean {
-  if (!PLAIN_IDENTIFIER.test(name)) return true;
-  const keyword = scanTokens(name)?.[0]?.keywordName;
-  return keyword !== undefined && keyword !== 'NO_KEYWORD' && keyword !== 'UNRESERVED_KEYWORD';
+  return PLAIN_IDENTIFIER.test(name) && !QUOTED_KEYWORDS.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
