@@ -19,13 +19,13 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       dedupeRace:
-        'The DELETE on line {{line}} removes duplicates of ({{keys}}) from {{table}}, but nothing stops the release still running from writing new ones before {{what}} is built{{window}}: one duplicate committed meanwhile makes the build fail ("could not create unique index"){{outcome}}.',
+        'The {{dedupe}}, but nothing stops the release still running from writing new duplicates before {{what}} is built{{window}}: one duplicate committed meanwhile makes the build fail ("could not create unique index"){{outcome}}.',
       help:
-        'Block writes from before the DELETE to the end of the build, in one transaction: LOCK TABLE {{table}} IN SHARE MODE; before the DELETE (reads go on; writes wait for the DELETE and the build, so keep lock_timeout short). On a large or busy table, first release code that writes no duplicates (an upsert on ({{keys}})), then remove them and build the index CONCURRENTLY.',
+        'Block writes from before {{start}} to the end of the build, in one transaction: LOCK TABLE {{table}} IN SHARE MODE; before {{start}} (reads go on; writes wait for the DELETE and the build, so keep lock_timeout short). On a large or busy table, first release code that writes no duplicates (an upsert on ({{keys}})), then remove them and build the index CONCURRENTLY.',
     },
     docs: {
       summary: 'Warns about building a unique index or key after a DELETE that removes duplicates of its columns, while the application can still insert new duplicates in between.',
-      why: 'A DELETE takes only a ROW EXCLUSIVE lock, which lets every other session go on inserting and updating the table. So between the DELETE that removes the duplicates and the build of the unique index, the release still running during the deploy can commit a new duplicate (the very code that wrote the first ones), and the build then fails with "could not create unique index": the migration fails and rolls back, the DELETE with it, and the migration tool marks it failed. A CREATE UNIQUE INDEX CONCURRENTLY fails the same way, later, and leaves an INVALID index behind that still slows every write. Seen on PostgreSQL 18: a second session inserted a duplicate between the DELETE and the CREATE UNIQUE INDEX of one transaction, and the build failed; with LOCK TABLE ... IN SHARE MODE before the DELETE, the same insert waited, the index was built, and the insert then failed on it as a duplicate. A DELETE counts as removing duplicates when it reads the table again (a self-join, a subquery or a WITH query over it) and tells duplicates by every key column: it groups or partitions by it (GROUP BY, PARTITION BY, DISTINCT ON), or matches it with itself (a.email = b.email). Not reported: a lock that blocks writes (SHARE or stronger) taken on the table before the DELETE, in the transaction that builds the index; tables the migrations created and did not deploy yet.',
+      why: 'A DELETE takes only a ROW EXCLUSIVE lock, which lets every other session go on inserting and updating the table. So between the DELETE that removes the duplicates and the build of the unique index, the release still running during the deploy can commit a new duplicate (the very code that wrote the first ones), and the build then fails with "could not create unique index": the migration fails and rolls back, the DELETE with it, and the migration tool marks it failed. A CREATE UNIQUE INDEX CONCURRENTLY fails the same way, later, and leaves an INVALID index behind that still slows every write. Seen on PostgreSQL 18: a second session inserted a duplicate between the DELETE and the CREATE UNIQUE INDEX of one transaction, and the build failed; with LOCK TABLE ... IN SHARE MODE before the DELETE, the same insert waited, the index was built, and the insert then failed on it as a duplicate. A DELETE counts as removing duplicates when it reads the table again (a self-join, a subquery or a WITH query over it) and tells duplicates by every key column: it groups or partitions by it (GROUP BY, PARTITION BY, DISTINCT ON), or matches it with itself (a.email = b.email). So does a DELETE that an INSERT follows, filling the table again from a copy made before the DELETE (CREATE TEMP TABLE ... AS SELECT DISTINCT ON (...)) that tells duplicates the same way. Not reported: a lock that blocks writes (SHARE or stronger) taken on the table before the DELETE, in the transaction that builds the index; tables the migrations created and did not deploy yet.',
       instead: 'Lock the table against writes (LOCK TABLE ... IN SHARE MODE) before removing duplicates, in the transaction that builds the unique index; or stop the application from writing duplicates first, in an earlier release.',
       bad: "DELETE FROM session_data a USING session_data b\n  WHERE a.session_id = b.session_id AND a.data_key = b.data_key AND a.id < b.id;\nCREATE UNIQUE INDEX session_data_session_key ON session_data (session_id, data_key);",
       good: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nLOCK TABLE session_data IN SHARE MODE;\nDELETE FROM session_data a USING session_data b\n  WHERE a.session_id = b.session_id AND a.data_key = b.data_key AND a.id < b.id;\nCREATE UNIQUE INDEX session_data_session_key ON session_data (session_id, data_key);\nCOMMIT;",
@@ -37,25 +37,30 @@ export default defineRule({
   create(context) {
     const check = (relation: RelationName, keys: readonly string[], what: string, concurrent: boolean, at: number | undefined): void => {
       if (keys.length === 0 || !context.isExistingTable(relation)) return;
-      const dedupe = context.statements
-        .slice(0, context.statement.index)
-        .reverse()
-        .find((statement) => removesDuplicates(context, statement, relation, keys));
+      let dedupe: Dedupe | undefined;
+      for (let index = context.statement.index - 1; index >= 0 && !dedupe; index--) dedupe = dedupeBy(context, context.statements[index]!, relation, keys);
       if (!dedupe) return;
-      const sameTransaction = !concurrent && context.transaction.inTransaction && restOfTransaction(context, dedupe).includes(context.statement);
-      // A lock that blocks writes, taken before the DELETE and held to the build, closes the window.
+      const { deletion, refilled } = dedupe;
+      const sameTransaction = !concurrent && context.transaction.inTransaction && restOfTransaction(context, deletion).includes(context.statement);
+      // A lock that blocks writes, taken before the DELETE and held to the build, closes the window. (Before a copy to fill the
+      // table again from, as the help says, it also keeps the rows written between the copy and the DELETE.)
       const guarded =
         sameTransaction &&
-        context.heldLocks().some((held) => !held.claim.takenOnlyIf && held.statement.index < dedupe.index && blocksWrites(trafficLock(held.claim)) && context.schema.sameTable(held.table, relation));
+        context.heldLocks().some((held) => !held.claim.takenOnlyIf && held.statement.index < deletion.index && blocksWrites(trafficLock(held.claim)) && context.schema.sameTable(held.table, relation));
       if (guarded) return;
+      const keyList = keys.map(quoteIdentifier).join(', ');
+      const table = displayName(relation);
       context.report({
         messageId: 'dedupeRace',
         helpId: 'help',
         at,
         data: {
-          line: context.lineOf(dedupe.range.start),
-          keys: keys.map(quoteIdentifier).join(', '),
-          table: displayName(relation),
+          dedupe: refilled
+            ? `DELETE on line ${context.lineOf(deletion.range.start)} and the INSERT on line ${context.lineOf(refilled.insert.range.start)} fill ${table} again from a copy without duplicates of (${keyList}), made on line ${context.lineOf(refilled.copy.range.start)}`
+            : `DELETE on line ${context.lineOf(deletion.range.start)} removes duplicates of (${keyList}) from ${table}`,
+          start: refilled ? 'the copy' : 'the DELETE',
+          keys: keyList,
+          table,
           what,
           window: concurrent
             ? ' (CONCURRENTLY builds it in transactions of its own, letting writes go on)'
@@ -84,18 +89,48 @@ export default defineRule({
   },
 });
 
+interface Dedupe {
+  deletion: Statement;
+  /** The copy made before the DELETE without duplicates, and the INSERT that fills the table again from it. */
+  refilled?: { copy: Statement; insert: Statement };
+}
+
 /**
  * A DELETE from the table that reads the table again (a self-join, a subquery, a WITH query) and tells duplicates by
  * every key column: it groups or partitions by it (GROUP BY, PARTITION BY, DISTINCT ON), or matches it with itself
- * (`a.email = b.email`).
+ * (`a.email = b.email`). Or a DELETE after which an INSERT, before the build, fills the table again from a copy made
+ * before the DELETE that tells duplicates so (LobeHub's `CREATE TEMP TABLE ... AS SELECT DISTINCT ON (chunk_id) *`).
  */
-function removesDuplicates(context: RuleContext<string>, statement: Statement, relation: RelationName, keys: readonly string[]): boolean {
+function dedupeBy(context: RuleContext<string>, statement: Statement, relation: RelationName, keys: readonly string[]): Dedupe | undefined {
   const deletion = asKind(statement.node, 'DeleteStmt');
-  if (!deletion?.relation || !context.schema.sameTable(relationFromRangeVar(deletion.relation), relation)) return false;
-  const readsAgain = relationsNamedIn(statement.node).some((named) => context.schema.sameTable(relationFromRangeVar(named), relation));
-  if (!readsAgain) return false;
-  const telling = duplicateTellingColumns(statement.node);
-  return keys.every((key) => telling.has(key));
+  if (!deletion?.relation || !context.schema.sameTable(relationFromRangeVar(deletion.relation), relation)) return undefined;
+  const readsTable = (node: Node | undefined): boolean => relationsNamedIn(node).some((named) => context.schema.sameTable(relationFromRangeVar(named), relation));
+  const tellsKeys = (node: Node): boolean => {
+    const telling = duplicateTellingColumns(node);
+    return keys.every((key) => telling.has(key));
+  };
+  if (readsTable(statement.node)) return tellsKeys(statement.node) ? { deletion: statement } : undefined;
+  for (const refill of context.statements.slice(statement.index + 1, context.statement.index)) {
+    const insert = asKind(refill.node, 'InsertStmt');
+    if (!insert?.relation || !context.schema.sameTable(relationFromRangeVar(insert.relation), relation)) continue;
+    for (const source of relationsNamedIn(insert.selectStmt)) {
+      const copy = context.statements.slice(0, statement.index).reverse().find((earlier) => {
+        const query = copyInto(earlier, relationFromRangeVar(source), context);
+        return query !== undefined && readsTable(query) && tellsKeys(query);
+      });
+      if (copy) return { deletion: statement, refilled: { copy, insert: refill } };
+    }
+  }
+  return undefined;
+}
+
+/** The query of a CREATE TABLE ... AS or INSERT ... SELECT that fills `copy`. */
+function copyInto(statement: Statement, copy: RelationName, context: RuleContext<string>): Node | undefined {
+  const createAs = asKind(statement.node, 'CreateTableAsStmt');
+  if (createAs?.into?.rel && context.schema.sameTable(relationFromRangeVar(createAs.into.rel), copy)) return createAs.query;
+  const insert = asKind(statement.node, 'InsertStmt');
+  if (insert?.relation && context.schema.sameTable(relationFromRangeVar(insert.relation), copy)) return insert.selectStmt;
+  return undefined;
 }
 
 /** The columns a statement groups or partitions rows by, or matches with the same column of another row. */

@@ -943,6 +943,30 @@ describe('what a trigger runs, from the functions earlier migrations created', (
   });
 });
 
+describe('no-unlocked-dedupe-before-unique-key', () => {
+  it('names the DELETE, the INSERT and the copy when a table is filled again from a copy without duplicates, and says to lock before the copy', () => {
+    const schema = 'CREATE TABLE embeddings (id uuid PRIMARY KEY, chunk_id uuid, body text);\n';
+    const copyBack = [
+      'BEGIN;',
+      "SET LOCAL lock_timeout = '2s';",
+      'CREATE TEMP TABLE kept AS SELECT DISTINCT ON (chunk_id) * FROM embeddings ORDER BY chunk_id, id;',
+      'DELETE FROM embeddings;',
+      'INSERT INTO embeddings SELECT * FROM kept;',
+      'CREATE UNIQUE INDEX embeddings_chunk_key ON embeddings (chunk_id);',
+      'COMMIT;',
+      '',
+    ].join('\n');
+    const found = lintedDiagnostics(tempProject({ 'db/001_embeddings.sql': schema, 'db/002_dedupe.sql': copyBack })).filter((finding) => finding.rule === 'no-unlocked-dedupe-before-unique-key');
+    expect(found.map(({ line, message }) => `${line} ${message.split(', but')[0]}`)).toEqual([
+      '6 The DELETE on line 4 and the INSERT on line 5 fill embeddings again from a copy without duplicates of (chunk_id), made on line 3',
+    ]);
+    expect(found[0]!.help).toContain('Block writes from before the copy to the end of the build');
+    // Locked before the copy, no row is lost and no duplicate comes in between.
+    const locked = copyBack.replace('CREATE TEMP TABLE', 'LOCK TABLE embeddings IN SHARE MODE;\nCREATE TEMP TABLE');
+    expect(lintedDiagnostics(tempProject({ 'db/001_embeddings.sql': schema, 'db/002_dedupe.sql': locked })).filter((finding) => finding.rule === 'no-unlocked-dedupe-before-unique-key')).toEqual([]);
+  });
+});
+
 describe('require-lock-timeout counts what the rest of the file locks without one', () => {
   it('names the later statements\' relations in its one finding, and stops counting once a lock_timeout is set', () => {
     const tables = 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n';
