@@ -245,6 +245,26 @@ describe('psql meta-commands and template placeholders', () => {
     expect(run.stderr).toContain(`lockwise: db/2_block.sql:4: dynamic SQL not parsed: "format('ALTER TABLE %I RENAME COLUMN username TO login', 'users')"`);
   });
 
+  it('ends the statement before \\gset, \\gexec and the other commands that send the query, as psql does', () => {
+    const upgrade = [
+      "\\set previous_version 'v1'",
+      "SELECT app_version() = :'previous_version' AS valid_previous",
+      '\\gset',
+      '\\if :valid_previous',
+      'BEGIN;',
+      "SELECT format('CREATE OR REPLACE FUNCTION app_version() RETURNS text AS $$ SELECT %L $$ LANGUAGE sql', 'v2')",
+      '  \\gexec',
+      "SET LOCAL lock_timeout = '2s';",
+      'ALTER TABLE users RENAME COLUMN username TO login;',
+      'COMMIT;',
+      '\\endif',
+      '',
+    ].join('\n');
+    const dir = tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/2_upgrade.sql': upgrade });
+    const run = runCli(['lint', '-f', 'json', 'db'], { cwd: dir });
+    expect(findings(run.stdout)).toEqual([['db/2_upgrade.sql', 'no-rename-column', 9]]);
+  });
+
   it('still reports a syntax error in what remains', () => {
     const run = runCli(['lint', '-f', 'json', '-'], { input: "\\echo starting\nALTER TABLE {{t}} ADD COLUMN;\n" });
     expect(findings(run.stdout)).toEqual([['<stdin>', 'syntax-error', 2]]);

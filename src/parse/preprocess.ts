@@ -19,13 +19,18 @@ export interface PreprocessedSql {
 const TEMPLATE_PLACEHOLDER = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/g;
 /** A backslash command at the start of a line, as psql reads it: `\set`, `\echo`, `\i file`, `\connect db`. */
 const META_COMMAND_LINE = /^[ \t]*\\[^\r\n]*/gm;
+/**
+ * The commands that send the query buffer to the server as a `;` would: `\g`, `\gx`, `\gset`, `\gexec`, `\gdesc`,
+ * `\crosstabview`, `\watch`. `SELECT ... \gset` with no `;` is a whole statement in psql, so the backslash becomes a `;`.
+ */
+const SENDS_QUERY = /^[ \t]*\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])/;
 /** Cheap test before scanning: a colon that is not part of `::` or `:=` and starts a psql variable. */
 const MAYBE_PSQL_VARIABLE = /(?<!:):(?![:=])['"A-Za-z_]/;
 
 /**
  * Real migrations hold text PostgreSQL's parser rejects: psql meta-commands, psql
  * variable interpolation (`:var`, `:'var'`, `:"var"`) and template placeholders.
- * Meta-command lines become blank; variables and placeholders become an identifier
+ * Meta-command lines become blank, or a `;` where they send the query; variables and placeholders become an identifier
  * of underscores of the same byte length, which parses wherever a name or literal may (a placeholder that stands alone,
  * one as long as its text without the spaces inside its braces, padded with spaces).
  */
@@ -54,7 +59,8 @@ export function preprocessSql(text: string): PreprocessedSql {
     byteCursor += Buffer.byteLength(before, 'utf8');
     const length = Buffer.byteLength(original, 'utf8');
     if (replacement.blank) {
-      sqlText += ' '.repeat(length);
+      const indent = original.indexOf('\\');
+      sqlText += replacement.kind === 'psql meta-command' && SENDS_QUERY.test(original) ? `${original.slice(0, indent)};${' '.repeat(length - indent - 1)}` : ' '.repeat(length);
       skipped.push({ range: { start: byteCursor, end: byteCursor + length }, kind: replacement.kind, text: original });
     } else {
       const alone = standsAlone(text, replacement);
