@@ -3,7 +3,7 @@ import { defineRule, type NodeFrame } from '../src/engine/rule.js';
 import { displayName, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { matchesNoRow, matchesOneRow } from '../src/knowledge/key-range.js';
-import { holdsNoNull } from '../src/engine/column-declarations.js';
+import { columnValues } from '../src/engine/column-declarations.js';
 import type { Statement } from '../src/parse/parse.js';
 import { asKind, isOptionEnabled } from '../src/parse/node-types.js';
 import { wordList } from '../src/engine/messages.js';
@@ -66,8 +66,8 @@ export default defineRule({
       // Setting one row by its key (a seed row, an admin account) is a data fix, not a backfill the old release could miss.
       // The unique keys are looked up only then: finding them reads every index of the schema.
       if (newColumns.length === 0 || (where && matchesOneRow(where, context.schema.uniqueKeys(relation)))) return;
-      // `WHERE x IS NULL` on a column its default filled updates no row: nothing for the old release to miss.
-      if (matchesNoRow(where, (column) => holdsNoNull(context, relation, column))) return;
+      // `WHERE x IS NULL` (or `x = ''`) on a column its default filled (with 'LINK') updates no row: nothing for the old release to miss.
+      if (matchesNoRow(where, columnValues(context, relation))) return;
       for (const target of newColumns) {
         const { name, val, location } = asKind(target, 'ResTarget')!;
         filled.push({ statement: context.statement, relation, column: name!, value: val, at: location, command });

@@ -1,6 +1,6 @@
 import type { Node } from '@pgsql/types';
 import type { RuleContext } from './context.js';
-import { holdsNoNull } from './column-declarations.js';
+import { columnValues } from './column-declarations.js';
 import { isBoundedBatch, matchesNoRow, type LimitedSources } from '../knowledge/key-range.js';
 import type { RelationName } from '../model/names.js';
 import { describeType } from '../knowledge/type-changes.js';
@@ -17,11 +17,11 @@ export function batchKey(context: RuleContext<string>, relation: RelationName): 
 
 /**
  * Whether conditions on a table's rows limit the work to a bounded batch: a key range, an equality on any unique key
- * (one row), or a test no row passes (`handle IS NULL` on a column no row leaves NULL).
+ * (one row), or a test no row passes (`handle IS NULL` on a column no row leaves NULL; `kind = ''` on one that holds only 'LINK').
  */
 export function isBoundedWork(context: RuleContext<string>, relation: RelationName, bounds: ReadonlyArray<Node | undefined>, sources: LimitedSources): boolean {
   const boundedBy = (key: readonly string[]): boolean => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
-  if (bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)))) return true;
+  if (bounds.some((bound) => matchesNoRow(bound, columnValues(context, relation)))) return true;
   // The unique keys are looked up only when the primary key does not bound it.
   return boundedBy(batchKey(context, relation)) || context.schema.uniqueKeys(relation).some(boundedBy);
 }

@@ -3,6 +3,8 @@ import { displayName, relationFromRangeVar, type RelationName } from '../model/n
 import type { ResolvedDomain, SchemaModel } from '../model/schema-model.js';
 import { columnType, isNullConstant, isSerial } from '../model/schema-objects.js';
 import { asKind } from '../parse/node-types.js';
+import type { Statement } from '../parse/parse.js';
+import { literalText, type ColumnValues } from '../knowledge/key-range.js';
 import { commandsAltering } from './alter-table-commands.js';
 import type { RuleContext } from './context.js';
 import type { NodeVisitors } from './rule.js';
@@ -59,11 +61,44 @@ export function fillingDefault(column: ColumnDef, domain: ResolvedDomain | undef
  */
 export function holdsNoNull(context: RuleContext<string>, relation: RelationName, column: string): boolean {
   if (context.schema.column(relation, column)?.notNull) return true;
-  const earlier = context.statements.slice(0, context.statement.insideBlock ?? context.statement.index);
-  return commandsAltering(earlier, relation, context.schema).some((cmd) => {
+  return commandsAltering(statementsBefore(context), relation, context.schema).some((cmd) => {
     const added = cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined;
     return added?.colname === column && fillingDefault(added, undefined) !== undefined;
   });
+}
+
+/**
+ * The one value every row holds in a column where the current statement runs (as `literalText` writes it): an earlier
+ * statement of the migration added it with a literal default, which filled every existing row and fills those the
+ * running release inserts, and no statement since wrote rows of the table or changed the column.
+ */
+export function onlyValue(context: RuleContext<string>, relation: RelationName, column: string): string | undefined {
+  const earlier = statementsBefore(context);
+  const addedAt = earlier.findLastIndex((statement) =>
+    commandsAltering([statement], relation, context.schema).some((cmd) => cmd.subtype === 'AT_AddColumn' && asKind(cmd.def, 'ColumnDef')?.colname === column),
+  );
+  if (addedAt === -1) return undefined;
+  const added = commandsAltering([earlier[addedAt]!], relation, context.schema)
+    .map((cmd) => (cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined))
+    .find((definition) => definition?.colname === column);
+  const value = added && literalText(fillingDefault(added, undefined)?.expression);
+  if (value === undefined) return undefined;
+  const changedSince = earlier.slice(addedAt + 1).some((statement) => {
+    const written = asKind(statement.node, 'UpdateStmt')?.relation ?? asKind(statement.node, 'InsertStmt')?.relation ?? asKind(statement.node, 'MergeStmt')?.relation ?? asKind(statement.node, 'CopyStmt')?.relation;
+    if (written && context.schema.sameTable(relationFromRangeVar(written), relation)) return true;
+    return commandsAltering([statement], relation, context.schema).some((cmd) => cmd.name === column);
+  });
+  return changedSince ? undefined : value;
+}
+
+/** What a WHERE clause on the table can rely on its columns holding, where the current statement runs. */
+export function columnValues(context: RuleContext<string>, relation: RelationName): ColumnValues {
+  return { table: relation.name, holdsNoNull: (column) => holdsNoNull(context, relation, column), onlyValue: (column) => onlyValue(context, relation, column) };
+}
+
+/** The statements of the migration before the current one; for a statement inside a DO block, before the block. */
+function statementsBefore(context: RuleContext<string>): readonly Statement[] {
+  return context.statements.slice(0, context.statement.insideBlock ?? context.statement.index);
 }
 
 /** Serial, identity and generated columns compute a value for every row themselves. */

@@ -128,16 +128,58 @@ export function matchesOneRow(where: Node | undefined, keys: ReadonlyArray<reado
   return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
 }
 
+/** What is known of the values a table's columns hold where a statement runs. */
+export interface ColumnValues {
+  /** The table's name: a column reference qualified by another (a joined table's `other.kind`) is not one of its columns. */
+  table: string;
+  /** The column holds no NULL. */
+  holdsNoNull(column: string): boolean;
+  /** The one value every row holds in the column, as `literalText` writes it, when it is known. */
+  onlyValue(column: string): string | undefined;
+}
+
 /**
- * Whether a WHERE clause matches no row: `column IS NULL`, alone or within an AND, on a column that holds no NULL
- * (`neverNull`), as a NOT NULL column, or one this migration added with a default that filled every row.
+ * Whether a WHERE clause matches no row: within an AND, a condition no row passes, or an OR of them only. No row passes
+ * `column IS NULL` on a column that holds no NULL (a NOT NULL column, or one this migration added with a default that
+ * filled every row), nor `column = constant` on a column whose one value is another constant (added with that default).
  */
-export function matchesNoRow(where: Node | undefined, neverNull: (column: string) => boolean): boolean {
-  return conjuncts(where).some((node) => {
+export function matchesNoRow(where: Node | undefined, values: ColumnValues): boolean {
+  const columnName = (node: Node | undefined): string | undefined => {
+    const fields = stringValues(asKind(node, 'ColumnRef')?.fields);
+    return fields.length === 1 || fields.at(-2) === values.table ? fields.at(-1) : undefined;
+  };
+  const passesNone = (node: Node): boolean => {
+    const bool = asKind(node, 'BoolExpr');
+    if (bool?.boolop === 'OR_EXPR') return (bool.args ?? []).every(passesNone);
+    if (bool?.boolop === 'AND_EXPR') return (bool.args ?? []).some(passesNone);
     const test = asKind(node, 'NullTest');
-    const column = columnName(test?.arg);
-    return test?.nulltesttype === 'IS_NULL' && column !== undefined && neverNull(column);
-  });
+    if (test) {
+      const column = columnName(test.arg);
+      return test.nulltesttype === 'IS_NULL' && column !== undefined && values.holdsNoNull(column);
+    }
+    const comparison = asKind(node, 'A_Expr');
+    if (comparison?.kind !== 'AEXPR_OP' || stringValues(comparison.name).join('') !== '=') return false;
+    const differs = (side: Node | undefined, other: Node | undefined): boolean => {
+      const column = columnName(side);
+      const value = literalText(other);
+      const only = column === undefined || value === undefined ? undefined : values.onlyValue(column);
+      return only !== undefined && only !== value;
+    };
+    return differs(comparison.lexpr, comparison.rexpr) || differs(comparison.rexpr, comparison.lexpr);
+  };
+  return conjuncts(where).some(passesNone);
+}
+
+/** A literal as text that tells it from any other literal of its kind (`'LINK'`, `'LINK'::text`, `42`), or undefined for anything else. */
+export function literalText(node: Node | undefined): string | undefined {
+  const cast = asKind(node, 'TypeCast');
+  const literal = asKind(cast ? cast.arg : node, 'A_Const');
+  if (!literal || literal.isnull) return undefined;
+  if (literal.sval) return `string ${literal.sval.sval ?? ''}`;
+  if (literal.ival) return `number ${literal.ival.ival ?? 0}`;
+  if (literal.fval) return `number ${Number(literal.fval.fval)}`;
+  if (literal.boolval) return `boolean ${literal.boolval.boolval === true}`;
+  return undefined;
 }
 
 /** The conditions a WHERE clause requires all of: the arguments of a top-level AND, or the clause itself. */
