@@ -4,6 +4,7 @@ import { commandsAltering, commandsOnExistingTable } from '../src/engine/alter-t
 import { displayName, relationFromNameList, type RelationName } from '../src/model/names.js';
 import { statementCreatingAgain } from '../src/engine/transaction-block.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
+import type { Statement } from '../src/parse/parse.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { domainOfColumn, FAST_DEFAULT_SINCE, fillingDefault, fillsItself, requiringConstraint } from '../src/engine/column-declarations.js';
 import { columnType } from '../src/model/schema-objects.js';
@@ -17,6 +18,8 @@ export default defineRule({
     messages: {
       requiredColumn:
         'ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail with a not-null violation.',
+      requiredColumnReplacingDropped:
+        'ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row: the values of the {{column}} dropped {{droppedWhere}} are gone by then, and nothing fills the new one.',
       requiredColumnAfterTruncate:
         'ADD COLUMN {{column}} {{constraint}} without a DEFAULT: {{table}} is empty, emptied by TRUNCATE on line {{line}} of this transaction, so the column is added, but the running release\'s INSERTs, which do not name {{column}}, then fail with a not-null violation.',
       requiredColumnAfterDeletingEveryRow:
@@ -92,7 +95,11 @@ export default defineRule({
           const remove = asKind(held.statement.node, 'DeleteStmt');
           return remove && !remove.whereClause && !remove.usingClause && !held.claim.takenOnlyIf && context.schema.sameTable(held.table, relation);
         });
-        if (required && (truncated ?? deletedAll)) {
+        const dropped = required && !(truncated ?? deletedAll) ? droppedBefore(relation, column.colname) : undefined;
+        if (required && dropped) {
+          const droppedWhere = dropped === context.statement ? 'in the same statement' : `on line ${context.lineOf(dropped.range.start)}`;
+          context.report({ messageId: 'requiredColumnReplacingDropped', helpId, at: required.location, data: { ...data, constraint: describe(required), droppedWhere } });
+        } else if (required && (truncated ?? deletedAll)) {
           const line = context.lineOf((truncated ?? deletedAll)!.statement.range.start);
           const messageId = truncated ? 'requiredColumnAfterTruncate' : 'requiredColumnAfterDeletingEveryRow';
           context.report({ messageId, helpId, at: required.location, data: { ...data, constraint: describe(required), line } });
@@ -104,6 +111,16 @@ export default defineRule({
     };
 
     /**
+     * The statement of this migration, the current one or an earlier one, that dropped a column of the name before it is
+     * added again: the running release still names it in its INSERTs, so the new column is no column it leaves out.
+     */
+    function droppedBefore(relation: RelationName, name: string): Statement | undefined {
+      return context.statements
+        .slice(0, context.statement.index + 1)
+        .findLast((statement) => commandsAltering([statement], relation, context.schema).some((cmd) => cmd.subtype === 'AT_DropColumn' && cmd.name === name));
+    }
+
+    /**
      * A column this release adds nullable, fills, then makes NOT NULL: the running release does not know it, so its
      * INSERTs leave it out. Not when the column has a default, or the file gives it one later.
      */
@@ -111,8 +128,7 @@ export default defineRule({
       const column = context.schema.column(relation, name);
       if (!column || column.hasDefault || column.generated || !context.schema.isNewColumn(relation, name)) return;
       // It took the name of a column this migration dropped: the running release's INSERTs name it (require-deprecation-before-drop reports the swap).
-      const earlier = commandsAltering(context.statements.slice(0, context.statement.index), relation, context.schema);
-      if (earlier.some((other) => other.subtype === 'AT_DropColumn' && other.name === name)) return;
+      if (droppedBefore(relation, name)) return;
       // Its default may come in the same ALTER TABLE (SET NOT NULL, SET DEFAULT 'live'), or in a later statement.
       const later = commandsAltering(context.statements.slice(context.statement.index), relation, context.schema);
       if (later.some((other) => other.name === name && ((other.subtype === 'AT_ColumnDefault' && other.def !== undefined) || other.subtype === 'AT_DropNotNull'))) return;

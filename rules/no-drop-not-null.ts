@@ -12,7 +12,7 @@ export default defineRule({
       dropNotNull:
         'DROP NOT NULL on {{table}}.{{column}} lets NULLs in while the release still running during the deploy reads {{column}} as a column that always has a value: the first NULL written can make that code fail or misbehave.',
       help:
-        'First release application code that handles a NULL {{column}} wherever it reads it; drop NOT NULL in a later migration, once no running release assumes a value. The statement itself is quick: a brief ACCESS EXCLUSIVE lock, no scan.',
+        'First release application code that handles a NULL {{column}} wherever it reads it; drop NOT NULL in a later migration, once no running release assumes a value. Dropping NOT NULL itself is quick: a brief ACCESS EXCLUSIVE lock, no scan.',
     },
     docs: {
       summary: 'Warns about ALTER COLUMN ... DROP NOT NULL on an existing column.',
