@@ -1,7 +1,7 @@
 import type { AlterTableCmd } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
-import { asKind } from '../src/parse/node-types.js';
+import { displayName, relationFromNames, relationFromRangeVar, type RelationName } from '../src/model/names.js';
+import { asKind, stringValues } from '../src/parse/node-types.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 
@@ -14,12 +14,13 @@ export default defineRule({
       tableExists: 'CREATE TABLE {{table}} fails: the history already made a {{kind}} of that name (ERROR: relation "{{rawName}}" already exists), so the migration stops here.',
       columnExists: 'ADD COLUMN {{column}} fails: {{table}} has that column already, from {{addedIn}} (ERROR: column "{{rawName}}" of relation already exists), so the migration stops here.',
       constraintExists: 'ADD CONSTRAINT {{constraint}} fails: {{table}} has a constraint of that name already (ERROR: ... already exists), so the migration stops here.',
+      typeExists: 'CREATE {{keyword}} {{type}} fails: {{existing}} (ERROR: type "{{rawName}}" already exists), so the migration stops here.',
       secondPrimaryKey: 'ADD PRIMARY KEY fails: {{table}} has a primary key already, {{constraint}} (ERROR: multiple primary keys for table are not allowed), so the migration stops here.',
       help: 'Drop or rename what is there first, in the same statement or transaction, or leave this one out if the history already made what you need; IF NOT EXISTS skips it, where PostgreSQL offers it, without comparing definitions.',
     },
     docs: {
-      summary: 'Disallows creating a table, column or constraint the history already made, or a second primary key.',
-      why: 'A migration that creates what the migrations before it made fails when it runs, and stops the deploy half-way: CREATE TABLE of a name the history gave a table or view, ADD COLUMN of a column the table has, ADD CONSTRAINT under a name the table\'s constraints have, ADD PRIMARY KEY on a table that has one (seen on PostgreSQL 18). Such files come from hand edits, merged branches, and introspected baselines a tool wrote again. Not reported: IF NOT EXISTS; CREATE TEMPORARY TABLE; a drop of the same object earlier in the statement or the migration; a statement in a DO block that may not run (in an IF, a loop or an exception handler) or whose exception handler catches the error; a table or column lockwise never saw made.',
+      summary: 'Disallows creating a table, column, constraint or type the history already made, or a second primary key.',
+      why: 'A migration that creates what the migrations before it made fails when it runs, and stops the deploy half-way: CREATE TABLE of a name the history gave a table or view, ADD COLUMN of a column the table has, ADD CONSTRAINT under a name the table\'s constraints have, ADD PRIMARY KEY on a table that has one, CREATE TYPE or CREATE DOMAIN of a name the history gave an enum, composite type, domain, or table (whose row type has its name) (seen on PostgreSQL 18). Such files come from hand edits, merged branches, and introspected baselines a tool wrote again. Not reported: IF NOT EXISTS; CREATE TEMPORARY TABLE; a drop of the same object earlier in the statement or the migration; a statement in a DO block that may not run (in an IF, a loop or an exception handler) or whose exception handler catches the error; a table, column or type lockwise never saw made.',
       instead: 'Drop the old object first when the new one replaces it, or leave the statement out when the history made the object already.',
       bad: 'CREATE TABLE accounts (id uuid PRIMARY KEY, plan text);\n-- a later migration:\nALTER TABLE accounts ADD COLUMN plan text;',
       good: 'CREATE TABLE accounts (id uuid PRIMARY KEY, plan text);\n-- a later migration:\nALTER TABLE accounts ADD COLUMN IF NOT EXISTS plan text;',
@@ -40,6 +41,18 @@ export default defineRule({
         if (!existing) return;
         context.report({ messageId: 'tableExists', helpId: 'help', data: { table: displayName(relation), kind: existing.kind, rawName: relation.name } });
       },
+      CreateEnumStmt(create) {
+        checkType('TYPE', relationFromNames(stringValues(create.typeName)));
+      },
+      CompositeTypeStmt(create) {
+        checkType('TYPE', create.typevar && relationFromRangeVar(create.typevar));
+      },
+      CreateRangeStmt(create) {
+        checkType('TYPE', relationFromNames(stringValues(create.typeName)));
+      },
+      CreateDomainStmt(create) {
+        checkType('DOMAIN', relationFromNames(stringValues(create.domainname)));
+      },
       AlterTableStmt(alter) {
         if (!alter.relation || alter.objtype !== 'OBJECT_TABLE' || !runsAndFails()) return;
         const table = relationFromRangeVar(alter.relation);
@@ -47,6 +60,18 @@ export default defineRule({
         commands.forEach((cmd, index) => checkCommand(cmd, commands.slice(0, index), table));
       },
     };
+
+    /** CREATE TYPE or CREATE DOMAIN of a name pg_type has already: an enum, composite type or domain, or a table's row type. */
+    function checkType(keyword: 'TYPE' | 'DOMAIN', type: RelationName | undefined): void {
+      if (!type || !runsAndFails()) return;
+      const kind = context.schema.typeKind(type);
+      const table = kind ? undefined : context.schema.table(type);
+      if (!kind && !table) return;
+      const existing = kind
+        ? `the history already made ${kind === 'enum type' ? 'an' : 'a'} ${kind} of that name`
+        : `the history already made the ${table!.kind} ${displayName(type)}, and its row type has that name`;
+      context.report({ messageId: 'typeExists', helpId: 'help', data: { keyword, type: displayName(type), existing, rawName: type.name } });
+    }
 
     function checkCommand(cmd: AlterTableCmd, before: readonly AlterTableCmd[], table: RelationName): void {
       const shownTable = displayName(table);

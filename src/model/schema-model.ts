@@ -659,6 +659,13 @@ export class SchemaModel {
     for (const view of views) this.dropTable(view.name);
   }
 
+  /** What the migrations made of this type name: an enum, a composite type, a domain; undefined for none of them. */
+  typeKind(type: RelationName): 'enum type' | 'composite type' | 'domain' | undefined {
+    if (this.enums.has(this.resolve(type, this.enums))) return 'enum type';
+    if (this.compositeTypes.has(this.resolve(type, this.compositeTypes))) return 'composite type';
+    return this.domains.has(this.resolve(type, this.domains)) ? 'domain' : undefined;
+  }
+
   /** Whether the migrations made a type (an enum) or domain of this name. */
   hasType(type: RelationName): boolean {
     return this.enums.has(this.resolve(type, this.enums)) || this.compositeTypes.has(this.resolve(type, this.compositeTypes)) || this.domains.has(this.resolve(type, this.domains));
