@@ -151,7 +151,9 @@ export class FileLinter {
     const { source } = parsed;
     if (parsed.syntaxError) {
       const range = syntaxErrorRange(parsed);
-      return [{ file: source.path, rule: SYNTAX_ERROR.id, severity: 'error', message: parsed.syntaxError.message, range, span: source.spanOf(range) }];
+      // The model replays no statement of a file it cannot parse: later migrations are judged without its changes.
+      const message = `${parsed.syntaxError.message}; nothing else in the file is checked, and later migrations are checked without its changes`;
+      return [{ file: source.path, rule: SYNTAX_ERROR.id, severity: 'error', message, range, span: source.spanOf(range) }];
     }
     const { transactionMode } = environment;
     const session = new SessionState(
