@@ -126,7 +126,8 @@ export default defineRule({
       onStatement(statement) {
         if (!context.transaction.inTransaction) return;
         const held = context.heldLocks().filter(counts);
-        const first = held[0];
+        // A lock taken for sure is the one to name; one a DO block's branch may take (IF EXISTS ...) only when it is all there is.
+        const first = held.find((lock) => !lock.claim.takenOnlyIf) ?? held[0];
         if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held) || isQuickBlock(statement, held)) return;
         reportedLockOf = first.statement;
         const words = held.filter((lock) => lock.statement === first.statement).map((lock) => context.describeLock(asTableClaim(lock), lock.relationKind));
@@ -143,7 +144,7 @@ export default defineRule({
             object: wordList(objects),
             them: several ? 'them' : words[0]!.relation,
             is: several ? 'are' : 'is',
-            line: context.lineOf(first.statement.range.start),
+            line: `${context.lineOf(first.statement.range.start)}${first.claim.takenOnlyIf ? `, if ${first.claim.takenOnlyIf}` : ''}`,
             later: laterLocksInWords(statement, held),
             ...(recreates ? rebuildNames(relationFromRangeVar(created)) : {}),
           },

@@ -23,9 +23,9 @@ export default defineRule<MessageId, Options>({
     presets: ['recommended', 'strict'],
     messages: {
       missingLockTimeout:
-        'This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.{{later}}',
+        'This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.{{later}}',
       lockTimeoutTooLong:
-        'This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.{{later}}',
+        'This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.{{later}}',
       help:
         "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
       shorterHelp:
@@ -91,6 +91,8 @@ export default defineRule<MessageId, Options>({
           helpId: tooLong ? 'shorterHelp' : 'help',
           data: {
             ...describeLocks(context, blocking),
+            // IF EXISTS, or a DO block's branch: the lock is taken only where the statement does something.
+            takes: statement.conditional === true || blocking.every((claim) => claim.takenOnlyIf) ? 'may take' : 'takes',
             // A bare number is in milliseconds.
             timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? '') ? `${setting!.value.trim()} ms` : (setting?.value.trim() ?? ''),
             max: options.maxLockTimeout,

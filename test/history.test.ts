@@ -987,6 +987,31 @@ describe('no-unlocked-dedupe-before-unique-key', () => {
   });
 });
 
+describe('locks a DO block\'s branch or IF EXISTS may take', () => {
+  it('names the lock taken for sure, and says "may take" or "if" of one that is not', () => {
+    const team = 'CREATE TABLE "Team" (id text PRIMARY KEY, name text);\n';
+    const branch = [
+      'DO $$ BEGIN',
+      "  IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'Team' AND column_name = 'inviteLink') THEN",
+      '    ALTER TABLE "Team" DROP COLUMN "inviteLink";',
+      '  END IF;',
+      'END $$;',
+      '',
+    ].join('\n');
+    const rest = 'ALTER TABLE "Team" ADD COLUMN "inviteLink" text;\nCREATE UNIQUE INDEX "Team_inviteLink_key" ON "Team" ("inviteLink");\n';
+    const said = (files: Record<string, string>, rule: string): string[] =>
+      lintedDiagnostics(tempProject(files))
+        .filter((finding) => finding.rule === rule)
+        .map(({ line, message }) => `${line} ${message.split(', which')[0]!.split(', a lock')[0]}`);
+    // Papermark's: the ADD COLUMN on line 7 takes the lock for sure; the branch on line 4 may not run.
+    const papermark = { 'db/001_team.sql': team, 'db/002_invite_link.sql': `BEGIN;\n${branch}${rest}COMMIT;\n` };
+    expect(said(papermark, 'no-statements-after-access-exclusive')).toEqual(['8 This statement runs while "Team" is locked ACCESS EXCLUSIVE (taken on line 7)']);
+    expect(said(papermark, 'require-lock-timeout')).toEqual(['4 This statement may take an ACCESS EXCLUSIVE lock on "Team"']);
+    const onlyTheBranch = { 'db/001_team.sql': team, 'db/002_invite_link.sql': `BEGIN;\n${branch}CREATE INDEX "Team_name_idx" ON "Team" (name);\nCOMMIT;\n` };
+    expect(said(onlyTheBranch, 'no-statements-after-access-exclusive')).toEqual(['7 This statement runs while "Team" is locked ACCESS EXCLUSIVE (taken on line 4, if the block runs the statement)']);
+  });
+});
+
 describe('require-lock-timeout counts what the rest of the file locks without one', () => {
   it('names the later statements\' relations in its one finding, and stops counting once a lock_timeout is set', () => {
     const tables = 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n';
