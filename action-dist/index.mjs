@@ -20181,7 +20181,8 @@ function preprocessSql(text) {
     byteCursor += Buffer.byteLength(before, "utf8");
     const length = Buffer.byteLength(original, "utf8");
     if (replacement.blank) {
-      sqlText += " ".repeat(length);
+      const indent = original.indexOf("\\");
+      sqlText += replacement.kind === "psql meta-command" && SENDS_QUERY.test(original) ? `${original.slice(0, indent)};${" ".repeat(length - indent - 1)}` : " ".repeat(length);
       skipped.push({ range: { start: byteCursor, end: byteCursor + length }, kind: replacement.kind, text: original });
     } else {
       const alone = standsAlone(text, replacement);
@@ -20235,13 +20236,14 @@ function psqlVariables(text) {
   }
   return found;
 }
-var TEMPLATE_PLACEHOLDER, META_COMMAND_LINE, MAYBE_PSQL_VARIABLE, NAME_CHARACTER;
+var TEMPLATE_PLACEHOLDER, META_COMMAND_LINE, SENDS_QUERY, MAYBE_PSQL_VARIABLE, NAME_CHARACTER;
 var init_preprocess = __esm({
   "src/parse/preprocess.ts"() {
     "use strict";
     init_scan();
     TEMPLATE_PLACEHOLDER = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/g;
     META_COMMAND_LINE = /^[ \t]*\\[^\r\n]*/gm;
+    SENDS_QUERY = /^[ \t]*\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])/;
     MAYBE_PSQL_VARIABLE = /(?<!:):(?![:=])['"A-Za-z_]/;
     NAME_CHARACTER = /[\p{L}\p{N}_$]/u;
   }
@@ -20322,27 +20324,190 @@ var init_node_types = __esm({
   }
 });
 
+// src/parse/quoted-keywords.json
+var quoted_keywords_default;
+var init_quoted_keywords = __esm({
+  "src/parse/quoted-keywords.json"() {
+    quoted_keywords_default = [
+      "all",
+      "analyse",
+      "analyze",
+      "and",
+      "any",
+      "array",
+      "as",
+      "asc",
+      "asymmetric",
+      "authorization",
+      "between",
+      "bigint",
+      "binary",
+      "bit",
+      "boolean",
+      "both",
+      "case",
+      "cast",
+      "char",
+      "character",
+      "check",
+      "coalesce",
+      "collate",
+      "collation",
+      "column",
+      "concurrently",
+      "constraint",
+      "create",
+      "cross",
+      "current_catalog",
+      "current_date",
+      "current_role",
+      "current_schema",
+      "current_time",
+      "current_timestamp",
+      "current_user",
+      "dec",
+      "decimal",
+      "default",
+      "deferrable",
+      "desc",
+      "distinct",
+      "do",
+      "else",
+      "end",
+      "except",
+      "exists",
+      "extract",
+      "false",
+      "fetch",
+      "float",
+      "for",
+      "foreign",
+      "freeze",
+      "from",
+      "full",
+      "grant",
+      "greatest",
+      "group",
+      "grouping",
+      "having",
+      "ilike",
+      "in",
+      "initially",
+      "inner",
+      "inout",
+      "int",
+      "integer",
+      "intersect",
+      "interval",
+      "into",
+      "is",
+      "isnull",
+      "join",
+      "json",
+      "json_array",
+      "json_arrayagg",
+      "json_exists",
+      "json_object",
+      "json_objectagg",
+      "json_query",
+      "json_scalar",
+      "json_serialize",
+      "json_table",
+      "json_value",
+      "lateral",
+      "leading",
+      "least",
+      "left",
+      "like",
+      "limit",
+      "localtime",
+      "localtimestamp",
+      "merge_action",
+      "national",
+      "natural",
+      "nchar",
+      "none",
+      "normalize",
+      "not",
+      "notnull",
+      "null",
+      "nullif",
+      "numeric",
+      "offset",
+      "on",
+      "only",
+      "or",
+      "order",
+      "out",
+      "outer",
+      "overlaps",
+      "overlay",
+      "placing",
+      "position",
+      "precision",
+      "primary",
+      "real",
+      "references",
+      "returning",
+      "right",
+      "row",
+      "select",
+      "session_user",
+      "setof",
+      "similar",
+      "smallint",
+      "some",
+      "substring",
+      "symmetric",
+      "system_user",
+      "table",
+      "tablesample",
+      "then",
+      "time",
+      "timestamp",
+      "to",
+      "trailing",
+      "treat",
+      "trim",
+      "true",
+      "union",
+      "unique",
+      "user",
+      "using",
+      "values",
+      "varchar",
+      "variadic",
+      "verbose",
+      "when",
+      "where",
+      "window",
+      "with",
+      "xmlattributes",
+      "xmlconcat",
+      "xmlelement",
+      "xmlexists",
+      "xmlforest",
+      "xmlnamespaces",
+      "xmlparse",
+      "xmlpi",
+      "xmlroot",
+      "xmlserialize",
+      "xmltable"
+    ];
+  }
+});
+
 // src/parse/identifiers.ts
 function quoteIdentifier(name) {
-  let quoted = quotedCache.get(name);
-  if (quoted === void 0) {
-    quoted = needsQuotes(name) ? `"${name.replace(/"/g, '""')}"` : name;
-    quotedCache.set(name, quoted);
-  }
-  return quoted;
+  return PLAIN_IDENTIFIER.test(name) && !QUOTED_KEYWORDS.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
-function needsQuotes(name) {
-  if (!PLAIN_IDENTIFIER.test(name)) return true;
-  const keyword = scanTokens(name)?.[0]?.keywordName;
-  return keyword !== void 0 && keyword !== "NO_KEYWORD" && keyword !== "UNRESERVED_KEYWORD";
-}
-var PLAIN_IDENTIFIER, quotedCache;
+var PLAIN_IDENTIFIER, QUOTED_KEYWORDS;
 var init_identifiers = __esm({
   "src/parse/identifiers.ts"() {
     "use strict";
-    init_scan();
+    init_quoted_keywords();
     PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
-    quotedCache = /* @__PURE__ */ new Map();
+    QUOTED_KEYWORDS = new Set(quoted_keywords_default);
   }
 });
 
@@ -21775,6 +21940,12 @@ var init_schema_model = __esm({
           delete info.defaultSequence;
         }
         for (const view of views) this.dropTable(view.name);
+      }
+      /** What the migrations made of this type name: an enum, a composite type, a domain; undefined for none of them. */
+      typeKind(type) {
+        if (this.enums.has(this.resolve(type, this.enums))) return "enum type";
+        if (this.compositeTypes.has(this.resolve(type, this.compositeTypes))) return "composite type";
+        return this.domains.has(this.resolve(type, this.domains)) ? "domain" : void 0;
       }
       /** Whether the migrations made a type (an enum) or domain of this name. */
       hasType(type) {
@@ -24342,7 +24513,8 @@ var init_lint_file = __esm({
         const { source } = parsed;
         if (parsed.syntaxError) {
           const range2 = syntaxErrorRange(parsed);
-          return [{ file: source.path, rule: SYNTAX_ERROR.id, severity: "error", message: parsed.syntaxError.message, range: range2, span: source.spanOf(range2) }];
+          const message = `${parsed.syntaxError.message}; nothing else in the file is checked, and later migrations are checked without its changes`;
+          return [{ file: source.path, rule: SYNTAX_ERROR.id, severity: "error", message, range: range2, span: source.spanOf(range2) }];
         }
         const { transactionMode } = environment;
         const session = new SessionState(
@@ -24533,6 +24705,201 @@ var init_transaction_block = __esm({
   }
 });
 
+// src/knowledge/key-range.ts
+function limitedSources(withClause, fromItems, enclosing, target) {
+  const ctes = /* @__PURE__ */ new Set();
+  const scope = new Set(rowSourceNames([...target ? [{ RangeVar: target }] : [], ...fromItems ?? []]));
+  for (const node of [...withClause?.ctes ?? [], ...enclosing?.ctes ?? []]) {
+    const cte = asKind(node, "CommonTableExpr");
+    if (cte?.ctename) scope.add(cte.ctename);
+    if (cte?.ctename && isLimitedSubquery(cte.ctequery, NO_SOURCES)) ctes.add(cte.ctename);
+  }
+  const relations = /* @__PURE__ */ new Set();
+  for (const item of fromItems ?? []) {
+    const rangeVar = asKind(item, "RangeVar");
+    if (rangeVar?.relname && !rangeVar.schemaname && ctes.has(rangeVar.relname)) relations.add(rangeVar.alias?.aliasname ?? rangeVar.relname);
+    const subselect = asKind(item, "RangeSubselect");
+    if (subselect?.alias?.aliasname && isLimitedSubquery(subselect.subquery, NO_SOURCES)) relations.add(subselect.alias.aliasname);
+  }
+  return { ctes, relations, ...target ? { scope } : {} };
+}
+function rowSourceNames(items) {
+  const names = [];
+  const visit2 = (item) => {
+    const rangeVar = asKind(item, "RangeVar");
+    if (rangeVar?.relname) names.push(rangeVar.relname, ...rangeVar.alias?.aliasname ? [rangeVar.alias.aliasname] : []);
+    const aliased = asKind(item, "RangeSubselect")?.alias ?? asKind(item, "RangeFunction")?.alias;
+    if (aliased?.aliasname) names.push(aliased.aliasname);
+    const join = asKind(item, "JoinExpr");
+    if (join) {
+      visit2(join.larg);
+      visit2(join.rarg);
+      if (join.alias?.aliasname) names.push(join.alias.aliasname);
+    }
+  };
+  items.forEach(visit2);
+  return names;
+}
+function isBoundedBatch(where, keyColumns, sources = NO_SOURCES) {
+  if (!where) return false;
+  const bool = asKind(where, "BoolExpr");
+  if (bool?.boolop === "AND_EXPR") {
+    const args = bool.args ?? [];
+    if (args.some((arg) => isBoundedBatch(arg, keyColumns, sources))) return true;
+    const bounds = /* @__PURE__ */ new Map();
+    const equalities = /* @__PURE__ */ new Set();
+    for (const arg of args) {
+      const bound = comparisonBound(arg);
+      if (bound) bounds.set(bound.column, /* @__PURE__ */ new Set([...bounds.get(bound.column) ?? [], bound.bound]));
+      const equal = equalityColumn(arg, sources);
+      if (equal) equalities.add(equal);
+    }
+    if (keyColumns.length > 0 && keyColumns.every((column) => equalities.has(column))) return true;
+    return [...bounds.values()].some((found) => found.size === 2);
+  }
+  if (bool?.boolop === "OR_EXPR") return (bool.args ?? []).every((arg) => isBoundedBatch(arg, keyColumns, sources));
+  const isKey = (column) => column === ROW_ADDRESS || column !== void 0 && keyColumns.length === 1 && keyColumns[0] === column;
+  const expression = asKind(where, "A_Expr");
+  if (expression) {
+    const column = columnName(expression.lexpr);
+    const operator = stringValues(expression.name).join("");
+    if (expression.kind === "AEXPR_BETWEEN" || expression.kind === "AEXPR_BETWEEN_SYM") {
+      return column !== void 0 && (asKind(expression.rexpr, "List")?.items ?? []).every(isConstant);
+    }
+    if (expression.kind === "AEXPR_IN") return operator === "=" && isKey(column) && (asKind(expression.rexpr, "List")?.items ?? []).every(isConstant);
+    if (expression.kind === "AEXPR_OP_ANY" && operator === "=") {
+      return isKey(column) && (isConstant(expression.rexpr) || isLimitedSubquery(asKind(expression.rexpr, "SubLink")?.subselect, sources));
+    }
+    if (expression.kind === "AEXPR_OP") return isKey(equalityColumn(where, sources));
+  }
+  const subLink = asKind(where, "SubLink");
+  if (subLink?.subLinkType === "ANY_SUBLINK") {
+    const operator = stringValues(subLink.operName).join("");
+    const row = (asKind(subLink.testexpr, "RowExpr")?.args ?? []).map(columnName);
+    const keyed = isKey(columnName(subLink.testexpr)) || row.includes(ROW_ADDRESS) || keyColumns.length > 0 && keyColumns.every((column) => row.includes(column));
+    return (operator === "" || operator === "=") && keyed && isLimitedSubquery(subLink.subselect, sources);
+  }
+  return false;
+}
+function matchesOneRow(where, keys) {
+  const pinned = new Set(conjuncts(where).map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== void 0));
+  return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
+}
+function matchesNoRow(where, values) {
+  const columnName2 = (node) => {
+    const fields = stringValues(asKind(node, "ColumnRef")?.fields);
+    return fields.length === 1 || fields.at(-2) === values.table ? fields.at(-1) : void 0;
+  };
+  const passesNone = (node) => {
+    const bool = asKind(node, "BoolExpr");
+    if (bool?.boolop === "OR_EXPR") return (bool.args ?? []).every(passesNone);
+    if (bool?.boolop === "AND_EXPR") return (bool.args ?? []).some(passesNone);
+    const test = asKind(node, "NullTest");
+    if (test) {
+      const column = columnName2(test.arg);
+      return test.nulltesttype === "IS_NULL" && column !== void 0 && values.holdsNoNull(column);
+    }
+    const comparison2 = asKind(node, "A_Expr");
+    if (comparison2?.kind !== "AEXPR_OP" || stringValues(comparison2.name).join("") !== "=") return false;
+    const differs2 = (side, other) => {
+      const column = columnName2(side);
+      const value = literalText(other);
+      const only = column === void 0 || value === void 0 ? void 0 : values.onlyValue(column);
+      return only !== void 0 && only !== value;
+    };
+    return differs2(comparison2.lexpr, comparison2.rexpr) || differs2(comparison2.rexpr, comparison2.lexpr);
+  };
+  return conjuncts(where).some(passesNone);
+}
+function literalText(node) {
+  const cast = asKind(node, "TypeCast");
+  const literal = asKind(cast ? cast.arg : node, "A_Const");
+  if (!literal || literal.isnull) return void 0;
+  if (literal.sval) return `string ${literal.sval.sval ?? ""}`;
+  if (literal.ival) return `number ${literal.ival.ival ?? 0}`;
+  if (literal.fval) return `number ${Number(literal.fval.fval)}`;
+  if (literal.boolval) return `boolean ${literal.boolval.boolval === true}`;
+  return void 0;
+}
+function conjuncts(where) {
+  if (!where) return [];
+  const bool = asKind(where, "BoolExpr");
+  return bool?.boolop === "AND_EXPR" ? bool.args ?? [] : [where];
+}
+function equalityColumn(node, sources) {
+  const expression = asKind(node, "A_Expr");
+  if (expression?.kind !== "AEXPR_OP" || stringValues(expression.name).join("") !== "=") return void 0;
+  const fromSource = (side) => {
+    const fields = stringValues(asKind(side, "ColumnRef")?.fields);
+    return fields.length === 2 && sources.relations.has(fields[0]);
+  };
+  const sideColumn = (side, other) => {
+    const column = columnName(side);
+    if (column === void 0 || fromSource(side) || isVariable(side, sources)) return void 0;
+    return isConstant(other) || fromSource(other) || isVariable(other, sources) || isUncorrelatedScalarSubquery(other) ? column : void 0;
+  };
+  return sideColumn(expression.lexpr, expression.rexpr) ?? sideColumn(expression.rexpr, expression.lexpr);
+}
+function isLimitedSubquery(node, sources) {
+  const select = asKind(node, "SelectStmt");
+  if (!select) return false;
+  if (select.limitCount !== void 0) return asKind(select.limitCount, "A_Const")?.isnull !== true;
+  const [only, ...others] = select.fromClause ?? [];
+  const rangeVar = asKind(only, "RangeVar");
+  return others.length === 0 && rangeVar?.relname !== void 0 && !rangeVar.schemaname && sources.ctes.has(rangeVar.relname);
+}
+function comparisonBound(node) {
+  const expression = asKind(node, "A_Expr");
+  if (expression?.kind !== "AEXPR_OP") return void 0;
+  const bound = LOWER_BOUND_OPERATORS[stringValues(expression.name).join("")];
+  if (!bound) return void 0;
+  const left = columnName(expression.lexpr);
+  if (left && isConstant(expression.rexpr)) return { column: left, bound };
+  const right = columnName(expression.rexpr);
+  if (right && isConstant(expression.lexpr)) return { column: right, bound: MIRRORED2[bound] };
+  return void 0;
+}
+function isVariable(node, sources) {
+  const fields = stringValues(asKind(node, "ColumnRef")?.fields);
+  return sources.scope !== void 0 && fields.length === 2 && !sources.scope.has(fields[0]);
+}
+function isUncorrelatedScalarSubquery(node) {
+  const subLink = asKind(node, "SubLink");
+  if (subLink?.subLinkType !== "EXPR_SUBLINK") return false;
+  const inner = /* @__PURE__ */ new Set();
+  const qualifiers = [];
+  const visit2 = (value) => {
+    if (!value || typeof value !== "object") return;
+    if (Array.isArray(value)) return value.forEach(visit2);
+    const select = asKind(value, "SelectStmt");
+    if (select) for (const name of rowSourceNames(select.fromClause ?? [])) inner.add(name);
+    const fields = stringValues(asKind(value, "ColumnRef")?.fields);
+    if (fields.length > 1) qualifiers.push(fields.at(-2));
+    Object.values(value).forEach(visit2);
+  };
+  visit2(subLink.subselect);
+  return qualifiers.every((qualifier) => inner.has(qualifier));
+}
+function columnName(node) {
+  return stringValues(asKind(node, "ColumnRef")?.fields).at(-1);
+}
+function isConstant(node) {
+  if (!node) return false;
+  const tree = JSON.stringify(node);
+  return !tree.includes('"ColumnRef"') && !tree.includes('"SubLink"');
+}
+var LOWER_BOUND_OPERATORS, MIRRORED2, ROW_ADDRESS, NO_SOURCES;
+var init_key_range = __esm({
+  "src/knowledge/key-range.ts"() {
+    "use strict";
+    init_node_types();
+    LOWER_BOUND_OPERATORS = { ">": "lower", ">=": "lower", "<": "upper", "<=": "upper" };
+    MIRRORED2 = { lower: "upper", upper: "lower" };
+    ROW_ADDRESS = "ctid";
+    NO_SOURCES = { ctes: /* @__PURE__ */ new Set(), relations: /* @__PURE__ */ new Set() };
+  }
+});
+
 // src/engine/column-declarations.ts
 function columnDeclarationVisitors(check) {
   return {
@@ -24564,11 +24931,32 @@ function fillingDefault(column, domain) {
 }
 function holdsNoNull(context, relation, column) {
   if (context.schema.column(relation, column)?.notNull) return true;
-  const earlier = context.statements.slice(0, context.statement.insideBlock ?? context.statement.index);
-  return commandsAltering(earlier, relation, context.schema).some((cmd) => {
+  return commandsAltering(statementsBefore(context), relation, context.schema).some((cmd) => {
     const added = cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0;
     return added?.colname === column && fillingDefault(added, void 0) !== void 0;
   });
+}
+function onlyValue(context, relation, column) {
+  const earlier = statementsBefore(context);
+  const addedAt = earlier.findLastIndex(
+    (statement) => commandsAltering([statement], relation, context.schema).some((cmd) => cmd.subtype === "AT_AddColumn" && asKind(cmd.def, "ColumnDef")?.colname === column)
+  );
+  if (addedAt === -1) return void 0;
+  const added = commandsAltering([earlier[addedAt]], relation, context.schema).map((cmd) => cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0).find((definition) => definition?.colname === column);
+  const value = added && literalText(fillingDefault(added, void 0)?.expression);
+  if (value === void 0) return void 0;
+  const changedSince2 = earlier.slice(addedAt + 1).some((statement) => {
+    const written = asKind(statement.node, "UpdateStmt")?.relation ?? asKind(statement.node, "InsertStmt")?.relation ?? asKind(statement.node, "MergeStmt")?.relation ?? asKind(statement.node, "CopyStmt")?.relation;
+    if (written && context.schema.sameTable(relationFromRangeVar(written), relation)) return true;
+    return commandsAltering([statement], relation, context.schema).some((cmd) => cmd.name === column);
+  });
+  return changedSince2 ? void 0 : value;
+}
+function columnValues(context, relation) {
+  return { table: relation.name, holdsNoNull: (column) => holdsNoNull(context, relation, column), onlyValue: (column) => onlyValue(context, relation, column) };
+}
+function statementsBefore(context) {
+  return context.statements.slice(0, context.statement.insideBlock ?? context.statement.index);
 }
 function fillsItself(column) {
   if (isSerial(column)) return true;
@@ -24592,6 +24980,7 @@ var init_column_declarations = __esm({
     init_names();
     init_schema_objects();
     init_node_types();
+    init_key_range();
     init_alter_table_commands();
     FAST_DEFAULT_SINCE = 11;
   }
@@ -24825,6 +25214,7 @@ var init_no_add_required_column = __esm({
         presets: ["recommended", "strict"],
         messages: {
           requiredColumn: `ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row; if it is empty, the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.`,
+          requiredColumnReplacingDropped: 'ADD COLUMN {{column}} {{constraint}} without a DEFAULT fails with "column contains null values" as soon as {{table}} has a row: the values of the {{column}} dropped {{droppedWhere}} are gone by then, and nothing fills the new one.',
           requiredColumnAfterTruncate: "ADD COLUMN {{column}} {{constraint}} without a DEFAULT: {{table}} is empty, emptied by TRUNCATE on line {{line}} of this transaction, so the column is added, but the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.",
           requiredColumnAfterDeletingEveryRow: `ADD COLUMN {{column}} {{constraint}} without a DEFAULT: the DELETE on line {{line}} of this transaction removed the rows of {{table}} committed before it, but a DELETE does not keep other sessions from adding rows: one committed before this statement takes its lock makes it fail with "column contains null values". If none is, the column is added, and the running release's INSERTs, which do not name {{column}}, then fail with a not-null violation.`,
           requiredColumnInRebuiltTable: "{{table}} is dropped and created again in this transaction with a new column {{column}} {{constraint}} and no DEFAULT: from the moment the migration commits, the running release's INSERTs, which do not name {{column}}, fail with a not-null violation.",
@@ -24888,7 +25278,11 @@ var init_no_add_required_column = __esm({
               const remove = asKind(held.statement.node, "DeleteStmt");
               return remove && !remove.whereClause && !remove.usingClause && !held.claim.takenOnlyIf && context.schema.sameTable(held.table, relation);
             });
-            if (required && (truncated2 ?? deletedAll)) {
+            const dropped = required && !(truncated2 ?? deletedAll) ? droppedBefore(relation, column.colname) : void 0;
+            if (required && dropped) {
+              const droppedWhere = dropped === context.statement ? "in the same statement" : `on line ${context.lineOf(dropped.range.start)}`;
+              context.report({ messageId: "requiredColumnReplacingDropped", helpId, at: required.location, data: { ...data, constraint: describe(required), droppedWhere } });
+            } else if (required && (truncated2 ?? deletedAll)) {
               const line = context.lineOf((truncated2 ?? deletedAll).statement.range.start);
               const messageId = truncated2 ? "requiredColumnAfterTruncate" : "requiredColumnAfterDeletingEveryRow";
               context.report({ messageId, helpId, at: required.location, data: { ...data, constraint: describe(required), line } });
@@ -24898,11 +25292,13 @@ var init_no_add_required_column = __esm({
             }
           })
         };
+        function droppedBefore(relation, name) {
+          return context.statements.slice(0, context.statement.index + 1).findLast((statement) => commandsAltering([statement], relation, context.schema).some((cmd) => cmd.subtype === "AT_DropColumn" && cmd.name === name));
+        }
         function checkNewColumnMadeNotNull(relation, name) {
           const column = context.schema.column(relation, name);
           if (!column || column.hasDefault || column.generated || !context.schema.isNewColumn(relation, name)) return;
-          const earlier = commandsAltering(context.statements.slice(0, context.statement.index), relation, context.schema);
-          if (earlier.some((other) => other.subtype === "AT_DropColumn" && other.name === name)) return;
+          if (droppedBefore(relation, name)) return;
           const later = commandsAltering(context.statements.slice(context.statement.index), relation, context.schema);
           if (later.some((other) => other.name === name && (other.subtype === "AT_ColumnDefault" && other.def !== void 0 || other.subtype === "AT_DropNotNull"))) return;
           const data = { table: displayName(relation), column: quoteIdentifier(name), type: column.type ? describeType(column.type) : "<type>" };
@@ -24976,172 +25372,6 @@ var init_no_altering_column_used_by_view = __esm({
   }
 });
 
-// src/knowledge/key-range.ts
-function limitedSources(withClause, fromItems, enclosing, target) {
-  const ctes = /* @__PURE__ */ new Set();
-  const scope = new Set(rowSourceNames([...target ? [{ RangeVar: target }] : [], ...fromItems ?? []]));
-  for (const node of [...withClause?.ctes ?? [], ...enclosing?.ctes ?? []]) {
-    const cte = asKind(node, "CommonTableExpr");
-    if (cte?.ctename) scope.add(cte.ctename);
-    if (cte?.ctename && isLimitedSubquery(cte.ctequery, NO_SOURCES)) ctes.add(cte.ctename);
-  }
-  const relations = /* @__PURE__ */ new Set();
-  for (const item of fromItems ?? []) {
-    const rangeVar = asKind(item, "RangeVar");
-    if (rangeVar?.relname && !rangeVar.schemaname && ctes.has(rangeVar.relname)) relations.add(rangeVar.alias?.aliasname ?? rangeVar.relname);
-    const subselect = asKind(item, "RangeSubselect");
-    if (subselect?.alias?.aliasname && isLimitedSubquery(subselect.subquery, NO_SOURCES)) relations.add(subselect.alias.aliasname);
-  }
-  return { ctes, relations, ...target ? { scope } : {} };
-}
-function rowSourceNames(items) {
-  const names = [];
-  const visit2 = (item) => {
-    const rangeVar = asKind(item, "RangeVar");
-    if (rangeVar?.relname) names.push(rangeVar.relname, ...rangeVar.alias?.aliasname ? [rangeVar.alias.aliasname] : []);
-    const aliased = asKind(item, "RangeSubselect")?.alias ?? asKind(item, "RangeFunction")?.alias;
-    if (aliased?.aliasname) names.push(aliased.aliasname);
-    const join = asKind(item, "JoinExpr");
-    if (join) {
-      visit2(join.larg);
-      visit2(join.rarg);
-      if (join.alias?.aliasname) names.push(join.alias.aliasname);
-    }
-  };
-  items.forEach(visit2);
-  return names;
-}
-function isBoundedBatch(where, keyColumns, sources = NO_SOURCES) {
-  if (!where) return false;
-  const bool = asKind(where, "BoolExpr");
-  if (bool?.boolop === "AND_EXPR") {
-    const args = bool.args ?? [];
-    if (args.some((arg) => isBoundedBatch(arg, keyColumns, sources))) return true;
-    const bounds = /* @__PURE__ */ new Map();
-    const equalities = /* @__PURE__ */ new Set();
-    for (const arg of args) {
-      const bound = comparisonBound(arg);
-      if (bound) bounds.set(bound.column, /* @__PURE__ */ new Set([...bounds.get(bound.column) ?? [], bound.bound]));
-      const equal = equalityColumn(arg, sources);
-      if (equal) equalities.add(equal);
-    }
-    if (keyColumns.length > 0 && keyColumns.every((column) => equalities.has(column))) return true;
-    return [...bounds.values()].some((found) => found.size === 2);
-  }
-  if (bool?.boolop === "OR_EXPR") return (bool.args ?? []).every((arg) => isBoundedBatch(arg, keyColumns, sources));
-  const isKey = (column) => column === ROW_ADDRESS || column !== void 0 && keyColumns.length === 1 && keyColumns[0] === column;
-  const expression = asKind(where, "A_Expr");
-  if (expression) {
-    const column = columnName(expression.lexpr);
-    const operator = stringValues(expression.name).join("");
-    if (expression.kind === "AEXPR_BETWEEN" || expression.kind === "AEXPR_BETWEEN_SYM") {
-      return column !== void 0 && (asKind(expression.rexpr, "List")?.items ?? []).every(isConstant);
-    }
-    if (expression.kind === "AEXPR_IN") return operator === "=" && isKey(column) && (asKind(expression.rexpr, "List")?.items ?? []).every(isConstant);
-    if (expression.kind === "AEXPR_OP_ANY" && operator === "=") {
-      return isKey(column) && (isConstant(expression.rexpr) || isLimitedSubquery(asKind(expression.rexpr, "SubLink")?.subselect, sources));
-    }
-    if (expression.kind === "AEXPR_OP") return isKey(equalityColumn(where, sources));
-  }
-  const subLink = asKind(where, "SubLink");
-  if (subLink?.subLinkType === "ANY_SUBLINK") {
-    const operator = stringValues(subLink.operName).join("");
-    const row = (asKind(subLink.testexpr, "RowExpr")?.args ?? []).map(columnName);
-    const keyed = isKey(columnName(subLink.testexpr)) || row.includes(ROW_ADDRESS) || keyColumns.length > 0 && keyColumns.every((column) => row.includes(column));
-    return (operator === "" || operator === "=") && keyed && isLimitedSubquery(subLink.subselect, sources);
-  }
-  return false;
-}
-function matchesOneRow(where, keys) {
-  const pinned = new Set(conjuncts(where).map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== void 0));
-  return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
-}
-function matchesNoRow(where, neverNull) {
-  return conjuncts(where).some((node) => {
-    const test = asKind(node, "NullTest");
-    const column = columnName(test?.arg);
-    return test?.nulltesttype === "IS_NULL" && column !== void 0 && neverNull(column);
-  });
-}
-function conjuncts(where) {
-  if (!where) return [];
-  const bool = asKind(where, "BoolExpr");
-  return bool?.boolop === "AND_EXPR" ? bool.args ?? [] : [where];
-}
-function equalityColumn(node, sources) {
-  const expression = asKind(node, "A_Expr");
-  if (expression?.kind !== "AEXPR_OP" || stringValues(expression.name).join("") !== "=") return void 0;
-  const fromSource = (side) => {
-    const fields = stringValues(asKind(side, "ColumnRef")?.fields);
-    return fields.length === 2 && sources.relations.has(fields[0]);
-  };
-  const sideColumn = (side, other) => {
-    const column = columnName(side);
-    if (column === void 0 || fromSource(side) || isVariable(side, sources)) return void 0;
-    return isConstant(other) || fromSource(other) || isVariable(other, sources) || isUncorrelatedScalarSubquery(other) ? column : void 0;
-  };
-  return sideColumn(expression.lexpr, expression.rexpr) ?? sideColumn(expression.rexpr, expression.lexpr);
-}
-function isLimitedSubquery(node, sources) {
-  const select = asKind(node, "SelectStmt");
-  if (!select) return false;
-  if (select.limitCount !== void 0) return asKind(select.limitCount, "A_Const")?.isnull !== true;
-  const [only, ...others] = select.fromClause ?? [];
-  const rangeVar = asKind(only, "RangeVar");
-  return others.length === 0 && rangeVar?.relname !== void 0 && !rangeVar.schemaname && sources.ctes.has(rangeVar.relname);
-}
-function comparisonBound(node) {
-  const expression = asKind(node, "A_Expr");
-  if (expression?.kind !== "AEXPR_OP") return void 0;
-  const bound = LOWER_BOUND_OPERATORS[stringValues(expression.name).join("")];
-  if (!bound) return void 0;
-  const left = columnName(expression.lexpr);
-  if (left && isConstant(expression.rexpr)) return { column: left, bound };
-  const right = columnName(expression.rexpr);
-  if (right && isConstant(expression.lexpr)) return { column: right, bound: MIRRORED2[bound] };
-  return void 0;
-}
-function isVariable(node, sources) {
-  const fields = stringValues(asKind(node, "ColumnRef")?.fields);
-  return sources.scope !== void 0 && fields.length === 2 && !sources.scope.has(fields[0]);
-}
-function isUncorrelatedScalarSubquery(node) {
-  const subLink = asKind(node, "SubLink");
-  if (subLink?.subLinkType !== "EXPR_SUBLINK") return false;
-  const inner = /* @__PURE__ */ new Set();
-  const qualifiers = [];
-  const visit2 = (value) => {
-    if (!value || typeof value !== "object") return;
-    if (Array.isArray(value)) return value.forEach(visit2);
-    const select = asKind(value, "SelectStmt");
-    if (select) for (const name of rowSourceNames(select.fromClause ?? [])) inner.add(name);
-    const fields = stringValues(asKind(value, "ColumnRef")?.fields);
-    if (fields.length > 1) qualifiers.push(fields.at(-2));
-    Object.values(value).forEach(visit2);
-  };
-  visit2(subLink.subselect);
-  return qualifiers.every((qualifier) => inner.has(qualifier));
-}
-function columnName(node) {
-  return stringValues(asKind(node, "ColumnRef")?.fields).at(-1);
-}
-function isConstant(node) {
-  if (!node) return false;
-  const tree = JSON.stringify(node);
-  return !tree.includes('"ColumnRef"') && !tree.includes('"SubLink"');
-}
-var LOWER_BOUND_OPERATORS, MIRRORED2, ROW_ADDRESS, NO_SOURCES;
-var init_key_range = __esm({
-  "src/knowledge/key-range.ts"() {
-    "use strict";
-    init_node_types();
-    LOWER_BOUND_OPERATORS = { ">": "lower", ">=": "lower", "<": "upper", "<=": "upper" };
-    MIRRORED2 = { lower: "upper", upper: "lower" };
-    ROW_ADDRESS = "ctid";
-    NO_SOURCES = { ctes: /* @__PURE__ */ new Set(), relations: /* @__PURE__ */ new Set() };
-  }
-});
-
 // rules/no-backfill-in-expand-migration.ts
 function shape(node) {
   return JSON.stringify(node ?? null, (key, value) => key === "location" ? void 0 : value);
@@ -25195,7 +25425,7 @@ var init_no_backfill_in_expand_migration = __esm({
             return column !== void 0 && context.schema.columnAddedIn(relation, column) === context.filePath;
           });
           if (newColumns.length === 0 || where && matchesOneRow(where, context.schema.uniqueKeys(relation))) return;
-          if (matchesNoRow(where, (column) => holdsNoNull(context, relation, column))) return;
+          if (matchesNoRow(where, columnValues(context, relation))) return;
           for (const target of newColumns) {
             const { name, val, location } = asKind(target, "ResTarget");
             filled.push({ statement: context.statement, relation, column: name, value: val, at: location, command });
@@ -25432,12 +25662,13 @@ var init_no_create_existing_object = __esm({
           tableExists: 'CREATE TABLE {{table}} fails: the history already made a {{kind}} of that name (ERROR: relation "{{rawName}}" already exists), so the migration stops here.',
           columnExists: 'ADD COLUMN {{column}} fails: {{table}} has that column already, from {{addedIn}} (ERROR: column "{{rawName}}" of relation already exists), so the migration stops here.',
           constraintExists: "ADD CONSTRAINT {{constraint}} fails: {{table}} has a constraint of that name already (ERROR: ... already exists), so the migration stops here.",
+          typeExists: 'CREATE {{keyword}} {{type}} fails: {{existing}} (ERROR: type "{{rawName}}" already exists), so the migration stops here.',
           secondPrimaryKey: "ADD PRIMARY KEY fails: {{table}} has a primary key already, {{constraint}} (ERROR: multiple primary keys for table are not allowed), so the migration stops here.",
           help: "Drop or rename what is there first, in the same statement or transaction, or leave this one out if the history already made what you need; IF NOT EXISTS skips it, where PostgreSQL offers it, without comparing definitions."
         },
         docs: {
-          summary: "Disallows creating a table, column or constraint the history already made, or a second primary key.",
-          why: "A migration that creates what the migrations before it made fails when it runs, and stops the deploy half-way: CREATE TABLE of a name the history gave a table or view, ADD COLUMN of a column the table has, ADD CONSTRAINT under a name the table's constraints have, ADD PRIMARY KEY on a table that has one (seen on PostgreSQL 18). Such files come from hand edits, merged branches, and introspected baselines a tool wrote again. Not reported: IF NOT EXISTS; CREATE TEMPORARY TABLE; a drop of the same object earlier in the statement or the migration; a statement in a DO block that may not run (in an IF, a loop or an exception handler) or whose exception handler catches the error; a table or column lockwise never saw made.",
+          summary: "Disallows creating a table, column, constraint or type the history already made, or a second primary key.",
+          why: "A migration that creates what the migrations before it made fails when it runs, and stops the deploy half-way: CREATE TABLE of a name the history gave a table or view, ADD COLUMN of a column the table has, ADD CONSTRAINT under a name the table's constraints have, ADD PRIMARY KEY on a table that has one, CREATE TYPE or CREATE DOMAIN of a name the history gave an enum, composite type, domain, or table (whose row type has its name) (seen on PostgreSQL 18). Such files come from hand edits, merged branches, and introspected baselines a tool wrote again. Not reported: IF NOT EXISTS; CREATE TEMPORARY TABLE; a drop of the same object earlier in the statement or the migration; a statement in a DO block that may not run (in an IF, a loop or an exception handler) or whose exception handler catches the error; a table, column or type lockwise never saw made.",
           instead: "Drop the old object first when the new one replaces it, or leave the statement out when the history made the object already.",
           bad: "CREATE TABLE accounts (id uuid PRIMARY KEY, plan text);\n-- a later migration:\nALTER TABLE accounts ADD COLUMN plan text;",
           good: "CREATE TABLE accounts (id uuid PRIMARY KEY, plan text);\n-- a later migration:\nALTER TABLE accounts ADD COLUMN IF NOT EXISTS plan text;",
@@ -25456,6 +25687,18 @@ var init_no_create_existing_object = __esm({
             if (!existing) return;
             context.report({ messageId: "tableExists", helpId: "help", data: { table: displayName(relation), kind: existing.kind, rawName: relation.name } });
           },
+          CreateEnumStmt(create) {
+            checkType("TYPE", relationFromNames(stringValues(create.typeName)));
+          },
+          CompositeTypeStmt(create) {
+            checkType("TYPE", create.typevar && relationFromRangeVar(create.typevar));
+          },
+          CreateRangeStmt(create) {
+            checkType("TYPE", relationFromNames(stringValues(create.typeName)));
+          },
+          CreateDomainStmt(create) {
+            checkType("DOMAIN", relationFromNames(stringValues(create.domainname)));
+          },
           AlterTableStmt(alter) {
             if (!alter.relation || alter.objtype !== "OBJECT_TABLE" || !runsAndFails()) return;
             const table = relationFromRangeVar(alter.relation);
@@ -25463,6 +25706,14 @@ var init_no_create_existing_object = __esm({
             commands.forEach((cmd, index) => checkCommand(cmd, commands.slice(0, index), table));
           }
         };
+        function checkType(keyword, type) {
+          if (!type || !runsAndFails()) return;
+          const kind = context.schema.typeKind(type);
+          const table = kind ? void 0 : context.schema.table(type);
+          if (!kind && !table) return;
+          const existing = kind ? `the history already made ${kind === "enum type" ? "an" : "a"} ${kind} of that name` : `the history already made the ${table.kind} ${displayName(type)}, and its row type has that name`;
+          context.report({ messageId: "typeExists", helpId: "help", data: { keyword, type: displayName(type), existing, rawName: type.name } });
+        }
         function checkCommand(cmd, before, table) {
           const shownTable = displayName(table);
           const droppedBefore = (subtype, name) => before.some((other) => other.subtype === subtype && other.name === name);
@@ -25831,7 +26082,7 @@ var init_no_drop_not_null = __esm({
         presets: ["recommended", "strict"],
         messages: {
           dropNotNull: "DROP NOT NULL on {{table}}.{{column}} lets NULLs in while the release still running during the deploy reads {{column}} as a column that always has a value: the first NULL written can make that code fail or misbehave.",
-          help: "First release application code that handles a NULL {{column}} wherever it reads it; drop NOT NULL in a later migration, once no running release assumes a value. The statement itself is quick: a brief ACCESS EXCLUSIVE lock, no scan."
+          help: "First release application code that handles a NULL {{column}} wherever it reads it; drop NOT NULL in a later migration, once no running release assumes a value. Dropping NOT NULL itself is quick: a brief ACCESS EXCLUSIVE lock, no scan."
         },
         docs: {
           summary: "Warns about ALTER COLUMN ... DROP NOT NULL on an existing column.",
@@ -27354,7 +27605,7 @@ function batchKey(context, relation) {
 }
 function isBoundedWork(context, relation, bounds, sources) {
   const boundedBy = (key) => bounds.some((bound) => bound && isBoundedBatch(bound, key, sources));
-  if (bounds.some((bound) => matchesNoRow(bound, (column) => holdsNoNull(context, relation, column)))) return true;
+  if (bounds.some((bound) => matchesNoRow(bound, columnValues(context, relation)))) return true;
   return boundedBy(batchKey(context, relation)) || context.schema.uniqueKeys(relation).some(boundedBy);
 }
 function knownColumn(context, relation, column) {
@@ -31159,7 +31410,7 @@ var init_no_statements_after_access_exclusive = __esm({
           onStatement(statement) {
             if (!context.transaction.inTransaction) return;
             const held = context.heldLocks().filter(counts);
-            const first = held[0];
+            const first = held.find((lock2) => !lock2.claim.takenOnlyIf) ?? held[0];
             if (!first || first.statement === reportedLockOf || isTrailer(statement, held) || isQuickUnderLocksHeld(statement, held) || isQuickBlock(statement, held)) return;
             reportedLockOf = first.statement;
             const words = held.filter((lock2) => lock2.statement === first.statement).map((lock2) => context.describeLock(asTableClaim(lock2), lock2.relationKind));
@@ -31175,7 +31426,7 @@ var init_no_statements_after_access_exclusive = __esm({
                 object: wordList(objects),
                 them: several ? "them" : words[0].relation,
                 is: several ? "are" : "is",
-                line: context.lineOf(first.statement.range.start),
+                line: `${context.lineOf(first.statement.range.start)}${first.claim.takenOnlyIf ? `, if ${first.claim.takenOnlyIf}` : ""}`,
                 later: laterLocksInWords(statement, held),
                 ...recreates ? rebuildNames(relationFromRangeVar(created)) : {}
               }
@@ -31533,13 +31784,34 @@ var init_no_uncommitted_transaction = __esm({
 });
 
 // rules/no-unlocked-dedupe-before-unique-key.ts
-function removesDuplicates(context, statement, relation, keys) {
+function dedupeBy(context, statement, relation, keys) {
   const deletion = asKind(statement.node, "DeleteStmt");
-  if (!deletion?.relation || !context.schema.sameTable(relationFromRangeVar(deletion.relation), relation)) return false;
-  const readsAgain = relationsNamedIn(statement.node).some((named) => context.schema.sameTable(relationFromRangeVar(named), relation));
-  if (!readsAgain) return false;
-  const telling = duplicateTellingColumns(statement.node);
-  return keys.every((key) => telling.has(key));
+  if (!deletion?.relation || !context.schema.sameTable(relationFromRangeVar(deletion.relation), relation)) return void 0;
+  const readsTable = (node) => relationsNamedIn(node).some((named) => context.schema.sameTable(relationFromRangeVar(named), relation));
+  const tellsKeys = (node) => {
+    const telling = duplicateTellingColumns(node);
+    return keys.every((key) => telling.has(key));
+  };
+  if (readsTable(statement.node)) return tellsKeys(statement.node) ? { deletion: statement } : void 0;
+  for (const refill of context.statements.slice(statement.index + 1, context.statement.index)) {
+    const insert = asKind(refill.node, "InsertStmt");
+    if (!insert?.relation || !context.schema.sameTable(relationFromRangeVar(insert.relation), relation)) continue;
+    for (const source of relationsNamedIn(insert.selectStmt)) {
+      const copy = context.statements.slice(0, statement.index).reverse().find((earlier) => {
+        const query = copyInto(earlier, relationFromRangeVar(source), context);
+        return query !== void 0 && readsTable(query) && tellsKeys(query);
+      });
+      if (copy) return { deletion: statement, refilled: { copy, insert: refill } };
+    }
+  }
+  return void 0;
+}
+function copyInto(statement, copy, context) {
+  const createAs = asKind(statement.node, "CreateTableAsStmt");
+  if (createAs?.into?.rel && context.schema.sameTable(relationFromRangeVar(createAs.into.rel), copy)) return createAs.query;
+  const insert = asKind(statement.node, "InsertStmt");
+  if (insert?.relation && context.schema.sameTable(relationFromRangeVar(insert.relation), copy)) return insert.selectStmt;
+  return void 0;
 }
 function duplicateTellingColumns(root) {
   const found = /* @__PURE__ */ new Set();
@@ -31580,12 +31852,12 @@ var init_no_unlocked_dedupe_before_unique_key = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          dedupeRace: 'The DELETE on line {{line}} removes duplicates of ({{keys}}) from {{table}}, but nothing stops the release still running from writing new ones before {{what}} is built{{window}}: one duplicate committed meanwhile makes the build fail ("could not create unique index"){{outcome}}.',
-          help: "Block writes from before the DELETE to the end of the build, in one transaction: LOCK TABLE {{table}} IN SHARE MODE; before the DELETE (reads go on; writes wait for the DELETE and the build, so keep lock_timeout short). On a large or busy table, first release code that writes no duplicates (an upsert on ({{keys}})), then remove them and build the index CONCURRENTLY."
+          dedupeRace: 'The {{dedupe}}, but nothing stops the release still running from writing new duplicates before {{what}} is built{{window}}: one duplicate committed meanwhile makes the build fail ("could not create unique index"){{outcome}}.',
+          help: "Block writes from before {{start}} to the end of the build, in one transaction: LOCK TABLE {{table}} IN SHARE MODE; before {{start}} (reads go on; writes wait for the DELETE and the build, so keep lock_timeout short). On a large or busy table, first release code that writes no duplicates (an upsert on ({{keys}})), then remove them and build the index CONCURRENTLY."
         },
         docs: {
           summary: "Warns about building a unique index or key after a DELETE that removes duplicates of its columns, while the application can still insert new duplicates in between.",
-          why: 'A DELETE takes only a ROW EXCLUSIVE lock, which lets every other session go on inserting and updating the table. So between the DELETE that removes the duplicates and the build of the unique index, the release still running during the deploy can commit a new duplicate (the very code that wrote the first ones), and the build then fails with "could not create unique index": the migration fails and rolls back, the DELETE with it, and the migration tool marks it failed. A CREATE UNIQUE INDEX CONCURRENTLY fails the same way, later, and leaves an INVALID index behind that still slows every write. Seen on PostgreSQL 18: a second session inserted a duplicate between the DELETE and the CREATE UNIQUE INDEX of one transaction, and the build failed; with LOCK TABLE ... IN SHARE MODE before the DELETE, the same insert waited, the index was built, and the insert then failed on it as a duplicate. A DELETE counts as removing duplicates when it reads the table again (a self-join, a subquery or a WITH query over it) and tells duplicates by every key column: it groups or partitions by it (GROUP BY, PARTITION BY, DISTINCT ON), or matches it with itself (a.email = b.email). Not reported: a lock that blocks writes (SHARE or stronger) taken on the table before the DELETE, in the transaction that builds the index; tables the migrations created and did not deploy yet.',
+          why: 'A DELETE takes only a ROW EXCLUSIVE lock, which lets every other session go on inserting and updating the table. So between the DELETE that removes the duplicates and the build of the unique index, the release still running during the deploy can commit a new duplicate (the very code that wrote the first ones), and the build then fails with "could not create unique index": the migration fails and rolls back, the DELETE with it, and the migration tool marks it failed. A CREATE UNIQUE INDEX CONCURRENTLY fails the same way, later, and leaves an INVALID index behind that still slows every write. Seen on PostgreSQL 18: a second session inserted a duplicate between the DELETE and the CREATE UNIQUE INDEX of one transaction, and the build failed; with LOCK TABLE ... IN SHARE MODE before the DELETE, the same insert waited, the index was built, and the insert then failed on it as a duplicate. A DELETE counts as removing duplicates when it reads the table again (a self-join, a subquery or a WITH query over it) and tells duplicates by every key column: it groups or partitions by it (GROUP BY, PARTITION BY, DISTINCT ON), or matches it with itself (a.email = b.email). So does a DELETE that an INSERT follows, filling the table again from a copy made before the DELETE (CREATE TEMP TABLE ... AS SELECT DISTINCT ON (...)) that tells duplicates the same way. Not reported: a lock that blocks writes (SHARE or stronger) taken on the table before the DELETE, in the transaction that builds the index; tables the migrations created and did not deploy yet.',
           instead: "Lock the table against writes (LOCK TABLE ... IN SHARE MODE) before removing duplicates, in the transaction that builds the unique index; or stop the application from writing duplicates first, in an earlier release.",
           bad: "DELETE FROM session_data a USING session_data b\n  WHERE a.session_id = b.session_id AND a.data_key = b.data_key AND a.id < b.id;\nCREATE UNIQUE INDEX session_data_session_key ON session_data (session_id, data_key);",
           good: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nLOCK TABLE session_data IN SHARE MODE;\nDELETE FROM session_data a USING session_data b\n  WHERE a.session_id = b.session_id AND a.data_key = b.data_key AND a.id < b.id;\nCREATE UNIQUE INDEX session_data_session_key ON session_data (session_id, data_key);\nCOMMIT;",
@@ -31597,19 +31869,24 @@ var init_no_unlocked_dedupe_before_unique_key = __esm({
       create(context) {
         const check = (relation, keys, what, concurrent, at) => {
           if (keys.length === 0 || !context.isExistingTable(relation)) return;
-          const dedupe = context.statements.slice(0, context.statement.index).reverse().find((statement) => removesDuplicates(context, statement, relation, keys));
+          let dedupe;
+          for (let index = context.statement.index - 1; index >= 0 && !dedupe; index--) dedupe = dedupeBy(context, context.statements[index], relation, keys);
           if (!dedupe) return;
-          const sameTransaction = !concurrent && context.transaction.inTransaction && restOfTransaction(context, dedupe).includes(context.statement);
-          const guarded = sameTransaction && context.heldLocks().some((held) => !held.claim.takenOnlyIf && held.statement.index < dedupe.index && blocksWrites(trafficLock(held.claim)) && context.schema.sameTable(held.table, relation));
+          const { deletion, refilled } = dedupe;
+          const sameTransaction = !concurrent && context.transaction.inTransaction && restOfTransaction(context, deletion).includes(context.statement);
+          const guarded = sameTransaction && context.heldLocks().some((held) => !held.claim.takenOnlyIf && held.statement.index < deletion.index && blocksWrites(trafficLock(held.claim)) && context.schema.sameTable(held.table, relation));
           if (guarded) return;
+          const keyList2 = keys.map(quoteIdentifier).join(", ");
+          const table = displayName(relation);
           context.report({
             messageId: "dedupeRace",
             helpId: "help",
             at,
             data: {
-              line: context.lineOf(dedupe.range.start),
-              keys: keys.map(quoteIdentifier).join(", "),
-              table: displayName(relation),
+              dedupe: refilled ? `DELETE on line ${context.lineOf(deletion.range.start)} and the INSERT on line ${context.lineOf(refilled.insert.range.start)} fill ${table} again from a copy without duplicates of (${keyList2}), made on line ${context.lineOf(refilled.copy.range.start)}` : `DELETE on line ${context.lineOf(deletion.range.start)} removes duplicates of (${keyList2}) from ${table}`,
+              start: refilled ? "the copy" : "the DELETE",
+              keys: keyList2,
+              table,
               what,
               window: concurrent ? " (CONCURRENTLY builds it in transactions of its own, letting writes go on)" : sameTransaction ? " (the DELETE holds only a ROW EXCLUSIVE lock, which lets other sessions write)" : " (the DELETE's transaction has ended by then)",
               outcome: concurrent ? ", and leaves an INVALID index that still slows every write" : ", and the migration with it"
@@ -33016,8 +33293,8 @@ var init_require_lock_timeout = __esm({
         judgesStatementsRolledBack: true,
         presets: ["recommended", "strict"],
         messages: {
-          missingLockTimeout: "This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.{{later}}",
-          lockTimeoutTooLong: "This statement takes {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.{{later}}",
+          missingLockTimeout: "This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.{{later}}",
+          lockTimeoutTooLong: "This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.{{later}}",
           help: "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
           shorterHelp: "Keep lock_timeout short, a few seconds at most, and retry the migration when it times out: a short wait repeated costs the application little, a long one stalls it. SET lock_timeout = '2s'; (or SET LOCAL inside the transaction)."
         },
@@ -33079,6 +33356,8 @@ var init_require_lock_timeout = __esm({
               helpId: tooLong ? "shorterHelp" : "help",
               data: {
                 ...describeLocks(context, blocking),
+                // IF EXISTS, or a DO block's branch: the lock is taken only where the statement does something.
+                takes: statement.conditional === true || blocking.every((claim) => claim.takenOnlyIf) ? "may take" : "takes",
                 // A bare number is in milliseconds.
                 timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? "") ? `${setting.value.trim()} ms` : setting?.value.trim() ?? "",
                 max: options.maxLockTimeout
