@@ -39,7 +39,7 @@ export default defineRule({
           index: quoteIdentifier(index.idxname),
           table: displayName(table),
           rawName: index.idxname,
-          existing: 'index' in taken ? describeExisting(taken.index) : `a ${taken.kind}`,
+          existing: 'index' in taken ? `${describeExisting(taken.index)}${context.schema.table(taken.index.table) ? '' : ` (if ${displayResolvedName(taken.index.table)} exists: no migration lockwise read created it, and without it that index was never built)`}` : `a ${taken.kind}`,
           replace: 'index' in taken ? `; to replace the index there, drop it first, in a migration of its own: DROP INDEX CONCURRENTLY ${quoteIdentifier(index.idxname)};` : '.',
           requested: `${index.unique ? 'unique ' : ''}index on ${displayName(table)}${requested ? ` (${keyList(requested)})` : ''}`,
           // The name PostgreSQL would choose for the index with no name given.
