@@ -1012,6 +1012,21 @@ describe('locks a DO block\'s branch or IF EXISTS may take', () => {
   });
 });
 
+describe('a foreign key no migration lockwise read made, dropped and added again under its name', () => {
+  it('locks the table the key added again references, as the dropped one did', () => {
+    const tables = 'CREATE TABLE profiles (id uuid PRIMARY KEY);\nCREATE TABLE events (id uuid PRIMARY KEY, name text NOT NULL);\n';
+    // OpenPanel's: events.profile_id and its key come from a migration the folder does not hold.
+    const changed = [
+      'ALTER TABLE events DROP CONSTRAINT events_profile_id_fkey;',
+      'ALTER TABLE events ALTER COLUMN profile_id DROP NOT NULL;',
+      'ALTER TABLE events ADD CONSTRAINT events_profile_id_fkey FOREIGN KEY (profile_id) REFERENCES profiles (id) ON DELETE SET NULL;',
+      '',
+    ].join('\n');
+    const timeout = lintedDiagnostics(tempProject({ 'db/001_tables.sql': tables, 'db/002_set_null.sql': changed })).filter((finding) => finding.rule === 'require-lock-timeout');
+    expect(timeout.map(({ line, message }) => `${line} ${message.split(', which')[0]}`)).toEqual(['1 This statement takes an ACCESS EXCLUSIVE lock on events and profiles']);
+  });
+});
+
 describe('require-lock-timeout counts what the rest of the file locks without one', () => {
   it('names the later statements\' relations in its one finding, and stops counting once a lock_timeout is set', () => {
     const tables = 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n';

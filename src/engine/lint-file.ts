@@ -17,7 +17,7 @@ import {
   type LockClaim,
 } from '../knowledge/statement-locks.js';
 import { lockImpact, lockPhrase } from '../knowledge/lock-modes.js';
-import { foreignKeyShape } from './alter-table-commands.js';
+import { commandsAltering, foreignKeyShape } from './alter-table-commands.js';
 import type { ByteRange } from '../source/source-file.js';
 import type { Environment, MigrationDates, RuleContext } from './context.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -108,7 +108,7 @@ export class FileLinter {
       setting: (name) => now().session.setting(name.toLowerCase()),
       locksOf: (statement) => {
         const file = now();
-        const claims = (): LockClaim[] => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), file.schema, statement);
+        const claims = (): LockClaim[] => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), file.schema, statement, file.parsed.statements);
         // Several rules and the engine ask for the current statement's claims; another statement's are worked out afresh.
         return statement === file.current ? (file.currentLocks ??= claims()).slice() : claims();
       },
@@ -251,13 +251,13 @@ function withPlaceholdersRestored(diagnostics: Diagnostic[], parsed: ParsedFile)
  * that dropped or rebuilt foreign keys reference, and those whose foreign keys reference a retyped column,
  * become claims on those tables; a view CREATE OR REPLACE makes is locked only when the model knows it exists.
  */
-function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, statement: Statement): LockClaim[] {
+function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, statement: Statement, statements: readonly Statement[]): LockClaim[] {
   claims = withoutGoneRelations(claims, schema, statement);
   if (claims.some((claim) => claim.whenPartitionsHaveIt)) claims = withPartitionForeignKeysAttached(claims, schema, statement);
   if (!claims.some((claim) => SCHEMA_RESOLVED_TARGETS.has(claim.target) || claim.onlyIfExisting)) return claims;
   return claims.flatMap((claim): LockClaim[] => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
-    if (claim.target === 'referenced-tables') return referencedByDroppedKeys(claim, schema);
+    if (claim.target === 'referenced-tables') return referencedByDroppedKeys(claim, schema, statements.slice(statement.index));
     if (claim.target === 'relations-view-reads') {
       return schema.relationsLockedWithView(claim.relation).map((relation) => ({ relation, target: 'table', mode: claim.mode }));
     }
@@ -340,12 +340,19 @@ function asWritten(relation: RelationName, schema: SchemaModel): RelationName {
 }
 
 /** The tables the foreign keys a statement drops reference, other than the table itself, each once. */
-function referencedByDroppedKeys(claim: LockClaim, schema: SchemaModel): LockClaim[] {
-  const keys = schema.foreignKeys(claim.relation).filter((key) => isDroppedKey(claim.droppedKeys, key));
+function referencedByDroppedKeys(claim: LockClaim, schema: SchemaModel, fromStatement: readonly Statement[]): LockClaim[] {
+  const targets = schema.foreignKeys(claim.relation).filter((key) => isDroppedKey(claim.droppedKeys, key)).map((key) => key.references);
+  const dropped = claim.droppedKeys && 'constraint' in claim.droppedKeys ? claim.droppedKeys.constraint : undefined;
+  if (dropped !== undefined && !schema.constraint(claim.relation, dropped)) {
+    // A constraint no migration lockwise read made, dropped to be added again under its name as a foreign key, in this
+    // statement or a later one (Prisma's way of changing ON DELETE): the key it drops referenced the same table, which its drop locks too.
+    const again = commandsAltering(fromStatement, claim.relation, schema).find((cmd) => cmd.subtype === 'AT_AddConstraint' && asKind(cmd.def, 'Constraint')?.conname === dropped);
+    targets.push(foreignKeyShape(asKind(again?.def, 'Constraint'))?.references);
+  }
   const referenced: RelationName[] = [];
-  for (const key of keys) {
-    if (!key.references || schema.sameTable(key.references, claim.relation) || referenced.some((table) => schema.sameTable(table, key.references!))) continue;
-    referenced.push(key.references);
+  for (const table of targets) {
+    if (!table || schema.sameTable(table, claim.relation) || referenced.some((other) => schema.sameTable(other, table))) continue;
+    referenced.push(table);
   }
   return referenced.map((relation) => ({ relation: asWritten(relation, schema), target: 'referenced-table', mode: claim.mode }));
 }
