@@ -24170,19 +24170,36 @@ var init_held_locks = __esm({
       transactionId;
       held = [];
       savepoints = [];
+      /** Locks an earlier migration left held in the tool's transaction, which the file's first transaction continues. */
+      carried;
+      /** Locks the migrations before this one took in the tool's transaction, which this file runs on in. */
+      carryIn(locks) {
+        this.carried = locks.length > 0 ? locks : void 0;
+      }
       /** The locks held when a statement of `transaction` starts: none outside a transaction block. */
       heldIn(transaction) {
-        return transaction.inTransaction && transaction.id === this.transactionId ? this.held : NONE2;
+        if (transaction.inTransaction && transaction.id === this.transactionId) return this.held;
+        return this.carried && this.continuesCarried(transaction) ? this.carried : NONE2;
+      }
+      /** The locks still held at the end of the file in the tool's transaction, which a runner may carry into the next migration. */
+      heldAtEnd(transaction) {
+        return transaction.inTransaction && !transaction.explicit ? this.heldIn(transaction) : NONE2;
+      }
+      /** The file's first transaction, opened by the tool (a BEGIN of the file's own is another), continues the carried one. */
+      continuesCarried(transaction) {
+        return transaction.inTransaction && !transaction.explicit && this.transactionId === void 0;
       }
       /** After a statement of `transaction` ran: keeps what it took, or releases what it released. */
       record(statement, transaction, taken, schema) {
         if (!transaction.inTransaction) {
           this.transactionId = void 0;
+          this.carried = void 0;
           return;
         }
         if (transaction.id !== this.transactionId) {
+          this.held = this.carried && this.continuesCarried(transaction) ? [...this.carried] : [];
+          this.carried = void 0;
           this.transactionId = transaction.id;
-          this.held = [];
           this.savepoints = [];
         }
         const control = asKind(statement.node, "TransactionStmt");
@@ -24254,13 +24271,13 @@ function withPlaceholdersRestored(diagnostics, parsed) {
     ...diagnostic.help !== void 0 ? { help: restore(diagnostic.help) } : {}
   }));
 }
-function locksOnKnownRelations(claims, schema, statement) {
+function locksOnKnownRelations(claims, schema, statement, statements) {
   claims = withoutGoneRelations(claims, schema, statement);
   if (claims.some((claim) => claim.whenPartitionsHaveIt)) claims = withPartitionForeignKeysAttached(claims, schema, statement);
   if (!claims.some((claim) => SCHEMA_RESOLVED_TARGETS.has(claim.target) || claim.onlyIfExisting)) return claims;
   return claims.flatMap((claim) => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
-    if (claim.target === "referenced-tables") return referencedByDroppedKeys(claim, schema);
+    if (claim.target === "referenced-tables") return referencedByDroppedKeys(claim, schema, statements.slice(statement.index));
     if (claim.target === "relations-view-reads") {
       return schema.relationsLockedWithView(claim.relation).map((relation) => ({ relation, target: "table", mode: claim.mode }));
     }
@@ -24300,12 +24317,17 @@ function asWritten(relation, schema) {
   const unqualified = { name: relation.name };
   return schema.sameTable(unqualified, relation) ? unqualified : relation;
 }
-function referencedByDroppedKeys(claim, schema) {
-  const keys = schema.foreignKeys(claim.relation).filter((key) => isDroppedKey(claim.droppedKeys, key));
+function referencedByDroppedKeys(claim, schema, fromStatement) {
+  const targets = schema.foreignKeys(claim.relation).filter((key) => isDroppedKey(claim.droppedKeys, key)).map((key) => key.references);
+  const dropped = claim.droppedKeys && "constraint" in claim.droppedKeys ? claim.droppedKeys.constraint : void 0;
+  if (dropped !== void 0 && !schema.constraint(claim.relation, dropped)) {
+    const again = commandsAltering(fromStatement, claim.relation, schema).find((cmd) => cmd.subtype === "AT_AddConstraint" && asKind(cmd.def, "Constraint")?.conname === dropped);
+    targets.push(foreignKeyShape(asKind(again?.def, "Constraint"))?.references);
+  }
   const referenced = [];
-  for (const key of keys) {
-    if (!key.references || schema.sameTable(key.references, claim.relation) || referenced.some((table) => schema.sameTable(table, key.references))) continue;
-    referenced.push(key.references);
+  for (const table of targets) {
+    if (!table || schema.sameTable(table, claim.relation) || referenced.some((other) => schema.sameTable(other, table))) continue;
+    referenced.push(table);
   }
   return referenced.map((relation) => ({ relation: asWritten(relation, schema), target: "referenced-table", mode: claim.mode }));
 }
@@ -24468,7 +24490,7 @@ var init_lint_file = __esm({
           setting: (name) => now().session.setting(name.toLowerCase()),
           locksOf: (statement) => {
             const file = now();
-            const claims = () => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), file.schema, statement);
+            const claims = () => locksOnKnownRelations(locksTakenBy(statement, options.pgVersion), file.schema, statement, file.parsed.statements);
             return statement === file.current ? (file.currentLocks ??= claims()).slice() : claims();
           },
           heldLocks: () => now().heldLocks.heldIn(shared.transaction),
@@ -24485,6 +24507,11 @@ var init_lint_file = __esm({
             };
           },
           lineOf: (offset) => now().parsed.source.positionAt(offset).line,
+          lineOfLock: (lock2) => {
+            if (!lock2.earlier) return String(now().parsed.source.positionAt(lock2.statement.range.start).line);
+            const runner = now().environment.runner?.pendingInOneTransaction ?? "the migration tool";
+            return `${lock2.earlier.line} of ${lock2.earlier.migration}, which ${runner} runs in the same transaction`;
+          },
           sqlText: (range2) => now().parsed.sqlText(range2)
         };
         this.shared = shared;
@@ -24506,11 +24533,14 @@ var init_lint_file = __esm({
       }
       options;
       file;
+      /** The locks the last file linted left held in the tool's transaction, each naming the migration that took it. */
+      heldAfterLastFile = [];
       contexts;
       takenByCurrent;
       shared;
       lint(parsed, environment, schema) {
         const { source } = parsed;
+        this.heldAfterLastFile = [];
         if (parsed.syntaxError) {
           const range2 = syntaxErrorRange(parsed);
           const message = `${parsed.syntaxError.message}; nothing else in the file is checked, and later migrations are checked without its changes`;
@@ -24535,6 +24565,7 @@ var init_lint_file = __esm({
           diagnostics: []
         };
         this.file = file;
+        if (environment.carriedLocks) file.heldLocks.carryIn(environment.carriedLocks);
         try {
           const { rules } = this.options;
           const running = rules.map(({ rule, options }, index) => rule.create(this.contexts[index], options));
@@ -24573,6 +24604,7 @@ var init_lint_file = __esm({
             if (!rolledBack) schema.apply(statement);
           }
           applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
+          this.heldAfterLastFile = file.heldLocks.heldAtEnd(session.current).map((lock2) => lock2.earlier ? lock2 : { ...lock2, earlier: { migration: source.path, line: source.positionAt(lock2.statement.range.start).line } });
           for (const visitors of running) visitors.onFileEnd?.();
           return withPlaceholdersRestored(applySuppressions(parsed, file.diagnostics, this.options), parsed).sort(compareDiagnostics);
         } finally {
@@ -25283,7 +25315,7 @@ var init_no_add_required_column = __esm({
               const droppedWhere = dropped === context.statement ? "in the same statement" : `on line ${context.lineOf(dropped.range.start)}`;
               context.report({ messageId: "requiredColumnReplacingDropped", helpId, at: required.location, data: { ...data, constraint: describe(required), droppedWhere } });
             } else if (required && (truncated2 ?? deletedAll)) {
-              const line = context.lineOf((truncated2 ?? deletedAll).statement.range.start);
+              const line = context.lineOfLock(truncated2 ?? deletedAll);
               const messageId = truncated2 ? "requiredColumnAfterTruncate" : "requiredColumnAfterDeletingEveryRow";
               context.report({ messageId, helpId, at: required.location, data: { ...data, constraint: describe(required), line } });
             } else if (required) context.report({ messageId: "requiredColumn", helpId, at: required.location, data: { ...data, constraint: describe(required) } });
@@ -27112,7 +27144,7 @@ var init_no_index_name_collision = __esm({
               index: quoteIdentifier(index.idxname),
               table: displayName(table),
               rawName: index.idxname,
-              existing: "index" in taken ? describeExisting(taken.index) : `a ${taken.kind}`,
+              existing: "index" in taken ? `${describeExisting(taken.index)}${context.schema.table(taken.index.table) ? "" : ` (if ${displayResolvedName(taken.index.table)} exists: no migration lockwise read created it, and without it that index was never built)`}` : `a ${taken.kind}`,
               replace: "index" in taken ? `; to replace the index there, drop it first, in a migration of its own: DROP INDEX CONCURRENTLY ${quoteIdentifier(index.idxname)};` : ".",
               requested: `${index.unique ? "unique " : ""}index on ${displayName(table)}${requested ? ` (${keyList(requested)})` : ""}`,
               // The name PostgreSQL would choose for the index with no name given.
@@ -28154,7 +28186,7 @@ function lockWords(context, held) {
   const byTable = [];
   for (const lock2 of held) {
     const mode = trafficLock(lock2.claim);
-    const line = context.lineOf(lock2.statement.range.start);
+    const line = context.lineOfLock(lock2);
     const known = byTable.find((entry) => context.schema.sameTable(entry.table, lock2.table));
     if (!known) byTable.push({ table: lock2.table, mode, lines: [line] });
     else if (lockStrength(mode) > lockStrength(known.mode)) Object.assign(known, { mode, lines: [line] });
@@ -28167,7 +28199,7 @@ function lockWords(context, held) {
     group.tables.push(table);
     groups.set(key, group);
   }
-  const where = (lines) => lines.length === 1 ? `line ${lines[0]}` : `lines ${wordList(lines.map(String))}`;
+  const where = (lines) => lines.length === 1 ? `line ${lines[0]}` : `lines ${wordList(lines)}`;
   return wordList([...groups.values()].map(({ mode, lines, tables }) => `${mode} on ${wordList(tables.map(displayName))} (${where(lines)})`));
 }
 function uniqueTables(context, held) {
@@ -28303,7 +28335,7 @@ var init_no_slow_statements_after_write_lock = __esm({
             );
             if (held.length === 0) return;
             const takers = [...new Set(held.map((lock2) => lock2.statement))];
-            const lines = wordList(takers.map((taker) => String(context.lineOf(taker.range.start))));
+            const lines = wordList([...new Set(held.map((lock2) => context.lineOfLock(lock2)))]);
             context.report({
               messageId: "slowStatementUnderWriteLock",
               helpId: context.transaction.explicit ? "help" : "ownMigrationHelp",
@@ -31401,7 +31433,8 @@ var init_no_statements_after_access_exclusive = __esm({
         const counts = (held) => {
           let answer = counted2.get(held);
           if (answer === void 0) {
-            answer = trafficLock(held.claim) === "ACCESS EXCLUSIVE" && held.onExistingTable && !retiredInTransaction(held.statement, held.claim.relation);
+            answer = trafficLock(held.claim) === "ACCESS EXCLUSIVE" && held.onExistingTable && // A lock an earlier migration of the transaction took (drizzle's runner) is judged as held.
+            (held.earlier !== void 0 || !retiredInTransaction(held.statement, held.claim.relation));
             counted2.set(held, answer);
           }
           return answer;
@@ -31420,13 +31453,13 @@ var init_no_statements_after_access_exclusive = __esm({
             const recreates = created !== void 0 && held.some((lock2) => lock2.statement === first.statement && asKind(first.statement.node, "DropStmt") && context.schema.sameTable(lock2.claim.relation, relationFromRangeVar(created)));
             context.report({
               messageId: "statementAfterLock",
-              helpId: recreates ? "rebuildHelp" : isCombinableAlterTable(first.statement) ? "help" : "separateHelp",
+              helpId: recreates ? "rebuildHelp" : !first.earlier && isCombinableAlterTable(first.statement) ? "help" : "separateHelp",
               // "the table", or "the view" for a view dropped and created again.
               data: {
                 object: wordList(objects),
                 them: several ? "them" : words[0].relation,
                 is: several ? "are" : "is",
-                line: `${context.lineOf(first.statement.range.start)}${first.claim.takenOnlyIf ? `, if ${first.claim.takenOnlyIf}` : ""}`,
+                line: `${context.lineOfLock(first)}${first.claim.takenOnlyIf ? `, if ${first.claim.takenOnlyIf}` : ""}`,
                 later: laterLocksInWords(statement, held),
                 ...recreates ? rebuildNames(relationFromRangeVar(created)) : {}
               }
@@ -31874,7 +31907,7 @@ var init_no_unlocked_dedupe_before_unique_key = __esm({
           if (!dedupe) return;
           const { deletion, refilled } = dedupe;
           const sameTransaction = !concurrent && context.transaction.inTransaction && restOfTransaction(context, deletion).includes(context.statement);
-          const guarded = sameTransaction && context.heldLocks().some((held) => !held.claim.takenOnlyIf && held.statement.index < deletion.index && blocksWrites(trafficLock(held.claim)) && context.schema.sameTable(held.table, relation));
+          const guarded = sameTransaction && context.heldLocks().some((held) => !held.claim.takenOnlyIf && (held.earlier !== void 0 || held.statement.index < deletion.index) && blocksWrites(trafficLock(held.claim)) && context.schema.sameTable(held.table, relation));
           if (guarded) return;
           const keyList2 = keys.map(quoteIdentifier).join(", ");
           const table = displayName(relation);
@@ -32858,7 +32891,7 @@ var init_require_concurrent_index = __esm({
             else if (partitioned) context.report({ messageId: "createIndexOnPartitioned", helpId: "partitionedHelp", data });
             else {
               const held = accessExclusiveHeld(relation);
-              if (held) context.report({ messageId: "createIndexUnderAccessExclusive", helpId: "createIndexHelp", data: { ...data, line: context.lineOf(held.statement.range.start) } });
+              if (held) context.report({ messageId: "createIndexUnderAccessExclusive", helpId: "createIndexHelp", data: { ...data, line: context.lineOfLock(held) } });
               else context.report({ messageId: "createIndex", helpId: "createIndexHelp", data: { ...data, until: workFollows() ? "the transaction commits, as the lock stays held through the statements after the build" : "the build finishes" } });
             }
           },
@@ -33515,7 +33548,7 @@ var init_require_not_valid = __esm({
           const byStatement = context.locksOf(context.statement).some((claim) => trafficLock(claim) === "ACCESS EXCLUSIVE" && !namesIndex(claim) && context.schema.sameTable(claim.relation, relation));
           if (byStatement) return { holder: "statement", takenBy: "another change in the same ALTER TABLE takes it" };
           const held = context.heldLocks().find((lock2) => trafficLock(lock2.claim) === "ACCESS EXCLUSIVE" && context.schema.sameTable(lock2.table, relation));
-          return held && { holder: "transaction", takenBy: `taken on line ${context.lineOf(held.statement.range.start)}, and held until it commits` };
+          return held && { holder: "transaction", takenBy: `taken on line ${context.lineOfLock(held)}, and held until it commits` };
         }
       }
     });
@@ -46470,8 +46503,13 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
   const files = [];
   for (const history of histories) {
     const keys = cache?.chainKeys(history);
-    const cached = (index) => keys ? cache.result(keys[index]) : void 0;
     const { migrations } = history;
+    const pendingInOneTransaction = (index) => {
+      const migration = migrations[index];
+      return migration?.runner?.pendingInOneTransaction !== void 0 && history.isDeployed !== void 0 && !history.isDeployed(migration.input.path);
+    };
+    const cached = (index) => keys && !pendingInOneTransaction(index) ? cache.result(keys[index]) : void 0;
+    let carried = [];
     const toLint = migrations.map((migration, index) => migration.review && cached(index) === void 0);
     const firstToLint = toLint.indexOf(true);
     const lastToLint = toLint.lastIndexOf(true);
@@ -46493,6 +46531,8 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
     }
     migrations.forEach((migration, index) => {
       const { input } = migration;
+      const carriedLocks = pendingInOneTransaction(index) && pendingInOneTransaction(index - 1) ? carried : [];
+      carried = [];
       const reuse = migration.review ? cached(index) : void 0;
       const modelled = index >= modelFrom && index <= modelUntil;
       schema?.beginMigration(input.path);
@@ -46509,9 +46549,11 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
           lockTimeoutSetByTool: config.lockTimeoutSetByTool,
           ...migration.transactionOptOut ? { transactionOptOut: migration.transactionOptOut } : {},
           ...migration.refusedBecause ? { refusedBecause: migration.refusedBecause } : {},
-          ...migration.runner ? { runner: migration.runner } : {}
+          ...migration.runner ? { runner: migration.runner } : {},
+          ...carriedLocks.length > 0 ? { carriedLocks } : {}
         };
         const diagnostics = linter.lint(parsed, environment, schema);
+        carried = linter.heldAfterLastFile;
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
       }
       if (!keys) return;

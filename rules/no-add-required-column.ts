@@ -100,7 +100,7 @@ export default defineRule({
           const droppedWhere = dropped === context.statement ? 'in the same statement' : `on line ${context.lineOf(dropped.range.start)}`;
           context.report({ messageId: 'requiredColumnReplacingDropped', helpId, at: required.location, data: { ...data, constraint: describe(required), droppedWhere } });
         } else if (required && (truncated ?? deletedAll)) {
-          const line = context.lineOf((truncated ?? deletedAll)!.statement.range.start);
+          const line = context.lineOfLock((truncated ?? deletedAll)!);
           const messageId = truncated ? 'requiredColumnAfterTruncate' : 'requiredColumnAfterDeletingEveryRow';
           context.report({ messageId, helpId, at: required.location, data: { ...data, constraint: describe(required), line } });
         } else if (required) context.report({ messageId: 'requiredColumn', helpId, at: required.location, data: { ...data, constraint: describe(required) } });

@@ -55,7 +55,7 @@ export default defineRule({
         );
         if (held.length === 0) return;
         const takers = [...new Set(held.map((lock) => lock.statement))];
-        const lines = wordList(takers.map((taker) => String(context.lineOf(taker.range.start))));
+        const lines = wordList([...new Set(held.map((lock) => context.lineOfLock(lock)))]);
         context.report({
           messageId: 'slowStatementUnderWriteLock',
           helpId: context.transaction.explicit ? 'help' : 'ownMigrationHelp',
@@ -98,23 +98,23 @@ function reportedElsewhere(lock: HeldLock, statement: Statement): boolean {
  * the strongest lock the transaction holds on it, with the lines of the statements that took that lock.
  */
 function lockWords(context: RuleContext<MessageId>, held: readonly HeldLock[]): string {
-  const byTable: Array<{ table: RelationName; mode: LockMode; lines: number[] }> = [];
+  const byTable: Array<{ table: RelationName; mode: LockMode; lines: string[] }> = [];
   for (const lock of held) {
     const mode = trafficLock(lock.claim);
-    const line = context.lineOf(lock.statement.range.start);
+    const line = context.lineOfLock(lock);
     const known = byTable.find((entry) => context.schema.sameTable(entry.table, lock.table));
     if (!known) byTable.push({ table: lock.table, mode, lines: [line] });
     else if (lockStrength(mode) > lockStrength(known.mode)) Object.assign(known, { mode, lines: [line] });
     else if (mode === known.mode && !known.lines.includes(line)) known.lines.push(line);
   }
-  const groups = new Map<string, { mode: LockMode; lines: number[]; tables: RelationName[] }>();
+  const groups = new Map<string, { mode: LockMode; lines: string[]; tables: RelationName[] }>();
   for (const { table, mode, lines } of byTable) {
     const key = `${mode}:${lines.join(',')}`;
     const group = groups.get(key) ?? { mode, lines, tables: [] };
     group.tables.push(table);
     groups.set(key, group);
   }
-  const where = (lines: number[]): string => (lines.length === 1 ? `line ${lines[0]}` : `lines ${wordList(lines.map(String))}`);
+  const where = (lines: string[]): string => (lines.length === 1 ? `line ${lines[0]}` : `lines ${wordList(lines)}`);
   return wordList([...groups.values()].map(({ mode, lines, tables }) => `${mode} on ${wordList(tables.map(displayName))} (${where(lines)})`));
 }
 

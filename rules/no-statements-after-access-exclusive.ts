@@ -116,7 +116,8 @@ export default defineRule({
         answer =
           trafficLock(held.claim) === 'ACCESS EXCLUSIVE' &&
           held.onExistingTable &&
-          !retiredInTransaction(held.statement, held.claim.relation);
+          // A lock an earlier migration of the transaction took (drizzle's runner) is judged as held.
+          (held.earlier !== undefined || !retiredInTransaction(held.statement, held.claim.relation));
         counted.set(held, answer);
       }
       return answer;
@@ -138,13 +139,13 @@ export default defineRule({
         const recreates = created !== undefined && held.some((lock) => lock.statement === first.statement && asKind(first.statement.node, 'DropStmt') && context.schema.sameTable(lock.claim.relation, relationFromRangeVar(created)));
         context.report({
           messageId: 'statementAfterLock',
-          helpId: recreates ? 'rebuildHelp' : isCombinableAlterTable(first.statement) ? 'help' : 'separateHelp',
+          helpId: recreates ? 'rebuildHelp' : !first.earlier && isCombinableAlterTable(first.statement) ? 'help' : 'separateHelp',
           // "the table", or "the view" for a view dropped and created again.
           data: {
             object: wordList(objects),
             them: several ? 'them' : words[0]!.relation,
             is: several ? 'are' : 'is',
-            line: `${context.lineOf(first.statement.range.start)}${first.claim.takenOnlyIf ? `, if ${first.claim.takenOnlyIf}` : ''}`,
+            line: `${context.lineOfLock(first)}${first.claim.takenOnlyIf ? `, if ${first.claim.takenOnlyIf}` : ''}`,
             later: laterLocksInWords(statement, held),
             ...(recreates ? rebuildNames(relationFromRangeVar(created)) : {}),
           },

@@ -46,7 +46,7 @@ export default defineRule({
       // table again from, as the help says, it also keeps the rows written between the copy and the DELETE.)
       const guarded =
         sameTransaction &&
-        context.heldLocks().some((held) => !held.claim.takenOnlyIf && held.statement.index < deletion.index && blocksWrites(trafficLock(held.claim)) && context.schema.sameTable(held.table, relation));
+        context.heldLocks().some((held) => !held.claim.takenOnlyIf && (held.earlier !== undefined || held.statement.index < deletion.index) && blocksWrites(trafficLock(held.claim)) && context.schema.sameTable(held.table, relation));
       if (guarded) return;
       const keyList = keys.map(quoteIdentifier).join(', ');
       const table = displayName(relation);

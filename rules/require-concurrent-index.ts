@@ -120,7 +120,7 @@ export default defineRule({
         else {
           // Reads wait too when an earlier statement locked the table ACCESS EXCLUSIVE: the build runs under that lock.
           const held = accessExclusiveHeld(relation);
-          if (held) context.report({ messageId: 'createIndexUnderAccessExclusive', helpId: 'createIndexHelp', data: { ...data, line: context.lineOf(held.statement.range.start) } });
+          if (held) context.report({ messageId: 'createIndexUnderAccessExclusive', helpId: 'createIndexHelp', data: { ...data, line: context.lineOfLock(held) } });
           else context.report({ messageId: 'createIndex', helpId: 'createIndexHelp', data: { ...data, until: workFollows() ? 'the transaction commits, as the lock stays held through the statements after the build' : 'the build finishes' } });
         }
       },

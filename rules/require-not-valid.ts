@@ -146,7 +146,7 @@ export default defineRule({
       const byStatement = context.locksOf(context.statement).some((claim) => trafficLock(claim) === 'ACCESS EXCLUSIVE' && !namesIndex(claim) && context.schema.sameTable(claim.relation, relation));
       if (byStatement) return { holder: 'statement', takenBy: 'another change in the same ALTER TABLE takes it' };
       const held = context.heldLocks().find((lock) => trafficLock(lock.claim) === 'ACCESS EXCLUSIVE' && context.schema.sameTable(lock.table, relation));
-      return held && { holder: 'transaction', takenBy: `taken on line ${context.lineOf(held.statement.range.start)}, and held until it commits` };
+      return held && { holder: 'transaction', takenBy: `taken on line ${context.lineOfLock(held)}, and held until it commits` };
     }
   },
 });

@@ -212,6 +212,38 @@ describe('frameworks decide the transaction', () => {
     expect(help('db')).toContain('-- next transaction or migration:');
   });
 
+  it('holds the locks of a pull request\'s earlier drizzle migration through its later ones, which the migrator runs in the same transaction', () => {
+    const tags = ['0000_tables', '0001_nickname', '0002_orders_index'];
+    const journal = (count: number) => JSON.stringify({ version: '7', dialect: 'postgresql', entries: tags.slice(0, count).map((tag, idx) => ({ idx, version: '7', when: 1_700_000_000_000 + idx, tag, breakpoints: true })) });
+    const dir = tempProject({
+      'drizzle/meta/_journal.json': journal(1),
+      'drizzle/0000_tables.sql': `${CREATE_USERS}CREATE TABLE "orders" ("id" bigint PRIMARY KEY, "user_id" bigint);\n`,
+    });
+    git(dir, ['init', '-q', '-b', 'main']);
+    commitAll(dir, 'deployed');
+    git(dir, ['checkout', '-q', '-b', 'feature']);
+    tempProjectFiles(dir, {
+      'drizzle/meta/_journal.json': journal(3),
+      'drizzle/0001_nickname.sql': `SET LOCAL lock_timeout = '2s';--> statement-breakpoint\nALTER TABLE "users" ADD COLUMN "nickname" text;\n`,
+      'drizzle/0002_orders_index.sql': `SET LOCAL lock_timeout = '2s';--> statement-breakpoint\nCREATE INDEX "orders_user_idx" ON "orders" ("user_id");\n`,
+    });
+    commitAll(dir, 'two migrations');
+    const heldOn = (args: string[]): string[] =>
+      (JSON.parse(runCli(['lint', '-f', 'json', ...args, 'drizzle'], { cwd: dir }).stdout) as { diagnostics: Array<{ file: string; rule: string; message: string }> }).diagnostics
+        .filter((d) => d.rule === 'no-statements-after-access-exclusive')
+        .map((d) => `${d.file}: ${d.message.split('), a lock')[0]}`);
+    // Deployed together, users stays locked ACCESS EXCLUSIVE while the index on orders is built.
+    expect(heldOn(['--since', 'main'])).toEqual([
+      'drizzle/0002_orders_index.sql: This statement runs while users is locked ACCESS EXCLUSIVE (taken on line 2 of drizzle/0001_nickname.sql, which drizzle\'s migrator runs in the same transaction',
+    ]);
+    // Without --since every earlier migration counts as deployed: each ran in a deploy of its own.
+    expect(heldOn([])).toEqual([]);
+    // With a cache, a pending migration is linted afresh when the next one changed, for the locks it leaves held.
+    expect(heldOn(['--since', 'main', '--cache', '--cache-location', '.lockwise-cache'])).toHaveLength(1);
+    tempProjectFiles(dir, { 'drizzle/0002_orders_index.sql': `-- the index for the orders page\nSET LOCAL lock_timeout = '2s';--> statement-breakpoint\nCREATE INDEX "orders_user_idx" ON "orders" ("user_id");\n` });
+    expect(heldOn(['--since', 'main', '--cache', '--cache-location', '.lockwise-cache'])).toHaveLength(1);
+  });
+
   it('lints only the up part of a file and names skipped down migrations with --verbose', () => {
     const dir = tempProject({
       'm/1_users.up.sql': CREATE_USERS,

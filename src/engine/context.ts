@@ -19,6 +19,11 @@ export interface Environment {
   refusedBecause?: string;
   /** What the tool's runner does besides wrapping the file (see RunnerTraits). */
   runner?: RunnerTraits;
+  /**
+   * Locks the migrations before this one, pending in the same deploy, left held in the runner's transaction, which this
+   * file runs on in (RunnerTraits.pendingInOneTransaction); each names the migration that took it.
+   */
+  carriedLocks?: readonly HeldLock[];
 }
 
 /** Everything a rule may know about the world; a rule never reads files, the clock or the process. */
@@ -43,6 +48,11 @@ export interface RuleContext<MessageId extends string = string> {
    * The locks the transaction took before the current statement and still holds, oldest first: none outside a
    * transaction block; ROLLBACK TO a savepoint releases those taken after it. A claim with `takenOnlyIf` may not be held.
    */
+  /**
+   * The line of the statement that took a held lock, for messages: "12", or "3 of db/0041_add_plan.sql, which drizzle's
+   * migrator runs in the same transaction" for one an earlier migration of the transaction took (HeldLock.earlier).
+   */
+  lineOfLock(lock: HeldLock): string;
   heldLocks(): readonly HeldLock[];
   /** A table that holds production data: neither created by a migration that has not been deployed, nor temporary. */
   isExistingTable(relation: RelationName): boolean;

@@ -16,6 +16,11 @@ export interface HeldLock {
   onExistingTable: boolean;
   /** What the relation was when the lock was taken, when the model knew it: a view the transaction then drops is still called a view. */
   relationKind?: RelationKind;
+  /**
+   * Where the statement that took it stands, for a lock held since a migration before this one: a runner that runs every
+   * migration pending in a deploy in one transaction (drizzle's) keeps it through this one.
+   */
+  earlier?: { migration: string; line: number };
 }
 
 const NONE: readonly HeldLock[] = [];
@@ -29,21 +34,41 @@ export class TransactionLocks {
   private transactionId: number | undefined;
   private held: HeldLock[] = [];
   private savepoints: Array<{ name: string; heldBefore: number }> = [];
+  /** Locks an earlier migration left held in the tool's transaction, which the file's first transaction continues. */
+  private carried: readonly HeldLock[] | undefined;
+
+  /** Locks the migrations before this one took in the tool's transaction, which this file runs on in. */
+  carryIn(locks: readonly HeldLock[]): void {
+    this.carried = locks.length > 0 ? locks : undefined;
+  }
 
   /** The locks held when a statement of `transaction` starts: none outside a transaction block. */
   heldIn(transaction: TransactionState): readonly HeldLock[] {
-    return transaction.inTransaction && transaction.id === this.transactionId ? this.held : NONE;
+    if (transaction.inTransaction && transaction.id === this.transactionId) return this.held;
+    return this.carried && this.continuesCarried(transaction) ? this.carried : NONE;
+  }
+
+  /** The locks still held at the end of the file in the tool's transaction, which a runner may carry into the next migration. */
+  heldAtEnd(transaction: TransactionState): readonly HeldLock[] {
+    return transaction.inTransaction && !transaction.explicit ? this.heldIn(transaction) : NONE;
+  }
+
+  /** The file's first transaction, opened by the tool (a BEGIN of the file's own is another), continues the carried one. */
+  private continuesCarried(transaction: TransactionState): boolean {
+    return transaction.inTransaction && !transaction.explicit && this.transactionId === undefined;
   }
 
   /** After a statement of `transaction` ran: keeps what it took, or releases what it released. */
   record(statement: Statement, transaction: TransactionState, taken: () => HeldLock[], schema: SchemaModel): void {
     if (!transaction.inTransaction) {
       this.transactionId = undefined;
+      this.carried = undefined;
       return;
     }
     if (transaction.id !== this.transactionId) {
+      this.held = this.carried && this.continuesCarried(transaction) ? [...this.carried] : [];
+      this.carried = undefined;
       this.transactionId = transaction.id;
-      this.held = [];
       this.savepoints = [];
     }
     const control = asKind(statement.node, 'TransactionStmt');

@@ -70,6 +70,8 @@ interface FileUnderLint {
  */
 export class FileLinter {
   private file: FileUnderLint | undefined;
+  /** The locks the last file linted left held in the tool's transaction, each naming the migration that took it. */
+  heldAfterLastFile: readonly HeldLock[] = [];
   private readonly contexts: RuleContext[];
   private readonly takenByCurrent: () => HeldLock[];
   private readonly shared: Omit<RuleContext, 'report'>;
@@ -126,6 +128,11 @@ export class FileLinter {
         };
       },
       lineOf: (offset) => now().parsed.source.positionAt(offset).line,
+      lineOfLock: (lock) => {
+        if (!lock.earlier) return String(now().parsed.source.positionAt(lock.statement.range.start).line);
+        const runner = now().environment.runner?.pendingInOneTransaction ?? 'the migration tool';
+        return `${lock.earlier.line} of ${lock.earlier.migration}, which ${runner} runs in the same transaction`;
+      },
       sqlText: (range) => now().parsed.sqlText(range),
     };
     this.shared = shared;
@@ -149,6 +156,7 @@ export class FileLinter {
 
   lint(parsed: ParsedFile, environment: Environment, schema: SchemaModel): Diagnostic[] {
     const { source } = parsed;
+    this.heldAfterLastFile = [];
     if (parsed.syntaxError) {
       const range = syntaxErrorRange(parsed);
       // The model replays no statement of a file it cannot parse: later migrations are judged without its changes.
@@ -174,6 +182,7 @@ export class FileLinter {
       diagnostics: [],
     };
     this.file = file;
+    if (environment.carriedLocks) file.heldLocks.carryIn(environment.carriedLocks);
     try {
       const { rules } = this.options;
       const running = rules.map(({ rule, options }, index) => rule.create(this.contexts[index]!, options));
@@ -213,6 +222,9 @@ export class FileLinter {
         if (!rolledBack) schema.apply(statement);
       }
       applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
+      this.heldAfterLastFile = file.heldLocks
+        .heldAtEnd(session.current)
+        .map((lock) => (lock.earlier ? lock : { ...lock, earlier: { migration: source.path, line: source.positionAt(lock.statement.range.start).line } }));
       for (const visitors of running) visitors.onFileEnd?.();
       return withPlaceholdersRestored(applySuppressions(parsed, file.diagnostics, this.options), parsed).sort(compareDiagnostics);
     } finally {

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from './config.js';
 import type { MigrationDates } from './context.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { FileLinter } from './lint-file.js';
+import type { HeldLock } from './held-locks.js';
 import type { CachedResult, LintCache } from './lint-cache.js';
 
 type LintEngine = typeof import('./lint-engine.js');
@@ -80,8 +81,19 @@ export async function lintHistories(
   const files: FileResult[] = [];
   for (const history of histories) {
     const keys = cache?.chainKeys(history);
-    const cached = (index: number): CachedResult | undefined => (keys ? cache!.result(keys[index]!) : undefined);
     const { migrations } = history;
+    /**
+     * A migration not deployed yet, whose runner runs every migration pending in a deploy in one transaction (drizzle's):
+     * it runs on in the transaction of the pending one before it. Such migrations are linted afresh each time, for the
+     * locks they leave held in it, and are only those of a pull request.
+     */
+    const pendingInOneTransaction = (index: number): boolean => {
+      const migration = migrations[index];
+      return migration?.runner?.pendingInOneTransaction !== undefined && history.isDeployed !== undefined && !history.isDeployed(migration.input.path);
+    };
+    const cached = (index: number): CachedResult | undefined => (keys && !pendingInOneTransaction(index) ? cache!.result(keys[index]!) : undefined);
+    /** The locks the migration just linted left held in a transaction the next one runs on in. */
+    let carried: readonly HeldLock[] = [];
     const toLint = migrations.map((migration, index) => migration.review && cached(index) === undefined);
     const firstToLint = toLint.indexOf(true);
     const lastToLint = toLint.lastIndexOf(true);
@@ -106,6 +118,8 @@ export async function lintHistories(
 
     migrations.forEach((migration, index) => {
       const { input } = migration;
+      const carriedLocks = pendingInOneTransaction(index) && pendingInOneTransaction(index - 1) ? carried : [];
+      carried = [];
       const reuse = migration.review ? cached(index) : undefined;
       const modelled = index >= modelFrom && index <= modelUntil;
       schema?.beginMigration(input.path);
@@ -123,8 +137,10 @@ export async function lintHistories(
           ...(migration.transactionOptOut ? { transactionOptOut: migration.transactionOptOut } : {}),
           ...(migration.refusedBecause ? { refusedBecause: migration.refusedBecause } : {}),
           ...(migration.runner ? { runner: migration.runner } : {}),
+          ...(carriedLocks.length > 0 ? { carriedLocks } : {}),
         };
         const diagnostics = linter!.lint(parsed, environment, schema!);
+        carried = linter!.heldAfterLastFile;
         files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
       }
       if (!keys) return;
