@@ -4,6 +4,7 @@ import noAlteringColumnUsedByView from './no-altering-column-used-by-view.js';
 import noBackfillInExpandMigration from './no-backfill-in-expand-migration.js';
 import noCharColumn from './no-char-column.js';
 import noCluster from './no-cluster.js';
+import noConcurrentIndexIfNotExists from './no-concurrent-index-if-not-exists.js';
 import noConcurrentlyInTransaction from './no-concurrently-in-transaction.js';
 import noCreateExistingObject from './no-create-existing-object.js';
 import noDomainConstraint from './no-domain-constraint.js';
@@ -67,6 +68,7 @@ export const RULES: readonly AnyRule[] = [
   noBackfillInExpandMigration,
   noCharColumn,
   noCluster,
+  noConcurrentIndexIfNotExists,
   noConcurrentlyInTransaction,
   noCreateExistingObject,
   noDomainConstraint,
