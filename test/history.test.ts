@@ -1019,6 +1019,26 @@ describe('no-unlocked-dedupe-before-unique-key', () => {
   });
 });
 
+describe('tables and columns no migration made', () => {
+  it('are named with --verbose, each once where it is first changed, also from the cache', () => {
+    const dir = tempProject({
+      'db/001_events.sql': 'CREATE TABLE events (id uuid PRIMARY KEY, name text NOT NULL);\n',
+      // OpenPanel's: the migrations that made clients and events.profile_id are missing from the folder.
+      'db/002_to_text.sql': `${LOCK}ALTER TABLE events ALTER COLUMN profile_id SET DATA TYPE text;\nALTER TABLE clients ALTER COLUMN project_id SET DATA TYPE text;\nALTER TABLE events ALTER COLUMN name SET DATA TYPE varchar(200);\n`,
+      'db/003_again.sql': `${LOCK}ALTER TABLE clients ADD COLUMN IF NOT EXISTS note text;\nALTER TABLE IF EXISTS archive ADD COLUMN note text;\nDROP TABLE IF EXISTS old_clients;\n`,
+    });
+    const lines = (args: string[]): string[] => runCli(['lint', '-f', 'json', '--verbose', ...args, 'db'], { cwd: dir }).stderr.split('\n').filter((line) => line.includes('made by no migration'));
+    const expected = [
+      `lockwise: db/002_to_text.sql:${LOCK.split('\n').length}: column events.profile_id was made by no migration lockwise read: its findings go without its definition`,
+      `lockwise: db/002_to_text.sql:${LOCK.split('\n').length + 1}: table clients was made by no migration lockwise read: its findings go without its definition`,
+    ];
+    expect(lines([])).toEqual(expected);
+    expect(lines(['--cache', '--cache-location', '.lockwise-cache'])).toEqual(expected);
+    expect(lines(['--cache', '--cache-location', '.lockwise-cache'])).toEqual(expected);
+    expect(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stderr).not.toContain('made by no migration');
+  });
+});
+
 describe('locks a DO block\'s branch or IF EXISTS may take', () => {
   it('names the lock taken for sure, and says "may take" or "if" of one that is not', () => {
     const team = 'CREATE TABLE "Team" (id text PRIMARY KEY, name text);\n';

@@ -99,10 +99,18 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
     if (problem) io.stderr.write(`lockwise: cache not written: ${problem}\n`);
   }
   if (options.verbose) {
+    const unmadeNamed = new Set<string>();
     for (const file of results.files) {
       for (const skipped of file.skipped) {
         const line = file.source?.positionAt(skipped.range.start).line ?? 1;
         io.stderr.write(`lockwise: ${file.path}:${line}: ${skipped.kind} not parsed: ${JSON.stringify(skipped.text)}\n`);
+      }
+      // Each once, where a migration first changes it: a missing or squashed migration, or a schema made outside them.
+      for (const unmade of file.unmade ?? []) {
+        if (unmadeNamed.has(unmade.name)) continue;
+        unmadeNamed.add(unmade.name);
+        const line = file.source?.positionAt(unmade.range.start).line ?? 1;
+        io.stderr.write(`lockwise: ${file.path}:${line}: ${unmade.kind} ${unmade.name} was made by no migration lockwise read: its findings go without its definition\n`);
       }
     }
   }

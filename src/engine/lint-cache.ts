@@ -1,3 +1,4 @@
+import type { UnmadeObject } from './unmade-objects.js';
 import { createHash } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import type { SkippedText } from '../parse/preprocess.js';
@@ -10,6 +11,8 @@ import type { MigrationDigests, PlannedHistory, PlannedMigration } from './lint-
 export interface CachedResult {
   diagnostics: Diagnostic[];
   skipped: SkippedText[];
+  /** Tables and columns the migration changes that no migration lockwise read made (for --verbose). */
+  unmade?: UnmadeObject[];
 }
 
 const NO_FINDINGS: CachedResult = Object.freeze({ diagnostics: [], skipped: [] });
@@ -132,7 +135,7 @@ export class LintCache {
   keepResult(key: string, result: CachedResult | undefined): void {
     if (result === undefined) return;
     // Most migrations have no findings: one shared object, which v8.serialize writes once.
-    const clean = result.diagnostics.length === 0 && result.skipped.length === 0;
+    const clean = result.diagnostics.length === 0 && result.skipped.length === 0 && !result.unmade?.length;
     this.next.results.set(key, clean ? NO_FINDINGS : result);
   }
 

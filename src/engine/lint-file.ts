@@ -29,6 +29,7 @@ import { applySuppressions } from './suppressions.js';
 import { walkTree } from './walk.js';
 import { TransactionLocks, type HeldLock } from './held-locks.js';
 import { tableOfStatementRolledBack } from './rolled-back.js';
+import { unmadeObjectsIn, type UnmadeObject } from './unmade-objects.js';
 
 export interface EnabledRule {
   rule: AnyRule;
@@ -72,6 +73,8 @@ export class FileLinter {
   private file: FileUnderLint | undefined;
   /** The locks the last file linted left held in the tool's transaction, each naming the migration that took it. */
   heldAfterLastFile: readonly HeldLock[] = [];
+  /** The tables and columns the last file linted changes that no migration lockwise read made (for --verbose). */
+  unmadeInLastFile: UnmadeObject[] = [];
   private readonly contexts: RuleContext[];
   private readonly takenByCurrent: () => HeldLock[];
   private readonly shared: Omit<RuleContext, 'report'>;
@@ -157,6 +160,7 @@ export class FileLinter {
   lint(parsed: ParsedFile, environment: Environment, schema: SchemaModel): Diagnostic[] {
     const { source } = parsed;
     this.heldAfterLastFile = [];
+    this.unmadeInLastFile = [];
     if (parsed.syntaxError) {
       const range = syntaxErrorRange(parsed);
       // The model replays no statement of a file it cannot parse: later migrations are judged without its changes.
@@ -219,7 +223,10 @@ export class FileLinter {
         // Rolled back, the statement holds no lock and changed nothing.
         if (!rolledBack) file.heldLocks.record(statement, this.shared.transaction, this.takenByCurrent, schema);
         session.apply(statement);
-        if (!rolledBack) schema.apply(statement);
+        if (!rolledBack) {
+          this.unmadeInLastFile.push(...unmadeObjectsIn(statement, schema));
+          schema.apply(statement);
+        }
       }
       applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
       this.heldAfterLastFile = file.heldLocks

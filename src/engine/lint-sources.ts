@@ -7,6 +7,7 @@ import type { MigrationDates } from './context.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { FileLinter } from './lint-file.js';
 import type { HeldLock } from './held-locks.js';
+import type { UnmadeObject } from './unmade-objects.js';
 import type { CachedResult, LintCache } from './lint-cache.js';
 
 type LintEngine = typeof import('./lint-engine.js');
@@ -51,6 +52,8 @@ export interface FileResult {
   diagnostics: Diagnostic[];
   /** psql commands and placeholders neutralised before parsing. */
   skipped: SkippedText[];
+  /** Tables and columns the migration changes that no migration lockwise read made. */
+  unmade?: UnmadeObject[];
 }
 
 export interface LintResults {
@@ -141,12 +144,13 @@ export async function lintHistories(
         };
         const diagnostics = linter!.lint(parsed, environment, schema!);
         carried = linter!.heldAfterLastFile;
-        files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
+        const unmade = linter!.unmadeInLastFile;
+        files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped, ...(unmade.length > 0 ? { unmade } : {}) }));
       }
       if (!keys) return;
       const key = keys[index]!;
       const result = files.at(-1);
-      if (migration.review && result) cache!.keepResult(key, { diagnostics: result.diagnostics, skipped: result.skipped });
+      if (migration.review && result) cache!.keepResult(key, { diagnostics: result.diagnostics, skipped: result.skipped, ...(result.unmade ? { unmade: result.unmade } : {}) });
       // A migration only replayed this time keeps the findings an earlier run cached for it.
       else if (!migration.review) cache!.keepResult(key, cache!.result(key));
       if (resumesAfter(index)) cache!.keepState(key, modelled ? schema!.liveState() : undefined);
@@ -162,8 +166,8 @@ export async function lintHistories(
  * It is made when first asked for, so that a file whose findings come from the cache is not read for a
  * reporter that prints none of its text.
  */
-function fileResult(path: string, source: () => SourceFile, { diagnostics, skipped }: CachedResult): FileResult {
-  if (diagnostics.length === 0 && skipped.length === 0) return { path, diagnostics, skipped };
+function fileResult(path: string, source: () => SourceFile, { diagnostics, skipped, unmade }: CachedResult): FileResult {
+  if (diagnostics.length === 0 && skipped.length === 0 && !unmade) return { path, diagnostics, skipped };
   let made: SourceFile | undefined;
   return {
     path,
@@ -172,6 +176,7 @@ function fileResult(path: string, source: () => SourceFile, { diagnostics, skipp
     },
     diagnostics,
     skipped,
+    ...(unmade ? { unmade } : {}),
   };
 }
 
