@@ -28,22 +28,25 @@ export default defineRule({
     },
   },
   create(context) {
+    /** Index names a DROP INDEX of the migration dropped so far, and those reported: a later build of the name adds nothing. */
+    const dropped: Array<{ schema: string | undefined; name: string }> = [];
+    const seen = new Set<string>();
     return {
+      DropStmt(drop) {
+        if (drop.removeType !== 'OBJECT_INDEX') return;
+        for (const object of drop.objects ?? []) {
+          const names = stringValues(asKind(object, 'List')?.items);
+          if (names.length > 0) dropped.push({ schema: names.length > 1 ? names.at(-2) : undefined, name: names.at(-1)! });
+        }
+      },
       IndexStmt(index) {
         if (!index.concurrent || !index.if_not_exists || !index.idxname || !index.relation) return;
         const table = relationFromRangeVar(index.relation);
-        if (!context.isExistingTable(table)) return;
         const name = index.idxname;
-        const droppedFirst = context.statements.slice(0, context.statement.index).some((earlier) => {
-          const drop = asKind(earlier.node, 'DropStmt');
-          if (drop?.removeType !== 'OBJECT_INDEX') return false;
-          return (drop.objects ?? []).some((object) => {
-            const names = stringValues(asKind(object, 'List')?.items);
-            const schema = names.length > 1 ? names.at(-2) : undefined;
-            return names.at(-1) === name && (schema === undefined || table.schema === undefined || schema === table.schema);
-          });
-        });
-        if (droppedFirst) return;
+        // Once per name: a second build of it in the migration finds the first one's index, or never runs.
+        const droppedFirst = dropped.some((drop) => drop.name === name && (drop.schema === undefined || table.schema === undefined || drop.schema === table.schema));
+        if (droppedFirst || seen.has(name) || !context.isExistingTable(table)) return;
+        seen.add(name);
         const unique = index.unique === true;
         context.report({
           messageId: 'invalidIndexKept',

@@ -295,6 +295,10 @@ describe('psql meta-commands and template placeholders', () => {
     const dir = tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/2_upgrade.sql': upgrade });
     const run = runCli(['lint', '-f', 'json', 'db'], { cwd: dir });
     expect(findings(run.stdout)).toEqual([['db/2_upgrade.sql', 'no-rename-column', 9]]);
+    // After SQL on its line, as psql reads it too; not inside a string.
+    const inline = "SELECT count(*) > 0 AS has_users FROM users \\gset\nSELECT 'it''s \\gset' AS note;\nALTER TABLE users RENAME COLUMN username TO login;\n";
+    const inlineDir = tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/2_upgrade.sql': `${LOCK}${inline}` });
+    expect(findings(runCli(['lint', '-f', 'json', 'db'], { cwd: inlineDir }).stdout)).toEqual([['db/2_upgrade.sql', 'no-rename-column', 4]]);
   });
 
   it('still reports a syntax error in what remains', () => {

@@ -42,7 +42,10 @@ export function preprocessSql(text: string): PreprocessedSql {
       replacements.push({ start: match.index, end: match.index + match[0].length, kind, blank });
     }
   };
-  if (text.includes('\\')) collect(META_COMMAND_LINE, 'psql meta-command', true);
+  if (text.includes('\\')) {
+    collect(META_COMMAND_LINE, 'psql meta-command', true);
+    replacements.push(...sendingCommandsAfterSql(text));
+  }
   if (text.includes('{{') || text.includes('${')) collect(TEMPLATE_PLACEHOLDER, 'template placeholder', false);
   if (MAYBE_PSQL_VARIABLE.test(text)) replacements.push(...psqlVariables(text));
   if (replacements.length === 0) return { sqlText: text, skipped };
@@ -87,6 +90,29 @@ export function preprocessSql(text: string): PreprocessedSql {
   }
   sqlText += text.slice(cursor);
   return { sqlText, skipped };
+}
+
+/** A command that sends the query (`\gset`, `\g file`), read from its backslash to the end of its line. */
+const SENDING_COMMAND = /\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])[^\r\n\\]*/y;
+
+/**
+ * `SELECT ... \gset` on one line: a command that sends the query, after SQL and a space on its line, running to the
+ * line's end (psql reads a backslash outside quotes as a command). Not inside a quoted string, a dollar-quoted body or
+ * a comment begun on the line. A command alone on its line is META_COMMAND_LINE's.
+ */
+function sendingCommandsAfterSql(text: string): Replacement[] {
+  const found: Replacement[] = [];
+  for (let at = text.indexOf('\\'); at !== -1; at = text.indexOf('\\', at + 1)) {
+    if (at === 0 || (text[at - 1] !== ' ' && text[at - 1] !== '\t')) continue;
+    SENDING_COMMAND.lastIndex = at;
+    const command = SENDING_COMMAND.exec(text);
+    const end = at + (command?.[0].length ?? 0);
+    if (!command || (end < text.length && text[end] !== '\n' && text[end] !== '\r')) continue;
+    const before = text.slice(text.lastIndexOf('\n', at) + 1, at);
+    if (before.trim() === '' || before.trimStart().startsWith('\\') || before.includes('--') || before.includes('$') || (before.split("'").length - 1) % 2 === 1) continue;
+    found.push({ start: at, end, kind: 'psql meta-command', blank: true });
+  }
+  return found;
 }
 
 interface Replacement {
