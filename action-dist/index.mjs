@@ -20165,7 +20165,10 @@ function preprocessSql(text) {
       replacements.push({ start: match.index, end: match.index + match[0].length, kind, blank: blank2 });
     }
   };
-  if (text.includes("\\")) collect(META_COMMAND_LINE, "psql meta-command", true);
+  if (text.includes("\\")) {
+    collect(META_COMMAND_LINE, "psql meta-command", true);
+    replacements.push(...sendingCommandsAfterSql(text));
+  }
   if (text.includes("{{") || text.includes("${")) collect(TEMPLATE_PLACEHOLDER, "template placeholder", false);
   if (MAYBE_PSQL_VARIABLE.test(text)) replacements.push(...psqlVariables(text));
   if (replacements.length === 0) return { sqlText: text, skipped };
@@ -20209,6 +20212,20 @@ function preprocessSql(text) {
   sqlText += text.slice(cursor);
   return { sqlText, skipped };
 }
+function sendingCommandsAfterSql(text) {
+  const found = [];
+  for (let at = text.indexOf("\\"); at !== -1; at = text.indexOf("\\", at + 1)) {
+    if (at === 0 || text[at - 1] !== " " && text[at - 1] !== "	") continue;
+    SENDING_COMMAND.lastIndex = at;
+    const command = SENDING_COMMAND.exec(text);
+    const end = at + (command?.[0].length ?? 0);
+    if (!command || end < text.length && text[end] !== "\n" && text[end] !== "\r") continue;
+    const before = text.slice(text.lastIndexOf("\n", at) + 1, at);
+    if (before.trim() === "" || before.trimStart().startsWith("\\") || before.includes("--") || before.includes("$") || (before.split("'").length - 1) % 2 === 1) continue;
+    found.push({ start: at, end, kind: "psql meta-command", blank: true });
+  }
+  return found;
+}
 function normalizedPlaceholder(placeholder) {
   return placeholder.replace(/^(\{\{-?|\$\{)\s+/, "$1").replace(/\s+(-?\}\}|\})$/, "$1").replace(/\s+/g, " ");
 }
@@ -20236,7 +20253,7 @@ function psqlVariables(text) {
   }
   return found;
 }
-var TEMPLATE_PLACEHOLDER, META_COMMAND_LINE, SENDS_QUERY, MAYBE_PSQL_VARIABLE, NAME_CHARACTER;
+var TEMPLATE_PLACEHOLDER, META_COMMAND_LINE, SENDS_QUERY, MAYBE_PSQL_VARIABLE, SENDING_COMMAND, NAME_CHARACTER;
 var init_preprocess = __esm({
   "src/parse/preprocess.ts"() {
     "use strict";
@@ -20245,6 +20262,7 @@ var init_preprocess = __esm({
     META_COMMAND_LINE = /^[ \t]*\\[^\r\n]*/gm;
     SENDS_QUERY = /^[ \t]*\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])/;
     MAYBE_PSQL_VARIABLE = /(?<!:):(?![:=])['"A-Za-z_]/;
+    SENDING_COMMAND = /\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])[^\r\n\\]*/y;
     NAME_CHARACTER = /[\p{L}\p{N}_$]/u;
   }
 });
@@ -24253,6 +24271,63 @@ var init_rolled_back = __esm({
   }
 });
 
+// src/engine/unmade-objects.ts
+function unmadeObjectsIn(statement, schema) {
+  if (statement.conditional) return [];
+  const found = [];
+  const unknownTable = (relation) => relation.schema !== "pg_catalog" && relation.schema !== "information_schema" && relation.schema !== "pg_temp" && !schema.table(relation) && !schema.isGone(relation, "table");
+  const note = (relation, column) => {
+    const table = displayName(relation);
+    found.push({ range: statement.range, kind: column === void 0 ? "table" : "column", name: column === void 0 ? table : `${table}.${quoteIdentifier(column)}` });
+  };
+  const { node } = statement;
+  const alter = asKind(node, "AlterTableStmt");
+  if (alter?.relation && alter.objtype === "OBJECT_TABLE" && !alter.missing_ok) {
+    const relation = relationFromRangeVar(alter.relation);
+    if (unknownTable(relation)) note(relation);
+    else if (schema.table(relation)) {
+      for (const cmd of alterTableCommands(node)) {
+        if (!cmd.name || !COLUMN_CHANGES.has(cmd.subtype ?? "") || cmd.missing_ok) continue;
+        if (!schema.column(relation, cmd.name) && !schema.isColumnGone(relation, cmd.name)) note(relation, cmd.name);
+      }
+    }
+    return found;
+  }
+  const rename2 = asKind(node, "RenameStmt");
+  if (rename2?.relation && !rename2.missing_ok && (rename2.renameType === "OBJECT_TABLE" || rename2.renameType === "OBJECT_COLUMN")) {
+    const relation = relationFromRangeVar(rename2.relation);
+    if (unknownTable(relation)) note(relation);
+    else if (rename2.renameType === "OBJECT_COLUMN" && rename2.subname && schema.table(relation) && !schema.column(relation, rename2.subname) && !schema.isColumnGone(relation, rename2.subname)) {
+      note(relation, rename2.subname);
+    }
+    return found;
+  }
+  const index = asKind(node, "IndexStmt");
+  if (index?.relation) {
+    const relation = relationFromRangeVar(index.relation);
+    if (unknownTable(relation)) note(relation);
+    return found;
+  }
+  const drop = asKind(node, "DropStmt");
+  if (drop?.removeType === "OBJECT_TABLE" && !drop.missing_ok) {
+    for (const object of drop.objects ?? []) {
+      const relation = relationFromNameList(object);
+      if (relation && unknownTable(relation)) note(relation);
+    }
+  }
+  return found;
+}
+var COLUMN_CHANGES;
+var init_unmade_objects = __esm({
+  "src/engine/unmade-objects.ts"() {
+    "use strict";
+    init_node_types();
+    init_names();
+    init_identifiers();
+    COLUMN_CHANGES = /* @__PURE__ */ new Set(["AT_AlterColumnType", "AT_DropColumn", "AT_SetNotNull", "AT_DropNotNull", "AT_ColumnDefault", "AT_SetStatistics", "AT_SetStorage"]);
+  }
+});
+
 // src/engine/lint-file.ts
 function withPlaceholdersRestored(diagnostics, parsed) {
   const originals = /* @__PURE__ */ new Map();
@@ -24455,6 +24530,7 @@ var init_lint_file = __esm({
     init_walk();
     init_held_locks();
     init_rolled_back();
+    init_unmade_objects();
     FileLinter = class {
       constructor(options) {
         this.options = options;
@@ -24535,12 +24611,15 @@ var init_lint_file = __esm({
       file;
       /** The locks the last file linted left held in the tool's transaction, each naming the migration that took it. */
       heldAfterLastFile = [];
+      /** The tables and columns the last file linted changes that no migration lockwise read made (for --verbose). */
+      unmadeInLastFile = [];
       contexts;
       takenByCurrent;
       shared;
       lint(parsed, environment, schema) {
         const { source } = parsed;
         this.heldAfterLastFile = [];
+        this.unmadeInLastFile = [];
         if (parsed.syntaxError) {
           const range2 = syntaxErrorRange(parsed);
           const message = `${parsed.syntaxError.message}; nothing else in the file is checked, and later migrations are checked without its changes`;
@@ -24601,7 +24680,10 @@ var init_lint_file = __esm({
             }
             if (!rolledBack) file.heldLocks.record(statement, this.shared.transaction, this.takenByCurrent, schema);
             session.apply(statement);
-            if (!rolledBack) schema.apply(statement);
+            if (!rolledBack) {
+              this.unmadeInLastFile.push(...unmadeObjectsIn(statement, schema));
+              schema.apply(statement);
+            }
           }
           applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
           this.heldAfterLastFile = file.heldLocks.heldAtEnd(session.current).map((lock2) => lock2.earlier ? lock2 : { ...lock2, earlier: { migration: source.path, line: source.positionAt(lock2.statement.range.start).line } });
@@ -24969,6 +25051,7 @@ function holdsNoNull(context, relation, column) {
   });
 }
 function onlyValue(context, relation, column) {
+  if (context.schema.columnAddedIn(relation, column) !== context.filePath) return void 0;
   const earlier = statementsBefore(context);
   const addedAt = earlier.findLastIndex(
     (statement) => commandsAltering([statement], relation, context.schema).some((cmd) => cmd.subtype === "AT_AddColumn" && asKind(cmd.def, "ColumnDef")?.colname === column)
@@ -25618,6 +25701,75 @@ var init_no_cluster = __esm({
             if (!context.isExistingTable(relation)) return;
             const using = cluster.indexname ? ` USING ${quoteIdentifier(cluster.indexname)}` : "";
             context.report({ messageId: "cluster", helpId: "help", at: cluster.relation.location, data: { table: displayName(relation), using } });
+          }
+        };
+      }
+    });
+  }
+});
+
+// rules/no-concurrent-index-if-not-exists.ts
+var no_concurrent_index_if_not_exists_default;
+var init_no_concurrent_index_if_not_exists = __esm({
+  "rules/no-concurrent-index-if-not-exists.ts"() {
+    "use strict";
+    init_rule();
+    init_names();
+    init_identifiers();
+    init_node_types();
+    no_concurrent_index_if_not_exists_default = defineRule({
+      id: "no-concurrent-index-if-not-exists",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          invalidIndexKept: "CREATE {{unique}}INDEX CONCURRENTLY IF NOT EXISTS {{index}} also skips an index of that name that a failed earlier attempt left INVALID (on lock_timeout, a deadlock, a cancel{{duplicate}}): the retry succeeds and the migration is recorded as done, while {{table}} keeps an index no query uses{{uniqueness}}.",
+          help: "Drop what a failed attempt may have left just before building the index, and build it without IF NOT EXISTS, so that a name another index holds fails loudly:\n  DROP INDEX CONCURRENTLY IF EXISTS {{index}};\n  CREATE {{unique}}INDEX CONCURRENTLY {{index}} ON {{table}} (...);"
+        },
+        docs: {
+          summary: "Warns about CREATE INDEX CONCURRENTLY IF NOT EXISTS, whose retry keeps the INVALID index a failed build left behind.",
+          why: `A concurrent index build that fails (lock_timeout while it waits for older transactions, a deadlock, a statement cancelled, a duplicate key for a unique index) does not remove its index: PostgreSQL leaves it behind marked INVALID, ignored by every query but still updated on every write. The migration tool records the migration as failed and runs it again on the next deploy; IF NOT EXISTS then finds the name taken and skips the statement with a notice, without looking at the index. The migration is recorded as done, and the table keeps an index that serves no query and, for a unique index, enforces nothing. Seen on PostgreSQL 18: with lock_timeout at 500ms and another session's transaction open, CREATE INDEX CONCURRENTLY failed ("canceling statement due to lock timeout", as it waits for older transactions) and left its index invalid; the retry with IF NOT EXISTS succeeded and the index stayed invalid. After a failed CREATE UNIQUE INDEX CONCURRENTLY, the same retry succeeded and a duplicate was then inserted. So the lock_timeout require-lock-timeout asks for makes such failures more likely, and a retry is safe only when the leftover is dropped first. Not reported: a DROP INDEX of the same name earlier in the migration; tables the migrations created and did not deploy yet.`,
+          instead: "Drop the index first if it exists (DROP INDEX CONCURRENTLY IF EXISTS), then CREATE INDEX CONCURRENTLY without IF NOT EXISTS.",
+          bad: "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_idx ON orders (customer_id);",
+          good: "DROP INDEX CONCURRENTLY IF EXISTS orders_customer_idx;\nCREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);",
+          references: [
+            "https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY",
+            "https://www.postgresql.org/docs/current/sql-dropindex.html"
+          ],
+          pgVersions: "PostgreSQL 9.5 and later (IF NOT EXISTS for CREATE INDEX). Checked on PostgreSQL 18.",
+          prevents: "a retried migration that leaves an invalid index, and no uniqueness where it asked for it"
+        }
+      },
+      create(context) {
+        const dropped = [];
+        const seen = /* @__PURE__ */ new Set();
+        return {
+          DropStmt(drop) {
+            if (drop.removeType !== "OBJECT_INDEX") return;
+            for (const object of drop.objects ?? []) {
+              const names = stringValues(asKind(object, "List")?.items);
+              if (names.length > 0) dropped.push({ schema: names.length > 1 ? names.at(-2) : void 0, name: names.at(-1) });
+            }
+          },
+          IndexStmt(index) {
+            if (!index.concurrent || !index.if_not_exists || !index.idxname || !index.relation) return;
+            const table = relationFromRangeVar(index.relation);
+            const name = index.idxname;
+            const droppedFirst = dropped.some((drop) => drop.name === name && (drop.schema === void 0 || table.schema === void 0 || drop.schema === table.schema));
+            if (droppedFirst || seen.has(name) || !context.isExistingTable(table)) return;
+            seen.add(name);
+            const unique = index.unique === true;
+            context.report({
+              messageId: "invalidIndexKept",
+              helpId: "help",
+              data: {
+                unique: unique ? "UNIQUE " : "",
+                index: quoteIdentifier(name),
+                table: displayName(table),
+                duplicate: unique ? ", a duplicate key" : "",
+                uniqueness: unique ? " and enforces no uniqueness" : ""
+              }
+            });
           }
         };
       }
@@ -33781,6 +33933,7 @@ var init_rules = __esm({
     init_no_backfill_in_expand_migration();
     init_no_char_column();
     init_no_cluster();
+    init_no_concurrent_index_if_not_exists();
     init_no_concurrently_in_transaction();
     init_no_create_existing_object();
     init_no_domain_constraint();
@@ -33842,6 +33995,7 @@ var init_rules = __esm({
       no_backfill_in_expand_migration_default,
       no_char_column_default,
       no_cluster_default,
+      no_concurrent_index_if_not_exists_default,
       no_concurrently_in_transaction_default,
       no_create_existing_object_default,
       no_domain_constraint_default,
@@ -46554,12 +46708,13 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
         };
         const diagnostics = linter.lint(parsed, environment, schema);
         carried = linter.heldAfterLastFile;
-        files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped }));
+        const unmade = linter.unmadeInLastFile;
+        files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped, ...unmade.length > 0 ? { unmade } : {} }));
       }
       if (!keys) return;
       const key = keys[index];
       const result2 = files.at(-1);
-      if (migration.review && result2) cache.keepResult(key, { diagnostics: result2.diagnostics, skipped: result2.skipped });
+      if (migration.review && result2) cache.keepResult(key, { diagnostics: result2.diagnostics, skipped: result2.skipped, ...result2.unmade ? { unmade: result2.unmade } : {} });
       else if (!migration.review) cache.keepResult(key, cache.result(key));
       if (resumesAfter(index)) cache.keepState(key, modelled ? schema.liveState() : void 0);
       else if (!keepsTail) cache.keepState(key, void 0);
@@ -46567,8 +46722,8 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
   }
   return { files };
 }
-function fileResult(path13, source, { diagnostics, skipped }) {
-  if (diagnostics.length === 0 && skipped.length === 0) return { path: path13, diagnostics, skipped };
+function fileResult(path13, source, { diagnostics, skipped, unmade }) {
+  if (diagnostics.length === 0 && skipped.length === 0 && !unmade) return { path: path13, diagnostics, skipped };
   let made;
   return {
     path: path13,
@@ -46576,7 +46731,8 @@ function fileResult(path13, source, { diagnostics, skipped }) {
       return made ??= source();
     },
     diagnostics,
-    skipped
+    skipped,
+    ...unmade ? { unmade } : {}
   };
 }
 function unreadableResult(path13, message) {
@@ -46659,7 +46815,7 @@ var LintCache = class {
   }
   keepResult(key, result2) {
     if (result2 === void 0) return;
-    const clean = result2.diagnostics.length === 0 && result2.skipped.length === 0;
+    const clean = result2.diagnostics.length === 0 && result2.skipped.length === 0 && !result2.unmade?.length;
     this.next.results.set(key, clean ? NO_FINDINGS : result2);
   }
   /** Keeps the schema after this migration (serialized now, so the model may change after): the model's current state, or the one the cache already has. */
@@ -47436,10 +47592,18 @@ async function lintAndReport(paths, options, io) {
 `);
   }
   if (options.verbose) {
+    const unmadeNamed = /* @__PURE__ */ new Set();
     for (const file of results.files) {
       for (const skipped of file.skipped) {
         const line = file.source?.positionAt(skipped.range.start).line ?? 1;
         io.stderr.write(`lockwise: ${file.path}:${line}: ${skipped.kind} not parsed: ${JSON.stringify(skipped.text)}
+`);
+      }
+      for (const unmade of file.unmade ?? []) {
+        if (unmadeNamed.has(unmade.name)) continue;
+        unmadeNamed.add(unmade.name);
+        const line = file.source?.positionAt(unmade.range.start).line ?? 1;
+        io.stderr.write(`lockwise: ${file.path}:${line}: ${unmade.kind} ${unmade.name} was made by no migration lockwise read: its findings go without its definition
 `);
       }
     }
