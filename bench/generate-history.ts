@@ -214,7 +214,8 @@ export function generateHistory(count: number, seed = 42): GeneratedMigration[] 
         const method = columns.length === 1 && column.type === 'jsonb' && columns[0] === column ? ' USING gin' : '';
         const partial = random.chance(0.2) ? ` WHERE ${columns[0]!.name} IS NOT NULL` : '';
         const include = random.chance(0.1) ? ' INCLUDE (id)' : '';
-        const text = `-- Speeds up the lookups of the ${random.pick(NOUNS)} screen.\nCREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON ${table.name}${method} (${columns.map((c) => c.name).join(', ')})${include}${partial};\n`;
+        // Dropped first: a build that failed on an earlier attempt leaves an INVALID index of the name.
+        const text = `-- Speeds up the lookups of the ${random.pick(NOUNS)} screen.\nDROP INDEX CONCURRENTLY IF EXISTS ${name};\nCREATE INDEX CONCURRENTLY ${name} ON ${table.name}${method} (${columns.map((c) => c.name).join(', ')})${include}${partial};\n`;
         return { kind, text };
       }
       case 'drop_index': {
@@ -247,7 +248,7 @@ export function generateHistory(count: number, seed = 42): GeneratedMigration[] 
       }
       case 'unique_constraint': {
         const name = unique(`${table.name}_${column.name}_key`);
-        let text = `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON ${table.name} (${column.name});\n`;
+        let text = `DROP INDEX CONCURRENTLY IF EXISTS ${name};\nCREATE UNIQUE INDEX CONCURRENTLY ${name} ON ${table.name} (${column.name});\n`;
         text += `${LOCK_TIMEOUT}ALTER TABLE ${table.name} ADD CONSTRAINT ${name} UNIQUE USING INDEX ${name};\n`;
         return { kind, text };
       }
@@ -376,7 +377,8 @@ export function smallMigration(): GeneratedMigration {
   const text =
     "-- Orders get a tracking number, looked up by the support screen.\nSET lock_timeout = '3s';\n" +
     'ALTER TABLE orders ADD COLUMN IF NOT EXISTS tracking_number text;\n' +
-    'CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_tracking_number_idx ON orders (tracking_number);\n';
+    'DROP INDEX CONCURRENTLY IF EXISTS orders_tracking_number_idx;\n' +
+    'CREATE INDEX CONCURRENTLY orders_tracking_number_idx ON orders (tracking_number);\n';
   return { name: '20260105093000_add_tracking_number.sql', text };
 }
 
