@@ -1,7 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
-import { displayName, relationFromRangeVar } from '../src/model/names.js';
+import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
-import { asKind, stringValues } from '../src/parse/node-types.js';
 
 export default defineRule({
   id: 'no-concurrent-index-if-not-exists',
@@ -29,14 +28,14 @@ export default defineRule({
   },
   create(context) {
     /** Index names a DROP INDEX of the migration dropped so far, and those reported: a later build of the name adds nothing. */
-    const dropped: Array<{ schema: string | undefined; name: string }> = [];
+    const dropped: RelationName[] = [];
     const seen = new Set<string>();
     return {
       DropStmt(drop) {
         if (drop.removeType !== 'OBJECT_INDEX') return;
         for (const object of drop.objects ?? []) {
-          const names = stringValues(asKind(object, 'List')?.items);
-          if (names.length > 0) dropped.push({ schema: names.length > 1 ? names.at(-2) : undefined, name: names.at(-1)! });
+          const index = relationFromNameList(object);
+          if (index) dropped.push(index);
         }
       },
       IndexStmt(index) {

@@ -668,7 +668,7 @@ export class SchemaModel {
 
   /** Whether the migrations made a type (an enum) or domain of this name. */
   hasType(type: RelationName): boolean {
-    return this.enums.has(this.resolve(type, this.enums)) || this.compositeTypes.has(this.resolve(type, this.compositeTypes)) || this.domains.has(this.resolve(type, this.domains));
+    return this.typeKind(type) !== undefined;
   }
 
   /** Built by a migration that has not been deployed: no running release's queries rely on it. */
