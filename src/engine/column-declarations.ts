@@ -76,21 +76,20 @@ export function onlyValue(context: RuleContext<string>, relation: RelationName, 
   // Most columns compared in a WHERE are older than the migration: no statement of it need be read for them.
   if (context.schema.columnAddedIn(relation, column) !== context.filePath) return undefined;
   const earlier = statementsBefore(context);
-  const addedAt = earlier.findLastIndex((statement) =>
-    commandsAltering([statement], relation, context.schema).some((cmd) => cmd.subtype === 'AT_AddColumn' && asKind(cmd.def, 'ColumnDef')?.colname === column),
-  );
-  if (addedAt === -1) return undefined;
-  const added = commandsAltering([earlier[addedAt]!], relation, context.schema)
-    .map((cmd) => (cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined))
-    .find((definition) => definition?.colname === column);
-  const value = added && literalText(fillingDefault(added, undefined)?.expression);
-  if (value === undefined) return undefined;
-  const changedSince = earlier.slice(addedAt + 1).some((statement) => {
+  const writesTableOrColumn = (statement: Statement): boolean => {
     const written = asKind(statement.node, 'UpdateStmt')?.relation ?? asKind(statement.node, 'InsertStmt')?.relation ?? asKind(statement.node, 'MergeStmt')?.relation ?? asKind(statement.node, 'CopyStmt')?.relation;
     if (written && context.schema.sameTable(relationFromRangeVar(written), relation)) return true;
     return commandsAltering([statement], relation, context.schema).some((cmd) => cmd.name === column);
-  });
-  return changedSince ? undefined : value;
+  };
+  for (let at = earlier.length - 1; at >= 0; at--) {
+    const added = commandsAltering([earlier[at]!], relation, context.schema)
+      .map((cmd) => (cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined))
+      .find((definition) => definition?.colname === column);
+    if (!added) continue;
+    const value = literalText(fillingDefault(added, undefined)?.expression);
+    return value !== undefined && !earlier.slice(at + 1).some(writesTableOrColumn) ? value : undefined;
+  }
+  return undefined;
 }
 
 /** What a WHERE clause on the table can rely on its columns holding, where the current statement runs. */

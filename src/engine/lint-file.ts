@@ -229,9 +229,12 @@ export class FileLinter {
         }
       }
       applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
-      this.heldAfterLastFile = file.heldLocks
-        .heldAtEnd(session.current)
-        .map((lock) => (lock.earlier ? lock : { ...lock, earlier: { migration: source.path, line: source.positionAt(lock.statement.range.start).line } }));
+      // Only a runner that runs the next migration in the same transaction hands the locks on.
+      if (environment.runner?.pendingInOneTransaction !== undefined) {
+        this.heldAfterLastFile = file.heldLocks
+          .heldAtEnd(session.current)
+          .map((lock) => (lock.earlier ? lock : { ...lock, earlier: { migration: source.path, line: source.positionAt(lock.statement.range.start).line } }));
+      }
       for (const visitors of running) visitors.onFileEnd?.();
       return withPlaceholdersRestored(applySuppressions(parsed, file.diagnostics, this.options), parsed).sort(compareDiagnostics);
     } finally {
@@ -276,7 +279,7 @@ function locksOnKnownRelations(claims: LockClaim[], schema: SchemaModel, stateme
   if (!claims.some((claim) => SCHEMA_RESOLVED_TARGETS.has(claim.target) || claim.onlyIfExisting)) return claims;
   return claims.flatMap((claim): LockClaim[] => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
-    if (claim.target === 'referenced-tables') return referencedByDroppedKeys(claim, schema, statements.slice(statement.index));
+    if (claim.target === 'referenced-tables') return referencedByDroppedKeys(claim, schema, statement, statements);
     if (claim.target === 'relations-view-reads') {
       return schema.relationsLockedWithView(claim.relation).map((relation) => ({ relation, target: 'table', mode: claim.mode }));
     }
@@ -359,13 +362,13 @@ function asWritten(relation: RelationName, schema: SchemaModel): RelationName {
 }
 
 /** The tables the foreign keys a statement drops reference, other than the table itself, each once. */
-function referencedByDroppedKeys(claim: LockClaim, schema: SchemaModel, fromStatement: readonly Statement[]): LockClaim[] {
+function referencedByDroppedKeys(claim: LockClaim, schema: SchemaModel, statement: Statement, statements: readonly Statement[]): LockClaim[] {
   const targets = schema.foreignKeys(claim.relation).filter((key) => isDroppedKey(claim.droppedKeys, key)).map((key) => key.references);
   const dropped = claim.droppedKeys && 'constraint' in claim.droppedKeys ? claim.droppedKeys.constraint : undefined;
   if (dropped !== undefined && !schema.constraint(claim.relation, dropped)) {
     // A constraint no migration lockwise read made, dropped to be added again under its name as a foreign key, in this
     // statement or a later one (Prisma's way of changing ON DELETE): the key it drops referenced the same table, which its drop locks too.
-    const again = commandsAltering(fromStatement, claim.relation, schema).find((cmd) => cmd.subtype === 'AT_AddConstraint' && asKind(cmd.def, 'Constraint')?.conname === dropped);
+    const again = commandsAltering(statements.slice(statement.index), claim.relation, schema).find((cmd) => cmd.subtype === 'AT_AddConstraint' && asKind(cmd.def, 'Constraint')?.conname === dropped);
     targets.push(foreignKeyShape(asKind(again?.def, 'Constraint'))?.references);
   }
   const referenced: RelationName[] = [];

@@ -167,7 +167,7 @@ export function matchesNoRow(where: Node | undefined, values: ColumnValues): boo
     };
     return differs(comparison.lexpr, comparison.rexpr) || differs(comparison.rexpr, comparison.lexpr);
   };
-  return conjuncts(where).some(passesNone);
+  return where !== undefined && passesNone(where);
 }
 
 /** A literal as text that tells it from any other literal of its kind (`'LINK'`, `'LINK'::text`, `42`), or undefined for anything else. */

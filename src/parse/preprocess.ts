@@ -23,7 +23,9 @@ const META_COMMAND_LINE = /^[ \t]*\\[^\r\n]*/gm;
  * The commands that send the query buffer to the server as a `;` would: `\g`, `\gx`, `\gset`, `\gexec`, `\gdesc`,
  * `\crosstabview`, `\watch`. `SELECT ... \gset` with no `;` is a whole statement in psql, so the backslash becomes a `;`.
  */
-const SENDS_QUERY = /^[ \t]*\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])/;
+const QUERY_SENDING_COMMAND = String.raw`\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])`;
+/** A meta-command line that is one of them. */
+const SENDS_QUERY = new RegExp(`^[ \\t]*${QUERY_SENDING_COMMAND}`);
 /** Cheap test before scanning: a colon that is not part of `::` or `:=` and starts a psql variable. */
 const MAYBE_PSQL_VARIABLE = /(?<!:):(?![:=])['"A-Za-z_]/;
 
@@ -93,7 +95,7 @@ export function preprocessSql(text: string): PreprocessedSql {
 }
 
 /** A command that sends the query (`\gset`, `\g file`), read from its backslash to the end of its line. */
-const SENDING_COMMAND = /\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])[^\r\n\\]*/y;
+const SENDING_COMMAND = new RegExp(`${QUERY_SENDING_COMMAND}[^\\r\\n\\\\]*`, 'y');
 
 /**
  * `SELECT ... \gset` on one line: a command that sends the query, after SQL and a space on its line, running to the
