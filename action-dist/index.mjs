@@ -20253,16 +20253,17 @@ function psqlVariables(text) {
   }
   return found;
 }
-var TEMPLATE_PLACEHOLDER, META_COMMAND_LINE, SENDS_QUERY, MAYBE_PSQL_VARIABLE, SENDING_COMMAND, NAME_CHARACTER;
+var TEMPLATE_PLACEHOLDER, META_COMMAND_LINE, QUERY_SENDING_COMMAND, SENDS_QUERY, MAYBE_PSQL_VARIABLE, SENDING_COMMAND, NAME_CHARACTER;
 var init_preprocess = __esm({
   "src/parse/preprocess.ts"() {
     "use strict";
     init_scan();
     TEMPLATE_PLACEHOLDER = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/g;
     META_COMMAND_LINE = /^[ \t]*\\[^\r\n]*/gm;
-    SENDS_QUERY = /^[ \t]*\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])/;
+    QUERY_SENDING_COMMAND = String.raw`\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])`;
+    SENDS_QUERY = new RegExp(`^[ \\t]*${QUERY_SENDING_COMMAND}`);
     MAYBE_PSQL_VARIABLE = /(?<!:):(?![:=])['"A-Za-z_]/;
-    SENDING_COMMAND = /\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])[^\r\n\\]*/y;
+    SENDING_COMMAND = new RegExp(`${QUERY_SENDING_COMMAND}[^\\r\\n\\\\]*`, "y");
     NAME_CHARACTER = /[\p{L}\p{N}_$]/u;
   }
 });
@@ -21967,7 +21968,7 @@ var init_schema_model = __esm({
       }
       /** Whether the migrations made a type (an enum) or domain of this name. */
       hasType(type) {
-        return this.enums.has(this.resolve(type, this.enums)) || this.compositeTypes.has(this.resolve(type, this.compositeTypes)) || this.domains.has(this.resolve(type, this.domains));
+        return this.typeKind(type) !== void 0;
       }
       /** Built by a migration that has not been deployed: no running release's queries rely on it. */
       isNewIndex(index) {
@@ -24352,7 +24353,7 @@ function locksOnKnownRelations(claims, schema, statement, statements) {
   if (!claims.some((claim) => SCHEMA_RESOLVED_TARGETS.has(claim.target) || claim.onlyIfExisting)) return claims;
   return claims.flatMap((claim) => {
     if (claim.onlyIfExisting) return schema.table(claim.relation) ? [claim] : [];
-    if (claim.target === "referenced-tables") return referencedByDroppedKeys(claim, schema, statements.slice(statement.index));
+    if (claim.target === "referenced-tables") return referencedByDroppedKeys(claim, schema, statement, statements);
     if (claim.target === "relations-view-reads") {
       return schema.relationsLockedWithView(claim.relation).map((relation) => ({ relation, target: "table", mode: claim.mode }));
     }
@@ -24392,11 +24393,11 @@ function asWritten(relation, schema) {
   const unqualified = { name: relation.name };
   return schema.sameTable(unqualified, relation) ? unqualified : relation;
 }
-function referencedByDroppedKeys(claim, schema, fromStatement) {
+function referencedByDroppedKeys(claim, schema, statement, statements) {
   const targets = schema.foreignKeys(claim.relation).filter((key) => isDroppedKey(claim.droppedKeys, key)).map((key) => key.references);
   const dropped = claim.droppedKeys && "constraint" in claim.droppedKeys ? claim.droppedKeys.constraint : void 0;
   if (dropped !== void 0 && !schema.constraint(claim.relation, dropped)) {
-    const again = commandsAltering(fromStatement, claim.relation, schema).find((cmd) => cmd.subtype === "AT_AddConstraint" && asKind(cmd.def, "Constraint")?.conname === dropped);
+    const again = commandsAltering(statements.slice(statement.index), claim.relation, schema).find((cmd) => cmd.subtype === "AT_AddConstraint" && asKind(cmd.def, "Constraint")?.conname === dropped);
     targets.push(foreignKeyShape(asKind(again?.def, "Constraint"))?.references);
   }
   const referenced = [];
@@ -24686,7 +24687,9 @@ var init_lint_file = __esm({
             }
           }
           applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
-          this.heldAfterLastFile = file.heldLocks.heldAtEnd(session.current).map((lock2) => lock2.earlier ? lock2 : { ...lock2, earlier: { migration: source.path, line: source.positionAt(lock2.statement.range.start).line } });
+          if (environment.runner?.pendingInOneTransaction !== void 0) {
+            this.heldAfterLastFile = file.heldLocks.heldAtEnd(session.current).map((lock2) => lock2.earlier ? lock2 : { ...lock2, earlier: { migration: source.path, line: source.positionAt(lock2.statement.range.start).line } });
+          }
           for (const visitors of running) visitors.onFileEnd?.();
           return withPlaceholdersRestored(applySuppressions(parsed, file.diagnostics, this.options), parsed).sort(compareDiagnostics);
         } finally {
@@ -24923,7 +24926,7 @@ function matchesNoRow(where, values) {
     };
     return differs2(comparison2.lexpr, comparison2.rexpr) || differs2(comparison2.rexpr, comparison2.lexpr);
   };
-  return conjuncts(where).some(passesNone);
+  return where !== void 0 && passesNone(where);
 }
 function literalText(node) {
   const cast = asKind(node, "TypeCast");
@@ -25053,19 +25056,18 @@ function holdsNoNull(context, relation, column) {
 function onlyValue(context, relation, column) {
   if (context.schema.columnAddedIn(relation, column) !== context.filePath) return void 0;
   const earlier = statementsBefore(context);
-  const addedAt = earlier.findLastIndex(
-    (statement) => commandsAltering([statement], relation, context.schema).some((cmd) => cmd.subtype === "AT_AddColumn" && asKind(cmd.def, "ColumnDef")?.colname === column)
-  );
-  if (addedAt === -1) return void 0;
-  const added = commandsAltering([earlier[addedAt]], relation, context.schema).map((cmd) => cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0).find((definition) => definition?.colname === column);
-  const value = added && literalText(fillingDefault(added, void 0)?.expression);
-  if (value === void 0) return void 0;
-  const changedSince2 = earlier.slice(addedAt + 1).some((statement) => {
+  const writesTableOrColumn = (statement) => {
     const written = asKind(statement.node, "UpdateStmt")?.relation ?? asKind(statement.node, "InsertStmt")?.relation ?? asKind(statement.node, "MergeStmt")?.relation ?? asKind(statement.node, "CopyStmt")?.relation;
     if (written && context.schema.sameTable(relationFromRangeVar(written), relation)) return true;
     return commandsAltering([statement], relation, context.schema).some((cmd) => cmd.name === column);
-  });
-  return changedSince2 ? void 0 : value;
+  };
+  for (let at = earlier.length - 1; at >= 0; at--) {
+    const added = commandsAltering([earlier[at]], relation, context.schema).map((cmd) => cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0).find((definition) => definition?.colname === column);
+    if (!added) continue;
+    const value = literalText(fillingDefault(added, void 0)?.expression);
+    return value !== void 0 && !earlier.slice(at + 1).some(writesTableOrColumn) ? value : void 0;
+  }
+  return void 0;
 }
 function columnValues(context, relation) {
   return { table: relation.name, holdsNoNull: (column) => holdsNoNull(context, relation, column), onlyValue: (column) => onlyValue(context, relation, column) };
@@ -25716,7 +25718,6 @@ var init_no_concurrent_index_if_not_exists = __esm({
     init_rule();
     init_names();
     init_identifiers();
-    init_node_types();
     no_concurrent_index_if_not_exists_default = defineRule({
       id: "no-concurrent-index-if-not-exists",
       meta: {
@@ -25747,8 +25748,8 @@ var init_no_concurrent_index_if_not_exists = __esm({
           DropStmt(drop) {
             if (drop.removeType !== "OBJECT_INDEX") return;
             for (const object of drop.objects ?? []) {
-              const names = stringValues(asKind(object, "List")?.items);
-              if (names.length > 0) dropped.push({ schema: names.length > 1 ? names.at(-2) : void 0, name: names.at(-1) });
+              const index = relationFromNameList(object);
+              if (index) dropped.push(index);
             }
           },
           IndexStmt(index) {
