@@ -312,6 +312,55 @@ function tempProjectFiles(dir: string, files: Record<string, string>): void {
   execFileSync('cp', ['-R', `${created}/.`, dir]);
 }
 
+describe('DO blocks whose IF the history decides', () => {
+  const ifColumn = (test: 'EXISTS' | 'NOT EXISTS', table: string, column: string): string =>
+    `${test} (SELECT 1 FROM information_schema.columns WHERE table_name = '${table}' AND column_name = '${column}')`;
+
+  it('neither checks nor replays a branch the schema says is not taken, and says so with --verbose', () => {
+    const block = `DO $$\nBEGIN\n  IF ${ifColumn('EXISTS', 'users', 'invite_link')} THEN\n    ALTER TABLE users DROP COLUMN invite_link;\n  END IF;\nEND\n$$;\n`;
+    const dir = tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/2_invite.sql': `${block}ALTER TABLE users ADD COLUMN invite_link text;\n` });
+    const run = runCli(['lint', '-f', 'json', '--verbose', 'db'], { cwd: dir });
+    // The ACCESS EXCLUSIVE lock is the ADD COLUMN's, on line 8; the block takes none.
+    expect(findings(run.stdout)).toEqual([['db/2_invite.sql', 'require-lock-timeout', 8]]);
+    expect(run.stderr).toContain('lockwise: db/2_invite.sql:4: not checked: the schema the migrations built says the IF of its DO block takes another branch: "ALTER TABLE users DROP COLUMN invite_link"');
+  });
+
+  it('runs the ELSE branch when the test fails, and replays only it', () => {
+    const rename = `DO $$\nBEGIN\n  IF ${ifColumn('EXISTS', 'users', 'mail')} THEN\n    ALTER TABLE users RENAME COLUMN mail TO email;\n  ELSE\n    ALTER TABLE users ADD COLUMN phone text;\n  END IF;\nEND\n$$;\n`;
+    const required = `DO $$\nBEGIN\n  IF ${ifColumn('NOT EXISTS', 'users', 'phone')} THEN\n    ALTER TABLE users ADD COLUMN phone text NOT NULL;\n  END IF;\nEND\n$$;\n`;
+    const dir = tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/2_rename.sql': `${LOCK}${rename}`, 'db/3_phone.sql': `${LOCK}${required}` });
+    expect(findings(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout)).toEqual([]);
+    // Without the ELSE branch's column, the required column would be added.
+    const withoutPhone = tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/3_phone.sql': `${LOCK}${required}` });
+    expect(findings(runCli(['lint', '-f', 'json', 'db'], { cwd: withoutPhone }).stdout)).toEqual([['db/3_phone.sql', 'no-add-required-column', 5]]);
+  });
+
+  it('decides no later test on what a branch it could not decide may have changed', () => {
+    const block = [
+      'DO $$',
+      'BEGIN',
+      "  IF EXISTS (SELECT 1 FROM pg_type WHERE typname = 'citext') THEN",
+      '    ALTER TABLE users DROP COLUMN username;',
+      '  END IF;',
+      `  IF ${ifColumn('EXISTS', 'users', 'username')} THEN`,
+      '    ALTER TABLE users RENAME COLUMN username TO login;',
+      '  END IF;',
+      'END',
+      '$$;',
+      '',
+    ].join('\n');
+    const dir = tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/2_block.sql': `${LOCK}${block}` });
+    const rules = findings(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).map(([, rule, line]) => `${rule}:${line}`);
+    expect(rules).toContain('no-rename-column:8');
+  });
+
+  it('decides no test that holds a template placeholder, whose stand-in may differ from the name', () => {
+    const block = `DO $$\nBEGIN\n  IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '{{ schema }}' AND table_name = 'users' AND column_name = 'mail') THEN\n    ALTER TABLE {{ schema }}.users RENAME COLUMN mail TO email;\n  END IF;\nEND\n$$;\n`;
+    const dir = tempProject({ 'db/1_users.sql': 'CREATE TABLE {{ schema }}.users (id bigint PRIMARY KEY);\n', 'db/2_block.sql': `${LOCK}${block}` });
+    expect(findings(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout)).toEqual([['db/2_block.sql', 'no-rename-column', 5]]);
+  });
+});
+
 describe('materialized views known from the history', () => {
   const view = 'CREATE MATERIALIZED VIEW leaderboard AS SELECT player_id, sum(points) AS points FROM scores GROUP BY player_id;\n';
   const help = (stdout: string): Array<[string, string]> =>
@@ -1046,9 +1095,10 @@ describe('tables and columns no migration made', () => {
 describe('locks a DO block\'s branch or IF EXISTS may take', () => {
   it('names the lock taken for sure, and says "may take" or "if" of one that is not', () => {
     const team = 'CREATE TABLE "Team" (id text PRIMARY KEY, name text);\n';
+    // A test the history cannot decide: the type may have been made outside the migrations.
     const branch = [
       'DO $$ BEGIN',
-      "  IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'Team' AND column_name = 'inviteLink') THEN",
+      "  IF EXISTS (SELECT 1 FROM pg_type WHERE typname = 'team_invite') THEN",
       '    ALTER TABLE "Team" DROP COLUMN "inviteLink";',
       '  END IF;',
       'END $$;',
@@ -1059,7 +1109,7 @@ describe('locks a DO block\'s branch or IF EXISTS may take', () => {
       lintedDiagnostics(tempProject(files))
         .filter((finding) => finding.rule === rule)
         .map(({ line, message }) => `${line} ${message.split(', which')[0]!.split(', a lock')[0]}`);
-    // Papermark's: the ADD COLUMN on line 7 takes the lock for sure; the branch on line 4 may not run.
+    // The ADD COLUMN on line 7 takes the lock for sure; the branch on line 4 may not run.
     const papermark = { 'db/001_team.sql': team, 'db/002_invite_link.sql': `BEGIN;\n${branch}${rest}COMMIT;\n` };
     expect(said(papermark, 'no-statements-after-access-exclusive')).toEqual(['8 This statement runs while "Team" is locked ACCESS EXCLUSIVE (taken on line 7)']);
     expect(said(papermark, 'require-lock-timeout')).toEqual(['4 This statement may take an ACCESS EXCLUSIVE lock on "Team"']);

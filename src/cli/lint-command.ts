@@ -103,7 +103,11 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
     for (const file of results.files) {
       for (const skipped of file.skipped) {
         const line = file.source?.positionAt(skipped.range.start).line ?? 1;
-        io.stderr.write(`lockwise: ${file.path}:${line}: ${skipped.kind} not parsed: ${JSON.stringify(skipped.text)}\n`);
+        const why =
+          skipped.kind === 'branch not taken'
+            ? 'not checked: the schema the migrations built says the IF of its DO block takes another branch'
+            : `${skipped.kind} not parsed`;
+        io.stderr.write(`lockwise: ${file.path}:${line}: ${why}: ${JSON.stringify(skipped.text)}\n`);
       }
       // Each once, where a migration first changes it: a missing or squashed migration, or a schema made outside them.
       for (const unmade of file.unmade ?? []) {

@@ -1,4 +1,5 @@
 import type { ParsedFile, Statement } from '../parse/parse.js';
+import type { SkippedText } from '../parse/preprocess.js';
 import { asKind, type NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
@@ -17,6 +18,7 @@ import {
   type LockClaim,
 } from '../knowledge/statement-locks.js';
 import { lockImpact, lockPhrase } from '../knowledge/lock-modes.js';
+import { BranchOutcomes } from '../knowledge/catalog-conditions.js';
 import { commandsAltering, foreignKeyShape } from './alter-table-commands.js';
 import type { ByteRange } from '../source/source-file.js';
 import type { Environment, MigrationDates, RuleContext } from './context.js';
@@ -75,6 +77,8 @@ export class FileLinter {
   heldAfterLastFile: readonly HeldLock[] = [];
   /** The tables and columns the last file linted changes that no migration lockwise read made (for --verbose). */
   unmadeInLastFile: UnmadeObject[] = [];
+  /** The statements of the last file linted that stand in a DO block's branch the model knows is not taken (for --verbose). */
+  notRunInLastFile: SkippedText[] = [];
   private readonly contexts: RuleContext[];
   private readonly takenByCurrent: () => HeldLock[];
   private readonly shared: Omit<RuleContext, 'report'>;
@@ -161,6 +165,7 @@ export class FileLinter {
     const { source } = parsed;
     this.heldAfterLastFile = [];
     this.unmadeInLastFile = [];
+    this.notRunInLastFile = [];
     if (parsed.syntaxError) {
       const range = syntaxErrorRange(parsed);
       // The model replays no statement of a file it cannot parse: later migrations are judged without its changes.
@@ -196,8 +201,14 @@ export class FileLinter {
       const visitorsByKind = groupVisitors(running);
       let judgingRolledBack: { running: Visitors[]; byKind: ReturnType<typeof groupVisitors> } | undefined;
       schema.beginFile(parsed.statements);
+      const branches = new BranchOutcomes(schema);
       for (const statement of parsed.statements) {
         applyRetirementsBefore(statement.range.start, retirements, schema);
+        // A branch the model knows the IF does not take runs nothing: it is neither judged nor replayed.
+        if (!branches.mayRun(statement)) {
+          this.notRunInLastFile.push({ range: statement.range, kind: 'branch not taken', text: parsed.sqlText(statement.range) });
+          continue;
+        }
         session.beforeStatement(statement);
         file.current = statement;
         file.currentLocks = undefined;
@@ -427,8 +438,10 @@ export function replayParsedFile(parsed: ParsedFile, schema: SchemaModel): void 
   if (parsed.syntaxError) return;
   const retirements = retirementDirectives(parsed, () => undefined);
   schema.beginFile(parsed.statements);
+  const branches = new BranchOutcomes(schema);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, schema);
+    if (!branches.mayRun(statement)) continue;
     if (!statement.caught || !tableOfStatementRolledBack(statement, schema)) schema.apply(statement);
   }
   applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);

@@ -145,7 +145,9 @@ export async function lintHistories(
         const diagnostics = linter!.lint(parsed, environment, schema!);
         carried = linter!.heldAfterLastFile;
         const unmade = linter!.unmadeInLastFile;
-        files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped, ...(unmade.length > 0 ? { unmade } : {}) }));
+        const notRun = linter!.notRunInLastFile;
+        const skipped = notRun.length > 0 ? [...parsed.skipped, ...notRun].sort((a, b) => a.range.start - b.range.start) : parsed.skipped;
+        files.push(fileResult(input.path, () => source, { diagnostics, skipped, ...(unmade.length > 0 ? { unmade } : {}) }));
       }
       if (!keys) return;
       const key = keys[index]!;

@@ -316,6 +316,25 @@ export class SchemaModel {
     return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
   }
 
+  /** The tables the model knows a constraint of this name on (PostgreSQL allows one name on many tables), each with it. */
+  constraintsNamed(name: string): Array<{ table: RelationName; constraint: ConstraintInfo }> {
+    const found: Array<{ table: RelationName; constraint: ConstraintInfo }> = [];
+    for (const [key, table] of this.tables) {
+      const constraint = table.constraints.get(name);
+      if (constraint) found.push({ table: this.qualified(key), constraint });
+    }
+    for (const [key, constraints] of this.constraintsOfUnknownTables) {
+      const constraint = constraints.get(name);
+      if (constraint) found.push({ table: this.qualified(key), constraint });
+    }
+    return found;
+  }
+
+  /** The schema `current_schema()` names: the first of the search path in force. */
+  currentSchema(): string {
+    return this.searchPath[0] ?? 'public';
+  }
+
   /** The foreign keys of a table, also of a table the model never saw created. */
   foreignKeys(relation: RelationName): ConstraintInfo[] {
     const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];

@@ -168,8 +168,11 @@ export function sequenceCalledIn(expression: Node | undefined): { schema?: strin
     const argument = call.args?.[0];
     text = asKind(asKind(argument, 'TypeCast')?.arg ?? argument, 'A_Const')?.sval?.sval;
   });
-  if (text === undefined) return undefined;
-  // A regclass literal: dot-separated names, each folded to lower case unless double-quoted.
+  return text === undefined ? undefined : relationFromRegclassText(text);
+}
+
+/** The relation a regclass literal names (`'public."Users_id_seq"'`): dot-separated names, each folded to lower case unless double-quoted. */
+export function relationFromRegclassText(text: string): { schema?: string; name: string } | undefined {
   const parts = [...text.matchAll(/"((?:[^"]|"")*)"|([^."]+)/g)].map(([, quoted, plain]) => (quoted !== undefined ? quoted.replaceAll('""', '"') : plain!.trim().toLowerCase()));
   const name = parts.at(-1);
   return name === undefined ? undefined : { ...(parts.length > 1 ? { schema: parts.at(-2)! } : {}), name };

@@ -1,7 +1,7 @@
 import { libpgQuery } from './libpg.js';
 import { isCommentToken, scanTokens } from './scan.js';
 import { preprocessSql, type SkippedText } from './preprocess.js';
-import { statementsInDoBlock, type CaughtErrors, type TransactionControl } from './plpgsql.js';
+import { statementsInDoBlock, type BranchGuard, type CaughtErrors, type TransactionControl } from './plpgsql.js';
 import type { Node } from '@pgsql/types';
 import type { ByteRange, SourceFile } from '../source/source-file.js';
 import { nodeKind, type NodeKind } from './node-types.js';
@@ -25,6 +25,8 @@ export interface Statement {
   conditional?: boolean;
   /** For a statement a DO block runs: it stands in a BEGIN ... EXCEPTION block, whose handler catches these errors. */
   caught?: CaughtErrors;
+  /** For a statement a DO block runs: the IF conditions that decide whether it runs (it is `conditional` too). */
+  guards?: BranchGuard[];
 }
 
 export interface SqlComment {
@@ -95,12 +97,12 @@ export function parseSource(source: SourceFile, upText: string = source.text): P
   }
   gaps.push({ start: previousEnd, end: sqlBytes.length });
   const dynamic: SkippedText[] = [];
-  const all = withBlockStatements(statements, sqlBytes, dynamic);
+  const all = withBlockStatements(statements, sqlBytes, dynamic, skipped);
   return { ...base, skipped: dynamic.length > 0 ? [...skipped, ...dynamic].sort((a, b) => a.range.start - b.range.start) : skipped, statements: all, comments: commentsIn(source, sqlBytes, gaps) };
 }
 
 /** Each DO block followed by the statements it runs, so that rules see DDL hidden in a block; what it builds at run time goes to `dynamic`. */
-function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic: SkippedText[]): Statement[] {
+function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic: SkippedText[], skipped: readonly SkippedText[]): Statement[] {
   if (!statements.some((statement) => statement.kind === 'DoStmt')) return statements;
   const all: Statement[] = [];
   for (const statement of statements) {
@@ -111,6 +113,9 @@ function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic:
     const contents = statementsInDoBlock(statement.node, text, statement.range.start);
     if (contents.transactionControl) all[blockIndex]!.transactionControl = contents.transactionControl;
     if (contents.dynamic.length > 0) all[blockIndex]!.runsDynamicSql = true;
+    // A placeholder stands for text lockwise does not know, and its stand-in may differ between a name and a string: a test that holds one is not decided.
+    const { start, end } = statement.range;
+    const placeholderInBlock = skipped.some(({ kind, range }) => (kind === 'template placeholder' || kind === 'psql variable') && range.start < end && range.end > start);
     for (const embedded of contents.statements) {
       all.push({
         index: all.length,
@@ -121,6 +126,7 @@ function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic:
         ...(embedded.inLoop ? { inLoop: true } : {}),
         ...(embedded.conditional ? { conditional: true } : {}),
         ...(embedded.caught ? { caught: embedded.caught } : {}),
+        ...(embedded.guards && !placeholderInBlock ? { guards: embedded.guards } : {}),
       });
     }
     dynamic.push(...contents.dynamic);

@@ -17,6 +17,19 @@ export interface EmbeddedStatement {
   conditional?: boolean;
   /** It stands in a BEGIN ... EXCEPTION block of the DO block: the errors its innermost handler catches. */
   caught?: CaughtErrors;
+  /** The IF and ELSIF conditions that decide whether it runs, outermost first. */
+  guards?: BranchGuard[];
+}
+
+/** The condition of an IF or ELSIF of a DO block, as written; one object for every statement under that IF. */
+export interface BranchTest {
+  text: string;
+}
+
+/** An IF a statement stands under: the statement runs only if the test comes out as `holds` (ELSE and later ELSIF branches need it false). */
+export interface BranchGuard {
+  test: BranchTest;
+  holds: boolean;
 }
 
 /** The handler of the innermost BEGIN ... EXCEPTION block around a statement: an error it catches rolls back the block's work. */
@@ -89,7 +102,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
   const dynamic: SkippedText[] = [];
   const fileOffset = (at: number): number => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8');
   const { queries, transactionControl } = embeddedQueries(functionTree);
-  for (const { query, lineno, literal, inLoop, conditional, caught } of queries) {
+  for (const { query, lineno, literal, inLoop, conditional, caught, guards } of queries) {
     const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(literal ? query : constant!.sql, searchFrom);
@@ -119,6 +132,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
         ...(inLoop ? { inLoop } : {}),
         ...(conditional ? { conditional } : {}),
         ...(caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {}),
+        ...(guards.length > 0 ? { guards } : {}),
       });
     }
   }
@@ -177,6 +191,7 @@ interface EmbeddedQuery {
   inLoop: boolean;
   conditional: boolean;
   caught?: CaughtErrors;
+  guards: BranchGuard[];
 }
 
 /**
@@ -187,16 +202,16 @@ function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: stri
   const queries: EmbeddedQuery[] = [];
   const calls: string[] = [];
   let transactionControl: TransactionControl | undefined;
-  const visit = (value: unknown, inLoop: boolean, conditional: boolean, caught: CaughtErrors | undefined): void => {
+  const visit = (value: unknown, inLoop: boolean, conditional: boolean, caught: CaughtErrors | undefined, guards: BranchGuard[]): void => {
     if (Array.isArray(value)) {
-      for (const item of value) visit(item, inLoop, conditional, caught);
+      for (const item of value) visit(item, inLoop, conditional, caught, guards);
       return;
     }
     if (!value || typeof value !== 'object') return;
     const record = value as Record<string, unknown>;
     const execSql = record.PLpgSQL_stmt_execsql as { lineno?: number; sqlstmt?: { PLpgSQL_expr?: { query?: string } } } | undefined;
     const dynamic = record.PLpgSQL_stmt_dynexecute as { lineno?: number; query?: { PLpgSQL_expr?: { query?: string } } } | undefined;
-    const where = { inLoop, conditional, ...(caught ? { caught } : {}) };
+    const where = { inLoop, conditional, guards, ...(caught ? { caught } : {}) };
     if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, ...where });
     if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, ...where });
     for (const kind of ['PLpgSQL_stmt_perform', 'PLpgSQL_stmt_call']) {
@@ -209,16 +224,41 @@ function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: stri
     if (block?.exceptions) {
       // The handlers' own statements are not protected by them; the body is, as one subtransaction.
       const conditions = caughtConditions(block.exceptions);
-      visit(block.body, inLoop, conditional, { conditions, alone: (block.body ?? []).length === 1 });
-      visit(block.exceptions, inLoop, true, caught);
+      visit(block.body, inLoop, conditional, { conditions, alone: (block.body ?? []).length === 1 }, guards);
+      visit(block.exceptions, inLoop, true, caught, guards);
+      return;
+    }
+    const ifStatement = record.PLpgSQL_stmt_if as PlpgsqlIf | undefined;
+    if (ifStatement) {
+      // Each branch runs when its own test holds and every test before it failed; ELSE when all failed.
+      const failed: BranchGuard[] = [];
+      const arms = [{ cond: ifStatement.cond, body: ifStatement.then_body }, ...(ifStatement.elsif_list ?? []).map(({ PLpgSQL_if_elsif: arm }) => ({ cond: arm?.cond, body: arm?.stmts }))];
+      for (const { cond, body } of arms) {
+        const test: BranchTest = { text: cond?.PLpgSQL_expr?.query ?? '' };
+        visit(body, inLoop, true, caught, [...guards, ...failed, { test, holds: true }]);
+        failed.push({ test, holds: false });
+      }
+      visit(ifStatement.else_body, inLoop, true, caught, [...guards, ...failed]);
       return;
     }
     const loop = LOOP_KINDS.some((kind) => kind in record);
     const branch = CONDITIONAL_KINDS.some((kind) => kind in record);
-    for (const child of Object.values(record)) visit(child, inLoop || loop, conditional || branch, caught);
+    for (const child of Object.values(record)) visit(child, inLoop || loop, conditional || branch, caught, guards);
   };
-  visit(tree, false, false, undefined);
+  visit(tree, false, false, undefined, []);
   return transactionControl ? { queries, calls, transactionControl } : { queries, calls };
+}
+
+interface PlpgsqlExpression {
+  PLpgSQL_expr?: { query?: string };
+}
+
+/** An IF statement of PostgreSQL's PL/pgSQL parse tree. */
+interface PlpgsqlIf {
+  cond?: PlpgsqlExpression;
+  then_body?: unknown[];
+  elsif_list?: Array<{ PLpgSQL_if_elsif?: { cond?: PlpgsqlExpression; stmts?: unknown[] } }>;
+  else_body?: unknown[];
 }
 
 /** The condition names of a block's exception handlers, lower case. */
