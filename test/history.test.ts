@@ -709,6 +709,27 @@ describe('what --verbose says about a folder', () => {
     expect(runCli(['lint', 'db'], { cwd: dir }).stderr).toBe('');
   });
 
+  it('replays a folder of release folders as one history, releases in natural order (OpenReplay, Bytebase)', () => {
+    const dir = tempProject({
+      'postgresql/1.9.0/1.9.0.sql': CREATE_USERS,
+      'postgresql/1.10.0/1.10.0.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n',
+      'postgresql/v1.11/0000##index.sql': 'CREATE INDEX users_username_idx ON users (username);\n',
+      'postgresql/LATEST.sql': CREATE_USERS,
+    });
+    const run = runCli(['lint', '-f', 'json', '--verbose', 'postgresql'], { cwd: dir });
+    // 1.10.0 runs after 1.9.0, whose table it creates again; the index is built on a table the history made.
+    expect(findings(run.stdout)).toEqual([
+      ['postgresql/1.10.0/1.10.0.sql', 'no-create-existing-object', 1],
+      ['postgresql/v1.11/0000##index.sql', 'require-concurrent-index', 1],
+      ['postgresql/v1.11/0000##index.sql', 'require-lock-timeout', 1],
+    ]);
+    expect(run.stderr).toContain('lockwise: postgresql: plain migrations, 3 in order\n');
+    expect(run.stderr).toContain('lockwise: postgresql/LATEST.sql: not part of the history: its name does not start with a version number, so it is linted on its own\n');
+    expect(run.stderr).not.toContain('made by no migration');
+    // Linting one file of a release folder replays the releases before it.
+    expect(findings(runCli(['lint', '-f', 'json', 'postgresql/1.10.0/1.10.0.sql'], { cwd: dir }).stdout)).toEqual([['postgresql/1.10.0/1.10.0.sql', 'no-create-existing-object', 1]]);
+  });
+
   it('replays V-prefixed files as a history, and says which files of a folder are linted on their own', () => {
     const dir = tempProject({
       'db/V0001.Initial_Schema.postgres.up.sql': 'CREATE TABLE s (id int, signature varchar(255));\n',

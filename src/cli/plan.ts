@@ -15,7 +15,7 @@ import {
   type PreparedMigration,
   type SiblingFiles,
 } from '../history/frameworks.js';
-import { frameworkMarker } from '../history/layouts.js';
+import { frameworkMarker, RELEASE_FOLDER_NAME } from '../history/layouts.js';
 import { changedSince, filesAtRef, findRepository, firstCommitTimes, type GitRepository } from '../history/git.js';
 import type { TransactionMode } from '../model/session-state.js';
 import { MigrationFiles } from './migration-files.js';
@@ -63,7 +63,8 @@ interface IndexedFolder {
 /** The files a migration folder might hold a file at: its own folder, or the one above for per-migration folders. */
 function candidateFolders(absolute: string): string[] {
   const parent = path.dirname(absolute);
-  const perMigrationFolder = ['migration.sql', 'up.sql', 'down.sql'].includes(path.basename(absolute)) || ['deploy', 'revert', 'verify'].includes(path.basename(parent));
+  const perMigrationFolder =
+    ['migration.sql', 'up.sql', 'down.sql'].includes(path.basename(absolute)) || ['deploy', 'revert', 'verify'].includes(path.basename(parent)) || RELEASE_FOLDER_NAME.test(path.basename(parent));
   return perMigrationFolder ? [path.dirname(parent), parent] : [parent];
 }
 

@@ -103,8 +103,8 @@ export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
 /** For the README: how lockwise reads each framework's folder. */
 export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: string; transaction: string }> = {
   plain: {
-    files: '`*.sql` files whose names start with a version number (`001_x.sql`, `V0001.x.sql`); `.down.sql` ignored; the others are linted on their own',
-    order: 'natural order of file names (`2_x.sql` before `10_x.sql`)',
+    files: '`*.sql` files whose names start with a version number (`001_x.sql`, `V0001.x.sql`), or, in a folder with none, every `*.sql` file of its release folders (`1.10.0/`, `v3.17/`); `.down.sql` ignored; the others are linted on their own',
+    order: 'natural order of file names (`2_x.sql` before `10_x.sql`); release folders in natural order (`1.9.5/` before `1.10.0/`), each one\'s files in name order',
     transaction: 'none assumed: each statement on its own, as `psql -f` runs a file',
   },
   'golang-migrate': {

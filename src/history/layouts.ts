@@ -135,17 +135,33 @@ const LISTERS: Record<FrameworkName, (root: string, entries: DirectoryEntries) =
 /** A plain folder's history: files named with a version first, `001_users.sql` or `V0001.users.sql`. */
 const PLAIN_VERSIONED_NAME = /^[Vv]?(\d+)/;
 
-function listPlain(root: string, entries: DirectoryEntries): Listing {
+/** A folder per release, `1.10.0/` or `v3.17/`, whose SQL files run release after release (OpenReplay's upgrade scripts, Bytebase's own migrations). */
+export const RELEASE_FOLDER_NAME = /^[Vv]?\d+(?:\.\d+)*$/;
+
+async function listPlain(root: string, entries: DirectoryEntries): Promise<Listing> {
   const migrations: Listing['migrations'] = [];
   const ignored: Listing['ignored'] = [];
   for (const name of entries.files.filter(isSql).sort(naturalCompare)) {
     const version = PLAIN_VERSIONED_NAME.exec(name)?.[1];
     if (version === undefined) ignored.push({ absolutePath: childPath(root, name), reason: 'its name does not start with a version number, so it is linted on its own' });
     // No runner applies a down migration on the way up: replayed, it would undo what its up migration did.
-    else if (/\.down\.sql$/i.test(name)) ignored.push({ absolutePath: childPath(root, name), reason: 'down migration' });
+    else if (isDownMigration(name)) ignored.push({ absolutePath: childPath(root, name), reason: 'down migration' });
     else migrations.push({ absolutePath: childPath(root, name), version });
   }
+  if (migrations.length > 0) return { migrations, ignored };
+  // No versioned file of its own: a folder per release holds the history, each release's files in name order.
+  for (const release of entries.directories.filter((name) => RELEASE_FOLDER_NAME.test(name)).sort(naturalCompare)) {
+    const folder = childPath(root, release);
+    for (const name of (await directoryEntries(folder)).files.filter(isSql).sort(naturalCompare)) {
+      if (isDownMigration(name)) ignored.push({ absolutePath: childPath(folder, name), reason: 'down migration' });
+      else migrations.push({ absolutePath: childPath(folder, name), version: `${release}/${name}` });
+    }
+  }
   return { migrations, ignored };
+}
+
+function isDownMigration(name: string): boolean {
+  return /\.down\.sql$/i.test(name);
 }
 
 // golang-migrate: source/parse.go, `^([0-9]+)_(.*)\.(down|up)\.(.*)$`; the file source skips other names.
