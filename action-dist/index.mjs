@@ -20535,7 +20535,21 @@ function constantSql(argument) {
   const quoted = PLAIN_STRING_LITERAL.exec(argument);
   if (quoted) return { sql: quoted[1], quoteLength: 1 };
   const dollar = DOLLAR_QUOTED_STRING.exec(argument);
-  return dollar ? { sql: dollar[2], quoteLength: dollar[1].length } : void 0;
+  if (dollar) return { sql: dollar[2], quoteLength: dollar[1].length };
+  const escaped = STRING_LITERAL.exec(argument)?.[1];
+  if (escaped === void 0) return void 0;
+  const sql = escaped.replaceAll("''", "'");
+  const dropped = [];
+  for (let at = escaped.indexOf("''"); at !== -1; at = escaped.indexOf("''", at + 2)) dropped.push(Buffer.byteLength(sql.slice(0, at - dropped.length + 1), "utf8"));
+  return {
+    sql,
+    quoteLength: 1,
+    offsetInText: (offset) => {
+      let before = 0;
+      while (before < dropped.length && dropped[before] <= offset) before++;
+      return offset + before;
+    }
+  };
 }
 function statementsInDoBlock(doStatement, statementText, statementStart) {
   const options = asKind(doStatement, "DoStmt")?.args ?? [];
@@ -20559,7 +20573,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
   const dynamic = [];
   const fileOffset = (at) => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8");
   const { queries, transactionControl } = embeddedQueries(functionTree);
-  for (const { query, lineno, literal, inLoop, conditional, caught } of queries) {
+  for (const { query, lineno, literal, inLoop, conditional, caught, guards } of queries) {
     const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(literal ? query : constant.sql, searchFrom);
@@ -20570,6 +20584,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
     }
     const { sql } = constant;
     const sqlStart = fileOffset(at) + constant.quoteLength;
+    const inFile = (offset) => sqlStart + (constant.offsetInText ? constant.offsetInText(offset) : offset);
     let parsed;
     try {
       parsed = libpgQuery().parseSync(sql).stmts ?? [];
@@ -20582,13 +20597,14 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
       let end = raw.stmt_len ? start + raw.stmt_len : sqlBytes.length;
       while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]))) end--;
       const node = raw.stmt;
-      shiftLocations(node, sqlStart);
+      placeLocations(node, inFile);
       found.push({
         node,
-        range: { start: sqlStart + start, end: sqlStart + end },
+        range: { start: inFile(start), end: inFile(end) },
         ...inLoop ? { inLoop } : {},
         ...conditional ? { conditional } : {},
-        ...caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {}
+        ...caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {},
+        ...guards.length > 0 ? { guards } : {}
       });
     }
   }
@@ -20630,16 +20646,16 @@ function embeddedQueries(tree) {
   const queries = [];
   const calls = [];
   let transactionControl;
-  const visit2 = (value, inLoop, conditional, caught) => {
+  const visit2 = (value, inLoop, conditional, caught, guards) => {
     if (Array.isArray(value)) {
-      for (const item of value) visit2(item, inLoop, conditional, caught);
+      for (const item of value) visit2(item, inLoop, conditional, caught, guards);
       return;
     }
     if (!value || typeof value !== "object") return;
     const record = value;
     const execSql = record.PLpgSQL_stmt_execsql;
     const dynamic = record.PLpgSQL_stmt_dynexecute;
-    const where = { inLoop, conditional, ...caught ? { caught } : {} };
+    const where = { inLoop, conditional, guards, ...caught ? { caught } : {} };
     if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, ...where });
     if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, ...where });
     for (const kind of ["PLpgSQL_stmt_perform", "PLpgSQL_stmt_call"]) {
@@ -20651,15 +20667,27 @@ function embeddedQueries(tree) {
     const block = record.PLpgSQL_stmt_block;
     if (block?.exceptions) {
       const conditions = caughtConditions(block.exceptions);
-      visit2(block.body, inLoop, conditional, { conditions, alone: (block.body ?? []).length === 1 });
-      visit2(block.exceptions, inLoop, true, caught);
+      visit2(block.body, inLoop, conditional, { conditions, alone: (block.body ?? []).length === 1 }, guards);
+      visit2(block.exceptions, inLoop, true, caught, guards);
+      return;
+    }
+    const ifStatement = record.PLpgSQL_stmt_if;
+    if (ifStatement) {
+      const failed = [];
+      const arms = [{ cond: ifStatement.cond, body: ifStatement.then_body }, ...(ifStatement.elsif_list ?? []).map(({ PLpgSQL_if_elsif: arm }) => ({ cond: arm?.cond, body: arm?.stmts }))];
+      for (const { cond, body } of arms) {
+        const test = { text: cond?.PLpgSQL_expr?.query ?? "" };
+        visit2(body, inLoop, true, caught, [...guards, ...failed, { test, holds: true }]);
+        failed.push({ test, holds: false });
+      }
+      visit2(ifStatement.else_body, inLoop, true, caught, [...guards, ...failed]);
       return;
     }
     const loop = LOOP_KINDS.some((kind) => kind in record);
     const branch = CONDITIONAL_KINDS.some((kind) => kind in record);
-    for (const child of Object.values(record)) visit2(child, inLoop || loop, conditional || branch, caught);
+    for (const child of Object.values(record)) visit2(child, inLoop || loop, conditional || branch, caught, guards);
   };
-  visit2(tree, false, false, void 0);
+  visit2(tree, false, false, void 0, []);
   return transactionControl ? { queries, calls, transactionControl } : { queries, calls };
 }
 function caughtConditions(exceptions) {
@@ -20671,12 +20699,12 @@ function caughtConditions(exceptions) {
     })
   );
 }
-function shiftLocations(tree, by) {
+function placeLocations(tree, inFile) {
   forEachRecord(tree, (record) => {
-    if (typeof record.location === "number" && record.location >= 0) record.location += by;
+    if (typeof record.location === "number" && record.location >= 0) record.location = inFile(record.location);
   });
 }
-var LOOP_KINDS, CONDITIONAL_KINDS, WRAPPER_TAG, PLAIN_STRING_LITERAL, DOLLAR_QUOTED_STRING, NOTHING_SEEN;
+var LOOP_KINDS, CONDITIONAL_KINDS, WRAPPER_TAG, PLAIN_STRING_LITERAL, STRING_LITERAL, DOLLAR_QUOTED_STRING, NOTHING_SEEN;
 var init_plpgsql = __esm({
   "src/parse/plpgsql.ts"() {
     "use strict";
@@ -20688,6 +20716,7 @@ var init_plpgsql = __esm({
     CONDITIONAL_KINDS = ["PLpgSQL_stmt_if", "PLpgSQL_stmt_case", "PLpgSQL_exception", ...LOOP_KINDS];
     WRAPPER_TAG = "$lockwise_do_body$";
     PLAIN_STRING_LITERAL = /^'([^']*)'$/;
+    STRING_LITERAL = /^'((?:[^']|'')*)'$/;
     DOLLAR_QUOTED_STRING = /^(\$(?:[A-Za-z_\x80-\uffff][A-Za-z_0-9\x80-\uffff]*)?\$)([\s\S]*)\1$/;
     NOTHING_SEEN = { statements: [], dynamic: [] };
   }
@@ -20725,10 +20754,10 @@ function parseSource(source, upText = source.text) {
   }
   gaps.push({ start: previousEnd, end: sqlBytes.length });
   const dynamic = [];
-  const all = withBlockStatements(statements, sqlBytes, dynamic);
+  const all = withBlockStatements(statements, sqlBytes, dynamic, skipped);
   return { ...base, skipped: dynamic.length > 0 ? [...skipped, ...dynamic].sort((a, b) => a.range.start - b.range.start) : skipped, statements: all, comments: commentsIn(source, sqlBytes, gaps) };
 }
-function withBlockStatements(statements, sqlBytes, dynamic) {
+function withBlockStatements(statements, sqlBytes, dynamic, skipped) {
   if (!statements.some((statement) => statement.kind === "DoStmt")) return statements;
   const all = [];
   for (const statement of statements) {
@@ -20739,6 +20768,8 @@ function withBlockStatements(statements, sqlBytes, dynamic) {
     const contents = statementsInDoBlock(statement.node, text, statement.range.start);
     if (contents.transactionControl) all[blockIndex].transactionControl = contents.transactionControl;
     if (contents.dynamic.length > 0) all[blockIndex].runsDynamicSql = true;
+    const { start, end } = statement.range;
+    const placeholderInBlock = skipped.some(({ kind, range: range2 }) => (kind === "template placeholder" || kind === "psql variable") && range2.start < end && range2.end > start);
     for (const embedded of contents.statements) {
       all.push({
         index: all.length,
@@ -20748,7 +20779,8 @@ function withBlockStatements(statements, sqlBytes, dynamic) {
         insideBlock: blockIndex,
         ...embedded.inLoop ? { inLoop: true } : {},
         ...embedded.conditional ? { conditional: true } : {},
-        ...embedded.caught ? { caught: embedded.caught } : {}
+        ...embedded.caught ? { caught: embedded.caught } : {},
+        ...embedded.guards && !placeholderInBlock ? { guards: embedded.guards } : {}
       });
     }
     dynamic.push(...contents.dynamic);
@@ -21364,7 +21396,9 @@ function sequenceCalledIn(expression) {
     const argument = call.args?.[0];
     text = asKind(asKind(argument, "TypeCast")?.arg ?? argument, "A_Const")?.sval?.sval;
   });
-  if (text === void 0) return void 0;
+  return text === void 0 ? void 0 : relationFromRegclassText(text);
+}
+function relationFromRegclassText(text) {
   const parts = [...text.matchAll(/"((?:[^"]|"")*)"|([^."]+)/g)].map(([, quoted, plain]) => quoted !== void 0 ? quoted.replaceAll('""', '"') : plain.trim().toLowerCase());
   const name = parts.at(-1);
   return name === void 0 ? void 0 : { ...parts.length > 1 ? { schema: parts.at(-2) } : {}, name };
@@ -21668,6 +21702,23 @@ var init_schema_model = __esm({
       /** A constraint the model saw added, also to a table it never saw created. */
       constraint(relation, name) {
         return this.constraintsOf(this.resolve(relation, this.tables))?.get(name);
+      }
+      /** The tables the model knows a constraint of this name on (PostgreSQL allows one name on many tables), each with it. */
+      constraintsNamed(name) {
+        const found = [];
+        for (const [key, table] of this.tables) {
+          const constraint = table.constraints.get(name);
+          if (constraint) found.push({ table: this.qualified(key), constraint });
+        }
+        for (const [key, constraints] of this.constraintsOfUnknownTables) {
+          const constraint = constraints.get(name);
+          if (constraint) found.push({ table: this.qualified(key), constraint });
+        }
+        return found;
+      }
+      /** The schema `current_schema()` names: the first of the search path in force. */
+      currentSchema() {
+        return this.searchPath[0] ?? "public";
       }
       /** The foreign keys of a table, also of a table the model never saw created. */
       foreignKeys(relation) {
@@ -24000,6 +24051,342 @@ var init_statement_locks = __esm({
   }
 });
 
+// src/knowledge/catalog-conditions.ts
+function namesIn(node) {
+  const names = /* @__PURE__ */ new Set();
+  forEachRecord(node, (record) => {
+    for (const key of ["relname", "sval", "colname", "conname", "idxname", "newname", "subname", "name"]) {
+      const value = record[key];
+      if (typeof value === "string") names.add(value);
+    }
+  });
+  return names;
+}
+function literalNames(condition) {
+  const names = /* @__PURE__ */ new Set();
+  const visit2 = (value) => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit2(item);
+      return;
+    }
+    if (!value || typeof value !== "object") return;
+    const record = value;
+    const comparison2 = record.A_Expr;
+    const sides = comparison2 ? [comparison2.lexpr, comparison2.rexpr] : [];
+    if (sides.some((side) => SCHEMA_COLUMNS.has(stringValues(asKind(side, "ColumnRef")?.fields).at(-1) ?? ""))) return;
+    const text = record.A_Const?.sval?.sval;
+    if (text !== void 0) {
+      names.add(text);
+      const relation = relationFromRegclassText(text);
+      if (relation) names.add(relation.name);
+    }
+    for (const child of Object.values(record)) visit2(child);
+  };
+  visit2(condition);
+  return names;
+}
+function conditionOf2(test) {
+  let condition = parsedConditions.get(test);
+  if (condition === void 0) {
+    try {
+      const select = asKind(libpgQuery().parseSync(`SELECT ${test.text}`).stmts?.[0]?.stmt, "SelectStmt");
+      condition = (select?.targetList?.length === 1 ? asKind(select.targetList[0], "ResTarget")?.val : void 0) ?? null;
+    } catch {
+      condition = null;
+    }
+    parsedConditions.set(test, condition);
+  }
+  return condition ?? void 0;
+}
+function catalogTestOutcome(condition, schema) {
+  if (!condition) return void 0;
+  const bool = asKind(condition, "BoolExpr");
+  if (bool) {
+    const values = (bool.args ?? []).map((argument) => catalogTestOutcome(argument, schema));
+    if (bool.boolop === "NOT_EXPR") return values[0] === void 0 ? void 0 : !values[0];
+    const decisive = bool.boolop === "OR_EXPR";
+    if (values.includes(decisive)) return decisive;
+    return values.every((value) => value === !decisive) ? !decisive : void 0;
+  }
+  const subLink = asKind(condition, "SubLink");
+  if (subLink?.subLinkType === "EXISTS_SUBLINK") {
+    const rows = rowsOf(asKind(subLink.subselect, "SelectStmt"), schema);
+    return rows === void 0 ? void 0 : rows.min > 0 ? true : rows.max === 0 ? false : void 0;
+  }
+  if (subLink?.subLinkType === "EXPR_SUBLINK") {
+    const select = asKind(subLink.subselect, "SelectStmt");
+    const comparison3 = select?.targetList?.length === 1 ? asKind(asKind(select.targetList[0], "ResTarget")?.val, "A_Expr") : void 0;
+    return comparison3 ? countComparison(comparison3, (side) => isCountStar(side) ? rowsOf(select, schema) : void 0) : void 0;
+  }
+  const comparison2 = asKind(condition, "A_Expr");
+  if (comparison2) {
+    return countComparison(comparison2, (side) => {
+      const scalar = asKind(side, "SubLink");
+      const select = scalar?.subLinkType === "EXPR_SUBLINK" ? asKind(scalar.subselect, "SelectStmt") : void 0;
+      return select?.targetList?.length === 1 && isCountStar(asKind(select.targetList[0], "ResTarget")?.val) ? rowsOf(select, schema) : void 0;
+    });
+  }
+  const nullTest = asKind(condition, "NullTest");
+  if (nullTest) {
+    const call = asKind(nullTest.arg, "FuncCall");
+    const argument = call && stringValues(call.funcname).at(-1)?.toLowerCase() === "to_regclass" ? stringLiteral(call.args?.[0]) : void 0;
+    const relation = argument === void 0 ? void 0 : relationFromRegclassText(argument);
+    const presence2 = relation ? relationPresence(relation, schema) : void 0;
+    if (presence2 === void 0) return void 0;
+    return presence2 === "present" === (nullTest.nulltesttype === "IS_NOT_NULL");
+  }
+  const constant = asKind(condition, "A_Const");
+  return constant?.boolval ? constant.boolval.boolval === true : void 0;
+}
+function rowsOf(select, schema) {
+  if (!select || select.op !== void 0 && select.op !== "SETOP_NONE" || select.withClause || select.groupClause || select.havingClause) return void 0;
+  if (select.fromClause?.length !== 1) return void 0;
+  const from = asKind(select.fromClause[0], "RangeVar");
+  if (!from?.relname) return void 0;
+  const catalog3 = CATALOGS[`${from.schemaname ?? "pg_catalog"}.${from.relname}`];
+  if (!catalog3) return void 0;
+  const names = new Set([from.relname, from.alias?.aliasname].filter((name) => name !== void 0));
+  const tested = /* @__PURE__ */ new Map();
+  let narrowed = false;
+  for (const condition of conjuncts(select.whereClause)) {
+    const test = roleTest(condition, catalog3, names, schema);
+    if (test === "neutral") continue;
+    if (!test || tested.has(test.role)) narrowed = true;
+    else tested.set(test.role, test.values);
+  }
+  const candidates = objectsTested(catalog3, tested);
+  if (!candidates) return void 0;
+  let present = 0;
+  let unknown = 0;
+  let unbounded = false;
+  for (const candidate of candidates) {
+    const found = presence(catalog3, candidate, schema);
+    if (found.presence === "present") present += found.count;
+    else if (found.presence === void 0) unknown++;
+    if (found.presence !== "absent" && (found.more || catalog3.rowsPerColumn)) unbounded = true;
+  }
+  return { min: narrowed ? 0 : present, max: unbounded ? Number.POSITIVE_INFINITY : present + unknown };
+}
+function objectsTested(catalog3, tested) {
+  const needed = catalog3.object === "column" ? ["table", "column"] : catalog3.object === "relation of a table" || catalog3.object === "base table" ? ["table"] : ["name"];
+  if (needed.some((role) => !tested.has(role))) return void 0;
+  let candidates = [{}];
+  for (const [role, values] of tested) candidates = candidates.flatMap((candidate) => values.map((value) => ({ ...candidate, [role]: value })));
+  return candidates;
+}
+function presence(catalog3, candidate, schema) {
+  const schemaName = typeof candidate.schema === "string" ? candidate.schema : void 0;
+  const named = (value) => {
+    if (value === void 0) return void 0;
+    const relation = typeof value === "string" ? { name: value } : value;
+    if (schemaName === void 0) return relation;
+    return relation.schema === void 0 || relation.schema === schemaName ? { schema: schemaName, name: relation.name } : void 0;
+  };
+  const one = (found) => ({ presence: found, count: found === "present" ? 1 : 0 });
+  const table = named(candidate.table);
+  const name = typeof candidate.name === "string" ? candidate.name : void 0;
+  if (candidate.table !== void 0 && !table) return one("absent");
+  switch (catalog3.object) {
+    case "column": {
+      const column = typeof candidate.column === "string" ? candidate.column : void 0;
+      if (!table || column === void 0 || SYSTEM_COLUMNS.has(column)) return one(void 0);
+      return one(columnPresence(table, column, candidate.nullable, schema));
+    }
+    case "relation of a table":
+    case "base table": {
+      const info = table && schema.table(table);
+      if (info) return one(catalog3.object === "relation of a table" || info.kind === "table" || info.kind === "partitioned table" ? "present" : "absent");
+      return one(table && schema.isGone(table, "table") ? "absent" : void 0);
+    }
+    case "index": {
+      const index = named(candidate.name);
+      if (!index) return one("absent");
+      const info = schema.index(index);
+      if (info) return one(!table || schema.sameTable(info.table, table) ? "present" : "absent");
+      return one(schema.isGone(index, "index") ? "absent" : void 0);
+    }
+    case "relation":
+      return one(relationPresence(name === void 0 ? void 0 : { name }, schema));
+    case "type":
+      return one(name !== void 0 && (schema.hasType({ name }) || schema.table({ name })) ? "present" : void 0);
+    case "schema":
+      return one(name !== void 0 && schema.hasSchema(name) ? "present" : void 0);
+    case "extension":
+      return one(name !== void 0 && schema.hasExtension(name) ? "present" : void 0);
+    case "constraint":
+    case "constraint usage":
+      return constraintPresence(catalog3, name, table, schemaName, candidate["constraint type"], schema);
+  }
+}
+function columnPresence(table, column, nullable, schema) {
+  const info = schema.column(table, column);
+  if (info) return nullable === void 0 || nullable === "YES" === !info.notNull ? "present" : "absent";
+  const kind = schema.table(table)?.kind;
+  return kind === "table" || kind === "partitioned table" || schema.isColumnGone(table, column) ? "absent" : void 0;
+}
+function relationPresence(relation, schema) {
+  if (!relation) return void 0;
+  if (schema.table(relation) || schema.index(relation) || schema.hasSequence(relation)) return "present";
+  return schema.isGone(relation, "table") && schema.isGone(relation, "index") && schema.isGone(relation, "sequence") ? "absent" : void 0;
+}
+function constraintPresence(catalog3, name, table, schemaName, type, schema) {
+  const ofType = (kind) => type === void 0 || typeof type === "string" && type === kind.toUpperCase();
+  if (table) {
+    const constraint = schema.constraint(table, name);
+    if (constraint && catalog3.object === "constraint usage") {
+      const usedTable = constraint.kind === "foreign key" ? constraint.references : table;
+      return { presence: usedTable?.name === table.name ? "present" : void 0, count: 1 };
+    }
+    if (constraint) return { presence: ofType(constraint.kind) ? "present" : "absent", count: 1 };
+    const kind = schema.table(table)?.kind;
+    const known = catalog3.object === "constraint" && (kind === "table" || kind === "partitioned table");
+    return { presence: known ? "absent" : void 0, count: 0 };
+  }
+  const found = schema.constraintsNamed(name).filter(({ table: owner2, constraint }) => (schemaName === void 0 || owner2.schema === schemaName) && ofType(constraint.kind));
+  return found.length > 0 ? { presence: "present", count: found.length, more: true } : { presence: void 0, count: 0 };
+}
+function roleTest(condition, catalog3, names, schema) {
+  const roleOf = (side) => {
+    const fields = stringValues(asKind(side, "ColumnRef")?.fields);
+    if (fields.length === 0 || fields.length > 2 || fields.length === 2 && !names.has(fields[0])) return void 0;
+    return Object.hasOwn(catalog3.columns, fields.at(-1)) ? catalog3.columns[fields.at(-1)] : void 0;
+  };
+  if (catalog3.object === "column" && isLiveAttribute(condition)) return "neutral";
+  const expression = asKind(condition, "A_Expr");
+  if (!expression) return void 0;
+  const operator = stringValues(expression.name).join("");
+  if (expression.kind === "AEXPR_IN" && operator === "=") {
+    const role = roleOf(expression.lexpr);
+    const items = asKind(expression.rexpr, "List")?.items ?? [];
+    const values = items.map((item) => valueOf(item, role, schema));
+    return role && values.every((value) => value !== void 0) ? { role, values } : void 0;
+  }
+  if (expression.kind !== "AEXPR_OP" || operator !== "=") return void 0;
+  for (const [side, other] of [
+    [expression.lexpr, expression.rexpr],
+    [expression.rexpr, expression.lexpr]
+  ]) {
+    const role = roleOf(side);
+    const value = role ? valueOf(other, role, schema) : void 0;
+    if (role && value !== void 0) return { role, values: [value] };
+  }
+  return void 0;
+}
+function isLiveAttribute(condition) {
+  const not = asKind(condition, "BoolExpr");
+  if (not?.boolop === "NOT_EXPR") return stringValues(asKind(not.args?.[0], "ColumnRef")?.fields).at(-1) === "attisdropped";
+  const comparison2 = asKind(condition, "A_Expr");
+  const bound = asKind(comparison2?.rexpr, "A_Const")?.ival;
+  return comparison2?.kind === "AEXPR_OP" && stringValues(comparison2.name).join("") === ">" && stringValues(asKind(comparison2.lexpr, "ColumnRef")?.fields).at(-1) === "attnum" && bound !== void 0 && (bound.ival ?? 0) === 0;
+}
+function valueOf(node, role, schema) {
+  const cast = asKind(node, "TypeCast");
+  const castTo = stringValues(cast?.typeName?.names).at(-1)?.toLowerCase();
+  if (castTo === "regclass") {
+    const text = stringLiteral(cast.arg);
+    return role === "table" && text !== void 0 ? relationFromRegclassText(text) : void 0;
+  }
+  if (role === "schema") {
+    const current = asKind(node, "SQLValueFunction")?.op === "SVFOP_CURRENT_SCHEMA" || stringValues(asKind(node, "FuncCall")?.funcname).join(".") === "current_schema";
+    if (current) return schema.currentSchema();
+  }
+  return stringLiteral(node);
+}
+function stringLiteral(node) {
+  const cast = asKind(node, "TypeCast");
+  return asKind(cast ? cast.arg : node, "A_Const")?.sval?.sval;
+}
+function conjuncts(where) {
+  if (!where) return [];
+  const bool = asKind(where, "BoolExpr");
+  return bool?.boolop === "AND_EXPR" ? (bool.args ?? []).flatMap(conjuncts) : [where];
+}
+function isCountStar(node) {
+  const call = asKind(node, "FuncCall");
+  return call?.agg_star === true && stringValues(call.funcname).at(-1)?.toLowerCase() === "count";
+}
+function countComparison(comparison2, rowsOfSide) {
+  if (comparison2.kind !== "AEXPR_OP") return void 0;
+  let operator = stringValues(comparison2.name).join("");
+  let rows = rowsOfSide(comparison2.lexpr);
+  let number = asKind(comparison2.rexpr, "A_Const")?.ival;
+  if (!rows) {
+    rows = rowsOfSide(comparison2.rexpr);
+    number = asKind(comparison2.lexpr, "A_Const")?.ival;
+    operator = { "<": ">", ">": "<", "<=": ">=", ">=": "<=" }[operator] ?? operator;
+  }
+  if (!rows || !number) return void 0;
+  const n = number.ival ?? 0;
+  if (operator === "=" || operator === "<>" || operator === "!=") {
+    const equal = rows.min === n && rows.max === n ? true : n < rows.min || n > rows.max ? false : void 0;
+    return equal === void 0 ? void 0 : equal === (operator === "=");
+  }
+  const holds = (count) => ({ ">": count > n, ">=": count >= n, "<": count < n, "<=": count <= n })[operator];
+  const atMin = holds(rows.min);
+  return atMin !== void 0 && atMin === holds(rows.max) ? atMin : void 0;
+}
+var BranchOutcomes, ROW_STATEMENTS, SCHEMA_COLUMNS, parsedConditions, CATALOGS, SYSTEM_COLUMNS;
+var init_catalog_conditions = __esm({
+  "src/knowledge/catalog-conditions.ts"() {
+    "use strict";
+    init_libpg();
+    init_node_types();
+    init_schema_objects();
+    BranchOutcomes = class {
+      constructor(schema) {
+        this.schema = schema;
+      }
+      schema;
+      outcomes = /* @__PURE__ */ new Map();
+      /**
+       * Names a statement that may or may not have run touched (under an IF the model could not decide, in a loop or an
+       * exception handler): the model applied it, so a later test of those names in the file is not decided on it.
+       */
+      uncertainNames = /* @__PURE__ */ new Set();
+      /** False when an IF the statement stands under certainly takes another branch; true when it runs or may run. */
+      mayRun(statement) {
+        let certain = statement.guards !== void 0 && !statement.inLoop && statement.caught === void 0;
+        for (const { test, holds } of statement.guards ?? []) {
+          if (!this.outcomes.has(test)) {
+            const undecidable = statement.inLoop === true || [...literalNames(conditionOf2(test))].some((name) => this.uncertainNames.has(name));
+            this.outcomes.set(test, undecidable ? void 0 : catalogTestOutcome(conditionOf2(test), this.schema));
+          }
+          const outcome = this.outcomes.get(test);
+          if (outcome !== void 0 && outcome !== holds) return false;
+          if (outcome === void 0) certain = false;
+        }
+        if (statement.conditional && !certain && !ROW_STATEMENTS.has(statement.kind)) for (const name of namesIn(statement.node)) this.uncertainNames.add(name);
+        return true;
+      }
+    };
+    ROW_STATEMENTS = /* @__PURE__ */ new Set(["InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "SelectStmt"]);
+    SCHEMA_COLUMNS = /* @__PURE__ */ new Set(["table_schema", "constraint_schema", "schemaname"]);
+    parsedConditions = /* @__PURE__ */ new WeakMap();
+    CATALOGS = {
+      "information_schema.columns": { object: "column", columns: { table_schema: "schema", table_name: "table", column_name: "column", is_nullable: "nullable" } },
+      "information_schema.tables": { object: "relation of a table", columns: { table_schema: "schema", table_name: "table" } },
+      "information_schema.table_constraints": {
+        object: "constraint",
+        columns: { table_schema: "schema", table_name: "table", constraint_name: "name", constraint_type: "constraint type" }
+      },
+      "information_schema.constraint_column_usage": {
+        object: "constraint usage",
+        columns: { table_schema: "schema", table_name: "table", constraint_name: "name" },
+        rowsPerColumn: true
+      },
+      "pg_catalog.pg_tables": { object: "base table", columns: { schemaname: "schema", tablename: "table" } },
+      "pg_catalog.pg_indexes": { object: "index", columns: { schemaname: "schema", tablename: "table", indexname: "name" } },
+      "pg_catalog.pg_class": { object: "relation", columns: { relname: "name" } },
+      "pg_catalog.pg_type": { object: "type", columns: { typname: "name" } },
+      "pg_catalog.pg_constraint": { object: "constraint", columns: { conname: "name", conrelid: "table" } },
+      "pg_catalog.pg_attribute": { object: "column", columns: { attrelid: "table", attname: "column" } },
+      "pg_catalog.pg_namespace": { object: "schema", columns: { nspname: "name" } },
+      "pg_catalog.pg_extension": { object: "extension", columns: { extname: "name" } }
+    };
+    SYSTEM_COLUMNS = /* @__PURE__ */ new Set(["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"]);
+  }
+});
+
 // src/engine/alter-table-commands.ts
 function commandsOnExistingTable(context, visit2) {
   return {
@@ -24442,8 +24829,10 @@ function replayParsedFile(parsed, schema) {
   if (parsed.syntaxError) return;
   const retirements = retirementDirectives(parsed, () => void 0);
   schema.beginFile(parsed.statements);
+  const branches = new BranchOutcomes(schema);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, schema);
+    if (!branches.mayRun(statement)) continue;
     if (!statement.caught || !tableOfStatementRolledBack(statement, schema)) schema.apply(statement);
   }
   applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
@@ -24523,6 +24912,7 @@ var init_lint_file = __esm({
     init_names();
     init_statement_locks();
     init_lock_modes();
+    init_catalog_conditions();
     init_alter_table_commands();
     init_diagnostic();
     init_messages();
@@ -24614,6 +25004,8 @@ var init_lint_file = __esm({
       heldAfterLastFile = [];
       /** The tables and columns the last file linted changes that no migration lockwise read made (for --verbose). */
       unmadeInLastFile = [];
+      /** The statements of the last file linted that stand in a DO block's branch the model knows is not taken (for --verbose). */
+      notRunInLastFile = [];
       contexts;
       takenByCurrent;
       shared;
@@ -24621,6 +25013,7 @@ var init_lint_file = __esm({
         const { source } = parsed;
         this.heldAfterLastFile = [];
         this.unmadeInLastFile = [];
+        this.notRunInLastFile = [];
         if (parsed.syntaxError) {
           const range2 = syntaxErrorRange(parsed);
           const message = `${parsed.syntaxError.message}; nothing else in the file is checked, and later migrations are checked without its changes`;
@@ -24655,8 +25048,13 @@ var init_lint_file = __esm({
           const visitorsByKind = groupVisitors(running);
           let judgingRolledBack;
           schema.beginFile(parsed.statements);
+          const branches = new BranchOutcomes(schema);
           for (const statement of parsed.statements) {
             applyRetirementsBefore(statement.range.start, retirements, schema);
+            if (!branches.mayRun(statement)) {
+              this.notRunInLastFile.push({ range: statement.range, kind: "branch not taken", text: parsed.sqlText(statement.range) });
+              continue;
+            }
             session.beforeStatement(statement);
             file.current = statement;
             file.currentLocks = void 0;
@@ -24899,7 +25297,7 @@ function isBoundedBatch(where, keyColumns, sources = NO_SOURCES) {
   return false;
 }
 function matchesOneRow(where, keys) {
-  const pinned = new Set(conjuncts(where).map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== void 0));
+  const pinned = new Set(conjuncts2(where).map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== void 0));
   return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
 }
 function matchesNoRow(where, values) {
@@ -24938,7 +25336,7 @@ function literalText(node) {
   if (literal.boolval) return `boolean ${literal.boolval.boolval === true}`;
   return void 0;
 }
-function conjuncts(where) {
+function conjuncts2(where) {
   if (!where) return [];
   const bool = asKind(where, "BoolExpr");
   return bool?.boolop === "AND_EXPR" ? bool.args ?? [] : [where];
@@ -37199,16 +37597,27 @@ async function listMigrations(framework, root, entries) {
   listing.ignored.sort((a, b) => naturalCompare(a.absolutePath, b.absolutePath));
   return listing;
 }
-function listPlain(root, entries) {
+async function listPlain(root, entries) {
   const migrations = [];
   const ignored = [];
   for (const name of entries.files.filter(isSql).sort(naturalCompare)) {
     const version = PLAIN_VERSIONED_NAME.exec(name)?.[1];
     if (version === void 0) ignored.push({ absolutePath: childPath(root, name), reason: "its name does not start with a version number, so it is linted on its own" });
-    else if (/\.down\.sql$/i.test(name)) ignored.push({ absolutePath: childPath(root, name), reason: "down migration" });
+    else if (isDownMigration(name)) ignored.push({ absolutePath: childPath(root, name), reason: "down migration" });
     else migrations.push({ absolutePath: childPath(root, name), version });
   }
+  if (migrations.length > 0) return { migrations, ignored };
+  for (const release of entries.directories.filter((name) => RELEASE_FOLDER_NAME.test(name)).sort(naturalCompare)) {
+    const folder = childPath(root, release);
+    for (const name of (await directoryEntries(folder)).files.filter(isSql).sort(naturalCompare)) {
+      if (isDownMigration(name)) ignored.push({ absolutePath: childPath(folder, name), reason: "down migration" });
+      else migrations.push({ absolutePath: childPath(folder, name), version: `${release}/${name}` });
+    }
+  }
   return { migrations, ignored };
+}
+function isDownMigration(name) {
+  return /\.down\.sql$/i.test(name);
 }
 function listGolangMigrate(root, entries) {
   return listUpFiles(root, entries, GOLANG_MIGRATE_NAME, "not named <version>_<title>.up.sql: golang-migrate skips it");
@@ -37447,7 +37856,7 @@ async function someDirectoryHolds(root, directories, fileName) {
   for (const directory of directories) if (await isFile(path5.join(root, directory, fileName))) return true;
   return false;
 }
-var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION, DRIZZLE_JOURNAL, DRIZZLE_POSTGRES_DIALECTS;
+var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, RELEASE_FOLDER_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION, DRIZZLE_JOURNAL, DRIZZLE_POSTGRES_DIALECTS;
 var init_layouts = __esm({
   "src/history/layouts.ts"() {
     "use strict";
@@ -37484,6 +37893,7 @@ var init_layouts = __esm({
       supabase: (root, entries) => listVersionPrefixed(root, entries, /^(\d+)_.*\.sql$/, "not named <timestamp>_<name>.sql: the Supabase CLI skips it")
     };
     PLAIN_VERSIONED_NAME = /^[Vv]?(\d+)/;
+    RELEASE_FOLDER_NAME = /^[Vv]?\d+(?:\.\d+)*$/;
     GOLANG_MIGRATE_NAME = /^(\d+)_.*\.(up|down)\.sql$/;
     POP_NAME = /^(\d+)_([^.]+)(\.[a-z0-9]+)?(\.autocommit)?\.(up|down)\.(sql|fizz)$/;
     POP_DIALECTS = {
@@ -46710,7 +47120,9 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
         const diagnostics = linter.lint(parsed, environment, schema);
         carried = linter.heldAfterLastFile;
         const unmade = linter.unmadeInLastFile;
-        files.push(fileResult(input.path, () => source, { diagnostics, skipped: parsed.skipped, ...unmade.length > 0 ? { unmade } : {} }));
+        const notRun = linter.notRunInLastFile;
+        const skipped = notRun.length > 0 ? [...parsed.skipped, ...notRun].sort((a, b) => a.range.start - b.range.start) : parsed.skipped;
+        files.push(fileResult(input.path, () => source, { diagnostics, skipped, ...unmade.length > 0 ? { unmade } : {} }));
       }
       if (!keys) return;
       const key = keys[index];
@@ -47105,7 +47517,7 @@ init_paths();
 init_results();
 function candidateFolders(absolute) {
   const parent = path8.dirname(absolute);
-  const perMigrationFolder = ["migration.sql", "up.sql", "down.sql"].includes(path8.basename(absolute)) || ["deploy", "revert", "verify"].includes(path8.basename(parent));
+  const perMigrationFolder = ["migration.sql", "up.sql", "down.sql"].includes(path8.basename(absolute)) || ["deploy", "revert", "verify"].includes(path8.basename(parent)) || RELEASE_FOLDER_NAME.test(path8.basename(parent));
   return perMigrationFolder ? [path8.dirname(parent), parent] : [parent];
 }
 async function planLint(options) {
@@ -47592,12 +48004,23 @@ async function lintAndReport(paths, options, io) {
     if (problem) io.stderr.write(`lockwise: cache not written: ${problem}
 `);
   }
+  if (!options.verbose) {
+    for (const file of results.files) {
+      const dynamic = file.skipped.filter((skipped) => skipped.kind === "dynamic SQL");
+      if (dynamic.length === 0) continue;
+      const line = file.source?.positionAt(dynamic[0].range.start).line ?? 1;
+      const what = dynamic.length === 1 ? "SQL a DO block builds at run time" : `${dynamic.length} statements DO blocks build at run time`;
+      io.stderr.write(`lockwise: ${file.path}:${line}: ${what} (EXECUTE ${JSON.stringify(dynamic[0].text)}) not checked: its locks and rewrites are unknown; --verbose lists each
+`);
+    }
+  }
   if (options.verbose) {
     const unmadeNamed = /* @__PURE__ */ new Set();
     for (const file of results.files) {
       for (const skipped of file.skipped) {
         const line = file.source?.positionAt(skipped.range.start).line ?? 1;
-        io.stderr.write(`lockwise: ${file.path}:${line}: ${skipped.kind} not parsed: ${JSON.stringify(skipped.text)}
+        const why = skipped.kind === "branch not taken" ? "not checked: the schema the migrations built says the IF of its DO block takes another branch" : `${skipped.kind} not parsed`;
+        io.stderr.write(`lockwise: ${file.path}:${line}: ${why}: ${JSON.stringify(skipped.text)}
 `);
       }
       for (const unmade of file.unmade ?? []) {

@@ -275,6 +275,21 @@ describe('psql meta-commands and template placeholders', () => {
     const run = runCli(['lint', '-f', 'json', '--verbose', 'db'], { cwd: dir });
     expect(findings(run.stdout)).toEqual([['db/2_block.sql', 'no-rename-column', 5]]);
     expect(run.stderr).toContain(`lockwise: db/2_block.sql:4: dynamic SQL not parsed: "format('ALTER TABLE %I RENAME COLUMN username TO login', 'users')"`);
+    // Without --verbose, once per file: its locks are unknown.
+    expect(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stderr).toBe(
+      `lockwise: db/2_block.sql:4: SQL a DO block builds at run time (EXECUTE "format('ALTER TABLE %I RENAME COLUMN username TO login', 'users')") not checked: its locks and rewrites are unknown; --verbose lists each\n`,
+    );
+  });
+
+  it("checks EXECUTE of a literal with doubled quotes at the statement's place in the file", () => {
+    const twoStatements = "  EXECUTE 'COMMENT ON TABLE users IS ''it''''s''; ALTER TABLE users RENAME COLUMN username TO login';";
+    const block = `DO $$\nBEGIN\n  EXECUTE '\n    UPDATE users SET username = ''n/a'' || ''-''\n    WHERE username = ''''';\n${twoStatements}\nEND\n$$;\n`;
+    const dir = tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/2_block.sql': `${LOCK}${block}` });
+    const run = runCli(['lint', '-f', 'json', 'db'], { cwd: dir });
+    const diagnostics = (JSON.parse(run.stdout) as { diagnostics: Array<{ rule: string; line: number; column: number }> }).diagnostics;
+    const renameColumn = twoStatements.indexOf('ALTER') + 1;
+    expect(diagnostics.map(({ rule, line, column }) => `${rule}:${line}:${column}`)).toEqual(['no-unbatched-backfill:5:5', `no-rename-column:7:${renameColumn}`]);
+    expect(run.stderr).toBe('');
   });
 
   it('ends the statement before \\gset, \\gexec and the other commands that send the query, as psql does', () => {

@@ -48,15 +48,40 @@ const CONDITIONAL_KINDS = ['PLpgSQL_stmt_if', 'PLpgSQL_stmt_case', 'PLpgSQL_exce
 const WRAPPER_TAG = '$lockwise_do_body$';
 /** A PL/pgSQL string literal without doubled quotes, whose text maps one to one onto the file. */
 const PLAIN_STRING_LITERAL = /^'([^']*)'$/;
+/** A PL/pgSQL string literal with doubled quotes, each of which stands for one. */
+const STRING_LITERAL = /^'((?:[^']|'')*)'$/;
 /** A dollar-quoted string, `$tag$...$tag$`, whose text maps one to one onto the file too. */
 const DOLLAR_QUOTED_STRING = /^(\$(?:[A-Za-z_\x80-\uffff][A-Za-z_0-9\x80-\uffff]*)?\$)([\s\S]*)\1$/;
 
+interface ConstantSql {
+  sql: string;
+  /** Where the SQL starts in the argument: after its opening quote. */
+  quoteLength: number;
+  /** For a literal with doubled quotes: the byte offset in the argument's text of a byte offset in `sql`. */
+  offsetInText?: (offset: number) => number;
+}
+
 /** The SQL of a constant EXECUTE argument, and where it starts in the argument; undefined for SQL built at run time. */
-function constantSql(argument: string): { sql: string; quoteLength: number } | undefined {
+function constantSql(argument: string): ConstantSql | undefined {
   const quoted = PLAIN_STRING_LITERAL.exec(argument);
   if (quoted) return { sql: quoted[1]!, quoteLength: 1 };
   const dollar = DOLLAR_QUOTED_STRING.exec(argument);
-  return dollar ? { sql: dollar[2]!, quoteLength: dollar[1]!.length } : undefined;
+  if (dollar) return { sql: dollar[2]!, quoteLength: dollar[1]!.length };
+  const escaped = STRING_LITERAL.exec(argument)?.[1];
+  if (escaped === undefined) return undefined;
+  const sql = escaped.replaceAll("''", "'");
+  // Where in `sql` each quote of a pair was dropped, in bytes: an offset past one lies that much further on in the text.
+  const dropped: number[] = [];
+  for (let at = escaped.indexOf("''"); at !== -1; at = escaped.indexOf("''", at + 2)) dropped.push(Buffer.byteLength(sql.slice(0, at - dropped.length + 1), 'utf8'));
+  return {
+    sql,
+    quoteLength: 1,
+    offsetInText: (offset) => {
+      let before = 0;
+      while (before < dropped.length && dropped[before]! <= offset) before++;
+      return offset + before;
+    },
+  };
 }
 
 /** What a DO block runs: the statements lockwise can see, and the EXECUTEs of strings built at run time, which it cannot. */
@@ -113,6 +138,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
     }
     const { sql } = constant;
     const sqlStart = fileOffset(at) + constant.quoteLength;
+    const inFile = (offset: number): number => sqlStart + (constant.offsetInText ? constant.offsetInText(offset) : offset);
     let parsed;
     try {
       parsed = libpgQuery().parseSync(sql).stmts ?? [];
@@ -125,10 +151,10 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
       let end = raw.stmt_len ? start + raw.stmt_len : sqlBytes.length;
       while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]!))) end--;
       const node = raw.stmt as Node;
-      shiftLocations(node, sqlStart);
+      placeLocations(node, inFile);
       found.push({
         node,
-        range: { start: sqlStart + start, end: sqlStart + end },
+        range: { start: inFile(start), end: inFile(end) },
         ...(inLoop ? { inLoop } : {}),
         ...(conditional ? { conditional } : {}),
         ...(caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {}),
@@ -273,8 +299,8 @@ function caughtConditions(exceptions: unknown): string[] {
 }
 
 /** Node locations count from the start of the embedded SQL; rules need them to count from the start of the file. */
-function shiftLocations(tree: unknown, by: number): void {
+function placeLocations(tree: unknown, inFile: (offset: number) => number): void {
   forEachRecord(tree, (record) => {
-    if (typeof record.location === 'number' && record.location >= 0) record.location += by;
+    if (typeof record.location === 'number' && record.location >= 0) record.location = inFile(record.location);
   });
 }
