@@ -20530,7 +20530,101 @@ var init_identifiers = __esm({
   }
 });
 
+// src/parse/format-call.ts
+function formatInstances(template, args, loopValues) {
+  if (template.replace(SPECIFIER, "").includes("%")) return void 0;
+  const used = /* @__PURE__ */ new Set();
+  const argumentValues = args.map((node) => argumentOf(node, loopValues, used));
+  if (used.size > 1) return void 0;
+  const specifiers = [];
+  let next = 0;
+  for (const match of template.matchAll(SPECIFIER)) {
+    const index = match[1] === void 0 ? next : Number(match[1]) - 1;
+    next = index + 1;
+    const value = argumentValues[index];
+    if (!value) return void 0;
+    specifiers.push({ at: Buffer.byteLength(template.slice(0, match.index), "utf8"), length: match[0].length, kind: match[2], value });
+  }
+  const [variable] = used;
+  const environments = variable === void 0 ? [/* @__PURE__ */ new Map()] : loopValues.get(variable).map((value) => /* @__PURE__ */ new Map([[variable, value]]));
+  const templateBytes = Buffer.from(template, "utf8");
+  const instances = [];
+  for (const environment of environments) {
+    let sql = "";
+    let copiedTo = 0;
+    const placed = [];
+    for (const { at, length, kind, value } of specifiers) {
+      const text = rendered(kind, value(environment));
+      if (text === void 0) return void 0;
+      sql += templateBytes.toString("utf8", copiedTo, at);
+      const start = Buffer.byteLength(sql, "utf8");
+      sql += text;
+      const end = Buffer.byteLength(sql, "utf8");
+      placed.push({ start, end, at, shift: end - (at + length) });
+      copiedTo = at + length;
+    }
+    sql += templateBytes.toString("utf8", copiedTo);
+    instances.push({
+      sql,
+      templateOffset: (offset) => {
+        let shift = 0;
+        for (const specifier of placed) {
+          if (offset < specifier.start) break;
+          if (offset < specifier.end) return specifier.at;
+          shift = specifier.shift;
+        }
+        return offset - shift;
+      }
+    });
+  }
+  return instances;
+}
+function rendered(kind, value) {
+  if (kind === "I") return quoteIdentifier(value);
+  if (kind === "L") return value.includes("\\") ? void 0 : `'${value.replaceAll("'", "''")}'`;
+  return value;
+}
+function argumentOf(node, loopValues, used) {
+  const constant = asKind(asKind(node, "TypeCast")?.arg ?? node, "A_Const")?.sval?.sval;
+  if (constant !== void 0) return () => constant;
+  const name = stringValues(asKind(node, "ColumnRef")?.fields);
+  if (name.length === 1 && loopValues.has(name[0])) {
+    used.add(name[0]);
+    return (variables) => variables.get(name[0]);
+  }
+  const concatenation = asKind(node, "A_Expr");
+  if (concatenation?.kind === "AEXPR_OP" && stringValues(concatenation.name).join("") === "||" && concatenation.lexpr && concatenation.rexpr) {
+    const left = argumentOf(concatenation.lexpr, loopValues, used);
+    const right = argumentOf(concatenation.rexpr, loopValues, used);
+    if (left && right) return (variables) => left(variables) + right(variables);
+  }
+  return void 0;
+}
+var SPECIFIER;
+var init_format_call = __esm({
+  "src/parse/format-call.ts"() {
+    "use strict";
+    init_node_types();
+    init_identifiers();
+    SPECIFIER = /%(?:(\d+)\$)?([ILs])/g;
+  }
+});
+
 // src/parse/plpgsql.ts
+function executedSql(argument, loopValues) {
+  const constant = constantSql(argument);
+  if (constant) return [{ sql: constant.sql, offsetInQuery: (offset) => textOffset(constant, offset) }];
+  const call = FORMAT_CALL.exec(argument);
+  const template = call ? constantSql(call[2]) : void 0;
+  const formatCall = asKind(expressionNode(argument), "FuncCall");
+  if (!call || !template || stringValues(formatCall?.funcname).join(".").toLowerCase() !== "format") return void 0;
+  const instances = formatInstances(template.sql, (formatCall.args ?? []).slice(1), loopValues);
+  const prefix = Buffer.byteLength(call[1], "utf8");
+  return instances?.map(({ sql, templateOffset }) => ({ sql, built: true, offsetInQuery: (offset) => prefix + textOffset(template, templateOffset(offset)) }));
+}
+function textOffset(constant, offset) {
+  return constant.quoteLength + (constant.offsetInText ? constant.offsetInText(offset) : offset);
+}
 function constantSql(argument) {
   const quoted = PLAIN_STRING_LITERAL.exec(argument);
   if (quoted) return { sql: quoted[1], quoteLength: 1 };
@@ -20573,39 +20667,43 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
   const dynamic = [];
   const fileOffset = (at) => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8");
   const { queries, transactionControl } = embeddedQueries(functionTree);
-  for (const { query, lineno, literal, inLoop, conditional, caught, guards } of queries) {
-    const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
+  for (const { query, lineno, literal, inLoop, conditional, caught, guards, loopValues } of queries) {
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
-    const at = body.text.indexOf(literal ? query : constant.sql, searchFrom);
+    const at = body.text.indexOf(query, searchFrom);
     if (at === -1) continue;
-    if (constant === void 0) {
+    const texts = literal ? executedSql(query, loopValues) : [{ sql: query, offsetInQuery: (offset) => offset }];
+    const unknown = () => {
       dynamic.push({ range: { start: fileOffset(at), end: fileOffset(at + query.length) }, kind: "dynamic SQL", text: query });
+    };
+    if (texts === void 0) {
+      unknown();
       continue;
     }
-    const { sql } = constant;
-    const sqlStart = fileOffset(at) + constant.quoteLength;
-    const inFile = (offset) => sqlStart + (constant.offsetInText ? constant.offsetInText(offset) : offset);
-    let parsed;
-    try {
-      parsed = libpgQuery().parseSync(sql).stmts ?? [];
-    } catch {
-      continue;
-    }
-    const sqlBytes = Buffer.from(sql, "utf8");
-    for (const raw of parsed) {
-      const start = raw.stmt_location ?? 0;
-      let end = raw.stmt_len ? start + raw.stmt_len : sqlBytes.length;
-      while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]))) end--;
-      const node = raw.stmt;
-      placeLocations(node, inFile);
-      found.push({
-        node,
-        range: { start: inFile(start), end: inFile(end) },
-        ...inLoop ? { inLoop } : {},
-        ...conditional ? { conditional } : {},
-        ...caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {},
-        ...guards.length > 0 ? { guards } : {}
-      });
+    for (const { sql, offsetInQuery, built } of texts) {
+      const inFile = (offset) => fileOffset(at) + offsetInQuery(offset);
+      let parsed;
+      try {
+        parsed = libpgQuery().parseSync(sql).stmts ?? [];
+      } catch {
+        if (built) unknown();
+        break;
+      }
+      const sqlBytes = Buffer.from(sql, "utf8");
+      for (const raw of parsed) {
+        const start = raw.stmt_location ?? 0;
+        let end = raw.stmt_len ? start + raw.stmt_len : sqlBytes.length;
+        while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]))) end--;
+        const node = raw.stmt;
+        placeLocations(node, inFile);
+        found.push({
+          node,
+          range: { start: inFile(start), end: inFile(end) },
+          ...inLoop ? { inLoop } : {},
+          ...conditional ? { conditional } : {},
+          ...caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {},
+          ...guards.length > 0 ? { guards } : {}
+        });
+      }
     }
   }
   return { statements: found.filter((statement) => nodeKind(statement.node) !== "DoStmt"), dynamic, ...transactionControl ? { transactionControl } : {} };
@@ -20645,19 +20743,20 @@ function statementsInFunction(body, parameterNames = []) {
 function embeddedQueries(tree) {
   const queries = [];
   const calls = [];
+  const datums = tree.plpgsql_funcs?.[0]?.PLpgSQL_function?.datums ?? [];
+  const assigned = assignedVariables(tree, datums);
   let transactionControl;
-  const visit2 = (value, inLoop, conditional, caught, guards) => {
+  const visit2 = (value, scope) => {
     if (Array.isArray(value)) {
-      for (const item of value) visit2(item, inLoop, conditional, caught, guards);
+      for (const item of value) visit2(item, scope);
       return;
     }
     if (!value || typeof value !== "object") return;
     const record = value;
     const execSql = record.PLpgSQL_stmt_execsql;
     const dynamic = record.PLpgSQL_stmt_dynexecute;
-    const where = { inLoop, conditional, guards, ...caught ? { caught } : {} };
-    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, ...where });
-    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, ...where });
+    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, ...scope });
+    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, ...scope });
     for (const kind of ["PLpgSQL_stmt_perform", "PLpgSQL_stmt_call"]) {
       const call = record[kind]?.expr?.PLpgSQL_expr?.query;
       if (call) calls.push(call);
@@ -20667,8 +20766,8 @@ function embeddedQueries(tree) {
     const block = record.PLpgSQL_stmt_block;
     if (block?.exceptions) {
       const conditions = caughtConditions(block.exceptions);
-      visit2(block.body, inLoop, conditional, { conditions, alone: (block.body ?? []).length === 1 }, guards);
-      visit2(block.exceptions, inLoop, true, caught, guards);
+      visit2(block.body, { ...scope, caught: { conditions, alone: (block.body ?? []).length === 1 } });
+      visit2(block.exceptions, { ...scope, conditional: true });
       return;
     }
     const ifStatement = record.PLpgSQL_stmt_if;
@@ -20677,18 +20776,65 @@ function embeddedQueries(tree) {
       const arms = [{ cond: ifStatement.cond, body: ifStatement.then_body }, ...(ifStatement.elsif_list ?? []).map(({ PLpgSQL_if_elsif: arm }) => ({ cond: arm?.cond, body: arm?.stmts }))];
       for (const { cond, body } of arms) {
         const test = { text: cond?.PLpgSQL_expr?.query ?? "" };
-        visit2(body, inLoop, true, caught, [...guards, ...failed, { test, holds: true }]);
+        visit2(body, { ...scope, conditional: true, guards: [...scope.guards, ...failed, { test, holds: true }] });
         failed.push({ test, holds: false });
       }
-      visit2(ifStatement.else_body, inLoop, true, caught, [...guards, ...failed]);
+      visit2(ifStatement.else_body, { ...scope, conditional: true, guards: [...scope.guards, ...failed] });
+      return;
+    }
+    const foreach = record.PLpgSQL_stmt_foreach_a;
+    if (foreach) {
+      const variable = variableName(datums[foreach.varno ?? -1]);
+      const values = arrayValues(foreach.expr?.PLpgSQL_expr?.query, datums, assigned);
+      const loopValues = new Map(scope.loopValues);
+      if (variable !== void 0) {
+        if (values) loopValues.set(variable, values);
+        else loopValues.delete(variable);
+      }
+      visit2(foreach.body, { ...scope, inLoop: true, conditional: true, loopValues });
       return;
     }
     const loop = LOOP_KINDS.some((kind) => kind in record);
     const branch = CONDITIONAL_KINDS.some((kind) => kind in record);
-    for (const child of Object.values(record)) visit2(child, inLoop || loop, conditional || branch, caught, guards);
+    for (const child of Object.values(record)) visit2(child, { ...scope, inLoop: scope.inLoop || loop, conditional: scope.conditional || branch });
   };
-  visit2(tree, false, false, void 0, []);
+  visit2(tree, { inLoop: false, conditional: false, guards: [], loopValues: /* @__PURE__ */ new Map() });
   return transactionControl ? { queries, calls, transactionControl } : { queries, calls };
+}
+function assignedVariables(tree, datums) {
+  const names = /* @__PURE__ */ new Set();
+  forEachRecord(tree, (record) => {
+    const varno = record.PLpgSQL_stmt_assign?.varno;
+    const name = varno === void 0 ? void 0 : variableName(datums[varno]);
+    if (name !== void 0) names.add(name);
+    for (const field of record.PLpgSQL_row?.fields ?? []) if (field.name) names.add(field.name);
+  });
+  return names;
+}
+function expressionNode(expression) {
+  try {
+    const select = asKind(libpgQuery().parseSync(`SELECT ${expression}`).stmts?.[0]?.stmt, "SelectStmt");
+    return select?.targetList?.length === 1 ? asKind(select.targetList[0], "ResTarget")?.val : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function variableName(datum) {
+  return datum?.PLpgSQL_var?.refname;
+}
+function arrayValues(expression, datums, assigned) {
+  if (expression === void 0) return void 0;
+  const value = expressionNode(expression);
+  const name = stringValues(asKind(value, "ColumnRef")?.fields);
+  if (name.length === 1) {
+    if (assigned.has(name[0])) return void 0;
+    const declared = datums.find((datum) => variableName(datum) === name[0]);
+    const initial = declared?.PLpgSQL_var?.default_val?.PLpgSQL_expr?.query;
+    return initial === void 0 ? void 0 : arrayValues(initial, [], assigned);
+  }
+  const array = asKind(asKind(value, "TypeCast")?.arg ?? value, "A_ArrayExpr");
+  const elements = (array?.elements ?? []).map((element) => asKind(asKind(element, "TypeCast")?.arg ?? element, "A_Const")?.sval?.sval);
+  return array && elements.every((element) => element !== void 0) ? elements : void 0;
 }
 function caughtConditions(exceptions) {
   const handlers = exceptions.PLpgSQL_exception_block?.exc_list ?? [];
@@ -20704,7 +20850,7 @@ function placeLocations(tree, inFile) {
     if (typeof record.location === "number" && record.location >= 0) record.location = inFile(record.location);
   });
 }
-var LOOP_KINDS, CONDITIONAL_KINDS, WRAPPER_TAG, PLAIN_STRING_LITERAL, STRING_LITERAL, DOLLAR_QUOTED_STRING, NOTHING_SEEN;
+var LOOP_KINDS, CONDITIONAL_KINDS, WRAPPER_TAG, PLAIN_STRING_LITERAL, STRING_LITERAL, DOLLAR_QUOTED_STRING, FORMAT_CALL, NOTHING_SEEN;
 var init_plpgsql = __esm({
   "src/parse/plpgsql.ts"() {
     "use strict";
@@ -20712,12 +20858,14 @@ var init_plpgsql = __esm({
     init_node_types();
     init_identifiers();
     init_scan();
+    init_format_call();
     LOOP_KINDS = ["PLpgSQL_stmt_loop", "PLpgSQL_stmt_while", "PLpgSQL_stmt_fori", "PLpgSQL_stmt_fors", "PLpgSQL_stmt_forc", "PLpgSQL_stmt_foreach_a", "PLpgSQL_stmt_dynfors"];
     CONDITIONAL_KINDS = ["PLpgSQL_stmt_if", "PLpgSQL_stmt_case", "PLpgSQL_exception", ...LOOP_KINDS];
     WRAPPER_TAG = "$lockwise_do_body$";
     PLAIN_STRING_LITERAL = /^'([^']*)'$/;
     STRING_LITERAL = /^'((?:[^']|'')*)'$/;
     DOLLAR_QUOTED_STRING = /^(\$(?:[A-Za-z_\x80-\uffff][A-Za-z_0-9\x80-\uffff]*)?\$)([\s\S]*)\1$/;
+    FORMAT_CALL = /^(format\s*\(\s*)('(?:[^']|'')*'|(\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$)[\s\S]*?\3)\s*[,)]/i;
     NOTHING_SEEN = { statements: [], dynamic: [] };
   }
 });
@@ -24088,12 +24236,7 @@ function literalNames(condition) {
 function conditionOf2(test) {
   let condition = parsedConditions.get(test);
   if (condition === void 0) {
-    try {
-      const select = asKind(libpgQuery().parseSync(`SELECT ${test.text}`).stmts?.[0]?.stmt, "SelectStmt");
-      condition = (select?.targetList?.length === 1 ? asKind(select.targetList[0], "ResTarget")?.val : void 0) ?? null;
-    } catch {
-      condition = null;
-    }
+    condition = expressionNode(test.text) ?? null;
     parsedConditions.set(test, condition);
   }
   return condition ?? void 0;
@@ -24329,8 +24472,8 @@ var BranchOutcomes, ROW_STATEMENTS, SCHEMA_COLUMNS, parsedConditions, CATALOGS, 
 var init_catalog_conditions = __esm({
   "src/knowledge/catalog-conditions.ts"() {
     "use strict";
-    init_libpg();
     init_node_types();
+    init_plpgsql();
     init_schema_objects();
     BranchOutcomes = class {
       constructor(schema) {

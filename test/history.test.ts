@@ -270,15 +270,55 @@ describe('psql meta-commands and template placeholders', () => {
   });
 
   it('shows with --verbose the dynamic SQL of a DO block, which it cannot check, and checks EXECUTE of a literal', () => {
-    const block = `DO $$\nBEGIN\n  EXECUTE format('ALTER TABLE %I RENAME COLUMN username TO login', 'users');\n  EXECUTE 'ALTER TABLE users RENAME COLUMN email TO mail';\nEND\n$$;\n`;
+    const block = `DO $$\nBEGIN\n  EXECUTE format('ALTER TABLE %I RENAME COLUMN username TO login', current_setting('app.table'));\n  EXECUTE 'ALTER TABLE users RENAME COLUMN email TO mail';\nEND\n$$;\n`;
     const dir = tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/2_block.sql': `${LOCK}${block}` });
     const run = runCli(['lint', '-f', 'json', '--verbose', 'db'], { cwd: dir });
     expect(findings(run.stdout)).toEqual([['db/2_block.sql', 'no-rename-column', 5]]);
-    expect(run.stderr).toContain(`lockwise: db/2_block.sql:4: dynamic SQL not parsed: "format('ALTER TABLE %I RENAME COLUMN username TO login', 'users')"`);
+    expect(run.stderr).toContain(`lockwise: db/2_block.sql:4: dynamic SQL not parsed: "format('ALTER TABLE %I RENAME COLUMN username TO login', current_setting('app.table'))"`);
     // Without --verbose, once per file: its locks are unknown.
     expect(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stderr).toBe(
-      `lockwise: db/2_block.sql:4: SQL a DO block builds at run time (EXECUTE "format('ALTER TABLE %I RENAME COLUMN username TO login', 'users')") not checked: its locks and rewrites are unknown; --verbose lists each\n`,
+      `lockwise: db/2_block.sql:4: SQL a DO block builds at run time (EXECUTE "format('ALTER TABLE %I RENAME COLUMN username TO login', current_setting('app.table'))") not checked: its locks and rewrites are unknown; --verbose lists each\n`,
     );
+  });
+
+  it("checks what format() builds from constants and from a FOREACH loop's constant values, once for each value, at the template's place", () => {
+    const tables = `${CREATE_USERS}CREATE TABLE orders (id bigint PRIMARY KEY);\n`;
+    const addColumn = "    EXECUTE format('ALTER TABLE %I ADD COLUMN tenant text REFERENCES %I (id)', t, 'tenants');";
+    const block = [
+      'DO $$',
+      'DECLARE',
+      "  names text[] := ARRAY['users', 'orders'];",
+      '  t text;',
+      'BEGIN',
+      '  FOREACH t IN ARRAY names LOOP',
+      addColumn,
+      "    EXECUTE format('ALTER TABLE %1$I ALTER COLUMN tenant SET NOT NULL', t);",
+      '  END LOOP;',
+      "  FOREACH t IN ARRAY ARRAY['Invoices'] LOOP",
+      "    EXECUTE format('CREATE INDEX %I ON users (%s)', t || '_tenant_idx', 'tenant');",
+      '  END LOOP;',
+      'END',
+      '$$;',
+      '',
+    ].join('\n');
+    const dir = tempProject({ 'db/1_tables.sql': `${tables}CREATE TABLE tenants (id text PRIMARY KEY);\n`, 'db/2_tenant.sql': `${LOCK}${block}` });
+    const run = runCli(['lint', '-f', 'json', 'db'], { cwd: dir });
+    const diagnostics = (JSON.parse(run.stdout) as { diagnostics: Array<{ rule: string; line: number; column: number; message: string }> }).diagnostics;
+    const at = (rule: string): string[] => diagnostics.filter((d) => d.rule === rule).map(({ line, column, message }) => `${line}:${column} ${message.split(':')[0]}`);
+    const column = addColumn.indexOf('ALTER') + 1;
+    // Once for each table of the loop, where the template stands.
+    expect(at('require-check-before-set-not-null')).toEqual([
+      `9:${column} SET NOT NULL on users.tenant scans the whole table for NULLs while holding an ACCESS EXCLUSIVE lock`,
+      `9:${column} SET NOT NULL on orders.tenant scans the whole table for NULLs while holding an ACCESS EXCLUSIVE lock`,
+    ]);
+    expect(at('no-statements-after-access-exclusive')).toEqual([`8:${column} This statement runs while users is locked ACCESS EXCLUSIVE (taken on line 8, if the block runs the statement), a lock held until the transaction commits`]);
+    expect(at('require-concurrent-index')).toEqual([`12:${column} CREATE INDEX without CONCURRENTLY holds a SHARE lock on users for the whole index build`]);
+    expect(run.stderr).toBe('');
+    // Values the loop does not hold as constants leave the SQL unknown, and said so.
+    const unknown = tempProject({ 'db/1_tables.sql': tables, 'db/2_tenant.sql': `${LOCK}DO $$\nDECLARE t text;\nBEGIN\n  FOR t IN SELECT tablename FROM pg_tables LOOP\n    EXECUTE format('ALTER TABLE %I ADD COLUMN tenant text', t);\n  END LOOP;\nEND\n$$;\n` });
+    const unknownRun = runCli(['lint', '-f', 'json', 'db'], { cwd: unknown });
+    expect(findings(unknownRun.stdout)).toEqual([]);
+    expect(unknownRun.stderr).toContain('lockwise: db/2_tenant.sql:6: SQL a DO block builds at run time');
   });
 
   it("checks EXECUTE of a literal with doubled quotes at the statement's place in the file", () => {

@@ -1,8 +1,7 @@
 import type { A_Expr, Node, SelectStmt } from '@pgsql/types';
-import { libpgQuery } from '../parse/libpg.js';
 import { asKind, forEachRecord, stringValues } from '../parse/node-types.js';
 import type { Statement } from '../parse/parse.js';
-import type { BranchTest } from '../parse/plpgsql.js';
+import { expressionNode, type BranchTest } from '../parse/plpgsql.js';
 import type { RelationName } from '../model/names.js';
 import type { SchemaModel } from '../model/schema-model.js';
 import { relationFromRegclassText } from '../model/schema-objects.js';
@@ -90,13 +89,8 @@ const parsedConditions = new WeakMap<BranchTest, Node | null>();
 function conditionOf(test: BranchTest): Node | undefined {
   let condition = parsedConditions.get(test);
   if (condition === undefined) {
-    try {
-      const select = asKind(libpgQuery().parseSync(`SELECT ${test.text}`).stmts?.[0]?.stmt as Node | undefined, 'SelectStmt');
-      condition = (select?.targetList?.length === 1 ? asKind(select.targetList[0], 'ResTarget')?.val : undefined) ?? null;
-    } catch {
-      // PL/pgSQL expressions may name the block's variables, or be what SELECT alone refuses.
-      condition = null;
-    }
+    // PL/pgSQL expressions may name the block's variables, or be what SELECT alone refuses: then undecided.
+    condition = expressionNode(test.text) ?? null;
     parsedConditions.set(test, condition);
   }
   return condition ?? undefined;

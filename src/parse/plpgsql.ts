@@ -1,9 +1,10 @@
 import { libpgQuery } from './libpg.js';
 import type { Node } from '@pgsql/types';
 import type { ByteRange } from '../source/source-file.js';
-import { asKind, forEachRecord, nodeKind } from './node-types.js';
+import { asKind, forEachRecord, nodeKind, stringValues } from './node-types.js';
 import { quoteIdentifier } from './identifiers.js';
 import { scanTokens } from './scan.js';
+import { formatInstances } from './format-call.js';
 
 import type { SkippedText } from './preprocess.js';
 
@@ -59,6 +60,38 @@ interface ConstantSql {
   quoteLength: number;
   /** For a literal with doubled quotes: the byte offset in the argument's text of a byte offset in `sql`. */
   offsetInText?: (offset: number) => number;
+}
+
+/** The SQL an EXECUTE runs, and where each byte offset of it stands in the EXECUTE's argument (bytes of the argument's text). */
+interface ExecutedSql {
+  sql: string;
+  offsetInQuery: (offset: number) => number;
+  /** Built by format(): SQL that does not parse may be only what lockwise cannot follow. */
+  built?: boolean;
+}
+
+/** `format(` and the template literal, its first argument. */
+const FORMAT_CALL = /^(format\s*\(\s*)('(?:[^']|'')*'|(\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$)[\s\S]*?\3)\s*[,)]/i;
+
+/**
+ * The SQL texts an EXECUTE argument runs: a constant, or what `format()` builds from a constant template, once for each
+ * value of the loop variable it uses (see formatInstances); undefined for SQL lockwise cannot know.
+ */
+function executedSql(argument: string, loopValues: ReadonlyMap<string, readonly string[]>): ExecutedSql[] | undefined {
+  const constant = constantSql(argument);
+  if (constant) return [{ sql: constant.sql, offsetInQuery: (offset) => textOffset(constant, offset) }];
+  const call = FORMAT_CALL.exec(argument);
+  const template = call ? constantSql(call[2]!) : undefined;
+  const formatCall = asKind(expressionNode(argument), 'FuncCall');
+  if (!call || !template || stringValues(formatCall?.funcname).join('.').toLowerCase() !== 'format') return undefined;
+  const instances = formatInstances(template.sql, (formatCall!.args ?? []).slice(1), loopValues);
+  const prefix = Buffer.byteLength(call[1]!, 'utf8');
+  return instances?.map(({ sql, templateOffset }) => ({ sql, built: true, offsetInQuery: (offset) => prefix + textOffset(template, templateOffset(offset)) }));
+}
+
+/** Where a byte offset of a constant's SQL stands in the text of the literal it came from. */
+function textOffset(constant: ConstantSql, offset: number): number {
+  return constant.quoteLength + (constant.offsetInText ? constant.offsetInText(offset) : offset);
 }
 
 /** The SQL of a constant EXECUTE argument, and where it starts in the argument; undefined for SQL built at run time. */
@@ -127,39 +160,44 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
   const dynamic: SkippedText[] = [];
   const fileOffset = (at: number): number => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8');
   const { queries, transactionControl } = embeddedQueries(functionTree);
-  for (const { query, lineno, literal, inLoop, conditional, caught, guards } of queries) {
-    const constant = literal ? constantSql(query) : { sql: query, quoteLength: 0 };
+  for (const { query, lineno, literal, inLoop, conditional, caught, guards, loopValues } of queries) {
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
-    const at = body.text.indexOf(literal ? query : constant!.sql, searchFrom);
+    const at = body.text.indexOf(query, searchFrom);
     if (at === -1) continue;
-    if (constant === undefined) {
+    const texts: ExecutedSql[] | undefined = literal ? executedSql(query, loopValues) : [{ sql: query, offsetInQuery: (offset) => offset }];
+    const unknown = (): void => {
       dynamic.push({ range: { start: fileOffset(at), end: fileOffset(at + query.length) }, kind: 'dynamic SQL', text: query });
+    };
+    if (texts === undefined) {
+      unknown();
       continue;
     }
-    const { sql } = constant;
-    const sqlStart = fileOffset(at) + constant.quoteLength;
-    const inFile = (offset: number): number => sqlStart + (constant.offsetInText ? constant.offsetInText(offset) : offset);
-    let parsed;
-    try {
-      parsed = libpgQuery().parseSync(sql).stmts ?? [];
-    } catch {
-      continue;
-    }
-    const sqlBytes = Buffer.from(sql, 'utf8');
-    for (const raw of parsed) {
-      const start = raw.stmt_location ?? 0;
-      let end = raw.stmt_len ? start + raw.stmt_len : sqlBytes.length;
-      while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]!))) end--;
-      const node = raw.stmt as Node;
-      placeLocations(node, inFile);
-      found.push({
-        node,
-        range: { start: inFile(start), end: inFile(end) },
-        ...(inLoop ? { inLoop } : {}),
-        ...(conditional ? { conditional } : {}),
-        ...(caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {}),
-        ...(guards.length > 0 ? { guards } : {}),
-      });
+    for (const { sql, offsetInQuery, built } of texts) {
+      const inFile = (offset: number): number => fileOffset(at) + offsetInQuery(offset);
+      let parsed;
+      try {
+        parsed = libpgQuery().parseSync(sql).stmts ?? [];
+      } catch {
+        // A constant PostgreSQL refuses fails when the block runs; what format() builds may be only what lockwise cannot follow.
+        if (built) unknown();
+        break;
+      }
+      const sqlBytes = Buffer.from(sql, 'utf8');
+      for (const raw of parsed) {
+        const start = raw.stmt_location ?? 0;
+        let end = raw.stmt_len ? start + raw.stmt_len : sqlBytes.length;
+        while (end > start && /\s/.test(String.fromCharCode(sqlBytes[end - 1]!))) end--;
+        const node = raw.stmt as Node;
+        placeLocations(node, inFile);
+        found.push({
+          node,
+          range: { start: inFile(start), end: inFile(end) },
+          ...(inLoop ? { inLoop } : {}),
+          ...(conditional ? { conditional } : {}),
+          ...(caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {}),
+          ...(guards.length > 0 ? { guards } : {}),
+        });
+      }
     }
   }
   return { statements: found.filter((statement) => nodeKind(statement.node) !== 'DoStmt'), dynamic, ...(transactionControl ? { transactionControl } : {}) };
@@ -209,15 +247,21 @@ export function statementsInFunction(body: string, parameterNames: readonly stri
   return nodes;
 }
 
-interface EmbeddedQuery {
+interface EmbeddedQuery extends Scope {
   query: string;
   lineno: number;
   /** The query is a string literal passed to EXECUTE. */
   literal: boolean;
+}
+
+/** Where a statement of a block stands: in a loop, a branch, a protected block; and the values the loops around it give their variables, when known. */
+interface Scope {
   inLoop: boolean;
   conditional: boolean;
   caught?: CaughtErrors;
   guards: BranchGuard[];
+  /** `FOREACH t IN ARRAY ARRAY['users', 'orders']`: each loop variable whose values are constants, by name. */
+  loopValues: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -227,21 +271,22 @@ interface EmbeddedQuery {
 function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: string[]; transactionControl?: TransactionControl } {
   const queries: EmbeddedQuery[] = [];
   const calls: string[] = [];
+  const datums = (tree as { plpgsql_funcs?: Array<{ PLpgSQL_function?: { datums?: unknown[] } }> }).plpgsql_funcs?.[0]?.PLpgSQL_function?.datums ?? [];
+  const assigned = assignedVariables(tree, datums);
   let transactionControl: TransactionControl | undefined;
-  const visit = (value: unknown, inLoop: boolean, conditional: boolean, caught: CaughtErrors | undefined, guards: BranchGuard[]): void => {
+  const visit = (value: unknown, scope: Scope): void => {
     if (Array.isArray(value)) {
-      for (const item of value) visit(item, inLoop, conditional, caught, guards);
+      for (const item of value) visit(item, scope);
       return;
     }
     if (!value || typeof value !== 'object') return;
     const record = value as Record<string, unknown>;
-    const execSql = record.PLpgSQL_stmt_execsql as { lineno?: number; sqlstmt?: { PLpgSQL_expr?: { query?: string } } } | undefined;
-    const dynamic = record.PLpgSQL_stmt_dynexecute as { lineno?: number; query?: { PLpgSQL_expr?: { query?: string } } } | undefined;
-    const where = { inLoop, conditional, guards, ...(caught ? { caught } : {}) };
-    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, ...where });
-    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, ...where });
+    const execSql = record.PLpgSQL_stmt_execsql as { lineno?: number; sqlstmt?: PlpgsqlExpression } | undefined;
+    const dynamic = record.PLpgSQL_stmt_dynexecute as { lineno?: number; query?: PlpgsqlExpression } | undefined;
+    if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, ...scope });
+    if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, ...scope });
     for (const kind of ['PLpgSQL_stmt_perform', 'PLpgSQL_stmt_call']) {
-      const call = (record[kind] as { expr?: { PLpgSQL_expr?: { query?: string } } } | undefined)?.expr?.PLpgSQL_expr?.query;
+      const call = (record[kind] as { expr?: PlpgsqlExpression } | undefined)?.expr?.PLpgSQL_expr?.query;
       if (call) calls.push(call);
     }
     if ('PLpgSQL_stmt_commit' in record) transactionControl ??= 'COMMIT';
@@ -250,8 +295,8 @@ function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: stri
     if (block?.exceptions) {
       // The handlers' own statements are not protected by them; the body is, as one subtransaction.
       const conditions = caughtConditions(block.exceptions);
-      visit(block.body, inLoop, conditional, { conditions, alone: (block.body ?? []).length === 1 }, guards);
-      visit(block.exceptions, inLoop, true, caught, guards);
+      visit(block.body, { ...scope, caught: { conditions, alone: (block.body ?? []).length === 1 } });
+      visit(block.exceptions, { ...scope, conditional: true });
       return;
     }
     const ifStatement = record.PLpgSQL_stmt_if as PlpgsqlIf | undefined;
@@ -261,18 +306,76 @@ function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: stri
       const arms = [{ cond: ifStatement.cond, body: ifStatement.then_body }, ...(ifStatement.elsif_list ?? []).map(({ PLpgSQL_if_elsif: arm }) => ({ cond: arm?.cond, body: arm?.stmts }))];
       for (const { cond, body } of arms) {
         const test: BranchTest = { text: cond?.PLpgSQL_expr?.query ?? '' };
-        visit(body, inLoop, true, caught, [...guards, ...failed, { test, holds: true }]);
+        visit(body, { ...scope, conditional: true, guards: [...scope.guards, ...failed, { test, holds: true }] });
         failed.push({ test, holds: false });
       }
-      visit(ifStatement.else_body, inLoop, true, caught, [...guards, ...failed]);
+      visit(ifStatement.else_body, { ...scope, conditional: true, guards: [...scope.guards, ...failed] });
+      return;
+    }
+    const foreach = record.PLpgSQL_stmt_foreach_a as { varno?: number; expr?: PlpgsqlExpression; body?: unknown[] } | undefined;
+    if (foreach) {
+      const variable = variableName(datums[foreach.varno ?? -1]);
+      const values = arrayValues(foreach.expr?.PLpgSQL_expr?.query, datums, assigned);
+      const loopValues = new Map(scope.loopValues);
+      if (variable !== undefined) {
+        if (values) loopValues.set(variable, values);
+        else loopValues.delete(variable);
+      }
+      visit(foreach.body, { ...scope, inLoop: true, conditional: true, loopValues });
       return;
     }
     const loop = LOOP_KINDS.some((kind) => kind in record);
     const branch = CONDITIONAL_KINDS.some((kind) => kind in record);
-    for (const child of Object.values(record)) visit(child, inLoop || loop, conditional || branch, caught, guards);
+    for (const child of Object.values(record)) visit(child, { ...scope, inLoop: scope.inLoop || loop, conditional: scope.conditional || branch });
   };
-  visit(tree, false, false, undefined, []);
+  visit(tree, { inLoop: false, conditional: false, guards: [], loopValues: new Map() });
   return transactionControl ? { queries, calls, transactionControl } : { queries, calls };
+}
+
+/** The variables the block assigns (`:=`, `SELECT ... INTO`), by name. */
+function assignedVariables(tree: unknown, datums: readonly unknown[]): Set<string> {
+  const names = new Set<string>();
+  forEachRecord(tree, (record) => {
+    const varno = (record.PLpgSQL_stmt_assign as { varno?: number } | undefined)?.varno;
+    const name = varno === undefined ? undefined : variableName(datums[varno]);
+    if (name !== undefined) names.add(name);
+    for (const field of (record.PLpgSQL_row as { fields?: Array<{ name?: string }> } | undefined)?.fields ?? []) if (field.name) names.add(field.name);
+  });
+  return names;
+}
+
+/** An expression of the block, parsed as SQL; undefined for one SELECT alone refuses. */
+export function expressionNode(expression: string): Node | undefined {
+  try {
+    const select = asKind(libpgQuery().parseSync(`SELECT ${expression}`).stmts?.[0]?.stmt as Node | undefined, 'SelectStmt');
+    return select?.targetList?.length === 1 ? asKind(select.targetList[0], 'ResTarget')?.val : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The name of a PL/pgSQL variable of the block's datums. */
+function variableName(datum: unknown): string | undefined {
+  return (datum as { PLpgSQL_var?: { refname?: string } } | undefined)?.PLpgSQL_var?.refname;
+}
+
+/**
+ * The strings an array expression holds when they are constants: `ARRAY['users', 'orders']`, or a variable of the block
+ * declared with such a default and, as far as lockwise can tell, not assigned again.
+ */
+function arrayValues(expression: string | undefined, datums: readonly unknown[], assigned: ReadonlySet<string>): string[] | undefined {
+  if (expression === undefined) return undefined;
+  const value = expressionNode(expression);
+  const name = stringValues(asKind(value, 'ColumnRef')?.fields);
+  if (name.length === 1) {
+    if (assigned.has(name[0]!)) return undefined;
+    const declared = datums.find((datum) => variableName(datum) === name[0]) as { PLpgSQL_var?: { default_val?: PlpgsqlExpression } } | undefined;
+    const initial = declared?.PLpgSQL_var?.default_val?.PLpgSQL_expr?.query;
+    return initial === undefined ? undefined : arrayValues(initial, [], assigned);
+  }
+  const array = asKind(asKind(value, 'TypeCast')?.arg ?? value, 'A_ArrayExpr');
+  const elements = (array?.elements ?? []).map((element) => asKind(asKind(element, 'TypeCast')?.arg ?? element, 'A_Const')?.sval?.sval);
+  return array && elements.every((element) => element !== undefined) ? (elements as string[]) : undefined;
 }
 
 interface PlpgsqlExpression {
