@@ -21864,6 +21864,18 @@ var init_schema_model = __esm({
         }
         return found;
       }
+      /** Every table, view, index and sequence the model knows of this name, in whatever schema, with what it is. */
+      relationsNamed(name) {
+        const found = [];
+        const named = (key) => {
+          const { schema, name: keyName } = this.qualified(key);
+          return keyName === name ? schema : void 0;
+        };
+        for (const [key, table] of this.tables) if (named(key) !== void 0) found.push({ schema: named(key), kind: table.kind });
+        for (const key of this.indexes.keys()) if (named(key) !== void 0) found.push({ schema: named(key), kind: "index" });
+        for (const key of this.sequences.keys()) if (named(key) !== void 0) found.push({ schema: named(key), kind: "sequence" });
+        return found;
+      }
       /** The schema `current_schema()` names: the first of the search path in force. */
       currentSchema() {
         return this.searchPath[0] ?? "public";
@@ -24328,27 +24340,34 @@ function presence(catalog3, candidate, schema) {
   const one = (found) => ({ presence: found, count: found === "present" ? 1 : 0 });
   const table = named(candidate.table);
   const name = typeof candidate.name === "string" ? candidate.name : void 0;
+  const elsewhere = (relationName, kinds) => schemasHolding(schema, relationName, kinds);
   if (candidate.table !== void 0 && !table) return one("absent");
   switch (catalog3.object) {
     case "column": {
       const column = typeof candidate.column === "string" ? candidate.column : void 0;
       if (!table || column === void 0 || SYSTEM_COLUMNS.has(column)) return one(void 0);
+      const tables = table.schema === void 0 ? elsewhere(table.name, TABLE_KINDS) : [];
+      if (tables.length > 0) return one(anyPresent(tables.map((other) => columnPresence({ schema: other, name: table.name }, column, candidate.nullable, schema))));
       return one(columnPresence(table, column, candidate.nullable, schema));
     }
     case "relation of a table":
     case "base table": {
+      const kinds = catalog3.object === "base table" ? BASE_TABLE_KINDS : TABLE_KINDS;
+      if (table?.schema === void 0 && elsewhere(table.name, kinds).length > 0) return one("present");
       const info = table && schema.table(table);
-      if (info) return one(catalog3.object === "relation of a table" || info.kind === "table" || info.kind === "partitioned table" ? "present" : "absent");
+      if (info) return one(kinds.includes(info.kind) ? "present" : "absent");
       return one(table && schema.isGone(table, "table") ? "absent" : void 0);
     }
     case "index": {
       const index = named(candidate.name);
       if (!index) return one("absent");
+      if (index.schema === void 0 && !table && elsewhere(index.name, ["index"]).length > 0) return one("present");
       const info = schema.index(index);
       if (info) return one(!table || schema.sameTable(info.table, table) ? "present" : "absent");
       return one(schema.isGone(index, "index") ? "absent" : void 0);
     }
     case "relation":
+      if (name !== void 0 && schema.relationsNamed(name).length > 0) return one("present");
       return one(relationPresence(name === void 0 ? void 0 : { name }, schema));
     case "type":
       return one(name !== void 0 && (schema.hasType({ name }) || schema.table({ name })) ? "present" : void 0);
@@ -24360,6 +24379,13 @@ function presence(catalog3, candidate, schema) {
     case "constraint usage":
       return constraintPresence(catalog3, name, table, schemaName, candidate["constraint type"], schema);
   }
+}
+function schemasHolding(schema, name, kinds) {
+  return schema.relationsNamed(name).filter(({ kind }) => kinds.includes(kind)).map((relation) => relation.schema);
+}
+function anyPresent(presences) {
+  if (presences.includes("present")) return "present";
+  return presences.every((presence2) => presence2 === "absent") ? "absent" : void 0;
 }
 function columnPresence(table, column, nullable, schema) {
   const info = schema.column(table, column);
@@ -24468,7 +24494,7 @@ function countComparison(comparison2, rowsOfSide) {
   const atMin = holds(rows.min);
   return atMin !== void 0 && atMin === holds(rows.max) ? atMin : void 0;
 }
-var BranchOutcomes, ROW_STATEMENTS, SCHEMA_COLUMNS, parsedConditions, CATALOGS, SYSTEM_COLUMNS;
+var BranchOutcomes, ROW_STATEMENTS, SCHEMA_COLUMNS, parsedConditions, CATALOGS, SYSTEM_COLUMNS, TABLE_KINDS, BASE_TABLE_KINDS;
 var init_catalog_conditions = __esm({
   "src/knowledge/catalog-conditions.ts"() {
     "use strict";
@@ -24527,6 +24553,8 @@ var init_catalog_conditions = __esm({
       "pg_catalog.pg_extension": { object: "extension", columns: { extname: "name" } }
     };
     SYSTEM_COLUMNS = /* @__PURE__ */ new Set(["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"]);
+    TABLE_KINDS = ["table", "partitioned table", "view"];
+    BASE_TABLE_KINDS = ["table", "partitioned table"];
   }
 });
 

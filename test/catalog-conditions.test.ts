@@ -20,6 +20,10 @@ CREATE INDEX users_nickname_idx ON users (nickname);
 DROP INDEX users_nickname_idx;
 CREATE VIEW user_emails AS SELECT email FROM users;
 ALTER TABLE users DROP COLUMN nickname;
+CREATE SCHEMA legacy;
+CREATE TABLE events (id bigint, kind text);
+ALTER TABLE events SET SCHEMA legacy;
+CREATE MATERIALIZED VIEW order_totals AS SELECT user_id, sum(total) AS total FROM orders GROUP BY user_id;
 `;
 
 let schema: SchemaModel;
@@ -80,6 +84,24 @@ describe('IF conditions over the catalogs, decided on the schema the migrations 
     expect(outcome("to_regclass('public.orders') IS NULL")).toBe(false);
     expect(outcome("to_regclass('scratch') IS NOT NULL")).toBe(false);
     expect(outcome("to_regclass('accounts') IS NULL")).toBeUndefined();
+  });
+
+  it('finds a table in any schema when the test names none, as the catalogs list every schema (one moved by SET SCHEMA too)', () => {
+    expect(outcome("EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'events')")).toBe(true);
+    expect(outcome("EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 'events')")).toBe(false);
+    expect(outcome("EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'events')")).toBe(true);
+    expect(outcome("EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'kind')")).toBe(true);
+    expect(outcome("EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'name')")).toBe(false);
+    expect(outcome("EXISTS (SELECT 1 FROM pg_class WHERE relname = 'events')")).toBe(true);
+    // to_regclass() looks in the search path only.
+    expect(outcome("to_regclass('events') IS NULL")).toBe(true);
+    expect(outcome("to_regclass('legacy.events') IS NULL")).toBe(false);
+  });
+
+  it('knows that information_schema.tables and pg_tables leave materialized views out, and pg_class does not', () => {
+    expect(outcome("EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'order_totals')")).toBe(false);
+    expect(outcome("EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'order_totals')")).toBe(false);
+    expect(outcome("EXISTS (SELECT 1 FROM pg_class WHERE relname = 'order_totals')")).toBe(true);
   });
 
   it('reads constraints by name, on their table or on any, and by type', () => {

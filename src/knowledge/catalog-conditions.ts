@@ -255,27 +255,35 @@ function presence(catalog: Catalog, candidate: Candidate, schema: SchemaModel): 
   const one = (found: Presence): { presence: Presence; count: number } => ({ presence: found, count: found === 'present' ? 1 : 0 });
   const table = named(candidate.table);
   const name = typeof candidate.name === 'string' ? candidate.name : undefined;
+  const elsewhere = (relationName: string, kinds: readonly string[]): string[] => schemasHolding(schema, relationName, kinds);
   if (candidate.table !== undefined && !table) return one('absent');
   switch (catalog.object) {
     case 'column': {
       const column = typeof candidate.column === 'string' ? candidate.column : undefined;
       if (!table || column === undefined || SYSTEM_COLUMNS.has(column)) return one(undefined);
+      // Without a schema, the catalog lists the tables of that name in every schema (one moved by SET SCHEMA too).
+      const tables = table.schema === undefined ? elsewhere(table.name, TABLE_KINDS) : [];
+      if (tables.length > 0) return one(anyPresent(tables.map((other) => columnPresence({ schema: other, name: table.name }, column, candidate.nullable, schema))));
       return one(columnPresence(table, column, candidate.nullable, schema));
     }
     case 'relation of a table':
     case 'base table': {
+      const kinds = catalog.object === 'base table' ? BASE_TABLE_KINDS : TABLE_KINDS;
+      if (table?.schema === undefined && elsewhere(table!.name, kinds).length > 0) return one('present');
       const info = table && schema.table(table);
-      if (info) return one(catalog.object === 'relation of a table' || info.kind === 'table' || info.kind === 'partitioned table' ? 'present' : 'absent');
+      if (info) return one(kinds.includes(info.kind) ? 'present' : 'absent');
       return one(table && schema.isGone(table, 'table') ? 'absent' : undefined);
     }
     case 'index': {
       const index = named(candidate.name);
       if (!index) return one('absent');
+      if (index.schema === undefined && !table && elsewhere(index.name, ['index']).length > 0) return one('present');
       const info = schema.index(index);
       if (info) return one(!table || schema.sameTable(info.table, table) ? 'present' : 'absent');
       return one(schema.isGone(index, 'index') ? 'absent' : undefined);
     }
     case 'relation':
+      if (name !== undefined && schema.relationsNamed(name).length > 0) return one('present');
       return one(relationPresence(name === undefined ? undefined : { name }, schema));
     case 'type':
       return one(name !== undefined && (schema.hasType({ name }) || schema.table({ name })) ? 'present' : undefined);
@@ -287,6 +295,24 @@ function presence(catalog: Catalog, candidate: Candidate, schema: SchemaModel): 
     case 'constraint usage':
       return constraintPresence(catalog, name!, table, schemaName, candidate['constraint type'], schema);
   }
+}
+
+/** The schemas holding a relation of the name and of one of the kinds, as the model knows them. */
+function schemasHolding(schema: SchemaModel, name: string, kinds: readonly string[]): string[] {
+  return schema
+    .relationsNamed(name)
+    .filter(({ kind }) => kinds.includes(kind))
+    .map((relation) => relation.schema);
+}
+
+/** What information_schema.tables lists (not materialized views); pg_tables lists base tables only. */
+const TABLE_KINDS: readonly string[] = ['table', 'partitioned table', 'view'];
+const BASE_TABLE_KINDS: readonly string[] = ['table', 'partitioned table'];
+
+/** Present if any is, absent if all are, undecided otherwise. */
+function anyPresent(presences: Presence[]): Presence {
+  if (presences.includes('present')) return 'present';
+  return presences.every((presence) => presence === 'absent') ? 'absent' : undefined;
 }
 
 function columnPresence(table: RelationName, column: string, nullable: Value | undefined, schema: SchemaModel): Presence {

@@ -330,6 +330,19 @@ export class SchemaModel {
     return found;
   }
 
+  /** Every table, view, index and sequence the model knows of this name, in whatever schema, with what it is. */
+  relationsNamed(name: string): Array<{ schema: string; kind: RelationKind | 'index' | 'sequence' }> {
+    const found: Array<{ schema: string; kind: RelationKind | 'index' | 'sequence' }> = [];
+    const named = (key: string): string | undefined => {
+      const { schema, name: keyName } = this.qualified(key);
+      return keyName === name ? schema : undefined;
+    };
+    for (const [key, table] of this.tables) if (named(key) !== undefined) found.push({ schema: named(key)!, kind: table.kind });
+    for (const key of this.indexes.keys()) if (named(key) !== undefined) found.push({ schema: named(key)!, kind: 'index' });
+    for (const key of this.sequences.keys()) if (named(key) !== undefined) found.push({ schema: named(key)!, kind: 'sequence' });
+    return found;
+  }
+
   /** The schema `current_schema()` names: the first of the search path in force. */
   currentSchema(): string {
     return this.searchPath[0] ?? 'public';
