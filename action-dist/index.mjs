@@ -37663,9 +37663,10 @@ var init_prepare = __esm({
         return { upText: text, transaction: autocommit ? "none" : "wrapped", notes: [autocommit ? "pop: .autocommit in the name" : "pop: runs each migration in a transaction"] };
       },
       // sqlx: sqlx-core/src/migrate/source.rs and migration.rs, `no_tx = sql.starts_with("-- no-transaction")`; the rest runs in a transaction.
+      // Either way sqlx-postgres's execute_migration sends the file as one simple query: several statements are one implicit transaction.
       sqlx: (_entry, text) => {
         const noTransaction = text.startsWith("-- no-transaction");
-        return { upText: text, transaction: noTransaction ? "none" : "wrapped", notes: [noTransaction ? "sqlx: -- no-transaction" : "sqlx: runs each migration in a transaction"] };
+        return noTransaction ? { upText: text, transaction: "implicit", notes: ["sqlx: -- no-transaction; the file still goes as one query"] } : { upText: text, transaction: "wrapped", notes: ["sqlx: runs each migration in a transaction"] };
       },
       // supabase: supabase/cli#2898, "We are running each migration file in its own transaction"; since 2.109 (supabase/cli#5671) the CLI
       // commits the statements so far before one PostgreSQL refuses in a transaction block, runs that one alone, and goes on in a new
@@ -37739,7 +37740,7 @@ function versionedBesideUpFiles(sqlFiles) {
   return !sqlFiles.some((name) => name.endsWith(".down.sql")) && sqlFiles.some((name) => /^\d+_/.test(name) && !GOLANG_MIGRATE_NAME.test(name));
 }
 function isSqlxFolder(root, sqlFiles) {
-  if (sqlFiles.length === 0 || !sqlFiles.every((name) => SQLX_NAME.test(name))) return false;
+  if (!sqlFiles.some((name) => SQLX_NAME.test(name))) return false;
   for (let dir = root, depth = 0; depth <= 3; depth++, dir = path5.dirname(dir)) {
     if (existsSync2(path5.join(dir, "Cargo.toml"))) return true;
     if (path5.dirname(dir) === dir) break;
@@ -37837,7 +37838,7 @@ function listPop(root, entries) {
   return listing;
 }
 function listSqlx(root, entries) {
-  return listUpFiles(root, entries, SQLX_NAME, "not named <version>_<description>.sql: sqlx refuses it");
+  return listUpFiles(root, entries, SQLX_NAME, "not named <version>_<description>.sql: sqlx skips or refuses it");
 }
 function listGoose(root, entries) {
   const listing = { migrations: [], ignored: [] };
@@ -38147,7 +38148,7 @@ var init_frameworks = __esm({
       diesel: "with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query",
       atlas: "with `-- atlas:txmode none` at the top of that file",
       drizzle: "which drizzle's migrator cannot do: it runs every pending migration inside one transaction, with no switch to leave a file out (drizzle-orm#860), so run it from a script of its own after `drizzle-kit migrate`",
-      sqlx: "with `-- no-transaction` as that file's first line",
+      sqlx: "with `-- no-transaction` as that file's first line, and as its only statement: sqlx still sends the file as one query",
       pop: "named `<version>_<name>.postgres.autocommit.up.sql` with Ory's popx; gobuffalo/pop runs every file in a transaction and skips a file so named (its file pattern has no `.autocommit`), so with it run the statement from a script of its own after the migrations"
     };
     DETECTED_BY_NAMES = /* @__PURE__ */ new Set(["golang-migrate", "supabase"]);

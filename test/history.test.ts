@@ -716,8 +716,24 @@ describe('what --verbose says about a folder', () => {
     expect(findings(run.stdout)).toEqual([['migrations/2_index.sql', 'no-concurrently-in-transaction', 1]]);
     // What the tool does with most files is said once for the folder, naming the files it does not hold for.
     expect(run.stderr).toContain('lockwise: migrations: sqlx: runs each migration in a transaction (all 3 migrations but 3_index.sql)\n');
-    expect(run.stderr).toContain('lockwise: migrations/3_index.sql: sqlx: -- no-transaction\n');
+    expect(run.stderr).toContain('lockwise: migrations/3_index.sql: sqlx: -- no-transaction; the file still goes as one query\n');
     expect(run.stderr.match(/runs each migration in a transaction/g)).toHaveLength(1);
+  });
+
+  it("sends a sqlx -- no-transaction file as one query, where two CONCURRENTLY statements fail, and skips a file sqlx skips for its name (quickwit's)", () => {
+    const dir = tempProject({
+      'Cargo.toml': '[package]\nname = "app"\n',
+      'migrations/1_users.up.sql': CREATE_USERS,
+      'migrations/2-change-pkey.up.sql': 'ALTER TABLE users DROP CONSTRAINT users_pkey;\n',
+      'migrations/3_index.up.sql':
+        '-- no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS users_username_idx;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_username_idx ON users (username);\n',
+    });
+    const run = runCli(['lint', '-f', 'json', 'migrations'], { cwd: dir });
+    expect(findings(run.stdout)).toEqual([
+      ['migrations/3_index.up.sql', 'no-concurrently-in-transaction', 2],
+      ['migrations/3_index.up.sql', 'no-concurrently-in-transaction', 3],
+    ]);
+    expect(run.stderr).toContain('lockwise: migrations: sqlx does not run 1 SQL file in it, so it is not linted (migrations/2-change-pkey.up.sql: not named <version>_<description>.sql: sqlx skips or refuses it)');
   });
 
   it('runs a pop migration in a transaction, where CONCURRENTLY fails, unless its name says .autocommit, and leaves other dialects alone', () => {

@@ -96,7 +96,7 @@ export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
   atlas: 'with `-- atlas:txmode none` at the top of that file',
   drizzle:
     "which drizzle's migrator cannot do: it runs every pending migration inside one transaction, with no switch to leave a file out (drizzle-orm#860), so run it from a script of its own after `drizzle-kit migrate`",
-  sqlx: "with `-- no-transaction` as that file's first line",
+  sqlx: "with `-- no-transaction` as that file's first line, and as its only statement: sqlx still sends the file as one query",
   pop: "named `<version>_<name>.postgres.autocommit.up.sql` with Ory's popx; gobuffalo/pop runs every file in a transaction and skips a file so named (its file pattern has no `.autocommit`), so with it run the statement from a script of its own after the migrations",
 };
 
@@ -161,7 +161,7 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
   sqlx: {
     files: '`<version>_<description>.sql`, or `.up.sql` with `.down.sql` ignored, in a folder of a Rust crate (a `Cargo.toml` above it)',
     order: 'numeric version',
-    transaction: 'wrapped; `-- no-transaction` on the first line turns it off',
+    transaction: 'wrapped; `-- no-transaction` on the first line turns it off, but the file still goes as one query, an implicit transaction when it holds several statements',
   },
   supabase: {
     files: '`supabase/migrations/<timestamp>_<name>.sql`',

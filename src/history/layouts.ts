@@ -72,7 +72,8 @@ function versionedBesideUpFiles(sqlFiles: string[]): boolean {
  * `<version>_<description>.sql` (or `.up.sql` and `.down.sql`). Without the crate, `.up.sql` files are golang-migrate's.
  */
 function isSqlxFolder(root: string, sqlFiles: string[]): boolean {
-  if (sqlFiles.length === 0 || !sqlFiles.every((name) => SQLX_NAME.test(name))) return false;
+  // sqlx skips a file of another name (`22-change-pkey.up.sql`), and says so on stderr: it does not make the folder another tool's.
+  if (!sqlFiles.some((name) => SQLX_NAME.test(name))) return false;
   for (let dir = root, depth = 0; depth <= 3; depth++, dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'Cargo.toml'))) return true;
     if (path.dirname(dir) === dir) break;
@@ -245,7 +246,7 @@ function listPop(root: string, entries: DirectoryEntries): Listing {
 const SQLX_NAME = /^(\d+)_.*\.sql$/;
 
 function listSqlx(root: string, entries: DirectoryEntries): Listing {
-  return listUpFiles(root, entries, SQLX_NAME, 'not named <version>_<description>.sql: sqlx refuses it');
+  return listUpFiles(root, entries, SQLX_NAME, 'not named <version>_<description>.sql: sqlx skips or refuses it');
 }
 
 // goose: https://pressly.github.io/goose/documentation/annotations (a .sql file starts with a timestamp or a sequential number).

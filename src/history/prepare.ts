@@ -52,9 +52,12 @@ export const PREPARERS: Record<FrameworkName, Preparer> = {
     return { upText: text, transaction: autocommit ? 'none' : 'wrapped', notes: [autocommit ? 'pop: .autocommit in the name' : 'pop: runs each migration in a transaction'] };
   },
   // sqlx: sqlx-core/src/migrate/source.rs and migration.rs, `no_tx = sql.starts_with("-- no-transaction")`; the rest runs in a transaction.
+  // Either way sqlx-postgres's execute_migration sends the file as one simple query: several statements are one implicit transaction.
   sqlx: (_entry, text) => {
     const noTransaction = text.startsWith('-- no-transaction');
-    return { upText: text, transaction: noTransaction ? 'none' : 'wrapped', notes: [noTransaction ? 'sqlx: -- no-transaction' : 'sqlx: runs each migration in a transaction'] };
+    return noTransaction
+      ? { upText: text, transaction: 'implicit', notes: ['sqlx: -- no-transaction; the file still goes as one query'] }
+      : { upText: text, transaction: 'wrapped', notes: ['sqlx: runs each migration in a transaction'] };
   },
   // supabase: supabase/cli#2898, "We are running each migration file in its own transaction"; since 2.109 (supabase/cli#5671) the CLI
   // commits the statements so far before one PostgreSQL refuses in a transaction block, runs that one alone, and goes on in a new
