@@ -627,6 +627,19 @@ describe('locks the history can name', () => {
     expect(rewrites[1]![1]).toContain('The foreign keys of bookings that reference users.id are checked again too, scanning bookings under an ACCESS EXCLUSIVE lock.');
   });
 
+  it('follows a foreign key to a column renamed since, and to its own table\'s renamed column (quickwit)', () => {
+    const dir = tempProject({
+      'db/001_tables.sql':
+        'CREATE TABLE indexes (id varchar(50) PRIMARY KEY);\nCREATE TABLE splits (id bigint PRIMARY KEY, index_id varchar(50) REFERENCES indexes (id), parent_id bigint REFERENCES splits (id));\n',
+      'db/002_rename.sql':
+        "SET lock_timeout = '2s';\nBEGIN;\nALTER TABLE indexes RENAME COLUMN id TO uid;\nALTER TABLE indexes ALTER COLUMN uid TYPE varchar(64);\nALTER TABLE splits RENAME COLUMN id TO split_id;\nALTER TABLE splits ALTER COLUMN split_id TYPE integer;\nCOMMIT;\n",
+    });
+    const found = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout);
+    // The type change of indexes.uid rebuilds the key of splits that references it: splits is locked on line 4.
+    expect(found.find(([rule]) => rule === 'no-statements-after-access-exclusive')?.[1]).toContain('lock splits (line 4) ACCESS EXCLUSIVE too');
+    expect(found.filter(([rule]) => rule === 'no-rewriting-type-change').map(([, message]) => message.slice(0, 47))).toEqual(['Changing splits.split_id from bigint to integer']);
+  });
+
   it('names the table a dropped foreign key references as locked', () => {
     const dir = tempProject({
       'db/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY);\nCREATE TABLE invoices (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id));\n',

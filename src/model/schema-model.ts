@@ -1760,9 +1760,17 @@ export class SchemaModel {
       if (index.keyColumns) index.keyColumns = index.keyColumns.map(renamedColumn);
       if (index.columns) index.columns = { keys: index.columns.keys.map((key) => key.map(renamedColumn)), columns: index.columns.columns.map(renamedColumn) };
     }
+    // A foreign key references the column, not its name: those of other tables, and the table's own, follow the rename.
+    for (const { constraints, name } of this.foreignKeysTo(relation, { column: oldName })) {
+      const foreignKey = constraints.get(name)!;
+      if (foreignKey.referencedColumns?.length) foreignKey.referencedColumns = foreignKey.referencedColumns.map(renamedColumn);
+    }
     for (const constraint of this.constraintsOf(tableKey)?.values() ?? []) {
       constraint.columns = constraint.columns.map(renamedColumn);
       if (constraint.condition) constraint.condition = renameColumnInCondition(constraint.condition, oldName, newName);
+      if (constraint.kind === 'foreign key' && constraint.referencedColumns?.length && constraint.references && this.resolve(constraint.references, this.tables) === tableKey) {
+        constraint.referencedColumns = constraint.referencedColumns.map(renamedColumn);
+      }
     }
     const unknownColumns = this.columnsOfUnknownTables.get(tableKey);
     const unknownColumn = unknownColumns?.get(oldName);
