@@ -253,6 +253,8 @@ function presence(catalog: Catalog, candidate: Candidate, schema: SchemaModel): 
     return relation.schema === undefined || relation.schema === schemaName ? { schema: schemaName, name: relation.name } : undefined;
   };
   const one = (found: Presence): { presence: Presence; count: number } => ({ presence: found, count: found === 'present' ? 1 : 0 });
+  // A test that names no schema counts the objects of every schema: those of schemas the migrations never touched too.
+  const inEverySchema = (count: number): { presence: Presence; count: number; more: boolean } => ({ presence: 'present', count, more: true });
   const table = named(candidate.table);
   const name = typeof candidate.name === 'string' ? candidate.name : undefined;
   const elsewhere = (relationName: string, kinds: readonly string[]): string[] => schemasHolding(schema, relationName, kinds);
@@ -263,13 +265,18 @@ function presence(catalog: Catalog, candidate: Candidate, schema: SchemaModel): 
       if (!table || column === undefined || SYSTEM_COLUMNS.has(column)) return one(undefined);
       // Without a schema, the catalog lists the tables of that name in every schema (one moved by SET SCHEMA too).
       const tables = table.schema === undefined ? elsewhere(table.name, TABLE_KINDS) : [];
-      if (tables.length > 0) return one(anyPresent(tables.map((other) => columnPresence({ schema: other, name: table.name }, column, candidate.nullable, schema))));
+      if (tables.length > 0) {
+        const presences = tables.map((other) => columnPresence({ schema: other, name: table.name }, column, candidate.nullable, schema));
+        const found = anyPresent(presences);
+        return found === 'present' ? inEverySchema(presences.filter((presence) => presence === 'present').length) : one(found);
+      }
       return one(columnPresence(table, column, candidate.nullable, schema));
     }
     case 'relation of a table':
     case 'base table': {
       const kinds = catalog.object === 'base table' ? BASE_TABLE_KINDS : TABLE_KINDS;
-      if (table?.schema === undefined && elsewhere(table!.name, kinds).length > 0) return one('present');
+      const schemas = table?.schema === undefined ? elsewhere(table!.name, kinds) : [];
+      if (schemas.length > 0) return inEverySchema(schemas.length);
       const info = table && schema.table(table);
       if (info) return one(kinds.includes(info.kind) ? 'present' : 'absent');
       return one(table && schema.isGone(table, 'table') ? 'absent' : undefined);
@@ -277,14 +284,17 @@ function presence(catalog: Catalog, candidate: Candidate, schema: SchemaModel): 
     case 'index': {
       const index = named(candidate.name);
       if (!index) return one('absent');
-      if (index.schema === undefined && !table && elsewhere(index.name, ['index']).length > 0) return one('present');
+      const schemas = index.schema === undefined && !table ? elsewhere(index.name, ['index']) : [];
+      if (schemas.length > 0) return inEverySchema(schemas.length);
       const info = schema.index(index);
       if (info) return one(!table || schema.sameTable(info.table, table) ? 'present' : 'absent');
       return one(schema.isGone(index, 'index') ? 'absent' : undefined);
     }
-    case 'relation':
-      if (name !== undefined && schema.relationsNamed(name).length > 0) return one('present');
+    case 'relation': {
+      const found = name === undefined ? [] : schema.relationsNamed(name);
+      if (found.length > 0) return inEverySchema(found.length);
       return one(relationPresence(name === undefined ? undefined : { name }, schema));
+    }
     case 'type':
       return one(name !== undefined && (schema.hasType({ name }) || schema.table({ name })) ? 'present' : undefined);
     case 'schema':

@@ -324,9 +324,10 @@ function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: stri
       visit(foreach.body, { ...scope, inLoop: true, conditional: true, loopValues });
       return;
     }
-    const loop = LOOP_KINDS.some((kind) => kind in record);
-    const branch = CONDITIONAL_KINDS.some((kind) => kind in record);
-    for (const child of Object.values(record)) visit(child, { ...scope, inLoop: scope.inLoop || loop, conditional: scope.conditional || branch });
+    const loop = !scope.inLoop && LOOP_KINDS.some((kind) => kind in record);
+    const branch = !scope.conditional && CONDITIONAL_KINDS.some((kind) => kind in record);
+    const inner = loop || branch ? { ...scope, inLoop: scope.inLoop || loop, conditional: true } : scope;
+    for (const child of Object.values(record)) visit(child, inner);
   };
   visit(tree, { inLoop: false, conditional: false, guards: [], loopValues: new Map() });
   return transactionControl ? { queries, calls, transactionControl } : { queries, calls };
