@@ -24,6 +24,7 @@ CREATE SCHEMA legacy;
 CREATE TABLE events (id bigint, kind text);
 ALTER TABLE events SET SCHEMA legacy;
 CREATE MATERIALIZED VIEW order_totals AS SELECT user_id, sum(total) AS total FROM orders GROUP BY user_id;
+CREATE TABLE IF NOT EXISTS settings (name text PRIMARY KEY);
 `;
 
 let schema: SchemaModel;
@@ -50,6 +51,12 @@ describe('IF conditions over the catalogs, decided on the schema the migrations 
     expect(outcome("EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'nickname')")).toBe(false);
     expect(outcome("EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = 'public' AND c.table_name = 'users' AND c.column_name = 'email' AND c.is_nullable = 'YES')")).toBe(false);
     expect(outcome("EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'users' AND column_name = 'email' AND is_nullable = 'NO')")).toBe(true);
+  });
+
+  it('leaves undecided the columns a table made with IF NOT EXISTS may have had before, from outside the migrations', () => {
+    expect(outcome("EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'settings' AND column_name = 'name')")).toBe(true);
+    expect(outcome("EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'settings' AND column_name = 'value')")).toBeUndefined();
+    expect(outcome("EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'settings'::regclass AND conname = 'settings_value_check')")).toBeUndefined();
   });
 
   it('leaves undecided what an object made outside the migrations could answer', () => {

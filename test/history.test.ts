@@ -640,6 +640,18 @@ describe('locks the history can name', () => {
     expect(found.filter(([rule]) => rule === 'no-rewriting-type-change').map(([, message]) => message.slice(0, 47))).toEqual(['Changing splits.split_id from bigint to integer']);
   });
 
+  it('follows a foreign key to a table renamed since (Bytebase\'s worksheet, now saved_query)', () => {
+    const dir = tempProject({
+      'db/001_tables.sql':
+        'CREATE TABLE worksheet (id text PRIMARY KEY);\nCREATE TABLE worksheet_organizer (worksheet text NOT NULL REFERENCES worksheet (id), principal text NOT NULL);\n',
+      'db/002_rename.sql': "SET lock_timeout = '2s';\nALTER TABLE worksheet RENAME TO saved_query;\n",
+      'db/003_drop.sql': "SET lock_timeout = '2s';\nBEGIN;\nSELECT 1;\nDROP TABLE worksheet_organizer;\nSELECT 2;\nCOMMIT;\n",
+    });
+    const after = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).find(([rule]) => rule === 'no-statements-after-access-exclusive')?.[1];
+    // Dropping the table drops its foreign key, which locks the table it references.
+    expect(after).toContain('This statement runs while saved_query is locked ACCESS EXCLUSIVE (taken on line 4)');
+  });
+
   it('names the table a dropped foreign key references as locked', () => {
     const dir = tempProject({
       'db/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY);\nCREATE TABLE invoices (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id));\n',

@@ -205,7 +205,7 @@ export class FileLinter {
       for (const statement of parsed.statements) {
         applyRetirementsBefore(statement.range.start, retirements, schema);
         // A branch the model knows the IF does not take runs nothing: it is neither judged nor replayed.
-        if (!branches.mayRun(statement)) {
+        if (statement.insideBlock !== undefined && !branches.mayRun(statement)) {
           this.notRunInLastFile.push({ range: statement.range, kind: 'branch not taken', text: parsed.sqlText(statement.range) });
           continue;
         }
@@ -441,7 +441,7 @@ export function replayParsedFile(parsed: ParsedFile, schema: SchemaModel): void 
   const branches = new BranchOutcomes(schema);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, schema);
-    if (!branches.mayRun(statement)) continue;
+    if (statement.insideBlock !== undefined && !branches.mayRun(statement)) continue;
     if (!statement.caught || !tableOfStatementRolledBack(statement, schema)) schema.apply(statement);
   }
   applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);

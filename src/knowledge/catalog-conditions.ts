@@ -22,7 +22,7 @@ export class BranchOutcomes {
 
   constructor(private readonly schema: SchemaModel) {}
 
-  /** False when an IF the statement stands under certainly takes another branch; true when it runs or may run. */
+  /** False when an IF the statement (of a DO block) stands under certainly takes another branch; true when it runs or may run. */
   mayRun(statement: Statement): boolean {
     let certain = statement.guards !== undefined && !statement.inLoop && statement.caught === undefined;
     for (const { test, holds } of statement.guards ?? []) {
@@ -326,11 +326,12 @@ function anyPresent(presences: Presence[]): Presence {
 }
 
 function columnPresence(table: RelationName, column: string, nullable: Value | undefined, schema: SchemaModel): Presence {
-  const info = schema.column(table, column);
-  if (info) return nullable === undefined || (nullable === 'YES') === !info.notNull ? 'present' : 'absent';
-  const kind = schema.table(table)?.kind;
-  // The model knows every column of a table it saw created; not those of a view, which it does not follow.
-  return kind === 'table' || kind === 'partitioned table' || schema.isColumnGone(table, column) ? 'absent' : undefined;
+  const found = schema.column(table, column);
+  if (found) return nullable === undefined || (nullable === 'YES') === !found.notNull ? 'present' : 'absent';
+  const info = schema.table(table);
+  // The model knows every column of a table it saw created, unless IF NOT EXISTS may have kept an older one; not those of a view, which it does not follow.
+  const allColumnsKnown = (info?.kind === 'table' || info?.kind === 'partitioned table') && !info.mayPredate;
+  return allColumnsKnown || schema.isColumnGone(table, column) ? 'absent' : undefined;
 }
 
 /** A table, view, index or sequence of the name (pg_class), made by the migrations, or dropped by them with none made since. */
@@ -357,8 +358,8 @@ function constraintPresence(
       return { presence: usedTable?.name === table.name ? 'present' : undefined, count: 1 };
     }
     if (constraint) return { presence: ofType(constraint.kind) ? 'present' : 'absent', count: 1 };
-    const kind = schema.table(table)?.kind;
-    const known = catalog.object === 'constraint' && (kind === 'table' || kind === 'partitioned table');
+    const info = schema.table(table);
+    const known = catalog.object === 'constraint' && (info?.kind === 'table' || info?.kind === 'partitioned table') && !info.mayPredate;
     return { presence: known ? 'absent' : undefined, count: 0 };
   }
   const found = schema

@@ -24,6 +24,8 @@ export interface TableInfo {
   createdIn: string;
   /** The migration that last renamed it to its name, if one did. */
   namedIn?: string;
+  /** Made by CREATE ... IF NOT EXISTS of a name the history never made: a table made outside the migrations may be what stands there. */
+  mayPredate?: true;
   columns: Map<string, ColumnInfo>;
   constraints: Map<string, ConstraintInfo>;
   /** For a partition: its partitioned table. */
@@ -1162,6 +1164,8 @@ export class SchemaModel {
     if (keepExisting && this.table(relation)) return undefined;
     const key = this.creationKey(relation);
     const table: TableInfo = { name: this.qualified(key), kind, createdIn: this.currentMigration, columns: new Map(), constraints: new Map() };
+    // IF NOT EXISTS of a name the history never made: one made outside the migrations may stand there, with other columns.
+    if (keepExisting && !this.gone.has(key)) table.mayPredate = true;
     const likes: Array<{ source: TableInfo; options: number }> = [];
     for (const element of elements) {
       const column = asKind(element, 'ColumnDef');
@@ -1680,6 +1684,26 @@ export class SchemaModel {
     }
     for (const partition of this.attachmentsOfUnknownTables.values()) {
       if (partition.partitionOf && namesMoved(partition.partitionOf)) partition.partitionOf = moved(partition.partitionOf);
+    }
+    // Foreign keys and views refer to the table, not its name: theirs, the table's own key to itself too, follow it.
+    for (const owner of [...this.tablesReferringTo.keys(oldName.name)]) {
+      let followed = false;
+      for (const constraint of this.constraintsOf(owner)?.values() ?? []) {
+        if (constraint.kind !== 'foreign key' || !constraint.references || !namesMoved(constraint.references)) continue;
+        constraint.references = moved(constraint.references);
+        followed = true;
+      }
+      const view = this.tables.get(owner);
+      if (view?.reads?.some(namesMoved)) {
+        view.reads = view.reads.map((read) => (namesMoved(read) ? moved(read) : read));
+        followed = true;
+      }
+      for (const use of view?.columnsUsed ?? []) {
+        if (!namesMoved(use.relation)) continue;
+        use.relation = moved(use.relation);
+        followed = true;
+      }
+      if (followed) this.noteReferences(owner);
     }
     // The sequences its columns own go to the new schema with it (seen on PostgreSQL 18).
     if (newName.schema === oldName.schema) return;
