@@ -44,5 +44,9 @@ describe('the SQL format() builds', () => {
     expect(formatInstances('ALTER TABLE %I DROP %I', argumentsOf("format('x', t, c)"), loops)).toBeUndefined();
     expect(formatInstances('SELECT 100%% FROM %I', argumentsOf("format('x', t)"), loops)).toBeUndefined();
     expect(formatInstances('ALTER TABLE %I', argumentsOf("format('x')"), loops)).toBeUndefined();
+    // A loop of hundreds of tables is left unknown, not checked hundreds of times at one line.
+    const many = new Map([['t', Array.from({ length: 101 }, (_, index) => `table_${index}`)]]);
+    expect(formatInstances('ALTER TABLE %I', argumentsOf("format('x', t)"), many)).toBeUndefined();
+    expect(formatInstances('ALTER TABLE %I', argumentsOf("format('x', t)"), new Map([['t', many.get('t')!.slice(0, 100)]]))).toHaveLength(100);
   });
 });

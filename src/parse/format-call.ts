@@ -12,6 +12,9 @@ export interface FormatInstance {
 /** format()'s specifiers of an identifier, a literal or a plain string, by position or not. */
 const SPECIFIER = /%(?:(\d+)\$)?([ILs])/g;
 
+/** Beyond this many values, a loop's SQL is left unknown rather than checked once for each: the findings would bury the rest. */
+const MOST_VALUES = 100;
+
 /** An argument's value, from the values of the loop variables it uses. */
 type Argument = (variables: ReadonlyMap<string, string>) => string;
 
@@ -19,7 +22,8 @@ type Argument = (variables: ReadonlyMap<string, string>) => string;
  * The SQL texts `format(template, arguments)` builds (as `EXECUTE format('ALTER TABLE %I ...', t)` runs it in
  * `FOREACH t IN ARRAY ARRAY['users', 'orders']`): one for each value of the loop variable its arguments use, or one
  * when they use none. Undefined when an argument is neither a string constant, such a loop variable, nor `||` of
- * them, when they use two loop variables, or when the template holds another specifier (`%%`, a width).
+ * them, when they use two loop variables or one of more than a hundred values, or when the template holds another
+ * specifier (`%%`, a width).
  */
 export function formatInstances(template: string, args: readonly Node[], loopValues: ReadonlyMap<string, readonly string[]>): FormatInstance[] | undefined {
   if (template.replace(SPECIFIER, '').includes('%')) return undefined;
@@ -36,6 +40,7 @@ export function formatInstances(template: string, args: readonly Node[], loopVal
     specifiers.push({ at: Buffer.byteLength(template.slice(0, match.index), 'utf8'), length: match[0].length, kind: match[2]!, value });
   }
   const [variable] = used;
+  if (variable !== undefined && loopValues.get(variable)!.length > MOST_VALUES) return undefined;
   const environments = variable === undefined ? [new Map<string, string>()] : loopValues.get(variable)!.map((value) => new Map([[variable, value]]));
   const templateBytes = Buffer.from(template, 'utf8');
   const instances: FormatInstance[] = [];
