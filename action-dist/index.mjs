@@ -20546,6 +20546,7 @@ function formatInstances(template, args, loopValues) {
     specifiers.push({ at: Buffer.byteLength(template.slice(0, match.index), "utf8"), length: match[0].length, kind: match[2], value });
   }
   const [variable] = used;
+  if (variable !== void 0 && loopValues.get(variable).length > MOST_VALUES) return void 0;
   const environments = variable === void 0 ? [/* @__PURE__ */ new Map()] : loopValues.get(variable).map((value) => /* @__PURE__ */ new Map([[variable, value]]));
   const templateBytes = Buffer.from(template, "utf8");
   const instances = [];
@@ -20600,13 +20601,14 @@ function argumentOf(node, loopValues, used) {
   }
   return void 0;
 }
-var SPECIFIER;
+var SPECIFIER, MOST_VALUES;
 var init_format_call = __esm({
   "src/parse/format-call.ts"() {
     "use strict";
     init_node_types();
     init_identifiers();
     SPECIFIER = /%(?:(\d+)\$)?([ILs])/g;
+    MOST_VALUES = 100;
   }
 });
 
@@ -20794,9 +20796,10 @@ function embeddedQueries(tree) {
       visit2(foreach.body, { ...scope, inLoop: true, conditional: true, loopValues });
       return;
     }
-    const loop = LOOP_KINDS.some((kind) => kind in record);
-    const branch = CONDITIONAL_KINDS.some((kind) => kind in record);
-    for (const child of Object.values(record)) visit2(child, { ...scope, inLoop: scope.inLoop || loop, conditional: scope.conditional || branch });
+    const loop = !scope.inLoop && LOOP_KINDS.some((kind) => kind in record);
+    const branch = !scope.conditional && CONDITIONAL_KINDS.some((kind) => kind in record);
+    const inner = loop || branch ? { ...scope, inLoop: scope.inLoop || loop, conditional: true } : scope;
+    for (const child of Object.values(record)) visit2(child, inner);
   };
   visit2(tree, { inLoop: false, conditional: false, guards: [], loopValues: /* @__PURE__ */ new Map() });
   return transactionControl ? { queries, calls, transactionControl } : { queries, calls };
@@ -22600,6 +22603,7 @@ var init_schema_model = __esm({
         if (keepExisting && this.table(relation)) return void 0;
         const key = this.creationKey(relation);
         const table = { name: this.qualified(key), kind, createdIn: this.currentMigration, columns: /* @__PURE__ */ new Map(), constraints: /* @__PURE__ */ new Map() };
+        if (keepExisting && !this.gone.has(key)) table.mayPredate = true;
         const likes = [];
         for (const element of elements) {
           const column = asKind(element, "ColumnDef");
@@ -23069,6 +23073,25 @@ var init_schema_model = __esm({
         }
         for (const partition of this.attachmentsOfUnknownTables.values()) {
           if (partition.partitionOf && namesMoved(partition.partitionOf)) partition.partitionOf = moved(partition.partitionOf);
+        }
+        for (const owner2 of [...this.tablesReferringTo.keys(oldName.name)]) {
+          let followed = false;
+          for (const constraint of this.constraintsOf(owner2)?.values() ?? []) {
+            if (constraint.kind !== "foreign key" || !constraint.references || !namesMoved(constraint.references)) continue;
+            constraint.references = moved(constraint.references);
+            followed = true;
+          }
+          const view = this.tables.get(owner2);
+          if (view?.reads?.some(namesMoved)) {
+            view.reads = view.reads.map((read) => namesMoved(read) ? moved(read) : read);
+            followed = true;
+          }
+          for (const use of view?.columnsUsed ?? []) {
+            if (!namesMoved(use.relation)) continue;
+            use.relation = moved(use.relation);
+            followed = true;
+          }
+          if (followed) this.noteReferences(owner2);
         }
         if (newName.schema === oldName.schema) return;
         for (const column of (table?.columns ?? this.columnsOfUnknownTables.get(newKey))?.values() ?? []) {
@@ -24345,6 +24368,7 @@ function presence(catalog3, candidate, schema) {
     return relation.schema === void 0 || relation.schema === schemaName ? { schema: schemaName, name: relation.name } : void 0;
   };
   const one = (found) => ({ presence: found, count: found === "present" ? 1 : 0 });
+  const inEverySchema = (count) => ({ presence: "present", count, more: true });
   const table = named(candidate.table);
   const name = typeof candidate.name === "string" ? candidate.name : void 0;
   const elsewhere = (relationName, kinds) => schemasHolding(schema, relationName, kinds);
@@ -24354,13 +24378,18 @@ function presence(catalog3, candidate, schema) {
       const column = typeof candidate.column === "string" ? candidate.column : void 0;
       if (!table || column === void 0 || SYSTEM_COLUMNS.has(column)) return one(void 0);
       const tables = table.schema === void 0 ? elsewhere(table.name, TABLE_KINDS) : [];
-      if (tables.length > 0) return one(anyPresent(tables.map((other) => columnPresence({ schema: other, name: table.name }, column, candidate.nullable, schema))));
+      if (tables.length > 0) {
+        const presences = tables.map((other) => columnPresence({ schema: other, name: table.name }, column, candidate.nullable, schema));
+        const found = anyPresent(presences);
+        return found === "present" ? inEverySchema(presences.filter((presence2) => presence2 === "present").length) : one(found);
+      }
       return one(columnPresence(table, column, candidate.nullable, schema));
     }
     case "relation of a table":
     case "base table": {
       const kinds = catalog3.object === "base table" ? BASE_TABLE_KINDS : TABLE_KINDS;
-      if (table?.schema === void 0 && elsewhere(table.name, kinds).length > 0) return one("present");
+      const schemas = table?.schema === void 0 ? elsewhere(table.name, kinds) : [];
+      if (schemas.length > 0) return inEverySchema(schemas.length);
       const info = table && schema.table(table);
       if (info) return one(kinds.includes(info.kind) ? "present" : "absent");
       return one(table && schema.isGone(table, "table") ? "absent" : void 0);
@@ -24368,14 +24397,17 @@ function presence(catalog3, candidate, schema) {
     case "index": {
       const index = named(candidate.name);
       if (!index) return one("absent");
-      if (index.schema === void 0 && !table && elsewhere(index.name, ["index"]).length > 0) return one("present");
+      const schemas = index.schema === void 0 && !table ? elsewhere(index.name, ["index"]) : [];
+      if (schemas.length > 0) return inEverySchema(schemas.length);
       const info = schema.index(index);
       if (info) return one(!table || schema.sameTable(info.table, table) ? "present" : "absent");
       return one(schema.isGone(index, "index") ? "absent" : void 0);
     }
-    case "relation":
-      if (name !== void 0 && schema.relationsNamed(name).length > 0) return one("present");
+    case "relation": {
+      const found = name === void 0 ? [] : schema.relationsNamed(name);
+      if (found.length > 0) return inEverySchema(found.length);
       return one(relationPresence(name === void 0 ? void 0 : { name }, schema));
+    }
     case "type":
       return one(name !== void 0 && (schema.hasType({ name }) || schema.table({ name })) ? "present" : void 0);
     case "schema":
@@ -24395,10 +24427,11 @@ function anyPresent(presences) {
   return presences.every((presence2) => presence2 === "absent") ? "absent" : void 0;
 }
 function columnPresence(table, column, nullable, schema) {
-  const info = schema.column(table, column);
-  if (info) return nullable === void 0 || nullable === "YES" === !info.notNull ? "present" : "absent";
-  const kind = schema.table(table)?.kind;
-  return kind === "table" || kind === "partitioned table" || schema.isColumnGone(table, column) ? "absent" : void 0;
+  const found = schema.column(table, column);
+  if (found) return nullable === void 0 || nullable === "YES" === !found.notNull ? "present" : "absent";
+  const info = schema.table(table);
+  const allColumnsKnown = (info?.kind === "table" || info?.kind === "partitioned table") && !info.mayPredate;
+  return allColumnsKnown || schema.isColumnGone(table, column) ? "absent" : void 0;
 }
 function relationPresence(relation, schema) {
   if (!relation) return void 0;
@@ -24414,8 +24447,8 @@ function constraintPresence(catalog3, name, table, schemaName, type, schema) {
       return { presence: usedTable?.name === table.name ? "present" : void 0, count: 1 };
     }
     if (constraint) return { presence: ofType(constraint.kind) ? "present" : "absent", count: 1 };
-    const kind = schema.table(table)?.kind;
-    const known = catalog3.object === "constraint" && (kind === "table" || kind === "partitioned table");
+    const info = schema.table(table);
+    const known = catalog3.object === "constraint" && (info?.kind === "table" || info?.kind === "partitioned table") && !info.mayPredate;
     return { presence: known ? "absent" : void 0, count: 0 };
   }
   const found = schema.constraintsNamed(name).filter(({ table: owner2, constraint }) => (schemaName === void 0 || owner2.schema === schemaName) && ofType(constraint.kind));
@@ -24519,7 +24552,7 @@ var init_catalog_conditions = __esm({
        * exception handler): the model applied it, so a later test of those names in the file is not decided on it.
        */
       uncertainNames = /* @__PURE__ */ new Set();
-      /** False when an IF the statement stands under certainly takes another branch; true when it runs or may run. */
+      /** False when an IF the statement (of a DO block) stands under certainly takes another branch; true when it runs or may run. */
       mayRun(statement) {
         let certain = statement.guards !== void 0 && !statement.inLoop && statement.caught === void 0;
         for (const { test, holds } of statement.guards ?? []) {
@@ -25010,7 +25043,7 @@ function replayParsedFile(parsed, schema) {
   const branches = new BranchOutcomes(schema);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, schema);
-    if (!branches.mayRun(statement)) continue;
+    if (statement.insideBlock !== void 0 && !branches.mayRun(statement)) continue;
     if (!statement.caught || !tableOfStatementRolledBack(statement, schema)) schema.apply(statement);
   }
   applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
@@ -25229,7 +25262,7 @@ var init_lint_file = __esm({
           const branches = new BranchOutcomes(schema);
           for (const statement of parsed.statements) {
             applyRetirementsBefore(statement.range.start, retirements, schema);
-            if (!branches.mayRun(statement)) {
+            if (statement.insideBlock !== void 0 && !branches.mayRun(statement)) {
               this.notRunInLastFile.push({ range: statement.range, kind: "branch not taken", text: parsed.sqlText(statement.range) });
               continue;
             }
