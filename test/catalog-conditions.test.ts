@@ -25,6 +25,8 @@ CREATE TABLE events (id bigint, kind text);
 ALTER TABLE events SET SCHEMA legacy;
 CREATE MATERIALIZED VIEW order_totals AS SELECT user_id, sum(total) AS total FROM orders GROUP BY user_id;
 CREATE TABLE IF NOT EXISTS settings (name text PRIMARY KEY);
+ALTER TABLE settings ADD CONSTRAINT settings_name_check CHECK (name <> '');
+ALTER TABLE settings DROP CONSTRAINT settings_name_check;
 `;
 
 let schema: SchemaModel;
@@ -121,6 +123,11 @@ describe('IF conditions over the catalogs, decided on the schema the migrations 
     // constraint_column_usage lists a foreign key under the table it references.
     expect(outcome("EXISTS (SELECT 1 FROM information_schema.constraint_column_usage WHERE table_name = 'orders' AND constraint_name = 'orders_user_fkey')")).toBeUndefined();
     expect(outcome("EXISTS (SELECT 1 FROM information_schema.constraint_column_usage WHERE table_name = 'users' AND constraint_name = 'users_email_key')")).toBe(true);
+  });
+
+  it('knows a constraint the history dropped is gone, also from a table made with IF NOT EXISTS', () => {
+    expect(outcome("EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'settings'::regclass AND conname = 'settings_name_check')")).toBe(false);
+    expect(outcome("NOT EXISTS (SELECT 1 FROM information_schema.table_constraints WHERE table_name = 'settings' AND constraint_name = 'settings_name_check')")).toBe(true);
   });
 
   it('reads types, a table being one too', () => {

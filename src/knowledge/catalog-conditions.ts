@@ -359,7 +359,7 @@ function constraintPresence(
     }
     if (constraint) return { presence: ofType(constraint.kind) ? 'present' : 'absent', count: 1 };
     const info = schema.table(table);
-    const known = catalog.object === 'constraint' && (info?.kind === 'table' || info?.kind === 'partitioned table') && !info.mayPredate;
+    const known = catalog.object === 'constraint' && (((info?.kind === 'table' || info?.kind === 'partitioned table') && !info.mayPredate) || schema.isConstraintGone(table, name));
     return { presence: known ? 'absent' : undefined, count: 0 };
   }
   const found = schema

@@ -1037,6 +1037,11 @@ export class SchemaModel {
     for (const [key, index] of this.indexes) this.noteIndex(key, index);
   }
 
+  /** Whether the migrations dropped (or renamed away) a constraint of this name on the table, and added none since. */
+  isConstraintGone(relation: RelationName, name: string): boolean {
+    return this.gone.has(goneConstraintKey(this.resolve(relation, this.tables), name)) && !this.constraint(relation, name);
+  }
+
   /** Whether the migrations dropped this column of a table (and did not add it again): DROP COLUMN of it fails, or does nothing with IF EXISTS. */
   isColumnGone(relation: RelationName, column: string): boolean {
     return this.gone.has(goneColumnKey(this.resolve(relation, this.tables), column));
@@ -1277,6 +1282,7 @@ export class SchemaModel {
     const buildsIndex = info.kind === 'primary key' || info.kind === 'unique' || info.kind === 'exclusion';
     if (buildsIndex && !constraint.conname && !constraint.indexname) info.name = this.freeRelationName(tableKey, info.name);
     constraints.set(info.name, info);
+    this.gone.delete(goneConstraintKey(tableKey, info.name));
     if (info.kind === 'foreign key' && info.references) this.tablesReferringTo.add(info.references.name, tableKey);
     if (buildsIndex) this.addConstraintIndex(tableKey, info, constraint);
   }
@@ -1620,6 +1626,8 @@ export class SchemaModel {
     if (constraints && constraint) {
       constraints.delete(oldName);
       constraints.set(newName, { ...constraint, name: newName });
+      this.gone.add(goneConstraintKey(tableKey, oldName));
+      this.gone.delete(goneConstraintKey(tableKey, newName));
     }
     const index = this.constraintIndex(tableKey, oldName);
     if (index) {
@@ -1879,6 +1887,7 @@ export class SchemaModel {
         if (!cmd.name) return;
         if (cmd.behavior === 'DROP_CASCADE') this.dropForeignKeysTo(relation, { constraint: cmd.name });
         constraints?.delete(cmd.name);
+        this.gone.add(goneConstraintKey(tableKey, cmd.name));
         const index = this.constraintIndex(tableKey, cmd.name);
         if (index) this.deleteRelation(this.indexes, `${index.name.schema}.${cmd.name}`);
         return;
@@ -2055,6 +2064,11 @@ export function tablesOfUses({ triggers, defaults, checks, indexes, views }: Fun
 
 /** A column that owns a sequence without its default drawing from it is an identity column; a serial's default draws from its own. */
 /** The key of a resolved name in the model's maps: schema and name, as written after resolution. */
+/** A dropped constraint in the set of what the migrations dropped, beside relation and column keys. */
+function goneConstraintKey(tableKey: string, constraint: string): string {
+  return `${tableKey}\u0000constraint\u0000${constraint}`;
+}
+
 /** A dropped column in the set of what the migrations dropped, beside relation keys: a NUL cannot be part of a name. */
 function goneColumnKey(tableKey: string, column: string): string {
   return `${tableKey}\u0000${column}`;
