@@ -21697,6 +21697,9 @@ function uniqueName(domain, name) {
 function tablesOfUses({ triggers, defaults, checks, indexes, views }) {
   return [...triggers.map(({ table }) => table), ...defaults.map(({ table }) => table), ...checks.map(({ table }) => table), ...indexes.map((index) => index.table), ...views.map((view) => view.name)];
 }
+function goneConstraintKey(tableKey, constraint) {
+  return `${tableKey}\0constraint\0${constraint}`;
+}
 function goneColumnKey(tableKey, column) {
   return `${tableKey}\0${column}`;
 }
@@ -22492,6 +22495,10 @@ var init_schema_model = __esm({
         for (const key of [...this.tables.keys(), ...this.constraintsOfUnknownTables.keys()]) this.noteReferences(key);
         for (const [key, index] of this.indexes) this.noteIndex(key, index);
       }
+      /** Whether the migrations dropped (or renamed away) a constraint of this name on the table, and added none since. */
+      isConstraintGone(relation, name) {
+        return this.gone.has(goneConstraintKey(this.resolve(relation, this.tables), name)) && !this.constraint(relation, name);
+      }
       /** Whether the migrations dropped this column of a table (and did not add it again): DROP COLUMN of it fails, or does nothing with IF EXISTS. */
       isColumnGone(relation, column) {
         return this.gone.has(goneColumnKey(this.resolve(relation, this.tables), column));
@@ -22703,6 +22710,7 @@ var init_schema_model = __esm({
         const buildsIndex = info.kind === "primary key" || info.kind === "unique" || info.kind === "exclusion";
         if (buildsIndex && !constraint.conname && !constraint.indexname) info.name = this.freeRelationName(tableKey, info.name);
         constraints.set(info.name, info);
+        this.gone.delete(goneConstraintKey(tableKey, info.name));
         if (info.kind === "foreign key" && info.references) this.tablesReferringTo.add(info.references.name, tableKey);
         if (buildsIndex) this.addConstraintIndex(tableKey, info, constraint);
       }
@@ -23016,6 +23024,8 @@ var init_schema_model = __esm({
         if (constraints && constraint) {
           constraints.delete(oldName);
           constraints.set(newName, { ...constraint, name: newName });
+          this.gone.add(goneConstraintKey(tableKey, oldName));
+          this.gone.delete(goneConstraintKey(tableKey, newName));
         }
         const index = this.constraintIndex(tableKey, oldName);
         if (index) {
@@ -23253,6 +23263,7 @@ var init_schema_model = __esm({
             if (!cmd.name) return;
             if (cmd.behavior === "DROP_CASCADE") this.dropForeignKeysTo(relation, { constraint: cmd.name });
             constraints?.delete(cmd.name);
+            this.gone.add(goneConstraintKey(tableKey, cmd.name));
             const index = this.constraintIndex(tableKey, cmd.name);
             if (index) this.deleteRelation(this.indexes, `${index.name.schema}.${cmd.name}`);
             return;
@@ -24448,7 +24459,7 @@ function constraintPresence(catalog3, name, table, schemaName, type, schema) {
     }
     if (constraint) return { presence: ofType(constraint.kind) ? "present" : "absent", count: 1 };
     const info = schema.table(table);
-    const known = catalog3.object === "constraint" && (info?.kind === "table" || info?.kind === "partitioned table") && !info.mayPredate;
+    const known = catalog3.object === "constraint" && ((info?.kind === "table" || info?.kind === "partitioned table") && !info.mayPredate || schema.isConstraintGone(table, name));
     return { presence: known ? "absent" : void 0, count: 0 };
   }
   const found = schema.constraintsNamed(name).filter(({ table: owner2, constraint }) => (schemaName === void 0 || owner2.schema === schemaName) && ofType(constraint.kind));
