@@ -31,7 +31,7 @@ export default defineRule({
   },
   create(context) {
     /** A statement that runs for sure and whose error nothing catches. */
-    const runsAndFails = (): boolean => context.statement.conditional !== true && context.statement.caught === undefined;
+    const runsAndFails = (): boolean => !context.mayBeSkipped(context.statement) && context.statement.caught === undefined;
     return {
       CreateStmt(create) {
         // A temporary table goes in the session's own schema, beside a table of its name.

@@ -129,7 +129,7 @@ export default defineRule<MessageId, Options>({
         // block's branch (Mattermost's IF the column exists), and a column an earlier migration dropped is no longer
         // there for the running release. Otherwise the column must be there, added where lockwise did not see (a
         // missing migration, SQL built at run time).
-        const guarded = cmd.missing_ok || context.statement.conditional === true || context.schema.isColumnGone(relation, cmd.name);
+        const guarded = cmd.missing_ok || context.mayBeSkipped(context.statement) || context.schema.isColumnGone(relation, cmd.name);
         if (guarded && context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
         const retirement = context.schema.retirement(relation, cmd.name);
         const column = quoteIdentifier(cmd.name);

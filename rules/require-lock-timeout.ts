@@ -92,7 +92,7 @@ export default defineRule<MessageId, Options>({
           data: {
             ...describeLocks(context, blocking),
             // IF EXISTS, or a DO block's branch: the lock is taken only where the statement does something.
-            takes: statement.conditional === true || blocking.every((claim) => claim.takenOnlyIf) ? 'may take' : 'takes',
+            takes: context.mayBeSkipped(statement) || blocking.every((claim) => claim.takenOnlyIf) ? 'may take' : 'takes',
             // A bare number is in milliseconds.
             timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? '') ? `${setting!.value.trim()} ms` : (setting?.value.trim() ?? ''),
             max: options.maxLockTimeout,

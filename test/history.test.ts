@@ -380,6 +380,21 @@ describe('DO blocks whose IF the history decides', () => {
     expect(run.stderr).toContain('lockwise: db/2_invite.sql:4: not checked: the schema the migrations built says the IF of its DO block takes another branch: "ALTER TABLE users DROP COLUMN invite_link"');
   });
 
+  it('says a statement of a branch the schema says is taken takes its locks, not that it may', () => {
+    const block = (test: 'EXISTS' | 'NOT EXISTS'): string =>
+      `BEGIN;\nDO $$\nBEGIN\n  IF ${ifColumn(test, 'users', 'email')} THEN\n    ALTER TABLE users ADD COLUMN email text;\n  END IF;\nEND\n$$;\nCREATE INDEX users_username_idx ON users (username);\nCOMMIT;\n`;
+    const said = (test: 'EXISTS' | 'NOT EXISTS'): string[] =>
+      lintedDiagnostics(tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/2_email.sql': block(test) }))
+        .filter((finding) => finding.rule === 'require-lock-timeout' || finding.rule === 'no-statements-after-access-exclusive')
+        .map(({ line, message }) => `${line} ${message.split(', which')[0]!.split(', a lock')[0]}`);
+    // users has no email: the branch runs.
+    expect(said('NOT EXISTS')).toEqual(['5 This statement takes an ACCESS EXCLUSIVE lock on users', '9 This statement runs while users is locked ACCESS EXCLUSIVE (taken on line 5)']);
+    // A test the schema cannot decide leaves it conditional (pg_type lists types of extensions too).
+    const undecided = block('NOT EXISTS').replace(ifColumn('NOT EXISTS', 'users', 'email'), "NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'citext')");
+    const hedged = lintedDiagnostics(tempProject({ 'db/1_users.sql': CREATE_USERS, 'db/2_email.sql': undecided })).find((finding) => finding.rule === 'require-lock-timeout');
+    expect(hedged?.message).toContain('This statement may take an ACCESS EXCLUSIVE lock on users');
+  });
+
   it('runs the ELSE branch when the test fails, and replays only it', () => {
     const rename = `DO $$\nBEGIN\n  IF ${ifColumn('EXISTS', 'users', 'mail')} THEN\n    ALTER TABLE users RENAME COLUMN mail TO email;\n  ELSE\n    ALTER TABLE users ADD COLUMN phone text;\n  END IF;\nEND\n$$;\n`;
     const required = `DO $$\nBEGIN\n  IF ${ifColumn('NOT EXISTS', 'users', 'phone')} THEN\n    ALTER TABLE users ADD COLUMN phone text NOT NULL;\n  END IF;\nEND\n$$;\n`;

@@ -45,6 +45,11 @@ export interface RuleContext<MessageId extends string = string> {
   /** Table-level locks the statement takes, from the lock table, for the target version. */
   locksOf(statement: Statement): LockClaim[];
   /**
+   * Whether a statement of a DO block may not run: it stands in a branch, loop or exception handler, and the schema
+   * the migrations built does not say that it runs (an IF over the catalogs it decided as taken does).
+   */
+  mayBeSkipped(statement: Statement): boolean;
+  /**
    * The locks the transaction took before the current statement and still holds, oldest first: none outside a
    * transaction block; ROLLBACK TO a savepoint releases those taken after it. A claim with `takenOnlyIf` may not be held.
    */

@@ -63,6 +63,8 @@ interface FileUnderLint {
   currentLocks: LockClaim[] | undefined;
   heldLocks: TransactionLocks;
   diagnostics: Diagnostic[];
+  /** Statements of DO-block branches whose IFs the model decided are taken: they run for sure. */
+  sureToRun: Set<Statement>;
 }
 
 /**
@@ -141,12 +143,15 @@ export class FileLinter {
         return `${lock.earlier.line} of ${lock.earlier.migration}, which ${runner} runs in the same transaction`;
       },
       sqlText: (range) => now().parsed.sqlText(range),
+      mayBeSkipped: (statement) => statement.conditional === true && !now().sureToRun.has(statement),
     };
     this.shared = shared;
     /** The locks the current statement takes, as they stay held after it: read before the model applies it. */
     this.takenByCurrent = (): HeldLock[] => {
       const { current, schema } = now();
-      return asRunByItsBlock(current!, shared.locksOf(current!)).map((claim) => ({
+      const claims = shared.locksOf(current!);
+      // A statement of a DO block's branch holds its locks only if the block runs it, unless the model knows it does.
+      return (shared.mayBeSkipped(current!) ? asRunByItsBlock(current!, claims) : claims).map((claim) => ({
         claim,
         table: trafficTable(claim, (index) => schema.indexTable(index)),
         statement: current!,
@@ -189,6 +194,7 @@ export class FileLinter {
       currentLocks: undefined,
       heldLocks: new TransactionLocks(),
       diagnostics: [],
+      sureToRun: new Set(),
     };
     this.file = file;
     if (environment.carriedLocks) file.heldLocks.carryIn(environment.carriedLocks);
@@ -205,10 +211,12 @@ export class FileLinter {
       for (const statement of parsed.statements) {
         applyRetirementsBefore(statement.range.start, retirements, schema);
         // A branch the model knows the IF does not take runs nothing: it is neither judged nor replayed.
-        if (statement.insideBlock !== undefined && !branches.mayRun(statement)) {
+        const decision = statement.insideBlock === undefined ? 'may run' : branches.decide(statement);
+        if (decision === 'not taken') {
           this.notRunInLastFile.push({ range: statement.range, kind: 'branch not taken', text: parsed.sqlText(statement.range) });
           continue;
         }
+        if (decision === 'runs') file.sureToRun.add(statement);
         session.beforeStatement(statement);
         file.current = statement;
         file.currentLocks = undefined;
@@ -235,7 +243,7 @@ export class FileLinter {
         if (!rolledBack) file.heldLocks.record(statement, this.shared.transaction, this.takenByCurrent, schema);
         session.apply(statement);
         if (!rolledBack) {
-          this.unmadeInLastFile.push(...unmadeObjectsIn(statement, schema));
+          if (!this.shared.mayBeSkipped(statement)) this.unmadeInLastFile.push(...unmadeObjectsIn(statement, schema));
           schema.apply(statement);
         }
       }
@@ -441,7 +449,7 @@ export function replayParsedFile(parsed: ParsedFile, schema: SchemaModel): void 
   const branches = new BranchOutcomes(schema);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, schema);
-    if (statement.insideBlock !== undefined && !branches.mayRun(statement)) continue;
+    if (statement.insideBlock !== undefined && branches.decide(statement) === 'not taken') continue;
     if (!statement.caught || !tableOfStatementRolledBack(statement, schema)) schema.apply(statement);
   }
   applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);

@@ -18,10 +18,9 @@ const COLUMN_CHANGES: ReadonlySet<string> = new Set(['AT_AlterColumnType', 'AT_D
 
 /**
  * The tables, and the columns of known tables, that the statement alters, renames, drops or indexes without IF EXISTS,
- * which the model neither has nor saw dropped. A statement a DO block may not run is left out: its block asks first.
+ * which the model neither has nor saw dropped. The caller leaves out a statement a DO block may not run: its block asks first.
  */
 export function unmadeObjectsIn(statement: Statement, schema: SchemaModel): UnmadeObject[] {
-  if (statement.conditional) return [];
   const found: UnmadeObject[] = [];
   const unknownTable = (relation: RelationName): boolean =>
     relation.schema !== 'pg_catalog' && relation.schema !== 'information_schema' && relation.schema !== 'pg_temp' && !schema.table(relation) && !schema.isGone(relation, 'table');

@@ -22,9 +22,12 @@ export class BranchOutcomes {
 
   constructor(private readonly schema: SchemaModel) {}
 
-  /** False when an IF the statement (of a DO block) stands under certainly takes another branch; true when it runs or may run. */
-  mayRun(statement: Statement): boolean {
-    let certain = statement.guards !== undefined && !statement.inLoop && statement.caught === undefined;
+  /**
+   * For a statement of a DO block: `not taken` when an IF it stands under certainly takes another branch; `runs` when
+   * its IFs certainly take its branch and nothing else (a loop, a CASE, a handler) may leave it out; else `may run`.
+   */
+  decide(statement: Statement): BranchDecision {
+    let certain = statement.guards !== undefined && !statement.inLoop && !statement.conditionalBeyondGuards;
     for (const { test, holds } of statement.guards ?? []) {
       if (!this.outcomes.has(test)) {
         // In a loop the statements before the IF may change the catalogs between one test and the next.
@@ -32,13 +35,17 @@ export class BranchOutcomes {
         this.outcomes.set(test, undecidable ? undefined : catalogTestOutcome(conditionOf(test), this.schema));
       }
       const outcome = this.outcomes.get(test);
-      if (outcome !== undefined && outcome !== holds) return false;
+      if (outcome !== undefined && outcome !== holds) return 'not taken';
       if (outcome === undefined) certain = false;
     }
-    if (statement.conditional && !certain && !ROW_STATEMENTS.has(statement.kind)) for (const name of namesIn(statement.node)) this.uncertainNames.add(name);
-    return true;
+    // A statement a handler may roll back leaves what it touched uncertain too.
+    const touchesSurely = certain && statement.caught === undefined;
+    if (statement.conditional && !touchesSurely && !ROW_STATEMENTS.has(statement.kind)) for (const name of namesIn(statement.node)) this.uncertainNames.add(name);
+    return certain ? 'runs' : 'may run';
   }
 }
+
+export type BranchDecision = 'not taken' | 'runs' | 'may run';
 
 /** The names a statement's tree holds: relations, columns, constraints, indexes, and every other identifier or string. */
 function namesIn(node: Node): Set<string> {

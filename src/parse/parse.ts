@@ -23,6 +23,8 @@ export interface Statement {
   inLoop?: boolean;
   /** For a statement a DO block runs: it stands in an IF, CASE, loop or exception handler, and may not run at all. */
   conditional?: boolean;
+  /** For such a statement: it stands in a CASE, loop or exception handler, so no IF's test decides that it runs. */
+  conditionalBeyondGuards?: boolean;
   /** For a statement a DO block runs: it stands in a BEGIN ... EXCEPTION block, whose handler catches these errors. */
   caught?: CaughtErrors;
   /** For a statement a DO block runs: the IF conditions that decide whether it runs (it is `conditional` too). */
@@ -125,6 +127,7 @@ function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic:
         insideBlock: blockIndex,
         ...(embedded.inLoop ? { inLoop: true } : {}),
         ...(embedded.conditional ? { conditional: true } : {}),
+        ...(embedded.conditionalBeyondGuards ? { conditionalBeyondGuards: true } : {}),
         ...(embedded.caught ? { caught: embedded.caught } : {}),
         ...(embedded.guards && !placeholderInBlock ? { guards: embedded.guards } : {}),
       });

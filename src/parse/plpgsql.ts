@@ -16,6 +16,8 @@ export interface EmbeddedStatement {
   inLoop?: boolean;
   /** It stands in an IF, a CASE, a loop or an exception handler of the block: it may not run at all. */
   conditional?: boolean;
+  /** It stands in a CASE, a loop or an exception handler: whether it runs is more than its IFs' tests can say. */
+  conditionalBeyondGuards?: boolean;
   /** It stands in a BEGIN ... EXCEPTION block of the DO block: the errors its innermost handler catches. */
   caught?: CaughtErrors;
   /** The IF and ELSIF conditions that decide whether it runs, outermost first. */
@@ -160,7 +162,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
   const dynamic: SkippedText[] = [];
   const fileOffset = (at: number): number => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8');
   const { queries, transactionControl } = embeddedQueries(functionTree);
-  for (const { query, lineno, literal, inLoop, conditional, caught, guards, loopValues } of queries) {
+  for (const { query, lineno, literal, inLoop, conditional, beyondGuards, caught, guards, loopValues } of queries) {
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(query, searchFrom);
     if (at === -1) continue;
@@ -194,6 +196,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
           range: { start: inFile(start), end: inFile(end) },
           ...(inLoop ? { inLoop } : {}),
           ...(conditional ? { conditional } : {}),
+          ...(beyondGuards ? { conditionalBeyondGuards: true } : {}),
           ...(caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {}),
           ...(guards.length > 0 ? { guards } : {}),
         });
@@ -258,6 +261,8 @@ interface EmbeddedQuery extends Scope {
 interface Scope {
   inLoop: boolean;
   conditional: boolean;
+  /** In a CASE, a loop or an exception handler, which IF tests do not decide. */
+  beyondGuards: boolean;
   caught?: CaughtErrors;
   guards: BranchGuard[];
   /** `FOREACH t IN ARRAY ARRAY['users', 'orders']`: each loop variable whose values are constants, by name. */
@@ -296,7 +301,7 @@ function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: stri
       // The handlers' own statements are not protected by them; the body is, as one subtransaction.
       const conditions = caughtConditions(block.exceptions);
       visit(block.body, { ...scope, caught: { conditions, alone: (block.body ?? []).length === 1 } });
-      visit(block.exceptions, { ...scope, conditional: true });
+      visit(block.exceptions, { ...scope, conditional: true, beyondGuards: true });
       return;
     }
     const ifStatement = record.PLpgSQL_stmt_if as PlpgsqlIf | undefined;
@@ -321,15 +326,15 @@ function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: stri
         if (values) loopValues.set(variable, values);
         else loopValues.delete(variable);
       }
-      visit(foreach.body, { ...scope, inLoop: true, conditional: true, loopValues });
+      visit(foreach.body, { ...scope, inLoop: true, conditional: true, beyondGuards: true, loopValues });
       return;
     }
     const loop = !scope.inLoop && LOOP_KINDS.some((kind) => kind in record);
-    const branch = !scope.conditional && CONDITIONAL_KINDS.some((kind) => kind in record);
-    const inner = loop || branch ? { ...scope, inLoop: scope.inLoop || loop, conditional: true } : scope;
+    const branch = !scope.beyondGuards && CONDITIONAL_KINDS.some((kind) => kind in record);
+    const inner = loop || branch ? { ...scope, inLoop: scope.inLoop || loop, conditional: true, beyondGuards: true } : scope;
     for (const child of Object.values(record)) visit(child, inner);
   };
-  visit(tree, { inLoop: false, conditional: false, guards: [], loopValues: new Map() });
+  visit(tree, { inLoop: false, conditional: false, beyondGuards: false, guards: [], loopValues: new Map() });
   return transactionControl ? { queries, calls, transactionControl } : { queries, calls };
 }
 
