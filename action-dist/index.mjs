@@ -20669,7 +20669,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
   const dynamic = [];
   const fileOffset = (at) => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), "utf8");
   const { queries, transactionControl } = embeddedQueries(functionTree);
-  for (const { query, lineno, literal, inLoop, conditional, caught, guards, loopValues } of queries) {
+  for (const { query, lineno, literal, inLoop, conditional, beyondGuards, caught, guards, loopValues } of queries) {
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(query, searchFrom);
     if (at === -1) continue;
@@ -20702,6 +20702,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
           range: { start: inFile(start), end: inFile(end) },
           ...inLoop ? { inLoop } : {},
           ...conditional ? { conditional } : {},
+          ...beyondGuards ? { conditionalBeyondGuards: true } : {},
           ...caught ? { caught: parsed.length === 1 ? caught : { ...caught, alone: false } } : {},
           ...guards.length > 0 ? { guards } : {}
         });
@@ -20769,7 +20770,7 @@ function embeddedQueries(tree) {
     if (block?.exceptions) {
       const conditions = caughtConditions(block.exceptions);
       visit2(block.body, { ...scope, caught: { conditions, alone: (block.body ?? []).length === 1 } });
-      visit2(block.exceptions, { ...scope, conditional: true });
+      visit2(block.exceptions, { ...scope, conditional: true, beyondGuards: true });
       return;
     }
     const ifStatement = record.PLpgSQL_stmt_if;
@@ -20793,15 +20794,15 @@ function embeddedQueries(tree) {
         if (values) loopValues.set(variable, values);
         else loopValues.delete(variable);
       }
-      visit2(foreach.body, { ...scope, inLoop: true, conditional: true, loopValues });
+      visit2(foreach.body, { ...scope, inLoop: true, conditional: true, beyondGuards: true, loopValues });
       return;
     }
     const loop = !scope.inLoop && LOOP_KINDS.some((kind) => kind in record);
-    const branch = !scope.conditional && CONDITIONAL_KINDS.some((kind) => kind in record);
-    const inner = loop || branch ? { ...scope, inLoop: scope.inLoop || loop, conditional: true } : scope;
+    const branch = !scope.beyondGuards && CONDITIONAL_KINDS.some((kind) => kind in record);
+    const inner = loop || branch ? { ...scope, inLoop: scope.inLoop || loop, conditional: true, beyondGuards: true } : scope;
     for (const child of Object.values(record)) visit2(child, inner);
   };
-  visit2(tree, { inLoop: false, conditional: false, guards: [], loopValues: /* @__PURE__ */ new Map() });
+  visit2(tree, { inLoop: false, conditional: false, beyondGuards: false, guards: [], loopValues: /* @__PURE__ */ new Map() });
   return transactionControl ? { queries, calls, transactionControl } : { queries, calls };
 }
 function assignedVariables(tree, datums) {
@@ -20930,6 +20931,7 @@ function withBlockStatements(statements, sqlBytes, dynamic, skipped) {
         insideBlock: blockIndex,
         ...embedded.inLoop ? { inLoop: true } : {},
         ...embedded.conditional ? { conditional: true } : {},
+        ...embedded.conditionalBeyondGuards ? { conditionalBeyondGuards: true } : {},
         ...embedded.caught ? { caught: embedded.caught } : {},
         ...embedded.guards && !placeholderInBlock ? { guards: embedded.guards } : {}
       });
@@ -24563,20 +24565,24 @@ var init_catalog_conditions = __esm({
        * exception handler): the model applied it, so a later test of those names in the file is not decided on it.
        */
       uncertainNames = /* @__PURE__ */ new Set();
-      /** False when an IF the statement (of a DO block) stands under certainly takes another branch; true when it runs or may run. */
-      mayRun(statement) {
-        let certain = statement.guards !== void 0 && !statement.inLoop && statement.caught === void 0;
+      /**
+       * For a statement of a DO block: `not taken` when an IF it stands under certainly takes another branch; `runs` when
+       * its IFs certainly take its branch and nothing else (a loop, a CASE, a handler) may leave it out; else `may run`.
+       */
+      decide(statement) {
+        let certain = statement.guards !== void 0 && !statement.inLoop && !statement.conditionalBeyondGuards;
         for (const { test, holds } of statement.guards ?? []) {
           if (!this.outcomes.has(test)) {
             const undecidable = statement.inLoop === true || [...literalNames(conditionOf2(test))].some((name) => this.uncertainNames.has(name));
             this.outcomes.set(test, undecidable ? void 0 : catalogTestOutcome(conditionOf2(test), this.schema));
           }
           const outcome = this.outcomes.get(test);
-          if (outcome !== void 0 && outcome !== holds) return false;
+          if (outcome !== void 0 && outcome !== holds) return "not taken";
           if (outcome === void 0) certain = false;
         }
-        if (statement.conditional && !certain && !ROW_STATEMENTS.has(statement.kind)) for (const name of namesIn(statement.node)) this.uncertainNames.add(name);
-        return true;
+        const touchesSurely = certain && statement.caught === void 0;
+        if (statement.conditional && !touchesSurely && !ROW_STATEMENTS.has(statement.kind)) for (const name of namesIn(statement.node)) this.uncertainNames.add(name);
+        return certain ? "runs" : "may run";
       }
     };
     ROW_STATEMENTS = /* @__PURE__ */ new Set(["InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "SelectStmt"]);
@@ -24883,7 +24889,6 @@ var init_rolled_back = __esm({
 
 // src/engine/unmade-objects.ts
 function unmadeObjectsIn(statement, schema) {
-  if (statement.conditional) return [];
   const found = [];
   const unknownTable = (relation) => relation.schema !== "pg_catalog" && relation.schema !== "information_schema" && relation.schema !== "pg_temp" && !schema.table(relation) && !schema.isGone(relation, "table");
   const note = (relation, column) => {
@@ -25054,7 +25059,7 @@ function replayParsedFile(parsed, schema) {
   const branches = new BranchOutcomes(schema);
   for (const statement of parsed.statements) {
     applyRetirementsBefore(statement.range.start, retirements, schema);
-    if (statement.insideBlock !== void 0 && !branches.mayRun(statement)) continue;
+    if (statement.insideBlock !== void 0 && branches.decide(statement) === "not taken") continue;
     if (!statement.caught || !tableOfStatementRolledBack(statement, schema)) schema.apply(statement);
   }
   applyRetirementsBefore(Number.POSITIVE_INFINITY, retirements, schema);
@@ -25201,12 +25206,14 @@ var init_lint_file = __esm({
             const runner = now().environment.runner?.pendingInOneTransaction ?? "the migration tool";
             return `${lock2.earlier.line} of ${lock2.earlier.migration}, which ${runner} runs in the same transaction`;
           },
-          sqlText: (range2) => now().parsed.sqlText(range2)
+          sqlText: (range2) => now().parsed.sqlText(range2),
+          mayBeSkipped: (statement) => statement.conditional === true && !now().sureToRun.has(statement)
         };
         this.shared = shared;
         this.takenByCurrent = () => {
           const { current, schema } = now();
-          return asRunByItsBlock(current, shared.locksOf(current)).map((claim) => ({
+          const claims = shared.locksOf(current);
+          return (shared.mayBeSkipped(current) ? asRunByItsBlock(current, claims) : claims).map((claim) => ({
             claim,
             table: trafficTable(claim, (index) => schema.indexTable(index)),
             statement: current,
@@ -25257,7 +25264,8 @@ var init_lint_file = __esm({
           current: void 0,
           currentLocks: void 0,
           heldLocks: new TransactionLocks(),
-          diagnostics: []
+          diagnostics: [],
+          sureToRun: /* @__PURE__ */ new Set()
         };
         this.file = file;
         if (environment.carriedLocks) file.heldLocks.carryIn(environment.carriedLocks);
@@ -25273,10 +25281,12 @@ var init_lint_file = __esm({
           const branches = new BranchOutcomes(schema);
           for (const statement of parsed.statements) {
             applyRetirementsBefore(statement.range.start, retirements, schema);
-            if (statement.insideBlock !== void 0 && !branches.mayRun(statement)) {
+            const decision = statement.insideBlock === void 0 ? "may run" : branches.decide(statement);
+            if (decision === "not taken") {
               this.notRunInLastFile.push({ range: statement.range, kind: "branch not taken", text: parsed.sqlText(statement.range) });
               continue;
             }
+            if (decision === "runs") file.sureToRun.add(statement);
             session.beforeStatement(statement);
             file.current = statement;
             file.currentLocks = void 0;
@@ -25302,7 +25312,7 @@ var init_lint_file = __esm({
             if (!rolledBack) file.heldLocks.record(statement, this.shared.transaction, this.takenByCurrent, schema);
             session.apply(statement);
             if (!rolledBack) {
-              this.unmadeInLastFile.push(...unmadeObjectsIn(statement, schema));
+              if (!this.shared.mayBeSkipped(statement)) this.unmadeInLastFile.push(...unmadeObjectsIn(statement, schema));
               schema.apply(statement);
             }
           }
@@ -26483,7 +26493,7 @@ var init_no_create_existing_object = __esm({
         }
       },
       create(context) {
-        const runsAndFails = () => context.statement.conditional !== true && context.statement.caught === void 0;
+        const runsAndFails = () => !context.mayBeSkipped(context.statement) && context.statement.caught === void 0;
         return {
           CreateStmt(create) {
             if (!create.relation || create.if_not_exists || create.relation.relpersistence === "t" || !runsAndFails()) return;
@@ -34011,7 +34021,7 @@ var init_require_deprecation_before_drop = __esm({
         return {
           ...commandsOnExistingTable(context, (cmd, relation) => {
             if (cmd.subtype !== "AT_DropColumn" || !cmd.name || context.schema.isNewColumnName(relation, cmd.name)) return;
-            const guarded = cmd.missing_ok || context.statement.conditional === true || context.schema.isColumnGone(relation, cmd.name);
+            const guarded = cmd.missing_ok || context.mayBeSkipped(context.statement) || context.schema.isColumnGone(relation, cmd.name);
             if (guarded && context.schema.table(relation) && !context.schema.column(relation, cmd.name)) return;
             const retirement = context.schema.retirement(relation, cmd.name);
             const column = quoteIdentifier(cmd.name);
@@ -34163,7 +34173,7 @@ var init_require_lock_timeout = __esm({
               data: {
                 ...describeLocks(context, blocking),
                 // IF EXISTS, or a DO block's branch: the lock is taken only where the statement does something.
-                takes: statement.conditional === true || blocking.every((claim) => claim.takenOnlyIf) ? "may take" : "takes",
+                takes: context.mayBeSkipped(statement) || blocking.every((claim) => claim.takenOnlyIf) ? "may take" : "takes",
                 // A bare number is in milliseconds.
                 timeout: /^[0-9.]+$/.test(setting?.value.trim() ?? "") ? `${setting.value.trim()} ms` : setting?.value.trim() ?? "",
                 max: options.maxLockTimeout
