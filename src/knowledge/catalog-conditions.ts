@@ -1,5 +1,5 @@
 import type { A_Expr, Node, SelectStmt } from '@pgsql/types';
-import { asKind, forEachRecord, stringValues } from '../parse/node-types.js';
+import { asKind, forEachRecord, stringConstant, stringValues } from '../parse/node-types.js';
 import type { Statement } from '../parse/parse.js';
 import { expressionNode, type BranchTest } from '../parse/plpgsql.js';
 import type { RelationName } from '../model/names.js';
@@ -141,7 +141,7 @@ export function catalogTestOutcome(condition: Node | undefined, schema: SchemaMo
   if (nullTest) {
     // to_regclass('name') IS NULL
     const call = asKind(nullTest.arg, 'FuncCall');
-    const argument = call && stringValues(call.funcname).at(-1)?.toLowerCase() === 'to_regclass' ? stringLiteral(call.args?.[0]) : undefined;
+    const argument = call && stringValues(call.funcname).at(-1)?.toLowerCase() === 'to_regclass' ? stringConstant(call.args?.[0]) : undefined;
     const relation = argument === undefined ? undefined : relationFromRegclassText(argument);
     const presence = relation ? relationPresence(relation, schema) : undefined;
     if (presence === undefined) return undefined;
@@ -264,14 +264,13 @@ function presence(catalog: Catalog, candidate: Candidate, schema: SchemaModel): 
   const inEverySchema = (count: number): { presence: Presence; count: number; more: boolean } => ({ presence: 'present', count, more: true });
   const table = named(candidate.table);
   const name = typeof candidate.name === 'string' ? candidate.name : undefined;
-  const elsewhere = (relationName: string, kinds: readonly string[]): string[] => schemasHolding(schema, relationName, kinds);
   if (candidate.table !== undefined && !table) return one('absent');
   switch (catalog.object) {
     case 'column': {
       const column = typeof candidate.column === 'string' ? candidate.column : undefined;
       if (!table || column === undefined || SYSTEM_COLUMNS.has(column)) return one(undefined);
       // Without a schema, the catalog lists the tables of that name in every schema (one moved by SET SCHEMA too).
-      const tables = table.schema === undefined ? elsewhere(table.name, TABLE_KINDS) : [];
+      const tables = table.schema === undefined ? schemasHolding(schema, table.name, TABLE_KINDS) : [];
       if (tables.length > 0) {
         const presences = tables.map((other) => columnPresence({ schema: other, name: table.name }, column, candidate.nullable, schema));
         const found = anyPresent(presences);
@@ -282,7 +281,7 @@ function presence(catalog: Catalog, candidate: Candidate, schema: SchemaModel): 
     case 'relation of a table':
     case 'base table': {
       const kinds = catalog.object === 'base table' ? BASE_TABLE_KINDS : TABLE_KINDS;
-      const schemas = table?.schema === undefined ? elsewhere(table!.name, kinds) : [];
+      const schemas = table?.schema === undefined ? schemasHolding(schema, table!.name, kinds) : [];
       if (schemas.length > 0) return inEverySchema(schemas.length);
       const info = table && schema.table(table);
       if (info) return one(kinds.includes(info.kind) ? 'present' : 'absent');
@@ -291,7 +290,7 @@ function presence(catalog: Catalog, candidate: Candidate, schema: SchemaModel): 
     case 'index': {
       const index = named(candidate.name);
       if (!index) return one('absent');
-      const schemas = index.schema === undefined && !table ? elsewhere(index.name, ['index']) : [];
+      const schemas = index.schema === undefined && !table ? schemasHolding(schema, index.name, ['index']) : [];
       if (schemas.length > 0) return inEverySchema(schemas.length);
       const info = schema.index(index);
       if (info) return one(!table || schema.sameTable(info.table, table) ? 'present' : 'absent');
@@ -332,13 +331,19 @@ function anyPresent(presences: Presence[]): Presence {
   return presences.every((presence) => presence === 'absent') ? 'absent' : undefined;
 }
 
+/**
+ * Whether the model knows every column and constraint of the table: a table (not a view, which it does not follow) a
+ * migration made, unless with IF NOT EXISTS, which may have kept an older one made outside the migrations.
+ */
+function knowsWholeTable(schema: SchemaModel, table: RelationName): boolean {
+  const info = schema.table(table);
+  return info !== undefined && BASE_TABLE_KINDS.includes(info.kind) && !info.mayPredate;
+}
+
 function columnPresence(table: RelationName, column: string, nullable: Value | undefined, schema: SchemaModel): Presence {
   const found = schema.column(table, column);
   if (found) return nullable === undefined || (nullable === 'YES') === !found.notNull ? 'present' : 'absent';
-  const info = schema.table(table);
-  // The model knows every column of a table it saw created, unless IF NOT EXISTS may have kept an older one; not those of a view, which it does not follow.
-  const allColumnsKnown = (info?.kind === 'table' || info?.kind === 'partitioned table') && !info.mayPredate;
-  return allColumnsKnown || schema.isColumnGone(table, column) ? 'absent' : undefined;
+  return knowsWholeTable(schema, table) || schema.isColumnGone(table, column) ? 'absent' : undefined;
 }
 
 /** A table, view, index or sequence of the name (pg_class), made by the migrations, or dropped by them with none made since. */
@@ -365,8 +370,7 @@ function constraintPresence(
       return { presence: usedTable?.name === table.name ? 'present' : undefined, count: 1 };
     }
     if (constraint) return { presence: ofType(constraint.kind) ? 'present' : 'absent', count: 1 };
-    const info = schema.table(table);
-    const known = catalog.object === 'constraint' && (((info?.kind === 'table' || info?.kind === 'partitioned table') && !info.mayPredate) || schema.isConstraintGone(table, name));
+    const known = catalog.object === 'constraint' && (knowsWholeTable(schema, table) || schema.isConstraintGone(table, name));
     return { presence: known ? 'absent' : undefined, count: 0 };
   }
   const found = schema
@@ -425,20 +429,14 @@ function valueOf(node: Node | undefined, role: Role | undefined, schema: SchemaM
   const cast = asKind(node, 'TypeCast');
   const castTo = stringValues(cast?.typeName?.names).at(-1)?.toLowerCase();
   if (castTo === 'regclass') {
-    const text = stringLiteral(cast!.arg);
+    const text = stringConstant(cast!.arg);
     return role === 'table' && text !== undefined ? relationFromRegclassText(text) : undefined;
   }
   if (role === 'schema') {
     const current = asKind(node, 'SQLValueFunction')?.op === 'SVFOP_CURRENT_SCHEMA' || stringValues(asKind(node, 'FuncCall')?.funcname).join('.') === 'current_schema';
     if (current) return schema.currentSchema();
   }
-  return stringLiteral(node);
-}
-
-/** The text of a string literal, also cast to a name or text type. */
-function stringLiteral(node: Node | undefined): string | undefined {
-  const cast = asKind(node, 'TypeCast');
-  return asKind(cast ? cast.arg : node, 'A_Const')?.sval?.sval;
+  return stringConstant(node);
 }
 
 function conjuncts(where: Node | undefined): Node[] {

@@ -335,13 +335,13 @@ export class SchemaModel {
   /** Every table, view, index and sequence the model knows of this name, in whatever schema, with what it is. */
   relationsNamed(name: string): Array<{ schema: string; kind: RelationKind | 'index' | 'sequence' }> {
     const found: Array<{ schema: string; kind: RelationKind | 'index' | 'sequence' }> = [];
-    const named = (key: string): string | undefined => {
-      const { schema, name: keyName } = this.qualified(key);
-      return keyName === name ? schema : undefined;
+    const add = (key: string, kind: RelationKind | 'index' | 'sequence'): void => {
+      const qualified = this.qualified(key);
+      if (qualified.name === name) found.push({ schema: qualified.schema, kind });
     };
-    for (const [key, table] of this.tables) if (named(key) !== undefined) found.push({ schema: named(key)!, kind: table.kind });
-    for (const key of this.indexes.keys()) if (named(key) !== undefined) found.push({ schema: named(key)!, kind: 'index' });
-    for (const key of this.sequences.keys()) if (named(key) !== undefined) found.push({ schema: named(key)!, kind: 'sequence' });
+    for (const [key, table] of this.tables) add(key, table.kind);
+    for (const key of this.indexes.keys()) add(key, 'index');
+    for (const key of this.sequences.keys()) add(key, 'sequence');
     return found;
   }
 

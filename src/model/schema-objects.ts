@@ -1,6 +1,6 @@
 import type { CollateClause, ColumnDef, Constraint, FuncCall, IndexStmt, Node, TypeName } from '@pgsql/types';
 import { walkTree } from '../engine/walk.js';
-import { asKind, stringValues } from '../parse/node-types.js';
+import { asKind, stringConstant, stringValues } from '../parse/node-types.js';
 import { conditionOf, mentionedColumns, type Condition } from '../knowledge/check-implication.js';
 
 export interface ColumnType {
@@ -166,7 +166,7 @@ export function sequenceCalledIn(expression: Node | undefined): { schema?: strin
     const call = kind === 'FuncCall' ? (payload as FuncCall) : undefined;
     if (text !== undefined || !call || stringValues(call.funcname).at(-1)?.toLowerCase() !== 'nextval') return;
     const argument = call.args?.[0];
-    text = asKind(asKind(argument, 'TypeCast')?.arg ?? argument, 'A_Const')?.sval?.sval;
+    text = stringConstant(argument);
   });
   return text === undefined ? undefined : relationFromRegclassText(text);
 }

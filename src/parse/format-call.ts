@@ -1,5 +1,5 @@
 import type { Node } from '@pgsql/types';
-import { asKind, stringValues } from './node-types.js';
+import { asKind, stringConstant, stringValues } from './node-types.js';
 import { quoteIdentifier } from './identifiers.js';
 
 /** One SQL text a format() call builds. */
@@ -85,7 +85,7 @@ function rendered(kind: string, value: string): string | undefined {
 }
 
 function argumentOf(node: Node, loopValues: ReadonlyMap<string, readonly string[]>, used: Set<string>): Argument | undefined {
-  const constant = asKind(asKind(node, 'TypeCast')?.arg ?? node, 'A_Const')?.sval?.sval;
+  const constant = stringConstant(node);
   if (constant !== undefined) return () => constant;
   const name = stringValues(asKind(node, 'ColumnRef')?.fields);
   if (name.length === 1 && loopValues.has(name[0]!)) {

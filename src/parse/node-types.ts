@@ -50,6 +50,11 @@ export function isOptionEnabled(options: Node[] | undefined, name: string): bool
   return enabled;
 }
 
+/** The text of a string constant, also cast (`'users'::regclass`, `'a'::text`); undefined for anything else. */
+export function stringConstant(node: Node | undefined): string | undefined {
+  return asKind(asKind(node, 'TypeCast')?.arg ?? node, 'A_Const')?.sval?.sval;
+}
+
 /** The function DROP FUNCTION names, without its schema and arguments. */
 export function functionNameOf(object: Node | undefined): string | undefined {
   return stringValues(asKind(object, 'ObjectWithArgs')?.objname).at(-1);

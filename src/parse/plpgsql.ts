@@ -1,7 +1,7 @@
 import { libpgQuery } from './libpg.js';
 import type { Node } from '@pgsql/types';
 import type { ByteRange } from '../source/source-file.js';
-import { asKind, forEachRecord, nodeKind, stringValues } from './node-types.js';
+import { asKind, forEachRecord, nodeKind, stringConstant, stringValues } from './node-types.js';
 import { quoteIdentifier } from './identifiers.js';
 import { scanTokens } from './scan.js';
 import { formatInstances } from './format-call.js';
@@ -380,7 +380,7 @@ function arrayValues(expression: string | undefined, datums: readonly unknown[],
     return initial === undefined ? undefined : arrayValues(initial, [], assigned);
   }
   const array = asKind(asKind(value, 'TypeCast')?.arg ?? value, 'A_ArrayExpr');
-  const elements = (array?.elements ?? []).map((element) => asKind(asKind(element, 'TypeCast')?.arg ?? element, 'A_Const')?.sval?.sval);
+  const elements = (array?.elements ?? []).map(stringConstant);
   return array && elements.every((element) => element !== undefined) ? (elements as string[]) : undefined;
 }
 
