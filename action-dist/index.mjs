@@ -20298,6 +20298,9 @@ function isOptionEnabled(options, name) {
   }
   return enabled;
 }
+function stringConstant(node) {
+  return asKind(asKind(node, "TypeCast")?.arg ?? node, "A_Const")?.sval?.sval;
+}
 function functionNameOf(object) {
   return stringValues(asKind(object, "ObjectWithArgs")?.objname).at(-1);
 }
@@ -20586,7 +20589,7 @@ function rendered(kind, value) {
   return value;
 }
 function argumentOf(node, loopValues, used) {
-  const constant = asKind(asKind(node, "TypeCast")?.arg ?? node, "A_Const")?.sval?.sval;
+  const constant = stringConstant(node);
   if (constant !== void 0) return () => constant;
   const name = stringValues(asKind(node, "ColumnRef")?.fields);
   if (name.length === 1 && loopValues.has(name[0])) {
@@ -20837,7 +20840,7 @@ function arrayValues(expression, datums, assigned) {
     return initial === void 0 ? void 0 : arrayValues(initial, [], assigned);
   }
   const array = asKind(asKind(value, "TypeCast")?.arg ?? value, "A_ArrayExpr");
-  const elements = (array?.elements ?? []).map((element) => asKind(asKind(element, "TypeCast")?.arg ?? element, "A_Const")?.sval?.sval);
+  const elements = (array?.elements ?? []).map(stringConstant);
   return array && elements.every((element) => element !== void 0) ? elements : void 0;
 }
 function caughtConditions(exceptions) {
@@ -21547,7 +21550,7 @@ function sequenceCalledIn(expression) {
     const call = kind === "FuncCall" ? payload : void 0;
     if (text !== void 0 || !call || stringValues(call.funcname).at(-1)?.toLowerCase() !== "nextval") return;
     const argument = call.args?.[0];
-    text = asKind(asKind(argument, "TypeCast")?.arg ?? argument, "A_Const")?.sval?.sval;
+    text = stringConstant(argument);
   });
   return text === void 0 ? void 0 : relationFromRegclassText(text);
 }
@@ -21875,13 +21878,13 @@ var init_schema_model = __esm({
       /** Every table, view, index and sequence the model knows of this name, in whatever schema, with what it is. */
       relationsNamed(name) {
         const found = [];
-        const named = (key) => {
-          const { schema, name: keyName } = this.qualified(key);
-          return keyName === name ? schema : void 0;
+        const add = (key, kind) => {
+          const qualified = this.qualified(key);
+          if (qualified.name === name) found.push({ schema: qualified.schema, kind });
         };
-        for (const [key, table] of this.tables) if (named(key) !== void 0) found.push({ schema: named(key), kind: table.kind });
-        for (const key of this.indexes.keys()) if (named(key) !== void 0) found.push({ schema: named(key), kind: "index" });
-        for (const key of this.sequences.keys()) if (named(key) !== void 0) found.push({ schema: named(key), kind: "sequence" });
+        for (const [key, table] of this.tables) add(key, table.kind);
+        for (const key of this.indexes.keys()) add(key, "index");
+        for (const key of this.sequences.keys()) add(key, "sequence");
         return found;
       }
       /** The schema `current_schema()` names: the first of the search path in force. */
@@ -24327,7 +24330,7 @@ function catalogTestOutcome(condition, schema) {
   const nullTest = asKind(condition, "NullTest");
   if (nullTest) {
     const call = asKind(nullTest.arg, "FuncCall");
-    const argument = call && stringValues(call.funcname).at(-1)?.toLowerCase() === "to_regclass" ? stringLiteral(call.args?.[0]) : void 0;
+    const argument = call && stringValues(call.funcname).at(-1)?.toLowerCase() === "to_regclass" ? stringConstant(call.args?.[0]) : void 0;
     const relation = argument === void 0 ? void 0 : relationFromRegclassText(argument);
     const presence2 = relation ? relationPresence(relation, schema) : void 0;
     if (presence2 === void 0) return void 0;
@@ -24384,13 +24387,12 @@ function presence(catalog3, candidate, schema) {
   const inEverySchema = (count) => ({ presence: "present", count, more: true });
   const table = named(candidate.table);
   const name = typeof candidate.name === "string" ? candidate.name : void 0;
-  const elsewhere = (relationName, kinds) => schemasHolding(schema, relationName, kinds);
   if (candidate.table !== void 0 && !table) return one("absent");
   switch (catalog3.object) {
     case "column": {
       const column = typeof candidate.column === "string" ? candidate.column : void 0;
       if (!table || column === void 0 || SYSTEM_COLUMNS.has(column)) return one(void 0);
-      const tables = table.schema === void 0 ? elsewhere(table.name, TABLE_KINDS) : [];
+      const tables = table.schema === void 0 ? schemasHolding(schema, table.name, TABLE_KINDS) : [];
       if (tables.length > 0) {
         const presences = tables.map((other) => columnPresence({ schema: other, name: table.name }, column, candidate.nullable, schema));
         const found = anyPresent(presences);
@@ -24401,7 +24403,7 @@ function presence(catalog3, candidate, schema) {
     case "relation of a table":
     case "base table": {
       const kinds = catalog3.object === "base table" ? BASE_TABLE_KINDS : TABLE_KINDS;
-      const schemas = table?.schema === void 0 ? elsewhere(table.name, kinds) : [];
+      const schemas = table?.schema === void 0 ? schemasHolding(schema, table.name, kinds) : [];
       if (schemas.length > 0) return inEverySchema(schemas.length);
       const info = table && schema.table(table);
       if (info) return one(kinds.includes(info.kind) ? "present" : "absent");
@@ -24410,7 +24412,7 @@ function presence(catalog3, candidate, schema) {
     case "index": {
       const index = named(candidate.name);
       if (!index) return one("absent");
-      const schemas = index.schema === void 0 && !table ? elsewhere(index.name, ["index"]) : [];
+      const schemas = index.schema === void 0 && !table ? schemasHolding(schema, index.name, ["index"]) : [];
       if (schemas.length > 0) return inEverySchema(schemas.length);
       const info = schema.index(index);
       if (info) return one(!table || schema.sameTable(info.table, table) ? "present" : "absent");
@@ -24439,12 +24441,14 @@ function anyPresent(presences) {
   if (presences.includes("present")) return "present";
   return presences.every((presence2) => presence2 === "absent") ? "absent" : void 0;
 }
+function knowsWholeTable(schema, table) {
+  const info = schema.table(table);
+  return info !== void 0 && BASE_TABLE_KINDS.includes(info.kind) && !info.mayPredate;
+}
 function columnPresence(table, column, nullable, schema) {
   const found = schema.column(table, column);
   if (found) return nullable === void 0 || nullable === "YES" === !found.notNull ? "present" : "absent";
-  const info = schema.table(table);
-  const allColumnsKnown = (info?.kind === "table" || info?.kind === "partitioned table") && !info.mayPredate;
-  return allColumnsKnown || schema.isColumnGone(table, column) ? "absent" : void 0;
+  return knowsWholeTable(schema, table) || schema.isColumnGone(table, column) ? "absent" : void 0;
 }
 function relationPresence(relation, schema) {
   if (!relation) return void 0;
@@ -24460,8 +24464,7 @@ function constraintPresence(catalog3, name, table, schemaName, type, schema) {
       return { presence: usedTable?.name === table.name ? "present" : void 0, count: 1 };
     }
     if (constraint) return { presence: ofType(constraint.kind) ? "present" : "absent", count: 1 };
-    const info = schema.table(table);
-    const known = catalog3.object === "constraint" && ((info?.kind === "table" || info?.kind === "partitioned table") && !info.mayPredate || schema.isConstraintGone(table, name));
+    const known = catalog3.object === "constraint" && (knowsWholeTable(schema, table) || schema.isConstraintGone(table, name));
     return { presence: known ? "absent" : void 0, count: 0 };
   }
   const found = schema.constraintsNamed(name).filter(({ table: owner2, constraint }) => (schemaName === void 0 || owner2.schema === schemaName) && ofType(constraint.kind));
@@ -24505,18 +24508,14 @@ function valueOf(node, role, schema) {
   const cast = asKind(node, "TypeCast");
   const castTo = stringValues(cast?.typeName?.names).at(-1)?.toLowerCase();
   if (castTo === "regclass") {
-    const text = stringLiteral(cast.arg);
+    const text = stringConstant(cast.arg);
     return role === "table" && text !== void 0 ? relationFromRegclassText(text) : void 0;
   }
   if (role === "schema") {
     const current = asKind(node, "SQLValueFunction")?.op === "SVFOP_CURRENT_SCHEMA" || stringValues(asKind(node, "FuncCall")?.funcname).join(".") === "current_schema";
     if (current) return schema.currentSchema();
   }
-  return stringLiteral(node);
-}
-function stringLiteral(node) {
-  const cast = asKind(node, "TypeCast");
-  return asKind(cast ? cast.arg : node, "A_Const")?.sval?.sval;
+  return stringConstant(node);
 }
 function conjuncts(where) {
   if (!where) return [];
