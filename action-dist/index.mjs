@@ -37607,6 +37607,31 @@ function prepareDbmate(_entry, text) {
   else if (downAt === void 0) notes.push("dbmate: no -- migrate:down line, which dbmate requires, so it refuses this file; linting all of its up block");
   return { upText: downAt === void 0 ? text : blankFrom(text, downAt), transaction: noTransaction ? "none" : "wrapped", notes };
 }
+function prepareSqlMigrate(_entry, text) {
+  let direction = "none";
+  let noTransaction = false;
+  let sawUp = false;
+  const kept = [];
+  for (const line of text.split(/(?<=\n)/)) {
+    const command = SQL_MIGRATE_COMMAND.exec(line.endsWith("\n") ? line.slice(0, -1) : line);
+    if (command?.[1] === "Up") {
+      direction = "up";
+      sawUp = true;
+      noTransaction ||= command[2].split(/[ \t]+/).includes("notransaction");
+    } else if (command?.[1] === "Down") {
+      direction = "down";
+    }
+    const runs = direction === "up" || direction === "none" && /^[ \t]*(?:--.*)?\r?\n?$/.test(line);
+    kept.push(runs ? line : blank(line));
+  }
+  const notes = [noTransaction ? "sql-migrate: -- +migrate Up notransaction" : "sql-migrate: runs each migration in a transaction"];
+  if (direction === "none") {
+    notes.push("sql-migrate: no -- +migrate Up or Down line, so sql-migrate refuses to run any migration of the folder; linting all of it");
+    return { upText: text, transaction: "wrapped", notes };
+  }
+  if (!sawUp) notes.push("sql-migrate: no -- +migrate Up section, so nothing of it runs on the way up");
+  return { upText: kept.join(""), transaction: noTransaction ? "none" : "wrapped", notes };
+}
 function prepareFlyway(entry, text, siblings, project) {
   const configPath = `${entry.absolutePath}.conf`;
   const configured = scriptConfigExecuteInTransaction(siblings.readFile(configPath) ?? "");
@@ -37674,7 +37699,7 @@ function atlasFileDirective(text, name) {
   }
   return void 0;
 }
-var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, PREPARERS, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
+var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, SQL_MIGRATE_SECTION, SQL_MIGRATE_COMMAND, PREPARERS, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
 var init_prepare = __esm({
   "src/history/prepare.ts"() {
     "use strict";
@@ -37685,6 +37710,8 @@ var init_prepare = __esm({
     GOOSE_NO_TRANSACTION = /^--[ \t]*\+goose[ \t]+no[ \t]+transaction[ \t]*$/im;
     DBMATE_UP = /^--[ \t]*migrate:up(?:[ \t].*)?$/im;
     DBMATE_DOWN = /^--[ \t]*migrate:down(?:[ \t].*)?$/im;
+    SQL_MIGRATE_SECTION = /^-- \+migrate [ \t]*(?:Up|Down)(?:[ \t\r]|$)/m;
+    SQL_MIGRATE_COMMAND = /^-- \+migrate [ \t]*(\S+)(.*?)\r?$/;
     PREPARERS = {
       plain: (_entry, text) => ({
         upText: text,
@@ -37700,6 +37727,7 @@ var init_prepare = __esm({
       }),
       goose: prepareGoose,
       dbmate: prepareDbmate,
+      "sql-migrate": prepareSqlMigrate,
       flyway: prepareFlyway,
       // prisma: prisma/orm#22922 (a multi-statement file runs atomically, one simple query); prisma-engines#5767 and #5847
       // (newer engines split the file and send statements one by one).
@@ -37808,20 +37836,22 @@ function isSqlxFolder(root, sqlFiles) {
   return false;
 }
 function frameworkMarkedInside(root, names, markerOf) {
-  let dbmate = false;
+  const found = /* @__PURE__ */ new Set();
   for (const name of names) {
     const marker = markerOf(childPath(root, name));
     if (marker === "goose") return "goose";
-    dbmate ||= marker === "dbmate";
+    if (marker) found.add(marker);
   }
-  return dbmate ? "dbmate" : void 0;
+  return found.has("sql-migrate") ? "sql-migrate" : found.has("dbmate") ? "dbmate" : void 0;
 }
 function frameworkMarker(content) {
   const mayBeGoose = GOOSE_HINTS.some((hint) => content.includes(hint));
+  const mayBeSqlMigrate = content.includes(SQL_MIGRATE_HINT);
   const mayBeDbmate = DBMATE_HINTS.some((hint) => content.includes(hint));
-  if (!mayBeGoose && !mayBeDbmate) return void 0;
+  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate) return void 0;
   const text = typeof content === "string" ? content : content.toString("utf8");
   if (mayBeGoose && GOOSE_UP.test(text)) return "goose";
+  if (mayBeSqlMigrate && SQL_MIGRATE_SECTION.test(text)) return "sql-migrate";
   return mayBeDbmate && DBMATE_UP.test(text) ? "dbmate" : void 0;
 }
 async function listMigrations(framework, root, entries) {
@@ -37911,6 +37941,18 @@ function listGoose(root, entries) {
   }
   listing.migrations.sort(byVersion(compareNumbers));
   return listing;
+}
+function listSqlMigrate(root, entries) {
+  const migrations = entries.files.filter(isSql).map((name) => ({ absolutePath: childPath(root, name), name, number: /^\d+/.exec(name)?.[0] }));
+  migrations.sort((a, b) => {
+    if (a.number !== void 0 && b.number !== void 0 && a.number !== b.number) {
+      const byNumber = compareNumbers(a.number, b.number);
+      if (byNumber !== 0) return byNumber;
+    }
+    if (a.number === void 0 !== (b.number === void 0)) return a.number === void 0 ? 1 : -1;
+    return compareText(a.name, b.name);
+  });
+  return { migrations: migrations.map(({ absolutePath, name, number }) => ({ absolutePath, version: number ?? name.replace(/\.sql$/, "") })), ignored: [] };
 }
 function listVersionPrefixed(root, entries, name, skippedReason) {
   const listing = { migrations: [], ignored: [] };
@@ -38088,7 +38130,7 @@ async function someDirectoryHolds(root, directories, fileName) {
   for (const directory of directories) if (await isFile(path5.join(root, directory, fileName))) return true;
   return false;
 }
-var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, DBMATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, RELEASE_FOLDER_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION, DRIZZLE_JOURNAL, DRIZZLE_POSTGRES_DIALECTS;
+var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, GOOSE_HINTS, SQL_MIGRATE_HINT, DBMATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, RELEASE_FOLDER_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION, DRIZZLE_JOURNAL, DRIZZLE_POSTGRES_DIALECTS;
 var init_layouts = __esm({
   "src/history/layouts.ts"() {
     "use strict";
@@ -38106,11 +38148,13 @@ var init_layouts = __esm({
       }
     };
     GOOSE_HINTS = ["+g", "+G"];
+    SQL_MIGRATE_HINT = "-- +migrate ";
     DBMATE_HINTS = [":up", ":Up", ":uP", ":UP"];
     LISTERS = {
       plain: listPlain,
       "golang-migrate": listGolangMigrate,
       goose: listGoose,
+      "sql-migrate": listSqlMigrate,
       // dbmate: pkg/dbmate/migrations.go skips names without a leading version; files run in directory (name) order.
       dbmate: (root, entries) => listVersionPrefixed(root, entries, /^(\d+).*\.sql$/, "no version number at the start of the name: dbmate skips it"),
       flyway: listFlyway,
@@ -38190,6 +38234,7 @@ var init_frameworks = __esm({
       "plain",
       "golang-migrate",
       "goose",
+      "sql-migrate",
       "dbmate",
       "flyway",
       "prisma",
@@ -38203,6 +38248,7 @@ var init_frameworks = __esm({
     ];
     TRANSACTION_OPT_OUTS = {
       goose: "with `-- +goose NO TRANSACTION` at the top of that file",
+      "sql-migrate": "with `-- +migrate Up notransaction` as its up marker",
       dbmate: "with `-- migrate:up transaction:false` as its up marker",
       flyway: "in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf",
       diesel: "with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query",

@@ -202,6 +202,67 @@ describe('pop', () => {
   });
 });
 
+describe('sql-migrate', () => {
+  const up = ['-- Users.', '-- +migrate Up', 'CREATE TABLE users (id bigint, email text);', '-- +migrate StatementBegin', 'CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;', '-- +migrate StatementEnd', ''].join('\n');
+  const down = ['-- +migrate Down', '-- Zpět ☃ 😀', 'DROP FUNCTION touch();', 'DROP TABLE users;', ''].join('\n');
+
+  it('takes every .sql file of the folder, numbered names by number then name, the others after them by name', async () => {
+    const dir = tempProject({
+      'migrations/10_b.sql': '-- +migrate Up\nSELECT 10;\n',
+      'migrations/2_a.sql': '-- +migrate Up\nSELECT 2;\n',
+      'migrations/02_a.sql': '-- +migrate Up\nSELECT 2;\n',
+      'migrations/20180805174141-tournaments.sql': '-- +migrate Up\nSELECT 3;\n',
+      'migrations/1_init.sql': up + down,
+      'migrations/zz_seed.sql': '-- +migrate Up\nSELECT 4;\n',
+      'migrations/a_seed.sql': '-- +migrate Up\nSELECT 5;\n',
+      'migrations/old/3_x.sql': '-- +migrate Up\nSELECT 6;\n',
+    });
+    const folder = await findMigrationFolder('migrations', { cwd: dir });
+    expect(folder.framework).toBe('sql-migrate');
+    expect(paths(folder)).toEqual([
+      'migrations/1_init.sql',
+      'migrations/02_a.sql',
+      'migrations/2_a.sql',
+      'migrations/10_b.sql',
+      'migrations/20180805174141-tournaments.sql',
+      'migrations/a_seed.sql',
+      'migrations/zz_seed.sql',
+    ]);
+    expect(folder.ignored).toEqual([]);
+  });
+
+  it('keeps the comments before the first command and the Up sections, and blanks the Down sections and SQL before any command', () => {
+    const entry = { path: 'm/1_init.sql', absolutePath: '/m/1_init.sql', version: '1' };
+    const prepared = prepareMigration('sql-migrate', entry, up + down);
+    expect(prepared.upText).toBe(up + spacesFor(down));
+    expect(prepared.transaction).toBe('wrapped');
+    expect(prepared.notes).toEqual(['sql-migrate: runs each migration in a transaction']);
+
+    const text = 'SELECT 0;\r\n-- +migrate Down\r\nDROP TABLE t;\r\n-- +migrate Up\r\nCREATE TABLE t (id int);\r\n';
+    const twoSections = prepareMigration('sql-migrate', entry, text);
+    expect(twoSections.upText).toBe(`${spacesFor('SELECT 0;')}\r\n${spacesFor('-- +migrate Down')}\r\n${spacesFor('DROP TABLE t;')}\r\n-- +migrate Up\r\nCREATE TABLE t (id int);\r\n`);
+    expectSameShape(twoSections.upText, text);
+  });
+
+  it('runs the migration outside a transaction when an Up line says notransaction', () => {
+    const entry = { path: 'm/2_i.sql', absolutePath: '/m/2_i.sql', version: '2' };
+    const prepared = prepareMigration('sql-migrate', entry, '-- +migrate Up notransaction\r\nCREATE INDEX CONCURRENTLY i ON t (id);\r\n-- +migrate Down notransaction\r\nDROP INDEX CONCURRENTLY i;\r\n');
+    expect(prepared).toMatchObject({ transaction: 'none', notes: ['sql-migrate: -- +migrate Up notransaction'] });
+    expect(prepared.upText).not.toContain('DROP');
+  });
+
+  it('says when sql-migrate would refuse the file or run nothing of it', () => {
+    const entry = { path: 'm/3_x.sql', absolutePath: '/m/3_x.sql', version: '3' };
+    // The command is case-sensitive: sql-migrate reads no Up here, and refuses the whole folder.
+    const refused = prepareMigration('sql-migrate', entry, '-- +migrate up\nCREATE TABLE t (id int);\n');
+    expect(refused.upText).toBe('-- +migrate up\nCREATE TABLE t (id int);\n');
+    expect(refused.notes).toContain('sql-migrate: no -- +migrate Up or Down line, so sql-migrate refuses to run any migration of the folder; linting all of it');
+    const downOnly = prepareMigration('sql-migrate', entry, '-- +migrate Down\nDROP TABLE t;\n');
+    expect(downOnly.upText.trim()).toBe('');
+    expect(downOnly.notes).toContain('sql-migrate: no -- +migrate Up section, so nothing of it runs on the way up');
+  });
+});
+
 describe('goose', () => {
   const up = [
     '-- Users and their e-mail addresses.',
@@ -635,6 +696,11 @@ describe('detection', () => {
     ['flyway', { 'V1__x.sql': '-- +goose Up\n' }],
     ['goose', { '1_x.sql': '-- +goose Up\n-- migrate:up\n' }],
     ['dbmate', { '1_x.sql': '-- migrate:up\n' }],
+    ['sql-migrate', { '1_x.sql': 'SELECT 1;\n', '2_y.sql': '-- +migrate Up notransaction\nSELECT 2;\n' }],
+    ['goose', { '1_x.sql': '-- +migrate Up\n', '2_y.sql': '-- +goose Up\n' }],
+    ['sql-migrate', { '1_x.sql': '-- +migrate Down\n-- migrate:up\n' }],
+    // sql-migrate reads its commands only as written: these are comments to it.
+    ['plain', { '1_x.sql': '-- +migrate up\n--+migrate Up\n -- +migrate Up\n-- +migrate Upgrade\n' }],
     // The tools read their markers in any case.
     ['goose', { '1_x.sql': 'SELECT 1;\n', '2_y.sql': '--+GOOSE UP\nSELECT 2;\n' }],
     ['dbmate', { '1_x.sql': 'SELECT 1 + 2;\n', '2_y.sql': '-- Migrate:Up\nSELECT 2;\n' }],

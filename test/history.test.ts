@@ -168,6 +168,23 @@ describe('frameworks decide the transaction', () => {
     ]);
   });
 
+  it('lints only the Up sections of sql-migrate files, each in a transaction unless its Up line says notransaction', () => {
+    const dir = tempProject({
+      'migrations/1_users.sql': `-- +migrate Up\n${CREATE_USERS}\n-- +migrate Down\nDROP TABLE users;\n`,
+      'migrations/2_index.sql': `-- +migrate Up notransaction\n${LOCK}${INDEX}\n-- +migrate Down\nDROP INDEX users_username_idx;\n`,
+      'migrations/10_index_wrapped.sql': `-- +migrate Up\n${INDEX.replace('users_username_idx', 'users_id_idx').replace('(username)', '(id)')}-- +migrate Down\nDROP INDEX users_id_idx;\n`,
+      // Down first, then a second Up section, which sql-migrate runs too.
+      'migrations/11_rename.sql': `-- +migrate Down\nALTER TABLE users RENAME TO people;\n-- +migrate Up\n${LOCK}ALTER TABLE users RENAME COLUMN username TO handle;\n`,
+    });
+    const run = runCli(['lint', '-f', 'json', 'migrations'], { cwd: dir });
+    expect(findings(run.stdout)).toEqual([
+      ['migrations/10_index_wrapped.sql', 'no-concurrently-in-transaction', 2],
+      ['migrations/11_rename.sql', 'no-rename-column', 5],
+    ]);
+    const help = (JSON.parse(run.stdout) as { diagnostics: Array<{ help?: string }> }).diagnostics[0]!.help;
+    expect(help).toContain('(with `-- +migrate Up notransaction` as its up marker)');
+  });
+
   it('flags CONCURRENTLY mixed with other statements in a Flyway migration, which Flyway wraps', () => {
     const dir = tempProject({
       'sql/V1__users.sql': CREATE_USERS,

@@ -16,6 +16,7 @@ export type FrameworkName =
   | 'plain'
   | 'golang-migrate'
   | 'goose'
+  | 'sql-migrate'
   | 'dbmate'
   | 'flyway'
   | 'prisma'
@@ -31,6 +32,7 @@ export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
   'plain',
   'golang-migrate',
   'goose',
+  'sql-migrate',
   'dbmate',
   'flyway',
   'prisma',
@@ -90,6 +92,7 @@ export interface SiblingFiles {
 /** How each tool that wraps files in a transaction runs one without, for help that names the switch. */
 export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
   goose: 'with `-- +goose NO TRANSACTION` at the top of that file',
+  'sql-migrate': 'with `-- +migrate Up notransaction` as its up marker',
   dbmate: 'with `-- migrate:up transaction:false` as its up marker',
   flyway: 'in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf',
   diesel: 'with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query',
@@ -116,6 +119,11 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
     files: '`<version>_<name>.sql`, the `-- +goose Up` section; `.go` migrations ignored',
     order: 'numeric version',
     transaction: 'wrapped; `-- +goose NO TRANSACTION` turns it off',
+  },
+  'sql-migrate': {
+    files: 'every `*.sql` file of the folder, its `-- +migrate Up` sections; `-- +migrate Down` sections ignored',
+    order: 'the number the name starts with, then the name; names without one last, by name',
+    transaction: 'wrapped, each statement sent on its own; `-- +migrate Up notransaction` turns it off',
   },
   dbmate: {
     files: '`<version>_<name>.sql`, the `-- migrate:up` section',

@@ -5,7 +5,7 @@ import { naturalCompare, toPosix } from '../source/paths.js';
 import { glob } from 'tinyglobby';
 import { compareFlywayVersions, parseFlywayFileName } from './flyway.js';
 import type { FrameworkName } from './frameworks.js';
-import { DBMATE_UP, GOOSE_UP } from './prepare.js';
+import { DBMATE_UP, GOOSE_UP, SQL_MIGRATE_SECTION } from './prepare.js';
 import { plannedChanges } from './sqitch-plan.js';
 
 export interface FoundMigration {
@@ -24,8 +24,8 @@ export interface Listing {
 
 const FLYWAY_VERSIONED_NAME = /^V\d+(?:[._]\d+)*__/;
 
-/** The migration tool a file's own markers name: goose's `-- +goose Up` or dbmate's `-- migrate:up`. */
-export type FrameworkMarker = 'goose' | 'dbmate';
+/** The migration tool a file's own markers name: goose's `-- +goose Up`, sql-migrate's `-- +migrate Up` or dbmate's `-- migrate:up`. */
+export type FrameworkMarker = 'goose' | 'sql-migrate' | 'dbmate';
 
 /** Finds the marker a migration file holds; undefined when it holds none or cannot be read. */
 export type MarkerLookup = (absolutePath: string) => FrameworkMarker | undefined;
@@ -81,32 +81,35 @@ function isSqlxFolder(root: string, sqlFiles: string[]): boolean {
   return false;
 }
 
-/** goose when any file has a goose marker, else dbmate when any has a dbmate marker; stops at the first goose marker. */
+/** goose when any file has a goose marker, else sql-migrate, else dbmate; stops at the first goose marker. */
 function frameworkMarkedInside(root: string, names: string[], markerOf: MarkerLookup): FrameworkMarker | undefined {
-  let dbmate = false;
+  const found = new Set<FrameworkMarker>();
   for (const name of names) {
     const marker = markerOf(childPath(root, name));
     if (marker === 'goose') return 'goose';
-    dbmate ||= marker === 'dbmate';
+    if (marker) found.add(marker);
   }
-  return dbmate ? 'dbmate' : undefined;
+  return found.has('sql-migrate') ? 'sql-migrate' : found.has('dbmate') ? 'dbmate' : undefined;
 }
 
 /**
- * goose's marker wins over dbmate's. Only a file holding one of the markers' byte strings is
+ * goose's marker wins over sql-migrate's, and that over dbmate's. Only a file holding one of the markers' byte strings is
  * decoded and searched with their expressions: most SQL files hold none.
  */
 export function frameworkMarker(content: Buffer | string): FrameworkMarker | undefined {
   const mayBeGoose = GOOSE_HINTS.some((hint) => content.includes(hint));
+  const mayBeSqlMigrate = content.includes(SQL_MIGRATE_HINT);
   const mayBeDbmate = DBMATE_HINTS.some((hint) => content.includes(hint));
-  if (!mayBeGoose && !mayBeDbmate) return undefined;
+  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate) return undefined;
   const text = typeof content === 'string' ? content : content.toString('utf8');
   if (mayBeGoose && GOOSE_UP.test(text)) return 'goose';
+  if (mayBeSqlMigrate && SQL_MIGRATE_SECTION.test(text)) return 'sql-migrate';
   return mayBeDbmate && DBMATE_UP.test(text) ? 'dbmate' : undefined;
 }
 
-/** Byte strings every file with a marker holds (the markers match in any case). */
+/** Byte strings every file with a marker holds (goose's and dbmate's markers match in any case, sql-migrate's only as written). */
 const GOOSE_HINTS = ['+g', '+G'];
+const SQL_MIGRATE_HINT = '-- +migrate ';
 const DBMATE_HINTS = [':up', ':Up', ':uP', ':UP'];
 
 export async function listMigrations(framework: FrameworkName, root: string, entries: DirectoryEntries): Promise<Listing> {
@@ -119,6 +122,7 @@ const LISTERS: Record<FrameworkName, (root: string, entries: DirectoryEntries) =
   plain: listPlain,
   'golang-migrate': listGolangMigrate,
   goose: listGoose,
+  'sql-migrate': listSqlMigrate,
   // dbmate: pkg/dbmate/migrations.go skips names without a leading version; files run in directory (name) order.
   dbmate: (root, entries) => listVersionPrefixed(root, entries, /^(\d+).*\.sql$/, 'no version number at the start of the name: dbmate skips it'),
   flyway: listFlyway,
@@ -264,6 +268,23 @@ function listGoose(root: string, entries: DirectoryEntries): Listing {
   }
   listing.migrations.sort(byVersion(compareNumbers));
   return listing;
+}
+
+/**
+ * sql-migrate: migrate.go, findMigrations takes every `.sql` file of the folder, not of its subfolders, and sorts them with
+ * Migration.Less: names that start with a number by that number, then by name; the others after them, by name.
+ */
+function listSqlMigrate(root: string, entries: DirectoryEntries): Listing {
+  const migrations = entries.files.filter(isSql).map((name) => ({ absolutePath: childPath(root, name), name, number: /^\d+/.exec(name)?.[0] }));
+  migrations.sort((a, b) => {
+    if (a.number !== undefined && b.number !== undefined && a.number !== b.number) {
+      const byNumber = compareNumbers(a.number, b.number);
+      if (byNumber !== 0) return byNumber;
+    }
+    if ((a.number === undefined) !== (b.number === undefined)) return a.number === undefined ? 1 : -1;
+    return compareText(a.name, b.name);
+  });
+  return { migrations: migrations.map(({ absolutePath, name, number }) => ({ absolutePath, version: number ?? name.replace(/\.sql$/, '') })), ignored: [] };
 }
 
 function listVersionPrefixed(root: string, entries: DirectoryEntries, name: RegExp, skippedReason: string): Listing {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { flywayStatementKinds, scriptConfigExecuteInTransaction, type FlywayProjectConfig } from './flyway.js';
 import type { FrameworkName, MigrationEntry, PreparedMigration, SiblingFiles } from './frameworks.js';
-import { blankFrom, findSections } from './up-text.js';
+import { blank, blankFrom, findSections } from './up-text.js';
 
 type Preparer = (entry: MigrationEntry, text: string, siblings: SiblingFiles, flywayProject?: FlywayProjectConfig) => PreparedMigration;
 
@@ -13,6 +13,10 @@ const GOOSE_NO_TRANSACTION = /^--[ \t]*\+goose[ \t]+no[ \t]+transaction[ \t]*$/i
 // dbmate: pkg/dbmate/migration.go upRegExp, downRegExp and parseMigrationOptions (options on the up marker line).
 export const DBMATE_UP = /^--[ \t]*migrate:up(?:[ \t].*)?$/im;
 const DBMATE_DOWN = /^--[ \t]*migrate:down(?:[ \t].*)?$/im;
+// sql-migrate: sqlparse/sqlparse.go, ParseMigration. A command line starts with exactly `-- +migrate `, its first word the command
+// (case-sensitive), the rest options; bufio's line scanner has already dropped a CR before the line feed.
+export const SQL_MIGRATE_SECTION = /^-- \+migrate [ \t]*(?:Up|Down)(?:[ \t\r]|$)/m;
+const SQL_MIGRATE_COMMAND = /^-- \+migrate [ \t]*(\S+)(.*?)\r?$/;
 
 export const PREPARERS: Record<FrameworkName, Preparer> = {
   plain: (_entry, text) => ({
@@ -29,6 +33,7 @@ export const PREPARERS: Record<FrameworkName, Preparer> = {
   }),
   goose: prepareGoose,
   dbmate: prepareDbmate,
+  'sql-migrate': prepareSqlMigrate,
   flyway: prepareFlyway,
   // prisma: prisma/orm#22922 (a multi-statement file runs atomically, one simple query); prisma-engines#5767 and #5847
   // (newer engines split the file and send statements one by one).
@@ -89,6 +94,37 @@ function prepareDbmate(_entry: MigrationEntry, text: string): PreparedMigration 
   // pkg/dbmate/migration.go, ErrParseMissingDown: the down marker must start a line, as the up marker must.
   else if (downAt === undefined) notes.push('dbmate: no -- migrate:down line, which dbmate requires, so it refuses this file; linting all of its up block');
   return { upText: downAt === undefined ? text : blankFrom(text, downAt), transaction: noTransaction ? 'none' : 'wrapped', notes };
+}
+
+/**
+ * sql-migrate runs the lines of its Up sections and nothing else: a Down section lasts until the next Up command, and lines
+ * before the first command are read by no one (comments among them stay, for lockwise's own directives). Each statement goes
+ * on its own, in one transaction per migration unless an Up command says `notransaction`.
+ */
+function prepareSqlMigrate(_entry: MigrationEntry, text: string): PreparedMigration {
+  let direction: 'none' | 'up' | 'down' = 'none';
+  let noTransaction = false;
+  let sawUp = false;
+  const kept: string[] = [];
+  for (const line of text.split(/(?<=\n)/)) {
+    const command = SQL_MIGRATE_COMMAND.exec(line.endsWith('\n') ? line.slice(0, -1) : line);
+    if (command?.[1] === 'Up') {
+      direction = 'up';
+      sawUp = true;
+      noTransaction ||= command[2]!.split(/[ \t]+/).includes('notransaction');
+    } else if (command?.[1] === 'Down') {
+      direction = 'down';
+    }
+    const runs = direction === 'up' || (direction === 'none' && /^[ \t]*(?:--.*)?\r?\n?$/.test(line));
+    kept.push(runs ? line : blank(line));
+  }
+  const notes = [noTransaction ? 'sql-migrate: -- +migrate Up notransaction' : 'sql-migrate: runs each migration in a transaction'];
+  if (direction === 'none') {
+    notes.push('sql-migrate: no -- +migrate Up or Down line, so sql-migrate refuses to run any migration of the folder; linting all of it');
+    return { upText: text, transaction: 'wrapped', notes };
+  }
+  if (!sawUp) notes.push('sql-migrate: no -- +migrate Up section, so nothing of it runs on the way up');
+  return { upText: kept.join(''), transaction: noTransaction ? 'none' : 'wrapped', notes };
 }
 
 /** A script configuration file overrides the project's settings and Flyway's own detection, either way. */
