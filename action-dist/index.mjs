@@ -29136,6 +29136,69 @@ var init_no_slow_statements_after_write_lock = __esm({
   }
 });
 
+// rules/no-statement-split-by-tool.ts
+function whyRejected(piece) {
+  try {
+    libpgQuery().parseSync(piece);
+  } catch (error2) {
+    if (error2 instanceof Error) return error2.message.replace(/ at or near [\s\S]*$/, "");
+  }
+  return "it is only part of the statement";
+}
+var STATEMENT_BLOCKS, no_statement_split_by_tool_default;
+var init_no_statement_split_by_tool = __esm({
+  "rules/no-statement-split-by-tool.ts"() {
+    "use strict";
+    init_rule();
+    init_libpg();
+    STATEMENT_BLOCKS = {
+      goose: { begin: "-- +goose StatementBegin", end: "-- +goose StatementEnd" },
+      "sql-migrate": { begin: "-- +migrate StatementBegin", end: "-- +migrate StatementEnd" }
+    };
+    no_statement_split_by_tool_default = defineRule({
+      id: "no-statement-split-by-tool",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          split: "{{tool}} ends a query at the end of line {{line}}, whose last word ends with a semicolon, and sends what comes before it on its own: this statement reaches PostgreSQL in pieces, and PostgreSQL rejects the first ({{reason}}), so the migration fails.",
+          help: "Put `{{begin}}` on a line of its own before the statement and `{{end}}` on a line of its own after it, so that {{tool}} sends it whole."
+        },
+        docs: {
+          summary: "Disallows a statement that goose or sql-migrate would cut in two at a semicolon inside it.",
+          why: "goose and sql-migrate do not parse SQL: they end a statement at every line whose last word ends with a semicolon, and send each piece to PostgreSQL as a query of its own. A function or DO block body, a string or a comment with such a line inside is cut there, and PostgreSQL rejects the first piece (an unterminated dollar-quoted string, quoted string or comment, or a syntax error at its end), so the migration fails, in every environment, when it is deployed. Both tools read `StatementBegin` and `StatementEnd` annotations around a statement to send it whole (goose's annotations page, pressly.github.io/goose/documentation/annotations; sql-migrate's README, \"Writing migrations\"). Files of other tools, and plain files run by psql, are read statement by statement as PostgreSQL reads them, and are not checked.",
+          instead: "Put the statement between `-- +goose StatementBegin` and `-- +goose StatementEnd` lines (for sql-migrate, `-- +migrate StatementBegin` and `-- +migrate StatementEnd`).",
+          bad: "-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;",
+          good: "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;\n-- +goose StatementEnd",
+          references: [
+            "https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-DOLLAR-QUOTING",
+            "https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SIMPLE-QUERY"
+          ],
+          pgVersions: "All versions.",
+          prevents: "a migration that fails: the tool sends a statement in pieces"
+        }
+      },
+      create(context) {
+        return {
+          onStatement(statement) {
+            const cuts = context.environment.runner?.cutsQueries;
+            if (!cuts || statement.insideBlock !== void 0) return;
+            const { start, end } = statement.range;
+            const cut = cuts.at.find((offset) => offset > start && offset < end);
+            if (cut === void 0) return;
+            const piece = context.sqlText({ start, end: cut });
+            context.report({
+              messageId: "split",
+              helpId: "help",
+              data: { tool: cuts.tool, line: context.lineOf(cut), reason: whyRejected(piece), ...STATEMENT_BLOCKS[cuts.tool] }
+            });
+          }
+        };
+      }
+    });
+  }
+});
+
 // src/knowledge/function-volatility.json
 var function_volatility_default;
 var init_function_volatility = __esm({
@@ -34594,6 +34657,7 @@ var init_rules = __esm({
     init_no_rewriting_type_change();
     init_no_silent_index_drop();
     init_no_slow_statements_after_write_lock();
+    init_no_statement_split_by_tool();
     init_no_statements_after_access_exclusive();
     init_no_stored_generated_column();
     init_no_truncate_cascade();
@@ -34656,6 +34720,7 @@ var init_rules = __esm({
       no_rewriting_type_change_default,
       no_silent_index_drop_default,
       no_slow_statements_after_write_lock_default,
+      no_statement_split_by_tool_default,
       no_statements_after_access_exclusive_default,
       no_stored_generated_column_default,
       no_truncate_cascade_default,
@@ -37597,7 +37662,8 @@ function prepareGoose(_entry, text) {
   const noTransaction = GOOSE_NO_TRANSACTION.test(text);
   const notes = [noTransaction ? "goose: -- +goose NO TRANSACTION" : "goose: runs each migration in a transaction"];
   if (upLine === void 0) notes.push("goose: no -- +goose Up annotation, so goose refuses this file; linting all of it");
-  return { upText: downAt === void 0 ? text : blankFrom(text, downAt), transaction: noTransaction ? "none" : "wrapped", notes };
+  const upText = downAt === void 0 ? text : blankFrom(text, downAt);
+  return { upText, transaction: noTransaction ? "none" : "wrapped", notes, ...queryCuts("goose", upText, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END) };
 }
 function prepareDbmate(_entry, text) {
   const { upLine, downAt } = findSections(text, DBMATE_UP, DBMATE_DOWN);
@@ -37630,7 +37696,34 @@ function prepareSqlMigrate(_entry, text) {
     return { upText: text, transaction: "wrapped", notes };
   }
   if (!sawUp) notes.push("sql-migrate: no -- +migrate Up section, so nothing of it runs on the way up");
-  return { upText: kept.join(""), transaction: noTransaction ? "none" : "wrapped", notes };
+  const upText = kept.join("");
+  return { upText, transaction: noTransaction ? "none" : "wrapped", notes, ...queryCuts("sql-migrate", upText, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END) };
+}
+function queryCuts(tool, upText, statementBegin, statementEnd) {
+  const at = [];
+  let offset = 0;
+  let inStatementBlock = false;
+  for (const line of upText.split(/(?<=\n)/)) {
+    const content = line.replace(/\r?\n$/, "");
+    if (statementBegin.test(content)) {
+      inStatementBlock = true;
+    } else if (statementEnd.test(content)) {
+      if (inStatementBlock) at.push(offset);
+      inStatementBlock = false;
+    } else if (!inStatementBlock && endsWithSemicolon(content)) {
+      at.push(offset + Buffer.byteLength(content, "utf8"));
+    }
+    offset += Buffer.byteLength(line, "utf8");
+  }
+  return at.length > 0 ? { runner: { cutsQueries: { tool, at } } } : {};
+}
+function endsWithSemicolon(line) {
+  let last = "";
+  for (const word of line.split(/\s+/)) {
+    if (word.startsWith("--")) break;
+    if (word !== "") last = word;
+  }
+  return last.endsWith(";");
 }
 function prepareFlyway(entry, text, siblings, project) {
   const configPath = `${entry.absolutePath}.conf`;
@@ -37699,7 +37792,7 @@ function atlasFileDirective(text, name) {
   }
   return void 0;
 }
-var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, SQL_MIGRATE_SECTION, SQL_MIGRATE_COMMAND, PREPARERS, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
+var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, SQL_MIGRATE_SECTION, SQL_MIGRATE_COMMAND, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END, PREPARERS, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
 var init_prepare = __esm({
   "src/history/prepare.ts"() {
     "use strict";
@@ -37712,6 +37805,10 @@ var init_prepare = __esm({
     DBMATE_DOWN = /^--[ \t]*migrate:down(?:[ \t].*)?$/im;
     SQL_MIGRATE_SECTION = /^-- \+migrate [ \t]*(?:Up|Down)(?:[ \t\r]|$)/m;
     SQL_MIGRATE_COMMAND = /^-- \+migrate [ \t]*(\S+)(.*?)\r?$/;
+    SQL_MIGRATE_STATEMENT_BEGIN = /^-- \+migrate [ \t]*StatementBegin(?:\s|$)/;
+    SQL_MIGRATE_STATEMENT_END = /^-- \+migrate [ \t]*StatementEnd(?:\s|$)/;
+    GOOSE_STATEMENT_BEGIN = /^--\s*\+goose[ \t]+StatementBegin\s*$/i;
+    GOOSE_STATEMENT_END = /^--\s*\+goose[ \t]+StatementEnd\s*$/i;
     PREPARERS = {
       plain: (_entry, text) => ({
         upText: text,

@@ -35,6 +35,7 @@ import noRewritingStorageChange from './no-rewriting-storage-change.js';
 import noRewritingTypeChange from './no-rewriting-type-change.js';
 import noSilentIndexDrop from './no-silent-index-drop.js';
 import noSlowStatementsAfterWriteLock from './no-slow-statements-after-write-lock.js';
+import noStatementSplitByTool from './no-statement-split-by-tool.js';
 import noStatementsAfterAccessExclusive from './no-statements-after-access-exclusive.js';
 import noStoredGeneratedColumn from './no-stored-generated-column.js';
 import noTruncateCascade from './no-truncate-cascade.js';
@@ -99,6 +100,7 @@ export const RULES: readonly AnyRule[] = [
   noRewritingTypeChange,
   noSilentIndexDrop,
   noSlowStatementsAfterWriteLock,
+  noStatementSplitByTool,
   noStatementsAfterAccessExclusive,
   noStoredGeneratedColumn,
   noTruncateCascade,

@@ -251,6 +251,17 @@ describe('sql-migrate', () => {
     expect(prepared.upText).not.toContain('DROP');
   });
 
+  it('ends a query where sql-migrate does: after a line whose last word ends with a semicolon, and at StatementEnd', () => {
+    const entry = { path: 'm/4_x.sql', absolutePath: '/m/4_x.sql', version: '4' };
+    const lines = ['-- +migrate Up', "COMMENT ON TABLE t IS 'ünï;", "x'; -- done", '-- +migrate StatementBegin', 'DO $$ BEGIN PERFORM 1;', 'END $$;', '-- +migrate StatementEnd', 'SELECT 1;--no space', '-- +migrate Down', 'DROP TABLE t;', ''];
+    const text = lines.join('\r\n');
+    const endOfLine = (index: number): number => Buffer.byteLength(lines.slice(0, index + 1).join('\r\n'), 'utf8');
+    const startOfLine = (index: number): number => Buffer.byteLength(lines.slice(0, index).join('\r\n') + '\r\n', 'utf8');
+    const prepared = prepareMigration('sql-migrate', entry, text);
+    // Line 8 ends in a word that runs on past its semicolon; the Down section is not run.
+    expect(prepared.runner?.cutsQueries).toEqual({ tool: 'sql-migrate', at: [endOfLine(1), endOfLine(2), startOfLine(6)] });
+  });
+
   it('says when sql-migrate would refuse the file or run nothing of it', () => {
     const entry = { path: 'm/3_x.sql', absolutePath: '/m/3_x.sql', version: '3' };
     // The command is case-sensitive: sql-migrate reads no Up here, and refuses the whole folder.

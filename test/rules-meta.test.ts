@@ -5,6 +5,8 @@ import { RULES } from '../src/engine/registry.js';
 import { DEFAULT_CONFIG, mergeConfig } from '../src/engine/config.js';
 import { lintHistories } from '../src/engine/lint-sources.js';
 import { generatedDocs, withReadmeRulesTable } from '../src/report/generated-docs.js';
+import { prepareMigration } from '../src/history/frameworks.js';
+import { frameworkMarker } from '../src/history/layouts.js';
 import { FIXTURES_DIR, ENGINE_FIXTURES, REPO_ROOT, lintFixture, loadFixtures } from './helpers/fixtures.js';
 
 const MIN_CASES_PER_SIDE = 4;
@@ -21,7 +23,14 @@ const fixtures = await loadFixtures();
  */
 async function findingsOf(ruleId: string, sql: string) {
   const only = Object.fromEntries(RULES.map((rule) => [rule.id, rule.id === ruleId ? rule.meta.severity : 'off'] as const));
-  const migrations = sql.split(/^(?=-- a later migration\b)/m).map((text, i) => ({ input: { path: `example-${i + 1}.sql`, text }, transactionMode: 'none' as const, review: true }));
+  const migrations = sql.split(/^(?=-- a later migration\b)/m).map((text, i) => {
+    const path = `example-${i + 1}.sql`;
+    // An example written for a migration tool (`-- +goose Up`) runs as that tool runs it.
+    const tool = frameworkMarker(text);
+    if (!tool) return { input: { path, text }, transactionMode: 'none' as const, review: true };
+    const { upText, transaction, runner } = prepareMigration(tool, { path, absolutePath: `/${path}`, version: String(i + 1) }, text);
+    return { input: { path, text }, upText, transactionMode: transaction, ...(runner ? { runner } : {}), review: true };
+  });
   const results = await lintHistories([{ migrations }], mergeConfig(DEFAULT_CONFIG, { rules: only }));
   return results.files.flatMap((file) => file.diagnostics);
 }

@@ -17,6 +17,11 @@ const DBMATE_DOWN = /^--[ \t]*migrate:down(?:[ \t].*)?$/im;
 // (case-sensitive), the rest options; bufio's line scanner has already dropped a CR before the line feed.
 export const SQL_MIGRATE_SECTION = /^-- \+migrate [ \t]*(?:Up|Down)(?:[ \t\r]|$)/m;
 const SQL_MIGRATE_COMMAND = /^-- \+migrate [ \t]*(\S+)(.*?)\r?$/;
+const SQL_MIGRATE_STATEMENT_BEGIN = /^-- \+migrate [ \t]*StatementBegin(?:\s|$)/;
+const SQL_MIGRATE_STATEMENT_END = /^-- \+migrate [ \t]*StatementEnd(?:\s|$)/;
+// goose: the annotation is the whole line after `--`, spaces around it trimmed.
+const GOOSE_STATEMENT_BEGIN = /^--\s*\+goose[ \t]+StatementBegin\s*$/i;
+const GOOSE_STATEMENT_END = /^--\s*\+goose[ \t]+StatementEnd\s*$/i;
 
 export const PREPARERS: Record<FrameworkName, Preparer> = {
   plain: (_entry, text) => ({
@@ -82,7 +87,8 @@ function prepareGoose(_entry: MigrationEntry, text: string): PreparedMigration {
   const noTransaction = GOOSE_NO_TRANSACTION.test(text);
   const notes = [noTransaction ? 'goose: -- +goose NO TRANSACTION' : 'goose: runs each migration in a transaction'];
   if (upLine === undefined) notes.push('goose: no -- +goose Up annotation, so goose refuses this file; linting all of it');
-  return { upText: downAt === undefined ? text : blankFrom(text, downAt), transaction: noTransaction ? 'none' : 'wrapped', notes };
+  const upText = downAt === undefined ? text : blankFrom(text, downAt);
+  return { upText, transaction: noTransaction ? 'none' : 'wrapped', notes, ...queryCuts('goose', upText, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END) };
 }
 
 /** Comments before the up block stay: dbmate accepts nothing else there, and file-wide directives live there. */
@@ -124,7 +130,41 @@ function prepareSqlMigrate(_entry: MigrationEntry, text: string): PreparedMigrat
     return { upText: text, transaction: 'wrapped', notes };
   }
   if (!sawUp) notes.push('sql-migrate: no -- +migrate Up section, so nothing of it runs on the way up');
-  return { upText: kept.join(''), transaction: noTransaction ? 'none' : 'wrapped', notes };
+  const upText = kept.join('');
+  return { upText, transaction: noTransaction ? 'none' : 'wrapped', notes, ...queryCuts('sql-migrate', upText, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END) };
+}
+
+/**
+ * Where goose and sql-migrate end a query they send on its own (their endsWithSemicolon): after each line whose last word,
+ * before any word that starts with `--`, ends with a semicolon, and at a StatementEnd line, which ends the query that its
+ * StatementBegin line began, semicolons or not. Byte offsets in `upText`, whose lines that do not run are blank.
+ */
+function queryCuts(tool: 'goose' | 'sql-migrate', upText: string, statementBegin: RegExp, statementEnd: RegExp): Pick<PreparedMigration, 'runner'> {
+  const at: number[] = [];
+  let offset = 0;
+  let inStatementBlock = false;
+  for (const line of upText.split(/(?<=\n)/)) {
+    const content = line.replace(/\r?\n$/, '');
+    if (statementBegin.test(content)) {
+      inStatementBlock = true;
+    } else if (statementEnd.test(content)) {
+      if (inStatementBlock) at.push(offset);
+      inStatementBlock = false;
+    } else if (!inStatementBlock && endsWithSemicolon(content)) {
+      at.push(offset + Buffer.byteLength(content, 'utf8'));
+    }
+    offset += Buffer.byteLength(line, 'utf8');
+  }
+  return at.length > 0 ? { runner: { cutsQueries: { tool, at } } } : {};
+}
+
+function endsWithSemicolon(line: string): boolean {
+  let last = '';
+  for (const word of line.split(/\s+/)) {
+    if (word.startsWith('--')) break;
+    if (word !== '') last = word;
+  }
+  return last.endsWith(';');
 }
 
 /** A script configuration file overrides the project's settings and Flyway's own detection, either way. */

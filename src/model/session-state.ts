@@ -29,6 +29,12 @@ export interface RunnerTraits {
    * migration of the same deploy is no separate transaction.
    */
   pendingInOneTransaction?: string;
+  /**
+   * The tool sends the up part as queries of its own, each ending at one of these byte offsets (goose and sql-migrate end one
+   * after each line whose last word ends with a semicolon, outside StatementBegin and StatementEnd): a statement that spans
+   * one reaches PostgreSQL in pieces.
+   */
+  cutsQueries?: { tool: 'goose' | 'sql-migrate'; at: number[] };
 }
 
 /** Whether the tool runs the file inside a transaction of its own (all of it, or all but the statements it runs alone). */

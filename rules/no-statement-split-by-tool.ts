@@ -1,0 +1,61 @@
+import { defineRule } from '../src/engine/rule.js';
+import { libpgQuery } from '../src/parse/libpg.js';
+
+/** The annotations each tool reads around a statement it must send whole. */
+const STATEMENT_BLOCKS = {
+  goose: { begin: '-- +goose StatementBegin', end: '-- +goose StatementEnd' },
+  'sql-migrate': { begin: '-- +migrate StatementBegin', end: '-- +migrate StatementEnd' },
+} as const;
+
+export default defineRule({
+  id: 'no-statement-split-by-tool',
+  meta: {
+    severity: 'error',
+    presets: ['recommended', 'strict'],
+    messages: {
+      split:
+        '{{tool}} ends a query at the end of line {{line}}, whose last word ends with a semicolon, and sends what comes before it on its own: this statement reaches PostgreSQL in pieces, and PostgreSQL rejects the first ({{reason}}), so the migration fails.',
+      help: 'Put `{{begin}}` on a line of its own before the statement and `{{end}}` on a line of its own after it, so that {{tool}} sends it whole.',
+    },
+    docs: {
+      summary: 'Disallows a statement that goose or sql-migrate would cut in two at a semicolon inside it.',
+      why: 'goose and sql-migrate do not parse SQL: they end a statement at every line whose last word ends with a semicolon, and send each piece to PostgreSQL as a query of its own. A function or DO block body, a string or a comment with such a line inside is cut there, and PostgreSQL rejects the first piece (an unterminated dollar-quoted string, quoted string or comment, or a syntax error at its end), so the migration fails, in every environment, when it is deployed. Both tools read `StatementBegin` and `StatementEnd` annotations around a statement to send it whole (goose\'s annotations page, pressly.github.io/goose/documentation/annotations; sql-migrate\'s README, "Writing migrations"). Files of other tools, and plain files run by psql, are read statement by statement as PostgreSQL reads them, and are not checked.',
+      instead: 'Put the statement between `-- +goose StatementBegin` and `-- +goose StatementEnd` lines (for sql-migrate, `-- +migrate StatementBegin` and `-- +migrate StatementEnd`).',
+      bad: '-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;',
+      good: '-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;\n-- +goose StatementEnd',
+      references: [
+        'https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-DOLLAR-QUOTING',
+        'https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SIMPLE-QUERY',
+      ],
+      pgVersions: 'All versions.',
+      prevents: 'a migration that fails: the tool sends a statement in pieces',
+    },
+  },
+  create(context) {
+    return {
+      onStatement(statement) {
+        const cuts = context.environment.runner?.cutsQueries;
+        if (!cuts || statement.insideBlock !== undefined) return;
+        const { start, end } = statement.range;
+        const cut = cuts.at.find((offset) => offset > start && offset < end);
+        if (cut === undefined) return;
+        const piece = context.sqlText({ start, end: cut });
+        context.report({
+          messageId: 'split',
+          helpId: 'help',
+          data: { tool: cuts.tool, line: context.lineOf(cut), reason: whyRejected(piece), ...STATEMENT_BLOCKS[cuts.tool] },
+        });
+      },
+    };
+  },
+});
+
+/** PostgreSQL's own error for the first piece, without the text it quotes: "unterminated dollar-quoted string". */
+function whyRejected(piece: string): string {
+  try {
+    libpgQuery().parseSync(piece);
+  } catch (error) {
+    if (error instanceof Error) return error.message.replace(/ at or near [\s\S]*$/, '');
+  }
+  return 'it is only part of the statement';
+}
