@@ -1188,6 +1188,7 @@ export class SchemaModel {
     }
     // PostgreSQL builds the copied indexes after the table's own constraints.
     for (const { source, options } of likes) if (options & LIKE_INCLUDING.indexes) this.copyIndexes(key, table, source);
+    markPrimaryKeyNotNull(table.columns, table.constraints.values());
     this.setRelation(this.tables, key, table);
     this.columnsOfUnknownTables.delete(key);
     this.constraintsOfUnknownTables.delete(key);
@@ -1875,9 +1876,13 @@ export class SchemaModel {
         else delete column.defaultSequence;
         return;
       }
-      case 'AT_AddConstraint':
-        this.addConstraint(tableKey, this.constraintsOf(tableKey, true)!, table?.name.name ?? relation.name, asKind(cmd.def, 'Constraint'));
+      case 'AT_AddConstraint': {
+        const added = this.constraintsOf(tableKey, true)!;
+        this.addConstraint(tableKey, added, table?.name.name ?? relation.name, asKind(cmd.def, 'Constraint'));
+        const columns = table?.columns ?? this.columnsOfUnknownTables.get(tableKey);
+        if (columns) markPrimaryKeyNotNull(columns, added.values());
         return;
+      }
       case 'AT_ValidateConstraint': {
         const constraint = cmd.name ? constraints?.get(cmd.name) : undefined;
         if (constraint) constraint.validated = true;
@@ -2096,5 +2101,16 @@ function moveKeys<V>(map: Map<string, V>, oldPrefix: string, newPrefix: string):
     if (key !== oldPrefix && !key.startsWith(`${oldPrefix}.`)) continue;
     map.delete(key);
     map.set(newPrefix + key.slice(oldPrefix.length), value);
+  }
+}
+
+/** A primary key makes its columns NOT NULL, wherever it is declared (PostgreSQL sets attnotnull on each, with or without USING INDEX). */
+function markPrimaryKeyNotNull(columns: Map<string, ColumnInfo>, constraints: Iterable<ConstraintInfo>): void {
+  for (const constraint of constraints) {
+    if (constraint.kind !== 'primary key') continue;
+    for (const name of constraint.columns) {
+      const column = columns.get(name);
+      if (column) column.notNull = true;
+    }
   }
 }
