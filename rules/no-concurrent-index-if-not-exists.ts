@@ -11,6 +11,8 @@ export default defineRule({
       invalidIndexKept:
         'CREATE {{unique}}INDEX CONCURRENTLY IF NOT EXISTS {{index}} also skips an index of that name that a failed earlier attempt left INVALID (on lock_timeout, a deadlock, a cancel{{duplicate}}): the retry succeeds and the migration is recorded as done, while {{table}} keeps an index no query uses{{uniqueness}}.',
       help: 'Drop what a failed attempt may have left just before building the index, and build it without IF NOT EXISTS, so that a name another index holds fails loudly:\n  DROP INDEX CONCURRENTLY IF EXISTS {{index}};\n  CREATE {{unique}}INDEX CONCURRENTLY {{index}} ON {{table}} (...);',
+      oneQueryHelp:
+        'Build the index without IF NOT EXISTS, alone in its file as now: a retry after a failed build then fails on the INVALID index the build left ("relation already exists") instead of keeping it. Drop that index before the retry, by hand or alone in a migration file of its own, since the tool sends a file as one query and two statements in one make a transaction block, which CONCURRENTLY refuses:\n  DROP INDEX CONCURRENTLY IF EXISTS {{index}};\n  CREATE {{unique}}INDEX CONCURRENTLY {{index}} ON {{table}} (...);',
     },
     docs: {
       summary: 'Warns about CREATE INDEX CONCURRENTLY IF NOT EXISTS, whose retry keeps the INVALID index a failed build left behind.',
@@ -49,7 +51,7 @@ export default defineRule({
         const unique = index.unique === true;
         context.report({
           messageId: 'invalidIndexKept',
-          helpId: 'help',
+          helpId: context.environment.transactionMode === 'implicit' ? 'oneQueryHelp' : 'help',
           data: {
             unique: unique ? 'UNIQUE ' : '',
             index: quoteIdentifier(name),

@@ -999,6 +999,15 @@ describe('help that works where the statement stands', () => {
     expect(found.find(([rule]) => rule === 'no-concurrently-in-transaction')?.[1]).toContain('to a migration file of its own, as its only statement');
   });
 
+  it('suggests a concurrent build without IF NOT EXISTS, which would keep the INVALID index a failed build leaves', () => {
+    const dir = tempProject({
+      'db/1_events.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\n',
+      'db/2_index.sql': "SET lock_timeout = '2s';\nCREATE INDEX IF NOT EXISTS events_kind_idx ON events (kind);\n",
+    });
+    const help = helps(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).find(([rule]) => rule === 'require-concurrent-index')?.[1];
+    expect(help).toContain('CREATE INDEX CONCURRENTLY events_kind_idx ON events ...;');
+  });
+
   it("names the migration tool's own switch for running a file outside a transaction, and a file of its own for one that sends the file as one query", () => {
     const dir = tempProject({
       'goose/001_events.sql': '-- +goose Up\nCREATE TABLE events (id bigint PRIMARY KEY, kind text);\n',
