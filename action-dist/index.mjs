@@ -21727,6 +21727,15 @@ function moveKeys(map, oldPrefix, newPrefix) {
     map.set(newPrefix + key.slice(oldPrefix.length), value);
   }
 }
+function markPrimaryKeyNotNull(columns, constraints) {
+  for (const constraint of constraints) {
+    if (constraint.kind !== "primary key") continue;
+    for (const name of constraint.columns) {
+      const column = columns.get(name);
+      if (column) column.notNull = true;
+    }
+  }
+}
 var DEFAULT_ACCESS_METHOD, DEFAULT_TABLESPACE, DEFAULT_SEARCH_PATH, MENTIONS_REFRESH, LIKE_INCLUDING, SchemaModel;
 var init_schema_model = __esm({
   "src/model/schema-model.ts"() {
@@ -22632,6 +22641,7 @@ var init_schema_model = __esm({
           }
         }
         for (const { source, options } of likes) if (options & LIKE_INCLUDING.indexes) this.copyIndexes(key, table, source);
+        markPrimaryKeyNotNull(table.columns, table.constraints.values());
         this.setRelation(this.tables, key, table);
         this.columnsOfUnknownTables.delete(key);
         this.constraintsOfUnknownTables.delete(key);
@@ -23256,9 +23266,13 @@ var init_schema_model = __esm({
             else delete column.defaultSequence;
             return;
           }
-          case "AT_AddConstraint":
-            this.addConstraint(tableKey, this.constraintsOf(tableKey, true), table?.name.name ?? relation.name, asKind(cmd.def, "Constraint"));
+          case "AT_AddConstraint": {
+            const added = this.constraintsOf(tableKey, true);
+            this.addConstraint(tableKey, added, table?.name.name ?? relation.name, asKind(cmd.def, "Constraint"));
+            const columns = table?.columns ?? this.columnsOfUnknownTables.get(tableKey);
+            if (columns) markPrimaryKeyNotNull(columns, added.values());
             return;
+          }
           case "AT_ValidateConstraint": {
             const constraint = cmd.name ? constraints?.get(cmd.name) : void 0;
             if (constraint) constraint.validated = true;
@@ -26354,7 +26368,8 @@ var init_no_concurrent_index_if_not_exists = __esm({
         presets: ["recommended", "strict"],
         messages: {
           invalidIndexKept: "CREATE {{unique}}INDEX CONCURRENTLY IF NOT EXISTS {{index}} also skips an index of that name that a failed earlier attempt left INVALID (on lock_timeout, a deadlock, a cancel{{duplicate}}): the retry succeeds and the migration is recorded as done, while {{table}} keeps an index no query uses{{uniqueness}}.",
-          help: "Drop what a failed attempt may have left just before building the index, and build it without IF NOT EXISTS, so that a name another index holds fails loudly:\n  DROP INDEX CONCURRENTLY IF EXISTS {{index}};\n  CREATE {{unique}}INDEX CONCURRENTLY {{index}} ON {{table}} (...);"
+          help: "Drop what a failed attempt may have left just before building the index, and build it without IF NOT EXISTS, so that a name another index holds fails loudly:\n  DROP INDEX CONCURRENTLY IF EXISTS {{index}};\n  CREATE {{unique}}INDEX CONCURRENTLY {{index}} ON {{table}} (...);",
+          oneQueryHelp: 'Build the index without IF NOT EXISTS, alone in its file as now: a retry after a failed build then fails on the INVALID index the build left ("relation already exists") instead of keeping it. Drop that index before the retry, by hand or alone in a migration file of its own, since the tool sends a file as one query and two statements in one make a transaction block, which CONCURRENTLY refuses:\n  DROP INDEX CONCURRENTLY IF EXISTS {{index}};\n  CREATE {{unique}}INDEX CONCURRENTLY {{index}} ON {{table}} (...);'
         },
         docs: {
           summary: "Warns about CREATE INDEX CONCURRENTLY IF NOT EXISTS, whose retry keeps the INVALID index a failed build left behind.",
@@ -26391,7 +26406,7 @@ var init_no_concurrent_index_if_not_exists = __esm({
             const unique = index.unique === true;
             context.report({
               messageId: "invalidIndexKept",
-              helpId: "help",
+              helpId: context.environment.transactionMode === "implicit" ? "oneQueryHelp" : "help",
               data: {
                 unique: unique ? "UNIQUE " : "",
                 index: quoteIdentifier(name),
@@ -33670,7 +33685,7 @@ var init_require_concurrent_index = __esm({
         messages: {
           createIndex: "CREATE INDEX without CONCURRENTLY holds a SHARE lock on {{table}} for the whole index build: every INSERT, UPDATE and DELETE on {{table}} waits until {{until}}.",
           createIndexUnderAccessExclusive: "CREATE INDEX without CONCURRENTLY builds the index while the transaction holds an ACCESS EXCLUSIVE lock on {{table}} (taken on line {{line}}, and held until it commits): no reads or writes of {{table}} until the build finishes and the transaction commits.",
-          createIndexHelp: "{{outOfBlock}}Build it without blocking writes, {{outside}}: CREATE {{unique}}INDEX CONCURRENTLY {{ifNotExists}}{{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
+          createIndexHelp: "{{outOfBlock}}Build it without blocking writes, {{outside}}: CREATE {{unique}}INDEX CONCURRENTLY {{index}} ON {{table}} ...; if the build fails it leaves an INVALID index: drop it with DROP INDEX CONCURRENTLY and retry.",
           dropIndex: "{{ifItExists}}DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {{lockedTable}}: it waits behind every running query on that table and blocks all reads and writes queued behind it.",
           dropIndexHelp: "{{outOfBlock}}Drop it without blocking, {{outside}}, one index per statement: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",
           dropIndexCascadeHelp: "CASCADE also drops what depends on the index, such as a foreign key of another table that uses it, and DROP INDEX CONCURRENTLY refuses CASCADE: drop those first (ALTER TABLE ... DROP CONSTRAINT, with a short lock_timeout), then, {{outOfBlockLower}}{{outside}}: DROP INDEX CONCURRENTLY {{ifExists}}{{index}};",

@@ -84,6 +84,7 @@ function observe(
     createdInTransaction: how.createdInTransaction,
     scansCounted: !how.watched,
     watched: how.watched,
+    ...(statement.runsDynamicSql ? { runsDynamicSql: true } : {}),
   });
 }
 
