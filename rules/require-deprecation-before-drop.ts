@@ -8,7 +8,7 @@ import { describeType } from '../src/knowledge/type-changes.js';
 import { columnType, type ColumnType } from '../src/model/schema-objects.js';
 import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
-import { callsLater, createdAgainLater, servesLikeTheOld } from '../src/engine/transaction-block.js';
+import { callsLater, createdAgainLater, restOfTransaction, servesLikeTheOld, statementCreatingAgainInFile } from '../src/engine/transaction-block.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../src/engine/duration.js';
 import type { Retirement } from '../src/model/schema-model.js';
@@ -18,6 +18,8 @@ type MessageId =
   | 'dropColumnRetiredInSameRelease'
   | 'dropTable'
   | 'dropTableRetiredInSameRelease'
+  | 'droppedUntilCreatedAgain'
+  | 'createAgainHelp'
   | 'retiredTooRecently'
   | 'columnRetyped'
   | 'columnRecreated'
@@ -39,6 +41,10 @@ export default defineRule<MessageId, Options>({
         'Dropping {{table}}.{{column}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the column before it disappears.',
       dropTable:
         '{{ifItExists}}{{dropping}} {{kind}} {{table}} breaks the application version still running during the deploy if it still uses the {{kind}}, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.',
+      droppedUntilCreatedAgain:
+        'The drop of {{kind}} {{table}} commits {{gap}}, before line {{line}} creates it again: in between, the {{kind}} does not exist, and every query of the application version still running during the deploy that uses it fails ("relation does not exist").',
+      createAgainHelp:
+        'Create it again in the same transaction as the drop, before it commits (BEGIN; DROP ...; CREATE ...; COMMIT;): queries of the {{kind}} then wait for the lock, and find the new {{kind}}.',
       dropTableRetiredInSameRelease:
         'Dropping {{kind}} {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the {{kind}} before it disappears.',
       retiredTooRecently:
@@ -61,7 +67,7 @@ export default defineRule<MessageId, Options>({
     },
     docs: {
       summary: 'Requires a column, table or view to be retired in an earlier, deployed migration before it is dropped.',
-      why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW, and for a relation dropped before a CALL in the same transaction, whose procedure may create it again where lockwise cannot see. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either. A column dropped and added again under its name in the same migration (Prisma\'s way to change a type it cannot convert) is reported for what the running release meets: a new type under the old name, or its values lost; a generated column computed again, or a column of the same type that the migration filled and renamed into place, is not reported.',
+      why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW, and for a relation dropped before a CALL in the same transaction, whose procedure may create it again where lockwise cannot see. One created again later in the file, but after the drop committed (its transaction ended, or it ran on its own), is reported for the moment in between, when it does not exist. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either. A column dropped and added again under its name in the same migration (Prisma\'s way to change a type it cannot convert) is reported for what the running release meets: a new type under the old name, or its values lost; a generated column computed again, or a column of the same type that the migration filled and renamed into place, is not reported.',
       instead: 'Contract in two deploys. First ship code that no longer uses the column and retire it in a migration, with COMMENT ON COLUMN t.c IS \'deprecated: ...\' (any text starting with "deprecated") or a `-- lockwise:deprecate t.c` comment (`-- lockwise:deprecate-table t` for a table). Once that release runs everywhere, drop it in a later migration. lockwise replays the earlier migrations to find the retirement; with --since, the retiring migration must already be in the base commit, since retiring and dropping in one pull request is the one-step outage again. The minDeprecationAge option also asks for time between the two commits. Tables and columns created by migrations that were never deployed may be dropped freely.',
       bad: 'ALTER TABLE users DROP COLUMN username;',
       good: "-- this release: the application stops using the column, and the migration retires it\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- a later migration, once this release runs everywhere:\n-- ALTER TABLE users DROP COLUMN username;",
@@ -151,6 +157,13 @@ export default defineRule<MessageId, Options>({
           if ((drop.missing_ok && context.schema.isGone(relation, 'table')) || context.schema.isNewTableName(relation)) continue;
           const retirement = context.schema.retirement(relation);
           if (context.transaction.inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || callsLater(context, context.statement))) continue;
+          const madeAgain = retirement?.deployed ? undefined : statementCreatingAgainInFile(context, context.statement, relation);
+          if (madeAgain) {
+            const committedBy = context.transaction.inTransaction ? context.statements[context.statement.index + restOfTransaction(context, context.statement).length + 1] : undefined;
+            const gap = committedBy ? `with the transaction that ends on line ${context.lineOf(committedBy.range.start)}` : 'on its own';
+            context.report({ messageId: 'droppedUntilCreatedAgain', helpId: 'createAgainHelp', data: { kind, table: displayName(relation), line: context.lineOf(madeAgain.range.start), gap } });
+            continue;
+          }
           // IF EXISTS of a table no migration created: it may exist in databases older than the history.
           const ifItExists = drop.missing_ok && !context.schema.table(relation) ? `Where ${displayName(relation)} exists (no migration lockwise read created it), ` : '';
           if (retirement?.deployed) oldEnough(retirement, `${kind} ${displayName(relation)}`);

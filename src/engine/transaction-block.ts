@@ -15,10 +15,17 @@ export function createdAgainLater(context: RuleContext<string>, drop: Statement,
 
 /** The statement of the rest of the transaction that creates the dropped relation again (CREATE TABLE, CREATE TABLE AS, CREATE VIEW). */
 export function statementCreatingAgain(context: RuleContext<string>, drop: Statement, dropped: RelationName): Statement | undefined {
-  return restOfTransaction(context, drop).find((later) => {
-    const created = asKind(later.node, 'CreateStmt')?.relation ?? asKind(later.node, 'CreateTableAsStmt')?.into?.rel ?? asKind(later.node, 'ViewStmt')?.view;
-    return created !== undefined && context.schema.sameTable(relationFromRangeVar(created), dropped);
-  });
+  return restOfTransaction(context, drop).find((later) => createsAgain(context, later, dropped));
+}
+
+/** The first statement after the drop, in the rest of the file, that creates the dropped relation again. */
+export function statementCreatingAgainInFile(context: RuleContext<string>, drop: Statement, dropped: RelationName): Statement | undefined {
+  return context.statements.slice(drop.index + 1).find((later) => later.insideBlock === undefined && createsAgain(context, later, dropped));
+}
+
+function createsAgain(context: RuleContext<string>, statement: Statement, dropped: RelationName): boolean {
+  const created = asKind(statement.node, 'CreateStmt')?.relation ?? asKind(statement.node, 'CreateTableAsStmt')?.into?.rel ?? asKind(statement.node, 'ViewStmt')?.view;
+  return created !== undefined && context.schema.sameTable(relationFromRangeVar(created), dropped);
 }
 
 /**
