@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { createdAgainLater, servesLikeTheOld } from '../src/engine/transaction-block.js';
+import { createdAgainLater, renamedIntoPlaceLater, servesLikeTheOld } from '../src/engine/transaction-block.js';
 import { RELATION_OBJECT_WORDS, tableReplacementSteps, type RelationWord } from '../src/knowledge/expand-contract.js';
 import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -20,7 +20,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows renaming an existing table or view, or moving it to another schema.',
-      why: 'During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. Views and materialized views are the same, and so is ALTER ... SET SCHEMA, which moves the relation out of reach of queries that name its old schema or find it through the search_path. Not reported: a table renamed away and created again under its name in the same transaction with every column it had (a rebuild: the running release\'s queries wait on the lock, then find the new table), and a rename or move of a name this release gave.',
+      why: 'During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. Views and materialized views are the same, and so is ALTER ... SET SCHEMA, which moves the relation out of reach of queries that name its old schema or find it through the search_path. Not reported: a table renamed away and created again under its name in the same transaction with every column it had, or replaced by another table with every column it had, renamed into its name in the same transaction (a rebuild or a swap: the running release\'s queries wait on the lock, then find the new table), and a rename or move of a name this release gave.',
       instead: 'Create the new table (or, when only the name must change, a view with the new name over the old table), move the application over in its own deploy, and drop or rename the old table only when no running code uses it.',
       bad: 'ALTER TABLE accounts RENAME TO customers;',
       good: 'CREATE VIEW customers AS SELECT * FROM accounts;',
@@ -42,7 +42,9 @@ export default defineRule({
       if (ifExists && context.schema.isGone(relation, 'table')) return false;
       // Rebuilt under the old name in the same transaction (RENAME TO _bkp_t, CREATE TABLE t ..., copy): the running
       // release's queries wait on the lock, then find the new table.
-      return !(context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation));
+      // Or another table, with every column, renamed into its name (the swap): the same.
+      const { inTransaction } = context.transaction;
+      return !(inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || renamedIntoPlaceLater(context, context.statement, relation)));
     };
     const report = (messageId: 'renameTable' | 'moveTable', kind: RelationWord, relation: RelationName, newName: string, schema = ''): void => {
       const table = displayName(relation);

@@ -61,6 +61,26 @@ export function servesLikeTheOld(context: RuleContext<string>, created: Node | u
   return [...known.keys()].every((column) => names.has(column));
 }
 
+/**
+ * Whether a later statement of the transaction renames another table or view into the old one's name (the swap
+ * `RENAME TO t_old; ALTER TABLE t_new RENAME TO t`), one with every column the model knew of the old one: the running
+ * release's queries wait on the lock, then find it. A view is given the benefit, as in servesLikeTheOld.
+ */
+export function renamedIntoPlaceLater(context: RuleContext<string>, statement: Statement, old: RelationName): boolean {
+  const known = context.schema.table(old)?.columns;
+  return restOfTransaction(context, statement).some((later) => {
+    const rename = asKind(later.node, 'RenameStmt');
+    if (!rename?.relation || !rename.newname || !RENAMED_RELATIONS.has(rename.renameType ?? '')) return false;
+    const renamed = relationFromRangeVar(rename.relation);
+    if (!context.schema.sameTable({ ...(renamed.schema ? { schema: renamed.schema } : {}), name: rename.newname }, old)) return false;
+    const incoming = context.schema.table(renamed);
+    if (incoming?.kind === 'view' || incoming?.kind === 'materialized view') return true;
+    return known !== undefined && incoming !== undefined && [...known.keys()].every((column) => incoming.columns.has(column));
+  });
+}
+
+const RENAMED_RELATIONS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
+
 /** Messages for a statement PostgreSQL refuses inside a transaction block, by how the block came about. */
 export const REFUSED_IN_TRANSACTION_MESSAGES = {
   explicitTransaction:
