@@ -23922,6 +23922,12 @@ var init_lock_table = __esm({
       createStatistics: lock("SHARE UPDATE EXCLUSIVE"),
       comment: lock("SHARE UPDATE EXCLUSIVE"),
       /**
+       * CREATE PUBLICATION ... FOR TABLE, and ALTER PUBLICATION ADD, SET or DROP TABLE, on each table named (publicationcmds.c opens
+       * them with ShareUpdateExclusiveLock; not on explicit-locking.html), seen on PostgreSQL 18.4. SET also locks the tables it
+       * removes, which lockwise does not know.
+       */
+      publicationTable: lock("SHARE UPDATE EXCLUSIVE"),
+      /**
        * INSERT, UPDATE, DELETE and MERGE on their target, COPY FROM on its table, and the same
        * statements in a data-modifying WITH: "ROW EXCLUSIVE ... acquired by any command that
        * modifies data in a table" (explicit-locking.html); MERGE, COPY FROM and WITH seen on PostgreSQL 18.4.
@@ -24150,6 +24156,11 @@ function locksTakenBy(statement, pgVersion) {
     const tableNames = comment.objtype === "OBJECT_COLUMN" ? names.slice(0, -1) : names;
     take(relationFromNameList({ List: { items: tableNames } }), "table", STATEMENT_LOCKS.comment);
   }
+  const publication = asKind(node, "CreatePublicationStmt") ?? asKind(node, "AlterPublicationStmt");
+  for (const object of publication?.pubobjects ?? []) {
+    const spec = asKind(object, "PublicationObjSpec");
+    if (spec?.pubobjtype === "PUBLICATIONOBJ_TABLE") take(spec.pubtable?.relation, "table", STATEMENT_LOCKS.publicationTable);
+  }
   const lockStmt = asKind(node, "LockStmt");
   if (lockStmt) {
     const mode = LOCK_MODES[(lockStmt.mode ?? LOCK_MODES.length) - 1] ?? "ACCESS EXCLUSIVE";
@@ -24181,7 +24192,10 @@ function locksTakenBy(statement, pgVersion) {
   const copy = asKind(node, "CopyStmt");
   if (copy?.is_from) take(copy.relation, "table", STATEMENT_LOCKS.insertUpdateDelete);
   const targets = dataModifyingTargets(node, true);
-  for (const { relation } of targets) take(relation, "table", STATEMENT_LOCKS.insertUpdateDelete);
+  for (const { relation, ifBodiesChecked } of targets) {
+    take(relation, "table", STATEMENT_LOCKS.insertUpdateDelete);
+    if (ifBodiesChecked) claims.at(-1).takenOnlyIf = "check_function_bodies is on, as it is by default";
+  }
   for (const { relation, runs, deletes, updatedColumns } of targets) {
     if (runs && deletes) {
       take(relation, "tables-changed-on-delete", STATEMENT_LOCKS.foreignKeyAction);
@@ -24196,6 +24210,26 @@ function locksTakenBy(statement, pgVersion) {
   }
   return claims;
 }
+function sqlFunctionBodyQueries(create) {
+  let language;
+  let body;
+  for (const option of create.options ?? []) {
+    const element = asKind(option, "DefElem");
+    if (element?.defname === "language") language = asKind(element.arg, "String")?.sval?.toLowerCase();
+    if (element?.defname === "as") body = asKind(listItems2(element.arg)[0], "String")?.sval;
+  }
+  if (language !== "sql" || body === void 0) return [];
+  const polymorphic = (create.parameters ?? []).some((parameter) => {
+    const type = stringValues(asKind(parameter, "FunctionParameter")?.argType?.names).at(-1);
+    return type !== void 0 && POLYMORPHIC_TYPES.has(type);
+  });
+  if (polymorphic) return [];
+  try {
+    return (libpgQuery().parseSync(body).stmts ?? []).flatMap((raw) => raw.stmt ? [raw.stmt] : []);
+  } catch {
+    return [];
+  }
+}
 function listItems2(node) {
   return asKind(node, "List")?.items ?? [node];
 }
@@ -24203,8 +24237,9 @@ function dataModifyingTargets(node, runs) {
   if (!node) return [];
   const holder = asKind(node, "ExplainStmt") ?? asKind(node, "PrepareStmt");
   if (holder) return dataModifyingTargets(holder.query, false);
-  const functionBody = asKind(node, "CreateFunctionStmt")?.sql_body;
-  if (functionBody) return listItems2(functionBody).flatMap((item) => listItems2(item).flatMap((query) => dataModifyingTargets(query, false)));
+  const createFunction = asKind(node, "CreateFunctionStmt");
+  if (createFunction?.sql_body) return listItems2(createFunction.sql_body).flatMap((item) => listItems2(item).flatMap((query) => dataModifyingTargets(query, false)));
+  if (createFunction) return sqlFunctionBodyQueries(createFunction).flatMap((query) => dataModifyingTargets(query, false).map((target) => ({ ...target, ifBodiesChecked: true })));
   const update = asKind(node, "UpdateStmt");
   const merge = asKind(node, "MergeStmt");
   const statement = asKind(node, "InsertStmt") ?? update ?? asKind(node, "DeleteStmt") ?? merge;
@@ -24249,13 +24284,14 @@ function truncateTurnedOff(options) {
   const written = (options ?? []).some((option) => asKind(option, "DefElem")?.defname === "truncate");
   return written && !isOptionEnabled(options, "truncate");
 }
-var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, VIEWS_LOCK_WHAT_THEY_READ_SINCE, MOVED_RELATION_KINDS, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS, COMMENTED_RELATION_KINDS;
+var PARTITION_FOREIGN_KEYS_ATTACHED, DROPPED_KEY_SUBCOMMANDS, VIEWS_LOCK_WHAT_THEY_READ_SINCE, MOVED_RELATION_KINDS, DROPPED_RELATION_KINDS, RENAMED_RELATION_KINDS, COMMENTED_RELATION_KINDS, POLYMORPHIC_TYPES;
 var init_statement_locks = __esm({
   "src/knowledge/statement-locks.ts"() {
     "use strict";
     init_node_types();
     init_names();
     init_lock_modes();
+    init_libpg();
     init_lock_table();
     PARTITION_FOREIGN_KEYS_ATTACHED = "ACCESS EXCLUSIVE";
     DROPPED_KEY_SUBCOMMANDS = {
@@ -24268,6 +24304,7 @@ var init_statement_locks = __esm({
     DROPPED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"]);
     RENAMED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
     COMMENTED_RELATION_KINDS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN"]);
+    POLYMORPHIC_TYPES = /* @__PURE__ */ new Set(["anyelement", "anyarray", "anynonarray", "anyenum", "anyrange", "anymultirange", "anycompatible", "anycompatiblearray", "anycompatiblenonarray", "anycompatiblerange", "anycompatiblemultirange"]);
   }
 });
 
@@ -25415,6 +25452,18 @@ function servesLikeTheOld(context, created, old) {
   const names = new Set(elements.map((element) => asKind(element, "ColumnDef")?.colname));
   return [...known.keys()].every((column) => names.has(column));
 }
+function renamedIntoPlaceLater(context, statement, old) {
+  const known = context.schema.table(old)?.columns;
+  return restOfTransaction(context, statement).some((later) => {
+    const rename2 = asKind(later.node, "RenameStmt");
+    if (!rename2?.relation || !rename2.newname || !RENAMED_RELATIONS.has(rename2.renameType ?? "")) return false;
+    const renamed = relationFromRangeVar(rename2.relation);
+    if (!context.schema.sameTable({ ...renamed.schema ? { schema: renamed.schema } : {}, name: rename2.newname }, old)) return false;
+    const incoming = context.schema.table(renamed);
+    if (incoming?.kind === "view" || incoming?.kind === "materialized view") return true;
+    return known !== void 0 && incoming !== void 0 && [...known.keys()].every((column) => incoming.columns.has(column));
+  });
+}
 function reportIfInTransaction(context, command) {
   const { transaction } = context;
   if (!transaction.inTransaction) return;
@@ -25450,12 +25499,13 @@ function sentAsOneQuery(context) {
 function optOutOf(context) {
   return context.environment.transactionOptOut ?? "most tools have a per-file switch to turn the wrapping transaction off";
 }
-var REFUSED_IN_TRANSACTION_MESSAGES;
+var RENAMED_RELATIONS, REFUSED_IN_TRANSACTION_MESSAGES;
 var init_transaction_block = __esm({
   "src/engine/transaction-block.ts"() {
     "use strict";
     init_node_types();
     init_names();
+    RENAMED_RELATIONS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"]);
     REFUSED_IN_TRANSACTION_MESSAGES = {
       explicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"): this statement runs inside the transaction opened on line {{line}}, so the migration fails.',
       wrappedByTool: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
@@ -26988,6 +27038,7 @@ function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
   const keys = index.keyColumns;
   if (!index.unique || index.partial || !keys || context.schema.isNewIndex(index) || context.schema.isNewTable(index.table)) return;
   if (dropsTable(context.statements, index.table, context.schema)) return;
+  if (context.schema.table(index.table)?.kind === "materialized view") return;
   const retired = (column) => context.schema.retirement(index.table, column)?.deployed === true;
   if (retired() || keys.some((column) => retired(column))) return;
   const dropsKeyColumnForGood = context.statements.slice(context.statement.index).some(
@@ -27047,7 +27098,7 @@ var init_no_drop_unique_index = __esm({
         },
         docs: {
           summary: "Warns about dropping a unique index, unique constraint or primary key of an existing table when no other unique index has the same key columns.",
-          why: "PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with \"there is no unique or exclusion constraint matching the ON CONFLICT specification\" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. A replacement built after the drop has committed, later in the migration, leaves the upserts failing until it is built, and duplicates that go in meanwhile make its build fail: that is reported too, with the line that builds it. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one before the drop commits; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS 'deprecated: ...'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index dropped with its table, or in the statement that drops one of its key columns or before the migration does, without adding it again (the column's drop is the finding, require-deprecation-before-drop's). DROP COLUMN that takes a unique index along is no-silent-index-drop's.",
+          why: "PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with \"there is no unique or exclusion constraint matching the ON CONFLICT specification\" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. A replacement built after the drop has committed, later in the migration, leaves the upserts failing until it is built, and duplicates that go in meanwhile make its build fail: that is reported too, with the line that builds it. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one before the drop commits; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS 'deprecated: ...'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index of a materialized view, which no INSERT reaches (its unique index is what REFRESH MATERIALIZED VIEW CONCURRENTLY needs); an index dropped with its table, or in the statement that drops one of its key columns or before the migration does, without adding it again (the column's drop is the finding, require-deprecation-before-drop's). DROP COLUMN that takes a unique index along is no-silent-index-drop's.",
           instead: "Build the new unique index concurrently in one migration, release the code that upserts on its columns, and drop the old index in a later migration.",
           bad: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);\nDROP INDEX CONCURRENTLY assignments_user_segment_key;",
           good: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);",
@@ -28534,7 +28585,7 @@ var init_no_rename_table = __esm({
         },
         docs: {
           summary: "Disallows renaming an existing table or view, or moving it to another schema.",
-          why: `During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. Views and materialized views are the same, and so is ALTER ... SET SCHEMA, which moves the relation out of reach of queries that name its old schema or find it through the search_path. Not reported: a table renamed away and created again under its name in the same transaction with every column it had (a rebuild: the running release's queries wait on the lock, then find the new table), and a rename or move of a name this release gave.`,
+          why: `During a rolling deploy the old application version keeps running for minutes after the migration commits. Every one of its queries that names the old table fails with "relation does not exist". The rename needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. Views and materialized views are the same, and so is ALTER ... SET SCHEMA, which moves the relation out of reach of queries that name its old schema or find it through the search_path. Not reported: a table renamed away and created again under its name in the same transaction with every column it had, or replaced by another table with every column it had, renamed into its name in the same transaction (a rebuild or a swap: the running release's queries wait on the lock, then find the new table), and a rename or move of a name this release gave.`,
           instead: "Create the new table (or, when only the name must change, a view with the new name over the old table), move the application over in its own deploy, and drop or rename the old table only when no running code uses it.",
           bad: "ALTER TABLE accounts RENAME TO customers;",
           good: "CREATE VIEW customers AS SELECT * FROM accounts;",
@@ -28550,7 +28601,8 @@ var init_no_rename_table = __esm({
         const breaksRunningRelease = (relation, ifExists) => {
           if (!context.isExistingTable(relation) || context.schema.isNewTableName(relation)) return false;
           if (ifExists && context.schema.isGone(relation, "table")) return false;
-          return !(context.transaction.inTransaction && servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation));
+          const { inTransaction } = context.transaction;
+          return !(inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || renamedIntoPlaceLater(context, context.statement, relation)));
         };
         const report2 = (messageId, kind, relation, newName, schema = "") => {
           const table = displayName(relation);
@@ -34050,7 +34102,7 @@ var init_require_deprecation_before_drop = __esm({
         },
         docs: {
           summary: "Requires a column, table or view to be retired in an earlier, deployed migration before it is dropped.",
-          why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW, and for a relation dropped before a CALL in the same transaction, whose procedure may create it again where lockwise cannot see. One created again later in the file, but after the drop committed (its transaction ended, or it ran on its own), is reported for the moment in between, when it does not exist. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either. A column dropped and added again under its name in the same migration (Prisma\'s way to change a type it cannot convert) is reported for what the running release meets: a new type under the old name, or its values lost; a generated column computed again, or a column of the same type that the migration filled and renamed into place, is not reported.',
+          why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), or replaced by a table with every column it had renamed into its name there, is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW, and for a relation dropped before a CALL in the same transaction, whose procedure may create it again where lockwise cannot see. One created again later in the file, but after the drop committed (its transaction ended, or it ran on its own), is reported for the moment in between, when it does not exist. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either. A column dropped and added again under its name in the same migration (Prisma\'s way to change a type it cannot convert) is reported for what the running release meets: a new type under the old name, or its values lost; a generated column computed again, or a column of the same type that the migration filled and renamed into place, is not reported.',
           instead: "Contract in two deploys. First ship code that no longer uses the column and retire it in a migration, with COMMENT ON COLUMN t.c IS 'deprecated: ...' (any text starting with \"deprecated\") or a `-- lockwise:deprecate t.c` comment (`-- lockwise:deprecate-table t` for a table). Once that release runs everywhere, drop it in a later migration. lockwise replays the earlier migrations to find the retirement; with --since, the retiring migration must already be in the base commit, since retiring and dropping in one pull request is the one-step outage again. The minDeprecationAge option also asks for time between the two commits. Tables and columns created by migrations that were never deployed may be dropped freely.",
           bad: "ALTER TABLE users DROP COLUMN username;",
           good: "-- this release: the application stops using the column, and the migration retires it\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- a later migration, once this release runs everywhere:\n-- ALTER TABLE users DROP COLUMN username;",
@@ -34124,7 +34176,7 @@ var init_require_deprecation_before_drop = __esm({
               if (!relation || !context.isExistingTable(relation)) continue;
               if (drop.missing_ok && context.schema.isGone(relation, "table") || context.schema.isNewTableName(relation)) continue;
               const retirement = context.schema.retirement(relation);
-              if (context.transaction.inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || callsLater(context, context.statement))) continue;
+              if (context.transaction.inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || renamedIntoPlaceLater(context, context.statement, relation) || callsLater(context, context.statement))) continue;
               const madeAgain = retirement?.deployed ? void 0 : statementCreatingAgainInFile(context, context.statement, relation);
               if (madeAgain) {
                 const committedBy = context.transaction.inTransaction ? context.statements[context.statement.index + restOfTransaction(context, context.statement).length + 1] : void 0;

@@ -63,6 +63,13 @@ const OBSERVED: Array<[string, string[]]> = [
   ['MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE', ['table t: ROW EXCLUSIVE', 'tables-changed-on-delete t: ROW EXCLUSIVE', 'tables-checked-on-delete t: ROW SHARE']],
   ['EXPLAIN UPDATE t SET n = 1', ['table t: ROW EXCLUSIVE']],
   ['PREPARE p AS DELETE FROM t WHERE id = $1', ['table t: ROW EXCLUSIVE']],
+  // PostgreSQL analyses a LANGUAGE sql body as it creates the function, unless an argument is polymorphic (seen on 18.4).
+  ["CREATE FUNCTION touch_t() RETURNS void LANGUAGE sql AS 'UPDATE t SET n = 1'", ['table t: ROW EXCLUSIVE']],
+  ["CREATE FUNCTION touch_t(x anyelement) RETURNS void LANGUAGE sql AS 'UPDATE t SET n = 1'", []],
+  ["CREATE FUNCTION touch_t() RETURNS void LANGUAGE plpgsql AS 'BEGIN UPDATE t SET n = 1; END'", []],
+  ['CREATE PUBLICATION p FOR TABLE t, s WHERE (id > 1)', ['table t: SHARE UPDATE EXCLUSIVE', 'table s: SHARE UPDATE EXCLUSIVE']],
+  ['CREATE PUBLICATION p FOR ALL TABLES', []],
+  ['ALTER PUBLICATION p DROP TABLE t', ['table t: SHARE UPDATE EXCLUSIVE']],
   ['ALTER TABLE t RENAME CONSTRAINT c TO c2', ['table t: ACCESS EXCLUSIVE']],
   ['TRUNCATE parent_ref CASCADE', ['table parent_ref: ACCESS EXCLUSIVE', 'referencing-tables parent_ref: ACCESS EXCLUSIVE']],
   ['CREATE TABLE plain (id int)', []],

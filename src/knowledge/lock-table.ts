@@ -241,6 +241,12 @@ export const STATEMENT_LOCKS = {
   createStatistics: lock('SHARE UPDATE EXCLUSIVE'),
   comment: lock('SHARE UPDATE EXCLUSIVE'),
   /**
+   * CREATE PUBLICATION ... FOR TABLE, and ALTER PUBLICATION ADD, SET or DROP TABLE, on each table named (publicationcmds.c opens
+   * them with ShareUpdateExclusiveLock; not on explicit-locking.html), seen on PostgreSQL 18.4. SET also locks the tables it
+   * removes, which lockwise does not know.
+   */
+  publicationTable: lock('SHARE UPDATE EXCLUSIVE'),
+  /**
    * INSERT, UPDATE, DELETE and MERGE on their target, COPY FROM on its table, and the same
    * statements in a data-modifying WITH: "ROW EXCLUSIVE ... acquired by any command that
    * modifies data in a table" (explicit-locking.html); MERGE, COPY FROM and WITH seen on PostgreSQL 18.4.
@@ -316,7 +322,7 @@ export const STATEMENT_EFFECTS: Partial<Record<NodeKind, StatementEffect>> = {
   CreateRangeStmt: NO_TABLE_LOCK,
   CreateSeqStmt: NO_TABLE_LOCK,
   AlterSeqStmt: NO_TABLE_LOCK,
-  CreateFunctionStmt: NO_TABLE_LOCK,
+  CreateFunctionStmt: { locks: 'ROW EXCLUSIVE on each table a LANGUAGE sql body writes, which PostgreSQL analyses as it creates the function (check_function_bodies, on by default); otherwise none', rewrites: 'never', scans: 'never' },
   AlterFunctionStmt: NO_TABLE_LOCK,
   DoStmt: { locks: 'those of the statements it runs, which lockwise checks inside the block', rewrites: 'depends', scans: 'depends' },
   CallStmt: { locks: 'those of the procedure it calls, which lockwise cannot see', rewrites: 'depends', scans: 'depends' },
@@ -347,6 +353,6 @@ export const STATEMENT_EFFECTS: Partial<Record<NodeKind, StatementEffect>> = {
   PrepareStmt: NO_TABLE_LOCK,
   ExecuteStmt: { locks: 'those of the prepared statement', rewrites: 'depends', scans: 'depends' },
   CreateEventTrigStmt: NO_TABLE_LOCK,
-  CreatePublicationStmt: NO_TABLE_LOCK,
-  AlterPublicationStmt: { locks: 'SHARE UPDATE EXCLUSIVE on tables added or removed', rewrites: 'never', scans: 'never' },
+  CreatePublicationStmt: { locks: 'SHARE UPDATE EXCLUSIVE on each table of FOR TABLE; none for FOR ALL TABLES or TABLES IN SCHEMA', rewrites: 'never', scans: 'never' },
+  AlterPublicationStmt: { locks: 'SHARE UPDATE EXCLUSIVE on tables added, set or dropped (and, with SET, on those it removes)', rewrites: 'never', scans: 'never' },
 };

@@ -3,6 +3,7 @@ import type { Statement } from '../parse/parse.js';
 import { alterTableCommands, asKind, functionNameOf, isOptionEnabled, stringValues } from '../parse/node-types.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, displayName, relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import { LOCK_MODES, strongerLock, type LockMode } from './lock-modes.js';
+import { libpgQuery } from '../parse/libpg.js';
 import {
   ADD_CONSTRAINT_LOCKS,
   ALTER_TABLE_EFFECTS,
@@ -384,6 +385,13 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
     take(relationFromNameList({ List: { items: tableNames } }), 'table', STATEMENT_LOCKS.comment);
   }
 
+  // Each table a publication names, added, set or dropped; FOR ALL TABLES and TABLES IN SCHEMA lock none.
+  const publication = asKind(node, 'CreatePublicationStmt') ?? asKind(node, 'AlterPublicationStmt');
+  for (const object of publication?.pubobjects ?? []) {
+    const spec = asKind(object, 'PublicationObjSpec');
+    if (spec?.pubobjtype === 'PUBLICATIONOBJ_TABLE') take(spec.pubtable?.relation, 'table', STATEMENT_LOCKS.publicationTable);
+  }
+
   const lockStmt = asKind(node, 'LockStmt');
   if (lockStmt) {
     const mode = LOCK_MODES[(lockStmt.mode ?? LOCK_MODES.length) - 1] ?? 'ACCESS EXCLUSIVE';
@@ -421,7 +429,10 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   const copy = asKind(node, 'CopyStmt');
   if (copy?.is_from) take(copy.relation, 'table', STATEMENT_LOCKS.insertUpdateDelete);
   const targets = dataModifyingTargets(node, true);
-  for (const { relation } of targets) take(relation, 'table', STATEMENT_LOCKS.insertUpdateDelete);
+  for (const { relation, ifBodiesChecked } of targets) {
+    take(relation, 'table', STATEMENT_LOCKS.insertUpdateDelete);
+    if (ifBodiesChecked) claims.at(-1)!.takenOnlyIf = 'check_function_bodies is on, as it is by default';
+  }
   // The foreign keys of other tables act on the rows a DELETE removes and on the key values an UPDATE changes (seen on PostgreSQL 18).
   for (const { relation, runs, deletes, updatedColumns } of targets) {
     if (runs && deletes) {
@@ -438,6 +449,34 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
   return claims;
 }
 
+/**
+ * The statements of a LANGUAGE sql function's quoted body, which PostgreSQL parses and analyses when it creates the
+ * function (fmgr_sql_validator, with check_function_bodies on, as it is by default), taking their locks. A function with a
+ * polymorphic argument is only parsed, and a body PostgreSQL cannot parse fails the statement: neither locks a table.
+ */
+function sqlFunctionBodyQueries(create: NonNullable<ReturnType<typeof asKind<'CreateFunctionStmt'>>>): Node[] {
+  let language: string | undefined;
+  let body: string | undefined;
+  for (const option of create.options ?? []) {
+    const element = asKind(option, 'DefElem');
+    if (element?.defname === 'language') language = asKind(element.arg, 'String')?.sval?.toLowerCase();
+    if (element?.defname === 'as') body = asKind(listItems(element.arg!)[0], 'String')?.sval;
+  }
+  if (language !== 'sql' || body === undefined) return [];
+  const polymorphic = (create.parameters ?? []).some((parameter) => {
+    const type = stringValues(asKind(parameter, 'FunctionParameter')?.argType?.names).at(-1);
+    return type !== undefined && POLYMORPHIC_TYPES.has(type);
+  });
+  if (polymorphic) return [];
+  try {
+    return (libpgQuery().parseSync(body).stmts ?? []).flatMap((raw) => (raw.stmt ? [raw.stmt] : []));
+  } catch {
+    return [];
+  }
+}
+
+const POLYMORPHIC_TYPES: ReadonlySet<string> = new Set(['anyelement', 'anyarray', 'anynonarray', 'anyenum', 'anyrange', 'anymultirange', 'anycompatible', 'anycompatiblearray', 'anycompatiblenonarray', 'anycompatiblerange', 'anycompatiblemultirange']);
+
 function listItems(node: Node): Node[] {
   return asKind(node, 'List')?.items ?? [node];
 }
@@ -449,6 +488,8 @@ interface DataModifyingTarget {
   relation: RangeVar;
   /** The statement runs now, rather than being only analysed (PREPARE, EXPLAIN, a BEGIN ATOMIC body). */
   runs: boolean;
+  /** Analysed in a LANGUAGE sql function's quoted body, which PostgreSQL does only with check_function_bodies on. */
+  ifBodiesChecked?: boolean;
   /** It deletes rows (DELETE, MERGE ... THEN DELETE). */
   deletes: boolean;
   /** The columns it sets (UPDATE, MERGE ... THEN UPDATE). */
@@ -464,8 +505,9 @@ function dataModifyingTargets(node: Node | undefined, runs: boolean): DataModify
   if (!node) return [];
   const holder = asKind(node, 'ExplainStmt') ?? asKind(node, 'PrepareStmt');
   if (holder) return dataModifyingTargets(holder.query, false);
-  const functionBody = asKind(node, 'CreateFunctionStmt')?.sql_body;
-  if (functionBody) return listItems(functionBody).flatMap((item) => listItems(item).flatMap((query) => dataModifyingTargets(query, false)));
+  const createFunction = asKind(node, 'CreateFunctionStmt');
+  if (createFunction?.sql_body) return listItems(createFunction.sql_body).flatMap((item) => listItems(item).flatMap((query) => dataModifyingTargets(query, false)));
+  if (createFunction) return sqlFunctionBodyQueries(createFunction).flatMap((query) => dataModifyingTargets(query, false).map((target) => ({ ...target, ifBodiesChecked: true })));
   const update = asKind(node, 'UpdateStmt');
   const merge = asKind(node, 'MergeStmt');
   const statement: DataModifyingNode | undefined = asKind(node, 'InsertStmt') ?? update ?? asKind(node, 'DeleteStmt') ?? merge;
