@@ -24951,8 +24951,11 @@ function unmadeObjectsIn(statement, schema) {
     const relation = relationFromRangeVar(alter.relation);
     if (unknownTable(relation)) note(relation);
     else if (schema.table(relation)) {
+      const added = /* @__PURE__ */ new Set();
       for (const cmd of alterTableCommands(node)) {
-        if (!cmd.name || !COLUMN_CHANGES.has(cmd.subtype ?? "") || cmd.missing_ok) continue;
+        const addedName = cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef")?.colname : void 0;
+        if (addedName) added.add(addedName);
+        if (!cmd.name || !COLUMN_CHANGES.has(cmd.subtype ?? "") || cmd.missing_ok || added.has(cmd.name)) continue;
         if (!schema.column(relation, cmd.name) && !schema.isColumnGone(relation, cmd.name)) note(relation, cmd.name);
       }
     }

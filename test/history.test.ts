@@ -1236,7 +1236,8 @@ describe('tables and columns no migration made', () => {
       'db/001_events.sql': 'CREATE TABLE events (id uuid PRIMARY KEY, name text NOT NULL);\n',
       // OpenPanel's: the migrations that made clients and events.profile_id are missing from the folder.
       'db/002_to_text.sql': `${LOCK}ALTER TABLE events ALTER COLUMN profile_id SET DATA TYPE text;\nALTER TABLE clients ALTER COLUMN project_id SET DATA TYPE text;\nALTER TABLE events ALTER COLUMN name SET DATA TYPE varchar(200);\n`,
-      'db/003_again.sql': `${LOCK}ALTER TABLE clients ADD COLUMN IF NOT EXISTS note text;\nALTER TABLE IF EXISTS archive ADD COLUMN note text;\nDROP TABLE IF EXISTS old_clients;\n`,
+      // Convoy's: the column the statement adds is no column it found unmade.
+      'db/003_again.sql': `${LOCK}ALTER TABLE clients ADD COLUMN IF NOT EXISTS note text;\nALTER TABLE IF EXISTS archive ADD COLUMN note text;\nDROP TABLE IF EXISTS old_clients;\nALTER TABLE events ADD COLUMN IF NOT EXISTS flag boolean, ALTER COLUMN flag SET DEFAULT false;\n`,
     });
     const lines = (args: string[]): string[] => runCli(['lint', '-f', 'json', '--verbose', ...args, 'db'], { cwd: dir }).stderr.split('\n').filter((line) => line.includes('made by no migration'));
     const expected = [

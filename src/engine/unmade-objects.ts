@@ -34,8 +34,12 @@ export function unmadeObjectsIn(statement: Statement, schema: SchemaModel): Unma
     const relation = relationFromRangeVar(alter.relation);
     if (unknownTable(relation)) note(relation);
     else if (schema.table(relation)) {
+      // A column an earlier sub-command of the statement adds (ADD COLUMN IF NOT EXISTS c, ALTER COLUMN c SET DEFAULT ...).
+      const added = new Set<string>();
       for (const cmd of alterTableCommands(node)) {
-        if (!cmd.name || !COLUMN_CHANGES.has(cmd.subtype ?? '') || cmd.missing_ok) continue;
+        const addedName = cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef')?.colname : undefined;
+        if (addedName) added.add(addedName);
+        if (!cmd.name || !COLUMN_CHANGES.has(cmd.subtype ?? '') || cmd.missing_ok || added.has(cmd.name)) continue;
         if (!schema.column(relation, cmd.name) && !schema.isColumnGone(relation, cmd.name)) note(relation, cmd.name);
       }
     }
