@@ -37761,23 +37761,45 @@ function prepareSqlMigrate(_entry, text) {
   let noTransaction = false;
   let sawUp = false;
   const kept = [];
+  let pending = "";
+  let inStatementBlock = false;
+  let blockEnded = false;
+  let refusal;
+  let lineNumber = 0;
   for (const line of text.split(/(?<=\n)/)) {
-    const command = SQL_MIGRATE_COMMAND.exec(line.endsWith("\n") ? line.slice(0, -1) : line);
-    if (command?.[1] === "Up") {
-      direction = "up";
-      sawUp = true;
-      noTransaction ||= command[2].split(/[ \t]+/).includes("notransaction");
-    } else if (command?.[1] === "Down") {
-      direction = "down";
+    lineNumber++;
+    const content = line.replace(/\r?\n$/, "");
+    const command = SQL_MIGRATE_COMMAND.exec(content);
+    const name = command?.[1];
+    if (name === "Up" || name === "Down") {
+      if (pending.trim() !== "") refusal ??= `line ${lineNumber}: the statement before this ${name} line has no line that ends with a semicolon (${UNTERMINATED})`;
+      direction = name === "Up" ? "up" : "down";
+      sawUp ||= name === "Up";
+      if (name === "Up") noTransaction ||= command[2].split(/[ \t]+/).includes("notransaction");
+    } else if (name === "StatementBegin" && direction !== "none") {
+      inStatementBlock = true;
+    } else if (name === "StatementEnd" && direction !== "none") {
+      blockEnded = inStatementBlock;
+      inStatementBlock = false;
     }
     const runs = direction === "up" || direction === "none" && /^[ \t]*(?:--.*)?\r?\n?$/.test(line);
     kept.push(runs ? line : blank(line));
+    if (direction === "none" || content.startsWith("-- ") && !content.startsWith("-- +")) continue;
+    if (!content.startsWith("-- +")) pending += `${content}
+`;
+    if (!inStatementBlock && endsWithSemicolon(content) || blockEnded) {
+      blockEnded = false;
+      pending = "";
+    }
   }
   const notes = [noTransaction ? "sql-migrate: -- +migrate Up notransaction" : "sql-migrate: runs each migration in a transaction"];
   if (direction === "none") {
     notes.push("sql-migrate: no -- +migrate Up or Down line, so sql-migrate refuses to run any migration of the folder; linting all of it");
     return { upText: text, transaction: "wrapped", notes };
   }
+  if (inStatementBlock) refusal ??= `a StatementBegin line has no StatementEnd line after it ("saw '-- +migrate StatementBegin' with no matching '-- +migrate StatementEnd'")`;
+  else if (pending.trim() !== "") refusal ??= `its last statement has no line that ends with a semicolon (${UNTERMINATED})`;
+  if (refusal) notes.push(`sql-migrate: ${refusal}, so sql-migrate refuses to run any migration of the folder; linting the Up sections as if mended`);
   if (!sawUp) notes.push("sql-migrate: no -- +migrate Up section, so nothing of it runs on the way up");
   const upText = kept.join("");
   return { upText, transaction: noTransaction ? "none" : "wrapped", notes, ...queryCuts("sql-migrate", upText, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END) };
@@ -37875,7 +37897,7 @@ function atlasFileDirective(text, name) {
   }
   return void 0;
 }
-var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, SQL_MIGRATE_SECTION, SQL_MIGRATE_COMMAND, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END, PREPARERS, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
+var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, SQL_MIGRATE_SECTION, SQL_MIGRATE_COMMAND, UNTERMINATED, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END, PREPARERS, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
 var init_prepare = __esm({
   "src/history/prepare.ts"() {
     "use strict";
@@ -37888,6 +37910,7 @@ var init_prepare = __esm({
     DBMATE_DOWN = /^--[ \t]*migrate:down(?:[ \t].*)?$/im;
     SQL_MIGRATE_SECTION = /^-- \+migrate [ \t]*(?:Up|Down)(?:[ \t\r]|$)/m;
     SQL_MIGRATE_COMMAND = /^-- \+migrate [ \t]*(\S+)(.*?)\r?$/;
+    UNTERMINATED = `"The last statement must be ended by a semicolon or '-- +migrate StatementEnd' marker"`;
     SQL_MIGRATE_STATEMENT_BEGIN = /^-- \+migrate [ \t]*StatementBegin(?:\s|$)/;
     SQL_MIGRATE_STATEMENT_END = /^-- \+migrate [ \t]*StatementEnd(?:\s|$)/;
     GOOSE_STATEMENT_BEGIN = /^--\s*\+goose[ \t]+StatementBegin\s*$/i;
@@ -48061,6 +48084,11 @@ async function planLint(options) {
       const planned = stdinPath === entry.absolutePath ? planMigration(folder, entry, options.stdin, reviewed, config, filesByNote).planned : planFromDisk(folder, entry, reader, reviewed, config, filesByNote);
       migrations.push(planned);
     }
+    for (const [note, files] of filesByNote) {
+      if (!TOOL_REFUSES.test(note)) continue;
+      for (const file of files) warnings.push(`${file}: ${note}`);
+      filesByNote.delete(note);
+    }
     notes.push(...folderNotes(displayPath(folder.root, cwd) || ".", migrations, filesByNote));
     histories.push({ migrations, ...atBase ? { isDeployed: (migration) => atBase.has(path8.resolve(cwd, migration)) } : {} });
   }
@@ -48082,6 +48110,7 @@ function planMigration({ framework, flywayProject }, entry, input, review, confi
   noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
   return { planned: { input, upText: prepared.upText, ...howItRuns(framework, prepared, config), review }, prepared };
 }
+var TOOL_REFUSES = /, so (?:[\w-]+|it) refuses /;
 var MOST_EXCEPTIONS_NAMED = 5;
 function folderNotes(shownRoot, migrations, filesByNote) {
   const lines = [];

@@ -268,6 +268,15 @@ describe('sql-migrate', () => {
     const refused = prepareMigration('sql-migrate', entry, '-- +migrate up\nCREATE TABLE t (id int);\n');
     expect(refused.upText).toBe('-- +migrate up\nCREATE TABLE t (id int);\n');
     expect(refused.notes).toContain('sql-migrate: no -- +migrate Up or Down line, so sql-migrate refuses to run any migration of the folder; linting all of it');
+    // sqlparse's refusals (Convoy's 1746876408 ends its Down section without a semicolon), each of the whole folder.
+    const refusalOf = (sql: string): string | undefined => prepareMigration('sql-migrate', entry, sql).notes.find((note) => note.includes('refuses'));
+    expect(refusalOf('-- +migrate Up\nUPDATE t SET a = 1;\n-- +migrate Down\nUPDATE t\nSET a = 0\n')).toBe(
+      `sql-migrate: its last statement has no line that ends with a semicolon ("The last statement must be ended by a semicolon or '-- +migrate StatementEnd' marker"), so sql-migrate refuses to run any migration of the folder; linting the Up sections as if mended`,
+    );
+    // A comment that does not start with `-- ` joins the statement, and a section ends it.
+    expect(refusalOf('-- +migrate Up\nCREATE TABLE t (id int);\n--created\n-- +migrate Down\nDROP TABLE t;\n')).toContain('line 4: the statement before this Down line has no line that ends with a semicolon');
+    expect(refusalOf('-- +migrate Up\n-- +migrate StatementBegin\nDO $$ BEGIN PERFORM 1; END $$;\n')).toContain("a StatementBegin line has no StatementEnd line after it (\"saw '-- +migrate StatementBegin' with no matching '-- +migrate StatementEnd'\")");
+    expect(refusalOf('-- +migrate Up\nCREATE TABLE t (id int);\n-- created\n  \n-- +migrate Down\n-- +migrate StatementBegin\nDROP TABLE t;\n-- +migrate StatementEnd\n')).toBeUndefined();
     const downOnly = prepareMigration('sql-migrate', entry, '-- +migrate Down\nDROP TABLE t;\n');
     expect(downOnly.upText.trim()).toBe('');
     expect(downOnly.notes).toContain('sql-migrate: no -- +migrate Up section, so nothing of it runs on the way up');

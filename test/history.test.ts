@@ -183,6 +183,13 @@ describe('frameworks decide the transaction', () => {
     ]);
     const help = (JSON.parse(run.stdout) as { diagnostics: Array<{ help?: string }> }).diagnostics[0]!.help;
     expect(help).toContain('(with `-- +migrate Up notransaction` as its up marker)');
+    expect(run.stderr).toBe('');
+
+    // A file sqlparse refuses stops sql-migrate before it runs anything: said without --verbose.
+    const refused = tempProject({ 'migrations/1_users.sql': `-- +migrate Up\n${CREATE_USERS}\n-- +migrate Down\nDROP TABLE users\n` });
+    expect(runCli(['lint', '-f', 'json', 'migrations'], { cwd: refused }).stderr).toBe(
+      `lockwise: migrations/1_users.sql: sql-migrate: its last statement has no line that ends with a semicolon ("The last statement must be ended by a semicolon or '-- +migrate StatementEnd' marker"), so sql-migrate refuses to run any migration of the folder; linting the Up sections as if mended\n`,
+    );
   });
 
   it('flags CONCURRENTLY mixed with other statements in a Flyway migration, which Flyway wraps', () => {

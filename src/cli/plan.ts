@@ -167,6 +167,12 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
           : planFromDisk(folder, entry, reader, reviewed, config, filesByNote);
       migrations.push(planned);
     }
+    // A file the tool refuses to run (goose's, dbmate's, sql-migrate's markers) is said without --verbose: nothing of it would run.
+    for (const [note, files] of filesByNote) {
+      if (!TOOL_REFUSES.test(note)) continue;
+      for (const file of files) warnings.push(`${file}: ${note}`);
+      filesByNote.delete(note);
+    }
     notes.push(...folderNotes(displayPath(folder.root, cwd) || '.', migrations, filesByNote));
     histories.push({ migrations, ...(atBase ? { isDeployed: (migration: string) => atBase.has(path.resolve(cwd, migration)) } : {}) });
   }
@@ -197,6 +203,9 @@ function planMigration(
   noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
   return { planned: { input, upText: prepared.upText, ...howItRuns(framework, prepared, config), review }, prepared };
 }
+
+/** A preparer's note that the tool refuses the file ("..., so goose refuses this file; linting all of it"). */
+const TOOL_REFUSES = /, so (?:[\w-]+|it) refuses /;
 
 /** Files named beside a note said once for their folder, when few files lack it. */
 const MOST_EXCEPTIONS_NAMED = 5;

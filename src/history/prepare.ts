@@ -17,6 +17,7 @@ const DBMATE_DOWN = /^--[ \t]*migrate:down(?:[ \t].*)?$/im;
 // (case-sensitive), the rest options; bufio's line scanner has already dropped a CR before the line feed.
 export const SQL_MIGRATE_SECTION = /^-- \+migrate [ \t]*(?:Up|Down)(?:[ \t\r]|$)/m;
 const SQL_MIGRATE_COMMAND = /^-- \+migrate [ \t]*(\S+)(.*?)\r?$/;
+const UNTERMINATED = `"The last statement must be ended by a semicolon or '-- +migrate StatementEnd' marker"`;
 const SQL_MIGRATE_STATEMENT_BEGIN = /^-- \+migrate [ \t]*StatementBegin(?:\s|$)/;
 const SQL_MIGRATE_STATEMENT_END = /^-- \+migrate [ \t]*StatementEnd(?:\s|$)/;
 // goose: the annotation is the whole line after `--`, spaces around it trimmed.
@@ -112,23 +113,46 @@ function prepareSqlMigrate(_entry: MigrationEntry, text: string): PreparedMigrat
   let noTransaction = false;
   let sawUp = false;
   const kept: string[] = [];
+  // sqlparse's own reading, for the files it refuses: the text of the statement it has not ended yet, and its StatementBegin.
+  let pending = '';
+  let inStatementBlock = false;
+  let blockEnded = false;
+  let refusal: string | undefined;
+  let lineNumber = 0;
   for (const line of text.split(/(?<=\n)/)) {
-    const command = SQL_MIGRATE_COMMAND.exec(line.endsWith('\n') ? line.slice(0, -1) : line);
-    if (command?.[1] === 'Up') {
-      direction = 'up';
-      sawUp = true;
-      noTransaction ||= command[2]!.split(/[ \t]+/).includes('notransaction');
-    } else if (command?.[1] === 'Down') {
-      direction = 'down';
+    lineNumber++;
+    const content = line.replace(/\r?\n$/, '');
+    const command = SQL_MIGRATE_COMMAND.exec(content);
+    const name = command?.[1];
+    if (name === 'Up' || name === 'Down') {
+      if (pending.trim() !== '') refusal ??= `line ${lineNumber}: the statement before this ${name} line has no line that ends with a semicolon (${UNTERMINATED})`;
+      direction = name === 'Up' ? 'up' : 'down';
+      sawUp ||= name === 'Up';
+      if (name === 'Up') noTransaction ||= command![2]!.split(/[ \t]+/).includes('notransaction');
+    } else if (name === 'StatementBegin' && direction !== 'none') {
+      inStatementBlock = true;
+    } else if (name === 'StatementEnd' && direction !== 'none') {
+      blockEnded = inStatementBlock;
+      inStatementBlock = false;
     }
     const runs = direction === 'up' || (direction === 'none' && /^[ \t]*(?:--.*)?\r?\n?$/.test(line));
     kept.push(runs ? line : blank(line));
+    // sqlparse skips a comment line only when it starts with `-- `; any other line after a command joins the statement.
+    if (direction === 'none' || (content.startsWith('-- ') && !content.startsWith('-- +'))) continue;
+    if (!content.startsWith('-- +')) pending += `${content}\n`;
+    if ((!inStatementBlock && endsWithSemicolon(content)) || blockEnded) {
+      blockEnded = false;
+      pending = '';
+    }
   }
   const notes = [noTransaction ? 'sql-migrate: -- +migrate Up notransaction' : 'sql-migrate: runs each migration in a transaction'];
   if (direction === 'none') {
     notes.push('sql-migrate: no -- +migrate Up or Down line, so sql-migrate refuses to run any migration of the folder; linting all of it');
     return { upText: text, transaction: 'wrapped', notes };
   }
+  if (inStatementBlock) refusal ??= `a StatementBegin line has no StatementEnd line after it ("saw '-- +migrate StatementBegin' with no matching '-- +migrate StatementEnd'")`;
+  else if (pending.trim() !== '') refusal ??= `its last statement has no line that ends with a semicolon (${UNTERMINATED})`;
+  if (refusal) notes.push(`sql-migrate: ${refusal}, so sql-migrate refuses to run any migration of the folder; linting the Up sections as if mended`);
   if (!sawUp) notes.push('sql-migrate: no -- +migrate Up section, so nothing of it runs on the way up');
   const upText = kept.join('');
   return { upText, transaction: noTransaction ? 'none' : 'wrapped', notes, ...queryCuts('sql-migrate', upText, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END) };
