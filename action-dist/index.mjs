@@ -23512,6 +23512,24 @@ function setConfigCalls(node) {
   }
   return calls;
 }
+function sharedQueries(statements, cuts) {
+  if (!cuts) return void 0;
+  const queries = [];
+  let query = 0;
+  for (const statement of statements) {
+    if (statement.insideBlock !== void 0) continue;
+    while (query < cuts.length && cuts[query] < statement.range.end) query++;
+    (queries[query] ??= []).push(statement);
+  }
+  const spans = /* @__PURE__ */ new Map();
+  for (const together of queries) {
+    if (!together) continue;
+    if (together.length < 2) continue;
+    const span = { first: together[0].index, last: together.at(-1).index };
+    for (const statement of together) spans.set(statement, span);
+  }
+  return (statement) => spans.get(statement);
+}
 var RUN_ALONE_IN_BATCHED_MODE, SessionState;
 var init_session_state = __esm({
   "src/model/session-state.ts"() {
@@ -23526,24 +23544,39 @@ var init_session_state = __esm({
       /^CLUSTER(\s|$)/
     ];
     SessionState = class {
-      constructor(wrappedByTool, runsAlone = () => false, reopensAfterCommit = true) {
+      constructor(wrappedByTool, runsAlone = () => false, reopensAfterCommit = true, sharedQuery = () => void 0) {
         this.wrappedByTool = wrappedByTool;
         this.runsAlone = runsAlone;
         this.reopensAfterCommit = reopensAfterCommit;
+        this.sharedQuery = sharedQuery;
         if (wrappedByTool) this.transaction = this.open(false);
       }
       wrappedByTool;
       runsAlone;
       reopensAfterCommit;
+      sharedQuery;
       committed = /* @__PURE__ */ new Map();
       transaction;
       nextTransactionId = 1;
       /** The tool's transaction was committed for a statement it runs alone, and opens again after it. */
       reopensAfterStatement = false;
-      /** Call before a statement is judged: a statement the tool runs alone ends the tool's transaction before it runs. */
+      /**
+       * Call before a statement is judged: a statement the tool runs alone ends the tool's transaction before it runs; a query of
+       * several statements runs as one implicit transaction block, from its first statement to its last.
+       */
       beforeStatement(statement) {
+        if (statement.insideBlock !== void 0) return;
         const transaction = this.transaction;
-        if (!this.wrappedByTool || !transaction || transaction.explicit || statement.insideBlock !== void 0 || !this.runsAlone(statement)) return;
+        if (!this.wrappedByTool) {
+          if (transaction?.oneQuery && !transaction.explicit && statement.index > transaction.oneQuery.last) {
+            this.commit(transaction);
+            this.transaction = void 0;
+          }
+          const span = this.transaction ? void 0 : this.sharedQuery(statement);
+          if (span && statement.index === span.first) this.transaction = { ...this.open(false), oneQuery: span };
+          return;
+        }
+        if (!transaction || transaction.explicit || !this.runsAlone(statement)) return;
         this.commit(transaction);
         this.transaction = void 0;
         this.reopensAfterStatement = true;
@@ -23555,7 +23588,8 @@ var init_session_state = __esm({
           inTransaction: true,
           explicit: transaction.explicit,
           ...transaction.openedAt !== void 0 ? { openedAt: transaction.openedAt } : {},
-          id: transaction.id
+          id: transaction.id,
+          ...transaction.oneQuery ? { oneQuery: transaction.oneQuery } : {}
         };
       }
       setting(name) {
@@ -25306,7 +25340,8 @@ var init_lint_file = __esm({
           wrapsEachFile(transactionMode) || transactionMode === "implicit" && parsed.statements.length > 1,
           transactionMode === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0,
           // PostgreSQL runs what follows a COMMIT in a multi-statement query as a new implicit transaction.
-          transactionMode === "implicit" || environment.runner?.autocommitsAfterCommit !== true
+          transactionMode === "implicit" || environment.runner?.autocommitsAfterCommit !== true,
+          transactionMode === "none" ? sharedQueries(parsed.statements, environment.runner?.cutsQueries?.at) : void 0
         );
         const file = {
           parsed,
@@ -25476,6 +25511,12 @@ function reportIfInTransaction(context, command) {
     const opener = context.statements[transaction.openedAt];
     const line = opener ? context.lineOf(opener.range.start) : 1;
     context.report({ messageId: "explicitTransaction", helpId: "help", data: { command, line, optOut: optOutOf(context) } });
+  } else if (transaction.oneQuery) {
+    const { first, last } = transaction.oneQuery;
+    const line = (index) => context.lineOf(context.statements[index].range.start);
+    const tool = context.environment.runner?.cutsQueries?.tool ?? "the migration tool";
+    const lines = line(first) === line(last) ? `line ${line(first)}` : `lines ${line(first)} to ${line(last)}`;
+    context.report({ messageId: "sharedQuery", helpId: "sharedQueryHelp", data: { command, tool, lines } });
   } else if (context.environment.refusedBecause) {
     context.report({ messageId: "refusedByTool", helpId: "help", data: { command, refusal: context.environment.refusedBecause, optOut: optOutOf(context) } });
   } else if (context.environment.transactionMode === "implicit") {
@@ -25514,10 +25555,12 @@ var init_transaction_block = __esm({
       wrappedByTool: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
       refusedByTool: "{{refusal}}, so the migration fails.",
       implicitTransaction: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
+      sharedQuery: 'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and {{tool}} sends it in one query with the other statements of {{lines}}, which PostgreSQL runs as one implicit transaction block, so the migration fails.',
       insideBlock: 'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
       help: "Move {{command}} to a migration of its own that runs outside a transaction block ({{optOut}}).",
       implicitHelp: "Move {{command}} to a migration file of its own, as its only statement: the tool sends the file as one query, and PostgreSQL runs a query of one statement outside a transaction block.",
-      insideBlockHelp: "Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block."
+      insideBlockHelp: "Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block.",
+      sharedQueryHelp: "Give {{command}} a query of its own: put it between StatementBegin and StatementEnd lines of its own, or outside such lines, on a line of its own that ends with its semicolon."
     };
   }
 });

@@ -115,6 +115,31 @@ describe('a Supabase history, traced', () => {
   }, 60_000);
 });
 
+describe('statements a tool sends as one query', () => {
+  it('runs a goose StatementBegin block under NO TRANSACTION as one implicit transaction block, and the statements outside it one by one', async () => {
+    const folder = tempProject({
+      'migrations/00001_users.sql': '-- +goose Up\nCREATE TABLE users (id bigint PRIMARY KEY, email text, name text);\n',
+      'migrations/00002_index.sql': [
+        '-- +goose NO TRANSACTION',
+        '-- +goose Up',
+        '-- +goose StatementBegin',
+        "SET lock_timeout = '2s';",
+        'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
+        '-- +goose StatementEnd',
+        'CREATE INDEX CONCURRENTLY users_name_idx ON users (name);',
+        '',
+      ].join('\n'),
+    });
+    const results = await traceFolder(folder, false);
+    const statements = results.statements.filter((statement) => statement.file.endsWith('00002_index.sql'));
+    expect(statements.map(({ text, status, reason }) => [text, status, reason])).toEqual([
+      ["SET lock_timeout = '2s'", 'observed', undefined],
+      ['CREATE INDEX CONCURRENTLY users_email_idx ON users (email)', 'failed', 'CREATE INDEX CONCURRENTLY cannot run inside a transaction block'],
+      ['CREATE INDEX CONCURRENTLY users_name_idx ON users (name)', 'observed', undefined],
+    ]);
+  }, 60_000);
+});
+
 describe('locks a statement may not take', () => {
   it('takes no lock as no disagreement where a DO block skips the branch, or DROP ... IF EXISTS finds no trigger, and still checks the lock where it is taken', async () => {
     const folder = tempProject({

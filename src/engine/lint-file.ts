@@ -3,7 +3,7 @@ import type { SkippedText } from '../parse/preprocess.js';
 import { asKind, type NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
-import { runsAloneInBatchedMode, SessionState, wrapsEachFile, type TransactionState } from '../model/session-state.js';
+import { runsAloneInBatchedMode, SessionState, sharedQueries, wrapsEachFile, type TransactionState } from '../model/session-state.js';
 import { tablesOfUses, type RelationKind, type SchemaModel } from '../model/schema-model.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import {
@@ -183,6 +183,7 @@ export class FileLinter {
       transactionMode === 'batched' ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : undefined,
       // PostgreSQL runs what follows a COMMIT in a multi-statement query as a new implicit transaction.
       transactionMode === 'implicit' || environment.runner?.autocommitsAfterCommit !== true,
+      transactionMode === 'none' ? sharedQueries(parsed.statements, environment.runner?.cutsQueries?.at) : undefined,
     );
     const file: FileUnderLint = {
       parsed,
@@ -551,3 +552,4 @@ function relationKindOf(claim: LockClaim, schema: SchemaModel): { relationKind?:
   const kind = claim.target === 'table' ? schema.table(claim.relation)?.kind : undefined;
   return kind ? { relationKind: kind } : {};
 }
+

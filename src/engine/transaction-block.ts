@@ -90,12 +90,16 @@ export const REFUSED_IN_TRANSACTION_MESSAGES = {
   refusedByTool: '{{refusal}}, so the migration fails.',
   implicitTransaction:
     'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
+  sharedQuery:
+    'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and {{tool}} sends it in one query with the other statements of {{lines}}, which PostgreSQL runs as one implicit transaction block, so the migration fails.',
   insideBlock:
     'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
   help: 'Move {{command}} to a migration of its own that runs outside a transaction block ({{optOut}}).',
   implicitHelp:
     'Move {{command}} to a migration file of its own, as its only statement: the tool sends the file as one query, and PostgreSQL runs a query of one statement outside a transaction block.',
   insideBlockHelp: 'Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block.',
+  sharedQueryHelp:
+    'Give {{command}} a query of its own: put it between StatementBegin and StatementEnd lines of its own, or outside such lines, on a line of its own that ends with its semicolon.',
 } as const;
 
 type RefusedMessageId = keyof typeof REFUSED_IN_TRANSACTION_MESSAGES;
@@ -110,6 +114,12 @@ export function reportIfInTransaction(context: RuleContext<RefusedMessageId>, co
     const opener = context.statements[transaction.openedAt];
     const line = opener ? context.lineOf(opener.range.start) : 1;
     context.report({ messageId: 'explicitTransaction', helpId: 'help', data: { command, line, optOut: optOutOf(context) } });
+  } else if (transaction.oneQuery) {
+    const { first, last } = transaction.oneQuery;
+    const line = (index: number): number => context.lineOf(context.statements[index]!.range.start);
+    const tool = context.environment.runner?.cutsQueries?.tool ?? 'the migration tool';
+    const lines = line(first) === line(last) ? `line ${line(first)}` : `lines ${line(first)} to ${line(last)}`;
+    context.report({ messageId: 'sharedQuery', helpId: 'sharedQueryHelp', data: { command, tool, lines } });
   } else if (context.environment.refusedBecause) {
     context.report({ messageId: 'refusedByTool', helpId: 'help', data: { command, refusal: context.environment.refusedBecause, optOut: optOutOf(context) } });
   } else if (context.environment.transactionMode === 'implicit') {

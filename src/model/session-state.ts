@@ -69,6 +69,17 @@ export interface TransactionState {
   openedAt?: number;
   /** Identifies the transaction: two statements with the same id run in the same transaction. */
   id: number;
+  /**
+   * The implicit transaction block of one query of several statements, which a tool that runs no transaction of its own
+   * sends together (goose's or sql-migrate's StatementBegin block): the indexes of its first and last statements.
+   */
+  oneQuery?: QuerySpan;
+}
+
+/** The top-level statements a tool sends as one query, by their indexes. */
+export interface QuerySpan {
+  first: number;
+  last: number;
 }
 
 export interface SettingValue {
@@ -92,6 +103,7 @@ interface OpenTransaction extends SettingsSnapshot {
   explicit: boolean;
   openedAt?: number;
   id: number;
+  oneQuery?: QuerySpan;
   savepoints: Array<{ name: string } & SettingsSnapshot>;
 }
 
@@ -117,14 +129,29 @@ export class SessionState {
     /** In `batched` mode: whether the tool runs a top-level statement on its own. */
     private readonly runsAlone: (statement: Statement) => boolean = () => false,
     private readonly reopensAfterCommit = true,
+    /** For a tool that sends statements outside a transaction of its own: the query a top-level statement shares with others. */
+    private readonly sharedQuery: (statement: Statement) => QuerySpan | undefined = () => undefined,
   ) {
     if (wrappedByTool) this.transaction = this.open(false);
   }
 
-  /** Call before a statement is judged: a statement the tool runs alone ends the tool's transaction before it runs. */
+  /**
+   * Call before a statement is judged: a statement the tool runs alone ends the tool's transaction before it runs; a query of
+   * several statements runs as one implicit transaction block, from its first statement to its last.
+   */
   beforeStatement(statement: Statement): void {
+    if (statement.insideBlock !== undefined) return;
     const transaction = this.transaction;
-    if (!this.wrappedByTool || !transaction || transaction.explicit || statement.insideBlock !== undefined || !this.runsAlone(statement)) return;
+    if (!this.wrappedByTool) {
+      if (transaction?.oneQuery && !transaction.explicit && statement.index > transaction.oneQuery.last) {
+        this.commit(transaction);
+        this.transaction = undefined;
+      }
+      const span = this.transaction ? undefined : this.sharedQuery(statement);
+      if (span && statement.index === span.first) this.transaction = { ...this.open(false), oneQuery: span };
+      return;
+    }
+    if (!transaction || transaction.explicit || !this.runsAlone(statement)) return;
     this.commit(transaction);
     this.transaction = undefined;
     this.reopensAfterStatement = true;
@@ -138,6 +165,7 @@ export class SessionState {
       explicit: transaction.explicit,
       ...(transaction.openedAt !== undefined ? { openedAt: transaction.openedAt } : {}),
       id: transaction.id,
+      ...(transaction.oneQuery ? { oneQuery: transaction.oneQuery } : {}),
     };
   }
 
@@ -314,4 +342,27 @@ function setConfigCalls(node: Node): Array<[string, string, boolean]> {
     if (name && value !== undefined) calls.push([name.toLowerCase(), value, isLocal === 'true']);
   }
   return calls;
+}
+
+/**
+ * The query each top-level statement shares with others, where the tool ends its queries at `cuts` (goose's and
+ * sql-migrate's, outside a transaction of their own): a statement belongs to the query that ends at the first cut after it.
+ */
+export function sharedQueries(statements: readonly Statement[], cuts: readonly number[] | undefined): ((statement: Statement) => QuerySpan | undefined) | undefined {
+  if (!cuts) return undefined;
+  const queries: Statement[][] = [];
+  let query = 0;
+  for (const statement of statements) {
+    if (statement.insideBlock !== undefined) continue;
+    while (query < cuts.length && cuts[query]! < statement.range.end) query++;
+    (queries[query] ??= []).push(statement);
+  }
+  const spans = new Map<Statement, QuerySpan>();
+  for (const together of queries) {
+    if (!together) continue;
+    if (together.length < 2) continue;
+    const span = { first: together[0]!.index, last: together.at(-1)!.index };
+    for (const statement of together) spans.set(statement, span);
+  }
+  return (statement) => spans.get(statement);
 }

@@ -5,7 +5,7 @@ import type { Severity } from '../engine/rule.js';
 import { loadParser, parseSource, type Statement } from '../parse/parse.js';
 import { quoteIdentifier } from '../parse/identifiers.js';
 import { SourceFile, type ByteRange } from '../source/source-file.js';
-import { runsAloneInBatchedMode, type TransactionMode } from '../model/session-state.js';
+import { runsAloneInBatchedMode, sharedQueries, type QuerySpan, type TransactionMode } from '../model/session-state.js';
 import type { StatementObservation } from './compare.js';
 import { runContention, type ContentionOutcome } from './contention.js';
 import { connect, type TraceDatabase } from './database.js';
@@ -208,7 +208,24 @@ async function traceMigration(
   const context: RunContext = { connections, pgVersion: options.pgVersion, rows: options.rows, createdInTransaction: new Set(), notes: [] };
   if (mode === 'wrapped') await main.query('BEGIN');
 
+  // A tool that sends several statements as one query outside a transaction of its own (goose's StatementBegin block under
+  // NO TRANSACTION): PostgreSQL runs them as one implicit transaction block, which a BEGIN and COMMIT around them reproduce.
+  const sharedQuery = mode === 'none' ? sharedQueries(parsed.statements, migration.runner?.cutsQueries?.at) : undefined;
+  let openQuery: QuerySpan | undefined;
+  const endQuery = async (): Promise<void> => {
+    const status = main.getTransactionStatus();
+    if (status === 'T') await main.query('COMMIT');
+    else if (status === 'E') await main.query('ROLLBACK');
+    openQuery = undefined;
+    context.createdInTransaction.clear();
+  };
   for (const statement of topLevel) {
+    if (openQuery && statement.index > openQuery.last) await endQuery();
+    const span = sharedQuery?.(statement);
+    if (span && statement.index === span.first && main.getTransactionStatus() === 'I') {
+      await main.query('BEGIN');
+      openQuery = span;
+    }
     const inner = parsed.statements.filter((candidate) => candidate.insideBlock === statement.index);
     const sql = parsed.sqlText(statement.range);
     const line = source.positionAt(statement.range.start).line;
@@ -267,6 +284,7 @@ async function traceMigration(
     if (runsAlone) await main.query('BEGIN');
   }
 
+  if (openQuery) await endQuery();
   // The tool commits its transaction; one the file opened and never closed ends with the session, rolled back.
   const status = main.getTransactionStatus();
   if (status === 'T' && mode === 'wrapped') await main.query('COMMIT').catch(() => main.query('ROLLBACK'));
