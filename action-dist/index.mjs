@@ -37789,7 +37789,8 @@ function prepareGoose(_entry, text) {
   const notes = [noTransaction ? "goose: -- +goose NO TRANSACTION" : "goose: runs each migration in a transaction"];
   if (upLine === void 0) notes.push("goose: no -- +goose Up annotation, so goose refuses this file; linting all of it");
   const upText = downAt === void 0 ? text : blankFrom(text, downAt);
-  return { upText, transaction: noTransaction ? "none" : "wrapped", notes, ...queryCuts("goose", upText, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END) };
+  const upAt = upLine === void 0 ? 0 : text.indexOf(upLine);
+  return { upText, transaction: noTransaction ? "none" : "wrapped", notes, ...goRunner("goose", upText, Buffer.byteLength(text.slice(0, upAt), "utf8"), GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END) };
 }
 function prepareDbmate(_entry, text) {
   const { upLine, downAt } = findSections(text, DBMATE_UP, DBMATE_DOWN);
@@ -37809,11 +37810,16 @@ function prepareSqlMigrate(_entry, text) {
   let blockEnded = false;
   let refusal;
   let lineNumber = 0;
+  let offset = 0;
+  let firstSection;
   for (const line of text.split(/(?<=\n)/)) {
     lineNumber++;
     const content = line.replace(/\r?\n$/, "");
     const command = SQL_MIGRATE_COMMAND.exec(content);
     const name = command?.[1];
+    const lineAt = offset;
+    offset += Buffer.byteLength(line, "utf8");
+    if ((name === "Up" || name === "Down") && firstSection === void 0) firstSection = lineAt;
     if (name === "Up" || name === "Down") {
       if (pending.trim() !== "") refusal ??= `line ${lineNumber}: the statement before this ${name} line has no line that ends with a semicolon (${UNTERMINATED})`;
       direction = name === "Up" ? "up" : "down";
@@ -37845,14 +37851,18 @@ function prepareSqlMigrate(_entry, text) {
   if (refusal) notes.push(`sql-migrate: ${refusal}, so sql-migrate refuses to run any migration of the folder; linting the Up sections as if mended`);
   if (!sawUp) notes.push("sql-migrate: no -- +migrate Up section, so nothing of it runs on the way up");
   const upText = kept.join("");
-  return { upText, transaction: noTransaction ? "none" : "wrapped", notes, ...queryCuts("sql-migrate", upText, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END) };
+  return { upText, transaction: noTransaction ? "none" : "wrapped", notes, ...goRunner("sql-migrate", upText, firstSection ?? 0, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END) };
 }
-function queryCuts(tool, upText, statementBegin, statementEnd) {
+function goRunner(tool, upText, from, statementBegin, statementEnd) {
   const at = [];
   let offset = 0;
   let inStatementBlock = false;
   for (const line of upText.split(/(?<=\n)/)) {
     const content = line.replace(/\r?\n$/, "");
+    if (offset < from) {
+      offset += Buffer.byteLength(line, "utf8");
+      continue;
+    }
     if (statementBegin.test(content)) {
       inStatementBlock = true;
     } else if (statementEnd.test(content)) {
@@ -37863,7 +37873,7 @@ function queryCuts(tool, upText, statementBegin, statementEnd) {
     }
     offset += Buffer.byteLength(line, "utf8");
   }
-  return at.length > 0 ? { runner: { cutsQueries: { tool, at } } } : {};
+  return { runner: { autocommitsAfterCommit: true, ...at.length > 0 ? { cutsQueries: { tool, at } } : {} } };
 }
 function endsWithSemicolon(line) {
   let last = "";

@@ -260,6 +260,9 @@ describe('sql-migrate', () => {
     const prepared = prepareMigration('sql-migrate', entry, text);
     // Line 8 ends in a word that runs on past its semicolon; the Down section is not run.
     expect(prepared.runner?.cutsQueries).toEqual({ tool: 'sql-migrate', at: [endOfLine(1), endOfLine(2), startOfLine(6)] });
+    // sqlparse reads no StatementBegin before the first section (Nakama's reader saw the body cut).
+    const early = prepareMigration('sql-migrate', entry, '-- +migrate StatementBegin\n-- +migrate Up\nDO $$ BEGIN\nPERFORM 1;\nEND $$;\n-- +migrate StatementEnd\n');
+    expect(early.runner?.cutsQueries?.at).toEqual([Buffer.byteLength('-- +migrate StatementBegin\n-- +migrate Up\nDO $$ BEGIN\nPERFORM 1;'), Buffer.byteLength('-- +migrate StatementBegin\n-- +migrate Up\nDO $$ BEGIN\nPERFORM 1;\nEND $$;')]);
   });
 
   it('says when sql-migrate would refuse the file or run nothing of it', () => {

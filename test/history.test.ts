@@ -185,6 +185,13 @@ describe('frameworks decide the transaction', () => {
     expect(help).toContain('(with `-- +migrate Up notransaction` as its up marker)');
     expect(run.stderr).toBe('');
 
+    // On Go's database/sql, a COMMIT in the file ends the migration's transaction: what follows runs on its own (Nakama's).
+    const committed = tempProject({
+      'migrations/1_users.sql': `-- +migrate Up\n${CREATE_USERS}`,
+      'migrations/2_index.sql': `-- +migrate Up\nCOMMIT;\n${LOCK}${INDEX}BEGIN;\n`,
+    });
+    expect(findings(runCli(['lint', '-f', 'json', 'migrations'], { cwd: committed }).stdout)).toEqual([]);
+
     // A file sqlparse refuses stops sql-migrate before it runs anything: said without --verbose.
     const refused = tempProject({ 'migrations/1_users.sql': `-- +migrate Up\n${CREATE_USERS}\n-- +migrate Down\nDROP TABLE users\n` });
     expect(runCli(['lint', '-f', 'json', 'migrations'], { cwd: refused }).stderr).toBe(

@@ -89,7 +89,8 @@ function prepareGoose(_entry: MigrationEntry, text: string): PreparedMigration {
   const notes = [noTransaction ? 'goose: -- +goose NO TRANSACTION' : 'goose: runs each migration in a transaction'];
   if (upLine === undefined) notes.push('goose: no -- +goose Up annotation, so goose refuses this file; linting all of it');
   const upText = downAt === undefined ? text : blankFrom(text, downAt);
-  return { upText, transaction: noTransaction ? 'none' : 'wrapped', notes, ...queryCuts('goose', upText, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END) };
+  const upAt = upLine === undefined ? 0 : text.indexOf(upLine);
+  return { upText, transaction: noTransaction ? 'none' : 'wrapped', notes, ...goRunner('goose', upText, Buffer.byteLength(text.slice(0, upAt), 'utf8'), GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END) };
 }
 
 /** Comments before the up block stay: dbmate accepts nothing else there, and file-wide directives live there. */
@@ -119,11 +120,16 @@ function prepareSqlMigrate(_entry: MigrationEntry, text: string): PreparedMigrat
   let blockEnded = false;
   let refusal: string | undefined;
   let lineNumber = 0;
+  let offset = 0;
+  let firstSection: number | undefined;
   for (const line of text.split(/(?<=\n)/)) {
     lineNumber++;
     const content = line.replace(/\r?\n$/, '');
     const command = SQL_MIGRATE_COMMAND.exec(content);
     const name = command?.[1];
+    const lineAt = offset;
+    offset += Buffer.byteLength(line, 'utf8');
+    if ((name === 'Up' || name === 'Down') && firstSection === undefined) firstSection = lineAt;
     if (name === 'Up' || name === 'Down') {
       if (pending.trim() !== '') refusal ??= `line ${lineNumber}: the statement before this ${name} line has no line that ends with a semicolon (${UNTERMINATED})`;
       direction = name === 'Up' ? 'up' : 'down';
@@ -155,20 +161,27 @@ function prepareSqlMigrate(_entry: MigrationEntry, text: string): PreparedMigrat
   if (refusal) notes.push(`sql-migrate: ${refusal}, so sql-migrate refuses to run any migration of the folder; linting the Up sections as if mended`);
   if (!sawUp) notes.push('sql-migrate: no -- +migrate Up section, so nothing of it runs on the way up');
   const upText = kept.join('');
-  return { upText, transaction: noTransaction ? 'none' : 'wrapped', notes, ...queryCuts('sql-migrate', upText, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END) };
+  return { upText, transaction: noTransaction ? 'none' : 'wrapped', notes, ...goRunner('sql-migrate', upText, firstSection ?? 0, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END) };
 }
 
 /**
- * Where goose and sql-migrate end a query they send on its own (their endsWithSemicolon): after each line whose last word,
- * before any word that starts with `--`, ends with a semicolon, and at a StatementEnd line, which ends the query that its
- * StatementBegin line began, semicolons or not. Byte offsets in `upText`, whose lines that do not run are blank.
+ * How goose and sql-migrate run a file, both on Go's database/sql. Each statement goes in an Exec of its own on the
+ * migration's transaction, so after a COMMIT in the file the statements that follow run on their own, outside any
+ * transaction, until a BEGIN of the file's. And each ends a query (their endsWithSemicolon) after each line whose last
+ * word, before any word that starts with `--`, ends with a semicolon, and at a StatementEnd line, which ends the query
+ * that its StatementBegin line began, semicolons or not; annotations before the first section (`from`, a byte offset)
+ * are read by neither. Byte offsets in `upText`, whose lines that do not run are blank.
  */
-function queryCuts(tool: 'goose' | 'sql-migrate', upText: string, statementBegin: RegExp, statementEnd: RegExp): Pick<PreparedMigration, 'runner'> {
+function goRunner(tool: 'goose' | 'sql-migrate', upText: string, from: number, statementBegin: RegExp, statementEnd: RegExp): Pick<PreparedMigration, 'runner'> {
   const at: number[] = [];
   let offset = 0;
   let inStatementBlock = false;
   for (const line of upText.split(/(?<=\n)/)) {
     const content = line.replace(/\r?\n$/, '');
+    if (offset < from) {
+      offset += Buffer.byteLength(line, 'utf8');
+      continue;
+    }
     if (statementBegin.test(content)) {
       inStatementBlock = true;
     } else if (statementEnd.test(content)) {
@@ -179,7 +192,7 @@ function queryCuts(tool: 'goose' | 'sql-migrate', upText: string, statementBegin
     }
     offset += Buffer.byteLength(line, 'utf8');
   }
-  return at.length > 0 ? { runner: { cutsQueries: { tool, at } } } : {};
+  return { runner: { autocommitsAfterCommit: true, ...(at.length > 0 ? { cutsQueries: { tool, at } } : {}) } };
 }
 
 function endsWithSemicolon(line: string): boolean {
