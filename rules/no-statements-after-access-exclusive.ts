@@ -65,6 +65,11 @@ const CATALOG_ONLY_KINDS = new Set([
   'CompositeTypeStmt',
   'CreateDomainStmt',
   'CreateFunctionStmt',
+  'AlterFunctionStmt',
+  // CREATE AGGREGATE, OPERATOR, TYPE, COLLATION and TEXT SEARCH ..., CREATE CAST and CREATE RANGE TYPE lock no relation (seen on PostgreSQL 18).
+  'DefineStmt',
+  'CreateCastStmt',
+  'CreateRangeStmt',
   'CreateTrigStmt',
   // CREATE POLICY and ALTER POLICY need ACCESS EXCLUSIVE on their table, and change only the catalog (seen on PostgreSQL 18).
   'CreatePolicyStmt',
