@@ -50,8 +50,14 @@ export default defineRule({
         const allHeld = context.heldLocks();
         // A table also held ACCESS EXCLUSIVE waits for this statement in reads too, which no-statements-after-access-exclusive says.
         const readBlocked = allHeld.filter((lock) => lock.onExistingTable && !lock.claim.takenOnlyIf && blocksReads(trafficLock(lock.claim)));
+        // The statement's own lock on a table stops its writes for the whole statement anyway (a CREATE INDEX's SHARE).
+        const ownWriteBlocks = context.locksOf(statement).filter((claim) => claim.target === 'table' && !claim.takenOnlyIf && blocksWrites(trafficLock(claim)));
         const held = allHeld.filter(
-          (lock) => blocksApplicationWrites(context, lock) && !reportedElsewhere(lock, statement) && !readBlocked.some((other) => context.schema.sameTable(other.table, lock.table)),
+          (lock) =>
+            blocksApplicationWrites(context, lock) &&
+            !reportedElsewhere(lock, statement) &&
+            !readBlocked.some((other) => context.schema.sameTable(other.table, lock.table)) &&
+            !ownWriteBlocks.some((claim) => context.schema.sameTable(claim.relation, lock.table)),
         );
         if (held.length === 0) return;
         const takers = [...new Set(held.map((lock) => lock.statement))];
