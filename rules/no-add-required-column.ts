@@ -39,7 +39,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows adding a NOT NULL column without a default to an existing table.',
-      why: 'A new column holds NULL in every existing row unless it has a default (its own, or its domain\'s). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column. A table dropped and created again in one transaction with a new NOT NULL column and no default is reported the same way: the running release goes on inserting into it as it did into the old one. So is SET NOT NULL on a column this release adds without a default (added nullable, filled, then made NOT NULL): the running release does not know the column either.',
+      why: 'A new column holds NULL in every existing row unless it has a default (its own, or its domain\'s). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column. A table dropped and created again in one transaction with a new NOT NULL column and no default is reported the same way: the running release goes on inserting into it as it did into the old one (unless the new table also leaves out a column of the old one, whose INSERTs then fail on that column first, which require-deprecation-before-drop reports). So is SET NOT NULL on a column this release adds without a default (added nullable, filled, then made NOT NULL): the running release does not know the column either.',
       instead: 'From PostgreSQL 11, ADD COLUMN ... NOT NULL DEFAULT <constant> only records the default in the catalog: no rewrite, no scan, and old INSERTs get the default. Otherwise add the column nullable, backfill in batches, and add NOT NULL through a validated CHECK constraint.',
       bad: 'ALTER TABLE users ADD COLUMN plan text NOT NULL;',
       good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
@@ -62,6 +62,10 @@ export default defineRule({
           const rebuild = old && statementCreatingAgain(context, context.statement, relation!);
           const create = rebuild ? asKind(rebuild.node, 'CreateStmt') : undefined;
           if (!create) continue;
+          // A rebuild without some of the old columns fails the running release's INSERTs on those first ("column ... does
+          // not exist"): require-deprecation-before-drop says so.
+          const newColumns = new Set((create.tableElts ?? []).map((element) => asKind(element, 'ColumnDef')?.colname));
+          if ([...old!.columns.keys()].some((column) => !newColumns.has(column))) continue;
           // The running release queries the new table as it did the old: a column it never heard of must fill itself.
           const keyColumns = new Set(tablePrimaryKeyColumns(create));
           for (const element of create.tableElts ?? []) {

@@ -1,6 +1,8 @@
 import type { AlterTableCmd } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
+import { wordList } from '../src/engine/messages.js';
+import type { Statement } from '../src/parse/parse.js';
 import { columnTakingName, commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { knownColumn } from '../src/engine/batches.js';
 import { columnDropSteps, columnReplacementSteps, RELATION_OBJECT_WORDS, tableDropSteps, type RelationWord } from '../src/knowledge/expand-contract.js';
@@ -20,6 +22,8 @@ type MessageId =
   | 'dropTableRetiredInSameRelease'
   | 'droppedUntilCreatedAgain'
   | 'createAgainHelp'
+  | 'createdAgainWithoutColumns'
+  | 'keepColumnsHelp'
   | 'retiredTooRecently'
   | 'columnRetyped'
   | 'columnRecreated'
@@ -43,6 +47,10 @@ export default defineRule<MessageId, Options>({
         '{{ifItExists}}{{dropping}} {{kind}} {{table}} breaks the application version still running during the deploy if it still uses the {{kind}}, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.',
       droppedUntilCreatedAgain:
         'The drop of {{kind}} {{table}} commits {{gap}}, before line {{line}} creates it again: in between, the {{kind}} does not exist, and every query of the application version still running during the deploy that uses it fails ("relation does not exist").',
+      createdAgainWithoutColumns:
+        'Dropping {{kind}} {{table}} and creating it again on line {{line}} without {{columns}} breaks the application version still running during the deploy if it uses {{them}}: from the commit on, its queries that name {{them}} fail ("column ... does not exist").',
+      keepColumnsHelp:
+        'Create it again with {{columns}} for now, release code that no longer uses {{them}}, and drop {{them}} in a later migration, once no running release uses {{them}} (retire {{them}} first: COMMENT ON COLUMN ... IS \'deprecated: ...\').',
       createAgainHelp:
         'Create it again in the same transaction as the drop, before it commits (BEGIN; DROP ...; CREATE ...; COMMIT;): queries of the {{kind}} then wait for the lock, and find the new {{kind}}.',
       dropTableRetiredInSameRelease:
@@ -158,10 +166,18 @@ export default defineRule<MessageId, Options>({
           const retirement = context.schema.retirement(relation);
           if (context.transaction.inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || renamedIntoPlaceLater(context, context.statement, relation) || callsLater(context, context.statement))) continue;
           const madeAgain = retirement?.deployed ? undefined : statementCreatingAgainInFile(context, context.statement, relation);
-          if (madeAgain) {
-            const committedBy = context.transaction.inTransaction ? context.statements[context.statement.index + restOfTransaction(context, context.statement).length + 1] : undefined;
+          const rest = context.transaction.inTransaction ? restOfTransaction(context, context.statement) : [];
+          if (madeAgain && !rest.includes(madeAgain)) {
+            const committedBy = context.transaction.inTransaction ? context.statements[context.statement.index + rest.length + 1] : undefined;
             const gap = committedBy ? `with the transaction that ends on line ${context.lineOf(committedBy.range.start)}` : 'on its own';
             context.report({ messageId: 'droppedUntilCreatedAgain', helpId: 'createAgainHelp', data: { kind, table: displayName(relation), line: context.lineOf(madeAgain.range.start), gap } });
+            continue;
+          }
+          // Created again in the transaction, without some of the columns the running release uses (Stellar Horizon's trades).
+          const lost = madeAgain ? columnsLeftOut(context, relation, madeAgain) : [];
+          if (madeAgain && lost.length > 0) {
+            const columns = wordList(lost.map(quoteIdentifier));
+            context.report({ messageId: 'createdAgainWithoutColumns', helpId: 'keepColumnsHelp', data: { kind, table: displayName(relation), line: context.lineOf(madeAgain.range.start), columns, them: lost.length > 1 ? 'them' : 'it' } });
             continue;
           }
           // IF EXISTS of a table no migration created: it may exist in databases older than the history.
@@ -194,4 +210,13 @@ function columnTakingTheName(context: RuleContext<MessageId>, relation: Relation
     return update?.relation && context.schema.sameTable(relationFromRangeVar(update.relation), relation) && (update.targetList ?? []).some((target) => asKind(target, 'ResTarget')?.name === from);
   });
   return { type: context.schema.column(relation, from)?.type, keepsValues: filled };
+}
+
+/** The columns of the dropped table, as the model knows them, that the CREATE TABLE making it again leaves out. */
+function columnsLeftOut(context: RuleContext<MessageId>, relation: RelationName, created: Statement): string[] {
+  const elements = asKind(created.node, 'CreateStmt')?.tableElts;
+  const known = context.schema.table(relation)?.columns;
+  if (!elements || !known) return [];
+  const names = new Set(elements.map((element) => asKind(element, 'ColumnDef')?.colname));
+  return [...known.keys()].filter((column) => !names.has(column));
 }
