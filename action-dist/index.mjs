@@ -26086,7 +26086,7 @@ var init_no_add_required_column = __esm({
         },
         docs: {
           summary: "Disallows adding a NOT NULL column without a default to an existing table.",
-          why: `A new column holds NULL in every existing row unless it has a default (its own, or its domain's). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column. A table dropped and created again in one transaction with a new NOT NULL column and no default is reported the same way: the running release goes on inserting into it as it did into the old one. So is SET NOT NULL on a column this release adds without a default (added nullable, filled, then made NOT NULL): the running release does not know the column either.`,
+          why: `A new column holds NULL in every existing row unless it has a default (its own, or its domain's). ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a DEFAULT, or with DEFAULT NULL, therefore fails on any table that has a row ("column ... contains null values"), and the migration breaks in production although it passed on an empty development database. Where the table happens to be empty, the column is added, but the release still running during the deploy inserts rows without it, and every such INSERT fails with a not-null violation. Serial, identity and generated columns compute their own values and are left to no-identity-or-serial-column-add and no-stored-generated-column. A table dropped and created again in one transaction with a new NOT NULL column and no default is reported the same way: the running release goes on inserting into it as it did into the old one (unless the new table also leaves out a column of the old one, whose INSERTs then fail on that column first, which require-deprecation-before-drop reports). So is SET NOT NULL on a column this release adds without a default (added nullable, filled, then made NOT NULL): the running release does not know the column either.`,
           instead: "From PostgreSQL 11, ADD COLUMN ... NOT NULL DEFAULT <constant> only records the default in the catalog: no rewrite, no scan, and old INSERTs get the default. Otherwise add the column nullable, backfill in batches, and add NOT NULL through a validated CHECK constraint.",
           bad: "ALTER TABLE users ADD COLUMN plan text NOT NULL;",
           good: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
@@ -26109,6 +26109,8 @@ var init_no_add_required_column = __esm({
               const rebuild = old && statementCreatingAgain(context, context.statement, relation);
               const create = rebuild ? asKind(rebuild.node, "CreateStmt") : void 0;
               if (!create) continue;
+              const newColumns = new Set((create.tableElts ?? []).map((element) => asKind(element, "ColumnDef")?.colname));
+              if ([...old.columns.keys()].some((column) => !newColumns.has(column))) continue;
               const keyColumns = new Set(tablePrimaryKeyColumns(create));
               for (const element of create.tableElts ?? []) {
                 const column = asKind(element, "ColumnDef");
@@ -29229,8 +29231,9 @@ var init_no_slow_statements_after_write_lock = __esm({
             if (!slow) return;
             const allHeld = context.heldLocks();
             const readBlocked = allHeld.filter((lock2) => lock2.onExistingTable && !lock2.claim.takenOnlyIf && blocksReads(trafficLock(lock2.claim)));
+            const ownWriteBlocks = context.locksOf(statement).filter((claim) => claim.target === "table" && !claim.takenOnlyIf && blocksWrites(trafficLock(claim)));
             const held = allHeld.filter(
-              (lock2) => blocksApplicationWrites(context, lock2) && !reportedElsewhere(lock2, statement) && !readBlocked.some((other) => context.schema.sameTable(other.table, lock2.table))
+              (lock2) => blocksApplicationWrites(context, lock2) && !reportedElsewhere(lock2, statement) && !readBlocked.some((other) => context.schema.sameTable(other.table, lock2.table)) && !ownWriteBlocks.some((claim) => context.schema.sameTable(claim.relation, lock2.table))
             );
             if (held.length === 0) return;
             const takers = [...new Set(held.map((lock2) => lock2.statement))];
@@ -32356,6 +32359,11 @@ var init_no_statements_after_access_exclusive = __esm({
       "CompositeTypeStmt",
       "CreateDomainStmt",
       "CreateFunctionStmt",
+      "AlterFunctionStmt",
+      // CREATE AGGREGATE, OPERATOR, TYPE, COLLATION and TEXT SEARCH ..., CREATE CAST and CREATE RANGE TYPE lock no relation (seen on PostgreSQL 18).
+      "DefineStmt",
+      "CreateCastStmt",
+      "CreateRangeStmt",
       "CreateTrigStmt",
       // CREATE POLICY and ALTER POLICY need ACCESS EXCLUSIVE on their table, and change only the catalog (seen on PostgreSQL 18).
       "CreatePolicyStmt",
@@ -34104,11 +34112,19 @@ function columnTakingTheName(context, relation, drop) {
   });
   return { type: context.schema.column(relation, from)?.type, keepsValues: filled };
 }
+function columnsLeftOut(context, relation, created) {
+  const elements = asKind(created.node, "CreateStmt")?.tableElts;
+  const known = context.schema.table(relation)?.columns;
+  if (!elements || !known) return [];
+  const names = new Set(elements.map((element) => asKind(element, "ColumnDef")?.colname));
+  return [...known.keys()].filter((column) => !names.has(column));
+}
 var require_deprecation_before_drop_default;
 var init_require_deprecation_before_drop = __esm({
   "rules/require-deprecation-before-drop.ts"() {
     "use strict";
     init_rule();
+    init_messages();
     init_alter_table_commands();
     init_batches();
     init_expand_contract();
@@ -34129,6 +34145,8 @@ var init_require_deprecation_before_drop = __esm({
           dropColumnRetiredInSameRelease: "Dropping {{table}}.{{column}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the column before it disappears.",
           dropTable: "{{ifItExists}}{{dropping}} {{kind}} {{table}} breaks the application version still running during the deploy if it still uses the {{kind}}, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.",
           droppedUntilCreatedAgain: 'The drop of {{kind}} {{table}} commits {{gap}}, before line {{line}} creates it again: in between, the {{kind}} does not exist, and every query of the application version still running during the deploy that uses it fails ("relation does not exist").',
+          createdAgainWithoutColumns: 'Dropping {{kind}} {{table}} and creating it again on line {{line}} without {{columns}} breaks the application version still running during the deploy if it uses {{them}}: from the commit on, its queries that name {{them}} fail ("column ... does not exist").',
+          keepColumnsHelp: "Create it again with {{columns}} for now, release code that no longer uses {{them}}, and drop {{them}} in a later migration, once no running release uses {{them}} (retire {{them}} first: COMMENT ON COLUMN ... IS 'deprecated: ...').",
           createAgainHelp: "Create it again in the same transaction as the drop, before it commits (BEGIN; DROP ...; CREATE ...; COMMIT;): queries of the {{kind}} then wait for the lock, and find the new {{kind}}.",
           dropTableRetiredInSameRelease: "Dropping {{kind}} {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the {{kind}} before it disappears.",
           retiredTooRecently: "{{what}} was retired in {{migration}} only {{age}} before this drop; minDeprecationAge asks for {{minimum}}, so that every release still running has stopped using it.",
@@ -34224,10 +34242,17 @@ var init_require_deprecation_before_drop = __esm({
               const retirement = context.schema.retirement(relation);
               if (context.transaction.inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || renamedIntoPlaceLater(context, context.statement, relation) || callsLater(context, context.statement))) continue;
               const madeAgain = retirement?.deployed ? void 0 : statementCreatingAgainInFile(context, context.statement, relation);
-              if (madeAgain) {
-                const committedBy = context.transaction.inTransaction ? context.statements[context.statement.index + restOfTransaction(context, context.statement).length + 1] : void 0;
+              const rest = context.transaction.inTransaction ? restOfTransaction(context, context.statement) : [];
+              if (madeAgain && !rest.includes(madeAgain)) {
+                const committedBy = context.transaction.inTransaction ? context.statements[context.statement.index + rest.length + 1] : void 0;
                 const gap = committedBy ? `with the transaction that ends on line ${context.lineOf(committedBy.range.start)}` : "on its own";
                 context.report({ messageId: "droppedUntilCreatedAgain", helpId: "createAgainHelp", data: { kind, table: displayName(relation), line: context.lineOf(madeAgain.range.start), gap } });
+                continue;
+              }
+              const lost = madeAgain ? columnsLeftOut(context, relation, madeAgain) : [];
+              if (madeAgain && lost.length > 0) {
+                const columns = wordList(lost.map(quoteIdentifier));
+                context.report({ messageId: "createdAgainWithoutColumns", helpId: "keepColumnsHelp", data: { kind, table: displayName(relation), line: context.lineOf(madeAgain.range.start), columns, them: lost.length > 1 ? "them" : "it" } });
                 continue;
               }
               const ifItExists = drop.missing_ok && !context.schema.table(relation) ? `Where ${displayName(relation)} exists (no migration lockwise read created it), ` : "";
@@ -34274,7 +34299,9 @@ function describeLocks(context, claims) {
     return { ...alike[0], object: wordList(alike.map((words) => words.object)), relation, impact: lockImpact(mode, relation) };
   });
   const others = weaker.map((words) => `, and ${words.lock} on ${words.object}, which ${words.impact}`).join("");
-  return { ...strongest, others };
+  const strongestMode = trafficLock(claims[0]);
+  const queued = blocksReads(strongestMode) ? `query on ${strongest.relation}` : `write to ${strongest.relation}`;
+  return { ...strongest, others, queued };
 }
 function pluralRelation(alike) {
   const kinds = new Set(alike.map((words) => words.relation));
@@ -34297,8 +34324,8 @@ var init_require_lock_timeout = __esm({
         judgesStatementsRolledBack: true,
         presets: ["recommended", "strict"],
         messages: {
-          missingLockTimeout: "This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.{{later}}",
-          lockTimeoutTooLong: "This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.{{later}}",
+          missingLockTimeout: "This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every {{queued}} that arrives after it waits behind it.{{later}}",
+          lockTimeoutTooLong: "This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every {{queued}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.{{later}}",
           help: "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
           shorterHelp: "Keep lock_timeout short, a few seconds at most, and retry the migration when it times out: a short wait repeated costs the application little, a long one stalls it. SET lock_timeout = '2s'; (or SET LOCAL inside the transaction)."
         },

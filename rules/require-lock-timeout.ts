@@ -2,7 +2,7 @@ import type { LockWords, RuleContext } from '../src/engine/context.js';
 import { shortWordList, wordList } from '../src/engine/messages.js';
 import type { Statement } from '../src/parse/parse.js';
 import { defineRule } from '../src/engine/rule.js';
-import { blocksWrites, lockImpact, lockStrength, type LockMode } from '../src/knowledge/lock-modes.js';
+import { blocksReads, blocksWrites, lockImpact, lockStrength, type LockMode } from '../src/knowledge/lock-modes.js';
 import { isTimeoutInForce, timeSettingMilliseconds } from '../src/knowledge/settings.js';
 import { trafficLock, trafficTable, type LockClaim } from '../src/knowledge/statement-locks.js';
 
@@ -23,9 +23,9 @@ export default defineRule<MessageId, Options>({
     presets: ['recommended', 'strict'],
     messages: {
       missingLockTimeout:
-        'This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every query on {{relation}} that arrives after it waits behind it.{{later}}',
+        'This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with no lock_timeout set: if a long query holds a conflicting lock, the statement waits in the lock queue, and every {{queued}} that arrives after it waits behind it.{{later}}',
       lockTimeoutTooLong:
-        'This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every query on {{relation}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.{{later}}',
+        'This statement {{takes}} {{lock}} on {{object}}, which {{impact}}{{others}}, with lock_timeout at {{timeout}}: if a long query holds a conflicting lock, the statement may wait that long in the lock queue, and every {{queued}} that arrives meanwhile waits behind it. maxLockTimeout is {{max}}.{{later}}',
       help:
         "Set a lock_timeout before the first locking statement, so the migration gives up and can be retried instead of stalling traffic: SET lock_timeout = '2s'; (or SET LOCAL lock_timeout = '2s'; inside the transaction).",
       shorterHelp:
@@ -116,7 +116,7 @@ export default defineRule<MessageId, Options>({
  * Every relation the statement locks so that traffic waits, strongest lock first: dropping a foreign key locks
  * the table it references too, and its readers queue behind the statement as much as the altered table's.
  */
-function describeLocks(context: RuleContext<MessageId>, claims: LockClaim[]): LockWords & { others: string } {
+function describeLocks(context: RuleContext<MessageId>, claims: LockClaim[]): LockWords & { others: string; queued: string } {
   const byMode = new Map<LockMode, LockWords[]>();
   const named = new Set<string>();
   for (const claim of claims.sort((a, b) => lockStrength(trafficLock(b)) - lockStrength(trafficLock(a)))) {
@@ -132,7 +132,10 @@ function describeLocks(context: RuleContext<MessageId>, claims: LockClaim[]): Lo
     return { ...alike[0]!, object: wordList(alike.map((words) => words.object)), relation, impact: lockImpact(mode, relation) };
   });
   const others = weaker.map((words) => `, and ${words.lock} on ${words.object}, which ${words.impact}`).join('');
-  return { ...strongest!, others };
+  // A waiting request holds up only the requests that conflict with it: below ACCESS EXCLUSIVE, reads go past it.
+  const strongestMode = trafficLock(claims[0]!);
+  const queued = blocksReads(strongestMode) ? `query on ${strongest!.relation}` : `write to ${strongest!.relation}`;
+  return { ...strongest!, others, queued };
 }
 
 function pluralRelation(alike: LockWords[]): string {

@@ -556,6 +556,18 @@ describe('locks the history can name', () => {
     ]);
   });
 
+  it('says that only writes queue behind a waiting lock that lets reads through, and every query behind one that does not', () => {
+    const dir = tempProject({
+      'db/001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\n',
+      'db/002_index.sql': 'CREATE INDEX orders_total ON orders (total);\n',
+      'db/003_alter.sql': 'ALTER TABLE orders ADD COLUMN note text;\n',
+    });
+    const timeouts = messages(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stdout).filter(([rule]) => rule === 'require-lock-timeout');
+    // Seen on PostgreSQL 18 (Stellar Horizon's reader): a SELECT returned at once while a CREATE INDEX waited, an INSERT waited.
+    expect(timeouts[0]![1]).toContain('and every write to the table that arrives after it waits behind it');
+    expect(timeouts[1]![1]).toContain('and every query on the table that arrives after it waits behind it');
+  });
+
   it('says a view is locked, not a table, when the history created a view', () => {
     const dir = tempProject({
       'db/001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\nCREATE VIEW order_totals AS SELECT sum(total) AS total FROM orders;\n',
