@@ -29271,6 +29271,7 @@ var init_no_statement_split_by_tool = __esm({
     "use strict";
     init_rule();
     init_libpg();
+    init_scan();
     STATEMENT_BLOCKS = {
       goose: { begin: "-- +goose StatementBegin", end: "-- +goose StatementEnd" },
       "sql-migrate": { begin: "-- +migrate StatementBegin", end: "-- +migrate StatementEnd" }
@@ -29282,7 +29283,9 @@ var init_no_statement_split_by_tool = __esm({
         presets: ["recommended", "strict"],
         messages: {
           split: "{{tool}} ends a query at the end of line {{line}}, whose last word ends with a semicolon, and sends what comes before it on its own: this statement reaches PostgreSQL in pieces, and PostgreSQL rejects the first ({{reason}}), so the migration fails.",
-          help: "Put `{{begin}}` on a line of its own before the statement and `{{end}}` on a line of its own after it, so that {{tool}} sends it whole."
+          help: "Put `{{begin}}` on a line of its own before the statement and `{{end}}` on a line of its own after it, so that {{tool}} sends it whole.",
+          splitComment: "{{tool}} ends a query at the end of line {{line}}, inside this comment, since the last word of that line ends with a semicolon: PostgreSQL rejects what it sends ({{reason}}), so the migration fails.",
+          commentHelp: "Take the semicolon off the end of that line, or start each line of the comment with -- instead."
         },
         docs: {
           summary: "Disallows a statement that goose or sql-migrate would cut in two at a semicolon inside it.",
@@ -29300,6 +29303,32 @@ var init_no_statement_split_by_tool = __esm({
       },
       create(context) {
         return {
+          // A block comment between statements, cut at a line inside it (Nakama's and Stellar Horizon's readers' probes).
+          onFileEnd() {
+            const cuts = context.environment.runner?.cutsQueries;
+            if (!cuts) return;
+            const topLevel = context.statements.filter((statement) => statement.insideBlock === void 0);
+            if (topLevel.length === 0) return;
+            for (let index = 0; index <= topLevel.length; index++) {
+              const start = index === 0 ? 0 : topLevel[index - 1].range.end;
+              const end = index < topLevel.length ? topLevel[index].range.start : Number.MAX_SAFE_INTEGER;
+              const gap = context.sqlText({ start, end });
+              if (!gap.includes("/*")) continue;
+              for (const token of scanTokens(gap) ?? []) {
+                if (token.tokenName !== "C_COMMENT") continue;
+                const comment = { start: start + token.start, end: start + token.end };
+                const cut = cuts.at.find((offset) => offset > comment.start && offset < comment.end);
+                if (cut === void 0) continue;
+                context.report({
+                  statement: topLevel[Math.min(index, topLevel.length - 1)],
+                  range: comment,
+                  messageId: "splitComment",
+                  helpId: "commentHelp",
+                  data: { tool: cuts.tool, line: context.lineOf(cut), reason: whyRejected(context.sqlText({ start: comment.start, end: cut })) }
+                });
+              }
+            }
+          },
           onStatement(statement) {
             const cuts = context.environment.runner?.cutsQueries;
             if (!cuts || statement.insideBlock !== void 0) return;

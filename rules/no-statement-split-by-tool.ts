@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { libpgQuery } from '../src/parse/libpg.js';
+import { scanTokens } from '../src/parse/scan.js';
 
 /** The annotations each tool reads around a statement it must send whole. */
 const STATEMENT_BLOCKS = {
@@ -16,6 +17,9 @@ export default defineRule({
       split:
         '{{tool}} ends a query at the end of line {{line}}, whose last word ends with a semicolon, and sends what comes before it on its own: this statement reaches PostgreSQL in pieces, and PostgreSQL rejects the first ({{reason}}), so the migration fails.',
       help: 'Put `{{begin}}` on a line of its own before the statement and `{{end}}` on a line of its own after it, so that {{tool}} sends it whole.',
+      splitComment:
+        '{{tool}} ends a query at the end of line {{line}}, inside this comment, since the last word of that line ends with a semicolon: PostgreSQL rejects what it sends ({{reason}}), so the migration fails.',
+      commentHelp: 'Take the semicolon off the end of that line, or start each line of the comment with -- instead.',
     },
     docs: {
       summary: 'Disallows a statement that goose or sql-migrate would cut in two at a semicolon inside it.',
@@ -33,6 +37,33 @@ export default defineRule({
   },
   create(context) {
     return {
+      // A block comment between statements, cut at a line inside it (Nakama's and Stellar Horizon's readers' probes).
+      onFileEnd() {
+        const cuts = context.environment.runner?.cutsQueries;
+        if (!cuts) return;
+        const topLevel = context.statements.filter((statement) => statement.insideBlock === undefined);
+        if (topLevel.length === 0) return;
+        for (let index = 0; index <= topLevel.length; index++) {
+          const start = index === 0 ? 0 : topLevel[index - 1]!.range.end;
+          const end = index < topLevel.length ? topLevel[index]!.range.start : Number.MAX_SAFE_INTEGER;
+          const gap = context.sqlText({ start, end });
+          if (!gap.includes('/*')) continue;
+          // The scanner's offsets are in bytes.
+          for (const token of scanTokens(gap) ?? []) {
+            if (token.tokenName !== 'C_COMMENT') continue;
+            const comment = { start: start + token.start, end: start + token.end };
+            const cut = cuts.at.find((offset) => offset > comment.start && offset < comment.end);
+            if (cut === undefined) continue;
+            context.report({
+              statement: topLevel[Math.min(index, topLevel.length - 1)]!,
+              range: comment,
+              messageId: 'splitComment',
+              helpId: 'commentHelp',
+              data: { tool: cuts.tool, line: context.lineOf(cut), reason: whyRejected(context.sqlText({ start: comment.start, end: cut })) },
+            });
+          }
+        }
+      },
       onStatement(statement) {
         const cuts = context.environment.runner?.cutsQueries;
         if (!cuts || statement.insideBlock !== undefined) return;
