@@ -23523,8 +23523,7 @@ function sharedQueries(statements, cuts) {
   }
   const spans = /* @__PURE__ */ new Map();
   for (const together of queries) {
-    if (!together) continue;
-    if (together.length < 2) continue;
+    if (!together || together.length < 2) continue;
     const span = { first: together[0].index, last: together.at(-1).index };
     for (const statement of together) spans.set(statement, span);
   }

@@ -359,8 +359,7 @@ export function sharedQueries(statements: readonly Statement[], cuts: readonly n
   }
   const spans = new Map<Statement, QuerySpan>();
   for (const together of queries) {
-    if (!together) continue;
-    if (together.length < 2) continue;
+    if (!together || together.length < 2) continue;
     const span = { first: together[0]!.index, last: together.at(-1)!.index };
     for (const statement of together) spans.set(statement, span);
   }
