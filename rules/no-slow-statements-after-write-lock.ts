@@ -9,7 +9,9 @@ import type { HeldLock } from '../src/engine/held-locks.js';
 import { limitedSources } from '../src/knowledge/key-range.js';
 import { blocksReads, blocksWrites, lockStrength, type LockMode } from '../src/knowledge/lock-modes.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
-import { alterTableCommands, asKind, fromListItems } from '../src/parse/node-types.js';
+import { alterTableCommands, asKind, fromListItems, stringValues } from '../src/parse/node-types.js';
+import { statementsInFunction } from '../src/parse/plpgsql.js';
+import { functionsCalledIn } from '../src/model/schema-objects.js';
 import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 
 type MessageId = 'slowStatementUnderWriteLock' | 'help' | 'ownMigrationHelp';
@@ -28,7 +30,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Flags a statement that reads or rewrites a whole existing table while the transaction holds a lock that blocks writes to an existing table.',
-      why: 'A lock is held until the end of the transaction, not of the statement. SHARE (CREATE INDEX), SHARE ROW EXCLUSIVE (CREATE TRIGGER, and a foreign key, also one added NOT VALID or by CREATE TABLE, on the table it references too) and EXCLUSIVE (REFRESH MATERIALIZED VIEW CONCURRENTLY, LOCK TABLE) let reads through but make every INSERT, UPDATE and DELETE of the table wait. Taken for a moment, that is harmless; but when the same transaction then runs a statement whose time grows with a table (an index build, VALIDATE CONSTRAINT, CLUSTER, REFRESH MATERIALIZED VIEW, an UPDATE or DELETE not bounded to a batch of keys, or copying a table with INSERT ... SELECT or CREATE TABLE ... AS), the application\'s writes to the locked table wait for all of it. The dual-write step of expand-contract is the usual case: CREATE TRIGGER to keep a new column in step, then a backfill in the same transaction. Not flagged: ACCESS EXCLUSIVE locks, which no-statements-after-access-exclusive reports, nor weaker locks on a table the transaction also holds ACCESS EXCLUSIVE; each table is named once, under the strongest lock the transaction holds on it; the SHARE lock of a CREATE INDEX, which require-concurrent-index reports; VALIDATE CONSTRAINT in the transaction that added the constraint, which require-not-valid reports; work bounded to a batch of keys, and work on tables the migration created, or the transaction emptied (a TRUNCATE, or an ADD COLUMN NOT NULL without a default that succeeded), which hold no rows.',
+      why: 'A lock is held until the end of the transaction, not of the statement. SHARE (CREATE INDEX), SHARE ROW EXCLUSIVE (CREATE TRIGGER, and a foreign key, also one added NOT VALID or by CREATE TABLE, on the table it references too) and EXCLUSIVE (REFRESH MATERIALIZED VIEW CONCURRENTLY, LOCK TABLE) let reads through but make every INSERT, UPDATE and DELETE of the table wait. Taken for a moment, that is harmless; but when the same transaction then runs a statement whose time grows with a table (an index build, VALIDATE CONSTRAINT, CLUSTER, REFRESH MATERIALIZED VIEW, an UPDATE or DELETE not bounded to a batch of keys, or copying a table with INSERT ... SELECT or CREATE TABLE ... AS), the application\'s writes to the locked table wait for all of it. The dual-write step of expand-contract is the usual case: CREATE TRIGGER to keep a new column in step, then a backfill in the same transaction. Not flagged: ACCESS EXCLUSIVE locks, which no-statements-after-access-exclusive reports, nor weaker locks on a table the transaction also holds ACCESS EXCLUSIVE; each table is named once, under the strongest lock the transaction holds on it; the SHARE lock of a CREATE INDEX, which require-concurrent-index reports; VALIDATE CONSTRAINT in the transaction that added the constraint, which require-not-valid reports; work bounded to a batch of keys, and work on tables the migration created, or the transaction emptied (a TRUNCATE, or an ADD COLUMN NOT NULL without a default that succeeded), which hold no rows. A `SELECT f()` or `CALL f()` of a PL/pgSQL function the migrations created, taking no argument, is judged by the statements of its body, which run under the same locks; a function with arguments is left alone, as they may bound its work.',
       instead: 'Commit between the statement that takes the lock and the slow one, or run the slow statement first and take the lock right before COMMIT. With a migration tool that runs each file in a transaction, put them in separate migrations.',
       bad: 'BEGIN;\nCREATE TRIGGER orders_sync_total BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_sync_total();\nUPDATE orders SET total_cents = total * 100;\nCOMMIT;',
       good: 'BEGIN;\nCREATE TRIGGER orders_sync_total BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_sync_total();\nCOMMIT;\nUPDATE orders SET total_cents = total * 100 WHERE id >= 1 AND id < 10001;',
@@ -132,12 +134,36 @@ function uniqueTables(context: RuleContext<MessageId>, held: readonly HeldLock[]
 
 /** The work of a statement whose time grows with an existing table, in words; undefined for one that is quick, or works on new tables. */
 function slowWorkOf(context: RuleContext<MessageId>, statement: Statement): string | undefined {
+  return slowWorkIn(context, statement.node) ?? slowWorkOfFunctionCalled(context, statement.node);
+}
+
+/**
+ * A PL/pgSQL function of the migrations, taking no argument, that `SELECT f()` (with no FROM) or `CALL f()`
+ * runs: its body's work is the statement's, under every lock the transaction holds (Convoy's `SELECT copy_rows()`, which
+ * copies all of events). A function with arguments is left alone: they may bound its work where lockwise cannot see.
+ */
+function slowWorkOfFunctionCalled(context: RuleContext<MessageId>, node: Node): string | undefined {
+  const select = asKind(node, 'SelectStmt');
+  const call = asKind(node, 'CallStmt');
+  if (select && (select.fromClause || select.intoClause)) return undefined;
+  const names = call ? [stringValues(call.funccall?.funcname).at(-1)?.toLowerCase()] : select ? functionsCalledIn(node) : [];
+  for (const name of names) {
+    const plpgsql = name ? context.schema.plpgsqlFunction(name) : undefined;
+    if (!plpgsql || plpgsql.parameterNames.length > 0) continue;
+    for (const bodyNode of statementsInFunction(plpgsql.body)) {
+      const work = slowWorkIn(context, bodyNode);
+      if (work) return `This ${call ? 'CALL' : 'SELECT'} runs ${name}(), whose ${work.replace(/^This /, '')}`;
+    }
+  }
+  return undefined;
+}
+
+function slowWorkIn(context: RuleContext<MessageId>, node: Node): string | undefined {
   const existing = (rangeVar: RangeVar | undefined): RelationName | undefined => {
     const relation = rangeVar && relationFromRangeVar(rangeVar);
     // A table the transaction proved empty is read at once.
     return relation && context.isExistingTable(relation) && !emptiedBy(context, relation) ? relation : undefined;
   };
-  const { node } = statement;
   const index = asKind(node, 'IndexStmt');
   if (index && !index.concurrent) {
     const table = existing(index.relation);

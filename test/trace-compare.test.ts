@@ -75,7 +75,7 @@ describe('comparing what PostgreSQL did with the lock table', () => {
     const writes = input({ before: snapshot(orders, customers), after: snapshot(orders, customers), locksAfter: [...locksAfter.slice(0, 1), { oid: 2, mode: 'ROW EXCLUSIVE', granted: true }] });
     expect(compareObservation(writes).mismatches).toEqual(['customers: expected no lock, observed ROW EXCLUSIVE']);
     // A DO block that EXECUTEs SQL it builds at run time may take any lock: not compared, rather than called wrong.
-    const dynamic = compareObservation({ ...writes, runsDynamicSql: true });
+    const dynamic = compareObservation({ ...writes, runsUnread: 'SQL the block builds at run time, which lockwise cannot read' });
     expect(dynamic.mismatches).toEqual([]);
     expect(dynamic.unresolved).toEqual(['customers: ROW EXCLUSIVE (maybe taken by SQL the block builds at run time, which lockwise cannot read)']);
   });

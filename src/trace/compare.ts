@@ -50,11 +50,13 @@ export interface ObservationInput {
   scansCounted: boolean;
   /** Locks were sampled from another connection while the statement ran: one never seen may have been too brief to catch. */
   watched: boolean;
-  /** A DO block that EXECUTEs SQL it builds at run time, which lockwise cannot read: a lock beyond its claims is no proof against them. */
-  runsDynamicSql?: boolean;
+  /**
+   * What the statement runs that lockwise cannot read, in words: SQL a DO block builds at run time, or a function of the
+   * migrations it calls. A lock beyond its claims is no proof against them.
+   */
+  runsUnread?: string;
 }
 
-const BY_DYNAMIC_SQL = 'maybe taken by SQL the block builds at run time, which lockwise cannot read';
 const TABLE_KINDS = new Set(['r', 'p', 'm']);
 const STORED_TABLE_KINDS = new Set(['r', 'm']);
 
@@ -293,7 +295,7 @@ export function compareObservation(input: ObservationInput): StatementObservatio
     } else if (!modes.has(mode) && !withinBrief(oid, strongest)) {
       mismatches.push(`${nameOf(oid)}: expected ${mode}, observed ${strongest ?? 'no lock'}`);
     } else if (taken && lockStrength(taken) > lockStrength(mode) && !withinBrief(oid, taken)) {
-      if (input.runsDynamicSql) unresolved.push(`${nameOf(oid)}: ${taken} (${BY_DYNAMIC_SQL})`);
+      if (input.runsUnread) unresolved.push(`${nameOf(oid)}: ${taken} (maybe taken by ${input.runsUnread})`);
       else mismatches.push(`${nameOf(oid)}: expected ${mode}, observed ${taken}`);
     }
   }
@@ -305,7 +307,7 @@ export function compareObservation(input: ObservationInput): StatementObservatio
     observed.push(`${nameOf(oid)}: ${mode}`);
     const coveredByUnnamed = input.unnamedTablesLock !== undefined && lockStrength(mode) <= lockStrength(input.unnamedTablesLock);
     if (!expected.has(oid) && !coveredByUnnamed && !isAncestorExpected(oid, mode, expected, before)) {
-      if (input.runsDynamicSql) unresolved.push(`${nameOf(oid)}: ${mode} (${BY_DYNAMIC_SQL})`);
+      if (input.runsUnread) unresolved.push(`${nameOf(oid)}: ${mode} (maybe taken by ${input.runsUnread})`);
       else mismatches.push(`${nameOf(oid)}: expected no lock, observed ${mode}`);
     }
   }
