@@ -20298,6 +20298,21 @@ function isOptionEnabled(options, name) {
   }
   return enabled;
 }
+function functionLanguageAndBody(options) {
+  const found = {};
+  for (const option of options ?? []) {
+    const element = asKind(option, "DefElem");
+    if (element?.defname === "language") {
+      const language = asKind(element.arg, "String")?.sval?.toLowerCase();
+      if (language !== void 0) found.language = language;
+    }
+    if (element?.defname === "as") {
+      const body = asKind(asKind(element.arg, "List")?.items?.[0], "String")?.sval;
+      if (body !== void 0) found.body = body;
+    }
+  }
+  return found;
+}
 function stringConstant(node) {
   return asKind(asKind(node, "TypeCast")?.arg ?? node, "A_Const")?.sval?.sval;
 }
@@ -23418,15 +23433,12 @@ var init_schema_model = __esm({
         const name = stringValues(nameParts).at(-1);
         if (!name) return;
         let volatility = "volatile";
-        let language;
-        let body;
         for (const option of options) {
           const element = asKind(option, "DefElem");
           const value = asKind(element?.arg, "String")?.sval;
           if (element?.defname === "volatility" && (value === "immutable" || value === "stable" || value === "volatile")) volatility = value;
-          if (element?.defname === "language") language = value?.toLowerCase();
-          if (element?.defname === "as") body = asKind(asKind(element.arg, "List")?.items?.[0], "String")?.sval;
         }
+        const { language, body } = functionLanguageAndBody(options);
         this.functionVolatilities.set(name.toLowerCase(), volatility);
         if (language === "plpgsql" && body !== void 0) {
           const parameterNames = parameters.flatMap((parameter) => asKind(parameter, "FunctionParameter")?.name ?? []);
@@ -24244,13 +24256,7 @@ function locksTakenBy(statement, pgVersion) {
   return claims;
 }
 function sqlFunctionBodyQueries(create) {
-  let language;
-  let body;
-  for (const option of create.options ?? []) {
-    const element = asKind(option, "DefElem");
-    if (element?.defname === "language") language = asKind(element.arg, "String")?.sval?.toLowerCase();
-    if (element?.defname === "as") body = asKind(listItems2(element.arg)[0], "String")?.sval;
-  }
+  const { language, body } = functionLanguageAndBody(create.options);
   if (language !== "sql" || body === void 0) return [];
   const polymorphic = (create.parameters ?? []).some((parameter) => {
     const type = stringValues(asKind(parameter, "FunctionParameter")?.argType?.names).at(-1);
@@ -25483,11 +25489,14 @@ function restOfTransaction(context, statement) {
 }
 function servesLikeTheOld(context, created, old) {
   if (asKind(created, "CreateTableAsStmt") || asKind(created, "ViewStmt")) return true;
+  return columnsLeftOut(context, created, old)?.length === 0;
+}
+function columnsLeftOut(context, created, old) {
   const elements = asKind(created, "CreateStmt")?.tableElts;
   const known = context.schema.table(old)?.columns;
-  if (!elements || !known) return false;
+  if (!elements || !known) return void 0;
   const names = new Set(elements.map((element) => asKind(element, "ColumnDef")?.colname));
-  return [...known.keys()].every((column) => names.has(column));
+  return [...known.keys()].filter((column) => !names.has(column));
 }
 function renamedIntoPlaceLater(context, statement, old) {
   const known = context.schema.table(old)?.columns;
@@ -26108,8 +26117,7 @@ var init_no_add_required_column = __esm({
               const rebuild = old && statementCreatingAgain(context, context.statement, relation);
               const create = rebuild ? asKind(rebuild.node, "CreateStmt") : void 0;
               if (!create) continue;
-              const newColumns = new Set((create.tableElts ?? []).map((element) => asKind(element, "ColumnDef")?.colname));
-              if ([...old.columns.keys()].some((column) => !newColumns.has(column))) continue;
+              if ((columnsLeftOut(context, rebuild.node, relation)?.length ?? 0) > 0) continue;
               const keyColumns = new Set(tablePrimaryKeyColumns(create));
               for (const element of create.tableElts ?? []) {
                 const column = asKind(element, "ColumnDef");
@@ -34159,13 +34167,6 @@ function columnTakingTheName(context, relation, drop) {
   });
   return { type: context.schema.column(relation, from)?.type, keepsValues: filled };
 }
-function columnsLeftOut(context, relation, created) {
-  const elements = asKind(created.node, "CreateStmt")?.tableElts;
-  const known = context.schema.table(relation)?.columns;
-  if (!elements || !known) return [];
-  const names = new Set(elements.map((element) => asKind(element, "ColumnDef")?.colname));
-  return [...known.keys()].filter((column) => !names.has(column));
-}
 var require_deprecation_before_drop_default;
 var init_require_deprecation_before_drop = __esm({
   "rules/require-deprecation-before-drop.ts"() {
@@ -34296,7 +34297,7 @@ var init_require_deprecation_before_drop = __esm({
                 context.report({ messageId: "droppedUntilCreatedAgain", helpId: "createAgainHelp", data: { kind, table: displayName(relation), line: context.lineOf(madeAgain.range.start), gap } });
                 continue;
               }
-              const lost = madeAgain ? columnsLeftOut(context, relation, madeAgain) : [];
+              const lost = madeAgain && columnsLeftOut(context, madeAgain.node, relation) || [];
               if (madeAgain && lost.length > 0) {
                 const columns = wordList(lost.map(quoteIdentifier));
                 context.report({ messageId: "createdAgainWithoutColumns", helpId: "keepColumnsHelp", data: { kind, table: displayName(relation), line: context.lineOf(madeAgain.range.start), columns, them: lost.length > 1 ? "them" : "it" } });
@@ -38275,11 +38276,8 @@ function listGoose(root, entries) {
 function listSqlMigrate(root, entries) {
   const migrations = entries.files.filter(isSql).map((name) => ({ absolutePath: childPath(root, name), name, number: /^\d+/.exec(name)?.[0] }));
   migrations.sort((a, b) => {
-    if (a.number !== void 0 && b.number !== void 0 && a.number !== b.number) {
-      const byNumber = compareNumbers(a.number, b.number);
-      if (byNumber !== 0) return byNumber;
-    }
-    if (a.number === void 0 !== (b.number === void 0)) return a.number === void 0 ? 1 : -1;
+    if (a.number !== void 0 && b.number !== void 0) return compareNumbers(a.number, b.number) || compareText(a.name, b.name);
+    if (a.number !== void 0 || b.number !== void 0) return a.number === void 0 ? 1 : -1;
     return compareText(a.name, b.name);
   });
   return { migrations: migrations.map(({ absolutePath, name, number }) => ({ absolutePath, version: number ?? name.replace(/\.sql$/, "") })), ignored: [] };

@@ -2,7 +2,7 @@ import type { Constraint, CreateStmt } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { commandsAltering, commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { displayName, relationFromNameList, type RelationName } from '../src/model/names.js';
-import { statementCreatingAgain } from '../src/engine/transaction-block.js';
+import { columnsLeftOut, statementCreatingAgain } from '../src/engine/transaction-block.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
 import type { Statement } from '../src/parse/parse.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
@@ -64,8 +64,7 @@ export default defineRule({
           if (!create) continue;
           // A rebuild without some of the old columns fails the running release's INSERTs on those first ("column ... does
           // not exist"): require-deprecation-before-drop says so.
-          const newColumns = new Set((create.tableElts ?? []).map((element) => asKind(element, 'ColumnDef')?.colname));
-          if ([...old!.columns.keys()].some((column) => !newColumns.has(column))) continue;
+          if ((columnsLeftOut(context, rebuild!.node, relation!)?.length ?? 0) > 0) continue;
           // The running release queries the new table as it did the old: a column it never heard of must fill itself.
           const keyColumns = new Set(tablePrimaryKeyColumns(create));
           for (const element of create.tableElts ?? []) {

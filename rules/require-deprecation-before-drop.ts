@@ -2,7 +2,6 @@ import type { AlterTableCmd } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import type { RuleContext } from '../src/engine/context.js';
 import { wordList } from '../src/engine/messages.js';
-import type { Statement } from '../src/parse/parse.js';
 import { columnTakingName, commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { knownColumn } from '../src/engine/batches.js';
 import { columnDropSteps, columnReplacementSteps, RELATION_OBJECT_WORDS, tableDropSteps, type RelationWord } from '../src/knowledge/expand-contract.js';
@@ -10,7 +9,7 @@ import { describeType } from '../src/knowledge/type-changes.js';
 import { columnType, type ColumnType } from '../src/model/schema-objects.js';
 import { displayName, relationFromNameList, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { asKind } from '../src/parse/node-types.js';
-import { callsLater, createdAgainLater, renamedIntoPlaceLater, restOfTransaction, servesLikeTheOld, statementCreatingAgainInFile } from '../src/engine/transaction-block.js';
+import { callsLater, columnsLeftOut, createdAgainLater, renamedIntoPlaceLater, restOfTransaction, servesLikeTheOld, statementCreatingAgainInFile } from '../src/engine/transaction-block.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../src/engine/duration.js';
 import type { Retirement } from '../src/model/schema-model.js';
@@ -174,7 +173,7 @@ export default defineRule<MessageId, Options>({
             continue;
           }
           // Created again in the transaction, without some of the columns the running release uses (Stellar Horizon's trades).
-          const lost = madeAgain ? columnsLeftOut(context, relation, madeAgain) : [];
+          const lost = (madeAgain && columnsLeftOut(context, madeAgain.node, relation)) || [];
           if (madeAgain && lost.length > 0) {
             const columns = wordList(lost.map(quoteIdentifier));
             context.report({ messageId: 'createdAgainWithoutColumns', helpId: 'keepColumnsHelp', data: { kind, table: displayName(relation), line: context.lineOf(madeAgain.range.start), columns, them: lost.length > 1 ? 'them' : 'it' } });
@@ -210,13 +209,4 @@ function columnTakingTheName(context: RuleContext<MessageId>, relation: Relation
     return update?.relation && context.schema.sameTable(relationFromRangeVar(update.relation), relation) && (update.targetList ?? []).some((target) => asKind(target, 'ResTarget')?.name === from);
   });
   return { type: context.schema.column(relation, from)?.type, keepsValues: filled };
-}
-
-/** The columns of the dropped table, as the model knows them, that the CREATE TABLE making it again leaves out. */
-function columnsLeftOut(context: RuleContext<MessageId>, relation: RelationName, created: Statement): string[] {
-  const elements = asKind(created.node, 'CreateStmt')?.tableElts;
-  const known = context.schema.table(relation)?.columns;
-  if (!elements || !known) return [];
-  const names = new Set(elements.map((element) => asKind(element, 'ColumnDef')?.colname));
-  return [...known.keys()].filter((column) => !names.has(column));
 }

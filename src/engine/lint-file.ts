@@ -552,4 +552,3 @@ function relationKindOf(claim: LockClaim, schema: SchemaModel): { relationKind?:
   const kind = claim.target === 'table' ? schema.table(claim.relation)?.kind : undefined;
   return kind ? { relationKind: kind } : {};
 }
-

@@ -54,11 +54,16 @@ export function restOfTransaction(context: RuleContext<string>, statement: State
  */
 export function servesLikeTheOld(context: RuleContext<string>, created: Node | undefined, old: RelationName): boolean {
   if (asKind(created, 'CreateTableAsStmt') || asKind(created, 'ViewStmt')) return true;
+  return columnsLeftOut(context, created, old)?.length === 0;
+}
+
+/** The columns the model knew of `old` that a CREATE TABLE making it again leaves out; undefined when either is unknown. */
+export function columnsLeftOut(context: RuleContext<string>, created: Node | undefined, old: RelationName): string[] | undefined {
   const elements = asKind(created, 'CreateStmt')?.tableElts;
   const known = context.schema.table(old)?.columns;
-  if (!elements || !known) return false;
+  if (!elements || !known) return undefined;
   const names = new Set(elements.map((element) => asKind(element, 'ColumnDef')?.colname));
-  return [...known.keys()].every((column) => names.has(column));
+  return [...known.keys()].filter((column) => !names.has(column));
 }
 
 /**

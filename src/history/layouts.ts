@@ -277,11 +277,8 @@ function listGoose(root: string, entries: DirectoryEntries): Listing {
 function listSqlMigrate(root: string, entries: DirectoryEntries): Listing {
   const migrations = entries.files.filter(isSql).map((name) => ({ absolutePath: childPath(root, name), name, number: /^\d+/.exec(name)?.[0] }));
   migrations.sort((a, b) => {
-    if (a.number !== undefined && b.number !== undefined && a.number !== b.number) {
-      const byNumber = compareNumbers(a.number, b.number);
-      if (byNumber !== 0) return byNumber;
-    }
-    if ((a.number === undefined) !== (b.number === undefined)) return a.number === undefined ? 1 : -1;
+    if (a.number !== undefined && b.number !== undefined) return compareNumbers(a.number, b.number) || compareText(a.name, b.name);
+    if (a.number !== undefined || b.number !== undefined) return a.number === undefined ? 1 : -1;
     return compareText(a.name, b.name);
   });
   return { migrations: migrations.map(({ absolutePath, name, number }) => ({ absolutePath, version: number ?? name.replace(/\.sql$/, '') })), ignored: [] };

@@ -1,6 +1,6 @@
 import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
-import { alterTableCommands, asKind, functionNameOf, isOptionEnabled, stringValues } from '../parse/node-types.js';
+import { alterTableCommands, asKind, functionLanguageAndBody, functionNameOf, isOptionEnabled, stringValues } from '../parse/node-types.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, displayName, relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import { LOCK_MODES, strongerLock, type LockMode } from './lock-modes.js';
 import { libpgQuery } from '../parse/libpg.js';
@@ -455,13 +455,7 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
  * polymorphic argument is only parsed, and a body PostgreSQL cannot parse fails the statement: neither locks a table.
  */
 function sqlFunctionBodyQueries(create: NonNullable<ReturnType<typeof asKind<'CreateFunctionStmt'>>>): Node[] {
-  let language: string | undefined;
-  let body: string | undefined;
-  for (const option of create.options ?? []) {
-    const element = asKind(option, 'DefElem');
-    if (element?.defname === 'language') language = asKind(element.arg, 'String')?.sval?.toLowerCase();
-    if (element?.defname === 'as') body = asKind(listItems(element.arg!)[0], 'String')?.sval;
-  }
+  const { language, body } = functionLanguageAndBody(create.options);
   if (language !== 'sql' || body === undefined) return [];
   const polymorphic = (create.parameters ?? []).some((parameter) => {
     const type = stringValues(asKind(parameter, 'FunctionParameter')?.argType?.names).at(-1);

@@ -1,6 +1,6 @@
 import type { AlterTableCmd, ColumnDef, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
-import { asKind, functionNameOf, relationsNamedIn, stringValues } from '../parse/node-types.js';
+import { asKind, functionLanguageAndBody, functionNameOf, relationsNamedIn, stringValues } from '../parse/node-types.js';
 import type { Volatility } from '../knowledge/volatility.js';
 import { extensionMembers, type ExtensionMembers } from '../knowledge/extensions.js';
 import type { DroppedKeys } from '../knowledge/statement-locks.js';
@@ -2040,15 +2040,12 @@ export class SchemaModel {
     const name = stringValues(nameParts).at(-1);
     if (!name) return;
     let volatility: Volatility = 'volatile';
-    let language: string | undefined;
-    let body: string | undefined;
     for (const option of options) {
       const element = asKind(option, 'DefElem');
       const value = asKind(element?.arg, 'String')?.sval;
       if (element?.defname === 'volatility' && (value === 'immutable' || value === 'stable' || value === 'volatile')) volatility = value;
-      if (element?.defname === 'language') language = value?.toLowerCase();
-      if (element?.defname === 'as') body = asKind(asKind(element.arg, 'List')?.items?.[0], 'String')?.sval;
     }
+    const { language, body } = functionLanguageAndBody(options);
     this.functionVolatilities.set(name.toLowerCase(), volatility);
     if (language === 'plpgsql' && body !== undefined) {
       const parameterNames = parameters.flatMap((parameter) => asKind(parameter, 'FunctionParameter')?.name ?? []);

@@ -50,6 +50,23 @@ export function isOptionEnabled(options: Node[] | undefined, name: string): bool
   return enabled;
 }
 
+/** The LANGUAGE of a CREATE FUNCTION's options, in lower case, and its quoted body (the first string of AS). */
+export function functionLanguageAndBody(options: readonly Node[] | undefined): { language?: string; body?: string } {
+  const found: { language?: string; body?: string } = {};
+  for (const option of options ?? []) {
+    const element = asKind(option, 'DefElem');
+    if (element?.defname === 'language') {
+      const language = asKind(element.arg, 'String')?.sval?.toLowerCase();
+      if (language !== undefined) found.language = language;
+    }
+    if (element?.defname === 'as') {
+      const body = asKind(asKind(element.arg, 'List')?.items?.[0], 'String')?.sval;
+      if (body !== undefined) found.body = body;
+    }
+  }
+  return found;
+}
+
 /** The text of a string constant, also cast (`'users'::regclass`, `'a'::text`); undefined for anything else. */
 export function stringConstant(node: Node | undefined): string | undefined {
   return asKind(asKind(node, 'TypeCast')?.arg ?? node, 'A_Const')?.sval?.sval;

@@ -75,6 +75,7 @@ function observe(
   how: { createdInTransaction: Set<number>; watched: boolean },
 ): StatementObservation {
   const lockOnUnnamed = lockOnUnnamedTables(statement);
+  const unread = unreadCode(statement);
   return compareObservation({
     claims,
     claimOids: before.claimOids,
@@ -87,7 +88,7 @@ function observe(
     createdInTransaction: how.createdInTransaction,
     scansCounted: !how.watched,
     watched: how.watched,
-    ...(unreadCode(statement) ? { runsUnread: unreadCode(statement) } : {}),
+    ...(unread ? { runsUnread: unread } : {}),
   });
 }
 
