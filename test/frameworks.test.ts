@@ -286,6 +286,103 @@ describe('sql-migrate', () => {
   });
 });
 
+describe('tern', () => {
+  const up = 'CREATE TABLE users (id bigint, email text);\n\n';
+  const down = '---- create above / drop below ----\n\n-- Zpět ☃\nDROP TABLE users;\n';
+
+  it('takes the folder\'s own <number>_<name>.sql files in number order, and says why tern refuses a folder', async () => {
+    const dir = tempProject({
+      'migrations/10_c.sql': up + down,
+      'migrations/002_b.sql': up + down,
+      'migrations/1_a.sql': up + down,
+      'migrations/3_x.sql': up,
+      'migrations/4_y.sql': up,
+      'migrations/5_z.sql': up,
+      'migrations/6_z.sql': up,
+      'migrations/7_z.sql': up,
+      'migrations/8_z.sql': up,
+      'migrations/9_z.sql': up,
+      'migrations/seed.sql': up,
+      'migrations/shared/1_view.sql': 'CREATE VIEW v AS SELECT 1;\n',
+    });
+    const folder = await findMigrationFolder('migrations', { cwd: dir });
+    expect(folder.framework).toBe('tern');
+    expect(versions(folder)).toEqual(['1', '002', '3', '4', '5', '6', '7', '8', '9', '10']);
+    expect(folder.ignored).toEqual([{ path: 'migrations/seed.sql', reason: 'not named <number>_<name>.sql: tern skips it' }]);
+    expect(folder.problems).toBeUndefined();
+
+    const problemsOf = async (files: Record<string, string>): Promise<string[] | undefined> => (await findMigrationFolder('.', { cwd: tempProject(files) })).problems;
+    expect(await problemsOf({ '1_a.sql': up + down, '3_c.sql': up })).toEqual(['tern refuses to migrate: no migration is numbered 2 ("Missing migration 2"); lockwise lints the files in number order']);
+    expect(await problemsOf({ '1_a.sql': up + down, '01_b.sql': up })).toEqual(['tern refuses to migrate: 01_b.sql and 1_a.sql have the same number ("Duplicate migration 1"); lockwise lints the files in number order']);
+    expect(await problemsOf({ '0_a.sql': up + down, '1_b.sql': up })).toEqual(['tern refuses to migrate: 0_a.sql is numbered 0, and tern numbers migrations from 1; lockwise lints the files in number order']);
+    expect(await problemsOf({ '1_a.sql': up + down, '20240101120000_b.sql': up })).toEqual([
+      'tern refuses to migrate: 20240101120000_b.sql is numbered 20240101120000, above the largest number it reads (2147483647); tern numbers migrations 1, 2, 3 and so on; lockwise lints the files in number order',
+    ]);
+  });
+
+  it('is found by its separator, its disable-tx line or tern.conf', async () => {
+    const frameworkOf = async (files: Record<string, string>): Promise<FrameworkName> => (await findMigrationFolder('.', { cwd: tempProject(files) })).framework;
+    expect(await frameworkOf({ '1_a.sql': up, '2_b.sql': `${up}${down}` })).toBe('tern');
+    expect(await frameworkOf({ '1_a.sql': `---- tern: disable-tx ----\n${up}` })).toBe('tern');
+    expect(await frameworkOf({ '1_a.sql': up, 'tern.conf': '[database]\n' })).toBe('tern');
+    // tern reads its lines byte for byte.
+    expect(await frameworkOf({ '1_a.sql': `${up}---- Create above / drop below ----\n` })).toBe('plain');
+    expect(await frameworkOf({ '1_a.sql': `-- +goose Up\n${up}${down}` })).toBe('goose');
+  });
+
+  it('lints the part above the separator, in a transaction, and blanks what tern renders from its templates', () => {
+    const entry = { path: 'm/1_a.sql', absolutePath: '/m/1_a.sql', version: '1' };
+    const prepared = prepareMigration('tern', entry, up + down);
+    expect(prepared.upText).toBe(up + spacesFor(down));
+    expect(prepared).toMatchObject({ transaction: 'wrapped', notes: ['tern: runs each migration in a transaction, its up part sent as one query'] });
+    expect(prepared.runner).toBeUndefined();
+
+    // The separator splits the file wherever it is, as strings.SplitN does.
+    const inline = prepareMigration('tern', entry, 'SELECT 1; ---- create above / drop below ---- SELECT 2;\n');
+    expect(inline.upText).toBe(`SELECT 1; ${spacesFor('---- create above / drop below ---- SELECT 2;')}\n`);
+
+    const template = '{{ template "shared/v1.sql" . }}\nALTER TABLE users ADD COLUMN name text; -- {{.owner}}\n';
+    const rendered = prepareMigration('tern', entry, template + down);
+    expect(rendered.upText).toBe(`${spacesFor('{{ template "shared/v1.sql" . }}')}\nALTER TABLE users ADD COLUMN name text; -- ${spacesFor('{{.owner}}')}\n${spacesFor(down)}`);
+    expect(rendered.notes).toContain('tern: renders 2 Go template actions here ({{ template "shared/v1.sql" . }}, ...), which lockwise does not render: what they put there is neither linted nor replayed');
+  });
+
+  it('says when tern would refuse the file', () => {
+    const entry = { path: 'm/1_a.sql', absolutePath: '/m/1_a.sql', version: '1' };
+    const refusalOf = (sql: string): string | undefined => prepareMigration('tern', entry, sql).notes.find((note) => note.includes('refuses'));
+    expect(refusalOf(`-- nothing yet\n\n${down}`)).toBe('tern: its up part holds no line of SQL, only comments and blank lines ("no sql in forward migration step"), so tern refuses to run any migration of the folder');
+    expect(refusalOf('SELECT 1; {{ if .x }\n')).toBe('tern: a {{ opens a template action that no }} closes, so tern refuses to run any migration of the folder; linting the up part as it stands');
+    expect(refusalOf(up + down)).toBeUndefined();
+  });
+
+  it('under disable-tx, runs each statement on its own, cut where tern\'s sqlsplit cuts: at semicolons outside quotes and comments', () => {
+    const entry = { path: 'm/2_i.sql', absolutePath: '/m/2_i.sql', version: '2' };
+    const lines = [
+      '---- tern: disable-tx ----',
+      "COMMENT ON TABLE t IS 'ünï; ''x'';';",
+      'COMMENT ON TABLE t IS E\'a\\\';b\';',
+      '/* a; /* nested; */ still; */ SELECT "a;b"; -- c; \\',
+      'd; SELECT 1;',
+      'DO $$ BEGIN PERFORM 1; END $$;',
+      '---- create above / drop below ----',
+      'SELECT 2;',
+    ];
+    const text = lines.join('\n');
+    const prepared = prepareMigration('tern', entry, text);
+    expect(prepared).toMatchObject({ transaction: 'none', notes: ['tern: ---- tern: disable-tx ----'] });
+    const after = (line: number, piece: string): number =>
+      Buffer.byteLength(lines.slice(0, line).join('\n') + '\n' + lines[line]!.slice(0, lines[line]!.indexOf(piece) + piece.length), 'utf8');
+    // The comment's backslash carries it over the line break, through line 5, and the dollar-quoted body is cut at its semicolon.
+    expect(prepared.runner?.cutsQueries).toEqual({
+      tool: 'tern',
+      at: [after(1, "'';';"), after(2, "b';"), after(3, '"a;b";'), after(5, 'PERFORM 1;'), after(5, 'END $$;')],
+    });
+    // The disable-tx line counts only as a line of its own, in the up part.
+    expect(prepareMigration('tern', entry, ` ${lines[0]}\nSELECT 1;\n`).transaction).toBe('wrapped');
+    expect(prepareMigration('tern', entry, `SELECT 1;\n${down}${lines[0]}\n`).transaction).toBe('wrapped');
+  });
+});
+
 describe('goose', () => {
   const up = [
     '-- Users and their e-mail addresses.',
@@ -722,6 +819,8 @@ describe('detection', () => {
     ['sql-migrate', { '1_x.sql': 'SELECT 1;\n', '2_y.sql': '-- +migrate Up notransaction\nSELECT 2;\n' }],
     ['goose', { '1_x.sql': '-- +migrate Up\n', '2_y.sql': '-- +goose Up\n' }],
     ['sql-migrate', { '1_x.sql': '-- +migrate Down\n-- migrate:up\n' }],
+    ['tern', { '1_x.sql': 'SELECT 1;\n---- create above / drop below ----\nSELECT 2;\n' }],
+    ['dbmate', { '1_x.sql': '-- migrate:up\n', '2_y.sql': 'SELECT 1;\n---- create above / drop below ----\n' }],
     // sql-migrate reads its commands only as written: these are comments to it.
     ['plain', { '1_x.sql': '-- +migrate up\n--+migrate Up\n -- +migrate Up\n-- +migrate Upgrade\n' }],
     // The tools read their markers in any case.

@@ -199,6 +199,36 @@ describe('frameworks decide the transaction', () => {
     );
   });
 
+  it('lints only the up part of tern files, in a transaction unless it says disable-tx, and says what tern would refuse or render', () => {
+    const separator = '---- create above / drop below ----';
+    const dir = tempProject({
+      'migrations/001_users.sql': `${CREATE_USERS}\n${separator}\n\nDROP TABLE users;\n`,
+      'migrations/002_index.sql': `---- tern: disable-tx ----\n${LOCK}${INDEX}${separator}\nDROP INDEX CONCURRENTLY users_username_idx;\n`,
+      'migrations/003_index_wrapped.sql': `${INDEX.replace('users_username_idx', 'users_id_idx').replace('(username)', '(id)')}${separator}\nDROP INDEX users_id_idx;\n`,
+      'migrations/004_rename.sql': `${LOCK}ALTER TABLE users RENAME COLUMN username TO handle;\n${separator}\nALTER TABLE users RENAME TO people;\n`,
+      'migrations/tern.conf': '[database]\nhost = localhost\n',
+    });
+    const run = runCli(['lint', '-f', 'json', 'migrations'], { cwd: dir });
+    expect(findings(run.stdout)).toEqual([
+      ['migrations/003_index_wrapped.sql', 'no-concurrently-in-transaction', 1],
+      ['migrations/004_rename.sql', 'no-rename-column', 2],
+    ]);
+    const help = (JSON.parse(run.stdout) as { diagnostics: Array<{ help?: string }> }).diagnostics[0]!.help;
+    expect(help).toContain('(with a `---- tern: disable-tx ----` line in its up part)');
+    expect(run.stderr).toBe('');
+
+    // A gap in the numbers stops tern before it runs anything; SQL rendered from a template is neither linted nor replayed.
+    const gapped = tempProject({
+      'migrations/1_users.sql': `${CREATE_USERS}${separator}\nDROP TABLE users;\n`,
+      'migrations/3_view.sql': `{{ template "shared/users_view.sql" . }}\n${separator}\n`,
+      'migrations/shared/users_view.sql': 'CREATE VIEW active_users AS SELECT * FROM users;\n',
+    });
+    expect(runCli(['lint', '-f', 'json', 'migrations'], { cwd: gapped }).stderr).toBe(
+      'lockwise: migrations: tern refuses to migrate: no migration is numbered 2 ("Missing migration 2"); lockwise lints the files in number order\n' +
+        'lockwise: migrations/3_view.sql: tern: renders 1 Go template action here ({{ template "shared/users_view.sql" . }}), which lockwise does not render: what they put there is neither linted nor replayed\n',
+    );
+  });
+
   it('flags CONCURRENTLY mixed with other statements in a Flyway migration, which Flyway wraps', () => {
     const dir = tempProject({
       'sql/V1__users.sql': CREATE_USERS,

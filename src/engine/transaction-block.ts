@@ -105,6 +105,8 @@ export const REFUSED_IN_TRANSACTION_MESSAGES = {
   insideBlockHelp: 'Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block.',
   sharedQueryHelp:
     'Give {{command}} a query of its own: put it between StatementBegin and StatementEnd lines of its own, or outside such lines, on a line of its own that ends with its semicolon.',
+  sharedQueryTernHelp:
+    'Give {{command}} a migration of its own, with the disable-tx line, or mend the quote or comment tern misreads before it (tern does not read dollar quotes, so a quote inside a function body opens a string for it).',
 } as const;
 
 type RefusedMessageId = keyof typeof REFUSED_IN_TRANSACTION_MESSAGES;
@@ -124,7 +126,7 @@ export function reportIfInTransaction(context: RuleContext<RefusedMessageId>, co
     const line = (index: number): number => context.lineOf(context.statements[index]!.range.start);
     const tool = context.environment.runner?.cutsQueries?.tool ?? 'the migration tool';
     const lines = line(first) === line(last) ? `line ${line(first)}` : `lines ${line(first)} to ${line(last)}`;
-    context.report({ messageId: 'sharedQuery', helpId: 'sharedQueryHelp', data: { command, tool, lines } });
+    context.report({ messageId: 'sharedQuery', helpId: tool === 'tern' ? 'sharedQueryTernHelp' : 'sharedQueryHelp', data: { command, tool, lines } });
   } else if (context.environment.refusedBecause) {
     context.report({ messageId: 'refusedByTool', helpId: 'help', data: { command, refusal: context.environment.refusedBecause, optOut: optOutOf(context) } });
   } else if (context.environment.transactionMode === 'implicit') {

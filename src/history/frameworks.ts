@@ -17,6 +17,7 @@ export type FrameworkName =
   | 'golang-migrate'
   | 'goose'
   | 'sql-migrate'
+  | 'tern'
   | 'dbmate'
   | 'flyway'
   | 'prisma'
@@ -33,6 +34,7 @@ export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
   'golang-migrate',
   'goose',
   'sql-migrate',
+  'tern',
   'dbmate',
   'flyway',
   'prisma',
@@ -93,6 +95,7 @@ export interface SiblingFiles {
 export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
   goose: 'with `-- +goose NO TRANSACTION` at the top of that file',
   'sql-migrate': 'with `-- +migrate Up notransaction` as its up marker',
+  tern: 'with a `---- tern: disable-tx ----` line in its up part',
   dbmate: 'with `-- migrate:up transaction:false` as its up marker',
   flyway: 'in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf',
   diesel: 'with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query',
@@ -124,6 +127,11 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
     files: 'every `*.sql` file of the folder, its `-- +migrate Up` sections; `-- +migrate Down` sections ignored',
     order: 'the number the name starts with, then the name; names without one last, by name',
     transaction: 'wrapped, each statement sent on its own; `-- +migrate Up notransaction` turns it off',
+  },
+  tern: {
+    files: '`<number>_<name>.sql`, the part above `---- create above / drop below ----`; `.sql` files of subfolders are shared templates, not migrations',
+    order: 'number, which must run from 1 with no gap',
+    transaction: 'wrapped, the up part sent as one query; a `---- tern: disable-tx ----` line turns it off, and tern then sends each statement on its own',
   },
   dbmate: {
     files: '`<version>_<name>.sql`, the `-- migrate:up` section',

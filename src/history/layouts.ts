@@ -5,7 +5,7 @@ import { naturalCompare, toPosix } from '../source/paths.js';
 import { glob } from 'tinyglobby';
 import { compareFlywayVersions, parseFlywayFileName } from './flyway.js';
 import type { FrameworkName } from './frameworks.js';
-import { DBMATE_UP, GOOSE_UP, SQL_MIGRATE_SECTION } from './prepare.js';
+import { DBMATE_UP, GOOSE_UP, SQL_MIGRATE_SECTION, TERN_DISABLE_TX, TERN_SEPARATOR } from './prepare.js';
 import { plannedChanges } from './sqitch-plan.js';
 
 export interface FoundMigration {
@@ -24,8 +24,11 @@ export interface Listing {
 
 const FLYWAY_VERSIONED_NAME = /^V\d+(?:[._]\d+)*__/;
 
-/** The migration tool a file's own markers name: goose's `-- +goose Up`, sql-migrate's `-- +migrate Up` or dbmate's `-- migrate:up`. */
-export type FrameworkMarker = 'goose' | 'sql-migrate' | 'dbmate';
+/**
+ * The migration tool a file's own markers name: goose's `-- +goose Up`, sql-migrate's `-- +migrate Up`, dbmate's `-- migrate:up`
+ * or tern's `---- create above / drop below ----`.
+ */
+export type FrameworkMarker = 'goose' | 'sql-migrate' | 'dbmate' | 'tern';
 
 /** Finds the marker a migration file holds; undefined when it holds none or cannot be read. */
 export type MarkerLookup = (absolutePath: string) => FrameworkMarker | undefined;
@@ -55,6 +58,8 @@ export async function detectFramework(root: string, { files, directories }: Dire
   if (flywayNamed(sqlFiles) || (directories.length > 0 && flywayNamed(await sqlFilesBelow(root)))) return 'flyway';
   const marked = frameworkMarkedInside(root, sqlFiles, markerOf);
   if (marked) return marked;
+  // `tern init` writes its configuration into the migrations folder; a history of up-only files has no other sign of tern.
+  if (files.includes('tern.conf')) return 'tern';
   if (toPosix(root).endsWith('/supabase/migrations')) return 'supabase';
   return 'plain';
 }
@@ -81,7 +86,10 @@ function isSqlxFolder(root: string, sqlFiles: string[]): boolean {
   return false;
 }
 
-/** goose when any file has a goose marker, else sql-migrate, else dbmate; stops at the first goose marker. */
+/** The markers in the order they win when a folder's files hold several: goose's first. */
+const MARKER_PRECEDENCE: readonly FrameworkMarker[] = ['goose', 'sql-migrate', 'dbmate', 'tern'];
+
+/** The tool whose marker some file holds, the first of MARKER_PRECEDENCE when several do; stops at the first goose marker. */
 function frameworkMarkedInside(root: string, names: string[], markerOf: MarkerLookup): FrameworkMarker | undefined {
   const found = new Set<FrameworkMarker>();
   for (const name of names) {
@@ -89,22 +97,25 @@ function frameworkMarkedInside(root: string, names: string[], markerOf: MarkerLo
     if (marker === 'goose') return 'goose';
     if (marker) found.add(marker);
   }
-  return found.has('sql-migrate') ? 'sql-migrate' : found.has('dbmate') ? 'dbmate' : undefined;
+  return MARKER_PRECEDENCE.find((marker) => found.has(marker));
 }
 
 /**
- * goose's marker wins over sql-migrate's, and that over dbmate's. Only a file holding one of the markers' byte strings is
- * decoded and searched with their expressions: most SQL files hold none.
+ * goose's marker wins over sql-migrate's, that over dbmate's, and that over tern's. Only a file holding one of the markers'
+ * byte strings is decoded and searched with their expressions: most SQL files hold none.
  */
 export function frameworkMarker(content: Buffer | string): FrameworkMarker | undefined {
   const mayBeGoose = GOOSE_HINTS.some((hint) => content.includes(hint));
   const mayBeSqlMigrate = content.includes(SQL_MIGRATE_HINT);
   const mayBeDbmate = DBMATE_HINTS.some((hint) => content.includes(hint));
-  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate) return undefined;
+  // tern looks for its lines byte for byte, so finding the bytes is finding the marker.
+  const isTern = content.includes(TERN_SEPARATOR) || content.includes(TERN_DISABLE_TX);
+  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate) return isTern ? 'tern' : undefined;
   const text = typeof content === 'string' ? content : content.toString('utf8');
   if (mayBeGoose && GOOSE_UP.test(text)) return 'goose';
   if (mayBeSqlMigrate && SQL_MIGRATE_SECTION.test(text)) return 'sql-migrate';
-  return mayBeDbmate && DBMATE_UP.test(text) ? 'dbmate' : undefined;
+  if (mayBeDbmate && DBMATE_UP.test(text)) return 'dbmate';
+  return isTern ? 'tern' : undefined;
 }
 
 /** Byte strings every file with a marker holds (goose's and dbmate's markers match in any case, sql-migrate's only as written). */
@@ -123,6 +134,7 @@ const LISTERS: Record<FrameworkName, (root: string, entries: DirectoryEntries) =
   'golang-migrate': listGolangMigrate,
   goose: listGoose,
   'sql-migrate': listSqlMigrate,
+  tern: listTern,
   // dbmate: pkg/dbmate/migrations.go skips names without a leading version; files run in directory (name) order.
   dbmate: (root, entries) => listVersionPrefixed(root, entries, /^(\d+).*\.sql$/, 'no version number at the start of the name: dbmate skips it'),
   flyway: listFlyway,
@@ -282,6 +294,37 @@ function listSqlMigrate(root: string, entries: DirectoryEntries): Listing {
     return compareText(a.name, b.name);
   });
   return { migrations: migrations.map(({ absolutePath, name, number }) => ({ absolutePath, version: number ?? name.replace(/\.sql$/, '') })), ignored: [] };
+}
+
+// tern: migrate/migrate.go, migrationPattern and FindMigrations: the folder's own files (a subfolder's are shared templates),
+// numbered from 1 with no gap, each number once, parsed as a 32-bit integer.
+const TERN_NAME = /^(\d+)_.+\.sql$/;
+const INT32_MAX = 2 ** 31 - 1;
+
+function listTern(root: string, entries: DirectoryEntries): Listing {
+  const listing: Listing = { migrations: [], ignored: [] };
+  const problems: string[] = [];
+  const byNumber = new Map<number, string>();
+  for (const name of entries.files.filter(isSql).sort(compareText)) {
+    const absolutePath = childPath(root, name);
+    const digits = TERN_NAME.exec(name)?.[1];
+    if (digits === undefined) {
+      listing.ignored.push({ absolutePath, reason: 'not named <number>_<name>.sql: tern skips it' });
+      continue;
+    }
+    const number = Number(digits);
+    if (number > INT32_MAX) problems.push(`tern refuses to migrate: ${name} is numbered ${digits}, above the largest number it reads (${INT32_MAX}); tern numbers migrations 1, 2, 3 and so on`);
+    else if (number === 0) problems.push(`tern refuses to migrate: ${name} is numbered 0, and tern numbers migrations from 1`);
+    else if (byNumber.has(number)) problems.push(`tern refuses to migrate: ${byNumber.get(number)} and ${name} have the same number ("Duplicate migration ${number}")`);
+    else byNumber.set(number, name);
+    listing.migrations.push({ absolutePath, version: digits });
+  }
+  const numbers = [...byNumber.keys()].sort((a, b) => a - b);
+  const gap = numbers.findIndex((number, index) => number !== index + 1);
+  if (gap !== -1 && problems.length === 0) problems.push(`tern refuses to migrate: no migration is numbered ${gap + 1} ("Missing migration ${gap + 1}")`);
+  listing.migrations.sort(byVersion(compareNumbers));
+  if (problems.length > 0) problems[problems.length - 1] += '; lockwise lints the files in number order';
+  return { ...listing, ...(problems.length > 0 ? { problems } : {}) };
 }
 
 function listVersionPrefixed(root: string, entries: DirectoryEntries, name: RegExp, skippedReason: string): Listing {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { flywayStatementKinds, scriptConfigExecuteInTransaction, type FlywayProjectConfig } from './flyway.js';
 import type { FrameworkName, MigrationEntry, PreparedMigration, SiblingFiles } from './frameworks.js';
 import { blank, blankFrom, findSections } from './up-text.js';
+import { counted } from '../report/results.js';
 
 type Preparer = (entry: MigrationEntry, text: string, siblings: SiblingFiles, flywayProject?: FlywayProjectConfig) => PreparedMigration;
 
@@ -20,6 +21,11 @@ const SQL_MIGRATE_COMMAND = /^-- \+migrate [ \t]*(\S+)(.*?)\r?$/;
 const UNTERMINATED = `"The last statement must be ended by a semicolon or '-- +migrate StatementEnd' marker"`;
 const SQL_MIGRATE_STATEMENT_BEGIN = /^-- \+migrate [ \t]*StatementBegin(?:\s|$)/;
 const SQL_MIGRATE_STATEMENT_END = /^-- \+migrate [ \t]*StatementEnd(?:\s|$)/;
+// tern: migrate/migrate.go, LoadMigrations splits the file at the first separator, wherever it is, and renders the up part as a
+// Go template; MigrateTo runs it in a transaction, as one query, unless a line of it is exactly the disable-tx line.
+export const TERN_SEPARATOR = '---- create above / drop below ----';
+export const TERN_DISABLE_TX = '---- tern: disable-tx ----';
+const GO_TEMPLATE_ACTION = /\{\{[\s\S]*?\}\}/g;
 // goose: the annotation is the whole line after `--`, spaces around it trimmed.
 const GOOSE_STATEMENT_BEGIN = /^--\s*\+goose[ \t]+StatementBegin\s*$/i;
 const GOOSE_STATEMENT_END = /^--\s*\+goose[ \t]+StatementEnd\s*$/i;
@@ -40,6 +46,7 @@ export const PREPARERS: Record<FrameworkName, Preparer> = {
   goose: prepareGoose,
   dbmate: prepareDbmate,
   'sql-migrate': prepareSqlMigrate,
+  tern: prepareTern,
   flyway: prepareFlyway,
   // prisma: prisma/orm#22922 (a multi-statement file runs atomically, one simple query); prisma-engines#5767 and #5847
   // (newer engines split the file and send statements one by one).
@@ -193,6 +200,99 @@ function goRunner(tool: 'goose' | 'sql-migrate', upText: string, from: number, s
     offset += Buffer.byteLength(line, 'utf8');
   }
   return { runner: { autocommitsAfterCommit: true, ...(at.length > 0 ? { cutsQueries: { tool, at } } : {}) } };
+}
+
+/**
+ * tern: the up part is what comes before the separator. Its Go template actions (`{{ template "shared/x.sql" . }}`) are
+ * rendered by tern, which lockwise does not do: they are blanked, and said. Under disable-tx, tern cuts the up part into
+ * statements itself (sqlsplit) and sends each on its own.
+ */
+function prepareTern(_entry: MigrationEntry, text: string): PreparedMigration {
+  const separatorAt = text.indexOf(TERN_SEPARATOR);
+  const upPart = separatorAt === -1 ? text : text.slice(0, separatorAt);
+  const actions = upPart.match(GO_TEMPLATE_ACTION) ?? [];
+  const rendered = upPart.replace(GO_TEMPLATE_ACTION, blank);
+  const upText = separatorAt === -1 ? rendered : rendered + blank(text.slice(separatorAt));
+  const noTransaction = rendered.split('\n').includes(TERN_DISABLE_TX);
+  const notes = [noTransaction ? `tern: ${TERN_DISABLE_TX}` : 'tern: runs each migration in a transaction, its up part sent as one query'];
+  if (rendered.includes('{{')) {
+    notes.push('tern: a {{ opens a template action that no }} closes, so tern refuses to run any migration of the folder; linting the up part as it stands');
+  } else if (actions.length > 0) {
+    const shown = actions[0]!.replace(/\s+/g, ' ');
+    notes.push(`tern: renders ${counted(actions.length, 'Go template action')} here (${shown}${actions.length > 1 ? ', ...' : ''}), ${TEMPLATE_NOT_RENDERED}`);
+  } else if (!upPart.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('--'))) {
+    notes.push('tern: its up part holds no line of SQL, only comments and blank lines ("no sql in forward migration step"), so tern refuses to run any migration of the folder');
+  }
+  if (!noTransaction) return { upText, transaction: 'wrapped', notes };
+  const at = ternStatementEnds(upText);
+  return { upText, transaction: 'none', notes, runner: { autocommitsAfterCommit: true, ...(at.length > 0 ? { cutsQueries: { tool: 'tern', at } } : {}) } };
+}
+
+/** Said of a tern migration whose template actions lockwise blanks: what they render is neither linted nor replayed. */
+export const TEMPLATE_NOT_RENDERED = 'which lockwise does not render: what they put there is neither linted nor replayed';
+
+/**
+ * tern's migrate/internal/sqlsplit: a statement ends after each semicolon outside quotes (`'...'`, `"..."`, `E'...'`, where a
+ * backslash escapes, as it does at any e or E before a quote) and comments (`--` to the line's end, a backslash escaping the line
+ * break; nested `/* *\/`). Dollar quotes are unknown to it. Byte offsets just after each such semicolon; every byte it tests is
+ * ASCII, so bytes serve for its runes.
+ */
+export function ternStatementEnds(upText: string): number[] {
+  const bytes = Buffer.from(upText, 'utf8');
+  const ends: number[] = [];
+  const at = (index: number): number => (index < bytes.length ? bytes[index]! : -1);
+  const SEMICOLON = 0x3b;
+  const QUOTE = 0x27;
+  const DOUBLE_QUOTE = 0x22;
+  const BACKSLASH = 0x5c;
+  const DASH = 0x2d;
+  const SLASH = 0x2f;
+  const STAR = 0x2a;
+  let index = 0;
+  /** From after an opening quote to after its closing one; a doubled quote stays inside. */
+  const skipQuoted = (quote: number, backslashEscapes: boolean): void => {
+    while (index < bytes.length) {
+      const byte = bytes[index++]!;
+      if (backslashEscapes && byte === BACKSLASH) index++;
+      else if (byte === quote) {
+        if (at(index) !== quote) return;
+        index++;
+      }
+    }
+  };
+  while (index < bytes.length) {
+    const byte = bytes[index++]!;
+    if ((byte === 0x65 || byte === 0x45) && at(index) === QUOTE) {
+      index++;
+      skipQuoted(QUOTE, true);
+    } else if (byte === QUOTE || byte === DOUBLE_QUOTE) {
+      skipQuoted(byte, false);
+    } else if (byte === SEMICOLON) {
+      ends.push(index);
+    } else if (byte === DASH && at(index) === DASH) {
+      index++;
+      while (index < bytes.length) {
+        const inComment = bytes[index++]!;
+        if (inComment === BACKSLASH) index++;
+        else if (inComment === 0x0a || inComment === 0x0d) break;
+      }
+    } else if (byte === SLASH && at(index) === STAR) {
+      index++;
+      let nested = 0;
+      while (index < bytes.length) {
+        const inComment = bytes[index++]!;
+        if (inComment === SLASH && at(index) === STAR) {
+          index++;
+          nested++;
+        } else if (inComment === STAR && at(index) === SLASH) {
+          index++;
+          if (nested === 0) break;
+          nested--;
+        }
+      }
+    }
+  }
+  return ends;
 }
 
 function endsWithSemicolon(line: string): boolean {

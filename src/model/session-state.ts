@@ -31,11 +31,15 @@ export interface RunnerTraits {
   pendingInOneTransaction?: string;
   /**
    * The tool sends the up part as queries of its own, each ending at one of these byte offsets (goose and sql-migrate end one
-   * after each line whose last word ends with a semicolon, outside StatementBegin and StatementEnd): a statement that spans
-   * one reaches PostgreSQL in pieces.
+   * after each line whose last word ends with a semicolon, outside StatementBegin and StatementEnd; tern under disable-tx,
+   * after each semicolon outside quotes and comments, dollar quotes unknown to it): a statement that spans one reaches
+   * PostgreSQL in pieces.
    */
-  cutsQueries?: { tool: 'goose' | 'sql-migrate'; at: number[] };
+  cutsQueries?: { tool: QueryCuttingTool; at: number[] };
 }
+
+/** The tools that cut a file into queries themselves, rather than sending it whole or as PostgreSQL's parser reads it. */
+export type QueryCuttingTool = 'goose' | 'sql-migrate' | 'tern';
 
 /** Whether the tool runs the file inside a transaction of its own (all of it, or all but the statements it runs alone). */
 export function wrapsEachFile(mode: TransactionMode): boolean {
