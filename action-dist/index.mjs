@@ -37970,6 +37970,30 @@ function prepareTern(_entry, text) {
   const at = ternStatementEnds(upText);
   return { upText, transaction: "none", notes, runner: { autocommitsAfterCommit: true, ...at.length > 0 ? { cutsQueries: { tool: "tern", at } } : {} } };
 }
+function graphileMigrateHeaders(text) {
+  const headers = /* @__PURE__ */ new Map();
+  let lineCount = 0;
+  for (const line of text.split("\n")) {
+    const match = GRAPHILE_MIGRATE_HEADER.exec(line);
+    if (!match) break;
+    headers.set(match[1], match[2]?.trim());
+    lineCount++;
+  }
+  return { headers, lineCount };
+}
+function prepareGraphileMigrate(_entry, text) {
+  const { headers, lineCount } = graphileMigrateHeaders(text);
+  const lines = text.split("\n");
+  const firstBodyLine = lines.slice(lineCount).find((line) => line.trim() !== "") ?? "";
+  const noTransaction = GRAPHILE_MIGRATE_NO_TRANSACTION.test(firstBodyLine.trimStart());
+  const notes = [noTransaction ? "graphile-migrate: --! no-transaction; the body still goes as one query" : "graphile-migrate: runs each migration in a transaction, its body sent as one query"];
+  if (!headers.has("Previous") || !headers.has("Hash")) {
+    notes.push(`graphile-migrate: no --! ${headers.has("Previous") ? "Hash" : "Previous"} header, so graphile-migrate refuses to run any migration of the folder`);
+  } else if (lines[lineCount] !== "") {
+    notes.push('graphile-migrate: no empty line after the headers ("there should be two newlines after the headers section"), so graphile-migrate refuses to run any migration of the folder');
+  }
+  return { upText: text.replace(GRAPHILE_MIGRATE_PLACEHOLDER, " "), transaction: noTransaction ? "implicit" : "wrapped", notes };
+}
 function ternStatementEnds(upText) {
   const bytes = Buffer.from(upText, "utf8");
   const ends = [];
@@ -38101,7 +38125,7 @@ function atlasFileDirective(text, name) {
   }
   return void 0;
 }
-var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, SQL_MIGRATE_SECTION, SQL_MIGRATE_COMMAND, UNTERMINATED, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END, TERN_SEPARATOR, TERN_DISABLE_TX, GO_TEMPLATE_ACTION, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END, PREPARERS, TEMPLATE_NOT_RENDERED, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
+var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, SQL_MIGRATE_SECTION, SQL_MIGRATE_COMMAND, UNTERMINATED, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END, TERN_SEPARATOR, TERN_DISABLE_TX, GO_TEMPLATE_ACTION, GRAPHILE_MIGRATE_HEADER, GRAPHILE_MIGRATE_NO_TRANSACTION, GRAPHILE_MIGRATE_PLACEHOLDER, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END, PREPARERS, TEMPLATE_NOT_RENDERED, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
 var init_prepare = __esm({
   "src/history/prepare.ts"() {
     "use strict";
@@ -38121,6 +38145,9 @@ var init_prepare = __esm({
     TERN_SEPARATOR = "---- create above / drop below ----";
     TERN_DISABLE_TX = "---- tern: disable-tx ----";
     GO_TEMPLATE_ACTION = /\{\{[\s\S]*?\}\}/g;
+    GRAPHILE_MIGRATE_HEADER = /^--! ([A-Z][a-zA-Z0-9_]*)(?::(.*))?$/;
+    GRAPHILE_MIGRATE_NO_TRANSACTION = /^--!\s*no-transaction\b/;
+    GRAPHILE_MIGRATE_PLACEHOLDER = /(?<![\w:]):(?=[A-Z][A-Z0-9_]*\b)/g;
     GOOSE_STATEMENT_BEGIN = /^--\s*\+goose[ \t]+StatementBegin\s*$/i;
     GOOSE_STATEMENT_END = /^--\s*\+goose[ \t]+StatementEnd\s*$/i;
     PREPARERS = {
@@ -38140,6 +38167,7 @@ var init_prepare = __esm({
       dbmate: prepareDbmate,
       "sql-migrate": prepareSqlMigrate,
       tern: prepareTern,
+      "graphile-migrate": prepareGraphileMigrate,
       flyway: prepareFlyway,
       // prisma: prisma/orm#22922 (a multi-statement file runs atomically, one simple query); prisma-engines#5767 and #5847
       // (newer engines split the file and send statements one by one).
@@ -38263,12 +38291,14 @@ function frameworkMarker(content) {
   const mayBeSqlMigrate = content.includes(SQL_MIGRATE_HINT);
   const mayBeDbmate = DBMATE_HINTS.some((hint) => content.includes(hint));
   const isTern = content.includes(TERN_SEPARATOR) || content.includes(TERN_DISABLE_TX);
-  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate) return isTern ? "tern" : void 0;
+  const mayBeGraphileMigrate = content.includes(GRAPHILE_MIGRATE_HINT);
+  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate && !mayBeGraphileMigrate) return isTern ? "tern" : void 0;
   const text = typeof content === "string" ? content : content.toString("utf8");
   if (mayBeGoose && GOOSE_UP.test(text)) return "goose";
   if (mayBeSqlMigrate && SQL_MIGRATE_SECTION.test(text)) return "sql-migrate";
   if (mayBeDbmate && DBMATE_UP.test(text)) return "dbmate";
-  return isTern ? "tern" : void 0;
+  if (isTern) return "tern";
+  return mayBeGraphileMigrate && graphileMigrateHeaders(text).headers.has("Previous") ? "graphile-migrate" : void 0;
 }
 async function listMigrations(framework, root, entries) {
   const listing = await LISTERS[framework](root, entries);
@@ -38390,6 +38420,18 @@ function listTern(root, entries) {
   if (gap !== -1 && problems.length === 0) problems.push(`tern refuses to migrate: no migration is numbered ${gap + 1} ("Missing migration ${gap + 1}")`);
   listing.migrations.sort(byVersion(compareNumbers));
   if (problems.length > 0) problems[problems.length - 1] += "; lockwise lints the files in number order";
+  return { ...listing, ...problems.length > 0 ? { problems } : {} };
+}
+function listGraphileMigrate(root, entries) {
+  const listing = { migrations: [], ignored: [] };
+  for (const name of entries.files.filter(isSql)) {
+    const absolutePath = childPath(root, name);
+    const number = GRAPHILE_MIGRATE_NAME.exec(name)?.[1];
+    if (number === void 0) listing.ignored.push({ absolutePath, reason: "not named <number>[-<message>].sql: graphile-migrate skips it" });
+    else listing.migrations.push({ absolutePath, version: number });
+  }
+  listing.migrations.sort(byVersion(compareText));
+  const problems = listing.migrations.filter((migration, index) => index > 0 && listing.migrations[index - 1].version === migration.version).map(({ version }) => `graphile-migrate refuses to migrate: two files are numbered ${version}, and it chains each migration to the one before by number; lockwise lints them in name order`);
   return { ...listing, ...problems.length > 0 ? { problems } : {} };
 }
 function listVersionPrefixed(root, entries, name, skippedReason) {
@@ -38568,7 +38610,7 @@ async function someDirectoryHolds(root, directories, fileName) {
   for (const directory of directories) if (await isFile(path5.join(root, directory, fileName))) return true;
   return false;
 }
-var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, MARKER_PRECEDENCE, GOOSE_HINTS, SQL_MIGRATE_HINT, DBMATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, RELEASE_FOLDER_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION, TERN_NAME, INT32_MAX, DRIZZLE_JOURNAL, DRIZZLE_POSTGRES_DIALECTS;
+var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, MARKER_PRECEDENCE, GOOSE_HINTS, SQL_MIGRATE_HINT, DBMATE_HINTS, GRAPHILE_MIGRATE_HINT, LISTERS, PLAIN_VERSIONED_NAME, RELEASE_FOLDER_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION, TERN_NAME, INT32_MAX, GRAPHILE_MIGRATE_NAME, DRIZZLE_JOURNAL, DRIZZLE_POSTGRES_DIALECTS;
 var init_layouts = __esm({
   "src/history/layouts.ts"() {
     "use strict";
@@ -38585,16 +38627,18 @@ var init_layouts = __esm({
         return void 0;
       }
     };
-    MARKER_PRECEDENCE = ["goose", "sql-migrate", "dbmate", "tern"];
+    MARKER_PRECEDENCE = ["goose", "sql-migrate", "dbmate", "tern", "graphile-migrate"];
     GOOSE_HINTS = ["+g", "+G"];
     SQL_MIGRATE_HINT = "-- +migrate ";
     DBMATE_HINTS = [":up", ":Up", ":uP", ":UP"];
+    GRAPHILE_MIGRATE_HINT = "--! Previous:";
     LISTERS = {
       plain: listPlain,
       "golang-migrate": listGolangMigrate,
       goose: listGoose,
       "sql-migrate": listSqlMigrate,
       tern: listTern,
+      "graphile-migrate": listGraphileMigrate,
       // dbmate: pkg/dbmate/migrations.go skips names without a leading version; files run in directory (name) order.
       dbmate: (root, entries) => listVersionPrefixed(root, entries, /^(\d+).*\.sql$/, "no version number at the start of the name: dbmate skips it"),
       flyway: listFlyway,
@@ -38629,6 +38673,7 @@ var init_layouts = __esm({
     GOOSE_GO_MIGRATION = /^\d+_.*(?<!_test)\.go$/;
     TERN_NAME = /^(\d+)_.+\.sql$/;
     INT32_MAX = 2 ** 31 - 1;
+    GRAPHILE_MIGRATE_NAME = /^([0-9]+)(-[-_a-zA-Z0-9]*)?\.sql$/;
     DRIZZLE_JOURNAL = "meta/_journal.json";
     DRIZZLE_POSTGRES_DIALECTS = /* @__PURE__ */ new Set(["postgresql", "pg"]);
   }
@@ -38678,6 +38723,7 @@ var init_frameworks = __esm({
       "goose",
       "sql-migrate",
       "tern",
+      "graphile-migrate",
       "dbmate",
       "flyway",
       "prisma",
@@ -38693,6 +38739,7 @@ var init_frameworks = __esm({
       goose: "with `-- +goose NO TRANSACTION` at the top of that file",
       "sql-migrate": "with `-- +migrate Up notransaction` as its up marker",
       tern: "with a `---- tern: disable-tx ----` line in its up part",
+      "graphile-migrate": "with `--! no-transaction` as the first line after its headers, and as its only statement: graphile-migrate still sends the file as one query",
       dbmate: "with `-- migrate:up transaction:false` as its up marker",
       flyway: "in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf",
       diesel: "with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query",

@@ -383,6 +383,47 @@ describe('tern', () => {
   });
 });
 
+describe('graphile-migrate', () => {
+  const header = (previous: string, hash: string): string => `--! Previous: ${previous}\n--! Hash: sha1:${hash}\n--! Message: x\n\n`;
+
+  it('takes the committed folder\'s <number>[-<message>].sql files in number order, found by their Previous header', async () => {
+    const dir = tempProject({
+      'migrations/committed/000002-add-kind.sql': `${header('sha1:a', 'b')}alter table events add column kind text;\n`,
+      'migrations/committed/000001.sql': `${header('-', 'a')}create table events (id bigint);\n`,
+      'migrations/committed/000003-a_b.sql': `${header('sha1:b', 'c')}select 1;\n`,
+      'migrations/committed/notes.sql': 'select 1;\n',
+      'migrations/current.sql': '-- Enter migration here\n',
+    });
+    const folder = await findMigrationFolder('migrations/committed', { cwd: dir });
+    expect(folder.framework).toBe('graphile-migrate');
+    expect(versions(folder)).toEqual(['000001', '000002', '000003']);
+    expect(folder.ignored).toEqual([{ path: 'migrations/committed/notes.sql', reason: 'not named <number>[-<message>].sql: graphile-migrate skips it' }]);
+    const twice = await findMigrationFolder('.', { cwd: tempProject({ '000001.sql': `${header('-', 'a')}select 1;\n`, '000001-again.sql': `${header('-', 'a')}select 1;\n` }) });
+    expect(twice.problems).toEqual(['graphile-migrate refuses to migrate: two files are numbered 000001, and it chains each migration to the one before by number; lockwise lints them in name order']);
+    // A header must start a file: a comment further down is no header.
+    expect((await findMigrationFolder('.', { cwd: tempProject({ '000001.sql': `select 1;\n${header('-', 'a')}` }) })).framework).toBe('plain');
+  });
+
+  it('runs the body in a transaction, as one query, unless its first line is --! no-transaction, and reads placeholders as names', () => {
+    const entry = { path: 'c/000001.sql', absolutePath: '/c/000001.sql', version: '000001' };
+    const body = 'grant select on events to :DATABASE_VISITOR;\nselect created_at::date, :X from events;\n';
+    const prepared = prepareMigration('graphile-migrate', entry, header('-', 'a') + body);
+    expect(prepared).toMatchObject({ transaction: 'wrapped', notes: ['graphile-migrate: runs each migration in a transaction, its body sent as one query'] });
+    expect(prepared.upText).toBe(header('-', 'a') + 'grant select on events to  DATABASE_VISITOR;\nselect created_at::date,  X from events;\n');
+
+    const alone = prepareMigration('graphile-migrate', entry, `${header('-', 'a')}\n  --! no-transaction\ncreate index concurrently i on events (id);\n`);
+    expect(alone).toMatchObject({ transaction: 'implicit', notes: ['graphile-migrate: --! no-transaction; the body still goes as one query'] });
+    expect(prepareMigration('graphile-migrate', entry, `${header('-', 'a')}select 1;\n--! no-transaction\n`).transaction).toBe('wrapped');
+
+    const refusalOf = (text: string): string | undefined => prepareMigration('graphile-migrate', entry, text).notes[1];
+    expect(refusalOf('--! Previous: -\n\nselect 1;\n')).toBe('graphile-migrate: no --! Hash header, so graphile-migrate refuses to run any migration of the folder');
+    expect(refusalOf('--! Previous: -\n--! Hash: sha1:a\nselect 1;\n')).toBe(
+      'graphile-migrate: no empty line after the headers ("there should be two newlines after the headers section"), so graphile-migrate refuses to run any migration of the folder',
+    );
+    expect(refusalOf(header('-', 'a') + body)).toBeUndefined();
+  });
+});
+
 describe('goose', () => {
   const up = [
     '-- Users and their e-mail addresses.',

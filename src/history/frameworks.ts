@@ -18,6 +18,7 @@ export type FrameworkName =
   | 'goose'
   | 'sql-migrate'
   | 'tern'
+  | 'graphile-migrate'
   | 'dbmate'
   | 'flyway'
   | 'prisma'
@@ -35,6 +36,7 @@ export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
   'goose',
   'sql-migrate',
   'tern',
+  'graphile-migrate',
   'dbmate',
   'flyway',
   'prisma',
@@ -96,6 +98,7 @@ export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
   goose: 'with `-- +goose NO TRANSACTION` at the top of that file',
   'sql-migrate': 'with `-- +migrate Up notransaction` as its up marker',
   tern: 'with a `---- tern: disable-tx ----` line in its up part',
+  'graphile-migrate': 'with `--! no-transaction` as the first line after its headers, and as its only statement: graphile-migrate still sends the file as one query',
   dbmate: 'with `-- migrate:up transaction:false` as its up marker',
   flyway: 'in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf',
   diesel: 'with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query',
@@ -132,6 +135,11 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
     files: '`<number>_<name>.sql`, the part above `---- create above / drop below ----`; `.sql` files of subfolders are shared templates, not migrations',
     order: 'number, which must run from 1 with no gap',
     transaction: 'wrapped, the up part sent as one query; a `---- tern: disable-tx ----` line turns it off, and tern then sends each statement on its own',
+  },
+  'graphile-migrate': {
+    files: '`committed/<number>[-<message>].sql`, the body after the `--! Previous:` and `--! Hash:` headers',
+    order: 'number',
+    transaction: 'wrapped, the body sent as one query; `--! no-transaction` as the first line of the body turns it off, but the body still goes as one query, an implicit transaction when it holds several statements',
   },
   dbmate: {
     files: '`<version>_<name>.sql`, the `-- migrate:up` section',

@@ -5,7 +5,7 @@ import { naturalCompare, toPosix } from '../source/paths.js';
 import { glob } from 'tinyglobby';
 import { compareFlywayVersions, parseFlywayFileName } from './flyway.js';
 import type { FrameworkName } from './frameworks.js';
-import { DBMATE_UP, GOOSE_UP, SQL_MIGRATE_SECTION, TERN_DISABLE_TX, TERN_SEPARATOR } from './prepare.js';
+import { DBMATE_UP, GOOSE_UP, graphileMigrateHeaders, SQL_MIGRATE_SECTION, TERN_DISABLE_TX, TERN_SEPARATOR } from './prepare.js';
 import { plannedChanges } from './sqitch-plan.js';
 
 export interface FoundMigration {
@@ -26,9 +26,9 @@ const FLYWAY_VERSIONED_NAME = /^V\d+(?:[._]\d+)*__/;
 
 /**
  * The migration tool a file's own markers name: goose's `-- +goose Up`, sql-migrate's `-- +migrate Up`, dbmate's `-- migrate:up`
- * or tern's `---- create above / drop below ----`.
+ * tern's `---- create above / drop below ----` or graphile-migrate's `--! Previous:` header.
  */
-export type FrameworkMarker = 'goose' | 'sql-migrate' | 'dbmate' | 'tern';
+export type FrameworkMarker = 'goose' | 'sql-migrate' | 'dbmate' | 'tern' | 'graphile-migrate';
 
 /** Finds the marker a migration file holds; undefined when it holds none or cannot be read. */
 export type MarkerLookup = (absolutePath: string) => FrameworkMarker | undefined;
@@ -87,7 +87,7 @@ function isSqlxFolder(root: string, sqlFiles: string[]): boolean {
 }
 
 /** The markers in the order they win when a folder's files hold several: goose's first. */
-const MARKER_PRECEDENCE: readonly FrameworkMarker[] = ['goose', 'sql-migrate', 'dbmate', 'tern'];
+const MARKER_PRECEDENCE: readonly FrameworkMarker[] = ['goose', 'sql-migrate', 'dbmate', 'tern', 'graphile-migrate'];
 
 /** The tool whose marker some file holds, the first of MARKER_PRECEDENCE when several do; stops at the first goose marker. */
 function frameworkMarkedInside(root: string, names: string[], markerOf: MarkerLookup): FrameworkMarker | undefined {
@@ -110,18 +110,21 @@ export function frameworkMarker(content: Buffer | string): FrameworkMarker | und
   const mayBeDbmate = DBMATE_HINTS.some((hint) => content.includes(hint));
   // tern looks for its lines byte for byte, so finding the bytes is finding the marker.
   const isTern = content.includes(TERN_SEPARATOR) || content.includes(TERN_DISABLE_TX);
-  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate) return isTern ? 'tern' : undefined;
+  const mayBeGraphileMigrate = content.includes(GRAPHILE_MIGRATE_HINT);
+  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate && !mayBeGraphileMigrate) return isTern ? 'tern' : undefined;
   const text = typeof content === 'string' ? content : content.toString('utf8');
   if (mayBeGoose && GOOSE_UP.test(text)) return 'goose';
   if (mayBeSqlMigrate && SQL_MIGRATE_SECTION.test(text)) return 'sql-migrate';
   if (mayBeDbmate && DBMATE_UP.test(text)) return 'dbmate';
-  return isTern ? 'tern' : undefined;
+  if (isTern) return 'tern';
+  return mayBeGraphileMigrate && graphileMigrateHeaders(text).headers.has('Previous') ? 'graphile-migrate' : undefined;
 }
 
 /** Byte strings every file with a marker holds (goose's and dbmate's markers match in any case, sql-migrate's only as written). */
 const GOOSE_HINTS = ['+g', '+G'];
 const SQL_MIGRATE_HINT = '-- +migrate ';
 const DBMATE_HINTS = [':up', ':Up', ':uP', ':UP'];
+const GRAPHILE_MIGRATE_HINT = '--! Previous:';
 
 export async function listMigrations(framework: FrameworkName, root: string, entries: DirectoryEntries): Promise<Listing> {
   const listing = await LISTERS[framework](root, entries);
@@ -135,6 +138,7 @@ const LISTERS: Record<FrameworkName, (root: string, entries: DirectoryEntries) =
   goose: listGoose,
   'sql-migrate': listSqlMigrate,
   tern: listTern,
+  'graphile-migrate': listGraphileMigrate,
   // dbmate: pkg/dbmate/migrations.go skips names without a leading version; files run in directory (name) order.
   dbmate: (root, entries) => listVersionPrefixed(root, entries, /^(\d+).*\.sql$/, 'no version number at the start of the name: dbmate skips it'),
   flyway: listFlyway,
@@ -324,6 +328,25 @@ function listTern(root: string, entries: DirectoryEntries): Listing {
   if (gap !== -1 && problems.length === 0) problems.push(`tern refuses to migrate: no migration is numbered ${gap + 1} ("Missing migration ${gap + 1}")`);
   listing.migrations.sort(byVersion(compareNumbers));
   if (problems.length > 0) problems[problems.length - 1] += '; lockwise lints the files in number order';
+  return { ...listing, ...(problems.length > 0 ? { problems } : {}) };
+}
+
+// graphile-migrate: src/current.ts VALID_FILE_REGEX and src/migration.ts getAllMigrations, which sorts the numbers as text and
+// stores each migration as `<number>.sql`: two files of one number break its chain of hashes.
+const GRAPHILE_MIGRATE_NAME = /^([0-9]+)(-[-_a-zA-Z0-9]*)?\.sql$/;
+
+function listGraphileMigrate(root: string, entries: DirectoryEntries): Listing {
+  const listing: Listing = { migrations: [], ignored: [] };
+  for (const name of entries.files.filter(isSql)) {
+    const absolutePath = childPath(root, name);
+    const number = GRAPHILE_MIGRATE_NAME.exec(name)?.[1];
+    if (number === undefined) listing.ignored.push({ absolutePath, reason: 'not named <number>[-<message>].sql: graphile-migrate skips it' });
+    else listing.migrations.push({ absolutePath, version: number });
+  }
+  listing.migrations.sort(byVersion(compareText));
+  const problems = listing.migrations
+    .filter((migration, index) => index > 0 && listing.migrations[index - 1]!.version === migration.version)
+    .map(({ version }) => `graphile-migrate refuses to migrate: two files are numbered ${version}, and it chains each migration to the one before by number; lockwise lints them in name order`);
   return { ...listing, ...(problems.length > 0 ? { problems } : {}) };
 }
 

@@ -26,6 +26,12 @@ const SQL_MIGRATE_STATEMENT_END = /^-- \+migrate [ \t]*StatementEnd(?:\s|$)/;
 export const TERN_SEPARATOR = '---- create above / drop below ----';
 export const TERN_DISABLE_TX = '---- tern: disable-tx ----';
 const GO_TEMPLATE_ACTION = /\{\{[\s\S]*?\}\}/g;
+// graphile-migrate: src/migration.ts parseMigrationText (headers start with a capital letter, and an empty line must follow them)
+// and src/header.ts isNoTransactionDefined (the body's first line); placeholders such as :DATABASE_OWNER are replaced by values
+// from .gmrc before the body runs.
+const GRAPHILE_MIGRATE_HEADER = /^--! ([A-Z][a-zA-Z0-9_]*)(?::(.*))?$/;
+const GRAPHILE_MIGRATE_NO_TRANSACTION = /^--!\s*no-transaction\b/;
+const GRAPHILE_MIGRATE_PLACEHOLDER = /(?<![\w:]):(?=[A-Z][A-Z0-9_]*\b)/g;
 // goose: the annotation is the whole line after `--`, spaces around it trimmed.
 const GOOSE_STATEMENT_BEGIN = /^--\s*\+goose[ \t]+StatementBegin\s*$/i;
 const GOOSE_STATEMENT_END = /^--\s*\+goose[ \t]+StatementEnd\s*$/i;
@@ -47,6 +53,7 @@ export const PREPARERS: Record<FrameworkName, Preparer> = {
   dbmate: prepareDbmate,
   'sql-migrate': prepareSqlMigrate,
   tern: prepareTern,
+  'graphile-migrate': prepareGraphileMigrate,
   flyway: prepareFlyway,
   // prisma: prisma/orm#22922 (a multi-statement file runs atomically, one simple query); prisma-engines#5767 and #5847
   // (newer engines split the file and send statements one by one).
@@ -226,6 +233,38 @@ function prepareTern(_entry: MigrationEntry, text: string): PreparedMigration {
   if (!noTransaction) return { upText, transaction: 'wrapped', notes };
   const at = ternStatementEnds(upText);
   return { upText, transaction: 'none', notes, runner: { autocommitsAfterCommit: true, ...(at.length > 0 ? { cutsQueries: { tool: 'tern', at } } : {}) } };
+}
+
+/** graphile-migrate's headers, `--! Key: value` lines at the top of a file, and how many lines they take. */
+export function graphileMigrateHeaders(text: string): { headers: Map<string, string | undefined>; lineCount: number } {
+  const headers = new Map<string, string | undefined>();
+  let lineCount = 0;
+  for (const line of text.split('\n')) {
+    const match = GRAPHILE_MIGRATE_HEADER.exec(line);
+    if (!match) break;
+    headers.set(match[1]!, match[2]?.trim());
+    lineCount++;
+  }
+  return { headers, lineCount };
+}
+
+/**
+ * graphile-migrate runs a committed migration's body, after its headers, inside BEGIN and COMMIT as one query, unless the
+ * body's first line is `--! no-transaction`: then as one query alone, which PostgreSQL runs as one implicit transaction when it
+ * holds several statements. Placeholders (`:DATABASE_OWNER`) lose their colon, so that they read as the names they stand for.
+ */
+function prepareGraphileMigrate(_entry: MigrationEntry, text: string): PreparedMigration {
+  const { headers, lineCount } = graphileMigrateHeaders(text);
+  const lines = text.split('\n');
+  const firstBodyLine = lines.slice(lineCount).find((line) => line.trim() !== '') ?? '';
+  const noTransaction = GRAPHILE_MIGRATE_NO_TRANSACTION.test(firstBodyLine.trimStart());
+  const notes = [noTransaction ? 'graphile-migrate: --! no-transaction; the body still goes as one query' : 'graphile-migrate: runs each migration in a transaction, its body sent as one query'];
+  if (!headers.has('Previous') || !headers.has('Hash')) {
+    notes.push(`graphile-migrate: no --! ${headers.has('Previous') ? 'Hash' : 'Previous'} header, so graphile-migrate refuses to run any migration of the folder`);
+  } else if (lines[lineCount] !== '') {
+    notes.push('graphile-migrate: no empty line after the headers ("there should be two newlines after the headers section"), so graphile-migrate refuses to run any migration of the folder');
+  }
+  return { upText: text.replace(GRAPHILE_MIGRATE_PLACEHOLDER, ' '), transaction: noTransaction ? 'implicit' : 'wrapped', notes };
 }
 
 /** Said of a tern migration whose template actions lockwise blanks: what they render is neither linted nor replayed. */
