@@ -25569,7 +25569,7 @@ var init_transaction_block = __esm({
       implicitHelp: "Move {{command}} to a migration file of its own, as its only statement: the tool sends the file as one query, and PostgreSQL runs a query of one statement outside a transaction block.",
       insideBlockHelp: "Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block.",
       sharedQueryHelp: "Give {{command}} a query of its own: put it between StatementBegin and StatementEnd lines of its own, or outside such lines, on a line of its own that ends with its semicolon.",
-      sharedQueryTernHelp: "Give {{command}} a migration of its own, with the disable-tx line, or mend the quote or comment tern misreads before it (tern does not read dollar quotes, so a quote inside a function body opens a string for it)."
+      sharedQueryTernHelp: "Give {{command}} a migration of its own, with the disable-tx line, or mend what tern misreads before it: tern reads a comment that ends with a backslash as going on over the next line, and a quote after the letter e as opening a string in which a backslash escapes."
     };
   }
 });
@@ -29284,6 +29284,9 @@ var init_no_slow_statements_after_write_lock = __esm({
 });
 
 // rules/no-statement-split-by-tool.ts
+function goCuts(cuts) {
+  return cuts && cuts.tool !== "tern" ? { tool: cuts.tool, at: cuts.at } : void 0;
+}
 function whyRejected(piece) {
   try {
     libpgQuery().parseSync(piece);
@@ -29312,14 +29315,12 @@ var init_no_statement_split_by_tool = __esm({
           split: "{{tool}} ends a query at the end of line {{line}}, whose last word ends with a semicolon, and sends what comes before it on its own: this statement reaches PostgreSQL in pieces, and PostgreSQL rejects the first ({{reason}}), so the migration fails.",
           help: "Put `{{begin}}` on a line of its own before the statement and `{{end}}` on a line of its own after it, so that {{tool}} sends it whole.",
           splitComment: "{{tool}} ends a query at the end of line {{line}}, inside this comment, since the last word of that line ends with a semicolon: PostgreSQL rejects what it sends ({{reason}}), so the migration fails.",
-          commentHelp: "Take the semicolon off the end of that line, or start each line of the comment with -- instead.",
-          splitAtSemicolon: "Under `---- tern: disable-tx ----`, tern sends each statement on its own, ending one at every semicolon outside quotes and comments, and it does not read dollar quotes: it ends one at the semicolon on line {{line}}, inside this statement, so this statement reaches PostgreSQL in pieces, and PostgreSQL rejects the first ({{reason}}), so the migration fails.",
-          disableTxHelp: "Move this statement to a migration without the disable-tx line, which tern sends whole, in its transaction; keep in the disable-tx migration only what cannot run in a transaction, such as CREATE INDEX CONCURRENTLY."
+          commentHelp: "Take the semicolon off the end of that line, or start each line of the comment with -- instead."
         },
         docs: {
-          summary: "Disallows a statement that goose, sql-migrate or tern would cut in two at a semicolon inside it.",
-          why: "goose and sql-migrate do not parse SQL: they end a statement at every line whose last word ends with a semicolon, and send each piece to PostgreSQL as a query of its own. A function or DO block body, a string or a comment with such a line inside is cut there, and PostgreSQL rejects the first piece (an unterminated dollar-quoted string, quoted string or comment, or a syntax error at its end), so the migration fails, in every environment, when it is deployed. Both tools read `StatementBegin` and `StatementEnd` annotations around a statement to send it whole (goose's annotations page, pressly.github.io/goose/documentation/annotations; sql-migrate's README, \"Writing migrations\"). tern sends a migration whole, in its transaction, but under a `---- tern: disable-tx ----` line it cuts the up part at every semicolon outside quotes and comments, and it does not know dollar quotes, so a function or DO block body is cut at its first semicolon. Files of other tools, and plain files run by psql, are read statement by statement as PostgreSQL reads them, and are not checked.",
-          instead: "Put the statement between `-- +goose StatementBegin` and `-- +goose StatementEnd` lines (for sql-migrate, `-- +migrate StatementBegin` and `-- +migrate StatementEnd`). With tern, move it to a migration without the disable-tx line.",
+          summary: "Disallows a statement that goose or sql-migrate would cut in two at a semicolon inside it.",
+          why: "goose and sql-migrate do not parse SQL: they end a statement at every line whose last word ends with a semicolon, and send each piece to PostgreSQL as a query of its own. A function or DO block body, a string or a comment with such a line inside is cut there, and PostgreSQL rejects the first piece (an unterminated dollar-quoted string, quoted string or comment, or a syntax error at its end), so the migration fails, in every environment, when it is deployed. Both tools read `StatementBegin` and `StatementEnd` annotations around a statement to send it whole (goose's annotations page, pressly.github.io/goose/documentation/annotations; sql-migrate's README, \"Writing migrations\"). Files of other tools, and plain files run by psql, are read statement by statement as PostgreSQL reads them, and are not checked.",
+          instead: "Put the statement between `-- +goose StatementBegin` and `-- +goose StatementEnd` lines (for sql-migrate, `-- +migrate StatementBegin` and `-- +migrate StatementEnd`).",
           bad: "-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;",
           good: "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;\n-- +goose StatementEnd",
           references: [
@@ -29334,7 +29335,7 @@ var init_no_statement_split_by_tool = __esm({
         return {
           // A block comment between statements, cut at a line inside it (Nakama's and Stellar Horizon's readers' probes).
           onFileEnd() {
-            const cuts = context.environment.runner?.cutsQueries;
+            const cuts = goCuts(context.environment.runner?.cutsQueries);
             if (!cuts) return;
             const topLevel = context.statements.filter((statement) => statement.insideBlock === void 0);
             if (topLevel.length === 0) return;
@@ -29359,14 +29360,17 @@ var init_no_statement_split_by_tool = __esm({
             }
           },
           onStatement(statement) {
-            const cuts = context.environment.runner?.cutsQueries;
+            const cuts = goCuts(context.environment.runner?.cutsQueries);
             if (!cuts || statement.insideBlock !== void 0) return;
             const { start, end } = statement.range;
             const cut = cuts.at.find((offset) => offset > start && offset < end);
             if (cut === void 0) return;
-            const data = { tool: cuts.tool, line: context.lineOf(cut), reason: whyRejected(context.sqlText({ start, end: cut })) };
-            if (cuts.tool === "tern") context.report({ messageId: "splitAtSemicolon", helpId: "disableTxHelp", data });
-            else context.report({ messageId: "split", helpId: "help", data: { ...data, ...STATEMENT_BLOCKS[cuts.tool] } });
+            const piece = context.sqlText({ start, end: cut });
+            context.report({
+              messageId: "split",
+              helpId: "help",
+              data: { tool: cuts.tool, line: context.lineOf(cut), reason: whyRejected(piece), ...STATEMENT_BLOCKS[cuts.tool] }
+            });
           }
         };
       }
@@ -35651,7 +35655,7 @@ var require_constants6 = __commonJS({
     var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
     var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
     var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
+    var STAR2 = `${QMARK}*?`;
     var SEP = "/";
     var POSIX_CHARS = {
       DOT_LITERAL,
@@ -35667,7 +35671,7 @@ var require_constants6 = __commonJS({
       NO_DOT_SLASH,
       NO_DOTS_SLASH,
       QMARK_NO_DOT,
-      STAR,
+      STAR: STAR2,
       START_ANCHOR,
       SEP
     };
@@ -36514,7 +36518,7 @@ var require_parse2 = __commonJS({
         NO_DOTS_SLASH,
         QMARK,
         QMARK_NO_DOT,
-        STAR,
+        STAR: STAR2,
         START_ANCHOR
       } = PLATFORM_CHARS;
       const globstar = (opts2) => {
@@ -36522,7 +36526,7 @@ var require_parse2 = __commonJS({
       };
       const nodot = opts.dot ? "" : NO_DOT;
       const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
+      let star = opts.bash === true ? globstar(opts) : STAR2;
       if (opts.capture) {
         star = `(${star})`;
       }
@@ -37196,14 +37200,14 @@ var require_parse2 = __commonJS({
         NO_DOT,
         NO_DOTS,
         NO_DOTS_SLASH,
-        STAR,
+        STAR: STAR2,
         START_ANCHOR
       } = constants3.globChars(opts.windows);
       const nodot = opts.dot ? NO_DOTS : NO_DOT;
       const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
       const capture = opts.capture ? "" : "?:";
       const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
+      let star = opts.bash === true ? ".*?" : STAR2;
       if (opts.capture) {
         star = `(${star})`;
       }
@@ -37906,8 +37910,7 @@ function prepareSqlMigrate(_entry, text) {
       blockEnded = inStatementBlock;
       inStatementBlock = false;
     }
-    const runs = direction === "up" || direction === "none" && /^[ \t]*(?:--.*)?\r?\n?$/.test(line);
-    kept.push(runs ? line : blank(line));
+    kept.push(direction === "up" ? line : direction === "none" ? commentLinesOnly(line) : blank(line));
     if (direction === "none" || content.startsWith("-- ") && !content.startsWith("-- +")) continue;
     if (!content.startsWith("-- +")) pending += `${content}
 `;
@@ -37994,17 +37997,30 @@ function prepareGraphileMigrate(_entry, text) {
   }
   return { upText: text.replace(GRAPHILE_MIGRATE_PLACEHOLDER, " "), transaction: noTransaction ? "implicit" : "wrapped", notes };
 }
+function prepareNodePgMigrate(_entry, text) {
+  const upAt = text.search(NODE_PG_MIGRATE_UP);
+  const downAt = text.search(NODE_PG_MIGRATE_DOWN);
+  const notes = ["node-pg-migrate: the runner applies every pending migration inside one transaction (unless run with --no-single-transaction), each file's up part as one query"];
+  let upText = text;
+  if (upAt < 0) {
+    if (downAt >= 0) notes.push(`node-pg-migrate: no -- Up Migration comment, so node-pg-migrate runs the whole file on the way up, ${RUNS_DOWN_PART}; linting all of it`);
+  } else if (downAt < 0 || downAt > upAt) {
+    upText = commentLinesOnly(text.slice(0, upAt)) + (downAt < 0 ? text.slice(upAt) : text.slice(upAt, downAt) + blank(text.slice(downAt)));
+  } else {
+    upText = commentLinesOnly(text.slice(0, downAt)) + blank(text.slice(downAt, upAt)) + text.slice(upAt);
+  }
+  return { upText, transaction: "wrapped", notes, runner: { autocommitsAfterCommit: true, pendingInOneTransaction: "node-pg-migrate's runner" } };
+}
+function commentLinesOnly(text) {
+  return text.split(/(?<=\n)/).map((line) => /^[ \t]*(?:--.*)?\r?\n?$/.test(line) ? line : blank(line)).join("");
+}
+function saidWithoutVerbose(note) {
+  return /, so (?:[\w-]+|it) refuses /.test(note) || note.includes(TEMPLATE_NOT_RENDERED) || note.includes(RUNS_DOWN_PART);
+}
 function ternStatementEnds(upText) {
   const bytes = Buffer.from(upText, "utf8");
   const ends = [];
   const at = (index2) => index2 < bytes.length ? bytes[index2] : -1;
-  const SEMICOLON2 = 59;
-  const QUOTE = 39;
-  const DOUBLE_QUOTE = 34;
-  const BACKSLASH = 92;
-  const DASH = 45;
-  const SLASH = 47;
-  const STAR = 42;
   let index = 0;
   const skipQuoted = (quote, backslashEscapes) => {
     while (index < bytes.length) {
@@ -38023,6 +38039,19 @@ function ternStatementEnds(upText) {
       skipQuoted(QUOTE, true);
     } else if (byte === QUOTE || byte === DOUBLE_QUOTE) {
       skipQuoted(byte, false);
+    } else if (byte === DOLLAR) {
+      const tag = dollarTag(bytes, index);
+      if (tag === void 0) continue;
+      index += tag.length + 1;
+      while (index < bytes.length) {
+        if (bytes[index++] !== DOLLAR) continue;
+        const closing = dollarTag(bytes, index);
+        if (closing !== void 0 && closing.equals(tag)) {
+          index += tag.length + 1;
+          break;
+        }
+        index++;
+      }
     } else if (byte === SEMICOLON2) {
       ends.push(index);
     } else if (byte === DASH && at(index) === DASH) {
@@ -38049,6 +38078,12 @@ function ternStatementEnds(upText) {
     }
   }
   return ends;
+}
+function dollarTag(bytes, from) {
+  if (bytes[from] === DOLLAR) return bytes.subarray(from, from);
+  const rest = bytes.subarray(from, Math.min(bytes.length, from + 256)).toString("utf8");
+  const match = /^[\p{L}_][\p{L}_0-9]*\$/u.exec(rest);
+  return match ? bytes.subarray(from, from + Buffer.byteLength(match[0], "utf8") - 1) : void 0;
 }
 function endsWithSemicolon(line) {
   let last = "";
@@ -38125,7 +38160,7 @@ function atlasFileDirective(text, name) {
   }
   return void 0;
 }
-var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, SQL_MIGRATE_SECTION, SQL_MIGRATE_COMMAND, UNTERMINATED, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END, TERN_SEPARATOR, TERN_DISABLE_TX, GO_TEMPLATE_ACTION, GRAPHILE_MIGRATE_HEADER, GRAPHILE_MIGRATE_NO_TRANSACTION, GRAPHILE_MIGRATE_PLACEHOLDER, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END, PREPARERS, TEMPLATE_NOT_RENDERED, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
+var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, SQL_MIGRATE_SECTION, SQL_MIGRATE_COMMAND, UNTERMINATED, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END, TERN_SEPARATOR, TERN_DISABLE_TX, GO_TEMPLATE_ACTION, GRAPHILE_MIGRATE_HEADER, GRAPHILE_MIGRATE_NO_TRANSACTION, GRAPHILE_MIGRATE_PLACEHOLDER, NODE_PG_MIGRATE_UP, NODE_PG_MIGRATE_DOWN, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END, PREPARERS, TEMPLATE_NOT_RENDERED, RUNS_DOWN_PART, SEMICOLON2, QUOTE, DOUBLE_QUOTE, BACKSLASH, DASH, SLASH, STAR, DOLLAR, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
 var init_prepare = __esm({
   "src/history/prepare.ts"() {
     "use strict";
@@ -38148,6 +38183,8 @@ var init_prepare = __esm({
     GRAPHILE_MIGRATE_HEADER = /^--! ([A-Z][a-zA-Z0-9_]*)(?::(.*))?$/;
     GRAPHILE_MIGRATE_NO_TRANSACTION = /^--!\s*no-transaction\b/;
     GRAPHILE_MIGRATE_PLACEHOLDER = /(?<![\w:]):(?=[A-Z][A-Z0-9_]*\b)/g;
+    NODE_PG_MIGRATE_UP = /^\s*--[\s-]*up\s+migration/im;
+    NODE_PG_MIGRATE_DOWN = /^\s*--[\s-]*down\s+migration/im;
     GOOSE_STATEMENT_BEGIN = /^--\s*\+goose[ \t]+StatementBegin\s*$/i;
     GOOSE_STATEMENT_END = /^--\s*\+goose[ \t]+StatementEnd\s*$/i;
     PREPARERS = {
@@ -38168,6 +38205,7 @@ var init_prepare = __esm({
       "sql-migrate": prepareSqlMigrate,
       tern: prepareTern,
       "graphile-migrate": prepareGraphileMigrate,
+      "node-pg-migrate": prepareNodePgMigrate,
       flyway: prepareFlyway,
       // prisma: prisma/orm#22922 (a multi-statement file runs atomically, one simple query); prisma-engines#5767 and #5847
       // (newer engines split the file and send statements one by one).
@@ -38208,6 +38246,15 @@ var init_prepare = __esm({
       })
     };
     TEMPLATE_NOT_RENDERED = "which lockwise does not render: what they put there is neither linted nor replayed";
+    RUNS_DOWN_PART = "its down part too";
+    SEMICOLON2 = 59;
+    QUOTE = 39;
+    DOUBLE_QUOTE = 34;
+    BACKSLASH = 92;
+    DASH = 45;
+    SLASH = 47;
+    STAR = 42;
+    DOLLAR = 36;
     DIESEL_NO_TRANSACTION = /^[ \t]*run_in_transaction[ \t]*=[ \t]*false[ \t]*(?:#.*)?$/m;
     DRIZZLE_BREAKPOINT = "--> statement-breakpoint";
     DRIZZLE_BREAKPOINT_AS_END = ";".padEnd(DRIZZLE_BREAKPOINT.length);
@@ -38292,13 +38339,15 @@ function frameworkMarker(content) {
   const mayBeDbmate = DBMATE_HINTS.some((hint) => content.includes(hint));
   const isTern = content.includes(TERN_SEPARATOR) || content.includes(TERN_DISABLE_TX);
   const mayBeGraphileMigrate = content.includes(GRAPHILE_MIGRATE_HINT);
-  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate && !mayBeGraphileMigrate) return isTern ? "tern" : void 0;
+  const mayBeNodePgMigrate = NODE_PG_MIGRATE_HINTS.some((hint) => content.includes(hint));
+  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate && !mayBeGraphileMigrate && !mayBeNodePgMigrate) return isTern ? "tern" : void 0;
   const text = typeof content === "string" ? content : content.toString("utf8");
   if (mayBeGoose && GOOSE_UP.test(text)) return "goose";
   if (mayBeSqlMigrate && SQL_MIGRATE_SECTION.test(text)) return "sql-migrate";
   if (mayBeDbmate && DBMATE_UP.test(text)) return "dbmate";
   if (isTern) return "tern";
-  return mayBeGraphileMigrate && graphileMigrateHeaders(text).headers.has("Previous") ? "graphile-migrate" : void 0;
+  if (mayBeGraphileMigrate && graphileMigrateHeaders(text).headers.has("Previous")) return "graphile-migrate";
+  return mayBeNodePgMigrate && NODE_PG_MIGRATE_UP.test(text) && NODE_PG_MIGRATE_DOWN.test(text) ? "node-pg-migrate" : void 0;
 }
 async function listMigrations(framework, root, entries) {
   const listing = await LISTERS[framework](root, entries);
@@ -38397,7 +38446,7 @@ function listSqlMigrate(root, entries) {
   });
   return { migrations: migrations.map(({ absolutePath, name, number }) => ({ absolutePath, version: number ?? name.replace(/\.sql$/, "") })), ignored: [] };
 }
-function listTern(root, entries) {
+async function listTern(root, entries) {
   const listing = { migrations: [], ignored: [] };
   const problems = [];
   const byNumber = /* @__PURE__ */ new Map();
@@ -38414,6 +38463,11 @@ function listTern(root, entries) {
     else if (byNumber.has(number)) problems.push(`tern refuses to migrate: ${byNumber.get(number)} and ${name} have the same number ("Duplicate migration ${number}")`);
     else byNumber.set(number, name);
     listing.migrations.push({ absolutePath, version: digits });
+  }
+  for (const absolutePath of await sqlFilesBelow(root)) {
+    if (path5.dirname(absolutePath) === root) continue;
+    const name = toPosix(path5.relative(root, absolutePath));
+    listing.ignored.push({ absolutePath, reason: `tern template: tern runs it only where a migration says {{ template "${name}" . }}, and never on its own` });
   }
   const numbers = [...byNumber.keys()].sort((a, b) => a - b);
   const gap = numbers.findIndex((number, index) => number !== index + 1);
@@ -38433,6 +38487,29 @@ function listGraphileMigrate(root, entries) {
   listing.migrations.sort(byVersion(compareText));
   const problems = listing.migrations.filter((migration, index) => index > 0 && listing.migrations[index - 1].version === migration.version).map(({ version }) => `graphile-migrate refuses to migrate: two files are numbered ${version}, and it chains each migration to the one before by number; lockwise lints them in name order`);
   return { ...listing, ...problems.length > 0 ? { problems } : {} };
+}
+function listNodePgMigrate(root, entries) {
+  const listing = { migrations: [], ignored: [] };
+  const keyed = [];
+  for (const name of entries.files.filter((file) => !file.startsWith("."))) {
+    const absolutePath = childPath(root, name);
+    if (isSql(name)) {
+      const prefix = name.split("_")[0];
+      keyed.push({ absolutePath, version: prefix, key: nodePgMigrateTimestamp(prefix), name });
+    } else if (/\.[cm]?[jt]s$/.test(name)) {
+      listing.ignored.push({ absolutePath, reason: "JavaScript or TypeScript migration: lockwise lints SQL files only" });
+    }
+  }
+  keyed.sort((a, b) => a.key - b.key || naturalCompare(a.name, b.name));
+  listing.migrations = keyed.map(({ absolutePath, version }) => ({ absolutePath, version }));
+  return listing;
+}
+function nodePgMigrateTimestamp(prefix) {
+  if (/^\d{17}$/.test(prefix)) {
+    const [year, month, day, hours, minutes, seconds, ms] = [0, 4, 6, 8, 10, 12, 14].map((at, index, starts) => prefix.slice(at, starts[index + 1] ?? 17));
+    return Date.parse(`${year}-${month}-${day}T${hours}:${minutes}:${seconds}.${ms}Z`);
+  }
+  return Number(prefix) || 0;
 }
 function listVersionPrefixed(root, entries, name, skippedReason) {
   const listing = { migrations: [], ignored: [] };
@@ -38610,7 +38687,7 @@ async function someDirectoryHolds(root, directories, fileName) {
   for (const directory of directories) if (await isFile(path5.join(root, directory, fileName))) return true;
   return false;
 }
-var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, MARKER_PRECEDENCE, GOOSE_HINTS, SQL_MIGRATE_HINT, DBMATE_HINTS, GRAPHILE_MIGRATE_HINT, LISTERS, PLAIN_VERSIONED_NAME, RELEASE_FOLDER_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION, TERN_NAME, INT32_MAX, GRAPHILE_MIGRATE_NAME, DRIZZLE_JOURNAL, DRIZZLE_POSTGRES_DIALECTS;
+var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, MARKER_PRECEDENCE, GOOSE_HINTS, SQL_MIGRATE_HINT, DBMATE_HINTS, GRAPHILE_MIGRATE_HINT, NODE_PG_MIGRATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, RELEASE_FOLDER_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION, TERN_NAME, INT32_MAX, GRAPHILE_MIGRATE_NAME, DRIZZLE_JOURNAL, DRIZZLE_POSTGRES_DIALECTS;
 var init_layouts = __esm({
   "src/history/layouts.ts"() {
     "use strict";
@@ -38627,11 +38704,12 @@ var init_layouts = __esm({
         return void 0;
       }
     };
-    MARKER_PRECEDENCE = ["goose", "sql-migrate", "dbmate", "tern", "graphile-migrate"];
+    MARKER_PRECEDENCE = ["goose", "sql-migrate", "dbmate", "tern", "graphile-migrate", "node-pg-migrate"];
     GOOSE_HINTS = ["+g", "+G"];
     SQL_MIGRATE_HINT = "-- +migrate ";
     DBMATE_HINTS = [":up", ":Up", ":uP", ":UP"];
     GRAPHILE_MIGRATE_HINT = "--! Previous:";
+    NODE_PG_MIGRATE_HINTS = ["igration", "IGRATION"];
     LISTERS = {
       plain: listPlain,
       "golang-migrate": listGolangMigrate,
@@ -38639,6 +38717,7 @@ var init_layouts = __esm({
       "sql-migrate": listSqlMigrate,
       tern: listTern,
       "graphile-migrate": listGraphileMigrate,
+      "node-pg-migrate": listNodePgMigrate,
       // dbmate: pkg/dbmate/migrations.go skips names without a leading version; files run in directory (name) order.
       dbmate: (root, entries) => listVersionPrefixed(root, entries, /^(\d+).*\.sql$/, "no version number at the start of the name: dbmate skips it"),
       flyway: listFlyway,
@@ -38724,6 +38803,7 @@ var init_frameworks = __esm({
       "sql-migrate",
       "tern",
       "graphile-migrate",
+      "node-pg-migrate",
       "dbmate",
       "flyway",
       "prisma",
@@ -38740,6 +38820,7 @@ var init_frameworks = __esm({
       "sql-migrate": "with `-- +migrate Up notransaction` as its up marker",
       tern: "with a `---- tern: disable-tx ----` line in its up part",
       "graphile-migrate": "with `--! no-transaction` as the first line after its headers, and as its only statement: graphile-migrate still sends the file as one query",
+      "node-pg-migrate": "which node-pg-migrate cannot do for a SQL migration: write it as a JavaScript migration that calls `pgm.noTransaction()` (node-pg-migrate then commits the migrations before it, runs it alone, and goes on in a new transaction)",
       dbmate: "with `-- migrate:up transaction:false` as its up marker",
       flyway: "in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf",
       diesel: "with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query",
@@ -48333,6 +48414,17 @@ async function planLint(options) {
   const changed = repository && options.since ? changedSince(repository, options.since) : void 0;
   const atBase = repository && options.since ? filesAtRef(repository, options.since) : void 0;
   const paths = options.stdin && !options.files.includes(options.stdin.path) ? [...options.files, options.stdin.path] : options.files;
+  const foldersLinted = new Set(paths.map((file) => path8.dirname(path8.resolve(cwd, file))));
+  const ternFolders = /* @__PURE__ */ new Map();
+  const ternFolderAbove = async (dir) => {
+    for (let ancestor = dir, depth = 0; depth < 3 && path8.dirname(ancestor) !== ancestor; depth++) {
+      ancestor = path8.dirname(ancestor);
+      if (!foldersLinted.has(ancestor)) continue;
+      const indexed = folders.get(ancestor) ?? await folderAt(ancestor).catch(() => void 0);
+      if (indexed?.folder.framework === "tern") return ancestor;
+    }
+    return void 0;
+  };
   for (const file of paths) {
     if (options.stdin && file === options.stdin.path && file === UNNAMED_STDIN) {
       standalone.push(file);
@@ -48342,7 +48434,10 @@ async function planLint(options) {
     const named = options.explicit.has(file) || file === options.stdin?.path;
     if (changed && !named && !changed.has(absolute)) continue;
     let placed = false;
-    for (const dir of candidateFolders(absolute)) {
+    const fileFolder = path8.dirname(absolute);
+    if (!ternFolders.has(fileFolder)) ternFolders.set(fileFolder, await ternFolderAbove(fileFolder));
+    const ternFolder = ternFolders.get(fileFolder);
+    for (const dir of ternFolder ? [ternFolder, ...candidateFolders(absolute)] : candidateFolders(absolute)) {
       const indexed = folders.get(dir) ?? await folderAt(dir).catch(() => void 0);
       if (!indexed) continue;
       const { folder } = indexed;
@@ -48374,7 +48469,7 @@ async function planLint(options) {
       migrations.push(planned);
     }
     for (const [note, files] of filesByNote) {
-      if (!TOOL_REFUSES.test(note) && !note.includes(TEMPLATE_NOT_RENDERED)) continue;
+      if (!saidWithoutVerbose(note)) continue;
       for (const file of files) warnings.push(`${file}: ${note}`);
       filesByNote.delete(note);
     }
@@ -48399,7 +48494,6 @@ function planMigration({ framework, flywayProject }, entry, input, review, confi
   noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
   return { planned: { input, upText: prepared.upText, ...howItRuns(framework, prepared, config), review }, prepared };
 }
-var TOOL_REFUSES = /, so (?:[\w-]+|it) refuses /;
 var MOST_EXCEPTIONS_NAMED = 5;
 function folderNotes(shownRoot, migrations, filesByNote) {
   const lines = [];

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { libpgQuery } from '../src/parse/libpg.js';
 import { scanTokens } from '../src/parse/scan.js';
+import type { RunnerTraits } from '../src/model/session-state.js';
 
 /** The annotations each tool reads around a statement it must send whole. */
 const STATEMENT_BLOCKS = {
@@ -20,15 +21,11 @@ export default defineRule({
       splitComment:
         '{{tool}} ends a query at the end of line {{line}}, inside this comment, since the last word of that line ends with a semicolon: PostgreSQL rejects what it sends ({{reason}}), so the migration fails.',
       commentHelp: 'Take the semicolon off the end of that line, or start each line of the comment with -- instead.',
-      splitAtSemicolon:
-        'Under `---- tern: disable-tx ----`, tern sends each statement on its own, ending one at every semicolon outside quotes and comments, and it does not read dollar quotes: it ends one at the semicolon on line {{line}}, inside this statement, so this statement reaches PostgreSQL in pieces, and PostgreSQL rejects the first ({{reason}}), so the migration fails.',
-      disableTxHelp:
-        'Move this statement to a migration without the disable-tx line, which tern sends whole, in its transaction; keep in the disable-tx migration only what cannot run in a transaction, such as CREATE INDEX CONCURRENTLY.',
     },
     docs: {
-      summary: 'Disallows a statement that goose, sql-migrate or tern would cut in two at a semicolon inside it.',
-      why: 'goose and sql-migrate do not parse SQL: they end a statement at every line whose last word ends with a semicolon, and send each piece to PostgreSQL as a query of its own. A function or DO block body, a string or a comment with such a line inside is cut there, and PostgreSQL rejects the first piece (an unterminated dollar-quoted string, quoted string or comment, or a syntax error at its end), so the migration fails, in every environment, when it is deployed. Both tools read `StatementBegin` and `StatementEnd` annotations around a statement to send it whole (goose\'s annotations page, pressly.github.io/goose/documentation/annotations; sql-migrate\'s README, "Writing migrations"). tern sends a migration whole, in its transaction, but under a `---- tern: disable-tx ----` line it cuts the up part at every semicolon outside quotes and comments, and it does not know dollar quotes, so a function or DO block body is cut at its first semicolon. Files of other tools, and plain files run by psql, are read statement by statement as PostgreSQL reads them, and are not checked.',
-      instead: 'Put the statement between `-- +goose StatementBegin` and `-- +goose StatementEnd` lines (for sql-migrate, `-- +migrate StatementBegin` and `-- +migrate StatementEnd`). With tern, move it to a migration without the disable-tx line.',
+      summary: 'Disallows a statement that goose or sql-migrate would cut in two at a semicolon inside it.',
+      why: 'goose and sql-migrate do not parse SQL: they end a statement at every line whose last word ends with a semicolon, and send each piece to PostgreSQL as a query of its own. A function or DO block body, a string or a comment with such a line inside is cut there, and PostgreSQL rejects the first piece (an unterminated dollar-quoted string, quoted string or comment, or a syntax error at its end), so the migration fails, in every environment, when it is deployed. Both tools read `StatementBegin` and `StatementEnd` annotations around a statement to send it whole (goose\'s annotations page, pressly.github.io/goose/documentation/annotations; sql-migrate\'s README, "Writing migrations"). Files of other tools, and plain files run by psql, are read statement by statement as PostgreSQL reads them, and are not checked.',
+      instead: 'Put the statement between `-- +goose StatementBegin` and `-- +goose StatementEnd` lines (for sql-migrate, `-- +migrate StatementBegin` and `-- +migrate StatementEnd`).',
       bad: '-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;',
       good: '-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;\n-- +goose StatementEnd',
       references: [
@@ -43,7 +40,7 @@ export default defineRule({
     return {
       // A block comment between statements, cut at a line inside it (Nakama's and Stellar Horizon's readers' probes).
       onFileEnd() {
-        const cuts = context.environment.runner?.cutsQueries;
+        const cuts = goCuts(context.environment.runner?.cutsQueries);
         if (!cuts) return;
         const topLevel = context.statements.filter((statement) => statement.insideBlock === undefined);
         if (topLevel.length === 0) return;
@@ -69,18 +66,30 @@ export default defineRule({
         }
       },
       onStatement(statement) {
-        const cuts = context.environment.runner?.cutsQueries;
+        const cuts = goCuts(context.environment.runner?.cutsQueries);
         if (!cuts || statement.insideBlock !== undefined) return;
         const { start, end } = statement.range;
         const cut = cuts.at.find((offset) => offset > start && offset < end);
         if (cut === undefined) return;
-        const data = { tool: cuts.tool, line: context.lineOf(cut), reason: whyRejected(context.sqlText({ start, end: cut })) };
-        if (cuts.tool === 'tern') context.report({ messageId: 'splitAtSemicolon', helpId: 'disableTxHelp', data });
-        else context.report({ messageId: 'split', helpId: 'help', data: { ...data, ...STATEMENT_BLOCKS[cuts.tool] } });
+        const piece = context.sqlText({ start, end: cut });
+        context.report({
+          messageId: 'split',
+          helpId: 'help',
+          data: { tool: cuts.tool, line: context.lineOf(cut), reason: whyRejected(piece), ...STATEMENT_BLOCKS[cuts.tool] },
+        });
       },
     };
   },
 });
+
+/**
+ * The cuts of goose and sql-migrate, which read no quotes at all. tern's splitter (2.2.1 and later) reads quotes, dollar
+ * quotes and comments: where it differs from PostgreSQL it joins statements (a comment that ends with a backslash runs on),
+ * which the transaction rules report, rather than cutting one.
+ */
+function goCuts(cuts: RunnerTraits['cutsQueries']): { tool: 'goose' | 'sql-migrate'; at: number[] } | undefined {
+  return cuts && cuts.tool !== 'tern' ? { tool: cuts.tool, at: cuts.at } : undefined;
+}
 
 /** PostgreSQL's own error for the first piece, without the text it quotes: "unterminated dollar-quoted string". */
 function whyRejected(piece: string): string {

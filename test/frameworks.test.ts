@@ -308,7 +308,10 @@ describe('tern', () => {
     const folder = await findMigrationFolder('migrations', { cwd: dir });
     expect(folder.framework).toBe('tern');
     expect(versions(folder)).toEqual(['1', '002', '3', '4', '5', '6', '7', '8', '9', '10']);
-    expect(folder.ignored).toEqual([{ path: 'migrations/seed.sql', reason: 'not named <number>_<name>.sql: tern skips it' }]);
+    expect(folder.ignored).toEqual([
+      { path: 'migrations/seed.sql', reason: 'not named <number>_<name>.sql: tern skips it' },
+      { path: 'migrations/shared/1_view.sql', reason: 'tern template: tern runs it only where a migration says {{ template "shared/1_view.sql" . }}, and never on its own' },
+    ]);
     expect(folder.problems).toBeUndefined();
 
     const problemsOf = async (files: Record<string, string>): Promise<string[] | undefined> => (await findMigrationFolder('.', { cwd: tempProject(files) })).problems;
@@ -355,7 +358,7 @@ describe('tern', () => {
     expect(refusalOf(up + down)).toBeUndefined();
   });
 
-  it('under disable-tx, runs each statement on its own, cut where tern\'s sqlsplit cuts: at semicolons outside quotes and comments', () => {
+  it('under disable-tx, runs each statement on its own, cut where tern\'s sqlsplit cuts: at semicolons outside quotes, dollar quotes and comments', () => {
     const entry = { path: 'm/2_i.sql', absolutePath: '/m/2_i.sql', version: '2' };
     const lines = [
       '---- tern: disable-tx ----',
@@ -364,6 +367,7 @@ describe('tern', () => {
       '/* a; /* nested; */ still; */ SELECT "a;b"; -- c; \\',
       'd; SELECT 1;',
       'DO $$ BEGIN PERFORM 1; END $$;',
+      "DO $bödy$ BEGIN RAISE NOTICE '$1 $$;'; END $bödy$;",
       '---- create above / drop below ----',
       'SELECT 2;',
     ];
@@ -372,10 +376,11 @@ describe('tern', () => {
     expect(prepared).toMatchObject({ transaction: 'none', notes: ['tern: ---- tern: disable-tx ----'] });
     const after = (line: number, piece: string): number =>
       Buffer.byteLength(lines.slice(0, line).join('\n') + '\n' + lines[line]!.slice(0, lines[line]!.indexOf(piece) + piece.length), 'utf8');
-    // The comment's backslash carries it over the line break, through line 5, and the dollar-quoted body is cut at its semicolon.
+    // The comment's backslash carries it over the line break, through line 5; dollar quotes are read whole, a $1 or a $$ inside
+    // a tagged one going with it.
     expect(prepared.runner?.cutsQueries).toEqual({
       tool: 'tern',
-      at: [after(1, "'';';"), after(2, "b';"), after(3, '"a;b";'), after(5, 'PERFORM 1;'), after(5, 'END $$;')],
+      at: [after(1, "'';';"), after(2, "b';"), after(3, '"a;b";'), after(5, 'END $$;'), after(6, 'END $bödy$;')],
     });
     // The disable-tx line counts only as a line of its own, in the up part.
     expect(prepareMigration('tern', entry, ` ${lines[0]}\nSELECT 1;\n`).transaction).toBe('wrapped');
@@ -421,6 +426,45 @@ describe('graphile-migrate', () => {
       'graphile-migrate: no empty line after the headers ("there should be two newlines after the headers section"), so graphile-migrate refuses to run any migration of the folder',
     );
     expect(refusalOf(header('-', 'a') + body)).toBeUndefined();
+  });
+});
+
+describe('node-pg-migrate', () => {
+  const migration = (up: string, down: string): string => `-- Up Migration\n${up}\n-- Down Migration\n${down}\n`;
+
+  it('takes the folder\'s SQL files in timestamp order, found by their Up and Down Migration comments', async () => {
+    const dir = tempProject({
+      'migrations/1700000000000_b.sql': migration('SELECT 2;', 'SELECT -2;'),
+      // 2023-11-14T22:13:20.001Z, a millisecond after the one above, in node-pg-migrate's utc format.
+      'migrations/20231114221320001_c.sql': migration('SELECT 3;', 'SELECT -3;'),
+      'migrations/1600000000000_a.sql': migration('SELECT 1;', 'SELECT -1;'),
+      'migrations/1650000000000_js.js': 'exports.up = (pgm) => {};\n',
+      'migrations/.1500000000000_hidden.sql': migration('SELECT 0;', 'SELECT 0;'),
+    });
+    const folder = await findMigrationFolder('migrations', { cwd: dir });
+    expect(folder.framework).toBe('node-pg-migrate');
+    expect(paths(folder)).toEqual(['migrations/1600000000000_a.sql', 'migrations/1700000000000_b.sql', 'migrations/20231114221320001_c.sql']);
+    expect(folder.ignored).toEqual([{ path: 'migrations/1650000000000_js.js', reason: 'JavaScript or TypeScript migration: lockwise lints SQL files only' }]);
+    // One comment alone is no marker: other runners write "-- Up migration" too.
+    expect((await findMigrationFolder('.', { cwd: tempProject({ '1_a.sql': '-- Up migration for users\nSELECT 1;\n' }) })).framework).toBe('plain');
+  });
+
+  it('lints the up part, wrapped in the one transaction the runner opens for every pending migration', () => {
+    const entry = { path: 'm/1_a.sql', absolutePath: '/m/1_a.sql', version: '1' };
+    const text = migration('CREATE TABLE users (id bigint);', 'DROP TABLE users;');
+    const prepared = prepareMigration('node-pg-migrate', entry, text);
+    expect(prepared.upText).toBe(`-- Up Migration\nCREATE TABLE users (id bigint);\n${spacesFor('-- Down Migration\nDROP TABLE users;\n')}`);
+    expect(prepared).toMatchObject({ transaction: 'wrapped', runner: { autocommitsAfterCommit: true, pendingInOneTransaction: "node-pg-migrate's runner" } });
+
+    // Down first: the up part runs to the end; a comment before the down part stays for lockwise's directives.
+    const downFirst = `-- lockwise-disable require-lock-timeout\nSELECT 0;\n---- down migration\nDROP TABLE users;\n-- up migration\nCREATE TABLE users (id bigint);\n`;
+    expect(prepareMigration('node-pg-migrate', entry, downFirst).upText).toBe(
+      `-- lockwise-disable require-lock-timeout\n${spacesFor('SELECT 0;\n---- down migration\nDROP TABLE users;\n')}-- up migration\nCREATE TABLE users (id bigint);\n`,
+    );
+    // Without an up comment, node-pg-migrate runs the whole file on the way up.
+    const noUp = prepareMigration('node-pg-migrate', entry, 'CREATE TABLE t (id int);\n-- Down Migration\nDROP TABLE t;\n');
+    expect(noUp.upText).toBe('CREATE TABLE t (id int);\n-- Down Migration\nDROP TABLE t;\n');
+    expect(noUp.notes).toContain('node-pg-migrate: no -- Up Migration comment, so node-pg-migrate runs the whole file on the way up, its down part too; linting all of it');
   });
 });
 

@@ -222,10 +222,34 @@ describe('frameworks decide the transaction', () => {
       'migrations/1_users.sql': `${CREATE_USERS}${separator}\nDROP TABLE users;\n`,
       'migrations/3_view.sql': `{{ template "shared/users_view.sql" . }}\n${separator}\n`,
       'migrations/shared/users_view.sql': 'CREATE VIEW active_users AS SELECT * FROM users;\n',
+      // A template is no migration, nor a file of its own, whatever its name: tern renders it inside the migrations that include it.
+      'migrations/shared/v1_schema.sql': 'CREATE VIEW {{.schema}}.active_users AS SELECT * FROM users;\n',
     });
+    expect(findings(runCli(['lint', '-f', 'json', 'migrations'], { cwd: gapped }).stdout)).toEqual([]);
+    expect(runCli(['lint', '--verbose', '-f', 'json', 'migrations'], { cwd: gapped }).stderr).toContain(
+      'lockwise: migrations/shared/v1_schema.sql: not part of the history: tern template: tern runs it only where a migration says {{ template "shared/v1_schema.sql" . }}, and never on its own\n',
+    );
     expect(runCli(['lint', '-f', 'json', 'migrations'], { cwd: gapped }).stderr).toBe(
       'lockwise: migrations: tern refuses to migrate: no migration is numbered 2 ("Missing migration 2"); lockwise lints the files in number order\n' +
         'lockwise: migrations/3_view.sql: tern: renders 1 Go template action here ({{ template "shared/users_view.sql" . }}), which lockwise does not render: what they put there is neither linted nor replayed\n',
+    );
+  });
+
+  it('lints the up part of node-pg-migrate SQL migrations, inside the runner\'s transaction, and says when a down part runs on the way up', () => {
+    const dir = tempProject({
+      'migrations/1700000000000_users.sql': `-- Up Migration\n${CREATE_USERS}\n-- Down Migration\nDROP TABLE users;\n`,
+      'migrations/1700000100000_index.sql': `-- Up Migration\n${LOCK}${INDEX}\n-- Down Migration\nDROP INDEX users_username_idx;\n`,
+      'migrations/1700000200000_seed.js': 'exports.up = (pgm) => { pgm.sql("SELECT 1"); };\n',
+      'migrations/1700000300000_rename.sql': `${LOCK}ALTER TABLE users RENAME COLUMN username TO handle;\n-- Down Migration\nALTER TABLE users RENAME COLUMN handle TO username;\n`,
+    });
+    const run = runCli(['lint', '-f', 'json', 'migrations'], { cwd: dir });
+    expect(findings(run.stdout)).toEqual([
+      ['migrations/1700000100000_index.sql', 'no-concurrently-in-transaction', 3],
+      ['migrations/1700000300000_rename.sql', 'no-rename-column', 2],
+      ['migrations/1700000300000_rename.sql', 'no-rename-column', 4],
+    ]);
+    expect(run.stderr).toBe(
+      'lockwise: migrations/1700000300000_rename.sql: node-pg-migrate: no -- Up Migration comment, so node-pg-migrate runs the whole file on the way up, its down part too; linting all of it\n',
     );
   });
 

@@ -16,7 +16,7 @@ import {
   type SiblingFiles,
 } from '../history/frameworks.js';
 import { frameworkMarker, RELEASE_FOLDER_NAME } from '../history/layouts.js';
-import { TEMPLATE_NOT_RENDERED } from '../history/prepare.js';
+import { saidWithoutVerbose } from '../history/prepare.js';
 import { changedSince, filesAtRef, findRepository, firstCommitTimes, type GitRepository } from '../history/git.js';
 import type { TransactionMode } from '../model/session-state.js';
 import { MigrationFiles } from './migration-files.js';
@@ -121,6 +121,20 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
   const atBase = repository && options.since ? filesAtRef(repository, options.since) : undefined;
 
   const paths = options.stdin && !options.files.includes(options.stdin.path) ? [...options.files, options.stdin.path] : options.files;
+  // A folder's files may be templates of a tern folder above it, one linted in the same run, which runs them only inside its
+  // migrations (up to three folders up, as templates sit in a folder or two of their own).
+  const foldersLinted = new Set(paths.map((file) => path.dirname(path.resolve(cwd, file))));
+  const ternFolders = new Map<string, string | undefined>();
+  const ternFolderAbove = async (dir: string): Promise<string | undefined> => {
+    for (let ancestor = dir, depth = 0; depth < 3 && path.dirname(ancestor) !== ancestor; depth++) {
+      ancestor = path.dirname(ancestor);
+      if (!foldersLinted.has(ancestor)) continue;
+      const indexed = folders.get(ancestor) ?? (await folderAt(ancestor).catch(() => undefined));
+      if (indexed?.folder.framework === 'tern') return ancestor;
+    }
+    return undefined;
+  };
+
   for (const file of paths) {
     // Stdin without a file name belongs to no folder: the working directory's files are no history of it.
     if (options.stdin && file === options.stdin.path && file === UNNAMED_STDIN) {
@@ -131,7 +145,10 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     const named = options.explicit.has(file) || file === options.stdin?.path;
     if (changed && !named && !changed.has(absolute)) continue;
     let placed = false;
-    for (const dir of candidateFolders(absolute)) {
+    const fileFolder = path.dirname(absolute);
+    if (!ternFolders.has(fileFolder)) ternFolders.set(fileFolder, await ternFolderAbove(fileFolder));
+    const ternFolder = ternFolders.get(fileFolder);
+    for (const dir of ternFolder ? [ternFolder, ...candidateFolders(absolute)] : candidateFolders(absolute)) {
       // Most files share a folder already looked at: no await for them.
       const indexed = folders.get(dir) ?? (await folderAt(dir).catch(() => undefined));
       if (!indexed) continue;
@@ -168,10 +185,8 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
           : planFromDisk(folder, entry, reader, reviewed, config, filesByNote);
       migrations.push(planned);
     }
-    // A file the tool refuses to run (goose's, dbmate's, sql-migrate's markers) is said without --verbose: nothing of it would run.
-    // So is SQL that tern's templates put in a file, which lockwise neither sees nor replays.
     for (const [note, files] of filesByNote) {
-      if (!TOOL_REFUSES.test(note) && !note.includes(TEMPLATE_NOT_RENDERED)) continue;
+      if (!saidWithoutVerbose(note)) continue;
       for (const file of files) warnings.push(`${file}: ${note}`);
       filesByNote.delete(note);
     }
@@ -205,9 +220,6 @@ function planMigration(
   noteFile(filesByNote, entry, preparedNotes(framework, prepared.notes, config));
   return { planned: { input, upText: prepared.upText, ...howItRuns(framework, prepared, config), review }, prepared };
 }
-
-/** A preparer's note that the tool refuses the file ("..., so goose refuses this file; linting all of it"). */
-const TOOL_REFUSES = /, so (?:[\w-]+|it) refuses /;
 
 /** Files named beside a note said once for their folder, when few files lack it. */
 const MOST_EXCEPTIONS_NAMED = 5;

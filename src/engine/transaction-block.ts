@@ -106,7 +106,7 @@ export const REFUSED_IN_TRANSACTION_MESSAGES = {
   sharedQueryHelp:
     'Give {{command}} a query of its own: put it between StatementBegin and StatementEnd lines of its own, or outside such lines, on a line of its own that ends with its semicolon.',
   sharedQueryTernHelp:
-    'Give {{command}} a migration of its own, with the disable-tx line, or mend the quote or comment tern misreads before it (tern does not read dollar quotes, so a quote inside a function body opens a string for it).',
+    'Give {{command}} a migration of its own, with the disable-tx line, or mend what tern misreads before it: tern reads a comment that ends with a backslash as going on over the next line, and a quote after the letter e as opening a string in which a backslash escapes.',
 } as const;
 
 type RefusedMessageId = keyof typeof REFUSED_IN_TRANSACTION_MESSAGES;

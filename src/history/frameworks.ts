@@ -19,6 +19,7 @@ export type FrameworkName =
   | 'sql-migrate'
   | 'tern'
   | 'graphile-migrate'
+  | 'node-pg-migrate'
   | 'dbmate'
   | 'flyway'
   | 'prisma'
@@ -37,6 +38,7 @@ export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
   'sql-migrate',
   'tern',
   'graphile-migrate',
+  'node-pg-migrate',
   'dbmate',
   'flyway',
   'prisma',
@@ -99,6 +101,8 @@ export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
   'sql-migrate': 'with `-- +migrate Up notransaction` as its up marker',
   tern: 'with a `---- tern: disable-tx ----` line in its up part',
   'graphile-migrate': 'with `--! no-transaction` as the first line after its headers, and as its only statement: graphile-migrate still sends the file as one query',
+  'node-pg-migrate':
+    'which node-pg-migrate cannot do for a SQL migration: write it as a JavaScript migration that calls `pgm.noTransaction()` (node-pg-migrate then commits the migrations before it, runs it alone, and goes on in a new transaction)',
   dbmate: 'with `-- migrate:up transaction:false` as its up marker',
   flyway: 'in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf',
   diesel: 'with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query',
@@ -140,6 +144,11 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
     files: '`committed/<number>[-<message>].sql`, the body after the `--! Previous:` and `--! Hash:` headers',
     order: 'number',
     transaction: 'wrapped, the body sent as one query; `--! no-transaction` as the first line of the body turns it off, but the body still goes as one query, an implicit transaction when it holds several statements',
+  },
+  'node-pg-migrate': {
+    files: '`<timestamp>_<name>.sql`, the part from `-- Up Migration` to `-- Down Migration`; JavaScript and TypeScript migrations ignored',
+    order: 'the timestamp (13 digits of milliseconds, or 17 of a UTC date and time), then the name',
+    transaction: 'wrapped, with no switch for a SQL migration: by default the runner applies every pending migration inside one transaction (`--no-single-transaction` gives each its own)',
   },
   dbmate: {
     files: '`<version>_<name>.sql`, the `-- migrate:up` section',

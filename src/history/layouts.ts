@@ -5,7 +5,7 @@ import { naturalCompare, toPosix } from '../source/paths.js';
 import { glob } from 'tinyglobby';
 import { compareFlywayVersions, parseFlywayFileName } from './flyway.js';
 import type { FrameworkName } from './frameworks.js';
-import { DBMATE_UP, GOOSE_UP, graphileMigrateHeaders, SQL_MIGRATE_SECTION, TERN_DISABLE_TX, TERN_SEPARATOR } from './prepare.js';
+import { DBMATE_UP, GOOSE_UP, graphileMigrateHeaders, NODE_PG_MIGRATE_DOWN, NODE_PG_MIGRATE_UP, SQL_MIGRATE_SECTION, TERN_DISABLE_TX, TERN_SEPARATOR } from './prepare.js';
 import { plannedChanges } from './sqitch-plan.js';
 
 export interface FoundMigration {
@@ -26,9 +26,10 @@ const FLYWAY_VERSIONED_NAME = /^V\d+(?:[._]\d+)*__/;
 
 /**
  * The migration tool a file's own markers name: goose's `-- +goose Up`, sql-migrate's `-- +migrate Up`, dbmate's `-- migrate:up`
- * tern's `---- create above / drop below ----` or graphile-migrate's `--! Previous:` header.
+ * tern's `---- create above / drop below ----`, graphile-migrate's `--! Previous:` header, or node-pg-migrate's `-- Up Migration`
+ * with its `-- Down Migration`.
  */
-export type FrameworkMarker = 'goose' | 'sql-migrate' | 'dbmate' | 'tern' | 'graphile-migrate';
+export type FrameworkMarker = 'goose' | 'sql-migrate' | 'dbmate' | 'tern' | 'graphile-migrate' | 'node-pg-migrate';
 
 /** Finds the marker a migration file holds; undefined when it holds none or cannot be read. */
 export type MarkerLookup = (absolutePath: string) => FrameworkMarker | undefined;
@@ -87,7 +88,7 @@ function isSqlxFolder(root: string, sqlFiles: string[]): boolean {
 }
 
 /** The markers in the order they win when a folder's files hold several: goose's first. */
-const MARKER_PRECEDENCE: readonly FrameworkMarker[] = ['goose', 'sql-migrate', 'dbmate', 'tern', 'graphile-migrate'];
+const MARKER_PRECEDENCE: readonly FrameworkMarker[] = ['goose', 'sql-migrate', 'dbmate', 'tern', 'graphile-migrate', 'node-pg-migrate'];
 
 /** The tool whose marker some file holds, the first of MARKER_PRECEDENCE when several do; stops at the first goose marker. */
 function frameworkMarkedInside(root: string, names: string[], markerOf: MarkerLookup): FrameworkMarker | undefined {
@@ -111,13 +112,16 @@ export function frameworkMarker(content: Buffer | string): FrameworkMarker | und
   // tern looks for its lines byte for byte, so finding the bytes is finding the marker.
   const isTern = content.includes(TERN_SEPARATOR) || content.includes(TERN_DISABLE_TX);
   const mayBeGraphileMigrate = content.includes(GRAPHILE_MIGRATE_HINT);
-  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate && !mayBeGraphileMigrate) return isTern ? 'tern' : undefined;
+  const mayBeNodePgMigrate = NODE_PG_MIGRATE_HINTS.some((hint) => content.includes(hint));
+  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate && !mayBeGraphileMigrate && !mayBeNodePgMigrate) return isTern ? 'tern' : undefined;
   const text = typeof content === 'string' ? content : content.toString('utf8');
   if (mayBeGoose && GOOSE_UP.test(text)) return 'goose';
   if (mayBeSqlMigrate && SQL_MIGRATE_SECTION.test(text)) return 'sql-migrate';
   if (mayBeDbmate && DBMATE_UP.test(text)) return 'dbmate';
   if (isTern) return 'tern';
-  return mayBeGraphileMigrate && graphileMigrateHeaders(text).headers.has('Previous') ? 'graphile-migrate' : undefined;
+  if (mayBeGraphileMigrate && graphileMigrateHeaders(text).headers.has('Previous')) return 'graphile-migrate';
+  // node-pg-migrate reads the up comment alone, but its template writes both: both, so that a lone comment of another runner is no marker.
+  return mayBeNodePgMigrate && NODE_PG_MIGRATE_UP.test(text) && NODE_PG_MIGRATE_DOWN.test(text) ? 'node-pg-migrate' : undefined;
 }
 
 /** Byte strings every file with a marker holds (goose's and dbmate's markers match in any case, sql-migrate's only as written). */
@@ -125,6 +129,7 @@ const GOOSE_HINTS = ['+g', '+G'];
 const SQL_MIGRATE_HINT = '-- +migrate ';
 const DBMATE_HINTS = [':up', ':Up', ':uP', ':UP'];
 const GRAPHILE_MIGRATE_HINT = '--! Previous:';
+const NODE_PG_MIGRATE_HINTS = ['igration', 'IGRATION'];
 
 export async function listMigrations(framework: FrameworkName, root: string, entries: DirectoryEntries): Promise<Listing> {
   const listing = await LISTERS[framework](root, entries);
@@ -139,6 +144,7 @@ const LISTERS: Record<FrameworkName, (root: string, entries: DirectoryEntries) =
   'sql-migrate': listSqlMigrate,
   tern: listTern,
   'graphile-migrate': listGraphileMigrate,
+  'node-pg-migrate': listNodePgMigrate,
   // dbmate: pkg/dbmate/migrations.go skips names without a leading version; files run in directory (name) order.
   dbmate: (root, entries) => listVersionPrefixed(root, entries, /^(\d+).*\.sql$/, 'no version number at the start of the name: dbmate skips it'),
   flyway: listFlyway,
@@ -305,7 +311,7 @@ function listSqlMigrate(root: string, entries: DirectoryEntries): Listing {
 const TERN_NAME = /^(\d+)_.+\.sql$/;
 const INT32_MAX = 2 ** 31 - 1;
 
-function listTern(root: string, entries: DirectoryEntries): Listing {
+async function listTern(root: string, entries: DirectoryEntries): Promise<Listing> {
   const listing: Listing = { migrations: [], ignored: [] };
   const problems: string[] = [];
   const byNumber = new Map<number, string>();
@@ -322,6 +328,12 @@ function listTern(root: string, entries: DirectoryEntries): Listing {
     else if (byNumber.has(number)) problems.push(`tern refuses to migrate: ${byNumber.get(number)} and ${name} have the same number ("Duplicate migration ${number}")`);
     else byNumber.set(number, name);
     listing.migrations.push({ absolutePath, version: digits });
+  }
+  // migrate.go, LoadMigrations: every .sql file below the folder's own is a template a migration may include.
+  for (const absolutePath of await sqlFilesBelow(root)) {
+    if (path.dirname(absolutePath) === root) continue;
+    const name = toPosix(path.relative(root, absolutePath));
+    listing.ignored.push({ absolutePath, reason: `tern template: tern runs it only where a migration says {{ template "${name}" . }}, and never on its own` });
   }
   const numbers = [...byNumber.keys()].sort((a, b) => a - b);
   const gap = numbers.findIndex((number, index) => number !== index + 1);
@@ -348,6 +360,36 @@ function listGraphileMigrate(root: string, entries: DirectoryEntries): Listing {
     .filter((migration, index) => index > 0 && listing.migrations[index - 1]!.version === migration.version)
     .map(({ version }) => `graphile-migrate refuses to migrate: two files are numbered ${version}, and it chains each migration to the one before by number; lockwise lints them in name order`);
   return { ...listing, ...(problems.length > 0 ? { problems } : {}) };
+}
+
+/**
+ * node-pg-migrate: src/migration.ts, getMigrationFilePaths takes every file of the folder not starting with a dot, ordered by
+ * getNumericPrefix (the digits before the first `_`: 13 are milliseconds, 17 a UTC date and time read as milliseconds, any other
+ * number itself) and then by name; `.sql` files are SQL migrations (src/sqlMigration.ts), the others JavaScript or TypeScript.
+ */
+function listNodePgMigrate(root: string, entries: DirectoryEntries): Listing {
+  const listing: Listing = { migrations: [], ignored: [] };
+  const keyed: Array<FoundMigration & { key: number; name: string }> = [];
+  for (const name of entries.files.filter((file) => !file.startsWith('.'))) {
+    const absolutePath = childPath(root, name);
+    if (isSql(name)) {
+      const prefix = name.split('_')[0]!;
+      keyed.push({ absolutePath, version: prefix, key: nodePgMigrateTimestamp(prefix), name });
+    } else if (/\.[cm]?[jt]s$/.test(name)) {
+      listing.ignored.push({ absolutePath, reason: 'JavaScript or TypeScript migration: lockwise lints SQL files only' });
+    }
+  }
+  keyed.sort((a, b) => a.key - b.key || naturalCompare(a.name, b.name));
+  listing.migrations = keyed.map(({ absolutePath, version }) => ({ absolutePath, version }));
+  return listing;
+}
+
+function nodePgMigrateTimestamp(prefix: string): number {
+  if (/^\d{17}$/.test(prefix)) {
+    const [year, month, day, hours, minutes, seconds, ms] = [0, 4, 6, 8, 10, 12, 14].map((at, index, starts) => prefix.slice(at, starts[index + 1] ?? 17));
+    return Date.parse(`${year}-${month}-${day}T${hours}:${minutes}:${seconds}.${ms}Z`);
+  }
+  return Number(prefix) || 0;
 }
 
 function listVersionPrefixed(root: string, entries: DirectoryEntries, name: RegExp, skippedReason: string): Listing {

@@ -32,6 +32,9 @@ const GO_TEMPLATE_ACTION = /\{\{[\s\S]*?\}\}/g;
 const GRAPHILE_MIGRATE_HEADER = /^--! ([A-Z][a-zA-Z0-9_]*)(?::(.*))?$/;
 const GRAPHILE_MIGRATE_NO_TRANSACTION = /^--!\s*no-transaction\b/;
 const GRAPHILE_MIGRATE_PLACEHOLDER = /(?<![\w:]):(?=[A-Z][A-Z0-9_]*\b)/g;
+// node-pg-migrate: src/sqlMigration.ts, createMigrationCommentRegex; the up part runs from its comment to the down comment.
+export const NODE_PG_MIGRATE_UP = /^\s*--[\s-]*up\s+migration/im;
+export const NODE_PG_MIGRATE_DOWN = /^\s*--[\s-]*down\s+migration/im;
 // goose: the annotation is the whole line after `--`, spaces around it trimmed.
 const GOOSE_STATEMENT_BEGIN = /^--\s*\+goose[ \t]+StatementBegin\s*$/i;
 const GOOSE_STATEMENT_END = /^--\s*\+goose[ \t]+StatementEnd\s*$/i;
@@ -54,6 +57,7 @@ export const PREPARERS: Record<FrameworkName, Preparer> = {
   'sql-migrate': prepareSqlMigrate,
   tern: prepareTern,
   'graphile-migrate': prepareGraphileMigrate,
+  'node-pg-migrate': prepareNodePgMigrate,
   flyway: prepareFlyway,
   // prisma: prisma/orm#22922 (a multi-statement file runs atomically, one simple query); prisma-engines#5767 and #5847
   // (newer engines split the file and send statements one by one).
@@ -155,8 +159,7 @@ function prepareSqlMigrate(_entry: MigrationEntry, text: string): PreparedMigrat
       blockEnded = inStatementBlock;
       inStatementBlock = false;
     }
-    const runs = direction === 'up' || (direction === 'none' && /^[ \t]*(?:--.*)?\r?\n?$/.test(line));
-    kept.push(runs ? line : blank(line));
+    kept.push(direction === 'up' ? line : direction === 'none' ? commentLinesOnly(line) : blank(line));
     // sqlparse skips a comment line only when it starts with `-- `; any other line after a command joins the statement.
     if (direction === 'none' || (content.startsWith('-- ') && !content.startsWith('-- +'))) continue;
     if (!content.startsWith('-- +')) pending += `${content}\n`;
@@ -267,26 +270,57 @@ function prepareGraphileMigrate(_entry: MigrationEntry, text: string): PreparedM
   return { upText: text.replace(GRAPHILE_MIGRATE_PLACEHOLDER, ' '), transaction: noTransaction ? 'implicit' : 'wrapped', notes };
 }
 
+/**
+ * node-pg-migrate runs the text from the up comment to the down comment (to the end when the down comment comes first or not
+ * at all; the whole file when there is no up comment) as one query, and by default every pending migration inside one
+ * transaction (runner option singleTransaction), on node-postgres, which commits each statement after a COMMIT of the file's.
+ */
+function prepareNodePgMigrate(_entry: MigrationEntry, text: string): PreparedMigration {
+  const upAt = text.search(NODE_PG_MIGRATE_UP);
+  const downAt = text.search(NODE_PG_MIGRATE_DOWN);
+  const notes = ["node-pg-migrate: the runner applies every pending migration inside one transaction (unless run with --no-single-transaction), each file's up part as one query"];
+  let upText = text;
+  if (upAt < 0) {
+    if (downAt >= 0) notes.push(`node-pg-migrate: no -- Up Migration comment, so node-pg-migrate runs the whole file on the way up, ${RUNS_DOWN_PART}; linting all of it`);
+  } else if (downAt < 0 || downAt > upAt) {
+    upText = commentLinesOnly(text.slice(0, upAt)) + (downAt < 0 ? text.slice(upAt) : text.slice(upAt, downAt) + blank(text.slice(downAt)));
+  } else {
+    upText = commentLinesOnly(text.slice(0, downAt)) + blank(text.slice(downAt, upAt)) + text.slice(upAt);
+  }
+  return { upText, transaction: 'wrapped', notes, runner: { autocommitsAfterCommit: true, pendingInOneTransaction: "node-pg-migrate's runner" } };
+}
+
+/** Text no tool runs, before a migration's first section: its comment lines stay, for lockwise's own directives; the rest is blanked. */
+function commentLinesOnly(text: string): string {
+  return text
+    .split(/(?<=\n)/)
+    .map((line) => (/^[ \t]*(?:--.*)?\r?\n?$/.test(line) ? line : blank(line)))
+    .join('');
+}
+
 /** Said of a tern migration whose template actions lockwise blanks: what they render is neither linted nor replayed. */
-export const TEMPLATE_NOT_RENDERED = 'which lockwise does not render: what they put there is neither linted nor replayed';
+const TEMPLATE_NOT_RENDERED = 'which lockwise does not render: what they put there is neither linted nor replayed';
+/** Said of a node-pg-migrate migration that runs its down part on the way up. */
+const RUNS_DOWN_PART = 'its down part too';
 
 /**
- * tern's migrate/internal/sqlsplit: a statement ends after each semicolon outside quotes (`'...'`, `"..."`, `E'...'`, where a
- * backslash escapes, as it does at any e or E before a quote) and comments (`--` to the line's end, a backslash escaping the line
- * break; nested `/* *\/`). Dollar quotes are unknown to it. Byte offsets just after each such semicolon; every byte it tests is
- * ASCII, so bytes serve for its runes.
+ * The preparers' notes said on stderr without --verbose: a file the tool refuses to run (", so goose refuses this file"),
+ * which stops it; SQL a template puts in a file, which lockwise neither sees nor replays; a down part that runs on the way up.
+ */
+export function saidWithoutVerbose(note: string): boolean {
+  return /, so (?:[\w-]+|it) refuses /.test(note) || note.includes(TEMPLATE_NOT_RENDERED) || note.includes(RUNS_DOWN_PART);
+}
+
+/**
+ * tern's migrate/internal/sqlsplit (2.2.1 and later, which read dollar quotes): a statement ends after each semicolon outside
+ * quotes (`'...'`, `"..."`, `$tag$...$tag$`, and `E'...'`, where a backslash escapes, as it does after any e or E before a quote)
+ * and comments (`--` to the line's end, a backslash carrying it over the line break; nested `/* *\/`). Byte offsets just after
+ * each such semicolon; the bytes it tests are ASCII but for a dollar quote's tag, whose letters it decodes.
  */
 export function ternStatementEnds(upText: string): number[] {
   const bytes = Buffer.from(upText, 'utf8');
   const ends: number[] = [];
   const at = (index: number): number => (index < bytes.length ? bytes[index]! : -1);
-  const SEMICOLON = 0x3b;
-  const QUOTE = 0x27;
-  const DOUBLE_QUOTE = 0x22;
-  const BACKSLASH = 0x5c;
-  const DASH = 0x2d;
-  const SLASH = 0x2f;
-  const STAR = 0x2a;
   let index = 0;
   /** From after an opening quote to after its closing one; a doubled quote stays inside. */
   const skipQuoted = (quote: number, backslashEscapes: boolean): void => {
@@ -306,6 +340,20 @@ export function ternStatementEnds(upText: string): number[] {
       skipQuoted(QUOTE, true);
     } else if (byte === QUOTE || byte === DOUBLE_QUOTE) {
       skipQuoted(byte, false);
+    } else if (byte === DOLLAR) {
+      const tag = dollarTag(bytes, index);
+      if (tag === undefined) continue;
+      index += tag.length + 1;
+      // sqlsplit's dollarQuoteState: a `$` that does not close the quote takes the byte after it along.
+      while (index < bytes.length) {
+        if (bytes[index++] !== DOLLAR) continue;
+        const closing = dollarTag(bytes, index);
+        if (closing !== undefined && closing.equals(tag)) {
+          index += tag.length + 1;
+          break;
+        }
+        index++;
+      }
     } else if (byte === SEMICOLON) {
       ends.push(index);
     } else if (byte === DASH && at(index) === DASH) {
@@ -332,6 +380,26 @@ export function ternStatementEnds(upText: string): number[] {
     }
   }
   return ends;
+}
+
+const SEMICOLON = 0x3b;
+const QUOTE = 0x27;
+const DOUBLE_QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const DASH = 0x2d;
+const SLASH = 0x2f;
+const STAR = 0x2a;
+const DOLLAR = 0x24;
+
+/**
+ * sqlsplit's readDollarTag, from just after a `$`: the tag's bytes when a tag and its closing `$` follow (empty for `$$`),
+ * undefined otherwise (`$1`). A tag is a letter or `_`, then letters, digits and `_`.
+ */
+function dollarTag(bytes: Buffer, from: number): Buffer | undefined {
+  if (bytes[from] === DOLLAR) return bytes.subarray(from, from);
+  const rest = bytes.subarray(from, Math.min(bytes.length, from + 256)).toString('utf8');
+  const match = /^[\p{L}_][\p{L}_0-9]*\$/u.exec(rest);
+  return match ? bytes.subarray(from, from + Buffer.byteLength(match[0], 'utf8') - 1) : undefined;
 }
 
 function endsWithSemicolon(line: string): boolean {
