@@ -25651,8 +25651,11 @@ function isBoundedBatch(where, keyColumns, sources = NO_SOURCES) {
   return false;
 }
 function matchesOneRow(where, keys) {
-  const pinned = new Set(conjuncts2(where).map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== void 0));
+  const pinned = pinnedColumns(where);
   return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
+}
+function pinnedColumns(where) {
+  return new Set(conjuncts2(where).map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== void 0));
 }
 function matchesNoRow(where, values) {
   const columnName2 = (node) => {
@@ -29210,6 +29213,21 @@ function withQueriesOf(withClause, outer = /* @__PURE__ */ new Map()) {
   }
   return withQueries;
 }
+function usesWhatItMade(context, statement, taker) {
+  const columns = new Set(
+    alterTableCommands(taker.node).filter((cmd) => cmd.subtype === "AT_AddColumn").map((cmd) => asKind(cmd.def, "ColumnDef")?.colname).filter((name) => name !== void 0)
+  );
+  const created = asKind(taker.node, "CreateStmt")?.relation;
+  let uses = false;
+  forEachRecord(statement.node, (record) => {
+    if (uses) return;
+    const indexed = record.IndexElem?.name;
+    const referenced = stringValues(record.ColumnRef?.fields).at(-1);
+    const named = typeof record.relname === "string" ? record : void 0;
+    uses = indexed !== void 0 && columns.has(indexed) || referenced !== void 0 && columns.has(referenced) || created !== void 0 && named !== void 0 && context.schema.sameTable(relationFromRangeVar(named), relationFromRangeVar(created));
+  });
+  return uses;
+}
 var no_slow_statements_after_write_lock_default;
 var init_no_slow_statements_after_write_lock = __esm({
   "rules/no-slow-statements-after-write-lock.ts"() {
@@ -29233,7 +29251,9 @@ var init_no_slow_statements_after_write_lock = __esm({
         messages: {
           slowStatementUnderWriteLock: "{{work}} while the transaction holds {{locks}} until it commits: writes to {{tables}} wait for as long as this statement runs.",
           help: "Commit before this statement, so that what the {{takers}} locked is released first, or move {{those}} to the end of the transaction, right before COMMIT: writes then wait only for a moment.",
-          ownMigrationHelp: "Put this statement in a migration of its own, or move the {{takers}} to the end of this migration: the migration tool runs the file in one transaction, so its locks are held until the file ends."
+          ownMigrationHelp: "Put this statement in a migration of its own, or move the {{takers}} to the end of this migration: the migration tool runs the file in one transaction, so its locks are held until the file ends.",
+          builtOnHelp: "Commit before this statement, so that what the {{takers}} locked is released first: this statement uses what {{those}} made, so {{those}} cannot move after it.",
+          builtOnOwnMigrationHelp: "Put this statement in a migration of its own, after this one: it uses what the {{takers}} made, so {{those}} cannot move after it, and the migration tool runs the file in one transaction, so its locks are held until the file ends."
         },
         docs: {
           summary: "Flags a statement that reads or rewrites a whole existing table while the transaction holds a lock that blocks writes to an existing table.",
@@ -29265,9 +29285,10 @@ var init_no_slow_statements_after_write_lock = __esm({
             if (held.length === 0) return;
             const takers = [...new Set(held.map((lock2) => lock2.statement))];
             const lines = wordList([...new Set(held.map((lock2) => context.lineOfLock(lock2)))]);
+            const builtOn = takers.some((taker) => usesWhatItMade(context, statement, taker));
             context.report({
               messageId: "slowStatementUnderWriteLock",
-              helpId: context.transaction.explicit ? "help" : "ownMigrationHelp",
+              helpId: context.transaction.explicit ? builtOn ? "builtOnHelp" : "help" : builtOn ? "builtOnOwnMigrationHelp" : "ownMigrationHelp",
               data: {
                 work: slow,
                 locks: lockWords(context, held),
@@ -32740,7 +32761,10 @@ var init_no_unbatched_backfill = __esm({
           if (!context.isExistingTable(relation) || isBoundedWork(context, relation, bounds, sources)) return void 0;
           const declaredKey = context.schema.primaryKey(relation);
           const known = context.schema.table(relation);
-          const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? batchKey(context, relation)[0] : context.schema.uniqueKeys(relation)[0]?.[0] ?? "<key column>";
+          const pinned = pinnedColumns(bounds[0]);
+          const firstFree = (key) => key.find((column) => !pinned.has(column)) ?? key[0];
+          const uniqueKey = context.schema.uniqueKeys(relation)[0];
+          const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? firstFree(batchKey(context, relation)) : uniqueKey ? firstFree(uniqueKey) : "<key column>";
           return { table: displayName(relation), key: shownKey };
         };
         const inLoopWithoutCommit = () => {
@@ -34459,7 +34483,7 @@ var init_require_lock_timeout = __esm({
 });
 
 // rules/require-not-valid.ts
-function dataFor2(constraint, table) {
+function dataFor2(constraint, table, otherInUse = false) {
   const referenced = constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : "";
   return {
     table,
@@ -34467,8 +34491,8 @@ function dataFor2(constraint, table) {
     name: constraint.conname ? quoteIdentifier(constraint.conname) : "<name>",
     referenced,
     // A foreign key to its own table (a parent row, a previous version) locks that one table.
-    lockedTables: referenced === table || referenced === "" ? table : `${table} and on ${referenced}`,
-    writesTo: referenced === table || referenced === "" ? "it" : "both tables"
+    lockedTables: otherInUse ? `${table} and on ${referenced}` : table,
+    writesTo: otherInUse ? "both tables" : "it"
   };
 }
 function validatedColumnConstraint(constraint, siblings) {
@@ -34577,19 +34601,20 @@ var init_require_not_valid = __esm({
         };
         function reportUnvalidated(constraint, relation, partitionedBefore18) {
           if (emptiedBy(context, relation)) return;
-          const data = dataFor2(constraint, displayName(relation));
+          const referencedTable = constraint.pktable ? relationFromRangeVar(constraint.pktable) : void 0;
+          const otherInUse = referencedTable !== void 0 && !context.schema.sameTable(referencedTable, relation) && context.isExistingTable(referencedTable);
+          const data = dataFor2(constraint, displayName(relation), otherInUse);
           const helpId = partitionedBefore18 ? "partitionedHelp" : "help";
           const holder = constraint.contype === "CONSTR_FOREIGN" ? accessExclusiveHolder(relation) : void 0;
           if (constraint.contype !== "CONSTR_FOREIGN") {
             context.report({ messageId: "addCheck", helpId, at: constraint.location, data });
           } else if (holder) {
-            const other = data.referenced !== "" && data.referenced !== data.table;
-            const referencedBlocked = other && constraint.pktable && accessExclusiveHolder(relationFromRangeVar(constraint.pktable));
-            const referencedLock = !other ? "" : referencedBlocked ? ` and on ${data.referenced}` : ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}`;
-            const referencedWrites = !other ? "" : referencedBlocked ? ` and ${data.referenced}` : `, and no writes to ${data.referenced},`;
+            const referencedBlocked = otherInUse && accessExclusiveHolder(referencedTable);
+            const referencedLock = !otherInUse ? "" : referencedBlocked ? ` and on ${data.referenced}` : ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}`;
+            const referencedWrites = !otherInUse ? "" : referencedBlocked ? ` and ${data.referenced}` : `, and no writes to ${data.referenced},`;
             context.report({ messageId: "addForeignKeyUnderAccessExclusive", helpId, at: constraint.location, data: { ...data, ...holder, referencedLock, referencedWrites } });
           } else {
-            const referencedHolder = data.referenced !== "" && data.referenced !== data.table && constraint.pktable ? accessExclusiveHolder(relationFromRangeVar(constraint.pktable)) : void 0;
+            const referencedHolder = otherInUse ? accessExclusiveHolder(referencedTable) : void 0;
             if (referencedHolder) context.report({ messageId: "addForeignKeyReferencedUnderAccessExclusive", helpId, at: constraint.location, data: { ...data, ...referencedHolder } });
             else context.report({ messageId: "addForeignKey", helpId, at: constraint.location, data });
           }

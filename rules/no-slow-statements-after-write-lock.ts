@@ -9,12 +9,12 @@ import type { HeldLock } from '../src/engine/held-locks.js';
 import { limitedSources } from '../src/knowledge/key-range.js';
 import { blocksReads, blocksWrites, lockStrength, type LockMode } from '../src/knowledge/lock-modes.js';
 import { trafficLock } from '../src/knowledge/statement-locks.js';
-import { alterTableCommands, asKind, fromListItems, stringValues } from '../src/parse/node-types.js';
+import { alterTableCommands, asKind, forEachRecord, fromListItems, stringValues } from '../src/parse/node-types.js';
 import { statementsInFunction } from '../src/parse/plpgsql.js';
 import { functionsCalledIn } from '../src/model/schema-objects.js';
 import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 
-type MessageId = 'slowStatementUnderWriteLock' | 'help' | 'ownMigrationHelp';
+type MessageId = 'slowStatementUnderWriteLock' | 'help' | 'ownMigrationHelp' | 'builtOnHelp' | 'builtOnOwnMigrationHelp';
 
 export default defineRule({
   id: 'no-slow-statements-after-write-lock',
@@ -27,6 +27,10 @@ export default defineRule({
       help: 'Commit before this statement, so that what the {{takers}} locked is released first, or move {{those}} to the end of the transaction, right before COMMIT: writes then wait only for a moment.',
       ownMigrationHelp:
         'Put this statement in a migration of its own, or move the {{takers}} to the end of this migration: the migration tool runs the file in one transaction, so its locks are held until the file ends.',
+      builtOnHelp:
+        'Commit before this statement, so that what the {{takers}} locked is released first: this statement uses what {{those}} made, so {{those}} cannot move after it.',
+      builtOnOwnMigrationHelp:
+        'Put this statement in a migration of its own, after this one: it uses what the {{takers}} made, so {{those}} cannot move after it, and the migration tool runs the file in one transaction, so its locks are held until the file ends.',
     },
     docs: {
       summary: 'Flags a statement that reads or rewrites a whole existing table while the transaction holds a lock that blocks writes to an existing table.',
@@ -64,9 +68,11 @@ export default defineRule({
         if (held.length === 0) return;
         const takers = [...new Set(held.map((lock) => lock.statement))];
         const lines = wordList([...new Set(held.map((lock) => context.lineOfLock(lock)))]);
+        // An index on the column the locking ALTER TABLE added (marmot's plugin_run_id) cannot have that ALTER moved after it.
+        const builtOn = takers.some((taker) => usesWhatItMade(context, statement, taker));
         context.report({
           messageId: 'slowStatementUnderWriteLock',
-          helpId: context.transaction.explicit ? 'help' : 'ownMigrationHelp',
+          helpId: context.transaction.explicit ? (builtOn ? 'builtOnHelp' : 'help') : builtOn ? 'builtOnOwnMigrationHelp' : 'ownMigrationHelp',
           data: {
             work: slow,
             locks: lockWords(context, held),
@@ -244,4 +250,28 @@ function withQueriesOf(withClause: WithClause | undefined, outer: ReadonlyMap<st
     if (cte?.ctename) withQueries.set(cte.ctename, cte.ctequery);
   }
   return withQueries;
+}
+
+/** Whether `statement` names a column `taker` added (ALTER TABLE ... ADD COLUMN) or a table it created. */
+function usesWhatItMade(context: RuleContext<MessageId>, statement: Statement, taker: Statement): boolean {
+  const columns = new Set(
+    alterTableCommands(taker.node)
+      .filter((cmd) => cmd.subtype === 'AT_AddColumn')
+      .map((cmd) => asKind(cmd.def, 'ColumnDef')?.colname)
+      .filter((name) => name !== undefined),
+  );
+  const created = asKind(taker.node, 'CreateStmt')?.relation;
+  let uses = false;
+  forEachRecord(statement.node, (record) => {
+    if (uses) return;
+    const indexed = (record.IndexElem as { name?: string } | undefined)?.name;
+    const referenced = stringValues((record.ColumnRef as { fields?: Node[] } | undefined)?.fields).at(-1);
+    // A RangeVar, wrapped or in a typed field (an INSERT's relation).
+    const named = typeof record.relname === 'string' ? (record as RangeVar) : undefined;
+    uses =
+      (indexed !== undefined && columns.has(indexed)) ||
+      (referenced !== undefined && columns.has(referenced)) ||
+      (created !== undefined && named !== undefined && context.schema.sameTable(relationFromRangeVar(named), relationFromRangeVar(created)));
+  });
+  return uses;
 }

@@ -2,7 +2,7 @@ import type { MergeStmt, Node, RangeVar, WithClause } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { wordList } from '../src/engine/messages.js';
 import { batchKey, CONVENTIONAL_KEY, isBoundedWork } from '../src/engine/batches.js';
-import { limitedSources, type LimitedSources } from '../src/knowledge/key-range.js';
+import { limitedSources, pinnedColumns, type LimitedSources } from '../src/knowledge/key-range.js';
 import type { RuleContext } from '../src/engine/context.js';
 import { displayName, displayResolvedName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import type { ForeignKeyDeleteAction } from '../src/model/schema-objects.js';
@@ -47,7 +47,11 @@ export default defineRule({
       const declaredKey = context.schema.primaryKey(relation);
       // A table the migrations created without a primary key or an `id`: its first unique key, or a placeholder, not a column it lacks.
       const known = context.schema.table(relation);
-      const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? batchKey(context, relation)[0]! : (context.schema.uniqueKeys(relation)[0]?.[0] ?? '<key column>');
+      // Of a key of several columns, the first the WHERE does not hold to one value (marmot's search_index, WHERE type = 'asset').
+      const pinned = pinnedColumns(bounds[0]);
+      const firstFree = (key: readonly string[]): string => key.find((column) => !pinned.has(column)) ?? key[0]!;
+      const uniqueKey = context.schema.uniqueKeys(relation)[0];
+      const shownKey = !known || declaredKey?.length || known.columns.has(CONVENTIONAL_KEY) ? firstFree(batchKey(context, relation)) : uniqueKey ? firstFree(uniqueKey) : '<key column>';
       return { table: displayName(relation), key: shownKey };
     };
     /** A statement in a loop of a DO block that does not commit: the loop's batches share one transaction. */

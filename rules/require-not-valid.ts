@@ -117,22 +117,23 @@ export default defineRule({
     function reportUnvalidated(constraint: Constraint, relation: RelationName, partitionedBefore18: boolean): void {
       // A table the transaction proved empty is validated at once.
       if (emptiedBy(context, relation)) return;
-      const data = dataFor(constraint, displayName(relation));
+      const referencedTable = constraint.pktable ? relationFromRangeVar(constraint.pktable) : undefined;
+      const otherInUse = referencedTable !== undefined && !context.schema.sameTable(referencedTable, relation) && context.isExistingTable(referencedTable);
+      const data = dataFor(constraint, displayName(relation), otherInUse);
       const helpId = partitionedBefore18 ? 'partitionedHelp' : 'help';
       // The scan runs under the strongest lock held on the table: ADD COLUMN beside the key, or an earlier statement of the transaction, stops reads too.
       const holder = constraint.contype === 'CONSTR_FOREIGN' ? accessExclusiveHolder(relation) : undefined;
       if (constraint.contype !== 'CONSTR_FOREIGN') {
         context.report({ messageId: 'addCheck', helpId, at: constraint.location, data });
       } else if (holder) {
-        const other = data.referenced !== '' && data.referenced !== data.table;
         // Dropping a key to the same table, in the statement or earlier in the transaction, locks it ACCESS EXCLUSIVE too.
-        const referencedBlocked = other && constraint.pktable && accessExclusiveHolder(relationFromRangeVar(constraint.pktable));
-        const referencedLock = !other ? '' : referencedBlocked ? ` and on ${data.referenced}` : ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}`;
-        const referencedWrites = !other ? '' : referencedBlocked ? ` and ${data.referenced}` : `, and no writes to ${data.referenced},`;
+        const referencedBlocked = otherInUse && accessExclusiveHolder(referencedTable);
+        const referencedLock = !otherInUse ? '' : referencedBlocked ? ` and on ${data.referenced}` : ` and a SHARE ROW EXCLUSIVE lock on ${data.referenced}`;
+        const referencedWrites = !otherInUse ? '' : referencedBlocked ? ` and ${data.referenced}` : `, and no writes to ${data.referenced},`;
         context.report({ messageId: 'addForeignKeyUnderAccessExclusive', helpId, at: constraint.location, data: { ...data, ...holder, referencedLock, referencedWrites } });
       } else {
         // The referenced table may be held ACCESS EXCLUSIVE already (Prisma drops its indexes first): its reads wait too.
-        const referencedHolder = data.referenced !== '' && data.referenced !== data.table && constraint.pktable ? accessExclusiveHolder(relationFromRangeVar(constraint.pktable)) : undefined;
+        const referencedHolder = otherInUse ? accessExclusiveHolder(referencedTable) : undefined;
         if (referencedHolder) context.report({ messageId: 'addForeignKeyReferencedUnderAccessExclusive', helpId, at: constraint.location, data: { ...data, ...referencedHolder } });
         else context.report({ messageId: 'addForeignKey', helpId, at: constraint.location, data });
       }
@@ -151,7 +152,11 @@ export default defineRule({
   },
 });
 
-function dataFor(constraint: Constraint, table: string): Record<string, string> {
+/**
+ * The words of a message. `otherInUse`: the key references another table that holds data, whose writes the lock stops too; a
+ * table this migration creates (marmot's teams) has no traffic yet.
+ */
+function dataFor(constraint: Constraint, table: string, otherInUse = false): Record<string, string> {
   const referenced = constraint.pktable ? displayName(relationFromRangeVar(constraint.pktable)) : '';
   return {
     table,
@@ -159,8 +164,8 @@ function dataFor(constraint: Constraint, table: string): Record<string, string> 
     name: constraint.conname ? quoteIdentifier(constraint.conname) : '<name>',
     referenced,
     // A foreign key to its own table (a parent row, a previous version) locks that one table.
-    lockedTables: referenced === table || referenced === '' ? table : `${table} and on ${referenced}`,
-    writesTo: referenced === table || referenced === '' ? 'it' : 'both tables',
+    lockedTables: otherInUse ? `${table} and on ${referenced}` : table,
+    writesTo: otherInUse ? 'both tables' : 'it',
   };
 }
 

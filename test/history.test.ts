@@ -648,6 +648,35 @@ describe('locks the history can name', () => {
     expect(of('no-add-required-column').help).toContain('ADD COLUMN metadata bytea NOT NULL DEFAULT <constant>;');
   });
 
+  it('words its help from what the migration makes: a batch key the WHERE does not fix, no writes to a table made in it, no move of a statement built on', () => {
+    const dir = tempProject({
+      'db/001_tables.sql':
+        'CREATE TABLE search_index (type text NOT NULL, entity_id text NOT NULL, url_path text, PRIMARY KEY (type, entity_id));\nCREATE TABLE owners (id bigint PRIMARY KEY, team_id bigint);\nCREATE TABLE runs (id bigint PRIMARY KEY);\nCREATE TABLE job_runs (id bigint PRIMARY KEY);\n',
+      'db/002_changes.sql': [
+        "SET lock_timeout = '2s';",
+        'BEGIN;',
+        "UPDATE search_index SET url_path = '/discover/' || entity_id WHERE type = 'asset';",
+        'CREATE TABLE teams (id bigint PRIMARY KEY);',
+        'ALTER TABLE owners ADD CONSTRAINT owners_team_fk FOREIGN KEY (team_id) REFERENCES teams (id);',
+        'COMMIT;',
+        'BEGIN;',
+        'ALTER TABLE job_runs ADD COLUMN run_id bigint REFERENCES runs (id);',
+        'CREATE INDEX job_runs_run_id_idx ON job_runs (run_id);',
+        'COMMIT;',
+        '',
+      ].join('\n'),
+    });
+    const found = lintedDiagnostics(dir);
+    const of = (rule: string) => found.find((d) => d.rule === rule)!;
+    // search_index's key is (type, entity_id), and the UPDATE holds type to 'asset': batches go by entity_id.
+    expect(of('no-unbatched-backfill').help).toContain("UPDATE search_index SET ... WHERE entity_id >= $1 AND entity_id < $2 AND ...;");
+    // teams is this migration's, so no one writes to it yet: only owners' writes wait.
+    expect(of('require-not-valid').message).toContain('while holding a SHARE ROW EXCLUSIVE lock on owners: writes to it wait for the whole scan.');
+    expect(of('no-slow-statements-after-write-lock').help).toBe(
+      'Commit before this statement, so that what the statement on line 8 locked is released first: this statement uses what it made, so it cannot move after it.',
+    );
+  });
+
   it('says a unique index replaced by a partial one before COMMIT is no arbiter for ON CONFLICT any more, and names its line', () => {
     const dir = tempProject({
       'db/001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\nCREATE UNIQUE INDEX users_email_idx ON users (email);\n',

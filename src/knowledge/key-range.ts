@@ -124,8 +124,13 @@ export function isBoundedBatch(where: Node | undefined, keyColumns: readonly str
  * (the primary key, a unique constraint), alone or within an AND.
  */
 export function matchesOneRow(where: Node | undefined, keys: ReadonlyArray<readonly string[]>): boolean {
-  const pinned = new Set(conjuncts(where).map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== undefined));
+  const pinned = pinnedColumns(where);
   return keys.some((key) => key.length > 0 && key.every((column) => pinned.has(column)));
+}
+
+/** The columns a WHERE clause holds to one constant each (`type = 'asset'`), alone or within an AND. */
+export function pinnedColumns(where: Node | undefined): ReadonlySet<string> {
+  return new Set(conjuncts(where).map((node) => equalityColumn(node, NO_SOURCES)).filter((column) => column !== undefined));
 }
 
 /** What is known of the values a table's columns hold where a statement runs. */
