@@ -28568,6 +28568,29 @@ var init_batches = __esm({
 });
 
 // rules/no-rename-column.ts
+function keptByViewUnderFormerName(context, relation, oldColumn, newColumn) {
+  if (!context.transaction.inTransaction) return false;
+  const former = formerName(context, relation);
+  if (!former) return false;
+  return restOfTransaction(context, context.statement).some((later) => {
+    const view = asKind(later.node, "ViewStmt");
+    const named = view?.view && relationFromRangeVar(view.view);
+    if (!named || named.name !== former.name || (named.schema ?? former.schema) !== (former.schema ?? named.schema)) return false;
+    return (asKind(view.query, "SelectStmt")?.targetList ?? []).some((item) => {
+      const target = asKind(item, "ResTarget");
+      return target?.name === oldColumn && stringValues(asKind(target.val, "ColumnRef")?.fields).at(-1) === newColumn;
+    });
+  });
+}
+function formerName(context, relation) {
+  for (const earlier of context.statements.slice(0, context.statement.index).reverse()) {
+    const rename2 = asKind(earlier.node, "RenameStmt");
+    if (rename2?.renameType !== "OBJECT_TABLE" || !rename2.relation || !rename2.newname) continue;
+    const old = relationFromRangeVar(rename2.relation);
+    if (context.schema.sameTable({ ...old.schema ? { schema: old.schema } : {}, name: rename2.newname }, relation)) return old;
+  }
+  return void 0;
+}
 var no_rename_column_default;
 var init_no_rename_column = __esm({
   "rules/no-rename-column.ts"() {
@@ -28575,7 +28598,10 @@ var init_no_rename_column = __esm({
     init_rule();
     init_expand_contract();
     init_batches();
+    init_alter_table_commands();
+    init_transaction_block();
     init_names();
+    init_node_types();
     init_identifiers();
     no_rename_column_default = defineRule({
       id: "no-rename-column",
@@ -28584,17 +28610,19 @@ var init_no_rename_column = __esm({
         presets: ["recommended", "strict"],
         messages: {
           renameColumn: "Renaming {{table}}.{{column}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{column}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
+          renameColumnNameTaken: "Renaming {{table}}.{{column}} to {{newName}}, with a new column {{column}} added on line {{line}}, changes what {{column}} is under the application version still running during the deploy: its reads get the new column's values, not the ones moved to {{newName}}, and its writes go to the new column, until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
           help: "{{steps}}"
         },
         docs: {
           summary: "Disallows renaming a column of an existing table.",
-          why: 'During a rolling deploy the old and the new application version run against the same database for minutes. The moment the rename commits, every query of the old version that names the column fails with "column does not exist", and inserts through an ORM that lists all columns fail too. The rename itself is quick, but it needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it.',
+          why: 'During a rolling deploy the old and the new application version run against the same database for minutes. The moment the rename commits, every query of the old version that names the column fails with "column does not exist", and inserts through an ORM that lists all columns fail too. The rename itself is quick, but it needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. A new column added under the old name in the same migration keeps the old queries running, on other data: the message says so. Not reported: a column of a table renamed earlier in the file, when before COMMIT a view takes the table\'s old name and shows the column under its old name (`CREATE VIEW akce AS SELECT id AS a_id ... FROM event`): a simple view over one table is updatable, so the running release reads and writes through it.',
           instead: "Add the new column, write to both, backfill it in batches, switch reads to the new column, stop writing the old one, and drop the old column in a later migration, each step in its own deploy. If only the name matters to you, keep the old name in the database.",
           bad: "ALTER TABLE users RENAME COLUMN username TO handle;",
           good: "ALTER TABLE users ADD COLUMN handle text;\n-- later migrations: backfill in batches, switch reads, then\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';",
           references: [
             "https://www.postgresql.org/docs/current/sql-altertable.html",
-            "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES"
+            "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES",
+            "https://www.postgresql.org/docs/current/sql-createview.html#SQL-CREATEVIEW-UPDATABLE-VIEWS"
           ],
           pgVersions: "All versions.",
           prevents: "errors in the release still running; ACCESS EXCLUSIVE lock"
@@ -28606,14 +28634,18 @@ var init_no_rename_column = __esm({
             if (rename2.renameType !== "OBJECT_COLUMN" || rename2.relationType !== "OBJECT_TABLE" || !rename2.relation) return;
             const relation = relationFromRangeVar(rename2.relation);
             if (!context.isExistingTable(relation) || context.schema.isNewColumn(relation, rename2.subname ?? "")) return;
+            const oldName = rename2.subname ?? "";
+            if (keptByViewUnderFormerName(context, relation, oldName, rename2.newname ?? "")) return;
             const table = displayName(relation);
-            const column = quoteIdentifier(rename2.subname ?? "");
+            const column = quoteIdentifier(oldName);
             const newName = quoteIdentifier(rename2.newname ?? "");
-            context.report({
-              messageId: "renameColumn",
-              helpId: "help",
-              data: { table, column, newName, steps: columnReplacementSteps(table, column, newName, knownColumn(context, relation, rename2.subname ?? "")) }
-            });
+            const steps = columnReplacementSteps(table, column, newName, knownColumn(context, relation, oldName));
+            const adder = context.statements.slice(context.statement.index + 1).find((later) => commandsAltering([later], relation, context.schema).some((cmd) => cmd.subtype === "AT_AddColumn" && asKind(cmd.def, "ColumnDef")?.colname === oldName));
+            if (adder) {
+              context.report({ messageId: "renameColumnNameTaken", helpId: "help", data: { table, column, newName, line: context.lineOf(adder.range.start), steps } });
+              return;
+            }
+            context.report({ messageId: "renameColumn", helpId: "help", data: { table, column, newName, steps } });
           }
         };
       }
