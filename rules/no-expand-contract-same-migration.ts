@@ -114,6 +114,8 @@ export default defineRule({
           const addedColumns = [...new Set(added.get(key) ?? [])].filter((column) => !removedColumns.has(column) || changes.some((change) => change.kind === 'rename' && change.column === column));
           if (addedColumns.length === 0) continue;
           for (const change of changes) {
+            // A column dropped and added again under its name does not disappear: require-deprecation-before-drop says what changes.
+            if (change.kind === 'drop' && (added.get(key) ?? []).includes(change.column)) continue;
             // A rename's partner may take the old name itself (type to type_old, then a new type): a swap.
             const partners = change.kind === 'rename' ? addedColumns : addedColumns.filter((column) => column !== change.column && takesOver(key, column, change.column));
             if (partners.length === 0) continue;

@@ -26,6 +26,7 @@ type MessageId =
   | 'retiredTooRecently'
   | 'columnRetyped'
   | 'columnRecreated'
+  | 'columnNowGenerated'
   | 'help';
 
 interface Options {
@@ -60,6 +61,8 @@ export default defineRule<MessageId, Options>({
         'Dropping {{table}}.{{column}} and adding it again as {{newType}} (it was {{oldType}}) changes its type under the same name: the application version still running during the deploy reads and writes it as {{oldType}}, and its writes fail where {{newType}} does not take them, until every instance runs the new code.',
       columnRecreated:
         'Dropping {{table}}.{{column}} and adding it again under the same name loses every value it held, while the application version still running during the deploy goes on reading and writing it.',
+      columnNowGenerated:
+        'Dropping {{table}}.{{column}} and adding it again as a generated column keeps its reads working, but the application version still running during the deploy may still write it, and PostgreSQL refuses any value but DEFAULT for a generated column ("cannot insert a non-DEFAULT value into column"): those INSERTs and UPDATEs fail until every instance runs the new code.',
       help: '{{steps}}',
     },
     options: {
@@ -74,7 +77,7 @@ export default defineRule<MessageId, Options>({
     },
     docs: {
       summary: 'Requires a column, table or view to be retired in an earlier, deployed migration before it is dropped.',
-      why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), or replaced by a table with every column it had renamed into its name there, is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW, and for a relation dropped before a CALL in the same transaction, whose procedure may create it again where lockwise cannot see. One created again later in the file, but after the drop committed (its transaction ended, or it ran on its own), is reported for the moment in between, when it does not exist. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either; nor is `DROP TABLE IF EXISTS` of a name no migration lockwise read created, followed in the file by a CREATE of that name, a guard that lets the migration run again (graphile-migrate\'s idiom). A column dropped and added again under its name in the same migration (Prisma\'s way to change a type it cannot convert) is reported for what the running release meets: a new type under the old name, or its values lost; a generated column computed again, or a column of the same type that the migration filled and renamed into place, is not reported.',
+      why: 'The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with "column does not exist" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), or replaced by a table with every column it had renamed into its name there, is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW, and for a relation dropped before a CALL in the same transaction, whose procedure may create it again where lockwise cannot see. One created again later in the file, but after the drop committed (its transaction ended, or it ran on its own), is reported for the moment in between, when it does not exist. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either; nor is `DROP TABLE IF EXISTS` of a name no migration lockwise read created, followed in the file by a CREATE of that name, a guard that lets the migration run again (graphile-migrate\'s idiom). A column dropped and added again under its name in the same migration (Prisma\'s way to change a type it cannot convert) is reported for what the running release meets: a new type under the old name, or its values lost; a generated column computed again, or a column of the same type that the migration filled and renamed into place, is not reported; a plain column that comes back generated is, for the running release\'s writes of it, which PostgreSQL refuses.',
       instead: 'Contract in two deploys. First ship code that no longer uses the column and retire it in a migration, with COMMENT ON COLUMN t.c IS \'deprecated: ...\' (any text starting with "deprecated") or a `-- lockwise:deprecate t.c` comment (`-- lockwise:deprecate-table t` for a table). Once that release runs everywhere, drop it in a later migration. lockwise replays the earlier migrations to find the retirement; with --since, the retiring migration must already be in the base commit, since retiring and dropping in one pull request is the one-step outage again. The minDeprecationAge option also asks for time between the two commits. Tables and columns created by migrations that were never deployed may be dropped freely.',
       bad: 'ALTER TABLE users DROP COLUMN username;',
       good: "-- this release: the application stops using the column, and the migration retires it\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- a later migration, once this release runs everywhere:\n-- ALTER TABLE users DROP COLUMN username;",
@@ -130,6 +133,8 @@ export default defineRule<MessageId, Options>({
       });
       if (retyped) {
         context.report({ messageId: 'columnRetyped', helpId: 'help', data: { table, column, oldType: describeType(oldType), newType: describeType(replacement.type!), steps } });
+      } else if (replacement.generated && context.schema.column(relation, name)?.generated === undefined) {
+        context.report({ messageId: 'columnNowGenerated', helpId: 'help', data: { table, column, steps } });
       } else if (!replacement.keepsValues) {
         context.report({ messageId: 'columnRecreated', helpId: 'help', data: { table, column, steps } });
       }
@@ -197,6 +202,8 @@ interface Replacement {
   type: ColumnType | undefined;
   /** A generated column, computed again from the row; or a column the migration renamed to the name, filled by it before (lockwise assumes from the old one). */
   keepsValues: boolean;
+  /** A generated column, which takes no value but DEFAULT from INSERT or UPDATE. */
+  generated: boolean;
 }
 
 function columnTakingTheName(context: RuleContext<MessageId>, relation: RelationName, drop: AlterTableCmd): Replacement | undefined {
@@ -204,12 +211,12 @@ function columnTakingTheName(context: RuleContext<MessageId>, relation: Relation
   if (!taker) return undefined;
   if ('added' in taker) {
     const generated = (taker.added.constraints ?? []).some((constraint) => asKind(constraint, 'Constraint')?.contype === 'CONSTR_GENERATED');
-    return { type: columnType(taker.added.typeName), keepsValues: generated };
+    return { type: columnType(taker.added.typeName), keepsValues: generated, generated };
   }
   const from = taker.renamed.subname!;
   const filled = context.statements.slice(0, context.statement.index).some((earlier) => {
     const update = asKind(earlier.node, 'UpdateStmt');
     return update?.relation && context.schema.sameTable(relationFromRangeVar(update.relation), relation) && (update.targetList ?? []).some((target) => asKind(target, 'ResTarget')?.name === from);
   });
-  return { type: context.schema.column(relation, from)?.type, keepsValues: filled };
+  return { type: context.schema.column(relation, from)?.type, keepsValues: filled, generated: context.schema.column(relation, from)?.generated !== undefined };
 }
