@@ -25875,6 +25875,11 @@ function typeChangeEffect(fromType, toType, pgVersion) {
   if (kept.utcOnlySince !== void 0) return pgVersion >= kept.utcOnlySince ? { kind: "rewrite-unless-utc" } : { kind: "rewrite" };
   return kept.indexesRebuilt ? { kind: "indexes-rebuilt", reason: kept.indexesRebuilt } : { kind: "none" };
 }
+function typesKeepingValuesTo(toType) {
+  const to = canonical(toType);
+  if (to.arrayDimensions > 0) return [];
+  return KEPT_VALUES.filter((entry) => entry.to === to.name && entry.from !== to.name && entry.when === "any").map(({ from, indexesRebuilt }) => ({ from, ...indexesRebuilt ? { indexesRebuilt } : {} }));
+}
 function isUnboundedWideningTarget(type) {
   const { name, modifiers, arrayDimensions } = canonical(type);
   return arrayDimensions === 0 && modifiers.length === 0 && UNBOUNDED_WIDENING_TARGETS.has(name);
@@ -28900,7 +28905,7 @@ function castsOfColumn(expression, column) {
   const reference = asKind(current, "ColumnRef");
   return reference && stringValues(reference.fields).at(-1) === column ? casts : void 0;
 }
-var COLLATION_REASON, COLLATION_REASON_UNKNOWN, SEVERITY, no_rewriting_type_change_default;
+var COLLATION_REASON, COLLATION_REASON_UNKNOWN, SEVERITY, GENERIC_KEPT_VALUES, no_rewriting_type_change_default;
 var init_no_rewriting_type_change = __esm({
   "rules/no-rewriting-type-change.ts"() {
     "use strict";
@@ -28915,6 +28920,7 @@ var init_no_rewriting_type_change = __esm({
     COLLATION_REASON = "the COLLATE clause gives the column another collation, and with it another sort order";
     COLLATION_REASON_UNKNOWN = "the COLLATE clause gives the column another collation (unless it is the current one), and with it another sort order";
     SEVERITY = { rewrite: 4, unknown: 3, "rewrite-unless-utc": 2, "indexes-rebuilt": 1, none: 0 };
+    GENERIC_KEPT_VALUES = "varchar(n) to varchar(m) with m >= n, numeric(p,s) to numeric(q,s) with q >= p, cidr to inet";
     no_rewriting_type_change_default = defineRule({
       id: "no-rewriting-type-change",
       meta: {
@@ -28926,7 +28932,7 @@ var init_no_rewriting_type_change = __esm({
           usingRewrite: "ALTER COLUMN {{column}} TYPE {{to}} USING an expression computes a new value for every row: PostgreSQL rewrites all of {{table}} and rebuilds all its indexes while holding an ACCESS EXCLUSIVE lock, so no reads or writes until it finishes.{{referencing}}",
           timestampTimeZone: "Changing {{table}}.{{column}} from {{from}} to {{to}} keeps the stored values only when the session TimeZone is UTC (PostgreSQL 12+), and lockwise does not assume it is: in any other time zone every value is converted and all of {{table}} rewritten under an ACCESS EXCLUSIVE lock. Even in UTC, every index containing {{column}} is rebuilt under that lock.",
           indexesRebuilt: "Changing {{table}}.{{column}} from {{from}} to {{to}} keeps the stored values, but {{reason}}: every index containing {{column}} is rebuilt while an ACCESS EXCLUSIVE lock blocks all reads and writes of {{table}}.",
-          unknownOldType: "lockwise does not know the current type of {{table}}.{{column}} (no migration it read created the column): unless that type converts to {{to}} without touching the stored values (as varchar(n) to varchar(m) with m >= n, numeric(p,s) to numeric(q,s) with q >= p, cidr to inet), PostgreSQL rewrites all of {{table}} and its indexes under an ACCESS EXCLUSIVE lock.",
+          unknownOldType: "lockwise does not know the current type of {{table}}.{{column}} (no migration it read created the column): unless that type converts to {{to}} without touching the stored values (as {{examples}}), PostgreSQL rewrites all of {{table}} and its indexes under an ACCESS EXCLUSIVE lock.{{indexesEvenThen}}",
           unknownType: "lockwise has no data on changing {{table}}.{{column}} from {{from}} to {{to}}: PostgreSQL keeps the stored values only when the old type is binary coercible to the new one or one is a domain without constraints over the other; otherwise it rewrites all of {{table}} and rebuilds its indexes under an ACCESS EXCLUSIVE lock.",
           help: "Replace the column instead of converting it in place: add a column of the new type, write both (trigger or application), backfill existing rows in batches, build its indexes CONCURRENTLY, switch reads, and drop the old column in a later migration. If this change keeps the stored values, suppress the finding and say why.",
           domainHelp: "Keep the column's type and enforce the domain's rule with a CHECK constraint on the column, which is checked without blocking reads and writes:\n  ALTER TABLE {{table}} ADD CONSTRAINT <name> CHECK (<the domain's condition on {{column}}>) NOT VALID;\n  -- in a later transaction (SHARE UPDATE EXCLUSIVE lock only):\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <name>;\nOr replace the column with one of the domain type: add it, backfill in batches, switch reads, drop the old one.",
@@ -28983,7 +28989,11 @@ var init_no_rewriting_type_change = __esm({
           const oldType = context.schema.column(relation, column)?.type;
           const chain = [...casts, newType];
           if (!oldType && !isUnboundedWideningTarget(chain[0])) {
-            context.report({ messageId: "unknownOldType", helpId: "help", at, data });
+            const sources = chain.length === 1 ? typesKeepingValuesTo(newType) : [];
+            const examples = sources.length > 0 ? `${sources.map((source) => source.from).join(" or ")} to ${describeType(newType)}` : GENERIC_KEPT_VALUES;
+            const rebuilt = sources.find((source) => source.indexesRebuilt)?.indexesRebuilt;
+            const indexesEvenThen = rebuilt ? ` Even then, ${rebuilt}: every index containing ${data.column} is rebuilt under that lock.` : "";
+            context.report({ messageId: "unknownOldType", helpId: "help", at, data: { ...data, examples, indexesEvenThen } });
             return;
           }
           const steps = oldType ? [oldType, ...chain] : chain;
@@ -34260,8 +34270,8 @@ var init_require_deprecation_before_drop = __esm({
           dropTableRetiredInSameRelease: "Dropping {{kind}} {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the {{kind}} before it disappears.",
           retiredTooRecently: "{{what}} was retired in {{migration}} only {{age}} before this drop; minDeprecationAge asks for {{minimum}}, so that every release still running has stopped using it.",
           columnRetyped: "Dropping {{table}}.{{column}} and adding it again as {{newType}} (it was {{oldType}}) changes its type under the same name: the application version still running during the deploy reads and writes it as {{oldType}}, and its writes fail where {{newType}} does not take them, until every instance runs the new code.",
-          columnRecreated: "Dropping {{table}}.{{column}} and adding it again under the same name loses every value it held, while the application version still running during the deploy goes on reading and writing it.",
-          columnNowGenerated: 'Dropping {{table}}.{{column}} and adding it again as a generated column keeps its reads working, but the application version still running during the deploy may still write it, and PostgreSQL refuses any value but DEFAULT for a generated column ("cannot insert a non-DEFAULT value into column"): those INSERTs and UPDATEs fail until every instance runs the new code.',
+          columnRecreated: "{{ifItExists}}{{dropping}} {{table}}.{{column}} and adding it again under the same name loses every value it held, while the application version still running during the deploy goes on reading and writing it.",
+          columnNowGenerated: '{{ifItExists}}{{dropping}} {{table}}.{{column}} and adding it again as a generated column keeps its reads working, but the application version still running during the deploy may still write it, and PostgreSQL refuses any value but DEFAULT for a generated column ("cannot insert a non-DEFAULT value into column"): those INSERTs and UPDATEs fail until every instance runs the new code.',
           help: "{{steps}}"
         },
         options: {
@@ -34312,7 +34322,7 @@ var init_require_deprecation_before_drop = __esm({
             context.report({ messageId: retiredIn ? "dropColumnRetiredInSameRelease" : "dropColumn", helpId: "help", data });
           }
         };
-        const reportReplacement = (relation, name, replacement) => {
+        const reportReplacement = (relation, name, replacement, ifExists) => {
           const oldType = context.schema.column(relation, name)?.type;
           const retyped = oldType && replacement.type && describeType(oldType) !== describeType(replacement.type);
           const table = displayName(relation);
@@ -34323,10 +34333,14 @@ var init_require_deprecation_before_drop = __esm({
           });
           if (retyped) {
             context.report({ messageId: "columnRetyped", helpId: "help", data: { table, column, oldType: describeType(oldType), newType: describeType(replacement.type), steps } });
-          } else if (replacement.generated && context.schema.column(relation, name)?.generated === void 0) {
-            context.report({ messageId: "columnNowGenerated", helpId: "help", data: { table, column, steps } });
+            return;
+          }
+          const ifItExists = ifExists && !oldType ? `Where ${table}.${column} exists (no migration lockwise read added it), ` : "";
+          const hedged = { table, column, steps, ifItExists, dropping: ifItExists ? "dropping" : "Dropping" };
+          if (replacement.generated && context.schema.column(relation, name)?.generated === void 0) {
+            context.report({ messageId: "columnNowGenerated", helpId: "help", data: hedged });
           } else if (!replacement.keepsValues) {
-            context.report({ messageId: "columnRecreated", helpId: "help", data: { table, column, steps } });
+            context.report({ messageId: "columnRecreated", helpId: "help", data: hedged });
           }
         };
         return {
@@ -34338,7 +34352,7 @@ var init_require_deprecation_before_drop = __esm({
             const column = quoteIdentifier(cmd.name);
             const replacement = columnTakingTheName(context, relation, cmd);
             if (replacement && !retirement?.deployed) {
-              reportReplacement(relation, cmd.name, replacement);
+              reportReplacement(relation, cmd.name, replacement, cmd.missing_ok === true);
               return;
             }
             if (retirement?.deployed) oldEnough(retirement, `${displayName(relation)}.${column}`);

@@ -1,7 +1,7 @@
 import type { ColumnDef, Node } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
 import { wordList } from '../src/engine/messages.js';
-import { describeType, isUnboundedWideningTarget, isUtcTimeZone, typeChangeEffect, TIMESTAMP_TIMEZONE_INDEX_REASON, type TypeChangeEffect } from '../src/knowledge/type-changes.js';
+import { describeType, isUnboundedWideningTarget, isUtcTimeZone, typeChangeEffect, typesKeepingValuesTo, TIMESTAMP_TIMEZONE_INDEX_REASON, type TypeChangeEffect } from '../src/knowledge/type-changes.js';
 import { commandsOnExistingTable } from '../src/engine/alter-table-commands.js';
 import { displayName, displayResolvedName } from '../src/model/names.js';
 import { collationName, columnType, type ColumnInfo, type ColumnType } from '../src/model/schema-objects.js';
@@ -14,6 +14,9 @@ const COLLATION_REASON_UNKNOWN = 'the COLLATE clause gives the column another co
 
 /** The effect of a chain of conversions (USING casts) is that of its worst step. */
 const SEVERITY: Record<TypeChangeEffect['kind'], number> = { rewrite: 4, unknown: 3, 'rewrite-unless-utc': 2, 'indexes-rebuilt': 1, none: 0 };
+
+/** Conversions that keep the stored values, as examples when the old type is unknown. */
+const GENERIC_KEPT_VALUES = 'varchar(n) to varchar(m) with m >= n, numeric(p,s) to numeric(q,s) with q >= p, cidr to inet';
 
 export default defineRule({
   id: 'no-rewriting-type-change',
@@ -32,7 +35,7 @@ export default defineRule({
       indexesRebuilt:
         'Changing {{table}}.{{column}} from {{from}} to {{to}} keeps the stored values, but {{reason}}: every index containing {{column}} is rebuilt while an ACCESS EXCLUSIVE lock blocks all reads and writes of {{table}}.',
       unknownOldType:
-        'lockwise does not know the current type of {{table}}.{{column}} (no migration it read created the column): unless that type converts to {{to}} without touching the stored values (as varchar(n) to varchar(m) with m >= n, numeric(p,s) to numeric(q,s) with q >= p, cidr to inet), PostgreSQL rewrites all of {{table}} and its indexes under an ACCESS EXCLUSIVE lock.',
+        'lockwise does not know the current type of {{table}}.{{column}} (no migration it read created the column): unless that type converts to {{to}} without touching the stored values (as {{examples}}), PostgreSQL rewrites all of {{table}} and its indexes under an ACCESS EXCLUSIVE lock.{{indexesEvenThen}}',
       unknownType:
         'lockwise has no data on changing {{table}}.{{column}} from {{from}} to {{to}}: PostgreSQL keeps the stored values only when the old type is binary coercible to the new one or one is a domain without constraints over the other; otherwise it rewrites all of {{table}} and rebuilds its indexes under an ACCESS EXCLUSIVE lock.',
       help:
@@ -105,7 +108,12 @@ export default defineRule({
       const oldType = context.schema.column(relation, column)?.type;
       const chain = [...casts, newType];
       if (!oldType && !isUnboundedWideningTarget(chain[0]!)) {
-        context.report({ messageId: 'unknownOldType', helpId: 'help', at, data });
+        // To citext, text and varchar keep their values, and the indexes are rebuilt anyway (Sirimbo's users.u_login).
+        const sources = chain.length === 1 ? typesKeepingValuesTo(newType) : [];
+        const examples = sources.length > 0 ? `${sources.map((source) => source.from).join(' or ')} to ${describeType(newType)}` : GENERIC_KEPT_VALUES;
+        const rebuilt = sources.find((source) => source.indexesRebuilt)?.indexesRebuilt;
+        const indexesEvenThen = rebuilt ? ` Even then, ${rebuilt}: every index containing ${data.column} is rebuilt under that lock.` : '';
+        context.report({ messageId: 'unknownOldType', helpId: 'help', at, data: { ...data, examples, indexesEvenThen } });
         return;
       }
       const steps = oldType ? [oldType, ...chain] : chain;

@@ -60,9 +60,9 @@ export default defineRule<MessageId, Options>({
       columnRetyped:
         'Dropping {{table}}.{{column}} and adding it again as {{newType}} (it was {{oldType}}) changes its type under the same name: the application version still running during the deploy reads and writes it as {{oldType}}, and its writes fail where {{newType}} does not take them, until every instance runs the new code.',
       columnRecreated:
-        'Dropping {{table}}.{{column}} and adding it again under the same name loses every value it held, while the application version still running during the deploy goes on reading and writing it.',
+        '{{ifItExists}}{{dropping}} {{table}}.{{column}} and adding it again under the same name loses every value it held, while the application version still running during the deploy goes on reading and writing it.',
       columnNowGenerated:
-        'Dropping {{table}}.{{column}} and adding it again as a generated column keeps its reads working, but the application version still running during the deploy may still write it, and PostgreSQL refuses any value but DEFAULT for a generated column ("cannot insert a non-DEFAULT value into column"): those INSERTs and UPDATEs fail until every instance runs the new code.',
+        '{{ifItExists}}{{dropping}} {{table}}.{{column}} and adding it again as a generated column keeps its reads working, but the application version still running during the deploy may still write it, and PostgreSQL refuses any value but DEFAULT for a generated column ("cannot insert a non-DEFAULT value into column"): those INSERTs and UPDATEs fail until every instance runs the new code.',
       help: '{{steps}}',
     },
     options: {
@@ -122,7 +122,7 @@ export default defineRule<MessageId, Options>({
      * of the same type filled before the drop and renamed to it, keeps what the running release reads; any other loses
      * its values, or changes its type under the release.
      */
-    const reportReplacement = (relation: RelationName, name: string, replacement: Replacement): void => {
+    const reportReplacement = (relation: RelationName, name: string, replacement: Replacement, ifExists: boolean): void => {
       const oldType = context.schema.column(relation, name)?.type;
       const retyped = oldType && replacement.type && describeType(oldType) !== describeType(replacement.type);
       const table = displayName(relation);
@@ -133,10 +133,15 @@ export default defineRule<MessageId, Options>({
       });
       if (retyped) {
         context.report({ messageId: 'columnRetyped', helpId: 'help', data: { table, column, oldType: describeType(oldType), newType: describeType(replacement.type!), steps } });
-      } else if (replacement.generated && context.schema.column(relation, name)?.generated === undefined) {
-        context.report({ messageId: 'columnNowGenerated', helpId: 'help', data: { table, column, steps } });
+        return;
+      }
+      // DROP COLUMN IF EXISTS of a column no migration added: a guard that lets the migration run again (Sirimbo's), whose loss is only where the column exists.
+      const ifItExists = ifExists && !oldType ? `Where ${table}.${column} exists (no migration lockwise read added it), ` : '';
+      const hedged = { table, column, steps, ifItExists, dropping: ifItExists ? 'dropping' : 'Dropping' };
+      if (replacement.generated && context.schema.column(relation, name)?.generated === undefined) {
+        context.report({ messageId: 'columnNowGenerated', helpId: 'help', data: hedged });
       } else if (!replacement.keepsValues) {
-        context.report({ messageId: 'columnRecreated', helpId: 'help', data: { table, column, steps } });
+        context.report({ messageId: 'columnRecreated', helpId: 'help', data: hedged });
       }
     };
 
@@ -153,7 +158,7 @@ export default defineRule<MessageId, Options>({
         const column = quoteIdentifier(cmd.name);
         const replacement = columnTakingTheName(context, relation, cmd);
         if (replacement && !retirement?.deployed) {
-          reportReplacement(relation, cmd.name, replacement);
+          reportReplacement(relation, cmd.name, replacement, cmd.missing_ok === true);
           return;
         }
         if (retirement?.deployed) oldEnough(retirement, `${displayName(relation)}.${column}`);

@@ -677,6 +677,25 @@ describe('locks the history can name', () => {
     );
   });
 
+  it('hedges what it cannot see: a column no migration added, dropped IF EXISTS and added again; a change to citext from an unknown type', () => {
+    const dir = tempProject({
+      'db/001_events.sql': 'ALTER TABLE legacy_events ADD COLUMN kind text;\n',
+      'db/002_guard.sql': [
+        "SET lock_timeout = '2s';",
+        'BEGIN;',
+        'ALTER TABLE legacy_events DROP COLUMN IF EXISTS scheduled_since;',
+        'ALTER TABLE legacy_events ADD COLUMN scheduled_since timestamptz;',
+        'ALTER TABLE legacy_users ALTER COLUMN login TYPE citext;',
+        'COMMIT;',
+        '',
+      ].join('\n'),
+    });
+    const found = lintedDiagnostics(dir);
+    const of = (rule: string) => found.find((d) => d.rule === rule)!;
+    expect(of('require-deprecation-before-drop').message).toMatch(/^Where legacy_events\.scheduled_since exists \(no migration lockwise read added it\), dropping legacy_events\.scheduled_since and adding it again under the same name loses every value it held/);
+    expect(of('no-rewriting-type-change').message).toContain('(as text or varchar to citext), PostgreSQL rewrites all of legacy_users and its indexes under an ACCESS EXCLUSIVE lock. Even then, citext indexes compare case-insensitively');
+  });
+
   it('says a unique index replaced by a partial one before COMMIT is no arbiter for ON CONFLICT any more, and names its line', () => {
     const dir = tempProject({
       'db/001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\nCREATE UNIQUE INDEX users_email_idx ON users (email);\n',

@@ -151,6 +151,16 @@ export function typeChangeEffect(fromType: ColumnType, toType: ColumnType, pgVer
   return kept.indexesRebuilt ? { kind: 'indexes-rebuilt', reason: kept.indexesRebuilt } : { kind: 'none' };
 }
 
+/**
+ * The types a change to `toType` keeps the stored values from, for a message that cannot see the old type: `text` and
+ * `varchar` for citext, each with the reason its indexes are rebuilt when they are.
+ */
+export function typesKeepingValuesTo(toType: ColumnType): Array<{ from: string; indexesRebuilt?: string }> {
+  const to = canonical(toType);
+  if (to.arrayDimensions > 0) return [];
+  return KEPT_VALUES.filter((entry) => entry.to === to.name && entry.from !== to.name && entry.when === 'any').map(({ from, indexesRebuilt }) => ({ from, ...(indexesRebuilt ? { indexesRebuilt } : {}) }));
+}
+
 /** Why the indexes are rebuilt when timestamp ↔ timestamptz keeps the values under a UTC TimeZone. */
 export const TIMESTAMP_TIMEZONE_INDEX_REASON = OPERATOR_CLASS_CHANGES;
 
