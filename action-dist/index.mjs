@@ -34238,6 +34238,17 @@ function columnTakingTheName(context, relation, drop) {
   });
   return { type: context.schema.column(relation, from)?.type, keepsValues: filled, generated: context.schema.column(relation, from)?.generated !== void 0 };
 }
+function refilledLater(context, remade, relation) {
+  return restOfTransaction(context, remade).some((later) => {
+    const insert = asKind(later.node, "InsertStmt");
+    if (insert?.relation && context.schema.sameTable(relationFromRangeVar(insert.relation), relation)) {
+      const select = asKind(insert.selectStmt, "SelectStmt");
+      return select !== void 0 && ((select.fromClause?.length ?? 0) > 0 || select.op !== void 0 && select.op !== "SETOP_NONE");
+    }
+    const copy = asKind(later.node, "CopyStmt");
+    return copy?.is_from === true && copy.relation !== void 0 && context.schema.sameTable(relationFromRangeVar(copy.relation), relation);
+  });
+}
 var require_deprecation_before_drop_default;
 var init_require_deprecation_before_drop = __esm({
   "rules/require-deprecation-before-drop.ts"() {
@@ -34252,6 +34263,7 @@ var init_require_deprecation_before_drop = __esm({
     init_names();
     init_node_types();
     init_transaction_block();
+    init_empty_tables();
     init_identifiers();
     init_duration();
     require_deprecation_before_drop_default = defineRule({
@@ -34266,6 +34278,8 @@ var init_require_deprecation_before_drop = __esm({
           droppedUntilCreatedAgain: 'The drop of {{kind}} {{table}} commits {{gap}}, before line {{line}} creates it again: in between, the {{kind}} does not exist, and every query of the application version still running during the deploy that uses it fails ("relation does not exist").',
           createdAgainWithoutColumns: 'Dropping {{kind}} {{table}} and creating it again on line {{line}} without {{columns}} breaks the application version still running during the deploy if it uses {{them}}: from the commit on, its queries that name {{them}} fail ("column ... does not exist").',
           keepColumnsHelp: "Create it again with {{columns}} for now, release code that no longer uses {{them}}, and drop {{them}} in a later migration, once no running release uses {{them}} (retire {{them}} first: COMMENT ON COLUMN ... IS 'deprecated: ...').",
+          createdAgainEmpty: "Dropping table {{table}} and creating it again on line {{line}} empties it: every row it held is lost, and from the commit on, the application version still running during the deploy finds none of them.",
+          keepRowsHelp: "Keep the rows: rename the table away instead (ALTER TABLE {{table}} RENAME TO {{table}}_old), create the new one, copy them over before COMMIT (INSERT INTO {{table}} SELECT ... FROM {{table}}_old), and drop {{table}}_old later; or change the table in place with ALTER TABLE. If its rows are meant to go, say so where you suppress this finding.",
           createAgainHelp: "Create it again in the same transaction as the drop, before it commits (BEGIN; DROP ...; CREATE ...; COMMIT;): queries of the {{kind}} then wait for the lock, and find the new {{kind}}.",
           dropTableRetiredInSameRelease: "Dropping {{kind}} {{table}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the {{kind}} before it disappears.",
           retiredTooRecently: "{{what}} was retired in {{migration}} only {{age}} before this drop; minDeprecationAge asks for {{minimum}}, so that every release still running has stopped using it.",
@@ -34286,7 +34300,7 @@ var init_require_deprecation_before_drop = __esm({
         },
         docs: {
           summary: "Requires a column, table or view to be retired in an earlier, deployed migration before it is dropped.",
-          why: "The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with \"column does not exist\" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), or replaced by a table with every column it had renamed into its name there, is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). The same holds for views, dropped and created again by CREATE VIEW, and for a relation dropped before a CALL in the same transaction, whose procedure may create it again where lockwise cannot see. One created again later in the file, but after the drop committed (its transaction ended, or it ran on its own), is reported for the moment in between, when it does not exist. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either; nor is `DROP TABLE IF EXISTS` of a name no migration lockwise read created, followed in the file by a CREATE of that name, a guard that lets the migration run again (graphile-migrate's idiom). A column dropped and added again under its name in the same migration (Prisma's way to change a type it cannot convert) is reported for what the running release meets: a new type under the old name, or its values lost; a generated column computed again, or a column of the same type that the migration filled and renamed into place, is not reported; a plain column that comes back generated is, for the running release's writes of it, which PostgreSQL refuses.",
+          why: "The old application version keeps running for minutes after a migration commits. If it still selects, inserts or updates the dropped column (an ORM that lists every mapped column does), each of those queries fails with \"column does not exist\" until the deploy finishes; a dropped table fails every query that names it. The drop also needs an ACCESS EXCLUSIVE lock, which queues behind long queries and blocks all traffic queued behind it. A table dropped and created again in the same transaction, with every column it had (or by CREATE TABLE ... AS, whose columns lockwise cannot follow), or replaced by a table with every column it had renamed into its name there, is not reported: queries wait on the lock, then find the new table (no-statements-after-access-exclusive reports the wait). But a table made again by CREATE TABLE starts empty: it is reported for the rows it loses, unless a later statement of the transaction copies rows into it (INSERT ... SELECT ... FROM, COPY ... FROM) or a CALL may. The same holds for views, dropped and created again by CREATE VIEW, and for a relation dropped before a CALL in the same transaction, whose procedure may create it again where lockwise cannot see. One created again later in the file, but after the drop committed (its transaction ended, or it ran on its own), is reported for the moment in between, when it does not exist. A table under a name this release gave it (`RENAME TO _bkp_users`, then its drop) is used by no running release, and is not reported either; nor is `DROP TABLE IF EXISTS` of a name no migration lockwise read created, followed in the file by a CREATE of that name, a guard that lets the migration run again (graphile-migrate's idiom). A column dropped and added again under its name in the same migration (Prisma's way to change a type it cannot convert) is reported for what the running release meets: a new type under the old name, or its values lost; a generated column computed again, or a column of the same type that the migration filled and renamed into place, is not reported; a plain column that comes back generated is, for the running release's writes of it, which PostgreSQL refuses.",
           instead: "Contract in two deploys. First ship code that no longer uses the column and retire it in a migration, with COMMENT ON COLUMN t.c IS 'deprecated: ...' (any text starting with \"deprecated\") or a `-- lockwise:deprecate t.c` comment (`-- lockwise:deprecate-table t` for a table). Once that release runs everywhere, drop it in a later migration. lockwise replays the earlier migrations to find the retirement; with --since, the retiring migration must already be in the base commit, since retiring and dropping in one pull request is the one-step outage again. The minDeprecationAge option also asks for time between the two commits. Tables and columns created by migrations that were never deployed may be dropped freely.",
           bad: "ALTER TABLE users DROP COLUMN username;",
           good: "-- this release: the application stops using the column, and the migration retires it\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';\n-- a later migration, once this release runs everywhere:\n-- ALTER TABLE users DROP COLUMN username;",
@@ -34367,7 +34381,15 @@ var init_require_deprecation_before_drop = __esm({
               if (drop.missing_ok && context.schema.isGone(relation, "table") || context.schema.isNewTableName(relation)) continue;
               if (drop.missing_ok && !context.schema.table(relation) && statementCreatingAgainInFile(context, context.statement, relation)) continue;
               const retirement = context.schema.retirement(relation);
-              if (context.transaction.inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || renamedIntoPlaceLater(context, context.statement, relation) || callsLater(context, context.statement))) continue;
+              if (context.transaction.inTransaction) {
+                const remade = statementCreatingAgain(context, context.statement, relation);
+                if (remade && servesLikeTheOld(context, remade.node, relation)) {
+                  const empty2 = kind === "table" && asKind(remade.node, "CreateStmt") && !retirement?.deployed && !callsLater(context, context.statement) && !refilledLater(context, remade, relation) && !emptiedBy(context, relation);
+                  if (empty2) context.report({ messageId: "createdAgainEmpty", helpId: "keepRowsHelp", data: { table: displayName(relation), line: context.lineOf(remade.range.start) } });
+                  continue;
+                }
+                if (renamedIntoPlaceLater(context, context.statement, relation) || callsLater(context, context.statement)) continue;
+              }
               const madeAgain = retirement?.deployed ? void 0 : statementCreatingAgainInFile(context, context.statement, relation);
               const rest = context.transaction.inTransaction ? restOfTransaction(context, context.statement) : [];
               if (madeAgain && !rest.includes(madeAgain)) {
