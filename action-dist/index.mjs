@@ -27136,6 +27136,34 @@ function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
   if (replacement) context.report({ messageId: "replacedAfterCommit", helpId: "replacementFirstHelp", data: { ...data, line: context.lineOf(replacement.range.start) } });
   else context.report({ messageId: "uniqueIndexDropped", helpId: "help", data });
 }
+function reportKeysNotMadeAgain(context, relation) {
+  if (!context.transaction.inTransaction || !context.isExistingTable(relation) || context.schema.isNewTableName(relation)) return;
+  if (context.schema.retirement(relation)?.deployed === true) return;
+  const remade = statementCreatingAgain(context, context.statement, relation);
+  const created = asKind(remade?.node, "CreateStmt");
+  if (!remade || !created || !servesLikeTheOld(context, remade.node, relation)) return;
+  const rest = restOfTransaction(context, remade);
+  const newKeys = [...uniqueKeysDeclared(created), ...indexesBuiltByMigration(context, relation, rest).filter((index) => index.unique && !index.partial).flatMap((index) => index.keyColumns ? [index.keyColumns] : [])];
+  for (const index of context.schema.indexesOn(relation)) {
+    const keys = index.keyColumns;
+    if (!index.unique || index.partial || !keys || keys.some((column) => context.schema.retirement(relation, column)?.deployed === true)) continue;
+    if (newKeys.some((key) => sameColumnSet(key, keys))) continue;
+    const shownKeys = keys.map(quoteIdentifier).join(", ");
+    const name = index.constraint ? `constraint ${quoteIdentifier(index.constraint)}` : `unique index ${quoteIdentifier(index.name.name)}`;
+    context.report({ messageId: "tableMadeAgainWithoutKey", helpId: "keepKeyHelp", data: { table: displayResolvedName(relation), line: context.lineOf(remade.range.start), keys: shownKeys, name } });
+  }
+}
+function uniqueKeysDeclared(created) {
+  const keys = [];
+  for (const element of created.tableElts ?? []) {
+    const column = asKind(element, "ColumnDef");
+    for (const constraint of column ? (column.constraints ?? []).map((node) => asKind(node, "Constraint")) : [asKind(element, "Constraint")]) {
+      if (constraint?.contype !== "CONSTR_PRIMARY" && constraint?.contype !== "CONSTR_UNIQUE") continue;
+      keys.push(column?.colname ? [column.colname] : stringValues(constraint.keys));
+    }
+  }
+  return keys;
+}
 var no_drop_unique_index_default;
 var init_no_drop_unique_index = __esm({
   "rules/no-drop-unique-index.ts"() {
@@ -27144,6 +27172,7 @@ var init_no_drop_unique_index = __esm({
     init_alter_table_commands();
     init_built_indexes();
     init_transaction_block();
+    init_node_types();
     init_names();
     init_schema_objects();
     init_identifiers();
@@ -27157,12 +27186,14 @@ var init_no_drop_unique_index = __esm({
           replacedAfterCommit: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) from its commit until line {{line}} builds the one that replaces it: meanwhile the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification){{duplicates}}.",
           replacedByPartialIndex: "Dropping {{what}} leaves {{table}} with no unique index on ({{keys}}) that INSERT ... ON CONFLICT ({{keys}}) can use: the one line {{line}} builds has a WHERE clause, which an upsert must repeat (ON CONFLICT ({{keys}}) WHERE ...) for PostgreSQL to pick it. From the commit on, the release still running during the deploy fails wherever it upserts on ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification).",
           partialIndexHelp: "Release first an application whose upserts on ({{keys}}) name the WHERE clause of the index line {{line}} builds, or build that index in an earlier migration and keep {{name}} until no running release upserts without the clause. If no release upserts on ({{keys}}), suppress this finding with that reason.",
+          tableMadeAgainWithoutKey: "Dropping table {{table}} and creating it again on line {{line}} without a unique key on ({{keys}}), which {{name}} gave it: from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and nothing keeps ({{keys}}) unique any more.",
+          keepKeyHelp: "Create the table again with UNIQUE ({{keys}}) too, or build that unique index before COMMIT, for the release still running; drop it in a later migration, once no running release upserts on ({{keys}}). If none does, suppress this finding and say so.",
           replacementFirstHelp: "Build the replacement before dropping {{name}}: move line {{line}} above the drop, or into an earlier migration, so that a unique index on ({{keys}}) is there at every moment.",
           help: "Build the new unique index first, in a migration of its own (CREATE UNIQUE INDEX CONCURRENTLY ...), release the application that upserts on its columns, and drop {{name}} in a later migration. If no release upserts on ({{keys}}) and duplicates are now allowed, suppress this finding with that reason."
         },
         docs: {
           summary: "Warns about dropping a unique index, unique constraint or primary key of an existing table when no other unique index has the same key columns.",
-          why: "PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with \"there is no unique or exclusion constraint matching the ON CONFLICT specification\" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. A replacement built after the drop has committed, later in the migration, leaves the upserts failing until it is built, and duplicates that go in meanwhile make its build fail: that is reported too, with the line that builds it. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one before the drop commits; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS 'deprecated: ...'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index of a materialized view, which no INSERT reaches (its unique index is what REFRESH MATERIALIZED VIEW CONCURRENTLY needs); an index dropped with its table, or in the statement that drops one of its key columns or before the migration does, without adding it again (the column's drop is the finding, require-deprecation-before-drop's). DROP COLUMN that takes a unique index along is no-silent-index-drop's.",
+          why: "PostgreSQL picks the arbiter of INSERT ... ON CONFLICT (columns) among the unique indexes whose key columns are exactly those columns. Dropping the one unique index on them, to widen the key or to replace it, makes every such upsert fail at once with \"there is no unique or exclusion constraint matching the ON CONFLICT specification\" (seen on PostgreSQL 18), while the release that sends them still runs during the deploy; ORMs write them for their upsert calls (Prisma, Drizzle, Diesel, SQLAlchemy). It also lets duplicates in. A replacement built after the drop has committed, later in the migration, leaves the upserts failing until it is built, and duplicates that go in meanwhile make its build fail: that is reported too, with the line that builds it. Not reported: another unique index without a WHERE clause on the same columns remains, or the migration builds one before the drop commits; an index of a table or built by a migration that is not deployed yet; an index on a column or of a table that a deployed migration retired (`COMMENT ... IS 'deprecated: ...'` or `-- lockwise:deprecate`), which no running release writes any more; a partial or expression index, which lockwise does not match with ON CONFLICT targets; an index of a materialized view, which no INSERT reaches (its unique index is what REFRESH MATERIALIZED VIEW CONCURRENTLY needs); an index dropped with its table (but a table dropped and created again before COMMIT, with every column and without one of its unique keys, which neither the CREATE TABLE nor an index built before COMMIT gives it again, is reported for that key), or in the statement that drops one of its key columns or before the migration does, without adding it again (the column's drop is the finding, require-deprecation-before-drop's). DROP COLUMN that takes a unique index along is no-silent-index-drop's.",
           instead: "Build the new unique index concurrently in one migration, release the code that upserts on its columns, and drop the old index in a later migration.",
           bad: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);\nDROP INDEX CONCURRENTLY assignments_user_segment_key;",
           good: "CREATE TABLE assignments (user_id text NOT NULL, segment_id text NOT NULL, workspace_id uuid NOT NULL);\nCREATE UNIQUE INDEX assignments_user_segment_key ON assignments (user_id, segment_id);\n-- a later migration:\nCREATE UNIQUE INDEX CONCURRENTLY assignments_workspace_user_segment_key ON assignments (workspace_id, user_id, segment_id);",
@@ -27174,6 +27205,13 @@ var init_no_drop_unique_index = __esm({
       create(context) {
         return {
           DropStmt(drop) {
+            if (drop.removeType === "OBJECT_TABLE") {
+              for (const name of drop.objects ?? []) {
+                const relation = relationFromNameList(name);
+                if (relation) reportKeysNotMadeAgain(context, relation);
+              }
+              return;
+            }
             if (drop.removeType !== "OBJECT_INDEX") return;
             const named = (drop.objects ?? []).map(relationFromNameList).filter((name) => name !== void 0);
             const dropped = named.map((name) => context.schema.index(name)).filter((index) => index !== void 0);
