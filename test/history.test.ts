@@ -366,6 +366,22 @@ describe('psql meta-commands and template placeholders', () => {
     );
   });
 
+  it('says once per function, even without --verbose, that a call of a function neither PostgreSQL nor a migration made is not checked', () => {
+    const partman = "DO $$\nBEGIN\n  CASE WHEN true THEN\n    PERFORM partman.create_parent('public.events', 'day');\n  END CASE;\nEND\n$$;\n";
+    const dir = tempProject({
+      'db/1_users.sql': `${CREATE_USERS}CREATE FUNCTION touch_users() RETURNS void LANGUAGE sql AS 'SELECT 1';\n`,
+      'db/2_partitions.sql': `${partman}SELECT partman.create_parent('public.logs', 'day');\nSELECT touch_users(), now();\n`,
+      'db/3_more.sql': "CALL partman.run_maintenance_proc();\nSELECT partman.create_parent('public.audit', 'day');\n",
+    });
+    expect(runCli(['lint', '-f', 'json', 'db'], { cwd: dir }).stderr).toBe(
+      'lockwise: db/2_partitions.sql:4: partman.create_parent() (and 2 calls after this one) not checked: it calls a function neither PostgreSQL nor a migration lockwise read made, whose locks and rewrites are unknown; --verbose lists each\n' +
+        'lockwise: db/3_more.sql:1: partman.run_maintenance_proc() not checked: it calls a function neither PostgreSQL nor a migration lockwise read made, whose locks and rewrites are unknown; --verbose lists each\n',
+    );
+    const verbose = runCli(['lint', '-f', 'json', '--verbose', 'db'], { cwd: dir }).stderr;
+    expect(verbose).toContain('lockwise: db/2_partitions.sql:8: not checked: it calls a function neither PostgreSQL nor a migration lockwise read made, whose locks and rewrites are unknown: "partman.create_parent()"\n');
+    expect(verbose).not.toContain('touch_users');
+  });
+
   it("checks what format() builds from constants and from a FOREACH loop's constant values, once for each value, at the template's place", () => {
     const tables = `${CREATE_USERS}CREATE TABLE orders (id bigint PRIMARY KEY);\n`;
     const addColumn = "    EXECUTE format('ALTER TABLE %I ADD COLUMN tenant text REFERENCES %I (id)', t, 'tenants');";

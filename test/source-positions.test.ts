@@ -43,6 +43,17 @@ describe('parser wrapper', () => {
     expect(parsed.comments.map((comment) => comment.body)).toEqual([' über', ' x ', ' trailing']);
   });
 
+  it('marks a DO block that PERFORMs or CALLs a function outside PostgreSQL\'s catalog, at the call, for the trace to leave its locks uncompared', async () => {
+    await loadParser();
+    const text = "DO $$ BEGIN\n  PERFORM set_config('a.b', 'c', true);\n  IF true THEN PERFORM partman.create_parent('public.événements'); END IF;\nEND $$;\nDO $$ BEGIN PERFORM now(); END $$;\n";
+    const parsed = parseSource(new SourceFile('t.sql', text));
+    const blocks = parsed.statements.filter((statement) => statement.kind === 'DoStmt');
+    expect(blocks.map((block) => block.callsUnread)).toEqual(['partman.create_parent()', undefined]);
+    const [skipped] = parsed.skipped;
+    expect(skipped).toMatchObject({ kind: 'function lockwise cannot read', text: 'partman.create_parent()' });
+    expect(parsed.source.slice(skipped!.range)).toBe("partman.create_parent('public.événements')");
+  });
+
   it('reports a syntax error at PostgreSQL\'s position after multi-byte text', async () => {
     await loadParser();
     const text = "SELECT 'ünïcödé';\nALTER TABLE users ADD COLUMN;";

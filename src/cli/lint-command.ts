@@ -4,7 +4,7 @@ import { lintHistories, type LintInput, type LintResults } from '../engine/lint-
 import { loadParser } from '../parse/parse.js';
 import { planLint } from './plan.js';
 import { REPORTERS, type FormatName } from '../report/reporters.js';
-import { totals } from '../report/results.js';
+import { counted, totals } from '../report/results.js';
 import { loadConfig } from './config-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE_ERROR } from './exit-codes.js';
 import { decodeInput, resolvePaths, STDIN_ARGUMENT, UNNAMED_STDIN, type ResolvedPaths } from './inputs.js';
@@ -54,6 +54,9 @@ export interface CommandIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
+/** Said of a call of a function neither PostgreSQL nor the migrations made. */
+const UNREAD_FUNCTION = 'not checked: it calls a function neither PostgreSQL nor a migration lockwise read made, whose locks and rewrites are unknown';
+
 export async function runLint(paths: string[], options: LintCommandOptions, io: CommandIo): Promise<number> {
   return (await lintAndReport(paths, options, io)).exitCode;
 }
@@ -99,13 +102,25 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
     if (problem) io.stderr.write(`lockwise: cache not written: ${problem}\n`);
   }
   if (!options.verbose) {
-    // SQL a DO block builds at run time may take any lock: said even without --verbose, once per file.
+    // SQL a DO block builds at run time may take any lock: said even without --verbose, once per file; and a function lockwise
+    // cannot read, once per function, where it is first called (a project may call one in every migration).
+    const unreadFunctions = new Map<string, { at: string; calls: number }>();
     for (const file of results.files) {
       const dynamic = file.skipped.filter((skipped) => skipped.kind === 'dynamic SQL');
-      if (dynamic.length === 0) continue;
-      const line = file.source?.positionAt(dynamic[0]!.range.start).line ?? 1;
-      const what = dynamic.length === 1 ? 'SQL a DO block builds at run time' : `${dynamic.length} statements DO blocks build at run time`;
-      io.stderr.write(`lockwise: ${file.path}:${line}: ${what} (EXECUTE ${JSON.stringify(dynamic[0]!.text)}) not checked: its locks and rewrites are unknown; --verbose lists each\n`);
+      if (dynamic.length > 0) {
+        const line = file.source?.positionAt(dynamic[0]!.range.start).line ?? 1;
+        const what = dynamic.length === 1 ? 'SQL a DO block builds at run time' : `${dynamic.length} statements DO blocks build at run time`;
+        io.stderr.write(`lockwise: ${file.path}:${line}: ${what} (EXECUTE ${JSON.stringify(dynamic[0]!.text)}) not checked: its locks and rewrites are unknown; --verbose lists each\n`);
+      }
+      for (const call of file.skipped.filter((skipped) => skipped.kind === 'function lockwise cannot read')) {
+        const known = unreadFunctions.get(call.text);
+        if (known) known.calls++;
+        else unreadFunctions.set(call.text, { at: `${file.path}:${file.source?.positionAt(call.range.start).line ?? 1}`, calls: 1 });
+      }
+    }
+    for (const [name, { at, calls }] of unreadFunctions) {
+      const more = calls > 1 ? ` (and ${counted(calls - 1, 'call')} after this one)` : '';
+      io.stderr.write(`lockwise: ${at}: ${name}${more} ${UNREAD_FUNCTION}; --verbose lists each\n`);
     }
   }
   if (options.verbose) {
@@ -116,7 +131,9 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
         const why =
           skipped.kind === 'branch not taken'
             ? 'not checked: the schema the migrations built says the IF of its DO block takes another branch'
-            : `${skipped.kind} not parsed`;
+            : skipped.kind === 'function lockwise cannot read'
+              ? UNREAD_FUNCTION
+              : `${skipped.kind} not parsed`;
         io.stderr.write(`lockwise: ${file.path}:${line}: ${why}: ${JSON.stringify(skipped.text)}\n`);
       }
       // Each once, where a migration first changes it: a missing or squashed migration, or a schema made outside them.

@@ -19,6 +19,7 @@ import {
 } from '../knowledge/statement-locks.js';
 import { lockImpact, lockPhrase } from '../knowledge/lock-modes.js';
 import { BranchOutcomes } from '../knowledge/catalog-conditions.js';
+import { callsOutsideCatalog } from '../knowledge/volatility.js';
 import { commandsAltering, foreignKeyShape } from './alter-table-commands.js';
 import type { ByteRange } from '../source/source-file.js';
 import type { Environment, MigrationDates, RuleContext } from './context.js';
@@ -80,7 +81,7 @@ export class FileLinter {
   /** The tables and columns the last file linted changes that no migration lockwise read made (for --verbose). */
   unmadeInLastFile: UnmadeObject[] = [];
   /** The statements of the last file linted that stand in a DO block's branch the model knows is not taken (for --verbose). */
-  notRunInLastFile: SkippedText[] = [];
+  skippedInLastFile: SkippedText[] = [];
   private readonly contexts: RuleContext[];
   private readonly takenByCurrent: () => HeldLock[];
   private readonly shared: Omit<RuleContext, 'report'>;
@@ -170,7 +171,7 @@ export class FileLinter {
     const { source } = parsed;
     this.heldAfterLastFile = [];
     this.unmadeInLastFile = [];
-    this.notRunInLastFile = [];
+    this.skippedInLastFile = [];
     if (parsed.syntaxError) {
       const range = syntaxErrorRange(parsed);
       // The model replays no statement of a file it cannot parse: later migrations are judged without its changes.
@@ -214,7 +215,7 @@ export class FileLinter {
         // A branch the model knows the IF does not take runs nothing: it is neither judged nor replayed.
         const decision = statement.insideBlock === undefined ? 'may run' : branches.decide(statement);
         if (decision === 'not taken') {
-          this.notRunInLastFile.push({ range: statement.range, kind: 'branch not taken', text: parsed.sqlText(statement.range) });
+          this.skippedInLastFile.push({ range: statement.range, kind: 'branch not taken', text: parsed.sqlText(statement.range) });
           continue;
         }
         if (decision === 'runs') file.sureToRun.add(statement);
@@ -245,6 +246,9 @@ export class FileLinter {
         session.apply(statement);
         if (!rolledBack) {
           if (!this.shared.mayBeSkipped(statement)) this.unmadeInLastFile.push(...unmadeObjectsIn(statement, schema));
+          // A function neither PostgreSQL nor the migrations made (pg_partman's create_parent, Artifact Hub's) may lock anything.
+          const unread = statement.kind === 'SelectStmt' || statement.kind === 'CallStmt' ? callsOutsideCatalog(statement.node).filter((name) => schema.userFunctionVolatility(name.split('.').at(-1)!) === undefined) : [];
+          if (unread.length > 0) this.skippedInLastFile.push({ range: statement.range, kind: 'function lockwise cannot read', text: `${unread[0]}()` });
           schema.apply(statement);
         }
       }

@@ -19,6 +19,8 @@ export interface Statement {
   transactionControl?: TransactionControl;
   /** For a DO block: it runs SQL built at run time (EXECUTE format(...)), which lockwise cannot see. */
   runsDynamicSql?: boolean;
+  /** For a DO block: the first function it PERFORMs or CALLs that PostgreSQL's catalog does not hold (`partman.create_parent()`). */
+  callsUnread?: string;
   /** For a statement a DO block runs: it stands in a loop of the block, and may run many times. */
   inLoop?: boolean;
   /** For a statement a DO block runs: it stands in an IF, CASE, loop or exception handler, and may not run at all. */
@@ -115,6 +117,7 @@ function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic:
     const contents = statementsInDoBlock(statement.node, text, statement.range.start);
     if (contents.transactionControl) all[blockIndex]!.transactionControl = contents.transactionControl;
     if (contents.dynamic.length > 0) all[blockIndex]!.runsDynamicSql = true;
+    if (contents.unreadCalls.length > 0) all[blockIndex]!.callsUnread = contents.unreadCalls[0]!.text;
     // A placeholder stands for text lockwise does not know, and its stand-in may differ between a name and a string: a test that holds one is not decided.
     const { start, end } = statement.range;
     const placeholderInBlock = skipped.some(({ kind, range }) => (kind === 'template placeholder' || kind === 'psql variable') && range.start < end && range.end > start);
@@ -132,7 +135,7 @@ function withBlockStatements(statements: Statement[], sqlBytes: Buffer, dynamic:
         ...(embedded.guards && !placeholderInBlock ? { guards: embedded.guards } : {}),
       });
     }
-    dynamic.push(...contents.dynamic);
+    dynamic.push(...contents.dynamic, ...contents.unreadCalls);
   }
   return all;
 }

@@ -7,6 +7,7 @@ import { scanTokens } from './scan.js';
 import { formatInstances } from './format-call.js';
 
 import type { SkippedText } from './preprocess.js';
+import { callsOutsideCatalog } from '../knowledge/volatility.js';
 
 export interface EmbeddedStatement {
   node: Node;
@@ -126,11 +127,19 @@ export interface DoBlockContents {
   dynamic: SkippedText[];
   /** The first COMMIT or ROLLBACK the block runs itself, if any: allowed only when the block runs outside a transaction block. */
   transactionControl?: TransactionControl;
+  /** PERFORMs and CALLs of functions PostgreSQL's catalog does not hold, whose locks lockwise cannot know (kind `function lockwise cannot read`). */
+  unreadCalls: SkippedText[];
 }
 
 export type TransactionControl = 'COMMIT' | 'ROLLBACK';
 
-const NOTHING_SEEN: DoBlockContents = { statements: [], dynamic: [] };
+/** A PERFORM's query (`SELECT f(...)`, PL/pgSQL writes the SELECT) or a CALL, with the line of the block it stands on. */
+interface EmbeddedCall {
+  query: string;
+  lineno: number;
+}
+
+const NOTHING_SEEN: DoBlockContents = { statements: [], dynamic: [], unreadCalls: [] };
 
 /**
  * The SQL a `DO $$ ... $$` block runs: its static statements, and `EXECUTE 'literal'`
@@ -161,7 +170,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
   const found: EmbeddedStatement[] = [];
   const dynamic: SkippedText[] = [];
   const fileOffset = (at: number): number => statementStart + body.byteOffset + Buffer.byteLength(body.text.slice(0, at), 'utf8');
-  const { queries, transactionControl } = embeddedQueries(functionTree);
+  const { queries, calls, transactionControl } = embeddedQueries(functionTree);
   for (const { query, lineno, literal, inLoop, conditional, beyondGuards, caught, guards, loopValues } of queries) {
     const searchFrom = lineStarts[Math.max(0, lineno - 1)] ?? 0;
     const at = body.text.indexOf(query, searchFrom);
@@ -203,7 +212,22 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
       }
     }
   }
-  return { statements: found.filter((statement) => nodeKind(statement.node) !== 'DoStmt'), dynamic, ...(transactionControl ? { transactionControl } : {}) };
+  const unreadCalls: SkippedText[] = [];
+  for (const { query, lineno } of calls) {
+    let names: string[];
+    try {
+      names = (libpgQuery().parseSync(query).stmts ?? []).flatMap((raw) => callsOutsideCatalog(raw.stmt));
+    } catch {
+      continue;
+    }
+    if (names.length === 0) continue;
+    // PL/pgSQL writes `SELECT` before a PERFORM's expression: the file holds the expression.
+    const written = query.replace(/^SELECT\s+/i, '');
+    const at = body.text.indexOf(written, lineStarts[Math.max(0, lineno - 1)] ?? 0);
+    if (at === -1) continue;
+    unreadCalls.push({ range: { start: fileOffset(at), end: fileOffset(at + written.length) }, kind: 'function lockwise cannot read', text: `${names[0]}()` });
+  }
+  return { statements: found.filter((statement) => nodeKind(statement.node) !== 'DoStmt'), dynamic, unreadCalls, ...(transactionControl ? { transactionControl } : {}) };
 }
 
 /** The body of the DO statement's string: its text and byte offset within the statement. */
@@ -237,7 +261,7 @@ export function statementsInFunction(body: string, parameterNames: readonly stri
   const { queries, calls } = embeddedQueries(functionTree);
   const texts = [
     ...queries.flatMap(({ query, literal }) => (literal ? (constantSql(query)?.sql ?? []) : [query])),
-    ...calls,
+    ...calls.map((call) => call.query),
   ];
   const nodes: Node[] = [];
   for (const text of texts) {
@@ -273,9 +297,9 @@ interface Scope {
  * The SQL a block's tree runs, in order, and its first COMMIT or ROLLBACK; apart, the queries of its PERFORM and CALL
  * statements (`SELECT f()`, `CALL p()`), which only say what functions it calls.
  */
-function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: string[]; transactionControl?: TransactionControl } {
+function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: EmbeddedCall[]; transactionControl?: TransactionControl } {
   const queries: EmbeddedQuery[] = [];
-  const calls: string[] = [];
+  const calls: EmbeddedCall[] = [];
   const datums = (tree as { plpgsql_funcs?: Array<{ PLpgSQL_function?: { datums?: unknown[] } }> }).plpgsql_funcs?.[0]?.PLpgSQL_function?.datums ?? [];
   const assigned = assignedVariables(tree, datums);
   let transactionControl: TransactionControl | undefined;
@@ -291,8 +315,8 @@ function embeddedQueries(tree: unknown): { queries: EmbeddedQuery[]; calls: stri
     if (execSql?.sqlstmt?.PLpgSQL_expr?.query) queries.push({ query: execSql.sqlstmt.PLpgSQL_expr.query, lineno: execSql.lineno ?? 1, literal: false, ...scope });
     if (dynamic?.query?.PLpgSQL_expr?.query) queries.push({ query: dynamic.query.PLpgSQL_expr.query, lineno: dynamic.lineno ?? 1, literal: true, ...scope });
     for (const kind of ['PLpgSQL_stmt_perform', 'PLpgSQL_stmt_call']) {
-      const call = (record[kind] as { expr?: PlpgsqlExpression } | undefined)?.expr?.PLpgSQL_expr?.query;
-      if (call) calls.push(call);
+      const call = record[kind] as { expr?: PlpgsqlExpression; lineno?: number } | undefined;
+      if (call?.expr?.PLpgSQL_expr?.query) calls.push({ query: call.expr.PLpgSQL_expr.query, lineno: call.lineno ?? 1 });
     }
     if ('PLpgSQL_stmt_commit' in record) transactionControl ??= 'COMMIT';
     if ('PLpgSQL_stmt_rollback' in record) transactionControl ??= 'ROLLBACK';

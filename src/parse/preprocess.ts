@@ -3,8 +3,11 @@ import { scanTokens } from './scan.js';
 
 export interface SkippedText {
   range: ByteRange;
-  /** `branch not taken`: a statement of a DO block's IF branch that the schema the migrations built says does not run, so it is neither checked nor replayed. */
-  kind: 'psql meta-command' | 'psql variable' | 'template placeholder' | 'dynamic SQL' | 'branch not taken';
+  /**
+   * `branch not taken`: a statement of a DO block's IF branch that the schema the migrations built says does not run, so it is neither
+   * checked nor replayed. `function lockwise cannot read`: a SELECT or CALL of a function neither PostgreSQL nor the migrations made.
+   */
+  kind: 'psql meta-command' | 'psql variable' | 'template placeholder' | 'dynamic SQL' | 'branch not taken' | 'function lockwise cannot read';
   text: string;
   /** For a placeholder or variable: the length of the run of underscores that stands for it in the parsed SQL. */
   identifierLength?: number;

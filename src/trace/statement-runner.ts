@@ -3,10 +3,8 @@ import type { PgError } from './errors.js';
 import type pg from 'pg';
 import type { Statement } from '../parse/parse.js';
 import { displayName, relationFromRangeVar } from '../model/names.js';
-import type { FuncCall } from '@pgsql/types';
-import { asKind, stringValues } from '../parse/node-types.js';
-import { walkTree } from '../engine/walk.js';
-import { functionVolatility } from '../knowledge/volatility.js';
+import { asKind } from '../parse/node-types.js';
+import { callsOutsideCatalog } from '../knowledge/volatility.js';
 import { asRunByItsBlock, lockOnUnnamedTables, locksTakenBy, rewriteExtentOf, type LockClaim } from '../knowledge/statement-locks.js';
 import { compareObservation, type StatementObservation } from './compare.js';
 import { locksOf, observeState, takeSnapshot, type HeldLock, type Settings, type Snapshot } from './observe.js';
@@ -95,14 +93,9 @@ function observe(
 /** What a statement runs that lockwise cannot read: SQL a DO block builds, or a function PostgreSQL's catalog does not hold. */
 function unreadCode(statement: Statement): string | undefined {
   if (statement.runsDynamicSql) return 'SQL the block builds at run time, which lockwise cannot read';
-  const call = asKind(statement.node, 'CallStmt')?.funccall;
-  const names = call ? [stringValues(call.funcname).join('.')] : [];
-  walkTree(statement.node, (kind, payload) => {
-    if (kind !== 'FuncCall') return;
-    const parts = stringValues((payload as FuncCall).funcname);
-    if (functionVolatility(parts.at(-1) ?? '', (payload as FuncCall).args?.length ?? 0, parts.length > 1 ? parts.at(-2) : undefined) === undefined) names.push(parts.join('.'));
-  });
-  return names.length > 0 ? `${names[0]}(), whose body lockwise does not follow` : undefined;
+  if (statement.callsUnread) return `${statement.callsUnread}, whose body lockwise does not follow`;
+  const [first] = callsOutsideCatalog(statement.node);
+  return first !== undefined ? `${first}(), whose body lockwise does not follow` : undefined;
 }
 
 function claimName(claim: LockClaim): string {
