@@ -28214,6 +28214,20 @@ function relationKindOf(claim, schema) {
   const kind = claim.target === "table" ? schema.table(claim.relation)?.kind : void 0;
   return kind ? { relationKind: kind } : {};
 }
+function dropGuardsCreation(file, relation) {
+  const drop = asKind(file.current?.node, "DropStmt");
+  if (!drop?.missing_ok || drop.removeType !== "OBJECT_TABLE" || file.schema.table(relation)) return false;
+  const sameName = (schema, name) => name === relation.name && (schema === void 0 || relation.schema === void 0 || schema === relation.schema);
+  const namesIt = (object) => {
+    const named = relationFromNameList(object);
+    return named !== void 0 && sameName(named.schema, named.name);
+  };
+  if (!(drop.objects ?? []).some(namesIt)) return false;
+  return file.parsed.statements.slice(file.current.index + 1).some((later) => {
+    const created = asKind(later.node, "CreateStmt")?.relation ?? asKind(later.node, "CreateTableAsStmt")?.into?.rel;
+    return created !== void 0 && sameName(created.schemaname, created.relname);
+  });
+}
 var FileLinter, TABLES_USING_DROPPED_OBJECT, FOREIGN_KEY_ACTION_TARGETS, SCHEMA_RESOLVED_TARGETS, TokenEnds;
 var init_lint_file = __esm({
   "src/engine/lint-file.ts"() {
@@ -28241,7 +28255,7 @@ var init_lint_file = __esm({
       constructor(options) {
         this.options = options;
         const now = () => this.file;
-        const isExistingTable = (relation) => relation.schema !== "pg_temp" && !now().schema.isNewTable(relation);
+        const isExistingTable = (relation) => relation.schema !== "pg_temp" && !now().schema.isNewTable(relation) && !dropGuardsCreation(now(), relation);
         const locksExistingTable = (claim) => {
           if (!namesIndex(claim)) return isExistingTable(claim.relation);
           const table = now().schema.indexTable(claim.relation);

@@ -1,3 +1,4 @@
+import type { Node } from '@pgsql/types';
 import type { ParsedFile, Statement } from '../parse/parse.js';
 import type { SkippedText } from '../parse/preprocess.js';
 import { asKind, type NodeKind } from '../parse/node-types.js';
@@ -5,7 +6,7 @@ import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
 import { runsAloneInBatchedMode, SessionState, sharedQueries, wrapsEachFile, type TransactionState } from '../model/session-state.js';
 import { tablesOfUses, type RelationKind, type SchemaModel } from '../model/schema-model.js';
-import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
+import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import {
   asRunByItsBlock,
   describeLockedObject,
@@ -88,7 +89,7 @@ export class FileLinter {
 
   constructor(private readonly options: LintRunOptions) {
     const now = (): FileUnderLint => this.file!;
-    const isExistingTable = (relation: RelationName): boolean => relation.schema !== 'pg_temp' && !now().schema.isNewTable(relation);
+    const isExistingTable = (relation: RelationName): boolean => relation.schema !== 'pg_temp' && !now().schema.isNewTable(relation) && !dropGuardsCreation(now(), relation);
     const locksExistingTable = (claim: LockClaim): boolean => {
       if (!namesIndex(claim)) return isExistingTable(claim.relation);
       const table = now().schema.indexTable(claim.relation);
@@ -555,4 +556,24 @@ function syntaxErrorRange(parsed: ParsedFile): ByteRange {
 function relationKindOf(claim: LockClaim, schema: SchemaModel): { relationKind?: RelationKind } {
   const kind = claim.target === 'table' ? schema.table(claim.relation)?.kind : undefined;
   return kind ? { relationKind: kind } : {};
+}
+
+/**
+ * The current statement is DROP TABLE IF EXISTS of a name no migration made, which the file creates later (racesow's
+ * `DROP TABLE IF EXISTS nick_group; CREATE TEMP TABLE nick_group ...`, graphile-migrate's guards): a guard that lets the
+ * migration run again, which drops nothing where it runs first, so its lock falls on no table in use.
+ */
+function dropGuardsCreation(file: FileUnderLint, relation: RelationName): boolean {
+  const drop = asKind(file.current?.node, 'DropStmt');
+  if (!drop?.missing_ok || drop.removeType !== 'OBJECT_TABLE' || file.schema.table(relation)) return false;
+  const sameName = (schema: string | undefined, name: string | undefined): boolean => name === relation.name && (schema === undefined || relation.schema === undefined || schema === relation.schema);
+  const namesIt = (object: Node): boolean => {
+    const named = relationFromNameList(object);
+    return named !== undefined && sameName(named.schema, named.name);
+  };
+  if (!(drop.objects ?? []).some(namesIt)) return false;
+  return file.parsed.statements.slice(file.current!.index + 1).some((later) => {
+    const created = asKind(later.node, 'CreateStmt')?.relation ?? asKind(later.node, 'CreateTableAsStmt')?.into?.rel;
+    return created !== undefined && sameName(created.schemaname, created.relname);
+  });
 }
