@@ -93,5 +93,7 @@ describe('template placeholders', () => {
     expect(preprocessSql('CREATE TABLE events_{{ suffix }} (id int);').sqlText).toBe('CREATE TABLE events_____________ (id int);');
     // Inside a string, the padding goes after the closing quote, so both spellings make the same string.
     expect(preprocessSql("SELECT '{{ ns }}', '{{ns}}';").sqlText).toBe("SELECT '______'  , '______';");
+    // `${}` with nothing inside is no tool's placeholder: a JavaScript template in a function body's string (Sirimbo's).
+    expect(preprocessSql("SELECT '`${}`', '${schema}';").skipped.map(({ text }) => text)).toEqual(['${schema}']);
   });
 });

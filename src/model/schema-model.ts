@@ -1964,7 +1964,8 @@ export class SchemaModel {
     if (!isColumn && objectType !== 'OBJECT_TABLE' && objectType !== 'OBJECT_VIEW' && objectType !== 'OBJECT_MATVIEW') return;
     const column = isColumn ? names.at(-1) : undefined;
     const relation = relationFromNames(isColumn ? names.slice(0, -1) : names);
-    if (text !== undefined && /^\s*deprecated/i.test(text)) this.retire(relation, column);
+    // Text that starts with "deprecated", or PostGraphile's smart tag `@deprecated` on a line of its own (Sirimbo's).
+    if (text !== undefined && (/^\s*deprecated/i.test(text) || /(?:^|\n)\s*@deprecated\b/.test(text))) this.retire(relation, column);
     else this.retirements.delete(this.retirementKey(relation, column));
   }
 

@@ -20,7 +20,8 @@ export interface PreprocessedSql {
 }
 
 /** `{{ name }}` (Jinja, Mustache, Go templates) and `${name}` (Flyway, shell-style). */
-const TEMPLATE_PLACEHOLDER = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/g;
+// `${}` with nothing inside is no tool's placeholder (a JavaScript string in a function body, Sirimbo's).
+const TEMPLATE_PLACEHOLDER = /\{\{[\s\S]*?\}\}|\$\{[^}\n]+\}/g;
 /** A backslash command at the start of a line, as psql reads it: `\set`, `\echo`, `\i file`, `\connect db`. */
 const META_COMMAND_LINE = /^[ \t]*\\[^\r\n]*/gm;
 /**
