@@ -42,7 +42,7 @@ export default defineRule({
         'https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES',
         'https://www.postgresql.org/docs/current/ddl-generated-columns.html',
       ],
-      pgVersions: 'Generated columns exist from PostgreSQL 12, STORED only (the keyword is required). SET EXPRESSION exists from 17. PostgreSQL 18 adds VIRTUAL generated columns, the default kind, which are added and changed without a rewrite.',
+      pgVersions: 'Generated columns exist from PostgreSQL 12, STORED only (the keyword is required). SET EXPRESSION exists from 17, so a history that uses it is judged as running on 17 or later, whatever pgVersion says. PostgreSQL 18 adds VIRTUAL generated columns, the default kind, which are added and changed without a rewrite.',
       prevents: 'table rewrite under ACCESS EXCLUSIVE',
     },
   },
@@ -51,9 +51,9 @@ export default defineRule({
       ...commandsOnExistingTable(context, (cmd, relation) => {
         const table = displayName(relation);
         if ((cmd.subtype === 'AT_SetExpression' || cmd.subtype === 'AT_DropExpression') && cmd.name) {
-          // SET EXPRESSION is new in PostgreSQL 17: before, the statement fails, and that is not this rule's business.
-          if (cmd.subtype === 'AT_SetExpression' && context.pgVersion < SET_EXPRESSION_SINCE) return;
-          const kind = context.schema.column(relation, cmd.name)?.generated ?? (context.pgVersion < VIRTUAL_GENERATED_SINCE ? 'stored' : undefined);
+          // SET EXPRESSION is new in PostgreSQL 17: a history that uses it runs on 17 or later, whatever pgVersion says (Sirimbo's 000078).
+          const version = cmd.subtype === 'AT_SetExpression' ? Math.max(context.pgVersion, SET_EXPRESSION_SINCE) : context.pgVersion;
+          const kind = context.schema.column(relation, cmd.name)?.generated ?? (version < VIRTUAL_GENERATED_SINCE ? 'stored' : undefined);
           const data = { table, column: quoteIdentifier(cmd.name) };
           if (cmd.subtype === 'AT_DropExpression') {
             if (kind === 'virtual') context.report({ messageId: 'dropExpressionVirtual', helpId: 'dropExpressionVirtualHelp', data });
