@@ -32344,9 +32344,9 @@ var init_no_slow_statements_after_write_lock = __esm({
         messages: {
           slowStatementUnderWriteLock: "{{work}} while the transaction holds {{locks}} until it commits: writes to {{tables}} wait for as long as this statement runs.",
           help: "Commit before this statement, so that what the {{takers}} locked is released first, or move {{those}} to the end of the transaction, right before COMMIT: writes then wait only for a moment.",
-          ownMigrationHelp: "Put this statement in a migration of its own, or move the {{takers}} to the end of this migration: the migration tool runs the file in one transaction, so its locks are held until the file ends.",
-          builtOnHelp: "Commit before this statement, so that what the {{takers}} locked is released first: this statement uses what {{those}} made, so {{those}} cannot move after it.",
-          builtOnOwnMigrationHelp: "Put this statement in a migration of its own, after this one: it uses what the {{takers}} made, so {{those}} cannot move after it, and the migration tool runs the file in one transaction, so its locks are held until the file ends."
+          ownMigrationHelp: "Put this statement in a migration of its own{{laterDeployNote}}, or move the {{takers}} to the end of this migration: the migration tool runs the file in one transaction, so its locks are held until the file ends.",
+          builtOnHelp: "Commit before this statement, so that what the {{takers}} locked is released first: this statement uses what {{they}} made, so {{they}} cannot move after it.",
+          builtOnOwnMigrationHelp: "Put this statement in a migration of its own, after this one{{laterDeployNote}}: it uses what the {{takers}} made, so {{they}} cannot move after it, and the migration tool runs the file in one transaction, so its locks are held until the file ends."
         },
         docs: {
           summary: "Flags a statement that reads or rewrites a whole existing table while the transaction holds a lock that blocks writes to an existing table.",
@@ -32387,7 +32387,8 @@ var init_no_slow_statements_after_write_lock = __esm({
                 locks: lockWords(context, held),
                 tables: wordList(uniqueTables(context, held).map(displayName)),
                 takers: takers.length > 1 ? `statements on lines ${lines}` : `statement on line ${lines}`,
-                those: takers.length > 1 ? "them" : "it"
+                those: takers.length > 1 ? "them" : "it",
+                they: takers.length > 1 ? "they" : "it"
               }
             });
           }
@@ -32585,9 +32586,9 @@ var init_no_statements_after_access_exclusive = __esm({
         presets: ["recommended", "strict"],
         messages: {
           statementAfterLock: "This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.{{later}}",
-          help: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration, or, for another change to the same table, into the same ALTER TABLE statement.",
+          help: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration{{laterDeployNote}}, or, for another change to the same table, into the same ALTER TABLE statement.",
           rebuildHelp: "Create the new table first, under another name, so that whatever it waits for (the tables its foreign keys reference) it waits for before the old one is locked; then drop the old table and rename the new one to its name, which only changes the catalog: CREATE TABLE {{newName}} (...); DROP TABLE {{table}}; ALTER TABLE {{newName}} RENAME TO {{name}};",
-          separateHelp: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, or into a separate transaction or migration (a RENAME, SET SCHEMA, ATTACH or DETACH PARTITION cannot share an ALTER TABLE statement with other changes)."
+          separateHelp: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, or into a separate transaction or migration{{laterDeployNote}} (a RENAME, SET SCHEMA, ATTACH or DETACH PARTITION cannot share an ALTER TABLE statement with other changes)."
         },
         docs: {
           summary: "Flags statements that run in a transaction after it took an ACCESS EXCLUSIVE lock on an existing table.",
@@ -34347,6 +34348,7 @@ var init_require_deprecation_before_drop = __esm({
     init_node_types();
     init_transaction_block();
     init_empty_tables();
+    init_statement_locks();
     init_identifiers();
     init_duration();
     require_deprecation_before_drop_default = defineRule({
@@ -34357,7 +34359,7 @@ var init_require_deprecation_before_drop = __esm({
         messages: {
           dropColumn: "Dropping {{table}}.{{column}} breaks the application version still running during the deploy if it reads or writes the column, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.",
           dropColumnRetiredInSameRelease: "Dropping {{table}}.{{column}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the column before it disappears.",
-          dropTable: "{{ifItExists}}{{dropping}} {{kind}} {{table}} breaks the application version still running during the deploy if it still uses the {{kind}}, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.",
+          dropTable: "{{ifItExists}}{{dropping}} {{kind}} {{table}} breaks the application version still running during the deploy if it still uses the {{kind}}, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}{{alsoLocked}}.",
           droppedUntilCreatedAgain: 'The drop of {{kind}} {{table}} commits {{gap}}, before line {{line}} creates it again: in between, the {{kind}} does not exist, and every query of the application version still running during the deploy that uses it fails ("relation does not exist").',
           createdAgainWithoutColumns: 'Dropping {{kind}} {{table}} and creating it again on line {{line}} without {{columns}} breaks the application version still running during the deploy if it uses {{them}}: from the commit on, its queries that name {{them}} fail ("column ... does not exist").',
           keepColumnsHelp: "Create it again with {{columns}} for now, release code that no longer uses {{them}}, and drop {{them}} in a later migration, once no running release uses {{them}} (retire {{them}} first: COMMENT ON COLUMN ... IS 'deprecated: ...').",
@@ -34410,9 +34412,15 @@ var init_require_deprecation_before_drop = __esm({
           });
           return false;
         };
+        const linkedTablesLocked = () => {
+          const dropped = (asKind(context.statement.node, "DropStmt")?.objects ?? []).map(relationFromNameList).filter((name) => name !== void 0);
+          const linked = context.locksOf(context.statement).filter((claim) => claim.target !== "index" && claim.target !== "table-of-index" && !claim.takenOnlyIf && trafficLock(claim) === "ACCESS EXCLUSIVE" && !dropped.some((name) => context.schema.sameTable(name, claim.relation))).map((claim) => displayName(claim.relation));
+          const names = [...new Set(linked)];
+          return names.length === 0 ? "" : `, and on ${wordList(names)}, which its foreign keys link it to`;
+        };
         const reportDrop2 = (table, retiredIn, column, ifItExists = "", kind = "table") => {
           const steps = column === void 0 ? tableDropSteps(table, kind) : columnDropSteps(table, column);
-          const data = { table, kind, column: column ?? "", migration: retiredIn ?? "", steps, ifItExists, dropping: ifItExists ? "dropping" : "Dropping" };
+          const data = { table, kind, column: column ?? "", migration: retiredIn ?? "", steps, ifItExists, dropping: ifItExists ? "dropping" : "Dropping", alsoLocked: column === void 0 ? linkedTablesLocked() : "" };
           if (column === void 0) {
             context.report({ messageId: retiredIn ? "dropTableRetiredInSameRelease" : "dropTable", helpId: "help", data });
           } else {

@@ -26,11 +26,11 @@ export default defineRule({
         '{{work}} while the transaction holds {{locks}} until it commits: writes to {{tables}} wait for as long as this statement runs.',
       help: 'Commit before this statement, so that what the {{takers}} locked is released first, or move {{those}} to the end of the transaction, right before COMMIT: writes then wait only for a moment.',
       ownMigrationHelp:
-        'Put this statement in a migration of its own, or move the {{takers}} to the end of this migration: the migration tool runs the file in one transaction, so its locks are held until the file ends.',
+        'Put this statement in a migration of its own{{laterDeployNote}}, or move the {{takers}} to the end of this migration: the migration tool runs the file in one transaction, so its locks are held until the file ends.',
       builtOnHelp:
-        'Commit before this statement, so that what the {{takers}} locked is released first: this statement uses what {{those}} made, so {{those}} cannot move after it.',
+        'Commit before this statement, so that what the {{takers}} locked is released first: this statement uses what {{they}} made, so {{they}} cannot move after it.',
       builtOnOwnMigrationHelp:
-        'Put this statement in a migration of its own, after this one: it uses what the {{takers}} made, so {{those}} cannot move after it, and the migration tool runs the file in one transaction, so its locks are held until the file ends.',
+        'Put this statement in a migration of its own, after this one{{laterDeployNote}}: it uses what the {{takers}} made, so {{they}} cannot move after it, and the migration tool runs the file in one transaction, so its locks are held until the file ends.',
     },
     docs: {
       summary: 'Flags a statement that reads or rewrites a whole existing table while the transaction holds a lock that blocks writes to an existing table.',
@@ -79,6 +79,7 @@ export default defineRule({
             tables: wordList(uniqueTables(context, held).map(displayName)),
             takers: takers.length > 1 ? `statements on lines ${lines}` : `statement on line ${lines}`,
             those: takers.length > 1 ? 'them' : 'it',
+            they: takers.length > 1 ? 'they' : 'it',
           },
         });
       },

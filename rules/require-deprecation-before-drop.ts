@@ -11,6 +11,7 @@ import { displayName, relationFromNameList, relationFromRangeVar, type RelationN
 import { asKind } from '../src/parse/node-types.js';
 import { callsLater, columnsLeftOut, renamedIntoPlaceLater, restOfTransaction, servesLikeTheOld, statementCreatingAgain, statementCreatingAgainInFile } from '../src/engine/transaction-block.js';
 import { emptiedBy } from '../src/engine/empty-tables.js';
+import { trafficLock } from '../src/knowledge/statement-locks.js';
 import type { Statement } from '../src/parse/parse.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../src/engine/duration.js';
@@ -48,7 +49,7 @@ export default defineRule<MessageId, Options>({
       dropColumnRetiredInSameRelease:
         'Dropping {{table}}.{{column}} in the same release that retires it (in {{migration}}) leaves no deploy in which the application stops using the column before it disappears.',
       dropTable:
-        '{{ifItExists}}{{dropping}} {{kind}} {{table}} breaks the application version still running during the deploy if it still uses the {{kind}}, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}.',
+        '{{ifItExists}}{{dropping}} {{kind}} {{table}} breaks the application version still running during the deploy if it still uses the {{kind}}, and no earlier migration retired it. It takes an ACCESS EXCLUSIVE lock on {{table}}{{alsoLocked}}.',
       droppedUntilCreatedAgain:
         'The drop of {{kind}} {{table}} commits {{gap}}, before line {{line}} creates it again: in between, the {{kind}} does not exist, and every query of the application version still running during the deploy that uses it fails ("relation does not exist").',
       createdAgainWithoutColumns:
@@ -115,9 +116,22 @@ export default defineRule<MessageId, Options>({
       return false;
     };
 
+    /**
+     * The other tables the DROP locks ACCESS EXCLUSIVE, those its foreign keys link the dropped one to (racesow's map and player,
+     * the busiest tables of its application), leaving out those the statement drops too.
+     */
+    const linkedTablesLocked = (): string => {
+      const dropped = (asKind(context.statement.node, 'DropStmt')?.objects ?? []).map(relationFromNameList).filter((name) => name !== undefined);
+      const linked = context
+        .locksOf(context.statement)
+        .filter((claim) => claim.target !== 'index' && claim.target !== 'table-of-index' && !claim.takenOnlyIf && trafficLock(claim) === 'ACCESS EXCLUSIVE' && !dropped.some((name) => context.schema.sameTable(name, claim.relation)))
+        .map((claim) => displayName(claim.relation));
+      const names = [...new Set(linked)];
+      return names.length === 0 ? '' : `, and on ${wordList(names)}, which its foreign keys link it to`;
+    };
     const reportDrop = (table: string, retiredIn: string | undefined, column?: string, ifItExists = '', kind: RelationWord = 'table'): void => {
       const steps = column === undefined ? tableDropSteps(table, kind) : columnDropSteps(table, column);
-      const data = { table, kind, column: column ?? '', migration: retiredIn ?? '', steps, ifItExists, dropping: ifItExists ? 'dropping' : 'Dropping' };
+      const data = { table, kind, column: column ?? '', migration: retiredIn ?? '', steps, ifItExists, dropping: ifItExists ? 'dropping' : 'Dropping', alsoLocked: column === undefined ? linkedTablesLocked() : '' };
       if (column === undefined) {
         context.report({ messageId: retiredIn ? 'dropTableRetiredInSameRelease' : 'dropTable', helpId: 'help', data });
       } else {

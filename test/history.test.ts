@@ -693,6 +693,28 @@ describe('locks the history can name', () => {
     );
   });
 
+  it('words its help for a runner that applies every pending migration in one transaction, and names the tables a DROP TABLE locks through its keys (racesow)', () => {
+    const up = (sql: string): string => `-- Up Migration\n${sql}\n-- Down Migration\n`;
+    const dir = tempProject({
+      'db/20260714000000000_baseline.sql': up('CREATE TABLE map (id bigint PRIMARY KEY);\nCREATE TABLE player (id bigint PRIMARY KEY);\nCREATE TABLE race (id bigint PRIMARY KEY, map_id bigint REFERENCES map (id), player_id bigint REFERENCES player (id));\nCREATE TABLE totals (player_id bigint, n bigint);'),
+      'db/20260716000000000_replays.sql': up(
+        [
+          "SET lock_timeout = '2s';",
+          'CREATE TRIGGER race_touch AFTER INSERT ON race FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();',
+          'CREATE TRIGGER player_touch AFTER INSERT ON player FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();',
+          'INSERT INTO totals SELECT player_id, count(*) FROM race GROUP BY player_id;',
+          'DROP TABLE race;',
+        ].join('\n'),
+      ),
+    });
+    const found = lintedDiagnostics(dir);
+    const of = (rule: string) => found.find((d) => d.rule === rule)!;
+    expect(of('no-slow-statements-after-write-lock').help).toMatch(
+      /^Put this statement in a migration of its own \(with node-pg-migrate's runner, a migration of a later deploy: it runs every migration pending in a deploy inside one transaction\), or move the statements on lines 3 and 4 to the end/,
+    );
+    expect(of('require-deprecation-before-drop').message).toContain('It takes an ACCESS EXCLUSIVE lock on race, and on map and player, which its foreign keys link it to.');
+  });
+
   it('hedges what it cannot see: a column no migration added, dropped IF EXISTS and added again; a change to citext from an unknown type', () => {
     const dir = tempProject({
       'db/001_events.sql': 'ALTER TABLE legacy_events ADD COLUMN kind text;\n',
