@@ -18,11 +18,11 @@ export default defineRule({
       addColumnConstraint:
         'ADD COLUMN {{column}} ... {{kind}} builds a unique index over every row of {{table}} while holding an ACCESS EXCLUSIVE lock: no reads or writes of {{table}} until the index is built.',
       help:
-        'Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}} as the constraint, which only changes the catalog:\n  ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} UNIQUE USING INDEX {{index}}{{deferrable}};',
+        'Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}){{nullsNotDistinct}};\n{{thenAttach}} as the constraint, which only changes the catalog:\n  ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} UNIQUE USING INDEX {{index}}{{deferrable}};',
       primaryKeyHelp:
-        'Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}});\n{{thenAttach}}, after making its columns NOT NULL without a long scan:\n  -- for each column that allows NULL, in its own transactions (PostgreSQL 12+):\n  ALTER TABLE {{table}} ADD CONSTRAINT <column>_not_null CHECK (<column> IS NOT NULL) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <column>_not_null;\n  ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} PRIMARY KEY USING INDEX {{index}}{{deferrable}};\nPRIMARY KEY makes its columns NOT NULL: without a validated CHECK (or NOT NULL already), it scans the whole table under ACCESS EXCLUSIVE to check them (always, before PostgreSQL 12).',
+        'Build the index first, without blocking writes, {{outside}}:\n  CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}){{nullsNotDistinct}};\n{{thenAttach}}, after making its columns NOT NULL without a long scan:\n  -- for each column that allows NULL, in its own transactions (PostgreSQL 12+):\n  ALTER TABLE {{table}} ADD CONSTRAINT <column>_not_null CHECK (<column> IS NOT NULL) NOT VALID;\n  ALTER TABLE {{table}} VALIDATE CONSTRAINT <column>_not_null;\n  ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} PRIMARY KEY USING INDEX {{index}}{{deferrable}};\nPRIMARY KEY makes its columns NOT NULL: without a validated CHECK (or NOT NULL already), it scans the whole table under ACCESS EXCLUSIVE to check them (always, before PostgreSQL 12).',
       columnHelp:
-        'Add the column without the constraint, then build the index CONCURRENTLY, {{outside}}: CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}); {{thenAttach}}: ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} {{kind}} USING INDEX {{index}}{{deferrable}};{{primaryKeyNote}}',
+        'Add the column without the constraint, then build the index CONCURRENTLY, {{outside}}: CREATE UNIQUE INDEX CONCURRENTLY {{index}} ON {{table}} ({{columns}}){{nullsNotDistinct}}; {{thenAttach}}: ALTER TABLE {{table}} {{dropFirst}}ADD CONSTRAINT {{name}} {{kind}} USING INDEX {{index}}{{deferrable}};{{primaryKeyNote}}',
       partitionedHelp:
         '{{table}} is partitioned: PostgreSQL supports neither CREATE INDEX CONCURRENTLY nor ADD CONSTRAINT ... USING INDEX on it. To enforce uniqueness without the long lock, build a unique index instead of the constraint: CREATE UNIQUE INDEX {{index}} ON ONLY {{table}} ({{columns}}) (the partition key must be among the columns); CREATE UNIQUE INDEX CONCURRENTLY on each partition; ALTER INDEX {{index}} ATTACH PARTITION each of them. The parent index becomes valid when every partition\'s index is attached.',
     },
@@ -95,6 +95,8 @@ function dataFor(relation: RelationName, constraint: Constraint, columns: string
     index: quoteIdentifier(index),
     dropFirst: replaced ? `DROP CONSTRAINT ${quoteIdentifier(name)}, ` : '',
     columns: columns.map(quoteIdentifier).join(', '),
+    // The index must treat NULLs as the constraint did, or duplicates with a NULL go in (Sirimbo's tenant accounts).
+    nullsNotDistinct: constraint.nulls_not_distinct ? ' NULLS NOT DISTINCT' : '',
     // USING INDEX takes the constraint's deferrability: without it the constraint is checked at once, row by row.
     deferrable: constraint.deferrable ? ` DEFERRABLE${constraint.initdeferred ? ' INITIALLY DEFERRED' : ''}` : '',
   };

@@ -715,6 +715,15 @@ describe('locks the history can name', () => {
     expect(of('require-deprecation-before-drop').message).toContain('It takes an ACCESS EXCLUSIVE lock on race, and on map and player, which its foreign keys link it to.');
   });
 
+  it('keeps NULLS NOT DISTINCT in the index it asks to build for a unique constraint (Sirimbo)', () => {
+    const dir = tempProject({
+      'db/001_account.sql': 'CREATE TABLE account (tenant_id bigint, person_id bigint);\n',
+      'db/002_key.sql': "SET lock_timeout = '2s';\nALTER TABLE account ADD CONSTRAINT account_key UNIQUE NULLS NOT DISTINCT (tenant_id, person_id);\n",
+    });
+    const help = lintedDiagnostics(dir).find((d) => d.rule === 'require-unique-using-index')!.help;
+    expect(help).toContain('CREATE UNIQUE INDEX CONCURRENTLY account_key ON account (tenant_id, person_id) NULLS NOT DISTINCT;');
+  });
+
   it('hedges what it cannot see: a column no migration added, dropped IF EXISTS and added again; a change to citext from an unknown type', () => {
     const dir = tempProject({
       'db/001_events.sql': 'ALTER TABLE legacy_events ADD COLUMN kind text;\n',
