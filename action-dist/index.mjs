@@ -48332,6 +48332,7 @@ async function resolvePaths(args, options) {
   const explicit = /* @__PURE__ */ new Set();
   const problems = [];
   const notes = [];
+  const directories = [];
   const seen = /* @__PURE__ */ new Set();
   const add = (file, shown = displayPath(file, options.cwd)) => {
     if (seen.has(shown) || excluded(file)) return;
@@ -48345,6 +48346,7 @@ async function resolvePaths(args, options) {
       add(absolute);
       explicit.add(displayPath(absolute, options.cwd));
     } else if (info?.isDirectory()) {
+      directories.push(absolute);
       const found = await glob("**/*.sql", { cwd: absolute, ignore: ALWAYS_SKIPPED, absolute: true, dot: false });
       const shown = displayPathUnder(absolute, options.cwd);
       if (found.length === 0) notes.push(`${arg}: no .sql files in this folder (lockwise reads SQL migrations)`);
@@ -48359,7 +48361,7 @@ async function resolvePaths(args, options) {
       problems.push(`${arg}: not a file or directory`);
     }
   }
-  return { files, explicit, problems, notes };
+  return { files, explicit, problems, notes, directories };
 }
 function excludeMatcher(options) {
   if (options.exclude.length === 0) return () => false;
@@ -48606,16 +48608,17 @@ async function planLint(options) {
   const changed = repository && options.since ? changedSince(repository, options.since) : void 0;
   const atBase = repository && options.since ? filesAtRef(repository, options.since) : void 0;
   const paths = options.stdin && !options.files.includes(options.stdin.path) ? [...options.files, options.stdin.path] : options.files;
-  const foldersLinted = new Set(paths.map((file) => path8.dirname(path8.resolve(cwd, file))));
-  const ternFolders = /* @__PURE__ */ new Map();
-  const ternFolderAbove = async (dir) => {
+  const foldersLinted = /* @__PURE__ */ new Set([...paths.map((file) => path8.dirname(path8.resolve(cwd, file))), ...options.directories ?? []]);
+  const foldersAbove = /* @__PURE__ */ new Map();
+  const toolFoldersAbove = async (dir) => {
+    const found = [];
     for (let ancestor = dir, depth = 0; depth < 3 && path8.dirname(ancestor) !== ancestor; depth++) {
       ancestor = path8.dirname(ancestor);
       if (!foldersLinted.has(ancestor)) continue;
-      const indexed = folders.get(ancestor) ?? await folderAt(ancestor).catch(() => void 0);
-      if (indexed?.folder.framework === "tern") return ancestor;
+      const folder = folders.get(ancestor)?.folder ?? await findMigrationFolder(ancestor, { cwd, markerOf: reader.markerOf, ...config.framework ? { framework: config.framework } : {} }).catch(() => void 0);
+      if (folder?.framework === "tern" || folder?.framework === "flyway" && !folder.problems) found.unshift(ancestor);
     }
-    return void 0;
+    return found;
   };
   for (const file of paths) {
     if (options.stdin && file === options.stdin.path && file === UNNAMED_STDIN) {
@@ -48627,9 +48630,9 @@ async function planLint(options) {
     if (changed && !named && !changed.has(absolute)) continue;
     let placed = false;
     const fileFolder = path8.dirname(absolute);
-    if (!ternFolders.has(fileFolder)) ternFolders.set(fileFolder, await ternFolderAbove(fileFolder));
-    const ternFolder = ternFolders.get(fileFolder);
-    for (const dir of ternFolder ? [ternFolder, ...candidateFolders(absolute)] : candidateFolders(absolute)) {
+    if (!foldersAbove.has(fileFolder)) foldersAbove.set(fileFolder, await toolFoldersAbove(fileFolder));
+    const above = foldersAbove.get(fileFolder);
+    for (const dir of above.length > 0 ? [...above, ...candidateFolders(absolute)] : candidateFolders(absolute)) {
       const indexed = folders.get(dir) ?? await folderAt(dir).catch(() => void 0);
       if (!indexed) continue;
       const { folder } = indexed;
@@ -49050,6 +49053,7 @@ async function lintAndReport(paths, options, io) {
     config,
     files: resolved.files,
     explicit: resolved.explicit,
+    directories: resolved.directories,
     ...stdin ? { stdin } : {},
     ...options.since ? { since: options.since } : {},
     ...cache ? { reader: cache.files } : {}

@@ -1086,6 +1086,26 @@ describe('what --verbose says about a folder', () => {
     );
   });
 
+  it('lints the migrations of a Flyway location\'s subfolders in the one history Flyway reads, and keeps side-by-side projects apart', () => {
+    const nested = tempProject({
+      'db/migration/2023/V1__users.sql': CREATE_USERS,
+      'db/migration/2024/V2__username_index.sql': `${LOCK}CREATE INDEX users_username_idx ON users (username);\n`,
+      'db/migration/2024/V3__drop_users.sql': `${LOCK}DROP TABLE users;\n`,
+    });
+    const run = runCli(['lint', '-f', 'json', '--verbose', 'db/migration'], { cwd: nested });
+    // The index is on a table of the same history, made two migrations before.
+    expect(findings(run.stdout)).toEqual([
+      ['db/migration/2024/V2__username_index.sql', 'require-concurrent-index', 2],
+      ['db/migration/2024/V3__drop_users.sql', 'require-deprecation-before-drop', 2],
+    ]);
+    expect(run.stderr).toContain('lockwise: db/migration: flyway migrations, 3 in order\n');
+    const sideBySide = tempProject({ 'a/db/V1__users.sql': CREATE_USERS, 'b/db/V1__users.sql': CREATE_USERS });
+    const apart = runCli(['lint', '--verbose', '.'], { cwd: sideBySide }).stderr;
+    expect(apart).toContain('lockwise: a/db: flyway migrations, 1 in order\n');
+    expect(apart).toContain('lockwise: b/db: flyway migrations, 1 in order\n');
+    expect(apart).not.toContain('refuses');
+  });
+
   it('says a plain file runs in a transaction when --assume-in-transaction says so', () => {
     const dir = tempProject({ 'db/001_users.sql': CREATE_USERS });
     expect(runCli(['lint', '--verbose', 'db'], { cwd: dir }).stderr).toContain('db/001_users.sql: plain: no migration tool assumed, so each statement runs on its own');

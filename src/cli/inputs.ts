@@ -17,6 +17,8 @@ export interface ResolvedPaths {
   problems: string[];
   /** Folders given that hold no SQL file: said, though not an error (a project's first migration may be yet to come). */
   notes: string[];
+  /** The folders given, absolute: a tool that reads subfolders too (Flyway) takes them as its location. */
+  directories: string[];
 }
 
 export interface ResolveOptions {
@@ -35,6 +37,7 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
   const explicit = new Set<string>();
   const problems: string[] = [];
   const notes: string[] = [];
+  const directories: string[] = [];
   const seen = new Set<string>();
   const add = (file: string, shown = displayPath(file, options.cwd)): void => {
     if (seen.has(shown) || excluded(file)) return;
@@ -49,6 +52,7 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
       add(absolute);
       explicit.add(displayPath(absolute, options.cwd));
     } else if (info?.isDirectory()) {
+      directories.push(absolute);
       const found = await glob('**/*.sql', { cwd: absolute, ignore: ALWAYS_SKIPPED, absolute: true, dot: false });
       const shown = displayPathUnder(absolute, options.cwd);
       if (found.length === 0) notes.push(`${arg}: no .sql files in this folder (lockwise reads SQL migrations)`);
@@ -63,7 +67,7 @@ export async function resolvePaths(args: string[], options: ResolveOptions): Pro
       problems.push(`${arg}: not a file or directory`);
     }
   }
-  return { files, explicit, problems, notes };
+  return { files, explicit, problems, notes, directories };
 }
 
 /** Whether a file (relative to `cwd`) matches the configuration's `exclude` globs. */

@@ -86,6 +86,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
     config,
     files: resolved.files,
     explicit: resolved.explicit,
+    directories: resolved.directories,
     ...(stdin ? { stdin } : {}),
     ...(options.since ? { since: options.since } : {}),
     ...(cache ? { reader: cache.files } : {}),

@@ -31,6 +31,8 @@ export interface PlanOptions {
   /** Files to lint, as displayed; those in `explicit` were named on the command line. */
   files: string[];
   explicit: Set<string>;
+  /** The folders named on the command line, absolute. */
+  directories?: string[];
   /** Input read from stdin, standing for the file at its path. */
   stdin?: LintInput;
   /** Report only migrations added or changed since this git ref; the rest is history. */
@@ -121,18 +123,22 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
   const atBase = repository && options.since ? filesAtRef(repository, options.since) : undefined;
 
   const paths = options.stdin && !options.files.includes(options.stdin.path) ? [...options.files, options.stdin.path] : options.files;
-  // A folder's files may be templates of a tern folder above it, one linted in the same run, which runs them only inside its
-  // migrations (up to three folders up, as templates sit in a folder or two of their own).
-  const foldersLinted = new Set(paths.map((file) => path.dirname(path.resolve(cwd, file))));
-  const ternFolders = new Map<string, string | undefined>();
-  const ternFolderAbove = async (dir: string): Promise<string | undefined> => {
+  // A folder's files may be a tern folder's templates, which it runs only inside its migrations, or migrations of a Flyway
+  // location above it, which reads its subfolders too: a folder of the run (named, or holding files linted), up to three folders
+  // up, whose tool takes the file. The outermost first.
+  const foldersLinted = new Set([...paths.map((file) => path.dirname(path.resolve(cwd, file))), ...(options.directories ?? [])]);
+  const foldersAbove = new Map<string, string[]>();
+  const toolFoldersAbove = async (dir: string): Promise<string[]> => {
+    const found: string[] = [];
     for (let ancestor = dir, depth = 0; depth < 3 && path.dirname(ancestor) !== ancestor; depth++) {
       ancestor = path.dirname(ancestor);
       if (!foldersLinted.has(ancestor)) continue;
-      const indexed = folders.get(ancestor) ?? (await folderAt(ancestor).catch(() => undefined));
-      if (indexed?.folder.framework === 'tern') return ancestor;
+      // Looked at quietly: a folder not taken says nothing on stderr.
+      const folder = folders.get(ancestor)?.folder ?? (await findMigrationFolder(ancestor, { cwd, markerOf: reader.markerOf, ...(config.framework ? { framework: config.framework } : {}) }).catch(() => undefined));
+      // Two migrations of one version below it: separate Flyway projects side by side, not one location.
+      if (folder?.framework === 'tern' || (folder?.framework === 'flyway' && !folder.problems)) found.unshift(ancestor);
     }
-    return undefined;
+    return found;
   };
 
   for (const file of paths) {
@@ -146,9 +152,9 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
     if (changed && !named && !changed.has(absolute)) continue;
     let placed = false;
     const fileFolder = path.dirname(absolute);
-    if (!ternFolders.has(fileFolder)) ternFolders.set(fileFolder, await ternFolderAbove(fileFolder));
-    const ternFolder = ternFolders.get(fileFolder);
-    for (const dir of ternFolder ? [ternFolder, ...candidateFolders(absolute)] : candidateFolders(absolute)) {
+    if (!foldersAbove.has(fileFolder)) foldersAbove.set(fileFolder, await toolFoldersAbove(fileFolder));
+    const above = foldersAbove.get(fileFolder)!;
+    for (const dir of above.length > 0 ? [...above, ...candidateFolders(absolute)] : candidateFolders(absolute)) {
       // Most files share a folder already looked at: no await for them.
       const indexed = folders.get(dir) ?? (await folderAt(dir).catch(() => undefined));
       if (!indexed) continue;

@@ -53,6 +53,7 @@ export async function runTrace(paths: string[], options: TraceCommandOptions, io
     config,
     files: resolved.files,
     explicit: resolved.explicit,
+    directories: resolved.directories,
     ...(stdin ? { stdin } : {}),
     ...(options.since ? { since: options.since } : {}),
   });
