@@ -24520,6 +24520,10 @@ function isNullConstant(expression) {
   const cast = asKind(expression, "TypeCast");
   return asKind(cast?.arg ?? expression, "A_Const")?.isnull === true;
 }
+function generatedCopyOf(expression) {
+  const fields = stringValues(asKind(expression, "ColumnRef")?.fields);
+  return fields.length === 1 ? fields[0] : void 0;
+}
 function columnInfo(column, addedIn) {
   const constraints = (column.constraints ?? []).map((node) => asKind(node, "Constraint")?.contype);
   const type = columnType(column.typeName);
@@ -24530,6 +24534,7 @@ function columnInfo(column, addedIn) {
     name: column.colname ?? "",
     ...type ? { type } : {},
     ...generated ? { generated: generated.generated_kind === "s" ? "stored" : "virtual" } : {},
+    ...generatedCopyOf(generated?.raw_expr) ? { generatedFrom: generatedCopyOf(generated?.raw_expr) } : {},
     ...collation ? { collation } : {},
     // serial is an integer NOT NULL DEFAULT nextval(...) of a sequence it owns.
     notNull: constraints.includes("CONSTR_NOTNULL") || constraints.includes("CONSTR_PRIMARY") || isSerial(column),
@@ -31658,6 +31663,7 @@ var init_no_rename_column = __esm({
     init_transaction_block();
     init_names();
     init_node_types();
+    init_schema_objects();
     init_identifiers();
     no_rename_column_default = defineRule({
       id: "no-rename-column",
@@ -31666,6 +31672,7 @@ var init_no_rename_column = __esm({
         presets: ["recommended", "strict"],
         messages: {
           renameColumn: "Renaming {{table}}.{{column}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{column}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
+          renameColumnKeptAsGenerated: 'Renaming {{table}}.{{column}} to {{newName}}, with a new column {{column}} generated from it on line {{line}}: the application version still running during the deploy reads the same values under {{column}}, but its writes of {{column}} fail, as PostgreSQL refuses any value but DEFAULT for a generated column ("cannot insert a non-DEFAULT value into column"), until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
           renameColumnNameTaken: "Renaming {{table}}.{{column}} to {{newName}}, with a new column {{column}} added on line {{line}}, changes what {{column}} is under the application version still running during the deploy: its reads get the new column's values, not the ones moved to {{newName}}, and its writes go to the new column, until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
           help: "{{steps}}"
         },
@@ -31698,7 +31705,10 @@ var init_no_rename_column = __esm({
             const steps = columnReplacementSteps(table, column, newName, knownColumn(context, relation, oldName));
             const adder = context.statements.slice(context.statement.index + 1).find((later) => commandsAltering([later], relation, context.schema).some((cmd) => cmd.subtype === "AT_AddColumn" && asKind(cmd.def, "ColumnDef")?.colname === oldName));
             if (adder) {
-              context.report({ messageId: "renameColumnNameTaken", helpId: "help", data: { table, column, newName, line: context.lineOf(adder.range.start), steps } });
+              const added = commandsAltering([adder], relation, context.schema).map((cmd) => asKind(cmd.def, "ColumnDef")).find((definition) => definition?.colname === oldName);
+              const generatedFrom = (added?.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_GENERATED")?.raw_expr;
+              const messageId = generatedCopyOf(generatedFrom) === rename2.newname ? "renameColumnKeptAsGenerated" : "renameColumnNameTaken";
+              context.report({ messageId, helpId: "help", data: { table, column, newName, line: context.lineOf(adder.range.start), steps } });
               return;
             }
             context.report({ messageId: "renameColumn", helpId: "help", data: { table, column, newName, steps } });
@@ -34320,7 +34330,8 @@ function columnTakingTheName(context, relation, drop) {
     const update = asKind(earlier.node, "UpdateStmt");
     return update?.relation && context.schema.sameTable(relationFromRangeVar(update.relation), relation) && (update.targetList ?? []).some((target) => asKind(target, "ResTarget")?.name === from);
   });
-  return { type: context.schema.column(relation, from)?.type, keepsValues: filled, generated: context.schema.column(relation, from)?.generated !== void 0 };
+  const copied = context.schema.column(relation, drop.name ?? "")?.generatedFrom === from;
+  return { type: context.schema.column(relation, from)?.type, keepsValues: filled || copied, generated: context.schema.column(relation, from)?.generated !== void 0 };
 }
 function refilledLater(context, remade, relation) {
   return restOfTransaction(context, remade).some((later) => {

@@ -6,6 +6,7 @@ import { commandsAltering } from '../src/engine/alter-table-commands.js';
 import { restOfTransaction } from '../src/engine/transaction-block.js';
 import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
+import { generatedCopyOf } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 export default defineRule({
@@ -16,6 +17,8 @@ export default defineRule({
     messages: {
       renameColumn:
         'Renaming {{table}}.{{column}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{column}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
+      renameColumnKeptAsGenerated:
+        'Renaming {{table}}.{{column}} to {{newName}}, with a new column {{column}} generated from it on line {{line}}: the application version still running during the deploy reads the same values under {{column}}, but its writes of {{column}} fail, as PostgreSQL refuses any value but DEFAULT for a generated column ("cannot insert a non-DEFAULT value into column"), until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
       renameColumnNameTaken:
         'Renaming {{table}}.{{column}} to {{newName}}, with a new column {{column}} added on line {{line}}, changes what {{column}} is under the application version still running during the deploy: its reads get the new column\'s values, not the ones moved to {{newName}}, and its writes go to the new column, until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
       help: '{{steps}}',
@@ -52,7 +55,11 @@ export default defineRule({
           .slice(context.statement.index + 1)
           .find((later) => commandsAltering([later], relation, context.schema).some((cmd) => cmd.subtype === 'AT_AddColumn' && asKind(cmd.def, 'ColumnDef')?.colname === oldName));
         if (adder) {
-          context.report({ messageId: 'renameColumnNameTaken', helpId: 'help', data: { table, column, newName, line: context.lineOf(adder.range.start), steps } });
+          // Sirimbo's up_timestamp_add, renamed to created_at and added again GENERATED ALWAYS AS (created_at): same values, no writes.
+          const added = commandsAltering([adder], relation, context.schema).map((cmd) => asKind(cmd.def, 'ColumnDef')).find((definition) => definition?.colname === oldName);
+          const generatedFrom = (added?.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((constraint) => constraint?.contype === 'CONSTR_GENERATED')?.raw_expr;
+          const messageId = generatedCopyOf(generatedFrom) === rename.newname ? 'renameColumnKeptAsGenerated' : 'renameColumnNameTaken';
+          context.report({ messageId, helpId: 'help', data: { table, column, newName, line: context.lineOf(adder.range.start), steps } });
           return;
         }
         context.report({ messageId: 'renameColumn', helpId: 'help', data: { table, column, newName, steps } });

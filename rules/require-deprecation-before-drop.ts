@@ -254,7 +254,9 @@ function columnTakingTheName(context: RuleContext<MessageId>, relation: Relation
     const update = asKind(earlier.node, 'UpdateStmt');
     return update?.relation && context.schema.sameTable(relationFromRangeVar(update.relation), relation) && (update.targetList ?? []).some((target) => asKind(target, 'ResTarget')?.name === from);
   });
-  return { type: context.schema.column(relation, from)?.type, keepsValues: filled, generated: context.schema.column(relation, from)?.generated !== undefined };
+  // A generated copy of the column renamed into its place (`id GENERATED ALWAYS AS (u_id)`, then u_id renamed to id, Sirimbo's) held its values.
+  const copied = context.schema.column(relation, drop.name ?? '')?.generatedFrom === from;
+  return { type: context.schema.column(relation, from)?.type, keepsValues: filled || copied, generated: context.schema.column(relation, from)?.generated !== undefined };
 }
 
 /** Whether a statement after `remade`, before COMMIT, fills the table from rows elsewhere: INSERT ... SELECT ... FROM, or COPY FROM. */

@@ -34,6 +34,8 @@ export interface ColumnInfo {
   hasDefault: boolean;
   /** For a generated column: whether its values are stored in the rows or computed when read (PostgreSQL 18). */
   generated?: 'stored' | 'virtual';
+  /** For a generated column that copies another (`GENERATED ALWAYS AS (u_id)`): that column, which holds its values. */
+  generatedFrom?: string;
   /** The collation its COLLATE clause names; absent for its type's default. */
   collation?: string;
   /** The functions its DEFAULT calls, lower-case and without schema, when it calls any: DROP EXTENSION ... CASCADE drops the default with them. */
@@ -118,6 +120,12 @@ export function isNullConstant(expression: Node): boolean {
   return asKind(cast?.arg ?? expression, 'A_Const')?.isnull === true;
 }
 
+/** The column a generation expression copies as it is (`u_id`), if it is one column. */
+export function generatedCopyOf(expression: Node | undefined): string | undefined {
+  const fields = stringValues(asKind(expression, 'ColumnRef')?.fields);
+  return fields.length === 1 ? fields[0] : undefined;
+}
+
 export function columnInfo(column: ColumnDef, addedIn: string): ColumnInfo {
   const constraints = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')?.contype);
   const type = columnType(column.typeName);
@@ -128,6 +136,7 @@ export function columnInfo(column: ColumnDef, addedIn: string): ColumnInfo {
     name: column.colname ?? '',
     ...(type ? { type } : {}),
     ...(generated ? { generated: generated.generated_kind === 's' ? ('stored' as const) : ('virtual' as const) } : {}),
+    ...(generatedCopyOf(generated?.raw_expr) ? { generatedFrom: generatedCopyOf(generated?.raw_expr)! } : {}),
     ...(collation ? { collation } : {}),
     // serial is an integer NOT NULL DEFAULT nextval(...) of a sequence it owns.
     notNull: constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY') || isSerial(column),
