@@ -31459,6 +31459,7 @@ var init_no_refresh_in_trigger = __esm({
     init_node_types();
     init_schema_objects();
     init_plpgsql();
+    init_identifiers();
     NAMED_VIEWS2 = 4;
     TRIGGER_EVENTS = [
       [1 << 2, "INSERT"],
@@ -31498,7 +31499,8 @@ var init_no_refresh_in_trigger = __esm({
           CreateTrigStmt(trigger) {
             if (!trigger.relation || context.statement.caught) return;
             const functionName = stringValues(trigger.funcname).at(-1)?.toLowerCase();
-            const events = TRIGGER_EVENTS.filter(([bit]) => ((trigger.events ?? 0) & bit) !== 0).map(([, word]) => word);
+            const columns = stringValues(trigger.columns);
+            const events = TRIGGER_EVENTS.filter(([bit]) => ((trigger.events ?? 0) & bit) !== 0).map(([, word]) => word === "UPDATE" && columns.length > 0 ? `UPDATE OF ${columns.map(quoteIdentifier).join(", ")}` : word);
             if (functionName && events.length > 0) createdTriggers.push({ statement: context.statement, trigger, functionName, events });
           },
           DropStmt(drop) {

@@ -7,6 +7,7 @@ import type { Statement } from '../src/parse/parse.js';
 import type { CreateTrigStmt } from '@pgsql/types';
 import { functionsCalledIn } from '../src/model/schema-objects.js';
 import { statementsInFunction } from '../src/parse/plpgsql.js';
+import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 /** Views a message names before the rest are counted. */
 const NAMED_VIEWS = 4;
@@ -55,7 +56,9 @@ export default defineRule({
       CreateTrigStmt(trigger) {
         if (!trigger.relation || context.statement.caught) return;
         const functionName = stringValues(trigger.funcname).at(-1)?.toLowerCase();
-        const events = TRIGGER_EVENTS.filter(([bit]) => ((trigger.events ?? 0) & bit) !== 0).map(([, word]) => word);
+        // UPDATE OF amount fires only on updates that name amount (Sirimbo's 000029).
+        const columns = stringValues(trigger.columns);
+        const events = TRIGGER_EVENTS.filter(([bit]) => ((trigger.events ?? 0) & bit) !== 0).map(([, word]) => (word === 'UPDATE' && columns.length > 0 ? `UPDATE OF ${columns.map(quoteIdentifier).join(', ')}` : word));
         if (functionName && events.length > 0) createdTriggers.push({ statement: context.statement, trigger, functionName, events });
       },
       DropStmt(drop) {

@@ -715,6 +715,19 @@ describe('locks the history can name', () => {
     expect(of('require-deprecation-before-drop').message).toContain('It takes an ACCESS EXCLUSIVE lock on race, and on map and player, which its foreign keys link it to.');
   });
 
+  it('names the columns of UPDATE OF among the events of a trigger that refreshes a materialized view (Sirimbo)', () => {
+    const dir = tempProject({
+      'db/001_posting.sql': 'CREATE TABLE posting (id bigint PRIMARY KEY, amount numeric);\nCREATE MATERIALIZED VIEW balances AS SELECT sum(amount) AS total FROM posting;\n',
+      'db/002_trigger.sql': [
+        "SET lock_timeout = '2s';",
+        'CREATE FUNCTION fix_balances() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN REFRESH MATERIALIZED VIEW balances; RETURN NULL; END $$;',
+        'CREATE TRIGGER fix_balances AFTER INSERT OR UPDATE OF amount OR DELETE ON posting FOR EACH STATEMENT EXECUTE FUNCTION fix_balances();',
+        '',
+      ].join('\n'),
+    });
+    expect(lintedDiagnostics(dir).find((d) => d.rule === 'no-refresh-in-trigger')!.message).toMatch(/^Each INSERT, UPDATE OF amount and DELETE on posting now runs fix_balances\(\)/);
+  });
+
   it('keeps NULLS NOT DISTINCT in the index it asks to build for a unique constraint (Sirimbo)', () => {
     const dir = tempProject({
       'db/001_account.sql': 'CREATE TABLE account (tenant_id bigint, person_id bigint);\n',
