@@ -28102,7 +28102,8 @@ function asWritten(relation, schema) {
 function referencedByDroppedKeys(claim, schema, statement, statements) {
   const targets = schema.foreignKeys(claim.relation).filter((key) => isDroppedKey(claim.droppedKeys, key)).map((key) => key.references);
   const dropped = claim.droppedKeys && "constraint" in claim.droppedKeys ? claim.droppedKeys.constraint : void 0;
-  if (dropped !== void 0 && !schema.constraint(claim.relation, dropped)) {
+  const ifExists = alterTableCommands(statement.node).some((cmd) => cmd.subtype === "AT_DropConstraint" && cmd.name === dropped && cmd.missing_ok);
+  if (dropped !== void 0 && !schema.constraint(claim.relation, dropped) && !(ifExists && schema.table(claim.relation))) {
     const again = commandsAltering(statements.slice(statement.index), claim.relation, schema).find((cmd) => cmd.subtype === "AT_AddConstraint" && asKind(cmd.def, "Constraint")?.conname === dropped);
     targets.push(foreignKeyShape(asKind(again?.def, "Constraint"))?.references);
   }

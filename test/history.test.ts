@@ -728,6 +728,14 @@ describe('locks the history can name', () => {
     expect(lintedDiagnostics(dir).find((d) => d.rule === 'no-refresh-in-trigger')!.message).toMatch(/^Each INSERT, UPDATE OF amount and DELETE on posting now runs fix_balances\(\)/);
   });
 
+  it('takes DROP CONSTRAINT IF EXISTS of a key a table the migrations made does not have as dropping nothing (Sirimbo)', () => {
+    const dir = tempProject({
+      'db/001_tables.sql': 'CREATE TABLE tenant (id bigint PRIMARY KEY);\nCREATE TABLE adjustment (id bigint PRIMARY KEY, tenant_id bigint);\n',
+      'db/002_key.sql': "SET lock_timeout = '2s';\nALTER TABLE adjustment DROP CONSTRAINT IF EXISTS adjustment_tenant_id_fkey, ADD CONSTRAINT adjustment_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenant;\n",
+    });
+    expect(lintedDiagnostics(dir).find((d) => d.rule === 'require-not-valid')!.message).toContain('and a SHARE ROW EXCLUSIVE lock on tenant: no reads or writes of adjustment, and no writes to tenant, until the scan finishes');
+  });
+
   it('keeps NULLS NOT DISTINCT in the index it asks to build for a unique constraint (Sirimbo)', () => {
     const dir = tempProject({
       'db/001_account.sql': 'CREATE TABLE account (tenant_id bigint, person_id bigint);\n',

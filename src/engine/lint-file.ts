@@ -1,7 +1,7 @@
 import type { Node } from '@pgsql/types';
 import type { ParsedFile, Statement } from '../parse/parse.js';
 import type { SkippedText } from '../parse/preprocess.js';
-import { asKind, type NodeKind } from '../parse/node-types.js';
+import { alterTableCommands, asKind, type NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
 import { runsAloneInBatchedMode, SessionState, sharedQueries, wrapsEachFile, type TransactionState } from '../model/session-state.js';
@@ -390,7 +390,9 @@ function asWritten(relation: RelationName, schema: SchemaModel): RelationName {
 function referencedByDroppedKeys(claim: LockClaim, schema: SchemaModel, statement: Statement, statements: readonly Statement[]): LockClaim[] {
   const targets = schema.foreignKeys(claim.relation).filter((key) => isDroppedKey(claim.droppedKeys, key)).map((key) => key.references);
   const dropped = claim.droppedKeys && 'constraint' in claim.droppedKeys ? claim.droppedKeys.constraint : undefined;
-  if (dropped !== undefined && !schema.constraint(claim.relation, dropped)) {
+  // DROP CONSTRAINT IF EXISTS of a constraint a table the migrations made does not have drops nothing (Sirimbo's 000068).
+  const ifExists = alterTableCommands(statement.node).some((cmd) => cmd.subtype === 'AT_DropConstraint' && cmd.name === dropped && cmd.missing_ok);
+  if (dropped !== undefined && !schema.constraint(claim.relation, dropped) && !(ifExists && schema.table(claim.relation))) {
     // A constraint no migration lockwise read made, dropped to be added again under its name as a foreign key, in this
     // statement or a later one (Prisma's way of changing ON DELETE): the key it drops referenced the same table, which its drop locks too.
     const again = commandsAltering(statements.slice(statement.index), claim.relation, schema).find((cmd) => cmd.subtype === 'AT_AddConstraint' && asKind(cmd.def, 'Constraint')?.conname === dropped);
