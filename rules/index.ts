@@ -22,6 +22,7 @@ import noExclusionConstraintOnExistingTable from './no-exclusion-constraint-on-e
 import noExpandContractSameMigration from './no-expand-contract-same-migration.js';
 import noIdentifierTooLong from './no-identifier-too-long.js';
 import noIdentityOrSerialColumnAdd from './no-identity-or-serial-column-add.js';
+import noIdentityAlwaysOnExistingColumn from './no-identity-always-on-existing-column.js';
 import noIndexNameCollision from './no-index-name-collision.js';
 import noJsonColumn from './no-json-column.js';
 import noDeleteAndReinsertReferencedRows from './no-delete-and-reinsert-referenced-rows.js';
@@ -86,6 +87,7 @@ export const RULES: readonly AnyRule[] = [
   noExclusionConstraintOnExistingTable,
   noExpandContractSameMigration,
   noIdentifierTooLong,
+  noIdentityAlwaysOnExistingColumn,
   noIdentityOrSerialColumnAdd,
   noIndexNameCollision,
   noJsonColumn,
