@@ -736,6 +736,16 @@ describe('locks the history can name', () => {
     expect(lintedDiagnostics(dir).find((d) => d.rule === 'require-not-valid')!.message).toContain('and a SHARE ROW EXCLUSIVE lock on tenant: no reads or writes of adjustment, and no writes to tenant, until the scan finishes');
   });
 
+  it('says a new identity on a column with keys starts at 1 unless START WITH or setval() moves it', () => {
+    const dir = tempProject({
+      'db/001_event.sql': 'CREATE TABLE event (id bigint NOT NULL PRIMARY KEY);\nCREATE TABLE room (id bigint NOT NULL PRIMARY KEY);\n',
+      'db/002_identity.sql': "SET lock_timeout = '2s';\nALTER TABLE event ALTER id ADD GENERATED ALWAYS AS IDENTITY;\nALTER TABLE room ALTER id ADD GENERATED ALWAYS AS IDENTITY (START WITH 1000);\n",
+    });
+    const [event, room] = lintedDiagnostics(dir).filter((d) => d.rule === 'no-identity-always-on-existing-column');
+    expect(event!.message).toContain('Its sequence also starts at 1, as no START WITH says otherwise');
+    expect(room!.message).not.toContain('starts at 1');
+  });
+
   it('keeps NULLS NOT DISTINCT in the index it asks to build for a unique constraint (Sirimbo)', () => {
     const dir = tempProject({
       'db/001_account.sql': 'CREATE TABLE account (tenant_id bigint, person_id bigint);\n',
