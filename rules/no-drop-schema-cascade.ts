@@ -15,7 +15,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows DROP SCHEMA ... CASCADE on schemas this migration did not create.',
-      why: 'DROP SCHEMA ... CASCADE removes every object in the schema, with the data of every table, and then, recursively, every object elsewhere that depends on one of them: a view in another schema, a foreign key constraint of another table, a column whose type lives in the dropped schema. What goes depends on the production schema when the migration runs, not on what the migration names, and nothing warns before it commits.',
+      why: 'DROP SCHEMA ... CASCADE removes every object in the schema, with the data of every table, and then, recursively, every object elsewhere that depends on one of them: a view in another schema, a foreign key constraint of another table, a column whose type lives in the dropped schema. What goes depends on the production schema when the migration runs, not on what the migration names, and nothing warns before it commits. Not reported: a schema the same file created before the drop (a scratch schema), or one no migration made that DROP SCHEMA IF EXISTS drops just before the file creates it (a guard that lets the migration run again).',
       instead: 'Drop the objects of the schema explicitly, then DROP SCHEMA without CASCADE (RESTRICT is the default): it fails, listing them, if anything still depends on the schema.',
       bad: 'DROP SCHEMA reporting CASCADE;',
       good: 'DROP TABLE reporting.daily_totals;\nDROP SCHEMA reporting;',
@@ -33,7 +33,10 @@ export default defineRule({
       },
       DropStmt(drop) {
         if (drop.removeType !== 'OBJECT_SCHEMA' || drop.behavior !== 'DROP_CASCADE') return;
-        const schemas = (drop.objects ?? []).map((object) => asKind(object, 'String')?.sval ?? '').filter((name) => name && !createdHere.has(name));
+        // DROP SCHEMA IF EXISTS of a schema no migration made, which the file creates later: a guard that lets the migration run again (Sirimbo's federated).
+        const createdLater = (name: string): boolean => context.statements.slice(context.statement.index + 1).some((later) => asKind(later.node, 'CreateSchemaStmt')?.schemaname === name);
+        const guard = (name: string): boolean => drop.missing_ok === true && !context.schema.hasSchema(name) && createdLater(name);
+        const schemas = (drop.objects ?? []).map((object) => asKind(object, 'String')?.sval ?? '').filter((name) => name && !createdHere.has(name) && !guard(name));
         if (schemas.length === 0) return;
         context.report({ messageId: 'dropSchemaCascade', helpId: 'help', data: { schemas: schemas.map(quoteIdentifier).join(', ') } });
       },
