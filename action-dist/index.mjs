@@ -31796,8 +31796,8 @@ var init_no_rename_table = __esm({
         severity: "error",
         presets: ["recommended", "strict"],
         messages: {
-          renameTable: "Renaming {{kind}} {{table}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
-          moveTable: "Moving {{kind}} {{table}} to schema {{schema}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code, unless {{schema}} is on their search_path. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
+          renameTable: "{{ifItExists}}{{renaming}} {{kind}} {{table}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
+          moveTable: "{{ifItExists}}{{moving}} {{kind}} {{table}} to schema {{schema}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code, unless {{schema}} is on their search_path. It also takes an ACCESS EXCLUSIVE lock on {{table}}.",
           help: "{{steps}}",
           viewHelp: "Keep {{table}} for the release still running: create the {{kind}} under its new name as well ({{createView}}), move the application to {{newName}} in its own deploy, and drop {{table}} in a later migration, once no running release uses it."
         },
@@ -31822,13 +31822,14 @@ var init_no_rename_table = __esm({
           const { inTransaction } = context.transaction;
           return !(inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || renamedIntoPlaceLater(context, context.statement, relation)));
         };
-        const report2 = (messageId, kind, relation, newName, schema = "") => {
+        const report2 = (messageId, kind, relation, newName, ifExists, schema = "") => {
           const table = displayName(relation);
           const createView = kind === "materialized view" ? `CREATE MATERIALIZED VIEW ${newName} AS ...` : `CREATE VIEW ${newName} AS SELECT * FROM ${table}`;
+          const ifItExists = ifExists && !context.schema.table(relation) ? `Where ${table} exists (no migration lockwise read created it), ` : "";
           context.report({
             messageId,
             helpId: kind === "table" ? "help" : "viewHelp",
-            data: { kind, table, newName, schema, createView, steps: tableReplacementSteps(table, newName) }
+            data: { kind, table, newName, schema, createView, steps: tableReplacementSteps(table, newName), ifItExists, renaming: ifItExists ? "renaming" : "Renaming", moving: ifItExists ? "moving" : "Moving" }
           });
         };
         return {
@@ -31836,7 +31837,7 @@ var init_no_rename_table = __esm({
             const kind = RELATION_OBJECT_WORDS[rename2.renameType ?? ""];
             if (!kind || !rename2.relation) return;
             const relation = relationFromRangeVar(rename2.relation);
-            if (breaksRunningRelease(relation, rename2.missing_ok)) report2("renameTable", kind, relation, quoteIdentifier(rename2.newname ?? ""));
+            if (breaksRunningRelease(relation, rename2.missing_ok)) report2("renameTable", kind, relation, quoteIdentifier(rename2.newname ?? ""), rename2.missing_ok);
           },
           AlterObjectSchemaStmt(move) {
             const kind = RELATION_OBJECT_WORDS[move.objectType ?? ""];
@@ -31844,7 +31845,7 @@ var init_no_rename_table = __esm({
             const relation = relationFromRangeVar(move.relation);
             if (!breaksRunningRelease(relation, move.missing_ok)) return;
             const schema = quoteIdentifier(move.newschema);
-            report2("moveTable", kind, relation, `${schema}.${quoteIdentifier(move.relation.relname)}`, schema);
+            report2("moveTable", kind, relation, `${schema}.${quoteIdentifier(move.relation.relname)}`, move.missing_ok, schema);
           }
         };
       }

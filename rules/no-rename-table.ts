@@ -11,9 +11,9 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       renameTable:
-        'Renaming {{kind}} {{table}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
+        '{{ifItExists}}{{renaming}} {{kind}} {{table}} to {{newName}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
       moveTable:
-        'Moving {{kind}} {{table}} to schema {{schema}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code, unless {{schema}} is on their search_path. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
+        '{{ifItExists}}{{moving}} {{kind}} {{table}} to schema {{schema}} breaks the application version still running during the deploy: its queries that use {{table}} fail until every instance runs the new code, unless {{schema}} is on their search_path. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
       help: '{{steps}}',
       viewHelp:
         'Keep {{table}} for the release still running: create the {{kind}} under its new name as well ({{createView}}), move the application to {{newName}} in its own deploy, and drop {{table}} in a later migration, once no running release uses it.',
@@ -46,13 +46,15 @@ export default defineRule({
       const { inTransaction } = context.transaction;
       return !(inTransaction && (servesLikeTheOld(context, createdAgainLater(context, context.statement, relation), relation) || renamedIntoPlaceLater(context, context.statement, relation)));
     };
-    const report = (messageId: 'renameTable' | 'moveTable', kind: RelationWord, relation: RelationName, newName: string, schema = ''): void => {
+    const report = (messageId: 'renameTable' | 'moveTable', kind: RelationWord, relation: RelationName, newName: string, ifExists: boolean | undefined, schema = ''): void => {
       const table = displayName(relation);
       const createView = kind === 'materialized view' ? `CREATE MATERIALIZED VIEW ${newName} AS ...` : `CREATE VIEW ${newName} AS SELECT * FROM ${table}`;
+      // IF EXISTS of a relation no migration made may do nothing (Sirimbo's misspelt platby_group_category): said so.
+      const ifItExists = ifExists && !context.schema.table(relation) ? `Where ${table} exists (no migration lockwise read created it), ` : '';
       context.report({
         messageId,
         helpId: kind === 'table' ? 'help' : 'viewHelp',
-        data: { kind, table, newName, schema, createView, steps: tableReplacementSteps(table, newName) },
+        data: { kind, table, newName, schema, createView, steps: tableReplacementSteps(table, newName), ifItExists, renaming: ifItExists ? 'renaming' : 'Renaming', moving: ifItExists ? 'moving' : 'Moving' },
       });
     };
     return {
@@ -60,7 +62,7 @@ export default defineRule({
         const kind = RELATION_OBJECT_WORDS[rename.renameType ?? ''];
         if (!kind || !rename.relation) return;
         const relation = relationFromRangeVar(rename.relation);
-        if (breaksRunningRelease(relation, rename.missing_ok)) report('renameTable', kind, relation, quoteIdentifier(rename.newname ?? ''));
+        if (breaksRunningRelease(relation, rename.missing_ok)) report('renameTable', kind, relation, quoteIdentifier(rename.newname ?? ''), rename.missing_ok);
       },
       AlterObjectSchemaStmt(move) {
         const kind = RELATION_OBJECT_WORDS[move.objectType ?? ''];
@@ -68,7 +70,7 @@ export default defineRule({
         const relation = relationFromRangeVar(move.relation);
         if (!breaksRunningRelease(relation, move.missing_ok)) return;
         const schema = quoteIdentifier(move.newschema);
-        report('moveTable', kind, relation, `${schema}.${quoteIdentifier(move.relation.relname)}`, schema);
+        report('moveTable', kind, relation, `${schema}.${quoteIdentifier(move.relation.relname)}`, move.missing_ok, schema);
       },
     };
   },

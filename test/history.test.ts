@@ -746,6 +746,16 @@ describe('locks the history can name', () => {
     expect(room!.message).not.toContain('starts at 1');
   });
 
+  it('hedges a rename or move with IF EXISTS of a table no migration made (Sirimbo)', () => {
+    const dir = tempProject({
+      'db/001_schema.sql': 'CREATE SCHEMA app_private;\nCREATE TABLE platby_category_group (id bigint PRIMARY KEY);\n',
+      'db/002_move.sql': "SET lock_timeout = '2s';\nALTER TABLE IF EXISTS platby_group_category SET SCHEMA app_private;\nALTER TABLE platby_category_group SET SCHEMA app_private;\n",
+    });
+    const [unknown, known] = lintedDiagnostics(dir).filter((d) => d.rule === 'no-rename-table');
+    expect(unknown!.message).toMatch(/^Where platby_group_category exists \(no migration lockwise read created it\), moving table platby_group_category to schema app_private breaks/);
+    expect(known!.message).toMatch(/^Moving table platby_category_group to schema app_private breaks/);
+  });
+
   it('keeps NULLS NOT DISTINCT in the index it asks to build for a unique constraint (Sirimbo)', () => {
     const dir = tempProject({
       'db/001_account.sql': 'CREATE TABLE account (tenant_id bigint, person_id bigint);\n',
