@@ -38603,7 +38603,7 @@ function frameworkMarker(content) {
   const mayBeGoose = GOOSE_HINTS.some((hint) => content.includes(hint));
   const mayBeSqlMigrate = content.includes(SQL_MIGRATE_HINT);
   const mayBeDbmate = DBMATE_HINTS.some((hint) => content.includes(hint));
-  const isTern = content.includes(TERN_SEPARATOR) || content.includes(TERN_DISABLE_TX);
+  const isTern = content.includes(TERN_HINT) && (content.includes(TERN_SEPARATOR) || content.includes(TERN_DISABLE_TX));
   const mayBeGraphileMigrate = content.includes(GRAPHILE_MIGRATE_HINT);
   const mayBeNodePgMigrate = NODE_PG_MIGRATE_HINTS.some((hint) => content.includes(hint));
   if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate && !mayBeGraphileMigrate && !mayBeNodePgMigrate) return isTern ? "tern" : void 0;
@@ -38953,7 +38953,7 @@ async function someDirectoryHolds(root, directories, fileName) {
   for (const directory of directories) if (await isFile(path5.join(root, directory, fileName))) return true;
   return false;
 }
-var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, MARKER_PRECEDENCE, GOOSE_HINTS, SQL_MIGRATE_HINT, DBMATE_HINTS, GRAPHILE_MIGRATE_HINT, NODE_PG_MIGRATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, RELEASE_FOLDER_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION, TERN_NAME, INT32_MAX, GRAPHILE_MIGRATE_NAME, DRIZZLE_JOURNAL, DRIZZLE_POSTGRES_DIALECTS;
+var FLYWAY_VERSIONED_NAME, MARKERS_ON_DISK, MARKER_PRECEDENCE, GOOSE_HINTS, SQL_MIGRATE_HINT, DBMATE_HINTS, GRAPHILE_MIGRATE_HINT, TERN_HINT, NODE_PG_MIGRATE_HINTS, LISTERS, PLAIN_VERSIONED_NAME, RELEASE_FOLDER_NAME, GOLANG_MIGRATE_NAME, POP_NAME, POP_DIALECTS, SQLX_NAME, GOOSE_NAME, GOOSE_GO_MIGRATION, TERN_NAME, INT32_MAX, GRAPHILE_MIGRATE_NAME, DRIZZLE_JOURNAL, DRIZZLE_POSTGRES_DIALECTS;
 var init_layouts = __esm({
   "src/history/layouts.ts"() {
     "use strict";
@@ -38975,7 +38975,8 @@ var init_layouts = __esm({
     SQL_MIGRATE_HINT = "-- +migrate ";
     DBMATE_HINTS = [":up", ":Up", ":uP", ":UP"];
     GRAPHILE_MIGRATE_HINT = "--! Previous:";
-    NODE_PG_MIGRATE_HINTS = ["igration", "IGRATION"];
+    TERN_HINT = "---- ";
+    NODE_PG_MIGRATE_HINTS = ["p Migration", "p migration", "P MIGRATION"];
     LISTERS = {
       plain: listPlain,
       "golang-migrate": listGolangMigrate,

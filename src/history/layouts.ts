@@ -109,8 +109,8 @@ export function frameworkMarker(content: Buffer | string): FrameworkMarker | und
   const mayBeGoose = GOOSE_HINTS.some((hint) => content.includes(hint));
   const mayBeSqlMigrate = content.includes(SQL_MIGRATE_HINT);
   const mayBeDbmate = DBMATE_HINTS.some((hint) => content.includes(hint));
-  // tern looks for its lines byte for byte, so finding the bytes is finding the marker.
-  const isTern = content.includes(TERN_SEPARATOR) || content.includes(TERN_DISABLE_TX);
+  // tern looks for its lines byte for byte, so finding the bytes is finding the marker; both start with the same dashes.
+  const isTern = content.includes(TERN_HINT) && (content.includes(TERN_SEPARATOR) || content.includes(TERN_DISABLE_TX));
   const mayBeGraphileMigrate = content.includes(GRAPHILE_MIGRATE_HINT);
   const mayBeNodePgMigrate = NODE_PG_MIGRATE_HINTS.some((hint) => content.includes(hint));
   if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate && !mayBeGraphileMigrate && !mayBeNodePgMigrate) return isTern ? 'tern' : undefined;
@@ -129,7 +129,9 @@ const GOOSE_HINTS = ['+g', '+G'];
 const SQL_MIGRATE_HINT = '-- +migrate ';
 const DBMATE_HINTS = [':up', ':Up', ':uP', ':UP'];
 const GRAPHILE_MIGRATE_HINT = '--! Previous:';
-const NODE_PG_MIGRATE_HINTS = ['igration', 'IGRATION'];
+const TERN_HINT = '---- ';
+// node-pg-migrate's template writes `-- Up Migration`; most SQL files hold the word "migration" somewhere, so the hint is more of it.
+const NODE_PG_MIGRATE_HINTS = ['p Migration', 'p migration', 'P MIGRATION'];
 
 export async function listMigrations(framework: FrameworkName, root: string, entries: DirectoryEntries): Promise<Listing> {
   const listing = await LISTERS[framework](root, entries);
