@@ -25162,6 +25162,10 @@ var init_schema_model = __esm({
         return { ...uses, columns, domains, defaults, indexes, checks };
       }
       /** The tables DROP EXTENSION ... CASCADE changes, among those the migrations made; none for an extension lockwise does not know. */
+      /** The tables, views and materialized views in a schema, which DROP SCHEMA ... CASCADE drops. */
+      relationsInSchema(schema) {
+        return [...this.tables.values()].filter((table) => table.name.schema === schema).map((table) => ({ schema: table.name.schema, name: table.name.name }));
+      }
       tablesUsingExtension(extension) {
         const members = extensionMembers(extension);
         if (!members) return [];
@@ -26922,6 +26926,7 @@ var init_lock_table = __esm({
        * operator class, a default or trigger that calls its functions, or the view whose query does: seen on PostgreSQL 18.
        */
       userOfDroppedExtension: lock("ACCESS EXCLUSIVE"),
+      relationOfDroppedSchema: lock("ACCESS EXCLUSIVE"),
       /** A table with a column default that calls nextval() on a sequence DROP SEQUENCE ... CASCADE drops, as DROP DEFAULT does: seen on PostgreSQL 18. */
       defaultOfDroppedSequence: lock("ACCESS EXCLUSIVE"),
       /** CREATE OR REPLACE VIEW of a view that exists, seen on PostgreSQL 18. */
@@ -27036,6 +27041,8 @@ function describeLockedObject(claim, tableOfIndex) {
       return `the tables with a default that draws from ${name}`;
     case "relations-view-reads":
       return `the relations view ${name} reads`;
+    case "relations-of-schema":
+      return `every table and view in schema ${name}`;
     case "default-partition":
       return `the DEFAULT partition of ${name}`;
     default:
@@ -27131,6 +27138,13 @@ function locksTakenBy(statement, pgVersion) {
   }
   if (drop?.removeType === "OBJECT_SEQUENCE" && drop.behavior === "DROP_CASCADE") {
     for (const object of drop.objects ?? []) take(relationFromNameList(object), "tables-drawing-from-sequence", STATEMENT_LOCKS.defaultOfDroppedSequence);
+    return claims;
+  }
+  if (drop?.removeType === "OBJECT_SCHEMA" && drop.behavior === "DROP_CASCADE") {
+    for (const object of drop.objects ?? []) {
+      const name = asKind(object, "String")?.sval;
+      if (name) take({ name }, "relations-of-schema", STATEMENT_LOCKS.relationOfDroppedSchema);
+    }
     return claims;
   }
   if (drop?.removeType === "OBJECT_EXTENSION" && drop.behavior === "DROP_CASCADE") {
@@ -28442,7 +28456,8 @@ var init_lint_file = __esm({
       "users-of-function": (schema, dropped) => tablesOfUses(schema.usesOfFunction(dropped.name)),
       "tables-with-columns-of-type": (schema, dropped) => schema.usesOfType(dropped).columns.map(({ table }) => table),
       "users-of-extension": (schema, dropped) => schema.tablesUsingExtension(dropped.name),
-      "tables-drawing-from-sequence": (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table)
+      "tables-drawing-from-sequence": (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table),
+      "relations-of-schema": (schema, dropped) => schema.relationsInSchema(dropped.name)
     };
     FOREIGN_KEY_ACTION_TARGETS = /* @__PURE__ */ new Set(["tables-changed-on-delete", "tables-checked-on-delete", "tables-changed-on-update", "tables-checked-on-update"]);
     SCHEMA_RESOLVED_TARGETS = /* @__PURE__ */ new Set([
@@ -28457,7 +28472,8 @@ var init_lint_file = __esm({
       "tables-with-columns-of-type",
       "users-of-extension",
       "tables-drawing-from-sequence",
-      "relations-view-reads"
+      "relations-view-reads",
+      "relations-of-schema"
     ]);
     TokenEnds = class {
       constructor(parsed) {

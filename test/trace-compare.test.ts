@@ -161,6 +161,30 @@ describe('comparing what PostgreSQL did with the lock table', () => {
     expect(result.predicted).toEqual(['search_terms: ACCESS EXCLUSIVE']);
   });
 
+  it('resolves the tables and views of a schema DROP SCHEMA ... CASCADE drops through the catalog, and not its indexes', () => {
+    const daily = relation(2, '', 'r', { name: 'reporting.daily' });
+    const weekly = relation(3, '', 'v', { name: '"My Reports".weekly' });
+    const index = relation(4, '', 'i', { name: 'reporting.daily_pkey', tableOid: 2 });
+    const result = compareObservation(
+      input({
+        claims: [
+          { relation: { name: 'reporting' }, target: 'relations-of-schema', mode: 'ACCESS EXCLUSIVE' },
+          { relation: { name: 'My Reports' }, target: 'relations-of-schema', mode: 'ACCESS EXCLUSIVE' },
+        ],
+        claimOids: [undefined, undefined],
+        before: snapshot(orders, daily, weekly, index),
+        after: snapshot(orders),
+        locksAfter: [
+          { oid: 2, mode: 'ACCESS EXCLUSIVE', granted: true },
+          { oid: 3, mode: 'ACCESS EXCLUSIVE', granted: true },
+          { oid: 4, mode: 'ACCESS EXCLUSIVE', granted: true },
+        ],
+      }),
+    );
+    expect(result.mismatches).toEqual([]);
+    expect(result.predicted).toEqual(['reporting.daily: ACCESS EXCLUSIVE', '"My Reports".weekly: ACCESS EXCLUSIVE']);
+  });
+
   it('resolves index, table-of-index and referencing-table claims through the catalog', () => {
     const index = relation(5, 'orders_idx', 'i', { tableOid: 1 });
     const child = relation(6, 'order_lines', 'r', { foreignKeys: [{ name: 'order_lines_order_id_fkey', columns: ['order_id'], references: 1, referencedColumns: ['id'], onDelete: 'a', onUpdate: 'a' }] });

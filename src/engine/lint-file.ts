@@ -336,6 +336,7 @@ const TABLES_USING_DROPPED_OBJECT: Partial<Record<LockClaim['target'], (schema: 
   'tables-with-columns-of-type': (schema, dropped) => schema.usesOfType(dropped).columns.map(({ table }) => table),
   'users-of-extension': (schema, dropped) => schema.tablesUsingExtension(dropped.name),
   'tables-drawing-from-sequence': (schema, dropped) => schema.columnsUsingSequence(dropped).map(({ table }) => table),
+  'relations-of-schema': (schema, dropped) => schema.relationsInSchema(dropped.name),
 };
 
 /** The claims on the tables whose foreign keys act on a DELETE or an UPDATE of the table named. */
@@ -354,6 +355,7 @@ const SCHEMA_RESOLVED_TARGETS: ReadonlySet<LockClaim['target']> = new Set([
   'users-of-extension',
   'tables-drawing-from-sequence',
   'relations-view-reads',
+  'relations-of-schema',
 ]);
 
 /**

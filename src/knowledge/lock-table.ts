@@ -196,6 +196,7 @@ export const STATEMENT_LOCKS = {
    * operator class, a default or trigger that calls its functions, or the view whose query does: seen on PostgreSQL 18.
    */
   userOfDroppedExtension: lock('ACCESS EXCLUSIVE'),
+  relationOfDroppedSchema: lock('ACCESS EXCLUSIVE'),
   /** A table with a column default that calls nextval() on a sequence DROP SEQUENCE ... CASCADE drops, as DROP DEFAULT does: seen on PostgreSQL 18. */
   defaultOfDroppedSequence: lock('ACCESS EXCLUSIVE'),
   /** CREATE OR REPLACE VIEW of a view that exists, seen on PostgreSQL 18. */
@@ -282,7 +283,7 @@ const READS: StatementEffect = { locks: 'ACCESS SHARE on the tables it reads', r
 export const STATEMENT_EFFECTS: Partial<Record<NodeKind, StatementEffect>> = {
   AlterTableStmt: { locks: 'per sub-command, see ALTER_TABLE_EFFECTS; the strictest one', rewrites: 'depends', scans: 'depends' },
   IndexStmt: { locks: 'SHARE on the table; SHARE UPDATE EXCLUSIVE with CONCURRENTLY', rewrites: 'never', scans: 'always' },
-  DropStmt: { locks: 'ACCESS EXCLUSIVE on a dropped table, view or materialized view, on the table of a dropped index (SHARE UPDATE EXCLUSIVE with CONCURRENTLY), trigger, policy or rule, on tables a dropped table\'s foreign keys reference, and with CASCADE on what the dropped objects\' dependents belong to', rewrites: 'never', scans: 'never' },
+  DropStmt: { locks: 'ACCESS EXCLUSIVE on a dropped table, view or materialized view, on the table of a dropped index (SHARE UPDATE EXCLUSIVE with CONCURRENTLY), trigger, policy or rule, on tables a dropped table\'s foreign keys reference, and with CASCADE on what the dropped objects\' dependents belong to (every table and view of a dropped schema)', rewrites: 'never', scans: 'never' },
   RenameStmt: { locks: 'ACCESS EXCLUSIVE on a renamed table, view or column, and on the table of a renamed constraint, trigger, policy or rule; SHARE UPDATE EXCLUSIVE on a renamed index (PostgreSQL 12+)', rewrites: 'never', scans: 'never' },
   CreateStmt: { locks: 'SHARE ROW EXCLUSIVE on tables its foreign keys reference; ACCESS EXCLUSIVE on the parent of PARTITION OF, and on its DEFAULT partition, which is scanned unless a validated CHECK constraint rules the new rows out', rewrites: 'never', scans: 'depends' },
   CreateTableAsStmt: READS,

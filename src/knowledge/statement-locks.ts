@@ -78,7 +78,9 @@ export type LockTarget =
   /** Every table with a column default that calls nextval() on the sequence named: DROP SEQUENCE ... CASCADE drops those defaults. */
   | 'tables-drawing-from-sequence'
   /** For a view: every relation its query names, and theirs for a view among them, as LOCK TABLE of a view locks them (PostgreSQL 11+). */
-  | 'relations-view-reads';
+  | 'relations-view-reads'
+  /** Every table, view and materialized view in the schema named (the claim's relation): DROP SCHEMA ... CASCADE drops each. */
+  | 'relations-of-schema';
 
 /** Which foreign keys of a table a statement drops or rebuilds: all of them, those on one column, or one by name. */
 export type DroppedKeys = { all: true } | { column: string } | { constraint: string };
@@ -191,6 +193,8 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
       return `the tables with a default that draws from ${name}`;
     case 'relations-view-reads':
       return `the relations view ${name} reads`;
+    case 'relations-of-schema':
+      return `every table and view in schema ${name}`;
     case 'default-partition':
       return `the DEFAULT partition of ${name}`;
     default:
@@ -306,6 +310,15 @@ export function locksTakenBy(statement: Statement, pgVersion: number): LockClaim
 
   if (drop?.removeType === 'OBJECT_SEQUENCE' && drop.behavior === 'DROP_CASCADE') {
     for (const object of drop.objects ?? []) take(relationFromNameList(object), 'tables-drawing-from-sequence', STATEMENT_LOCKS.defaultOfDroppedSequence);
+    return claims;
+  }
+
+  if (drop?.removeType === 'OBJECT_SCHEMA' && drop.behavior === 'DROP_CASCADE') {
+    // CASCADE drops each relation in the schema, as DROP TABLE or DROP VIEW would.
+    for (const object of drop.objects ?? []) {
+      const name = asKind(object, 'String')?.sval;
+      if (name) take({ name }, 'relations-of-schema', STATEMENT_LOCKS.relationOfDroppedSchema);
+    }
     return claims;
   }
 

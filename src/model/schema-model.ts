@@ -644,6 +644,11 @@ export class SchemaModel {
   }
 
   /** The tables DROP EXTENSION ... CASCADE changes, among those the migrations made; none for an extension lockwise does not know. */
+  /** The tables, views and materialized views in a schema, which DROP SCHEMA ... CASCADE drops. */
+  relationsInSchema(schema: string): RelationName[] {
+    return [...this.tables.values()].filter((table) => table.name.schema === schema).map((table) => ({ schema: table.name.schema, name: table.name.name }));
+  }
+
   tablesUsingExtension(extension: string): RelationName[] {
     const members = extensionMembers(extension);
     if (!members) return [];

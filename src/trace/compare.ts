@@ -15,7 +15,17 @@ const USES_OF_NAMED_OBJECT: Partial<Record<LockClaim['target'], (relation: Relat
   'tables-with-columns-of-type': (relation) => relation.columnTypes,
   'users-of-extension': (relation) => relation.extensionsUsed,
   'tables-drawing-from-sequence': (relation) => relation.defaultSequences,
+  // Tables, views and materialized views of the schema: what the model knows of it, and what the lock table claims.
+  'relations-of-schema': (relation) => (RELATIONS_OF_A_SCHEMA.has(relation.kind) ? [schemaOf(relation.name)] : []),
 };
+
+const RELATIONS_OF_A_SCHEMA: ReadonlySet<string> = new Set(['r', 'p', 'v', 'm']);
+
+/** The schema of a schema-qualified name as SQL writes it (`reporting.daily`, `"My Schema".t`). */
+function schemaOf(qualified: string): string {
+  const match = /^(?:"((?:[^"]|"")*)"|([^."]*))\./.exec(qualified);
+  return match?.[1]?.replaceAll('""', '"') ?? match?.[2] ?? '';
+}
 
 /** What one statement was seen to do, next to what the lock table says it does. */
 export interface StatementObservation {
