@@ -23718,7 +23718,7 @@ function statementsInDoBlock(doStatement, statementText, statementStart) {
     const written = query.replace(/^SELECT\s+/i, "");
     const at = body.text.indexOf(written, lineStarts[Math.max(0, lineno - 1)] ?? 0);
     if (at === -1) continue;
-    unreadCalls.push({ range: { start: fileOffset(at), end: fileOffset(at + written.length) }, kind: "function lockwise cannot read", text: `${names[0]}()` });
+    unreadCalls.push({ range: { start: fileOffset(at), end: fileOffset(at + written.length) }, kind: "function lockwise cannot read", text: `${names[0]}()`, function: names[0] });
   }
   return { statements: found.filter((statement) => nodeKind(statement.node) !== "DoStmt"), dynamic, unreadCalls, ...transactionControl ? { transactionControl } : {} };
 }
@@ -24520,8 +24520,9 @@ function isNullConstant(expression) {
   const cast = asKind(expression, "TypeCast");
   return asKind(cast?.arg ?? expression, "A_Const")?.isnull === true;
 }
-function generatedCopyOf(expression) {
-  const fields = stringValues(asKind(expression, "ColumnRef")?.fields);
+function generatedCopyOf(column) {
+  const generated = (column?.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_GENERATED");
+  const fields = stringValues(asKind(generated?.raw_expr, "ColumnRef")?.fields);
   return fields.length === 1 ? fields[0] : void 0;
 }
 function columnInfo(column, addedIn) {
@@ -24530,11 +24531,12 @@ function columnInfo(column, addedIn) {
   const collation = collationName(column.collClause);
   const generated = (column.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_GENERATED");
   const defaultCalls = functionsCalledIn(defaultExpressionOf(column));
+  const generatedFrom = generatedCopyOf(column);
   return {
     name: column.colname ?? "",
     ...type ? { type } : {},
     ...generated ? { generated: generated.generated_kind === "s" ? "stored" : "virtual" } : {},
-    ...generatedCopyOf(generated?.raw_expr) ? { generatedFrom: generatedCopyOf(generated?.raw_expr) } : {},
+    ...generatedFrom ? { generatedFrom } : {},
     ...collation ? { collation } : {},
     // serial is an integer NOT NULL DEFAULT nextval(...) of a sequence it owns.
     notNull: constraints.includes("CONSTR_NOTNULL") || constraints.includes("CONSTR_PRIMARY") || isSerial(column),
@@ -25277,6 +25279,10 @@ var init_schema_model = __esm({
         return this.functionVolatilities.get(name.toLowerCase());
       }
       /** The last PL/pgSQL function of that name (any schema, any arguments) a migration created; undefined for none. */
+      /** Whether a migration made the function a call names as written (`partman.create_parent`): lockwise has read its code. */
+      madeFunction(name) {
+        return this.userFunctionVolatility(name.split(".").at(-1)) !== void 0;
+      }
       plpgsqlFunction(name) {
         return this.plpgsqlFunctions.get(name.toLowerCase());
       }
@@ -28436,8 +28442,8 @@ var init_lint_file = __esm({
             session.apply(statement);
             if (!rolledBack) {
               if (!this.shared.mayBeSkipped(statement)) this.unmadeInLastFile.push(...unmadeObjectsIn(statement, schema));
-              const unread = statement.kind === "SelectStmt" || statement.kind === "CallStmt" ? callsOutsideCatalog(statement.node).filter((name) => schema.userFunctionVolatility(name.split(".").at(-1)) === void 0) : [];
-              if (unread.length > 0) this.skippedInLastFile.push({ range: statement.range, kind: "function lockwise cannot read", text: `${unread[0]}()` });
+              const unread = statement.kind === "SelectStmt" || statement.kind === "CallStmt" ? callsOutsideCatalog(statement.node).filter((name) => !schema.madeFunction(name)) : [];
+              if (unread.length > 0) this.skippedInLastFile.push({ range: statement.range, kind: "function lockwise cannot read", text: `${unread[0]}()`, function: unread[0] });
               schema.apply(statement);
             }
           }
@@ -30188,15 +30194,13 @@ function reportKeysNotMadeAgain(context, relation) {
   }
 }
 function uniqueKeysDeclared(created) {
-  const keys = [];
-  for (const element of created.tableElts ?? []) {
+  const table = created.relation?.relname ?? "";
+  const constraints = (created.tableElts ?? []).flatMap((element) => {
     const column = asKind(element, "ColumnDef");
-    for (const constraint of column ? (column.constraints ?? []).map((node) => asKind(node, "Constraint")) : [asKind(element, "Constraint")]) {
-      if (constraint?.contype !== "CONSTR_PRIMARY" && constraint?.contype !== "CONSTR_UNIQUE") continue;
-      keys.push(column?.colname ? [column.colname] : stringValues(constraint.keys));
-    }
-  }
-  return keys;
+    if (!column) return [constraintInfo(asKind(element, "Constraint") ?? {}, table)];
+    return (column.constraints ?? []).map((node) => constraintInfo(asKind(node, "Constraint") ?? {}, table, column.colname));
+  });
+  return constraints.filter((constraint) => constraint?.kind === "unique" || constraint?.kind === "primary key").map((constraint) => constraint.columns);
 }
 var no_drop_unique_index_default;
 var init_no_drop_unique_index = __esm({
@@ -31729,6 +31733,15 @@ function formerName(context, relation) {
   }
   return void 0;
 }
+function columnAddedLater(context, relation, name) {
+  for (const statement of context.statements.slice(context.statement.index + 1)) {
+    for (const cmd of commandsAltering([statement], relation, context.schema)) {
+      const column = cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : void 0;
+      if (column?.colname === name) return { statement, column };
+    }
+  }
+  return void 0;
+}
 var no_rename_column_default;
 var init_no_rename_column = __esm({
   "rules/no-rename-column.ts"() {
@@ -31780,12 +31793,10 @@ var init_no_rename_column = __esm({
             const column = quoteIdentifier(oldName);
             const newName = quoteIdentifier(rename2.newname ?? "");
             const steps = columnReplacementSteps(table, column, newName, knownColumn(context, relation, oldName));
-            const adder = context.statements.slice(context.statement.index + 1).find((later) => commandsAltering([later], relation, context.schema).some((cmd) => cmd.subtype === "AT_AddColumn" && asKind(cmd.def, "ColumnDef")?.colname === oldName));
-            if (adder) {
-              const added = commandsAltering([adder], relation, context.schema).map((cmd) => asKind(cmd.def, "ColumnDef")).find((definition) => definition?.colname === oldName);
-              const generatedFrom = (added?.constraints ?? []).map((node) => asKind(node, "Constraint")).find((constraint) => constraint?.contype === "CONSTR_GENERATED")?.raw_expr;
-              const messageId = generatedCopyOf(generatedFrom) === rename2.newname ? "renameColumnKeptAsGenerated" : "renameColumnNameTaken";
-              context.report({ messageId, helpId: "help", data: { table, column, newName, line: context.lineOf(adder.range.start), steps } });
+            const addedAgain = columnAddedLater(context, relation, oldName);
+            if (addedAgain) {
+              const messageId = generatedCopyOf(addedAgain.column) === rename2.newname ? "renameColumnKeptAsGenerated" : "renameColumnNameTaken";
+              context.report({ messageId, helpId: "help", data: { table, column, newName, line: context.lineOf(addedAgain.statement.range.start), steps } });
               return;
             }
             context.report({ messageId: "renameColumn", helpId: "help", data: { table, column, newName, steps } });
@@ -48254,7 +48265,7 @@ async function lintHistories(histories, config, dates = NO_DATES, cache) {
         carried = linter.heldAfterLastFile;
         const unmade = linter.unmadeInLastFile;
         const notRun = linter.skippedInLastFile;
-        const parsedSkipped = parsed.skipped.filter((item) => item.kind !== "function lockwise cannot read" || schema.userFunctionVolatility(item.text.slice(0, -2).split(".").at(-1)) === void 0);
+        const parsedSkipped = parsed.skipped.filter((item) => item.function === void 0 || !schema.madeFunction(item.function));
         const skipped = notRun.length > 0 ? [...parsedSkipped, ...notRun].sort((a, b) => a.range.start - b.range.start) : parsedSkipped;
         files.push(fileResult(input.path, () => source, { diagnostics, skipped, ...unmade.length > 0 ? { unmade } : {} }));
       }
@@ -48665,10 +48676,16 @@ async function planLint(options) {
   const groups = /* @__PURE__ */ new Map();
   const standalone = [];
   const reader = options.reader ?? new MigrationFiles();
+  const found = /* @__PURE__ */ new Map();
+  const findFolder = (dir) => {
+    let folder = found.get(dir);
+    if (!folder) found.set(dir, folder = findMigrationFolder(dir, { cwd, markerOf: reader.markerOf, ...config.framework ? { framework: config.framework } : {} }));
+    return folder;
+  };
   const folderAt = async (dir) => {
     let indexed = folders.get(dir);
     if (!indexed) {
-      const folder = await findMigrationFolder(dir, { cwd, markerOf: reader.markerOf, ...config.framework ? { framework: config.framework } : {} });
+      const folder = await findFolder(dir);
       indexed = {
         folder,
         migrations: new Set(folder.migrations.map((migration) => migration.absolutePath)),
@@ -48703,14 +48720,14 @@ async function planLint(options) {
   const foldersLinted = /* @__PURE__ */ new Set([...paths.map((file) => path8.dirname(path8.resolve(cwd, file))), ...options.directories ?? []]);
   const foldersAbove = /* @__PURE__ */ new Map();
   const toolFoldersAbove = async (dir) => {
-    const found = [];
+    const found2 = [];
     for (let ancestor = dir, depth = 0; depth < 3 && path8.dirname(ancestor) !== ancestor; depth++) {
       ancestor = path8.dirname(ancestor);
       if (!foldersLinted.has(ancestor)) continue;
-      const folder = folders.get(ancestor)?.folder ?? await findMigrationFolder(ancestor, { cwd, markerOf: reader.markerOf, ...config.framework ? { framework: config.framework } : {} }).catch(() => void 0);
-      if (folder?.framework === "tern" || folder?.framework === "flyway" && !folder.problems) found.unshift(ancestor);
+      const folder = await findFolder(ancestor).catch(() => void 0);
+      if (folder?.framework === "tern" || folder?.framework === "flyway" && !folder.problems) found2.unshift(ancestor);
     }
-    return found;
+    return found2;
   };
   for (const file of paths) {
     if (options.stdin && file === options.stdin.path && file === UNNAMED_STDIN) {

@@ -3,11 +3,11 @@ import type { RuleContext } from '../src/engine/context.js';
 import { columnTakingName, commandsAltering, commandsOnExistingTable, dropsTable } from '../src/engine/alter-table-commands.js';
 import { indexesBuiltByMigration } from '../src/engine/built-indexes.js';
 import { restOfTransaction, servesLikeTheOld, statementCreatingAgain } from '../src/engine/transaction-block.js';
-import { asKind, stringValues } from '../src/parse/node-types.js';
+import { asKind } from '../src/parse/node-types.js';
 import type { CreateStmt } from '@pgsql/types';
 import { displayResolvedName, relationFromNameList, type RelationName } from '../src/model/names.js';
 import type { IndexInfo } from '../src/model/schema-model.js';
-import { sameColumnSet } from '../src/model/schema-objects.js';
+import { constraintInfo, sameColumnSet } from '../src/model/schema-objects.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 type MessageId = 'uniqueIndexDropped' | 'help' | 'replacedAfterCommit' | 'replacementFirstHelp' | 'replacedByPartialIndex' | 'partialIndexHelp' | 'tableMadeAgainWithoutKey' | 'keepKeyHelp';
@@ -146,13 +146,11 @@ function reportKeysNotMadeAgain(context: RuleContext<MessageId>, relation: Relat
 
 /** The key columns of the PRIMARY KEY and UNIQUE constraints a CREATE TABLE declares, on a column or on the table. */
 function uniqueKeysDeclared(created: CreateStmt): string[][] {
-  const keys: string[][] = [];
-  for (const element of created.tableElts ?? []) {
+  const table = created.relation?.relname ?? '';
+  const constraints = (created.tableElts ?? []).flatMap((element) => {
     const column = asKind(element, 'ColumnDef');
-    for (const constraint of column ? (column.constraints ?? []).map((node) => asKind(node, 'Constraint')) : [asKind(element, 'Constraint')]) {
-      if (constraint?.contype !== 'CONSTR_PRIMARY' && constraint?.contype !== 'CONSTR_UNIQUE') continue;
-      keys.push(column?.colname ? [column.colname] : stringValues(constraint.keys));
-    }
-  }
-  return keys;
+    if (!column) return [constraintInfo(asKind(element, 'Constraint') ?? {}, table)];
+    return (column.constraints ?? []).map((node) => constraintInfo(asKind(node, 'Constraint') ?? {}, table, column.colname));
+  });
+  return constraints.filter((constraint) => constraint?.kind === 'unique' || constraint?.kind === 'primary key').map((constraint) => constraint!.columns);
 }

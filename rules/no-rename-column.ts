@@ -1,5 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
+import type { ColumnDef } from '@pgsql/types';
 import type { RuleContext } from '../src/engine/context.js';
+import type { Statement } from '../src/parse/parse.js';
 import { columnReplacementSteps } from '../src/knowledge/expand-contract.js';
 import { knownColumn } from '../src/engine/batches.js';
 import { commandsAltering } from '../src/engine/alter-table-commands.js';
@@ -51,15 +53,11 @@ export default defineRule({
         const newName = quoteIdentifier(rename.newname ?? '');
         const steps = columnReplacementSteps(table, column, newName, knownColumn(context, relation, oldName));
         // Artifact Hub's snapshot.created_at, renamed to ts and added again: the running release's queries still run, on other data.
-        const adder = context.statements
-          .slice(context.statement.index + 1)
-          .find((later) => commandsAltering([later], relation, context.schema).some((cmd) => cmd.subtype === 'AT_AddColumn' && asKind(cmd.def, 'ColumnDef')?.colname === oldName));
-        if (adder) {
+        const addedAgain = columnAddedLater(context, relation, oldName);
+        if (addedAgain) {
           // Sirimbo's up_timestamp_add, renamed to created_at and added again GENERATED ALWAYS AS (created_at): same values, no writes.
-          const added = commandsAltering([adder], relation, context.schema).map((cmd) => asKind(cmd.def, 'ColumnDef')).find((definition) => definition?.colname === oldName);
-          const generatedFrom = (added?.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((constraint) => constraint?.contype === 'CONSTR_GENERATED')?.raw_expr;
-          const messageId = generatedCopyOf(generatedFrom) === rename.newname ? 'renameColumnKeptAsGenerated' : 'renameColumnNameTaken';
-          context.report({ messageId, helpId: 'help', data: { table, column, newName, line: context.lineOf(adder.range.start), steps } });
+          const messageId = generatedCopyOf(addedAgain.column) === rename.newname ? 'renameColumnKeptAsGenerated' : 'renameColumnNameTaken';
+          context.report({ messageId, helpId: 'help', data: { table, column, newName, line: context.lineOf(addedAgain.statement.range.start), steps } });
           return;
         }
         context.report({ messageId: 'renameColumn', helpId: 'help', data: { table, column, newName, steps } });
@@ -95,6 +93,17 @@ function formerName(context: RuleContext<string>, relation: RelationName): Relat
     if (rename?.renameType !== 'OBJECT_TABLE' || !rename.relation || !rename.newname) continue;
     const old = relationFromRangeVar(rename.relation);
     if (context.schema.sameTable({ ...(old.schema ? { schema: old.schema } : {}), name: rename.newname }, relation)) return old;
+  }
+  return undefined;
+}
+
+/** The later statement of the file that adds a column of this name to the table, with the column's definition. */
+function columnAddedLater(context: RuleContext<string>, relation: RelationName, name: string): { statement: Statement; column: ColumnDef } | undefined {
+  for (const statement of context.statements.slice(context.statement.index + 1)) {
+    for (const cmd of commandsAltering([statement], relation, context.schema)) {
+      const column = cmd.subtype === 'AT_AddColumn' ? asKind(cmd.def, 'ColumnDef') : undefined;
+      if (column?.colname === name) return { statement, column };
+    }
   }
   return undefined;
 }

@@ -85,10 +85,18 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
   const standalone: string[] = [];
   const reader = options.reader ?? new MigrationFiles();
 
+  // What each folder holds, found once: a folder looked at as the one above a file's may then be the one it is linted in.
+  const found = new Map<string, Promise<MigrationFolder>>();
+  const findFolder = (dir: string): Promise<MigrationFolder> => {
+    let folder = found.get(dir);
+    if (!folder) found.set(dir, (folder = findMigrationFolder(dir, { cwd, markerOf: reader.markerOf, ...(config.framework ? { framework: config.framework } : {}) })));
+    return folder;
+  };
+
   const folderAt = async (dir: string): Promise<IndexedFolder> => {
     let indexed = folders.get(dir);
     if (!indexed) {
-      const folder = await findMigrationFolder(dir, { cwd, markerOf: reader.markerOf, ...(config.framework ? { framework: config.framework } : {}) });
+      const folder = await findFolder(dir);
       indexed = {
         folder,
         migrations: new Set(folder.migrations.map((migration) => migration.absolutePath)),
@@ -134,7 +142,7 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
       ancestor = path.dirname(ancestor);
       if (!foldersLinted.has(ancestor)) continue;
       // Looked at quietly: a folder not taken says nothing on stderr.
-      const folder = folders.get(ancestor)?.folder ?? (await findMigrationFolder(ancestor, { cwd, markerOf: reader.markerOf, ...(config.framework ? { framework: config.framework } : {}) }).catch(() => undefined));
+      const folder = await findFolder(ancestor).catch(() => undefined);
       // Two migrations of one version below it: separate Flyway projects side by side, not one location.
       if (folder?.framework === 'tern' || (folder?.framework === 'flyway' && !folder.problems)) found.unshift(ancestor);
     }

@@ -248,8 +248,8 @@ export class FileLinter {
         if (!rolledBack) {
           if (!this.shared.mayBeSkipped(statement)) this.unmadeInLastFile.push(...unmadeObjectsIn(statement, schema));
           // A function neither PostgreSQL nor the migrations made (pg_partman's create_parent, Artifact Hub's) may lock anything.
-          const unread = statement.kind === 'SelectStmt' || statement.kind === 'CallStmt' ? callsOutsideCatalog(statement.node).filter((name) => schema.userFunctionVolatility(name.split('.').at(-1)!) === undefined) : [];
-          if (unread.length > 0) this.skippedInLastFile.push({ range: statement.range, kind: 'function lockwise cannot read', text: `${unread[0]}()` });
+          const unread = statement.kind === 'SelectStmt' || statement.kind === 'CallStmt' ? callsOutsideCatalog(statement.node).filter((name) => !schema.madeFunction(name)) : [];
+          if (unread.length > 0) this.skippedInLastFile.push({ range: statement.range, kind: 'function lockwise cannot read', text: `${unread[0]}()`, function: unread[0] });
           schema.apply(statement);
         }
       }

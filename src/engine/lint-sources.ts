@@ -147,7 +147,7 @@ export async function lintHistories(
         const unmade = linter!.unmadeInLastFile;
         const notRun = linter!.skippedInLastFile;
         // A DO block's PERFORM of a function the migrations made is code lockwise has read.
-        const parsedSkipped = parsed.skipped.filter((item) => item.kind !== 'function lockwise cannot read' || schema!.userFunctionVolatility(item.text.slice(0, -2).split('.').at(-1)!) === undefined);
+        const parsedSkipped = parsed.skipped.filter((item) => item.function === undefined || !schema!.madeFunction(item.function));
         const skipped = notRun.length > 0 ? [...parsedSkipped, ...notRun].sort((a, b) => a.range.start - b.range.start) : parsedSkipped;
         files.push(fileResult(input.path, () => source, { diagnostics, skipped, ...(unmade.length > 0 ? { unmade } : {}) }));
       }

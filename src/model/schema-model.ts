@@ -777,6 +777,11 @@ export class SchemaModel {
   }
 
   /** The last PL/pgSQL function of that name (any schema, any arguments) a migration created; undefined for none. */
+  /** Whether a migration made the function a call names as written (`partman.create_parent`): lockwise has read its code. */
+  madeFunction(name: string): boolean {
+    return this.userFunctionVolatility(name.split('.').at(-1)!) !== undefined;
+  }
+
   plpgsqlFunction(name: string): PlpgsqlFunction | undefined {
     return this.plpgsqlFunctions.get(name.toLowerCase());
   }

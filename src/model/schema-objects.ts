@@ -120,9 +120,10 @@ export function isNullConstant(expression: Node): boolean {
   return asKind(cast?.arg ?? expression, 'A_Const')?.isnull === true;
 }
 
-/** The column a generation expression copies as it is (`u_id`), if it is one column. */
-export function generatedCopyOf(expression: Node | undefined): string | undefined {
-  const fields = stringValues(asKind(expression, 'ColumnRef')?.fields);
+/** The column a generated column copies as it is (`GENERATED ALWAYS AS (u_id)`), if its expression is one column. */
+export function generatedCopyOf(column: ColumnDef | undefined): string | undefined {
+  const generated = (column?.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((constraint) => constraint?.contype === 'CONSTR_GENERATED');
+  const fields = stringValues(asKind(generated?.raw_expr, 'ColumnRef')?.fields);
   return fields.length === 1 ? fields[0] : undefined;
 }
 
@@ -132,11 +133,12 @@ export function columnInfo(column: ColumnDef, addedIn: string): ColumnInfo {
   const collation = collationName(column.collClause);
   const generated = (column.constraints ?? []).map((node) => asKind(node, 'Constraint')).find((constraint) => constraint?.contype === 'CONSTR_GENERATED');
   const defaultCalls = functionsCalledIn(defaultExpressionOf(column));
+  const generatedFrom = generatedCopyOf(column);
   return {
     name: column.colname ?? '',
     ...(type ? { type } : {}),
     ...(generated ? { generated: generated.generated_kind === 's' ? ('stored' as const) : ('virtual' as const) } : {}),
-    ...(generatedCopyOf(generated?.raw_expr) ? { generatedFrom: generatedCopyOf(generated?.raw_expr)! } : {}),
+    ...(generatedFrom ? { generatedFrom } : {}),
     ...(collation ? { collation } : {}),
     // serial is an integer NOT NULL DEFAULT nextval(...) of a sequence it owns.
     notNull: constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY') || isSerial(column),

@@ -225,7 +225,7 @@ export function statementsInDoBlock(doStatement: Node, statementText: string, st
     const written = query.replace(/^SELECT\s+/i, '');
     const at = body.text.indexOf(written, lineStarts[Math.max(0, lineno - 1)] ?? 0);
     if (at === -1) continue;
-    unreadCalls.push({ range: { start: fileOffset(at), end: fileOffset(at + written.length) }, kind: 'function lockwise cannot read', text: `${names[0]}()` });
+    unreadCalls.push({ range: { start: fileOffset(at), end: fileOffset(at + written.length) }, kind: 'function lockwise cannot read', text: `${names[0]}()`, function: names[0] });
   }
   return { statements: found.filter((statement) => nodeKind(statement.node) !== 'DoStmt'), dynamic, unreadCalls, ...(transactionControl ? { transactionControl } : {}) };
 }

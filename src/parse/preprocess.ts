@@ -11,6 +11,8 @@ export interface SkippedText {
   text: string;
   /** For a placeholder or variable: the length of the run of underscores that stands for it in the parsed SQL. */
   identifierLength?: number;
+  /** For a function lockwise cannot read: its name as written (`partman.create_parent`). */
+  function?: string;
 }
 
 export interface PreprocessedSql {
