@@ -15,6 +15,8 @@ export const DEFAULT_ACCESS_METHOD = 'heap';
 export const DEFAULT_TABLESPACE = 'pg_default';
 
 export type RelationKind = 'table' | 'partitioned table' | 'view' | 'materialized view';
+/** What a lock on a relation can fall on: a composite type has a relation of its own in pg_class. */
+export type LockedKind = RelationKind | 'composite type';
 
 export interface TableInfo {
   /** Schema-qualified, as resolved when it was created. */
@@ -434,21 +436,25 @@ export class SchemaModel {
   /**
    * What a DELETE that removes rows of `relation` does to the tables with a foreign key to it: the ON DELETE action of each
    * (NO ACTION for NO ACTION and RESTRICT, which only check), following CASCADE on to the tables referencing those in turn.
-   * Each table once, under the action that changes it most; not `relation` itself.
+   * Each table once, under the action that changes it most; not `relation` itself. With `onlyKeysOf`, only the foreign
+   * keys to `relation` whose referenced columns are all among those columns count (CASCADE is followed on from them).
    */
-  tablesReachedByDelete(relation: RelationName): Array<{ table: RelationName; action: ForeignKeyDeleteAction | 'NO ACTION' }> {
+  tablesReachedByDelete(relation: RelationName, onlyKeysOf?: ReadonlySet<string>): Array<{ table: RelationName; action: ForeignKeyDeleteAction | 'NO ACTION' }> {
     const self = this.resolve(relation, this.tables);
+    const primaryKey = this.primaryKey(relation) ?? [];
     const found = new Map<string, ForeignKeyDeleteAction | 'NO ACTION'>();
-    const visit = (table: RelationName): void => {
+    const visit = (table: RelationName, depth: number): void => {
       for (const { owner, constraints, name } of this.foreignKeysTo(table, { all: true })) {
-        const action = constraints.get(name)?.onDelete ?? 'NO ACTION';
+        const constraint = constraints.get(name);
+        if (depth === 0 && onlyKeysOf && !(constraint?.referencedColumns?.length ? constraint.referencedColumns : primaryKey).every((column) => onlyKeysOf.has(column))) continue;
+        const action = constraint?.onDelete ?? 'NO ACTION';
         const before = found.get(owner);
         if (owner === self || (before !== undefined && (before !== 'NO ACTION' || action === 'NO ACTION'))) continue;
         found.set(owner, action);
-        if (action === 'CASCADE') visit(this.qualified(owner));
+        if (action === 'CASCADE') visit(this.qualified(owner), depth + 1);
       }
     };
-    visit(relation);
+    visit(relation, 0);
     return [...found].map(([owner, action]) => ({ table: this.qualified(owner), action }));
   }
 
