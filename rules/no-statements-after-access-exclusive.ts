@@ -1,4 +1,5 @@
 import type { Statement } from '../src/parse/parse.js';
+import { everyQueryOf } from '../src/knowledge/lock-modes.js';
 import { defineRule } from '../src/engine/rule.js';
 import { shortWordList, wordList } from '../src/engine/messages.js';
 import { alterTableCommands, asKind, stringValues } from '../src/parse/node-types.js';
@@ -86,7 +87,7 @@ export default defineRule({
     presets: ['recommended', 'strict'],
     messages: {
       statementAfterLock:
-        'This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.{{later}}',
+        'This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: {{waiting}} waits for this statement too, and for any lock it has to wait for.{{later}}',
       help: 'Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration{{laterDeployNote}}, or, for another change to the same table, into the same ALTER TABLE statement.',
       rebuildHelp:
         'Create the new table first, under another name, so that whatever it waits for (the tables its foreign keys reference) it waits for before the old one is locked; then drop the old table and rename the new one to its name, which only changes the catalog: CREATE TABLE {{newName}} (...); DROP TABLE {{table}}; ALTER TABLE {{newName}} RENAME TO {{name}};',
@@ -148,7 +149,7 @@ export default defineRule({
           // "the table", or "the view" for a view dropped and created again.
           data: {
             object: wordList(objects),
-            them: several ? 'them' : words[0]!.relation,
+            waiting: everyQueryOf(several ? 'them' : words[0]!.relation),
             is: several ? 'are' : 'is',
             line: `${context.lineOfLock(first)}${first.claim.takenOnlyIf ? `, if ${first.claim.takenOnlyIf}` : ''}`,
             later: laterLocksInWords(statement, held),

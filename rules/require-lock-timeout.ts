@@ -134,7 +134,7 @@ function describeLocks(context: RuleContext<MessageId>, claims: LockClaim[]): Lo
   const others = weaker.map((words) => `, and ${words.lock} on ${words.object}, which ${words.impact}`).join('');
   // A waiting request holds up only the requests that conflict with it: below ACCESS EXCLUSIVE, reads go past it.
   const strongestMode = trafficLock(claims[0]!);
-  const queued = blocksReads(strongestMode) ? `query on ${strongest!.relation}` : `write to ${strongest!.relation}`;
+  const queued = blocksReads(strongestMode) ? (strongest!.relation === 'the type' ? 'query that uses the type' : `query on ${strongest!.relation}`) : `write to ${strongest!.relation}`;
   return { ...strongest!, others, queued };
 }
 

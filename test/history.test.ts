@@ -651,6 +651,19 @@ describe('locks the history can name', () => {
     expect(message).toContain('every query on the view that arrives after it waits behind it');
   });
 
+  it('says a composite type is locked, and that the queries using it wait, not the reads and writes of a table', () => {
+    const dir = tempProject({
+      'db/001_jwt.sql': 'CREATE TYPE jwt_token AS (role text, person_ids bigint[]);\n',
+      'db/002_alter.sql': 'BEGIN;\nALTER TYPE jwt_token ALTER ATTRIBUTE person_ids TYPE json;\nSELECT 1;\nCOMMIT;\n',
+    });
+    const found = lintedDiagnostics(dir);
+    const timeout = found.find((d) => d.rule === 'require-lock-timeout')!.message;
+    // Seen on PostgreSQL 18 (Sirimbo's 000028): a call of a function returning the type, and a cast to it, waited on the lock.
+    expect(timeout).toContain('ACCESS EXCLUSIVE lock on jwt_token, which blocks every query that uses the type,');
+    expect(timeout).toContain('every query that uses the type that arrives after it waits behind it');
+    expect(found.find((d) => d.rule === 'no-statements-after-access-exclusive')!.message).toContain('a lock held until the transaction commits: every query that uses the type waits for this statement too');
+  });
+
   it('says what it knows in help and follow-up messages: a view held locked, a DELETE done in batches, the type of a new column', () => {
     const dir = tempProject({
       'db/001_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);\nCREATE VIEW order_totals AS SELECT sum(total) AS total FROM orders;\n',

@@ -1,5 +1,5 @@
 import type { Statement } from '../parse/parse.js';
-import type { RelationKind, SchemaModel } from '../model/schema-model.js';
+import type { LockedKind, SchemaModel } from '../model/schema-model.js';
 import type { RunnerTraits, SettingValue, TransactionMode, TransactionState } from '../model/session-state.js';
 import type { RelationName } from '../model/names.js';
 import type { LockClaim } from '../knowledge/statement-locks.js';
@@ -64,7 +64,7 @@ export interface RuleContext<MessageId extends string = string> {
   /** Whether a lock claim falls on an existing table; for an index, on its table, existing unless the model knows otherwise. */
   locksExistingTable(claim: LockClaim): boolean;
   /** A lock claim in words for messages, with what the model knows (an index's table, a view): see LockWords. */
-  describeLock(claim: LockClaim, kindWhenTaken?: RelationKind): LockWords;
+  describeLock(claim: LockClaim, kindWhenTaken?: LockedKind): LockWords;
   /** The 1-based line of a byte offset in this file, for messages that point elsewhere. */
   lineOf(offset: number): number;
   /** The SQL text PostgreSQL's parser saw for a byte range of this file (psql commands and placeholders neutralised), e.g. for the scanner's tokens. */

@@ -1,7 +1,7 @@
 import type { Statement } from '../parse/parse.js';
 import { asKind } from '../parse/node-types.js';
 import type { TransactionState } from '../model/session-state.js';
-import type { RelationKind, SchemaModel } from '../model/schema-model.js';
+import type { LockedKind, SchemaModel } from '../model/schema-model.js';
 import { relationFromRangeVar, type RelationName } from '../model/names.js';
 import type { LockClaim } from '../knowledge/statement-locks.js';
 
@@ -15,7 +15,7 @@ export interface HeldLock {
   /** It fell on a table that holds production data when it was taken (see RuleContext.locksExistingTable). */
   onExistingTable: boolean;
   /** What the relation was when the lock was taken, when the model knew it: a view the transaction then drops is still called a view. */
-  relationKind?: RelationKind;
+  relationKind?: LockedKind;
   /**
    * Where the statement that took it stands, for a lock held since a migration before this one: a runner that runs every
    * migration pending in a deploy in one transaction (drizzle's) keeps it through this one.

@@ -5,7 +5,7 @@ import { alterTableCommands, asKind, type NodeKind } from '../parse/node-types.j
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
 import { runsAloneInBatchedMode, SessionState, sharedQueries, wrapsEachFile, type TransactionState } from '../model/session-state.js';
-import { tablesOfUses, type RelationKind, type SchemaModel } from '../model/schema-model.js';
+import { tablesOfUses, type LockedKind, type SchemaModel } from '../model/schema-model.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import {
   asRunByItsBlock,
@@ -130,7 +130,7 @@ export class FileLinter {
       locksExistingTable,
       describeLock: (claim, kindWhenTaken) => {
         const { schema } = now();
-        const relation = lockedRelationWord(claim, (name) => schema.table(name)?.kind ?? kindWhenTaken);
+        const relation = lockedRelationWord(claim, (name) => lockedKind(name, schema) ?? kindWhenTaken);
         return {
           lock: lockPhrase(claim.mode),
           object: describeLockedObject(claim, (index) => schema.indexTable(index)),
@@ -556,10 +556,15 @@ function syntaxErrorRange(parsed: ParsedFile): ByteRange {
   return { start, end: start + length };
 }
 
-/** What a claimed relation is when the lock is taken, for a lock on a table or view the model knows. */
-function relationKindOf(claim: LockClaim, schema: SchemaModel): { relationKind?: RelationKind } {
-  const kind = claim.target === 'table' ? schema.table(claim.relation)?.kind : undefined;
+/** What a claimed relation is when the lock is taken, for a lock on a table, view or composite type the model knows. */
+function relationKindOf(claim: LockClaim, schema: SchemaModel): { relationKind?: LockedKind } {
+  const kind = claim.target === 'table' ? lockedKind(claim.relation, schema) : undefined;
   return kind ? { relationKind: kind } : {};
+}
+
+/** A composite type is a relation too: ALTER TYPE locks it as ALTER TABLE locks a table. */
+function lockedKind(relation: RelationName, schema: SchemaModel): LockedKind | undefined {
+  return schema.table(relation)?.kind ?? (schema.typeKind(relation) === 'composite type' ? 'composite type' : undefined);
 }
 
 /**

@@ -33,9 +33,14 @@ export function blocksReads(mode: LockMode): boolean {
   return mode === 'ACCESS EXCLUSIVE';
 }
 
+/** The queries an ACCESS EXCLUSIVE lock on the relation holds up: a composite type has no rows, but every query that uses it waits. */
+export function everyQueryOf(relation: string): string {
+  return relation === 'the type' ? 'every query that uses the type' : `every read and write of ${relation}`;
+}
+
 /** What the application sees while the lock is held or queued, in words for messages. */
 export function lockImpact(mode: LockMode, relation = 'the table'): string {
-  if (blocksReads(mode)) return `blocks every read and write of ${relation}`;
+  if (blocksReads(mode)) return `blocks ${everyQueryOf(relation)}`;
   if (blocksWrites(mode)) return `blocks every write to ${relation}`;
   return 'blocks neither reads nor writes';
 }

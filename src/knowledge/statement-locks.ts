@@ -205,6 +205,7 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
 /** What the locked relation is, in words: "the table", or "the view" and "the materialized view" as `kindOf` knows them. */
 export function lockedRelationWord(claim: LockClaim, kindOf: (relation: RelationName) => string | undefined): string {
   const kind = claim.target === 'table' ? kindOf(claim.relation) : undefined;
+  if (kind === 'composite type') return 'the type';
   return kind === 'view' || kind === 'materialized view' ? `the ${kind}` : 'the table';
 }
 
