@@ -24986,21 +24986,25 @@ var init_schema_model = __esm({
       /**
        * What a DELETE that removes rows of `relation` does to the tables with a foreign key to it: the ON DELETE action of each
        * (NO ACTION for NO ACTION and RESTRICT, which only check), following CASCADE on to the tables referencing those in turn.
-       * Each table once, under the action that changes it most; not `relation` itself.
+       * Each table once, under the action that changes it most; not `relation` itself. With `onlyKeysOf`, only the foreign
+       * keys to `relation` whose referenced columns are all among those columns count (CASCADE is followed on from them).
        */
-      tablesReachedByDelete(relation) {
+      tablesReachedByDelete(relation, onlyKeysOf) {
         const self = this.resolve(relation, this.tables);
+        const primaryKey = this.primaryKey(relation) ?? [];
         const found = /* @__PURE__ */ new Map();
-        const visit2 = (table) => {
+        const visit2 = (table, depth) => {
           for (const { owner: owner2, constraints, name } of this.foreignKeysTo(table, { all: true })) {
-            const action = constraints.get(name)?.onDelete ?? "NO ACTION";
+            const constraint = constraints.get(name);
+            if (depth === 0 && onlyKeysOf && !(constraint?.referencedColumns?.length ? constraint.referencedColumns : primaryKey).every((column) => onlyKeysOf.has(column))) continue;
+            const action = constraint?.onDelete ?? "NO ACTION";
             const before = found.get(owner2);
             if (owner2 === self || before !== void 0 && (before !== "NO ACTION" || action === "NO ACTION")) continue;
             found.set(owner2, action);
-            if (action === "CASCADE") visit2(this.qualified(owner2));
+            if (action === "CASCADE") visit2(this.qualified(owner2), depth + 1);
           }
         };
-        visit2(relation);
+        visit2(relation, 0);
         return [...found].map(([owner2, action]) => ({ table: this.qualified(owner2), action }));
       }
       /** The foreign keys of other tables to what `dropped` names of a table (see tablesReferencing): each owner's key, its constraints and the key's name. */
@@ -26768,8 +26772,11 @@ function blocksWrites(mode) {
 function blocksReads(mode) {
   return mode === "ACCESS EXCLUSIVE";
 }
+function everyQueryOf(relation) {
+  return relation === "the type" ? "every query that uses the type" : `every read and write of ${relation}`;
+}
 function lockImpact(mode, relation = "the table") {
-  if (blocksReads(mode)) return `blocks every read and write of ${relation}`;
+  if (blocksReads(mode)) return `blocks ${everyQueryOf(relation)}`;
   if (blocksWrites(mode)) return `blocks every write to ${relation}`;
   return "blocks neither reads nor writes";
 }
@@ -27057,6 +27064,7 @@ function describeLockedObject(claim, tableOfIndex) {
 }
 function lockedRelationWord(claim, kindOf) {
   const kind = claim.target === "table" ? kindOf(claim.relation) : void 0;
+  if (kind === "composite type") return "the type";
   return kind === "view" || kind === "materialized view" ? `the ${kind}` : "the table";
 }
 function trafficTable(claim, tableOfIndex) {
@@ -28237,8 +28245,11 @@ function syntaxErrorRange(parsed) {
   return { start, end: start + length };
 }
 function relationKindOf(claim, schema) {
-  const kind = claim.target === "table" ? schema.table(claim.relation)?.kind : void 0;
+  const kind = claim.target === "table" ? lockedKind(claim.relation, schema) : void 0;
   return kind ? { relationKind: kind } : {};
+}
+function lockedKind(relation, schema) {
+  return schema.table(relation)?.kind ?? (schema.typeKind(relation) === "composite type" ? "composite type" : void 0);
 }
 function dropGuardsCreation(file, relation) {
   const drop = asKind(file.current?.node, "DropStmt");
@@ -28320,7 +28331,7 @@ var init_lint_file = __esm({
           locksExistingTable,
           describeLock: (claim, kindWhenTaken) => {
             const { schema } = now();
-            const relation = lockedRelationWord(claim, (name) => schema.table(name)?.kind ?? kindWhenTaken);
+            const relation = lockedRelationWord(claim, (name) => lockedKind(name, schema) ?? kindWhenTaken);
             return {
               lock: lockPhrase(claim.mode),
               object: describeLockedObject(claim, (index) => schema.indexTable(index)),
@@ -29810,6 +29821,67 @@ var init_no_domain_constraint = __esm({
   }
 });
 
+// rules/no-disable-trigger-all.ts
+function foreignKeysInWords(referenced, referencing) {
+  const parts = [
+    ...referenced.length > 0 ? [`its foreign ${referenced.length === 1 ? "key" : "keys"} to ${shortWordList([...new Set(referenced)], NAMED_TABLES)}`] : [],
+    ...referencing.length > 0 ? [`the foreign ${referencing.length === 1 ? "key" : "keys"} of ${shortWordList(referencing, NAMED_TABLES)} referencing it`] : []
+  ];
+  return parts.join(", and ");
+}
+var NAMED_TABLES, no_disable_trigger_all_default;
+var init_no_disable_trigger_all = __esm({
+  "rules/no-disable-trigger-all.ts"() {
+    "use strict";
+    init_rule();
+    init_messages();
+    init_names();
+    init_node_types();
+    NAMED_TABLES = 4;
+    no_disable_trigger_all_default = defineRule({
+      id: "no-disable-trigger-all",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          disableAll: 'DISABLE TRIGGER ALL on {{table}} also turns off the internal triggers that enforce {{keys}}, which only a superuser may do: run by a role that is not one, as on Amazon RDS, Cloud SQL, Azure or Supabase, the statement fails ("permission denied: ... is a system trigger"). Run by a superuser, the rows written while they are off are never checked against those keys, not even when ENABLE TRIGGER ALL turns them back on.',
+          enableAll: 'ENABLE TRIGGER ALL on {{table}} also turns on the internal triggers that enforce {{keys}}, which only a superuser may do: run by a role that is not one, as on Amazon RDS, Cloud SQL, Azure or Supabase, the statement fails ("permission denied: ... is a system trigger").',
+          help: "Use DISABLE TRIGGER USER and ENABLE TRIGGER USER, which leave the foreign keys' triggers alone and need only ownership of {{table}}. To load rows a key would refuse, drop the constraint, and add it again NOT VALID afterwards, then VALIDATE CONSTRAINT."
+        },
+        docs: {
+          summary: "Warns about ALTER TABLE ... DISABLE or ENABLE TRIGGER ALL on a table with foreign keys, which fails unless the migration runs as a superuser, and leaves rows unchecked if it does.",
+          why: `ALL means the internal triggers too: the ones through which PostgreSQL enforces a foreign key, on the table that has it and on the table it references. Disabling or enabling those requires a superuser, so the statement fails for a role that merely owns the table (seen on PostgreSQL 18: "permission denied: \\"RI_ConstraintTrigger_c_16406\\" is a system trigger", from the referencing and the referenced side alike). Managed PostgreSQL services (Amazon RDS and Aurora, Cloud SQL, Azure, Supabase) give no superuser, so a migration that works on a developer's machine fails in production. Where it runs, the foreign keys are not enforced while the triggers are off, and turning them on again checks nothing: a row written meanwhile that references nothing stays. Reported for a table the model knows to have a foreign key, or to be referenced by one; ENABLE TRIGGER ALL only when no DISABLE TRIGGER ALL of the same table was reported before it in the file.`,
+          instead: "DISABLE TRIGGER USER / ENABLE TRIGGER USER leave the foreign keys' triggers on. To skip a foreign key's checks while loading data, drop the constraint and add it again NOT VALID, then VALIDATE CONSTRAINT.",
+          bad: "CREATE TABLE galleries (id bigint PRIMARY KEY);\nCREATE TABLE articles (id bigint PRIMARY KEY, photo_id bigint REFERENCES galleries (id), title text);\n-- a later migration:\nALTER TABLE articles DISABLE TRIGGER ALL;\nUPDATE articles SET title = trim(title);\nALTER TABLE articles ENABLE TRIGGER ALL;",
+          good: "CREATE TABLE galleries (id bigint PRIMARY KEY);\nCREATE TABLE articles (id bigint PRIMARY KEY, photo_id bigint REFERENCES galleries (id), title text);\n-- a later migration:\nALTER TABLE articles DISABLE TRIGGER USER;\nUPDATE articles SET title = trim(title);\nALTER TABLE articles ENABLE TRIGGER USER;",
+          references: ["https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-DISABLE-ENABLE-TRIGGER", "https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK"],
+          pgVersions: "All versions. Checked on PostgreSQL 18.",
+          prevents: "a migration that fails without superuser, and rows its foreign keys never checked"
+        }
+      },
+      create(context) {
+        const disabled = /* @__PURE__ */ new Set();
+        return {
+          AlterTableStmt(alter) {
+            if (!alter.relation || alter.objtype !== "OBJECT_TABLE") return;
+            const relation = relationFromRangeVar(alter.relation);
+            for (const command of alter.cmds ?? []) {
+              const subtype = asKind(command, "AlterTableCmd")?.subtype;
+              if (subtype !== "AT_DisableTrigAll" && subtype !== "AT_EnableTrigAll") continue;
+              const keys = foreignKeysInWords(context.schema.foreignKeys(relation).flatMap(({ references }) => references ? [displayName(references)] : []), context.schema.tablesReferencing(relation, { all: true }).map(displayResolvedName));
+              if (!keys) continue;
+              const table = displayName(relation);
+              if (subtype === "AT_EnableTrigAll" && disabled.has(table)) continue;
+              if (subtype === "AT_DisableTrigAll") disabled.add(table);
+              context.report({ messageId: subtype === "AT_DisableTrigAll" ? "disableAll" : "enableAll", helpId: "help", at: alter.relation.location, data: { table, keys } });
+            }
+          }
+        };
+      }
+    });
+  }
+});
+
 // src/knowledge/drop-cascade.ts
 var CALLERS, CASCADE_DROPS, COLUMN_CASCADE_DROPS;
 var init_drop_cascade = __esm({
@@ -31281,7 +31353,7 @@ var init_no_json_column = __esm({
 });
 
 // rules/no-delete-and-reinsert-referenced-rows.ts
-var NAMED_TABLES, no_delete_and_reinsert_referenced_rows_default;
+var NAMED_TABLES2, no_delete_and_reinsert_referenced_rows_default;
 var init_no_delete_and_reinsert_referenced_rows = __esm({
   "rules/no-delete-and-reinsert-referenced-rows.ts"() {
     "use strict";
@@ -31289,7 +31361,7 @@ var init_no_delete_and_reinsert_referenced_rows = __esm({
     init_messages();
     init_names();
     init_node_types();
-    NAMED_TABLES = 4;
+    NAMED_TABLES2 = 4;
     no_delete_and_reinsert_referenced_rows_default = defineRule({
       id: "no-delete-and-reinsert-referenced-rows",
       meta: {
@@ -31301,7 +31373,7 @@ var init_no_delete_and_reinsert_referenced_rows = __esm({
         },
         docs: {
           summary: "Warns about deleting rows of a table and inserting them again in the same migration, when foreign keys of other tables set their references to NULL, or delete their rows, on each delete.",
-          why: "A migration that rebuilds a table's rows, to remove duplicates or fix them, often copies the rows to keep aside, deletes the table's rows, and inserts the kept ones back with the same keys. The rows look unchanged, but every foreign key of another table to them acted on the DELETE: ON DELETE SET NULL (or SET DEFAULT) cleared each reference, and ON DELETE CASCADE deleted each referencing row. The INSERT does not bring those back, so the links are lost for good (seen on PostgreSQL 18: LobeHub's migration left 0 of 100 references to the embeddings it kept). A foreign key with NO ACTION or RESTRICT makes the DELETE fail instead, and is not reported. Reported at the DELETE, when a later statement of the same migration inserts into the same table and the history knows a foreign key with such an action on an existing table.",
+          why: "A migration that rebuilds a table's rows, to remove duplicates or fix them, often copies the rows to keep aside, deletes the table's rows, and inserts the kept ones back with the same keys. The rows look unchanged, but every foreign key of another table to them acted on the DELETE: ON DELETE SET NULL (or SET DEFAULT) cleared each reference, and ON DELETE CASCADE deleted each referencing row. The INSERT does not bring those back, so the links are lost for good (seen on PostgreSQL 18: LobeHub's migration left 0 of 100 references to the embeddings it kept). A foreign key with NO ACTION or RESTRICT makes the DELETE fail instead, and is not reported; nor is an INSERT that names its columns without the ones a foreign key references, as its rows take new keys and are not the deleted ones coming back. Reported at the DELETE, when a later statement of the same migration inserts into the same table and the history knows a foreign key with such an action on an existing table.",
           instead: "Delete only the rows that are not kept (DELETE ... WHERE key NOT IN (the kept keys)), or move the references to the kept rows first.",
           bad: "CREATE TABLE embeddings (id uuid PRIMARY KEY, chunk_id uuid NOT NULL);\nCREATE TABLE message_queries (id uuid PRIMARY KEY, embeddings_id uuid REFERENCES embeddings (id) ON DELETE SET NULL);\n-- a later migration:\nCREATE TEMP TABLE kept AS SELECT DISTINCT ON (chunk_id) * FROM embeddings ORDER BY chunk_id, id;\nDELETE FROM embeddings;\nINSERT INTO embeddings SELECT * FROM kept;",
           good: "CREATE TABLE embeddings (id uuid PRIMARY KEY, chunk_id uuid NOT NULL);\nCREATE TABLE message_queries (id uuid PRIMARY KEY, embeddings_id uuid REFERENCES embeddings (id) ON DELETE SET NULL);\n-- a later migration:\nDELETE FROM embeddings e USING embeddings other\n  WHERE e.chunk_id = other.chunk_id AND e.id > other.id;",
@@ -31321,13 +31393,14 @@ var init_no_delete_and_reinsert_referenced_rows = __esm({
               return target !== void 0 && context.schema.sameTable(relationFromRangeVar(target), relation);
             });
             if (!reinsert) return;
-            const acting = context.schema.tablesReachedByDelete(relation).filter(({ table, action }) => action !== "NO ACTION" && context.isExistingTable(table));
+            const insertedColumns = asKind(reinsert.node, "InsertStmt")?.cols?.map((target) => asKind(target, "ResTarget")?.name ?? "");
+            const acting = context.schema.tablesReachedByDelete(relation, insertedColumns && new Set(insertedColumns)).filter(({ table, action }) => action !== "NO ACTION" && context.isExistingTable(table));
             if (acting.length === 0) return;
             const cleared = acting.filter(({ action }) => action !== "CASCADE").map(({ table }) => displayResolvedName(table));
             const deleted = acting.filter(({ action }) => action === "CASCADE").map(({ table }) => displayResolvedName(table));
             const actions = [
-              ...cleared.length > 0 ? [`ON DELETE SET NULL or SET DEFAULT clears the references of ${shortWordList(cleared, NAMED_TABLES)}`] : [],
-              ...deleted.length > 0 ? [`ON DELETE CASCADE deletes the referencing rows of ${shortWordList(deleted, NAMED_TABLES)}`] : []
+              ...cleared.length > 0 ? [`ON DELETE SET NULL or SET DEFAULT clears the references of ${shortWordList(cleared, NAMED_TABLES2)}`] : [],
+              ...deleted.length > 0 ? [`ON DELETE CASCADE deletes the referencing rows of ${shortWordList(deleted, NAMED_TABLES2)}`] : []
             ];
             const lost = [...cleared.length > 0 ? ["those references are gone"] : [], ...deleted.length > 0 ? ["those rows are gone"] : []];
             context.report({
@@ -32635,6 +32708,7 @@ var LATER_LOCKS_NAMED, TRAILER_KINDS, READ_SOURCE, CATALOG_SOURCE, CATALOG_ONLY_
 var init_no_statements_after_access_exclusive = __esm({
   "rules/no-statements-after-access-exclusive.ts"() {
     "use strict";
+    init_lock_modes();
     init_rule();
     init_messages();
     init_node_types();
@@ -32684,7 +32758,7 @@ var init_no_statements_after_access_exclusive = __esm({
         severity: "warning",
         presets: ["recommended", "strict"],
         messages: {
-          statementAfterLock: "This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: every read and write of {{them}} waits for this statement too, and for any lock it has to wait for.{{later}}",
+          statementAfterLock: "This statement runs while {{object}} {{is}} locked ACCESS EXCLUSIVE (taken on line {{line}}), a lock held until the transaction commits: {{waiting}} waits for this statement too, and for any lock it has to wait for.{{later}}",
           help: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, into a separate transaction or migration{{laterDeployNote}}, or, for another change to the same table, into the same ALTER TABLE statement.",
           rebuildHelp: "Create the new table first, under another name, so that whatever it waits for (the tables its foreign keys reference) it waits for before the old one is locked; then drop the old table and rename the new one to its name, which only changes the catalog: CREATE TABLE {{newName}} (...); DROP TABLE {{table}}; ALTER TABLE {{newName}} RENAME TO {{name}};",
           separateHelp: "Make the statement that takes ACCESS EXCLUSIVE the last one before COMMIT: move this statement before it, or into a separate transaction or migration{{laterDeployNote}} (a RENAME, SET SCHEMA, ATTACH or DETACH PARTITION cannot share an ALTER TABLE statement with other changes)."
@@ -32733,7 +32807,7 @@ var init_no_statements_after_access_exclusive = __esm({
               // "the table", or "the view" for a view dropped and created again.
               data: {
                 object: wordList(objects),
-                them: several ? "them" : words[0].relation,
+                waiting: everyQueryOf(several ? "them" : words[0].relation),
                 is: several ? "are" : "is",
                 line: `${context.lineOfLock(first)}${first.claim.takenOnlyIf ? `, if ${first.claim.takenOnlyIf}` : ""}`,
                 later: laterLocksInWords(statement, held),
@@ -34640,7 +34714,7 @@ function describeLocks(context, claims) {
   });
   const others = weaker.map((words) => `, and ${words.lock} on ${words.object}, which ${words.impact}`).join("");
   const strongestMode = trafficLock(claims[0]);
-  const queued = blocksReads(strongestMode) ? `query on ${strongest.relation}` : `write to ${strongest.relation}`;
+  const queued = blocksReads(strongestMode) ? strongest.relation === "the type" ? "query that uses the type" : `query on ${strongest.relation}` : `write to ${strongest.relation}`;
   return { ...strongest, others, queued };
 }
 function pluralRelation(alike) {
@@ -35126,6 +35200,7 @@ var init_rules = __esm({
     init_no_concurrently_in_transaction();
     init_no_create_existing_object();
     init_no_domain_constraint();
+    init_no_disable_trigger_all();
     init_no_drop_cascade();
     init_no_drop_database();
     init_no_drop_not_null();
@@ -35189,6 +35264,7 @@ var init_rules = __esm({
       no_concurrent_index_if_not_exists_default,
       no_concurrently_in_transaction_default,
       no_create_existing_object_default,
+      no_disable_trigger_all_default,
       no_domain_constraint_default,
       no_drop_cascade_default,
       no_drop_database_default,

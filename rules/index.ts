@@ -8,6 +8,7 @@ import noConcurrentIndexIfNotExists from './no-concurrent-index-if-not-exists.js
 import noConcurrentlyInTransaction from './no-concurrently-in-transaction.js';
 import noCreateExistingObject from './no-create-existing-object.js';
 import noDomainConstraint from './no-domain-constraint.js';
+import noDisableTriggerAll from './no-disable-trigger-all.js';
 import noDropCascade from './no-drop-cascade.js';
 import noDropDatabase from './no-drop-database.js';
 import noDropNotNull from './no-drop-not-null.js';
@@ -73,6 +74,7 @@ export const RULES: readonly AnyRule[] = [
   noConcurrentIndexIfNotExists,
   noConcurrentlyInTransaction,
   noCreateExistingObject,
+  noDisableTriggerAll,
   noDomainConstraint,
   noDropCascade,
   noDropDatabase,
