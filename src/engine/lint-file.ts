@@ -1,3 +1,4 @@
+import { relationCreatedBy } from './transaction-block.js';
 import type { Node } from '@pgsql/types';
 import type { ParsedFile, Statement } from '../parse/parse.js';
 import type { SkippedText } from '../parse/preprocess.js';
@@ -567,14 +568,17 @@ function lockedKind(relation: RelationName, schema: SchemaModel): LockedKind | u
   return schema.table(relation)?.kind ?? (schema.typeKind(relation) === 'composite type' ? 'composite type' : undefined);
 }
 
+const GUARDED_DROPS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
+
 /**
- * The current statement is DROP TABLE IF EXISTS of a name no migration made, which the file creates later (racesow's
- * `DROP TABLE IF EXISTS nick_group; CREATE TEMP TABLE nick_group ...`, graphile-migrate's guards): a guard that lets the
- * migration run again, which drops nothing where it runs first, so its lock falls on no table in use.
+ * The current statement is DROP TABLE, VIEW or MATERIALIZED VIEW IF EXISTS of a name no migration made, which the file
+ * creates later as a table or view (racesow's `DROP TABLE IF EXISTS nick_group; CREATE TEMP TABLE nick_group ...`,
+ * graphile-migrate's guards): a guard that lets the migration run again, which drops nothing where it runs first, so its
+ * lock falls on no table in use. The same test as require-deprecation-before-drop's, through relationCreatedBy.
  */
 function dropGuardsCreation(file: FileUnderLint, relation: RelationName): boolean {
   const drop = asKind(file.current?.node, 'DropStmt');
-  if (!drop?.missing_ok || drop.removeType !== 'OBJECT_TABLE' || file.schema.table(relation)) return false;
+  if (!drop?.missing_ok || !GUARDED_DROPS.has(drop.removeType ?? '') || file.schema.table(relation)) return false;
   const sameName = (schema: string | undefined, name: string | undefined): boolean => name === relation.name && (schema === undefined || relation.schema === undefined || schema === relation.schema);
   const namesIt = (object: Node): boolean => {
     const named = relationFromNameList(object);
@@ -582,7 +586,7 @@ function dropGuardsCreation(file: FileUnderLint, relation: RelationName): boolea
   };
   if (!(drop.objects ?? []).some(namesIt)) return false;
   return file.parsed.statements.slice(file.current!.index + 1).some((later) => {
-    const created = asKind(later.node, 'CreateStmt')?.relation ?? asKind(later.node, 'CreateTableAsStmt')?.into?.rel;
-    return created !== undefined && sameName(created.schemaname, created.relname);
+    const created = relationCreatedBy(later);
+    return created !== undefined && sameName(created.schema, created.name);
   });
 }

@@ -24,8 +24,14 @@ export function statementCreatingAgainInFile(context: RuleContext<string>, drop:
 }
 
 function createsAgain(context: RuleContext<string>, statement: Statement, dropped: RelationName): boolean {
+  const created = relationCreatedBy(statement);
+  return created !== undefined && context.schema.sameTable(created, dropped);
+}
+
+/** The table or view a CREATE TABLE, CREATE TABLE ... AS or CREATE VIEW makes, as written. */
+export function relationCreatedBy(statement: Statement): RelationName | undefined {
   const created = asKind(statement.node, 'CreateStmt')?.relation ?? asKind(statement.node, 'CreateTableAsStmt')?.into?.rel ?? asKind(statement.node, 'ViewStmt')?.view;
-  return created !== undefined && context.schema.sameTable(relationFromRangeVar(created), dropped);
+  return created && relationFromRangeVar(created);
 }
 
 /**
