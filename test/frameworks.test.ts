@@ -849,6 +849,17 @@ describe('atlas', () => {
     expect(prepared.transaction).toBe('wrapped');
     expect(prepared.notes[1]).toContain('ignores this -- atlas:txmode none');
   });
+
+  it('reads the directive as Atlas LocalFile.comments does: not from a CRLF file, nor from comments alone, but over a line of spaces', () => {
+    const entry = { path: 'm/2.sql', absolutePath: '/m/2.sql', version: '2' };
+    const transactionOf = (text: string) => prepareMigration('atlas', entry, text).transaction;
+    const crlf = prepareMigration('atlas', entry, '-- atlas:txmode none\r\n\r\nCREATE INDEX CONCURRENTLY i ON t (c);\r\n');
+    expect(crlf.transaction).toBe('wrapped');
+    expect(crlf.notes[1]).toContain('ignores this -- atlas:txmode none: Atlas reads no file directive from a file with CRLF line ends');
+    expect(transactionOf('-- atlas:txmode none\n')).toBe('wrapped');
+    expect(transactionOf('-- atlas:txmode none \n \t\nCREATE INDEX CONCURRENTLY i ON t (c);\n')).toBe('none');
+    expect(transactionOf('# generated\n-- atlas:txmode none\n\nCREATE INDEX CONCURRENTLY i ON t (c);\n')).toBe('none');
+  });
 });
 
 describe('supabase', () => {

@@ -477,7 +477,7 @@ function prepareDrizzle(_entry: MigrationEntry, text: string): PreparedMigration
 }
 
 // atlas: https://atlasgo.io/versioned/apply ("--tx-mode file (default)"); sql/migrate/dir.go LocalFile.comments (file directives).
-const ATLAS_TXMODE_NONE = /^--[ \t]*atlas:txmode[ \t]+none[ \t]*$/m;
+const ATLAS_TXMODE_NONE = /^--[ \t]*atlas:txmode[ \t]+none[ \t\r]*$/m;
 
 function prepareAtlas(_entry: MigrationEntry, text: string): PreparedMigration {
   if (atlasFileDirective(text, 'txmode') === 'none') {
@@ -485,20 +485,34 @@ function prepareAtlas(_entry: MigrationEntry, text: string): PreparedMigration {
   }
   const notes = ['atlas: runs each file in a transaction (--tx-mode file)'];
   if (ATLAS_TXMODE_NONE.test(text)) {
-    notes.push('atlas: ignores this -- atlas:txmode none: file directives must open the file and be followed by an empty line');
+    notes.push(
+      text.includes('\r\n')
+        ? 'atlas: ignores this -- atlas:txmode none: Atlas reads no file directive from a file with CRLF line ends'
+        : 'atlas: ignores this -- atlas:txmode none: file directives must open the file and be followed by an empty line',
+    );
   }
   return { upText: text, transaction: 'wrapped', notes };
 }
 
 const ATLAS_DIRECTIVE = /^[ -~]*atlas:(\w+)(?: +([ -~]*))?/;
 
-/** Atlas reads file directives only from the comment lines that open the file, and only when an empty line follows them. */
+/**
+ * Atlas reads file directives only from the comment lines that open the file, and only when an empty line follows them:
+ * LocalFile.comments cuts each line at its \n, and wants the rest to start with spaces or tabs and a \n. So a file with
+ * CRLF line ends has none (the rest starts with \r), nor has a file of comments alone.
+ */
 function atlasFileDirective(text: string, name: string): string | undefined {
-  const lines = text.split(/\r\n|\r|\n/);
-  const headerEnd = lines.findIndex((line) => !line.startsWith('--') && !line.startsWith('#'));
-  if (headerEnd !== -1 && lines[headerEnd]!.trim() !== '') return undefined;
-  for (const line of lines.slice(0, headerEnd === -1 ? lines.length : headerEnd)) {
-    const match = ATLAS_DIRECTIVE.exec(line.trim());
+  const comments: string[] = [];
+  let content = text;
+  while (content.startsWith('#') || content.startsWith('--')) {
+    const end = content.indexOf('\n');
+    if (end === -1) return undefined;
+    comments.push(content.slice(0, end).trim());
+    content = content.slice(end + 1);
+  }
+  if (!/^[ \t]*\n/.test(content)) return undefined;
+  for (const comment of comments) {
+    const match = ATLAS_DIRECTIVE.exec(comment);
     if (match?.[1] === name) return (match[2] ?? '').trim();
   }
   return undefined;
