@@ -3,6 +3,7 @@ import { defineRule, type NodeFrame } from '../src/engine/rule.js';
 import { walkTree } from '../src/engine/walk.js';
 import { displayName, relationFromNames, relationFromRangeVar, relationKey, type RelationName } from '../src/model/names.js';
 import { asKind, stringValues } from '../src/parse/node-types.js';
+import { wrappedUnit } from '../src/engine/transaction-block.js';
 
 /** From PostgreSQL 12, ADD VALUE runs in a transaction block, but the value is unusable until commit. */
 const ADD_VALUE_IN_TRANSACTION_SINCE = 12;
@@ -83,7 +84,7 @@ export default defineRule({
       const opener = transaction.explicit && transaction.openedAt !== undefined ? context.statements[transaction.openedAt] : undefined;
       if (opener) return `the transaction opened on line ${context.lineOf(opener.range.start)}`;
       if (environment.transactionMode === 'implicit') return 'the implicit transaction PostgreSQL runs a multi-statement query in (the migration tool sends this file as one query)';
-      return 'the transaction the migration tool wraps around each file';
+      return `the transaction the migration tool wraps around each ${wrappedUnit(context)}`;
     }
 
     /**

@@ -1,6 +1,6 @@
 import type { Node, RangeVar } from '@pgsql/types';
 import { defineRule } from '../src/engine/rule.js';
-import { REFUSED_IN_TRANSACTION_MESSAGES, reportIfInTransaction } from '../src/engine/transaction-block.js';
+import { REFUSED_IN_TRANSACTION_MESSAGES, reportIfInTransaction, wrappedUnit } from '../src/engine/transaction-block.js';
 import { displayName, relationFromRangeVar, type RelationName } from '../src/model/names.js';
 import { asKind, isOptionEnabled } from '../src/parse/node-types.js';
 
@@ -91,7 +91,7 @@ export default defineRule({
           ? `the transaction opened on line ${context.lineOf(opener.range.start)}`
           : context.environment.transactionMode === 'implicit'
             ? 'the implicit transaction PostgreSQL runs a multi-statement query in'
-            : 'the transaction its migration tool wraps around each file';
+            : `the transaction its migration tool wraps around each ${wrappedUnit(context)}`;
         context.report({ messageId: 'blockTransactionControl', helpId: 'blockTransactionControlHelp', data: { command, transaction: where } });
       },
     };

@@ -929,3 +929,87 @@ describe('detection', () => {
     expect((await findMigrationFolder('.', { cwd: dir })).framework).toBe(framework);
   });
 });
+
+describe('liquibase', () => {
+  const formatted = (body: string) => `--liquibase formatted sql\n${body}`;
+
+  it('runs the files its master changelog includes, in the changelog\'s order, with includeAll by path as a string', async () => {
+    const dir = tempProject({
+      'src/main/resources/db/changelog/db.changelog-master.yaml':
+        'databaseChangeLog:\n  - include:\n      file: db/changelog/changes/users.sql\n  - includeAll:\n      path: changes/later/\n      relativeToChangelogFile: true\n  - include:\n      file: nested.xml\n      relativeToChangelogFile: true\n',
+      'src/main/resources/db/changelog/changes/users.sql': formatted('--changeset ana:1\nCREATE TABLE users (id bigint);\n'),
+      'src/main/resources/db/changelog/changes/later/2_b.sql': formatted('--changeset ana:2\nSELECT 2;\n'),
+      'src/main/resources/db/changelog/changes/later/10_a.sql': formatted('--changeset ana:10\nSELECT 10;\n'),
+      'src/main/resources/db/changelog/nested.xml':
+        '<databaseChangeLog>\n  <changeSet id="idx" author="ana" runInTransaction="false">\n    <sqlFile path="sql/index.sql" relativeToChangelogFile="true"/>\n  </changeSet>\n  <changeSet id="t" author="ana"><createTable tableName="t"/></changeSet>\n</databaseChangeLog>\n',
+      'src/main/resources/db/changelog/sql/index.sql': 'CREATE INDEX CONCURRENTLY users_id ON users (id);\n',
+      'src/main/resources/db/changelog/rollback/users.sql': 'DROP TABLE users;\n',
+    });
+    const folder = await findMigrationFolder('src/main/resources/db/changelog', { cwd: dir });
+    expect(folder.framework).toBe('liquibase');
+    expect(versions(folder)).toEqual(['changes/users', 'changes/later/10_a', 'changes/later/2_b', 'sql/index']);
+    expect(folder.migrations[3]!.changeSet).toEqual({ id: 'idx', runInTransaction: false });
+    expect(folder.ignored).toEqual([{ path: 'src/main/resources/db/changelog/rollback/users.sql', reason: 'db.changelog-master.yaml does not include it' }]);
+    expect(folder.problems).toEqual(['db.changelog-master.yaml: 1 change is written in the changelogs themselves (XML, YAML or JSON, not an SQL file): lockwise neither lints nor replays it']);
+    const index = prepareMigration('liquibase', folder.migrations[3]!, 'CREATE INDEX CONCURRENTLY users_id ON users (id);\n');
+    expect(index.transaction).toBe('none');
+  });
+
+  it('says which included file it cannot find, and takes a folder of formatted SQL without a master changelog by path', async () => {
+    const dir = tempProject({
+      'db/changelog.xml': '<databaseChangeLog><include file="db/missing.sql"/></databaseChangeLog>\n',
+      'other/b.sql': formatted('--changeset ana:b\nSELECT 1;\n'),
+      'other/a.sql': formatted('--changeset ana:a\nSELECT 1;\n'),
+    });
+    const missing = await findMigrationFolder('db', { cwd: dir });
+    expect(missing.migrations).toEqual([]);
+    expect(missing.problems).toEqual(["changelog.xml includes db/missing.sql, which is in neither the master changelog's folder nor a folder above it: the files after it are linted without its changes"]);
+    const loose = await findMigrationFolder('other', { cwd: dir });
+    expect(loose.framework).toBe('liquibase');
+    expect(versions(loose)).toEqual(['a', 'b']);
+  });
+
+  it('reads a formatted SQL changelog as Liquibase does: a transaction per changeset, none under runInTransaction:false', () => {
+    const entry = { path: 'db/1.sql', absolutePath: '/db/1.sql', version: '1' };
+    const text = formatted(
+      [
+        'CREATE TABLE dropped_by_liquibase (id int);',
+        '--changeset ana:one',
+        'ALTER TABLE users ADD COLUMN note text;',
+        '--rollback ALTER TABLE users DROP COLUMN note;',
+        '--changeset ana:two runInTransaction:false',
+        'CREATE INDEX CONCURRENTLY users_note ON users (note);',
+        '--changeset ana:oracle-only dbms:oracle',
+        'ALTER TABLE users MODIFY note VARCHAR2(10);',
+        '--changeset ana:three endDelimiter:/',
+        '--ignoreLines:1',
+        'not sql at all',
+        'UPDATE users SET note = \'\'',
+        '/',
+        '',
+      ].join('\n'),
+    );
+    const prepared = prepareMigration('liquibase', entry, text);
+    expectSameShape(prepared.upText, text);
+    const lines = prepared.upText.split('\n');
+    expect(lines[1]!.trim()).toBe('');
+    expect(lines[3]).toBe('ALTER TABLE users ADD COLUMN note text;');
+    expect(lines[8]!.trim()).toBe('');
+    expect(lines[11]!.trim()).toBe('');
+    expect(lines[13]!.trim()).toBe(';');
+    expect(prepared.transaction).toBe('wrapped');
+    const at = (line: number) => Buffer.byteLength(lines.slice(0, line).map((l) => `${l}\n`).join(''), 'utf8');
+    expect(prepared.runner?.transactionsFrom).toEqual([
+      { at: at(5), wrapped: false },
+      { at: at(9), wrapped: true },
+    ]);
+    expect(prepared.notes).toContain('liquibase: changeset ana:oracle-only is not for PostgreSQL (dbms), not run');
+  });
+
+  it('runs a plain SQL file as one changeset in a transaction', () => {
+    const entry = { path: 'db/1.sql', absolutePath: '/db/1.sql', version: '1' };
+    const prepared = prepareMigration('liquibase', entry, 'CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\n');
+    expect(prepared.transaction).toBe('wrapped');
+    expect(prepared.runner).toEqual({ wrapsEach: 'changeset' });
+  });
+});

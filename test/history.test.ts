@@ -168,6 +168,21 @@ describe('frameworks decide the transaction', () => {
     ]);
   });
 
+  it('finds the Liquibase master changelog above a file linted alone, as a pre-commit hook lints it, and says how to run CONCURRENTLY', () => {
+    const dir = tempProject({
+      'src/main/resources/db/changelog/db.changelog-master.yaml':
+        'databaseChangeLog:\n  - include:\n      file: db/changelog/changes/2_users.sql\n  - include:\n      file: db/changelog/changes/10_index.sql\n',
+      'src/main/resources/db/changelog/changes/2_users.sql': `--liquibase formatted sql\n--changeset ana:users\n${CREATE_USERS}`,
+      'src/main/resources/db/changelog/changes/10_index.sql': `--liquibase formatted sql\n--changeset ana:index\n${LOCK}${INDEX}`,
+    });
+    const run = runCli(['lint', '-f', 'json', 'src/main/resources/db/changelog/changes/10_index.sql'], { cwd: dir });
+    const [concurrently] = (JSON.parse(run.stdout) as { diagnostics: Array<{ rule: string; line: number; help: string }> }).diagnostics;
+    expect(concurrently).toMatchObject({ rule: 'no-concurrently-in-transaction', line: 4 });
+    expect(concurrently!.help).toBe('Move CREATE INDEX CONCURRENTLY to a changeset of its own with `runInTransaction:false` on its `--changeset` line.');
+    // The history before it was read: users was made by 2_users.sql, which Liquibase runs first.
+    expect(runCli(['lint', '--verbose', 'src/main/resources/db/changelog/changes/10_index.sql'], { cwd: dir }).stderr).toContain('src/main/resources/db/changelog: liquibase migrations, 2 in order');
+  });
+
   it('lints only the Up sections of sql-migrate files, each in a transaction unless its Up line says notransaction', () => {
     const dir = tempProject({
       'migrations/1_users.sql': `-- +migrate Up\n${CREATE_USERS}\n-- +migrate Down\nDROP TABLE users;\n`,

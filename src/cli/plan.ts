@@ -16,6 +16,7 @@ import {
   type SiblingFiles,
 } from '../history/frameworks.js';
 import { frameworkMarker, RELEASE_FOLDER_NAME } from '../history/layouts.js';
+import { changelogsIn } from '../history/liquibase.js';
 import { saidWithoutVerbose } from '../history/prepare.js';
 import { changedSince, filesAtRef, findRepository, firstCommitTimes, type GitRepository } from '../history/git.js';
 import type { TransactionMode } from '../model/session-state.js';
@@ -136,15 +137,23 @@ export async function planLint(options: PlanOptions): Promise<LintPlan> {
   // up, whose tool takes the file. The outermost first.
   const foldersLinted = new Set([...paths.map((file) => path.dirname(path.resolve(cwd, file))), ...(options.directories ?? [])]);
   const foldersAbove = new Map<string, string[]>();
+  const changelogFolders = new Map<string, boolean>();
+  const holdsMasterChangelog = (dir: string): boolean => {
+    if (config.framework !== undefined && config.framework !== 'liquibase') return false;
+    let holds = changelogFolders.get(dir);
+    if (holds === undefined) changelogFolders.set(dir, (holds = changelogsIn(dir, undefined, { namedAsChangelog: true }).length > 0));
+    return holds;
+  };
+  // A Liquibase master changelog names the files it runs: one above a file is taken, linted or not (a pre-commit hook's file).
   const toolFoldersAbove = async (dir: string): Promise<string[]> => {
     const found: string[] = [];
     for (let ancestor = dir, depth = 0; depth < 3 && path.dirname(ancestor) !== ancestor; depth++) {
       ancestor = path.dirname(ancestor);
-      if (!foldersLinted.has(ancestor)) continue;
+      if (!foldersLinted.has(ancestor) && !holdsMasterChangelog(ancestor)) continue;
       // Looked at quietly: a folder not taken says nothing on stderr.
       const folder = await findFolder(ancestor).catch(() => undefined);
       // Two migrations of one version below it: separate Flyway projects side by side, not one location.
-      if (folder?.framework === 'tern' || (folder?.framework === 'flyway' && !folder.problems)) found.unshift(ancestor);
+      if (folder?.framework === 'tern' || folder?.framework === 'liquibase' || (folder?.framework === 'flyway' && !folder.problems)) found.unshift(ancestor);
     }
     return found;
   };
@@ -334,7 +343,8 @@ function planFromDisk(
   reader.learn(entry.absolutePath, {
     marker: frameworkMarker(input.text),
     digest: digests.text,
-    ...(readSiblings ? {} : { prepared: { framework, transaction: prepared.transaction, ...(prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}), ...(prepared.runner ? { runner: prepared.runner } : {}), notes: prepared.notes, upDigest: digests.up } }),
+    // How it runs depends on more than its text: a file next to it, or the Liquibase changeset that runs it.
+    ...(readSiblings || entry.changeSet ? {} : { prepared: { framework, transaction: prepared.transaction, ...(prepared.refusedBecause ? { refusedBecause: prepared.refusedBecause } : {}), ...(prepared.runner ? { runner: prepared.runner } : {}), notes: prepared.notes, upDigest: digests.up } }),
   });
   return { ...planned, digests };
 }

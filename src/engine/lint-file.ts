@@ -212,7 +212,15 @@ export class FileLinter {
       let judgingRolledBack: { running: Visitors[]; byKind: ReturnType<typeof groupVisitors> } | undefined;
       schema.beginFile(parsed.statements);
       const branches = new BranchOutcomes(schema);
+      const anew = environment.runner?.transactionsFrom ?? [];
+      let nextAnew = 0;
       for (const statement of parsed.statements) {
+        // Liquibase's next changeset: the tool commits, and the rules judge what follows by how that changeset runs.
+        while (statement.insideBlock === undefined && nextAnew < anew.length && statement.range.start >= anew[nextAnew]!.at) {
+          const { wrapped } = anew[nextAnew++]!;
+          session.toolBeginsAnew(wrapped);
+          file.environment = { ...environment, transactionMode: wrapped ? 'wrapped' : 'none' };
+        }
         applyRetirementsBefore(statement.range.start, retirements, schema);
         // A branch the model knows the IF does not take runs nothing: it is neither judged nor replayed.
         const decision = statement.insideBlock === undefined ? 'may run' : branches.decide(statement);

@@ -97,7 +97,7 @@ export const REFUSED_IN_TRANSACTION_MESSAGES = {
   explicitTransaction:
     'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"): this statement runs inside the transaction opened on line {{line}}, so the migration fails.',
   wrappedByTool:
-    'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each file, so the migration fails.',
+    'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and this file runs inside the transaction its migration tool wraps around each {{unit}}, so the migration fails.',
   refusedByTool: '{{refusal}}, so the migration fails.',
   implicitTransaction:
     'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and the migration tool sends this whole file as one query, which PostgreSQL runs as one implicit transaction because the file holds more than one statement.',
@@ -105,7 +105,7 @@ export const REFUSED_IN_TRANSACTION_MESSAGES = {
     'PostgreSQL rejects {{command}} inside a transaction block ("cannot run inside a transaction block"), and {{tool}} sends it in one query with the other statements of {{lines}}, which PostgreSQL runs as one implicit transaction block, so the migration fails.',
   insideBlock:
     'PostgreSQL rejects {{command}} inside a DO block or function ("cannot be executed from a function"), since a block always runs inside a transaction, so the migration fails.',
-  help: 'Move {{command}} to a migration of its own that runs outside a transaction block ({{optOut}}).',
+  help: 'Move {{command}} to {{destination}}.',
   implicitHelp:
     'Move {{command}} to a migration file of its own, as its only statement: the tool sends the file as one query, and PostgreSQL runs a query of one statement outside a transaction block.',
   insideBlockHelp: 'Move {{command}} out of the DO block or function, to a migration of its own that runs outside a transaction block.',
@@ -126,7 +126,7 @@ export function reportIfInTransaction(context: RuleContext<RefusedMessageId>, co
   } else if (transaction.explicit && transaction.openedAt !== undefined) {
     const opener = context.statements[transaction.openedAt];
     const line = opener ? context.lineOf(opener.range.start) : 1;
-    context.report({ messageId: 'explicitTransaction', helpId: 'help', data: { command, line, optOut: optOutOf(context) } });
+    context.report({ messageId: 'explicitTransaction', helpId: 'help', data: { command, line, destination: moveDestination(context) } });
   } else if (transaction.oneQuery) {
     const { first, last } = transaction.oneQuery;
     const line = (index: number): number => context.lineOf(context.statements[index]!.range.start);
@@ -134,11 +134,11 @@ export function reportIfInTransaction(context: RuleContext<RefusedMessageId>, co
     const lines = line(first) === line(last) ? `line ${line(first)}` : `lines ${line(first)} to ${line(last)}`;
     context.report({ messageId: 'sharedQuery', helpId: tool === 'tern' ? 'sharedQueryTernHelp' : 'sharedQueryHelp', data: { command, tool, lines } });
   } else if (context.environment.refusedBecause) {
-    context.report({ messageId: 'refusedByTool', helpId: 'help', data: { command, refusal: context.environment.refusedBecause, optOut: optOutOf(context) } });
+    context.report({ messageId: 'refusedByTool', helpId: 'help', data: { command, refusal: context.environment.refusedBecause, destination: moveDestination(context) } });
   } else if (context.environment.transactionMode === 'implicit') {
     context.report({ messageId: 'implicitTransaction', helpId: 'implicitHelp', data: { command } });
   } else {
-    context.report({ messageId: 'wrappedByTool', helpId: 'help', data: { command, optOut: optOutOf(context) } });
+    context.report({ messageId: 'wrappedByTool', helpId: 'help', data: { command, destination: moveDestination(context), unit: wrappedUnit(context) } });
   }
 }
 
@@ -151,6 +151,7 @@ export function outsideTransactionBlock(context: RuleContext<string>): string {
   if (transactionMode === 'implicit' && sentAsOneQuery(context)) {
     return 'as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)';
   }
+  if (transactionMode === 'wrapped' && wrappedUnit(context) === 'changeset') return optOutOf(context);
   if (transactionMode === 'wrapped') return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
   return 'outside a transaction block';
 }
@@ -164,6 +165,17 @@ export function needsMigrationOfItsOwn(context: RuleContext<string>): boolean {
 /** A file of several statements, which a tool that sends the file as one query runs as one implicit transaction. */
 function sentAsOneQuery(context: RuleContext<string>): boolean {
   return context.statements.filter((statement) => statement.insideBlock === undefined).length > 1;
+}
+
+/** Where to move a statement PostgreSQL refuses in a transaction block, for help. */
+function moveDestination(context: RuleContext<string>): string {
+  if (wrappedUnit(context) === 'changeset') return 'a changeset of its own with `runInTransaction:false` on its `--changeset` line';
+  return `a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
+}
+
+/** What the migration tool wraps in a transaction of its own: each file, or each of Liquibase's changesets. */
+export function wrappedUnit(context: RuleContext<string>): 'file' | 'changeset' {
+  return context.environment.runner?.wrapsEach ?? 'file';
 }
 
 /** The migration tool's switch for running a file outside a transaction, when lockwise knows it. */

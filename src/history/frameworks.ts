@@ -11,6 +11,7 @@ import { displayPath, displayPathUnder } from '../source/paths.js';
 import type { RunnerTraits, TransactionMode } from '../model/session-state.js';
 import { findFlywayProjectConfig, type FlywayProjectConfig } from './flyway.js';
 import { PREPARERS } from './prepare.js';
+import type { LiquibaseChangeSet } from './liquibase.js';
 
 export type FrameworkName =
   | 'plain'
@@ -27,6 +28,7 @@ export type FrameworkName =
   | 'drizzle'
   | 'sqitch'
   | 'atlas'
+  | 'liquibase'
   | 'supabase'
   | 'sqlx'
   | 'pop';
@@ -46,6 +48,7 @@ export const FRAMEWORK_NAMES: readonly FrameworkName[] = [
   'drizzle',
   'sqitch',
   'atlas',
+  'liquibase',
   'supabase',
   'sqlx',
   'pop',
@@ -59,6 +62,8 @@ export interface MigrationEntry {
   absolutePath: string;
   /** The framework's version or name, e.g. "20240101120000" or "V4.11". */
   version: string;
+  /** Liquibase: the changeset of a changelog that runs the file through sqlFile. */
+  changeSet?: LiquibaseChangeSet;
 }
 
 export interface MigrationFolder {
@@ -107,6 +112,7 @@ export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
   flyway: 'in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf',
   diesel: 'with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query',
   atlas: 'with `-- atlas:txmode none` as the first line of that file, followed by an empty line',
+  liquibase: 'in a changeset of its own with `runInTransaction:false` on its `--changeset` line',
   drizzle:
     "which drizzle's migrator cannot do: it runs every pending migration inside one transaction, with no switch to leave a file out (drizzle-orm#860), so run it from a script of its own after `drizzle-kit migrate`",
   sqlx: "with `-- no-transaction` as that file's first line, and as its only statement: sqlx still sends the file as one query",
@@ -186,6 +192,11 @@ export const FRAMEWORK_FACTS: Record<FrameworkName, { files: string; order: stri
     order: 'file name',
     transaction: 'wrapped (`--tx-mode file`); a `-- atlas:txmode none` file directive turns it off',
   },
+  liquibase: {
+    files: 'the `.sql` files a master changelog (XML, YAML or JSON with a `databaseChangeLog`, in the folder or up to three folders above a file) runs through `include`, `includeAll` and `sqlFile`; a formatted SQL changelog (`--liquibase formatted sql`) from its first `--changeset` on, without the changesets whose `dbms` leaves PostgreSQL out; in a folder without a master changelog, its `.sql` files',
+    order: 'the master changelog\'s, `includeAll` by path as a string (`10_x.sql` before `2_x.sql`)',
+    transaction: 'each changeset in a transaction of its own, and a plain `.sql` file as one changeset; `runInTransaction:false` runs the changeset statement by statement',
+  },
   pop: {
     files: '`<version>_<name>[.<dialect>].up.sql` (gobuffalo/pop, Ory\'s popx); files of other dialects, and a dialect-less file a `.postgres.` file of the same version replaces, ignored',
     order: 'version, compared as text',
@@ -229,7 +240,7 @@ export async function findMigrationFolder(
     framework,
     root,
     ...(flywayProject ? { flywayProject } : {}),
-    migrations: listing.migrations.map(({ absolutePath, version }) => ({ path: shown(absolutePath), absolutePath, version })),
+    migrations: listing.migrations.map(({ absolutePath, version, changeSet }) => ({ path: shown(absolutePath), absolutePath, version, ...(changeSet ? { changeSet } : {}) })),
     ignored: listing.ignored.map(({ absolutePath, reason }) => ({ path: shown(absolutePath), reason })),
     ...(listing.problems ? { problems: listing.problems } : {}),
   };

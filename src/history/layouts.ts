@@ -7,10 +7,13 @@ import { compareFlywayVersions, parseFlywayFileName } from './flyway.js';
 import type { FrameworkName } from './frameworks.js';
 import { DBMATE_UP, GOOSE_UP, graphileMigrateHeaders, NODE_PG_MIGRATE_DOWN, NODE_PG_MIGRATE_UP, SQL_MIGRATE_SECTION, TERN_DISABLE_TX, TERN_SEPARATOR } from './prepare.js';
 import { plannedChanges } from './sqitch-plan.js';
+import { changelogsIn, FORMATTED_SQL_HEAD_BYTES, isFormattedSql, listChangelog, masterChangelog, type LiquibaseChangeSet } from './liquibase.js';
 
 export interface FoundMigration {
   absolutePath: string;
   version: string;
+  /** Liquibase: the changeset of a changelog that runs the file through sqlFile. */
+  changeSet?: LiquibaseChangeSet;
 }
 
 export interface Listing {
@@ -29,7 +32,7 @@ const FLYWAY_VERSIONED_NAME = /^V\d+(?:[._]\d+)*__/;
  * tern's `---- create above / drop below ----`, graphile-migrate's `--! Previous:` header, or node-pg-migrate's `-- Up Migration`
  * with its `-- Down Migration`.
  */
-export type FrameworkMarker = 'goose' | 'sql-migrate' | 'dbmate' | 'tern' | 'graphile-migrate' | 'node-pg-migrate';
+export type FrameworkMarker = 'goose' | 'sql-migrate' | 'dbmate' | 'tern' | 'graphile-migrate' | 'node-pg-migrate' | 'liquibase';
 
 /** Finds the marker a migration file holds; undefined when it holds none or cannot be read. */
 export type MarkerLookup = (absolutePath: string) => FrameworkMarker | undefined;
@@ -47,6 +50,7 @@ export async function detectFramework(root: string, { files, directories }: Dire
   if (files.includes('sqitch.plan')) return 'sqitch';
   if (directories.includes('meta') && (await isFile(path.join(root, 'meta', '_journal.json')))) return 'drizzle';
   if (files.includes('atlas.sum')) return 'atlas';
+  if (changelogsIn(root, files).length > 0) return 'liquibase';
   if (files.includes('migration_lock.toml') || (await someDirectoryHolds(root, directories, 'migration.sql'))) return 'prisma';
   if (await someDirectoryHolds(root, directories, 'up.sql')) return 'diesel';
   const sqlFiles = files.filter(isSql);
@@ -88,7 +92,7 @@ function isSqlxFolder(root: string, sqlFiles: string[]): boolean {
 }
 
 /** The markers in the order they win when a folder's files hold several: goose's first. */
-const MARKER_PRECEDENCE: readonly FrameworkMarker[] = ['goose', 'sql-migrate', 'dbmate', 'tern', 'graphile-migrate', 'node-pg-migrate'];
+const MARKER_PRECEDENCE: readonly FrameworkMarker[] = ['goose', 'sql-migrate', 'dbmate', 'tern', 'graphile-migrate', 'node-pg-migrate', 'liquibase'];
 
 /** The tool whose marker some file holds, the first of MARKER_PRECEDENCE when several do; stops at the first goose marker. */
 function frameworkMarkedInside(root: string, names: string[], markerOf: MarkerLookup): FrameworkMarker | undefined {
@@ -113,7 +117,7 @@ export function frameworkMarker(content: Buffer | string): FrameworkMarker | und
   const isTern = content.includes(TERN_HINT) && (content.includes(TERN_SEPARATOR) || content.includes(TERN_DISABLE_TX));
   const mayBeGraphileMigrate = content.includes(GRAPHILE_MIGRATE_HINT);
   const mayBeNodePgMigrate = NODE_PG_MIGRATE_HINTS.some((hint) => content.includes(hint));
-  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate && !mayBeGraphileMigrate && !mayBeNodePgMigrate) return isTern ? 'tern' : undefined;
+  if (!mayBeGoose && !mayBeSqlMigrate && !mayBeDbmate && !mayBeGraphileMigrate && !mayBeNodePgMigrate) return isTern ? 'tern' : liquibaseFormatted(content) ? 'liquibase' : undefined;
   const text = typeof content === 'string' ? content : content.toString('utf8');
   if (mayBeGoose && GOOSE_UP.test(text)) return 'goose';
   if (mayBeSqlMigrate && SQL_MIGRATE_SECTION.test(text)) return 'sql-migrate';
@@ -121,7 +125,15 @@ export function frameworkMarker(content: Buffer | string): FrameworkMarker | und
   if (isTern) return 'tern';
   if (mayBeGraphileMigrate && graphileMigrateHeaders(text).headers.has('Previous')) return 'graphile-migrate';
   // node-pg-migrate reads the up comment alone, but its template writes both: both, so that a lone comment of another runner is no marker.
-  return mayBeNodePgMigrate && NODE_PG_MIGRATE_UP.test(text) && NODE_PG_MIGRATE_DOWN.test(text) ? 'node-pg-migrate' : undefined;
+  if (mayBeNodePgMigrate && NODE_PG_MIGRATE_UP.test(text) && NODE_PG_MIGRATE_DOWN.test(text)) return 'node-pg-migrate';
+  return liquibaseFormatted(content) ? 'liquibase' : undefined;
+}
+
+/** A formatted SQL changelog of Liquibase says so on its first line that is not blank: only the file's start is looked at. */
+function liquibaseFormatted(content: Buffer | string): boolean {
+  const head = content.slice(0, FORMATTED_SQL_HEAD_BYTES);
+  if (!LIQUIBASE_HINTS.some((hint) => head.includes(hint))) return false;
+  return isFormattedSql(typeof head === 'string' ? head : head.toString('utf8'));
 }
 
 /** Byte strings every file with a marker holds (goose's and dbmate's markers match in any case, sql-migrate's only as written). */
@@ -132,6 +144,7 @@ const GRAPHILE_MIGRATE_HINT = '--! Previous:';
 const TERN_HINT = '---- ';
 // node-pg-migrate's template writes `-- Up Migration`; most SQL files hold the word "migration" somewhere, so the hint is more of it.
 const NODE_PG_MIGRATE_HINTS = ['p Migration', 'p migration', 'P MIGRATION'];
+const LIQUIBASE_HINTS = ['iquibase', 'IQUIBASE'];
 
 export async function listMigrations(framework: FrameworkName, root: string, entries: DirectoryEntries): Promise<Listing> {
   const listing = await LISTERS[framework](root, entries);
@@ -155,6 +168,7 @@ const LISTERS: Record<FrameworkName, (root: string, entries: DirectoryEntries) =
   drizzle: listDrizzle,
   sqitch: listSqitch,
   atlas: listAtlas,
+  liquibase: listLiquibase,
   // supabase: the CLI skips files not named <timestamp>_<name>.sql and applies the rest in name order.
   sqlx: listSqlx,
   pop: listPop,
@@ -546,6 +560,25 @@ async function listSqitch(root: string): Promise<Listing> {
     else if (!planned.has(script)) listing.ignored.push({ absolutePath: script, reason: 'not in sqitch.plan' });
   }
   return listing;
+}
+
+/**
+ * The SQL files the folder's master changelog runs, through its includes, in Liquibase's order; without one, the folder's SQL
+ * files as an includeAll of it takes them (by path, subfolders too).
+ */
+async function listLiquibase(root: string, entries: DirectoryEntries): Promise<Listing> {
+  const sqlFiles = (await glob('**/*.sql', { cwd: root, absolute: true, ignore: ['**/node_modules/**', '**/.git/**'] })).map(path.normalize).sort(compareText);
+  const version = (file: string): string => toPosix(path.relative(root, file)).replace(/\.sql$/i, '');
+  const master = await masterChangelog(root, changelogsIn(root, entries.files));
+  if (!master) return { migrations: sqlFiles.map((absolutePath) => ({ absolutePath, version: version(absolutePath) })), ignored: [] };
+  const listed = await listChangelog(master);
+  const run = new Set(listed.migrations.map((migration) => migration.absolutePath));
+  const masterName = path.basename(master);
+  return {
+    migrations: listed.migrations.map(({ absolutePath, changeSet }) => ({ absolutePath, version: version(absolutePath), ...(changeSet ? { changeSet } : {}) })),
+    ignored: [...listed.ignored, ...sqlFiles.filter((file) => !run.has(file)).map((absolutePath) => ({ absolutePath, reason: `${masterName} does not include it` }))],
+    ...(listed.problems.length > 0 ? { problems: listed.problems } : {}),
+  };
 }
 
 // atlas: https://atlasgo.io/blog/2022/09/05/announcing-migration-execution, "lexicographically sorted by filename".

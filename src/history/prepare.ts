@@ -2,6 +2,7 @@ import path from 'node:path';
 import { flywayStatementKinds, scriptConfigExecuteInTransaction, type FlywayProjectConfig } from './flyway.js';
 import type { FrameworkName, MigrationEntry, PreparedMigration, SiblingFiles } from './frameworks.js';
 import { blank, blankFrom, findSections } from './up-text.js';
+import { isFormattedSql, prepareFormattedSql } from './liquibase.js';
 import { counted } from '../report/results.js';
 
 type Preparer = (entry: MigrationEntry, text: string, siblings: SiblingFiles, flywayProject?: FlywayProjectConfig) => PreparedMigration;
@@ -53,6 +54,7 @@ export const PREPARERS: Record<FrameworkName, Preparer> = {
     notes: ['golang-migrate: the postgres driver sends the whole file as one query (x-multi-statement=true would send statements one by one)'],
   }),
   goose: prepareGoose,
+  liquibase: prepareLiquibase,
   dbmate: prepareDbmate,
   'sql-migrate': prepareSqlMigrate,
   tern: prepareTern,
@@ -473,6 +475,31 @@ function prepareDrizzle(_entry: MigrationEntry, text: string): PreparedMigration
     transaction: 'wrapped',
     runner: { autocommitsAfterCommit: true, pendingInOneTransaction: "drizzle's migrator" },
     notes: ["drizzle: the migrator runs every pending migration inside one transaction, and has no switch to leave a file out of it"],
+  };
+}
+
+// liquibase: each changeset runs in a transaction of its own unless runInTransaction:false (AbstractFormattedChangeLogParser,
+// ChangeSet.execute); SqlChangeLogParser makes a plain .sql file one changeset, in a transaction, sent whole.
+const LIQUIBASE_RUNNER = { wrapsEach: 'changeset' } as const;
+
+function prepareLiquibase(entry: MigrationEntry, text: string): PreparedMigration {
+  if (entry.changeSet) {
+    const { id, runInTransaction } = entry.changeSet;
+    return runInTransaction
+      ? { upText: text, transaction: 'wrapped', runner: LIQUIBASE_RUNNER, notes: [`liquibase: changeset ${id} runs the file in a transaction`] }
+      : { upText: text, transaction: 'none', runner: LIQUIBASE_RUNNER, notes: [`liquibase: changeset ${id} has runInTransaction="false", so each statement of the file commits on its own`] };
+  }
+  if (!isFormattedSql(text)) return { upText: text, transaction: 'wrapped', runner: LIQUIBASE_RUNNER, notes: ['liquibase: a plain SQL file is one changeset, run in a transaction'] };
+  const { upText, transactions, notes } = prepareFormattedSql(text);
+  const [first, ...later] = transactions;
+  return {
+    upText,
+    transaction: first?.wrapped === false ? 'none' : 'wrapped',
+    runner: later.length > 0 ? { ...LIQUIBASE_RUNNER, transactionsFrom: later } : LIQUIBASE_RUNNER,
+    notes: [
+      ...(transactions.length > 1 ? [`liquibase: ${transactions.length} changesets, each committed before the next`] : first?.wrapped ? ['liquibase: runs its changeset in a transaction'] : []),
+      ...notes,
+    ],
   };
 }
 

@@ -36,6 +36,20 @@ export interface RunnerTraits {
    * PostgreSQL in pieces.
    */
   cutsQueries?: { tool: QueryCuttingTool; at: number[] };
+  /**
+   * The tool commits at each of these byte offsets and goes on from there in a transaction of its own (`wrapped`), or
+   * statement by statement: Liquibase runs each changeset of a file in a transaction of its own, or without one under
+   * runInTransaction:false. The file's transaction mode is the first one's.
+   */
+  transactionsFrom?: ToolTransaction[];
+  /** What the tool wraps in a transaction, for messages and help, when it is not each file: Liquibase's changesets. */
+  wrapsEach?: 'changeset';
+}
+
+/** Where the tool begins anew in a file, and how (see RunnerTraits.transactionsFrom). */
+export interface ToolTransaction {
+  at: number;
+  wrapped: boolean;
 }
 
 /** The tools that cut a file into queries themselves, rather than sending it whole or as PostgreSQL's parser reads it. */
@@ -129,7 +143,7 @@ export class SessionState {
   private reopensAfterStatement = false;
 
   constructor(
-    private readonly wrappedByTool: boolean,
+    private wrappedByTool: boolean,
     /** In `batched` mode: whether the tool runs a top-level statement on its own. */
     private readonly runsAlone: (statement: Statement) => boolean = () => false,
     private readonly reopensAfterCommit = true,
@@ -159,6 +173,13 @@ export class SessionState {
     this.commit(transaction);
     this.transaction = undefined;
     this.reopensAfterStatement = true;
+  }
+
+  /** The tool commits what is open and goes on in a transaction of its own, or statement by statement (Liquibase's next changeset). */
+  toolBeginsAnew(wrapped: boolean): void {
+    if (this.transaction) this.commit(this.transaction);
+    this.transaction = wrapped ? this.open(false) : undefined;
+    this.wrappedByTool = wrapped;
   }
 
   get current(): TransactionState {

@@ -219,7 +219,16 @@ async function traceMigration(
     openQuery = undefined;
     context.createdInTransaction.clear();
   };
+  // Liquibase commits each changeset, and runs the next in a transaction of its own or statement by statement.
+  const anew = migration.runner?.transactionsFrom ?? [];
+  let nextAnew = 0;
+  let wrappedNow = mode === 'wrapped';
   for (const statement of topLevel) {
+    while (nextAnew < anew.length && statement.range.start >= anew[nextAnew]!.at) {
+      wrappedNow = anew[nextAnew++]!.wrapped;
+      await endQuery();
+      if (wrappedNow) await main.query('BEGIN');
+    }
     if (openQuery && statement.index > openQuery.last) await endQuery();
     const span = sharedQuery?.(statement);
     if (span && statement.index === span.first && main.getTransactionStatus() === 'I') {
@@ -287,7 +296,7 @@ async function traceMigration(
   if (openQuery) await endQuery();
   // The tool commits its transaction; one the file opened and never closed ends with the session, rolled back.
   const status = main.getTransactionStatus();
-  if (status === 'T' && mode === 'wrapped') await main.query('COMMIT').catch(() => main.query('ROLLBACK'));
+  if (status === 'T' && wrappedNow) await main.query('COMMIT').catch(() => main.query('ROLLBACK'));
   else if (status !== 'I') await main.query('ROLLBACK');
   await fillNewTables(helper, atStart, options.rows, context.notes);
   notes.push(...[...new Set(context.notes)].map((note) => `${input.path}: ${note}`));
