@@ -30,7 +30,7 @@ export default defineRule({
     },
     docs: {
       summary: 'Disallows adding a column and dropping or renaming another column of the same table in one migration.',
-      why: 'Adding `handle`, copying `username` into it and dropping `username` in one migration is a rename in disguise: the application version still running during the rolling deploy reads and writes `username`, and fails from the moment the migration commits until the last old instance is gone. The expand (add) and the contract (drop) must ship in different releases, with the application moved over in between. A drop is paired with an added column only on a sign that one takes over from the other: the migration fills the new column from the old (`UPDATE ... SET handle = username`), or their names share a word of three letters or more (`body` and `body_markdown`); a drop without such a partner is require-deprecation-before-drop\'s to report. A rename is paired with any added column.',
+      why: 'Adding `handle`, copying `username` into it and dropping `username` in one migration is a rename in disguise: the application version still running during the rolling deploy reads and writes `username`, and fails from the moment the migration commits until the last old instance is gone. The expand (add) and the contract (drop) must ship in different releases, with the application moved over in between. A drop is paired with an added column only on a sign that one takes over from the other: the migration fills the new column from the old (`UPDATE ... SET handle = username`), or their names share a word of three letters or more (`body` and `body_markdown`); a drop without such a partner is require-deprecation-before-drop\'s to report. A rename is paired with any added column when it moves the column out of the way (to a name with old, legacy, deprecated, backup and the like in it), and otherwise only with a column added under its old name (a swap) or filled from it: a column renamed to a name of its own lives on under it, and no-rename-column reports the rename.',
       instead: 'Ship the new column in one migration, move the application to it (dual write, backfill in batches, switch reads) over one or more releases, retire the old column, and drop it in a later migration.',
       bad: "ALTER TABLE users ADD COLUMN handle text;\nUPDATE users SET handle = username WHERE id BETWEEN 1 AND 1000;\nALTER TABLE users DROP COLUMN username;",
       good: 'ALTER TABLE users ADD COLUMN handle text;',
@@ -116,8 +116,14 @@ export default defineRule({
           for (const change of changes) {
             // A column dropped and added again under its name does not disappear: require-deprecation-before-drop says what changes.
             if (change.kind === 'drop' && (added.get(key) ?? []).includes(change.column)) continue;
-            // A rename's partner may take the old name itself (type to type_old, then a new type): a swap.
-            const partners = change.kind === 'rename' ? addedColumns : addedColumns.filter((column) => column !== change.column && takesOver(key, column, change.column));
+            // A rename's partner may take the old name itself (type to type_old, then a new type): a swap. A column renamed out of
+            // the way (nickname to nickname_old) has any added column as its successor; one renamed to a name of its own lives
+            // on under it, and an added column is its partner only when filled from it (Comfy Registry's peak_vram, added beside
+            // vram renamed to avg_vram, is another measure).
+            const partners =
+              change.kind === 'rename'
+                ? addedColumns.filter((column) => column === change.column || stepsAside(change.newName) || filledFrom.get(key)?.get(column)?.has(change.column) === true)
+                : addedColumns.filter((column) => column !== change.column && takesOver(key, column, change.column));
             if (partners.length === 0) continue;
             context.report({
               statement: change.statement,
@@ -134,7 +140,17 @@ export default defineRule({
 
 /** Whether two column names share a word of three letters or more: `price` and `price_cents`, `street` and `streetLine`. */
 function sharesWord(a: string, b: string): boolean {
-  const words = (name: string): string[] => name.split(/[^\p{L}\p{N}]+|(?<=\p{Ll})(?=\p{Lu})/u).map((word) => word.toLowerCase()).filter((word) => word.length >= 3);
-  const ofA = new Set(words(a));
-  return words(b).some((word) => ofA.has(word));
+  const ofA = new Set(wordsOf(a).filter((word) => word.length >= 3));
+  return wordsOf(b).some((word) => word.length >= 3 && ofA.has(word));
+}
+
+function wordsOf(name: string): string[] {
+  return name.split(/[^\p{L}\p{N}]+|(?<=\p{Ll})(?=\p{Lu})/u).map((word) => word.toLowerCase());
+}
+
+/** Words that rename a column out of the way of its successor: `nickname_old`, `legacy_status`, `houseNumberDeprecated`. */
+const STEPPING_ASIDE = new Set(['old', 'legacy', 'deprecated', 'bak', 'backup', 'orig', 'original', 'prev', 'previous', 'unused', 'tmp', 'temp']);
+
+function stepsAside(newName: string | undefined): boolean {
+  return newName !== undefined && wordsOf(newName).some((word) => STEPPING_ASIDE.has(word.replace(/\d+$/, '')));
 }
