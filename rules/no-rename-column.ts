@@ -51,7 +51,10 @@ export default defineRule({
         const table = displayName(relation);
         const column = quoteIdentifier(oldName);
         const newName = quoteIdentifier(rename.newname ?? '');
-        const steps = columnReplacementSteps(table, column, newName, knownColumn(context, relation, oldName));
+        const steps = columnReplacementSteps(table, column, newName, {
+          ...knownColumn(context, relation, oldName),
+          ...(context.schema.primaryKey(relation)?.includes(oldName) ? { primaryKey: true } : {}),
+        });
         // Artifact Hub's snapshot.created_at, renamed to ts and added again: the running release's queries still run, on other data.
         const addedAgain = columnAddedLater(context, relation, oldName);
         if (addedAgain) {

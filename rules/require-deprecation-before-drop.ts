@@ -151,7 +151,8 @@ export default defineRule<MessageId, Options>({
       const column = quoteIdentifier(name);
       const steps = columnReplacementSteps(table, column, quoteIdentifier(`${name}_new`), {
         ...knownColumn(context, relation, name),
-        ...(retyped ? { type: describeType(replacement.type!) } : {}),
+        ...(retyped ? { type: describeType(replacement.type!), castTo: describeType(replacement.type!) } : {}),
+        ...(context.schema.primaryKey(relation)?.includes(name) ? { primaryKey: true } : {}),
       });
       if (retyped) {
         context.report({ messageId: 'columnRetyped', helpId: 'help', data: { table, column, oldType: describeType(oldType), newType: describeType(replacement.type!), steps } });

@@ -1589,6 +1589,21 @@ describe('the expand-contract steps of a rename', () => {
   });
 });
 
+describe('the steps that replace a column', () => {
+  it('casts the backfill to the new type and moves the primary key, for a key column retyped by drop and rename (Comfy Registry)', () => {
+    const dir = tempProject({
+      'db/1_init.sql': 'CREATE TABLE comfy_nodes (id text PRIMARY KEY, name text);\n',
+      'db/2_uuid.sql':
+        "SET lock_timeout = '2s';\nBEGIN;\nALTER TABLE comfy_nodes ADD COLUMN id_temp uuid;\nUPDATE comfy_nodes SET id_temp = id::uuid;\nALTER TABLE comfy_nodes DROP COLUMN id;\nALTER TABLE comfy_nodes RENAME COLUMN id_temp TO id;\nALTER TABLE comfy_nodes ADD PRIMARY KEY (id);\nCOMMIT;\n",
+    });
+    const { help } = lintedDiagnostics(dir).find((d) => d.rule === 'require-deprecation-before-drop')!;
+    // Seen on PostgreSQL 18: SET id_new = id fails ("column "id_new" is of type uuid but expression is of type text").
+    expect(help).toContain('3. backfill in batches: UPDATE comfy_nodes SET id_new = id::uuid WHERE id BETWEEN ... AND ... AND id_new IS NULL;');
+    expect(help).toContain('4. make id_new the key:');
+    expect(help).toContain('7. contract, in a later migration: ALTER TABLE comfy_nodes DROP COLUMN id;');
+  });
+});
+
 describe('no-drop-unique-index on a key that a narrower unique index keeps unique', () => {
   it('says the key stays unique, and only upserts on it fail', () => {
     const dir = tempProject({

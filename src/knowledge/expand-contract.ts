@@ -3,17 +3,30 @@
  * a finding is about, with its type and the table's key where the model knows them. Each step ships in its own
  * deploy, so old and new application versions can run side by side during a rolling deploy.
  */
-export function columnReplacementSteps(table: string, oldColumn: string, newColumn: string, known: { type?: string; batchKey?: string } = {}): string {
+/**
+ * `castTo`: the new column's type when it is not the old one's, as text has no assignment cast to uuid; `primaryKey`: the old
+ * column is the table's key, which its drop takes along.
+ */
+export function columnReplacementSteps(
+  table: string,
+  oldColumn: string,
+  newColumn: string,
+  known: { type?: string; batchKey?: string; castTo?: string; primaryKey?: boolean } = {},
+): string {
   const key = known.batchKey ?? 'id';
-  return [
-    `Replace ${table}.${oldColumn} in separate deploys instead:`,
-    `  1. expand: ALTER TABLE ${table} ADD COLUMN ${newColumn} ${known.type ?? '<type>'};`,
-    `  2. dual write: the application writes both ${oldColumn} and ${newColumn}`,
-    `  3. backfill in batches: UPDATE ${table} SET ${newColumn} = ${oldColumn} WHERE ${key} BETWEEN ... AND ... AND ${newColumn} IS NULL;`,
-    `  4. switch reads to ${newColumn}`,
-    `  5. stop writing ${oldColumn}; retire it: COMMENT ON COLUMN ${table}.${oldColumn} IS 'deprecated: use ${newColumn}';`,
-    `  6. contract, in a later migration: ALTER TABLE ${table} DROP COLUMN ${oldColumn};`,
-  ].join('\n');
+  const value = known.castTo ? `${oldColumn}::${known.castTo}` : oldColumn;
+  const steps = [
+    `expand: ALTER TABLE ${table} ADD COLUMN ${newColumn} ${known.type ?? '<type>'};`,
+    `dual write: the application writes both ${oldColumn} and ${newColumn}`,
+    `backfill in batches: UPDATE ${table} SET ${newColumn} = ${value} WHERE ${key} BETWEEN ... AND ... AND ${newColumn} IS NULL;`,
+    ...(known.primaryKey
+      ? [`make ${newColumn} the key: prove it NOT NULL (ADD CONSTRAINT ... CHECK (${newColumn} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT), CREATE UNIQUE INDEX CONCURRENTLY on it, then in one ALTER TABLE drop the old primary key and ADD PRIMARY KEY USING INDEX that index`]
+      : []),
+    `switch reads to ${newColumn}`,
+    `stop writing ${oldColumn}; retire it: COMMENT ON COLUMN ${table}.${oldColumn} IS 'deprecated: use ${newColumn}';`,
+    `contract, in a later migration: ALTER TABLE ${table} DROP COLUMN ${oldColumn};`,
+  ];
+  return [`Replace ${table}.${oldColumn} in separate deploys instead:`, ...steps.map((step, index) => `  ${index + 1}. ${step}`)].join('\n');
 }
 
 export function tableReplacementSteps(oldTable: string, newTable: string): string {
