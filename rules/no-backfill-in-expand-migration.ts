@@ -78,13 +78,18 @@ export default defineRule({
     /** The DEFAULT each column this migration adds was last given in it (ADD COLUMN ... DEFAULT, ALTER COLUMN ... SET DEFAULT). */
     const defaultsGiven = new Map<string, Node | undefined>();
     const droppedLater = new Set<string>();
+    /** Columns this migration renames, to their last name (Comfy Registry's id_temp, which becomes id). */
+    const renamedTo = new Map<string, string>();
     /**
      * What the message says of rows the old release writes after the backfill: they get the column's default when it
      * has one, which covers them only when the backfill writes that same default.
      */
     const coverage = (fills: typeof filled, relation: RelationName): string => {
-      const hasDefault = (column: string): boolean => context.schema.column(relation, column)?.hasDefault === true;
-      const withoutDefault = fills.filter(({ column }) => !hasDefault(column));
+      // The column as it ends the migration, under the name a RENAME gave it.
+      const final = (column: string) => context.schema.column(relation, renamedTo.get(`${relationKey(relation)}.${column}`) ?? column);
+      const hasDefault = (column: string): boolean => final(column)?.hasDefault === true;
+      // A NOT NULL column without a default takes no row without it: the old release's INSERTs fail rather than leave it unfilled.
+      const withoutDefault = fills.filter(({ column }) => !hasDefault(column) && final(column)?.notNull !== true);
       const withOtherDefault = fills.filter(({ column, value }) => {
         const given = defaultsGiven.get(`${relationKey(relation)}.${column}`);
         return hasDefault(column) && (given === undefined || shape(given) !== shape(value));
@@ -104,6 +109,12 @@ export default defineRule({
         if (cmd.subtype === 'AT_AddColumn' && added?.colname) defaultsGiven.set(`${relationKey(relation)}.${added.colname}`, defaultExpressionOf(added));
         if (cmd.subtype === 'AT_ColumnDefault' && cmd.name) defaultsGiven.set(`${relationKey(relation)}.${cmd.name}`, cmd.def);
       }),
+      RenameStmt(rename) {
+        if (rename.renameType !== 'OBJECT_COLUMN' || !rename.relation || !rename.subname || !rename.newname) return;
+        const table = relationKey(relationFromRangeVar(rename.relation));
+        for (const [column, name] of renamedTo) if (name === `${rename.subname}` && column.startsWith(`${table}.`)) renamedTo.set(column, rename.newname);
+        renamedTo.set(`${table}.${rename.subname}`, rename.newname);
+      },
       onFileEnd() {
         // One finding per statement and table, naming every new column it fills.
         const byStatement = new Map<string, typeof filled>();
