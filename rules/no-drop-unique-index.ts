@@ -32,7 +32,7 @@ export default defineRule({
         'Create the table again with UNIQUE ({{keys}}) too, or build that unique index before COMMIT, for the release still running; drop it in a later migration, once no running release upserts on ({{keys}}). If none does, suppress this finding and say so.',
       replacementFirstHelp:
         'Build the replacement before dropping {{name}}: move line {{line}} above the drop, or into an earlier migration, so that a unique index on ({{keys}}) is there at every moment.',
-      help: 'Build the new unique index first, in a migration of its own (CREATE UNIQUE INDEX CONCURRENTLY ...), release the application that upserts on its columns, and drop {{name}} in a later migration. If no release upserts on ({{keys}}) and duplicates are now allowed, suppress this finding with that reason.',
+      help: 'Build the new unique index first, in a migration of its own (CREATE UNIQUE INDEX CONCURRENTLY ...), release the application that upserts on its columns, and drop {{name}} in a later migration. If no release upserts on ({{keys}}){{andDuplicates}}, suppress this finding with that reason.',
     },
     docs: {
       summary: 'Warns about dropping a unique index, unique constraint or primary key of an existing table when no other unique index has the same key columns.',
@@ -96,10 +96,13 @@ function reportIfLastUniqueIndex(context: RuleContext<MessageId>, index: IndexIn
   const beforeCommit = [statement, ...(context.transaction.inTransaction ? restOfTransaction(context, statement) : [])];
   if (remains || indexesBuiltByMigration(context, index.table, beforeCommit).some(isArbiter)) return;
   const shownKeys = keys.map(quoteIdentifier).join(', ');
-  // A unique index on some of the key columns (the primary key id of (id, poll_id)) still keeps the whole key unique.
-  const narrower = context.schema
-    .indexesOn(index.table)
-    .find((other) => !droppedTogether.includes(other) && other.unique && !other.partial && other.keyColumns !== undefined && other.keyColumns.every((column) => keys.includes(column)));
+  // A unique index on some of the key columns (the primary key id of (id, poll_id)), kept or built before COMMIT (Guix Data
+  // Service's unique (commit) for (commit, git_repository_id)), still keeps the whole key unique.
+  const keepsKeyUnique = (other: { unique: boolean; partial: boolean; keyColumns?: string[] }): boolean =>
+    other.unique && !other.partial && other.keyColumns !== undefined && other.keyColumns.every((column) => keys.includes(column));
+  const narrower =
+    context.schema.indexesOn(index.table).find((other) => !droppedTogether.includes(other) && keepsKeyUnique(other)) ??
+    indexesBuiltByMigration(context, index.table, beforeCommit).find(keepsKeyUnique);
   const narrowerWords = narrower ? `${narrower.keyColumns!.map(quoteIdentifier).join(', ')}` : '';
   const data = {
     what,
@@ -110,6 +113,7 @@ function reportIfLastUniqueIndex(context: RuleContext<MessageId>, index: IndexIn
       ? ` (the unique index on (${narrowerWords}) still keeps (${shownKeys}) unique, but ON CONFLICT needs an index on exactly its columns)`
       : `, and nothing keeps (${shownKeys}) unique any more`,
     duplicates: narrower ? '' : `, and duplicates of (${shownKeys}) can go in, which then make that build fail`,
+    andDuplicates: narrower ? '' : ' and duplicates are now allowed',
   };
   // A partial unique index on the same columns keeps them unique where its WHERE clause holds, but an upsert must name that clause to use it.
   const partialReplacement = beforeCommit.find((built) => indexesBuiltByMigration(context, index.table, [built]).some((other) => other.unique && other.partial && other.keyColumns !== undefined && sameColumnSet(other.keyColumns, keys)));

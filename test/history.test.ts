@@ -1620,6 +1620,17 @@ describe('no-drop-unique-index on a key that a narrower unique index keeps uniqu
     expect(finding?.message).toContain('(the unique index on (id) still keeps (id, poll_id) unique, but ON CONFLICT needs an index on exactly its columns)');
     expect(finding?.message).not.toContain('nothing keeps');
   });
+
+  it('counts a narrower unique index the transaction builds before COMMIT, and does not call duplicates allowed', () => {
+    const dir = tempProject({
+      'db/001_jobs.sql': 'CREATE TABLE jobs (id int PRIMARY KEY, commit text NOT NULL, repo int NOT NULL);\nCREATE UNIQUE INDEX jobs_commit_repo_idx ON jobs (commit, repo);\n',
+      'db/002_unique_commit.sql': "SET lock_timeout = '2s';\nBEGIN;\nDROP INDEX jobs_commit_repo_idx;\nCREATE UNIQUE INDEX jobs_commit_idx ON jobs (commit);\nCOMMIT;\n",
+    });
+    const [finding] = lintedDiagnostics(dir).filter((diagnostic) => diagnostic.rule === 'no-drop-unique-index');
+    // Guix Data Service's: seen on PostgreSQL 18, a second (c2, 1) fails on jobs_commit_idx, and ON CONFLICT (commit, repo) finds no arbiter.
+    expect(finding?.message).toContain('(the unique index on (commit) still keeps (commit, repo) unique, but ON CONFLICT needs an index on exactly its columns)');
+    expect(finding?.help).not.toContain('duplicates are now allowed');
+  });
 });
 
 describe('the search_path the configuration gives', () => {
