@@ -1634,6 +1634,20 @@ describe('no-drop-unique-index on a key that a narrower unique index keeps uniqu
 });
 
 describe('the search_path the configuration gives', () => {
+  it('says, without --verbose, when tables named without a schema are ones the migrations made in a schema outside it', () => {
+    const files = {
+      'db/001_builds.sql': 'CREATE SCHEMA guix_data_service;\nCREATE TABLE guix_data_service.builds (id int PRIMARY KEY);\nCREATE TABLE guix_data_service.build_status (id int PRIMARY KEY);\n',
+      // Guix Data Service's Sqitch role is guix_data_service, whose "$user" schema finds the tables.
+      'db/002_status.sql': "SET lock_timeout = '2s';\nALTER TABLE builds ADD COLUMN status text;\nALTER TABLE build_status ADD COLUMN at timestamptz;\n",
+    };
+    const { stderr } = runCli(['lint', 'db'], { cwd: tempProject(files) });
+    expect(stderr).toContain(
+      'lockwise: db/002_status.sql:2: table builds is in no schema of the search path (public), but a migration made guix_data_service.builds (and 1 other table so): if the migrations run with guix_data_service in their search_path (as a role named guix_data_service does, through "$user"), set "searchPath": ["guix_data_service", "public"] in lockwise.json',
+    );
+    const configured = runCli(['lint', 'db'], { cwd: tempProject({ ...files, 'lockwise.json': JSON.stringify({ searchPath: ['guix_data_service', 'public'] }) }) });
+    expect(configured.stderr).not.toContain('no schema of the search path');
+  });
+
   it('resolves unqualified names in its schemas, as the role that runs the migrations would', () => {
     const files = {
       'db/001_users.sql': 'CREATE SCHEMA auth;\nCREATE TABLE auth.users (id uuid PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON auth.users (email);\n',

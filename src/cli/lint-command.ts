@@ -1,6 +1,6 @@
 import { SEVERITIES, type Severity } from '../engine/rule.js';
 import { DEFAULT_CONFIG, MAX_PG_VERSION, MIN_PG_VERSION, mergeConfig, type RuleSetting, type UserConfig } from '../engine/config.js';
-import { lintHistories, type LintInput, type LintResults } from '../engine/lint-sources.js';
+import { lintHistories, type FileResult, type LintInput, type LintResults } from '../engine/lint-sources.js';
 import { loadParser } from '../parse/parse.js';
 import { planLint } from './plan.js';
 import { REPORTERS, type FormatName } from '../report/reporters.js';
@@ -124,6 +124,7 @@ export async function lintAndReport(paths: string[], options: LintCommandOptions
       io.stderr.write(`lockwise: ${at}: ${name}${more} ${UNREAD_FUNCTION}; --verbose lists each\n`);
     }
   }
+  sayTablesOutsideSearchPath(results.files, config.searchPath, io);
   if (options.verbose) {
     const unmadeNamed = new Set<string>();
     for (const file of results.files) {
@@ -250,3 +251,22 @@ export async function annotateOnGithub(results: LintResults, io: Pick<CommandIo,
 function isForced(value: string | undefined): boolean {
   return value !== undefined && value !== '0' && value.toLowerCase() !== 'false';
 }
+
+/**
+ * Tables named without a schema that the search path does not find, where the migrations made one of that name in another
+ * schema: said once per run, even without --verbose, as the role running the migrations may find them there through
+ * "$user" (Guix Data Service's guix_data_service role), and every finding on them goes without their definition.
+ */
+function sayTablesOutsideSearchPath(files: readonly FileResult[], searchPath: readonly string[], io: CommandIo): void {
+  const found = files.flatMap((file) => (file.unmade ?? []).filter((unmade) => unmade.madeInSchemas).map((unmade) => ({ file, unmade })));
+  if (found.length === 0) return;
+  const { file, unmade } = found[0]!;
+  const schema = unmade.madeInSchemas![0]!;
+  const others = new Set(found.map(({ unmade: other }) => other.name)).size - 1;
+  const line = file.source?.positionAt(unmade.range.start).line ?? 1;
+  const suggested = JSON.stringify([schema, ...searchPath.filter((name) => name !== schema)]).replaceAll(',', ', ');
+  io.stderr.write(
+    `lockwise: ${file.path}:${line}: table ${unmade.name} is in no schema of the search path (${searchPath.join(', ')}), but a migration made ${schema}.${unmade.name}${others > 0 ? ` (and ${counted(others, 'other table')} so)` : ''}: if the migrations run with ${schema} in their search_path (as a role named ${schema} does, through "$user"), set "searchPath": ${suggested} in lockwise.json\n`,
+  );
+}
+

@@ -11,6 +11,11 @@ export interface UnmadeObject {
   kind: 'table' | 'column';
   /** `events` or `events.profile_id`, as SQL writes it. */
   name: string;
+  /**
+   * For a table named without its schema: the schemas, outside the search path, in which the migrations made a table of
+   * that name (Guix Data Service's guix_data_service.builds, found through "$user" by the role that runs the migrations).
+   */
+  madeInSchemas?: string[];
 }
 
 /** Sub-commands that change a column in place, and fail when the table has no such column. */
@@ -26,7 +31,13 @@ export function unmadeObjectsIn(statement: Statement, schema: SchemaModel): Unma
     relation.schema !== 'pg_catalog' && relation.schema !== 'information_schema' && relation.schema !== 'pg_temp' && !schema.table(relation) && !schema.isGone(relation, 'table');
   const note = (relation: RelationName, column?: string): void => {
     const table = displayName(relation);
-    found.push({ range: statement.range, kind: column === undefined ? 'table' : 'column', name: column === undefined ? table : `${table}.${quoteIdentifier(column)}` });
+    const elsewhere = column === undefined && relation.schema === undefined ? schema.schemasWithTable(relation.name) : [];
+    found.push({
+      range: statement.range,
+      kind: column === undefined ? 'table' : 'column',
+      name: column === undefined ? table : `${table}.${quoteIdentifier(column)}`,
+      ...(elsewhere.length > 0 ? { madeInSchemas: elsewhere } : {}),
+    });
   };
   const { node } = statement;
   const alter = asKind(node, 'AlterTableStmt');

@@ -364,6 +364,13 @@ export class SchemaModel {
     return [...constraints].filter((constraint) => constraint.kind === 'check' && constraint.validated);
   }
 
+  /** The schemas in which the migrations made a table, view or materialized view of this name. */
+  schemasWithTable(name: string): string[] {
+    const found: string[] = [];
+    for (const table of this.tables.values()) if (table.name.name === name) found.push(table.name.schema);
+    return found;
+  }
+
   /** Whether two names find the same table, known or not, through the search path. */
   sameTable(a: RelationName, b: RelationName): boolean {
     return this.resolve(a, this.tables) === this.resolve(b, this.tables);
