@@ -24927,6 +24927,12 @@ var init_schema_model = __esm({
         const constraints = this.constraintsOf(this.resolve(relation, this.tables))?.values() ?? [];
         return [...constraints].filter((constraint) => constraint.kind === "check" && constraint.validated);
       }
+      /** The schemas in which the migrations made a table, view or materialized view of this name. */
+      schemasWithTable(name) {
+        const found = [];
+        for (const table of this.tables.values()) if (table.name.name === name) found.push(table.name.schema);
+        return found;
+      }
       /** Whether two names find the same table, known or not, through the search path. */
       sameTable(a, b) {
         return this.resolve(a, this.tables) === this.resolve(b, this.tables);
@@ -28140,7 +28146,13 @@ function unmadeObjectsIn(statement, schema) {
   const unknownTable = (relation) => relation.schema !== "pg_catalog" && relation.schema !== "information_schema" && relation.schema !== "pg_temp" && !schema.table(relation) && !schema.isGone(relation, "table");
   const note = (relation, column) => {
     const table = displayName(relation);
-    found.push({ range: statement.range, kind: column === void 0 ? "table" : "column", name: column === void 0 ? table : `${table}.${quoteIdentifier(column)}` });
+    const elsewhere = column === void 0 && relation.schema === void 0 ? schema.schemasWithTable(relation.name) : [];
+    found.push({
+      range: statement.range,
+      kind: column === void 0 ? "table" : "column",
+      name: column === void 0 ? table : `${table}.${quoteIdentifier(column)}`,
+      ...elsewhere.length > 0 ? { madeInSchemas: elsewhere } : {}
+    });
   };
   const { node } = statement;
   const alter = asKind(node, "AlterTableStmt");
@@ -29390,9 +29402,11 @@ var init_no_backfill_in_expand_migration = __esm({
         const filled = [];
         const defaultsGiven = /* @__PURE__ */ new Map();
         const droppedLater2 = /* @__PURE__ */ new Set();
+        const renamedTo = /* @__PURE__ */ new Map();
         const coverage = (fills, relation) => {
-          const hasDefault = (column) => context.schema.column(relation, column)?.hasDefault === true;
-          const withoutDefault = fills.filter(({ column }) => !hasDefault(column));
+          const final = (column) => context.schema.column(relation, renamedTo.get(`${relationKey(relation)}.${column}`) ?? column);
+          const hasDefault = (column) => final(column)?.hasDefault === true;
+          const withoutDefault = fills.filter(({ column }) => !hasDefault(column) && final(column)?.notNull !== true);
           const withOtherDefault = fills.filter(({ column, value }) => {
             const given = defaultsGiven.get(`${relationKey(relation)}.${column}`);
             return hasDefault(column) && (given === void 0 || shape(given) !== shape(value));
@@ -29412,6 +29426,12 @@ var init_no_backfill_in_expand_migration = __esm({
             if (cmd.subtype === "AT_AddColumn" && added?.colname) defaultsGiven.set(`${relationKey(relation)}.${added.colname}`, defaultExpressionOf(added));
             if (cmd.subtype === "AT_ColumnDefault" && cmd.name) defaultsGiven.set(`${relationKey(relation)}.${cmd.name}`, cmd.def);
           }),
+          RenameStmt(rename2) {
+            if (rename2.renameType !== "OBJECT_COLUMN" || !rename2.relation || !rename2.subname || !rename2.newname) return;
+            const table = relationKey(relationFromRangeVar(rename2.relation));
+            for (const [column, name] of renamedTo) if (name === `${rename2.subname}` && column.startsWith(`${table}.`)) renamedTo.set(column, rename2.newname);
+            renamedTo.set(`${table}.${rename2.subname}`, rename2.newname);
+          },
           onFileEnd() {
             const byStatement = /* @__PURE__ */ new Map();
             for (const fill of filled) {
@@ -30256,7 +30276,8 @@ function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
   const beforeCommit = [statement, ...context.transaction.inTransaction ? restOfTransaction(context, statement) : []];
   if (remains || indexesBuiltByMigration(context, index.table, beforeCommit).some(isArbiter)) return;
   const shownKeys = keys.map(quoteIdentifier).join(", ");
-  const narrower = context.schema.indexesOn(index.table).find((other) => !droppedTogether.includes(other) && other.unique && !other.partial && other.keyColumns !== void 0 && other.keyColumns.every((column) => keys.includes(column)));
+  const keepsKeyUnique = (other) => other.unique && !other.partial && other.keyColumns !== void 0 && other.keyColumns.every((column) => keys.includes(column));
+  const narrower = context.schema.indexesOn(index.table).find((other) => !droppedTogether.includes(other) && keepsKeyUnique(other)) ?? indexesBuiltByMigration(context, index.table, beforeCommit).find(keepsKeyUnique);
   const narrowerWords = narrower ? `${narrower.keyColumns.map(quoteIdentifier).join(", ")}` : "";
   const data = {
     what,
@@ -30264,7 +30285,8 @@ function reportIfLastUniqueIndex(context, index, droppedTogether, what) {
     keys: shownKeys,
     name: quoteIdentifier(index.name.name),
     uniqueness: narrower ? ` (the unique index on (${narrowerWords}) still keeps (${shownKeys}) unique, but ON CONFLICT needs an index on exactly its columns)` : `, and nothing keeps (${shownKeys}) unique any more`,
-    duplicates: narrower ? "" : `, and duplicates of (${shownKeys}) can go in, which then make that build fail`
+    duplicates: narrower ? "" : `, and duplicates of (${shownKeys}) can go in, which then make that build fail`,
+    andDuplicates: narrower ? "" : " and duplicates are now allowed"
   };
   const partialReplacement = beforeCommit.find((built) => indexesBuiltByMigration(context, index.table, [built]).some((other) => other.unique && other.partial && other.keyColumns !== void 0 && sameColumnSet(other.keyColumns, keys)));
   if (partialReplacement) {
@@ -30326,7 +30348,7 @@ var init_no_drop_unique_index = __esm({
           tableMadeAgainWithoutKey: "Dropping table {{table}} and creating it again on line {{line}} without a unique key on ({{keys}}), which {{name}} gave it: from the commit on, the release still running during the deploy fails wherever it upserts with INSERT ... ON CONFLICT ({{keys}}) (ERROR: there is no unique or exclusion constraint matching the ON CONFLICT specification), and nothing keeps ({{keys}}) unique any more.",
           keepKeyHelp: "Create the table again with UNIQUE ({{keys}}) too, or build that unique index before COMMIT, for the release still running; drop it in a later migration, once no running release upserts on ({{keys}}). If none does, suppress this finding and say so.",
           replacementFirstHelp: "Build the replacement before dropping {{name}}: move line {{line}} above the drop, or into an earlier migration, so that a unique index on ({{keys}}) is there at every moment.",
-          help: "Build the new unique index first, in a migration of its own (CREATE UNIQUE INDEX CONCURRENTLY ...), release the application that upserts on its columns, and drop {{name}} in a later migration. If no release upserts on ({{keys}}) and duplicates are now allowed, suppress this finding with that reason."
+          help: "Build the new unique index first, in a migration of its own (CREATE UNIQUE INDEX CONCURRENTLY ...), release the application that upserts on its columns, and drop {{name}} in a later migration. If no release upserts on ({{keys}}){{andDuplicates}}, suppress this finding with that reason."
         },
         docs: {
           summary: "Warns about dropping a unique index, unique constraint or primary key of an existing table when no other unique index has the same key columns.",
@@ -30930,11 +30952,16 @@ var init_no_exclusion_constraint_on_existing_table = __esm({
 
 // rules/no-expand-contract-same-migration.ts
 function sharesWord(a, b) {
-  const words = (name) => name.split(new RegExp("[^\\p{L}\\p{N}]+|(?<=\\p{Ll})(?=\\p{Lu})", "u")).map((word) => word.toLowerCase()).filter((word) => word.length >= 3);
-  const ofA = new Set(words(a));
-  return words(b).some((word) => ofA.has(word));
+  const ofA = new Set(wordsOf(a).filter((word) => word.length >= 3));
+  return wordsOf(b).some((word) => word.length >= 3 && ofA.has(word));
 }
-var no_expand_contract_same_migration_default;
+function wordsOf(name) {
+  return name.split(new RegExp("[^\\p{L}\\p{N}]+|(?<=\\p{Ll})(?=\\p{Lu})", "u")).map((word) => word.toLowerCase());
+}
+function stepsAside(newName) {
+  return newName !== void 0 && wordsOf(newName).some((word) => STEPPING_ASIDE.has(word.replace(/\d+$/, "")));
+}
+var no_expand_contract_same_migration_default, STEPPING_ASIDE;
 var init_no_expand_contract_same_migration = __esm({
   "rules/no-expand-contract-same-migration.ts"() {
     "use strict";
@@ -30957,7 +30984,7 @@ var init_no_expand_contract_same_migration = __esm({
         },
         docs: {
           summary: "Disallows adding a column and dropping or renaming another column of the same table in one migration.",
-          why: "Adding `handle`, copying `username` into it and dropping `username` in one migration is a rename in disguise: the application version still running during the rolling deploy reads and writes `username`, and fails from the moment the migration commits until the last old instance is gone. The expand (add) and the contract (drop) must ship in different releases, with the application moved over in between. A drop is paired with an added column only on a sign that one takes over from the other: the migration fills the new column from the old (`UPDATE ... SET handle = username`), or their names share a word of three letters or more (`body` and `body_markdown`); a drop without such a partner is require-deprecation-before-drop's to report. A rename is paired with any added column.",
+          why: "Adding `handle`, copying `username` into it and dropping `username` in one migration is a rename in disguise: the application version still running during the rolling deploy reads and writes `username`, and fails from the moment the migration commits until the last old instance is gone. The expand (add) and the contract (drop) must ship in different releases, with the application moved over in between. A drop is paired with an added column only on a sign that one takes over from the other: the migration fills the new column from the old (`UPDATE ... SET handle = username`), or their names share a word of three letters or more (`body` and `body_markdown`); a drop without such a partner is require-deprecation-before-drop's to report. A rename is paired with any added column when it moves the column out of the way (to a name with old, legacy, deprecated, backup and the like in it), and otherwise only with a column added under its old name (a swap) or filled from it: a column renamed to a name of its own lives on under it, and no-rename-column reports the rename.",
           instead: "Ship the new column in one migration, move the application to it (dual write, backfill in batches, switch reads) over one or more releases, retire the old column, and drop it in a later migration.",
           bad: "ALTER TABLE users ADD COLUMN handle text;\nUPDATE users SET handle = username WHERE id BETWEEN 1 AND 1000;\nALTER TABLE users DROP COLUMN username;",
           good: "ALTER TABLE users ADD COLUMN handle text;",
@@ -31027,7 +31054,7 @@ var init_no_expand_contract_same_migration = __esm({
               if (addedColumns.length === 0) continue;
               for (const change of changes) {
                 if (change.kind === "drop" && (added.get(key) ?? []).includes(change.column)) continue;
-                const partners = change.kind === "rename" ? addedColumns : addedColumns.filter((column) => column !== change.column && takesOver(key, column, change.column));
+                const partners = change.kind === "rename" ? addedColumns.filter((column) => column === change.column || stepsAside(change.newName) || filledFrom.get(key)?.get(column)?.has(change.column) === true) : addedColumns.filter((column) => column !== change.column && takesOver(key, column, change.column));
                 if (partners.length === 0) continue;
                 context.report({
                   statement: change.statement,
@@ -31041,6 +31068,7 @@ var init_no_expand_contract_same_migration = __esm({
         };
       }
     });
+    STEPPING_ASIDE = /* @__PURE__ */ new Set(["old", "legacy", "deprecated", "bak", "backup", "orig", "original", "prev", "previous", "unused", "tmp", "temp"]);
   }
 });
 
@@ -31738,15 +31766,17 @@ var init_no_refresh_in_trigger = __esm({
 // src/knowledge/expand-contract.ts
 function columnReplacementSteps(table, oldColumn, newColumn, known = {}) {
   const key = known.batchKey ?? "id";
-  return [
-    `Replace ${table}.${oldColumn} in separate deploys instead:`,
-    `  1. expand: ALTER TABLE ${table} ADD COLUMN ${newColumn} ${known.type ?? "<type>"};`,
-    `  2. dual write: the application writes both ${oldColumn} and ${newColumn}`,
-    `  3. backfill in batches: UPDATE ${table} SET ${newColumn} = ${oldColumn} WHERE ${key} BETWEEN ... AND ... AND ${newColumn} IS NULL;`,
-    `  4. switch reads to ${newColumn}`,
-    `  5. stop writing ${oldColumn}; retire it: COMMENT ON COLUMN ${table}.${oldColumn} IS 'deprecated: use ${newColumn}';`,
-    `  6. contract, in a later migration: ALTER TABLE ${table} DROP COLUMN ${oldColumn};`
-  ].join("\n");
+  const value = known.castTo ? `${oldColumn}::${known.castTo}` : oldColumn;
+  const steps = [
+    `expand: ALTER TABLE ${table} ADD COLUMN ${newColumn} ${known.type ?? "<type>"};`,
+    `dual write: the application writes both ${oldColumn} and ${newColumn}`,
+    `backfill in batches: UPDATE ${table} SET ${newColumn} = ${value} WHERE ${key} BETWEEN ... AND ... AND ${newColumn} IS NULL;`,
+    ...known.primaryKey ? [`make ${newColumn} the key: prove it NOT NULL (ADD CONSTRAINT ... CHECK (${newColumn} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT), CREATE UNIQUE INDEX CONCURRENTLY on it, then in one ALTER TABLE drop the old primary key and ADD PRIMARY KEY USING INDEX that index`] : [],
+    `switch reads to ${newColumn}`,
+    `stop writing ${oldColumn}; retire it: COMMENT ON COLUMN ${table}.${oldColumn} IS 'deprecated: use ${newColumn}';`,
+    `contract, in a later migration: ALTER TABLE ${table} DROP COLUMN ${oldColumn};`
+  ];
+  return [`Replace ${table}.${oldColumn} in separate deploys instead:`, ...steps.map((step, index) => `  ${index + 1}. ${step}`)].join("\n");
 }
 function tableReplacementSteps(oldTable, newTable) {
   return [
@@ -31893,7 +31923,10 @@ var init_no_rename_column = __esm({
             const table = displayName(relation);
             const column = quoteIdentifier(oldName);
             const newName = quoteIdentifier(rename2.newname ?? "");
-            const steps = columnReplacementSteps(table, column, newName, knownColumn(context, relation, oldName));
+            const steps = columnReplacementSteps(table, column, newName, {
+              ...knownColumn(context, relation, oldName),
+              ...context.schema.primaryKey(relation)?.includes(oldName) ? { primaryKey: true } : {}
+            });
             const addedAgain = columnAddedLater(context, relation, oldName);
             if (addedAgain) {
               const messageId = generatedCopyOf(addedAgain.column) === rename2.newname ? "renameColumnKeptAsGenerated" : "renameColumnNameTaken";
@@ -34641,7 +34674,8 @@ var init_require_deprecation_before_drop = __esm({
           const column = quoteIdentifier(name);
           const steps = columnReplacementSteps(table, column, quoteIdentifier(`${name}_new`), {
             ...knownColumn(context, relation, name),
-            ...retyped ? { type: describeType(replacement.type) } : {}
+            ...retyped ? { type: describeType(replacement.type), castTo: describeType(replacement.type) } : {},
+            ...context.schema.primaryKey(relation)?.includes(name) ? { primaryKey: true } : {}
           });
           if (retyped) {
             context.report({ messageId: "columnRetyped", helpId: "help", data: { table, column, oldType: describeType(oldType), newType: describeType(replacement.type), steps } });
@@ -34706,6 +34740,77 @@ var init_require_deprecation_before_drop = __esm({
               if (retirement?.deployed) oldEnough(retirement, `${kind} ${displayName(relation)}`);
               else reportDrop2(displayName(relation), retirement?.migration, void 0, ifItExists, kind);
             }
+          }
+        };
+      }
+    });
+  }
+});
+
+// rules/require-index-on-referencing-columns.ts
+var SKIP_SCAN_SINCE, require_index_on_referencing_columns_default;
+var init_require_index_on_referencing_columns = __esm({
+  "rules/require-index-on-referencing-columns.ts"() {
+    "use strict";
+    init_rule();
+    init_messages();
+    init_key_range();
+    init_names();
+    init_identifiers();
+    SKIP_SCAN_SINCE = 18;
+    require_index_on_referencing_columns_default = defineRule({
+      id: "require-index-on-referencing-columns",
+      meta: {
+        severity: "warning",
+        presets: ["recommended", "strict"],
+        messages: {
+          unindexedReferences: "Each row this DELETE removes from {{table}} makes PostgreSQL look for the rows that reference it through {{keys}}, and no index starts with {{those}} columns: every deleted row scans all of {{referencing}}, so the DELETE runs as many full scans as it deletes rows, holding the rows it deleted locked all along.",
+          help: "Index the referencing columns first, in a migration of its own, outside a transaction (the index also serves every later delete and key update of {{table}}, and the joins from it): {{indexes}}"
+        },
+        docs: {
+          summary: "Warns about a DELETE from a table that foreign keys of existing tables reference on columns no index of theirs starts with.",
+          why: "PostgreSQL checks each foreign key row by row: for every row a DELETE removes from the referenced table, it looks for the rows that reference it (to refuse the delete, to cascade it or to set them NULL). PostgreSQL indexes the referenced key, but not the referencing columns; without an index that starts with them, each of those lookups reads the whole referencing table. A migration that deletes many rows, to remove duplicates or old data, then takes the number of rows deleted times a scan of the other table, holding its row locks all along, and its lock on the table when one is held: seen on PostgreSQL 18, deleting 2,000 rows from a table referenced by a 100,000-row table took 8.9 s, and 26 ms once the referencing column was indexed (Guix Data Service's migrations that remove duplicate builds and revisions). Not reported: a DELETE of one row by a unique key; a table the migration created, or a referencing table it created (they hold no rows others wrote); a referencing table no migration lockwise read made, whose indexes it cannot know; and, on PostgreSQL 18 and later, an index that holds the referencing columns after others, which skip scan may use when those lead with few values.",
+          instead: "CREATE INDEX CONCURRENTLY on the referencing columns, in a migration before the one that deletes.",
+          bad: "CREATE TABLE builds (id bigint PRIMARY KEY, derivation text);\nCREATE TABLE build_status (id bigint PRIMARY KEY, build_id bigint REFERENCES builds (id) ON DELETE CASCADE, status text);\n-- a later migration:\nDELETE FROM builds WHERE derivation IS NULL;",
+          good: "CREATE TABLE builds (id bigint PRIMARY KEY, derivation text);\nCREATE TABLE build_status (id bigint PRIMARY KEY, build_id bigint REFERENCES builds (id) ON DELETE CASCADE, status text);\nCREATE INDEX build_status_build_id_idx ON build_status (build_id);\n-- a later migration:\nDELETE FROM builds WHERE derivation IS NULL;",
+          references: ["https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK", "https://www.postgresql.org/docs/current/indexes-multicolumn.html"],
+          pgVersions: "All versions; from PostgreSQL 18, an index with the referencing columns after others is given the benefit of the doubt (skip scan). Checked on PostgreSQL 18.",
+          prevents: "a delete that scans a whole referencing table for every row it removes"
+        }
+      },
+      create(context) {
+        return {
+          DeleteStmt(deletion) {
+            if (!deletion.relation || context.statement.caught) return;
+            const relation = relationFromRangeVar(deletion.relation);
+            if (!context.isExistingTable(relation)) return;
+            const selfReferences = context.schema.foreignKeys(relation).filter((key) => key.references !== void 0 && context.schema.sameTable(key.references, relation)).map(({ name }) => ({ table: relation, name }));
+            const unindexed = [...context.schema.foreignKeysReferencing(relation, { all: true }), ...selfReferences].flatMap(({ table, name }) => {
+              const key = context.schema.constraint(table, name);
+              if (!key || key.columns.length === 0 || !context.schema.table(table) || !context.isExistingTable(table)) return [];
+              const served = context.schema.indexesOn(table).some(({ partial, keyColumns }) => {
+                if (partial || !keyColumns) return false;
+                const leading = keyColumns.slice(0, key.columns.length);
+                if (key.columns.every((column) => leading.includes(column))) return true;
+                return context.pgVersion >= SKIP_SCAN_SINCE && key.columns.every((column) => keyColumns.includes(column));
+              });
+              return served ? [] : [{ table, name, columns: key.columns }];
+            });
+            if (unindexed.length === 0 || deletion.whereClause && matchesOneRow(deletion.whereClause, context.schema.uniqueKeys(relation))) return;
+            const columnsOf = (columns) => columns.map(quoteIdentifier).join(", ");
+            const referencing = [...new Set(unindexed.map(({ table }) => displayResolvedName(table)))];
+            context.report({
+              messageId: "unindexedReferences",
+              helpId: "help",
+              at: deletion.relation.location,
+              data: {
+                table: displayName(relation),
+                keys: wordList(unindexed.map(({ table, name, columns }) => `${quoteIdentifier(name)} of ${displayResolvedName(table)} (${columnsOf(columns)})`)),
+                those: unindexed.length === 1 ? "its" : "their",
+                referencing: wordList(referencing),
+                indexes: unindexed.map(({ table, columns }) => `CREATE INDEX CONCURRENTLY ON ${displayResolvedName(table)} (${columnsOf(columns)});`).join(" ")
+              }
+            });
           }
         };
       }
@@ -35283,6 +35388,7 @@ var init_rules = __esm({
     init_require_concurrent_refresh();
     init_require_concurrent_reindex();
     init_require_deprecation_before_drop();
+    init_require_index_on_referencing_columns();
     init_require_lock_timeout();
     init_require_not_valid();
     init_require_schema_qualified_table();
@@ -35348,6 +35454,7 @@ var init_rules = __esm({
       require_concurrent_refresh_default,
       require_concurrent_reindex_default,
       require_deprecation_before_drop_default,
+      require_index_on_referencing_columns_default,
       require_lock_timeout_default,
       require_not_valid_default,
       require_schema_qualified_table_default,
@@ -62207,6 +62314,7 @@ async function lintAndReport(paths, options, io) {
 `);
     }
   }
+  sayTablesOutsideSearchPath(results.files, config.searchPath, io);
   if (options.verbose) {
     const unmadeNamed = /* @__PURE__ */ new Set();
     for (const file of results.files) {
@@ -62308,6 +62416,19 @@ async function annotateOnGithub(results, io) {
 }
 function isForced(value) {
   return value !== void 0 && value !== "0" && value.toLowerCase() !== "false";
+}
+function sayTablesOutsideSearchPath(files, searchPath, io) {
+  const found = files.flatMap((file2) => (file2.unmade ?? []).filter((unmade2) => unmade2.madeInSchemas).map((unmade2) => ({ file: file2, unmade: unmade2 })));
+  if (found.length === 0) return;
+  const { file, unmade } = found[0];
+  const schema = unmade.madeInSchemas[0];
+  const others = new Set(found.map(({ unmade: other }) => other.name)).size - 1;
+  const line = file.source?.positionAt(unmade.range.start).line ?? 1;
+  const suggested = JSON.stringify([schema, ...searchPath.filter((name) => name !== schema)]).replaceAll(",", ", ");
+  io.stderr.write(
+    `lockwise: ${file.path}:${line}: table ${unmade.name} is in no schema of the search path (${searchPath.join(", ")}), but a migration made ${schema}.${unmade.name}${others > 0 ? ` (and ${counted(others, "other table")} so)` : ""}: if the migrations run with ${schema} in their search_path (as a role named ${schema} does, through "$user"), set "searchPath": ${suggested} in lockwise.json
+`
+  );
 }
 
 // src/cli/github-action.ts

@@ -58,6 +58,7 @@ import requireConcurrentIndex from './require-concurrent-index.js';
 import requireConcurrentRefresh from './require-concurrent-refresh.js';
 import requireConcurrentReindex from './require-concurrent-reindex.js';
 import requireDeprecationBeforeDrop from './require-deprecation-before-drop.js';
+import requireIndexOnReferencingColumns from './require-index-on-referencing-columns.js';
 import requireLockTimeout from './require-lock-timeout.js';
 import requireNotValid from './require-not-valid.js';
 import requireSchemaQualifiedTable from './require-schema-qualified-table.js';
@@ -125,6 +126,7 @@ export const RULES: readonly AnyRule[] = [
   requireConcurrentRefresh,
   requireConcurrentReindex,
   requireDeprecationBeforeDrop,
+  requireIndexOnReferencingColumns,
   requireLockTimeout,
   requireNotValid,
   requireSchemaQualifiedTable,
