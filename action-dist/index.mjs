@@ -26640,6 +26640,9 @@ var init_directives = __esm({
 });
 
 // src/model/session-state.ts
+function sharedQueryEnds(runner) {
+  return runner?.cutsQueries?.tool === "liquibase" ? void 0 : runner?.cutsQueries?.at;
+}
 function wrapsEachFile(mode) {
   return mode === "wrapped" || mode === "batched";
 }
@@ -28536,7 +28539,7 @@ var init_lint_file = __esm({
           transactionMode === "batched" ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : void 0,
           // PostgreSQL runs what follows a COMMIT in a multi-statement query as a new implicit transaction.
           transactionMode === "implicit" || environment.runner?.autocommitsAfterCommit !== true,
-          transactionMode === "none" ? sharedQueries(parsed.statements, environment.runner?.cutsQueries?.at) : void 0
+          transactionMode === "none" ? sharedQueries(parsed.statements, sharedQueryEnds(environment.runner)) : void 0
         );
         const file = {
           parsed,
@@ -32663,11 +32666,13 @@ var init_no_statement_split_by_tool = __esm({
           split: "{{tool}} ends a query at the end of line {{line}}, whose last word ends with a semicolon, and sends what comes before it on its own: this statement reaches PostgreSQL in pieces, and PostgreSQL rejects the first ({{reason}}), so the migration fails.",
           help: "Put `{{begin}}` on a line of its own before the statement and `{{end}}` on a line of its own after it, so that {{tool}} sends it whole.",
           splitComment: "{{tool}} ends a query at the end of line {{line}}, inside this comment, since the last word of that line ends with a semicolon: PostgreSQL rejects what it sends ({{reason}}), so the migration fails.",
-          commentHelp: "Take the semicolon off the end of that line, or start each line of the comment with -- instead."
+          commentHelp: "Take the semicolon off the end of that line, or start each line of the comment with -- instead.",
+          splitByLiquibase: "Liquibase ends a statement at the semicolon on line {{line}} and sends what comes before it on its own: its splitter knows no dollar quotes, and takes a semicolon outside a BEGIN ... END it counted for the end of a statement (a DECLARE section, a LANGUAGE sql body, the rest of a block after END IF). This statement reaches PostgreSQL in pieces, and PostgreSQL rejects the first ({{reason}}), so the migration fails.",
+          liquibaseHelp: 'Put `splitStatements:false` on the `--changeset` line (`splitStatements="false"` on a sqlFile change): Liquibase then sends the changeset whole, and the JDBC driver splits it as PostgreSQL reads it. Or end its statements with an `endDelimiter` of their own.'
         },
         docs: {
-          summary: "Disallows a statement that goose or sql-migrate would cut in two at a semicolon inside it.",
-          why: "goose and sql-migrate do not parse SQL: they end a statement at every line whose last word ends with a semicolon, and send each piece to PostgreSQL as a query of its own. A function or DO block body, a string or a comment with such a line inside is cut there, and PostgreSQL rejects the first piece (an unterminated dollar-quoted string, quoted string or comment, or a syntax error at its end), so the migration fails, in every environment, when it is deployed. Both tools read `StatementBegin` and `StatementEnd` annotations around a statement to send it whole (goose's annotations page, pressly.github.io/goose/documentation/annotations; sql-migrate's README, \"Writing migrations\"). Files of other tools, and plain files run by psql, are read statement by statement as PostgreSQL reads them, and are not checked.",
+          summary: "Disallows a statement that goose, sql-migrate or Liquibase would cut in two at a semicolon inside it.",
+          why: "goose and sql-migrate do not parse SQL: they end a statement at every line whose last word ends with a semicolon, and send each piece to PostgreSQL as a query of its own. A function or DO block body, a string or a comment with such a line inside is cut there, and PostgreSQL rejects the first piece (an unterminated dollar-quoted string, quoted string or comment, or a syntax error at its end), so the migration fails, in every environment, when it is deployed. Both tools read `StatementBegin` and `StatementEnd` annotations around a statement to send it whole (goose's annotations page, pressly.github.io/goose/documentation/annotations; sql-migrate's README, \"Writing migrations\"). Liquibase splits a changeset (and a sqlFile) at each semicolon outside quotes, comments and the BEGIN ... END blocks it counts, unless it says splitStatements:false or names an endDelimiter; its grammar has no dollar quotes, so a PL/pgSQL body's DECLARE section, a LANGUAGE sql body with several statements, or the statements of a block after an END IF (which closes the BEGIN it counted) are cut (StringUtil.processMultiLineSQL and SimpleSqlGrammar, ported). Files of other tools, and plain files run by psql, are read statement by statement as PostgreSQL reads them, and are not checked.",
           instead: "Put the statement between `-- +goose StatementBegin` and `-- +goose StatementEnd` lines (for sql-migrate, `-- +migrate StatementBegin` and `-- +migrate StatementEnd`).",
           bad: "-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;",
           good: "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;\n-- +goose StatementEnd",
@@ -32714,6 +32719,10 @@ var init_no_statement_split_by_tool = __esm({
             const cut = cuts.at.find((offset) => offset > start && offset < end);
             if (cut === void 0) return;
             const piece = context.sqlText({ start, end: cut });
+            if (cuts.tool === "liquibase") {
+              context.report({ messageId: "splitByLiquibase", helpId: "liquibaseHelp", data: { line: context.lineOf(cut - 1), reason: whyRejected(piece) } });
+              return;
+            }
             context.report({
               messageId: "split",
               helpId: "help",
@@ -50910,6 +50919,7 @@ function prepareFormattedSql(text) {
   let ignoreUntilEnd = false;
   let ignoreCount = 0;
   let endDelimiter;
+  const split = [];
   for (const [line, ending] of linesWithEndings(text)) {
     const start = offset;
     offset += Buffer.byteLength(line + ending, "utf8");
@@ -50941,6 +50951,7 @@ function prepareFormattedSql(text) {
       if (skipping) notes.push(`liquibase: changeset ${id} is not for PostgreSQL (dbms), not run`);
       else {
         transactions.push({ at: start, wrapped: runInTransaction });
+        if (SPLIT_STATEMENTS.exec(bare)?.[1]?.toLowerCase() !== "false" && !endDelimiter) split.push(start);
         if (!runInTransaction) notes.push(`liquibase: changeset ${id} has runInTransaction:false, so each of its statements commits on its own`);
         const context = CONTEXT.exec(bare)?.[1];
         if (context) notes.push(`liquibase: changeset ${id} runs only in some contexts or labels (${stripQuotes(context)}); linted as if it runs`);
@@ -50960,7 +50971,14 @@ function prepareFormattedSql(text) {
     out.push(line + ending);
   }
   if (transactions.length === 0) notes.push("liquibase: a formatted SQL changelog with no changeset for PostgreSQL runs nothing");
-  return { upText: out.join(""), transactions, notes };
+  const upText = out.join("");
+  const upBytes = Buffer.from(upText, "utf8");
+  const starts = transactions.map(({ at }) => at);
+  const statementEnds = split.flatMap((start) => {
+    const end = starts.find((at) => at > start) ?? upBytes.length;
+    return liquibaseStatementEnds(upBytes.subarray(start, end).toString("utf8"), start);
+  });
+  return { upText, transactions, statementEnds, notes };
 }
 function runsOnPostgres(dbms) {
   if (!dbms) return true;
@@ -51065,7 +51083,7 @@ async function listChangelog(master) {
         if (!runsOnPostgres(entry.dbms)) continue;
         for (const sqlFile of entry.sqlFiles) {
           const [file] = resolveResource(sqlFile.path, sqlFile.relative, changelog, master);
-          if (file) addSql(file, changelog, { id: entry.id, runInTransaction: entry.runInTransaction });
+          if (file) addSql(file, changelog, { id: entry.id, runInTransaction: entry.runInTransaction, splits: sqlFile.splits });
           else listing.problems.push(`${shown(changelog)}: changeset ${entry.id} runs ${sqlFile.path}, which is in neither the master changelog's folder nor a folder above it`);
         }
         changesInChangelogs += entry.otherChanges;
@@ -51145,7 +51163,9 @@ function yamlEntries(document) {
     const changeSet = item.changeSet;
     if (changeSet) {
       const changes = Array.isArray(changeSet.changes) ? changeSet.changes : [];
-      const sqlFiles = changes.flatMap((change) => change?.sqlFile && typeof change.sqlFile.path === "string" ? [{ path: change.sqlFile.path, relative: flag(change.sqlFile.relativeToChangelogFile, false) }] : []);
+      const sqlFiles = changes.flatMap(
+        (change) => change?.sqlFile && typeof change.sqlFile.path === "string" ? [{ path: change.sqlFile.path, relative: flag(change.sqlFile.relativeToChangelogFile, false), splits: flag(change.sqlFile.splitStatements, true) && !change.sqlFile.endDelimiter }] : []
+      );
       entries.push({
         kind: "changeSet",
         id: String(changeSet.id ?? "?"),
@@ -51176,13 +51196,50 @@ async function xmlEntries(text) {
         const childTag = tagOf(child);
         return childTag !== void 0 && !["comment", "preConditions", "rollback", "validCheckSum", "tagDatabase"].includes(childTag);
       });
-      const sqlFiles = changes.filter((child) => tagOf(child) === "sqlFile" && child[":@"]?.path).map((child) => ({ path: child[":@"].path, relative: flag(child[":@"].relativeToChangelogFile, false) }));
+      const sqlFiles = changes.filter((child) => tagOf(child) === "sqlFile" && child[":@"]?.path).map((child) => {
+        const sqlFile = child[":@"];
+        return { path: sqlFile.path, relative: flag(sqlFile.relativeToChangelogFile, false), splits: flag(sqlFile.splitStatements, true) && !sqlFile.endDelimiter };
+      });
       entries.push({ kind: "changeSet", id: attributes.id ?? "?", runInTransaction: flag(attributes.runInTransaction, true), dbms: attributes.dbms, sqlFiles, otherChanges: changes.length - sqlFiles.length });
     }
   }
   return entries;
 }
-var FORMATTED_SQL_HEAD_BYTES, FORMATTED_FIRST_LINE, CHANGE_SET, IGNORE_LINES, RUN_IN_TRANSACTION, DBMS, END_DELIMITER, CONTEXT, CHANGELOG_EXTENSIONS;
+function liquibaseStatementEnds(text, from = 0) {
+  const tokens = [];
+  LIQUIBASE_TOKEN.lastIndex = 0;
+  for (let match = LIQUIBASE_TOKEN.exec(text); match; match = LIQUIBASE_TOKEN.exec(text)) {
+    const kind = match[1] ? "space" : match[2] ? "comment" : match[3] ? "string" : match[4] ? "word" : "symbol";
+    if (kind !== "comment") tokens.push({ kind, text: match[0], index: match.index });
+  }
+  const nextWord = new Array(tokens.length);
+  for (let position = tokens.length - 1, following; position >= 0; position--) {
+    nextWord[position] = following;
+    if (tokens[position].kind !== "space") following = tokens[position].text.toLowerCase();
+  }
+  const ends = [];
+  let bytes = from;
+  let counted2 = 0;
+  const byteAfter = (index) => {
+    bytes += Buffer.byteLength(text.slice(counted2, index + 1), "utf8");
+    counted2 = index + 1;
+    return bytes;
+  };
+  let blocks = 0;
+  let previous;
+  tokens.forEach((token, position) => {
+    const next = nextWord[position];
+    const word = token.kind === "word" ? token.text.toLowerCase() : void 0;
+    if (word === "begin" && !NOT_A_BLOCK_AFTER_BEGIN.has(next ?? "")) blocks++;
+    if (word === "end" && blocks > 0 && !NOT_A_BLOCK_AFTER_END.has(next ?? "")) blocks--;
+    const lineStart = previous === void 0 || previous.endsWith("\n");
+    const delimiter = token.text === ";" || lineStart && (token.text === "/" || word === "go");
+    if (blocks === 0 && delimiter) ends.push(byteAfter(token.index));
+    previous = token.text;
+  });
+  return ends;
+}
+var FORMATTED_SQL_HEAD_BYTES, FORMATTED_FIRST_LINE, CHANGE_SET, IGNORE_LINES, RUN_IN_TRANSACTION, DBMS, END_DELIMITER, CONTEXT, SPLIT_STATEMENTS, CHANGELOG_EXTENSIONS, LIQUIBASE_TOKEN, NOT_A_BLOCK_AFTER_BEGIN, NOT_A_BLOCK_AFTER_END;
 var init_liquibase = __esm({
   "src/history/liquibase.ts"() {
     "use strict";
@@ -51197,7 +51254,11 @@ var init_liquibase = __esm({
     DBMS = /^.*dbms:([^,][\w!,]+).*$/i;
     END_DELIMITER = /^.*\bendDelimiter:(\S*).*$/i;
     CONTEXT = /^.*\b(?:context|contextFilter|labels):(".*?"|\S*).*$/i;
+    SPLIT_STATEMENTS = /^.*splitStatements:(\w+).*$/i;
     CHANGELOG_EXTENSIONS = /\.(xml|ya?ml|json)$/i;
+    LIQUIBASE_TOKEN = /([ \t\n\r\u0085\u00a0\u1680\u180e\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]+)|(--[^\r\n]*|\/\*[\s\S]*?\*\/)|((?:[UENRB]|RB|_utf8)?'(?:''|\\.|[^\\'])*'|"(?:""|\\.|[^\\"])*")|([A-Za-z_$\u00c0-\uffff][A-Za-z0-9_$#@\u00c0-\uffff]*(?:[\r\n ]*\.[\r\n ]*(?:[A-Za-z_$\u00c0-\uffff][A-Za-z0-9_$#@\u00c0-\uffff]*|"[^"\r\n]+"))*)|([\s\S])/gy;
+    NOT_A_BLOCK_AFTER_BEGIN = /* @__PURE__ */ new Set(["transaction", "trans", "tran", "dialog", "conversation", "distributed"]);
+    NOT_A_BLOCK_AFTER_END = /* @__PURE__ */ new Set(["transaction", "trans", "tran"]);
   }
 });
 
@@ -51481,18 +51542,22 @@ function prepareDrizzle(_entry, text) {
     notes: ["drizzle: the migrator runs every pending migration inside one transaction, and has no switch to leave a file out of it"]
   };
 }
+function withCuts(runner, at) {
+  return at.length > 0 ? { ...runner, cutsQueries: { tool: "liquibase", at } } : runner;
+}
 function prepareLiquibase(entry, text) {
   if (entry.changeSet) {
-    const { id, runInTransaction } = entry.changeSet;
-    return runInTransaction ? { upText: text, transaction: "wrapped", runner: LIQUIBASE_RUNNER, notes: [`liquibase: changeset ${id} runs the file in a transaction`] } : { upText: text, transaction: "none", runner: LIQUIBASE_RUNNER, notes: [`liquibase: changeset ${id} has runInTransaction="false", so each statement of the file commits on its own`] };
+    const { id, runInTransaction, splits } = entry.changeSet;
+    const runner = withCuts(LIQUIBASE_RUNNER, splits ? liquibaseStatementEnds(text) : []);
+    return runInTransaction ? { upText: text, transaction: "wrapped", runner, notes: [`liquibase: changeset ${id} runs the file in a transaction`] } : { upText: text, transaction: "none", runner, notes: [`liquibase: changeset ${id} has runInTransaction="false", so each statement of the file commits on its own`] };
   }
   if (!isFormattedSql(text)) return { upText: text, transaction: "wrapped", runner: LIQUIBASE_RUNNER, notes: ["liquibase: a plain SQL file is one changeset, run in a transaction"] };
-  const { upText, transactions, notes } = prepareFormattedSql(text);
+  const { upText, transactions, statementEnds, notes } = prepareFormattedSql(text);
   const [first, ...later] = transactions;
   return {
     upText,
     transaction: first?.wrapped === false ? "none" : "wrapped",
-    runner: later.length > 0 ? { ...LIQUIBASE_RUNNER, transactionsFrom: later } : LIQUIBASE_RUNNER,
+    runner: withCuts(later.length > 0 ? { ...LIQUIBASE_RUNNER, transactionsFrom: later } : LIQUIBASE_RUNNER, statementEnds),
     notes: [
       ...transactions.length > 1 ? [`liquibase: ${transactions.length} changesets, each committed before the next`] : first?.wrapped ? ["liquibase: runs its changeset in a transaction"] : [],
       ...notes

@@ -21,10 +21,14 @@ export default defineRule({
       splitComment:
         '{{tool}} ends a query at the end of line {{line}}, inside this comment, since the last word of that line ends with a semicolon: PostgreSQL rejects what it sends ({{reason}}), so the migration fails.',
       commentHelp: 'Take the semicolon off the end of that line, or start each line of the comment with -- instead.',
+      splitByLiquibase:
+        'Liquibase ends a statement at the semicolon on line {{line}} and sends what comes before it on its own: its splitter knows no dollar quotes, and takes a semicolon outside a BEGIN ... END it counted for the end of a statement (a DECLARE section, a LANGUAGE sql body, the rest of a block after END IF). This statement reaches PostgreSQL in pieces, and PostgreSQL rejects the first ({{reason}}), so the migration fails.',
+      liquibaseHelp:
+        'Put `splitStatements:false` on the `--changeset` line (`splitStatements="false"` on a sqlFile change): Liquibase then sends the changeset whole, and the JDBC driver splits it as PostgreSQL reads it. Or end its statements with an `endDelimiter` of their own.',
     },
     docs: {
-      summary: 'Disallows a statement that goose or sql-migrate would cut in two at a semicolon inside it.',
-      why: 'goose and sql-migrate do not parse SQL: they end a statement at every line whose last word ends with a semicolon, and send each piece to PostgreSQL as a query of its own. A function or DO block body, a string or a comment with such a line inside is cut there, and PostgreSQL rejects the first piece (an unterminated dollar-quoted string, quoted string or comment, or a syntax error at its end), so the migration fails, in every environment, when it is deployed. Both tools read `StatementBegin` and `StatementEnd` annotations around a statement to send it whole (goose\'s annotations page, pressly.github.io/goose/documentation/annotations; sql-migrate\'s README, "Writing migrations"). Files of other tools, and plain files run by psql, are read statement by statement as PostgreSQL reads them, and are not checked.',
+      summary: 'Disallows a statement that goose, sql-migrate or Liquibase would cut in two at a semicolon inside it.',
+      why: 'goose and sql-migrate do not parse SQL: they end a statement at every line whose last word ends with a semicolon, and send each piece to PostgreSQL as a query of its own. A function or DO block body, a string or a comment with such a line inside is cut there, and PostgreSQL rejects the first piece (an unterminated dollar-quoted string, quoted string or comment, or a syntax error at its end), so the migration fails, in every environment, when it is deployed. Both tools read `StatementBegin` and `StatementEnd` annotations around a statement to send it whole (goose\'s annotations page, pressly.github.io/goose/documentation/annotations; sql-migrate\'s README, "Writing migrations"). Liquibase splits a changeset (and a sqlFile) at each semicolon outside quotes, comments and the BEGIN ... END blocks it counts, unless it says splitStatements:false or names an endDelimiter; its grammar has no dollar quotes, so a PL/pgSQL body\'s DECLARE section, a LANGUAGE sql body with several statements, or the statements of a block after an END IF (which closes the BEGIN it counted) are cut (StringUtil.processMultiLineSQL and SimpleSqlGrammar, ported). Files of other tools, and plain files run by psql, are read statement by statement as PostgreSQL reads them, and are not checked.',
       instead: 'Put the statement between `-- +goose StatementBegin` and `-- +goose StatementEnd` lines (for sql-migrate, `-- +migrate StatementBegin` and `-- +migrate StatementEnd`).',
       bad: '-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;',
       good: '-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;\n-- +goose StatementEnd',
@@ -72,6 +76,10 @@ export default defineRule({
         const cut = cuts.at.find((offset) => offset > start && offset < end);
         if (cut === undefined) return;
         const piece = context.sqlText({ start, end: cut });
+        if (cuts.tool === 'liquibase') {
+          context.report({ messageId: 'splitByLiquibase', helpId: 'liquibaseHelp', data: { line: context.lineOf(cut - 1), reason: whyRejected(piece) } });
+          return;
+        }
         context.report({
           messageId: 'split',
           helpId: 'help',
@@ -87,7 +95,7 @@ export default defineRule({
  * quotes and comments: where it differs from PostgreSQL it joins statements (a comment that ends with a backslash runs on),
  * which the transaction rules report, rather than cutting one.
  */
-function goCuts(cuts: RunnerTraits['cutsQueries']): { tool: 'goose' | 'sql-migrate'; at: number[] } | undefined {
+function goCuts(cuts: RunnerTraits['cutsQueries']): { tool: 'goose' | 'sql-migrate' | 'liquibase'; at: number[] } | undefined {
   return cuts && cuts.tool !== 'tern' ? { tool: cuts.tool, at: cuts.at } : undefined;
 }
 

@@ -948,11 +948,17 @@ describe('liquibase', () => {
     const folder = await findMigrationFolder('src/main/resources/db/changelog', { cwd: dir });
     expect(folder.framework).toBe('liquibase');
     expect(versions(folder)).toEqual(['changes/users', 'changes/later/10_a', 'changes/later/2_b', 'sql/index']);
-    expect(folder.migrations[3]!.changeSet).toEqual({ id: 'idx', runInTransaction: false });
+    expect(folder.migrations[3]!.changeSet).toEqual({ id: 'idx', runInTransaction: false, splits: true });
     expect(folder.ignored).toEqual([{ path: 'src/main/resources/db/changelog/rollback/users.sql', reason: 'db.changelog-master.yaml does not include it' }]);
     expect(folder.problems).toEqual(['db.changelog-master.yaml: 1 change is written in the changelogs themselves (XML, YAML or JSON, not an SQL file): lockwise neither lints nor replays it']);
     const index = prepareMigration('liquibase', folder.migrations[3]!, 'CREATE INDEX CONCURRENTLY users_id ON users (id);\n');
     expect(index.transaction).toBe('none');
+    // Liquibase splits a sqlFile too, unless it says splitStatements="false".
+    const body = 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; SELECT 2; $$;\n';
+    const split = prepareMigration('liquibase', { ...folder.migrations[3]!, changeSet: { id: 'f', runInTransaction: true, splits: true } }, body);
+    expect(split.runner?.cutsQueries).toEqual({ tool: 'liquibase', at: [body.indexOf('1;') + 2, body.indexOf('2;') + 2, body.length - 1] });
+    const whole = prepareMigration('liquibase', { ...folder.migrations[3]!, changeSet: { id: 'f', runInTransaction: true, splits: false } }, body);
+    expect(whole.runner?.cutsQueries).toBeUndefined();
   });
 
   it('says which included file it cannot find, and takes a folder of formatted SQL without a master changelog by path', async () => {

@@ -666,6 +666,12 @@ describe('locks the history can name', () => {
     expect(message).toContain('every query on the view that arrives after it waits behind it');
   });
 
+  it('says a view is locked when the statement says so, for a view no migration made (Mobility Database)', () => {
+    const dir = tempProject({ 'db/001_drop.sql': 'DROP VIEW IF EXISTS location_with_translations;\n' });
+    const timeout = lintedDiagnostics(dir).find((d) => d.rule === 'require-lock-timeout')!.message;
+    expect(timeout).toContain('ACCESS EXCLUSIVE lock on location_with_translations, which blocks every read and write of the view,');
+  });
+
   it('says a composite type is locked, and that the queries using it wait, not the reads and writes of a table', () => {
     const dir = tempProject({
       'db/001_jwt.sql': 'CREATE TYPE jwt_token AS (role text, person_ids bigint[]);\n',

@@ -5,7 +5,7 @@ import type { SkippedText } from '../parse/preprocess.js';
 import { alterTableCommands, asKind, type NodeKind } from '../parse/node-types.js';
 import { scanTokens } from '../parse/scan.js';
 import { parseRetirementDirective, type RetirementDirective } from '../parse/directives.js';
-import { runsAloneInBatchedMode, SessionState, sharedQueries, wrapsEachFile, type TransactionState } from '../model/session-state.js';
+import { runsAloneInBatchedMode, SessionState, sharedQueries, sharedQueryEnds, wrapsEachFile, type TransactionState } from '../model/session-state.js';
 import { tablesOfUses, type LockedKind, type SchemaModel } from '../model/schema-model.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import {
@@ -131,7 +131,7 @@ export class FileLinter {
       locksExistingTable,
       describeLock: (claim, kindWhenTaken) => {
         const { schema } = now();
-        const relation = lockedRelationWord(claim, (name) => lockedKind(name, schema) ?? kindWhenTaken);
+        const relation = lockedRelationWord(claim, (name) => lockedKind(name, schema) ?? kindWhenTaken ?? kindStatedBy(now().current, name, schema));
         return {
           lock: lockPhrase(claim.mode),
           object: describeLockedObject(claim, (index) => schema.indexTable(index)),
@@ -159,7 +159,7 @@ export class FileLinter {
         table: trafficTable(claim, (index) => schema.indexTable(index)),
         statement: current!,
         onExistingTable: locksExistingTable(claim),
-        ...relationKindOf(claim, schema),
+        ...relationKindOf(claim, schema, current!),
       }));
     };
     this.contexts = options.rules.map(({ rule, severity }) => {
@@ -186,7 +186,7 @@ export class FileLinter {
       transactionMode === 'batched' ? (statement) => runsAloneInBatchedMode(parsed.sqlText(statement.range)) : undefined,
       // PostgreSQL runs what follows a COMMIT in a multi-statement query as a new implicit transaction.
       transactionMode === 'implicit' || environment.runner?.autocommitsAfterCommit !== true,
-      transactionMode === 'none' ? sharedQueries(parsed.statements, environment.runner?.cutsQueries?.at) : undefined,
+      transactionMode === 'none' ? sharedQueries(parsed.statements, sharedQueryEnds(environment.runner)) : undefined,
     );
     const file: FileUnderLint = {
       parsed,
@@ -566,9 +566,27 @@ function syntaxErrorRange(parsed: ParsedFile): ByteRange {
 }
 
 /** What a claimed relation is when the lock is taken, for a lock on a table, view or composite type the model knows. */
-function relationKindOf(claim: LockClaim, schema: SchemaModel): { relationKind?: LockedKind } {
-  const kind = claim.target === 'table' ? lockedKind(claim.relation, schema) : undefined;
+function relationKindOf(claim: LockClaim, schema: SchemaModel, statement: Statement): { relationKind?: LockedKind } {
+  const kind = claim.target === 'table' ? (lockedKind(claim.relation, schema) ?? kindStatedBy(statement, claim.relation, schema)) : undefined;
   return kind ? { relationKind: kind } : {};
+}
+
+const STATED_KINDS: Partial<Record<string, LockedKind>> = { OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
+
+/**
+ * What the statement itself says a relation it names is, for one the model does not know (a view made before the history):
+ * DROP VIEW, DROP MATERIALIZED VIEW, ALTER VIEW, ALTER MATERIALIZED VIEW.
+ */
+function kindStatedBy(statement: Statement | undefined, relation: RelationName, schema: SchemaModel): LockedKind | undefined {
+  const drop = asKind(statement?.node, 'DropStmt');
+  if (drop) {
+    const kind = STATED_KINDS[drop.removeType ?? ''];
+    const names = (drop.objects ?? []).map(relationFromNameList).filter((name): name is RelationName => name !== undefined);
+    return kind && names.some((name) => schema.sameTable(name, relation)) ? kind : undefined;
+  }
+  const alter = asKind(statement?.node, 'AlterTableStmt');
+  const kind = STATED_KINDS[alter?.objtype ?? ''];
+  return kind && alter?.relation && schema.sameTable(relationFromRangeVar(alter.relation), relation) ? kind : undefined;
 }
 
 /** A composite type is a relation too: ALTER TYPE locks it as ALTER TABLE locks a table. */

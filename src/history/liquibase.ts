@@ -21,6 +21,7 @@ const RUN_IN_TRANSACTION = /^.*runInTransaction:(\w+).*$/i;
 const DBMS = /^.*dbms:([^,][\w!,]+).*$/i;
 const END_DELIMITER = /^.*\bendDelimiter:(\S*).*$/i;
 const CONTEXT = /^.*\b(?:context|contextFilter|labels):(".*?"|\S*).*$/i;
+const SPLIT_STATEMENTS = /^.*splitStatements:(\w+).*$/i;
 
 /** The extensions of the changelogs Liquibase reads besides SQL. */
 const CHANGELOG_EXTENSIONS = /\.(xml|ya?ml|json)$/i;
@@ -34,12 +35,16 @@ export function isFormattedSql(text: string): boolean {
 export interface LiquibaseChangeSet {
   id: string;
   runInTransaction: boolean;
+  /** The sqlFile change leaves splitStatements at true and names no endDelimiter: Liquibase's splitter cuts the file. */
+  splits: boolean;
 }
 
 export interface PreparedChangelog {
   upText: string;
   /** The tool begins anew at each changeset after the first; the first one's mode is the file's. */
   transactions: ToolTransaction[];
+  /** Where Liquibase's splitter ends a statement (liquibaseStatementEnds), in the changesets it splits. */
+  statementEnds: number[];
   notes: string[];
 }
 
@@ -58,6 +63,8 @@ export function prepareFormattedSql(text: string): PreparedChangelog {
   let ignoreUntilEnd = false;
   let ignoreCount = 0;
   let endDelimiter: string | undefined;
+  /** The changesets Liquibase splits at semicolons: where each starts, in bytes. */
+  const split: number[] = [];
   for (const [line, ending] of linesWithEndings(text)) {
     const start = offset;
     offset += Buffer.byteLength(line + ending, 'utf8');
@@ -89,6 +96,7 @@ export function prepareFormattedSql(text: string): PreparedChangelog {
       if (skipping) notes.push(`liquibase: changeset ${id} is not for PostgreSQL (dbms), not run`);
       else {
         transactions.push({ at: start, wrapped: runInTransaction });
+        if (SPLIT_STATEMENTS.exec(bare)?.[1]?.toLowerCase() !== 'false' && !endDelimiter) split.push(start);
         if (!runInTransaction) notes.push(`liquibase: changeset ${id} has runInTransaction:false, so each of its statements commits on its own`);
         const context = CONTEXT.exec(bare)?.[1];
         if (context) notes.push(`liquibase: changeset ${id} runs only in some contexts or labels (${stripQuotes(context)}); linted as if it runs`);
@@ -109,7 +117,15 @@ export function prepareFormattedSql(text: string): PreparedChangelog {
     out.push(line + ending);
   }
   if (transactions.length === 0) notes.push('liquibase: a formatted SQL changelog with no changeset for PostgreSQL runs nothing');
-  return { upText: out.join(''), transactions, notes };
+  const upText = out.join('');
+  const upBytes = Buffer.from(upText, 'utf8');
+  // Each split changeset runs to the next changeset's line.
+  const starts = transactions.map(({ at }) => at);
+  const statementEnds = split.flatMap((start) => {
+    const end = starts.find((at) => at > start) ?? upBytes.length;
+    return liquibaseStatementEnds(upBytes.subarray(start, end).toString('utf8'), start);
+  });
+  return { upText, transactions, statementEnds, notes };
 }
 
 /** Liquibase's DbmsTargetedChange: `all`, `none`, a list, or negations (`!h2`). */
@@ -144,7 +160,7 @@ function* linesWithEndings(text: string): Generator<[string, string]> {
 type ChangelogEntry =
   | { kind: 'include'; file: string; relative: boolean }
   | { kind: 'includeAll'; path: string; relative: boolean }
-  | { kind: 'changeSet'; id: string; runInTransaction: boolean; dbms: string | undefined; sqlFiles: Array<{ path: string; relative: boolean }>; otherChanges: number };
+  | { kind: 'changeSet'; id: string; runInTransaction: boolean; dbms: string | undefined; sqlFiles: Array<{ path: string; relative: boolean; splits: boolean }>; otherChanges: number };
 
 /** A file the changelogs name, in the order Liquibase runs it. */
 export interface ChangelogMigration {
@@ -252,7 +268,7 @@ export async function listChangelog(master: string): Promise<ChangelogListing> {
         if (!runsOnPostgres(entry.dbms)) continue;
         for (const sqlFile of entry.sqlFiles) {
           const [file] = resolveResource(sqlFile.path, sqlFile.relative, changelog, master);
-          if (file) addSql(file, changelog, { id: entry.id, runInTransaction: entry.runInTransaction });
+          if (file) addSql(file, changelog, { id: entry.id, runInTransaction: entry.runInTransaction, splits: sqlFile.splits });
           else listing.problems.push(`${shown(changelog)}: changeset ${entry.id} runs ${sqlFile.path}, which is in neither the master changelog's folder nor a folder above it`);
         }
         changesInChangelogs += entry.otherChanges;
@@ -346,7 +362,11 @@ function yamlEntries(document: unknown): ChangelogEntry[] {
     const changeSet = item.changeSet;
     if (changeSet) {
       const changes = Array.isArray(changeSet.changes) ? (changeSet.changes as Array<Record<string, Record<string, unknown>>>) : [];
-      const sqlFiles = changes.flatMap((change) => (change?.sqlFile && typeof change.sqlFile.path === 'string' ? [{ path: change.sqlFile.path, relative: flag(change.sqlFile.relativeToChangelogFile, false) }] : []));
+      const sqlFiles = changes.flatMap((change) =>
+        change?.sqlFile && typeof change.sqlFile.path === 'string'
+          ? [{ path: change.sqlFile.path, relative: flag(change.sqlFile.relativeToChangelogFile, false), splits: flag(change.sqlFile.splitStatements, true) && !change.sqlFile.endDelimiter }]
+          : [],
+      );
       entries.push({
         kind: 'changeSet',
         id: String(changeSet.id ?? '?'),
@@ -380,9 +400,66 @@ async function xmlEntries(text: string): Promise<ChangelogEntry[]> {
         const childTag = tagOf(child);
         return childTag !== undefined && !['comment', 'preConditions', 'rollback', 'validCheckSum', 'tagDatabase'].includes(childTag);
       });
-      const sqlFiles = changes.filter((child) => tagOf(child) === 'sqlFile' && child[':@']?.path).map((child) => ({ path: child[':@']!.path!, relative: flag(child[':@']!.relativeToChangelogFile, false) }));
+      const sqlFiles = changes
+        .filter((child) => tagOf(child) === 'sqlFile' && child[':@']?.path)
+        .map((child) => {
+          const sqlFile = child[':@']!;
+          return { path: sqlFile.path!, relative: flag(sqlFile.relativeToChangelogFile, false), splits: flag(sqlFile.splitStatements, true) && !sqlFile.endDelimiter };
+        });
       entries.push({ kind: 'changeSet', id: attributes.id ?? '?', runInTransaction: flag(attributes.runInTransaction, true), dbms: attributes.dbms, sqlFiles, otherChanges: changes.length - sqlFiles.length });
     }
   }
   return entries;
+}
+
+// SimpleSqlGrammar's tokens, as far as the splitter tells them apart: comments (stripped before splitting), quoted strings
+// (a backslash escapes a quote, as in MySQL), words, in which `$` is a letter (so a dollar quote is a word, and its body is
+// read as SQL), and single symbols.
+const LIQUIBASE_TOKEN =
+  /([ \t\n\r\u0085\u00a0\u1680\u180e\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]+)|(--[^\r\n]*|\/\*[\s\S]*?\*\/)|((?:[UENRB]|RB|_utf8)?'(?:''|\\.|[^\\'])*'|"(?:""|\\.|[^\\"])*")|([A-Za-z_$\u00c0-\uffff][A-Za-z0-9_$#@\u00c0-\uffff]*(?:[\r\n ]*\.[\r\n ]*(?:[A-Za-z_$\u00c0-\uffff][A-Za-z0-9_$#@\u00c0-\uffff]*|"[^"\r\n]+"))*)|([\s\S])/gy;
+/** A BEGIN followed by these starts no block; an END followed by the first three ends none. */
+const NOT_A_BLOCK_AFTER_BEGIN = new Set(['transaction', 'trans', 'tran', 'dialog', 'conversation', 'distributed']);
+const NOT_A_BLOCK_AFTER_END = new Set(['transaction', 'trans', 'tran']);
+
+/**
+ * Where Liquibase's splitter (StringUtil.processMultiLineSQL) ends each statement of a changeset with splitStatements left at
+ * true and no endDelimiter: after every `;` outside comments and quotes while no BEGIN it counted is open (an END closes one,
+ * `END IF` and `END LOOP` too), and at `GO` or `/` opening a line. It knows no dollar quotes: a function body's `;` outside a
+ * BEGIN ... END (a DECLARE section, a LANGUAGE sql body, after an `END IF`) ends a statement. Byte offsets just after each.
+ */
+export function liquibaseStatementEnds(text: string, from = 0): number[] {
+  const tokens: Array<{ kind: 'space' | 'comment' | 'string' | 'word' | 'symbol'; text: string; index: number }> = [];
+  LIQUIBASE_TOKEN.lastIndex = 0;
+  for (let match = LIQUIBASE_TOKEN.exec(text); match; match = LIQUIBASE_TOKEN.exec(text)) {
+    const kind = match[1] ? 'space' : match[2] ? 'comment' : match[3] ? 'string' : match[4] ? 'word' : 'symbol';
+    // Comments are stripped first (stripComments defaults to true): what is left of a line joins the next.
+    if (kind !== 'comment') tokens.push({ kind, text: match[0], index: match.index });
+  }
+  // The next token that is not whitespace, for each token: BEGIN TRANSACTION opens no block.
+  const nextWord: Array<string | undefined> = new Array(tokens.length);
+  for (let position = tokens.length - 1, following: string | undefined; position >= 0; position--) {
+    nextWord[position] = following;
+    if (tokens[position]!.kind !== 'space') following = tokens[position]!.text.toLowerCase();
+  }
+  const ends: number[] = [];
+  let bytes = from;
+  let counted = 0;
+  const byteAfter = (index: number): number => {
+    bytes += Buffer.byteLength(text.slice(counted, index + 1), 'utf8');
+    counted = index + 1;
+    return bytes;
+  };
+  let blocks = 0;
+  let previous: string | undefined;
+  tokens.forEach((token, position) => {
+    const next = nextWord[position];
+    const word = token.kind === 'word' ? token.text.toLowerCase() : undefined;
+    if (word === 'begin' && !NOT_A_BLOCK_AFTER_BEGIN.has(next ?? '')) blocks++;
+    if (word === 'end' && blocks > 0 && !NOT_A_BLOCK_AFTER_END.has(next ?? '')) blocks--;
+    const lineStart = previous === undefined || previous.endsWith('\n');
+    const delimiter = token.text === ';' || (lineStart && (token.text === '/' || word === 'go'));
+    if (blocks === 0 && delimiter) ends.push(byteAfter(token.index));
+    previous = token.text;
+  });
+  return ends;
 }

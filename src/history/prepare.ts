@@ -2,7 +2,8 @@ import path from 'node:path';
 import { flywayStatementKinds, scriptConfigExecuteInTransaction, type FlywayProjectConfig } from './flyway.js';
 import type { FrameworkName, MigrationEntry, PreparedMigration, SiblingFiles } from './frameworks.js';
 import { blank, blankFrom, findSections } from './up-text.js';
-import { isFormattedSql, prepareFormattedSql } from './liquibase.js';
+import { isFormattedSql, liquibaseStatementEnds, prepareFormattedSql } from './liquibase.js';
+import type { RunnerTraits } from '../model/session-state.js';
 import { counted } from '../report/results.js';
 
 type Preparer = (entry: MigrationEntry, text: string, siblings: SiblingFiles, flywayProject?: FlywayProjectConfig) => PreparedMigration;
@@ -480,22 +481,28 @@ function prepareDrizzle(_entry: MigrationEntry, text: string): PreparedMigration
 
 // liquibase: each changeset runs in a transaction of its own unless runInTransaction:false (AbstractFormattedChangeLogParser,
 // ChangeSet.execute); SqlChangeLogParser makes a plain .sql file one changeset, in a transaction, sent whole.
-const LIQUIBASE_RUNNER = { wrapsEach: 'changeset' } as const;
+const LIQUIBASE_RUNNER: RunnerTraits = { wrapsEach: 'changeset' };
+
+/** Where Liquibase's splitter ends statements, for no-statement-split-by-tool to find one it cuts in two. */
+function withCuts(runner: RunnerTraits, at: number[]): RunnerTraits {
+  return at.length > 0 ? { ...runner, cutsQueries: { tool: 'liquibase', at } } : runner;
+}
 
 function prepareLiquibase(entry: MigrationEntry, text: string): PreparedMigration {
   if (entry.changeSet) {
-    const { id, runInTransaction } = entry.changeSet;
+    const { id, runInTransaction, splits } = entry.changeSet;
+    const runner = withCuts(LIQUIBASE_RUNNER, splits ? liquibaseStatementEnds(text) : []);
     return runInTransaction
-      ? { upText: text, transaction: 'wrapped', runner: LIQUIBASE_RUNNER, notes: [`liquibase: changeset ${id} runs the file in a transaction`] }
-      : { upText: text, transaction: 'none', runner: LIQUIBASE_RUNNER, notes: [`liquibase: changeset ${id} has runInTransaction="false", so each statement of the file commits on its own`] };
+      ? { upText: text, transaction: 'wrapped', runner, notes: [`liquibase: changeset ${id} runs the file in a transaction`] }
+      : { upText: text, transaction: 'none', runner, notes: [`liquibase: changeset ${id} has runInTransaction="false", so each statement of the file commits on its own`] };
   }
   if (!isFormattedSql(text)) return { upText: text, transaction: 'wrapped', runner: LIQUIBASE_RUNNER, notes: ['liquibase: a plain SQL file is one changeset, run in a transaction'] };
-  const { upText, transactions, notes } = prepareFormattedSql(text);
+  const { upText, transactions, statementEnds, notes } = prepareFormattedSql(text);
   const [first, ...later] = transactions;
   return {
     upText,
     transaction: first?.wrapped === false ? 'none' : 'wrapped',
-    runner: later.length > 0 ? { ...LIQUIBASE_RUNNER, transactionsFrom: later } : LIQUIBASE_RUNNER,
+    runner: withCuts(later.length > 0 ? { ...LIQUIBASE_RUNNER, transactionsFrom: later } : LIQUIBASE_RUNNER, statementEnds),
     notes: [
       ...(transactions.length > 1 ? [`liquibase: ${transactions.length} changesets, each committed before the next`] : first?.wrapped ? ['liquibase: runs its changeset in a transaction'] : []),
       ...notes,

@@ -53,7 +53,15 @@ export interface ToolTransaction {
 }
 
 /** The tools that cut a file into queries themselves, rather than sending it whole or as PostgreSQL's parser reads it. */
-export type QueryCuttingTool = 'goose' | 'sql-migrate' | 'tern';
+export type QueryCuttingTool = 'goose' | 'sql-migrate' | 'tern' | 'liquibase';
+
+/**
+ * Where the tool's queries end, for the statements that share one query: goose's, sql-migrate's and tern's. Liquibase's pieces
+ * go through the JDBC driver, which splits them again as PostgreSQL reads them, so its cuts matter only inside a statement.
+ */
+export function sharedQueryEnds(runner: RunnerTraits | undefined): number[] | undefined {
+  return runner?.cutsQueries?.tool === 'liquibase' ? undefined : runner?.cutsQueries?.at;
+}
 
 /** Whether the tool runs the file inside a transaction of its own (all of it, or all but the statements it runs alone). */
 export function wrapsEachFile(mode: TransactionMode): boolean {

@@ -5,7 +5,7 @@ import type { Severity } from '../engine/rule.js';
 import { loadParser, parseSource, type Statement } from '../parse/parse.js';
 import { quoteIdentifier } from '../parse/identifiers.js';
 import { SourceFile, type ByteRange } from '../source/source-file.js';
-import { runsAloneInBatchedMode, sharedQueries, type QuerySpan, type TransactionMode } from '../model/session-state.js';
+import { runsAloneInBatchedMode, sharedQueries, sharedQueryEnds, type QuerySpan, type TransactionMode } from '../model/session-state.js';
 import type { StatementObservation } from './compare.js';
 import { runContention, type ContentionOutcome } from './contention.js';
 import { connect, type TraceDatabase } from './database.js';
@@ -210,7 +210,7 @@ async function traceMigration(
 
   // A tool that sends several statements as one query outside a transaction of its own (goose's StatementBegin block under
   // NO TRANSACTION): PostgreSQL runs them as one implicit transaction block, which a BEGIN and COMMIT around them reproduce.
-  const sharedQuery = mode === 'none' ? sharedQueries(parsed.statements, migration.runner?.cutsQueries?.at) : undefined;
+  const sharedQuery = mode === 'none' ? sharedQueries(parsed.statements, sharedQueryEnds(migration.runner)) : undefined;
   let openQuery: QuerySpan | undefined;
   const endQuery = async (): Promise<void> => {
     const status = main.getTransactionStatus();
