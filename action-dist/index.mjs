@@ -26554,7 +26554,7 @@ function outsideTransactionBlock(context) {
   if (transactionMode === "implicit" && sentAsOneQuery(context)) {
     return "as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)";
   }
-  if (transactionMode === "wrapped" && wrappedUnit(context) === "changeset") return optOutOf(context);
+  if (transactionMode === "wrapped" && wrappedUnit(context) === "changeset") return `in ${optOutOf(context)}`;
   if (transactionMode === "wrapped") return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
   return "outside a transaction block";
 }
@@ -26566,14 +26566,14 @@ function sentAsOneQuery(context) {
   return context.statements.filter((statement) => statement.insideBlock === void 0).length > 1;
 }
 function moveDestination(context) {
-  if (wrappedUnit(context) === "changeset") return "a changeset of its own with `runInTransaction:false` on its `--changeset` line";
+  if (wrappedUnit(context) === "changeset") return optOutOf(context);
   return `a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
 }
 function wrappedUnit(context) {
   return context.environment.runner?.wrapsEach ?? "file";
 }
 function optOutOf(context) {
-  return context.environment.transactionOptOut ?? "most tools have a per-file switch to turn the wrapping transaction off";
+  return context.environment.runner?.optOut ?? context.environment.transactionOptOut ?? "most tools have a per-file switch to turn the wrapping transaction off";
 }
 var RENAMED_RELATIONS, REFUSED_IN_TRANSACTION_MESSAGES;
 var init_transaction_block = __esm({
@@ -28389,9 +28389,20 @@ function syntaxErrorRange(parsed) {
   const length = first && first.start === 0 ? first.end : Math.min(1, Buffer.byteLength(rest, "utf8"));
   return { start, end: start + length };
 }
-function relationKindOf(claim, schema) {
-  const kind = claim.target === "table" ? lockedKind(claim.relation, schema) : void 0;
+function relationKindOf(claim, schema, statement) {
+  const kind = claim.target === "table" ? lockedKind(claim.relation, schema) ?? kindStatedBy(statement, claim.relation, schema) : void 0;
   return kind ? { relationKind: kind } : {};
+}
+function kindStatedBy(statement, relation, schema) {
+  const drop = asKind(statement?.node, "DropStmt");
+  if (drop) {
+    const kind2 = STATED_KINDS[drop.removeType ?? ""];
+    const names = (drop.objects ?? []).map(relationFromNameList).filter((name) => name !== void 0);
+    return kind2 && names.some((name) => schema.sameTable(name, relation)) ? kind2 : void 0;
+  }
+  const alter = asKind(statement?.node, "AlterTableStmt");
+  const kind = STATED_KINDS[alter?.objtype ?? ""];
+  return kind && alter?.relation && schema.sameTable(relationFromRangeVar(alter.relation), relation) ? kind : void 0;
 }
 function lockedKind(relation, schema) {
   return schema.table(relation)?.kind ?? (schema.typeKind(relation) === "composite type" ? "composite type" : void 0);
@@ -28410,7 +28421,7 @@ function dropGuardsCreation(file, relation) {
     return created !== void 0 && sameName(created.schema, created.name);
   });
 }
-var FileLinter, TABLES_USING_DROPPED_OBJECT, FOREIGN_KEY_ACTION_TARGETS, SCHEMA_RESOLVED_TARGETS, TokenEnds, GUARDED_DROPS;
+var FileLinter, TABLES_USING_DROPPED_OBJECT, FOREIGN_KEY_ACTION_TARGETS, SCHEMA_RESOLVED_TARGETS, TokenEnds, STATED_KINDS, GUARDED_DROPS;
 var init_lint_file = __esm({
   "src/engine/lint-file.ts"() {
     "use strict";
@@ -28477,7 +28488,7 @@ var init_lint_file = __esm({
           locksExistingTable,
           describeLock: (claim, kindWhenTaken) => {
             const { schema } = now();
-            const relation = lockedRelationWord(claim, (name) => lockedKind(name, schema) ?? kindWhenTaken);
+            const relation = lockedRelationWord(claim, (name) => lockedKind(name, schema) ?? kindWhenTaken ?? kindStatedBy(now().current, name, schema));
             return {
               lock: lockPhrase(claim.mode),
               object: describeLockedObject(claim, (index) => schema.indexTable(index)),
@@ -28503,7 +28514,7 @@ var init_lint_file = __esm({
             table: trafficTable(claim, (index) => schema.indexTable(index)),
             statement: current,
             onExistingTable: locksExistingTable(claim),
-            ...relationKindOf(claim, schema)
+            ...relationKindOf(claim, schema, current)
           }));
         };
         this.contexts = options.rules.map(({ rule, severity }) => {
@@ -28663,6 +28674,7 @@ var init_lint_file = __esm({
         return ends.get(offset) ?? offset + 1;
       }
     };
+    STATED_KINDS = { OBJECT_VIEW: "view", OBJECT_MATVIEW: "materialized view" };
     GUARDED_DROPS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"]);
   }
 });
@@ -50920,6 +50932,7 @@ function prepareFormattedSql(text) {
   let ignoreCount = 0;
   let endDelimiter;
   const split = [];
+  const sentWhole = [];
   for (const [line, ending] of linesWithEndings(text)) {
     const start = offset;
     offset += Buffer.byteLength(line + ending, "utf8");
@@ -50950,9 +50963,12 @@ function prepareFormattedSql(text) {
       const id = `${stripQuotes(changeSet[1].trim())}:${stripQuotes(changeSet[2])}`;
       if (skipping) notes.push(`liquibase: changeset ${id} is not for PostgreSQL (dbms), not run`);
       else {
+        const splits = SPLIT_STATEMENTS.exec(bare)?.[1]?.toLowerCase() !== "false";
         transactions.push({ at: start, wrapped: runInTransaction });
-        if (SPLIT_STATEMENTS.exec(bare)?.[1]?.toLowerCase() !== "false" && !endDelimiter) split.push(start);
-        if (!runInTransaction) notes.push(`liquibase: changeset ${id} has runInTransaction:false, so each of its statements commits on its own`);
+        if (!runInTransaction && !splits) sentWhole.push(transactions.length - 1);
+        if (splits && !endDelimiter) split.push(start);
+        if (!runInTransaction && splits) notes.push(`liquibase: changeset ${id} has runInTransaction:false, so each of its statements commits on its own`);
+        if (!runInTransaction && !splits) notes.push(`liquibase: changeset ${id} has runInTransaction:false and splitStatements:false: the JDBC driver sends it as one query, which PostgreSQL runs as one implicit transaction when it holds several statements`);
         const context = CONTEXT.exec(bare)?.[1];
         if (context) notes.push(`liquibase: changeset ${id} runs only in some contexts or labels (${stripQuotes(context)}); linted as if it runs`);
         if (endDelimiter && endDelimiter !== ";") notes.push(`liquibase: changeset ${id} ends its statements with ${endDelimiter}, read as a semicolon on a line of its own`);
@@ -50978,6 +50994,11 @@ function prepareFormattedSql(text) {
     const end = starts.find((at) => at > start) ?? upBytes.length;
     return liquibaseStatementEnds(upBytes.subarray(start, end).toString("utf8"), start);
   });
+  for (const index of sentWhole) {
+    const start = starts[index];
+    const body = upBytes.subarray(start, starts[index + 1] ?? upBytes.length).toString("utf8");
+    if (statementCount(body) > 1) transactions[index] = { at: start, wrapped: true };
+  }
   return { upText, transactions, statementEnds, notes };
 }
 function runsOnPostgres(dbms) {
@@ -50988,6 +51009,12 @@ function runsOnPostgres(dbms) {
   if (names.includes("!postgresql")) return false;
   const wanted = names.filter((name) => !name.startsWith("!"));
   return wanted.length === 0 || wanted.includes("postgresql");
+}
+function statementCount(body) {
+  const ends = ternStatementEnds(body);
+  const bytes = Buffer.from(body, "utf8");
+  const tail = bytes.subarray(ends.at(-1) ?? 0).toString("utf8").replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "");
+  return ends.length + (tail.trim() === "" ? 0 : 1);
 }
 function stripQuotes(value) {
   return value.replace(/^"(.*)"$/, "$1");
@@ -51045,7 +51072,7 @@ async function listChangelog(master) {
   let changesInChangelogs = 0;
   const addSql = (absolutePath, includedBy, changeSet) => {
     if (!existsSync2(absolutePath)) {
-      listing.problems.push(`${shown(includedBy)} includes ${shown(absolutePath)}, which does not exist: Liquibase stops there`);
+      listing.problems.push(`${shown(includedBy)} includes ${shown(absolutePath)}, which does not exist: Liquibase fails on it before it runs any changeset`);
       return;
     }
     if (seen.has(absolutePath) && !changeSet) {
@@ -51246,6 +51273,7 @@ var init_liquibase = __esm({
     init_dist2();
     init_paths();
     init_up_text();
+    init_prepare();
     FORMATTED_SQL_HEAD_BYTES = 512;
     FORMATTED_FIRST_LINE = /^\s*--\s*liquibase\s*formatted.*/i;
     CHANGE_SET = /^\s*--[\s]*changeset\s+("[^"]+"|[^:]+):\s*("[^"]+"|\S+).*$/i;
@@ -51548,10 +51576,13 @@ function withCuts(runner, at) {
 function prepareLiquibase(entry, text) {
   if (entry.changeSet) {
     const { id, runInTransaction, splits } = entry.changeSet;
-    const runner = withCuts(LIQUIBASE_RUNNER, splits ? liquibaseStatementEnds(text) : []);
-    return runInTransaction ? { upText: text, transaction: "wrapped", runner, notes: [`liquibase: changeset ${id} runs the file in a transaction`] } : { upText: text, transaction: "none", runner, notes: [`liquibase: changeset ${id} has runInTransaction="false", so each statement of the file commits on its own`] };
+    const runner = withCuts({ ...LIQUIBASE_RUNNER, optOut: LIQUIBASE_SQL_FILE_OPT_OUT }, splits ? liquibaseStatementEnds(text) : []);
+    if (runInTransaction) return { upText: text, transaction: "wrapped", runner, notes: [`liquibase: changeset ${id} runs the file in a transaction`] };
+    return splits ? { upText: text, transaction: "none", runner, notes: [`liquibase: changeset ${id} has runInTransaction="false", so each statement of the file commits on its own`] } : { upText: text, transaction: "implicit", runner, notes: [`liquibase: changeset ${id} has runInTransaction="false" and sends the file whole, as one query`] };
   }
-  if (!isFormattedSql(text)) return { upText: text, transaction: "wrapped", runner: LIQUIBASE_RUNNER, notes: ["liquibase: a plain SQL file is one changeset, run in a transaction"] };
+  if (!isFormattedSql(text)) {
+    return { upText: text, transaction: "wrapped", runner: { ...LIQUIBASE_RUNNER, optOut: LIQUIBASE_PLAIN_FILE_OPT_OUT }, notes: ["liquibase: a plain SQL file is one changeset, run in a transaction"] };
+  }
   const { upText, transactions, statementEnds, notes } = prepareFormattedSql(text);
   const [first, ...later] = transactions;
   return {
@@ -51592,7 +51623,7 @@ function atlasFileDirective(text, name) {
   }
   return void 0;
 }
-var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, SQL_MIGRATE_SECTION, SQL_MIGRATE_COMMAND, UNTERMINATED, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END, TERN_SEPARATOR, TERN_DISABLE_TX, GO_TEMPLATE_ACTION, GRAPHILE_MIGRATE_HEADER, GRAPHILE_MIGRATE_NO_TRANSACTION, GRAPHILE_MIGRATE_PLACEHOLDER, NODE_PG_MIGRATE_UP, NODE_PG_MIGRATE_DOWN, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END, PREPARERS, TEMPLATE_NOT_RENDERED, RUNS_DOWN_PART, SEMICOLON2, QUOTE, DOUBLE_QUOTE, BACKSLASH, DASH, SLASH, STAR, DOLLAR, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, LIQUIBASE_RUNNER, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
+var GOOSE_UP, GOOSE_DOWN, GOOSE_NO_TRANSACTION, DBMATE_UP, DBMATE_DOWN, SQL_MIGRATE_SECTION, SQL_MIGRATE_COMMAND, UNTERMINATED, SQL_MIGRATE_STATEMENT_BEGIN, SQL_MIGRATE_STATEMENT_END, TERN_SEPARATOR, TERN_DISABLE_TX, GO_TEMPLATE_ACTION, GRAPHILE_MIGRATE_HEADER, GRAPHILE_MIGRATE_NO_TRANSACTION, GRAPHILE_MIGRATE_PLACEHOLDER, NODE_PG_MIGRATE_UP, NODE_PG_MIGRATE_DOWN, GOOSE_STATEMENT_BEGIN, GOOSE_STATEMENT_END, PREPARERS, TEMPLATE_NOT_RENDERED, RUNS_DOWN_PART, SEMICOLON2, QUOTE, DOUBLE_QUOTE, BACKSLASH, DASH, SLASH, STAR, DOLLAR, DIESEL_NO_TRANSACTION, DRIZZLE_BREAKPOINT, DRIZZLE_BREAKPOINT_AS_END, LIQUIBASE_RUNNER, LIQUIBASE_SQL_FILE_OPT_OUT, LIQUIBASE_PLAIN_FILE_OPT_OUT, ATLAS_TXMODE_NONE, ATLAS_DIRECTIVE;
 var init_prepare = __esm({
   "src/history/prepare.ts"() {
     "use strict";
@@ -51693,6 +51724,8 @@ var init_prepare = __esm({
     DRIZZLE_BREAKPOINT = "--> statement-breakpoint";
     DRIZZLE_BREAKPOINT_AS_END = ";".padEnd(DRIZZLE_BREAKPOINT.length);
     LIQUIBASE_RUNNER = { wrapsEach: "changeset" };
+    LIQUIBASE_SQL_FILE_OPT_OUT = 'a file of its own, run by a sqlFile change of a changeSet with `runInTransaction="false"`';
+    LIQUIBASE_PLAIN_FILE_OPT_OUT = 'a file of its own that Liquibase runs outside a transaction: a formatted SQL changelog (`--liquibase formatted sql` as its first line, then `--changeset <author>:<id> runInTransaction:false`), or a file run by a sqlFile change of a changeSet with `runInTransaction="false"`';
     ATLAS_TXMODE_NONE = /^--[ \t]*atlas:txmode[ \t]+none[ \t\r]*$/m;
     ATLAS_DIRECTIVE = /^[ -~]*atlas:(\w+)(?: +([ -~]*))?/;
   }
@@ -52286,7 +52319,7 @@ var init_frameworks = __esm({
       flyway: "in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf",
       diesel: "with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query",
       atlas: "with `-- atlas:txmode none` as the first line of that file, followed by an empty line",
-      liquibase: "in a changeset of its own with `runInTransaction:false` on its `--changeset` line",
+      liquibase: "a changeset of its own with `runInTransaction:false` on its `--changeset` line",
       drizzle: "which drizzle's migrator cannot do: it runs every pending migration inside one transaction, with no switch to leave a file out (drizzle-orm#860), so run it from a script of its own after `drizzle-kit migrate`",
       sqlx: "with `-- no-transaction` as that file's first line, and as its only statement: sqlx still sends the file as one query",
       pop: "named `<version>_<name>.postgres.autocommit.up.sql` with Ory's popx; gobuffalo/pop runs every file in a transaction and skips a file so named (its file pattern has no `.autocommit`), so with it run the statement from a script of its own after the migrations"

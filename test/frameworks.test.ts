@@ -1012,10 +1012,31 @@ describe('liquibase', () => {
     expect(prepared.notes).toContain('liquibase: changeset ana:oracle-only is not for PostgreSQL (dbms), not run');
   });
 
+  it('runs a changeset sent whole outside a transaction as one implicit transaction when it holds several statements', () => {
+    const entry = { path: 'db/1.sql', absolutePath: '/db/1.sql', version: '1' };
+    const text = formatted(
+      [
+        '--changeset ana:one runInTransaction:false splitStatements:false',
+        'CREATE INDEX CONCURRENTLY a ON t (a);',
+        '--rollback DROP INDEX a;',
+        '--changeset ana:two runInTransaction:false splitStatements:false',
+        'CREATE INDEX CONCURRENTLY b ON t (b);',
+        'CREATE INDEX CONCURRENTLY c ON t (c);',
+        '',
+      ].join('\n'),
+    );
+    const prepared = prepareMigration('liquibase', entry, text);
+    // Seen on PostgreSQL 18 through the JDBC driver: the second changeset's CONCURRENTLY fails in the implicit transaction.
+    expect(prepared.transaction).toBe('none');
+    expect(prepared.runner?.transactionsFrom).toEqual([{ at: Buffer.byteLength(text.slice(0, text.indexOf('--changeset ana:two')), 'utf8'), wrapped: true }]);
+  });
+
   it('runs a plain SQL file as one changeset in a transaction', () => {
     const entry = { path: 'db/1.sql', absolutePath: '/db/1.sql', version: '1' };
     const prepared = prepareMigration('liquibase', entry, 'CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\n');
     expect(prepared.transaction).toBe('wrapped');
-    expect(prepared.runner).toEqual({ wrapsEach: 'changeset' });
+    expect(prepared.runner?.wrapsEach).toBe('changeset');
+    // It has no --changeset line to turn the transaction off on.
+    expect(prepared.runner?.optOut).toContain('a formatted SQL changelog (`--liquibase formatted sql` as its first line');
   });
 });

@@ -151,7 +151,7 @@ export function outsideTransactionBlock(context: RuleContext<string>): string {
   if (transactionMode === 'implicit' && sentAsOneQuery(context)) {
     return 'as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)';
   }
-  if (transactionMode === 'wrapped' && wrappedUnit(context) === 'changeset') return optOutOf(context);
+  if (transactionMode === 'wrapped' && wrappedUnit(context) === 'changeset') return `in ${optOutOf(context)}`;
   if (transactionMode === 'wrapped') return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
   return 'outside a transaction block';
 }
@@ -169,7 +169,7 @@ function sentAsOneQuery(context: RuleContext<string>): boolean {
 
 /** Where to move a statement PostgreSQL refuses in a transaction block, for help. */
 function moveDestination(context: RuleContext<string>): string {
-  if (wrappedUnit(context) === 'changeset') return 'a changeset of its own with `runInTransaction:false` on its `--changeset` line';
+  if (wrappedUnit(context) === 'changeset') return optOutOf(context);
   return `a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
 }
 
@@ -180,5 +180,5 @@ export function wrappedUnit(context: RuleContext<string>): 'file' | 'changeset' 
 
 /** The migration tool's switch for running a file outside a transaction, when lockwise knows it. */
 export function optOutOf(context: RuleContext<string>): string {
-  return context.environment.transactionOptOut ?? 'most tools have a per-file switch to turn the wrapping transaction off';
+  return context.environment.runner?.optOut ?? context.environment.transactionOptOut ?? 'most tools have a per-file switch to turn the wrapping transaction off';
 }

@@ -112,7 +112,7 @@ export const TRANSACTION_OPT_OUTS: Partial<Record<FrameworkName, string>> = {
   flyway: 'in a file that holds only statements which cannot run in a transaction, which Flyway then runs outside one, or with executeInTransaction=false in its .sql.conf',
   diesel: 'with `run_in_transaction = false` in its metadata.toml, and as its only statement: Diesel still sends the file as one query',
   atlas: 'with `-- atlas:txmode none` as the first line of that file, followed by an empty line',
-  liquibase: 'in a changeset of its own with `runInTransaction:false` on its `--changeset` line',
+  liquibase: 'a changeset of its own with `runInTransaction:false` on its `--changeset` line',
   drizzle:
     "which drizzle's migrator cannot do: it runs every pending migration inside one transaction, with no switch to leave a file out (drizzle-orm#860), so run it from a script of its own after `drizzle-kit migrate`",
   sqlx: "with `-- no-transaction` as that file's first line, and as its only statement: sqlx still sends the file as one query",

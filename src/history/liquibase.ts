@@ -4,6 +4,7 @@ import { glob } from 'tinyglobby';
 import { toPosix } from '../source/paths.js';
 import type { ToolTransaction } from '../model/session-state.js';
 import { blank } from './up-text.js';
+import { ternStatementEnds } from './prepare.js';
 
 // Liquibase, from its source (liquibase-standard): AbstractFormattedChangeLogParser and FormattedSqlChangeLogParser read a
 // formatted SQL changelog; SqlChangeLogParser takes any other .sql file as one changeset, run in a transaction; the XML,
@@ -65,6 +66,8 @@ export function prepareFormattedSql(text: string): PreparedChangelog {
   let endDelimiter: string | undefined;
   /** The changesets Liquibase splits at semicolons: where each starts, in bytes. */
   const split: number[] = [];
+  /** The changesets outside a transaction sent whole (splitStatements:false), by their index in transactions. */
+  const sentWhole: number[] = [];
   for (const [line, ending] of linesWithEndings(text)) {
     const start = offset;
     offset += Buffer.byteLength(line + ending, 'utf8');
@@ -95,9 +98,12 @@ export function prepareFormattedSql(text: string): PreparedChangelog {
       const id = `${stripQuotes(changeSet[1]!.trim())}:${stripQuotes(changeSet[2]!)}`;
       if (skipping) notes.push(`liquibase: changeset ${id} is not for PostgreSQL (dbms), not run`);
       else {
+        const splits = SPLIT_STATEMENTS.exec(bare)?.[1]?.toLowerCase() !== 'false';
         transactions.push({ at: start, wrapped: runInTransaction });
-        if (SPLIT_STATEMENTS.exec(bare)?.[1]?.toLowerCase() !== 'false' && !endDelimiter) split.push(start);
-        if (!runInTransaction) notes.push(`liquibase: changeset ${id} has runInTransaction:false, so each of its statements commits on its own`);
+        if (!runInTransaction && !splits) sentWhole.push(transactions.length - 1);
+        if (splits && !endDelimiter) split.push(start);
+        if (!runInTransaction && splits) notes.push(`liquibase: changeset ${id} has runInTransaction:false, so each of its statements commits on its own`);
+        if (!runInTransaction && !splits) notes.push(`liquibase: changeset ${id} has runInTransaction:false and splitStatements:false: the JDBC driver sends it as one query, which PostgreSQL runs as one implicit transaction when it holds several statements`);
         const context = CONTEXT.exec(bare)?.[1];
         if (context) notes.push(`liquibase: changeset ${id} runs only in some contexts or labels (${stripQuotes(context)}); linted as if it runs`);
         if (endDelimiter && endDelimiter !== ';') notes.push(`liquibase: changeset ${id} ends its statements with ${endDelimiter}, read as a semicolon on a line of its own`);
@@ -125,6 +131,12 @@ export function prepareFormattedSql(text: string): PreparedChangelog {
     const end = starts.find((at) => at > start) ?? upBytes.length;
     return liquibaseStatementEnds(upBytes.subarray(start, end).toString('utf8'), start);
   });
+  // A changeset sent whole outside a transaction: several statements in one query run as one implicit transaction block.
+  for (const index of sentWhole) {
+    const start = starts[index]!;
+    const body = upBytes.subarray(start, starts[index + 1] ?? upBytes.length).toString('utf8');
+    if (statementCount(body) > 1) transactions[index] = { at: start, wrapped: true };
+  }
   return { upText, transactions, statementEnds, notes };
 }
 
@@ -137,6 +149,14 @@ function runsOnPostgres(dbms: string | undefined): boolean {
   if (names.includes('!postgresql')) return false;
   const wanted = names.filter((name) => !name.startsWith('!'));
   return wanted.length === 0 || wanted.includes('postgresql');
+}
+
+/** PostgreSQL's statements in a changeset's text, as its splitting reads them (tern's splitter knows dollar quotes too). */
+function statementCount(body: string): number {
+  const ends = ternStatementEnds(body);
+  const bytes = Buffer.from(body, 'utf8');
+  const tail = bytes.subarray(ends.at(-1) ?? 0).toString('utf8').replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+  return ends.length + (tail.trim() === '' ? 0 : 1);
 }
 
 function stripQuotes(value: string): string {
@@ -229,7 +249,7 @@ export async function listChangelog(master: string): Promise<ChangelogListing> {
   let changesInChangelogs = 0;
   const addSql = (absolutePath: string, includedBy: string, changeSet?: LiquibaseChangeSet): void => {
     if (!existsSync(absolutePath)) {
-      listing.problems.push(`${shown(includedBy)} includes ${shown(absolutePath)}, which does not exist: Liquibase stops there`);
+      listing.problems.push(`${shown(includedBy)} includes ${shown(absolutePath)}, which does not exist: Liquibase fails on it before it runs any changeset`);
       return;
     }
     if (seen.has(absolutePath) && !changeSet) {

@@ -482,6 +482,10 @@ function prepareDrizzle(_entry: MigrationEntry, text: string): PreparedMigration
 // liquibase: each changeset runs in a transaction of its own unless runInTransaction:false (AbstractFormattedChangeLogParser,
 // ChangeSet.execute); SqlChangeLogParser makes a plain .sql file one changeset, in a transaction, sent whole.
 const LIQUIBASE_RUNNER: RunnerTraits = { wrapsEach: 'changeset' };
+const LIQUIBASE_SQL_FILE_OPT_OUT = 'a file of its own, run by a sqlFile change of a changeSet with `runInTransaction="false"`';
+// A plain SQL file has no --changeset line: a --changeset comment without the formatted header is only a comment.
+const LIQUIBASE_PLAIN_FILE_OPT_OUT =
+  'a file of its own that Liquibase runs outside a transaction: a formatted SQL changelog (`--liquibase formatted sql` as its first line, then `--changeset <author>:<id> runInTransaction:false`), or a file run by a sqlFile change of a changeSet with `runInTransaction="false"`';
 
 /** Where Liquibase's splitter ends statements, for no-statement-split-by-tool to find one it cuts in two. */
 function withCuts(runner: RunnerTraits, at: number[]): RunnerTraits {
@@ -491,12 +495,16 @@ function withCuts(runner: RunnerTraits, at: number[]): RunnerTraits {
 function prepareLiquibase(entry: MigrationEntry, text: string): PreparedMigration {
   if (entry.changeSet) {
     const { id, runInTransaction, splits } = entry.changeSet;
-    const runner = withCuts(LIQUIBASE_RUNNER, splits ? liquibaseStatementEnds(text) : []);
-    return runInTransaction
-      ? { upText: text, transaction: 'wrapped', runner, notes: [`liquibase: changeset ${id} runs the file in a transaction`] }
-      : { upText: text, transaction: 'none', runner, notes: [`liquibase: changeset ${id} has runInTransaction="false", so each statement of the file commits on its own`] };
+    const runner = withCuts({ ...LIQUIBASE_RUNNER, optOut: LIQUIBASE_SQL_FILE_OPT_OUT }, splits ? liquibaseStatementEnds(text) : []);
+    if (runInTransaction) return { upText: text, transaction: 'wrapped', runner, notes: [`liquibase: changeset ${id} runs the file in a transaction`] };
+    // Sent whole, the file goes to the JDBC driver as one string, whose statements PostgreSQL runs as one implicit transaction.
+    return splits
+      ? { upText: text, transaction: 'none', runner, notes: [`liquibase: changeset ${id} has runInTransaction="false", so each statement of the file commits on its own`] }
+      : { upText: text, transaction: 'implicit', runner, notes: [`liquibase: changeset ${id} has runInTransaction="false" and sends the file whole, as one query`] };
   }
-  if (!isFormattedSql(text)) return { upText: text, transaction: 'wrapped', runner: LIQUIBASE_RUNNER, notes: ['liquibase: a plain SQL file is one changeset, run in a transaction'] };
+  if (!isFormattedSql(text)) {
+    return { upText: text, transaction: 'wrapped', runner: { ...LIQUIBASE_RUNNER, optOut: LIQUIBASE_PLAIN_FILE_OPT_OUT }, notes: ['liquibase: a plain SQL file is one changeset, run in a transaction'] };
+  }
   const { upText, transactions, statementEnds, notes } = prepareFormattedSql(text);
   const [first, ...later] = transactions;
   return {

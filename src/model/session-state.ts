@@ -44,6 +44,11 @@ export interface RunnerTraits {
   transactionsFrom?: ToolTransaction[];
   /** What the tool wraps in a transaction, for messages and help, when it is not each file: Liquibase's changesets. */
   wrapsEach?: 'changeset';
+  /**
+   * Where a statement goes to run outside a transaction with this tool, when it is not the tool's usual switch: a Liquibase
+   * plain SQL file or sqlFile has no `--changeset` line to put runInTransaction:false on.
+   */
+  optOut?: string;
 }
 
 /** Where the tool begins anew in a file, and how (see RunnerTraits.transactionsFrom). */
