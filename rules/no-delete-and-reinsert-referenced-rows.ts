@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { shortWordList } from '../src/engine/messages.js';
 import { displayName, displayResolvedName, relationFromRangeVar } from '../src/model/names.js';
+import { deletesFromExistingTable } from '../src/engine/alter-table-commands.js';
 import { asKind } from '../src/parse/node-types.js';
 
 /** Referencing tables a message names before the rest are counted. */
@@ -29,35 +30,30 @@ export default defineRule({
     },
   },
   create(context) {
-    return {
-      DeleteStmt(deletion) {
-        if (!deletion.relation || context.statement.caught) return;
-        const relation = relationFromRangeVar(deletion.relation);
-        if (!context.isExistingTable(relation)) return;
-        const reinsert = context.statements.slice(context.statement.index + 1).find((later) => {
-          const target = asKind(later.node, 'InsertStmt')?.relation;
-          return target !== undefined && context.schema.sameTable(relationFromRangeVar(target), relation);
-        });
-        if (!reinsert) return;
-        // Rows inserted without the key a foreign key references get new keys from the default: they are not the deleted
-        // rows coming back, and nothing could have referred to them.
-        const insertedColumns = asKind(reinsert.node, 'InsertStmt')?.cols?.map((target) => asKind(target, 'ResTarget')?.name ?? '');
-        const acting = context.schema.tablesReachedByDelete(relation, insertedColumns && new Set(insertedColumns)).filter(({ table, action }) => action !== 'NO ACTION' && context.isExistingTable(table));
-        if (acting.length === 0) return;
-        const cleared = acting.filter(({ action }) => action !== 'CASCADE').map(({ table }) => displayResolvedName(table));
-        const deleted = acting.filter(({ action }) => action === 'CASCADE').map(({ table }) => displayResolvedName(table));
-        const actions = [
-          ...(cleared.length > 0 ? [`ON DELETE SET NULL or SET DEFAULT clears the references of ${shortWordList(cleared, NAMED_TABLES)}`] : []),
-          ...(deleted.length > 0 ? [`ON DELETE CASCADE deletes the referencing rows of ${shortWordList(deleted, NAMED_TABLES)}`] : []),
-        ];
-        const lost = [...(cleared.length > 0 ? ['those references are gone'] : []), ...(deleted.length > 0 ? ['those rows are gone'] : [])];
-        context.report({
-          messageId: 'deleteAndReinsert',
-          helpId: 'help',
-          at: deletion.relation.location,
-          data: { table: displayName(relation), line: context.lineOf(reinsert.range.start), actions: actions.join(', and '), lost: lost.join(', and ') },
-        });
-      },
-    };
+    return deletesFromExistingTable(context, (deletion, relation) => {
+      const reinsert = context.statements.slice(context.statement.index + 1).find((later) => {
+        const target = asKind(later.node, 'InsertStmt')?.relation;
+        return target !== undefined && context.schema.sameTable(relationFromRangeVar(target), relation);
+      });
+      if (!reinsert) return;
+      // Rows inserted without the key a foreign key references get new keys from the default: they are not the deleted
+      // rows coming back, and nothing could have referred to them.
+      const insertedColumns = asKind(reinsert.node, 'InsertStmt')?.cols?.map((target) => asKind(target, 'ResTarget')?.name ?? '');
+      const acting = context.schema.tablesReachedByDelete(relation, insertedColumns && new Set(insertedColumns)).filter(({ table, action }) => action !== 'NO ACTION' && context.isExistingTable(table));
+      if (acting.length === 0) return;
+      const cleared = acting.filter(({ action }) => action !== 'CASCADE').map(({ table }) => displayResolvedName(table));
+      const deleted = acting.filter(({ action }) => action === 'CASCADE').map(({ table }) => displayResolvedName(table));
+      const actions = [
+        ...(cleared.length > 0 ? [`ON DELETE SET NULL or SET DEFAULT clears the references of ${shortWordList(cleared, NAMED_TABLES)}`] : []),
+        ...(deleted.length > 0 ? [`ON DELETE CASCADE deletes the referencing rows of ${shortWordList(deleted, NAMED_TABLES)}`] : []),
+      ];
+      const lost = [...(cleared.length > 0 ? ['those references are gone'] : []), ...(deleted.length > 0 ? ['those rows are gone'] : [])];
+      context.report({
+        messageId: 'deleteAndReinsert',
+        helpId: 'help',
+        at: deletion.relation.location,
+        data: { table: displayName(relation), line: context.lineOf(reinsert.range.start), actions: actions.join(', and '), lost: lost.join(', and ') },
+      });
+    });
   },
 });

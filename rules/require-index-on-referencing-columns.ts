@@ -1,7 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
 import { wordList } from '../src/engine/messages.js';
 import { matchesOneRow } from '../src/knowledge/key-range.js';
-import { displayName, displayResolvedName, relationFromRangeVar } from '../src/model/names.js';
+import { displayName, displayResolvedName } from '../src/model/names.js';
+import { deletesFromExistingTable } from '../src/engine/alter-table-commands.js';
 import { quoteIdentifier } from '../src/parse/identifiers.js';
 
 /** PostgreSQL 18's skip scan can use an index whose leading column has few values: where the key columns come later, lockwise cannot tell. */
@@ -29,44 +30,39 @@ export default defineRule({
     },
   },
   create(context) {
-    return {
-      DeleteStmt(deletion) {
-        if (!deletion.relation || context.statement.caught) return;
-        const relation = relationFromRangeVar(deletion.relation);
-        if (!context.isExistingTable(relation)) return;
-        // A tree's parent key references its own table, which foreignKeysReferencing leaves out.
-        const selfReferences = context.schema
-          .foreignKeys(relation)
-          .filter((key) => key.references !== undefined && context.schema.sameTable(key.references, relation))
-          .map(({ name }) => ({ table: relation, name }));
-        const unindexed = [...context.schema.foreignKeysReferencing(relation, { all: true }), ...selfReferences].flatMap(({ table, name }) => {
-          const key = context.schema.constraint(table, name);
-          if (!key || key.columns.length === 0 || !context.schema.table(table) || !context.isExistingTable(table)) return [];
-          const served = context.schema.indexesOn(table).some(({ partial, keyColumns }) => {
-            if (partial || !keyColumns) return false;
-            const leading = keyColumns.slice(0, key.columns.length);
-            if (key.columns.every((column) => leading.includes(column))) return true;
-            return context.pgVersion >= SKIP_SCAN_SINCE && key.columns.every((column) => keyColumns.includes(column));
-          });
-          return served ? [] : [{ table, name, columns: key.columns }];
+    return deletesFromExistingTable(context, (deletion, relation) => {
+      // A tree's parent key references its own table, which foreignKeysReferencing leaves out.
+      const selfReferences = context.schema
+        .foreignKeys(relation)
+        .filter((key) => key.references !== undefined && context.schema.sameTable(key.references, relation))
+        .map(({ name }) => ({ table: relation, name }));
+      const unindexed = [...context.schema.foreignKeysReferencing(relation, { all: true }), ...selfReferences].flatMap(({ table, name }) => {
+        const key = context.schema.constraint(table, name);
+        if (!key || key.columns.length === 0 || !context.schema.table(table) || !context.isExistingTable(table)) return [];
+        const served = context.schema.indexesOn(table).some(({ partial, keyColumns }) => {
+          if (partial || !keyColumns) return false;
+          const leading = keyColumns.slice(0, key.columns.length);
+          if (key.columns.every((column) => leading.includes(column))) return true;
+          return context.pgVersion >= SKIP_SCAN_SINCE && key.columns.every((column) => keyColumns.includes(column));
         });
-        // The unique keys are looked up only then: finding them reads every index of the schema.
-        if (unindexed.length === 0 || (deletion.whereClause && matchesOneRow(deletion.whereClause, context.schema.uniqueKeys(relation)))) return;
-        const columnsOf = (columns: string[]): string => columns.map(quoteIdentifier).join(', ');
-        const referencing = [...new Set(unindexed.map(({ table }) => displayResolvedName(table)))];
-        context.report({
-          messageId: 'unindexedReferences',
-          helpId: 'help',
-          at: deletion.relation.location,
-          data: {
-            table: displayName(relation),
-            keys: wordList(unindexed.map(({ table, name, columns }) => `${quoteIdentifier(name)} of ${displayResolvedName(table)} (${columnsOf(columns)})`)),
-            those: unindexed.length === 1 ? 'its' : 'their',
-            referencing: wordList(referencing),
-            indexes: unindexed.map(({ table, columns }) => `CREATE INDEX CONCURRENTLY ON ${displayResolvedName(table)} (${columnsOf(columns)});`).join(' '),
-          },
-        });
-      },
-    };
+        return served ? [] : [{ table, name, columns: key.columns }];
+      });
+      // The unique keys are looked up only then: finding them reads every index of the schema.
+      if (unindexed.length === 0 || (deletion.whereClause && matchesOneRow(deletion.whereClause, context.schema.uniqueKeys(relation)))) return;
+      const columnsOf = (columns: string[]): string => columns.map(quoteIdentifier).join(', ');
+      const referencing = [...new Set(unindexed.map(({ table }) => displayResolvedName(table)))];
+      context.report({
+        messageId: 'unindexedReferences',
+        helpId: 'help',
+        at: deletion.relation.location,
+        data: {
+          table: displayName(relation),
+          keys: wordList(unindexed.map(({ table, name, columns }) => `${quoteIdentifier(name)} of ${displayResolvedName(table)} (${columnsOf(columns)})`)),
+          those: unindexed.length === 1 ? 'its' : 'their',
+          referencing: wordList(referencing),
+          indexes: unindexed.map(({ table, columns }) => `CREATE INDEX CONCURRENTLY ON ${displayResolvedName(table)} (${columnsOf(columns)});`).join(' '),
+        },
+      });
+    });
   },
 });

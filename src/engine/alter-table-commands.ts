@@ -1,4 +1,4 @@
-import type { AlterTableCmd, ColumnDef, Constraint, Node, RenameStmt } from '@pgsql/types';
+import type { AlterTableCmd, ColumnDef, Constraint, DeleteStmt, Node, RenameStmt } from '@pgsql/types';
 import { relationFromNameList, relationFromRangeVar, type RelationName } from '../model/names.js';
 import type { SchemaModel } from '../model/schema-model.js';
 import { alterTableCommands, asKind, stringValues } from '../parse/node-types.js';
@@ -20,6 +20,17 @@ export function commandsOnExistingTable(context: RuleContext, visit: (cmd: Alter
         const cmd = asKind(command, 'AlterTableCmd');
         if (cmd && !addsNothing(context, cmd, relation, alter.cmds ?? [])) visit(cmd, relation);
       }
+    },
+  };
+}
+
+/** Visits each DELETE from a table that existed before the migration, unless a DO block's handler rolls it back. */
+export function deletesFromExistingTable(context: RuleContext, visit: (deletion: DeleteStmt & { relation: NonNullable<DeleteStmt['relation']> }, relation: RelationName) => void): NodeVisitors {
+  return {
+    DeleteStmt(deletion) {
+      if (!deletion.relation || context.statement.caught) return;
+      const relation = relationFromRangeVar(deletion.relation);
+      if (context.isExistingTable(relation)) visit({ ...deletion, relation: deletion.relation }, relation);
     },
   };
 }
