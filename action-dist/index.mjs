@@ -24490,6 +24490,28 @@ function columnRefs(query) {
   });
   return found;
 }
+function columnsPlacedByQuery(query) {
+  const byAlias = /* @__PURE__ */ new Map();
+  for (const rangeVar of relationsNamedIn(query)) byAlias.set(aliasOf(rangeVar), relationFromRangeVar(rangeVar));
+  const placed = [];
+  if (!query) return placed;
+  walkTree(query, (kind, payload, ancestors) => {
+    if (kind !== "ColumnRef") return;
+    const { fields, location } = payload;
+    const names = (fields ?? []).map((field) => asKind(field, "String")?.sval);
+    if (names.some((name) => name === void 0) || names.length === 0) return;
+    if (names.length >= 2) {
+      const relation = byAlias.get(names.at(-2));
+      if (relation) placed.push({ relation, column: names.at(-1), location, qualified: true });
+      return;
+    }
+    const select = ancestors.findLast((frame) => frame.kind === "SelectStmt")?.node;
+    const from = fromListItems(select?.fromClause);
+    const only = from.length === 1 ? asKind(from[0], "RangeVar") : void 0;
+    if (only) placed.push({ relation: relationFromRangeVar(only), column: names[0], location, qualified: false });
+  });
+  return placed;
+}
 var init_view_columns = __esm({
   "src/model/view-columns.ts"() {
     "use strict";
@@ -27885,6 +27907,15 @@ function commandsOnExistingTable(context, visit2) {
     }
   };
 }
+function deletesFromExistingTable(context, visit2) {
+  return {
+    DeleteStmt(deletion) {
+      if (!deletion.relation || context.statement.caught) return;
+      const relation = relationFromRangeVar(deletion.relation);
+      if (context.isExistingTable(relation)) visit2({ ...deletion, relation: deletion.relation }, relation);
+    }
+  };
+}
 function commandsAltering(statements, relation, schema) {
   return statements.flatMap((statement) => {
     const alter = asKind(statement.node, "AlterTableStmt");
@@ -30146,6 +30177,63 @@ var init_no_drop_cascade = __esm({
   }
 });
 
+// rules/no-dropped-column-in-query.ts
+function reportDroppedColumns(context, query, what) {
+  const reported = /* @__PURE__ */ new Set();
+  const read = relationsNamedIn(query).map(relationFromRangeVar);
+  const elsewhere = (column) => read.some((relation) => context.schema.column(relation, column) !== void 0 || !context.schema.table(relation));
+  for (const { relation, column, location, qualified } of columnsPlacedByQuery(query)) {
+    if (!context.schema.table(relation) || context.schema.column(relation, column) || !context.schema.isColumnGone(relation, column)) continue;
+    if (!qualified && elsewhere(column)) continue;
+    const key = `${displayName(relation)}.${column}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    context.report({ messageId: "droppedColumn", helpId: "help", ...location !== void 0 ? { at: location } : {}, data: { what, table: displayName(relation), column: quoteIdentifier(column) } });
+  }
+}
+var no_dropped_column_in_query_default;
+var init_no_dropped_column_in_query = __esm({
+  "rules/no-dropped-column-in-query.ts"() {
+    "use strict";
+    init_rule();
+    init_names();
+    init_node_types();
+    init_view_columns();
+    init_identifiers();
+    no_dropped_column_in_query_default = defineRule({
+      id: "no-dropped-column-in-query",
+      meta: {
+        severity: "error",
+        presets: ["recommended", "strict"],
+        messages: {
+          droppedColumn: 'The query of this {{what}} reads {{table}}.{{column}}, which a migration before it dropped: PostgreSQL refuses the statement ("column {{column}} does not exist"), so the migration fails, and the ones after it do not run.',
+          help: "Read the column that took the place of {{column}}, or leave it out of the query."
+        },
+        docs: {
+          summary: "Disallows a view, materialized view or CREATE TABLE ... AS whose query reads a column an earlier migration dropped.",
+          why: 'A view is checked against the tables as they are when it is created: a column a migration dropped, and none added again under its name, makes CREATE VIEW, CREATE MATERIALIZED VIEW and CREATE TABLE ... AS fail with "column ... does not exist", and with them the deploy (seen on PostgreSQL 18: the Mobility Database\'s FeedSearch view read `gtfsdataset.latest`, dropped two migrations earlier). Often the view was written before the drop and the migrations were reordered or merged. Reported for a column named with its table or alias, or without one in a SELECT whose FROM list is that one table, of a table the migrations made, when the model saw the column dropped and not added again; a column lockwise never saw is not reported, as it may come from outside the migrations.',
+          instead: "Read the column that replaced it, or create the view before the migration that drops the column (and drop the view, or change it, in that migration).",
+          bad: "CREATE TABLE datasets (id bigint PRIMARY KEY, latest boolean);\n-- a later migration:\nALTER TABLE datasets DROP COLUMN latest;\n-- a later migration:\nCREATE VIEW latest_datasets AS SELECT id FROM datasets WHERE latest;",
+          good: "CREATE TABLE datasets (id bigint PRIMARY KEY, latest boolean);\n-- a later migration:\nALTER TABLE datasets DROP COLUMN latest;\nALTER TABLE datasets ADD COLUMN is_latest boolean;\n-- a later migration:\nCREATE VIEW latest_datasets AS SELECT id FROM datasets WHERE is_latest;",
+          references: ["https://www.postgresql.org/docs/current/sql-createview.html", "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN"],
+          pgVersions: "All versions. Checked on PostgreSQL 18.",
+          prevents: "a migration that fails on a column an earlier one dropped"
+        }
+      },
+      create(context) {
+        return {
+          ViewStmt(view) {
+            reportDroppedColumns(context, view.query, "view");
+          },
+          CreateTableAsStmt(statement) {
+            reportDroppedColumns(context, statement.query, statement.objtype === "OBJECT_MATVIEW" ? "materialized view" : "CREATE TABLE ... AS");
+          }
+        };
+      }
+    });
+  }
+});
+
 // rules/no-drop-database.ts
 var no_drop_database_default;
 var init_no_drop_database = __esm({
@@ -31431,6 +31519,7 @@ var init_no_delete_and_reinsert_referenced_rows = __esm({
     init_rule();
     init_messages();
     init_names();
+    init_alter_table_commands();
     init_node_types();
     NAMED_TABLES2 = 4;
     no_delete_and_reinsert_referenced_rows_default = defineRule({
@@ -31454,34 +31543,29 @@ var init_no_delete_and_reinsert_referenced_rows = __esm({
         }
       },
       create(context) {
-        return {
-          DeleteStmt(deletion) {
-            if (!deletion.relation || context.statement.caught) return;
-            const relation = relationFromRangeVar(deletion.relation);
-            if (!context.isExistingTable(relation)) return;
-            const reinsert = context.statements.slice(context.statement.index + 1).find((later) => {
-              const target = asKind(later.node, "InsertStmt")?.relation;
-              return target !== void 0 && context.schema.sameTable(relationFromRangeVar(target), relation);
-            });
-            if (!reinsert) return;
-            const insertedColumns = asKind(reinsert.node, "InsertStmt")?.cols?.map((target) => asKind(target, "ResTarget")?.name ?? "");
-            const acting = context.schema.tablesReachedByDelete(relation, insertedColumns && new Set(insertedColumns)).filter(({ table, action }) => action !== "NO ACTION" && context.isExistingTable(table));
-            if (acting.length === 0) return;
-            const cleared = acting.filter(({ action }) => action !== "CASCADE").map(({ table }) => displayResolvedName(table));
-            const deleted = acting.filter(({ action }) => action === "CASCADE").map(({ table }) => displayResolvedName(table));
-            const actions = [
-              ...cleared.length > 0 ? [`ON DELETE SET NULL or SET DEFAULT clears the references of ${shortWordList(cleared, NAMED_TABLES2)}`] : [],
-              ...deleted.length > 0 ? [`ON DELETE CASCADE deletes the referencing rows of ${shortWordList(deleted, NAMED_TABLES2)}`] : []
-            ];
-            const lost = [...cleared.length > 0 ? ["those references are gone"] : [], ...deleted.length > 0 ? ["those rows are gone"] : []];
-            context.report({
-              messageId: "deleteAndReinsert",
-              helpId: "help",
-              at: deletion.relation.location,
-              data: { table: displayName(relation), line: context.lineOf(reinsert.range.start), actions: actions.join(", and "), lost: lost.join(", and ") }
-            });
-          }
-        };
+        return deletesFromExistingTable(context, (deletion, relation) => {
+          const reinsert = context.statements.slice(context.statement.index + 1).find((later) => {
+            const target = asKind(later.node, "InsertStmt")?.relation;
+            return target !== void 0 && context.schema.sameTable(relationFromRangeVar(target), relation);
+          });
+          if (!reinsert) return;
+          const insertedColumns = asKind(reinsert.node, "InsertStmt")?.cols?.map((target) => asKind(target, "ResTarget")?.name ?? "");
+          const acting = context.schema.tablesReachedByDelete(relation, insertedColumns && new Set(insertedColumns)).filter(({ table, action }) => action !== "NO ACTION" && context.isExistingTable(table));
+          if (acting.length === 0) return;
+          const cleared = acting.filter(({ action }) => action !== "CASCADE").map(({ table }) => displayResolvedName(table));
+          const deleted = acting.filter(({ action }) => action === "CASCADE").map(({ table }) => displayResolvedName(table));
+          const actions = [
+            ...cleared.length > 0 ? [`ON DELETE SET NULL or SET DEFAULT clears the references of ${shortWordList(cleared, NAMED_TABLES2)}`] : [],
+            ...deleted.length > 0 ? [`ON DELETE CASCADE deletes the referencing rows of ${shortWordList(deleted, NAMED_TABLES2)}`] : []
+          ];
+          const lost = [...cleared.length > 0 ? ["those references are gone"] : [], ...deleted.length > 0 ? ["those rows are gone"] : []];
+          context.report({
+            messageId: "deleteAndReinsert",
+            helpId: "help",
+            at: deletion.relation.location,
+            data: { table: displayName(relation), line: context.lineOf(reinsert.range.start), actions: actions.join(", and "), lost: lost.join(", and ") }
+          });
+        });
       }
     });
   }
@@ -34777,6 +34861,7 @@ var init_require_index_on_referencing_columns = __esm({
     init_messages();
     init_key_range();
     init_names();
+    init_alter_table_commands();
     init_identifiers();
     SKIP_SCAN_SINCE = 18;
     require_index_on_referencing_columns_default = defineRule({
@@ -34800,40 +34885,35 @@ var init_require_index_on_referencing_columns = __esm({
         }
       },
       create(context) {
-        return {
-          DeleteStmt(deletion) {
-            if (!deletion.relation || context.statement.caught) return;
-            const relation = relationFromRangeVar(deletion.relation);
-            if (!context.isExistingTable(relation)) return;
-            const selfReferences = context.schema.foreignKeys(relation).filter((key) => key.references !== void 0 && context.schema.sameTable(key.references, relation)).map(({ name }) => ({ table: relation, name }));
-            const unindexed = [...context.schema.foreignKeysReferencing(relation, { all: true }), ...selfReferences].flatMap(({ table, name }) => {
-              const key = context.schema.constraint(table, name);
-              if (!key || key.columns.length === 0 || !context.schema.table(table) || !context.isExistingTable(table)) return [];
-              const served = context.schema.indexesOn(table).some(({ partial, keyColumns }) => {
-                if (partial || !keyColumns) return false;
-                const leading = keyColumns.slice(0, key.columns.length);
-                if (key.columns.every((column) => leading.includes(column))) return true;
-                return context.pgVersion >= SKIP_SCAN_SINCE && key.columns.every((column) => keyColumns.includes(column));
-              });
-              return served ? [] : [{ table, name, columns: key.columns }];
+        return deletesFromExistingTable(context, (deletion, relation) => {
+          const selfReferences = context.schema.foreignKeys(relation).filter((key) => key.references !== void 0 && context.schema.sameTable(key.references, relation)).map(({ name }) => ({ table: relation, name }));
+          const unindexed = [...context.schema.foreignKeysReferencing(relation, { all: true }), ...selfReferences].flatMap(({ table, name }) => {
+            const key = context.schema.constraint(table, name);
+            if (!key || key.columns.length === 0 || !context.schema.table(table) || !context.isExistingTable(table)) return [];
+            const served = context.schema.indexesOn(table).some(({ partial, keyColumns }) => {
+              if (partial || !keyColumns) return false;
+              const leading = keyColumns.slice(0, key.columns.length);
+              if (key.columns.every((column) => leading.includes(column))) return true;
+              return context.pgVersion >= SKIP_SCAN_SINCE && key.columns.every((column) => keyColumns.includes(column));
             });
-            if (unindexed.length === 0 || deletion.whereClause && matchesOneRow(deletion.whereClause, context.schema.uniqueKeys(relation))) return;
-            const columnsOf = (columns) => columns.map(quoteIdentifier).join(", ");
-            const referencing = [...new Set(unindexed.map(({ table }) => displayResolvedName(table)))];
-            context.report({
-              messageId: "unindexedReferences",
-              helpId: "help",
-              at: deletion.relation.location,
-              data: {
-                table: displayName(relation),
-                keys: wordList(unindexed.map(({ table, name, columns }) => `${quoteIdentifier(name)} of ${displayResolvedName(table)} (${columnsOf(columns)})`)),
-                those: unindexed.length === 1 ? "its" : "their",
-                referencing: wordList(referencing),
-                indexes: unindexed.map(({ table, columns }) => `CREATE INDEX CONCURRENTLY ON ${displayResolvedName(table)} (${columnsOf(columns)});`).join(" ")
-              }
-            });
-          }
-        };
+            return served ? [] : [{ table, name, columns: key.columns }];
+          });
+          if (unindexed.length === 0 || deletion.whereClause && matchesOneRow(deletion.whereClause, context.schema.uniqueKeys(relation))) return;
+          const columnsOf = (columns) => columns.map(quoteIdentifier).join(", ");
+          const referencing = [...new Set(unindexed.map(({ table }) => displayResolvedName(table)))];
+          context.report({
+            messageId: "unindexedReferences",
+            helpId: "help",
+            at: deletion.relation.location,
+            data: {
+              table: displayName(relation),
+              keys: wordList(unindexed.map(({ table, name, columns }) => `${quoteIdentifier(name)} of ${displayResolvedName(table)} (${columnsOf(columns)})`)),
+              those: unindexed.length === 1 ? "its" : "their",
+              referencing: wordList(referencing),
+              indexes: unindexed.map(({ table, columns }) => `CREATE INDEX CONCURRENTLY ON ${displayResolvedName(table)} (${columnsOf(columns)});`).join(" ")
+            }
+          });
+        });
       }
     });
   }
@@ -35361,6 +35441,7 @@ var init_rules = __esm({
     init_no_domain_constraint();
     init_no_disable_trigger_all();
     init_no_drop_cascade();
+    init_no_dropped_column_in_query();
     init_no_drop_database();
     init_no_drop_not_null();
     init_no_drop_unique_index();
@@ -35432,6 +35513,7 @@ var init_rules = __esm({
       no_drop_unique_index_default,
       no_drop_required_column_default_default,
       no_drop_schema_cascade_default,
+      no_dropped_column_in_query_default,
       no_duplicate_column_assignment_default,
       no_foreign_key_default_without_referenced_row_default,
       no_enum_value_add_in_transaction_default,

@@ -10,6 +10,7 @@ import noCreateExistingObject from './no-create-existing-object.js';
 import noDomainConstraint from './no-domain-constraint.js';
 import noDisableTriggerAll from './no-disable-trigger-all.js';
 import noDropCascade from './no-drop-cascade.js';
+import noDroppedColumnInQuery from './no-dropped-column-in-query.js';
 import noDropDatabase from './no-drop-database.js';
 import noDropNotNull from './no-drop-not-null.js';
 import noDropUniqueIndex from './no-drop-unique-index.js';
@@ -83,6 +84,7 @@ export const RULES: readonly AnyRule[] = [
   noDropUniqueIndex,
   noDropRequiredColumnDefault,
   noDropSchemaCascade,
+  noDroppedColumnInQuery,
   noDuplicateColumnAssignment,
   noForeignKeyDefaultWithoutReferencedRow,
   noEnumValueAddInTransaction,

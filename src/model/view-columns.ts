@@ -68,3 +68,31 @@ function columnRefs(query: Node | undefined): Array<{ fields: Node[]; from: Node
   });
   return found;
 }
+
+/**
+ * The columns a query names that it places in a relation: `alias.column` by the alias the query gives (`qualified`), and an
+ * unqualified column of a SELECT whose FROM list is one table, which may also be a correlated reference to a relation of an
+ * outer SELECT: the caller rules that out. Each with where it stands.
+ */
+export function columnsPlacedByQuery(query: Node | undefined): Array<ColumnUse & { location: number | undefined; qualified: boolean }> {
+  const byAlias = new Map<string, RelationName>();
+  for (const rangeVar of relationsNamedIn(query)) byAlias.set(aliasOf(rangeVar), relationFromRangeVar(rangeVar));
+  const placed: Array<ColumnUse & { location: number | undefined; qualified: boolean }> = [];
+  if (!query) return placed;
+  walkTree(query, (kind, payload, ancestors) => {
+    if (kind !== 'ColumnRef') return;
+    const { fields, location } = payload as { fields?: Node[]; location?: number };
+    const names = (fields ?? []).map((field) => asKind(field, 'String')?.sval);
+    if (names.some((name) => name === undefined) || names.length === 0) return;
+    if (names.length >= 2) {
+      const relation = byAlias.get(names.at(-2)!);
+      if (relation) placed.push({ relation, column: names.at(-1)!, location, qualified: true });
+      return;
+    }
+    const select = ancestors.findLast((frame) => frame.kind === 'SelectStmt')?.node as SelectStmt | undefined;
+    const from = fromListItems(select?.fromClause);
+    const only = from.length === 1 ? asKind(from[0], 'RangeVar') : undefined;
+    if (only) placed.push({ relation: relationFromRangeVar(only), column: names[0]!, location, qualified: false });
+  });
+  return placed;
+}
