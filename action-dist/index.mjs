@@ -26519,7 +26519,9 @@ function callsLater(context, drop) {
 }
 function restOfTransaction(context, statement) {
   const later = context.statements.slice(statement.index + 1);
+  const toolBeginsAnew = context.environment.runner?.transactionsFrom?.find(({ at }) => at > statement.range.start)?.at ?? Number.POSITIVE_INFINITY;
   const end = later.findIndex((other) => {
+    if (other.insideBlock === void 0 && other.range.start >= toolBeginsAnew) return true;
     const kind = asKind(other.node, "TransactionStmt")?.kind;
     return kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK" || kind === "TRANS_STMT_PREPARE";
   });
@@ -32769,7 +32771,7 @@ var init_no_statement_split_by_tool = __esm({
         docs: {
           summary: "Disallows a statement that goose, sql-migrate or Liquibase would cut in two at a semicolon inside it.",
           why: "goose and sql-migrate do not parse SQL: they end a statement at every line whose last word ends with a semicolon, and send each piece to PostgreSQL as a query of its own. A function or DO block body, a string or a comment with such a line inside is cut there, and PostgreSQL rejects the first piece (an unterminated dollar-quoted string, quoted string or comment, or a syntax error at its end), so the migration fails, in every environment, when it is deployed. Both tools read `StatementBegin` and `StatementEnd` annotations around a statement to send it whole (goose's annotations page, pressly.github.io/goose/documentation/annotations; sql-migrate's README, \"Writing migrations\"). Liquibase splits a changeset (and a sqlFile) at each semicolon outside quotes, comments and the BEGIN ... END blocks it counts, unless it says splitStatements:false or names an endDelimiter; its grammar has no dollar quotes, so a PL/pgSQL body's DECLARE section, a LANGUAGE sql body with several statements, or the statements of a block after an END IF (which closes the BEGIN it counted) are cut (StringUtil.processMultiLineSQL and SimpleSqlGrammar, ported). Files of other tools, and plain files run by psql, are read statement by statement as PostgreSQL reads them, and are not checked.",
-          instead: "Put the statement between `-- +goose StatementBegin` and `-- +goose StatementEnd` lines (for sql-migrate, `-- +migrate StatementBegin` and `-- +migrate StatementEnd`).",
+          instead: "Put the statement between `-- +goose StatementBegin` and `-- +goose StatementEnd` lines (for sql-migrate, `-- +migrate StatementBegin` and `-- +migrate StatementEnd`); with Liquibase, put `splitStatements:false` on the changeset's `--changeset` line.",
           bad: "-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;",
           good: "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND $$;\n-- +goose StatementEnd",
           references: [

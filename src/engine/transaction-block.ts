@@ -42,10 +42,15 @@ export function callsLater(context: RuleContext<string>, drop: Statement): boole
   return restOfTransaction(context, drop).some((later) => later.kind === 'CallStmt');
 }
 
-/** The statements after `statement` up to the end of its transaction: COMMIT, ROLLBACK, PREPARE TRANSACTION or the end of the file. */
+/**
+ * The statements after `statement` up to the end of its transaction: COMMIT, ROLLBACK, PREPARE TRANSACTION, the start of
+ * the tool's next transaction (Liquibase's next changeset) or the end of the file.
+ */
 export function restOfTransaction(context: RuleContext<string>, statement: Statement): readonly Statement[] {
   const later = context.statements.slice(statement.index + 1);
+  const toolBeginsAnew = context.environment.runner?.transactionsFrom?.find(({ at }) => at > statement.range.start)?.at ?? Number.POSITIVE_INFINITY;
   const end = later.findIndex((other) => {
+    if (other.insideBlock === undefined && other.range.start >= toolBeginsAnew) return true;
     const kind = asKind(other.node, 'TransactionStmt')?.kind;
     return kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE';
   });
