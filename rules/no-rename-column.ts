@@ -23,11 +23,15 @@ export default defineRule({
         'Renaming {{table}}.{{column}} to {{newName}}, with a new column {{column}} generated from it on line {{line}}: the application version still running during the deploy reads the same values under {{column}}, but its writes of {{column}} fail, as PostgreSQL refuses any value but DEFAULT for a generated column ("cannot insert a non-DEFAULT value into column"), until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
       renameColumnNameTaken:
         'Renaming {{table}}.{{column}} to {{newName}}, with a new column {{column}} added on line {{line}}, changes what {{column}} is under the application version still running during the deploy: its reads get the new column\'s values, not the ones moved to {{newName}}, and its writes go to the new column, until every instance runs the new code. It also takes an ACCESS EXCLUSIVE lock on {{table}}.',
+      renameAttribute:
+        'Renaming attribute {{column}} of type {{type}} to {{newName}} breaks the application version still running during the deploy: its queries that read the attribute, `(value).{{column}}`, fail ("column ... not found in data type {{type}}"), and JSON made from the type (to_json, row_to_json) has the new key, until every instance runs the new code.',
+      attributeHelp:
+        'Add the new attribute instead (ALTER TYPE {{type}} ADD ATTRIBUTE {{newName}} ...), fill it wherever the application or a function makes a {{type}} value, move the readers to it, and drop {{column}} in a later migration.',
       help: '{{steps}}',
     },
     docs: {
-      summary: 'Disallows renaming a column of an existing table.',
-      why: 'During a rolling deploy the old and the new application version run against the same database for minutes. The moment the rename commits, every query of the old version that names the column fails with "column does not exist", and inserts through an ORM that lists all columns fail too. The rename itself is quick, but it needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. A new column added under the old name in the same migration keeps the old queries running, on other data: the message says so. Not reported: a column of a table renamed earlier in the file, when before COMMIT a view takes the table\'s old name and shows the column under its old name (`CREATE VIEW akce AS SELECT id AS a_id ... FROM event`): a simple view over one table is updatable, so the running release reads and writes through it.',
+      summary: 'Disallows renaming a column of an existing table, or an attribute of an existing composite type.',
+      why: 'During a rolling deploy the old and the new application version run against the same database for minutes. The moment the rename commits, every query of the old version that names the column fails with "column does not exist", and inserts through an ORM that lists all columns fail too. The rename itself is quick, but it needs an ACCESS EXCLUSIVE lock, which waits behind any long query and blocks every read and write queued behind it. A new column added under the old name in the same migration keeps the old queries running, on other data: the message says so. Not reported: a column of a table renamed earlier in the file, when before COMMIT a view takes the table\'s old name and shows the column under its old name (`CREATE VIEW akce AS SELECT id AS a_id ... FROM event`): a simple view over one table is updatable, so the running release reads and writes through it. ALTER TYPE ... RENAME ATTRIBUTE does the same to a composite type: the running release\'s `(value).attribute` fails ("column ... not found in data type", seen on PostgreSQL 18), and to_json of the type has the new key; an attribute of a type this migration made is not reported.',
       instead: 'Add the new column, write to both, backfill it in batches, switch reads to the new column, stop writing the old one, and drop the old column in a later migration, each step in its own deploy. If only the name matters to you, keep the old name in the database.',
       bad: 'ALTER TABLE users RENAME COLUMN username TO handle;',
       good: "ALTER TABLE users ADD COLUMN handle text;\n-- later migrations: backfill in batches, switch reads, then\nCOMMENT ON COLUMN users.username IS 'deprecated: use handle';",
@@ -43,6 +47,13 @@ export default defineRule({
   create(context) {
     return {
       RenameStmt(rename) {
+        // ALTER TYPE ... RENAME ATTRIBUTE: the column rename of a composite type (EPAM's DDM registry, seen on PostgreSQL 18).
+        if (rename.renameType === 'OBJECT_ATTRIBUTE' && rename.relation && rename.subname && rename.newname) {
+          const type = relationFromRangeVar(rename.relation);
+          if (context.schema.isNewCompositeType(type)) return;
+          context.report({ messageId: 'renameAttribute', helpId: 'attributeHelp', data: { type: displayName(type), column: quoteIdentifier(rename.subname), newName: quoteIdentifier(rename.newname) } });
+          return;
+        }
         if (rename.renameType !== 'OBJECT_COLUMN' || rename.relationType !== 'OBJECT_TABLE' || !rename.relation) return;
         const relation = relationFromRangeVar(rename.relation);
         if (!context.isExistingTable(relation) || context.schema.isNewColumn(relation, rename.subname ?? '')) return;

@@ -280,6 +280,12 @@ export class SchemaModel {
     return table !== undefined && !this.deployed(table.createdIn);
   }
 
+  /** A composite type a migration not deployed yet made: no running code reads its attributes. */
+  isNewCompositeType(type: RelationName): boolean {
+    const madeIn = this.compositeTypes.get(this.resolve(type, this.compositeTypes));
+    return madeIn !== undefined && !this.deployed(madeIn);
+  }
+
   /**
    * Whether the table's name is new: it was created, or renamed to it, by a migration not deployed yet. No running
    * release can use a name that does not exist in production (`RENAME TO _bkp_users`, then its drop).
