@@ -850,6 +850,17 @@ describe('atlas', () => {
     expect(prepared.notes[1]).toContain('ignores this -- atlas:txmode none');
   });
 
+  it('ends statements at the text -- atlas:delimiter gives, where it opens a line, and says a delimiter it cannot read', () => {
+    const entry = { path: 'm/1.sql', absolutePath: '/m/1.sql', version: '1' };
+    const text = '-- atlas:delimiter -- end\n\nCREATE TABLE a (c int)\n-- end\nCREATE INDEX a_c ON a (c)\n-- end\n';
+    const prepared = prepareMigration('atlas', entry, text);
+    expectSameShape(prepared.upText, text);
+    expect(prepared.upText).toBe('-- atlas:delimiter -- end\n\nCREATE TABLE a (c int)\n;     \nCREATE INDEX a_c ON a (c)\n;     \n');
+    expect(prepared.notes).toContain('atlas: statements end at "-- end" (-- atlas:delimiter)');
+    const blankLines = prepareMigration('atlas', entry, '-- atlas:delimiter \\n\\n\n\nCREATE TABLE a (c int)\n\nCREATE TABLE b (c int)\n');
+    expect(blankLines.notes[1]).toMatch(/^atlas: statements end at "\\n\\n", which lockwise cannot read/);
+  });
+
   it('reads the directive as Atlas LocalFile.comments does: not from a CRLF file, nor from comments alone, but over a line of spaces', () => {
     const entry = { path: 'm/2.sql', absolutePath: '/m/2.sql', version: '2' };
     const transactionOf = (text: string) => prepareMigration('atlas', entry, text).transaction;

@@ -522,10 +522,11 @@ function prepareLiquibase(entry: MigrationEntry, text: string): PreparedMigratio
 const ATLAS_TXMODE_NONE = /^--[ \t]*atlas:txmode[ \t]+none[ \t\r]*$/m;
 
 function prepareAtlas(_entry: MigrationEntry, text: string): PreparedMigration {
+  const { upText, notes: delimiterNotes } = withAtlasDelimiter(text);
   if (atlasFileDirective(text, 'txmode') === 'none') {
-    return { upText: text, transaction: 'none', notes: ['atlas: -- atlas:txmode none'] };
+    return { upText, transaction: 'none', notes: ['atlas: -- atlas:txmode none', ...delimiterNotes] };
   }
-  const notes = ['atlas: runs each file in a transaction (--tx-mode file)'];
+  const notes = ['atlas: runs each file in a transaction (--tx-mode file)', ...delimiterNotes];
   if (ATLAS_TXMODE_NONE.test(text)) {
     notes.push(
       text.includes('\r\n')
@@ -533,7 +534,24 @@ function prepareAtlas(_entry: MigrationEntry, text: string): PreparedMigration {
         : 'atlas: ignores this -- atlas:txmode none: file directives must open the file and be followed by an empty line',
     );
   }
-  return { upText: text, transaction: 'wrapped', notes };
+  return { upText, transaction: 'wrapped', notes };
+}
+
+/**
+ * `-- atlas:delimiter <text>` (https://atlasgo.io/versioned/new, "Custom statements delimiter"): Atlas ends each statement at
+ * that text instead of a semicolon. Where it opens a line, it becomes a semicolon (and spaces), so that PostgreSQL's parser
+ * ends the statement there too; a delimiter of whitespace alone (`\n\n`), or holding a line break, cannot be, and is said.
+ */
+function withAtlasDelimiter(text: string): { upText: string; notes: string[] } {
+  const written = atlasFileDirective(text, 'delimiter');
+  if (!written) return { upText: text, notes: [] };
+  const delimiter = written.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+  if (delimiter.trim() === '' || /[\r\n]/.test(delimiter)) return { upText: text, notes: [`atlas: statements end at ${JSON.stringify(delimiter)}, which lockwise cannot read: the file is read as PostgreSQL splits it`] };
+  // The directive's own line is a comment: only the occurrences after it count.
+  const from = text.indexOf('\n', text.indexOf(written)) + 1;
+  const lineStart = new RegExp(`(^|\\n)([ \\t]*)${delimiter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'g');
+  const body = text.slice(from).replace(lineStart, (_match, newline: string, indent: string) => `${newline}${indent};${blank(delimiter).slice(1)}`);
+  return { upText: text.slice(0, from) + body, notes: [`atlas: statements end at ${JSON.stringify(delimiter)} (-- atlas:delimiter)`] };
 }
 
 const ATLAS_DIRECTIVE = /^[ -~]*atlas:(\w+)(?: +([ -~]*))?/;
