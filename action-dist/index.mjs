@@ -51693,16 +51693,27 @@ function prepareLiquibase(entry, text) {
   };
 }
 function prepareAtlas(_entry, text) {
+  const { upText, notes: delimiterNotes } = withAtlasDelimiter(text);
   if (atlasFileDirective(text, "txmode") === "none") {
-    return { upText: text, transaction: "none", notes: ["atlas: -- atlas:txmode none"] };
+    return { upText, transaction: "none", notes: ["atlas: -- atlas:txmode none", ...delimiterNotes] };
   }
-  const notes = ["atlas: runs each file in a transaction (--tx-mode file)"];
+  const notes = ["atlas: runs each file in a transaction (--tx-mode file)", ...delimiterNotes];
   if (ATLAS_TXMODE_NONE.test(text)) {
     notes.push(
       text.includes("\r\n") ? "atlas: ignores this -- atlas:txmode none: Atlas reads no file directive from a file with CRLF line ends" : "atlas: ignores this -- atlas:txmode none: file directives must open the file and be followed by an empty line"
     );
   }
-  return { upText: text, transaction: "wrapped", notes };
+  return { upText, transaction: "wrapped", notes };
+}
+function withAtlasDelimiter(text) {
+  const written = atlasFileDirective(text, "delimiter");
+  if (!written) return { upText: text, notes: [] };
+  const delimiter = written.replace(/\\n/g, "\n").replace(/\\t/g, "	");
+  if (delimiter.trim() === "" || /[\r\n]/.test(delimiter)) return { upText: text, notes: [`atlas: statements end at ${JSON.stringify(delimiter)}, which lockwise cannot read: the file is read as PostgreSQL splits it`] };
+  const from = text.indexOf("\n", text.indexOf(written)) + 1;
+  const lineStart = new RegExp(`(^|\\n)([ \\t]*)${delimiter.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "g");
+  const body = text.slice(from).replace(lineStart, (_match, newline, indent) => `${newline}${indent};${blank(delimiter).slice(1)}`);
+  return { upText: text.slice(0, from) + body, notes: [`atlas: statements end at ${JSON.stringify(delimiter)} (-- atlas:delimiter)`] };
 }
 function atlasFileDirective(text, name) {
   const comments = [];
