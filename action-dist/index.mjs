@@ -26583,8 +26583,7 @@ function outsideTransactionBlock(context) {
   if (transactionMode === "implicit" && sentAsOneQuery(context)) {
     return "as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)";
   }
-  if (transactionMode === "wrapped" && wrappedUnit(context) === "changeset") return `in ${optOutOf(context)}`;
-  if (transactionMode === "wrapped") return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
+  if (transactionMode === "wrapped") return `in ${moveDestination(context)}`;
   return "outside a transaction block";
 }
 function needsMigrationOfItsOwn(context) {
@@ -26624,6 +26623,57 @@ var init_transaction_block = __esm({
       sharedQueryHelp: "Give {{command}} a query of its own: put it between StatementBegin and StatementEnd lines of its own, or outside such lines, on a line of its own that ends with its semicolon.",
       sharedQueryTernHelp: "Give {{command}} a migration of its own, with the disable-tx line, or mend what tern misreads before it: tern reads a comment that ends with a backslash as going on over the next line, and a quote after the letter e as opening a string in which a backslash escapes."
     };
+  }
+});
+
+// src/knowledge/expand-contract.ts
+function columnReplacementSteps(table, oldColumn, newColumn, known = {}) {
+  const key = known.batchKey ?? "id";
+  const value = known.castTo ? `${oldColumn}::${known.castTo}` : oldColumn;
+  const steps = [
+    `expand: ALTER TABLE ${table} ADD COLUMN ${newColumn} ${known.type ?? "<type>"};`,
+    `dual write: the application writes both ${oldColumn} and ${newColumn}`,
+    `backfill in batches: UPDATE ${table} SET ${newColumn} = ${value} WHERE ${key} BETWEEN ... AND ... AND ${newColumn} IS NULL;`,
+    ...known.primaryKey ? [`make ${newColumn} the key: prove it NOT NULL (ADD CONSTRAINT ... CHECK (${newColumn} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT), CREATE UNIQUE INDEX CONCURRENTLY on it, then in one ALTER TABLE drop the old primary key and ADD PRIMARY KEY USING INDEX that index`] : [],
+    `switch reads to ${newColumn}`,
+    `stop writing ${oldColumn}; retire it: COMMENT ON COLUMN ${table}.${oldColumn} IS 'deprecated: use ${newColumn}';`,
+    `contract, in a later migration: ALTER TABLE ${table} DROP COLUMN ${oldColumn};`
+  ];
+  return [`Replace ${table}.${oldColumn} in separate deploys instead:`, ...steps.map((step, index) => `  ${index + 1}. ${step}`)].join("\n");
+}
+function tableReplacementSteps(oldTable, newTable) {
+  return [
+    `Replace ${oldTable} in separate deploys instead:`,
+    `  1. expand: CREATE TABLE ${newTable} (...); or, when only the name must change, CREATE VIEW ${newTable} AS SELECT * FROM ${oldTable};`,
+    `  2. dual write to ${oldTable} and ${newTable} (not needed with the view)`,
+    `  3. backfill ${newTable} in batches`,
+    `  4. switch reads to ${newTable}`,
+    `  5. stop writing ${oldTable}; retire it: COMMENT ON TABLE ${oldTable} IS 'deprecated: use ${newTable}';`,
+    `  6. contract, in a later migration: DROP TABLE ${oldTable};`
+  ].join("\n");
+}
+function columnDropSteps(table, column) {
+  return [
+    `Drop ${table}.${column} in two deploys:`,
+    `  1. ship application code that no longer reads or writes ${column}, and retire it in a migration:`,
+    `     COMMENT ON COLUMN ${table}.${column} IS 'deprecated: <why>';`,
+    `  2. once that release runs everywhere, drop it in a later migration: ALTER TABLE ${table} DROP COLUMN ${column};`
+  ].join("\n");
+}
+function tableDropSteps(table, kind = "table") {
+  const keyword = kind.toUpperCase();
+  return [
+    `Drop ${table} in two deploys:`,
+    `  1. ship application code that no longer uses ${table}, and retire it in a migration:`,
+    `     COMMENT ON ${keyword} ${table} IS 'deprecated: <why>';`,
+    `  2. once that release runs everywhere, drop it in a later migration: DROP ${keyword} ${table};`
+  ].join("\n");
+}
+var RELATION_OBJECT_WORDS;
+var init_expand_contract = __esm({
+  "src/knowledge/expand-contract.ts"() {
+    "use strict";
+    RELATION_OBJECT_WORDS = { OBJECT_TABLE: "table", OBJECT_VIEW: "view", OBJECT_MATVIEW: "materialized view" };
   }
 });
 
@@ -26941,7 +26991,10 @@ function blocksReads(mode) {
   return mode === "ACCESS EXCLUSIVE";
 }
 function everyQueryOf(relation) {
-  return relation === "the type" ? "every query that uses the type" : `every read and write of ${relation}`;
+  return relation === TYPE_RELATION_WORD ? `every query that uses ${relation}` : `every read and write of ${relation}`;
+}
+function queryOn(relation) {
+  return relation === TYPE_RELATION_WORD ? `query that uses ${relation}` : `query on ${relation}`;
 }
 function lockImpact(mode, relation = "the table") {
   if (blocksReads(mode)) return `blocks ${everyQueryOf(relation)}`;
@@ -26951,7 +27004,7 @@ function lockImpact(mode, relation = "the table") {
 function lockPhrase(mode) {
   return `${/^[AEIOU]/.test(mode) ? "an" : "a"} ${mode} lock`;
 }
-var LOCK_MODES;
+var LOCK_MODES, TYPE_RELATION_WORD;
 var init_lock_modes = __esm({
   "src/knowledge/lock-modes.ts"() {
     "use strict";
@@ -26965,6 +27018,7 @@ var init_lock_modes = __esm({
       "EXCLUSIVE",
       "ACCESS EXCLUSIVE"
     ];
+    TYPE_RELATION_WORD = "the type";
   }
 });
 
@@ -27232,7 +27286,7 @@ function describeLockedObject(claim, tableOfIndex) {
 }
 function lockedRelationWord(claim, kindOf) {
   const kind = claim.target === "table" ? kindOf(claim.relation) : void 0;
-  if (kind === "composite type") return "the type";
+  if (kind === "composite type") return TYPE_RELATION_WORD;
   return kind === "view" || kind === "materialized view" ? `the ${kind}` : "the table";
 }
 function trafficTable(claim, tableOfIndex) {
@@ -28434,12 +28488,12 @@ function relationKindOf(claim, schema, statement) {
 function kindStatedBy(statement, relation, schema) {
   const drop = asKind(statement?.node, "DropStmt");
   if (drop) {
-    const kind2 = STATED_KINDS[drop.removeType ?? ""];
+    const kind2 = RELATION_OBJECT_WORDS[drop.removeType ?? ""];
     const names = (drop.objects ?? []).map(relationFromNameList).filter((name) => name !== void 0);
     return kind2 && names.some((name) => schema.sameTable(name, relation)) ? kind2 : void 0;
   }
   const alter = asKind(statement?.node, "AlterTableStmt");
-  const kind = STATED_KINDS[alter?.objtype ?? ""];
+  const kind = RELATION_OBJECT_WORDS[alter?.objtype ?? ""];
   return kind && alter?.relation && schema.sameTable(relationFromRangeVar(alter.relation), relation) ? kind : void 0;
 }
 function lockedKind(relation, schema) {
@@ -28447,7 +28501,7 @@ function lockedKind(relation, schema) {
 }
 function dropGuardsCreation(file, relation) {
   const drop = asKind(file.current?.node, "DropStmt");
-  if (!drop?.missing_ok || !GUARDED_DROPS.has(drop.removeType ?? "") || file.schema.table(relation)) return false;
+  if (!drop?.missing_ok || !DROPPED_RELATION_KINDS.has(drop.removeType ?? "") || file.schema.table(relation)) return false;
   const sameName = (schema, name) => name === relation.name && (schema === void 0 || relation.schema === void 0 || schema === relation.schema);
   const namesIt = (object) => {
     const named = relationFromNameList(object);
@@ -28459,11 +28513,12 @@ function dropGuardsCreation(file, relation) {
     return created !== void 0 && sameName(created.schema, created.name);
   });
 }
-var FileLinter, TABLES_USING_DROPPED_OBJECT, FOREIGN_KEY_ACTION_TARGETS, SCHEMA_RESOLVED_TARGETS, TokenEnds, STATED_KINDS, GUARDED_DROPS;
+var FileLinter, TABLES_USING_DROPPED_OBJECT, FOREIGN_KEY_ACTION_TARGETS, SCHEMA_RESOLVED_TARGETS, TokenEnds;
 var init_lint_file = __esm({
   "src/engine/lint-file.ts"() {
     "use strict";
     init_transaction_block();
+    init_expand_contract();
     init_node_types();
     init_scan();
     init_directives();
@@ -28712,8 +28767,6 @@ var init_lint_file = __esm({
         return ends.get(offset) ?? offset + 1;
       }
     };
-    STATED_KINDS = { OBJECT_VIEW: "view", OBJECT_MATVIEW: "materialized view" };
-    GUARDED_DROPS = /* @__PURE__ */ new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"]);
   }
 });
 
@@ -29482,7 +29535,7 @@ var init_no_backfill_in_expand_migration = __esm({
           RenameStmt(rename2) {
             if (rename2.renameType !== "OBJECT_COLUMN" || !rename2.relation || !rename2.subname || !rename2.newname) return;
             const table = relationKey(relationFromRangeVar(rename2.relation));
-            for (const [column, name] of renamedTo) if (name === `${rename2.subname}` && column.startsWith(`${table}.`)) renamedTo.set(column, rename2.newname);
+            for (const [column, name] of renamedTo) if (name === rename2.subname && column.startsWith(`${table}.`)) renamedTo.set(column, rename2.newname);
             renamedTo.set(`${table}.${rename2.subname}`, rename2.newname);
           },
           onFileEnd() {
@@ -31866,57 +31919,6 @@ var init_no_refresh_in_trigger = __esm({
       }
     });
     CALL_DEPTH = 4;
-  }
-});
-
-// src/knowledge/expand-contract.ts
-function columnReplacementSteps(table, oldColumn, newColumn, known = {}) {
-  const key = known.batchKey ?? "id";
-  const value = known.castTo ? `${oldColumn}::${known.castTo}` : oldColumn;
-  const steps = [
-    `expand: ALTER TABLE ${table} ADD COLUMN ${newColumn} ${known.type ?? "<type>"};`,
-    `dual write: the application writes both ${oldColumn} and ${newColumn}`,
-    `backfill in batches: UPDATE ${table} SET ${newColumn} = ${value} WHERE ${key} BETWEEN ... AND ... AND ${newColumn} IS NULL;`,
-    ...known.primaryKey ? [`make ${newColumn} the key: prove it NOT NULL (ADD CONSTRAINT ... CHECK (${newColumn} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT), CREATE UNIQUE INDEX CONCURRENTLY on it, then in one ALTER TABLE drop the old primary key and ADD PRIMARY KEY USING INDEX that index`] : [],
-    `switch reads to ${newColumn}`,
-    `stop writing ${oldColumn}; retire it: COMMENT ON COLUMN ${table}.${oldColumn} IS 'deprecated: use ${newColumn}';`,
-    `contract, in a later migration: ALTER TABLE ${table} DROP COLUMN ${oldColumn};`
-  ];
-  return [`Replace ${table}.${oldColumn} in separate deploys instead:`, ...steps.map((step, index) => `  ${index + 1}. ${step}`)].join("\n");
-}
-function tableReplacementSteps(oldTable, newTable) {
-  return [
-    `Replace ${oldTable} in separate deploys instead:`,
-    `  1. expand: CREATE TABLE ${newTable} (...); or, when only the name must change, CREATE VIEW ${newTable} AS SELECT * FROM ${oldTable};`,
-    `  2. dual write to ${oldTable} and ${newTable} (not needed with the view)`,
-    `  3. backfill ${newTable} in batches`,
-    `  4. switch reads to ${newTable}`,
-    `  5. stop writing ${oldTable}; retire it: COMMENT ON TABLE ${oldTable} IS 'deprecated: use ${newTable}';`,
-    `  6. contract, in a later migration: DROP TABLE ${oldTable};`
-  ].join("\n");
-}
-function columnDropSteps(table, column) {
-  return [
-    `Drop ${table}.${column} in two deploys:`,
-    `  1. ship application code that no longer reads or writes ${column}, and retire it in a migration:`,
-    `     COMMENT ON COLUMN ${table}.${column} IS 'deprecated: <why>';`,
-    `  2. once that release runs everywhere, drop it in a later migration: ALTER TABLE ${table} DROP COLUMN ${column};`
-  ].join("\n");
-}
-function tableDropSteps(table, kind = "table") {
-  const keyword = kind.toUpperCase();
-  return [
-    `Drop ${table} in two deploys:`,
-    `  1. ship application code that no longer uses ${table}, and retire it in a migration:`,
-    `     COMMENT ON ${keyword} ${table} IS 'deprecated: <why>';`,
-    `  2. once that release runs everywhere, drop it in a later migration: DROP ${keyword} ${table};`
-  ].join("\n");
-}
-var RELATION_OBJECT_WORDS;
-var init_expand_contract = __esm({
-  "src/knowledge/expand-contract.ts"() {
-    "use strict";
-    RELATION_OBJECT_WORDS = { OBJECT_TABLE: "table", OBJECT_VIEW: "view", OBJECT_MATVIEW: "materialized view" };
   }
 });
 
@@ -34968,7 +34970,7 @@ function describeLocks(context, claims) {
   });
   const others = weaker.map((words) => `, and ${words.lock} on ${words.object}, which ${words.impact}`).join("");
   const strongestMode = trafficLock(claims[0]);
-  const queued = blocksReads(strongestMode) ? strongest.relation === "the type" ? "query that uses the type" : `query on ${strongest.relation}` : `write to ${strongest.relation}`;
+  const queued = blocksReads(strongestMode) ? queryOn(strongest.relation) : `write to ${strongest.relation}`;
   return { ...strongest, others, queued };
 }
 function pluralRelation(alike) {

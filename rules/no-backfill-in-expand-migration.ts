@@ -112,7 +112,7 @@ export default defineRule({
       RenameStmt(rename) {
         if (rename.renameType !== 'OBJECT_COLUMN' || !rename.relation || !rename.subname || !rename.newname) return;
         const table = relationKey(relationFromRangeVar(rename.relation));
-        for (const [column, name] of renamedTo) if (name === `${rename.subname}` && column.startsWith(`${table}.`)) renamedTo.set(column, rename.newname);
+        for (const [column, name] of renamedTo) if (name === rename.subname && column.startsWith(`${table}.`)) renamedTo.set(column, rename.newname);
         renamedTo.set(`${table}.${rename.subname}`, rename.newname);
       },
       onFileEnd() {

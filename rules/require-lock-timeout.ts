@@ -2,7 +2,7 @@ import type { LockWords, RuleContext } from '../src/engine/context.js';
 import { shortWordList, wordList } from '../src/engine/messages.js';
 import type { Statement } from '../src/parse/parse.js';
 import { defineRule } from '../src/engine/rule.js';
-import { blocksReads, blocksWrites, lockImpact, lockStrength, type LockMode } from '../src/knowledge/lock-modes.js';
+import { blocksReads, blocksWrites, lockImpact, lockStrength, queryOn, type LockMode } from '../src/knowledge/lock-modes.js';
 import { isTimeoutInForce, timeSettingMilliseconds } from '../src/knowledge/settings.js';
 import { trafficLock, trafficTable, type LockClaim } from '../src/knowledge/statement-locks.js';
 
@@ -134,7 +134,7 @@ function describeLocks(context: RuleContext<MessageId>, claims: LockClaim[]): Lo
   const others = weaker.map((words) => `, and ${words.lock} on ${words.object}, which ${words.impact}`).join('');
   // A waiting request holds up only the requests that conflict with it: below ACCESS EXCLUSIVE, reads go past it.
   const strongestMode = trafficLock(claims[0]!);
-  const queued = blocksReads(strongestMode) ? (strongest!.relation === 'the type' ? 'query that uses the type' : `query on ${strongest!.relation}`) : `write to ${strongest!.relation}`;
+  const queued = blocksReads(strongestMode) ? queryOn(strongest!.relation) : `write to ${strongest!.relation}`;
   return { ...strongest!, others, queued };
 }
 

@@ -1,4 +1,5 @@
 import { relationCreatedBy } from './transaction-block.js';
+import { RELATION_OBJECT_WORDS } from '../knowledge/expand-contract.js';
 import type { Node } from '@pgsql/types';
 import type { ParsedFile, Statement } from '../parse/parse.js';
 import type { SkippedText } from '../parse/preprocess.js';
@@ -10,6 +11,7 @@ import { tablesOfUses, type LockedKind, type SchemaModel } from '../model/schema
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
 import {
   asRunByItsBlock,
+  DROPPED_RELATION_KINDS,
   describeLockedObject,
   isDroppedKey,
   lockedRelationWord,
@@ -571,8 +573,6 @@ function relationKindOf(claim: LockClaim, schema: SchemaModel, statement: Statem
   return kind ? { relationKind: kind } : {};
 }
 
-const STATED_KINDS: Partial<Record<string, LockedKind>> = { OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
-
 /**
  * What the statement itself says a relation it names is, for one the model does not know (a view made before the history):
  * DROP VIEW, DROP MATERIALIZED VIEW, ALTER VIEW, ALTER MATERIALIZED VIEW.
@@ -580,12 +580,12 @@ const STATED_KINDS: Partial<Record<string, LockedKind>> = { OBJECT_VIEW: 'view',
 function kindStatedBy(statement: Statement | undefined, relation: RelationName, schema: SchemaModel): LockedKind | undefined {
   const drop = asKind(statement?.node, 'DropStmt');
   if (drop) {
-    const kind = STATED_KINDS[drop.removeType ?? ''];
+    const kind = RELATION_OBJECT_WORDS[drop.removeType ?? ''];
     const names = (drop.objects ?? []).map(relationFromNameList).filter((name): name is RelationName => name !== undefined);
     return kind && names.some((name) => schema.sameTable(name, relation)) ? kind : undefined;
   }
   const alter = asKind(statement?.node, 'AlterTableStmt');
-  const kind = STATED_KINDS[alter?.objtype ?? ''];
+  const kind = RELATION_OBJECT_WORDS[alter?.objtype ?? ''];
   return kind && alter?.relation && schema.sameTable(relationFromRangeVar(alter.relation), relation) ? kind : undefined;
 }
 
@@ -593,8 +593,6 @@ function kindStatedBy(statement: Statement | undefined, relation: RelationName, 
 function lockedKind(relation: RelationName, schema: SchemaModel): LockedKind | undefined {
   return schema.table(relation)?.kind ?? (schema.typeKind(relation) === 'composite type' ? 'composite type' : undefined);
 }
-
-const GUARDED_DROPS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
 
 /**
  * The current statement is DROP TABLE, VIEW or MATERIALIZED VIEW IF EXISTS of a name no migration made, which the file
@@ -604,7 +602,7 @@ const GUARDED_DROPS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW
  */
 function dropGuardsCreation(file: FileUnderLint, relation: RelationName): boolean {
   const drop = asKind(file.current?.node, 'DropStmt');
-  if (!drop?.missing_ok || !GUARDED_DROPS.has(drop.removeType ?? '') || file.schema.table(relation)) return false;
+  if (!drop?.missing_ok || !DROPPED_RELATION_KINDS.has(drop.removeType ?? '') || file.schema.table(relation)) return false;
   const sameName = (schema: string | undefined, name: string | undefined): boolean => name === relation.name && (schema === undefined || relation.schema === undefined || schema === relation.schema);
   const namesIt = (object: Node): boolean => {
     const named = relationFromNameList(object);

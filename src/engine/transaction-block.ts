@@ -156,8 +156,7 @@ export function outsideTransactionBlock(context: RuleContext<string>): string {
   if (transactionMode === 'implicit' && sentAsOneQuery(context)) {
     return 'as the only statement of a migration file of its own (the tool sends a file as one query, which runs outside a transaction block only when it holds one statement)';
   }
-  if (transactionMode === 'wrapped' && wrappedUnit(context) === 'changeset') return `in ${optOutOf(context)}`;
-  if (transactionMode === 'wrapped') return `in a migration of its own that runs outside a transaction block (${optOutOf(context)})`;
+  if (transactionMode === 'wrapped') return `in ${moveDestination(context)}`;
   return 'outside a transaction block';
 }
 

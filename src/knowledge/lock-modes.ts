@@ -33,9 +33,17 @@ export function blocksReads(mode: LockMode): boolean {
   return mode === 'ACCESS EXCLUSIVE';
 }
 
-/** The queries an ACCESS EXCLUSIVE lock on the relation holds up: a composite type has no rows, but every query that uses it waits. */
+/** How messages name a composite type's relation (lockedRelationWord): it has no rows, but every query that uses it waits on its lock. */
+export const TYPE_RELATION_WORD = 'the type';
+
+/** The queries an ACCESS EXCLUSIVE lock on the relation holds up. */
 export function everyQueryOf(relation: string): string {
-  return relation === 'the type' ? 'every query that uses the type' : `every read and write of ${relation}`;
+  return relation === TYPE_RELATION_WORD ? `every query that uses ${relation}` : `every read and write of ${relation}`;
+}
+
+/** One query that queues behind a waiting ACCESS EXCLUSIVE lock on the relation, for messages. */
+export function queryOn(relation: string): string {
+  return relation === TYPE_RELATION_WORD ? `query that uses ${relation}` : `query on ${relation}`;
 }
 
 /** What the application sees while the lock is held or queued, in words for messages. */

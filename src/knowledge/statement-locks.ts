@@ -2,7 +2,7 @@ import type { AlterTableCmd, Node, RangeVar } from '@pgsql/types';
 import type { Statement } from '../parse/parse.js';
 import { alterTableCommands, asKind, functionLanguageAndBody, functionNameOf, isOptionEnabled, stringValues } from '../parse/node-types.js';
 import { ATTACHED_OBJECT_KINDS, attachedObjectOf, displayName, relationFromNameList, relationFromNames, relationFromRangeVar, type RelationName } from '../model/names.js';
-import { LOCK_MODES, strongerLock, type LockMode } from './lock-modes.js';
+import { LOCK_MODES, strongerLock, TYPE_RELATION_WORD, type LockMode } from './lock-modes.js';
 import { libpgQuery } from '../parse/libpg.js';
 import {
   ADD_CONSTRAINT_LOCKS,
@@ -205,7 +205,7 @@ export function describeLockedObject(claim: LockClaim, tableOfIndex?: (index: Re
 /** What the locked relation is, in words: "the table", or "the view" and "the materialized view" as `kindOf` knows them. */
 export function lockedRelationWord(claim: LockClaim, kindOf: (relation: RelationName) => string | undefined): string {
   const kind = claim.target === 'table' ? kindOf(claim.relation) : undefined;
-  if (kind === 'composite type') return 'the type';
+  if (kind === 'composite type') return TYPE_RELATION_WORD;
   return kind === 'view' || kind === 'materialized view' ? `the ${kind}` : 'the table';
 }
 
